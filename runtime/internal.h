@@ -1,0 +1,218 @@
+/* internal.h: what libweft's files share and nobody else sees.
+ *
+ * The building blocks under every primitive: a futex lock, a per-thread
+ * parker (how a blocked thread sleeps and is woken), the waiter record that
+ * a blocked thread links into a channel's queue (Go's sudog), the channel
+ * layout, the select engine with a deadline, a timer thread, the
+ * happens-before hooks and Valgrind annotations. Everything here is
+ * `weft__`-prefixed and hidden from the shared library's symbol table,
+ * except the two hb hooks which weft.h exports.
+ */
+#ifndef WEFT_RUNTIME_INTERNAL_H
+#define WEFT_RUNTIME_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weft/weft.h"
+
+#define WEFT_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- Valgrind annotations ------------------------------------------ */
+/* DRD accepts Helgrind's happens-before client requests (same codes), so
+ * helgrind.h serves both tools. Outside Valgrind each is a few no-op
+ * instructions. */
+#ifdef WEFT_VALGRIND
+#include <valgrind/helgrind.h>
+#define WEFT__VG_BEFORE(obj) ANNOTATE_HAPPENS_BEFORE(obj)
+#define WEFT__VG_AFTER(obj) ANNOTATE_HAPPENS_AFTER(obj)
+#else
+#define WEFT__VG_BEFORE(obj) ((void)(obj))
+#define WEFT__VG_AFTER(obj) ((void)(obj))
+#endif
+/* Tells Helgrind and DRD that a word is only ever touched atomically, so
+ * that they do not report the lock-free accesses to it as races. */
+WEFT_HIDDEN void weft__vg_atomic_word(const void *addr, size_t len);
+
+/* ---- futex and lock ------------------------------------------------- */
+WEFT_HIDDEN void weft__futex_wait(_Atomic uint32_t *word, uint32_t expect);
+/* As above, giving up at an absolute CLOCK_MONOTONIC deadline (ns). */
+WEFT_HIDDEN void weft__futex_wait_until(_Atomic uint32_t *word, uint32_t expect,
+                                        int64_t deadline_ns);
+WEFT_HIDDEN void weft__futex_wake(_Atomic uint32_t *word, int count);
+
+/* A small mutex: 0 free, 1 held, 2 held with sleepers. It spins briefly
+ * before sleeping because channel critical sections are a few dozen
+ * instructions, and it is invisible to the LD_PRELOAD shim (unlike a
+ * pthread mutex, which the shim would record as the user's own lock). */
+typedef struct weft__lock {
+    _Atomic uint32_t word;
+} weft__lock;
+
+WEFT_HIDDEN void weft__lock_init(weft__lock *l);
+WEFT_HIDDEN void weft__lock_slow(weft__lock *l);
+
+static inline void weft__lock_acquire(weft__lock *l) {
+    uint32_t expect = 0;
+    if (!atomic_compare_exchange_strong_explicit(&l->word, &expect, 1, memory_order_acquire,
+                                                 memory_order_relaxed))
+        weft__lock_slow(l);
+    WEFT__VG_AFTER(l);
+}
+
+static inline void weft__lock_release(weft__lock *l) {
+    WEFT__VG_BEFORE(l);
+    if (atomic_exchange_explicit(&l->word, 0, memory_order_release) == 2)
+        weft__futex_wake(&l->word, 1);
+}
+
+/* ---- parker --------------------------------------------------------- */
+/* One per thread, in TLS. A thread blocks on one operation at a time, so
+ * the parker also holds that operation's claim word: whoever wins the CAS
+ * on `claimed` (a waker, or the sleeper itself when its deadline passes)
+ * owns the outcome. Only the claiming waker writes `fired` and the waiter's
+ * result fields, then unparks. */
+struct weft__waiter;
+typedef struct weft__parker {
+    _Atomic uint32_t state;   /* 0 parked, 1 woken, 2 sleeping in futex */
+    _Atomic uint32_t claimed; /* 0 open, 1 claimed */
+    struct weft__waiter *fired;
+} weft__parker;
+
+WEFT_HIDDEN weft__parker *weft__parker_self(void);
+/* Arms the parker for a new blocking operation. */
+WEFT_HIDDEN void weft__parker_arm(weft__parker *p);
+/* Sleeps until unparked. */
+WEFT_HIDDEN void weft__park(weft__parker *p);
+/* Sleeps until unparked (true) or the deadline passes (false). With a
+ * false return the caller must try to claim the parker itself. */
+WEFT_HIDDEN bool weft__park_until(weft__parker *p, int64_t deadline_ns);
+/* Claims p for the caller; false if someone else already did. */
+static inline bool weft__parker_claim(weft__parker *p) {
+    uint32_t expect = 0;
+    return atomic_compare_exchange_strong_explicit(&p->claimed, &expect, 1, memory_order_acq_rel,
+                                                   memory_order_acquire);
+}
+/* Wakes a claimed parker. The parker may be gone the moment this returns. */
+WEFT_HIDDEN void weft__unpark(weft__parker *p);
+
+/* ---- waiters and channels ------------------------------------------ */
+typedef struct weft__waitq {
+    struct weft__waiter *first, *last;
+} weft__waitq;
+
+/* A thread blocked on one channel operation (or one case of a select). */
+typedef struct weft__waiter {
+    struct weft__waiter *next, *prev;
+    weft__waitq *queue; /* the queue it is linked in, or NULL */
+    weft__parker *parker;
+    weft_chan *ch;
+    void *elem;      /* send: the value; recv: where it goes (may be NULL) */
+    int case_index;  /* which select case, 0 for plain ops */
+    int result;      /* set by the waker: 0 or WEFT_ECLOSED */
+    uint64_t rel_tk; /* hb ticket released when it blocked, for the peer */
+    uint64_t acq_tk; /* hb ticket the waker left for it to acquire, or 0 */
+} weft__waiter;
+
+struct weft_chan {
+    weft__lock lock;
+    /* count and closed change only under the lock, but are read without
+     * it by a thread spinning briefly before it sleeps. */
+    _Atomic uint32_t closed;
+    size_t elem_size;
+    size_t cap;
+    _Atomic size_t count; /* values in the buffer */
+    size_t recvx, sendx; /* ring indexes */
+    uint64_t sent;      /* values ever handed over, numbering sends */
+    uint64_t recvd;     /* values ever taken, numbering receives */
+    uint64_t tickets;   /* last hb ticket issued on this channel */
+    uint64_t close_tk;  /* the close's release ticket */
+    weft__waitq recvq, sendq;
+    /* For cap > 0: send_tk[slot] is the ticket of the send whose value sits
+     * in that slot; back_tk[k % cap] the ticket released by the k-th
+     * receive, which the (k+cap)-th send acquires. */
+    uint64_t *send_tk, *back_tk;
+    unsigned char *buf;
+    char hb; /* its address is the channel's hb sync object */
+};
+
+/* Sends/receives on a locked channel without blocking. 0 or WEFT_ECLOSED
+ * when done (and *wake is a waiter to unpark after unlocking, or NULL);
+ * WEFT_EAGAIN when the operation would block. */
+WEFT_HIDDEN int weft__chan_send_locked(weft_chan *ch, const void *elem, weft__waiter **wake);
+WEFT_HIDDEN int weft__chan_recv_locked(weft_chan *ch, void *elem, weft__waiter **wake);
+/* Whether op could run now on the locked channel (select's first pass). */
+WEFT_HIDDEN bool weft__chan_ready(weft_chan *ch, int op);
+/* Links a waiter into the channel's queue for op, releasing its hb ticket. */
+WEFT_HIDDEN void weft__chan_enqueue(weft_chan *ch, int op, weft__waiter *w);
+/* Unlinks w if a waker has not done so already. */
+WEFT_HIDDEN void weft__waitq_remove(weft__waiter *w);
+/* After waking: acquires what the waker left and returns the result. */
+WEFT_HIDDEN int weft__waiter_finish(weft__waiter *w);
+
+/* The select engine: weft_select with a deadline. Returns the index of the
+ * case that ran, WEFT_EAGAIN (WEFT_NONBLOCK, nothing ready) or
+ * WEFT_ETIMEDOUT (deadline_ns passed; INT64_MAX for none). */
+WEFT_HIDDEN int weft__select_until(weft_case *cases, size_t n, int flags, int64_t deadline_ns);
+/* Internal channel ops that bypass the exported (interposable) entry
+ * points, so that the shim records only the user's own calls. */
+WEFT_HIDDEN weft_chan *weft__chan_new(size_t elem_size, size_t capacity);
+WEFT_HIDDEN int weft__chan_close(weft_chan *ch);
+WEFT_HIDDEN void weft__chan_free(weft_chan *ch);
+/* Waits for ch to be closed (or a value), until the deadline:
+ * 0 or WEFT_ETIMEDOUT. */
+WEFT_HIDDEN int weft__chan_wait_until(weft_chan *ch, int64_t deadline_ns);
+
+/* ---- happens-before ------------------------------------------------- */
+/* Calls the exported hooks through the PLT (so the shim can interpose
+ * them); they issue the Valgrind annotations. */
+#define WEFT__HB_RELEASE(obj, seq) weft__hb_release((obj), (seq))
+#define WEFT__HB_ACQUIRE(obj, seq) weft__hb_acquire((obj), (seq))
+
+/* ---- time, randomness, threads, timers ------------------------------ */
+WEFT_HIDDEN int64_t weft__now(void);
+/* now + d, saturating at INT64_MAX; d <= 0 gives now. */
+WEFT_HIDDEN int64_t weft__deadline_after(int64_t d);
+/* A per-thread xorshift generator, seeded from the clock and thread. */
+WEFT_HIDDEN uint32_t weft__rand32(void);
+/* Uniform in [0, n). */
+static inline uint32_t weft__rand_below(uint32_t n) {
+    return (uint32_t)(((uint64_t)weft__rand32() * n) >> 32);
+}
+
+/* Starts fn(arg) on a detached thread: 0 or WEFT_ENOMEM. */
+WEFT_HIDDEN int weft__spawn(void (*fn)(void *), void *arg);
+
+/* One-shot timers, run on one lazily started thread that exits when no
+ * timer is pending. fn must not block for long. */
+typedef struct weft__timer {
+    int64_t when;
+    void (*fn)(void *arg);
+    void *arg;
+    size_t heap_index; /* position in the heap, or SIZE_MAX */
+    bool running;      /* fn is running now on the timer thread */
+} weft__timer;
+
+WEFT_HIDDEN int weft__timer_start(weft__timer *t, int64_t when, void (*fn)(void *), void *arg);
+/* Stops t: true if it was pending and will not fire. If fn is running,
+ * waits for it to return. */
+WEFT_HIDDEN bool weft__timer_stop(weft__timer *t);
+/* Like weft__timer_stop, but never waits for a running fn: for callers
+ * that hold a lock fn may take. A timer must be zeroed before its first
+ * start or stop (calloc, or `= {0}`). */
+WEFT_HIDDEN bool weft__timer_stop_nowait(weft__timer *t);
+
+/* ---- contexts (ctx.c) ----------------------------------------------- */
+/* The weft_ctx_* entry points without the exported (interposable) names,
+ * for libweft's own use: errgroup's derived context, and any primitive
+ * that waits on a caller's context. NULL means the background context. */
+WEFT_HIDDEN weft_ctx *weft__ctx_with_cancel(weft_ctx *parent);
+WEFT_HIDDEN void weft__ctx_cancel(weft_ctx *ctx);
+WEFT_HIDDEN void weft__ctx_free(weft_ctx *ctx);
+WEFT_HIDDEN weft_chan *weft__ctx_done(weft_ctx *ctx);
+WEFT_HIDDEN int weft__ctx_err(weft_ctx *ctx);
+WEFT_HIDDEN int64_t weft__ctx_deadline(weft_ctx *ctx);
+
+#endif /* WEFT_RUNTIME_INTERNAL_H */

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# deps.sh: installs the Debian packages weft builds, tests and benchmarks
+# with. Safe to run again: apt-get skips what is already there.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config clang check libsqlite3-dev sqlite3
+      libunwind-dev libdw-dev libelf-dev valgrind golang-go)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

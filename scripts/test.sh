@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# test.sh: the README's second command and what CI runs. Installs what is
+# missing, then builds and tests weft in every configuration we promise:
+# gcc (unit, stress, integration, then Helgrind and DRD), clang, and
+# ASan+UBSan; last, a quick run of the benchmarks so they keep working.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+jobs=$(nproc)
+
+build() { # dir, extra cmake args...
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+}
+
+echo "== gcc: unit, stress, integration"
+CC=gcc build build/ci-gcc
+(cd build/ci-gcc && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
+
+echo "== gcc: Helgrind and DRD"
+(cd build/ci-gcc && ctest --output-on-failure -j"$jobs" -L 'helgrind|drd')
+
+echo "== clang: unit"
+CC=clang build build/ci-clang
+(cd build/ci-clang && ctest --output-on-failure -j"$jobs" -L unit)
+
+echo "== ASan+UBSan: unit and stress"
+CC=gcc build build/ci-asan -DWEFT_SANITIZE=ON -DWEFT_VALGRIND=OFF
+(cd build/ci-asan && ctest --output-on-failure -j"$jobs" -L 'unit|stress')
+
+echo "== benchmarks (smoke)"
+bash bench/run.sh --quick --build-dir build/ci-gcc
