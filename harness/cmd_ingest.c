@@ -1,0 +1,59 @@
+/* cmd_ingest.c: `weft ingest LOG... [-o trace.db]`: raw logs, e.g. the one
+ * a crashed or SIGKILLed program left, into a trace database. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft.h"
+
+int weft_cmd_ingest(int argc, char **argv) {
+    const char *out = NULL;
+    char **logs = calloc((size_t)argc, sizeof *logs);
+    int nlogs = 0, quiet = 0;
+    if (!logs)
+        return 125;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strncmp(argv[i], "-o", 2) && argv[i][2])
+            out = argv[i] + 2;
+        else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+            quiet = 1;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            weft_err("ingest: unknown option '%s'", argv[i]);
+            free(logs);
+            return 125;
+        } else
+            logs[nlogs++] = argv[i];
+    }
+    if (nlogs == 0) {
+        weft_err("ingest: no log given (usage: weft ingest LOG... -o trace.db)");
+        free(logs);
+        return 125;
+    }
+    char def[4200];
+    if (!out) {
+        /* weft-123.log -> weft-123.db */
+        snprintf(def, sizeof def, "%s", logs[0]);
+        char *dot = strrchr(def, '.');
+        char *slash = strrchr(def, '/');
+        if (dot && (!slash || dot > slash) && !strcmp(dot, ".log"))
+            *dot = 0;
+        strncat(def, ".db", sizeof def - strlen(def) - 1);
+        out = def;
+    }
+    if (weft_db_check_output(out) != 0) {
+        free(logs);
+        return 125;
+    }
+    struct weft_ingest_stats st = {0};
+    int rc = weft_ingest(logs, nlogs, out, NULL, &st);
+    free(logs);
+    if (rc != 0)
+        return 125;
+    if (!quiet)
+        fprintf(stderr, "==weft== %s: %llu processes, %llu threads, %llu events (%.0f events/s)\n",
+                out, (unsigned long long)st.processes, (unsigned long long)st.threads,
+                (unsigned long long)st.events, st.seconds > 0 ? st.events / st.seconds : 0.0);
+    return 0;
+}

@@ -1,0 +1,906 @@
+/* ingest.c: raw logs (one per process) into a new trace database with the
+ * schema of schema.sql. Every log is validated first (log_reader.c); the
+ * records of all logs are merged in time order; a first pass rebuilds
+ * processes, threads, objects, stacks and modules in memory, a second
+ * writes everything with prepared statements in large transactions, with
+ * journaling off during the load and indexes made after it. The database
+ * is built under a temporary name and renamed into place, so a failed
+ * ingest never leaves half a trace behind. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log_reader.h"
+#include "weft.h"
+
+/* ---- a small open-addressing map: (a, b) -> v ---- */
+struct ment {
+    uint64_t a, b, v;
+    int used;
+};
+struct map {
+    struct ment *e;
+    size_t cap, n;
+};
+
+static uint64_t hash2(uint64_t a, uint64_t b) {
+    uint64_t h = a * 0x9e3779b97f4a7c15u ^ (b + 0x632be59bd9b4e019u);
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9u;
+    return h ^ (h >> 32);
+}
+
+static int map_put(struct map *m, uint64_t a, uint64_t b, uint64_t v) {
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 256;
+        struct ment *ne = calloc(ncap, sizeof *ne);
+        if (!ne)
+            return -1;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->e[i].used) {
+                size_t j = hash2(m->e[i].a, m->e[i].b) & (ncap - 1);
+                while (ne[j].used)
+                    j = (j + 1) & (ncap - 1);
+                ne[j] = m->e[i];
+            }
+        free(m->e);
+        m->e = ne;
+        m->cap = ncap;
+    }
+    size_t j = hash2(a, b) & (m->cap - 1);
+    while (m->e[j].used && (m->e[j].a != a || m->e[j].b != b))
+        j = (j + 1) & (m->cap - 1);
+    if (!m->e[j].used)
+        m->n++;
+    m->e[j] = (struct ment){a, b, v, 1};
+    return 0;
+}
+
+static int map_get(const struct map *m, uint64_t a, uint64_t b, uint64_t *v) {
+    if (!m->cap)
+        return 0;
+    size_t j = hash2(a, b) & (m->cap - 1);
+    while (m->e[j].used) {
+        if (m->e[j].a == a && m->e[j].b == b) {
+            *v = m->e[j].v;
+            return 1;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    return 0;
+}
+
+/* Removal by marking the value: keys of closed fds and destroyed mutexes
+ * map to 0 ("none live"); the next use makes a new generation. */
+
+/* ---- in-memory model ---- */
+struct thr {
+    int seen, adopted;
+    uint64_t handle, os_tid, start_routine, arg;
+    uint64_t created, started, exited, joined, detached;
+    uint64_t exit_value;
+    const char *exit_kind;
+    uint32_t parent, joined_by, create_stack, exit_stack; /* local ids */
+    uint64_t object;                                      /* objects.id */
+    char name[68];
+};
+
+struct obj {
+    uint32_t proc;
+    const char *kind;
+    uint64_t address, generation;
+    uint64_t created, destroyed;
+    uint32_t create_stack, destroy_stack; /* local */
+    uint64_t thread;                      /* global thread id for kind thread */
+    const char *info;
+};
+
+struct proc {
+    struct weft_log log;
+    const char *path;
+    int pid, ppid;
+    uint32_t parent_tid;
+    uint32_t max_tid, max_stack;
+    uint64_t thread_base, stack_base;
+    struct thr *thr;
+    struct map handles; /* (handle, 0) -> local tid */
+    struct weft_sym *sym; /* its module map, for stacks and start routines */
+    char argv_json[16384];
+    char exe[4096];
+    uint64_t end_ns, events;
+    const char *exit_kind;
+    int has_code, code, signal, finished;
+};
+
+struct item {
+    const struct weft_rec *r;
+    uint32_t proc;
+};
+
+static struct proc *procs;
+static int nprocs;
+
+static int cmp_item(const void *x, const void *y) {
+    const struct item *a = x, *b = y;
+    if (a->r->ts != b->r->ts)
+        return a->r->ts < b->r->ts ? -1 : 1;
+    if (procs[a->proc].pid != procs[b->proc].pid)
+        return procs[a->proc].pid < procs[b->proc].pid ? -1 : 1;
+    return a->r->tid < b->r->tid ? -1 : a->r->tid > b->r->tid;
+}
+
+/* The payload of a record with DATA records after it; NUL-terminated. */
+static size_t payload(const struct weft_rec *r, char *buf, size_t max) {
+    size_t n = 0;
+    for (unsigned i = 1; i <= r->len; i++) {
+        const struct weft_rec *d = r + i;
+        size_t take = d->len;
+        if (n + take >= max)
+            take = max - 1 - n;
+        memcpy(buf + n, (const char *)d + 8, take);
+        n += take;
+    }
+    buf[n] = 0;
+    return n;
+}
+
+static void json_str(char *out, size_t max, size_t *pos, const char *s, size_t len) {
+    /* Appends s as a JSON string; stops cleanly when out is full. */
+    if (*pos + 2 >= max)
+        return;
+    out[(*pos)++] = '"';
+    for (size_t i = 0; i < len && *pos + 8 < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            out[(*pos)++] = '\\';
+            out[(*pos)++] = (char)c;
+        } else if (c < 0x20) {
+            *pos += (size_t)snprintf(out + *pos, max - *pos, "\\u%04x", c);
+        } else {
+            out[(*pos)++] = (char)c;
+        }
+    }
+    out[(*pos)++] = '"';
+    out[*pos] = 0;
+}
+
+static void argv_to_json(struct proc *p, const char *buf, size_t n) {
+    size_t pos = 0, max = sizeof p->argv_json;
+    p->argv_json[pos++] = '[';
+    size_t start = 0;
+    int first = 1;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || buf[i] == 0) {
+            if (i == n && start == n)
+                break;
+            if (!first && pos + 1 < max)
+                p->argv_json[pos++] = ',';
+            json_str(p->argv_json, max - 2, &pos, buf + start, i - start);
+            first = 0;
+            start = i + 1;
+        }
+    }
+    p->argv_json[pos++] = ']';
+    p->argv_json[pos] = 0;
+}
+
+/* ---- objects ---- */
+static struct obj *objs;
+static size_t nobjs, capobjs;
+static struct map live; /* (proc << 8 | family, address) -> objects.id */
+
+static uint64_t new_obj(uint32_t proc, const char *kind, uint64_t addr, uint64_t ts,
+                        uint32_t stack) {
+    if (nobjs == capobjs) {
+        size_t nc = capobjs ? capobjs * 2 : 1024;
+        struct obj *n = realloc(objs, nc * sizeof *n);
+        if (!n)
+            return 0;
+        objs = n;
+        capobjs = nc;
+    }
+    struct obj *o = &objs[nobjs++];
+    memset(o, 0, sizeof *o);
+    o->proc = proc;
+    o->kind = kind;
+    o->address = addr;
+    o->created = ts;
+    o->create_stack = stack;
+    return nobjs; /* ids start at 1 */
+}
+
+static uint64_t family_code(const char *fam) {
+    uint64_t h = 0;
+    for (; *fam; fam++)
+        h = h * 31 + (unsigned char)*fam;
+    return h & 0xffffff;
+}
+
+/* The live object of this family at this address, made on first use. */
+static uint64_t obj_for(uint32_t proc, const char *fam, uint64_t addr, uint64_t ts,
+                        uint32_t stack) {
+    uint64_t key = (uint64_t)proc << 24 | family_code(fam), id = 0;
+    if (map_get(&live, key, addr, &id) && id)
+        return id;
+    uint64_t gen = 0;
+    map_get(&live, key ^ 0x8000000000000000u, addr, &gen);
+    id = new_obj(proc, fam, addr, ts, stack);
+    if (id) {
+        objs[id - 1].generation = gen;
+        map_put(&live, key, addr, id);
+        map_put(&live, key ^ 0x8000000000000000u, addr, gen + 1);
+    }
+    return id;
+}
+
+static void obj_end(uint32_t proc, const char *fam, uint64_t addr, uint64_t ts, uint32_t stack) {
+    uint64_t key = (uint64_t)proc << 24 | family_code(fam), id = 0;
+    if (map_get(&live, key, addr, &id) && id) {
+        objs[id - 1].destroyed = ts;
+        objs[id - 1].destroy_stack = stack;
+        map_put(&live, key, addr, 0);
+    }
+}
+
+static struct thr *thread_of(struct proc *p, uint32_t proc, uint32_t tid, uint64_t ts) {
+    if (tid == 0 || tid > p->max_tid)
+        return NULL;
+    struct thr *t = &p->thr[tid];
+    if (!t->seen) {
+        t->seen = 1;
+        t->object = new_obj(proc, "thread", 0, ts, 0);
+        if (t->object)
+            objs[t->object - 1].thread = p->thread_base + tid;
+    }
+    return t;
+}
+
+static uint32_t tid_of_handle(struct proc *p, uint64_t handle) {
+    uint64_t v = 0;
+    return map_get(&p->handles, handle, 0, &v) ? (uint32_t)v : 0;
+}
+
+static void set_handle(struct proc *p, struct thr *t, uint32_t tid, uint64_t handle) {
+    t->handle = handle;
+    if (t->object)
+        objs[t->object - 1].address = handle;
+    map_put(&p->handles, handle, 0, tid);
+}
+
+/* Pass 1 for one record: update the model; returns the objects.id the
+ * event is about (0: none). */
+static uint64_t model(uint32_t pi, const struct weft_rec *r) {
+    struct proc *p = &procs[pi];
+    struct thr *self = thread_of(p, pi, r->tid, r->ts);
+    struct thr *t;
+    uint32_t tt;
+    char buf[256];
+    const char *fam = weft_kind_family(r->kind);
+    p->events++;
+    if (r->ts > p->end_ns)
+        p->end_ns = r->ts;
+    switch (r->kind) {
+    case WEFT_K_PROC_START: {
+        char *argv = malloc(65536);
+        if (argv) {
+            size_t n = payload(r, argv, 65536);
+            argv_to_json(p, argv, n);
+            free(argv);
+        }
+        return 0;
+    }
+    case WEFT_K_PROC_EXE:
+        payload(r, p->exe, sizeof p->exe);
+        return 0;
+    case WEFT_K_MAIN_RETURN:
+        if (!p->exit_kind) {
+            p->exit_kind = "return";
+            p->has_code = 1;
+            p->code = (int)(int64_t)r->arg;
+        }
+        if (self && !self->exited) {
+            self->exited = r->ts;
+            self->exit_kind = "return";
+            self->exit_value = r->arg;
+        }
+        return 0;
+    case WEFT_K_EXIT_CALL:
+        if (!p->exit_kind || !strcmp(p->exit_kind, "return")) {
+            p->exit_kind = "exit";
+            p->has_code = 1;
+            p->code = (int)(int64_t)r->arg;
+        }
+        return 0;
+    case WEFT_K_EXIT_NOW:
+        p->exit_kind = "_exit";
+        p->has_code = 1;
+        p->code = (int)(int64_t)r->arg;
+        p->finished = 1;
+        return 0;
+    case WEFT_K_SIGNAL_FATAL:
+        p->exit_kind = "signal";
+        p->has_code = 0;
+        p->signal = (int)r->arg;
+        p->finished = 1;
+        return 0;
+    case WEFT_K_PROC_END:
+        p->finished = 1;
+        return 0;
+    case WEFT_K_THREAD_ADOPT:
+        if (self) {
+            self->adopted = 1;
+            self->os_tid = r->arg;
+            if (!self->started)
+                self->started = r->ts;
+            set_handle(p, self, r->tid, r->obj);
+            return self->object;
+        }
+        return 0;
+    case WEFT_K_THREAD_CREATE:
+        t = thread_of(p, pi, r->aux, r->ts);
+        if (!t)
+            return 0;
+        t->created = r->ts;
+        t->parent = r->tid;
+        t->start_routine = r->arg;
+        t->arg = r->arg2;
+        t->create_stack = r->stack;
+        objs[t->object - 1].create_stack = r->stack;
+        if (!t->started || t->started > r->ts)
+            objs[t->object - 1].created = r->ts;
+        set_handle(p, t, r->aux, r->obj);
+        return t->object;
+    case WEFT_K_THREAD_START:
+        if (!self)
+            return 0;
+        self->started = r->ts;
+        self->os_tid = r->arg;
+        if (!self->parent)
+            self->parent = (uint32_t)r->arg2;
+        set_handle(p, self, r->tid, r->obj);
+        return self->object;
+    case WEFT_K_THREAD_RETURN:
+    case WEFT_K_THREAD_EXIT:
+    case WEFT_K_THREAD_CANCELED:
+        if (!self)
+            return 0;
+        self->exited = r->ts;
+        self->exit_kind = r->kind == WEFT_K_THREAD_RETURN ? "return"
+                          : r->kind == WEFT_K_THREAD_EXIT ? "pthread_exit"
+                                                          : "canceled";
+        self->exit_value = r->arg;
+        self->exit_stack = r->stack;
+        return self->object;
+    case WEFT_K_JOIN_BEGIN:
+    case WEFT_K_JOIN_END:
+    case WEFT_K_TRYJOIN:
+    case WEFT_K_DETACH:
+    case WEFT_K_CANCEL:
+    case WEFT_K_SETNAME:
+        tt = tid_of_handle(p, r->obj);
+        t = tt ? thread_of(p, pi, tt, r->ts) : NULL;
+        if (!t)
+            return 0;
+        if ((r->kind == WEFT_K_JOIN_END || r->kind == WEFT_K_TRYJOIN) && r->arg == 0) {
+            t->joined = r->ts;
+            t->joined_by = r->tid;
+        } else if (r->kind == WEFT_K_DETACH && r->arg == 0) {
+            t->detached = r->ts;
+        } else if (r->kind == WEFT_K_SETNAME && r->arg == 0) {
+            size_t len = payload(r, buf, sizeof buf);
+            if (len >= sizeof t->name)
+                len = sizeof t->name - 1;
+            memcpy(t->name, buf, len);
+            t->name[len] = 0;
+        }
+        return t->object;
+    case WEFT_K_FD_OPEN: {
+        uint64_t id = obj_for(pi, "fd", r->obj, r->ts, r->stack);
+        static const char *how[] = {"?", "pipe", "pipe2", "socketpair", "eventfd"};
+        if (id)
+            objs[id - 1].info = how[r->aux < 5 ? r->aux : 0];
+        return id;
+    }
+    case WEFT_K_FD_DUP: {
+        obj_end(pi, "fd", r->obj, r->ts, r->stack); /* dup2 onto an open fd closes it */
+        uint64_t id = obj_for(pi, "fd", r->obj, r->ts, r->stack);
+        if (id)
+            objs[id - 1].info = "dup";
+        return id;
+    }
+    case WEFT_K_FD_CLOSE: {
+        uint64_t id = obj_for(pi, "fd", r->obj, r->ts, r->stack);
+        if ((int64_t)r->arg == 0)
+            obj_end(pi, "fd", r->obj, r->ts, r->stack);
+        return id;
+    }
+    case WEFT_K_MUTEX_DESTROY: {
+        uint64_t id = obj_for(pi, fam, r->obj, r->ts, r->stack);
+        obj_end(pi, fam, r->obj, r->ts, r->stack);
+        return id;
+    }
+    default:
+        if (fam && strcmp(fam, "process") && strcmp(fam, "log") && strcmp(fam, "thread"))
+            return obj_for(pi, fam, r->obj, r->ts, r->stack);
+        return 0;
+    }
+}
+
+/* ---- SQL ---- */
+static sqlite3 *db;
+
+static int exec(const char *sql) {
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        weft_err("database: %s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static sqlite3_stmt *prep(const char *sql) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        weft_err("database: %s", sqlite3_errmsg(db));
+    return st;
+}
+
+static int step(sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) {
+        weft_err("database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+#define I64(st, i, v) sqlite3_bind_int64(st, i, (sqlite3_int64)(v))
+#define OPT(st, i, v) ((v) ? I64(st, i, v) : sqlite3_bind_null(st, i))
+static int TXT(sqlite3_stmt *st, int i, const char *s) {
+    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+static const char index_sql[] =
+    "CREATE INDEX events_thread ON events(thread, id);"
+    "CREATE INDEX events_object ON events(object, id);"
+    "CREATE INDEX threads_pid ON threads(pid, tid);"
+    "CREATE INDEX threads_handle ON threads(pid, handle);"
+    "CREATE INDEX objects_addr ON objects(pid, kind, address);"
+    "CREATE INDEX modules_pid ON modules(pid);";
+
+static int write_kinds(void) {
+    sqlite3_stmt *st = prep("INSERT INTO kinds VALUES (?,?,?,?)");
+    if (!st)
+        return -1;
+    for (unsigned k = 0; k < WEFT_K_MAX; k++) {
+        if (!weft_kind_name(k))
+            continue;
+        I64(st, 1, k);
+        TXT(st, 2, weft_kind_name(k));
+        TXT(st, 3, weft_kind_family(k));
+        I64(st, 4, weft_kind_blocking(k));
+        if (step(st)) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static void hex(char *out, const unsigned char *b, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", b[i]);
+    out[2 * n] = 0;
+}
+
+/* Modules and stacks of process pi, symbolized with its module map. */
+static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
+    struct proc *p = &procs[pi];
+    sqlite3_stmt *sm = prep("INSERT INTO modules(pid,path,bias,lo,hi,build_id,seen_ns) "
+                            "VALUES (?,?,?,?,?,?,?)");
+    sqlite3_stmt *ss = prep("INSERT INTO stacks VALUES (?,?,?,?)");
+    sqlite3_stmt *sf = prep("INSERT INTO frames VALUES (?,?,?,?,?,?,?,?)");
+    int rc = -1;
+    struct weft_sym *sym = p->sym = weft_sym_new();
+    struct map seen = {0};
+    char buf[4200], bid[200];
+    if (!sm || !ss || !sf)
+        goto out;
+    for (uint64_t c = 0; c < p->log.nchunks; c++) {
+        uint32_t n;
+        const struct weft_rec *r = weft_log_chunk(&p->log, c, &n);
+        for (uint32_t k = 0; k < n; k += 1 + r[k].len) {
+            if (r[k].kind != WEFT_K_MODULE)
+                continue;
+            size_t len = payload(&r[k], buf, sizeof buf);
+            uint32_t plen = r[k].aux < len ? r[k].aux : (uint32_t)len;
+            buf[plen] = 0;
+            uint64_t dummy;
+            uint64_t ph = 0;
+            for (uint32_t i = 0; i < plen; i++)
+                ph = ph * 131 + (unsigned char)buf[i];
+            if (map_get(&seen, r[k].obj, ph, &dummy))
+                continue;
+            map_put(&seen, r[k].obj, ph, 1);
+            size_t blen = r[k].stack;
+            if (blen > 64 || plen + 1 + blen > len)
+                blen = 0;
+            hex(bid, (const unsigned char *)buf + plen + 1, blen);
+            I64(sm, 1, p->pid);
+            TXT(sm, 2, buf);
+            I64(sm, 3, r[k].obj);
+            I64(sm, 4, r[k].arg);
+            I64(sm, 5, r[k].arg2);
+            TXT(sm, 6, blen ? bid : NULL);
+            I64(sm, 7, r[k].ts);
+            if (step(sm))
+                goto out;
+            weft_sym_add_module(sym, buf, r[k].obj);
+        }
+    }
+    weft_sym_done(sym);
+    for (uint64_t c = 0; c < p->log.nchunks; c++) {
+        uint32_t n;
+        const struct weft_rec *r = weft_log_chunk(&p->log, c, &n);
+        for (uint32_t k = 0; k < n; k += 1 + r[k].len) {
+            if (r[k].kind != WEFT_K_STACK || r[k].obj == 0 || r[k].obj > p->max_stack)
+                continue;
+            uint64_t pcs[130];
+            size_t len = payload(&r[k], (char *)pcs, sizeof pcs);
+            size_t depth = len / 8;
+            if (depth > r[k].arg)
+                depth = r[k].arg;
+            uint64_t id = p->stack_base + r[k].obj;
+            I64(ss, 1, id);
+            I64(ss, 2, p->pid);
+            I64(ss, 3, r[k].obj);
+            I64(ss, 4, depth);
+            if (sqlite3_step(ss) != SQLITE_DONE) {
+                /* the same id twice: a corrupt but valid-looking log; keep the first */
+                sqlite3_reset(ss);
+                continue;
+            }
+            sqlite3_reset(ss);
+            (*nstacks)++;
+            for (size_t d = 0; d < depth; d++) {
+                struct weft_frame_info fi;
+                weft_sym_lookup(sym, pcs[d], &fi);
+                I64(sf, 1, id);
+                I64(sf, 2, d);
+                I64(sf, 3, pcs[d]);
+                TXT(sf, 4, fi.module);
+                if (fi.module)
+                    I64(sf, 5, fi.offset);
+                TXT(sf, 6, fi.function);
+                TXT(sf, 7, fi.file);
+                if (fi.line)
+                    I64(sf, 8, fi.line);
+                if (step(sf))
+                    goto out;
+            }
+        }
+    }
+    rc = 0;
+out:
+    free(seen.e);
+    sqlite3_finalize(sm);
+    sqlite3_finalize(ss);
+    sqlite3_finalize(sf);
+    return rc;
+}
+
+static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t *nthreads) {
+    sqlite3_stmt *sp = prep("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sqlite3_stmt *st = prep("INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    int rc = -1;
+    if (!sp || !st)
+        goto out;
+    for (int i = 0; i < nprocs; i++) {
+        struct proc *p = &procs[i];
+        const char *kind = p->exit_kind;
+        int has_code = p->has_code, code = p->code, sig = p->signal;
+        if (opts && opts->root_pid == p->pid) {
+            /* weft run saw how it ended: that is the truth. */
+            int ws = opts->root_status;
+            if ((ws & 0x7f) == 0) {
+                has_code = 1;
+                code = (ws >> 8) & 0xff;
+                sig = 0;
+                if (!kind || !strcmp(kind, "signal"))
+                    kind = "exit";
+            } else {
+                has_code = 0;
+                sig = ws & 0x7f;
+                kind = "signal";
+            }
+        }
+        if (!kind)
+            kind = p->finished ? "exit" : "unknown";
+        I64(sp, 1, p->pid);
+        I64(sp, 2, p->ppid);
+        for (int j = 0; j < nprocs; j++)
+            if (p->parent_tid && procs[j].pid == p->ppid && p->parent_tid <= procs[j].max_tid)
+                I64(sp, 3, procs[j].thread_base + p->parent_tid);
+        TXT(sp, 4, p->argv_json[0] ? p->argv_json : "[]");
+        TXT(sp, 5, p->exe[0] ? p->exe : NULL);
+        I64(sp, 6, p->log.hdr->start_mono_ns);
+        I64(sp, 7, p->log.hdr->start_real_ns);
+        OPT(sp, 8, p->end_ns);
+        TXT(sp, 9, kind);
+        if (has_code)
+            I64(sp, 10, code);
+        if (!has_code && sig)
+            I64(sp, 11, sig);
+        I64(sp, 12, p->finished || (opts && opts->root_pid == p->pid));
+        I64(sp, 13, p->events);
+        I64(sp, 14, p->log.hdr->dropped_events);
+        I64(sp, 15, p->log.hdr->stack_depth);
+        TXT(sp, 16, p->path);
+        if (step(sp))
+            goto out;
+        for (uint32_t tid = 1; tid <= p->max_tid; tid++) {
+            struct thr *t = &p->thr[tid];
+            if (!t->seen)
+                continue;
+            (*nthreads)++;
+            uint64_t gid = p->thread_base + tid;
+            I64(st, 1, gid);
+            I64(st, 2, p->pid);
+            I64(st, 3, tid);
+            OPT(st, 4, t->os_tid);
+            OPT(st, 5, t->handle);
+            TXT(st, 6, t->name[0] ? t->name : NULL);
+            if (t->parent && t->parent <= p->max_tid)
+                I64(st, 7, p->thread_base + t->parent);
+            OPT(st, 8, t->start_routine);
+            if (t->start_routine) {
+                /* +1: the lookup takes return addresses and steps back one */
+                struct weft_frame_info fi;
+                weft_sym_lookup(p->sym, t->start_routine + 1, &fi);
+                TXT(st, 9, fi.function);
+            }
+            if (t->start_routine)
+                I64(st, 10, t->arg);
+            OPT(st, 11, t->created);
+            OPT(st, 12, t->started);
+            OPT(st, 13, t->exited);
+            TXT(st, 14, t->exit_kind);
+            if (t->exit_kind)
+                I64(st, 15, t->exit_value);
+            OPT(st, 16, t->joined);
+            if (t->joined_by)
+                I64(st, 17, p->thread_base + t->joined_by);
+            OPT(st, 18, t->detached);
+            if (t->create_stack)
+                I64(st, 19, p->stack_base + t->create_stack);
+            if (t->exit_stack)
+                I64(st, 20, p->stack_base + t->exit_stack);
+            I64(st, 21, t->adopted);
+            if (step(st))
+                goto out;
+        }
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(sp);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int write_objects(void) {
+    sqlite3_stmt *so = prep("INSERT INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    if (!so)
+        return -1;
+    for (size_t i = 0; i < nobjs; i++) {
+        struct obj *o = &objs[i];
+        struct proc *p = &procs[o->proc];
+        I64(so, 1, i + 1);
+        I64(so, 2, p->pid);
+        TXT(so, 3, o->kind);
+        I64(so, 4, o->address);
+        I64(so, 5, o->generation);
+        OPT(so, 6, o->created);
+        if (o->create_stack)
+            I64(so, 7, p->stack_base + o->create_stack);
+        OPT(so, 8, o->destroyed);
+        if (o->destroy_stack)
+            I64(so, 9, p->stack_base + o->destroy_stack);
+        OPT(so, 10, o->thread);
+        TXT(so, 11, o->info);
+        if (step(so)) {
+            sqlite3_finalize(so);
+            return -1;
+        }
+    }
+    sqlite3_finalize(so);
+    return 0;
+}
+
+static void cleanup(void) {
+    for (int i = 0; i < nprocs; i++) {
+        weft_log_close(&procs[i].log);
+        free(procs[i].thr);
+        free(procs[i].handles.e);
+        weft_sym_free(procs[i].sym);
+    }
+    free(procs);
+    procs = NULL;
+    nprocs = 0;
+    free(objs);
+    objs = NULL;
+    nobjs = capobjs = 0;
+    free(live.e);
+    memset(&live, 0, sizeof live);
+}
+
+int weft_ingest(char *const *logs, int nlogs, const char *db_path,
+                const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct item *items = NULL;
+    uint64_t *evobj = NULL;
+    char tmp[4200];
+    int rc = -1;
+    db = NULL;
+    tmp[0] = 0;
+    procs = calloc((size_t)nlogs, sizeof *procs);
+    if (!procs) {
+        weft_err("out of memory");
+        return -1;
+    }
+    uint64_t total = 0, tbase = 0, sbase = 0;
+    for (int i = 0; i < nlogs; i++) {
+        struct proc *p = &procs[i];
+        if (weft_log_open(&p->log, logs[i]) != 0) {
+            weft_err("%s", p->log.err);
+            nprocs = i;
+            goto out;
+        }
+        nprocs = i + 1;
+        p->path = logs[i];
+        p->pid = p->log.hdr->pid;
+        p->ppid = p->log.hdr->ppid;
+        p->parent_tid = p->log.hdr->parent_tid;
+        p->max_tid = p->log.hdr->next_tid;
+        p->max_stack = p->log.hdr->next_stack;
+        p->thread_base = tbase;
+        p->stack_base = sbase;
+        tbase += p->max_tid;
+        sbase += p->max_stack;
+        p->thr = calloc((size_t)p->max_tid + 1, sizeof *p->thr);
+        if (!p->thr) {
+            weft_err("out of memory");
+            goto out;
+        }
+        for (int j = 0; j < i; j++)
+            if (procs[j].pid == p->pid) {
+                weft_err("%s: process %d appears in two logs (%s)", logs[i], p->pid, logs[j]);
+                goto out;
+            }
+        total += p->log.nevents;
+    }
+    items = malloc((total ? total : 1) * sizeof *items);
+    evobj = malloc((total ? total : 1) * sizeof *evobj);
+    if (!items || !evobj) {
+        weft_err("out of memory for %llu events", (unsigned long long)total);
+        goto out;
+    }
+    size_t n = 0;
+    for (int i = 0; i < nprocs; i++)
+        for (uint64_t c = 0; c < procs[i].log.nchunks; c++) {
+            uint32_t cnt;
+            const struct weft_rec *r = weft_log_chunk(&procs[i].log, c, &cnt);
+            for (uint32_t k = 0; k < cnt; k += 1 + r[k].len)
+                if (n < total)
+                    items[n++] = (struct item){&r[k], (uint32_t)i};
+        }
+    qsort(items, n, sizeof *items, cmp_item);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t k = items[i].r->kind;
+        evobj[i] = (k == WEFT_K_STACK || k == WEFT_K_MODULE) ? 0 : model(items[i].proc, items[i].r);
+    }
+
+    snprintf(tmp, sizeof tmp, "%s.tmp-%d", db_path, (int)getpid());
+    unlink(tmp);
+    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        weft_err("cannot create %s: %s", db_path, db ? sqlite3_errmsg(db) : "out of memory");
+        goto out;
+    }
+    if (exec("PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+             "PRAGMA locking_mode=EXCLUSIVE;"
+             "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;") ||
+        exec(weft__schema_sql) || exec("BEGIN"))
+        goto out;
+    {
+        sqlite3_stmt *sm = prep("INSERT INTO meta VALUES (?,?)");
+        if (!sm)
+            goto out;
+        TXT(sm, 1, "weft_version");
+        TXT(sm, 2, WEFT_VERSION);
+        step(sm);
+        TXT(sm, 1, "log_format");
+        I64(sm, 2, WEFT_LOG_VERSION);
+        step(sm);
+        sqlite3_finalize(sm);
+    }
+    uint64_t nstacks = 0, nthreads = 0;
+    if (write_kinds())
+        goto out;
+    for (int i = 0; i < nprocs; i++)
+        if (write_modules_stacks((uint32_t)i, &nstacks))
+            goto out;
+    if (write_processes_threads(opts, &nthreads) || write_objects())
+        goto out;
+    {
+        sqlite3_stmt *se = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)");
+        if (!se)
+            goto out;
+        uint64_t id = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct weft_rec *r = items[i].r;
+            if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE)
+                continue;
+            struct proc *p = &procs[items[i].proc];
+            I64(se, 1, ++id);
+            I64(se, 2, p->pid);
+            I64(se, 3, p->thread_base + r->tid);
+            I64(se, 4, r->ts);
+            I64(se, 5, r->kind);
+            OPT(se, 6, evobj[i]);
+            I64(se, 7, r->obj);
+            I64(se, 8, r->arg);
+            I64(se, 9, r->arg2);
+            if (r->stack && r->stack <= p->max_stack)
+                I64(se, 10, p->stack_base + r->stack);
+            if (step(se)) {
+                sqlite3_finalize(se);
+                goto out;
+            }
+            if (id % 1000000 == 0 && (exec("COMMIT") || exec("BEGIN"))) {
+                sqlite3_finalize(se);
+                goto out;
+            }
+        }
+        sqlite3_finalize(se);
+        if (stats)
+            stats->events = id;
+    }
+    if (exec("COMMIT") || exec(index_sql) || exec("PRAGMA journal_mode=DELETE"))
+        goto out;
+    if (sqlite3_close(db) != SQLITE_OK) {
+        weft_err("cannot write %s: %s", db_path, sqlite3_errmsg(db));
+        goto out;
+    }
+    db = NULL;
+    if (rename(tmp, db_path) != 0) {
+        weft_err("cannot write %s: %s", db_path, strerror(errno));
+        goto out;
+    }
+    tmp[0] = 0;
+    if (stats) {
+        stats->threads = nthreads;
+        stats->processes = (uint64_t)nprocs;
+        stats->stacks = nstacks;
+    }
+    rc = 0;
+out:
+    if (db)
+        sqlite3_close(db);
+    db = NULL;
+    if (tmp[0])
+        unlink(tmp);
+    free(items);
+    free(evobj);
+    cleanup();
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (stats)
+        stats->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    return rc;
+}

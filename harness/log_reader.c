@@ -1,0 +1,174 @@
+/* log_reader.c: validating reader of raw logs (see log.h). A log may be cut
+ * short, come from a crashed process, or be any file at all; every offset
+ * and count is checked before use so that no input can make us read out of
+ * bounds. */
+#include "log_reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct {
+    const char *name, *family;
+    int blocking;
+} kinds[WEFT_K_MAX] = {
+#define WEFT__KIND_ROW(name, num, str, fam, blk) [num] = {str, fam, blk},
+    WEFT_KINDS(WEFT__KIND_ROW)
+#undef WEFT__KIND_ROW
+};
+
+const char *weft_kind_name(unsigned kind) { return kind < WEFT_K_MAX ? kinds[kind].name : NULL; }
+const char *weft_kind_family(unsigned kind) {
+    return kind < WEFT_K_MAX ? kinds[kind].family : NULL;
+}
+int weft_kind_blocking(unsigned kind) { return kind < WEFT_K_MAX ? kinds[kind].blocking : 0; }
+
+static int fail(struct weft_log *l, const char *name, const char *fmt, ...) {
+    va_list ap;
+    int n = snprintf(l->err, sizeof l->err, "%s: ", name);
+    va_start(ap, fmt);
+    vsnprintf(l->err + n, sizeof l->err - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* The committed count of a chunk, read once, so that validation and later
+ * reading agree even if a live writer still appends. */
+static uint32_t committed_of(const struct weft_log *l, uint64_t i) {
+    const struct weft_log_chunk *c =
+        (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
+    return __atomic_load_n(&c->committed, __ATOMIC_ACQUIRE);
+}
+
+static int validate(struct weft_log *l, const char *name) {
+    const struct weft_log_header *h = l->hdr;
+    if (l->size < WEFT_LOG_HEADER_SIZE)
+        return fail(l, name, "not a weft log (too short for a header: %zu bytes)", l->size);
+    if (memcmp(h->magic, WEFT_LOG_MAGIC, 8) != 0)
+        return fail(l, name, "not a weft log (bad magic)");
+    if (h->version != WEFT_LOG_VERSION)
+        return fail(l, name, "weft log format version %u, this weft reads version %u",
+                    h->version, WEFT_LOG_VERSION);
+    if (h->header_size != WEFT_LOG_HEADER_SIZE || h->chunk_size != WEFT_LOG_CHUNK_SIZE ||
+        h->rec_size != WEFT_LOG_REC_SIZE)
+        return fail(l, name, "corrupt log header (sizes %u/%u/%u)", h->header_size,
+                    h->chunk_size, h->rec_size);
+    uint64_t claimed = __atomic_load_n(&h->chunks_claimed, __ATOMIC_ACQUIRE);
+    uint64_t n = claimed < h->capacity_chunks ? claimed : h->capacity_chunks;
+    if (h->capacity_chunks > (UINT64_MAX - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE)
+        return fail(l, name, "corrupt log header (capacity %llu chunks)",
+                    (unsigned long long)h->capacity_chunks);
+    if ((l->size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE < n)
+        return fail(l, name, "truncated log: %llu chunks claimed, file holds %llu",
+                    (unsigned long long)n,
+                    (unsigned long long)((l->size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE));
+    l->nchunks = n;
+    l->counts = calloc(n ? n : 1, sizeof *l->counts);
+    if (!l->counts)
+        return fail(l, name, "out of memory for %llu chunks", (unsigned long long)n);
+    uint32_t max_tid = h->next_tid;
+    uint64_t nrec = 0, nev = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t cnt = committed_of(l, i);
+        if (cnt == 0)
+            continue;
+        const struct weft_log_chunk *c =
+            (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
+        if (c->magic != WEFT_LOG_CHUNK_MAGIC)
+            return fail(l, name, "corrupt log: chunk %llu has a bad magic",
+                        (unsigned long long)i);
+        if (cnt > WEFT_LOG_RECS_PER_CHUNK)
+            return fail(l, name, "corrupt log: chunk %llu claims %u records (max %u)",
+                        (unsigned long long)i, cnt, (unsigned)WEFT_LOG_RECS_PER_CHUNK);
+        const struct weft_rec *r = (const void *)((const char *)c + WEFT_LOG_CHUNK_HDR);
+        for (uint32_t k = 0; k < cnt; k++) {
+            const struct weft_rec *e = &r[k];
+            if (e->kind >= WEFT_K_MAX || !kinds[e->kind].name || e->kind == WEFT_K_DATA)
+                return fail(l, name, "corrupt log: chunk %llu record %u has kind %u",
+                            (unsigned long long)i, k, e->kind);
+            if (e->tid == 0 || e->tid > max_tid)
+                return fail(l, name, "corrupt log: chunk %llu record %u names thread %u of %u",
+                            (unsigned long long)i, k, e->tid, max_tid);
+            if (e->len > cnt - k - 1)
+                return fail(l, name, "corrupt log: chunk %llu record %u runs past the chunk",
+                            (unsigned long long)i, k);
+            for (uint32_t d = 1; d <= e->len; d++) {
+                const struct weft_rec *x = &r[k + d];
+                if (x->kind != WEFT_K_DATA || x->len > WEFT_LOG_DATA_BYTES || x->tid != e->tid)
+                    return fail(l, name, "corrupt log: chunk %llu record %u has a bad payload",
+                                (unsigned long long)i, k);
+            }
+            nev++;
+            k += e->len;
+        }
+        nrec += cnt;
+        l->counts[i] = cnt;
+    }
+    l->nrecords = nrec;
+    l->nevents = nev;
+    return 0;
+}
+
+int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const char *name) {
+    memset(l, 0, sizeof *l);
+    l->map = buf;
+    l->size = size;
+    l->hdr = buf;
+    if (validate(l, name) != 0) {
+        weft_log_close(l);
+        return -1;
+    }
+    return 0;
+}
+
+int weft_log_open(struct weft_log *l, const char *path) {
+    memset(l, 0, sizeof *l);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(l, path, "%s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail(l, path, "not a regular file");
+    }
+    if ((size_t)st.st_size < WEFT_LOG_HEADER_SIZE) {
+        close(fd);
+        return fail(l, path, "not a weft log (too short for a header: %lld bytes)",
+                    (long long)st.st_size);
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return fail(l, path, "cannot map: %s", strerror(errno));
+    l->map = m;
+    l->size = (size_t)st.st_size;
+    l->hdr = m;
+    l->mapped = 1;
+    if (validate(l, path) != 0) {
+        weft_log_close(l);
+        return -1;
+    }
+    return 0;
+}
+
+void weft_log_close(struct weft_log *l) {
+    free(l->counts);
+    l->counts = NULL;
+    if (l->mapped && l->map)
+        munmap((void *)l->map, l->size);
+    l->map = NULL;
+    l->hdr = NULL;
+}
+
+const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint32_t *n) {
+    const struct weft_log_chunk *c =
+        (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
+    *n = l->counts[i];
+    return (const void *)((const char *)c + WEFT_LOG_CHUNK_HDR);
+}

@@ -1,0 +1,39 @@
+/* log_reader.h: reading and validating a raw log (log.h) after the fact.
+ * Used by ingest and by the tests; never by the shim. A log is untrusted
+ * input: weft_log_open validates all of it before anyone reads a record,
+ * and reports the first problem in one line. */
+#ifndef WEFT_HARNESS_LOG_READER_H
+#define WEFT_HARNESS_LOG_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct weft_log {
+    const struct weft_log_header *hdr;
+    const char *map;     /* whole file */
+    size_t size;
+    int mapped;          /* 1 when map is our own mmap */
+    uint64_t nchunks;    /* chunks to read (claimed, capped by capacity) */
+    uint64_t nrecords;   /* committed records over all chunks, DATA included */
+    uint64_t nevents;    /* head records (not DATA) */
+    uint32_t *counts;    /* validated committed count per chunk (a live writer may add more) */
+    char err[256];
+};
+
+/* 0, or -1 with l->err set ("PATH: what is wrong"). */
+int weft_log_open(struct weft_log *l, const char *path);
+/* Same validation over a buffer the caller keeps alive (tests, fuzzing). */
+int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const char *name);
+void weft_log_close(struct weft_log *l);
+
+/* The committed records of chunk i (validated), and their number. */
+const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint32_t *n);
+
+/* Kind name and family for a kind number, or NULL when unknown. */
+const char *weft_kind_name(unsigned kind);
+const char *weft_kind_family(unsigned kind);
+int weft_kind_blocking(unsigned kind);
+
+#endif

@@ -1,0 +1,297 @@
+/* log_writer.c: the writing side of the raw log (see log.h), inside the
+ * traced process. Owns the mapping, chunk claiming and recycling, and the
+ * append/commit protocol. No locks and no malloc: every path here may run
+ * in any thread at any moment, including fatal signal handlers and the
+ * child of a fork that happened while another thread was appending. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+__thread struct weft__thread weft__t __attribute__((tls_model("initial-exec")));
+
+static struct weft_log_header *hdr;
+static char *base; /* start of chunk 0 */
+static int log_fd = -1;
+static size_t map_size;
+static uint64_t capacity;
+static int full; /* set once a claim failed: skip further fetch-adds */
+
+/* Free chunks that a finished thread left half full, as a Treiber stack:
+ * (tag << 32) | (index + 1), linked through chunk->reserved. The tag makes
+ * a pop that raced with pop+push fail its CAS (ABA). */
+static uint64_t free_head;
+
+uint64_t weft__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t realtime_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct weft_log_chunk *chunk_at(uint64_t idx) {
+    return (struct weft_log_chunk *)(base + idx * WEFT_LOG_CHUNK_SIZE);
+}
+
+int weft__log_open(const char *path, int ppid, uint32_t parent_tid, uint32_t depth) {
+    uint64_t mb = WEFT_LOG_DEFAULT_MB;
+    const char *e = getenv("WEFT_LOG_MB");
+    if (e && atoll(e) > 0)
+        mb = (uint64_t)atoll(e);
+    capacity = (mb * 1024u * 1024u - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
+    if (capacity < 1)
+        capacity = 1;
+    map_size = WEFT_LOG_HEADER_SIZE + capacity * WEFT_LOG_CHUNK_SIZE;
+
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    /* A sparse file: only the pages we write take disk space. */
+    if (ftruncate(fd, (off_t)map_size) != 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    void *m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    if (m == MAP_FAILED) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    hdr = m;
+    base = (char *)m + WEFT_LOG_HEADER_SIZE;
+    log_fd = fd;
+    full = 0;
+    free_head = 0;
+    hdr->version = WEFT_LOG_VERSION;
+    hdr->header_size = WEFT_LOG_HEADER_SIZE;
+    hdr->chunk_size = WEFT_LOG_CHUNK_SIZE;
+    hdr->rec_size = WEFT_LOG_REC_SIZE;
+    hdr->capacity_chunks = capacity;
+    hdr->pid = getpid();
+    hdr->ppid = ppid;
+    hdr->start_mono_ns = weft__now();
+    hdr->start_real_ns = realtime_now();
+    hdr->parent_tid = parent_tid;
+    hdr->stack_depth = depth;
+    /* The magic last: a reader never accepts a half-made header. */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    memcpy(hdr->magic, WEFT_LOG_MAGIC, 8);
+    return 0;
+}
+
+void weft__log_forget(void) {
+    /* The parent's mapping stays valid in the child (we could still write
+     * into it), so unmap it: nothing the child does may reach the parent's
+     * log. The fd is the parent's too: close our copy. */
+    if (hdr)
+        munmap(hdr, map_size);
+    if (log_fd >= 0)
+        close(log_fd);
+    hdr = NULL;
+    base = NULL;
+    log_fd = -1;
+    weft__t.chunk = NULL;
+    weft__t.pos = 0;
+}
+
+static struct weft_log_chunk *pop_free(void) {
+    uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
+    for (;;) {
+        uint32_t idx1 = (uint32_t)head;
+        if (idx1 == 0)
+            return NULL;
+        struct weft_log_chunk *c = chunk_at(idx1 - 1);
+        uint64_t next = (head & 0xffffffff00000000u) + (1ull << 32) +
+                        __atomic_load_n(&c->reserved, __ATOMIC_RELAXED);
+        if (__atomic_compare_exchange_n(&free_head, &head, next, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            weft__t.chunk_idx = idx1 - 1;
+            return c;
+        }
+    }
+}
+
+/* Claims a chunk for this thread: a recycled one or a fresh one. NULL when
+ * the log is full or the disk is. */
+static struct weft_log_chunk *claim(int allow_recycled) {
+    if (!hdr)
+        return NULL;
+    if (allow_recycled) {
+        struct weft_log_chunk *c = pop_free();
+        if (c) {
+            weft__t.pos = __atomic_load_n(&c->committed, __ATOMIC_ACQUIRE);
+            return c;
+        }
+    }
+    if (__atomic_load_n(&full, __ATOMIC_RELAXED))
+        return NULL;
+    uint64_t idx = __atomic_fetch_add(&hdr->chunks_claimed, 1, __ATOMIC_RELAXED);
+    if (idx >= capacity) {
+        __atomic_store_n(&full, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    /* Reserve the blocks now: writing a page of a sparse file on a full disk
+     * would raise SIGBUS in the traced program. Filesystems without
+     * fallocate just go on. */
+    off_t off = (off_t)(WEFT_LOG_HEADER_SIZE + idx * WEFT_LOG_CHUNK_SIZE);
+    if (fallocate(log_fd, 0, off, WEFT_LOG_CHUNK_SIZE) != 0 && errno == ENOSPC) {
+        __atomic_store_n(&full, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    struct weft_log_chunk *c = chunk_at(idx);
+    c->magic = WEFT_LOG_CHUNK_MAGIC;
+    c->tid = weft__t.tid;
+    c->claim_ns = weft__now();
+    weft__t.chunk_idx = (uint32_t)idx;
+    weft__t.pos = 0;
+    return c;
+}
+
+/* Room for n consecutive records in this thread's chunk, or NULL (then the
+ * records are counted as dropped). */
+static struct weft_rec *reserve(uint32_t n) {
+    if (n > WEFT_LOG_RECS_PER_CHUNK)
+        return NULL;
+    struct weft_log_chunk *c = weft__t.chunk;
+    if (!c || weft__t.pos + n > WEFT_LOG_RECS_PER_CHUNK) {
+        c = claim(1);
+        if (c && weft__t.pos + n > WEFT_LOG_RECS_PER_CHUNK)
+            c = claim(0); /* a recycled chunk without room: take a fresh one */
+        weft__t.chunk = c;
+        if (!c)
+            return NULL;
+    }
+    return (struct weft_rec *)((char *)c + WEFT_LOG_CHUNK_HDR) + weft__t.pos;
+}
+
+static void commit(uint32_t n) {
+    weft__t.pos += n;
+    /* Release: the record bytes are visible before the count that covers
+     * them, to a reader of the file after any death of this process. */
+    __atomic_store_n(&weft__t.chunk->committed, weft__t.pos, __ATOMIC_RELEASE);
+}
+
+static uint64_t next_ts(void) {
+    uint64_t ts = weft__now();
+    if (ts <= weft__t.last_ts)
+        ts = weft__t.last_ts + 1;
+    weft__t.last_ts = ts;
+    return ts;
+}
+
+static void fill(struct weft_rec *r, uint16_t kind, uint16_t len, uint64_t obj, uint64_t arg,
+                 uint64_t arg2, uint32_t stack, uint32_t aux) {
+    r->kind = kind;
+    r->len = len;
+    r->tid = weft__t.tid;
+    r->ts = next_ts();
+    r->obj = obj;
+    r->arg = arg;
+    r->arg2 = arg2;
+    r->stack = stack;
+    r->aux = aux;
+}
+
+void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
+                uint32_t aux) {
+    struct weft_rec *r = reserve(1);
+    if (!r) {
+        weft__log_count_dropped(1);
+        return;
+    }
+    fill(r, kind, 0, obj, arg, arg2, stack, aux);
+    commit(1);
+}
+
+void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
+                     uint32_t aux, const void *data, size_t len) {
+    size_t ndata = (len + WEFT_LOG_DATA_BYTES - 1) / WEFT_LOG_DATA_BYTES;
+    if (ndata > WEFT_LOG_RECS_PER_CHUNK - 1) {
+        ndata = WEFT_LOG_RECS_PER_CHUNK - 1;
+        len = ndata * WEFT_LOG_DATA_BYTES;
+    }
+    struct weft_rec *r = reserve((uint32_t)(1 + ndata));
+    if (!r) {
+        weft__log_count_dropped(1 + ndata);
+        return;
+    }
+    fill(r, kind, (uint16_t)ndata, obj, arg, arg2, stack, aux);
+    const char *p = data;
+    for (size_t i = 0; i < ndata; i++) {
+        struct weft_rec *d = r + 1 + i;
+        size_t take = len - i * WEFT_LOG_DATA_BYTES;
+        if (take > WEFT_LOG_DATA_BYTES)
+            take = WEFT_LOG_DATA_BYTES;
+        d->kind = WEFT_K_DATA;
+        d->len = (uint16_t)take;
+        d->tid = weft__t.tid;
+        memcpy((char *)d + 8, p + i * WEFT_LOG_DATA_BYTES, take);
+        if (take < WEFT_LOG_DATA_BYTES)
+            memset((char *)d + 8 + take, 0, WEFT_LOG_DATA_BYTES - take);
+    }
+    commit((uint32_t)(1 + ndata));
+}
+
+void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) {
+    /* The interrupted code may hold a half-written record in its chunk: we
+     * write into a chunk of our own, so that one stays untouched. */
+    struct weft_log_chunk *saved = weft__t.chunk;
+    uint32_t saved_pos = weft__t.pos, saved_idx = weft__t.chunk_idx;
+    struct weft_log_chunk *c = claim(0);
+    if (c) {
+        weft__t.chunk = c;
+        struct weft_rec *r = (struct weft_rec *)((char *)c + WEFT_LOG_CHUNK_HDR) + weft__t.pos;
+        fill(r, kind, 0, obj, arg, arg2, 0, 0);
+        commit(1);
+    } else {
+        weft__log_count_dropped(1);
+    }
+    weft__t.chunk = saved;
+    weft__t.pos = saved_pos;
+    weft__t.chunk_idx = saved_idx;
+}
+
+void weft__log_release_chunk(void) {
+    struct weft_log_chunk *c = weft__t.chunk;
+    weft__t.chunk = NULL;
+    /* Only worth recycling when a fair part of it is left. */
+    if (!c || !hdr || weft__t.pos + 64 > WEFT_LOG_RECS_PER_CHUNK)
+        return;
+    uint32_t idx1 = weft__t.chunk_idx + 1;
+    uint64_t head = __atomic_load_n(&free_head, __ATOMIC_RELAXED);
+    for (;;) {
+        __atomic_store_n(&c->reserved, (uint32_t)head, __ATOMIC_RELAXED);
+        uint64_t next = (head & 0xffffffff00000000u) + (1ull << 32) + idx1;
+        if (__atomic_compare_exchange_n(&free_head, &head, next, 0, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+void weft__log_set_flag(uint32_t flag) {
+    if (hdr)
+        __atomic_fetch_or(&hdr->flags, flag, __ATOMIC_RELEASE);
+}
+
+uint32_t weft__log_new_tid(void) {
+    return hdr ? __atomic_add_fetch(&hdr->next_tid, 1, __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t weft__log_new_stack(void) {
+    return hdr ? __atomic_add_fetch(&hdr->next_stack, 1, __ATOMIC_RELAXED) : 0;
+}
+
+void weft__log_count_dropped(uint64_t n) {
+    if (hdr)
+        __atomic_fetch_add(&hdr->dropped_events, n, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,183 @@
+-- schema.sql: the weft trace database, version 1 (PRAGMA user_version).
+-- Written by `weft ingest` from raw logs; read by detectors, reports and
+-- people with sqlite3. docs/schema.md documents every table and column.
+-- Times are CLOCK_MONOTONIC nanoseconds (comparable across the processes
+-- of one trace); addresses are stored as signed 64-bit integers.
+-- Indexes are made after the load (see index_sql in ingest.c).
+
+PRAGMA application_id = 1466263156; -- 'WEFT'
+PRAGMA user_version = 1;
+
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT
+);
+
+CREATE TABLE kinds (
+  id       INTEGER PRIMARY KEY,
+  name     TEXT NOT NULL UNIQUE,
+  family   TEXT NOT NULL,
+  blocking INTEGER NOT NULL  -- 1: starts a blocking call, 2: ends one, 0: neither
+);
+
+CREATE TABLE processes (
+  pid           INTEGER PRIMARY KEY,
+  parent_pid    INTEGER,
+  parent_thread INTEGER,          -- threads.id of the thread that forked it
+  argv          TEXT,             -- JSON array of strings
+  exe           TEXT,
+  start_ns      INTEGER,
+  start_realtime_ns INTEGER,
+  end_ns        INTEGER,          -- last record of the process
+  exit_kind     TEXT,             -- return | exit | _exit | signal | unknown
+  exit_code     INTEGER,          -- when exited (NULL when killed by a signal)
+  signal        INTEGER,          -- when killed by a signal
+  finished      INTEGER,          -- 1: we saw the end; 0: the log stops (e.g. SIGKILL)
+  events        INTEGER,
+  dropped_events INTEGER,
+  stack_depth   INTEGER,
+  log_path      TEXT
+);
+
+CREATE TABLE threads (
+  id            INTEGER PRIMARY KEY, -- unique in the trace
+  pid           INTEGER NOT NULL,
+  tid           INTEGER NOT NULL,    -- trace thread id in the process (1 = first thread)
+  os_tid        INTEGER,
+  handle        INTEGER,             -- pthread_t
+  name          TEXT,
+  parent        INTEGER,             -- threads.id of the creator
+  start_routine INTEGER,
+  start_function TEXT,               -- start_routine symbolized
+  arg           INTEGER,
+  created_ns    INTEGER,
+  started_ns    INTEGER,
+  exited_ns     INTEGER,
+  exit_kind     TEXT,                -- return | pthread_exit | canceled | NULL (still running at the end)
+  exit_value    INTEGER,
+  joined_ns     INTEGER,
+  joined_by     INTEGER,             -- threads.id
+  detached_ns   INTEGER,
+  create_stack  INTEGER,             -- stacks.id
+  exit_stack    INTEGER,
+  adopted       INTEGER NOT NULL DEFAULT 0, -- 1: existed before we saw it created (e.g. main)
+  UNIQUE (pid, tid)
+);
+
+CREATE TABLE objects (
+  id           INTEGER PRIMARY KEY,
+  pid          INTEGER NOT NULL,
+  kind         TEXT NOT NULL,        -- thread | mutex | rwlock | cond | barrier | sem | fd | chan | ...
+  address      INTEGER NOT NULL,     -- the address, or the fd number, or the pthread_t
+  generation   INTEGER NOT NULL,     -- >0 when the same address/fd is reused after close/destroy
+  created_ns   INTEGER,
+  create_stack INTEGER,
+  destroyed_ns INTEGER,
+  destroy_stack INTEGER,
+  thread       INTEGER,              -- for kind 'thread': threads.id
+  info         TEXT                  -- e.g. how an fd was made (pipe, socketpair, ...)
+);
+
+CREATE TABLE events (
+  id      INTEGER PRIMARY KEY,       -- global order: by time, then thread
+  pid     INTEGER NOT NULL,
+  thread  INTEGER NOT NULL,          -- threads.id
+  ts      INTEGER NOT NULL,
+  kind    INTEGER NOT NULL,          -- kinds.id
+  object  INTEGER,                   -- objects.id
+  obj     INTEGER,                   -- the raw object value as recorded
+  arg     INTEGER,
+  arg2    INTEGER,
+  stack   INTEGER                    -- stacks.id
+);
+
+CREATE TABLE stacks (
+  id       INTEGER PRIMARY KEY,      -- unique in the trace
+  pid      INTEGER NOT NULL,
+  local_id INTEGER NOT NULL,         -- id inside the process's log
+  depth    INTEGER NOT NULL
+);
+
+CREATE TABLE frames (
+  stack    INTEGER NOT NULL,         -- stacks.id
+  depth    INTEGER NOT NULL,         -- 0 = innermost
+  pc       INTEGER NOT NULL,
+  module   TEXT,
+  offset   INTEGER,                  -- pc relative to the module's load bias
+  function TEXT,
+  file     TEXT,
+  line     INTEGER,
+  PRIMARY KEY (stack, depth)
+) WITHOUT ROWID;
+
+CREATE TABLE modules (
+  id       INTEGER PRIMARY KEY,
+  pid      INTEGER NOT NULL,
+  path     TEXT,
+  bias     INTEGER,                  -- load bias (dlpi_addr)
+  lo       INTEGER,                  -- first mapped address
+  hi       INTEGER,                  -- end of the last PT_LOAD
+  build_id TEXT,                     -- hex
+  seen_ns  INTEGER
+);
+
+CREATE TABLE findings (
+  id       INTEGER PRIMARY KEY,
+  kind     TEXT NOT NULL,
+  severity TEXT NOT NULL,            -- error | warning
+  pid      INTEGER,
+  thread   INTEGER,                  -- threads.id
+  object   INTEGER,                  -- objects.id
+  message  TEXT NOT NULL,
+  stacks   TEXT                      -- JSON object: role -> stacks.id
+);
+
+-- Views: the tables joined the way people ask.
+
+CREATE VIEW event_log AS
+  SELECT e.id, e.pid, t.tid, t.name AS thread_name,
+         (e.ts - p.start_ns) / 1e6 AS ms, k.name AS kind, k.family,
+         o.kind AS object_kind, e.obj, e.arg, e.arg2, e.stack
+  FROM events e
+  JOIN kinds k ON k.id = e.kind
+  JOIN threads t ON t.id = e.thread
+  JOIN processes p ON p.pid = e.pid
+  LEFT JOIN objects o ON o.id = e.object;
+
+CREATE VIEW thread_summary AS
+  SELECT t.id, t.pid, t.tid, t.os_tid, t.name,
+         CASE WHEN t.adopted AND t.tid = 1 THEN 'main'
+              WHEN t.adopted THEN '(adopted)'
+              ELSE coalesce(t.start_function, printf('0x%x', t.start_routine)) END AS start,
+         pt.tid AS parent_tid,
+         CASE
+           WHEN t.exit_kind IS NULL THEN 'alive-at-exit'
+           WHEN t.joined_ns IS NOT NULL THEN 'joined'
+           WHEN t.detached_ns IS NOT NULL THEN 'detached'
+           WHEN t.adopted THEN 'exited'
+           ELSE 'exited-unjoined'
+         END AS state,
+         t.exit_kind,
+         (coalesce(t.started_ns, t.created_ns) - p.start_ns) / 1e6 AS start_ms,
+         (t.exited_ns - p.start_ns) / 1e6 AS exit_ms,
+         t.create_stack
+  FROM threads t
+  JOIN processes p ON p.pid = t.pid
+  LEFT JOIN threads pt ON pt.id = t.parent;
+
+CREATE VIEW stack_text AS
+  SELECT stack,
+         group_concat(printf('#%d %s %s:%s', depth, coalesce(function, printf('0x%x', pc)),
+                             coalesce(file, coalesce(module, '?')), coalesce(line, '?')),
+                      char(10)) AS text
+  FROM (SELECT * FROM frames ORDER BY stack, depth)
+  GROUP BY stack;
+
+-- Threads that block at the moment the trace ends: the last begin without
+-- its end, per thread (what a leaked thread waits on).
+CREATE VIEW blocked_at_exit AS
+  SELECT e.thread, e.pid, k.name AS kind, e.obj, e.object, e.stack
+  FROM events e JOIN kinds k ON k.id = e.kind
+  WHERE k.blocking = 1
+    AND e.id = (SELECT max(e2.id) FROM events e2 JOIN kinds k2 ON k2.id = e2.kind
+                WHERE e2.thread = e.thread AND k2.blocking IN (1, 2));

@@ -1,0 +1,113 @@
+/* shim.h: what the files of libweft-preload.so share: the per-thread state,
+ * the re-entrancy guard, the writer API of the raw log, stacks, and the
+ * table of real (next) symbols. Internal to the shim; every non-static name
+ * is weft__ prefixed and hidden, so the shim exports only its interposers. */
+#ifndef WEFT_HARNESS_SHIM_H
+#define WEFT_HARNESS_SHIM_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+#define WEFT_HIDDEN __attribute__((visibility("hidden")))
+#define WEFT_EXPORT __attribute__((visibility("default")))
+
+/* Per-thread state. Initial-exec TLS: the shim is loaded at startup
+ * (LD_PRELOAD), so its TLS lives in the static block and reaching it never
+ * calls into the dynamic loader or malloc, even in a signal handler. */
+struct weft__thread {
+    uint32_t tid;     /* trace thread id, 0 until known */
+    uint32_t in_shim; /* re-entrancy guard: set while we record */
+    uint32_t pos;     /* next free record slot in chunk */
+    uint32_t exiting; /* set by our pthread_exit before the real one unwinds */
+    uint64_t last_ts; /* strictly increasing per thread: orders a thread's records */
+    uint32_t chunk_idx;
+    struct weft_log_chunk *chunk; /* the chunk this thread fills, or NULL */
+};
+extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
+
+/* 0 until the constructor mapped the log; recording is skipped before. */
+extern int weft__ready WEFT_HIDDEN;
+
+/* Enter the recorder: false when we must not record (not ready, or already
+ * inside the shim on this thread: a libc function we call that is itself
+ * interposed, or a signal handler that interrupted us). The caller saves
+ * errno itself around the whole recording. */
+static inline int weft__enter(void) {
+    if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
+        return 0;
+    weft__t.in_shim = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    return 1;
+}
+static inline void weft__leave(void) {
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    weft__t.in_shim = 0;
+}
+
+/* ---- raw log writer (log_writer.c) ---- */
+int weft__log_open(const char *path, int ppid, uint32_t parent_tid, uint32_t depth) WEFT_HIDDEN;
+/* Drops the mapping inherited from the parent (in a fork child), without
+ * touching the parent's file. */
+void weft__log_forget(void) WEFT_HIDDEN;
+uint64_t weft__now(void) WEFT_HIDDEN;
+/* Append one record / a record with its payload. Only inside enter/leave.
+ * The tid must be assigned. */
+void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
+                uint32_t aux) WEFT_HIDDEN;
+void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
+                     uint32_t aux, const void *data, size_t len) WEFT_HIDDEN;
+/* For a fatal signal handler: a record in a fresh chunk of its own, so that
+ * a record the interrupted code was writing cannot be torn. */
+void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) WEFT_HIDDEN;
+/* Give this thread's chunk back for another thread to continue (thread end). */
+void weft__log_release_chunk(void) WEFT_HIDDEN;
+void weft__log_set_flag(uint32_t flag) WEFT_HIDDEN;
+uint32_t weft__log_new_tid(void) WEFT_HIDDEN;
+uint32_t weft__log_new_stack(void) WEFT_HIDDEN;
+void weft__log_count_dropped(uint64_t n) WEFT_HIDDEN;
+
+/* ---- stacks (stack.c) and the module map (modules.c) ---- */
+void weft__stack_init(unsigned depth) WEFT_HIDDEN;
+void weft__stack_reset(void) WEFT_HIDDEN; /* fork child: stacks go to the new log again */
+uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames skipped) */
+void weft__modules_emit(void) WEFT_HIDDEN;
+void weft__modules_self_range(uintptr_t *lo, uintptr_t *hi) WEFT_HIDDEN;
+
+/* ---- core (shim_core.c) ---- */
+void weft__thread_ensure(void) WEFT_HIDDEN; /* gives an unknown thread a tid */
+void *weft__real(const char *name) WEFT_HIDDEN;
+void *weft__real_v(const char *name, const char *version) WEFT_HIDDEN;
+void weft__fork_child(uint32_t parent_tid) WEFT_HIDDEN;
+void weft__process_exit_hook(void) WEFT_HIDDEN; /* last chance before the process ends */
+void weft__signals_install(void) WEFT_HIDDEN;
+
+/* Resolve the next definition of a symbol once, lazily; the cast through
+ * a union keeps -Wpedantic quiet about object/function pointer casts. */
+#define WEFT_REAL(type, var, name)                     \
+    do {                                               \
+        if (!(var))                                    \
+            *(void **)(&(var)) = weft__real(name);     \
+    } while (0)
+#define WEFT_REAL_V(type, var, name, ver)              \
+    do {                                               \
+        if (!(var))                                    \
+            *(void **)(&(var)) = weft__real_v(name, ver); \
+    } while (0)
+
+/* Recording helpers for interposers: save errno, enter, record, leave. */
+#define WEFT_RECORD(stmt)                  \
+    do {                                   \
+        int weft__saved_errno = errno;     \
+        if (weft__enter()) {               \
+            weft__thread_ensure();         \
+            stmt;                          \
+            weft__leave();                 \
+        }                                  \
+        errno = weft__saved_errno;         \
+    } while (0)
+
+#endif /* WEFT_HARNESS_SHIM_H */

@@ -1,0 +1,153 @@
+/* shim_fd.c: interposers for file descriptors used as channels: pipe,
+ * pipe2, socketpair and eventfd make them; dup/dup2/dup3 copy them; close
+ * ends them; write and send are recorded only when they fail with EPIPE
+ * (the reader is gone: send on closed) or EBADF.
+ *
+ * To keep ordinary files out of the trace, a lock-free bitmap marks the
+ * fds that are channels; close and dup of other fds are not recorded,
+ * except a close that fails with EBADF (a double close). The bitmap is
+ * per process and inherited by a fork child, exactly like the fds. */
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define TRACKED_FDS 65536
+static uint64_t tracked[TRACKED_FDS / 64];
+
+static int is_tracked(int fd) {
+    if (fd < 0)
+        return 0;
+    if (fd >= TRACKED_FDS)
+        return 1; /* cannot tell: record */
+    return (__atomic_load_n(&tracked[fd / 64], __ATOMIC_RELAXED) >> (fd % 64)) & 1;
+}
+
+static void track(int fd, int on) {
+    if (fd < 0 || fd >= TRACKED_FDS)
+        return;
+    uint64_t bit = 1ull << (fd % 64);
+    if (on)
+        __atomic_fetch_or(&tracked[fd / 64], bit, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&tracked[fd / 64], ~bit, __ATOMIC_RELAXED);
+}
+
+static int (*r_pipe)(int[2]);
+static int (*r_pipe2)(int[2], int);
+static int (*r_socketpair)(int, int, int, int[2]);
+static int (*r_eventfd)(unsigned, int);
+static int (*r_close)(int);
+static int (*r_dup)(int);
+static int (*r_dup2)(int, int);
+static int (*r_dup3)(int, int, int);
+static ssize_t (*r_write)(int, const void *, size_t);
+static ssize_t (*r_send)(int, const void *, size_t, int);
+
+static void opened_pair(const int fds[2], uint32_t how) {
+    track(fds[0], 1);
+    track(fds[1], 1);
+    WEFT_RECORD(uint32_t s = weft__stack();
+                weft__emit(WEFT_K_FD_OPEN, (uint64_t)fds[0], (uint64_t)fds[1], 0, s, how);
+                weft__emit(WEFT_K_FD_OPEN, (uint64_t)fds[1], (uint64_t)fds[0], 1, s, how));
+}
+
+WEFT_EXPORT int pipe(int fds[2]) {
+    WEFT_REAL(void, r_pipe, "pipe");
+    int r = r_pipe(fds);
+    if (r == 0)
+        opened_pair(fds, WEFT_FD_PIPE);
+    return r;
+}
+
+WEFT_EXPORT int pipe2(int fds[2], int flags) {
+    WEFT_REAL(void, r_pipe2, "pipe2");
+    int r = r_pipe2(fds, flags);
+    if (r == 0)
+        opened_pair(fds, WEFT_FD_PIPE2);
+    return r;
+}
+
+WEFT_EXPORT int socketpair(int domain, int type, int proto, int fds[2]) {
+    WEFT_REAL(void, r_socketpair, "socketpair");
+    int r = r_socketpair(domain, type, proto, fds);
+    if (r == 0)
+        opened_pair(fds, WEFT_FD_SOCKETPAIR);
+    return r;
+}
+
+WEFT_EXPORT int eventfd(unsigned initval, int flags) {
+    WEFT_REAL(void, r_eventfd, "eventfd");
+    int fd = r_eventfd(initval, flags);
+    if (fd >= 0) {
+        track(fd, 1);
+        WEFT_RECORD(weft__emit(WEFT_K_FD_OPEN, (uint64_t)fd, (uint64_t)-1, 0, weft__stack(),
+                               WEFT_FD_EVENTFD));
+    }
+    return fd;
+}
+
+WEFT_EXPORT int close(int fd) {
+    WEFT_REAL(void, r_close, "close");
+    int was = is_tracked(fd);
+    int r = r_close(fd);
+    int e = errno;
+    if (was && !(r != 0 && e == EINTR)) /* Linux frees the fd even on EINTR... but EIO too */
+        track(fd, 0);
+    if (was || (r != 0 && e == EBADF))
+        WEFT_RECORD(weft__emit(WEFT_K_FD_CLOSE, (uint64_t)fd,
+                               r == 0 ? 0 : (uint64_t)(int64_t)-e, 0, weft__stack(), 0));
+    return r;
+}
+
+static int dup_common(int oldfd, int newfd, int r, int replaced) {
+    if (r >= 0 && (is_tracked(oldfd) || replaced)) {
+        track(r, is_tracked(oldfd));
+        WEFT_RECORD(weft__emit(WEFT_K_FD_DUP, (uint64_t)r, (uint64_t)oldfd, (uint64_t)newfd,
+                               weft__stack(), 0));
+    }
+    return r;
+}
+
+WEFT_EXPORT int dup(int oldfd) {
+    WEFT_REAL(void, r_dup, "dup");
+    int r = r_dup(oldfd);
+    return dup_common(oldfd, -1, r, 0);
+}
+
+WEFT_EXPORT int dup2(int oldfd, int newfd) {
+    WEFT_REAL(void, r_dup2, "dup2");
+    int replaced = is_tracked(newfd) && newfd != oldfd;
+    int r = r_dup2(oldfd, newfd);
+    return dup_common(oldfd, newfd, r, replaced);
+}
+
+WEFT_EXPORT int dup3(int oldfd, int newfd, int flags) {
+    WEFT_REAL(void, r_dup3, "dup3");
+    int replaced = is_tracked(newfd);
+    int r = r_dup3(oldfd, newfd, flags);
+    return dup_common(oldfd, newfd, r, replaced);
+}
+
+WEFT_EXPORT ssize_t write(int fd, const void *buf, size_t n) {
+    WEFT_REAL(void, r_write, "write");
+    ssize_t r = r_write(fd, buf, n);
+    if (r < 0 && (errno == EPIPE || errno == EBADF)) {
+        int e = errno;
+        WEFT_RECORD(weft__emit(WEFT_K_FD_WRITE_FAIL, (uint64_t)fd, (uint64_t)(int64_t)-e, 0,
+                               weft__stack(), 0));
+    }
+    return r;
+}
+
+WEFT_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) {
+    WEFT_REAL(void, r_send, "send");
+    ssize_t r = r_send(fd, buf, n, flags);
+    if (r < 0 && (errno == EPIPE || errno == EBADF)) {
+        int e = errno;
+        WEFT_RECORD(weft__emit(WEFT_K_FD_WRITE_FAIL, (uint64_t)fd, (uint64_t)(int64_t)-e, 1,
+                               weft__stack(), 0));
+    }
+    return r;
+}

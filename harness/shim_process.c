@@ -1,0 +1,142 @@
+/* shim_process.c: interposers for the life of the process: the wrapper
+ * around main (its return value is the exit status, and libc's own call to
+ * exit() does not go through our exit), exit, _exit/_Exit, fork and vfork,
+ * dlopen (the module map changes), and the fatal signal handlers that
+ * record the death and then die of it with the default action. */
+#include <dlfcn.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*lsm_fn)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void),
+                      void *);
+static lsm_fn real_lsm;
+static main_fn real_main;
+static void (*real_exit)(int);
+static void (*real__exit)(int);
+static void (*real__Exit)(int);
+static pid_t (*real_fork)(void);
+static void *(*real_dlopen)(const char *, int);
+
+int __libc_start_main(main_fn m, int argc, char **argv, void (*init)(void), void (*fini)(void),
+                      void (*rtld_fini)(void), void *stack_end);
+
+static int main_wrapper(int argc, char **argv, char **envp) {
+    int r = real_main(argc, argv, envp);
+    WEFT_RECORD(weft__emit(WEFT_K_MAIN_RETURN, 0, (uint64_t)(int64_t)r, 0, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT int __libc_start_main(main_fn m, int argc, char **argv, void (*init)(void),
+                                  void (*fini)(void), void (*rtld_fini)(void), void *stack_end) {
+    WEFT_REAL_V(void, real_lsm, "__libc_start_main", "GLIBC_2.34");
+    real_main = m;
+    return real_lsm(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+WEFT_EXPORT void exit(int status) {
+    WEFT_REAL(void, real_exit, "exit");
+    WEFT_RECORD(weft__emit(WEFT_K_EXIT_CALL, 0, (uint64_t)(int64_t)status, 0, weft__stack(), 0));
+    real_exit(status);
+    __builtin_unreachable();
+}
+
+WEFT_EXPORT void _exit(int status) {
+    WEFT_REAL(void, real__exit, "_exit");
+    WEFT_RECORD(weft__emit(WEFT_K_EXIT_NOW, 0, (uint64_t)(int64_t)status, 0, weft__stack(), 0);
+                weft__log_set_flag(WEFT_LOG_F_FINISHED));
+    real__exit(status);
+    __builtin_unreachable();
+}
+
+WEFT_EXPORT void _Exit(int status) {
+    WEFT_REAL(void, real__Exit, "_Exit");
+    WEFT_RECORD(weft__emit(WEFT_K_EXIT_NOW, 0, (uint64_t)(int64_t)status, 0, weft__stack(), 0);
+                weft__log_set_flag(WEFT_LOG_F_FINISHED));
+    real__Exit(status);
+    __builtin_unreachable();
+}
+
+WEFT_EXPORT pid_t fork(void) {
+    WEFT_REAL(void, real_fork, "fork");
+    uint32_t stack = 0;
+    WEFT_RECORD(stack = weft__stack());
+    pid_t pid = real_fork();
+    /* The child's new log was made by our atfork handler, inside fork. */
+    if (pid != 0) {
+        int e = errno;
+        WEFT_RECORD(weft__emit(WEFT_K_FORK, 0, pid > 0 ? (uint64_t)pid : (uint64_t)(int64_t)-e,
+                               0, stack, 0));
+    }
+    return pid;
+}
+
+/* vfork's child shares our memory, and would write its records into the
+ * parent's log and TLS. fork is a valid implementation of vfork. */
+WEFT_EXPORT pid_t vfork(void) { return fork(); }
+
+WEFT_EXPORT void *dlopen(const char *file, int mode) {
+    WEFT_REAL(void, real_dlopen, "dlopen");
+    void *h = real_dlopen(file, mode);
+    if (h)
+        WEFT_RECORD(weft__modules_emit());
+    return h;
+}
+
+/* ---- fatal signals ---- */
+
+static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE,  SIGILL,  SIGABRT, SIGTRAP, SIGSYS,
+                            SIGTERM, SIGINT, SIGHUP,  SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1,
+                            SIGUSR2, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF};
+
+static void on_fatal(int sig, siginfo_t *si, void *uctx) {
+    (void)uctx;
+    int saved = errno;
+    /* No stack here: unwinding from a handler may need the loader's lock,
+     * which the interrupted code could hold. weft__emit_oob writes into a
+     * chunk of its own, whatever the thread was doing. */
+    uint32_t was_in = weft__t.in_shim;
+    weft__t.in_shim = 1;
+    if (__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) && weft__t.tid) {
+        weft__emit_oob(WEFT_K_SIGNAL_FATAL, (uint64_t)(uintptr_t)(si ? si->si_addr : 0),
+                       (uint64_t)sig, si ? (uint64_t)(int64_t)si->si_code : 0);
+        weft__log_set_flag(WEFT_LOG_F_FINISHED);
+    }
+    weft__t.in_shim = was_in;
+    /* Die of it: the default action again, the signal unblocked and sent
+     * to this very thread. A fault re-executes and faults again. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigaction(sig, &sa, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    if (!si || si->si_code <= 0 || (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL))
+        syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+    errno = saved;
+}
+
+void weft__signals_install(void) {
+    /* Only where the disposition is the default: a handler or SIG_IGN the
+     * program inherited stays. A handler the program installs later
+     * replaces ours, and that program then decides what the signal does. */
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
+        struct sigaction old;
+        if (sigaction(fatal[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
+            (old.sa_flags & SA_SIGINFO))
+            continue;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_fatal;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+        sigfillset(&sa.sa_mask);
+        sigaction(fatal[i], &sa, NULL);
+    }
+}

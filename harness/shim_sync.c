@@ -1,0 +1,226 @@
+/* shim_sync.c: interposers for pthread mutexes, rwlocks, condition
+ * variables, barriers and POSIX semaphores: the happens-before edges and
+ * lock state the detectors need, and for every call that may block a begin
+ * and an end record, so that at any moment we know who waits on what.
+ *
+ * Locks try first: an uncontended acquisition is one record (the end,
+ * arg2 = 0); only a lock that has to wait gets its begin record. Stacks
+ * are not taken here (these calls are hot) unless WEFT_SYNC_STACKS=1.
+ *
+ * Condition variables: glibc exports two ABIs; plain dlsym returns the
+ * old 2.2.5 one on x86_64, so the real functions are looked up at
+ * GLIBC_2.3.2, the version every program linked since 2003 uses. */
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdlib.h>
+
+#include "shim.h"
+
+static int sync_stacks = -1;
+static uint32_t st(void) {
+    if (sync_stacks < 0) {
+        const char *e = getenv("WEFT_SYNC_STACKS");
+        sync_stacks = e && *e == '1';
+    }
+    return sync_stacks ? weft__stack() : 0;
+}
+
+#define EV(kind, obj, arg, arg2) \
+    WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg), (uint64_t)(arg2), st(), 0))
+
+static int (*r_mutex_lock)(pthread_mutex_t *);
+static int (*r_mutex_trylock)(pthread_mutex_t *);
+static int (*r_mutex_unlock)(pthread_mutex_t *);
+static int (*r_mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
+static int (*r_mutex_destroy)(pthread_mutex_t *);
+
+WEFT_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) {
+    WEFT_REAL(void, r_mutex_init, "pthread_mutex_init");
+    int r = r_mutex_init(m, a);
+    EV(MUTEX_INIT, m, r, 0);
+    return r;
+}
+
+WEFT_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
+    WEFT_REAL(void, r_mutex_destroy, "pthread_mutex_destroy");
+    int r = r_mutex_destroy(m);
+    EV(MUTEX_DESTROY, m, r, 0);
+    return r;
+}
+
+WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
+    WEFT_REAL(void, r_mutex_lock, "pthread_mutex_lock");
+    WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
+    if (!weft__ready || weft__t.in_shim)
+        return r_mutex_lock(m);
+    int saved = errno;
+    int r = r_mutex_trylock(m);
+    if (r != EBUSY) {
+        errno = saved;
+        EV(MUTEX_LOCK_END, m, r, 0);
+        return r;
+    }
+    errno = saved;
+    EV(MUTEX_LOCK_BEGIN, m, 0, 0);
+    r = r_mutex_lock(m);
+    EV(MUTEX_LOCK_END, m, r, 1);
+    return r;
+}
+
+WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
+    WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
+    int r = r_mutex_trylock(m);
+    EV(MUTEX_TRYLOCK, m, r, 0);
+    return r;
+}
+
+WEFT_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
+    WEFT_REAL(void, r_mutex_unlock, "pthread_mutex_unlock");
+    /* Recorded before the real unlock: the next owner's records come after
+     * ours in time, which keeps a trace readable by timestamp. */
+    EV(MUTEX_UNLOCK, m, 0, 0);
+    return r_mutex_unlock(m);
+}
+
+static int (*r_rdlock)(pthread_rwlock_t *);
+static int (*r_wrlock)(pthread_rwlock_t *);
+static int (*r_tryrdlock)(pthread_rwlock_t *);
+static int (*r_trywrlock)(pthread_rwlock_t *);
+static int (*r_rwunlock)(pthread_rwlock_t *);
+
+WEFT_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
+    WEFT_REAL(void, r_rdlock, "pthread_rwlock_rdlock");
+    WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
+    if (!weft__ready || weft__t.in_shim)
+        return r_rdlock(l);
+    int saved = errno;
+    int r = r_tryrdlock(l);
+    errno = saved;
+    if (r != EBUSY) {
+        EV(RW_RDLOCK_END, l, r, 0);
+        return r;
+    }
+    EV(RW_RDLOCK_BEGIN, l, 0, 0);
+    r = r_rdlock(l);
+    EV(RW_RDLOCK_END, l, r, 1);
+    return r;
+}
+
+WEFT_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
+    WEFT_REAL(void, r_wrlock, "pthread_rwlock_wrlock");
+    WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
+    if (!weft__ready || weft__t.in_shim)
+        return r_wrlock(l);
+    int saved = errno;
+    int r = r_trywrlock(l);
+    errno = saved;
+    if (r != EBUSY) {
+        EV(RW_WRLOCK_END, l, r, 0);
+        return r;
+    }
+    EV(RW_WRLOCK_BEGIN, l, 0, 0);
+    r = r_wrlock(l);
+    EV(RW_WRLOCK_END, l, r, 1);
+    return r;
+}
+
+WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
+    WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
+    int r = r_tryrdlock(l);
+    EV(RW_TRYLOCK, l, r, 0);
+    return r;
+}
+
+WEFT_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
+    WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
+    int r = r_trywrlock(l);
+    EV(RW_TRYLOCK, l, r, 1);
+    return r;
+}
+
+WEFT_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
+    WEFT_REAL(void, r_rwunlock, "pthread_rwlock_unlock");
+    EV(RW_UNLOCK, l, 0, 0);
+    return r_rwunlock(l);
+}
+
+static int (*r_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+static int (*r_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+static int (*r_cond_signal)(pthread_cond_t *);
+static int (*r_cond_broadcast)(pthread_cond_t *);
+
+WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
+    WEFT_REAL_V(void, r_cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
+    EV(COND_WAIT_BEGIN, c, (uintptr_t)m, 0);
+    int r = r_cond_wait(c, m);
+    EV(COND_WAIT_END, c, r, (uintptr_t)m);
+    return r;
+}
+
+WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                       const struct timespec *t) {
+    WEFT_REAL_V(void, r_cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
+    EV(COND_WAIT_BEGIN, c, (uintptr_t)m, 1);
+    int r = r_cond_timedwait(c, m, t);
+    EV(COND_WAIT_END, c, r, (uintptr_t)m);
+    return r;
+}
+
+WEFT_EXPORT int pthread_cond_signal(pthread_cond_t *c) {
+    WEFT_REAL_V(void, r_cond_signal, "pthread_cond_signal", "GLIBC_2.3.2");
+    EV(COND_SIGNAL, c, 0, 0);
+    return r_cond_signal(c);
+}
+
+WEFT_EXPORT int pthread_cond_broadcast(pthread_cond_t *c) {
+    WEFT_REAL_V(void, r_cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
+    EV(COND_BROADCAST, c, 0, 0);
+    return r_cond_broadcast(c);
+}
+
+static int (*r_barrier_wait)(pthread_barrier_t *);
+
+WEFT_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
+    WEFT_REAL(void, r_barrier_wait, "pthread_barrier_wait");
+    EV(BARRIER_WAIT_BEGIN, b, 0, 0);
+    int r = r_barrier_wait(b);
+    EV(BARRIER_WAIT_END, b, r, 0);
+    return r;
+}
+
+static int (*r_sem_wait)(sem_t *);
+static int (*r_sem_timedwait)(sem_t *, const struct timespec *);
+static int (*r_sem_trywait)(sem_t *);
+static int (*r_sem_post)(sem_t *);
+
+/* Semaphores report errors through errno: record -errno, then restore. */
+static int64_t sem_result(int r) { return r == 0 ? 0 : -(int64_t)errno; }
+
+WEFT_EXPORT int sem_wait(sem_t *s) {
+    WEFT_REAL(void, r_sem_wait, "sem_wait");
+    EV(SEM_WAIT_BEGIN, s, 0, 0);
+    int r = r_sem_wait(s);
+    EV(SEM_WAIT_END, s, sem_result(r), 0);
+    return r;
+}
+
+WEFT_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
+    WEFT_REAL(void, r_sem_timedwait, "sem_timedwait");
+    EV(SEM_WAIT_BEGIN, s, 0, 1);
+    int r = r_sem_timedwait(s, t);
+    EV(SEM_WAIT_END, s, sem_result(r), 0);
+    return r;
+}
+
+WEFT_EXPORT int sem_trywait(sem_t *s) {
+    WEFT_REAL(void, r_sem_trywait, "sem_trywait");
+    int r = r_sem_trywait(s);
+    EV(SEM_TRYWAIT, s, sem_result(r), 0);
+    return r;
+}
+
+WEFT_EXPORT int sem_post(sem_t *s) {
+    WEFT_REAL(void, r_sem_post, "sem_post");
+    EV(SEM_POST, s, 0, 0);
+    return r_sem_post(s);
+}

@@ -1,0 +1,158 @@
+/* shim_thread.c: interposers for the life of threads: pthread_create (with
+ * a start wrapper that records start and the end by return or
+ * cancellation), pthread_exit, join/tryjoin/timedjoin, detach, cancel and
+ * setname.
+ *
+ * Cancellation: the start wrapper pushes a cleanup handler around the
+ * user's start routine. glibc runs cleanup handlers while a cancelled
+ * thread unwinds, and also for pthread_exit; our pthread_exit marks the
+ * thread first, so a handler that finds no mark records a cancellation. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static create_fn real_create;
+static void (*real_exit)(void *);
+static int (*real_join)(pthread_t, void **);
+static int (*real_tryjoin)(pthread_t, void **);
+static int (*real_timedjoin)(pthread_t, void **, const struct timespec *);
+static int (*real_detach)(pthread_t);
+static int (*real_cancel)(pthread_t);
+static int (*real_setname)(pthread_t, const char *);
+
+struct start {
+    void *(*fn)(void *);
+    void *arg;
+    uint32_t tid;
+    uint32_t creator;
+};
+
+static void on_unwind(void *unused) {
+    (void)unused;
+    /* Our pthread_exit recorded the exit already; otherwise this unwind is
+     * a cancellation. Either way the thread writes nothing more of its
+     * life, so its chunk can serve another thread. */
+    WEFT_RECORD(if (!weft__t.exiting) weft__emit(WEFT_K_THREAD_CANCELED,
+                                                 (uint64_t)pthread_self(), 0, 0, 0, 0);
+                weft__log_release_chunk());
+}
+
+static void *start_wrapper(void *p) {
+    struct start s = *(struct start *)p;
+    free(p);
+    weft__t.tid = s.tid;
+    WEFT_RECORD(weft__emit(WEFT_K_THREAD_START, (uint64_t)pthread_self(),
+                           (uint64_t)syscall(SYS_gettid), s.creator, 0, 0));
+    void *ret;
+    pthread_cleanup_push(on_unwind, NULL);
+    ret = s.fn(s.arg);
+    pthread_cleanup_pop(0);
+    WEFT_RECORD(weft__emit(WEFT_K_THREAD_RETURN, (uint64_t)pthread_self(), (uint64_t)ret, 0, 0,
+                           0);
+                weft__log_release_chunk());
+    return ret;
+}
+
+WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
+                               void *arg) {
+    WEFT_REAL_V(create_fn, real_create, "pthread_create", "GLIBC_2.34");
+    if (!weft__ready || weft__t.in_shim)
+        return real_create(th, attr, fn, arg);
+    int saved = errno;
+    struct start *s = malloc(sizeof *s);
+    if (!s) {
+        errno = saved;
+        return real_create(th, attr, fn, arg);
+    }
+    uint32_t stack = 0;
+    if (weft__enter()) {
+        weft__thread_ensure();
+        stack = weft__stack();
+        weft__leave();
+    }
+    s->fn = fn;
+    s->arg = arg;
+    s->tid = weft__log_new_tid();
+    s->creator = weft__t.tid;
+    uint32_t newtid = s->tid; /* s belongs to the new thread once it runs */
+    errno = saved;
+    int r = real_create(th, attr, start_wrapper, s);
+    saved = errno;
+    if (r != 0) {
+        free(s);
+        WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE_FAIL, 0, (uint64_t)r, (uint64_t)(uintptr_t)fn,
+                               stack, 0));
+    } else {
+        int detached = 0;
+        if (attr)
+            pthread_attr_getdetachstate(attr, &detached);
+        WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE, (uint64_t)*th, (uint64_t)(uintptr_t)fn,
+                               (uint64_t)(uintptr_t)arg, stack, newtid);
+                    if (detached == PTHREAD_CREATE_DETACHED) weft__emit(
+                        WEFT_K_DETACH, (uint64_t)*th, 0, 1, 0, 0));
+    }
+    errno = saved;
+    return r;
+}
+
+WEFT_EXPORT void pthread_exit(void *ret) {
+    WEFT_REAL(void, real_exit, "pthread_exit");
+    WEFT_RECORD(weft__emit(WEFT_K_THREAD_EXIT, (uint64_t)pthread_self(), (uint64_t)ret, 0,
+                           weft__stack(), 0);
+                weft__t.exiting = 1);
+    real_exit(ret);
+    __builtin_unreachable();
+}
+
+WEFT_EXPORT int pthread_join(pthread_t th, void **ret) {
+    WEFT_REAL(void, real_join, "pthread_join");
+    WEFT_RECORD(weft__emit(WEFT_K_JOIN_BEGIN, (uint64_t)th, 0, 0, weft__stack(), 0));
+    int r = real_join(th, ret);
+    WEFT_RECORD(weft__emit(WEFT_K_JOIN_END, (uint64_t)th, (uint64_t)r,
+                           r == 0 && ret ? (uint64_t)*ret : 0, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT int pthread_tryjoin_np(pthread_t th, void **ret) {
+    WEFT_REAL(void, real_tryjoin, "pthread_tryjoin_np");
+    int r = real_tryjoin(th, ret);
+    WEFT_RECORD(weft__emit(WEFT_K_TRYJOIN, (uint64_t)th, (uint64_t)r,
+                           r == 0 && ret ? (uint64_t)*ret : 0, weft__stack(), 0));
+    return r;
+}
+
+WEFT_EXPORT int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *abstime) {
+    WEFT_REAL(void, real_timedjoin, "pthread_timedjoin_np");
+    WEFT_RECORD(weft__emit(WEFT_K_JOIN_BEGIN, (uint64_t)th, 0, 1, weft__stack(), 0));
+    int r = real_timedjoin(th, ret, abstime);
+    WEFT_RECORD(weft__emit(WEFT_K_JOIN_END, (uint64_t)th, (uint64_t)r,
+                           r == 0 && ret ? (uint64_t)*ret : 0, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT int pthread_detach(pthread_t th) {
+    WEFT_REAL(void, real_detach, "pthread_detach");
+    int r = real_detach(th);
+    WEFT_RECORD(weft__emit(WEFT_K_DETACH, (uint64_t)th, (uint64_t)r, 0, weft__stack(), 0));
+    return r;
+}
+
+WEFT_EXPORT int pthread_cancel(pthread_t th) {
+    WEFT_REAL(void, real_cancel, "pthread_cancel");
+    int r = real_cancel(th);
+    WEFT_RECORD(weft__emit(WEFT_K_CANCEL, (uint64_t)th, (uint64_t)r, 0, weft__stack(), 0));
+    return r;
+}
+
+WEFT_EXPORT int pthread_setname_np(pthread_t th, const char *name) {
+    WEFT_REAL(void, real_setname, "pthread_setname_np");
+    int r = real_setname(th, name);
+    WEFT_RECORD(weft__emit_data(WEFT_K_SETNAME, (uint64_t)th, (uint64_t)r, 0, 0, 0, name,
+                                strnlen(name, 64)));
+    return r;
+}

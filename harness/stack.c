@@ -1,0 +1,117 @@
+/* stack.c: capturing the caller's stack and deduplicating it, so that each
+ * distinct stack is written to the log once (a WEFT_K_STACK record with its
+ * return addresses) and events carry only its id.
+ *
+ * The table is fixed-size open addressing over mmap'd memory, filled with
+ * CAS: no lock, no malloc, so any thread (and a fork child) may use it at
+ * any moment. A slot holds the 64-bit hash of the frames and the id; equal
+ * hashes are taken as equal stacks (64 bits over at most a few thousand
+ * distinct stacks: a collision is not a practical concern). When the table
+ * is full, stacks are written again with fresh ids: more log, no loss. */
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "shim.h"
+
+#define TABLE_BITS 16
+#define TABLE_SIZE (1u << TABLE_BITS)
+#define MAX_DEPTH 128
+#define EXTRA 8 /* our own frames, skipped */
+
+struct slot {
+    uint64_t hash; /* 0 = empty */
+    uint32_t id;   /* 0 = being written by the thread that claimed the slot */
+    uint32_t pad;
+};
+
+static struct slot *table;
+static unsigned depth_cap = 16;
+static uintptr_t self_lo, self_hi;
+
+void weft__stack_init(unsigned depth) {
+    depth_cap = depth > MAX_DEPTH ? MAX_DEPTH : depth;
+    void *m = mmap(NULL, TABLE_SIZE * sizeof(struct slot), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    table = m == MAP_FAILED ? NULL : m;
+    weft__modules_self_range(&self_lo, &self_hi);
+}
+
+void weft__stack_reset(void) {
+    /* In a fork child: the ids known here live in the parent's log. Fresh
+     * zero pages instead of a memset keep the child's memory untouched. */
+    if (table) {
+        void *m = mmap(table, TABLE_SIZE * sizeof(struct slot), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+        if (m == MAP_FAILED)
+            table = NULL;
+    }
+}
+
+static uint64_t mix(uint64_t h, uint64_t v) {
+    /* A multiply-xorshift step (splitmix64 finaliser over the running
+     * hash): fast and well spread for pointer-like values. */
+    h ^= v + 0x9e3779b97f4a7c15u + (h << 6) + (h >> 2);
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebu;
+    h ^= h >> 31;
+    return h;
+}
+
+static uint32_t write_stack(void *const *pcs, int n) {
+    uint32_t id = weft__log_new_stack();
+    weft__emit_data(WEFT_K_STACK, id, (uint64_t)n, 0, 0, 0, pcs, (size_t)n * sizeof(void *));
+    return id;
+}
+
+uint32_t weft__stack(void) {
+    if (depth_cap == 0)
+        return 0;
+    void *buf[MAX_DEPTH + EXTRA];
+    int n = unw_backtrace(buf, (int)depth_cap + EXTRA);
+    /* Drop our own frames: the recorder's at the top, and the wrappers
+     * (main's, a thread's start) further down: users care for theirs. */
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if ((uintptr_t)buf[i] < self_lo || (uintptr_t)buf[i] >= self_hi)
+            buf[m++] = buf[i];
+    void **pcs = buf;
+    n = m;
+    if (n > (int)depth_cap)
+        n = (int)depth_cap;
+    if (n <= 0)
+        return 0;
+    uint64_t h = (uint64_t)n;
+    for (int i = 0; i < n; i++)
+        h = mix(h, (uint64_t)(uintptr_t)pcs[i]);
+    if (h == 0)
+        h = 1;
+    if (!table)
+        return write_stack(pcs, n);
+    for (uint32_t i = 0, s = (uint32_t)h & (TABLE_SIZE - 1); i < TABLE_SIZE / 4;
+         i++, s = (s + 1) & (TABLE_SIZE - 1)) {
+        struct slot *sl = &table[s];
+        uint64_t cur = __atomic_load_n(&sl->hash, __ATOMIC_ACQUIRE);
+        if (cur == 0) {
+            uint64_t expect = 0;
+            if (__atomic_compare_exchange_n(&sl->hash, &expect, h, 0, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
+                uint32_t id = write_stack(pcs, n);
+                __atomic_store_n(&sl->id, id, __ATOMIC_RELEASE);
+                return id;
+            }
+            cur = expect;
+        }
+        if (cur == h) {
+            /* Another thread may still be writing it (or we interrupted
+             * ourselves from a signal handler): do not wait, write our own
+             * copy under a new id. */
+            uint32_t id = __atomic_load_n(&sl->id, __ATOMIC_ACQUIRE);
+            return id ? id : write_stack(pcs, n);
+        }
+    }
+    return write_stack(pcs, n);
+}

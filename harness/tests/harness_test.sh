@@ -1,0 +1,184 @@
+#!/bin/sh
+# harness_test.sh: the harness tests, driven from CTest (label `harness`):
+# real programs run under `weft run` (or plain LD_PRELOAD), then the trace
+# database is checked with sqlite3. Usage: harness_test.sh NAME, with WEFT
+# (the weft binary), SHIM (libweft-preload.so), BIN (test programs) and
+# FUZZ (the fuzz_log binary) in the environment.
+set -u
+name=$1
+work=$(mktemp -d "${TMPDIR:-/tmp}/weft-test-$name-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+db=$work/trace.db
+fails=0
+
+fail() { echo "FAIL [$name]: $*" >&2; fails=$((fails + 1)); }
+# q SQL: one value from the trace
+q() { sqlite3 "$db" "$1"; }
+# expect WHAT GOT WANT
+expect() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+# run_weft PROG ARGS...: runs under weft, sets rc, keeps stdout/stderr
+run_weft() {
+    "$WEFT" run -q -o "$db" -- "$@" >"$work/out" 2>"$work/err"
+    rc=$?
+}
+# one_line_error CMD...: must fail with exactly one line on stderr
+one_line_error() {
+    "$@" >"$work/o1" 2>"$work/e1"
+    r=$?
+    lines=$(wc -l <"$work/e1")
+    [ "$r" -ne 0 ] || fail "'$*' exited 0"
+    [ "$lines" -eq 1 ] || fail "'$*' printed $lines lines on stderr: $(cat "$work/e1")"
+    grep -q '^weft: ' "$work/e1" || fail "'$*' error does not start with 'weft: '"
+}
+
+case $name in
+threads)
+    run_weft "$BIN/t_threads"
+    expect "exit status" "$rc" 3
+    expect "stdout" "$(cat "$work/out")" "threads done"
+    expect "process exit" "$(q "select exit_kind || ' ' || exit_code from processes")" "return 3"
+    expect "threads" "$(q "select count(*) from threads")" 8
+    expect "joined" "$(q "select count(*) from thread_summary where state='joined'")" 4
+    expect "detached" "$(q "select count(*) from thread_summary where state='detached'")" 2
+    expect "unjoined" "$(q "select start from thread_summary where state='exited-unjoined'")" ret_arg
+    expect "main" "$(q "select state || ' ' || start from thread_summary where tid=1")" "exited main"
+    expect "pthread_exit" "$(q "select start || ' ' || exit_value from thread_summary t join threads using(id) where t.exit_kind='pthread_exit'")" "by_exit 5"
+    expect "name" "$(q "select start from thread_summary where name='named-one'")" sleeper
+    expect "join values" "$(q "select group_concat(exit_value) from (select exit_value from threads where joined_ns is not null order by id)")" "1,2,5,0"
+    expect "creator stack" "$(q "select f.function || ' ' || (f.file like '%t_threads.c') from threads t join frames f on f.stack=t.create_stack and f.depth=0 where t.tid=2")" "main 1"
+    expect "parents" "$(q "select count(*) from threads where tid > 1 and parent = (select id from threads where tid = 1)")" 7
+    expect "dropped" "$(q "select dropped_events from processes")" 0
+    ;;
+main_exit)
+    run_weft "$BIN/t_main_exit"
+    expect "exit status" "$rc" 0
+    expect "stdout" "$(cat "$work/out")" "worker done"
+    expect "main" "$(q "select exit_kind from threads where tid=1")" pthread_exit
+    expect "worker" "$(q "select exit_kind from threads where tid=2")" return
+    expect "process" "$(q "select exit_code from processes")" 0
+    ;;
+worker_exit)
+    run_weft "$BIN/t_worker_exit"
+    expect "exit status" "$rc" 4
+    expect "process" "$(q "select exit_kind || ' ' || exit_code from processes")" "exit 4"
+    expect "exit caller" "$(q "select t.start from events e join kinds k on k.id=e.kind join thread_summary t on t.id=e.thread where k.name='exit'")" worker
+    expect "blocker alive" "$(q "select state from thread_summary where start='blocker'")" alive-at-exit
+    expect "main blocked in join" "$(q "select b.kind from blocked_at_exit b join threads t on t.id=b.thread where t.tid=1")" join_begin
+    ;;
+cancel)
+    run_weft "$BIN/t_cancel"
+    expect "exit status" "$rc" 0
+    expect "stdout" "$(cat "$work/out")" canceled
+    expect "canceled" "$(q "select exit_kind || ' ' || state from thread_summary where tid=2")" "canceled joined"
+    ;;
+many)
+    run_weft "$BIN/t_many"
+    expect "exit status" "$rc" 0
+    expect "threads" "$(q "select count(*) from threads")" 3001
+    expect "joined" "$(q "select count(*) from thread_summary where state='joined'")" 3000
+    expect "returned" "$(q "select count(*) from threads where exit_kind='return' and tid > 1")" 3000
+    expect "dropped" "$(q "select dropped_events from processes")" 0
+    ;;
+fork)
+    run_weft "$BIN/t_fork"
+    expect "exit status" "$rc" 10
+    expect "stdout" "$(cat "$work/out")" "child 9"
+    expect "processes" "$(q "select count(*) from processes")" 2
+    expect "child" "$(q "select c.exit_kind || ' ' || c.exit_code || ' ' || (c.parent_pid = p.pid) from processes c join processes p on c.parent_pid = p.pid")" "_exit 9 1"
+    expect "child threads" "$(q "select count(*) from threads t join processes c on c.pid=t.pid where c.parent_pid in (select pid from processes)")" 2
+    expect "forking thread" "$(q "select t.tid from processes c join threads t on t.id=c.parent_thread")" 1
+    expect "fork event" "$(q "select count(*) from event_log where kind='fork'")" 1
+    ;;
+abort)
+    run_weft "$BIN/t_abort"
+    expect "exit status" "$rc" 134
+    expect "process" "$(q "select exit_kind || ' ' || signal from processes")" "signal 6"
+    expect "fatal signal recorded" "$(q "select arg from event_log where kind='fatal_signal'")" 6
+    expect "joiner blocked" "$(q "select b.kind from blocked_at_exit b join thread_summary t on t.id=b.thread where t.start='joiner'")" join_begin
+    ;;
+sigkill)
+    # Plain LD_PRELOAD, then the log ingested afterwards.
+    WEFT_LOG=$work/k.log LD_PRELOAD=$SHIM "$BIN/t_sigkill"
+    rc=$?
+    expect "exit status" "$rc" 137
+    "$WEFT" ingest -q "$work/k.log" -o "$db" || fail "ingest failed"
+    expect "process" "$(q "select exit_kind || ' ' || finished from processes")" "unknown 0"
+    expect "threads" "$(q "select count(*) from threads")" 5
+    expect "joiner blocked" "$(q "select b.kind from blocked_at_exit b join thread_summary t on t.id=b.thread where t.start='joiner'")" join_begin
+    # and the same under weft run, which knows the signal
+    run_weft "$BIN/t_sigkill"
+    expect "weft run status" "$rc" 137
+    expect "weft run process" "$(q "select exit_kind || ' ' || signal from processes")" "signal 9"
+    ;;
+errno)
+    run_weft "$BIN/t_errno"
+    expect "exit status" "$rc" 0
+    expect "stdout" "$(cat "$work/out")" "0 failures"
+    ;;
+sync)
+    run_weft "$BIN/t_sync"
+    expect "exit status" "$rc" 0
+    expect "stdout" "$(cat "$work/out")" "0 bad"
+    expect "contended lock" "$(q "select count(*) from event_log where kind='mutex_lock_begin'")" 1
+    expect "cond wait" "$(q "select count(*) from event_log where kind='cond_wait_end' and arg=0")" 1
+    expect "sem" "$(q "select group_concat(kind) from (select kind from event_log where family='sem' order by kind)")" "sem_post,sem_wait_begin,sem_wait_end"
+    expect "barrier" "$(q "select count(*) from event_log where kind='barrier_wait_end'")" 2
+    expect "epipe" "$(q "select arg from event_log where kind='fd_write_failed'")" -32
+    expect "double close" "$(q "select count(*) from event_log where kind='fd_close' and arg=-9")" 1
+    expect "fd objects" "$(q "select group_concat(info) from (select info from objects where kind='fd' order by id)")" "pipe,pipe,socketpair,socketpair,dup,dup,eventfd"
+    expect "mutex object" "$(q "select count(*) from objects where kind='mutex'")" 1
+    ;;
+output)
+    printf 'hello\nworld\n' | "$BIN/t_output" a 'b c' >"$work/plain.out" 2>"$work/plain.err"
+    prc=$?
+    printf 'hello\nworld\n' | "$WEFT" run -q -o "$db" -- "$BIN/t_output" a 'b c' >"$work/weft.out" 2>"$work/weft.err"
+    wrc=$?
+    expect "exit status" "$wrc" "$prc"
+    cmp -s "$work/plain.out" "$work/weft.out" || fail "stdout differs"
+    cmp -s "$work/plain.err" "$work/weft.err" || fail "stderr differs"
+    expect "argv" "$(q "select argv from processes")" "[\"$BIN/t_output\",\"a\",\"b c\"]"
+    "$WEFT" report --format=json "$db" >"$work/r.json" || fail "report failed"
+    grep -q '"exit_code": 42' "$work/r.json" || fail "report: $(cat "$work/r.json")"
+    grep -q '"findings": \[' "$work/r.json" || fail "report has no findings array"
+    # signals: 128+N
+    "$WEFT" run -q -o "$db" -- sh -c 'kill -TERM $$'
+    expect "signal status" "$?" 143
+    ;;
+bad_input)
+    one_line_error "$WEFT" run -q -o "$db" -- "$work/does-not-exist"
+    one_line_error "$WEFT" run -q -o "$db" -- no-such-command-weft
+    one_line_error "$WEFT" run -q -o "$db" -- "$BIN/t_static"
+    grep -q 'LD_PRELOAD cannot work' "$work/e1" || fail "static: $(cat "$work/e1")"
+    one_line_error "$WEFT" run -q -o "$work/no/such/dir/x.db" -- "$BIN/t_threads"
+    echo "precious" >"$work/notes.txt"
+    one_line_error "$WEFT" run -q -o "$work/notes.txt" -- "$BIN/t_threads"
+    expect "not clobbered" "$(cat "$work/notes.txt")" precious
+    # logs: a good one, then damaged copies
+    WEFT_LOG=$work/good.log WEFT_LOG_MB=16 LD_PRELOAD=$SHIM "$BIN/t_threads" >/dev/null
+    head -c 3000 "$work/good.log" >"$work/short.log"
+    one_line_error "$WEFT" ingest "$work/short.log" -o "$work/s.db"
+    head -c 70000 "$work/good.log" >"$work/trunc.log"
+    one_line_error "$WEFT" ingest "$work/trunc.log" -o "$work/s.db"
+    head -c 100000 /dev/urandom >"$work/random.log"
+    one_line_error "$WEFT" ingest "$work/random.log" -o "$work/s.db"
+    one_line_error "$WEFT" ingest "$work/missing.log" -o "$work/s.db"
+    [ -e "$work/s.db" ] && fail "a failed ingest left a database"
+    "$WEFT" ingest -q "$work/good.log" -o "$db" || fail "good log rejected"
+    cp "$db" "$work/v99.db"
+    sqlite3 "$work/v99.db" "PRAGMA user_version=99"
+    one_line_error "$WEFT" report --format=json "$work/v99.db"
+    grep -q 'schema version 99' "$work/e1" || fail "version: $(cat "$work/e1")"
+    one_line_error "$WEFT" report --format=json "$work/notes.txt"
+    one_line_error "$WEFT" nonsense
+    ;;
+fuzz)
+    WEFT_LOG=$work/seed.log WEFT_LOG_MB=16 LD_PRELOAD=$SHIM "$BIN/t_threads" >/dev/null
+    "$FUZZ" "$work/seed.log" 4000 || fail "fuzz_log"
+    ;;
+*)
+    echo "unknown test $name" >&2
+    exit 2
+    ;;
+esac
+[ "$fails" -eq 0 ] && echo "ok [$name]"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,28 @@
+/* t_abort.c: abort() while another thread is blocked in pthread_join on a
+ * thread that never ends. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static pthread_t forever;
+
+static void *sleeper(void *a) {
+    (void)a;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void *joiner(void *a) {
+    (void)a;
+    pthread_join(forever, NULL);
+    return NULL;
+}
+
+int main(void) {
+    pthread_t j;
+    pthread_create(&forever, NULL, sleeper, NULL);
+    pthread_create(&j, NULL, joiner, NULL);
+    usleep(20000);
+    abort();
+}

@@ -1,0 +1,30 @@
+/* t_sigkill.c: SIGKILL of itself with threads alive, one blocked in join:
+ * no handler can run, the log must hold everything recorded before. */
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+static pthread_t t[3];
+
+static void *sleeper(void *a) {
+    (void)a;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void *joiner(void *a) {
+    (void)a;
+    pthread_join(t[0], NULL);
+    return NULL;
+}
+
+int main(void) {
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t[i], NULL, sleeper, NULL);
+    pthread_t j;
+    pthread_create(&j, NULL, joiner, NULL);
+    usleep(20000);
+    kill(getpid(), SIGKILL);
+    return 0;
+}

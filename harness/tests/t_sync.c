@@ -1,0 +1,68 @@
+/* t_sync.c: pthread sync objects and fds used as channels: a contended
+ * mutex, a condvar handshake, a semaphore, a barrier; a pipe whose reader
+ * is closed (write fails with EPIPE, errno kept), a double close (EBADF,
+ * errno kept), dup2 and a socketpair and an eventfd. */
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int ready;
+static sem_t sem;
+static pthread_barrier_t bar;
+
+static void *worker(void *a) {
+    (void)a;
+    pthread_mutex_lock(&mu);
+    ready = 1;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    sem_post(&sem);
+    pthread_barrier_wait(&bar);
+    return NULL;
+}
+
+int main(void) {
+    int bad = 0;
+    sem_init(&sem, 0, 0);
+    pthread_barrier_init(&bar, NULL, 2);
+    pthread_mutex_lock(&mu);
+    pthread_t t;
+    pthread_create(&t, NULL, worker, NULL);
+    usleep(20000); /* the worker now waits for mu: contention */
+    while (!ready)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    sem_wait(&sem);
+    pthread_barrier_wait(&bar);
+    pthread_join(t, NULL);
+
+    signal(SIGPIPE, SIG_IGN);
+    int p[2];
+    pipe(p);
+    close(p[0]);
+    errno = 0;
+    if (write(p[1], "x", 1) != -1 || errno != EPIPE)
+        bad++;
+    close(p[1]);
+    errno = 0;
+    if (close(p[1]) != -1 || errno != EBADF) /* double close */
+        bad++;
+    int s[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, s);
+    int d = dup(s[0]);
+    dup2(s[1], d);
+    close(d);
+    close(s[0]);
+    close(s[1]);
+    int e = eventfd(0, 0);
+    close(e);
+    printf("%d bad\n", bad);
+    return bad;
+}

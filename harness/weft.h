@@ -1,0 +1,61 @@
+/* weft.h (harness): what the files of the `weft` command share: the
+ * subcommands, ingest, symbolization, the trace database helpers. Internal
+ * to the command; the traced process never sees any of this. */
+#ifndef WEFT_HARNESS_WEFT_H
+#define WEFT_HARNESS_WEFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#define WEFT_SCHEMA_VERSION 1
+#define WEFT_APPLICATION_ID 1466263156 /* 'WEFT' */
+
+extern const char weft__schema_sql[];
+
+/* Subcommands: argc/argv start at the subcommand's own name. */
+int weft_cmd_run(int argc, char **argv);
+int weft_cmd_ingest(int argc, char **argv);
+int weft_cmd_report(int argc, char **argv);
+
+/* Prints "weft: " + message + newline on stderr. */
+void weft_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Ingest: the logs of one trace (one per process) into a new database. */
+struct weft_ingest_opts {
+    int root_pid;    /* >0: the process whose exit status weft run saw */
+    int root_status; /* its wait status */
+    int quiet;
+};
+struct weft_ingest_stats {
+    uint64_t events, threads, processes, stacks;
+    double seconds;
+};
+/* 0, or -1 after printing one line on stderr. */
+int weft_ingest(char *const *logs, int nlogs, const char *db_path,
+                const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats);
+
+/* Database helpers (db.c). */
+int weft_db_check_output(const char *path); /* may we (over)write it? 0 or -1 + message */
+sqlite3 *weft_db_open_read(const char *path);  /* NULL + message */
+
+/* Symbolization (symbolize.c): one per process. */
+struct weft_sym;
+struct weft_sym *weft_sym_new(void);
+void weft_sym_add_module(struct weft_sym *s, const char *path, uint64_t bias);
+void weft_sym_done(struct weft_sym *s); /* after the last add */
+struct weft_frame_info {
+    const char *module;
+    uint64_t offset;
+    const char *function;
+    const char *file;
+    int line;
+};
+void weft_sym_lookup(struct weft_sym *s, uint64_t pc, struct weft_frame_info *out);
+void weft_sym_free(struct weft_sym *s);
+
+/* ELF checks for weft run (elfcheck.c): 1 dynamic, 0 static (message
+ * printed), -1 error (message printed); scripts count as dynamic. */
+int weft_elf_check_dynamic(const char *path);
+
+#endif
