@@ -1,0 +1,57 @@
+#!/bin/sh
+# install_test.sh: installs the built tree into a temporary prefix with
+# `cmake --install`, then builds prog.c outside the source tree two ways,
+# as a user would: with `pkg-config --cflags --libs weft` (PKG_CONFIG_PATH
+# pointing into the prefix) and with a CMake project doing
+# find_package(weft) + weft::weft. Runs both and checks their output,
+# including that the library they loaded is the installed one.
+#
+# usage: install_test.sh BUILD_DIR C_COMPILER SOURCE_DIR [EXTRA_CFLAGS]
+set -eu
+build_dir=$1
+cc=$2
+src=$3
+extra=${4:-}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+fail() { echo "install_test: FAIL: $*" >&2; exit 1; }
+
+# Nothing from the build tree may leak in through the environment.
+unset LD_LIBRARY_PATH PKG_CONFIG_PATH CMAKE_PREFIX_PATH || true
+
+cmake --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
+    { cat "$tmp/install.log" >&2; fail "cmake --install"; }
+
+check_output() { # $1: what, $2: the program's output
+    echo "$1: $2"
+    case $2 in
+    "weft-consumer ok version=0.1.0 sum=328350 lib=$prefix/"*) ;;
+    *) fail "$1: unexpected output (want the version, sum=328350 and a lib under $prefix)" ;;
+    esac
+}
+
+# 1. pkg-config
+pc=$(find "$prefix" -name weft.pc | head -n 1)
+[ -n "$pc" ] || fail "weft.pc was not installed"
+PKG_CONFIG_PATH=$(dirname "$pc")
+export PKG_CONFIG_PATH
+flags=$(pkg-config --cflags --libs weft) || fail "pkg-config --cflags --libs weft"
+echo "pkg-config flags: $flags"
+# shellcheck disable=SC2086 # word splitting of the flags is intended
+$cc $extra -o "$tmp/prog_pc" "$src/prog.c" $flags -ldl ||
+    fail "compiling with the flags of the installed weft.pc (prefix in it: $(pkg-config --variable=prefix weft))"
+out=$("$tmp/prog_pc") || fail "prog built with pkg-config exited with $?"
+check_output pkg-config "$out"
+unset PKG_CONFIG_PATH
+
+# 2. find_package(weft)
+cmake -S "$src/consumer" -B "$tmp/consumer" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="$extra" -DWEFT_CONSUMER_SRC="$src/prog.c" \
+    >"$tmp/consumer.log" 2>&1 || { cat "$tmp/consumer.log" >&2; fail "configuring the find_package consumer"; }
+cmake --build "$tmp/consumer" >>"$tmp/consumer.log" 2>&1 ||
+    { cat "$tmp/consumer.log" >&2; fail "building the find_package consumer"; }
+out=$("$tmp/consumer/consumer") || fail "prog built with find_package exited with $?"
+check_output find_package "$out"
+echo "install_test: ok"

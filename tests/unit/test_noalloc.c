@@ -1,0 +1,311 @@
+/* test_noalloc.c: checks the contract's "no allocation per weft_select
+ * call". This binary defines malloc/calloc/realloc/free and friends itself
+ * (forwarding to glibc's __libc_* entry points), so every allocation made
+ * by libweft on the calling thread is counted while a select runs. That
+ * process-wide interposition is why this lives in its own binary and not in
+ * test_conformance.c.
+ *
+ * Under ASan/UBSan the sanitizer runtime owns malloc, and a second
+ * definition would fight it; under Valgrind the tool replaces every malloc,
+ * ours too. There only the mallinfo2() check (heap in use stays flat over
+ * many selects) runs. Counts are thread-local, so that the
+ * counting itself adds no shared state for Helgrind/DRD to report. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define NOALLOC_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define NOALLOC_SANITIZED 1
+#endif
+#endif
+#ifndef NOALLOC_SANITIZED
+#define NOALLOC_SANITIZED 0
+#endif
+
+#if !NOALLOC_SANITIZED
+static _Thread_local int counting;  /* count this thread's allocations now */
+static _Thread_local long n_allocs; /* allocations counted on this thread */
+
+/* glibc's real allocator, exported under these names. */
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t m);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+extern void *__libc_memalign(size_t align, size_t n);
+
+static void note(void)
+{
+    if (counting)
+        n_allocs++;
+}
+
+void *malloc(size_t n)
+{
+    note();
+    return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t m)
+{
+    note();
+    return __libc_calloc(n, m);
+}
+
+void *realloc(void *p, size_t n)
+{
+    note();
+    return __libc_realloc(p, n);
+}
+
+void *reallocarray(void *p, size_t n, size_t m)
+{
+    if (m && n > SIZE_MAX / m) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(p, n * m);
+}
+
+void free(void *p)
+{
+    __libc_free(p);
+}
+
+void *memalign(size_t align, size_t n)
+{
+    note();
+    return __libc_memalign(align, n);
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    return memalign(align, n);
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+    void *p = memalign(align, n);
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+void *valloc(size_t n)
+{
+    return memalign(4096, n);
+}
+
+void *pvalloc(size_t n)
+{
+    return memalign(4096, (n + 4095) & ~(size_t)4095);
+}
+
+/* One counted select. */
+static int counted_select(weft_case *cs, size_t n, int flags)
+{
+    counting = 1;
+    int k = weft_select(cs, n, flags);
+    counting = 0;
+    return k;
+}
+
+/* Proves that the interposer sees libweft's allocations at all, so that a
+ * zero below means something: making a channel allocates. */
+START_TEST(test_interposer_counts)
+{
+    n_allocs = 0;
+    counting = 1;
+    weft_chan *c = weft_chan_make(sizeof(int), 4);
+    counting = 0;
+    ck_assert_ptr_nonnull(c);
+    ck_assert_msg(n_allocs > 0, "the malloc interposer did not see weft_chan_make allocate");
+    weft_chan_free(c);
+}
+END_TEST
+#endif
+
+/* Up to 8 cases, all kinds mixed, every one ready or never ready: */
+enum { NC = 8 };
+
+typedef struct {
+    weft_chan *ch[NC];
+    weft_case cs[NC];
+    int v;
+} ready_set;
+
+static void ready_set_init(ready_set *r)
+{
+    r->v = 1;
+    for (int i = 0; i < NC; i++) {
+        r->ch[i] = weft_chan_make(sizeof(int), 1);
+        if (i % 2 == 0) /* recv cases on channels holding a value */
+            weft_chan_send(r->ch[i], &r->v);
+        r->cs[i] = (weft_case){i == 5 ? NULL : r->ch[i], i % 2 ? WEFT_SEND : WEFT_RECV, &r->v, 0};
+    }
+}
+
+static void ready_set_restore(ready_set *r, int k)
+{
+    if (r->cs[k].op == WEFT_RECV)
+        weft_chan_try_send(r->ch[k], &r->v);
+    else
+        weft_chan_try_recv(r->ch[k], NULL);
+}
+
+static void ready_set_free(ready_set *r)
+{
+    for (int i = 0; i < NC; i++)
+        weft_chan_free(r->ch[i]);
+}
+
+#if !NOALLOC_SANITIZED
+START_TEST(test_ready_selects_do_not_allocate)
+{
+    long iters = tu_scaled(100000, 2000);
+    ready_set r;
+    ready_set_init(&r);
+    for (size_t n = 1; n <= NC; n++) { /* warm-up: one of each size */
+        int k = weft_select(r.cs, n, 0);
+        ck_assert_int_ge(k, 0);
+        ready_set_restore(&r, k);
+    }
+    n_allocs = 0;
+    for (long i = 0; i < iters; i++) {
+        size_t n = 1 + (size_t)(i % NC);
+        int k = counted_select(r.cs, n, i % 3 == 0 ? WEFT_NONBLOCK : 0);
+        tu_assert(k >= 0 && (size_t)k < n);
+        ready_set_restore(&r, k);
+    }
+    ck_assert_msg(n_allocs == 0, "%ld allocations in %ld ready selects", n_allocs, iters);
+    /* A select with nothing ready and WEFT_NONBLOCK neither. */
+    weft_chan *e = weft_chan_make(sizeof(int), 0);
+    weft_case none[] = {{e, WEFT_RECV, NULL, 0}, {e, WEFT_SEND, &r.v, 0}, {NULL, WEFT_RECV, NULL, 0}};
+    weft_select(none, 3, WEFT_NONBLOCK);
+    for (long i = 0; i < iters / 10; i++)
+        tu_assert(counted_select(none, 3, WEFT_NONBLOCK) == WEFT_EAGAIN);
+    ck_assert_msg(n_allocs == 0, "%ld allocations in non-blocking selects", n_allocs);
+    weft_chan_free(e);
+    ready_set_free(&r);
+}
+END_TEST
+
+/* Selects that park: a partner thread sends (or receives) with plain ops
+ * after a pause-free handoff; the selecting thread counts its own
+ * allocations, including the parking and the wake-up. */
+typedef struct {
+    weft_chan *a, *b;
+    long n;
+    int op; /* what the partner does: WEFT_SEND or WEFT_RECV */
+} partner_arg;
+
+static void *partner_main(void *p)
+{
+    partner_arg *pa = p;
+    for (long i = 0; i < pa->n; i++) {
+        weft_chan *c = i % 2 ? pa->a : pa->b;
+        if (pa->op == WEFT_SEND)
+            weft_chan_send(c, &i);
+        else
+            weft_chan_recv(c, NULL);
+    }
+    return NULL;
+}
+
+static void blocking_run(int my_op)
+{
+    long n = tu_scaled(20000, 300);
+    weft_chan *a = weft_chan_make(sizeof(long), 0);
+    weft_chan *b = weft_chan_make(sizeof(long), 0);
+    weft_chan *idle[5];
+    for (int i = 0; i < 5; i++)
+        idle[i] = weft_chan_make(sizeof(long), 0); /* never ready */
+    long v = 0;
+    weft_case cs[NC] = {
+        {idle[0], WEFT_RECV, &v, 0}, {a, my_op, &v, 0},           {idle[1], WEFT_SEND, &v, 0},
+        {NULL, WEFT_RECV, &v, 0},    {b, my_op, &v, 0},           {idle[2], WEFT_RECV, &v, 0},
+        {idle[3], WEFT_SEND, &v, 0}, {idle[4], WEFT_RECV, &v, 0},
+    };
+    partner_arg pa = {a, b, n + 1, my_op == WEFT_RECV ? WEFT_SEND : WEFT_RECV};
+    pthread_t t = tu_spawn(partner_main, &pa);
+    weft_select(cs, NC, 0); /* warm-up: may set up per-thread state */
+    n_allocs = 0;
+    for (long i = 0; i < n; i++) {
+        int k = counted_select(cs, NC, 0);
+        tu_assert(k == 1 || k == 4);
+    }
+    tu_join(t);
+    ck_assert_msg(n_allocs == 0, "%ld allocations in %ld blocking selects", n_allocs, n);
+    weft_chan_free(a);
+    weft_chan_free(b);
+    for (int i = 0; i < 5; i++)
+        weft_chan_free(idle[i]);
+}
+
+START_TEST(test_blocking_recv_selects_do_not_allocate)
+{
+    blocking_run(WEFT_RECV);
+}
+END_TEST
+
+START_TEST(test_blocking_send_selects_do_not_allocate)
+{
+    blocking_run(WEFT_SEND);
+}
+END_TEST
+#endif
+
+/* The heap in use stays flat across many selects (no leak per call); this
+ * one also runs under the sanitizers. */
+START_TEST(test_heap_flat)
+{
+    long iters = tu_scaled(100000, 2000);
+    ready_set r;
+    ready_set_init(&r);
+    int k = weft_select(r.cs, NC, 0);
+    ready_set_restore(&r, k);
+    struct mallinfo2 before = mallinfo2();
+    for (long i = 0; i < iters; i++) {
+        k = weft_select(r.cs, NC, i % 2 ? WEFT_NONBLOCK : 0);
+        tu_assert(k >= 0);
+        ready_set_restore(&r, k);
+    }
+    struct mallinfo2 after = mallinfo2();
+    size_t in_before = before.uordblks + before.hblkhd;
+    size_t in_after = after.uordblks + after.hblkhd;
+    ck_assert_msg(in_after <= in_before + 4096, "heap in use grew from %zu to %zu bytes over %ld selects",
+                  in_before, in_after, iters);
+    ready_set_free(&r);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("noalloc");
+    TCase *tc = tcase_create("noalloc");
+#if !NOALLOC_SANITIZED
+    /* Valgrind replaces malloc and friends wherever they are defined,
+     * ours included, so nothing can be counted there. */
+    if (!tu_on_valgrind()) {
+        tcase_add_test(tc, test_interposer_counts);
+        tcase_add_test(tc, test_ready_selects_do_not_allocate);
+        tcase_add_test(tc, test_blocking_recv_selects_do_not_allocate);
+        tcase_add_test(tc, test_blocking_send_selects_do_not_allocate);
+    }
+#endif
+    tcase_add_test(tc, test_heap_flat);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_main(make_suite);
+}
