@@ -280,25 +280,24 @@ int weft__waiter_finish(weft__waiter *w) {
 
 /* ---- blocking and non-blocking entry points ------------------------- */
 
-#if defined(__x86_64__) || defined(__i386__)
-#define CPU_RELAX() __builtin_ia32_pause()
-#else
-#define CPU_RELAX() ((void)0)
-#endif
-
-enum { CHAN_SPINS = 64 };
+enum { CHAN_SPIN_NS = 1000 };
 
 /* Before a thread queues itself on a buffered channel, it watches the
  * buffer for a moment: a producer and consumer running at about the same
  * speed then pass values through the buffer instead of paying for a
  * hand-off and a wake-up per value. */
+static bool send_may_run(const void *p) {
+    const weft_chan *ch = p;
+    return is_closed(ch) || count_of(ch) < ch->cap;
+}
+
+static bool recv_may_run(const void *p) {
+    const weft_chan *ch = p;
+    return is_closed(ch) || count_of(ch) > 0;
+}
+
 static bool spin_until_ready(const weft_chan *ch, int op) {
-    for (int i = 0; i < CHAN_SPINS; i++) {
-        if (is_closed(ch) || (op == WEFT_SEND ? count_of(ch) < ch->cap : count_of(ch) > 0))
-            return true;
-        CPU_RELAX();
-    }
-    return false;
+    return weft__spin(op == WEFT_SEND ? send_may_run : recv_may_run, ch, CHAN_SPIN_NS);
 }
 
 /* Go's nil channel: the operation never completes. */

@@ -12,13 +12,7 @@
 
 #include "internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define CPU_RELAX() __builtin_ia32_pause()
-#else
-#define CPU_RELAX() ((void)0)
-#endif
-
-enum { LOCK_SPINS = 100 };
+enum { LOCK_SPIN_NS = 1000 };
 
 void weft__futex_wait(_Atomic uint32_t *word, uint32_t expect) {
     syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expect, NULL, NULL, 0);
@@ -40,15 +34,17 @@ void weft__lock_init(weft__lock *l) {
     weft__vg_atomic_word(&l->word, sizeof l->word);
 }
 
+static bool try_take(const void *p) {
+    weft__lock *l = (weft__lock *)p;
+    uint32_t expect = 0;
+    return atomic_load_explicit(&l->word, memory_order_relaxed) == 0 &&
+           atomic_compare_exchange_weak_explicit(&l->word, &expect, 1, memory_order_acquire,
+                                                 memory_order_relaxed);
+}
+
 void weft__lock_slow(weft__lock *l) {
-    for (int i = 0; i < LOCK_SPINS; i++) {
-        uint32_t expect = 0;
-        if (atomic_load_explicit(&l->word, memory_order_relaxed) == 0 &&
-            atomic_compare_exchange_weak_explicit(&l->word, &expect, 1, memory_order_acquire,
-                                                  memory_order_relaxed))
-            return;
-        CPU_RELAX();
-    }
+    if (weft__spin(try_take, l, LOCK_SPIN_NS))
+        return;
     /* Mark the lock contended (2) so the holder's release wakes us. */
     while (atomic_exchange_explicit(&l->word, 2, memory_order_acquire) != 0)
         weft__futex_wait(&l->word, 2);

@@ -13,13 +13,8 @@
 
 #include "internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define CPU_RELAX() __builtin_ia32_pause()
-#else
-#define CPU_RELAX() ((void)0)
-#endif
-
-enum { PARK_SPINS = 1000 };
+/* A ping-pong partner answers within a microsecond or two. */
+enum { PARK_SPIN_NS = 3000 };
 
 static _Thread_local weft__parker self;
 static _Thread_local bool self_ready;
@@ -41,12 +36,13 @@ void weft__parker_arm(weft__parker *p) {
 
 /* Spins, then announces sleep (0 -> 2) and sleeps until state is 1.
  * Returns true once woken, false if the deadline passed first. */
+static bool is_woken(const void *p) {
+    return atomic_load_explicit(&((const weft__parker *)p)->state, memory_order_acquire) == 1;
+}
+
 static bool wait_woken(weft__parker *p, int64_t deadline_ns) {
-    for (int i = 0; i < PARK_SPINS; i++) {
-        if (atomic_load_explicit(&p->state, memory_order_acquire) == 1)
-            return true;
-        CPU_RELAX();
-    }
+    if (weft__spin(is_woken, p, PARK_SPIN_NS))
+        return true;
     for (;;) {
         uint32_t expect = 0;
         if (!atomic_compare_exchange_strong_explicit(&p->state, &expect, 2, memory_order_acquire,

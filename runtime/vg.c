@@ -10,9 +10,9 @@
 #include <valgrind/helgrind.h>
 #endif
 
-__attribute__((visibility("hidden"))) void weft__vg_atomic_word(const void *addr, size_t len);
+__attribute__((visibility("hidden"))) void weft__vg_atomic_word_slow(const void *addr, size_t len);
 
-void weft__vg_atomic_word(const void *addr, size_t len) {
+void weft__vg_atomic_word_slow(const void *addr, size_t len) {
 #ifdef WEFT_VALGRIND
     /* The word is only touched with atomic instructions, which neither
      * tool models as synchronisation; the data it guards is covered by the

@@ -27,9 +27,9 @@
 
 #include "internal.h"
 
-/* How many times a waiter polls state_ before sleeping in the kernel: Done
+/* How long a waiter polls state_ before sleeping in the kernel: Done
  * often follows a Wait by microseconds, and a futex round trip costs more. */
-#define WG_SPINS 200
+enum { WG_SPIN_NS = 2000 };
 
 #define WG_SLEEPERS ((uint64_t)1 << 32)
 
@@ -45,15 +45,6 @@ static inline _Atomic uint32_t *wg_futex(weft_wg *wg) {
 #endif
 }
 
-static inline void wg_cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#else
-    sched_yield();
-#endif
-}
 
 /* Under Valgrind, marks the group as atomics-only so that Helgrind and DRD
  * do not report concurrent Done calls as races on it. The struct has no
@@ -110,6 +101,16 @@ void weft_wg_done(weft_wg *wg) {
     (void)wg_add(wg, -1);
 }
 
+struct spin_arg {
+    weft_wg *wg;
+    uint32_t epoch;
+};
+
+static bool epoch_moved(const void *p) {
+    const struct spin_arg *a = p;
+    return wg_epoch(__atomic_load_n(&a->wg->state_, __ATOMIC_ACQUIRE)) != a->epoch;
+}
+
 void weft_wg_wait(weft_wg *wg) {
     wg_vg_mark(wg);
     uint64_t s = __atomic_load_n(&wg->state_, __ATOMIC_SEQ_CST);
@@ -123,12 +124,10 @@ void weft_wg_wait(weft_wg *wg) {
             WEFT__HB_ACQUIRE(wg, epoch - 1);
         return;
     }
-    for (int i = 0; i < WG_SPINS; i++) {
-        s = __atomic_load_n(&wg->state_, __ATOMIC_ACQUIRE);
-        if (wg_epoch(s) != epoch)
-            goto ended;
-        wg_cpu_relax();
-    }
+    struct spin_arg a = {wg, epoch};
+    if (weft__spin(epoch_moved, &a, WG_SPIN_NS))
+        goto ended;
+    s = __atomic_load_n(&wg->state_, __ATOMIC_SEQ_CST);
     for (;;) {
         if (wg_epoch(s) != epoch)
             break;
