@@ -78,7 +78,7 @@ static int map_get(const struct map *m, uint64_t a, uint64_t b, uint64_t *v) {
 
 /* ---- in-memory model ---- */
 struct thr {
-    int seen, adopted;
+    int seen, adopted, via, internal;
     uint64_t handle, os_tid, start_routine, arg;
     uint64_t created, started, exited, joined, detached;
     uint64_t exit_value;
@@ -113,6 +113,10 @@ struct proc {
     uint64_t end_ns, events;
     const char *exit_kind;
     int has_code, code, signal, finished;
+    /* exec: a later image of the same OS process is merged into the row of
+     * the first one (root); its thread tids follow the earlier images'. */
+    int root;            /* index of the first image, or its own index */
+    uint32_t tid_offset; /* added to its tids in the threads table */
 };
 
 struct item {
@@ -332,6 +336,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
     case WEFT_K_THREAD_ADOPT:
         if (self) {
             self->adopted = 1;
+            self->internal = (int)r->aux; /* 2: the watchdog */
             self->os_tid = r->arg;
             if (!self->started)
                 self->started = r->ts;
@@ -340,9 +345,11 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         }
         return 0;
     case WEFT_K_THREAD_CREATE:
-        t = thread_of(p, pi, r->aux, r->ts);
+        t = thread_of(p, pi, r->aux & WEFT_TID_MASK, r->ts);
         if (!t)
             return 0;
+        t->via = (int)(r->aux >> 28) + 1;
+        t->internal = r->aux >> 28 == WEFT_VIA_LIBWEFT;
         t->created = r->ts;
         t->parent = r->tid;
         t->start_routine = r->arg;
@@ -351,7 +358,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         objs[t->object - 1].create_stack = r->stack;
         if (!t->started || t->started > r->ts)
             objs[t->object - 1].created = r->ts;
-        set_handle(p, t, r->aux, r->obj);
+        set_handle(p, t, r->aux & WEFT_TID_MASK, r->obj);
         return t->object;
     case WEFT_K_THREAD_START:
         if (!self)
@@ -417,6 +424,29 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
             obj_end(pi, "fd", r->obj, r->ts, r->stack);
         return id;
     }
+    case WEFT_K_DEADLOCK:
+        p->exit_kind = "deadlock";
+        p->has_code = 1;
+        p->code = 2;
+        p->finished = 1;
+        return 0;
+    case WEFT_K_GO:
+        return 0;
+    case WEFT_K_SELECT_BEGIN:
+    case WEFT_K_SELECT_END:
+        return r->obj ? obj_for(pi, "chan", r->obj, r->ts, 0) : 0;
+    case WEFT_K_CTX_DONE_CHAN: {
+        uint64_t id = obj_for(pi, "chan", r->obj, r->ts, r->stack);
+        if (id)
+            objs[id - 1].info = "ctx-done";
+        return id;
+    }
+    case WEFT_K_CHAN_FREE:
+    case WEFT_K_CTX_FREE:
+    case WEFT_K_GROUP_FREE:
+    case WEFT_K_WSEM_FREE:
+    case WEFT_K_LIMITER_FREE:
+    case WEFT_K_FUTURE_FREE_END:
     case WEFT_K_MUTEX_DESTROY: {
         uint64_t id = obj_for(pi, fam, r->obj, r->ts, r->stack);
         obj_end(pi, fam, r->obj, r->ts, r->stack);
@@ -430,6 +460,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
 }
 
 /* ---- SQL ---- */
+#define BATCH 50 /* events per INSERT statement */
 static sqlite3 *db;
 
 static int exec(const char *sql) {
@@ -598,14 +629,27 @@ out:
 
 static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t *nthreads) {
     sqlite3_stmt *sp = prep("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    sqlite3_stmt *st = prep("INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sqlite3_stmt *st = prep("INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     int rc = -1;
     if (!sp || !st)
         goto out;
     for (int i = 0; i < nprocs; i++) {
         struct proc *p = &procs[i];
-        const char *kind = p->exit_kind;
-        int has_code = p->has_code, code = p->code, sig = p->signal;
+        /* The end of a process is its last image's. */
+        struct proc *last = p;
+        uint64_t events = 0, end_ns = 0;
+        for (int j = 0; j < nprocs; j++)
+            if (procs[j].root == i) {
+                events += procs[j].events;
+                if (procs[j].end_ns > end_ns)
+                    end_ns = procs[j].end_ns;
+                if (procs[j].log.hdr->start_mono_ns > last->log.hdr->start_mono_ns)
+                    last = &procs[j];
+            }
+        const char *kind = last->exit_kind;
+        int has_code = last->has_code, code = last->code, sig = last->signal;
+        if (p->root != i)
+            goto threads;
         if (opts && opts->root_pid == p->pid) {
             /* weft run saw how it ended: that is the truth. */
             int ws = opts->root_status;
@@ -622,7 +666,7 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
             }
         }
         if (!kind)
-            kind = p->finished ? "exit" : "unknown";
+            kind = last->finished ? "exit" : "unknown";
         I64(sp, 1, p->pid);
         I64(sp, 2, p->ppid);
         for (int j = 0; j < nprocs; j++)
@@ -632,19 +676,20 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
         TXT(sp, 5, p->exe[0] ? p->exe : NULL);
         I64(sp, 6, p->log.hdr->start_mono_ns);
         I64(sp, 7, p->log.hdr->start_real_ns);
-        OPT(sp, 8, p->end_ns);
+        OPT(sp, 8, end_ns);
         TXT(sp, 9, kind);
         if (has_code)
             I64(sp, 10, code);
         if (!has_code && sig)
             I64(sp, 11, sig);
-        I64(sp, 12, p->finished || (opts && opts->root_pid == p->pid));
-        I64(sp, 13, p->events);
+        I64(sp, 12, last->finished || (opts && opts->root_pid == p->pid));
+        I64(sp, 13, events);
         I64(sp, 14, p->log.hdr->dropped_events);
         I64(sp, 15, p->log.hdr->stack_depth);
         TXT(sp, 16, p->path);
         if (step(sp))
             goto out;
+    threads:
         for (uint32_t tid = 1; tid <= p->max_tid; tid++) {
             struct thr *t = &p->thr[tid];
             if (!t->seen)
@@ -653,7 +698,7 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
             uint64_t gid = p->thread_base + tid;
             I64(st, 1, gid);
             I64(st, 2, p->pid);
-            I64(st, 3, tid);
+            I64(st, 3, tid + p->tid_offset);
             OPT(st, 4, t->os_tid);
             OPT(st, 5, t->handle);
             TXT(st, 6, t->name[0] ? t->name : NULL);
@@ -683,6 +728,10 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
             if (t->exit_stack)
                 I64(st, 20, p->stack_base + t->exit_stack);
             I64(st, 21, t->adopted);
+            static const char *via[] = {NULL, "pthread_create", "weft_go", "weft_group_go",
+                                        "weft_future_start", "libweft"};
+            TXT(st, 22, t->via > 0 && t->via < 6 ? via[t->via] : NULL);
+            I64(st, 23, t->internal);
             if (step(st))
                 goto out;
         }
@@ -720,6 +769,58 @@ static int write_objects(void) {
         }
     }
     sqlite3_finalize(so);
+    return 0;
+}
+
+/* The objects.id live now for a channel (or other family) address. */
+static uint64_t live_obj(uint32_t proc, const char *fam, uint64_t addr) {
+    uint64_t id = 0;
+    map_get(&live, (uint64_t)proc << 24 | family_code(fam), addr, &id);
+    return id;
+}
+
+/* The payloads some events carry: a select's cases, a deadlock's waits. */
+static int write_extra(struct proc *p, uint32_t pi, const struct weft_rec *r, uint64_t id,
+                       sqlite3_stmt *sc, sqlite3_stmt *sd) {
+    if (!r->len || (r->kind != WEFT_K_SELECT_BEGIN && r->kind != WEFT_K_SELECT_END &&
+                    r->kind != WEFT_K_DEADLOCK))
+        return 0;
+    uint64_t words[(WEFT_LOG_RECS_PER_CHUNK * WEFT_LOG_DATA_BYTES) / 8 + 1];
+    size_t n = payload(r, (char *)words, sizeof words) / 8;
+    if (r->kind == WEFT_K_DEADLOCK) {
+        for (size_t i = 0; i + 1 < n; i += 2) {
+            uint32_t tid = (uint32_t)words[i];
+            unsigned kind = (unsigned)(words[i] >> 32) & 0xffff;
+            if (!tid || tid > p->max_tid)
+                continue;
+            const char *fam = weft_kind_family(kind);
+            uint64_t o = 0;
+            if (fam && !strcmp(fam, "thread")) { /* a join: the target thread */
+                uint32_t tt = tid_of_handle(p, words[i + 1]);
+                o = tt && tt <= p->max_tid ? p->thr[tt].object : 0;
+            } else if (fam) {
+                o = live_obj(pi, !strcmp(fam, "select") ? "chan" : fam, words[i + 1]);
+            }
+            I64(sd, 1, id);
+            I64(sd, 2, p->thread_base + tid);
+            TXT(sd, 3, weft_kind_name(kind) ? weft_kind_name(kind) : "?");
+            I64(sd, 4, words[i + 1]);
+            OPT(sd, 5, o);
+            if (step(sd))
+                return -1;
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t ch = words[i] & ~(uint64_t)3;
+        I64(sc, 1, id);
+        I64(sc, 2, i);
+        I64(sc, 3, ch);
+        TXT(sc, 4, (words[i] & 3) == 1 ? "send" : "recv");
+        OPT(sc, 5, ch ? live_obj(pi, "chan", ch) : 0);
+        if (step(sc))
+            return -1;
+    }
     return 0;
 }
 
@@ -779,12 +880,27 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             weft_err("out of memory");
             goto out;
         }
-        for (int j = 0; j < i; j++)
-            if (procs[j].pid == p->pid) {
+        total += p->log.nevents;
+    }
+    /* Logs of one pid are successive images (exec): order them by start. */
+    for (int i = 0; i < nprocs; i++) {
+        struct proc *p = &procs[i];
+        p->root = i;
+        for (int j = 0; j < nprocs; j++) {
+            struct proc *o = &procs[j];
+            if (j == i || o->pid != p->pid)
+                continue;
+            if (o->log.hdr->start_mono_ns == p->log.hdr->start_mono_ns) {
                 weft_err("%s: process %d appears in two logs (%s)", logs[i], p->pid, logs[j]);
                 goto out;
             }
-        total += p->log.nevents;
+            if (o->log.hdr->start_mono_ns < p->log.hdr->start_mono_ns) {
+                p->tid_offset += o->max_tid;
+                if (o->log.hdr->start_mono_ns < procs[p->root].log.hdr->start_mono_ns ||
+                    p->root == i)
+                    p->root = j;
+            }
+        }
     }
     items = malloc((total ? total : 1) * sizeof *items);
     evobj = malloc((total ? total : 1) * sizeof *evobj);
@@ -807,6 +923,9 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         evobj[i] = (k == WEFT_K_STACK || k == WEFT_K_MODULE) ? 0 : model(items[i].proc, items[i].r);
     }
 
+    /* One thread uses SQLite here: no mutexes, no memory statistics. */
+    sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     snprintf(tmp, sizeof tmp, "%s.tmp-%d", db_path, (int)getpid());
     unlink(tmp);
     if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -840,35 +959,111 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         goto out;
     {
         sqlite3_stmt *se = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)");
-        if (!se)
+        sqlite3_stmt *sc = prep("INSERT INTO select_cases VALUES (?,?,?,?,?)");
+        sqlite3_stmt *sd = prep("INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
+        if (!se || !sc || !sd) {
+            sqlite3_finalize(se);
+            sqlite3_finalize(sc);
+            sqlite3_finalize(sd);
             goto out;
+        }
+        /* Events go in BATCH rows per statement: SQLite's per-statement
+         * cost (step, reset, VDBE setup) is most of a one-row insert. */
+        char *multi = malloc(BATCH * 24 + 64);
+        sqlite3_stmt *sb = NULL;
+        if (multi) {
+            strcpy(multi, "INSERT INTO events VALUES ");
+            for (int b = 0; b < BATCH; b++)
+                strcat(multi, b ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)");
+            sb = prep(multi);
+            free(multi);
+        }
         uint64_t id = 0;
+        int inbatch = 0;
         for (size_t i = 0; i < n; i++) {
             const struct weft_rec *r = items[i].r;
             if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE)
                 continue;
             struct proc *p = &procs[items[i].proc];
-            I64(se, 1, ++id);
-            I64(se, 2, p->pid);
-            I64(se, 3, p->thread_base + r->tid);
-            I64(se, 4, r->ts);
-            I64(se, 5, r->kind);
-            OPT(se, 6, evobj[i]);
-            I64(se, 7, r->obj);
-            I64(se, 8, r->arg);
-            I64(se, 9, r->arg2);
+            ++id;
+            sqlite3_stmt *t = sb ? sb : se;
+            int o = sb ? inbatch * 10 : 0;
+            I64(t, o + 1, id);
+            I64(t, o + 2, p->pid);
+            I64(t, o + 3, p->thread_base + r->tid);
+            I64(t, o + 4, r->ts);
+            I64(t, o + 5, r->kind);
+            if (evobj[i])
+                I64(t, o + 6, evobj[i]);
+            else
+                sqlite3_bind_null(t, o + 6);
+            I64(t, o + 7, r->obj);
+            I64(t, o + 8, r->arg);
+            I64(t, o + 9, r->arg2);
             if (r->stack && r->stack <= p->max_stack)
-                I64(se, 10, p->stack_base + r->stack);
-            if (step(se)) {
+                I64(t, o + 10, p->stack_base + r->stack);
+            else
+                sqlite3_bind_null(t, o + 10);
+            int bad = 0;
+            if (!sb)
+                bad = step(se);
+            else if (++inbatch == BATCH) {
+                bad = sqlite3_step(sb) != SQLITE_DONE;
+                if (bad)
+                    weft_err("database: %s", sqlite3_errmsg(db));
+                sqlite3_reset(sb);
+                inbatch = 0;
+            }
+            if (bad || write_extra(p, items[i].proc, r, id, sc, sd)) {
                 sqlite3_finalize(se);
+                sqlite3_finalize(sb);
+                sqlite3_finalize(sc);
+                sqlite3_finalize(sd);
                 goto out;
             }
-            if (id % 1000000 == 0 && (exec("COMMIT") || exec("BEGIN"))) {
+            if (id % 4000000 == 0 && !inbatch && (exec("COMMIT") || exec("BEGIN"))) {
                 sqlite3_finalize(se);
+                sqlite3_finalize(sb);
+                sqlite3_finalize(sc);
+                sqlite3_finalize(sd);
                 goto out;
             }
         }
+        /* The rest of the last batch, one row at a time. */
+        if (inbatch) {
+            /* Re-bind the pending rows into the one-row statement. */
+            uint64_t first = id - (uint64_t)inbatch + 1, cur = 0;
+            for (size_t i = 0; i < n && inbatch; i++) {
+                const struct weft_rec *r = items[i].r;
+                if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE)
+                    continue;
+                if (++cur < first)
+                    continue;
+                struct proc *p = &procs[items[i].proc];
+                I64(se, 1, cur);
+                I64(se, 2, p->pid);
+                I64(se, 3, p->thread_base + r->tid);
+                I64(se, 4, r->ts);
+                I64(se, 5, r->kind);
+                OPT(se, 6, evobj[i]);
+                I64(se, 7, r->obj);
+                I64(se, 8, r->arg);
+                I64(se, 9, r->arg2);
+                if (r->stack && r->stack <= p->max_stack)
+                    I64(se, 10, p->stack_base + r->stack);
+                if (step(se)) {
+                    sqlite3_finalize(se);
+                    sqlite3_finalize(sb);
+                    sqlite3_finalize(sc);
+                    sqlite3_finalize(sd);
+                    goto out;
+                }
+            }
+        }
+        sqlite3_finalize(sb);
         sqlite3_finalize(se);
+        sqlite3_finalize(sc);
+        sqlite3_finalize(sd);
         if (stats)
             stats->events = id;
     }

@@ -63,6 +63,16 @@ struct weft_log_header {
     uint32_t flags;          /* atomic: WEFT_LOG_F_* */
     uint32_t next_stack;     /* atomic: last stack id handed out */
     uint32_t reserved0;
+    /* Timestamps: with ts_tsc = 1, records carry raw TSC ticks (x86 with an
+     * invariant TSC: constant_tsc + nonstop_tsc), which cost a fraction of
+     * a clock_gettime. The reader turns them into CLOCK_MONOTONIC ns with
+     * the pairs (monotonic, tsc) taken at start, at each chunk claim
+     * (claim_ns, claim_tsc) and at the end: crash-safe calibration. */
+    uint32_t ts_tsc;
+    uint32_t reserved1;
+    uint64_t start_tsc;
+    uint64_t end_mono_ns; /* 0 until the process ends through a path we saw */
+    uint64_t end_tsc;
 };
 
 /* At the start of each chunk. committed is the number of records of the
@@ -72,7 +82,8 @@ struct weft_log_chunk {
     uint32_t magic;     /* WEFT_LOG_CHUNK_MAGIC, written before the first commit */
     uint32_t tid;       /* owner trace thread, written before the first commit */
     uint32_t reserved;
-    uint64_t claim_ns;  /* when the chunk was claimed */
+    uint64_t claim_ns;  /* when the chunk was claimed (CLOCK_MONOTONIC) */
+    uint64_t claim_tsc; /* the TSC at the same moment (header ts_tsc = 1) */
 };
 
 /* One record. For WEFT_K_DATA records the bytes after `kind`/`len` (40 of
@@ -81,7 +92,7 @@ struct weft_rec {
     uint16_t kind;
     uint16_t len;   /* DATA: payload bytes used; head records: number of DATA records that follow */
     uint32_t tid;   /* trace thread id (1 = main thread of the process) */
-    uint64_t ts;    /* CLOCK_MONOTONIC ns */
+    uint64_t ts;    /* CLOCK_MONOTONIC ns, or TSC ticks (header ts_tsc) until read */
     uint64_t obj;   /* the object: thread handle, mutex address, fd, ... */
     uint64_t arg;
     uint64_t arg2;
@@ -152,9 +163,59 @@ _Static_assert(sizeof(struct weft_log_chunk) <= WEFT_LOG_CHUNK_HDR, "chunk heade
     X(FD_WRITE_FAIL, 103, "fd_write_failed", "fd", 0) /* obj=fd arg=-errno */ \
     X(HB_RELEASE, 120, "hb_release", "hb", 0) /* obj arg=seq */              \
     X(HB_ACQUIRE, 121, "hb_acquire", "hb", 0)                                \
-    X(WEFT_CALL, 130, "weft_call", "weft", 0)      /* aux=WEFT_FN_* obj arg arg2 */ \
-    X(WEFT_BEGIN, 131, "weft_begin", "weft", 1)    /* a blocking libweft call starts */ \
-    X(WEFT_END, 132, "weft_end", "weft", 2)        /* arg=result */
+    /* libweft's public calls (shim_weft.c). Blocking calls try first where   \
+     * that cannot change their meaning: a call that did not wait is one end  \
+     * record with arg2 = 0; one that waits gets a begin with the stack too,  \
+     * and its end has arg2 = 1. Results are libweft's codes (<= 0). */       \
+    X(CHAN_MAKE, 140, "chan_make", "chan", 0)   /* obj=ch arg=elem size arg2=cap */ \
+    X(CHAN_SEND_BEGIN, 141, "chan_send_begin", "chan", 1)                    \
+    X(CHAN_SEND_END, 142, "chan_send_end", "chan", 2) /* arg=result arg2=waited */ \
+    X(CHAN_RECV_BEGIN, 143, "chan_recv_begin", "chan", 1)                    \
+    X(CHAN_RECV_END, 144, "chan_recv_end", "chan", 2) /* arg=result arg2=waited */ \
+    X(CHAN_TRY_SEND, 145, "chan_try_send", "chan", 0) /* arg=result */      \
+    X(CHAN_TRY_RECV, 146, "chan_try_recv", "chan", 0) /* arg=result */      \
+    X(CHAN_CLOSE, 147, "chan_close", "chan", 0)       /* arg=result */      \
+    X(CHAN_FREE, 148, "chan_free", "chan", 0)                                \
+    X(CHAN_LEN, 149, "chan_len", "chan", 0)           /* arg=len */         \
+    X(CHAN_CAP, 150, "chan_cap", "chan", 0)           /* arg=cap */         \
+    X(CTX_DONE_CHAN, 151, "ctx_done_chan", "chan", 0) /* obj=ch arg=ctx: a context's done channel */ \
+    X(SELECT_BEGIN, 155, "select_begin", "select", 1) /* arg=n arg2=flags; DATA: cases */ \
+    X(SELECT_END, 156, "select_end", "select", 2) /* obj=chosen ch arg=index or error arg2=case result aux=waited; DATA: cases when no begin */ \
+    X(GO, 160, "weft_go", "go", 0)            /* obj=fn arg=arg arg2=result aux=new tid */ \
+    X(WG_ADD, 165, "wg_add", "wg", 0)         /* obj=wg arg=delta arg2=result */ \
+    X(WG_DONE, 166, "wg_done", "wg", 0)       /* arg2=result (WEFT_ERANGE: negative) */ \
+    X(WG_WAIT_BEGIN, 167, "wg_wait_begin", "wg", 1)                          \
+    X(WG_WAIT_END, 168, "wg_wait_end", "wg", 2)                              \
+    X(CTX_NEW, 170, "ctx_new", "ctx", 0) /* obj=ctx arg=parent arg2=ns aux=WEFT_CTX_* */ \
+    X(CTX_CANCEL, 171, "ctx_cancel", "ctx", 0)  /* arg2=done chan */         \
+    X(CTX_FREE, 172, "ctx_free", "ctx", 0)                                   \
+    X(GROUP_NEW, 175, "group_new", "group", 0)  /* obj=g arg=parent ctx arg2=group ctx */ \
+    X(GROUP_GO_BEGIN, 176, "group_go_begin", "group", 1) /* arg=fn arg2=arg */ \
+    X(GROUP_GO_END, 177, "group_go_end", "group", 2)     /* arg=result aux=new tid */ \
+    X(GROUP_TRY_GO, 178, "group_try_go", "group", 0)     /* arg=1 started arg2=fn aux=new tid */ \
+    X(GROUP_WAIT_BEGIN, 179, "group_wait_begin", "group", 1)                 \
+    X(GROUP_WAIT_END, 180, "group_wait_end", "group", 2) /* arg=result */   \
+    X(GROUP_SET_LIMIT, 181, "group_set_limit", "group", 0) /* arg=n arg2=result */ \
+    X(GROUP_FREE, 182, "group_free", "group", 0)                             \
+    X(WSEM_NEW, 185, "weft_sem_new", "weft_sem", 0)  /* arg=size */          \
+    X(WSEM_ACQUIRE_BEGIN, 186, "weft_sem_acquire_begin", "weft_sem", 1) /* arg=n arg2=ctx */ \
+    X(WSEM_ACQUIRE_END, 187, "weft_sem_acquire_end", "weft_sem", 2) /* arg=result */ \
+    X(WSEM_TRY_ACQUIRE, 188, "weft_sem_try_acquire", "weft_sem", 0) /* arg=n arg2=1 acquired */ \
+    X(WSEM_RELEASE, 189, "weft_sem_release", "weft_sem", 0) /* arg=n arg2=result */ \
+    X(WSEM_FREE, 190, "weft_sem_free", "weft_sem", 0)                        \
+    X(LIMITER_NEW, 195, "limiter_new", "limiter", 0) /* arg=rate (double bits) arg2=burst */ \
+    X(LIMITER_WAIT_BEGIN, 196, "limiter_wait_begin", "limiter", 1) /* arg2=ctx */ \
+    X(LIMITER_WAIT_END, 197, "limiter_wait_end", "limiter", 2) /* arg=result */ \
+    X(LIMITER_ALLOW, 198, "limiter_allow", "limiter", 0) /* arg=1 allowed */ \
+    X(LIMITER_FREE, 199, "limiter_free", "limiter", 0)                       \
+    X(FUTURE_START, 205, "future_start", "future", 0) /* obj=f arg=fn arg2=arg aux=new tid */ \
+    X(FUTURE_GET_BEGIN, 206, "future_get_begin", "future", 1) /* arg2=timeout ns or -1 */ \
+    X(FUTURE_GET_END, 207, "future_get_end", "future", 2)     /* arg=result */ \
+    X(FUTURE_FREE_BEGIN, 208, "future_free_begin", "future", 1)              \
+    X(FUTURE_FREE_END, 209, "future_free_end", "future", 2)                  \
+    /* The watchdog (watchdog.c): every thread blocked for good. arg=threads \
+     * arg2=timeout ms; DATA: per thread {u32 tid, u16 kind, u16 0, u64 obj} */ \
+    X(DEADLOCK, 220, "deadlock", "process", 0)
 
 enum weft_kind {
 #define WEFT__KIND_ENUM(name, num, str, fam, blk) WEFT_K_##name = num,
@@ -164,6 +225,20 @@ enum weft_kind {
 };
 
 /* How an fd came to be (FD_OPEN aux). */
+/* How a context was made (CTX_NEW aux). */
+enum { WEFT_CTX_CANCEL = 1, WEFT_CTX_TIMEOUT = 2, WEFT_CTX_DEADLINE = 3, WEFT_CTX_GROUP = 4 };
+
+/* THREAD_CREATE aux: the new trace tid in the low 28 bits, and in the top
+ * 4 the API that made the thread (libweft's calls reach pthread_create
+ * through libweft's own spawn; the record names the user's function). */
+#define WEFT_TID_MASK 0x0fffffffu
+enum { WEFT_VIA_PTHREAD = 0, WEFT_VIA_GO = 1, WEFT_VIA_GROUP = 2, WEFT_VIA_FUTURE = 3,
+       WEFT_VIA_LIBWEFT = 4 /* libweft's own thread (its timer) */ };
+
+/* SELECT DATA: one 8-byte word per case, the channel pointer with the op
+ * (WEFT_SEND 1 / WEFT_RECV 2) in its low 2 bits (channels are malloc'd,
+ * so those bits are free). */
+
 enum { WEFT_FD_PIPE = 1, WEFT_FD_PIPE2 = 2, WEFT_FD_SOCKETPAIR = 3, WEFT_FD_EVENTFD = 4 };
 
 #endif /* WEFT_HARNESS_LOG_H */

@@ -115,6 +115,36 @@ static int validate(struct weft_log *l, const char *name) {
     return 0;
 }
 
+/* TSC ticks to CLOCK_MONOTONIC ns, in place (the mapping is private). The
+ * rate comes from the calibration pair farthest from the start: the end
+ * pair, or the last chunk claimed. */
+static void tsc_to_ns(struct weft_log *l) {
+    struct weft_log_header *h = (struct weft_log_header *)l->hdr;
+    uint64_t t0 = h->start_tsc, m0 = h->start_mono_ns, bt = 0, bm = 0;
+    if (h->end_tsc > t0 && h->end_mono_ns > m0) {
+        bt = h->end_tsc;
+        bm = h->end_mono_ns;
+    }
+    for (uint64_t i = 0; i < l->nchunks; i++) {
+        const struct weft_log_chunk *c =
+            (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
+        if (l->counts[i] && c->claim_tsc > bt && c->claim_ns > m0) {
+            bt = c->claim_tsc;
+            bm = c->claim_ns;
+        }
+    }
+    double mult = bt > t0 ? (double)(bm - m0) / (double)(bt - t0) : 1.0;
+    for (uint64_t i = 0; i < l->nchunks; i++) {
+        uint32_t n;
+        struct weft_rec *r = (struct weft_rec *)weft_log_chunk(l, i, &n);
+        for (uint32_t k = 0; k < n; k += 1 + r[k].len) {
+            int64_t d = (int64_t)(r[k].ts - t0);
+            r[k].ts = m0 + (uint64_t)(int64_t)((double)d * mult);
+        }
+    }
+    h->ts_tsc = 0;
+}
+
 int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const char *name) {
     memset(l, 0, sizeof *l);
     l->map = buf;
@@ -142,7 +172,8 @@ int weft_log_open(struct weft_log *l, const char *path) {
         return fail(l, path, "not a weft log (too short for a header: %lld bytes)",
                     (long long)st.st_size);
     }
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    /* Private and writable: TSC timestamps are converted in place. */
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     close(fd);
     if (m == MAP_FAILED)
         return fail(l, path, "cannot map: %s", strerror(errno));
@@ -154,6 +185,8 @@ int weft_log_open(struct weft_log *l, const char *path) {
         weft_log_close(l);
         return -1;
     }
+    if (l->hdr->ts_tsc)
+        tsc_to_ns(l);
     return 0;
 }
 

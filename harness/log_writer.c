@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +27,57 @@ static int full; /* set once a claim failed: skip further fetch-adds */
  * (tag << 32) | (index + 1), linked through chunk->reserved. The tag makes
  * a pop that raced with pop+push fail its CAS (ABA). */
 static uint64_t free_head;
+
+/* Chunks [0, prepared) have their disk blocks and pages already: the
+ * shim's own thread prepares PREPARE_AHEAD chunks past the last claim
+ * (weft__log_prepare), so that the kernel's zeroing of fresh pages, the
+ * bulk of a record's cost otherwise, happens off the program's threads. A
+ * claim past that point prepares its chunk itself. */
+#define PREPARE_AHEAD 64u
+static uint64_t prepared;
+uint32_t weft__log_kick;
+
+/* TSC timestamps (see log.h): decided once per process at log creation. */
+static int use_tsc;
+
+static inline uint64_t tsc(void) {
+#if defined(__x86_64__)
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+#else
+    return 0;
+#endif
+}
+
+/* An invariant TSC ticks at one rate on every core, in every power state,
+ * and is what CLOCK_MONOTONIC itself reads here: safe to order records of
+ * different threads by. WEFT_TSC=0 turns it off. */
+static int tsc_usable(void) {
+#if defined(__x86_64__)
+    const char *e = getenv("WEFT_TSC");
+    if (e && *e == '0')
+        return 0;
+    int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[8192];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *flags = strstr(buf, "\nflags");
+    if (!flags)
+        return 0;
+    char *end = strchr(flags + 1, '\n');
+    if (end)
+        *end = 0;
+    return strstr(flags, " constant_tsc") && strstr(flags, " nonstop_tsc");
+#else
+    return 0;
+#endif
+}
 
 uint64_t weft__now(void) {
     struct timespec ts;
@@ -72,6 +125,7 @@ int weft__log_open(const char *path, int ppid, uint32_t parent_tid, uint32_t dep
     log_fd = fd;
     full = 0;
     free_head = 0;
+    prepared = 0;
     hdr->version = WEFT_LOG_VERSION;
     hdr->header_size = WEFT_LOG_HEADER_SIZE;
     hdr->chunk_size = WEFT_LOG_CHUNK_SIZE;
@@ -79,7 +133,17 @@ int weft__log_open(const char *path, int ppid, uint32_t parent_tid, uint32_t dep
     hdr->capacity_chunks = capacity;
     hdr->pid = getpid();
     hdr->ppid = ppid;
-    hdr->start_mono_ns = weft__now();
+    use_tsc = tsc_usable();
+    if (use_tsc) {
+        /* The monotonic reading between two TSC readings: their middle. */
+        uint64_t t0 = tsc();
+        hdr->start_mono_ns = weft__now();
+        uint64_t t1 = tsc();
+        hdr->start_tsc = t0 + (t1 - t0) / 2;
+        hdr->ts_tsc = 1;
+    } else {
+        hdr->start_mono_ns = weft__now();
+    }
     hdr->start_real_ns = realtime_now();
     hdr->parent_tid = parent_tid;
     hdr->stack_depth = depth;
@@ -121,6 +185,37 @@ static struct weft_log_chunk *pop_free(void) {
     }
 }
 
+/* Reserves chunk idx's disk blocks (writing a page of a sparse file on a
+ * full disk would raise SIGBUS in the traced program; filesystems without
+ * fallocate just go on) and faults its pages in with one call rather than
+ * a page fault per page (MADV_POPULATE_WRITE, Linux 5.14+; older kernels
+ * say EINVAL and pages fault one by one). -1: the disk is full. */
+static int prepare(uint64_t idx) {
+    off_t off = (off_t)(WEFT_LOG_HEADER_SIZE + idx * WEFT_LOG_CHUNK_SIZE);
+    int e = errno;
+    if (fallocate(log_fd, 0, off, WEFT_LOG_CHUNK_SIZE) != 0 && errno == ENOSPC) {
+        errno = e;
+        return -1;
+    }
+    madvise(chunk_at(idx), WEFT_LOG_CHUNK_SIZE, 23 /* MADV_POPULATE_WRITE */);
+    errno = e;
+    return 0;
+}
+
+void weft__log_prepare(void) {
+    if (!hdr)
+        return;
+    for (;;) {
+        uint64_t want = __atomic_load_n(&hdr->chunks_claimed, __ATOMIC_RELAXED) + PREPARE_AHEAD;
+        if (want > capacity)
+            want = capacity;
+        uint64_t p = __atomic_load_n(&prepared, __ATOMIC_RELAXED);
+        if (p >= want || prepare(p) != 0)
+            return;
+        __atomic_store_n(&prepared, p + 1, __ATOMIC_RELEASE);
+    }
+}
+
 /* Claims a chunk for this thread: a recycled one or a fresh one. NULL when
  * the log is full or the disk is. */
 static struct weft_log_chunk *claim(int allow_recycled) {
@@ -140,17 +235,19 @@ static struct weft_log_chunk *claim(int allow_recycled) {
         __atomic_store_n(&full, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    /* Reserve the blocks now: writing a page of a sparse file on a full disk
-     * would raise SIGBUS in the traced program. Filesystems without
-     * fallocate just go on. */
-    off_t off = (off_t)(WEFT_LOG_HEADER_SIZE + idx * WEFT_LOG_CHUNK_SIZE);
-    if (fallocate(log_fd, 0, off, WEFT_LOG_CHUNK_SIZE) != 0 && errno == ENOSPC) {
+    if (idx >= __atomic_load_n(&prepared, __ATOMIC_ACQUIRE) && prepare(idx) != 0) {
         __atomic_store_n(&full, 1, __ATOMIC_RELAXED);
         return NULL;
+    }
+    /* Half way through the prepared window: wake the shim's thread. */
+    if (idx + PREPARE_AHEAD / 2 >= __atomic_load_n(&prepared, __ATOMIC_RELAXED)) {
+        __atomic_add_fetch(&weft__log_kick, 1, __ATOMIC_RELEASE);
+        syscall(SYS_futex, &weft__log_kick, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     }
     struct weft_log_chunk *c = chunk_at(idx);
     c->magic = WEFT_LOG_CHUNK_MAGIC;
     c->tid = weft__t.tid;
+    c->claim_tsc = use_tsc ? tsc() : 0;
     c->claim_ns = weft__now();
     weft__t.chunk_idx = (uint32_t)idx;
     weft__t.pos = 0;
@@ -182,9 +279,12 @@ static void commit(uint32_t n) {
 }
 
 static uint64_t next_ts(void) {
-    uint64_t ts = weft__now();
-    if (ts <= weft__t.last_ts)
-        ts = weft__t.last_ts + 1;
+    /* Strictly increasing per thread. In TSC ticks by at least 8, so that
+     * the times stay distinct once turned into ns (any TSC up to 8 GHz). */
+    uint64_t ts, step = use_tsc ? 8 : 1;
+    ts = use_tsc ? tsc() : weft__now();
+    if (ts < weft__t.last_ts + step)
+        ts = weft__t.last_ts + step;
     weft__t.last_ts = ts;
     return ts;
 }
@@ -279,8 +379,14 @@ void weft__log_release_chunk(void) {
 }
 
 void weft__log_set_flag(uint32_t flag) {
-    if (hdr)
-        __atomic_fetch_or(&hdr->flags, flag, __ATOMIC_RELEASE);
+    if (!hdr)
+        return;
+    if (flag & WEFT_LOG_F_FINISHED && use_tsc && !hdr->end_mono_ns) {
+        /* The last calibration pair: the whole life of the process. */
+        hdr->end_tsc = tsc();
+        hdr->end_mono_ns = weft__now();
+    }
+    __atomic_fetch_or(&hdr->flags, flag, __ATOMIC_RELEASE);
 }
 
 uint32_t weft__log_new_tid(void) {

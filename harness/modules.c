@@ -66,6 +66,13 @@ static int self_cb(struct dl_phdr_info *info, size_t size, void *data) {
     return 0;
 }
 
+void weft__modules_range_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
+    struct self_query q = {addr, 0, 0};
+    dl_iterate_phdr(self_cb, &q);
+    *lo = q.lo;
+    *hi = q.hi;
+}
+
 void weft__modules_self_range(uintptr_t *lo, uintptr_t *hi) {
     struct self_query q = {(uintptr_t)&weft__modules_self_range, 0, 0};
     dl_iterate_phdr(self_cb, &q);

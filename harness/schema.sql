@@ -1,4 +1,4 @@
--- schema.sql: the weft trace database, version 1 (PRAGMA user_version).
+-- schema.sql: the weft trace database, version 2 (PRAGMA user_version).
 -- Written by `weft ingest` from raw logs; read by detectors, reports and
 -- people with sqlite3. docs/schema.md documents every table and column.
 -- Times are CLOCK_MONOTONIC nanoseconds (comparable across the processes
@@ -6,7 +6,7 @@
 -- Indexes are made after the load (see index_sql in ingest.c).
 
 PRAGMA application_id = 1466263156; -- 'WEFT'
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -61,6 +61,8 @@ CREATE TABLE threads (
   create_stack  INTEGER,             -- stacks.id
   exit_stack    INTEGER,
   adopted       INTEGER NOT NULL DEFAULT 0, -- 1: existed before we saw it created (e.g. main)
+  created_by    TEXT,                -- pthread_create | weft_go | weft_group_go | weft_future_start | libweft
+  internal      INTEGER NOT NULL DEFAULT 0, -- 1: libweft's own thread (its timer), 2: weft's watchdog
   UNIQUE (pid, tid)
 );
 
@@ -89,6 +91,26 @@ CREATE TABLE events (
   arg     INTEGER,
   arg2    INTEGER,
   stack   INTEGER                    -- stacks.id
+);
+
+-- The cases of each select (select_begin, or select_end when it did not
+-- wait), in the caller's order.
+CREATE TABLE select_cases (
+  event    INTEGER NOT NULL,         -- events.id
+  idx      INTEGER NOT NULL,         -- case index (what select_end's arg names)
+  chan     INTEGER NOT NULL,         -- channel address (0: a nil channel)
+  op       TEXT NOT NULL,            -- send | recv
+  object   INTEGER,                  -- objects.id of the channel
+  PRIMARY KEY (event, idx)
+) WITHOUT ROWID;
+
+-- What every thread waited on when the watchdog ended a deadlock.
+CREATE TABLE deadlock_waits (
+  event    INTEGER NOT NULL,         -- events.id of the deadlock event
+  thread   INTEGER NOT NULL,         -- threads.id
+  kind     TEXT NOT NULL,            -- the blocking call: chan_send_begin, mutex_lock_begin, ...
+  obj      INTEGER,                  -- what it waits on (raw address)
+  object   INTEGER                   -- objects.id
 );
 
 CREATE TABLE stacks (
@@ -149,8 +171,9 @@ CREATE VIEW thread_summary AS
          CASE WHEN t.adopted AND t.tid = 1 THEN 'main'
               WHEN t.adopted THEN '(adopted)'
               ELSE coalesce(t.start_function, printf('0x%x', t.start_routine)) END AS start,
-         pt.tid AS parent_tid,
+         pt.tid AS parent_tid, t.created_by, t.internal,
          CASE
+           WHEN t.internal THEN 'internal'
            WHEN t.exit_kind IS NULL THEN 'alive-at-exit'
            WHEN t.joined_ns IS NOT NULL THEN 'joined'
            WHEN t.detached_ns IS NOT NULL THEN 'detached'

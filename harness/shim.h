@@ -26,6 +26,15 @@ struct weft__thread {
     uint64_t last_ts; /* strictly increasing per thread: orders a thread's records */
     uint32_t chunk_idx;
     struct weft_log_chunk *chunk; /* the chunk this thread fills, or NULL */
+    /* A libweft call that starts a thread (weft_go, group go, future start)
+     * leaves the user's function here for our pthread_create, which
+     * libweft's own spawn reaches: the thread is recorded once, with the
+     * user's function and the API that made it. go_tid comes back. */
+    uint64_t go_fn, go_arg;
+    uint32_t go_via, go_tid;
+    /* The watchdog's view of this thread (watchdog.c). */
+    uint32_t waiting; /* inside a blocking call that only another thread can end */
+    uint32_t wslot;   /* 1 + index of this thread's slot in the wait table, 0: none */
 };
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
 
@@ -69,6 +78,10 @@ void weft__log_set_flag(uint32_t flag) WEFT_HIDDEN;
 uint32_t weft__log_new_tid(void) WEFT_HIDDEN;
 uint32_t weft__log_new_stack(void) WEFT_HIDDEN;
 void weft__log_count_dropped(uint64_t n) WEFT_HIDDEN;
+/* Run by the shim's thread: prepares log chunks ahead of the claims. It
+ * sleeps on weft__log_kick, which a claim bumps and wakes. */
+void weft__log_prepare(void) WEFT_HIDDEN;
+extern uint32_t weft__log_kick WEFT_HIDDEN;
 
 /* ---- stacks (stack.c) and the module map (modules.c) ---- */
 void weft__stack_init(unsigned depth) WEFT_HIDDEN;
@@ -76,6 +89,37 @@ void weft__stack_reset(void) WEFT_HIDDEN; /* fork child: stacks go to the new lo
 uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames skipped) */
 void weft__modules_emit(void) WEFT_HIDDEN;
 void weft__modules_self_range(uintptr_t *lo, uintptr_t *hi) WEFT_HIDDEN;
+void weft__modules_range_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) WEFT_HIDDEN;
+
+/* ---- libweft (shim_weft.c) ---- */
+int weft__from_libweft(uintptr_t pc) WEFT_HIDDEN; /* pc lies in libweft's code */
+
+/* ---- the deadlock watchdog (watchdog.c) ---- */
+void weft__watchdog_start(void) WEFT_HIDDEN;      /* constructor and fork child */
+void weft__watchdog_fork_child(void) WEFT_HIDDEN; /* forget the parent's waiters */
+extern int weft__wd_on WEFT_HIDDEN;
+extern int weft__main_exited WEFT_HIDDEN; /* the main thread called pthread_exit */
+void weft__wait_begin_slow(uint16_t kind, uint64_t obj) WEFT_HIDDEN;
+void weft__wait_end_slow(void) WEFT_HIDDEN;
+void weft__wait_thread_end(void) WEFT_HIDDEN; /* a thread ends: its slot is free */
+/* Around a call that blocks until another thread acts (untimed): the
+ * watchdog counts such threads. Lock-free, errno untouched. Only for
+ * threads that record (not inside the shim). */
+static inline void weft__wait_begin(uint16_t kind, uint64_t obj) {
+    if (__atomic_load_n(&weft__wd_on, __ATOMIC_RELAXED) && !weft__t.in_shim)
+        weft__wait_begin_slow(kind, obj);
+}
+static inline void weft__wait_end(void) {
+    if (weft__t.waiting)
+        weft__wait_end_slow();
+}
+
+/* ---- process end (shim_core.c, selfingest.c) ---- */
+/* Plain LD_PRELOAD (no weft run): ingest the log into ./weft-PID.db by a
+ * forked `weft ingest`, detached from us. No-op under weft run. */
+void weft__self_ingest(void) WEFT_HIDDEN;
+void weft__self_ingest_prepare(const char *log_path) WEFT_HIDDEN;
+int weft__signal_is_ours(void (*h)(int, siginfo_t *, void *)) WEFT_HIDDEN;
 
 /* ---- core (shim_core.c) ---- */
 void weft__thread_ensure(void) WEFT_HIDDEN; /* gives an unknown thread a tid */

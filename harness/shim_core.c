@@ -20,6 +20,7 @@ static char log_base[4096]; /* WEFT_LOG, or ./weft-<root pid>.log */
 static int auto_log;        /* WEFT_LOG was unset: we chose the name */
 static unsigned depth = 16;
 static int log_pid;
+static char cur_log[4200]; /* the log this process writes */
 
 void *weft__real(const char *name) { return dlsym(RTLD_NEXT, name); }
 
@@ -58,6 +59,7 @@ static int open_log(int ppid, uint32_t parent_tid) {
             return -errno;
         }
         close(fd);
+        snprintf(cur_log, sizeof cur_log, "%s", path);
         return weft__log_open(path, ppid ? ppid : getppid(), parent_tid, depth);
     }
     return -EEXIST;
@@ -104,8 +106,13 @@ static void atfork_child(void) {
     weft__stack_reset();
     memset(&weft__t, 0, sizeof weft__t);
     log_pid = 0;
-    if (open_log(parent_pid, parent_tid) == 0)
+    weft__watchdog_fork_child();
+    if (open_log(parent_pid, parent_tid) == 0) {
         process_begin(1, parent_pid, parent_tid);
+        if (auto_log)
+            weft__self_ingest_prepare(cur_log);
+        weft__watchdog_start();
+    }
 }
 
 void weft__fork_child(uint32_t parent_tid) {
@@ -149,6 +156,9 @@ __attribute__((constructor(101))) static void weft_init(void) {
     pthread_atfork(NULL, NULL, atfork_child);
     process_begin(0, getppid(), 0);
     weft__signals_install();
+    if (auto_log && !getenv("WEFT_SELF_INGEST"))
+        weft__self_ingest_prepare(cur_log);
+    weft__watchdog_start();
     errno = saved;
 }
 
@@ -160,5 +170,5 @@ __attribute__((destructor(101))) static void weft_fini(void) {
     if (!log_pid || getpid() != log_pid)
         return;
     weft__process_exit_hook();
-    (void)auto_log; /* self-ingest at exit: see docs/harness.md (not yet) */
+    weft__self_ingest();
 }

@@ -50,6 +50,7 @@ WEFT_EXPORT void _exit(int status) {
     WEFT_REAL(void, real__exit, "_exit");
     WEFT_RECORD(weft__emit(WEFT_K_EXIT_NOW, 0, (uint64_t)(int64_t)status, 0, weft__stack(), 0);
                 weft__log_set_flag(WEFT_LOG_F_FINISHED));
+    weft__self_ingest();
     real__exit(status);
     __builtin_unreachable();
 }
@@ -58,6 +59,7 @@ WEFT_EXPORT void _Exit(int status) {
     WEFT_REAL(void, real__Exit, "_Exit");
     WEFT_RECORD(weft__emit(WEFT_K_EXIT_NOW, 0, (uint64_t)(int64_t)status, 0, weft__stack(), 0);
                 weft__log_set_flag(WEFT_LOG_F_FINISHED));
+    weft__self_ingest();
     real__Exit(status);
     __builtin_unreachable();
 }
@@ -88,6 +90,54 @@ WEFT_EXPORT void *dlopen(const char *file, int mode) {
     return h;
 }
 
+/* ---- exec: the image ends here (a new one may be traced: --trace-children
+ * keeps LD_PRELOAD in the environment, and its log joins the same trace;
+ * ingest merges it into this process). Recorded before the call, and
+ * again with -errno when the call fails and we go on. glibc's exec*
+ * functions call execve internally, not through the PLT: each variant is
+ * interposed. ---- */
+static int (*real_execve)(const char *, char *const[], char *const[]);
+static int (*real_execv)(const char *, char *const[]);
+static int (*real_execvp)(const char *, char *const[]);
+static int (*real_execvpe)(const char *, char *const[], char *const[]);
+
+static void exec_rec(const char *path, int64_t res) {
+    WEFT_RECORD(weft__emit_data(WEFT_K_EXEC, 0, (uint64_t)res, 0, res ? 0 : weft__stack(), 0, path,
+                                path ? strnlen(path, 4096) : 0));
+}
+
+WEFT_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
+    WEFT_REAL(void, real_execve, "execve");
+    exec_rec(path, 0);
+    int r = real_execve(path, argv, envp);
+    exec_rec(path, -(int64_t)errno);
+    return r;
+}
+
+WEFT_EXPORT int execv(const char *path, char *const argv[]) {
+    WEFT_REAL(void, real_execv, "execv");
+    exec_rec(path, 0);
+    int r = real_execv(path, argv);
+    exec_rec(path, -(int64_t)errno);
+    return r;
+}
+
+WEFT_EXPORT int execvp(const char *file, char *const argv[]) {
+    WEFT_REAL(void, real_execvp, "execvp");
+    exec_rec(file, 0);
+    int r = real_execvp(file, argv);
+    exec_rec(file, -(int64_t)errno);
+    return r;
+}
+
+WEFT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
+    WEFT_REAL(void, real_execvpe, "execvpe");
+    exec_rec(file, 0);
+    int r = real_execvpe(file, argv, envp);
+    exec_rec(file, -(int64_t)errno);
+    return r;
+}
+
 /* ---- fatal signals ---- */
 
 static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE,  SIGILL,  SIGABRT, SIGTRAP, SIGSYS,
@@ -106,6 +156,7 @@ static void on_fatal(int sig, siginfo_t *si, void *uctx) {
         weft__emit_oob(WEFT_K_SIGNAL_FATAL, (uint64_t)(uintptr_t)(si ? si->si_addr : 0),
                        (uint64_t)sig, si ? (uint64_t)(int64_t)si->si_code : 0);
         weft__log_set_flag(WEFT_LOG_F_FINISHED);
+        weft__self_ingest();
     }
     weft__t.in_shim = was_in;
     /* Die of it: the default action again, the signal unblocked and sent
@@ -122,6 +173,8 @@ static void on_fatal(int sig, siginfo_t *si, void *uctx) {
         syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
     errno = saved;
 }
+
+int weft__signal_is_ours(void (*h)(int, siginfo_t *, void *)) { return h == on_fatal; }
 
 void weft__signals_install(void) {
     /* Only where the disposition is the default: a handler or SIG_IGN the

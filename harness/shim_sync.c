@@ -62,7 +62,9 @@ WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
     }
     errno = saved;
     EV(MUTEX_LOCK_BEGIN, m, 0, 0);
+    weft__wait_begin(WEFT_K_MUTEX_LOCK_BEGIN, (uintptr_t)m);
     r = r_mutex_lock(m);
+    weft__wait_end();
     EV(MUTEX_LOCK_END, m, r, 1);
     return r;
 }
@@ -101,7 +103,9 @@ WEFT_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
         return r;
     }
     EV(RW_RDLOCK_BEGIN, l, 0, 0);
+    weft__wait_begin(WEFT_K_RW_RDLOCK_BEGIN, (uintptr_t)l);
     r = r_rdlock(l);
+    weft__wait_end();
     EV(RW_RDLOCK_END, l, r, 1);
     return r;
 }
@@ -119,7 +123,9 @@ WEFT_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
         return r;
     }
     EV(RW_WRLOCK_BEGIN, l, 0, 0);
+    weft__wait_begin(WEFT_K_RW_WRLOCK_BEGIN, (uintptr_t)l);
     r = r_wrlock(l);
+    weft__wait_end();
     EV(RW_WRLOCK_END, l, r, 1);
     return r;
 }
@@ -152,7 +158,9 @@ static int (*r_cond_broadcast)(pthread_cond_t *);
 WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
     WEFT_REAL_V(void, r_cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
     EV(COND_WAIT_BEGIN, c, (uintptr_t)m, 0);
+    weft__wait_begin(WEFT_K_COND_WAIT_BEGIN, (uintptr_t)c);
     int r = r_cond_wait(c, m);
+    weft__wait_end();
     EV(COND_WAIT_END, c, r, (uintptr_t)m);
     return r;
 }
@@ -183,7 +191,9 @@ static int (*r_barrier_wait)(pthread_barrier_t *);
 WEFT_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
     WEFT_REAL(void, r_barrier_wait, "pthread_barrier_wait");
     EV(BARRIER_WAIT_BEGIN, b, 0, 0);
+    weft__wait_begin(WEFT_K_BARRIER_WAIT_BEGIN, (uintptr_t)b);
     int r = r_barrier_wait(b);
+    weft__wait_end();
     EV(BARRIER_WAIT_END, b, r, 0);
     return r;
 }
@@ -199,7 +209,9 @@ static int64_t sem_result(int r) { return r == 0 ? 0 : -(int64_t)errno; }
 WEFT_EXPORT int sem_wait(sem_t *s) {
     WEFT_REAL(void, r_sem_wait, "sem_wait");
     EV(SEM_WAIT_BEGIN, s, 0, 0);
+    weft__wait_begin(WEFT_K_SEM_WAIT_BEGIN, (uintptr_t)s);
     int r = r_sem_wait(s);
+    weft__wait_end();
     EV(SEM_WAIT_END, s, sem_result(r), 0);
     return r;
 }

@@ -40,6 +40,9 @@ static void on_unwind(void *unused) {
     WEFT_RECORD(if (!weft__t.exiting) weft__emit(WEFT_K_THREAD_CANCELED,
                                                  (uint64_t)pthread_self(), 0, 0, 0, 0);
                 weft__log_release_chunk());
+    /* A thread cancelled inside a blocking call never reached its end:
+     * the watchdog must not count it as waiting any more. */
+    weft__wait_thread_end();
 }
 
 static void *start_wrapper(void *p) {
@@ -55,6 +58,7 @@ static void *start_wrapper(void *p) {
     WEFT_RECORD(weft__emit(WEFT_K_THREAD_RETURN, (uint64_t)pthread_self(), (uint64_t)ret, 0, 0,
                            0);
                 weft__log_release_chunk());
+    weft__wait_thread_end();
     return ret;
 }
 
@@ -80,19 +84,33 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     s->tid = weft__log_new_tid();
     s->creator = weft__t.tid;
     uint32_t newtid = s->tid; /* s belongs to the new thread once it runs */
+    /* Who asked: a libweft call that left the user's function for us, or
+     * libweft on its own (its timer thread), or the program itself. */
+    uint64_t rec_fn = (uint64_t)(uintptr_t)fn, rec_arg = (uint64_t)(uintptr_t)arg;
+    uint32_t via = WEFT_VIA_PTHREAD;
+    if (weft__t.go_via) {
+        via = weft__t.go_via;
+        rec_fn = weft__t.go_fn;
+        rec_arg = weft__t.go_arg;
+        weft__t.go_via = 0;
+        weft__t.go_tid = newtid;
+    } else if (weft__from_libweft((uintptr_t)__builtin_return_address(0))) {
+        via = WEFT_VIA_LIBWEFT;
+    }
     errno = saved;
     int r = real_create(th, attr, start_wrapper, s);
     saved = errno;
     if (r != 0) {
         free(s);
+        weft__t.go_tid = 0;
         WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE_FAIL, 0, (uint64_t)r, (uint64_t)(uintptr_t)fn,
                                stack, 0));
     } else {
         int detached = 0;
         if (attr)
             pthread_attr_getdetachstate(attr, &detached);
-        WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE, (uint64_t)*th, (uint64_t)(uintptr_t)fn,
-                               (uint64_t)(uintptr_t)arg, stack, newtid);
+        WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE, (uint64_t)*th, rec_fn, rec_arg, stack,
+                               (newtid & WEFT_TID_MASK) | via << 28);
                     if (detached == PTHREAD_CREATE_DETACHED) weft__emit(
                         WEFT_K_DETACH, (uint64_t)*th, 0, 1, 0, 0));
     }
@@ -102,6 +120,8 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
 
 WEFT_EXPORT void pthread_exit(void *ret) {
     WEFT_REAL(void, real_exit, "pthread_exit");
+    if (syscall(SYS_gettid) == getpid())
+        __atomic_store_n(&weft__main_exited, 1, __ATOMIC_RELAXED);
     WEFT_RECORD(weft__emit(WEFT_K_THREAD_EXIT, (uint64_t)pthread_self(), (uint64_t)ret, 0,
                            weft__stack(), 0);
                 weft__t.exiting = 1);
@@ -112,7 +132,9 @@ WEFT_EXPORT void pthread_exit(void *ret) {
 WEFT_EXPORT int pthread_join(pthread_t th, void **ret) {
     WEFT_REAL(void, real_join, "pthread_join");
     WEFT_RECORD(weft__emit(WEFT_K_JOIN_BEGIN, (uint64_t)th, 0, 0, weft__stack(), 0));
+    weft__wait_begin(WEFT_K_JOIN_BEGIN, (uint64_t)th);
     int r = real_join(th, ret);
+    weft__wait_end();
     WEFT_RECORD(weft__emit(WEFT_K_JOIN_END, (uint64_t)th, (uint64_t)r,
                            r == 0 && ret ? (uint64_t)*ret : 0, 0, 0));
     return r;

@@ -1,9 +1,512 @@
-/* shim_weft.c: interposers for libweft's happens-before annotations,
- * weft__hb_release/acquire(obj, seq): each an exact edge that the
- * detectors' vector clocks consume. (The interposers of the public weft_*
- * calls are the next step; see docs/harness.md.) */
+/* shim_weft.c: interposers for every public libweft call (channels, select,
+ * weft_go, WaitGroup, context, errgroup, weighted semaphore, rate limiter,
+ * future) and for libweft's happens-before annotations.
+ *
+ * The real functions are looked up lazily with dlsym(RTLD_NEXT): when
+ * libweft is not loaded nobody calls these, and nothing is resolved.
+ *
+ * Which records (log.h documents each kind's fields):
+ * - objects get a creation record with the creator's stack; destroy calls
+ *   (free) a record with a stack.
+ * - channel send/recv and select try first (try_send/try_recv, a select
+ *   with WEFT_NONBLOCK): these have exactly the meaning of the blocking
+ *   call when something is ready, and the hot path of a busy channel then
+ *   costs one record without a stack. Only a call that must wait gets its
+ *   begin record, with a stack (where it waits is what a report shows),
+ *   and the watchdog's mark.
+ * - the other blocking calls (wg/group wait, group go, semaphore acquire,
+ *   limiter wait, future get/free) always get a begin with a stack and an
+ *   end with the result.
+ * - results are recorded as libweft returns them: a close returning
+ *   WEFT_ECLOSED is a double close, a send returning it is a send on a
+ *   closed channel; such misuse results also get the stack.
+ * - threads made by weft_go, weft_group_go and weft_future_start: libweft
+ *   reaches our pthread_create through its own hidden spawn; we leave the
+ *   user's function in the thread state (go_fn) so that pthread_create
+ *   records the thread once, with that function and the API's name.
+ *
+ * errno is preserved: WEFT_RECORD saves and restores it around recording. */
+#include <string.h>
+
+#include <weft/weft.h>
+
 #include "shim.h"
 
+#define P(p) ((uint64_t)(uintptr_t)(p))
+#define I(v) ((uint64_t)(int64_t)(v))
+#define REAL(var, name) WEFT_REAL(void, var, name)
+
+/* ---- libweft's code range: a pthread_create from there without a
+ * pending user function is libweft's own thread (its timer). ---- */
+static uintptr_t lw_lo, lw_hi;
+static int lw_known;
+
+static void learn_range(void *some_real_fn) {
+    if (__atomic_load_n(&lw_known, __ATOMIC_ACQUIRE) || !some_real_fn)
+        return;
+    uintptr_t lo, hi;
+    weft__modules_range_of((uintptr_t)some_real_fn, &lo, &hi);
+    lw_lo = lo;
+    lw_hi = hi;
+    __atomic_store_n(&lw_known, 1, __ATOMIC_RELEASE);
+}
+
+int weft__from_libweft(uintptr_t pc) {
+    return __atomic_load_n(&lw_known, __ATOMIC_ACQUIRE) && pc >= lw_lo && pc < lw_hi;
+}
+
+static inline uint32_t stk(void) { return weft__stack(); }
+
+/* ---- channels ---- */
+static weft_chan *(*r_make)(size_t, size_t);
+static int (*r_send)(weft_chan *, const void *);
+static int (*r_recv)(weft_chan *, void *);
+static int (*r_try_send)(weft_chan *, const void *);
+static int (*r_try_recv)(weft_chan *, void *);
+static int (*r_close)(weft_chan *);
+static size_t (*r_len)(const weft_chan *);
+static size_t (*r_cap)(const weft_chan *);
+static void (*r_chan_free)(weft_chan *);
+
+WEFT_EXPORT weft_chan *weft_chan_make(size_t elem_size, size_t capacity) {
+    REAL(r_make, "weft_chan_make");
+    learn_range((void *)(uintptr_t)r_make);
+    weft_chan *ch = r_make(elem_size, capacity);
+    WEFT_RECORD(if (ch) weft__emit(WEFT_K_CHAN_MAKE, P(ch), elem_size, capacity, stk(), 0));
+    return ch;
+}
+
+/* send and recv share the try-first shape. */
+static int chan_op(weft_chan *ch, void *elem, int send) {
+    REAL(r_send, "weft_chan_send");
+    REAL(r_recv, "weft_chan_recv");
+    REAL(r_try_send, "weft_chan_try_send");
+    REAL(r_try_recv, "weft_chan_try_recv");
+    if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
+        return send ? r_send(ch, elem) : r_recv(ch, elem);
+    uint16_t kend = send ? WEFT_K_CHAN_SEND_END : WEFT_K_CHAN_RECV_END;
+    int r = WEFT_EAGAIN;
+    if (ch) /* a nil channel: the try would say EAGAIN, the call blocks forever */
+        r = send ? r_try_send(ch, elem) : r_try_recv(ch, elem);
+    if (r != WEFT_EAGAIN) {
+        WEFT_RECORD(weft__emit(kend, P(ch), I(r), 0, r == WEFT_ECLOSED && send ? stk() : 0, 0));
+        return r;
+    }
+    WEFT_RECORD(weft__emit(send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN, P(ch), 0, 0,
+                           stk(), 0));
+    weft__wait_begin(send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN, P(ch));
+    r = send ? r_send(ch, elem) : r_recv(ch, elem);
+    weft__wait_end();
+    WEFT_RECORD(weft__emit(kend, P(ch), I(r), 1, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT int weft_chan_send(weft_chan *ch, const void *elem) {
+    return chan_op(ch, (void *)(uintptr_t)elem, 1);
+}
+
+WEFT_EXPORT int weft_chan_recv(weft_chan *ch, void *elem) { return chan_op(ch, elem, 0); }
+
+WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
+    REAL(r_try_send, "weft_chan_try_send");
+    int r = r_try_send(ch, elem);
+    WEFT_RECORD(weft__emit(WEFT_K_CHAN_TRY_SEND, P(ch), I(r), 0, r == WEFT_ECLOSED ? stk() : 0, 0));
+    return r;
+}
+
+WEFT_EXPORT int weft_chan_try_recv(weft_chan *ch, void *elem) {
+    REAL(r_try_recv, "weft_chan_try_recv");
+    int r = r_try_recv(ch, elem);
+    WEFT_RECORD(weft__emit(WEFT_K_CHAN_TRY_RECV, P(ch), I(r), 0, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT int weft_chan_close(weft_chan *ch) {
+    REAL(r_close, "weft_chan_close");
+    int r = r_close(ch);
+    WEFT_RECORD(weft__emit(WEFT_K_CHAN_CLOSE, P(ch), I(r), 0, stk(), 0));
+    return r;
+}
+
+WEFT_EXPORT size_t weft_chan_len(const weft_chan *ch) {
+    REAL(r_len, "weft_chan_len");
+    size_t n = r_len(ch);
+    WEFT_RECORD(weft__emit(WEFT_K_CHAN_LEN, P(ch), n, 0, 0, 0));
+    return n;
+}
+
+WEFT_EXPORT size_t weft_chan_cap(const weft_chan *ch) {
+    REAL(r_cap, "weft_chan_cap");
+    size_t n = r_cap(ch);
+    WEFT_RECORD(weft__emit(WEFT_K_CHAN_CAP, P(ch), n, 0, 0, 0));
+    return n;
+}
+
+WEFT_EXPORT void weft_chan_free(weft_chan *ch) {
+    REAL(r_chan_free, "weft_chan_free");
+    /* Before the free: the address may be reused at once by another thread. */
+    WEFT_RECORD(if (ch) weft__emit(WEFT_K_CHAN_FREE, P(ch), 0, 0, stk(), 0));
+    r_chan_free(ch);
+}
+
+/* ---- select ---- */
+static int (*r_select)(weft_case *, size_t, int);
+
+/* The cases as DATA words: channel | op. At most a chunk's worth is kept
+ * (emit_data truncates); 64 cases cover every sane select. */
+static size_t pack_cases(const weft_case *c, size_t n, uint64_t *out) {
+    if (n > 64)
+        n = 64;
+    for (size_t i = 0; i < n; i++)
+        out[i] = P(c[i].ch) | (uint64_t)(c[i].op & 3);
+    return n * sizeof *out;
+}
+
+WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
+    REAL(r_select, "weft_select");
+    if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
+        return r_select(cases, n, flags);
+    uint64_t packed[64];
+    int r = r_select(cases, n, flags | WEFT_NONBLOCK);
+    if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK)) {
+        int ok = r >= 0 && (size_t)r < n;
+        WEFT_RECORD(size_t len = pack_cases(cases, n, packed);
+                    weft__emit_data(WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r),
+                                    ok ? I(cases[r].result) : 0,
+                                    ok && cases[r].result == WEFT_ECLOSED && cases[r].op == WEFT_SEND
+                                        ? stk()
+                                        : 0,
+                                    0, packed, len));
+        return r;
+    }
+    WEFT_RECORD(size_t len = pack_cases(cases, n, packed);
+                weft__emit_data(WEFT_K_SELECT_BEGIN, 0, n, (uint64_t)flags, stk(), 0, packed, len));
+    uint64_t first = 0;
+    for (size_t i = 0; i < n && !first; i++)
+        first = P(cases[i].ch);
+    weft__wait_begin(WEFT_K_SELECT_BEGIN, first);
+    r = r_select(cases, n, flags);
+    weft__wait_end();
+    int ok = r >= 0 && (size_t)r < n;
+    WEFT_RECORD(weft__emit(WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r),
+                           ok ? I(cases[r].result) : 0, 0, 1));
+    return r;
+}
+
+/* ---- threads: weft_go ---- */
+static int (*r_go)(void (*)(void *), void *);
+
+static void pending(uint32_t via, const void *fn, void *arg) {
+    weft__t.go_fn = P(fn);
+    weft__t.go_arg = P(arg);
+    weft__t.go_tid = 0;
+    weft__t.go_via = via;
+}
+
+/* Taken back after the call: also when libweft failed before spawning. */
+static uint32_t taken(void) {
+    weft__t.go_via = 0;
+    uint32_t t = weft__t.go_tid;
+    weft__t.go_tid = 0;
+    return t;
+}
+
+WEFT_EXPORT int weft_go(void (*fn)(void *arg), void *arg) {
+    REAL(r_go, "weft_go");
+    learn_range((void *)(uintptr_t)r_go);
+    pending(WEFT_VIA_GO, (const void *)(uintptr_t)fn, arg);
+    int r = r_go(fn, arg);
+    uint32_t tid = taken();
+    WEFT_RECORD(weft__emit(WEFT_K_GO, P((const void *)(uintptr_t)fn), P(arg), I(r), 0, tid));
+    return r;
+}
+
+/* ---- WaitGroup ---- */
+static int (*r_wg_add)(weft_wg *, int);
+static void (*r_wg_wait)(weft_wg *);
+
+WEFT_EXPORT int weft_wg_add(weft_wg *wg, int delta) {
+    REAL(r_wg_add, "weft_wg_add");
+    int r = r_wg_add(wg, delta);
+    WEFT_RECORD(weft__emit(WEFT_K_WG_ADD, P(wg), I(delta), I(r), stk(), 0));
+    return r;
+}
+
+WEFT_EXPORT void weft_wg_done(weft_wg *wg) {
+    /* libweft's Done is Add(-1) with the result dropped; calling the real
+     * Add keeps that result (WEFT_ERANGE: the counter would go negative). */
+    REAL(r_wg_add, "weft_wg_add");
+    int r = r_wg_add(wg, -1);
+    WEFT_RECORD(weft__emit(WEFT_K_WG_DONE, P(wg), I(-1), I(r), stk(), 0));
+}
+
+WEFT_EXPORT void weft_wg_wait(weft_wg *wg) {
+    REAL(r_wg_wait, "weft_wg_wait");
+    WEFT_RECORD(weft__emit(WEFT_K_WG_WAIT_BEGIN, P(wg), 0, 0, stk(), 0));
+    weft__wait_begin(WEFT_K_WG_WAIT_BEGIN, P(wg));
+    r_wg_wait(wg);
+    weft__wait_end();
+    WEFT_RECORD(weft__emit(WEFT_K_WG_WAIT_END, P(wg), 0, 0, 0, 0));
+}
+
+/* ---- contexts ---- */
+static weft_ctx *(*r_with_cancel)(weft_ctx *);
+static weft_ctx *(*r_with_timeout)(weft_ctx *, int64_t);
+static weft_ctx *(*r_with_deadline)(weft_ctx *, int64_t);
+static void (*r_ctx_cancel)(weft_ctx *);
+static void (*r_ctx_free)(weft_ctx *);
+static weft_chan *(*r_ctx_done)(weft_ctx *);
+
+/* A new context and its done channel, an object of its own (closed by
+ * cancel inside libweft, where no interposer sees it: ctx_cancel names it). */
+static void ctx_made(weft_ctx *c, weft_ctx *parent, int64_t ns, uint32_t how, uint32_t stack) {
+    REAL(r_ctx_done, "weft_ctx_done");
+    if (!c)
+        return;
+    weft_chan *done = r_ctx_done ? r_ctx_done(c) : NULL;
+    weft__emit(WEFT_K_CTX_NEW, P(c), P(parent), I(ns), stack, how);
+    if (done)
+        weft__emit(WEFT_K_CTX_DONE_CHAN, P(done), P(c), 0, stack, 0);
+}
+
+WEFT_EXPORT weft_ctx *weft_ctx_with_cancel(weft_ctx *parent) {
+    REAL(r_with_cancel, "weft_ctx_with_cancel");
+    weft_ctx *c = r_with_cancel(parent);
+    WEFT_RECORD(ctx_made(c, parent, 0, WEFT_CTX_CANCEL, stk()));
+    return c;
+}
+
+WEFT_EXPORT weft_ctx *weft_ctx_with_timeout(weft_ctx *parent, int64_t timeout_ns) {
+    REAL(r_with_timeout, "weft_ctx_with_timeout");
+    learn_range((void *)(uintptr_t)r_with_timeout);
+    weft_ctx *c = r_with_timeout(parent, timeout_ns);
+    WEFT_RECORD(ctx_made(c, parent, timeout_ns, WEFT_CTX_TIMEOUT, stk()));
+    return c;
+}
+
+WEFT_EXPORT weft_ctx *weft_ctx_with_deadline(weft_ctx *parent, int64_t deadline_ns) {
+    REAL(r_with_deadline, "weft_ctx_with_deadline");
+    learn_range((void *)(uintptr_t)r_with_deadline);
+    weft_ctx *c = r_with_deadline(parent, deadline_ns);
+    WEFT_RECORD(ctx_made(c, parent, deadline_ns, WEFT_CTX_DEADLINE, stk()));
+    return c;
+}
+
+WEFT_EXPORT void weft_ctx_cancel(weft_ctx *ctx) {
+    REAL(r_ctx_cancel, "weft_ctx_cancel");
+    REAL(r_ctx_done, "weft_ctx_done");
+    /* Recorded before: the cancel wakes receivers of the done channel, whose
+     * records then come after this one in time. */
+    WEFT_RECORD(weft__emit(WEFT_K_CTX_CANCEL, P(ctx), 0, P(r_ctx_done ? r_ctx_done(ctx) : NULL),
+                           stk(), 0));
+    r_ctx_cancel(ctx);
+}
+
+WEFT_EXPORT void weft_ctx_free(weft_ctx *ctx) {
+    REAL(r_ctx_free, "weft_ctx_free");
+    WEFT_RECORD(weft__emit(WEFT_K_CTX_FREE, P(ctx), 0, 0, stk(), 0));
+    r_ctx_free(ctx);
+}
+
+/* ---- errgroup ---- */
+static weft_group *(*r_group_new)(weft_ctx *);
+static weft_ctx *(*r_group_ctx)(weft_group *);
+static int (*r_group_set_limit)(weft_group *, int);
+static int (*r_group_go)(weft_group *, int (*)(weft_ctx *, void *), void *);
+static bool (*r_group_try_go)(weft_group *, int (*)(weft_ctx *, void *), void *);
+static int (*r_group_wait)(weft_group *);
+static void (*r_group_free)(weft_group *);
+
+WEFT_EXPORT weft_group *weft_group_new(weft_ctx *parent) {
+    REAL(r_group_new, "weft_group_new");
+    REAL(r_group_ctx, "weft_group_ctx");
+    learn_range((void *)(uintptr_t)r_group_new);
+    weft_group *g = r_group_new(parent);
+    WEFT_RECORD(if (g) {
+        uint32_t s = stk();
+        weft_ctx *gc = r_group_ctx ? r_group_ctx(g) : NULL;
+        weft__emit(WEFT_K_GROUP_NEW, P(g), P(parent), P(gc), s, 0);
+        ctx_made(gc, parent, 0, WEFT_CTX_GROUP, s);
+    });
+    return g;
+}
+
+WEFT_EXPORT int weft_group_set_limit(weft_group *g, int n) {
+    REAL(r_group_set_limit, "weft_group_set_limit");
+    int r = r_group_set_limit(g, n);
+    WEFT_RECORD(weft__emit(WEFT_K_GROUP_SET_LIMIT, P(g), I(n), I(r), 0, 0));
+    return r;
+}
+
+WEFT_EXPORT int weft_group_go(weft_group *g, int (*fn)(weft_ctx *ctx, void *arg), void *arg) {
+    REAL(r_group_go, "weft_group_go");
+    WEFT_RECORD(weft__emit(WEFT_K_GROUP_GO_BEGIN, P(g), P((const void *)(uintptr_t)fn), P(arg),
+                           stk(), 0));
+    /* It blocks only at the group's limit, until a running function ends. */
+    weft__wait_begin(WEFT_K_GROUP_GO_BEGIN, P(g));
+    pending(WEFT_VIA_GROUP, (const void *)(uintptr_t)fn, arg);
+    int r = r_group_go(g, fn, arg);
+    uint32_t tid = taken();
+    weft__wait_end();
+    WEFT_RECORD(weft__emit(WEFT_K_GROUP_GO_END, P(g), I(r), 0, 0, tid));
+    return r;
+}
+
+WEFT_EXPORT bool weft_group_try_go(weft_group *g, int (*fn)(weft_ctx *, void *), void *arg) {
+    REAL(r_group_try_go, "weft_group_try_go");
+    pending(WEFT_VIA_GROUP, (const void *)(uintptr_t)fn, arg);
+    bool ok = r_group_try_go(g, fn, arg);
+    uint32_t tid = taken();
+    WEFT_RECORD(weft__emit(WEFT_K_GROUP_TRY_GO, P(g), ok, P((const void *)(uintptr_t)fn),
+                           stk(), tid));
+    return ok;
+}
+
+WEFT_EXPORT int weft_group_wait(weft_group *g) {
+    REAL(r_group_wait, "weft_group_wait");
+    WEFT_RECORD(weft__emit(WEFT_K_GROUP_WAIT_BEGIN, P(g), 0, 0, stk(), 0));
+    weft__wait_begin(WEFT_K_GROUP_WAIT_BEGIN, P(g));
+    int r = r_group_wait(g);
+    weft__wait_end();
+    WEFT_RECORD(weft__emit(WEFT_K_GROUP_WAIT_END, P(g), I(r), 0, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT void weft_group_free(weft_group *g) {
+    REAL(r_group_free, "weft_group_free");
+    WEFT_RECORD(if (g) weft__emit(WEFT_K_GROUP_FREE, P(g), 0, 0, stk(), 0));
+    r_group_free(g);
+}
+
+/* ---- weighted semaphore ---- */
+static weft_sem *(*r_sem_new)(int64_t);
+static int (*r_sem_acquire)(weft_ctx *, weft_sem *, int64_t);
+static bool (*r_sem_try_acquire)(weft_sem *, int64_t);
+static int (*r_sem_release)(weft_sem *, int64_t);
+static void (*r_sem_free)(weft_sem *);
+
+WEFT_EXPORT weft_sem *weft_sem_new(int64_t size) {
+    REAL(r_sem_new, "weft_sem_new");
+    weft_sem *s = r_sem_new(size);
+    WEFT_RECORD(if (s) weft__emit(WEFT_K_WSEM_NEW, P(s), I(size), 0, stk(), 0));
+    return s;
+}
+
+WEFT_EXPORT int weft_sem_acquire(weft_ctx *ctx, weft_sem *s, int64_t n) {
+    REAL(r_sem_acquire, "weft_sem_acquire");
+    WEFT_RECORD(weft__emit(WEFT_K_WSEM_ACQUIRE_BEGIN, P(s), I(n), P(ctx), stk(), 0));
+    /* A context with a deadline keeps libweft's timer thread alive, which
+     * the watchdog sees running: such a wait never counts as stuck. */
+    weft__wait_begin(WEFT_K_WSEM_ACQUIRE_BEGIN, P(s));
+    int r = r_sem_acquire(ctx, s, n);
+    weft__wait_end();
+    WEFT_RECORD(weft__emit(WEFT_K_WSEM_ACQUIRE_END, P(s), I(r), 0, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT bool weft_sem_try_acquire(weft_sem *s, int64_t n) {
+    REAL(r_sem_try_acquire, "weft_sem_try_acquire");
+    bool ok = r_sem_try_acquire(s, n);
+    WEFT_RECORD(weft__emit(WEFT_K_WSEM_TRY_ACQUIRE, P(s), I(n), ok, 0, 0));
+    return ok;
+}
+
+WEFT_EXPORT int weft_sem_release(weft_sem *s, int64_t n) {
+    REAL(r_sem_release, "weft_sem_release");
+    int r = r_sem_release(s, n);
+    WEFT_RECORD(weft__emit(WEFT_K_WSEM_RELEASE, P(s), I(n), I(r), r ? stk() : 0, 0));
+    return r;
+}
+
+WEFT_EXPORT void weft_sem_free(weft_sem *s) {
+    REAL(r_sem_free, "weft_sem_free");
+    WEFT_RECORD(if (s) weft__emit(WEFT_K_WSEM_FREE, P(s), 0, 0, stk(), 0));
+    r_sem_free(s);
+}
+
+/* ---- rate limiter ---- */
+static weft_limiter *(*r_lim_new)(double, int);
+static int (*r_lim_wait)(weft_ctx *, weft_limiter *);
+static bool (*r_lim_allow)(weft_limiter *);
+static void (*r_lim_free)(weft_limiter *);
+
+WEFT_EXPORT weft_limiter *weft_limiter_new(double per_second, int burst) {
+    REAL(r_lim_new, "weft_limiter_new");
+    weft_limiter *l = r_lim_new(per_second, burst);
+    uint64_t bits;
+    memcpy(&bits, &per_second, sizeof bits);
+    WEFT_RECORD(if (l) weft__emit(WEFT_K_LIMITER_NEW, P(l), bits, I(burst), stk(), 0));
+    return l;
+}
+
+WEFT_EXPORT int weft_limiter_wait(weft_ctx *ctx, weft_limiter *l) {
+    REAL(r_lim_wait, "weft_limiter_wait");
+    /* A wait for time to pass, not for another thread: no watchdog mark. */
+    WEFT_RECORD(weft__emit(WEFT_K_LIMITER_WAIT_BEGIN, P(l), 0, P(ctx), stk(), 0));
+    int r = r_lim_wait(ctx, l);
+    WEFT_RECORD(weft__emit(WEFT_K_LIMITER_WAIT_END, P(l), I(r), 0, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT bool weft_limiter_allow(weft_limiter *l) {
+    REAL(r_lim_allow, "weft_limiter_allow");
+    bool ok = r_lim_allow(l);
+    WEFT_RECORD(weft__emit(WEFT_K_LIMITER_ALLOW, P(l), ok, 0, 0, 0));
+    return ok;
+}
+
+WEFT_EXPORT void weft_limiter_free(weft_limiter *l) {
+    REAL(r_lim_free, "weft_limiter_free");
+    WEFT_RECORD(if (l) weft__emit(WEFT_K_LIMITER_FREE, P(l), 0, 0, stk(), 0));
+    r_lim_free(l);
+}
+
+/* ---- futures ---- */
+static weft_future *(*r_fut_start)(int (*)(void *, void *), void *, size_t);
+static int (*r_fut_get)(weft_future *, void *);
+static int (*r_fut_get_timeout)(weft_future *, void *, int64_t);
+static void (*r_fut_free)(weft_future *);
+
+WEFT_EXPORT weft_future *weft_future_start(int (*fn)(void *arg, void *result), void *arg,
+                                           size_t result_size) {
+    REAL(r_fut_start, "weft_future_start");
+    learn_range((void *)(uintptr_t)r_fut_start);
+    pending(WEFT_VIA_FUTURE, (const void *)(uintptr_t)fn, arg);
+    weft_future *f = r_fut_start(fn, arg, result_size);
+    uint32_t tid = taken();
+    WEFT_RECORD(if (f) weft__emit(WEFT_K_FUTURE_START, P(f), P((const void *)(uintptr_t)fn),
+                                  P(arg), stk(), tid));
+    return f;
+}
+
+WEFT_EXPORT int weft_future_get(weft_future *f, void *result) {
+    REAL(r_fut_get, "weft_future_get");
+    WEFT_RECORD(weft__emit(WEFT_K_FUTURE_GET_BEGIN, P(f), 0, I(-1), stk(), 0));
+    weft__wait_begin(WEFT_K_FUTURE_GET_BEGIN, P(f));
+    int r = r_fut_get(f, result);
+    weft__wait_end();
+    WEFT_RECORD(weft__emit(WEFT_K_FUTURE_GET_END, P(f), I(r), 0, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT int weft_future_get_timeout(weft_future *f, void *result, int64_t timeout_ns) {
+    REAL(r_fut_get_timeout, "weft_future_get_timeout");
+    WEFT_RECORD(weft__emit(WEFT_K_FUTURE_GET_BEGIN, P(f), 0, I(timeout_ns), stk(), 0));
+    int r = r_fut_get_timeout(f, result, timeout_ns);
+    WEFT_RECORD(weft__emit(WEFT_K_FUTURE_GET_END, P(f), I(r), 0, 0, 0));
+    return r;
+}
+
+WEFT_EXPORT void weft_future_free(weft_future *f) {
+    REAL(r_fut_free, "weft_future_free");
+    WEFT_RECORD(if (f) weft__emit(WEFT_K_FUTURE_FREE_BEGIN, P(f), 0, 0, stk(), 0));
+    weft__wait_begin(WEFT_K_FUTURE_FREE_BEGIN, P(f));
+    r_fut_free(f);
+    weft__wait_end();
+    WEFT_RECORD(if (f) weft__emit(WEFT_K_FUTURE_FREE_END, P(f), 0, 0, 0, 0));
+}
+
+/* ---- happens-before annotations ---- */
 static void (*r_release)(const void *, uint64_t);
 static void (*r_acquire)(const void *, uint64_t);
 
@@ -11,15 +514,15 @@ WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq);
 WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq);
 
 WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
-    WEFT_REAL(void, r_release, "weft__hb_release");
-    WEFT_RECORD(weft__emit(WEFT_K_HB_RELEASE, (uint64_t)(uintptr_t)obj, seq, 0, 0, 0));
+    REAL(r_release, "weft__hb_release");
+    WEFT_RECORD(weft__emit(WEFT_K_HB_RELEASE, P(obj), seq, 0, 0, 0));
     if (r_release)
         r_release(obj, seq);
 }
 
 WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq) {
-    WEFT_REAL(void, r_acquire, "weft__hb_acquire");
+    REAL(r_acquire, "weft__hb_acquire");
     if (r_acquire)
         r_acquire(obj, seq);
-    WEFT_RECORD(weft__emit(WEFT_K_HB_ACQUIRE, (uint64_t)(uintptr_t)obj, seq, 0, 0, 0));
+    WEFT_RECORD(weft__emit(WEFT_K_HB_ACQUIRE, P(obj), seq, 0, 0, 0));
 }

@@ -171,6 +171,101 @@ bad_input)
     one_line_error "$WEFT" report --format=json "$work/notes.txt"
     one_line_error "$WEFT" nonsense
     ;;
+weft)
+    run_weft "$BIN/t_weft"
+    expect "exit status" "$rc" 0
+    expect "stdout" "$(cat "$work/out")" "weft ok"
+    # weft_go / group / future threads: recorded once, with the user's function
+    expect "go thread" "$(q "select start || ' ' || created_by from thread_summary where start='gopher'")" "gopher weft_go"
+    expect "group threads" "$(q "select count(*) from thread_summary where start='grouped' and created_by='weft_group_go'")" 2
+    expect "future thread" "$(q "select created_by from thread_summary where start='compute'")" weft_future_start
+    expect "no trampolines" "$(q "select count(*) from thread_summary where internal=0 and start='trampoline'")" 0
+    expect "timer is internal" "$(q "select count(*) > 0 from threads where internal=1 and created_by='libweft'")" 1
+    expect "go creator stack" "$(q "select count(*) from threads t join frames f on f.stack=t.create_stack where t.created_by='weft_go' and f.function='main'")" 1
+    # misuse results, with stacks
+    expect "double close" "$(q "select count(*) from event_log where kind='chan_close' and arg=-32 and stack is not null")" 1
+    expect "send on closed" "$(q "select count(*) from event_log where kind='chan_send_end' and arg=-32 and stack is not null")" 1
+    expect "wg negative" "$(q "select count(*) from event_log where kind in ('wg_add','wg_done') and arg2=-34")" 2
+    expect "sem over-release" "$(q "select arg2 from event_log where kind='weft_sem_release' and stack is not null")" -34
+    # blocking calls: begin and end; a send that had to wait has a stack
+    expect "send waited" "$(q "select count(*) from event_log where kind='chan_send_begin' and stack is not null")" 1
+    expect "wg wait" "$(q "select count(*) from event_log where kind in ('wg_wait_begin','wg_wait_end')")" 2
+    expect "select waited" "$(q "select count(*) from event_log where kind='select_end' and arg2=-32 and arg=0 and obj in (select address from objects where info='ctx-done')")" 1
+    expect "select cases" "$(q "select group_concat(op) from select_cases where event=(select min(event) from select_cases)")" "recv,send"
+    expect "objects" "$(q "select group_concat(kind) from (select distinct kind from objects where kind not in ('thread','hb','mutex') order by kind)")" "chan,ctx,future,group,limiter,weft_sem,wg"
+    expect "chan create stacks" "$(q "select count(*) from objects where kind='chan' and info is null and create_stack is null")" 0
+    expect "chan freed" "$(q "select count(*) from objects where kind='chan' and info is null and destroyed_ns is not null")" 2
+    expect "ctx done chans" "$(q "select count(*) from objects where info='ctx-done'")" 4
+    expect "dropped" "$(q "select dropped_events from processes")" 0
+    ;;
+deadlock_chan)
+    run_weft "$BIN/t_deadlock_chan"
+    expect "exit status" "$rc" 2
+    expect "stdout" "$(cat "$work/out")" "sending"
+    grep -q '^==weft== deadlock: all 2 threads are blocked' "$work/err" || fail "stderr: $(cat "$work/err")"
+    expect "one line" "$(grep -c '==weft== deadlock' "$work/err")" 1
+    expect "process" "$(q "select exit_kind || ' ' || exit_code from processes")" "deadlock 2"
+    expect "deadlock event" "$(q "select arg from event_log where kind='deadlock'")" 2
+    expect "waits" "$(q "select group_concat(w.kind) from (select * from deadlock_waits order by kind) w")" "chan_recv_begin,chan_send_begin"
+    expect "main waits on its chan" "$(q "select o.kind from deadlock_waits w join threads t on t.id=w.thread join objects o on o.id=w.object where t.tid=1")" chan
+    expect "watchdog internal" "$(q "select count(*) from thread_summary where state='internal'")" 1
+    # 0 = off: then nothing ends it (timeout ends it for the test)
+    WEFT_DEADLOCK_TIMEOUT_MS=0 timeout 3 env LD_PRELOAD=$SHIM WEFT_LOG=$work/off.log "$BIN/t_deadlock_chan" >/dev/null 2>&1
+    expect "off" "$?" 124
+    ;;
+deadlock_abba)
+    "$WEFT" run -q --deadlock-timeout=300 -o "$db" -- "$BIN/t_deadlock_abba" >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 2
+    grep -q '^==weft== deadlock: all 3 threads are blocked' "$work/err" || fail "stderr: $(cat "$work/err")"
+    expect "waits" "$(q "select group_concat(kind) from (select kind from deadlock_waits order by kind)")" "join_begin,mutex_lock_begin,mutex_lock_begin"
+    expect "mutex objects" "$(q "select count(distinct object) from deadlock_waits where kind='mutex_lock_begin'")" 2
+    ;;
+no_deadlock)
+    run_weft "$BIN/t_no_deadlock"
+    expect "exit status" "$rc" 0
+    expect "stdout" "$(cat "$work/out")" "fed"
+    expect "no deadlock" "$(q "select count(*) from event_log where kind='deadlock'")" 0
+    grep -q deadlock "$work/err" && fail "stderr: $(cat "$work/err")"
+    ;;
+selfingest)
+    # plain LD_PRELOAD: ./weft-PID.db appears at exit; status and output unchanged
+    mkdir "$work/cwd"
+    (cd "$work/cwd" && LD_PRELOAD=$SHIM "$BIN/t_threads" >"$work/out")
+    expect "exit status" "$?" 3
+    expect "stdout" "$(cat "$work/out")" "threads done"
+    set -- "$work"/cwd/weft-*.db
+    expect "one db" "$#" 1
+    db=$1
+    expect "process" "$(q "select exit_kind || ' ' || exit_code from processes")" "return 3"
+    expect "threads" "$(q "select count(*) from threads where internal=0")" 8
+    expect "log removed" "$(ls "$work/cwd" | grep -c '\.log')" 0
+    # a fork child ingests its own log; a deadlock is ingested before the end
+    rm -f "$work"/cwd/*
+    (cd "$work/cwd" && LD_PRELOAD=$SHIM "$BIN/t_fork" >/dev/null)
+    expect "fork status" "$?" 10
+    expect "fork dbs" "$(ls "$work/cwd" | grep -c '\.db$')" 2
+    rm -f "$work"/cwd/*
+    (cd "$work/cwd" && LD_PRELOAD=$SHIM "$BIN/t_deadlock_chan" >/dev/null 2>&1)
+    expect "deadlock status" "$?" 2
+    set -- "$work"/cwd/weft-*.db
+    db=$1
+    expect "deadlock db" "$(q "select exit_kind from processes")" deadlock
+    ;;
+exec)
+    "$WEFT" run -q --trace-children -o "$db" -- "$BIN/t_exec" "$BIN/t_threads" >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 3
+    expect "stdout" "$(cat "$work/out")" "threads done"
+    expect "one process" "$(q "select count(*) from processes")" 1
+    expect "process" "$(q "select exit_kind || ' ' || exit_code from processes")" "return 3"
+    expect "exec events" "$(q "select group_concat(arg) from (select arg from event_log where kind='exec' order by id)")" "0,-2,0"
+    expect "both images' threads" "$(q "select count(*) from threads where internal=0")" 10
+    expect "new image's threads" "$(q "select count(*) from threads where tid > 2 and internal=0")" 8
+    # without --trace-children the new image runs untraced
+    "$WEFT" run -q -o "$db" -- "$BIN/t_exec" "$BIN/t_threads" >"$work/out" 2>"$work/err"
+    expect "untraced status" "$?" 3
+    expect "untraced threads" "$(q "select count(*) from threads where internal=0")" 2
+    expect "untraced exit" "$(q "select exit_code from processes")" 3
+    ;;
 fuzz)
     WEFT_LOG=$work/seed.log WEFT_LOG_MB=16 LD_PRELOAD=$SHIM "$BIN/t_threads" >/dev/null
     "$FUZZ" "$work/seed.log" 4000 || fail "fuzz_log"

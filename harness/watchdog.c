@@ -1,0 +1,339 @@
+/* watchdog.c: the deadlock watchdog. Owns the table of what each thread
+ * waits on, the count of waiting threads, and the shim's one thread of its
+ * own, which ends a process whose every thread is stuck for good: like Go's
+ * "all goroutines are asleep - deadlock!". The same thread also prepares
+ * log chunks ahead of the program's threads (weft__log_prepare), woken by
+ * a futex when a claim nears the end of the prepared window.
+ *
+ * A thread is "waiting" while it sits in an interposed call that only
+ * another thread of the process can end: a channel send/recv/select that
+ * had to wait (no timeout), wg/group wait, group go at its limit, future
+ * get/free, join, a contended mutex or rwlock, an untimed cond wait, a
+ * barrier, sem_wait. Sleeps, I/O, poll and every timed wait are never
+ * marked, so a program that is slow, sleeping or waiting for input is left
+ * alone.
+ *
+ * The watchdog compares the number of waiting threads with the number of
+ * the process's threads (from /proc/self/task, so that threads we never
+ * saw created count as running). When they are equal, with no thread
+ * having started or ended a wait in between, for the whole timeout, it
+ * records a `deadlock` event naming every thread's wait, prints one line,
+ * finishes the log and ends the process with status 2.
+ *
+ * Nothing here takes a lock: marks are atomics on a fixed table, and the
+ * watchdog reads /proc with raw system calls into stack buffers (no
+ * malloc, no stdio), so it cannot wait for a lock a stuck program holds.
+ * Its thread blocks every signal (signals go to the program's threads, as
+ * before) and is marked in_shim for good, so nothing it calls is recorded. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define SLOTS 4096
+
+struct wslot {
+    uint32_t tid;  /* owner's trace tid, 0 = free */
+    uint16_t kind; /* the begin kind of its wait, 0 = running */
+    uint16_t pad;
+    uint64_t obj;
+};
+
+static struct wslot slots[SLOTS];
+/* (generation << 32) | waiting threads: one atomic add per transition, so
+ * that the watchdog can tell "the same threads stuck all along" from
+ * "threads that came and went". */
+static uint64_t wd_state;
+int weft__wd_on;
+int weft__main_exited;
+static long timeout_ms = 1000;
+
+static struct wslot *my_slot(void) {
+    if (weft__t.wslot)
+        return &slots[weft__t.wslot - 1];
+    uint32_t tid = weft__t.tid ? weft__t.tid : 0xffffffffu;
+    for (uint32_t i = 0, s = (tid * 2654435761u) % SLOTS; i < SLOTS; i++, s = (s + 1) % SLOTS) {
+        uint32_t expect = 0;
+        if (__atomic_load_n(&slots[s].tid, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(&slots[s].tid, &expect, tid, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED)) {
+            weft__t.wslot = s + 1;
+            return &slots[s];
+        }
+    }
+    return NULL; /* more than SLOTS threads wait: counted, not named */
+}
+
+void weft__wait_begin_slow(uint16_t kind, uint64_t obj) {
+    if (weft__t.waiting)
+        return;
+    struct wslot *s = my_slot();
+    if (s) {
+        __atomic_store_n(&s->obj, obj, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->kind, kind, __ATOMIC_RELAXED);
+    }
+    weft__t.waiting = 1;
+    __atomic_fetch_add(&wd_state, (1ull << 32) + 1, __ATOMIC_SEQ_CST);
+}
+
+void weft__wait_end_slow(void) {
+    weft__t.waiting = 0;
+    /* +generation, -1 waiter: the low half never borrows, as this thread's
+     * own begin counted it. */
+    __atomic_fetch_add(&wd_state, (1ull << 32) - 1, __ATOMIC_SEQ_CST);
+    if (weft__t.wslot)
+        __atomic_store_n(&slots[weft__t.wslot - 1].kind, 0, __ATOMIC_RELAXED);
+}
+
+void weft__wait_thread_end(void) {
+    weft__wait_end();
+    if (weft__t.wslot) {
+        struct wslot *s = &slots[weft__t.wslot - 1];
+        __atomic_store_n(&s->kind, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->tid, 0, __ATOMIC_RELEASE);
+        weft__t.wslot = 0;
+    }
+}
+
+void weft__watchdog_fork_child(void) {
+    /* Only the forking thread lives on, and it is inside fork, not waiting. */
+    memset(slots, 0, sizeof slots);
+    __atomic_store_n(&wd_state, 0, __ATOMIC_RELAXED);
+    weft__t.waiting = 0;
+    weft__t.wslot = 0;
+}
+
+/* ---- the watchdog thread ---- */
+
+/* Sleeps up to ms, or until a log claim kicks us; then prepares chunks. */
+static void sleep_ms(long ms) {
+    uint32_t k = __atomic_load_n(&weft__log_kick, __ATOMIC_ACQUIRE);
+    weft__log_prepare();
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    syscall(SYS_futex, &weft__log_kick, FUTEX_WAIT_PRIVATE, k, &ts, NULL, 0);
+    weft__log_prepare();
+}
+
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Threads of the process other than us, and not zombies: a main thread
+ * that called pthread_exit stays listed as a zombie while others run. */
+static long live_tasks(void) {
+    int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    long n = 0;
+    char buf[4096];
+    for (;;) {
+        long got = syscall(SYS_getdents64, fd, buf, sizeof buf);
+        if (got <= 0)
+            break;
+        for (long off = 0; off < got;) {
+            struct dirent64 *d = (struct dirent64 *)(buf + off);
+            if (d->d_name[0] != '.')
+                n++;
+            off += d->d_reclen;
+        }
+    }
+    close(fd);
+    char path[64], st[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)getpid());
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t r = read(fd, st, sizeof st - 1);
+        close(fd);
+        if (r > 0) {
+            st[r] = 0;
+            char *p = strrchr(st, ')');
+            if (p && p[1] == ' ' && p[2] == 'Z')
+                n--;
+        }
+    }
+    return n - 1; /* ourselves */
+}
+
+/* A sem_wait may be ended by a signal handler's sem_post (sem_post is
+ * async-signal-safe, and that is a common way to wait for a signal): with
+ * a handler of the program's installed, such waits do not count as stuck. */
+static int program_has_handlers(void) {
+    for (int sig = 1; sig < 65; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) != 0)
+            continue;
+        if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN &&
+            !weft__signal_is_ours(sa.sa_sigaction))
+            return 1;
+    }
+    return 0;
+}
+
+static const char *kind_name(unsigned k) {
+    switch (k) {
+#define WEFT__KIND_CASE(name, num, str, fam, blk) \
+    case num:                                     \
+        return str;
+        WEFT_KINDS(WEFT__KIND_CASE)
+#undef WEFT__KIND_CASE
+    }
+    return "?";
+}
+
+struct wait_rec {
+    uint32_t tid;
+    uint16_t kind, pad;
+    uint64_t obj;
+};
+
+/* The watchdog writes into the trace only at the very end, as a thread of
+ * its own marked internal (aux 2 of its adopt record). */
+static void become_traced(void) {
+    weft__t.tid = weft__log_new_tid();
+    weft__emit(WEFT_K_THREAD_ADOPT, (uint64_t)pthread_self(), (uint64_t)syscall(SYS_gettid), 0,
+               0, 2);
+}
+
+/* main called pthread_exit and the last other thread is gone: glibc would
+ * now have that last thread call exit(0), but our thread still counts as
+ * one of the program's. We do what it would have done. */
+static __attribute__((noreturn)) void last_thread_exit(void) {
+    become_traced();
+    weft__t.in_shim = 0; /* exit's records (our destructor) are written */
+    exit(0);
+}
+
+static __attribute__((noreturn)) void fire(long nwait) {
+    struct wait_rec w[128];
+    int n = 0;
+    for (int i = 0; i < SLOTS && n < 128; i++) {
+        uint32_t tid = __atomic_load_n(&slots[i].tid, __ATOMIC_ACQUIRE);
+        uint16_t kind = __atomic_load_n(&slots[i].kind, __ATOMIC_RELAXED);
+        if (tid && kind)
+            w[n++] = (struct wait_rec){tid, kind, 0, __atomic_load_n(&slots[i].obj, __ATOMIC_RELAXED)};
+    }
+    become_traced();
+    weft__emit_data(WEFT_K_DEADLOCK, 0, (uint64_t)nwait, (uint64_t)timeout_ms, 0, 0, w,
+                    (size_t)n * sizeof w[0]);
+    weft__log_set_flag(WEFT_LOG_F_FINISHED);
+
+    char line[2048];
+    size_t len = (size_t)snprintf(line, sizeof line,
+                                  "==weft== deadlock: all %ld threads are blocked for %ld ms:",
+                                  nwait, timeout_ms);
+    for (int i = 0; i < n && len < sizeof line - 80; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s thread %u in %s 0x%llx",
+                                i ? ";" : "", w[i].tid, kind_name(w[i].kind),
+                                (unsigned long long)w[i].obj);
+    if (len > sizeof line - 2)
+        len = sizeof line - 2;
+    line[len++] = '\n';
+    ssize_t wr = write(2, line, len);
+    (void)wr;
+    weft__self_ingest();
+    /* No atexit handlers, no flushing of the program's stdio: its threads
+     * are stuck in the middle of whatever they did (as Go's runtime ends a
+     * deadlocked program). */
+    syscall(SYS_exit_group, 2);
+    __builtin_unreachable();
+}
+
+static void *watchdog_main(void *unused) {
+    (void)unused;
+    weft__t.in_shim = 1; /* nothing we call is recorded */
+    long interval = timeout_ms > 0 ? timeout_ms / 10 : 100;
+    if (interval < 1)
+        interval = 1;
+    if (interval > 100)
+        interval = 100;
+    uint64_t since = 0, since_state = 0;
+    int checks = timeout_ms > 0;
+    for (;;) {
+        /* After main's pthread_exit, look often: the process must end as
+         * soon as its last thread does. */
+        int main_gone = __atomic_load_n(&weft__main_exited, __ATOMIC_RELAXED);
+        sleep_ms(main_gone ? 2 : interval);
+        if (main_gone && live_tasks() == 0)
+            last_thread_exit();
+        if (!checks)
+            continue;
+        uint64_t st = __atomic_load_n(&wd_state, __ATOMIC_SEQ_CST);
+        long waiting = (long)(uint32_t)st;
+        if (waiting == 0) {
+            since = 0;
+            continue;
+        }
+        long tasks = live_tasks();
+        if (tasks < 0 || waiting < tasks) {
+            since = 0;
+            continue;
+        }
+        uint64_t now = mono_ms();
+        if (!since || st != since_state) {
+            since = now;
+            since_state = st;
+            continue;
+        }
+        if ((long)(now - since) < timeout_ms)
+            continue;
+        /* Same waiters, nobody moved, for the whole timeout. A sem_wait
+         * that a signal handler could end is not stuck. */
+        int sem = 0;
+        for (int i = 0; i < SLOTS && !sem; i++)
+            sem = __atomic_load_n(&slots[i].tid, __ATOMIC_RELAXED) &&
+                  __atomic_load_n(&slots[i].kind, __ATOMIC_RELAXED) == WEFT_K_SEM_WAIT_BEGIN;
+        if (sem && program_has_handlers()) {
+            since = 0;
+            continue;
+        }
+        if (__atomic_load_n(&wd_state, __ATOMIC_SEQ_CST) != st)
+            continue;
+        fire(waiting);
+    }
+    return NULL;
+}
+
+void weft__watchdog_start(void) {
+    const char *e = getenv("WEFT_DEADLOCK_TIMEOUT_MS");
+    if (e && *e)
+        timeout_ms = strtol(e, NULL, 10);
+    /* With the timeout 0 (no deadlock checks) the thread still prepares
+     * the log; WEFT_SHIM_THREAD=0 does without it altogether. */
+    const char *th_env = getenv("WEFT_SHIM_THREAD");
+    if (th_env && *th_env == '0')
+        return;
+    typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+    static create_fn real_create;
+    WEFT_REAL_V(create_fn, real_create, "pthread_create", "GLIBC_2.34");
+    if (!real_create)
+        return;
+    /* The new thread inherits our signal mask: all blocked, then restored. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&a, 256 * 1024);
+    pthread_t th;
+    uint32_t was = weft__t.in_shim;
+    weft__t.in_shim = 1;
+    if (real_create(&th, &a, watchdog_main, NULL) == 0 && timeout_ms > 0)
+        __atomic_store_n(&weft__wd_on, 1, __ATOMIC_RELAXED);
+    weft__t.in_shim = was;
+    pthread_attr_destroy(&a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
