@@ -18,6 +18,7 @@
  *     (for cap 0: the receive before its own send completes);
  *   - a close happens before a receive or send that sees it closed.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,12 +281,8 @@ int weft__waiter_finish(weft__waiter *w) {
 
 /* ---- blocking and non-blocking entry points ------------------------- */
 
-enum { CHAN_SPIN_NS = 1000 };
+enum { CHAN_SPIN_NS = 1000, CHAN_YIELD_NS = 20000 };
 
-/* Before a thread queues itself on a buffered channel, it watches the
- * buffer for a moment: a producer and consumer running at about the same
- * speed then pass values through the buffer instead of paying for a
- * hand-off and a wake-up per value. */
 static bool send_may_run(const void *p) {
     const weft_chan *ch = p;
     return is_closed(ch) || count_of(ch) < ch->cap;
@@ -296,8 +293,24 @@ static bool recv_may_run(const void *p) {
     return is_closed(ch) || count_of(ch) > 0;
 }
 
-static bool spin_until_ready(const weft_chan *ch, int op) {
-    return weft__spin(op == WEFT_SEND ? send_may_run : recv_may_run, ch, CHAN_SPIN_NS);
+/* Before a thread queues itself on a buffered channel, it watches the
+ * buffer for a moment, first spinning, then yielding its CPU. Producers
+ * and consumers at about the same speed then pass values through the
+ * buffer instead of paying a futex wake-up per value, and on a machine
+ * with more threads than cores, the yield hands the core to the thread
+ * that will make room. Both phases are bounded, so a thread facing a slow
+ * peer still goes to sleep within a few tens of microseconds. */
+static bool wait_until_ready(const weft_chan *ch, int op) {
+    bool (*ready)(const void *) = op == WEFT_SEND ? send_may_run : recv_may_run;
+    if (weft__spin(ready, ch, CHAN_SPIN_NS))
+        return true;
+    int64_t end = weft__now() + CHAN_YIELD_NS;
+    do {
+        sched_yield();
+        if (ready(ch))
+            return true;
+    } while (weft__now() < end);
+    return false;
 }
 
 /* Go's nil channel: the operation never completes. */
@@ -319,7 +332,7 @@ static int chan_op(weft_chan *ch, int op, void *elem, bool block) {
                                 : weft__chan_recv_locked(ch, elem, &wake)) == WEFT_EAGAIN &&
            rounds-- > 0) {
         weft__lock_release(&ch->lock);
-        if (!spin_until_ready(ch, op))
+        if (!wait_until_ready(ch, op))
             rounds = 0;
         weft__lock_acquire(&ch->lock);
     }

@@ -47,9 +47,9 @@ static inline void weft__vg_atomic_word(const void *addr, size_t len) {
 }
 
 /* ---- spinning ------------------------------------------------------- */
-/* A thread about to sleep spins first only while fewer than half the CPUs
- * are already spinning (Go's rule for spinning Ms): on an oversubscribed
- * machine a spinner burns the core its waker needs. Spins are bounded in
+/* A thread about to sleep spins first only while fewer threads than CPUs
+ * are already spinning: on an oversubscribed machine a spinner burns the
+ * core its waker needs. Spins are bounded in
  * time, not in iterations, because `pause` costs 10 to 150 cycles
  * depending on the CPU. */
 WEFT_HIDDEN bool weft__spin_begin(void);
@@ -60,11 +60,9 @@ WEFT_HIDDEN void weft__spin_end(void);
 #define WEFT__CPU_RELAX() ((void)0)
 #endif
 WEFT_HIDDEN int64_t weft__now(void);
-/* Spins until done(arg) or budget_ns pass, if spinning is allowed now.
- * Returns done(arg)'s last answer. Inlined, so done is inlined too. */
-static inline bool weft__spin(bool (*done)(const void *), const void *arg, int64_t budget_ns) {
-    if (!weft__spin_begin())
-        return done(arg);
+/* Spins until done(arg) or budget_ns pass. Returns done(arg)'s last
+ * answer. Inlined, so done is inlined too. */
+static inline bool weft__spin_for(bool (*done)(const void *), const void *arg, int64_t budget_ns) {
     bool ok = false;
     int64_t end = 0;
     for (unsigned i = 0;; i++) {
@@ -81,6 +79,15 @@ static inline bool weft__spin(bool (*done)(const void *), const void *arg, int64
         }
         WEFT__CPU_RELAX();
     }
+    return ok;
+}
+
+/* weft__spin_for, if spinning is allowed now: for waits on another
+ * thread's progress, which may be far off. */
+static inline bool weft__spin(bool (*done)(const void *), const void *arg, int64_t budget_ns) {
+    if (!weft__spin_begin())
+        return done(arg);
+    bool ok = weft__spin_for(done, arg, budget_ns);
     weft__spin_end();
     return ok;
 }

@@ -43,7 +43,10 @@ static bool try_take(const void *p) {
 }
 
 void weft__lock_slow(weft__lock *l) {
-    if (weft__spin(try_take, l, LOCK_SPIN_NS))
+    /* Not capped like other spins: the holder is inside a critical
+     * section of a few dozen instructions and is about to leave it, so
+     * waiting for it is nearly always cheaper than a futex round trip. */
+    if (weft__spin_for(try_take, l, LOCK_SPIN_NS))
         return;
     /* Mark the lock contended (2) so the holder's release wakes us. */
     while (atomic_exchange_explicit(&l->word, 2, memory_order_acquire) != 0)

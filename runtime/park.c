@@ -14,7 +14,7 @@
 #include "internal.h"
 
 /* A ping-pong partner answers within a microsecond or two. */
-enum { PARK_SPIN_NS = 3000 };
+enum { PARK_SPIN_NS = 10000 };
 
 static _Thread_local weft__parker self;
 static _Thread_local bool self_ready;

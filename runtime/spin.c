@@ -1,7 +1,10 @@
 /* spin.c: who may spin. A process-wide count of spinning threads, capped
- * at half the CPUs (at least one), as Go caps its spinning Ms: with more
- * spinners than that, the spinners would take the cores that the threads
- * they wait for need to run. On a single CPU nobody spins. */
+ * at the number of CPUs: with more spinners than cores, the spinners would
+ * take the cores that the threads they wait for need to run. A tighter cap
+ * (Go's half the CPUs for its spinning Ms) hurts here: in a ping-pong, the
+ * thread about to wait often asks for a slot a few nanoseconds before its
+ * partner, just woken, gives its own back, and a refusal costs a futex
+ * round trip. On a single CPU nobody spins. */
 #include <unistd.h>
 
 #include "internal.h"
@@ -13,7 +16,7 @@ static int max_spinners;
  * plain read afterwards and Helgrind/DRD see no race on it. */
 __attribute__((constructor)) static void spin_init(void) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    max_spinners = cpus <= 1 ? 0 : cpus < 4 ? 1 : (int)(cpus / 2);
+    max_spinners = cpus <= 1 ? 0 : (int)cpus;
     weft__vg_atomic_word(&spinners, sizeof spinners);
 }
 
