@@ -100,25 +100,34 @@ static bool is_closed(const weft_chan *ch) {
 
 /* ---- make and free -------------------------------------------------- */
 
+/* A buffer slot: the value, and the two tickets that belong to the
+ * element passing through it, on the value's own cache line, so that a
+ * send or receive touches the channel header and one slot, nothing else. */
+struct slot {
+    uint64_t send_tk; /* released by the send whose value is here */
+    uint64_t back_tk; /* released by the receive that last emptied it */
+    unsigned char value[];
+};
+
 weft_chan *weft__chan_new(size_t elem_size, size_t capacity) {
     const size_t align = 16;
     size_t head = (sizeof(struct weft_chan) + align - 1) & ~(align - 1);
-    if (capacity > (SIZE_MAX - head) / (2 * sizeof(uint64_t) + elem_size + 1))
+    if (elem_size > SIZE_MAX / 2)
         return NULL;
-    size_t tickets = capacity * 2 * sizeof(uint64_t);
-    weft_chan *ch = calloc(1, head + tickets + capacity * elem_size);
+    size_t slot = (sizeof(struct slot) + elem_size + 7) & ~(size_t)7;
+    if (capacity > (SIZE_MAX - head) / slot)
+        return NULL;
+    weft_chan *ch = calloc(1, head + capacity * slot);
     if (!ch)
         return NULL;
     weft__lock_init(&ch->lock);
     weft__vg_atomic_word(&ch->count, sizeof ch->count);
     weft__vg_atomic_word(&ch->closed, sizeof ch->closed);
     ch->elem_size = elem_size;
+    ch->slot_size = slot;
     ch->cap = capacity;
-    if (capacity) {
-        ch->send_tk = (uint64_t *)((char *)ch + head);
-        ch->back_tk = ch->send_tk + capacity;
-        ch->buf = (unsigned char *)(ch->back_tk + capacity);
-    }
+    if (capacity)
+        ch->buf = (unsigned char *)ch + head;
     return ch;
 }
 
@@ -156,30 +165,36 @@ static void zero_elem(const weft_chan *ch, void *dst) {
 
 static size_t ring_next(const weft_chan *ch, size_t i) { return i + 1 == ch->cap ? 0 : i + 1; }
 
-/* Numbers the next send and acquires the receive that freed its slot. */
-static void count_send(weft_chan *ch) {
-    uint64_t s = ++ch->sent;
-    if (ch->cap && s > ch->cap)
-        ACQ(ch, ch->back_tk[s % ch->cap]);
+static struct slot *slot_at(const weft_chan *ch, size_t i) {
+    return (struct slot *)(ch->buf + i * ch->slot_size);
 }
+
+/* The ring indexes advance with the element numbers, also when a value
+ * skips the buffer (a hand-off to a blocked receiver, when the buffer is
+ * empty and sendx == recvx), so that the s-th value always belongs to slot
+ * (s-1) % cap. The k-th receive leaves its ticket in the slot that the
+ * (k+cap)-th send will use, which is the edge Go's memory model asks for. */
 
 /* Moves the value at the head of the buffer out to elem. */
 static void take_slot(weft_chan *ch, void *elem) {
-    copy_elem(ch, elem, ch->buf + ch->recvx * ch->elem_size);
-    ACQ(ch, ch->send_tk[ch->recvx]);
-    uint64_t k = ++ch->recvd;
+    struct slot *sl = slot_at(ch, ch->recvx);
+    copy_elem(ch, elem, sl->value);
+    ACQ(ch, sl->send_tk);
+    ++ch->recvd;
     uint64_t t = ++ch->tickets;
     REL(ch, t);
-    ch->back_tk[k % ch->cap] = t;
+    sl->back_tk = t;
     ch->recvx = ring_next(ch, ch->recvx);
     count_add(ch, (size_t)-1);
 }
 
-/* Puts a value at the tail of the buffer, released under ticket t. */
+/* Puts a value at the tail of the buffer, released under ticket t, once
+ * its sender has acquired the receive that emptied the slot. */
 static void put_slot(weft_chan *ch, const void *elem, uint64_t t) {
-    if (ch->elem_size)
-        memcpy(ch->buf + ch->sendx * ch->elem_size, elem, ch->elem_size);
-    ch->send_tk[ch->sendx] = t;
+    struct slot *sl = slot_at(ch, ch->sendx);
+    ++ch->sent;
+    copy_elem(ch, sl->value, elem);
+    sl->send_tk = t;
     ch->sendx = ring_next(ch, ch->sendx);
     count_add(ch, 1);
 }
@@ -198,12 +213,16 @@ int weft__chan_send_locked(weft_chan *ch, const void *elem, weft__waiter **wake)
     weft__waiter *w = waitq_take(&ch->recvq);
     if (w) {
         /* Straight into the blocked receiver; the buffer is empty. */
-        count_send(ch);
-        uint64_t k = ++ch->recvd;
-        if (ch->cap == 0)
+        ++ch->sent;
+        ++ch->recvd;
+        if (ch->cap == 0) {
             ACQ(ch, w->rel_tk);
-        else
-            ch->back_tk[k % ch->cap] = w->rel_tk;
+        } else {
+            struct slot *sl = slot_at(ch, ch->sendx);
+            ACQ(ch, sl->back_tk);
+            sl->back_tk = w->rel_tk;
+            ch->sendx = ch->recvx = ring_next(ch, ch->sendx);
+        }
         copy_elem(ch, w->elem, elem);
         uint64_t t = ++ch->tickets;
         REL(ch, t);
@@ -213,7 +232,7 @@ int weft__chan_send_locked(weft_chan *ch, const void *elem, weft__waiter **wake)
         return 0;
     }
     if (count_of(ch) < ch->cap) {
-        count_send(ch);
+        ACQ(ch, slot_at(ch, ch->sendx)->back_tk);
         uint64_t t = ++ch->tickets;
         REL(ch, t);
         put_slot(ch, elem, t);
@@ -236,11 +255,12 @@ int weft__chan_recv_locked(weft_chan *ch, void *elem, weft__waiter **wake) {
             w->acq_tk = t;
         } else {
             /* A sender waits only on a full buffer: take the head, then
-             * move the sender's value into the slot that just freed. Its
-             * send is numbered k+cap, so it acquires this receive. */
+             * move the sender's value into the slot that just freed (with
+             * the buffer full, sendx was recvx). Its send is numbered
+             * k+cap, so it acquires this receive. */
+            size_t freed = ch->recvx;
             take_slot(ch, elem);
-            ch->sent++;
-            w->acq_tk = ch->back_tk[ch->recvd % ch->cap];
+            w->acq_tk = slot_at(ch, freed)->back_tk;
             put_slot(ch, w->elem, w->rel_tk);
         }
         fire(w, 0);

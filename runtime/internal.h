@@ -178,6 +178,7 @@ struct weft_chan {
      * it by a thread spinning briefly before it sleeps. */
     _Atomic uint32_t closed;
     size_t elem_size;
+    size_t slot_size; /* a buffer slot: two tickets and the value */
     size_t cap;
     _Atomic size_t count; /* values in the buffer */
     size_t recvx, sendx; /* ring indexes */
@@ -186,11 +187,7 @@ struct weft_chan {
     uint64_t tickets;   /* last hb ticket issued on this channel */
     uint64_t close_tk;  /* the close's release ticket */
     weft__waitq recvq, sendq;
-    /* For cap > 0: send_tk[slot] is the ticket of the send whose value sits
-     * in that slot; back_tk[k % cap] the ticket released by the k-th
-     * receive, which the (k+cap)-th send acquires. */
-    uint64_t *send_tk, *back_tk;
-    unsigned char *buf;
+    unsigned char *buf; /* cap slots (see chan.c) */
     char hb; /* its address is the channel's hb sync object */
 };
 
