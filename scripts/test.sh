@@ -21,9 +21,9 @@ CC=gcc build build/ci-gcc
 echo "== gcc: Helgrind and DRD"
 (cd build/ci-gcc && ctest --output-on-failure -j"$jobs" -L 'helgrind|drd')
 
-echo "== clang: unit"
+echo "== clang: unit, integration, harness"
 CC=clang build build/ci-clang
-(cd build/ci-clang && ctest --output-on-failure -j"$jobs" -L unit)
+(cd build/ci-clang && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
 
 echo "== ASan+UBSan: unit and stress"
 # The shim is left out: an LD_PRELOAD library cannot carry ASan's runtime.
@@ -33,3 +33,4 @@ CC=gcc build build/ci-asan -DWEFT_SANITIZE=ON -DWEFT_VALGRIND=OFF -DWEFT_BUILD_H
 
 echo "== benchmarks (smoke)"
 bash bench/run.sh --quick --build-dir build/ci-gcc
+bash bench/harness/run.sh --quick --build-dir build/ci-gcc

@@ -109,9 +109,9 @@ WEFT_API int weft_go(void (*fn)(void *arg), void *arg);
 /* The zero value is an empty WaitGroup: `weft_wg wg = {0};` or a static.
  * The fields are private; use the functions. */
 typedef struct weft_wg {
-    uint64_t state_;   /* epoch << 32 | counter, changed by one CAS */
-    uint32_t wake_;    /* futex word: the epoch waiters sleep on */
-    uint32_t waiters_; /* threads inside weft_wg_wait */
+    uint64_t state_;   /* counter, sleepers flag and epoch, changed by one CAS */
+    uint32_t wake_;    /* reserved */
+    uint32_t waiters_; /* reserved */
 } weft_wg;
 #define WEFT_WG_INIT {0, 0, 0}
 

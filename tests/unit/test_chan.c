@@ -134,6 +134,17 @@ START_TEST(test_unbuffered_recv_blocks_until_send)
 }
 END_TEST
 
+/* Retries a try op until the peer thread has parked (or 2 s, scaled). */
+static int poll_try(weft_chan *c, int op, void *elem) {
+    int64_t end = tu_now_ns() + tu_slack_ns(2000);
+    int rc;
+    while ((rc = op == WEFT_SEND ? weft_chan_try_send(c, elem) : weft_chan_try_recv(c, elem)) ==
+               WEFT_EAGAIN &&
+           tu_now_ns() < end)
+        tu_sleep_ms(1);
+    return rc;
+}
+
 /* try_send succeeds once a receiver is parked: poll until it does. */
 START_TEST(test_try_send_to_blocked_receiver)
 {
@@ -141,11 +152,7 @@ START_TEST(test_try_send_to_blocked_receiver)
     int v = 44, got = 0;
     tu_chan_op r;
     tu_chan_op_start(&r, c, WEFT_RECV, &got);
-    int64_t end = tu_now_ns() + tu_slack_ns(2000);
-    int rc;
-    while ((rc = weft_chan_try_send(c, &v)) == WEFT_EAGAIN && tu_now_ns() < end)
-        tu_sleep_ms(1);
-    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(poll_try(c, WEFT_SEND, &v), 0);
     ck_assert_int_eq(tu_chan_op_join(&r), 0);
     ck_assert_int_eq(got, 44);
     weft_chan_free(c);
@@ -158,11 +165,7 @@ START_TEST(test_try_recv_from_blocked_sender)
     int v = 45, got = 0;
     tu_chan_op s;
     tu_chan_op_start(&s, c, WEFT_SEND, &v);
-    int64_t end = tu_now_ns() + tu_slack_ns(2000);
-    int rc;
-    while ((rc = weft_chan_try_recv(c, &got)) == WEFT_EAGAIN && tu_now_ns() < end)
-        tu_sleep_ms(1);
-    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(poll_try(c, WEFT_RECV, &got), 0);
     ck_assert_int_eq(got, 45);
     ck_assert_int_eq(tu_chan_op_join(&s), 0);
     weft_chan_free(c);
