@@ -173,6 +173,9 @@ static bool heap_reserve(void) {
 
 static void timer_main(void *unused) {
     (void)unused;
+    /* A name, so that <weft/check.h> (check.c) can tell this thread from
+     * the program's without the recorder. */
+    pthread_setname_np(pthread_self(), "weft-timer");
     weft__lock_acquire(&heap_lock);
     for (;;) {
         if (heap_len == 0) {
