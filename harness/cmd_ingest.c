@@ -1,15 +1,18 @@
-/* cmd_ingest.c: `weft ingest LOG... [-o trace.db]`: raw logs, e.g. the one
- * a crashed or SIGKILLed program left, into a trace database. */
+/* cmd_ingest.c: `weft ingest LOG... [-o trace.db] [--suppressions=FILE]`:
+ * raw logs, e.g. the one a crashed or SIGKILLed program left, into a trace
+ * database, then the detectors over it (findings printed unless -q). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "detectors.h"
 #include "weft.h"
 
 int weft_cmd_ingest(int argc, char **argv) {
     const char *out = NULL;
     char **logs = calloc((size_t)argc, sizeof *logs);
     int nlogs = 0, quiet = 0;
+    const char *supp_path = NULL;
     if (!logs)
         return 125;
     for (int i = 1; i < argc; i++) {
@@ -19,6 +22,8 @@ int weft_cmd_ingest(int argc, char **argv) {
             out = argv[i] + 2;
         else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
             quiet = 1;
+        else if (!strncmp(argv[i], "--suppressions=", 15))
+            supp_path = argv[i] + 15;
         else if (argv[i][0] == '-' && argv[i][1]) {
             weft_err("ingest: unknown option '%s'", argv[i]);
             free(logs);
@@ -46,11 +51,26 @@ int weft_cmd_ingest(int argc, char **argv) {
         free(logs);
         return 125;
     }
+    struct weft_supp_list *supp = NULL;
+    if (supp_path && !(supp = weft_supp_load(supp_path))) {
+        free(logs);
+        return 125;
+    }
     struct weft_ingest_stats st = {0};
     int rc = weft_ingest(logs, nlogs, out, NULL, &st);
     free(logs);
-    if (rc != 0)
+    if (rc != 0) {
+        weft_supp_free(supp);
         return 125;
+    }
+    struct weft_detect_opts dopts = {.supp = supp};
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        weft_err("cannot open %s: %s", out, db ? sqlite3_errmsg(db) : "out of memory");
+    else if (weft_detect(db, &dopts, NULL) == 0 && !quiet)
+        weft_findings_text(db, stderr);
+    sqlite3_close(db);
+    weft_supp_free(supp);
     if (!quiet)
         fprintf(stderr, "==weft== %s: %llu processes, %llu threads, %llu events (%.0f events/s)\n",
                 out, (unsigned long long)st.processes, (unsigned long long)st.threads,

@@ -1,11 +1,13 @@
 /* cmd_report.c: `weft report [--format=text|json] [-o FILE] trace.db...`.
  * JSON has the shape DESIGN.md fixes ({"version":1,"processes":[...],
- * "findings":[...]}); text is a short per-process summary until the
- * reports/ directory takes over. Findings come from the findings table
- * (filled by the detectors). */
+ * "findings":[...]}); text is a short per-process summary and the
+ * findings as `weft run` prints them, until the reports/ directory takes
+ * over. Findings come from the findings table (filled by the detectors at
+ * ingest; detectors/findings.c prints them). */
 #include <stdio.h>
 #include <string.h>
 
+#include "detectors.h"
 #include "weft.h"
 
 static void jstr(FILE *f, const unsigned char *s) {
@@ -56,26 +58,8 @@ static int json_db(FILE *f, sqlite3 *db, int *first_proc, int *first_finding, in
                     sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10));
         }
     } else {
-        if (sqlite3_prepare_v2(db,
-                               "SELECT kind, severity, pid, message, thread, object, stacks "
-                               "FROM findings ORDER BY id",
-                               -1, &st, NULL) != SQLITE_OK)
-            return -1;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            fprintf(f, "%s\n    {\"kind\": ", *first_finding ? "" : ",");
-            *first_finding = 0;
-            jstr(f, sqlite3_column_text(st, 0));
-            fputs(", \"severity\": ", f);
-            jstr(f, sqlite3_column_text(st, 1));
-            fprintf(f, ", \"pid\": %lld, \"message\": ", sqlite3_column_int64(st, 2));
-            jstr(f, sqlite3_column_text(st, 3));
-            if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-                fprintf(f, ", \"thread\": %lld", sqlite3_column_int64(st, 4));
-            if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-                fprintf(f, ", \"object\": %lld", sqlite3_column_int64(st, 5));
-            fprintf(f, ", \"stacks\": %s}",
-                    sqlite3_column_text(st, 6) ? (const char *)sqlite3_column_text(st, 6) : "{}");
-        }
+        /* Findings, stacks expanded to frames (detectors/findings.c). */
+        return weft_findings_json(db, f, first_finding);
     }
     sqlite3_finalize(st);
     return 0;
@@ -104,6 +88,7 @@ static void text_db(FILE *f, sqlite3 *db) {
                 sqlite3_column_int64(st, 6));
     }
     sqlite3_finalize(st);
+    weft_findings_text(db, f);
 }
 
 int weft_cmd_report(int argc, char **argv) {

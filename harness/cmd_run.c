@@ -1,8 +1,10 @@
 /* cmd_run.c: `weft run [options] -- PROG [ARGS]`: runs PROG with the shim
  * preloaded and its log in a fresh temporary directory, leaves its stdin,
  * stdout and stderr alone, waits, ingests every log the process tree left
- * (one per process), and exits with PROG's status (128+N for a death by
- * signal N). */
+ * (one per process), runs the detectors over the trace, prints their
+ * findings on stderr (==weft== blocks), and exits with PROG's status
+ * (128+N for a death by signal N), or --error-exitcode's N when an error
+ * finding was reported. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "detectors.h"
 #include "weft.h"
 
 static pid_t child;
@@ -91,8 +94,9 @@ static void remove_dir(const char *dir, char **logs, int n) {
 
 int weft_cmd_run(int argc, char **argv) {
     const char *out = NULL;
-    int quiet = 0, keep = 0, children = 0, depth = -1, i;
+    int quiet = 0, keep = 0, children = 0, depth = -1, i, error_exit = -1, max_threads = 0;
     long deadlock_ms = -1;
+    const char *supp_path = NULL;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) {
@@ -126,6 +130,24 @@ int weft_cmd_run(int argc, char **argv) {
                 weft_err("run: --deadlock-timeout takes milliseconds, not '%s'", a + 19);
                 return 125;
             }
+        } else if (!strncmp(a, "--error-exitcode=", 17)) {
+            char *end;
+            long v = strtol(a + 17, &end, 10);
+            if (*end || end == a + 17 || v < 0 || v > 255) {
+                weft_err("run: --error-exitcode takes 0..255, not '%s'", a + 17);
+                return 125;
+            }
+            error_exit = (int)v;
+        } else if (!strncmp(a, "--suppressions=", 15)) {
+            supp_path = a + 15;
+        } else if (!strncmp(a, "--max-threads=", 14)) {
+            char *end;
+            long v = strtol(a + 14, &end, 10);
+            if (*end || end == a + 14 || v < 1 || v > 100000000) {
+                weft_err("run: --max-threads takes a positive number, not '%s'", a + 14);
+                return 125;
+            }
+            max_threads = (int)v;
         } else {
             weft_err("run: unknown option '%s' (try weft --help)", a);
             return 125;
@@ -136,9 +158,15 @@ int weft_cmd_run(int argc, char **argv) {
         return 125;
     }
     char **prog_argv = argv + i;
+    /* A bad suppressions file is an error before anything runs. */
+    struct weft_supp_list *supp = NULL;
+    if (supp_path && !(supp = weft_supp_load(supp_path)))
+        return 125;
     char *prog = resolve(prog_argv[0]);
-    if (!prog)
+    if (!prog) {
+        weft_supp_free(supp);
         return 127;
+    }
     int dyn = weft_elf_check_dynamic(prog);
     if (dyn != 1) {
         free(prog);
@@ -276,12 +304,31 @@ int weft_cmd_run(int argc, char **argv) {
         if (weft_ingest(logs, n, out, &o, &st) != 0) {
             weft_err("the raw logs are kept in %s", dir);
             keep = 1;
-        } else if (!quiet) {
-            fprintf(stderr, "==weft== trace: %s (%llu processes, %llu threads, %llu events)\n",
-                    out, (unsigned long long)st.processes, (unsigned long long)st.threads,
-                    (unsigned long long)st.events);
+        } else {
+            if (!quiet)
+                fprintf(stderr,
+                        "==weft== trace: %s (%llu processes, %llu threads, %llu events)\n", out,
+                        (unsigned long long)st.processes, (unsigned long long)st.threads,
+                        (unsigned long long)st.events);
+            /* Findings are the point of the run: printed even with -q
+             * (like valgrind -q), except the "0 findings" line. */
+            struct weft_detect_opts dopts = {.supp = supp, .max_threads = max_threads};
+            struct weft_detect_result dr = {0};
+            sqlite3 *db = NULL;
+            if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+                weft_err("cannot open %s: %s", out, db ? sqlite3_errmsg(db) : "out of memory");
+            } else if (weft_detect(db, &dopts, &dr) == 0) {
+                if (!quiet || dr.findings)
+                    weft_findings_text(db, stderr);
+                if (dr.suppressed && !quiet)
+                    fprintf(stderr, "==weft== %d suppressed\n", dr.suppressed);
+                if (dr.errors && error_exit >= 0)
+                    result = error_exit;
+            }
+            sqlite3_close(db);
         }
     }
+    weft_supp_free(supp);
     if (!keep)
         remove_dir(dir, logs, n);
     else if (!quiet)

@@ -1,0 +1,10 @@
+#!/bin/sh
+# run.sh BUILD_DIR [items]: records the workload under `weft run` (about
+# 1M events with the default 60000 items) and times all detectors over it.
+set -eu
+build=${1:-build}
+items=${2:-60000}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-det-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+"$build/harness/weft" run -q -o "$tmp/t.db" -- "$build/bench/detectors/bench_detectors_workload" "$items"
+"$build/bench/detectors/bench_detectors" "$tmp/t.db" 3

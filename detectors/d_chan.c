@@ -1,0 +1,270 @@
+/* d_chan.c: channel misuse: double-close (libweft close returning
+ * WEFT_ECLOSED, or close() failing with EBADF on a channel fd we saw
+ * closed), send-on-closed (send, try_send or a select's send case
+ * returning WEFT_ECLOSED; write/send failing with EPIPE on a pipe or
+ * socket) and close-by-receiver (warning: a channel closed by a thread
+ * that only ever received from it, the Go rule being that the sender
+ * closes). Each carries the stacks of both sides. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { USE_SEND = 1, USE_RECV = 2 };
+
+/* (k1, k2) -> small record, open addressing; k1 == 0 never used as a key
+ * (object ids and pids start at 1). */
+struct ent {
+    int64_t k1, k2;
+    int64_t close_stack, close_event, create_stack;
+    uint32_t closer;
+    int closed, uses, peer;
+};
+struct map {
+    struct ent *e;
+    size_t cap, n;
+};
+
+static struct map chans;  /* (object, 0): close state */
+static struct map uses;   /* (object, thread): USE_* bits */
+static struct map fds;    /* (pid, fd): close state and peer */
+
+static uint64_t hash(int64_t a, int64_t b) {
+    uint64_t x = (uint64_t)a * 0x9e3779b97f4a7c15ull ^ (uint64_t)b * 0xc2b2ae3d27d4eb4full;
+    return x ^ (x >> 29);
+}
+
+static struct ent *get(struct map *m, int64_t k1, int64_t k2, int create) {
+    if (create && (m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        struct ent *ne = calloc(cap, sizeof *ne);
+        if (!ne)
+            return NULL;
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->e[i].k1)
+                continue;
+            size_t p = hash(m->e[i].k1, m->e[i].k2) & (cap - 1);
+            while (ne[p].k1)
+                p = (p + 1) & (cap - 1);
+            ne[p] = m->e[i];
+        }
+        free(m->e);
+        m->e = ne;
+        m->cap = cap;
+    }
+    if (!m->cap)
+        return NULL;
+    size_t p = hash(k1, k2) & (m->cap - 1);
+    while (m->e[p].k1) {
+        if (m->e[p].k1 == k1 && m->e[p].k2 == k2)
+            return &m->e[p];
+        p = (p + 1) & (m->cap - 1);
+    }
+    if (!create)
+        return NULL;
+    memset(&m->e[p], 0, sizeof m->e[p]);
+    m->e[p].k1 = k1;
+    m->e[p].k2 = k2;
+    m->n++;
+    return &m->e[p];
+}
+
+static void map_free(struct map *m) {
+    free(m->e);
+    memset(m, 0, sizeof *m);
+}
+
+static int init(struct weft__dctx *c) {
+    (void)c;
+    map_free(&chans);
+    map_free(&uses);
+    map_free(&fds);
+    return 0;
+}
+
+static void use(int64_t object, uint32_t thread, int bits) {
+    if (!object)
+        return;
+    struct ent *u = get(&uses, object, thread, 1);
+    if (u)
+        u->uses |= bits;
+}
+
+static void send_on_closed(struct weft__dctx *c, const struct weft__ev *e, const char *how) {
+    char who[160], closer[160];
+    struct ent *ch = get(&chans, e->object, 0, 0);
+    struct weft__objinfo o;
+    int have = weft__object(c, e->object, &o) == 0;
+    struct weft__role roles[] = {{"send", e->stack},
+                                 {"close", ch ? ch->close_stack : 0},
+                                 {"creation", have ? o.create_stack : 0}};
+    weft__report(c, "send-on-closed", "error", e->pid, e->thread, e->object, roles, 3,
+                 "%s on closed channel 0x%llx by %s%s%s", how, (unsigned long long)e->obj,
+                 weft__thread_name(c, e->thread, who, sizeof who),
+                 ch && ch->closer ? "; it was closed by " : "",
+                 ch && ch->closer ? weft__thread_name(c, ch->closer, closer, sizeof closer) : "");
+}
+
+/* The op of case `idx` of a select: its cases are on the select_end
+ * itself when it did not wait, else on the thread's select_begin. */
+static int select_op(struct weft__dctx *c, const struct weft__ev *e, int64_t idx) {
+    int64_t evs[2] = {e->id, 0};
+    struct weft__thr *t = weft__thr_of(c, e->thread);
+    if (t && t->block_event && t->block_event < e->id)
+        evs[1] = t->block_event;
+    for (int i = 0; i < 2; i++) {
+        if (!evs[i])
+            continue;
+        sqlite3_reset(c->sel_case_q);
+        sqlite3_bind_int64(c->sel_case_q, 1, evs[i]);
+        sqlite3_bind_int64(c->sel_case_q, 2, idx);
+        if (sqlite3_step(c->sel_case_q) == SQLITE_ROW) {
+            const unsigned char *op = sqlite3_column_text(c->sel_case_q, 0);
+            return op && !strcmp((const char *)op, "send") ? USE_SEND : USE_RECV;
+        }
+    }
+    return 0;
+}
+
+static void event(struct weft__dctx *c, const struct weft__ev *e) {
+    switch (e->kind) {
+    case WEFT_K_CHAN_MAKE: {
+        struct ent *ch = get(&chans, e->object, 0, 1);
+        if (ch)
+            ch->create_stack = e->stack;
+        break;
+    }
+    case WEFT_K_CHAN_SEND_BEGIN:
+        use(e->object, e->thread, USE_SEND);
+        break;
+    case WEFT_K_CHAN_RECV_BEGIN:
+    case WEFT_K_CHAN_RECV_END:
+    case WEFT_K_CHAN_TRY_RECV:
+        use(e->object, e->thread, USE_RECV);
+        break;
+    case WEFT_K_CHAN_SEND_END:
+    case WEFT_K_CHAN_TRY_SEND:
+        use(e->object, e->thread, USE_SEND);
+        if (e->arg == -32)
+            send_on_closed(c, e, e->kind == WEFT_K_CHAN_TRY_SEND ? "try_send" : "send");
+        break;
+    case WEFT_K_SELECT_END:
+        if (e->arg >= 0 && e->object) {
+            int op = select_op(c, e, e->arg);
+            use(e->object, e->thread, op ? op : USE_RECV);
+            if (op == USE_SEND && e->arg2 == -32)
+                send_on_closed(c, e, "select send case");
+        }
+        break;
+    case WEFT_K_CHAN_CLOSE: {
+        struct ent *ch = get(&chans, e->object, 0, 1);
+        if (!ch)
+            break;
+        if (e->arg == 0 && !ch->closed) {
+            ch->closed = 1;
+            ch->close_stack = e->stack;
+            ch->close_event = e->id;
+            ch->closer = e->thread;
+        } else if (e->arg == -32) {
+            char who[160], first[160];
+            struct weft__objinfo o;
+            int have = weft__object(c, e->object, &o) == 0;
+            struct weft__role roles[] = {{"close", e->stack},
+                                         {"first_close", ch->close_stack},
+                                         {"creation", have ? o.create_stack : 0}};
+            weft__report(c, "double-close", "error", e->pid, e->thread, e->object, roles, 3,
+                         "channel 0x%llx closed again by %s; first closed by %s",
+                         (unsigned long long)e->obj,
+                         weft__thread_name(c, e->thread, who, sizeof who),
+                         ch->closer ? weft__thread_name(c, ch->closer, first, sizeof first)
+                                    : "(unknown)");
+        }
+        break;
+    }
+    case WEFT_K_FD_OPEN:
+    case WEFT_K_FD_DUP: {
+        struct ent *f = get(&fds, e->pid, e->obj, 1);
+        if (f) {
+            f->closed = 0;
+            f->close_stack = 0;
+            f->peer = e->kind == WEFT_K_FD_OPEN ? (int)e->arg : -1;
+        }
+        if (e->kind == WEFT_K_FD_OPEN && e->arg >= 0) {
+            struct ent *g = get(&fds, e->pid, e->arg, 1);
+            if (g) {
+                g->closed = 0;
+                g->peer = (int)e->obj;
+            }
+        }
+        break;
+    }
+    case WEFT_K_FD_CLOSE: {
+        struct ent *f = get(&fds, e->pid, e->obj, e->arg == 0);
+        if (e->arg == 0 && f) {
+            f->closed = 1;
+            f->close_stack = e->stack;
+            f->closer = e->thread;
+        } else if (e->arg == -9 && f && f->closed) {
+            /* EBADF on an fd we saw used as a channel and closed: the
+             * second close of the same pipe/socket end. A bare EBADF on an
+             * fd we never saw is left alone (closing every fd "just in
+             * case" is a common, harmless idiom). */
+            char who[160], first[160];
+            struct weft__role roles[] = {{"close", e->stack}, {"first_close", f->close_stack}};
+            weft__report(c, "double-close", "error", e->pid, e->thread, e->object, roles, 2,
+                         "fd %lld closed again by %s (EBADF); first closed by %s",
+                         (long long)e->obj, weft__thread_name(c, e->thread, who, sizeof who),
+                         weft__thread_name(c, f->closer, first, sizeof first));
+        }
+        break;
+    }
+    case WEFT_K_FD_WRITE_FAIL:
+        if (e->arg == -32) {
+            struct ent *f = get(&fds, e->pid, e->obj, 0);
+            struct ent *peer = f && f->peer >= 0 ? get(&fds, e->pid, f->peer, 0) : NULL;
+            char who[160], closer[160];
+            struct weft__role roles[] = {{"send", e->stack},
+                                         {"close", peer && peer->closed ? peer->close_stack : 0}};
+            weft__report(c, "send-on-closed", "error", e->pid, e->thread, e->object, roles, 2,
+                         "%s on fd %lld by %s failed with EPIPE: its reader is gone%s%s",
+                         e->arg2 == 1 ? "send" : "write", (long long)e->obj,
+                         weft__thread_name(c, e->thread, who, sizeof who),
+                         peer && peer->closed ? "; the other end was closed by " : "",
+                         peer && peer->closed
+                             ? weft__thread_name(c, peer->closer, closer, sizeof closer)
+                             : "");
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static int finish(struct weft__dctx *c) {
+    for (size_t i = 0; i < chans.cap; i++) {
+        struct ent *ch = &chans.e[i];
+        if (!ch->k1 || !ch->closed || !ch->closer)
+            continue;
+        struct ent *u = get(&uses, ch->k1, ch->closer, 0);
+        if (!u || u->uses != USE_RECV)
+            continue;
+        struct weft__objinfo o;
+        int have = weft__object(c, ch->k1, &o) == 0;
+        struct weft__thr *t = weft__thr_of(c, ch->closer);
+        char who[160];
+        struct weft__role roles[] = {{"close", ch->close_stack},
+                                     {"creation", have ? o.create_stack : 0}};
+        weft__report(c, "close-by-receiver", "warning", t ? t->pid : 0, ch->closer, ch->k1, roles,
+                     2,
+                     "channel 0x%llx was closed by %s, which only received from it: the sender "
+                     "should close (a sender may still send and fail)",
+                     (unsigned long long)(have ? o.address : 0),
+                     weft__thread_name(c, ch->closer, who, sizeof who));
+    }
+    map_free(&chans);
+    map_free(&uses);
+    map_free(&fds);
+    return 0;
+}
+
+const struct weft__detector weft__det_chan = {"channels", init, event, finish};

@@ -1,0 +1,179 @@
+/* d_threads.c: the thread lifecycle detectors: leaked-thread (alive when
+ * its process exited: what it is blocked in, or running), unjoined-thread
+ * (TSan's thread leak: finished, joinable, never joined nor detached) and
+ * unbounded-threads (peak of live threads over a threshold).
+ *
+ * Only processes that ended by returning from main, exit or _exit are
+ * judged for leaks: a death by signal or a log that stops says nothing
+ * about what the program meant to finish, and a deadlock exit is reported
+ * as `deadlock`, which names every thread already. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct pstate {
+    int64_t pid;
+    uint32_t exit_thread;
+    weft__rv exit_rv; /* the ending thread's clock when it ended the process */
+    int live, peak;
+    uint32_t peak_thread;
+};
+
+static struct pstate *ps;
+static int nps;
+/* per thread: the epoch of its last release, and how many events other
+ * than acquires it recorded since */
+static uint32_t *rel_epoch, *after_rel;
+
+
+static struct pstate *pstate_of(int64_t pid) {
+    for (int i = 0; i < nps; i++)
+        if (ps[i].pid == pid)
+            return &ps[i];
+    return NULL;
+}
+
+static int init(struct weft__dctx *c) {
+    nps = c->nprocs;
+    ps = calloc((size_t)nps + 1, sizeof *ps);
+    rel_epoch = calloc((size_t)c->nthreads + 1, sizeof *rel_epoch);
+    after_rel = calloc((size_t)c->nthreads + 1, sizeof *after_rel);
+    if (!ps || !rel_epoch || !after_rel)
+        return -1;
+    for (int i = 0; i < nps; i++)
+        ps[i].pid = c->procs[i].pid;
+    return 0;
+}
+
+static void event(struct weft__dctx *c, const struct weft__ev *e) {
+    struct weft__thr *t = weft__thr_of(c, e->thread);
+    if (!t)
+        return;
+    /* Releases grow the epoch after the event, so the release itself
+     * was at the epoch before. */
+    uint32_t ep = weft__hb_epoch(c->hb, e->thread);
+    int released = e->kind == WEFT_K_HB_RELEASE || e->kind == WEFT_K_MUTEX_UNLOCK ||
+                   e->kind == WEFT_K_RW_UNLOCK || e->kind == WEFT_K_COND_WAIT_BEGIN ||
+                   e->kind == WEFT_K_COND_SIGNAL || e->kind == WEFT_K_COND_BROADCAST ||
+                   e->kind == WEFT_K_BARRIER_WAIT_BEGIN || e->kind == WEFT_K_SEM_POST ||
+                   e->kind == WEFT_K_THREAD_CREATE;
+    if (released) {
+        rel_epoch[e->thread] = ep - 1;
+        after_rel[e->thread] = 0;
+    } else if (e->kind != WEFT_K_HB_ACQUIRE) {
+        after_rel[e->thread]++;
+    }
+
+    struct pstate *p = pstate_of(e->pid);
+    if (!p)
+        return;
+    switch (e->kind) {
+    case WEFT_K_THREAD_START:
+        if (!t->internal && ++p->live > p->peak) {
+            p->peak = p->live;
+            p->peak_thread = e->thread;
+        }
+        break;
+    case WEFT_K_THREAD_RETURN:
+    case WEFT_K_THREAD_EXIT:
+    case WEFT_K_THREAD_CANCELED:
+        if (!t->internal && !t->adopted)
+            p->live--;
+        break;
+    case WEFT_K_MAIN_RETURN:
+    case WEFT_K_EXIT_CALL:
+    case WEFT_K_EXIT_NOW:
+        if (!p->exit_thread) {
+            p->exit_thread = e->thread;
+            p->exit_rv = weft__hb_now(c->hb, e->thread);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struct pstate *p) {
+    char who[160], msg[512];
+    weft__thread_name(c, id, who, sizeof who);
+    if (!t->block_kind) {
+        /* Not blocked: a thread whose last release the ending thread had
+         * acquired, and that recorded nothing since but acquires and the
+         * end of that same call (e.g. Done, or a send main received, then
+         * return) is finishing, not leaked: its return just was not
+         * recorded before the exit. The price: a leaked thread caught
+         * between two calls at that very moment (say a receiver that got
+         * main's last value and is about to wait for the next) is missed;
+         * the trace cannot tell it from one about to return, and a false
+         * report on every Done-then-return would be worse. */
+        if (p->exit_thread && p->exit_thread != id && rel_epoch[id] &&
+            after_rel[id] <= 1 && weft__hb_knows(c->hb, &p->exit_rv, id, rel_epoch[id]))
+            return;
+        struct weft__role roles[] = {{"creation", t->create_stack}};
+        weft__report(c, "leaked-thread", "error", t->pid, id, 0, roles, 1,
+                     "%s is still running when the process exits", who);
+        return;
+    }
+    struct weft__objinfo o;
+    int have = weft__object(c, t->block_object, &o) == 0;
+    if (have)
+        snprintf(msg, sizeof msg, " on %s 0x%llx", o.kind, (unsigned long long)t->block_obj);
+    else if (t->block_obj)
+        snprintf(msg, sizeof msg, " on 0x%llx", (unsigned long long)t->block_obj);
+    else
+        msg[0] = 0;
+    const char *kn = weft__kind_name(t->block_kind);
+    size_t kl = strlen(kn);
+    if (kl > 6 && !strcmp(kn + kl - 6, "_begin"))
+        kl -= 6;
+    struct weft__role roles[] = {{"blocked", t->block_stack},
+                                 {"creation", t->create_stack},
+                                 {"object_creation", have ? o.create_stack : 0}};
+    weft__report(c, "leaked-thread", "error", t->pid, id, t->block_object, roles, 3,
+                 "%s is still alive when the process exits, blocked in %.*s%s", who, (int)kl, kn,
+                 msg);
+}
+
+static int finish(struct weft__dctx *c) {
+    for (uint32_t id = 1; id <= c->nthreads; id++) {
+        struct weft__thr *t = &c->thr[id];
+        if (!t->has_row || t->internal || t->adopted)
+            continue;
+        const struct weft__proc *pr = weft__proc_of(c, t->pid);
+        struct pstate *p = pstate_of(t->pid);
+        if (!weft__proc_exited_normally(pr) || !p)
+            continue;
+        if (!t->exited) {
+            leaked(c, id, t, p);
+        } else if (!t->joined && !t->detached) {
+            char who[160];
+            struct weft__role roles[] = {{"creation", t->create_stack}, {"exit", t->exit_stack}};
+            weft__report(c, "unjoined-thread", "error", t->pid, id, 0, roles, 2,
+                         "%s finished but was never joined nor detached (its resources leak)",
+                         weft__thread_name(c, id, who, sizeof who));
+        }
+    }
+    int max = c->opts->max_threads > 0 ? c->opts->max_threads : 1000;
+    for (int i = 0; i < nps; i++) {
+        if (ps[i].peak <= max)
+            continue;
+        struct weft__thr *t = weft__thr_of(c, ps[i].peak_thread);
+        struct weft__role roles[] = {{"creation", t ? t->create_stack : 0}};
+        weft__report(c, "unbounded-threads", "warning", ps[i].pid, ps[i].peak_thread, 0, roles, 1,
+                     "%d threads were alive at once (threshold %d): thread creation is not "
+                     "bounded (use a worker pool or a semaphore)",
+                     ps[i].peak, max);
+    }
+    for (int i = 0; i < nps; i++)
+        weft__rv_drop(&ps[i].exit_rv);
+    free(ps);
+    free(rel_epoch);
+    free(after_rel);
+    rel_epoch = after_rel = NULL;
+    ps = NULL;
+    nps = 0;
+    return 0;
+}
+
+const struct weft__detector weft__det_threads = {"threads", init, event, finish};

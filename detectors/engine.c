@@ -1,0 +1,437 @@
+/* engine.c: runs the detectors over a trace database. Loads the threads
+ * and processes, replays every event once in trace order through the
+ * happens-before engine (the edges of docs/detectors.md), keeps each
+ * thread's current blocking call, hands each event to every detector of
+ * the registry, then lets them finish, all inside one transaction that
+ * replaces the findings table's rows. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static char *dupcol(sqlite3_stmt *st, int i) {
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? strdup((const char *)s) : NULL;
+}
+
+static int64_t col64(sqlite3_stmt *st, int i) {
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+/* Which kinds begin (1) or end (2) a blocking call, from log.h. */
+static const unsigned char blocking[WEFT_K_MAX] = {
+#define B(name, num, str, fam, blk) [num] = blk,
+    WEFT_KINDS(B)
+#undef B
+};
+static const char *const kind_names[WEFT_K_MAX] = {
+#define N(name, num, str, fam, blk) [num] = str,
+    WEFT_KINDS(N)
+#undef N
+};
+
+const char *weft__kind_name(int kind) {
+    return kind > 0 && kind < WEFT_K_MAX && kind_names[kind] ? kind_names[kind] : "?";
+}
+
+const struct weft__proc *weft__proc_of(const struct weft__dctx *c, int64_t pid) {
+    for (int i = 0; i < c->nprocs; i++)
+        if (c->procs[i].pid == pid)
+            return &c->procs[i];
+    return NULL;
+}
+
+struct weft__thr *weft__thr_of(struct weft__dctx *c, uint32_t id) {
+    return id >= 1 && id <= c->nthreads ? &c->thr[id] : NULL;
+}
+
+int weft__proc_exited_normally(const struct weft__proc *p) {
+    return p && p->exit_kind &&
+           (!strcmp(p->exit_kind, "return") || !strcmp(p->exit_kind, "exit") ||
+            !strcmp(p->exit_kind, "_exit"));
+}
+
+const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size_t n) {
+    struct weft__thr *t = weft__thr_of(c, id);
+    if (!t)
+        snprintf(buf, n, "thread ?");
+    else if (t->name && *t->name)
+        snprintf(buf, n, "thread %lld \"%s\" (%s)", (long long)t->tid, t->name,
+                 t->start ? t->start : "?");
+    else
+        snprintf(buf, n, "thread %lld (%s)", (long long)t->tid, t->start ? t->start : "?");
+    return buf;
+}
+
+int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out) {
+    memset(out, 0, sizeof *out);
+    if (!id || !c->obj_q)
+        return -1;
+    sqlite3_reset(c->obj_q);
+    sqlite3_bind_int64(c->obj_q, 1, id);
+    if (sqlite3_step(c->obj_q) != SQLITE_ROW)
+        return -1;
+    const unsigned char *k = sqlite3_column_text(c->obj_q, 0);
+    snprintf(out->kind, sizeof out->kind, "%s", k ? (const char *)k : "?");
+    out->address = col64(c->obj_q, 1);
+    out->create_stack = col64(c->obj_q, 2);
+    out->destroy_stack = col64(c->obj_q, 3);
+    const unsigned char *info = sqlite3_column_text(c->obj_q, 4);
+    snprintf(out->info, sizeof out->info, "%s", info ? (const char *)info : "");
+    return 0;
+}
+
+/* (key, ts) -> thread, for the create and join edges: the thread whose
+ * parent (or joiner) is `key` and whose created_ns (joined_ns) is `ts`. */
+struct pair {
+    int64_t key, ts;
+    uint32_t thread;
+};
+static int cmp_pair(const void *a, const void *b) {
+    const struct pair *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return 0;
+}
+static uint32_t find_pair(const struct pair *p, size_t n, int64_t key, int64_t ts) {
+    size_t lo = 0, hi = n;
+    struct pair k = {key, ts, 0};
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int r = cmp_pair(&p[mid], &k);
+        if (r == 0)
+            return p[mid].thread;
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static int load(struct weft__dctx *c, struct pair **creates, size_t *ncreates, struct pair **joins,
+                size_t *njoins) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT max(id) FROM threads", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        c->nthreads = (uint32_t)col64(st, 0);
+    sqlite3_finalize(st);
+    c->thr = calloc((size_t)c->nthreads + 1, sizeof *c->thr);
+    *creates = calloc((size_t)c->nthreads + 1, sizeof **creates);
+    *joins = calloc((size_t)c->nthreads + 1, sizeof **joins);
+    if (!c->thr || !*creates || !*joins)
+        return -1;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id, pid, tid, parent, created_ns, joined_by, joined_ns, "
+                           "create_stack, exit_stack, arg, adopted, internal, exit_kind, "
+                           "detached_ns IS NOT NULL, coalesce(start_function, "
+                           "printf('0x%x', start_routine)), name, created_by FROM threads",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t id = col64(st, 0);
+        if (id < 1 || id > (int64_t)c->nthreads)
+            continue;
+        struct weft__thr *t = &c->thr[id];
+        t->has_row = 1;
+        t->pid = col64(st, 1);
+        t->tid = col64(st, 2);
+        t->parent = col64(st, 3);
+        t->created_ns = col64(st, 4);
+        t->joined_by = col64(st, 5);
+        t->joined_ns = col64(st, 6);
+        t->joined = sqlite3_column_type(st, 6) != SQLITE_NULL;
+        t->create_stack = col64(st, 7);
+        t->exit_stack = col64(st, 8);
+        t->arg = col64(st, 9);
+        t->adopted = (int)col64(st, 10);
+        t->internal = (int)col64(st, 11);
+        t->exit_kind = dupcol(st, 12);
+        t->exited = t->exit_kind != NULL;
+        t->detached = (int)col64(st, 13);
+        t->start = t->adopted ? strdup(t->tid == 1 ? "main" : "(adopted)") : dupcol(st, 14);
+        t->name = dupcol(st, 15);
+        t->created_by = dupcol(st, 16);
+        if (t->parent && sqlite3_column_type(st, 4) != SQLITE_NULL)
+            (*creates)[(*ncreates)++] = (struct pair){t->parent, t->created_ns, (uint32_t)id};
+        if (t->joined && t->joined_by)
+            (*joins)[(*njoins)++] = (struct pair){t->joined_by, t->joined_ns, (uint32_t)id};
+    }
+    sqlite3_finalize(st);
+    qsort(*creates, *ncreates, sizeof **creates, cmp_pair);
+    qsort(*joins, *njoins, sizeof **joins, cmp_pair);
+
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT pid, exit_kind, exit_code, signal, finished FROM processes",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (c->nprocs == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct weft__proc *np = realloc(c->procs, (size_t)cap * sizeof *np);
+            if (!np) {
+                sqlite3_finalize(st);
+                return -1;
+            }
+            c->procs = np;
+        }
+        struct weft__proc *p = &c->procs[c->nprocs++];
+        memset(p, 0, sizeof *p);
+        p->pid = col64(st, 0);
+        p->exit_kind = dupcol(st, 1);
+        p->has_code = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        p->code = (int)col64(st, 2);
+        p->signal = (int)col64(st, 3);
+        p->finished = (int)col64(st, 4);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Keys of the per-object clocks in the engine's table: (pid * 8 + tag). */
+enum { TAG_HB = 0, TAG_MUTEX = 1, TAG_RW = 2, TAG_COND = 3, TAG_BARRIER = 4, TAG_SEM = 5 };
+#define KEY(pid, tag) ((uint64_t)(pid) * 8u + (tag))
+
+/* The happens-before edges of one event (docs/detectors.md lists them). */
+static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struct pair *creates,
+                     size_t ncreates, const struct pair *joins, size_t njoins) {
+    struct weft__hb *h = c->hb;
+    uint32_t t = e->thread;
+    uint64_t obj = (uint64_t)e->obj;
+    switch (e->kind) {
+    case WEFT_K_THREAD_CREATE: {
+        uint32_t child = find_pair(creates, ncreates, t, e->ts);
+        struct weft__thr *ct = weft__thr_of(c, child);
+        if (ct && !ct->started) {
+            weft__hb_release(h, t, &ct->start_rv, 1); /* the child acquires it at its start */
+        } else {
+            weft__rv dummy = {0}; /* the child started first: it took our clock then */
+            weft__hb_release(h, t, &dummy, 1);
+            weft__rv_drop(&dummy);
+        }
+        if (ct)
+            ct->start_seen_create = 1;
+        break;
+    }
+    case WEFT_K_THREAD_START: {
+        struct weft__thr *me = weft__thr_of(c, t);
+        if (!me)
+            break;
+        me->started = 1;
+        if (me->start_rv.s || me->start_rv.t) {
+            weft__hb_acquire(h, t, &me->start_rv);
+            weft__rv_drop(&me->start_rv);
+        } else if (me->parent && !me->start_seen_create) {
+            /* pthread_create has not returned yet in the creator, which
+             * therefore did nothing since the call: its clock now is its
+             * clock at the call. */
+            weft__rv v = weft__hb_now(h, (uint32_t)me->parent);
+            weft__hb_acquire(h, t, &v);
+            weft__rv_drop(&v);
+        }
+        break;
+    }
+    case WEFT_K_JOIN_END:
+    case WEFT_K_TRYJOIN:
+        if (e->arg == 0) {
+            uint32_t child = find_pair(joins, njoins, t, e->ts);
+            if (child) {
+                weft__rv v = weft__hb_now(h, child);
+                weft__hb_acquire(h, t, &v);
+                weft__rv_drop(&v);
+                weft__hb_joined(h, child, t);
+            }
+        }
+        break;
+    case WEFT_K_MUTEX_LOCK_END:
+    case WEFT_K_MUTEX_TRYLOCK:
+        if (e->arg == 0)
+            weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), obj, 0);
+        break;
+    case WEFT_K_MUTEX_UNLOCK:
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
+        break;
+    case WEFT_K_RW_RDLOCK_END:
+    case WEFT_K_RW_WRLOCK_END:
+    case WEFT_K_RW_TRYLOCK:
+        if (e->arg == 0)
+            weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_RW), obj, 0);
+        break;
+    case WEFT_K_RW_UNLOCK:
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_RW), obj, 0, 0);
+        break;
+    case WEFT_K_COND_WAIT_BEGIN: /* the wait unlocks its mutex */
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg, 0, 1);
+        break;
+    case WEFT_K_COND_WAIT_END: /* ... and locks it again */
+        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg2, 0);
+        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_COND), obj, 0);
+        break;
+    case WEFT_K_COND_SIGNAL:
+    case WEFT_K_COND_BROADCAST:
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_COND), obj, 0, 0);
+        break;
+    case WEFT_K_BARRIER_WAIT_BEGIN:
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_BARRIER), obj, 0, 0);
+        break;
+    case WEFT_K_BARRIER_WAIT_END:
+        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_BARRIER), obj, 0);
+        break;
+    case WEFT_K_SEM_POST:
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_SEM), obj, 0, 0);
+        break;
+    case WEFT_K_SEM_WAIT_END:
+    case WEFT_K_SEM_TRYWAIT:
+        if (e->arg == 0)
+            weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_SEM), obj, 0);
+        break;
+    case WEFT_K_HB_RELEASE:
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg, 0);
+        break;
+    case WEFT_K_HB_ACQUIRE:
+        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Thread bookkeeping every detector may read: live, and the blocking call
+ * it is in. */
+static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
+    struct weft__thr *t = weft__thr_of(c, e->thread);
+    if (!t || e->kind <= 0 || e->kind >= WEFT_K_MAX)
+        return;
+    if (blocking[e->kind] == 1) {
+        t->block_kind = e->kind;
+        t->block_obj = e->obj;
+        t->block_object = e->object;
+        t->block_stack = e->stack;
+        t->block_event = e->id;
+    } else if (blocking[e->kind] == 2) {
+        t->block_kind = 0;
+    }
+}
+
+static void free_ctx(struct weft__dctx *c) {
+    for (uint32_t i = 0; i <= c->nthreads && c->thr; i++) {
+        struct weft__thr *t = &c->thr[i];
+        free(t->exit_kind);
+        free(t->start);
+        free(t->name);
+        free(t->created_by);
+        weft__rv_drop(&t->start_rv);
+    }
+    free(c->thr);
+    for (int i = 0; i < c->nprocs; i++)
+        free(c->procs[i].exit_kind);
+    free(c->procs);
+    weft__hb_free(c->hb);
+    sqlite3_finalize(c->ins);
+    sqlite3_finalize(c->obj_q);
+    sqlite3_finalize(c->frames_q);
+    sqlite3_finalize(c->sel_case_q);
+}
+
+int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    static const struct weft_detect_opts none;
+    struct weft_detect_result dummy;
+    if (!r)
+        r = &dummy;
+    memset(r, 0, sizeof *r);
+    struct weft__dctx c = {.db = db, .opts = o ? o : &none, .res = r};
+    struct pair *creates = NULL, *joins = NULL;
+    size_t ncreates = 0, njoins = 0;
+    int rc = -1;
+    sqlite3_stmt *ev = NULL;
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "DELETE FROM findings", NULL, NULL, NULL) != SQLITE_OK)
+        goto sqlerr;
+    if (load(&c, &creates, &ncreates, &joins, &njoins) != 0)
+        goto sqlerr;
+    c.hb = weft__hb_new(c.nthreads);
+    if (!c.hb)
+        goto sqlerr;
+    if (sqlite3_prepare_v2(db, "INSERT INTO findings (kind, severity, pid, thread, object, "
+                               "message, stacks) VALUES (?,?,?,?,?,?,?)",
+                           -1, &c.ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT kind, address, create_stack, destroy_stack, info "
+                               "FROM objects WHERE id = ?",
+                           -1, &c.obj_q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT function, file FROM frames WHERE stack = ?", -1,
+                           &c.frames_q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT op, object FROM select_cases WHERE event = ? AND idx = ?",
+                           -1, &c.sel_case_q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT id, pid, thread, ts, kind, object, obj, arg, arg2, stack "
+                               "FROM events ORDER BY id",
+                           -1, &ev, NULL) != SQLITE_OK)
+        goto sqlerr;
+    for (int i = 0; i < weft__ndetectors; i++)
+        if (weft__detectors[i]->init && weft__detectors[i]->init(&c) != 0)
+            goto oom;
+    int s;
+    while ((s = sqlite3_step(ev)) == SQLITE_ROW) {
+        struct weft__ev e;
+        e.id = sqlite3_column_int64(ev, 0);
+        e.pid = sqlite3_column_int64(ev, 1);
+        e.thread = (uint32_t)sqlite3_column_int64(ev, 2);
+        e.ts = sqlite3_column_int64(ev, 3);
+        e.kind = sqlite3_column_int(ev, 4);
+        e.object = col64(ev, 5);
+        e.obj = sqlite3_column_int64(ev, 6);
+        e.arg = sqlite3_column_int64(ev, 7);
+        e.arg2 = sqlite3_column_int64(ev, 8);
+        e.stack = col64(ev, 9);
+        r->events++;
+        hb_event(&c, &e, creates, ncreates, joins, njoins);
+        state_event(&c, &e);
+        for (int i = 0; i < weft__ndetectors; i++)
+            if (weft__detectors[i]->event)
+                weft__detectors[i]->event(&c, &e);
+    }
+    if (s != SQLITE_DONE)
+        goto sqlerr;
+    for (int i = 0; i < weft__ndetectors; i++)
+        if (weft__detectors[i]->finish && weft__detectors[i]->finish(&c) != 0)
+            goto oom;
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto sqlerr;
+    rc = 0;
+    goto out;
+oom:
+    weft_err("detectors: out of memory");
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    goto out;
+sqlerr:
+    weft_err("detectors: %s", c.thr || c.hb ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    sqlite3_finalize(ev);
+    free(creates);
+    free(joins);
+    free_ctx(&c);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    return rc;
+}
+
+int weft_detect_file(const char *path, const struct weft_detect_opts *o,
+                     struct weft_detect_result *r) {
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        weft_err("cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    int rc = weft_detect(db, o, r);
+    sqlite3_close(db);
+    return rc;
+}

@@ -1,0 +1,227 @@
+/* findings.c: findings in and out of the trace database: weft__report
+ * (what detectors call: suppression check, message, stacks JSON, one row
+ * of `findings`), and the two printed forms: the valgrind-like text
+ * summary (==weft== blocks, stacks as "#0 func file:line") and the JSON
+ * findings of `weft report --format=json` (stacks expanded to frames). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void weft__report(struct weft__dctx *c, const char *kind, const char *severity, int64_t pid,
+                  int64_t thread, int64_t object, const struct weft__role *roles, int nroles,
+                  const char *fmt, ...) {
+    if (weft__supp_match(c, kind, roles, nroles)) {
+        c->res->suppressed++;
+        return;
+    }
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* Stacks: {"role": id, ...}; role names are ours (no escaping needed). */
+    char stacks[1024];
+    size_t n = 0;
+    n += (size_t)snprintf(stacks, sizeof stacks, "{");
+    int first = 1;
+    for (int i = 0; i < nroles && n < sizeof stacks - 64; i++) {
+        if (!roles[i].stack)
+            continue;
+        n += (size_t)snprintf(stacks + n, sizeof stacks - n, "%s\"%s\": %lld", first ? "" : ", ",
+                              roles[i].role, (long long)roles[i].stack);
+        first = 0;
+    }
+    snprintf(stacks + n, sizeof stacks - n, "}");
+    sqlite3_stmt *st = c->ins;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, severity, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, pid);
+    if (thread)
+        sqlite3_bind_int64(st, 4, thread);
+    else
+        sqlite3_bind_null(st, 4);
+    if (object)
+        sqlite3_bind_int64(st, 5, object);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_text(st, 6, msg, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, stacks, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return;
+    c->res->findings++;
+    if (!strcmp(severity, "error"))
+        c->res->errors++;
+    else
+        c->res->warnings++;
+}
+
+/* ---- printing ---- */
+
+/* Calls fn(role, stack id) for each member of a stacks JSON object as
+ * weft__report writes it: {"role": id, ...}. */
+static void each_role(const char *json, void (*fn)(void *, const char *, long long), void *arg) {
+    const char *p = json;
+    while (p && (p = strchr(p, '"'))) {
+        const char *end = strchr(p + 1, '"');
+        if (!end)
+            return;
+        char role[64];
+        size_t len = (size_t)(end - p - 1);
+        if (len >= sizeof role)
+            len = sizeof role - 1;
+        memcpy(role, p + 1, len);
+        role[len] = 0;
+        const char *colon = strchr(end, ':');
+        if (!colon)
+            return;
+        long long id = strtoll(colon + 1, (char **)&p, 10);
+        fn(arg, role, id);
+    }
+}
+
+struct text_arg {
+    sqlite3_stmt *fr;
+    FILE *f;
+};
+
+static void text_stack(void *a, const char *role, long long id) {
+    struct text_arg *t = a;
+    fprintf(t->f, "==weft==   %s:\n", role);
+    sqlite3_reset(t->fr);
+    sqlite3_bind_int64(t->fr, 1, id);
+    int any = 0;
+    while (sqlite3_step(t->fr) == SQLITE_ROW) {
+        const unsigned char *fn = sqlite3_column_text(t->fr, 2);
+        const unsigned char *file = sqlite3_column_text(t->fr, 3);
+        const unsigned char *mod = sqlite3_column_text(t->fr, 5);
+        fprintf(t->f, "==weft==     #%d ", sqlite3_column_int(t->fr, 0));
+        if (fn)
+            fputs((const char *)fn, t->f);
+        else
+            fprintf(t->f, "0x%llx", (unsigned long long)sqlite3_column_int64(t->fr, 1));
+        if (file && sqlite3_column_type(t->fr, 4) != SQLITE_NULL)
+            fprintf(t->f, " %s:%d", (const char *)file, sqlite3_column_int(t->fr, 4));
+        else if (mod)
+            fprintf(t->f, " (%s)", (const char *)mod);
+        fputc('\n', t->f);
+        any = 1;
+    }
+    if (!any)
+        fputs("==weft==     (no frames recorded)\n", t->f);
+}
+
+static const char frames_sql[] =
+    "SELECT depth, pc, function, file, line, module FROM frames WHERE stack = ? ORDER BY depth";
+
+void weft_findings_text(sqlite3 *db, FILE *f) {
+    sqlite3_stmt *st = NULL, *fr = NULL;
+    int n = 0, errors = 0;
+    if (sqlite3_prepare_v2(db, "SELECT kind, severity, pid, message, stacks FROM findings "
+                               "ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, frames_sql, -1, &fr, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return;
+    }
+    struct text_arg ta = {fr, f};
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *sev = (const char *)sqlite3_column_text(st, 1);
+        fprintf(f, "==weft== %s: %s (pid %lld)\n", sev ? sev : "?",
+                (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 2));
+        fprintf(f, "==weft==   %s\n", (const char *)sqlite3_column_text(st, 3));
+        each_role((const char *)sqlite3_column_text(st, 4), text_stack, &ta);
+        fputs("==weft==\n", f);
+        n++;
+        if (sev && !strcmp(sev, "error"))
+            errors++;
+    }
+    fprintf(f, "==weft== %d finding%s (%d error%s, %d warning%s)\n", n, n == 1 ? "" : "s", errors,
+            errors == 1 ? "" : "s", n - errors, n - errors == 1 ? "" : "s");
+    sqlite3_finalize(st);
+    sqlite3_finalize(fr);
+}
+
+static void jstr(FILE *f, const unsigned char *s) {
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if (*s < 0x20)
+            fprintf(f, "\\u%04x", *s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+struct json_arg {
+    sqlite3_stmt *fr;
+    FILE *f;
+    int first;
+};
+
+static void json_stack(void *a, const char *role, long long id) {
+    struct json_arg *j = a;
+    fprintf(j->f, "%s\"%s\": [", j->first ? "" : ", ", role);
+    j->first = 0;
+    sqlite3_reset(j->fr);
+    sqlite3_bind_int64(j->fr, 1, id);
+    int first = 1;
+    while (sqlite3_step(j->fr) == SQLITE_ROW) {
+        fprintf(j->f, "%s{\"pc\": \"0x%llx\", \"function\": ", first ? "" : ", ",
+                (unsigned long long)sqlite3_column_int64(j->fr, 1));
+        jstr(j->f, sqlite3_column_text(j->fr, 2));
+        fputs(", \"file\": ", j->f);
+        jstr(j->f, sqlite3_column_text(j->fr, 3));
+        if (sqlite3_column_type(j->fr, 4) != SQLITE_NULL)
+            fprintf(j->f, ", \"line\": %d}", sqlite3_column_int(j->fr, 4));
+        else
+            fputs(", \"line\": null}", j->f);
+        first = 0;
+    }
+    fputc(']', j->f);
+}
+
+int weft_findings_json(sqlite3 *db, FILE *f, int *first) {
+    sqlite3_stmt *st = NULL, *fr = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT kind, severity, pid, message, thread, object, stacks, "
+                               "(SELECT tid FROM threads t WHERE t.id = findings.thread) "
+                               "FROM findings ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, frames_sql, -1, &fr, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        fprintf(f, "%s\n    {\"kind\": ", *first ? "" : ",");
+        *first = 0;
+        jstr(f, sqlite3_column_text(st, 0));
+        fputs(", \"severity\": ", f);
+        jstr(f, sqlite3_column_text(st, 1));
+        fprintf(f, ", \"pid\": %lld, \"message\": ", sqlite3_column_int64(st, 2));
+        jstr(f, sqlite3_column_text(st, 3));
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+            fprintf(f, ", \"thread\": %lld, \"tid\": %lld", sqlite3_column_int64(st, 4),
+                    sqlite3_column_int64(st, 7));
+        else
+            fputs(", \"thread\": null", f);
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            fprintf(f, ", \"object\": %lld", sqlite3_column_int64(st, 5));
+        else
+            fputs(", \"object\": null", f);
+        fputs(", \"stacks\": {", f);
+        struct json_arg ja = {fr, f, 1};
+        each_role((const char *)sqlite3_column_text(st, 6), json_stack, &ja);
+        fputs("}}", f);
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(fr);
+    return 0;
+}

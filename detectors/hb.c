@@ -1,0 +1,370 @@
+/* hb.c: the happens-before engine (see hb.h): sparse, copy-on-write vector
+ * clocks, releases and acquires, the join summaries that keep clocks small,
+ * and the table of clocks stored on objects and libweft's (obj, seq) edges.
+ *
+ * Cost model: a release is O(1) (a reference to the releaser's snapshot);
+ * an acquire that teaches nothing new is O(1) when the value comes from one
+ * thread (the "already knows t up to c" test) and O(n) otherwise; one that
+ * teaches something builds a new snapshot in O(n), n being the number of
+ * threads the two clocks mention. Joined threads drop out of clocks (see
+ * weft__hb_joined), so create/join churn keeps n small. */
+#include "hb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ent {
+    uint32_t t, c;
+};
+
+struct weft__snap {
+    uint32_t ref, n;
+    struct ent e[];
+};
+
+struct thr {
+    struct weft__snap *base; /* what it knows of others (never its own entry) */
+    uint32_t own;            /* its epoch */
+    uint32_t joiner, join_epoch, final; /* set when joined */
+};
+
+struct slot {
+    uint64_t k1, k2, k3;
+    weft__rv v;
+    int used;
+};
+
+struct weft__hb {
+    uint32_t n;
+    struct thr *thr;
+    struct ent *scratch;
+    uint32_t scratch_n, scratch_cap;
+    struct slot *tab;
+    size_t tab_cap, tab_used;
+    struct weft__hb_stats st;
+};
+
+/* Join summaries are followed this deep; deeper chains (a thread joined by
+ * a thread joined by ...) are read as "not known", which can only make two
+ * events look concurrent, never ordered. */
+enum { SUMMARY_DEPTH = 64 };
+
+struct weft__hb *weft__hb_new(uint32_t nthreads) {
+    struct weft__hb *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->n = nthreads;
+    h->thr = calloc((size_t)nthreads + 1, sizeof *h->thr);
+    if (!h->thr) {
+        free(h);
+        return NULL;
+    }
+    for (uint32_t i = 0; i <= nthreads; i++)
+        h->thr[i].own = 1; /* epoch 0 means "knows nothing" */
+    return h;
+}
+
+static void snap_unref(struct weft__snap *s) {
+    if (s && --s->ref == 0)
+        free(s);
+}
+
+void weft__rv_drop(weft__rv *v) {
+    snap_unref(v->s);
+    v->s = NULL;
+    v->t = v->c = 0;
+}
+
+void weft__hb_free(struct weft__hb *h) {
+    if (!h)
+        return;
+    for (uint32_t i = 0; i <= h->n; i++)
+        snap_unref(h->thr[i].base);
+    for (size_t i = 0; i < h->tab_cap; i++)
+        if (h->tab[i].used)
+            weft__rv_drop(&h->tab[i].v);
+    free(h->tab);
+    free(h->thr);
+    free(h->scratch);
+    free(h);
+}
+
+static int valid(const struct weft__hb *h, uint32_t t) { return t >= 1 && t <= h->n; }
+
+weft__rv weft__hb_now(struct weft__hb *h, uint32_t t) {
+    weft__rv v = {0};
+    if (!valid(h, t))
+        return v;
+    v.s = h->thr[t].base;
+    if (v.s)
+        v.s->ref++;
+    v.t = t;
+    v.c = h->thr[t].own;
+    return v;
+}
+
+uint32_t weft__hb_epoch(const struct weft__hb *h, uint32_t t) {
+    return valid(h, t) ? h->thr[t].own : 0;
+}
+
+static uint32_t lookup(const struct weft__snap *s, uint32_t u) {
+    if (!s)
+        return 0;
+    uint32_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (s->e[mid].t < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n && s->e[lo].t == u ? s->e[lo].c : 0;
+}
+
+/* What clock v knows of thread u, join summaries included. */
+static uint32_t val(const struct weft__hb *h, const weft__rv *v, uint32_t u, int depth) {
+    if (u == v->t && u)
+        return v->c;
+    uint32_t x = lookup(v->s, u);
+    if (valid(h, u)) {
+        const struct thr *ut = &h->thr[u];
+        if (ut->joiner && x < ut->final && depth < SUMMARY_DEPTH &&
+            val(h, v, ut->joiner, depth + 1) >= ut->join_epoch)
+            x = ut->final;
+    }
+    return x;
+}
+
+int weft__hb_knows(const struct weft__hb *h, const weft__rv *v, uint32_t a, uint32_t ea) {
+    return val(h, v, a, 0) >= ea;
+}
+
+static int scratch_reserve(struct weft__hb *h, uint32_t n) {
+    if (n <= h->scratch_cap)
+        return 0;
+    uint32_t cap = h->scratch_cap ? h->scratch_cap : 64;
+    while (cap < n)
+        cap *= 2;
+    struct ent *e = realloc(h->scratch, (size_t)cap * sizeof *e);
+    if (!e)
+        return -1;
+    h->scratch = e;
+    h->scratch_cap = cap;
+    return 0;
+}
+
+/* scratch = a joined with b (max per thread), leaving out thread `skip`
+ * and entries of b that `knower` already covers through join summaries.
+ * Returns 1 when the result says more than a, 0 when it equals a, -1 when
+ * out of memory. */
+static int merge(struct weft__hb *h, const struct weft__snap *a, const struct weft__snap *b,
+                 uint32_t skip, const weft__rv *knower) {
+    uint32_t na = a ? a->n : 0, nb = b ? b->n : 0, i = 0, j = 0, k = 0;
+    int more = 0;
+    if (scratch_reserve(h, na + nb + 2))
+        return -1;
+    while (i < na || j < nb) {
+        struct ent x;
+        if (j >= nb || (i < na && a->e[i].t < b->e[j].t)) {
+            x = a->e[i++];
+        } else if (i >= na || b->e[j].t < a->e[i].t) {
+            x = b->e[j++];
+            if (x.t == skip || (knower && val(h, knower, x.t, 0) >= x.c))
+                continue;
+            more = 1;
+        } else {
+            x = a->e[i++];
+            if (b->e[j].c > x.c) {
+                x.c = b->e[j].c;
+                more = 1;
+            }
+            j++;
+        }
+        h->scratch[k++] = x;
+    }
+    h->scratch_n = k;
+    h->st.entries_copied += k;
+    return more;
+}
+
+/* Sets scratch[u] to at least c. 1 when that changed something. */
+static int upsert(struct weft__hb *h, uint32_t u, uint32_t c) {
+    uint32_t lo = 0, hi = h->scratch_n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (h->scratch[mid].t < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < h->scratch_n && h->scratch[lo].t == u) {
+        if (h->scratch[lo].c >= c)
+            return 0;
+        h->scratch[lo].c = c;
+        return 1;
+    }
+    if (scratch_reserve(h, h->scratch_n + 1))
+        return 0;
+    memmove(&h->scratch[lo + 1], &h->scratch[lo], (h->scratch_n - lo) * sizeof *h->scratch);
+    h->scratch[lo] = (struct ent){u, c};
+    h->scratch_n++;
+    return 1;
+}
+
+static struct weft__snap *from_scratch(struct weft__hb *h) {
+    if (h->scratch_n == 0)
+        return NULL;
+    struct weft__snap *s = malloc(sizeof *s + (size_t)h->scratch_n * sizeof s->e[0]);
+    if (!s)
+        return NULL;
+    s->ref = 1;
+    s->n = h->scratch_n;
+    memcpy(s->e, h->scratch, (size_t)h->scratch_n * sizeof s->e[0]);
+    h->st.snaps++;
+    return s;
+}
+
+void weft__hb_acquire(struct weft__hb *h, uint32_t t, const weft__rv *from) {
+    if (!valid(h, t) || (!from->s && !from->t) || from->t == t)
+        return;
+    struct thr *T = &h->thr[t];
+    weft__rv me = {T->base, t, T->own};
+    if (from->t && val(h, &me, from->t, 0) >= from->c) {
+        h->st.fast++; /* already knows all of it */
+        return;
+    }
+    h->st.merges++;
+    int more = merge(h, T->base, from->s, t, &me);
+    if (more < 0)
+        return;
+    if (from->t && from->t != t && val(h, &me, from->t, 0) < from->c)
+        more |= upsert(h, from->t, from->c);
+    if (!more)
+        return;
+    struct weft__snap *s = from_scratch(h);
+    if (!s && h->scratch_n)
+        return; /* out of memory: keep the old clock (fewer edges, never wrong ones) */
+    snap_unref(T->base);
+    T->base = s;
+}
+
+void weft__hb_release(struct weft__hb *h, uint32_t t, weft__rv *into, int replace) {
+    if (!valid(h, t))
+        return;
+    struct thr *T = &h->thr[t];
+    weft__rv now = weft__hb_now(h, t);
+    if (replace || (!into->s && !into->t) || into->t == t ||
+        (into->t && val(h, &now, into->t, 0) >= into->c)) {
+        /* The new value covers the old one. */
+        weft__rv_drop(into);
+        *into = now;
+    } else {
+        /* Join: one snapshot holding both, with no extra entry. */
+        if (merge(h, into->s, now.s, 0, NULL) >= 0) {
+            if (into->t)
+                upsert(h, into->t, into->c);
+            upsert(h, t, now.c);
+            struct weft__snap *s = from_scratch(h);
+            if (s || !h->scratch_n) {
+                weft__rv_drop(into);
+                into->s = s;
+                into->t = into->c = 0;
+            }
+        }
+        weft__rv_drop(&now);
+    }
+    T->own++;
+}
+
+void weft__hb_joined(struct weft__hb *h, uint32_t child, uint32_t joiner) {
+    if (!valid(h, child) || !valid(h, joiner) || child == joiner)
+        return;
+    struct thr *c = &h->thr[child];
+    c->final = c->own;
+    c->joiner = joiner;
+    c->join_epoch = h->thr[joiner].own;
+    /* The joiner's own clock knows itself at join_epoch, so the summary now
+     * gives it the child's final epoch: its explicit entry for the child is
+     * redundant. Dropping it is what keeps a thread that creates and joins
+     * thousands of threads at a clock of its live threads only; without it
+     * every join grows the joiner's clock and every snapshot taken from it,
+     * quadratic in the number of threads. */
+    struct thr *J = &h->thr[joiner];
+    const struct weft__snap *b = J->base;
+    if (!b || !lookup(b, child))
+        return;
+    if (scratch_reserve(h, b->n))
+        return; /* out of memory: keep the redundant entry */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < b->n; i++)
+        if (b->e[i].t != child)
+            h->scratch[k++] = b->e[i];
+    h->scratch_n = k;
+    struct weft__snap *s = from_scratch(h);
+    if (!s && k)
+        return;
+    snap_unref(J->base);
+    J->base = s;
+}
+
+/* ---- the object table: open addressing on (k1, k2, k3) ---- */
+
+static uint64_t mix(uint64_t a, uint64_t b, uint64_t c) {
+    uint64_t x = a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull) * 0xbf58476d1ce4e5b9ull ^
+                 (c + 0x94d049bb133111ebull) * 0xff51afd7ed558ccdull;
+    x ^= x >> 31;
+    x *= 0xd6e8feb86659fd93ull;
+    return x ^ (x >> 32);
+}
+
+static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint64_t k3, int create) {
+    if (create && (h->tab_used + 1) * 2 > h->tab_cap) {
+        size_t cap = h->tab_cap ? h->tab_cap * 2 : 1024;
+        struct slot *nt = calloc(cap, sizeof *nt);
+        if (!nt)
+            return NULL;
+        for (size_t i = 0; i < h->tab_cap; i++) {
+            if (!h->tab[i].used)
+                continue;
+            size_t p = mix(h->tab[i].k1, h->tab[i].k2, h->tab[i].k3) & (cap - 1);
+            while (nt[p].used)
+                p = (p + 1) & (cap - 1);
+            nt[p] = h->tab[i];
+        }
+        free(h->tab);
+        h->tab = nt;
+        h->tab_cap = cap;
+    }
+    if (!h->tab_cap)
+        return NULL;
+    size_t p = mix(k1, k2, k3) & (h->tab_cap - 1);
+    while (h->tab[p].used) {
+        if (h->tab[p].k1 == k1 && h->tab[p].k2 == k2 && h->tab[p].k3 == k3)
+            return &h->tab[p];
+        p = (p + 1) & (h->tab_cap - 1);
+    }
+    if (!create)
+        return NULL;
+    h->tab[p].used = 1;
+    h->tab[p].k1 = k1;
+    h->tab[p].k2 = k2;
+    h->tab[p].k3 = k3;
+    h->tab_used++;
+    h->st.objects++;
+    return &h->tab[p];
+}
+
+void weft__hb_obj_release(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
+                          int replace) {
+    struct slot *s = tab_find(h, k1, k2, k3, 1);
+    if (s)
+        weft__hb_release(h, t, &s->v, replace);
+}
+
+void weft__hb_obj_acquire(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3) {
+    struct slot *s = tab_find(h, k1, k2, k3, 0);
+    if (s)
+        weft__hb_acquire(h, t, &s->v);
+}
+
+void weft__hb_stats(const struct weft__hb *h, struct weft__hb_stats *out) { *out = h->st; }

@@ -1,0 +1,74 @@
+/* hb.h: the happens-before engine: sparse vector clocks replayed over the
+ * exact synchronisation edges of a trace (never timing). Internal to the
+ * detectors.
+ *
+ * Threads are the trace's threads.id values (1..n). Each thread has a clock
+ * made of a shared, immutable, reference-counted snapshot of what it knows
+ * about other threads (`base`) plus its own counter (its epoch), kept
+ * apart so that a release is O(1): it hands out a reference to the base and
+ * the epoch, then the thread's epoch grows. Only an acquire that learns
+ * something new builds a new snapshot.
+ *
+ * A weft__rv ("release value") is such a clock frozen at one moment: the
+ * snapshot `s` plus one extra entry (t, c). When t != 0 it is exactly
+ * thread t's clock at its epoch c, which gives the cheap test "the acquirer
+ * already knows t up to c, so it knows all of it". Values that join several
+ * releases have t = 0 (the extra entry folded into s).
+ *
+ * Event e of thread a (epoch ea) happens before event f of another thread
+ * iff f's clock knows a up to at least ea: weft__hb_knows(f's rv, a, ea).
+ * Events of one thread are ordered by the trace (callers compare ids). */
+#ifndef WEFT_DETECTORS_HB_H
+#define WEFT_DETECTORS_HB_H
+
+#include <stdint.h>
+
+struct weft__snap;
+typedef struct weft__rv {
+    struct weft__snap *s;
+    uint32_t t, c;
+} weft__rv;
+
+struct weft__hb;
+
+/* nthreads: the largest threads.id. NULL when out of memory. */
+struct weft__hb *weft__hb_new(uint32_t nthreads);
+void weft__hb_free(struct weft__hb *h);
+
+/* Thread t's clock now (a new reference: drop it with weft__rv_drop). */
+weft__rv weft__hb_now(struct weft__hb *h, uint32_t t);
+void weft__rv_drop(weft__rv *v);
+/* Thread t's epoch now. */
+uint32_t weft__hb_epoch(const struct weft__hb *h, uint32_t t);
+
+/* A release by t into a stored value: `replace` (a mutex: the next lock
+ * acquires this unlock only) or join (semaphores, condvars, libweft's
+ * (obj, seq) edges: the acquirer gets every release so far). t's epoch
+ * grows afterwards, so that its later events are not covered. */
+void weft__hb_release(struct weft__hb *h, uint32_t t, weft__rv *into, int replace);
+/* Thread t acquires a stored value (nothing when it is empty). */
+void weft__hb_acquire(struct weft__hb *h, uint32_t t, const weft__rv *from);
+
+/* Thread `child` was joined by `joiner`: every clock that knows the joiner
+ * at or after this point knows all of the child, so the child's entry need
+ * not be copied into them (this keeps clocks small when thousands of
+ * threads come and go). Call after the joiner acquired the child's clock. */
+void weft__hb_joined(struct weft__hb *h, uint32_t child, uint32_t joiner);
+
+/* Does clock v know thread a up to epoch ea (a's event at ea happened
+ * before the moment v was taken)? */
+int weft__hb_knows(const struct weft__hb *h, const weft__rv *v, uint32_t a, uint32_t ea);
+
+/* The (key1, key2, key3) -> value table for libweft's hb_release/acquire
+ * (pid, obj, seq) and for per-object clocks (pid, kind, address). */
+void weft__hb_obj_release(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
+                          int replace);
+void weft__hb_obj_acquire(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3);
+
+/* Statistics for the bench and debugging. */
+struct weft__hb_stats {
+    uint64_t snaps, merges, fast, entries_copied, objects;
+};
+void weft__hb_stats(const struct weft__hb *h, struct weft__hb_stats *out);
+
+#endif

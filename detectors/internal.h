@@ -1,0 +1,105 @@
+/* internal.h: what the detector units share: the replay context (threads,
+ * processes, the happens-before engine), the event as replayed, the
+ * detector interface of registry.c and the way findings are reported.
+ * Internal to detectors/. */
+#ifndef WEFT_DETECTORS_INTERNAL_H
+#define WEFT_DETECTORS_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "detectors.h"
+#include "hb.h"
+#include "log.h"
+#include "weft.h"
+
+/* One row of `threads`, plus what the replay learns as it goes. */
+struct weft__thr {
+    int64_t pid, tid, parent, created_ns, joined_by, joined_ns, create_stack, exit_stack, arg;
+    int adopted, internal, exited, joined, detached, has_row;
+    char *exit_kind, *start, *name, *created_by;
+    /* replay state */
+    int started, start_seen_create, live;
+    weft__rv start_rv; /* the creator's clock for the child, when the create came first */
+    /* the blocking call it is in, if any (last begin without its end) */
+    int block_kind;
+    int64_t block_obj, block_object, block_stack, block_event;
+};
+
+struct weft__proc {
+    int64_t pid;
+    char *exit_kind;
+    int has_code, code, signal, finished;
+};
+
+/* One event as replayed (a row of `events`). */
+struct weft__ev {
+    int64_t id, pid, ts, object, obj, arg, arg2, stack;
+    uint32_t thread;
+    int kind;
+};
+
+struct weft__dctx {
+    sqlite3 *db;
+    const struct weft_detect_opts *opts;
+    struct weft__hb *hb;
+    uint32_t nthreads;
+    struct weft__thr *thr; /* indexed by threads.id, 0 unused */
+    struct weft__proc *procs;
+    int nprocs;
+    struct weft_detect_result *res;
+    sqlite3_stmt *ins, *obj_q, *frames_q, *sel_case_q;
+    struct weft__supp *supp;
+};
+
+/* A detector family: the hooks it needs (any may be NULL). event() sees
+ * every event in trace order, after the happens-before engine has applied
+ * it; finish() runs once after the last event. Both report through
+ * weft__report. */
+struct weft__detector {
+    const char *name;
+    int (*init)(struct weft__dctx *c);
+    void (*event)(struct weft__dctx *c, const struct weft__ev *e);
+    int (*finish)(struct weft__dctx *c);
+};
+
+extern const struct weft__detector *const weft__detectors[];
+extern const int weft__ndetectors;
+
+/* A stack that matters to a finding, by role ("close", "first_close",
+ * "creation", ...). Stack 0 / NULL is skipped. */
+struct weft__role {
+    const char *role;
+    int64_t stack;
+};
+
+/* Reports a finding (unless suppressed). severity: "error" | "warning".
+ * thread/object 0: none. */
+void weft__report(struct weft__dctx *c, const char *kind, const char *severity, int64_t pid,
+                  int64_t thread, int64_t object, const struct weft__role *roles, int nroles,
+                  const char *fmt, ...) __attribute__((format(printf, 9, 10)));
+
+/* Helpers over the trace. */
+const struct weft__proc *weft__proc_of(const struct weft__dctx *c, int64_t pid);
+struct weft__thr *weft__thr_of(struct weft__dctx *c, uint32_t id);
+/* objects row: kind (static buffer copy), address, create_stack; 0 or -1. */
+struct weft__objinfo {
+    char kind[32];
+    int64_t address, create_stack, destroy_stack;
+    char info[32];
+};
+int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out);
+/* "thread 3 (worker)" into buf. */
+const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size_t n);
+/* Short name of a blocking kind ("chan recv", "wg wait", ...). */
+const char *weft__kind_name(int kind);
+/* Whether the process ended in a way where "alive at exit" means
+ * something: it returned from main, called exit or _exit. */
+int weft__proc_exited_normally(const struct weft__proc *p);
+
+/* Suppressions (suppress.c). */
+struct weft__supp;
+int weft__supp_match(struct weft__dctx *c, const char *kind, const struct weft__role *roles,
+                     int nroles);
+
+#endif

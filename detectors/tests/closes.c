@@ -1,0 +1,67 @@
+/* closes: channel and fd closes. Modes: chan2 (channel closed twice),
+ * chan1 (closed once by its sender), fd2 (a pipe end closed twice), fd1
+ * (each end once), send (send on a closed channel), selsend (a select's
+ * send case on a closed channel), epipe (write to a pipe whose reader is
+ * closed), recvclose (a receiver closes: close-by-receiver warning). */
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <weft/weft.h>
+
+static weft_chan *ch;
+
+static void *receiver_closes(void *arg) {
+    (void)arg;
+    int v;
+    weft_chan_recv(ch, &v);
+    weft_chan_close(ch);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    const char *m = argc > 1 ? argv[1] : "";
+    int v = 1, fd[2];
+    ch = weft_chan_make(sizeof(int), 1);
+    if (!strcmp(m, "chan2")) {
+        weft_chan_close(ch);
+        weft_chan_close(ch);
+    } else if (!strcmp(m, "chan1")) {
+        weft_chan_send(ch, &v);
+        weft_chan_close(ch);
+        while (weft_chan_recv(ch, &v) == 0) {
+        }
+    } else if (!strcmp(m, "fd2") || !strcmp(m, "fd1")) {
+        if (pipe(fd))
+            return 1;
+        close(fd[0]);
+        close(fd[1]);
+        if (!strcmp(m, "fd2"))
+            close(fd[0]);
+    } else if (!strcmp(m, "send")) {
+        weft_chan_close(ch);
+        weft_chan_send(ch, &v);
+    } else if (!strcmp(m, "selsend")) {
+        weft_chan_close(ch);
+        weft_case c[1] = {{ch, WEFT_SEND, &v, 0}};
+        weft_select(c, 1, 0);
+    } else if (!strcmp(m, "epipe") || !strcmp(m, "pipeok")) {
+        signal(SIGPIPE, SIG_IGN);
+        if (pipe(fd))
+            return 1;
+        if (!strcmp(m, "epipe"))
+            close(fd[0]);
+        if (write(fd[1], "x", 1) < 0) {
+        }
+        close(fd[1]);
+        if (!strcmp(m, "pipeok"))
+            close(fd[0]);
+    } else if (!strcmp(m, "recvclose")) {
+        pthread_t t;
+        pthread_create(&t, NULL, receiver_closes, NULL);
+        weft_chan_send(ch, &v);
+        pthread_join(t, NULL);
+    }
+    weft_chan_free(ch);
+    return 0;
+}

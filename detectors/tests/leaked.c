@@ -1,0 +1,58 @@
+/* leaked: a goroutine blocked for good in a channel receive when main
+ * returns (leaked-thread); with "ok" main closes the channel and waits for
+ * it (Done then return: a thread that is finishing, not leaked). Without
+ * "ok", main returns once the worker sleeps in its next receive
+ * (docs/detectors.md: a thread caught between two calls at exit is not
+ * judged a leak). */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <weft/weft.h>
+
+static weft_chan *ch;
+static weft_wg wg;
+static volatile int worker_tid;
+
+/* Until the kernel shows the worker asleep on a futex (blocked in its next
+ * receive): a wait the trace does not see, so it orders nothing. */
+static void wait_asleep(void) {
+    char path[96], buf[256];
+    while (!worker_tid)
+        usleep(1000);
+    snprintf(path, sizeof path, "/proc/self/task/%d/wchan", worker_tid);
+    for (;;) {
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[n] = 0;
+        if (strstr(buf, "futex"))
+            return;
+        usleep(1000);
+    }
+}
+
+static void worker(void *arg) {
+    (void)arg;
+    worker_tid = (int)gettid();
+    int v;
+    while (weft_chan_recv(ch, &v) == 0) {
+    }
+    weft_wg_done(&wg);
+}
+
+int main(int argc, char **argv) {
+    int ok = argc > 1 && !strcmp(argv[1], "ok");
+    ch = weft_chan_make(sizeof(int), 0);
+    weft_wg_add(&wg, 1);
+    weft_go(worker, NULL);
+    int v = 1;
+    weft_chan_send(ch, &v);
+    if (ok) {
+        weft_chan_close(ch);
+        weft_wg_wait(&wg);
+    } else {
+        wait_asleep(); /* a goroutine blocked for good, not one in flight */
+    }
+    return 0;
+}
