@@ -574,7 +574,7 @@ WEFT_EXPORT int weft__check_describe(int32_t ostid, char *buf, size_t len) {
     weft__t.in_shim = 1;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     int rc = -1;
-    struct logv lv;
+    struct logv lv = {0};
     static struct q zero;
     struct q q = zero;
     q.ostid = ostid;

@@ -21,6 +21,9 @@ CC=gcc build build/ci-gcc
 echo "== gcc: Helgrind and DRD"
 (cd build/ci-gcc && ctest --output-on-failure -j"$jobs" -L 'helgrind|drd')
 
+echo "== gcc -O3 (Release): build only, for the warnings -O3 alone finds"
+CC=gcc build build/ci-release -DCMAKE_BUILD_TYPE=Release
+
 echo "== clang: unit, integration, harness"
 CC=clang build build/ci-clang
 (cd build/ci-clang && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
