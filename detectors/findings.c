@@ -144,7 +144,7 @@ void weft_findings_text(sqlite3 *db, FILE *f) {
     sqlite3_finalize(fr);
 }
 
-static void jstr(FILE *f, const unsigned char *s) {
+void weft_json_str(FILE *f, const unsigned char *s) {
     if (!s) {
         fputs("null", f);
         return;
@@ -177,9 +177,9 @@ static void json_stack(void *a, const char *role, long long id) {
     while (sqlite3_step(j->fr) == SQLITE_ROW) {
         fprintf(j->f, "%s{\"pc\": \"0x%llx\", \"function\": ", first ? "" : ", ",
                 (unsigned long long)sqlite3_column_int64(j->fr, 1));
-        jstr(j->f, sqlite3_column_text(j->fr, 2));
+        weft_json_str(j->f, sqlite3_column_text(j->fr, 2));
         fputs(", \"file\": ", j->f);
-        jstr(j->f, sqlite3_column_text(j->fr, 3));
+        weft_json_str(j->f, sqlite3_column_text(j->fr, 3));
         if (sqlite3_column_type(j->fr, 4) != SQLITE_NULL)
             fprintf(j->f, ", \"line\": %d}", sqlite3_column_int(j->fr, 4));
         else
@@ -202,11 +202,11 @@ int weft_findings_json(sqlite3 *db, FILE *f, int *first) {
     while (sqlite3_step(st) == SQLITE_ROW) {
         fprintf(f, "%s\n    {\"kind\": ", *first ? "" : ",");
         *first = 0;
-        jstr(f, sqlite3_column_text(st, 0));
+        weft_json_str(f, sqlite3_column_text(st, 0));
         fputs(", \"severity\": ", f);
-        jstr(f, sqlite3_column_text(st, 1));
+        weft_json_str(f, sqlite3_column_text(st, 1));
         fprintf(f, ", \"pid\": %lld, \"message\": ", sqlite3_column_int64(st, 2));
-        jstr(f, sqlite3_column_text(st, 3));
+        weft_json_str(f, sqlite3_column_text(st, 3));
         if (sqlite3_column_type(st, 4) != SQLITE_NULL)
             fprintf(f, ", \"thread\": %lld, \"tid\": %lld", sqlite3_column_int64(st, 4),
                     sqlite3_column_int64(st, 7));

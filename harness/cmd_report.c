@@ -10,23 +10,6 @@
 #include "detectors.h"
 #include "weft.h"
 
-static void jstr(FILE *f, const unsigned char *s) {
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if (*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static int json_db(FILE *f, sqlite3 *db, int *first_proc, int *first_finding, int pass) {
     sqlite3_stmt *st;
     if (pass == 0) {
@@ -49,9 +32,9 @@ static int json_db(FILE *f, sqlite3 *db, int *first_proc, int *first_finding, in
             else if (sqlite3_column_type(st, 5) != SQLITE_NULL)
                 fprintf(f, "\"signal\": %d, ", sqlite3_column_int(st, 5));
             fputs("\"exit_kind\": ", f);
-            jstr(f, sqlite3_column_text(st, 3));
+            weft_json_str(f, sqlite3_column_text(st, 3));
             fputs(", \"exe\": ", f);
-            jstr(f, sqlite3_column_text(st, 6));
+            weft_json_str(f, sqlite3_column_text(st, 6));
             fprintf(f, ", \"finished\": %s, \"dropped_events\": %lld, \"threads\": %lld, "
                        "\"objects\": %lld}",
                     sqlite3_column_int(st, 7) ? "true" : "false", sqlite3_column_int64(st, 8),

@@ -154,4 +154,8 @@ void weft__signals_install(void) WEFT_HIDDEN;
         errno = weft__saved_errno;         \
     } while (0)
 
+/* The name of a record kind ("chan_send_begin", ...), for the shim's own
+ * messages (watchdog, check). */
+WEFT_HIDDEN const char *weft__kind_name(unsigned kind);
+
 #endif /* WEFT_HARNESS_SHIM_H */

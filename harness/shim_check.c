@@ -133,16 +133,6 @@ static const uint8_t phase_of[256] = {
 #undef WEFT__KIND_PHASE
 };
 
-static const char *kind_str(unsigned k) {
-    switch (k) {
-#define WEFT__KIND_CASE(name, num, str, fam, blk) \
-    case num:                                     \
-        return str;
-        WEFT_KINDS(WEFT__KIND_CASE)
-#undef WEFT__KIND_CASE
-    }
-    return "?";
-}
 
 /* Calls fn for every head record of the log (DATA records are handed to
  * their head as a pointer to the first and a count). */
@@ -448,7 +438,7 @@ static const char *wait_call(const struct weft_rec *b, const char **noun) {
     case WEFT_K_BARRIER_WAIT_BEGIN: *noun = "barrier"; return "pthread_barrier_wait";
     case WEFT_K_SEM_WAIT_BEGIN: *noun = "semaphore"; return "sem_wait";
     }
-    return kind_str(b->kind);
+    return weft__kind_name(b->kind);
 }
 
 static void put_creation(struct out *o, const struct q *q, const struct objwant *w,
@@ -469,7 +459,7 @@ static void put_creation(struct out *o, const struct q *q, const struct objwant 
             put(o, "%s(its creation was not recorded)\n", indent);
         return;
     }
-    put(o, "created (%s) at:\n", kind_str(w->kind));
+    put(o, "created (%s) at:\n", weft__kind_name(w->kind));
     put_stack(o, q, w->stack, indent, MAX_PCS);
 }
 
@@ -531,7 +521,7 @@ static void describe(const struct logv *lv, struct q *q, struct out *o) {
     }
     if (!blocked) {
         put(o, "  running, or waiting outside what the recorder sees (last recorded: %s)\n",
-            q->last_ts ? kind_str(q->last_kind) : "nothing");
+            q->last_ts ? weft__kind_name(q->last_kind) : "nothing");
         return;
     }
     const char *noun;

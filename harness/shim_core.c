@@ -172,3 +172,14 @@ __attribute__((destructor(101))) static void weft_fini(void) {
     weft__process_exit_hook();
     weft__self_ingest();
 }
+
+const char *weft__kind_name(unsigned k) {
+    switch (k) {
+#define WEFT__KIND_CASE(name, num, str, fam, blk) \
+    case num:                                     \
+        return str;
+        WEFT_KINDS(WEFT__KIND_CASE)
+#undef WEFT__KIND_CASE
+    }
+    return "?";
+}

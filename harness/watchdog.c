@@ -182,16 +182,6 @@ static int program_has_handlers(void) {
     return 0;
 }
 
-static const char *kind_name(unsigned k) {
-    switch (k) {
-#define WEFT__KIND_CASE(name, num, str, fam, blk) \
-    case num:                                     \
-        return str;
-        WEFT_KINDS(WEFT__KIND_CASE)
-#undef WEFT__KIND_CASE
-    }
-    return "?";
-}
 
 struct wait_rec {
     uint32_t tid;
@@ -236,7 +226,7 @@ static __attribute__((noreturn)) void fire(long nwait) {
                                   nwait, timeout_ms);
     for (int i = 0; i < n && len < sizeof line - 80; i++)
         len += (size_t)snprintf(line + len, sizeof line - len, "%s thread %u in %s 0x%llx",
-                                i ? ";" : "", w[i].tid, kind_name(w[i].kind),
+                                i ? ";" : "", w[i].tid, weft__kind_name(w[i].kind),
                                 (unsigned long long)w[i].obj);
     if (len > sizeof line - 2)
         len = sizeof line - 2;
