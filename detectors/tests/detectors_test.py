@@ -95,8 +95,66 @@ def one_run(tmp, name, i, argv, opts):
     os.unlink(db)
     return kinds, err
 
+def weft_run(tmp, opts, argv):
+    """Runs `weft run` once: (exit status, stderr, the set of finding kinds)."""
+    db = os.path.join(tmp, "cli.db")
+    if os.path.exists(db):
+        os.unlink(db)
+    r = subprocess.run([WEFT, "run", "-o", db] + opts + ["--"] + argv,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
+    kinds = set()
+    if os.path.exists(db):
+        con = sqlite3.connect(db)
+        kinds = {k for (k,) in con.execute("SELECT kind FROM findings")}
+        con.close()
+    return r.returncode, r.stderr.decode(errors="replace"), kinds
+
+def cli():
+    """The command-line side of the detectors: --error-exitcode (errors
+    only, never warnings), --suppressions (matching by file and function
+    glob, bad files refused in one line) and the ==weft== text at exit."""
+    fails = []
+    def check(what, cond, detail=""):
+        print(("ok   " if cond else "FAIL ") + what)
+        if not cond:
+            fails.append(what)
+            if detail:
+                print(detail)
+    with tempfile.TemporaryDirectory(prefix="weft-cli-") as tmp:
+        supp = os.path.join(tmp, "s.supp")
+        rc, err, kinds = weft_run(tmp, ["--error-exitcode=9"], [prog("closes"), "chan2"])
+        check("error finding -> --error-exitcode", rc == 9 and kinds == {"double-close"}, err)
+        check("text report at exit", "==weft==" in err and "double-close" in err and "#0 " in err, err)
+        rc, err, _ = weft_run(tmp, ["--error-exitcode=9"], [prog("closes"), "chan1"])
+        check("clean run keeps the program's status", rc == 0, err)
+        rc, err, kinds = weft_run(tmp, ["--error-exitcode=9"], [prog("closes"), "recvclose"])
+        check("warnings do not trigger --error-exitcode",
+              rc == 0 and kinds == {"close-by-receiver"}, err)
+        with open(supp, "w") as f:
+            f.write("# a comment\n\ndouble-close:closes.c\n")
+        rc, err, kinds = weft_run(tmp, ["--error-exitcode=9", "--suppressions=" + supp],
+                                  [prog("closes"), "chan2"])
+        check("suppressed by file name", rc == 0 and not kinds, err)
+        with open(supp, "w") as f:
+            f.write("double-close:no_such_function*\nsend-on-closed:*\n")
+        rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan2"])
+        check("a pattern or kind that does not match suppresses nothing",
+              kinds == {"double-close"}, err)
+        with open(supp, "w") as f:
+            f.write("no-such-kind:foo\n")
+        rc, err, _ = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan1"])
+        check("bad suppressions file: one line, non-zero",
+              rc != 0 and len(err.strip().splitlines()) == 1 and "weft:" in err, err)
+        rc, err, _ = weft_run(tmp, ["--suppressions=" + os.path.join(tmp, "missing")],
+                              [prog("closes"), "chan1"])
+        check("missing suppressions file: one line, non-zero",
+              rc != 0 and len(err.strip().splitlines()) == 1, err)
+    return 1 if fails else 0
+
 def main():
     group = sys.argv[1]
+    if group == "cli":
+        return cli()
     fails = 0
     loops = busy()
     try:
