@@ -216,6 +216,9 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
         }
         if (ct)
             ct->start_seen_create = 1;
+        struct weft__thr *me = weft__thr_of(c, t);
+        if (me)
+            me->last_child = child;
         break;
     }
     case WEFT_K_THREAD_START: {

@@ -124,6 +124,7 @@ _Static_assert(sizeof(struct weft_log_chunk) <= WEFT_LOG_CHUNK_HDR, "chunk heade
     X(PROC_END, 19, "proc_end", "process", 0)     /* the shim's destructor ran */ \
     X(THREAD_CREATE, 30, "thread_create", "thread", 0) /* obj=handle arg=start routine arg2=arg aux=new tid */ \
     X(THREAD_CREATE_FAIL, 31, "thread_create_failed", "thread", 0) /* arg=error */ \
+    X(THREAD_ARG, 221, "thread_arg", "thread", 0) /* right after thread_create when its arg points into the creator's stack: obj=arg arg=the bytes there at creation */ \
     X(THREAD_START, 32, "thread_start", "thread", 0) /* obj=handle arg=os tid arg2=creator tid */ \
     X(THREAD_ADOPT, 33, "thread_adopt", "thread", 0) /* a thread we did not see created; obj=handle arg=os tid */ \
     X(THREAD_RETURN, 34, "thread_return", "thread", 0) /* arg=return value */ \

@@ -62,6 +62,12 @@ static void *start_wrapper(void *p) {
     return ret;
 }
 
+/* How far above pthread_create's frame an argument still counts as "in the
+ * creator's stack": the frames of the creator and of libweft's spawn path
+ * (weft_go, groups, futures) lie well within it, heap and globals far
+ * outside. */
+enum { STACK_ARG_WINDOW = 1 << 20 };
+
 WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
                                void *arg) {
     WEFT_REAL_V(create_fn, real_create, "pthread_create", "GLIBC_2.34");
@@ -97,6 +103,17 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     } else if (weft__from_libweft((uintptr_t)__builtin_return_address(0))) {
         via = WEFT_VIA_LIBWEFT;
     }
+    /* An argument pointing into the creator's own stack (just above this
+     * frame) is the loop-variable pattern's raw material: remember what it
+     * pointed to now, so the detectors can tell a variable that changes
+     * between creations from a context shared unchanged. Reading 4 aligned
+     * bytes (or 1) never crosses into an unmapped page. */
+    char here;
+    uintptr_t a = (uintptr_t)rec_arg, lo = (uintptr_t)&here;
+    int on_stack = a > lo && a - lo < STACK_ARG_WINDOW;
+    uint64_t snap = 0;
+    if (on_stack)
+        snap = (a & 3) == 0 ? *(const volatile uint32_t *)a : *(const volatile uint8_t *)a;
     errno = saved;
     int r = real_create(th, attr, start_wrapper, s);
     saved = errno;
@@ -111,6 +128,7 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
             pthread_attr_getdetachstate(attr, &detached);
         WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE, (uint64_t)*th, rec_fn, rec_arg, stack,
                                (newtid & WEFT_TID_MASK) | via << 28);
+                    if (on_stack) weft__emit(WEFT_K_THREAD_ARG, rec_arg, snap, 0, 0, 0);
                     if (detached == PTHREAD_CREATE_DETACHED) weft__emit(
                         WEFT_K_DETACH, (uint64_t)*th, 0, 1, 0, 0));
     }

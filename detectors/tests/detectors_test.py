@@ -58,6 +58,10 @@ CASES = {
         ("sem-ok", [prog("misc"), "semok"], [], set()),
         ("deadlock", [prog("misc"), "deadlock"], ["--deadlock-timeout=100"], {"deadlock"}),
         ("no-deadlock", [prog("misc"), "nodeadlock"], ["--deadlock-timeout=100"], set()),
+        ("loop-variable-capture", [prog("misc"), "loopcap"], [], {"loop-variable-capture"}),
+        ("loop-variable-handshake", [prog("misc"), "loopcap-sem"], [], set()),
+        ("shared-context-on-stack", [prog("misc"), "loopcap-shared"], [], set()),
+        ("shared-waitgroup-on-stack", [prog("misc"), "loopcap-wg"], [], set()),
     ],
     "clean": [
         ("demo", [os.environ.get("DEMO", "")], [], set()),

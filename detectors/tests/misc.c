@@ -2,8 +2,14 @@
  * mutex), lockok; semover (weft_sem_release beyond what is held), semok;
  * deadlock (main receives on a channel nobody sends to), nodeadlock (the
  * sender comes after a while); many N (N threads alive at once, for
- * unbounded-threads with --max-threads). */
+ * unbounded-threads with --max-threads); loopcap (threads get &i of a
+ * loop), loopcap-sem (each thread posts a semaphore after copying i,
+ * which the loop waits for before i++), loopcap-shared (one unchanged
+ * context on main's stack for all), loopcap-wg (a WaitGroup on main's
+ * stack given to every thread, Add before each create: it changes, but it
+ * is shared on purpose). */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +29,60 @@ static void late_send(void *arg) {
     usleep(20000);
     int v = 1;
     weft_chan_send(arg, &v);
+}
+
+static sem_t copied;
+
+static void *take_int(void *arg) {
+    volatile int v = *(int *)arg; /* the racy read in the loopcap mode */
+    (void)v;
+    return NULL;
+}
+
+static void *take_int_then_post(void *arg) {
+    volatile int v = *(int *)arg;
+    (void)v;
+    sem_post(&copied);
+    return NULL;
+}
+
+static void *wg_done_thread(void *arg) {
+    weft_wg_done(arg);
+    return NULL;
+}
+
+static void loops(const char *m) {
+    enum { N = 4 };
+    pthread_t t[N];
+    struct {
+        int a, b;
+    } shared = {7, 8};
+    int i;
+    if (!strcmp(m, "loopcap-sem"))
+        sem_init(&copied, 0, 0);
+    if (!strcmp(m, "loopcap-wg")) {
+        weft_wg wg = WEFT_WG_INIT;
+        for (i = 0; i < N; i++) {
+            weft_wg_add(&wg, 1);
+            pthread_create(&t[i], NULL, wg_done_thread, &wg);
+        }
+        weft_wg_wait(&wg);
+        for (i = 0; i < N; i++)
+            pthread_join(t[i], NULL);
+        return;
+    }
+    for (i = 0; i < N; i++) {
+        if (!strcmp(m, "loopcap")) {
+            pthread_create(&t[i], NULL, take_int, &i);
+        } else if (!strcmp(m, "loopcap-sem")) {
+            pthread_create(&t[i], NULL, take_int_then_post, &i);
+            sem_wait(&copied);
+        } else {
+            pthread_create(&t[i], NULL, take_int, &shared);
+        }
+    }
+    for (i = 0; i < N; i++)
+        pthread_join(t[i], NULL);
 }
 
 static void *hold(void *arg) {
@@ -48,6 +108,8 @@ int main(int argc, char **argv) {
         if (!strcmp(m, "nodeadlock"))
             weft_go(late_send, ch);
         weft_chan_recv(ch, &v);
+    } else if (!strncmp(m, "loopcap", 7)) {
+        loops(m);
     } else if (!strcmp(m, "many")) {
         int n = argc > 2 ? atoi(argv[2]) : 10;
         pthread_t *t = calloc((size_t)n, sizeof *t);
