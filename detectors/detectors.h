@@ -36,8 +36,6 @@ void weft_supp_free(struct weft_supp_list *s);
  * count line at the end) and as the members of the JSON "findings" array
  * (*first: no comma before the first one yet). */
 void weft_findings_text(sqlite3 *db, FILE *f);
-/* Writes s as a JSON string literal ("null" for NULL). */
-void weft_json_str(FILE *f, const unsigned char *s);
 int weft_findings_json(sqlite3 *db, FILE *f, int *first);
 
 #endif

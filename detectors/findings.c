@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "json.h"
 
 void weft__report(struct weft__dctx *c, const char *kind, const char *severity, int64_t pid,
                   int64_t thread, int64_t object, const struct weft__role *roles, int nroles,
@@ -142,23 +143,6 @@ void weft_findings_text(sqlite3 *db, FILE *f) {
             errors == 1 ? "" : "s", n - errors, n - errors == 1 ? "" : "s");
     sqlite3_finalize(st);
     sqlite3_finalize(fr);
-}
-
-void weft_json_str(FILE *f, const unsigned char *s) {
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if (*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 struct json_arg {

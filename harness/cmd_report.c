@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "detectors.h"
+#include "json.h"
 #include "weft.h"
 
 static int json_db(FILE *f, sqlite3 *db, int *first_proc, int *first_finding, int pass) {

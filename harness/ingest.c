@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "log_reader.h"
 #include "weft.h"
 
@@ -151,26 +152,6 @@ static size_t payload(const struct weft_rec *r, char *buf, size_t max) {
     return n;
 }
 
-static void json_str(char *out, size_t max, size_t *pos, const char *s, size_t len) {
-    /* Appends s as a JSON string; stops cleanly when out is full. */
-    if (*pos + 2 >= max)
-        return;
-    out[(*pos)++] = '"';
-    for (size_t i = 0; i < len && *pos + 8 < max; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            out[(*pos)++] = '\\';
-            out[(*pos)++] = (char)c;
-        } else if (c < 0x20) {
-            *pos += (size_t)snprintf(out + *pos, max - *pos, "\\u%04x", c);
-        } else {
-            out[(*pos)++] = (char)c;
-        }
-    }
-    out[(*pos)++] = '"';
-    out[*pos] = 0;
-}
-
 static void argv_to_json(struct proc *p, const char *buf, size_t n) {
     size_t pos = 0, max = sizeof p->argv_json;
     p->argv_json[pos++] = '[';
@@ -182,7 +163,7 @@ static void argv_to_json(struct proc *p, const char *buf, size_t n) {
                 break;
             if (!first && pos + 1 < max)
                 p->argv_json[pos++] = ',';
-            json_str(p->argv_json, max - 2, &pos, buf + start, i - start);
+            weft_json_append(p->argv_json, max - 2, &pos, buf + start, i - start);
             first = 0;
             start = i + 1;
         }

@@ -153,6 +153,19 @@ def cli():
                               [prog("closes"), "chan1"])
         check("missing suppressions file: one line, non-zero",
               rc != 0 and len(err.strip().splitlines()) == 1, err)
+        # Bytes from the program that are not UTF-8 must not break the JSON.
+        db = os.path.join(tmp, "u8.db")
+        subprocess.run([WEFT, "run", "-q", "-o", db, "--", prog("closes"), b"bad\xff\xfe",
+                        b"q\"\\\x01"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       cwd=tmp, timeout=60)
+        rep = subprocess.run([WEFT, "report", "--format=json", db], capture_output=True,
+                             timeout=60)
+        try:
+            argv = json.loads(rep.stdout.decode("utf-8"))["processes"][0]["argv"]
+            ok = argv[1:] == ["bad\ufffd\ufffd", "q\"\\\x01"]
+        except (ValueError, KeyError, IndexError) as e:
+            ok, argv = False, repr(e)
+        check("JSON stays valid UTF-8 whatever the program's bytes", ok, str(argv))
     return 1 if fails else 0
 
 def main():
