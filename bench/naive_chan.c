@@ -129,6 +129,18 @@ static int rendezvous_locked(naive_chan *ch, const void *elem) {
     return 0;
 }
 
+/* Hands elem over once a send may proceed: a rendezvous on an unbuffered
+ * channel, else into the buffer. Unlocks. */
+static int deliver_locked(naive_chan *ch, const void *elem) {
+    if (ch->unbuffered)
+        return rendezvous_locked(ch, elem);
+    put_locked(ch, elem);
+    pthread_cond_signal(&ch->not_empty);
+    pthread_mutex_unlock(&ch->mu);
+    notify_select();
+    return 0;
+}
+
 int naive_chan_send(naive_chan *ch, const void *elem) {
     pthread_mutex_lock(&ch->mu);
     while (!ch->closed && ch->count == ch->slots)
@@ -137,13 +149,7 @@ int naive_chan_send(naive_chan *ch, const void *elem) {
         pthread_mutex_unlock(&ch->mu);
         return NAIVE_ECLOSED;
     }
-    if (ch->unbuffered)
-        return rendezvous_locked(ch, elem);
-    put_locked(ch, elem);
-    pthread_cond_signal(&ch->not_empty);
-    pthread_mutex_unlock(&ch->mu);
-    notify_select();
-    return 0;
+    return deliver_locked(ch, elem);
 }
 
 int naive_chan_try_send(naive_chan *ch, const void *elem) {
@@ -157,13 +163,7 @@ int naive_chan_try_send(naive_chan *ch, const void *elem) {
         pthread_mutex_unlock(&ch->mu);
         return NAIVE_EAGAIN;
     }
-    if (ch->unbuffered)
-        return rendezvous_locked(ch, elem);
-    put_locked(ch, elem);
-    pthread_cond_signal(&ch->not_empty);
-    pthread_mutex_unlock(&ch->mu);
-    notify_select();
-    return 0;
+    return deliver_locked(ch, elem);
 }
 
 static int closed_empty(void *elem, size_t elem_size) {

@@ -41,7 +41,6 @@ struct weft__hb {
     uint32_t scratch_n, scratch_cap;
     struct slot *tab;
     size_t tab_cap, tab_used;
-    struct weft__hb_stats st;
 };
 
 /* Join summaries are followed this deep; deeper chains (a thread joined by
@@ -183,7 +182,6 @@ static int merge(struct weft__hb *h, const struct weft__snap *a, const struct we
         h->scratch[k++] = x;
     }
     h->scratch_n = k;
-    h->st.entries_copied += k;
     return more;
 }
 
@@ -220,7 +218,6 @@ static struct weft__snap *from_scratch(struct weft__hb *h) {
     s->ref = 1;
     s->n = h->scratch_n;
     memcpy(s->e, h->scratch, (size_t)h->scratch_n * sizeof s->e[0]);
-    h->st.snaps++;
     return s;
 }
 
@@ -229,11 +226,8 @@ void weft__hb_acquire(struct weft__hb *h, uint32_t t, const weft__rv *from) {
         return;
     struct thr *T = &h->thr[t];
     weft__rv me = {T->base, t, T->own};
-    if (from->t && val(h, &me, from->t, 0) >= from->c) {
-        h->st.fast++; /* already knows all of it */
-        return;
-    }
-    h->st.merges++;
+    if (from->t && val(h, &me, from->t, 0) >= from->c)
+        return; /* already knows all of it */
     int more = merge(h, T->base, from->s, t, &me);
     if (more < 0)
         return;
@@ -350,7 +344,6 @@ static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint6
     h->tab[p].k2 = k2;
     h->tab[p].k3 = k3;
     h->tab_used++;
-    h->st.objects++;
     return &h->tab[p];
 }
 
@@ -367,4 +360,3 @@ void weft__hb_obj_acquire(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t 
         weft__hb_acquire(h, t, &s->v);
 }
 
-void weft__hb_stats(const struct weft__hb *h, struct weft__hb_stats *out) { *out = h->st; }

@@ -65,10 +65,4 @@ void weft__hb_obj_release(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t 
                           int replace);
 void weft__hb_obj_acquire(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3);
 
-/* Statistics for the bench and debugging. */
-struct weft__hb_stats {
-    uint64_t snaps, merges, fast, entries_copied, objects;
-};
-void weft__hb_stats(const struct weft__hb *h, struct weft__hb_stats *out);
-
 #endif

@@ -125,7 +125,6 @@ int weft__signal_is_ours(void (*h)(int, siginfo_t *, void *)) WEFT_HIDDEN;
 void weft__thread_ensure(void) WEFT_HIDDEN; /* gives an unknown thread a tid */
 void *weft__real(const char *name) WEFT_HIDDEN;
 void *weft__real_v(const char *name, const char *version) WEFT_HIDDEN;
-void weft__fork_child(uint32_t parent_tid) WEFT_HIDDEN;
 void weft__process_exit_hook(void) WEFT_HIDDEN; /* last chance before the process ends */
 void weft__signals_install(void) WEFT_HIDDEN;
 

@@ -115,11 +115,6 @@ static void atfork_child(void) {
     }
 }
 
-void weft__fork_child(uint32_t parent_tid) {
-    (void)parent_tid;
-    atfork_child();
-}
-
 __attribute__((constructor(101))) static void weft_init(void) {
     if (log_pid)
         return;

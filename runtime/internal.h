@@ -214,8 +214,9 @@ WEFT_HIDDEN int weft__select_until(weft_case *cases, size_t n, int flags, int64_
 WEFT_HIDDEN weft_chan *weft__chan_new(size_t elem_size, size_t capacity);
 WEFT_HIDDEN int weft__chan_close(weft_chan *ch);
 WEFT_HIDDEN void weft__chan_free(weft_chan *ch);
-/* Waits for ch to be closed (or a value), until the deadline:
- * 0 or WEFT_ETIMEDOUT. */
+/* Waits until a receive on ch completes (for done channels: until ch is
+ * closed), or the deadline passes: 0 or WEFT_ETIMEDOUT. A buffered ch
+ * loses the value received. */
 WEFT_HIDDEN int weft__chan_wait_until(weft_chan *ch, int64_t deadline_ns);
 
 /* ---- happens-before ------------------------------------------------- */

@@ -34,12 +34,12 @@ void weft__parker_arm(weft__parker *p) {
     p->fired = NULL;
 }
 
-/* Spins, then announces sleep (0 -> 2) and sleeps until state is 1.
- * Returns true once woken, false if the deadline passed first. */
 static bool is_woken(const void *p) {
     return atomic_load_explicit(&((const weft__parker *)p)->state, memory_order_acquire) == 1;
 }
 
+/* Spins, then announces sleep (0 -> 2) and sleeps until state is 1.
+ * Returns true once woken, false if the deadline passed first. */
 static bool wait_woken(weft__parker *p, int64_t deadline_ns) {
     if (weft__spin(is_woken, p, PARK_SPIN_NS))
         return true;

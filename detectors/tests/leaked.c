@@ -9,28 +9,11 @@
 #include <unistd.h>
 #include <weft/weft.h>
 
+#include "asleep.h"
+
 static weft_chan *ch;
 static weft_wg wg;
 static volatile int worker_tid;
-
-/* Until the kernel shows the worker asleep on a futex (blocked in its next
- * receive): a wait the trace does not see, so it orders nothing. */
-static void wait_asleep(void) {
-    char path[96], buf[256];
-    while (!worker_tid)
-        usleep(1000);
-    snprintf(path, sizeof path, "/proc/self/task/%d/wchan", worker_tid);
-    for (;;) {
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        if (f)
-            fclose(f);
-        buf[n] = 0;
-        if (strstr(buf, "futex"))
-            return;
-        usleep(1000);
-    }
-}
 
 static void worker(void *arg) {
     (void)arg;
@@ -52,7 +35,7 @@ int main(int argc, char **argv) {
         weft_chan_close(ch);
         weft_wg_wait(&wg);
     } else {
-        wait_asleep(); /* a goroutine blocked for good, not one in flight */
+        wait_asleep(&worker_tid); /* a goroutine blocked for good, not one in flight */
     }
     return 0;
 }

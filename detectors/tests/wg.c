@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <weft/weft.h>
 
+#include "asleep.h"
+
 static weft_wg wg;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -67,24 +69,6 @@ static void slow_handler(int sig) {
     struct timespec ts = {0, 1000 * 1000};
     while (!go_on)
         nanosleep(&ts, NULL);
-}
-
-/* Until the kernel shows thread `tid` asleep on a futex (inside Wait). */
-static void wait_asleep(volatile int *tid) {
-    char path[96], buf[256];
-    while (!*tid)
-        usleep(1000);
-    snprintf(path, sizeof path, "/proc/self/task/%d/wchan", *tid);
-    for (;;) {
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        if (f)
-            fclose(f);
-        buf[n] = 0;
-        if (strstr(buf, "futex"))
-            return;
-        usleep(1000);
-    }
 }
 
 int main(int argc, char **argv) {
