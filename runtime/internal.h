@@ -22,23 +22,35 @@
 
 /* ---- Valgrind annotations ------------------------------------------ */
 /* DRD accepts Helgrind's happens-before client requests (same codes), so
- * helgrind.h serves both tools. Outside Valgrind each is a few no-op
- * instructions. */
+ * helgrind.h serves both tools. A client request is a dozen instructions
+ * (six stores and a magic rotate sequence) even outside Valgrind, and the
+ * hot paths issue several per operation, so each is guarded by
+ * weft__vg_on: RUNNING_ON_VALGRIND, read once before any other constructor
+ * of libweft runs and never written again (so no tool sees a race on it). */
 #ifdef WEFT_VALGRIND
 #include <valgrind/helgrind.h>
-#define WEFT__VG_BEFORE(obj) ANNOTATE_HAPPENS_BEFORE(obj)
-#define WEFT__VG_AFTER(obj) ANNOTATE_HAPPENS_AFTER(obj)
+WEFT_HIDDEN extern bool weft__vg_on;
+#define WEFT__VG_BEFORE(obj)                                                                       \
+    do {                                                                                           \
+        if (__builtin_expect(weft__vg_on, 0))                                                      \
+            ANNOTATE_HAPPENS_BEFORE(obj);                                                          \
+    } while (0)
+#define WEFT__VG_AFTER(obj)                                                                        \
+    do {                                                                                           \
+        if (__builtin_expect(weft__vg_on, 0))                                                      \
+            ANNOTATE_HAPPENS_AFTER(obj);                                                           \
+    } while (0)
 #else
 #define WEFT__VG_BEFORE(obj) ((void)(obj))
 #define WEFT__VG_AFTER(obj) ((void)(obj))
 #endif
 /* Tells Helgrind and DRD that a word is only ever touched atomically, so
  * that they do not report the lock-free accesses to it as races. Outside
- * Valgrind it costs one client-request check and no call. */
+ * Valgrind it costs one load of a flag and no call. */
 WEFT_HIDDEN void weft__vg_atomic_word_slow(const void *addr, size_t len);
 static inline void weft__vg_atomic_word(const void *addr, size_t len) {
 #ifdef WEFT_VALGRIND
-    if (RUNNING_ON_VALGRIND)
+    if (__builtin_expect(weft__vg_on, 0))
         weft__vg_atomic_word_slow(addr, len);
 #else
     (void)addr;

@@ -2,7 +2,9 @@
  *
  * helgrind.h and drd.h define the same ANNOTATE_* macros differently, so
  * they cannot share a file; this one speaks DRD and Helgrind's raw client
- * requests side by side. Each tool ignores requests meant for the other. */
+ * requests side by side. Each tool ignores requests meant for the other.
+ * It also owns weft__vg_on, the flag that keeps every request off the hot
+ * paths outside Valgrind. */
 #include <stddef.h>
 
 #ifdef WEFT_VALGRIND
@@ -10,7 +12,15 @@
 #include <valgrind/helgrind.h>
 #endif
 
-__attribute__((visibility("hidden"))) void weft__vg_atomic_word_slow(const void *addr, size_t len);
+#include "internal.h"
+
+#ifdef WEFT_VALGRIND
+bool weft__vg_on;
+
+/* Priority 101: before every default-priority constructor of libweft
+ * (spin.c's marks a word atomic at load and must already see the flag). */
+__attribute__((constructor(101))) static void vg_detect(void) { weft__vg_on = RUNNING_ON_VALGRIND; }
+#endif
 
 void weft__vg_atomic_word_slow(const void *addr, size_t len) {
 #ifdef WEFT_VALGRIND
