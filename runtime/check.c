@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <weft/check.h>
+#include "internal.h"
 
 #include "internal.h"
 
@@ -147,6 +148,24 @@ static ssize_t list_tasks(int32_t **out) {
 
 /* ---- the baseline ---- */
 
+/* task_stat, as <weft/check.h> must see it: a goroutine is the unit, so a
+ * pooled thread that is idle (spawn.c) is no live task, and one reused for
+ * a later function is a new task, keyed by its dispatch rather than by the
+ * thread's start time (the top bit keeps the two kinds of key apart). */
+static int task_identity(int32_t tid, char *state, uint64_t *key) {
+    if (!task_stat(tid, state, key))
+        return 0;
+    uint64_t task;
+    switch (weft__pool_task(tid, &task)) {
+    case 1:
+        return 0;
+    case 2:
+        *key = task | (uint64_t)1 << 63;
+        break;
+    }
+    return 1;
+}
+
 static int cmp_task(const void *a, const void *b) {
     int32_t x = ((const struct task *)a)->tid, y = ((const struct task *)b)->tid;
     return (x > y) - (x < y);
@@ -169,7 +188,7 @@ static int add_live(weft_check_baseline *b) {
     for (ssize_t i = 0; i < n; i++) {
         char state;
         uint64_t start;
-        if (!task_stat(tids[i], &state, &start))
+        if (!task_identity(tids[i], &state, &start))
             continue;
         struct task key = {tids[i], 0};
         struct task *old = sorted ? bsearch(&key, b->v, sorted, sizeof *b->v, cmp_task) : NULL;
@@ -431,7 +450,7 @@ static int check(const weft_check_baseline *cb, int64_t timeout_ns, FILE *report
             int32_t tid = tids[i];
             char state;
             uint64_t start;
-            if (tid == self || !task_stat(tid, &state, &start) || state == 'Z' || state == 'X' ||
+            if (tid == self || !task_identity(tid, &state, &start) || state == 'Z' || state == 'X' ||
                 state == 'x' || in_baseline(b, tid, start))
                 continue;
             struct leak *l = &leaks[nleaks];

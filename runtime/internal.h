@@ -157,6 +157,9 @@ WEFT_HIDDEN void weft__park(weft__parker *p);
 /* Sleeps until unparked (true) or the deadline passes (false). With a
  * false return the caller must try to claim the parker itself. */
 WEFT_HIDDEN bool weft__park_until(weft__parker *p, int64_t deadline_ns);
+/* As weft__park_until, without the spin first: for a thread with nothing
+ * to do (an idle pooled thread), whose wake-up is not worth a core. */
+WEFT_HIDDEN bool weft__park_idle_until(weft__parker *p, int64_t deadline_ns);
 /* Claims p for the caller; false if someone else already did. */
 static inline bool weft__parker_claim(weft__parker *p) {
     uint32_t expect = 0;
@@ -249,6 +252,13 @@ static inline uint32_t weft__rand_below(uint32_t n) {
 
 /* Starts fn(arg) on a detached thread: 0 or WEFT_ENOMEM. */
 WEFT_HIDDEN int weft__spawn(void (*fn)(void *), void *arg);
+/* Whether spawned threads may be reused for later functions: 1 here; the
+ * recorder's shim interposes it to answer 0. */
+__attribute__((visibility("default"))) int weft__thread_reuse(void);
+/* What the pool knows of an OS thread: 1 idle; 2 running the function of
+ * dispatch *task (unique in the process) on a reused thread; 0 otherwise
+ * (not a pooled thread, or one still on the function it was made for). */
+WEFT_HIDDEN int weft__pool_task(int32_t ostid, uint64_t *task);
 
 /* One-shot timers, run on one lazily started thread that exits when no
  * timer is pending. fn must not block for long. */

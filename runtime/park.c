@@ -40,8 +40,8 @@ static bool is_woken(const void *p) {
 
 /* Spins, then announces sleep (0 -> 2) and sleeps until state is 1.
  * Returns true once woken, false if the deadline passed first. */
-static bool wait_woken(weft__parker *p, int64_t deadline_ns) {
-    if (weft__spin(is_woken, p, PARK_SPIN_NS))
+static bool wait_woken(weft__parker *p, int64_t deadline_ns, bool spin) {
+    if (spin && weft__spin(is_woken, p, PARK_SPIN_NS))
         return true;
     for (;;) {
         uint32_t expect = 0;
@@ -62,12 +62,19 @@ static bool wait_woken(weft__parker *p, int64_t deadline_ns) {
 }
 
 void weft__park(weft__parker *p) {
-    wait_woken(p, INT64_MAX);
+    wait_woken(p, INT64_MAX, true);
     WEFT__VG_AFTER(p);
 }
 
 bool weft__park_until(weft__parker *p, int64_t deadline_ns) {
-    if (!wait_woken(p, deadline_ns))
+    if (!wait_woken(p, deadline_ns, true))
+        return false;
+    WEFT__VG_AFTER(p);
+    return true;
+}
+
+bool weft__park_idle_until(weft__parker *p, int64_t deadline_ns) {
+    if (!wait_woken(p, deadline_ns, false))
         return false;
     WEFT__VG_AFTER(p);
     return true;

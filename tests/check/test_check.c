@@ -1,7 +1,8 @@
 /* test_check.c: <weft/check.h> used from Check tests, as users will:
  * threads that finish (or are still finishing when the check starts) are
  * no leak; a thread blocked forever on a channel is, and the report names
- * it; ignore_name, ignore_current; libweft's timer thread is never a leak;
+ * it; idle threads libweft keeps for later goroutines are none, a leak on
+ * a kept thread is one; ignore_name, ignore_current; libweft's timer thread is never a leak;
  * the check from other threads and concurrently; a baseline from another
  * process is refused; and WEFT_CHECK_NO_LEAKS fails a leaking Check test
  * (the child suite check_leaky, run and its output read). Every baseline
@@ -137,6 +138,73 @@ START_TEST(test_leak_on_channel)
     /* Unblocked: it ends, and the check waits for that. */
     blocker_release(&w);
     ck_assert_int_eq(weft_check_no_new_threads(b, 0, stderr), 0);
+    blocker_free(&w);
+    weft_check_baseline_free(b);
+}
+END_TEST
+
+/* libweft keeps the threads of finished goroutines for the next ones
+ * (runtime/spawn.c). An idle kept thread is no leak; a goroutine that
+ * blocks forever on a kept thread is one, though the thread is older than
+ * the baseline. */
+int weft__thread_reuse(void); /* libweft's, interposed by the recorder */
+
+struct tid_note {
+    ct_flag done;
+    int tid;
+};
+
+static void note_tid(void *p) {
+    struct tid_note *n = p;
+    n->tid = (int)syscall(SYS_gettid);
+    ct_flag_add(&n->done, 1);
+}
+
+static void run_and_note(struct tid_note *n, int count) {
+    for (int i = 0; i < count; i++) {
+        memset(&n[i], 0, sizeof n[i]);
+        pthread_mutex_init(&n[i].done.mu, NULL);
+        pthread_cond_init(&n[i].done.cv, NULL);
+        ck_assert_int_eq(weft_go(note_tid, &n[i]), 0);
+        ct_flag_wait_ge(&n[i].done, 1);
+    }
+}
+
+START_TEST(test_idle_kept_threads_not_leaks)
+{
+    weft_check_baseline *b = weft_check_baseline_take();
+    ck_assert_ptr_nonnull(b);
+    struct tid_note n[4];
+    run_and_note(n, 4);
+    ck_assert_int_eq(weft_check_no_new_threads(b, 5000 * MS, stderr), 0);
+    weft_check_baseline_free(b);
+}
+END_TEST
+
+START_TEST(test_leak_on_kept_thread)
+{
+    struct tid_note n[4];
+    run_and_note(n, 4);
+    ct_sleep_ms(20); /* they go idle */
+    weft_check_baseline *b = weft_check_baseline_take();
+    ck_assert_ptr_nonnull(b);
+    struct blocker w;
+    blocker_start(&w, "kept-leaker");
+    int kept = 0;
+    for (int i = 0; i < 4; i++)
+        kept |= n[i].tid == w.tid;
+    /* Under weft's recorder (check:test_check_shim) libweft keeps no
+     * threads: each goroutine has its own. */
+    if (weft__thread_reuse())
+        ck_assert_msg(kept, "the blocking goroutine got a new thread, not a kept one");
+    char buf[8192];
+    int k = weft_check_no_new_threads_buf(b, 100 * MS, buf, sizeof buf);
+    ck_assert_msg(k == 1, "leaks: %d, report:\n%s", k, buf);
+    char want[64];
+    snprintf(want, sizeof want, "thread %d \"kept-leaker\"", w.tid);
+    ck_assert_msg(strstr(buf, want), "no \"%s\" in:\n%s", want, buf);
+    blocker_release(&w);
+    ck_assert_int_eq(weft_check_no_new_threads(b, 5000 * MS, stderr), 0);
     blocker_free(&w);
     weft_check_baseline_free(b);
 }
@@ -353,6 +421,8 @@ static Suite *make_suite(void) {
     tcase_add_test(tc, test_no_leak_joined);
     tcase_add_test(tc, test_no_leak_still_exiting);
     tcase_add_test(tc, test_leak_on_channel);
+    tcase_add_test(tc, test_idle_kept_threads_not_leaks);
+    tcase_add_test(tc, test_leak_on_kept_thread);
     tcase_add_test(tc, test_small_buffer);
     tcase_add_test(tc, test_ignore_name);
     tcase_add_test(tc, test_ignore_current);

@@ -1,10 +1,19 @@
 /* test_misc.c: unit tests of libweft's small functions against
  * <weft/weft.h>: weft_strerror (every code named, distinctly), the
- * version, weft_now_ns (CLOCK_MONOTONIC), and weft_go (runs fn(arg) on a
- * new thread, many at once). */
+ * version, weft_now_ns (CLOCK_MONOTONIC), and weft_go (runs fn(arg) on
+ * its own thread, many at once; a finished goroutine's thread is reused,
+ * without its name, and not across fork). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "testutil.h"
 
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 START_TEST(test_strerror_distinct)
 {
@@ -144,6 +153,100 @@ START_TEST(test_go_concurrent)
 }
 END_TEST
 
+/* Sequential goroutines, each started after the previous one returned:
+ * libweft runs them on a reused thread rather than a new one each, and a
+ * name one of them gave its thread does not follow into the next. */
+typedef struct {
+    weft_wg *wg;
+    int tid;
+    char name[16];
+} seq_arg;
+
+static void record_and_rename(void *p)
+{
+    seq_arg *a = p;
+    a->tid = (int)syscall(SYS_gettid);
+    prctl(PR_GET_NAME, a->name);
+    pthread_setname_np(pthread_self(), "g-renamed");
+    weft_wg_done(a->wg);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+START_TEST(test_go_reuses_threads)
+{
+    enum { N = 20 };
+    seq_arg a[N];
+    int distinct = 0;
+    for (int i = 0; i < N; i++) {
+        weft_wg wg = {0};
+        a[i] = (seq_arg){.wg = &wg};
+        weft_wg_add(&wg, 1);
+        ck_assert_int_eq(weft_go(record_and_rename, &a[i]), 0);
+        weft_wg_wait(&wg);
+        /* Done is the fn's last act; give its thread time to go idle. */
+        sleep_ms(10);
+        ck_assert_msg(strcmp(a[i].name, "g-renamed") != 0,
+                      "goroutine %d inherited the previous one's thread name", i);
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= a[j].tid == a[i].tid;
+        distinct += !seen;
+    }
+    /* Without reuse every goroutine has a new thread (the kernel hands out
+     * thread ids in sequence); with it, one or two serve them all. */
+    ck_assert_msg(distinct <= N / 4, "%d goroutines ran on %d threads", N, distinct);
+}
+END_TEST
+
+/* After fork, the child has none of the parent's idle threads: a
+ * goroutine started there must get a thread of its own and run. */
+static void send_one(void *p)
+{
+    int v = 7;
+    weft_chan_send(p, &v);
+}
+
+START_TEST(test_go_after_fork)
+{
+    /* Valgrind runs these tests in one process, and DRD carries the
+     * happens-before annotations of earlier tests' stack-allocated groups
+     * into the child, then takes its own pthread_create bookkeeping at the
+     * same stack address for misuse of them. The plain, clang and
+     * sanitizer runs cover this path. */
+    if (tu_on_valgrind())
+        return;
+    /* Leave idle threads behind in the parent first. */
+    for (int i = 0; i < 4; i++) {
+        weft_wg wg = {0};
+        seq_arg a = {.wg = &wg};
+        weft_wg_add(&wg, 1);
+        ck_assert_int_eq(weft_go(record_and_rename, &a), 0);
+        weft_wg_wait(&wg);
+    }
+    sleep_ms(10);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        weft_chan *ch = weft_chan_make(sizeof(int), 0);
+        weft_ctx *ctx = weft_ctx_with_timeout(NULL, 5000000000LL);
+        int v = 0;
+        if (weft_go(send_one, ch) != 0)
+            _exit(2);
+        weft_case c[2] = {{ch, WEFT_RECV, &v, 0}, {weft_ctx_done(ctx), WEFT_RECV, NULL, 0}};
+        int k = weft_select(c, 2, 0);
+        _exit(k == 0 && v == 7 ? 0 : 1);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("misc");
@@ -154,6 +257,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_now_ns_monotonic);
     tcase_add_test(tc, test_go_runs_fn);
     tcase_add_test(tc, test_go_concurrent);
+    tcase_add_test(tc, test_go_reuses_threads);
+    tcase_add_test(tc, test_go_after_fork);
     suite_add_tcase(s, tc);
     return s;
 }
