@@ -25,6 +25,12 @@ struct map {
     size_t cap, n;
 };
 
+/* The call that failed (FD_WRITE_FAIL arg2, WEFT_FDW_* in log.h). */
+static const char *fd_call(int64_t how) {
+    static const char *const names[] = {"write", "send", "writev", "sendto", "sendmsg"};
+    return how >= 0 && how < 5 ? names[how] : "write";
+}
+
 static struct map chans;  /* (object, 0): close state */
 static struct map uses;   /* (object, thread): USE_* bits */
 static struct map fds;    /* (pid, fd): close state and peer */
@@ -227,7 +233,7 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
                                          {"close", peer && peer->closed ? peer->close_stack : 0}};
             weft__report(c, "send-on-closed", "error", e->pid, e->thread, e->object, roles, 2,
                          "%s on fd %lld by %s failed with EPIPE: its reader is gone%s%s",
-                         e->arg2 == 1 ? "send" : "write", (long long)e->obj,
+                         fd_call(e->arg2), (long long)e->obj,
                          weft__thread_name(c, e->thread, who, sizeof who),
                          peer && peer->closed ? "; the other end was closed by " : "",
                          peer && peer->closed

@@ -161,7 +161,7 @@ _Static_assert(sizeof(struct weft_log_chunk) <= WEFT_LOG_CHUNK_HDR, "chunk heade
     X(FD_OPEN, 100, "fd_open", "fd", 0)   /* obj=fd arg=peer fd or -1 aux=how (WEFT_FD_*) */ \
     X(FD_CLOSE, 101, "fd_close", "fd", 0) /* obj=fd arg=result (-errno) */    \
     X(FD_DUP, 102, "fd_dup", "fd", 0)     /* obj=new fd arg=old fd */          \
-    X(FD_WRITE_FAIL, 103, "fd_write_failed", "fd", 0) /* obj=fd arg=-errno */ \
+    X(FD_WRITE_FAIL, 103, "fd_write_failed", "fd", 0) /* obj=fd arg=-errno arg2=WEFT_FDW_* */ \
     X(HB_RELEASE, 120, "hb_release", "hb", 0) /* obj arg=seq */              \
     X(HB_ACQUIRE, 121, "hb_acquire", "hb", 0)                                \
     /* libweft's public calls (shim_weft.c). Blocking calls try first where   \
@@ -239,6 +239,10 @@ enum { WEFT_VIA_PTHREAD = 0, WEFT_VIA_GO = 1, WEFT_VIA_GROUP = 2, WEFT_VIA_FUTUR
 /* SELECT DATA: one 8-byte word per case, the channel pointer with the op
  * (WEFT_SEND 1 / WEFT_RECV 2) in its low 2 bits (channels are malloc'd,
  * so those bits are free). */
+
+/* Which call failed (FD_WRITE_FAIL arg2). */
+enum { WEFT_FDW_WRITE = 0, WEFT_FDW_SEND = 1, WEFT_FDW_WRITEV = 2, WEFT_FDW_SENDTO = 3,
+       WEFT_FDW_SENDMSG = 4 };
 
 enum { WEFT_FD_PIPE = 1, WEFT_FD_PIPE2 = 2, WEFT_FD_SOCKETPAIR = 3, WEFT_FD_EVENTFD = 4 };
 

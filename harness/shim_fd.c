@@ -1,7 +1,7 @@
 /* shim_fd.c: interposers for file descriptors used as channels: pipe,
  * pipe2, socketpair and eventfd make them; dup/dup2/dup3 copy them; close
- * ends them; write and send are recorded only when they fail with EPIPE
- * (the reader is gone: send on closed) or EBADF.
+ * ends them; write, writev, send, sendto and sendmsg are recorded only
+ * when they fail with EPIPE (the reader is gone: send on closed) or EBADF.
  *
  * To keep ordinary files out of the trace, a lock-free bitmap marks the
  * fds that are channels; close and dup of other fds are not recorded,
@@ -9,6 +9,7 @@
  * per process and inherited by a fork child, exactly like the fds. */
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -130,24 +131,45 @@ WEFT_EXPORT int dup3(int oldfd, int newfd, int flags) {
     return dup_common(oldfd, newfd, r, replaced);
 }
 
-WEFT_EXPORT ssize_t write(int fd, const void *buf, size_t n) {
-    WEFT_REAL(void, r_write, "write");
-    ssize_t r = r_write(fd, buf, n);
+/* A write-side call failed: record it when the failure is the peer gone
+ * (EPIPE) or the fd not open (EBADF). how (arg2): WEFT_FDW_*. errno is
+ * left as the call set it. */
+static ssize_t wrote(int fd, ssize_t r, uint64_t how) {
     if (r < 0 && (errno == EPIPE || errno == EBADF)) {
         int e = errno;
-        WEFT_RECORD(weft__emit(WEFT_K_FD_WRITE_FAIL, (uint64_t)fd, (uint64_t)(int64_t)-e, 0,
+        WEFT_RECORD(weft__emit(WEFT_K_FD_WRITE_FAIL, (uint64_t)fd, (uint64_t)(int64_t)-e, how,
                                weft__stack(), 0));
+        errno = e;
     }
     return r;
 }
 
+WEFT_EXPORT ssize_t write(int fd, const void *buf, size_t n) {
+    WEFT_REAL(void, r_write, "write");
+    return wrote(fd, r_write(fd, buf, n), WEFT_FDW_WRITE);
+}
+
 WEFT_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) {
     WEFT_REAL(void, r_send, "send");
-    ssize_t r = r_send(fd, buf, n, flags);
-    if (r < 0 && (errno == EPIPE || errno == EBADF)) {
-        int e = errno;
-        WEFT_RECORD(weft__emit(WEFT_K_FD_WRITE_FAIL, (uint64_t)fd, (uint64_t)(int64_t)-e, 1,
-                               weft__stack(), 0));
-    }
-    return r;
+    return wrote(fd, r_send(fd, buf, n, flags), WEFT_FDW_SEND);
+}
+
+static ssize_t (*r_writev)(int, const struct iovec *, int);
+static ssize_t (*r_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+static ssize_t (*r_sendmsg)(int, const struct msghdr *, int);
+
+WEFT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n) {
+    WEFT_REAL(void, r_writev, "writev");
+    return wrote(fd, r_writev(fd, iov, n), WEFT_FDW_WRITEV);
+}
+
+WEFT_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+                           const struct sockaddr *to, socklen_t tolen) {
+    WEFT_REAL(void, r_sendto, "sendto");
+    return wrote(fd, r_sendto(fd, buf, n, flags, to, tolen), WEFT_FDW_SENDTO);
+}
+
+WEFT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+    WEFT_REAL(void, r_sendmsg, "sendmsg");
+    return wrote(fd, r_sendmsg(fd, msg, flags), WEFT_FDW_SENDMSG);
 }

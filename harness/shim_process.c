@@ -5,8 +5,10 @@
  * record the death and then die of it with the default action. */
 #include <dlfcn.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -136,6 +138,70 @@ WEFT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]
     int r = real_execvpe(file, argv, envp);
     exec_rec(file, -(int64_t)errno);
     return r;
+}
+
+/* The list forms (execl, execlp, execle) gather their arguments into an
+ * array and go through the vector forms above, recording once. The array
+ * lives on the stack, or for very long lists in an anonymous mapping:
+ * malloc is off limits in a fork child of a threaded program. */
+static char **exec_args(va_list *ap, const char *arg0, size_t n, char **stack_buf,
+                        size_t stack_n, size_t *mapped) {
+    char **v = stack_buf;
+    *mapped = 0;
+    if (n + 1 > stack_n) {
+        *mapped = (n + 1) * sizeof *v;
+        v = mmap(NULL, *mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (v == MAP_FAILED)
+            return NULL;
+    }
+    v[0] = (char *)arg0;
+    for (size_t i = 1; i <= n; i++)
+        v[i] = va_arg(*ap, char *);
+    return v;
+}
+
+/* How many arguments follow arg0, up to and including the NULL. */
+static size_t exec_count(va_list ap, const char *arg0) {
+    size_t n = 0;
+    if (arg0)
+        while (va_arg(ap, char *))
+            n++;
+    return n + (arg0 != NULL);
+}
+
+#define EXEC_LIST(file, arg0, call, with_env)                                                      \
+    do {                                                                                           \
+        va_list ap, cp;                                                                            \
+        va_start(ap, arg0);                                                                        \
+        va_copy(cp, ap);                                                                           \
+        size_t n_ = exec_count(cp, arg0);                                                          \
+        va_end(cp);                                                                                \
+        char *buf_[256];                                                                           \
+        size_t mapped_;                                                                            \
+        char **argv = exec_args(&ap, arg0, n_, buf_, 256, &mapped_);                               \
+        char *const *envp = with_env ? va_arg(ap, char *const *) : environ;                        \
+        va_end(ap);                                                                                \
+        if (!argv)                                                                                 \
+            return -1; /* errno from mmap: ENOMEM, as the kernel would say */                     \
+        int r_ = call;                                                                             \
+        int e_ = errno;                                                                            \
+        if (mapped_)                                                                               \
+            munmap(argv, mapped_);                                                                 \
+        errno = e_;                                                                                \
+        (void)envp;                                                                                \
+        return r_;                                                                                 \
+    } while (0)
+
+WEFT_EXPORT int execl(const char *path, const char *arg0, ...) {
+    EXEC_LIST(path, arg0, execve(path, argv, envp), 0);
+}
+
+WEFT_EXPORT int execle(const char *path, const char *arg0, ...) {
+    EXEC_LIST(path, arg0, execve(path, argv, envp), 1);
+}
+
+WEFT_EXPORT int execlp(const char *file, const char *arg0, ...) {
+    EXEC_LIST(file, arg0, execvp(file, argv), 0);
 }
 
 /* ---- fatal signals ---- */

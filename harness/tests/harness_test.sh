@@ -128,6 +128,25 @@ sync)
     expect "fd objects" "$(q "select group_concat(info) from (select info from objects where kind='fd' order by id)")" "pipe,pipe,socketpair,socketpair,dup,dup,eventfd"
     expect "mutex object" "$(q "select count(*) from objects where kind='mutex'")" 1
     ;;
+timed)
+    # Bounded and list-form calls: same results as plain, recorded like
+    # their untimed siblings (begin arg2 = 1: bounded), and execl traced.
+    "$BIN/t_timed" >"$work/plain.out" 2>&1
+    prc=$?
+    run_weft "$BIN/t_timed"
+    expect "exit status" "$rc" "$prc"
+    expect "exit status value" "$rc" 7
+    cmp -s "$work/plain.out" "$work/out" || fail "stdout differs: $(cat "$work/out")"
+    expect "timed lock begins" "$(q "select count(*) from event_log where kind in ('mutex_lock_begin','rwlock_rdlock_begin','rwlock_wrlock_begin') and arg2=1")" 4
+    expect "timed out locks" "$(q "select count(*) from event_log where kind in ('mutex_lock_end','rwlock_rdlock_end','rwlock_wrlock_end') and arg=110 and arg2=1")" 4
+    expect "clockwait" "$(q "select arg from event_log where kind='cond_wait_end' and arg=110")" 110
+    expect "sem_clockwait" "$(q "select arg from event_log where kind='sem_wait_end'")" -110
+    expect "clockjoin" "$(q "select arg || ' ' || arg2 from event_log where kind='join_end'")" "0 7"
+    expect "joined" "$(q "select count(*) from threads where joined_ns is not null")" 1
+    expect "epipe calls" "$(q "select group_concat(arg2) from (select arg2 from event_log where kind='fd_write_failed' and arg=-32 order by id)")" "2,3,4"
+    expect "execl" "$(q "select count(*) from event_log where kind='exec'")" 1
+    grep -q "writev on fd" "$work/err" || fail "no writev finding: $(cat "$work/err")"
+    ;;
 output)
     printf 'hello\nworld\n' | "$BIN/t_output" a 'b c' >"$work/plain.out" 2>"$work/plain.err"
     prc=$?
