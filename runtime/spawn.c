@@ -138,6 +138,24 @@ static bool wait_for_work(struct worker *w) {
     return false;
 }
 
+/* A thread's end, however it comes: its function returning for the last
+ * time, or pthread_exit or cancellation inside a function (as cleanup
+ * handler), which must not leave a dead thread listed for check.h. */
+static void worker_gone(void *p) {
+    struct worker *w = p;
+    if (w->reusable) {
+        weft__lock_acquire(&pool_lock);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            all = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        weft__lock_release(&pool_lock);
+    }
+    free(w);
+}
+
 static void *worker_main(void *p) {
     struct worker *w = p;
     char name[16] = {0}, now[16];
@@ -152,6 +170,7 @@ static void *worker_main(void *p) {
         all = w;
         weft__lock_release(&pool_lock);
     }
+    pthread_cleanup_push(worker_gone, w);
     for (;;) {
         w->fn(w->arg);
         if (!w->reusable)
@@ -162,17 +181,7 @@ static void *worker_main(void *p) {
         if (!wait_for_work(w))
             break;
     }
-    if (w->reusable) {
-        weft__lock_acquire(&pool_lock);
-        if (w->prev)
-            w->prev->next = w->next;
-        else
-            all = w->next;
-        if (w->next)
-            w->next->prev = w->prev;
-        weft__lock_release(&pool_lock);
-    }
-    free(w);
+    pthread_cleanup_pop(1);
     return NULL;
 }
 

@@ -203,6 +203,32 @@ START_TEST(test_go_reuses_threads)
 }
 END_TEST
 
+/* A goroutine may end its thread with pthread_exit: the kept-thread
+ * bookkeeping lets go of it (ASan and Valgrind watch that), and later
+ * goroutines still run. */
+static void exit_early(void *p)
+{
+    weft_wg_done(p);
+    pthread_exit(NULL);
+}
+
+static void done_only(void *p) { weft_wg_done(p); }
+
+START_TEST(test_go_pthread_exit)
+{
+    for (int round = 0; round < 3; round++) {
+        weft_wg wg = {0};
+        weft_wg_add(&wg, 4);
+        ck_assert_int_eq(weft_go(exit_early, &wg), 0);
+        ck_assert_int_eq(weft_go(exit_early, &wg), 0);
+        ck_assert_int_eq(weft_go(done_only, &wg), 0);
+        ck_assert_int_eq(weft_go(done_only, &wg), 0);
+        weft_wg_wait(&wg);
+        sleep_ms(5);
+    }
+}
+END_TEST
+
 /* After fork, the child has none of the parent's idle threads: a
  * goroutine started there must get a thread of its own and run. */
 static void send_one(void *p)
@@ -259,6 +285,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_go_concurrent);
     tcase_add_test(tc, test_go_reuses_threads);
     tcase_add_test(tc, test_go_after_fork);
+    tcase_add_test(tc, test_go_pthread_exit);
     suite_add_tcase(s, tc);
     return s;
 }
