@@ -24,6 +24,16 @@ unset LD_LIBRARY_PATH PKG_CONFIG_PATH CMAKE_PREFIX_PATH || true
 cmake --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
     { cat "$tmp/install.log" >&2; fail "cmake --install"; }
 
+# The man page, and the weft command with every option it documents.
+man=$prefix/share/man/man1/weft.1
+[ -f "$man" ] || fail "weft.1 was not installed under $prefix/share/man/man1"
+if [ -x "$prefix/bin/weft" ]; then
+    for opt in $("$prefix/bin/weft" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+        grep -q -- "$(printf '%s' "$opt" | sed 's/-/\\\\-/g')" "$man" ||
+            fail "weft --help has $opt, the man page does not"
+    done
+fi
+
 check_output() { # $1: what, $2: the program's output
     echo "$1: $2"
     case $2 in
