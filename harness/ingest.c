@@ -109,6 +109,7 @@ struct proc {
     struct thr *thr;
     struct map handles; /* (handle, 0) -> local tid */
     struct weft_sym *sym; /* its module map, for stacks and start routines */
+    struct weft_rec *hb;  /* the hb rows made from tickets folded into records */
     char argv_json[16384];
     char exe[4096];
     uint64_t end_ns, events;
@@ -123,6 +124,7 @@ struct proc {
 struct item {
     const struct weft_rec *r;
     uint32_t proc;
+    uint32_t sub; /* order among the rows of one record: 0 acquire, 1 release, 2 the event */
 };
 
 static struct proc *procs;
@@ -134,20 +136,16 @@ static int cmp_item(const void *x, const void *y) {
         return a->r->ts < b->r->ts ? -1 : 1;
     if (procs[a->proc].pid != procs[b->proc].pid)
         return procs[a->proc].pid < procs[b->proc].pid ? -1 : 1;
-    return a->r->tid < b->r->tid ? -1 : a->r->tid > b->r->tid;
+    if (a->r->tid != b->r->tid)
+        return a->r->tid < b->r->tid ? -1 : 1;
+    return a->sub < b->sub ? -1 : a->sub > b->sub;
 }
 
-/* The payload of a record with DATA records after it; NUL-terminated. */
+/* The payload of a record, NUL-terminated, cut to max - 1 bytes. */
 static size_t payload(const struct weft_rec *r, char *buf, size_t max) {
-    size_t n = 0;
-    for (unsigned i = 1; i <= r->len; i++) {
-        const struct weft_rec *d = r + i;
-        size_t take = d->len;
-        if (n + take >= max)
-            take = max - 1 - n;
-        memcpy(buf + n, (const char *)d + 8, take);
-        n += take;
-    }
+    size_t n = r->dlen < max - 1 ? r->dlen : max - 1;
+    if (n)
+        memcpy(buf, r->data, n);
     buf[n] = 0;
     return n;
 }
@@ -528,7 +526,7 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     for (uint64_t c = 0; c < p->log.nchunks; c++) {
         uint32_t n;
         const struct weft_rec *r = weft_log_chunk(&p->log, c, &n);
-        for (uint32_t k = 0; k < n; k += 1 + r[k].len) {
+        for (uint32_t k = 0; k < n; k++) {
             if (r[k].kind != WEFT_K_MODULE)
                 continue;
             size_t len = payload(&r[k], buf, sizeof buf);
@@ -561,7 +559,7 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     for (uint64_t c = 0; c < p->log.nchunks; c++) {
         uint32_t n;
         const struct weft_rec *r = weft_log_chunk(&p->log, c, &n);
-        for (uint32_t k = 0; k < n; k += 1 + r[k].len) {
+        for (uint32_t k = 0; k < n; k++) {
             if (r[k].kind != WEFT_K_STACK || r[k].obj == 0 || r[k].obj > p->max_stack)
                 continue;
             uint64_t pcs[130];
@@ -763,10 +761,10 @@ static uint64_t live_obj(uint32_t proc, const char *fam, uint64_t addr) {
 /* The payloads some events carry: a select's cases, a deadlock's waits. */
 static int write_extra(struct proc *p, uint32_t pi, const struct weft_rec *r, uint64_t id,
                        sqlite3_stmt *sc, sqlite3_stmt *sd) {
-    if (!r->len || (r->kind != WEFT_K_SELECT_BEGIN && r->kind != WEFT_K_SELECT_END &&
+    if (!r->dlen || (r->kind != WEFT_K_SELECT_BEGIN && r->kind != WEFT_K_SELECT_END &&
                     r->kind != WEFT_K_DEADLOCK))
         return 0;
-    uint64_t words[(WEFT_LOG_RECS_PER_CHUNK * WEFT_LOG_DATA_BYTES) / 8 + 1];
+    uint64_t words[WEFT_LOG_MAX_DATA / 8 + 1];
     size_t n = payload(r, (char *)words, sizeof words) / 8;
     if (r->kind == WEFT_K_DEADLOCK) {
         for (size_t i = 0; i + 1 < n; i += 2) {
@@ -808,6 +806,7 @@ static int write_extra(struct proc *p, uint32_t pi, const struct weft_rec *r, ui
 static void cleanup(void) {
     for (int i = 0; i < nprocs; i++) {
         weft_log_close(&procs[i].log);
+        free(procs[i].hb);
         free(procs[i].thr);
         free(procs[i].handles.e);
         weft_sym_free(procs[i].sym);
@@ -861,7 +860,15 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             weft_err("out of memory");
             goto out;
         }
-        total += p->log.nevents;
+        uint64_t nt = 0;
+        for (uint64_t k = 0; k < p->log.nevents; k++)
+            nt += !!(p->log.recs[k].fields & WEFT_W_ACQ) + !!(p->log.recs[k].fields & WEFT_W_REL);
+        p->hb = malloc((nt ? nt : 1) * sizeof *p->hb);
+        if (!p->hb) {
+            weft_err("out of memory");
+            goto out;
+        }
+        total += p->log.nevents + nt;
     }
     /* Logs of one pid are successive images (exec): order them by start. */
     for (int i = 0; i < nprocs; i++) {
@@ -890,14 +897,27 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         goto out;
     }
     size_t n = 0;
-    for (int i = 0; i < nprocs; i++)
-        for (uint64_t c = 0; c < procs[i].log.nchunks; c++) {
-            uint32_t cnt;
-            const struct weft_rec *r = weft_log_chunk(&procs[i].log, c, &cnt);
-            for (uint32_t k = 0; k < cnt; k += 1 + r[k].len)
-                if (n < total)
-                    items[n++] = (struct item){&r[k], (uint32_t)i};
+    for (int i = 0; i < nprocs; i++) {
+        /* Tickets folded into a record (log.h) become hb_acquire and
+         * hb_release rows of their own, just before the record's row. */
+        struct proc *p = &procs[i];
+        const struct weft_rec *r = p->log.recs;
+        struct weft_rec *x = p->hb;
+        for (uint64_t k = 0; k < p->log.nevents && n < total; k++) {
+            for (int t = 0; t < 2; t++) {
+                if (!(r[k].fields & (t ? WEFT_W_REL : WEFT_W_ACQ)))
+                    continue;
+                memset(x, 0, sizeof *x);
+                x->kind = t ? WEFT_K_HB_RELEASE : WEFT_K_HB_ACQUIRE;
+                x->tid = r[k].tid;
+                x->ts = r[k].ts;
+                x->obj = r[k].hbobj;
+                x->arg = t ? r[k].rel : r[k].acq;
+                items[n++] = (struct item){x++, (uint32_t)i, (uint32_t)t};
+            }
+            items[n++] = (struct item){&r[k], (uint32_t)i, 2};
         }
+    }
     qsort(items, n, sizeof *items, cmp_item);
     for (size_t i = 0; i < n; i++) {
         uint16_t k = items[i].r->kind;
