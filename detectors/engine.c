@@ -203,6 +203,12 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
     struct weft__hb *h = c->hb;
     uint32_t t = e->thread;
     uint64_t obj = (uint64_t)e->obj;
+    /* Annotations folded into the event come first: they happened inside
+     * the call, before it took effect. */
+    if (e->has_acq)
+        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->acq);
+    if (e->has_rel)
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->rel, 0);
     switch (e->kind) {
     case WEFT_K_THREAD_CREATE: {
         uint32_t child = find_pair(creates, ncreates, t, e->ts);
@@ -372,8 +378,8 @@ int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detec
                            &c.frames_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT op, object FROM select_cases WHERE event = ? AND idx = ?",
                            -1, &c.sel_case_q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT id, pid, thread, ts, kind, object, obj, arg, arg2, stack "
-                               "FROM events ORDER BY id",
+        sqlite3_prepare_v2(db, "SELECT id, pid, thread, ts, kind, object, obj, arg, arg2, stack, "
+                               "hb_obj, acq, rel FROM events ORDER BY id",
                            -1, &ev, NULL) != SQLITE_OK)
         goto sqlerr;
     for (int i = 0; i < weft__ndetectors; i++)
@@ -392,6 +398,11 @@ int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detec
         e.arg = sqlite3_column_int64(ev, 7);
         e.arg2 = sqlite3_column_int64(ev, 8);
         e.stack = col64(ev, 9);
+        e.hb_obj = col64(ev, 10);
+        e.has_acq = sqlite3_column_type(ev, 11) != SQLITE_NULL;
+        e.acq = col64(ev, 11);
+        e.has_rel = sqlite3_column_type(ev, 12) != SQLITE_NULL;
+        e.rel = col64(ev, 12);
         r->events++;
         hb_event(&c, &e, creates, ncreates, joins, njoins);
         state_event(&c, &e);

@@ -36,6 +36,10 @@ struct weft__proc {
 /* One event as replayed (a row of `events`). */
 struct weft__ev {
     int64_t id, pid, ts, object, obj, arg, arg2, stack;
+    /* libweft annotations folded into the event (events.hb_obj/acq/rel):
+     * the engine applies them before the event. has_acq/has_rel say which. */
+    int64_t hb_obj, acq, rel;
+    int has_acq, has_rel;
     uint32_t thread;
     int kind;
 };

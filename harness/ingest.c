@@ -109,7 +109,6 @@ struct proc {
     struct thr *thr;
     struct map handles; /* (handle, 0) -> local tid */
     struct weft_sym *sym; /* its module map, for stacks and start routines */
-    struct weft_rec *hb;  /* the hb rows made from tickets folded into records */
     char argv_json[16384];
     char exe[4096];
     uint64_t end_ns, events;
@@ -124,7 +123,7 @@ struct proc {
 struct item {
     const struct weft_rec *r;
     uint32_t proc;
-    uint32_t sub; /* order among the rows of one record: 0 acquire, 1 release, 2 the event */
+    uint32_t sub; /* unused: 0 */
 };
 
 static struct proc *procs;
@@ -136,9 +135,7 @@ static int cmp_item(const void *x, const void *y) {
         return a->r->ts < b->r->ts ? -1 : 1;
     if (procs[a->proc].pid != procs[b->proc].pid)
         return procs[a->proc].pid < procs[b->proc].pid ? -1 : 1;
-    if (a->r->tid != b->r->tid)
-        return a->r->tid < b->r->tid ? -1 : 1;
-    return a->sub < b->sub ? -1 : a->sub > b->sub;
+    return a->r->tid < b->r->tid ? -1 : a->r->tid > b->r->tid;
 }
 
 /* The payload of a record, NUL-terminated, cut to max - 1 bytes. */
@@ -440,6 +437,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
 
 /* ---- SQL ---- */
 #define BATCH 50 /* events per INSERT statement */
+#define NCOLS 13 /* columns of events */
 static sqlite3 *db;
 
 static int exec(const char *sql) {
@@ -474,6 +472,25 @@ static int step(sqlite3_stmt *st) {
 #define OPT(st, i, v) ((v) ? I64(st, i, v) : sqlite3_bind_null(st, i))
 static int TXT(sqlite3_stmt *st, int i, const char *s) {
     return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+/* The folded happens-before tickets of an event row (columns 11-13). */
+static void bind_hb(sqlite3_stmt *t, int o, const struct weft_rec *r) {
+    if (r->fields & (WEFT_W_ACQ | WEFT_W_REL)) {
+        I64(t, o + 11, r->hbobj);
+        if (r->fields & WEFT_W_ACQ)
+            I64(t, o + 12, r->acq);
+        else
+            sqlite3_bind_null(t, o + 12);
+        if (r->fields & WEFT_W_REL)
+            I64(t, o + 13, r->rel);
+        else
+            sqlite3_bind_null(t, o + 13);
+    } else {
+        sqlite3_bind_null(t, o + 11);
+        sqlite3_bind_null(t, o + 12);
+        sqlite3_bind_null(t, o + 13);
+    }
 }
 
 static const char index_sql[] =
@@ -806,7 +823,6 @@ static int write_extra(struct proc *p, uint32_t pi, const struct weft_rec *r, ui
 static void cleanup(void) {
     for (int i = 0; i < nprocs; i++) {
         weft_log_close(&procs[i].log);
-        free(procs[i].hb);
         free(procs[i].thr);
         free(procs[i].handles.e);
         weft_sym_free(procs[i].sym);
@@ -860,15 +876,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             weft_err("out of memory");
             goto out;
         }
-        uint64_t nt = 0;
-        for (uint64_t k = 0; k < p->log.nevents; k++)
-            nt += !!(p->log.recs[k].fields & WEFT_W_ACQ) + !!(p->log.recs[k].fields & WEFT_W_REL);
-        p->hb = malloc((nt ? nt : 1) * sizeof *p->hb);
-        if (!p->hb) {
-            weft_err("out of memory");
-            goto out;
-        }
-        total += p->log.nevents + nt;
+        total += p->log.nevents;
     }
     /* Logs of one pid are successive images (exec): order them by start. */
     for (int i = 0; i < nprocs; i++) {
@@ -898,25 +906,9 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     }
     size_t n = 0;
     for (int i = 0; i < nprocs; i++) {
-        /* Tickets folded into a record (log.h) become hb_acquire and
-         * hb_release rows of their own, just before the record's row. */
-        struct proc *p = &procs[i];
-        const struct weft_rec *r = p->log.recs;
-        struct weft_rec *x = p->hb;
-        for (uint64_t k = 0; k < p->log.nevents && n < total; k++) {
-            for (int t = 0; t < 2; t++) {
-                if (!(r[k].fields & (t ? WEFT_W_REL : WEFT_W_ACQ)))
-                    continue;
-                memset(x, 0, sizeof *x);
-                x->kind = t ? WEFT_K_HB_RELEASE : WEFT_K_HB_ACQUIRE;
-                x->tid = r[k].tid;
-                x->ts = r[k].ts;
-                x->obj = r[k].hbobj;
-                x->arg = t ? r[k].rel : r[k].acq;
-                items[n++] = (struct item){x++, (uint32_t)i, (uint32_t)t};
-            }
-            items[n++] = (struct item){&r[k], (uint32_t)i, 2};
-        }
+        const struct weft_rec *r = procs[i].log.recs;
+        for (uint64_t k = 0; k < procs[i].log.nevents && n < total; k++)
+            items[n++] = (struct item){&r[k], (uint32_t)i, 0};
     }
     qsort(items, n, sizeof *items, cmp_item);
     for (size_t i = 0; i < n; i++) {
@@ -959,7 +951,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     if (write_processes_threads(opts, &nthreads) || write_objects())
         goto out;
     {
-        sqlite3_stmt *se = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)");
+        sqlite3_stmt *se = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
         sqlite3_stmt *sc = prep("INSERT INTO select_cases VALUES (?,?,?,?,?)");
         sqlite3_stmt *sd = prep("INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
         if (!se || !sc || !sd) {
@@ -970,12 +962,12 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         }
         /* Events go in BATCH rows per statement: SQLite's per-statement
          * cost (step, reset, VDBE setup) is most of a one-row insert. */
-        char *multi = malloc(BATCH * 24 + 64);
+        char *multi = malloc(BATCH * 32 + 64);
         sqlite3_stmt *sb = NULL;
         if (multi) {
             strcpy(multi, "INSERT INTO events VALUES ");
             for (int b = 0; b < BATCH; b++)
-                strcat(multi, b ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)");
+                strcat(multi, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?)");
             sb = prep(multi);
             free(multi);
         }
@@ -988,7 +980,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             struct proc *p = &procs[items[i].proc];
             ++id;
             sqlite3_stmt *t = sb ? sb : se;
-            int o = sb ? inbatch * 10 : 0;
+            int o = sb ? inbatch * NCOLS : 0;
             I64(t, o + 1, id);
             I64(t, o + 2, p->pid);
             I64(t, o + 3, p->thread_base + r->tid);
@@ -1005,6 +997,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 I64(t, o + 10, p->stack_base + r->stack);
             else
                 sqlite3_bind_null(t, o + 10);
+            bind_hb(t, o, r);
             int bad = 0;
             if (!sb)
                 bad = step(se);
@@ -1052,6 +1045,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 I64(se, 9, r->arg2);
                 if (r->stack && r->stack <= p->max_stack)
                     I64(se, 10, p->stack_base + r->stack);
+                bind_hb(se, 0, r);
                 if (step(se)) {
                     sqlite3_finalize(se);
                     sqlite3_finalize(sb);

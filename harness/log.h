@@ -26,7 +26,8 @@
  *   and the payload, padded to whole words.
  *
  * Time: a record without WEFT_W_TS is `delta` ticks after the record before
- * it in the chunk. Every run of records of one thread in a chunk starts
+ * it in the chunk; WEFT_W_SAME likewise takes that record's obj (a thread
+ * working one channel, mutex or hb object writes it once). Every run of records of one thread in a chunk starts
  * with an OWNER record (arg = its thread id, with the full ts), so a
  * reader walks a chunk from its start knowing the thread and the time of
  * every record. A chunk that a finished thread gave back is continued by
@@ -71,7 +72,8 @@ enum {
     WEFT_W_ACQ = 1u << 6,   /* acquire (hbobj, this ticket) before the event */
     WEFT_W_REL = 1u << 7,   /* release (hbobj, this ticket) before the event */
     WEFT_W_DATA = 1u << 8,  /* a length word and that many payload bytes */
-    WEFT_W_ALL = (1u << 9) - 1
+    WEFT_W_SAME = 1u << 9,  /* no obj word: the same obj as the record before it */
+    WEFT_W_ALL = (1u << 10) - 1
 };
 
 /* Header flags. */
@@ -144,19 +146,20 @@ struct weft_rec {
 _Static_assert(sizeof(struct weft_log_header) <= WEFT_LOG_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct weft_log_chunk) <= WEFT_LOG_CHUNK_HDR, "chunk header size");
 
-/* Decodes the record at w[0], with n words left in the chunk and the time
- * of the record before it (prev_ts). Returns the words it takes, or 0 when
- * it is malformed (fields past the end, unknown field bits). Does not check
- * the kind. Shared by the reader and the in-process checker, so that both
- * walk chunks the same way. */
-static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, uint64_t prev_ts,
-                                       struct weft_rec *r) {
+/* Decodes the record at w[0], with n words left in the chunk and prev, the
+ * record before it in the chunk (its ts and obj). Returns the words it
+ * takes, or 0 when it is malformed (fields past the end, unknown field
+ * bits). Does not check the kind. Shared by the reader and the in-process
+ * checker, so that both walk chunks the same way. */
+static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
+                                       const struct weft_rec *prev, struct weft_rec *r) {
     if (n < 1)
         return 0;
     uint64_t h = w[0];
     uint32_t f = (uint32_t)(h >> 8) & 0x3ffu;
-    if ((f & ~WEFT_W_ALL) || (h >> 18 & 0x3f))
+    if ((f & ~WEFT_W_ALL) || (h >> 18 & 0x3f) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
         return 0;
+    uint64_t prev_ts = prev->ts, prev_obj = prev->obj;
     memset(r, 0, sizeof *r);
     r->kind = (uint16_t)(h & 0xff);
     r->fields = (uint16_t)f;
@@ -169,6 +172,8 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, uint64_t p
     }
     uint64_t ts = prev_ts + (h >> 32), sa = 0;
     WEFT__TAKE(WEFT_W_TS, ts)
+    if (f & WEFT_W_SAME)
+        r->obj = prev_obj;
     WEFT__TAKE(WEFT_W_OBJ, r->obj)
     WEFT__TAKE(WEFT_W_ARG, r->arg)
     WEFT__TAKE(WEFT_W_ARG2, r->arg2)

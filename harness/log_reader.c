@@ -58,11 +58,11 @@ static int64_t walk(struct weft_log *l, const char *name, uint64_t i, uint32_t c
                     struct weft_rec *out) {
     const uint64_t *w = words_of(l, i);
     uint32_t max_tid = l->hdr->next_tid, tid = 0;
-    uint64_t ts = 0;
+    struct weft_rec prev = {0};
     int64_t n = 0;
     for (uint32_t k = 0; k < cnt;) {
         struct weft_rec r;
-        uint32_t used = weft_log_decode(w + k, cnt - k, ts, &r);
+        uint32_t used = weft_log_decode(w + k, cnt - k, &prev, &r);
         if (!used)
             return fail(l, name, "corrupt log: chunk %llu word %u: a record runs past the chunk "
                         "or has unknown fields", (unsigned long long)i, k);
@@ -84,7 +84,7 @@ static int64_t walk(struct weft_log *l, const char *name, uint64_t i, uint32_t c
             }
             n++;
         }
-        ts = r.ts;
+        prev = r;
         k += used;
     }
     return n;

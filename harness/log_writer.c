@@ -241,8 +241,10 @@ static struct weft_log_chunk *claim(int allow_recycled) {
     }
     /* Half way through the prepared window: wake the shim's thread. */
     if (idx + PREPARE_AHEAD / 2 >= __atomic_load_n(&prepared, __ATOMIC_RELAXED)) {
+        int e = errno; /* the hot path of the hb hooks leaves errno to us */
         __atomic_add_fetch(&weft__log_kick, 1, __ATOMIC_RELEASE);
         syscall(SYS_futex, &weft__log_kick, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        errno = e;
     }
     struct weft_log_chunk *c = chunk_at(idx);
     c->magic = WEFT_LOG_CHUNK_MAGIC;
@@ -287,6 +289,7 @@ static void own(struct weft_log_chunk *c) {
     w[1] = weft__t.last_ts;
     w[2] = weft__t.tid;
     weft__t.seg_ts = weft__t.last_ts;
+    weft__t.seg_obj = 0; /* the OWNER record's obj */
     commit(3);
 }
 
@@ -315,20 +318,22 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
                 uint64_t hbobj, const void *data, size_t len) {
     if (len > WEFT_LOG_MAX_DATA)
         len = WEFT_LOG_MAX_DATA;
-    uint32_t f = 0, n = 1;
+    uint32_t f = 0, n = 2; /* header, and room for a full ts */
     uint64_t sa = (uint64_t)aux << 32 | stack, hbd = 0;
     f |= obj ? WEFT_W_OBJ : 0;
+    n += !!obj + !!arg + !!arg2 + !!sa + acq_on + rel_on;
     f |= arg ? WEFT_W_ARG : 0;
     f |= arg2 ? WEFT_W_ARG2 : 0;
     f |= sa ? WEFT_W_SA : 0;
     if (acq_on || rel_on) {
         f |= (acq_on ? WEFT_W_ACQ : 0) | (rel_on ? WEFT_W_REL : 0);
-        if (hbobj - obj < 256)
+        if (hbobj - obj < 256) {
             hbd = hbobj - obj;
-        else
+        } else {
             f |= WEFT_W_HBOBJ;
+            n++;
+        }
     }
-    n += (uint32_t)__builtin_popcount(f) + 1; /* + 1: room for a full ts */
     if (data)
         n += 1 + (uint32_t)((len + 7) / 8);
     uint64_t *w = reserve(n);
@@ -346,8 +351,11 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
     weft__t.seg_ts = ts;
     if (data)
         f |= WEFT_W_DATA;
+    if (obj && obj == weft__t.seg_obj)
+        f ^= WEFT_W_OBJ | WEFT_W_SAME;
+    weft__t.seg_obj = obj;
     w[0] = kind | (uint64_t)f << 8 | hbd << 24 | d << 32;
-    if (obj)
+    if (f & WEFT_W_OBJ)
         w[k++] = obj;
     if (arg)
         w[k++] = arg;
@@ -427,7 +435,7 @@ void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) {
      * deferred acquire stays with the interrupted code. */
     struct weft_log_chunk *saved = weft__t.chunk;
     uint32_t saved_pos = weft__t.pos, saved_idx = weft__t.chunk_idx;
-    uint64_t saved_seg = weft__t.seg_ts;
+    uint64_t saved_seg = weft__t.seg_ts, saved_obj = weft__t.seg_obj;
     struct weft_log_chunk *c = claim(0);
     if (c) {
         own(c);
@@ -439,6 +447,7 @@ void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) {
     weft__t.pos = saved_pos;
     weft__t.chunk_idx = saved_idx;
     weft__t.seg_ts = saved_seg;
+    weft__t.seg_obj = saved_obj;
 }
 
 void weft__log_release_chunk(void) {

@@ -1,4 +1,4 @@
--- schema.sql: the weft trace database, version 2 (PRAGMA user_version).
+-- schema.sql: the weft trace database, version 3 (PRAGMA user_version).
 -- Written by `weft ingest` from raw logs; read by detectors, reports and
 -- people with sqlite3. docs/schema.md documents every table and column.
 -- Times are CLOCK_MONOTONIC nanoseconds (comparable across the processes
@@ -6,7 +6,7 @@
 -- Indexes are made after the load (see index_sql in ingest.c).
 
 PRAGMA application_id = 1466263156; -- 'WEFT'
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -90,7 +90,14 @@ CREATE TABLE events (
   obj     INTEGER,                   -- the raw object value as recorded
   arg     INTEGER,
   arg2    INTEGER,
-  stack   INTEGER                    -- stacks.id
+  stack   INTEGER,                   -- stacks.id
+  -- libweft's happens-before annotations made inside this call: it
+  -- acquired (hb_obj, acq), then released (hb_obj, rel), then the event
+  -- took effect. NULL when none (annotations outside our calls are rows
+  -- of kind hb_acquire / hb_release with arg = the ticket).
+  hb_obj  INTEGER,
+  acq     INTEGER,
+  rel     INTEGER
 );
 
 -- The cases of each select (select_begin, or select_end when it did not

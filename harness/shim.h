@@ -27,6 +27,7 @@ struct weft__thread {
     uint32_t chunk_idx;
     struct weft_log_chunk *chunk; /* the chunk this thread fills, or NULL */
     uint64_t seg_ts;  /* time of this thread's last record in chunk: the base of the next delta */
+    uint64_t seg_obj; /* obj of that record (WEFT_W_SAME) */
     /* Folding libweft's happens-before annotations into the record of the
      * call that makes them (shim_weft.c): an acquire waits here for the
      * next record of this thread; fold says what a release does. */
@@ -175,11 +176,25 @@ void weft__signals_install(void) WEFT_HIDDEN;
     do {                                   \
         int weft__saved_errno = errno;     \
         if (weft__enter()) {               \
-            weft__thread_ensure();         \
+            if (!weft__t.tid)              \
+                weft__thread_ensure();     \
             stmt;                          \
             weft__leave();                 \
         }                                  \
         errno = weft__saved_errno;         \
+    } while (0)
+
+/* The same without saving errno, for records that can only reach put()
+ * (log_writer.c keeps errno itself on the rare paths that may touch it:
+ * claiming a chunk). The happens-before hooks, our hottest path. */
+#define WEFT_RECORD_LITE(stmt)             \
+    do {                                   \
+        if (weft__enter()) {               \
+            if (!weft__t.tid)              \
+                weft__thread_ensure();     \
+            stmt;                          \
+            weft__leave();                 \
+        }                                  \
     } while (0)
 
 /* The name of a record kind ("chan_send_begin", ...), for the shim's own

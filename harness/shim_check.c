@@ -148,13 +148,13 @@ static void scan(const struct logv *lv, visit_fn fn, void *ctx) {
             n = WEFT_LOG_CHUNK_WORDS;
         const uint64_t *w = (const uint64_t *)((const char *)ch + WEFT_LOG_CHUNK_HDR);
         uint32_t tid = 0;
-        uint64_t ts = 0;
+        struct weft_rec prev = {0};
         for (uint32_t i = 0; i < n;) {
             struct weft_rec r;
-            uint32_t used = weft_log_decode(w + i, n - i, ts, &r);
+            uint32_t used = weft_log_decode(w + i, n - i, &prev, &r);
             if (!used)
                 break;
-            ts = r.ts;
+            prev = r;
             i += used;
             if (r.kind == WEFT_K_OWNER) {
                 tid = (uint32_t)r.arg;

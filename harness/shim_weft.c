@@ -571,11 +571,11 @@ WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
      * any other thread can observe it (and acquire it), whatever happens
      * to this thread afterwards. */
     if (weft__t.fold == WEFT_FOLD_END && !weft__t.fold_done) {
-        WEFT_RECORD(weft__emit_rel(weft__t.fold_kind, weft__t.fold_obj, 0, weft__t.fold_arg2,
+        WEFT_RECORD_LITE(weft__emit_rel(weft__t.fold_kind, weft__t.fold_obj, 0, weft__t.fold_arg2,
                                    weft__t.fold_stack, 0, P(obj), seq);
                     weft__t.fold_done = 1);
     } else {
-        WEFT_RECORD(weft__emit(WEFT_K_HB_RELEASE, P(obj), seq, 0, 0, 0));
+        WEFT_RECORD_LITE(weft__emit(WEFT_K_HB_RELEASE, P(obj), seq, 0, 0, 0));
     }
     if (r_release)
         r_release(obj, seq);
@@ -589,7 +589,7 @@ WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq) {
      * record: acquiring a little later than it happened changes nothing,
      * since this thread does nothing else meanwhile. */
     if (weft__t.fold)
-        WEFT_RECORD(weft__hb_defer_acquire(P(obj), seq));
+        WEFT_RECORD_LITE(weft__hb_defer_acquire(P(obj), seq));
     else
-        WEFT_RECORD(weft__emit(WEFT_K_HB_ACQUIRE, P(obj), seq, 0, 0, 0));
+        WEFT_RECORD_LITE(weft__emit(WEFT_K_HB_ACQUIRE, P(obj), seq, 0, 0, 0));
 }
