@@ -208,7 +208,8 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
     if (e->has_acq)
         weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->acq);
     if (e->has_rel)
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->rel, 0);
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->rel,
+                             e->rel_once ? WEFT__HB_ONCE : 0);
     switch (e->kind) {
     case WEFT_K_THREAD_CREATE: {
         uint32_t child = find_pair(creates, ncreates, t, e->ts);
@@ -300,7 +301,8 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
             weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_SEM), obj, 0);
         break;
     case WEFT_K_HB_RELEASE:
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg, 0);
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg,
+                             e->rel_once ? WEFT__HB_ONCE : 0);
         break;
     case WEFT_K_HB_ACQUIRE:
         weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg);
@@ -439,6 +441,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
         e.acq = te.acq;
         e.has_rel = te.has_rel;
         e.rel = te.rel;
+        e.rel_once = te.rel_once;
         r->events++;
         hb_event(&c, &e, creates, ncreates, joins, njoins);
         state_event(&c, &e);

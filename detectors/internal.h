@@ -40,6 +40,7 @@ struct weft__ev {
      * the engine applies them before the event. has_acq/has_rel say which. */
     int64_t hb_obj, acq, rel;
     int has_acq, has_rel;
+    int rel_once; /* that release is acquired at most once (only from ingest's memory) */
     uint32_t thread;
     int kind;
 };

@@ -858,6 +858,7 @@ static void row_of(size_t i, uint64_t id, struct weft_trace_event *e) {
     e->arg = (int64_t)r->arg;
     e->arg2 = (int64_t)r->arg2;
     e->stack = r->stack && r->stack <= p->max_stack ? (int64_t)(p->stack_base + r->stack) : 0;
+    e->rel_once = (int)r->once;
     if (r->fields & (WEFT_W_ACQ | WEFT_W_REL)) {
         e->hb_obj = (int64_t)r->hbobj;
         e->has_acq = !!(r->fields & WEFT_W_ACQ);

@@ -19,7 +19,8 @@
  * and that cost is per byte: fewer bytes is what makes recording cheap.
  *
  *   header word: bits 0-7 kind, 8-17 which fields follow (WEFT_W_*),
- *                18-23 zero, 24-31 hb object delta, 32-63 time delta
+ *                18 WEFT_H_ONCE, 19-23 zero, 24-31 hb object delta,
+ *                32-63 time delta
  *   then, in this order, one word per present field: ts, obj, arg, arg2,
  *   stack|aux (stack in the low half), hb object, acquire ticket, release
  *   ticket; then with WEFT_W_DATA a word with the payload's byte length
@@ -75,6 +76,14 @@ enum {
     WEFT_W_SAME = 1u << 9,  /* no obj word: the same obj as the record before it */
     WEFT_W_ALL = (1u << 10) - 1
 };
+
+/* Header word bit 18: the release ticket of this record (its WEFT_W_REL,
+ * or a standalone hb_release's arg) will be acquired at most once. The
+ * shim sets it for the tickets of channel operations, whose protocol
+ * (runtime/chan.c) hands each ticket to exactly one other operation; the
+ * detectors then forget the ticket once acquired, which keeps their table
+ * small. Closes, WaitGroups and the rest never set it. */
+#define WEFT_H_ONCE (1u << 18)
 
 /* Header flags. */
 #define WEFT_LOG_F_FINISHED 1u /* the process ended through a path we saw */
@@ -140,7 +149,7 @@ struct weft_rec {
     uint64_t hbobj, acq, rel; /* folded happens-before tickets (see above) */
     const unsigned char *data; /* payload inside the log, dlen bytes */
     uint32_t dlen;
-    uint32_t reserved;
+    uint32_t once; /* WEFT_H_ONCE was set */
 };
 
 _Static_assert(sizeof(struct weft_log_header) <= WEFT_LOG_HEADER_SIZE, "header size");
@@ -157,12 +166,13 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
         return 0;
     uint64_t h = w[0];
     uint32_t f = (uint32_t)(h >> 8) & 0x3ffu;
-    if ((f & ~WEFT_W_ALL) || (h >> 18 & 0x3f) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
+    if ((f & ~WEFT_W_ALL) || (h >> 19 & 0x1f) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
         return 0;
     uint64_t prev_ts = prev->ts, prev_obj = prev->obj;
     memset(r, 0, sizeof *r);
     r->kind = (uint16_t)(h & 0xff);
     r->fields = (uint16_t)f;
+    r->once = !!(h & WEFT_H_ONCE);
     uint32_t k = 1;
 #define WEFT__TAKE(bit, dst)   \
     if (f & (bit)) {          \

@@ -354,7 +354,11 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
     if (obj && obj == weft__t.seg_obj)
         f ^= WEFT_W_OBJ | WEFT_W_SAME;
     weft__t.seg_obj = obj;
-    w[0] = kind | (uint64_t)f << 8 | hbd << 24 | d << 32;
+    /* A release inside one of libweft's channel operations (shim_weft.c). */
+    uint64_t once = (rel_on || kind == WEFT_K_HB_RELEASE) && weft__t.fold && weft__t.fold_once
+                        ? WEFT_H_ONCE
+                        : 0;
+    w[0] = kind | (uint64_t)f << 8 | once | hbd << 24 | d << 32;
     if (f & WEFT_W_OBJ)
         w[k++] = obj;
     if (arg)

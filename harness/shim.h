@@ -39,6 +39,7 @@ struct weft__thread {
     uint32_t fold_stack;
     uint16_t fold_kind;
     uint16_t fold_done;   /* the end record was written by the release */
+    uint32_t fold_once;   /* a channel operation: its release tickets are acquired at most once */
     /* A libweft call that starts a thread (weft_go, group go, future start)
      * leaves the user's function here for our pthread_create, which
      * libweft's own spawn reaches: the thread is recorded once, with the

@@ -80,12 +80,21 @@ WEFT_EXPORT weft_chan *weft_chan_make(size_t elem_size, size_t capacity) {
 static inline void fold_begin(uint32_t mode, uint16_t kind, uint64_t obj, uint64_t arg2,
                               uint32_t stack) {
     weft__t.fold = mode;
+    weft__t.fold_once = 0;
     weft__t.fold_kind = kind;
     weft__t.fold_obj = obj;
     weft__t.fold_arg2 = arg2;
     weft__t.fold_stack = stack;
     weft__t.fold_done = 0;
 }
+
+/* A channel send, receive or select: every ticket libweft releases in it
+ * is acquired by at most one other operation (runtime/chan.c: a value's
+ * ticket by its receiver, a freed slot's by the next sender into it, a
+ * waiter's by the one that completes it). Records say so (WEFT_H_ONCE) and
+ * the detectors drop such a ticket once acquired. Not for close: its
+ * ticket is acquired by every later receive. */
+static inline void fold_chan(void) { weft__t.fold_once = 1; }
 
 /* Ends folding; 1 when a release already wrote the call's end record. */
 static inline int fold_end(void) {
@@ -109,6 +118,7 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
     int r = WEFT_EAGAIN;
     if (ch) { /* a nil channel: the try would say EAGAIN, the call blocks forever */
         fold_begin(WEFT_FOLD_END, kend, P(ch), 0, 0);
+        fold_chan();
         r = send ? r_try_send(ch, elem) : r_try_recv(ch, elem);
         if (fold_end() && r == 0)
             return r;
@@ -124,6 +134,7 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
      * sleeps, so releases are written at once; only acquires wait for the
      * end record. */
     fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
+    fold_chan();
     r = send ? r_send(ch, elem) : r_recv(ch, elem);
     fold_end();
     weft__wait_end();
@@ -140,6 +151,7 @@ WEFT_EXPORT int weft_chan_recv(weft_chan *ch, void *elem) { return chan_op(ch, e
 WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
     REAL(r_try_send, "weft_chan_try_send");
     fold_begin(WEFT_FOLD_END, WEFT_K_CHAN_TRY_SEND, P(ch), 0, 0);
+    fold_chan();
     int r = r_try_send(ch, elem);
     if (fold_end() && r == 0)
         return r;
@@ -150,6 +162,7 @@ WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
 WEFT_EXPORT int weft_chan_try_recv(weft_chan *ch, void *elem) {
     REAL(r_try_recv, "weft_chan_try_recv");
     fold_begin(WEFT_FOLD_END, WEFT_K_CHAN_TRY_RECV, P(ch), 0, 0);
+    fold_chan();
     int r = r_try_recv(ch, elem);
     if (fold_end() && r == 0)
         return r;
@@ -210,6 +223,7 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
         return r_select(cases, n, flags);
     uint64_t packed[64];
     fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
+    fold_chan();
     int r = r_select(cases, n, flags | WEFT_NONBLOCK);
     fold_end();
     if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK)) {
@@ -230,6 +244,7 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
         first = P(cases[i].ch);
     weft__wait_begin(WEFT_K_SELECT_BEGIN, first);
     fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
+    fold_chan();
     r = r_select(cases, n, flags);
     fold_end();
     weft__wait_end();

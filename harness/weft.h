@@ -26,6 +26,7 @@ void weft_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct weft_trace_event {
     int64_t id, pid, thread, ts, kind, object, obj, arg, arg2, stack, hb_obj, acq, rel;
     int has_acq, has_rel;
+    int rel_once; /* the release (rel, or a standalone hb_release) is acquired at most once */
 };
 /* Fills *e with the next event in trace order: 1, or 0 at the end. */
 typedef int (*weft_event_next)(void *src, struct weft_trace_event *e);
