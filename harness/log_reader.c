@@ -117,7 +117,10 @@ static int validate(struct weft_log *l, const char *name) {
     l->first = calloc(n + 1, sizeof *l->first);
     if (!l->counts || !l->first)
         return fail(l, name, "out of memory for %llu chunks", (unsigned long long)n);
-    uint64_t nev = 0;
+    /* Validated and decoded in one pass, into one array that grows (a
+     * chunk of cnt words holds at most cnt records): ingest goes over the
+     * records several times. */
+    uint64_t nev = 0, cap = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint32_t cnt = committed_of(l, i);
         l->first[i] = nev;
@@ -131,7 +134,17 @@ static int validate(struct weft_log *l, const char *name) {
         if (cnt > WEFT_LOG_CHUNK_WORDS)
             return fail(l, name, "corrupt log: chunk %llu claims %u words (max %u)",
                         (unsigned long long)i, cnt, (unsigned)WEFT_LOG_CHUNK_WORDS);
-        int64_t m = walk(l, name, i, cnt, NULL);
+        if (nev + cnt > cap) {
+            uint64_t ncap = cap ? cap * 2 : 65536;
+            while (ncap < nev + cnt)
+                ncap *= 2;
+            struct weft_rec *nr = realloc(l->recs, ncap * sizeof *nr);
+            if (!nr)
+                return fail(l, name, "out of memory for %llu records", (unsigned long long)ncap);
+            l->recs = nr;
+            cap = ncap;
+        }
+        int64_t m = walk(l, name, i, cnt, l->recs + nev);
         if (m < 0)
             return -1;
         l->counts[i] = cnt;
@@ -140,13 +153,8 @@ static int validate(struct weft_log *l, const char *name) {
     l->first[n] = nev;
     l->nevents = nev;
     l->nrecords = nev;
-    /* Decoded once, into one array: ingest goes over it several times. */
-    l->recs = malloc((nev ? nev : 1) * sizeof *l->recs);
-    if (!l->recs)
-        return fail(l, name, "out of memory for %llu records", (unsigned long long)nev);
-    for (uint64_t i = 0; i < n; i++)
-        if (l->counts[i] && walk(l, name, i, l->counts[i], l->recs + l->first[i]) < 0)
-            return -1;
+    if (!l->recs && !(l->recs = malloc(sizeof *l->recs)))
+        return fail(l, name, "out of memory");
     return 0;
 }
 
