@@ -697,6 +697,11 @@ out:
 }
 
 static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t *nthreads) {
+    /* the last start routine symbolized (see below) */
+    struct weft_sym *last_sym = NULL;
+    uint64_t last_pc = 0;
+    char last_fn[512];
+    int last_has = 0;
     sqlite3_stmt *sp = prep("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     sqlite3_stmt *st = prep("INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     int rc = -1;
@@ -775,10 +780,18 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
                 I64(st, 7, p->thread_base + t->parent);
             OPT(st, 8, t->start_routine);
             if (t->start_routine) {
-                /* +1: the lookup takes return addresses and steps back one */
-                struct weft_frame_info fi;
-                weft_sym_lookup(p->sym, t->start_routine + 1, &fi);
-                TXT(st, 9, fi.function);
+                /* +1: the lookup takes return addresses and steps back one.
+                 * Thousands of threads share a few start routines: the
+                 * last answer is kept. */
+                if (p->sym != last_sym || t->start_routine != last_pc) {
+                    struct weft_frame_info fi;
+                    weft_sym_lookup(p->sym, t->start_routine + 1, &fi);
+                    last_sym = p->sym;
+                    last_pc = t->start_routine;
+                    last_has = fi.function != NULL;
+                    snprintf(last_fn, sizeof last_fn, "%s", fi.function ? fi.function : "");
+                }
+                TXT(st, 9, last_has ? last_fn : NULL);
             }
             if (t->start_routine)
                 I64(st, 10, t->arg);
