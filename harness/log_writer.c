@@ -1,8 +1,11 @@
 /* log_writer.c: the writing side of the raw log (see log.h), inside the
- * traced process. Owns the mapping, chunk claiming and recycling, and the
- * append/commit protocol. No locks and no malloc: every path here may run
- * in any thread at any moment, including fatal signal handlers and the
- * child of a fork that happened while another thread was appending. */
+ * traced process. Owns the mapping, chunk claiming and recycling, the
+ * compact record encoding (only the fields a record uses, time deltas,
+ * OWNER records), the append/commit protocol, and the acquire that waits
+ * in TLS for this thread's next record (weft__hb_defer_acquire). No locks
+ * and no malloc: every path here may run in any thread at any moment,
+ * including fatal signal handlers and the child of a fork that happened
+ * while another thread was appending. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,8 +389,7 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
 
 /* The acquire libweft announced inside the current call, if any, goes into
  * the next record this thread writes (see weft__hb_defer_acquire). */
-static inline int take_acq(uint64_t obj_hint, uint64_t *obj, uint64_t *seq) {
-    (void)obj_hint;
+static inline int take_acq(uint64_t *obj, uint64_t *seq) {
     if (!weft__t.pacq_on)
         return 0;
     weft__t.pacq_on = 0;
@@ -399,7 +401,7 @@ static inline int take_acq(uint64_t obj_hint, uint64_t *obj, uint64_t *seq) {
 void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                 uint32_t aux) {
     uint64_t ao = 0, as = 0;
-    if (take_acq(obj, &ao, &as))
+    if (take_acq(&ao, &as))
         put(kind, obj, arg, arg2, stack, aux, 1, as, 0, 0, ao, NULL, 0);
     else
         put(kind, obj, arg, arg2, stack, aux, 0, 0, 0, 0, 0, NULL, 0);
@@ -408,7 +410,7 @@ void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
 void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                     uint32_t aux, uint64_t hbobj, uint64_t rel) {
     uint64_t ao = 0, as = 0;
-    int acq = take_acq(obj, &ao, &as);
+    int acq = take_acq(&ao, &as);
     if (acq && ao != hbobj) {
         /* One hb object per record: this acquire gets a record of its own. */
         put(WEFT_K_HB_ACQUIRE, ao, as, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0);
@@ -429,7 +431,7 @@ void weft__hb_defer_acquire(uint64_t obj, uint64_t seq) {
 void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                      uint32_t aux, const void *data, size_t len) {
     uint64_t ao = 0, as = 0;
-    int acq = take_acq(obj, &ao, &as);
+    int acq = take_acq(&ao, &as);
     put(kind, obj, arg, arg2, stack, aux, acq, as, 0, 0, ao, data ? data : "", len);
 }
 
