@@ -53,14 +53,16 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
     /* Releases grow the epoch after the event, so the release itself
      * was at the epoch before. */
     uint32_t ep = weft__hb_epoch(c->hb, e->thread);
-    int released = e->kind == WEFT_K_HB_RELEASE || e->kind == WEFT_K_MUTEX_UNLOCK ||
-                   e->kind == WEFT_K_RW_UNLOCK || e->kind == WEFT_K_COND_WAIT_BEGIN ||
-                   e->kind == WEFT_K_COND_SIGNAL || e->kind == WEFT_K_COND_BROADCAST ||
-                   e->kind == WEFT_K_BARRIER_WAIT_BEGIN || e->kind == WEFT_K_SEM_POST ||
-                   e->kind == WEFT_K_THREAD_CREATE;
-    if (released) {
+    int kind_releases = e->kind == WEFT_K_HB_RELEASE || e->kind == WEFT_K_MUTEX_UNLOCK ||
+                        e->kind == WEFT_K_RW_UNLOCK || e->kind == WEFT_K_COND_WAIT_BEGIN ||
+                        e->kind == WEFT_K_COND_SIGNAL || e->kind == WEFT_K_COND_BROADCAST ||
+                        e->kind == WEFT_K_BARRIER_WAIT_BEGIN || e->kind == WEFT_K_SEM_POST ||
+                        e->kind == WEFT_K_THREAD_CREATE;
+    if (kind_releases || e->has_rel) {
         rel_epoch[e->thread] = ep - 1;
-        after_rel[e->thread] = 0;
+        /* A release folded into a call's event (events.rel) came before
+         * that event, which then counts as one event after it. */
+        after_rel[e->thread] = !kind_releases;
     } else if (e->kind != WEFT_K_HB_ACQUIRE) {
         after_rel[e->thread]++;
     }

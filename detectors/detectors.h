@@ -23,6 +23,13 @@ struct weft_detect_result {
 /* Runs every detector over the database (opened read-write), replacing
  * its findings. 0, or -1 after one line on stderr. */
 int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r);
+/* Same over events handed in by ingest from memory (struct
+ * weft_trace_event, weft.h), in trace order, as stored in the database:
+ * what `weft run` and `weft ingest` do, saving a re-read of the events. */
+struct weft_trace_event;
+int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
+                       struct weft_detect_result *r,
+                       int (*next)(void *src, struct weft_trace_event *e), void *src);
 /* Same, opening the file itself. */
 int weft_detect_file(const char *path, const struct weft_detect_opts *o,
                      struct weft_detect_result *r);

@@ -203,6 +203,13 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
     struct weft__hb *h = c->hb;
     uint32_t t = e->thread;
     uint64_t obj = (uint64_t)e->obj;
+    /* Annotations folded into the event come first: they happened inside
+     * the call, before it took effect. */
+    if (e->has_acq)
+        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->acq);
+    if (e->has_rel)
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->rel,
+                             e->rel_once ? WEFT__HB_ONCE : 0);
     switch (e->kind) {
     case WEFT_K_THREAD_CREATE: {
         uint32_t child = find_pair(creates, ncreates, t, e->ts);
@@ -294,7 +301,8 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
             weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_SEM), obj, 0);
         break;
     case WEFT_K_HB_RELEASE:
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg, 0);
+        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg,
+                             e->rel_once ? WEFT__HB_ONCE : 0);
         break;
     case WEFT_K_HB_ACQUIRE:
         weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg);
@@ -341,7 +349,38 @@ static void free_ctx(struct weft__dctx *c) {
     sqlite3_finalize(c->sel_case_q);
 }
 
+/* The events of the database itself, in order: the source when no one
+ * hands them in. */
+static int sql_next(void *src, struct weft_trace_event *e) {
+    sqlite3_stmt *ev = src;
+    int s = sqlite3_step(ev);
+    if (s != SQLITE_ROW)
+        return s == SQLITE_DONE ? 0 : -1;
+    e->id = sqlite3_column_int64(ev, 0);
+    e->pid = sqlite3_column_int64(ev, 1);
+    e->thread = sqlite3_column_int64(ev, 2);
+    e->ts = sqlite3_column_int64(ev, 3);
+    e->kind = sqlite3_column_int(ev, 4);
+    e->object = col64(ev, 5);
+    e->obj = sqlite3_column_int64(ev, 6);
+    e->arg = sqlite3_column_int64(ev, 7);
+    e->arg2 = sqlite3_column_int64(ev, 8);
+    e->stack = col64(ev, 9);
+    e->hb_obj = col64(ev, 10);
+    e->has_acq = sqlite3_column_type(ev, 11) != SQLITE_NULL;
+    e->acq = col64(ev, 11);
+    e->has_rel = sqlite3_column_type(ev, 12) != SQLITE_NULL;
+    e->rel = col64(ev, 12);
+    return 1;
+}
+
 int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r) {
+    return weft_detect_events(db, o, r, NULL, NULL);
+}
+
+int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
+                       struct weft_detect_result *r,
+                       int (*next)(void *src, struct weft_trace_event *e), void *src) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     static const struct weft_detect_opts none;
@@ -372,26 +411,37 @@ int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detec
                            &c.frames_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT op, object FROM select_cases WHERE event = ? AND idx = ?",
                            -1, &c.sel_case_q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT id, pid, thread, ts, kind, object, obj, arg, arg2, stack "
-                               "FROM events ORDER BY id",
-                           -1, &ev, NULL) != SQLITE_OK)
+        (!next && sqlite3_prepare_v2(db, "SELECT id, pid, thread, ts, kind, object, obj, arg, "
+                                         "arg2, stack, hb_obj, acq, rel FROM events ORDER BY id",
+                                     -1, &ev, NULL) != SQLITE_OK))
         goto sqlerr;
+    if (!next) {
+        next = sql_next;
+        src = ev;
+    }
     for (int i = 0; i < weft__ndetectors; i++)
         if (weft__detectors[i]->init && weft__detectors[i]->init(&c) != 0)
             goto oom;
     int s;
-    while ((s = sqlite3_step(ev)) == SQLITE_ROW) {
+    struct weft_trace_event te;
+    while ((s = next(src, &te)) == 1) {
         struct weft__ev e;
-        e.id = sqlite3_column_int64(ev, 0);
-        e.pid = sqlite3_column_int64(ev, 1);
-        e.thread = (uint32_t)sqlite3_column_int64(ev, 2);
-        e.ts = sqlite3_column_int64(ev, 3);
-        e.kind = sqlite3_column_int(ev, 4);
-        e.object = col64(ev, 5);
-        e.obj = sqlite3_column_int64(ev, 6);
-        e.arg = sqlite3_column_int64(ev, 7);
-        e.arg2 = sqlite3_column_int64(ev, 8);
-        e.stack = col64(ev, 9);
+        e.id = te.id;
+        e.pid = te.pid;
+        e.thread = (uint32_t)te.thread;
+        e.ts = te.ts;
+        e.kind = (int)te.kind;
+        e.object = te.object;
+        e.obj = te.obj;
+        e.arg = te.arg;
+        e.arg2 = te.arg2;
+        e.stack = te.stack;
+        e.hb_obj = te.hb_obj;
+        e.has_acq = te.has_acq;
+        e.acq = te.acq;
+        e.has_rel = te.has_rel;
+        e.rel = te.rel;
+        e.rel_once = te.rel_once;
         r->events++;
         hb_event(&c, &e, creates, ncreates, joins, njoins);
         state_event(&c, &e);
@@ -399,7 +449,7 @@ int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detec
             if (weft__detectors[i]->event)
                 weft__detectors[i]->event(&c, &e);
     }
-    if (s != SQLITE_DONE)
+    if (s != 0)
         goto sqlerr;
     for (int i = 0; i < weft__ndetectors; i++)
         if (weft__detectors[i]->finish && weft__detectors[i]->finish(&c) != 0)

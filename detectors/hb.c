@@ -31,7 +31,7 @@ struct thr {
 struct slot {
     uint64_t k1, k2, k3;
     weft__rv v;
-    int used;
+    int used, once;
 };
 
 struct weft__hb {
@@ -311,6 +311,14 @@ static uint64_t mix(uint64_t a, uint64_t b, uint64_t c) {
     return x ^ (x >> 32);
 }
 
+/* The home slot of a key. Consecutive sequence numbers of one object (a
+ * channel's tickets, released one after another) get consecutive slots in
+ * blocks of 16, so that a run of releases walks memory instead of missing
+ * the cache at every slot; blocks themselves land at random. */
+static size_t home(uint64_t k1, uint64_t k2, uint64_t k3, size_t cap) {
+    return (size_t)((mix(k1, k2, k3 >> 4) << 4) + (k3 & 15)) & (cap - 1);
+}
+
 static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint64_t k3, int create) {
     if (create && (h->tab_used + 1) * 2 > h->tab_cap) {
         size_t cap = h->tab_cap ? h->tab_cap * 2 : 1024;
@@ -320,7 +328,7 @@ static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint6
         for (size_t i = 0; i < h->tab_cap; i++) {
             if (!h->tab[i].used)
                 continue;
-            size_t p = mix(h->tab[i].k1, h->tab[i].k2, h->tab[i].k3) & (cap - 1);
+            size_t p = home(h->tab[i].k1, h->tab[i].k2, h->tab[i].k3, cap);
             while (nt[p].used)
                 p = (p + 1) & (cap - 1);
             nt[p] = h->tab[i];
@@ -331,7 +339,7 @@ static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint6
     }
     if (!h->tab_cap)
         return NULL;
-    size_t p = mix(k1, k2, k3) & (h->tab_cap - 1);
+    size_t p = home(k1, k2, k3, h->tab_cap);
     while (h->tab[p].used) {
         if (h->tab[p].k1 == k1 && h->tab[p].k2 == k2 && h->tab[p].k3 == k3)
             return &h->tab[p];
@@ -347,16 +355,43 @@ static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint6
     return &h->tab[p];
 }
 
+/* Removes slot i, shifting later entries of its probe run back (linear
+ * probing without tombstones). */
+static void tab_remove(struct weft__hb *h, size_t i) {
+    size_t mask = h->tab_cap - 1, j = i;
+    weft__rv_drop(&h->tab[i].v);
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!h->tab[j].used)
+            break;
+        size_t k = home(h->tab[j].k1, h->tab[j].k2, h->tab[j].k3, h->tab_cap);
+        /* Entry j may move to i when its home is not in (i, j]. */
+        int stays = i <= j ? (k > i && k <= j) : (k > i || k <= j);
+        if (!stays) {
+            h->tab[i] = h->tab[j];
+            i = j;
+        }
+    }
+    memset(&h->tab[i], 0, sizeof h->tab[i]);
+    h->tab_used--;
+}
+
 void weft__hb_obj_release(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
-                          int replace) {
+                          int mode) {
     struct slot *s = tab_find(h, k1, k2, k3, 1);
-    if (s)
-        weft__hb_release(h, t, &s->v, replace);
+    if (!s)
+        return;
+    /* Only a key released once and never before may be dropped later. */
+    s->once = mode == WEFT__HB_ONCE && !s->v.s && !s->v.t;
+    weft__hb_release(h, t, &s->v, mode == 1);
 }
 
 void weft__hb_obj_acquire(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3) {
     struct slot *s = tab_find(h, k1, k2, k3, 0);
-    if (s)
-        weft__hb_acquire(h, t, &s->v);
+    if (!s)
+        return;
+    weft__hb_acquire(h, t, &s->v);
+    if (s->once)
+        tab_remove(h, (size_t)(s - h->tab));
 }
 

@@ -60,7 +60,12 @@ void weft__hb_joined(struct weft__hb *h, uint32_t child, uint32_t joiner);
 int weft__hb_knows(const struct weft__hb *h, const weft__rv *v, uint32_t a, uint32_t ea);
 
 /* The (key1, key2, key3) -> value table for libweft's hb_release/acquire
- * (pid, obj, seq) and for per-object clocks (pid, kind, address). */
+ * (pid, obj, seq) and for per-object clocks (pid, kind, address). mode:
+ * 0 join, 1 replace (as weft__hb_release), or WEFT__HB_ONCE: a fresh key
+ * that will be acquired at most once, so the entry is dropped at that
+ * acquire (channel tickets: this keeps the table at the tickets in
+ * flight instead of every ticket of the trace). */
+#define WEFT__HB_ONCE 2
 void weft__hb_obj_release(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
                           int replace);
 void weft__hb_obj_acquire(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3);

@@ -36,6 +36,11 @@ struct weft__proc {
 /* One event as replayed (a row of `events`). */
 struct weft__ev {
     int64_t id, pid, ts, object, obj, arg, arg2, stack;
+    /* libweft annotations folded into the event (events.hb_obj/acq/rel):
+     * the engine applies them before the event. has_acq/has_rel say which. */
+    int64_t hb_obj, acq, rel;
+    int has_acq, has_rel;
+    int rel_once; /* that release is acquired at most once (only from ingest's memory) */
     uint32_t thread;
     int kind;
 };

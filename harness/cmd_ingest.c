@@ -1,4 +1,5 @@
-/* cmd_ingest.c: `weft ingest LOG... [-o trace.db] [--suppressions=FILE]`:
+/* cmd_ingest.c: `weft ingest LOG... [-o trace.db] [--suppressions=FILE] [--index]
+ * [--all-events]`:
  * raw logs, e.g. the one a crashed or SIGKILLed program left, into a trace
  * database, then the detectors over it (findings printed unless -q). */
 #include <stdio.h>
@@ -11,7 +12,7 @@
 int weft_cmd_ingest(int argc, char **argv) {
     const char *out = NULL;
     char **logs = calloc((size_t)argc, sizeof *logs);
-    int nlogs = 0, quiet = 0;
+    int nlogs = 0, quiet = 0, index = 0, all = 0;
     const char *supp_path = NULL;
     if (!logs)
         return 125;
@@ -22,6 +23,10 @@ int weft_cmd_ingest(int argc, char **argv) {
             out = argv[i] + 2;
         else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
             quiet = 1;
+        else if (!strcmp(argv[i], "--index"))
+            index = 1;
+        else if (!strcmp(argv[i], "--all-events"))
+            all = 1;
         else if (!strncmp(argv[i], "--suppressions=", 15))
             supp_path = argv[i] + 15;
         else if (argv[i][0] == '-' && argv[i][1]) {
@@ -57,19 +62,23 @@ int weft_cmd_ingest(int argc, char **argv) {
         return 125;
     }
     struct weft_ingest_stats st = {0};
-    int rc = weft_ingest(logs, nlogs, out, NULL, &st);
+    struct weft_detect_opts dopts = {.supp = supp};
+    struct weft_detect_result dr = {0};
+    struct weft_detect_hook hook = {&dopts, &dr, 0};
+    struct weft_ingest_opts o = {.quiet = quiet, .index = index, .all_events = all, .loaded = weft_detect_hook,
+                                 .user = &hook};
+    int rc = weft_ingest(logs, nlogs, out, &o, &st);
     free(logs);
     if (rc != 0) {
         weft_supp_free(supp);
         return 125;
     }
-    struct weft_detect_opts dopts = {.supp = supp};
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-        weft_err("cannot open %s: %s", out, db ? sqlite3_errmsg(db) : "out of memory");
-    else if (weft_detect(db, &dopts, NULL) == 0 && !quiet)
-        weft_findings_text(db, stderr);
-    sqlite3_close(db);
+    if (hook.ok && !quiet) {
+        sqlite3 *db = weft_db_open_read(out);
+        if (db)
+            weft_findings_text(db, stderr);
+        sqlite3_close(db);
+    }
     weft_supp_free(supp);
     if (!quiet)
         fprintf(stderr, "==weft== %s: %llu processes, %llu threads, %llu events (%.0f events/s)\n",

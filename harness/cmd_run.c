@@ -95,6 +95,7 @@ static void remove_dir(const char *dir, char **logs, int n) {
 int weft_cmd_run(int argc, char **argv) {
     const char *out = NULL;
     int quiet = 0, keep = 0, children = 0, depth = -1, i, error_exit = -1, max_threads = 0;
+    int index = 0, all = 0;
     long deadlock_ms = -1;
     const char *supp_path = NULL;
     for (i = 1; i < argc; i++) {
@@ -113,6 +114,10 @@ int weft_cmd_run(int argc, char **argv) {
             quiet = 1;
         else if (!strcmp(a, "--keep-log"))
             keep = 1;
+        else if (!strcmp(a, "--index"))
+            index = 1;
+        else if (!strcmp(a, "--all-events"))
+            all = 1;
         else if (!strcmp(a, "--trace-children"))
             children = 1;
         else if (!strncmp(a, "--stack-depth=", 14)) {
@@ -299,7 +304,14 @@ int weft_cmd_run(int argc, char **argv) {
         weft_err("%s left no trace (did it start? is it setuid, or does it clear LD_PRELOAD?)",
                  prog);
     } else {
-        struct weft_ingest_opts o = {.root_pid = child, .root_status = status, .quiet = quiet};
+        /* The detectors run inside the ingest, over its events in memory.
+         * Findings are the point of the run: printed even with -q (like
+         * valgrind -q), except the "0 findings" line. */
+        struct weft_detect_opts dopts = {.supp = supp, .max_threads = max_threads};
+        struct weft_detect_result dr = {0};
+        struct weft_detect_hook hook = {&dopts, &dr, 0};
+        struct weft_ingest_opts o = {.root_pid = child, .root_status = status, .quiet = quiet,
+                                     .index = index, .all_events = all, .loaded = weft_detect_hook, .user = &hook};
         struct weft_ingest_stats st = {0};
         if (weft_ingest(logs, n, out, &o, &st) != 0) {
             weft_err("the raw logs are kept in %s", dir);
@@ -310,22 +322,18 @@ int weft_cmd_run(int argc, char **argv) {
                         "==weft== trace: %s (%llu processes, %llu threads, %llu events)\n", out,
                         (unsigned long long)st.processes, (unsigned long long)st.threads,
                         (unsigned long long)st.events);
-            /* Findings are the point of the run: printed even with -q
-             * (like valgrind -q), except the "0 findings" line. */
-            struct weft_detect_opts dopts = {.supp = supp, .max_threads = max_threads};
-            struct weft_detect_result dr = {0};
-            sqlite3 *db = NULL;
-            if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-                weft_err("cannot open %s: %s", out, db ? sqlite3_errmsg(db) : "out of memory");
-            } else if (weft_detect(db, &dopts, &dr) == 0) {
-                if (!quiet || dr.findings)
-                    weft_findings_text(db, stderr);
+            if (hook.ok) {
+                if (!quiet || dr.findings) {
+                    sqlite3 *db = weft_db_open_read(out);
+                    if (db)
+                        weft_findings_text(db, stderr);
+                    sqlite3_close(db);
+                }
                 if (dr.suppressed && !quiet)
                     fprintf(stderr, "==weft== %d suppressed\n", dr.suppressed);
                 if (dr.errors && error_exit >= 0)
                     result = error_exit;
             }
-            sqlite3_close(db);
         }
     }
     weft_supp_free(supp);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ingest_sort.h"
 #include "json.h"
 #include "log_reader.h"
 #include "weft.h"
@@ -120,34 +121,30 @@ struct proc {
     uint32_t tid_offset; /* added to its tids in the threads table */
 };
 
-struct item {
-    const struct weft_rec *r;
-    uint32_t proc;
-};
-
 static struct proc *procs;
 static int nprocs;
 
-static int cmp_item(const void *x, const void *y) {
-    const struct item *a = x, *b = y;
-    if (a->r->ts != b->r->ts)
-        return a->r->ts < b->r->ts ? -1 : 1;
-    if (procs[a->proc].pid != procs[b->proc].pid)
-        return procs[a->proc].pid < procs[b->proc].pid ? -1 : 1;
-    return a->r->tid < b->r->tid ? -1 : a->r->tid > b->r->tid;
+/* WEFT_INGEST_PROFILE=1: the time of each phase on stderr (for tuning). */
+static int profile = -1;
+static struct timespec phase_t0;
+static void phase(const char *what) {
+    if (profile < 0) {
+        const char *e = getenv("WEFT_INGEST_PROFILE");
+        profile = e && *e == '1';
+    }
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (profile && what)
+        fprintf(stderr, "weft ingest: %-8s %.3f s\n", what,
+                (double)(t.tv_sec - phase_t0.tv_sec) + (t.tv_nsec - phase_t0.tv_nsec) / 1e9);
+    phase_t0 = t;
 }
 
-/* The payload of a record with DATA records after it; NUL-terminated. */
+/* The payload of a record, NUL-terminated, cut to max - 1 bytes. */
 static size_t payload(const struct weft_rec *r, char *buf, size_t max) {
-    size_t n = 0;
-    for (unsigned i = 1; i <= r->len; i++) {
-        const struct weft_rec *d = r + i;
-        size_t take = d->len;
-        if (n + take >= max)
-            take = max - 1 - n;
-        memcpy(buf + n, (const char *)d + 8, take);
-        n += take;
-    }
+    size_t n = r->dlen < max - 1 ? r->dlen : max - 1;
+    if (n)
+        memcpy(buf, r->data, n);
     buf[n] = 0;
     return n;
 }
@@ -442,6 +439,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
 
 /* ---- SQL ---- */
 #define BATCH 50 /* events per INSERT statement */
+#define NCOLS 13 /* columns of events */
 static sqlite3 *db;
 
 static int exec(const char *sql) {
@@ -478,9 +476,13 @@ static int TXT(sqlite3_stmt *st, int i, const char *s) {
     return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
 }
 
-static const char index_sql[] =
+/* Indexes over events cost more than loading them (about 1 us per row
+ * each): only with --index. */
+static const char events_index_sql[] =
     "CREATE INDEX events_thread ON events(thread, id);"
-    "CREATE INDEX events_object ON events(object, id);"
+    "CREATE INDEX events_object ON events(object, id);";
+
+static const char index_sql[] =
     "CREATE INDEX threads_pid ON threads(pid, tid);"
     "CREATE INDEX threads_handle ON threads(pid, handle);"
     "CREATE INDEX objects_addr ON objects(pid, kind, address);"
@@ -528,7 +530,7 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     for (uint64_t c = 0; c < p->log.nchunks; c++) {
         uint32_t n;
         const struct weft_rec *r = weft_log_chunk(&p->log, c, &n);
-        for (uint32_t k = 0; k < n; k += 1 + r[k].len) {
+        for (uint32_t k = 0; k < n; k++) {
             if (r[k].kind != WEFT_K_MODULE)
                 continue;
             size_t len = payload(&r[k], buf, sizeof buf);
@@ -561,7 +563,7 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     for (uint64_t c = 0; c < p->log.nchunks; c++) {
         uint32_t n;
         const struct weft_rec *r = weft_log_chunk(&p->log, c, &n);
-        for (uint32_t k = 0; k < n; k += 1 + r[k].len) {
+        for (uint32_t k = 0; k < n; k++) {
             if (r[k].kind != WEFT_K_STACK || r[k].obj == 0 || r[k].obj > p->max_stack)
                 continue;
             uint64_t pcs[130];
@@ -609,6 +611,11 @@ out:
 }
 
 static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t *nthreads) {
+    /* the last start routine symbolized (see below) */
+    struct weft_sym *last_sym = NULL;
+    uint64_t last_pc = 0;
+    char last_fn[512];
+    int last_has = 0;
     sqlite3_stmt *sp = prep("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     sqlite3_stmt *st = prep("INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     int rc = -1;
@@ -687,10 +694,18 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
                 I64(st, 7, p->thread_base + t->parent);
             OPT(st, 8, t->start_routine);
             if (t->start_routine) {
-                /* +1: the lookup takes return addresses and steps back one */
-                struct weft_frame_info fi;
-                weft_sym_lookup(p->sym, t->start_routine + 1, &fi);
-                TXT(st, 9, fi.function);
+                /* +1: the lookup takes return addresses and steps back one.
+                 * Thousands of threads share a few start routines: the
+                 * last answer is kept. */
+                if (p->sym != last_sym || t->start_routine != last_pc) {
+                    struct weft_frame_info fi;
+                    weft_sym_lookup(p->sym, t->start_routine + 1, &fi);
+                    last_sym = p->sym;
+                    last_pc = t->start_routine;
+                    last_has = fi.function != NULL;
+                    snprintf(last_fn, sizeof last_fn, "%s", fi.function ? fi.function : "");
+                }
+                TXT(st, 9, last_has ? last_fn : NULL);
             }
             if (t->start_routine)
                 I64(st, 10, t->arg);
@@ -763,10 +778,10 @@ static uint64_t live_obj(uint32_t proc, const char *fam, uint64_t addr) {
 /* The payloads some events carry: a select's cases, a deadlock's waits. */
 static int write_extra(struct proc *p, uint32_t pi, const struct weft_rec *r, uint64_t id,
                        sqlite3_stmt *sc, sqlite3_stmt *sd) {
-    if (!r->len || (r->kind != WEFT_K_SELECT_BEGIN && r->kind != WEFT_K_SELECT_END &&
+    if (!r->dlen || (r->kind != WEFT_K_SELECT_BEGIN && r->kind != WEFT_K_SELECT_END &&
                     r->kind != WEFT_K_DEADLOCK))
         return 0;
-    uint64_t words[(WEFT_LOG_RECS_PER_CHUNK * WEFT_LOG_DATA_BYTES) / 8 + 1];
+    uint64_t words[WEFT_LOG_MAX_DATA / 8 + 1];
     size_t n = payload(r, (char *)words, sizeof words) / 8;
     if (r->kind == WEFT_K_DEADLOCK) {
         for (size_t i = 0; i + 1 < n; i += 2) {
@@ -822,6 +837,213 @@ static void cleanup(void) {
     memset(&live, 0, sizeof live);
 }
 
+/* The items in trace order, the kind of every row, and the objects.id of
+ * every event (for the event source and blocked_at_exit). */
+static struct item *g_items;
+static uint64_t *g_evobj;
+
+/* The event of item i as stored in its events row. */
+static void row_of(size_t i, uint64_t id, struct weft_trace_event *e) {
+    const struct weft_rec *r = g_items[i].r;
+    struct proc *p = &procs[g_items[i].proc];
+    memset(e, 0, sizeof *e);
+    e->id = (int64_t)id;
+    e->pid = p->pid;
+    e->thread = (int64_t)(p->thread_base + r->tid);
+    e->ts = (int64_t)r->ts;
+    e->kind = r->kind;
+    e->object = (int64_t)g_evobj[i];
+    e->obj = (int64_t)r->obj;
+    e->arg = (int64_t)r->arg;
+    e->arg2 = (int64_t)r->arg2;
+    e->stack = r->stack && r->stack <= p->max_stack ? (int64_t)(p->stack_base + r->stack) : 0;
+    e->rel_once = (int)r->once;
+    if (r->fields & (WEFT_W_ACQ | WEFT_W_REL)) {
+        e->hb_obj = (int64_t)r->hbobj;
+        e->has_acq = !!(r->fields & WEFT_W_ACQ);
+        e->acq = (int64_t)r->acq;
+        e->has_rel = !!(r->fields & WEFT_W_REL);
+        e->rel = (int64_t)r->rel;
+    }
+}
+
+static int is_row(const struct weft_rec *r) {
+    return r->kind != WEFT_K_STACK && r->kind != WEFT_K_MODULE;
+}
+
+struct source {
+    size_t i, n;
+    uint64_t id;
+};
+
+static int next_event(void *src, struct weft_trace_event *e) {
+    struct source *s = src;
+    while (s->i < s->n && !is_row(g_items[s->i].r))
+        s->i++;
+    if (s->i >= s->n)
+        return 0;
+    row_of(s->i++, ++s->id, e);
+    return 1;
+}
+
+static int call_loaded(const struct weft_ingest_opts *o, size_t n) {
+    struct source s = {0, n, 0};
+    return o->loaded(db, next_event, &s, o->user);
+}
+
+/* blocked_at_exit: per thread, its last blocking record when that is a
+ * begin. */
+static int write_blocked(size_t n) {
+    uint64_t nthr = 0;
+    for (int i = 0; i < nprocs; i++)
+        nthr += procs[i].max_tid;
+    size_t *last = calloc(nthr + 1, sizeof *last); /* 1 + item index */
+    uint64_t *lastid = calloc(nthr + 1, sizeof *lastid);
+    sqlite3_stmt *st = prep("INSERT INTO blocked_at_exit VALUES (?,?,?,?,?,?,?)");
+    int rc = -1;
+    if (!last || !lastid || !st)
+        goto out;
+    uint64_t id = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct weft_rec *r = g_items[i].r;
+        if (!is_row(r))
+            continue;
+        id++;
+        const struct proc *p = &procs[g_items[i].proc];
+        uint64_t t = p->thread_base + r->tid;
+        if (weft_kind_blocking(r->kind) && t <= nthr) {
+            last[t] = i + 1;
+            lastid[t] = id;
+        }
+    }
+    for (uint64_t t = 1; t <= nthr; t++) {
+        if (!last[t])
+            continue;
+        struct weft_trace_event e;
+        row_of(last[t] - 1, lastid[t], &e);
+        if (weft_kind_blocking((unsigned)e.kind) != 1)
+            continue;
+        I64(st, 1, t);
+        I64(st, 2, e.pid);
+        TXT(st, 3, weft_kind_name((unsigned)e.kind));
+        I64(st, 4, e.obj);
+        OPT(st, 5, e.object);
+        OPT(st, 6, e.stack);
+        I64(st, 7, e.id);
+        if (step(st))
+            goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    free(last);
+    free(lastid);
+    return rc;
+}
+
+static void bind_row(sqlite3_stmt *t, int o, const struct weft_trace_event *e) {
+    I64(t, o + 1, e->id);
+    I64(t, o + 2, e->pid);
+    I64(t, o + 3, e->thread);
+    I64(t, o + 4, e->ts);
+    I64(t, o + 5, e->kind);
+    OPT(t, o + 6, e->object);
+    I64(t, o + 7, e->obj);
+    I64(t, o + 8, e->arg);
+    I64(t, o + 9, e->arg2);
+    OPT(t, o + 10, e->stack);
+    if (e->has_acq || e->has_rel) {
+        I64(t, o + 11, e->hb_obj);
+        if (e->has_acq)
+            I64(t, o + 12, e->acq);
+        else
+            sqlite3_bind_null(t, o + 12);
+        if (e->has_rel)
+            I64(t, o + 13, e->rel);
+        else
+            sqlite3_bind_null(t, o + 13);
+    } else {
+        sqlite3_bind_null(t, o + 11);
+        sqlite3_bind_null(t, o + 12);
+        sqlite3_bind_null(t, o + 13);
+    }
+}
+
+/* ---- event_counts: high-volume events counted instead of a row each ----
+ * A send or receive that completed without waiting and without error
+ * (the bulk of a busy channel's records), and libweft's standalone
+ * happens-before annotations, are counted per (thread, object, kind).
+ * Everything else keeps its row: every begin, every end that waited (so
+ * blocking is visible row by row), every error (send on closed), closes,
+ * selects, WaitGroups, threads, locks. The detectors see every event
+ * anyway (from memory, before this). --all-events keeps a row for each. */
+struct sum {
+    int64_t pid, thread, object, obj, kind, count, first_ns, last_ns, first_id, last_id;
+};
+static struct sum *sums;
+static size_t nsums, capsums;
+static struct map sum_idx; /* (thread << 8 | kind, object) -> 1 + index */
+
+static int summed(const struct weft_rec *r) {
+    return ((r->kind == WEFT_K_CHAN_SEND_END || r->kind == WEFT_K_CHAN_RECV_END) &&
+            r->arg == 0 && r->arg2 == 0 && r->stack == 0) ||
+           r->kind == WEFT_K_HB_RELEASE || r->kind == WEFT_K_HB_ACQUIRE;
+}
+
+static int sum_op(const struct weft_trace_event *e) {
+    uint64_t key = (uint64_t)e->thread << 8 | (uint64_t)e->kind, v = 0;
+    if (map_get(&sum_idx, key, (uint64_t)e->object, &v)) {
+        struct sum *x = &sums[v - 1];
+        x->count++;
+        x->last_ns = e->ts;
+        x->last_id = e->id;
+        return 0;
+    }
+    if (nsums == capsums) {
+        size_t cap = capsums ? capsums * 2 : 64;
+        struct sum *ns = realloc(sums, cap * sizeof *ns);
+        if (!ns) {
+            weft_err("out of memory");
+            return -1;
+        }
+        sums = ns;
+        capsums = cap;
+    }
+    sums[nsums++] = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 1,
+                                 e->ts, e->ts, e->id, e->id};
+    if (map_put(&sum_idx, key, (uint64_t)e->object, nsums) != 0) {
+        weft_err("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int write_sums(void) {
+    sqlite3_stmt *st = prep("INSERT INTO event_counts VALUES (?,?,?,?,?,?,?,?,?,?)");
+    int rc = st ? 0 : -1;
+    for (size_t i = 0; i < nsums && !rc; i++) {
+        struct sum *x = &sums[i];
+        I64(st, 1, x->pid);
+        I64(st, 2, x->thread);
+        OPT(st, 3, x->object);
+        I64(st, 4, x->obj);
+        TXT(st, 5, weft_kind_name((unsigned)x->kind));
+        I64(st, 6, x->count);
+        I64(st, 7, x->first_ns);
+        I64(st, 8, x->last_ns);
+        I64(st, 9, x->first_id);
+        I64(st, 10, x->last_id);
+        rc = step(st);
+    }
+    sqlite3_finalize(st);
+    free(sums);
+    sums = NULL;
+    nsums = capsums = 0;
+    free(sum_idx.e);
+    memset(&sum_idx, 0, sizeof sum_idx);
+    return rc;
+}
+
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats) {
     struct timespec t0, t1;
@@ -840,6 +1062,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     uint64_t total = 0, tbase = 0, sbase = 0;
     for (int i = 0; i < nlogs; i++) {
         struct proc *p = &procs[i];
+        if (i == 0)
+            phase(NULL);
         if (weft_log_open(&p->log, logs[i]) != 0) {
             weft_err("%s", p->log.err);
             nprocs = i;
@@ -890,20 +1114,32 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         goto out;
     }
     size_t n = 0;
-    for (int i = 0; i < nprocs; i++)
-        for (uint64_t c = 0; c < procs[i].log.nchunks; c++) {
-            uint32_t cnt;
-            const struct weft_rec *r = weft_log_chunk(&procs[i].log, c, &cnt);
-            for (uint32_t k = 0; k < cnt; k += 1 + r[k].len)
-                if (n < total)
-                    items[n++] = (struct item){&r[k], (uint32_t)i};
-        }
-    qsort(items, n, sizeof *items, cmp_item);
+    for (int i = 0; i < nprocs; i++) {
+        uint64_t rank = 0; /* processes ordered by pid, as before */
+        for (int j = 0; j < nprocs; j++)
+            rank += procs[j].pid < procs[i].pid;
+        const struct weft_rec *r = procs[i].log.recs;
+        for (uint64_t k = 0; k < procs[i].log.nevents && n < total; k++)
+            items[n++] = (struct item){r[k].ts, rank << 32 | r[k].tid, &r[k], (uint32_t)i};
+    }
+    phase("read");
+    {
+        struct item *sorted = malloc((n ? n : 1) * sizeof *sorted);
+        if (sorted)
+            weft__sort_items(items, n, sorted);
+        else
+            weft__sort_items(items, n, NULL);
+        free(sorted);
+    }
+    phase("sort");
+    g_items = items;
+    g_evobj = evobj;
     for (size_t i = 0; i < n; i++) {
         uint16_t k = items[i].r->kind;
         evobj[i] = (k == WEFT_K_STACK || k == WEFT_K_MODULE) ? 0 : model(items[i].proc, items[i].r);
     }
 
+    phase("model");
     /* One thread uses SQLite here: no mutexes, no memory statistics. */
     sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -928,6 +1164,10 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         TXT(sm, 1, "log_format");
         I64(sm, 2, WEFT_LOG_VERSION);
         step(sm);
+        /* 0: plain channel operations and hb annotations are in event_counts. */
+        TXT(sm, 1, "all_events");
+        I64(sm, 2, opts && opts->all_events);
+        step(sm);
         sqlite3_finalize(sm);
     }
     uint64_t nstacks = 0, nthreads = 0;
@@ -938,8 +1178,9 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             goto out;
     if (write_processes_threads(opts, &nthreads) || write_objects())
         goto out;
+    phase("tables");
     {
-        sqlite3_stmt *se = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)");
+        sqlite3_stmt *se = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
         sqlite3_stmt *sc = prep("INSERT INTO select_cases VALUES (?,?,?,?,?)");
         sqlite3_stmt *sd = prep("INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
         if (!se || !sc || !sd) {
@@ -950,106 +1191,85 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         }
         /* Events go in BATCH rows per statement: SQLite's per-statement
          * cost (step, reset, VDBE setup) is most of a one-row insert. */
-        char *multi = malloc(BATCH * 24 + 64);
+        char *multi = malloc(BATCH * 32 + 64);
         sqlite3_stmt *sb = NULL;
         if (multi) {
             strcpy(multi, "INSERT INTO events VALUES ");
             for (int b = 0; b < BATCH; b++)
-                strcat(multi, b ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)");
+                strcat(multi, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?)");
             sb = prep(multi);
             free(multi);
         }
-        uint64_t id = 0;
-        int inbatch = 0;
-        for (size_t i = 0; i < n; i++) {
+        uint64_t id = 0, rows = 0;
+        int inbatch = 0, bad = 0;
+        size_t pending[BATCH];
+        uint64_t pending_id[BATCH];
+        int all = opts && opts->all_events;
+        for (size_t i = 0; i < n && !bad; i++) {
             const struct weft_rec *r = items[i].r;
-            if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE)
+            if (!is_row(r))
                 continue;
-            struct proc *p = &procs[items[i].proc];
-            ++id;
-            sqlite3_stmt *t = sb ? sb : se;
-            int o = sb ? inbatch * 10 : 0;
-            I64(t, o + 1, id);
-            I64(t, o + 2, p->pid);
-            I64(t, o + 3, p->thread_base + r->tid);
-            I64(t, o + 4, r->ts);
-            I64(t, o + 5, r->kind);
-            if (evobj[i])
-                I64(t, o + 6, evobj[i]);
-            else
-                sqlite3_bind_null(t, o + 6);
-            I64(t, o + 7, r->obj);
-            I64(t, o + 8, r->arg);
-            I64(t, o + 9, r->arg2);
-            if (r->stack && r->stack <= p->max_stack)
-                I64(t, o + 10, p->stack_base + r->stack);
-            else
-                sqlite3_bind_null(t, o + 10);
-            int bad = 0;
-            if (!sb)
+            ++id; /* every event has its id, also one counted in event_counts */
+            struct weft_trace_event e;
+            row_of(i, id, &e);
+            if (!all && summed(r)) {
+                bad = sum_op(&e);
+                continue;
+            }
+            rows++;
+            if (sb) {
+                bind_row(sb, inbatch * NCOLS, &e);
+                pending[inbatch] = i;
+                pending_id[inbatch] = id;
+                if (++inbatch == BATCH) {
+                    bad = sqlite3_step(sb) != SQLITE_DONE;
+                    if (bad)
+                        weft_err("database: %s", sqlite3_errmsg(db));
+                    sqlite3_reset(sb);
+                    inbatch = 0;
+                }
+            } else {
+                bind_row(se, 0, &e);
                 bad = step(se);
-            else if (++inbatch == BATCH) {
-                bad = sqlite3_step(sb) != SQLITE_DONE;
-                if (bad)
-                    weft_err("database: %s", sqlite3_errmsg(db));
-                sqlite3_reset(sb);
-                inbatch = 0;
             }
-            if (bad || write_extra(p, items[i].proc, r, id, sc, sd)) {
-                sqlite3_finalize(se);
-                sqlite3_finalize(sb);
-                sqlite3_finalize(sc);
-                sqlite3_finalize(sd);
-                goto out;
-            }
-            if (id % 4000000 == 0 && !inbatch && (exec("COMMIT") || exec("BEGIN"))) {
-                sqlite3_finalize(se);
-                sqlite3_finalize(sb);
-                sqlite3_finalize(sc);
-                sqlite3_finalize(sd);
-                goto out;
-            }
+            bad = bad || write_extra(&procs[items[i].proc], items[i].proc, r, id, sc, sd);
+            if (!bad && rows % 4000000 == 0 && !inbatch)
+                bad = exec("COMMIT") || exec("BEGIN");
         }
         /* The rest of the last batch, one row at a time. */
-        if (inbatch) {
-            /* Re-bind the pending rows into the one-row statement. */
-            uint64_t first = id - (uint64_t)inbatch + 1, cur = 0;
-            for (size_t i = 0; i < n && inbatch; i++) {
-                const struct weft_rec *r = items[i].r;
-                if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE)
-                    continue;
-                if (++cur < first)
-                    continue;
-                struct proc *p = &procs[items[i].proc];
-                I64(se, 1, cur);
-                I64(se, 2, p->pid);
-                I64(se, 3, p->thread_base + r->tid);
-                I64(se, 4, r->ts);
-                I64(se, 5, r->kind);
-                OPT(se, 6, evobj[i]);
-                I64(se, 7, r->obj);
-                I64(se, 8, r->arg);
-                I64(se, 9, r->arg2);
-                if (r->stack && r->stack <= p->max_stack)
-                    I64(se, 10, p->stack_base + r->stack);
-                if (step(se)) {
-                    sqlite3_finalize(se);
-                    sqlite3_finalize(sb);
-                    sqlite3_finalize(sc);
-                    sqlite3_finalize(sd);
-                    goto out;
-                }
-            }
+        for (int k = 0; k < inbatch && !bad; k++) {
+            struct weft_trace_event e;
+            row_of(pending[k], pending_id[k], &e);
+            bind_row(se, 0, &e);
+            bad = step(se);
+        }
+        bad = bad || write_sums();
+        if (bad) {
+            sqlite3_finalize(se);
+            sqlite3_finalize(sb);
+            sqlite3_finalize(sc);
+            sqlite3_finalize(sd);
+            goto out;
         }
         sqlite3_finalize(sb);
         sqlite3_finalize(se);
         sqlite3_finalize(sc);
         sqlite3_finalize(sd);
-        if (stats)
+        if (stats) {
             stats->events = id;
+            stats->rows = rows;
+        }
     }
-    if (exec("COMMIT") || exec(index_sql) || exec("PRAGMA journal_mode=DELETE"))
+    if (write_blocked(n) || exec("COMMIT"))
         goto out;
+    phase("events");
+    if (opts && opts->loaded && call_loaded(opts, n))
+        goto out;
+    phase("detect");
+    if (exec(index_sql) || (opts && opts->index && exec(events_index_sql)) ||
+        exec("PRAGMA journal_mode=DELETE"))
+        goto out;
+    phase("indexes");
     if (sqlite3_close(db) != SQLITE_OK) {
         weft_err("cannot write %s: %s", db_path, sqlite3_errmsg(db));
         goto out;
@@ -1074,6 +1294,8 @@ out:
         unlink(tmp);
     free(items);
     free(evobj);
+    g_items = NULL;
+    g_evobj = NULL;
     cleanup();
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (stats)

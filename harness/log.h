@@ -8,15 +8,39 @@
  *
  * A thread claims a whole chunk with one atomic fetch-add on the header's
  * chunks_claimed counter, then fills it alone, without locks. A chunk starts
- * with a small header naming its owner thread; records follow. A record (or
- * a record followed by its payload records) is published by a release store
- * of the chunk's committed count, so a reader sees exactly the records
- * written in full: nothing torn, whatever moment the process died.
+ * with a small header; records follow. A record is published by a release
+ * store of the chunk's committed count (in 8-byte words), so a reader sees
+ * exactly the records written in full: nothing torn, whatever moment the
+ * process died.
  *
- * Records are fixed-size (48 bytes). Variable data (stack frames, paths,
- * names, argv) follows its head record as WEFT_K_DATA records, 40 payload
- * bytes each, always in the same chunk and committed in one store with
- * their head.
+ * Records have variable size (format version 2): one header word, then only
+ * the fields the record uses, so that the common records are 16-40 bytes
+ * instead of a fixed 48. The kernel zeroes every fresh page of the file,
+ * and that cost is per byte: fewer bytes is what makes recording cheap.
+ *
+ *   header word: bits 0-7 kind, 8-17 which fields follow (WEFT_W_*),
+ *                18 WEFT_H_ONCE, 19-23 zero, 24-31 hb object delta,
+ *                32-63 time delta
+ *   then, in this order, one word per present field: ts, obj, arg, arg2,
+ *   stack|aux (stack in the low half), hb object, acquire ticket, release
+ *   ticket; then with WEFT_W_DATA a word with the payload's byte length
+ *   and the payload, padded to whole words.
+ *
+ * Time: a record without WEFT_W_TS is `delta` ticks after the record before
+ * it in the chunk; WEFT_W_SAME likewise takes that record's obj (a thread
+ * working one channel, mutex or hb object writes it once). Every run of records of one thread in a chunk starts
+ * with an OWNER record (arg = its thread id, with the full ts), so a
+ * reader walks a chunk from its start knowing the thread and the time of
+ * every record. A chunk that a finished thread gave back is continued by
+ * another thread after an OWNER record of its own.
+ *
+ * Happens-before tickets folded into a record (WEFT_W_ACQ, WEFT_W_REL):
+ * libweft announces each edge by calling weft__hb_acquire/release(obj,
+ * seq) inside its calls; the shim folds them into the record of the call
+ * that made them rather than writing records of their own. A record with
+ * tickets stands for: acquire (hbobj, acq), then release (hbobj, rel),
+ * then the event itself, all at the record's time. hbobj is the record's
+ * obj plus the header's delta, or the WEFT_W_HBOBJ word.
  *
  * Everything is little-endian native x86_64/aarch64 layout: a log is read on
  * the machine (or at least the architecture) that wrote it.
@@ -25,17 +49,41 @@
 #define WEFT_HARNESS_LOG_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define WEFT_LOG_MAGIC "WEFTLOG\0"
-#define WEFT_LOG_VERSION 1u
+#define WEFT_LOG_VERSION 2u
 #define WEFT_LOG_HEADER_SIZE 4096u
 #define WEFT_LOG_CHUNK_SIZE (64u * 1024u)
 #define WEFT_LOG_CHUNK_HDR 64u
-#define WEFT_LOG_REC_SIZE 48u
-#define WEFT_LOG_RECS_PER_CHUNK ((WEFT_LOG_CHUNK_SIZE - WEFT_LOG_CHUNK_HDR) / WEFT_LOG_REC_SIZE)
-#define WEFT_LOG_DATA_BYTES 40u /* payload bytes in one WEFT_K_DATA record */
+#define WEFT_LOG_WORD 8u /* records are made of 8-byte words */
+#define WEFT_LOG_CHUNK_WORDS ((WEFT_LOG_CHUNK_SIZE - WEFT_LOG_CHUNK_HDR) / WEFT_LOG_WORD)
+#define WEFT_LOG_MAX_DATA 16384u /* payload bytes of one record, at most */
 #define WEFT_LOG_DEFAULT_MB 4096u /* sparse: only written pages use disk */
 #define WEFT_LOG_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
+
+/* The fields a record carries (header bits 8-17), in the order they follow. */
+enum {
+    WEFT_W_TS = 1u << 0,    /* full timestamp (else: header delta from the previous record) */
+    WEFT_W_OBJ = 1u << 1,
+    WEFT_W_ARG = 1u << 2,
+    WEFT_W_ARG2 = 1u << 3,
+    WEFT_W_SA = 1u << 4,    /* stack id (low 32 bits) and aux (high 32) */
+    WEFT_W_HBOBJ = 1u << 5, /* the hb object, when not obj + header delta */
+    WEFT_W_ACQ = 1u << 6,   /* acquire (hbobj, this ticket) before the event */
+    WEFT_W_REL = 1u << 7,   /* release (hbobj, this ticket) before the event */
+    WEFT_W_DATA = 1u << 8,  /* a length word and that many payload bytes */
+    WEFT_W_SAME = 1u << 9,  /* no obj word: the same obj as the record before it */
+    WEFT_W_ALL = (1u << 10) - 1
+};
+
+/* Header word bit 18: the release ticket of this record (its WEFT_W_REL,
+ * or a standalone hb_release's arg) will be acquired at most once. The
+ * shim sets it for the tickets of channel operations, whose protocol
+ * (runtime/chan.c) hands each ticket to exactly one other operation; the
+ * detectors then forget the ticket once acquired, which keeps their table
+ * small. Closes, WaitGroups and the rest never set it. */
+#define WEFT_H_ONCE (1u << 18)
 
 /* Header flags. */
 #define WEFT_LOG_F_FINISHED 1u /* the process ended through a path we saw */
@@ -48,7 +96,7 @@ struct weft_log_header {
     uint32_t version;
     uint32_t header_size;
     uint32_t chunk_size;
-    uint32_t rec_size;
+    uint32_t word_size;       /* WEFT_LOG_WORD */
     uint64_t capacity_chunks; /* chunks the file has room for */
     int32_t pid;
     int32_t ppid;
@@ -75,41 +123,98 @@ struct weft_log_header {
     uint64_t end_tsc;
 };
 
-/* At the start of each chunk. committed is the number of records of the
- * chunk that are complete; it only grows, with release stores. */
+/* At the start of each chunk. committed is the number of record words of
+ * the chunk that are complete; it only grows, with release stores. */
 struct weft_log_chunk {
-    uint32_t committed; /* atomic */
+    uint32_t committed; /* atomic, in words */
     uint32_t magic;     /* WEFT_LOG_CHUNK_MAGIC, written before the first commit */
-    uint32_t tid;       /* owner trace thread, written before the first commit */
-    uint32_t reserved;
+    uint32_t tid;       /* first owner trace thread (informational: OWNER records decide) */
+    uint32_t reserved;  /* the free-chunk stack's link while the chunk waits for a new owner */
     uint64_t claim_ns;  /* when the chunk was claimed (CLOCK_MONOTONIC) */
     uint64_t claim_tsc; /* the TSC at the same moment (header ts_tsc = 1) */
 };
 
-/* One record. For WEFT_K_DATA records the bytes after `kind`/`len` (40 of
- * them, from `ts` on) are payload instead. */
+/* One record, decoded (the reader's and the in-process checker's view; the
+ * file holds the compact form above). Fields a record does not carry are 0. */
 struct weft_rec {
     uint16_t kind;
-    uint16_t len;   /* DATA: payload bytes used; head records: number of DATA records that follow */
-    uint32_t tid;   /* trace thread id (1 = main thread of the process) */
-    uint64_t ts;    /* CLOCK_MONOTONIC ns, or TSC ticks (header ts_tsc) until read */
-    uint64_t obj;   /* the object: thread handle, mutex address, fd, ... */
+    uint16_t fields; /* WEFT_W_* the record carried (ACQ/REL say whether tickets are set) */
+    uint32_t tid;    /* trace thread id (1 = main thread of the process) */
+    uint64_t ts;     /* CLOCK_MONOTONIC ns, or TSC ticks (header ts_tsc) until read */
+    uint64_t obj;    /* the object: thread handle, mutex address, fd, ... */
     uint64_t arg;
     uint64_t arg2;
-    uint32_t stack; /* stack id, 0 = none */
+    uint32_t stack;  /* stack id, 0 = none */
     uint32_t aux;
+    uint64_t hbobj, acq, rel; /* folded happens-before tickets (see above) */
+    const unsigned char *data; /* payload inside the log, dlen bytes */
+    uint32_t dlen;
+    uint32_t once; /* WEFT_H_ONCE was set */
 };
 
-_Static_assert(sizeof(struct weft_rec) == WEFT_LOG_REC_SIZE, "record size");
 _Static_assert(sizeof(struct weft_log_header) <= WEFT_LOG_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct weft_log_chunk) <= WEFT_LOG_CHUNK_HDR, "chunk header size");
+
+/* Decodes the record at w[0], with n words left in the chunk and prev, the
+ * record before it in the chunk (its ts and obj). Returns the words it
+ * takes, or 0 when it is malformed (fields past the end, unknown field
+ * bits). Does not check the kind. Shared by the reader and the in-process
+ * checker, so that both walk chunks the same way. */
+static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
+                                       const struct weft_rec *prev, struct weft_rec *r) {
+    if (n < 1)
+        return 0;
+    uint64_t h = w[0];
+    uint32_t f = (uint32_t)(h >> 8) & 0x3ffu;
+    if ((f & ~WEFT_W_ALL) || (h >> 19 & 0x1f) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
+        return 0;
+    uint64_t prev_ts = prev->ts, prev_obj = prev->obj;
+    memset(r, 0, sizeof *r);
+    r->kind = (uint16_t)(h & 0xff);
+    r->fields = (uint16_t)f;
+    r->once = !!(h & WEFT_H_ONCE);
+    uint32_t k = 1;
+#define WEFT__TAKE(bit, dst)   \
+    if (f & (bit)) {          \
+        if (k >= n)           \
+            return 0;         \
+        dst = w[k++];         \
+    }
+    uint64_t ts = prev_ts + (h >> 32), sa = 0;
+    WEFT__TAKE(WEFT_W_TS, ts)
+    if (f & WEFT_W_SAME)
+        r->obj = prev_obj;
+    WEFT__TAKE(WEFT_W_OBJ, r->obj)
+    WEFT__TAKE(WEFT_W_ARG, r->arg)
+    WEFT__TAKE(WEFT_W_ARG2, r->arg2)
+    WEFT__TAKE(WEFT_W_SA, sa)
+    r->hbobj = r->obj + (h >> 24 & 0xff);
+    WEFT__TAKE(WEFT_W_HBOBJ, r->hbobj)
+    WEFT__TAKE(WEFT_W_ACQ, r->acq)
+    WEFT__TAKE(WEFT_W_REL, r->rel)
+#undef WEFT__TAKE
+    r->ts = ts;
+    r->stack = (uint32_t)sa;
+    r->aux = (uint32_t)(sa >> 32);
+    if (f & WEFT_W_DATA) {
+        if (k >= n || w[k] > WEFT_LOG_MAX_DATA)
+            return 0;
+        uint32_t len = (uint32_t)w[k++], dw = (len + 7) / 8;
+        if (dw > n - k)
+            return 0;
+        r->data = (const unsigned char *)&w[k];
+        r->dlen = len;
+        k += dw;
+    }
+    return k;
+}
 
 /* Event kinds. The numbers are part of the log format (append only); the
  * names are the ones ingest writes into the `kinds` table. X-macro so that
  * the enum and the name table cannot drift apart.
  *   X(enum suffix, number, "name", "family", blocking-phase) */
 #define WEFT_KINDS(X)                                                       \
-    X(DATA, 1, "data", "log", 0)                                            \
+    X(OWNER, 1, "owner", "log", 0)          /* arg=tid: the records after it are that thread's */ \
     X(STACK, 2, "stack", "log", 0)          /* obj=id, arg=depth; DATA: pcs */ \
     X(MODULE, 3, "module", "log", 0)        /* obj=bias arg=lo arg2=hi aux=path len stack=build-id len */ \
     X(PROC_START, 10, "proc_start", "process", 0) /* obj=pid arg=ppid; DATA: argv (NUL separated) */ \

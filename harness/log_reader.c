@@ -38,12 +38,56 @@ static int fail(struct weft_log *l, const char *name, const char *fmt, ...) {
     return -1;
 }
 
-/* The committed count of a chunk, read once, so that validation and later
- * reading agree even if a live writer still appends. */
+/* The committed count of a chunk (in words), read once, so that validation
+ * and decoding agree even if a live writer still appends. */
 static uint32_t committed_of(const struct weft_log *l, uint64_t i) {
     const struct weft_log_chunk *c =
         (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
     return __atomic_load_n(&c->committed, __ATOMIC_ACQUIRE);
+}
+
+static const uint64_t *words_of(const struct weft_log *l, uint64_t i) {
+    return (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE +
+                          WEFT_LOG_CHUNK_HDR);
+}
+
+/* Walks chunk i (cnt words): validates every record and, with out, stores
+ * the decoded ones (OWNER records only set the thread). Returns the number
+ * of records, or -1 with the error set. */
+static int64_t walk(struct weft_log *l, const char *name, uint64_t i, uint32_t cnt,
+                    struct weft_rec *out) {
+    const uint64_t *w = words_of(l, i);
+    uint32_t max_tid = l->hdr->next_tid, tid = 0;
+    struct weft_rec prev = {0};
+    int64_t n = 0;
+    for (uint32_t k = 0; k < cnt;) {
+        struct weft_rec r;
+        uint32_t used = weft_log_decode(w + k, cnt - k, &prev, &r);
+        if (!used)
+            return fail(l, name, "corrupt log: chunk %llu word %u: a record runs past the chunk "
+                        "or has unknown fields", (unsigned long long)i, k);
+        if (r.kind >= WEFT_K_MAX || !kinds[r.kind].name)
+            return fail(l, name, "corrupt log: chunk %llu word %u has kind %u",
+                        (unsigned long long)i, k, r.kind);
+        if (r.kind == WEFT_K_OWNER) {
+            if (r.arg == 0 || r.arg > max_tid || !(r.fields & WEFT_W_TS))
+                return fail(l, name, "corrupt log: chunk %llu word %u names thread %llu of %u",
+                            (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
+            tid = (uint32_t)r.arg;
+        } else if (!tid) {
+            return fail(l, name, "corrupt log: chunk %llu starts without its owner",
+                        (unsigned long long)i);
+        } else {
+            if (out) {
+                r.tid = tid;
+                out[n] = r;
+            }
+            n++;
+        }
+        prev = r;
+        k += used;
+    }
+    return n;
 }
 
 static int validate(struct weft_log *l, const char *name) {
@@ -56,9 +100,9 @@ static int validate(struct weft_log *l, const char *name) {
         return fail(l, name, "weft log format version %u, this weft reads version %u",
                     h->version, WEFT_LOG_VERSION);
     if (h->header_size != WEFT_LOG_HEADER_SIZE || h->chunk_size != WEFT_LOG_CHUNK_SIZE ||
-        h->rec_size != WEFT_LOG_REC_SIZE)
+        h->word_size != WEFT_LOG_WORD)
         return fail(l, name, "corrupt log header (sizes %u/%u/%u)", h->header_size,
-                    h->chunk_size, h->rec_size);
+                    h->chunk_size, h->word_size);
     uint64_t claimed = __atomic_load_n(&h->chunks_claimed, __ATOMIC_ACQUIRE);
     uint64_t n = claimed < h->capacity_chunks ? claimed : h->capacity_chunks;
     if (h->capacity_chunks > (UINT64_MAX - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE)
@@ -70,12 +114,16 @@ static int validate(struct weft_log *l, const char *name) {
                     (unsigned long long)((l->size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE));
     l->nchunks = n;
     l->counts = calloc(n ? n : 1, sizeof *l->counts);
-    if (!l->counts)
+    l->first = calloc(n + 1, sizeof *l->first);
+    if (!l->counts || !l->first)
         return fail(l, name, "out of memory for %llu chunks", (unsigned long long)n);
-    uint32_t max_tid = h->next_tid;
-    uint64_t nrec = 0, nev = 0;
+    /* Validated and decoded in one pass, into one array that grows (a
+     * chunk of cnt words holds at most cnt records): ingest goes over the
+     * records several times. */
+    uint64_t nev = 0, cap = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint32_t cnt = committed_of(l, i);
+        l->first[i] = nev;
         if (cnt == 0)
             continue;
         const struct weft_log_chunk *c =
@@ -83,43 +131,38 @@ static int validate(struct weft_log *l, const char *name) {
         if (c->magic != WEFT_LOG_CHUNK_MAGIC)
             return fail(l, name, "corrupt log: chunk %llu has a bad magic",
                         (unsigned long long)i);
-        if (cnt > WEFT_LOG_RECS_PER_CHUNK)
-            return fail(l, name, "corrupt log: chunk %llu claims %u records (max %u)",
-                        (unsigned long long)i, cnt, (unsigned)WEFT_LOG_RECS_PER_CHUNK);
-        const struct weft_rec *r = (const void *)((const char *)c + WEFT_LOG_CHUNK_HDR);
-        for (uint32_t k = 0; k < cnt; k++) {
-            const struct weft_rec *e = &r[k];
-            if (e->kind >= WEFT_K_MAX || !kinds[e->kind].name || e->kind == WEFT_K_DATA)
-                return fail(l, name, "corrupt log: chunk %llu record %u has kind %u",
-                            (unsigned long long)i, k, e->kind);
-            if (e->tid == 0 || e->tid > max_tid)
-                return fail(l, name, "corrupt log: chunk %llu record %u names thread %u of %u",
-                            (unsigned long long)i, k, e->tid, max_tid);
-            if (e->len > cnt - k - 1)
-                return fail(l, name, "corrupt log: chunk %llu record %u runs past the chunk",
-                            (unsigned long long)i, k);
-            for (uint32_t d = 1; d <= e->len; d++) {
-                const struct weft_rec *x = &r[k + d];
-                if (x->kind != WEFT_K_DATA || x->len > WEFT_LOG_DATA_BYTES || x->tid != e->tid)
-                    return fail(l, name, "corrupt log: chunk %llu record %u has a bad payload",
-                                (unsigned long long)i, k);
-            }
-            nev++;
-            k += e->len;
+        if (cnt > WEFT_LOG_CHUNK_WORDS)
+            return fail(l, name, "corrupt log: chunk %llu claims %u words (max %u)",
+                        (unsigned long long)i, cnt, (unsigned)WEFT_LOG_CHUNK_WORDS);
+        if (nev + cnt > cap) {
+            uint64_t ncap = cap ? cap * 2 : 65536;
+            while (ncap < nev + cnt)
+                ncap *= 2;
+            struct weft_rec *nr = realloc(l->recs, ncap * sizeof *nr);
+            if (!nr)
+                return fail(l, name, "out of memory for %llu records", (unsigned long long)ncap);
+            l->recs = nr;
+            cap = ncap;
         }
-        nrec += cnt;
+        int64_t m = walk(l, name, i, cnt, l->recs + nev);
+        if (m < 0)
+            return -1;
         l->counts[i] = cnt;
+        nev += (uint64_t)m;
     }
-    l->nrecords = nrec;
+    l->first[n] = nev;
     l->nevents = nev;
+    l->nrecords = nev;
+    if (!l->recs && !(l->recs = malloc(sizeof *l->recs)))
+        return fail(l, name, "out of memory");
     return 0;
 }
 
-/* TSC ticks to CLOCK_MONOTONIC ns, in place (the mapping is private). The
- * rate comes from the calibration pair farthest from the start: the end
- * pair, or the last chunk claimed. */
+/* TSC ticks to CLOCK_MONOTONIC ns in the decoded records. The rate comes
+ * from the calibration pair farthest from the start: the end pair, or the
+ * last chunk claimed. */
 static void tsc_to_ns(struct weft_log *l) {
-    struct weft_log_header *h = (struct weft_log_header *)l->hdr;
+    const struct weft_log_header *h = l->hdr;
     uint64_t t0 = h->start_tsc, m0 = h->start_mono_ns, bt = 0, bm = 0;
     if (h->end_tsc > t0 && h->end_mono_ns > m0) {
         bt = h->end_tsc;
@@ -134,15 +177,10 @@ static void tsc_to_ns(struct weft_log *l) {
         }
     }
     double mult = bt > t0 ? (double)(bm - m0) / (double)(bt - t0) : 1.0;
-    for (uint64_t i = 0; i < l->nchunks; i++) {
-        uint32_t n;
-        struct weft_rec *r = (struct weft_rec *)weft_log_chunk(l, i, &n);
-        for (uint32_t k = 0; k < n; k += 1 + r[k].len) {
-            int64_t d = (int64_t)(r[k].ts - t0);
-            r[k].ts = m0 + (uint64_t)(int64_t)((double)d * mult);
-        }
+    for (uint64_t k = 0; k < l->nevents; k++) {
+        int64_t d = (int64_t)(l->recs[k].ts - t0);
+        l->recs[k].ts = m0 + (uint64_t)(int64_t)((double)d * mult);
     }
-    h->ts_tsc = 0;
 }
 
 int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const char *name) {
@@ -172,8 +210,7 @@ int weft_log_open(struct weft_log *l, const char *path) {
         return fail(l, path, "not a weft log (too short for a header: %lld bytes)",
                     (long long)st.st_size);
     }
-    /* Private and writable: TSC timestamps are converted in place. */
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (m == MAP_FAILED)
         return fail(l, path, "cannot map: %s", strerror(errno));
@@ -192,7 +229,11 @@ int weft_log_open(struct weft_log *l, const char *path) {
 
 void weft_log_close(struct weft_log *l) {
     free(l->counts);
+    free(l->first);
+    free(l->recs);
     l->counts = NULL;
+    l->first = NULL;
+    l->recs = NULL;
     if (l->mapped && l->map)
         munmap((void *)l->map, l->size);
     l->map = NULL;
@@ -200,8 +241,6 @@ void weft_log_close(struct weft_log *l) {
 }
 
 const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint32_t *n) {
-    const struct weft_log_chunk *c =
-        (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
-    *n = l->counts[i];
-    return (const void *)((const char *)c + WEFT_LOG_CHUNK_HDR);
+    *n = (uint32_t)(l->first[i + 1] - l->first[i]);
+    return l->recs + l->first[i];
 }

@@ -16,9 +16,11 @@ struct weft_log {
     size_t size;
     int mapped;          /* 1 when map is our own mmap */
     uint64_t nchunks;    /* chunks to read (claimed, capped by capacity) */
-    uint64_t nrecords;   /* committed records over all chunks, DATA included */
-    uint64_t nevents;    /* head records (not DATA) */
-    uint32_t *counts;    /* validated committed count per chunk (a live writer may add more) */
+    uint64_t nrecords;   /* decoded records (OWNER records not counted) */
+    uint64_t nevents;    /* the same */
+    uint32_t *counts;    /* validated committed words per chunk (a live writer may add more) */
+    uint64_t *first;     /* per chunk: index of its first record in recs (nchunks + 1) */
+    struct weft_rec *recs; /* every record, decoded, chunk by chunk; ts in ns */
     char err[256];
 };
 
@@ -28,7 +30,8 @@ int weft_log_open(struct weft_log *l, const char *path);
 int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const char *name);
 void weft_log_close(struct weft_log *l);
 
-/* The committed records of chunk i (validated), and their number. */
+/* The decoded records of chunk i, and their number (a thread's records
+ * within a chunk are in order; OWNER records are consumed). */
 const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint32_t *n);
 
 /* Kind name and family for a kind number, or NULL when unknown. */

@@ -1,8 +1,11 @@
 /* log_writer.c: the writing side of the raw log (see log.h), inside the
- * traced process. Owns the mapping, chunk claiming and recycling, and the
- * append/commit protocol. No locks and no malloc: every path here may run
- * in any thread at any moment, including fatal signal handlers and the
- * child of a fork that happened while another thread was appending. */
+ * traced process. Owns the mapping, chunk claiming and recycling, the
+ * compact record encoding (only the fields a record uses, time deltas,
+ * OWNER records), the append/commit protocol, and the acquire that waits
+ * in TLS for this thread's next record (weft__hb_defer_acquire). No locks
+ * and no malloc: every path here may run in any thread at any moment,
+ * including fatal signal handlers and the child of a fork that happened
+ * while another thread was appending. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +132,7 @@ int weft__log_open(const char *path, int ppid, uint32_t parent_tid, uint32_t dep
     hdr->version = WEFT_LOG_VERSION;
     hdr->header_size = WEFT_LOG_HEADER_SIZE;
     hdr->chunk_size = WEFT_LOG_CHUNK_SIZE;
-    hdr->rec_size = WEFT_LOG_REC_SIZE;
+    hdr->word_size = WEFT_LOG_WORD;
     hdr->capacity_chunks = capacity;
     hdr->pid = getpid();
     hdr->ppid = ppid;
@@ -241,8 +244,10 @@ static struct weft_log_chunk *claim(int allow_recycled) {
     }
     /* Half way through the prepared window: wake the shim's thread. */
     if (idx + PREPARE_AHEAD / 2 >= __atomic_load_n(&prepared, __ATOMIC_RELAXED)) {
+        int e = errno; /* the hot path of the hb hooks leaves errno to us */
         __atomic_add_fetch(&weft__log_kick, 1, __ATOMIC_RELEASE);
         syscall(SYS_futex, &weft__log_kick, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        errno = e;
     }
     struct weft_log_chunk *c = chunk_at(idx);
     c->magic = WEFT_LOG_CHUNK_MAGIC;
@@ -252,30 +257,6 @@ static struct weft_log_chunk *claim(int allow_recycled) {
     weft__t.chunk_idx = (uint32_t)idx;
     weft__t.pos = 0;
     return c;
-}
-
-/* Room for n consecutive records in this thread's chunk, or NULL (then the
- * records are counted as dropped). */
-static struct weft_rec *reserve(uint32_t n) {
-    if (n > WEFT_LOG_RECS_PER_CHUNK)
-        return NULL;
-    struct weft_log_chunk *c = weft__t.chunk;
-    if (!c || weft__t.pos + n > WEFT_LOG_RECS_PER_CHUNK) {
-        c = claim(1);
-        if (c && weft__t.pos + n > WEFT_LOG_RECS_PER_CHUNK)
-            c = claim(0); /* a recycled chunk without room: take a fresh one */
-        weft__t.chunk = c;
-        if (!c)
-            return NULL;
-    }
-    return (struct weft_rec *)((char *)c + WEFT_LOG_CHUNK_HDR) + weft__t.pos;
-}
-
-static void commit(uint32_t n) {
-    weft__t.pos += n;
-    /* Release: the record bytes are visible before the count that covers
-     * them, to a reader of the file after any death of this process. */
-    __atomic_store_n(&weft__t.chunk->committed, weft__t.pos, __ATOMIC_RELEASE);
 }
 
 static uint64_t next_ts(void) {
@@ -289,83 +270,197 @@ static uint64_t next_ts(void) {
     return ts;
 }
 
-static void fill(struct weft_rec *r, uint16_t kind, uint16_t len, uint64_t obj, uint64_t arg,
-                 uint64_t arg2, uint32_t stack, uint32_t aux) {
-    r->kind = kind;
-    r->len = len;
-    r->tid = weft__t.tid;
-    r->ts = next_ts();
-    r->obj = obj;
-    r->arg = arg;
-    r->arg2 = arg2;
-    r->stack = stack;
-    r->aux = aux;
+static inline uint64_t *chunk_words(struct weft_log_chunk *c) {
+    return (uint64_t *)((char *)c + WEFT_LOG_CHUNK_HDR);
+}
+
+static void commit(uint32_t n) {
+    weft__t.pos += n;
+    /* Release: the record bytes are visible before the count that covers
+     * them, to a reader of the file after any death of this process. */
+    __atomic_store_n(&weft__t.chunk->committed, weft__t.pos, __ATOMIC_RELEASE);
+}
+
+/* Starts this thread's run of records in chunk c (fresh or recycled): an
+ * OWNER record naming the thread, whose full timestamp is the base of the
+ * deltas that follow. It is committed at once, on its own: harmless if
+ * nothing follows. */
+static void own(struct weft_log_chunk *c) {
+    weft__t.chunk = c;
+    uint64_t *w = chunk_words(c) + weft__t.pos;
+    w[0] = WEFT_K_OWNER | (uint64_t)(WEFT_W_TS | WEFT_W_ARG) << 8;
+    w[1] = weft__t.last_ts;
+    w[2] = weft__t.tid;
+    weft__t.seg_ts = weft__t.last_ts;
+    weft__t.seg_obj = 0; /* the OWNER record's obj */
+    commit(3);
+}
+
+/* Room for n consecutive words in this thread's chunk, or NULL (then the
+ * record is counted as dropped). */
+static uint64_t *reserve(uint32_t n) {
+    if (n + 3 > WEFT_LOG_CHUNK_WORDS)
+        return NULL;
+    struct weft_log_chunk *c = weft__t.chunk;
+    if (!c || weft__t.pos + n > WEFT_LOG_CHUNK_WORDS) {
+        weft__t.chunk = NULL;
+        c = claim(1);
+        if (c && weft__t.pos + 3 + n > WEFT_LOG_CHUNK_WORDS)
+            c = claim(0); /* a recycled chunk without room: take a fresh one */
+        if (!c)
+            return NULL;
+        own(c);
+    }
+    return chunk_words(c) + weft__t.pos;
+}
+
+/* Writes one record: the fields that are non-zero, the tickets asked for,
+ * the payload. Every record goes through here. */
+static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
+                uint32_t aux, int acq_on, uint64_t acq, int rel_on, uint64_t rel,
+                uint64_t hbobj, const void *data, size_t len) {
+    if (len > WEFT_LOG_MAX_DATA)
+        len = WEFT_LOG_MAX_DATA;
+    uint32_t f = 0, n = 2; /* header, and room for a full ts */
+    uint64_t sa = (uint64_t)aux << 32 | stack, hbd = 0;
+    f |= obj ? WEFT_W_OBJ : 0;
+    n += !!obj + !!arg + !!arg2 + !!sa + acq_on + rel_on;
+    f |= arg ? WEFT_W_ARG : 0;
+    f |= arg2 ? WEFT_W_ARG2 : 0;
+    f |= sa ? WEFT_W_SA : 0;
+    if (acq_on || rel_on) {
+        f |= (acq_on ? WEFT_W_ACQ : 0) | (rel_on ? WEFT_W_REL : 0);
+        if (hbobj - obj < 256) {
+            hbd = hbobj - obj;
+        } else {
+            f |= WEFT_W_HBOBJ;
+            n++;
+        }
+    }
+    if (data)
+        n += 1 + (uint32_t)((len + 7) / 8);
+    uint64_t *w = reserve(n);
+    if (!w) {
+        weft__log_count_dropped(1);
+        return;
+    }
+    uint64_t ts = next_ts(), d = ts - weft__t.seg_ts;
+    uint32_t k = 1;
+    if (d > 0xffffffffu) {
+        f |= WEFT_W_TS;
+        w[k++] = ts;
+        d = 0;
+    }
+    weft__t.seg_ts = ts;
+    if (data)
+        f |= WEFT_W_DATA;
+    if (obj && obj == weft__t.seg_obj)
+        f ^= WEFT_W_OBJ | WEFT_W_SAME;
+    weft__t.seg_obj = obj;
+    /* A release inside one of libweft's channel operations (shim_weft.c). */
+    uint64_t once = (rel_on || kind == WEFT_K_HB_RELEASE) && weft__t.fold && weft__t.fold_once
+                        ? WEFT_H_ONCE
+                        : 0;
+    w[0] = kind | (uint64_t)f << 8 | once | hbd << 24 | d << 32;
+    if (f & WEFT_W_OBJ)
+        w[k++] = obj;
+    if (arg)
+        w[k++] = arg;
+    if (arg2)
+        w[k++] = arg2;
+    if (sa)
+        w[k++] = sa;
+    if (f & WEFT_W_HBOBJ)
+        w[k++] = hbobj;
+    if (acq_on)
+        w[k++] = acq;
+    if (rel_on)
+        w[k++] = rel;
+    if (data) {
+        w[k++] = len;
+        if (len) {
+            w[k + (len - 1) / 8] = 0; /* the padding of the last word */
+            memcpy(&w[k], data, len);
+            k += (uint32_t)((len + 7) / 8);
+        }
+    }
+    commit(k);
+}
+
+/* The acquire libweft announced inside the current call, if any, goes into
+ * the next record this thread writes (see weft__hb_defer_acquire). */
+static inline int take_acq(uint64_t *obj, uint64_t *seq) {
+    if (!weft__t.pacq_on)
+        return 0;
+    weft__t.pacq_on = 0;
+    *obj = weft__t.pacq_obj;
+    *seq = weft__t.pacq_seq;
+    return 1;
 }
 
 void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                 uint32_t aux) {
-    struct weft_rec *r = reserve(1);
-    if (!r) {
-        weft__log_count_dropped(1);
-        return;
+    uint64_t ao = 0, as = 0;
+    if (take_acq(&ao, &as))
+        put(kind, obj, arg, arg2, stack, aux, 1, as, 0, 0, ao, NULL, 0);
+    else
+        put(kind, obj, arg, arg2, stack, aux, 0, 0, 0, 0, 0, NULL, 0);
+}
+
+void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
+                    uint32_t aux, uint64_t hbobj, uint64_t rel) {
+    uint64_t ao = 0, as = 0;
+    int acq = take_acq(&ao, &as);
+    if (acq && ao != hbobj) {
+        /* One hb object per record: this acquire gets a record of its own. */
+        put(WEFT_K_HB_ACQUIRE, ao, as, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0);
+        acq = 0;
     }
-    fill(r, kind, 0, obj, arg, arg2, stack, aux);
-    commit(1);
+    put(kind, obj, arg, arg2, stack, aux, acq, as, 1, rel, hbobj, NULL, 0);
+}
+
+void weft__hb_defer_acquire(uint64_t obj, uint64_t seq) {
+    if (weft__t.pacq_on) /* a second one: the first gets its own record */
+        put(WEFT_K_HB_ACQUIRE, weft__t.pacq_obj, weft__t.pacq_seq, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+            0);
+    weft__t.pacq_on = 1;
+    weft__t.pacq_obj = obj;
+    weft__t.pacq_seq = seq;
 }
 
 void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                      uint32_t aux, const void *data, size_t len) {
-    size_t ndata = (len + WEFT_LOG_DATA_BYTES - 1) / WEFT_LOG_DATA_BYTES;
-    if (ndata > WEFT_LOG_RECS_PER_CHUNK - 1) {
-        ndata = WEFT_LOG_RECS_PER_CHUNK - 1;
-        len = ndata * WEFT_LOG_DATA_BYTES;
-    }
-    struct weft_rec *r = reserve((uint32_t)(1 + ndata));
-    if (!r) {
-        weft__log_count_dropped(1 + ndata);
-        return;
-    }
-    fill(r, kind, (uint16_t)ndata, obj, arg, arg2, stack, aux);
-    const char *p = data;
-    for (size_t i = 0; i < ndata; i++) {
-        struct weft_rec *d = r + 1 + i;
-        size_t take = len - i * WEFT_LOG_DATA_BYTES;
-        if (take > WEFT_LOG_DATA_BYTES)
-            take = WEFT_LOG_DATA_BYTES;
-        d->kind = WEFT_K_DATA;
-        d->len = (uint16_t)take;
-        d->tid = weft__t.tid;
-        memcpy((char *)d + 8, p + i * WEFT_LOG_DATA_BYTES, take);
-        if (take < WEFT_LOG_DATA_BYTES)
-            memset((char *)d + 8 + take, 0, WEFT_LOG_DATA_BYTES - take);
-    }
-    commit((uint32_t)(1 + ndata));
+    uint64_t ao = 0, as = 0;
+    int acq = take_acq(&ao, &as);
+    put(kind, obj, arg, arg2, stack, aux, acq, as, 0, 0, ao, data ? data : "", len);
 }
 
 void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) {
     /* The interrupted code may hold a half-written record in its chunk: we
-     * write into a chunk of our own, so that one stays untouched. */
+     * write into a chunk of our own, so that one stays untouched. A
+     * deferred acquire stays with the interrupted code. */
     struct weft_log_chunk *saved = weft__t.chunk;
     uint32_t saved_pos = weft__t.pos, saved_idx = weft__t.chunk_idx;
+    uint64_t saved_seg = weft__t.seg_ts, saved_obj = weft__t.seg_obj;
     struct weft_log_chunk *c = claim(0);
     if (c) {
-        weft__t.chunk = c;
-        struct weft_rec *r = (struct weft_rec *)((char *)c + WEFT_LOG_CHUNK_HDR) + weft__t.pos;
-        fill(r, kind, 0, obj, arg, arg2, 0, 0);
-        commit(1);
+        own(c);
+        put(kind, obj, arg, arg2, 0, 0, 0, 0, 0, 0, 0, NULL, 0);
     } else {
         weft__log_count_dropped(1);
     }
     weft__t.chunk = saved;
     weft__t.pos = saved_pos;
     weft__t.chunk_idx = saved_idx;
+    weft__t.seg_ts = saved_seg;
+    weft__t.seg_obj = saved_obj;
 }
 
 void weft__log_release_chunk(void) {
     struct weft_log_chunk *c = weft__t.chunk;
     weft__t.chunk = NULL;
     /* Only worth recycling when a fair part of it is left. */
-    if (!c || !hdr || weft__t.pos + 64 > WEFT_LOG_RECS_PER_CHUNK)
+    if (!c || !hdr || weft__t.pos + 512 > WEFT_LOG_CHUNK_WORDS)
         return;
     uint32_t idx1 = weft__t.chunk_idx + 1;
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_RELAXED);

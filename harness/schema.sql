@@ -1,12 +1,13 @@
--- schema.sql: the weft trace database, version 2 (PRAGMA user_version).
+-- schema.sql: the weft trace database, version 3 (PRAGMA user_version).
 -- Written by `weft ingest` from raw logs; read by detectors, reports and
 -- people with sqlite3. docs/schema.md documents every table and column.
 -- Times are CLOCK_MONOTONIC nanoseconds (comparable across the processes
 -- of one trace); addresses are stored as signed 64-bit integers.
--- Indexes are made after the load (see index_sql in ingest.c).
+-- Indexes are made after the load (see index_sql in ingest.c); the two on
+-- events only with `weft ingest/run --index` (they cost more than the load).
 
 PRAGMA application_id = 1466263156; -- 'WEFT'
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -90,7 +91,33 @@ CREATE TABLE events (
   obj     INTEGER,                   -- the raw object value as recorded
   arg     INTEGER,
   arg2    INTEGER,
-  stack   INTEGER                    -- stacks.id
+  stack   INTEGER,                   -- stacks.id
+  -- libweft's happens-before annotations made inside this call: it
+  -- acquired (hb_obj, acq), then released (hb_obj, rel), then the event
+  -- took effect. NULL when none (annotations outside our calls are rows
+  -- of kind hb_acquire / hb_release with arg = the ticket).
+  hb_obj  INTEGER,
+  acq     INTEGER,
+  rel     INTEGER
+);
+
+-- High-volume events counted per thread, object and kind instead of a row
+-- each: channel sends and receives that completed without waiting and
+-- without error, and libweft's hb_release/hb_acquire annotations made
+-- outside its calls' own rows. They have no row in events unless the trace
+-- was made with --all-events (meta all_events = 1); events.id leaves
+-- their ids out (first_id .. last_id).
+CREATE TABLE event_counts (
+  pid      INTEGER NOT NULL,
+  thread   INTEGER NOT NULL,         -- threads.id
+  object   INTEGER,                  -- objects.id (the channel; for hb_*: the hb object)
+  obj      INTEGER,                  -- its raw address
+  kind     TEXT NOT NULL,            -- chan_send_end | chan_recv_end | hb_release | hb_acquire
+  count    INTEGER NOT NULL,
+  first_ns INTEGER NOT NULL,
+  last_ns  INTEGER NOT NULL,
+  first_id INTEGER NOT NULL,         -- the ids these events would have in events
+  last_id  INTEGER NOT NULL
 );
 
 -- The cases of each select (select_begin, or select_end when it did not
@@ -197,10 +224,14 @@ CREATE VIEW stack_text AS
   GROUP BY stack;
 
 -- Threads that block at the moment the trace ends: the last begin without
--- its end, per thread (what a leaked thread waits on).
-CREATE VIEW blocked_at_exit AS
-  SELECT e.thread, e.pid, k.name AS kind, e.obj, e.object, e.stack
-  FROM events e JOIN kinds k ON k.id = e.kind
-  WHERE k.blocking = 1
-    AND e.id = (SELECT max(e2.id) FROM events e2 JOIN kinds k2 ON k2.id = e2.kind
-                WHERE e2.thread = e.thread AND k2.blocking IN (1, 2));
+-- its end, per thread (what a leaked thread waits on). A table filled at
+-- ingest (a view over events would need an index on events by thread).
+CREATE TABLE blocked_at_exit (
+  thread   INTEGER PRIMARY KEY,      -- threads.id
+  pid      INTEGER NOT NULL,
+  kind     TEXT NOT NULL,            -- the begin kind: chan_recv_begin, join_begin, ...
+  obj      INTEGER,                  -- what it waits on (raw address or handle)
+  object   INTEGER,                  -- objects.id
+  stack    INTEGER,                  -- stacks.id of the wait
+  event    INTEGER NOT NULL          -- events.id of the begin
+);

@@ -21,11 +21,25 @@
 struct weft__thread {
     uint32_t tid;     /* trace thread id, 0 until known */
     uint32_t in_shim; /* re-entrancy guard: set while we record */
-    uint32_t pos;     /* next free record slot in chunk */
+    uint32_t pos;     /* next free word in chunk */
     uint32_t exiting; /* set by our pthread_exit before the real one unwinds */
     uint64_t last_ts; /* strictly increasing per thread: orders a thread's records */
     uint32_t chunk_idx;
     struct weft_log_chunk *chunk; /* the chunk this thread fills, or NULL */
+    uint64_t seg_ts;  /* time of this thread's last record in chunk: the base of the next delta */
+    uint64_t seg_obj; /* obj of that record (WEFT_W_SAME) */
+    /* Folding libweft's happens-before annotations into the record of the
+     * call that makes them (shim_weft.c): an acquire waits here for the
+     * next record of this thread; fold says what a release does. */
+    uint64_t pacq_obj, pacq_seq;
+    uint32_t pacq_on;
+    uint32_t fold;        /* WEFT_FOLD_*: inside an interposed libweft call */
+    uint64_t fold_obj;    /* WEFT_FOLD_END: the call's end record, ready but for its tickets */
+    uint64_t fold_arg2;
+    uint32_t fold_stack;
+    uint16_t fold_kind;
+    uint16_t fold_done;   /* the end record was written by the release */
+    uint32_t fold_once;   /* a channel operation: its release tickets are acquired at most once */
     /* A libweft call that starts a thread (weft_go, group go, future start)
      * leaves the user's function here for our pthread_create, which
      * libweft's own spawn reaches: the thread is recorded once, with the
@@ -67,6 +81,14 @@ uint64_t weft__now(void) WEFT_HIDDEN;
  * The tid must be assigned. */
 void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                 uint32_t aux) WEFT_HIDDEN;
+/* The same with a release ticket folded in: the record stands for
+ * "release (hbobj, rel), then the event" (log.h). */
+void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
+                    uint32_t aux, uint64_t hbobj, uint64_t rel) WEFT_HIDDEN;
+/* An acquire that goes into this thread's next record (which acquires it
+ * before its own event): only while inside an interposed libweft call,
+ * whose end record follows before the call returns. */
+void weft__hb_defer_acquire(uint64_t obj, uint64_t seq) WEFT_HIDDEN;
 void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                      uint32_t aux, const void *data, size_t len) WEFT_HIDDEN;
 /* For a fatal signal handler: a record in a fresh chunk of its own, so that
@@ -92,6 +114,15 @@ void weft__modules_self_range(uintptr_t *lo, uintptr_t *hi) WEFT_HIDDEN;
 void weft__modules_range_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) WEFT_HIDDEN;
 
 /* ---- libweft (shim_weft.c) ---- */
+/* What libweft's hb annotations do inside an interposed call (weft__t.fold):
+ * NONE: each is a record of its own, written at once (outside our calls);
+ * ACQ: acquires wait for the call's next record, releases are written at
+ * once (a release must be on record before another thread can see it);
+ * END: as ACQ, but the first release completes the call: it writes the
+ * call's end record (fold_kind, fold_obj, result 0) with the tickets. Only
+ * for calls where a release means the call took effect (channel ops that
+ * have not waited, close). */
+enum { WEFT_FOLD_NONE = 0, WEFT_FOLD_ACQ = 1, WEFT_FOLD_END = 2 };
 int weft__from_libweft(uintptr_t pc) WEFT_HIDDEN; /* pc lies in libweft's code */
 
 /* ---- the deadlock watchdog (watchdog.c) ---- */
@@ -146,11 +177,25 @@ void weft__signals_install(void) WEFT_HIDDEN;
     do {                                   \
         int weft__saved_errno = errno;     \
         if (weft__enter()) {               \
-            weft__thread_ensure();         \
+            if (!weft__t.tid)              \
+                weft__thread_ensure();     \
             stmt;                          \
             weft__leave();                 \
         }                                  \
         errno = weft__saved_errno;         \
+    } while (0)
+
+/* The same without saving errno, for records that can only reach put()
+ * (log_writer.c keeps errno itself on the rare paths that may touch it:
+ * claiming a chunk). The happens-before hooks, our hottest path. */
+#define WEFT_RECORD_LITE(stmt)             \
+    do {                                   \
+        if (weft__enter()) {               \
+            if (!weft__t.tid)              \
+                weft__thread_ensure();     \
+            stmt;                          \
+            weft__leave();                 \
+        }                                  \
     } while (0)
 
 /* The name of a record kind ("chan_send_begin", ...), for the shim's own

@@ -82,7 +82,7 @@ static int try_line(const char *line, struct logv *lv) {
     const struct weft_log_header *h = (const struct weft_log_header *)(uintptr_t)lo;
     if (memcmp(h->magic, WEFT_LOG_MAGIC, 8) != 0 || h->version != WEFT_LOG_VERSION ||
         h->header_size != WEFT_LOG_HEADER_SIZE || h->chunk_size != WEFT_LOG_CHUNK_SIZE ||
-        h->rec_size != WEFT_LOG_REC_SIZE || h->pid != (int32_t)getpid())
+        h->word_size != WEFT_LOG_WORD || h->pid != (int32_t)getpid())
         return 0;
     uint64_t room = (hi - lo - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
     uint64_t n = __atomic_load_n(&h->chunks_claimed, __ATOMIC_ACQUIRE);
@@ -134,10 +134,8 @@ static const uint8_t phase_of[256] = {
 };
 
 
-/* Calls fn for every head record of the log (DATA records are handed to
- * their head as a pointer to the first and a count). */
-typedef void (*visit_fn)(const struct weft_rec *r, const struct weft_rec *data, unsigned ndata,
-                         void *ctx);
+/* Calls fn for every record of the log, decoded (log.h). */
+typedef void (*visit_fn)(const struct weft_rec *r, void *ctx);
 
 static void scan(const struct logv *lv, visit_fn fn, void *ctx) {
     for (uint64_t c = 0; c < lv->nchunks; c++) {
@@ -146,18 +144,26 @@ static void scan(const struct logv *lv, visit_fn fn, void *ctx) {
         uint32_t n = __atomic_load_n(&ch->committed, __ATOMIC_ACQUIRE);
         if (n == 0 || ch->magic != WEFT_LOG_CHUNK_MAGIC)
             continue;
-        if (n > WEFT_LOG_RECS_PER_CHUNK)
-            n = WEFT_LOG_RECS_PER_CHUNK;
-        const struct weft_rec *recs =
-            (const struct weft_rec *)((const char *)ch + WEFT_LOG_CHUNK_HDR);
+        if (n > WEFT_LOG_CHUNK_WORDS)
+            n = WEFT_LOG_CHUNK_WORDS;
+        const uint64_t *w = (const uint64_t *)((const char *)ch + WEFT_LOG_CHUNK_HDR);
+        uint32_t tid = 0;
+        struct weft_rec prev = {0};
         for (uint32_t i = 0; i < n;) {
-            const struct weft_rec *r = &recs[i];
-            unsigned nd = r->kind == WEFT_K_DATA ? 0 : r->len;
-            if (i + 1 + nd > n)
-                nd = n - i - 1;
-            if (r->kind != WEFT_K_DATA)
-                fn(r, r + 1, nd, ctx);
-            i += 1 + nd;
+            struct weft_rec r;
+            uint32_t used = weft_log_decode(w + i, n - i, &prev, &r);
+            if (!used)
+                break;
+            prev = r;
+            i += used;
+            if (r.kind == WEFT_K_OWNER) {
+                tid = (uint32_t)r.arg;
+                continue;
+            }
+            if (!tid)
+                break;
+            r.tid = tid;
+            fn(&r, ctx);
         }
     }
 }
@@ -196,9 +202,7 @@ struct q {
     uint32_t via, create_stack;
     /* its waits */
     uint64_t last_begin_ts, last_end_ts, last_ts;
-    struct weft_rec begin;
-    const struct weft_rec *begin_data;
-    unsigned begin_ndata;
+    struct weft_rec begin; /* its data points into the log */
     uint16_t last_kind;
     /* objects and stacks */
     struct objwant objs[MAX_OBJS];
@@ -207,9 +211,7 @@ struct q {
     unsigned nstacks;
 };
 
-static void v_thread(const struct weft_rec *r, const struct weft_rec *d, unsigned nd, void *p) {
-    (void)d;
-    (void)nd;
+static void v_thread(const struct weft_rec *r, void *p) {
     struct q *q = p;
     if ((r->kind == WEFT_K_THREAD_START || r->kind == WEFT_K_THREAD_ADOPT) &&
         (int32_t)r->arg == q->ostid && (!q->known || r->ts > q->adopt_ts)) {
@@ -221,7 +223,7 @@ static void v_thread(const struct weft_rec *r, const struct weft_rec *d, unsigne
     }
 }
 
-static void v_life(const struct weft_rec *r, const struct weft_rec *d, unsigned nd, void *p) {
+static void v_life(const struct weft_rec *r, void *p) {
     struct q *q = p;
     if (r->kind == WEFT_K_THREAD_CREATE && (r->aux & WEFT_TID_MASK) == q->ttid) {
         q->created = 1;
@@ -240,8 +242,6 @@ static void v_life(const struct weft_rec *r, const struct weft_rec *d, unsigned 
     if (ph == 1 && r->ts >= q->last_begin_ts) {
         q->last_begin_ts = r->ts;
         q->begin = *r;
-        q->begin_data = d;
-        q->begin_ndata = nd;
     } else if (ph == 2 && r->ts >= q->last_end_ts) {
         q->last_end_ts = r->ts;
     }
@@ -263,9 +263,7 @@ static int is_creation(uint16_t k) {
     return 0;
 }
 
-static void v_objs(const struct weft_rec *r, const struct weft_rec *d, unsigned nd, void *p) {
-    (void)d;
-    (void)nd;
+static void v_objs(const struct weft_rec *r, void *p) {
     struct q *q = p;
     if (!is_creation(r->kind))
         return;
@@ -284,7 +282,7 @@ static void v_objs(const struct weft_rec *r, const struct weft_rec *d, unsigned 
     }
 }
 
-static void v_stacks(const struct weft_rec *r, const struct weft_rec *d, unsigned nd, void *p) {
+static void v_stacks(const struct weft_rec *r, void *p) {
     struct q *q = p;
     if (r->kind != WEFT_K_STACK)
         return;
@@ -293,12 +291,8 @@ static void v_stacks(const struct weft_rec *r, const struct weft_rec *d, unsigne
         if (s->id != (uint32_t)r->obj || s->n)
             continue;
         unsigned n = 0;
-        for (unsigned k = 0; k < nd && n < MAX_PCS; k++) {
-            unsigned bytes = d[k].len > WEFT_LOG_DATA_BYTES ? WEFT_LOG_DATA_BYTES : d[k].len;
-            const char *pl = (const char *)&d[k] + 8;
-            for (unsigned b = 0; b + 8 <= bytes && n < MAX_PCS; b += 8)
-                memcpy(&s->pcs[n++], pl + b, 8);
-        }
+        for (unsigned b = 0; b + 8 <= r->dlen && n < MAX_PCS; b += 8)
+            memcpy(&s->pcs[n++], r->data + b, 8);
         if (n > r->arg)
             n = (unsigned)r->arg;
         s->n = n;
@@ -469,16 +463,12 @@ static void describe(const struct logv *lv, struct q *q, struct out *o) {
      * contexts behind done channels. */
     if (blocked) {
         if (q->begin.kind == WEFT_K_SELECT_BEGIN) {
-            for (unsigned k = 0; k < q->begin_ndata; k++) {
-                const char *pl = (const char *)&q->begin_data[k] + 8;
-                unsigned bytes = q->begin_data[k].len;
-                for (unsigned b = 0; b + 8 <= bytes && b < WEFT_LOG_DATA_BYTES; b += 8) {
-                    uint64_t w;
-                    memcpy(&w, pl + b, 8);
-                    struct objwant *ow = want_obj(q, w & ~(uint64_t)3, q->begin.ts);
-                    if (ow)
-                        ow->op = (unsigned)(w & 3);
-                }
+            for (unsigned b = 0; b + 8 <= q->begin.dlen; b += 8) {
+                uint64_t w;
+                memcpy(&w, q->begin.data + b, 8);
+                struct objwant *ow = want_obj(q, w & ~(uint64_t)3, q->begin.ts);
+                if (ow)
+                    ow->op = (unsigned)(w & 3);
             }
         } else if (q->begin.obj) {
             want_obj(q, q->begin.obj, q->begin.ts);

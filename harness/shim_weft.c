@@ -76,7 +76,37 @@ WEFT_EXPORT weft_chan *weft_chan_make(size_t elem_size, size_t capacity) {
     return ch;
 }
 
-/* send and recv share the try-first shape. */
+/* Folding (see WEFT_FOLD_* in shim.h): set around a real libweft call. */
+static inline void fold_begin(uint32_t mode, uint16_t kind, uint64_t obj, uint64_t arg2,
+                              uint32_t stack) {
+    weft__t.fold = mode;
+    weft__t.fold_once = 0;
+    weft__t.fold_kind = kind;
+    weft__t.fold_obj = obj;
+    weft__t.fold_arg2 = arg2;
+    weft__t.fold_stack = stack;
+    weft__t.fold_done = 0;
+}
+
+/* A channel send, receive or select: every ticket libweft releases in it
+ * is acquired by at most one other operation (runtime/chan.c: a value's
+ * ticket by its receiver, a freed slot's by the next sender into it, a
+ * waiter's by the one that completes it). Records say so (WEFT_H_ONCE) and
+ * the detectors drop such a ticket once acquired. Not for close: its
+ * ticket is acquired by every later receive. */
+static inline void fold_chan(void) { weft__t.fold_once = 1; }
+
+/* Ends folding; 1 when a release already wrote the call's end record. */
+static inline int fold_end(void) {
+    weft__t.fold = WEFT_FOLD_NONE;
+    return weft__t.fold_done;
+}
+
+/* send and recv share the try-first shape. A try that completes releases
+ * inside libweft (a value handed over or queued, a slot freed): that
+ * release writes the end record, with the acquire before it, so the
+ * common case is one record per operation, written at the moment the
+ * operation took effect (under the channel's lock). */
 static int chan_op(weft_chan *ch, void *elem, int send) {
     REAL(r_send, "weft_chan_send");
     REAL(r_recv, "weft_chan_recv");
@@ -86,8 +116,13 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
         return send ? r_send(ch, elem) : r_recv(ch, elem);
     uint16_t kend = send ? WEFT_K_CHAN_SEND_END : WEFT_K_CHAN_RECV_END;
     int r = WEFT_EAGAIN;
-    if (ch) /* a nil channel: the try would say EAGAIN, the call blocks forever */
+    if (ch) { /* a nil channel: the try would say EAGAIN, the call blocks forever */
+        fold_begin(WEFT_FOLD_END, kend, P(ch), 0, 0);
+        fold_chan();
         r = send ? r_try_send(ch, elem) : r_try_recv(ch, elem);
+        if (fold_end() && r == 0)
+            return r;
+    }
     if (r != WEFT_EAGAIN) {
         WEFT_RECORD(weft__emit(kend, P(ch), I(r), 0, r == WEFT_ECLOSED && send ? stk() : 0, 0));
         return r;
@@ -95,7 +130,13 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
     WEFT_RECORD(weft__emit(send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN, P(ch), 0, 0,
                            stk(), 0));
     weft__wait_begin(send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN, P(ch));
+    /* Waiting: a release may be the one of a thread that queues itself and
+     * sleeps, so releases are written at once; only acquires wait for the
+     * end record. */
+    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
+    fold_chan();
     r = send ? r_send(ch, elem) : r_recv(ch, elem);
+    fold_end();
     weft__wait_end();
     WEFT_RECORD(weft__emit(kend, P(ch), I(r), 1, 0, 0));
     return r;
@@ -109,22 +150,36 @@ WEFT_EXPORT int weft_chan_recv(weft_chan *ch, void *elem) { return chan_op(ch, e
 
 WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
     REAL(r_try_send, "weft_chan_try_send");
+    fold_begin(WEFT_FOLD_END, WEFT_K_CHAN_TRY_SEND, P(ch), 0, 0);
+    fold_chan();
     int r = r_try_send(ch, elem);
+    if (fold_end() && r == 0)
+        return r;
     WEFT_RECORD(weft__emit(WEFT_K_CHAN_TRY_SEND, P(ch), I(r), 0, r == WEFT_ECLOSED ? stk() : 0, 0));
     return r;
 }
 
 WEFT_EXPORT int weft_chan_try_recv(weft_chan *ch, void *elem) {
     REAL(r_try_recv, "weft_chan_try_recv");
+    fold_begin(WEFT_FOLD_END, WEFT_K_CHAN_TRY_RECV, P(ch), 0, 0);
+    fold_chan();
     int r = r_try_recv(ch, elem);
+    if (fold_end() && r == 0)
+        return r;
     WEFT_RECORD(weft__emit(WEFT_K_CHAN_TRY_RECV, P(ch), I(r), 0, 0, 0));
     return r;
 }
 
 WEFT_EXPORT int weft_chan_close(weft_chan *ch) {
     REAL(r_close, "weft_chan_close");
+    /* The stack before the call: the release inside it writes the record. */
+    uint32_t s = 0;
+    WEFT_RECORD(s = stk());
+    fold_begin(WEFT_FOLD_END, WEFT_K_CHAN_CLOSE, P(ch), 0, s);
     int r = r_close(ch);
-    WEFT_RECORD(weft__emit(WEFT_K_CHAN_CLOSE, P(ch), I(r), 0, stk(), 0));
+    if (fold_end() && r == 0)
+        return r;
+    WEFT_RECORD(weft__emit(WEFT_K_CHAN_CLOSE, P(ch), I(r), 0, s, 0));
     return r;
 }
 
@@ -167,7 +222,10 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
         return r_select(cases, n, flags);
     uint64_t packed[64];
+    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
+    fold_chan();
     int r = r_select(cases, n, flags | WEFT_NONBLOCK);
+    fold_end();
     if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK)) {
         int ok = r >= 0 && (size_t)r < n;
         WEFT_RECORD(size_t len = pack_cases(cases, n, packed);
@@ -185,7 +243,10 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     for (size_t i = 0; i < n && !first; i++)
         first = P(cases[i].ch);
     weft__wait_begin(WEFT_K_SELECT_BEGIN, first);
+    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
+    fold_chan();
     r = r_select(cases, n, flags);
+    fold_end();
     weft__wait_end();
     int ok = r >= 0 && (size_t)r < n;
     WEFT_RECORD(weft__emit(WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r),
@@ -227,7 +288,9 @@ static void (*r_wg_wait)(weft_wg *);
 
 WEFT_EXPORT int weft_wg_add(weft_wg *wg, int delta) {
     REAL(r_wg_add, "weft_wg_add");
+    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
     int r = r_wg_add(wg, delta);
+    fold_end();
     WEFT_RECORD(weft__emit(WEFT_K_WG_ADD, P(wg), I(delta), I(r), stk(), 0));
     return r;
 }
@@ -236,7 +299,9 @@ WEFT_EXPORT void weft_wg_done(weft_wg *wg) {
     /* libweft's Done is Add(-1) with the result dropped; calling the real
      * Add keeps that result (WEFT_ERANGE: the counter would go negative). */
     REAL(r_wg_add, "weft_wg_add");
+    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
     int r = r_wg_add(wg, -1);
+    fold_end();
     WEFT_RECORD(weft__emit(WEFT_K_WG_DONE, P(wg), I(-1), I(r), stk(), 0));
 }
 
@@ -244,7 +309,9 @@ WEFT_EXPORT void weft_wg_wait(weft_wg *wg) {
     REAL(r_wg_wait, "weft_wg_wait");
     WEFT_RECORD(weft__emit(WEFT_K_WG_WAIT_BEGIN, P(wg), 0, 0, stk(), 0));
     weft__wait_begin(WEFT_K_WG_WAIT_BEGIN, P(wg));
+    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
     r_wg_wait(wg);
+    fold_end();
     weft__wait_end();
     WEFT_RECORD(weft__emit(WEFT_K_WG_WAIT_END, P(wg), 0, 0, 0, 0));
 }
@@ -515,7 +582,16 @@ WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq);
 
 WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
     REAL(r_release, "weft__hb_release");
-    WEFT_RECORD(weft__emit(WEFT_K_HB_RELEASE, P(obj), seq, 0, 0, 0));
+    /* Written before libweft goes on: the release must be on record before
+     * any other thread can observe it (and acquire it), whatever happens
+     * to this thread afterwards. */
+    if (weft__t.fold == WEFT_FOLD_END && !weft__t.fold_done) {
+        WEFT_RECORD_LITE(weft__emit_rel(weft__t.fold_kind, weft__t.fold_obj, 0, weft__t.fold_arg2,
+                                   weft__t.fold_stack, 0, P(obj), seq);
+                    weft__t.fold_done = 1);
+    } else {
+        WEFT_RECORD_LITE(weft__emit(WEFT_K_HB_RELEASE, P(obj), seq, 0, 0, 0));
+    }
     if (r_release)
         r_release(obj, seq);
 }
@@ -524,5 +600,11 @@ WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq) {
     REAL(r_acquire, "weft__hb_acquire");
     if (r_acquire)
         r_acquire(obj, seq);
-    WEFT_RECORD(weft__emit(WEFT_K_HB_ACQUIRE, P(obj), seq, 0, 0, 0));
+    /* Inside one of our calls an acquire can wait for the call's own
+     * record: acquiring a little later than it happened changes nothing,
+     * since this thread does nothing else meanwhile. */
+    if (weft__t.fold)
+        WEFT_RECORD_LITE(weft__hb_defer_acquire(P(obj), seq));
+    else
+        WEFT_RECORD_LITE(weft__emit(WEFT_K_HB_ACQUIRE, P(obj), seq, 0, 0, 0));
 }

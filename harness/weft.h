@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define WEFT_SCHEMA_VERSION 2
+#define WEFT_SCHEMA_VERSION 3
 #define WEFT_APPLICATION_ID 1466263156 /* 'WEFT' */
 
 extern const char weft__schema_sql[];
@@ -22,15 +22,42 @@ int weft_cmd_report(int argc, char **argv);
 void weft_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Ingest: the logs of one trace (one per process) into a new database. */
+/* One row of `events` as ingest hands it over (the values it stores). */
+struct weft_trace_event {
+    int64_t id, pid, thread, ts, kind, object, obj, arg, arg2, stack, hb_obj, acq, rel;
+    int has_acq, has_rel;
+    int rel_once; /* the release (rel, or a standalone hb_release) is acquired at most once */
+};
+/* Fills *e with the next event in trace order: 1, or 0 at the end. */
+typedef int (*weft_event_next)(void *src, struct weft_trace_event *e);
+
 struct weft_ingest_opts {
     int root_pid;    /* >0: the process whose exit status weft run saw */
     int root_status; /* its wait status */
     int quiet;
+    int index;       /* also index events by thread and by object (--index) */
+    int all_events;  /* a row for every event: no event_counts (--all-events) */
+    /* Called once every table is loaded, before the indexes, with the
+     * database and the events from memory (no re-read): the detectors run
+     * here. A non-zero return fails the ingest. */
+    int (*loaded)(sqlite3 *db, weft_event_next next, void *src, void *user);
+    void *user;
 };
 struct weft_ingest_stats {
-    uint64_t events, threads, processes, stacks;
+    uint64_t events, rows, threads, processes, stacks; /* rows: of events */
     double seconds;
 };
+/* The `loaded` hook of weft run and weft ingest: runs the detectors over
+ * the events from memory (user: a struct weft_detect_hook). cmd_detect.c. */
+struct weft_detect_opts;
+struct weft_detect_result;
+struct weft_detect_hook {
+    const struct weft_detect_opts *opts;
+    struct weft_detect_result *res;
+    int ok; /* 1 when the detectors ran */
+};
+int weft_detect_hook(sqlite3 *db, weft_event_next next, void *src, void *user);
+
 /* 0, or -1 after printing one line on stderr. */
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats);

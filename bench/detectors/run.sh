@@ -1,10 +1,12 @@
 #!/bin/sh
 # run.sh BUILD_DIR [items]: records the workload under `weft run` (about
-# 1M events with the default 60000 items) and times all detectors over it.
+# 1M events with the default 60000 items) and times all detectors over it,
+# read back from the database: --all-events, so that every event has its
+# row (weft run itself runs them at ingest, over the events in memory).
 set -eu
 build=${1:-build}
 items=${2:-60000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-det-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-"$build/harness/weft" run -q -o "$tmp/t.db" -- "$build/bench/detectors/bench_detectors_workload" "$items"
+"$build/harness/weft" run -q --all-events -o "$tmp/t.db" -- "$build/bench/detectors/bench_detectors_workload" "$items"
 "$build/bench/detectors/bench_detectors" "$tmp/t.db" 3

@@ -81,7 +81,8 @@ bench_workload() { # LABEL PROGRAM N EXTRA-ARGS...
     local want; want=$(cat "$work/plain.out")
     timed "$work/weft.out" "$weft" run -q -o "$work/$prog.db" -- "$bin/bench_$prog" "$n"
     local lost; lost=$(sqlite3 "$work/$prog.db" "select sum(dropped_events) from processes" 2>/dev/null || echo "?")
-    local evs; evs=$(sqlite3 "$work/$prog.db" "select count(*) from events" 2>/dev/null || echo "?")
+    # every event (rows of events plus those counted in event_counts)
+    local evs; evs=$(sqlite3 "$work/$prog.db" "select sum(events) from processes" 2>/dev/null || echo "?")
     [ "$(cat "$work/weft.out")" = "$want" ] || echo "OUTPUT DIFFERS under weft" >&2
     row "weft run (record + ingest)" "$plain" "$t" "events $evs, lost $lost"
     timed "$work/log.out" env LD_PRELOAD="$shim" WEFT_LOG="$work/$prog.log" "$bin/bench_$prog" "$n"
@@ -89,7 +90,7 @@ bench_workload() { # LABEL PROGRAM N EXTRA-ARGS...
     local ing_s=$t
     timed "$work/ing.out" "$weft" ingest -q "$work/$prog.log" -o "$work/$prog-2.db"
     local ingest_t=$t
-    local nev; nev=$(sqlite3 "$work/$prog-2.db" "select count(*) from events")
+    local nev; nev=$(sqlite3 "$work/$prog-2.db" "select sum(events) from processes")
     printf '| %-34s | %10s s | %8s | %s\n' "weft ingest alone" "$(fmt "$ingest_t")" "" "$(printf '%.0f' "$(echo "$nev / $ingest_t" | bc -l)") events/s"
     rm -f "$work"/*.log* "$work"/*.db
     for tool in helgrind drd; do

@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
                 uint32_t n;
                 const struct weft_rec *r = weft_log_chunk(&l, c, &n);
                 for (uint32_t k = 0; k < n; k++)
-                    sum += r[k].kind + r[k].len;
+                    sum += r[k].kind + r[k].dlen + (r[k].dlen ? r[k].data[r[k].dlen - 1] : 0);
             }
             (void)sum;
             weft_log_close(&l);

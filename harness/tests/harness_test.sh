@@ -217,6 +217,38 @@ weft)
     expect "ctx done chans" "$(q "select count(*) from objects where info='ctx-done'")" 4
     expect "dropped" "$(q "select dropped_events from processes")" 0
     ;;
+fold)
+    # Default: plain channel operations are counted in event_counts, and
+    # together with the rows they are every operation; no events indexes.
+    run_weft "$BIN/t_fold"
+    expect "exit status" "$rc" 0
+    expect "stdout" "$(cat "$work/out")" "fold ok"
+    ops="select (select count(*) from events e join kinds k on k.id=e.kind where k.name='KIND' and e.arg=0) + (select coalesce(sum(count),0) from event_counts where kind='KIND')"
+    expect "sends" "$(q "$(echo "$ops" | sed s/KIND/chan_send_end/g)")" 1400
+    expect "recvs" "$(q "$(echo "$ops" | sed s/KIND/chan_recv_end/g)")" 1400
+    expect "counted" "$(q "select count(*) > 0 from event_counts where kind='chan_send_end'")" 1
+    expect "meta" "$(q "select value from meta where key='all_events'")" 0
+    expect "ids" "$(q "select (select count(*) from events) + (select sum(count) from event_counts) = (select events from processes)")" 1
+    expect "no events index" "$(q "select count(*) from sqlite_master where name in ('events_thread','events_object')")" 0
+    expect "blocked at exit" "$(q "select count(*) from blocked_at_exit")" 0
+    # --all-events: a row each, with the folded tickets on the call's row
+    "$WEFT" run -q --all-events --index -o "$db" -- "$BIN/t_fold" >"$work/out" 2>"$work/err"
+    expect "all exit status" "$?" 0
+    expect "all sends" "$(q "select count(*) from event_log where kind='chan_send_end' and arg=0")" 1400
+    expect "all recvs" "$(q "select count(*) from event_log where kind='chan_recv_end' and arg=0")" 1400
+    expect "all counts" "$(q "select count(*) from event_counts")" 0
+    expect "all meta" "$(q "select value from meta where key='all_events'")" 1
+    expect "indexes" "$(q "select count(*) from sqlite_master where name in ('events_thread','events_object')")" 2
+    # every receive that got a value acquired a ticket folded into its row,
+    # or (it waited, then took a value after all) into the release it made
+    # just before
+    expect "recv acquires" "$(q "select count(*) from events e where e.kind=(select id from kinds where name='chan_recv_end') and e.arg=0 and e.acq is null and (select p.acq from events p where p.thread=e.thread and p.id<e.id order by p.id desc limit 1) is null")" 0
+    expect "folded" "$(q "select count(*) > 1000 from events where rel is not null and kind in (select id from kinds where name in ('chan_send_end','chan_recv_end'))")" 1
+    # exactness: every acquired ticket was released earlier in trace order
+    acq="select hb_obj o, acq s, id from events where acq is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_acquire')"
+    rel="select hb_obj o, rel s, id from events where rel is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_release')"
+    expect "acquires released before" "$(q "with a as ($acq), r as ($rel) select count(*) from a where not exists (select 1 from r where r.o=a.o and r.s=a.s and r.id<a.id)")" 0
+    ;;
 deadlock_chan)
     run_weft "$BIN/t_deadlock_chan"
     expect "exit status" "$rc" 2

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "asleep.h"
+
 static pthread_t forever;
+static volatile pid_t joiner_tid;
 
 static void *sleeper(void *a) {
     (void)a;
@@ -15,6 +18,7 @@ static void *sleeper(void *a) {
 
 static void *joiner(void *a) {
     (void)a;
+    joiner_tid = test_gettid();
     pthread_join(forever, NULL);
     return NULL;
 }
@@ -23,6 +27,6 @@ int main(void) {
     pthread_t j;
     pthread_create(&forever, NULL, sleeper, NULL);
     pthread_create(&j, NULL, joiner, NULL);
-    usleep(20000);
+    test_wait_asleep(&joiner_tid);
     abort();
 }

@@ -4,7 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "asleep.h"
+
 static pthread_t t[3];
+static volatile pid_t joiner_tid;
 
 static void *sleeper(void *a) {
     (void)a;
@@ -15,6 +18,7 @@ static void *sleeper(void *a) {
 
 static void *joiner(void *a) {
     (void)a;
+    joiner_tid = test_gettid();
     pthread_join(t[0], NULL);
     return NULL;
 }
@@ -24,7 +28,7 @@ int main(void) {
         pthread_create(&t[i], NULL, sleeper, NULL);
     pthread_t j;
     pthread_create(&j, NULL, joiner, NULL);
-    usleep(20000);
+    test_wait_asleep(&joiner_tid);
     kill(getpid(), SIGKILL);
     return 0;
 }
