@@ -18,7 +18,6 @@
  *     (for cap 0: the receive before its own send completes);
  *   - a close happens before a receive or send that sees it closed.
  */
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,7 +300,8 @@ int weft__waiter_finish(weft__waiter *w) {
 
 /* ---- blocking and non-blocking entry points ------------------------- */
 
-enum { CHAN_SPIN_NS = 1000, CHAN_YIELD_NS = 20000 };
+/* The most a thread watches a buffer before it queues itself. */
+enum { CHAN_WAIT_NS = 20000 };
 
 static bool send_may_run(const void *p) {
     const weft_chan *ch = p;
@@ -313,24 +313,19 @@ static bool recv_may_run(const void *p) {
     return is_closed(ch) || count_of(ch) > 0;
 }
 
+/* How long this thread's watching of buffers has lately been worth. */
+static _Thread_local weft__spin_budget chan_budget;
+
 /* Before a thread queues itself on a buffered channel, it watches the
  * buffer for a moment, first spinning, then yielding its CPU. Producers
  * and consumers at about the same speed then pass values through the
  * buffer instead of paying a futex wake-up per value, and on a machine
  * with more threads than cores, the yield hands the core to the thread
- * that will make room. Both phases are bounded, so a thread facing a slow
- * peer still goes to sleep within a few tens of microseconds. */
+ * that will make room. The watch is adaptive (spin.c), so a thread facing
+ * a slow peer soon goes to sleep at once. */
 static bool wait_until_ready(const weft_chan *ch, int op) {
-    bool (*ready)(const void *) = op == WEFT_SEND ? send_may_run : recv_may_run;
-    if (weft__spin(ready, ch, CHAN_SPIN_NS))
-        return true;
-    int64_t end = weft__now() + CHAN_YIELD_NS;
-    do {
-        sched_yield();
-        if (ready(ch))
-            return true;
-    } while (weft__now() < end);
-    return false;
+    return weft__spin_adaptive(op == WEFT_SEND ? send_may_run : recv_may_run, ch, &chan_budget,
+                               CHAN_WAIT_NS);
 }
 
 /* Go's nil channel: the operation never completes. */

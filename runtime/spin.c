@@ -1,13 +1,32 @@
-/* spin.c: who may spin. A process-wide count of spinning threads, capped
- * at the number of CPUs: with more spinners than cores, the spinners would
- * take the cores that the threads they wait for need to run. A tighter cap
- * (Go's half the CPUs for its spinning Ms) hurts here: in a ping-pong, the
- * thread about to wait often asks for a slot a few nanoseconds before its
- * partner, just woken, gives its own back, and a refusal costs a futex
- * round trip. On a single CPU nobody spins. */
+/* spin.c: who may spin, and for how long.
+ *
+ * A process-wide count of spinning threads, capped at the number of CPUs:
+ * with more spinners than cores, the spinners would take the cores that
+ * the threads they wait for need to run. A tighter cap (Go's half the CPUs
+ * for its spinning Ms) hurts here: in a ping-pong, the thread about to wait
+ * often asks for a slot a few nanoseconds before its partner, just woken,
+ * gives its own back, and a refusal costs a futex round trip. On a single
+ * CPU nobody spins.
+ *
+ * The cap alone does not protect a program with more runnable threads than
+ * cores (a three-stage pipeline on two CPUs): two spinners may hold both
+ * cores while the thread they wait for sits runnable in a run queue, so
+ * every wait burns its whole budget and then sleeps anyway. So the waits
+ * that precede a sleep are adaptive (weft__spin_adaptive): each starts with
+ * a short burst of `pause`, which is all a partner running on another core
+ * needs, then yields its CPU, which hands the core to a runnable thread
+ * that may be the one we wait for; and each thread keeps a budget that
+ * doubles when waiting paid off and halves when it ended in a sleep anyway,
+ * like an adaptive mutex, so a thread whose partners are rarely on a CPU
+ * soon goes to sleep almost at once. */
+#include <sched.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+/* What a partner running on another core needs to answer: a ping-pong
+ * round trip is a few hundred nanoseconds. */
+enum { PAUSE_NS = 1000 };
 
 static _Atomic int spinners;
 static int max_spinners;
@@ -29,3 +48,30 @@ bool weft__spin_begin(void) {
 }
 
 void weft__spin_end(void) { atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed); }
+
+bool weft__spin_adaptive(bool (*done)(const void *), const void *arg, weft__spin_budget *b,
+                         int32_t max_ns) {
+    if (b->ns <= 0 || b->ns > max_ns)
+        b->ns = max_ns;
+    int32_t budget = b->ns;
+    if (!weft__spin_begin())
+        return done(arg);
+    int64_t pause = budget < PAUSE_NS ? budget : PAUSE_NS;
+    bool ok = weft__spin_for(done, arg, pause);
+    if (!ok && budget > pause) {
+        /* Yielding, not pausing: if the thread we wait for is runnable
+         * on this CPU, it runs now; if nothing else is, sched_yield
+         * returns at once and this is a slower spin. */
+        int64_t end = weft__now() + (budget - pause);
+        do {
+            sched_yield();
+            ok = done(arg);
+        } while (!ok && weft__now() < end);
+    }
+    weft__spin_end();
+    if (ok)
+        b->ns = budget > max_ns / 2 ? max_ns : budget * 2;
+    else
+        b->ns = budget / 2 < WEFT__SPIN_MIN_NS ? WEFT__SPIN_MIN_NS : budget / 2;
+    return ok;
+}
