@@ -100,9 +100,9 @@ static void unlock_all(weft_chan **chans, size_t m) {
 /* ---- the engine ----------------------------------------------------- */
 
 /* Pass 1: runs a uniformly chosen ready case. Returns its index, or -1
- * when none is ready. Called and returns with every channel locked; *wake
- * is a waiter to unpark once they are unlocked. */
-static int run_ready_case(weft_case *cases, size_t n, weft__waiter **wake) {
+ * when none is ready. Called and returns with every channel locked; *wl
+ * gets the waiters to unpark once they are unlocked. */
+static int run_ready_case(weft_case *cases, size_t n, weft__wakes *wl) {
     for (;;) {
         long chosen = -1;
         uint32_t ready = 0;
@@ -114,11 +114,13 @@ static int run_ready_case(weft_case *cases, size_t n, weft__waiter **wake) {
         if (chosen < 0)
             return -1;
         weft_case *c = &cases[chosen];
-        int r = c->op == WEFT_SEND ? weft__chan_send_locked(c->ch, c->elem, wake)
-                                   : weft__chan_recv_locked(c->ch, c->elem, wake);
+        int r = c->op == WEFT_SEND ? weft__chan_send_locked(c->ch, c->elem, wl)
+                                   : weft__chan_recv_locked(c->ch, c->elem, wl);
         /* EAGAIN: the waiter that made it ready was claimed meanwhile by a
-         * thread working on another of its select's channels. That waiter
-         * is gone from the queue now, so choosing again makes progress. */
+         * thread working on another of its select's channels (that waiter
+         * is gone from the queue now), or a lock-free receive took the
+         * value of a buffered channel first. Either way something moved,
+         * so choosing again makes progress. */
         if (r != WEFT_EAGAIN) {
             c->result = r;
             return (int)chosen;
@@ -143,26 +145,29 @@ int weft__select_until(weft_case *cases, size_t n, int flags, int64_t deadline_n
     if (m < 0)
         return WEFT_EINVAL;
 
-    weft__waiter *wake = NULL;
+    weft__wakes wl = {NULL};
     lock_all(chans, (size_t)m);
-    int chosen = run_ready_case(cases, n, &wake);
+    int chosen = run_ready_case(cases, n, &wl);
     if (chosen >= 0 || (flags & WEFT_NONBLOCK)) {
         unlock_all(chans, (size_t)m);
-        if (wake)
-            weft__unpark(wake->parker);
+        weft__wake_all(&wl);
         return chosen >= 0 ? chosen : WEFT_EAGAIN;
     }
 
-    /* Pass 2: queue a waiter on every channel and sleep. */
+    /* Pass 2: queue a waiter on every channel and sleep. On a buffered
+     * channel a lock-free send or receive may have made a case ready
+     * since pass 1: the enqueue then serves it at once, maybe with this
+     * very select, which the wake-up below then unparks. */
     weft__parker *p = weft__parker_self();
     weft__parker_arm(p);
     for (size_t i = 0; i < n; i++) {
         if (!cases[i].ch)
             continue;
         waiters[i] = (weft__waiter){.parker = p, .elem = cases[i].elem, .case_index = (int)i};
-        weft__chan_enqueue(cases[i].ch, cases[i].op, &waiters[i]);
+        weft__chan_enqueue(cases[i].ch, cases[i].op, &waiters[i], &wl);
     }
     unlock_all(chans, (size_t)m);
+    weft__wake_all(&wl);
 
     bool timed_out = false;
     if (deadline_ns == INT64_MAX) {
@@ -181,7 +186,7 @@ int weft__select_until(weft_case *cases, size_t n, int flags, int64_t deadline_n
     lock_all(chans, (size_t)m);
     for (size_t i = 0; i < n; i++) {
         if (cases[i].ch && &waiters[i] != fired)
-            weft__waitq_remove(&waiters[i]);
+            weft__chan_dequeue(&waiters[i]);
     }
     unlock_all(chans, (size_t)m);
     if (timed_out)
