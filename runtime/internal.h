@@ -202,19 +202,22 @@ WEFT_HIDDEN void weft__wake_all(weft__wakes *wl);
  * CLOSED, `head` = (receive position << 2) | RECVW. */
 #define WEFT__CACHE_LINE 64
 struct weft_chan {
-    weft__lock lock;
-    /* closed changes only under the lock, but is read without it. */
-    _Atomic uint32_t closed;
+    /* Read by every operation, written at make: first, on a line that
+     * stays shared. closed and the lock word change rarely. */
     size_t elem_size;
     size_t slot_size; /* a buffer slot: its sequence, two tickets, the value */
     size_t cap;
     size_t mask;        /* cap - 1 when cap is a power of two, else 0 */
-    uint64_t sent;      /* unbuffered: values ever handed over */
-    uint64_t recvd;     /* unbuffered: values ever taken */
-    uint64_t tickets;   /* hb tickets issued under the lock (see chan.c) */
-    _Atomic uint64_t close_tk; /* the close's release ticket */
-    weft__waitq recvq, sendq;
     unsigned char *buf; /* cap slots (see chan.c) */
+    /* closed changes only under the lock, but is read without it. */
+    _Atomic uint32_t closed;
+    weft__lock lock;
+    _Atomic uint64_t close_tk; /* the close's release ticket */
+    /* Under the lock. */
+    uint64_t sent;    /* unbuffered: values ever handed over */
+    uint64_t recvd;   /* unbuffered: values ever taken */
+    uint64_t tickets; /* hb tickets issued under the lock (see chan.c) */
+    weft__waitq recvq, sendq;
     char hb; /* its address is the channel's hb sync object */
     _Alignas(WEFT__CACHE_LINE) _Atomic uint64_t tail;
     _Alignas(WEFT__CACHE_LINE) _Atomic uint64_t head;
