@@ -82,15 +82,10 @@ static inline bool weft__spin_for(bool (*done)(const void *), const void *arg, i
     return ok;
 }
 
-/* weft__spin_for, if spinning is allowed now: for waits on another
- * thread's progress, which may be far off. */
-static inline bool weft__spin(bool (*done)(const void *), const void *arg, int64_t budget_ns) {
-    if (!weft__spin_begin())
-        return done(arg);
-    bool ok = weft__spin_for(done, arg, budget_ns);
-    weft__spin_end();
-    return ok;
-}
+/* Waits for another thread's progress, which may be far off, before the
+ * caller sleeps: weft__spin_adaptive below with a per-thread budget of at
+ * most budget_ns shared by the callers that keep none of their own. */
+WEFT_HIDDEN bool weft__spin(bool (*done)(const void *), const void *arg, int64_t budget_ns);
 
 /* A thread's budget for one kind of wait: how long waiting before a sleep
  * has lately been worth it. Lives in TLS, so it is never shared. */

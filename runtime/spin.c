@@ -20,6 +20,7 @@
  * like an adaptive mutex, so a thread whose partners are rarely on a CPU
  * soon goes to sleep almost at once. */
 #include <sched.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -74,4 +75,12 @@ bool weft__spin_adaptive(bool (*done)(const void *), const void *arg, weft__spin
     else
         b->ns = budget / 2 < WEFT__SPIN_MIN_NS ? WEFT__SPIN_MIN_NS : budget / 2;
     return ok;
+}
+
+/* The budget of the waits whose callers keep none of their own. */
+static _Thread_local weft__spin_budget shared_budget;
+
+bool weft__spin(bool (*done)(const void *), const void *arg, int64_t budget_ns) {
+    int32_t max = budget_ns > INT32_MAX ? INT32_MAX : budget_ns < 1 ? 1 : (int32_t)budget_ns;
+    return weft__spin_adaptive(done, arg, &shared_budget, max);
 }
