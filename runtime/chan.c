@@ -779,6 +779,8 @@ static int chan_op(weft_chan *ch, int op, void *elem, bool block) {
     return weft__waiter_finish(&w);
 }
 
+int weft__chan_try(weft_chan *ch, int op, void *elem) { return chan_op(ch, op, elem, false); }
+
 int weft_chan_send(weft_chan *ch, const void *elem) {
     if (!ch)
         block_forever();

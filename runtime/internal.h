@@ -232,6 +232,9 @@ WEFT_HIDDEN bool weft__chan_ready(weft_chan *ch, int op);
 WEFT_HIDDEN void weft__chan_enqueue(weft_chan *ch, int op, weft__waiter *w, weft__wakes *wl);
 /* Unlinks w from its locked channel if a waker has not done so already. */
 WEFT_HIDDEN void weft__chan_dequeue(weft__waiter *w);
+/* A try_send (op WEFT_SEND) or try_recv on a non-nil channel, without
+ * the exported (interposable) entry points: for select's first look. */
+WEFT_HIDDEN int weft__chan_try(weft_chan *ch, int op, void *elem);
 /* After waking: acquires what the waker left and returns the result. */
 WEFT_HIDDEN int weft__waiter_finish(weft__waiter *w);
 

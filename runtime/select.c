@@ -1,19 +1,21 @@
 /* select.c: weft_select and the select engine with a deadline.
  *
- * Go's three passes. With every channel of the select locked (in address
- * order, each once, so two selects never deadlock on each other): pass 1
- * picks a ready case uniformly at random and runs it. Otherwise pass 2
- * links one waiter per case into its channel's queue and sleeps; whichever
- * thread claims this thread's parker first runs that one case on our
- * behalf. Pass 3 relocks and unlinks the waiters of the cases that lost.
- * Since our own waiters are queued only while we sleep, a select never
- * matches its own send with its own receive.
+ * First a look at the cases one by one, in a random order, without
+ * locking them together (pass 0): on buffered channels that look is
+ * lock-free. Then Go's three passes. With every channel of the select
+ * locked (in address order, each once, so two selects never deadlock on
+ * each other): pass 1 picks a ready case uniformly at random and runs it.
+ * Otherwise pass 2 links one waiter per case into its channel's queue and
+ * sleeps; whichever thread claims this thread's parker first runs that one
+ * case on our behalf. Pass 3 relocks and unlinks the waiters of the cases
+ * that lost. Since our own waiters are queued only while we sleep, a
+ * select never matches its own send with its own receive.
  *
- * The uniform choice is reservoir sampling over the ready cases: the i-th
- * ready case replaces the choice with probability 1/i. No permutation array
- * is needed, and the waiter and lock arrays live on the stack for small
- * selects or in a per-thread buffer that only ever grows, so a select does
- * not allocate per call. */
+ * Pass 1's uniform choice is reservoir sampling over the ready cases: the
+ * i-th ready case replaces the choice with probability 1/i. Pass 0's
+ * permutation and the waiter and lock arrays live on the stack for small
+ * selects, the latter two in a per-thread buffer that only ever grows for
+ * large ones, so a select does not allocate per call. */
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -99,6 +101,36 @@ static void unlock_all(weft_chan **chans, size_t m) {
 
 /* ---- the engine ----------------------------------------------------- */
 
+/* Pass 0: tries the cases one at a time, without locking them together,
+ * in a uniformly random order (Go's pollorder): the first that runs is
+ * uniform among the ready ones. On buffered channels the tries are the
+ * lock-free ring operations, so a select whose case is ready (the common
+ * case of a consumer keeping up with its producers) locks nothing. Returns
+ * the index that ran, or -1; pass 1 then decides under every lock. Large
+ * selects skip it, to keep the order on the stack. */
+static int try_cases(weft_case *cases, size_t n) {
+    if (n > STACK_CASES)
+        return -1;
+    unsigned char order[STACK_CASES];
+    for (size_t i = 0; i < n; i++) { /* inside-out Fisher-Yates */
+        size_t j = weft__rand_below((uint32_t)i + 1);
+        if (j != i)
+            order[i] = order[j];
+        order[j] = (unsigned char)i;
+    }
+    for (size_t k = 0; k < n; k++) {
+        weft_case *c = &cases[order[k]];
+        if (!c->ch)
+            continue;
+        int r = weft__chan_try(c->ch, c->op, c->elem);
+        if (r != WEFT_EAGAIN) {
+            c->result = r;
+            return order[k];
+        }
+    }
+    return -1;
+}
+
 /* Pass 1: runs a uniformly chosen ready case. Returns its index, or -1
  * when none is ready. Called and returns with every channel locked; *wl
  * gets the waiters to unpark once they are unlocked. */
@@ -144,6 +176,10 @@ int weft__select_until(weft_case *cases, size_t n, int flags, int64_t deadline_n
     long m = collect_chans(cases, n, chans);
     if (m < 0)
         return WEFT_EINVAL;
+
+    int tried = try_cases(cases, n);
+    if (tried >= 0)
+        return tried;
 
     weft__wakes wl = {NULL};
     lock_all(chans, (size_t)m);
