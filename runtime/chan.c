@@ -696,7 +696,7 @@ static _Thread_local weft__spin_budget chan_budget;
  * a slow peer soon goes to sleep at once. */
 static bool wait_until_ready(const weft_chan *ch, int op) {
     return weft__spin_adaptive(op == WEFT_SEND ? send_may_run : recv_may_run, ch, &chan_budget,
-                               CHAN_WAIT_NS);
+                               CHAN_WAIT_NS, true);
 }
 
 /* Go's nil channel: the operation never completes. */

@@ -95,12 +95,13 @@ typedef struct weft__spin_budget {
 /* The least a budget shrinks to: enough for a partner that is running on
  * another core, so that a budget can grow again once waiting pays. */
 #define WEFT__SPIN_MIN_NS 500
-/* Waits for done(arg) before a sleep, if spinning is allowed now: a short
- * burst of `pause`, then sched_yield, for at most *b (at most max_ns).
- * Doubles *b when done(arg) came true, halves it otherwise (see spin.c).
- * Returns done(arg)'s last answer. */
+/* Waits for done(arg) before a sleep, if spinning is allowed now, for at
+ * most *b (at most max_ns): with `pause`, and with yield after a first
+ * microsecond with sched_yield. Doubles *b when done(arg) came true,
+ * shrinks it by a quarter otherwise (see spin.c). Returns done(arg)'s last
+ * answer. */
 WEFT_HIDDEN bool weft__spin_adaptive(bool (*done)(const void *), const void *arg,
-                                     weft__spin_budget *b, int32_t max_ns);
+                                     weft__spin_budget *b, int32_t max_ns, bool yield);
 
 /* ---- futex and lock ------------------------------------------------- */
 WEFT_HIDDEN void weft__futex_wait(_Atomic uint32_t *word, uint32_t expect);

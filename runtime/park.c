@@ -46,7 +46,7 @@ static bool is_woken(const void *p) {
 /* Spins, then announces sleep (0 -> 2) and sleeps until state is 1.
  * Returns true once woken, false if the deadline passed first. */
 static bool wait_woken(weft__parker *p, int64_t deadline_ns) {
-    if (weft__spin_adaptive(is_woken, p, &park_budget, PARK_SPIN_NS))
+    if (weft__spin_adaptive(is_woken, p, &park_budget, PARK_SPIN_NS, false))
         return true;
     for (;;) {
         uint32_t expect = 0;
