@@ -100,6 +100,71 @@ static int64_t IMPL(bench_pingpong)(long n) {
     return elapsed;
 }
 
+/* pipeline: the seed's three-stage pipeline over unbuffered channels. A
+ * generator thread sends 0..n-1 on `nums`, a squarer thread receives each,
+ * squares it modulo a prime and sends it on `sqs`, and the main thread sums
+ * what arrives. Three threads, so on a 2-CPU machine one of them is always
+ * waiting for a core: this is the shape that shows whether a channel's
+ * waiting strategy copes with more runnable threads than CPUs. One op is one
+ * item through both channels. */
+struct IMPL(stage) {
+    CHAN *in, *out;
+    long n;
+};
+
+static void *IMPL(pipe_gen)(void *p) {
+    struct IMPL(stage) *s = p;
+    for (long i = 0; i < s->n; i++) {
+        long v = i;
+        if (SEND(s->out, &v) != 0)
+            die("pipeline: gen send failed");
+    }
+    if (CLOSE(s->out) != 0)
+        die("close failed");
+    return NULL;
+}
+
+static void *IMPL(pipe_square)(void *p) {
+    struct IMPL(stage) *s = p;
+    long v;
+    while (RECV(s->in, &v) == 0) {
+        v = (long)((long long)v * v % 1000003);
+        if (SEND(s->out, &v) != 0)
+            die("pipeline: square send failed");
+    }
+    if (CLOSE(s->out) != 0)
+        die("close failed");
+    return NULL;
+}
+
+static int64_t IMPL(bench_pipeline)(long n) {
+    CHAN *nums = MAKE(sizeof(long), 0), *sqs = MAKE(sizeof(long), 0);
+    if (!nums || !sqs)
+        die("chan make failed");
+    struct IMPL(stage) g = {NULL, nums, n}, q = {nums, sqs, n};
+    int64_t t0 = now_ns();
+    pthread_t t[2];
+    spawn(&t[0], IMPL(pipe_gen), &g);
+    spawn(&t[1], IMPL(pipe_square), &q);
+    long long sum = 0;
+    long got = 0;
+    long v;
+    while (RECV(sqs, &v) == 0) {
+        sum += v;
+        got++;
+    }
+    join(t[0]);
+    join(t[1]);
+    int64_t elapsed = now_ns() - t0;
+    FREE(nums);
+    FREE(sqs);
+    long long want = 0;
+    for (long i = 0; i < n; i++)
+        want += (long long)i * i % 1000003;
+    expect(got == n && sum == want, "pipeline: items lost or duplicated");
+    return elapsed;
+}
+
 /* fanin: 4 producers of n/4 items into one channel of capacity 128; the last
  * producer closes it; the main thread consumes. */
 static int64_t IMPL(bench_fanin)(long n) {

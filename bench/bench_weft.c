@@ -233,6 +233,7 @@ static const struct bench {
 } benches[] = {
     {"buffered", 2000000, bench_buffered_weft, bench_buffered_naive},
     {"pingpong", 50000, bench_pingpong_weft, bench_pingpong_naive},
+    {"pipeline", 200000, bench_pipeline_weft, bench_pipeline_naive},
     {"fanin", 1000000, bench_fanin_weft, bench_fanin_naive},
     {"select4", 1000000, bench_select4_weft, bench_select4_naive},
     {"wg", 50000, bench_wg_weft, bench_wg_naive},

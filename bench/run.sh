@@ -60,6 +60,7 @@ build=$(cd "$build" && pwd)
 benches=(
     buffered:2000000:20000
     pingpong:50000:500
+    pipeline:200000:500
     fanin:1000000:20000
     select4:1000000:20000
     wg:50000:500

@@ -94,15 +94,26 @@ static inline bool weft__spin_for(bool (*done)(const void *), const void *arg, i
     return ok;
 }
 
-/* weft__spin_for, if spinning is allowed now: for waits on another
- * thread's progress, which may be far off. */
-static inline bool weft__spin(bool (*done)(const void *), const void *arg, int64_t budget_ns) {
-    if (!weft__spin_begin())
-        return done(arg);
-    bool ok = weft__spin_for(done, arg, budget_ns);
-    weft__spin_end();
-    return ok;
-}
+/* Waits for another thread's progress, which may be far off, before the
+ * caller sleeps: weft__spin_adaptive below with a per-thread budget of at
+ * most budget_ns shared by the callers that keep none of their own. */
+WEFT_HIDDEN bool weft__spin(bool (*done)(const void *), const void *arg, int64_t budget_ns);
+
+/* A thread's budget for one kind of wait: how long waiting before a sleep
+ * has lately been worth it. Lives in TLS, so it is never shared. */
+typedef struct weft__spin_budget {
+    int32_t ns;
+} weft__spin_budget;
+/* The least a budget shrinks to: enough for a partner that is running on
+ * another core, so that a budget can grow again once waiting pays. */
+#define WEFT__SPIN_MIN_NS 500
+/* Waits for done(arg) before a sleep, if spinning is allowed now, for at
+ * most *b (at most max_ns): with `pause`, and with yield after a first
+ * microsecond with sched_yield. Doubles *b when done(arg) came true,
+ * shrinks it by a quarter otherwise (see spin.c). Returns done(arg)'s last
+ * answer. */
+WEFT_HIDDEN bool weft__spin_adaptive(bool (*done)(const void *), const void *arg,
+                                     weft__spin_budget *b, int32_t max_ns, bool yield);
 
 /* ---- futex and lock ------------------------------------------------- */
 WEFT_HIDDEN void weft__futex_wait(_Atomic uint32_t *word, uint32_t expect);
@@ -187,36 +198,59 @@ typedef struct weft__waiter {
     uint64_t acq_tk; /* hb ticket the waker left for it to acquire, or 0 */
 } weft__waiter;
 
+/* A wake-up list: waiters claimed and fired under a channel lock, to be
+ * unparked once every lock is released (linked through `next`). */
+typedef struct weft__wakes {
+    weft__waiter *first;
+} weft__wakes;
+/* Unparks every waiter of the list and empties it. */
+WEFT_HIDDEN void weft__wake_all(weft__wakes *wl);
+
+/* Channels. An unbuffered channel is Go's hchan: everything under the
+ * lock. A buffered one keeps its values in a lock-free ring (chan.c) whose
+ * two positions, each on its own cache line, carry the flags that send
+ * the fast paths to the lock: `tail` = (send position << 2) | SENDW |
+ * CLOSED, `head` = (receive position << 2) | RECVW. */
+#define WEFT__CACHE_LINE 64
 struct weft_chan {
-    weft__lock lock;
-    /* count and closed change only under the lock, but are read without
-     * it by a thread spinning briefly before it sleeps. */
-    _Atomic uint32_t closed;
+    /* Read by every operation, written at make: first, on a line that
+     * stays shared. closed and the lock word change rarely. */
     size_t elem_size;
-    size_t slot_size; /* a buffer slot: two tickets and the value */
+    size_t slot_size; /* a buffer slot: its sequence, two tickets, the value */
     size_t cap;
-    _Atomic size_t count; /* values in the buffer */
-    size_t recvx, sendx; /* ring indexes */
-    uint64_t sent;      /* values ever handed over, numbering sends */
-    uint64_t recvd;     /* values ever taken, numbering receives */
-    uint64_t tickets;   /* last hb ticket issued on this channel */
-    uint64_t close_tk;  /* the close's release ticket */
-    weft__waitq recvq, sendq;
+    size_t mask;        /* cap - 1 when cap is a power of two, else 0 */
     unsigned char *buf; /* cap slots (see chan.c) */
+    /* closed changes only under the lock, but is read without it. */
+    _Atomic uint32_t closed;
+    weft__lock lock;
+    _Atomic uint64_t close_tk; /* the close's release ticket */
+    /* Under the lock. */
+    uint64_t sent;    /* unbuffered: values ever handed over */
+    uint64_t recvd;   /* unbuffered: values ever taken */
+    uint64_t tickets; /* hb tickets issued under the lock (see chan.c) */
+    weft__waitq recvq, sendq;
     char hb; /* its address is the channel's hb sync object */
+    _Alignas(WEFT__CACHE_LINE) _Atomic uint64_t tail;
+    _Alignas(WEFT__CACHE_LINE) _Atomic uint64_t head;
 };
 
 /* Sends/receives on a locked channel without blocking. 0 or WEFT_ECLOSED
- * when done (and *wake is a waiter to unpark after unlocking, or NULL);
- * WEFT_EAGAIN when the operation would block. */
-WEFT_HIDDEN int weft__chan_send_locked(weft_chan *ch, const void *elem, weft__waiter **wake);
-WEFT_HIDDEN int weft__chan_recv_locked(weft_chan *ch, void *elem, weft__waiter **wake);
+ * when done; WEFT_EAGAIN when the operation would block. Waiters woken on
+ * the way are added to *wl, to unpark after unlocking. */
+WEFT_HIDDEN int weft__chan_send_locked(weft_chan *ch, const void *elem, weft__wakes *wl);
+WEFT_HIDDEN int weft__chan_recv_locked(weft_chan *ch, void *elem, weft__wakes *wl);
 /* Whether op could run now on the locked channel (select's first pass). */
 WEFT_HIDDEN bool weft__chan_ready(weft_chan *ch, int op);
-/* Links a waiter into the channel's queue for op, releasing its hb ticket. */
-WEFT_HIDDEN void weft__chan_enqueue(weft_chan *ch, int op, weft__waiter *w);
-/* Unlinks w if a waker has not done so already. */
-WEFT_HIDDEN void weft__waitq_remove(weft__waiter *w);
+/* Links a waiter into the locked channel's queue for op, releasing its hb
+ * ticket. On a buffered channel a value or a close may have come since
+ * the caller looked: the waiters it now serves (w among them, maybe) are
+ * added to *wl. */
+WEFT_HIDDEN void weft__chan_enqueue(weft_chan *ch, int op, weft__waiter *w, weft__wakes *wl);
+/* Unlinks w from its locked channel if a waker has not done so already. */
+WEFT_HIDDEN void weft__chan_dequeue(weft__waiter *w);
+/* A try_send (op WEFT_SEND) or try_recv on a non-nil channel, without
+ * the exported (interposable) entry points: for select's first look. */
+WEFT_HIDDEN int weft__chan_try(weft_chan *ch, int op, void *elem);
 /* After waking: acquires what the waker left and returns the result. */
 WEFT_HIDDEN int weft__waiter_finish(weft__waiter *w);
 

@@ -1,9 +1,11 @@
 /* park.c: how a blocked thread sleeps and how it is woken.
  *
- * Each thread owns one parker in TLS. A sleeper spins for a short while
+ * Each thread owns one parker in TLS. A sleeper waits for a short while
  * before it sleeps in the kernel, because the common wake-up (a ping-pong
  * partner, a consumer keeping up with its producer) comes within a
- * microsecond or two and a futex round trip costs several. The waker's
+ * microsecond or two and a futex round trip costs several. How long is
+ * adaptive (spin.c): a thread whose waits keep ending in a sleep anyway,
+ * because its partners are not on a CPU, stops burning one. The waker's
  * store of state 1 is the last thing it does to the parker before the
  * optional futex wake, so the sleeper may return (and its thread exit) as
  * soon as it sees it; a futex wake on a dead parker is harmless, and every
@@ -13,11 +15,14 @@
 
 #include "internal.h"
 
-/* A ping-pong partner answers within a microsecond or two. */
+/* A ping-pong partner answers within a microsecond or two; a busy one
+ * within a few more. The most a parker waits before it sleeps. */
 enum { PARK_SPIN_NS = 10000 };
 
 static _Thread_local weft__parker self;
 static _Thread_local bool self_ready;
+/* How long this thread's waits for a wake-up have lately been worth. */
+static _Thread_local weft__spin_budget park_budget;
 
 weft__parker *weft__parker_self(void) {
     if (!self_ready) {
@@ -41,7 +46,7 @@ static bool is_woken(const void *p) {
 /* Spins, then announces sleep (0 -> 2) and sleeps until state is 1.
  * Returns true once woken, false if the deadline passed first. */
 static bool wait_woken(weft__parker *p, int64_t deadline_ns, bool spin) {
-    if (spin && weft__spin(is_woken, p, PARK_SPIN_NS))
+    if (spin && weft__spin_adaptive(is_woken, p, &park_budget, PARK_SPIN_NS, false))
         return true;
     for (;;) {
         uint32_t expect = 0;

@@ -1,19 +1,21 @@
 /* select.c: weft_select and the select engine with a deadline.
  *
- * Go's three passes. With every channel of the select locked (in address
- * order, each once, so two selects never deadlock on each other): pass 1
- * picks a ready case uniformly at random and runs it. Otherwise pass 2
- * links one waiter per case into its channel's queue and sleeps; whichever
- * thread claims this thread's parker first runs that one case on our
- * behalf. Pass 3 relocks and unlinks the waiters of the cases that lost.
- * Since our own waiters are queued only while we sleep, a select never
- * matches its own send with its own receive.
+ * First a look at the cases one by one, in a random order, without
+ * locking them together (pass 0): on buffered channels that look is
+ * lock-free. Then Go's three passes. With every channel of the select
+ * locked (in address order, each once, so two selects never deadlock on
+ * each other): pass 1 picks a ready case uniformly at random and runs it.
+ * Otherwise pass 2 links one waiter per case into its channel's queue and
+ * sleeps; whichever thread claims this thread's parker first runs that one
+ * case on our behalf. Pass 3 relocks and unlinks the waiters of the cases
+ * that lost. Since our own waiters are queued only while we sleep, a
+ * select never matches its own send with its own receive.
  *
- * The uniform choice is reservoir sampling over the ready cases: the i-th
- * ready case replaces the choice with probability 1/i. No permutation array
- * is needed, and the waiter and lock arrays live on the stack for small
- * selects or in a per-thread buffer that only ever grows, so a select does
- * not allocate per call. */
+ * Pass 1's uniform choice is reservoir sampling over the ready cases: the
+ * i-th ready case replaces the choice with probability 1/i. Pass 0's
+ * permutation and the waiter and lock arrays live on the stack for small
+ * selects, the latter two in a per-thread buffer that only ever grows for
+ * large ones, so a select does not allocate per call. */
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -99,10 +101,40 @@ static void unlock_all(weft_chan **chans, size_t m) {
 
 /* ---- the engine ----------------------------------------------------- */
 
+/* Pass 0: tries the cases one at a time, without locking them together,
+ * in a uniformly random order (Go's pollorder): the first that runs is
+ * uniform among the ready ones. On buffered channels the tries are the
+ * lock-free ring operations, so a select whose case is ready (the common
+ * case of a consumer keeping up with its producers) locks nothing. Returns
+ * the index that ran, or -1; pass 1 then decides under every lock. Large
+ * selects skip it, to keep the order on the stack. */
+static int try_cases(weft_case *cases, size_t n) {
+    if (n > STACK_CASES)
+        return -1;
+    unsigned char order[STACK_CASES];
+    for (size_t i = 0; i < n; i++) { /* inside-out Fisher-Yates */
+        size_t j = weft__rand_below((uint32_t)i + 1);
+        if (j != i)
+            order[i] = order[j];
+        order[j] = (unsigned char)i;
+    }
+    for (size_t k = 0; k < n; k++) {
+        weft_case *c = &cases[order[k]];
+        if (!c->ch)
+            continue;
+        int r = weft__chan_try(c->ch, c->op, c->elem);
+        if (r != WEFT_EAGAIN) {
+            c->result = r;
+            return order[k];
+        }
+    }
+    return -1;
+}
+
 /* Pass 1: runs a uniformly chosen ready case. Returns its index, or -1
- * when none is ready. Called and returns with every channel locked; *wake
- * is a waiter to unpark once they are unlocked. */
-static int run_ready_case(weft_case *cases, size_t n, weft__waiter **wake) {
+ * when none is ready. Called and returns with every channel locked; *wl
+ * gets the waiters to unpark once they are unlocked. */
+static int run_ready_case(weft_case *cases, size_t n, weft__wakes *wl) {
     for (;;) {
         long chosen = -1;
         uint32_t ready = 0;
@@ -114,11 +146,13 @@ static int run_ready_case(weft_case *cases, size_t n, weft__waiter **wake) {
         if (chosen < 0)
             return -1;
         weft_case *c = &cases[chosen];
-        int r = c->op == WEFT_SEND ? weft__chan_send_locked(c->ch, c->elem, wake)
-                                   : weft__chan_recv_locked(c->ch, c->elem, wake);
+        int r = c->op == WEFT_SEND ? weft__chan_send_locked(c->ch, c->elem, wl)
+                                   : weft__chan_recv_locked(c->ch, c->elem, wl);
         /* EAGAIN: the waiter that made it ready was claimed meanwhile by a
-         * thread working on another of its select's channels. That waiter
-         * is gone from the queue now, so choosing again makes progress. */
+         * thread working on another of its select's channels (that waiter
+         * is gone from the queue now), or a lock-free receive took the
+         * value of a buffered channel first. Either way something moved,
+         * so choosing again makes progress. */
         if (r != WEFT_EAGAIN) {
             c->result = r;
             return (int)chosen;
@@ -143,26 +177,33 @@ int weft__select_until(weft_case *cases, size_t n, int flags, int64_t deadline_n
     if (m < 0)
         return WEFT_EINVAL;
 
-    weft__waiter *wake = NULL;
+    int tried = try_cases(cases, n);
+    if (tried >= 0)
+        return tried;
+
+    weft__wakes wl = {NULL};
     lock_all(chans, (size_t)m);
-    int chosen = run_ready_case(cases, n, &wake);
+    int chosen = run_ready_case(cases, n, &wl);
     if (chosen >= 0 || (flags & WEFT_NONBLOCK)) {
         unlock_all(chans, (size_t)m);
-        if (wake)
-            weft__unpark(wake->parker);
+        weft__wake_all(&wl);
         return chosen >= 0 ? chosen : WEFT_EAGAIN;
     }
 
-    /* Pass 2: queue a waiter on every channel and sleep. */
+    /* Pass 2: queue a waiter on every channel and sleep. On a buffered
+     * channel a lock-free send or receive may have made a case ready
+     * since pass 1: the enqueue then serves it at once, maybe with this
+     * very select, which the wake-up below then unparks. */
     weft__parker *p = weft__parker_self();
     weft__parker_arm(p);
     for (size_t i = 0; i < n; i++) {
         if (!cases[i].ch)
             continue;
         waiters[i] = (weft__waiter){.parker = p, .elem = cases[i].elem, .case_index = (int)i};
-        weft__chan_enqueue(cases[i].ch, cases[i].op, &waiters[i]);
+        weft__chan_enqueue(cases[i].ch, cases[i].op, &waiters[i], &wl);
     }
     unlock_all(chans, (size_t)m);
+    weft__wake_all(&wl);
 
     bool timed_out = false;
     if (deadline_ns == INT64_MAX) {
@@ -181,7 +222,7 @@ int weft__select_until(weft_case *cases, size_t n, int flags, int64_t deadline_n
     lock_all(chans, (size_t)m);
     for (size_t i = 0; i < n; i++) {
         if (cases[i].ch && &waiters[i] != fired)
-            weft__waitq_remove(&waiters[i]);
+            weft__chan_dequeue(&waiters[i]);
     }
     unlock_all(chans, (size_t)m);
     if (timed_out)

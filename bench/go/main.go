@@ -83,6 +83,39 @@ func benchPingpong(n int) time.Duration {
 	return time.Since(t0)
 }
 
+// pipeline: the three-stage pipeline over unbuffered channels: a generator
+// sends 0..n-1 on nums, a squarer sends each squared modulo a prime on sqs,
+// main sums. One op is one item through both channels.
+func benchPipeline(n int) time.Duration {
+	nums, sqs := make(chan int), make(chan int)
+	t0 := time.Now()
+	go func() {
+		for i := 0; i < n; i++ {
+			nums <- i
+		}
+		close(nums)
+	}()
+	go func() {
+		for v := range nums {
+			sqs <- v * v % 1000003
+		}
+		close(sqs)
+	}()
+	var sum int64
+	got := 0
+	for v := range sqs {
+		sum += int64(v)
+		got++
+	}
+	elapsed := time.Since(t0)
+	var want int64
+	for i := 0; i < n; i++ {
+		want += int64(i * i % 1000003)
+	}
+	expect(got == n && sum == want, "pipeline: items lost or duplicated")
+	return elapsed
+}
+
 // fanin: 4 producers of n/4 items into one channel of capacity 128, the
 // last one closes it, main consumes.
 func benchFanin(n int) time.Duration {
@@ -252,6 +285,7 @@ type bench struct {
 var benches = map[string]bench{
 	"buffered": {2000000, benchBuffered},
 	"pingpong": {50000, benchPingpong},
+	"pipeline": {200000, benchPipeline},
 	"fanin":    {1000000, benchFanin},
 	"select4":  {1000000, benchSelect4},
 	"wg":       {50000, benchWg},

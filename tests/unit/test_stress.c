@@ -213,14 +213,15 @@ static void *selecter_main(void *p)
     return NULL;
 }
 
-/* Runs one round: starts everyone, closes both channels `close_after_ms`
- * after the start (or once every producer stopped sending, if negative),
- * joins, and checks exactly-once delivery. */
-static void run_round(int64_t run_ms, int64_t close_after_ms)
+/* Runs one round with a buffered channel of capacity `cap`: starts
+ * everyone, closes both channels `close_after_ms` after the start (or once
+ * every producer stopped sending, if negative), joins, and checks
+ * exactly-once delivery. */
+static void run_round(int64_t run_ms, int64_t close_after_ms, size_t cap)
 {
     shared sh;
     weft_wg sending = {0};
-    sh.ch[0] = weft_chan_make(sizeof(item), 16);
+    sh.ch[0] = weft_chan_make(sizeof(item), cap);
     sh.ch[1] = weft_chan_make(sizeof(item), 0);
     ck_assert_ptr_nonnull(sh.ch[0]);
     ck_assert_ptr_nonnull(sh.ch[1]);
@@ -310,14 +311,15 @@ START_TEST(test_hammer_then_close)
     if (ms < 20)
         ms = 20;
     tu_watchdog_start((double)ms / 1000 * 10 + 60, "stress: hammer then close (deadlock?)");
-    run_round(ms, -1);
+    run_round(ms, -1, 16);
     tu_watchdog_stop();
 }
 END_TEST
 
 /* Closed while producers still send: sends that returned 0 arrived, the
  * ones refused with WEFT_ECLOSED did not. Several short rounds, so that
- * the close lands in many different states. */
+ * the close lands in many different states, with capacities 1 and 2
+ * (where every slot of the ring is reused all the time) and 16. */
 START_TEST(test_close_while_hammered)
 {
     int rounds = (int)tu_scaled(8, 2);
@@ -326,7 +328,8 @@ START_TEST(test_close_while_hammered)
         ms = 10;
     tu_watchdog_start((double)rounds * ms / 1000 * 20 + 60, "stress: close while hammered (deadlock?)");
     for (int r = 0; r < rounds; r++)
-        run_round(ms * 100, ms); /* producers would go on long after the close */
+        /* producers would go on long after the close */
+        run_round(ms * 100, ms, r % 3 == 0 ? 1 : r % 3 == 1 ? 2 : 16);
     tu_watchdog_stop();
 }
 END_TEST
