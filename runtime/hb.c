@@ -4,8 +4,19 @@
  * edge it creates. They are real exported functions, kept out of line and
  * called through the PLT, so that weft's LD_PRELOAD shim can interpose them
  * and rebuild the edges; on their own they only forward to Valgrind, so that
- * Helgrind and DRD see libweft's synchronisation too. */
+ * Helgrind and DRD see libweft's synchronisation too.
+ *
+ * When nothing interposes them and Valgrind is absent, calling them is
+ * pure cost, so weft__hb_on says at load whether anyone listens. An
+ * LD_PRELOAD library is in the global lookup scope before libweft is even
+ * loaded, so dlsym sees it at that moment; a library loaded later could
+ * not take the hooks over anyway (libweft binds them to the first
+ * definition in load order). */
+#include <dlfcn.h>
+
 #include "internal.h"
+
+bool weft__hb_on = true;
 
 /* noinline keeps the call in place even within this file; the build uses
  * -fsemantic-interposition so gcc and clang both call them via the PLT. */
@@ -19,4 +30,23 @@ __attribute__((noinline)) void weft__hb_acquire(const void *obj, uint64_t seq) {
     (void)seq;
     WEFT__VG_AFTER(obj);
     __asm__ volatile("" ::: "memory");
+}
+
+/* libweft's own definitions, whatever the PLT resolves to. */
+extern __typeof(weft__hb_release) weft__hb_release_own
+    __attribute__((alias("weft__hb_release"), visibility("hidden")));
+extern __typeof(weft__hb_acquire) weft__hb_acquire_own
+    __attribute__((alias("weft__hb_acquire"), visibility("hidden")));
+
+/* After vg.c's priority-101 constructor (weft__vg_on is read here), before
+ * any default-priority one. */
+__attribute__((constructor(102))) static void hb_detect(void) {
+    void *rel = dlsym(RTLD_DEFAULT, "weft__hb_release");
+    void *acq = dlsym(RTLD_DEFAULT, "weft__hb_acquire");
+    bool ours = rel == (void *)weft__hb_release_own && acq == (void *)weft__hb_acquire_own;
+#ifdef WEFT_VALGRIND
+    weft__hb_on = !ours || weft__vg_on;
+#else
+    weft__hb_on = !ours;
+#endif
 }

@@ -270,9 +270,22 @@ WEFT_HIDDEN int weft__chan_wait_until(weft_chan *ch, int64_t deadline_ns);
 
 /* ---- happens-before ------------------------------------------------- */
 /* Calls the exported hooks through the PLT (so the shim can interpose
- * them); they issue the Valgrind annotations. */
-#define WEFT__HB_RELEASE(obj, seq) weft__hb_release((obj), (seq))
-#define WEFT__HB_ACQUIRE(obj, seq) weft__hb_acquire((obj), (seq))
+ * them); they issue the Valgrind annotations. When neither is the case
+ * (the hooks resolve to libweft's own no-ops and Valgrind is absent) the
+ * calls would do nothing, and weft__hb_on, set once at load (hb.c), skips
+ * them: a WaitGroup cycle makes two, a buffered send or receive one or
+ * two, each a PLT call and return. */
+WEFT_HIDDEN extern bool weft__hb_on;
+#define WEFT__HB_RELEASE(obj, seq)                                                                 \
+    do {                                                                                           \
+        if (weft__hb_on)                                                                           \
+            weft__hb_release((obj), (seq));                                                        \
+    } while (0)
+#define WEFT__HB_ACQUIRE(obj, seq)                                                                 \
+    do {                                                                                           \
+        if (weft__hb_on)                                                                           \
+            weft__hb_acquire((obj), (seq));                                                        \
+    } while (0)
 
 /* ---- time, randomness, threads, timers ------------------------------ */
 /* now + d, saturating at INT64_MAX; d <= 0 gives now. */

@@ -223,8 +223,9 @@ WEFT_API void weft_future_free(weft_future *f);
 /* libweft calls these at every exact happens-before edge: the release on
  * (obj, seq) happens before every acquire of the same (obj, seq). They do
  * nothing but issue Valgrind's ANNOTATE_HAPPENS_BEFORE/AFTER; they exist so
- * that weft's LD_PRELOAD shim can interpose them, and are always called
- * through the PLT. Not for user code. */
+ * that weft's LD_PRELOAD shim can interpose them, and are called through
+ * the PLT. libweft skips the calls when, at load, neither an interposer
+ * of them nor Valgrind is present. Not for user code. */
 WEFT_API void weft__hb_release(const void *obj, uint64_t seq);
 WEFT_API void weft__hb_acquire(const void *obj, uint64_t seq);
 
