@@ -172,22 +172,11 @@ void weft__signals_install(void) WEFT_HIDDEN;
             *(void **)(&(var)) = weft__real_v(name, ver); \
     } while (0)
 
-/* Recording helpers for interposers: save errno, enter, record, leave. */
-#define WEFT_RECORD(stmt)                  \
-    do {                                   \
-        int weft__saved_errno = errno;     \
-        if (weft__enter()) {               \
-            if (!weft__t.tid)              \
-                weft__thread_ensure();     \
-            stmt;                          \
-            weft__leave();                 \
-        }                                  \
-        errno = weft__saved_errno;         \
-    } while (0)
-
-/* The same without saving errno, for records that can only reach put()
+/* Recording helpers for interposers. WEFT_RECORD_LITE: enter, record,
+ * leave, without saving errno, for records that can only reach put()
  * (log_writer.c keeps errno itself on the rare paths that may touch it:
- * claiming a chunk). The happens-before hooks, our hottest path. */
+ * claiming a chunk); the happens-before hooks, our hottest path, use it.
+ * WEFT_RECORD: the same, errno saved and restored around it. */
 #define WEFT_RECORD_LITE(stmt)             \
     do {                                   \
         if (weft__enter()) {               \
@@ -196,6 +185,12 @@ void weft__signals_install(void) WEFT_HIDDEN;
             stmt;                          \
             weft__leave();                 \
         }                                  \
+    } while (0)
+#define WEFT_RECORD(stmt)                  \
+    do {                                   \
+        int weft__saved_errno = errno;     \
+        WEFT_RECORD_LITE(stmt);            \
+        errno = weft__saved_errno;         \
     } while (0)
 
 /* The name of a record kind ("chan_send_begin", ...), for the shim's own
