@@ -1,5 +1,7 @@
 /* shim_sync.c: interposers for pthread mutexes, rwlocks, condition
- * variables, barriers and POSIX semaphores: the happens-before edges and
+ * variables, barriers and POSIX semaphores, their timed and clock
+ * variants included (bounded: arg2 = 1 on the begin record, never counted
+ * by the watchdog): the happens-before edges and
  * lock state the detectors need, and for every call that may block a begin
  * and an end record, so that at any moment we know who waits on what.
  *
@@ -13,6 +15,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "shim.h"
 
@@ -28,7 +31,36 @@ static uint32_t st(void) {
 #define EV(kind, obj, arg, arg2) \
     WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg), (uint64_t)(arg2), st(), 0))
 
+/* A lock that may wait tries first: an uncontended acquisition is one end
+ * record (arg2 = 0); only a busy lock gets a begin (arg2 = 1 when the
+ * call is bounded: timedlock, clocklock) and an end with arg2 = 1. Only
+ * an unbounded wait counts for the watchdog (a bounded one ends by
+ * itself). */
+#define TRY_FIRST(begin, end, obj, try_call, call, bounded)                                        \
+    do {                                                                                           \
+        if (!weft__ready || weft__t.in_shim)                                                       \
+            return call;                                                                           \
+        int saved_ = errno;                                                                        \
+        int r_ = try_call;                                                                         \
+        errno = saved_;                                                                            \
+        if (r_ != EBUSY) {                                                                         \
+            EV(end, obj, r_, 0);                                                                   \
+            return r_;                                                                             \
+        }                                                                                          \
+        EV(begin, obj, 0, bounded);                                                                \
+        if (!(bounded))                                                                            \
+            weft__wait_begin(WEFT_K_##begin, (uintptr_t)(obj));                                    \
+        r_ = call;                                                                                 \
+        weft__wait_end();                                                                          \
+        EV(end, obj, r_, 1);                                                                       \
+        return r_;                                                                                 \
+    } while (0)
+
+typedef const struct timespec *ts_t;
+
 static int (*r_mutex_lock)(pthread_mutex_t *);
+static int (*r_mutex_timedlock)(pthread_mutex_t *, ts_t);
+static int (*r_mutex_clocklock)(pthread_mutex_t *, clockid_t, ts_t);
 static int (*r_mutex_trylock)(pthread_mutex_t *);
 static int (*r_mutex_unlock)(pthread_mutex_t *);
 static int (*r_mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
@@ -51,22 +83,20 @@ WEFT_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
 WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_lock, "pthread_mutex_lock");
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
-    if (!weft__ready || weft__t.in_shim)
-        return r_mutex_lock(m);
-    int saved = errno;
-    int r = r_mutex_trylock(m);
-    if (r != EBUSY) {
-        errno = saved;
-        EV(MUTEX_LOCK_END, m, r, 0);
-        return r;
-    }
-    errno = saved;
-    EV(MUTEX_LOCK_BEGIN, m, 0, 0);
-    weft__wait_begin(WEFT_K_MUTEX_LOCK_BEGIN, (uintptr_t)m);
-    r = r_mutex_lock(m);
-    weft__wait_end();
-    EV(MUTEX_LOCK_END, m, r, 1);
-    return r;
+    TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_lock(m), 0);
+}
+
+WEFT_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, ts_t t) {
+    WEFT_REAL(void, r_mutex_timedlock, "pthread_mutex_timedlock");
+    WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
+    TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_timedlock(m, t), 1);
+}
+
+WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, ts_t t) {
+    WEFT_REAL(void, r_mutex_clocklock, "pthread_mutex_clocklock");
+    WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
+    TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m),
+              r_mutex_clocklock(m, c, t), 1);
 }
 
 WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
@@ -89,45 +119,45 @@ static int (*r_wrlock)(pthread_rwlock_t *);
 static int (*r_tryrdlock)(pthread_rwlock_t *);
 static int (*r_trywrlock)(pthread_rwlock_t *);
 static int (*r_rwunlock)(pthread_rwlock_t *);
+static int (*r_timedrdlock)(pthread_rwlock_t *, ts_t);
+static int (*r_timedwrlock)(pthread_rwlock_t *, ts_t);
+static int (*r_clockrdlock)(pthread_rwlock_t *, clockid_t, ts_t);
+static int (*r_clockwrlock)(pthread_rwlock_t *, clockid_t, ts_t);
 
 WEFT_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_rdlock, "pthread_rwlock_rdlock");
     WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
-    if (!weft__ready || weft__t.in_shim)
-        return r_rdlock(l);
-    int saved = errno;
-    int r = r_tryrdlock(l);
-    errno = saved;
-    if (r != EBUSY) {
-        EV(RW_RDLOCK_END, l, r, 0);
-        return r;
-    }
-    EV(RW_RDLOCK_BEGIN, l, 0, 0);
-    weft__wait_begin(WEFT_K_RW_RDLOCK_BEGIN, (uintptr_t)l);
-    r = r_rdlock(l);
-    weft__wait_end();
-    EV(RW_RDLOCK_END, l, r, 1);
-    return r;
+    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_rdlock(l), 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_wrlock, "pthread_rwlock_wrlock");
     WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
-    if (!weft__ready || weft__t.in_shim)
-        return r_wrlock(l);
-    int saved = errno;
-    int r = r_trywrlock(l);
-    errno = saved;
-    if (r != EBUSY) {
-        EV(RW_WRLOCK_END, l, r, 0);
-        return r;
-    }
-    EV(RW_WRLOCK_BEGIN, l, 0, 0);
-    weft__wait_begin(WEFT_K_RW_WRLOCK_BEGIN, (uintptr_t)l);
-    r = r_wrlock(l);
-    weft__wait_end();
-    EV(RW_WRLOCK_END, l, r, 1);
-    return r;
+    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_wrlock(l), 0);
+}
+
+WEFT_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, ts_t t) {
+    WEFT_REAL(void, r_timedrdlock, "pthread_rwlock_timedrdlock");
+    WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
+    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_timedrdlock(l, t), 1);
+}
+
+WEFT_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, ts_t t) {
+    WEFT_REAL(void, r_timedwrlock, "pthread_rwlock_timedwrlock");
+    WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
+    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_timedwrlock(l, t), 1);
+}
+
+WEFT_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, ts_t t) {
+    WEFT_REAL(void, r_clockrdlock, "pthread_rwlock_clockrdlock");
+    WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
+    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_clockrdlock(l, c, t), 1);
+}
+
+WEFT_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, ts_t t) {
+    WEFT_REAL(void, r_clockwrlock, "pthread_rwlock_clockwrlock");
+    WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
+    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_clockwrlock(l, c, t), 1);
 }
 
 WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
@@ -171,6 +201,17 @@ WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
     EV(COND_WAIT_BEGIN, c, (uintptr_t)m, 1);
     int r = r_cond_timedwait(c, m, t);
     EV(COND_WAIT_END, c, r, (uintptr_t)m);
+    return r;
+}
+
+static int (*r_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, ts_t);
+
+WEFT_EXPORT int pthread_cond_clockwait(pthread_cond_t *cv, pthread_mutex_t *m, clockid_t c,
+                                       ts_t t) {
+    WEFT_REAL(void, r_cond_clockwait, "pthread_cond_clockwait");
+    EV(COND_WAIT_BEGIN, cv, (uintptr_t)m, 1);
+    int r = r_cond_clockwait(cv, m, c, t);
+    EV(COND_WAIT_END, cv, r, (uintptr_t)m);
     return r;
 }
 
@@ -220,6 +261,16 @@ WEFT_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
     WEFT_REAL(void, r_sem_timedwait, "sem_timedwait");
     EV(SEM_WAIT_BEGIN, s, 0, 1);
     int r = r_sem_timedwait(s, t);
+    EV(SEM_WAIT_END, s, sem_result(r), 0);
+    return r;
+}
+
+static int (*r_sem_clockwait)(sem_t *, clockid_t, ts_t);
+
+WEFT_EXPORT int sem_clockwait(sem_t *s, clockid_t c, ts_t t) {
+    WEFT_REAL(void, r_sem_clockwait, "sem_clockwait");
+    EV(SEM_WAIT_BEGIN, s, 0, 1);
+    int r = r_sem_clockwait(s, c, t);
     EV(SEM_WAIT_END, s, sem_result(r), 0);
     return r;
 }

@@ -1,6 +1,6 @@
 /* shim_thread.c: interposers for the life of threads: pthread_create (with
  * a start wrapper that records start and the end by return or
- * cancellation), pthread_exit, join/tryjoin/timedjoin, detach, cancel and
+ * cancellation), pthread_exit, join/tryjoin/timedjoin/clockjoin, detach, cancel and
  * setname.
  *
  * Cancellation: the start wrapper pushes a cleanup handler around the
@@ -147,15 +147,25 @@ WEFT_EXPORT void pthread_exit(void *ret) {
     __builtin_unreachable();
 }
 
-WEFT_EXPORT int pthread_join(pthread_t th, void **ret) {
-    WEFT_REAL(void, real_join, "pthread_join");
-    WEFT_RECORD(weft__emit(WEFT_K_JOIN_BEGIN, (uint64_t)th, 0, 0, weft__stack(), 0));
-    weft__wait_begin(WEFT_K_JOIN_BEGIN, (uint64_t)th);
-    int r = real_join(th, ret);
-    weft__wait_end();
+/* The records around a join: a begin (arg2 = 1: bounded, never counted by
+ * the watchdog) and an end with the result and the joined value. */
+static void join_begin(pthread_t th, int bounded) {
+    WEFT_RECORD(weft__emit(WEFT_K_JOIN_BEGIN, (uint64_t)th, 0, (uint64_t)bounded, weft__stack(), 0));
+}
+
+static int join_end(pthread_t th, void **ret, int r) {
     WEFT_RECORD(weft__emit(WEFT_K_JOIN_END, (uint64_t)th, (uint64_t)r,
                            r == 0 && ret ? (uint64_t)*ret : 0, 0, 0));
     return r;
+}
+
+WEFT_EXPORT int pthread_join(pthread_t th, void **ret) {
+    WEFT_REAL(void, real_join, "pthread_join");
+    join_begin(th, 0);
+    weft__wait_begin(WEFT_K_JOIN_BEGIN, (uint64_t)th);
+    int r = real_join(th, ret);
+    weft__wait_end();
+    return join_end(th, ret, r);
 }
 
 WEFT_EXPORT int pthread_tryjoin_np(pthread_t th, void **ret) {
@@ -168,11 +178,17 @@ WEFT_EXPORT int pthread_tryjoin_np(pthread_t th, void **ret) {
 
 WEFT_EXPORT int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *abstime) {
     WEFT_REAL(void, real_timedjoin, "pthread_timedjoin_np");
-    WEFT_RECORD(weft__emit(WEFT_K_JOIN_BEGIN, (uint64_t)th, 0, 1, weft__stack(), 0));
-    int r = real_timedjoin(th, ret, abstime);
-    WEFT_RECORD(weft__emit(WEFT_K_JOIN_END, (uint64_t)th, (uint64_t)r,
-                           r == 0 && ret ? (uint64_t)*ret : 0, 0, 0));
-    return r;
+    join_begin(th, 1);
+    return join_end(th, ret, real_timedjoin(th, ret, abstime));
+}
+
+static int (*real_clockjoin)(pthread_t, void **, clockid_t, const struct timespec *);
+
+WEFT_EXPORT int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t c,
+                                     const struct timespec *abstime) {
+    WEFT_REAL(void, real_clockjoin, "pthread_clockjoin_np");
+    join_begin(th, 1);
+    return join_end(th, ret, real_clockjoin(th, ret, c, abstime));
 }
 
 WEFT_EXPORT int pthread_detach(pthread_t th) {

@@ -1,10 +1,12 @@
-/* asleep.h: for the tests that end the process while a thread blocks (a
- * fatal signal, SIGKILL): wait until that thread really sleeps in the
- * kernel, instead of a fixed time that a loaded machine may not honour.
- * By then the thread's begin record is in the log. */
+/* asleep.h: for the harness test programs that need another thread to be
+ * blocked (contention, a wait to record, a process ended while a thread
+ * blocks): wait until that thread really sleeps in the kernel, instead of
+ * a fixed time that a loaded machine may not honour. By then the thread's
+ * begin record is in the log. */
 #ifndef WEFT_TEST_ASLEEP_H
 #define WEFT_TEST_ASLEEP_H
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -28,7 +30,7 @@ static inline int test_asleep(pid_t tid) {
 }
 
 /* Waits (at most 10 s) until *tid is set and that thread sleeps. */
-static inline void test_wait_asleep(volatile pid_t *tid) {
+static inline void test_wait_asleep(_Atomic pid_t *tid) {
     for (int i = 0; i < 10000 && !(*tid && test_asleep(*tid)); i++)
         usleep(1000);
     usleep(5000);

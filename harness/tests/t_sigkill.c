@@ -7,7 +7,7 @@
 #include "asleep.h"
 
 static pthread_t t[3];
-static volatile pid_t joiner_tid;
+static _Atomic pid_t joiner_tid;
 
 static void *sleeper(void *a) {
     (void)a;

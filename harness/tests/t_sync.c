@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "asleep.h"
+
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int ready;
@@ -24,35 +26,14 @@ static pthread_barrier_t bar;
 
 static _Atomic pid_t worker_tid, main_tid;
 
-/* Waits until thread tid sleeps in the kernel: after it announced that its
- * next call blocks, that is the call blocking. No sleep-based guessing, so
- * the test is exact on a loaded machine too. */
-static void wait_blocked(_Atomic pid_t *tid) {
-    while (*tid == 0)
-        sched_yield();
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)*tid);
-    for (;;) {
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        if (f)
-            fclose(f);
-        buf[n] = 0;
-        char *st = strrchr(buf, ')');
-        if (st && st[1] == ' ' && st[2] == 'S')
-            return;
-        usleep(1000);
-    }
-}
-
 static void *worker(void *a) {
     (void)a;
-    worker_tid = (pid_t)syscall(SYS_gettid);
+    worker_tid = test_gettid();
     pthread_mutex_lock(&mu);
     ready = 1;
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
-    wait_blocked(&main_tid); /* main waits in sem_wait */
+    test_wait_asleep(&main_tid); /* main waits in sem_wait */
     sem_post(&sem);
     pthread_barrier_wait(&bar);
     return NULL;
@@ -65,11 +46,11 @@ int main(void) {
     pthread_mutex_lock(&mu);
     pthread_t t;
     pthread_create(&t, NULL, worker, NULL);
-    wait_blocked(&worker_tid); /* the worker waits for mu: contention */
+    test_wait_asleep(&worker_tid); /* the worker waits for mu: contention */
     while (!ready)
         pthread_cond_wait(&cv, &mu);
     pthread_mutex_unlock(&mu);
-    main_tid = (pid_t)syscall(SYS_gettid);
+    main_tid = test_gettid();
     sem_wait(&sem);
     pthread_barrier_wait(&bar);
     pthread_join(t, NULL);
