@@ -439,7 +439,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
 
 /* ---- SQL ---- */
 #define BATCH 50 /* events per INSERT statement */
-#define NCOLS 13 /* columns of events */
+#define NCOLS 14 /* columns of events */
 static sqlite3 *db;
 
 static int exec(const char *sql) {
@@ -941,7 +941,7 @@ out:
     return rc;
 }
 
-static void bind_row(sqlite3_stmt *t, int o, const struct weft_trace_event *e) {
+static void bind_row(sqlite3_stmt *t, int o, const struct weft_trace_event *e, int64_t begin_ts) {
     I64(t, o + 1, e->id);
     I64(t, o + 2, e->pid);
     I64(t, o + 3, e->thread);
@@ -967,6 +967,27 @@ static void bind_row(sqlite3_stmt *t, int o, const struct weft_trace_event *e) {
         sqlite3_bind_null(t, o + 12);
         sqlite3_bind_null(t, o + 13);
     }
+    OPT(t, o + 14, begin_ts);
+}
+
+/* ---- blocking calls: begin_ts, and channel begins folded into their end ----
+ * Every end row of a blocking call carries the time of its begin. A send
+ * or receive that had to wait was a begin row and an end row; without
+ * --all-events it is one row, the end's, with the begin's time and stack
+ * (a quarter of a busy channel program's rows). The begin keeps a row of
+ * its own when no matching end follows on its thread: a thread blocked at
+ * exit is seen waiting. Only channel begins fold: other begins carry
+ * meaning of their own (a condvar wait releases its mutex, a select's
+ * cases hang off its begin). Kinds pair as end = begin + 1 (log.h). */
+struct open_call {
+    int64_t ts;    /* 0: none */
+    size_t item;   /* its item, when folded */
+    uint64_t id;   /* its id, when folded */
+    int folded;    /* 1: no row written yet */
+};
+
+static int chan_begin(unsigned kind) {
+    return kind == WEFT_K_CHAN_SEND_BEGIN || kind == WEFT_K_CHAN_RECV_BEGIN;
 }
 
 /* ---- event_counts: high-volume events counted instead of a row each ----
@@ -1042,6 +1063,143 @@ static int write_sums(void) {
     free(sum_idx.e);
     memset(&sum_idx, 0, sizeof sum_idx);
     return rc;
+}
+
+/* Rows go out BATCH per statement: SQLite's per-statement cost (step,
+ * reset, VDBE setup) is most of a one-row insert. The tail of a batch
+ * goes one row at a time. */
+struct rows {
+    sqlite3_stmt *one, *many;
+    struct weft_trace_event e[BATCH];
+    int64_t begin_ts[BATCH];
+    int n;
+    uint64_t count;
+};
+
+static int put_row(struct rows *w, const struct weft_trace_event *e, int64_t begin_ts) {
+    w->count++;
+    if (!w->many) {
+        bind_row(w->one, 0, e, begin_ts);
+        return step(w->one);
+    }
+    w->e[w->n] = *e;
+    w->begin_ts[w->n] = begin_ts;
+    bind_row(w->many, w->n * NCOLS, e, begin_ts);
+    if (++w->n < BATCH)
+        return 0;
+    w->n = 0;
+    int rc = sqlite3_step(w->many);
+    sqlite3_reset(w->many);
+    if (rc != SQLITE_DONE) {
+        weft_err("database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static int flush_rows(struct rows *w) {
+    for (int k = 0; k < w->n; k++) {
+        bind_row(w->one, 0, &w->e[k], w->begin_ts[k]);
+        if (step(w->one))
+            return -1;
+    }
+    w->n = 0;
+    return 0;
+}
+
+/* The events table (with the folding above), event_counts, and the rows
+ * hanging off events (select_cases, deadlock_waits). */
+static int write_events(const struct weft_ingest_opts *opts, size_t n,
+                        struct weft_ingest_stats *stats) {
+    struct rows w = {0};
+    sqlite3_stmt *sc = NULL, *sd = NULL;
+    struct open_call *open = NULL;
+    int bad = -1;
+    uint64_t nthr = 0;
+    for (int i = 0; i < nprocs; i++)
+        nthr += procs[i].max_tid;
+    open = calloc(nthr + 1, sizeof *open);
+    char *multi = malloc(BATCH * 34 + 64);
+    w.one = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sc = prep("INSERT INTO select_cases VALUES (?,?,?,?,?)");
+    sd = prep("INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
+    if (!open || !multi || !w.one || !sc || !sd) {
+        if (!open || !multi)
+            weft_err("out of memory");
+        goto out;
+    }
+    strcpy(multi, "INSERT INTO events VALUES ");
+    for (int b = 0; b < BATCH; b++)
+        strcat(multi, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    w.many = prep(multi);
+    uint64_t id = 0;
+    int all = opts && opts->all_events;
+    bad = 0;
+    for (size_t i = 0; i < n && !bad; i++) {
+        const struct weft_rec *r = g_items[i].r;
+        if (!is_row(r))
+            continue;
+        ++id; /* every event has its id, also one counted or folded */
+        struct weft_trace_event e;
+        row_of(i, id, &e);
+        struct open_call *oc = (uint64_t)e.thread <= nthr ? &open[e.thread] : NULL;
+        int blk = weft_kind_blocking(r->kind);
+        int64_t begin_ts = 0;
+        int ends_fold = 0;
+        if (oc && (blk == 1 || blk == 2) && oc->folded) {
+            /* This ends the folded begin, or the begin gets its own row. */
+            const struct weft_rec *b = g_items[oc->item].r;
+            struct weft_trace_event be;
+            row_of(oc->item, oc->id, &be);
+            oc->folded = 0;
+            if (blk == 2 && r->kind == b->kind + 1u && r->obj == b->obj) {
+                ends_fold = 1;
+                if (!e.stack)
+                    e.stack = be.stack;
+            } else if ((bad = put_row(&w, &be, 0)) != 0) {
+                break;
+            }
+        }
+        if (oc && blk == 2) {
+            begin_ts = oc->ts;
+            oc->ts = 0;
+        }
+        if (!all && !ends_fold && summed(r)) {
+            bad = sum_op(&e);
+            continue;
+        }
+        if (oc && blk == 1) {
+            *oc = (struct open_call){(int64_t)r->ts, i, id, 0};
+            if (!all && chan_begin(r->kind)) {
+                oc->folded = 1;
+                continue;
+            }
+        }
+        bad = put_row(&w, &e, begin_ts) ||
+              write_extra(&procs[g_items[i].proc], g_items[i].proc, r, id, sc, sd);
+        if (!bad && w.count % 4000000 == 0 && !w.n)
+            bad = exec("COMMIT") || exec("BEGIN");
+    }
+    /* Begins that never ended: their threads were blocked at exit. */
+    for (uint64_t t = 1; t <= nthr && !bad; t++)
+        if (open[t].folded) {
+            struct weft_trace_event be;
+            row_of(open[t].item, open[t].id, &be);
+            bad = put_row(&w, &be, 0);
+        }
+    bad = bad || flush_rows(&w) || write_sums();
+    if (!bad && stats) {
+        stats->events = id;
+        stats->rows = w.count;
+    }
+out:
+    free(multi);
+    free(open);
+    sqlite3_finalize(w.one);
+    sqlite3_finalize(w.many);
+    sqlite3_finalize(sc);
+    sqlite3_finalize(sd);
+    return bad ? -1 : 0;
 }
 
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
@@ -1179,87 +1337,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     if (write_processes_threads(opts, &nthreads) || write_objects())
         goto out;
     phase("tables");
-    {
-        sqlite3_stmt *se = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-        sqlite3_stmt *sc = prep("INSERT INTO select_cases VALUES (?,?,?,?,?)");
-        sqlite3_stmt *sd = prep("INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
-        if (!se || !sc || !sd) {
-            sqlite3_finalize(se);
-            sqlite3_finalize(sc);
-            sqlite3_finalize(sd);
-            goto out;
-        }
-        /* Events go in BATCH rows per statement: SQLite's per-statement
-         * cost (step, reset, VDBE setup) is most of a one-row insert. */
-        char *multi = malloc(BATCH * 32 + 64);
-        sqlite3_stmt *sb = NULL;
-        if (multi) {
-            strcpy(multi, "INSERT INTO events VALUES ");
-            for (int b = 0; b < BATCH; b++)
-                strcat(multi, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?)");
-            sb = prep(multi);
-            free(multi);
-        }
-        uint64_t id = 0, rows = 0;
-        int inbatch = 0, bad = 0;
-        size_t pending[BATCH];
-        uint64_t pending_id[BATCH];
-        int all = opts && opts->all_events;
-        for (size_t i = 0; i < n && !bad; i++) {
-            const struct weft_rec *r = items[i].r;
-            if (!is_row(r))
-                continue;
-            ++id; /* every event has its id, also one counted in event_counts */
-            struct weft_trace_event e;
-            row_of(i, id, &e);
-            if (!all && summed(r)) {
-                bad = sum_op(&e);
-                continue;
-            }
-            rows++;
-            if (sb) {
-                bind_row(sb, inbatch * NCOLS, &e);
-                pending[inbatch] = i;
-                pending_id[inbatch] = id;
-                if (++inbatch == BATCH) {
-                    bad = sqlite3_step(sb) != SQLITE_DONE;
-                    if (bad)
-                        weft_err("database: %s", sqlite3_errmsg(db));
-                    sqlite3_reset(sb);
-                    inbatch = 0;
-                }
-            } else {
-                bind_row(se, 0, &e);
-                bad = step(se);
-            }
-            bad = bad || write_extra(&procs[items[i].proc], items[i].proc, r, id, sc, sd);
-            if (!bad && rows % 4000000 == 0 && !inbatch)
-                bad = exec("COMMIT") || exec("BEGIN");
-        }
-        /* The rest of the last batch, one row at a time. */
-        for (int k = 0; k < inbatch && !bad; k++) {
-            struct weft_trace_event e;
-            row_of(pending[k], pending_id[k], &e);
-            bind_row(se, 0, &e);
-            bad = step(se);
-        }
-        bad = bad || write_sums();
-        if (bad) {
-            sqlite3_finalize(se);
-            sqlite3_finalize(sb);
-            sqlite3_finalize(sc);
-            sqlite3_finalize(sd);
-            goto out;
-        }
-        sqlite3_finalize(sb);
-        sqlite3_finalize(se);
-        sqlite3_finalize(sc);
-        sqlite3_finalize(sd);
-        if (stats) {
-            stats->events = id;
-            stats->rows = rows;
-        }
-    }
+    if (write_events(opts, n, stats))
+        goto out;
     if (write_blocked(n) || exec("COMMIT"))
         goto out;
     phase("events");

@@ -1,4 +1,4 @@
--- schema.sql: the weft trace database, version 3 (PRAGMA user_version).
+-- schema.sql: the weft trace database, version 4 (PRAGMA user_version).
 -- Written by `weft ingest` from raw logs; read by detectors, reports and
 -- people with sqlite3. docs/schema.md documents every table and column.
 -- Times are CLOCK_MONOTONIC nanoseconds (comparable across the processes
@@ -7,7 +7,7 @@
 -- events only with `weft ingest/run --index` (they cost more than the load).
 
 PRAGMA application_id = 1466263156; -- 'WEFT'
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -98,7 +98,13 @@ CREATE TABLE events (
   -- of kind hb_acquire / hb_release with arg = the ticket).
   hb_obj  INTEGER,
   acq     INTEGER,
-  rel     INTEGER
+  rel     INTEGER,
+  -- The end of a blocking call (kinds.blocking = 2): when its begin was.
+  -- Without --all-events, a channel send or receive that waited is this
+  -- one row: its begin has no row of its own (its id is left out), and
+  -- stack is the call's, taken at the begin. A begin whose call never
+  -- ended keeps its row (see blocked_at_exit).
+  begin_ts INTEGER
 );
 
 -- High-volume events counted per thread, object and kind instead of a row

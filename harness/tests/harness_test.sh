@@ -206,8 +206,10 @@ weft)
     expect "send on closed" "$(q "select count(*) from event_log where kind='chan_send_end' and arg=-32 and stack is not null")" 1
     expect "wg negative" "$(q "select count(*) from event_log where kind in ('wg_add','wg_done') and arg2=-34")" 2
     expect "sem over-release" "$(q "select arg2 from event_log where kind='weft_sem_release' and stack is not null")" -34
-    # blocking calls: begin and end; a send that had to wait has a stack
-    expect "send waited" "$(q "select count(*) from event_log where kind='chan_send_begin' and stack is not null")" 1
+    # blocking calls: a send that had to wait is one row, its end, with the
+    # begin's time and stack; other blocking calls keep their begin row
+    expect "send waited" "$(q "select count(*) from events e join kinds k on k.id=e.kind where k.name='chan_send_end' and e.begin_ts <= e.ts and e.stack is not null")" 1
+    expect "send begin folded" "$(q "select count(*) from event_log where kind='chan_send_begin'")" 0
     expect "wg wait" "$(q "select count(*) from event_log where kind in ('wg_wait_begin','wg_wait_end')")" 2
     expect "select waited" "$(q "select count(*) from event_log where kind='select_end' and arg2=-32 and arg=0 and obj in (select address from objects where info='ctx-done')")" 1
     expect "select cases" "$(q "select group_concat(op) from select_cases where event=(select min(event) from select_cases)")" "recv,send"
@@ -228,7 +230,8 @@ fold)
     expect "recvs" "$(q "$(echo "$ops" | sed s/KIND/chan_recv_end/g)")" 1400
     expect "counted" "$(q "select count(*) > 0 from event_counts where kind='chan_send_end'")" 1
     expect "meta" "$(q "select value from meta where key='all_events'")" 0
-    expect "ids" "$(q "select (select count(*) from events) + (select sum(count) from event_counts) = (select events from processes)")" 1
+    # every event is a row, counted, or a channel begin folded into its end
+    expect "ids" "$(q "select (select count(*) from events) + (select sum(count) from event_counts) + (select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.begin_ts is not null) = (select events from processes)")" 1
     expect "no events index" "$(q "select count(*) from sqlite_master where name in ('events_thread','events_object')")" 0
     expect "blocked at exit" "$(q "select count(*) from blocked_at_exit")" 0
     # --all-events: a row each, with the folded tickets on the call's row
@@ -237,6 +240,9 @@ fold)
     expect "all sends" "$(q "select count(*) from event_log where kind='chan_send_end' and arg=0")" 1400
     expect "all recvs" "$(q "select count(*) from event_log where kind='chan_recv_end' and arg=0")" 1400
     expect "all counts" "$(q "select count(*) from event_counts")" 0
+    # an unbuffered handoff completes only with one side queued (a begin):
+    # 400 of them; with --all-events each begin keeps its row
+    expect "all begins" "$(q "select (select count(*) from event_log where kind in ('chan_send_begin','chan_recv_begin')) = (select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.begin_ts is not null) and (select count(*) from event_log where kind in ('chan_send_begin','chan_recv_begin')) >= 400")" 1
     expect "all meta" "$(q "select value from meta where key='all_events'")" 1
     expect "indexes" "$(q "select count(*) from sqlite_master where name in ('events_thread','events_object')")" 2
     # every receive that got a value acquired a ticket folded into its row,
@@ -259,6 +265,8 @@ deadlock_chan)
     expect "deadlock event" "$(q "select arg from event_log where kind='deadlock'")" 2
     expect "waits" "$(q "select group_concat(w.kind) from (select * from deadlock_waits order by kind) w")" "chan_recv_begin,chan_send_begin"
     expect "main waits on its chan" "$(q "select o.kind from deadlock_waits w join threads t on t.id=w.thread join objects o on o.id=w.object where t.tid=1")" chan
+    # a begin that never ended keeps its row (not folded into an end)
+    expect "blocked begins" "$(q "select group_concat(k.name) from (select * from blocked_at_exit order by kind) b join events e on e.id=b.event join kinds k on k.id=e.kind where k.name like 'chan_%'")" "chan_recv_begin,chan_send_begin"
     expect "watchdog internal" "$(q "select count(*) from thread_summary where state='internal'")" 1
     # 0 = off: then nothing ends it (timeout ends it for the test)
     WEFT_DEADLOCK_TIMEOUT_MS=0 timeout 3 env LD_PRELOAD=$SHIM WEFT_LOG=$work/off.log "$BIN/t_deadlock_chan" >/dev/null 2>&1
