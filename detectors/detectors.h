@@ -9,9 +9,12 @@
 
 struct weft_supp_list; /* parsed suppressions file */
 
+struct weft_db_guard; /* weft.h: sharing the connection with a writer */
+
 struct weft_detect_opts {
     const struct weft_supp_list *supp; /* may be NULL */
     int max_threads;                   /* unbounded-threads threshold; 0: default 1000 */
+    const struct weft_db_guard *guard; /* NULL: the connection is ours alone */
 };
 
 struct weft_detect_result {

@@ -64,14 +64,29 @@ const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size
     return buf;
 }
 
+void weft__db_enter(struct weft__dctx *c, int64_t upto) {
+    const struct weft_db_guard *g = c->opts->guard;
+    if (g && c->held++ == 0)
+        g->enter(g->arg, upto);
+}
+
+void weft__db_leave(struct weft__dctx *c) {
+    const struct weft_db_guard *g = c->opts->guard;
+    if (g && --c->held == 0)
+        g->leave(g->arg);
+}
+
 int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out) {
     memset(out, 0, sizeof *out);
     if (!id || !c->obj_q)
         return -1;
+    weft__db_enter(c, 0);
     sqlite3_reset(c->obj_q);
     sqlite3_bind_int64(c->obj_q, 1, id);
-    if (sqlite3_step(c->obj_q) != SQLITE_ROW)
+    if (sqlite3_step(c->obj_q) != SQLITE_ROW) {
+        weft__db_leave(c);
         return -1;
+    }
     const unsigned char *k = sqlite3_column_text(c->obj_q, 0);
     snprintf(out->kind, sizeof out->kind, "%s", k ? (const char *)k : "?");
     out->address = col64(c->obj_q, 1);
@@ -79,6 +94,7 @@ int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out) {
     out->destroy_stack = col64(c->obj_q, 3);
     const unsigned char *info = sqlite3_column_text(c->obj_q, 4);
     snprintf(out->info, sizeof out->info, "%s", info ? (const char *)info : "");
+    weft__db_leave(c);
     return 0;
 }
 
@@ -393,7 +409,11 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
     size_t ncreates = 0, njoins = 0;
     int rc = -1;
     sqlite3_stmt *ev = NULL;
-    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+    /* With a guard, the connection is shared: it is held for the set-up
+     * and the finish, and only around each lookup or report between. */
+    int own_tx = !c.opts->guard;
+    weft__db_enter(&c, 0);
+    if ((own_tx && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) ||
         sqlite3_exec(db, "DELETE FROM findings", NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
     if (load(&c, &creates, &ncreates, &joins, &njoins) != 0)
@@ -422,6 +442,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
     for (int i = 0; i < weft__ndetectors; i++)
         if (weft__detectors[i]->init && weft__detectors[i]->init(&c) != 0)
             goto oom;
+    weft__db_leave(&c);
     int s;
     struct weft_trace_event te;
     while ((s = next(src, &te)) == 1) {
@@ -449,27 +470,37 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
             if (weft__detectors[i]->event)
                 weft__detectors[i]->event(&c, &e);
     }
+    if (!c.held)
+        weft__db_enter(&c, INT64_MAX);
     if (s != 0)
         goto sqlerr;
     for (int i = 0; i < weft__ndetectors; i++)
         if (weft__detectors[i]->finish && weft__detectors[i]->finish(&c) != 0)
             goto oom;
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (own_tx && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
     rc = 0;
     goto out;
 oom:
     weft_err("detectors: out of memory");
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    goto out;
+    goto undo;
 sqlerr:
     weft_err("detectors: %s", c.thr || c.hb ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+undo:
+    /* Half a set of findings is worse than none. */
+    if (own_tx)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        sqlite3_exec(db, "DELETE FROM findings", NULL, NULL, NULL);
 out:
     sqlite3_finalize(ev);
     free(creates);
     free(joins);
     free_ctx(&c);
+    if (c.held) {
+        c.held = 1;
+        weft__db_leave(&c);
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     return rc;

@@ -13,9 +13,10 @@
 void weft__report(struct weft__dctx *c, const char *kind, const char *severity, int64_t pid,
                   int64_t thread, int64_t object, const struct weft__role *roles, int nroles,
                   const char *fmt, ...) {
+    weft__db_enter(c, 0);
     if (weft__supp_match(c, kind, roles, nroles)) {
         c->res->suppressed++;
-        return;
+        goto done;
     }
     char msg[2048];
     va_list ap;
@@ -51,12 +52,14 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
     sqlite3_bind_text(st, 6, msg, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 7, stacks, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return;
+        goto done;
     c->res->findings++;
     if (!strcmp(severity, "error"))
         c->res->errors++;
     else
         c->res->warnings++;
+done:
+    weft__db_leave(c);
 }
 
 /* ---- printing ---- */

@@ -56,7 +56,13 @@ struct weft__dctx {
     struct weft_detect_result *res;
     sqlite3_stmt *ins, *obj_q, *frames_q, *sel_case_q;
     struct weft__supp *supp;
+    int held; /* nesting of weft__db_enter */
 };
+
+/* Around every use of c->db (see struct weft_db_guard): no-ops when the
+ * connection is ours alone. Nested calls must not ask for a larger upto. */
+void weft__db_enter(struct weft__dctx *c, int64_t upto);
+void weft__db_leave(struct weft__dctx *c);
 
 /* A detector family: the hooks it needs (any may be NULL). event() sees
  * every event in trace order, after the happens-before engine has applied

@@ -7,6 +7,8 @@
  * is built under a temporary name and renamed into place, so a failed
  * ingest never leaves half a trace behind. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -776,10 +778,14 @@ static uint64_t live_obj(uint32_t proc, const char *fam, uint64_t addr) {
 }
 
 /* The payloads some events carry: a select's cases, a deadlock's waits. */
+static int has_extra(const struct weft_rec *r) {
+    return r->dlen && (r->kind == WEFT_K_SELECT_BEGIN || r->kind == WEFT_K_SELECT_END ||
+                       r->kind == WEFT_K_DEADLOCK);
+}
+
 static int write_extra(struct proc *p, uint32_t pi, const struct weft_rec *r, uint64_t id,
                        sqlite3_stmt *sc, sqlite3_stmt *sd) {
-    if (!r->dlen || (r->kind != WEFT_K_SELECT_BEGIN && r->kind != WEFT_K_SELECT_END &&
-                    r->kind != WEFT_K_DEADLOCK))
+    if (!has_extra(r))
         return 0;
     uint64_t words[WEFT_LOG_MAX_DATA / 8 + 1];
     size_t n = payload(r, (char *)words, sizeof words) / 8;
@@ -886,9 +892,83 @@ static int next_event(void *src, struct weft_trace_event *e) {
     return 1;
 }
 
-static int call_loaded(const struct weft_ingest_opts *o, size_t n) {
-    struct source s = {0, n, 0};
-    return o->loaded(db, next_event, &s, o->user);
+/* ---- the detectors beside the load ----
+ * The `loaded` hook runs on a thread of its own while write_events fills
+ * the database: the two share the connection through this guard (one
+ * mutex; each side holds it only around its own SQLite calls), and
+ * `done` says up to which event id the rows hanging off events are in. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int64_t done;
+    int on; /* the hook's thread is running */
+} guard = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+static void guard_enter(void *arg, int64_t upto) {
+    (void)arg;
+    pthread_mutex_lock(&guard.mu);
+    while (guard.done < upto)
+        pthread_cond_wait(&guard.cv, &guard.mu);
+}
+
+static void guard_leave(void *arg) {
+    (void)arg;
+    pthread_mutex_unlock(&guard.mu);
+}
+
+static const struct weft_db_guard db_guard = {guard_enter, guard_leave, NULL};
+
+/* The loader's side: hold the connection (a no-op without the hook). */
+static void db_hold(void) {
+    if (guard.on)
+        pthread_mutex_lock(&guard.mu);
+}
+
+static void db_release(void) {
+    if (guard.on)
+        pthread_mutex_unlock(&guard.mu);
+}
+
+/* Events up to id done have their extra rows in (INT64_MAX: all is). */
+static void db_done(int64_t done) {
+    if (!guard.on)
+        return;
+    pthread_mutex_lock(&guard.mu);
+    guard.done = done;
+    pthread_cond_broadcast(&guard.cv);
+    pthread_mutex_unlock(&guard.mu);
+}
+
+struct hook_run {
+    const struct weft_ingest_opts *o;
+    struct source src;
+    int rc;
+    pthread_t th;
+};
+
+static void *hook_main(void *arg) {
+    struct hook_run *h = arg;
+    h->rc = h->o->loaded(db, &db_guard, next_event, &h->src, h->o->user);
+    return NULL;
+}
+
+/* Starts the hook beside the load; without a thread, it runs at join. */
+static void hook_start(struct hook_run *h, const struct weft_ingest_opts *o, size_t n) {
+    *h = (struct hook_run){.o = o, .src = {0, n, 0}};
+    guard.done = 0;
+    guard.on = pthread_create(&h->th, NULL, hook_main, h) == 0;
+}
+
+static int hook_join(struct hook_run *h) {
+    if (guard.on) {
+        db_done(INT64_MAX);
+        pthread_join(h->th, NULL);
+        guard.on = 0;
+    } else {
+        guard.done = INT64_MAX;
+        hook_main(h);
+    }
+    return h->rc;
 }
 
 /* blocked_at_exit: per thread, its last blocking record when that is a
@@ -1076,35 +1156,36 @@ struct rows {
     uint64_t count;
 };
 
+/* The first n rows held, one statement each. */
+static int flush_rows(struct rows *w, int n) {
+    int rc = 0;
+    db_hold();
+    for (int k = 0; k < n && !rc; k++) {
+        bind_row(w->one, 0, &w->e[k], w->begin_ts[k]);
+        rc = step(w->one);
+    }
+    db_release();
+    return rc;
+}
+
 static int put_row(struct rows *w, const struct weft_trace_event *e, int64_t begin_ts) {
     w->count++;
-    if (!w->many) {
-        bind_row(w->one, 0, e, begin_ts);
-        return step(w->one);
-    }
     w->e[w->n] = *e;
     w->begin_ts[w->n] = begin_ts;
-    bind_row(w->many, w->n * NCOLS, e, begin_ts);
     if (++w->n < BATCH)
         return 0;
     w->n = 0;
+    if (!w->many)
+        return flush_rows(w, BATCH);
+    db_hold();
+    for (int k = 0; k < BATCH; k++)
+        bind_row(w->many, k * NCOLS, &w->e[k], w->begin_ts[k]);
     int rc = sqlite3_step(w->many);
     sqlite3_reset(w->many);
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_DONE)
         weft_err("database: %s", sqlite3_errmsg(db));
-        return -1;
-    }
-    return 0;
-}
-
-static int flush_rows(struct rows *w) {
-    for (int k = 0; k < w->n; k++) {
-        bind_row(w->one, 0, &w->e[k], w->begin_ts[k]);
-        if (step(w->one))
-            return -1;
-    }
-    w->n = 0;
-    return 0;
+    db_release();
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* The events table (with the folding above), event_counts, and the rows
@@ -1120,18 +1201,21 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
         nthr += procs[i].max_tid;
     open = calloc(nthr + 1, sizeof *open);
     char *multi = malloc(BATCH * 34 + 64);
-    w.one = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    sc = prep("INSERT INTO select_cases VALUES (?,?,?,?,?)");
-    sd = prep("INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
-    if (!open || !multi || !w.one || !sc || !sd) {
-        if (!open || !multi)
-            weft_err("out of memory");
+    if (!open || !multi) {
+        weft_err("out of memory");
         goto out;
     }
     strcpy(multi, "INSERT INTO events VALUES ");
     for (int b = 0; b < BATCH; b++)
         strcat(multi, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    db_hold();
+    w.one = prep("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sc = prep("INSERT INTO select_cases VALUES (?,?,?,?,?)");
+    sd = prep("INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
     w.many = prep(multi);
+    db_release();
+    if (!w.one || !sc || !sd)
+        goto out;
     uint64_t id = 0;
     int all = opts && opts->all_events;
     bad = 0;
@@ -1140,6 +1224,8 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
         if (!is_row(r))
             continue;
         ++id; /* every event has its id, also one counted or folded */
+        if ((id & 63) == 0)
+            db_done((int64_t)id - 1); /* the extras of the events before it are in */
         struct weft_trace_event e;
         row_of(i, id, &e);
         struct open_call *oc = (uint64_t)e.thread <= nthr ? &open[e.thread] : NULL;
@@ -1175,10 +1261,12 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
                 continue;
             }
         }
-        bad = put_row(&w, &e, begin_ts) ||
-              write_extra(&procs[g_items[i].proc], g_items[i].proc, r, id, sc, sd);
-        if (!bad && w.count % 4000000 == 0 && !w.n)
-            bad = exec("COMMIT") || exec("BEGIN");
+        bad = put_row(&w, &e, begin_ts);
+        if (!bad && has_extra(r)) {
+            db_hold();
+            bad = write_extra(&procs[g_items[i].proc], g_items[i].proc, r, id, sc, sd);
+            db_release();
+        }
     }
     /* Begins that never ended: their threads were blocked at exit. */
     for (uint64_t t = 1; t <= nthr && !bad; t++)
@@ -1187,7 +1275,12 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
             row_of(open[t].item, open[t].id, &be);
             bad = put_row(&w, &be, 0);
         }
-    bad = bad || flush_rows(&w) || write_sums();
+    bad = bad || flush_rows(&w, w.n);
+    if (!bad) {
+        db_hold();
+        bad = write_sums();
+        db_release();
+    }
     if (!bad && stats) {
         stats->events = id;
         stats->rows = w.count;
@@ -1195,10 +1288,12 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
 out:
     free(multi);
     free(open);
+    db_hold();
     sqlite3_finalize(w.one);
     sqlite3_finalize(w.many);
     sqlite3_finalize(sc);
     sqlite3_finalize(sd);
+    db_release();
     return bad ? -1 : 0;
 }
 
@@ -1298,8 +1393,10 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     }
 
     phase("model");
-    /* One thread uses SQLite here: no mutexes, no memory statistics. */
-    sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+    /* Two threads share one connection (the detectors beside the load),
+     * never at once (the guard above): SQLite's own mutexes are not needed
+     * for that, nor memory statistics. */
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     snprintf(tmp, sizeof tmp, "%s.tmp-%d", db_path, (int)getpid());
     unlink(tmp);
@@ -1337,14 +1434,22 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     if (write_processes_threads(opts, &nthreads) || write_objects())
         goto out;
     phase("tables");
-    if (write_events(opts, n, stats))
-        goto out;
-    if (write_blocked(n) || exec("COMMIT"))
-        goto out;
-    phase("events");
-    if (opts && opts->loaded && call_loaded(opts, n))
-        goto out;
-    phase("detect");
+    {
+        struct hook_run hook;
+        int hooked = opts && opts->loaded, bad;
+        if (hooked)
+            hook_start(&hook, opts, n);
+        bad = write_events(opts, n, stats);
+        db_hold();
+        bad = bad || write_blocked(n);
+        db_release();
+        phase("events");
+        if (hooked && hook_join(&hook))
+            bad = 1;
+        phase("detect");
+        if (bad || exec("COMMIT"))
+            goto out;
+    }
     if (exec(index_sql) || (opts && opts->index && exec(events_index_sql)) ||
         exec("PRAGMA journal_mode=DELETE"))
         goto out;

@@ -31,16 +31,32 @@ struct weft_trace_event {
 /* Fills *e with the next event in trace order: 1, or 0 at the end. */
 typedef int (*weft_event_next)(void *src, struct weft_trace_event *e);
 
+/* When another thread writes through the same connection while the
+ * detectors run (ingest loads the events beside them), every use of the
+ * connection by the detectors is bracketed by enter and leave.
+ * enter(arg, upto) returns holding the connection once the rows hanging
+ * off the events up to id `upto` (select_cases, deadlock_waits) are in;
+ * INT64_MAX: once everything is. The detectors then write into the
+ * caller's open transaction instead of one of their own. */
+struct weft_db_guard {
+    void (*enter)(void *arg, int64_t upto);
+    void (*leave)(void *arg);
+    void *arg;
+};
+
 struct weft_ingest_opts {
     int root_pid;    /* >0: the process whose exit status weft run saw */
     int root_status; /* its wait status */
     int quiet;
     int index;       /* also index events by thread and by object (--index) */
     int all_events;  /* a row for every event: no event_counts (--all-events) */
-    /* Called once every table is loaded, before the indexes, with the
-     * database and the events from memory (no re-read): the detectors run
-     * here. A non-zero return fails the ingest. */
-    int (*loaded)(sqlite3 *db, weft_event_next next, void *src, void *user);
+    /* Called on a thread of its own once the processes, threads, objects
+     * and stacks are in, while the events are being loaded beside it, with
+     * the events from memory (no re-read): the detectors run here. It uses
+     * db only through guard (detectors.h). A non-zero return fails the
+     * ingest. */
+    int (*loaded)(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next,
+                  void *src, void *user);
     void *user;
 };
 struct weft_ingest_stats {
@@ -56,7 +72,8 @@ struct weft_detect_hook {
     struct weft_detect_result *res;
     int ok; /* 1 when the detectors ran */
 };
-int weft_detect_hook(sqlite3 *db, weft_event_next next, void *src, void *user);
+int weft_detect_hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next,
+                     void *src, void *user);
 
 /* 0, or -1 after printing one line on stderr. */
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
