@@ -1371,9 +1371,12 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         uint64_t rank = 0; /* processes ordered by pid, as before */
         for (int j = 0; j < nprocs; j++)
             rank += procs[j].pid < procs[i].pid;
-        const struct weft_rec *r = procs[i].log.recs;
-        for (uint64_t k = 0; k < procs[i].log.nevents && n < total; k++)
-            items[n++] = (struct item){r[k].ts, rank << 32 | r[k].tid, &r[k], (uint32_t)i};
+        for (uint64_t c = 0; c < procs[i].log.nchunks; c++) {
+            uint32_t m;
+            const struct weft_rec *r = weft_log_chunk(&procs[i].log, c, &m);
+            for (uint32_t k = 0; k < m && n < total; k++)
+                items[n++] = (struct item){r[k].ts, rank << 32 | r[k].tid, &r[k], (uint32_t)i};
+        }
     }
     phase("read");
     {

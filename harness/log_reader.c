@@ -1,10 +1,11 @@
 /* log_reader.c: validating reader of raw logs (see log.h). A log may be cut
  * short, come from a crashed process, or be any file at all; every offset
  * and count is checked before use so that no input can make us read out of
- * bounds. */
+ * bounds. A big log's chunks are decoded by a few threads at once. */
 #include "log_reader.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,7 +91,84 @@ static int64_t walk(struct weft_log *l, const char *name, uint64_t i, uint32_t c
     return n;
 }
 
-static int validate(struct weft_log *l, const char *name) {
+/* The TSC rate of the log (ns per tick), from the calibration pair
+ * farthest from the start: the end pair, or the last chunk claimed. 0
+ * when records carry ns already. */
+static double tsc_rate(const struct weft_log *l) {
+    const struct weft_log_header *h = l->hdr;
+    if (!h->ts_tsc)
+        return 0;
+    uint64_t t0 = h->start_tsc, m0 = h->start_mono_ns, bt = 0, bm = 0;
+    if (h->end_tsc > t0 && h->end_mono_ns > m0) {
+        bt = h->end_tsc;
+        bm = h->end_mono_ns;
+    }
+    for (uint64_t i = 0; i < l->nchunks; i++) {
+        const struct weft_log_chunk *c =
+            (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
+        if (l->counts[i] && c->claim_tsc > bt && c->claim_ns > m0) {
+            bt = c->claim_tsc;
+            bm = c->claim_ns;
+        }
+    }
+    return bt > t0 ? (double)(bm - m0) / (double)(bt - t0) : 1.0;
+}
+
+/* One decoding thread's share: chunks [lo, hi) into an array of its own
+ * (it only grows; big reallocs are remaps, not copies). */
+struct part {
+    struct weft_log *l;
+    const char *name;
+    uint64_t lo, hi;
+    double rate;
+    struct weft_rec *recs;
+    uint64_t n, cap;
+    uint64_t bad_chunk; /* the chunk that failed (UINT64_MAX: none) */
+    char err[256];
+};
+
+static void *decode_part(void *arg) {
+    struct part *pt = arg;
+    struct weft_log *l = pt->l;
+    struct weft_log mine = *l; /* walk() writes its error into a log */
+    const struct weft_log_header *h = l->hdr;
+    uint64_t i;
+    for (i = pt->lo; i < pt->hi; i++) {
+        uint32_t cnt = l->counts[i];
+        l->first[i] = pt->n; /* made global after the join */
+        if (pt->n + cnt > pt->cap) {
+            uint64_t ncap = pt->cap ? pt->cap * 2 : 65536;
+            while (ncap < pt->n + cnt)
+                ncap *= 2;
+            struct weft_rec *nr = realloc(pt->recs, ncap * sizeof *nr);
+            if (!nr) {
+                fail(&mine, pt->name, "out of memory for %llu records", (unsigned long long)ncap);
+                goto bad;
+            }
+            pt->recs = nr;
+            pt->cap = ncap;
+        }
+        int64_t m = walk(&mine, pt->name, i, cnt, pt->recs + pt->n);
+        if (m < 0)
+            goto bad;
+        if (pt->rate > 0) /* TSC ticks to CLOCK_MONOTONIC ns */
+            for (int64_t k = 0; k < m; k++) {
+                struct weft_rec *r = &pt->recs[pt->n + (uint64_t)k];
+                int64_t d = (int64_t)(r->ts - h->start_tsc);
+                r->ts = h->start_mono_ns + (uint64_t)(int64_t)((double)d * pt->rate);
+            }
+        pt->n += (uint64_t)m;
+    }
+    return NULL;
+bad:
+    pt->bad_chunk = i;
+    memcpy(pt->err, mine.err, sizeof pt->err);
+    return NULL;
+}
+
+enum { MAX_PARTS = WEFT_LOG_READ_PARTS, CHUNKS_PER_PART = 64 };
+
+static int validate(struct weft_log *l, const char *name, int convert) {
     const struct weft_log_header *h = l->hdr;
     if (l->size < WEFT_LOG_HEADER_SIZE)
         return fail(l, name, "not a weft log (too short for a header: %zu bytes)", l->size);
@@ -115,15 +193,14 @@ static int validate(struct weft_log *l, const char *name) {
     l->nchunks = n;
     l->counts = calloc(n ? n : 1, sizeof *l->counts);
     l->first = calloc(n + 1, sizeof *l->first);
-    if (!l->counts || !l->first)
+    l->part_of = calloc(n ? n : 1, 1);
+    if (!l->counts || !l->first || !l->part_of)
         return fail(l, name, "out of memory for %llu chunks", (unsigned long long)n);
-    /* Validated and decoded in one pass, into one array that grows (a
-     * chunk of cnt words holds at most cnt records): ingest goes over the
-     * records several times. */
-    uint64_t nev = 0, cap = 0;
+    /* The chunk headers first, each committed count read once, so that
+     * validation and decoding agree even if a live writer still appends. */
+    uint64_t words = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint32_t cnt = committed_of(l, i);
-        l->first[i] = nev;
         if (cnt == 0)
             continue;
         const struct weft_log_chunk *c =
@@ -134,53 +211,58 @@ static int validate(struct weft_log *l, const char *name) {
         if (cnt > WEFT_LOG_CHUNK_WORDS)
             return fail(l, name, "corrupt log: chunk %llu claims %u words (max %u)",
                         (unsigned long long)i, cnt, (unsigned)WEFT_LOG_CHUNK_WORDS);
-        if (nev + cnt > cap) {
-            uint64_t ncap = cap ? cap * 2 : 65536;
-            while (ncap < nev + cnt)
-                ncap *= 2;
-            struct weft_rec *nr = realloc(l->recs, ncap * sizeof *nr);
-            if (!nr)
-                return fail(l, name, "out of memory for %llu records", (unsigned long long)ncap);
-            l->recs = nr;
-            cap = ncap;
-        }
-        int64_t m = walk(l, name, i, cnt, l->recs + nev);
-        if (m < 0)
-            return -1;
         l->counts[i] = cnt;
-        nev += (uint64_t)m;
+        words += cnt;
     }
-    l->first[n] = nev;
-    l->nevents = nev;
-    l->nrecords = nev;
-    if (!l->recs && !(l->recs = malloc(sizeof *l->recs)))
-        return fail(l, name, "out of memory");
-    return 0;
-}
-
-/* TSC ticks to CLOCK_MONOTONIC ns in the decoded records. The rate comes
- * from the calibration pair farthest from the start: the end pair, or the
- * last chunk claimed. */
-static void tsc_to_ns(struct weft_log *l) {
-    const struct weft_log_header *h = l->hdr;
-    uint64_t t0 = h->start_tsc, m0 = h->start_mono_ns, bt = 0, bm = 0;
-    if (h->end_tsc > t0 && h->end_mono_ns > m0) {
-        bt = h->end_tsc;
-        bm = h->end_mono_ns;
+    /* Then the records, decoded in parts of about as many words each by up
+     * to MAX_PARTS threads: reading is the bulk of a big ingest, and each
+     * chunk decodes alone (its runs start with full timestamps). */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int nparts = (int)(n / CHUNKS_PER_PART) + 1;
+    if (nparts > MAX_PARTS)
+        nparts = MAX_PARTS;
+    if (cpus > 0 && nparts > cpus)
+        nparts = (int)cpus;
+    struct part parts[MAX_PARTS];
+    double rate = convert ? tsc_rate(l) : 0;
+    uint64_t lo = 0, acc = 0;
+    for (int k = 0; k < nparts; k++) {
+        uint64_t hi = lo, want = words / (uint64_t)nparts * (uint64_t)(k + 1);
+        while (hi < n && (k == nparts - 1 || acc < want))
+            acc += l->counts[hi++];
+        parts[k] = (struct part){.l = l, .name = name, .lo = lo, .hi = hi, .rate = rate,
+                                 .bad_chunk = UINT64_MAX};
+        lo = hi;
     }
-    for (uint64_t i = 0; i < l->nchunks; i++) {
-        const struct weft_log_chunk *c =
-            (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
-        if (l->counts[i] && c->claim_tsc > bt && c->claim_ns > m0) {
-            bt = c->claim_tsc;
-            bm = c->claim_ns;
+    pthread_t th[MAX_PARTS];
+    int started[MAX_PARTS] = {0};
+    for (int k = 1; k < nparts; k++)
+        started[k] = pthread_create(&th[k], NULL, decode_part, &parts[k]) == 0;
+    decode_part(&parts[0]);
+    for (int k = 1; k < nparts; k++) {
+        if (started[k])
+            pthread_join(th[k], NULL);
+        else
+            decode_part(&parts[k]);
+    }
+    int rc = 0;
+    for (int k = 0; k < nparts; k++) {
+        /* the first error in chunk order: what one reader would have said */
+        if (!rc && parts[k].bad_chunk != UINT64_MAX) {
+            memcpy(l->err, parts[k].err, sizeof l->err);
+            rc = -1;
         }
+        l->parts[k] = parts[k].recs;
+        for (uint64_t i = parts[k].lo; i < parts[k].hi; i++) {
+            l->part_of[i] = (unsigned char)k;
+            l->first[i] += l->nevents;
+        }
+        l->part_base[k] = l->nevents;
+        l->nevents += parts[k].n;
     }
-    double mult = bt > t0 ? (double)(bm - m0) / (double)(bt - t0) : 1.0;
-    for (uint64_t k = 0; k < l->nevents; k++) {
-        int64_t d = (int64_t)(l->recs[k].ts - t0);
-        l->recs[k].ts = m0 + (uint64_t)(int64_t)((double)d * mult);
-    }
+    l->first[n] = l->nevents;
+    l->nrecords = l->nevents;
+    return rc;
 }
 
 int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const char *name) {
@@ -188,7 +270,7 @@ int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const ch
     l->map = buf;
     l->size = size;
     l->hdr = buf;
-    if (validate(l, name) != 0) {
+    if (validate(l, name, 0) != 0) {
         weft_log_close(l);
         return -1;
     }
@@ -218,22 +300,24 @@ int weft_log_open(struct weft_log *l, const char *path) {
     l->size = (size_t)st.st_size;
     l->hdr = m;
     l->mapped = 1;
-    if (validate(l, path) != 0) {
+    if (validate(l, path, 1) != 0) {
         weft_log_close(l);
         return -1;
     }
-    if (l->hdr->ts_tsc)
-        tsc_to_ns(l);
     return 0;
 }
 
 void weft_log_close(struct weft_log *l) {
     free(l->counts);
     free(l->first);
-    free(l->recs);
+    free(l->part_of);
+    for (int k = 0; k < WEFT_LOG_READ_PARTS; k++) {
+        free(l->parts[k]);
+        l->parts[k] = NULL;
+    }
     l->counts = NULL;
     l->first = NULL;
-    l->recs = NULL;
+    l->part_of = NULL;
     if (l->mapped && l->map)
         munmap((void *)l->map, l->size);
     l->map = NULL;
@@ -242,5 +326,6 @@ void weft_log_close(struct weft_log *l) {
 
 const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint32_t *n) {
     *n = (uint32_t)(l->first[i + 1] - l->first[i]);
-    return l->recs + l->first[i];
+    int k = l->part_of[i];
+    return l->parts[k] ? l->parts[k] + (l->first[i] - l->part_base[k]) : NULL;
 }

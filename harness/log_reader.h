@@ -10,6 +10,8 @@
 
 #include "log.h"
 
+#define WEFT_LOG_READ_PARTS 4
+
 struct weft_log {
     const struct weft_log_header *hdr;
     const char *map;     /* whole file */
@@ -19,8 +21,14 @@ struct weft_log {
     uint64_t nrecords;   /* decoded records (OWNER records not counted) */
     uint64_t nevents;    /* the same */
     uint32_t *counts;    /* validated committed words per chunk (a live writer may add more) */
-    uint64_t *first;     /* per chunk: index of its first record in recs (nchunks + 1) */
-    struct weft_rec *recs; /* every record, decoded, chunk by chunk; ts in ns */
+    uint64_t *first;     /* per chunk: number of records before it (nchunks + 1) */
+    /* Every record, decoded, chunk by chunk, ts in ns, in up to
+     * WEFT_LOG_READ_PARTS arrays (decoded by as many threads): chunk i's
+     * are in parts[part_of[i]], part k's first being record part_base[k].
+     * Read them with weft_log_chunk. */
+    struct weft_rec *parts[WEFT_LOG_READ_PARTS];
+    uint64_t part_base[WEFT_LOG_READ_PARTS];
+    unsigned char *part_of;
     char err[256];
 };
 

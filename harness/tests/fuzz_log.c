@@ -2,7 +2,10 @@
  * then validates thousands of copies with random bytes flipped, random
  * truncations and random header fields: the reader must never crash and
  * must reject every truncation below the claimed chunks. Deterministic
- * (fixed seed) so a failure reproduces. */
+ * (fixed seed) so a failure reproduces. Then a big log made of copies of
+ * the seed's chunks, which the reader decodes in parts on several
+ * threads: every record where one reader would put it, and of two
+ * damaged chunks in different parts, the first one named. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,94 @@ static uint64_t next(void) {
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return rng;
+}
+
+/* The seed's chunks copied until there are at least `want` of them. */
+static unsigned char *replicate(const unsigned char *seed, uint64_t nchunks, uint64_t want,
+                                uint64_t *total, size_t *size) {
+    uint64_t reps = (want + nchunks - 1) / nchunks;
+    *total = reps * nchunks;
+    *size = WEFT_LOG_HEADER_SIZE + *total * WEFT_LOG_CHUNK_SIZE;
+    unsigned char *big = malloc(*size);
+    if (!big)
+        return NULL;
+    memcpy(big, seed, WEFT_LOG_HEADER_SIZE);
+    for (uint64_t r = 0; r < reps; r++)
+        memcpy(big + WEFT_LOG_HEADER_SIZE + r * nchunks * WEFT_LOG_CHUNK_SIZE,
+               seed + WEFT_LOG_HEADER_SIZE, nchunks * WEFT_LOG_CHUNK_SIZE);
+    struct weft_log_header *h = (void *)big;
+    h->chunks_claimed = h->capacity_chunks = *total;
+    return big;
+}
+
+static int parts_check(const unsigned char *seed, uint64_t nchunks) {
+    int bad = 0;
+    struct weft_log one, many;
+    if (weft_log_open_mem(&one, seed, WEFT_LOG_HEADER_SIZE + nchunks * WEFT_LOG_CHUNK_SIZE,
+                          "seed") != 0) {
+        fprintf(stderr, "fuzz_log: seed rejected: %s\n", one.err);
+        return 1;
+    }
+    uint64_t total;
+    size_t size;
+    unsigned char *big = replicate(seed, nchunks, 600, &total, &size);
+    if (!big || weft_log_open_mem(&many, big, size, "big") != 0) {
+        fprintf(stderr, "fuzz_log: big log rejected: %s\n", big ? many.err : "no memory");
+        weft_log_close(&one);
+        free(big);
+        return 1;
+    }
+    if (many.nevents != one.nevents * (total / nchunks)) {
+        fprintf(stderr, "fuzz_log: big log has %llu records, want %llu\n",
+                (unsigned long long)many.nevents,
+                (unsigned long long)(one.nevents * (total / nchunks)));
+        bad++;
+    }
+    for (uint64_t c = 0; c < total && !bad; c++) {
+        uint32_t n1, n2;
+        const struct weft_rec *a = weft_log_chunk(&one, c % nchunks, &n1);
+        const struct weft_rec *b = weft_log_chunk(&many, c, &n2);
+        if (n1 != n2 || (n1 && (!a || !b))) {
+            fprintf(stderr, "fuzz_log: chunk %llu: %u records, want %u\n",
+                    (unsigned long long)c, n2, n1);
+            bad++;
+            break;
+        }
+        for (uint32_t k = 0; k < n1; k++)
+            if (a[k].kind != b[k].kind || a[k].tid != b[k].tid || a[k].ts != b[k].ts ||
+                a[k].obj != b[k].obj || a[k].arg != b[k].arg || a[k].dlen != b[k].dlen) {
+                fprintf(stderr, "fuzz_log: chunk %llu record %u differs\n",
+                        (unsigned long long)c, k);
+                bad++;
+                break;
+            }
+    }
+    weft_log_close(&many);
+    /* Damage the first record of a chunk near the end and of one near the
+     * start (an OWNER record whose kind becomes unknown). */
+    uint64_t late = total - 3, early = 5;
+    while (late > early && one.counts[late % nchunks] == 0)
+        late--;
+    while (early < late && one.counts[early % nchunks] == 0)
+        early++;
+    weft_log_close(&one);
+    char want[64];
+    for (int round = 0; round < 2; round++) {
+        uint64_t c = round == 0 ? late : early;
+        big[WEFT_LOG_HEADER_SIZE + c * WEFT_LOG_CHUNK_SIZE + WEFT_LOG_CHUNK_HDR] = 0xff;
+        snprintf(want, sizeof want, "chunk %llu ", (unsigned long long)c);
+        if (weft_log_open_mem(&many, big, size, "big") == 0) {
+            fprintf(stderr, "fuzz_log: damaged chunk %llu accepted\n", (unsigned long long)c);
+            weft_log_close(&many);
+            bad++;
+        } else if (!strstr(many.err, want)) {
+            fprintf(stderr, "fuzz_log: want the error at %s, got '%s'\n", want, many.err);
+            bad++;
+        }
+    }
+    free(big);
+    printf("fuzz_log: %llu chunks decoded in parts\n", (unsigned long long)total);
+    return bad;
 }
 
 int main(int argc, char **argv) {
@@ -102,6 +193,7 @@ int main(int argc, char **argv) {
         free(cut);
     }
     printf("fuzz_log: %d iterations, %d accepted, %d rejected\n", iters, accepted, rejected);
+    bad += parts_check(orig, nchunks);
     free(orig);
     free(buf);
     return bad ? 1 : 0;
