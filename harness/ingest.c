@@ -197,10 +197,17 @@ static uint64_t new_obj(uint32_t proc, const char *kind, uint64_t addr, uint64_t
 }
 
 static uint64_t family_code(const char *fam) {
+    /* Called for almost every record with one of a few static strings:
+     * the last answer is kept (the model runs on one thread). */
+    static const char *last;
+    static uint64_t last_code;
+    if (fam == last)
+        return last_code;
+    last = fam;
     uint64_t h = 0;
     for (; *fam; fam++)
         h = h * 31 + (unsigned char)*fam;
-    return h & 0xffffff;
+    return last_code = h & 0xffffff;
 }
 
 /* The live object of this family at this address, made on first use. */
@@ -252,6 +259,21 @@ static void set_handle(struct proc *p, struct thr *t, uint32_t tid, uint64_t han
     if (t->object)
         objs[t->object - 1].address = handle;
     map_put(&p->handles, handle, 0, tid);
+}
+
+/* Whether records of this kind are about an object of their family (not
+ * the process, the log or a thread), from a table made once. */
+static int object_family(unsigned kind) {
+    static signed char is[WEFT_K_MAX];
+    static int made;
+    if (!made) {
+        for (unsigned k = 0; k < WEFT_K_MAX; k++) {
+            const char *f = weft_kind_family(k);
+            is[k] = f && strcmp(f, "process") && strcmp(f, "log") && strcmp(f, "thread");
+        }
+        made = 1;
+    }
+    return kind < WEFT_K_MAX && is[kind];
 }
 
 /* Pass 1 for one record: update the model; returns the objects.id the
@@ -433,7 +455,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         return id;
     }
     default:
-        if (fam && strcmp(fam, "process") && strcmp(fam, "log") && strcmp(fam, "thread"))
+        if (object_family(r->kind))
             return obj_for(pi, fam, r->obj, r->ts, r->stack);
         return 0;
     }
@@ -851,8 +873,9 @@ static uint64_t *g_evobj;
 /* The event of item i as stored in its events row. */
 static void row_of(size_t i, uint64_t id, struct weft_trace_event *e) {
     const struct weft_rec *r = g_items[i].r;
-    struct proc *p = &procs[g_items[i].proc];
-    memset(e, 0, sizeof *e);
+    const struct proc *p = &procs[g_items[i].proc];
+    int hb = (r->fields & (WEFT_W_ACQ | WEFT_W_REL)) != 0;
+    /* every field set (no memset: this runs for every event, twice) */
     e->id = (int64_t)id;
     e->pid = p->pid;
     e->thread = (int64_t)(p->thread_base + r->tid);
@@ -864,13 +887,11 @@ static void row_of(size_t i, uint64_t id, struct weft_trace_event *e) {
     e->arg2 = (int64_t)r->arg2;
     e->stack = r->stack && r->stack <= p->max_stack ? (int64_t)(p->stack_base + r->stack) : 0;
     e->rel_once = (int)r->once;
-    if (r->fields & (WEFT_W_ACQ | WEFT_W_REL)) {
-        e->hb_obj = (int64_t)r->hbobj;
-        e->has_acq = !!(r->fields & WEFT_W_ACQ);
-        e->acq = (int64_t)r->acq;
-        e->has_rel = !!(r->fields & WEFT_W_REL);
-        e->rel = (int64_t)r->rel;
-    }
+    e->hb_obj = hb ? (int64_t)r->hbobj : 0;
+    e->has_acq = hb && (r->fields & WEFT_W_ACQ);
+    e->acq = e->has_acq ? (int64_t)r->acq : 0;
+    e->has_rel = hb && (r->fields & WEFT_W_REL);
+    e->rel = e->has_rel ? (int64_t)r->rel : 0;
 }
 
 static int is_row(const struct weft_rec *r) {
