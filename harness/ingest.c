@@ -1402,11 +1402,9 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     phase("read");
     {
         struct item *sorted = malloc((n ? n : 1) * sizeof *sorted);
-        if (sorted)
-            weft__sort_items(items, n, sorted);
-        else
-            weft__sort_items(items, n, NULL);
-        free(sorted);
+        struct item *res = weft__sort_items(items, n, sorted);
+        free(res == items ? sorted : items);
+        items = res;
     }
     phase("sort");
     g_items = items;

@@ -18,7 +18,8 @@ struct item {
     uint32_t proc;
 };
 
-/* Sorts items[0..n) by (ts, who); tmp has room for n items. */
-void weft__sort_items(struct item *items, size_t n, struct item *tmp);
+/* Sorts items[0..n) by (ts, who) into tmp (room for n items), or in
+ * place when tmp is NULL; returns the array that holds the result. */
+struct item *weft__sort_items(struct item *items, size_t n, struct item *tmp);
 
 #endif
