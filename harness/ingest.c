@@ -116,6 +116,9 @@ struct proc {
     char argv_json[16384];
     char exe[4096];
     uint64_t end_ns, events;
+    /* its MODULE and STACK records, in log order: not events, kept apart */
+    const struct weft_rec **meta;
+    size_t nmeta, capmeta;
     const char *exit_kind;
     int has_code, code, signal, finished;
     /* exec: a later image of the same OS process is merged into the row of
@@ -126,6 +129,21 @@ struct proc {
 
 static struct proc *procs;
 static int nprocs;
+
+static int add_meta(struct proc *p, const struct weft_rec *r) {
+    if (p->nmeta == p->capmeta) {
+        size_t cap = p->capmeta ? p->capmeta * 2 : 64;
+        const struct weft_rec **nm = realloc(p->meta, cap * sizeof *nm);
+        if (!nm) {
+            weft_err("out of memory");
+            return -1;
+        }
+        p->meta = nm;
+        p->capmeta = cap;
+    }
+    p->meta[p->nmeta++] = r;
+    return 0;
+}
 
 /* WEFT_INGEST_PROFILE=1: the time of each phase on stderr (for tuning). */
 static int profile = -1;
@@ -552,78 +570,72 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     char buf[4200], bid[200];
     if (!sm || !ss || !sf)
         goto out;
-    for (uint64_t c = 0; c < p->log.nchunks; c++) {
-        uint32_t n;
-        const struct weft_rec *r = weft_log_chunk(&p->log, c, &n);
-        for (uint32_t k = 0; k < n; k++) {
-            if (r[k].kind != WEFT_K_MODULE)
-                continue;
-            size_t len = payload(&r[k], buf, sizeof buf);
-            uint32_t plen = r[k].aux < len ? r[k].aux : (uint32_t)len;
-            buf[plen] = 0;
-            uint64_t dummy;
-            uint64_t ph = 0;
-            for (uint32_t i = 0; i < plen; i++)
-                ph = ph * 131 + (unsigned char)buf[i];
-            if (map_get(&seen, r[k].obj, ph, &dummy))
-                continue;
-            map_put(&seen, r[k].obj, ph, 1);
-            size_t blen = r[k].stack;
-            if (blen > 64 || plen + 1 + blen > len)
-                blen = 0;
-            hex(bid, (const unsigned char *)buf + plen + 1, blen);
-            I64(sm, 1, p->pid);
-            TXT(sm, 2, buf);
-            I64(sm, 3, r[k].obj);
-            I64(sm, 4, r[k].arg);
-            I64(sm, 5, r[k].arg2);
-            TXT(sm, 6, blen ? bid : NULL);
-            I64(sm, 7, r[k].ts);
-            if (step(sm))
-                goto out;
-            weft_sym_add_module(sym, buf, r[k].obj);
-        }
+    for (size_t x = 0; x < p->nmeta; x++) {
+        const struct weft_rec *r = p->meta[x];
+        if (r->kind != WEFT_K_MODULE)
+            continue;
+        size_t len = payload(r, buf, sizeof buf);
+        uint32_t plen = r->aux < len ? r->aux : (uint32_t)len;
+        buf[plen] = 0;
+        uint64_t dummy;
+        uint64_t ph = 0;
+        for (uint32_t i = 0; i < plen; i++)
+            ph = ph * 131 + (unsigned char)buf[i];
+        if (map_get(&seen, r->obj, ph, &dummy))
+            continue;
+        map_put(&seen, r->obj, ph, 1);
+        size_t blen = r->stack;
+        if (blen > 64 || plen + 1 + blen > len)
+            blen = 0;
+        hex(bid, (const unsigned char *)buf + plen + 1, blen);
+        I64(sm, 1, p->pid);
+        TXT(sm, 2, buf);
+        I64(sm, 3, r->obj);
+        I64(sm, 4, r->arg);
+        I64(sm, 5, r->arg2);
+        TXT(sm, 6, blen ? bid : NULL);
+        I64(sm, 7, r->ts);
+        if (step(sm))
+            goto out;
+        weft_sym_add_module(sym, buf, r->obj);
     }
     weft_sym_done(sym);
-    for (uint64_t c = 0; c < p->log.nchunks; c++) {
-        uint32_t n;
-        const struct weft_rec *r = weft_log_chunk(&p->log, c, &n);
-        for (uint32_t k = 0; k < n; k++) {
-            if (r[k].kind != WEFT_K_STACK || r[k].obj == 0 || r[k].obj > p->max_stack)
-                continue;
-            uint64_t pcs[130];
-            size_t len = payload(&r[k], (char *)pcs, sizeof pcs);
-            size_t depth = len / 8;
-            if (depth > r[k].arg)
-                depth = r[k].arg;
-            uint64_t id = p->stack_base + r[k].obj;
-            I64(ss, 1, id);
-            I64(ss, 2, p->pid);
-            I64(ss, 3, r[k].obj);
-            I64(ss, 4, depth);
-            if (sqlite3_step(ss) != SQLITE_DONE) {
-                /* the same id twice: a corrupt but valid-looking log; keep the first */
-                sqlite3_reset(ss);
-                continue;
-            }
+    for (size_t x = 0; x < p->nmeta; x++) {
+        const struct weft_rec *r = p->meta[x];
+        if (r->kind != WEFT_K_STACK || r->obj == 0 || r->obj > p->max_stack)
+            continue;
+        uint64_t pcs[130];
+        size_t len = payload(r, (char *)pcs, sizeof pcs);
+        size_t depth = len / 8;
+        if (depth > r->arg)
+            depth = r->arg;
+        uint64_t id = p->stack_base + r->obj;
+        I64(ss, 1, id);
+        I64(ss, 2, p->pid);
+        I64(ss, 3, r->obj);
+        I64(ss, 4, depth);
+        if (sqlite3_step(ss) != SQLITE_DONE) {
+            /* the same id twice: a corrupt but valid-looking log; keep the first */
             sqlite3_reset(ss);
-            (*nstacks)++;
-            for (size_t d = 0; d < depth; d++) {
-                struct weft_frame_info fi;
-                weft_sym_lookup(sym, pcs[d], &fi);
-                I64(sf, 1, id);
-                I64(sf, 2, d);
-                I64(sf, 3, pcs[d]);
-                TXT(sf, 4, fi.module);
-                if (fi.module)
-                    I64(sf, 5, fi.offset);
-                TXT(sf, 6, fi.function);
-                TXT(sf, 7, fi.file);
-                if (fi.line)
-                    I64(sf, 8, fi.line);
-                if (step(sf))
-                    goto out;
-            }
+            continue;
+        }
+        sqlite3_reset(ss);
+        (*nstacks)++;
+        for (size_t d = 0; d < depth; d++) {
+            struct weft_frame_info fi;
+            weft_sym_lookup(sym, pcs[d], &fi);
+            I64(sf, 1, id);
+            I64(sf, 2, d);
+            I64(sf, 3, pcs[d]);
+            TXT(sf, 4, fi.module);
+            if (fi.module)
+                I64(sf, 5, fi.offset);
+            TXT(sf, 6, fi.function);
+            TXT(sf, 7, fi.file);
+            if (fi.line)
+                I64(sf, 8, fi.line);
+            if (step(sf))
+                goto out;
         }
     }
     rc = 0;
@@ -854,6 +866,7 @@ static void cleanup(void) {
         weft_log_close(&procs[i].log);
         free(procs[i].thr);
         free(procs[i].handles.e);
+        free(procs[i].meta);
         weft_sym_free(procs[i].sym);
     }
     free(procs);
@@ -1400,8 +1413,14 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         for (uint64_t c = 0; c < procs[i].log.nchunks; c++) {
             uint32_t m;
             const struct weft_rec *r = weft_log_chunk(&procs[i].log, c, &m);
-            for (uint32_t k = 0; k < m && n < total; k++)
+            for (uint32_t k = 0; k < m && n < total; k++) {
+                if (r[k].kind == WEFT_K_STACK || r[k].kind == WEFT_K_MODULE) {
+                    if (add_meta(&procs[i], &r[k]) != 0)
+                        goto out;
+                    continue;
+                }
                 items[n++] = (struct item){r[k].ts, rank << 32 | r[k].tid, &r[k], (uint32_t)i};
+            }
         }
     }
     if (profile > 0 && opts && opts->tail)
