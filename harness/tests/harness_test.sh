@@ -278,6 +278,18 @@ no_deadlock)
     expect "no deadlock" "$(q "select count(*) from event_log where kind='deadlock'")" 0
     grep -q deadlock "$work/err" && fail "stderr: $(cat "$work/err")"
     ;;
+woken)
+    # main stays inside weft_chan_recv for 600 ms after its sender is gone,
+    # running a signal handler (spinning, or asleep in clock_nanosleep):
+    # marked waiting, but not blocked, so no deadlock at 100 ms
+    for mode in spin sleep; do
+        "$WEFT" run -q --deadlock-timeout=100 -o "$db" -- "$BIN/t_woken" $mode >"$work/out" 2>"$work/err"
+        expect "$mode: exit status" "$?" 0
+        expect "$mode: stdout" "$(cat "$work/out")" "got 7"
+        expect "$mode: no deadlock" "$(q "select count(*) from event_log where kind='deadlock'")" 0
+        rm -f "$db"
+    done
+    ;;
 selfingest)
     # plain LD_PRELOAD: ./weft-PID.db appears at exit; status and output unchanged
     mkdir "$work/cwd"
