@@ -16,9 +16,12 @@
  * The watchdog compares the number of waiting threads with the number of
  * the process's threads (from /proc/self/task, so that threads we never
  * saw created count as running). When they are equal, with no thread
- * having started or ended a wait in between, for the whole timeout, it
- * records a `deadlock` event naming every thread's wait, prints one line,
- * finishes the log and ends the process with status 2.
+ * having started or ended a wait in between, for the whole timeout, and
+ * the kernel confirms that every waiting thread sleeps in a futex (a
+ * thread whose wait another thread has just ended stays marked until it
+ * gets a CPU back, which on a loaded machine can take longer than the
+ * timeout), it records a `deadlock` event naming every thread's wait,
+ * prints one line, finishes the log and ends the process with status 2.
  *
  * Nothing here takes a lock: marks are atomics on a fixed table, and the
  * watchdog reads /proc with raw system calls into stack buffers (no
@@ -46,6 +49,8 @@ struct wslot {
     uint16_t kind; /* the begin kind of its wait, 0 = running */
     uint16_t pad;
     uint64_t obj;
+    int32_t ostid; /* owner's kernel thread id, for /proc */
+    uint32_t pad2;
 };
 
 static struct wslot slots[SLOTS];
@@ -66,6 +71,7 @@ static struct wslot *my_slot(void) {
         if (__atomic_load_n(&slots[s].tid, __ATOMIC_RELAXED) == 0 &&
             __atomic_compare_exchange_n(&slots[s].tid, &expect, tid, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
+            __atomic_store_n(&slots[s].ostid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
             weft__t.wslot = s + 1;
             return &slots[s];
         }
@@ -163,6 +169,53 @@ static long live_tasks(void) {
         }
     }
     return n - 1; /* ourselves */
+}
+
+/* Whether the thread with kernel id ostid sleeps in a futex wait, as every
+ * wait we mark does once it really blocks (libweft's parker and lock,
+ * pthread mutexes, rwlocks, conds, joins, barriers, sem_wait). A thread
+ * still marked may be doing something else: woken by the thread that
+ * ended its wait but not back in our interposer yet to unmark itself (on
+ * a loaded machine it can wait for a CPU longer than the timeout), or
+ * running a signal handler, or asleep inside one in another call. The
+ * kernel knows: /proc/self/task/TID/syscall says "running" for a thread
+ * on a CPU or in a run queue, else which system call it sleeps in. A
+ * kernel without that file: assumed asleep, as the marks say. */
+static int asleep_in_futex(int32_t ostid) {
+    char path[64], buf[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d", (int)ostid);
+    size_t dir = strlen(path);
+    snprintf(path + dir, sizeof path - dir, "/syscall");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        path[dir] = 0;
+        return access(path, F_OK) == 0; /* no such file here; a gone thread is not asleep */
+    }
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (r <= 0)
+        return 1;
+    buf[r] = 0;
+    if (buf[0] < '0' || buf[0] > '9')
+        return 0; /* "running", or -1: blocked outside any system call */
+    long nr = strtol(buf, NULL, 10);
+#ifdef SYS_futex_time64
+    if (nr == SYS_futex_time64)
+        return 1;
+#endif
+    return nr == SYS_futex;
+}
+
+/* Whether every marked thread sleeps in a futex (see above). */
+static int all_asleep(void) {
+    for (int i = 0; i < SLOTS; i++) {
+        if (!__atomic_load_n(&slots[i].tid, __ATOMIC_ACQUIRE) ||
+            !__atomic_load_n(&slots[i].kind, __ATOMIC_RELAXED))
+            continue;
+        if (!asleep_in_futex(__atomic_load_n(&slots[i].ostid, __ATOMIC_RELAXED)))
+            return 0;
+    }
+    return 1;
 }
 
 /* A sem_wait may be ended by a signal handler's sem_post (sem_post is
@@ -287,6 +340,12 @@ static void *watchdog_main(void *unused) {
                   __atomic_load_n(&slots[i].kind, __ATOMIC_RELAXED) == WEFT_K_SEM_WAIT_BEGIN;
         if (sem && program_has_handlers()) {
             since = 0;
+            continue;
+        }
+        /* Marked is not blocked: a thread whose wait was already ended
+         * may not have run since. Wait a whole timeout again. */
+        if (!all_asleep()) {
+            since = now;
             continue;
         }
         if (__atomic_load_n(&wd_state, __ATOMIC_SEQ_CST) != st)

@@ -226,9 +226,15 @@ fold)
     expect "exit status" "$rc" 0
     expect "stdout" "$(cat "$work/out")" "fold ok"
     ops="select (select count(*) from events e join kinds k on k.id=e.kind where k.name='KIND' and e.arg=0) + (select coalesce(sum(count),0) from event_counts where kind='KIND')"
-    expect "sends" "$(q "$(echo "$ops" | sed s/KIND/chan_send_end/g)")" 1400
-    expect "recvs" "$(q "$(echo "$ops" | sed s/KIND/chan_recv_end/g)")" 1400
-    expect "counted" "$(q "select count(*) > 0 from event_counts where kind='chan_send_end'")" 1
+    expect "sends" "$(q "$(echo "$ops" | sed s/KIND/chan_send_end/g)")" 1900
+    expect "recvs" "$(q "$(echo "$ops" | sed s/KIND/chan_recv_end/g)")" 1900
+    # main's 500 sends and receives on the channel of capacity 500, made
+    # alone, cannot wait on any schedule: every one is counted, none a row
+    solo="(select object from events where kind=(select id from kinds where name='chan_make') and arg2=500)"
+    expect "counted" "$(q "select group_concat(kind || ' ' || count) from (select kind, sum(count) count from event_counts where object=$solo and kind like 'chan_%' group by kind order by kind)")" "chan_recv_end 500,chan_send_end 500"
+    expect "solo rows" "$(q "select count(*) from events where object=$solo and kind in (select id from kinds where name in ('chan_send_end','chan_recv_end'))")" 0
+    # the other operations: a row when they waited, else counted
+    expect "waited rows" "$(q "select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.arg=0 and e.arg2=0")" 0
     expect "meta" "$(q "select value from meta where key='all_events'")" 0
     # every event is a row, counted, or a channel begin folded into its end
     expect "ids" "$(q "select (select count(*) from events) + (select sum(count) from event_counts) + (select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.begin_ts is not null) = (select events from processes)")" 1
@@ -237,8 +243,8 @@ fold)
     # --all-events: a row each, with the folded tickets on the call's row
     "$WEFT" run -q --all-events --index -o "$db" -- "$BIN/t_fold" >"$work/out" 2>"$work/err"
     expect "all exit status" "$?" 0
-    expect "all sends" "$(q "select count(*) from event_log where kind='chan_send_end' and arg=0")" 1400
-    expect "all recvs" "$(q "select count(*) from event_log where kind='chan_recv_end' and arg=0")" 1400
+    expect "all sends" "$(q "select count(*) from event_log where kind='chan_send_end' and arg=0")" 1900
+    expect "all recvs" "$(q "select count(*) from event_log where kind='chan_recv_end' and arg=0")" 1900
     expect "all counts" "$(q "select count(*) from event_counts")" 0
     # an unbuffered handoff completes only with one side queued (a begin):
     # 400 of them; with --all-events each begin keeps its row
@@ -249,7 +255,13 @@ fold)
     # or (it waited, then took a value after all) into the release it made
     # just before
     expect "recv acquires" "$(q "select count(*) from events e where e.kind=(select id from kinds where name='chan_recv_end') and e.arg=0 and e.acq is null and (select p.acq from events p where p.thread=e.thread and p.id<e.id order by p.id desc limit 1) is null")" 0
-    expect "folded" "$(q "select count(*) > 1000 from events where rel is not null and kind in (select id from kinds where name in ('chan_send_end','chan_recv_end'))")" 1
+    # an operation that did not wait (arg2 0) has its release folded into
+    # its row; one that waited (arg2 1) released as it queued itself, in a
+    # row of its own. How many waited depends on the schedule; main's solo
+    # operations never do: their 1000 releases are all folded.
+    ends="select e.* from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.arg=0"
+    expect "folded iff not waited" "$(q "select count(*) from ($ends) where (rel is null) != (arg2 = 1)")" 0
+    expect "folded" "$(q "select count(*) from ($ends) where rel is not null and object=$solo")" 1000
     # exactness: every acquired ticket was released earlier in trace order
     acq="select hb_obj o, acq s, id from events where acq is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_acquire')"
     rel="select hb_obj o, rel s, id from events where rel is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_release')"
@@ -285,6 +297,18 @@ no_deadlock)
     expect "stdout" "$(cat "$work/out")" "fed"
     expect "no deadlock" "$(q "select count(*) from event_log where kind='deadlock'")" 0
     grep -q deadlock "$work/err" && fail "stderr: $(cat "$work/err")"
+    ;;
+woken)
+    # main stays inside weft_chan_recv for 600 ms after its sender is gone,
+    # running a signal handler (spinning, or asleep in clock_nanosleep):
+    # marked waiting, but not blocked, so no deadlock at 100 ms
+    for mode in spin sleep; do
+        "$WEFT" run -q --deadlock-timeout=100 -o "$db" -- "$BIN/t_woken" $mode >"$work/out" 2>"$work/err"
+        expect "$mode: exit status" "$?" 0
+        expect "$mode: stdout" "$(cat "$work/out")" "got 7"
+        expect "$mode: no deadlock" "$(q "select count(*) from event_log where kind='deadlock'")" 0
+        rm -f "$db"
+    done
     ;;
 selfingest)
     # plain LD_PRELOAD: ./weft-PID.db appears at exit; status and output unchanged
