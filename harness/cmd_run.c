@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "detectors.h"
-#include "log_tail.h"
 #include "weft.h"
 
 static pid_t child;
@@ -270,12 +269,9 @@ int weft_cmd_run(int argc, char **argv) {
         got = read(errpipe[0], &exec_errno, sizeof exec_errno);
     while (got < 0 && errno == EINTR);
     close(errpipe[0]);
-    /* Decoding starts while the program runs, on CPU time it leaves idle. */
-    struct weft_tail *tail = got == (ssize_t)sizeof exec_errno ? NULL : weft_tail_start(dir);
     int status = 0;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    weft_tail_stop(tail);
     if (got == (ssize_t)sizeof exec_errno) {
         weft_err("%s: cannot execute: %s", prog, strerror(exec_errno));
         rmdir(dir);
@@ -315,8 +311,7 @@ int weft_cmd_run(int argc, char **argv) {
         struct weft_detect_result dr = {0};
         struct weft_detect_hook hook = {&dopts, &dr, 0};
         struct weft_ingest_opts o = {.root_pid = child, .root_status = status, .quiet = quiet,
-                                     .index = index, .all_events = all, .tail = tail,
-                                     .loaded = weft_detect_hook, .user = &hook};
+                                     .index = index, .all_events = all, .loaded = weft_detect_hook, .user = &hook};
         struct weft_ingest_stats st = {0};
         if (weft_ingest(logs, n, out, &o, &st) != 0) {
             weft_err("the raw logs are kept in %s", dir);
@@ -342,7 +337,6 @@ int weft_cmd_run(int argc, char **argv) {
         }
     }
     weft_supp_free(supp);
-    weft_tail_free(tail);
     if (!keep)
         remove_dir(dir, logs, n);
     else if (!quiet)

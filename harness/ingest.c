@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "ingest_sort.h"
-#include "log_tail.h"
 #include "json.h"
 #include "log_reader.h"
 #include "weft.h"
@@ -1347,16 +1346,12 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         weft_err("out of memory");
         return -1;
     }
-    uint64_t early = 0; /* records the live reader decoded */
     uint64_t total = 0, tbase = 0, sbase = 0;
     for (int i = 0; i < nlogs; i++) {
         struct proc *p = &procs[i];
         if (i == 0)
             phase(NULL);
-        struct weft_log_pre *pre = opts && opts->tail ? weft_tail_take(opts->tail, logs[i]) : NULL;
-        for (uint64_t c = 0; pre && c < pre->nchunks; c++)
-            early += pre->c[c].n;
-        if (weft_log_open_pre(&p->log, logs[i], pre) != 0) {
+        if (weft_log_open(&p->log, logs[i]) != 0) {
             weft_err("%s", p->log.err);
             nprocs = i;
             goto out;
@@ -1423,9 +1418,6 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             }
         }
     }
-    if (profile > 0 && opts && opts->tail)
-        fprintf(stderr, "weft ingest: tail     %llu records decoded while running\n",
-                (unsigned long long)early);
     phase("read");
     {
         struct item *sorted = malloc((n ? n : 1) * sizeof *sorted);

@@ -47,52 +47,46 @@ static uint32_t committed_of(const struct weft_log *l, uint64_t i) {
     return __atomic_load_n(&c->committed, __ATOMIC_ACQUIRE);
 }
 
-/* Walks chunk i from word c->done to word cnt, carrying on from the state
- * in c (the record before and the owner so far): validates every record
- * and, with out, stores the decoded ones (OWNER records only set the
- * thread). Returns the number of records, or -1 with err set. Shared by
- * the reader and the reader of live logs (log_tail.c). */
-int64_t weft__log_walk(const struct weft_log_header *h, const char *map, const char *name,
-                       uint64_t i, uint32_t cnt, struct weft_log_pos *c, struct weft_rec *out,
-                       char *err, size_t errlen) {
-    const uint64_t *w = (const void *)(map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE +
-                                       WEFT_LOG_CHUNK_HDR);
-    uint32_t max_tid = __atomic_load_n(&h->next_tid, __ATOMIC_ACQUIRE);
+static const uint64_t *words_of(const struct weft_log *l, uint64_t i) {
+    return (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE +
+                          WEFT_LOG_CHUNK_HDR);
+}
+
+/* Walks chunk i (cnt words): validates every record and, with out, stores
+ * the decoded ones (OWNER records only set the thread). Returns the number
+ * of records, or -1 with the error set. */
+static int64_t walk(struct weft_log *l, const char *name, uint64_t i, uint32_t cnt,
+                    struct weft_rec *out) {
+    const uint64_t *w = words_of(l, i);
+    uint32_t max_tid = l->hdr->next_tid, tid = 0;
+    struct weft_rec prev = {0};
     int64_t n = 0;
-    for (uint32_t k = c->done; k < cnt;) {
+    for (uint32_t k = 0; k < cnt;) {
         struct weft_rec r;
-        uint32_t used = weft_log_decode(w + k, cnt - k, &c->prev, &r);
-        if (!used) {
-            snprintf(err, errlen, "%s: corrupt log: chunk %llu word %u: a record runs past the "
-                     "chunk or has unknown fields", name, (unsigned long long)i, k);
-            return -1;
-        }
-        if (r.kind >= WEFT_K_MAX || !kinds[r.kind].name) {
-            snprintf(err, errlen, "%s: corrupt log: chunk %llu word %u has kind %u", name,
-                     (unsigned long long)i, k, r.kind);
-            return -1;
-        }
+        uint32_t used = weft_log_decode(w + k, cnt - k, &prev, &r);
+        if (!used)
+            return fail(l, name, "corrupt log: chunk %llu word %u: a record runs past the chunk "
+                        "or has unknown fields", (unsigned long long)i, k);
+        if (r.kind >= WEFT_K_MAX || !kinds[r.kind].name)
+            return fail(l, name, "corrupt log: chunk %llu word %u has kind %u",
+                        (unsigned long long)i, k, r.kind);
         if (r.kind == WEFT_K_OWNER) {
-            if (r.arg == 0 || r.arg > max_tid || !(r.fields & WEFT_W_TS)) {
-                snprintf(err, errlen, "%s: corrupt log: chunk %llu word %u names thread %llu of %u",
-                         name, (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
-                return -1;
-            }
-            c->tid = (uint32_t)r.arg;
-        } else if (!c->tid) {
-            snprintf(err, errlen, "%s: corrupt log: chunk %llu starts without its owner", name,
-                     (unsigned long long)i);
-            return -1;
+            if (r.arg == 0 || r.arg > max_tid || !(r.fields & WEFT_W_TS))
+                return fail(l, name, "corrupt log: chunk %llu word %u names thread %llu of %u",
+                            (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
+            tid = (uint32_t)r.arg;
+        } else if (!tid) {
+            return fail(l, name, "corrupt log: chunk %llu starts without its owner",
+                        (unsigned long long)i);
         } else {
             if (out) {
-                r.tid = c->tid;
+                r.tid = tid;
                 out[n] = r;
             }
             n++;
         }
-        c->prev = r;
+        prev = r;
         k += used;
-        c->done = k;
     }
     return n;
 }
@@ -121,104 +115,60 @@ static double tsc_rate(const struct weft_log *l) {
 }
 
 /* One decoding thread's share: chunks [lo, hi) into an array of its own
- * (it only grows; big reallocs are remaps, not copies), except chunks the
- * reader of the live log decoded in part already: those go on in the
- * buffer it made for them. */
+ * (it only grows; big reallocs are remaps, not copies). */
 struct part {
     struct weft_log *l;
     const char *name;
     uint64_t lo, hi;
     double rate;
-    struct weft_log_pre *pre;
     struct weft_rec *recs;
     uint64_t n, cap;
     uint64_t bad_chunk; /* the chunk that failed (UINT64_MAX: none) */
     char err[256];
 };
 
-static void to_ns(const struct weft_log_header *h, double rate, struct weft_rec *r, uint64_t n) {
-    if (rate > 0) /* TSC ticks to CLOCK_MONOTONIC ns */
-        for (uint64_t k = 0; k < n; k++) {
-            int64_t d = (int64_t)(r[k].ts - h->start_tsc);
-            r[k].ts = h->start_mono_ns + (uint64_t)(int64_t)((double)d * rate);
-        }
-}
-
-/* Chunk i from where the live reader left it: 1 when done that way, 0 when
- * it must be read from the start, -1 on error (err set). */
-static int resume(struct part *pt, uint64_t i, uint32_t cnt) {
-    struct weft_log *l = pt->l;
-    struct weft_log_pre *pre = pt->pre;
-    if (!pre || i >= pre->nchunks || !pre->c[i].pos.done || pre->c[i].pos.done > cnt)
-        return 0;
-    struct weft_log_pre_chunk *c = &pre->c[i];
-    uint64_t need = c->n + (cnt - c->pos.done);
-    if (need > c->cap) {
-        struct weft_rec *nr = realloc(c->recs, need * sizeof *nr);
-        if (!nr) {
-            snprintf(pt->err, sizeof pt->err, "%s: out of memory", pt->name);
-            return -1;
-        }
-        c->recs = nr;
-        c->cap = need;
-    }
-    int64_t m = weft__log_walk(l->hdr, l->map, pt->name, i, cnt, &c->pos, c->recs + c->n,
-                               pt->err, sizeof pt->err);
-    if (m < 0)
-        return -1;
-    c->n += (uint64_t)m;
-    to_ns(l->hdr, pt->rate, c->recs, c->n);
-    l->chunk[i] = c->recs; /* the log owns it now */
-    l->own[i] = 1;
-    l->nrec[i] = c->n;
-    c->recs = NULL;
-    c->n = c->cap = 0;
-    return 1;
-}
-
 static void *decode_part(void *arg) {
     struct part *pt = arg;
     struct weft_log *l = pt->l;
+    struct weft_log mine = *l; /* walk() writes its error into a log */
+    const struct weft_log_header *h = l->hdr;
     uint64_t i;
     for (i = pt->lo; i < pt->hi; i++) {
         uint32_t cnt = l->counts[i];
-        int rs = resume(pt, i, cnt);
-        if (rs < 0)
-            goto bad;
-        if (rs > 0)
-            continue;
+        l->first[i] = pt->n; /* made global after the join */
         if (pt->n + cnt > pt->cap) {
             uint64_t ncap = pt->cap ? pt->cap * 2 : 65536;
             while (ncap < pt->n + cnt)
                 ncap *= 2;
             struct weft_rec *nr = realloc(pt->recs, ncap * sizeof *nr);
             if (!nr) {
-                snprintf(pt->err, sizeof pt->err, "%s: out of memory for %llu records",
-                         pt->name, (unsigned long long)ncap);
+                fail(&mine, pt->name, "out of memory for %llu records", (unsigned long long)ncap);
                 goto bad;
             }
             pt->recs = nr;
             pt->cap = ncap;
         }
-        struct weft_log_pos pos = {0};
-        int64_t m = weft__log_walk(l->hdr, l->map, pt->name, i, cnt, &pos, pt->recs + pt->n,
-                                   pt->err, sizeof pt->err);
+        int64_t m = walk(&mine, pt->name, i, cnt, pt->recs + pt->n);
         if (m < 0)
             goto bad;
-        to_ns(l->hdr, pt->rate, pt->recs + pt->n, (uint64_t)m);
-        l->first[i] = pt->n; /* where in the part; pointers are made after */
-        l->nrec[i] = (uint64_t)m;
+        if (pt->rate > 0) /* TSC ticks to CLOCK_MONOTONIC ns */
+            for (int64_t k = 0; k < m; k++) {
+                struct weft_rec *r = &pt->recs[pt->n + (uint64_t)k];
+                int64_t d = (int64_t)(r->ts - h->start_tsc);
+                r->ts = h->start_mono_ns + (uint64_t)(int64_t)((double)d * pt->rate);
+            }
         pt->n += (uint64_t)m;
     }
     return NULL;
 bad:
     pt->bad_chunk = i;
+    memcpy(pt->err, mine.err, sizeof pt->err);
     return NULL;
 }
 
 enum { MAX_PARTS = WEFT_LOG_READ_PARTS, CHUNKS_PER_PART = 64 };
 
-static int validate(struct weft_log *l, const char *name, int convert, struct weft_log_pre *pre) {
+static int validate(struct weft_log *l, const char *name, int convert) {
     const struct weft_log_header *h = l->hdr;
     if (l->size < WEFT_LOG_HEADER_SIZE)
         return fail(l, name, "not a weft log (too short for a header: %zu bytes)", l->size);
@@ -243,10 +193,8 @@ static int validate(struct weft_log *l, const char *name, int convert, struct we
     l->nchunks = n;
     l->counts = calloc(n ? n : 1, sizeof *l->counts);
     l->first = calloc(n + 1, sizeof *l->first);
-    l->nrec = calloc(n ? n : 1, sizeof *l->nrec);
-    l->chunk = calloc(n ? n : 1, sizeof *l->chunk);
-    l->own = calloc(n ? n : 1, 1);
-    if (!l->counts || !l->first || !l->nrec || !l->chunk || !l->own)
+    l->part_of = calloc(n ? n : 1, 1);
+    if (!l->counts || !l->first || !l->part_of)
         return fail(l, name, "out of memory for %llu chunks", (unsigned long long)n);
     /* The chunk headers first, each committed count read once, so that
      * validation and decoding agree even if a live writer still appends. */
@@ -265,8 +213,6 @@ static int validate(struct weft_log *l, const char *name, int convert, struct we
                         (unsigned long long)i, cnt, (unsigned)WEFT_LOG_CHUNK_WORDS);
         l->counts[i] = cnt;
         words += cnt;
-        if (pre && i < pre->nchunks && pre->c[i].pos.done <= cnt)
-            words -= pre->c[i].pos.done;
     }
     /* Then the records, decoded in parts of about as many words each by up
      * to MAX_PARTS threads: reading is the bulk of a big ingest, and each
@@ -282,15 +228,10 @@ static int validate(struct weft_log *l, const char *name, int convert, struct we
     uint64_t lo = 0, acc = 0;
     for (int k = 0; k < nparts; k++) {
         uint64_t hi = lo, want = words / (uint64_t)nparts * (uint64_t)(k + 1);
-        while (hi < n && (k == nparts - 1 || acc < want)) {
-            uint32_t left = l->counts[hi];
-            if (pre && hi < pre->nchunks && pre->c[hi].pos.done <= left)
-                left -= pre->c[hi].pos.done;
-            acc += left;
-            hi++;
-        }
+        while (hi < n && (k == nparts - 1 || acc < want))
+            acc += l->counts[hi++];
         parts[k] = (struct part){.l = l, .name = name, .lo = lo, .hi = hi, .rate = rate,
-                                 .pre = pre, .bad_chunk = UINT64_MAX};
+                                 .bad_chunk = UINT64_MAX};
         lo = hi;
     }
     pthread_t th[MAX_PARTS];
@@ -312,13 +253,12 @@ static int validate(struct weft_log *l, const char *name, int convert, struct we
             rc = -1;
         }
         l->parts[k] = parts[k].recs;
-        for (uint64_t i = parts[k].lo; i < parts[k].hi; i++)
-            if (!l->own[i] && l->nrec[i])
-                l->chunk[i] = parts[k].recs + l->first[i];
-    }
-    for (uint64_t i = 0; i < n; i++) {
-        l->first[i] = l->nevents;
-        l->nevents += l->nrec[i];
+        for (uint64_t i = parts[k].lo; i < parts[k].hi; i++) {
+            l->part_of[i] = (unsigned char)k;
+            l->first[i] += l->nevents;
+        }
+        l->part_base[k] = l->nevents;
+        l->nevents += parts[k].n;
     }
     l->first[n] = l->nevents;
     l->nrecords = l->nevents;
@@ -330,16 +270,14 @@ int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const ch
     l->map = buf;
     l->size = size;
     l->hdr = buf;
-    if (validate(l, name, 0, NULL) != 0) {
+    if (validate(l, name, 0) != 0) {
         weft_log_close(l);
         return -1;
     }
     return 0;
 }
 
-int weft_log_open(struct weft_log *l, const char *path) { return weft_log_open_pre(l, path, NULL); }
-
-int weft_log_open_pre(struct weft_log *l, const char *path, struct weft_log_pre *pre) {
+int weft_log_open(struct weft_log *l, const char *path) {
     memset(l, 0, sizeof *l);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -362,7 +300,7 @@ int weft_log_open_pre(struct weft_log *l, const char *path, struct weft_log_pre 
     l->size = (size_t)st.st_size;
     l->hdr = m;
     l->mapped = 1;
-    if (validate(l, path, 1, pre) != 0) {
+    if (validate(l, path, 1) != 0) {
         weft_log_close(l);
         return -1;
     }
@@ -370,23 +308,16 @@ int weft_log_open_pre(struct weft_log *l, const char *path, struct weft_log_pre 
 }
 
 void weft_log_close(struct weft_log *l) {
-    for (uint64_t i = 0; l->own && i < l->nchunks; i++)
-        if (l->own[i])
-            free(l->chunk[i]);
+    free(l->counts);
+    free(l->first);
+    free(l->part_of);
     for (int k = 0; k < WEFT_LOG_READ_PARTS; k++) {
         free(l->parts[k]);
         l->parts[k] = NULL;
     }
-    free(l->counts);
-    free(l->first);
-    free(l->nrec);
-    free(l->chunk);
-    free(l->own);
     l->counts = NULL;
     l->first = NULL;
-    l->nrec = NULL;
-    l->chunk = NULL;
-    l->own = NULL;
+    l->part_of = NULL;
     if (l->mapped && l->map)
         munmap((void *)l->map, l->size);
     l->map = NULL;
@@ -395,5 +326,6 @@ void weft_log_close(struct weft_log *l) {
 
 const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint32_t *n) {
     *n = (uint32_t)(l->first[i + 1] - l->first[i]);
-    return l->chunk[i];
+    int k = l->part_of[i];
+    return l->parts[k] ? l->parts[k] + (l->first[i] - l->part_base[k]) : NULL;
 }

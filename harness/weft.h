@@ -44,14 +44,12 @@ struct weft_db_guard {
     void *arg;
 };
 
-struct weft_tail;
 struct weft_ingest_opts {
     int root_pid;    /* >0: the process whose exit status weft run saw */
     int root_status; /* its wait status */
     int quiet;
     int index;       /* also index events by thread and by object (--index) */
     int all_events;  /* a row for every event: no event_counts (--all-events) */
-    struct weft_tail *tail; /* what was decoded while the programs ran (log_tail.h), or NULL */
     /* Called on a thread of its own once the processes, threads, objects
      * and stacks are in, while the events are being loaded beside it, with
      * the events from memory (no re-read): the detectors run here. It uses

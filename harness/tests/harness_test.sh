@@ -349,26 +349,6 @@ exec)
     expect "untraced threads" "$(q "select count(*) from threads where internal=0")" 2
     expect "untraced exit" "$(q "select exit_code from processes")" 3
     ;;
-tail)
-    # weft run decodes the logs while the programs run (log_tail.c): its
-    # trace must be the one `weft ingest` makes of the same logs afterwards
-    WEFT_INGEST_PROFILE=1 "$WEFT" run --keep-log -o "$db" -- "$BIN/t_tail" >"$work/out" 2>"$work/err"
-    expect "exit status" "$?" 0
-    expect "stdout" "$(cat "$work/out")" "tail ok"
-    pre=$(sed -n 's/^weft ingest: tail *\([0-9]*\) records.*/\1/p' "$work/err")
-    expect "decoded while running" "$([ "${pre:-0}" -gt 1000 ] && echo yes)" yes
-    logs=$(sed -n 's/^==weft== raw logs: //p' "$work/err")
-    [ -d "$logs" ] || fail "no raw logs kept: $(cat "$work/err")"
-    "$WEFT" ingest -q "$logs"/log* -o "$work/offline.db" || fail "offline ingest"
-    for t in events event_counts threads objects stacks select_cases blocked_at_exit findings; do
-        a=$(sqlite3 "$db" "select * from $t order by 1, 2" | md5sum)
-        b=$(sqlite3 "$work/offline.db" "select * from $t order by 1, 2" | md5sum)
-        expect "table $t" "$a" "$b"
-    done
-    expect "processes" "$(q "select count(*) from processes")" 2
-    expect "rows" "$(q "select count(*) > 100000 from events")" 1
-    rm -rf "$logs"
-    ;;
 fuzz)
     WEFT_LOG=$work/seed.log WEFT_LOG_MB=16 LD_PRELOAD=$SHIM "$BIN/t_threads" >/dev/null
     "$FUZZ" "$work/seed.log" 4000 || fail "fuzz_log"
