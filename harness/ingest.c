@@ -935,14 +935,18 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int64_t done;
-    int on; /* the hook's thread is running */
-} guard = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    int64_t want; /* what the hook waits for (0: it does not wait) */
+    int on;       /* the hook's thread is running */
+} guard = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
 
 static void guard_enter(void *arg, int64_t upto) {
     (void)arg;
     pthread_mutex_lock(&guard.mu);
-    while (guard.done < upto)
+    while (guard.done < upto) {
+        guard.want = upto;
         pthread_cond_wait(&guard.cv, &guard.mu);
+    }
+    guard.want = 0;
 }
 
 static void guard_leave(void *arg) {
@@ -969,7 +973,8 @@ static void db_done(int64_t done) {
         return;
     pthread_mutex_lock(&guard.mu);
     guard.done = done;
-    pthread_cond_broadcast(&guard.cv);
+    if (guard.want && done >= guard.want) /* wake it only when it can go */
+        pthread_cond_signal(&guard.cv);
     pthread_mutex_unlock(&guard.mu);
 }
 

@@ -8,10 +8,12 @@
 # plus the recording cost per event (rec_cost.c, median ns, shim minus
 # plain) and ingest throughput (weft ingest of the chan_work log, events/s).
 #
-#   bench/harness/run.sh [--build-dir DIR] [--quick] [--n-chan N] [--n-churn N]
+#   bench/harness/run.sh [--build-dir DIR] [--quick] [--rounds R] [--n-chan N] [--n-churn N]
 #
 # DIR defaults to build-h6 (configured as it is; built for the targets we
-# need). Helgrind and DRD run with N/VG_DIV items (default 20) because at
+# need). Plain, weft run and recording alone run R times (default 3),
+# interleaved, and the table shows medians: one run of these workloads
+# moves by a third from the next on a VM. Helgrind and DRD run with N/VG_DIV items (default 20) because at
 # full size they take many minutes; their times are scaled back to N and
 # marked "(scaled)": per-item ratios, not measured wall times. "weft run"
 # includes the ingest into SQLite (what a user waits for); the table also
@@ -26,17 +28,19 @@ quick=0
 nchan=1000000
 nchurn=100000
 vgdiv=20
+rounds=3
 while [ $# -gt 0 ]; do
     case $1 in
+    --rounds) rounds=$2; shift ;;
     --build-dir) build=$2; shift ;;
     --quick) quick=1 ;;
     --n-chan) nchan=$2; shift ;;
     --n-churn) nchurn=$2; shift ;;
-    *) echo "usage: $0 [--build-dir DIR] [--quick] [--n-chan N] [--n-churn N]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--build-dir DIR] [--quick] [--rounds R] [--n-chan N] [--n-churn N]" >&2; exit 2 ;;
     esac
     shift
 done
-if [ "$quick" = 1 ]; then nchan=5000; nchurn=1000; vgdiv=10; fi
+if [ "$quick" = 1 ]; then nchan=5000; nchurn=1000; vgdiv=10; rounds=1; fi
 
 cmake --build "$build" --target bench_rec_cost bench_chan_work bench_churn weft-cli weft-preload weft >/dev/null
 weft=$build/harness/weft
@@ -62,6 +66,11 @@ timed() {
     "$@" >"$out" 2>"$out.err" || { echo "FAILED: $* ($(tail -1 "$out.err"))" >&2; t=nan; return 0; }
     e=$(now); t=$(echo "$e - $s" | bc -l)
 }
+median() { # T... (nan when any is nan)
+    local x
+    for x in "$@"; do [ "$x" = nan ] && { echo nan; return; }; done
+    printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
 ratio() { if [ "$1" = nan ] || [ "$2" = nan ]; then echo "-"; else printf '%.2fx' "$(echo "$1 / $2" | bc -l)"; fi; }
 fmt() { if [ "$1" = nan ]; then echo "-"; else printf '%.2f' "$1"; fi; }
 
@@ -76,18 +85,26 @@ bench_workload() { # LABEL PROGRAM N EXTRA-ARGS...
     echo "### $label (N = $n)"
     echo "| tool                               |       wall |  vs plain | notes"
     echo "|------------------------------------|------------|----------|------"
-    timed "$work/plain.out" "$bin/bench_$prog" "$n"; local plain=$t
-    row "plain" "$plain" "$plain"
-    local want; want=$(cat "$work/plain.out")
-    timed "$work/weft.out" "$weft" run -q -o "$work/$prog.db" -- "$bin/bench_$prog" "$n"
-    local lost; lost=$(sqlite3 "$work/$prog.db" "select sum(dropped_events) from processes" 2>/dev/null || echo "?")
+    # plain, weft run and recording alone, interleaved, $rounds rounds:
+    # medians (these workloads vary by a third from run to run on a VM)
+    local ps=() ws=() rs=() want lost evs
+    for ((k = 0; k < rounds; k++)); do
+        timed "$work/plain.out" "$bin/bench_$prog" "$n"; ps+=("$t")
+        want=$(cat "$work/plain.out")
+        rm -f "$work/$prog.db"
+        timed "$work/weft.out" "$weft" run -q -o "$work/$prog.db" -- "$bin/bench_$prog" "$n"; ws+=("$t")
+        [ "$(cat "$work/weft.out")" = "$want" ] || echo "OUTPUT DIFFERS under weft" >&2
+        rm -f "$work/$prog.log"*
+        timed "$work/log.out" env LD_PRELOAD="$shim" WEFT_LOG="$work/$prog.log" "$bin/bench_$prog" "$n"; rs+=("$t")
+    done
+    lost=$(sqlite3 "$work/$prog.db" "select sum(dropped_events) from processes" 2>/dev/null || echo "?")
     # every event (rows of events plus those counted in event_counts)
-    local evs; evs=$(sqlite3 "$work/$prog.db" "select sum(events) from processes" 2>/dev/null || echo "?")
-    [ "$(cat "$work/weft.out")" = "$want" ] || echo "OUTPUT DIFFERS under weft" >&2
-    row "weft run (record + ingest)" "$plain" "$t" "events $evs, lost $lost"
-    timed "$work/log.out" env LD_PRELOAD="$shim" WEFT_LOG="$work/$prog.log" "$bin/bench_$prog" "$n"
-    row "weft recording only (LD_PRELOAD)" "$plain" "$t" "log kept for ingest"
-    local ing_s=$t
+    evs=$(sqlite3 "$work/$prog.db" "select sum(events) from processes" 2>/dev/null || echo "?")
+    local plain; plain=$(median "${ps[@]}")
+    local of="(median of $rounds: ${ps[*]})"
+    row "plain" "$plain" "$plain" "$of"
+    row "weft run (record + ingest)" "$plain" "$(median "${ws[@]}")" "events $evs, lost $lost; ${ws[*]}"
+    row "weft recording only (LD_PRELOAD)" "$plain" "$(median "${rs[@]}")" "log kept for ingest; ${rs[*]}"
     timed "$work/ing.out" "$weft" ingest -q "$work/$prog.log" -o "$work/$prog-2.db"
     local ingest_t=$t
     local nev; nev=$(sqlite3 "$work/$prog-2.db" "select sum(events) from processes")
