@@ -911,9 +911,88 @@ static int is_row(const struct weft_rec *r) {
     return r->kind != WEFT_K_STACK && r->kind != WEFT_K_MODULE;
 }
 
+/* ---- event_counts: high-volume events counted instead of a row each ----
+ * A send or receive that completed without waiting and without error
+ * (the bulk of a busy channel's records), and libweft's standalone
+ * happens-before annotations, are counted per (thread, object, kind).
+ * Everything else keeps its row: every begin, every end that waited (so
+ * blocking is visible row by row), every error (send on closed), closes,
+ * selects, WaitGroups, threads, locks. The detectors see every event
+ * anyway (from memory, before this). --all-events keeps a row for each. */
+struct sum {
+    int64_t pid, thread, object, obj, kind, count, first_ns, last_ns, first_id, last_id;
+};
+static struct sum *sums;
+static size_t nsums, capsums;
+static struct map sum_idx; /* (thread << 8 | kind, object) -> 1 + index */
+
+static int summed(const struct weft_rec *r) {
+    return ((r->kind == WEFT_K_CHAN_SEND_END || r->kind == WEFT_K_CHAN_RECV_END) &&
+            r->arg == 0 && r->arg2 == 0 && r->stack == 0) ||
+           r->kind == WEFT_K_HB_RELEASE || r->kind == WEFT_K_HB_ACQUIRE;
+}
+
+static int sum_op(const struct weft_trace_event *e) {
+    uint64_t key = (uint64_t)e->thread << 8 | (uint64_t)e->kind, v = 0;
+    if (map_get(&sum_idx, key, (uint64_t)e->object, &v)) {
+        struct sum *x = &sums[v - 1];
+        x->count++;
+        x->last_ns = e->ts;
+        x->last_id = e->id;
+        return 0;
+    }
+    if (nsums == capsums) {
+        size_t cap = capsums ? capsums * 2 : 64;
+        struct sum *ns = realloc(sums, cap * sizeof *ns);
+        if (!ns) {
+            weft_err("out of memory");
+            return -1;
+        }
+        sums = ns;
+        capsums = cap;
+    }
+    sums[nsums++] = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 1,
+                                 e->ts, e->ts, e->id, e->id};
+    if (map_put(&sum_idx, key, (uint64_t)e->object, nsums) != 0) {
+        weft_err("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int write_sums(void) {
+    sqlite3_stmt *st = prep("INSERT INTO event_counts VALUES (?,?,?,?,?,?,?,?,?,?)");
+    int rc = st ? 0 : -1;
+    for (size_t i = 0; i < nsums && !rc; i++) {
+        struct sum *x = &sums[i];
+        I64(st, 1, x->pid);
+        I64(st, 2, x->thread);
+        OPT(st, 3, x->object);
+        I64(st, 4, x->obj);
+        TXT(st, 5, weft_kind_name((unsigned)x->kind));
+        I64(st, 6, x->count);
+        I64(st, 7, x->first_ns);
+        I64(st, 8, x->last_ns);
+        I64(st, 9, x->first_id);
+        I64(st, 10, x->last_id);
+        rc = step(st);
+    }
+    sqlite3_finalize(st);
+    free(sums);
+    sums = NULL;
+    nsums = capsums = 0;
+    free(sum_idx.e);
+    memset(&sum_idx, 0, sizeof sum_idx);
+    return rc;
+}
+
+/* The events in trace order, for the `loaded` hook; with count, the
+ * high-volume ones are counted into event_counts on the way (the hook's
+ * thread has time to spare beside the loader). */
 struct source {
     size_t i, n;
     uint64_t id;
+    int count, all, bad;
 };
 
 static int next_event(void *src, struct weft_trace_event *e) {
@@ -922,7 +1001,10 @@ static int next_event(void *src, struct weft_trace_event *e) {
         s->i++;
     if (s->i >= s->n)
         return 0;
+    const struct weft_rec *r = g_items[s->i].r;
     row_of(s->i++, ++s->id, e);
+    if (s->count && !s->all && summed(r) && sum_op(e) != 0)
+        s->bad = 1;
     return 1;
 }
 
@@ -988,12 +1070,21 @@ struct hook_run {
 static void *hook_main(void *arg) {
     struct hook_run *h = arg;
     h->rc = h->o->loaded(db, &db_guard, next_event, &h->src, h->o->user);
+    /* a hook that stopped early has not counted every event yet */
+    struct weft_trace_event rest;
+    while (h->src.count && next_event(&h->src, &rest))
+        ;
+    if (h->src.bad) {
+        weft_err("out of memory");
+        h->rc = -1;
+    }
     return NULL;
 }
 
-/* Starts the hook beside the load; without a thread, it runs at join. */
+/* Starts the hook beside the load; without a thread, it runs at join.
+ * Either way its walk over the events counts the counted ones. */
 static void hook_start(struct hook_run *h, const struct weft_ingest_opts *o, size_t n) {
-    *h = (struct hook_run){.o = o, .src = {0, n, 0}};
+    *h = (struct hook_run){.o = o, .src = {0, n, 0, 1, o->all_events, 0}};
     guard.done = 0;
     guard.on = pthread_create(&h->th, NULL, hook_main, h) == 0;
 }
@@ -1109,81 +1200,6 @@ static int chan_begin(unsigned kind) {
     return kind == WEFT_K_CHAN_SEND_BEGIN || kind == WEFT_K_CHAN_RECV_BEGIN;
 }
 
-/* ---- event_counts: high-volume events counted instead of a row each ----
- * A send or receive that completed without waiting and without error
- * (the bulk of a busy channel's records), and libweft's standalone
- * happens-before annotations, are counted per (thread, object, kind).
- * Everything else keeps its row: every begin, every end that waited (so
- * blocking is visible row by row), every error (send on closed), closes,
- * selects, WaitGroups, threads, locks. The detectors see every event
- * anyway (from memory, before this). --all-events keeps a row for each. */
-struct sum {
-    int64_t pid, thread, object, obj, kind, count, first_ns, last_ns, first_id, last_id;
-};
-static struct sum *sums;
-static size_t nsums, capsums;
-static struct map sum_idx; /* (thread << 8 | kind, object) -> 1 + index */
-
-static int summed(const struct weft_rec *r) {
-    return ((r->kind == WEFT_K_CHAN_SEND_END || r->kind == WEFT_K_CHAN_RECV_END) &&
-            r->arg == 0 && r->arg2 == 0 && r->stack == 0) ||
-           r->kind == WEFT_K_HB_RELEASE || r->kind == WEFT_K_HB_ACQUIRE;
-}
-
-static int sum_op(const struct weft_trace_event *e) {
-    uint64_t key = (uint64_t)e->thread << 8 | (uint64_t)e->kind, v = 0;
-    if (map_get(&sum_idx, key, (uint64_t)e->object, &v)) {
-        struct sum *x = &sums[v - 1];
-        x->count++;
-        x->last_ns = e->ts;
-        x->last_id = e->id;
-        return 0;
-    }
-    if (nsums == capsums) {
-        size_t cap = capsums ? capsums * 2 : 64;
-        struct sum *ns = realloc(sums, cap * sizeof *ns);
-        if (!ns) {
-            weft_err("out of memory");
-            return -1;
-        }
-        sums = ns;
-        capsums = cap;
-    }
-    sums[nsums++] = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 1,
-                                 e->ts, e->ts, e->id, e->id};
-    if (map_put(&sum_idx, key, (uint64_t)e->object, nsums) != 0) {
-        weft_err("out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-static int write_sums(void) {
-    sqlite3_stmt *st = prep("INSERT INTO event_counts VALUES (?,?,?,?,?,?,?,?,?,?)");
-    int rc = st ? 0 : -1;
-    for (size_t i = 0; i < nsums && !rc; i++) {
-        struct sum *x = &sums[i];
-        I64(st, 1, x->pid);
-        I64(st, 2, x->thread);
-        OPT(st, 3, x->object);
-        I64(st, 4, x->obj);
-        TXT(st, 5, weft_kind_name((unsigned)x->kind));
-        I64(st, 6, x->count);
-        I64(st, 7, x->first_ns);
-        I64(st, 8, x->last_ns);
-        I64(st, 9, x->first_id);
-        I64(st, 10, x->last_id);
-        rc = step(st);
-    }
-    sqlite3_finalize(st);
-    free(sums);
-    sums = NULL;
-    nsums = capsums = 0;
-    free(sum_idx.e);
-    memset(&sum_idx, 0, sizeof sum_idx);
-    return rc;
-}
-
 /* Rows go out BATCH per statement: SQLite's per-statement cost (step,
  * reset, VDBE setup) is most of a one-row insert. The tail of a batch
  * goes one row at a time. */
@@ -1227,10 +1243,12 @@ static int put_row(struct rows *w, const struct weft_trace_event *e, int64_t beg
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The events table (with the folding above), event_counts, and the rows
- * hanging off events (select_cases, deadlock_waits). */
+/* The events table (with the folding above) and the rows hanging off
+ * events (select_cases, deadlock_waits). The counted events go into
+ * event_counts here, unless counted_elsewhere: the hook's thread counts
+ * them as it hands them to the detectors (next_event). */
 static int write_events(const struct weft_ingest_opts *opts, size_t n,
-                        struct weft_ingest_stats *stats) {
+                        struct weft_ingest_stats *stats, int counted_elsewhere) {
     struct rows w = {0};
     sqlite3_stmt *sc = NULL, *sd = NULL;
     struct open_call *open = NULL;
@@ -1265,34 +1283,37 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
         ++id; /* every event has its id, also one counted or folded */
         if ((id & 63) == 0)
             db_done((int64_t)id - 1); /* the extras of the events before it are in */
-        struct weft_trace_event e;
-        row_of(i, id, &e);
-        struct open_call *oc = (uint64_t)e.thread <= nthr ? &open[e.thread] : NULL;
+        uint64_t t = procs[g_items[i].proc].thread_base + r->tid;
+        struct open_call *oc = t <= nthr ? &open[t] : NULL;
         int blk = weft_kind_blocking(r->kind);
-        int64_t begin_ts = 0;
-        int ends_fold = 0;
+        int sum = !all && summed(r);
+        int64_t begin_ts = 0, begin_stack = 0;
         if (oc && (blk == 1 || blk == 2) && oc->folded) {
             /* This ends the folded begin, or the begin gets its own row. */
             const struct weft_rec *b = g_items[oc->item].r;
             struct weft_trace_event be;
             row_of(oc->item, oc->id, &be);
             oc->folded = 0;
-            if (blk == 2 && r->kind == b->kind + 1u && r->obj == b->obj) {
-                ends_fold = 1;
-                if (!e.stack)
-                    e.stack = be.stack;
-            } else if ((bad = put_row(&w, &be, 0)) != 0) {
+            if (blk == 2 && !sum && r->kind == b->kind + 1u && r->obj == b->obj)
+                begin_stack = be.stack;
+            else if ((bad = put_row(&w, &be, 0)) != 0)
                 break;
-            }
         }
         if (oc && blk == 2) {
             begin_ts = oc->ts;
             oc->ts = 0;
         }
-        if (!all && !ends_fold && summed(r)) {
-            bad = sum_op(&e);
+        struct weft_trace_event e;
+        if (sum) {
+            if (!counted_elsewhere) {
+                row_of(i, id, &e);
+                bad = sum_op(&e);
+            }
             continue;
         }
+        row_of(i, id, &e);
+        if (!e.stack)
+            e.stack = begin_stack;
         if (oc && blk == 1) {
             *oc = (struct open_call){(int64_t)r->ts, i, id, 0};
             if (!all && chan_begin(r->kind)) {
@@ -1315,11 +1336,6 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
             bad = put_row(&w, &be, 0);
         }
     bad = bad || flush_rows(&w, w.n);
-    if (!bad) {
-        db_hold();
-        bad = write_sums();
-        db_release();
-    }
     if (!bad && stats) {
         stats->events = id;
         stats->rows = w.count;
@@ -1485,13 +1501,14 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         int hooked = opts && opts->loaded, bad;
         if (hooked)
             hook_start(&hook, opts, n);
-        bad = write_events(opts, n, stats);
+        bad = write_events(opts, n, stats, hooked);
         db_hold();
         bad = bad || write_blocked(n);
         db_release();
         phase("events");
         if (hooked && hook_join(&hook))
             bad = 1;
+        bad = bad || write_sums();
         phase("detect");
         if (bad || exec("COMMIT"))
             goto out;
