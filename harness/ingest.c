@@ -1352,6 +1352,112 @@ out:
     return bad ? -1 : 0;
 }
 
+/* ---- the sort items, built by two threads ----
+ * Each takes a run of (process, chunk) in log order about half the
+ * records long and writes its items from where its records start; the
+ * second share then closes the gap the first one's MODULE and STACK
+ * records left (those go to their process's list instead). */
+struct fill {
+    uint64_t lo, hi;  /* global chunk numbers: process after process */
+    struct item *out; /* where its items go */
+    size_t n;
+    const struct weft_rec **meta; /* its MODULE and STACK records, in order */
+    uint32_t *meta_proc;
+    size_t nmeta, cap;
+    const uint64_t *rank;
+    int bad;
+};
+
+static void *fill_main(void *arg) {
+    struct fill *f = arg;
+    uint64_t base = 0;
+    for (int i = 0; i < nprocs && base < f->hi; base += procs[i++].log.nchunks) {
+        uint64_t nc = procs[i].log.nchunks;
+        for (uint64_t c = 0; c < nc; c++) {
+            if (base + c < f->lo || base + c >= f->hi)
+                continue;
+            uint32_t m;
+            const struct weft_rec *r = weft_log_chunk(&procs[i].log, c, &m);
+            for (uint32_t k = 0; k < m; k++) {
+                if (r[k].kind != WEFT_K_STACK && r[k].kind != WEFT_K_MODULE) {
+                    f->out[f->n++] =
+                        (struct item){r[k].ts, f->rank[i] << 32 | r[k].tid, &r[k], (uint32_t)i};
+                    continue;
+                }
+                if (f->nmeta == f->cap) {
+                    size_t cap = f->cap ? f->cap * 2 : 64;
+                    const struct weft_rec **nm = realloc(f->meta, cap * sizeof *nm);
+                    uint32_t *np = realloc(f->meta_proc, cap * sizeof *np);
+                    if (nm)
+                        f->meta = nm;
+                    if (np)
+                        f->meta_proc = np;
+                    if (!nm || !np) {
+                        f->bad = 1;
+                        return NULL;
+                    }
+                    f->cap = cap;
+                }
+                f->meta[f->nmeta] = &r[k];
+                f->meta_proc[f->nmeta++] = (uint32_t)i;
+            }
+        }
+    }
+    return NULL;
+}
+
+static int build_items(struct item *items, uint64_t total, size_t *n) {
+    uint64_t *rank = calloc((size_t)nprocs + 1, sizeof *rank);
+    uint64_t chunks = 0;
+    if (!rank) {
+        weft_err("out of memory");
+        return -1;
+    }
+    for (int i = 0; i < nprocs; i++) {
+        for (int j = 0; j < nprocs; j++) /* processes ordered by pid */
+            rank[i] += procs[j].pid < procs[i].pid;
+        chunks += procs[i].log.nchunks;
+    }
+    /* the split: the first chunk at or past half the records */
+    uint64_t half = total / 2, acc = 0, split = chunks, g = 0;
+    for (int i = 0; i < nprocs && split == chunks; i++)
+        for (uint64_t c = 0; c < procs[i].log.nchunks; c++, g++) {
+            if (acc >= half) {
+                split = g;
+                break;
+            }
+            acc += procs[i].log.first[c + 1] - procs[i].log.first[c];
+        }
+    if (split == chunks)
+        acc = total;
+    struct fill f[2] = {{0, split, items, 0, NULL, NULL, 0, 0, rank, 0},
+                        {split, chunks, items + acc, 0, NULL, NULL, 0, 0, rank, 0}};
+    pthread_t th;
+    int two = total > 100000 && pthread_create(&th, NULL, fill_main, &f[1]) == 0;
+    fill_main(&f[0]);
+    if (two)
+        pthread_join(th, NULL);
+    else
+        fill_main(&f[1]);
+    int rc = 0;
+    if (f[0].bad || f[1].bad) {
+        weft_err("out of memory");
+        rc = -1;
+    }
+    if (f[1].n && f[0].n != acc)
+        memmove(items + f[0].n, items + acc, f[1].n * sizeof *items);
+    *n = f[0].n + f[1].n;
+    for (int k = 0; k < 2 && !rc; k++)
+        for (size_t x = 0; x < f[k].nmeta && !rc; x++)
+            rc = add_meta(&procs[f[k].meta_proc[x]], f[k].meta[x]);
+    for (int k = 0; k < 2; k++) {
+        free(f[k].meta);
+        free(f[k].meta_proc);
+    }
+    free(rank);
+    return rc;
+}
+
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats) {
     struct timespec t0, t1;
@@ -1422,23 +1528,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         goto out;
     }
     size_t n = 0;
-    for (int i = 0; i < nprocs; i++) {
-        uint64_t rank = 0; /* processes ordered by pid, as before */
-        for (int j = 0; j < nprocs; j++)
-            rank += procs[j].pid < procs[i].pid;
-        for (uint64_t c = 0; c < procs[i].log.nchunks; c++) {
-            uint32_t m;
-            const struct weft_rec *r = weft_log_chunk(&procs[i].log, c, &m);
-            for (uint32_t k = 0; k < m && n < total; k++) {
-                if (r[k].kind == WEFT_K_STACK || r[k].kind == WEFT_K_MODULE) {
-                    if (add_meta(&procs[i], &r[k]) != 0)
-                        goto out;
-                    continue;
-                }
-                items[n++] = (struct item){r[k].ts, rank << 32 | r[k].tid, &r[k], (uint32_t)i};
-            }
-        }
-    }
+    if (build_items(items, total, &n) != 0)
+        goto out;
     phase("read");
     {
         struct item *sorted = malloc((n ? n : 1) * sizeof *sorted);
