@@ -1433,7 +1433,9 @@ static int build_items(struct item *items, uint64_t total, size_t *n) {
     struct fill f[2] = {{0, split, items, 0, NULL, NULL, 0, 0, rank, 0},
                         {split, chunks, items + acc, 0, NULL, NULL, 0, 0, rank, 0}};
     pthread_t th;
-    int two = total > 100000 && pthread_create(&th, NULL, fill_main, &f[1]) == 0;
+    const char *lim = getenv("WEFT_INGEST_THREADS"); /* a cap, for tests */
+    int two = total > 8192 && !(lim && atoi(lim) == 1) &&
+              pthread_create(&th, NULL, fill_main, &f[1]) == 0;
     fill_main(&f[0]);
     if (two)
         pthread_join(th, NULL);

@@ -223,6 +223,9 @@ static int validate(struct weft_log *l, const char *name, int convert) {
         nparts = MAX_PARTS;
     if (cpus > 0 && nparts > cpus)
         nparts = (int)cpus;
+    const char *lim = getenv("WEFT_INGEST_THREADS"); /* a cap, for tests */
+    if (lim && atoi(lim) >= 1 && nparts > atoi(lim))
+        nparts = atoi(lim);
     struct part parts[MAX_PARTS];
     double rate = convert ? tsc_rate(l) : 0;
     uint64_t lo = 0, acc = 0;

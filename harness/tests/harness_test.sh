@@ -349,6 +349,25 @@ exec)
     expect "untraced threads" "$(q "select count(*) from threads where internal=0")" 2
     expect "untraced exit" "$(q "select exit_code from processes")" 3
     ;;
+parallel)
+    # a big two-process log, ingested on several threads (decode, sort
+    # items) and on one: the same trace
+    "$WEFT" run --keep-log -o "$db" -- "$BIN/t_busy" >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 0
+    expect "stdout" "$(cat "$work/out")" "busy ok"
+    logs=$(sed -n 's/^==weft== raw logs: //p' "$work/err")
+    [ -d "$logs" ] || fail "no raw logs kept"
+    "$WEFT" ingest -q "$logs"/log* -o "$work/many.db" || fail "ingest"
+    WEFT_INGEST_THREADS=1 "$WEFT" ingest -q "$logs"/log* -o "$work/one.db" || fail "ingest on one thread"
+    for t in events event_counts threads objects stacks frames modules blocked_at_exit findings processes; do
+        a=$(sqlite3 "$work/many.db" "select * from $t order by 1, 2" | md5sum)
+        b=$(sqlite3 "$work/one.db" "select * from $t order by 1, 2" | md5sum)
+        expect "table $t" "$a" "$b"
+    done
+    expect "processes" "$(sqlite3 "$work/many.db" "select count(*) from processes")" 2
+    expect "big enough" "$(sqlite3 "$work/many.db" "select sum(events) > 200000 from processes")" 1
+    rm -rf "$logs"
+    ;;
 fuzz)
     WEFT_LOG=$work/seed.log WEFT_LOG_MB=16 LD_PRELOAD=$SHIM "$BIN/t_threads" >/dev/null
     "$FUZZ" "$work/seed.log" 4000 || fail "fuzz_log"
