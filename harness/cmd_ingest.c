@@ -13,6 +13,7 @@ int weft_cmd_ingest(int argc, char **argv) {
     const char *out = NULL;
     char **logs = calloc((size_t)argc, sizeof *logs);
     int nlogs = 0, quiet = 0, index = 0, all = 0;
+    int64_t min_wait = WEFT_MIN_WAIT_NS;
     const char *supp_path = NULL;
     if (!logs)
         return 125;
@@ -27,6 +28,12 @@ int weft_cmd_ingest(int argc, char **argv) {
             index = 1;
         else if (!strcmp(argv[i], "--all-events"))
             all = 1;
+        else if (!strncmp(argv[i], "--min-wait=", 11)) {
+            if (weft_parse_min_wait("ingest", argv[i] + 11, &min_wait) != 0) {
+                free(logs);
+                return 125;
+            }
+        }
         else if (!strncmp(argv[i], "--suppressions=", 15))
             supp_path = argv[i] + 15;
         else if (argv[i][0] == '-' && argv[i][1]) {
@@ -65,7 +72,8 @@ int weft_cmd_ingest(int argc, char **argv) {
     struct weft_detect_opts dopts = {.supp = supp};
     struct weft_detect_result dr = {0};
     struct weft_detect_hook hook = {&dopts, &dr, 0};
-    struct weft_ingest_opts o = {.quiet = quiet, .index = index, .all_events = all, .loaded = weft_detect_hook,
+    struct weft_ingest_opts o = {.quiet = quiet, .index = index, .all_events = all,
+                                 .min_wait_ns = min_wait, .loaded = weft_detect_hook,
                                  .user = &hook};
     int rc = weft_ingest(logs, nlogs, out, &o, &st);
     free(logs);

@@ -96,6 +96,7 @@ int weft_cmd_run(int argc, char **argv) {
     const char *out = NULL;
     int quiet = 0, keep = 0, children = 0, depth = -1, i, error_exit = -1, max_threads = 0;
     int index = 0, all = 0;
+    int64_t min_wait = WEFT_MIN_WAIT_NS;
     long deadlock_ms = -1;
     const char *supp_path = NULL;
     for (i = 1; i < argc; i++) {
@@ -120,6 +121,10 @@ int weft_cmd_run(int argc, char **argv) {
             all = 1;
         else if (!strcmp(a, "--trace-children"))
             children = 1;
+        else if (!strncmp(a, "--min-wait=", 11)) {
+            if (weft_parse_min_wait("run", a + 11, &min_wait) != 0)
+                return 125;
+        }
         else if (!strncmp(a, "--stack-depth=", 14)) {
             char *end;
             long v = strtol(a + 14, &end, 10);
@@ -311,7 +316,8 @@ int weft_cmd_run(int argc, char **argv) {
         struct weft_detect_result dr = {0};
         struct weft_detect_hook hook = {&dopts, &dr, 0};
         struct weft_ingest_opts o = {.root_pid = child, .root_status = status, .quiet = quiet,
-                                     .index = index, .all_events = all, .loaded = weft_detect_hook, .user = &hook};
+                                     .index = index, .all_events = all, .min_wait_ns = min_wait,
+                                     .loaded = weft_detect_hook, .user = &hook};
         struct weft_ingest_stats st = {0};
         if (weft_ingest(logs, n, out, &o, &st) != 0) {
             weft_err("the raw logs are kept in %s", dir);

@@ -912,19 +912,27 @@ static int is_row(const struct weft_rec *r) {
 }
 
 /* ---- event_counts: high-volume events counted instead of a row each ----
- * A send or receive that completed without waiting and without error
- * (the bulk of a busy channel's records), and libweft's standalone
- * happens-before annotations, are counted per (thread, object, kind).
- * Everything else keeps its row: every begin, every end that waited (so
- * blocking is visible row by row), every error (send on closed), closes,
- * selects, WaitGroups, threads, locks. The detectors see every event
- * anyway (from memory, before this). --all-events keeps a row for each. */
+ * A send or receive that completed without error and without waiting, or
+ * after a wait shorter than --min-wait (a rendezvous that parked for a
+ * few microseconds: the bulk of a busy channel's records), and libweft's
+ * standalone happens-before annotations, are counted per (thread, object,
+ * kind), with how many waited and for how long in all. Everything else
+ * keeps its row: every begin, every longer wait (so blocking is visible
+ * row by row), every error (send on closed), closes, selects, WaitGroups,
+ * threads, locks. The detectors see every event anyway (from memory).
+ * --all-events keeps a row for each. Two tables of counts, merged when
+ * written: events that did not wait, and short waits (counted where
+ * their begin is matched). */
 struct sum {
     int64_t pid, thread, object, obj, kind, count, first_ns, last_ns, first_id, last_id;
+    int64_t waited, wait_ns, max_wait_ns;
 };
-static struct sum *sums;
-static size_t nsums, capsums;
-static struct map sum_idx; /* (thread << 8 | kind, object) -> 1 + index */
+struct sums {
+    struct sum *v;
+    size_t n, cap;
+    struct map idx; /* (thread << 8 | kind, object) -> 1 + index */
+};
+static struct sums counted, short_waits;
 
 static int summed(const struct weft_rec *r) {
     return ((r->kind == WEFT_K_CHAN_SEND_END || r->kind == WEFT_K_CHAN_RECV_END) &&
@@ -932,39 +940,68 @@ static int summed(const struct weft_rec *r) {
            r->kind == WEFT_K_HB_RELEASE || r->kind == WEFT_K_HB_ACQUIRE;
 }
 
-static int sum_op(const struct weft_trace_event *e) {
-    uint64_t key = (uint64_t)e->thread << 8 | (uint64_t)e->kind, v = 0;
-    if (map_get(&sum_idx, key, (uint64_t)e->object, &v)) {
-        struct sum *x = &sums[v - 1];
-        x->count++;
-        x->last_ns = e->ts;
-        x->last_id = e->id;
+/* Counts x (one event, or a merged count) into S. */
+static int sum_add(struct sums *S, const struct sum *x) {
+    uint64_t key = (uint64_t)x->thread << 8 | (uint64_t)x->kind, v = 0;
+    if (map_get(&S->idx, key, (uint64_t)x->object, &v)) {
+        struct sum *y = &S->v[v - 1];
+        y->count += x->count;
+        y->waited += x->waited;
+        y->wait_ns += x->wait_ns;
+        if (x->max_wait_ns > y->max_wait_ns)
+            y->max_wait_ns = x->max_wait_ns;
+        if (x->first_id < y->first_id) {
+            y->first_id = x->first_id;
+            y->first_ns = x->first_ns;
+        }
+        if (x->last_id > y->last_id) {
+            y->last_id = x->last_id;
+            y->last_ns = x->last_ns;
+        }
         return 0;
     }
-    if (nsums == capsums) {
-        size_t cap = capsums ? capsums * 2 : 64;
-        struct sum *ns = realloc(sums, cap * sizeof *ns);
+    if (S->n == S->cap) {
+        size_t cap = S->cap ? S->cap * 2 : 64;
+        struct sum *ns = realloc(S->v, cap * sizeof *ns);
         if (!ns) {
             weft_err("out of memory");
             return -1;
         }
-        sums = ns;
-        capsums = cap;
+        S->v = ns;
+        S->cap = cap;
     }
-    sums[nsums++] = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 1,
-                                 e->ts, e->ts, e->id, e->id};
-    if (map_put(&sum_idx, key, (uint64_t)e->object, nsums) != 0) {
+    S->v[S->n++] = *x;
+    if (map_put(&S->idx, key, (uint64_t)x->object, S->n) != 0) {
         weft_err("out of memory");
         return -1;
     }
     return 0;
 }
 
+/* Counts event e; wait_ns >= 0: it waited that long (its begin is
+ * counted with it). */
+static int sum_op(struct sums *S, const struct weft_trace_event *e, int64_t wait_ns) {
+    struct sum x = {e->pid, e->thread, e->object, e->obj, e->kind, 1,
+                    e->ts, e->ts, e->id, e->id, wait_ns >= 0, wait_ns >= 0 ? wait_ns : 0,
+                    wait_ns >= 0 ? wait_ns : 0};
+    return sum_add(S, &x);
+}
+
+static void sums_free(struct sums *S) {
+    free(S->v);
+    free(S->idx.e);
+    memset(S, 0, sizeof *S);
+}
+
 static int write_sums(void) {
-    sqlite3_stmt *st = prep("INSERT INTO event_counts VALUES (?,?,?,?,?,?,?,?,?,?)");
-    int rc = st ? 0 : -1;
-    for (size_t i = 0; i < nsums && !rc; i++) {
-        struct sum *x = &sums[i];
+    int rc = 0;
+    for (size_t i = 0; i < short_waits.n && !rc; i++)
+        rc = sum_add(&counted, &short_waits.v[i]);
+    sqlite3_stmt *st = prep("INSERT INTO event_counts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!st)
+        rc = -1;
+    for (size_t i = 0; i < counted.n && !rc; i++) {
+        struct sum *x = &counted.v[i];
         I64(st, 1, x->pid);
         I64(st, 2, x->thread);
         OPT(st, 3, x->object);
@@ -975,24 +1012,21 @@ static int write_sums(void) {
         I64(st, 8, x->last_ns);
         I64(st, 9, x->first_id);
         I64(st, 10, x->last_id);
+        I64(st, 11, x->waited);
+        I64(st, 12, x->wait_ns);
+        I64(st, 13, x->max_wait_ns);
         rc = step(st);
     }
     sqlite3_finalize(st);
-    free(sums);
-    sums = NULL;
-    nsums = capsums = 0;
-    free(sum_idx.e);
-    memset(&sum_idx, 0, sizeof sum_idx);
+    sums_free(&counted);
+    sums_free(&short_waits);
     return rc;
 }
 
-/* The events in trace order, for the `loaded` hook; with count, the
- * high-volume ones are counted into event_counts on the way (the hook's
- * thread has time to spare beside the loader). */
+/* The events in trace order, for the `loaded` hook. */
 struct source {
     size_t i, n;
     uint64_t id;
-    int count, all, bad;
 };
 
 static int next_event(void *src, struct weft_trace_event *e) {
@@ -1001,10 +1035,7 @@ static int next_event(void *src, struct weft_trace_event *e) {
         s->i++;
     if (s->i >= s->n)
         return 0;
-    const struct weft_rec *r = g_items[s->i].r;
     row_of(s->i++, ++s->id, e);
-    if (s->count && !s->all && summed(r) && sum_op(e) != 0)
-        s->bad = 1;
     return 1;
 }
 
@@ -1070,21 +1101,12 @@ struct hook_run {
 static void *hook_main(void *arg) {
     struct hook_run *h = arg;
     h->rc = h->o->loaded(db, &db_guard, next_event, &h->src, h->o->user);
-    /* a hook that stopped early has not counted every event yet */
-    struct weft_trace_event rest;
-    while (h->src.count && next_event(&h->src, &rest))
-        ;
-    if (h->src.bad) {
-        weft_err("out of memory");
-        h->rc = -1;
-    }
     return NULL;
 }
 
-/* Starts the hook beside the load; without a thread, it runs at join.
- * Either way its walk over the events counts the counted ones. */
+/* Starts the hook beside the load; without a thread, it runs at join. */
 static void hook_start(struct hook_run *h, const struct weft_ingest_opts *o, size_t n) {
-    *h = (struct hook_run){.o = o, .src = {0, n, 0, 1, o->all_events, 0}};
+    *h = (struct hook_run){.o = o, .src = {0, n, 0}};
     guard.done = 0;
     guard.on = pthread_create(&h->th, NULL, hook_main, h) == 0;
 }
@@ -1243,12 +1265,11 @@ static int put_row(struct rows *w, const struct weft_trace_event *e, int64_t beg
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The events table (with the folding above) and the rows hanging off
- * events (select_cases, deadlock_waits). The counted events go into
- * event_counts here, unless counted_elsewhere: the hook's thread counts
- * them as it hands them to the detectors (next_event). */
+/* The events table (with the folding above), the counts of the counted
+ * events, and the rows hanging off events (select_cases,
+ * deadlock_waits). */
 static int write_events(const struct weft_ingest_opts *opts, size_t n,
-                        struct weft_ingest_stats *stats, int counted_elsewhere) {
+                        struct weft_ingest_stats *stats) {
     struct rows w = {0};
     sqlite3_stmt *sc = NULL, *sd = NULL;
     struct open_call *open = NULL;
@@ -1275,6 +1296,7 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
         goto out;
     uint64_t id = 0;
     int all = opts && opts->all_events;
+    int64_t min_wait = opts ? opts->min_wait_ns : 0;
     bad = 0;
     for (size_t i = 0; i < n && !bad; i++) {
         const struct weft_rec *r = g_items[i].r;
@@ -1294,10 +1316,21 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
             struct weft_trace_event be;
             row_of(oc->item, oc->id, &be);
             oc->folded = 0;
-            if (blk == 2 && !sum && r->kind == b->kind + 1u && r->obj == b->obj)
+            if (blk == 2 && !sum && r->kind == b->kind + 1u && r->obj == b->obj) {
                 begin_stack = be.stack;
-            else if ((bad = put_row(&w, &be, 0)) != 0)
+                /* a short wait that ended well: counted, begin and end */
+                int64_t waited = (int64_t)(r->ts - b->ts);
+                if (r->arg == 0 && waited < min_wait) {
+                    struct weft_trace_event ee;
+                    row_of(i, id, &ee);
+                    bad = sum_op(&short_waits, &ee, waited > 0 ? waited : 0);
+                    if (oc)
+                        oc->ts = 0;
+                    continue;
+                }
+            } else if ((bad = put_row(&w, &be, 0)) != 0) {
                 break;
+            }
         }
         if (oc && blk == 2) {
             begin_ts = oc->ts;
@@ -1305,10 +1338,8 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
         }
         struct weft_trace_event e;
         if (sum) {
-            if (!counted_elsewhere) {
-                row_of(i, id, &e);
-                bad = sum_op(&e);
-            }
+            row_of(i, id, &e);
+            bad = sum_op(&counted, &e, -1);
             continue;
         }
         row_of(i, id, &e);
@@ -1578,6 +1609,10 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         TXT(sm, 1, "all_events");
         I64(sm, 2, opts && opts->all_events);
         step(sm);
+        /* waits shorter than this were counted in event_counts */
+        TXT(sm, 1, "min_wait_ns");
+        I64(sm, 2, opts && !opts->all_events ? opts->min_wait_ns : 0);
+        step(sm);
         sqlite3_finalize(sm);
     }
     uint64_t nstacks = 0, nthreads = 0;
@@ -1594,7 +1629,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         int hooked = opts && opts->loaded, bad;
         if (hooked)
             hook_start(&hook, opts, n);
-        bad = write_events(opts, n, stats, hooked);
+        bad = write_events(opts, n, stats);
         db_hold();
         bad = bad || write_blocked(n);
         db_release();

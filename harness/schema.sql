@@ -108,11 +108,12 @@ CREATE TABLE events (
 );
 
 -- High-volume events counted per thread, object and kind instead of a row
--- each: channel sends and receives that completed without waiting and
--- without error, and libweft's hb_release/hb_acquire annotations made
--- outside its calls' own rows. They have no row in events unless the trace
--- was made with --all-events (meta all_events = 1); events.id leaves
--- their ids out (first_id .. last_id).
+-- each: channel sends and receives that completed without error and
+-- without waiting, or after a wait shorter than --min-wait (default
+-- 100 us; a waited one stands for its begin and its end), and libweft's
+-- hb_release/hb_acquire annotations made outside its calls' own rows. They
+-- have no row in events unless the trace was made with --all-events (meta
+-- all_events = 1); events.id leaves their ids out (first_id .. last_id).
 CREATE TABLE event_counts (
   pid      INTEGER NOT NULL,
   thread   INTEGER NOT NULL,         -- threads.id
@@ -123,7 +124,10 @@ CREATE TABLE event_counts (
   first_ns INTEGER NOT NULL,
   last_ns  INTEGER NOT NULL,
   first_id INTEGER NOT NULL,         -- the ids these events would have in events
-  last_id  INTEGER NOT NULL
+  last_id  INTEGER NOT NULL,
+  waited   INTEGER NOT NULL,         -- how many of them waited (below --min-wait)
+  wait_ns  INTEGER NOT NULL,         -- their waits, in all
+  max_wait_ns INTEGER NOT NULL       -- the longest of them
 );
 
 -- The cases of each select (select_begin, or select_end when it did not

@@ -580,6 +580,22 @@ static void (*r_acquire)(const void *, uint64_t);
 WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq);
 WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq);
 
+/* Causality across CPUs. Under a hypervisor one vCPU's TSC can run tens
+ * or hundreds of ns ahead of another's: enough for the record of an
+ * acquire to get an earlier time than the release it acquired, and so
+ * to come first in the trace (harness:fold catches it under load). Each
+ * release leaves its record's time in a small table by hb object; an
+ * acquire moves its thread's clock past it, so that its own record comes
+ * after. Releases of one object are ordered by libweft's lock, which also
+ * makes the time visible to the acquirer; two objects sharing a slot only
+ * move a clock forward a little. */
+enum { REL_SLOTS = 4096 };
+static uint64_t rel_ts[REL_SLOTS];
+
+static inline uint64_t *rel_slot(const void *obj) {
+    return &rel_ts[(uint32_t)(((uintptr_t)obj >> 3) * 0x9e3779b1u) % REL_SLOTS];
+}
+
 WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
     REAL(r_release, "weft__hb_release");
     /* Written before libweft goes on: the release must be on record before
@@ -592,6 +608,7 @@ WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
     } else {
         WEFT_RECORD_LITE(weft__emit(WEFT_K_HB_RELEASE, P(obj), seq, 0, 0, 0));
     }
+    __atomic_store_n(rel_slot(obj), weft__t.last_ts, __ATOMIC_RELAXED);
     if (r_release)
         r_release(obj, seq);
 }
@@ -600,6 +617,9 @@ WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq) {
     REAL(r_acquire, "weft__hb_acquire");
     if (r_acquire)
         r_acquire(obj, seq);
+    uint64_t rel = __atomic_load_n(rel_slot(obj), __ATOMIC_RELAXED);
+    if (rel > weft__t.last_ts)
+        weft__t.last_ts = rel; /* this thread's next record comes after it */
     /* Inside one of our calls an acquire can wait for the call's own
      * record: acquiring a little later than it happened changes nothing,
      * since this thread does nothing else meanwhile. */

@@ -50,6 +50,10 @@ struct weft_ingest_opts {
     int quiet;
     int index;       /* also index events by thread and by object (--index) */
     int all_events;  /* a row for every event: no event_counts (--all-events) */
+    /* A channel send or receive that waited less than this (ns) and ended
+     * without error is counted in event_counts, not a row (--min-wait);
+     * 0: every wait is a row. The commands default to WEFT_MIN_WAIT_NS. */
+    int64_t min_wait_ns;
     /* Called on a thread of its own once the processes, threads, objects
      * and stacks are in, while the events are being loaded beside it, with
      * the events from memory (no re-read): the detectors run here. It uses
@@ -59,6 +63,10 @@ struct weft_ingest_opts {
                   void *src, void *user);
     void *user;
 };
+#define WEFT_MIN_WAIT_NS 100000 /* 100 us */
+/* --min-wait=DURATION: a number with ns, us, ms or s (bare: us), into *ns.
+ * 0, or -1 after a one-line error naming cmd. */
+int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns);
 struct weft_ingest_stats {
     uint64_t events, rows, threads, processes, stacks; /* rows: of events */
     double seconds;

@@ -165,6 +165,9 @@ output)
     ;;
 bad_input)
     one_line_error "$WEFT" run -q -o "$db" -- "$work/does-not-exist"
+    one_line_error "$WEFT" run -q --min-wait=soon -o "$db" -- "$BIN/t_threads"
+    one_line_error "$WEFT" run -q --min-wait=-5us -o "$db" -- "$BIN/t_threads"
+    one_line_error "$WEFT" ingest -q --min-wait=3parsecs "$work/none.log"
     one_line_error "$WEFT" run -q -o "$db" -- no-such-command-weft
     one_line_error "$WEFT" run -q -o "$db" -- "$BIN/t_static"
     grep -q 'LD_PRELOAD cannot work' "$work/e1" || fail "static: $(cat "$work/e1")"
@@ -236,10 +239,25 @@ fold)
     # the other operations: a row when they waited, else counted
     expect "waited rows" "$(q "select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.arg=0 and e.arg2=0")" 0
     expect "meta" "$(q "select value from meta where key='all_events'")" 0
-    # every event is a row, counted, or a channel begin folded into its end
-    expect "ids" "$(q "select (select count(*) from events) + (select sum(count) from event_counts) + (select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.begin_ts is not null) = (select events from processes)")" 1
+    # every event is a row, counted (a short wait: its begin and its end),
+    # or a channel begin folded into its end's row
+    expect "ids" "$(q "select (select count(*) from events) + (select sum(count) + sum(waited) from event_counts) + (select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.begin_ts is not null) = (select events from processes)")" 1
+    # waits under --min-wait (100 us) are counted, the longer ones are rows
+    expect "min wait" "$(q "select value from meta where key='min_wait_ns'")" 100000
+    expect "short waits counted" "$(q "select count(*) from event_counts where max_wait_ns >= 100000 or waited > count or wait_ns < 0")" 0
+    expect "long waits rows" "$(q "select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.arg=0 and e.begin_ts is not null and e.ts - e.begin_ts < 100000")" 0
+    # an unbuffered handoff completes only with one side queued: 400
+    # waits, each a row or counted
+    expect "all waits" "$(q "select (select sum(waited) from event_counts) + (select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.begin_ts is not null) >= 400")" 1
     expect "no events index" "$(q "select count(*) from sqlite_master where name in ('events_thread','events_object')")" 0
     expect "blocked at exit" "$(q "select count(*) from blocked_at_exit")" 0
+    # --min-wait=0: every wait a row; 1s: none here
+    "$WEFT" run -q --min-wait=0 -o "$db" -- "$BIN/t_fold" >"$work/out" 2>"$work/err"
+    expect "min-wait 0" "$(q "select coalesce(sum(waited), 0) from event_counts")" 0
+    expect "min-wait 0 rows" "$(q "select count(*) >= 400 from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.begin_ts is not null")" 1
+    "$WEFT" run -q --min-wait=1s -o "$db" -- "$BIN/t_fold" >"$work/out" 2>"$work/err"
+    expect "min-wait 1s" "$(q "select count(*) from events e join kinds k on k.id=e.kind where k.name in ('chan_send_end','chan_recv_end') and e.arg=0 and e.begin_ts is not null")" 0
+    expect "min-wait 1s counted" "$(q "select sum(waited) >= 400 from event_counts")" 1
     # --all-events: a row each, with the folded tickets on the call's row
     "$WEFT" run -q --all-events --index -o "$db" -- "$BIN/t_fold" >"$work/out" 2>"$work/err"
     expect "all exit status" "$?" 0
