@@ -907,10 +907,6 @@ static void row_of(size_t i, uint64_t id, struct weft_trace_event *e) {
     e->rel = e->has_rel ? (int64_t)r->rel : 0;
 }
 
-static int is_row(const struct weft_rec *r) {
-    return r->kind != WEFT_K_STACK && r->kind != WEFT_K_MODULE;
-}
-
 /* ---- event_counts: high-volume events counted instead of a row each ----
  * A send or receive that completed without error and without waiting, or
  * after a wait shorter than --min-wait (a rendezvous that parked for a
@@ -920,19 +916,14 @@ static int is_row(const struct weft_rec *r) {
  * keeps its row: every begin, every longer wait (so blocking is visible
  * row by row), every error (send on closed), closes, selects, WaitGroups,
  * threads, locks. The detectors see every event anyway (from memory).
- * --all-events keeps a row for each. Two tables of counts, merged when
- * written: events that did not wait, and short waits (counted where
- * their begin is matched). */
+ * --all-events keeps a row for each. */
 struct sum {
     int64_t pid, thread, object, obj, kind, count, first_ns, last_ns, first_id, last_id;
     int64_t waited, wait_ns, max_wait_ns;
 };
-struct sums {
-    struct sum *v;
-    size_t n, cap;
-    struct map idx; /* (thread << 8 | kind, object) -> 1 + index */
-};
-static struct sums counted, short_waits;
+static struct sum *sums;
+static size_t nsums, capsums;
+static struct map sum_idx; /* (thread << 8 | kind, object) -> 1 + index */
 
 static int summed(const struct weft_rec *r) {
     return ((r->kind == WEFT_K_CHAN_SEND_END || r->kind == WEFT_K_CHAN_RECV_END) &&
@@ -940,68 +931,49 @@ static int summed(const struct weft_rec *r) {
            r->kind == WEFT_K_HB_RELEASE || r->kind == WEFT_K_HB_ACQUIRE;
 }
 
-/* Counts x (one event, or a merged count) into S. */
-static int sum_add(struct sums *S, const struct sum *x) {
-    uint64_t key = (uint64_t)x->thread << 8 | (uint64_t)x->kind, v = 0;
-    if (map_get(&S->idx, key, (uint64_t)x->object, &v)) {
-        struct sum *y = &S->v[v - 1];
-        y->count += x->count;
-        y->waited += x->waited;
-        y->wait_ns += x->wait_ns;
-        if (x->max_wait_ns > y->max_wait_ns)
-            y->max_wait_ns = x->max_wait_ns;
-        if (x->first_id < y->first_id) {
-            y->first_id = x->first_id;
-            y->first_ns = x->first_ns;
+/* Counts event e (they come in id order); wait_ns >= 0: it waited that
+ * long, and stands for its begin too. */
+static int sum_op(const struct weft_trace_event *e, int64_t wait_ns) {
+    uint64_t key = (uint64_t)e->thread << 8 | (uint64_t)e->kind, v = 0;
+    struct sum *x;
+    if (map_get(&sum_idx, key, (uint64_t)e->object, &v)) {
+        x = &sums[v - 1];
+    } else {
+        if (nsums == capsums) {
+            size_t cap = capsums ? capsums * 2 : 64;
+            struct sum *ns = realloc(sums, cap * sizeof *ns);
+            if (!ns) {
+                weft_err("out of memory");
+                return -1;
+            }
+            sums = ns;
+            capsums = cap;
         }
-        if (x->last_id > y->last_id) {
-            y->last_id = x->last_id;
-            y->last_ns = x->last_ns;
-        }
-        return 0;
-    }
-    if (S->n == S->cap) {
-        size_t cap = S->cap ? S->cap * 2 : 64;
-        struct sum *ns = realloc(S->v, cap * sizeof *ns);
-        if (!ns) {
+        x = &sums[nsums++];
+        *x = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 0, e->ts, 0, e->id, 0,
+                          0, 0, 0};
+        if (map_put(&sum_idx, key, (uint64_t)e->object, nsums) != 0) {
             weft_err("out of memory");
             return -1;
         }
-        S->v = ns;
-        S->cap = cap;
     }
-    S->v[S->n++] = *x;
-    if (map_put(&S->idx, key, (uint64_t)x->object, S->n) != 0) {
-        weft_err("out of memory");
-        return -1;
+    x->count++;
+    x->last_ns = e->ts;
+    x->last_id = e->id;
+    if (wait_ns >= 0) {
+        x->waited++;
+        x->wait_ns += wait_ns;
+        if (wait_ns > x->max_wait_ns)
+            x->max_wait_ns = wait_ns;
     }
     return 0;
 }
 
-/* Counts event e; wait_ns >= 0: it waited that long (its begin is
- * counted with it). */
-static int sum_op(struct sums *S, const struct weft_trace_event *e, int64_t wait_ns) {
-    struct sum x = {e->pid, e->thread, e->object, e->obj, e->kind, 1,
-                    e->ts, e->ts, e->id, e->id, wait_ns >= 0, wait_ns >= 0 ? wait_ns : 0,
-                    wait_ns >= 0 ? wait_ns : 0};
-    return sum_add(S, &x);
-}
-
-static void sums_free(struct sums *S) {
-    free(S->v);
-    free(S->idx.e);
-    memset(S, 0, sizeof *S);
-}
-
 static int write_sums(void) {
-    int rc = 0;
-    for (size_t i = 0; i < short_waits.n && !rc; i++)
-        rc = sum_add(&counted, &short_waits.v[i]);
     sqlite3_stmt *st = prep("INSERT INTO event_counts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!st)
-        rc = -1;
-    for (size_t i = 0; i < counted.n && !rc; i++) {
-        struct sum *x = &counted.v[i];
+    int rc = st ? 0 : -1;
+    for (size_t i = 0; i < nsums && !rc; i++) {
+        struct sum *x = &sums[i];
         I64(st, 1, x->pid);
         I64(st, 2, x->thread);
         OPT(st, 3, x->object);
@@ -1018,8 +990,11 @@ static int write_sums(void) {
         rc = step(st);
     }
     sqlite3_finalize(st);
-    sums_free(&counted);
-    sums_free(&short_waits);
+    free(sums);
+    sums = NULL;
+    nsums = capsums = 0;
+    free(sum_idx.e);
+    memset(&sum_idx, 0, sizeof sum_idx);
     return rc;
 }
 
@@ -1031,8 +1006,6 @@ struct source {
 
 static int next_event(void *src, struct weft_trace_event *e) {
     struct source *s = src;
-    while (s->i < s->n && !is_row(g_items[s->i].r))
-        s->i++;
     if (s->i >= s->n)
         return 0;
     row_of(s->i++, ++s->id, e);
@@ -1129,30 +1102,23 @@ static int write_blocked(size_t n) {
     uint64_t nthr = 0;
     for (int i = 0; i < nprocs; i++)
         nthr += procs[i].max_tid;
-    size_t *last = calloc(nthr + 1, sizeof *last); /* 1 + item index */
-    uint64_t *lastid = calloc(nthr + 1, sizeof *lastid);
+    /* 1 + item index of the thread's last blocking record: also its id */
+    size_t *last = calloc(nthr + 1, sizeof *last);
     sqlite3_stmt *st = prep("INSERT INTO blocked_at_exit VALUES (?,?,?,?,?,?,?)");
     int rc = -1;
-    if (!last || !lastid || !st)
+    if (!last || !st)
         goto out;
-    uint64_t id = 0;
     for (size_t i = 0; i < n; i++) {
         const struct weft_rec *r = g_items[i].r;
-        if (!is_row(r))
-            continue;
-        id++;
-        const struct proc *p = &procs[g_items[i].proc];
-        uint64_t t = p->thread_base + r->tid;
-        if (weft_kind_blocking(r->kind) && t <= nthr) {
+        uint64_t t = procs[g_items[i].proc].thread_base + r->tid;
+        if (weft_kind_blocking(r->kind) && t <= nthr)
             last[t] = i + 1;
-            lastid[t] = id;
-        }
     }
     for (uint64_t t = 1; t <= nthr; t++) {
         if (!last[t])
             continue;
         struct weft_trace_event e;
-        row_of(last[t] - 1, lastid[t], &e);
+        row_of(last[t] - 1, last[t], &e);
         if (weft_kind_blocking((unsigned)e.kind) != 1)
             continue;
         I64(st, 1, t);
@@ -1169,7 +1135,6 @@ static int write_blocked(size_t n) {
 out:
     sqlite3_finalize(st);
     free(last);
-    free(lastid);
     return rc;
 }
 
@@ -1300,8 +1265,6 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
     bad = 0;
     for (size_t i = 0; i < n && !bad; i++) {
         const struct weft_rec *r = g_items[i].r;
-        if (!is_row(r))
-            continue;
         ++id; /* every event has its id, also one counted or folded */
         if ((id & 63) == 0)
             db_done((int64_t)id - 1); /* the extras of the events before it are in */
@@ -1309,7 +1272,7 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
         struct open_call *oc = t <= nthr ? &open[t] : NULL;
         int blk = weft_kind_blocking(r->kind);
         int sum = !all && summed(r);
-        int64_t begin_ts = 0, begin_stack = 0;
+        int64_t begin_ts = 0, begin_stack = 0, short_wait = -1;
         if (oc && (blk == 1 || blk == 2) && oc->folded) {
             /* This ends the folded begin, or the begin gets its own row. */
             const struct weft_rec *b = g_items[oc->item].r;
@@ -1320,14 +1283,8 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
                 begin_stack = be.stack;
                 /* a short wait that ended well: counted, begin and end */
                 int64_t waited = (int64_t)(r->ts - b->ts);
-                if (r->arg == 0 && waited < min_wait) {
-                    struct weft_trace_event ee;
-                    row_of(i, id, &ee);
-                    bad = sum_op(&short_waits, &ee, waited > 0 ? waited : 0);
-                    if (oc)
-                        oc->ts = 0;
-                    continue;
-                }
+                if (r->arg == 0 && waited < min_wait)
+                    short_wait = waited > 0 ? waited : 0;
             } else if ((bad = put_row(&w, &be, 0)) != 0) {
                 break;
             }
@@ -1337,12 +1294,11 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
             oc->ts = 0;
         }
         struct weft_trace_event e;
-        if (sum) {
-            row_of(i, id, &e);
-            bad = sum_op(&counted, &e, -1);
+        row_of(i, id, &e);
+        if (sum || short_wait >= 0) {
+            bad = sum_op(&e, short_wait);
             continue;
         }
-        row_of(i, id, &e);
         if (!e.stack)
             e.stack = begin_stack;
         if (oc && blk == 1) {
@@ -1574,8 +1530,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     g_items = items;
     g_evobj = evobj;
     for (size_t i = 0; i < n; i++) {
-        uint16_t k = items[i].r->kind;
-        evobj[i] = (k == WEFT_K_STACK || k == WEFT_K_MODULE) ? 0 : model(items[i].proc, items[i].r);
+        evobj[i] = model(items[i].proc, items[i].r);
     }
 
     phase("model");

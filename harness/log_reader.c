@@ -30,11 +30,24 @@ const char *weft_kind_family(unsigned kind) {
 }
 int weft_kind_blocking(unsigned kind) { return kind < WEFT_K_MAX ? kinds[kind].blocking : 0; }
 
+/* "NAME: what is wrong" into err (WEFT_LOG_ERR bytes). */
+static void failv(char *err, const char *name, const char *fmt, va_list ap) {
+    int n = snprintf(err, WEFT_LOG_ERR, "%s: ", name);
+    vsnprintf(err + n, WEFT_LOG_ERR - (size_t)n, fmt, ap);
+}
+
+static int fail_in(char *err, const char *name, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    failv(err, name, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 static int fail(struct weft_log *l, const char *name, const char *fmt, ...) {
     va_list ap;
-    int n = snprintf(l->err, sizeof l->err, "%s: ", name);
     va_start(ap, fmt);
-    vsnprintf(l->err + n, sizeof l->err - (size_t)n, fmt, ap);
+    failv(l->err, name, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -54,9 +67,9 @@ static const uint64_t *words_of(const struct weft_log *l, uint64_t i) {
 
 /* Walks chunk i (cnt words): validates every record and, with out, stores
  * the decoded ones (OWNER records only set the thread). Returns the number
- * of records, or -1 with the error set. */
-static int64_t walk(struct weft_log *l, const char *name, uint64_t i, uint32_t cnt,
-                    struct weft_rec *out) {
+ * of records, or -1 with err set (decoding threads each have their own). */
+static int64_t walk(const struct weft_log *l, const char *name, uint64_t i, uint32_t cnt,
+                    struct weft_rec *out, char *err) {
     const uint64_t *w = words_of(l, i);
     uint32_t max_tid = l->hdr->next_tid, tid = 0;
     struct weft_rec prev = {0};
@@ -65,18 +78,18 @@ static int64_t walk(struct weft_log *l, const char *name, uint64_t i, uint32_t c
         struct weft_rec r;
         uint32_t used = weft_log_decode(w + k, cnt - k, &prev, &r);
         if (!used)
-            return fail(l, name, "corrupt log: chunk %llu word %u: a record runs past the chunk "
+            return fail_in(err, name, "corrupt log: chunk %llu word %u: a record runs past the chunk "
                         "or has unknown fields", (unsigned long long)i, k);
         if (r.kind >= WEFT_K_MAX || !kinds[r.kind].name)
-            return fail(l, name, "corrupt log: chunk %llu word %u has kind %u",
+            return fail_in(err, name, "corrupt log: chunk %llu word %u has kind %u",
                         (unsigned long long)i, k, r.kind);
         if (r.kind == WEFT_K_OWNER) {
             if (r.arg == 0 || r.arg > max_tid || !(r.fields & WEFT_W_TS))
-                return fail(l, name, "corrupt log: chunk %llu word %u names thread %llu of %u",
+                return fail_in(err, name, "corrupt log: chunk %llu word %u names thread %llu of %u",
                             (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
             tid = (uint32_t)r.arg;
         } else if (!tid) {
-            return fail(l, name, "corrupt log: chunk %llu starts without its owner",
+            return fail_in(err, name, "corrupt log: chunk %llu starts without its owner",
                         (unsigned long long)i);
         } else {
             if (out) {
@@ -124,13 +137,12 @@ struct part {
     struct weft_rec *recs;
     uint64_t n, cap;
     uint64_t bad_chunk; /* the chunk that failed (UINT64_MAX: none) */
-    char err[256];
+    char err[WEFT_LOG_ERR];
 };
 
 static void *decode_part(void *arg) {
     struct part *pt = arg;
     struct weft_log *l = pt->l;
-    struct weft_log mine = *l; /* walk() writes its error into a log */
     const struct weft_log_header *h = l->hdr;
     uint64_t i;
     for (i = pt->lo; i < pt->hi; i++) {
@@ -142,13 +154,14 @@ static void *decode_part(void *arg) {
                 ncap *= 2;
             struct weft_rec *nr = realloc(pt->recs, ncap * sizeof *nr);
             if (!nr) {
-                fail(&mine, pt->name, "out of memory for %llu records", (unsigned long long)ncap);
+                fail_in(pt->err, pt->name, "out of memory for %llu records",
+                        (unsigned long long)ncap);
                 goto bad;
             }
             pt->recs = nr;
             pt->cap = ncap;
         }
-        int64_t m = walk(&mine, pt->name, i, cnt, pt->recs + pt->n);
+        int64_t m = walk(l, pt->name, i, cnt, pt->recs + pt->n, pt->err);
         if (m < 0)
             goto bad;
         if (pt->rate > 0) /* TSC ticks to CLOCK_MONOTONIC ns */
@@ -162,7 +175,6 @@ static void *decode_part(void *arg) {
     return NULL;
 bad:
     pt->bad_chunk = i;
-    memcpy(pt->err, mine.err, sizeof pt->err);
     return NULL;
 }
 
@@ -264,7 +276,6 @@ static int validate(struct weft_log *l, const char *name, int convert) {
         l->nevents += parts[k].n;
     }
     l->first[n] = l->nevents;
-    l->nrecords = l->nevents;
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include "log.h"
 
 #define WEFT_LOG_READ_PARTS 4
+#define WEFT_LOG_ERR 256 /* bytes of an error message */
 
 struct weft_log {
     const struct weft_log_header *hdr;
@@ -18,8 +19,7 @@ struct weft_log {
     size_t size;
     int mapped;          /* 1 when map is our own mmap */
     uint64_t nchunks;    /* chunks to read (claimed, capped by capacity) */
-    uint64_t nrecords;   /* decoded records (OWNER records not counted) */
-    uint64_t nevents;    /* the same */
+    uint64_t nevents;    /* decoded records (OWNER records not counted) */
     uint32_t *counts;    /* validated committed words per chunk (a live writer may add more) */
     uint64_t *first;     /* per chunk: number of records before it (nchunks + 1) */
     /* Every record, decoded, chunk by chunk, ts in ns, in up to
@@ -29,7 +29,7 @@ struct weft_log {
     struct weft_rec *parts[WEFT_LOG_READ_PARTS];
     uint64_t part_base[WEFT_LOG_READ_PARTS];
     unsigned char *part_of;
-    char err[256];
+    char err[WEFT_LOG_ERR];
 };
 
 /* 0, or -1 with l->err set ("PATH: what is wrong"). */

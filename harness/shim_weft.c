@@ -76,25 +76,23 @@ WEFT_EXPORT weft_chan *weft_chan_make(size_t elem_size, size_t capacity) {
     return ch;
 }
 
-/* Folding (see WEFT_FOLD_* in shim.h): set around a real libweft call. */
-static inline void fold_begin(uint32_t mode, uint16_t kind, uint64_t obj, uint64_t arg2,
-                              uint32_t stack) {
+/* Folding (see WEFT_FOLD_* in shim.h): set around a real libweft call.
+ * once: a channel send, receive or select, where every ticket libweft
+ * releases is acquired by at most one other operation (runtime/chan.c: a
+ * value's ticket by its receiver, a freed slot's by the next sender into
+ * it, a waiter's by the one that completes it). Records say so
+ * (WEFT_H_ONCE) and the detectors drop such a ticket once acquired. Not
+ * for close: its ticket is acquired by every later receive. */
+static inline void fold_begin(uint32_t mode, int once, uint16_t kind, uint64_t obj,
+                              uint64_t arg2, uint32_t stack) {
     weft__t.fold = mode;
-    weft__t.fold_once = 0;
+    weft__t.fold_once = (uint32_t)once;
     weft__t.fold_kind = kind;
     weft__t.fold_obj = obj;
     weft__t.fold_arg2 = arg2;
     weft__t.fold_stack = stack;
     weft__t.fold_done = 0;
 }
-
-/* A channel send, receive or select: every ticket libweft releases in it
- * is acquired by at most one other operation (runtime/chan.c: a value's
- * ticket by its receiver, a freed slot's by the next sender into it, a
- * waiter's by the one that completes it). Records say so (WEFT_H_ONCE) and
- * the detectors drop such a ticket once acquired. Not for close: its
- * ticket is acquired by every later receive. */
-static inline void fold_chan(void) { weft__t.fold_once = 1; }
 
 /* Ends folding; 1 when a release already wrote the call's end record. */
 static inline int fold_end(void) {
@@ -117,8 +115,7 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
     uint16_t kend = send ? WEFT_K_CHAN_SEND_END : WEFT_K_CHAN_RECV_END;
     int r = WEFT_EAGAIN;
     if (ch) { /* a nil channel: the try would say EAGAIN, the call blocks forever */
-        fold_begin(WEFT_FOLD_END, kend, P(ch), 0, 0);
-        fold_chan();
+        fold_begin(WEFT_FOLD_END, 1, kend, P(ch), 0, 0);
         r = send ? r_try_send(ch, elem) : r_try_recv(ch, elem);
         if (fold_end() && r == 0)
             return r;
@@ -133,8 +130,7 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
     /* Waiting: a release may be the one of a thread that queues itself and
      * sleeps, so releases are written at once; only acquires wait for the
      * end record. */
-    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
-    fold_chan();
+    fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
     r = send ? r_send(ch, elem) : r_recv(ch, elem);
     fold_end();
     weft__wait_end();
@@ -150,8 +146,7 @@ WEFT_EXPORT int weft_chan_recv(weft_chan *ch, void *elem) { return chan_op(ch, e
 
 WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
     REAL(r_try_send, "weft_chan_try_send");
-    fold_begin(WEFT_FOLD_END, WEFT_K_CHAN_TRY_SEND, P(ch), 0, 0);
-    fold_chan();
+    fold_begin(WEFT_FOLD_END, 1, WEFT_K_CHAN_TRY_SEND, P(ch), 0, 0);
     int r = r_try_send(ch, elem);
     if (fold_end() && r == 0)
         return r;
@@ -161,8 +156,7 @@ WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
 
 WEFT_EXPORT int weft_chan_try_recv(weft_chan *ch, void *elem) {
     REAL(r_try_recv, "weft_chan_try_recv");
-    fold_begin(WEFT_FOLD_END, WEFT_K_CHAN_TRY_RECV, P(ch), 0, 0);
-    fold_chan();
+    fold_begin(WEFT_FOLD_END, 1, WEFT_K_CHAN_TRY_RECV, P(ch), 0, 0);
     int r = r_try_recv(ch, elem);
     if (fold_end() && r == 0)
         return r;
@@ -175,7 +169,7 @@ WEFT_EXPORT int weft_chan_close(weft_chan *ch) {
     /* The stack before the call: the release inside it writes the record. */
     uint32_t s = 0;
     WEFT_RECORD(s = stk());
-    fold_begin(WEFT_FOLD_END, WEFT_K_CHAN_CLOSE, P(ch), 0, s);
+    fold_begin(WEFT_FOLD_END, 0, WEFT_K_CHAN_CLOSE, P(ch), 0, s);
     int r = r_close(ch);
     if (fold_end() && r == 0)
         return r;
@@ -222,8 +216,7 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
         return r_select(cases, n, flags);
     uint64_t packed[64];
-    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
-    fold_chan();
+    fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
     int r = r_select(cases, n, flags | WEFT_NONBLOCK);
     fold_end();
     if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK)) {
@@ -243,8 +236,7 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     for (size_t i = 0; i < n && !first; i++)
         first = P(cases[i].ch);
     weft__wait_begin(WEFT_K_SELECT_BEGIN, first);
-    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
-    fold_chan();
+    fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
     r = r_select(cases, n, flags);
     fold_end();
     weft__wait_end();
@@ -288,7 +280,7 @@ static void (*r_wg_wait)(weft_wg *);
 
 WEFT_EXPORT int weft_wg_add(weft_wg *wg, int delta) {
     REAL(r_wg_add, "weft_wg_add");
-    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
+    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0, 0);
     int r = r_wg_add(wg, delta);
     fold_end();
     WEFT_RECORD(weft__emit(WEFT_K_WG_ADD, P(wg), I(delta), I(r), stk(), 0));
@@ -299,7 +291,7 @@ WEFT_EXPORT void weft_wg_done(weft_wg *wg) {
     /* libweft's Done is Add(-1) with the result dropped; calling the real
      * Add keeps that result (WEFT_ERANGE: the counter would go negative). */
     REAL(r_wg_add, "weft_wg_add");
-    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
+    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0, 0);
     int r = r_wg_add(wg, -1);
     fold_end();
     WEFT_RECORD(weft__emit(WEFT_K_WG_DONE, P(wg), I(-1), I(r), stk(), 0));
@@ -309,7 +301,7 @@ WEFT_EXPORT void weft_wg_wait(weft_wg *wg) {
     REAL(r_wg_wait, "weft_wg_wait");
     WEFT_RECORD(weft__emit(WEFT_K_WG_WAIT_BEGIN, P(wg), 0, 0, stk(), 0));
     weft__wait_begin(WEFT_K_WG_WAIT_BEGIN, P(wg));
-    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0);
+    fold_begin(WEFT_FOLD_ACQ, 0, 0, 0, 0, 0);
     r_wg_wait(wg);
     fold_end();
     weft__wait_end();
@@ -580,22 +572,6 @@ static void (*r_acquire)(const void *, uint64_t);
 WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq);
 WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq);
 
-/* Causality across CPUs. Under a hypervisor one vCPU's TSC can run tens
- * or hundreds of ns ahead of another's: enough for the record of an
- * acquire to get an earlier time than the release it acquired, and so
- * to come first in the trace (harness:fold catches it under load). Each
- * release leaves its record's time in a small table by hb object; an
- * acquire moves its thread's clock past it, so that its own record comes
- * after. Releases of one object are ordered by libweft's lock, which also
- * makes the time visible to the acquirer; two objects sharing a slot only
- * move a clock forward a little. */
-enum { REL_SLOTS = 4096 };
-static uint64_t rel_ts[REL_SLOTS];
-
-static inline uint64_t *rel_slot(const void *obj) {
-    return &rel_ts[(uint32_t)(((uintptr_t)obj >> 3) * 0x9e3779b1u) % REL_SLOTS];
-}
-
 WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
     REAL(r_release, "weft__hb_release");
     /* Written before libweft goes on: the release must be on record before
@@ -608,7 +584,7 @@ WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
     } else {
         WEFT_RECORD_LITE(weft__emit(WEFT_K_HB_RELEASE, P(obj), seq, 0, 0, 0));
     }
-    __atomic_store_n(rel_slot(obj), weft__t.last_ts, __ATOMIC_RELAXED);
+    weft__clock_released(P(obj));
     if (r_release)
         r_release(obj, seq);
 }
@@ -617,9 +593,7 @@ WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq) {
     REAL(r_acquire, "weft__hb_acquire");
     if (r_acquire)
         r_acquire(obj, seq);
-    uint64_t rel = __atomic_load_n(rel_slot(obj), __ATOMIC_RELAXED);
-    if (rel > weft__t.last_ts)
-        weft__t.last_ts = rel; /* this thread's next record comes after it */
+    weft__clock_acquired(P(obj));
     /* Inside one of our calls an acquire can wait for the call's own
      * record: acquiring a little later than it happened changes nothing,
      * since this thread does nothing else meanwhile. */
