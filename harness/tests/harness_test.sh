@@ -6,30 +6,7 @@
 # FUZZ (the fuzz_log binary) in the environment.
 set -u
 name=$1
-work=$(mktemp -d "${TMPDIR:-/tmp}/weft-test-$name-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-db=$work/trace.db
-fails=0
-
-fail() { echo "FAIL [$name]: $*" >&2; fails=$((fails + 1)); }
-# q SQL: one value from the trace
-q() { sqlite3 "$db" "$1"; }
-# expect WHAT GOT WANT
-expect() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
-# run_weft PROG ARGS...: runs under weft, sets rc, keeps stdout/stderr
-run_weft() {
-    "$WEFT" run -q -o "$db" -- "$@" >"$work/out" 2>"$work/err"
-    rc=$?
-}
-# one_line_error CMD...: must fail with exactly one line on stderr
-one_line_error() {
-    "$@" >"$work/o1" 2>"$work/e1"
-    r=$?
-    lines=$(wc -l <"$work/e1")
-    [ "$r" -ne 0 ] || fail "'$*' exited 0"
-    [ "$lines" -eq 1 ] || fail "'$*' printed $lines lines on stderr: $(cat "$work/e1")"
-    grep -q '^weft: ' "$work/e1" || fail "'$*' error does not start with 'weft: '"
-}
+. "$(dirname "$0")/lib.sh"
 
 case $name in
 threads)
