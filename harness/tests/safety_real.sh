@@ -1,0 +1,92 @@
+#!/bin/sh
+# safety_real.sh: Debian's own programs under `weft run`, each compared
+# with a run of the same command without weft: the same stdout, the same
+# stderr (less weft's ==weft== lines), the same exit status and the same
+# files, and a trace with every process and no loss. Usage: safety_real.sh
+# CASE, with WEFT, SHIM and BIN in the environment (CTest sets them).
+set -u
+name=$1
+. "$(dirname "$0")/lib.sh"
+
+# same OPTS -- CMD...: runs CMD in $work/plain and, under `weft run OPTS`,
+# in $work/traced (each a fresh copy of $work/in), then compares what the
+# program did. Sets rc (the traced run's status).
+same() {
+    opts=""
+    while [ "$1" != "--" ]; do opts="$opts $1"; shift; done
+    shift
+    for d in plain traced; do
+        rm -rf "$work/$d"
+        cp -a "$work/in" "$work/$d"
+    done
+    (cd "$work/plain" && "$@" >"$work/plain.out" 2>"$work/plain.err")
+    prc=$?
+    # shellcheck disable=SC2086
+    (cd "$work/traced" && "$WEFT" run -q $opts -o "$db" -- "$@" >"$work/traced.out" 2>"$work/traced.err")
+    rc=$?
+    expect "exit status of '$*'" "$rc" "$prc"
+    cmp -s "$work/plain.out" "$work/traced.out" || fail "stdout of '$*' differs"
+    grep -v '^==weft==' "$work/traced.err" >"$work/traced.err2"
+    cmp -s "$work/plain.err" "$work/traced.err2" ||
+        fail "stderr of '$*' differs: $(diff "$work/plain.err" "$work/traced.err2" | head -5)"
+    diff -r "$work/plain" "$work/traced" >/dev/null || fail "files of '$*' differ"
+    [ -f "$db" ] || { fail "no trace for '$*'"; return; }
+    expect "losses in the trace of '$*'" \
+        "$(q "select coalesce(sum(dropped_events), 0) from processes")" 0
+}
+mkdir -p "$work/in"
+# Data that compresses somewhat, the same in both runs.
+awk 'BEGIN { srand(7); for (i = 0; i < 60000; i++) print i, int(rand() * 1000) }' \
+    >"$work/in/data.txt"
+
+case $name in
+real_xz) # liblzma's worker threads
+    need xz
+    same -- xz -T2 -k -6 data.txt
+    expect "xz threads" "$(q "select count(*) > 1 from threads")" 1
+    same -- sh -c 'xz -T2 -c data.txt | xz -d -T2 | cmp - data.txt'
+    ;;
+real_zstd)
+    need zstd
+    same -- zstd -q -T2 -k data.txt
+    ;;
+real_sqlite3)
+    need sqlite3
+    same -- sqlite3 t.db "create table t(x); insert into t select value from generate_series(1, 1000); select sum(x) from t;"
+    ;;
+real_make) # a process tree: make forks shells that exec programs
+    need make
+    printf 'all: a.out b.out c.out\n\t@cat a.out b.out c.out\n%%.out:\n\t@echo $@ > $@\n' \
+        >"$work/in/Makefile"
+    same --trace-children -- make -s -j2
+    expect "processes" "$(q "select count(*) > 3 from processes")" 1
+    ;;
+real_parallel) # GNU parallel: perl forking short-lived children
+    need parallel
+    same --trace-children -- sh -c 'seq 1 6 | parallel -k -j2 echo item'
+    expect "processes" "$(q "select count(*) > 2 from processes")" 1
+    ;;
+real_python) # CPython's threads, locks and signal set-up
+    need /usr/bin/python3
+    cat >"$work/in/t.py" <<'PY'
+import signal, threading, queue
+print([str(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP)])
+q = queue.Queue()
+def work(n):
+    q.put(sum(range(n)))
+ts = [threading.Thread(target=work, args=(10000 * i,)) for i in range(4)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(sorted(q.get() for _ in ts))
+PY
+    same -- /usr/bin/python3 t.py
+    ;;
+real_bash) # pipes, subshells, fds
+    same --trace-children -- bash -c 'exec 3>f3; echo x >&3; exec 3>&-; (sort -n data.txt | tail -1) | wc -c; cat f3'
+    ;;
+*)
+    echo "unknown test $name" >&2
+    exit 2
+    ;;
+esac
+finish
