@@ -9,13 +9,18 @@
 #               1 s): same stdout and status as without weft, no deadlock.
 # pshared_c:    the same with our own program: pshared mutex, robust mutex,
 #               cond, sem, rwlock and barrier in a MAP_SHARED region,
-#               released by a fork child after 1.5 s; the parent's waits
+#               released by a fork child after 1.5 s; a private mutex and
+#               a join that wait as long for a thread that waits on
+#               another process (behind, join_read); the parent's waits
 #               are still on record.
 # jemalloc_preload: a program of ours with libjemalloc.so.2 preloaded
 #               beside the shim (both orders) and under weft run with
 #               LD_PRELOAD=libjemalloc in the environment: every thread is
 #               one row (no adopted doubles), the only finding is the
 #               thread that really is alive at exit, blocked in cond_wait.
+# jemalloc_fork: the same program forking three children with jemalloc
+#               preloaded: jemalloc's fork handlers (its child handler runs
+#               before ours) leave nothing in the parent's log.
 # jemalloc_redis: Debian's redis-server (linked with jemalloc) under weft
 #               run, pinged and shut down with redis-cli: no thread split
 #               in two, its background threads reported blocked in
@@ -63,7 +68,7 @@ pshared_mp)
         fail "parent's sem waits missing: $(q "select kind, count(*) from event_log group by kind")"
     ;;
 pshared_c)
-    objs="mutex robust cond sem rwlock barrier"
+    objs="mutex robust cond sem rwlock barrier behind join_read"
     "$BIN/t_pshared" $objs >"$work/plain" 2>"$work/perr" &
     plainpid=$!
     run_weft "$BIN/t_pshared" $objs
@@ -71,8 +76,8 @@ pshared_c)
     prc=$?
     expect "plain run" "$prc" 0
     same_as_plain pshared
-    expect "released" "$(grep -c 'released by the other process, child 0' "$work/out")" 6
-    expect "processes" "$(q "select count(*) from processes")" 7
+    expect "released" "$(grep -c 'released by the other process, child 0' "$work/out")" 8
+    expect "processes" "$(q "select count(*) from processes")" 9
     root="(select pid from processes where parent_pid not in (select pid from processes))"
     expect "the parent's waits" \
         "$(q "select group_concat(kind) from (select distinct kind from event_log where pid=$root and kind in ('mutex_lock_begin','cond_wait_begin','sem_wait_begin','rwlock_rdlock_begin','barrier_wait_begin') order by kind)")" \
@@ -112,6 +117,29 @@ jemalloc_preload)
     expect "weft run: leaked thread's wait" \
         "$(q "select b.kind from blocked_at_exit b join thread_summary t on t.id=b.thread where t.state='alive-at-exit' and t.tid > 1")" \
         cond_wait_begin
+    ;;
+jemalloc_fork)
+    need "$jemalloc"
+    "$BIN/t_alloc_threads" fork >"$work/plain" 2>"$work/perr"
+    prc=$?
+    expect "plain run" "$prc" 0
+    WEFT_LOG=$work/j.log LD_PRELOAD=$jemalloc:$SHIM "$BIN/t_alloc_threads" fork >"$work/out" 2>"$work/err"
+    rc=$?
+    expect "exit status" "$rc" "$prc"
+    cmp -s "$work/out" "$work/plain" || fail "stdout: $(cat "$work/out")"
+    "$WEFT" ingest -q "$work"/j.log* -o "$db" 2>"$work/ierr" || fail "ingest: $(cat "$work/ierr")"
+    expect "processes" "$(q "select count(*) from processes")" 4
+    expect "children" "$(q "select group_concat(exit_code) from (select exit_code from processes where parent_pid in (select pid from processes) order by pid)")" "0,1,2"
+    root="(select pid from processes where parent_pid not in (select pid from processes))"
+    # The child's records used to land in the parent's chunk, over the
+    # parent's own fork records. jemalloc initializes its mutexes at
+    # start; after the first fork only the children re-initialize theirs,
+    # in their own logs.
+    expect "parent's fork events" "$(q "select count(*) from event_log where pid=$root and kind='fork'")" 3
+    expect "parent's mutex inits after its first fork" \
+        "$(q "select count(*) from event_log where pid=$root and kind='mutex_init' and id > (select min(id) from event_log where pid=$root and kind='fork')")" 0
+    threads_whole fork
+    expect "threads" "$(q "select count(*) from threads")" 11
     ;;
 jemalloc_redis)
     need redis-server redis-cli

@@ -5,12 +5,18 @@
  * is joined; one is cancelled in a cond wait and joined; one waits in
  * pthread_cond_wait forever and is still there when main exits (as
  * redis's background threads are): the only finding, a leaked thread
- * blocked in cond_wait. Prints "alloc threads done", exits 0. */
+ * blocked in cond_wait. Prints "alloc threads done", exits 0.
+ *
+ * With the argument "fork", main then forks three children one after the
+ * other, each of which allocates and exits: jemalloc's fork handlers
+ * lock, unlock and re-initialize its mutexes around each fork. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
@@ -52,7 +58,7 @@ static void *waiter(void *a) {
     return NULL;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     pthread_t w[4], e, c, lk;
     for (uintptr_t i = 0; i < 4; i++)
         pthread_create(&w[i], NULL, worker, (void *)(i + 1));
@@ -74,6 +80,19 @@ int main(void) {
     pthread_mutex_unlock(&mu);
     pthread_cancel(c);
     pthread_join(c, NULL);
+    if (argc > 1 && !strcmp(argv[1], "fork")) {
+        for (int i = 0; i < 3; i++) {
+            fflush(stdout);
+            pid_t pid = fork();
+            if (pid == 0) {
+                free(worker((void *)(uintptr_t)9) ? malloc(10) : NULL);
+                _exit(i);
+            }
+            int st = -1;
+            waitpid(pid, &st, 0);
+            printf("child %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        }
+    }
     printf("alloc threads done %u\n", (unsigned)sum);
     return 0;
 }

@@ -10,9 +10,14 @@
  * mutex), cond (pshared cond + mutex), sem (sem_init pshared=1), rwlock
  * (pshared, write-held by the child), barrier (pshared, 2 parties). The
  * child tells the parent it holds the object through a pipe, so the
- * parent never races ahead of it. */
+ * parent never races ahead of it. And two waits of this process's own
+ * that last as long because of another process: behind (main waits for a
+ * private mutex that a thread of ours holds while it waits on the shared
+ * sem) and join_read (main joins a thread that reads a pipe the child
+ * writes). */
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,6 +34,10 @@ struct shared {
     pthread_barrier_t b;
 };
 
+static struct shared *sh;
+static int feed[2]; /* join_read: the child writes, our thread reads */
+static pthread_mutex_t priv = PTHREAD_MUTEX_INITIALIZER;
+
 static void hold(void) {
     struct timespec ts = {1, 500000000L};
     nanosleep(&ts, NULL);
@@ -40,7 +49,7 @@ static void tell(int fd) {
         _exit(9);
 }
 
-static void child(struct shared *sh, const char *what, int fd) {
+static void child(const char *what, int fd) {
     if (!strcmp(what, "mutex") || !strcmp(what, "robust")) {
         pthread_mutex_t *m = what[0] == 'm' ? &sh->m : &sh->robust;
         pthread_mutex_lock(m);
@@ -54,10 +63,15 @@ static void child(struct shared *sh, const char *what, int fd) {
         sh->flag = 1;
         pthread_cond_signal(&sh->c);
         pthread_mutex_unlock(&sh->m);
-    } else if (!strcmp(what, "sem")) {
+    } else if (!strcmp(what, "sem") || !strcmp(what, "behind")) {
         tell(fd);
         hold();
         sem_post(&sh->s);
+    } else if (!strcmp(what, "join_read")) {
+        tell(fd);
+        hold();
+        if (write(feed[1], "x", 1) != 1)
+            _exit(8);
     } else if (!strcmp(what, "rwlock")) {
         pthread_rwlock_wrlock(&sh->rw);
         tell(fd);
@@ -71,7 +85,23 @@ static void child(struct shared *sh, const char *what, int fd) {
     _exit(0);
 }
 
-static void parent(struct shared *sh, const char *what) {
+/* behind: holds the private mutex while it waits on the shared sem. */
+static void *holder(void *held) {
+    pthread_mutex_lock(&priv);
+    if (write(*(int *)held, "h", 1) != 1)
+        return NULL;
+    sem_wait(&sh->s);
+    pthread_mutex_unlock(&priv);
+    return NULL;
+}
+
+static void *reader(void *unused) {
+    (void)unused;
+    char c;
+    return (void *)(intptr_t)read(feed[0], &c, 1);
+}
+
+static void parent(const char *what) {
     if (!strcmp(what, "mutex") || !strcmp(what, "robust")) {
         pthread_mutex_t *m = what[0] == 'm' ? &sh->m : &sh->robust;
         pthread_mutex_lock(m);
@@ -88,11 +118,25 @@ static void parent(struct shared *sh, const char *what) {
         pthread_rwlock_unlock(&sh->rw);
     } else if (!strcmp(what, "barrier")) {
         pthread_barrier_wait(&sh->b);
+    } else if (!strcmp(what, "behind")) {
+        int held[2];
+        char c;
+        pthread_t t;
+        if (pipe(held) != 0 || pthread_create(&t, NULL, holder, &held[1]) != 0 ||
+            read(held[0], &c, 1) != 1)
+            _exit(7);
+        pthread_mutex_lock(&priv);
+        pthread_mutex_unlock(&priv);
+        pthread_join(t, NULL);
+    } else if (!strcmp(what, "join_read")) {
+        pthread_t t;
+        pthread_create(&t, NULL, reader, NULL);
+        pthread_join(t, NULL);
     }
 }
 
 int main(int argc, char **argv) {
-    struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                              -1, 0);
     if (sh == MAP_FAILED)
         return 1;
@@ -116,6 +160,8 @@ int main(int argc, char **argv) {
     pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED);
     pthread_barrier_init(&sh->b, &ba, 2);
 
+    if (pipe(feed) != 0)
+        return 1;
     for (int i = 1; i < argc; i++) {
         int p[2];
         if (pipe(p) != 0)
@@ -123,14 +169,14 @@ int main(int argc, char **argv) {
         pid_t pid = fork();
         if (pid == 0) {
             close(p[0]);
-            child(sh, argv[i], p[1]);
+            child(argv[i], p[1]);
         }
         close(p[1]);
         char c;
         if (read(p[0], &c, 1) != 1)
             return 1;
         close(p[0]);
-        parent(sh, argv[i]);
+        parent(argv[i]);
         int st;
         waitpid(pid, &st, 0);
         printf("%s: released by the other process, child %d\n", argv[i],
