@@ -59,11 +59,10 @@ static void on_unwind(void *unused) {
 /* The thread's identity comes first, before anything that could reach an
  * interposer: an interposed call on a thread without a tid adopts it
  * (weft__thread_ensure), and a thread adopted here would be recorded as
- * two, one created and never started plus one adopted. Our own free of
- * the start block is the shim's, not the program's: with an allocator
- * that takes pthread mutexes (jemalloc) it would otherwise be recorded as
- * the program's locking, and before this fix, before the thread had its
- * tid. */
+ * two, one created and never started plus one adopted (jemalloc's free
+ * takes pthread mutexes). Our own free of the start block runs inside the
+ * shim, after the start record: it is the shim's work, and the locks an
+ * allocator takes in it are not the program's. */
 static void *start_wrapper(void *p) {
     weft__t.tid = ((struct start *)p)->tid;
     struct start s = *(struct start *)p;

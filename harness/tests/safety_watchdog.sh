@@ -63,6 +63,7 @@ pshared_mp)
     expect "plain run" "$prc" 0
     same_as_plain multiprocessing
     expect "stdout" "$(grep -c 'child exit 0' "$work/out")" 3
+    expect "findings" "$(q "select count(*) from findings")" 0
     # The parent's waits on the named semaphores are in the trace.
     [ "$(q "select count(*) from event_log e join processes p on p.pid=e.pid where p.parent_pid not in (select pid from processes) and e.kind='sem_wait_begin'")" -ge 3 ] ||
         fail "parent's sem waits missing: $(q "select kind, count(*) from event_log group by kind")"
@@ -78,6 +79,7 @@ pshared_c)
     same_as_plain pshared
     expect "released" "$(grep -c 'released by the other process, child 0' "$work/out")" 8
     expect "processes" "$(q "select count(*) from processes")" 9
+    expect "findings" "$(q "select count(*) from findings")" 0
     root="(select pid from processes where parent_pid not in (select pid from processes))"
     expect "the parent's waits" \
         "$(q "select group_concat(kind) from (select distinct kind from event_log where pid=$root and kind in ('mutex_lock_begin','cond_wait_begin','sem_wait_begin','rwlock_rdlock_begin','barrier_wait_begin') order by kind)")" \
