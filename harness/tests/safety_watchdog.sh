@@ -158,6 +158,13 @@ jemalloc_redis)
     done
     expect "ping" "$(redis-cli -s "$sock" ping 2>&1)" PONG
     redis-cli -s "$sock" shutdown nosave >/dev/null 2>&1
+    # A redis that did not start or did not stop must not hang the test.
+    i=0
+    while kill -0 $wpid 2>/dev/null && [ $i -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -0 $wpid 2>/dev/null && { fail "redis did not stop: $(cat "$work/err")"; kill $wpid; }
     wait $wpid
     rc=$?
     expect "exit status" "$rc" 0
