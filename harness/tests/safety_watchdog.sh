@@ -43,8 +43,12 @@ same_as_plain() {
 }
 
 # threads_whole: every thread created through pthread_create started as
-# itself, and no thread of the program was adopted on top of it.
+# itself, and no thread of the program was adopted on top of it; a thread
+# that returned or was cancelled recorded nothing after its end (jemalloc
+# flushes its thread cache under its mutexes as the thread exits).
 threads_whole() {
+    expect "$1: events after a thread's end" \
+        "$(q "select count(*) from events e join threads t on t.id=e.thread where t.exit_kind in ('return','canceled') and t.tid > 1 and e.ts > t.exited_ns")" 0
     expect "$1: created, never started" \
         "$(q "select count(*) from threads where created_ns is not null and started_ns is null")" 0
     expect "$1: adopted threads with a handle of a created one" \
