@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "shim.h"
+#include "shim_pshared.h"
 
 static int sync_stacks = -1;
 static uint32_t st(void) {
@@ -34,9 +35,10 @@ static uint32_t st(void) {
 /* A lock that may wait tries first: an uncontended acquisition is one end
  * record (arg2 = 0); only a busy lock gets a begin (arg2 = 1 when the
  * call is bounded: timedlock, clocklock) and an end with arg2 = 1. Only
- * an unbounded wait counts for the watchdog (a bounded one ends by
- * itself). */
-#define TRY_FIRST(begin, end, obj, try_call, call, bounded)                                        \
+ * an unbounded wait on a lock of this process counts for the watchdog (a
+ * bounded one ends by itself; a process-shared one, shared says, may be
+ * released by another process). */
+#define TRY_FIRST(begin, end, obj, try_call, call, bounded, shared)                                \
     do {                                                                                           \
         if (!weft__ready || weft__t.in_shim)                                                       \
             return call;                                                                           \
@@ -48,7 +50,7 @@ static uint32_t st(void) {
             return r_;                                                                             \
         }                                                                                          \
         EV(begin, obj, 0, bounded);                                                                \
-        if (!(bounded))                                                                            \
+        if (!(bounded) && !(shared))                                                               \
             weft__wait_begin(WEFT_K_##begin, (uintptr_t)(obj));                                    \
         r_ = call;                                                                                 \
         weft__wait_end();                                                                          \
@@ -83,20 +85,22 @@ WEFT_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
 WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_lock, "pthread_mutex_lock");
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
-    TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_lock(m), 0);
+    TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_lock(m), 0,
+              weft__mutex_shared(m));
 }
 
 WEFT_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, ts_t t) {
     WEFT_REAL(void, r_mutex_timedlock, "pthread_mutex_timedlock");
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
-    TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_timedlock(m, t), 1);
+    TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_timedlock(m, t), 1,
+              0);
 }
 
 WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, ts_t t) {
     WEFT_REAL(void, r_mutex_clocklock, "pthread_mutex_clocklock");
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
     TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m),
-              r_mutex_clocklock(m, c, t), 1);
+              r_mutex_clocklock(m, c, t), 1, 0);
 }
 
 WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
@@ -127,37 +131,39 @@ static int (*r_clockwrlock)(pthread_rwlock_t *, clockid_t, ts_t);
 WEFT_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_rdlock, "pthread_rwlock_rdlock");
     WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
-    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_rdlock(l), 0);
+    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_rdlock(l), 0,
+              weft__rwlock_shared(l));
 }
 
 WEFT_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_wrlock, "pthread_rwlock_wrlock");
     WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
-    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_wrlock(l), 0);
+    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_wrlock(l), 0,
+              weft__rwlock_shared(l));
 }
 
 WEFT_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, ts_t t) {
     WEFT_REAL(void, r_timedrdlock, "pthread_rwlock_timedrdlock");
     WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
-    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_timedrdlock(l, t), 1);
+    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_timedrdlock(l, t), 1, 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, ts_t t) {
     WEFT_REAL(void, r_timedwrlock, "pthread_rwlock_timedwrlock");
     WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
-    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_timedwrlock(l, t), 1);
+    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_timedwrlock(l, t), 1, 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, ts_t t) {
     WEFT_REAL(void, r_clockrdlock, "pthread_rwlock_clockrdlock");
     WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
-    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_clockrdlock(l, c, t), 1);
+    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_clockrdlock(l, c, t), 1, 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, ts_t t) {
     WEFT_REAL(void, r_clockwrlock, "pthread_rwlock_clockwrlock");
     WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
-    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_clockwrlock(l, c, t), 1);
+    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_clockwrlock(l, c, t), 1, 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
@@ -188,7 +194,8 @@ static int (*r_cond_broadcast)(pthread_cond_t *);
 WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
     WEFT_REAL_V(void, r_cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
     EV(COND_WAIT_BEGIN, c, (uintptr_t)m, 0);
-    weft__wait_begin(WEFT_K_COND_WAIT_BEGIN, (uintptr_t)c);
+    if (!weft__cond_shared(c))
+        weft__wait_begin(WEFT_K_COND_WAIT_BEGIN, (uintptr_t)c);
     int r = r_cond_wait(c, m);
     weft__wait_end();
     EV(COND_WAIT_END, c, r, (uintptr_t)m);
@@ -232,7 +239,8 @@ static int (*r_barrier_wait)(pthread_barrier_t *);
 WEFT_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
     WEFT_REAL(void, r_barrier_wait, "pthread_barrier_wait");
     EV(BARRIER_WAIT_BEGIN, b, 0, 0);
-    weft__wait_begin(WEFT_K_BARRIER_WAIT_BEGIN, (uintptr_t)b);
+    if (!weft__barrier_shared(b))
+        weft__wait_begin(WEFT_K_BARRIER_WAIT_BEGIN, (uintptr_t)b);
     int r = r_barrier_wait(b);
     weft__wait_end();
     EV(BARRIER_WAIT_END, b, r, 0);
@@ -250,7 +258,8 @@ static int64_t sem_result(int r) { return r == 0 ? 0 : -(int64_t)errno; }
 WEFT_EXPORT int sem_wait(sem_t *s) {
     WEFT_REAL(void, r_sem_wait, "sem_wait");
     EV(SEM_WAIT_BEGIN, s, 0, 0);
-    weft__wait_begin(WEFT_K_SEM_WAIT_BEGIN, (uintptr_t)s);
+    if (!weft__sem_shared(s))
+        weft__wait_begin(WEFT_K_SEM_WAIT_BEGIN, (uintptr_t)s);
     int r = r_sem_wait(s);
     weft__wait_end();
     EV(SEM_WAIT_END, s, sem_result(r), 0);

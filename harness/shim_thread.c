@@ -32,6 +32,17 @@ struct start {
     uint32_t creator;
 };
 
+/* The end of a thread's recorded life: after its end record it writes
+ * nothing more. What still runs on it, after our wrapper (TLS and
+ * thread-specific-data destructors, an allocator's per-thread cleanup:
+ * jemalloc flushes its thread cache under its own pthread mutexes), is
+ * glibc's thread exit, not the program's work, and would otherwise claim a
+ * fresh chunk to write records after the thread's end. */
+static void thread_done(void) {
+    weft__wait_thread_end();
+    weft__t.in_shim = 1;
+}
+
 static void on_unwind(void *unused) {
     (void)unused;
     /* Our pthread_exit recorded the exit already; otherwise this unwind is
@@ -42,15 +53,25 @@ static void on_unwind(void *unused) {
                 weft__log_release_chunk());
     /* A thread cancelled inside a blocking call never reached its end:
      * the watchdog must not count it as waiting any more. */
-    weft__wait_thread_end();
+    thread_done();
 }
 
+/* The thread's identity comes first, before anything that could reach an
+ * interposer: an interposed call on a thread without a tid adopts it
+ * (weft__thread_ensure), and a thread adopted here would be recorded as
+ * two, one created and never started plus one adopted (jemalloc's free
+ * takes pthread mutexes). Our own free of the start block runs inside the
+ * shim, after the start record: it is the shim's work, and the locks an
+ * allocator takes in it are not the program's. */
 static void *start_wrapper(void *p) {
+    weft__t.tid = ((struct start *)p)->tid;
     struct start s = *(struct start *)p;
-    free(p);
-    weft__t.tid = s.tid;
     WEFT_RECORD(weft__emit(WEFT_K_THREAD_START, (uint64_t)pthread_self(),
                            (uint64_t)syscall(SYS_gettid), s.creator, 0, 0));
+    uint32_t was = weft__t.in_shim;
+    weft__t.in_shim = 1;
+    free(p);
+    weft__t.in_shim = was;
     void *ret;
     pthread_cleanup_push(on_unwind, NULL);
     ret = s.fn(s.arg);
@@ -58,7 +79,7 @@ static void *start_wrapper(void *p) {
     WEFT_RECORD(weft__emit(WEFT_K_THREAD_RETURN, (uint64_t)pthread_self(), (uint64_t)ret, 0, 0,
                            0);
                 weft__log_release_chunk());
-    weft__wait_thread_end();
+    thread_done();
     return ret;
 }
 
@@ -74,7 +95,11 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     if (!weft__ready || weft__t.in_shim)
         return real_create(th, attr, fn, arg);
     int saved = errno;
+    /* Our own allocation: the allocator's locks in it are not the
+     * program's (see start_wrapper). */
+    weft__t.in_shim = 1;
     struct start *s = malloc(sizeof *s);
+    weft__t.in_shim = 0;
     if (!s) {
         errno = saved;
         return real_create(th, attr, fn, arg);
@@ -118,7 +143,9 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     int r = real_create(th, attr, start_wrapper, s);
     saved = errno;
     if (r != 0) {
+        weft__t.in_shim = 1;
         free(s);
+        weft__t.in_shim = 0;
         weft__t.go_tid = 0;
         WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE_FAIL, 0, (uint64_t)r, (uint64_t)(uintptr_t)fn,
                                stack, 0));

@@ -11,7 +11,13 @@
  * get/free, join, a contended mutex or rwlock, an untimed cond wait, a
  * barrier, sem_wait. Sleeps, I/O, poll and every timed wait are never
  * marked, so a program that is slow, sleeping or waiting for input is left
- * alone.
+ * alone. Nor is a wait on a process-shared object (a PTHREAD_PROCESS_SHARED
+ * or robust mutex, condvar, rwlock or barrier, a pshared or named
+ * semaphore: shim_pshared.h reads that from the object itself): another
+ * process may end it (Python's multiprocessing Event, Lock and Queue wait
+ * on named semaphores), and a process may only be called deadlocked when
+ * no other process could wake it. A thread in such a wait counts as
+ * running, and so does any thread that waits, however long, for it.
  *
  * The watchdog compares the number of waiting threads with the number of
  * the process's threads (from /proc/self/task, so that threads we never
