@@ -112,6 +112,9 @@ struct proc {
     struct thr *thr;
     struct map handles; /* (handle, 0) -> local tid */
     struct weft_sym *sym; /* its module map, for stacks and start routines */
+    int sym_shared;       /* sym is an earlier process's (same modules at the same biases) */
+    uint64_t sym_key;     /* a hash of its module map, and how many modules */
+    size_t sym_n;
     char argv_json[16384];
     char exe[4096];
     uint64_t end_ns, events;
@@ -564,11 +567,20 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     sqlite3_stmt *ss = prep("INSERT INTO stacks VALUES (?,?,?,?)");
     sqlite3_stmt *sf = prep("INSERT INTO frames VALUES (?,?,?,?,?,?,?,?)");
     int rc = -1;
-    struct weft_sym *sym = p->sym = weft_sym_new();
+    struct weft_sym *sym = NULL;
     struct map seen = {0};
     char buf[4200], bid[200];
+    /* the modules reported (MODULE records), for the symbolizer */
+    const struct weft_rec **mods = NULL;
+    size_t nmods = 0;
+    uint64_t key = 0x6d6f64756c6573u;
     if (!sm || !ss || !sf)
         goto out;
+    mods = malloc((p->nmeta ? p->nmeta : 1) * sizeof *mods);
+    if (!mods) {
+        weft_err("out of memory");
+        goto out;
+    }
     for (size_t x = 0; x < p->nmeta; x++) {
         const struct weft_rec *r = p->meta[x];
         if (r->kind != WEFT_K_MODULE)
@@ -596,9 +608,31 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
         I64(sm, 7, r->ts);
         if (step(sm))
             goto out;
-        weft_sym_add_module(sym, buf, r->obj);
+        mods[nmods++] = r;
+        key = hash2(key, ph ^ r->obj);
     }
-    weft_sym_done(sym);
+    /* A fork child has its parent's modules at its parent's biases: it
+     * shares the parent's symbolizer (libdw maps every module's ELF and
+     * DWARF once per symbolizer: a hundred children of one program would
+     * cost a hundred copies). Same hash and count: the same map. */
+    p->sym_key = key;
+    p->sym_n = nmods;
+    for (uint32_t j = 0; j < pi && !sym; j++)
+        if (procs[j].sym && !procs[j].sym_shared && procs[j].sym_key == key &&
+            procs[j].sym_n == nmods) {
+            sym = p->sym = procs[j].sym;
+            p->sym_shared = 1;
+        }
+    if (!sym) {
+        sym = p->sym = weft_sym_new();
+        for (size_t x = 0; x < nmods; x++) {
+            size_t len = payload(mods[x], buf, sizeof buf);
+            uint32_t plen = mods[x]->aux < len ? mods[x]->aux : (uint32_t)len;
+            buf[plen] = 0;
+            weft_sym_add_module(sym, buf, mods[x]->obj);
+        }
+        weft_sym_done(sym);
+    }
     for (size_t x = 0; x < p->nmeta; x++) {
         const struct weft_rec *r = p->meta[x];
         if (r->kind != WEFT_K_STACK || r->obj == 0 || r->obj > p->max_stack)
@@ -639,6 +673,7 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     }
     rc = 0;
 out:
+    free(mods);
     free(seen.e);
     sqlite3_finalize(sm);
     sqlite3_finalize(ss);
@@ -866,7 +901,8 @@ static void cleanup(void) {
         free(procs[i].thr);
         free(procs[i].handles.e);
         free(procs[i].meta);
-        weft_sym_free(procs[i].sym);
+        if (!procs[i].sym_shared)
+            weft_sym_free(procs[i].sym);
     }
     free(procs);
     procs = NULL;
