@@ -1739,8 +1739,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         p->complete = 1;
         if (l->hdr->dropped_events) {
             add_loss(p->pid, p->path, "dropped-events", l->hdr->dropped_events,
-                     "%llu events were not recorded: the log was full (WEFT_LOG_MB) or its "
-                     "disk was", (unsigned long long)l->hdr->dropped_events);
+                     "%llu events dropped in process %d (its log was full: raise WEFT_LOG_MB; "
+                     "or its disk was full)", (unsigned long long)l->hdr->dropped_events, p->pid);
             p->complete = 0;
         }
         if (l->bad_chunks) {
