@@ -976,9 +976,12 @@ static void warn_losses(void) {
                      (unsigned long long)(rows - 1));
         switch (k) {
         case 0:
-            weft_err("warning: trace incomplete: %llu events dropped in %llu process%s: %s",
-                     (unsigned long long)count, (unsigned long long)rows, rows == 1 ? "" : "es",
-                     first->detail);
+            if (rows == 1)
+                weft_err("warning: trace incomplete: %s", first->detail);
+            else
+                weft_err("warning: trace incomplete: %llu events dropped in %llu processes "
+                         "(their logs were full: raise WEFT_LOG_MB; or their disk was full)",
+                         (unsigned long long)count, (unsigned long long)rows);
             break;
         case 1:
         case 2:
