@@ -180,8 +180,9 @@ static void losses_text(sqlite3 *db, FILE *f) {
                 fprintf(f, "%lld damaged chunk%s of records skipped%s\n", count,
                         count == 1 ? "" : "s", who);
             else if (!strcmp(what, "unwritten-chunk"))
-                fprintf(f, "%lld chunk%s of records never written%s (holes in the log: "
-                           "was its disk full?)\n", count, count == 1 ? "" : "s", who);
+                fprintf(f, "%lld chunk%s of records never written%s (a process killed as it "
+                           "began one, or holes in the log: was its disk full?)\n", count,
+                        count == 1 ? "" : "s", who);
             else if (!strcmp(what, "truncated"))
                 fprintf(f, "%lld chunk%s of records cut off the end of the log%s\n", count,
                         count == 1 ? "" : "s", who);
@@ -197,12 +198,20 @@ static void losses_text(sqlite3 *db, FILE *f) {
         }
     sqlite3_finalize(st);
     st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT pid, exec_path FROM images WHERE untraced ORDER BY pid, seq",
+    /* The first few (a wrapper script's exec comes first), then a count:
+     * GNU parallel's every job would be a line. */
+    int notes = 0;
+    if (sqlite3_prepare_v2(db, "SELECT pid, exec_path FROM images WHERE untraced "
+                               "ORDER BY start_ns, pid, seq",
                            -1, &st, NULL) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW)
-            fprintf(f, "==weft== note: process %lld exec'd %s, which ran untraced: use "
-                       "--trace-children to trace it\n",
-                    sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+            if (++notes <= 3)
+                fprintf(f, "==weft== note: process %lld exec'd %s, which ran untraced: use "
+                           "--trace-children to trace it\n",
+                        sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+    if (notes > 3)
+        fprintf(f, "==weft== note: %d more processes exec'd programs that ran untraced "
+                   "(--trace-children traces them)\n", notes - 3);
     sqlite3_finalize(st);
 }
 

@@ -1752,8 +1752,9 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         }
         if (l->unwritten_chunks) {
             add_loss(p->pid, p->path, "unwritten-chunk", l->unwritten_chunks,
-                     "%s: %llu chunks were claimed but never written (a hole: the disk was "
-                     "full?)", p->path, (unsigned long long)l->unwritten_chunks);
+                     "%s: %llu chunks were claimed but never written (the process was killed "
+                     "as it began one, or a hole: was the disk full?)", p->path,
+                     (unsigned long long)l->unwritten_chunks);
             p->complete = 0;
         }
         if (l->missing_chunks) {
