@@ -57,6 +57,19 @@ ingest_hole)
     one_line_error "$WEFT" ingest -q -o "$db" "$work/cut.log"
     [ -e "$db" ] && fail "a database from a log with no header"
     ;;
+ingest_shrink)
+    # The file shrinks between the reader's look at its size and its read
+    # of the chunks (t_shrink cuts it from inside pread): the chunk left
+    # is read, the rest counted missing, no SIGBUS.
+    good_log
+    cp "$work/good.log" "$work/shrink.log"
+    "$BIN/t_shrink" "$work/shrink.log" >"$work/out" 2>"$work/err"
+    expect "t_shrink status" "$?" 0
+    set -- $(cat "$work/out")
+    expect "chunks read" "$2" 1
+    expect "chunks missing" "$4" $((claimed - 1))
+    [ "${6:-0}" -gt 0 ] || fail "no record of chunk 0: $(cat "$work/out" "$work/err")"
+    ;;
 ingest_bad_chunk)
     # A damaged chunk (a raw clone() thread sharing its parent's TLS
     # writes into its parent's chunk) is skipped whole; the rest is kept.
