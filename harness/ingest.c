@@ -181,19 +181,22 @@ static int has_loss_of(int pid) {
     return 0;
 }
 
-/* The pid in a log's name (".../log.1234": the shim names children's
- * logs so), or 0: what an unreadable log can still tell. */
+/* The pid in a log's name (".../log.1234", or "log.1234.2" for a later
+ * image: the shim names children's logs so): its first all-digit
+ * component after a dot; 0 when there is none. What an unreadable log
+ * can still tell. */
 static int pid_of_name(const char *path) {
-    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-    if (!dot || (slash && dot < slash) || !dot[1])
-        return 0;
-    long v = 0;
-    for (const char *c = dot + 1; *c; c++) {
-        if (*c < '0' || *c > '9' || v > 100000000)
-            return 0;
-        v = v * 10 + (*c - '0');
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (const char *dot = strchr(base, '.'); dot; dot = strchr(dot + 1, '.')) {
+        long v = 0;
+        const char *c = dot + 1;
+        for (; *c >= '0' && *c <= '9' && v < 100000000; c++)
+            v = v * 10 + (*c - '0');
+        if (c > dot + 1 && (*c == 0 || *c == '.'))
+            return (int)v;
     }
-    return (int)v;
+    return 0;
 }
 
 /* Children forked by traced processes (FORK records): each should have a

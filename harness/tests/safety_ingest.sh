@@ -169,6 +169,21 @@ full_disk)
     expect "certain thread findings" "$(q "select count(*) from findings where kind in ('leaked-thread', 'unjoined-thread') and not uncertain")" 0
     [ "$(kind_count thread_create)" -eq 4 ] || fail "thread creates before the disk filled: $(kind_count thread_create)"
     ;;
+rlimit_child)
+    # A child under a small RLIMIT_AS cannot map its 4 GiB sparse log: it
+    # runs as without weft, and the trace keeps the shell and says that
+    # the child's record is lost (or holds it, where the shim copes).
+    "$WEFT" run --trace-children -o "$db" -- sh -c \
+        "ulimit -v 300000; '$BIN/t_threads' & echo \$! >'$work/pid'; wait \$!; echo st=\$?" \
+        >"$work/out" 2>"$work/err"
+    expect "status" "$?" 0
+    expect "stdout" "$(cat "$work/out")" "threads done
+st=3"
+    child=$(cat "$work/pid")
+    expect "shell kept" "$(q "select count(*) from processes where exe = '$(readlink -f /bin/sh)'")" 1
+    expect "child traced or its loss named" \
+        "$(q "select (select count(*) from processes where pid = $child and exe like '%t_threads') + (select count(*) > 0 from losses where pid = $child)")" 1
+    ;;
 exec_names)
     # With --trace-children, a shell's child that exec'd xz is xz.
     need xz
