@@ -169,6 +169,23 @@ full_disk)
     expect "certain thread findings" "$(q "select count(*) from findings where kind in ('leaked-thread', 'unjoined-thread') and not uncertain")" 0
     [ "$(kind_count thread_create)" -eq 4 ] || fail "thread creates before the disk filled: $(kind_count thread_create)"
     ;;
+raw_clone)
+    # A raw clone() thread shares its parent's TLS, so its records and its
+    # parent's interleave in one chunk: the chunks that come out corrupt
+    # are skipped (a warning each run that has some), never the trace.
+    for i in 1 2 3; do
+        run_weft "$BIN/t_rawclone"
+        expect "status" "$rc" 0
+        expect "stdout" "$(cat "$work/out")" "rawclone ok 400000"
+        # named, unless the chunk with its start record was the damaged one
+        expect "process" "$(q "select count(*) from processes where complete = 0 or json_extract(argv, '\$[0]') = '$BIN/t_rawclone'")" 1
+        expect "losses" "$(q "select count(*) from losses where what not in ('bad-chunk', 'dropped-events')")" 0
+        if [ "$(q "select count(*) from losses")" -gt 0 ]; then
+            grep -q '^weft: warning: trace incomplete: ' "$work/err" || fail "no warning: $(cat "$work/err")"
+            expect "incomplete" "$(q "select complete from processes")" 0
+        fi
+    done
+    ;;
 rlimit_child)
     # A child under a small RLIMIT_AS cannot map its 4 GiB sparse log: it
     # runs as without weft, and the trace keeps the shell and says that
