@@ -200,18 +200,29 @@ static void losses_text(sqlite3 *db, FILE *f) {
     st = NULL;
     /* The first few (a wrapper script's exec comes first), then a count:
      * GNU parallel's every job would be a line. */
-    int notes = 0;
+    int notes = 0, children = 0;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'trace_children'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        children = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    /* Traced children: the program left no log of its own (a static or
+     * setuid one, or one still starting when the trace was read). */
+    const char *why = children ? "which left no log (a static or setuid program, or one "
+                                 "still starting when the trace was read)"
+                               : "which ran untraced: use --trace-children to trace it";
     if (sqlite3_prepare_v2(db, "SELECT pid, exec_path FROM images WHERE untraced "
                                "ORDER BY start_ns, pid, seq",
                            -1, &st, NULL) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW)
             if (++notes <= 3)
-                fprintf(f, "==weft== note: process %lld exec'd %s, which ran untraced: use "
-                           "--trace-children to trace it\n",
-                        sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+                fprintf(f, "==weft== note: process %lld exec'd %s, %s\n",
+                        sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                        why);
     if (notes > 3)
-        fprintf(f, "==weft== note: %d more processes exec'd programs that ran untraced "
-                   "(--trace-children traces them)\n", notes - 3);
+        fprintf(f, "==weft== note: %d more processes exec'd programs that left no log%s\n",
+                notes - 3, children ? "" : " (--trace-children traces them)");
     sqlite3_finalize(st);
 }
 

@@ -1708,7 +1708,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         if (weft_log_open(&p->log, logs[i]) != 0) {
             /* an all-zero or empty file: a process killed (or out of memory
              * or disk) before it could write its log's header */
-            int empty = strstr(p->log.err, "all zeros") || strstr(p->log.err, "too short");
+            int empty = strstr(p->log.err, "never written") || strstr(p->log.err, "too short");
             add_loss(pid_of_name(logs[i]), logs[i], empty ? "empty-log" : "unreadable-log", 1,
                      "%s", p->log.err);
             continue;
@@ -1861,6 +1861,13 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         /* waits shorter than this were counted in event_counts */
         TXT(sm, 1, "min_wait_ns");
         I64(sm, 2, opts && !opts->all_events ? opts->min_wait_ns : 0);
+        step(sm);
+        /* whether an exec'd program could have been traced (the notes) */
+        int children = opts && opts->trace_children;
+        for (int i = 0; i < nprocs; i++)
+            children |= procs[i].root != i;
+        TXT(sm, 1, "trace_children");
+        I64(sm, 2, children);
         step(sm);
         sqlite3_finalize(sm);
     }

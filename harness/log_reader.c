@@ -203,9 +203,11 @@ static int check_header(struct weft_log *l, const char *name) {
     if (l->size < WEFT_LOG_HEADER_SIZE)
         return fail(l, name, "not a weft log (too short for a header: %zu bytes)", l->size);
     if (memcmp(h->magic, WEFT_LOG_MAGIC, 8) != 0) {
+        /* The writer stores the magic last: none means a header never
+         * (or not yet) written, e.g. a child killed right after fork. */
         static const char zero[8];
         if (!memcmp(h->magic, zero, 8))
-            return fail(l, name, "not a weft log (its header was never written: all zeros)");
+            return fail(l, name, "not a weft log (its header was never written)");
         return fail(l, name, "not a weft log (bad magic)");
     }
     if (h->version != WEFT_LOG_VERSION)

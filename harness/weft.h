@@ -50,6 +50,12 @@ struct weft_ingest_opts {
     int quiet;
     int index;       /* also index events by thread and by object (--index) */
     int all_events;  /* a row for every event: no event_counts (--all-events) */
+    /* 1: exec'd programs were traced (weft run --trace-children): an exec
+     * with no later image then is not "use --trace-children" but a
+     * program that left no log (static, setuid, still starting). Stored
+     * in meta trace_children (also 1 when the trace holds an exec'd
+     * image). */
+    int trace_children;
     /* A channel send or receive that waited less than this (ns) and ended
      * without error is counted in event_counts, not a row (--min-wait);
      * 0: every wait is a row. The commands default to WEFT_MIN_WAIT_NS. */

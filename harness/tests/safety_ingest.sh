@@ -98,7 +98,7 @@ ingest_zero_log)
     ingest_partial "$work/l" "$work/l.$child"
     expect "processes" "$(q "select count(*) from processes")" 1
     expect "loss" "$(q "select what || ' ' || pid from losses")" "empty-log $child"
-    grep -q 'all zeros' "$work/err" || fail "warning: $(cat "$work/err")"
+    grep -q 'its header was never written' "$work/err" || fail "warning: $(cat "$work/err")"
     # Without the child's log at all: a missing log, named by the fork.
     ingest_partial "$work/l"
     expect "missing" "$(q "select what || ' ' || pid from losses")" "missing-log $child"
@@ -107,6 +107,22 @@ ingest_zero_log)
     rm -f "$db"
     one_line_error "$WEFT" ingest -q -o "$db" "$work/l.$child"
     [ -e "$db" ] && fail "a database from nothing"
+    ;;
+daemon)
+    # A process that outlives the one weft run waits for (a daemon's
+    # detached child) still writes its log while ingest reads it: the
+    # trace keeps what was written by then, the daemon is undisturbed.
+    "$WEFT" run --trace-children -o "$db" -- \
+        sh -c "'$BIN/t_drop' >'$work/d.out' 2>&1 & echo started" >"$work/out" 2>"$work/err"
+    expect "status" "$?" 0
+    expect "stdout" "$(cat "$work/out")" started
+    expect "shell" "$(q "select count(*) from processes where exe = '$(readlink -f /bin/sh)'")" 1
+    i=0
+    until grep -q 'drop ok' "$work/d.out" 2>/dev/null || [ $i -ge 200 ]; do
+        sleep 0.1 # waiting for the daemon's output file to be written
+        i=$((i + 1))
+    done
+    expect "daemon output" "$(cat "$work/d.out")" "drop ok 400000"
     ;;
 parallel_run)
     # GNU parallel under weft run: its output and status as without weft,
