@@ -150,10 +150,27 @@ static const char *lost_in(sqlite3 *db, long long pid, char *buf, size_t n) {
     return buf;
 }
 
+/* A path or detail from the trace, with control bytes as \xNN: a name
+ * with terminal escapes must not reach the user's terminal raw. Into
+ * buf (n bytes), cut when it is full. */
+static const char *plain(const char *s, char *buf, size_t n) {
+    size_t o = 0;
+    for (; s && *s && o + 5 < n; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7f)
+            o += (size_t)snprintf(buf + o, n - o, "\\x%02x", ch);
+        else
+            buf[o++] = (char)ch;
+    }
+    buf[o] = 0;
+    return buf;
+}
+
 /* "==weft== trace incomplete: ..." lines, one per kind of loss, and a
  * note for each program a traced process exec'd that ran untraced. */
 static void losses_text(sqlite3 *db, FILE *f) {
     sqlite3_stmt *st = NULL;
+    char safe[4 * 4200];
     if (sqlite3_prepare_v2(db, "SELECT what, sum(count), count(*), "
                                "group_concat(DISTINCT pid), min(detail) FROM losses "
                                "GROUP BY what ORDER BY min(rowid)",
@@ -194,7 +211,7 @@ static void losses_text(sqlite3 *db, FILE *f) {
                         rows == 1 ? "" : "es", who);
             else
                 fprintf(f, "%lld log%s left out (%s): %s\n", rows, rows == 1 ? "" : "s", what,
-                        detail ? detail : "");
+                        plain(detail, safe, sizeof safe));
         }
     sqlite3_finalize(st);
     st = NULL;
@@ -218,7 +235,8 @@ static void losses_text(sqlite3 *db, FILE *f) {
         while (sqlite3_step(st) == SQLITE_ROW)
             if (++notes <= 3)
                 fprintf(f, "==weft== note: process %lld exec'd %s, %s\n",
-                        sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                        sqlite3_column_int64(st, 0),
+                        plain((const char *)sqlite3_column_text(st, 1), safe, sizeof safe),
                         why);
     if (notes > 3)
         fprintf(f, "==weft== note: %d more processes exec'd programs that left no log%s\n",
