@@ -42,10 +42,13 @@ int weft_detect_file(const char *path, const struct weft_detect_opts *o,
 struct weft_supp_list *weft_supp_load(const char *path);
 void weft_supp_free(struct weft_supp_list *s);
 
-/* The findings of a database as the text summary (==weft== blocks, a
- * count line at the end) and as the members of the JSON "findings" array
+/* The findings of a database as the text summary (==weft== blocks, the
+ * "trace incomplete" and untraced-exec lines, a count line at the end) and as the members of the JSON "findings" array
  * (*first: no comma before the first one yet). */
 void weft_findings_text(sqlite3 *db, FILE *f);
 int weft_findings_json(sqlite3 *db, FILE *f, int *first);
+/* The rows of `losses` as members of the JSON "losses" array (same
+ * convention), for `weft report --format=json`. */
+int weft_losses_json(sqlite3 *db, FILE *f, int *first);
 
 #endif

@@ -477,6 +477,22 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
     for (int i = 0; i < weft__ndetectors; i++)
         if (weft__detectors[i]->finish && weft__detectors[i]->finish(&c) != 0)
             goto oom;
+    /* In a process whose records were partly lost (processes.complete =
+     * 0: dropped events, skipped chunks), the kinds a missing record can
+     * fabricate are marked uncertain: a lost exit, join or detach makes a
+     * false leaked, unjoined or unbounded thread; a lost unlock a false
+     * lock held at exit; a lost wait or Add a false over-release or
+     * negative counter; a lost release a false WaitGroup race. Kinds the
+     * trace shows by an error the call itself returned (double-close,
+     * send-on-closed), by the watchdog's own record (deadlock) or by one
+     * call's arguments stay certain: a loss cannot make them up. */
+    if (sqlite3_exec(db, "UPDATE findings SET uncertain = 1 WHERE kind IN ('leaked-thread', "
+                         "'unjoined-thread', 'unbounded-threads', 'lock-held-at-exit', "
+                         "'semaphore-over-release', 'wg-negative-counter', "
+                         "'wg-add-concurrent-with-wait', 'wg-reused-before-wait-returned') "
+                         "AND pid IN (SELECT pid FROM processes WHERE complete = 0)",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        goto sqlerr;
     if (own_tx && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
     rc = 0;

@@ -2,7 +2,10 @@
  * (what detectors call: suppression check, message, stacks JSON, one row
  * of `findings`), and the two printed forms: the valgrind-like text
  * summary (==weft== blocks, stacks as "#0 func file:line") and the JSON
- * findings of `weft report --format=json` (stacks expanded to frames). */
+ * findings of `weft report --format=json` (stacks expanded to frames).
+ * The text summary also says what the trace lost (`losses`) and which
+ * programs a traced process exec'd untraced (`images`), and marks the
+ * findings that a loss could explain (findings.uncertain). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,11 +123,132 @@ static void text_stack(void *a, const char *role, long long id) {
 static const char frames_sql[] =
     "SELECT depth, pc, function, file, line, module FROM frames WHERE stack = ? ORDER BY depth";
 
+/* What process pid lost, as "1234 lost events" / "3 lost chunks of
+ * records" / both, into buf ("" when nothing is recorded as lost). */
+static const char *lost_in(sqlite3 *db, long long pid, char *buf, size_t n) {
+    sqlite3_stmt *st = NULL;
+    long long ev = 0, ch = 0;
+    buf[0] = 0;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(CASE WHEN what = 'dropped-events' THEN count END), 0), "
+                               "coalesce(sum(CASE WHEN what IN ('bad-chunk', 'unwritten-chunk', "
+                               "'truncated') THEN count END), 0) FROM losses WHERE pid = ?",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, pid);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            ev = sqlite3_column_int64(st, 0);
+            ch = sqlite3_column_int64(st, 1);
+        }
+    }
+    sqlite3_finalize(st);
+    if (ev && ch)
+        snprintf(buf, n, "%lld lost event%s and %lld lost chunk%s of records", ev,
+                 ev == 1 ? "" : "s", ch, ch == 1 ? "" : "s");
+    else if (ev)
+        snprintf(buf, n, "%lld lost event%s", ev, ev == 1 ? "" : "s");
+    else if (ch)
+        snprintf(buf, n, "%lld lost chunk%s of records", ch, ch == 1 ? "" : "s");
+    return buf;
+}
+
+/* A path or detail from the trace, with control bytes as \xNN: a name
+ * with terminal escapes must not reach the user's terminal raw. Into
+ * buf (n bytes), cut when it is full. */
+static const char *plain(const char *s, char *buf, size_t n) {
+    size_t o = 0;
+    for (; s && *s && o + 5 < n; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7f)
+            o += (size_t)snprintf(buf + o, n - o, "\\x%02x", ch);
+        else
+            buf[o++] = (char)ch;
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+/* "==weft== trace incomplete: ..." lines, one per kind of loss, and a
+ * note for each program a traced process exec'd that ran untraced. */
+static void losses_text(sqlite3 *db, FILE *f) {
+    sqlite3_stmt *st = NULL;
+    char safe[4 * 4200];
+    if (sqlite3_prepare_v2(db, "SELECT what, sum(count), count(*), "
+                               "group_concat(DISTINCT pid), min(detail) FROM losses "
+                               "GROUP BY what ORDER BY min(rowid)",
+                           -1, &st, NULL) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *what = (const char *)sqlite3_column_text(st, 0);
+            long long count = sqlite3_column_int64(st, 1), rows = sqlite3_column_int64(st, 2);
+            const char *pids = (const char *)sqlite3_column_text(st, 3);
+            const char *detail = (const char *)sqlite3_column_text(st, 4);
+            char who[96] = "";
+            if (pids) { /* "process 42" / "processes 42,43,..." (a few) */
+                int many = strchr(pids, ',') != NULL;
+                snprintf(who, sizeof who, " in process%s %.60s%s", many ? "es" : "", pids,
+                         strlen(pids) > 60 ? "..." : "");
+            }
+            if (!what)
+                continue;
+            fputs("==weft== trace incomplete: ", f);
+            if (!strcmp(what, "dropped-events"))
+                fprintf(f, "%lld event%s not recorded%s (the log was full: WEFT_LOG_MB "
+                           "raises its size; or its disk was full)\n",
+                        count, count == 1 ? "" : "s", who);
+            else if (!strcmp(what, "bad-chunk"))
+                fprintf(f, "%lld damaged chunk%s of records skipped%s\n", count,
+                        count == 1 ? "" : "s", who);
+            else if (!strcmp(what, "unwritten-chunk"))
+                fprintf(f, "%lld chunk%s of records never written%s (a process killed as it "
+                           "began one, or holes in the log: was its disk full?)\n", count,
+                        count == 1 ? "" : "s", who);
+            else if (!strcmp(what, "truncated"))
+                fprintf(f, "%lld chunk%s of records cut off the end of the log%s\n", count,
+                        count == 1 ? "" : "s", who);
+            else if (!strcmp(what, "empty-log"))
+                fprintf(f, "%lld empty log%s%s (processes killed, or out of memory or disk, "
+                           "before they wrote one)\n", rows, rows == 1 ? "" : "s", who);
+            else if (!strcmp(what, "missing-log"))
+                fprintf(f, "%lld forked process%s left no log%s\n", rows,
+                        rows == 1 ? "" : "es", who);
+            else
+                fprintf(f, "%lld log%s left out (%s): %s\n", rows, rows == 1 ? "" : "s", what,
+                        plain(detail, safe, sizeof safe));
+        }
+    sqlite3_finalize(st);
+    st = NULL;
+    /* The first few (a wrapper script's exec comes first), then a count:
+     * GNU parallel's every job would be a line. */
+    int notes = 0, children = 0;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'trace_children'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        children = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    /* Traced children: the program left no log of its own (a static or
+     * setuid one, or one still starting when the trace was read). */
+    const char *why = children ? "which left no log (a static or setuid program, or one "
+                                 "still starting when the trace was read)"
+                               : "which ran untraced: use --trace-children to trace it";
+    if (sqlite3_prepare_v2(db, "SELECT pid, exec_path FROM images WHERE untraced "
+                               "ORDER BY start_ns, pid, seq",
+                           -1, &st, NULL) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW)
+            if (++notes <= 3)
+                fprintf(f, "==weft== note: process %lld exec'd %s, %s\n",
+                        sqlite3_column_int64(st, 0),
+                        plain((const char *)sqlite3_column_text(st, 1), safe, sizeof safe),
+                        why);
+    if (notes > 3)
+        fprintf(f, "==weft== note: %d more processes exec'd programs that left no log%s\n",
+                notes - 3, children ? "" : " (--trace-children traces them)");
+    sqlite3_finalize(st);
+}
+
 void weft_findings_text(sqlite3 *db, FILE *f) {
     sqlite3_stmt *st = NULL, *fr = NULL;
-    int n = 0, errors = 0;
-    if (sqlite3_prepare_v2(db, "SELECT kind, severity, pid, message, stacks FROM findings "
-                               "ORDER BY id",
+    int n = 0, errors = 0, uncertain = 0;
+    if (sqlite3_prepare_v2(db, "SELECT kind, severity, pid, message, stacks, uncertain "
+                               "FROM findings ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, frames_sql, -1, &fr, NULL) != SQLITE_OK) {
         sqlite3_finalize(st);
@@ -136,14 +260,25 @@ void weft_findings_text(sqlite3 *db, FILE *f) {
         fprintf(f, "==weft== %s: %s (pid %lld)\n", sev ? sev : "?",
                 (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 2));
         fprintf(f, "==weft==   %s\n", (const char *)sqlite3_column_text(st, 3));
+        if (sqlite3_column_int(st, 5)) {
+            char lost[160];
+            uncertain++;
+            lost_in(db, sqlite3_column_int64(st, 2), lost, sizeof lost);
+            fprintf(f, "==weft==   (uncertain: may be a consequence of the %s)\n",
+                    lost[0] ? lost : "records this process lost");
+        }
         each_role((const char *)sqlite3_column_text(st, 4), text_stack, &ta);
         fputs("==weft==\n", f);
         n++;
         if (sev && !strcmp(sev, "error"))
             errors++;
     }
-    fprintf(f, "==weft== %d finding%s (%d error%s, %d warning%s)\n", n, n == 1 ? "" : "s", errors,
+    losses_text(db, f);
+    fprintf(f, "==weft== %d finding%s (%d error%s, %d warning%s", n, n == 1 ? "" : "s", errors,
             errors == 1 ? "" : "s", n - errors, n - errors == 1 ? "" : "s");
+    if (uncertain)
+        fprintf(f, "; %d uncertain", uncertain);
+    fputs(")\n", f);
     sqlite3_finalize(st);
     sqlite3_finalize(fr);
 }
@@ -179,8 +314,8 @@ static void json_stack(void *a, const char *role, long long id) {
 int weft_findings_json(sqlite3 *db, FILE *f, int *first) {
     sqlite3_stmt *st = NULL, *fr = NULL;
     if (sqlite3_prepare_v2(db, "SELECT kind, severity, pid, message, thread, object, stacks, "
-                               "(SELECT tid FROM threads t WHERE t.id = findings.thread) "
-                               "FROM findings ORDER BY id",
+                               "(SELECT tid FROM threads t WHERE t.id = findings.thread), "
+                               "uncertain FROM findings ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, frames_sql, -1, &fr, NULL) != SQLITE_OK) {
         sqlite3_finalize(st);
@@ -203,6 +338,7 @@ int weft_findings_json(sqlite3 *db, FILE *f, int *first) {
             fprintf(f, ", \"object\": %lld", sqlite3_column_int64(st, 5));
         else
             fputs(", \"object\": null", f);
+        fprintf(f, ", \"uncertain\": %s", sqlite3_column_int(st, 8) ? "true" : "false");
         fputs(", \"stacks\": {", f);
         struct json_arg ja = {fr, f, 1};
         each_role((const char *)sqlite3_column_text(st, 6), json_stack, &ja);
@@ -210,5 +346,29 @@ int weft_findings_json(sqlite3 *db, FILE *f, int *first) {
     }
     sqlite3_finalize(st);
     sqlite3_finalize(fr);
+    return 0;
+}
+
+int weft_losses_json(sqlite3 *db, FILE *f, int *first) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT pid, log, what, count, detail FROM losses ORDER BY rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        fprintf(f, "%s\n    {\"pid\": ", *first ? "" : ",");
+        *first = 0;
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            fprintf(f, "%lld", sqlite3_column_int64(st, 0));
+        else
+            fputs("null", f);
+        fputs(", \"log\": ", f);
+        weft_json_str(f, sqlite3_column_text(st, 1));
+        fputs(", \"what\": ", f);
+        weft_json_str(f, sqlite3_column_text(st, 2));
+        fprintf(f, ", \"count\": %lld, \"detail\": ", sqlite3_column_int64(st, 3));
+        weft_json_str(f, sqlite3_column_text(st, 4));
+        fputc('}', f);
+    }
+    sqlite3_finalize(st);
     return 0;
 }

@@ -1,7 +1,9 @@
 /* cmd_ingest.c: `weft ingest LOG... [-o trace.db] [--suppressions=FILE] [--index]
  * [--all-events]`:
  * raw logs, e.g. the one a crashed or SIGKILLed program left, into a trace
- * database, then the detectors over it (findings printed unless -q). */
+ * database, then the detectors over it (findings printed unless -q).
+ * Exits 0 when anything was ingested (a partial trace: one warning line
+ * per kind of loss), 124 when no log could be read, 125 on errors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +80,10 @@ int weft_cmd_ingest(int argc, char **argv) {
     int rc = weft_ingest(logs, nlogs, out, &o, &st);
     free(logs);
     if (rc != 0) {
+        /* 1: no log could be read, the trace is lost (as weft run's 124);
+         * a partial trace is a success, its losses printed as warnings */
         weft_supp_free(supp);
-        return 125;
+        return rc == 1 ? 124 : 125;
     }
     if (hook.ok && !quiet) {
         sqlite3 *db = weft_db_open_read(out);

@@ -124,6 +124,11 @@ int weft_cmd_report(int argc, char **argv) {
         fputs("\n  ], \"findings\": [", f);
         for (int i = 0; i < ndb; i++)
             json_db(f, db[i], &fp, &ff, 1);
+        /* what the traces could not hold (detectors/findings.c) */
+        int fl = 1;
+        fputs("\n  ], \"losses\": [", f);
+        for (int i = 0; i < ndb; i++)
+            weft_losses_json(db[i], f, &fl);
         fputs("\n  ]}\n", f);
     } else {
         for (int i = 0; i < ndb; i++)

@@ -7,6 +7,7 @@
  * is built under a temporary name and renamed into place, so a failed
  * ingest never leaves half a trace behind. */
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +113,9 @@ struct proc {
     struct thr *thr;
     struct map handles; /* (handle, 0) -> local tid */
     struct weft_sym *sym; /* its module map, for stacks and start routines */
+    int sym_shared;       /* sym is an earlier process's (same modules at the same biases) */
+    uint64_t sym_key;     /* a hash of its module map, and how many modules */
+    size_t sym_n;
     char argv_json[16384];
     char exe[4096];
     uint64_t end_ns, events;
@@ -120,6 +124,11 @@ struct proc {
     size_t nmeta, capmeta;
     const char *exit_kind;
     int has_code, code, signal, finished;
+    /* the program this image exec'd last, when that exec did not fail
+     * (exec_path[0] == 0: none): it ran untraced unless a later image of
+     * the same pid is in the trace */
+    char exec_path[4096];
+    int complete; /* every record of the image was read */
     /* exec: a later image of the same OS process is merged into the row of
      * the first one (root); its thread tids follow the earlier images'. */
     int root;            /* index of the first image, or its own index */
@@ -128,6 +137,74 @@ struct proc {
 
 static struct proc *procs;
 static int nprocs;
+
+/* ---- losses: what could not be read, one row of `losses` each ----
+ * what: dropped-events, bad-chunk, unwritten-chunk, truncated,
+ * unreadable-log, empty-log, duplicate-log, missing-log (docs/schema.md). */
+struct loss {
+    int pid;          /* 0: unknown */
+    const char *log;  /* NULL: none */
+    const char *what;
+    uint64_t count;
+    char detail[WEFT_LOG_ERR + 64];
+};
+static struct loss *losses;
+static size_t nlosses, caplosses;
+
+static void add_loss(int pid, const char *log, const char *what, uint64_t count,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void add_loss(int pid, const char *log, const char *what, uint64_t count,
+                     const char *fmt, ...) {
+    if (nlosses == caplosses) {
+        size_t cap = caplosses ? caplosses * 2 : 16;
+        struct loss *nl = realloc(losses, cap * sizeof *nl);
+        if (!nl)
+            return; /* out of memory: the warning below still counts the others */
+        losses = nl;
+        caplosses = cap;
+    }
+    struct loss *x = &losses[nlosses++];
+    x->pid = pid;
+    x->log = log;
+    x->what = what;
+    x->count = count;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->detail, sizeof x->detail, fmt, ap);
+    va_end(ap);
+}
+
+static int has_loss_of(int pid) {
+    for (size_t i = 0; i < nlosses; i++)
+        if (losses[i].pid == pid)
+            return 1;
+    return 0;
+}
+
+/* The pid in a log's name (".../log.1234", or "log.1234.2" for a later
+ * image: the shim names children's logs so): its first all-digit
+ * component after a dot; 0 when there is none. What an unreadable log
+ * can still tell. */
+static int pid_of_name(const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (const char *dot = strchr(base, '.'); dot; dot = strchr(dot + 1, '.')) {
+        long v = 0;
+        const char *c = dot + 1;
+        for (; *c >= '0' && *c <= '9' && v < 100000000; c++)
+            v = v * 10 + (*c - '0');
+        if (c > dot + 1 && (*c == 0 || *c == '.'))
+            return (int)v;
+    }
+    return 0;
+}
+
+/* Children forked by traced processes (FORK records): each should have a
+ * log; one without is a missing-log loss. */
+static struct forked {
+    int pid, parent;
+} *forks;
+static size_t nforks, capforks;
 
 static int add_meta(struct proc *p, const struct weft_rec *r) {
     if (p->nmeta == p->capmeta) {
@@ -353,6 +430,26 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
     case WEFT_K_PROC_END:
         p->finished = 1;
         return 0;
+    case WEFT_K_FORK:
+        if ((int64_t)r->arg > 0 && (int64_t)r->arg < INT32_MAX) {
+            if (nforks == capforks) {
+                size_t cap = capforks ? capforks * 2 : 64;
+                struct forked *nf = realloc(forks, cap * sizeof *nf);
+                if (!nf)
+                    return 0;
+                forks = nf;
+                capforks = cap;
+            }
+            forks[nforks++] = (struct forked){(int)r->arg, p->pid};
+        }
+        return 0;
+    case WEFT_K_EXEC:
+        /* before the call (arg 0), and again with -errno when it failed */
+        if (r->arg == 0)
+            payload(r, p->exec_path, sizeof p->exec_path);
+        else
+            p->exec_path[0] = 0;
+        return 0;
     case WEFT_K_THREAD_ADOPT:
         if (self) {
             self->adopted = 1;
@@ -564,11 +661,20 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     sqlite3_stmt *ss = prep("INSERT INTO stacks VALUES (?,?,?,?)");
     sqlite3_stmt *sf = prep("INSERT INTO frames VALUES (?,?,?,?,?,?,?,?)");
     int rc = -1;
-    struct weft_sym *sym = p->sym = weft_sym_new();
+    struct weft_sym *sym = NULL;
     struct map seen = {0};
     char buf[4200], bid[200];
+    /* the modules reported (MODULE records), for the symbolizer */
+    const struct weft_rec **mods = NULL;
+    size_t nmods = 0;
+    uint64_t key = 0x6d6f64756c6573u;
     if (!sm || !ss || !sf)
         goto out;
+    mods = malloc((p->nmeta ? p->nmeta : 1) * sizeof *mods);
+    if (!mods) {
+        weft_err("out of memory");
+        goto out;
+    }
     for (size_t x = 0; x < p->nmeta; x++) {
         const struct weft_rec *r = p->meta[x];
         if (r->kind != WEFT_K_MODULE)
@@ -596,9 +702,31 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
         I64(sm, 7, r->ts);
         if (step(sm))
             goto out;
-        weft_sym_add_module(sym, buf, r->obj);
+        mods[nmods++] = r;
+        key = hash2(key, ph ^ r->obj);
     }
-    weft_sym_done(sym);
+    /* A fork child has its parent's modules at its parent's biases: it
+     * shares the parent's symbolizer (libdw maps every module's ELF and
+     * DWARF once per symbolizer: a hundred children of one program would
+     * cost a hundred copies). Same hash and count: the same map. */
+    p->sym_key = key;
+    p->sym_n = nmods;
+    for (uint32_t j = 0; j < pi && !sym; j++)
+        if (procs[j].sym && !procs[j].sym_shared && procs[j].sym_key == key &&
+            procs[j].sym_n == nmods) {
+            sym = p->sym = procs[j].sym;
+            p->sym_shared = 1;
+        }
+    if (!sym) {
+        sym = p->sym = weft_sym_new();
+        for (size_t x = 0; x < nmods; x++) {
+            size_t len = payload(mods[x], buf, sizeof buf);
+            uint32_t plen = mods[x]->aux < len ? mods[x]->aux : (uint32_t)len;
+            buf[plen] = 0;
+            weft_sym_add_module(sym, buf, mods[x]->obj);
+        }
+        weft_sym_done(sym);
+    }
     for (size_t x = 0; x < p->nmeta; x++) {
         const struct weft_rec *r = p->meta[x];
         if (r->kind != WEFT_K_STACK || r->obj == 0 || r->obj > p->max_stack)
@@ -639,6 +767,7 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     }
     rc = 0;
 out:
+    free(mods);
     free(seen.e);
     sqlite3_finalize(sm);
     sqlite3_finalize(ss);
@@ -652,7 +781,7 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
     uint64_t last_pc = 0;
     char last_fn[512];
     int last_has = 0;
-    sqlite3_stmt *sp = prep("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sqlite3_stmt *sp = prep("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     sqlite3_stmt *st = prep("INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     int rc = -1;
     if (!sp || !st)
@@ -661,10 +790,14 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
         struct proc *p = &procs[i];
         /* The end of a process is its last image's. */
         struct proc *last = p;
-        uint64_t events = 0, end_ns = 0;
+        uint64_t events = 0, end_ns = 0, dropped = 0;
+        int complete = 1, images = 0;
         for (int j = 0; j < nprocs; j++)
             if (procs[j].root == i) {
                 events += procs[j].events;
+                dropped += procs[j].log.hdr->dropped_events;
+                complete &= procs[j].complete;
+                images++;
                 if (procs[j].end_ns > end_ns)
                     end_ns = procs[j].end_ns;
                 if (procs[j].log.hdr->start_mono_ns > last->log.hdr->start_mono_ns)
@@ -696,8 +829,10 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
         for (int j = 0; j < nprocs; j++)
             if (p->parent_tid && procs[j].pid == p->ppid && p->parent_tid <= procs[j].max_tid)
                 I64(sp, 3, procs[j].thread_base + p->parent_tid);
-        TXT(sp, 4, p->argv_json[0] ? p->argv_json : "[]");
-        TXT(sp, 5, p->exe[0] ? p->exe : NULL);
+        /* the image that ran last names the process (a shell's child that
+         * exec'd xz is xz); every image is in `images` */
+        TXT(sp, 4, last->argv_json[0] ? last->argv_json : "[]");
+        TXT(sp, 5, last->exe[0] ? last->exe : NULL);
         I64(sp, 6, p->log.hdr->start_mono_ns);
         I64(sp, 7, p->log.hdr->start_real_ns);
         OPT(sp, 8, end_ns);
@@ -708,9 +843,11 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
             I64(sp, 11, sig);
         I64(sp, 12, last->finished || (opts && opts->root_pid == p->pid));
         I64(sp, 13, events);
-        I64(sp, 14, p->log.hdr->dropped_events);
+        I64(sp, 14, dropped);
         I64(sp, 15, p->log.hdr->stack_depth);
-        TXT(sp, 16, p->path);
+        TXT(sp, 16, last->path);
+        I64(sp, 17, complete && !has_loss_of(p->pid));
+        I64(sp, 18, images);
         if (step(sp))
             goto out;
     threads:
@@ -773,6 +910,97 @@ out:
     sqlite3_finalize(sp);
     sqlite3_finalize(st);
     return rc;
+}
+
+/* One row per image (log) of each process, in the order they ran. */
+static int write_images(void) {
+    sqlite3_stmt *st = prep("INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?)");
+    int rc = st ? 0 : -1;
+    for (int i = 0; i < nprocs && !rc; i++) {
+        struct proc *p = &procs[i];
+        int seq = 0;
+        for (int j = 0; j < nprocs; j++)
+            seq += procs[j].pid == p->pid &&
+                   procs[j].log.hdr->start_mono_ns < p->log.hdr->start_mono_ns;
+        int later = 0; /* a later image of the pid: the exec was traced */
+        for (int j = 0; j < nprocs; j++)
+            later |= procs[j].pid == p->pid &&
+                     procs[j].log.hdr->start_mono_ns > p->log.hdr->start_mono_ns;
+        I64(st, 1, p->pid);
+        I64(st, 2, seq);
+        TXT(st, 3, p->exe[0] ? p->exe : NULL);
+        TXT(st, 4, p->argv_json[0] ? p->argv_json : "[]");
+        I64(st, 5, p->log.hdr->start_mono_ns);
+        OPT(st, 6, p->end_ns);
+        TXT(st, 7, p->exec_path[0] ? p->exec_path : NULL);
+        I64(st, 8, p->exec_path[0] && !later);
+        TXT(st, 9, p->path);
+        rc = step(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int write_losses(void) {
+    sqlite3_stmt *st = prep("INSERT INTO losses VALUES (?,?,?,?,?)");
+    int rc = st ? 0 : -1;
+    for (size_t i = 0; i < nlosses && !rc; i++) {
+        OPT(st, 1, losses[i].pid);
+        TXT(st, 2, losses[i].log);
+        TXT(st, 3, losses[i].what);
+        I64(st, 4, losses[i].count);
+        TXT(st, 5, losses[i].detail);
+        rc = step(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* One warning line per kind of loss (stderr), after the ingest. */
+static void warn_losses(void) {
+    static const char *const kinds[] = {"dropped-events", "bad-chunk", "unwritten-chunk",
+                                        "truncated", "unreadable-log", "empty-log",
+                                        "duplicate-log", "missing-log"};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        uint64_t count = 0, rows = 0;
+        const struct loss *first = NULL;
+        for (size_t i = 0; i < nlosses; i++)
+            if (!strcmp(losses[i].what, kinds[k])) {
+                count += losses[i].count;
+                rows++;
+                if (!first)
+                    first = &losses[i];
+            }
+        if (!first)
+            continue;
+        char more[64] = "";
+        if (rows > 1)
+            snprintf(more, sizeof more, " (and %llu more like it)",
+                     (unsigned long long)(rows - 1));
+        switch (k) {
+        case 0:
+            if (rows == 1)
+                weft_err("warning: trace incomplete: %s", first->detail);
+            else
+                weft_err("warning: trace incomplete: %llu events dropped in %llu processes "
+                         "(their logs were full: raise WEFT_LOG_MB; or their disk was full)",
+                         (unsigned long long)count, (unsigned long long)rows);
+            break;
+        case 1:
+        case 2:
+        case 3:
+            weft_err("warning: trace incomplete: %llu chunk%s of records lost: %s%s",
+                     (unsigned long long)count, count == 1 ? "" : "s", first->detail, more);
+            break;
+        case 7:
+            weft_err("warning: trace incomplete: %s%s", first->detail, more);
+            break;
+        default:
+            weft_err("warning: trace incomplete: %llu log%s left out: %s", (unsigned long long)rows,
+                     rows == 1 ? "" : "s", first->detail);
+            break;
+        }
+    }
 }
 
 static int write_objects(void) {
@@ -866,7 +1094,8 @@ static void cleanup(void) {
         free(procs[i].thr);
         free(procs[i].handles.e);
         free(procs[i].meta);
-        weft_sym_free(procs[i].sym);
+        if (!procs[i].sym_shared)
+            weft_sym_free(procs[i].sym);
     }
     free(procs);
     procs = NULL;
@@ -876,6 +1105,12 @@ static void cleanup(void) {
     nobjs = capobjs = 0;
     free(live.e);
     memset(&live, 0, sizeof live);
+    free(losses);
+    losses = NULL;
+    nlosses = caplosses = 0;
+    free(forks);
+    forks = NULL;
+    nforks = capforks = 0;
 }
 
 /* The items in trace order, the kind of every row, and the objects.id of
@@ -1463,16 +1698,33 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         return -1;
     }
     uint64_t total = 0, tbase = 0, sbase = 0;
+    nprocs = 0;
+    /* Every log that can be read is kept; what cannot is a loss, counted
+     * and reported, never a reason to throw the others away. */
     for (int i = 0; i < nlogs; i++) {
-        struct proc *p = &procs[i];
+        struct proc *p = &procs[nprocs];
         if (i == 0)
             phase(NULL);
         if (weft_log_open(&p->log, logs[i]) != 0) {
-            weft_err("%s", p->log.err);
-            nprocs = i;
-            goto out;
+            /* an all-zero or empty file: a process killed (or out of memory
+             * or disk) before it could write its log's header */
+            int empty = strstr(p->log.err, "never written") || strstr(p->log.err, "too short");
+            add_loss(pid_of_name(logs[i]), logs[i], empty ? "empty-log" : "unreadable-log", 1,
+                     "%s", p->log.err);
+            continue;
         }
-        nprocs = i + 1;
+        int dup = 0;
+        for (int j = 0; j < nprocs && !dup; j++)
+            dup = procs[j].log.hdr->pid == p->log.hdr->pid &&
+                  procs[j].log.hdr->start_mono_ns == p->log.hdr->start_mono_ns;
+        if (dup) {
+            add_loss(p->log.hdr->pid, logs[i], "duplicate-log", 1,
+                     "%s: process %d appears in two logs: this one is left out", logs[i],
+                     p->log.hdr->pid);
+            weft_log_close(&p->log);
+            continue;
+        }
+        nprocs++;
         p->path = logs[i];
         p->pid = p->log.hdr->pid;
         p->ppid = p->log.hdr->ppid;
@@ -1489,6 +1741,41 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             goto out;
         }
         total += p->log.nevents;
+        const struct weft_log *l = &p->log;
+        p->complete = 1;
+        if (l->hdr->dropped_events) {
+            add_loss(p->pid, p->path, "dropped-events", l->hdr->dropped_events,
+                     "%llu events dropped in process %d (its log was full: raise WEFT_LOG_MB; "
+                     "or its disk was full)", (unsigned long long)l->hdr->dropped_events, p->pid);
+            p->complete = 0;
+        }
+        if (l->bad_chunks) {
+            add_loss(p->pid, p->path, "bad-chunk", l->bad_chunks, "%s", l->chunk_err);
+            p->complete = 0;
+        }
+        if (l->unwritten_chunks) {
+            add_loss(p->pid, p->path, "unwritten-chunk", l->unwritten_chunks,
+                     "%s: %llu chunks were claimed but never written (the process was killed "
+                     "as it began one, or a hole: was the disk full?)", p->path,
+                     (unsigned long long)l->unwritten_chunks);
+            p->complete = 0;
+        }
+        if (l->missing_chunks) {
+            add_loss(p->pid, p->path, "truncated", l->missing_chunks,
+                     "%s: the file ends %llu chunks before the last one claimed", p->path,
+                     (unsigned long long)l->missing_chunks);
+            p->complete = 0;
+        }
+    }
+    if (nprocs == 0) {
+        /* nothing at all: no database (the caller says the trace is lost) */
+        if (nlosses)
+            weft_err("no readable log: %s%s", losses[0].detail,
+                     nlosses > 1 ? " (and the other logs too)" : "");
+        else
+            weft_err("no log to ingest");
+        rc = 1;
+        goto out;
     }
     /* Logs of one pid are successive images (exec): order them by start. */
     for (int i = 0; i < nprocs; i++) {
@@ -1498,10 +1785,6 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             struct proc *o = &procs[j];
             if (j == i || o->pid != p->pid)
                 continue;
-            if (o->log.hdr->start_mono_ns == p->log.hdr->start_mono_ns) {
-                weft_err("%s: process %d appears in two logs (%s)", logs[i], p->pid, logs[j]);
-                goto out;
-            }
             if (o->log.hdr->start_mono_ns < p->log.hdr->start_mono_ns) {
                 p->tid_offset += o->max_tid;
                 if (o->log.hdr->start_mono_ns < procs[p->root].log.hdr->start_mono_ns ||
@@ -1531,6 +1814,17 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     g_evobj = evobj;
     for (size_t i = 0; i < n; i++) {
         evobj[i] = model(items[i].proc, items[i].r);
+    }
+    /* A child forked by a traced process has a log (the fork handler made
+     * it) unless it died or failed before: say so. */
+    for (size_t f = 0; f < nforks; f++) {
+        int have = has_loss_of(forks[f].pid);
+        for (int j = 0; j < nprocs && !have; j++)
+            have = procs[j].pid == forks[f].pid;
+        if (!have)
+            add_loss(forks[f].pid, NULL, "missing-log", 1,
+                     "process %d forked process %d, which left no log", forks[f].parent,
+                     forks[f].pid);
     }
 
     phase("model");
@@ -1568,6 +1862,13 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         TXT(sm, 1, "min_wait_ns");
         I64(sm, 2, opts && !opts->all_events ? opts->min_wait_ns : 0);
         step(sm);
+        /* whether an exec'd program could have been traced (the notes) */
+        int children = opts && opts->trace_children;
+        for (int i = 0; i < nprocs; i++)
+            children |= procs[i].root != i;
+        TXT(sm, 1, "trace_children");
+        I64(sm, 2, children);
+        step(sm);
         sqlite3_finalize(sm);
     }
     uint64_t nstacks = 0, nthreads = 0;
@@ -1576,7 +1877,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     for (int i = 0; i < nprocs; i++)
         if (write_modules_stacks((uint32_t)i, &nstacks))
             goto out;
-    if (write_processes_threads(opts, &nthreads) || write_objects())
+    if (write_processes_threads(opts, &nthreads) || write_objects() || write_images() ||
+        write_losses())
         goto out;
     phase("tables");
     {
@@ -1612,9 +1914,13 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     tmp[0] = 0;
     if (stats) {
         stats->threads = nthreads;
-        stats->processes = (uint64_t)nprocs;
+        stats->processes = 0; /* processes, not images: an exec'd image is the same one */
+        for (int i = 0; i < nprocs; i++)
+            stats->processes += procs[i].root == i;
         stats->stacks = nstacks;
+        stats->losses = nlosses;
     }
+    warn_losses();
     rc = 0;
 out:
     if (db)

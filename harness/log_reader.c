@@ -1,7 +1,11 @@
 /* log_reader.c: validating reader of raw logs (see log.h). A log may be cut
- * short, come from a crashed process, or be any file at all; every offset
- * and count is checked before use so that no input can make us read out of
- * bounds. A big log's chunks are decoded by a few threads at once. */
+ * short, come from a crashed process, have holes (a full disk), shrink
+ * while we read it, or be any file at all; every offset and count is
+ * checked before use so that no input can make us read out of bounds. The
+ * file is read with pread into a buffer, never mapped: a hole reads as
+ * zeros and a shrunken file as a short read, where a mapping would raise
+ * SIGBUS. A damaged chunk is skipped whole and counted; the others are
+ * kept. A big log's chunks are decoded by a few threads at once. */
 #include "log_reader.h"
 
 #include <errno.h>
@@ -11,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,35 +138,51 @@ struct part {
     uint64_t lo, hi;
     double rate;
     struct weft_rec *recs;
-    uint64_t n, cap;
-    uint64_t bad_chunk; /* the chunk that failed (UINT64_MAX: none) */
-    char err[WEFT_LOG_ERR];
+    uint64_t n, cap, words;
+    uint64_t bad;             /* chunks skipped */
+    uint64_t first_bad;       /* the first of them (UINT64_MAX: none) */
+    char err[WEFT_LOG_ERR];   /* the first one's problem */
 };
 
 static void *decode_part(void *arg) {
     struct part *pt = arg;
     struct weft_log *l = pt->l;
     const struct weft_log_header *h = l->hdr;
-    uint64_t i;
-    for (i = pt->lo; i < pt->hi; i++) {
+    for (uint64_t i = pt->lo; i < pt->hi; i++) {
         uint32_t cnt = l->counts[i];
         l->first[i] = pt->n; /* made global after the join */
         if (pt->n + cnt > pt->cap) {
-            uint64_t ncap = pt->cap ? pt->cap * 2 : 65536;
+            /* A record takes at least one word: the part's words bound
+             * its records, so a small log gets a small array. */
+            uint64_t ncap = pt->cap ? pt->cap * 2 : (pt->words < 65536 ? pt->words : 65536);
             while (ncap < pt->n + cnt)
                 ncap *= 2;
             struct weft_rec *nr = realloc(pt->recs, ncap * sizeof *nr);
             if (!nr) {
-                fail_in(pt->err, pt->name, "out of memory for %llu records",
-                        (unsigned long long)ncap);
-                goto bad;
+                /* the rest of this part is lost, counted as damaged */
+                if (!pt->bad) {
+                    fail_in(pt->err, pt->name, "out of memory for %llu records",
+                            (unsigned long long)ncap);
+                    pt->first_bad = i;
+                }
+                pt->bad += pt->hi - i;
+                for (; i < pt->hi; i++)
+                    l->first[i] = pt->n;
+                return NULL;
             }
             pt->recs = nr;
             pt->cap = ncap;
         }
-        int64_t m = walk(l, pt->name, i, cnt, pt->recs + pt->n, pt->err);
-        if (m < 0)
-            goto bad;
+        char err[WEFT_LOG_ERR];
+        int64_t m = walk(l, pt->name, i, cnt, pt->recs + pt->n, err);
+        if (m < 0) {
+            /* skipped whole: its records are not trusted, the others are */
+            if (!pt->bad++) {
+                memcpy(pt->err, err, sizeof err);
+                pt->first_bad = i;
+            }
+            continue;
+        }
         if (pt->rate > 0) /* TSC ticks to CLOCK_MONOTONIC ns */
             for (int64_t k = 0; k < m; k++) {
                 struct weft_rec *r = &pt->recs[pt->n + (uint64_t)k];
@@ -173,19 +192,24 @@ static void *decode_part(void *arg) {
         pt->n += (uint64_t)m;
     }
     return NULL;
-bad:
-    pt->bad_chunk = i;
-    return NULL;
 }
 
 enum { MAX_PARTS = WEFT_LOG_READ_PARTS, CHUNKS_PER_PART = 64 };
 
-static int validate(struct weft_log *l, const char *name, int convert) {
+/* The header's checks: 0, or -1 with l->err set when the file is no
+ * readable weft log. l->size bytes are there (at least the header). */
+static int check_header(struct weft_log *l, const char *name) {
     const struct weft_log_header *h = l->hdr;
     if (l->size < WEFT_LOG_HEADER_SIZE)
         return fail(l, name, "not a weft log (too short for a header: %zu bytes)", l->size);
-    if (memcmp(h->magic, WEFT_LOG_MAGIC, 8) != 0)
+    if (memcmp(h->magic, WEFT_LOG_MAGIC, 8) != 0) {
+        /* The writer stores the magic last: none means a header never
+         * (or not yet) written, e.g. a child killed right after fork. */
+        static const char zero[8];
+        if (!memcmp(h->magic, zero, 8))
+            return fail(l, name, "not a weft log (its header was never written)");
         return fail(l, name, "not a weft log (bad magic)");
+    }
     if (h->version != WEFT_LOG_VERSION)
         return fail(l, name, "weft log format version %u, this weft reads version %u",
                     h->version, WEFT_LOG_VERSION);
@@ -193,15 +217,23 @@ static int validate(struct weft_log *l, const char *name, int convert) {
         h->word_size != WEFT_LOG_WORD)
         return fail(l, name, "corrupt log header (sizes %u/%u/%u)", h->header_size,
                     h->chunk_size, h->word_size);
-    uint64_t claimed = __atomic_load_n(&h->chunks_claimed, __ATOMIC_ACQUIRE);
-    uint64_t n = claimed < h->capacity_chunks ? claimed : h->capacity_chunks;
     if (h->capacity_chunks > (UINT64_MAX - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE)
         return fail(l, name, "corrupt log header (capacity %llu chunks)",
                     (unsigned long long)h->capacity_chunks);
-    if ((l->size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE < n)
-        return fail(l, name, "truncated log: %llu chunks claimed, file holds %llu",
-                    (unsigned long long)n,
-                    (unsigned long long)((l->size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE));
+    return 0;
+}
+
+static int validate(struct weft_log *l, const char *name, int convert) {
+    if (check_header(l, name) != 0)
+        return -1;
+    const struct weft_log_header *h = l->hdr;
+    uint64_t claimed = __atomic_load_n(&h->chunks_claimed, __ATOMIC_ACQUIRE);
+    uint64_t n = claimed < h->capacity_chunks ? claimed : h->capacity_chunks;
+    uint64_t present = (l->size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
+    if (present < n) { /* cut short: keep what is there */
+        l->missing_chunks = n - present;
+        n = present;
+    }
     l->nchunks = n;
     l->counts = calloc(n ? n : 1, sizeof *l->counts);
     l->first = calloc(n + 1, sizeof *l->first);
@@ -209,20 +241,30 @@ static int validate(struct weft_log *l, const char *name, int convert) {
     if (!l->counts || !l->first || !l->part_of)
         return fail(l, name, "out of memory for %llu chunks", (unsigned long long)n);
     /* The chunk headers first, each committed count read once, so that
-     * validation and decoding agree even if a live writer still appends. */
-    uint64_t words = 0;
+     * validation and decoding agree even if a live writer still appends.
+     * A bad header skips its chunk; an all-zero one was never written. */
+    uint64_t words = 0, first_bad = UINT64_MAX;
     for (uint64_t i = 0; i < n; i++) {
         uint32_t cnt = committed_of(l, i);
-        if (cnt == 0)
-            continue;
         const struct weft_log_chunk *c =
             (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
-        if (c->magic != WEFT_LOG_CHUNK_MAGIC)
-            return fail(l, name, "corrupt log: chunk %llu has a bad magic",
-                        (unsigned long long)i);
-        if (cnt > WEFT_LOG_CHUNK_WORDS)
-            return fail(l, name, "corrupt log: chunk %llu claims %u words (max %u)",
-                        (unsigned long long)i, cnt, (unsigned)WEFT_LOG_CHUNK_WORDS);
+        if (cnt == 0) {
+            if (c->magic == 0)
+                l->unwritten_chunks++;
+            continue;
+        }
+        if (c->magic != WEFT_LOG_CHUNK_MAGIC || cnt > WEFT_LOG_CHUNK_WORDS) {
+            if (!l->bad_chunks++) {
+                first_bad = i;
+                if (c->magic != WEFT_LOG_CHUNK_MAGIC)
+                    fail_in(l->chunk_err, name, "corrupt log: chunk %llu has a bad magic",
+                            (unsigned long long)i);
+                else
+                    fail_in(l->chunk_err, name, "corrupt log: chunk %llu claims %u words (max %u)",
+                            (unsigned long long)i, cnt, (unsigned)WEFT_LOG_CHUNK_WORDS);
+            }
+            continue;
+        }
         l->counts[i] = cnt;
         words += cnt;
     }
@@ -240,13 +282,15 @@ static int validate(struct weft_log *l, const char *name, int convert) {
         nparts = atoi(lim);
     struct part parts[MAX_PARTS];
     double rate = convert ? tsc_rate(l) : 0;
-    uint64_t lo = 0, acc = 0;
+    uint64_t lo = 0, acc = 0, prev_acc = 0;
     for (int k = 0; k < nparts; k++) {
         uint64_t hi = lo, want = words / (uint64_t)nparts * (uint64_t)(k + 1);
         while (hi < n && (k == nparts - 1 || acc < want))
             acc += l->counts[hi++];
         parts[k] = (struct part){.l = l, .name = name, .lo = lo, .hi = hi, .rate = rate,
-                                 .bad_chunk = UINT64_MAX};
+                                 .words = acc - (k ? prev_acc : 0),
+                                 .first_bad = UINT64_MAX};
+        prev_acc = acc;
         lo = hi;
     }
     pthread_t th[MAX_PARTS];
@@ -260,13 +304,14 @@ static int validate(struct weft_log *l, const char *name, int convert) {
         else
             decode_part(&parts[k]);
     }
-    int rc = 0;
     for (int k = 0; k < nparts; k++) {
-        /* the first error in chunk order: what one reader would have said */
-        if (!rc && parts[k].bad_chunk != UINT64_MAX) {
-            memcpy(l->err, parts[k].err, sizeof l->err);
-            rc = -1;
+        /* the first error in chunk order: what one reader would have said
+         * (a bad chunk header, found above, comes before any record) */
+        if (parts[k].bad && parts[k].first_bad < first_bad) {
+            memcpy(l->chunk_err, parts[k].err, sizeof l->chunk_err);
+            first_bad = parts[k].first_bad;
         }
+        l->bad_chunks += parts[k].bad;
         l->parts[k] = parts[k].recs;
         for (uint64_t i = parts[k].lo; i < parts[k].hi; i++) {
             l->part_of[i] = (unsigned char)k;
@@ -276,7 +321,7 @@ static int validate(struct weft_log *l, const char *name, int convert) {
         l->nevents += parts[k].n;
     }
     l->first[n] = l->nevents;
-    return rc;
+    return 0;
 }
 
 int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const char *name) {
@@ -291,9 +336,26 @@ int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const ch
     return 0;
 }
 
+/* Reads up to n bytes at off, going on after short reads; returns the
+ * bytes read (fewer at the end of the file or on an error). */
+static size_t read_at(int fd, char *buf, size_t n, off_t off) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, buf + got, n - got, off + (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return got;
+}
+
 int weft_log_open(struct weft_log *l, const char *path) {
     memset(l, 0, sizeof *l);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
+     * refused as not a regular file). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return fail(l, path, "%s", strerror(errno));
     struct stat st;
@@ -301,19 +363,49 @@ int weft_log_open(struct weft_log *l, const char *path) {
         close(fd);
         return fail(l, path, "not a regular file");
     }
-    if ((size_t)st.st_size < WEFT_LOG_HEADER_SIZE) {
+    char *buf = malloc(WEFT_LOG_HEADER_SIZE);
+    if (!buf) {
         close(fd);
-        return fail(l, path, "not a weft log (too short for a header: %lld bytes)",
-                    (long long)st.st_size);
+        return fail(l, path, "out of memory");
     }
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    size_t got = read_at(fd, buf, WEFT_LOG_HEADER_SIZE, 0);
+    l->map = buf;
+    l->hdr = (const void *)buf;
+    l->owned = 1;
+    l->size = got;
+    if (check_header(l, path) != 0) {
+        close(fd);
+        weft_log_close(l);
+        return -1;
+    }
+    /* Only the claimed chunks that the file holds now are read: a 4 GiB
+     * sparse log costs what was written. */
+    uint64_t claimed = __atomic_load_n(&l->hdr->chunks_claimed, __ATOMIC_ACQUIRE);
+    uint64_t n = claimed < l->hdr->capacity_chunks ? claimed : l->hdr->capacity_chunks;
+    uint64_t present = (uint64_t)st.st_size < WEFT_LOG_HEADER_SIZE ? 0
+                       : ((uint64_t)st.st_size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
+    if (present < n)
+        n = present;
+    if (n > (SIZE_MAX - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE) {
+        close(fd);
+        weft_log_close(l);
+        return fail(l, path, "corrupt log header (%llu chunks claimed)", (unsigned long long)n);
+    }
+    size_t size = WEFT_LOG_HEADER_SIZE + (size_t)n * WEFT_LOG_CHUNK_SIZE;
+    char *all = realloc(buf, size);
+    if (!all) {
+        close(fd);
+        weft_log_close(l);
+        return fail(l, path, "out of memory for %llu chunks", (unsigned long long)n);
+    }
+    got = read_at(fd, all + WEFT_LOG_HEADER_SIZE, size - WEFT_LOG_HEADER_SIZE,
+                  WEFT_LOG_HEADER_SIZE);
     close(fd);
-    if (m == MAP_FAILED)
-        return fail(l, path, "cannot map: %s", strerror(errno));
-    l->map = m;
-    l->size = (size_t)st.st_size;
-    l->hdr = m;
-    l->mapped = 1;
+    /* A file that shrank since fstat: only whole chunks count, the rest
+     * is missing (validate counts it against chunks_claimed). */
+    l->map = all;
+    l->hdr = (const void *)all;
+    l->size = WEFT_LOG_HEADER_SIZE + got / WEFT_LOG_CHUNK_SIZE * WEFT_LOG_CHUNK_SIZE;
     if (validate(l, path, 1) != 0) {
         weft_log_close(l);
         return -1;
@@ -332,8 +424,9 @@ void weft_log_close(struct weft_log *l) {
     l->counts = NULL;
     l->first = NULL;
     l->part_of = NULL;
-    if (l->mapped && l->map)
-        munmap((void *)l->map, l->size);
+    if (l->owned)
+        free((void *)l->map);
+    l->owned = 0;
     l->map = NULL;
     l->hdr = NULL;
 }

@@ -1,7 +1,11 @@
 /* log_reader.h: reading and validating a raw log (log.h) after the fact.
  * Used by ingest and by the tests; never by the shim. A log is untrusted
- * input: weft_log_open validates all of it before anyone reads a record,
- * and reports the first problem in one line. */
+ * input: weft_log_open validates all of it before anyone reads a record.
+ * A log whose header is bad is refused with one line; a chunk that is
+ * damaged, not written (a hole) or cut off is skipped and counted, and the
+ * other chunks are kept: a partial trace beats none. The file is read
+ * with pread, never mapped, so that a hole or a file that shrinks under
+ * us reads as zeros or ends early instead of raising SIGBUS. */
 #ifndef WEFT_HARNESS_LOG_READER_H
 #define WEFT_HARNESS_LOG_READER_H
 
@@ -15,10 +19,16 @@
 
 struct weft_log {
     const struct weft_log_header *hdr;
-    const char *map;     /* whole file */
+    const char *map;     /* header + the chunks read (a copy, or the caller's buffer) */
     size_t size;
-    int mapped;          /* 1 when map is our own mmap */
-    uint64_t nchunks;    /* chunks to read (claimed, capped by capacity) */
+    int owned;           /* 1 when map is our own buffer */
+    uint64_t nchunks;    /* chunks read (claimed, capped by capacity and by the file) */
+    /* What could not be read (the rest was): */
+    uint64_t bad_chunks;       /* failed validation: skipped whole */
+    uint64_t unwritten_chunks; /* claimed, but their header is all zeros (a hole, a write
+                                * that never reached the file) */
+    uint64_t missing_chunks;   /* claimed, but past the end of the file (truncated) */
+    char chunk_err[WEFT_LOG_ERR]; /* the first bad chunk's problem ("" when none) */
     uint64_t nevents;    /* decoded records (OWNER records not counted) */
     uint32_t *counts;    /* validated committed words per chunk (a live writer may add more) */
     uint64_t *first;     /* per chunk: number of records before it (nchunks + 1) */
@@ -32,7 +42,9 @@ struct weft_log {
     char err[WEFT_LOG_ERR];
 };
 
-/* 0, or -1 with l->err set ("PATH: what is wrong"). */
+/* 0, or -1 with l->err set ("PATH: what is wrong") when the file is no
+ * readable weft log at all (no header, bad magic or sizes). Damaged or
+ * missing chunks do not fail the open: see bad_chunks and the others. */
 int weft_log_open(struct weft_log *l, const char *path);
 /* Same validation over a buffer the caller keeps alive (tests, fuzzing). */
 int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const char *name);

@@ -1,4 +1,4 @@
--- schema.sql: the weft trace database, version 4 (PRAGMA user_version).
+-- schema.sql: the weft trace database, version 5 (PRAGMA user_version).
 -- Written by `weft ingest` from raw logs; read by detectors, reports and
 -- people with sqlite3. docs/schema.md documents every table and column.
 -- Times are CLOCK_MONOTONIC nanoseconds (comparable across the processes
@@ -7,7 +7,7 @@
 -- events only with `weft ingest/run --index` (they cost more than the load).
 
 PRAGMA application_id = 1466263156; -- 'WEFT'
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -25,8 +25,8 @@ CREATE TABLE processes (
   pid           INTEGER PRIMARY KEY,
   parent_pid    INTEGER,
   parent_thread INTEGER,          -- threads.id of the thread that forked it
-  argv          TEXT,             -- JSON array of strings
-  exe           TEXT,
+  argv          TEXT,             -- JSON array of strings (of its last image: see images)
+  exe           TEXT,             -- of its last image
   start_ns      INTEGER,
   start_realtime_ns INTEGER,
   end_ns        INTEGER,          -- last record of the process
@@ -35,9 +35,37 @@ CREATE TABLE processes (
   signal        INTEGER,          -- when killed by a signal
   finished      INTEGER,          -- 1: we saw the end; 0: the log stops (e.g. SIGKILL)
   events        INTEGER,
-  dropped_events INTEGER,
+  dropped_events INTEGER,         -- over all its images
   stack_depth   INTEGER,
-  log_path      TEXT
+  log_path      TEXT,             -- of its last image
+  complete      INTEGER NOT NULL DEFAULT 1, -- 0: records of it were lost (see losses)
+  images        INTEGER NOT NULL DEFAULT 1  -- programs it ran: 1 + traced execs
+);
+
+-- Each program a process ran: its first image (fork or start), then one
+-- per exec whose new program was traced (--trace-children).
+CREATE TABLE images (
+  pid       INTEGER NOT NULL,
+  seq       INTEGER NOT NULL,       -- 0 = first
+  exe       TEXT,
+  argv      TEXT,                   -- JSON array of strings
+  start_ns  INTEGER,
+  end_ns    INTEGER,                -- its last record
+  exec_path TEXT,                   -- the program it exec'd (the exec did not fail), or NULL
+  untraced  INTEGER NOT NULL,       -- 1: it exec'd exec_path and no later image is in the trace
+  log_path  TEXT,
+  PRIMARY KEY (pid, seq)
+) WITHOUT ROWID;
+
+-- What the trace could not hold: one row per loss (docs/schema.md lists
+-- the kinds). A trace with no row here is whole.
+CREATE TABLE losses (
+  pid      INTEGER,                 -- the process, when known
+  log      TEXT,                    -- the log file, when there is one
+  what     TEXT NOT NULL,           -- dropped-events | bad-chunk | unwritten-chunk | truncated |
+                                    -- unreadable-log | empty-log | duplicate-log | missing-log
+  count    INTEGER NOT NULL,        -- events (dropped-events), chunks (*-chunk, truncated), logs
+  detail   TEXT NOT NULL            -- one line saying what happened
 );
 
 CREATE TABLE threads (
@@ -188,7 +216,8 @@ CREATE TABLE findings (
   thread   INTEGER,                  -- threads.id
   object   INTEGER,                  -- objects.id
   message  TEXT NOT NULL,
-  stacks   TEXT                      -- JSON object: role -> stacks.id
+  stacks   TEXT,                     -- JSON object: role -> stacks.id
+  uncertain INTEGER NOT NULL DEFAULT 0 -- 1: its process lost records that could explain it
 );
 
 -- Views: the tables joined the way people ask.

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define WEFT_SCHEMA_VERSION 4
+#define WEFT_SCHEMA_VERSION 5
 #define WEFT_APPLICATION_ID 1466263156 /* 'WEFT' */
 
 extern const char weft__schema_sql[];
@@ -50,6 +50,12 @@ struct weft_ingest_opts {
     int quiet;
     int index;       /* also index events by thread and by object (--index) */
     int all_events;  /* a row for every event: no event_counts (--all-events) */
+    /* 1: exec'd programs were traced (weft run --trace-children): an exec
+     * with no later image then is not "use --trace-children" but a
+     * program that left no log (static, setuid, still starting). Stored
+     * in meta trace_children (also 1 when the trace holds an exec'd
+     * image). */
+    int trace_children;
     /* A channel send or receive that waited less than this (ns) and ended
      * without error is counted in event_counts, not a row (--min-wait);
      * 0: every wait is a row. The commands default to WEFT_MIN_WAIT_NS. */
@@ -68,7 +74,9 @@ struct weft_ingest_opts {
  * 0, or -1 after a one-line error naming cmd. */
 int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns);
 struct weft_ingest_stats {
-    uint64_t events, rows, threads, processes, stacks; /* rows: of events */
+    uint64_t events, rows, threads, stacks; /* rows: of events */
+    uint64_t processes; /* distinct pids (an exec'd image is the same process) */
+    uint64_t losses;    /* rows of `losses`: what could not be read (0: a whole trace) */
     double seconds;
 };
 /* The `loaded` hook of weft run and weft ingest: runs the detectors over
@@ -83,7 +91,17 @@ struct weft_detect_hook {
 int weft_detect_hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next,
                      void *src, void *user);
 
-/* 0, or -1 after printing one line on stderr. */
+/* Keeps every log and chunk it can read; what it cannot (a damaged chunk,
+ * an all-zero or unreadable log, dropped events, a forked child without
+ * a log) goes into the `losses` table, marks the process incomplete, and
+ * is printed as one "weft: warning: trace incomplete: ..." line per kind.
+ * Returns:
+ *   0  the database is written, with stats->processes >= 1 (a partial
+ *      trace when stats->losses > 0);
+ *   1  nothing could be read (no log was readable): no database is
+ *      written, one line is printed ("the trace is lost");
+ *  -1  another failure (the database could not be written, out of
+ *      memory): no database, one line printed. */
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats);
 

@@ -156,8 +156,11 @@ bad_input)
     WEFT_LOG=$work/good.log WEFT_LOG_MB=16 LD_PRELOAD=$SHIM "$BIN/t_threads" >/dev/null
     head -c 3000 "$work/good.log" >"$work/short.log"
     one_line_error "$WEFT" ingest "$work/short.log" -o "$work/s.db"
+    # a truncated log keeps the chunks it holds (safety_ingest.sh tests more)
     head -c 70000 "$work/good.log" >"$work/trunc.log"
-    one_line_error "$WEFT" ingest "$work/trunc.log" -o "$work/s.db"
+    "$WEFT" ingest -q "$work/trunc.log" -o "$work/t.db" 2>"$work/e1" || fail "truncated log refused"
+    grep -q '^weft: warning: trace incomplete: .* chunks of records lost' "$work/e1" ||
+        fail "truncated: $(cat "$work/e1")"
     head -c 100000 /dev/urandom >"$work/random.log"
     one_line_error "$WEFT" ingest "$work/random.log" -o "$work/s.db"
     one_line_error "$WEFT" ingest "$work/missing.log" -o "$work/s.db"
