@@ -2,7 +2,9 @@
  * (what detectors call: suppression check, message, stacks JSON, one row
  * of `findings`), and the two printed forms: the valgrind-like text
  * summary (==weft== blocks, stacks as "#0 func file:line") and the JSON
- * findings of `weft report --format=json` (stacks expanded to frames). */
+ * findings of `weft report --format=json` (stacks expanded to frames).
+ * Text the program chose (messages quoting thread names, functions,
+ * files, modules) is escaped in both: textesc.c, json.c. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>

@@ -364,6 +364,47 @@ PYEOF
         no_tmp_left
     done
     ;;
+interrupted)
+    # A signal that comes while weft writes the trace (Ctrl-C after the
+    # program ended) stops it: the partial trace and the logs go, one line
+    # says so, and weft dies of the signal. To catch weft inside the
+    # ingest for sure, the program fills the stderr pipe it shares with
+    # weft, and WEFT_INGEST_PROFILE=1 makes the ingest write a line there:
+    # weft blocks in it until the signal.
+    $py - "$WEFT" "$db" "$work" >"$work/out" 2>"$work/err" <<'PYEOF' || fail "python driver"
+import glob, os, signal, subprocess, sys, time
+weft, db, work = sys.argv[1:4]
+prog = ("import os\n"
+        "os.set_blocking(2, False)\n"
+        "try:\n"
+        "    while True:\n"
+        "        os.write(2, b'x' * 4096)\n"
+        "except BlockingIOError:\n"
+        "    pass\n"
+        "os.set_blocking(2, True)\n")
+env = dict(os.environ, WEFT_INGEST_PROFILE="1")
+p = subprocess.Popen([weft, "run", "-q", "-o", db, "--", "/usr/bin/python3", "-c", prog],
+                     stderr=subprocess.PIPE, env=env)
+deadline = time.time() + 60
+while not glob.glob(os.path.join(work, ".weft-tmp-*")) and time.time() < deadline:
+    time.sleep(0.01)
+p.send_signal(signal.SIGINT)
+err = p.stderr.read()
+rc = p.wait()
+ok = True
+if rc != -signal.SIGINT:
+    print("status %d, want death by SIGINT" % rc); ok = False
+lines = err.lstrip(b"x").decode(errors="replace").splitlines()
+want = "weft: no trace: interrupted by signal 2 while writing it; the program exited with status 0"
+if want not in lines:
+    print("stderr: %r" % lines); ok = False
+if os.path.exists(db) or glob.glob(os.path.join(work, ".weft-tmp-*")):
+    print("a trace or its temporary directory was left"); ok = False
+sys.exit(0 if ok else 1)
+PYEOF
+    [ -s "$work/out" ] && fail "$(cat "$work/out")"
+    no_tmp_left
+    ;;
 killed)
     # weft run SIGKILLed: its logs stay (nothing can run), but a later weft
     # run removes them once the program has gone too, never before.
