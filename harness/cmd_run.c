@@ -502,6 +502,10 @@ int weft_cmd_run(int argc, char **argv) {
         long procs = ok ? count_processes(ob.tmp) : -1;
         int empty = ok && procs == 0;
         ok = ok && procs > 0;
+        /* The program may have made a file of its own at -o meanwhile:
+         * checked again, it is never replaced. */
+        if (ok && out && weft_out_check("run", out, WEFT_OUT_TRACE, NULL, 0) != 0)
+            ok = 0;
         for (int k = 1; ok && weft_out_commit(&ob, !out) != 0; k++) {
             /* the default name was taken meanwhile: the next one */
             if (out || errno != EEXIST || k >= 1000) {

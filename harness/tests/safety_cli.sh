@@ -195,6 +195,11 @@ overwrite)
     one_line_error "$WEFT" ingest "$work/good.log" -o "$work/dangling.db"
     [ ! -e "$work/new.db" ] || fail "written through a link"
     "$WEFT" ingest -q "$work/good.log" -o "$db" || fail "re-ingest over a weft trace"
+    # a file the program itself made at -o is never replaced
+    "$WEFT" run -o "$work/own.db" -- /bin/sh -c "echo mine >'$work/own.db'; exit 4" >/dev/null 2>"$work/err"
+    expect "own file status" "$?" 124
+    expect "own file" "$(cat "$work/own.db")" mine
+    one_line "own file"
     # traces are 0600 whatever the umask
     (umask 0; "$WEFT" run -q -o "$work/u.db" -- "$BIN/t_threads" >/dev/null 2>&1)
     expect "trace mode" "$(stat -c %a "$work/u.db")" 600
