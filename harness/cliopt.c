@@ -16,8 +16,10 @@
 
 #include "weft.h"
 
-int weft_opt_value(const char *cmd, int argc, char **argv, int *i, const char *shrt,
-                   const char *lng, const char **val) {
+/* Matches argv[*i] against the option; 1 with *v and *name set (the value
+ * may be empty), 0 if it is another option, -1 after an error. */
+static int match(const char *cmd, int argc, char **argv, int *i, const char *shrt,
+                 const char *lng, const char **val, const char **name_out, const char **v_out) {
     const char *a = argv[*i], *v = NULL, *name = NULL;
     size_t ll = lng ? strlen(lng) : 0, sl = shrt ? strlen(shrt) : 0;
     int next = 0;
@@ -43,16 +45,37 @@ int weft_opt_value(const char *cmd, int argc, char **argv, int *i, const char *s
         }
         v = argv[++*i];
     }
-    if (!*v) {
-        weft_err("%s: option %s needs a value, not an empty one", cmd, name);
-        return -1;
-    }
     if (*val) {
         weft_err("%s: option %s given twice", cmd, name);
         return -1;
     }
+    *name_out = name;
+    *v_out = v;
+    return 1;
+}
+
+int weft_opt_value(const char *cmd, int argc, char **argv, int *i, const char *shrt,
+                   const char *lng, const char **val) {
+    const char *name, *v;
+    int r = match(cmd, argc, argv, i, shrt, lng, val, &name, &v);
+    if (r != 1)
+        return r;
+    if (!*v) {
+        weft_err("%s: option %s needs a value, not an empty one", cmd, name);
+        return -1;
+    }
     *val = v;
     return 1;
+}
+
+int weft_opt_number(const char *cmd, int argc, char **argv, int *i, const char *lng,
+                    long long lo, long long hi, const char **seen, long long *out) {
+    const char *name, *v;
+    int r = match(cmd, argc, argv, i, NULL, lng, seen, &name, &v);
+    if (r != 1)
+        return r;
+    *seen = v;
+    return weft_opt_num(cmd, name, v, lo, hi, out) == 0 ? 1 : -1;
 }
 
 int weft_opt_num(const char *cmd, const char *opt, const char *s, long long lo, long long hi,

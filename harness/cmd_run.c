@@ -214,6 +214,7 @@ int weft_cmd_run(int argc, char **argv) {
     const char *out = NULL, *supp_path = NULL, *keep_dir = NULL;
     const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL;
     int quiet = 0, keep = 0, children = 0, index = 0, all = 0, i, r;
+    long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) {
@@ -223,11 +224,15 @@ int weft_cmd_run(int argc, char **argv) {
         if (a[0] != '-')
             break;
         if ((r = weft_opt_value("run", argc, argv, &i, "-o", "--output", &out)) ||
-            (r = weft_opt_value("run", argc, argv, &i, NULL, "--stack-depth", &s_depth)) ||
-            (r = weft_opt_value("run", argc, argv, &i, NULL, "--deadlock-timeout", &s_deadlock)) ||
-            (r = weft_opt_value("run", argc, argv, &i, NULL, "--error-exitcode", &s_error)) ||
+            (r = weft_opt_number("run", argc, argv, &i, "--stack-depth", 0, 128, &s_depth,
+                                 &depth)) ||
+            (r = weft_opt_number("run", argc, argv, &i, "--deadlock-timeout", 0, 86400000,
+                                 &s_deadlock, &deadlock_ms)) ||
+            (r = weft_opt_number("run", argc, argv, &i, "--error-exitcode", 0, 255, &s_error,
+                                 &error_exit)) ||
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--suppressions", &supp_path)) ||
-            (r = weft_opt_value("run", argc, argv, &i, NULL, "--max-threads", &s_max)) ||
+            (r = weft_opt_number("run", argc, argv, &i, "--max-threads", 1, 100000000, &s_max,
+                                 &max_threads)) ||
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--min-wait", &s_min))) {
             if (r < 0)
                 return 125;
@@ -254,14 +259,8 @@ int weft_cmd_run(int argc, char **argv) {
             return 125;
         }
     }
-    long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     int64_t min_wait = WEFT_MIN_WAIT_NS;
-    if ((s_depth && weft_opt_num("run", "--stack-depth", s_depth, 0, 128, &depth)) ||
-        (s_deadlock &&
-         weft_opt_num("run", "--deadlock-timeout", s_deadlock, 0, 86400000, &deadlock_ms)) ||
-        (s_error && weft_opt_num("run", "--error-exitcode", s_error, 0, 255, &error_exit)) ||
-        (s_max && weft_opt_num("run", "--max-threads", s_max, 1, 100000000, &max_threads)) ||
-        (s_min && weft_parse_min_wait("run", s_min, &min_wait)))
+    if (s_min && weft_parse_min_wait("run", s_min, &min_wait))
         return 125;
     if (i >= argc) {
         weft_err("run: no program given (usage: weft run [options] -- PROG [ARGS])");

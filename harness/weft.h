@@ -103,6 +103,10 @@ int weft_err_release(int print);
  * empty value, or the option given twice: *val was already set). */
 int weft_opt_value(const char *cmd, int argc, char **argv, int *i, const char *shrt,
                    const char *lng, const char **val);
+/* The same for a number option lng (a long one) taking lo..hi: parsed at
+ * once (weft_opt_num); *seen (NULL at first) catches a repeat. */
+int weft_opt_number(const char *cmd, int argc, char **argv, int *i, const char *lng,
+                    long long lo, long long hi, const char **seen, long long *out);
 /* s as a decimal number lo..hi (digits only, lo >= 0): 0, or -1 after a
  * one-line error that says the range. */
 int weft_opt_num(const char *cmd, const char *opt, const char *s, long long lo, long long hi,

@@ -127,7 +127,7 @@ options)
     grep -q "0..255" "$work/e1" && fail "last message names the wrong range"
     not_run "$WEFT" run --stack-depth=999 -o "$db" -- $prog "touch $work/ran"
     grep -q "0\.\.128" "$work/e1" || fail "range not said: $(cat "$work/e1")"
-    not_run "$WEFT" run --deadlock-timeout=soon -o "$db" -- $prog "touch $work/ran"
+    not_run "$WEFT" run --deadlock-timeout= -o "$db" -- $prog "touch $work/ran"
     grep -q "0\.\.86400000" "$work/e1" || fail "range not said: $(cat "$work/e1")"
     not_run "$WEFT" run -o "" -- $prog "touch $work/ran"
     not_run "$WEFT" run -o "$db" -o "$work/b.db" -- $prog "touch $work/ran"
