@@ -56,11 +56,12 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
     (void)ctx;
     int saved = errno;
     if (phase == 1) {
-        /* Sent to weft (kill, a CI timeout): passed on, and weft lives to
-         * write the trace. SIGINT and SIGQUIT from the terminal (SI_KERNEL)
-         * reach the program by themselves: passing them on would deliver
-         * them twice. */
-        if (child > 0 && (si->si_code != SI_KERNEL || (sig != SIGINT && sig != SIGQUIT)))
+        /* Sent to weft by a process (kill, a CI timeout): passed on, and
+         * weft lives to write the trace. What the terminal sends (Ctrl-C,
+         * Ctrl-\, a hangup: SI_KERNEL) goes to the whole foreground group
+         * and so reaches the program by itself: passing it on would
+         * deliver it twice. */
+        if (child > 0 && si->si_code != SI_KERNEL)
             kill(child, sig);
         errno = saved;
         return;

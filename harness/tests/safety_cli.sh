@@ -6,6 +6,9 @@
 # program's text is safe; traces are 0600; the logs of a killed weft run
 # are cleaned up, and --keep-log puts them where the manual says.
 # Usage: safety_cli.sh CASE, with WEFT, SHIM and BIN in the environment.
+# no_trace_full_disk needs the shim's and the ingest's full-disk fixes
+# (issue 9 item 3: no SIGBUS in the program nor in weft): it is registered
+# with them.
 set -u
 name=$1
 . "$(dirname "$0")/lib.sh"
