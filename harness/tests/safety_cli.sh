@@ -266,6 +266,15 @@ report_errors)
     "$WEFT" report --format=json "$db" >/dev/full 2>"$work/err"
     [ $? -ne 0 ] || fail "json to /dev/full exited 0"
     "$WEFT" --help >/dev/full 2>/dev/null && fail "--help to /dev/full exited 0"
+    # a trace from an older ingest, its argv not valid JSON, or with raw
+    # escapes in it: the JSON report is still valid, the text one safe
+    cp "$db" "$work/old.db"
+    sqlite3 "$work/old.db" "UPDATE processes SET argv = '[\"a\",\"\",,,' || char(27) || '[2J]'"
+    "$WEFT" report --format=json "$work/old.db" >"$work/old.json" || fail "old argv: json"
+    expect "old argv" "$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["processes"][0]["argv"])' "$work/old.json")" "['a', '']"
+    "$WEFT" report "$work/old.db" >"$work/old.txt" || fail "old argv: text"
+    $py -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(any(b < 32 and b != 10 for b in d))' "$work/old.txt" ||
+        fail "raw control bytes in the text report"
     # 300 inputs: every one reported
     i=0
     while [ $i -lt 300 ]; do
