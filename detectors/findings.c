@@ -5,13 +5,16 @@
  * findings of `weft report --format=json` (stacks expanded to frames).
  * The text summary also says what the trace lost (`losses`) and which
  * programs a traced process exec'd untraced (`images`), and marks the
- * findings that a loss could explain (findings.uncertain). */
+ * findings that a loss could explain (findings.uncertain). Text the
+ * program chose (messages quoting thread names, functions, files,
+ * modules, paths) is escaped in both: textesc.c, json.c. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "json.h"
+#include "textesc.h"
 
 void weft__report(struct weft__dctx *c, const char *kind, const char *severity, int64_t pid,
                   int64_t thread, int64_t object, const struct weft__role *roles, int nroles,
@@ -96,7 +99,9 @@ struct text_arg {
 
 static void text_stack(void *a, const char *role, long long id) {
     struct text_arg *t = a;
-    fprintf(t->f, "==weft==   %s:\n", role);
+    fputs("==weft==   ", t->f);
+    weft_text_str(t->f, role);
+    fputs(":\n", t->f);
     sqlite3_reset(t->fr);
     sqlite3_bind_int64(t->fr, 1, id);
     int any = 0;
@@ -106,13 +111,18 @@ static void text_stack(void *a, const char *role, long long id) {
         const unsigned char *mod = sqlite3_column_text(t->fr, 5);
         fprintf(t->f, "==weft==     #%d ", sqlite3_column_int(t->fr, 0));
         if (fn)
-            fputs((const char *)fn, t->f);
+            weft_text_str(t->f, (const char *)fn);
         else
             fprintf(t->f, "0x%llx", (unsigned long long)sqlite3_column_int64(t->fr, 1));
-        if (file && sqlite3_column_type(t->fr, 4) != SQLITE_NULL)
-            fprintf(t->f, " %s:%d", (const char *)file, sqlite3_column_int(t->fr, 4));
-        else if (mod)
-            fprintf(t->f, " (%s)", (const char *)mod);
+        if (file && sqlite3_column_type(t->fr, 4) != SQLITE_NULL) {
+            fputc(' ', t->f);
+            weft_text_str(t->f, (const char *)file);
+            fprintf(t->f, ":%d", sqlite3_column_int(t->fr, 4));
+        } else if (mod) {
+            fputs(" (", t->f);
+            weft_text_str(t->f, (const char *)mod);
+            fputc(')', t->f);
+        }
         fputc('\n', t->f);
         any = 1;
     }
@@ -150,19 +160,10 @@ static const char *lost_in(sqlite3 *db, long long pid, char *buf, size_t n) {
     return buf;
 }
 
-/* A path or detail from the trace, with control bytes as \xNN: a name
- * with terminal escapes must not reach the user's terminal raw. Into
- * buf (n bytes), cut when it is full. */
+/* A path or detail from the trace, escaped for the terminal (textesc.c)
+ * into buf, for use as a printf argument. */
 static const char *plain(const char *s, char *buf, size_t n) {
-    size_t o = 0;
-    for (; s && *s && o + 5 < n; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch < 0x20 || ch == 0x7f)
-            o += (size_t)snprintf(buf + o, n - o, "\\x%02x", ch);
-        else
-            buf[o++] = (char)ch;
-    }
-    buf[o] = 0;
+    weft_text_escape(buf, n, s ? s : "");
     return buf;
 }
 
@@ -257,9 +258,14 @@ void weft_findings_text(sqlite3 *db, FILE *f) {
     struct text_arg ta = {fr, f};
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *sev = (const char *)sqlite3_column_text(st, 1);
-        fprintf(f, "==weft== %s: %s (pid %lld)\n", sev ? sev : "?",
-                (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 2));
-        fprintf(f, "==weft==   %s\n", (const char *)sqlite3_column_text(st, 3));
+        /* The message quotes thread names and paths the program chose. */
+        fputs("==weft== ", f);
+        weft_text_str(f, sev);
+        fputs(": ", f);
+        weft_text_str(f, (const char *)sqlite3_column_text(st, 0));
+        fprintf(f, " (pid %lld)\n==weft==   ", sqlite3_column_int64(st, 2));
+        weft_text_str(f, (const char *)sqlite3_column_text(st, 3));
+        fputc('\n', f);
         if (sqlite3_column_int(st, 5)) {
             char lost[160];
             uncertain++;
@@ -291,7 +297,9 @@ struct json_arg {
 
 static void json_stack(void *a, const char *role, long long id) {
     struct json_arg *j = a;
-    fprintf(j->f, "%s\"%s\": [", j->first ? "" : ", ", role);
+    fputs(j->first ? "" : ", ", j->f);
+    weft_json_str(j->f, (const unsigned char *)role);
+    fputs(": [", j->f);
     j->first = 0;
     sqlite3_reset(j->fr);
     sqlite3_bind_int64(j->fr, 1, id);

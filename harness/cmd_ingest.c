@@ -1,55 +1,77 @@
 /* cmd_ingest.c: `weft ingest LOG... [-o trace.db] [--suppressions=FILE] [--index]
- * [--all-events]`:
+ * [--all-events] [--min-wait=DURATION]`:
  * raw logs, e.g. the one a crashed or SIGKILLed program left, into a trace
  * database, then the detectors over it (findings printed unless -q).
- * Exits 0 when anything was ingested (a partial trace: one warning line
- * per kind of loss), 124 when no log could be read, 125 on errors. */
+ * Each log must be a regular file (a FIFO is refused, not waited on); the
+ * trace is written as outfile.c says (0600, renamed into place, never over
+ * an input or a file that is not a weft trace), and only if it holds a
+ * process. Exits 0 when anything was ingested (a partial trace: one
+ * warning line per kind of loss), 124 when no log could be read, 125 on
+ * errors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "detectors.h"
+#include "textesc.h"
 #include "weft.h"
 
+static long count_processes(const char *path) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM processes", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    else
+        weft_err("ingest: cannot read the new trace: %s",
+                 db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
 int weft_cmd_ingest(int argc, char **argv) {
-    const char *out = NULL;
+    const char *out = NULL, *supp_path = NULL, *s_min = NULL;
     char **logs = calloc((size_t)argc, sizeof *logs);
-    int nlogs = 0, quiet = 0, index = 0, all = 0;
+    int nlogs = 0, quiet = 0, index = 0, all = 0, opts = 1, r, rc = 125;
     int64_t min_wait = WEFT_MIN_WAIT_NS;
-    const char *supp_path = NULL;
+    struct weft_supp_list *supp = NULL;
     if (!logs)
         return 125;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc)
-            out = argv[++i];
-        else if (!strncmp(argv[i], "-o", 2) && argv[i][2])
-            out = argv[i] + 2;
-        else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
-            quiet = 1;
-        else if (!strcmp(argv[i], "--index"))
-            index = 1;
-        else if (!strcmp(argv[i], "--all-events"))
-            all = 1;
-        else if (!strncmp(argv[i], "--min-wait=", 11)) {
-            if (weft_parse_min_wait("ingest", argv[i] + 11, &min_wait) != 0) {
-                free(logs);
-                return 125;
-            }
-        }
-        else if (!strncmp(argv[i], "--suppressions=", 15))
-            supp_path = argv[i] + 15;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            weft_err("ingest: unknown option '%s'", argv[i]);
-            free(logs);
-            return 125;
-        } else
+        const char *a = argv[i];
+        if (!opts || a[0] != '-' || !a[1]) {
             logs[nlogs++] = argv[i];
+        } else if (!strcmp(a, "--")) {
+            opts = 0;
+        } else if ((r = weft_opt_value("ingest", argc, argv, &i, "-o", "--output", &out)) ||
+                   (r = weft_opt_value("ingest", argc, argv, &i, NULL, "--suppressions",
+                                       &supp_path)) ||
+                   (r = weft_opt_value("ingest", argc, argv, &i, NULL, "--min-wait", &s_min))) {
+            if (r < 0)
+                goto out;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--index")) {
+            index = 1;
+        } else if (!strcmp(a, "--all-events")) {
+            all = 1;
+        } else {
+            weft_err("ingest: unknown option '%s' (try weft --help)", a);
+            goto out;
+        }
     }
+    if (s_min && weft_parse_min_wait("ingest", s_min, &min_wait) != 0)
+        goto out;
     if (nlogs == 0) {
         weft_err("ingest: no log given (usage: weft ingest LOG... -o trace.db)");
-        free(logs);
-        return 125;
+        goto out;
     }
+    for (int i = 0; i < nlogs; i++)
+        if (weft_check_regular("log", logs[i]) != 0)
+            goto out;
     char def[4200];
     if (!out) {
         /* weft-123.log -> weft-123.db */
@@ -61,15 +83,11 @@ int weft_cmd_ingest(int argc, char **argv) {
         strncat(def, ".db", sizeof def - strlen(def) - 1);
         out = def;
     }
-    if (weft_db_check_output(out) != 0) {
-        free(logs);
-        return 125;
-    }
-    struct weft_supp_list *supp = NULL;
-    if (supp_path && !(supp = weft_supp_load(supp_path))) {
-        free(logs);
-        return 125;
-    }
+    if (weft_out_check("ingest", out, WEFT_OUT_TRACE, logs, nlogs) != 0)
+        goto out;
+    if (supp_path &&
+        (weft_check_regular("suppressions", supp_path) != 0 || !(supp = weft_supp_load(supp_path))))
+        goto out;
     struct weft_ingest_stats st = {0};
     struct weft_detect_opts dopts = {.supp = supp};
     struct weft_detect_result dr = {0};
@@ -77,13 +95,26 @@ int weft_cmd_ingest(int argc, char **argv) {
     struct weft_ingest_opts o = {.quiet = quiet, .index = index, .all_events = all,
                                  .min_wait_ns = min_wait, .loaded = weft_detect_hook,
                                  .user = &hook};
-    int rc = weft_ingest(logs, nlogs, out, &o, &st);
-    free(logs);
-    if (rc != 0) {
+    struct weft_out ob;
+    if (weft_out_begin(&ob, out) != 0)
+        goto out;
+    int irc = weft_ingest(logs, nlogs, ob.tmp, &o, &st);
+    if (irc != 0) {
         /* 1: no log could be read, the trace is lost (as weft run's 124);
          * a partial trace is a success, its losses printed as warnings */
-        weft_supp_free(supp);
-        return rc == 1 ? 124 : 125;
+        weft_out_abort(&ob);
+        if (irc == 1)
+            rc = 124;
+        goto out;
+    }
+    long procs = count_processes(ob.tmp);
+    if (procs == 0) {
+        weft_err("ingest: no trace: the logs hold no process (nothing written to %s)", out);
+        rc = 124;
+    }
+    if (procs <= 0 || weft_out_commit(&ob, 0) != 0) {
+        weft_out_abort(&ob);
+        goto out;
     }
     if (hook.ok && !quiet) {
         sqlite3 *db = weft_db_open_read(out);
@@ -91,10 +122,17 @@ int weft_cmd_ingest(int argc, char **argv) {
             weft_findings_text(db, stderr);
         sqlite3_close(db);
     }
+    if (!quiet) {
+        fputs("==weft== ", stderr);
+        weft_text_str(stderr, out);
+        fprintf(stderr, ": %llu processes, %llu threads, %llu events (%.0f events/s)\n",
+                (unsigned long long)procs, (unsigned long long)st.threads,
+                (unsigned long long)st.events,
+                st.seconds > 0 ? (double)st.events / st.seconds : 0.0);
+    }
+    rc = 0;
+out:
     weft_supp_free(supp);
-    if (!quiet)
-        fprintf(stderr, "==weft== %s: %llu processes, %llu threads, %llu events (%.0f events/s)\n",
-                out, (unsigned long long)st.processes, (unsigned long long)st.threads,
-                (unsigned long long)st.events, st.seconds > 0 ? st.events / st.seconds : 0.0);
-    return 0;
+    free(logs);
+    return rc;
 }

@@ -1,15 +1,20 @@
 /* cmd_run.c: `weft run [options] -- PROG [ARGS]`: runs PROG with the shim
- * preloaded and its log in a fresh temporary directory, leaves its stdin,
- * stdout and stderr alone, waits, ingests every log the process tree left
- * (one per process), runs the detectors over the trace, prints their
- * findings on stderr (==weft== blocks), and exits with PROG's status
- * (128+N for a death by signal N), or --error-exitcode's N when an error
- * finding was reported. */
+ * preloaded and its log in a fresh temporary directory (logdir.c; or the
+ * --keep-log directory), leaves its stdin, stdout and stderr alone, waits,
+ * ingests every log the process tree left (one per process) into the trace
+ * (outfile.c: 0600, renamed into place), runs the detectors over it,
+ * prints their findings on stderr (==weft== blocks), and exits with PROG's
+ * status (128+N for a death by signal N), or --error-exitcode's N when an
+ * error finding was reported, or 124 with one line when no trace could be
+ * written or read. Signals sent to weft while PROG runs are passed on to
+ * it; one that comes while the trace is written stops that, and weft
+ * removes what it made and dies of it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +23,81 @@
 #include <unistd.h>
 
 #include "detectors.h"
+#include "logdir.h"
+#include "textesc.h"
 #include "weft.h"
 
-static pid_t child;
+/* What the signal handlers see. */
+static volatile sig_atomic_t phase; /* 1: the program runs; 2: weft writes its trace */
+static volatile pid_t child;
+static struct weft_out *volatile sig_out;     /* the trace being written */
+static struct weft_logdir *volatile sig_logs; /* the program's logs */
+static volatile int sig_result;               /* the program's status, for the message */
 
-static void forward(int sig) {
-    if (child > 0)
-        kill(child, sig);
+static void put_str(char *buf, size_t *n, size_t max, const char *s) {
+    while (*s && *n + 1 < max)
+        buf[(*n)++] = *s++;
+}
+
+static void put_int(char *buf, size_t *n, size_t max, int v) {
+    char d[16];
+    int k = 0;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do
+        d[k++] = (char)('0' + u % 10);
+    while ((u /= 10) && k < 15);
+    if (v < 0)
+        d[k++] = '-';
+    while (k && *n + 1 < max)
+        buf[(*n)++] = d[--k];
+}
+
+static void on_signal(int sig, siginfo_t *si, void *ctx) {
+    (void)ctx;
+    int saved = errno;
+    if (phase == 1) {
+        /* Sent to weft by a process (kill, a CI timeout): passed on, and
+         * weft lives to write the trace. What the terminal sends (Ctrl-C,
+         * Ctrl-\, a hangup: SI_KERNEL) goes to the whole foreground group
+         * and so reaches the program by itself: passing it on would
+         * deliver it twice. */
+        if (child > 0 && si->si_code != SI_KERNEL)
+            kill(child, sig);
+        errno = saved;
+        return;
+    }
+    if (phase == 2) {
+        /* Stopped while writing the trace (Ctrl-C, a second kill): what
+         * was not asked for goes, and one line says so. */
+        struct weft_out *o = sig_out;
+        struct weft_logdir *l = sig_logs;
+        if (o)
+            weft_out_abort(o);
+        if (l)
+            weft_logdir_remove(l);
+        char msg[4400];
+        size_t n = 0;
+        put_str(msg, &n, sizeof msg, "weft: no trace: interrupted by signal ");
+        put_int(msg, &n, sizeof msg, sig);
+        put_str(msg, &n, sizeof msg, " while writing it");
+        if (l && l->keep) {
+            put_str(msg, &n, sizeof msg, "; its raw logs are in ");
+            put_str(msg, &n, sizeof msg, l->path);
+        }
+        put_str(msg, &n, sizeof msg, "; the program exited with status ");
+        put_int(msg, &n, sizeof msg, sig_result);
+        msg[n++] = '\n';
+        if (write(2, msg, n) < 0) {
+        }
+    }
+    /* die of the signal, as the caller expects of an interrupted command */
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);
 }
 
 /* PROG as execvp would find it; NULL (message printed) if nowhere. */
@@ -86,19 +159,63 @@ static int by_name(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void remove_dir(const char *dir, char **logs, int n) {
-    for (int i = 0; i < n; i++)
-        unlink(logs[i]);
-    rmdir(dir);
+/* The one line of a lost trace: exit status 124. */
+__attribute__((format(printf, 2, 3))) static int no_trace(int result, const char *fmt, ...) {
+    char why[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    weft_err("no trace: %s; the program exited with status %d", why, result);
+    return 124;
+}
+
+/* The number of processes in the trace at path, or -1 (message printed). */
+static long count_processes(const char *path) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM processes", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    else
+        weft_err("cannot read the new trace: %s", db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static int exists(const char *path) {
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* --keep-log beside -o FILE: FILE without .db, and .logs. */
+static void logs_beside(char *buf, size_t n, const char *out) {
+    size_t len = strlen(out);
+    if (len > 3 && !strcmp(out + len - 3, ".db"))
+        len -= 3;
+    snprintf(buf, n, "%.*s.logs", (int)len, out);
+}
+
+/* The default names: weft-PID.db (and weft-PID.logs), or weft-PID-2.db and
+ * so on when those exist: the default never replaces a file. */
+static void default_name(char *db, char *logs, size_t n, int pid, int k) {
+    if (k == 0) {
+        snprintf(db, n, "weft-%d.db", pid);
+        snprintf(logs, n, "weft-%d.logs", pid);
+    } else {
+        snprintf(db, n, "weft-%d-%d.db", pid, k + 1);
+        snprintf(logs, n, "weft-%d-%d.logs", pid, k + 1);
+    }
 }
 
 int weft_cmd_run(int argc, char **argv) {
-    const char *out = NULL;
-    int quiet = 0, keep = 0, children = 0, depth = -1, i, error_exit = -1, max_threads = 0;
-    int index = 0, all = 0;
-    int64_t min_wait = WEFT_MIN_WAIT_NS;
-    long deadlock_ms = -1;
-    const char *supp_path = NULL;
+    const char *out = NULL, *supp_path = NULL, *keep_dir = NULL;
+    const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL;
+    int quiet = 0, keep = 0, children = 0, index = 0, all = 0, i, r;
+    long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) {
@@ -107,137 +224,137 @@ int weft_cmd_run(int argc, char **argv) {
         }
         if (a[0] != '-')
             break;
-        if (!strcmp(a, "-o") && i + 1 < argc)
-            out = argv[++i];
-        else if (!strncmp(a, "--output=", 9))
-            out = a + 9;
-        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+        if ((r = weft_opt_value("run", argc, argv, &i, "-o", "--output", &out)) ||
+            (r = weft_opt_number("run", argc, argv, &i, "--stack-depth", 0, 128, &s_depth,
+                                 &depth)) ||
+            (r = weft_opt_number("run", argc, argv, &i, "--deadlock-timeout", 0, 86400000,
+                                 &s_deadlock, &deadlock_ms)) ||
+            (r = weft_opt_number("run", argc, argv, &i, "--error-exitcode", 0, 255, &s_error,
+                                 &error_exit)) ||
+            (r = weft_opt_value("run", argc, argv, &i, NULL, "--suppressions", &supp_path)) ||
+            (r = weft_opt_number("run", argc, argv, &i, "--max-threads", 1, 100000000, &s_max,
+                                 &max_threads)) ||
+            (r = weft_opt_value("run", argc, argv, &i, NULL, "--min-wait", &s_min))) {
+            if (r < 0)
+                return 125;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
-        else if (!strcmp(a, "--keep-log"))
+        } else if (!strcmp(a, "--keep-log")) {
             keep = 1;
-        else if (!strcmp(a, "--index"))
+        } else if (!strncmp(a, "--keep-log=", 11)) {
+            if (!a[11] || keep_dir) {
+                weft_err("run: option --keep-log=DIR %s", keep_dir ? "given twice"
+                                                                   : "needs a directory");
+                return 125;
+            }
+            keep = 1;
+            keep_dir = a + 11;
+        } else if (!strcmp(a, "--index")) {
             index = 1;
-        else if (!strcmp(a, "--all-events"))
+        } else if (!strcmp(a, "--all-events")) {
             all = 1;
-        else if (!strcmp(a, "--trace-children"))
+        } else if (!strcmp(a, "--trace-children")) {
             children = 1;
-        else if (!strncmp(a, "--min-wait=", 11)) {
-            if (weft_parse_min_wait("run", a + 11, &min_wait) != 0)
-                return 125;
-        }
-        else if (!strncmp(a, "--stack-depth=", 14)) {
-            char *end;
-            long v = strtol(a + 14, &end, 10);
-            if (*end || v < 0 || v > 128) {
-                weft_err("run: --stack-depth takes 0..128, not '%s'", a + 14);
-                return 125;
-            }
-            depth = (int)v;
-        } else if (!strncmp(a, "--deadlock-timeout=", 19)) {
-            char *end;
-            deadlock_ms = strtol(a + 19, &end, 10);
-            if (*end || deadlock_ms < 0) {
-                weft_err("run: --deadlock-timeout takes milliseconds, not '%s'", a + 19);
-                return 125;
-            }
-        } else if (!strncmp(a, "--error-exitcode=", 17)) {
-            char *end;
-            long v = strtol(a + 17, &end, 10);
-            if (*end || end == a + 17 || v < 0 || v > 255) {
-                weft_err("run: --error-exitcode takes 0..255, not '%s'", a + 17);
-                return 125;
-            }
-            error_exit = (int)v;
-        } else if (!strncmp(a, "--suppressions=", 15)) {
-            supp_path = a + 15;
-        } else if (!strncmp(a, "--max-threads=", 14)) {
-            char *end;
-            long v = strtol(a + 14, &end, 10);
-            if (*end || end == a + 14 || v < 1 || v > 100000000) {
-                weft_err("run: --max-threads takes a positive number, not '%s'", a + 14);
-                return 125;
-            }
-            max_threads = (int)v;
         } else {
             weft_err("run: unknown option '%s' (try weft --help)", a);
             return 125;
         }
     }
+    int64_t min_wait = WEFT_MIN_WAIT_NS;
+    if (s_min && weft_parse_min_wait("run", s_min, &min_wait))
+        return 125;
     if (i >= argc) {
         weft_err("run: no program given (usage: weft run [options] -- PROG [ARGS])");
         return 125;
     }
     char **prog_argv = argv + i;
-    /* A bad suppressions file is an error before anything runs. */
+    /* Everything that can be refused is refused before the program runs. */
     struct weft_supp_list *supp = NULL;
-    if (supp_path && !(supp = weft_supp_load(supp_path)))
+    if (supp_path && (weft_check_regular("suppressions", supp_path) != 0 ||
+                      !(supp = weft_supp_load(supp_path))))
         return 125;
     char *prog = resolve(prog_argv[0]);
     if (!prog) {
         weft_supp_free(supp);
         return 127;
     }
-    int dyn = weft_elf_check_dynamic(prog);
-    if (dyn != 1) {
-        free(prog);
-        return 126;
+    int rc = 125;
+    struct weft_logdir ld = {.path = "", .lock_fd = -1};
+    char shim[PATH_MAX], defout[PATH_MAX], deflogs[PATH_MAX], kpath[PATH_MAX];
+    if (weft_elf_check_dynamic(prog) != 1) {
+        rc = 126;
+        goto done;
     }
-    char shim[PATH_MAX];
     if (find_shim(shim, sizeof shim) != 0) {
         weft_err("cannot find libweft-preload.so (set WEFT_PRELOAD to its path)");
-        free(prog);
-        return 125;
+        goto done;
     }
-    char defout[64];
-    if (out && weft_db_check_output(out) != 0) {
-        free(prog);
-        return 125;
-    }
+    if (out && weft_out_check("run", out, WEFT_OUT_TRACE, NULL, 0) != 0)
+        goto done;
     if (!out && access(".", W_OK) != 0) {
         weft_err("cannot write the trace into the current directory: %s (use -o)",
                  strerror(errno));
-        free(prog);
-        return 125;
+        goto done;
     }
-    const char *tmpdir = getenv("TMPDIR");
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/weft-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    if (!mkdtemp(dir)) {
-        weft_err("cannot make a temporary directory in %s: %s", tmpdir ? tmpdir : "/tmp",
-                 strerror(errno));
-        free(prog);
-        return 125;
+    {
+        int stale = weft_logdir_clean_stale();
+        if (stale && !quiet)
+            fprintf(stderr, "==weft== removed the logs of %d killed weft run%s\n", stale,
+                    stale == 1 ? "" : "s");
     }
-    char logpath[PATH_MAX + 16];
-    snprintf(logpath, sizeof logpath, "%s/log", dir);
+    if (keep && (keep_dir || out)) {
+        if (keep_dir)
+            snprintf(kpath, sizeof kpath, "%s", keep_dir);
+        else
+            logs_beside(kpath, sizeof kpath, out);
+        if (weft_logdir_keep(&ld, kpath) != 0)
+            goto done;
+    } else if (!keep && weft_logdir_temp(&ld) != 0) {
+        goto done;
+    }
 
-    /* The weft process stays out of the way of terminal signals (the
-     * program gets them from the terminal itself) and passes on the ones
-     * sent to it alone, so that it lives to write the trace. */
-    struct sigaction ign = {0}, fwd = {0}, old_int, old_quit, old_term, old_hup;
-    ign.sa_handler = SIG_IGN;
-    fwd.sa_handler = forward;
-    sigaction(SIGINT, &ign, &old_int);
-    sigaction(SIGQUIT, &ign, &old_quit);
-    sigaction(SIGTERM, &fwd, &old_term);
-    sigaction(SIGHUP, &fwd, &old_hup);
-
-    int errpipe[2];
-    if (pipe2(errpipe, O_CLOEXEC) != 0) {
+    int errpipe[2], gopipe[2];
+    if (pipe2(errpipe, O_CLOEXEC) != 0 || pipe2(gopipe, O_CLOEXEC) != 0) {
         weft_err("pipe: %s", strerror(errno));
-        return 125;
+        goto done;
     }
+    /* weft stays out of the way of terminal signals and passes on the ones
+     * sent to it alone (on_signal), so that it lives to write the trace;
+     * a reader that went away (SIGPIPE) must not kill it before it cleans
+     * up. The program gets the dispositions weft was given. */
+    static const int sigs[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE};
+    struct sigaction handle = {0}, ign = {0}, old[5];
+    handle.sa_sigaction = on_signal;
+    handle.sa_flags = SA_SIGINFO;
+    for (int k = 0; k < 4; k++)
+        sigaddset(&handle.sa_mask, sigs[k]);
+    ign.sa_handler = SIG_IGN;
+    for (int k = 0; k < 5; k++)
+        sigaction(sigs[k], k < 4 ? &handle : &ign, &old[k]);
+    phase = 1;
     child = fork();
     if (child < 0) {
         weft_err("fork: %s", strerror(errno));
-        return 125;
+        phase = 0;
+        goto done;
     }
     if (child == 0) {
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGQUIT, &old_quit, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-        sigaction(SIGHUP, &old_hup, NULL);
+        for (int k = 0; k < 5; k++)
+            sigaction(sigs[k], &old[k], NULL);
         close(errpipe[0]);
+        close(gopipe[1]);
+        /* Wait for weft to name the log (it may depend on our pid). */
+        char logpath[PATH_MAX + 16];
+        size_t got = 0;
+        ssize_t m;
+        while (got < sizeof logpath - 1 &&
+               ((m = read(gopipe[0], logpath + got, sizeof logpath - 1 - got)) > 0 ||
+                (m < 0 && errno == EINTR)))
+            if (m > 0)
+                got += (size_t)m;
+        if (got == 0)
+            _exit(125);
+        logpath[got] = 0;
         const char *pre = getenv("LD_PRELOAD");
         char *val = malloc(strlen(shim) + (pre ? strlen(pre) : 0) + 2);
         if (val) {
@@ -252,13 +369,13 @@ int weft_cmd_run(int argc, char **argv) {
         if (!children)
             setenv("WEFT_CHILDREN", "0", 1);
         if (depth >= 0) {
-            char d[16];
-            snprintf(d, sizeof d, "%d", depth);
+            char d[32];
+            snprintf(d, sizeof d, "%lld", depth);
             setenv("WEFT_STACK_DEPTH", d, 1);
         }
         if (deadlock_ms >= 0) {
             char d[32];
-            snprintf(d, sizeof d, "%ld", deadlock_ms);
+            snprintf(d, sizeof d, "%lld", deadlock_ms);
             setenv("WEFT_DEADLOCK_TIMEOUT_MS", d, 1);
         }
         execv(prog, prog_argv);
@@ -268,87 +385,178 @@ int weft_cmd_run(int argc, char **argv) {
         _exit(127);
     }
     close(errpipe[1]);
+    close(gopipe[0]);
+    int kept_ok = 1;
+    if (!out) {
+        for (int k = 0; k < 1000; k++) {
+            default_name(defout, deflogs, sizeof defout, (int)child, k);
+            if (!exists(defout) && !(keep && !keep_dir && exists(deflogs)))
+                break;
+        }
+        if (keep && !keep_dir)
+            kept_ok = weft_logdir_keep(&ld, deflogs) == 0;
+    }
+    if (kept_ok) {
+        if (keep && !quiet) {
+            fputs("==weft== raw logs: ", stderr);
+            weft_text_str(stderr, ld.path);
+            fputs("/\n", stderr);
+        }
+        weft_logdir_set_pid(&ld, (int)child);
+        char logpath[PATH_MAX + 16];
+        int len = snprintf(logpath, sizeof logpath, "%s/log", ld.path);
+        if (write(gopipe[1], logpath, (size_t)len) != len)
+            kept_ok = 0;
+    }
+    close(gopipe[1]); /* without the log's name the child exits 125 */
+
     int exec_errno = 0;
     ssize_t got;
     do
         got = read(errpipe[0], &exec_errno, sizeof exec_errno);
     while (got < 0 && errno == EINTR);
     close(errpipe[0]);
+    /* Wait without reaping, so that a signal can never be passed on to
+     * another process that got the pid; then reap with the handlers held
+     * off, and from then on a signal stops the writing of the trace. */
+    siginfo_t si;
+    while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
+    sigset_t block, unblock;
+    sigemptyset(&block);
+    for (int k = 0; k < 4; k++)
+        sigaddset(&block, sigs[k]);
+    sigprocmask(SIG_BLOCK, &block, &unblock);
     int status = 0;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
+    int result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    sig_result = result;
+    sig_logs = &ld;
+    child = 0;
+    phase = 2;
+    sigprocmask(SIG_SETMASK, &unblock, NULL);
+    if (!kept_ok)
+        goto done; /* the child never ran PROG */
     if (got == (ssize_t)sizeof exec_errno) {
         weft_err("%s: cannot execute: %s", prog, strerror(exec_errno));
-        rmdir(dir);
-        free(prog);
-        return exec_errno == ENOENT ? 127 : 126;
+        rc = exec_errno == ENOENT ? 127 : 126;
+        goto done;
     }
-    int result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    rc = result;
 
     /* Every log the tree left: "log" for PROG, "log.PID..." for the others. */
-    char *logs[4096];
-    int n = 0;
-    DIR *d = opendir(dir);
+    char **logs = NULL;
+    int n = 0, cap = 0, nonempty = 0;
+    DIR *d = opendir(ld.path);
     struct dirent *de;
-    while (d && (de = readdir(d)) && n < 4096)
+    while (d && (de = readdir(d)))
         if (!strncmp(de->d_name, "log", 3)) {
-            char *p = malloc(strlen(dir) + strlen(de->d_name) + 2);
-            if (p) {
-                sprintf(p, "%s/%s", dir, de->d_name);
-                logs[n++] = p;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                char **nl = realloc(logs, (size_t)cap * sizeof *nl);
+                if (!nl)
+                    break;
+                logs = nl;
             }
+            char *p = malloc(strlen(ld.path) + strlen(de->d_name) + 2);
+            if (!p)
+                break;
+            sprintf(p, "%s/%s", ld.path, de->d_name);
+            struct stat st;
+            nonempty += stat(p, &st) == 0 && st.st_size > 0;
+            logs[n++] = p;
         }
     if (d)
         closedir(d);
-    qsort(logs, (size_t)n, sizeof *logs, by_name);
-    if (!out) {
-        snprintf(defout, sizeof defout, "weft-%d.db", (int)child);
-        out = defout;
-    }
+    if (n)
+        qsort(logs, (size_t)n, sizeof *logs, by_name);
+    const char *final = out ? out : defout;
     if (n == 0) {
-        weft_err("%s left no trace (did it start? is it setuid, or does it clear LD_PRELOAD?)",
-                 prog);
+        rc = no_trace(result, "it left no log in %s (is it setuid, does it clear LD_PRELOAD, "
+                              "or did something remove the log?)",
+                      ld.path);
+    } else if (nonempty == 0) {
+        rc = no_trace(result, "its log%s in %s %s empty (a full disk?)", n == 1 ? "" : "s",
+                      ld.path, n == 1 ? "is" : "are");
     } else {
         /* The detectors run inside the ingest, over its events in memory.
          * Findings are the point of the run: printed even with -q (like
-         * valgrind -q), except the "0 findings" line. */
-        struct weft_detect_opts dopts = {.supp = supp, .max_threads = max_threads};
+         * valgrind -q), except the "0 findings" line. Error lines of the
+         * ingest are held back one at a time: the last one is the reason
+         * of the "no trace" line if the trace is lost. */
+        struct weft_detect_opts dopts = {.supp = supp, .max_threads = (int)max_threads};
         struct weft_detect_result dr = {0};
         struct weft_detect_hook hook = {&dopts, &dr, 0};
-        struct weft_ingest_opts o = {.root_pid = child, .root_status = status, .quiet = quiet,
-                                     .index = index, .all_events = all, .min_wait_ns = min_wait,
-                                     .loaded = weft_detect_hook, .user = &hook};
+        struct weft_ingest_opts o = {.root_pid = (int)si.si_pid, .root_status = status,
+                                     .quiet = quiet, .index = index, .all_events = all,
+                                     .min_wait_ns = min_wait, .loaded = weft_detect_hook,
+                                     .user = &hook, .trace_children = children};
         struct weft_ingest_stats st = {0};
-        if (weft_ingest(logs, n, out, &o, &st) != 0) {
-            weft_err("the raw logs are kept in %s", dir);
-            keep = 1;
+        struct weft_out ob = {.dir = ""};
+        char why[4096] = "";
+        weft_err_hold(why, sizeof why);
+        int ok = weft_out_begin(&ob, final) == 0;
+        sig_out = &ob;
+        ok = ok && weft_ingest(logs, n, ob.tmp, &o, &st) == 0;
+        long procs = ok ? count_processes(ob.tmp) : -1;
+        int empty = ok && procs == 0;
+        ok = ok && procs > 0;
+        /* The program may have made a file of its own at -o meanwhile:
+         * checked again, it is never replaced. */
+        if (ok && out && weft_out_check("run", out, WEFT_OUT_TRACE, NULL, 0) != 0)
+            ok = 0;
+        for (int k = 1; ok && weft_out_commit(&ob, !out) != 0; k++) {
+            /* the default name was taken meanwhile: the next one */
+            if (out || errno != EEXIST || k >= 1000) {
+                ok = 0;
+                break;
+            }
+            default_name(defout, deflogs, sizeof defout, (int)si.si_pid, k);
+            snprintf(ob.final, sizeof ob.final, "%s", defout);
+        }
+        int had = weft_err_release(ok);
+        sig_out = NULL;
+        if (!ok) {
+            weft_out_abort(&ob);
+            weft_logdir_disown(&ld); /* the logs are all there is: kept */
+            rc = no_trace(result, "%s; its raw logs are kept in %s",
+                          empty ? "its logs hold no process" : had ? why : "the ingest failed",
+                          ld.path);
         } else {
-            if (!quiet)
-                fprintf(stderr,
-                        "==weft== trace: %s (%llu processes, %llu threads, %llu events)\n", out,
-                        (unsigned long long)st.processes, (unsigned long long)st.threads,
+            if (!quiet) {
+                fputs("==weft== trace: ", stderr);
+                weft_text_str(stderr, final);
+                fprintf(stderr, " (%llu processes, %llu threads, %llu events)\n",
+                        (unsigned long long)procs, (unsigned long long)st.threads,
                         (unsigned long long)st.events);
+            }
             if (hook.ok) {
-                if (!quiet || dr.findings) {
-                    sqlite3 *db = weft_db_open_read(out);
+                /* -q still says what was found, and what the trace lost */
+                if (!quiet || dr.findings || st.losses) {
+                    sqlite3 *db = weft_db_open_read(final);
                     if (db)
                         weft_findings_text(db, stderr);
                     sqlite3_close(db);
                 }
                 if (dr.suppressed && !quiet)
                     fprintf(stderr, "==weft== %d suppressed\n", dr.suppressed);
-                if (dr.errors && error_exit >= 0)
-                    result = error_exit;
+                if (dr.errors && error_exit > 0)
+                    rc = (int)error_exit;
             }
         }
     }
-    weft_supp_free(supp);
-    if (!keep)
-        remove_dir(dir, logs, n);
-    else if (!quiet)
-        fprintf(stderr, "==weft== raw logs: %s\n", dir);
     for (int k = 0; k < n; k++)
         free(logs[k]);
+    free(logs);
+done:
+    phase = 0; /* a signal from now on simply ends weft */
+    /* A directory weft made for --keep-log that stayed empty goes too. */
+    if (ld.keep && ld.path[0])
+        rmdir(ld.path);
+    weft_logdir_remove(&ld);
+    sig_logs = NULL;
+    weft_supp_free(supp);
     free(prog);
-    return result;
+    return rc;
 }

@@ -6,14 +6,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "weft.h"
 
 int weft_elf_check_dynamic(const char *path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    /* Not blocking: PROG could be a FIFO, which must be refused, not
+     * waited on. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
         weft_err("%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        weft_err("%s: not a regular file: it cannot be run", path);
+        close(fd);
         return -1;
     }
     unsigned char buf[4096];

@@ -246,24 +246,10 @@ static size_t payload(const struct weft_rec *r, char *buf, size_t max) {
     return n;
 }
 
+/* argv as the kernel keeps it (NUL-separated), as a JSON array: always
+ * valid JSON, cut with a marker when long (json.c). */
 static void argv_to_json(struct proc *p, const char *buf, size_t n) {
-    size_t pos = 0, max = sizeof p->argv_json;
-    p->argv_json[pos++] = '[';
-    size_t start = 0;
-    int first = 1;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || buf[i] == 0) {
-            if (i == n && start == n)
-                break;
-            if (!first && pos + 1 < max)
-                p->argv_json[pos++] = ',';
-            weft_json_append(p->argv_json, max - 2, &pos, buf + start, i - start);
-            first = 0;
-            start = i + 1;
-        }
-    }
-    p->argv_json[pos++] = ']';
-    p->argv_json[pos] = 0;
+    weft_json_argv(p->argv_json, sizeof p->argv_json, buf, n);
 }
 
 /* ---- objects ---- */

@@ -5,7 +5,9 @@
  * call sites recur in many stacks. */
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,9 +43,22 @@ struct weft_sym *weft_sym_new(void) {
 }
 
 void weft_sym_add_module(struct weft_sym *s, const char *path, uint64_t bias) {
-    if (!s || !s->dwfl || !path || path[0] != '/' || access(path, R_OK) != 0)
-        return; /* the vDSO, or a file gone since: frames keep their pc */
-    dwfl_report_elf(s->dwfl, path, path, -1, bias, false);
+    if (!s || !s->dwfl || !path || path[0] != '/')
+        return; /* the vDSO: frames keep their pc */
+    /* The path comes from the log: opened here without blocking and used
+     * only if it is a regular file, so that a FIFO or a device put at a
+     * module's path cannot hang the ingest (libdw would open it and wait). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return; /* a file gone since */
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return;
+    }
+    /* On success libdwfl owns fd; on failure it is still ours. */
+    if (!dwfl_report_elf(s->dwfl, path, path, fd, bias, false))
+        close(fd);
 }
 
 void weft_sym_done(struct weft_sym *s) {

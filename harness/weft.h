@@ -105,6 +105,64 @@ int weft_detect_hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats);
 
+/* Error lines (weft_main.c). While held (weft run around its ingest),
+ * each weft_err line is printed only when the next one comes, and the
+ * last one stays in buf (size n) instead: weft run then either prints it
+ * or makes it the reason of its one "no trace" line. */
+void weft_err_hold(char *buf, size_t n);
+/* Stops holding; 1 if a line is in buf (printed first when print). */
+int weft_err_release(int print);
+
+/* Options (cliopt.c): every subcommand reads them alike. */
+/* If argv[*i] is the value option shrt (e.g. "-o", or NULL) or lng (e.g.
+ * "--output", or NULL), in any of the forms `--output=V`, `--output V`,
+ * `-oV`, `-o V`: 1 with *val set (*i moved past a separate value); 0 if it
+ * is not that option; -1 after a one-line error naming cmd (a missing or
+ * empty value, or the option given twice: *val was already set). */
+int weft_opt_value(const char *cmd, int argc, char **argv, int *i, const char *shrt,
+                   const char *lng, const char **val);
+/* The same for a number option lng (a long one) taking lo..hi: parsed at
+ * once (weft_opt_num); *seen (NULL at first) catches a repeat. */
+int weft_opt_number(const char *cmd, int argc, char **argv, int *i, const char *lng,
+                    long long lo, long long hi, const char **seen, long long *out);
+/* s as a decimal number lo..hi (digits only, lo >= 0): 0, or -1 after a
+ * one-line error that says the range. */
+int weft_opt_num(const char *cmd, const char *opt, const char *s, long long lo, long long hi,
+                 long long *out);
+/* Is path a regular file? Checked without blocking (a FIFO, a device or a
+ * directory is refused, never opened for real): 0, or -1 after one line
+ * "what path: why". */
+int weft_check_regular(const char *what, const char *path);
+
+/* Output files (outfile.c): a trace or report is written under a private
+ * directory beside its final path (nothing there for another user to plant
+ * a link at), made 0600 (it holds argv and paths) and renamed into place
+ * at the end, so that a failure never leaves half a file or clobbers one. */
+enum { WEFT_OUT_TRACE, WEFT_OUT_REPORT };
+/* May path be written as `kind`? Its directory must exist and be
+ * writable; an existing path must be a regular file (no symlink), empty
+ * or of that kind (a weft trace; a weft report), and never one of the
+ * inputs (the same file by device and inode). 0, or -1 after one line. */
+int weft_out_check(const char *cmd, const char *path, int kind, char *const *inputs,
+                   int ninputs);
+struct weft_out {
+    char final[4096];
+    char dir[4096];  /* the private directory ("" when none) */
+    char tmp[8200];  /* the file to write, inside dir */
+};
+/* Makes the private directory beside final: 0, or -1 after one line. */
+int weft_out_begin(struct weft_out *o, const char *final);
+/* tmp, written, made 0600 and renamed to final (never over an existing
+ * file with noreplace: then -1 with errno EEXIST and no message, the
+ * caller picks another name); the private directory removed. 0, or -1
+ * after one line. */
+int weft_out_commit(struct weft_out *o, int noreplace);
+/* Removes what begin made (async-signal-safe: weft run's handlers use it). */
+void weft_out_abort(struct weft_out *o);
+/* Removes the entries of a flat directory, then the directory; never
+ * follows a link. Async-signal-safe. */
+void weft__remove_flat_dir(const char *dir);
+
 /* Database helpers (db.c). */
 int weft_db_check_output(const char *path); /* may we (over)write it? 0 or -1 + message */
 sqlite3 *weft_db_open_read(const char *path);  /* NULL + message */

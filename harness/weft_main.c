@@ -8,62 +8,120 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "textesc.h"
 #include "weft.h"
 
+/* While held: the line waiting for the next one (weft_err_hold). */
+static char *held;
+static size_t held_size;
+static int held_full;
+
 void weft_err(const char *fmt, ...) {
+    /* One line, whatever it quotes: a path or a name from the traced
+     * program could hold newlines or terminal escapes (textesc.c). */
+    char msg[4096], line[4096 * 4 + 16];
     va_list ap;
-    fputs("weft: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    memcpy(line, "weft: ", 6);
+    size_t n = 6 + weft_text_escape(line + 6, sizeof line - 7, msg);
+    line[n++] = '\n';
+    line[n] = 0;
+    if (held) {
+        if (held_full)
+            fputs(held, stderr);
+        snprintf(held, held_size, "%s", line);
+        held_full = 1;
+        return;
+    }
+    fputs(line, stderr);
+}
+
+void weft_err_hold(char *buf, size_t n) {
+    held = buf;
+    held_size = n;
+    held_full = 0;
+    if (n)
+        buf[0] = 0;
+}
+
+int weft_err_release(int print) {
+    int had = held && held_full;
+    if (had && print)
+        fputs(held, stderr);
+    if (had) {
+        /* the caller gets the message without "weft: " and the newline */
+        size_t len = strlen(held);
+        if (len && held[len - 1] == '\n')
+            held[len - 1] = 0;
+        memmove(held, held + 6, strlen(held + 6) + 1);
+    }
+    held = NULL;
+    held_full = 0;
+    return had;
 }
 
 int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns) {
+    /* Digits, then a unit: no sign, no spaces, no overflow (at most an
+     * hour, far beyond any wait worth a row). */
     static const struct {
         const char *unit;
         int64_t ns;
     } units[] = {{"", 1000}, {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    for (size_t u = 0; end != s && !errno && v >= 0 && u < sizeof units / sizeof *units; u++)
-        if (!strcmp(end, units[u].unit) && v <= INT64_MAX / units[u].ns) {
+    const int64_t max = 3600LL * 1000000000;
+    int64_t v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9' && v <= max; p++)
+        v = v * 10 + (*p - '0');
+    for (size_t u = 0; p != s && v <= max && u < sizeof units / sizeof *units; u++)
+        if (!strcmp(p, units[u].unit) && v <= max / units[u].ns) {
             *ns = v * units[u].ns;
             return 0;
         }
-    weft_err("%s: --min-wait takes a duration such as 100us, 2ms or 0, not '%s'", cmd, s);
+    weft_err("%s: --min-wait takes a duration 0..3600s such as 100us, 2ms or 0 (a bare number "
+             "is microseconds), not '%s'",
+             cmd, s);
     return -1;
 }
 
 static const char usage[] =
     "usage: weft run [-o trace.db] [-q] [--stack-depth=N] [--deadlock-timeout=MS]\n"
-    "                [--trace-children] [--keep-log] [--error-exitcode=N]\n"
+    "                [--trace-children] [--keep-log[=DIR]] [--error-exitcode=N]\n"
     "                [--suppressions=FILE] [--max-threads=N] [--index] [--all-events]\n"
     "                [--min-wait=DURATION] -- PROG [ARGS...]\n"
-    "       weft ingest LOG... [-o trace.db] [--suppressions=FILE] [--index] [--all-events]\n"
-    "                [--min-wait=DURATION]\n"
+    "       weft ingest LOG... [-o trace.db] [-q] [--suppressions=FILE] [--index]\n"
+    "                [--all-events] [--min-wait=DURATION]\n"
     "       weft report [--format=text|json] [-o FILE] trace.db...\n"
     "       weft --help | --version\n"
     "\n"
     "run      runs PROG under the recorder (LD_PRELOAD), passing its stdin, stdout,\n"
     "         stderr and exit status through (death by signal N: 128+N), then\n"
-    "         writes the trace database (default weft-PID.db) and prints the\n"
-    "         detectors' findings on stderr. --error-exitcode=N: exit N when an\n"
-    "         error finding was reported; --suppressions=FILE: lines kind:glob\n"
-    "         (function or file) to silence; --max-threads=N: unbounded-threads\n"
-    "         threshold (default 1000); --index: also index events by thread and\n"
-    "         by object (for many ad hoc queries; costs more than the load);\n"
-    "         --all-events: a row in events for every channel operation (else\n"
-    "         those that did not fail and waited less than --min-wait, default\n"
-    "         100us, and hb annotations, are counted in event_counts, with their\n"
-    "         waits summed); --min-wait=0: a row for every wait.\n"
+    "         writes the trace database (default weft-PID.db, never over an\n"
+    "         existing file) and prints the detectors' findings on stderr.\n"
+    "         --error-exitcode=N: exit N (1..255; 0: off) when an error finding\n"
+    "         was reported; --suppressions=FILE: lines kind:glob (function or\n"
+    "         file) to silence; --max-threads=N: unbounded-threads threshold\n"
+    "         (default 1000); --keep-log: keep the raw logs in TRACE.logs/ beside\n"
+    "         the trace (--keep-log=DIR: in DIR, which weft makes); --index:\n"
+    "         also index events by thread and by object (for many ad hoc\n"
+    "         queries; costs more than the load); --all-events: a row in events\n"
+    "         for every channel operation (else those that did not fail and\n"
+    "         waited less than --min-wait, default 100us, and hb annotations,\n"
+    "         are counted in event_counts, with their waits summed);\n"
+    "         --min-wait=0: a row for every wait.\n"
     "ingest   turns raw logs (e.g. left by a crash, or by LD_PRELOAD use) into a\n"
     "         trace database and runs the detectors.\n"
-    "report   prints a trace database as text or JSON.\n"
+    "report   prints trace databases as text or JSON.\n"
     "\n"
-    "Exit status of weft itself on errors: 125 (bad usage or input), 126 (PROG\n"
-    "cannot be run), 127 (PROG not found).\n";
+    "Options take --opt=VALUE or --opt VALUE; -o FILE or -oFILE. Traces and\n"
+    "reports are written 0600; -o replaces only a file of the same kind, never\n"
+    "an input.\n"
+    "\n"
+    "Exit status of weft run: PROG's (or --error-exitcode's N); 124: PROG ran\n"
+    "but no trace could be written or read; 125: bad usage, or an error of weft\n"
+    "itself; 126: PROG cannot be run under LD_PRELOAD (static, not executable);\n"
+    "127: PROG not found. Of ingest and report: 0, or 125 on any error.\n";
 
 int main(int argc, char **argv) {
     if (argc < 2) {
@@ -71,20 +129,29 @@ int main(int argc, char **argv) {
         return 125;
     }
     const char *cmd = argv[1];
+    int rc;
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage, stdout);
-        return 0;
-    }
-    if (!strcmp(cmd, "--version")) {
+        rc = 0;
+    } else if (!strcmp(cmd, "--version")) {
         printf("weft %s\n", WEFT_VERSION);
-        return 0;
+        rc = 0;
+    } else if (!strcmp(cmd, "run")) {
+        rc = weft_cmd_run(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "ingest")) {
+        rc = weft_cmd_ingest(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "report")) {
+        rc = weft_cmd_report(argc - 1, argv + 1);
+    } else {
+        weft_err("unknown command '%s' (try weft --help)", cmd);
+        return 125;
     }
-    if (!strcmp(cmd, "run"))
-        return weft_cmd_run(argc - 1, argv + 1);
-    if (!strcmp(cmd, "ingest"))
-        return weft_cmd_ingest(argc - 1, argv + 1);
-    if (!strcmp(cmd, "report"))
-        return weft_cmd_report(argc - 1, argv + 1);
-    weft_err("unknown command '%s' (try weft --help)", cmd);
-    return 125;
+    /* Whatever went to standard output must have got there (a full disk,
+     * a closed pipe): otherwise say so and fail. */
+    errno = 0;
+    if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+        weft_err("cannot write standard output: %s", errno ? strerror(errno) : "write error");
+        return 125;
+    }
+    return rc;
 }

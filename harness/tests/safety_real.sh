@@ -1,8 +1,9 @@
 #!/bin/sh
 # safety_real.sh: Debian's own programs under `weft run`, each compared
 # with a run of the same command without weft: the same stdout, the same
-# stderr (less weft's ==weft== lines), the same exit status and the same
-# files, and a trace with every process and no loss. Usage: safety_real.sh
+# stderr (less the lines weft adds: ==weft== and weft: ...), the same exit
+# status and the same files, and a trace with every process and no
+# dropped events. Usage: safety_real.sh
 # CASE, with WEFT, SHIM and BIN in the environment (CTest sets them).
 set -u
 name=$1
@@ -26,7 +27,7 @@ same() {
     rc=$?
     expect "exit status of '$*'" "$rc" "$prc"
     cmp -s "$work/plain.out" "$work/traced.out" || fail "stdout of '$*' differs"
-    grep -v '^==weft==' "$work/traced.err" >"$work/traced.err2"
+    grep -v '^==weft==\|^weft: ' "$work/traced.err" >"$work/traced.err2"
     cmp -s "$work/plain.err" "$work/traced.err2" ||
         fail "stderr of '$*' differs: $(diff "$work/plain.err" "$work/traced.err2" | head -5)"
     diff -r "$work/plain" "$work/traced" >/dev/null || fail "files of '$*' differ"
