@@ -43,7 +43,7 @@ void weft__self_ingest_prepare(const char *log_path) {
     char *slash = strrchr(logp, '/');
     snprintf(dbp, sizeof dbp, "%.*s/weft-%d.db", (int)(slash - logp), logp, (int)getpid());
     if (!bin[0]) {
-        const char *env = getenv("WEFT_BIN");
+        const char *env = secure_getenv("WEFT_BIN");
         Dl_info di;
         if (env && *env) {
             snprintf(bin, sizeof bin, "%s", env);
