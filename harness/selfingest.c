@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,6 +80,8 @@ void weft__self_ingest(void) {
      * atfork handlers (and ours), which take locks. */
     long pid = syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
     if (pid == 0) {
+        /* The database holds argv and paths, as the log: 0600. */
+        umask(077);
         execve(bin, argv, envp);
         syscall(SYS_exit_group, 127);
     }
