@@ -46,12 +46,17 @@ int main(int argc, char **argv) {
         dup2(nul, fd);
     for (int fd = 3; fd < 8; fd++)
         close(fd);
+    if (pipe(gate) != 0)
+        return 6;
     int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return 4;
+    /* Its file under many low numbers (as a daemon's log, pid file and
+     * sockets would take them): whatever number the shim held is ours. */
+    for (int n = 3; n < 16; n++)
+        if (n != gate[0] && n != gate[1] && n != fd)
+            dup2(fd, n);
     char line[64];
-    if (pipe(gate) != 0)
-        return 6;
     for (int round = 0; round < 3; round++) {
         pthread_t t[120];
         for (int i = 0; i < 120; i++)
