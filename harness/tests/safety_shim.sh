@@ -82,10 +82,10 @@ fork_loader)
     expect "plain" "$prc" 0
     sort "$work/out.ref" >"$work/ref.sorted"
     expect "plain: children" "$(tail -n 1 "$work/out.ref")" "ok 200"
-    "$WEFT" run -q -o "$db" -- timeout 90 "$BIN/t_forkdl" >"$work/out" 2>"$work/err"
+    timeout 90 "$WEFT" run -q -o "$db" -- "$BIN/t_forkdl" >"$work/out" 2>"$work/err"
     rc=$?
-    # timeout runs under the shim too: it is traced, t_forkdl is its child
     expect "weft run: status" "$rc" 0
+    expect "weft run: processes" "$(q "select count(*) from processes")" 201
     sort "$work/out" | cmp -s - "$work/ref.sorted" || fail "weft run: output differs: $(tail -n 2 "$work/out")"
     timeout 90 env LD_PRELOAD="$SHIM" WEFT_LOG="$work/p.log" "$BIN/t_forkdl" >"$work/out.pre" 2>&1
     expect "LD_PRELOAD: status" "$?" 0
