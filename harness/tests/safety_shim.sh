@@ -313,6 +313,21 @@ rlimits)
     "$WEFT" ingest -q "$work/fs.log" -o "$work/fs.db" >/dev/null 2>&1
     expect "RLIMIT_FSIZE: threads" "$(sqlite3 "$work/fs.db" "select count(*) from threads")" 8
     ;;
+fork_sigkill)
+    # Children SIGKILLed right after fork leave logs with a valid header
+    # (made inside fork, before the file grows): never all zeros.
+    preload "$work/out.pre" "$BIN/t_forkkill"
+    expect "LD_PRELOAD: status" "$lrc" 0
+    expect "LD_PRELOAD: stdout" "$(cat "$work/out.pre")" "killed 20"
+    n=0
+    for f in "$work"/p.log.*; do
+        n=$((n + 1))
+        expect "$(basename "$f"): magic" "$(head -c 7 "$f")" WEFTLOG
+    done
+    expect "child logs" "$n" 20
+    "$WEFT" ingest -q "$work"/p.log* -o "$db" >/dev/null 2>&1
+    expect "processes" "$(q "select count(*) from processes")" 21
+    ;;
 *)
     fail "unknown case"
     ;;
