@@ -29,6 +29,7 @@ static char bin[PATH_MAX + 16], logp[2 * PATH_MAX + 16], dbp[2 * PATH_MAX + 64];
 static int armed;   /* prepared, in the process that owns logp */
 static int arm_pid;
 static int done;
+static int bin_tried;
 
 static int exists_x(const char *p) { return access(p, X_OK) == 0; }
 
@@ -43,7 +44,10 @@ void weft__self_ingest_prepare(const char *log_path) {
         return;
     char *slash = strrchr(logp, '/');
     snprintf(dbp, sizeof dbp, "%.*s/weft-%d.db", (int)(slash - logp), logp, (int)getpid());
-    if (!bin[0]) {
+    /* Looked for once, at start: a fork child (which must not use the
+     * loader or the environment) reuses what its parent found. */
+    if (!bin[0] && !bin_tried) {
+        bin_tried = 1;
         const char *env = secure_getenv("WEFT_BIN");
         Dl_info di;
         if (env && *env) {
@@ -61,9 +65,9 @@ void weft__self_ingest_prepare(const char *log_path) {
         if (!bin[0] || !exists_x(bin))
             snprintf(bin, sizeof bin, "%s/weft", WEFT_INSTALL_BINDIR);
 #endif
-        if (!exists_x(bin))
-            return;
     }
+    if (!bin[0] || !exists_x(bin))
+        return;
     arm_pid = getpid();
     armed = 1;
     done = 0;
