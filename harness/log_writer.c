@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/futex.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +23,6 @@ __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec")));
 
 static struct weft_log_header *hdr;
 static char *base; /* start of chunk 0 */
-static int log_fd = -1;
 static size_t map_size;
 static uint64_t capacity;
 static int full; /* set once a claim failed: skip further fetch-adds */
@@ -58,7 +59,7 @@ static inline uint64_t tsc(void) {
  * different threads by. WEFT_TSC=0 turns it off. */
 static int tsc_usable(void) {
 #if defined(__x86_64__)
-    const char *e = getenv("WEFT_TSC");
+    const char *e = secure_getenv("WEFT_TSC");
     if (e && *e == '0')
         return 0;
     int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
@@ -98,75 +99,130 @@ static struct weft_log_chunk *chunk_at(uint64_t idx) {
     return (struct weft_log_chunk *)(base + idx * WEFT_LOG_CHUNK_SIZE);
 }
 
-int weft__log_open(const char *path, int ppid, uint32_t parent_tid, uint32_t depth) {
-    uint64_t mb = WEFT_LOG_DEFAULT_MB;
-    const char *e = getenv("WEFT_LOG_MB");
-    if (e && atoll(e) > 0)
-        mb = (uint64_t)atoll(e);
-    capacity = (mb * 1024u * 1024u - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
-    if (capacity < 1)
-        capacity = 1;
-    map_size = WEFT_LOG_HEADER_SIZE + capacity * WEFT_LOG_CHUNK_SIZE;
+/* What a log is made with, decided once in the first process image (the
+ * constructor) and reused by its fork children, which must not read the
+ * environment or /proc/cpuinfo while another thread of the parent could
+ * have been changing them. */
+static uint64_t want_mb;
 
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    /* A sparse file: only the pages we write take disk space. */
-    if (ftruncate(fd, (off_t)map_size) != 0) {
-        int err = errno;
-        close(fd);
-        return -err;
+/* The path of the log, for the fallback of prepare() on kernels without
+ * MADV_POPULATE_WRITE. */
+static char log_path[4200];
+
+/* The largest size our log may have: RLIMIT_FSIZE (a write or truncate
+ * past it raises SIGXFSZ in the program). */
+static uint64_t fsize_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return UINT64_MAX;
+    return (uint64_t)rl.rlim_cur;
+}
+
+int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint32_t depth) {
+    /* We own fd until we return: it is closed on every path. The mapping
+     * is all we keep, so no later close(), dup2() or close_range() of the
+     * program can make us write into a file of its own (issue 9). */
+    int err = 0;
+    if (!want_mb) {
+        want_mb = WEFT_LOG_DEFAULT_MB;
+        const char *e = secure_getenv("WEFT_LOG_MB");
+        if (e && atoll(e) > 0)
+            want_mb = (uint64_t)atoll(e);
+        use_tsc = tsc_usable();
     }
-    void *m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-    if (m == MAP_FAILED) {
-        int err = errno;
+    snprintf(log_path, sizeof log_path, "%s", path);
+    uint64_t bytes = want_mb * 1024u * 1024u, lim = fsize_limit();
+    if (bytes > lim)
+        bytes = lim;
+    if (bytes < WEFT_LOG_HEADER_SIZE + WEFT_LOG_CHUNK_SIZE) {
         close(fd);
-        return -err;
+        return -EFBIG; /* a zero-length log: no trace from this process */
     }
-    hdr = m;
-    base = (char *)m + WEFT_LOG_HEADER_SIZE;
-    log_fd = fd;
-    full = 0;
-    free_head = 0;
-    prepared = 0;
-    hdr->version = WEFT_LOG_VERSION;
-    hdr->header_size = WEFT_LOG_HEADER_SIZE;
-    hdr->chunk_size = WEFT_LOG_CHUNK_SIZE;
-    hdr->word_size = WEFT_LOG_WORD;
-    hdr->capacity_chunks = capacity;
-    hdr->pid = getpid();
-    hdr->ppid = ppid;
-    use_tsc = tsc_usable();
+    capacity = (bytes - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
+    /* The mapping first (nothing is touched yet): under a small RLIMIT_AS
+     * a 4 GiB mapping fails, so halve it down to 1 MiB of chunks; the
+     * header says what we got (capacity_chunks). */
+    void *m;
+    for (;;) {
+        map_size = WEFT_LOG_HEADER_SIZE + capacity * WEFT_LOG_CHUNK_SIZE;
+        m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+        if (m != MAP_FAILED)
+            break;
+        err = errno;
+        if (err != ENOMEM || capacity <= 16) {
+            close(fd);
+            return -err;
+        }
+        capacity /= 2;
+    }
+    /* The header goes to the file with pwrite, before the file grows: a
+     * full disk is then an error here, never a SIGBUS later; and a process
+     * killed at any moment leaves either an empty file or a valid header,
+     * never 4 GiB of zeros. An empty log means "this process could not
+     * write its trace" (docs/harness.md). */
+    static union {
+        struct weft_log_header h;
+        char page[WEFT_LOG_HEADER_SIZE];
+    } init;
+    memset(&init, 0, sizeof init);
+    struct weft_log_header *h = &init.h;
+    h->version = WEFT_LOG_VERSION;
+    h->header_size = WEFT_LOG_HEADER_SIZE;
+    h->chunk_size = WEFT_LOG_CHUNK_SIZE;
+    h->word_size = WEFT_LOG_WORD;
+    h->capacity_chunks = capacity;
+    h->pid = getpid();
+    h->ppid = ppid;
     if (use_tsc) {
         /* The monotonic reading between two TSC readings: their middle. */
         uint64_t t0 = tsc();
-        hdr->start_mono_ns = weft__now();
+        h->start_mono_ns = weft__now();
         uint64_t t1 = tsc();
-        hdr->start_tsc = t0 + (t1 - t0) / 2;
-        hdr->ts_tsc = 1;
+        h->start_tsc = t0 + (t1 - t0) / 2;
+        h->ts_tsc = 1;
     } else {
-        hdr->start_mono_ns = weft__now();
+        h->start_mono_ns = weft__now();
     }
-    hdr->start_real_ns = realtime_now();
-    hdr->parent_tid = parent_tid;
-    hdr->stack_depth = depth;
-    /* The magic last: a reader never accepts a half-made header. */
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    memcpy(hdr->magic, WEFT_LOG_MAGIC, 8);
+    h->start_real_ns = realtime_now();
+    h->parent_tid = parent_tid;
+    h->stack_depth = depth;
+    memcpy(h->magic, WEFT_LOG_MAGIC, 8);
+    ssize_t w;
+    while ((w = pwrite(fd, &init, sizeof init, 0)) < 0 && errno == EINTR)
+        ;
+    if (w != (ssize_t)sizeof init) {
+        err = w < 0 ? errno : ENOSPC;
+        goto fail;
+    }
+    /* A sparse file: only the pages we reserve (prepare) take disk space. */
+    if (ftruncate(fd, (off_t)map_size) != 0) {
+        err = errno;
+        goto fail;
+    }
+    close(fd);
+    hdr = m;
+    base = (char *)m + WEFT_LOG_HEADER_SIZE;
+    full = 0;
+    free_head = 0;
+    prepared = 0;
     return 0;
+fail:
+    munmap(m, map_size);
+    if (ftruncate(fd, 0) != 0) {
+        /* nothing more we can do: the reader rejects a short header */
+    }
+    close(fd);
+    return -err;
 }
 
 void weft__log_forget(void) {
     /* The parent's mapping stays valid in the child (we could still write
      * into it), so unmap it: nothing the child does may reach the parent's
-     * log. The fd is the parent's too: close our copy. */
+     * log. We hold no fd. */
     if (hdr)
         munmap(hdr, map_size);
-    if (log_fd >= 0)
-        close(log_fd);
     hdr = NULL;
     base = NULL;
-    log_fd = -1;
     weft__t.chunk = NULL;
     weft__t.pos = 0;
 }
@@ -188,21 +244,30 @@ static struct weft_log_chunk *pop_free(void) {
     }
 }
 
-/* Reserves chunk idx's disk blocks (writing a page of a sparse file on a
- * full disk would raise SIGBUS in the traced program; filesystems without
- * fallocate just go on) and faults its pages in with one call rather than
- * a page fault per page (MADV_POPULATE_WRITE, Linux 5.14+; older kernels
- * say EINVAL and pages fault one by one). -1: the disk is full. */
+/* Reserves chunk idx's disk blocks and faults its pages in, with one
+ * call and no fd: MADV_POPULATE_WRITE (Linux 5.14+) write-faults every
+ * page of the shared mapping, which makes the filesystem allocate its
+ * blocks (ext4's delayed allocation reserves them, tmpfs its pages), and
+ * says EFAULT where a write would have raised SIGBUS (the disk is full).
+ * Older kernels say EINVAL: there we reserve with fallocate on an fd
+ * opened for the moment by path (O_CLOEXEC, closed at once), and a
+ * filesystem without fallocate goes on unprotected. -1: no room. */
 static int prepare(uint64_t idx) {
-    off_t off = (off_t)(WEFT_LOG_HEADER_SIZE + idx * WEFT_LOG_CHUNK_SIZE);
-    int e = errno;
-    if (fallocate(log_fd, 0, off, WEFT_LOG_CHUNK_SIZE) != 0 && errno == ENOSPC) {
-        errno = e;
-        return -1;
+    int e = errno, r = 0;
+    if (madvise(chunk_at(idx), WEFT_LOG_CHUNK_SIZE, 23 /* MADV_POPULATE_WRITE */) != 0) {
+        if (errno == EINVAL || errno == ENOSYS) {
+            off_t off = (off_t)(WEFT_LOG_HEADER_SIZE + idx * WEFT_LOG_CHUNK_SIZE);
+            int fd = open(log_path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+            if (fd < 0 || (fallocate(fd, 0, off, WEFT_LOG_CHUNK_SIZE) != 0 && errno != EOPNOTSUPP))
+                r = -1;
+            if (fd >= 0)
+                close(fd);
+        } else {
+            r = -1;
+        }
     }
-    madvise(chunk_at(idx), WEFT_LOG_CHUNK_SIZE, 23 /* MADV_POPULATE_WRITE */);
     errno = e;
-    return 0;
+    return r;
 }
 
 void weft__log_prepare(void) {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@ static char bin[PATH_MAX + 16], logp[2 * PATH_MAX + 16], dbp[2 * PATH_MAX + 64];
 static int armed;   /* prepared, in the process that owns logp */
 static int arm_pid;
 static int done;
+static int bin_tried;
 
 static int exists_x(const char *p) { return access(p, X_OK) == 0; }
 
@@ -42,8 +44,11 @@ void weft__self_ingest_prepare(const char *log_path) {
         return;
     char *slash = strrchr(logp, '/');
     snprintf(dbp, sizeof dbp, "%.*s/weft-%d.db", (int)(slash - logp), logp, (int)getpid());
-    if (!bin[0]) {
-        const char *env = getenv("WEFT_BIN");
+    /* Looked for once, at start: a fork child (which must not use the
+     * loader or the environment) reuses what its parent found. */
+    if (!bin[0] && !bin_tried) {
+        bin_tried = 1;
+        const char *env = secure_getenv("WEFT_BIN");
         Dl_info di;
         if (env && *env) {
             snprintf(bin, sizeof bin, "%s", env);
@@ -60,9 +65,9 @@ void weft__self_ingest_prepare(const char *log_path) {
         if (!bin[0] || !exists_x(bin))
             snprintf(bin, sizeof bin, "%s/weft", WEFT_INSTALL_BINDIR);
 #endif
-        if (!exists_x(bin))
-            return;
     }
+    if (!bin[0] || !exists_x(bin))
+        return;
     arm_pid = getpid();
     armed = 1;
     done = 0;
@@ -79,6 +84,8 @@ void weft__self_ingest(void) {
      * atfork handlers (and ours), which take locks. */
     long pid = syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
     if (pid == 0) {
+        /* The database holds argv and paths, as the log: 0600. */
+        umask(077);
         execve(bin, argv, envp);
         syscall(SYS_exit_group, 127);
     }

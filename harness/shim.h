@@ -72,7 +72,11 @@ static inline void weft__leave(void) {
 }
 
 /* ---- raw log writer (log_writer.c) ---- */
-int weft__log_open(const char *path, int ppid, uint32_t parent_tid, uint32_t depth) WEFT_HIDDEN;
+/* Makes the log in fd (a file just created at path, which it closes: the
+ * shim holds no fd once the log is mapped). 0, or -errno: then the file
+ * is left empty, which says "no trace from this process". */
+int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid,
+                   uint32_t depth) WEFT_HIDDEN;
 /* Drops the mapping inherited from the parent (in a fork child), without
  * touching the parent's file. */
 void weft__log_forget(void) WEFT_HIDDEN;
@@ -114,7 +118,16 @@ extern uint32_t weft__log_kick WEFT_HIDDEN;
 void weft__stack_init(unsigned depth) WEFT_HIDDEN;
 void weft__stack_reset(void) WEFT_HIDDEN; /* fork child: stacks go to the new log again */
 uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames skipped) */
-void weft__modules_emit(void) WEFT_HIDDEN;
+void weft__modules_init(void) WEFT_HIDDEN; /* constructor: resolves what a fork child needs */
+void weft__modules_emit(void) WEFT_HIDDEN;       /* walks the loaded objects: not in a fork child */
+/* Fork child: the parent's module map from the copy its last walk left,
+ * without the loader (another thread may have held its lock at fork).
+ * Returns whether a thread of the parent was inside the loader at fork:
+ * then the child must not walk the loaded objects (nor unwind stacks). */
+int weft__modules_emit_child(void) WEFT_HIDDEN;
+void weft__loader_enter(void) WEFT_HIDDEN; /* around our calls into the dynamic loader */
+void weft__loader_leave(void) WEFT_HIDDEN;
+void weft__stack_disable(void) WEFT_HIDDEN; /* no more stacks in this process */
 void weft__modules_self_range(uintptr_t *lo, uintptr_t *hi) WEFT_HIDDEN;
 void weft__modules_range_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) WEFT_HIDDEN;
 
@@ -163,6 +176,7 @@ void *weft__real(const char *name) WEFT_HIDDEN;
 void *weft__real_v(const char *name, const char *version) WEFT_HIDDEN;
 void weft__process_exit_hook(void) WEFT_HIDDEN; /* last chance before the process ends */
 void weft__signals_install(void) WEFT_HIDDEN;
+void weft__env_drop_self(void) WEFT_HIDDEN; /* shim_env.c: our entry leaves LD_PRELOAD */
 
 /* Resolve the next definition of a symbol once, lazily; the cast through
  * a union keeps -Wpedantic quiet about object/function pointer casts. */

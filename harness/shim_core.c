@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #define UNW_LOCAL_ONLY
@@ -18,6 +20,7 @@
 int weft__ready;
 static char log_base[4096]; /* WEFT_LOG, or ./weft-<root pid>.log */
 static int auto_log;        /* WEFT_LOG was unset: we chose the name */
+static int self_ingest;     /* ... and we turn it into a database at the end */
 static unsigned depth = 16;
 static int log_pid;
 static char cur_log[4200]; /* the log this process writes */
@@ -52,15 +55,19 @@ static int open_log(int ppid, uint32_t parent_tid) {
             snprintf(path, sizeof path, "%s.%d", log_base, (int)pid);
         else
             snprintf(path, sizeof path, "%s.%d.%d", log_base, (int)pid, attempt - 1);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        /* 0600 whatever the umask: a log holds argv and paths. O_NOFOLLOW
+         * with O_EXCL: a planted symlink is never followed. */
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
             if (errno == EEXIST)
                 continue;
             return -errno;
         }
-        close(fd);
+        if (fchmod(fd, 0600) != 0) {
+            /* the mode open gave (0600 less the umask) is no wider */
+        }
         snprintf(cur_log, sizeof cur_log, "%s", path);
-        return weft__log_open(path, ppid ? ppid : getppid(), parent_tid, depth);
+        return weft__log_open(fd, path, ppid ? ppid : getppid(), parent_tid, depth);
     }
     return -EEXIST;
 }
@@ -86,7 +93,15 @@ static void process_begin(int is_fork_child, int parent_pid, uint32_t parent_tid
     if (is_fork_child)
         weft__emit(WEFT_K_FORK_CHILD, 0, (uint64_t)parent_pid, parent_tid, 0, 0);
     weft__emit(WEFT_K_THREAD_ADOPT, (uint64_t)pthread_self(), (uint64_t)os_tid(), 0, 0, 0);
-    weft__modules_emit();
+    /* A fork child writes the parent's module map (same address space)
+     * from the copy the parent kept: walking the loaded objects takes the
+     * loader's lock. When a thread of the parent was inside the loader at
+     * the fork, that lock may stay held: no stacks in this child then
+     * (libunwind walks the loaded objects too). */
+    if (!is_fork_child)
+        weft__modules_emit();
+    else if (weft__modules_emit_child())
+        weft__stack_disable();
     weft__t.in_shim = 0;
     log_pid = getpid();
     __atomic_store_n(&weft__ready, 1, __ATOMIC_RELEASE);
@@ -96,7 +111,10 @@ static void atfork_child(void) {
     /* Only this thread survives in the child: forget the parent's log and
      * stacks, and start a log and a process of our own. Nothing here takes
      * a lock another (now gone) thread could have held: the log and the
-     * stack table are lock-free, and libunwind uses per-thread caches. */
+     * stack table are lock-free, libunwind uses per-thread caches, the
+     * module map comes from the parent's copy (no loader), the log's
+     * settings were read by the parent (no environment), and no malloc or
+     * stdio (snprintf into our own buffers only). */
     if (!log_pid || getpid() == log_pid)
         return;
     int parent_pid = log_pid;
@@ -109,7 +127,7 @@ static void atfork_child(void) {
     weft__watchdog_fork_child();
     if (open_log(parent_pid, parent_tid) == 0) {
         process_begin(1, parent_pid, parent_tid);
-        if (auto_log)
+        if (self_ingest)
             weft__self_ingest_prepare(cur_log);
         weft__watchdog_start();
     }
@@ -118,30 +136,40 @@ static void atfork_child(void) {
 __attribute__((constructor(101))) static void weft_init(void) {
     if (log_pid)
         return;
+    /* A setuid or setgid program (the loader may load us from
+     * /etc/ld.so.preload, or a setuid copy in a system directory): the
+     * caller's environment must not choose files, programs or anything
+     * else for it. We stay inert: no log, no handler, no thread, no exec;
+     * the interposers only pass through (weft__ready stays 0). */
+    if (getauxval(AT_SECURE))
+        return;
     int saved = errno;
-    const char *d = getenv("WEFT_STACK_DEPTH");
+    const char *d = secure_getenv("WEFT_STACK_DEPTH");
     if (d && *d) {
         long v = strtol(d, NULL, 10);
         depth = v < 0 ? 0 : v > 128 ? 128 : (unsigned)v;
     }
-    const char *p = getenv("WEFT_LOG");
+    const char *p = secure_getenv("WEFT_LOG");
     if (p && *p) {
         snprintf(log_base, sizeof log_base, "%s", p);
     } else {
         auto_log = 1;
         snprintf(log_base, sizeof log_base, "weft-%d.log", (int)getpid());
     }
-    /* Per-thread caches: libunwind's global cache takes a lock, which a
-     * fork child could find held by a thread that no longer exists. */
+    self_ingest = auto_log && !secure_getenv("WEFT_SELF_INGEST");
     /* weft run without --trace-children: programs this one executes run
-     * untraced (a fork child, the same program, stays traced). */
-    const char *ch = getenv("WEFT_CHILDREN");
+     * untraced (a fork child, the same program, stays traced). Only our
+     * own entry leaves LD_PRELOAD. */
+    const char *ch = secure_getenv("WEFT_CHILDREN");
     if (ch && !strcmp(ch, "0")) {
-        unsetenv("LD_PRELOAD");
+        weft__env_drop_self();
         unsetenv("WEFT_LOG");
         unsetenv("WEFT_CHILDREN");
     }
+    /* Per-thread caches: libunwind's global cache takes a lock, which a
+     * fork child could find held by a thread that no longer exists. */
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    weft__modules_init();
     weft__stack_init(depth);
     if (open_log(0, 0) != 0) {
         /* No log, no recording: the program runs as if we were absent. */
@@ -151,7 +179,7 @@ __attribute__((constructor(101))) static void weft_init(void) {
     pthread_atfork(NULL, NULL, atfork_child);
     process_begin(0, getppid(), 0);
     weft__signals_install();
-    if (auto_log && !getenv("WEFT_SELF_INGEST"))
+    if (self_ingest)
         weft__self_ingest_prepare(cur_log);
     weft__watchdog_start();
     errno = saved;

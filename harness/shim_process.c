@@ -1,8 +1,8 @@
 /* shim_process.c: interposers for the life of the process: the wrapper
  * around main (its return value is the exit status, and libc's own call to
  * exit() does not go through our exit), exit, _exit/_Exit, fork and vfork,
- * dlopen (the module map changes), and the fatal signal handlers that
- * record the death and then die of it with the default action. */
+ * and exec. The loader's calls are in shim_loader.c, signals in
+ * shim_signal.c. */
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,7 +23,6 @@ static void (*real_exit)(int);
 static void (*real__exit)(int);
 static void (*real__Exit)(int);
 static pid_t (*real_fork)(void);
-static void *(*real_dlopen)(const char *, int);
 
 int __libc_start_main(main_fn m, int argc, char **argv, void (*init)(void), void (*fini)(void),
                       void (*rtld_fini)(void), void *stack_end);
@@ -83,14 +82,6 @@ WEFT_EXPORT pid_t fork(void) {
 /* vfork's child shares our memory, and would write its records into the
  * parent's log and TLS. fork is a valid implementation of vfork. */
 WEFT_EXPORT pid_t vfork(void) { return fork(); }
-
-WEFT_EXPORT void *dlopen(const char *file, int mode) {
-    WEFT_REAL(void, real_dlopen, "dlopen");
-    void *h = real_dlopen(file, mode);
-    if (h)
-        WEFT_RECORD(weft__modules_emit());
-    return h;
-}
 
 /* ---- exec: the image ends here (a new one may be traced: --trace-children
  * keeps LD_PRELOAD in the environment, and its log joins the same trace;
@@ -202,60 +193,4 @@ WEFT_EXPORT int execle(const char *path, const char *arg0, ...) {
 
 WEFT_EXPORT int execlp(const char *file, const char *arg0, ...) {
     EXEC_LIST(file, arg0, execvp(file, argv), 0);
-}
-
-/* ---- fatal signals ---- */
-
-static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE,  SIGILL,  SIGABRT, SIGTRAP, SIGSYS,
-                            SIGTERM, SIGINT, SIGHUP,  SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1,
-                            SIGUSR2, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF};
-
-static void on_fatal(int sig, siginfo_t *si, void *uctx) {
-    (void)uctx;
-    int saved = errno;
-    /* No stack here: unwinding from a handler may need the loader's lock,
-     * which the interrupted code could hold. weft__emit_oob writes into a
-     * chunk of its own, whatever the thread was doing. */
-    uint32_t was_in = weft__t.in_shim;
-    weft__t.in_shim = 1;
-    if (__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) && weft__t.tid) {
-        weft__emit_oob(WEFT_K_SIGNAL_FATAL, (uint64_t)(uintptr_t)(si ? si->si_addr : 0),
-                       (uint64_t)sig, si ? (uint64_t)(int64_t)si->si_code : 0);
-        weft__log_set_flag(WEFT_LOG_F_FINISHED);
-        weft__self_ingest();
-    }
-    weft__t.in_shim = was_in;
-    /* Die of it: the default action again, the signal unblocked and sent
-     * to this very thread. A fault re-executes and faults again. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigaction(sig, &sa, NULL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-    if (!si || si->si_code <= 0 || (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL))
-        syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
-    errno = saved;
-}
-
-int weft__signal_is_ours(void (*h)(int, siginfo_t *, void *)) { return h == on_fatal; }
-
-void weft__signals_install(void) {
-    /* Only where the disposition is the default: a handler or SIG_IGN the
-     * program inherited stays. A handler the program installs later
-     * replaces ours, and that program then decides what the signal does. */
-    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
-        struct sigaction old;
-        if (sigaction(fatal[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
-            (old.sa_flags & SA_SIGINFO))
-            continue;
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = on_fatal;
-        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-        sigfillset(&sa.sa_mask);
-        sigaction(fatal[i], &sa, NULL);
-    }
 }

@@ -49,6 +49,8 @@ void weft__stack_reset(void) {
     }
 }
 
+void weft__stack_disable(void) { depth_cap = 0; }
+
 static uint64_t mix(uint64_t h, uint64_t v) {
     /* A multiply-xorshift step (splitmix64 finaliser over the running
      * hash): fast and well spread for pointer-like values. */

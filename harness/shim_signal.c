@@ -1,0 +1,153 @@
+/* shim_signal.c: the fatal signal handlers that record a death (and run
+ * the self-ingest) before the process dies of it with the default action,
+ * and the program's view of signal dispositions, which must be exactly
+ * what it would be without us (issue 9, item 4).
+ *
+ * Our handler goes only where the disposition is the default and the
+ * default is to end the process (never on SIG_IGN, never on a signal whose
+ * default is to ignore or stop). Where it sits, the program reads back the
+ * disposition it replaced (SIG_DFL, with that action's flags and mask),
+ * through every libc call that returns a disposition: sigaction, signal,
+ * bsd_signal, sysv_signal, sigset; siginterrupt changes that saved action.
+ * Whatever the program sets replaces ours in the kernel, SIG_DFL too: the
+ * program's setting rules from then on, exactly. Python, for one,
+ * installs its KeyboardInterrupt handler only when it reads SIGINT as
+ * SIG_DFL. A raw rt_sigaction system call bypasses all this and sees our
+ * handler (docs/harness.md). */
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE,  SIGILL,  SIGABRT, SIGTRAP, SIGSYS,
+                            SIGTERM, SIGINT, SIGHUP,  SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1,
+                            SIGUSR2, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF};
+
+#define NSIGS 65
+/* The action each of our handlers replaced, as the kernel gave it. */
+static struct sigaction orig[NSIGS];
+
+static int (*r_sigaction)(int, const struct sigaction *, struct sigaction *);
+
+static void on_fatal(int sig, siginfo_t *si, void *uctx) {
+    (void)uctx;
+    int saved = errno;
+    /* No stack here: unwinding from a handler may need the loader's lock,
+     * which the interrupted code could hold. weft__emit_oob writes into a
+     * chunk of its own, whatever the thread was doing. */
+    uint32_t was_in = weft__t.in_shim;
+    weft__t.in_shim = 1;
+    if (__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) && weft__t.tid) {
+        weft__emit_oob(WEFT_K_SIGNAL_FATAL, (uint64_t)(uintptr_t)(si ? si->si_addr : 0),
+                       (uint64_t)sig, si ? (uint64_t)(int64_t)si->si_code : 0);
+        weft__log_set_flag(WEFT_LOG_F_FINISHED);
+        weft__self_ingest();
+    }
+    weft__t.in_shim = was_in;
+    /* Die of it: the default action again, the signal unblocked and sent
+     * to this very thread. A fault re-executes and faults again. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    r_sigaction(sig, &sa, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    if (!si || si->si_code <= 0 || (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL))
+        syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+    errno = saved;
+}
+
+int weft__signal_is_ours(void (*h)(int, siginfo_t *, void *)) { return h == on_fatal; }
+
+static int ours(const struct sigaction *a) {
+    return (a->sa_flags & SA_SIGINFO) && a->sa_sigaction == on_fatal;
+}
+
+void weft__signals_install(void) {
+    WEFT_REAL(void, r_sigaction, "sigaction");
+    /* Only where the disposition is the default: a handler or SIG_IGN the
+     * program inherited stays (exec keeps SIG_IGN). */
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
+        int sig = fatal[i];
+        struct sigaction old;
+        if (r_sigaction(sig, NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
+            (old.sa_flags & SA_SIGINFO))
+            continue;
+        orig[sig] = old;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_fatal;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+        sigfillset(&sa.sa_mask);
+        r_sigaction(sig, &sa, NULL);
+    }
+}
+
+/* ---- the program's view ---- */
+
+WEFT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+    WEFT_REAL(void, r_sigaction, "sigaction");
+    int e = errno;
+    int r = r_sigaction(sig, act, old);
+    if (r == 0 && old && sig > 0 && sig < NSIGS && ours(old))
+        *old = orig[sig];
+    if (r == 0)
+        errno = e;
+    return r;
+}
+
+int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+WEFT_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+    return sigaction(sig, act, old);
+}
+
+/* A handler returned by a libc call that sets one: ours reads as the one
+ * it replaced. */
+static __sighandler_t view(int sig, __sighandler_t h) {
+    /* compared as addresses: the handler field is a union of both types */
+    union {
+        __sighandler_t h;
+        void (*a)(int, siginfo_t *, void *);
+    } u = {.h = h};
+    if (u.a == on_fatal && sig > 0 && sig < NSIGS)
+        return orig[sig].sa_handler;
+    return h;
+}
+
+#define SIGNAL_LIKE(fn)                                                  \
+    __sighandler_t fn(int sig, __sighandler_t h);                        \
+    WEFT_EXPORT __sighandler_t fn(int sig, __sighandler_t h) {          \
+        static __sighandler_t (*real)(int, __sighandler_t);             \
+        WEFT_REAL(void, real, #fn);                                      \
+        return view(sig, real(sig, h));                                  \
+    }
+SIGNAL_LIKE(signal)
+SIGNAL_LIKE(bsd_signal)
+SIGNAL_LIKE(sysv_signal)
+SIGNAL_LIKE(__sysv_signal)
+SIGNAL_LIKE(sigset)
+
+int siginterrupt(int sig, int flag);
+WEFT_EXPORT int siginterrupt(int sig, int flag) {
+    static int (*real)(int, int);
+    WEFT_REAL(void, real, "siginterrupt");
+    WEFT_REAL(void, r_sigaction, "sigaction");
+    struct sigaction cur;
+    if (sig > 0 && sig < NSIGS && r_sigaction(sig, NULL, &cur) == 0 && ours(&cur)) {
+        /* What libc would have set on the action we replaced: SA_RESTART
+         * toggled, and its own flags and restorer, which it adds to every
+         * action it sets (as on ours). */
+        if (flag)
+            orig[sig].sa_flags &= ~SA_RESTART;
+        else
+            orig[sig].sa_flags |= SA_RESTART;
+        orig[sig].sa_flags |= cur.sa_flags & 0x04000000 /* SA_RESTORER */;
+        orig[sig].sa_restorer = cur.sa_restorer;
+        return 0;
+    }
+    return real(sig, flag);
+}
