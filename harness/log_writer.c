@@ -118,6 +118,18 @@ static uint64_t fsize_limit(void) {
     return (uint64_t)rl.rlim_cur;
 }
 
+/* Under a finite RLIMIT_AS the log's mapping counts against the program's
+ * own address space: we take at most 1/16 of the limit, so that the
+ * thread stacks and heap the program plans for still fit (a program that
+ * ran in 300 MB crashed when a halved-until-it-fits log took 256 MB of
+ * it). */
+static uint64_t as_share(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return UINT64_MAX;
+    return (uint64_t)rl.rlim_cur / 16;
+}
+
 int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint32_t depth) {
     /* We own fd until we return: it is closed on every path. The mapping
      * is all we keep, so no later close(), dup2() or close_range() of the
@@ -131,9 +143,11 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
         use_tsc = tsc_usable();
     }
     snprintf(log_path, sizeof log_path, "%s", path);
-    uint64_t bytes = want_mb * 1024u * 1024u, lim = fsize_limit();
+    uint64_t bytes = want_mb * 1024u * 1024u, lim = fsize_limit(), as = as_share();
     if (bytes > lim)
         bytes = lim;
+    if (bytes > as)
+        bytes = as;
     if (bytes < WEFT_LOG_HEADER_SIZE + WEFT_LOG_CHUNK_SIZE) {
         close(fd);
         return -EFBIG; /* a zero-length log: no trace from this process */
