@@ -9,6 +9,7 @@
 # plain) and ingest throughput (weft ingest of the chan_work log, events/s).
 #
 #   bench/harness/run.sh [--build-dir DIR] [--quick] [--rounds R] [--n-chan N] [--n-churn N]
+#                        [--baseline DIR]
 #
 # DIR defaults to build-h6 (configured as it is; built for the targets we
 # need). Plain, weft run and recording alone run R times (default 3),
@@ -19,6 +20,9 @@
 # includes the ingest into SQLite (what a user waits for); the table also
 # shows the run without ingest (--keep-log, log only) so the recording
 # overhead can be read alone. Events lost come from processes.dropped_events.
+# --baseline DIR: another build of weft (say, of the last release): its
+# shim's recording cost is measured in the same rounds, interleaved with
+# this one's, and the table gives the ratio (a regression check).
 # Exit status 0 when everything ran (timings are never assertions).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,6 +33,7 @@ nchan=1000000
 nchurn=100000
 vgdiv=20
 rounds=3
+baseline=""
 while [ $# -gt 0 ]; do
     case $1 in
     --rounds) rounds=$2; shift ;;
@@ -36,7 +41,8 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --n-chan) nchan=$2; shift ;;
     --n-churn) nchurn=$2; shift ;;
-    *) echo "usage: $0 [--build-dir DIR] [--quick] [--rounds R] [--n-chan N] [--n-churn N]" >&2; exit 2 ;;
+    --baseline) baseline=$2; shift ;;
+    *) echo "usage: $0 [--build-dir DIR] [--quick] [--rounds R] [--n-chan N] [--n-churn N] [--baseline DIR]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -135,8 +141,27 @@ bench_workload "thread churn: short threads created and joined in batches of 100
 echo
 echo "### recording cost per event (rec_cost: one recorded call, no stack; median of 9 rounds)"
 rn=1000000; [ $quick = 1 ] && rn=50000
-p=$("$bin/bench_rec_cost" "$rn" 9 | awk '{print $2}')
-w=$(env LD_PRELOAD="$shim" WEFT_LOG="$work/rc.log" "$bin/bench_rec_cost" "$rn" 9 | awk '{print $2}')
+# rec_cost_of SHIM: the recording cost (shim minus plain, ns/event) of one round
+rec_cost_of() {
+    local p w
+    p=$("$bin/bench_rec_cost" "$rn" 9 | awk '{print $2}')
+    w=$(env LD_PRELOAD="$1" WEFT_LOG="$work/rc.log" "$bin/bench_rec_cost" "$rn" 9 | awk '{print $2}')
+    rm -f "$work"/rc.log*
+    echo "$p $w"
+}
+p=$(rec_cost_of "$shim"); w=${p#* }; p=${p% *}
 printf '| plain call %s ns | under the shim %s ns | recording cost %.1f ns/event (target <= 50) |\n' "$p" "$w" "$(echo "$w - $p" | bc -l)"
-rm -f "$work"/rc.log*
+if [ -n "$baseline" ]; then
+    # Interleaved rounds, this build then the baseline, medians of each.
+    bshim=$baseline/harness/libweft-preload.so
+    [ -f "$bshim" ] || cmake --build "$baseline" --target weft-preload >/dev/null
+    mine="" theirs=""
+    for r in 1 2 3 4 5; do
+        x=$(rec_cost_of "$shim"); mine="$mine $(echo "${x#* } - ${x% *}" | bc -l)"
+        x=$(rec_cost_of "$bshim"); theirs="$theirs $(echo "${x#* } - ${x% *}" | bc -l)"
+    done
+    med() { printf '%s\n' $1 | sort -g | sed -n 3p; }
+    printf '| recording cost vs baseline %s: %.1f ns against %.1f ns (medians of 5 interleaved rounds): %.2fx |\n' \
+        "$baseline" "$(med "$mine")" "$(med "$theirs")" "$(echo "$(med "$mine") / $(med "$theirs")" | bc -l)"
+fi
 printf '| ingest throughput (chan_work log): %.0f events/s (target >= 1M) |\n' "$(echo "$chan_ing_events / $chan_ing_secs" | bc -l)"
