@@ -16,22 +16,6 @@
 #include "textesc.h"
 #include "weft.h"
 
-static long count_processes(const char *path) {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    long n = -1;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM processes", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(st, 0);
-    else
-        weft_err("ingest: cannot read the new trace: %s",
-                 db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 int weft_cmd_ingest(int argc, char **argv) {
     const char *out = NULL, *supp_path = NULL, *s_min = NULL;
     char **logs = calloc((size_t)argc, sizeof *logs);
@@ -107,7 +91,7 @@ int weft_cmd_ingest(int argc, char **argv) {
             rc = 124;
         goto out;
     }
-    long procs = count_processes(ob.tmp);
+    long procs = weft_db_count_processes(ob.tmp, "ingest: ");
     if (procs == 0) {
         weft_err("ingest: no trace: the logs hold no process (nothing written to %s)", out);
         rc = 124;

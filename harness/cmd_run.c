@@ -170,22 +170,6 @@ __attribute__((format(printf, 2, 3))) static int no_trace(int result, const char
     return 124;
 }
 
-/* The number of processes in the trace at path, or -1 (message printed). */
-static long count_processes(const char *path) {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    long n = -1;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM processes", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(st, 0);
-    else
-        weft_err("cannot read the new trace: %s", db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 static int exists(const char *path) {
     struct stat st;
     return lstat(path, &st) == 0;
@@ -499,7 +483,7 @@ int weft_cmd_run(int argc, char **argv) {
         int ok = weft_out_begin(&ob, final) == 0;
         sig_out = &ob;
         ok = ok && weft_ingest(logs, n, ob.tmp, &o, &st) == 0;
-        long procs = ok ? count_processes(ob.tmp) : -1;
+        long procs = ok ? weft_db_count_processes(ob.tmp, "") : -1;
         int empty = ok && procs == 0;
         ok = ok && procs > 0;
         /* The program may have made a file of its own at -o meanwhile:

@@ -1,6 +1,7 @@
 /* db.c: opening trace databases safely: may `-o FILE` be written (never
  * clobber a file that is not a weft trace), and is a database we are
- * asked to read a weft trace of the schema version we understand. */
+ * asked to read a weft trace of the schema version we understand, and how
+ * many processes a trace just written holds. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -88,4 +89,20 @@ sqlite3 *weft_db_open_read(const char *path) {
         return NULL;
     }
     return db;
+}
+
+long weft_db_count_processes(const char *path, const char *who) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM processes", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    else
+        weft_err("%scannot read the new trace: %s", who,
+                 db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
 }

@@ -166,6 +166,10 @@ void weft__remove_flat_dir(const char *dir);
 /* Database helpers (db.c). */
 int weft_db_check_output(const char *path); /* may we (over)write it? 0 or -1 + message */
 sqlite3 *weft_db_open_read(const char *path);  /* NULL + message */
+/* The number of processes in the trace just written at path (a trace with
+ * none is no trace: weft's status 124), or -1 with a message that starts
+ * with who ("ingest: " or ""). */
+long weft_db_count_processes(const char *path, const char *who);
 
 /* Symbolization (symbolize.c): one per process. */
 struct weft_sym;
