@@ -298,15 +298,16 @@ void weft__log_prepare(void) {
     }
 }
 
-/* Claims a chunk for this thread: a recycled one or a fresh one. NULL when
- * the log is full or the disk is. */
-static struct weft_log_chunk *claim(int allow_recycled) {
+/* Claims a chunk for this thread: a recycled one or a fresh one, and in
+ * *pos the first free word in it. NULL when the log is full or the disk
+ * is. */
+static struct weft_log_chunk *claim(int allow_recycled, uint32_t *pos) {
     if (!hdr)
         return NULL;
     if (allow_recycled) {
         struct weft_log_chunk *c = pop_free();
         if (c) {
-            weft__t.pos = __atomic_load_n(&c->committed, __ATOMIC_ACQUIRE);
+            *pos = __atomic_load_n(&c->committed, __ATOMIC_ACQUIRE);
             return c;
         }
     }
@@ -334,7 +335,7 @@ static struct weft_log_chunk *claim(int allow_recycled) {
     c->claim_tsc = use_tsc ? tsc() : 0;
     c->claim_ns = weft__now();
     weft__t.chunk_idx = (uint32_t)idx;
-    weft__t.pos = 0;
+    *pos = 0;
     return c;
 }
 
@@ -380,44 +381,55 @@ static inline uint64_t *chunk_words(struct weft_log_chunk *c) {
     return (uint64_t *)((char *)c + WEFT_LOG_CHUNK_HDR);
 }
 
-static void commit(uint32_t n) {
-    weft__t.pos += n;
+/* Every record is written through local copies of this thread's chunk
+ * and position, read from TLS once and bounds-checked: a thread made by a
+ * raw clone() without CLONE_SETTLS shares its parent's TLS, and the two
+ * then change weft__t.chunk and weft__t.pos under each other. Their chunk
+ * holds a mix of both (the reader skips it as damaged), but neither can
+ * write through NULL or past the end of a chunk (t_rawclone crashed so:
+ * harness:raw_clone). */
+static void commit(struct weft_log_chunk *c, uint32_t end) {
+    weft__t.pos = end;
     /* Release: the record bytes are visible before the count that covers
      * them, to a reader of the file after any death of this process. */
-    __atomic_store_n(&weft__t.chunk->committed, weft__t.pos, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->committed, end, __ATOMIC_RELEASE);
 }
 
 /* Starts this thread's run of records in chunk c (fresh or recycled): an
  * OWNER record naming the thread, whose full timestamp is the base of the
  * deltas that follow. It is committed at once, on its own: harmless if
  * nothing follows. */
-static void own(struct weft_log_chunk *c) {
+static void own(struct weft_log_chunk *c, uint32_t pos) {
     weft__t.chunk = c;
-    uint64_t *w = chunk_words(c) + weft__t.pos;
+    uint64_t *w = chunk_words(c) + pos;
     w[0] = WEFT_K_OWNER | (uint64_t)(WEFT_W_TS | WEFT_W_ARG) << 8;
     w[1] = weft__t.last_ts;
     w[2] = weft__t.tid;
     weft__t.seg_ts = weft__t.last_ts;
     weft__t.seg_obj = 0; /* the OWNER record's obj */
-    commit(3);
+    commit(c, pos + 3);
 }
 
-/* Room for n consecutive words in this thread's chunk, or NULL (then the
- * record is counted as dropped). */
-static uint64_t *reserve(uint32_t n) {
+/* Room for n consecutive words: the chunk in *cp, the first word at *posp;
+ * NULL when there is none (then the record is counted as dropped). */
+static uint64_t *reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp) {
     if (n + 3 > WEFT_LOG_CHUNK_WORDS)
         return NULL;
     struct weft_log_chunk *c = weft__t.chunk;
-    if (!c || weft__t.pos + n > WEFT_LOG_CHUNK_WORDS) {
+    uint32_t pos = weft__t.pos;
+    if (!c || pos > WEFT_LOG_CHUNK_WORDS - n) {
         weft__t.chunk = NULL;
-        c = claim(1);
-        if (c && weft__t.pos + 3 + n > WEFT_LOG_CHUNK_WORDS)
-            c = claim(0); /* a recycled chunk without room: take a fresh one */
+        c = claim(1, &pos);
+        if (c && pos > WEFT_LOG_CHUNK_WORDS - 3 - n)
+            c = claim(0, &pos); /* a recycled chunk without room: take a fresh one */
         if (!c)
             return NULL;
-        own(c);
+        own(c, pos);
+        pos += 3;
     }
-    return chunk_words(c) + weft__t.pos;
+    *cp = c;
+    *posp = pos;
+    return chunk_words(c) + pos;
 }
 
 /* Writes one record: the fields that are non-zero, the tickets asked for,
@@ -445,7 +457,9 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
     }
     if (data)
         n += 1 + (uint32_t)((len + 7) / 8);
-    uint64_t *w = reserve(n);
+    struct weft_log_chunk *c;
+    uint32_t pos;
+    uint64_t *w = reserve(n, &c, &pos);
     if (!w) {
         weft__log_count_dropped(1);
         return;
@@ -490,7 +504,7 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
             k += (uint32_t)((len + 7) / 8);
         }
     }
-    commit(k);
+    commit(c, pos + k);
 }
 
 /* The acquire libweft announced inside the current call, if any, goes into
@@ -550,9 +564,10 @@ void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) {
     struct weft_log_chunk *saved = weft__t.chunk;
     uint32_t saved_pos = weft__t.pos, saved_idx = weft__t.chunk_idx;
     uint64_t saved_seg = weft__t.seg_ts, saved_obj = weft__t.seg_obj;
-    struct weft_log_chunk *c = claim(0);
+    uint32_t pos;
+    struct weft_log_chunk *c = claim(0, &pos);
     if (c) {
-        own(c);
+        own(c, pos);
         put(kind, obj, arg, arg2, 0, 0, 0, 0, 0, 0, 0, NULL, 0);
     } else {
         weft__log_count_dropped(1);
