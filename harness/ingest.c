@@ -1802,8 +1802,9 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         evobj[i] = model(items[i].proc, items[i].r);
     }
     /* A child forked by a traced process has a log (the fork handler made
-     * it) unless it died or failed before: say so. */
-    for (size_t f = 0; f < nforks; f++) {
+     * it) unless it died or failed before: say so (not when each child
+     * makes a database of its own). */
+    for (size_t f = 0; f < nforks && !(opts && opts->children_apart); f++) {
         int have = has_loss_of(forks[f].pid);
         for (int j = 0; j < nprocs && !have; j++)
             have = procs[j].pid == forks[f].pid;

@@ -99,26 +99,49 @@ static void exec_rec(const char *path, int64_t res) {
                                 path ? strnlen(path, 4096) : 0));
 }
 
+/* Plain LD_PRELOAD use (self-ingest): the new image gets the logs of
+ * this process so far in its environment (selfingest.c), so that its
+ * database holds them too and none is left behind. env is envp, or a
+ * mapping of `mapped` bytes to unmap when the exec failed. */
+#define EXEC_ENV(envp)                                                                             \
+    size_t mapped_ = 0;                                                                            \
+    char *const *env_ = weft__ready ? weft__self_ingest_exec_env(envp, &mapped_) : (envp)
+#define EXEC_ENV_END()                                                                             \
+    do {                                                                                           \
+        int e_ = errno;                                                                            \
+        if (mapped_)                                                                               \
+            munmap((void *)env_, mapped_);                                                         \
+        errno = e_;                                                                                \
+    } while (0)
+
 WEFT_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
     WEFT_REAL(void, real_execve, "execve");
     exec_rec(path, 0);
-    int r = real_execve(path, argv, envp);
+    EXEC_ENV(envp);
+    int r = real_execve(path, argv, env_);
+    EXEC_ENV_END();
     exec_rec(path, -(int64_t)errno);
     return r;
 }
 
 WEFT_EXPORT int execv(const char *path, char *const argv[]) {
     WEFT_REAL(void, real_execv, "execv");
+    WEFT_REAL(void, real_execve, "execve");
     exec_rec(path, 0);
-    int r = real_execv(path, argv);
+    EXEC_ENV(environ);
+    int r = env_ == environ ? real_execv(path, argv) : real_execve(path, argv, env_);
+    EXEC_ENV_END();
     exec_rec(path, -(int64_t)errno);
     return r;
 }
 
 WEFT_EXPORT int execvp(const char *file, char *const argv[]) {
     WEFT_REAL(void, real_execvp, "execvp");
+    WEFT_REAL(void, real_execvpe, "execvpe");
     exec_rec(file, 0);
-    int r = real_execvp(file, argv);
+    EXEC_ENV(environ);
+    int r = env_ == environ ? real_execvp(file, argv) : real_execvpe(file, argv, env_);
+    EXEC_ENV_END();
     exec_rec(file, -(int64_t)errno);
     return r;
 }
@@ -126,7 +149,9 @@ WEFT_EXPORT int execvp(const char *file, char *const argv[]) {
 WEFT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
     WEFT_REAL(void, real_execvpe, "execvpe");
     exec_rec(file, 0);
-    int r = real_execvpe(file, argv, envp);
+    EXEC_ENV(envp);
+    int r = real_execvpe(file, argv, env_);
+    EXEC_ENV_END();
     exec_rec(file, -(int64_t)errno);
     return r;
 }

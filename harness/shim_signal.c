@@ -37,6 +37,15 @@ static void on_fatal(int sig, siginfo_t *si, void *uctx) {
     /* No stack here: unwinding from a handler may need the loader's lock,
      * which the interrupted code could hold. weft__emit_oob writes into a
      * chunk of its own, whatever the thread was doing. */
+    /* Another thread is ingesting the log at the process's exit: without
+     * weft the process would be gone, and the signal would find nobody.
+     * Wait here, signals blocked, for that exit. */
+    if (weft__self_ingest_elsewhere()) {
+        uint64_t all = ~(uint64_t)0;
+        syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, sizeof all);
+        for (;;)
+            syscall(SYS_pause);
+    }
     uint32_t was_in = weft__t.in_shim;
     weft__t.in_shim = 1;
     if (__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) && weft__t.tid) {

@@ -85,6 +85,68 @@ PY
 real_bash) # pipes, subshells, fds
     same --trace-children -- bash -c 'exec 3>f3; echo x >&3; exec 3>&-; (sort -n data.txt | tail -1) | wc -c; cat f3'
     ;;
+selfingest_exec)
+    # Plain LD_PRELOAD (self-ingest) under a shell whose children exec
+    # programs, and which execs one itself after a cd: each process's
+    # database holds every image it ran (the shell's part too), goes to
+    # the start-up directory, and no log is left behind (each was a 4 GiB
+    # sparse file, and the shell's own records were lost).
+    need xz
+    mkdir "$work/in/sub"
+    cmd='xz -k -T2 data.txt; wc -l <data.txt; cd sub && exec true'
+    (cd "$work/in" && sh -c "$cmd" >"$work/plain.out" 2>&1)
+    prc=$?
+    rm -f "$work/in/data.txt.xz"
+    (cd "$work/in" && LD_PRELOAD=$SHIM WEFT_BIN=$WEFT sh -c "$cmd" >"$work/pre.out" 2>&1)
+    expect "status" "$?" "$prc"
+    cmp -s "$work/plain.out" "$work/pre.out" || fail "output differs: $(cat "$work/pre.out")"
+    xz -t "$work/in/data.txt.xz" || fail "xz's file"
+    left=$(cd "$work/in" && ls -A | grep -c '^weft-.*\.log')
+    expect "logs left" "$left" 0
+    expect "databases (sh, xz, wc)" "$(ls "$work/in" | grep -c '^weft-.*\.db$')" 3
+    expect "databases in sub" "$(ls -A "$work/in/sub" | wc -l)" 0
+    for f in "$work"/in/weft-*.db; do
+        db=$f
+        expect "losses in $f" "$(q "select count(*) from losses")" 0
+        expect "images in $f" "$(q "select group_concat(exe, ' ') from (select exe from images order by seq)")" \
+            "$(q "select case when exe like '%xz' then '$(readlink -f /bin/sh) /usr/bin/xz'
+                               when exe like '%wc' then '$(readlink -f /bin/sh) /usr/bin/wc'
+                               else '$(readlink -f /bin/sh) /usr/bin/true' end from processes")"
+    done
+    ;;
+selfingest_exit_signal)
+    # A SIGTERM that reaches a child already in its exit (its self-ingest
+    # running) must not turn exit 3 into a death by SIGTERM (Python's
+    # Pool terminating workers that were on their way out).
+    "$BIN/t_exitsig" >"$work/plain.out" || fail "t_exitsig without weft"
+    expect "without weft" "$(cat "$work/plain.out")" "child: exit 3"
+    (cd "$work" && LD_PRELOAD=$SHIM WEFT_BIN=$WEFT "$BIN/t_exitsig" >"$work/pre.out")
+    expect "status" "$?" 0
+    expect "under LD_PRELOAD" "$(cat "$work/pre.out")" "child: exit 3"
+    expect "logs left" "$(ls -A "$work" | grep -c '^weft-.*\.log')" 0
+    expect "databases" "$(ls "$work" | grep -c '^weft-.*\.db$')" 2
+    for f in "$work"/weft-*.db; do
+        db=$f
+        [ "$(q "select count(*) from processes where exit_kind = 'exit' and exit_code = 3")" = 1 ] ||
+            [ "$(q "select count(*) from processes where exit_kind = 'return'")" = 1 ] ||
+            fail "$f: $(q "select exit_kind, exit_code, signal from processes")"
+    done
+    ;;
+selfingest_fork_signal)
+    # Children SIGTERMed right after fork, sometimes inside the shim's
+    # fork handler (where the signal is now held back until the child's
+    # log and self-ingest are set up): they die of it as without weft,
+    # and none leaves its log behind.
+    "$BIN/t_forksig" >"$work/plain.out"
+    (cd "$work" && LD_PRELOAD=$SHIM WEFT_BIN=$WEFT "$BIN/t_forksig" >"$work/pre.out")
+    expect "status" "$?" 0
+    expect "output" "$(cat "$work/pre.out")" "$(cat "$work/plain.out")"
+    expect "output" "$(cat "$work/pre.out")" "killed 20"
+    expect "logs left" "$(ls -A "$work" | grep '^weft-.*\.log' | head -3)" ""
+    # A child that died before its fork handler made a log has none (it
+    # ran no code of its own); the parent's trace is there.
+    [ "$(ls "$work" | grep -c '^weft-.*\.db$')" -ge 1 ] || fail "no database"
+    ;;
 *)
     echo "unknown test $name" >&2
     exit 2
