@@ -48,6 +48,7 @@ static int ingest_tid; /* the kernel tid of the thread running it (0: none yet) 
 #define PREV_MAX 32
 static char prevs[16384];
 static int nprev;
+static int prev_pid; /* the process they are of (a fork child has none) */
 static const char prev_var[] = "WEFT_SELF_PREV=";
 
 static int exists_x(const char *p) { return access(p, X_OK) == 0; }
@@ -88,6 +89,12 @@ void weft__self_ingest_prepare(const char *log_path) {
     if (!bin[0] || !exists_x(bin))
         return;
     arm_pid = getpid();
+    /* A fork child inherits its parent's list: those logs are not its
+     * own (the parent ingests them). */
+    if (prev_pid != arm_pid) {
+        nprev = 0;
+        prevs[0] = 0;
+    }
     armed = 1;
     done = 0;
     ingest_tid = 0;
@@ -115,6 +122,7 @@ const char *weft__self_ingest_inherit(char *dir, size_t n) {
         const char *nl = strchr(prevs, '\n'), *slash = memrchr(prevs, '/', (size_t)(nl - prevs));
         if (nprev <= PREV_MAX && slash && (size_t)(slash - prevs) < n) {
             snprintf(dir, n, "%.*s", (int)(slash - prevs), prevs);
+            prev_pid = (int)pid;
             r = dir;
         } else {
             nprev = 0;

@@ -298,6 +298,28 @@ selfingest_exec)
                                else '$(readlink -f /bin/sh) /usr/bin/true' end from processes")"
     done
     ;;
+selfingest_exec_fork)
+    # An exec'd image that forks (a daemon's start: memcached -d under a
+    # shell): the child does not take its parent's earlier logs (it
+    # ingested and removed the shell's log, and the parent's database was
+    # never made, its log left behind).
+    need /usr/bin/python3
+    cmd='exec /usr/bin/python3 -c "import os
+pid = os.fork()
+if pid == 0: os._exit(0)
+print(os.waitpid(pid, 0)[1])"'
+    (cd "$work" && LD_PRELOAD=$SHIM WEFT_BIN=$WEFT sh -c "$cmd" >"$work/pre.out" 2>&1)
+    expect "status" "$?" 0
+    expect "output" "$(cat "$work/pre.out")" 0
+    expect "logs left" "$(ls -A "$work" | grep '^weft-.*\.log' | head -3)" ""
+    expect "databases" "$(ls "$work" | grep -c '^weft-.*\.db$')" 2
+    for f in "$work"/weft-*.db; do
+        db=$f
+        expect "losses in $f" "$(q "select count(*) from losses")" 0
+        expect "images in $f" "$(q "select images from processes")" \
+            "$(q "select case when exit_kind = '_exit' then 1 else 2 end from processes")"
+    done
+    ;;
 selfingest_exit_signal)
     # A SIGTERM that reaches a child already in its exit (its self-ingest
     # running) must not turn exit 3 into a death by SIGTERM (Python's
