@@ -194,6 +194,12 @@ __attribute__((constructor(101))) static void weft_init(void) {
         errno = saved;
         return;
     }
+    /* The allocator first: an allocator that registers fork handlers when
+     * it starts (jemalloc) must have registered them before ours, so that
+     * in a fork child its handler has made its locks usable again before
+     * ours runs, whose watchdog thread's pthread_create allocates (child
+     * handlers run in the order they were registered). */
+    free(malloc(1));
     pthread_atfork(NULL, NULL, atfork_child);
     process_begin(0, getppid(), 0);
     weft__signals_install();
