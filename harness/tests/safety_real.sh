@@ -269,6 +269,25 @@ SH
     same --trace-children -- sh n.sh "$port" off
     expect "findings" "$(q "select count(*) from findings")" 0
     ;;
+real_sort_sigpipe)
+    # GNU sort's handler for SIGPIPE cleans up, restores SIG_DFL and
+    # re-raises: our handler goes back in place (the program still reads
+    # SIG_DFL), so the trace says how sort ended, and under plain
+    # LD_PRELOAD its database is made and its log removed.
+    same --trace-children -- sh -c 'seq 1 100000 | sort -n | head -1'
+    expect "sort's end" "$(q "select exit_kind || ' ' || signal from processes where exe like '%/sort'")" "signal 13"
+    (cd "$work/in" && sh -c 'seq 1 100000 | sort -n | head -1' >"$work/plain.out" 2>&1)
+    (cd "$work/in" && LD_PRELOAD=$SHIM WEFT_BIN=$WEFT sh -c 'seq 1 100000 | sort -n | head -1' >"$work/pre.out" 2>&1)
+    expect "status under LD_PRELOAD" "$?" 0
+    cmp -s "$work/plain.out" "$work/pre.out" || fail "output under LD_PRELOAD: $(cat "$work/pre.out")"
+    expect "logs left" "$(ls -A "$work/in" | grep '^weft-.*\.log' | head -3)" ""
+    expect "databases" "$(ls "$work/in" | grep -c '^weft-.*\.db$')" 4
+    for f in "$work"/in/weft-*.db; do
+        db=$f
+        [ "$(q "select exe from processes")" = /usr/bin/sort ] &&
+            expect "sort's end under LD_PRELOAD" "$(q "select exit_kind || ' ' || signal from processes")" "signal 13"
+    done
+    ;;
 selfingest_exec)
     # Plain LD_PRELOAD (self-ingest) under a shell whose children exec
     # programs, and which execs one itself after a cd: each process's
