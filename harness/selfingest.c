@@ -216,6 +216,12 @@ void weft__self_ingest(void) {
     if (pid == 0) {
         /* The database holds argv and paths, as the log: 0600. */
         umask(077);
+        /* A program that closed stdin, stdout or stderr (a daemon without
+         * daemon()): the ingest's files must not take those numbers,
+         * where its warnings would be written into them. */
+        for (int fd = 0; fd < 3; fd++)
+            if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
+                break;
         execve(bin, argv, envp);
         syscall(SYS_exit_group, 127);
     }
