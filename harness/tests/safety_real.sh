@@ -288,6 +288,28 @@ real_sort_sigpipe)
             expect "sort's end under LD_PRELOAD" "$(q "select exit_kind || ' ' || signal from processes")" "signal 13"
     done
     ;;
+real_epipe)
+    # xz writing into a pipeline whose `head` has gone: EPIPE on the
+    # stdout a shell wired is the pipeline's protocol, not a finding (it
+    # was an error, send-on-closed, in every `... | head`). A program that
+    # makes its own pipe, even onto its stdout, and writes after closing
+    # its reader still gets one.
+    need xz /usr/bin/python3
+    same --trace-children -- sh -c 'seq 1 300000 | xz -T2 -c | head -c 10 | wc -c'
+    expect "findings" "$(q "select group_concat(kind) from findings")" ""
+    cat >"$work/in/ep.py" <<'PY'
+import os
+r, w = os.pipe()
+os.dup2(w, 1)
+os.close(r)
+try:
+    os.write(1, b"x")
+except BrokenPipeError:
+    os.write(2, b"epipe\n")
+PY
+    same -- /usr/bin/python3 ep.py
+    expect "the program's own pipe" "$(q "select count(*) from findings where kind = 'send-on-closed'")" 1
+    ;;
 selfingest_exec)
     # Plain LD_PRELOAD (self-ingest) under a shell whose children exec
     # programs, and which execs one itself after a cd: each process's
