@@ -249,6 +249,15 @@ static int pid_of_name(const char *path) {
 
 /* Children forked by traced processes (FORK records): each should have a
  * log; one without is a missing-log loss. */
+/* Children started by posix_spawn (pid, path, when): the ingest notes
+ * those that left no log (they ran untraced). */
+static struct spawned {
+    int pid;
+    char path[256];
+    int64_t ts;
+} *spawns;
+static size_t nspawns, capspawns;
+
 static struct forked {
     int pid, parent;
 } *forks;
@@ -476,6 +485,20 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
             }
             forks[nforks++] = (struct forked){(int)r->arg, p->pid};
         }
+        return 0;
+    case WEFT_K_SPAWN:
+        if (nspawns == capspawns) {
+            size_t cap = capspawns ? capspawns * 2 : 64;
+            struct spawned *ns = realloc(spawns, cap * sizeof *ns);
+            if (!ns)
+                return 0;
+            spawns = ns;
+            capspawns = cap;
+        }
+        spawns[nspawns].pid = (int)r->arg;
+        spawns[nspawns].ts = (int64_t)r->ts;
+        payload(r, spawns[nspawns].path, sizeof spawns[nspawns].path);
+        nspawns++;
         return 0;
     case WEFT_K_EXEC:
         /* before the call (arg 0), and again with -errno when it failed */
@@ -971,6 +994,27 @@ static int write_images(void) {
         TXT(st, 9, p->path);
         rc = step(st);
     }
+    /* A posix_spawn child with no log of its own ran untraced: a row
+     * that says so (no process row: nothing of it was recorded). */
+    for (size_t k = 0; k < nspawns && !rc; k++) {
+        int have = 0;
+        for (int j = 0; j < nprocs && !have; j++)
+            have = procs[j].pid == spawns[k].pid;
+        for (size_t m = 0; m < k && !have; m++)
+            have = spawns[m].pid == spawns[k].pid;
+        if (have)
+            continue;
+        I64(st, 1, spawns[k].pid);
+        I64(st, 2, 0);
+        TXT(st, 3, NULL);
+        TXT(st, 4, "[]");
+        I64(st, 5, spawns[k].ts);
+        TXT(st, 6, NULL);
+        TXT(st, 7, spawns[k].path);
+        I64(st, 8, 1);
+        TXT(st, 9, NULL);
+        rc = step(st);
+    }
     sqlite3_finalize(st);
     return rc;
 }
@@ -1146,6 +1190,9 @@ static void cleanup(void) {
     free(forks);
     forks = NULL;
     nforks = capforks = 0;
+    free(spawns);
+    spawns = NULL;
+    nspawns = capspawns = 0;
 }
 
 /* The items in trace order, the kind of every row, and the objects.id of

@@ -78,6 +78,14 @@ real_make) # a process tree: make forks shells that exec programs
         >"$work/in/Makefile"
     same --trace-children -- make -s -j2
     expect "processes" "$(q "select count(*) > 3 from processes")" 1
+    expect "untraced" "$(q "select count(*) from images where untraced")" 0
+    # Without --trace-children make's recipes (posix_spawn) run untraced:
+    # the trace says so (it said nothing: 1 process, 0 findings).
+    same -- make -s -j2
+    expect "spawned, untraced" "$(q "select count(*) from images where untraced and exec_path is not null")" 4
+    "$WEFT" report "$db" >"$work/report" 2>&1
+    grep -q "^==weft== note: process [0-9]* exec'd .*, which ran untraced: use --trace-children" \
+        "$work/report" || fail "no note of make's untraced recipes: $(cat "$work/report")"
     ;;
 real_parallel) # GNU parallel: perl forking short-lived children
     need parallel
