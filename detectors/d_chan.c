@@ -33,7 +33,8 @@ static const char *fd_call(int64_t how) {
 
 static struct map chans;  /* (object, 0): close state */
 static struct map uses;   /* (object, thread): USE_* bits */
-static struct map fds;    /* (pid, fd): close state and peer */
+static struct map fds;    /* (pid, fd): close state and peer; uses: the image that made it */
+static struct map imgs;   /* (pid, 0): uses = the process's image (1, 2... after each exec) */
 
 static uint64_t hash(int64_t a, int64_t b) {
     uint64_t x = (uint64_t)a * 0x9e3779b97f4a7c15ull ^ (uint64_t)b * 0xc2b2ae3d27d4eb4full;
@@ -75,6 +76,11 @@ static struct ent *get(struct map *m, int64_t k1, int64_t k2, int create) {
     return &m->e[p];
 }
 
+static int image_of(int64_t pid) {
+    struct ent *im = get(&imgs, pid, 0, 0);
+    return im ? im->uses : 0;
+}
+
 static void map_free(struct map *m) {
     free(m->e);
     memset(m, 0, sizeof *m);
@@ -85,6 +91,7 @@ static int init(struct weft__dctx *c) {
     map_free(&chans);
     map_free(&uses);
     map_free(&fds);
+    map_free(&imgs);
     return 0;
 }
 
@@ -190,6 +197,12 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         }
         break;
     }
+    case WEFT_K_PROC_START: {
+        struct ent *im = get(&imgs, e->pid, 0, 1);
+        if (im)
+            im->uses++;
+        break;
+    }
     case WEFT_K_FD_OPEN:
     case WEFT_K_FD_DUP: {
         struct ent *f = get(&fds, e->pid, e->obj, 1);
@@ -197,12 +210,14 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
             f->closed = 0;
             f->close_stack = 0;
             f->peer = e->kind == WEFT_K_FD_OPEN ? (int)e->arg : -1;
+            f->uses = image_of(e->pid);
         }
         if (e->kind == WEFT_K_FD_OPEN && e->arg >= 0) {
             struct ent *g = get(&fds, e->pid, e->arg, 1);
             if (g) {
                 g->closed = 0;
                 g->peer = (int)e->obj;
+                g->uses = image_of(e->pid);
             }
         }
         break;
@@ -228,8 +243,15 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         break;
     }
     case WEFT_K_FD_WRITE_FAIL:
+        /* EPIPE on stdin, stdout or stderr that this program (this image)
+         * did not make a channel itself: a shell wired it, the reader is
+         * another program, and `xz | head` ending early is the pipeline's
+         * protocol, not a send on a closed channel of this program. As
+         * for a bare EBADF on close, it is left alone. */
         if (e->arg == -32) {
             struct ent *f = get(&fds, e->pid, e->obj, 0);
+            if (e->obj <= 2 && !(f && f->uses == image_of(e->pid)))
+                break;
             struct ent *peer = f && f->peer >= 0 ? get(&fds, e->pid, f->peer, 0) : NULL;
             char who[160], closer[160];
             struct weft__role roles[] = {{"send", e->stack},
@@ -273,6 +295,7 @@ static int finish(struct weft__dctx *c) {
     map_free(&chans);
     map_free(&uses);
     map_free(&fds);
+    map_free(&imgs);
     return 0;
 }
 

@@ -207,6 +207,13 @@ static void losses_text(sqlite3 *db, FILE *f) {
             else if (!strcmp(what, "empty-log"))
                 fprintf(f, "%lld empty log%s%s (processes killed, or out of memory or disk, "
                            "before they wrote one)\n", rows, rows == 1 ? "" : "s", who);
+            else if (!strcmp(what, "running"))
+                fprintf(f, "process%s %.60s%s %s still running when the trace was read (a "
+                           "daemon, or a child that outlived the program): %s trace stops "
+                           "there\n",
+                        rows == 1 ? "" : "es", pids ? pids : "?",
+                        pids && strlen(pids) > 60 ? "..." : "", rows == 1 ? "was" : "were",
+                        rows == 1 ? "its" : "their");
             else if (!strcmp(what, "missing-log"))
                 fprintf(f, "%lld forked process%s left no log%s\n", rows,
                         rows == 1 ? "" : "es", who);

@@ -78,7 +78,10 @@ int weft_cmd_ingest(int argc, char **argv) {
     struct weft_detect_hook hook = {&dopts, &dr, 0};
     struct weft_ingest_opts o = {.quiet = quiet, .index = index, .all_events = all,
                                  .min_wait_ns = min_wait, .loaded = weft_detect_hook,
-                                 .user = &hook};
+                                 .user = &hook,
+                                 /* the shim's self-ingest (selfingest.c): every
+                                  * fork child writes its own database */
+                                 .children_apart = getenv("WEFT_SELF_INGEST") != NULL};
     struct weft_out ob;
     if (weft_out_begin(&ob, out) != 0)
         goto out;

@@ -7,6 +7,8 @@
  * is built under a temporary name and renamed into place, so a failed
  * ingest never leaves half a trace behind. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -140,7 +142,7 @@ static int nprocs;
 
 /* ---- losses: what could not be read, one row of `losses` each ----
  * what: dropped-events, bad-chunk, unwritten-chunk, truncated,
- * unreadable-log, empty-log, duplicate-log, missing-log (docs/schema.md). */
+ * unreadable-log, empty-log, duplicate-log, missing-log, running (docs/schema.md). */
 struct loss {
     int pid;          /* 0: unknown */
     const char *log;  /* NULL: none */
@@ -174,6 +176,52 @@ static void add_loss(int pid, const char *log, const char *what, uint64_t count,
     va_end(ap);
 }
 
+/* Whether a process of the trace is still running now (a daemon, or a
+ * child that outlived the program weft run waited for): its pid is alive
+ * (not a zombie) and began between lo_ns and hi_ns (CLOCK_MONOTONIC, a
+ * tick of slack): another start is another process that got the pid
+ * again. /proc's start time counts clock ticks since boot, as
+ * CLOCK_MONOTONIC does (without suspends). */
+static int still_running_since(int pid, uint64_t lo_ns, uint64_t hi_ns) {
+    if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+        return 0;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    /* the fields after the command name, which may hold anything */
+    char *c = strrchr(buf, ')');
+    unsigned long long start = 0;
+    char state = 0;
+    if (!c || sscanf(c + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+                            "%*d %*d %*d %llu",
+                     &state, &start) != 2 ||
+        state == 'Z' || state == 'X') /* ended, not yet reaped (weft run's own child) */
+        return 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0)
+        return 0;
+    uint64_t tick = 1000000000ull / (uint64_t)hz, start_ns = (uint64_t)start * tick;
+    return start_ns + tick >= lo_ns && start_ns <= hi_ns + tick;
+}
+
+/* The process that wrote a log (begun no later than it) is still running. */
+static int still_running(int pid, uint64_t log_start_ns) {
+    return still_running_since(pid, 0, log_start_ns);
+}
+
+static uint64_t mono_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int has_loss_of(int pid) {
     for (size_t i = 0; i < nlosses; i++)
         if (losses[i].pid == pid)
@@ -201,6 +249,15 @@ static int pid_of_name(const char *path) {
 
 /* Children forked by traced processes (FORK records): each should have a
  * log; one without is a missing-log loss. */
+/* Children started by posix_spawn (pid, path, when): the ingest notes
+ * those that left no log (they ran untraced). */
+static struct spawned {
+    int pid;
+    char path[256];
+    int64_t ts;
+} *spawns;
+static size_t nspawns, capspawns;
+
 static struct forked {
     int pid, parent;
 } *forks;
@@ -428,6 +485,20 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
             }
             forks[nforks++] = (struct forked){(int)r->arg, p->pid};
         }
+        return 0;
+    case WEFT_K_SPAWN:
+        if (nspawns == capspawns) {
+            size_t cap = capspawns ? capspawns * 2 : 64;
+            struct spawned *ns = realloc(spawns, cap * sizeof *ns);
+            if (!ns)
+                return 0;
+            spawns = ns;
+            capspawns = cap;
+        }
+        spawns[nspawns].pid = (int)r->arg;
+        spawns[nspawns].ts = (int64_t)r->ts;
+        payload(r, spawns[nspawns].path, sizeof spawns[nspawns].path);
+        nspawns++;
         return 0;
     case WEFT_K_EXEC:
         /* before the call (arg 0), and again with -errno when it failed */
@@ -923,6 +994,27 @@ static int write_images(void) {
         TXT(st, 9, p->path);
         rc = step(st);
     }
+    /* A posix_spawn child with no log of its own ran untraced: a row
+     * that says so (no process row: nothing of it was recorded). */
+    for (size_t k = 0; k < nspawns && !rc; k++) {
+        int have = 0;
+        for (int j = 0; j < nprocs && !have; j++)
+            have = procs[j].pid == spawns[k].pid;
+        for (size_t m = 0; m < k && !have; m++)
+            have = spawns[m].pid == spawns[k].pid;
+        if (have)
+            continue;
+        I64(st, 1, spawns[k].pid);
+        I64(st, 2, 0);
+        TXT(st, 3, NULL);
+        TXT(st, 4, "[]");
+        I64(st, 5, spawns[k].ts);
+        TXT(st, 6, NULL);
+        TXT(st, 7, spawns[k].path);
+        I64(st, 8, 1);
+        TXT(st, 9, NULL);
+        rc = step(st);
+    }
     sqlite3_finalize(st);
     return rc;
 }
@@ -946,7 +1038,7 @@ static int write_losses(void) {
 static void warn_losses(void) {
     static const char *const kinds[] = {"dropped-events", "bad-chunk", "unwritten-chunk",
                                         "truncated", "unreadable-log", "empty-log",
-                                        "duplicate-log", "missing-log"};
+                                        "duplicate-log", "missing-log", "running"};
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         uint64_t count = 0, rows = 0;
         const struct loss *first = NULL;
@@ -979,6 +1071,7 @@ static void warn_losses(void) {
                      (unsigned long long)count, count == 1 ? "" : "s", first->detail, more);
             break;
         case 7:
+        case 8:
             weft_err("warning: trace incomplete: %s%s", first->detail, more);
             break;
         default:
@@ -1097,6 +1190,9 @@ static void cleanup(void) {
     free(forks);
     forks = NULL;
     nforks = capforks = 0;
+    free(spawns);
+    spawns = NULL;
+    nspawns = capspawns = 0;
 }
 
 /* The items in trace order, the kind of every row, and the objects.id of
@@ -1695,8 +1791,17 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             /* an all-zero or empty file: a process killed (or out of memory
              * or disk) before it could write its log's header */
             int empty = strstr(p->log.err, "never written") || strstr(p->log.err, "too short");
-            add_loss(pid_of_name(logs[i]), logs[i], empty ? "empty-log" : "unreadable-log", 1,
-                     "%s", p->log.err);
+            int lpid = pid_of_name(logs[i]);
+            /* or one still making it: a fork child or an exec'd image that
+             * was starting while weft run's program ended (begun before the
+             * ingest: no later than now) */
+            if (empty && lpid > 0 && still_running_since(lpid, 0, mono_now()))
+                add_loss(lpid, logs[i], "running", 1,
+                         "process %d was still running when the trace was read (a daemon, or a "
+                         "child that outlived the program): its trace stops there", lpid);
+            else
+                add_loss(lpid, logs[i], empty ? "empty-log" : "unreadable-log", 1, "%s",
+                         p->log.err);
             continue;
         }
         int dup = 0;
@@ -1753,6 +1858,30 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             p->complete = 0;
         }
     }
+    /* A process still running (the last image of its pid has no end yet,
+     * and the pid is alive, a daemon for instance): its trace stops here,
+     * and a chunk it claimed but has not filled yet is not lost. */
+    for (int i = 0; i < nprocs; i++) {
+        struct proc *p = &procs[i];
+        int later = 0;
+        for (int j = 0; j < nprocs && !later; j++)
+            later = j != i && procs[j].pid == p->pid &&
+                    procs[j].log.hdr->start_mono_ns > p->log.hdr->start_mono_ns;
+        if (later || (p->log.hdr->flags & WEFT_LOG_F_FINISHED) ||
+            !still_running(p->pid, p->log.hdr->start_mono_ns))
+            continue;
+        size_t k = 0;
+        for (size_t m = 0; m < nlosses; m++) {
+            if (losses[m].log == p->path && !strcmp(losses[m].what, "unwritten-chunk"))
+                continue;
+            losses[k++] = losses[m];
+        }
+        nlosses = k;
+        add_loss(p->pid, p->path, "running", 1,
+                 "process %d was still running when the trace was read (a daemon, or a child "
+                 "that outlived the program): its trace stops there", p->pid);
+        p->complete = 0;
+    }
     if (nprocs == 0) {
         /* nothing at all: no database (the caller says the trace is lost) */
         if (nlosses)
@@ -1802,12 +1931,23 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         evobj[i] = model(items[i].proc, items[i].r);
     }
     /* A child forked by a traced process has a log (the fork handler made
-     * it) unless it died or failed before: say so. */
-    for (size_t f = 0; f < nforks; f++) {
+     * it) unless it died or failed before: say so (not when each child
+     * makes a database of its own). */
+    uint64_t first_start = UINT64_MAX;
+    for (int j = 0; j < nprocs; j++)
+        if (procs[j].log.hdr->start_mono_ns < first_start)
+            first_start = procs[j].log.hdr->start_mono_ns;
+    for (size_t f = 0; f < nforks && !(opts && opts->children_apart); f++) {
         int have = has_loss_of(forks[f].pid);
         for (int j = 0; j < nprocs && !have; j++)
             have = procs[j].pid == forks[f].pid;
-        if (!have)
+        /* a child that has not made its log yet, still running */
+        if (!have && still_running_since(forks[f].pid, first_start,
+                                         mono_now()))
+            add_loss(forks[f].pid, NULL, "running", 1,
+                     "process %d was still running when the trace was read (a daemon, or a "
+                     "child that outlived the program): its trace stops there", forks[f].pid);
+        else if (!have)
             add_loss(forks[f].pid, NULL, "missing-log", 1,
                      "process %d forked process %d, which left no log", forks[f].parent,
                      forks[f].pid);

@@ -227,6 +227,7 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
     X(FORK_CHILD, 17, "fork_child", "process", 0) /* arg=parent pid arg2=parent tid */ \
     X(EXEC, 18, "exec", "process", 0)             /* arg=-errno on failure; DATA: path */ \
     X(PROC_END, 19, "proc_end", "process", 0)     /* the shim's destructor ran */ \
+    X(SPAWN, 20, "spawn", "process", 0)           /* posix_spawn[p] succeeded: arg=child pid; DATA: path */ \
     X(THREAD_CREATE, 30, "thread_create", "thread", 0) /* obj=handle arg=start routine arg2=arg aux=new tid */ \
     X(THREAD_CREATE_FAIL, 31, "thread_create_failed", "thread", 0) /* arg=error */ \
     X(THREAD_ARG, 221, "thread_arg", "thread", 0) /* right after thread_create when its arg points into the creator's stack: obj=arg arg=the bytes there at creation */ \

@@ -63,7 +63,7 @@ CREATE TABLE losses (
   pid      INTEGER,                 -- the process, when known
   log      TEXT,                    -- the log file, when there is one
   what     TEXT NOT NULL,           -- dropped-events | bad-chunk | unwritten-chunk | truncated |
-                                    -- unreadable-log | empty-log | duplicate-log | missing-log
+                                    -- unreadable-log | empty-log | duplicate-log | missing-log | running
   count    INTEGER NOT NULL,        -- events (dropped-events), chunks (*-chunk, truncated), logs
   detail   TEXT NOT NULL            -- one line saying what happened
 );

@@ -168,6 +168,9 @@ static inline void weft__wait_end(void) {
  * forked `weft ingest`, detached from us. No-op under weft run. */
 void weft__self_ingest(void) WEFT_HIDDEN;
 void weft__self_ingest_prepare(const char *log_path) WEFT_HIDDEN;
+int weft__self_ingest_elsewhere(void) WEFT_HIDDEN;
+const char *weft__self_ingest_inherit(char *dir, size_t n) WEFT_HIDDEN;
+char *const *weft__self_ingest_exec_env(char *const envp[], size_t *mapped) WEFT_HIDDEN;
 int weft__signal_is_ours(void (*h)(int, siginfo_t *, void *)) WEFT_HIDDEN;
 
 /* ---- core (shim_core.c) ---- */

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,12 @@ static void atfork_child(void) {
      * stdio (snprintf into our own buffers only). */
     if (!log_pid || getpid() == log_pid)
         return;
+    /* A signal now (a pool that terminates a worker it just forked) would
+     * find a log half made and no self-ingest armed: the log would stay
+     * behind. Held back until the child is set up, then delivered as
+     * before, still inside fork. */
+    uint64_t all = ~(uint64_t)0, old;
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof all);
     int parent_pid = log_pid;
     uint32_t parent_tid = weft__t.tid;
     __atomic_store_n(&weft__ready, 0, __ATOMIC_RELEASE);
@@ -131,6 +138,7 @@ static void atfork_child(void) {
             weft__self_ingest_prepare(cur_log);
         weft__watchdog_start();
     }
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
 }
 
 __attribute__((constructor(101))) static void weft_init(void) {
@@ -150,11 +158,16 @@ __attribute__((constructor(101))) static void weft_init(void) {
         depth = v < 0 ? 0 : v > 128 ? 128 : (unsigned)v;
     }
     const char *p = secure_getenv("WEFT_LOG");
+    /* An earlier image of this process (it exec'd us) logged in dir: our
+     * log goes beside its, and our database holds both (selfingest.c). */
+    char dir[4096];
+    const char *prev_dir = weft__self_ingest_inherit(dir, sizeof dir);
     if (p && *p) {
         snprintf(log_base, sizeof log_base, "%s", p);
     } else {
         auto_log = 1;
-        snprintf(log_base, sizeof log_base, "weft-%d.log", (int)getpid());
+        snprintf(log_base, sizeof log_base, "%s%sweft-%d.log", prev_dir ? prev_dir : "",
+                 prev_dir ? "/" : "", (int)getpid());
     }
     self_ingest = auto_log && !secure_getenv("WEFT_SELF_INGEST");
     /* weft run without --trace-children: programs this one executes run
@@ -171,17 +184,29 @@ __attribute__((constructor(101))) static void weft_init(void) {
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
     weft__modules_init();
     weft__stack_init(depth);
+    /* As in a fork child: a signal between the log's creation and the
+     * handlers (and the self-ingest) would leave the log behind. */
+    uint64_t all = ~(uint64_t)0, old;
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof all);
     if (open_log(0, 0) != 0) {
         /* No log, no recording: the program runs as if we were absent. */
+        syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
         errno = saved;
         return;
     }
+    /* The allocator first: an allocator that registers fork handlers when
+     * it starts (jemalloc) must have registered them before ours, so that
+     * in a fork child its handler has made its locks usable again before
+     * ours runs, whose watchdog thread's pthread_create allocates (child
+     * handlers run in the order they were registered). */
+    free(malloc(1));
     pthread_atfork(NULL, NULL, atfork_child);
     process_begin(0, getppid(), 0);
     weft__signals_install();
     if (self_ingest)
         weft__self_ingest_prepare(cur_log);
     weft__watchdog_start();
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
     errno = saved;
 }
 

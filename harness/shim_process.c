@@ -5,6 +5,7 @@
  * shim_signal.c. */
 #include <dlfcn.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,26 +100,49 @@ static void exec_rec(const char *path, int64_t res) {
                                 path ? strnlen(path, 4096) : 0));
 }
 
+/* Plain LD_PRELOAD use (self-ingest): the new image gets the logs of
+ * this process so far in its environment (selfingest.c), so that its
+ * database holds them too and none is left behind. env is envp, or a
+ * mapping of `mapped` bytes to unmap when the exec failed. */
+#define EXEC_ENV(envp)                                                                             \
+    size_t mapped_ = 0;                                                                            \
+    char *const *env_ = weft__ready ? weft__self_ingest_exec_env(envp, &mapped_) : (envp)
+#define EXEC_ENV_END()                                                                             \
+    do {                                                                                           \
+        int e_ = errno;                                                                            \
+        if (mapped_)                                                                               \
+            munmap((void *)env_, mapped_);                                                         \
+        errno = e_;                                                                                \
+    } while (0)
+
 WEFT_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
     WEFT_REAL(void, real_execve, "execve");
     exec_rec(path, 0);
-    int r = real_execve(path, argv, envp);
+    EXEC_ENV(envp);
+    int r = real_execve(path, argv, env_);
+    EXEC_ENV_END();
     exec_rec(path, -(int64_t)errno);
     return r;
 }
 
 WEFT_EXPORT int execv(const char *path, char *const argv[]) {
     WEFT_REAL(void, real_execv, "execv");
+    WEFT_REAL(void, real_execve, "execve");
     exec_rec(path, 0);
-    int r = real_execv(path, argv);
+    EXEC_ENV(environ);
+    int r = env_ == environ ? real_execv(path, argv) : real_execve(path, argv, env_);
+    EXEC_ENV_END();
     exec_rec(path, -(int64_t)errno);
     return r;
 }
 
 WEFT_EXPORT int execvp(const char *file, char *const argv[]) {
     WEFT_REAL(void, real_execvp, "execvp");
+    WEFT_REAL(void, real_execvpe, "execvpe");
     exec_rec(file, 0);
-    int r = real_execvp(file, argv);
+    EXEC_ENV(environ);
+    int r = env_ == environ ? real_execvp(file, argv) : real_execvpe(file, argv, env_);
+    EXEC_ENV_END();
     exec_rec(file, -(int64_t)errno);
     return r;
 }
@@ -126,9 +150,50 @@ WEFT_EXPORT int execvp(const char *file, char *const argv[]) {
 WEFT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
     WEFT_REAL(void, real_execvpe, "execvpe");
     exec_rec(file, 0);
-    int r = real_execvpe(file, argv, envp);
+    EXEC_ENV(envp);
+    int r = real_execvpe(file, argv, env_);
+    EXEC_ENV_END();
     exec_rec(file, -(int64_t)errno);
     return r;
+}
+
+/* posix_spawn and posix_spawnp: a child that runs another program at
+ * once (GNU make's recipes). Without --trace-children it runs untraced,
+ * and nothing else in the log would say it existed: `spawn` (child pid,
+ * path) lets the ingest say so, as for an exec'd program. glibc's own
+ * calls (system, popen) do not come through here. */
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                        const posix_spawnattr_t *, char *const[], char *const[]);
+static spawn_fn real_spawn, real_spawnp;
+
+static int spawned(int r, pid_t *pidp, pid_t pid, const char *path) {
+    if (r == 0) {
+        int e = errno;
+        WEFT_RECORD(weft__emit_data(WEFT_K_SPAWN, 0, (uint64_t)pid, 0, weft__stack(), 0, path,
+                                    path ? strnlen(path, 4096) : 0));
+        errno = e;
+    }
+    if (pidp)
+        *pidp = pid;
+    return r;
+}
+
+WEFT_EXPORT int posix_spawn(pid_t *pidp, const char *path, const posix_spawn_file_actions_t *fa,
+                            const posix_spawnattr_t *at, char *const argv[],
+                            char *const envp[]) {
+    WEFT_REAL_V(void, real_spawn, "posix_spawn", "GLIBC_2.15");
+    pid_t pid = 0;
+    int r = real_spawn(&pid, path, fa, at, argv, envp);
+    return spawned(r, pidp, pid, path);
+}
+
+WEFT_EXPORT int posix_spawnp(pid_t *pidp, const char *file, const posix_spawn_file_actions_t *fa,
+                             const posix_spawnattr_t *at, char *const argv[],
+                             char *const envp[]) {
+    WEFT_REAL_V(void, real_spawnp, "posix_spawnp", "GLIBC_2.15");
+    pid_t pid = 0;
+    int r = real_spawnp(&pid, file, fa, at, argv, envp);
+    return spawned(r, pidp, pid, file);
 }
 
 /* The list forms (execl, execlp, execle) gather their arguments into an

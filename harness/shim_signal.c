@@ -37,6 +37,15 @@ static void on_fatal(int sig, siginfo_t *si, void *uctx) {
     /* No stack here: unwinding from a handler may need the loader's lock,
      * which the interrupted code could hold. weft__emit_oob writes into a
      * chunk of its own, whatever the thread was doing. */
+    /* Another thread is ingesting the log at the process's exit: without
+     * weft the process would be gone, and the signal would find nobody.
+     * Wait here, signals blocked, for that exit. */
+    if (weft__self_ingest_elsewhere()) {
+        uint64_t all = ~(uint64_t)0;
+        syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, sizeof all);
+        for (;;)
+            syscall(SYS_pause);
+    }
     uint32_t was_in = weft__t.in_shim;
     weft__t.in_shim = 1;
     if (__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) && weft__t.tid) {
@@ -87,6 +96,32 @@ void weft__signals_install(void) {
     }
 }
 
+/* The program set SIG_DFL on sig (a handler that cleans up, restores the
+ * default and re-raises, as GNU sort's does for SIGPIPE and SIGTERM):
+ * without our handler back in its place the process would die with no
+ * end in its log, and under plain LD_PRELOAD leave the log behind. Ours
+ * goes back, and the action the kernel holds now (SIG_DFL with the
+ * program's flags and mask) is what the program reads back. Only for the
+ * signals whose default ends the process, where ours ends it the same. */
+static void keep_ours(int sig) {
+    if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || sig <= 0 || sig >= NSIGS)
+        return;
+    int fatal_sig = 0;
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        fatal_sig |= fatal[i] == sig;
+    struct sigaction cur;
+    if (!fatal_sig || r_sigaction(sig, NULL, &cur) != 0 || cur.sa_handler != SIG_DFL ||
+        (cur.sa_flags & SA_SIGINFO))
+        return;
+    orig[sig] = cur;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fatal;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    r_sigaction(sig, &sa, NULL);
+}
+
 /* ---- the program's view ---- */
 
 WEFT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
@@ -95,6 +130,8 @@ WEFT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction
     int r = r_sigaction(sig, act, old);
     if (r == 0 && old && sig > 0 && sig < NSIGS && ours(old))
         *old = orig[sig];
+    if (r == 0 && act && act->sa_handler == SIG_DFL && !(act->sa_flags & SA_SIGINFO))
+        keep_ours(sig);
     if (r == 0)
         errno = e;
     return r;
@@ -123,7 +160,14 @@ static __sighandler_t view(int sig, __sighandler_t h) {
     WEFT_EXPORT __sighandler_t fn(int sig, __sighandler_t h) {          \
         static __sighandler_t (*real)(int, __sighandler_t);             \
         WEFT_REAL(void, real, #fn);                                      \
-        return view(sig, real(sig, h));                                  \
+        WEFT_REAL(void, r_sigaction, "sigaction");                       \
+        int e_ = errno;                                                  \
+        __sighandler_t r_ = view(sig, real(sig, h));                     \
+        if (r_ != SIG_ERR && h == SIG_DFL) {                             \
+            keep_ours(sig);                                              \
+            errno = e_;                                                  \
+        }                                                                \
+        return r_;                                                       \
     }
 SIGNAL_LIKE(signal)
 SIGNAL_LIKE(bsd_signal)

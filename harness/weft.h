@@ -56,6 +56,11 @@ struct weft_ingest_opts {
      * in meta trace_children (also 1 when the trace holds an exec'd
      * image). */
     int trace_children;
+    /* 1: each forked child ingests its own log into a database of its own
+     * (plain LD_PRELOAD's self-ingest: `weft ingest` run with
+     * WEFT_SELF_INGEST=1), so a fork without the child's log here is no
+     * loss of this trace. */
+    int children_apart;
     /* A channel send or receive that waited less than this (ns) and ended
      * without error is counted in event_counts, not a row (--min-wait);
      * 0: every wait is a row. The commands default to WEFT_MIN_WAIT_NS. */

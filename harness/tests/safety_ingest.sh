@@ -127,6 +127,12 @@ daemon)
     # when the trace is read, before its exec of t_drop: either is right)
     expect "shell" "$(q "select exe from processes where parent_pid not in (select pid from processes)")" \
         "$(readlink -f /bin/sh)"
+    # The child is named by t_drop's image once that wrote its start; if
+    # it had not yet (the shell ends first), the trace says it was still
+    # running, never that it was killed or lost its log.
+    [ "$(q "select count(*) from processes where exe = '$(readlink -f /bin/sh)'")" = 1 ] ||
+        expect "the child, still running" "$(q "select count(*) from losses where what = 'running'")" 1
+    expect "losses other than running" "$(q "select count(*) from losses where what <> 'running'")" 0
     i=0
     until grep -q 'drop ok' "$work/d.out" 2>/dev/null || [ $i -ge 200 ]; do
         sleep 0.1 # waiting for the daemon's output file to be written
