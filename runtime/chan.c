@@ -484,7 +484,13 @@ weft_chan *weft__chan_new(size_t elem_size, size_t capacity) {
     return ch;
 }
 
-void weft__chan_free(weft_chan *ch) { free(ch); }
+void weft__chan_free(weft_chan *ch) {
+    /* A weft_after channel: its timer must be off the timer thread before
+     * the channel it sends on goes. */
+    if (ch && ch->owned_timer)
+        weft__timechan_release(ch->owned_timer);
+    free(ch);
+}
 
 weft_chan *weft_chan_make(size_t elem_size, size_t capacity) {
     return weft__chan_new(elem_size, capacity);

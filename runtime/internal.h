@@ -230,6 +230,9 @@ struct weft_chan {
     uint64_t tickets; /* hb tickets issued under the lock (see chan.c) */
     weft__waitq recvq, sendq;
     char hb; /* its address is the channel's hb sync object */
+    /* weft_after's timer, which sends on this channel and which freeing
+     * the channel stops and frees (timechan.c); NULL otherwise. */
+    struct weft_timer *owned_timer;
     _Alignas(WEFT__CACHE_LINE) _Atomic uint64_t tail;
     _Alignas(WEFT__CACHE_LINE) _Atomic uint64_t head;
 };
@@ -325,6 +328,10 @@ WEFT_HIDDEN bool weft__timer_stop(weft__timer *t);
  * that hold a lock fn may take. A timer must be zeroed before its first
  * start or stop (calloc, or `= {0}`). */
 WEFT_HIDDEN bool weft__timer_stop_nowait(weft__timer *t);
+
+/* Timer channels (timechan.c): stops and frees the timer a weft_after
+ * channel owns; the channel itself is the caller's to free. */
+WEFT_HIDDEN void weft__timechan_release(struct weft_timer *t);
 
 /* ---- contexts (ctx.c) ----------------------------------------------- */
 /* The weft_ctx_* entry points without the exported (interposable) names,

@@ -1,7 +1,8 @@
 /* weft.h: the libweft runtime API, Go-style concurrency for C.
  *
  * Channels with close and select, WaitGroup, errgroup, weighted semaphore,
- * context, rate limiter and futures, with the semantics of Go's spec,
+ * context, rate limiter, futures and timer channels (time.After, Timer,
+ * Ticker), with the semantics of Go's spec, its time package (1.23),
  * golang.org/x/sync and golang.org/x/time/rate. Functions return 0 or a
  * negative WEFT_E* code (libuv style); weft_strerror() names it. Misuse that
  * Go answers with a panic (double close, send on closed, negative counter,
@@ -147,6 +148,54 @@ WEFT_API void weft_ctx_free(weft_ctx *ctx);
 
 /* CLOCK_MONOTONIC now, in ns: the clock deadlines are measured on. */
 WEFT_API int64_t weft_now_ns(void);
+
+/* ------------------------------------------------------------------ */
+/* Timers and tickers (Go's time.After, time.Timer, time.Ticker)        */
+
+/* Channels of int64_t (elem_size 8, capacity 1) on which libweft's one
+ * timer thread sends the CLOCK_MONOTONIC time a run was due at (Go sends
+ * the time too). Go 1.23 semantics: after Stop or Reset returns, no value
+ * prepared before the call is received (the channel is drained), and a
+ * tick that finds the channel full is dropped, so ticks never pile up.
+ * No thread per timer and no allocation per tick. */
+
+/* time.After: one value, d_ns from now (at once when d_ns <= 0). The
+ * caller frees the channel with weft_chan_free, which also stops the
+ * timer; that is how a pending one is cancelled. NULL on out of memory. */
+WEFT_API weft_chan *weft_after(int64_t d_ns);
+
+typedef struct weft_timer weft_timer;
+/* time.NewTimer: fires once, d_ns from now. NULL on out of memory. */
+WEFT_API weft_timer *weft_timer_new(int64_t d_ns);
+/* Its channel (t.C), owned by the timer: do not free it yourself. */
+WEFT_API weft_chan *weft_timer_chan(weft_timer *t);
+/* True if the call stopped the timer before it fired, i.e. its value had
+ * not been received yet (a value already in the channel is taken back).
+ * False if it had fired and been received, or was already stopped. */
+WEFT_API bool weft_timer_stop(weft_timer *t);
+/* Stops t as weft_timer_stop does (same result) and starts it again to
+ * fire d_ns from now. On out of memory it stays stopped and errno is
+ * ENOMEM. */
+WEFT_API bool weft_timer_reset(weft_timer *t, int64_t d_ns);
+/* Stops it and frees it with its channel. NULL is fine. */
+WEFT_API void weft_timer_free(weft_timer *t);
+
+typedef struct weft_ticker weft_ticker;
+/* time.NewTicker: sends every period_ns, the first time period_ns from
+ * now. Ticks stay on the grid start + k * period_ns (no drift); ticks a
+ * slow receiver misses are dropped (capacity 1). NULL with errno EINVAL
+ * when period_ns <= 0 (Go panics), ENOMEM on out of memory. */
+WEFT_API weft_ticker *weft_ticker_new(int64_t period_ns);
+/* Its channel (t.C), owned by the ticker: do not free it yourself. */
+WEFT_API weft_chan *weft_ticker_chan(weft_ticker *t);
+/* No tick is received after it returns; the channel stays open (as Go's). */
+WEFT_API void weft_ticker_stop(weft_ticker *t);
+/* Stops it and starts it again with a new period, the next tick period_ns
+ * from now; also restarts a stopped ticker. WEFT_EINVAL (and no change)
+ * when period_ns <= 0, WEFT_ENOMEM (and stopped) on out of memory. */
+WEFT_API int weft_ticker_reset(weft_ticker *t, int64_t period_ns);
+/* Stops it and frees it with its channel. NULL is fine. */
+WEFT_API void weft_ticker_free(weft_ticker *t);
 
 /* ------------------------------------------------------------------ */
 /* errgroup                                                             */

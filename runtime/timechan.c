@@ -1,0 +1,218 @@
+/* timechan.c: timer channels, Go's time.After, time.Timer and time.Ticker
+ * (weft_after, weft_timer_*, weft_ticker_*).
+ *
+ * Each is a channel of int64_t with capacity 1 and a weft__timer on
+ * libweft's one timer thread (timer.c), so there is no thread per timer,
+ * and a tick allocates nothing: the fire function sends into the ring and
+ * puts the same weft__timer back into the heap. The value sent is the
+ * CLOCK_MONOTONIC time the run was due at, as Go sends Now() less the
+ * lateness.
+ *
+ * Go 1.23 semantics: once Stop or Reset returns, no value prepared before
+ * the call is received. The fire function checks `armed` under the
+ * timer's lock before it sends, Stop clears `armed` under that lock, waits
+ * until the timer is neither in the heap nor running, and then drains the
+ * channel; a value it drains had not been received, so (as in Go 1.23,
+ * where such a timer has not fired yet) Stop reports it stopped in time.
+ * A send that finds the channel full is dropped (Go's sendTime uses a
+ * select with a default), so a slow receiver never sees ticks pile up.
+ *
+ * Locks: op_lock serializes the owner's calls (stop, reset, free) with one
+ * another, and is held while waiting for a running fire function, which
+ * never takes it. `lock` guards armed, when and period against the fire
+ * function. Order: op_lock, then lock, then a channel's lock or the timer
+ * heap's lock; the timer heap's lock is never held while taking ours
+ * (timer.c runs functions without it).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+struct weft_timer {
+    weft__lock op_lock;
+    weft__lock lock;
+    weft__timer tm;
+    weft_chan *ch;
+    int64_t when;   /* when the armed run is due */
+    int64_t period; /* a ticker's period; 0 for a one-shot timer */
+    bool armed;     /* a run is due at `when` and has not been sent */
+    bool chan_owns; /* weft_after's: freeing the channel frees the timer */
+};
+
+/* A ticker is a periodic timer; the distinct type only keeps the two
+ * APIs apart at compile time. */
+struct weft_ticker {
+    struct weft_timer t;
+};
+
+/* when + k * period for the least k >= 1 that passes now: Go's ticker
+ * skips the ticks it was too late for and stays on its grid, so that the
+ * period does not drift by the timer thread's lateness. Saturates. */
+static int64_t next_tick(int64_t when, int64_t period, int64_t now) {
+    int64_t late = now > when ? now - when : 0;
+    int64_t steps = 1 + late / period;
+    if (steps > (INT64_MAX - when) / period)
+        return INT64_MAX;
+    return when + steps * period;
+}
+
+/* Runs on the timer thread. A run that stop or reset overtook finds the
+ * timer disarmed (or due later) and sends nothing. */
+static void fire(void *arg) {
+    struct weft_timer *t = arg;
+    weft__lock_acquire(&t->lock);
+    int64_t now = weft__now();
+    if (t->armed && t->when <= now) {
+        int64_t due = t->when;
+        /* Capacity 1: when the last value has not been taken, this one is
+         * dropped, as in Go. The send is a channel send like any other
+         * (chan.c issues its happens-before edge). */
+        (void)weft__chan_try(t->ch, WEFT_SEND, &due);
+        if (t->period > 0) {
+            t->when = next_tick(due, t->period, now);
+            /* Cannot need memory: the heap slot this timer just left is
+             * free, and the thread running us is alive. */
+            if (weft__timer_start(&t->tm, t->when, fire, t) != 0)
+                t->armed = false;
+        } else {
+            t->armed = false;
+        }
+    }
+    weft__lock_release(&t->lock);
+}
+
+/* Disarms t and drains its channel; op_lock held. True if a run had not
+ * been received yet: it was still due, or its value was still in the
+ * channel. */
+static bool halt(struct weft_timer *t) {
+    weft__lock_acquire(&t->lock);
+    bool was_armed = t->armed;
+    t->armed = false;
+    weft__lock_release(&t->lock);
+    /* The first stop takes it out of the heap or waits for a running fire
+     * function; that function may have put it back (a ticker) before it
+     * saw `armed` cleared, so a second stop takes it out again and waits
+     * until the function has returned. After that nothing sends. */
+    weft__timer_stop(&t->tm);
+    weft__timer_stop(&t->tm);
+    bool drained = weft__chan_try(t->ch, WEFT_RECV, NULL) == 0;
+    return was_armed || drained;
+}
+
+/* Arms t to run d_ns from now (then every period, if period > 0); op_lock
+ * held (or t not yet shared). 0 or WEFT_ENOMEM, and then t stays off. */
+static int arm(struct weft_timer *t, int64_t d_ns, int64_t period) {
+    weft__lock_acquire(&t->lock);
+    t->period = period;
+    t->when = weft__deadline_after(d_ns);
+    t->armed = true;
+    int rc = weft__timer_start(&t->tm, t->when, fire, t);
+    if (rc != 0)
+        t->armed = false;
+    weft__lock_release(&t->lock);
+    return rc;
+}
+
+static struct weft_timer *timer_make(int64_t d_ns, int64_t period, size_t size) {
+    struct weft_timer *t = calloc(1, size);
+    if (!t)
+        return NULL;
+    weft__lock_init(&t->op_lock);
+    weft__lock_init(&t->lock);
+    t->tm.heap_index = SIZE_MAX;
+    t->ch = weft__chan_new(sizeof(int64_t), 1);
+    if (!t->ch || arm(t, d_ns, period) != 0) {
+        weft__chan_free(t->ch);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void timer_destroy(struct weft_timer *t, bool free_chan) {
+    weft__lock_acquire(&t->op_lock);
+    halt(t);
+    weft__lock_release(&t->op_lock);
+    if (free_chan)
+        weft__chan_free(t->ch);
+    free(t);
+}
+
+void weft__timechan_release(struct weft_timer *t) { timer_destroy(t, false); }
+
+/* ---- time.After ---------------------------------------------------- */
+
+weft_chan *weft_after(int64_t d_ns) {
+    struct weft_timer *t = timer_make(d_ns, 0, sizeof *t);
+    if (!t)
+        return NULL;
+    t->chan_owns = true;
+    t->ch->owned_timer = t;
+    return t->ch;
+}
+
+/* ---- time.Timer ---------------------------------------------------- */
+
+weft_timer *weft_timer_new(int64_t d_ns) { return timer_make(d_ns, 0, sizeof(weft_timer)); }
+
+weft_chan *weft_timer_chan(weft_timer *t) { return t ? t->ch : NULL; }
+
+bool weft_timer_stop(weft_timer *t) {
+    weft__lock_acquire(&t->op_lock);
+    bool stopped = halt(t);
+    weft__lock_release(&t->op_lock);
+    return stopped;
+}
+
+bool weft_timer_reset(weft_timer *t, int64_t d_ns) {
+    weft__lock_acquire(&t->op_lock);
+    bool was = halt(t);
+    if (arm(t, d_ns, 0) != 0)
+        errno = ENOMEM;
+    weft__lock_release(&t->op_lock);
+    return was;
+}
+
+void weft_timer_free(weft_timer *t) {
+    if (t)
+        timer_destroy(t, true);
+}
+
+/* ---- time.Ticker --------------------------------------------------- */
+
+weft_ticker *weft_ticker_new(int64_t period_ns) {
+    if (period_ns <= 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    struct weft_timer *t = timer_make(period_ns, period_ns, sizeof(weft_ticker));
+    if (!t) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return (weft_ticker *)t;
+}
+
+weft_chan *weft_ticker_chan(weft_ticker *t) { return t ? t->t.ch : NULL; }
+
+void weft_ticker_stop(weft_ticker *t) {
+    weft__lock_acquire(&t->t.op_lock);
+    halt(&t->t);
+    weft__lock_release(&t->t.op_lock);
+}
+
+int weft_ticker_reset(weft_ticker *t, int64_t period_ns) {
+    if (period_ns <= 0)
+        return WEFT_EINVAL;
+    weft__lock_acquire(&t->t.op_lock);
+    halt(&t->t);
+    int rc = arm(&t->t, period_ns, period_ns);
+    weft__lock_release(&t->t.op_lock);
+    return rc;
+}
+
+void weft_ticker_free(weft_ticker *t) {
+    if (t)
+        timer_destroy(&t->t, true);
+}
