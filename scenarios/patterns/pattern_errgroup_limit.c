@@ -49,7 +49,7 @@ int main(void) {
         items[i] = (struct item){i + 1, &sum, &running, &peak};
 
     int err = process_all_items(NULL, items, NITEMS);
-    printf("processed %d items: err=%s\n", NITEMS, err ? weft_strerror(err) : "nil");
+    printf("processed %d items: err=%s\n", NITEMS, err ? weft_strerror(err) : "<nil>");
     printf("sum of squares: %lld\n", sum);
     printf("at most %d at once: %s\n", LIMIT, peak <= LIMIT ? "yes" : "no");
     return err != 0;

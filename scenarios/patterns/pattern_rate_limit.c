@@ -49,6 +49,6 @@ int main(void) {
         items[i] = (struct item){i, &processed};
     int err = process_with_rate_limit(NULL, items, NITEMS);
     printf("processed %d of %d items: err=%s\n", processed, NITEMS,
-           err ? weft_strerror(err) : "nil");
+           err ? weft_strerror(err) : "<nil>");
     return err != 0;
 }
