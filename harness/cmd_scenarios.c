@@ -46,7 +46,11 @@ static int find_dir(char *dir, size_t max) {
             weft_err("%s: WEFT_SCENARIOS=%s: no manifest there (%s)", cmd, env, strerror(errno));
             return -1;
         }
-        snprintf(dir, max, "%s", env);
+        /* absolute: each run starts in a directory of its own */
+        if (!realpath(env, dir)) {
+            weft_err("%s: WEFT_SCENARIOS=%s: %s", cmd, env, strerror(errno));
+            return -1;
+        }
         return 0;
     }
     char exe[PATH_MAX];

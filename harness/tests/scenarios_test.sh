@@ -270,6 +270,11 @@ scen_dir)
     "$work/p/bin/weft" scenarios list >"$work/out" 2>"$work/err" || fail "installed: $(cat "$work/err")"
     expect "installed: lines" "$(wc -l <"$work/out")" 2
     # (a run from a real installed prefix: tests/integration/install_test.sh)
+    # a relative WEFT_SCENARIOS: each run starts in a directory of its own,
+    # so the programs' path must be made absolute first
+    sdir "$work/rel"
+    (cd "$work" && WEFT_SCENARIOS=rel "$WEFT" scenarios run >"$work/out" 2>"$work/err")
+    expect "relative WEFT_SCENARIOS: status" "$?" 0
     ;;
 *)
     fail "unknown case"
