@@ -179,6 +179,18 @@ scen_jobs_repeat)
     row wrong_status | grep -q 'FAIL 2/2' || fail "wrong_status: $(row wrong_status)"
     row sc_leak | grep -q ' pass ' || fail "sc_leak: $(row sc_leak)"
     ;;
+scen_timeout)
+    # a run past its timeout: stopped (SIGTERM through weft run), failed,
+    # said; the other scenarios still run and pass
+    sdir "$work/t" hang=/bin/sleep
+    ln -sf /bin/sleep "$work/t/hang"
+    printf '\nscenario: hang\nfamily: fixtures-bad\nclass: blocking shared-memory\nsummary: sleeps past its timeout\nargs: 60\ntimeout: 1\n' >>"$work/t/manifest"
+    WEFT_SCENARIOS=$work/t scen run -j 3
+    expect "exit status" "$rc" 1
+    row hang | grep -q ' FAIL ' || fail "hang: $(row hang)"
+    grep -q 'timed out after 1 s' "$work/out" || fail "timeout not said: $(cat "$work/out")"
+    row sc_leak | grep -q ' pass ' || fail "sc_leak: $(row sc_leak)"
+    ;;
 scen_keep)
     WEFT_SCENARIOS=$fx scen run --keep "$work/k" --repeat 2 sc_leak
     expect "exit status" "$rc" 0
