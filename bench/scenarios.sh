@@ -30,6 +30,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+build=$(cd "$build" && pwd)
 cmake --build "$build" -j2 >/dev/null
 weft=$build/harness/weft
 [ -n "$sdir" ] || sdir=$build/scenarios
