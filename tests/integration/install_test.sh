@@ -6,9 +6,10 @@
 # find_package(weft) + weft::weft. Runs both and checks their output,
 # including that the library they loaded is the installed one. The
 # consumer project also registers tests with weft_add_test() (a clean one,
-# a buggy one with its EXPECT, a buggy one without): ctest must pass the
-# first two and fail the third, leaving their traces beside them. Last,
-# `weft scenarios` must find the installed suite (libexec/weft/scenarios).
+# a buggy one with its EXPECT, one with a suppressions file, a buggy one
+# without either): ctest must pass the first three and fail the last,
+# leaving their traces beside them. Last, `weft scenarios` must find the
+# installed suite (libexec/weft/scenarios).
 #
 # usage: install_test.sh BUILD_DIR C_COMPILER SOURCE_DIR [EXTRA_CFLAGS]
 set -eu
@@ -71,10 +72,10 @@ check_output find_package "$out"
 
 # 3. weft_add_test() from the installed package
 if [ -x "$prefix/bin/weft" ]; then
-    (cd "$tmp/consumer" && ctest -R '^(clean|buggy_expected)$' --output-on-failure) \
+    (cd "$tmp/consumer" && ctest -R '^(clean|buggy_expected|buggy_suppressed)$' --output-on-failure) \
         >"$tmp/ctest.log" 2>&1 || { cat "$tmp/ctest.log" >&2; fail "weft_add_test: the clean and the expected-buggy tests must pass"; }
-    grep -q "100% tests passed, 0 tests failed out of 2" "$tmp/ctest.log" || { cat "$tmp/ctest.log" >&2; fail "weft_add_test: not 2 tests run"; }
-    for t in clean buggy_expected; do
+    grep -q "100% tests passed, 0 tests failed out of 3" "$tmp/ctest.log" || { cat "$tmp/ctest.log" >&2; fail "weft_add_test: not 3 tests run"; }
+    for t in clean buggy_expected buggy_suppressed; do
         [ -f "$tmp/consumer/$t.weft.db" ] || fail "weft_add_test: no trace $t.weft.db beside the test"
     done
     if (cd "$tmp/consumer" && ctest -R '^buggy_unexpected$' --output-on-failure) >"$tmp/ctest2.log" 2>&1; then
