@@ -191,6 +191,42 @@ scen_timeout)
     grep -q 'timed out after 1 s' "$work/out" || fail "timeout not said: $(cat "$work/out")"
     row sc_leak | grep -q ' pass ' || fail "sc_leak: $(row sc_leak)"
     ;;
+scen_stop)
+    # SIGTERM to the runner: its runs are stopped, their directories
+    # removed, and it exits 128+15 without a table
+    sdir "$work/t"
+    ln -sf /bin/sleep "$work/t/hang"
+    printf '\nscenario: hang\nfamily: fixtures-bad\nclass: blocking shared-memory\nsummary: sleeps\nargs: 60\n' >>"$work/t/manifest"
+    mkdir "$work/tmp"
+    WEFT_SCENARIOS=$work/t TMPDIR=$work/tmp "$WEFT" scenarios run hang >"$work/out" 2>"$work/err" &
+    pid=$!
+    # wait (at most 20 s) until the program runs: the log weft run makes
+    i=0
+    while [ -z "$(ls "$work"/tmp/weft-scenarios-*/hang/ 2>/dev/null | grep -v '^std')" ] && [ $i -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -TERM $pid
+    wait $pid
+    expect "exit status" "$?" 143
+    expect "directories left" "$(ls -A "$work/tmp")" ""
+    grep -q 'stopped by signal 15' "$work/err" || fail "stop not said: $(cat "$work/err")"
+    [ ! -s "$work/out" ] || fail "a table after the stop: $(cat "$work/out")"
+    ;;
+scen_tty)
+    # stderr on a terminal: the live line ([done/total] running: ...),
+    # a failure still printed whole; the table unchanged on stdout
+    command -v script >/dev/null || { fail "needs script (util-linux)"; finish; }
+    sdir "$work/t" wrong_status=sc_clean
+    printf '\nscenario: wrong_status\nfamily: fixtures-bad\nclass: non-blocking shared-memory\nsummary: exits 3\nargs: 3\n' >>"$work/t/manifest"
+    WEFT_SCENARIOS=$work/t script -qec "'$WEFT' scenarios run -j 1 >'$work/out'" /dev/null >"$work/tty" 2>&1
+    grep -q "$(printf '\r')$(printf '\033')\[K\[3/3] 1 failed, running:" "$work/tty" ||
+        fail "no live line: $(od -c "$work/tty" | head -n 20)"
+    grep -q 'FAIL wrong_status (.*): status: expected 0, got 3' "$work/tty" ||
+        fail "failure not printed: $(cat -v "$work/tty")"
+    grep -q 'pass sc_' "$work/tty" && fail "plain pass lines on a terminal"
+    row sc_leak | grep -q ' pass ' || fail "table: $(cat "$work/out")"
+    ;;
 scen_keep)
     WEFT_SCENARIOS=$fx scen run --keep "$work/k" --repeat 2 sc_leak
     expect "exit status" "$rc" 0
