@@ -202,7 +202,9 @@ scen_stop)
     pid=$!
     # wait (at most 20 s) until the program runs: the log weft run makes
     i=0
-    while [ -z "$(ls "$work"/tmp/weft-scenarios-*/hang/ 2>/dev/null | grep -v '^std')" ] && [ $i -lt 200 ]; do
+    # (the run's directory holds stdout and stderr first, then weft run's
+    # trace and logs)
+    while ! ls "$work"/tmp/weft-scenarios-*/hang/ 2>/dev/null | grep -q -v '^std' && [ $i -lt 200 ]; do
         sleep 0.1
         i=$((i + 1))
     done
@@ -232,7 +234,7 @@ scen_keep)
     expect "exit status" "$rc" 0
     for r in 1 2; do
         [ -f "$work/k/sc_leak.$r/trace.db" ] || fail "no trace kept for run $r"
-        expect "stdout kept" "$(cat "$work/k/sc_leak.$r/stdout")" done
+        expect "stdout kept" "$(cat "$work/k/sc_leak.$r/stdout")" "done"
     done
     db=$work/k/sc_leak.1/trace.db
     expect "kept trace's finding" "$(q "select kind from findings")" leaked-thread
