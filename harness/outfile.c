@@ -54,14 +54,20 @@ static int same_file(const char *a, const struct stat *sb) {
     return stat(a, &sa) == 0 && sa.st_dev == sb->st_dev && sa.st_ino == sb->st_ino;
 }
 
-/* Does the regular file at path start like a weft report? */
-static int is_report(const char *path) {
-    char head[16] = {0};
+/* The head of weft scenarios' JUnit file (scenario_junit.c writes it). */
+#define JUNIT_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"weft scenarios\""
+
+/* Does the regular file at path start like a weft report (or, for kind
+ * WEFT_OUT_JUNIT, like weft's JUnit file)? */
+static int is_report(const char *path, int kind) {
+    char head[sizeof JUNIT_HEAD] = {0};
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return 0;
     ssize_t n = read(fd, head, sizeof head - 1);
     close(fd);
+    if (kind == WEFT_OUT_JUNIT)
+        return n > 0 && !strncmp(head, JUNIT_HEAD, sizeof JUNIT_HEAD - 1);
     return n > 0 && (!strncmp(head, "==weft==", 8) || !strncmp(head, "{\"version\"", 10));
 }
 
@@ -92,7 +98,7 @@ int weft_out_check(const char *cmd, const char *path, int kind, char *const *inp
                          cmd, path);
                 return -1;
             }
-            if (st.st_size > 0 && !is_report(path)) {
+            if (st.st_size > 0 && !is_report(path, kind)) {
                 weft_err("%s: refusing to overwrite %s: it is not a weft report", cmd, path);
                 return -1;
             }

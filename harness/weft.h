@@ -17,6 +17,7 @@ extern const char weft__schema_sql[];
 int weft_cmd_run(int argc, char **argv);
 int weft_cmd_ingest(int argc, char **argv);
 int weft_cmd_report(int argc, char **argv);
+int weft_cmd_scenarios(int argc, char **argv);
 
 /* Prints "weft: " + message + newline on stderr. */
 void weft_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -143,7 +144,7 @@ int weft_check_regular(const char *what, const char *path);
  * directory beside its final path (nothing there for another user to plant
  * a link at), made 0600 (it holds argv and paths) and renamed into place
  * at the end, so that a failure never leaves half a file or clobbers one. */
-enum { WEFT_OUT_TRACE, WEFT_OUT_REPORT };
+enum { WEFT_OUT_TRACE, WEFT_OUT_REPORT, WEFT_OUT_JUNIT };
 /* May path be written as `kind`? Its directory must exist and be
  * writable; an existing path must be a regular file (no symlink), empty
  * or of that kind (a weft trace; a weft report), and never one of the

@@ -93,6 +93,9 @@ static const char usage[] =
     "       weft ingest LOG... [-o trace.db] [-q] [--suppressions=FILE] [--index]\n"
     "                [--all-events] [--min-wait=DURATION]\n"
     "       weft report [--format=text|json] [-o FILE] trace.db...\n"
+    "       weft scenarios list\n"
+    "       weft scenarios run [NAME|GLOB...] [--junit FILE] [-j N] [--repeat N]\n"
+    "                [--keep DIR] [--html-dir DIR]\n"
     "       weft --help | --version\n"
     "\n"
     "run      runs PROG under the recorder (LD_PRELOAD), passing its stdin, stdout,\n"
@@ -113,6 +116,14 @@ static const char usage[] =
     "ingest   turns raw logs (e.g. left by a crash, or by LD_PRELOAD use) into a\n"
     "         trace database and runs the detectors.\n"
     "report   prints trace databases as text or JSON.\n"
+    "scenarios lists or runs the scenario suite (the seed's patterns and pitfalls\n"
+    "         as programs, in libexec/weft/scenarios, or $WEFT_SCENARIOS): each\n"
+    "         runs as weft run -q -o trace.db -- PROG would, in a directory of\n"
+    "         its own (kept under --keep DIR, which weft makes), and is compared\n"
+    "         with the manifest (findings by kind, count and line, stdout, exit\n"
+    "         status); prints a table and a scoreboard per class. -j N (--jobs):\n"
+    "         N at once (default: the CPUs); --repeat N: each N times (one\n"
+    "         mismatch fails it); --junit FILE: JUnit XML. --html-dir: not yet.\n"
     "\n"
     "Options take --opt=VALUE or --opt VALUE; -o FILE or -oFILE. Traces and\n"
     "reports are written 0600; -o replaces only a file of the same kind, never\n"
@@ -121,7 +132,9 @@ static const char usage[] =
     "Exit status of weft run: PROG's (or --error-exitcode's N); 124: PROG ran\n"
     "but no trace could be written or read; 125: bad usage, or an error of weft\n"
     "itself; 126: PROG cannot be run under LD_PRELOAD (static, not executable);\n"
-    "127: PROG not found. Of ingest and report: 0, or 125 on any error.\n";
+    "127: PROG not found. Of ingest and report: 0, or 125 on any error. Of\n"
+    "scenarios run: 0 when every scenario matched, 1 on a mismatch, 125 on an\n"
+    "error.\n";
 
 int main(int argc, char **argv) {
     if (argc < 2) {
@@ -142,6 +155,8 @@ int main(int argc, char **argv) {
         rc = weft_cmd_ingest(argc - 1, argv + 1);
     } else if (!strcmp(cmd, "report")) {
         rc = weft_cmd_report(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "scenarios")) {
+        rc = weft_cmd_scenarios(argc - 1, argv + 1);
     } else {
         weft_err("unknown command '%s' (try weft --help)", cmd);
         return 125;

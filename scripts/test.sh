@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: the README's second command and what CI runs. Installs what is
 # missing, then builds and tests weft in every configuration we promise:
-# gcc (unit, stress, integration, then Helgrind and DRD), clang, and
+# gcc (unit, stress, integration, harness, the scenario suite (label
+# scenarios: never under Helgrind or DRD), then Helgrind and DRD), clang, and
 # ASan+UBSan; last, a quick run of the benchmarks so they keep working.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ build() { # dir, extra cmake args...
   cmake --build "$dir" -j"$jobs"
 }
 
-echo "== gcc: unit, stress, integration"
+echo "== gcc: unit, stress, integration, harness, scenarios"
 CC=gcc build build/ci-gcc
 (cd build/ci-gcc && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
 
@@ -24,7 +25,7 @@ echo "== gcc: Helgrind and DRD"
 echo "== gcc -O3 (Release): build only, for the warnings -O3 alone finds"
 CC=gcc build build/ci-release -DCMAKE_BUILD_TYPE=Release
 
-echo "== clang: unit, integration, harness"
+echo "== clang: unit, integration, harness, scenarios"
 CC=clang build build/ci-clang
 (cd build/ci-clang && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
 
@@ -37,3 +38,4 @@ CC=gcc build build/ci-asan -DWEFT_SANITIZE=ON -DWEFT_VALGRIND=OFF -DWEFT_BUILD_H
 echo "== benchmarks (smoke)"
 bash bench/run.sh --quick --build-dir build/ci-gcc
 bash bench/harness/run.sh --quick --build-dir build/ci-gcc
+bash bench/scenarios.sh --quick --build-dir build/ci-gcc

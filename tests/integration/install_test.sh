@@ -4,7 +4,12 @@
 # as a user would: with `pkg-config --cflags --libs weft` (PKG_CONFIG_PATH
 # pointing into the prefix) and with a CMake project doing
 # find_package(weft) + weft::weft. Runs both and checks their output,
-# including that the library they loaded is the installed one.
+# including that the library they loaded is the installed one. The
+# consumer project also registers tests with weft_add_test() (a clean one,
+# a buggy one with its EXPECT, one with a suppressions file, a buggy one
+# without either): ctest must pass the first three and fail the last,
+# leaving their traces beside them. Last, `weft scenarios` must find the
+# installed suite (libexec/weft/scenarios).
 #
 # usage: install_test.sh BUILD_DIR C_COMPILER SOURCE_DIR [EXTRA_CFLAGS]
 set -eu
@@ -64,4 +69,30 @@ cmake --build "$tmp/consumer" >>"$tmp/consumer.log" 2>&1 ||
     { cat "$tmp/consumer.log" >&2; fail "building the find_package consumer"; }
 out=$("$tmp/consumer/consumer") || fail "prog built with find_package exited with $?"
 check_output find_package "$out"
+
+# 3. weft_add_test() from the installed package
+if [ -x "$prefix/bin/weft" ]; then
+    (cd "$tmp/consumer" && ctest -R '^(clean|buggy_expected|buggy_suppressed)$' --output-on-failure) \
+        >"$tmp/ctest.log" 2>&1 || { cat "$tmp/ctest.log" >&2; fail "weft_add_test: the clean and the expected-buggy tests must pass"; }
+    grep -q "100% tests passed, 0 tests failed out of 3" "$tmp/ctest.log" || { cat "$tmp/ctest.log" >&2; fail "weft_add_test: not 3 tests run"; }
+    for t in clean buggy_expected buggy_suppressed; do
+        [ -f "$tmp/consumer/$t.weft.db" ] || fail "weft_add_test: no trace $t.weft.db beside the test"
+    done
+    if (cd "$tmp/consumer" && ctest -R '^buggy_unexpected$' --output-on-failure) >"$tmp/ctest2.log" 2>&1; then
+        cat "$tmp/ctest2.log" >&2
+        fail "weft_add_test: a buggy test without EXPECT passed"
+    fi
+    grep -q "expected 0, found 1" "$tmp/ctest2.log" ||
+        { cat "$tmp/ctest2.log" >&2; fail "weft_add_test: the failure does not say which finding"; }
+    echo "weft_add_test: ok"
+
+    # 4. the installed scenario suite
+    "$prefix/bin/weft" scenarios list >"$tmp/list" 2>&1 || { cat "$tmp/list" >&2; fail "weft scenarios list (installed)"; }
+    first=$(awk 'NR == 1 { print $1 }' "$tmp/list")
+    if [ -n "$first" ]; then
+        "$prefix/bin/weft" scenarios run "$first" >"$tmp/srun" 2>&1 ||
+            { cat "$tmp/srun" >&2; fail "weft scenarios run $first (installed)"; }
+    fi
+    echo "scenarios (installed): ok"
+fi
 echo "install_test: ok"

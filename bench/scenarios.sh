@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# bench/scenarios.sh: what the scenario suite costs (issue 10): the wall
+# time of one `weft scenarios run` pass over the whole suite, then each
+# scenario run plain and under `weft run` (record + ingest + detectors,
+# what a user waits for), median of R rounds each, interleaved, as one
+# table with the ratio weft/plain.
+#
+#   bench/scenarios.sh [--build-dir DIR] [--rounds R] [--quick] [--scenarios DIR] [-j N]
+#
+# DIR defaults to build (built for what we need). --scenarios: another
+# scenario directory (programs + manifest; default the build's, or
+# $WEFT_SCENARIOS). -j N: the suite pass's parallelism (default: the
+# CPUs). Exit status 0 when everything ran: the scenarios' own verdicts
+# and timings are never assertions here (the suite's tests judge those).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+build="$root/build"
+rounds=3
+sdir=${WEFT_SCENARIOS:-}
+jobs=$(nproc)
+while [ $# -gt 0 ]; do
+    case $1 in
+    --build-dir) build=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
+    --quick) rounds=1 ;;
+    --scenarios) sdir=$2; shift ;;
+    -j) jobs=$2; shift ;;
+    *) echo "usage: $0 [--build-dir DIR] [--rounds R] [--quick] [--scenarios DIR] [-j N]" >&2; exit 2 ;;
+    esac
+    shift
+done
+build=$(cd "$build" && pwd)
+cmake --build "$build" -j2 >/dev/null
+weft=$build/harness/weft
+[ -n "$sdir" ] || sdir=$build/scenarios
+sdir=$(cd "$sdir" && pwd)
+[ -f "$sdir/manifest" ] || { echo "bench/scenarios.sh: no manifest in $sdir" >&2; exit 2; }
+export WEFT_SCENARIOS=$sdir
+work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-scen-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
+# scenario names and their args, from the manifest (name<TAB>args)
+awk '/^scenario:/ { if (n != "") print n "\t" a; n = $2; a = "" }
+     /^args:/ { sub(/^args:[ \t]*/, ""); a = $0 }
+     END { if (n != "") print n "\t" a }' "$sdir/manifest" >"$work/list"
+count=$(wc -l <"$work/list")
+
+echo "== weft scenarios run: $count scenarios, -j $jobs ($(nproc) CPUs)"
+t0=$(now)
+"$weft" scenarios run -j "$jobs" >"$work/suite.out" 2>&1 && verdict=pass || verdict="mismatches (see weft scenarios run)"
+t1=$(now)
+printf 'suite wall time: %.2f s (%s)\n\n' "$(echo "$t1 - $t0" | bc -l)" "$verdict"
+
+printf '| %-32s | %9s | %9s | %7s |\n' scenario "plain s" "weft s" ratio
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' $(seq 34))" "-----------" "-----------" "---------"
+tp=0
+tw=0
+while IFS="$(printf '\t')" read -r name args; do
+    ps=()
+    ws=()
+    for _ in $(seq "$rounds"); do
+        # shellcheck disable=SC2086 # the manifest's args split on spaces
+        t0=$(now); (cd "$work" && "$sdir/$name" $args </dev/null >/dev/null 2>&1) || true; t1=$(now)
+        ps+=("$(echo "$t1 - $t0" | bc -l)")
+        rm -f "$work/t.db"
+        # shellcheck disable=SC2086
+        t0=$(now); (cd "$work" && "$weft" run -q -o t.db -- "$sdir/$name" $args </dev/null >/dev/null 2>&1) || true; t1=$(now)
+        ws+=("$(echo "$t1 - $t0" | bc -l)")
+    done
+    p=$(median "${ps[@]}")
+    w=$(median "${ws[@]}")
+    tp=$(echo "$tp + $p" | bc -l)
+    tw=$(echo "$tw + $w" | bc -l)
+    printf '| %-32s | %9.3f | %9.3f | %6.1fx |\n' "$name" "$p" "$w" "$(echo "$w / $p" | bc -l)"
+done <"$work/list"
+if [ "$count" -gt 0 ]; then
+    printf '| %-32s | %9.3f | %9.3f | %6.1fx |\n' "sum (one at a time)" "$tp" "$tw" "$(echo "$tw / $tp" | bc -l)"
+fi
+echo "(medians of $rounds rounds; weft = weft run -q -o DB: record, ingest, detectors)"
