@@ -63,6 +63,16 @@ CASES = {
         ("shared-context-on-stack", [prog("misc"), "loopcap-shared"], [], set()),
         ("shared-waitgroup-on-stack", [prog("misc"), "loopcap-wg"], [], set()),
     ],
+    "answered": [
+        ("exit-from-worker", [prog("answered"), "exit"], [], set()),
+        ("exit-while-joined", [prog("answered"), "exitjoin"], [], set()),
+        ("last-handoff", [prog("answered"), "handoff"], [], set()),
+        ("select-handoff", [prog("answered"), "select"], [], set()),
+        ("daisy-chain", [prog("answered"), "daisy"], [], set()),
+        ("wg-at-zero", [prog("answered"), "wg"], [], set()),
+        ("leak-still-found", [prog("answered"), "leak"], [], {"leaked-thread"}),
+        ("leak-after-handoff", [prog("answered"), "leak2"], [], {"leaked-thread"}),
+    ],
     "clean": [
         ("demo", [os.environ.get("DEMO", "")], [], set()),
     ],
