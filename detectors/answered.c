@@ -14,13 +14,27 @@
  *     inside a blocking call and acquired by another thread before that
  *     call ended means the call was matched. A select's losing cases
  *     release tickets no one acquires, so only the case taken counts.
+ *   - the channel's state at the end, replayed from the completed
+ *     operations: closed (every send and receive on it returns), or, for
+ *     a buffered channel, values left in the buffer for the blocked
+ *     receivers (room left for the blocked senders) to take: libweft
+ *     hands queued waiters the ring's values under the channel's lock,
+ *     so a waiter and a ready buffer never stay apart;
  *   - a WaitGroup whose replayed counter is zero at the end;
  *   - a join whose target thread ended, or is the thread that ended the
- *     process. */
+ *     process;
+ *   - a mutex no one holds at the end (the waiter gets it: nobody can
+ *     keep it from it for good), and a condition variable broadcast since
+ *     the wait began, or signalled since then at least once per thread
+ *     still waiting on it. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+/* A channel operation's direction (the harness's own names: libweft's
+ * header is not ours to include here). */
+enum { OP_SEND = 1, OP_RECV = 2 };
 
 /* A ticket released inside a blocking call: (pid, hb object, sequence)
  * -> (thread, that call's begin event). Open addressing; key 0 free. */
@@ -36,9 +50,20 @@ struct kv {
     int used;
 };
 
+/* The replayed state of one object (by objects.id): a channel's capacity,
+ * completed sends and receives and whether it was closed; a mutex's
+ * holder count; a condition variable's signals and broadcasts. */
+struct objst {
+    int64_t object;
+    int64_t cap, sends, recvs, held, signals, broadcasts;
+    int closed;
+};
+
 struct weft__answered {
     struct tk *tks;
     size_t ntk, captk;
+    struct objst *objs;
+    size_t nobj, capobj;
     struct kv *wgs, *handles;
     size_t nwg, capwg, nh, caph;
 };
@@ -97,6 +122,44 @@ static void tk_put(struct weft__answered *a, uint64_t pid, uint64_t obj, uint64_
     *t = (struct tk){pid, obj, seq, thread, block_event};
 }
 
+static int obj_grow(struct weft__answered *a) {
+    size_t cap = a->capobj ? a->capobj * 2 : 256;
+    struct objst *n = calloc(cap, sizeof *n);
+    if (!n)
+        return -1;
+    for (size_t i = 0; i < a->capobj; i++) {
+        if (!a->objs[i].object)
+            continue;
+        size_t j = mix((uint64_t)a->objs[i].object, 0, 0) & (cap - 1);
+        while (n[j].object)
+            j = (j + 1) & (cap - 1);
+        n[j] = a->objs[i];
+    }
+    free(a->objs);
+    a->objs = n;
+    a->capobj = cap;
+    return 0;
+}
+
+static struct objst *obj_of(struct weft__answered *a, int64_t object, int add) {
+    if (object <= 0)
+        return NULL;
+    if (a->capobj) {
+        size_t j = mix((uint64_t)object, 0, 0) & (a->capobj - 1);
+        for (; a->objs[j].object; j = (j + 1) & (a->capobj - 1))
+            if (a->objs[j].object == object)
+                return &a->objs[j];
+    }
+    if (!add || ((a->nobj + 1) * 2 > a->capobj && obj_grow(a) != 0))
+        return NULL;
+    size_t j = mix((uint64_t)object, 0, 0) & (a->capobj - 1);
+    while (a->objs[j].object)
+        j = (j + 1) & (a->capobj - 1);
+    a->nobj++;
+    a->objs[j] = (struct objst){.object = object};
+    return &a->objs[j];
+}
+
 /* A small linear map: WaitGroups and live handles are few per process
  * and the most recent ones are looked up first. */
 static struct kv *kv_of(struct kv **v, size_t *n, size_t *cap, uint64_t pid, uint64_t key,
@@ -129,6 +192,7 @@ void weft__answered_free(struct weft__dctx *c) {
     if (!a)
         return;
     free(a->tks);
+    free(a->objs);
     free(a->wgs);
     free(a->handles);
     free(a);
@@ -148,6 +212,34 @@ static void acquired(struct weft__dctx *c, const struct weft__ev *e, uint64_t ob
     struct weft__thr *w = weft__thr_of(c, k->thread);
     if (w && w->block_kind && w->block_event == k->block_event)
         w->block_answered = k->block_event;
+}
+
+/* Case idx of the select whose cases are on event ev: its op (OP_SEND
+ * or OP_RECV) and channel object; -1 when there is no such case. */
+static int select_case(struct weft__dctx *c, int64_t ev, int64_t idx, int64_t *object) {
+    int op = -1;
+    weft__db_enter(c, ev); /* its cases are written with its row */
+    sqlite3_reset(c->sel_case_q);
+    sqlite3_bind_int64(c->sel_case_q, 1, ev);
+    sqlite3_bind_int64(c->sel_case_q, 2, idx);
+    if (sqlite3_step(c->sel_case_q) == SQLITE_ROW) {
+        const unsigned char *s = sqlite3_column_text(c->sel_case_q, 0);
+        op = s && !strcmp((const char *)s, "send") ? OP_SEND : OP_RECV;
+        *object = sqlite3_column_type(c->sel_case_q, 1) == SQLITE_NULL
+                      ? 0
+                      : sqlite3_column_int64(c->sel_case_q, 1);
+    }
+    weft__db_leave(c);
+    return op;
+}
+
+/* A completed send (op OP_SEND) or receive on a channel, counted. */
+static void completed(struct weft__answered *a, int64_t object, int op) {
+    struct objst *o = obj_of(a, object, 1);
+    if (o && op == OP_SEND)
+        o->sends++;
+    else if (o)
+        o->recvs++;
 }
 
 void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
@@ -182,6 +274,72 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
         t->block_target = h ? (uint32_t)h->val : 0;
         break;
     }
+    case WEFT_K_CHAN_MAKE: {
+        struct objst *o = obj_of(a, e->object, 1);
+        if (o)
+            o->cap = e->arg2;
+        break;
+    }
+    case WEFT_K_CHAN_SEND_END:
+    case WEFT_K_CHAN_TRY_SEND:
+    case WEFT_K_CHAN_RECV_END:
+    case WEFT_K_CHAN_TRY_RECV:
+        if (e->arg == 0)
+            completed(a, e->object,
+                      e->kind == WEFT_K_CHAN_SEND_END || e->kind == WEFT_K_CHAN_TRY_SEND
+                          ? OP_SEND
+                          : OP_RECV);
+        break;
+    case WEFT_K_SELECT_END:
+        /* A case that ran with result 0 moved a value (a receive of a
+         * close has result WEFT_ECLOSED). Its cases are on this record
+         * when it did not wait, else on the thread's select_begin. */
+        if (e->arg >= 0 && e->arg2 == 0) {
+            int64_t object = 0;
+            int op = select_case(c, e->id, e->arg, &object);
+            if (op < 0 && t->block_event && t->block_event < e->id)
+                op = select_case(c, t->block_event, e->arg, &object);
+            if (op >= 0)
+                completed(a, object, op);
+        }
+        break;
+    case WEFT_K_CHAN_CLOSE:
+        if (e->arg == 0) {
+            struct objst *o = obj_of(a, e->object, 1);
+            if (o)
+                o->closed = 1;
+        }
+        break;
+    case WEFT_K_MUTEX_LOCK_END:
+    case WEFT_K_MUTEX_TRYLOCK:
+        if (e->arg == 0) {
+            struct objst *o = obj_of(a, e->object, 1);
+            if (o)
+                o->held++;
+        }
+        break;
+    case WEFT_K_MUTEX_UNLOCK:
+        if (e->arg == 0) {
+            struct objst *o = obj_of(a, e->object, 1);
+            if (o && o->held > 0)
+                o->held--;
+        }
+        break;
+    case WEFT_K_COND_SIGNAL:
+    case WEFT_K_COND_BROADCAST: {
+        struct objst *o = obj_of(a, e->object, 1);
+        if (o && e->kind == WEFT_K_COND_SIGNAL)
+            o->signals++;
+        else if (o)
+            o->broadcasts++;
+        break;
+    }
+    case WEFT_K_COND_WAIT_BEGIN: {
+        struct objst *o = obj_of(a, e->object, 1);
+        t->block_signals = o ? o->signals : 0;
+        t->block_broadcasts = o ? o->broadcasts : 0;
+        break;
+    }
     case WEFT_K_WG_ADD:
     case WEFT_K_WG_DONE:
         if (e->arg2 == 0) {
@@ -195,6 +353,33 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
     }
 }
 
+/* How many threads of pid are still in a blocking call of kind on
+ * object at the end. */
+static int64_t waiting_on(struct weft__dctx *c, int64_t pid, int kind, int64_t object) {
+    int64_t n = 0;
+    for (uint32_t i = 1; i <= c->nthreads; i++) {
+        struct weft__thr *w = &c->thr[i];
+        if (w->has_row && w->pid == pid && !w->exited && w->block_kind == kind &&
+            w->block_object == object)
+            n++;
+    }
+    return n;
+}
+
+/* Whether a channel op is sure to complete: the channel is closed, or
+ * its buffer holds a value for each of `queued` receivers (room for each
+ * of `queued` senders). */
+static int chan_ready(const struct objst *o, int op, int64_t queued) {
+    if (!o)
+        return 0;
+    if (o->closed)
+        return 1;
+    if (o->cap <= 0)
+        return 0; /* unbuffered: only the tickets tell */
+    int64_t in = o->sends - o->recvs;
+    return op == OP_SEND ? o->cap - in >= queued : in >= queued;
+}
+
 int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thread) {
     struct weft__thr *t = weft__thr_of(c, id);
     struct weft__answered *a = c->answered;
@@ -205,6 +390,29 @@ int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thre
     if (t->block_kind == WEFT_K_JOIN_BEGIN && t->block_target) {
         struct weft__thr *g = weft__thr_of(c, t->block_target);
         return t->block_target == exit_thread || (g && g->exited);
+    }
+    if (t->block_kind == WEFT_K_CHAN_SEND_BEGIN || t->block_kind == WEFT_K_CHAN_RECV_BEGIN) {
+        int op = t->block_kind == WEFT_K_CHAN_SEND_BEGIN ? OP_SEND : OP_RECV;
+        return chan_ready(obj_of(a, t->block_object, 0), op,
+                          waiting_on(c, t->pid, t->block_kind, t->block_object));
+    }
+    if (t->block_kind == WEFT_K_SELECT_BEGIN) {
+        int64_t object;
+        int op;
+        for (int64_t i = 0; (op = select_case(c, t->block_event, i, &object)) >= 0; i++)
+            if (chan_ready(obj_of(a, object, 0), op, 1))
+                return 1;
+        return 0;
+    }
+    if (t->block_kind == WEFT_K_MUTEX_LOCK_BEGIN) {
+        struct objst *o = obj_of(a, t->block_object, 0);
+        return !o || o->held == 0;
+    }
+    if (t->block_kind == WEFT_K_COND_WAIT_BEGIN) {
+        struct objst *o = obj_of(a, t->block_object, 0);
+        return o && (o->broadcasts > t->block_broadcasts ||
+                     o->signals - t->block_signals >=
+                         waiting_on(c, t->pid, t->block_kind, t->block_object));
     }
     if (t->block_kind == WEFT_K_WG_WAIT_BEGIN) {
         struct kv *w = kv_of(&a->wgs, &a->nwg, &a->capwg, (uint64_t)t->pid, (uint64_t)t->block_obj, 0);

@@ -29,6 +29,7 @@ struct weft__thr {
      * answered (0: none), and a join's target thread */
     int64_t block_answered;
     uint32_t block_target;
+    int64_t block_signals, block_broadcasts; /* a cond's, when the wait began */
 };
 
 struct weft__proc {

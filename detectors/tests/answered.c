@@ -11,6 +11,16 @@
  *              main returns right after the last hand-off: no finding
  *   wg         main's Done brings a WaitGroup to zero while a worker
  *              waits on it, and returns at once: no finding
+ *   buffered   main sends one value on a buffered channel to a worker
+ *              blocked in its receive, and returns at once: no finding
+ *   close      main closes the channel a worker is blocked receiving
+ *              from, and returns at once: no finding
+ *   mutex      main unlocks the mutex a worker is blocked locking, and
+ *              returns at once: no finding
+ *   cond       main signals the condition a worker waits on, and returns
+ *              at once: no finding
+ *   mutexleak  main returns holding the mutex a worker is blocked
+ *              locking: leaked-thread
  *   leak       a worker blocked in a receive no one will ever answer:
  *              leaked-thread
  *   leak2      a worker got main's value, then blocked in its next
@@ -72,6 +82,26 @@ static void forever(void *arg) {
     }
 }
 
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int flag;
+
+static void locker(void *arg) {
+    (void)arg;
+    worker_tid = (int)gettid();
+    pthread_mutex_lock(&mu);
+    pthread_mutex_unlock(&mu);
+}
+
+static void cond_waiter(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&mu);
+    worker_tid = (int)gettid();
+    while (!flag)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+}
+
 struct link {
     weft_chan *left, *right;
 };
@@ -127,6 +157,30 @@ int main(int argc, char **argv) {
         weft_go(waiter, NULL);
         wait_asleep(&worker_tid);
         weft_wg_done(&wg);
+    } else if (!strcmp(m, "buffered")) {
+        ch = weft_chan_make(sizeof(int), 4);
+        weft_go(forever, NULL);
+        wait_asleep(&worker_tid);
+        int v = 1;
+        weft_chan_send(ch, &v); /* the worker takes it, then receives again */
+        weft_chan_close(ch);
+    } else if (!strcmp(m, "close")) {
+        weft_go(forever, NULL);
+        wait_asleep(&worker_tid);
+        weft_chan_close(ch);
+    } else if (!strcmp(m, "mutex") || !strcmp(m, "mutexleak")) {
+        pthread_mutex_lock(&mu);
+        weft_go(locker, NULL);
+        wait_asleep(&worker_tid);
+        if (!strcmp(m, "mutex"))
+            pthread_mutex_unlock(&mu);
+    } else if (!strcmp(m, "cond")) {
+        weft_go(cond_waiter, NULL);
+        wait_asleep(&worker_tid);
+        pthread_mutex_lock(&mu);
+        flag = 1;
+        pthread_cond_signal(&cv);
+        pthread_mutex_unlock(&mu);
     } else if (!strcmp(m, "leak")) {
         weft_go(forever, NULL);
         wait_asleep(&worker_tid);
