@@ -23,8 +23,9 @@
  *   - a WaitGroup whose replayed counter is zero at the end;
  *   - a join whose target thread ended, or is the thread that ended the
  *     process;
- *   - a mutex no one holds at the end (the waiter gets it: nobody can
- *     keep it from it for good), and a condition variable broadcast since
+ *   - a mutex no one holds at the end, by the trace's own locks and
+ *     unlocks (the waiter gets it: nobody can keep it from it for good),
+ *     and a condition variable broadcast since
  *     the wait began, or signalled since then at least once per thread
  *     still waiting on it. */
 #include <stdlib.h>
@@ -233,6 +234,14 @@ static int select_case(struct weft__dctx *c, int64_t ev, int64_t idx, int64_t *o
     return op;
 }
 
+/* Whether object is a buffered channel: only their sends and receives
+ * are counted (an unbuffered channel's matches show in its tickets), which
+ * also spares a select's case lookup for every unbuffered one. */
+static int buffered(struct weft__answered *a, int64_t object) {
+    struct objst *o = obj_of(a, object, 0);
+    return o && o->cap > 0;
+}
+
 /* A completed send (op OP_SEND) or receive on a channel, counted. */
 static void completed(struct weft__answered *a, int64_t object, int op) {
     struct objst *o = obj_of(a, object, 1);
@@ -284,7 +293,7 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
     case WEFT_K_CHAN_TRY_SEND:
     case WEFT_K_CHAN_RECV_END:
     case WEFT_K_CHAN_TRY_RECV:
-        if (e->arg == 0)
+        if (e->arg == 0 && buffered(a, e->object))
             completed(a, e->object,
                       e->kind == WEFT_K_CHAN_SEND_END || e->kind == WEFT_K_CHAN_TRY_SEND
                           ? OP_SEND
@@ -294,7 +303,7 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
         /* A case that ran with result 0 moved a value (a receive of a
          * close has result WEFT_ECLOSED). Its cases are on this record
          * when it did not wait, else on the thread's select_begin. */
-        if (e->arg >= 0 && e->arg2 == 0) {
+        if (e->arg >= 0 && e->arg2 == 0 && buffered(a, e->object)) {
             int64_t object = 0;
             int op = select_case(c, e->id, e->arg, &object);
             if (op < 0 && t->block_event && t->block_event < e->id)
@@ -406,7 +415,7 @@ int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thre
     }
     if (t->block_kind == WEFT_K_MUTEX_LOCK_BEGIN) {
         struct objst *o = obj_of(a, t->block_object, 0);
-        return !o || o->held == 0;
+        return o && o->held == 0;
     }
     if (t->block_kind == WEFT_K_COND_WAIT_BEGIN) {
         struct objst *o = obj_of(a, t->block_object, 0);
