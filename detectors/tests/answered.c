@@ -9,6 +9,9 @@
  *              returns at once: no finding
  *   daisy      Go's daisy chain of 1000 goroutines (left <- 1 + <-right);
  *              main returns right after the last hand-off: no finding
+ *   doublesel  two threads (a worker and main) each select 1000 times on
+ *              a send to the other and a receive from it; main returns
+ *              right after its last select: no finding
  *   wg         main's Done brings a WaitGroup to zero while a worker
  *              waits on it, and returns at once: no finding
  *   buffered   main sends one value on a buffered channel to a worker
@@ -102,6 +105,23 @@ static void cond_waiter(void *arg) {
     pthread_mutex_unlock(&mu);
 }
 
+enum { ROUNDS = 1000 };
+
+/* One side of the double select: `first` is the side that sends on ch
+ * and receives on other; the other side the reverse. */
+static void double_select(int first) {
+    int out = 1, in;
+    weft_case cs[2] = {{first ? ch : other, WEFT_SEND, &out, 0},
+                       {first ? other : ch, WEFT_RECV, &in, 0}};
+    for (int i = 0; i < ROUNDS; i++)
+        weft_select(cs, 2, 0);
+}
+
+static void selecting(void *arg) {
+    (void)arg;
+    double_select(1);
+}
+
 struct link {
     weft_chan *left, *right;
 };
@@ -152,6 +172,9 @@ int main(int argc, char **argv) {
         weft_chan_recv(leftmost, &v);
         if (v != N + 1)
             return 1;
+    } else if (!strcmp(m, "doublesel")) {
+        weft_go(selecting, NULL);
+        double_select(0);
     } else if (!strcmp(m, "wg")) {
         weft_wg_add(&wg, 1);
         weft_go(waiter, NULL);

@@ -69,6 +69,7 @@ CASES = {
         ("last-handoff", [prog("answered"), "handoff"], [], set()),
         ("select-handoff", [prog("answered"), "select"], [], set()),
         ("daisy-chain", [prog("answered"), "daisy"], [], set()),
+        ("double-select", [prog("answered"), "doublesel"], [], set()),
         ("wg-at-zero", [prog("answered"), "wg"], [], set()),
         ("buffered-handoff", [prog("answered"), "buffered"], [], set()),
         ("close-wakes", [prog("answered"), "close"], [], set()),
