@@ -25,9 +25,8 @@
  *     process;
  *   - a mutex no one holds at the end, by the trace's own locks and
  *     unlocks (the waiter gets it: nobody can keep it from it for good),
- *     and a condition variable broadcast since
- *     the wait began, or signalled since then at least once per thread
- *     still waiting on it. */
+ *     and a condition variable broadcast since the wait began, or
+ *     signalled since then at least once per thread still waiting on it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,25 +37,20 @@
 enum { OP_SEND = 1, OP_RECV = 2 };
 
 /* A ticket released inside a blocking call: (pid, hb object, sequence)
- * -> (thread, that call's begin event). Open addressing; key 0 free. */
+ * -> (thread, that call's begin event). Open addressing; thread 0 marks
+ * a free slot (trace thread ids start at 1). */
 struct tk {
     uint64_t pid, obj, seq;
     uint32_t thread;
     int64_t block_event;
 };
-/* A counter (WaitGroup) or a handle (thread), by (pid, address). */
-struct kv {
-    uint64_t pid, key;
-    int64_t val;
-    int used;
-};
-
 /* The replayed state of one object (by objects.id): a channel's capacity,
  * completed sends and receives and whether it was closed; a mutex's
- * holder count; a condition variable's signals and broadcasts. */
+ * holder count; a condition variable's signals and broadcasts; a
+ * WaitGroup's counter. */
 struct objst {
     int64_t object;
-    int64_t cap, sends, recvs, held, signals, broadcasts;
+    int64_t cap, sends, recvs, held, signals, broadcasts, counter;
     int closed;
 };
 
@@ -65,9 +59,11 @@ struct weft__answered {
     size_t ntk, captk;
     struct objst *objs;
     size_t nobj, capobj;
-    struct kv *wgs, *handles;
-    size_t nwg, capwg, nh, caph;
 };
+
+/* The handle -> thread map for joins shares the ticket table, under a
+ * sequence no ticket reaches ((n << 2) | 1..3 for n < 2^62). */
+#define HANDLE_SEQ UINT64_MAX
 
 static uint64_t mix(uint64_t a, uint64_t b, uint64_t c) {
     uint64_t h = a * 0x9E3779B97F4A7C15u ^ (b + 0x632BE59BD9B4E019u) * 0xBF58476D1CE4E5B9u;
@@ -161,28 +157,6 @@ static struct objst *obj_of(struct weft__answered *a, int64_t object, int add) {
     return &a->objs[j];
 }
 
-/* A small linear map: WaitGroups and live handles are few per process
- * and the most recent ones are looked up first. */
-static struct kv *kv_of(struct kv **v, size_t *n, size_t *cap, uint64_t pid, uint64_t key,
-                        int add) {
-    for (size_t i = *n; i-- > 0;)
-        if ((*v)[i].pid == pid && (*v)[i].key == key)
-            return &(*v)[i];
-    if (!add)
-        return NULL;
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        struct kv *nv = realloc(*v, nc * sizeof *nv);
-        if (!nv)
-            return NULL;
-        *v = nv;
-        *cap = nc;
-    }
-    struct kv *e = &(*v)[(*n)++];
-    *e = (struct kv){pid, key, 0, 1};
-    return e;
-}
-
 int weft__answered_init(struct weft__dctx *c) {
     c->answered = calloc(1, sizeof *c->answered);
     return c->answered ? 0 : -1;
@@ -194,8 +168,6 @@ void weft__answered_free(struct weft__dctx *c) {
         return;
     free(a->tks);
     free(a->objs);
-    free(a->wgs);
-    free(a->handles);
     free(a);
     c->answered = NULL;
 }
@@ -271,16 +243,15 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
                    t->block_event);
     }
     switch (e->kind) {
-    case WEFT_K_THREAD_CREATE: {
-        /* The engine found the child of this create (hb_event ran first). */
-        struct kv *h = kv_of(&a->handles, &a->nh, &a->caph, (uint64_t)e->pid, (uint64_t)e->obj, 1);
-        if (h)
-            h->val = t->last_child;
+    case WEFT_K_THREAD_CREATE:
+        /* The engine found the child of this create (hb_event ran first);
+         * a handle reused later maps to its newest thread. */
+        if (t->last_child)
+            tk_put(a, (uint64_t)e->pid, (uint64_t)e->obj, HANDLE_SEQ, t->last_child, 0);
         break;
-    }
     case WEFT_K_JOIN_BEGIN: {
-        struct kv *h = kv_of(&a->handles, &a->nh, &a->caph, (uint64_t)e->pid, (uint64_t)e->obj, 0);
-        t->block_target = h ? (uint32_t)h->val : 0;
+        struct tk *h = tk_find(a, (uint64_t)e->pid, (uint64_t)e->obj, HANDLE_SEQ);
+        t->block_target = h ? h->thread : 0;
         break;
     }
     case WEFT_K_CHAN_MAKE: {
@@ -352,9 +323,9 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
     case WEFT_K_WG_ADD:
     case WEFT_K_WG_DONE:
         if (e->arg2 == 0) {
-            struct kv *w = kv_of(&a->wgs, &a->nwg, &a->capwg, (uint64_t)e->pid, (uint64_t)e->obj, 1);
-            if (w)
-                w->val += e->kind == WEFT_K_WG_DONE ? -1 : e->arg;
+            struct objst *o = obj_of(a, e->object, 1);
+            if (o)
+                o->counter += e->kind == WEFT_K_WG_DONE ? -1 : e->arg;
         }
         break;
     default:
@@ -424,8 +395,8 @@ int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thre
                          waiting_on(c, t->pid, t->block_kind, t->block_object));
     }
     if (t->block_kind == WEFT_K_WG_WAIT_BEGIN) {
-        struct kv *w = kv_of(&a->wgs, &a->nwg, &a->capwg, (uint64_t)t->pid, (uint64_t)t->block_obj, 0);
-        return !w || w->val == 0;
+        struct objst *o = obj_of(a, t->block_object, 0);
+        return !o || o->counter == 0;
     }
     return 0;
 }

@@ -24,6 +24,8 @@
  *              at once: no finding
  *   mutexleak  main returns holding the mutex a worker is blocked
  *              locking: leaked-thread
+ *   joinleak   a thread joins a worker blocked for good in a receive:
+ *              both leaked-thread (the join's target never ends)
  *   leak       a worker blocked in a receive no one will ever answer:
  *              leaked-thread
  *   leak2      a worker got main's value, then blocked in its next
@@ -46,6 +48,14 @@ static void *exit_worker(void *arg) {
     if (arg)
         wait_asleep(&joiner_tid); /* the joiner is in its join first */
     exit(3);
+}
+
+static void *forever_thread(void *arg) {
+    (void)arg;
+    worker_tid = (int)gettid();
+    int v;
+    weft_chan_recv(ch, &v);
+    return NULL;
 }
 
 static void *joiner(void *arg) {
@@ -204,6 +214,12 @@ int main(int argc, char **argv) {
         flag = 1;
         pthread_cond_signal(&cv);
         pthread_mutex_unlock(&mu);
+    } else if (!strcmp(m, "joinleak")) {
+        pthread_t j;
+        pthread_create(&exiting, NULL, forever_thread, NULL);
+        pthread_create(&j, NULL, joiner, NULL);
+        wait_asleep(&worker_tid);
+        wait_asleep(&joiner_tid);
     } else if (!strcmp(m, "leak")) {
         weft_go(forever, NULL);
         wait_asleep(&worker_tid);

@@ -76,6 +76,7 @@ CASES = {
         ("mutex-handed", [prog("answered"), "mutex"], [], set()),
         ("cond-signalled", [prog("answered"), "cond"], [], set()),
         ("mutex-held-for-good", [prog("answered"), "mutexleak"], [], {"leaked-thread"}),
+        ("join-of-leaked", [prog("answered"), "joinleak"], [], {"leaked-thread"}),
         ("leak-still-found", [prog("answered"), "leak"], [], {"leaked-thread"}),
         ("leak-after-handoff", [prog("answered"), "leak2"], [], {"leaked-thread"}),
     ],
