@@ -3,6 +3,11 @@
  * (TSan's thread leak: finished, joinable, never joined nor detached) and
  * unbounded-threads (peak of live threads over a threshold).
  *
+ * The thread that ended the process is never a leak, nor is a thread
+ * whose blocking call was already answered (answered.c: a matched channel
+ * operation or select case, a WaitGroup at zero, a join of a thread that
+ * ended, the exiting one included).
+ *
  * Only processes that ended by returning from main, exit or _exit are
  * judged for leaks: a death by signal or a log that stops says nothing
  * about what the program meant to finish, and a deadlock exit is reported
@@ -117,6 +122,11 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
                      "%s is still running when the process exits", who);
         return;
     }
+    /* A call a partner already answered (its value taken or given, its
+     * select's case taken, its WaitGroup at zero, its join target ended)
+     * is finishing: only its end record was not written before the exit. */
+    if (weft__answered_at_exit(c, id, p->exit_thread))
+        return;
     struct weft__objinfo o;
     int have = weft__object(c, t->block_object, &o) == 0;
     if (have)
@@ -147,7 +157,10 @@ static int finish(struct weft__dctx *c) {
         if (!weft__proc_exited_normally(pr) || !p)
             continue;
         if (!t->exited) {
-            leaked(c, id, t, p);
+            /* The thread that ended the process (exit, _exit, main's
+             * return) did not outlive it: it is the end itself. */
+            if (id != p->exit_thread)
+                leaked(c, id, t, p);
         } else if (!t->joined && !t->detached) {
             char who[160];
             struct weft__role roles[] = {{"creation", t->create_stack}, {"exit", t->exit_stack}};

@@ -336,6 +336,8 @@ static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
         return;
     if (blocking[e->kind] == 1) {
         t->block_kind = e->kind;
+        t->block_answered = 0;
+        t->block_target = 0;
         t->block_obj = e->obj;
         t->block_object = e->object;
         t->block_stack = e->stack;
@@ -359,6 +361,7 @@ static void free_ctx(struct weft__dctx *c) {
         free(c->procs[i].exit_kind);
     free(c->procs);
     weft__hb_free(c->hb);
+    weft__answered_free(c);
     sqlite3_finalize(c->ins);
     sqlite3_finalize(c->obj_q);
     sqlite3_finalize(c->frames_q);
@@ -419,7 +422,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
     if (load(&c, &creates, &ncreates, &joins, &njoins) != 0)
         goto sqlerr;
     c.hb = weft__hb_new(c.nthreads);
-    if (!c.hb)
+    if (!c.hb || weft__answered_init(&c) != 0)
         goto sqlerr;
     if (sqlite3_prepare_v2(db, "INSERT INTO findings (kind, severity, pid, thread, object, "
                                "message, stacks) VALUES (?,?,?,?,?,?,?)",
@@ -466,6 +469,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
         r->events++;
         hb_event(&c, &e, creates, ncreates, joins, njoins);
         state_event(&c, &e);
+        weft__answered_event(&c, &e);
         for (int i = 0; i < weft__ndetectors; i++)
             if (weft__detectors[i]->event)
                 weft__detectors[i]->event(&c, &e);

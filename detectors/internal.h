@@ -25,6 +25,11 @@ struct weft__thr {
     /* the blocking call it is in, if any (last begin without its end) */
     int block_kind;
     int64_t block_obj, block_object, block_stack, block_event;
+    /* answered.c: the begin event of the blocking call a partner already
+     * answered (0: none), and a join's target thread */
+    int64_t block_answered;
+    uint32_t block_target;
+    int64_t block_signals, block_broadcasts; /* a cond's, when the wait began */
 };
 
 struct weft__proc {
@@ -56,6 +61,7 @@ struct weft__dctx {
     struct weft_detect_result *res;
     sqlite3_stmt *ins, *obj_q, *frames_q, *sel_case_q;
     struct weft__supp *supp;
+    struct weft__answered *answered; /* answered.c */
     int held; /* nesting of weft__db_enter */
 };
 
@@ -108,6 +114,17 @@ const char *weft__kind_name(int kind);
 /* Whether the process ended in a way where "alive at exit" means
  * something: it returned from main, called exit or _exit. */
 int weft__proc_exited_normally(const struct weft__proc *p);
+
+/* Blocking calls already answered (answered.c): the engine feeds it
+ * every event after its own bookkeeping; at the end, whether thread id's
+ * blocking call was matched by a partner (or its WaitGroup reached zero,
+ * its join target ended or is exit_thread, the thread that ended the
+ * process), so that it is finishing, not blocked. */
+struct weft__answered;
+int weft__answered_init(struct weft__dctx *c);
+void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e);
+int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thread);
+void weft__answered_free(struct weft__dctx *c);
 
 /* Suppressions (suppress.c). */
 struct weft__supp;

@@ -19,7 +19,14 @@ RUNS = int(os.environ.get("RUNS", "20"))
 def prog(name):
     return os.path.join(BIN, "det_" + name)
 
-# (name, argv, extra weft options, expected kinds)
+# The verdicts allowed when a case's outcome may differ between runs only
+# in a thread caught running at exit ("leaked-thread running"), never in
+# one reported blocked.
+NOT_BLOCKED = [set(), {"leaked-thread running"}]
+
+# (name, argv, extra weft options, expected kinds; or a list of the
+# verdicts allowed, each run giving one of them, with leaked-thread split
+# into "leaked-thread running" / "leaked-thread blocked")
 CASES = {
     "threads": [
         ("leaked", [prog("leaked")], [], {"leaked-thread"}),
@@ -63,6 +70,29 @@ CASES = {
         ("shared-context-on-stack", [prog("misc"), "loopcap-shared"], [], set()),
         ("shared-waitgroup-on-stack", [prog("misc"), "loopcap-wg"], [], set()),
     ],
+    "answered": [
+        ("exit-from-worker", [prog("answered"), "exit"], [], set()),
+        ("exit-while-joined", [prog("answered"), "exitjoin"], [], set()),
+        ("last-handoff", [prog("answered"), "handoff"], [], set()),
+        ("select-handoff", [prog("answered"), "select"], [], set()),
+        ("daisy-chain", [prog("answered"), "daisy"], [], set()),
+        ("double-select", [prog("answered"), "doublesel"], [], set()),
+        ("wg-at-zero", [prog("answered"), "wg"], [], set()),
+        # Here the woken thread still has work after its call (take the
+        # value, receive again; unlock; unlock after the wait), which main
+        # does not wait for: caught running in it, it is reported running
+        # (docs/detectors.md: a thread running at exit that the exiting
+        # thread never synchronized with), on some schedules. What must
+        # never be reported is the answered call itself as blocking.
+        ("buffered-handoff", [prog("answered"), "buffered"], [], NOT_BLOCKED),
+        ("close-wakes", [prog("answered"), "close"], [], NOT_BLOCKED),
+        ("mutex-handed", [prog("answered"), "mutex"], [], NOT_BLOCKED),
+        ("cond-signalled", [prog("answered"), "cond"], [], NOT_BLOCKED),
+        ("mutex-held-for-good", [prog("answered"), "mutexleak"], [], {"leaked-thread"}),
+        ("join-of-leaked", [prog("answered"), "joinleak"], [], {"leaked-thread"}),
+        ("leak-still-found", [prog("answered"), "leak"], [], {"leaked-thread"}),
+        ("leak-after-handoff", [prog("answered"), "leak2"], [], {"leaked-thread"}),
+    ],
     "clean": [
         ("demo", [os.environ.get("DEMO", "")], [], set()),
     ],
@@ -72,7 +102,12 @@ def busy():
     """Two background loops, one per core."""
     return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
 
-def one_run(tmp, name, i, argv, opts):
+def split_leaks(rows):
+    """(kind, message) rows -> kinds, leaked-thread told running/blocked."""
+    return frozenset(k + (" blocked" if ", blocked in " in m else " running")
+                     if k == "leaked-thread" else k for k, m in rows)
+
+def one_run(tmp, name, i, argv, opts, split=False):
     """One run under weft: (the set of finding kinds, weft's stderr)."""
     db = os.path.join(tmp, f"{name}-{i}.db")
     r = subprocess.run([WEFT, "run", "-q", "-o", db] + opts + ["--"] + argv,
@@ -92,9 +127,12 @@ def one_run(tmp, name, i, argv, opts):
             for frames in f["stacks"].values():
                 assert all({"pc", "function", "file", "line"} <= set(fr) for fr in frames), f
         kinds = frozenset(f["kind"] for f in doc["findings"])
+        if split:
+            kinds = split_leaks((f["kind"], f["message"]) for f in doc["findings"])
     else:
         con = sqlite3.connect(db)
-        kinds = frozenset(k for (k,) in con.execute("SELECT kind FROM findings"))
+        rows = list(con.execute("SELECT kind, message FROM findings"))
+        kinds = split_leaks(rows) if split else frozenset(k for k, _ in rows)
         con.close()
     os.unlink(db)
     return kinds, err
@@ -180,7 +218,8 @@ def main():
                 # Four runs at a time: the busy loops keep both cores loaded
                 # either way, and the label stays within a few minutes.
                 with concurrent.futures.ThreadPoolExecutor(4) as pool:
-                    results = list(pool.map(lambda i: one_run(tmp, name, i, argv, opts),
+                    split = isinstance(want, list)
+                    results = list(pool.map(lambda i: one_run(tmp, name, i, argv, opts, split),
                                             range(RUNS)))
                 seen = {}
                 for i, (kinds, err) in enumerate(results):
@@ -191,7 +230,16 @@ def main():
                     if kinds not in seen:
                         seen[kinds] = (i, err)
                 verdicts = sorted(sorted(k) for k in seen)
-                if len(seen) != 1 or set(next(iter(seen))) != want:
+                if split:
+                    bad = [k for k in seen if set(k) not in want]
+                    if bad:
+                        fails += 1
+                        print(f"FAIL [{name}]: want one of {want} on every run, got {verdicts}")
+                        for k in bad:
+                            print(f"  run {seen[k][0]} stderr:\n{seen[k][1]}")
+                    else:
+                        print(f"ok   [{name}]: {verdicts} x{RUNS}")
+                elif len(seen) != 1 or set(next(iter(seen))) != want:
                     fails += 1
                     print(f"FAIL [{name}]: want {sorted(want)} on every run, got {verdicts}")
                     for k, (i, err) in seen.items():

@@ -1,0 +1,402 @@
+/* answered.c: which blocking calls were already answered when the trace
+ * ended. A thread whose partner completed its half of the hand-off (took
+ * the value it sent, gave it the value it waited for, took a case of its
+ * select), whose WaitGroup counter reached zero or whose join target ended
+ * is finishing, not blocked: it only had not written its end record yet
+ * when the process exited. The leak detector (d_threads.c) asks here
+ * before it calls a thread blocked.
+ *
+ * The evidence is the trace's own, never the missing end record:
+ *   - tickets: a libweft thread that queues itself on a channel releases a
+ *     fresh ticket (an hb_release record inside its blocking call), and
+ *     the partner that serves it acquires exactly that ticket, in the
+ *     partner's completed operation (runtime/chan.c). A ticket released
+ *     inside a blocking call and acquired by another thread before that
+ *     call ended means the call was matched. A select's losing cases
+ *     release tickets no one acquires, so only the case taken counts.
+ *   - the channel's state at the end, replayed from the completed
+ *     operations: closed (every send and receive on it returns), or, for
+ *     a buffered channel, values left in the buffer for the blocked
+ *     receivers (room left for the blocked senders) to take: libweft
+ *     hands queued waiters the ring's values under the channel's lock,
+ *     so a waiter and a ready buffer never stay apart;
+ *   - a WaitGroup whose replayed counter is zero at the end;
+ *   - a join whose target thread ended, or is the thread that ended the
+ *     process;
+ *   - a mutex no one holds at the end, by the trace's own locks and
+ *     unlocks (the waiter gets it: nobody can keep it from it for good),
+ *     and a condition variable broadcast since the wait began, or
+ *     signalled since then at least once per thread still waiting on it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* A channel operation's direction (the harness's own names: libweft's
+ * header is not ours to include here). */
+enum { OP_SEND = 1, OP_RECV = 2 };
+
+/* A ticket released inside a blocking call: (pid, hb object, sequence)
+ * -> (thread, that call's begin event). Open addressing; thread 0 marks
+ * a free slot (trace thread ids start at 1). */
+struct tk {
+    uint64_t pid, obj, seq;
+    uint32_t thread;
+    int64_t block_event;
+};
+/* The replayed state of one object (by objects.id): a channel's capacity,
+ * completed sends and receives and whether it was closed; a mutex's
+ * holder count; a condition variable's signals and broadcasts; a
+ * WaitGroup's counter. */
+struct objst {
+    int64_t object;
+    int64_t cap, sends, recvs, held, signals, broadcasts, counter;
+    int closed;
+};
+
+struct weft__answered {
+    struct tk *tks;
+    size_t ntk, captk;
+    struct objst *objs;
+    size_t nobj, capobj;
+};
+
+/* The handle -> thread map for joins shares the ticket table, under a
+ * sequence no ticket reaches ((n << 2) | 1..3 for n < 2^62). */
+#define HANDLE_SEQ UINT64_MAX
+
+static uint64_t mix(uint64_t a, uint64_t b, uint64_t c) {
+    uint64_t h = a * 0x9E3779B97F4A7C15u ^ (b + 0x632BE59BD9B4E019u) * 0xBF58476D1CE4E5B9u;
+    h ^= c * 0x94D049BB133111EBu;
+    return h ^ (h >> 31);
+}
+
+static int tk_grow(struct weft__answered *a) {
+    size_t cap = a->captk ? a->captk * 2 : 256;
+    struct tk *n = calloc(cap, sizeof *n);
+    if (!n)
+        return -1;
+    for (size_t i = 0; i < a->captk; i++) {
+        struct tk *o = &a->tks[i];
+        if (!o->thread)
+            continue;
+        size_t j = mix(o->pid, o->obj, o->seq) & (cap - 1);
+        while (n[j].thread)
+            j = (j + 1) & (cap - 1);
+        n[j] = *o;
+    }
+    free(a->tks);
+    a->tks = n;
+    a->captk = cap;
+    return 0;
+}
+
+static struct tk *tk_find(struct weft__answered *a, uint64_t pid, uint64_t obj, uint64_t seq) {
+    if (!a->captk)
+        return NULL;
+    size_t j = mix(pid, obj, seq) & (a->captk - 1);
+    for (; a->tks[j].thread; j = (j + 1) & (a->captk - 1))
+        if (a->tks[j].pid == pid && a->tks[j].obj == obj && a->tks[j].seq == seq)
+            return &a->tks[j];
+    return NULL;
+}
+
+static void tk_put(struct weft__answered *a, uint64_t pid, uint64_t obj, uint64_t seq,
+                   uint32_t thread, int64_t block_event) {
+    struct tk *t = tk_find(a, pid, obj, seq);
+    if (!t) {
+        /* Nothing is ever deleted (a select's losing tickets stay, and
+         * an acquired one is harmless: its call has ended or is
+         * answered), so the table is only kept at most half full. */
+        if ((a->ntk + 1) * 2 > a->captk && tk_grow(a) != 0)
+            return;
+        size_t j = mix(pid, obj, seq) & (a->captk - 1);
+        while (a->tks[j].thread)
+            j = (j + 1) & (a->captk - 1);
+        t = &a->tks[j];
+        a->ntk++;
+    }
+    *t = (struct tk){pid, obj, seq, thread, block_event};
+}
+
+static int obj_grow(struct weft__answered *a) {
+    size_t cap = a->capobj ? a->capobj * 2 : 256;
+    struct objst *n = calloc(cap, sizeof *n);
+    if (!n)
+        return -1;
+    for (size_t i = 0; i < a->capobj; i++) {
+        if (!a->objs[i].object)
+            continue;
+        size_t j = mix((uint64_t)a->objs[i].object, 0, 0) & (cap - 1);
+        while (n[j].object)
+            j = (j + 1) & (cap - 1);
+        n[j] = a->objs[i];
+    }
+    free(a->objs);
+    a->objs = n;
+    a->capobj = cap;
+    return 0;
+}
+
+static struct objst *obj_of(struct weft__answered *a, int64_t object, int add) {
+    if (object <= 0)
+        return NULL;
+    if (a->capobj) {
+        size_t j = mix((uint64_t)object, 0, 0) & (a->capobj - 1);
+        for (; a->objs[j].object; j = (j + 1) & (a->capobj - 1))
+            if (a->objs[j].object == object)
+                return &a->objs[j];
+    }
+    if (!add || ((a->nobj + 1) * 2 > a->capobj && obj_grow(a) != 0))
+        return NULL;
+    size_t j = mix((uint64_t)object, 0, 0) & (a->capobj - 1);
+    while (a->objs[j].object)
+        j = (j + 1) & (a->capobj - 1);
+    a->nobj++;
+    a->objs[j] = (struct objst){.object = object};
+    return &a->objs[j];
+}
+
+int weft__answered_init(struct weft__dctx *c) {
+    c->answered = calloc(1, sizeof *c->answered);
+    return c->answered ? 0 : -1;
+}
+
+void weft__answered_free(struct weft__dctx *c) {
+    struct weft__answered *a = c->answered;
+    if (!a)
+        return;
+    free(a->tks);
+    free(a->objs);
+    free(a);
+    c->answered = NULL;
+}
+
+/* Whether the blocking kind is a libweft call whose tickets tell a match. */
+static int ticketed(int kind) {
+    return kind == WEFT_K_CHAN_SEND_BEGIN || kind == WEFT_K_CHAN_RECV_BEGIN ||
+           kind == WEFT_K_SELECT_BEGIN;
+}
+
+static void acquired(struct weft__dctx *c, const struct weft__ev *e, uint64_t obj, uint64_t seq) {
+    struct tk *k = tk_find(c->answered, (uint64_t)e->pid, obj, seq);
+    if (!k || k->thread == e->thread)
+        return;
+    struct weft__thr *w = weft__thr_of(c, k->thread);
+    if (w && w->block_kind && w->block_event == k->block_event)
+        w->block_answered = k->block_event;
+}
+
+/* Case idx of the select whose cases are on event ev: its op (OP_SEND
+ * or OP_RECV) and channel object; -1 when there is no such case. */
+static int select_case(struct weft__dctx *c, int64_t ev, int64_t idx, int64_t *object) {
+    int op = -1;
+    weft__db_enter(c, ev); /* its cases are written with its row */
+    sqlite3_reset(c->sel_case_q);
+    sqlite3_bind_int64(c->sel_case_q, 1, ev);
+    sqlite3_bind_int64(c->sel_case_q, 2, idx);
+    if (sqlite3_step(c->sel_case_q) == SQLITE_ROW) {
+        const unsigned char *s = sqlite3_column_text(c->sel_case_q, 0);
+        op = s && !strcmp((const char *)s, "send") ? OP_SEND : OP_RECV;
+        *object = sqlite3_column_type(c->sel_case_q, 1) == SQLITE_NULL
+                      ? 0
+                      : sqlite3_column_int64(c->sel_case_q, 1);
+    }
+    weft__db_leave(c);
+    return op;
+}
+
+/* Whether object is a buffered channel: only their sends and receives
+ * are counted (an unbuffered channel's matches show in its tickets), which
+ * also spares a select's case lookup for every unbuffered one. */
+static int buffered(struct weft__answered *a, int64_t object) {
+    struct objst *o = obj_of(a, object, 0);
+    return o && o->cap > 0;
+}
+
+/* A completed send (op OP_SEND) or receive on a channel, counted. */
+static void completed(struct weft__answered *a, int64_t object, int op) {
+    struct objst *o = obj_of(a, object, 1);
+    if (o && op == OP_SEND)
+        o->sends++;
+    else if (o)
+        o->recvs++;
+}
+
+void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
+    struct weft__answered *a = c->answered;
+    struct weft__thr *t = weft__thr_of(c, e->thread);
+    if (!a || !t)
+        return;
+    /* The partner's acquire comes first in its record (it happened inside
+     * the call, before the call took effect). */
+    if (e->has_acq)
+        acquired(c, e, (uint64_t)e->hb_obj, (uint64_t)e->acq);
+    if (e->kind == WEFT_K_HB_ACQUIRE)
+        acquired(c, e, (uint64_t)e->obj, (uint64_t)e->arg);
+    if (t->block_kind && ticketed(t->block_kind)) {
+        if (e->kind == WEFT_K_HB_RELEASE)
+            tk_put(a, (uint64_t)e->pid, (uint64_t)e->obj, (uint64_t)e->arg, e->thread,
+                   t->block_event);
+        else if (e->has_rel)
+            tk_put(a, (uint64_t)e->pid, (uint64_t)e->hb_obj, (uint64_t)e->rel, e->thread,
+                   t->block_event);
+    }
+    switch (e->kind) {
+    case WEFT_K_THREAD_CREATE:
+        /* The engine found the child of this create (hb_event ran first);
+         * a handle reused later maps to its newest thread. */
+        if (t->last_child)
+            tk_put(a, (uint64_t)e->pid, (uint64_t)e->obj, HANDLE_SEQ, t->last_child, 0);
+        break;
+    case WEFT_K_JOIN_BEGIN: {
+        struct tk *h = tk_find(a, (uint64_t)e->pid, (uint64_t)e->obj, HANDLE_SEQ);
+        t->block_target = h ? h->thread : 0;
+        break;
+    }
+    case WEFT_K_CHAN_MAKE: {
+        struct objst *o = obj_of(a, e->object, 1);
+        if (o)
+            o->cap = e->arg2;
+        break;
+    }
+    case WEFT_K_CHAN_SEND_END:
+    case WEFT_K_CHAN_TRY_SEND:
+    case WEFT_K_CHAN_RECV_END:
+    case WEFT_K_CHAN_TRY_RECV:
+        if (e->arg == 0 && buffered(a, e->object))
+            completed(a, e->object,
+                      e->kind == WEFT_K_CHAN_SEND_END || e->kind == WEFT_K_CHAN_TRY_SEND
+                          ? OP_SEND
+                          : OP_RECV);
+        break;
+    case WEFT_K_SELECT_END:
+        /* A case that ran with result 0 moved a value (a receive of a
+         * close has result WEFT_ECLOSED). Its cases are on this record
+         * when it did not wait, else on the thread's select_begin. */
+        if (e->arg >= 0 && e->arg2 == 0 && buffered(a, e->object)) {
+            int64_t object = 0;
+            int op = select_case(c, e->id, e->arg, &object);
+            if (op < 0 && t->block_event && t->block_event < e->id)
+                op = select_case(c, t->block_event, e->arg, &object);
+            if (op >= 0)
+                completed(a, object, op);
+        }
+        break;
+    case WEFT_K_CHAN_CLOSE:
+        if (e->arg == 0) {
+            struct objst *o = obj_of(a, e->object, 1);
+            if (o)
+                o->closed = 1;
+        }
+        break;
+    case WEFT_K_MUTEX_LOCK_END:
+    case WEFT_K_MUTEX_TRYLOCK:
+        if (e->arg == 0) {
+            struct objst *o = obj_of(a, e->object, 1);
+            if (o)
+                o->held++;
+        }
+        break;
+    case WEFT_K_MUTEX_UNLOCK:
+        if (e->arg == 0) {
+            struct objst *o = obj_of(a, e->object, 1);
+            if (o && o->held > 0)
+                o->held--;
+        }
+        break;
+    case WEFT_K_COND_SIGNAL:
+    case WEFT_K_COND_BROADCAST: {
+        struct objst *o = obj_of(a, e->object, 1);
+        if (o && e->kind == WEFT_K_COND_SIGNAL)
+            o->signals++;
+        else if (o)
+            o->broadcasts++;
+        break;
+    }
+    case WEFT_K_COND_WAIT_BEGIN: {
+        struct objst *o = obj_of(a, e->object, 1);
+        t->block_signals = o ? o->signals : 0;
+        t->block_broadcasts = o ? o->broadcasts : 0;
+        break;
+    }
+    case WEFT_K_WG_ADD:
+    case WEFT_K_WG_DONE:
+        if (e->arg2 == 0) {
+            struct objst *o = obj_of(a, e->object, 1);
+            if (o)
+                o->counter += e->kind == WEFT_K_WG_DONE ? -1 : e->arg;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* How many threads of pid are still in a blocking call of kind on
+ * object at the end. */
+static int64_t waiting_on(struct weft__dctx *c, int64_t pid, int kind, int64_t object) {
+    int64_t n = 0;
+    for (uint32_t i = 1; i <= c->nthreads; i++) {
+        struct weft__thr *w = &c->thr[i];
+        if (w->has_row && w->pid == pid && !w->exited && w->block_kind == kind &&
+            w->block_object == object)
+            n++;
+    }
+    return n;
+}
+
+/* Whether a channel op is sure to complete: the channel is closed, or
+ * its buffer holds a value for each of `queued` receivers (room for each
+ * of `queued` senders). */
+static int chan_ready(const struct objst *o, int op, int64_t queued) {
+    if (!o)
+        return 0;
+    if (o->closed)
+        return 1;
+    if (o->cap <= 0)
+        return 0; /* unbuffered: only the tickets tell */
+    int64_t in = o->sends - o->recvs;
+    return op == OP_SEND ? o->cap - in >= queued : in >= queued;
+}
+
+int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thread) {
+    struct weft__thr *t = weft__thr_of(c, id);
+    struct weft__answered *a = c->answered;
+    if (!t || !t->block_kind || !a)
+        return 0;
+    if (t->block_answered && t->block_answered == t->block_event)
+        return 1;
+    if (t->block_kind == WEFT_K_JOIN_BEGIN && t->block_target) {
+        struct weft__thr *g = weft__thr_of(c, t->block_target);
+        return t->block_target == exit_thread || (g && g->exited);
+    }
+    if (t->block_kind == WEFT_K_CHAN_SEND_BEGIN || t->block_kind == WEFT_K_CHAN_RECV_BEGIN) {
+        int op = t->block_kind == WEFT_K_CHAN_SEND_BEGIN ? OP_SEND : OP_RECV;
+        return chan_ready(obj_of(a, t->block_object, 0), op,
+                          waiting_on(c, t->pid, t->block_kind, t->block_object));
+    }
+    if (t->block_kind == WEFT_K_SELECT_BEGIN) {
+        int64_t object;
+        int op;
+        for (int64_t i = 0; (op = select_case(c, t->block_event, i, &object)) >= 0; i++)
+            if (chan_ready(obj_of(a, object, 0), op, 1))
+                return 1;
+        return 0;
+    }
+    if (t->block_kind == WEFT_K_MUTEX_LOCK_BEGIN) {
+        struct objst *o = obj_of(a, t->block_object, 0);
+        return o && o->held == 0;
+    }
+    if (t->block_kind == WEFT_K_COND_WAIT_BEGIN) {
+        struct objst *o = obj_of(a, t->block_object, 0);
+        return o && (o->broadcasts > t->block_broadcasts ||
+                     o->signals - t->block_signals >=
+                         waiting_on(c, t->pid, t->block_kind, t->block_object));
+    }
+    if (t->block_kind == WEFT_K_WG_WAIT_BEGIN) {
+        struct objst *o = obj_of(a, t->block_object, 0);
+        return !o || o->counter == 0;
+    }
+    return 0;
+}
