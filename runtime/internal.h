@@ -302,6 +302,9 @@ static inline uint32_t weft__rand_below(uint32_t n) {
 
 /* Starts fn(arg) on a detached thread: 0 or WEFT_ENOMEM. */
 WEFT_HIDDEN int weft__spawn(void (*fn)(void *), void *arg);
+/* Registers the thread pool's fork handlers (timer.c's constructor calls
+ * it first: see spawn.c). */
+WEFT_HIDDEN void weft__spawn_atfork(void);
 /* Whether spawned threads may be reused for later functions: 1 here; the
  * recorder's shim interposes it to answer 0. */
 __attribute__((visibility("default"))) int weft__thread_reuse(void);

@@ -17,21 +17,25 @@
  * A send that finds the channel full is dropped (Go's sendTime uses a
  * select with a default), so a slow receiver never sees ticks pile up.
  *
- * Locks: op_lock serializes the owner's calls (stop, reset, free) with one
- * another, and is held while waiting for a running fire function, which
- * never takes it. `lock` guards armed, when and period against the fire
- * function. Order: op_lock, then lock, then a channel's lock or the timer
- * heap's lock; the timer heap's lock is never held while taking ours
- * (timer.c runs functions without it).
+ * Locks: a timer's op_lock serializes its owner's calls (stop, reset,
+ * free) with one another, and is held while waiting for a running fire
+ * function, which never takes it. One fire_lock for all timer channels
+ * guards armed, when and period against the fire functions; its critical
+ * sections are a few dozen instructions, and being one it can be taken
+ * across fork, so that the child never inherits it held, nor a timer
+ * channel's lock held by a send in flight. Order: op_lock, then
+ * fire_lock, then a channel's lock or the timer heap's lock; the heap's
+ * lock is never held while taking ours (timer.c runs functions without
+ * it).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
 struct weft_timer {
     weft__lock op_lock;
-    weft__lock lock;
     weft__timer tm;
     weft_chan *ch;
     int64_t when;   /* when the armed run is due */
@@ -39,6 +43,22 @@ struct weft_timer {
     bool armed;     /* a run is due at `when` and has not been sent */
     bool chan_owns; /* weft_after's: freeing the channel frees the timer */
 };
+
+static weft__lock fire_lock;
+
+static void fork_prepare(void) { weft__lock_acquire(&fire_lock); }
+
+static void fork_parent(void) { weft__lock_release(&fire_lock); }
+
+static void fork_child(void) { weft__lock_init(&fire_lock); }
+
+/* Priority 102, after timer.c's 101: prepare handlers run in reverse
+ * order of registration, so a fork takes fire_lock before the heap's
+ * lock, the order every other path uses. */
+__attribute__((constructor(102))) static void timechan_init(void) {
+    weft__lock_init(&fire_lock);
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 
 /* A ticker is a periodic timer; the distinct type only keeps the two
  * APIs apart at compile time. */
@@ -58,10 +78,11 @@ static int64_t next_tick(int64_t when, int64_t period, int64_t now) {
 }
 
 /* Runs on the timer thread. A run that stop or reset overtook finds the
- * timer disarmed (or due later) and sends nothing. */
+ * timer disarmed (or due later) and sends nothing; so does a run that
+ * fork's child repeats (timer.c) after the parent's had sent. */
 static void fire(void *arg) {
     struct weft_timer *t = arg;
-    weft__lock_acquire(&t->lock);
+    weft__lock_acquire(&fire_lock);
     int64_t now = weft__now();
     if (t->armed && t->when <= now) {
         int64_t due = t->when;
@@ -79,17 +100,17 @@ static void fire(void *arg) {
             t->armed = false;
         }
     }
-    weft__lock_release(&t->lock);
+    weft__lock_release(&fire_lock);
 }
 
 /* Disarms t and drains its channel; op_lock held. True if a run had not
  * been received yet: it was still due, or its value was still in the
  * channel. */
 static bool halt(struct weft_timer *t) {
-    weft__lock_acquire(&t->lock);
+    weft__lock_acquire(&fire_lock);
     bool was_armed = t->armed;
     t->armed = false;
-    weft__lock_release(&t->lock);
+    weft__lock_release(&fire_lock);
     /* The first stop takes it out of the heap or waits for a running fire
      * function; that function may have put it back (a ticker) before it
      * saw `armed` cleared, so a second stop takes it out again and waits
@@ -103,14 +124,14 @@ static bool halt(struct weft_timer *t) {
 /* Arms t to run d_ns from now (then every period, if period > 0); op_lock
  * held (or t not yet shared). 0 or WEFT_ENOMEM, and then t stays off. */
 static int arm(struct weft_timer *t, int64_t d_ns, int64_t period) {
-    weft__lock_acquire(&t->lock);
+    weft__lock_acquire(&fire_lock);
     t->period = period;
     t->when = weft__deadline_after(d_ns);
     t->armed = true;
     int rc = weft__timer_start(&t->tm, t->when, fire, t);
     if (rc != 0)
         t->armed = false;
-    weft__lock_release(&t->lock);
+    weft__lock_release(&fire_lock);
     return rc;
 }
 
@@ -119,7 +140,6 @@ static struct weft_timer *timer_make(int64_t d_ns, int64_t period, size_t size) 
     if (!t)
         return NULL;
     weft__lock_init(&t->op_lock);
-    weft__lock_init(&t->lock);
     t->tm.heap_index = SIZE_MAX;
     t->ch = weft__chan_new(sizeof(int64_t), 1);
     if (!t->ch || arm(t, d_ns, period) != 0) {

@@ -9,7 +9,7 @@
  * misses (never more than one buffered), stops, resets, and refuses bad
  * periods; the time.After timeout idiom in a select; a thousand timers at
  * once, fired in deadline order; races of Stop and Reset with the timer
- * thread.
+ * thread; timers across fork.
  *
  * Time: only lower bounds and orderings are asserted. Upper bounds would
  * flake on a loaded machine; where a test must wait for something that
@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Receives an int64_t from ch, failing the test after a generous slack. */
 static int64_t recv_within(weft_chan *ch, int64_t slack_ms)
@@ -505,6 +507,54 @@ START_TEST(test_ticker_many_readers)
 }
 END_TEST
 
+/* fork while the timer thread is busy with a 1 ms ticker: the child's
+ * timer thread takes over the inherited timers (the ticker keeps ticking
+ * there, a pending weft_after fires there), and the parent's go on. */
+static int child_after_fork(weft_ticker *t, weft_chan *a)
+{
+    weft_chan *limit = weft_after(5000 * TU_MS);
+    if (!limit)
+        return 10;
+    for (int i = 0; i < 3; i++) {
+        weft_case c[2] = {{weft_ticker_chan(t), WEFT_RECV, NULL, 0},
+                          {limit, WEFT_RECV, NULL, 0}};
+        if (weft_select(c, 2, 0) != 0)
+            return 11;
+    }
+    weft_case c[2] = {{a, WEFT_RECV, NULL, 0}, {limit, WEFT_RECV, NULL, 0}};
+    if (weft_select(c, 2, 0) != 0)
+        return 12;
+    weft_ticker_stop(t);
+    if (weft_chan_try_recv(weft_ticker_chan(t), NULL) != WEFT_EAGAIN)
+        return 13;
+    return 0;
+}
+
+START_TEST(test_fork)
+{
+    /* As test_misc's fork test: DRD carries earlier tests' annotations
+     * into a child of its one process. The plain, clang and sanitizer
+     * runs cover this. */
+    if (tu_on_valgrind())
+        return;
+    weft_ticker *t = weft_ticker_new(TU_MS);
+    for (int i = 0; i < 20; i++) {
+        recv_within(weft_ticker_chan(t), 5000);
+        weft_chan *a = weft_after((int64_t)(i % 3) * TU_MS);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0)
+            _exit(child_after_fork(t, a));
+        int st;
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
+        recv_within(a, 5000);
+        weft_chan_free(a);
+    }
+    weft_ticker_free(t);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("timer");
@@ -536,6 +586,7 @@ static Suite *make_suite(void)
 
     tc = tcase_create("many");
     tcase_add_test(tc, test_thousand_timers);
+    tcase_add_test(tc, test_fork);
     suite_add_tcase(s, tc);
     return s;
 }
