@@ -41,7 +41,6 @@ struct weft_timer {
     int64_t when;   /* when the armed run is due */
     int64_t period; /* a ticker's period; 0 for a one-shot timer */
     bool armed;     /* a run is due at `when` and has not been sent */
-    bool chan_owns; /* weft_after's: freeing the channel frees the timer */
 };
 
 static weft__lock fire_lock;
@@ -167,7 +166,7 @@ weft_chan *weft_after(int64_t d_ns) {
     struct weft_timer *t = timer_make(d_ns, 0, sizeof *t);
     if (!t)
         return NULL;
-    t->chan_owns = true;
+    /* Freeing the channel frees the timer (weft__chan_free). */
     t->ch->owned_timer = t;
     return t->ch;
 }
