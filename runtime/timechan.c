@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -38,7 +39,9 @@ struct weft_timer {
     weft__lock op_lock;
     weft__timer tm;
     weft_chan *ch;
-    int64_t when;   /* when the armed run is due */
+    /* When the armed run is due. Written under fire_lock; atomic because
+     * a receive reads it without the lock first (run_due). */
+    _Atomic int64_t when;
     int64_t period; /* a ticker's period; 0 for a one-shot timer */
     bool armed;     /* a run is due at `when` and has not been sent */
 };
@@ -76,30 +79,68 @@ static int64_t next_tick(int64_t when, int64_t period, int64_t now) {
     return when + steps * period;
 }
 
-/* Runs on the timer thread. A run that stop or reset overtook finds the
- * timer disarmed (or due later) and sends nothing; so does a run that
- * fork's child repeats (timer.c) after the parent's had sent. */
-static void fire(void *arg) {
-    struct weft_timer *t = arg;
-    weft__lock_acquire(&fire_lock);
+static void fire(void *arg);
+
+/* Runs the run due at t->when, if it is due; fire_lock held. The timer
+ * thread sends the value (to_recv NULL); a receive that found the channel
+ * empty takes it directly (to_recv: where it goes, or to_recv_discard). */
+static char to_recv_discard;
+
+static bool run_locked(struct weft_timer *t, void *to_recv) {
     int64_t now = weft__now();
-    if (t->armed && t->when <= now) {
-        int64_t due = t->when;
+    int64_t due = atomic_load_explicit(&t->when, memory_order_relaxed);
+    if (!t->armed || due > now)
+        return false;
+    if (to_recv) {
+        /* Nothing was sent since the receiver found the channel empty
+         * (every send is made here, under this lock, and moves `when` on
+         * or disarms), so this value is next in line. */
+        if (to_recv != &to_recv_discard)
+            memcpy(to_recv, &due, sizeof due);
+    } else {
         /* Capacity 1: when the last value has not been taken, this one is
          * dropped, as in Go. The send is a channel send like any other
          * (chan.c issues its happens-before edge). */
         (void)weft__chan_try(t->ch, WEFT_SEND, &due);
-        if (t->period > 0) {
-            t->when = next_tick(due, t->period, now);
-            /* Cannot need memory: the heap slot this timer just left is
-             * free, and the thread running us is alive. */
-            if (weft__timer_start(&t->tm, t->when, fire, t) != 0)
-                t->armed = false;
-        } else {
-            t->armed = false;
-        }
     }
+    if (t->period > 0) {
+        int64_t next = next_tick(due, t->period, now);
+        atomic_store_explicit(&t->when, next, memory_order_relaxed);
+        /* On the timer thread this cannot need memory (the heap slot the
+         * timer just left is free, and the thread is alive); elsewhere it
+         * moves an entry still in the heap. */
+        if (weft__timer_start(&t->tm, next, fire, t) != 0)
+            t->armed = false;
+    } else {
+        /* A one-shot timer's heap entry, if a receive ran it early, stays
+         * until the timer thread finds it disarmed: removing it here could
+         * not wait for a fire already running. */
+        t->armed = false;
+    }
+    return true;
+}
+
+/* Runs on the timer thread. A run that stop or reset overtook, or that a
+ * receive took already (weft__timechan_take_due), finds the timer disarmed
+ * or due later and sends nothing; so does a run that fork's child repeats
+ * (timer.c) after the parent's had sent. */
+static void fire(void *arg) {
+    struct weft_timer *t = arg;
+    weft__lock_acquire(&fire_lock);
+    run_locked(t, NULL);
     weft__lock_release(&fire_lock);
+}
+
+bool weft__timechan_take_due(struct weft_timer *t, void *elem) {
+    /* Unlocked first look: most receives on a timer's channel come before
+     * its deadline, and must not all meet on fire_lock. A stale answer
+     * only means the timer thread sends instead. */
+    if (atomic_load_explicit(&t->when, memory_order_relaxed) > weft__now())
+        return false;
+    weft__lock_acquire(&fire_lock);
+    bool took = run_locked(t, elem ? elem : &to_recv_discard);
+    weft__lock_release(&fire_lock);
+    return took;
 }
 
 /* Disarms t and drains its channel; op_lock held. True if a run had not
@@ -125,9 +166,10 @@ static bool halt(struct weft_timer *t) {
 static int arm(struct weft_timer *t, int64_t d_ns, int64_t period) {
     weft__lock_acquire(&fire_lock);
     t->period = period;
-    t->when = weft__deadline_after(d_ns);
+    int64_t when = weft__deadline_after(d_ns);
+    atomic_store_explicit(&t->when, when, memory_order_relaxed);
     t->armed = true;
-    int rc = weft__timer_start(&t->tm, t->when, fire, t);
+    int rc = weft__timer_start(&t->tm, when, fire, t);
     if (rc != 0)
         t->armed = false;
     weft__lock_release(&fire_lock);
@@ -140,7 +182,10 @@ static struct weft_timer *timer_make(int64_t d_ns, int64_t period, size_t size) 
         return NULL;
     weft__lock_init(&t->op_lock);
     t->tm.heap_index = SIZE_MAX;
+    weft__vg_atomic_word(&t->when, sizeof t->when);
     t->ch = weft__chan_new(sizeof(int64_t), 1);
+    if (t->ch)
+        t->ch->src_timer = t;
     if (!t->ch || arm(t, d_ns, period) != 0) {
         weft__chan_free(t->ch);
         free(t);

@@ -98,6 +98,49 @@ START_TEST(test_after_zero_and_negative)
 }
 END_TEST
 
+/* Go 1.23: a receive from an expired timer's channel finds the value at
+ * once, even a non-blocking one, without waiting for the timer thread. */
+START_TEST(test_expired_receive_at_once)
+{
+    long n = tu_scaled(200, 20);
+    for (long i = 0; i < n; i++) {
+        int64_t before = tu_now_ns();
+        weft_chan *c = weft_after(0);
+        int64_t v = 0;
+        tu_assert(weft_chan_try_recv(c, &v) == 0);
+        tu_assert(v >= before && v <= tu_now_ns());
+        tu_assert(weft_chan_try_recv(c, NULL) == WEFT_EAGAIN); /* once */
+        weft_chan_free(c);
+    }
+    /* Past its deadline, a select with a default picks it. */
+    weft_chan *c = weft_after(2 * TU_MS);
+    int64_t made = tu_now_ns();
+    while (tu_now_ns() <= made + 2 * TU_MS) {
+    }
+    weft_chan *never = weft_chan_make(0, 0);
+    weft_case cs[2] = {{never, WEFT_RECV, NULL, 0}, {c, WEFT_RECV, NULL, 0}};
+    ck_assert_int_eq(weft_select(cs, 2, WEFT_NONBLOCK), 1);
+    weft_chan_free(c);
+    weft_chan_free(never);
+
+    /* A ticker past its period has a tick to take, then none. */
+    weft_ticker *t = weft_ticker_new(2 * TU_MS);
+    made = tu_now_ns();
+    while (tu_now_ns() <= made + 2 * TU_MS) {
+    }
+    ck_assert_int_eq(weft_chan_try_recv(weft_ticker_chan(t), NULL), 0);
+    weft_ticker_free(t);
+
+    /* A timer taken early by a receive does not fire again, and Stop
+     * then finds it fired and received. */
+    weft_timer *tm = weft_timer_new(0);
+    ck_assert_int_eq(weft_chan_try_recv(weft_timer_chan(tm), NULL), 0);
+    ck_assert(!weft_timer_stop(tm));
+    ck_assert(stays_empty(weft_timer_chan(tm), 20));
+    weft_timer_free(tm);
+}
+END_TEST
+
 /* Freeing a pending weft_after channel cancels its timer: nothing fires
  * into freed memory (ASan and Valgrind would say so), and a far one does
  * not keep anything waiting. */
@@ -571,6 +614,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("after");
     tcase_add_test(tc, test_after_fires_once);
     tcase_add_test(tc, test_after_zero_and_negative);
+    tcase_add_test(tc, test_expired_receive_at_once);
     tcase_add_test(tc, test_after_free_pending);
     tcase_add_test(tc, test_after_order);
     tcase_add_test(tc, test_select_timeout_idiom);
