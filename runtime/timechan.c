@@ -9,13 +9,17 @@
  * lateness.
  *
  * Go 1.23 semantics: once Stop or Reset returns, no value prepared before
- * the call is received. The fire function checks `armed` under the
- * timer's lock before it sends, Stop clears `armed` under that lock, waits
- * until the timer is neither in the heap nor running, and then drains the
- * channel; a value it drains had not been received, so (as in Go 1.23,
- * where such a timer has not fired yet) Stop reports it stopped in time.
- * A send that finds the channel full is dropped (Go's sendTime uses a
- * select with a default), so a slow receiver never sees ticks pile up.
+ * the call is received. The fire function checks `armed` under fire_lock
+ * before it sends, Stop clears `armed` under that lock, waits until the
+ * timer is neither in the heap nor running, and then drains the channel;
+ * a value it drains had not been received, so (as in Go 1.23, where such
+ * a timer has not fired yet) Stop reports it stopped in time. A send that
+ * finds the channel full is dropped (Go's sendTime uses a select with a
+ * default), so a slow receiver never sees ticks pile up. And as Go 1.23
+ * runs an expired timer when its channel is received from, a receive that
+ * finds the channel empty takes a due run's value itself
+ * (weft__timechan_take_due, called by chan.c), rather than wait for the
+ * timer thread to get there.
  *
  * Locks: a timer's op_lock serializes its owner's calls (stop, reset,
  * free) with one another, and is held while waiting for a running fire
@@ -40,7 +44,7 @@ struct weft_timer {
     weft__timer tm;
     weft_chan *ch;
     /* When the armed run is due. Written under fire_lock; atomic because
-     * a receive reads it without the lock first (run_due). */
+     * a receive reads it without the lock first (take_due). */
     _Atomic int64_t when;
     int64_t period; /* a ticker's period; 0 for a one-shot timer */
     bool armed;     /* a run is due at `when` and has not been sent */
