@@ -615,6 +615,13 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
             objs[id - 1].info = "ctx-done";
         return id;
     }
+    case WEFT_K_TIMER_CHAN: {
+        uint64_t id = obj_for(pi, "chan", r->obj, r->ts, r->stack);
+        static const char *how[] = {"timer", "after", "timer", "ticker"};
+        if (id)
+            objs[id - 1].info = how[r->aux < 4 ? r->aux : 0];
+        return id;
+    }
     case WEFT_K_CHAN_FREE:
     case WEFT_K_CTX_FREE:
     case WEFT_K_GROUP_FREE:

@@ -286,6 +286,7 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
     X(CHAN_LEN, 149, "chan_len", "chan", 0)           /* arg=len */         \
     X(CHAN_CAP, 150, "chan_cap", "chan", 0)           /* arg=cap */         \
     X(CTX_DONE_CHAN, 151, "ctx_done_chan", "chan", 0) /* obj=ch arg=ctx: a context's done channel */ \
+    X(TIMER_CHAN, 152, "timer_chan", "chan", 0) /* obj=ch arg=timer/ticker (0: weft_after) arg2=ns aux=WEFT_TIMER_*: a timer's channel */ \
     X(SELECT_BEGIN, 155, "select_begin", "select", 1) /* arg=n arg2=flags; DATA: cases */ \
     X(SELECT_END, 156, "select_end", "select", 2) /* obj=chosen ch arg=index or error arg2=case result aux=waited; DATA: cases when no begin */ \
     X(GO, 160, "weft_go", "go", 0)            /* obj=fn arg=arg arg2=result aux=new tid */ \
@@ -334,6 +335,8 @@ enum weft_kind {
 /* How an fd came to be (FD_OPEN aux). */
 /* How a context was made (CTX_NEW aux). */
 enum { WEFT_CTX_CANCEL = 1, WEFT_CTX_TIMEOUT = 2, WEFT_CTX_DEADLINE = 3, WEFT_CTX_GROUP = 4 };
+/* Which call made a timer channel (TIMER_CHAN aux). */
+enum { WEFT_TIMER_AFTER = 1, WEFT_TIMER_TIMER = 2, WEFT_TIMER_TICKER = 3 };
 
 /* THREAD_CREATE aux: the new trace tid in the low 28 bits, and in the top
  * 4 the API that made the thread (libweft's calls reach pthread_create

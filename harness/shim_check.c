@@ -251,6 +251,7 @@ static int is_creation(uint16_t k) {
     switch (k) {
     case WEFT_K_CHAN_MAKE:
     case WEFT_K_CTX_DONE_CHAN:
+    case WEFT_K_TIMER_CHAN:
     case WEFT_K_CTX_NEW:
     case WEFT_K_GROUP_NEW:
     case WEFT_K_WSEM_NEW:

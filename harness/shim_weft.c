@@ -1,6 +1,7 @@
 /* shim_weft.c: interposers for every public libweft call (channels, select,
- * weft_go, WaitGroup, context, errgroup, weighted semaphore, rate limiter,
- * future) and for libweft's happens-before annotations.
+ * weft_go, WaitGroup, context, timers' creation and free, errgroup,
+ * weighted semaphore, rate limiter, future) and for libweft's
+ * happens-before annotations.
  *
  * The real functions are looked up lazily with dlsym(RTLD_NEXT): when
  * libweft is not loaded nobody calls these, and nothing is resolved.
@@ -365,6 +366,66 @@ WEFT_EXPORT void weft_ctx_free(weft_ctx *ctx) {
     REAL(r_ctx_free, "weft_ctx_free");
     WEFT_RECORD(weft__emit(WEFT_K_CTX_FREE, P(ctx), 0, 0, stk(), 0));
     r_ctx_free(ctx);
+}
+
+/* ---- timers (time.After, Timer, Ticker) ---- */
+static weft_chan *(*r_after)(int64_t);
+static weft_timer *(*r_timer_new)(int64_t);
+static weft_chan *(*r_timer_chan)(weft_timer *);
+static void (*r_timer_free)(weft_timer *);
+static weft_ticker *(*r_ticker_new)(int64_t);
+static weft_chan *(*r_ticker_chan)(weft_ticker *);
+static void (*r_ticker_free)(weft_ticker *);
+
+/* The channel is an object of its own, made inside libweft where no
+ * interposer sees it: this record gives it its creator. The range is
+ * learnt first, because the first timer may start libweft's timer thread,
+ * which must be recognised as libweft's own. Stop and reset are not
+ * recorded: the values they drain are libweft's business, and the sends
+ * come from the timer thread as happens-before releases. */
+WEFT_EXPORT weft_chan *weft_after(int64_t d_ns) {
+    REAL(r_after, "weft_after");
+    learn_range((void *)(uintptr_t)r_after);
+    weft_chan *ch = r_after(d_ns);
+    WEFT_RECORD(if (ch) weft__emit(WEFT_K_TIMER_CHAN, P(ch), 0, I(d_ns), stk(), WEFT_TIMER_AFTER));
+    return ch;
+}
+
+WEFT_EXPORT weft_timer *weft_timer_new(int64_t d_ns) {
+    REAL(r_timer_new, "weft_timer_new");
+    REAL(r_timer_chan, "weft_timer_chan");
+    learn_range((void *)(uintptr_t)r_timer_new);
+    weft_timer *t = r_timer_new(d_ns);
+    WEFT_RECORD(if (t && r_timer_chan) weft__emit(WEFT_K_TIMER_CHAN, P(r_timer_chan(t)), P(t),
+                                                  I(d_ns), stk(), WEFT_TIMER_TIMER));
+    return t;
+}
+
+WEFT_EXPORT void weft_timer_free(weft_timer *t) {
+    REAL(r_timer_free, "weft_timer_free");
+    REAL(r_timer_chan, "weft_timer_chan");
+    /* Its channel goes with it: before the free, as for weft_chan_free. */
+    WEFT_RECORD(if (t && r_timer_chan)
+                    weft__emit(WEFT_K_CHAN_FREE, P(r_timer_chan(t)), 0, 0, stk(), 0));
+    r_timer_free(t);
+}
+
+WEFT_EXPORT weft_ticker *weft_ticker_new(int64_t period_ns) {
+    REAL(r_ticker_new, "weft_ticker_new");
+    REAL(r_ticker_chan, "weft_ticker_chan");
+    learn_range((void *)(uintptr_t)r_ticker_new);
+    weft_ticker *t = r_ticker_new(period_ns);
+    WEFT_RECORD(if (t && r_ticker_chan) weft__emit(WEFT_K_TIMER_CHAN, P(r_ticker_chan(t)), P(t),
+                                                   I(period_ns), stk(), WEFT_TIMER_TICKER));
+    return t;
+}
+
+WEFT_EXPORT void weft_ticker_free(weft_ticker *t) {
+    REAL(r_ticker_free, "weft_ticker_free");
+    REAL(r_ticker_chan, "weft_ticker_chan");
+    WEFT_RECORD(if (t && r_ticker_chan)
+                    weft__emit(WEFT_K_CHAN_FREE, P(r_ticker_chan(t)), 0, 0, stk(), 0));
+    r_ticker_free(t);
 }
 
 /* ---- errgroup ---- */

@@ -770,7 +770,20 @@ static int chan_op(weft_chan *ch, int op, void *elem, bool block) {
     return weft__waiter_finish(&w);
 }
 
-int weft__chan_try(weft_chan *ch, int op, void *elem) { return chan_op(ch, op, elem, false); }
+/* A receive that would fail or block on a timer's empty channel first
+ * takes a due timer's value itself (Go 1.23 runs an expired timer on
+ * receive, so the value is there at the deadline, not when the timer
+ * thread gets to it). Only on that path: other channels pay nothing
+ * more. */
+static int try_op(weft_chan *ch, int op, void *elem) {
+    int r = chan_op(ch, op, elem, false);
+    if (r == WEFT_EAGAIN && op == WEFT_RECV && ch->src_timer &&
+        weft__timechan_take_due(ch->src_timer, elem))
+        r = 0;
+    return r;
+}
+
+int weft__chan_try(weft_chan *ch, int op, void *elem) { return try_op(ch, op, elem); }
 
 int weft_chan_send(weft_chan *ch, const void *elem) {
     if (!ch)
@@ -781,6 +794,11 @@ int weft_chan_send(weft_chan *ch, const void *elem) {
 int weft_chan_recv(weft_chan *ch, void *elem) {
     if (!ch)
         block_forever();
+    if (ch->src_timer) {
+        int r = try_op(ch, WEFT_RECV, elem);
+        if (r != WEFT_EAGAIN)
+            return r;
+    }
     return chan_op(ch, WEFT_RECV, elem, true);
 }
 
@@ -789,7 +807,7 @@ int weft_chan_try_send(weft_chan *ch, const void *elem) {
 }
 
 int weft_chan_try_recv(weft_chan *ch, void *elem) {
-    return ch ? chan_op(ch, WEFT_RECV, elem, false) : WEFT_EAGAIN;
+    return ch ? try_op(ch, WEFT_RECV, elem) : WEFT_EAGAIN;
 }
 
 int weft__chan_close(weft_chan *ch) {

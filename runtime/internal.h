@@ -230,8 +230,10 @@ struct weft_chan {
     uint64_t tickets; /* hb tickets issued under the lock (see chan.c) */
     weft__waitq recvq, sendq;
     char hb; /* its address is the channel's hb sync object */
-    /* weft_after's timer, which sends on this channel and which freeing
-     * the channel stops and frees (timechan.c); NULL otherwise. */
+    /* The timer that sends on this channel (timechan.c), or NULL: a
+     * receive that finds it empty runs the timer if it is due. */
+    struct weft_timer *src_timer;
+    /* weft_after's timer, which freeing the channel stops and frees. */
     struct weft_timer *owned_timer;
     _Alignas(WEFT__CACHE_LINE) _Atomic uint64_t tail;
     _Alignas(WEFT__CACHE_LINE) _Atomic uint64_t head;
@@ -302,6 +304,9 @@ static inline uint32_t weft__rand_below(uint32_t n) {
 
 /* Starts fn(arg) on a detached thread: 0 or WEFT_ENOMEM. */
 WEFT_HIDDEN int weft__spawn(void (*fn)(void *), void *arg);
+/* Registers the thread pool's fork handlers (timer.c's constructor calls
+ * it first: see spawn.c). */
+WEFT_HIDDEN void weft__spawn_atfork(void);
 /* Whether spawned threads may be reused for later functions: 1 here; the
  * recorder's shim interposes it to answer 0. */
 __attribute__((visibility("default"))) int weft__thread_reuse(void);
@@ -332,6 +337,11 @@ WEFT_HIDDEN bool weft__timer_stop_nowait(weft__timer *t);
 /* Timer channels (timechan.c): stops and frees the timer a weft_after
  * channel owns; the channel itself is the caller's to free. */
 WEFT_HIDDEN void weft__timechan_release(struct weft_timer *t);
+/* For a receive that found t's channel empty: if t is due and its timer
+ * thread has not sent the value yet, takes it into elem (may be NULL) and
+ * returns true (Go 1.23: a receive from an expired timer's channel finds
+ * the value at the deadline). Called with no lock held. */
+WEFT_HIDDEN bool weft__timechan_take_due(struct weft_timer *t, void *elem);
 
 /* ---- contexts (ctx.c) ----------------------------------------------- */
 /* The weft_ctx_* entry points without the exported (interposable) names,

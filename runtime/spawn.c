@@ -87,14 +87,25 @@ static void pool_fork_child(void) {
     weft__lock_release(&pool_lock);
 }
 
+/* Called by timer.c's constructor before it registers its own handlers,
+ * so that the order is fixed rather than left to constructor and link
+ * order: the pool's child handler must run before timer.c's last one,
+ * which spawns the child's timer thread and so takes pool_lock (with the
+ * pool's handlers registered last, as a default-priority constructor
+ * did, a fork with a timer pending left the child asleep on pool_lock
+ * for good). Prepare handlers run in reverse: the heap's lock is taken
+ * before pool_lock, the order of a spawn under the heap's lock. */
+void weft__spawn_atfork(void) {
+    weft__lock_init(&pool_lock);
+    pthread_atfork(pool_fork_prepare, pool_fork_parent, pool_fork_child);
+}
+
 __attribute__((constructor)) static void pool_init(void) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     /* Enough idle threads for bursts of goroutines a few times the CPU
      * count (errgroups, fan-outs), few enough that their stacks stay
      * cheap. */
     max_idle = cpus > 4 ? 8 * (int)cpus : 32;
-    weft__lock_init(&pool_lock);
-    pthread_atfork(pool_fork_prepare, pool_fork_parent, pool_fork_child);
 }
 
 /* Waits, idle, for the next function; false when the thread should exit

@@ -9,36 +9,62 @@
  * lateness.
  *
  * Go 1.23 semantics: once Stop or Reset returns, no value prepared before
- * the call is received. The fire function checks `armed` under the
- * timer's lock before it sends, Stop clears `armed` under that lock, waits
- * until the timer is neither in the heap nor running, and then drains the
- * channel; a value it drains had not been received, so (as in Go 1.23,
- * where such a timer has not fired yet) Stop reports it stopped in time.
- * A send that finds the channel full is dropped (Go's sendTime uses a
- * select with a default), so a slow receiver never sees ticks pile up.
+ * the call is received. The fire function checks `armed` under fire_lock
+ * before it sends, Stop clears `armed` under that lock, waits until the
+ * timer is neither in the heap nor running, and then drains the channel;
+ * a value it drains had not been received, so (as in Go 1.23, where such
+ * a timer has not fired yet) Stop reports it stopped in time. A send that
+ * finds the channel full is dropped (Go's sendTime uses a select with a
+ * default), so a slow receiver never sees ticks pile up. And as Go 1.23
+ * runs an expired timer when its channel is received from, a receive that
+ * finds the channel empty takes a due run's value itself
+ * (weft__timechan_take_due, called by chan.c), rather than wait for the
+ * timer thread to get there.
  *
- * Locks: op_lock serializes the owner's calls (stop, reset, free) with one
- * another, and is held while waiting for a running fire function, which
- * never takes it. `lock` guards armed, when and period against the fire
- * function. Order: op_lock, then lock, then a channel's lock or the timer
- * heap's lock; the timer heap's lock is never held while taking ours
- * (timer.c runs functions without it).
+ * Locks: a timer's op_lock serializes its owner's calls (stop, reset,
+ * free) with one another, and is held while waiting for a running fire
+ * function, which never takes it. One fire_lock for all timer channels
+ * guards armed, when and period against the fire functions; its critical
+ * sections are a few dozen instructions, and being one it can be taken
+ * across fork, so that the child never inherits it held, nor a timer
+ * channel's lock held by a send in flight. Order: op_lock, then
+ * fire_lock, then a channel's lock or the timer heap's lock; the heap's
+ * lock is never held while taking ours (timer.c runs functions without
+ * it).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
 struct weft_timer {
     weft__lock op_lock;
-    weft__lock lock;
     weft__timer tm;
     weft_chan *ch;
-    int64_t when;   /* when the armed run is due */
+    /* When the armed run is due. Written under fire_lock; atomic because
+     * a receive reads it without the lock first (take_due). */
+    _Atomic int64_t when;
     int64_t period; /* a ticker's period; 0 for a one-shot timer */
     bool armed;     /* a run is due at `when` and has not been sent */
-    bool chan_owns; /* weft_after's: freeing the channel frees the timer */
 };
+
+static weft__lock fire_lock;
+
+static void fork_prepare(void) { weft__lock_acquire(&fire_lock); }
+
+static void fork_parent(void) { weft__lock_release(&fire_lock); }
+
+static void fork_child(void) { weft__lock_init(&fire_lock); }
+
+/* Priority 102, after timer.c's 101: prepare handlers run in reverse
+ * order of registration, so a fork takes fire_lock before the heap's
+ * lock, the order every other path uses. */
+__attribute__((constructor(102))) static void timechan_init(void) {
+    weft__lock_init(&fire_lock);
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 
 /* A ticker is a periodic timer; the distinct type only keeps the two
  * APIs apart at compile time. */
@@ -57,39 +83,78 @@ static int64_t next_tick(int64_t when, int64_t period, int64_t now) {
     return when + steps * period;
 }
 
-/* Runs on the timer thread. A run that stop or reset overtook finds the
- * timer disarmed (or due later) and sends nothing. */
-static void fire(void *arg) {
-    struct weft_timer *t = arg;
-    weft__lock_acquire(&t->lock);
+static void fire(void *arg);
+
+/* Runs the run due at t->when, if it is due; fire_lock held. The timer
+ * thread sends the value (to_recv NULL); a receive that found the channel
+ * empty takes it directly (to_recv: where it goes, or to_recv_discard). */
+static char to_recv_discard;
+
+static bool run_locked(struct weft_timer *t, void *to_recv) {
     int64_t now = weft__now();
-    if (t->armed && t->when <= now) {
-        int64_t due = t->when;
+    int64_t due = atomic_load_explicit(&t->when, memory_order_relaxed);
+    if (!t->armed || due > now)
+        return false;
+    if (to_recv) {
+        /* Nothing was sent since the receiver found the channel empty
+         * (every send is made here, under this lock, and moves `when` on
+         * or disarms), so this value is next in line. */
+        if (to_recv != &to_recv_discard)
+            memcpy(to_recv, &due, sizeof due);
+    } else {
         /* Capacity 1: when the last value has not been taken, this one is
          * dropped, as in Go. The send is a channel send like any other
          * (chan.c issues its happens-before edge). */
         (void)weft__chan_try(t->ch, WEFT_SEND, &due);
-        if (t->period > 0) {
-            t->when = next_tick(due, t->period, now);
-            /* Cannot need memory: the heap slot this timer just left is
-             * free, and the thread running us is alive. */
-            if (weft__timer_start(&t->tm, t->when, fire, t) != 0)
-                t->armed = false;
-        } else {
-            t->armed = false;
-        }
     }
-    weft__lock_release(&t->lock);
+    if (t->period > 0) {
+        int64_t next = next_tick(due, t->period, now);
+        atomic_store_explicit(&t->when, next, memory_order_relaxed);
+        /* On the timer thread this cannot need memory (the heap slot the
+         * timer just left is free, and the thread is alive); elsewhere it
+         * moves an entry still in the heap. */
+        if (weft__timer_start(&t->tm, next, fire, t) != 0)
+            t->armed = false;
+    } else {
+        /* A one-shot timer's heap entry, if a receive ran it early, stays
+         * until the timer thread finds it disarmed: removing it here could
+         * not wait for a fire already running. */
+        t->armed = false;
+    }
+    return true;
+}
+
+/* Runs on the timer thread. A run that stop or reset overtook, or that a
+ * receive took already (weft__timechan_take_due), finds the timer disarmed
+ * or due later and sends nothing; so does a run that fork's child repeats
+ * (timer.c) after the parent's had sent. */
+static void fire(void *arg) {
+    struct weft_timer *t = arg;
+    weft__lock_acquire(&fire_lock);
+    run_locked(t, NULL);
+    weft__lock_release(&fire_lock);
+}
+
+bool weft__timechan_take_due(struct weft_timer *t, void *elem) {
+    /* Unlocked first look: most receives on a timer's channel come before
+     * its deadline, and must not all meet on fire_lock. A stale answer
+     * only means the timer thread sends instead. */
+    if (atomic_load_explicit(&t->when, memory_order_relaxed) > weft__now())
+        return false;
+    weft__lock_acquire(&fire_lock);
+    bool took = run_locked(t, elem ? elem : &to_recv_discard);
+    weft__lock_release(&fire_lock);
+    return took;
 }
 
 /* Disarms t and drains its channel; op_lock held. True if a run had not
  * been received yet: it was still due, or its value was still in the
  * channel. */
 static bool halt(struct weft_timer *t) {
-    weft__lock_acquire(&t->lock);
+    weft__lock_acquire(&fire_lock);
     bool was_armed = t->armed;
     t->armed = false;
-    weft__lock_release(&t->lock);
+    weft__lock_release(&fire_lock);
     /* The first stop takes it out of the heap or waits for a running fire
      * function; that function may have put it back (a ticker) before it
      * saw `armed` cleared, so a second stop takes it out again and waits
@@ -103,14 +168,15 @@ static bool halt(struct weft_timer *t) {
 /* Arms t to run d_ns from now (then every period, if period > 0); op_lock
  * held (or t not yet shared). 0 or WEFT_ENOMEM, and then t stays off. */
 static int arm(struct weft_timer *t, int64_t d_ns, int64_t period) {
-    weft__lock_acquire(&t->lock);
+    weft__lock_acquire(&fire_lock);
     t->period = period;
-    t->when = weft__deadline_after(d_ns);
+    int64_t when = weft__deadline_after(d_ns);
+    atomic_store_explicit(&t->when, when, memory_order_relaxed);
     t->armed = true;
-    int rc = weft__timer_start(&t->tm, t->when, fire, t);
+    int rc = weft__timer_start(&t->tm, when, fire, t);
     if (rc != 0)
         t->armed = false;
-    weft__lock_release(&t->lock);
+    weft__lock_release(&fire_lock);
     return rc;
 }
 
@@ -119,9 +185,11 @@ static struct weft_timer *timer_make(int64_t d_ns, int64_t period, size_t size) 
     if (!t)
         return NULL;
     weft__lock_init(&t->op_lock);
-    weft__lock_init(&t->lock);
     t->tm.heap_index = SIZE_MAX;
+    weft__vg_atomic_word(&t->when, sizeof t->when);
     t->ch = weft__chan_new(sizeof(int64_t), 1);
+    if (t->ch)
+        t->ch->src_timer = t;
     if (!t->ch || arm(t, d_ns, period) != 0) {
         weft__chan_free(t->ch);
         free(t);
@@ -147,7 +215,7 @@ weft_chan *weft_after(int64_t d_ns) {
     struct weft_timer *t = timer_make(d_ns, 0, sizeof *t);
     if (!t)
         return NULL;
-    t->chan_owns = true;
+    /* Freeing the channel frees the timer (weft__chan_free). */
     t->ch->owned_timer = t;
     return t->ch;
 }

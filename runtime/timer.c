@@ -41,6 +41,7 @@ static _Thread_local weft__timer *running_here;
 static weft__timer *running_now;
 
 static void timer_main(void *unused);
+static bool is_pending(const weft__timer *t);
 static void sift_up(size_t i);
 static void heap_set(size_t i, weft__timer *t);
 
@@ -53,8 +54,9 @@ static void heap_set(size_t i, weft__timer *t);
  * a context's callback and block on ctx.c's lock before ctx.c's child
  * handler has reset it, and sleep there forever. A function that was
  * running at the fork never finishes in the child, so its timer goes back
- * into the heap and runs again there: timer functions must be idempotent
- * (a context's cancel is). */
+ * into the heap (unless the function already put it back) and runs again
+ * there: timer functions must be idempotent (a context's cancel is, and
+ * so is a timer channel's send, timechan.c). */
 static void fork_prepare(void) { weft__lock_acquire(&heap_lock); }
 
 static void fork_parent(void) { weft__lock_release(&heap_lock); }
@@ -68,7 +70,9 @@ static void fork_child(void) {
         weft__timer *t = running_now;
         running_now = NULL;
         t->running = false;
-        if (heap_len < heap_cap) {
+        /* A function may have started its own timer again before the
+         * fork (a ticker does): it is in the heap already. */
+        if (!is_pending(t) && heap_len < heap_cap) {
             heap_set(heap_len++, t);
             sift_up(heap_len - 1);
         }
@@ -90,6 +94,7 @@ static void fork_child_late(void) {
  * prepare handlers run in reverse order, so a fork takes ctx.c's lock
  * before the heap lock, the order every other path uses. */
 __attribute__((constructor(101))) static void timer_init(void) {
+    weft__spawn_atfork();
     weft__lock_init(&heap_lock);
     weft__vg_atomic_word(&wake_gen, sizeof wake_gen);
     weft__vg_atomic_word(&ran_gen, sizeof ran_gen);

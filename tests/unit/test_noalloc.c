@@ -1,5 +1,5 @@
 /* test_noalloc.c: checks the contract's "no allocation per weft_select
- * call". This binary defines malloc/calloc/realloc/free and friends itself
+ * call" and "no allocation per tick" of timer channels. This binary defines malloc/calloc/realloc/free and friends itself
  * (forwarding to glibc's __libc_* entry points), so every allocation made
  * by libweft on the calling thread is counted while a select runs. That
  * process-wide interposition is why this lives in its own binary and not in
@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -32,6 +33,10 @@
 #if !NOALLOC_SANITIZED
 static _Thread_local int counting;  /* count this thread's allocations now */
 static _Thread_local long n_allocs; /* allocations counted on this thread */
+/* Every thread's allocations, while counting_all is set: a ticker's ticks
+ * are made on libweft's timer thread. */
+static _Atomic int counting_all;
+static _Atomic long n_allocs_all;
 
 /* glibc's real allocator, exported under these names. */
 extern void *__libc_malloc(size_t n);
@@ -44,6 +49,8 @@ static void note(void)
 {
     if (counting)
         n_allocs++;
+    if (atomic_load_explicit(&counting_all, memory_order_relaxed))
+        atomic_fetch_add_explicit(&n_allocs_all, 1, memory_order_relaxed);
 }
 
 void *malloc(size_t n)
@@ -128,6 +135,27 @@ START_TEST(test_interposer_counts)
     ck_assert_ptr_nonnull(c);
     ck_assert_msg(n_allocs > 0, "the malloc interposer did not see weft_chan_make allocate");
     weft_chan_free(c);
+}
+END_TEST
+
+/* The timer channels' contract: a tick allocates nothing, on any thread
+ * (the timer thread sends into the ring and moves the same heap entry). */
+START_TEST(test_ticks_do_not_allocate)
+{
+    weft_ticker *t = weft_ticker_new(TU_MS);
+    ck_assert_ptr_nonnull(t);
+    weft_chan *c = weft_ticker_chan(t);
+    /* Warm up: the timer thread and its heap exist from the first tick. */
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(weft_chan_recv(c, NULL), 0);
+    atomic_store(&n_allocs_all, 0);
+    atomic_store(&counting_all, 1);
+    for (int i = 0; i < 20; i++)
+        weft_chan_recv(c, NULL);
+    atomic_store(&counting_all, 0);
+    long allocs = atomic_load(&n_allocs_all);
+    ck_assert_int_eq(allocs, 0);
+    weft_ticker_free(t);
 }
 END_TEST
 #endif
@@ -298,6 +326,7 @@ static Suite *make_suite(void)
         tcase_add_test(tc, test_ready_selects_do_not_allocate);
         tcase_add_test(tc, test_blocking_recv_selects_do_not_allocate);
         tcase_add_test(tc, test_blocking_send_selects_do_not_allocate);
+        tcase_add_test(tc, test_ticks_do_not_allocate);
     }
 #endif
     tcase_add_test(tc, test_heap_flat);
