@@ -24,6 +24,23 @@ go_creation_site)
         "$(q "SELECT count(*) FROM threads t JOIN frames f ON f.stack = t.create_stack AND f.depth = 0
               WHERE t.adopted = 0 AND f.function = 'main'")" 3
     ;;
+send_woken_by_close)
+    # A send that waited and was woken by a close fails with its stack on
+    # the begin record only: the send-on-closed finding's `send` stack is
+    # still the producer's send (it was missing, and the finding's first
+    # frame was the close's on some schedules and the send's on others).
+    "$BIN/t_send_woken" >"$work/plain" 2>&1
+    prc=$?
+    run_weft "$BIN/t_send_woken"
+    expect "exit status" "$rc" "$prc"
+    expect "stdout" "$(cat "$work/out")" "$(cat "$work/plain")"
+    expect "stdout" "$(cat "$work/out")" "send: closed"
+    expect "send-on-closed findings" "$(q "SELECT count(*) FROM findings WHERE kind = 'send-on-closed'")" 1
+    expect "the send stack's first frame" \
+        "$(q "SELECT f.function FROM findings x JOIN frames f
+              ON f.stack = json_extract(x.stacks, '\$.send') AND f.depth = 0
+              WHERE x.kind = 'send-on-closed'")" producer
+    ;;
 *)
     fail "unknown case $name"
     ;;

@@ -12,7 +12,7 @@ static weft_wg wg;
 static void producer(void *arg) {
     weft_chan *out = arg;
     for (int n = 1;; n++)
-        if (weft_chan_send(out, &n) != 0) /* the send after main's close fails */
+        if (weft_chan_send(out, &n) != 0) /* the send after main's close fails (send-on-closed) */
             break;
     weft_wg_done(&wg);
 }
