@@ -37,7 +37,7 @@ int main(void) {
     exited = weft_chan_make(0, 1);
     weft_wg_add(&wg, 1);
     weft_go(collector, NULL);
-    settle(); /* the collector is waiting for round 1 */
+    settle_on(&wg, sizeof wg); /* the collector sleeps in its Wait for round 1 */
     weft_wg_done(&wg);
     weft_wg_add(&wg, 1); /* BUG: round 2 starts before round 1's Wait has returned */
     weft_wg_done(&wg);

@@ -54,6 +54,41 @@ static inline void settle(void) {
     }
 }
 
+/* Waits until some other thread of the process sleeps in a futex wait on
+ * an address inside [obj, obj + size): a thread blocked on that very
+ * object (a WaitGroup, say), not merely asleep somewhere on its way to it;
+ * gives up after 10 s. */
+static inline int settle_futex_on_(const void *obj, size_t size) {
+    long self = (long)syscall(SYS_gettid);
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return 1;
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || atol(e->d_name) == self)
+            continue;
+        char path[300], buf[256] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/syscall", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        unsigned long nr, addr;
+        if (fgets(buf, sizeof buf, f) && sscanf(buf, "%lu %lx", &nr, &addr) == 2 &&
+            nr == SYS_futex && addr >= (unsigned long)obj && addr < (unsigned long)obj + size)
+            found = 1;
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+static inline void settle_on(const void *obj, size_t size) {
+    struct timespec tick = {0, 2 * 1000 * 1000};
+    for (int i = 0; i < 5000 && !settle_futex_on_(obj, size); i++)
+        nanosleep(&tick, NULL);
+}
+
 /* Waits until the thread with kernel id tid has ended (its
  * /proc/self/task entry is gone); gives up after 10 s. */
 static inline void settle_thread_gone(long tid) {
