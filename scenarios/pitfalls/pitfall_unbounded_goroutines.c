@@ -11,11 +11,12 @@
 #define REQUESTS 1100
 
 static weft_chan *backend; /* closed when the backend answers everyone */
-static weft_wg wg;
+static weft_wg wg, arrived;
 static long total;
 
 static void handle(void *arg) {
     long id = (long)(intptr_t)arg;
+    weft_wg_done(&arrived);        /* this request is in flight */
     weft_chan_recv(backend, NULL); /* wait for the backend */
     __atomic_fetch_add(&total, id, __ATOMIC_RELAXED);
     weft_wg_done(&wg);
@@ -24,8 +25,10 @@ static void handle(void *arg) {
 int main(void) {
     backend = weft_chan_make(0, 0);
     weft_wg_add(&wg, REQUESTS);
+    weft_wg_add(&arrived, REQUESTS);
     for (long id = 1; id <= REQUESTS; id++)
         weft_go(handle, (void *)(intptr_t)id); /* BUG: one goroutine per request, no bound */
+    weft_wg_wait(&arrived); /* the backend answers once every request waits for it */
     weft_chan_close(backend);
     weft_wg_wait(&wg);
     printf("handled %d requests, total %ld\n", REQUESTS, total);
