@@ -108,7 +108,14 @@ static void send_on_closed(struct weft__dctx *c, const struct weft__ev *e, const
     struct ent *ch = get(&chans, e->object, 0, 0);
     struct weft__objinfo o;
     int have = weft__object(c, e->object, &o) == 0;
-    struct weft__role roles[] = {{"send", e->stack},
+    /* A send that had to wait and was woken by the close has its stack on
+     * its begin record, not on the end that failed: the thread's last
+     * blocking call, which is this very call (threads are sequential). */
+    int64_t send_stack = e->stack;
+    struct weft__thr *t = weft__thr_of(c, e->thread);
+    if (!send_stack && t && t->block_event && t->block_object == e->object)
+        send_stack = t->block_stack;
+    struct weft__role roles[] = {{"send", send_stack},
                                  {"close", ch ? ch->close_stack : 0},
                                  {"creation", have ? o.create_stack : 0}};
     weft__report(c, "send-on-closed", "error", e->pid, e->thread, e->object, roles, 3,

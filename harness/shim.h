@@ -118,6 +118,7 @@ extern uint32_t weft__log_kick WEFT_HIDDEN;
 void weft__stack_init(unsigned depth) WEFT_HIDDEN;
 void weft__stack_reset(void) WEFT_HIDDEN; /* fork child: stacks go to the new log again */
 uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames skipped) */
+uint32_t weft__stack_user(void) WEFT_HIDDEN; /* same, libweft's leading frames skipped too */
 void weft__modules_init(void) WEFT_HIDDEN; /* constructor: resolves what a fork child needs */
 void weft__modules_emit(void) WEFT_HIDDEN;       /* walks the loaded objects: not in a fork child */
 /* Fork child: the parent's module map from the copy its last walk left,

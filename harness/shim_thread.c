@@ -107,7 +107,8 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     uint32_t stack = 0;
     if (weft__enter()) {
         weft__thread_ensure();
-        stack = weft__stack();
+        /* weft_go and its kin: the user's call, not libweft's spawn path */
+        stack = weft__t.go_via ? weft__stack_user() : weft__stack();
         weft__leave();
     }
     s->fn = fn;

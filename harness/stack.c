@@ -69,7 +69,16 @@ static uint32_t write_stack(void *const *pcs, int n) {
     return id;
 }
 
-uint32_t weft__stack(void) {
+static uint32_t capture(int skip_libweft);
+
+uint32_t weft__stack(void) { return capture(0); }
+
+/* A thread made by weft_go, weft_group_go or weft_future_start is created
+ * inside libweft (its spawn path calls pthread_create): its creation stack
+ * starts at the user's call, not in libweft's frames above it. */
+uint32_t weft__stack_user(void) { return capture(1); }
+
+static uint32_t capture(int skip_libweft) {
     if (depth_cap == 0)
         return 0;
     void *buf[MAX_DEPTH + EXTRA];
@@ -82,6 +91,13 @@ uint32_t weft__stack(void) {
             buf[m++] = buf[i];
     void **pcs = buf;
     n = m;
+    int lead = 0;
+    while (skip_libweft && lead < n && weft__from_libweft((uintptr_t)pcs[lead]))
+        lead++;
+    if (lead < n) { /* never drop every frame */
+        pcs += lead;
+        n -= lead;
+    }
     if (n > (int)depth_cap)
         n = (int)depth_cap;
     if (n <= 0)

@@ -1,0 +1,38 @@
+/* pitfall_send_on_closed: the seed's "sending on a closed channel". The
+ * producer closes its channel when it thinks it is done, then an error
+ * path sends one more message (a final status) after the close. Go panics;
+ * libweft returns WEFT_ECLOSED and the message is lost. The rule: a sender
+ * closes only after its last send. The fix is
+ * pitfall_send_on_closed_fixed. */
+#include <stdio.h>
+#include <weft/weft.h>
+
+static weft_wg wg;
+
+static void producer(void *arg) {
+    weft_chan *out = arg;
+    int failed = 0;
+    for (int i = 1; i <= 3; i++) {
+        int v = i * 10;
+        weft_chan_send(out, &v);
+        failed = (i == 3); /* the last item did not go well */
+    }
+    weft_chan_close(out);
+    if (failed) {
+        int status = -1;
+        weft_chan_send(out, &status); /* BUG: a send after this sender closed the channel */
+    }
+    weft_wg_done(&wg);
+}
+
+int main(void) {
+    weft_chan *ch = weft_chan_make(sizeof(int), 0);
+    weft_wg_add(&wg, 1);
+    weft_go(producer, ch);
+    int v;
+    while (weft_chan_recv(ch, &v) == 0)
+        printf("got %d\n", v);
+    weft_wg_wait(&wg);
+    weft_chan_free(ch);
+    return 0;
+}
