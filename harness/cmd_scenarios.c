@@ -424,7 +424,7 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
     }
     printf("%-*s  %-*s  %-*s  %-7s  %s\n", wn, "scenario", we, "expected", wfd, "found",
            "verdict", "time");
-    int passed = 0;
+    int passed = 0, known = 0;
     for (int i = 0; i < n; i++) {
         const struct weft_sresult *r = &res[i];
         const struct weft_srun *run = &r->runs[0];
@@ -436,13 +436,16 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
         char exp[512], fnd[512], verdict[32];
         expected_str(r->sc, exp, sizeof exp);
         found_str(run, fnd, sizeof fnd);
-        if (!r->failed)
+        if (r->sc->known)
+            snprintf(verdict, sizeof verdict, r->failed ? "known" : "FAIL");
+        else if (!r->failed)
             snprintf(verdict, sizeof verdict, "pass");
         else if (r->nruns > 1)
             snprintf(verdict, sizeof verdict, "FAIL %d/%d", r->failed, r->nruns);
         else
             snprintf(verdict, sizeof verdict, "FAIL");
-        passed += !r->failed;
+        passed += !r->failed && !r->sc->known;
+        known += r->failed && r->sc->known;
         printf("%-*s  %-*s  %-*s  %-7s  %.2fs\n", wn, r->sc->name, we, exp, wfd, fnd, verdict,
                r->secs / (r->nruns ? r->nruns : 1));
     }
@@ -456,8 +459,9 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
                 continue;
             if (!header++)
                 printf("\nmismatches:\n");
-            printf("  %s%s:\n", r->sc->name,
-                   r->nruns > 1 ? (snprintf(buf, sizeof buf, " (run %d)", run->rep + 1), buf) : "");
+            printf("  %s%s%s:\n", r->sc->name,
+                   r->nruns > 1 ? (snprintf(buf, sizeof buf, " (run %d)", run->rep + 1), buf) : "",
+                   r->sc->known ? " (known)" : "");
             for (const char *p = run->why.s; p && *p;) {
                 const char *nl = strchr(p, '\n');
                 size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -467,6 +471,13 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
                 p += len + (nl != NULL);
             }
             break;
+        }
+        if (r->sc->known && !r->failed) {
+            if (!header++)
+                printf("\nmismatches:\n");
+            printf("  %s: passes, but the manifest calls it a known gap: remove its known: "
+                   "line\n",
+                   r->sc->name);
         }
     }
     /* The scoreboard: per class, over every run. A finding expected and
@@ -524,7 +535,10 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
         }
     }
     free(ks);
-    printf("\n%d scenario%s, %d passed, %d failed", n, n == 1 ? "" : "s", passed, n - passed);
+    printf("\n%d scenario%s, %d passed, ", n, n == 1 ? "" : "s", passed);
+    if (known)
+        printf("%d known gap%s, ", known, known == 1 ? "" : "s");
+    printf("%d failed", n - passed - known);
     if (repeat > 1)
         printf(" (%d runs each)", repeat);
     printf("; %.1f s\n", wall);
@@ -716,7 +730,9 @@ static int cmd_run(int argc, char **argv) {
                 res[i].failed += !r->pass;
                 res[i].secs += r->secs;
             }
-            if (res[i].failed)
+            /* A known gap must mismatch; once it passes, its known: line
+             * must go, so that passing is then an error too. */
+            if (!res[i].failed != !res[i].sc->known)
                 rc = 1;
         }
         if (rc != 125) {

@@ -124,6 +124,8 @@ static int apply(const struct rd *r, struct weft_scenario *s, const char *key, c
         return set_once(r, &s->fix_of, key, v);
     if (!strcmp(key, "summary"))
         return set_once(r, &s->summary, key, v);
+    if (!strcmp(key, "known"))
+        return set_once(r, &s->known, key, v);
     if (!strcmp(key, "args")) {
         if ((*seen_args)++)
             return BAD(r, "args: given twice in one record");
@@ -236,6 +238,7 @@ static void free_one(struct weft_scenario *s) {
     free(s->seed);
     free(s->fix_of);
     free(s->summary);
+    free(s->known);
     free(s->explain);
     for (int i = 0; i < s->nargs; i++)
         free(s->args[i]);

@@ -29,6 +29,8 @@ struct weft_scenario {
     int has_output; /* 0: stdout is not compared */
     int status;     /* expected exit status */
     long timeout;   /* seconds (timeout:), default WEFT_SCENARIO_TIMEOUT */
+    char *known;    /* known: a gap of weft's this scenario shows (it is
+                       expected to mismatch, and to pass is then an error) */
     int where;      /* the line of its scenario: key, for messages */
 };
 #define WEFT_SCENARIO_TIMEOUT 120

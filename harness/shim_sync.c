@@ -6,8 +6,10 @@
  * and an end record, so that at any moment we know who waits on what.
  *
  * Locks try first: an uncontended acquisition is one record (the end,
- * arg2 = 0); only a lock that has to wait gets its begin record. Stacks
- * are not taken here (these calls are hot) unless WEFT_SYNC_STACKS=1.
+ * arg2 = 0); only a lock that has to wait gets its begin record. The
+ * begin of a wait that blocks (a busy lock, a cond, barrier or semaphore
+ * wait) carries its stack; the other records (these calls are hot) only
+ * with WEFT_SYNC_STACKS=1.
  *
  * Condition variables: glibc exports two ABIs; plain dlsym returns the
  * old 2.2.5 one on x86_64, so the real functions are looked up at
@@ -31,6 +33,12 @@ static uint32_t st(void) {
 
 #define EV(kind, obj, arg, arg2) \
     WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg), (uint64_t)(arg2), st(), 0))
+/* The begin of a wait that really blocks always gets its stack: it is what
+ * a thread leaked in that wait is reported with, and the unwind (about a
+ * microsecond) is small beside the sleep it precedes. The hot paths (an
+ * uncontended lock, an unlock, a signal) stay without one. */
+#define EV_WAIT(kind, obj, arg, arg2) \
+    WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg), (uint64_t)(arg2), weft__stack(), 0))
 
 /* A lock that may wait tries first: an uncontended acquisition is one end
  * record (arg2 = 0); only a busy lock gets a begin (arg2 = 1 when the
@@ -49,7 +57,7 @@ static uint32_t st(void) {
             EV(end, obj, r_, 0);                                                                   \
             return r_;                                                                             \
         }                                                                                          \
-        EV(begin, obj, 0, bounded);                                                                \
+        EV_WAIT(begin, obj, 0, bounded);                                                           \
         if (!(bounded) && !(shared))                                                               \
             weft__wait_begin(WEFT_K_##begin, (uintptr_t)(obj));                                    \
         r_ = call;                                                                                 \
@@ -193,7 +201,7 @@ static int (*r_cond_broadcast)(pthread_cond_t *);
 
 WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
     WEFT_REAL_V(void, r_cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
-    EV(COND_WAIT_BEGIN, c, (uintptr_t)m, 0);
+    EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 0);
     if (!weft__cond_shared(c))
         weft__wait_begin(WEFT_K_COND_WAIT_BEGIN, (uintptr_t)c);
     int r = r_cond_wait(c, m);
@@ -205,7 +213,7 @@ WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
 WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                        const struct timespec *t) {
     WEFT_REAL_V(void, r_cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
-    EV(COND_WAIT_BEGIN, c, (uintptr_t)m, 1);
+    EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 1);
     int r = r_cond_timedwait(c, m, t);
     EV(COND_WAIT_END, c, r, (uintptr_t)m);
     return r;
@@ -216,7 +224,7 @@ static int (*r_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, t
 WEFT_EXPORT int pthread_cond_clockwait(pthread_cond_t *cv, pthread_mutex_t *m, clockid_t c,
                                        ts_t t) {
     WEFT_REAL(void, r_cond_clockwait, "pthread_cond_clockwait");
-    EV(COND_WAIT_BEGIN, cv, (uintptr_t)m, 1);
+    EV_WAIT(COND_WAIT_BEGIN, cv, (uintptr_t)m, 1);
     int r = r_cond_clockwait(cv, m, c, t);
     EV(COND_WAIT_END, cv, r, (uintptr_t)m);
     return r;
@@ -238,7 +246,7 @@ static int (*r_barrier_wait)(pthread_barrier_t *);
 
 WEFT_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
     WEFT_REAL(void, r_barrier_wait, "pthread_barrier_wait");
-    EV(BARRIER_WAIT_BEGIN, b, 0, 0);
+    EV_WAIT(BARRIER_WAIT_BEGIN, b, 0, 0);
     if (!weft__barrier_shared(b))
         weft__wait_begin(WEFT_K_BARRIER_WAIT_BEGIN, (uintptr_t)b);
     int r = r_barrier_wait(b);
@@ -257,7 +265,7 @@ static int64_t sem_result(int r) { return r == 0 ? 0 : -(int64_t)errno; }
 
 WEFT_EXPORT int sem_wait(sem_t *s) {
     WEFT_REAL(void, r_sem_wait, "sem_wait");
-    EV(SEM_WAIT_BEGIN, s, 0, 0);
+    EV_WAIT(SEM_WAIT_BEGIN, s, 0, 0);
     if (!weft__sem_shared(s))
         weft__wait_begin(WEFT_K_SEM_WAIT_BEGIN, (uintptr_t)s);
     int r = r_sem_wait(s);
@@ -268,7 +276,7 @@ WEFT_EXPORT int sem_wait(sem_t *s) {
 
 WEFT_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
     WEFT_REAL(void, r_sem_timedwait, "sem_timedwait");
-    EV(SEM_WAIT_BEGIN, s, 0, 1);
+    EV_WAIT(SEM_WAIT_BEGIN, s, 0, 1);
     int r = r_sem_timedwait(s, t);
     EV(SEM_WAIT_END, s, sem_result(r), 0);
     return r;
@@ -278,7 +286,7 @@ static int (*r_sem_clockwait)(sem_t *, clockid_t, ts_t);
 
 WEFT_EXPORT int sem_clockwait(sem_t *s, clockid_t c, ts_t t) {
     WEFT_REAL(void, r_sem_clockwait, "sem_clockwait");
-    EV(SEM_WAIT_BEGIN, s, 0, 1);
+    EV_WAIT(SEM_WAIT_BEGIN, s, 0, 1);
     int r = r_sem_clockwait(s, c, t);
     EV(SEM_WAIT_END, s, sem_result(r), 0);
     return r;
