@@ -48,6 +48,7 @@ struct weft__thread {
     uint32_t go_via, go_tid;
     /* The watchdog's view of this thread (watchdog.c). */
     uint32_t waiting; /* inside a blocking call that only another thread can end */
+    uint32_t unwinding; /* inside libunwind (stack.c): its pipe2 is the shim's */
     uint32_t wslot;   /* 1 + index of this thread's slot in the wait table, 0: none */
 };
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;

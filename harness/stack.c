@@ -82,7 +82,9 @@ static uint32_t capture(int skip_libweft) {
     if (depth_cap == 0)
         return 0;
     void *buf[MAX_DEPTH + EXTRA];
+    weft__t.unwinding = 1; /* libunwind's own pipe goes high (shim_fd.c) */
     int n = unw_backtrace(buf, (int)depth_cap + EXTRA);
+    weft__t.unwinding = 0;
     /* Drop our own frames: the recorder's at the top, and the wrappers
      * (main's, a thread's start) further down: users care for theirs. */
     int m = 0;
