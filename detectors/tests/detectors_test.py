@@ -77,13 +77,15 @@ CASES = {
         ("select-handoff", [prog("answered"), "select"], [], set()),
         ("daisy-chain", [prog("answered"), "daisy"], [], set()),
         ("double-select", [prog("answered"), "doublesel"], [], set()),
-        ("wg-at-zero", [prog("answered"), "wg"], [], set()),
         # Here the woken thread still has work after its call (take the
         # value, receive again; unlock; unlock after the wait), which main
         # does not wait for: caught running in it, it is reported running
         # (docs/detectors.md: a thread running at exit that the exiting
         # thread never synchronized with), on some schedules. What must
         # never be reported is the answered call itself as blocking.
+        # wg: the woken waiter has only its return left, but a CI run under
+        # load caught it there once in 50 (reported running, never blocked).
+        ("wg-at-zero", [prog("answered"), "wg"], [], NOT_BLOCKED),
         ("buffered-handoff", [prog("answered"), "buffered"], [], NOT_BLOCKED),
         ("close-wakes", [prog("answered"), "close"], [], NOT_BLOCKED),
         ("mutex-handed", [prog("answered"), "mutex"], [], NOT_BLOCKED),
