@@ -48,7 +48,7 @@ struct weft__thread {
     uint32_t go_via, go_tid;
     /* The watchdog's view of this thread (watchdog.c). */
     uint32_t waiting; /* inside a blocking call that only another thread can end */
-    uint32_t unwinding; /* inside libunwind (stack.c): its pipe2 is the shim's */
+    uint32_t unwinding; /* inside libunwind (stack.c): its pipe is faked */
     uint32_t wslot;   /* 1 + index of this thread's slot in the wait table, 0: none */
 };
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
@@ -119,6 +119,13 @@ extern uint32_t weft__log_kick WEFT_HIDDEN;
 void weft__stack_init(unsigned depth) WEFT_HIDDEN;
 void weft__stack_reset(void) WEFT_HIDDEN; /* fork child: stacks go to the new log again */
 uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames skipped) */
+/* libunwind's memory-validation pipe, without fds (stack.c): while
+ * weft__t.unwinding, pipe2 gives these two numbers, which no kernel hands
+ * out (they are above fs.nr_open's ceiling), and close of them does
+ * nothing. */
+#define WEFT_UNWIND_FD 0x7ffffffd
+void weft__unwind_pipe2(int fds[2]) WEFT_HIDDEN;
+void weft__syscall_resolve(void) WEFT_HIDDEN;
 uint32_t weft__stack_user(void) WEFT_HIDDEN; /* same, libweft's leading frames skipped too */
 void weft__modules_init(void) WEFT_HIDDEN; /* constructor: resolves what a fork child needs */
 void weft__modules_emit(void) WEFT_HIDDEN;       /* walks the loaded objects: not in a fork child */

@@ -142,6 +142,7 @@ static void atfork_child(void) {
 }
 
 __attribute__((constructor(101))) static void weft_init(void) {
+    weft__syscall_resolve();
     if (log_pid)
         return;
     /* A setuid or setgid program (the loader may load us from
@@ -179,13 +180,6 @@ __attribute__((constructor(101))) static void weft_init(void) {
         unsetenv("WEFT_LOG");
         unsetenv("WEFT_CHILDREN");
     }
-    /* Per-thread caches: libunwind's global cache takes a lock, which a
-     * fork child could find held by a thread that no longer exists. */
-    /* This is libunwind's first call: it makes its validation pipe here,
-     * which must go high like the later ones (shim_fd.c). */
-    weft__t.unwinding = 1;
-    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-    weft__t.unwinding = 0;
     weft__modules_init();
     weft__stack_init(depth);
     /* As in a fork child: a signal between the log's creation and the

@@ -7,9 +7,7 @@
  * fds that are channels; close and dup of other fds are not recorded,
  * except a close that fails with EBADF (a double close). The bitmap is
  * per process and inherited by a fork child, exactly like the fds. */
-#include <fcntl.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -64,36 +62,13 @@ WEFT_EXPORT int pipe(int fds[2]) {
     return r;
 }
 
-/* libunwind, inside the shim, keeps a pipe to validate the memory it
- * reads while unwinding, and makes it again (closing its old numbers)
- * whenever a write to it fails. At low numbers, after a daemon closed
- * every fd and opened its own, its one-byte writes went into the
- * program's own pipe and its closes closed the program's fds
- * (harness:closefds). So a pipe the shim's own code asks for moves to the
- * top of the fd range, where programs do not look; it is never tracked. */
-static int move_high(int fd) {
-    struct rlimit rl;
-    int top = 1024;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        top = rl.rlim_cur > 4096 ? 4096 : (int)rl.rlim_cur;
-    int h = top > 64 ? fcntl(fd, F_DUPFD_CLOEXEC, top - 32) : -1;
-    if (h < 0)
-        return fd; /* no room up there: it stays where it is */
-    r_close(fd);
-    return h;
-}
-
 WEFT_EXPORT int pipe2(int fds[2], int flags) {
     WEFT_REAL(void, r_pipe2, "pipe2");
-    WEFT_REAL(void, r_close, "close");
-    int r = r_pipe2(fds, flags);
-    if (r == 0 && weft__t.unwinding) {
-        int e = errno;
-        fds[0] = move_high(fds[0]);
-        fds[1] = move_high(fds[1]);
-        errno = e;
-        return r;
+    if (weft__t.unwinding) { /* libunwind's pipe: no fds (stack.c) */
+        weft__unwind_pipe2(fds);
+        return 0;
     }
+    int r = r_pipe2(fds, flags);
     if (r == 0)
         opened_pair(fds, WEFT_FD_PIPE2);
     return r;
@@ -120,6 +95,8 @@ WEFT_EXPORT int eventfd(unsigned initval, int flags) {
 
 WEFT_EXPORT int close(int fd) {
     WEFT_REAL(void, r_close, "close");
+    if (fd >= WEFT_UNWIND_FD && weft__t.unwinding)
+        return 0; /* libunwind's faked pipe (stack.c) */
     int was = is_tracked(fd);
     int r = r_close(fd);
     int e = errno;

@@ -7,11 +7,18 @@
  * any moment. A slot holds the 64-bit hash of the frames and the id; equal
  * hashes are taken as equal stacks (64 bits over at most a few thousand
  * distinct stacks: a collision is not a practical concern). When the table
- * is full, stacks are written again with fresh ids: more log, no loss. */
+ * is full, stacks are written again with fresh ids: more log, no loss.
+ *
+ * Also libunwind's memory validation without a file descriptor (below):
+ * the program must never see an fd of ours. */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "shim.h"
 
@@ -30,7 +37,62 @@ static struct slot *table;
 static unsigned depth_cap = 16;
 static uintptr_t self_lo, self_hi;
 
+/* libunwind checks that an address is readable before it reads it by
+ * writing one byte from it into a pipe of its own (a raw
+ * syscall(SYS_write)), which it opens at its first call and opens again,
+ * closing the old numbers, whenever a read of it fails. A pipe is two fds
+ * the program would see (in /proc/self/fd, or as the numbers its next open
+ * gets), and after a daemon closed every fd, libunwind's writes and closes
+ * hit the program's own files. So while we unwind, our pipe2 and close
+ * (shim_fd.c) and syscall (below) give libunwind two fd numbers no kernel
+ * hands out (above fs.nr_open's ceiling), and answer its one-byte write by
+ * asking the kernel whether that byte is readable: process_vm_readv on
+ * ourselves, a copy that fails with EFAULT, never a fault. Its read of the
+ * read end fails with EBADF, so it "opens the pipe again" each time it
+ * validates, which costs our pipe2 and two closes without a system call;
+ * it validates only pages it has not checked lately. */
+void weft__unwind_pipe2(int fds[2]) {
+    fds[0] = WEFT_UNWIND_FD;
+    fds[1] = WEFT_UNWIND_FD + 1;
+}
+
+static long (*r_syscall)(long, ...);
+
+static long readable(const void *addr) {
+    char byte;
+    struct iovec mine = {&byte, 1}, at = {(void *)(uintptr_t)addr, 1};
+    long r = r_syscall(SYS_process_vm_readv, (long)getpid(), &mine, 1L, &at, 1L, 0L);
+    if (r < 0 && errno != EFAULT)
+        return 1; /* not allowed here: trust the mincore check libunwind made first */
+    return r;
+}
+
+/* syscall() forwarded as it came (glibc's own takes six words whatever the
+ * call), but for libunwind's validation write into its faked pipe. */
+WEFT_EXPORT long syscall(long n, ...) {
+    va_list ap;
+    va_start(ap, n);
+    long a[6];
+    for (int i = 0; i < 6; i++)
+        a[i] = va_arg(ap, long);
+    va_end(ap);
+    if (n == SYS_write && a[0] == WEFT_UNWIND_FD + 1 && weft__t.unwinding)
+        return readable((const void *)a[1]);
+    return r_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* Resolved first thing in the constructor, setuid programs included:
+ * every syscall() of the process comes here, from any thread, signal
+ * handlers too, where dlsym must not run. */
+void weft__syscall_resolve(void) { WEFT_REAL(void, r_syscall, "syscall"); }
+
 void weft__stack_init(unsigned depth) {
+    /* Per-thread caches: libunwind's global cache takes a lock, which a
+     * fork child could find held by a thread that no longer exists. This
+     * is also libunwind's first call, where it makes its pipe (above). */
+    weft__t.unwinding = 1;
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    weft__t.unwinding = 0;
     depth_cap = depth > MAX_DEPTH ? MAX_DEPTH : depth;
     void *m = mmap(NULL, TABLE_SIZE * sizeof(struct slot), PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -82,7 +144,7 @@ static uint32_t capture(int skip_libweft) {
     if (depth_cap == 0)
         return 0;
     void *buf[MAX_DEPTH + EXTRA];
-    weft__t.unwinding = 1; /* libunwind's own pipe goes high (shim_fd.c) */
+    weft__t.unwinding = 1; /* libunwind's pipe is ours to fake (above) */
     int n = unw_backtrace(buf, (int)depth_cap + EXTRA);
     weft__t.unwinding = 0;
     /* Drop our own frames: the recorder's at the top, and the wrappers

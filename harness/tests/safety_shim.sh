@@ -124,6 +124,27 @@ for s in sorted(signal.valid_signals()):
     preload "$work/out.pre" "$PY" -c "$script"
     diff "$work/out.ref" "$work/out.pre" >"$work/diff" || fail "LD_PRELOAD: differs: $(head -5 "$work/diff")"
     ;;
+fd_view)
+    # The fds a program sees are its own: after the recorder has taken
+    # stacks (threads, contended locks), /proc/self/fd lists the same
+    # numbers as without weft (libunwind's validation pipe showed as two
+    # fds at the top of the range).
+    need "$PY"
+    script='import os, threading
+l = threading.Lock()
+def w():
+    for _ in range(20000):
+        with l: pass
+ts = [threading.Thread(target=w) for _ in range(4)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(sorted(os.listdir("/proc/self/fd"), key=int))'
+    plain "$work/out.ref" "$PY" -c "$script"
+    run_weft "$PY" -c "$script"
+    expect "weft run: status" "$rc" 0
+    diff "$work/out.ref" "$work/out" >"$work/diff" || fail "weft run: differs: $(head -5 "$work/diff")"
+    preload "$work/out.pre" "$PY" -c "$script"
+    diff "$work/out.ref" "$work/out.pre" >"$work/diff" || fail "LD_PRELOAD: differs: $(head -5 "$work/diff")"
+    ;;
 python_sigint)
     # SIGINT to a Python program is a KeyboardInterrupt it handles: exit 0,
     # same output, with and without weft. The pid comes from a pidfile the
