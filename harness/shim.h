@@ -125,7 +125,6 @@ uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames s
  * nothing. */
 #define WEFT_UNWIND_FD 0x7ffffffd
 void weft__unwind_pipe2(int fds[2]) WEFT_HIDDEN;
-void weft__syscall_resolve(void) WEFT_HIDDEN;
 uint32_t weft__stack_user(void) WEFT_HIDDEN; /* same, libweft's leading frames skipped too */
 void weft__modules_init(void) WEFT_HIDDEN; /* constructor: resolves what a fork child needs */
 void weft__modules_emit(void) WEFT_HIDDEN;       /* walks the loaded objects: not in a fork child */

@@ -142,7 +142,6 @@ static void atfork_child(void) {
 }
 
 __attribute__((constructor(101))) static void weft_init(void) {
-    weft__syscall_resolve();
     if (log_pid)
         return;
     /* A setuid or setgid program (the loader may load us from

@@ -56,12 +56,38 @@ void weft__unwind_pipe2(int fds[2]) {
     fds[1] = WEFT_UNWIND_FD + 1;
 }
 
-static long (*r_syscall)(long, ...);
+/* The system call itself, as glibc's syscall() makes it (a result in
+ * [-4095, -1] is -errno). Made here rather than through the next
+ * definition: programs and libraries (jemalloc, before any constructor of
+ * ours ran) call syscall() at any moment, signal handlers and fork
+ * children included, where looking a symbol up could take locks or
+ * allocate. */
+static long sys6(long n, long a, long b, long c, long d, long e, long f) {
+#if defined(__x86_64__)
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    long r;
+    __asm__ __volatile__("syscall"
+                         : "=a"(r)
+                         : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                         : "rcx", "r11", "memory");
+    if ((unsigned long)r > -4096ul) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+#else
+    static long (*next)(long, ...);
+    WEFT_REAL(void, next, "syscall");
+    return next(n, a, b, c, d, e, f);
+#endif
+}
 
 static long readable(const void *addr) {
     char byte;
     struct iovec mine = {&byte, 1}, at = {(void *)(uintptr_t)addr, 1};
-    long r = r_syscall(SYS_process_vm_readv, (long)getpid(), &mine, 1L, &at, 1L, 0L);
+    long r = sys6(SYS_process_vm_readv, (long)getpid(), (long)&mine, 1, (long)&at, 1, 0);
     if (r < 0 && errno != EFAULT)
         return 1; /* not allowed here: trust the mincore check libunwind made first */
     return r;
@@ -78,13 +104,8 @@ WEFT_EXPORT long syscall(long n, ...) {
     va_end(ap);
     if (n == SYS_write && a[0] == WEFT_UNWIND_FD + 1 && weft__t.unwinding)
         return readable((const void *)a[1]);
-    return r_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+    return sys6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
-
-/* Resolved first thing in the constructor, setuid programs included:
- * every syscall() of the process comes here, from any thread, signal
- * handlers too, where dlsym must not run. */
-void weft__syscall_resolve(void) { WEFT_REAL(void, r_syscall, "syscall"); }
 
 void weft__stack_init(unsigned depth) {
     /* Per-thread caches: libunwind's global cache takes a lock, which a
