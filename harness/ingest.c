@@ -976,30 +976,37 @@ out:
     return rc;
 }
 
+/* One row of `images`; the empty strings and 0 stand for NULL. */
+static int image_row(sqlite3_stmt *st, int64_t pid, int seq, const char *exe, const char *argv,
+                     int64_t start_ns, int64_t end_ns, const char *exec_path, int untraced,
+                     const char *log) {
+    I64(st, 1, pid);
+    I64(st, 2, seq);
+    TXT(st, 3, exe && exe[0] ? exe : NULL);
+    TXT(st, 4, argv && argv[0] ? argv : "[]");
+    I64(st, 5, start_ns);
+    OPT(st, 6, end_ns);
+    TXT(st, 7, exec_path && exec_path[0] ? exec_path : NULL);
+    I64(st, 8, untraced);
+    TXT(st, 9, log);
+    return step(st);
+}
+
 /* One row per image (log) of each process, in the order they ran. */
 static int write_images(void) {
     sqlite3_stmt *st = prep("INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?)");
     int rc = st ? 0 : -1;
     for (int i = 0; i < nprocs && !rc; i++) {
         struct proc *p = &procs[i];
-        int seq = 0;
+        uint64_t t = p->log.hdr->start_mono_ns;
+        int seq = 0, later = 0; /* later: an image after it, so its exec was traced */
         for (int j = 0; j < nprocs; j++)
-            seq += procs[j].pid == p->pid &&
-                   procs[j].log.hdr->start_mono_ns < p->log.hdr->start_mono_ns;
-        int later = 0; /* a later image of the pid: the exec was traced */
-        for (int j = 0; j < nprocs; j++)
-            later |= procs[j].pid == p->pid &&
-                     procs[j].log.hdr->start_mono_ns > p->log.hdr->start_mono_ns;
-        I64(st, 1, p->pid);
-        I64(st, 2, seq);
-        TXT(st, 3, p->exe[0] ? p->exe : NULL);
-        TXT(st, 4, p->argv_json[0] ? p->argv_json : "[]");
-        I64(st, 5, p->log.hdr->start_mono_ns);
-        OPT(st, 6, p->end_ns);
-        TXT(st, 7, p->exec_path[0] ? p->exec_path : NULL);
-        I64(st, 8, p->exec_path[0] && !later);
-        TXT(st, 9, p->path);
-        rc = step(st);
+            if (procs[j].pid == p->pid) {
+                seq += procs[j].log.hdr->start_mono_ns < t;
+                later |= procs[j].log.hdr->start_mono_ns > t;
+            }
+        rc = image_row(st, p->pid, seq, p->exe, p->argv_json, (int64_t)t, (int64_t)p->end_ns,
+                       p->exec_path, p->exec_path[0] && !later, p->path);
     }
     /* A posix_spawn child with no log of its own ran untraced: a row
      * that says so (no process row: nothing of it was recorded). */
@@ -1009,18 +1016,9 @@ static int write_images(void) {
             have = procs[j].pid == spawns[k].pid;
         for (size_t m = 0; m < k && !have; m++)
             have = spawns[m].pid == spawns[k].pid;
-        if (have)
-            continue;
-        I64(st, 1, spawns[k].pid);
-        I64(st, 2, 0);
-        TXT(st, 3, NULL);
-        TXT(st, 4, "[]");
-        I64(st, 5, spawns[k].ts);
-        TXT(st, 6, NULL);
-        TXT(st, 7, spawns[k].path);
-        I64(st, 8, 1);
-        TXT(st, 9, NULL);
-        rc = step(st);
+        if (!have)
+            rc = image_row(st, spawns[k].pid, 0, NULL, NULL, (int64_t)spawns[k].ts, 0,
+                           spawns[k].path, 1, NULL);
     }
     sqlite3_finalize(st);
     return rc;

@@ -105,9 +105,11 @@ static struct weft_log_chunk *chunk_at(uint64_t idx) {
  * have been changing them. */
 static uint64_t want_mb;
 
-/* The path of the log, for the fallback of prepare() on kernels without
- * MADV_POPULATE_WRITE. */
+/* The path of the log: for the self-ingest (shim_core.c) and the
+ * fallback of prepare() on kernels without MADV_POPULATE_WRITE. */
 static char log_path[4200];
+
+const char *weft__log_path(void) { return log_path; }
 
 /* The largest size our log may have: RLIMIT_FSIZE (a write or truncate
  * past it raises SIGXFSZ in the program). */

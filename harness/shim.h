@@ -76,6 +76,7 @@ static inline void weft__leave(void) {
 /* Makes the log in fd (a file just created at path, which it closes: the
  * shim holds no fd once the log is mapped). 0, or -errno: then the file
  * is left empty, which says "no trace from this process". */
+const char *weft__log_path(void) WEFT_HIDDEN; /* the log weft__log_open opened */
 int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid,
                    uint32_t depth) WEFT_HIDDEN;
 /* Drops the mapping inherited from the parent (in a fork child), without
@@ -158,7 +159,8 @@ extern int weft__wd_on WEFT_HIDDEN;
 extern int weft__main_exited WEFT_HIDDEN; /* the main thread called pthread_exit */
 void weft__wait_begin_slow(uint16_t kind, uint64_t obj) WEFT_HIDDEN;
 void weft__wait_end_slow(void) WEFT_HIDDEN;
-void weft__wait_thread_end(void) WEFT_HIDDEN; /* a thread ends: its slot is free */
+void weft__wait_thread_start(void) WEFT_HIDDEN; /* a thread we created starts */
+void weft__wait_thread_end(void) WEFT_HIDDEN;   /* it ends: its slot is free */
 /* Around a call that blocks until another thread acts (untimed): the
  * watchdog counts such threads. Lock-free, errno untouched. Only for
  * threads that record (not inside the shim). */

@@ -24,7 +24,6 @@ static int auto_log;        /* WEFT_LOG was unset: we chose the name */
 static int self_ingest;     /* ... and we turn it into a database at the end */
 static unsigned depth = 16;
 static int log_pid;
-static char cur_log[4200]; /* the log this process writes */
 
 void *weft__real(const char *name) { return dlsym(RTLD_NEXT, name); }
 
@@ -67,7 +66,6 @@ static int open_log(int ppid, uint32_t parent_tid) {
         if (fchmod(fd, 0600) != 0) {
             /* the mode open gave (0600 less the umask) is no wider */
         }
-        snprintf(cur_log, sizeof cur_log, "%s", path);
         return weft__log_open(fd, path, ppid ? ppid : getppid(), parent_tid, depth);
     }
     return -EEXIST;
@@ -135,7 +133,7 @@ static void atfork_child(void) {
     if (open_log(parent_pid, parent_tid) == 0) {
         process_begin(1, parent_pid, parent_tid);
         if (self_ingest)
-            weft__self_ingest_prepare(cur_log);
+            weft__self_ingest_prepare(weft__log_path());
         weft__watchdog_start();
     }
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
@@ -201,7 +199,7 @@ __attribute__((constructor(101))) static void weft_init(void) {
     process_begin(0, getppid(), 0);
     weft__signals_install();
     if (self_ingest)
-        weft__self_ingest_prepare(cur_log);
+        weft__self_ingest_prepare(weft__log_path());
     weft__watchdog_start();
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
     errno = saved;

@@ -91,8 +91,6 @@ WEFT_EXPORT pid_t vfork(void) { return fork(); }
  * functions call execve internally, not through the PLT: each variant is
  * interposed. ---- */
 static int (*real_execve)(const char *, char *const[], char *const[]);
-static int (*real_execv)(const char *, char *const[]);
-static int (*real_execvp)(const char *, char *const[]);
 static int (*real_execvpe)(const char *, char *const[], char *const[]);
 
 static void exec_rec(const char *path, int64_t res) {
@@ -126,22 +124,20 @@ WEFT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 }
 
 WEFT_EXPORT int execv(const char *path, char *const argv[]) {
-    WEFT_REAL(void, real_execv, "execv");
     WEFT_REAL(void, real_execve, "execve");
     exec_rec(path, 0);
     EXEC_ENV(environ);
-    int r = env_ == environ ? real_execv(path, argv) : real_execve(path, argv, env_);
+    int r = real_execve(path, argv, env_); /* execv is execve with environ */
     EXEC_ENV_END();
     exec_rec(path, -(int64_t)errno);
     return r;
 }
 
 WEFT_EXPORT int execvp(const char *file, char *const argv[]) {
-    WEFT_REAL(void, real_execvp, "execvp");
     WEFT_REAL(void, real_execvpe, "execvpe");
     exec_rec(file, 0);
     EXEC_ENV(environ);
-    int r = env_ == environ ? real_execvp(file, argv) : real_execvpe(file, argv, env_);
+    int r = real_execvpe(file, argv, env_); /* execvp is execvpe with environ */
     EXEC_ENV_END();
     exec_rec(file, -(int64_t)errno);
     return r;

@@ -76,24 +76,27 @@ static int ours(const struct sigaction *a) {
     return (a->sa_flags & SA_SIGINFO) && a->sa_sigaction == on_fatal;
 }
 
+/* Ours in sig's place if the kernel holds the plain default there (a
+ * handler or SIG_IGN stays: exec keeps SIG_IGN); the action it replaced is
+ * what the program reads back. */
+static void install_if_default(int sig) {
+    struct sigaction cur;
+    if (r_sigaction(sig, NULL, &cur) != 0 || cur.sa_handler != SIG_DFL ||
+        (cur.sa_flags & SA_SIGINFO))
+        return;
+    orig[sig] = cur;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fatal;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    r_sigaction(sig, &sa, NULL);
+}
+
 void weft__signals_install(void) {
     WEFT_REAL(void, r_sigaction, "sigaction");
-    /* Only where the disposition is the default: a handler or SIG_IGN the
-     * program inherited stays (exec keeps SIG_IGN). */
-    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
-        int sig = fatal[i];
-        struct sigaction old;
-        if (r_sigaction(sig, NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
-            (old.sa_flags & SA_SIGINFO))
-            continue;
-        orig[sig] = old;
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = on_fatal;
-        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-        sigfillset(&sa.sa_mask);
-        r_sigaction(sig, &sa, NULL);
-    }
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        install_if_default(fatal[i]);
 }
 
 /* The program set SIG_DFL on sig (a handler that cleans up, restores the
@@ -104,22 +107,11 @@ void weft__signals_install(void) {
  * program's flags and mask) is what the program reads back. Only for the
  * signals whose default ends the process, where ours ends it the same. */
 static void keep_ours(int sig) {
-    if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || sig <= 0 || sig >= NSIGS)
+    if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE))
         return;
-    int fatal_sig = 0;
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        fatal_sig |= fatal[i] == sig;
-    struct sigaction cur;
-    if (!fatal_sig || r_sigaction(sig, NULL, &cur) != 0 || cur.sa_handler != SIG_DFL ||
-        (cur.sa_flags & SA_SIGINFO))
-        return;
-    orig[sig] = cur;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fatal;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-    sigfillset(&sa.sa_mask);
-    r_sigaction(sig, &sa, NULL);
+        if (fatal[i] == sig)
+            install_if_default(sig);
 }
 
 /* ---- the program's view ---- */

@@ -31,14 +31,15 @@ static uint32_t st(void) {
     return sync_stacks ? weft__stack() : 0;
 }
 
-#define EV(kind, obj, arg, arg2) \
-    WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg), (uint64_t)(arg2), st(), 0))
+#define EV_STACK(kind, obj, arg, arg2, stack)                                                  \
+    WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg),       \
+                           (uint64_t)(arg2), stack, 0))
+#define EV(kind, obj, arg, arg2) EV_STACK(kind, obj, arg, arg2, st())
 /* The begin of a wait that really blocks always gets its stack: it is what
  * a thread leaked in that wait is reported with, and the unwind (about a
  * microsecond) is small beside the sleep it precedes. The hot paths (an
  * uncontended lock, an unlock, a signal) stay without one. */
-#define EV_WAIT(kind, obj, arg, arg2) \
-    WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg), (uint64_t)(arg2), weft__stack(), 0))
+#define EV_WAIT(kind, obj, arg, arg2) EV_STACK(kind, obj, arg, arg2, weft__stack())
 
 /* A lock that may wait tries first: an uncontended acquisition is one end
  * record (arg2 = 0); only a busy lock gets a begin (arg2 = 1 when the

@@ -56,6 +56,15 @@ static void on_unwind(void *unused) {
     thread_done();
 }
 
+/* The shim's own free (of a start block): the locks an allocator takes
+ * in it (jemalloc's) are not the program's, so nothing in it is recorded. */
+static void quiet_free(void *p) {
+    uint32_t was = weft__t.in_shim;
+    weft__t.in_shim = 1;
+    free(p);
+    weft__t.in_shim = was;
+}
+
 /* The thread's identity comes first, before anything that could reach an
  * interposer: an interposed call on a thread without a tid adopts it
  * (weft__thread_ensure), and a thread adopted here would be recorded as
@@ -65,13 +74,11 @@ static void on_unwind(void *unused) {
  * allocator takes in it are not the program's. */
 static void *start_wrapper(void *p) {
     weft__t.tid = ((struct start *)p)->tid;
+    weft__wait_thread_start();
     struct start s = *(struct start *)p;
     WEFT_RECORD(weft__emit(WEFT_K_THREAD_START, (uint64_t)pthread_self(),
                            (uint64_t)syscall(SYS_gettid), s.creator, 0, 0));
-    uint32_t was = weft__t.in_shim;
-    weft__t.in_shim = 1;
-    free(p);
-    weft__t.in_shim = was;
+    quiet_free(p);
     void *ret;
     pthread_cleanup_push(on_unwind, NULL);
     ret = s.fn(s.arg);
@@ -144,9 +151,7 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     int r = real_create(th, attr, start_wrapper, s);
     saved = errno;
     if (r != 0) {
-        weft__t.in_shim = 1;
-        free(s);
-        weft__t.in_shim = 0;
+        quiet_free(s);
         weft__t.go_tid = 0;
         WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE_FAIL, 0, (uint64_t)r, (uint64_t)(uintptr_t)fn,
                                stack, 0));

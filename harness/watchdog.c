@@ -106,7 +106,17 @@ void weft__wait_end_slow(void) {
         __atomic_store_n(&slots[weft__t.wslot - 1].kind, 0, __ATOMIC_RELAXED);
 }
 
+/* Threads we saw start and not yet end, main included: never more than
+ * live (threads we never saw are not in it), so while fewer than this
+ * wait, no deadlock is possible and /proc need not be read. Reading it
+ * opens an fd, which the program would see in /proc/self/fd at that
+ * moment: we do it only when our own count cannot answer. */
+static uint32_t known_live = 1;
+
+void weft__wait_thread_start(void) { __atomic_add_fetch(&known_live, 1, __ATOMIC_RELAXED); }
+
 void weft__wait_thread_end(void) {
+    __atomic_sub_fetch(&known_live, 1, __ATOMIC_RELAXED);
     weft__wait_end();
     if (weft__t.wslot) {
         struct wslot *s = &slots[weft__t.wslot - 1];
@@ -120,6 +130,7 @@ void weft__watchdog_fork_child(void) {
     /* Only the forking thread lives on, and it is inside fork, not waiting. */
     memset(slots, 0, sizeof slots);
     __atomic_store_n(&wd_state, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&known_live, 1, __ATOMIC_RELAXED);
     weft__t.waiting = 0;
     weft__t.wslot = 0;
 }
@@ -315,13 +326,16 @@ static void *watchdog_main(void *unused) {
          * soon as its last thread does. */
         int main_gone = __atomic_load_n(&weft__main_exited, __ATOMIC_RELAXED);
         sleep_ms(main_gone ? 2 : interval);
-        if (main_gone && live_tasks() == 0)
+        /* main is in known_live until the process ends (its pthread_exit
+         * does not end its count) */
+        long known = (long)__atomic_load_n(&known_live, __ATOMIC_RELAXED) - main_gone;
+        if (main_gone && known <= 0 && live_tasks() == 0)
             last_thread_exit();
         if (!checks)
             continue;
         uint64_t st = __atomic_load_n(&wd_state, __ATOMIC_SEQ_CST);
         long waiting = (long)(uint32_t)st;
-        if (waiting == 0) {
+        if (waiting == 0 || waiting < known) {
             since = 0;
             continue;
         }
