@@ -31,14 +31,15 @@
 #include <string.h>
 
 #include "internal.h"
+#include "table.h"
 
 /* A channel operation's direction (the harness's own names: libweft's
  * header is not ours to include here). */
 enum { OP_SEND = 1, OP_RECV = 2 };
 
 /* A ticket released inside a blocking call: (pid, hb object, sequence)
- * -> (thread, that call's begin event). Open addressing; thread 0 marks
- * a free slot (trace thread ids start at 1). */
+ * -> (thread, that call's begin event), in a table.h table (pids start
+ * at 1). */
 struct tk {
     uint64_t pid, obj, seq;
     uint32_t thread;
@@ -55,119 +56,51 @@ struct objst {
 };
 
 struct weft__answered {
-    struct tk *tks;
-    size_t ntk, captk;
-    struct objst *objs;
-    size_t nobj, capobj;
+    struct weft__table tks;  /* struct tk by (pid, obj, seq) */
+    struct weft__table objs; /* struct objst by object */
 };
 
 /* The handle -> thread map for joins shares the ticket table, under a
  * sequence no ticket reaches ((n << 2) | 1..3 for n < 2^62). */
 #define HANDLE_SEQ UINT64_MAX
 
-static uint64_t mix(uint64_t a, uint64_t b, uint64_t c) {
-    uint64_t h = a * 0x9E3779B97F4A7C15u ^ (b + 0x632BE59BD9B4E019u) * 0xBF58476D1CE4E5B9u;
-    h ^= c * 0x94D049BB133111EBu;
-    return h ^ (h >> 31);
-}
-
-static int tk_grow(struct weft__answered *a) {
-    size_t cap = a->captk ? a->captk * 2 : 256;
-    struct tk *n = calloc(cap, sizeof *n);
-    if (!n)
-        return -1;
-    for (size_t i = 0; i < a->captk; i++) {
-        struct tk *o = &a->tks[i];
-        if (!o->thread)
-            continue;
-        size_t j = mix(o->pid, o->obj, o->seq) & (cap - 1);
-        while (n[j].thread)
-            j = (j + 1) & (cap - 1);
-        n[j] = *o;
-    }
-    free(a->tks);
-    a->tks = n;
-    a->captk = cap;
-    return 0;
-}
-
 static struct tk *tk_find(struct weft__answered *a, uint64_t pid, uint64_t obj, uint64_t seq) {
-    if (!a->captk)
-        return NULL;
-    size_t j = mix(pid, obj, seq) & (a->captk - 1);
-    for (; a->tks[j].thread; j = (j + 1) & (a->captk - 1))
-        if (a->tks[j].pid == pid && a->tks[j].obj == obj && a->tks[j].seq == seq)
-            return &a->tks[j];
-    return NULL;
+    uint64_t k[3] = {pid, obj, seq};
+    return weft__table_get(&a->tks, k, 0);
 }
 
+/* Nothing is ever deleted (a select's losing tickets stay, and an
+ * acquired one is harmless: its call has ended or is answered). */
 static void tk_put(struct weft__answered *a, uint64_t pid, uint64_t obj, uint64_t seq,
                    uint32_t thread, int64_t block_event) {
-    struct tk *t = tk_find(a, pid, obj, seq);
-    if (!t) {
-        /* Nothing is ever deleted (a select's losing tickets stay, and
-         * an acquired one is harmless: its call has ended or is
-         * answered), so the table is only kept at most half full. */
-        if ((a->ntk + 1) * 2 > a->captk && tk_grow(a) != 0)
-            return;
-        size_t j = mix(pid, obj, seq) & (a->captk - 1);
-        while (a->tks[j].thread)
-            j = (j + 1) & (a->captk - 1);
-        t = &a->tks[j];
-        a->ntk++;
+    uint64_t k[3] = {pid, obj, seq};
+    struct tk *t = weft__table_get(&a->tks, k, 1);
+    if (t) {
+        t->thread = thread;
+        t->block_event = block_event;
     }
-    *t = (struct tk){pid, obj, seq, thread, block_event};
-}
-
-static int obj_grow(struct weft__answered *a) {
-    size_t cap = a->capobj ? a->capobj * 2 : 256;
-    struct objst *n = calloc(cap, sizeof *n);
-    if (!n)
-        return -1;
-    for (size_t i = 0; i < a->capobj; i++) {
-        if (!a->objs[i].object)
-            continue;
-        size_t j = mix((uint64_t)a->objs[i].object, 0, 0) & (cap - 1);
-        while (n[j].object)
-            j = (j + 1) & (cap - 1);
-        n[j] = a->objs[i];
-    }
-    free(a->objs);
-    a->objs = n;
-    a->capobj = cap;
-    return 0;
 }
 
 static struct objst *obj_of(struct weft__answered *a, int64_t object, int add) {
-    if (object <= 0)
-        return NULL;
-    if (a->capobj) {
-        size_t j = mix((uint64_t)object, 0, 0) & (a->capobj - 1);
-        for (; a->objs[j].object; j = (j + 1) & (a->capobj - 1))
-            if (a->objs[j].object == object)
-                return &a->objs[j];
-    }
-    if (!add || ((a->nobj + 1) * 2 > a->capobj && obj_grow(a) != 0))
-        return NULL;
-    size_t j = mix((uint64_t)object, 0, 0) & (a->capobj - 1);
-    while (a->objs[j].object)
-        j = (j + 1) & (a->capobj - 1);
-    a->nobj++;
-    a->objs[j] = (struct objst){.object = object};
-    return &a->objs[j];
+    uint64_t k = (uint64_t)object;
+    return object > 0 ? weft__table_get(&a->objs, &k, add) : NULL;
 }
 
 int weft__answered_init(struct weft__dctx *c) {
     c->answered = calloc(1, sizeof *c->answered);
-    return c->answered ? 0 : -1;
+    if (!c->answered)
+        return -1;
+    c->answered->tks = (struct weft__table)WEFT__TABLE(struct tk, 3);
+    c->answered->objs = (struct weft__table)WEFT__TABLE(struct objst, 1);
+    return 0;
 }
 
 void weft__answered_free(struct weft__dctx *c) {
     struct weft__answered *a = c->answered;
     if (!a)
         return;
-    free(a->tks);
-    free(a->objs);
+    weft__table_free(&a->tks);
+    weft__table_free(&a->objs);
     free(a);
     c->answered = NULL;
 }

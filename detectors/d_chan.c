@@ -9,20 +9,17 @@
 #include <string.h>
 
 #include "internal.h"
+#include "table.h"
 
 enum { USE_SEND = 1, USE_RECV = 2 };
 
-/* (k1, k2) -> small record, open addressing; k1 == 0 never used as a key
- * (object ids and pids start at 1). */
+/* (k1, k2) -> small record (table.h; k1 == 0 is never a key: object ids
+ * and pids start at 1). */
 struct ent {
     int64_t k1, k2;
     int64_t close_stack, close_event, create_stack;
     uint32_t closer;
     int closed, uses, peer;
-};
-struct map {
-    struct ent *e;
-    size_t cap, n;
 };
 
 /* The call that failed (FD_WRITE_FAIL arg2, WEFT_FDW_* in log.h). */
@@ -31,49 +28,15 @@ static const char *fd_call(int64_t how) {
     return how >= 0 && how < 5 ? names[how] : "write";
 }
 
-static struct map chans;  /* (object, 0): close state */
-static struct map uses;   /* (object, thread): USE_* bits */
-static struct map fds;    /* (pid, fd): close state and peer; uses: the image that made it */
-static struct map imgs;   /* (pid, 0): uses = the process's image (1, 2... after each exec) */
+#define ENT_TABLE WEFT__TABLE(struct ent, 2)
+static struct weft__table chans = ENT_TABLE; /* (object, 0): close state */
+static struct weft__table uses = ENT_TABLE;  /* (object, thread): USE_* bits */
+static struct weft__table fds = ENT_TABLE;   /* (pid, fd): close state and peer; uses: the image that made it */
+static struct weft__table imgs = ENT_TABLE;  /* (pid, 0): uses = the process's image (1, 2... after each exec) */
 
-static uint64_t hash(int64_t a, int64_t b) {
-    uint64_t x = (uint64_t)a * 0x9e3779b97f4a7c15ull ^ (uint64_t)b * 0xc2b2ae3d27d4eb4full;
-    return x ^ (x >> 29);
-}
-
-static struct ent *get(struct map *m, int64_t k1, int64_t k2, int create) {
-    if (create && (m->n + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 256;
-        struct ent *ne = calloc(cap, sizeof *ne);
-        if (!ne)
-            return NULL;
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->e[i].k1)
-                continue;
-            size_t p = hash(m->e[i].k1, m->e[i].k2) & (cap - 1);
-            while (ne[p].k1)
-                p = (p + 1) & (cap - 1);
-            ne[p] = m->e[i];
-        }
-        free(m->e);
-        m->e = ne;
-        m->cap = cap;
-    }
-    if (!m->cap)
-        return NULL;
-    size_t p = hash(k1, k2) & (m->cap - 1);
-    while (m->e[p].k1) {
-        if (m->e[p].k1 == k1 && m->e[p].k2 == k2)
-            return &m->e[p];
-        p = (p + 1) & (m->cap - 1);
-    }
-    if (!create)
-        return NULL;
-    memset(&m->e[p], 0, sizeof m->e[p]);
-    m->e[p].k1 = k1;
-    m->e[p].k2 = k2;
-    m->n++;
-    return &m->e[p];
+static struct ent *get(struct weft__table *m, int64_t k1, int64_t k2, int create) {
+    uint64_t k[2] = {(uint64_t)k1, (uint64_t)k2};
+    return weft__table_get(m, k, create);
 }
 
 static int image_of(int64_t pid) {
@@ -81,17 +44,12 @@ static int image_of(int64_t pid) {
     return im ? im->uses : 0;
 }
 
-static void map_free(struct map *m) {
-    free(m->e);
-    memset(m, 0, sizeof *m);
-}
-
 static int init(struct weft__dctx *c) {
     (void)c;
-    map_free(&chans);
-    map_free(&uses);
-    map_free(&fds);
-    map_free(&imgs);
+    weft__table_free(&chans);
+    weft__table_free(&uses);
+    weft__table_free(&fds);
+    weft__table_free(&imgs);
     return 0;
 }
 
@@ -280,8 +238,8 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
 
 static int finish(struct weft__dctx *c) {
     for (size_t i = 0; i < chans.cap; i++) {
-        struct ent *ch = &chans.e[i];
-        if (!ch->k1 || !ch->closed || !ch->closer)
+        struct ent *ch = weft__table_at(&chans, i);
+        if (!ch || !ch->closed || !ch->closer)
             continue;
         struct ent *u = get(&uses, ch->k1, ch->closer, 0);
         if (!u || u->uses != USE_RECV)
@@ -299,10 +257,10 @@ static int finish(struct weft__dctx *c) {
                      (unsigned long long)(have ? o.address : 0),
                      weft__thread_name(c, ch->closer, who, sizeof who));
     }
-    map_free(&chans);
-    map_free(&uses);
-    map_free(&fds);
-    map_free(&imgs);
+    weft__table_free(&chans);
+    weft__table_free(&uses);
+    weft__table_free(&fds);
+    weft__table_free(&imgs);
     return 0;
 }
 

@@ -137,19 +137,13 @@ static int find_shim(char *out, size_t n) {
         return access(out, R_OK) == 0 ? 0 : -1;
     }
     char self[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len > 0) {
-        self[len] = 0;
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = 0;
-            if (snprintf(out, n, "%s/libweft-preload.so", self) < (int)n &&
-                access(out, R_OK) == 0)
-                return 0;
-            if (snprintf(out, n, "%s/../lib/libweft-preload.so", self) < (int)n &&
-                access(out, R_OK) == 0)
-                return 0;
-        }
+    if (weft_self_exe(self, sizeof self) == 0) {
+        *strrchr(self, '/') = 0; /* /proc/self/exe is absolute */
+        if (snprintf(out, n, "%s/libweft-preload.so", self) < (int)n && access(out, R_OK) == 0)
+            return 0;
+        if (snprintf(out, n, "%s/../lib/libweft-preload.so", self) < (int)n &&
+            access(out, R_OK) == 0)
+            return 0;
     }
     snprintf(out, n, "%s/libweft-preload.so", WEFT_INSTALL_LIBDIR);
     return access(out, R_OK) == 0 ? 0 : -1;

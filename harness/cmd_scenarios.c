@@ -54,12 +54,10 @@ static int find_dir(char *dir, size_t max) {
         return 0;
     }
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
+    if (weft_self_exe(exe, sizeof exe) != 0) {
         weft_err("%s: cannot find the weft binary: %s", cmd, strerror(errno));
         return -1;
     }
-    exe[n] = 0;
     char *bindir = dirname(exe);
     static const char *const rel[] = {"../scenarios", "../libexec/weft/scenarios"};
     for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
@@ -656,15 +654,13 @@ static int cmd_run(int argc, char **argv) {
         }
     }
     char self[PATH_MAX];
-    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (sl <= 0) {
+    if (weft_self_exe(self, sizeof self) != 0) {
         weft_err("%s: cannot find the weft binary: %s", cmd, strerror(errno));
         rm_tree(top);
         free(sel);
         weft_manifest_free(&m);
         return 125;
     }
-    self[sl] = 0;
 
     int nsel = 0;
     for (int i = 0; i < m.n; i++)

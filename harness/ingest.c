@@ -153,18 +153,28 @@ struct loss {
 static struct loss *losses;
 static size_t nlosses, caplosses;
 
+/* Room for one more element in a growable array (n used of *cap, each
+ * size bytes), doubling from first: 0, or -1 when out of memory (the
+ * array unchanged). ROOM(arr, n, cap, first) for an array arr. */
+static int room(void **arr, size_t n, size_t *cap, size_t size, size_t first) {
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : first;
+    void *p = realloc(*arr, nc * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+#define ROOM(arr, n, cap, first) room((void **)&(arr), (n), &(cap), sizeof *(arr), (first))
+
 static void add_loss(int pid, const char *log, const char *what, uint64_t count,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static void add_loss(int pid, const char *log, const char *what, uint64_t count,
                      const char *fmt, ...) {
-    if (nlosses == caplosses) {
-        size_t cap = caplosses ? caplosses * 2 : 16;
-        struct loss *nl = realloc(losses, cap * sizeof *nl);
-        if (!nl)
-            return; /* out of memory: the warning below still counts the others */
-        losses = nl;
-        caplosses = cap;
-    }
+    if (ROOM(losses, nlosses, caplosses, 16) != 0)
+        return; /* out of memory: the warning below still counts the others */
     struct loss *x = &losses[nlosses++];
     x->pid = pid;
     x->log = log;
@@ -264,15 +274,9 @@ static struct forked {
 static size_t nforks, capforks;
 
 static int add_meta(struct proc *p, const struct weft_rec *r) {
-    if (p->nmeta == p->capmeta) {
-        size_t cap = p->capmeta ? p->capmeta * 2 : 64;
-        const struct weft_rec **nm = realloc(p->meta, cap * sizeof *nm);
-        if (!nm) {
-            weft_err("out of memory");
-            return -1;
-        }
-        p->meta = nm;
-        p->capmeta = cap;
+    if (ROOM(p->meta, p->nmeta, p->capmeta, 64) != 0) {
+        weft_err("out of memory");
+        return -1;
     }
     p->meta[p->nmeta++] = r;
     return 0;
@@ -316,14 +320,8 @@ static struct map live; /* (proc << 8 | family, address) -> objects.id */
 
 static uint64_t new_obj(uint32_t proc, const char *kind, uint64_t addr, uint64_t ts,
                         uint32_t stack) {
-    if (nobjs == capobjs) {
-        size_t nc = capobjs ? capobjs * 2 : 1024;
-        struct obj *n = realloc(objs, nc * sizeof *n);
-        if (!n)
-            return 0;
-        objs = n;
-        capobjs = nc;
-    }
+    if (ROOM(objs, nobjs, capobjs, 1024) != 0)
+        return 0;
     struct obj *o = &objs[nobjs++];
     memset(o, 0, sizeof *o);
     o->proc = proc;
@@ -475,26 +473,14 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         return 0;
     case WEFT_K_FORK:
         if ((int64_t)r->arg > 0 && (int64_t)r->arg < INT32_MAX) {
-            if (nforks == capforks) {
-                size_t cap = capforks ? capforks * 2 : 64;
-                struct forked *nf = realloc(forks, cap * sizeof *nf);
-                if (!nf)
-                    return 0;
-                forks = nf;
-                capforks = cap;
-            }
+            if (ROOM(forks, nforks, capforks, 64) != 0)
+                return 0;
             forks[nforks++] = (struct forked){(int)r->arg, p->pid};
         }
         return 0;
     case WEFT_K_SPAWN:
-        if (nspawns == capspawns) {
-            size_t cap = capspawns ? capspawns * 2 : 64;
-            struct spawned *ns = realloc(spawns, cap * sizeof *ns);
-            if (!ns)
-                return 0;
-            spawns = ns;
-            capspawns = cap;
-        }
+        if (ROOM(spawns, nspawns, capspawns, 64) != 0)
+            return 0;
         spawns[nspawns].pid = (int)r->arg;
         spawns[nspawns].ts = (int64_t)r->ts;
         payload(r, spawns[nspawns].path, sizeof spawns[nspawns].path);
@@ -1261,15 +1247,9 @@ static int sum_op(const struct weft_trace_event *e, int64_t wait_ns) {
     if (map_get(&sum_idx, key, (uint64_t)e->object, &v)) {
         x = &sums[v - 1];
     } else {
-        if (nsums == capsums) {
-            size_t cap = capsums ? capsums * 2 : 64;
-            struct sum *ns = realloc(sums, cap * sizeof *ns);
-            if (!ns) {
-                weft_err("out of memory");
-                return -1;
-            }
-            sums = ns;
-            capsums = cap;
+        if (ROOM(sums, nsums, capsums, 64) != 0) {
+            weft_err("out of memory");
+            return -1;
         }
         x = &sums[nsums++];
         *x = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 0, e->ts, 0, e->id, 0,

@@ -19,6 +19,10 @@ int weft_cmd_ingest(int argc, char **argv);
 int weft_cmd_report(int argc, char **argv);
 int weft_cmd_scenarios(int argc, char **argv);
 
+/* The path of the running weft binary into out (what lies beside it:
+ * the shim, the scenarios; scenario runs exec it); 0, or -1 with errno. */
+int weft_self_exe(char *out, size_t n);
+
 /* Prints "weft: " + message + newline on stderr. */
 void weft_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,15 +1,27 @@
 /* weft_main.c: the `weft` command's entry point: dispatches to the
- * subcommands (cmd_*.c) and owns --help, --version and the one-line error
- * style every subcommand uses. */
+ * subcommands (cmd_*.c) and owns --help, --version, the one-line error
+ * style every subcommand uses, and where the running binary lies. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "textesc.h"
 #include "weft.h"
+
+int weft_self_exe(char *out, size_t n) {
+    ssize_t len = readlink("/proc/self/exe", out, n);
+    if (len <= 0 || (size_t)len >= n) {
+        if (len > 0)
+            errno = ENAMETOOLONG;
+        return -1;
+    }
+    out[len] = 0;
+    return 0;
+}
 
 /* While held: the line waiting for the next one (weft_err_hold). */
 static char *held;

@@ -1,0 +1,66 @@
+/* table.c: the detectors' open-addressing hash table (table.h). */
+#include "table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t hash(const uint64_t *k, size_t n) {
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= k[i] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+        h *= 0xbf58476d1ce4e5b9ull;
+    }
+    return h ^ (h >> 31);
+}
+
+static uint64_t *slot(const struct weft__table *t, size_t i) {
+    return (uint64_t *)(void *)(t->e + i * t->size);
+}
+
+/* Where key is, or the free slot where it would go. */
+static size_t find(const struct weft__table *t, const uint64_t *key) {
+    size_t i = hash(key, t->nkey) & (t->cap - 1);
+    for (uint64_t *s; (s = slot(t, i))[0]; i = (i + 1) & (t->cap - 1))
+        if (!memcmp(s, key, t->nkey * sizeof *key))
+            break;
+    return i;
+}
+
+static int grow(struct weft__table *t) {
+    struct weft__table n = *t;
+    n.cap = t->cap ? t->cap * 2 : 256;
+    n.e = calloc(n.cap, t->size);
+    if (!n.e)
+        return -1;
+    for (size_t i = 0; i < t->cap; i++)
+        if (slot(t, i)[0])
+            memcpy(slot(&n, find(&n, slot(t, i))), slot(t, i), t->size);
+    free(t->e);
+    *t = n;
+    return 0;
+}
+
+void *weft__table_get(struct weft__table *t, const uint64_t *key, int create) {
+    if (create && (t->n + 1) * 2 > t->cap && grow(t) != 0)
+        return NULL;
+    if (!t->cap)
+        return NULL;
+    uint64_t *s = slot(t, find(t, key));
+    if (s[0])
+        return s;
+    if (!create)
+        return NULL;
+    memcpy(s, key, t->nkey * sizeof *key);
+    t->n++;
+    return s;
+}
+
+void *weft__table_at(const struct weft__table *t, size_t i) {
+    return slot(t, i)[0] ? slot(t, i) : NULL;
+}
+
+void weft__table_free(struct weft__table *t) {
+    free(t->e);
+    t->e = NULL;
+    t->cap = t->n = 0;
+}
