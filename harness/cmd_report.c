@@ -26,13 +26,29 @@
 static const char *const needed[] = {"processes", "threads", "objects", "findings", "frames",
                                      "thread_summary"};
 
-static int check_tables(sqlite3 *db, const char *path) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = ?", -1, &st,
-                           NULL) != SQLITE_OK) {
+/* The statement for sql on the trace at path, or NULL after one line. */
+static sqlite3_stmt *prepare(sqlite3 *db, const char *path, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         weft_err("report: %s: %s", path, sqlite3_errmsg(db));
+    return st;
+}
+
+/* Ends a walk of st's rows: finalized, and -1 after one line unless the
+ * last step said done. */
+static int walked(sqlite3_stmt *st, int rc, const char *path) {
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        weft_err("report: %s: %s", path, sqlite3_errstr(rc));
         return -1;
     }
+    return 0;
+}
+
+static int check_tables(sqlite3 *db, const char *path) {
+    sqlite3_stmt *st = prepare(db, path, "SELECT count(*) FROM sqlite_master WHERE name = ?");
+    if (!st)
+        return -1;
     for (size_t i = 0; i < sizeof needed / sizeof *needed; i++) {
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, needed[i], -1, SQLITE_STATIC);
@@ -48,17 +64,14 @@ static int check_tables(sqlite3 *db, const char *path) {
 
 /* 0, or -1 after one line naming the trace. */
 static int json_procs(FILE *f, sqlite3 *db, const char *path, int *first_proc) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT pid, parent_pid, argv, exit_kind, exit_code, signal, "
-                           "exe, finished, dropped_events, "
-                           "(SELECT count(*) FROM threads t WHERE t.pid = p.pid), "
-                           "(SELECT count(*) FROM objects o WHERE o.pid = p.pid AND o.kind <> 'thread') "
-                           "FROM processes p ORDER BY start_ns",
-                           -1, &st, NULL) != SQLITE_OK) {
-        weft_err("report: %s: %s", path, sqlite3_errmsg(db));
+    sqlite3_stmt *st = prepare(
+        db, path,
+        "SELECT pid, parent_pid, argv, exit_kind, exit_code, signal, exe, finished, "
+        "dropped_events, (SELECT count(*) FROM threads t WHERE t.pid = p.pid), "
+        "(SELECT count(*) FROM objects o WHERE o.pid = p.pid AND o.kind <> 'thread') "
+        "FROM processes p ORDER BY start_ns");
+    if (!st)
         return -1;
-    }
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         fprintf(f, "%s\n    {\"pid\": %lld, \"parent_pid\": %lld, \"argv\": ",
@@ -82,26 +95,18 @@ static int json_procs(FILE *f, sqlite3 *db, const char *path, int *first_proc) {
                 sqlite3_column_int(st, 7) ? "true" : "false", sqlite3_column_int64(st, 8),
                 sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        weft_err("report: %s: %s", path, sqlite3_errstr(rc));
-        return -1;
-    }
-    return 0;
+    return walked(st, rc, path);
 }
 
 static int text_db(FILE *f, sqlite3 *db, const char *path) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT p.pid, p.argv, p.exit_kind, p.exit_code, p.signal, "
-                           "(SELECT count(*) FROM threads t WHERE t.pid = p.pid), "
-                           "(SELECT count(*) FROM thread_summary s WHERE s.pid = p.pid AND "
-                           "s.state IN ('alive-at-exit', 'exited-unjoined')) "
-                           "FROM processes p ORDER BY start_ns",
-                           -1, &st, NULL) != SQLITE_OK) {
-        weft_err("report: %s: %s", path, sqlite3_errmsg(db));
+    sqlite3_stmt *st = prepare(
+        db, path,
+        "SELECT p.pid, p.argv, p.exit_kind, p.exit_code, p.signal, "
+        "(SELECT count(*) FROM threads t WHERE t.pid = p.pid), "
+        "(SELECT count(*) FROM thread_summary s WHERE s.pid = p.pid AND "
+        "s.state IN ('alive-at-exit', 'exited-unjoined')) FROM processes p ORDER BY start_ns");
+    if (!st)
         return -1;
-    }
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         fprintf(f, "==weft== process %lld ", sqlite3_column_int64(st, 0));
@@ -118,11 +123,8 @@ static int text_db(FILE *f, sqlite3 *db, const char *path) {
         fprintf(f, "; %lld threads, %lld not joined or detached\n", sqlite3_column_int64(st, 5),
                 sqlite3_column_int64(st, 6));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        weft_err("report: %s: %s", path, sqlite3_errstr(rc));
+    if (walked(st, rc, path) != 0)
         return -1;
-    }
     weft_findings_text(db, f);
     return 0;
 }
