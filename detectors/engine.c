@@ -425,7 +425,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
     if (!c.hb || weft__answered_init(&c) != 0)
         goto sqlerr;
     if (sqlite3_prepare_v2(db, "INSERT INTO findings (kind, severity, pid, thread, object, "
-                               "message, stacks) VALUES (?,?,?,?,?,?,?)",
+                               "message, stacks, ts) VALUES (?,?,?,?,?,?,?,?)",
                            -1, &c.ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT kind, address, create_stack, destroy_stack, info "
                                "FROM objects WHERE id = ?",
@@ -467,6 +467,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
         e.rel = te.rel;
         e.rel_once = te.rel_once;
         r->events++;
+        c.now = e.ts;
         hb_event(&c, &e, creates, ncreates, joins, njoins);
         state_event(&c, &e);
         weft__answered_event(&c, &e);
@@ -478,6 +479,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
         weft__db_enter(&c, INT64_MAX);
     if (s != 0)
         goto sqlerr;
+    c.now = 0; /* what finish() finds is found at the end */
     for (int i = 0; i < weft__ndetectors; i++)
         if (weft__detectors[i]->finish && weft__detectors[i]->finish(&c) != 0)
             goto oom;

@@ -57,6 +57,10 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
         sqlite3_bind_null(st, 5);
     sqlite3_bind_text(st, 6, msg, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 7, stacks, -1, SQLITE_TRANSIENT);
+    if (c->now)
+        sqlite3_bind_int64(st, 8, c->now);
+    else
+        sqlite3_bind_null(st, 8);
     if (sqlite3_step(st) != SQLITE_DONE)
         goto done;
     c->res->findings++;

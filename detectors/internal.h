@@ -63,6 +63,7 @@ struct weft__dctx {
     struct weft__supp *supp;
     struct weft__answered *answered; /* answered.c */
     int held; /* nesting of weft__db_enter */
+    int64_t now; /* ts of the event being replayed; 0 in finish() (findings.ts) */
 };
 
 /* Around every use of c->db (see struct weft_db_guard): no-ops when the

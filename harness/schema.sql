@@ -1,4 +1,4 @@
--- schema.sql: the weft trace database, version 5 (PRAGMA user_version).
+-- schema.sql: the weft trace database, version 6 (PRAGMA user_version).
 -- Written by `weft ingest` from raw logs; read by detectors, reports and
 -- people with sqlite3. docs/schema.md documents every table and column.
 -- Times are CLOCK_MONOTONIC nanoseconds (comparable across the processes
@@ -7,7 +7,7 @@
 -- events only with `weft ingest/run --index` (they cost more than the load).
 
 PRAGMA application_id = 1466263156; -- 'WEFT'
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -217,7 +217,9 @@ CREATE TABLE findings (
   object   INTEGER,                  -- objects.id
   message  TEXT NOT NULL,
   stacks   TEXT,                     -- JSON object: role -> stacks.id
-  uncertain INTEGER NOT NULL DEFAULT 0 -- 1: its process lost records that could explain it
+  uncertain INTEGER NOT NULL DEFAULT 0, -- 1: its process lost records that could explain it
+  ts       INTEGER                   -- when: the event that showed it; NULL: found at the end of
+                                     -- the trace (a leak, a lock held at exit)
 );
 
 -- Views: the tables joined the way people ask.

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define WEFT_SCHEMA_VERSION 5
+#define WEFT_SCHEMA_VERSION 6
 #define WEFT_APPLICATION_ID 1466263156 /* 'WEFT' */
 
 extern const char weft__schema_sql[];
