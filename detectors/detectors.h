@@ -1,6 +1,6 @@
 /* detectors.h: the detectors as the `weft` command sees them: run every
  * detector over a trace database (filling its findings table), load
- * suppressions, print findings as text or JSON. */
+ * suppressions, the catalogue of finding kinds. */
 #ifndef WEFT_DETECTORS_H
 #define WEFT_DETECTORS_H
 
@@ -37,18 +37,18 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
 int weft_detect_file(const char *path, const struct weft_detect_opts *o,
                      struct weft_detect_result *r);
 
+/* The finding kinds (kinds.c): every kind a detector reports, with the
+ * words reports show. precision: "exact" (happens-before, or an error the
+ * call returned) or "heuristic". */
+struct weft_kind_info {
+    const char *name, *severity, *precision, *title, *explain, *fix;
+};
+const struct weft_kind_info *weft_kinds(int *n);
+const struct weft_kind_info *weft_kind_info(const char *name); /* NULL: unknown */
+
 /* Suppressions: "kind:pattern" lines, '#' comments (docs/detectors.md).
  * NULL after one line on stderr when the file is bad. */
 struct weft_supp_list *weft_supp_load(const char *path);
 void weft_supp_free(struct weft_supp_list *s);
-
-/* The findings of a database as the text summary (==weft== blocks, the
- * "trace incomplete" and untraced-exec lines, a count line at the end) and as the members of the JSON "findings" array
- * (*first: no comma before the first one yet). */
-void weft_findings_text(sqlite3 *db, FILE *f);
-int weft_findings_json(sqlite3 *db, FILE *f, int *first);
-/* The rows of `losses` as members of the JSON "losses" array (same
- * convention), for `weft report --format=json`. */
-int weft_losses_json(sqlite3 *db, FILE *f, int *first);
 
 #endif

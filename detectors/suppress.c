@@ -21,12 +21,6 @@ struct weft_supp_list {
     int n;
 };
 
-static const char *const kinds[] = {
-    "leaked-thread", "unjoined-thread", "double-close", "send-on-closed",
-    "wg-add-concurrent-with-wait", "wg-negative-counter", "wg-reused-before-wait-returned",
-    "deadlock", "loop-variable-capture", "lock-held-at-exit", "semaphore-over-release",
-    "close-by-receiver", "unbounded-threads", "*"};
-
 void weft_supp_free(struct weft_supp_list *s) {
     if (!s)
         return;
@@ -71,10 +65,7 @@ struct weft_supp_list *weft_supp_load(const char *path) {
         }
         *colon = 0;
         char *kind = trim(l), *pat = trim(colon + 1);
-        int known = 0;
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-            known |= !strcmp(kinds[i], kind);
-        if (!known) {
+        if (strcmp(kind, "*") && !weft_kind_info(kind)) {
             weft_err("%s:%d: unknown finding kind '%s'", path, lineno, kind);
             goto bad;
         }

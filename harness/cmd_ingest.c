@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "detectors.h"
+#include "report.h"
 #include "textesc.h"
 #include "weft.h"
 
@@ -106,7 +107,7 @@ int weft_cmd_ingest(int argc, char **argv) {
     if (hook.ok && !quiet) {
         sqlite3 *db = weft_db_open_read(out);
         if (db)
-            weft_findings_text(db, stderr);
+            weft_report_text_db(out, db, stderr);
         sqlite3_close(db);
     }
     if (!quiet) {

@@ -1,11 +1,7 @@
-/* cmd_report.c: `weft report [--format=text|json] [-o FILE] trace.db...`.
- * JSON has the shape DESIGN.md fixes ({"version":1,"processes":[...],
- * "findings":[...]}), always valid JSON whatever the program put in its
- * argv or names (json.c); text is a short per-process summary and the
- * findings as `weft run` prints them, with the program's text escaped
- * (textesc.c), until the reports/ directory takes over. Findings come from
- * the findings table (filled by the detectors at ingest;
- * detectors/findings.c prints them). Every input is checked (a regular
+/* cmd_report.c: `weft report [--format=text|json] [-o FILE] [--baseline
+ * OLD.db|OLD.json [--only-new]] trace.db...`: the command around
+ * reports/ (report.h), which loads the traces' findings into one model,
+ * groups them by fingerprint and writes each format. Every input is checked (a regular
  * file, a weft trace of this schema with its tables) before anything is
  * written; the output is checked when it is closed: a report that could
  * not be written whole is an error (exit 125), and -o never replaces an
@@ -17,9 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "detectors.h"
-#include "json.h"
-#include "textesc.h"
+#include "report.h"
 #include "weft.h"
 
 /* The tables and views a report reads. */
@@ -32,17 +26,6 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *path, const char *sql) {
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         weft_err("report: %s: %s", path, sqlite3_errmsg(db));
     return st;
-}
-
-/* Ends a walk of st's rows: finalized, and -1 after one line unless the
- * last step said done. */
-static int walked(sqlite3_stmt *st, int rc, const char *path) {
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        weft_err("report: %s: %s", path, sqlite3_errstr(rc));
-        return -1;
-    }
-    return 0;
 }
 
 static int check_tables(sqlite3 *db, const char *path) {
@@ -62,75 +45,10 @@ static int check_tables(sqlite3 *db, const char *path) {
     return 0;
 }
 
-/* 0, or -1 after one line naming the trace. */
-static int json_procs(FILE *f, sqlite3 *db, const char *path, int *first_proc) {
-    sqlite3_stmt *st = prepare(
-        db, path,
-        "SELECT pid, parent_pid, argv, exit_kind, exit_code, signal, exe, finished, "
-        "dropped_events, (SELECT count(*) FROM threads t WHERE t.pid = p.pid), "
-        "(SELECT count(*) FROM objects o WHERE o.pid = p.pid AND o.kind <> 'thread') "
-        "FROM processes p ORDER BY start_ns");
-    if (!st)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        fprintf(f, "%s\n    {\"pid\": %lld, \"parent_pid\": %lld, \"argv\": ",
-                *first_proc ? "" : ",", sqlite3_column_int64(st, 0),
-                sqlite3_column_int64(st, 1));
-        /* Re-emitted, not copied: a trace written by an older weft (or
-         * damaged) may hold an argv that is not valid JSON. */
-        weft_json_reemit_strings(f, (const char *)sqlite3_column_text(st, 2));
-        fputs(", ", f);
-        *first_proc = 0;
-        if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-            fprintf(f, "\"exit_code\": %d, ", sqlite3_column_int(st, 4));
-        else if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-            fprintf(f, "\"signal\": %d, ", sqlite3_column_int(st, 5));
-        fputs("\"exit_kind\": ", f);
-        weft_json_str(f, sqlite3_column_text(st, 3));
-        fputs(", \"exe\": ", f);
-        weft_json_str(f, sqlite3_column_text(st, 6));
-        fprintf(f, ", \"finished\": %s, \"dropped_events\": %lld, \"threads\": %lld, "
-                   "\"objects\": %lld}",
-                sqlite3_column_int(st, 7) ? "true" : "false", sqlite3_column_int64(st, 8),
-                sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10));
-    }
-    return walked(st, rc, path);
-}
-
-static int text_db(FILE *f, sqlite3 *db, const char *path) {
-    sqlite3_stmt *st = prepare(
-        db, path,
-        "SELECT p.pid, p.argv, p.exit_kind, p.exit_code, p.signal, "
-        "(SELECT count(*) FROM threads t WHERE t.pid = p.pid), "
-        "(SELECT count(*) FROM thread_summary s WHERE s.pid = p.pid AND "
-        "s.state IN ('alive-at-exit', 'exited-unjoined')) FROM processes p ORDER BY start_ns");
-    if (!st)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        fprintf(f, "==weft== process %lld ", sqlite3_column_int64(st, 0));
-        weft_text_str(f, (const char *)sqlite3_column_text(st, 1));
-        fputs(": ", f);
-        if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-            weft_text_str(f, (const char *)sqlite3_column_text(st, 2));
-            fprintf(f, " %d", sqlite3_column_int(st, 3));
-        } else if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-            fprintf(f, "killed by signal %d", sqlite3_column_int(st, 4));
-        } else {
-            weft_text_str(f, (const char *)sqlite3_column_text(st, 2));
-        }
-        fprintf(f, "; %lld threads, %lld not joined or detached\n", sqlite3_column_int64(st, 5),
-                sqlite3_column_int64(st, 6));
-    }
-    if (walked(st, rc, path) != 0)
-        return -1;
-    weft_findings_text(db, f);
-    return 0;
-}
-
 int weft_cmd_report(int argc, char **argv) {
-    const char *format = NULL, *out = NULL;
+    const char *format = NULL, *out = NULL, *baseline = NULL;
+    int only_new = 0;
+    struct weft_report model = {0};
     char **dbs = calloc((size_t)argc, sizeof *dbs);
     sqlite3 **db = calloc((size_t)argc, sizeof *db);
     int ndb = 0, opts = 1, r, rc = 125;
@@ -147,9 +65,12 @@ int weft_cmd_report(int argc, char **argv) {
         } else if (!strcmp(a, "--")) {
             opts = 0;
         } else if ((r = weft_opt_value("report", argc, argv, &i, NULL, "--format", &format)) ||
-                   (r = weft_opt_value("report", argc, argv, &i, "-o", "--output", &out))) {
+                   (r = weft_opt_value("report", argc, argv, &i, "-o", "--output", &out)) ||
+                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--baseline", &baseline))) {
             if (r < 0)
                 goto done;
+        } else if (!strcmp(a, "--only-new")) {
+            only_new = 1;
         } else {
             weft_err("report: unknown option '%s' (try weft --help)", a);
             goto done;
@@ -165,13 +86,26 @@ int weft_cmd_report(int argc, char **argv) {
         weft_err("report: no trace database given");
         goto done;
     }
+    if (only_new && !baseline) {
+        weft_err("report: --only-new needs --baseline OLD.db|OLD.json");
+        goto done;
+    }
     for (int i = 0; i < ndb; i++)
         if (weft_check_regular("trace", dbs[i]) != 0 || !(db[i] = weft_db_open_read(dbs[i])) ||
             check_tables(db[i], dbs[i]) != 0)
             goto done;
+    if (weft_report_load(&model, ndb, (const char *const *)dbs, db) != 0 ||
+        (baseline && weft_report_baseline(&model, baseline) != 0))
+        goto done;
+    if (only_new)
+        weft_report_only_new(&model);
     if (out) {
         int fd = -1;
-        if (weft_out_check("report", out, WEFT_OUT_REPORT, dbs, ndb) != 0 ||
+        const char *ins[ndb + 1];
+        for (int i = 0; i < ndb; i++)
+            ins[i] = dbs[i];
+        ins[ndb] = baseline; /* never overwritten either */
+        if (weft_out_check("report", out, WEFT_OUT_REPORT, (char **)ins, ndb + !!baseline) != 0 ||
             weft_out_begin(&ob, out) != 0)
             goto done;
         fd = open(ob.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -184,29 +118,8 @@ int weft_cmd_report(int argc, char **argv) {
     } else {
         f = stdout;
     }
-    int bad = 0;
-    if (!strcmp(format, "json")) {
-        int fp = 1, ff = 1;
-        fputs("{\"version\": 1, \"processes\": [", f);
-        for (int i = 0; i < ndb && !bad; i++)
-            bad = json_procs(f, db[i], dbs[i], &fp) != 0;
-        fputs("\n  ], \"findings\": [", f);
-        for (int i = 0; i < ndb && !bad; i++)
-            if (weft_findings_json(db[i], f, &ff) != 0) {
-                weft_err("report: %s: cannot read the findings: %s", dbs[i],
-                         sqlite3_errmsg(db[i]));
-                bad = 1;
-            }
-        /* what the traces could not hold (detectors/findings.c) */
-        int fl = 1;
-        fputs("\n  ], \"losses\": [", f);
-        for (int i = 0; i < ndb && !bad; i++)
-            weft_losses_json(db[i], f, &fl);
-        fputs("\n  ]}\n", f);
-    } else {
-        for (int i = 0; i < ndb && !bad; i++)
-            bad = text_db(f, db[i], dbs[i]) != 0;
-    }
+    int bad = !strcmp(format, "json") ? weft_report_json(&model, f) != 0
+                                      : weft_report_text(&model, f, 1) != 0;
     if (bad)
         goto done;
     /* Everything must have been written (a full disk, /dev/full, a closed
@@ -236,6 +149,7 @@ done:
         fclose(f);
     if (rc != 0)
         weft_out_abort(&ob);
+    weft_report_free(&model);
     for (int i = 0; db && i < ndb; i++)
         sqlite3_close(db[i]);
     free(dbs);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "detectors.h"
+#include "report.h"
 #include "logdir.h"
 #include "textesc.h"
 #include "weft.h"
@@ -514,7 +515,7 @@ int weft_cmd_run(int argc, char **argv) {
                 if (!quiet || dr.findings || st.losses) {
                     sqlite3 *db = weft_db_open_read(final);
                     if (db)
-                        weft_findings_text(db, stderr);
+                        weft_report_text_db(final, db, stderr);
                     sqlite3_close(db);
                 }
                 if (dr.suppressed && !quiet)

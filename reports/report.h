@@ -1,0 +1,131 @@
+/* report.h: the finding model every report format reads. One or more
+ * trace databases are loaded into processes and findings, each finding
+ * with its stacks symbolized, a stable fingerprint, and its group (the
+ * findings that share a fingerprint: one bug seen many times); with a
+ * baseline, each group is new or unchanged and the baseline's groups
+ * missing now are listed as absent. Read-only over the databases; the
+ * writers (text.c, json_report.c, and the other formats) only walk it. */
+#ifndef WEFT_REPORTS_REPORT_H
+#define WEFT_REPORTS_REPORT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The fingerprint scheme: bump when what goes into the hash changes, so
+ * IDs of two schemes are never compared as equal. */
+#define WEFT_FP_VERSION "weft/v1"
+#define WEFT_FP_LEN 16 /* hex digits */
+
+struct weft_rframe {
+    int64_t pc;
+    const char *function, *file, *module; /* NULL when unknown */
+    int line;                             /* 0 when unknown */
+};
+
+struct weft_rstack {
+    const char *role; /* "blocked", "creation", "close", ... */
+    int64_t id;       /* stacks.id in its trace */
+    int n;
+    const struct weft_rframe *f; /* innermost first */
+};
+
+struct weft_rproc {
+    int trace; /* index into weft_report.traces */
+    int64_t pid, parent_pid, start_ns, end_ns, dropped, threads, objects;
+    const char *argv; /* JSON array as stored (may be invalid JSON in an old trace) */
+    const char *exe, *exit_kind;
+    int has_code, code, has_signal, signal, finished, complete;
+};
+
+enum weft_bstate { WEFT_BASE_NONE, WEFT_BASE_NEW, WEFT_BASE_UNCHANGED };
+
+struct weft_rfinding {
+    int trace, proc; /* indexes */
+    int64_t id, pid, thread, object;
+    int64_t ts; /* the event's time, or its process's end when found at the end */
+    const char *kind, *severity, *message;
+    int uncertain;
+    /* the finding's thread (thread != 0) */
+    int64_t tid;
+    const char *thread_name, *start_function;
+    const char *blocked_in; /* what it waits on at exit ("chan_recv_begin"), or NULL */
+    int nstacks;
+    struct weft_rstack *stacks;
+    char fp[WEFT_FP_LEN + 1];
+    int group; /* index into weft_report.groups */
+};
+
+struct weft_rgroup {
+    char fp[WEFT_FP_LEN + 1];
+    int first; /* its first finding (index) */
+    int count;
+    enum weft_bstate state;
+};
+
+/* A group of the baseline with no finding now. */
+struct weft_rabsent {
+    char fp[WEFT_FP_LEN + 1];
+    const char *kind, *message;
+    int count;
+};
+
+struct weft_rtrace {
+    const char *path;
+    sqlite3 *db;
+};
+
+struct weft_report {
+    int ntraces, nprocs, nfindings, ngroups, nabsent;
+    struct weft_rtrace *traces;
+    struct weft_rproc *procs;
+    struct weft_rfinding *findings; /* in trace order, then findings.id */
+    struct weft_rgroup *groups;     /* in order of their first finding */
+    struct weft_rabsent *absent;
+    int has_baseline;
+    struct weft__arena *arena; /* the strings and frames */
+};
+
+/* Loads the traces (opened by the caller, checked to be weft traces).
+ * 0, or -1 after one line on stderr. */
+int weft_report_load(struct weft_report *r, int n, const char *const *paths, sqlite3 *const *dbs);
+void weft_report_free(struct weft_report *r);
+
+/* The baseline: an older trace database or an older `weft report
+ * --format=json` file. Marks each group new or unchanged and lists the
+ * baseline's groups that are absent now. 0, or -1 after one line. */
+int weft_report_baseline(struct weft_report *r, const char *path);
+
+/* Drops the groups (and their findings) that are not new: --only-new. */
+void weft_report_only_new(struct weft_report *r);
+
+/* The place a finding is fixed at: the first frame of its main stack that
+ * has a source line (the blocking call, the close, the send...), or NULL. */
+const struct weft_rframe *weft_report_site(const struct weft_rfinding *f);
+/* Its main stack (the one the site comes from): NULL when it has none. */
+const struct weft_rstack *weft_report_main_stack(const struct weft_rfinding *f);
+
+/* What a blocking call's begin kind waits on, in Go's words ("chan
+ * receive" for chan_recv_begin); NULL for NULL. */
+const char *weft_report_wait_name(const char *begin_kind);
+
+/* "new" | "unchanged" | NULL (no baseline). */
+const char *weft_bstate_name(enum weft_bstate s);
+
+/* Internal: the fingerprint of a loaded finding (fingerprint.c), and the
+ * arena's allocations (model.c). */
+void weft__fingerprint(const struct weft_rfinding *f, char out[WEFT_FP_LEN + 1]);
+struct weft__arena;
+void *weft__arena_alloc(struct weft__arena *a, size_t n);
+const char *weft__arena_str(struct weft__arena *a, const char *s);
+
+/* The writers. Each returns 0, or -1 after one line on stderr; whether
+ * the stream took it all is the caller's to check (ferror, fclose).
+ * text: with_procs adds a line per process first (weft report). */
+int weft_report_text(const struct weft_report *r, FILE *f, int with_procs);
+int weft_report_json(const struct weft_report *r, FILE *f);
+/* The text findings of one trace database: what `weft run` and `weft
+ * ingest` print at the end. */
+int weft_report_text_db(const char *path, sqlite3 *db, FILE *f);
+
+#endif
