@@ -19,6 +19,7 @@
 
 #include "detectors.h"
 #include "json.h"
+#include "perfetto.h"
 #include "textesc.h"
 #include "weft.h"
 
@@ -136,6 +137,9 @@ int weft_cmd_report(int argc, char **argv) {
     int ndb = 0, opts = 1, r, rc = 125;
     struct weft_out ob = {.dir = ""};
     FILE *f = NULL;
+    /* --format=perfetto's window (ms from the trace start) and cap */
+    struct weft_perfetto_opts po = {-1, -1, WEFT_PERFETTO_MAX_EVENTS};
+    const char *from = NULL, *to = NULL, *maxev = NULL;
     if (!dbs || !db) {
         weft_err("out of memory");
         goto done;
@@ -147,7 +151,13 @@ int weft_cmd_report(int argc, char **argv) {
         } else if (!strcmp(a, "--")) {
             opts = 0;
         } else if ((r = weft_opt_value("report", argc, argv, &i, NULL, "--format", &format)) ||
-                   (r = weft_opt_value("report", argc, argv, &i, "-o", "--output", &out))) {
+                   (r = weft_opt_value("report", argc, argv, &i, "-o", "--output", &out)) ||
+                   (r = weft_opt_number("report", argc, argv, &i, "--from", 0, 1LL << 40, &from,
+                                        &po.from_ms)) ||
+                   (r = weft_opt_number("report", argc, argv, &i, "--to", 1, 1LL << 40, &to,
+                                        &po.to_ms)) ||
+                   (r = weft_opt_number("report", argc, argv, &i, "--max-events", 0, 1LL << 50,
+                                        &maxev, &po.max_events))) {
             if (r < 0)
                 goto done;
         } else {
@@ -157,8 +167,16 @@ int weft_cmd_report(int argc, char **argv) {
     }
     if (!format)
         format = "text";
-    if (strcmp(format, "json") && strcmp(format, "text")) {
-        weft_err("report: format '%s' is not available yet (text, json)", format);
+    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "perfetto")) {
+        weft_err("report: format '%s' is not available yet (text, json, perfetto)", format);
+        goto done;
+    }
+    if ((from || to || maxev) && strcmp(format, "perfetto")) {
+        weft_err("report: --from, --to and --max-events are for --format=perfetto");
+        goto done;
+    }
+    if (from && to && po.from_ms >= po.to_ms) {
+        weft_err("report: --from %lld is not before --to %lld", po.from_ms, po.to_ms);
         goto done;
     }
     if (ndb == 0) {
@@ -185,7 +203,9 @@ int weft_cmd_report(int argc, char **argv) {
         f = stdout;
     }
     int bad = 0;
-    if (!strcmp(format, "json")) {
+    if (!strcmp(format, "perfetto")) {
+        bad = weft_report_perfetto(f, db, dbs, ndb, &po) != 0;
+    } else if (!strcmp(format, "json")) {
         int fp = 1, ff = 1;
         fputs("{\"version\": 1, \"processes\": [", f);
         for (int i = 0; i < ndb && !bad; i++)
