@@ -332,7 +332,10 @@ int weft_report_perfetto(FILE *f, sqlite3 **db, char **paths, int ndb,
     long long cap = o->max_events;
     struct pf pf = {.f = f};
     int rc = 0;
-    fputs("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n"
+    /* "version" first: weft's -o knows its own reports by their first
+     * bytes (harness/outfile.c), and Perfetto takes any object that
+     * starts with {" for JSON, skipping the keys it does not know. */
+    fputs("{\"version\": 1, \"displayTimeUnit\": \"ns\", \"traceEvents\": [\n"
           "{\"ph\": \"M\", \"name\": \"weft\", \"pid\": 0, \"tid\": 0, \"args\": {\"report\": "
           "\"weft --format=perfetto\"}}",
           f);

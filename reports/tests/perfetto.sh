@@ -41,6 +41,11 @@ perfetto_pipeline)
     # the same bytes on standard output as in -o
     "$WEFT" report --format=perfetto "$db" >"$work/r2.json" || fail "report to stdout failed"
     cmp -s "$work/r.json" "$work/r2.json" || fail "stdout and -o differ"
+    # -o replaces a report of its own kind (and nothing else)
+    report "$work/r.json" "$db"
+    echo "not a report" >"$work/other"
+    "$WEFT" report --format=perfetto -o "$work/other" "$db" 2>/dev/null && fail "-o replaced a file that is no report"
+    expect "other file kept" "$(cat "$work/other")" "not a report"
     ;;
 perfetto_scenarios)
     # channels, selects (with a context), locks held to the end, a leaked
