@@ -22,10 +22,10 @@
  * by one operation and acquired by the other. A receive acquires only the
  * ticket of the send whose value it got (or, when it saw the close, the
  * close's ticket). So a flow is: a receive-side operation (a receive,
- * try-receive, or a select whose receive case ran) acquired ticket T of
- * channel C (events.hb_obj/acq), and T was released (events.rel, or an
- * hb_release row inside the sender's blocking call) by an operation on C
- * that is not its close. Exact with --all-events; without it, the fast
+ * try-receive, or a select whose receive case ran) that got a value
+ * acquired ticket T of channel C (events.hb_obj/acq, or an hb row of its
+ * own inside the call), and T was released on C (events.rel, or an
+ * hb_release row of the sender's call). Exact with --all-events; without it, the fast
  * operations and the annotations are counted in event_counts and have no
  * rows, so only the flows whose both ends have rows are found. */
 #ifndef WEFT_REPORTS_TIMELINE_H
@@ -72,7 +72,7 @@ enum weft_tl_kind {
 
 /* Flags of an item. */
 enum {
-    WEFT_TL_CLIPPED = 1,  /* cut to the window (or to its thread's lane) */
+    WEFT_TL_CLIPPED = 1,  /* moved inside its thread's lane (a record after the exit) */
     WEFT_TL_NO_END = 2,   /* a call or hold that never ended: lasts to the lane's end */
     WEFT_TL_CROSSED = 4,  /* HELD: released while a lock taken later was still held
                              (not nested in the thread's other holds) */
@@ -132,7 +132,7 @@ struct weft_tl_process {
 };
 
 struct weft_tl_opts {
-    int64_t from_ns, to_ns;       /* window, relative to the trace start; to_ns 0: none */
+    int64_t from_ns, to_ns;       /* window, relative to the trace start; to_ns 0: open */
     uint64_t max_items;           /* 0: no cap */
 };
 
@@ -145,7 +145,8 @@ struct weft_tl_stats {
     uint64_t events;                  /* events rows read */
     uint64_t unmatched_acquires;      /* receives whose value's send has no row */
     uint64_t dropped_tickets;         /* pending releases forgotten to bound memory */
-    int all_events;                   /* meta all_events: 1 flows and counters are whole */
+    int all_events;                   /* meta all_events = 1: flows and counters are whole
+                                         (without it there are no COUNTER items) */
 };
 
 typedef struct weft_tl weft_tl;
@@ -170,9 +171,12 @@ typedef int (*weft_tl_item_fn)(void *ctx, const struct weft_tl_item *it);
 int weft_tl_processes(weft_tl *tl, weft_tl_process_fn fn, void *ctx);
 /* Lanes by process start, then trace tid. */
 int weft_tl_lanes(weft_tl *tl, weft_tl_lane_fn fn, void *ctx);
-/* One pass over the events (and the findings, merged in by time). Items
- * are clipped to the window and to their lane; the cap counts every item
- * kind alike and keeps the earliest. Can be called once per weft_tl. */
+/* One pass over the events (and the findings, merged in by time). The
+ * window selects items, it does not cut them: an interval that overlaps
+ * it comes whole (so intervals stay nested as they were), a flow only
+ * when both its ends are inside. Items are kept inside their thread's
+ * lane. The cap counts every item kind alike and keeps the earliest
+ * (by the order of the callback). Can be called once per weft_tl. */
 int weft_tl_walk(weft_tl *tl, weft_tl_item_fn fn, void *ctx);
 /* After a walk: what it emitted and left out. */
 const struct weft_tl_stats *weft_tl_stats(const weft_tl *tl);
