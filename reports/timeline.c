@@ -62,6 +62,9 @@ struct thr {
      * call's end says whether that was a receive. */
     int64_t a_thread, a_ts, a_event, a_from_ts, a_from_event, a_hb;
     int a_valid;
+    /* a flow from inside the open call was emitted: its slice, which ends
+     * later, has its place under the cap already */
+    int reserved;
     struct hold *held;
     int nheld, capheld;
 };
@@ -424,6 +427,16 @@ static int64_t clamp(weft_tl *tl, int64_t thread, int64_t t, int *flags) {
 static void emit(weft_tl *tl, struct weft_tl_item *it) {
     if (tl->stop)
         return;
+    /* A flow from a call still open (a sender that waits) takes two
+     * places under the cap: its own and its sender's slice, emitted when
+     * the call ends, so that no arrow is written without the slice it
+     * starts in. */
+    struct thr *from = it->kind == WEFT_TL_FLOW ? thr_of(tl, it->thread) : NULL;
+    int need = from && from->s_state && from->s_ts <= it->ts ? 2 : 1;
+    struct thr *own = it->kind == WEFT_TL_STATE ? thr_of(tl, it->thread) : NULL;
+    int reserved = own && own->reserved;
+    if (reserved)
+        own->reserved = 0;
     if (it->kind == WEFT_TL_FLOW) {
         it->ts = clamp(tl, it->thread, it->ts, &it->flags);
         it->end = clamp(tl, it->to_thread, it->end, &it->flags);
@@ -438,9 +451,11 @@ static void emit(weft_tl *tl, struct weft_tl_item *it) {
                      : it->end >= tl->from && it->ts <= tl->to;
     if (!inside) {
         tl->st.outside[it->kind]++;
+        if (reserved)
+            tl->total--;
         return;
     }
-    if (tl->opts.max_items && tl->total >= tl->opts.max_items) {
+    if (!reserved && tl->opts.max_items && tl->total + (uint64_t)need > tl->opts.max_items) {
         if (!tl->st.cap_ts)
             tl->st.cap_ts = it->end;
         tl->st.capped[it->kind]++;
@@ -448,7 +463,10 @@ static void emit(weft_tl *tl, struct weft_tl_item *it) {
     }
     if (it->kind == WEFT_TL_FLOW)
         it->flow_id = ++tl->flow_ids;
-    tl->total++;
+    if (!reserved)
+        tl->total += (uint64_t)need;
+    if (need == 2)
+        from->reserved = 1;
     tl->st.emitted[it->kind]++;
     int r = tl->fn(tl->ctx, it);
     if (r != 0)

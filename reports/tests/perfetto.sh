@@ -97,7 +97,19 @@ perfetto_cap)
     report "$work/full.json" "$db"
     report "$work/cap.json" --max-events 10 "$db"
     report "$work/nocap.json" --max-events 0 "$db"
-    $py -c "import json,sys; json.load(open(sys.argv[1]))" "$work/cap.json" || fail "capped report is not JSON"
+    # still whole where it stops: nested slices, every arrow inside its slices
+    $check "$work/cap.json" "$db" --partial >"$work/check" 2>&1 || fail "capped: $(cat "$work/check")"
+    report "$work/cap2.json" --max-events 200 "$db"
+    $check "$work/cap2.json" "$db" --partial >"$work/check" 2>&1 || fail "capped at 200: $(cat "$work/check")"
+    # every cut of the pipeline (its senders wait: their slices end after
+    # their arrows are written) keeps each arrow inside its slices
+    trace "$SCEN/pattern_pipeline"
+    c=1
+    while [ "$c" -le 45 ]; do
+        report "$work/c.json" --max-events "$c" "$db"
+        $check "$work/c.json" "$db" --partial >"$work/check" 2>&1 || fail "pipeline capped at $c: $(cat "$work/check")"
+        c=$((c + 1))
+    done
     $py - "$work/full.json" "$work/cap.json" "$work/nocap.json" >"$work/cmp" 2>&1 <<'PY' || fail "cap: $(cat "$work/cmp")"
 import json, sys
 docs = [json.load(open(p)) for p in sys.argv[1:]]
