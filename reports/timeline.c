@@ -60,11 +60,14 @@ struct thr {
     int s_state, s_kind;                     /* s_state 0: none */
     /* A ticket acquired inside the open call (an hb row of its own): the
      * call's end says whether that was a receive. */
-    int64_t a_thread, a_ts, a_event, a_from_ts, a_from_event, a_hb;
+    int64_t a_thread, a_ts, a_event, a_from_ts, a_from_event, a_hb, a_hbrow;
     int a_valid;
     /* a flow from inside the open call was emitted: its slice, which ends
      * later, has its place under the cap already */
     int reserved;
+    /* the first libweft annotation row of a channel call not yet begun or
+     * ended (its try, before its begin or its end): where its slice starts */
+    int64_t t_first;
     struct hold *held;
     int nheld, capheld;
 };
@@ -77,6 +80,7 @@ struct chan {
 struct ticket {
     uint64_t pid, hb, tk; /* key */
     int64_t thread, ts, event, seq;
+    int64_t hbrow; /* released by an annotation row (not a call's own row) */
 };
 
 struct ring_slot {
@@ -433,7 +437,8 @@ static void emit(weft_tl *tl, struct weft_tl_item *it) {
      * starts in. */
     struct thr *from = it->kind == WEFT_TL_FLOW ? thr_of(tl, it->thread) : NULL;
     int need = from && from->s_state && from->s_ts <= it->ts ? 2 : 1;
-    struct thr *own = it->kind == WEFT_TL_STATE ? thr_of(tl, it->thread) : NULL;
+    struct thr *own =
+        it->kind == WEFT_TL_STATE || it->kind == WEFT_TL_OP ? thr_of(tl, it->thread) : NULL;
     int reserved = own && own->reserved;
     if (reserved)
         own->reserved = 0;
@@ -496,7 +501,7 @@ static void ticket_forget_oldest(weft_tl *tl) {
 }
 
 static void ticket_put(weft_tl *tl, int64_t pid, int64_t hb, int64_t tk, int64_t thread,
-                       int64_t ts, int64_t event) {
+                       int64_t ts, int64_t event, int hbrow) {
     if (!pid || !hb)
         return;
     if (!tl->ring && !(tl->ring = calloc(TICKETS_MAX, sizeof *tl->ring)))
@@ -510,6 +515,7 @@ static void ticket_put(weft_tl *tl, int64_t pid, int64_t hb, int64_t tk, int64_t
     t->thread = thread;
     t->ts = ts;
     t->event = event;
+    t->hbrow = hbrow;
     t->seq = ++tl->seq;
     struct ring_slot *r = &tl->ring[(tl->ring_head + tl->ring_n++) % TICKETS_MAX];
     *r = (struct ring_slot){key[0], key[1], key[2], t->seq};
@@ -553,6 +559,33 @@ struct row {
     int has_acq, has_rel, has_begin;
 };
 
+/* A flow. When its ticket was released by an annotation row and its
+ * sender is in no open call now (a try whose end row is still to come,
+ * libweft's own threads, whose sends are no calls of ours), a point
+ * slice marks the release first, for the arrow to start in (nested in
+ * the sender's operation, if one comes); if that slice is left out, so
+ * is the arrow. */
+static void flow(weft_tl *tl, struct weft_tl_item *it, int hbrow) {
+    struct thr *s = thr_of(tl, it->thread);
+    if (s && !s->s_state && hbrow) {
+        uint64_t before = tl->st.emitted[WEFT_TL_OP];
+        int capped = tl->opts.max_items && tl->total >= tl->opts.max_items;
+        struct weft_tl_item op = {.kind = WEFT_TL_OP, .pid = it->pid, .thread = it->thread,
+                                  .ts = it->ts, .end = it->ts, .object = it->object,
+                                  .addr = it->addr, .what = "hb_release",
+                                  .event = it->from_event, .cap = it->cap};
+        emit(tl, &op);
+        if (tl->st.emitted[WEFT_TL_OP] == before) {
+            if (capped)
+                tl->st.capped[WEFT_TL_FLOW]++;
+            else
+                tl->st.outside[WEFT_TL_FLOW]++;
+            return;
+        }
+    }
+    emit(tl, it);
+}
+
 /* The tickets and the length of a channel operation that completed:
  * first what it acquired (a receive: the flow from the send that fed
  * it), then what it released (a send: the ticket its receive will
@@ -577,7 +610,7 @@ static void chan_op(weft_tl *tl, struct thr *th, const struct row *e, int side,
                 .event = th->a_event, .object = e->object, .addr = e->obj, .cap = cap,
                 .what = "chan",
             };
-            emit(tl, &it);
+            flow(tl, &it, (int)th->a_hbrow);
         }
     }
     if (e->has_acq && e->hb) {
@@ -590,14 +623,14 @@ static void chan_op(weft_tl *tl, struct thr *th, const struct row *e, int side,
                     .event = e->id, .object = e->object, .addr = e->obj, .cap = cap,
                     .what = "chan",
                 };
-                emit(tl, &it);
+                flow(tl, &it, (int)t.hbrow);
             }
         } else if (side == SIDE_RECV && e->arg == 0 && (!c || c->close_tk != e->acq)) {
             tl->st.unmatched_acquires++;
         }
     }
     if (e->has_rel && e->hb)
-        ticket_put(tl, e->pid, e->hb, e->rel, e->thread, e->ts, e->id);
+        ticket_put(tl, e->pid, e->hb, e->rel, e->thread, e->ts, e->id, 0);
     /* The length moves with each value that passes (sends minus
      * receives): whole only when every operation has its row. */
     if (c && e->arg == 0 && side != SIDE_NONE) {
@@ -687,6 +720,18 @@ static void on_event(weft_tl *tl, const struct row *e) {
     struct thr *th = thr_of(tl, e->thread);
     if (!th)
         return;
+    /* A channel call's annotation rows can come before its begin or its
+     * end row (its first try): its slice starts just before the first of
+     * them, so that the arrows they carry start and end inside it. Any
+     * other row of the thread means they belonged to something else. */
+    int hbrow = k->role == R_HB_REL || k->role == R_HB_ACQ;
+    int64_t first = th->t_first;
+    if (!hbrow) {
+        th->t_first = 0;
+        if (k->role != R_BEGIN && k->role != R_END && k->role != R_TRY_SEND &&
+            k->role != R_TRY_RECV)
+            th->a_valid = 0;
+    }
     switch (k->role) {
     case R_BEGIN:
         if (th->s_state) { /* a begin whose end we never saw: it lasted until this one */
@@ -696,8 +741,12 @@ static void on_event(weft_tl *tl, const struct row *e) {
                        tl->kinds[th->s_kind & 255].name);
         }
         th->s_state = k->state; /* 0 for a begin we do not draw */
-        th->a_valid = 0;
         th->s_ts = e->ts;
+        if (first && (k->state == WEFT_TL_CHAN_SEND || k->state == WEFT_TL_CHAN_RECV ||
+                      k->state == WEFT_TL_SELECT))
+            th->s_ts = first - 1;
+        else
+            th->a_valid = 0;
         th->s_object = e->object;
         th->s_addr = e->obj;
         th->s_event = e->id;
@@ -726,7 +775,8 @@ static void on_event(weft_tl *tl, const struct row *e) {
         } else if (chan && !(k->state == WEFT_TL_SELECT && e->arg == -11)) {
             /* (a select that found nothing ready is not drawn, like a try) */
             struct weft_tl_item it = {.kind = WEFT_TL_OP, .flags = flags, .pid = e->pid,
-                                      .thread = e->thread, .ts = e->ts, .end = e->ts,
+                                      .thread = e->thread, .ts = first ? first - 1 : e->ts,
+                                      .end = e->ts,
                                       .object = e->object, .addr = e->obj, .what = k->name,
                                       .event = e->id, .result = e->arg, .cap = -1};
             struct chan *c = e->obj ? chan_get(tl, e->pid, e->obj, 0) : NULL;
@@ -747,7 +797,8 @@ static void on_event(weft_tl *tl, const struct row *e) {
     case R_TRY_SEND:
     case R_TRY_RECV: {
         struct weft_tl_item it = {.kind = WEFT_TL_OP, .flags = e->arg < 0 && e->arg != -11 ? WEFT_TL_FAILED : 0,
-                                  .pid = e->pid, .thread = e->thread, .ts = e->ts, .end = e->ts,
+                                  .pid = e->pid, .thread = e->thread,
+                                  .ts = first ? first - 1 : e->ts, .end = e->ts,
                                   .object = e->object, .addr = e->obj, .what = k->name,
                                   .event = e->id, .result = e->arg, .cap = -1};
         /* A try that found nothing (-11) is not drawn: polling loops
@@ -776,6 +827,8 @@ static void on_event(weft_tl *tl, const struct row *e) {
          * release is remembered (one of another libweft object is never
          * acquired by a channel's receive), and an acquire waits for the
          * thread's next channel end, on the same channel. */
+        if (!th->s_state && !th->t_first)
+            th->t_first = e->ts;
         int64_t ahb = k->role == R_HB_ACQ ? e->obj : e->hb;
         int64_t atk = k->role == R_HB_ACQ ? e->arg : e->acq;
         struct ticket t;
@@ -790,11 +843,12 @@ static void on_event(weft_tl *tl, const struct row *e) {
             th->a_thread = t.thread;
             th->a_from_ts = t.ts;
             th->a_from_event = t.event;
+            th->a_hbrow = t.hbrow;
             th->a_ts = e->ts;
             th->a_event = e->id;
         }
         if (k->role == R_HB_REL)
-            ticket_put(tl, e->pid, e->obj, e->arg, e->thread, e->ts, e->id);
+            ticket_put(tl, e->pid, e->obj, e->arg, e->thread, e->ts, e->id, 1);
         break;
     }
     case R_MAKE: {

@@ -49,11 +49,13 @@ perfetto_pipeline)
     ;;
 perfetto_scenarios)
     # channels, selects (with a context), locks held to the end, a leaked
-    # thread blocked forever, double closes, many threads
+    # thread blocked forever, double closes, libweft's own threads sending
+    # (futures, timers)
     for p in pattern_worker_pool pattern_last_handoff pattern_generator pattern_fan_out_fan_in \
         pattern_graceful_shutdown pattern_semaphore pitfall_mutex_never_released \
         pitfall_rwlock_never_released pitfall_leaky_goroutine pitfall_double_close \
-        pitfall_select_forever pitfall_wg_wait_forever; do
+        pitfall_select_forever pitfall_wg_wait_forever pattern_future pattern_exit_from_worker \
+        pitfall_timeout_abandons_worker pitfall_send_on_closed; do
         trace "$SCEN/$p"
         [ -f "$db" ] || { fail "$p: no trace (status $rc)"; continue; }
         report "$work/$p.json" "$db"
