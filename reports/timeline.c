@@ -261,9 +261,16 @@ static int load(weft_tl *tl) {
         weft_err("report: %s: out of memory for %lld threads", tl->path, (long long)tl->nthr);
         return -1;
     }
-    /* A lane runs from the thread's creation (its start, for main) to its
-     * exit, or to its process's last record when it never exited. */
-    if (!(st = prep(tl, "SELECT t.id, t.pid, coalesce(t.created_ns, t.started_ns, p.start_ns), "
+    /* A lane runs from the thread's creation to its exit, or to its
+     * process's last record when it never exited. The new thread may
+     * record its start (and more) before its creator records the
+     * creation: the earlier of the two. A thread we did not see created
+     * (main) from its process's start. */
+    if (!(st = prep(tl, "SELECT t.id, t.pid, "
+                        "min(coalesce(t.created_ns, t.started_ns, p.start_ns), "
+                        "coalesce(t.started_ns, t.created_ns, p.start_ns), "
+                        "CASE WHEN t.adopted THEN coalesce(p.start_ns, t.started_ns, "
+                        "t.created_ns) ELSE coalesce(t.created_ns, t.started_ns, p.start_ns) END), "
                         "coalesce(t.exited_ns, p.end_ns) FROM threads t "
                         "LEFT JOIN processes p ON p.pid = t.pid")))
         return -1;
