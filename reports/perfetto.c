@@ -249,7 +249,7 @@ static int on_item(void *ctx, const struct weft_tl_item *it) {
     default:
         break;
     }
-    return ferror(f) ? -1 : 0;
+    return ferror(f) ? 1 : 0; /* stops the walk; the caller says it */
 }
 
 static void counts(FILE *f, const char *key, const uint64_t *n) {
@@ -270,7 +270,45 @@ static uint64_t sum(const uint64_t *n) {
 struct done {
     struct weft_tl_stats st;
     int64_t start;
+    weft_tl *tl; /* kept open for the totals */
 };
+
+struct totals_ctx {
+    FILE *f;
+    weft_tl *tl;
+    int n;
+};
+
+/* One thread's totals over the window (timeline.h, weft_tl_totals). */
+static int on_totals(void *ctx, const struct weft_tl_lane *l) {
+    struct totals_ctx *c = ctx;
+    const struct weft_tl_totals *t = weft_tl_totals(c->tl, l->id);
+    if (!t)
+        return 0;
+    FILE *f = c->f;
+    int64_t blocked = 0;
+    for (int k = 0; k < WEFT_TL_NSTATES; k++)
+        blocked += t->blocked_ns[k];
+    fprintf(f, "%s\n    {\"id\": %" PRId64 ", \"pid\": %" PRId64 ", \"tid\": %" PRId64
+               ", \"lane_us\": ",
+            c->n++ ? "," : "", l->id, l->pid, l->tid);
+    us(f, t->lane_ns);
+    fputs(", \"running_us\": ", f);
+    us(f, t->lane_ns > blocked ? t->lane_ns - blocked : 0);
+    fputs(", \"blocked_us\": {", f);
+    int m = 0;
+    for (int k = 0; k < WEFT_TL_NSTATES; k++)
+        if (t->blocked_ns[k]) {
+            fprintf(f, "%s\"%s\": ", m++ ? ", " : "", weft_tl_state_name((enum weft_tl_state)k));
+            us(f, t->blocked_ns[k]);
+        }
+    fputs("}, \"held_us\": ", f);
+    us(f, t->held_ns);
+    fprintf(f, ", \"ops\": %" PRIu64 ", \"flows_out\": %" PRIu64 ", \"flows_in\": %" PRIu64
+               ", \"instants\": %" PRIu64 "}",
+            t->ops, t->flows_out, t->flows_in, t->instants);
+    return ferror(f) ? 1 : 0;
+}
 
 static void summary(FILE *f, const char *path, const struct done *d,
                     const struct weft_perfetto_opts *o, long long cap) {
@@ -319,6 +357,10 @@ static void summary(FILE *f, const char *path, const struct done *d,
         fprintf(f, "%s\"the cap (--max-events) cut the timeline at cap_reached_ms (µs from the "
                    "start, as ts): later items are left out; narrow the window with --from/--to\"",
                 n++ ? ", " : "");
+    fputs("], \"threads\": [", f);
+    struct totals_ctx tc = {f, d->tl, 0};
+    if (d->tl)
+        weft_tl_lanes(d->tl, on_totals, &tc);
     fputs("]}", f);
 }
 
@@ -388,7 +430,7 @@ int weft_report_perfetto(FILE *f, sqlite3 **db, char **paths, int ndb,
                 fputs("}", f);
             }
         }
-        weft_tl_close(tl);
+        dn[i].tl = tl; /* closed after the totals are written */
         pf.tl = NULL;
     }
     free(pf.tid);
@@ -404,6 +446,8 @@ int weft_report_perfetto(FILE *f, sqlite3 **db, char **paths, int ndb,
     } else if (rc > 0) {
         weft_err("report: cannot write the report");
     }
+    for (int i = 0; i < ndb; i++)
+        weft_tl_close(dn[i].tl);
     free(dn);
     return rc == 0 ? 0 : -1;
 }

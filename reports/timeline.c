@@ -68,6 +68,7 @@ struct thr {
     /* the first libweft annotation row of a channel call not yet begun or
      * ended (its try, before its begin or its end): where its slice starts */
     int64_t t_first;
+    struct weft_tl_totals tot;
     struct hold *held;
     int nheld, capheld;
 };
@@ -331,6 +332,7 @@ void weft_tl_window(const weft_tl *tl, int64_t *from, int64_t *to) {
 
 const struct weft_tl_stats *weft_tl_stats(const weft_tl *tl) { return &tl->st; }
 
+
 /* ---- processes and lanes ---- */
 
 int weft_tl_processes(weft_tl *tl, weft_tl_process_fn fn, void *ctx) {
@@ -432,6 +434,48 @@ static int64_t clamp(weft_tl *tl, int64_t thread, int64_t t, int *flags) {
     return t;
 }
 
+/* The part of [a, b] inside the window, in ns. */
+static int64_t in_window(const weft_tl *tl, int64_t a, int64_t b) {
+    if (a < tl->from)
+        a = tl->from;
+    if (b > tl->to)
+        b = tl->to;
+    return b > a ? b - a : 0;
+}
+
+/* Adds an item inside the window to its thread's totals. */
+static void tally(weft_tl *tl, const struct weft_tl_item *it) {
+    struct thr *th = thr_of(tl, it->thread);
+    switch (it->kind) {
+    case WEFT_TL_STATE:
+        if (th && (unsigned)it->state < WEFT_TL_NSTATES)
+            th->tot.blocked_ns[it->state] += in_window(tl, it->ts, it->end);
+        break;
+    case WEFT_TL_HELD:
+        if (th)
+            th->tot.held_ns += in_window(tl, it->ts, it->end);
+        break;
+    case WEFT_TL_OP:
+        if (th)
+            th->tot.ops++;
+        break;
+    case WEFT_TL_INSTANT:
+        if (th)
+            th->tot.instants++;
+        break;
+    case WEFT_TL_FLOW: {
+        struct thr *to = thr_of(tl, it->to_thread);
+        if (th)
+            th->tot.flows_out++;
+        if (to)
+            to->tot.flows_in++;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 /* Emits it unless it lies outside the window or the cap is reached. The
  * window selects, it does not cut: an interval that overlaps it is given
  * whole, so that intervals stay nested as they were. */
@@ -467,6 +511,7 @@ static void emit(weft_tl *tl, struct weft_tl_item *it) {
             tl->total--;
         return;
     }
+    tally(tl, it);
     if (!reserved && tl->opts.max_items && tl->total + (uint64_t)need > tl->opts.max_items) {
         if (!tl->st.cap_ts)
             tl->st.cap_ts = it->end;
@@ -993,4 +1038,12 @@ int weft_tl_walk(weft_tl *tl, weft_tl_item_fn fn, void *ctx) {
         return tl->stop;
     }
     return done(tl, f, frc);
+}
+
+const struct weft_tl_totals *weft_tl_totals(const weft_tl *tl, int64_t thread) {
+    if (thread <= 0 || thread >= tl->nthr)
+        return NULL;
+    struct thr *th = &tl->thr[thread];
+    th->tot.lane_ns = in_window(tl, th->begin, th->end);
+    return &th->tot;
 }

@@ -181,4 +181,18 @@ int weft_tl_walk(weft_tl *tl, weft_tl_item_fn fn, void *ctx);
 /* After a walk: what it emitted and left out. */
 const struct weft_tl_stats *weft_tl_stats(const weft_tl *tl);
 
+/* Per thread, over the window whatever the cap left out (for a table of
+ * threads, or a lane drawn as one bar): ns of its lane, ns in each
+ * blocking state and holding locks (summed over the locks), cut to the
+ * window; how many channel operations that did not wait, arrows out and
+ * in, instants. Running is lane_ns minus the blocked states. */
+struct weft_tl_totals {
+    int64_t lane_ns;
+    int64_t blocked_ns[WEFT_TL_NSTATES];
+    int64_t held_ns;
+    uint64_t ops, flows_out, flows_in, instants;
+};
+/* After a walk: the totals of thread (threads.id), or NULL. */
+const struct weft_tl_totals *weft_tl_totals(const weft_tl *tl, int64_t thread);
+
 #endif

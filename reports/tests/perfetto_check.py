@@ -202,7 +202,34 @@ def main(argv):
                 problems.append("outside the window [%s, %s]: %r" % (lo, hi, e))
                 break
 
+    # per-thread totals against the slices (whole reports only)
     weft = doc.get("otherData", {}).get("weft", {})
+    if window is None and not partial:
+        track_of = {}
+        for e in ev:
+            if e.get("ph") == "M" and e.get("name") == "thread_sort_index":
+                track_of[(e["pid"], e["args"]["sort_index"])] = (e["pid"], e["tid"])
+        us = lambda x: int(decimal.Decimal(x) * 1000)  # noqa: E731
+        flows_out = flows_in = 0
+        for tr in weft.get("traces", []):
+            for t in tr.get("threads", []):
+                key = track_of.get((t["pid"], t["tid"]))
+                mine = [e for e in ev if e.get("ph") == "X" and (e["pid"], e["tid"]) == key]
+                for state, v in t["blocked_us"].items():
+                    want = sum(e["dur"] for e in mine if e.get("cat") == "blocked" and e["name"] == state)
+                    if us(v) != want:
+                        problems.append("thread %r: %s %s us, its slices %s ns" % (t["id"], state, v, want))
+                held = sum(e["dur"] for e in mine if e.get("cat") == "lock")
+                if us(t["held_us"]) < held:
+                    problems.append("thread %r: held %s us < its hold slices %s ns" % (t["id"], t["held_us"], held))
+                blocked = sum(us(v) for v in t["blocked_us"].values())
+                if us(t["running_us"]) + blocked != max(us(t["lane_us"]), blocked):
+                    problems.append("thread %r: running + blocked != lane" % t["id"])
+                flows_out += t["flows_out"]
+                flows_in += t["flows_in"]
+        if flows_out != len(starts) or flows_in != len(starts):
+            problems.append("threads' flows out %d / in %d, %d flows" % (flows_out, flows_in, len(starts)))
+
     if len(weft.get("traces", [])) != len(dbs):
         problems.append("otherData.weft.traces has %d entries for %d traces"
                         % (len(weft.get("traces", [])), len(dbs)))
