@@ -14,7 +14,11 @@
  * start, written from integer nanoseconds (no rounding).
  *
  * Slices on a thread track must nest: Perfetto drops a slice that
- * overlaps another partly. Blocking calls nest inside the locks held
+ * overlaps another partly. Its importer sorts the events by ts, at equal
+ * ts the complete slices first, longest first, then the rest (flow ends,
+ * instants) in file order, and binds a flow end to the slice on top of
+ * its track's stack: so every flow end lies inside the slice of its own
+ * operation, which nothing else starts inside (timeline.h). Blocking calls nest inside the locks held
  * around them; a lock released while one taken after it is still held
  * would not, so such a hold is drawn as an async slice ("b"/"e") of the
  * process instead. What was left out (the window, the cap) is said in

@@ -128,10 +128,11 @@ def main(argv):
             stack.append((b, end, name))
 
     # Where Perfetto binds each arrow end: to the slice on top of the
-    # track's stack when it reads the event (its importer sorts events by
-    # ts, keeping file order at equal ts; a slice leaves the stack only
-    # when a later one starts past its end). That slice must contain the
-    # point and be an operation, not the thread's life.
+    # track's stack when it reads the event (its importer sorts JSON events
+    # by ts, then "E" first, "X" longest first, everything else after them,
+    # then file order; a slice leaves the stack only when a later one
+    # starts past its end). That slice must contain the point and be an
+    # operation, not the thread's life.
     bound = {}
     tracks_ev = {}
     for n, e in enumerate(ev):
@@ -139,7 +140,7 @@ def main(argv):
         if ph in ("X", "s", "f") or (ph == "i" and e.get("s") == "t"):
             tracks_ev.setdefault((e["pid"], e.get("tid")), []).append((e["ts"], n, e))
     for key, items in tracks_ev.items():
-        items.sort(key=lambda x: (x[0], x[1]))
+        items.sort(key=lambda x: (x[0], (1, -x[2]["dur"]) if x[2]["ph"] == "X" else (2, 0), x[1]))
         stack = []
         for ts, n, e in items:
             ph = e["ph"]
