@@ -1,0 +1,734 @@
+/* html_data.c: the HTML report's views of the events themselves, read
+ * from each trace database with our own queries: the timeline (a lane per
+ * thread, its blocking calls as state intervals, closes and findings as
+ * markers, sends to the receives they fed as arrows), the per-thread
+ * table (running and blocked time), the per-channel table and the channel
+ * graph (start routines as nodes, channels as edges from senders to
+ * receivers). A page must stay small for a trace of millions of events,
+ * so everything is bounded as it is read: a lane's intervals closer than
+ * its resolution are merged into one bar that keeps the share of time
+ * blocked, arrows are a uniform sample, markers and rows are capped; each
+ * cut is said on the page (notes). Memory is bounded by the output, never
+ * by the number of events. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "weft.h"
+
+/* Bounds of one page (the whole report, over every trace). */
+enum {
+    MAX_LANES = 2000,
+    IV_BUDGET = 40000, /* state bars in all */
+    MAX_IV = 60000,
+    MAX_CLOSES = 3000,
+    MAX_FLOWS = 2000,
+    MAX_CHANS = 2000,
+    MAX_EDGES = 600,
+};
+
+void weft__html_note(struct weft__html_notes *n, const char *fmt, ...) {
+    if (n->n >= (int)(sizeof n->s / sizeof *n->s))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&n->s[n->n], fmt, ap) >= 0)
+        n->n++;
+    va_end(ap);
+}
+
+/* The states a lane is drawn in; the page's legend has the same order. */
+static const char *const states[] = {"send", "recv", "select", "wg", "lock",
+                                     "cond", "join", "sem",    "barrier", "other"};
+
+static int state_of(const char *k) {
+    static const char *const pre[][2] = {
+        {"chan_send", "send"},    {"chan_recv", "recv"},     {"select", "select"},
+        {"wg_wait", "wg"},        {"mutex_lock", "lock"},    {"rwlock", "lock"},
+        {"cond_wait", "cond"},    {"join", "join"},          {"sem_wait", "sem"},
+        {"weft_sem", "sem"},      {"barrier", "barrier"},    {"group", "wg"},
+        {"limiter", "sem"},       {"future", "join"},
+    };
+    for (size_t i = 0; k && i < sizeof pre / sizeof *pre; i++)
+        if (!strncmp(k, pre[i][0], strlen(pre[i][0])))
+            for (int s = 0; s < (int)(sizeof states / sizeof *states); s++)
+                if (!strcmp(states[s], pre[i][1]))
+                    return s;
+    return (int)(sizeof states / sizeof *states) - 1;
+}
+
+struct lane {
+    int trace;
+    int64_t id, pid, tid, begin, end, blocked;
+    char *name, *fn, *state, *exit_kind;
+    int internal;
+    /* the bar being merged: [ps, pe], blocked time in it per state */
+    int64_t ps, pe, res;
+    int64_t share[sizeof states / sizeof *states];
+    int pn, open;
+    int out; /* index on the page, -1 when the lane was left out */
+};
+
+struct iv {
+    int lane, state, n;
+    int64_t s, e, blocked;
+};
+
+struct data {
+    const struct weft_report *r;
+    struct weft__html_notes *notes;
+    struct lane *lanes;
+    int nlanes, cap;
+    struct iv *iv;
+    int niv, ivcap;
+    int64_t iv_dropped;
+    int64_t t0; /* the trace being read's start */
+    /* lane index by threads.id for the trace being read */
+    int *by_id;
+    int64_t nby;
+};
+
+static char *dup_col(sqlite3_stmt *st, int i) {
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? strdup((const char *)s) : NULL;
+}
+
+static sqlite3_stmt *prep(sqlite3 *db, const char *path, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        weft_err("report: %s: %s", path, sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+static struct lane *lane_of(struct data *d, int64_t id) {
+    if (id < 0 || id >= d->nby || d->by_id[id] < 0)
+        return NULL;
+    return &d->lanes[d->by_id[id]];
+}
+
+/* ---- the state bars ---- */
+
+static void flush_bar(struct data *d, struct lane *l) {
+    if (!l->pn)
+        return;
+    int best = 0;
+    int64_t sum = 0;
+    for (int s = 0; s < (int)(sizeof states / sizeof *states); s++) {
+        sum += l->share[s];
+        if (l->share[s] > l->share[best])
+            best = s;
+    }
+    if (d->niv >= MAX_IV) {
+        d->iv_dropped += l->pn;
+    } else {
+        if (d->niv == d->ivcap) {
+            int nc = d->ivcap ? d->ivcap * 2 : 1024;
+            struct iv *n = realloc(d->iv, (size_t)nc * sizeof *n);
+            if (!n) {
+                d->iv_dropped += l->pn;
+                goto reset;
+            }
+            d->iv = n;
+            d->ivcap = nc;
+        }
+        d->iv[d->niv++] = (struct iv){(int)(l - d->lanes), best, l->pn, l->ps, l->pe, sum};
+    }
+reset:
+    memset(l->share, 0, sizeof l->share);
+    l->pn = 0;
+}
+
+/* One blocking call of lane l: [s, e] in state st. Calls of one thread
+ * come in time order; a call that starts within the lane's resolution of
+ * the bar being merged joins it, as long as the bar stays short. */
+static void add_call(struct data *d, struct lane *l, int64_t s, int64_t e, int st) {
+    if (e < s)
+        e = s;
+    l->blocked += e - s;
+    if (l->pn && s - l->pe <= l->res && e - l->ps <= 2 * l->res) {
+        if (e > l->pe)
+            l->pe = e;
+    } else {
+        flush_bar(d, l);
+        l->ps = s;
+        l->pe = e;
+    }
+    l->share[st] += e - s;
+    l->pn++;
+}
+
+/* ---- reading one trace ---- */
+
+static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
+    sqlite3_stmt *st = prep(db, path,
+        "SELECT t.id, t.pid, t.tid, t.name, t.start_function, "
+        "coalesce(t.created_ns, t.started_ns, p.start_ns), coalesce(t.exited_ns, p.end_ns), "
+        "t.exit_kind, t.internal, s.state FROM threads t JOIN processes p ON p.pid = t.pid "
+        "LEFT JOIN thread_summary s ON s.id = t.id ORDER BY p.start_ns, t.pid, t.tid");
+    if (!st)
+        return -1;
+    int64_t maxid = 0;
+    int first = d->nlanes;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (d->nlanes == d->cap) {
+            int nc = d->cap ? d->cap * 2 : 64;
+            struct lane *n = realloc(d->lanes, (size_t)nc * sizeof *n);
+            if (!n) {
+                sqlite3_finalize(st);
+                weft_err("report: out of memory");
+                return -1;
+            }
+            d->lanes = n;
+            d->cap = nc;
+        }
+        struct lane *l = &d->lanes[d->nlanes++];
+        memset(l, 0, sizeof *l);
+        l->trace = t;
+        l->id = sqlite3_column_int64(st, 0);
+        l->pid = sqlite3_column_int64(st, 1);
+        l->tid = sqlite3_column_int64(st, 2);
+        l->name = dup_col(st, 3);
+        l->fn = dup_col(st, 4);
+        l->begin = sqlite3_column_int64(st, 5);
+        l->end = sqlite3_column_int64(st, 6);
+        if (l->end < l->begin)
+            l->end = l->begin;
+        l->exit_kind = dup_col(st, 7);
+        l->internal = sqlite3_column_int(st, 8);
+        l->state = dup_col(st, 9);
+        maxid = l->id > maxid ? l->id : maxid;
+    }
+    sqlite3_finalize(st);
+    free(d->by_id);
+    d->nby = maxid + 1;
+    d->by_id = malloc((size_t)d->nby * sizeof *d->by_id);
+    if (!d->by_id) {
+        weft_err("report: out of memory");
+        return -1;
+    }
+    for (int64_t i = 0; i < d->nby; i++)
+        d->by_id[i] = -1;
+    int n = d->nlanes - first;
+    /* The resolution: a trace's lanes share its bar budget. */
+    int cols = n ? IV_BUDGET / n : 1;
+    cols = cols < 50 ? 50 : cols > 3000 ? 3000 : cols;
+    int64_t span = 1;
+    for (int i = first; i < d->nlanes; i++) {
+        d->by_id[d->lanes[i].id] = i;
+        if (d->lanes[i].end - d->t0 > span)
+            span = d->lanes[i].end - d->t0;
+    }
+    for (int i = first; i < d->nlanes; i++)
+        d->lanes[i].res = span / cols > 0 ? span / cols : 1;
+    return 0;
+}
+
+static int read_calls(struct data *d, sqlite3 *db, const char *path) {
+    /* The end row of every blocking call that waited (its begin_ts), in
+     * event order: each thread's calls come in time order. */
+    sqlite3_stmt *st = prep(db, path,
+        "SELECT e.thread, e.begin_ts, e.ts, k.name FROM events e JOIN kinds k ON k.id = e.kind "
+        "WHERE k.blocking = 2 AND e.begin_ts IS NOT NULL");
+    if (!st)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct lane *l = lane_of(d, sqlite3_column_int64(st, 0));
+        if (l)
+            add_call(d, l, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+                     state_of((const char *)sqlite3_column_text(st, 3)));
+    }
+    sqlite3_finalize(st);
+    /* What each thread was blocked in at the end: to its lane's end. */
+    st = prep(db, path,
+              "SELECT b.thread, e.ts, b.kind FROM blocked_at_exit b JOIN events e ON e.id = b.event");
+    if (!st)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct lane *l = lane_of(d, sqlite3_column_int64(st, 0));
+        if (l && sqlite3_column_int64(st, 1) <= l->end) {
+            add_call(d, l, sqlite3_column_int64(st, 1), l->end,
+                     state_of((const char *)sqlite3_column_text(st, 2)));
+            l->open = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < d->nlanes; i++)
+        if (d->lanes[i].trace == d->lanes[d->nlanes - 1].trace)
+            flush_bar(d, &d->lanes[i]);
+    return 0;
+}
+
+/* Closes as markers (capped), then the sends to the receives they fed as
+ * arrows (a uniform sample): a receive acquired the ticket a send
+ * released on the same channel (events.hb_obj/acq/rel). Without
+ * --all-events the fast operations have no rows, so only some show. */
+static int read_marks(struct data *d, int t, sqlite3 *db, const char *path, FILE *j, int *nmarks,
+                      int64_t *closes_left_out) {
+    sqlite3_stmt *st = prep(db, path,
+        "SELECT e.thread, e.ts, e.arg, printf('0x%x', e.obj) FROM events e "
+        "WHERE e.kind = (SELECT id FROM kinds WHERE name = 'chan_close') ORDER BY e.id");
+    if (!st)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct lane *l = lane_of(d, sqlite3_column_int64(st, 0));
+        if (!l || l->out < 0)
+            continue;
+        if (*nmarks >= MAX_CLOSES) {
+            (*closes_left_out)++;
+            continue;
+        }
+        fprintf(j, "%s[%d, %lld, ", (*nmarks)++ ? ", " : "", l->out,
+                (long long)((sqlite3_column_int64(st, 1) - d->t0) / 1000));
+        weft__html_str(j, sqlite3_column_int64(st, 2) == -32 ? "double close" : "close");
+        fputs(", ", j);
+        weft__html_str(j, (const char *)sqlite3_column_text(st, 3));
+        fputc(']', j);
+    }
+    sqlite3_finalize(st);
+    /* Findings: every one placed on its thread's lane (or its process's first). */
+    const struct weft_report *r = d->r;
+    for (int i = 0; i < r->nfindings; i++) {
+        const struct weft_rfinding *f = &r->findings[i];
+        if (f->trace != t)
+            continue;
+        struct lane *l = f->thread ? lane_of(d, f->thread) : NULL;
+        for (int k = 0; !l && k < d->nlanes; k++)
+            if (d->lanes[k].trace == t && d->lanes[k].pid == f->pid && d->lanes[k].out >= 0)
+                l = &d->lanes[k];
+        if (!l || l->out < 0)
+            continue;
+        fprintf(j, "%s[%d, %lld, ", (*nmarks)++ ? ", " : "", l->out,
+                (long long)((f->ts - d->t0) / 1000));
+        weft__html_str(j, f->kind);
+        fputs(", ", j);
+        weft__html_str(j, f->message);
+        fprintf(j, ", %d]", f->group);
+    }
+    return 0;
+}
+
+static int read_flows(struct data *d, sqlite3 *db, const char *path, FILE *j, int *nflows,
+                      int64_t *seen) {
+    sqlite3_stmt *st = prep(db, path,
+        "SELECT s.thread, s.ts, r.thread, r.ts FROM events r "
+        "JOIN events s ON s.hb_obj = r.hb_obj AND s.rel = r.acq AND s.id <> r.id "
+        "JOIN kinds rk ON rk.id = r.kind JOIN kinds sk ON sk.id = s.kind "
+        "WHERE r.acq IS NOT NULL AND rk.name IN ('chan_recv_end', 'chan_try_recv', 'select_end') "
+        "AND sk.name <> 'chan_close' ORDER BY r.id");
+    if (!st)
+        return -1;
+    /* A reservoir (deterministic: the same trace gives the same page). */
+    struct fl { int a, b; int64_t ta, tb; } *res = malloc(MAX_FLOWS * sizeof *res);
+    int n = 0;
+    uint64_t rng = 0x9e3779b97f4a7c15u;
+    while (res && sqlite3_step(st) == SQLITE_ROW) {
+        struct lane *a = lane_of(d, sqlite3_column_int64(st, 0));
+        struct lane *b = lane_of(d, sqlite3_column_int64(st, 2));
+        if (!a || !b || a->out < 0 || b->out < 0)
+            continue;
+        struct fl x = {a->out, b->out, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 3)};
+        (*seen)++;
+        if (*nflows + n < MAX_FLOWS) {
+            res[n++] = x;
+        } else {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            uint64_t k = rng % (uint64_t)*seen;
+            if (k < (uint64_t)n)
+                res[k] = x;
+        }
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; res && i < n; i++)
+        fprintf(j, "%s[%d, %lld, %d, %lld]", (*nflows)++ ? ", " : "", res[i].a,
+                (long long)((res[i].ta - d->t0) / 1000), res[i].b,
+                (long long)((res[i].tb - d->t0) / 1000));
+    free(res);
+    return 0;
+}
+
+/* ---- channels and the graph ---- */
+
+struct end {
+    char *routine;
+    int64_t count;
+};
+
+struct chan {
+    int trace;
+    int64_t id;
+    char addr[24];
+    int64_t cap, sends, recvs, closes, blocked;
+    int freed, has_cap;
+    char *creator, *closer, *info;
+    struct end *snd, *rcv;
+    int nsnd, nrcv;
+};
+
+static void add_end(struct end **e, int *n, const char *routine, int64_t count) {
+    for (int i = 0; i < *n; i++)
+        if (!strcmp((*e)[i].routine, routine)) {
+            (*e)[i].count += count;
+            return;
+        }
+    struct end *ne = realloc(*e, (size_t)(*n + 1) * sizeof *ne);
+    if (!ne)
+        return;
+    *e = ne;
+    ne[*n].routine = strdup(routine);
+    if (!ne[*n].routine)
+        return;
+    ne[(*n)++].count = count;
+}
+
+static int by_chan_id(const void *a, const void *b) {
+    const struct chan *x = a, *y = b;
+    return x->trace != y->trace ? x->trace - y->trace : (x->id > y->id) - (x->id < y->id);
+}
+
+static struct chan *find_chan(struct chan *c, int n, int trace, int64_t id) {
+    struct chan key = {.trace = trace, .id = id};
+    return bsearch(&key, c, (size_t)n, sizeof *c, by_chan_id);
+}
+
+/* A thread's start routine as the graph names it. */
+#define ROUTINE_SQL "coalesce(t.start_function, CASE WHEN t.tid = 1 THEN 'main' END, 'thread ' || t.tid)"
+
+static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, int *n,
+                      int64_t *left_out) {
+    sqlite3_stmt *st = prep(db, path,
+        "SELECT o.id, printf('0x%x', o.address), o.destroyed_ns IS NOT NULL, o.info, "
+        "(SELECT fr.function FROM frames fr WHERE fr.stack = o.create_stack AND fr.function "
+        "IS NOT NULL ORDER BY fr.depth LIMIT 1), "
+        "(SELECT e.arg2 FROM events e WHERE e.object = o.id AND e.kind = "
+        "(SELECT id FROM kinds WHERE name = 'chan_make') LIMIT 1) "
+        "FROM objects o WHERE o.kind = 'chan' ORDER BY o.id");
+    if (!st)
+        return -1;
+    int cap = *n;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n >= MAX_CHANS) {
+            (*left_out)++;
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct chan *nc = realloc(*cs, (size_t)cap * sizeof *nc);
+            if (!nc)
+                break;
+            *cs = nc;
+        }
+        struct chan *c = &(*cs)[(*n)++];
+        memset(c, 0, sizeof *c);
+        c->trace = t;
+        c->id = sqlite3_column_int64(st, 0);
+        snprintf(c->addr, sizeof c->addr, "%s", (const char *)sqlite3_column_text(st, 1));
+        c->freed = sqlite3_column_int(st, 2);
+        c->info = dup_col(st, 3);
+        c->creator = dup_col(st, 4);
+        c->has_cap = sqlite3_column_type(st, 5) != SQLITE_NULL;
+        c->cap = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    /* Who sent and received how much: the rows, plus the operations only
+     * counted (event_counts); only those that went through (result 0). */
+    st = prep(db, path,
+        "SELECT x.object, " ROUTINE_SQL ", x.op, sum(x.n) FROM ("
+        "SELECT e.object, e.thread, CASE WHEN k.name IN ('chan_send_end', 'chan_try_send') "
+        "THEN 's' ELSE 'r' END AS op, count(*) AS n FROM events e JOIN kinds k ON k.id = e.kind "
+        "WHERE k.name IN ('chan_send_end', 'chan_recv_end', 'chan_try_send', 'chan_try_recv') "
+        "AND e.arg = 0 AND e.object IS NOT NULL GROUP BY 1, 2, 3 "
+        "UNION ALL SELECT c.object, c.thread, CASE WHEN c.kind = 'chan_send_end' THEN 's' "
+        "ELSE 'r' END, sum(c.count) FROM event_counts c WHERE c.kind IN ('chan_send_end', "
+        "'chan_recv_end') AND c.object IS NOT NULL GROUP BY 1, 2, 3) x "
+        "JOIN threads t ON t.id = x.thread GROUP BY 1, 2, 3");
+    if (!st)
+        return -1;
+    qsort(*cs, (size_t)*n, sizeof **cs, by_chan_id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct chan *c = find_chan(*cs, *n, t, sqlite3_column_int64(st, 0));
+        if (!c)
+            continue;
+        const char *routine = (const char *)sqlite3_column_text(st, 1);
+        int64_t cnt = sqlite3_column_int64(st, 3);
+        if (sqlite3_column_text(st, 2)[0] == 's') {
+            c->sends += cnt;
+            add_end(&c->snd, &c->nsnd, routine ? routine : "?", cnt);
+        } else {
+            c->recvs += cnt;
+            add_end(&c->rcv, &c->nrcv, routine ? routine : "?", cnt);
+        }
+    }
+    sqlite3_finalize(st);
+    st = prep(db, path,
+        "SELECT e.object, " ROUTINE_SQL ", e.arg FROM events e JOIN threads t ON t.id = e.thread "
+        "WHERE e.kind = (SELECT id FROM kinds WHERE name = 'chan_close') ORDER BY e.id");
+    if (!st)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct chan *c = find_chan(*cs, *n, t, sqlite3_column_int64(st, 0));
+        if (!c)
+            continue;
+        c->closes++;
+        if (!c->closer)
+            c->closer = dup_col(st, 1);
+    }
+    sqlite3_finalize(st);
+    /* Threads blocked on it when the trace ended (the leaks): their
+     * routines are a side of the channel too, with nothing gone through. */
+    st = prep(db, path,
+        "SELECT b.object, " ROUTINE_SQL ", b.kind FROM blocked_at_exit b "
+        "JOIN threads t ON t.id = b.thread WHERE b.kind IN ('chan_send_begin', 'chan_recv_begin')");
+    if (!st)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct chan *c = find_chan(*cs, *n, t, sqlite3_column_int64(st, 0));
+        if (!c)
+            continue;
+        const char *routine = (const char *)sqlite3_column_text(st, 1);
+        c->blocked++;
+        if (!strcmp((const char *)sqlite3_column_text(st, 2), "chan_send_begin"))
+            add_end(&c->snd, &c->nsnd, routine ? routine : "?", 0);
+        else
+            add_end(&c->rcv, &c->nrcv, routine ? routine : "?", 0);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static void chans_json(FILE *j, const struct chan *cs, int n) {
+    fputs(", \"channels\": [", j);
+    for (int i = 0; i < n; i++) {
+        const struct chan *c = &cs[i];
+        fprintf(j, "%s\n{\"trace\": %d, \"id\": %lld, \"addr\": \"%s\", \"cap\": ", i ? "," : "",
+                c->trace, (long long)c->id, c->addr);
+        if (c->has_cap)
+            fprintf(j, "%lld", (long long)c->cap);
+        else
+            fputs("null", j);
+        fputs(", \"creator\": ", j);
+        weft__html_str(j, c->creator);
+        fputs(", \"info\": ", j);
+        weft__html_str(j, c->info);
+        fputs(", \"closer\": ", j);
+        weft__html_str(j, c->closer);
+        fprintf(j, ", \"sends\": %lld, \"recvs\": %lld, \"closes\": %lld, \"blocked\": %lld, "
+                   "\"freed\": %s}",
+                (long long)c->sends, (long long)c->recvs, (long long)c->closes,
+                (long long)c->blocked, c->freed ? "true" : "false");
+    }
+    fputs("]", j);
+    /* The graph: an edge per channel and (sender, receiver) routines; a
+     * channel with no sender or no receiver gets "(nobody)" on that side,
+     * which is how a leak looks: a receive nobody sends to. */
+    fputs(", \"graph\": [", j);
+    int ne = 0, left = 0;
+    for (int i = 0; i < n; i++) {
+        const struct chan *c = &cs[i];
+        int ns = c->nsnd ? c->nsnd : 1, nr = c->nrcv ? c->nrcv : 1;
+        if (!c->nsnd && !c->nrcv && !c->closes)
+            continue; /* made and never used */
+        for (int a = 0; a < ns; a++)
+            for (int b = 0; b < nr; b++) {
+                if (ne >= MAX_EDGES) {
+                    left++;
+                    continue;
+                }
+                fprintf(j, "%s\n[", ne++ ? "," : "");
+                /* a channel only closed: from its closer */
+                weft__html_str(j, c->nsnd ? c->snd[a].routine : c->closer ? c->closer : "(nobody)");
+                fputs(", ", j);
+                weft__html_str(j, c->nrcv ? c->rcv[b].routine : "(nobody)");
+                fprintf(j, ", %d, %lld, %lld, %d]", i, (long long)(c->nsnd ? c->snd[a].count : 0),
+                        (long long)(c->nrcv ? c->rcv[b].count : 0), ne);
+            }
+    }
+    fputs("]", j);
+    if (left)
+        fprintf(j, ", \"graph_left_out\": %d", left);
+}
+
+static void free_chans(struct chan *cs, int n) {
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < cs[i].nsnd; k++)
+            free(cs[i].snd[k].routine);
+        for (int k = 0; k < cs[i].nrcv; k++)
+            free(cs[i].rcv[k].routine);
+        free(cs[i].snd);
+        free(cs[i].rcv);
+        free(cs[i].creator);
+        free(cs[i].closer);
+        free(cs[i].info);
+    }
+    free(cs);
+}
+
+/* ---- the whole ---- */
+
+/* meta's value for key as a number (def when absent). */
+static int64_t meta_num(sqlite3 *db, const char *key, int64_t def) {
+    sqlite3_stmt *st = NULL;
+    int64_t v = def;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int64_t trace_start(sqlite3 *db) {
+    sqlite3_stmt *st = NULL;
+    int64_t t0 = 0;
+    if (sqlite3_prepare_v2(db, "SELECT min(start_ns) FROM processes", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        t0 = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return t0;
+}
+
+int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__html_notes *notes) {
+    struct data d = {.r = r, .notes = notes};
+    int rc = -1, nmarks = 0, nflows = 0, nch = 0;
+    int64_t closes_out = 0, flows_seen = 0, chans_out = 0, *t0s = NULL;
+    struct chan *cs = NULL;
+    char *marks = NULL, *flows = NULL;
+    size_t msz = 0, fsz = 0;
+    FILE *mj = open_memstream(&marks, &msz), *fj = open_memstream(&flows, &fsz);
+    t0s = calloc((size_t)(r->ntraces ? r->ntraces : 1), sizeof *t0s);
+    if (!mj || !fj || !t0s) {
+        weft_err("report: out of memory");
+        goto done;
+    }
+    int out = 0, lanes_out = 0, said_rows = 0;
+    for (int t = 0; t < r->ntraces; t++) {
+        sqlite3 *db = r->traces[t].db;
+        const char *path = r->traces[t].path;
+        d.t0 = t0s[t] = trace_start(db);
+        if (!meta_num(db, "all_events", 1) && !said_rows++)
+            weft__html_note(notes, "timeline: waits shorter than %lld us (weft run --min-wait) and "
+                                   "channel operations that did not wait have no rows in the trace: "
+                                   "they are not drawn, and arrows join only operations that have "
+                                   "rows (weft run --all-events keeps them all; the tables count "
+                                   "every operation)",
+                            (long long)(meta_num(db, "min_wait_ns", 0) / 1000));
+        int first = d.nlanes;
+        if (read_lanes(&d, t, db, path) != 0 || read_calls(&d, db, path) != 0)
+            goto done;
+        /* Lanes past the bound: the program's threads with findings stay. */
+        for (int i = first; i < d.nlanes; i++) {
+            int keep = out < MAX_LANES;
+            for (int k = 0; !keep && k < r->nfindings; k++)
+                keep = r->findings[k].trace == t && r->findings[k].thread == d.lanes[i].id;
+            d.lanes[i].out = keep ? out++ : -1;
+            lanes_out += !keep;
+        }
+        if (read_marks(&d, t, db, path, mj, &nmarks, &closes_out) != 0 ||
+            read_flows(&d, db, path, fj, &nflows, &flows_seen) != 0 ||
+            read_chans(db, path, t, &cs, &nch, &chans_out) != 0)
+            goto done;
+    }
+    fflush(mj);
+    fflush(fj);
+    fputs(", \"timeline\": {\"states\": [", j);
+    for (size_t s = 0; s < sizeof states / sizeof *states; s++)
+        fprintf(j, "%s\"%s\"", s ? ", " : "", states[s]);
+    fputs("], \"lanes\": [", j);
+    for (int i = 0, n = 0; i < d.nlanes; i++) {
+        const struct lane *l = &d.lanes[i];
+        if (l->out < 0)
+            continue;
+        fprintf(j, "%s\n[%d, %lld, %lld, ", n++ ? "," : "", l->trace, (long long)l->pid,
+                (long long)l->tid);
+        weft__html_str(j, l->name);
+        fputs(", ", j);
+        weft__html_str(j, l->fn ? l->fn : l->tid == 1 ? "main" : NULL);
+        fprintf(j, ", %lld, %lld, ", (long long)((l->begin - t0s[l->trace]) / 1000),
+                (long long)((l->end - t0s[l->trace]) / 1000));
+        weft__html_str(j, l->exit_kind);
+        fprintf(j, ", %d, %d]", l->internal, l->open);
+    }
+    fputs("], \"bars\": [", j);
+    int nb = 0;
+    for (int i = 0; i < d.niv; i++) {
+        const struct iv *v = &d.iv[i];
+        const struct lane *l = &d.lanes[v->lane];
+        if (l->out < 0)
+            continue;
+        int64_t len = v->e - v->s;
+        /* share of the bar's time blocked, in percent (100 for a single call) */
+        int pct = v->n == 1 || len <= 0 ? 100 : (int)(v->blocked * 100 / len);
+        fprintf(j, "%s[%d, %lld, %lld, %d, %d, %d]", nb++ ? ", " : "", l->out,
+                (long long)((v->s - t0s[l->trace]) / 1000),
+                (long long)((v->e - t0s[l->trace]) / 1000), v->state, v->n, pct < 1 ? 1 : pct);
+    }
+    fprintf(j, "], \"marks\": [%s], \"flows\": [%s], \"flows_found\": %lld}", marks ? marks : "",
+            flows ? flows : "", (long long)flows_seen);
+    int64_t merged = 0;
+    for (int i = 0; i < d.niv; i++)
+        merged += d.iv[i].n > 1 ? d.iv[i].n : 0;
+    if (merged)
+        weft__html_note(notes, "timeline: %lld blocking calls close together are drawn merged "
+                               "into bars (a bar's shade is the share of its time blocked)",
+                        (long long)merged);
+    if (d.iv_dropped)
+        weft__html_note(notes, "timeline: %lld blocking calls left out (over %d bars)",
+                        (long long)d.iv_dropped, MAX_IV);
+    if (lanes_out)
+        weft__html_note(notes, "timeline and thread table: %d threads left out (over %d lanes; "
+                               "threads with findings are kept)", lanes_out, MAX_LANES);
+    if (closes_out)
+        weft__html_note(notes, "timeline: %lld closes left out (over %d markers)",
+                        (long long)closes_out, MAX_CLOSES);
+    if (flows_seen > nflows)
+        weft__html_note(notes, "timeline: %d of %lld send-to-receive arrows shown (a uniform "
+                               "sample)", nflows, (long long)flows_seen);
+    if (chans_out)
+        weft__html_note(notes, "channels: %lld left out (over %d)", (long long)chans_out,
+                        MAX_CHANS);
+    /* The thread table: one row per lane shown. */
+    fputs(", \"threads\": [", j);
+    for (int i = 0, n = 0; i < d.nlanes; i++) {
+        const struct lane *l = &d.lanes[i];
+        if (l->out < 0)
+            continue;
+        int64_t life = l->end - l->begin, blocked = l->blocked > life ? life : l->blocked;
+        fprintf(j, "%s\n[%d, %lld, %lld, ", n++ ? "," : "", l->out, (long long)l->pid,
+                (long long)l->tid);
+        weft__html_str(j, l->name);
+        fputs(", ", j);
+        weft__html_str(j, l->fn ? l->fn : l->tid == 1 ? "main" : NULL);
+        fputs(", ", j);
+        weft__html_str(j, l->state);
+        fprintf(j, ", %lld, %lld, %lld, %lld]", (long long)((l->begin - t0s[l->trace]) / 1000),
+                (long long)((l->end - t0s[l->trace]) / 1000), (long long)((life - blocked) / 1000),
+                (long long)(blocked / 1000));
+    }
+    fputs("]", j);
+    chans_json(j, cs, nch);
+    rc = 0;
+done:
+    if (mj)
+        fclose(mj);
+    if (fj)
+        fclose(fj);
+    free(marks);
+    free(flows);
+    free(t0s);
+    free_chans(cs, nch);
+    for (int i = 0; i < d.nlanes; i++) {
+        free(d.lanes[i].name);
+        free(d.lanes[i].fn);
+        free(d.lanes[i].state);
+        free(d.lanes[i].exit_kind);
+    }
+    free(d.lanes);
+    free(d.iv);
+    free(d.by_id);
+    return rc;
+}
