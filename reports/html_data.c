@@ -314,12 +314,20 @@ static int read_marks(struct data *d, int t, sqlite3 *db, const char *path, FILE
 
 static int read_flows(struct data *d, sqlite3 *db, const char *path, FILE *j, int *nflows,
                       int64_t *seen) {
+    /* The ticket was released by the send's own row (events.rel), or,
+     * when the sender waited for its receiver, by an hb_release row the
+     * sender wrote as it began to wait (obj: the channel's hb object,
+     * arg: the ticket). */
     sqlite3_stmt *st = prep(db, path,
-        "SELECT s.thread, s.ts, r.thread, r.ts FROM events r "
+        "WITH r AS (SELECT e.id, e.thread, e.ts, e.hb_obj, e.acq FROM events e "
+        "WHERE e.acq IS NOT NULL AND e.kind IN (SELECT id FROM kinds WHERE name IN "
+        "('chan_recv_end', 'chan_try_recv', 'select_end'))) "
+        "SELECT s.thread, s.ts, r.thread, r.ts, r.id FROM r "
         "JOIN events s ON s.hb_obj = r.hb_obj AND s.rel = r.acq AND s.id <> r.id "
-        "JOIN kinds rk ON rk.id = r.kind JOIN kinds sk ON sk.id = s.kind "
-        "WHERE r.acq IS NOT NULL AND rk.name IN ('chan_recv_end', 'chan_try_recv', 'select_end') "
-        "AND sk.name <> 'chan_close' ORDER BY r.id");
+        "WHERE s.kind <> (SELECT id FROM kinds WHERE name = 'chan_close') "
+        "UNION ALL SELECT s.thread, s.ts, r.thread, r.ts, r.id FROM r "
+        "JOIN events s ON s.obj = r.hb_obj AND s.arg = r.acq AND s.thread <> r.thread "
+        "WHERE s.kind = (SELECT id FROM kinds WHERE name = 'hb_release') ORDER BY 5");
     if (!st)
         return -1;
     /* A reservoir (deterministic: the same trace gives the same page). */
