@@ -1,4 +1,4 @@
-/* cmd_report.c: `weft report [--format=text|json|html] [-o FILE] [--baseline
+/* cmd_report.c: `weft report [--format=text|json|html|perfetto] [-o FILE] [--baseline
  * OLD.db|OLD.json [--only-new]] trace.db...`: the command around
  * reports/ (report.h), which loads the traces' findings into one model,
  * groups them by fingerprint and writes each format. Every input is checked (a regular
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "perfetto.h"
 #include "report.h"
 #include "weft.h"
 
@@ -54,6 +55,9 @@ int weft_cmd_report(int argc, char **argv) {
     int ndb = 0, opts = 1, r, rc = 125;
     struct weft_out ob = {.dir = ""};
     FILE *f = NULL;
+    /* --format=perfetto's window (ms from the trace start) and cap */
+    struct weft_perfetto_opts po = {-1, -1, WEFT_PERFETTO_MAX_EVENTS};
+    const char *from = NULL, *to = NULL, *maxev = NULL;
     if (!dbs || !db) {
         weft_err("out of memory");
         goto done;
@@ -66,7 +70,13 @@ int weft_cmd_report(int argc, char **argv) {
             opts = 0;
         } else if ((r = weft_opt_value("report", argc, argv, &i, NULL, "--format", &format)) ||
                    (r = weft_opt_value("report", argc, argv, &i, "-o", "--output", &out)) ||
-                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--baseline", &baseline))) {
+                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--baseline", &baseline)) ||
+                   (r = weft_opt_number("report", argc, argv, &i, "--from", 0, 1LL << 40, &from,
+                                        &po.from_ms)) ||
+                   (r = weft_opt_number("report", argc, argv, &i, "--to", 1, 1LL << 40, &to,
+                                        &po.to_ms)) ||
+                   (r = weft_opt_number("report", argc, argv, &i, "--max-events", 0, 1LL << 50,
+                                        &maxev, &po.max_events))) {
             if (r < 0)
                 goto done;
         } else if (!strcmp(a, "--only-new")) {
@@ -78,8 +88,17 @@ int weft_cmd_report(int argc, char **argv) {
     }
     if (!format)
         format = "text";
-    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "html")) {
-        weft_err("report: format '%s' is not available yet (text, json, html)", format);
+    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "html") &&
+        strcmp(format, "perfetto")) {
+        weft_err("report: format '%s' is not available yet (text, json, html, perfetto)", format);
+        goto done;
+    }
+    if ((from || to || maxev) && strcmp(format, "perfetto")) {
+        weft_err("report: --from, --to and --max-events are for --format=perfetto");
+        goto done;
+    }
+    if (from && to && po.from_ms >= po.to_ms) {
+        weft_err("report: --from %lld is not before --to %lld", po.from_ms, po.to_ms);
         goto done;
     }
     if (ndb == 0) {
@@ -118,9 +137,10 @@ int weft_cmd_report(int argc, char **argv) {
     } else {
         f = stdout;
     }
-    int bad = !strcmp(format, "json")   ? weft_report_json(&model, f) != 0
-              : !strcmp(format, "html") ? weft_report_html(&model, f) != 0
-                                        : weft_report_text(&model, f, 1) != 0;
+    int bad = !strcmp(format, "json")       ? weft_report_json(&model, f) != 0
+              : !strcmp(format, "html")     ? weft_report_html(&model, f) != 0
+              : !strcmp(format, "perfetto") ? weft_report_perfetto(f, db, dbs, ndb, &po) != 0
+                                            : weft_report_text(&model, f, 1) != 0;
     if (bad)
         goto done;
     /* Everything must have been written (a full disk, /dev/full, a closed
