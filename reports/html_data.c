@@ -1,21 +1,22 @@
-/* html_data.c: the HTML report's views of the events themselves, read
- * from each trace database with our own queries: the timeline (a lane per
- * thread, its blocking calls as state intervals, closes and findings as
- * markers, sends to the receives they fed as arrows), the per-thread
- * table (running and blocked time), the per-channel table and the channel
- * graph (start routines as nodes, channels as edges from senders to
- * receivers). A page must stay small for a trace of millions of events,
- * so everything is bounded as it is read: a lane's intervals closer than
- * its resolution are merged into one bar that keeps the share of time
- * blocked, arrows are a uniform sample, markers and rows are capped; each
- * cut is said on the page (notes). Memory is bounded by the output, never
- * by the number of events. */
+/* html_data.c: the HTML report's views of the events themselves: the
+ * timeline (a lane per thread, its blocking calls as state bars, closes
+ * and findings as markers, sends to the receives they fed as arrows),
+ * drawn from one walk of reports/timeline.h's model per trace; the
+ * per-thread table (running and blocked time); and, from our own queries,
+ * the per-channel table and the channel graph (start routines as nodes,
+ * channels as edges from senders to receivers). A page must stay small
+ * for a trace of millions of events, so everything is bounded as it is
+ * read: a lane's calls closer than its resolution are merged into one bar
+ * that keeps the share of time blocked, arrows are a uniform sample,
+ * markers and rows are capped; each cut is said on the page (notes).
+ * Memory is bounded by the output, never by the number of events. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "html.h"
+#include "timeline.h"
 #include "weft.h"
 
 /* Bounds of one page (the whole report, over every trace). */
@@ -228,135 +229,146 @@ static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
     return 0;
 }
 
-static int read_calls(struct data *d, sqlite3 *db, const char *path) {
-    /* The end row of every blocking call that waited (its begin_ts), in
-     * event order: each thread's calls come in time order. */
-    sqlite3_stmt *st = prep(db, path,
-        "SELECT e.thread, e.begin_ts, e.ts, k.name FROM events e JOIN kinds k ON k.id = e.kind "
-        "WHERE k.blocking = 2 AND e.begin_ts IS NOT NULL");
-    if (!st)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct lane *l = lane_of(d, sqlite3_column_int64(st, 0));
-        if (l)
-            add_call(d, l, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-                     state_of((const char *)sqlite3_column_text(st, 3)));
+/* ---- the walk over the events (reports/timeline.h) ---- */
+
+/* The page's state of a timeline state. */
+static int state_of_tl(enum weft_tl_state s) {
+    switch (s) {
+    case WEFT_TL_CHAN_SEND: return state_of("chan_send");
+    case WEFT_TL_CHAN_RECV: return state_of("chan_recv");
+    case WEFT_TL_SELECT: return state_of("select");
+    case WEFT_TL_WG_WAIT: case WEFT_TL_GROUP_WAIT: case WEFT_TL_GROUP_GO: return state_of("wg_wait");
+    case WEFT_TL_MUTEX_LOCK: case WEFT_TL_RWLOCK_RD: case WEFT_TL_RWLOCK_WR:
+        return state_of("mutex_lock");
+    case WEFT_TL_COND_WAIT: return state_of("cond_wait");
+    case WEFT_TL_BARRIER: return state_of("barrier");
+    case WEFT_TL_SEM_WAIT: case WEFT_TL_WEFT_SEM: case WEFT_TL_LIMITER: return state_of("sem_wait");
+    case WEFT_TL_JOIN: case WEFT_TL_FUTURE_GET: case WEFT_TL_FUTURE_FREE: return state_of("join");
+    default: return state_of(NULL);
     }
-    sqlite3_finalize(st);
-    /* What each thread was blocked in at the end: to its lane's end. */
-    st = prep(db, path,
-              "SELECT b.thread, e.ts, b.kind FROM blocked_at_exit b JOIN events e ON e.id = b.event");
-    if (!st)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct lane *l = lane_of(d, sqlite3_column_int64(st, 0));
-        if (l && sqlite3_column_int64(st, 1) <= l->end) {
-            add_call(d, l, sqlite3_column_int64(st, 1), l->end,
-                     state_of((const char *)sqlite3_column_text(st, 2)));
-            l->open = 1;
-        }
-    }
-    sqlite3_finalize(st);
-    for (int i = 0; i < d->nlanes; i++)
-        if (d->lanes[i].trace == d->lanes[d->nlanes - 1].trace)
-            flush_bar(d, &d->lanes[i]);
-    return 0;
 }
 
-/* Closes as markers (capped), then the sends to the receives they fed as
- * arrows (a uniform sample): a receive acquired the ticket a send
- * released on the same channel (events.hb_obj/acq/rel). Without
- * --all-events the fast operations have no rows, so only some show. */
-static int read_marks(struct data *d, int t, sqlite3 *db, const char *path, FILE *j, int *nmarks,
-                      int64_t *closes_left_out) {
-    sqlite3_stmt *st = prep(db, path,
-        "SELECT e.thread, e.ts, e.arg, printf('0x%x', e.obj) FROM events e "
-        "WHERE e.kind = (SELECT id FROM kinds WHERE name = 'chan_close') ORDER BY e.id");
-    if (!st)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct lane *l = lane_of(d, sqlite3_column_int64(st, 0));
-        if (!l || l->out < 0)
-            continue;
-        if (*nmarks >= MAX_CLOSES) {
-            (*closes_left_out)++;
-            continue;
-        }
-        fprintf(j, "%s[%d, %lld, ", (*nmarks)++ ? ", " : "", l->out,
-                (long long)((sqlite3_column_int64(st, 1) - d->t0) / 1000));
-        weft__html_str(j, sqlite3_column_int64(st, 2) == -32 ? "double close" : "close");
-        fputs(", ", j);
-        weft__html_str(j, (const char *)sqlite3_column_text(st, 3));
-        fputc(']', j);
+struct flow {
+    int a, b;
+    int64_t ta, tb;
+};
+
+/* What one walk writes: markers to mj, a reservoir of arrows. */
+struct walk {
+    struct data *d;
+    int trace;
+    FILE *mj;
+    int *nmarks;
+    int64_t *marks_out, *flows_seen;
+    struct flow *res;
+    int nres, room;
+    uint64_t rng;
+    int64_t seen; /* arrows of this trace */
+};
+
+/* The group of finding id of the trace (findings are in trace, then id
+ * order), or -1. */
+static int group_of(const struct weft_report *r, int trace, int64_t id) {
+    int lo = 0, hi = r->nfindings;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        const struct weft_rfinding *f = &r->findings[mid];
+        if (f->trace < trace || (f->trace == trace && f->id < id))
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    sqlite3_finalize(st);
-    /* Findings: every one placed on its thread's lane (or its process's first). */
-    const struct weft_report *r = d->r;
-    for (int i = 0; i < r->nfindings; i++) {
-        const struct weft_rfinding *f = &r->findings[i];
-        if (f->trace != t)
-            continue;
-        struct lane *l = f->thread ? lane_of(d, f->thread) : NULL;
-        for (int k = 0; !l && k < d->nlanes; k++)
-            if (d->lanes[k].trace == t && d->lanes[k].pid == f->pid && d->lanes[k].out >= 0)
+    return lo < r->nfindings && r->findings[lo].trace == trace && r->findings[lo].id == id
+               ? r->findings[lo].group : -1;
+}
+
+static int on_item(void *ctx, const struct weft_tl_item *it) {
+    struct walk *w = ctx;
+    struct data *d = w->d;
+    struct lane *l = lane_of(d, it->thread);
+    switch (it->kind) {
+    case WEFT_TL_STATE:
+        if (l) {
+            add_call(d, l, it->ts, it->end, state_of_tl(it->state));
+            if (it->flags & WEFT_TL_NO_END)
+                l->open = 1;
+        }
+        break;
+    case WEFT_TL_INSTANT: {
+        int finding = it->severity != NULL;
+        /* a finding of no thread goes on its process's first lane */
+        for (int k = 0; !l && finding && k < d->nlanes; k++)
+            if (d->lanes[k].trace == w->trace && d->lanes[k].pid == it->pid &&
+                d->lanes[k].out >= 0)
                 l = &d->lanes[k];
         if (!l || l->out < 0)
-            continue;
-        fprintf(j, "%s[%d, %lld, ", (*nmarks)++ ? ", " : "", l->out,
-                (long long)((f->ts - d->t0) / 1000));
-        weft__html_str(j, f->kind);
-        fputs(", ", j);
-        weft__html_str(j, f->message);
-        fprintf(j, ", %d]", f->group);
+            break;
+        if (!finding && *w->nmarks >= MAX_CLOSES) {
+            (*w->marks_out)++;
+            break;
+        }
+        fprintf(w->mj, "%s[%d, %lld, ", (*w->nmarks)++ ? ", " : "", l->out,
+                (long long)((it->ts - d->t0) / 1000));
+        weft__html_str(w->mj, it->what);
+        fputs(", ", w->mj);
+        if (finding) {
+            weft__html_str(w->mj, it->detail);
+            fprintf(w->mj, ", %d]", group_of(d->r, w->trace, it->event));
+        } else {
+            char addr[32];
+            snprintf(addr, sizeof addr, "0x%llx", (unsigned long long)it->addr);
+            weft__html_str(w->mj, addr);
+            fputc(']', w->mj);
+        }
+        break;
+    }
+    case WEFT_TL_FLOW: {
+        struct lane *b = lane_of(d, it->to_thread);
+        if (!l || !b || l->out < 0 || b->out < 0)
+            break;
+        struct flow x = {l->out, b->out, it->ts, it->end};
+        (*w->flows_seen)++;
+        w->seen++;
+        /* a reservoir: a uniform sample, the same for the same trace */
+        if (w->nres < w->room) {
+            w->res[w->nres++] = x;
+        } else {
+            w->rng ^= w->rng << 13, w->rng ^= w->rng >> 7, w->rng ^= w->rng << 17;
+            uint64_t k = w->rng % (uint64_t)w->seen;
+            if (k < (uint64_t)w->nres)
+                w->res[k] = x;
+        }
+        break;
+    }
+    default:
+        break; /* held locks, plain operations, counters: not drawn here */
     }
     return 0;
 }
 
-static int read_flows(struct data *d, sqlite3 *db, const char *path, FILE *j, int *nflows,
-                      int64_t *seen) {
-    /* The ticket was released by the send's own row (events.rel), or,
-     * when the sender waited for its receiver, by an hb_release row the
-     * sender wrote as it began to wait (obj: the channel's hb object,
-     * arg: the ticket). */
-    sqlite3_stmt *st = prep(db, path,
-        "WITH r AS (SELECT e.id, e.thread, e.ts, e.hb_obj, e.acq FROM events e "
-        "WHERE e.acq IS NOT NULL AND e.kind IN (SELECT id FROM kinds WHERE name IN "
-        "('chan_recv_end', 'chan_try_recv', 'select_end'))) "
-        "SELECT s.thread, s.ts, r.thread, r.ts, r.id FROM r "
-        "JOIN events s ON s.hb_obj = r.hb_obj AND s.rel = r.acq AND s.id <> r.id "
-        "WHERE s.kind <> (SELECT id FROM kinds WHERE name = 'chan_close') "
-        "UNION ALL SELECT s.thread, s.ts, r.thread, r.ts, r.id FROM r "
-        "JOIN events s ON s.obj = r.hb_obj AND s.arg = r.acq AND s.thread <> r.thread "
-        "WHERE s.kind = (SELECT id FROM kinds WHERE name = 'hb_release') ORDER BY 5");
-    if (!st)
+/* One pass over the trace's events: state bars, markers, arrows. */
+static int walk_trace(struct data *d, int t, sqlite3 *db, const char *path, FILE *mj, FILE *fj,
+                      int *nmarks, int *nflows, int64_t *marks_out, int64_t *flows_seen) {
+    struct weft_tl_opts o = {0, 0, 0};
+    weft_tl *tl = weft_tl_open(db, path, &o);
+    if (!tl)
         return -1;
-    /* A reservoir (deterministic: the same trace gives the same page). */
-    struct fl { int a, b; int64_t ta, tb; } *res = malloc(MAX_FLOWS * sizeof *res);
-    int n = 0;
-    uint64_t rng = 0x9e3779b97f4a7c15u;
-    while (res && sqlite3_step(st) == SQLITE_ROW) {
-        struct lane *a = lane_of(d, sqlite3_column_int64(st, 0));
-        struct lane *b = lane_of(d, sqlite3_column_int64(st, 2));
-        if (!a || !b || a->out < 0 || b->out < 0)
-            continue;
-        struct fl x = {a->out, b->out, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 3)};
-        (*seen)++;
-        if (*nflows + n < MAX_FLOWS) {
-            res[n++] = x;
-        } else {
-            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-            uint64_t k = rng % (uint64_t)*seen;
-            if (k < (uint64_t)n)
-                res[k] = x;
-        }
-    }
-    sqlite3_finalize(st);
-    for (int i = 0; res && i < n; i++)
-        fprintf(j, "%s[%d, %lld, %d, %lld]", (*nflows)++ ? ", " : "", res[i].a,
-                (long long)((res[i].ta - d->t0) / 1000), res[i].b,
-                (long long)((res[i].tb - d->t0) / 1000));
-    free(res);
-    return 0;
+    struct walk w = {d, t, mj, nmarks, marks_out, flows_seen, NULL, 0, MAX_FLOWS - *nflows,
+                     0x9e3779b97f4a7c15u, 0};
+    w.res = malloc((size_t)(w.room > 0 ? w.room : 1) * sizeof *w.res);
+    int rc = w.res ? weft_tl_walk(tl, on_item, &w) : -1;
+    weft_tl_close(tl);
+    if (!w.res)
+        weft_err("report: out of memory");
+    for (int i = 0; i < d->nlanes; i++)
+        if (d->lanes[i].trace == t)
+            flush_bar(d, &d->lanes[i]);
+    for (int i = 0; i < w.nres; i++)
+        fprintf(fj, "%s[%d, %lld, %d, %lld]", (*nflows)++ ? ", " : "", w.res[i].a,
+                (long long)((w.res[i].ta - d->t0) / 1000), w.res[i].b,
+                (long long)((w.res[i].tb - d->t0) / 1000));
+    free(w.res);
+    return rc;
 }
 
 /* ---- channels and the graph ---- */
@@ -626,7 +638,7 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
                                    "every operation)",
                             (long long)(meta_num(db, "min_wait_ns", 0) / 1000));
         int first = d.nlanes;
-        if (read_lanes(&d, t, db, path) != 0 || read_calls(&d, db, path) != 0)
+        if (read_lanes(&d, t, db, path) != 0)
             goto done;
         /* Lanes past the bound: the program's threads with findings stay. */
         for (int i = first; i < d.nlanes; i++) {
@@ -636,8 +648,7 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
             d.lanes[i].out = keep ? out++ : -1;
             lanes_out += !keep;
         }
-        if (read_marks(&d, t, db, path, mj, &nmarks, &closes_out) != 0 ||
-            read_flows(&d, db, path, fj, &nflows, &flows_seen) != 0 ||
+        if (walk_trace(&d, t, db, path, mj, fj, &nmarks, &nflows, &closes_out, &flows_seen) != 0 ||
             read_chans(db, path, t, &cs, &nch, &chans_out) != 0)
             goto done;
     }
@@ -691,7 +702,8 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
         weft__html_note(notes, "timeline and thread table: %d threads left out (over %d lanes; "
                                "threads with findings are kept)", lanes_out, MAX_LANES);
     if (closes_out)
-        weft__html_note(notes, "timeline: %lld closes left out (over %d markers)",
+        weft__html_note(notes, "timeline: %lld markers (closes, deadlocks, signals) left out "
+                               "(over %d)",
                         (long long)closes_out, MAX_CLOSES);
     if (flows_seen > nflows)
         weft__html_note(notes, "timeline: %d of %lld send-to-receive arrows shown (a uniform "
