@@ -536,25 +536,6 @@ static int cmd_run(int argc, char **argv) {
         free(pats);
         return 125;
     }
-    /* --html-dir DIR: made if missing (its parent must exist), checked
-     * before the runs. */
-    if (html) {
-        struct stat hst;
-        if (mkdir(html, 0700) != 0 && errno != EEXIST) {
-            weft_err("%s: --html-dir %s: %s", cmd, html, strerror(errno));
-            free(pats);
-            return 125;
-        }
-        const char *why = stat(html, &hst) != 0    ? strerror(errno)
-                          : !S_ISDIR(hst.st_mode)      ? "not a directory"
-                          : access(html, W_OK) != 0    ? strerror(errno)
-                                                       : NULL;
-        if (why) {
-            weft_err("%s: --html-dir %s: %s", cmd, html, why);
-            free(pats);
-            return 125;
-        }
-    }
     if (!jseen) {
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         jobs = c > 0 ? c : 1;
@@ -579,6 +560,27 @@ static int cmd_run(int argc, char **argv) {
         free(sel);
         weft_manifest_free(&m);
         return 125;
+    }
+    /* --html-dir DIR: made if missing (its parent must exist), checked
+     * before the runs. */
+    if (html) {
+        struct stat hst;
+        if (mkdir(html, 0700) != 0 && errno != EEXIST) {
+            weft_err("%s: --html-dir %s: %s", cmd, html, strerror(errno));
+            free(sel);
+            weft_manifest_free(&m);
+            return 125;
+        }
+        const char *why = stat(html, &hst) != 0    ? strerror(errno)
+                          : !S_ISDIR(hst.st_mode)      ? "not a directory"
+                          : access(html, W_OK) != 0    ? strerror(errno)
+                                                       : NULL;
+        if (why) {
+            weft_err("%s: --html-dir %s: %s", cmd, html, why);
+            free(sel);
+            weft_manifest_free(&m);
+            return 125;
+        }
     }
     char top[PATH_MAX];
     if (keep) {
