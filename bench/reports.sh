@@ -53,6 +53,7 @@ formats=(
     "json (peer)|\"\$weft\" report --format=json -o \"\$out\" \"\$db\""
     "perfetto|\"\$weft\" report --format=perfetto --max-events 0 -o \"\$out\" \"\$db\""
     "perfetto (default cap)|\"\$weft\" report --format=perfetto -o \"\$out\" \"\$db\""
+    "html|\"\$weft\" report --format=html -o \"\$out\" \"\$db\""
 )
 
 now() { date +%s%N; }
