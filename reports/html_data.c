@@ -423,9 +423,7 @@ static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, in
     sqlite3_stmt *st = prep(db, path,
         "SELECT o.id, printf('0x%x', o.address), o.destroyed_ns IS NOT NULL, o.info, "
         "(SELECT fr.function FROM frames fr WHERE fr.stack = o.create_stack AND fr.function "
-        "IS NOT NULL ORDER BY fr.depth LIMIT 1), "
-        "(SELECT e.arg2 FROM events e WHERE e.object = o.id AND e.kind = "
-        "(SELECT id FROM kinds WHERE name = 'chan_make') LIMIT 1) "
+        "IS NOT NULL ORDER BY fr.depth LIMIT 1) "
         "FROM objects o WHERE o.kind = 'chan' ORDER BY o.id");
     if (!st)
         return -1;
@@ -450,8 +448,22 @@ static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, in
         c->freed = sqlite3_column_int(st, 2);
         c->info = dup_col(st, 3);
         c->creator = dup_col(st, 4);
-        c->has_cap = sqlite3_column_type(st, 5) != SQLITE_NULL;
-        c->cap = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    qsort(*cs, (size_t)*n, sizeof **cs, by_chan_id);
+    /* Capacities: one pass over the chan_make rows (a lookup per channel
+     * would scan the events once each: events has no index by object). */
+    st = prep(db, path,
+        "SELECT e.object, e.arg2 FROM events e "
+        "WHERE e.kind = (SELECT id FROM kinds WHERE name = 'chan_make') AND e.object IS NOT NULL");
+    if (!st)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct chan *c = find_chan(*cs, *n, t, sqlite3_column_int64(st, 0));
+        if (c && !c->has_cap) {
+            c->has_cap = 1;
+            c->cap = sqlite3_column_int64(st, 1);
+        }
     }
     sqlite3_finalize(st);
     /* Who sent and received how much: the rows, plus the operations only
@@ -468,7 +480,6 @@ static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, in
         "JOIN threads t ON t.id = x.thread GROUP BY 1, 2, 3");
     if (!st)
         return -1;
-    qsort(*cs, (size_t)*n, sizeof **cs, by_chan_id);
     while (sqlite3_step(st) == SQLITE_ROW) {
         struct chan *c = find_chan(*cs, *n, t, sqlite3_column_int64(st, 0));
         if (!c)

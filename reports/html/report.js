@@ -534,5 +534,7 @@
   drawTimeline();
   var rt = null;
   window.addEventListener("resize", function () { clearTimeout(rt); rt = setTimeout(drawTimeline, 150); });
+  // how long the page took from navigation to drawn (the tests print it)
+  document.body.setAttribute("data-render-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-rendered", "1");
 })();

@@ -151,7 +151,7 @@ def check(b, path, shots, opts):
     deadline = time.time() + 10
     while time.time() < deadline and b.js("document.body.getAttribute('data-rendered')") != "1":
         time.sleep(0.05)
-    t0 = time.time()
+    opts.render_ms = b.js("document.body.getAttribute('data-render-ms')")
     s = b.js(SIZES)
     if s["rendered"] != "1":
         problems.append("the script did not finish drawing")
@@ -241,8 +241,10 @@ def main():
         for path in opts.reports:
             t = time.time()
             problems = check(b, path, opts.shots, opts)
-            print("%s %s (%.1f s)%s" % ("FAIL" if problems else "ok", path, time.time() - t,
-                                       "".join("\n  " + p for p in problems)))
+            print("%s %s (rendered in %s ms, %.0f KB; checked in %.1f s)%s" % (
+                "FAIL" if problems else "ok", path, opts.render_ms,
+                os.path.getsize(path) / 1024, time.time() - t,
+                "".join("\n  " + p for p in problems)))
             bad += bool(problems)
     finally:
         b.close()
