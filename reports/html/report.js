@@ -465,10 +465,21 @@
       return sv("marker", {id: "ga-" + k, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse"},
         sv("path", {d: "M 0 0 L 10 5 L 0 10 z", fill: k === "closed" ? "#2e7d32" : k === "leaked" ? "#c62828" : "#8a8f96"}));
     })));
-    var pairSeen = {};
+    // One edge per (sender, receiver, state): many channels between the
+    // same routines (a channel per worker) are one edge with their sums.
+    var merged = {}, edges = [];
     E.forEach(function (e) {
-      var a = idx[e[0]], b = idx[e[1]], ch = CH[e[2]] || {};
+      var ch = CH[e[2]] || {};
       var cls = ch.blocked > 0 ? "leaked" : ch.closes > 0 ? "closed" : "open";
+      var key = e[0] + "\u0000" + e[1] + "\u0000" + cls;
+      var m = merged[key];
+      if (!m) { m = merged[key] = {from: e[0], to: e[1], cls: cls, chans: [], sent: 0, recv: 0}; edges.push(m); }
+      m.chans.push(ch); m.sent += e[3]; m.recv += e[4];
+    });
+    var pairSeen = {};
+    edges.forEach(function (m) {
+      var e = [m.from, m.to], cls = m.cls, ch = m.chans[0];
+      var a = idx[e[0]], b = idx[e[1]];
       var key = a + ">" + b, nth = pairSeen[key] = (pairSeen[key] || 0) + 1;
       var pa = pos[a], pb = pos[b], d, lx, ly;
       var bend = 18 * nth;
@@ -483,13 +494,22 @@
         lx = mx; ly = my - 2;
       }
       var path = sv("path", {"class": "edge " + cls, d: d, "marker-end": "url(#ga-" + cls + ")"});
-      var what = "chan " + (ch.addr || "?") + (ch.cap !== null && ch.cap !== undefined ? " (cap " + ch.cap + ")" : "");
-      var text = what + "\n" + e[0] + " \u2192 " + e[1] + "\nsent " + e[3] + ", received " + e[4] +
-        "\n" + (ch.closes ? "closed" + (ch.closer ? " by " + ch.closer : "") + (ch.closes > 1 ? " (" + ch.closes + " times)" : "") : "never closed") +
-        (ch.blocked ? "\n" + plural(ch.blocked, "thread") + " still blocked on it at the end" : "") + (ch.creator ? "\nmade in " + ch.creator : "");
+      var text;
+      if (m.chans.length === 1) {
+        text = "chan " + (ch.addr || "?") + (ch.cap !== null && ch.cap !== undefined ? " (cap " + ch.cap + ")" : "") +
+          "\n" + e[0] + " \u2192 " + e[1] + "\nsent " + m.sent + ", received " + m.recv +
+          "\n" + (ch.closes ? "closed" + (ch.closer ? " by " + ch.closer : "") + (ch.closes > 1 ? " (" + ch.closes + " times)" : "") : "never closed") +
+          (ch.blocked ? "\n" + plural(ch.blocked, "thread") + " still blocked on it at the end" : "") + (ch.creator ? "\nmade in " + ch.creator : "");
+      } else {
+        var blocked = m.chans.reduce(function (n, c) { return n + (c.blocked || 0); }, 0);
+        text = m.chans.length + " channels " + e[0] + " \u2192 " + e[1] + ": " + m.chans.slice(0, 8).map(function (c) { return c.addr; }).join(", ") +
+          (m.chans.length > 8 ? ", \u2026" : "") + "\nsent " + m.sent + ", received " + m.recv + " in all\n" +
+          (cls === "closed" ? "all closed" : cls === "open" ? "never closed" : plural(blocked, "thread") + " still blocked on them at the end");
+      }
       tooltip(path, text);
       s.appendChild(path);
-      var lab = sv("text", {x: lx, y: ly, "text-anchor": "middle"}, (ch.addr || "?").slice(-6) + ": " + e[3] + "\u2192" + e[4]);
+      var lab = sv("text", {x: lx, y: ly, "text-anchor": "middle"},
+        (m.chans.length === 1 ? (ch.addr || "?").slice(-6) : m.chans.length + " chans") + ": " + m.sent + "\u2192" + m.recv);
       tooltip(lab, text);
       s.appendChild(lab);
     });
