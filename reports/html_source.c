@@ -1,6 +1,7 @@
 /* html_source.c: the source lines around a frame of a finding's stack,
  * for the HTML report. A file that is missing, unreadable, not a regular
- * file or shorter than the line degrades that frame alone: its snippet is
+ * file or shorter than the line, or a path relative to a build directory
+ * we do not know, degrades that frame alone: its snippet is
  * a sentence saying why, and the rest of the page is as usual. Lines are
  * cut at a length a page can show; the text is the program's and is
  * escaped like every other string of the data (html.c). */
@@ -18,6 +19,12 @@ enum { CONTEXT = 3, MAX_LINE = 240 };
 void weft__html_source(FILE *j, const char *file, int line, int *budget) {
     if (!file || line <= 0) {
         weft__html_str(j, "no source line recorded for this frame");
+        return;
+    }
+    if (file[0] != '/') {
+        /* Relative to a build directory the trace does not record (glibc's
+         * "./nptl/..."): reading it from ours could show another file. */
+        weft__html_str(j, "source not available: a path relative to its build directory");
         return;
     }
     if (*budget <= 0) {
