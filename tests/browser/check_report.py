@@ -34,7 +34,8 @@ class Browser:
         exe = shutil.which("chromium") or shutil.which("chromium-browser")
         if not exe:
             raise SystemExit("check_report: chromium is not installed (scripts/deps.sh)")
-        args = [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        args = [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run",
                 "--no-default-browser-check", "--disable-extensions", "--disable-sync",
                 "--disable-background-networking", "--remote-debugging-port=0",
                 "--user-data-dir=" + self.profile, "--window-size=1280,900", "about:blank"]
