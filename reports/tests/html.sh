@@ -91,6 +91,17 @@ assert c["blocked"] == 1 and c["closes"] == 0 and c["creator"] == "leaky", c
 assert d["graph"] == [["compute", "(nobody)", 0, 0, 0, 1]], d["graph"]
 assert [t[4] for t in d["threads"]] == ["main", "compute"] and d["threads"][1][5] == "alive-at-exit", d["threads"]
 ' || fail "page"
+    # two traces, and a baseline: one page, each group marked
+    trace pitfall_double_close "$work/dc.db"
+    "$WEFT" report --format=html --baseline "$db" -o "$work/two.html" "$db" "$work/dc.db" ||
+        fail "report of two traces failed"
+    page "$work/two.html" '
+assert d["has_baseline"] and len(d["traces"]) == 2 and len(d["procs"]) == 2, d["traces"]
+st = {g["kind"]: g["baseline"] for g in d["groups"]}
+assert st == {"leaked-thread": "unchanged", "double-close": "new"}, st
+lanes = d["timeline"]["lanes"]
+assert sorted({l[0] for l in lanes}) == [0, 1] and len(lanes) == 5, lanes
+' || fail "two traces"
     # the same to stdout, byte for byte
     "$WEFT" report --format=html "$db" >"$work/s.html" || fail "report to stdout failed"
     cmp -s "$work/r.html" "$work/s.html" || fail "-o and stdout differ"
@@ -267,6 +278,14 @@ PY
     /usr/bin/python3 "$check" --shots "$work/badshots" "$work/bad.html" >"$work/b4" 2>&1 &&
         fail "a page raising a dialog passed"
     grep -q "a dialog opened" "$work/b4" || fail "the dialog was not reported: $(cat "$work/b4")"
+    # and the CSP is enforced: a script changed after its hash was taken
+    # does not run, and the browser says so
+    sed 's|"use strict";|"use strict"; alert(2);|' "$work/x.html" >"$work/csp.html"
+    /usr/bin/python3 "$check" --shots "$work/badshots" "$work/csp.html" >"$work/b5" 2>&1 &&
+        fail "a page with a script its CSP does not allow passed"
+    grep -q "the script did not finish drawing" "$work/b5" || fail "the script ran: $(cat "$work/b5")"
+    grep -q "Content Security Policy" "$work/b5" || fail "no CSP violation reported: $(cat "$work/b5")"
+    grep -q "a dialog opened" "$work/b5" && fail "the changed script ran: $(cat "$work/b5")"
     ;;
 *)
     fail "unknown case"

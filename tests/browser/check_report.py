@@ -141,6 +141,39 @@ def center_of(b, selector):
       return [r.left + r.width / 2, r.top + r.height / 2]; })()""" % json.dumps(selector))
 
 
+def interact(b, s, problems):
+    """Hover, sort and zoom, as a person would, on a drawn page."""
+    # hover: a state bar (or a lane label) shows its tooltip
+    target = "#timeline-svg rect.bar" if s["bars"] else "#timeline-svg text.lanelabel"
+    c = center_of(b, target)
+    if not c:
+        problems.append("nothing to hover in the timeline")
+    else:
+        b.mouse("mouseMoved", c[0], c[1])
+        tip = b.js("(() => { const t = document.getElementById('tooltip'); "
+                   "return [getComputedStyle(t).display, t.textContent]; })()")
+        if tip[0] == "none" or not tip[1]:
+            problems.append("hovering %s showed no tooltip" % target)
+        b.mouse("mouseMoved", 5, 5)
+    # sort: a click on the "thread" header orders the thread table
+    before = b.js("Array.from(document.querySelectorAll('#threads-table tbody tr')).map(r => r.cells[1].textContent)")
+    for _ in range(2):  # ascending, then descending
+        c = center_of(b, "#threads-table th:nth-child(2)")
+        b.mouse("mousePressed", c[0], c[1], buttons=1, button="left", clicks=1)
+        b.mouse("mouseReleased", c[0], c[1], button="left", clicks=1)
+    after = b.js("Array.from(document.querySelectorAll('#threads-table tbody tr')).map(r => r.cells[1].textContent)")
+    nums = [int(x) for x in after]
+    if len(before) > 1 and (nums != sorted(nums, reverse=True) or after == before):
+        problems.append("sorting the thread table did not reorder it: %s -> %s" % (before, after))
+    # zoom: a wheel on the timeline redraws it at another scale
+    axis0 = b.js("document.querySelector('#timeline-svg .axis text:last-of-type').textContent")
+    c = center_of(b, "#timeline-svg")
+    b.send("Input.dispatchMouseEvent", type="mouseWheel", x=c[0] + 100, y=c[1], deltaX=0, deltaY=-300)
+    axis1 = b.js("document.querySelector('#timeline-svg .axis text:last-of-type').textContent")
+    if axis0 == axis1:
+        problems.append("a wheel on the timeline did not zoom (axis %s)" % axis0)
+
+
 def check(b, path, shots, opts):
     problems = []
     b.events = []
@@ -172,35 +205,8 @@ def check(b, path, shots, opts):
     for t in opts.text:
         if t not in s["text"]:
             problems.append("%r does not show as text" % t)
-    # hover: a state bar (or a lane label) shows its tooltip
-    target = "#timeline-svg rect.bar" if s["bars"] else "#timeline-svg text.lanelabel"
-    c = center_of(b, target)
-    if not c:
-        problems.append("nothing to hover in the timeline")
-    else:
-        b.mouse("mouseMoved", c[0], c[1])
-        tip = b.js("(() => { const t = document.getElementById('tooltip'); "
-                   "return [getComputedStyle(t).display, t.textContent]; })()")
-        if tip[0] == "none" or not tip[1]:
-            problems.append("hovering %s showed no tooltip" % target)
-        b.mouse("mouseMoved", 5, 5)
-    # sort: a click on the "thread" header orders the thread table
-    before = b.js("Array.from(document.querySelectorAll('#threads-table tbody tr')).map(r => r.cells[1].textContent)")
-    for _ in range(2):  # ascending, then descending
-        c = center_of(b, "#threads-table th:nth-child(2)")
-        b.mouse("mousePressed", c[0], c[1], buttons=1, button="left", clicks=1)
-        b.mouse("mouseReleased", c[0], c[1], button="left", clicks=1)
-    after = b.js("Array.from(document.querySelectorAll('#threads-table tbody tr')).map(r => r.cells[1].textContent)")
-    nums = [int(x) for x in after]
-    if len(before) > 1 and (nums != sorted(nums, reverse=True) or after == before):
-        problems.append("sorting the thread table did not reorder it: %s -> %s" % (before, after))
-    # zoom: a wheel on the timeline redraws it at another scale
-    axis0 = b.js("document.querySelector('#timeline-svg .axis text:last-of-type').textContent")
-    c = center_of(b, "#timeline-svg")
-    b.send("Input.dispatchMouseEvent", type="mouseWheel", x=c[0] + 100, y=c[1], deltaX=0, deltaY=-300)
-    axis1 = b.js("document.querySelector('#timeline-svg .axis text:last-of-type').textContent")
-    if axis0 == axis1:
-        problems.append("a wheel on the timeline did not zoom (axis %s)" % axis0)
+    if s["rendered"] == "1":
+        interact(b, s, problems)
     b.js("window.scrollTo(0, 0)")
     metrics = b.send("Page.getLayoutMetrics")
     h = min(int(metrics["cssContentSize"]["height"]), 8000)
