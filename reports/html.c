@@ -22,7 +22,8 @@
 #include "json.h"
 #include "weft.h"
 
-enum { MAX_DETAILED = 400, SOURCE_BUDGET = 800 };
+/* Bounds of a page: groups with their stacks, source snippets, groups at all. */
+enum { MAX_DETAILED = 400, SOURCE_BUDGET = 800, MAX_GROUPS = 5000 };
 
 void weft__html_str(FILE *j, const char *s) {
     weft_json_str(j, (const unsigned char *)s);
@@ -172,7 +173,8 @@ static void frames_json(FILE *j, const struct weft_rstack *s, int *budget) {
 static void groups_json(const struct weft_report *r, FILE *j, struct weft__html_notes *notes) {
     int budget = SOURCE_BUDGET;
     fputs(", \"groups\": [", j);
-    for (int i = 0; i < r->ngroups; i++) {
+    int ngroups = r->ngroups < MAX_GROUPS ? r->ngroups : MAX_GROUPS;
+    for (int i = 0; i < ngroups; i++) {
         const struct weft_rgroup *g = &r->groups[i];
         const struct weft_rfinding *x = &r->findings[g->first];
         const struct weft_rframe *site = weft_report_site(x);
@@ -210,6 +212,14 @@ static void groups_json(const struct weft_report *r, FILE *j, struct weft__html_
         fputs("]}", j);
     }
     fputs("]", j);
+    if (r->ngroups > ngroups) {
+        long long left = 0;
+        for (int i = ngroups; i < r->ngroups; i++)
+            left += r->groups[i].count;
+        weft__html_note(notes, "findings: %d more distinct findings (%lld in all) left out (over "
+                               "%d; weft report --format=json has them all)",
+                        r->ngroups - ngroups, left, MAX_GROUPS);
+    }
     if (r->ngroups > MAX_DETAILED)
         weft__html_note(notes, "findings: the stacks of %d groups past the first %d are left "
                                "out (the table lists them all)", r->ngroups - MAX_DETAILED,

@@ -25,6 +25,7 @@ enum {
     IV_BUDGET = 40000, /* state bars in all */
     MAX_IV = 60000,
     MAX_CLOSES = 3000,
+    MAX_FINDING_MARKS = 3000,
     MAX_FLOWS = 2000,
     MAX_CHANS = 2000,
     MAX_EDGES = 600,
@@ -69,7 +70,8 @@ struct lane {
     int64_t ps, pe, res;
     int64_t share[sizeof states / sizeof *states];
     int pn, open;
-    int out; /* index on the page, -1 when the lane was left out */
+    int finding; /* a finding names this thread */
+    int out;     /* index on the page, -1 when the lane was left out */
 };
 
 struct iv {
@@ -86,6 +88,8 @@ struct data {
     int niv, ivcap;
     int64_t iv_dropped;
     int64_t t0; /* the trace being read's start */
+    int nfmarks;        /* finding markers written */
+    int64_t fmarks_out; /* and left out */
     /* lane index by threads.id for the trace being read */
     int *by_id;
     int64_t nby;
@@ -303,10 +307,14 @@ static int on_item(void *ctx, const struct weft_tl_item *it) {
                 l = &d->lanes[k];
         if (!l || l->out < 0)
             break;
-        if (!finding && *w->nmarks >= MAX_CLOSES) {
-            (*w->marks_out)++;
+        if (finding ? d->nfmarks >= MAX_FINDING_MARKS : *w->nmarks - d->nfmarks >= MAX_CLOSES) {
+            if (finding)
+                d->fmarks_out++;
+            else
+                (*w->marks_out)++;
             break;
         }
+        d->nfmarks += finding;
         fprintf(w->mj, "%s[%d, %lld, ", (*w->nmarks)++ ? ", " : "", l->out,
                 (long long)((it->ts - d->t0) / 1000));
         weft__html_str(w->mj, it->what);
@@ -651,11 +659,14 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
         int first = d.nlanes;
         if (read_lanes(&d, t, db, path) != 0)
             goto done;
-        /* Lanes past the bound: the program's threads with findings stay. */
+        /* Lanes past the bound: threads with findings stay, up to twice it. */
+        for (int k = 0; k < r->nfindings; k++) {
+            struct lane *l = r->findings[k].trace == t ? lane_of(&d, r->findings[k].thread) : NULL;
+            if (l)
+                l->finding = 1;
+        }
         for (int i = first; i < d.nlanes; i++) {
-            int keep = out < MAX_LANES;
-            for (int k = 0; !keep && k < r->nfindings; k++)
-                keep = r->findings[k].trace == t && r->findings[k].thread == d.lanes[i].id;
+            int keep = out < MAX_LANES || (d.lanes[i].finding && out < 2 * MAX_LANES);
             d.lanes[i].out = keep ? out++ : -1;
             lanes_out += !keep;
         }
@@ -711,11 +722,14 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
                         (long long)d.iv_dropped, MAX_IV);
     if (lanes_out)
         weft__html_note(notes, "timeline and thread table: %d threads left out (over %d lanes; "
-                               "threads with findings are kept)", lanes_out, MAX_LANES);
+                               "threads with findings are kept, up to %d)", lanes_out, MAX_LANES, 2 * MAX_LANES);
     if (closes_out)
         weft__html_note(notes, "timeline: %lld markers (closes, deadlocks, signals) left out "
                                "(over %d)",
                         (long long)closes_out, MAX_CLOSES);
+    if (d.fmarks_out)
+        weft__html_note(notes, "timeline: %lld finding markers left out (over %d; every "
+                               "finding's group is in the table)", (long long)d.fmarks_out, MAX_FINDING_MARKS);
     if (flows_seen > nflows)
         weft__html_note(notes, "timeline: %d of %lld send-to-receive arrows shown (a uniform "
                                "sample)", nflows, (long long)flows_seen);

@@ -184,6 +184,10 @@ def check(b, path, shots, opts):
     # The script draws synchronously; give late errors a moment to arrive.
     deadline = time.time() + 10
     while time.time() < deadline and b.js("document.body.getAttribute('data-rendered')") != "1":
+        if any(m.get("method") == "Runtime.exceptionThrown" or
+               (m.get("method") == "Log.entryAdded" and m["params"]["entry"].get("level") == "error")
+               for m in b.events):
+            break  # it will not draw: no need to wait longer
         time.sleep(0.05)
     opts.render_ms = b.js("document.body.getAttribute('data-render-ms')")
     s = b.js(SIZES)
