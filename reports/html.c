@@ -257,6 +257,8 @@ int weft_report_html(const struct weft_report *r, FILE *f) {
     kinds_json(r, j);
     groups_json(r, j, &notes);
     int rc = weft__html_trace_data(r, j, &notes);
+    if (rc == 0)
+        rc = weft__html_chans(r, j, &notes);
     fputs(", \"notes\": [", j);
     for (int i = 0; i < notes.n; i++) {
         fputs(i ? ", " : "", j);

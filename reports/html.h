@@ -1,7 +1,7 @@
 /* html.h: what the parts of the HTML report share. html.c writes the
  * page (its head, CSS, script and the data as JSON), html_data.c the
- * parts read from the traces' events (timeline, threads, channels and
- * their graph), html_source.c the source lines around a frame. All JSON
+ * timeline and the thread table, html_chans.c the channel table and
+ * graph, html_source.c the source lines around a frame. All JSON
  * goes into a memory stream first; html.c escapes it for the script tag
  * it lands in. */
 #ifndef WEFT_REPORTS_HTML_H
@@ -20,10 +20,20 @@ struct weft__html_notes {
 void weft__html_note(struct weft__html_notes *n, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Writes the members "timeline", "threads", "channels" and "graph" (each
+/* html_data.c: writes the members "timeline" and "threads" (each
  * preceded by a comma) of the page's data object to j. 0, or -1 after one
  * line on stderr. */
 int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__html_notes *notes);
+
+/* html_chans.c: the members "channels", "graph" (and "graph_left_out"
+ * when edges were left out), each preceded by a comma. 0, or -1 after one
+ * line. */
+int weft__html_chans(const struct weft_report *r, FILE *j, struct weft__html_notes *notes);
+
+/* The statement for sql on the trace at path, or NULL after one line; a
+ * column as a malloc'ed string (NULL for NULL). */
+sqlite3_stmt *weft__html_prep(sqlite3 *db, const char *path, const char *sql);
+char *weft__html_dup(sqlite3_stmt *st, int i);
 
 /* Writes, as a JSON value, the source lines around line of file: {"first":
  * N, "lines": [...]} or, when the file cannot be read or is shorter, a

@@ -1,15 +1,14 @@
-/* html_data.c: the HTML report's views of the events themselves: the
- * timeline (a lane per thread, its blocking calls as state bars, closes
- * and findings as markers, sends to the receives they fed as arrows),
- * drawn from one walk of reports/timeline.h's model per trace; the
- * per-thread table (running and blocked time); and, from our own queries,
- * the per-channel table and the channel graph (start routines as nodes,
- * channels as edges from senders to receivers). A page must stay small
- * for a trace of millions of events, so everything is bounded as it is
- * read: a lane's calls closer than its resolution are merged into one bar
- * that keeps the share of time blocked, arrows are a uniform sample,
- * markers and rows are capped; each cut is said on the page (notes).
- * Memory is bounded by the output, never by the number of events. */
+/* html_data.c: the HTML report's views of the threads: the timeline (a
+ * lane per thread, its blocking calls as state bars, closes and findings
+ * as markers, sends to the receives they fed as arrows), drawn from one
+ * walk of reports/timeline.h's model per trace, and the per-thread table
+ * (running and blocked time). A page must stay small for a trace of
+ * millions of events, so everything is bounded as it is read: a lane's
+ * calls closer than its resolution are merged into one bar that keeps the
+ * share of time blocked, arrows are a uniform sample, markers and lanes
+ * are capped; each cut is said on the page (notes). Memory is bounded by
+ * the output, never by the number of events. Also the helpers the
+ * report's queries share (html.h). */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,8 +26,6 @@ enum {
     MAX_CLOSES = 3000,
     MAX_FINDING_MARKS = 3000,
     MAX_FLOWS = 2000,
-    MAX_CHANS = 2000,
-    MAX_EDGES = 600,
 };
 
 void weft__html_note(struct weft__html_notes *n, const char *fmt, ...) {
@@ -95,12 +92,12 @@ struct data {
     int64_t nby;
 };
 
-static char *dup_col(sqlite3_stmt *st, int i) {
+char *weft__html_dup(sqlite3_stmt *st, int i) {
     const unsigned char *s = sqlite3_column_text(st, i);
     return s ? strdup((const char *)s) : NULL;
 }
 
-static sqlite3_stmt *prep(sqlite3 *db, const char *path, const char *sql) {
+sqlite3_stmt *weft__html_prep(sqlite3 *db, const char *path, const char *sql) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         weft_err("report: %s: %s", path, sqlite3_errmsg(db));
@@ -170,7 +167,7 @@ static void add_call(struct data *d, struct lane *l, int64_t s, int64_t e, int s
 /* ---- reading one trace ---- */
 
 static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
-    sqlite3_stmt *st = prep(db, path,
+    sqlite3_stmt *st = weft__html_prep(db, path,
         "SELECT t.id, t.pid, t.tid, t.name, t.start_function, "
         "coalesce(t.created_ns, t.started_ns, p.start_ns), coalesce(t.exited_ns, p.end_ns), "
         "t.exit_kind, t.internal, s.state FROM threads t JOIN processes p ON p.pid = t.pid "
@@ -197,15 +194,15 @@ static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
         l->id = sqlite3_column_int64(st, 0);
         l->pid = sqlite3_column_int64(st, 1);
         l->tid = sqlite3_column_int64(st, 2);
-        l->name = dup_col(st, 3);
-        l->fn = dup_col(st, 4);
+        l->name = weft__html_dup(st, 3);
+        l->fn = weft__html_dup(st, 4);
         l->begin = sqlite3_column_int64(st, 5);
         l->end = sqlite3_column_int64(st, 6);
         if (l->end < l->begin)
             l->end = l->begin;
-        l->exit_kind = dup_col(st, 7);
+        l->exit_kind = weft__html_dup(st, 7);
         l->internal = sqlite3_column_int(st, 8);
-        l->state = dup_col(st, 9);
+        l->state = weft__html_dup(st, 9);
         maxid = l->id > maxid ? l->id : maxid;
     }
     sqlite3_finalize(st);
@@ -379,233 +376,6 @@ static int walk_trace(struct data *d, int t, sqlite3 *db, const char *path, FILE
     return rc;
 }
 
-/* ---- channels and the graph ---- */
-
-struct end {
-    char *routine;
-    int64_t count;
-};
-
-struct chan {
-    int trace;
-    int64_t id;
-    char addr[24];
-    int64_t cap, sends, recvs, closes, blocked;
-    int freed, has_cap;
-    char *creator, *closer, *info;
-    struct end *snd, *rcv;
-    int nsnd, nrcv;
-};
-
-static void add_end(struct end **e, int *n, const char *routine, int64_t count) {
-    for (int i = 0; i < *n; i++)
-        if (!strcmp((*e)[i].routine, routine)) {
-            (*e)[i].count += count;
-            return;
-        }
-    struct end *ne = realloc(*e, (size_t)(*n + 1) * sizeof *ne);
-    if (!ne)
-        return;
-    *e = ne;
-    ne[*n].routine = strdup(routine);
-    if (!ne[*n].routine)
-        return;
-    ne[(*n)++].count = count;
-}
-
-static int by_chan_id(const void *a, const void *b) {
-    const struct chan *x = a, *y = b;
-    return x->trace != y->trace ? x->trace - y->trace : (x->id > y->id) - (x->id < y->id);
-}
-
-static struct chan *find_chan(struct chan *c, int n, int trace, int64_t id) {
-    struct chan key = {.trace = trace, .id = id};
-    return bsearch(&key, c, (size_t)n, sizeof *c, by_chan_id);
-}
-
-/* A thread's start routine as the graph names it. */
-#define ROUTINE_SQL "coalesce(t.start_function, CASE WHEN t.tid = 1 THEN 'main' END, 'thread ' || t.tid)"
-
-static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, int *n,
-                      int64_t *left_out) {
-    sqlite3_stmt *st = prep(db, path,
-        "SELECT o.id, printf('0x%x', o.address), o.destroyed_ns IS NOT NULL, o.info, "
-        "(SELECT fr.function FROM frames fr WHERE fr.stack = o.create_stack AND fr.function "
-        "IS NOT NULL ORDER BY fr.depth LIMIT 1) "
-        "FROM objects o WHERE o.kind = 'chan' ORDER BY o.id");
-    if (!st)
-        return -1;
-    int cap = *n;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n >= MAX_CHANS) {
-            (*left_out)++;
-            continue;
-        }
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            struct chan *nc = realloc(*cs, (size_t)cap * sizeof *nc);
-            if (!nc)
-                break;
-            *cs = nc;
-        }
-        struct chan *c = &(*cs)[(*n)++];
-        memset(c, 0, sizeof *c);
-        c->trace = t;
-        c->id = sqlite3_column_int64(st, 0);
-        snprintf(c->addr, sizeof c->addr, "%s", (const char *)sqlite3_column_text(st, 1));
-        c->freed = sqlite3_column_int(st, 2);
-        c->info = dup_col(st, 3);
-        c->creator = dup_col(st, 4);
-    }
-    sqlite3_finalize(st);
-    qsort(*cs, (size_t)*n, sizeof **cs, by_chan_id);
-    /* Capacities: one pass over the chan_make rows (a lookup per channel
-     * would scan the events once each: events has no index by object). */
-    st = prep(db, path,
-        "SELECT e.object, e.arg2 FROM events e "
-        "WHERE e.kind = (SELECT id FROM kinds WHERE name = 'chan_make') AND e.object IS NOT NULL");
-    if (!st)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct chan *c = find_chan(*cs, *n, t, sqlite3_column_int64(st, 0));
-        if (c && !c->has_cap) {
-            c->has_cap = 1;
-            c->cap = sqlite3_column_int64(st, 1);
-        }
-    }
-    sqlite3_finalize(st);
-    /* Who sent and received how much: the rows, plus the operations only
-     * counted (event_counts); only those that went through (result 0). */
-    st = prep(db, path,
-        "SELECT x.object, " ROUTINE_SQL ", x.op, sum(x.n) FROM ("
-        "SELECT e.object, e.thread, CASE WHEN k.name IN ('chan_send_end', 'chan_try_send') "
-        "THEN 's' ELSE 'r' END AS op, count(*) AS n FROM events e JOIN kinds k ON k.id = e.kind "
-        "WHERE k.name IN ('chan_send_end', 'chan_recv_end', 'chan_try_send', 'chan_try_recv') "
-        "AND e.arg = 0 AND e.object IS NOT NULL GROUP BY 1, 2, 3 "
-        "UNION ALL SELECT c.object, c.thread, CASE WHEN c.kind = 'chan_send_end' THEN 's' "
-        "ELSE 'r' END, sum(c.count) FROM event_counts c WHERE c.kind IN ('chan_send_end', "
-        "'chan_recv_end') AND c.object IS NOT NULL GROUP BY 1, 2, 3) x "
-        "JOIN threads t ON t.id = x.thread GROUP BY 1, 2, 3");
-    if (!st)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct chan *c = find_chan(*cs, *n, t, sqlite3_column_int64(st, 0));
-        if (!c)
-            continue;
-        const char *routine = (const char *)sqlite3_column_text(st, 1);
-        int64_t cnt = sqlite3_column_int64(st, 3);
-        if (sqlite3_column_text(st, 2)[0] == 's') {
-            c->sends += cnt;
-            add_end(&c->snd, &c->nsnd, routine ? routine : "?", cnt);
-        } else {
-            c->recvs += cnt;
-            add_end(&c->rcv, &c->nrcv, routine ? routine : "?", cnt);
-        }
-    }
-    sqlite3_finalize(st);
-    st = prep(db, path,
-        "SELECT e.object, " ROUTINE_SQL ", e.arg FROM events e JOIN threads t ON t.id = e.thread "
-        "WHERE e.kind = (SELECT id FROM kinds WHERE name = 'chan_close') ORDER BY e.id");
-    if (!st)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct chan *c = find_chan(*cs, *n, t, sqlite3_column_int64(st, 0));
-        if (!c)
-            continue;
-        c->closes++;
-        if (!c->closer)
-            c->closer = dup_col(st, 1);
-    }
-    sqlite3_finalize(st);
-    /* Threads blocked on it when the trace ended (the leaks): their
-     * routines are a side of the channel too, with nothing gone through. */
-    st = prep(db, path,
-        "SELECT b.object, " ROUTINE_SQL ", b.kind FROM blocked_at_exit b "
-        "JOIN threads t ON t.id = b.thread WHERE b.kind IN ('chan_send_begin', 'chan_recv_begin')");
-    if (!st)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct chan *c = find_chan(*cs, *n, t, sqlite3_column_int64(st, 0));
-        if (!c)
-            continue;
-        const char *routine = (const char *)sqlite3_column_text(st, 1);
-        c->blocked++;
-        if (!strcmp((const char *)sqlite3_column_text(st, 2), "chan_send_begin"))
-            add_end(&c->snd, &c->nsnd, routine ? routine : "?", 0);
-        else
-            add_end(&c->rcv, &c->nrcv, routine ? routine : "?", 0);
-    }
-    sqlite3_finalize(st);
-    return 0;
-}
-
-static void chans_json(FILE *j, const struct chan *cs, int n) {
-    fputs(", \"channels\": [", j);
-    for (int i = 0; i < n; i++) {
-        const struct chan *c = &cs[i];
-        fprintf(j, "%s\n{\"trace\": %d, \"id\": %lld, \"addr\": \"%s\", \"cap\": ", i ? "," : "",
-                c->trace, (long long)c->id, c->addr);
-        if (c->has_cap)
-            fprintf(j, "%lld", (long long)c->cap);
-        else
-            fputs("null", j);
-        fputs(", \"creator\": ", j);
-        weft__html_str(j, c->creator);
-        fputs(", \"info\": ", j);
-        weft__html_str(j, c->info);
-        fputs(", \"closer\": ", j);
-        weft__html_str(j, c->closer);
-        fprintf(j, ", \"sends\": %lld, \"recvs\": %lld, \"closes\": %lld, \"blocked\": %lld, "
-                   "\"freed\": %s}",
-                (long long)c->sends, (long long)c->recvs, (long long)c->closes,
-                (long long)c->blocked, c->freed ? "true" : "false");
-    }
-    fputs("]", j);
-    /* The graph: an edge per channel and (sender, receiver) routines; a
-     * channel with no sender or no receiver gets "(nobody)" on that side,
-     * which is how a leak looks: a receive nobody sends to. */
-    fputs(", \"graph\": [", j);
-    int ne = 0, left = 0;
-    for (int i = 0; i < n; i++) {
-        const struct chan *c = &cs[i];
-        int ns = c->nsnd ? c->nsnd : 1, nr = c->nrcv ? c->nrcv : 1;
-        if (!c->nsnd && !c->nrcv && !c->closes)
-            continue; /* made and never used */
-        for (int a = 0; a < ns; a++)
-            for (int b = 0; b < nr; b++) {
-                if (ne >= MAX_EDGES) {
-                    left++;
-                    continue;
-                }
-                fprintf(j, "%s\n[", ne++ ? "," : "");
-                /* a channel only closed: from its closer */
-                weft__html_str(j, c->nsnd ? c->snd[a].routine : c->closer ? c->closer : "(nobody)");
-                fputs(", ", j);
-                weft__html_str(j, c->nrcv ? c->rcv[b].routine : "(nobody)");
-                fprintf(j, ", %d, %lld, %lld, %d]", i, (long long)(c->nsnd ? c->snd[a].count : 0),
-                        (long long)(c->nrcv ? c->rcv[b].count : 0), ne);
-            }
-    }
-    fputs("]", j);
-    if (left)
-        fprintf(j, ", \"graph_left_out\": %d", left);
-}
-
-static void free_chans(struct chan *cs, int n) {
-    for (int i = 0; i < n; i++) {
-        for (int k = 0; k < cs[i].nsnd; k++)
-            free(cs[i].snd[k].routine);
-        for (int k = 0; k < cs[i].nrcv; k++)
-            free(cs[i].rcv[k].routine);
-        free(cs[i].snd);
-        free(cs[i].rcv);
-        free(cs[i].creator);
-        free(cs[i].closer);
-        free(cs[i].info);
-    }
-    free(cs);
-}
-
 /* ---- the whole ---- */
 
 /* meta's value for key as a number (def when absent). */
@@ -633,9 +403,8 @@ static int64_t trace_start(sqlite3 *db) {
 
 int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__html_notes *notes) {
     struct data d = {.r = r, .notes = notes};
-    int rc = -1, nmarks = 0, nflows = 0, nch = 0;
-    int64_t closes_out = 0, flows_seen = 0, chans_out = 0, *t0s = NULL;
-    struct chan *cs = NULL;
+    int rc = -1, nmarks = 0, nflows = 0;
+    int64_t closes_out = 0, flows_seen = 0, *t0s = NULL;
     char *marks = NULL, *flows = NULL;
     size_t msz = 0, fsz = 0;
     FILE *mj = open_memstream(&marks, &msz), *fj = open_memstream(&flows, &fsz);
@@ -670,8 +439,7 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
             d.lanes[i].out = keep ? out++ : -1;
             lanes_out += !keep;
         }
-        if (walk_trace(&d, t, db, path, mj, fj, &nmarks, &nflows, &closes_out, &flows_seen) != 0 ||
-            read_chans(db, path, t, &cs, &nch, &chans_out) != 0)
+        if (walk_trace(&d, t, db, path, mj, fj, &nmarks, &nflows, &closes_out, &flows_seen) != 0)
             goto done;
     }
     fflush(mj);
@@ -733,9 +501,6 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
     if (flows_seen > nflows)
         weft__html_note(notes, "timeline: %d of %lld send-to-receive arrows shown (a uniform "
                                "sample)", nflows, (long long)flows_seen);
-    if (chans_out)
-        weft__html_note(notes, "channels: %lld left out (over %d)", (long long)chans_out,
-                        MAX_CHANS);
     /* The thread table: one row per lane shown. */
     fputs(", \"threads\": [", j);
     for (int i = 0, n = 0; i < d.nlanes; i++) {
@@ -755,7 +520,6 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
                 (long long)(blocked / 1000));
     }
     fputs("]", j);
-    chans_json(j, cs, nch);
     rc = 0;
 done:
     if (mj)
@@ -765,7 +529,6 @@ done:
     free(marks);
     free(flows);
     free(t0s);
-    free_chans(cs, nch);
     for (int i = 0; i < d.nlanes; i++) {
         free(d.lanes[i].name);
         free(d.lanes[i].fn);
