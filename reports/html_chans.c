@@ -56,6 +56,8 @@ static int by_chan_id(const void *a, const void *b) {
 
 static struct chan *find_chan(struct chan *c, int n, int trace, int64_t id) {
     struct chan key = {.trace = trace, .id = id};
+    if (!n)
+        return NULL;
     return bsearch(&key, c, (size_t)n, sizeof *c, by_chan_id);
 }
 
@@ -94,7 +96,8 @@ static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, in
         c->creator = weft__html_dup(st, 4);
     }
     sqlite3_finalize(st);
-    qsort(*cs, (size_t)*n, sizeof **cs, by_chan_id);
+    if (*n)
+        qsort(*cs, (size_t)*n, sizeof **cs, by_chan_id);
     /* Capacities: one pass over the chan_make rows (a lookup per channel
      * would scan the events once each: events has no index by object). */
     st = weft__html_prep(db, path,
