@@ -64,6 +64,18 @@ static struct chan *find_chan(struct chan *c, int n, int trace, int64_t id) {
 /* A thread's start routine as the graph names it. */
 #define ROUTINE_SQL "coalesce(t.start_function, CASE WHEN t.tid = 1 THEN 'main' END, 'thread ' || t.tid)"
 
+/* The plain operations per (channel, thread, side) that went through:
+ * their rows and their counts; closes the FROM ( of the query around it. */
+#define OPS_SQL \
+    "SELECT e.object, e.thread, CASE WHEN k.name IN ('chan_send_end', 'chan_try_send') " \
+    "THEN 's' ELSE 'r' END AS op, count(*) AS n FROM events e JOIN kinds k ON k.id = e.kind " \
+    "WHERE k.name IN ('chan_send_end', 'chan_recv_end', 'chan_try_send', 'chan_try_recv') " \
+    "AND e.arg = 0 AND e.object IS NOT NULL GROUP BY 1, 2, 3 " \
+    "UNION ALL SELECT c.object, c.thread, CASE WHEN c.kind = 'chan_send_end' THEN 's' " \
+    "ELSE 'r' END, sum(c.count) FROM event_counts c WHERE c.kind IN ('chan_send_end', " \
+    "'chan_recv_end') AND c.object IS NOT NULL GROUP BY 1, 2, 3) x " \
+    "JOIN threads t ON t.id = x.thread GROUP BY 1, 2, 3"
+
 static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, int *n,
                       int64_t *left_out) {
     sqlite3_stmt *st = weft__html_prep(db, path,
@@ -114,17 +126,31 @@ static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, in
     }
     sqlite3_finalize(st);
     /* Who sent and received how much: the rows, plus the operations only
-     * counted (event_counts); only those that went through (result 0). */
-    st = weft__html_prep(db, path,
+     * counted (event_counts), plus the cases selects ran (the side from
+     * select_cases of the select's begin, the thread's select row just
+     * before its end, or of the end itself when it did not wait); only
+     * those that went through (result 0). */
+    /* The select part scans the events once more: only when a select ran. */
+    int selects = 0;
+    st = weft__html_prep(db, path, "SELECT EXISTS (SELECT 1 FROM select_cases)");
+    if (!st)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        selects = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    static const char sel_sql[] =
+        "WITH sk AS (SELECT (SELECT id FROM kinds WHERE name = 'select_begin') AS b, "
+        "(SELECT id FROM kinds WHERE name = 'select_end') AS e), "
+        "s AS (SELECT e.id, e.thread, e.kind, e.object, e.arg, e.arg2, "
+        "lag(e.kind) OVER w AS pkind, lag(e.id) OVER w AS pid FROM events e, sk "
+        "WHERE e.kind IN (sk.b, sk.e) WINDOW w AS (PARTITION BY e.thread ORDER BY e.id)) "
         "SELECT x.object, " ROUTINE_SQL ", x.op, sum(x.n) FROM ("
-        "SELECT e.object, e.thread, CASE WHEN k.name IN ('chan_send_end', 'chan_try_send') "
-        "THEN 's' ELSE 'r' END AS op, count(*) AS n FROM events e JOIN kinds k ON k.id = e.kind "
-        "WHERE k.name IN ('chan_send_end', 'chan_recv_end', 'chan_try_send', 'chan_try_recv') "
-        "AND e.arg = 0 AND e.object IS NOT NULL GROUP BY 1, 2, 3 "
-        "UNION ALL SELECT c.object, c.thread, CASE WHEN c.kind = 'chan_send_end' THEN 's' "
-        "ELSE 'r' END, sum(c.count) FROM event_counts c WHERE c.kind IN ('chan_send_end', "
-        "'chan_recv_end') AND c.object IS NOT NULL GROUP BY 1, 2, 3) x "
-        "JOIN threads t ON t.id = x.thread GROUP BY 1, 2, 3");
+        "SELECT s.object, s.thread, CASE WHEN sc.op = 'send' THEN 's' ELSE 'r' END AS op, "
+        "count(*) AS n FROM s, sk JOIN select_cases sc ON sc.event = CASE WHEN s.pkind = sk.b "
+        "THEN s.pid ELSE s.id END AND sc.idx = s.arg WHERE s.kind = sk.e AND s.arg >= 0 AND "
+        "s.arg2 = 0 AND s.object IS NOT NULL GROUP BY 1, 2, 3 UNION ALL " OPS_SQL;
+    static const char plain_sql[] = "SELECT x.object, " ROUTINE_SQL ", x.op, sum(x.n) FROM (" OPS_SQL;
+    st = weft__html_prep(db, path, selects ? sel_sql : plain_sql);
     if (!st)
         return -1;
     while (sqlite3_step(st) == SQLITE_ROW) {

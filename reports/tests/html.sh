@@ -102,6 +102,14 @@ assert st == {"leaked-thread": "unchanged", "double-close": "new"}, st
 lanes = d["timeline"]["lanes"]
 assert sorted({l[0] for l in lanes}) == [0, 1] and len(lanes) == 5, lanes
 ' || fail "two traces"
+    # sends made by a select's case count for their routine: the worker
+    # pool's workers send their results from a select
+    trace pattern_worker_pool "$work/wp.db"
+    "$WEFT" report --format=html -o "$work/wp.html" "$work/wp.db" || fail "report failed"
+    page "$work/wp.html" '
+e = sorted((x[0], x[1], x[3], x[4]) for x in d["graph"])
+assert e == [("produce_jobs", "worker", 20, 20), ("worker", "main", 20, 20)], e
+' || fail "select sends"
     # the same to stdout, byte for byte
     "$WEFT" report --format=html "$db" >"$work/s.html" || fail "report to stdout failed"
     cmp -s "$work/r.html" "$work/s.html" || fail "-o and stdout differ"
