@@ -1,4 +1,4 @@
-/* cmd_report.c: `weft report [--format=text|json] [-o FILE] [--baseline
+/* cmd_report.c: `weft report [--format=text|json|html|perfetto] [-o FILE] [--baseline
  * OLD.db|OLD.json [--only-new]] trace.db...`: the command around
  * reports/ (report.h), which loads the traces' findings into one model,
  * groups them by fingerprint and writes each format. Every input is checked (a regular
@@ -88,8 +88,9 @@ int weft_cmd_report(int argc, char **argv) {
     }
     if (!format)
         format = "text";
-    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "perfetto")) {
-        weft_err("report: format '%s' is not available yet (text, json, perfetto)", format);
+    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "html") &&
+        strcmp(format, "perfetto")) {
+        weft_err("report: format '%s' is not available yet (text, json, html, perfetto)", format);
         goto done;
     }
     if ((from || to || maxev) && strcmp(format, "perfetto")) {
@@ -136,9 +137,10 @@ int weft_cmd_report(int argc, char **argv) {
     } else {
         f = stdout;
     }
-    int bad = !strcmp(format, "perfetto") ? weft_report_perfetto(f, db, dbs, ndb, &po) != 0
-              : !strcmp(format, "json")   ? weft_report_json(&model, f) != 0
-                                          : weft_report_text(&model, f, 1) != 0;
+    int bad = !strcmp(format, "json")       ? weft_report_json(&model, f) != 0
+              : !strcmp(format, "html")     ? weft_report_html(&model, f) != 0
+              : !strcmp(format, "perfetto") ? weft_report_perfetto(f, db, dbs, ndb, &po) != 0
+                                            : weft_report_text(&model, f, 1) != 0;
     if (bad)
         goto done;
     /* Everything must have been written (a full disk, /dev/full, a closed

@@ -124,6 +124,12 @@ const char *weft__arena_str(struct weft__arena *a, const char *s);
  * text: with_procs adds a line per process first (weft report). */
 int weft_report_text(const struct weft_report *r, FILE *f, int with_procs);
 int weft_report_json(const struct weft_report *r, FILE *f);
+/* html.c: one self-contained page (reports/html/ has its CSS and script). */
+int weft_report_html(const struct weft_report *r, FILE *f);
+/* The HTML report of the trace at db_path written to out (checked, made
+ * through a temporary file): weft run --html, weft scenarios run
+ * --html-dir. 0, or -1 after one line. */
+int weft_report_html_file(const char *db_path, const char *out);
 /* The text findings of one trace database: what `weft run` and `weft
  * ingest` print at the end. */
 int weft_report_text_db(const char *path, sqlite3 *db, FILE *f);
