@@ -129,16 +129,27 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
         return;
     struct weft__objinfo o;
     int have = weft__object(c, t->block_object, &o) == 0;
-    if (have)
-        snprintf(msg, sizeof msg, " on %s 0x%llx", o.kind, (unsigned long long)t->block_obj);
-    else if (t->block_obj)
-        snprintf(msg, sizeof msg, " on 0x%llx", (unsigned long long)t->block_obj);
-    else
-        msg[0] = 0;
     const char *kn = weft__kind_name(t->block_kind);
     size_t kl = strlen(kn);
     if (kl > 6 && !strcmp(kn + kl - 6, "_begin"))
         kl -= 6;
+    if (t->block_kind == WEFT_K_FD_READ_BEGIN || t->block_kind == WEFT_K_FD_WRITE_BEGIN) {
+        /* "blocked in read on pipe fd 3": the call, and what the fd is */
+        kn = weft_fd_call_name((unsigned)t->block_kind, (uint64_t)t->block_arg2);
+        kl = strlen(kn);
+        const char *what = !have                                  ? "channel"
+                           : !strncmp(o.info, "pipe", 4)          ? "pipe"
+                           : !strcmp(o.info, "socketpair")        ? "socketpair"
+                           : !strcmp(o.info, "eventfd")           ? "eventfd"
+                                                                  : "channel";
+        snprintf(msg, sizeof msg, " on %s fd %lld", what, (long long)t->block_obj);
+    } else if (have) {
+        snprintf(msg, sizeof msg, " on %s 0x%llx", o.kind, (unsigned long long)t->block_obj);
+    } else if (t->block_obj) {
+        snprintf(msg, sizeof msg, " on 0x%llx", (unsigned long long)t->block_obj);
+    } else {
+        msg[0] = 0;
+    }
     struct weft__role roles[] = {{"blocked", t->block_stack},
                                  {"creation", t->create_stack},
                                  {"object_creation", have ? o.create_stack : 0}};

@@ -339,6 +339,7 @@ static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
         t->block_answered = 0;
         t->block_target = 0;
         t->block_obj = e->obj;
+        t->block_arg2 = e->arg2;
         t->block_object = e->object;
         t->block_stack = e->stack;
         t->block_event = e->id;

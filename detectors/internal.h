@@ -24,7 +24,7 @@ struct weft__thr {
     weft__rv start_rv; /* the creator's clock for the child, when the create came first */
     /* the blocking call it is in, if any (last begin without its end) */
     int block_kind;
-    int64_t block_obj, block_object, block_stack, block_event;
+    int64_t block_obj, block_object, block_stack, block_event, block_arg2;
     /* answered.c: the begin event of the blocking call a partner already
      * answered (0: none), and a join's target thread */
     int64_t block_answered;

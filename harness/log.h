@@ -268,6 +268,13 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
     X(FD_CLOSE, 101, "fd_close", "fd", 0) /* obj=fd arg=result (-errno) */    \
     X(FD_DUP, 102, "fd_dup", "fd", 0)     /* obj=new fd arg=old fd */          \
     X(FD_WRITE_FAIL, 103, "fd_write_failed", "fd", 0) /* obj=fd arg=-errno arg2=WEFT_FDW_* */ \
+    /* A read/write-side call on a channel fd that would block (shim_fd_io.c): \
+     * begin obj=fd arg=bytes asked arg2=the call (WEFT_FDR_* / WEFT_FDW_*),  \
+     * with the stack; end obj=fd arg=result (bytes, or -errno) arg2=the call */ \
+    X(FD_READ_BEGIN, 104, "fd_read_begin", "fd", 1)                         \
+    X(FD_READ_END, 105, "fd_read_end", "fd", 2)                             \
+    X(FD_WRITE_BEGIN, 106, "fd_write_begin", "fd", 1)                       \
+    X(FD_WRITE_END, 107, "fd_write_end", "fd", 2)                           \
     X(HB_RELEASE, 120, "hb_release", "hb", 0) /* obj arg=seq */              \
     X(HB_ACQUIRE, 121, "hb_acquire", "hb", 0)                                \
     /* libweft's public calls (shim_weft.c). Blocking calls try first where   \
@@ -349,9 +356,21 @@ enum { WEFT_VIA_PTHREAD = 0, WEFT_VIA_GO = 1, WEFT_VIA_GROUP = 2, WEFT_VIA_FUTUR
  * (WEFT_SEND 1 / WEFT_RECV 2) in its low 2 bits (channels are malloc'd,
  * so those bits are free). */
 
-/* Which call failed (FD_WRITE_FAIL arg2). */
+/* Which call failed (FD_WRITE_FAIL arg2), or waited (FD_WRITE_BEGIN/END arg2). */
 enum { WEFT_FDW_WRITE = 0, WEFT_FDW_SEND = 1, WEFT_FDW_WRITEV = 2, WEFT_FDW_SENDTO = 3,
        WEFT_FDW_SENDMSG = 4 };
+/* Which call waited (FD_READ_BEGIN/END arg2). */
+enum { WEFT_FDR_READ = 0, WEFT_FDR_RECV = 1, WEFT_FDR_READV = 2, WEFT_FDR_RECVFROM = 3,
+       WEFT_FDR_RECVMSG = 4 };
+
+/* The call of an fd wait (FD_READ_* / FD_WRITE_* arg2), by name. */
+static inline const char *weft_fd_call_name(unsigned kind, uint64_t how) {
+    static const char *const rd[] = {"read", "recv", "readv", "recvfrom", "recvmsg"};
+    static const char *const wr[] = {"write", "send", "writev", "sendto", "sendmsg"};
+    int w = kind == WEFT_K_FD_WRITE_BEGIN || kind == WEFT_K_FD_WRITE_END ||
+            kind == WEFT_K_FD_WRITE_FAIL;
+    return how < 5 ? (w ? wr : rd)[how] : w ? "write" : "read";
+}
 
 enum { WEFT_FD_PIPE = 1, WEFT_FD_PIPE2 = 2, WEFT_FD_SOCKETPAIR = 3, WEFT_FD_EVENTFD = 4 };
 

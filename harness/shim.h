@@ -127,6 +127,9 @@ uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames s
 #define WEFT_UNWIND_FD 0x7ffffffd
 void weft__unwind_pipe2(int fds[2]) WEFT_HIDDEN;
 uint32_t weft__stack_user(void) WEFT_HIDDEN; /* same, libweft's leading frames skipped too */
+/* A one-frame stack: the call site pc (a return address), interned without
+ * unwinding; lock-free, no malloc. 0 when stacks are off. */
+uint32_t weft__stack_pc(uintptr_t pc) WEFT_HIDDEN;
 void weft__modules_init(void) WEFT_HIDDEN; /* constructor: resolves what a fork child needs */
 void weft__modules_emit(void) WEFT_HIDDEN;       /* walks the loaded objects: not in a fork child */
 /* Fork child: the parent's module map from the copy its last walk left,

@@ -153,6 +153,7 @@ static uint32_t write_stack(void *const *pcs, int n) {
 }
 
 static uint32_t capture(int skip_libweft);
+static uint32_t intern(void *const *pcs, int n);
 
 uint32_t weft__stack(void) { return capture(0); }
 
@@ -187,6 +188,23 @@ static uint32_t capture(int skip_libweft) {
         n = (int)depth_cap;
     if (n <= 0)
         return 0;
+    return intern(pcs, n);
+}
+
+/* A stack of one frame, the return address pc, without unwinding: the
+ * call site of an interposed call that is too hot to unwind (every lock
+ * acquisition). Interned like any stack, so the same call site gives the
+ * same id; symbolized as any frame (at pc - 1, the call itself). */
+uint32_t weft__stack_pc(uintptr_t pc) {
+    if (depth_cap == 0 || pc == 0)
+        return 0;
+    void *one = (void *)pc;
+    return intern(&one, 1);
+}
+
+/* The id of the stack pcs[0..n): found in the table by its hash, or
+ * written to the log and entered there. */
+static uint32_t intern(void *const *pcs, int n) {
     uint64_t h = (uint64_t)n;
     for (int i = 0; i < n; i++)
         h = mix(h, (uint64_t)(uintptr_t)pcs[i]);
