@@ -31,6 +31,10 @@ static const char *const kind_names[WEFT_K_MAX] = {
 #undef N
 };
 
+int weft__kind_blocking(int kind) {
+    return kind > 0 && kind < WEFT_K_MAX ? blocking[kind] : 0;
+}
+
 const char *weft__kind_name(int kind) {
     return kind > 0 && kind < WEFT_K_MAX && kind_names[kind] ? kind_names[kind] : "?";
 }

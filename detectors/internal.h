@@ -110,6 +110,8 @@ struct weft__objinfo {
 int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out);
 /* "thread 3 (worker)" into buf. */
 const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size_t n);
+/* 1: the kind begins a blocking call, 2: it ends one, 0: neither (log.h). */
+int weft__kind_blocking(int kind);
 /* Short name of a blocking kind ("chan recv", "wg wait", ...). */
 const char *weft__kind_name(int kind);
 /* Whether the process ended in a way where "alive at exit" means

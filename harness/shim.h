@@ -50,6 +50,10 @@ struct weft__thread {
     uint32_t waiting; /* inside a blocking call that only another thread can end */
     uint32_t unwinding; /* inside libunwind (stack.c): its pipe is faked */
     uint32_t wslot;   /* 1 + index of this thread's slot in the wait table, 0: none */
+    /* stack.c: the last call site weft__stack_pc interned, and its id (a
+     * loop that locks at one site skips the hash and the table) */
+    uint32_t pc_id;
+    uintptr_t pc_last;
 };
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
 

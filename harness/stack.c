@@ -198,8 +198,13 @@ static uint32_t capture(int skip_libweft) {
 uint32_t weft__stack_pc(uintptr_t pc) {
     if (depth_cap == 0 || pc == 0)
         return 0;
+    if (pc == weft__t.pc_last && weft__t.pc_id)
+        return weft__t.pc_id;
     void *one = (void *)pc;
-    return intern(&one, 1);
+    uint32_t id = intern(&one, 1);
+    weft__t.pc_last = pc;
+    weft__t.pc_id = id;
+    return id;
 }
 
 /* The id of the stack pcs[0..n): found in the table by its hash, or
