@@ -12,8 +12,9 @@
  * stack: a cond wait's end relocks its mutex). Every other acquisition of
  * a mutex or rwlock (a lock that did not wait, a trylock that took it)
  * carries a one-frame stack, its call site (the interposer's return
- * address, interned by pc without unwinding): what lock-held-at-exit
- * points at. The other records (unlocks, signals: these calls are hot)
+ * address, interned by pc without unwinding; left out when it is the
+ * thread's last site again, and filled in by ingest): what
+ * lock-held-at-exit points at. The other records (unlocks, signals: these calls are hot)
  * get stacks only with WEFT_SYNC_STACKS=1, which also gives every
  * acquisition its full stack.
  *
@@ -39,10 +40,12 @@ static uint32_t st(void) {
 
 /* The stack of an acquisition that did not wait, from its call site pc:
  * one frame, interned by pc (no unwind: an uncontended lock must stay
- * cheap), or the full stack with WEFT_SYNC_STACKS=1. */
+ * cheap), and none at all when it is the thread's last site again
+ * (ingest gives the record that site's stack); or the full stack with
+ * WEFT_SYNC_STACKS=1. */
 static uint32_t acq_st(uintptr_t pc) {
     uint32_t s = st();
-    return sync_stacks ? s : weft__stack_pc(pc);
+    return sync_stacks ? s : weft__stack_site(pc);
 }
 /* The interposer's return address: the program's call site. Only in the
  * exported function itself (a macro, never a helper it calls). */

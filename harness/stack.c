@@ -194,16 +194,18 @@ static uint32_t capture(int skip_libweft) {
 /* A stack of one frame, the return address pc, without unwinding: the
  * call site of an interposed call that is too hot to unwind (every lock
  * acquisition). Interned like any stack, so the same call site gives the
- * same id; symbolized as any frame (at pc - 1, the call itself). */
-uint32_t weft__stack_pc(uintptr_t pc) {
+ * same id; symbolized as any frame (at pc - 1, the call itself). 0 when
+ * pc is this thread's last site again: the record then goes without a
+ * stack and ingest gives it the one of the thread's last record that had
+ * one (ingest.c, fill_lock_sites), which saves a word per record. */
+uint32_t weft__stack_site(uintptr_t pc) {
     if (depth_cap == 0 || pc == 0)
         return 0;
-    if (pc == weft__t.pc_last && weft__t.pc_id)
-        return weft__t.pc_id;
+    if (pc == weft__t.pc_last)
+        return 0;
     void *one = (void *)pc;
     uint32_t id = intern(&one, 1);
-    weft__t.pc_last = pc;
-    weft__t.pc_id = id;
+    weft__t.pc_last = id ? pc : 0;
     return id;
 }
 

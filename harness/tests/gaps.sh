@@ -143,12 +143,18 @@ files)
     ;;
 lock_sites)
     same_as_plain "$prog" locks
-    expect "stdout" "$(cat "$work/out")" "held: 16 16 16"
+    expect "stdout" "$(cat "$work/out")" "held: 16 16 16 16"
     expect "lock sites" \
         "$(q "select group_concat(l, ' ') from (select f.function || ':' || f.line as l
               from findings x join frames f on f.stack = json_extract(x.stacks, '\$.lock') and f.depth = 0
               where x.kind = 'lock-held-at-exit' order by f.line)")" \
-        "locker:$(line lock) trylocker:$(line trylock) cond_waiter:$(line condwait)"
+        "locker:$(line lock) trylocker:$(line trylock) looper:$(line looplock) cond_waiter:$(line condwait)"
+    # the looper's three locks at one line: the shim wrote the site's stack
+    # once, ingest gave it to all three
+    expect "looper's locks" \
+        "$(q "select count(*) || ' ' || count(distinct e.stack) from events e join kinds k on k.id=e.kind
+              join thread_summary t on t.id=e.thread where t.start='looper' and k.name='mutex_lock_end'")" \
+        "3 1"
     # a lock that did not wait: its call site alone (no unwind); the cond
     # wait's relock: the wait's own stack, taken as it blocked
     expect "frames" \
@@ -156,14 +162,14 @@ lock_sites)
               from findings x join frames f0 on f0.stack = json_extract(x.stacks, '\$.lock') and f0.depth = 0
               join frames f on f.stack = f0.stack where x.kind = 'lock-held-at-exit'
               group by x.id order by f0.line)")" \
-        "locker=1 trylocker=1 cond_waiter=3"
+        "locker=1 trylocker=1 looper=1 cond_waiter=3"
     WEFT_SYNC_STACKS=1 "$WEFT" run -q -o "$db" -- "$prog" locks >"$work/out" 2>"$work/err"
     expect "sync stacks: status" "$?" 0
     expect "sync stacks: lock sites" \
         "$(q "select group_concat(l, ' ') from (select f.function || ':' || f.line as l
               from findings x join frames f on f.stack = json_extract(x.stacks, '\$.lock') and f.depth = 0
               where x.kind = 'lock-held-at-exit' order by f.line)")" \
-        "locker:$(line lock) trylocker:$(line trylock) cond_waiter:$(line condwait)"
+        "locker:$(line lock) trylocker:$(line trylock) looper:$(line looplock) cond_waiter:$(line condwait)"
     expect "sync stacks: full" \
         "$(q "select min(n) > 1 from (select count(*) as n from findings x join frames f on f.stack = json_extract(x.stacks, '\$.lock') where x.kind = 'lock-held-at-exit' group by x.id)")" 1
     ;;

@@ -8,9 +8,10 @@
  *             with MSG_DONTWAIT: they fail with EAGAIN, as without weft
  *   files     reads FILE (made here, 1 MiB) 64 times in 4 KiB reads, and
  *             a pipe whose data is always ready: no call waits
- *   locks     three threads return holding a mutex: one took it with
+ *   locks     four threads return holding a mutex: one took it with
  *             pthread_mutex_lock, one with trylock, one got it back from
- *             a cond wait; main joins them
+ *             a cond wait, one locked it at one line three times (and
+ *             unlocked twice); main joins them
  *   join      main joins a thread blocked in a pipe read that a child
  *             process ends 600 ms later (its write, then its exit): with
  *             a short watchdog timeout this is no deadlock
@@ -156,6 +157,19 @@ static void *trylocker(void *arg) {
     return NULL;
 }
 
+/* Locks at one site three times: the shim writes the site's stack with
+ * the first lock only, ingest gives it to the other two. */
+static pthread_mutex_t mu_loop = PTHREAD_MUTEX_INITIALIZER;
+static void *looper(void *arg) {
+    (void)arg;
+    for (int i = 0; i < 3; i++) {
+        pthread_mutex_lock(&mu_loop); /* LINE:looplock */
+        if (i < 2)
+            pthread_mutex_unlock(&mu_loop);
+    }
+    return NULL;
+}
+
 static void *cond_waiter(void *arg) {
     (void)arg;
     worker_tid = test_gettid();
@@ -166,20 +180,22 @@ static void *cond_waiter(void *arg) {
 }
 
 static int locks(void) {
-    pthread_t a, b, c;
+    pthread_t a, b, c, d;
     pthread_create(&a, NULL, locker, NULL);
     pthread_create(&b, NULL, trylocker, NULL);
     pthread_create(&c, NULL, cond_waiter, NULL);
+    pthread_create(&d, NULL, looper, NULL);
     pthread_join(a, NULL);
     pthread_join(b, NULL);
+    pthread_join(d, NULL);
     test_wait_asleep(&worker_tid);
     pthread_mutex_lock(&mu_cond);
     ready = 1;
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu_cond);
     pthread_join(c, NULL);
-    printf("held: %d %d %d\n", pthread_mutex_trylock(&mu_lock), pthread_mutex_trylock(&mu_try),
-           pthread_mutex_trylock(&mu_cond));
+    printf("held: %d %d %d %d\n", pthread_mutex_trylock(&mu_lock), pthread_mutex_trylock(&mu_try),
+           pthread_mutex_trylock(&mu_cond), pthread_mutex_trylock(&mu_loop));
     return 0;
 }
 
