@@ -243,7 +243,7 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
     X(SETNAME, 41, "setname", "thread", 0)         /* obj=handle arg=result; DATA: name */ \
     X(CANCEL, 42, "cancel", "thread", 0)           /* obj=handle arg=result */ \
     X(MUTEX_LOCK_BEGIN, 60, "mutex_lock_begin", "mutex", 1)                  \
-    X(MUTEX_LOCK_END, 61, "mutex_lock_end", "mutex", 2)  /* arg=result */     \
+    X(MUTEX_LOCK_END, 61, "mutex_lock_end", "mutex", 2)  /* arg=result; stack: see below */ \
     X(MUTEX_TRYLOCK, 62, "mutex_trylock", "mutex", 0)    /* arg=result */     \
     X(MUTEX_UNLOCK, 63, "mutex_unlock", "mutex", 0)      /* arg=result */     \
     X(MUTEX_INIT, 64, "mutex_init", "mutex", 0)                               \
@@ -338,6 +338,12 @@ enum weft_kind {
 #undef WEFT__KIND_ENUM
     WEFT_K_MAX = 256
 };
+
+/* Stacks of lock acquisitions: a *_LOCK_END / RW_*LOCK_END with arg2 = 0
+ * (did not wait) or a *_TRYLOCK, that succeeded, carries its call site as
+ * a one-frame stack, except when the site is the thread's previous such
+ * record's: then no stack, and the reader gives it that record's (ingest.c,
+ * fill_lock_sites). With WEFT_SYNC_STACKS=1 every one has its full stack. */
 
 /* How an fd came to be (FD_OPEN aux). */
 /* How a context was made (CTX_NEW aux). */
