@@ -1,11 +1,14 @@
 /* shim_fd.c: interposers for file descriptors used as channels: pipe,
  * pipe2, socketpair and eventfd make them; dup/dup2/dup3 copy them; close
- * ends them. Their reads and writes are shim_fd_io.c's.
+ * ends them (close_range and closefrom only clear their bits, as do raw
+ * close system calls through syscall(), stack.c). Their reads and writes
+ * are shim_fd_io.c's.
  *
  * To keep ordinary files out of the trace, a lock-free bitmap marks the
  * fds that are channels; close and dup of other fds are not recorded,
  * except a close that fails with EBADF (a double close). The bitmap is
  * per process and inherited by a fork child, exactly like the fds. */
+#include <linux/close_range.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -133,4 +136,41 @@ WEFT_EXPORT int dup3(int oldfd, int newfd, int flags) {
     int replaced = is_tracked(newfd);
     int r = r_dup3(oldfd, newfd, flags);
     return dup_common(oldfd, newfd, r, replaced);
+}
+
+void weft__fd_closed_range(unsigned first, unsigned last, unsigned flags) {
+#ifdef CLOSE_RANGE_CLOEXEC
+    if (flags & CLOSE_RANGE_CLOEXEC)
+        return; /* only marked close-on-exec */
+#else
+    (void)flags;
+#endif
+    if (first >= WEFT_TRACKED_FDS || last < first)
+        return;
+    if (last >= WEFT_TRACKED_FDS)
+        last = WEFT_TRACKED_FDS - 1;
+    for (unsigned w = first / 64; w <= last / 64; w++) {
+        unsigned lo = w == first / 64 ? first % 64 : 0, hi = w == last / 64 ? last % 64 : 63;
+        uint64_t mask = (hi == 63 ? ~0ull : (1ull << (hi + 1)) - 1) & ~((1ull << lo) - 1);
+        if (__atomic_load_n(&weft__fd_bits[w], __ATOMIC_RELAXED) & mask)
+            __atomic_fetch_and(&weft__fd_bits[w], ~mask, __ATOMIC_RELAXED);
+    }
+}
+
+static int (*r_close_range)(unsigned, unsigned, int);
+static void (*r_closefrom)(int);
+
+WEFT_EXPORT int close_range(unsigned first, unsigned last, int flags) {
+    WEFT_REAL(void, r_close_range, "close_range");
+    int r = r_close_range(first, last, flags);
+    if (r == 0)
+        weft__fd_closed_range(first, last, (unsigned)flags);
+    return r;
+}
+
+WEFT_EXPORT void closefrom(int lowfd) {
+    WEFT_REAL(void, r_closefrom, "closefrom");
+    r_closefrom(lowfd);
+    if (lowfd >= 0)
+        weft__fd_closed_range((unsigned)lowfd, ~0u, 0);
 }

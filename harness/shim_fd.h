@@ -20,4 +20,10 @@ static inline int weft__fd_is_channel(int fd) {
            ((__atomic_load_n(&weft__fd_bits[fd / 64], __ATOMIC_RELAXED) >> (fd % 64)) & 1);
 }
 
+/* fds first..last were closed behind close(): by close_range (flags: its
+ * own; CLOSE_RANGE_CLOEXEC closes nothing), closefrom, or a raw system
+ * call. Their bits go (no records: nothing of these calls is recorded).
+ * Lock-free and async-signal-safe. */
+void weft__fd_closed_range(unsigned first, unsigned last, unsigned flags) WEFT_HIDDEN;
+
 #endif /* WEFT_HARNESS_SHIM_FD_H */

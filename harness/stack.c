@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "shim_fd.h"
 
 #define TABLE_BITS 16
 #define TABLE_SIZE (1u << TABLE_BITS)
@@ -94,7 +95,9 @@ static long readable(const void *addr) {
 }
 
 /* syscall() forwarded as it came (glibc's own takes six words whatever the
- * call), but for libunwind's validation write into its faked pipe. */
+ * call), but for libunwind's validation write into its faked pipe. A raw
+ * close or close_range that succeeded also leaves the channel-fd bitmap
+ * (shim_fd.c): a number it closed may come back as a file or a socket. */
 WEFT_EXPORT long syscall(long n, ...) {
     va_list ap;
     va_start(ap, n);
@@ -104,7 +107,14 @@ WEFT_EXPORT long syscall(long n, ...) {
     va_end(ap);
     if (n == SYS_write && a[0] == WEFT_UNWIND_FD + 1 && weft__t.unwinding)
         return readable((const void *)a[1]);
-    return sys6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+    long r = sys6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+#ifdef SYS_close_range
+    if (n == SYS_close_range && r == 0)
+        weft__fd_closed_range((unsigned)a[0], (unsigned)a[1], (unsigned)a[2]);
+#endif
+    if (n == SYS_close && r == 0)
+        weft__fd_closed_range((unsigned)a[0], (unsigned)a[0], 0);
+    return r;
 }
 
 void weft__stack_init(unsigned depth) {

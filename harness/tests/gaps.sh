@@ -13,6 +13,10 @@
 # pipe_join:   main joins a thread in a pipe read that another process
 #              ends after the watchdog's timeout: no deadlock verdict (a
 #              pipe read is never a wait the watchdog counts).
+# stale_fds:   a pipe closed by close_range (libc's and the raw system
+#              call) or closefrom, its number reused by a FIFO: reads of
+#              it are not recorded (the FIFO is no channel of ours), the
+#              thread blocked in it is reported running.
 # nonblock:    reads and writes that would block on O_NONBLOCK fds and
 #              with MSG_DONTWAIT fail with EAGAIN as without weft, and
 #              are not recorded.
@@ -109,6 +113,24 @@ main: joined"
     expect "deadlock events" "$(q "select count(*) from event_log where kind='deadlock'")" 0
     expect "the read waited" "$(q "select count(*) from event_log where kind='fd_read_begin'")" 2
     expect "findings" "$(q "select count(*) from findings")" 0
+    ;;
+stale_fds)
+    for how in range raw from; do
+        rm -f "$work/fifo"
+        "$prog" stale_$how "$work/fifo" >"$work/plain" 2>/dev/null
+        prc=$?
+        rm -f "$work/fifo"
+        run_weft "$prog" stale_$how "$work/fifo"
+        expect "$how: exit status" "$rc" "$prc"
+        expect "$how: exit status" "$rc" 0
+        expect "$how: stdout" "$(cat "$work/out")" "hello
+main: done"
+        expect "$how: fd waits" "$(q "select count(*) from event_log where kind like 'fd_read%'")" 0
+        case $(q "select kind || ': ' || message from findings") in
+        "leaked-thread: "*"still running when the process exits") ;;
+        *) fail "$how: findings: $(q "select kind || ': ' || message from findings")" ;;
+        esac
+    done
     ;;
 nonblock)
     same_as_plain "$prog" nonblock

@@ -12,6 +12,10 @@
  *             pthread_mutex_lock, one with trylock, one got it back from
  *             a cond wait, one locked it at one line three times (and
  *             unlocked twice); main joins them
+ *   stale_range|stale_raw|stale_from FIFO
+ *             a pipe closed by close_range (libc's, the raw system call)
+ *             or closefrom, its number reused by a FIFO opened read-write;
+ *             a thread blocked reading the FIFO for good
  *   join      main joins a thread blocked in a pipe read that a child
  *             process ends 600 ms later (its write, then its exit): with
  *             a short watchdog timeout this is no deadlock
@@ -24,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,6 +205,30 @@ static int locks(void) {
     return 0;
 }
 
+/* A pipe's numbers closed behind close() (close_range, closefrom, or the
+ * raw system call), then reused by a FIFO opened read-write (a file, not
+ * a channel fd of ours): the reader blocked in it is not in a recorded
+ * wait, and the FIFO is no pipe. */
+static int stale(const char *how, const char *fifo) {
+    int p[2];
+    if (pipe(p) != 0)
+        return 1;
+    int low = p[0] < p[1] ? p[0] : p[1];
+    if (!strcmp(how, "range"))
+        close_range((unsigned)low, ~0u, 0);
+    else if (!strcmp(how, "raw"))
+        syscall(SYS_close_range, (unsigned)low, ~0u, 0u);
+    else
+        closefrom(low);
+    if (mkfifo(fifo, 0600) != 0)
+        return 1;
+    int fd = open(fifo, O_RDWR);
+    if (fd != low)
+        return 1;
+    fds[0] = fds[1] = fd;
+    return leak_reader(reader);
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "read"))
@@ -236,6 +266,9 @@ int main(int argc, char **argv) {
         printf("main: joined\n");
         return 0;
     }
-    fprintf(stderr, "usage: t_gaps read|recv|write|nonblock|files FILE|locks\n");
+    if (!strncmp(mode, "stale_", 6) && argc > 2)
+        return stale(mode + 6, argv[2]);
+    fprintf(stderr, "usage: t_gaps read|recv|write|nonblock|files FILE|locks|join|"
+                    "stale_range FIFO|stale_raw FIFO|stale_from FIFO\n");
     return 2;
 }
