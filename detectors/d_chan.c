@@ -24,8 +24,7 @@ struct ent {
 
 /* The call that failed (FD_WRITE_FAIL arg2, WEFT_FDW_* in log.h). */
 static const char *fd_call(int64_t how) {
-    static const char *const names[] = {"write", "send", "writev", "sendto", "sendmsg"};
-    return how >= 0 && how < 5 ? names[how] : "write";
+    return weft_fd_call_name(WEFT_K_FD_WRITE_FAIL, (uint64_t)how);
 }
 
 #define ENT_TABLE WEFT__TABLE(struct ent, 2)

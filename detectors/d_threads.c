@@ -6,7 +6,8 @@
  * The thread that ended the process is never a leak, nor is a thread
  * whose blocking call was already answered (answered.c: a matched channel
  * operation or select case, a WaitGroup at zero, a join of a thread that
- * ended, the exiting one included).
+ * ended, the exiting one included), nor one caught between such a call's
+ * end and its return (below, leaked()).
  *
  * Only processes that ended by returning from main, exit or _exit are
  * judged for leaks: a death by signal or a log that stops says nothing
@@ -28,8 +29,12 @@ struct pstate {
 static struct pstate *ps;
 static int nps;
 /* per thread: the epoch of its last release, and how many events other
- * than acquires it recorded since */
+ * than acquires it recorded since; the event id of that release; whether
+ * its last event other than an acquire ended a blocking call */
 static uint32_t *rel_epoch, *after_rel;
+static int64_t *rel_event;
+static unsigned char *woke;
+static int64_t *woke_mutex; /* the mutex a cond wait's end relocked, until its unlock */
 
 
 static struct pstate *pstate_of(int64_t pid) {
@@ -44,7 +49,10 @@ static int init(struct weft__dctx *c) {
     ps = calloc((size_t)nps + 1, sizeof *ps);
     rel_epoch = calloc((size_t)c->nthreads + 1, sizeof *rel_epoch);
     after_rel = calloc((size_t)c->nthreads + 1, sizeof *after_rel);
-    if (!ps || !rel_epoch || !after_rel)
+    rel_event = calloc((size_t)c->nthreads + 1, sizeof *rel_event);
+    woke = calloc((size_t)c->nthreads + 1, sizeof *woke);
+    woke_mutex = calloc((size_t)c->nthreads + 1, sizeof *woke_mutex);
+    if (!ps || !rel_epoch || !after_rel || !rel_event || !woke || !woke_mutex)
         return -1;
     for (int i = 0; i < nps; i++)
         ps[i].pid = c->procs[i].pid;
@@ -63,8 +71,25 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
                         e->kind == WEFT_K_COND_SIGNAL || e->kind == WEFT_K_COND_BROADCAST ||
                         e->kind == WEFT_K_BARRIER_WAIT_BEGIN || e->kind == WEFT_K_SEM_POST ||
                         e->kind == WEFT_K_THREAD_CREATE;
+    /* woke: 2 inside a blocking call (after its begin), 1 when that call's
+     * end is the last event but acquires (a call that did not wait, a lone
+     * end record, does not count), 0 otherwise */
+    int phase = weft__kind_blocking(e->kind);
+    if (phase == 1)
+        woke[e->thread] = 2;
+    else if (phase == 2)
+        woke[e->thread] = woke[e->thread] == 2;
+    else if (e->kind == WEFT_K_MUTEX_UNLOCK && woke[e->thread] == 1 &&
+             woke_mutex[e->thread] == e->obj)
+        woke_mutex[e->thread] = 0; /* `while (!p) cond_wait; unlock`: still the wake-up */
+    else if (e->kind != WEFT_K_HB_ACQUIRE &&
+             !(e->kind == WEFT_K_HB_RELEASE && woke[e->thread] == 2)) /* queued inside it */
+        woke[e->thread] = 0;
+    if (e->kind == WEFT_K_COND_WAIT_END)
+        woke_mutex[e->thread] = e->arg2;
     if (kind_releases || e->has_rel) {
         rel_epoch[e->thread] = ep - 1;
+        rel_event[e->thread] = e->id;
         /* A release folded into a call's event (events.rel) came before
          * that event, which then counts as one event after it. */
         after_rel[e->thread] = !kind_releases;
@@ -117,6 +142,23 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
         if (p->exit_thread && p->exit_thread != id && rel_epoch[id] &&
             after_rel[id] <= 1 && weft__hb_knows(c->hb, &p->exit_rv, id, rel_epoch[id]))
             return;
+        /* The mirror case: a thread whose last event (but acquires, and
+         * the unlock of the mutex a cond wait relocked) ended a blocking
+         * call that the ending thread's last release answered
+         * (a release made after the call began, which the thread has
+         * acquired: main's Done waking a Wait, its signal and unlock
+         * waking a cond wait, and main returned at once) is finishing its
+         * wake-up: it had only its return left when the process ended.
+         * The same price as above: a thread woken by the exit's last
+         * release that then runs on without recording anything is missed. */
+        uint32_t x = p->exit_thread;
+        if (x && x != id && woke[id] == 1 && rel_epoch[x] && rel_event[x] > t->block_event) {
+            weft__rv now = weft__hb_now(c->hb, id);
+            int finishing = weft__hb_knows(c->hb, &now, x, rel_epoch[x]);
+            weft__rv_drop(&now);
+            if (finishing)
+                return;
+        }
         struct weft__role roles[] = {{"creation", t->create_stack}};
         weft__report(c, "leaked-thread", "error", t->pid, id, 0, roles, 1,
                      "%s is still running when the process exits", who);
@@ -129,16 +171,27 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
         return;
     struct weft__objinfo o;
     int have = weft__object(c, t->block_object, &o) == 0;
-    if (have)
-        snprintf(msg, sizeof msg, " on %s 0x%llx", o.kind, (unsigned long long)t->block_obj);
-    else if (t->block_obj)
-        snprintf(msg, sizeof msg, " on 0x%llx", (unsigned long long)t->block_obj);
-    else
-        msg[0] = 0;
     const char *kn = weft__kind_name(t->block_kind);
     size_t kl = strlen(kn);
     if (kl > 6 && !strcmp(kn + kl - 6, "_begin"))
         kl -= 6;
+    if (t->block_kind == WEFT_K_FD_READ_BEGIN || t->block_kind == WEFT_K_FD_WRITE_BEGIN) {
+        /* "blocked in read on pipe fd 3": the call, and what the fd is */
+        kn = weft_fd_call_name((unsigned)t->block_kind, (uint64_t)t->block_arg2);
+        kl = strlen(kn);
+        const char *what = !have                                  ? "channel"
+                           : !strncmp(o.info, "pipe", 4)          ? "pipe"
+                           : !strcmp(o.info, "socketpair")        ? "socketpair"
+                           : !strcmp(o.info, "eventfd")           ? "eventfd"
+                                                                  : "channel";
+        snprintf(msg, sizeof msg, " on %s fd %lld", what, (long long)t->block_obj);
+    } else if (have) {
+        snprintf(msg, sizeof msg, " on %s 0x%llx", o.kind, (unsigned long long)t->block_obj);
+    } else if (t->block_obj) {
+        snprintf(msg, sizeof msg, " on 0x%llx", (unsigned long long)t->block_obj);
+    } else {
+        msg[0] = 0;
+    }
     struct weft__role roles[] = {{"blocked", t->block_stack},
                                  {"creation", t->create_stack},
                                  {"object_creation", have ? o.create_stack : 0}};
@@ -185,7 +238,13 @@ static int finish(struct weft__dctx *c) {
     free(ps);
     free(rel_epoch);
     free(after_rel);
+    free(rel_event);
+    free(woke);
+    free(woke_mutex);
+    woke_mutex = NULL;
     rel_epoch = after_rel = NULL;
+    rel_event = NULL;
+    woke = NULL;
     ps = NULL;
     nps = 0;
     return 0;

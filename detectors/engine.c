@@ -31,6 +31,10 @@ static const char *const kind_names[WEFT_K_MAX] = {
 #undef N
 };
 
+int weft__kind_blocking(int kind) {
+    return kind > 0 && kind < WEFT_K_MAX ? blocking[kind] : 0;
+}
+
 const char *weft__kind_name(int kind) {
     return kind > 0 && kind < WEFT_K_MAX && kind_names[kind] ? kind_names[kind] : "?";
 }
@@ -339,6 +343,7 @@ static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
         t->block_answered = 0;
         t->block_target = 0;
         t->block_obj = e->obj;
+        t->block_arg2 = e->arg2;
         t->block_object = e->object;
         t->block_stack = e->stack;
         t->block_event = e->id;

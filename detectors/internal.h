@@ -24,7 +24,7 @@ struct weft__thr {
     weft__rv start_rv; /* the creator's clock for the child, when the create came first */
     /* the blocking call it is in, if any (last begin without its end) */
     int block_kind;
-    int64_t block_obj, block_object, block_stack, block_event;
+    int64_t block_obj, block_object, block_stack, block_event, block_arg2;
     /* answered.c: the begin event of the blocking call a partner already
      * answered (0: none), and a join's target thread */
     int64_t block_answered;
@@ -110,6 +110,8 @@ struct weft__objinfo {
 int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out);
 /* "thread 3 (worker)" into buf. */
 const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size_t n);
+/* 1: the kind begins a blocking call, 2: it ends one, 0: neither (log.h). */
+int weft__kind_blocking(int kind);
 /* Short name of a blocking kind ("chan recv", "wg wait", ...). */
 const char *weft__kind_name(int kind);
 /* Whether the process ended in a way where "alive at exit" means

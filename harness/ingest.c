@@ -412,6 +412,46 @@ static int object_family(unsigned kind) {
     return kind < WEFT_K_MAX && is[kind];
 }
 
+/* A lock acquisition that did not wait (a lock's end with arg2 = 0, a
+ * trylock) and succeeded carries its call site as a one-frame stack, but
+ * only when the site differs from the thread's previous such record: the
+ * shim leaves the stack out when it is the thread's last site again (a
+ * lock in a loop: the stack word would make each lock record twice as
+ * long). Each such record without a stack gets the stack of the last one
+ * of its thread (and log) that had one, in time order, before anything
+ * reads the stacks. A record whose thread never had one (an older shim,
+ * no stacks) stays without. The decoded records are ours to change. */
+static int fill_lock_sites(struct item *it, size_t n) {
+    struct map last = {0};
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct weft_rec *r = (struct weft_rec *)(uintptr_t)it[i].r;
+        int site;
+        switch (r->kind) {
+        case WEFT_K_MUTEX_LOCK_END:
+        case WEFT_K_RW_RDLOCK_END:
+        case WEFT_K_RW_WRLOCK_END:
+            site = r->arg == 0 && r->arg2 == 0;
+            break;
+        case WEFT_K_MUTEX_TRYLOCK:
+        case WEFT_K_RW_TRYLOCK:
+            site = r->arg == 0;
+            break;
+        default:
+            site = 0;
+        }
+        if (!site)
+            continue;
+        uint64_t v;
+        if (r->stack)
+            rc = map_put(&last, it[i].proc, r->tid, r->stack);
+        else if (map_get(&last, it[i].proc, r->tid, &v))
+            r->stack = (uint32_t)v;
+    }
+    free(last.e);
+    return rc;
+}
+
 /* Pass 1 for one record: update the model; returns the objects.id the
  * event is about (0: none). */
 static uint64_t model(uint32_t pi, const struct weft_rec *r) {
@@ -1918,6 +1958,10 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     phase("sort");
     g_items = items;
     g_evobj = evobj;
+    if (fill_lock_sites(items, n) != 0) {
+        weft_err("out of memory for the lock sites");
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         evobj[i] = model(items[i].proc, items[i].r);
     }

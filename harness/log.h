@@ -243,7 +243,7 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
     X(SETNAME, 41, "setname", "thread", 0)         /* obj=handle arg=result; DATA: name */ \
     X(CANCEL, 42, "cancel", "thread", 0)           /* obj=handle arg=result */ \
     X(MUTEX_LOCK_BEGIN, 60, "mutex_lock_begin", "mutex", 1)                  \
-    X(MUTEX_LOCK_END, 61, "mutex_lock_end", "mutex", 2)  /* arg=result */     \
+    X(MUTEX_LOCK_END, 61, "mutex_lock_end", "mutex", 2)  /* arg=result; stack: see below */ \
     X(MUTEX_TRYLOCK, 62, "mutex_trylock", "mutex", 0)    /* arg=result */     \
     X(MUTEX_UNLOCK, 63, "mutex_unlock", "mutex", 0)      /* arg=result */     \
     X(MUTEX_INIT, 64, "mutex_init", "mutex", 0)                               \
@@ -268,6 +268,13 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
     X(FD_CLOSE, 101, "fd_close", "fd", 0) /* obj=fd arg=result (-errno) */    \
     X(FD_DUP, 102, "fd_dup", "fd", 0)     /* obj=new fd arg=old fd */          \
     X(FD_WRITE_FAIL, 103, "fd_write_failed", "fd", 0) /* obj=fd arg=-errno arg2=WEFT_FDW_* */ \
+    /* A read/write-side call on a channel fd that would block (shim_fd_io.c): \
+     * begin obj=fd arg=bytes asked arg2=the call (WEFT_FDR_* / WEFT_FDW_*),  \
+     * with the stack; end obj=fd arg=result (bytes, or -errno) arg2=the call */ \
+    X(FD_READ_BEGIN, 104, "fd_read_begin", "fd", 1)                         \
+    X(FD_READ_END, 105, "fd_read_end", "fd", 2)                             \
+    X(FD_WRITE_BEGIN, 106, "fd_write_begin", "fd", 1)                       \
+    X(FD_WRITE_END, 107, "fd_write_end", "fd", 2)                           \
     X(HB_RELEASE, 120, "hb_release", "hb", 0) /* obj arg=seq */              \
     X(HB_ACQUIRE, 121, "hb_acquire", "hb", 0)                                \
     /* libweft's public calls (shim_weft.c). Blocking calls try first where   \
@@ -332,6 +339,12 @@ enum weft_kind {
     WEFT_K_MAX = 256
 };
 
+/* Stacks of lock acquisitions: a *_LOCK_END / RW_*LOCK_END with arg2 = 0
+ * (did not wait) or a *_TRYLOCK, that succeeded, carries its call site as
+ * a one-frame stack, except when the site is the thread's previous such
+ * record's: then no stack, and the reader gives it that record's (ingest.c,
+ * fill_lock_sites). With WEFT_SYNC_STACKS=1 every one has its full stack. */
+
 /* How an fd came to be (FD_OPEN aux). */
 /* How a context was made (CTX_NEW aux). */
 enum { WEFT_CTX_CANCEL = 1, WEFT_CTX_TIMEOUT = 2, WEFT_CTX_DEADLINE = 3, WEFT_CTX_GROUP = 4 };
@@ -349,9 +362,21 @@ enum { WEFT_VIA_PTHREAD = 0, WEFT_VIA_GO = 1, WEFT_VIA_GROUP = 2, WEFT_VIA_FUTUR
  * (WEFT_SEND 1 / WEFT_RECV 2) in its low 2 bits (channels are malloc'd,
  * so those bits are free). */
 
-/* Which call failed (FD_WRITE_FAIL arg2). */
+/* Which call failed (FD_WRITE_FAIL arg2), or waited (FD_WRITE_BEGIN/END arg2). */
 enum { WEFT_FDW_WRITE = 0, WEFT_FDW_SEND = 1, WEFT_FDW_WRITEV = 2, WEFT_FDW_SENDTO = 3,
        WEFT_FDW_SENDMSG = 4 };
+/* Which call waited (FD_READ_BEGIN/END arg2). */
+enum { WEFT_FDR_READ = 0, WEFT_FDR_RECV = 1, WEFT_FDR_READV = 2, WEFT_FDR_RECVFROM = 3,
+       WEFT_FDR_RECVMSG = 4 };
+
+/* The call of an fd wait (FD_READ_* / FD_WRITE_* arg2), by name. */
+static inline const char *weft_fd_call_name(unsigned kind, uint64_t how) {
+    static const char *const rd[] = {"read", "recv", "readv", "recvfrom", "recvmsg"};
+    static const char *const wr[] = {"write", "send", "writev", "sendto", "sendmsg"};
+    int w = kind == WEFT_K_FD_WRITE_BEGIN || kind == WEFT_K_FD_WRITE_END ||
+            kind == WEFT_K_FD_WRITE_FAIL;
+    return how < 5 ? (w ? wr : rd)[how] : w ? "write" : "read";
+}
 
 enum { WEFT_FD_PIPE = 1, WEFT_FD_PIPE2 = 2, WEFT_FD_SOCKETPAIR = 3, WEFT_FD_EVENTFD = 4 };
 

@@ -50,6 +50,9 @@ struct weft__thread {
     uint32_t waiting; /* inside a blocking call that only another thread can end */
     uint32_t unwinding; /* inside libunwind (stack.c): its pipe is faked */
     uint32_t wslot;   /* 1 + index of this thread's slot in the wait table, 0: none */
+    /* stack.c: the last call site weft__stack_site wrote a stack for (a
+     * loop that locks at one site writes it once) */
+    uintptr_t pc_last;
 };
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
 
@@ -127,6 +130,11 @@ uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames s
 #define WEFT_UNWIND_FD 0x7ffffffd
 void weft__unwind_pipe2(int fds[2]) WEFT_HIDDEN;
 uint32_t weft__stack_user(void) WEFT_HIDDEN; /* same, libweft's leading frames skipped too */
+/* A one-frame stack: the call site pc (a return address), interned without
+ * unwinding; lock-free, no malloc. 0 when stacks are off, and when pc is
+ * the thread's last site again (ingest fills that in: only for the lock
+ * acquisitions of shim_sync.c). */
+uint32_t weft__stack_site(uintptr_t pc) WEFT_HIDDEN;
 void weft__modules_init(void) WEFT_HIDDEN; /* constructor: resolves what a fork child needs */
 void weft__modules_emit(void) WEFT_HIDDEN;       /* walks the loaded objects: not in a fork child */
 /* Fork child: the parent's module map from the copy its last walk left,

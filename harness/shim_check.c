@@ -432,6 +432,10 @@ static const char *wait_call(const struct weft_rec *b, const char **noun) {
     case WEFT_K_COND_WAIT_BEGIN: *noun = "condition variable"; return "pthread_cond_wait";
     case WEFT_K_BARRIER_WAIT_BEGIN: *noun = "barrier"; return "pthread_barrier_wait";
     case WEFT_K_SEM_WAIT_BEGIN: *noun = "semaphore"; return "sem_wait";
+    case WEFT_K_FD_READ_BEGIN:
+    case WEFT_K_FD_WRITE_BEGIN:
+        *noun = "fd";
+        return weft_fd_call_name(b->kind, b->arg2);
     }
     return weft__kind_name(b->kind);
 }

@@ -1,38 +1,41 @@
 /* shim_fd.c: interposers for file descriptors used as channels: pipe,
  * pipe2, socketpair and eventfd make them; dup/dup2/dup3 copy them; close
- * ends them; write, writev, send, sendto and sendmsg are recorded only
- * when they fail with EPIPE (the reader is gone: send on closed) or EBADF.
+ * ends them (close_range and closefrom only clear their bits, as do raw
+ * close system calls through syscall(), stack.c). Their reads and writes
+ * are shim_fd_io.c's.
  *
  * To keep ordinary files out of the trace, a lock-free bitmap marks the
  * fds that are channels; close and dup of other fds are not recorded,
  * except a close that fails with EBADF (a double close). The bitmap is
  * per process and inherited by a fork child, exactly like the fds. */
+#include <linux/close_range.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "shim_fd.h"
 
-#define TRACKED_FDS 65536
-static uint64_t tracked[TRACKED_FDS / 64];
+uint64_t weft__fd_bits[WEFT_TRACKED_FDS / 64];
 
+/* For close and dup an fd beyond the bitmap counts as tracked (cannot
+ * tell: record; these calls are rare). */
 static int is_tracked(int fd) {
     if (fd < 0)
         return 0;
-    if (fd >= TRACKED_FDS)
-        return 1; /* cannot tell: record */
-    return (__atomic_load_n(&tracked[fd / 64], __ATOMIC_RELAXED) >> (fd % 64)) & 1;
+    if (fd >= WEFT_TRACKED_FDS)
+        return 1;
+    return weft__fd_is_channel(fd);
 }
 
 static void track(int fd, int on) {
-    if (fd < 0 || fd >= TRACKED_FDS)
+    if (fd < 0 || fd >= WEFT_TRACKED_FDS)
         return;
     uint64_t bit = 1ull << (fd % 64);
     if (on)
-        __atomic_fetch_or(&tracked[fd / 64], bit, __ATOMIC_RELAXED);
+        __atomic_fetch_or(&weft__fd_bits[fd / 64], bit, __ATOMIC_RELAXED);
     else
-        __atomic_fetch_and(&tracked[fd / 64], ~bit, __ATOMIC_RELAXED);
+        __atomic_fetch_and(&weft__fd_bits[fd / 64], ~bit, __ATOMIC_RELAXED);
 }
 
 static int (*r_pipe)(int[2]);
@@ -43,8 +46,6 @@ static int (*r_close)(int);
 static int (*r_dup)(int);
 static int (*r_dup2)(int, int);
 static int (*r_dup3)(int, int, int);
-static ssize_t (*r_write)(int, const void *, size_t);
-static ssize_t (*r_send)(int, const void *, size_t, int);
 
 static void opened_pair(const int fds[2], uint32_t how) {
     track(fds[0], 1);
@@ -137,45 +138,39 @@ WEFT_EXPORT int dup3(int oldfd, int newfd, int flags) {
     return dup_common(oldfd, newfd, r, replaced);
 }
 
-/* A write-side call failed: record it when the failure is the peer gone
- * (EPIPE) or the fd not open (EBADF). how (arg2): WEFT_FDW_*. errno is
- * left as the call set it. */
-static ssize_t wrote(int fd, ssize_t r, uint64_t how) {
-    if (r < 0 && (errno == EPIPE || errno == EBADF)) {
-        int e = errno;
-        WEFT_RECORD(weft__emit(WEFT_K_FD_WRITE_FAIL, (uint64_t)fd, (uint64_t)(int64_t)-e, how,
-                               weft__stack(), 0));
-        errno = e;
+void weft__fd_closed_range(unsigned first, unsigned last, unsigned flags) {
+#ifdef CLOSE_RANGE_CLOEXEC
+    if (flags & CLOSE_RANGE_CLOEXEC)
+        return; /* only marked close-on-exec */
+#else
+    (void)flags;
+#endif
+    if (first >= WEFT_TRACKED_FDS || last < first)
+        return;
+    if (last >= WEFT_TRACKED_FDS)
+        last = WEFT_TRACKED_FDS - 1;
+    for (unsigned w = first / 64; w <= last / 64; w++) {
+        unsigned lo = w == first / 64 ? first % 64 : 0, hi = w == last / 64 ? last % 64 : 63;
+        uint64_t mask = (hi == 63 ? ~0ull : (1ull << (hi + 1)) - 1) & ~((1ull << lo) - 1);
+        if (__atomic_load_n(&weft__fd_bits[w], __ATOMIC_RELAXED) & mask)
+            __atomic_fetch_and(&weft__fd_bits[w], ~mask, __ATOMIC_RELAXED);
     }
+}
+
+static int (*r_close_range)(unsigned, unsigned, int);
+static void (*r_closefrom)(int);
+
+WEFT_EXPORT int close_range(unsigned first, unsigned last, int flags) {
+    WEFT_REAL(void, r_close_range, "close_range");
+    int r = r_close_range(first, last, flags);
+    if (r == 0)
+        weft__fd_closed_range(first, last, (unsigned)flags);
     return r;
 }
 
-WEFT_EXPORT ssize_t write(int fd, const void *buf, size_t n) {
-    WEFT_REAL(void, r_write, "write");
-    return wrote(fd, r_write(fd, buf, n), WEFT_FDW_WRITE);
-}
-
-WEFT_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) {
-    WEFT_REAL(void, r_send, "send");
-    return wrote(fd, r_send(fd, buf, n, flags), WEFT_FDW_SEND);
-}
-
-static ssize_t (*r_writev)(int, const struct iovec *, int);
-static ssize_t (*r_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
-static ssize_t (*r_sendmsg)(int, const struct msghdr *, int);
-
-WEFT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n) {
-    WEFT_REAL(void, r_writev, "writev");
-    return wrote(fd, r_writev(fd, iov, n), WEFT_FDW_WRITEV);
-}
-
-WEFT_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
-                           const struct sockaddr *to, socklen_t tolen) {
-    WEFT_REAL(void, r_sendto, "sendto");
-    return wrote(fd, r_sendto(fd, buf, n, flags, to, tolen), WEFT_FDW_SENDTO);
-}
-
-WEFT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
-    WEFT_REAL(void, r_sendmsg, "sendmsg");
-    return wrote(fd, r_sendmsg(fd, msg, flags), WEFT_FDW_SENDMSG);
+WEFT_EXPORT void closefrom(int lowfd) {
+    WEFT_REAL(void, r_closefrom, "closefrom");
+    r_closefrom(lowfd);
+    if (lowfd >= 0)
+        weft__fd_closed_range((unsigned)lowfd, ~0u, 0);
 }

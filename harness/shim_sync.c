@@ -8,8 +8,15 @@
  * Locks try first: an uncontended acquisition is one record (the end,
  * arg2 = 0); only a lock that has to wait gets its begin record. The
  * begin of a wait that blocks (a busy lock, a cond, barrier or semaphore
- * wait) carries its stack; the other records (these calls are hot) only
- * with WEFT_SYNC_STACKS=1.
+ * wait) carries its stack, and so does the end of that wait (the same
+ * stack: a cond wait's end relocks its mutex). Every other acquisition of
+ * a mutex or rwlock (a lock that did not wait, a trylock that took it)
+ * carries a one-frame stack, its call site (the interposer's return
+ * address, interned by pc without unwinding; left out when it is the
+ * thread's last site again, and filled in by ingest): what
+ * lock-held-at-exit points at. The other records (unlocks, signals: these calls are hot)
+ * get stacks only with WEFT_SYNC_STACKS=1, which also gives every
+ * acquisition its full stack.
  *
  * Condition variables: glibc exports two ABIs; plain dlsym returns the
  * old 2.2.5 one on x86_64, so the real functions are looked up at
@@ -31,6 +38,19 @@ static uint32_t st(void) {
     return sync_stacks ? weft__stack() : 0;
 }
 
+/* The stack of an acquisition that did not wait, from its call site pc:
+ * one frame, interned by pc (no unwind: an uncontended lock must stay
+ * cheap), and none at all when it is the thread's last site again
+ * (ingest gives the record that site's stack); or the full stack with
+ * WEFT_SYNC_STACKS=1. */
+static uint32_t acq_st(uintptr_t pc) {
+    uint32_t s = st();
+    return sync_stacks ? s : weft__stack_site(pc);
+}
+/* The interposer's return address: the program's call site. Only in the
+ * exported function itself (a macro, never a helper it calls). */
+#define CALLER() ((uintptr_t)__builtin_return_address(0))
+
 #define EV_STACK(kind, obj, arg, arg2, stack)                                                  \
     WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg),       \
                            (uint64_t)(arg2), stack, 0))
@@ -38,8 +58,11 @@ static uint32_t st(void) {
 /* The begin of a wait that really blocks always gets its stack: it is what
  * a thread leaked in that wait is reported with, and the unwind (about a
  * microsecond) is small beside the sleep it precedes. The hot paths (an
- * uncontended lock, an unlock, a signal) stay without one. */
-#define EV_WAIT(kind, obj, arg, arg2) EV_STACK(kind, obj, arg, arg2, weft__stack())
+ * uncontended lock, an unlock, a signal) stay without one. The stack id
+ * is left in sv for the wait's end. */
+#define EV_WAIT(kind, obj, arg, arg2, sv)                                                      \
+    WEFT_RECORD(sv = weft__stack(); weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj),    \
+                                               (uint64_t)(arg), (uint64_t)(arg2), sv, 0))
 
 /* A lock that may wait tries first: an uncontended acquisition is one end
  * record (arg2 = 0); only a busy lock gets a begin (arg2 = 1 when the
@@ -55,15 +78,16 @@ static uint32_t st(void) {
         int r_ = try_call;                                                                         \
         errno = saved_;                                                                            \
         if (r_ != EBUSY) {                                                                         \
-            EV(end, obj, r_, 0);                                                                   \
+            EV_STACK(end, obj, r_, 0, r_ == 0 ? acq_st(CALLER()) : st());                          \
             return r_;                                                                             \
         }                                                                                          \
-        EV_WAIT(begin, obj, 0, bounded);                                                           \
+        uint32_t s_ = 0;                                                                           \
+        EV_WAIT(begin, obj, 0, bounded, s_);                                                       \
         if (!(bounded) && !(shared))                                                               \
             weft__wait_begin(WEFT_K_##begin, (uintptr_t)(obj));                                    \
         r_ = call;                                                                                 \
         weft__wait_end();                                                                          \
-        EV(end, obj, r_, 1);                                                                       \
+        EV_STACK(end, obj, r_, 1, s_);                                                             \
         return r_;                                                                                 \
     } while (0)
 
@@ -115,7 +139,7 @@ WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, ts_t t)
 WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
     int r = r_mutex_trylock(m);
-    EV(MUTEX_TRYLOCK, m, r, 0);
+    EV_STACK(MUTEX_TRYLOCK, m, r, 0, r == 0 ? acq_st(CALLER()) : st());
     return r;
 }
 
@@ -178,14 +202,14 @@ WEFT_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, ts_
 WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
     int r = r_tryrdlock(l);
-    EV(RW_TRYLOCK, l, r, 0);
+    EV_STACK(RW_TRYLOCK, l, r, 0, r == 0 ? acq_st(CALLER()) : st());
     return r;
 }
 
 WEFT_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
     int r = r_trywrlock(l);
-    EV(RW_TRYLOCK, l, r, 1);
+    EV_STACK(RW_TRYLOCK, l, r, 1, r == 0 ? acq_st(CALLER()) : st());
     return r;
 }
 
@@ -202,21 +226,23 @@ static int (*r_cond_broadcast)(pthread_cond_t *);
 
 WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
     WEFT_REAL_V(void, r_cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
-    EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 0);
+    uint32_t s = 0;
+    EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 0, s);
     if (!weft__cond_shared(c))
         weft__wait_begin(WEFT_K_COND_WAIT_BEGIN, (uintptr_t)c);
     int r = r_cond_wait(c, m);
     weft__wait_end();
-    EV(COND_WAIT_END, c, r, (uintptr_t)m);
+    EV_STACK(COND_WAIT_END, c, r, (uintptr_t)m, s);
     return r;
 }
 
 WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                        const struct timespec *t) {
     WEFT_REAL_V(void, r_cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
-    EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 1);
+    uint32_t s = 0;
+    EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 1, s);
     int r = r_cond_timedwait(c, m, t);
-    EV(COND_WAIT_END, c, r, (uintptr_t)m);
+    EV_STACK(COND_WAIT_END, c, r, (uintptr_t)m, s);
     return r;
 }
 
@@ -225,9 +251,10 @@ static int (*r_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, t
 WEFT_EXPORT int pthread_cond_clockwait(pthread_cond_t *cv, pthread_mutex_t *m, clockid_t c,
                                        ts_t t) {
     WEFT_REAL(void, r_cond_clockwait, "pthread_cond_clockwait");
-    EV_WAIT(COND_WAIT_BEGIN, cv, (uintptr_t)m, 1);
+    uint32_t s = 0;
+    EV_WAIT(COND_WAIT_BEGIN, cv, (uintptr_t)m, 1, s);
     int r = r_cond_clockwait(cv, m, c, t);
-    EV(COND_WAIT_END, cv, r, (uintptr_t)m);
+    EV_STACK(COND_WAIT_END, cv, r, (uintptr_t)m, s);
     return r;
 }
 
@@ -247,12 +274,13 @@ static int (*r_barrier_wait)(pthread_barrier_t *);
 
 WEFT_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
     WEFT_REAL(void, r_barrier_wait, "pthread_barrier_wait");
-    EV_WAIT(BARRIER_WAIT_BEGIN, b, 0, 0);
+    uint32_t s = 0;
+    EV_WAIT(BARRIER_WAIT_BEGIN, b, 0, 0, s);
     if (!weft__barrier_shared(b))
         weft__wait_begin(WEFT_K_BARRIER_WAIT_BEGIN, (uintptr_t)b);
     int r = r_barrier_wait(b);
     weft__wait_end();
-    EV(BARRIER_WAIT_END, b, r, 0);
+    EV_STACK(BARRIER_WAIT_END, b, r, 0, s);
     return r;
 }
 
@@ -266,20 +294,22 @@ static int64_t sem_result(int r) { return r == 0 ? 0 : -(int64_t)errno; }
 
 WEFT_EXPORT int sem_wait(sem_t *s) {
     WEFT_REAL(void, r_sem_wait, "sem_wait");
-    EV_WAIT(SEM_WAIT_BEGIN, s, 0, 0);
+    uint32_t sv = 0;
+    EV_WAIT(SEM_WAIT_BEGIN, s, 0, 0, sv);
     if (!weft__sem_shared(s))
         weft__wait_begin(WEFT_K_SEM_WAIT_BEGIN, (uintptr_t)s);
     int r = r_sem_wait(s);
     weft__wait_end();
-    EV(SEM_WAIT_END, s, sem_result(r), 0);
+    EV_STACK(SEM_WAIT_END, s, sem_result(r), 0, sv);
     return r;
 }
 
 WEFT_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
     WEFT_REAL(void, r_sem_timedwait, "sem_timedwait");
-    EV_WAIT(SEM_WAIT_BEGIN, s, 0, 1);
+    uint32_t sv = 0;
+    EV_WAIT(SEM_WAIT_BEGIN, s, 0, 1, sv);
     int r = r_sem_timedwait(s, t);
-    EV(SEM_WAIT_END, s, sem_result(r), 0);
+    EV_STACK(SEM_WAIT_END, s, sem_result(r), 0, sv);
     return r;
 }
 
@@ -287,9 +317,10 @@ static int (*r_sem_clockwait)(sem_t *, clockid_t, ts_t);
 
 WEFT_EXPORT int sem_clockwait(sem_t *s, clockid_t c, ts_t t) {
     WEFT_REAL(void, r_sem_clockwait, "sem_clockwait");
-    EV_WAIT(SEM_WAIT_BEGIN, s, 0, 1);
+    uint32_t sv = 0;
+    EV_WAIT(SEM_WAIT_BEGIN, s, 0, 1, sv);
     int r = r_sem_clockwait(s, c, t);
-    EV(SEM_WAIT_END, s, sem_result(r), 0);
+    EV_STACK(SEM_WAIT_END, s, sem_result(r), 0, sv);
     return r;
 }
 

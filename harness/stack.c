@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "shim_fd.h"
 
 #define TABLE_BITS 16
 #define TABLE_SIZE (1u << TABLE_BITS)
@@ -94,7 +95,9 @@ static long readable(const void *addr) {
 }
 
 /* syscall() forwarded as it came (glibc's own takes six words whatever the
- * call), but for libunwind's validation write into its faked pipe. */
+ * call), but for libunwind's validation write into its faked pipe. A raw
+ * close or close_range that succeeded also leaves the channel-fd bitmap
+ * (shim_fd.c): a number it closed may come back as a file or a socket. */
 WEFT_EXPORT long syscall(long n, ...) {
     va_list ap;
     va_start(ap, n);
@@ -104,7 +107,14 @@ WEFT_EXPORT long syscall(long n, ...) {
     va_end(ap);
     if (n == SYS_write && a[0] == WEFT_UNWIND_FD + 1 && weft__t.unwinding)
         return readable((const void *)a[1]);
-    return sys6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+    long r = sys6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+#ifdef SYS_close_range
+    if (n == SYS_close_range && r == 0)
+        weft__fd_closed_range((unsigned)a[0], (unsigned)a[1], (unsigned)a[2]);
+#endif
+    if (n == SYS_close && r == 0)
+        weft__fd_closed_range((unsigned)a[0], (unsigned)a[0], 0);
+    return r;
 }
 
 void weft__stack_init(unsigned depth) {
@@ -153,6 +163,7 @@ static uint32_t write_stack(void *const *pcs, int n) {
 }
 
 static uint32_t capture(int skip_libweft);
+static uint32_t intern(void *const *pcs, int n);
 
 uint32_t weft__stack(void) { return capture(0); }
 
@@ -187,6 +198,30 @@ static uint32_t capture(int skip_libweft) {
         n = (int)depth_cap;
     if (n <= 0)
         return 0;
+    return intern(pcs, n);
+}
+
+/* A stack of one frame, the return address pc, without unwinding: the
+ * call site of an interposed call that is too hot to unwind (every lock
+ * acquisition). Interned like any stack, so the same call site gives the
+ * same id; symbolized as any frame (at pc - 1, the call itself). 0 when
+ * pc is this thread's last site again: the record then goes without a
+ * stack and ingest gives it the one of the thread's last record that had
+ * one (ingest.c, fill_lock_sites), which saves a word per record. */
+uint32_t weft__stack_site(uintptr_t pc) {
+    if (depth_cap == 0 || pc == 0)
+        return 0;
+    if (pc == weft__t.pc_last)
+        return 0;
+    void *one = (void *)pc;
+    uint32_t id = intern(&one, 1);
+    weft__t.pc_last = id ? pc : 0;
+    return id;
+}
+
+/* The id of the stack pcs[0..n): found in the table by its hash, or
+ * written to the log and entered there. */
+static uint32_t intern(void *const *pcs, int n) {
     uint64_t h = (uint64_t)n;
     for (int i = 0; i < n; i++)
         h = mix(h, (uint64_t)(uintptr_t)pcs[i]);
