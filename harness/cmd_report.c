@@ -1,5 +1,5 @@
-/* cmd_report.c: `weft report [--format=text|json] [-o FILE] [--baseline
- * OLD.db|OLD.json [--only-new]] trace.db...`: the command around
+/* cmd_report.c: `weft report [--format=text|json|sarif|junit] [-o FILE]
+ * [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR] trace.db...`: the command around
  * reports/ (report.h), which loads the traces' findings into one model,
  * groups them by fingerprint and writes each format. Every input is checked (a regular
  * file, a weft trace of this schema with its tables) before anything is
@@ -46,7 +46,7 @@ static int check_tables(sqlite3 *db, const char *path) {
 }
 
 int weft_cmd_report(int argc, char **argv) {
-    const char *format = NULL, *out = NULL, *baseline = NULL;
+    const char *format = NULL, *out = NULL, *baseline = NULL, *srcroot = NULL;
     int only_new = 0;
     struct weft_report model = {0};
     char **dbs = calloc((size_t)argc, sizeof *dbs);
@@ -66,7 +66,8 @@ int weft_cmd_report(int argc, char **argv) {
             opts = 0;
         } else if ((r = weft_opt_value("report", argc, argv, &i, NULL, "--format", &format)) ||
                    (r = weft_opt_value("report", argc, argv, &i, "-o", "--output", &out)) ||
-                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--baseline", &baseline))) {
+                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--baseline", &baseline)) ||
+                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--srcroot", &srcroot))) {
             if (r < 0)
                 goto done;
         } else if (!strcmp(a, "--only-new")) {
@@ -78,8 +79,9 @@ int weft_cmd_report(int argc, char **argv) {
     }
     if (!format)
         format = "text";
-    if (strcmp(format, "json") && strcmp(format, "text")) {
-        weft_err("report: format '%s' is not available yet (text, json)", format);
+    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "sarif") &&
+        strcmp(format, "junit")) {
+        weft_err("report: format '%s' is not available yet (text, json, sarif, junit)", format);
         goto done;
     }
     if (ndb == 0) {
@@ -118,8 +120,15 @@ int weft_cmd_report(int argc, char **argv) {
     } else {
         f = stdout;
     }
-    int bad = !strcmp(format, "json") ? weft_report_json(&model, f) != 0
-                                      : weft_report_text(&model, f, 1) != 0;
+    int bad;
+    if (!strcmp(format, "json"))
+        bad = weft_report_json(&model, f) != 0;
+    else if (!strcmp(format, "sarif"))
+        bad = weft_report_sarif(&model, f, srcroot) != 0;
+    else if (!strcmp(format, "junit"))
+        bad = weft_report_junit(&model, f) != 0;
+    else
+        bad = weft_report_text(&model, f, 1) != 0;
     if (bad)
         goto done;
     /* Everything must have been written (a full disk, /dev/full, a closed

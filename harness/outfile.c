@@ -57,6 +57,9 @@ static int same_file(const char *a, const struct stat *sb) {
 /* The head of weft scenarios' JUnit file (scenario_junit.c writes it). */
 #define JUNIT_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"weft scenarios\""
 
+#define JUNIT_REPORT_HEAD                                                                   \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"weft report\""
+
 /* Does the regular file at path start like a weft report (or, for kind
  * WEFT_OUT_JUNIT, like weft's JUnit file)? */
 static int is_report(const char *path, int kind) {
@@ -68,7 +71,10 @@ static int is_report(const char *path, int kind) {
     close(fd);
     if (kind == WEFT_OUT_JUNIT)
         return n > 0 && !strncmp(head, JUNIT_HEAD, sizeof JUNIT_HEAD - 1);
-    return n > 0 && (!strncmp(head, "==weft==", 8) || !strncmp(head, "{\"version\"", 10));
+    /* The text report, JSON and SARIF ({"version" first), weft report's
+     * JUnit (<testsuites name="weft report"). */
+    return n > 0 && (!strncmp(head, "==weft==", 8) || !strncmp(head, "{\"version\"", 10) ||
+                     !strncmp(head, JUNIT_REPORT_HEAD, sizeof JUNIT_REPORT_HEAD - 1));
 }
 
 int weft_out_check(const char *cmd, const char *path, int kind, char *const *inputs,
