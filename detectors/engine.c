@@ -430,7 +430,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
         sqlite3_prepare_v2(db, "SELECT kind, address, create_stack, destroy_stack, info "
                                "FROM objects WHERE id = ?",
                            -1, &c.obj_q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT function, file FROM frames WHERE stack = ?", -1,
+        sqlite3_prepare_v2(db, "SELECT function, file, module FROM frames WHERE stack = ?", -1,
                            &c.frames_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT op, object FROM select_cases WHERE event = ? AND idx = ?",
                            -1, &c.sel_case_q, NULL) != SQLITE_OK ||

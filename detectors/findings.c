@@ -12,7 +12,7 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
                   int64_t thread, int64_t object, const struct weft__role *roles, int nroles,
                   const char *fmt, ...) {
     weft__db_enter(c, 0);
-    if (weft__supp_match(c, kind, roles, nroles)) {
+    if (weft__supp_match(c, kind, thread, roles, nroles)) {
         c->res->suppressed++;
         goto done;
     }

@@ -129,7 +129,7 @@ void weft__answered_free(struct weft__dctx *c);
 
 /* Suppressions (suppress.c). */
 struct weft__supp;
-int weft__supp_match(struct weft__dctx *c, const char *kind, const struct weft__role *roles,
-                     int nroles);
+int weft__supp_match(struct weft__dctx *c, const char *kind, int64_t thread,
+                     const struct weft__role *roles, int nroles);
 
 #endif

@@ -2,9 +2,12 @@
  * matching. The format (docs/detectors.md) is TSan-like: one
  * `kind:pattern` per line, '#' starts a comment, blank lines ignored; kind
  * is a finding kind or `*`; pattern is a glob (fnmatch) matched against
- * the function, the source file path and its base name of every frame of
- * every stack of a finding. A finding with a matching line is suppressed:
- * it is counted, not stored. */
+ * the function, the source file path and its base name, and the module
+ * (library or program) path and its base name of every frame of every
+ * stack of a finding, and the start function of the finding's thread (a
+ * leaked thread caught running has no stack of its own; a stripped
+ * library's frames have only their module). A finding with a matching
+ * line is suppressed: it is counted, not stored. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -98,27 +101,34 @@ bad:
 
 static int glob(const char *pat, const char *s) { return s && fnmatch(pat, s, 0) == 0; }
 
-int weft__supp_match(struct weft__dctx *c, const char *kind, const struct weft__role *roles,
-                     int nroles) {
+/* Whether pattern matches path or its base name. */
+static int glob_path(const char *pat, const char *path) {
+    const char *base = path ? strrchr(path, '/') : NULL;
+    return glob(pat, path) || (base && glob(pat, base + 1));
+}
+
+int weft__supp_match(struct weft__dctx *c, const char *kind, int64_t thread,
+                     const struct weft__role *roles, int nroles) {
     const struct weft_supp_list *s = c->opts->supp;
     if (!s || !s->n)
         return 0;
+    const struct weft__thr *t = thread ? weft__thr_of(c, (uint32_t)thread) : NULL;
     for (int i = 0; i < s->n; i++) {
+        const char *pat = s->r[i].pattern;
         if (strcmp(s->r[i].kind, "*") && strcmp(s->r[i].kind, kind))
             continue;
+        if (t && glob(pat, t->start))
+            return 1;
         for (int k = 0; k < nroles; k++) {
             if (!roles[k].stack)
                 continue;
             sqlite3_reset(c->frames_q);
             sqlite3_bind_int64(c->frames_q, 1, roles[k].stack);
-            while (sqlite3_step(c->frames_q) == SQLITE_ROW) {
-                const char *fn = (const char *)sqlite3_column_text(c->frames_q, 0);
-                const char *file = (const char *)sqlite3_column_text(c->frames_q, 1);
-                const char *base = file ? strrchr(file, '/') : NULL;
-                if (glob(s->r[i].pattern, fn) || glob(s->r[i].pattern, file) ||
-                    (base && glob(s->r[i].pattern, base + 1)))
+            while (sqlite3_step(c->frames_q) == SQLITE_ROW)
+                if (glob(pat, (const char *)sqlite3_column_text(c->frames_q, 0)) ||
+                    glob_path(pat, (const char *)sqlite3_column_text(c->frames_q, 1)) ||
+                    glob_path(pat, (const char *)sqlite3_column_text(c->frames_q, 2)))
                     return 1;
-            }
         }
     }
     return 0;

@@ -184,6 +184,21 @@ def cli():
         rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan2"])
         check("a pattern or kind that does not match suppresses nothing",
               kinds == {"double-close"}, err)
+        # a thread's start function (not in any of the finding's stacks:
+        # an unjoined thread's exit stack is empty, its creation is main's)
+        with open(supp, "w") as f:
+            f.write("unjoined-thread:work\n")
+        rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], [prog("unjoined")])
+        check("suppressed by the thread's start function", not kinds, err)
+        with open(supp, "w") as f:
+            f.write("unjoined-thread:wor\n")
+        rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], [prog("unjoined")])
+        check("a start function is matched whole", kinds == {"unjoined-thread"}, err)
+        # a module (the frames' library), by base name glob: libweft's frames
+        with open(supp, "w") as f:
+            f.write("leaked-thread:libweft.so*\n")
+        rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], [prog("leaked")])
+        check("suppressed by a module glob", not kinds, err)
         with open(supp, "w") as f:
             f.write("no-such-kind:foo\n")
         rc, err, _ = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan1"])
