@@ -422,9 +422,30 @@ static void result_json(struct ctx *c, const struct extra *xk, const struct weft
         str(f, x->message);
     }
     fputc('}', f);
-    /* The place to fix first; a stack without source lines gives its
-     * function only. */
-    if (site || (ms && ms->n && ms->f[0].function)) {
+    /* The place to fix first. GitHub refuses a result without a file
+     * ("locationFromSarifResult: expected at least one location"), so
+     * when that place is in no file a viewer can open (a stack of
+     * glibc's frames only), the first frame of any stack that is, and
+     * failing that the program itself, with the function's name. */
+    const struct weft_rframe *at = site && locatable(c, site) ? site : NULL;
+    for (int i = 0; !at && i < x->nstacks; i++)
+        at = stack_site(c, &x->stacks[i]);
+    const char *exe = x->proc >= 0 ? r->procs[x->proc].exe : NULL;
+    if (at) {
+        fputs(", \"locations\": [{", f);
+        location_body(c, at);
+        fputs("}]", f);
+    } else if (exe && exe[0] == '/') {
+        fputs(", \"locations\": [{\"physicalLocation\": {\"artifactLocation\": ", f);
+        artifact(c, exe);
+        fputs("}", f);
+        if (ms && ms->n && ms->f[0].function) {
+            fputs(", \"logicalLocations\": [{\"name\": ", f);
+            str(f, ms->f[0].function);
+            fputs(", \"kind\": \"function\"}]", f);
+        }
+        fputs("}]", f);
+    } else if (ms && ms->n && ms->f[0].function) {
         fputs(", \"locations\": [{", f);
         location_body(c, site ? site : &ms->f[0]);
         fputs("}]", f);

@@ -101,6 +101,20 @@ sarif_grouped)
     expect "occurrenceCount" "$(field "$s" 1 occurrenceCount)" 6
     expect "count in the model" "$(q "SELECT count(*) FROM findings")" 6
     grep -q 'and 5 more like it' "$work/s.sarif" || fail "message without its count"
+    # built without -g: no source lines anywhere, so the first location
+    # is the program itself (GitHub refuses a result without a file)
+    "$CC" -O0 -pthread -o "$work/t_leaks" "$SRC/reports/tests/t_leaks.c" || fail "cannot build t_leaks.c"
+    rm -f "$db"
+    run_weft "$work/t_leaks" 2
+    sarif "$work/n.sarif" "$db"
+    $PY - "$work/n.sarif" "$work/t_leaks" <<'PY' || fail "location without debug information"
+import json, os, sys
+r = json.load(open(sys.argv[1]))["runs"][0]["results"][0]
+loc = r["locations"][0]
+assert loc["physicalLocation"]["artifactLocation"]["uri"].endswith("/t_leaks"), loc
+assert "region" not in loc["physicalLocation"], loc
+assert loc["logicalLocations"][0]["name"] == "reader", loc
+PY
     ;;
 sarif_clean | junit_clean)
     # a clean pattern: no result, every rule; JUnit: one passing testcase
