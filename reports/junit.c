@@ -7,9 +7,11 @@
  * next CI run. A process with findings fails: a failure element per group
  * of findings it has (one fingerprint), holding the text report's block
  * for it (text.c), with "and N more like it" counted in that process.
- * tests counts the testcases, failures the testcases that failed (as
- * JUnit counts tests, not failure elements), errors is 0: a process that
- * crashed is not a finding of ours. The trace's path is in system-out.
+ * A process killed by a signal (a crash, an abort) is an error of its
+ * test: an error element, whatever its findings. As JUnit counts tests,
+ * not elements, tests counts the testcases, errors those with an error,
+ * failures those with findings and no error. The trace's path, the pid
+ * and how the process ended are in system-out.
  * Every string goes through xmlesc.c: well-formed XML whatever the
  * program's argv, names or paths hold. */
 #include <stdlib.h>
@@ -53,7 +55,7 @@ static char *argv_words(sqlite3 *db, const char *argv, char **argv0) {
 struct tcase {
     char *classname, *words, *name;
     int proc;
-    int failed;
+    int failed, errored;
 };
 
 static void free_cases(struct tcase *c, int n) {
@@ -152,7 +154,7 @@ static int failures(const struct weft_report *r, FILE *f, const struct tcase *c,
 }
 
 int weft_report_junit(const struct weft_report *r, FILE *f) {
-    int tests = 0, failed = 0;
+    int tests = 0, failed = 0, errored = 0;
     struct tcase **cs = calloc((size_t)(r->ntraces ? r->ntraces : 1), sizeof *cs);
     int *ncs = calloc((size_t)(r->ntraces ? r->ntraces : 1), sizeof *ncs);
     int *first = malloc((size_t)(r->ngroups + 1) * sizeof *first);
@@ -171,21 +173,24 @@ int weft_report_junit(const struct weft_report *r, FILE *f) {
                     cs[t][i].failed = 1;
                     break;
                 }
+            cs[t][i].errored = r->procs[cs[t][i].proc].has_signal;
             tests++;
-            failed += cs[t][i].failed;
+            failed += cs[t][i].failed && !cs[t][i].errored;
+            errored += cs[t][i].errored;
         }
     }
     /* The first line and the start of the second are what outfile.c
      * knows a weft JUnit file by. */
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-    fprintf(f, "<testsuites name=\"weft report\" tests=\"%d\" failures=\"%d\" errors=\"0\">\n",
-            tests, failed);
+    fprintf(f, "<testsuites name=\"weft report\" tests=\"%d\" failures=\"%d\" errors=\"%d\">\n",
+            tests, failed, errored);
     for (int t = 0; t < r->ntraces; t++) {
-        int sf = 0;
+        int sf = 0, se = 0;
         int64_t from = 0, to = 0;
         for (int i = 0; i < ncs[t]; i++) {
             const struct weft_rproc *p = &r->procs[cs[t][i].proc];
-            sf += cs[t][i].failed;
+            sf += cs[t][i].failed && !cs[t][i].errored;
+            se += cs[t][i].errored;
             if (!i || p->start_ns < from)
                 from = p->start_ns;
             if (!i || p->end_ns > to)
@@ -193,8 +198,8 @@ int weft_report_junit(const struct weft_report *r, FILE *f) {
         }
         fputs("  <testsuite name=\"", f);
         weft_xml_str(f, r->traces[t].path);
-        fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
-                ncs[t], sf, secs(from, to));
+        fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\">\n",
+                ncs[t], sf, se, secs(from, to));
         for (int i = 0; i < ncs[t]; i++) {
             const struct tcase *c = &cs[t][i];
             const struct weft_rproc *p = &r->procs[c->proc];
@@ -203,6 +208,11 @@ int weft_report_junit(const struct weft_report *r, FILE *f) {
             fputs("\" name=\"", f);
             weft_xml_str(f, c->name);
             fprintf(f, "\" time=\"%.3f\">\n", secs(p->start_ns, p->end_ns));
+            if (c->errored) {
+                const char *sig = sigabbrev_np(p->signal);
+                fprintf(f, "      <error type=\"signal\" message=\"killed by signal %d%s%s%s\"/>\n",
+                        p->signal, sig ? " (SIG" : "", sig ? sig : "", sig ? ")" : "");
+            }
             if (failures(r, f, c, first, count) != 0)
                 goto fail;
             fputs("      <system-out>trace: ", f);

@@ -286,6 +286,28 @@ PY
     done
     expect "names across runs" "$(cat "$work/names2")" "$(cat "$work/names1")"
     ;;
+junit_signal)
+    # a process killed by a signal is an error of its test, not a pass
+    "$WEFT" run -q -o "$db" -- /bin/sh -c 'kill -SEGV $$' >/dev/null 2>&1
+    expect "weft run exit" "$?" 139
+    expect "signal in the trace" "$(q "SELECT signal FROM processes")" 11
+    junit "$work/j.xml" "$db"
+    trace pitfall_double_close "$work/dc.db"
+    junit "$work/j2.xml" "$db" "$work/dc.db"
+    $PY - "$work/j.xml" "$work/j2.xml" <<'PY' || fail "signal JUnit"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("1", "0", "1"), root.attrib
+(c,) = root.findall("./testsuite/testcase")
+(e,) = c.findall("error")
+assert e.get("message") == "killed by signal 11 (SIGSEGV)", e.attrib
+assert "exit: signal 11" in c.find("system-out").text
+root = ET.parse(sys.argv[2]).getroot()
+assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "1", "1"), root.attrib
+s = root.findall("testsuite")
+assert [(x.get("failures"), x.get("errors")) for x in s] == [("0", "1"), ("1", "0")]
+PY
+    ;;
 report_bad_input)
     trace pitfall_double_close "$db"
     one_line_error "$WEFT" report --format=bogus "$db"
