@@ -69,33 +69,31 @@ struct ctx {
     size_t rootlen;
 };
 
+/* path relative to the source root when it is inside it, else NULL. */
+static const char *under_root(const struct ctx *c, const char *path) {
+    return !strncmp(path, c->root, c->rootlen) && path[c->rootlen] == '/' ? path + c->rootlen + 1
+                                                                         : NULL;
+}
+
 /* "artifactLocation" of a locatable file: relative to the source root
  * when it is inside (or a relative path found there), else an absolute
  * file:// URI. */
 static void artifact(struct ctx *c, const char *file) {
     FILE *f = c->f;
-    const char *rel = NULL;
+    const char *rel = file;
     char real[PATH_MAX];
     if (file[0] == '/') {
-        const char *p = file;
-        for (int pass = 0; pass < 2 && !rel; pass++) {
-            if (!strncmp(p, c->root, c->rootlen) && p[c->rootlen] == '/')
-                rel = p + c->rootlen + 1;
-            /* The trace may name it through a symbolic link the root's
-             * real path does not hold. */
-            if (!rel && pass == 0 && realpath(file, real))
-                p = real;
-            else
-                break;
-        }
+        rel = under_root(c, file);
+        /* The trace may name it through a symbolic link that the root's
+         * real path does not go through. */
+        if (!rel && realpath(file, real))
+            rel = under_root(c, real);
         if (!rel) {
             fputs("{\"uri\": \"file://", f);
             uri_path(f, file);
             fputs("\"}", f);
             return;
         }
-    } else {
-        rel = file;
     }
     fputs("{\"uri\": \"", f);
     uri_path(f, rel);
