@@ -1,6 +1,6 @@
 /* registry.c: the one table of detector families, run in this order by
  * engine.c. A new family is a d_*.c unit exporting one weft__detector and
- * a line here (and its kinds in suppress.c and docs/detectors.md). */
+ * a line here (and its kinds in kinds.c and docs/detectors.md). */
 #include "internal.h"
 
 extern const struct weft__detector weft__det_threads, weft__det_chan, weft__det_wg,

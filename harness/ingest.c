@@ -1805,8 +1805,14 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         p->pid = p->log.hdr->pid;
         p->ppid = p->log.hdr->ppid;
         p->parent_tid = p->log.hdr->parent_tid;
-        p->max_tid = p->log.hdr->next_tid;
-        p->max_stack = p->log.hdr->next_stack;
+        /* The header's counters size per-process arrays, but a damaged
+         * header could claim billions: a thread or stack that matters is
+         * named by a record (its own, its creator's, its STACK record), so
+         * no more of them than records (and chunk owners) can matter. A
+         * record naming one above this is out of range like any other. */
+        uint64_t named = p->log.nevents + p->log.nchunks + 1;
+        p->max_tid = p->log.hdr->next_tid < named ? p->log.hdr->next_tid : (uint32_t)named;
+        p->max_stack = p->log.hdr->next_stack < named ? p->log.hdr->next_stack : (uint32_t)named;
         p->thread_base = tbase;
         p->stack_base = sbase;
         tbase += p->max_tid;

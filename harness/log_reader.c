@@ -151,6 +151,8 @@ static void *decode_part(void *arg) {
     for (uint64_t i = pt->lo; i < pt->hi; i++) {
         uint32_t cnt = l->counts[i];
         l->first[i] = pt->n; /* made global after the join */
+        if (!cnt)
+            continue; /* unwritten or skipped: no records (and maybe no array yet) */
         if (pt->n + cnt > pt->cap) {
             /* A record takes at least one word: the part's words bound
              * its records, so a small log gets a small array. */

@@ -115,7 +115,7 @@ int weft_detect_hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats);
 
-/* Error lines (weft_main.c). While held (weft run around its ingest),
+/* Error lines (errmsg.c). While held (weft run around its ingest),
  * each weft_err line is printed only when the next one comes, and the
  * last one stays in buf (size n) instead: weft run then either prints it
  * or makes it the reason of its one "no trace" line. */

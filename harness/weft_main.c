@@ -1,6 +1,6 @@
 /* weft_main.c: the `weft` command's entry point: dispatches to the
- * subcommands (cmd_*.c) and owns --help, --version, the one-line error
- * style every subcommand uses, and where the running binary lies. */
+ * subcommands (cmd_*.c) and owns --help, --version, the --min-wait
+ * syntax and where the running binary lies. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,57 +21,6 @@ int weft_self_exe(char *out, size_t n) {
     }
     out[len] = 0;
     return 0;
-}
-
-/* While held: the line waiting for the next one (weft_err_hold). */
-static char *held;
-static size_t held_size;
-static int held_full;
-
-void weft_err(const char *fmt, ...) {
-    /* One line, whatever it quotes: a path or a name from the traced
-     * program could hold newlines or terminal escapes (textesc.c). */
-    char msg[4096], line[4096 * 4 + 16];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    memcpy(line, "weft: ", 6);
-    size_t n = 6 + weft_text_escape(line + 6, sizeof line - 7, msg);
-    line[n++] = '\n';
-    line[n] = 0;
-    if (held) {
-        if (held_full)
-            fputs(held, stderr);
-        snprintf(held, held_size, "%s", line);
-        held_full = 1;
-        return;
-    }
-    fputs(line, stderr);
-}
-
-void weft_err_hold(char *buf, size_t n) {
-    held = buf;
-    held_size = n;
-    held_full = 0;
-    if (n)
-        buf[0] = 0;
-}
-
-int weft_err_release(int print) {
-    int had = held && held_full;
-    if (had && print)
-        fputs(held, stderr);
-    if (had) {
-        /* the caller gets the message without "weft: " and the newline */
-        size_t len = strlen(held);
-        if (len && held[len - 1] == '\n')
-            held[len - 1] = 0;
-        memmove(held, held + 6, strlen(held + 6) + 1);
-    }
-    held = NULL;
-    held_full = 0;
-    return had;
 }
 
 int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns) {

@@ -46,6 +46,24 @@ const char *weft__arena_str(struct weft__arena *a, const char *s) {
     return p;
 }
 
+/* Room for item n of an arena array *p of capacity *cap (first: its
+ * first capacity): when full, a block twice as big takes a copy and the
+ * old one is left behind (the arrays are small: a stack's frames, a
+ * finding's stacks). 0, or -1 when out of memory. */
+static int arena_room(struct weft__arena *a, void **p, int n, int *cap, size_t size, int first) {
+    if (n < *cap)
+        return 0;
+    int nc = *cap ? *cap * 2 : first;
+    void *np = weft__arena_alloc(a, (size_t)nc * size);
+    if (!np)
+        return -1;
+    if (n)
+        memcpy(np, *p, (size_t)n * size);
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
 static void arena_free(struct weft__arena *a) {
     while (a) {
         struct weft__arena *n = a->next;
@@ -173,18 +191,8 @@ static int load_stacks(struct loader *l) {
             *cur = (struct lstack){id, 0, NULL};
             fcap = 0;
         }
-        if (cur->n == fcap) {
-            /* Frames of one stack are few (the shim's depth): grow in the
-             * arena by copying; the old block is left behind. */
-            int nc = fcap ? fcap * 2 : 16;
-            struct weft_rframe *nf = weft__arena_alloc(a, (size_t)nc * sizeof *nf);
-            if (!nf)
-                goto oom;
-            if (cur->n)
-                memcpy(nf, cur->f, (size_t)cur->n * sizeof *nf);
-            cur->f = nf;
-            fcap = nc;
-        }
+        if (arena_room(a, (void **)&cur->f, cur->n, &fcap, sizeof *cur->f, 16) != 0)
+            goto oom;
         struct weft_rframe *f = &cur->f[cur->n++];
         f->pc = sqlite3_column_int64(st, 2);
         f->function = col_str(a, st, 3, &oom);
@@ -281,16 +289,8 @@ static int load_findings(struct loader *l, int trace, int *cap) {
                           SQLITE_TRANSIENT);
         int scap = 0;
         while (sqlite3_step(roles) == SQLITE_ROW) {
-            if (f->nstacks == scap) {
-                int nc = scap ? scap * 2 : 4;
-                struct weft_rstack *ns = weft__arena_alloc(a, (size_t)nc * sizeof *ns);
-                if (!ns)
-                    goto oom;
-                if (f->nstacks)
-                    memcpy(ns, f->stacks, (size_t)f->nstacks * sizeof *ns);
-                f->stacks = ns;
-                scap = nc;
-            }
+            if (arena_room(a, (void **)&f->stacks, f->nstacks, &scap, sizeof *f->stacks, 4) != 0)
+                goto oom;
             struct weft_rstack *s = &f->stacks[f->nstacks++];
             s->role = col_str(a, roles, 0, &oom);
             s->id = sqlite3_column_int64(roles, 1);

@@ -29,6 +29,13 @@ echo "== clang: unit, integration, harness, scenarios"
 CC=clang build build/ci-clang
 (cd build/ci-clang && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
 
+echo "== clang libFuzzer: log reader, ingest, reports (${WEFT_FUZZ_SECONDS:-60} s each)"
+CC=clang cmake -S . -B build/ci-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_FUZZ=ON \
+  -DWEFT_VALGRIND=OFF >/dev/null
+cmake --build build/ci-fuzz -j"$jobs" --target fuzz_reader fuzz_ingest fuzz_report
+WEFT_FUZZ_CORPUS=$PWD/build/ci-gcc/tests/fuzz/corpus FUZZBIN=$PWD/build/ci-fuzz/tests/fuzz \
+  SRC=$PWD sh tests/fuzz/fuzz.sh run
+
 echo "== ASan+UBSan: unit and stress"
 # The shim is left out: an LD_PRELOAD library cannot carry ASan's runtime.
 CC=gcc build build/ci-asan -DWEFT_SANITIZE=ON -DWEFT_VALGRIND=OFF -DWEFT_BUILD_HARNESS=OFF \

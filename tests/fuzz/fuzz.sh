@@ -1,0 +1,85 @@
+#!/bin/sh
+# fuzz.sh: the fuzz targets' corpus and runs (tests/fuzz/CMakeLists.txt).
+#   fuzz.sh replay  makes the seed corpus in $FUZZBIN/corpus from real
+#                   programs (scenario programs traced by the shim: their
+#                   raw logs packed, and one trace database for the report
+#                   target), then runs every replay_* target over the seeds
+#                   and the regressions (tests/fuzz/regressions/TARGET/):
+#                   nothing may crash (under ASan/UBSan builds: no report).
+#   fuzz.sh run     (CI's fuzz stage) runs each libFuzzer target (fuzz_*) for
+#                   WEFT_FUZZ_SECONDS (default 60) from the corpus in
+#                   WEFT_FUZZ_CORPUS (default $FUZZBIN/corpus; CI points it
+#                   at the gcc build's), then prints the executions; a crash
+#                   fails it and leaves the input in $FUZZBIN/artifacts.
+# Environment: WEFT, SHIM, SCEN (for replay), FUZZBIN, SRC.
+set -u
+mode=$1
+corpus=${WEFT_FUZZ_CORPUS:-$FUZZBIN/corpus}
+regr=$SRC/tests/fuzz/regressions
+fail() { echo "FAIL [fuzz:$mode]: $*" >&2; exit 1; }
+
+seeds() {
+    rm -rf "$corpus"
+    mkdir -p "$corpus/reader" "$corpus/report" "$corpus/logs" || fail "cannot make $corpus"
+    for s in pitfall_double_close pitfall_leaky_goroutine pattern_pipeline pitfall_wg_add_inside \
+        pthread_double_close pitfall_select_forever pitfall_global_deadlock pthread_never_joined \
+        pattern_errgroup pitfall_send_on_closed; do
+        [ -x "$SCEN/$s" ] || fail "no scenario program $SCEN/$s"
+        WEFT_LOG=$corpus/logs/$s.log WEFT_LOG_MB=2 LD_PRELOAD=$SHIM "$SCEN/$s" >/dev/null 2>&1
+        [ -s "$corpus/logs/$s.log" ] || fail "$s left no log"
+        "$FUZZBIN/replay_reader" --pack "$corpus/logs/$s.log" "$corpus/reader/$s" || fail "pack $s"
+    done
+    "$WEFT" ingest -q -o "$corpus/seed.db" "$corpus/logs/pitfall_leaky_goroutine.log" \
+        "$corpus/logs/pitfall_double_close.log" 2>/dev/null || fail "cannot ingest the seed trace"
+    rm -rf "$corpus/logs"
+    # report inputs: edit lists, a few from fixed bytes (the fuzzer grows them)
+    i=0
+    for bytes in '\001\002\000\000\001\004abcd' '\003\007\001\000\000\000' '\005\002\002\000\002\010<script>' \
+        '\000\000\000\000\000\000' '\011\005\001\000\003\000\012\003\000\000\001\002zz'; do
+        printf "$bytes" >"$corpus/report/seed$i"
+        i=$((i + 1))
+    done
+}
+
+case $mode in
+replay)
+    seeds
+    for t in reader ingest report; do
+        mkdir -p "$regr/$t"
+        dirs="$regr/$t"
+        if [ "$t" = report ]; then dirs="$corpus/report $dirs"; else dirs="$corpus/reader $dirs"; fi
+        # shellcheck disable=SC2086
+        WEFT_FUZZ_DB=$corpus/seed.db "$FUZZBIN/replay_$t" $dirs >"$FUZZBIN/replay_$t.out" 2>&1 ||
+            fail "replay_$t: $(tail -5 "$FUZZBIN/replay_$t.out")"
+        grep -q '^replay: [1-9][0-9]* inputs$' "$FUZZBIN/replay_$t.out" || fail "replay_$t ran no input"
+    done
+    echo "ok [fuzz:replay]"
+    ;;
+run)
+    secs=${WEFT_FUZZ_SECONDS:-60}
+    [ -d "$corpus/reader" ] && [ -f "$corpus/seed.db" ] || fail "no corpus in $corpus (run fuzz.sh replay first)"
+    work=$(mktemp -d "${TMPDIR:-/tmp}/weft-fuzz-XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+    mkdir -p "$FUZZBIN/artifacts"
+    total=0
+    for t in reader ingest report; do
+        src=$corpus/reader
+        [ "$t" = report ] && src=$corpus/report
+        mkdir -p "$work/$t"
+        cp "$src"/* "$work/$t/"
+        [ -d "$regr/$t" ] && cp "$regr/$t"/* "$work/$t/" 2>/dev/null
+        WEFT_FUZZ_DB=$corpus/seed.db "$FUZZBIN/fuzz_$t" -max_total_time="$secs" -timeout=20 \
+            -rss_limit_mb=2048 -max_len=262144 -close_fd_mask=3 -print_final_stats=1 \
+            -artifact_prefix="$FUZZBIN/artifacts/$t-" "$work/$t" >"$work/$t.out" 2>&1 ||
+            fail "fuzz_$t found a crash: $(grep -m3 -E 'ERROR|SUMMARY|Test unit written' "$work/$t.out")"
+        n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.out")
+        [ -n "$n" ] || fail "fuzz_$t printed no statistics: $(tail -3 "$work/$t.out")"
+        echo "fuzz_$t: $n executions in ${secs}s, no crash"
+        total=$((total + n))
+    done
+    echo "fuzz: $total executions in all, no crash"
+    ;;
+*)
+    fail "unknown mode"
+    ;;
+esac
