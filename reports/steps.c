@@ -90,7 +90,9 @@ static void direct(sqlite3 *db, struct req *q, const char *role) {
     sqlite3_finalize(st);
 }
 
-/* One scan of trace t's events with the pending stacks in qs[lo..hi). */
+/* One scan of trace t's events with the pending stacks in qs[lo..hi). A
+ * trace whose events cannot be read (damaged) leaves the steps at their
+ * defaults (the finding's thread and time): -1 only when out of memory. */
 static int scan(const struct weft_report *r, int t, struct req **qs, int lo, int hi) {
     size_t cap = (size_t)(hi - lo) * 24 + 4, len = 0;
     char *ids = malloc(cap);
@@ -109,10 +111,9 @@ static int scan(const struct weft_report *r, int t, struct req **qs, int lo, int
     if (sqlite3_prepare_v2(db, "SELECT pid, stack, thread, ts, object FROM events "
                                "WHERE stack IN (SELECT value FROM json_each(?1))",
                            -1, &st, NULL) != SQLITE_OK) {
-        weft_err("report: %s: %s", r->traces[t].path, sqlite3_errmsg(db));
         sqlite3_finalize(st);
         free(ids);
-        return -1;
+        return 0;
     }
     sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
     int rc;
@@ -132,11 +133,9 @@ static int scan(const struct weft_report *r, int t, struct req **qs, int lo, int
             if (qs[a]->pid == pid && better(qs[a], object, thread, ts))
                 take(qs[a], object, thread, ts);
     }
-    if (rc != SQLITE_DONE)
-        weft_err("report: %s: %s", r->traces[t].path, sqlite3_errmsg(db));
     sqlite3_finalize(st);
     free(ids);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return 0;
 }
 
 struct weft_rstep *weft_report_steps(const struct weft_report *r, const int *which, int n,
