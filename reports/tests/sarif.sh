@@ -93,6 +93,12 @@ assert rules["loop-variable-capture"]["defaultConfiguration"]["level"] == "warni
 assert rules["leaked-thread"]["name"] == "LeakedThread"
 assert "close the channel" in rules["leaked-thread"]["help"]["text"]
 PY
+    # a kind the catalogue lacks (a newer detector's) still gets a rule
+    cp "$work/dc.db" "$work/odd.db"
+    sqlite3 "$work/odd.db" "UPDATE findings SET kind = 'future-kind', severity = 'warning'"
+    sarif "$work/odd.sarif" "$work/odd.db"
+    expect "unknown kind's rule" "$(field "$work/odd.sarif.sum" 1 ruleId) $(field "$work/odd.sarif.sum" 2 rules)" "future-kind $((nkinds + 1))"
+    expect "unknown kind's level" "$(field "$work/odd.sarif.sum" 1 level)" warning
     # the check fails on what the schema forbids
     sed 's/"version": "2.1.0"/"version": "2.1.0", "bogus": 1/' "$work/s.sarif" >"$work/bad.sarif"
     $PY "$CHECK" "$work/bad.sarif" >/dev/null 2>&1 && fail "the schema check passed a document with an unknown property"
