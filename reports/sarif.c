@@ -43,6 +43,11 @@
 #define MAX_RESULTS 5000
 #define MAX_LOCATIONS 100   /* locations + relatedLocations of a result */
 #define MAX_FLOW_STEPS 1000 /* thread flow locations of a result, all flows */
+/* Each frame of a stack is a location too: a thread flow step carries
+ * only the innermost frames of its stack (the result's stacks have them
+ * all, once), so that a result stays far from the 1,000 locations GitHub
+ * accepts whatever --stack-depth was. */
+#define FLOW_FRAMES 8
 
 static void str(FILE *f, const char *s) { weft_json_str(f, (const unsigned char *)s); }
 
@@ -158,12 +163,13 @@ static void location_body(struct ctx *c, const struct weft_rframe *fr) {
     }
 }
 
-static void stack_json(struct ctx *c, const struct weft_rstack *s, int64_t thread) {
+/* A stack object with at most max frames of s (innermost first). */
+static void stack_json(struct ctx *c, const struct weft_rstack *s, int64_t thread, int max) {
     FILE *f = c->f;
     fputs("{\"message\": {\"text\": ", f);
     str(f, s->role);
     fputs("}, \"frames\": [", f);
-    for (int k = 0; k < s->n; k++) {
+    for (int k = 0; k < s->n && k < max; k++) {
         const struct weft_rframe *fr = &s->f[k];
         fprintf(f, "%s{\"location\": {", k ? ", " : "");
         location_body(c, fr);
@@ -332,7 +338,7 @@ static void flow_location(struct ctx *c, const struct weft_rstep *s, int order, 
     fputs("\"message\": {\"text\": ", f);
     str(f, words);
     fputs("}}, \"stack\": ", f);
-    stack_json(c, k, s->thread);
+    stack_json(c, k, s->thread, FLOW_FRAMES);
     fprintf(f, ", \"executionOrder\": %d, \"properties\": {\"thread\": ", order);
     flow_id(f, x, s->thread);
     fprintf(f, ", \"ts\": %lld}}", (long long)s->ts);
@@ -479,7 +485,7 @@ static void result_json(struct ctx *c, const struct extra *xk, const struct weft
                 if (st[s].stack == i)
                     thread = st[s].thread;
             fputs(j++ ? ", " : "", f);
-            stack_json(c, &x->stacks[i], thread);
+            stack_json(c, &x->stacks[i], thread, INT_MAX);
         }
         fputc(']', f);
     }

@@ -63,6 +63,13 @@ for res in run["results"]:
         assert ids[res["ruleIndex"]] == res["ruleId"], res["ruleId"]
     nloc = len(res.get("locations", [])) + len(res.get("relatedLocations", []))
     assert nloc <= 100, nloc
+    # every location object of the result (stack frames too): GitHub
+    # rejects a result with more than 1,000
+    def nlocs(o):
+        if isinstance(o, dict):
+            return ("physicalLocation" in o or "logicalLocations" in o) + sum(map(nlocs, o.values()))
+        return sum(map(nlocs, o)) if isinstance(o, list) else 0
+    assert nlocs(res) <= 1000, nlocs(res)
     rel = [l["id"] for l in res.get("relatedLocations", [])]
     assert len(rel) == len(set(rel)), rel
     if res.get("baselineState") == "absent":
