@@ -399,6 +399,61 @@ static void code_flows(struct ctx *c, const struct weft_rstep *st, int n) {
 
 /* ---- results ---- */
 
+/* Writes s into m with SARIF's message escapes: a message may embed
+ * links ("[text](id)" to a related location, SARIF 3.11.6), so the
+ * program's own brackets and backslashes are escaped with a backslash. */
+static void msg_esc(FILE *m, const char *s) {
+    for (; s && *s; s++) {
+        if (*s == '[' || *s == ']' || *s == '\\')
+            fputc('\\', m);
+        fputc(*s, m);
+    }
+}
+
+/* Walks the related locations: the frames of the stacks other than the
+ * main one that a viewer can open, at most MAX_LOCATIONS - 1 of them; the
+ * statement after it sees each as stack i, frame k, number id - 1. The
+ * message's links and the relatedLocations array are written by the same
+ * walk, so their numbers agree. */
+#define EACH_RELATED(c, x, ms, i, k, id)                                                        \
+    for (int i = 0, id = 0; i < (x)->nstacks; i++)                                              \
+        if (&(x)->stacks[i] != (ms))                                                            \
+            for (int k = 0; k < (x)->stacks[i].n && id < MAX_LOCATIONS - 1; k++)                \
+                if (locatable((c), &(x)->stacks[i].f[k]) && ++id)
+
+/* The result's message: the finding's, "(and N more like it)", and a link
+ * to the first related location of each other stack ("first_close in
+ * stopper"), which is how GitHub shows related locations. */
+static void message(struct ctx *c, const struct weft_rfinding *x, const struct weft_rgroup *g,
+                    const struct weft_rstack *ms) {
+    char *m = NULL;
+    size_t ml = 0;
+    FILE *mf = open_memstream(&m, &ml);
+    if (!mf) {
+        str(c->f, x->message);
+        return;
+    }
+    msg_esc(mf, x->message);
+    if (g->count > 1)
+        fprintf(mf, " (and %d more like it)", g->count - 1);
+    int last = -1, n = 0;
+    EACH_RELATED(c, x, ms, i, k, id) {
+        if (i == last)
+            continue;
+        last = i;
+        fputs(n++ ? ", [" : ". See [", mf);
+        msg_esc(mf, x->stacks[i].role);
+        fputs(" in ", mf);
+        msg_esc(mf, x->stacks[i].f[k].function ? x->stacks[i].f[k].function : "?");
+        fprintf(mf, "](%d)", id - 1);
+    }
+    if (n)
+        fputc('.', mf);
+    fclose(mf);
+    str(c->f, m);
+    free(m);
+}
+
 static void result_json(struct ctx *c, const struct extra *xk, const struct weft_rgroup *g,
                         const struct weft_rstep *st, int nst) {
     FILE *f = c->f;
@@ -412,19 +467,7 @@ static void result_json(struct ctx *c, const struct extra *xk, const struct weft
     if (ri >= 0)
         fprintf(f, ", \"ruleIndex\": %d", ri);
     fprintf(f, ", \"level\": \"%s\", \"message\": {\"text\": ", level(x->severity));
-    if (g->count > 1) {
-        char *m = NULL;
-        size_t ml = 0;
-        FILE *mf = open_memstream(&m, &ml);
-        if (mf) {
-            fprintf(mf, "%s (and %d more like it)", x->message, g->count - 1);
-            fclose(mf);
-        }
-        str(f, m ? m : x->message);
-        free(m);
-    } else {
-        str(f, x->message);
-    }
+    message(c, x, g, ms);
     fputc('}', f);
     /* The place to fix first. GitHub refuses a result without a file
      * ("locationFromSarifResult: expected at least one location"), so
@@ -455,23 +498,17 @@ static void result_json(struct ctx *c, const struct extra *xk, const struct weft
         fputs("}]", f);
     }
     int nrel = 0;
-    for (int i = 0; i < x->nstacks; i++) {
+    EACH_RELATED(c, x, ms, i, k, id) {
         const struct weft_rstack *s = &x->stacks[i];
-        if (s == ms)
-            continue;
-        for (int k = 0; k < s->n && nrel < MAX_LOCATIONS - 1; k++) {
-            if (!locatable(c, &s->f[k]))
-                continue;
-            fputs(nrel ? ", " : ", \"relatedLocations\": [", f);
-            fprintf(f, "{\"id\": %d, ", nrel++);
-            location_body(c, &s->f[k]);
-            fputs(", \"message\": {\"text\": ", f);
-            char words[256];
-            snprintf(words, sizeof words, "%s #%d %s", s->role, k,
-                     s->f[k].function ? s->f[k].function : "?");
-            str(f, words);
-            fputs("}}", f);
-        }
+        fputs(nrel++ ? ", " : ", \"relatedLocations\": [", f);
+        fprintf(f, "{\"id\": %d, ", id - 1);
+        location_body(c, &s->f[k]);
+        fputs(", \"message\": {\"text\": ", f);
+        char words[256];
+        snprintf(words, sizeof words, "%s #%d %s", s->role, k,
+                 s->f[k].function ? s->f[k].function : "?");
+        str(f, words);
+        fputs("}}", f);
     }
     if (nrel)
         fputc(']', f);
@@ -506,7 +543,15 @@ static void absent_json(FILE *f, const struct extra *xk, const struct weft_rabse
     if (ri >= 0)
         fprintf(f, ", \"ruleIndex\": %d", ri);
     fprintf(f, ", \"level\": \"%s\", \"message\": {\"text\": ", level(k ? k->severity : NULL));
-    str(f, a->message ? a->message : "");
+    char *m = NULL;
+    size_t ml = 0;
+    FILE *mf = open_memstream(&m, &ml);
+    if (mf) {
+        msg_esc(mf, a->message);
+        fclose(mf);
+    }
+    str(f, m ? m : "");
+    free(m);
     fprintf(f, "}, \"partialFingerprints\": {\"%s\": \"%s\"}, \"occurrenceCount\": %d, "
                "\"baselineState\": \"absent\"}",
             WEFT_FP_VERSION, a->fp, a->count > 0 ? a->count : 1);

@@ -211,7 +211,7 @@ sarif_hostile | junit_hostile)
     # specials, control bytes and bytes that are not UTF-8, built in a
     # directory named with markup: both formats stay well-formed and hold
     # the strings as text.
-    names "$work/d<i&r>" "$(printf '<b\001\377>')" '</testcase>' ']]>' "$(printf 'c\033[31m\001')" "$(printf 'x\377\376y')" '"quoted" & '"'"'apos'"'"
+    names "$work/d<i&r>" "$(printf '[<b\001\377>')" '</testcase>' ']]>' "$(printf 'c\033[31m\001')" "$(printf 'x\377\376y')" '"quoted" & '"'"'apos'"'"
     sarif "$work/s.sarif" "$db"
     $PY - "$work/s.sarif" <<'PY' || fail "SARIF strings"
 import json, sys
@@ -219,7 +219,9 @@ raw = open(sys.argv[1], "rb").read()
 raw.decode("utf-8")  # strict: no invalid UTF-8 written
 r = json.loads(raw)["runs"][0]["results"][0]
 msgs = [l["location"]["message"]["text"] for l in r["codeFlows"][0]["threadFlows"][0]["locations"]]
-assert any('"<b\x01\ufffd>"' in m for m in msgs), msgs
+assert any('"[<b\x01\ufffd>"' in m for m in msgs), msgs
+assert r["message"]["text"].startswith('thread 2 "\\[<b\x01\ufffd>" (stuck)'), r["message"]["text"]
+assert "See [creation in leak_one](0)" in r["message"]["text"], r["message"]["text"]
 assert "d%3Ci%26r%3E/t_sarif_names.c" in json.dumps(r["locations"]), r["locations"]
 PY
     junit "$work/j.xml" "$db"
@@ -235,7 +237,7 @@ for want in ("</testcase>", "]]>", "\\x01", "\\x1b[31m", "x\ufffd\ufffdy", '"quo
 assert n.endswith(" #1"), n
 assert c.get("classname") == "t_sarif_names", c.get("classname")
 (f,) = c.findall("failure")
-assert '"<b\\x01\\xff>"' in f.text, f.text  # as the text report escapes it
+assert '"[<b\\x01\\xff>"' in f.text, f.text  # as the text report escapes it
 assert "d<i&r>/t_sarif_names.c" in f.text, f.text
 PY
     ;;

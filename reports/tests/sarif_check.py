@@ -72,6 +72,13 @@ for res in run["results"]:
     assert nlocs(res) <= 1000, nlocs(res)
     rel = [l["id"] for l in res.get("relatedLocations", [])]
     assert len(rel) == len(set(rel)), rel
+    # embedded links [text](id) point at related locations; the program's
+    # own brackets are escaped (SARIF 3.11.6)
+    text = res["message"]["text"]
+    links = re.findall(r"(?<!\\)\[((?:[^\]\\]|\\.)*)\]\((\d+)\)", text)
+    assert all(int(i) in rel for _, i in links), (links, rel)
+    bare = re.sub(r"(?<!\\)\[((?:[^\]\\]|\\.)*)\]\((\d+)\)", "", text)
+    assert not re.search(r"(?<!\\)[\[\]]", bare), text
     if res.get("baselineState") == "absent":
         assert "codeFlows" not in res
         continue
