@@ -1,5 +1,6 @@
-/* cmd_report.c: `weft report [--format=text|json|sarif|junit] [-o FILE]
- * [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR] trace.db...`: the command around
+/* cmd_report.c: `weft report [--format=text|json|perfetto|sarif|junit]
+ * [-o FILE] [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR]
+ * [--from MS] [--to MS] [--max-events N] trace.db...`: the command around
  * reports/ (report.h), which loads the traces' findings into one model,
  * groups them by fingerprint and writes each format. Every input is checked (a regular
  * file, a weft trace of this schema with its tables) before anything is
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "perfetto.h"
 #include "report.h"
 #include "weft.h"
 
@@ -54,6 +56,9 @@ int weft_cmd_report(int argc, char **argv) {
     int ndb = 0, opts = 1, r, rc = 125;
     struct weft_out ob = {.dir = ""};
     FILE *f = NULL;
+    /* --format=perfetto's window (ms from the trace start) and cap */
+    struct weft_perfetto_opts po = {-1, -1, WEFT_PERFETTO_MAX_EVENTS};
+    const char *from = NULL, *to = NULL, *maxev = NULL;
     if (!dbs || !db) {
         weft_err("out of memory");
         goto done;
@@ -67,7 +72,13 @@ int weft_cmd_report(int argc, char **argv) {
         } else if ((r = weft_opt_value("report", argc, argv, &i, NULL, "--format", &format)) ||
                    (r = weft_opt_value("report", argc, argv, &i, "-o", "--output", &out)) ||
                    (r = weft_opt_value("report", argc, argv, &i, NULL, "--baseline", &baseline)) ||
-                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--srcroot", &srcroot))) {
+                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--srcroot", &srcroot)) ||
+                   (r = weft_opt_number("report", argc, argv, &i, "--from", 0, 1LL << 40, &from,
+                                        &po.from_ms)) ||
+                   (r = weft_opt_number("report", argc, argv, &i, "--to", 1, 1LL << 40, &to,
+                                        &po.to_ms)) ||
+                   (r = weft_opt_number("report", argc, argv, &i, "--max-events", 0, 1LL << 50,
+                                        &maxev, &po.max_events))) {
             if (r < 0)
                 goto done;
         } else if (!strcmp(a, "--only-new")) {
@@ -79,9 +90,22 @@ int weft_cmd_report(int argc, char **argv) {
     }
     if (!format)
         format = "text";
-    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "sarif") &&
-        strcmp(format, "junit")) {
-        weft_err("report: format '%s' is not available yet (text, json, sarif, junit)", format);
+    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "perfetto") &&
+        strcmp(format, "sarif") && strcmp(format, "junit")) {
+        weft_err("report: format '%s' is not available yet (text, json, perfetto, sarif, junit)",
+                 format);
+        goto done;
+    }
+    if (srcroot && strcmp(format, "sarif")) {
+        weft_err("report: --srcroot is for --format=sarif");
+        goto done;
+    }
+    if ((from || to || maxev) && strcmp(format, "perfetto")) {
+        weft_err("report: --from, --to and --max-events are for --format=perfetto");
+        goto done;
+    }
+    if (from && to && po.from_ms >= po.to_ms) {
+        weft_err("report: --from %lld is not before --to %lld", po.from_ms, po.to_ms);
         goto done;
     }
     if (ndb == 0) {
@@ -121,7 +145,9 @@ int weft_cmd_report(int argc, char **argv) {
         f = stdout;
     }
     int bad;
-    if (!strcmp(format, "json"))
+    if (!strcmp(format, "perfetto"))
+        bad = weft_report_perfetto(f, db, dbs, ndb, &po) != 0;
+    else if (!strcmp(format, "json"))
         bad = weft_report_json(&model, f) != 0;
     else if (!strcmp(format, "sarif"))
         bad = weft_report_sarif(&model, f, srcroot) != 0;

@@ -325,6 +325,7 @@ PY
 report_bad_input)
     trace pitfall_double_close "$db"
     one_line_error "$WEFT" report --format=bogus "$db"
+    one_line_error "$WEFT" report --format=json --srcroot "$SRC" "$db"
     one_line_error "$WEFT" report --format=sarif "$work/missing.db"
     one_line_error "$WEFT" report --format=junit "$work/missing.db"
     one_line_error "$WEFT" report --format=sarif -o "$work/no/dir/x.sarif" "$db"

@@ -10,6 +10,7 @@
 
 #include "detectors.h"
 #include "pack.h"
+#include "perfetto.h"
 #include "report.h"
 #include "weft.h"
 
@@ -94,6 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
                 weft_report_json(&r, devnull);
                 weft_report_free(&r);
             }
+            char *paths[1] = {dbp};
+            struct weft_perfetto_opts po = {-1, -1, 5000};
+            weft_report_perfetto(devnull, &db, paths, 1, &po);
             sqlite3_close(db);
         }
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "perfetto.h"
 #include "report.h"
 #include "weft.h"
 
@@ -136,6 +137,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
         weft_report_junit(&r, devnull);
         weft_report_free(&r);
     }
+    /* The timeline's writer reads the database itself. */
+    char *paths[1] = {(char *)path};
+    struct weft_perfetto_opts po = {-1, -1, 5000};
+    weft_report_perfetto(devnull, &db, paths, 1, &po);
     sqlite3_close(db);
     return 0;
 }
