@@ -562,9 +562,12 @@ int weft_report_sarif(const struct weft_report *r, FILE *f, const char *srcroot)
     struct stat sb;
     if (!srcroot)
         srcroot = ".";
-    if (!realpath(srcroot, c.root) || stat(c.root, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        weft_err("report: --srcroot %s: %s", srcroot,
-                 errno && errno != EEXIST ? strerror(errno) : "not a directory");
+    if (!realpath(srcroot, c.root) || stat(c.root, &sb) != 0) {
+        weft_err("report: --srcroot %s: %s", srcroot, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        weft_err("report: --srcroot %s: not a directory", srcroot);
         return -1;
     }
     if (!strcmp(c.root, "/"))
