@@ -300,6 +300,29 @@ PY
     done
     expect "names across runs" "$(cat "$work/names2")" "$(cat "$work/names1")"
     ;;
+sarif_scenarios)
+    # every kind of finding the suite shows, in one report of many traces:
+    # both formats valid, each result at a line of the scenario's source
+    set -- pitfall_wg_reused pitfall_wg_negative pthread_never_joined pitfall_unbounded_goroutines \
+        pthread_write_closed_pipe pitfall_loop_capture pthread_mutex_at_exit pitfall_select_forever \
+        pitfall_global_deadlock pitfall_close_by_receiver pitfall_mixed_leak pattern_worker_pool
+    for s in "$@"; do trace "$s" "$work/$s.db"; done
+    (cd "$work" && ls ./*.db) >"$work/dbs"
+    srcroot=$SRC sarif "$work/s.sarif" --srcroot "$SRC" $(sed "s|^\./|$work/|" "$work/dbs")
+    junit "$work/j.xml" $(sed "s|^\./|$work/|" "$work/dbs")
+    $PY - "$work/s.sarif.sum" <<'PY' || fail "scenario results"
+import json, re, sys
+res = [json.loads(l) for l in open(sys.argv[1])][:-1]
+kinds = {r["ruleId"] for r in res}
+want = {"wg-reused-before-wait-returned", "wg-add-concurrent-with-wait", "wg-negative-counter",
+        "unjoined-thread", "unbounded-threads", "send-on-closed", "loop-variable-capture",
+        "lock-held-at-exit", "leaked-thread", "deadlock", "close-by-receiver"}
+assert want <= kinds, want - kinds
+for r in res:
+    assert re.fullmatch(r"scenarios/pitfalls/p[a-z_]*\.c:[0-9]+", r["site"]), r
+    assert r["base"] == "%SRCROOT%" and r["flows"][0] == "all", r
+PY
+    ;;
 junit_signal)
     # a process killed by a signal is an error of its test, not a pass
     "$WEFT" run -q -o "$db" -- /bin/sh -c 'kill -SEGV $$' >/dev/null 2>&1
