@@ -53,6 +53,7 @@ formats=(
     "json (peer)|\"\$weft\" report --format=json -o \"\$out\" \"\$db\""
     "perfetto|\"\$weft\" report --format=perfetto --max-events 0 -o \"\$out\" \"\$db\""
     "perfetto (default cap)|\"\$weft\" report --format=perfetto -o \"\$out\" \"\$db\""
+    "html|\"\$weft\" report --format=html -o \"\$out\" \"\$db\""
     "sarif|\"\$weft\" report --format=sarif -o \"\$out\" \"\$db\""
     "junit|\"\$weft\" report --format=junit -o \"\$out\" \"\$db\""
 )
@@ -82,4 +83,15 @@ for ((i = 0; i < ${#formats[@]}; i++)); do
     t=$(echo "${times[$i]}" | median)
     awk -v name="${formats[$i]%%|*}" -v t="$t" -v s="${sizes[$i]}" -v e="$events" -v bt="$base_t" -v bs="$base_s" 'BEGIN {
         printf "%-24s %10.3f %10.1f %12.0f %13.2fx %13.2fx\n", name, t / 1e6, s / 1048576, e / (t / 1e6), t / bt, s / bs }'
+done
+
+# The HTML page in headless Chromium: how long it takes to draw (from
+# navigation to drawn, the page's own performance.now()), when chromium
+# is installed (scripts/deps.sh).
+for ((i = 0; i < ${#formats[@]}; i++)); do
+    if [ "${formats[$i]%%|*}" = html ] && command -v chromium >/dev/null; then
+        cp "$work/out.$i" "$work/report.html"
+        /usr/bin/python3 "$root/tests/browser/check_report.py" --shots "$work/shots" \
+            "$work/report.html" | sed -n 's/^\(ok\|FAIL\) [^ ]* (\(.*\))$/html in chromium: \2/p' || true
+    fi
 done

@@ -1,4 +1,4 @@
-/* cmd_report.c: `weft report [--format=text|json|perfetto|sarif|junit]
+/* cmd_report.c: `weft report [--format=text|json|html|perfetto|sarif|junit]
  * [-o FILE] [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR]
  * [--from MS] [--to MS] [--max-events N] trace.db...`: the command around
  * reports/ (report.h), which loads the traces' findings into one model,
@@ -90,9 +90,10 @@ int weft_cmd_report(int argc, char **argv) {
     }
     if (!format)
         format = "text";
-    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "perfetto") &&
-        strcmp(format, "sarif") && strcmp(format, "junit")) {
-        weft_err("report: format '%s' is not available yet (text, json, perfetto, sarif, junit)",
+    if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "html") &&
+        strcmp(format, "perfetto") && strcmp(format, "sarif") && strcmp(format, "junit")) {
+        weft_err("report: format '%s' is not available yet (text, json, html, perfetto, sarif, "
+                 "junit)",
                  format);
         goto done;
     }
@@ -149,6 +150,8 @@ int weft_cmd_report(int argc, char **argv) {
         bad = weft_report_perfetto(f, db, dbs, ndb, &po) != 0;
     else if (!strcmp(format, "json"))
         bad = weft_report_json(&model, f) != 0;
+    else if (!strcmp(format, "html"))
+        bad = weft_report_html(&model, f) != 0;
     else if (!strcmp(format, "sarif"))
         bad = weft_report_sarif(&model, f, srcroot) != 0;
     else if (!strcmp(format, "junit"))

@@ -165,6 +165,15 @@ __attribute__((format(printf, 2, 3))) static int no_trace(int result, const char
     return 124;
 }
 
+/* Do a and b name the same file (or, not existing yet, the same path)? */
+static int same_path(const char *a, const char *b) {
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char ra[PATH_MAX], rb[PATH_MAX];
+    return !strcmp(a, b) || (realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb));
+}
+
 static int exists(const char *path) {
     struct stat st;
     return lstat(path, &st) == 0;
@@ -191,7 +200,7 @@ static void default_name(char *db, char *logs, size_t n, int pid, int k) {
 }
 
 int weft_cmd_run(int argc, char **argv) {
-    const char *out = NULL, *supp_path = NULL, *keep_dir = NULL;
+    const char *out = NULL, *supp_path = NULL, *keep_dir = NULL, *html = NULL;
     const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL;
     int quiet = 0, keep = 0, children = 0, index = 0, all = 0, i, r;
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
@@ -213,7 +222,8 @@ int weft_cmd_run(int argc, char **argv) {
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--suppressions", &supp_path)) ||
             (r = weft_opt_number("run", argc, argv, &i, "--max-threads", 1, 100000000, &s_max,
                                  &max_threads)) ||
-            (r = weft_opt_value("run", argc, argv, &i, NULL, "--min-wait", &s_min))) {
+            (r = weft_opt_value("run", argc, argv, &i, NULL, "--min-wait", &s_min)) ||
+            (r = weft_opt_value("run", argc, argv, &i, NULL, "--html", &html))) {
             if (r < 0)
                 return 125;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -270,6 +280,14 @@ int weft_cmd_run(int argc, char **argv) {
     }
     if (out && weft_out_check("run", out, WEFT_OUT_TRACE, NULL, 0) != 0)
         goto done;
+    /* --html FILE: the HTML report of the trace, written after the ingest;
+     * checked now, and never the trace itself. */
+    if (html && (weft_out_check("run", html, WEFT_OUT_REPORT, NULL, 0) != 0 ||
+                 (out && same_path(out, html)))) {
+        if (out && same_path(out, html))
+            weft_err("run: --html %s is the trace's own path (-o)", html);
+        goto done;
+    }
     if (!out && access(".", W_OK) != 0) {
         weft_err("cannot write the trace into the current directory: %s (use -o)",
                  strerror(errno));
@@ -522,6 +540,13 @@ int weft_cmd_run(int argc, char **argv) {
                     fprintf(stderr, "==weft== %d suppressed\n", dr.suppressed);
                 if (dr.errors && error_exit > 0)
                     rc = (int)error_exit;
+            }
+            /* The page of the trace (its error line says why not); the
+             * exit status stays the program's. */
+            if (html && weft_report_html_file(final, html) == 0 && !quiet) {
+                fputs("==weft== report: ", stderr);
+                weft_text_str(stderr, html);
+                fputc('\n', stderr);
             }
         }
     }

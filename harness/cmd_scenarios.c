@@ -266,26 +266,6 @@ static void live(const struct slot *slots, int jobs, int done, int total, int fa
     fflush(stderr);
 }
 
-static void expected_str(const struct weft_scenario *s, char *out, size_t max) {
-    size_t n = 0;
-    out[0] = 0;
-    for (int i = 0; i < s->nexpect && n < max; i++)
-        n += (size_t)snprintf(out + n, max - n, "%s%s=%ld", i ? "," : "", s->expect[i].kind,
-                              s->expect[i].count);
-    if (!s->nexpect)
-        snprintf(out, max, "none");
-}
-
-static void found_str(const struct weft_srun *r, char *out, size_t max) {
-    size_t n = 0;
-    out[0] = 0;
-    for (int i = 0; i < r->nfound && n < max; i++)
-        n += (size_t)snprintf(out + n, max - n, "%s%s=%ld", i ? "," : "", r->found[i].kind,
-                              r->found[i].count);
-    if (!r->nfound)
-        snprintf(out, max, "none");
-}
-
 /* One line of plain progress for a finished run (no terminal). */
 static void plain(const struct weft_srun *r, int repeat) {
     char rep[32] = "";
@@ -394,12 +374,6 @@ static int run_all(const char *self, const char *sdir, struct weft_srun *runs, i
 
 /* ---- the summary ---- */
 
-struct klass {
-    const char *name;
-    int scenarios;
-    long tp, fn, fp;
-};
-
 static void ratio(char *out, size_t max, long a, long b) {
     if (b == 0)
         snprintf(out, max, "-");
@@ -413,11 +387,11 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
     for (int i = 0; i < n; i++) {
         int l = (int)strlen(res[i].sc->name);
         wn = l > wn ? l : wn;
-        expected_str(res[i].sc, buf, sizeof buf);
+        weft_scenario_expected_str(res[i].sc, buf, sizeof buf);
         l = (int)strlen(buf);
         we = l > we ? l : we;
         for (int k = 0; k < res[i].nruns; k++) {
-            found_str(&res[i].runs[k], buf, sizeof buf);
+            weft_scenario_found_str(&res[i].runs[k], buf, sizeof buf);
             l = (int)strlen(buf);
             wfd = l > wfd ? l : wfd;
         }
@@ -427,23 +401,11 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
     int passed = 0, known = 0;
     for (int i = 0; i < n; i++) {
         const struct weft_sresult *r = &res[i];
-        const struct weft_srun *run = &r->runs[0];
-        for (int k = 0; k < r->nruns; k++)
-            if (!r->runs[k].pass) {
-                run = &r->runs[k];
-                break;
-            }
+        const struct weft_srun *run = weft_scenario_shown_run(r);
         char exp[512], fnd[512], verdict[32];
-        expected_str(r->sc, exp, sizeof exp);
-        found_str(run, fnd, sizeof fnd);
-        if (r->sc->known)
-            snprintf(verdict, sizeof verdict, r->failed ? "known" : "FAIL");
-        else if (!r->failed)
-            snprintf(verdict, sizeof verdict, "pass");
-        else if (r->nruns > 1)
-            snprintf(verdict, sizeof verdict, "FAIL %d/%d", r->failed, r->nruns);
-        else
-            snprintf(verdict, sizeof verdict, "FAIL");
+        weft_scenario_expected_str(r->sc, exp, sizeof exp);
+        weft_scenario_found_str(run, fnd, sizeof fnd);
+        weft_scenario_verdict(r, verdict, sizeof verdict);
         passed += !r->failed && !r->sc->known;
         known += r->failed && r->sc->known;
         printf("%-*s  %-*s  %-*s  %-7s  %.2fs\n", wn, r->sc->name, we, exp, wfd, fnd, verdict,
@@ -480,38 +442,11 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
                    r->sc->name);
         }
     }
-    /* The scoreboard: per class, over every run. A finding expected and
-     * found is a true positive, expected and missing a false negative,
-     * found beyond what was expected (on any scenario, clean or buggy) a
-     * false positive. */
-    struct klass *ks = calloc((size_t)n + 1, sizeof *ks);
-    int nk = 0;
-    if (!ks)
+    /* The scoreboard: per class, over every run (scenario_score.c). */
+    struct weft_sclass *ks;
+    int nk = weft_scenario_score(res, n, &ks);
+    if (nk < 0)
         return;
-    for (int i = 0; i < n; i++) {
-        const struct weft_scenario *s = res[i].sc;
-        int k = 0;
-        while (k < nk && strcmp(ks[k].name, s->klass))
-            k++;
-        if (k == nk)
-            ks[nk++].name = s->klass;
-        ks[k].scenarios++;
-        for (int r = 0; r < res[i].nruns; r++) {
-            const struct weft_srun *run = &res[i].runs[r];
-            for (int e = 0; e < s->nexpect; e++) {
-                long got = 0;
-                for (int f = 0; f < run->nfound; f++)
-                    if (!strcmp(run->found[f].kind, s->expect[e].kind))
-                        got = run->found[f].count;
-                ks[k].tp += got < s->expect[e].count ? got : s->expect[e].count;
-                ks[k].fn += got < s->expect[e].count ? s->expect[e].count - got : 0;
-            }
-            for (int f = 0; f < run->nfound; f++) {
-                long want = weft_scenario_expected(s, run->found[f].kind);
-                ks[k].fp += run->found[f].count > want ? run->found[f].count - want : 0;
-            }
-        }
-    }
     int wk = 5;
     for (int k = 0; k < nk; k++) {
         int l = (int)strlen(ks[k].name);
@@ -519,9 +454,9 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
     }
     printf("\n%-*s  %9s  %5s  %5s  %5s  %9s  %6s\n", wk, "class", "scenarios", "TP", "FN", "FP",
            "precision", "recall");
-    struct klass all = {"all", 0, 0, 0, 0};
+    struct weft_sclass all = {"all", 0, 0, 0, 0};
     for (int k = 0; k <= nk; k++) {
-        const struct klass *c = k < nk ? &ks[k] : &all;
+        const struct weft_sclass *c = k < nk ? &ks[k] : &all;
         char prec[16], rec[16];
         ratio(prec, sizeof prec, c->tp, c->tp + c->fp);
         ratio(rec, sizeof rec, c->tp, c->tp + c->fn);
@@ -603,11 +538,6 @@ static int cmd_run(int argc, char **argv) {
         free(pats);
         return 125;
     }
-    if (html) {
-        weft_err("%s: --html-dir: the HTML report is not built yet (issue 11)", cmd);
-        free(pats);
-        return 125;
-    }
     if (!jseen) {
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         jobs = c > 0 ? c : 1;
@@ -632,6 +562,27 @@ static int cmd_run(int argc, char **argv) {
         free(sel);
         weft_manifest_free(&m);
         return 125;
+    }
+    /* --html-dir DIR: made if missing (its parent must exist), checked
+     * before the runs. */
+    if (html) {
+        struct stat hst;
+        if (mkdir(html, 0700) != 0 && errno != EEXIST) {
+            weft_err("%s: --html-dir %s: %s", cmd, html, strerror(errno));
+            free(sel);
+            weft_manifest_free(&m);
+            return 125;
+        }
+        const char *why = stat(html, &hst) != 0    ? strerror(errno)
+                          : !S_ISDIR(hst.st_mode)      ? "not a directory"
+                          : access(html, W_OK) != 0    ? strerror(errno)
+                                                       : NULL;
+        if (why) {
+            weft_err("%s: --html-dir %s: %s", cmd, html, why);
+            free(sel);
+            weft_manifest_free(&m);
+            return 125;
+        }
     }
     char top[PATH_MAX];
     if (keep) {
@@ -737,6 +688,8 @@ static int cmd_run(int argc, char **argv) {
             summary(res, nsel, (int)repeat, wall);
             fflush(stdout);
             if (junit && weft_scenario_junit(junit, res, nsel, wall) != 0)
+                rc = 125;
+            if (html && weft_scenario_html(html, res, nsel, (int)repeat, wall) != 0)
                 rc = 125;
         }
     }

@@ -50,6 +50,29 @@ struct weft_sresult {
     int nruns, failed;
     double secs; /* summed */
 };
+/* scenario_score.c: a scenario's expected and found findings in one
+ * line ("kind=N,..." or "none"), the run shown for it (its first failing
+ * run, else its first), its verdict ("pass", "FAIL", "FAIL 2/5",
+ * "known"), and the scoreboard: one row per class in order of first
+ * appearance, into *out (freed by the caller); their number, or -1. */
+void weft_scenario_expected_str(const struct weft_scenario *s, char *out, size_t max);
+void weft_scenario_found_str(const struct weft_srun *r, char *out, size_t max);
+const struct weft_srun *weft_scenario_shown_run(const struct weft_sresult *r);
+void weft_scenario_verdict(const struct weft_sresult *r, char *out, size_t max);
+struct weft_sclass {
+    const char *name;
+    int scenarios;
+    long tp, fn, fp;
+};
+int weft_scenario_score(const struct weft_sresult *res, int n, struct weft_sclass **out);
+
+/* scenario_html.c: the HTML report of each scenario's shown run (its
+ * trace must still be there) as DIR/NAME.html and DIR/index.html linking
+ * them with verdicts and the scoreboard. DIR exists (checked before the
+ * runs). 0, or -1 after one line per failure. */
+int weft_scenario_html(const char *dir, const struct weft_sresult *res, int n, int repeat,
+                       double wall);
+
 /* Writes the JUnit file path (checked before the runs): 0, or -1 after
  * one line. */
 int weft_scenario_junit(const char *path, const struct weft_sresult *res, int n, double wall);

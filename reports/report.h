@@ -124,6 +124,12 @@ const char *weft__arena_str(struct weft__arena *a, const char *s);
  * text: with_procs adds a line per process first (weft report). */
 int weft_report_text(const struct weft_report *r, FILE *f, int with_procs);
 int weft_report_json(const struct weft_report *r, FILE *f);
+/* html.c: one self-contained page (reports/html/ has its CSS and script). */
+int weft_report_html(const struct weft_report *r, FILE *f);
+/* The HTML report of the trace at db_path written to out (checked, made
+ * through a temporary file): weft run --html, weft scenarios run
+ * --html-dir. 0, or -1 after one line. */
+int weft_report_html_file(const char *db_path, const char *out);
 /* One group's text block (what the text report shows for it), for its
  * finding `finding` with "and count-1 more like it": the JUnit report
  * puts it in a failure. */

@@ -286,8 +286,8 @@ scen_bad_input)
     grep -q "bad pattern" "$work/e1" || fail "bad glob: $(cat "$work/e1")"
     one_line_error "$WEFT" scenarios run --junit /nonexistent/dir/j.xml
     one_line_error "$WEFT" scenarios run --junit "$work"
-    one_line_error "$WEFT" scenarios run --html-dir "$work/h"
-    grep -q "not built yet" "$work/e1" || fail "--html-dir: $(cat "$work/e1")"
+    one_line_error "$WEFT" scenarios run --html-dir "$work/h/sub"
+    one_line_error "$WEFT" scenarios run --html-dir "$work/h" no_such_scenario
     one_line_error "$WEFT" scenarios run -j 0
     one_line_error "$WEFT" scenarios run -j
     one_line_error "$WEFT" scenarios run --repeat x
