@@ -54,6 +54,8 @@ formats=(
     "perfetto|\"\$weft\" report --format=perfetto --max-events 0 -o \"\$out\" \"\$db\""
     "perfetto (default cap)|\"\$weft\" report --format=perfetto -o \"\$out\" \"\$db\""
     "html|\"\$weft\" report --format=html -o \"\$out\" \"\$db\""
+    "sarif|\"\$weft\" report --format=sarif -o \"\$out\" \"\$db\""
+    "junit|\"\$weft\" report --format=junit -o \"\$out\" \"\$db\""
 )
 
 now() { date +%s%N; }

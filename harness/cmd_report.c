@@ -1,5 +1,6 @@
-/* cmd_report.c: `weft report [--format=text|json|html|perfetto] [-o FILE] [--baseline
- * OLD.db|OLD.json [--only-new]] trace.db...`: the command around
+/* cmd_report.c: `weft report [--format=text|json|html|perfetto|sarif|junit]
+ * [-o FILE] [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR]
+ * [--from MS] [--to MS] [--max-events N] trace.db...`: the command around
  * reports/ (report.h), which loads the traces' findings into one model,
  * groups them by fingerprint and writes each format. Every input is checked (a regular
  * file, a weft trace of this schema with its tables) before anything is
@@ -47,7 +48,7 @@ static int check_tables(sqlite3 *db, const char *path) {
 }
 
 int weft_cmd_report(int argc, char **argv) {
-    const char *format = NULL, *out = NULL, *baseline = NULL;
+    const char *format = NULL, *out = NULL, *baseline = NULL, *srcroot = NULL;
     int only_new = 0;
     struct weft_report model = {0};
     char **dbs = calloc((size_t)argc, sizeof *dbs);
@@ -71,6 +72,7 @@ int weft_cmd_report(int argc, char **argv) {
         } else if ((r = weft_opt_value("report", argc, argv, &i, NULL, "--format", &format)) ||
                    (r = weft_opt_value("report", argc, argv, &i, "-o", "--output", &out)) ||
                    (r = weft_opt_value("report", argc, argv, &i, NULL, "--baseline", &baseline)) ||
+                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--srcroot", &srcroot)) ||
                    (r = weft_opt_number("report", argc, argv, &i, "--from", 0, 1LL << 40, &from,
                                         &po.from_ms)) ||
                    (r = weft_opt_number("report", argc, argv, &i, "--to", 1, 1LL << 40, &to,
@@ -89,8 +91,14 @@ int weft_cmd_report(int argc, char **argv) {
     if (!format)
         format = "text";
     if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "html") &&
-        strcmp(format, "perfetto")) {
-        weft_err("report: format '%s' is not available yet (text, json, html, perfetto)", format);
+        strcmp(format, "perfetto") && strcmp(format, "sarif") && strcmp(format, "junit")) {
+        weft_err("report: format '%s' is not available yet (text, json, html, perfetto, sarif, "
+                 "junit)",
+                 format);
+        goto done;
+    }
+    if (srcroot && strcmp(format, "sarif")) {
+        weft_err("report: --srcroot is for --format=sarif");
         goto done;
     }
     if ((from || to || maxev) && strcmp(format, "perfetto")) {
@@ -137,10 +145,19 @@ int weft_cmd_report(int argc, char **argv) {
     } else {
         f = stdout;
     }
-    int bad = !strcmp(format, "json")       ? weft_report_json(&model, f) != 0
-              : !strcmp(format, "html")     ? weft_report_html(&model, f) != 0
-              : !strcmp(format, "perfetto") ? weft_report_perfetto(f, db, dbs, ndb, &po) != 0
-                                            : weft_report_text(&model, f, 1) != 0;
+    int bad;
+    if (!strcmp(format, "perfetto"))
+        bad = weft_report_perfetto(f, db, dbs, ndb, &po) != 0;
+    else if (!strcmp(format, "json"))
+        bad = weft_report_json(&model, f) != 0;
+    else if (!strcmp(format, "html"))
+        bad = weft_report_html(&model, f) != 0;
+    else if (!strcmp(format, "sarif"))
+        bad = weft_report_sarif(&model, f, srcroot) != 0;
+    else if (!strcmp(format, "junit"))
+        bad = weft_report_junit(&model, f) != 0;
+    else
+        bad = weft_report_text(&model, f, 1) != 0;
     if (bad)
         goto done;
     /* Everything must have been written (a full disk, /dev/full, a closed

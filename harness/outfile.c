@@ -60,6 +60,10 @@ static int same_file(const char *a, const struct stat *sb) {
 /* The head of the HTML report (reports/html.c writes it). */
 #define HTML_HEAD "<!DOCTYPE html>\n<!-- weft report (HTML)"
 
+/* The head of weft report's JUnit file (reports/junit.c writes it). */
+#define JUNIT_REPORT_HEAD                                                                   \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"weft report\""
+
 /* Does the regular file at path start like a weft report (or, for kind
  * WEFT_OUT_JUNIT, like weft's JUnit file)? */
 static int is_report(const char *path, int kind) {
@@ -71,8 +75,11 @@ static int is_report(const char *path, int kind) {
     close(fd);
     if (kind == WEFT_OUT_JUNIT)
         return n > 0 && !strncmp(head, JUNIT_HEAD, sizeof JUNIT_HEAD - 1);
+    /* The text report, JSON, SARIF and Perfetto ({"version" first), the
+     * HTML page, weft report's JUnit. */
     return n > 0 && (!strncmp(head, "==weft==", 8) || !strncmp(head, "{\"version\"", 10) ||
-                     !strncmp(head, HTML_HEAD, sizeof HTML_HEAD - 1));
+                     !strncmp(head, HTML_HEAD, sizeof HTML_HEAD - 1) ||
+                     !strncmp(head, JUNIT_REPORT_HEAD, sizeof JUNIT_REPORT_HEAD - 1));
 }
 
 int weft_out_check(const char *cmd, const char *path, int kind, char *const *inputs,

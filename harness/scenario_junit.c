@@ -1,58 +1,18 @@
 /* scenario_junit.c: the JUnit XML file of `weft scenarios run --junit`:
  * one testsuite, one testcase per scenario (classname = its family), the
  * mismatches and the findings found in the failure text. Everything from
- * the manifest or the traced program is escaped for XML 1.0: the five
- * markup characters as entities, control characters that XML cannot hold
- * at all as visible \xNN, and bytes that are not UTF-8 (and U+FFFE/FFFF)
- * as U+FFFD, so that any XML parser reads the file whatever the program
- * printed. Written through outfile.c: never half a file, never over
+ * the manifest or the traced program is escaped for XML 1.0 (xmlesc.c),
+ * so that any XML parser reads the file whatever the program printed.
+ * Written through outfile.c: never half a file, never over
  * something that is not ours. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "xmlesc.h"
 #include "scenario_run.h"
 #include "weft.h"
-
-static void xml_str(FILE *f, const char *str) {
-    const unsigned char *s = (const unsigned char *)(str ? str : "");
-    size_t left = strlen((const char *)s);
-    while (left) {
-        unsigned c = *s;
-        int n = 1;
-        if (c == '&')
-            fputs("&amp;", f);
-        else if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '"')
-            fputs("&quot;", f);
-        else if (c == '\'')
-            fputs("&apos;", f);
-        else if (c == '\t' || c == '\n')
-            fputc((int)c, f);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else if (c < 0x80)
-            fputc((int)c, f);
-        else {
-            n = weft__utf8_len(s, left);
-            if (n < 0) {
-                n = -n;
-                fputs("\xEF\xBF\xBD", f);
-            } else if (n == 3 && s[0] == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF)) {
-                fputs("\xEF\xBF\xBD", f); /* U+FFFE, U+FFFF: not XML characters */
-            } else {
-                fwrite(s, 1, (size_t)n, f);
-            }
-        }
-        s += n;
-        left -= (size_t)n;
-    }
-}
 
 /* The run to show for a scenario: its first failing run, else its first. */
 static const struct weft_srun *shown(const struct weft_sresult *r) {
@@ -87,14 +47,14 @@ int weft_scenario_junit(const char *path, const struct weft_sresult *res, int n,
         const struct weft_sresult *r = &res[i];
         const struct weft_srun *run = shown(r);
         fputs("    <testcase name=\"", f);
-        xml_str(f, r->sc->name);
+        weft_xml_str(f, r->sc->name);
         fputs("\" classname=\"", f);
-        xml_str(f, r->sc->family);
+        weft_xml_str(f, r->sc->family);
         fprintf(f, "\" time=\"%.3f\">\n", r->nruns ? r->secs / r->nruns : 0.0);
         if (r->failed && r->sc->known) {
             /* a known gap of weft's: reported, not failed */
             fputs("      <skipped message=\"known: ", f);
-            xml_str(f, r->sc->known);
+            weft_xml_str(f, r->sc->known);
             fputs("\"/>\n", f);
         } else if (!r->failed && r->sc->known) {
             fputs("      <failure type=\"known-passes\" message=\"passes, but the manifest calls "
@@ -106,18 +66,18 @@ int weft_scenario_junit(const char *path, const struct weft_sresult *res, int n,
             const char *nl = strchr(why, '\n');
             snprintf(msg, sizeof msg, "%.*s", nl ? (int)(nl - why) : (int)strlen(why), why);
             fputs("      <failure type=\"mismatch\" message=\"", f);
-            xml_str(f, msg);
+            weft_xml_str(f, msg);
             fputs("\">", f);
             if (r->nruns > 1)
                 fprintf(f, "%d of %d runs failed; run %d:\n", r->failed, r->nruns, run->rep + 1);
-            xml_str(f, why);
+            weft_xml_str(f, why);
             fputs("findings found:\n", f);
-            xml_str(f, run->findings.len ? run->findings.s : "(none)\n");
+            weft_xml_str(f, run->findings.len ? run->findings.s : "(none)\n");
             fputs("</failure>\n", f);
         }
         if (r->sc->summary) {
             fputs("      <system-out>", f);
-            xml_str(f, r->sc->summary);
+            weft_xml_str(f, r->sc->summary);
             fputs("</system-out>\n", f);
         }
         fputs("    </testcase>\n", f);

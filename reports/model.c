@@ -244,10 +244,12 @@ static int load_findings(struct loader *l, int trace, int *cap) {
                            -1, &st, NULL) != SQLITE_OK)
         return sql_fail(l, st);
     /* The stacks object ({"role": id, ...}, in the detector's order),
-     * through SQLite's JSON reader; a damaged one names no stacks. */
+     * through SQLite's JSON reader; a damaged one names no stacks (a
+     * scalar or an array would give rows without a role). */
     if (sqlite3_prepare_v2(l->db,
-                           "SELECT key, value FROM json_each(CASE WHEN json_valid(?1) "
-                           "THEN ?1 ELSE '{}' END) WHERE type = 'integer'",
+                           "SELECT key, value FROM json_each(CASE WHEN json_valid(?1) AND "
+                           "json_type(?1) = 'object' THEN ?1 ELSE '{}' END) "
+                           "WHERE type = 'integer'",
                            -1, &roles, NULL) != SQLITE_OK) {
         sqlite3_finalize(roles);
         return sql_fail(l, st);

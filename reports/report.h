@@ -130,6 +130,15 @@ int weft_report_html(const struct weft_report *r, FILE *f);
  * through a temporary file): weft run --html, weft scenarios run
  * --html-dir. 0, or -1 after one line. */
 int weft_report_html_file(const char *db_path, const char *out);
+/* One group's text block (what the text report shows for it), for its
+ * finding `finding` with "and count-1 more like it": the JUnit report
+ * puts it in a failure. */
+void weft_report_text_block(const struct weft_report *r, FILE *f, int finding, int count);
+/* SARIF 2.1.0: file URIs relative to srcroot (NULL: the current
+ * directory), which must be a directory. */
+int weft_report_sarif(const struct weft_report *r, FILE *f, const char *srcroot);
+/* JUnit XML: a testsuite per trace, a testcase per process. */
+int weft_report_junit(const struct weft_report *r, FILE *f);
 /* The text findings of one trace database: what `weft run` and `weft
  * ingest` print at the end. */
 int weft_report_text_db(const char *path, sqlite3 *db, FILE *f);

@@ -75,8 +75,11 @@ static const char *lost_in(sqlite3 *db, long long pid, char *buf, size_t n) {
     return buf;
 }
 
-static void finding_text(FILE *f, const struct weft_report *r, const struct weft_rgroup *g) {
-    const struct weft_rfinding *x = &r->findings[g->first];
+/* One group's block: its finding x (the group's first, or another of
+ * it), then "and count-1 more like it". */
+void weft_report_text_block(const struct weft_report *r, FILE *f, int finding, int count) {
+    const struct weft_rfinding *x = &r->findings[finding];
+    const struct weft_rgroup *g = &r->groups[x->group];
     fputs("==weft== ", f);
     weft_text_str(f, x->severity);
     fputs(": ", f);
@@ -106,8 +109,8 @@ static void finding_text(FILE *f, const struct weft_report *r, const struct weft
         if (!s->n)
             fputs("==weft==     (no frames recorded)\n", f);
     }
-    if (g->count > 1)
-        fprintf(f, "==weft==   and %d more like it\n", g->count - 1);
+    if (count > 1)
+        fprintf(f, "==weft==   and %d more like it\n", count - 1);
     fputs("==weft==\n", f);
 }
 
@@ -261,7 +264,7 @@ int weft_report_text(const struct weft_report *r, FILE *f, int with_procs) {
         procs_text(r, f);
     int errors = 0, uncertain = 0, nnew = 0;
     for (int g = 0; g < r->ngroups; g++)
-        finding_text(f, r, &r->groups[g]);
+        weft_report_text_block(r, f, r->groups[g].first, r->groups[g].count);
     for (int i = 0; i < r->nfindings; i++) {
         errors += !strcmp(r->findings[i].severity, "error");
         uncertain += r->findings[i].uncertain;

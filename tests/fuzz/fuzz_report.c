@@ -134,6 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
         weft_report_text(&r, devnull, 1);
         weft_report_json(&r, devnull);
         weft_report_html(&r, devnull);
+        weft_report_sarif(&r, devnull, "/");
+        weft_report_junit(&r, devnull);
         weft_report_free(&r);
     }
     /* The timeline's writer reads the database itself. */
