@@ -374,13 +374,6 @@ static int run_all(const char *self, const char *sdir, struct weft_srun *runs, i
 
 /* ---- the summary ---- */
 
-static void ratio(char *out, size_t max, long a, long b) {
-    if (b == 0)
-        snprintf(out, max, "-");
-    else
-        snprintf(out, max, "%.2f", (double)a / (double)b);
-}
-
 static void summary(const struct weft_sresult *res, int n, int repeat, double wall) {
     int wn = 8, we = 8, wfd = 5;
     char buf[1024];
@@ -454,20 +447,13 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
     }
     printf("\n%-*s  %9s  %5s  %5s  %5s  %9s  %6s\n", wk, "class", "scenarios", "TP", "FN", "FP",
            "precision", "recall");
-    struct weft_sclass all = {"all", 0, 0, 0, 0};
-    for (int k = 0; k <= nk; k++) {
-        const struct weft_sclass *c = k < nk ? &ks[k] : &all;
+    for (int k = 0; k < nk; k++) {
+        const struct weft_sclass *c = &ks[k];
         char prec[16], rec[16];
-        ratio(prec, sizeof prec, c->tp, c->tp + c->fp);
-        ratio(rec, sizeof rec, c->tp, c->tp + c->fn);
+        weft_scenario_ratio(prec, sizeof prec, c->tp, c->tp + c->fp);
+        weft_scenario_ratio(rec, sizeof rec, c->tp, c->tp + c->fn);
         printf("%-*s  %9d  %5ld  %5ld  %5ld  %9s  %6s\n", wk, c->name, c->scenarios, c->tp, c->fn,
                c->fp, prec, rec);
-        if (k < nk) {
-            all.scenarios += c->scenarios;
-            all.tp += c->tp;
-            all.fn += c->fn;
-            all.fp += c->fp;
-        }
     }
     free(ks);
     printf("\n%d scenario%s, %d passed, ", n, n == 1 ? "" : "s", passed);

@@ -130,28 +130,17 @@ static int write_index(FILE *f, const struct weft_sresult *res, int n, const cha
           "<th class=\"num\">FP</th><th class=\"num\">precision</th><th class=\"num\">recall</th>"
           "</tr></thead><tbody>\n",
           f);
-    struct weft_sclass all = {"all", 0, 0, 0, 0};
-    for (int k = 0; k <= nk; k++) {
-        const struct weft_sclass *c = k < nk ? &ks[k] : &all;
+    for (int k = 0; k < nk; k++) {
+        const struct weft_sclass *c = &ks[k];
+        char prec[16], rec[16];
+        weft_scenario_ratio(prec, sizeof prec, c->tp, c->tp + c->fp);
+        weft_scenario_ratio(rec, sizeof rec, c->tp, c->tp + c->fn);
         fputs("<tr><td>", f);
         h(f, c->name);
         fprintf(f, "</td><td class=\"num\">%d</td><td class=\"num\">%ld</td><td class=\"num\">%ld"
-                   "</td><td class=\"num\">%ld</td>",
-                c->scenarios, c->tp, c->fn, c->fp);
-        if (c->tp + c->fp)
-            fprintf(f, "<td class=\"num\">%.2f</td>", (double)c->tp / (double)(c->tp + c->fp));
-        else
-            fputs("<td class=\"num\">-</td>", f);
-        if (c->tp + c->fn)
-            fprintf(f, "<td class=\"num\">%.2f</td></tr>\n", (double)c->tp / (double)(c->tp + c->fn));
-        else
-            fputs("<td class=\"num\">-</td></tr>\n", f);
-        if (k < nk) {
-            all.scenarios += c->scenarios;
-            all.tp += c->tp;
-            all.fn += c->fn;
-            all.fp += c->fp;
-        }
+                   "</td><td class=\"num\">%ld</td><td class=\"num\">%s</td>"
+                   "<td class=\"num\">%s</td></tr>\n",
+                c->scenarios, c->tp, c->fn, c->fp, prec, rec);
     }
     free(ks);
     fputs("</tbody></table></section>\n</main>\n</body>\n</html>\n", f);

@@ -54,7 +54,9 @@ struct weft_sresult {
  * line ("kind=N,..." or "none"), the run shown for it (its first failing
  * run, else its first), its verdict ("pass", "FAIL", "FAIL 2/5",
  * "known"), and the scoreboard: one row per class in order of first
- * appearance, into *out (freed by the caller); their number, or -1. */
+ * appearance, then a row "all" summing them, into *out (freed by the
+ * caller); their number (classes + 1), or -1. weft_scenario_ratio: a/b
+ * as "0.95", or "-" when b is 0 (precision, recall). */
 void weft_scenario_expected_str(const struct weft_scenario *s, char *out, size_t max);
 void weft_scenario_found_str(const struct weft_srun *r, char *out, size_t max);
 const struct weft_srun *weft_scenario_shown_run(const struct weft_sresult *r);
@@ -65,6 +67,7 @@ struct weft_sclass {
     long tp, fn, fp;
 };
 int weft_scenario_score(const struct weft_sresult *res, int n, struct weft_sclass **out);
+void weft_scenario_ratio(char *out, size_t max, long a, long b);
 
 /* scenario_html.c: the HTML report of each scenario's shown run (its
  * trace must still be there) as DIR/NAME.html and DIR/index.html linking

@@ -80,5 +80,21 @@ int weft_scenario_score(const struct weft_sresult *res, int n, struct weft_sclas
             }
         }
     }
-    return nk;
+    /* The last row sums them all. */
+    struct weft_sclass *all = &ks[nk];
+    all->name = "all";
+    for (int k = 0; k < nk; k++) {
+        all->scenarios += ks[k].scenarios;
+        all->tp += ks[k].tp;
+        all->fn += ks[k].fn;
+        all->fp += ks[k].fp;
+    }
+    return nk + 1;
+}
+
+void weft_scenario_ratio(char *out, size_t max, long a, long b) {
+    if (b == 0)
+        snprintf(out, max, "-");
+    else
+        snprintf(out, max, "%.2f", (double)a / (double)b);
 }

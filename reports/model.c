@@ -103,6 +103,20 @@ static int sql_fail(struct loader *l, sqlite3_stmt *st) {
     return -1;
 }
 
+/* Ends a walk of st's rows: finalized; 0 when the last step said done,
+ * else -1 after one line (out of memory, or SQLite's error). */
+static int walked(struct loader *l, sqlite3_stmt *st, int rc, int oom) {
+    if (oom) {
+        sqlite3_finalize(st);
+        weft_err("report: out of memory");
+        return -1;
+    }
+    if (rc != SQLITE_DONE)
+        return sql_fail(l, st);
+    sqlite3_finalize(st);
+    return 0;
+}
+
 static void *grow(void *p, int n, int *cap, size_t size) {
     if (n < *cap)
         return p;
@@ -127,8 +141,10 @@ static int load_procs(struct loader *l, int trace, int *cap) {
     int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct weft_rproc *np = grow(r->procs, r->nprocs, cap, sizeof *np);
-        if (!np)
-            goto oom;
+        if (!np) {
+            oom = 1;
+            break;
+        }
         r->procs = np;
         struct weft_rproc *p = &r->procs[r->nprocs++];
         memset(p, 0, sizeof *p);
@@ -150,16 +166,9 @@ static int load_procs(struct loader *l, int trace, int *cap) {
         p->threads = sqlite3_column_int64(st, 12);
         p->objects = sqlite3_column_int64(st, 13);
         if (oom)
-            goto oom;
+            break;
     }
-    if (rc != SQLITE_DONE)
-        return sql_fail(l, st);
-    sqlite3_finalize(st);
-    return 0;
-oom:
-    sqlite3_finalize(st);
-    weft_err("report: out of memory");
-    return -1;
+    return walked(l, st, rc, oom);
 }
 
 /* Every stack a finding of this trace names, with its frames. */
@@ -183,16 +192,20 @@ static int load_stacks(struct loader *l) {
             if (l->nstacks == cap) {
                 cap = cap ? cap * 2 : 64;
                 struct lstack *ns = realloc(l->stacks, cap * sizeof *ns);
-                if (!ns)
-                    goto oom;
+                if (!ns) {
+                    oom = 1;
+                    break;
+                }
                 l->stacks = ns;
             }
             cur = &l->stacks[l->nstacks++];
             *cur = (struct lstack){id, 0, NULL};
             fcap = 0;
         }
-        if (arena_room(a, (void **)&cur->f, cur->n, &fcap, sizeof *cur->f, 16) != 0)
-            goto oom;
+        if (arena_room(a, (void **)&cur->f, cur->n, &fcap, sizeof *cur->f, 16) != 0) {
+            oom = 1;
+            break;
+        }
         struct weft_rframe *f = &cur->f[cur->n++];
         f->pc = sqlite3_column_int64(st, 2);
         f->function = col_str(a, st, 3, &oom);
@@ -200,16 +213,9 @@ static int load_stacks(struct loader *l) {
         f->line = sqlite3_column_int(st, 5);
         f->module = col_str(a, st, 6, &oom);
         if (oom)
-            goto oom;
+            break;
     }
-    if (rc != SQLITE_DONE)
-        return sql_fail(l, st);
-    sqlite3_finalize(st);
-    return 0;
-oom:
-    sqlite3_finalize(st);
-    weft_err("report: out of memory");
-    return -1;
+    return walked(l, st, rc, oom);
 }
 
 static const struct lstack *find_stack(const struct loader *l, int64_t id) {
@@ -257,8 +263,10 @@ static int load_findings(struct loader *l, int trace, int *cap) {
     int rc, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct weft_rfinding *nf = grow(r->findings, r->nfindings, cap, sizeof *nf);
-        if (!nf)
-            goto oom;
+        if (!nf) {
+            oom = 1;
+            break;
+        }
         r->findings = nf;
         struct weft_rfinding *f = &r->findings[r->nfindings];
         memset(f, 0, sizeof *f);
@@ -287,12 +295,13 @@ static int load_findings(struct loader *l, int trace, int *cap) {
         if (!f->message)
             f->message = "";
         sqlite3_reset(roles);
-        sqlite3_bind_text(roles, 1, (const char *)sqlite3_column_text(st, 7), -1,
-                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(roles, 1, (const char *)sqlite3_column_text(st, 7), -1, SQLITE_TRANSIENT);
         int scap = 0;
         while (sqlite3_step(roles) == SQLITE_ROW) {
-            if (arena_room(a, (void **)&f->stacks, f->nstacks, &scap, sizeof *f->stacks, 4) != 0)
-                goto oom;
+            if (arena_room(a, (void **)&f->stacks, f->nstacks, &scap, sizeof *f->stacks, 4) != 0) {
+                oom = 1;
+                break;
+            }
             struct weft_rstack *s = &f->stacks[f->nstacks++];
             s->role = col_str(a, roles, 0, &oom);
             s->id = sqlite3_column_int64(roles, 1);
@@ -301,19 +310,11 @@ static int load_findings(struct loader *l, int trace, int *cap) {
             s->f = ls ? ls->f : NULL;
         }
         if (oom)
-            goto oom;
+            break;
         r->nfindings++;
     }
     sqlite3_finalize(roles);
-    if (rc != SQLITE_DONE)
-        return sql_fail(l, st);
-    sqlite3_finalize(st);
-    return 0;
-oom:
-    sqlite3_finalize(roles);
-    sqlite3_finalize(st);
-    weft_err("report: out of memory");
-    return -1;
+    return walked(l, st, rc, oom);
 }
 
 /* Groups by fingerprint, in order of first appearance: findings sorted
@@ -418,8 +419,8 @@ void weft_report_free(struct weft_report *r) {
 /* The roles a fix is made at, most telling first: the call that blocks,
  * closes, sends or counts wrong; the exit that kept a lock; then the
  * thread's or object's creation. */
-static const char *const main_roles[] = {"blocked", "close", "send", "add", "done",
-                                         "release", "lock", "wait", "exit", "creation"};
+static const char *const main_roles[] = {"blocked", "close", "send", "add",  "done",
+                                         "release", "lock",  "wait", "exit", "creation"};
 
 const struct weft_rstack *weft_report_main_stack(const struct weft_rfinding *f) {
     for (size_t k = 0; k < sizeof main_roles / sizeof *main_roles; k++)
