@@ -104,7 +104,7 @@ int weft__html_perfetto(FILE *f, const struct weft_report *r, const char *link,
         weft_xml_str(f, b ? b + 1 : link);
         fputs("\">", f);
         weft_xml_str(f, link);
-        fputs("</a> (beside this page). ", f);
+        fputs("</a>. ", f);
     } else {
         /* The command writes it beside the page: NAME is the page's name
          * without .html (or "report" when the page went to stdout). */
