@@ -137,11 +137,12 @@ int weft__html_perfetto(FILE *f, const struct weft_report *r, const char *link,
         fputs("</pre>\n<p>", f);
         free(cmd);
     }
-    fputs("To look at it, open ui.perfetto.dev in a browser, choose \u201cOpen trace file\u201d "
-          "and pick the file: a track per thread, blocking calls and held locks as slices, "
-          "arrows from each send to the receive it fed, channel lengths as counters. When the "
-          "trace was recorded without --all-events (weft run --all-events), the arrows and the "
-          "counters are partial: channel operations that did not wait are not in it.</p>"
+    fputs("To look at it, open <code>ui.perfetto.dev</code> in a browser, choose \u201cOpen "
+          "trace file\u201d and pick the file: a track per thread, blocking calls and held "
+          "locks as slices, arrows from each send to the receive it fed, channel lengths as "
+          "counters. When the trace was recorded without <code class=\"nw\">--all-events</code> "
+          "(<code class=\"nw\">weft run --all-events</code>), the arrows and the counters are "
+          "partial: channel operations that did not wait are not in it.</p>"
           "</section>\n",
           f);
     return 0;

@@ -275,7 +275,7 @@ t = json.load(open(p))
 ev = t["traceEvents"]
 assert any(e.get("ph") == "M" and e.get("name") == "thread_name" for e in ev), "no thread names"
 assert any(e.get("ph") in ("s", "f") for e in ev), "no flows"
-assert "ui.perfetto.dev" in html and "\u201cOpen trace file\u201d" in html and "without --all-events" in html
+assert "<code>ui.perfetto.dev</code>" in html and "\u201cOpen trace file\u201d" in html and "without <code class=\"nw\">--all-events</code>" in html
 ' run.perfetto.json || fail "page"
     # the Perfetto trace is what weft report --format=perfetto writes
     "$WEFT" report --format=perfetto "$db" >"$work/rep.json" || fail "report --format=perfetto"
@@ -310,7 +310,7 @@ html_perfetto_link)
 import html as H, os
 cmd = H.unescape(re.search(r"<pre class=\"mono perfetto-cmd\">([^<]*)</pre>", html).group(1))
 assert cmd == os.environ["WANT"], (cmd, os.environ["WANT"])
-assert "ui.perfetto.dev" in html and "\u201cOpen trace file\u201d" in html and "without --all-events" in html
+assert "<code>ui.perfetto.dev</code>" in html and "\u201cOpen trace file\u201d" in html and "without <code class=\"nw\">--all-events</code>" in html
 open(os.path.dirname(sys.argv[1]) + "/cmd.sh", "w").write(cmd)
 ' || fail "page with the command"
     # the command the page shows works as it is
