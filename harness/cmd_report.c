@@ -1,5 +1,5 @@
 /* cmd_report.c: `weft report [--format=text|json|html|perfetto|sarif|junit]
- * [-o FILE] [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR]
+ * [-o FILE] [--perfetto-link NAME] [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR]
  * [--from MS] [--to MS] [--max-events N] trace.db...`: the command around
  * reports/ (report.h), which loads the traces' findings into one model,
  * groups them by fingerprint and writes each format. Every input is checked (a regular
@@ -48,7 +48,7 @@ static int check_tables(sqlite3 *db, const char *path) {
 }
 
 int weft_cmd_report(int argc, char **argv) {
-    const char *format = NULL, *out = NULL, *baseline = NULL, *srcroot = NULL;
+    const char *format = NULL, *out = NULL, *baseline = NULL, *srcroot = NULL, *plink = NULL;
     int only_new = 0;
     struct weft_report model = {0};
     char **dbs = calloc((size_t)argc, sizeof *dbs);
@@ -73,6 +73,8 @@ int weft_cmd_report(int argc, char **argv) {
                    (r = weft_opt_value("report", argc, argv, &i, "-o", "--output", &out)) ||
                    (r = weft_opt_value("report", argc, argv, &i, NULL, "--baseline", &baseline)) ||
                    (r = weft_opt_value("report", argc, argv, &i, NULL, "--srcroot", &srcroot)) ||
+                   (r = weft_opt_value("report", argc, argv, &i, NULL, "--perfetto-link",
+                                       &plink)) ||
                    (r = weft_opt_number("report", argc, argv, &i, "--from", 0, 1LL << 40, &from,
                                         &po.from_ms)) ||
                    (r = weft_opt_number("report", argc, argv, &i, "--to", 1, 1LL << 40, &to,
@@ -99,6 +101,11 @@ int weft_cmd_report(int argc, char **argv) {
     }
     if (srcroot && strcmp(format, "sarif")) {
         weft_err("report: --srcroot is for --format=sarif");
+        goto done;
+    }
+    if (plink && (strcmp(format, "html") || weft_html_link_check("report", plink) != 0)) {
+        if (strcmp(format, "html"))
+            weft_err("report: --perfetto-link is for --format=html");
         goto done;
     }
     if ((from || to || maxev) && strcmp(format, "perfetto")) {
@@ -151,7 +158,7 @@ int weft_cmd_report(int argc, char **argv) {
     else if (!strcmp(format, "json"))
         bad = weft_report_json(&model, f) != 0;
     else if (!strcmp(format, "html"))
-        bad = weft_report_html(&model, f) != 0;
+        bad = weft_report_html(&model, f, plink, out) != 0;
     else if (!strcmp(format, "sarif"))
         bad = weft_report_sarif(&model, f, srcroot) != 0;
     else if (!strcmp(format, "junit"))

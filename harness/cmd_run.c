@@ -201,6 +201,7 @@ static void default_name(char *db, char *logs, size_t n, int pid, int k) {
 
 int weft_cmd_run(int argc, char **argv) {
     const char *out = NULL, *supp_path = NULL, *keep_dir = NULL, *html = NULL;
+    char *perfetto = NULL; /* --html's Perfetto trace beside it */
     const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL;
     int quiet = 0, keep = 0, children = 0, index = 0, all = 0, i, r;
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
@@ -286,6 +287,15 @@ int weft_cmd_run(int argc, char **argv) {
                  (out && same_path(out, html)))) {
         if (out && same_path(out, html))
             weft_err("run: --html %s is the trace's own path (-o)", html);
+        goto done;
+    }
+    /* and its Perfetto trace beside it, which the page links */
+    if (html && (!(perfetto = weft_perfetto_name_for(html)) ||
+                 weft_out_check("run", perfetto, WEFT_OUT_REPORT, NULL, 0) != 0 ||
+                 (out && same_path(out, perfetto)))) {
+        if (perfetto && out && same_path(out, perfetto))
+            weft_err("run: --html %s: its Perfetto trace %s is the trace's own path (-o)", html,
+                     perfetto);
         goto done;
     }
     if (!out && access(".", W_OK) != 0) {
@@ -543,10 +553,24 @@ int weft_cmd_run(int argc, char **argv) {
             }
             /* The page of the trace (its error line says why not); the
              * exit status stays the program's. */
-            if (html && weft_report_html_file(final, html) == 0 && !quiet) {
-                fputs("==weft== report: ", stderr);
-                weft_text_str(stderr, html);
-                fputc('\n', stderr);
+            if (html) {
+                /* The Perfetto trace first, so that the page links it only
+                 * when it was written (else the page shows the command). */
+                const char *b = strrchr(perfetto, '/');
+                char *ins[1] = {(char *)final};
+                int pok = weft_report_perfetto_file(final, perfetto, ins, 1) == 0;
+                if (weft_report_html_file(final, html, pok ? (b ? b + 1 : perfetto) : NULL) ==
+                        0 &&
+                    !quiet) {
+                    fputs("==weft== report: ", stderr);
+                    weft_text_str(stderr, html);
+                    if (pok) {
+                        fputs(" (Perfetto trace: ", stderr);
+                        weft_text_str(stderr, perfetto);
+                        fputc(')', stderr);
+                    }
+                    fputc('\n', stderr);
+                }
             }
         }
     }
@@ -562,5 +586,6 @@ done:
     sig_logs = NULL;
     weft_supp_free(supp);
     free(prog);
+    free(perfetto);
     return rc;
 }

@@ -163,7 +163,7 @@ int weft_scenario_html(const char *dir, const struct weft_sresult *res, int n, i
         if (stat(db, &st) != 0)
             continue; /* the run left no trace (timed out, no log): the index says so */
         snprintf(path, sizeof path, "%s/%s.html", dir, res[i].sc->name);
-        if (weft_report_html_file(db, path) == 0)
+        if (weft_report_html_file(db, path, NULL) == 0)
             has[i] = 1;
         else
             rc = -1;

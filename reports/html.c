@@ -10,7 +10,7 @@
  * can appear inside the data), and the script puts strings in the page as
  * text nodes and attribute values only, never as markup. Also the helper
  * that writes one trace's page to a file (weft run --html, weft scenarios
- * run --html-dir). */
+ * run --html-dir). The section on the Perfetto trace is html_perfetto.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -238,7 +238,8 @@ static void groups_json(const struct weft_report *r, FILE *j, struct weft__html_
     fprintf(j, "], \"has_baseline\": %s", r->has_baseline ? "true" : "false");
 }
 
-int weft_report_html(const struct weft_report *r, FILE *f) {
+int weft_report_html(const struct weft_report *r, FILE *f, const char *perfetto_link,
+                     const char *page) {
     char *data = NULL;
     size_t len = 0;
     struct weft__html_notes notes = {0};
@@ -289,7 +290,15 @@ int weft_report_html(const struct weft_report *r, FILE *f) {
     fputs(weft__report_css, f);
     fputs("</style>\n</head>\n<body>\n<noscript><p>This report is drawn by its inline script: "
           "allow scripts for this file (the data is in the page source).</p></noscript>\n"
-          "<div id=\"app\"></div>\n<script type=\"application/json\" id=\"weft-data\">",
+          "<div id=\"app\"></div>\n",
+          f);
+    /* Static markup, so that it works without the script; the script
+     * moves it below the summary. */
+    if (weft__html_perfetto(f, r, perfetto_link, page) != 0) {
+        free(data);
+        return -1;
+    }
+    fputs("<script type=\"application/json\" id=\"weft-data\">",
           f);
     script_safe(f, data, len);
     fputs("</script>\n<script>", f);
@@ -299,7 +308,7 @@ int weft_report_html(const struct weft_report *r, FILE *f) {
     return 0;
 }
 
-int weft_report_html_file(const char *db_path, const char *out) {
+int weft_report_html_file(const char *db_path, const char *out, const char *perfetto_link) {
     struct weft_report model = {0};
     struct weft_out ob = {.dir = ""};
     char *ins[1] = {(char *)db_path};
@@ -318,7 +327,7 @@ int weft_report_html_file(const char *db_path, const char *out) {
             close(fd);
         goto done;
     }
-    if (weft_report_html(&model, f) != 0)
+    if (weft_report_html(&model, f, perfetto_link, out) != 0)
         goto done;
     errno = 0;
     int bad = fflush(f) != 0 || ferror(f);

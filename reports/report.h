@@ -124,12 +124,28 @@ const char *weft__arena_str(struct weft__arena *a, const char *s);
  * text: with_procs adds a line per process first (weft report). */
 int weft_report_text(const struct weft_report *r, FILE *f, int with_procs);
 int weft_report_json(const struct weft_report *r, FILE *f);
-/* html.c: one self-contained page (reports/html/ has its CSS and script). */
-int weft_report_html(const struct weft_report *r, FILE *f);
+/* html.c: one self-contained page (reports/html/ has its CSS and script).
+ * perfetto_link: the Perfetto trace's name relative to the page, which the
+ * page links (NULL: the page shows the command that writes it, naming it
+ * after page, the page's path, or "report" when NULL). */
+int weft_report_html(const struct weft_report *r, FILE *f, const char *perfetto_link,
+                     const char *page);
 /* The HTML report of the trace at db_path written to out (checked, made
  * through a temporary file): weft run --html, weft scenarios run
- * --html-dir. 0, or -1 after one line. */
-int weft_report_html_file(const char *db_path, const char *out);
+ * --html-dir. perfetto_link as above. 0, or -1 after one line. */
+int weft_report_html_file(const char *db_path, const char *out, const char *perfetto_link);
+/* html_perfetto.c: 0 when name may be the page's link to its Perfetto
+ * trace (a relative path: no scheme, no '//', no quotes, '<', '>', '\\'
+ * or control characters), else -1 after one line naming cmd. */
+int weft_html_link_check(const char *cmd, const char *name);
+/* The Perfetto trace's path beside the page html: html with ".html"
+ * replaced by (or else followed by) ".perfetto.json"; malloc'ed, NULL
+ * after one line. */
+char *weft_perfetto_name_for(const char *html);
+/* The Perfetto trace of the trace at db_path written to out (checked like
+ * every report -o, never over one of the nins inputs). 0, or -1 after one
+ * line. */
+int weft_report_perfetto_file(const char *db_path, const char *out, char *const *ins, int nins);
 /* One group's text block (what the text report shows for it), for its
  * finding `finding` with "and count-1 more like it": the JUnit report
  * puts it in a failure. */

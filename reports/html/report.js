@@ -111,7 +111,7 @@
   // ---- header and navigation ----
   app.appendChild(el("header", null, el("h1", null, "weft report: ", prog),
     el("div", {"class": "sub"}, (D.traces || []).map(function (t, i) { return (i ? ", " : "trace: ") + t; }))));
-  app.appendChild(el("nav", null, [["#summary", "Summary"], ["#findings", "Findings"], ["#timeline", "Timeline"],
+  app.appendChild(el("nav", null, [["#summary", "Summary"], ["#perfetto", "Perfetto"], ["#findings", "Findings"], ["#timeline", "Timeline"],
     ["#graph", "Channel graph"], ["#threads", "Threads"], ["#channels", "Channels"]].map(function (a) {
       return el("a", {href: a[0]}, a[1]);
     })));
@@ -132,6 +132,10 @@
   P.forEach(function (p) { nThreads += p.threads; durMax = Math.max(durMax, p.dur); });
   var sum = el("section", {id: "summary"}, el("h2", null, "Summary"));
   main.appendChild(sum);
+  // the section on the Perfetto trace is static markup (html_perfetto.c),
+  // there without the script too: it goes right below the summary
+  var pf = document.getElementById("perfetto");
+  if (pf) main.appendChild(pf);
   sum.appendChild(el("div", {"class": "cards"},
     el("div", {"class": "card"}, el("div", {"class": "n"}, P.length), "processes"),
     el("div", {"class": "card"}, el("div", {"class": "n"}, nThreads), "threads"),

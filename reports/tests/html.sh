@@ -12,14 +12,17 @@
 name=$1
 . "$SRC/harness/tests/lib.sh"
 
-# page FILE PYTHON: runs PYTHON with `html` (the page's text) and `d` (its
-# data, parsed) after checking what every page must be: one file (no src=
-# or href= but # and data:), a strict CSP whose hashes are those of its one
-# script and one style, the data in a JSON script tag that nothing broke.
+# page FILE PYTHON [LINK]: runs PYTHON with `html` (the page's text) and
+# `d` (its data, parsed) after checking what every page must be: one file
+# (no src= or href= but # and data:, except, given LINK, exactly one
+# download link whose href is LINK: the Perfetto trace), a strict CSP
+# whose hashes are those of its one script and one style, the data in a
+# JSON script tag that nothing broke.
 page() {
-    /usr/bin/python3 - "$1" "$2" <<'PY'
+    /usr/bin/python3 - "$1" "$2" "${3-}" <<'PY'
 import base64, hashlib, json, re, sys
 html = open(sys.argv[1], encoding="utf-8").read()
+link = sys.argv[3]
 assert html.startswith("<!DOCTYPE html>\n<!-- weft report (HTML)"), html[:80]
 m = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
 assert m, "no CSP"
@@ -34,8 +37,11 @@ styles = re.findall(r"<style>(.*?)</style>", html, re.S)
 assert len(styles) == 1 and csp["style-src"] == h(styles[0]), "style hash"
 assert "unsafe" not in m.group(1), csp
 markup = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
-for ref in re.findall(r"""\b(?:src|href|action|srcset|poster)\s*=\s*["']?([^"'\s>]*)""", markup):
-    assert ref.startswith("#") or ref.startswith("data:"), "reference out of the page: " + ref
+out = [ref for ref in re.findall(r"""\b(?:src|href|action|srcset|poster)\s*=\s*["']?([^"'\s>]*)""", markup)
+       if not (ref.startswith("#") or ref.startswith("data:"))]
+assert out == ([link] if link else []), "references out of the page: %r" % out
+if link:
+    assert len(re.findall(r'<a class="perfetto" href="%s" download="[^"<>]*">' % re.escape(link), markup)) == 1, "the Perfetto link"
 js = scripts[1][1]
 assert not re.search(r"\b(fetch|XMLHttpRequest|innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval)\b", js), "the script loads or parses markup"
 data = scripts[0][1]
@@ -110,9 +116,11 @@ assert sorted({l[0] for l in lanes}) == [0, 1] and len(lanes) == 5, lanes
 e = sorted((x[0], x[1], x[3], x[4]) for x in d["graph"])
 assert e == [("produce_jobs", "worker", 20, 20), ("worker", "main", 20, 20)], e
 ' || fail "select sends"
-    # the same to stdout, byte for byte
+    # the same to stdout, byte for byte but for the name the command to
+    # write the Perfetto trace gives it (after the page, "report" on stdout)
     "$WEFT" report --format=html "$db" >"$work/s.html" || fail "report to stdout failed"
-    cmp -s "$work/r.html" "$work/s.html" || fail "-o and stdout differ"
+    sed "s|$work/r.perfetto.json|report.perfetto.json|" "$work/r.html" >"$work/r2.html"
+    cmp -s "$work/r2.html" "$work/s.html" || fail "-o and stdout differ"
     # -o replaces an older report, never another file
     "$WEFT" report --format=html -o "$work/r.html" "$db" || fail "cannot replace the report"
     echo "precious" >"$work/other.html"
@@ -168,12 +176,13 @@ html_run)
     expect "exit status" "$?" "$plain"
     cmp -s "$work/plain.out" "$work/w.out" || fail "stdout differs under weft"
     [ -s "$db" ] || fail "no trace"
-    "$WEFT" report --format=html "$db" >"$work/rep.html"
+    "$WEFT" report --format=html --perfetto-link run.perfetto.json "$db" >"$work/rep.html"
     cmp -s "$work/run.html" "$work/rep.html" || fail "weft run --html is not weft report --format=html of its trace"
-    page "$work/run.html" 'assert d["groups"][0]["kind"] == "leaked-thread"' || fail "page"
+    page "$work/run.html" 'assert d["groups"][0]["kind"] == "leaked-thread"' run.perfetto.json || fail "page"
     # without -q it says where the page is
     "$WEFT" run -o "$work/b.db" --html "$work/b.html" -- "$work/t_html_xss" >/dev/null 2>"$work/err2"
-    grep -q "^==weft== report: $work/b.html\$" "$work/err2" || fail "no report line: $(cat "$work/err2")"
+    grep -q "^==weft== report: $work/b.html (Perfetto trace: $work/b.perfetto.json)\$" "$work/err2" ||
+        fail "no report line: $(cat "$work/err2")"
     # refused before the program runs: nothing is written
     one_line_error "$WEFT" run -q --html "$work/nodir/x.html" -- "$work/t_html_xss"
     one_line_error "$WEFT" run -q -o "$work/same" --html "$work/same" -- "$work/t_html_xss"
@@ -244,6 +253,90 @@ c = d["channels"]
 assert len(c) == 40 and all(x["sends"] == 2000 and x["recvs"] == 2000 and x["closes"] == 1 for x in c), c[:2]
 assert all(e[3] == 2000 and e[4] == 2000 for e in d["graph"]), d["graph"][:2]
 ' || fail "page"
+    ;;
+html_perfetto_run)
+    # weft run --html writes the Perfetto trace beside the page, and the
+    # page's one link resolves to it
+    prog=$SCEN/pattern_pipeline
+    "$prog" >"$work/plain.out" 2>/dev/null
+    plain=$?
+    "$WEFT" run -q --all-events -o "$db" --html "$work/run.html" -- "$prog" >"$work/w.out" 2>/dev/null
+    expect "exit status" "$?" "$plain"
+    cmp -s "$work/plain.out" "$work/w.out" || fail "stdout differs under weft"
+    expect "page mode" "$(stat -c %a "$work/run.html")" 600
+    expect "perfetto mode" "$(stat -c %a "$work/run.perfetto.json")" 600
+    page "$work/run.html" '
+import os, urllib.parse
+href = re.search(r"<a class=\"perfetto\" href=\"([^\"]*)\" download=\"([^\"]*)\">", html)
+p = os.path.join(os.path.dirname(sys.argv[1]), urllib.parse.unquote(href.group(1)))
+assert os.path.samefile(p, sys.argv[1][:-5] + ".perfetto.json"), p
+assert href.group(2) == "run.perfetto.json", href.groups()
+t = json.load(open(p))
+ev = t["traceEvents"]
+assert any(e.get("ph") == "M" and e.get("name") == "thread_name" for e in ev), "no thread names"
+assert any(e.get("ph") in ("s", "f") for e in ev), "no flows"
+assert "<code>ui.perfetto.dev</code>" in html and "\u201cOpen trace file\u201d" in html and "without <code class=\"nw\">--all-events</code>" in html
+' run.perfetto.json || fail "page"
+    # the Perfetto trace is what weft report --format=perfetto writes
+    "$WEFT" report --format=perfetto "$db" >"$work/rep.json" || fail "report --format=perfetto"
+    cmp -s "$work/rep.json" "$work/run.perfetto.json" || fail "the run's Perfetto trace differs from weft report's"
+    # a page named without .html: NAME.perfetto.json; a name with
+    # characters a URL must encode (a space, ':', '#', '%') still links
+    "$WEFT" run -q -o "$work/b.db" --html "$work/p:a #b%" -- "$prog" >/dev/null 2>&1
+    [ -s "$work/p:a #b%.perfetto.json" ] || fail "no Perfetto trace beside a page without .html"
+    page "$work/p:a #b%" 'assert "p%3Aa%20%23b%25.perfetto.json" in html' "p%3Aa%20%23b%25.perfetto.json" || fail "encoded link"
+    # the Perfetto file is checked before the program runs, like the page:
+    # never over a file that is not a weft report, never the trace itself
+    echo precious >"$work/s.perfetto.json"
+    one_line_error "$WEFT" run -q -o "$work/s.db" --html "$work/s.html" -- /usr/bin/touch "$work/ran"
+    [ -e "$work/ran" ] && fail "the program ran though its Perfetto trace was refused"
+    [ -e "$work/s.html" ] && fail "a page was written though its Perfetto trace was refused"
+    expect "untouched" "$(cat "$work/s.perfetto.json")" precious
+    one_line_error "$WEFT" run -q -o "$work/t.perfetto.json" --html "$work/t.html" -- /usr/bin/touch "$work/ran"
+    [ -e "$work/ran" ] && fail "the program ran though its Perfetto trace is the trace"
+    # an older Perfetto trace of weft's is replaced
+    "$WEFT" run -q -o "$work/b.db" --html "$work/run.html" -- "$prog" >/dev/null 2>&1 ||
+        fail "cannot replace the page and its Perfetto trace"
+    ;;
+html_perfetto_link)
+    # weft report --format=html: the command, or --perfetto-link's link
+    mkdir -p "$work/sub dir"
+    trace pattern_pipeline "$work/sub dir/it's.db"
+    "$WEFT" report --format=html -o "$work/cmd.html" "$work/sub dir/it's.db" || fail "report failed"
+    # the trace's path has a space and a quote: one shell word each
+    WANT="weft report --format=perfetto -o $work/cmd.perfetto.json '$work/sub dir/it'\\''s.db'"
+    export WANT
+    page "$work/cmd.html" '
+import html as H, os
+cmd = H.unescape(re.search(r"<pre class=\"mono perfetto-cmd\">([^<]*)</pre>", html).group(1))
+assert cmd == os.environ["WANT"], (cmd, os.environ["WANT"])
+assert "<code>ui.perfetto.dev</code>" in html and "\u201cOpen trace file\u201d" in html and "without <code class=\"nw\">--all-events</code>" in html
+open(os.path.dirname(sys.argv[1]) + "/cmd.sh", "w").write(cmd)
+' || fail "page with the command"
+    # the command the page shows works as it is
+    (cd "$work" && PATH=$(dirname "$WEFT"):$PATH sh ./cmd.sh) || fail "the page's command failed"
+    /usr/bin/python3 -c "import json, sys; json.load(open(sys.argv[1]))['traceEvents']" "$work/cmd.perfetto.json" ||
+        fail "the command's Perfetto trace"
+    # with --perfetto-link: exactly that one link, no command
+    "$WEFT" report --format=html --perfetto-link "traces/p 1.json" -o "$work/l.html" "$work/sub dir/it's.db" ||
+        fail "report with --perfetto-link failed"
+    page "$work/l.html" '
+assert "<pre class=\"mono perfetto-cmd" not in html and ">traces/p 1.json</a>" in html and "download=\"p 1.json\"" in html
+assert "\u201cOpen trace file\u201d" in html
+' "traces/p%201.json" || fail "page with the link"
+    # the check itself fails on any other reference, or a second link
+    sed 's|<div id="app">|<a href="x.json">x</a><div id="app">|' "$work/l.html" >"$work/bad1.html"
+    page "$work/bad1.html" 'pass' "traces/p%201.json" 2>/dev/null && fail "another href passed"
+    sed 's|<div id="app">|<a class="perfetto" href="traces/p%201.json" download="x">x</a><div id="app">|' "$work/l.html" >"$work/bad2.html"
+    page "$work/bad2.html" 'pass' "traces/p%201.json" 2>/dev/null && fail "a second link passed"
+    page "$work/l.html" 'pass' 2>/dev/null && fail "a link passed where none is allowed"
+    # a hostile NAME is refused in one line, and nothing is written
+    for n in 'javascript:alert(1)' 'https://example.org/x.json' '//host/x.json' '/etc/passwd' \
+        'a"b.json' "a'b.json" 'a<b.json' "$(printf 'a\nb.json')" "$(printf 'a\tb')" 'x/../y//z'; do
+        one_line_error "$WEFT" report --format=html --perfetto-link "$n" -o "$work/h.html" "$work/sub dir/it's.db"
+        [ -e "$work/h.html" ] && fail "a page was written with --perfetto-link '$n'"
+    done
+    one_line_error "$WEFT" report --format=json --perfetto-link x.json "$work/sub dir/it's.db"
     ;;
 html_browser)
     # real headless Chromium over the DevTools protocol: several reports

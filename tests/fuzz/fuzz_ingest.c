@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
             if (weft_report_load(&r, 1, &path, &db) == 0) {
                 weft_report_text(&r, devnull, 1);
                 weft_report_json(&r, devnull);
-                weft_report_html(&r, devnull);
+                weft_report_html(&r, devnull, NULL, NULL);
                 weft_report_free(&r);
             }
             char *paths[1] = {dbp};
