@@ -172,10 +172,10 @@ scen_known)
 scenario: gap
 family: fixtures-known
 class: blocking message-passing
-summary: the leak, expected at a line weft cannot point at yet
+summary: the leak, expected at a line no finding can point at (an #include)
 known: stands for a gap of weft's
 expect: leaked-thread 1
-line: leaked-thread sc_leak.c:16
+line: leaked-thread sc_leak.c:9
 
 scenario: healed
 family: fixtures-known

@@ -1,9 +1,9 @@
 /* sc_leak.c: a fixture of the scenario runner's tests (scenarios_test.sh),
  * not a scenario: a thread blocked forever reading a pipe nobody writes,
- * while main prints "done" and returns: one leaked-thread finding, whose
- * stack is where the thread was made (the pthread_create line, 24; the
- * fixture manifest says so). The pipe stays open, so the read never ends
- * on any schedule. */
+ * while main prints "done" and returns: one leaked-thread finding, its
+ * creation stack at pthread_create (24, as the manifest says) on every
+ * schedule, its blocked stack at the read (16) when the reader got there
+ * first. The pipe stays open: the read never ends on any schedule. */
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
