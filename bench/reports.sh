@@ -47,9 +47,10 @@ events=$(sqlite3 "$db" "SELECT count(*) FROM events")
 threads=$(sqlite3 "$db" "SELECT count(*) FROM threads")
 dbsize=$(stat -c %s "$db")
 
-# name|command (writes $out); the first two are the peers
+command (writes $out); the first two are the peers|command (writes $out); the first two are the peers
 formats=(
     "sqlite3 .dump (peer)|sqlite3 \"\$db\" .dump >\"\$out\""
+    "text|\"\$weft\" report -o \"\$out\" \"\$db\""
     "json (peer)|\"\$weft\" report --format=json -o \"\$out\" \"\$db\""
     "perfetto|\"\$weft\" report --format=perfetto --max-events 0 -o \"\$out\" \"\$db\""
     "perfetto (default cap)|\"\$weft\" report --format=perfetto -o \"\$out\" \"\$db\""
