@@ -47,7 +47,7 @@ events=$(sqlite3 "$db" "SELECT count(*) FROM events")
 threads=$(sqlite3 "$db" "SELECT count(*) FROM threads")
 dbsize=$(stat -c %s "$db")
 
-command (writes $out); the first two are the peers|command (writes $out); the first two are the peers
+# name|command (writes $out); the peers say so in their names
 formats=(
     "sqlite3 .dump (peer)|sqlite3 \"\$db\" .dump >\"\$out\""
     "text|\"\$weft\" report -o \"\$out\" \"\$db\""
