@@ -67,7 +67,8 @@ typedef struct naive_wg {
     int count;
 } naive_wg;
 
-#define NAIVE_WG_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0}
+#define NAIVE_WG_INIT                                                                              \
+    { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 }
 
 void naive_wg_init(naive_wg *wg);
 void naive_wg_destroy(naive_wg *wg);

@@ -199,9 +199,8 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
     case WEFT_K_CHAN_TRY_RECV:
         if (e->arg == 0 && buffered(a, e->object))
             completed(a, e->object,
-                      e->kind == WEFT_K_CHAN_SEND_END || e->kind == WEFT_K_CHAN_TRY_SEND
-                          ? OP_SEND
-                          : OP_RECV);
+                      e->kind == WEFT_K_CHAN_SEND_END || e->kind == WEFT_K_CHAN_TRY_SEND ? OP_SEND
+                                                                                         : OP_RECV);
         break;
     case WEFT_K_SELECT_END:
         /* A case that ran with result 0 moved a value (a receive of a

@@ -88,8 +88,8 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         return;
     struct weft__thr *first = s->child ? weft__thr_of(c, s->child) : NULL;
     struct weft__thr *second = weft__thr_of(c, child);
-    if (first && second && !s->reported && s->bytes != (uint64_t)e->arg &&
-        first->create_stack && first->create_stack == second->create_stack) {
+    if (first && second && !s->reported && s->bytes != (uint64_t)e->arg && first->create_stack &&
+        first->create_stack == second->create_stack) {
         /* The earlier thread's epoch-1 events (its start up to its first
          * release) are where it would copy the value. */
         weft__rv now = weft__hb_now(c->hb, e->thread);

@@ -30,8 +30,10 @@ static const char *fd_call(int64_t how) {
 #define ENT_TABLE WEFT__TABLE(struct ent, 2)
 static struct weft__table chans = ENT_TABLE; /* (object, 0): close state */
 static struct weft__table uses = ENT_TABLE;  /* (object, thread): USE_* bits */
-static struct weft__table fds = ENT_TABLE;   /* (pid, fd): close state and peer; uses: the image that made it */
-static struct weft__table imgs = ENT_TABLE;  /* (pid, 0): uses = the process's image (1, 2... after each exec) */
+static struct weft__table fds =
+    ENT_TABLE; /* (pid, fd): close state and peer; uses: the image that made it */
+static struct weft__table imgs =
+    ENT_TABLE; /* (pid, 0): uses = the process's image (1, 2... after each exec) */
 
 static struct ent *get(struct weft__table *m, int64_t k1, int64_t k2, int create) {
     uint64_t k[2] = {(uint64_t)k1, (uint64_t)k2};
@@ -152,12 +154,11 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
             struct weft__role roles[] = {{"close", e->stack},
                                          {"first_close", ch->close_stack},
                                          {"creation", have ? o.create_stack : 0}};
-            weft__report(c, "double-close", "error", e->pid, e->thread, e->object, roles, 3,
-                         "channel 0x%llx closed again by %s; first closed by %s",
-                         (unsigned long long)e->obj,
-                         weft__thread_name(c, e->thread, who, sizeof who),
-                         ch->closer ? weft__thread_name(c, ch->closer, first, sizeof first)
-                                    : "(unknown)");
+            weft__report(
+                c, "double-close", "error", e->pid, e->thread, e->object, roles, 3,
+                "channel 0x%llx closed again by %s; first closed by %s", (unsigned long long)e->obj,
+                weft__thread_name(c, e->thread, who, sizeof who),
+                ch->closer ? weft__thread_name(c, ch->closer, first, sizeof first) : "(unknown)");
         }
         break;
     }
@@ -220,14 +221,13 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
             char who[160], closer[160];
             struct weft__role roles[] = {{"send", e->stack},
                                          {"close", peer && peer->closed ? peer->close_stack : 0}};
-            weft__report(c, "send-on-closed", "error", e->pid, e->thread, e->object, roles, 2,
-                         "%s on fd %lld by %s failed with EPIPE: its reader is gone%s%s",
-                         fd_call(e->arg2), (long long)e->obj,
-                         weft__thread_name(c, e->thread, who, sizeof who),
-                         peer && peer->closed ? "; the other end was closed by " : "",
-                         peer && peer->closed
-                             ? weft__thread_name(c, peer->closer, closer, sizeof closer)
-                             : "");
+            weft__report(
+                c, "send-on-closed", "error", e->pid, e->thread, e->object, roles, 2,
+                "%s on fd %lld by %s failed with EPIPE: its reader is gone%s%s", fd_call(e->arg2),
+                (long long)e->obj, weft__thread_name(c, e->thread, who, sizeof who),
+                peer && peer->closed ? "; the other end was closed by " : "",
+                peer && peer->closed ? weft__thread_name(c, peer->closer, closer, sizeof closer)
+                                     : "");
         }
         break;
     default:

@@ -108,15 +108,14 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
             if (h->holder != e->thread || h->count == 0 || h->pid != e->pid)
                 continue;
             char who[160];
-            struct weft__role roles[] = {{"exit", e->stack},
-                                         {"lock", h->stack},
-                                         {"creation", t ? t->create_stack : 0}};
+            struct weft__role roles[] = {
+                {"exit", e->stack}, {"lock", h->stack}, {"creation", t ? t->create_stack : 0}};
             weft__report(c, "lock-held-at-exit", "error", e->pid, e->thread, h->object, roles, 3,
                          "%s %s while holding mutex 0x%llx: no other thread can unlock it",
                          weft__thread_name(c, e->thread, who, sizeof who),
                          e->kind == WEFT_K_THREAD_CANCELED ? "was cancelled"
-                         : e->kind == WEFT_K_THREAD_EXIT  ? "called pthread_exit"
-                                                          : "returned",
+                         : e->kind == WEFT_K_THREAD_EXIT   ? "called pthread_exit"
+                                                           : "returned",
                          (unsigned long long)h->addr);
         }
         break;

@@ -36,7 +36,6 @@ static int64_t *rel_event;
 static unsigned char *woke;
 static int64_t *woke_mutex; /* the mutex a cond wait's end relocked, until its unlock */
 
-
 static struct pstate *pstate_of(int64_t pid) {
     for (int i = 0; i < nps; i++)
         if (ps[i].pid == pid)
@@ -139,8 +138,8 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
          * main's last value and is about to wait for the next) is missed;
          * the trace cannot tell it from one about to return, and a false
          * report on every Done-then-return would be worse. */
-        if (p->exit_thread && p->exit_thread != id && rel_epoch[id] &&
-            after_rel[id] <= 1 && weft__hb_knows(c->hb, &p->exit_rv, id, rel_epoch[id]))
+        if (p->exit_thread && p->exit_thread != id && rel_epoch[id] && after_rel[id] <= 1 &&
+            weft__hb_knows(c->hb, &p->exit_rv, id, rel_epoch[id]))
             return;
         /* The mirror case: a thread whose last event (but acquires, and
          * the unlock of the mutex a cond wait relocked) ended a blocking
@@ -179,11 +178,11 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
         /* "blocked in read on pipe fd 3": the call, and what the fd is */
         kn = weft_fd_call_name((unsigned)t->block_kind, (uint64_t)t->block_arg2);
         kl = strlen(kn);
-        const char *what = !have                                  ? "channel"
-                           : !strncmp(o.info, "pipe", 4)          ? "pipe"
-                           : !strcmp(o.info, "socketpair")        ? "socketpair"
-                           : !strcmp(o.info, "eventfd")           ? "eventfd"
-                                                                  : "channel";
+        const char *what = !have                           ? "channel"
+                           : !strncmp(o.info, "pipe", 4)   ? "pipe"
+                           : !strcmp(o.info, "socketpair") ? "socketpair"
+                           : !strcmp(o.info, "eventfd")    ? "eventfd"
+                                                           : "channel";
         snprintf(msg, sizeof msg, " on %s fd %lld", what, (long long)t->block_obj);
     } else if (have) {
         snprintf(msg, sizeof msg, " on %s 0x%llx", o.kind, (unsigned long long)t->block_obj);

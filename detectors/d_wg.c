@@ -97,14 +97,14 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         int64_t delta = e->kind == WEFT_K_WG_DONE ? -1 : e->arg;
         if (e->arg2 == -34) {
             if (first_time(w, 0, e->stack)) {
-                struct weft__role roles[] = {{e->kind == WEFT_K_WG_DONE ? "done" : "add", e->stack}};
-                weft__report(c, "wg-negative-counter", "error", e->pid, e->thread, e->object,
-                             roles, 1,
+                struct weft__role roles[] = {
+                    {e->kind == WEFT_K_WG_DONE ? "done" : "add", e->stack}};
+                weft__report(c, "wg-negative-counter", "error", e->pid, e->thread, e->object, roles,
+                             1,
                              "WaitGroup 0x%llx: %s(%lld) by %s would make the counter negative "
                              "(it was %lld); the call was refused",
-                             (unsigned long long)e->obj,
-                             e->kind == WEFT_K_WG_DONE ? "Done" : "Add", (long long)delta,
-                             weft__thread_name(c, e->thread, who, sizeof who),
+                             (unsigned long long)e->obj, e->kind == WEFT_K_WG_DONE ? "Done" : "Add",
+                             (long long)delta, weft__thread_name(c, e->thread, who, sizeof who),
                              (long long)w->counter);
             }
             return;

@@ -30,8 +30,7 @@ int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detec
  * weft_trace_event, weft.h), in trace order, as stored in the database:
  * what `weft run` and `weft ingest` do, saving a re-read of the events. */
 struct weft_trace_event;
-int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
-                       struct weft_detect_result *r,
+int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r,
                        int (*next)(void *src, struct weft_trace_event *e), void *src);
 /* Same, opening the file itself. */
 int weft_detect_file(const char *path, const struct weft_detect_opts *o,

@@ -186,8 +186,8 @@ static int load(struct weft__dctx *c, struct pair **creates, size_t *ncreates, s
     qsort(*joins, *njoins, sizeof **joins, cmp_pair);
 
     if (sqlite3_prepare_v2(c->db,
-                           "SELECT pid, exit_kind, exit_code, signal, finished FROM processes",
-                           -1, &st, NULL) != SQLITE_OK)
+                           "SELECT pid, exit_kind, exit_code, signal, finished FROM processes", -1,
+                           &st, NULL) != SQLITE_OK)
         return -1;
     int cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -215,7 +215,7 @@ static int load(struct weft__dctx *c, struct pair **creates, size_t *ncreates, s
 
 /* Keys of the per-object clocks in the engine's table: (pid * 8 + tag). */
 enum { TAG_HB = 0, TAG_MUTEX = 1, TAG_RW = 2, TAG_COND = 3, TAG_BARRIER = 4, TAG_SEM = 5 };
-#define KEY(pid, tag) ((uint64_t)(pid) * 8u + (tag))
+#define KEY(pid, tag) ((uint64_t)(pid)*8u + (tag))
 
 /* The happens-before edges of one event (docs/detectors.md lists them). */
 static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struct pair *creates,
@@ -402,8 +402,7 @@ int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detec
     return weft_detect_events(db, o, r, NULL, NULL);
 }
 
-int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
-                       struct weft_detect_result *r,
+int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r,
                        int (*next)(void *src, struct weft_trace_event *e), void *src) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -429,18 +428,21 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
     c.hb = weft__hb_new(c.nthreads);
     if (!c.hb || weft__answered_init(&c) != 0)
         goto sqlerr;
-    if (sqlite3_prepare_v2(db, "INSERT INTO findings (kind, severity, pid, thread, object, "
-                               "message, stacks, ts) VALUES (?,?,?,?,?,?,?,?)",
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO findings (kind, severity, pid, thread, object, "
+                           "message, stacks, ts) VALUES (?,?,?,?,?,?,?,?)",
                            -1, &c.ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT kind, address, create_stack, destroy_stack, info "
-                               "FROM objects WHERE id = ?",
+        sqlite3_prepare_v2(db,
+                           "SELECT kind, address, create_stack, destroy_stack, info "
+                           "FROM objects WHERE id = ?",
                            -1, &c.obj_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT function, file, module FROM frames WHERE stack = ?", -1,
                            &c.frames_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT op, object FROM select_cases WHERE event = ? AND idx = ?",
                            -1, &c.sel_case_q, NULL) != SQLITE_OK ||
-        (!next && sqlite3_prepare_v2(db, "SELECT id, pid, thread, ts, kind, object, obj, arg, "
-                                         "arg2, stack, hb_obj, acq, rel FROM events ORDER BY id",
+        (!next && sqlite3_prepare_v2(db,
+                                     "SELECT id, pid, thread, ts, kind, object, obj, arg, "
+                                     "arg2, stack, hb_obj, acq, rel FROM events ORDER BY id",
                                      -1, &ev, NULL) != SQLITE_OK))
         goto sqlerr;
     if (!next) {
@@ -497,11 +499,12 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o,
      * trace shows by an error the call itself returned (double-close,
      * send-on-closed), by the watchdog's own record (deadlock) or by one
      * call's arguments stay certain: a loss cannot make them up. */
-    if (sqlite3_exec(db, "UPDATE findings SET uncertain = 1 WHERE kind IN ('leaked-thread', "
-                         "'unjoined-thread', 'unbounded-threads', 'lock-held-at-exit', "
-                         "'semaphore-over-release', 'wg-negative-counter', "
-                         "'wg-add-concurrent-with-wait', 'wg-reused-before-wait-returned') "
-                         "AND pid IN (SELECT pid FROM processes WHERE complete = 0)",
+    if (sqlite3_exec(db,
+                     "UPDATE findings SET uncertain = 1 WHERE kind IN ('leaked-thread', "
+                     "'unjoined-thread', 'unbounded-threads', 'lock-held-at-exit', "
+                     "'semaphore-over-release', 'wg-negative-counter', "
+                     "'wg-add-concurrent-with-wait', 'wg-reused-before-wait-returned') "
+                     "AND pid IN (SELECT pid FROM processes WHERE complete = 0)",
                      NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
     if (own_tx && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)

@@ -23,8 +23,8 @@ struct weft__snap {
 };
 
 struct thr {
-    struct weft__snap *base; /* what it knows of others (never its own entry) */
-    uint32_t own;            /* its epoch */
+    struct weft__snap *base;            /* what it knows of others (never its own entry) */
+    uint32_t own;                       /* its epoch */
     uint32_t joiner, join_epoch, final; /* set when joined */
 };
 
@@ -88,7 +88,9 @@ void weft__hb_free(struct weft__hb *h) {
     free(h);
 }
 
-static int valid(const struct weft__hb *h, uint32_t t) { return t >= 1 && t <= h->n; }
+static int valid(const struct weft__hb *h, uint32_t t) {
+    return t >= 1 && t <= h->n;
+}
 
 weft__rv weft__hb_now(struct weft__hb *h, uint32_t t) {
     weft__rv v = {0};
@@ -319,7 +321,8 @@ static size_t home(uint64_t k1, uint64_t k2, uint64_t k3, size_t cap) {
     return (size_t)((mix(k1, k2, k3 >> 4) << 4) + (k3 & 15)) & (cap - 1);
 }
 
-static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint64_t k3, int create) {
+static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint64_t k3,
+                             int create) {
     if (create && (h->tab_used + 1) * 2 > h->tab_cap) {
         size_t cap = h->tab_cap ? h->tab_cap * 2 : 1024;
         struct slot *nt = calloc(cap, sizeof *nt);
@@ -394,4 +397,3 @@ void weft__hb_obj_acquire(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t 
     if (s->once)
         tab_remove(h, (size_t)(s - h->tab));
 }
-

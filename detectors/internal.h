@@ -21,7 +21,7 @@ struct weft__thr {
     /* replay state */
     int started, start_seen_create, live;
     uint32_t last_child; /* the thread this one created last (for thread_arg) */
-    weft__rv start_rv; /* the creator's clock for the child, when the create came first */
+    weft__rv start_rv;   /* the creator's clock for the child, when the create came first */
     /* the blocking call it is in, if any (last begin without its end) */
     int block_kind;
     int64_t block_obj, block_object, block_stack, block_event, block_arg2;
@@ -62,7 +62,7 @@ struct weft__dctx {
     sqlite3_stmt *ins, *obj_q, *frames_q, *sel_case_q;
     struct weft__supp *supp;
     struct weft__answered *answered; /* answered.c */
-    int held; /* nesting of weft__db_enter */
+    int held;                        /* nesting of weft__db_enter */
     int64_t now; /* ts of the event being replayed; 0 in finish() (findings.ts) */
 };
 

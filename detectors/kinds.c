@@ -43,8 +43,7 @@ static const struct weft_kind_info catalogue[] = {
      "with \"negative WaitGroup counter\".",
      "Pair every Done with exactly one Add: Add(n) for n workers, one Done per worker, "
      "on every path."},
-    {"wg-reused-before-wait-returned", "error", "exact",
-     "WaitGroup reused before Wait returned",
+    {"wg-reused-before-wait-returned", "error", "exact", "WaitGroup reused before Wait returned",
      "A WaitGroup's count was started again from zero while a Wait on its previous "
      "round had not returned: Go panics (\"WaitGroup is reused before previous Wait "
      "has returned\").",

@@ -99,7 +99,9 @@ bad:
     return NULL;
 }
 
-static int glob(const char *pat, const char *s) { return s && fnmatch(pat, s, 0) == 0; }
+static int glob(const char *pat, const char *s) {
+    return s && fnmatch(pat, s, 0) == 0;
+}
 
 /* Whether pattern matches path or its base name. */
 static int glob_path(const char *pat, const char *path) {

@@ -14,7 +14,8 @@ struct weft__table {
     size_t size, nkey, cap, n;
 };
 /* An empty table of entries of type, keyed by their first nkey words. */
-#define WEFT__TABLE(type, nkey) {NULL, sizeof(type), (nkey), 0, 0}
+#define WEFT__TABLE(type, nkey)                                                                    \
+    { NULL, sizeof(type), (nkey), 0, 0 }
 
 /* The entry with key (nkey words); NULL when there is none, or with
  * create a new zeroed entry holding the key (NULL only when out of

@@ -18,8 +18,8 @@
 
 /* Matches argv[*i] against the option; 1 with *v and *name set (the value
  * may be empty), 0 if it is another option, -1 after an error. */
-static int match(const char *cmd, int argc, char **argv, int *i, const char *shrt,
-                 const char *lng, const char **val, const char **name_out, const char **v_out) {
+static int match(const char *cmd, int argc, char **argv, int *i, const char *shrt, const char *lng,
+                 const char **val, const char **name_out, const char **v_out) {
     const char *a = argv[*i], *v = NULL, *name = NULL;
     size_t ll = lng ? strlen(lng) : 0, sl = shrt ? strlen(shrt) : 0;
     int next = 0;
@@ -68,8 +68,8 @@ int weft_opt_value(const char *cmd, int argc, char **argv, int *i, const char *s
     return 1;
 }
 
-int weft_opt_number(const char *cmd, int argc, char **argv, int *i, const char *lng,
-                    long long lo, long long hi, const char **seen, long long *out) {
+int weft_opt_number(const char *cmd, int argc, char **argv, int *i, const char *lng, long long lo,
+                    long long hi, const char **seen, long long *out) {
     const char *name, *v;
     int r = match(cmd, argc, argv, i, NULL, lng, seen, &name, &v);
     if (r != 1)

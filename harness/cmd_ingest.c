@@ -77,8 +77,11 @@ int weft_cmd_ingest(int argc, char **argv) {
     struct weft_detect_opts dopts = {.supp = supp};
     struct weft_detect_result dr = {0};
     struct weft_detect_hook hook = {&dopts, &dr, 0};
-    struct weft_ingest_opts o = {.quiet = quiet, .index = index, .all_events = all,
-                                 .min_wait_ns = min_wait, .loaded = weft_detect_hook,
+    struct weft_ingest_opts o = {.quiet = quiet,
+                                 .index = index,
+                                 .all_events = all,
+                                 .min_wait_ns = min_wait,
+                                 .loaded = weft_detect_hook,
                                  .user = &hook,
                                  /* the shim's self-ingest (selfingest.c): every
                                   * fork child writes its own database */

@@ -19,8 +19,8 @@
 #include "weft.h"
 
 /* The tables and views a report reads. */
-static const char *const needed[] = {"processes", "threads", "objects", "findings", "frames",
-                                     "thread_summary"};
+static const char *const needed[] = {"processes", "threads", "objects",
+                                     "findings",  "frames",  "thread_summary"};
 
 /* The statement for sql on the trace at path, or NULL after one line. */
 static sqlite3_stmt *prepare(sqlite3 *db, const char *path, const char *sql) {

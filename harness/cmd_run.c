@@ -233,8 +233,8 @@ int weft_cmd_run(int argc, char **argv) {
             keep = 1;
         } else if (!strncmp(a, "--keep-log=", 11)) {
             if (!a[11] || keep_dir) {
-                weft_err("run: option --keep-log=DIR %s", keep_dir ? "given twice"
-                                                                   : "needs a directory");
+                weft_err("run: option --keep-log=DIR %s",
+                         keep_dir ? "given twice" : "needs a directory");
                 return 125;
             }
             keep = 1;
@@ -260,8 +260,8 @@ int weft_cmd_run(int argc, char **argv) {
     char **prog_argv = argv + i;
     /* Everything that can be refused is refused before the program runs. */
     struct weft_supp_list *supp = NULL;
-    if (supp_path && (weft_check_regular("suppressions", supp_path) != 0 ||
-                      !(supp = weft_supp_load(supp_path))))
+    if (supp_path &&
+        (weft_check_regular("suppressions", supp_path) != 0 || !(supp = weft_supp_load(supp_path))))
         return 125;
     char *prog = resolve(prog_argv[0]);
     if (!prog) {
@@ -299,8 +299,7 @@ int weft_cmd_run(int argc, char **argv) {
         goto done;
     }
     if (!out && access(".", W_OK) != 0) {
-        weft_err("cannot write the trace into the current directory: %s (use -o)",
-                 strerror(errno));
+        weft_err("cannot write the trace into the current directory: %s (use -o)", strerror(errno));
         goto done;
     }
     {
@@ -480,12 +479,13 @@ int weft_cmd_run(int argc, char **argv) {
         qsort(logs, (size_t)n, sizeof *logs, by_name);
     const char *final = out ? out : defout;
     if (n == 0) {
-        rc = no_trace(result, "it left no log in %s (is it setuid, does it clear LD_PRELOAD, "
-                              "or did something remove the log?)",
+        rc = no_trace(result,
+                      "it left no log in %s (is it setuid, does it clear LD_PRELOAD, "
+                      "or did something remove the log?)",
                       ld.path);
     } else if (nonempty == 0) {
-        rc = no_trace(result, "its log%s in %s %s empty (a full disk?)", n == 1 ? "" : "s",
-                      ld.path, n == 1 ? "is" : "are");
+        rc = no_trace(result, "its log%s in %s %s empty (a full disk?)", n == 1 ? "" : "s", ld.path,
+                      n == 1 ? "is" : "are");
     } else {
         /* The detectors run inside the ingest, over its events in memory.
          * Findings are the point of the run: printed even with -q (like
@@ -495,10 +495,15 @@ int weft_cmd_run(int argc, char **argv) {
         struct weft_detect_opts dopts = {.supp = supp, .max_threads = (int)max_threads};
         struct weft_detect_result dr = {0};
         struct weft_detect_hook hook = {&dopts, &dr, 0};
-        struct weft_ingest_opts o = {.root_pid = (int)si.si_pid, .root_status = status,
-                                     .quiet = quiet, .index = index, .all_events = all,
-                                     .min_wait_ns = min_wait, .loaded = weft_detect_hook,
-                                     .user = &hook, .trace_children = children};
+        struct weft_ingest_opts o = {.root_pid = (int)si.si_pid,
+                                     .root_status = status,
+                                     .quiet = quiet,
+                                     .index = index,
+                                     .all_events = all,
+                                     .min_wait_ns = min_wait,
+                                     .loaded = weft_detect_hook,
+                                     .user = &hook,
+                                     .trace_children = children};
         struct weft_ingest_stats st = {0};
         struct weft_out ob = {.dir = ""};
         char why[4096] = "";
@@ -528,7 +533,9 @@ int weft_cmd_run(int argc, char **argv) {
             weft_out_abort(&ob);
             weft_logdir_disown(&ld); /* the logs are all there is: kept */
             rc = no_trace(result, "%s; its raw logs are kept in %s",
-                          empty ? "its logs hold no process" : had ? why : "the ingest failed",
+                          empty ? "its logs hold no process"
+                          : had ? why
+                                : "the ingest failed",
                           ld.path);
         } else {
             if (!quiet) {
@@ -557,10 +564,9 @@ int weft_cmd_run(int argc, char **argv) {
                 /* The Perfetto trace first, so that the page links it only
                  * when it was written (else the page shows the command). */
                 const char *b = strrchr(perfetto, '/');
-                char *ins[1] = {(char *)final};
+                char *ins[1] = {(char *) final};
                 int pok = weft_report_perfetto_file(final, perfetto, ins, 1) == 0;
-                if (weft_report_html_file(final, html, pok ? (b ? b + 1 : perfetto) : NULL) ==
-                        0 &&
+                if (weft_report_html_file(final, html, pok ? (b ? b + 1 : perfetto) : NULL) == 0 &&
                     !quiet) {
                     fputs("==weft== report: ", stderr);
                     weft_text_str(stderr, html);

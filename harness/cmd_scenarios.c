@@ -105,8 +105,7 @@ static int cmd_list(int argc, char **argv) {
     for (int i = 0; i < m.n; i++) {
         char sum[1024];
         weft_text_escape(sum, sizeof sum, m.s[i].summary);
-        printf("%-*s  %-*s  %-*s  %s\n", wn, m.s[i].name, wf, m.s[i].family, wc, m.s[i].klass,
-               sum);
+        printf("%-*s  %-*s  %-*s  %s\n", wn, m.s[i].name, wf, m.s[i].family, wc, m.s[i].klass, sum);
     }
     weft_manifest_free(&m);
     return 0;
@@ -255,8 +254,8 @@ struct slot {
 /* The live line on a terminal: done/total, failures so far, what runs. */
 static void live(const struct slot *slots, int jobs, int done, int total, int failed) {
     char line[160];
-    int n = snprintf(line, sizeof line, "[%d/%d]%s%.0d%s running:", done, total,
-                     failed ? " " : "", failed, failed ? " failed," : "");
+    int n = snprintf(line, sizeof line, "[%d/%d]%s%.0d%s running:", done, total, failed ? " " : "",
+                     failed, failed ? " failed," : "");
     for (int i = 0; i < jobs && n < (int)sizeof line; i++)
         if (slots[i].pid > 0)
             n += snprintf(line + n, sizeof line - (size_t)n, " %s", slots[i].r->sc->name);
@@ -287,8 +286,8 @@ static void plain(const struct weft_srun *r, int repeat) {
 /* Runs every run in runs[0..total), jobs at once. 0, or -1 when stopped
  * by a signal (the children are stopped and their directories removed by
  * the caller). */
-static int run_all(const char *self, const char *sdir, struct weft_srun *runs, int total,
-                   int jobs, int repeat, int tty) {
+static int run_all(const char *self, const char *sdir, struct weft_srun *runs, int total, int jobs,
+                   int repeat, int tty) {
     struct slot *slots = calloc((size_t)jobs, sizeof *slots);
     if (!slots) {
         weft_err("out of memory");
@@ -389,8 +388,8 @@ static void summary(const struct weft_sresult *res, int n, int repeat, double wa
             wfd = l > wfd ? l : wfd;
         }
     }
-    printf("%-*s  %-*s  %-*s  %-7s  %s\n", wn, "scenario", we, "expected", wfd, "found",
-           "verdict", "time");
+    printf("%-*s  %-*s  %-*s  %-7s  %s\n", wn, "scenario", we, "expected", wfd, "found", "verdict",
+           "time");
     int passed = 0, known = 0;
     for (int i = 0; i < n; i++) {
         const struct weft_sresult *r = &res[i];
@@ -492,8 +491,7 @@ static int cmd_run(int argc, char **argv) {
             (r = weft_opt_value(cmd, argc, argv, &i, NULL, "--html-dir", &html)) != 0 ||
             (r = weft_opt_value(cmd, argc, argv, &i, NULL, "--keep", &keep)) != 0 ||
             (r = weft_opt_number(cmd, argc, argv, &i, "--jobs", 1, 256, &jseen, &jobs)) != 0 ||
-            (r = weft_opt_number(cmd, argc, argv, &i, "--repeat", 1, 1000, &rseen, &repeat)) !=
-                0) {
+            (r = weft_opt_number(cmd, argc, argv, &i, "--repeat", 1, 1000, &rseen, &repeat)) != 0) {
             if (r < 0) {
                 free(pats);
                 return 125;
@@ -559,10 +557,10 @@ static int cmd_run(int argc, char **argv) {
             weft_manifest_free(&m);
             return 125;
         }
-        const char *why = stat(html, &hst) != 0    ? strerror(errno)
-                          : !S_ISDIR(hst.st_mode)      ? "not a directory"
-                          : access(html, W_OK) != 0    ? strerror(errno)
-                                                       : NULL;
+        const char *why = stat(html, &hst) != 0     ? strerror(errno)
+                          : !S_ISDIR(hst.st_mode)   ? "not a directory"
+                          : access(html, W_OK) != 0 ? strerror(errno)
+                                                    : NULL;
         if (why) {
             weft_err("%s: --html-dir %s: %s", cmd, html, why);
             free(sel);
@@ -622,9 +620,9 @@ static int cmd_run(int argc, char **argv) {
             struct weft_srun *r = &runs[total++];
             r->sc = res[i].sc;
             r->rep = rep;
-            int len = repeat > 1 ? snprintf(r->dir, sizeof r->dir, "%s/%s.%d", top,
-                                            r->sc->name, rep + 1)
-                                 : snprintf(r->dir, sizeof r->dir, "%s/%s", top, r->sc->name);
+            int len = repeat > 1
+                          ? snprintf(r->dir, sizeof r->dir, "%s/%s.%d", top, r->sc->name, rep + 1)
+                          : snprintf(r->dir, sizeof r->dir, "%s/%s", top, r->sc->name);
             if (len >= (int)sizeof r->dir) {
                 weft_err("%s: the path of the runs is too long: %s", cmd, top);
                 rm_tree(top);

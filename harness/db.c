@@ -100,8 +100,7 @@ long weft_db_count_processes(const char *path, const char *who) {
         sqlite3_step(st) == SQLITE_ROW)
         n = (long)sqlite3_column_int64(st, 0);
     else
-        weft_err("%scannot read the new trace: %s", who,
-                 db ? sqlite3_errmsg(db) : "out of memory");
+        weft_err("%scannot read the new trace: %s", who, db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_finalize(st);
     sqlite3_close(db);
     return n;

@@ -113,7 +113,7 @@ struct proc {
     uint32_t max_tid, max_stack;
     uint64_t thread_base, stack_base;
     struct thr *thr;
-    struct map handles; /* (handle, 0) -> local tid */
+    struct map handles;   /* (handle, 0) -> local tid */
     struct weft_sym *sym; /* its module map, for stacks and start routines */
     int sym_shared;       /* sym is an earlier process's (same modules at the same biases) */
     uint64_t sym_key;     /* a hash of its module map, and how many modules */
@@ -144,8 +144,8 @@ static int nprocs;
  * what: dropped-events, bad-chunk, unwritten-chunk, truncated,
  * unreadable-log, empty-log, duplicate-log, missing-log, running (docs/schema.md). */
 struct loss {
-    int pid;          /* 0: unknown */
-    const char *log;  /* NULL: none */
+    int pid;         /* 0: unknown */
+    const char *log; /* NULL: none */
     const char *what;
     uint64_t count;
     char detail[WEFT_LOG_ERR + 64];
@@ -169,10 +169,10 @@ static int room(void **arr, size_t n, size_t *cap, size_t size, size_t first) {
 }
 #define ROOM(arr, n, cap, first) room((void **)&(arr), (n), &(cap), sizeof *(arr), (first))
 
-static void add_loss(int pid, const char *log, const char *what, uint64_t count,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void add_loss(int pid, const char *log, const char *what, uint64_t count,
-                     const char *fmt, ...) {
+static void add_loss(int pid, const char *log, const char *what, uint64_t count, const char *fmt,
+                     ...) __attribute__((format(printf, 5, 6)));
+static void add_loss(int pid, const char *log, const char *what, uint64_t count, const char *fmt,
+                     ...) {
     if (ROOM(losses, nlosses, caplosses, 16) != 0)
         return; /* out of memory: the warning below still counts the others */
     struct loss *x = &losses[nlosses++];
@@ -209,9 +209,11 @@ static int still_running_since(int pid, uint64_t lo_ns, uint64_t hi_ns) {
     char *c = strrchr(buf, ')');
     unsigned long long start = 0;
     char state = 0;
-    if (!c || sscanf(c + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-                            "%*d %*d %*d %llu",
-                     &state, &start) != 2 ||
+    if (!c ||
+        sscanf(c + 1,
+               " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+               "%*d %*d %*d %llu",
+               &state, &start) != 2 ||
         state == 'Z' || state == 'X') /* ended, not yet reaped (weft run's own child) */
         return 0;
     long hz = sysconf(_SC_CLK_TCK);
@@ -265,12 +267,10 @@ static struct spawned {
     int pid;
     char path[256];
     int64_t ts;
-} *spawns;
+} * spawns;
 static size_t nspawns, capspawns;
 
-static struct forked {
-    int pid, parent;
-} *forks;
+static struct forked { int pid, parent; } * forks;
 static size_t nforks, capforks;
 
 static int add_meta(struct proc *p, const struct weft_rec *r) {
@@ -707,15 +707,13 @@ static int TXT(sqlite3_stmt *st, int i, const char *s) {
 
 /* Indexes over events cost more than loading them (about 1 us per row
  * each): only with --index. */
-static const char events_index_sql[] =
-    "CREATE INDEX events_thread ON events(thread, id);"
-    "CREATE INDEX events_object ON events(object, id);";
+static const char events_index_sql[] = "CREATE INDEX events_thread ON events(thread, id);"
+                                       "CREATE INDEX events_object ON events(object, id);";
 
-static const char index_sql[] =
-    "CREATE INDEX threads_pid ON threads(pid, tid);"
-    "CREATE INDEX threads_handle ON threads(pid, handle);"
-    "CREATE INDEX objects_addr ON objects(pid, kind, address);"
-    "CREATE INDEX modules_pid ON modules(pid);";
+static const char index_sql[] = "CREATE INDEX threads_pid ON threads(pid, tid);"
+                                "CREATE INDEX threads_handle ON threads(pid, handle);"
+                                "CREATE INDEX objects_addr ON objects(pid, kind, address);"
+                                "CREATE INDEX modules_pid ON modules(pid);";
 
 static int write_kinds(void) {
     sqlite3_stmt *st = prep("INSERT INTO kinds VALUES (?,?,?,?)");
@@ -872,7 +870,8 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
     char last_fn[512];
     int last_has = 0;
     sqlite3_stmt *sp = prep("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    sqlite3_stmt *st = prep("INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sqlite3_stmt *st =
+        prep("INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     int rc = -1;
     if (!sp || !st)
         goto out;
@@ -987,8 +986,8 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
             if (t->exit_stack)
                 I64(st, 20, p->stack_base + t->exit_stack);
             I64(st, 21, t->adopted);
-            static const char *via[] = {NULL, "pthread_create", "weft_go", "weft_group_go",
-                                        "weft_future_start", "libweft"};
+            static const char *via[] = {
+                NULL, "pthread_create", "weft_go", "weft_group_go", "weft_future_start", "libweft"};
             TXT(st, 22, t->via > 0 && t->via < 6 ? via[t->via] : NULL);
             I64(st, 23, t->internal);
             if (step(st))
@@ -1067,9 +1066,9 @@ static int write_losses(void) {
 
 /* One warning line per kind of loss (stderr), after the ingest. */
 static void warn_losses(void) {
-    static const char *const kinds[] = {"dropped-events", "bad-chunk", "unwritten-chunk",
-                                        "truncated", "unreadable-log", "empty-log",
-                                        "duplicate-log", "missing-log", "running"};
+    static const char *const kinds[] = {"dropped-events", "bad-chunk",      "unwritten-chunk",
+                                        "truncated",      "unreadable-log", "empty-log",
+                                        "duplicate-log",  "missing-log",    "running"};
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         uint64_t count = 0, rows = 0;
         const struct loss *first = NULL;
@@ -1084,8 +1083,7 @@ static void warn_losses(void) {
             continue;
         char more[64] = "";
         if (rows > 1)
-            snprintf(more, sizeof more, " (and %llu more like it)",
-                     (unsigned long long)(rows - 1));
+            snprintf(more, sizeof more, " (and %llu more like it)", (unsigned long long)(rows - 1));
         switch (k) {
         case 0:
             if (rows == 1)
@@ -1274,8 +1272,8 @@ static size_t nsums, capsums;
 static struct map sum_idx; /* (thread << 8 | kind, object) -> 1 + index */
 
 static int summed(const struct weft_rec *r) {
-    return ((r->kind == WEFT_K_CHAN_SEND_END || r->kind == WEFT_K_CHAN_RECV_END) &&
-            r->arg == 0 && r->arg2 == 0 && r->stack == 0) ||
+    return ((r->kind == WEFT_K_CHAN_SEND_END || r->kind == WEFT_K_CHAN_RECV_END) && r->arg == 0 &&
+            r->arg2 == 0 && r->stack == 0) ||
            r->kind == WEFT_K_HB_RELEASE || r->kind == WEFT_K_HB_ACQUIRE;
 }
 
@@ -1292,8 +1290,8 @@ static int sum_op(const struct weft_trace_event *e, int64_t wait_ns) {
             return -1;
         }
         x = &sums[nsums++];
-        *x = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 0, e->ts, 0, e->id, 0,
-                          0, 0, 0};
+        *x = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 0, e->ts,
+                          0,      e->id,     0,         0,      0,       0};
         if (map_put(&sum_idx, key, (uint64_t)e->object, nsums) != 0) {
             weft_err("out of memory");
             return -1;
@@ -1519,10 +1517,10 @@ static void bind_row(sqlite3_stmt *t, int o, const struct weft_trace_event *e, i
  * meaning of their own (a condvar wait releases its mutex, a select's
  * cases hang off its begin). Kinds pair as end = begin + 1 (log.h). */
 struct open_call {
-    int64_t ts;    /* 0: none */
-    size_t item;   /* its item, when folded */
-    uint64_t id;   /* its id, when folded */
-    int folded;    /* 1: no row written yet */
+    int64_t ts;  /* 0: none */
+    size_t item; /* its item, when folded */
+    uint64_t id; /* its id, when folded */
+    int folded;  /* 1: no row written yet */
 };
 
 static int chan_begin(unsigned kind) {
@@ -1823,7 +1821,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             if (empty && lpid > 0 && still_running_since(lpid, 0, mono_now()))
                 add_loss(lpid, logs[i], "running", 1,
                          "process %d was still running when the trace was read (a daemon, or a "
-                         "child that outlived the program): its trace stops there", lpid);
+                         "child that outlived the program): its trace stops there",
+                         lpid);
             else
                 add_loss(lpid, logs[i], empty ? "empty-log" : "unreadable-log", 1, "%s",
                          p->log.err);
@@ -1868,7 +1867,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         if (l->hdr->dropped_events) {
             add_loss(p->pid, p->path, "dropped-events", l->hdr->dropped_events,
                      "%llu events dropped in process %d (its log was full: raise WEFT_LOG_MB; "
-                     "or its disk was full)", (unsigned long long)l->hdr->dropped_events, p->pid);
+                     "or its disk was full)",
+                     (unsigned long long)l->hdr->dropped_events, p->pid);
             p->complete = 0;
         }
         if (l->bad_chunks) {
@@ -1878,8 +1878,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         if (l->unwritten_chunks) {
             add_loss(p->pid, p->path, "unwritten-chunk", l->unwritten_chunks,
                      "%s: %llu chunks were claimed but never written (the process was killed "
-                     "as it began one, or a hole: was the disk full?)", p->path,
-                     (unsigned long long)l->unwritten_chunks);
+                     "as it began one, or a hole: was the disk full?)",
+                     p->path, (unsigned long long)l->unwritten_chunks);
             p->complete = 0;
         }
         if (l->missing_chunks) {
@@ -1910,7 +1910,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         nlosses = k;
         add_loss(p->pid, p->path, "running", 1,
                  "process %d was still running when the trace was read (a daemon, or a child "
-                 "that outlived the program): its trace stops there", p->pid);
+                 "that outlived the program): its trace stops there",
+                 p->pid);
         p->complete = 0;
     }
     if (nprocs == 0) {
@@ -1977,11 +1978,11 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         for (int j = 0; j < nprocs && !have; j++)
             have = procs[j].pid == forks[f].pid;
         /* a child that has not made its log yet, still running */
-        if (!have && still_running_since(forks[f].pid, first_start,
-                                         mono_now()))
+        if (!have && still_running_since(forks[f].pid, first_start, mono_now()))
             add_loss(forks[f].pid, NULL, "running", 1,
                      "process %d was still running when the trace was read (a daemon, or a "
-                     "child that outlived the program): its trace stops there", forks[f].pid);
+                     "child that outlived the program): its trace stops there",
+                     forks[f].pid);
         else if (!have)
             add_loss(forks[f].pid, NULL, "missing-log", 1,
                      "process %d forked process %d, which left no log", forks[f].parent,
@@ -1996,7 +1997,8 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     snprintf(tmp, sizeof tmp, "%s.tmp-%d", db_path, (int)getpid());
     unlink(tmp);
-    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         weft_err("cannot create %s: %s", db_path, db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
     }

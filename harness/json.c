@@ -158,7 +158,7 @@ size_t weft_json_argv(char *out, size_t max, const char *buf, size_t n) {
 /* ---- reading back ---- */
 
 static int hexval(int c) {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -214,11 +214,21 @@ static size_t decode_str(const char **p, char *dec) {
         s++;
         char c = *s ? *s++ : 0;
         switch (c) {
-        case 'b': dec[n++] = '\b'; break;
-        case 'f': dec[n++] = '\f'; break;
-        case 'n': dec[n++] = '\n'; break;
-        case 'r': dec[n++] = '\r'; break;
-        case 't': dec[n++] = '\t'; break;
+        case 'b':
+            dec[n++] = '\b';
+            break;
+        case 'f':
+            dec[n++] = '\f';
+            break;
+        case 'n':
+            dec[n++] = '\n';
+            break;
+        case 'r':
+            dec[n++] = '\r';
+            break;
+        case 't':
+            dec[n++] = '\t';
+            break;
         case 'u': {
             unsigned cp = strlen(s) >= 4 ? hex4(s) : 0x110000;
             if (cp < 0x110000)
@@ -235,8 +245,11 @@ static size_t decode_str(const char **p, char *dec) {
             n += put_utf8(dec + n, cp);
             break;
         }
-        case 0: break;
-        default: dec[n++] = c; break;
+        case 0:
+            break;
+        default:
+            dec[n++] = c;
+            break;
         }
     }
     *p = *s ? s + 1 : s;

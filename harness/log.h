@@ -28,11 +28,10 @@
  *
  * Time: a record without WEFT_W_TS is `delta` ticks after the record before
  * it in the chunk; WEFT_W_SAME likewise takes that record's obj (a thread
- * working one channel, mutex or hb object writes it once). Every run of records of one thread in a chunk starts
- * with an OWNER record (arg = its thread id, with the full ts), so a
- * reader walks a chunk from its start knowing the thread and the time of
- * every record. A chunk that a finished thread gave back is continued by
- * another thread after an OWNER record of its own.
+ * working one channel, mutex or hb object writes it once). Every run of records of one thread in a
+ * chunk starts with an OWNER record (arg = its thread id, with the full ts), so a reader walks a
+ * chunk from its start knowing the thread and the time of every record. A chunk that a finished
+ * thread gave back is continued by another thread after an OWNER record of its own.
  *
  * Happens-before tickets folded into a record (WEFT_W_ACQ, WEFT_W_REL):
  * libweft announces each edge by calling weft__hb_acquire/release(obj,
@@ -58,13 +57,13 @@
 #define WEFT_LOG_CHUNK_HDR 64u
 #define WEFT_LOG_WORD 8u /* records are made of 8-byte words */
 #define WEFT_LOG_CHUNK_WORDS ((WEFT_LOG_CHUNK_SIZE - WEFT_LOG_CHUNK_HDR) / WEFT_LOG_WORD)
-#define WEFT_LOG_MAX_DATA 16384u /* payload bytes of one record, at most */
-#define WEFT_LOG_DEFAULT_MB 4096u /* sparse: only written pages use disk */
+#define WEFT_LOG_MAX_DATA 16384u         /* payload bytes of one record, at most */
+#define WEFT_LOG_DEFAULT_MB 4096u        /* sparse: only written pages use disk */
 #define WEFT_LOG_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
 
 /* The fields a record carries (header bits 8-17), in the order they follow. */
 enum {
-    WEFT_W_TS = 1u << 0,    /* full timestamp (else: header delta from the previous record) */
+    WEFT_W_TS = 1u << 0, /* full timestamp (else: header delta from the previous record) */
     WEFT_W_OBJ = 1u << 1,
     WEFT_W_ARG = 1u << 2,
     WEFT_W_ARG2 = 1u << 3,
@@ -100,10 +99,10 @@ struct weft_log_header {
     uint64_t capacity_chunks; /* chunks the file has room for */
     int32_t pid;
     int32_t ppid;
-    uint64_t start_mono_ns;  /* CLOCK_MONOTONIC at creation */
-    uint64_t start_real_ns;  /* CLOCK_REALTIME at the same moment */
-    uint32_t parent_tid;     /* trace thread of the parent that forked us, or 0 */
-    uint32_t stack_depth;    /* the cap used for recorded stacks */
+    uint64_t start_mono_ns; /* CLOCK_MONOTONIC at creation */
+    uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment */
+    uint32_t parent_tid;    /* trace thread of the parent that forked us, or 0 */
+    uint32_t stack_depth;   /* the cap used for recorded stacks */
     /* Changing while the process runs: */
     uint64_t chunks_claimed; /* atomic; may exceed capacity_chunks (then dropped) */
     uint64_t dropped_events; /* atomic: records we could not store */
@@ -144,9 +143,9 @@ struct weft_rec {
     uint64_t obj;    /* the object: thread handle, mutex address, fd, ... */
     uint64_t arg;
     uint64_t arg2;
-    uint32_t stack;  /* stack id, 0 = none */
+    uint32_t stack; /* stack id, 0 = none */
     uint32_t aux;
-    uint64_t hbobj, acq, rel; /* folded happens-before tickets (see above) */
+    uint64_t hbobj, acq, rel;  /* folded happens-before tickets (see above) */
     const unsigned char *data; /* payload inside the log, dlen bytes */
     uint32_t dlen;
     uint32_t once; /* WEFT_H_ONCE was set */
@@ -160,8 +159,8 @@ _Static_assert(sizeof(struct weft_log_chunk) <= WEFT_LOG_CHUNK_HDR, "chunk heade
  * takes, or 0 when it is malformed (fields past the end, unknown field
  * bits). Does not check the kind. Shared by the reader and the in-process
  * checker, so that both walk chunks the same way. */
-static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
-                                       const struct weft_rec *prev, struct weft_rec *r) {
+static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, const struct weft_rec *prev,
+                                       struct weft_rec *r) {
     if (n < 1)
         return 0;
     uint64_t h = w[0];
@@ -174,11 +173,11 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
     r->fields = (uint16_t)f;
     r->once = !!(h & WEFT_H_ONCE);
     uint32_t k = 1;
-#define WEFT__TAKE(bit, dst)   \
-    if (f & (bit)) {          \
-        if (k >= n)           \
-            return 0;         \
-        dst = w[k++];         \
+#define WEFT__TAKE(bit, dst)                                                                       \
+    if (f & (bit)) {                                                                               \
+        if (k >= n)                                                                                \
+            return 0;                                                                              \
+        dst = w[k++];                                                                              \
     }
     uint64_t ts = prev_ts + (h >> 32), sa = 0;
     WEFT__TAKE(WEFT_W_TS, ts)
@@ -213,130 +212,139 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n,
  * names are the ones ingest writes into the `kinds` table. X-macro so that
  * the enum and the name table cannot drift apart.
  *   X(enum suffix, number, "name", "family", blocking-phase) */
-#define WEFT_KINDS(X)                                                       \
-    X(OWNER, 1, "owner", "log", 0)          /* arg=tid: the records after it are that thread's */ \
-    X(STACK, 2, "stack", "log", 0)          /* obj=id, arg=depth; DATA: pcs */ \
-    X(MODULE, 3, "module", "log", 0)        /* obj=bias arg=lo arg2=hi aux=path len stack=build-id len */ \
-    X(PROC_START, 10, "proc_start", "process", 0) /* obj=pid arg=ppid; DATA: argv (NUL separated) */ \
-    X(PROC_EXE, 11, "proc_exe", "process", 0)     /* DATA: /proc/self/exe */ \
-    X(EXIT_CALL, 12, "exit", "process", 0)        /* arg=status */          \
-    X(EXIT_NOW, 13, "_exit", "process", 0)        /* arg=status */          \
-    X(MAIN_RETURN, 14, "main_return", "process", 0) /* arg=status */        \
-    X(SIGNAL_FATAL, 15, "fatal_signal", "process", 0) /* arg=signo arg2=si_code obj=fault addr */ \
-    X(FORK, 16, "fork", "process", 0)             /* arg=child pid (or -errno) */ \
-    X(FORK_CHILD, 17, "fork_child", "process", 0) /* arg=parent pid arg2=parent tid */ \
-    X(EXEC, 18, "exec", "process", 0)             /* arg=-errno on failure; DATA: path */ \
-    X(PROC_END, 19, "proc_end", "process", 0)     /* the shim's destructor ran */ \
-    X(SPAWN, 20, "spawn", "process", 0)           /* posix_spawn[p] succeeded: arg=child pid; DATA: path */ \
-    X(THREAD_CREATE, 30, "thread_create", "thread", 0) /* obj=handle arg=start routine arg2=arg aux=new tid */ \
-    X(THREAD_CREATE_FAIL, 31, "thread_create_failed", "thread", 0) /* arg=error */ \
-    X(THREAD_ARG, 221, "thread_arg", "thread", 0) /* right after thread_create when its arg points into the creator's stack: obj=arg arg=the bytes there at creation */ \
-    X(THREAD_START, 32, "thread_start", "thread", 0) /* obj=handle arg=os tid arg2=creator tid */ \
-    X(THREAD_ADOPT, 33, "thread_adopt", "thread", 0) /* a thread we did not see created; obj=handle arg=os tid */ \
-    X(THREAD_RETURN, 34, "thread_return", "thread", 0) /* arg=return value */ \
-    X(THREAD_EXIT, 35, "pthread_exit", "thread", 0)   /* arg=retval */       \
-    X(THREAD_CANCELED, 36, "thread_canceled", "thread", 0)                    \
-    X(JOIN_BEGIN, 37, "join_begin", "thread", 1)   /* obj=handle of the target */ \
-    X(JOIN_END, 38, "join_end", "thread", 2)       /* obj=handle arg=result */ \
-    X(TRYJOIN, 39, "tryjoin", "thread", 0)         /* obj=handle arg=result */ \
-    X(DETACH, 40, "detach", "thread", 0)           /* obj=handle arg=result */ \
-    X(SETNAME, 41, "setname", "thread", 0)         /* obj=handle arg=result; DATA: name */ \
-    X(CANCEL, 42, "cancel", "thread", 0)           /* obj=handle arg=result */ \
-    X(MUTEX_LOCK_BEGIN, 60, "mutex_lock_begin", "mutex", 1)                  \
-    X(MUTEX_LOCK_END, 61, "mutex_lock_end", "mutex", 2)  /* arg=result; stack: see below */ \
-    X(MUTEX_TRYLOCK, 62, "mutex_trylock", "mutex", 0)    /* arg=result */     \
-    X(MUTEX_UNLOCK, 63, "mutex_unlock", "mutex", 0)      /* arg=result */     \
-    X(MUTEX_INIT, 64, "mutex_init", "mutex", 0)                               \
-    X(MUTEX_DESTROY, 65, "mutex_destroy", "mutex", 0)                         \
-    X(RW_RDLOCK_BEGIN, 66, "rwlock_rdlock_begin", "rwlock", 1)               \
-    X(RW_RDLOCK_END, 67, "rwlock_rdlock_end", "rwlock", 2)                   \
-    X(RW_WRLOCK_BEGIN, 68, "rwlock_wrlock_begin", "rwlock", 1)               \
-    X(RW_WRLOCK_END, 69, "rwlock_wrlock_end", "rwlock", 2)                   \
-    X(RW_TRYLOCK, 70, "rwlock_trylock", "rwlock", 0)  /* arg=result arg2=1 write */ \
-    X(RW_UNLOCK, 71, "rwlock_unlock", "rwlock", 0)                           \
-    X(COND_WAIT_BEGIN, 72, "cond_wait_begin", "cond", 1) /* arg=mutex */      \
-    X(COND_WAIT_END, 73, "cond_wait_end", "cond", 2)     /* arg=result arg2=mutex */ \
-    X(COND_SIGNAL, 74, "cond_signal", "cond", 0)                             \
-    X(COND_BROADCAST, 75, "cond_broadcast", "cond", 0)                       \
-    X(BARRIER_WAIT_BEGIN, 76, "barrier_wait_begin", "barrier", 1)            \
-    X(BARRIER_WAIT_END, 77, "barrier_wait_end", "barrier", 2)                \
-    X(SEM_WAIT_BEGIN, 78, "sem_wait_begin", "sem", 1)                        \
-    X(SEM_WAIT_END, 79, "sem_wait_end", "sem", 2)    /* arg=result (-errno) */ \
-    X(SEM_TRYWAIT, 80, "sem_trywait", "sem", 0)                              \
-    X(SEM_POST, 81, "sem_post", "sem", 0)                                    \
-    X(FD_OPEN, 100, "fd_open", "fd", 0)   /* obj=fd arg=peer fd or -1 aux=how (WEFT_FD_*) */ \
-    X(FD_CLOSE, 101, "fd_close", "fd", 0) /* obj=fd arg=result (-errno) */    \
-    X(FD_DUP, 102, "fd_dup", "fd", 0)     /* obj=new fd arg=old fd */          \
-    X(FD_WRITE_FAIL, 103, "fd_write_failed", "fd", 0) /* obj=fd arg=-errno arg2=WEFT_FDW_* */ \
-    /* A read/write-side call on a channel fd that would block (shim_fd_io.c): \
-     * begin obj=fd arg=bytes asked arg2=the call (WEFT_FDR_* / WEFT_FDW_*),  \
-     * with the stack; end obj=fd arg=result (bytes, or -errno) arg2=the call */ \
-    X(FD_READ_BEGIN, 104, "fd_read_begin", "fd", 1)                         \
-    X(FD_READ_END, 105, "fd_read_end", "fd", 2)                             \
-    X(FD_WRITE_BEGIN, 106, "fd_write_begin", "fd", 1)                       \
-    X(FD_WRITE_END, 107, "fd_write_end", "fd", 2)                           \
-    X(HB_RELEASE, 120, "hb_release", "hb", 0) /* obj arg=seq */              \
-    X(HB_ACQUIRE, 121, "hb_acquire", "hb", 0)                                \
-    /* libweft's public calls (shim_weft.c). Blocking calls try first where   \
-     * that cannot change their meaning: a call that did not wait is one end  \
-     * record with arg2 = 0; one that waits gets a begin with the stack too,  \
-     * and its end has arg2 = 1. Results are libweft's codes (<= 0). */       \
-    X(CHAN_MAKE, 140, "chan_make", "chan", 0)   /* obj=ch arg=elem size arg2=cap */ \
-    X(CHAN_SEND_BEGIN, 141, "chan_send_begin", "chan", 1)                    \
-    X(CHAN_SEND_END, 142, "chan_send_end", "chan", 2) /* arg=result arg2=waited */ \
-    X(CHAN_RECV_BEGIN, 143, "chan_recv_begin", "chan", 1)                    \
-    X(CHAN_RECV_END, 144, "chan_recv_end", "chan", 2) /* arg=result arg2=waited */ \
-    X(CHAN_TRY_SEND, 145, "chan_try_send", "chan", 0) /* arg=result */      \
-    X(CHAN_TRY_RECV, 146, "chan_try_recv", "chan", 0) /* arg=result */      \
-    X(CHAN_CLOSE, 147, "chan_close", "chan", 0)       /* arg=result */      \
-    X(CHAN_FREE, 148, "chan_free", "chan", 0)                                \
-    X(CHAN_LEN, 149, "chan_len", "chan", 0)           /* arg=len */         \
-    X(CHAN_CAP, 150, "chan_cap", "chan", 0)           /* arg=cap */         \
-    X(CTX_DONE_CHAN, 151, "ctx_done_chan", "chan", 0) /* obj=ch arg=ctx: a context's done channel */ \
-    X(TIMER_CHAN, 152, "timer_chan", "chan", 0) /* obj=ch arg=timer/ticker (0: weft_after) arg2=ns aux=WEFT_TIMER_*: a timer's channel */ \
-    X(SELECT_BEGIN, 155, "select_begin", "select", 1) /* arg=n arg2=flags; DATA: cases */ \
-    X(SELECT_END, 156, "select_end", "select", 2) /* obj=chosen ch arg=index or error arg2=case result aux=waited; DATA: cases when no begin */ \
-    X(GO, 160, "weft_go", "go", 0)            /* obj=fn arg=arg arg2=result aux=new tid */ \
-    X(WG_ADD, 165, "wg_add", "wg", 0)         /* obj=wg arg=delta arg2=result */ \
-    X(WG_DONE, 166, "wg_done", "wg", 0)       /* arg2=result (WEFT_ERANGE: negative) */ \
-    X(WG_WAIT_BEGIN, 167, "wg_wait_begin", "wg", 1)                          \
-    X(WG_WAIT_END, 168, "wg_wait_end", "wg", 2)                              \
-    X(CTX_NEW, 170, "ctx_new", "ctx", 0) /* obj=ctx arg=parent arg2=ns aux=WEFT_CTX_* */ \
-    X(CTX_CANCEL, 171, "ctx_cancel", "ctx", 0)  /* arg2=done chan */         \
-    X(CTX_FREE, 172, "ctx_free", "ctx", 0)                                   \
-    X(GROUP_NEW, 175, "group_new", "group", 0)  /* obj=g arg=parent ctx arg2=group ctx */ \
-    X(GROUP_GO_BEGIN, 176, "group_go_begin", "group", 1) /* arg=fn arg2=arg */ \
-    X(GROUP_GO_END, 177, "group_go_end", "group", 2)     /* arg=result aux=new tid */ \
-    X(GROUP_TRY_GO, 178, "group_try_go", "group", 0)     /* arg=1 started arg2=fn aux=new tid */ \
-    X(GROUP_WAIT_BEGIN, 179, "group_wait_begin", "group", 1)                 \
-    X(GROUP_WAIT_END, 180, "group_wait_end", "group", 2) /* arg=result */   \
-    X(GROUP_SET_LIMIT, 181, "group_set_limit", "group", 0) /* arg=n arg2=result */ \
-    X(GROUP_FREE, 182, "group_free", "group", 0)                             \
-    X(WSEM_NEW, 185, "weft_sem_new", "weft_sem", 0)  /* arg=size */          \
-    X(WSEM_ACQUIRE_BEGIN, 186, "weft_sem_acquire_begin", "weft_sem", 1) /* arg=n arg2=ctx */ \
-    X(WSEM_ACQUIRE_END, 187, "weft_sem_acquire_end", "weft_sem", 2) /* arg=result */ \
-    X(WSEM_TRY_ACQUIRE, 188, "weft_sem_try_acquire", "weft_sem", 0) /* arg=n arg2=1 acquired */ \
-    X(WSEM_RELEASE, 189, "weft_sem_release", "weft_sem", 0) /* arg=n arg2=result */ \
-    X(WSEM_FREE, 190, "weft_sem_free", "weft_sem", 0)                        \
-    X(LIMITER_NEW, 195, "limiter_new", "limiter", 0) /* arg=rate (double bits) arg2=burst */ \
-    X(LIMITER_WAIT_BEGIN, 196, "limiter_wait_begin", "limiter", 1) /* arg2=ctx */ \
-    X(LIMITER_WAIT_END, 197, "limiter_wait_end", "limiter", 2) /* arg=result */ \
-    X(LIMITER_ALLOW, 198, "limiter_allow", "limiter", 0) /* arg=1 allowed */ \
-    X(LIMITER_FREE, 199, "limiter_free", "limiter", 0)                       \
-    X(FUTURE_START, 205, "future_start", "future", 0) /* obj=f arg=fn arg2=arg aux=new tid */ \
-    X(FUTURE_GET_BEGIN, 206, "future_get_begin", "future", 1) /* arg2=timeout ns or -1 */ \
-    X(FUTURE_GET_END, 207, "future_get_end", "future", 2)     /* arg=result */ \
-    X(FUTURE_FREE_BEGIN, 208, "future_free_begin", "future", 1)              \
-    X(FUTURE_FREE_END, 209, "future_free_end", "future", 2)                  \
-    /* The watchdog (watchdog.c): every thread blocked for good. arg=threads \
-     * arg2=timeout ms; DATA: per thread {u32 tid, u16 kind, u16 0, u64 obj} */ \
+#define WEFT_KINDS(X)                                                                              \
+    X(OWNER, 1, "owner", "log", 0)   /* arg=tid: the records after it are that thread's */         \
+    X(STACK, 2, "stack", "log", 0)   /* obj=id, arg=depth; DATA: pcs */                            \
+    X(MODULE, 3, "module", "log", 0) /* obj=bias arg=lo arg2=hi aux=path len stack=build-id len */ \
+    X(PROC_START, 10, "proc_start", "process",                                                     \
+      0)                                      /* obj=pid arg=ppid; DATA: argv (NUL separated) */   \
+    X(PROC_EXE, 11, "proc_exe", "process", 0) /* DATA: /proc/self/exe */                           \
+    X(EXIT_CALL, 12, "exit", "process", 0)    /* arg=status */                                     \
+    X(EXIT_NOW, 13, "_exit", "process", 0)    /* arg=status */                                     \
+    X(MAIN_RETURN, 14, "main_return", "process", 0)   /* arg=status */                             \
+    X(SIGNAL_FATAL, 15, "fatal_signal", "process", 0) /* arg=signo arg2=si_code obj=fault addr */  \
+    X(FORK, 16, "fork", "process", 0)                 /* arg=child pid (or -errno) */              \
+    X(FORK_CHILD, 17, "fork_child", "process", 0)     /* arg=parent pid arg2=parent tid */         \
+    X(EXEC, 18, "exec", "process", 0)                 /* arg=-errno on failure; DATA: path */      \
+    X(PROC_END, 19, "proc_end", "process", 0)         /* the shim's destructor ran */              \
+    X(SPAWN, 20, "spawn", "process", 0) /* posix_spawn[p] succeeded: arg=child pid; DATA: path */  \
+    X(THREAD_CREATE, 30, "thread_create", "thread",                                                \
+      0) /* obj=handle arg=start routine arg2=arg aux=new tid */                                   \
+    X(THREAD_CREATE_FAIL, 31, "thread_create_failed", "thread", 0) /* arg=error */                 \
+    X(THREAD_ARG, 221, "thread_arg", "thread",                                                     \
+      0) /* right after thread_create when its arg points into the creator's stack: obj=arg        \
+            arg=the bytes there at creation */                                                     \
+    X(THREAD_START, 32, "thread_start", "thread", 0) /* obj=handle arg=os tid arg2=creator tid */  \
+    X(THREAD_ADOPT, 33, "thread_adopt", "thread",                                                  \
+      0) /* a thread we did not see created; obj=handle arg=os tid */                              \
+    X(THREAD_RETURN, 34, "thread_return", "thread", 0) /* arg=return value */                      \
+    X(THREAD_EXIT, 35, "pthread_exit", "thread", 0)    /* arg=retval */                            \
+    X(THREAD_CANCELED, 36, "thread_canceled", "thread", 0)                                         \
+    X(JOIN_BEGIN, 37, "join_begin", "thread", 1) /* obj=handle of the target */                    \
+    X(JOIN_END, 38, "join_end", "thread", 2)     /* obj=handle arg=result */                       \
+    X(TRYJOIN, 39, "tryjoin", "thread", 0)       /* obj=handle arg=result */                       \
+    X(DETACH, 40, "detach", "thread", 0)         /* obj=handle arg=result */                       \
+    X(SETNAME, 41, "setname", "thread", 0)       /* obj=handle arg=result; DATA: name */           \
+    X(CANCEL, 42, "cancel", "thread", 0)         /* obj=handle arg=result */                       \
+    X(MUTEX_LOCK_BEGIN, 60, "mutex_lock_begin", "mutex", 1)                                        \
+    X(MUTEX_LOCK_END, 61, "mutex_lock_end", "mutex", 2) /* arg=result; stack: see below */         \
+    X(MUTEX_TRYLOCK, 62, "mutex_trylock", "mutex", 0)   /* arg=result */                           \
+    X(MUTEX_UNLOCK, 63, "mutex_unlock", "mutex", 0)     /* arg=result */                           \
+    X(MUTEX_INIT, 64, "mutex_init", "mutex", 0)                                                    \
+    X(MUTEX_DESTROY, 65, "mutex_destroy", "mutex", 0)                                              \
+    X(RW_RDLOCK_BEGIN, 66, "rwlock_rdlock_begin", "rwlock", 1)                                     \
+    X(RW_RDLOCK_END, 67, "rwlock_rdlock_end", "rwlock", 2)                                         \
+    X(RW_WRLOCK_BEGIN, 68, "rwlock_wrlock_begin", "rwlock", 1)                                     \
+    X(RW_WRLOCK_END, 69, "rwlock_wrlock_end", "rwlock", 2)                                         \
+    X(RW_TRYLOCK, 70, "rwlock_trylock", "rwlock", 0) /* arg=result arg2=1 write */                 \
+    X(RW_UNLOCK, 71, "rwlock_unlock", "rwlock", 0)                                                 \
+    X(COND_WAIT_BEGIN, 72, "cond_wait_begin", "cond", 1) /* arg=mutex */                           \
+    X(COND_WAIT_END, 73, "cond_wait_end", "cond", 2)     /* arg=result arg2=mutex */               \
+    X(COND_SIGNAL, 74, "cond_signal", "cond", 0)                                                   \
+    X(COND_BROADCAST, 75, "cond_broadcast", "cond", 0)                                             \
+    X(BARRIER_WAIT_BEGIN, 76, "barrier_wait_begin", "barrier", 1)                                  \
+    X(BARRIER_WAIT_END, 77, "barrier_wait_end", "barrier", 2)                                      \
+    X(SEM_WAIT_BEGIN, 78, "sem_wait_begin", "sem", 1)                                              \
+    X(SEM_WAIT_END, 79, "sem_wait_end", "sem", 2) /* arg=result (-errno) */                        \
+    X(SEM_TRYWAIT, 80, "sem_trywait", "sem", 0)                                                    \
+    X(SEM_POST, 81, "sem_post", "sem", 0)                                                          \
+    X(FD_OPEN, 100, "fd_open", "fd", 0)   /* obj=fd arg=peer fd or -1 aux=how (WEFT_FD_*) */       \
+    X(FD_CLOSE, 101, "fd_close", "fd", 0) /* obj=fd arg=result (-errno) */                         \
+    X(FD_DUP, 102, "fd_dup", "fd", 0)     /* obj=new fd arg=old fd */                              \
+    X(FD_WRITE_FAIL, 103, "fd_write_failed", "fd", 0) /* obj=fd arg=-errno arg2=WEFT_FDW_* */      \
+    /* A read/write-side call on a channel fd that would block (shim_fd_io.c):                     \
+     * begin obj=fd arg=bytes asked arg2=the call (WEFT_FDR_* / WEFT_FDW_*),                       \
+     * with the stack; end obj=fd arg=result (bytes, or -errno) arg2=the call */                   \
+    X(FD_READ_BEGIN, 104, "fd_read_begin", "fd", 1)                                                \
+    X(FD_READ_END, 105, "fd_read_end", "fd", 2)                                                    \
+    X(FD_WRITE_BEGIN, 106, "fd_write_begin", "fd", 1)                                              \
+    X(FD_WRITE_END, 107, "fd_write_end", "fd", 2)                                                  \
+    X(HB_RELEASE, 120, "hb_release", "hb", 0) /* obj arg=seq */                                    \
+    X(HB_ACQUIRE, 121, "hb_acquire", "hb", 0)                                                      \
+    /* libweft's public calls (shim_weft.c). Blocking calls try first where                        \
+     * that cannot change their meaning: a call that did not wait is one end                       \
+     * record with arg2 = 0; one that waits gets a begin with the stack too,                       \
+     * and its end has arg2 = 1. Results are libweft's codes (<= 0). */                            \
+    X(CHAN_MAKE, 140, "chan_make", "chan", 0) /* obj=ch arg=elem size arg2=cap */                  \
+    X(CHAN_SEND_BEGIN, 141, "chan_send_begin", "chan", 1)                                          \
+    X(CHAN_SEND_END, 142, "chan_send_end", "chan", 2) /* arg=result arg2=waited */                 \
+    X(CHAN_RECV_BEGIN, 143, "chan_recv_begin", "chan", 1)                                          \
+    X(CHAN_RECV_END, 144, "chan_recv_end", "chan", 2) /* arg=result arg2=waited */                 \
+    X(CHAN_TRY_SEND, 145, "chan_try_send", "chan", 0) /* arg=result */                             \
+    X(CHAN_TRY_RECV, 146, "chan_try_recv", "chan", 0) /* arg=result */                             \
+    X(CHAN_CLOSE, 147, "chan_close", "chan", 0)       /* arg=result */                             \
+    X(CHAN_FREE, 148, "chan_free", "chan", 0)                                                      \
+    X(CHAN_LEN, 149, "chan_len", "chan", 0) /* arg=len */                                          \
+    X(CHAN_CAP, 150, "chan_cap", "chan", 0) /* arg=cap */                                          \
+    X(CTX_DONE_CHAN, 151, "ctx_done_chan", "chan",                                                 \
+      0) /* obj=ch arg=ctx: a context's done channel */                                            \
+    X(TIMER_CHAN, 152, "timer_chan", "chan",                                                       \
+      0) /* obj=ch arg=timer/ticker (0: weft_after) arg2=ns aux=WEFT_TIMER_*: a timer's channel */ \
+    X(SELECT_BEGIN, 155, "select_begin", "select", 1) /* arg=n arg2=flags; DATA: cases */          \
+    X(SELECT_END, 156, "select_end", "select",                                                     \
+      2) /* obj=chosen ch arg=index or error arg2=case result aux=waited; DATA: cases when no      \
+            begin */                                                                               \
+    X(GO, 160, "weft_go", "go", 0)      /* obj=fn arg=arg arg2=result aux=new tid */               \
+    X(WG_ADD, 165, "wg_add", "wg", 0)   /* obj=wg arg=delta arg2=result */                         \
+    X(WG_DONE, 166, "wg_done", "wg", 0) /* arg2=result (WEFT_ERANGE: negative) */                  \
+    X(WG_WAIT_BEGIN, 167, "wg_wait_begin", "wg", 1)                                                \
+    X(WG_WAIT_END, 168, "wg_wait_end", "wg", 2)                                                    \
+    X(CTX_NEW, 170, "ctx_new", "ctx", 0)       /* obj=ctx arg=parent arg2=ns aux=WEFT_CTX_* */     \
+    X(CTX_CANCEL, 171, "ctx_cancel", "ctx", 0) /* arg2=done chan */                                \
+    X(CTX_FREE, 172, "ctx_free", "ctx", 0)                                                         \
+    X(GROUP_NEW, 175, "group_new", "group", 0)           /* obj=g arg=parent ctx arg2=group ctx */ \
+    X(GROUP_GO_BEGIN, 176, "group_go_begin", "group", 1) /* arg=fn arg2=arg */                     \
+    X(GROUP_GO_END, 177, "group_go_end", "group", 2)     /* arg=result aux=new tid */              \
+    X(GROUP_TRY_GO, 178, "group_try_go", "group", 0)     /* arg=1 started arg2=fn aux=new tid */   \
+    X(GROUP_WAIT_BEGIN, 179, "group_wait_begin", "group", 1)                                       \
+    X(GROUP_WAIT_END, 180, "group_wait_end", "group", 2)   /* arg=result */                        \
+    X(GROUP_SET_LIMIT, 181, "group_set_limit", "group", 0) /* arg=n arg2=result */                 \
+    X(GROUP_FREE, 182, "group_free", "group", 0)                                                   \
+    X(WSEM_NEW, 185, "weft_sem_new", "weft_sem", 0)                     /* arg=size */             \
+    X(WSEM_ACQUIRE_BEGIN, 186, "weft_sem_acquire_begin", "weft_sem", 1) /* arg=n arg2=ctx */       \
+    X(WSEM_ACQUIRE_END, 187, "weft_sem_acquire_end", "weft_sem", 2)     /* arg=result */           \
+    X(WSEM_TRY_ACQUIRE, 188, "weft_sem_try_acquire", "weft_sem", 0) /* arg=n arg2=1 acquired */    \
+    X(WSEM_RELEASE, 189, "weft_sem_release", "weft_sem", 0)         /* arg=n arg2=result */        \
+    X(WSEM_FREE, 190, "weft_sem_free", "weft_sem", 0)                                              \
+    X(LIMITER_NEW, 195, "limiter_new", "limiter", 0) /* arg=rate (double bits) arg2=burst */       \
+    X(LIMITER_WAIT_BEGIN, 196, "limiter_wait_begin", "limiter", 1) /* arg2=ctx */                  \
+    X(LIMITER_WAIT_END, 197, "limiter_wait_end", "limiter", 2)     /* arg=result */                \
+    X(LIMITER_ALLOW, 198, "limiter_allow", "limiter", 0)           /* arg=1 allowed */             \
+    X(LIMITER_FREE, 199, "limiter_free", "limiter", 0)                                             \
+    X(FUTURE_START, 205, "future_start", "future", 0) /* obj=f arg=fn arg2=arg aux=new tid */      \
+    X(FUTURE_GET_BEGIN, 206, "future_get_begin", "future", 1) /* arg2=timeout ns or -1 */          \
+    X(FUTURE_GET_END, 207, "future_get_end", "future", 2)     /* arg=result */                     \
+    X(FUTURE_FREE_BEGIN, 208, "future_free_begin", "future", 1)                                    \
+    X(FUTURE_FREE_END, 209, "future_free_end", "future", 2)                                        \
+    /* The watchdog (watchdog.c): every thread blocked for good. arg=threads                       \
+     * arg2=timeout ms; DATA: per thread {u32 tid, u16 kind, u16 0, u64 obj} */                    \
     X(DEADLOCK, 220, "deadlock", "process", 0)
 
 enum weft_kind {
 #define WEFT__KIND_ENUM(name, num, str, fam, blk) WEFT_K_##name = num,
     WEFT_KINDS(WEFT__KIND_ENUM)
 #undef WEFT__KIND_ENUM
-    WEFT_K_MAX = 256
+        WEFT_K_MAX = 256
 };
 
 /* Stacks of lock acquisitions: a *_LOCK_END / RW_*LOCK_END with arg2 = 0
@@ -355,19 +363,34 @@ enum { WEFT_TIMER_AFTER = 1, WEFT_TIMER_TIMER = 2, WEFT_TIMER_TICKER = 3 };
  * 4 the API that made the thread (libweft's calls reach pthread_create
  * through libweft's own spawn; the record names the user's function). */
 #define WEFT_TID_MASK 0x0fffffffu
-enum { WEFT_VIA_PTHREAD = 0, WEFT_VIA_GO = 1, WEFT_VIA_GROUP = 2, WEFT_VIA_FUTURE = 3,
-       WEFT_VIA_LIBWEFT = 4 /* libweft's own thread (its timer) */ };
+enum {
+    WEFT_VIA_PTHREAD = 0,
+    WEFT_VIA_GO = 1,
+    WEFT_VIA_GROUP = 2,
+    WEFT_VIA_FUTURE = 3,
+    WEFT_VIA_LIBWEFT = 4 /* libweft's own thread (its timer) */
+};
 
 /* SELECT DATA: one 8-byte word per case, the channel pointer with the op
  * (WEFT_SEND 1 / WEFT_RECV 2) in its low 2 bits (channels are malloc'd,
  * so those bits are free). */
 
 /* Which call failed (FD_WRITE_FAIL arg2), or waited (FD_WRITE_BEGIN/END arg2). */
-enum { WEFT_FDW_WRITE = 0, WEFT_FDW_SEND = 1, WEFT_FDW_WRITEV = 2, WEFT_FDW_SENDTO = 3,
-       WEFT_FDW_SENDMSG = 4 };
+enum {
+    WEFT_FDW_WRITE = 0,
+    WEFT_FDW_SEND = 1,
+    WEFT_FDW_WRITEV = 2,
+    WEFT_FDW_SENDTO = 3,
+    WEFT_FDW_SENDMSG = 4
+};
 /* Which call waited (FD_READ_BEGIN/END arg2). */
-enum { WEFT_FDR_READ = 0, WEFT_FDR_RECV = 1, WEFT_FDR_READV = 2, WEFT_FDR_RECVFROM = 3,
-       WEFT_FDR_RECVMSG = 4 };
+enum {
+    WEFT_FDR_READ = 0,
+    WEFT_FDR_RECV = 1,
+    WEFT_FDR_READV = 2,
+    WEFT_FDR_RECVFROM = 3,
+    WEFT_FDR_RECVMSG = 4
+};
 
 /* The call of an fd wait (FD_READ_* / FD_WRITE_* arg2), by name. */
 static inline const char *weft_fd_call_name(unsigned kind, uint64_t how) {

@@ -27,11 +27,15 @@ static const struct {
 #undef WEFT__KIND_ROW
 };
 
-const char *weft_kind_name(unsigned kind) { return kind < WEFT_K_MAX ? kinds[kind].name : NULL; }
+const char *weft_kind_name(unsigned kind) {
+    return kind < WEFT_K_MAX ? kinds[kind].name : NULL;
+}
 const char *weft_kind_family(unsigned kind) {
     return kind < WEFT_K_MAX ? kinds[kind].family : NULL;
 }
-int weft_kind_blocking(unsigned kind) { return kind < WEFT_K_MAX ? kinds[kind].blocking : 0; }
+int weft_kind_blocking(unsigned kind) {
+    return kind < WEFT_K_MAX ? kinds[kind].blocking : 0;
+}
 
 /* "NAME: what is wrong" into err (WEFT_LOG_ERR bytes). */
 static void failv(char *err, const char *name, const char *fmt, va_list ap) {
@@ -81,19 +85,21 @@ static int64_t walk(const struct weft_log *l, const char *name, uint64_t i, uint
         struct weft_rec r;
         uint32_t used = weft_log_decode(w + k, cnt - k, &prev, &r);
         if (!used)
-            return fail_in(err, name, "corrupt log: chunk %llu word %u: a record runs past the chunk "
-                        "or has unknown fields", (unsigned long long)i, k);
+            return fail_in(err, name,
+                           "corrupt log: chunk %llu word %u: a record runs past the chunk "
+                           "or has unknown fields",
+                           (unsigned long long)i, k);
         if (r.kind >= WEFT_K_MAX || !kinds[r.kind].name)
             return fail_in(err, name, "corrupt log: chunk %llu word %u has kind %u",
-                        (unsigned long long)i, k, r.kind);
+                           (unsigned long long)i, k, r.kind);
         if (r.kind == WEFT_K_OWNER) {
             if (r.arg == 0 || r.arg > max_tid || !(r.fields & WEFT_W_TS))
                 return fail_in(err, name, "corrupt log: chunk %llu word %u names thread %llu of %u",
-                            (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
+                               (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
             tid = (uint32_t)r.arg;
         } else if (!tid) {
             return fail_in(err, name, "corrupt log: chunk %llu starts without its owner",
-                        (unsigned long long)i);
+                           (unsigned long long)i);
         } else {
             if (out) {
                 r.tid = tid;
@@ -139,9 +145,9 @@ struct part {
     double rate;
     struct weft_rec *recs;
     uint64_t n, cap, words;
-    uint64_t bad;             /* chunks skipped */
-    uint64_t first_bad;       /* the first of them (UINT64_MAX: none) */
-    char err[WEFT_LOG_ERR];   /* the first one's problem */
+    uint64_t bad;           /* chunks skipped */
+    uint64_t first_bad;     /* the first of them (UINT64_MAX: none) */
+    char err[WEFT_LOG_ERR]; /* the first one's problem */
 };
 
 static void *decode_part(void *arg) {
@@ -213,12 +219,12 @@ static int check_header(struct weft_log *l, const char *name) {
         return fail(l, name, "not a weft log (bad magic)");
     }
     if (h->version != WEFT_LOG_VERSION)
-        return fail(l, name, "weft log format version %u, this weft reads version %u",
-                    h->version, WEFT_LOG_VERSION);
+        return fail(l, name, "weft log format version %u, this weft reads version %u", h->version,
+                    WEFT_LOG_VERSION);
     if (h->header_size != WEFT_LOG_HEADER_SIZE || h->chunk_size != WEFT_LOG_CHUNK_SIZE ||
         h->word_size != WEFT_LOG_WORD)
-        return fail(l, name, "corrupt log header (sizes %u/%u/%u)", h->header_size,
-                    h->chunk_size, h->word_size);
+        return fail(l, name, "corrupt log header (sizes %u/%u/%u)", h->header_size, h->chunk_size,
+                    h->word_size);
     if (h->capacity_chunks > (UINT64_MAX - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE)
         return fail(l, name, "corrupt log header (capacity %llu chunks)",
                     (unsigned long long)h->capacity_chunks);
@@ -289,7 +295,11 @@ static int validate(struct weft_log *l, const char *name, int convert) {
         uint64_t hi = lo, want = words / (uint64_t)nparts * (uint64_t)(k + 1);
         while (hi < n && (k == nparts - 1 || acc < want))
             acc += l->counts[hi++];
-        parts[k] = (struct part){.l = l, .name = name, .lo = lo, .hi = hi, .rate = rate,
+        parts[k] = (struct part){.l = l,
+                                 .name = name,
+                                 .lo = lo,
+                                 .hi = hi,
+                                 .rate = rate,
                                  .words = acc - (k ? prev_acc : 0),
                                  .first_bad = UINT64_MAX};
         prev_acc = acc;
@@ -384,8 +394,9 @@ int weft_log_open(struct weft_log *l, const char *path) {
      * sparse log costs what was written. */
     uint64_t claimed = __atomic_load_n(&l->hdr->chunks_claimed, __ATOMIC_ACQUIRE);
     uint64_t n = claimed < l->hdr->capacity_chunks ? claimed : l->hdr->capacity_chunks;
-    uint64_t present = (uint64_t)st.st_size < WEFT_LOG_HEADER_SIZE ? 0
-                       : ((uint64_t)st.st_size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
+    uint64_t present = (uint64_t)st.st_size < WEFT_LOG_HEADER_SIZE
+                           ? 0
+                           : ((uint64_t)st.st_size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
     if (present < n)
         n = present;
     if (n > (SIZE_MAX - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE) {
@@ -400,8 +411,8 @@ int weft_log_open(struct weft_log *l, const char *path) {
         weft_log_close(l);
         return fail(l, path, "out of memory for %llu chunks", (unsigned long long)n);
     }
-    got = read_at(fd, all + WEFT_LOG_HEADER_SIZE, size - WEFT_LOG_HEADER_SIZE,
-                  WEFT_LOG_HEADER_SIZE);
+    got =
+        read_at(fd, all + WEFT_LOG_HEADER_SIZE, size - WEFT_LOG_HEADER_SIZE, WEFT_LOG_HEADER_SIZE);
     close(fd);
     /* A file that shrank since fstat: only whole chunks count, the rest
      * is missing (validate counts it against chunks_claimed). */

@@ -19,19 +19,19 @@
 
 struct weft_log {
     const struct weft_log_header *hdr;
-    const char *map;     /* header + the chunks read (a copy, or the caller's buffer) */
+    const char *map; /* header + the chunks read (a copy, or the caller's buffer) */
     size_t size;
-    int owned;           /* 1 when map is our own buffer */
-    uint64_t nchunks;    /* chunks read (claimed, capped by capacity and by the file) */
+    int owned;        /* 1 when map is our own buffer */
+    uint64_t nchunks; /* chunks read (claimed, capped by capacity and by the file) */
     /* What could not be read (the rest was): */
-    uint64_t bad_chunks;       /* failed validation: skipped whole */
-    uint64_t unwritten_chunks; /* claimed, but their header is all zeros (a hole, a write
-                                * that never reached the file) */
-    uint64_t missing_chunks;   /* claimed, but past the end of the file (truncated) */
+    uint64_t bad_chunks;          /* failed validation: skipped whole */
+    uint64_t unwritten_chunks;    /* claimed, but their header is all zeros (a hole, a write
+                                   * that never reached the file) */
+    uint64_t missing_chunks;      /* claimed, but past the end of the file (truncated) */
     char chunk_err[WEFT_LOG_ERR]; /* the first bad chunk's problem ("" when none) */
-    uint64_t nevents;    /* decoded records (OWNER records not counted) */
-    uint32_t *counts;    /* validated committed words per chunk (a live writer may add more) */
-    uint64_t *first;     /* per chunk: number of records before it (nchunks + 1) */
+    uint64_t nevents;             /* decoded records (OWNER records not counted) */
+    uint32_t *counts; /* validated committed words per chunk (a live writer may add more) */
+    uint64_t *first;  /* per chunk: number of records before it (nchunks + 1) */
     /* Every record, decoded, chunk by chunk, ts in ns, in up to
      * WEFT_LOG_READ_PARTS arrays (decoded by as many threads): chunk i's
      * are in parts[part_of[i]], part k's first being record part_base[k].

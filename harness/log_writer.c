@@ -109,7 +109,9 @@ static uint64_t want_mb;
  * fallback of prepare() on kernels without MADV_POPULATE_WRITE. */
 static char log_path[4200];
 
-const char *weft__log_path(void) { return log_path; }
+const char *weft__log_path(void) {
+    return log_path;
+}
 
 /* The largest size our log may have: RLIMIT_FSIZE (a write or truncate
  * past it raises SIGXFSZ in the program). */
@@ -437,8 +439,8 @@ static uint64_t *reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp)
 /* Writes one record: the fields that are non-zero, the tickets asked for,
  * the payload. Every record goes through here. */
 static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
-                uint32_t aux, int acq_on, uint64_t acq, int rel_on, uint64_t rel,
-                uint64_t hbobj, const void *data, size_t len) {
+                uint32_t aux, int acq_on, uint64_t acq, int rel_on, uint64_t rel, uint64_t hbobj,
+                const void *data, size_t len) {
     if (len > WEFT_LOG_MAX_DATA)
         len = WEFT_LOG_MAX_DATA;
     uint32_t f = 0, n = 2; /* header, and room for a full ts */
@@ -545,8 +547,7 @@ void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, ui
 
 void weft__hb_defer_acquire(uint64_t obj, uint64_t seq) {
     if (weft__t.pacq_on) /* a second one: the first gets its own record */
-        put(WEFT_K_HB_ACQUIRE, weft__t.pacq_obj, weft__t.pacq_seq, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
-            0);
+        put(WEFT_K_HB_ACQUIRE, weft__t.pacq_obj, weft__t.pacq_seq, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0);
     weft__t.pacq_on = 1;
     weft__t.pacq_obj = obj;
     weft__t.pacq_seq = seq;

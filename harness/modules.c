@@ -42,8 +42,12 @@ static int in_loader;       /* threads inside the loader calls we see */
 static int no_walk;         /* fork child of a parent that was inside the loader */
 static int (*real_iterate)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 
-void weft__loader_enter(void) { __atomic_add_fetch(&in_loader, 1, __ATOMIC_SEQ_CST); }
-void weft__loader_leave(void) { __atomic_sub_fetch(&in_loader, 1, __ATOMIC_SEQ_CST); }
+void weft__loader_enter(void) {
+    __atomic_add_fetch(&in_loader, 1, __ATOMIC_SEQ_CST);
+}
+void weft__loader_leave(void) {
+    __atomic_sub_fetch(&in_loader, 1, __ATOMIC_SEQ_CST);
+}
 
 static void iterate(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data) {
     if (!real_iterate)

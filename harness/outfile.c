@@ -61,7 +61,7 @@ static int same_file(const char *a, const struct stat *sb) {
 #define HTML_HEAD "<!DOCTYPE html>\n<!-- weft report (HTML)"
 
 /* The head of weft report's JUnit file (reports/junit.c writes it). */
-#define JUNIT_REPORT_HEAD                                                                   \
+#define JUNIT_REPORT_HEAD                                                                          \
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"weft report\""
 
 /* Does the regular file at path start like a weft report (or, for kind
@@ -82,8 +82,7 @@ static int is_report(const char *path, int kind) {
                      !strncmp(head, JUNIT_REPORT_HEAD, sizeof JUNIT_REPORT_HEAD - 1));
 }
 
-int weft_out_check(const char *cmd, const char *path, int kind, char *const *inputs,
-                   int ninputs) {
+int weft_out_check(const char *cmd, const char *path, int kind, char *const *inputs, int ninputs) {
     struct stat st;
     if (kind == WEFT_OUT_TRACE) {
         if (weft_db_check_output(path) != 0)

@@ -24,11 +24,21 @@
 static void h(FILE *f, const char *s) {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
         default:
             if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
                 fprintf(f, "\\x%02x", (unsigned char)*s);
@@ -56,19 +66,21 @@ static int write_index(FILE *f, const struct weft_sresult *res, int n, const cha
                        double wall) {
     char hash[48], buf[1024];
     weft__html_b64_hash(weft__report_css_sha256, hash);
-    fprintf(f, "<!DOCTYPE html>\n<!-- weft report (HTML): the scenario suite -->\n"
-               "<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-               "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-               "style-src 'sha256-%s'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
-               "<title>weft scenarios</title>\n<style>%s</style>\n</head>\n<body>\n",
+    fprintf(f,
+            "<!DOCTYPE html>\n<!-- weft report (HTML): the scenario suite -->\n"
+            "<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "style-src 'sha256-%s'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
+            "<title>weft scenarios</title>\n<style>%s</style>\n</head>\n<body>\n",
             hash, weft__report_css);
     int passed = 0, known = 0;
     for (int i = 0; i < n; i++) {
         passed += !res[i].failed && !res[i].sc->known;
         known += res[i].failed && res[i].sc->known;
     }
-    fprintf(f, "<header><h1>weft scenarios</h1><div class=\"sub\">%d scenario%s, %d passed, "
-               "%d known gap%s, %d failed%s; %.1f s</div></header>\n<main>\n",
+    fprintf(f,
+            "<header><h1>weft scenarios</h1><div class=\"sub\">%d scenario%s, %d passed, "
+            "%d known gap%s, %d failed%s; %.1f s</div></header>\n<main>\n",
             n, n == 1 ? "" : "s", passed, known, known == 1 ? "" : "s", n - passed - known,
             repeat > 1 ? " (each run several times)" : "", wall);
     fputs("<section><h2>Scenarios</h2>\n<table id=\"scenarios\"><thead><tr><th>scenario</th>"
@@ -137,9 +149,10 @@ static int write_index(FILE *f, const struct weft_sresult *res, int n, const cha
         weft_scenario_ratio(rec, sizeof rec, c->tp, c->tp + c->fn);
         fputs("<tr><td>", f);
         h(f, c->name);
-        fprintf(f, "</td><td class=\"num\">%d</td><td class=\"num\">%ld</td><td class=\"num\">%ld"
-                   "</td><td class=\"num\">%ld</td><td class=\"num\">%s</td>"
-                   "<td class=\"num\">%s</td></tr>\n",
+        fprintf(f,
+                "</td><td class=\"num\">%d</td><td class=\"num\">%ld</td><td class=\"num\">%ld"
+                "</td><td class=\"num\">%ld</td><td class=\"num\">%s</td>"
+                "<td class=\"num\">%s</td></tr>\n",
                 c->scenarios, c->tp, c->fn, c->fp, prec, rec);
     }
     free(ks);
@@ -150,7 +163,7 @@ static int write_index(FILE *f, const struct weft_sresult *res, int n, const cha
 int weft_scenario_html(const char *dir, const struct weft_sresult *res, int n, int repeat,
                        double wall) {
     char *has = calloc((size_t)n + 1, 1);
-    char path[PATH_MAX + 512], db[sizeof ((struct weft_srun *)0)->dir + 16];
+    char path[PATH_MAX + 512], db[sizeof((struct weft_srun *)0)->dir + 16];
     int rc = 0;
     if (!has) {
         weft_err("out of memory");

@@ -40,8 +40,9 @@ int weft_scenario_junit(const char *path, const struct weft_sresult *res, int n,
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f, "<testsuites name=\"weft scenarios\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n",
             n, failures, wall);
-    fprintf(f, "  <testsuite name=\"weft scenarios\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
-               "time=\"%.3f\">\n",
+    fprintf(f,
+            "  <testsuite name=\"weft scenarios\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
+            "time=\"%.3f\">\n",
             n, failures, wall);
     for (int i = 0; i < n; i++) {
         const struct weft_sresult *r = &res[i];

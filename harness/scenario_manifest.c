@@ -154,8 +154,10 @@ static int apply(const struct rd *r, struct weft_scenario *s, const char *key, c
         while (*sp == ' ')
             sp++;
         if (!valid_kind(kind) || num(sp, 1, 1000000, &count) != 0)
-            return BAD(r, "expect: wants KIND COUNT (a finding kind and a count 1..1000000), "
-                          "not '%s'", v);
+            return BAD(r,
+                       "expect: wants KIND COUNT (a finding kind and a count 1..1000000), "
+                       "not '%s'",
+                       v);
         for (int i = 0; i < s->nexpect; i++)
             if (!strcmp(s->expect[i].kind, kind))
                 return BAD(r, "expect: %s given twice in one record", kind);
@@ -177,8 +179,10 @@ static int apply(const struct rd *r, struct weft_scenario *s, const char *key, c
         *colon = 0;
         if (!valid_kind(kind) || !*sp || strchr(sp, ' ') || num(colon + 1, 1, 10000000, &ln) != 0) {
             *colon = ':';
-            return BAD(r, "line: wants KIND SOURCE:LINE (a kind, a source file, a line "
-                          "number), not '%s'", v);
+            return BAD(r,
+                       "line: wants KIND SOURCE:LINE (a kind, a source file, a line "
+                       "number), not '%s'",
+                       v);
         }
         s->lines = grow(s->lines, s->nlines, sizeof *s->lines);
         s->lines[s->nlines].kind = xstrdup(kind);
@@ -366,8 +370,7 @@ int weft_manifest_read(const char *cmd, const char *path, struct weft_manifest *
             }
         if (rc == 0 && m->s[i].fix_of && !weft_manifest_find(m, m->s[i].fix_of)) {
             r.line = m->s[i].where;
-            rc = BAD(&r, "scenario %s: fix-of: %s names no scenario", m->s[i].name,
-                     m->s[i].fix_of);
+            rc = BAD(&r, "scenario %s: fix-of: %s names no scenario", m->s[i].name, m->s[i].fix_of);
         }
     }
     if (rc != 0)

@@ -14,7 +14,8 @@ struct weft_buf {
     char *s;
     size_t len, cap;
 };
-void weft_buf_printf(struct weft_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void weft_buf_printf(struct weft_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void weft_buf_free(struct weft_buf *b);
 
 /* Findings of one kind in one run. */
@@ -25,9 +26,9 @@ struct weft_found {
 
 struct weft_srun {
     const struct weft_scenario *sc;
-    int rep;            /* 0..repeat-1 */
-    char dir[4096];     /* its private directory: trace.db, stdout, stderr */
-    int wstatus;        /* weft run's wait status */
+    int rep;        /* 0..repeat-1 */
+    char dir[4096]; /* its private directory: trace.db, stdout, stderr */
+    int wstatus;    /* weft run's wait status */
     int timed_out;
     double secs;
     /* filled by weft_scenario_check: */

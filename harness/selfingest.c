@@ -38,7 +38,7 @@
 #include "shim.h"
 
 static char bin[PATH_MAX + 16], logp[2 * PATH_MAX + 16], dbp[2 * PATH_MAX + 64];
-static int armed;   /* prepared, in the process that owns logp */
+static int armed; /* prepared, in the process that owns logp */
 static int arm_pid;
 static int done;
 static int bin_tried;
@@ -51,7 +51,9 @@ static int nprev;
 static int prev_pid; /* the process they are of (a fork child has none) */
 static const char prev_var[] = "WEFT_SELF_PREV=";
 
-static int exists_x(const char *p) { return access(p, X_OK) == 0; }
+static int exists_x(const char *p) {
+    return access(p, X_OK) == 0;
+}
 
 void weft__self_ingest_prepare(const char *log_path) {
     armed = 0;
@@ -141,8 +143,7 @@ const char *weft__self_ingest_inherit(char *dir, size_t n) {
  * async-signal-safe calls: this runs in fork children. */
 char *const *weft__self_ingest_exec_env(char *const envp[], size_t *mapped) {
     *mapped = 0;
-    if (!armed || (int)syscall(SYS_getpid) != arm_pid || nprev >= PREV_MAX ||
-        strchr(logp, '\n'))
+    if (!armed || (int)syscall(SYS_getpid) != arm_pid || nprev >= PREV_MAX || strchr(logp, '\n'))
         return envp;
     size_t n = 0, plen = strlen(prevs), llen = strlen(logp);
     while (envp && envp[n])
@@ -174,8 +175,7 @@ char *const *weft__self_ingest_exec_env(char *const envp[], size_t *mapped) {
 
 int weft__self_ingest_elsewhere(void) {
     int t = __atomic_load_n(&ingest_tid, __ATOMIC_ACQUIRE);
-    return armed && (int)syscall(SYS_getpid) == arm_pid && t &&
-           t != (int)syscall(SYS_gettid);
+    return armed && (int)syscall(SYS_getpid) == arm_pid && t && t != (int)syscall(SYS_gettid);
 }
 
 void weft__self_ingest(void) {

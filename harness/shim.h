@@ -33,13 +33,13 @@ struct weft__thread {
      * next record of this thread; fold says what a release does. */
     uint64_t pacq_obj, pacq_seq;
     uint32_t pacq_on;
-    uint32_t fold;        /* WEFT_FOLD_*: inside an interposed libweft call */
-    uint64_t fold_obj;    /* WEFT_FOLD_END: the call's end record, ready but for its tickets */
+    uint32_t fold;     /* WEFT_FOLD_*: inside an interposed libweft call */
+    uint64_t fold_obj; /* WEFT_FOLD_END: the call's end record, ready but for its tickets */
     uint64_t fold_arg2;
     uint32_t fold_stack;
     uint16_t fold_kind;
-    uint16_t fold_done;   /* the end record was written by the release */
-    uint32_t fold_once;   /* a channel operation: its release tickets are acquired at most once */
+    uint16_t fold_done; /* the end record was written by the release */
+    uint32_t fold_once; /* a channel operation: its release tickets are acquired at most once */
     /* A libweft call that starts a thread (weft_go, group go, future start)
      * leaves the user's function here for our pthread_create, which
      * libweft's own spawn reaches: the thread is recorded once, with the
@@ -47,9 +47,9 @@ struct weft__thread {
     uint64_t go_fn, go_arg;
     uint32_t go_via, go_tid;
     /* The watchdog's view of this thread (watchdog.c). */
-    uint32_t waiting; /* inside a blocking call that only another thread can end */
+    uint32_t waiting;   /* inside a blocking call that only another thread can end */
     uint32_t unwinding; /* inside libunwind (stack.c): its pipe is faked */
-    uint32_t wslot;   /* 1 + index of this thread's slot in the wait table, 0: none */
+    uint32_t wslot;     /* 1 + index of this thread's slot in the wait table, 0: none */
     /* stack.c: the last call site weft__stack_site wrote a stack for (a
      * loop that locks at one site writes it once) */
     uintptr_t pc_last;
@@ -136,7 +136,7 @@ uint32_t weft__stack_user(void) WEFT_HIDDEN; /* same, libweft's leading frames s
  * acquisitions of shim_sync.c). */
 uint32_t weft__stack_site(uintptr_t pc) WEFT_HIDDEN;
 void weft__modules_init(void) WEFT_HIDDEN; /* constructor: resolves what a fork child needs */
-void weft__modules_emit(void) WEFT_HIDDEN;       /* walks the loaded objects: not in a fork child */
+void weft__modules_emit(void) WEFT_HIDDEN; /* walks the loaded objects: not in a fork child */
 /* Fork child: the parent's module map from the copy its last walk left,
  * without the loader (another thread may have held its lock at fork).
  * Returns whether a thread of the parent was inside the loader at fork:
@@ -201,15 +201,15 @@ void weft__env_drop_self(void) WEFT_HIDDEN; /* shim_env.c: our entry leaves LD_P
 
 /* Resolve the next definition of a symbol once, lazily; the cast through
  * a union keeps -Wpedantic quiet about object/function pointer casts. */
-#define WEFT_REAL(type, var, name)                     \
-    do {                                               \
-        if (!(var))                                    \
-            *(void **)(&(var)) = weft__real(name);     \
+#define WEFT_REAL(type, var, name)                                                                 \
+    do {                                                                                           \
+        if (!(var))                                                                                \
+            *(void **)(&(var)) = weft__real(name);                                                 \
     } while (0)
-#define WEFT_REAL_V(type, var, name, ver)              \
-    do {                                               \
-        if (!(var))                                    \
-            *(void **)(&(var)) = weft__real_v(name, ver); \
+#define WEFT_REAL_V(type, var, name, ver)                                                          \
+    do {                                                                                           \
+        if (!(var))                                                                                \
+            *(void **)(&(var)) = weft__real_v(name, ver);                                          \
     } while (0)
 
 /* Recording helpers for interposers. WEFT_RECORD_LITE: enter, record,
@@ -217,20 +217,20 @@ void weft__env_drop_self(void) WEFT_HIDDEN; /* shim_env.c: our entry leaves LD_P
  * (log_writer.c keeps errno itself on the rare paths that may touch it:
  * claiming a chunk); the happens-before hooks, our hottest path, use it.
  * WEFT_RECORD: the same, errno saved and restored around it. */
-#define WEFT_RECORD_LITE(stmt)             \
-    do {                                   \
-        if (weft__enter()) {               \
-            if (!weft__t.tid)              \
-                weft__thread_ensure();     \
-            stmt;                          \
-            weft__leave();                 \
-        }                                  \
+#define WEFT_RECORD_LITE(stmt)                                                                     \
+    do {                                                                                           \
+        if (weft__enter()) {                                                                       \
+            if (!weft__t.tid)                                                                      \
+                weft__thread_ensure();                                                             \
+            stmt;                                                                                  \
+            weft__leave();                                                                         \
+        }                                                                                          \
     } while (0)
-#define WEFT_RECORD(stmt)                  \
-    do {                                   \
-        int weft__saved_errno = errno;     \
-        WEFT_RECORD_LITE(stmt);            \
-        errno = weft__saved_errno;         \
+#define WEFT_RECORD(stmt)                                                                          \
+    do {                                                                                           \
+        int weft__saved_errno = errno;                                                             \
+        WEFT_RECORD_LITE(stmt);                                                                    \
+        errno = weft__saved_errno;                                                                 \
     } while (0)
 
 /* The name of a record kind ("chan_send_begin", ...), for the shim's own

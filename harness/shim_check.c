@@ -133,7 +133,6 @@ static const uint8_t phase_of[256] = {
 #undef WEFT__KIND_PHASE
 };
 
-
 /* Calls fn for every record of the log, decoded (log.h). */
 typedef void (*visit_fn)(const struct weft_rec *r, void *ctx);
 
@@ -186,7 +185,7 @@ struct objwant {
     uint16_t kind;
     uint64_t ts, arg;
     uint32_t stack;
-    int follow; /* a context's done channel: then its context */
+    int follow;  /* a context's done channel: then its context */
     unsigned op; /* a select case's WEFT_SEND 1 / WEFT_RECV 2 */
 };
 
@@ -413,25 +412,57 @@ static const char *via_str(uint32_t via) {
 static const char *wait_call(const struct weft_rec *b, const char **noun) {
     *noun = "object";
     switch (b->kind) {
-    case WEFT_K_CHAN_SEND_BEGIN: *noun = "channel"; return "weft_chan_send";
-    case WEFT_K_CHAN_RECV_BEGIN: *noun = "channel"; return "weft_chan_recv";
-    case WEFT_K_SELECT_BEGIN: *noun = "channels"; return "weft_select";
-    case WEFT_K_WG_WAIT_BEGIN: *noun = "WaitGroup"; return "weft_wg_wait";
-    case WEFT_K_GROUP_GO_BEGIN: *noun = "group"; return "weft_group_go (at its limit)";
-    case WEFT_K_GROUP_WAIT_BEGIN: *noun = "group"; return "weft_group_wait";
-    case WEFT_K_WSEM_ACQUIRE_BEGIN: *noun = "semaphore"; return "weft_sem_acquire";
-    case WEFT_K_LIMITER_WAIT_BEGIN: *noun = "limiter"; return "weft_limiter_wait";
-    case WEFT_K_FUTURE_GET_BEGIN: *noun = "future"; return "weft_future_get";
-    case WEFT_K_FUTURE_FREE_BEGIN: *noun = "future"; return "weft_future_free";
+    case WEFT_K_CHAN_SEND_BEGIN:
+        *noun = "channel";
+        return "weft_chan_send";
+    case WEFT_K_CHAN_RECV_BEGIN:
+        *noun = "channel";
+        return "weft_chan_recv";
+    case WEFT_K_SELECT_BEGIN:
+        *noun = "channels";
+        return "weft_select";
+    case WEFT_K_WG_WAIT_BEGIN:
+        *noun = "WaitGroup";
+        return "weft_wg_wait";
+    case WEFT_K_GROUP_GO_BEGIN:
+        *noun = "group";
+        return "weft_group_go (at its limit)";
+    case WEFT_K_GROUP_WAIT_BEGIN:
+        *noun = "group";
+        return "weft_group_wait";
+    case WEFT_K_WSEM_ACQUIRE_BEGIN:
+        *noun = "semaphore";
+        return "weft_sem_acquire";
+    case WEFT_K_LIMITER_WAIT_BEGIN:
+        *noun = "limiter";
+        return "weft_limiter_wait";
+    case WEFT_K_FUTURE_GET_BEGIN:
+        *noun = "future";
+        return "weft_future_get";
+    case WEFT_K_FUTURE_FREE_BEGIN:
+        *noun = "future";
+        return "weft_future_free";
     case WEFT_K_JOIN_BEGIN:
         *noun = "thread";
         return b->arg2 ? "pthread_timedjoin_np" : "pthread_join";
-    case WEFT_K_MUTEX_LOCK_BEGIN: *noun = "mutex"; return "pthread_mutex_lock";
-    case WEFT_K_RW_RDLOCK_BEGIN: *noun = "rwlock"; return "pthread_rwlock_rdlock";
-    case WEFT_K_RW_WRLOCK_BEGIN: *noun = "rwlock"; return "pthread_rwlock_wrlock";
-    case WEFT_K_COND_WAIT_BEGIN: *noun = "condition variable"; return "pthread_cond_wait";
-    case WEFT_K_BARRIER_WAIT_BEGIN: *noun = "barrier"; return "pthread_barrier_wait";
-    case WEFT_K_SEM_WAIT_BEGIN: *noun = "semaphore"; return "sem_wait";
+    case WEFT_K_MUTEX_LOCK_BEGIN:
+        *noun = "mutex";
+        return "pthread_mutex_lock";
+    case WEFT_K_RW_RDLOCK_BEGIN:
+        *noun = "rwlock";
+        return "pthread_rwlock_rdlock";
+    case WEFT_K_RW_WRLOCK_BEGIN:
+        *noun = "rwlock";
+        return "pthread_rwlock_wrlock";
+    case WEFT_K_COND_WAIT_BEGIN:
+        *noun = "condition variable";
+        return "pthread_cond_wait";
+    case WEFT_K_BARRIER_WAIT_BEGIN:
+        *noun = "barrier";
+        return "pthread_barrier_wait";
+    case WEFT_K_SEM_WAIT_BEGIN:
+        *noun = "semaphore";
+        return "sem_wait";
     case WEFT_K_FD_READ_BEGIN:
     case WEFT_K_FD_WRITE_BEGIN:
         *noun = "fd";
@@ -528,7 +559,9 @@ static void describe(const struct logv *lv, struct q *q, struct out *o) {
             if (q->objs[i].follow)
                 continue;
             put(o, "  case %s channel 0x%llx: ",
-                q->objs[i].op == 1 ? "send on" : q->objs[i].op == 2 ? "recv on" : "on",
+                q->objs[i].op == 1   ? "send on"
+                : q->objs[i].op == 2 ? "recv on"
+                                     : "on",
                 (unsigned long long)q->objs[i].obj);
             put_creation(o, q, &q->objs[i], "    ");
         }

@@ -25,14 +25,18 @@ static int self_ingest;     /* ... and we turn it into a database at the end */
 static unsigned depth = 16;
 static int log_pid;
 
-void *weft__real(const char *name) { return dlsym(RTLD_NEXT, name); }
+void *weft__real(const char *name) {
+    return dlsym(RTLD_NEXT, name);
+}
 
 void *weft__real_v(const char *name, const char *version) {
     void *p = dlvsym(RTLD_NEXT, name, version);
     return p ? p : dlsym(RTLD_NEXT, name);
 }
 
-static pid_t os_tid(void) { return (pid_t)syscall(SYS_gettid); }
+static pid_t os_tid(void) {
+    return (pid_t)syscall(SYS_gettid);
+}
 
 void weft__thread_ensure(void) {
     if (weft__t.tid)
@@ -206,7 +210,8 @@ __attribute__((constructor(101))) static void weft_init(void) {
 }
 
 void weft__process_exit_hook(void) {
-    WEFT_RECORD(weft__emit(WEFT_K_PROC_END, 0, 0, 0, 0, 0); weft__log_set_flag(WEFT_LOG_F_FINISHED));
+    WEFT_RECORD(weft__emit(WEFT_K_PROC_END, 0, 0, 0, 0, 0);
+                weft__log_set_flag(WEFT_LOG_F_FINISHED));
 }
 
 __attribute__((destructor(101))) static void weft_fini(void) {
@@ -218,8 +223,8 @@ __attribute__((destructor(101))) static void weft_fini(void) {
 
 const char *weft__kind_name(unsigned k) {
     switch (k) {
-#define WEFT__KIND_CASE(name, num, str, fam, blk) \
-    case num:                                     \
+#define WEFT__KIND_CASE(name, num, str, fam, blk)                                                  \
+    case num:                                                                                      \
         return str;
         WEFT_KINDS(WEFT__KIND_CASE)
 #undef WEFT__KIND_CASE

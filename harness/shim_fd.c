@@ -104,8 +104,8 @@ WEFT_EXPORT int close(int fd) {
     if (was && !(r != 0 && e == EINTR)) /* Linux frees the fd even on EINTR... but EIO too */
         track(fd, 0);
     if (was || (r != 0 && e == EBADF))
-        WEFT_RECORD(weft__emit(WEFT_K_FD_CLOSE, (uint64_t)fd,
-                               r == 0 ? 0 : (uint64_t)(int64_t)-e, 0, weft__stack(), 0));
+        WEFT_RECORD(weft__emit(WEFT_K_FD_CLOSE, (uint64_t)fd, r == 0 ? 0 : (uint64_t)(int64_t)-e, 0,
+                               weft__stack(), 0));
     return r;
 }
 

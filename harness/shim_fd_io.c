@@ -81,7 +81,7 @@ static size_t iov_bytes(const struct iovec *iov, int n) {
 /* One read-side call: CALL is the real call, evaluated once. */
 #define READ_SIDE(fd, n, how, want, flags, CALL)                                                   \
     do {                                                                                           \
-        if (!watched(fd) || ((flags) & MSG_DONTWAIT) || !would_block(fd, POLLIN, want))           \
+        if (!watched(fd) || ((flags)&MSG_DONTWAIT) || !would_block(fd, POLLIN, want))              \
             return CALL;                                                                           \
         begin(WEFT_K_FD_READ_BEGIN, fd, n, how);                                                   \
         ssize_t r_ = CALL;                                                                         \
@@ -104,7 +104,7 @@ static ssize_t wrote(int fd, ssize_t r, uint64_t how) {
 
 #define WRITE_SIDE(fd, n, how, flags, CALL)                                                        \
     do {                                                                                           \
-        if (!watched(fd) || ((flags) & MSG_DONTWAIT) || !would_block(fd, POLLOUT, 0))             \
+        if (!watched(fd) || ((flags)&MSG_DONTWAIT) || !would_block(fd, POLLOUT, 0))                \
             return wrote(fd, CALL, how);                                                           \
         begin(WEFT_K_FD_WRITE_BEGIN, fd, n, how);                                                  \
         ssize_t r_ = CALL;                                                                         \
@@ -169,8 +169,8 @@ WEFT_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags) {
     WRITE_SIDE(fd, n, WEFT_FDW_SEND, flags, r_send(fd, buf, n, flags));
 }
 
-WEFT_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
-                           const struct sockaddr *to, socklen_t tolen) {
+WEFT_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
+                           socklen_t tolen) {
     WEFT_REAL(void, r_sendto, "sendto");
     WRITE_SIDE(fd, n, WEFT_FDW_SENDTO, flags, r_sendto(fd, buf, n, flags, to, tolen));
 }

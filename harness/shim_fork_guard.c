@@ -28,7 +28,9 @@ static void prepare(void) {
     weft__t.in_shim = 1;
 }
 
-static void parent(void) { weft__t.in_shim = saved_in_shim; }
+static void parent(void) {
+    weft__t.in_shim = saved_in_shim;
+}
 
 static void child(void) {
     /* shim_core.c's child handler may have run first and reset the whole

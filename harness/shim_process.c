@@ -74,15 +74,17 @@ WEFT_EXPORT pid_t fork(void) {
     /* The child's new log was made by our atfork handler, inside fork. */
     if (pid != 0) {
         int e = errno;
-        WEFT_RECORD(weft__emit(WEFT_K_FORK, 0, pid > 0 ? (uint64_t)pid : (uint64_t)(int64_t)-e,
-                               0, stack, 0));
+        WEFT_RECORD(weft__emit(WEFT_K_FORK, 0, pid > 0 ? (uint64_t)pid : (uint64_t)(int64_t)-e, 0,
+                               stack, 0));
     }
     return pid;
 }
 
 /* vfork's child shares our memory, and would write its records into the
  * parent's log and TLS. fork is a valid implementation of vfork. */
-WEFT_EXPORT pid_t vfork(void) { return fork(); }
+WEFT_EXPORT pid_t vfork(void) {
+    return fork();
+}
 
 /* ---- exec: the image ends here (a new one may be traced: --trace-children
  * keeps LD_PRELOAD in the environment, and its log joins the same trace;
@@ -175,8 +177,7 @@ static int spawned(int r, pid_t *pidp, pid_t pid, const char *path) {
 }
 
 WEFT_EXPORT int posix_spawn(pid_t *pidp, const char *path, const posix_spawn_file_actions_t *fa,
-                            const posix_spawnattr_t *at, char *const argv[],
-                            char *const envp[]) {
+                            const posix_spawnattr_t *at, char *const argv[], char *const envp[]) {
     WEFT_REAL_V(void, real_spawn, "posix_spawn", "GLIBC_2.15");
     pid_t pid = 0;
     int r = real_spawn(&pid, path, fa, at, argv, envp);
@@ -184,8 +185,7 @@ WEFT_EXPORT int posix_spawn(pid_t *pidp, const char *path, const posix_spawn_fil
 }
 
 WEFT_EXPORT int posix_spawnp(pid_t *pidp, const char *file, const posix_spawn_file_actions_t *fa,
-                             const posix_spawnattr_t *at, char *const argv[],
-                             char *const envp[]) {
+                             const posix_spawnattr_t *at, char *const argv[], char *const envp[]) {
     WEFT_REAL_V(void, real_spawnp, "posix_spawnp", "GLIBC_2.15");
     pid_t pid = 0;
     int r = real_spawnp(&pid, file, fa, at, argv, envp);
@@ -196,8 +196,8 @@ WEFT_EXPORT int posix_spawnp(pid_t *pidp, const char *file, const posix_spawn_fi
  * array and go through the vector forms above, recording once. The array
  * lives on the stack, or for very long lists in an anonymous mapping:
  * malloc is off limits in a fork child of a threaded program. */
-static char **exec_args(va_list *ap, const char *arg0, size_t n, char **stack_buf,
-                        size_t stack_n, size_t *mapped) {
+static char **exec_args(va_list *ap, const char *arg0, size_t n, char **stack_buf, size_t stack_n,
+                        size_t *mapped) {
     char **v = stack_buf;
     *mapped = 0;
     if (n + 1 > stack_n) {
@@ -234,7 +234,7 @@ static size_t exec_count(va_list ap, const char *arg0) {
         char *const *envp = with_env ? va_arg(ap, char *const *) : environ;                        \
         va_end(ap);                                                                                \
         if (!argv)                                                                                 \
-            return -1; /* errno from mmap: ENOMEM, as the kernel would say */                     \
+            return -1; /* errno from mmap: ENOMEM, as the kernel would say */                      \
         int r_ = call;                                                                             \
         int e_ = errno;                                                                            \
         if (mapped_)                                                                               \

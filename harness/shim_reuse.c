@@ -9,4 +9,6 @@
 #include "shim.h"
 
 WEFT_EXPORT int weft__thread_reuse(void);
-WEFT_EXPORT int weft__thread_reuse(void) { return 0; }
+WEFT_EXPORT int weft__thread_reuse(void) {
+    return 0;
+}

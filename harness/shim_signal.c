@@ -21,8 +21,8 @@
 
 #include "shim.h"
 
-static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE,  SIGILL,  SIGABRT, SIGTRAP, SIGSYS,
-                            SIGTERM, SIGINT, SIGHUP,  SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1,
+static const int fatal[] = {SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,    SIGABRT, SIGTRAP, SIGSYS,
+                            SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,   SIGPIPE, SIGALRM, SIGUSR1,
                             SIGUSR2, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF};
 
 #define NSIGS 65
@@ -65,12 +65,15 @@ static void on_fatal(int sig, siginfo_t *si, void *uctx) {
     sigemptyset(&set);
     sigaddset(&set, sig);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-    if (!si || si->si_code <= 0 || (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL))
+    if (!si || si->si_code <= 0 ||
+        (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL))
         syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
     errno = saved;
 }
 
-int weft__signal_is_ours(void (*h)(int, siginfo_t *, void *)) { return h == on_fatal; }
+int weft__signal_is_ours(void (*h)(int, siginfo_t *, void *)) {
+    return h == on_fatal;
+}
 
 static int ours(const struct sigaction *a) {
     return (a->sa_flags & SA_SIGINFO) && a->sa_sigaction == on_fatal;
@@ -147,19 +150,19 @@ static __sighandler_t view(int sig, __sighandler_t h) {
     return h;
 }
 
-#define SIGNAL_LIKE(fn)                                                  \
-    __sighandler_t fn(int sig, __sighandler_t h);                        \
-    WEFT_EXPORT __sighandler_t fn(int sig, __sighandler_t h) {          \
-        static __sighandler_t (*real)(int, __sighandler_t);             \
-        WEFT_REAL(void, real, #fn);                                      \
-        WEFT_REAL(void, r_sigaction, "sigaction");                       \
-        int e_ = errno;                                                  \
-        __sighandler_t r_ = view(sig, real(sig, h));                     \
-        if (r_ != SIG_ERR && h == SIG_DFL) {                             \
-            keep_ours(sig);                                              \
-            errno = e_;                                                  \
-        }                                                                \
-        return r_;                                                       \
+#define SIGNAL_LIKE(fn)                                                                            \
+    __sighandler_t fn(int sig, __sighandler_t h);                                                  \
+    WEFT_EXPORT __sighandler_t fn(int sig, __sighandler_t h) {                                     \
+        static __sighandler_t (*real)(int, __sighandler_t);                                        \
+        WEFT_REAL(void, real, #fn);                                                                \
+        WEFT_REAL(void, r_sigaction, "sigaction");                                                 \
+        int e_ = errno;                                                                            \
+        __sighandler_t r_ = view(sig, real(sig, h));                                               \
+        if (r_ != SIG_ERR && h == SIG_DFL) {                                                       \
+            keep_ours(sig);                                                                        \
+            errno = e_;                                                                            \
+        }                                                                                          \
+        return r_;                                                                                 \
     }
 SIGNAL_LIKE(signal)
 SIGNAL_LIKE(bsd_signal)

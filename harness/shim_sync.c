@@ -51,8 +51,8 @@ static uint32_t acq_st(uintptr_t pc) {
  * exported function itself (a macro, never a helper it calls). */
 #define CALLER() ((uintptr_t)__builtin_return_address(0))
 
-#define EV_STACK(kind, obj, arg, arg2, stack)                                                  \
-    WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg),       \
+#define EV_STACK(kind, obj, arg, arg2, stack)                                                      \
+    WEFT_RECORD(weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg),             \
                            (uint64_t)(arg2), stack, 0))
 #define EV(kind, obj, arg, arg2) EV_STACK(kind, obj, arg, arg2, st())
 /* The begin of a wait that really blocks always gets its stack: it is what
@@ -60,8 +60,8 @@ static uint32_t acq_st(uintptr_t pc) {
  * microsecond) is small beside the sleep it precedes. The hot paths (an
  * uncontended lock, an unlock, a signal) stay without one. The stack id
  * is left in sv for the wait's end. */
-#define EV_WAIT(kind, obj, arg, arg2, sv)                                                      \
-    WEFT_RECORD(sv = weft__stack(); weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj),    \
+#define EV_WAIT(kind, obj, arg, arg2, sv)                                                          \
+    WEFT_RECORD(sv = weft__stack(); weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj),          \
                                                (uint64_t)(arg), (uint64_t)(arg2), sv, 0))
 
 /* A lock that may wait tries first: an uncontended acquisition is one end
@@ -132,8 +132,8 @@ WEFT_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, ts_t t) {
 WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, ts_t t) {
     WEFT_REAL(void, r_mutex_clocklock, "pthread_mutex_clocklock");
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
-    TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m),
-              r_mutex_clocklock(m, c, t), 1, 0);
+    TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_clocklock(m, c, t),
+              1, 0);
 }
 
 WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
@@ -290,7 +290,9 @@ static int (*r_sem_trywait)(sem_t *);
 static int (*r_sem_post)(sem_t *);
 
 /* Semaphores report errors through errno: record -errno, then restore. */
-static int64_t sem_result(int r) { return r == 0 ? 0 : -(int64_t)errno; }
+static int64_t sem_result(int r) {
+    return r == 0 ? 0 : -(int64_t)errno;
+}
 
 WEFT_EXPORT int sem_wait(sem_t *s) {
     WEFT_REAL(void, r_sem_wait, "sem_wait");

@@ -48,8 +48,8 @@ static void on_unwind(void *unused) {
     /* Our pthread_exit recorded the exit already; otherwise this unwind is
      * a cancellation. Either way the thread writes nothing more of its
      * life, so its chunk can serve another thread. */
-    WEFT_RECORD(if (!weft__t.exiting) weft__emit(WEFT_K_THREAD_CANCELED,
-                                                 (uint64_t)pthread_self(), 0, 0, 0, 0);
+    WEFT_RECORD(if (!weft__t.exiting)
+                    weft__emit(WEFT_K_THREAD_CANCELED, (uint64_t)pthread_self(), 0, 0, 0, 0);
                 weft__log_release_chunk());
     /* A thread cancelled inside a blocking call never reached its end:
      * the watchdog must not count it as waiting any more. */
@@ -83,8 +83,7 @@ static void *start_wrapper(void *p) {
     pthread_cleanup_push(on_unwind, NULL);
     ret = s.fn(s.arg);
     pthread_cleanup_pop(0);
-    WEFT_RECORD(weft__emit(WEFT_K_THREAD_RETURN, (uint64_t)pthread_self(), (uint64_t)ret, 0, 0,
-                           0);
+    WEFT_RECORD(weft__emit(WEFT_K_THREAD_RETURN, (uint64_t)pthread_self(), (uint64_t)ret, 0, 0, 0);
                 weft__log_release_chunk());
     thread_done();
     return ret;
@@ -162,8 +161,8 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
         WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE, (uint64_t)*th, rec_fn, rec_arg, stack,
                                (newtid & WEFT_TID_MASK) | via << 28);
                     if (on_stack) weft__emit(WEFT_K_THREAD_ARG, rec_arg, snap, 0, 0, 0);
-                    if (detached == PTHREAD_CREATE_DETACHED) weft__emit(
-                        WEFT_K_DETACH, (uint64_t)*th, 0, 1, 0, 0));
+                    if (detached == PTHREAD_CREATE_DETACHED)
+                        weft__emit(WEFT_K_DETACH, (uint64_t)*th, 0, 1, 0, 0));
     }
     errno = saved;
     return r;
@@ -183,7 +182,8 @@ WEFT_EXPORT void pthread_exit(void *ret) {
 /* The records around a join: a begin (arg2 = 1: bounded, never counted by
  * the watchdog) and an end with the result and the joined value. */
 static void join_begin(pthread_t th, int bounded) {
-    WEFT_RECORD(weft__emit(WEFT_K_JOIN_BEGIN, (uint64_t)th, 0, (uint64_t)bounded, weft__stack(), 0));
+    WEFT_RECORD(
+        weft__emit(WEFT_K_JOIN_BEGIN, (uint64_t)th, 0, (uint64_t)bounded, weft__stack(), 0));
 }
 
 static int join_end(pthread_t th, void **ret, int r) {

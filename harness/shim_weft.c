@@ -56,7 +56,9 @@ int weft__from_libweft(uintptr_t pc) {
     return __atomic_load_n(&lw_known, __ATOMIC_ACQUIRE) && pc >= lw_lo && pc < lw_hi;
 }
 
-static inline uint32_t stk(void) { return weft__stack(); }
+static inline uint32_t stk(void) {
+    return weft__stack();
+}
 
 /* ---- channels ---- */
 static weft_chan *(*r_make)(size_t, size_t);
@@ -84,8 +86,8 @@ WEFT_EXPORT weft_chan *weft_chan_make(size_t elem_size, size_t capacity) {
  * it, a waiter's by the one that completes it). Records say so
  * (WEFT_H_ONCE) and the detectors drop such a ticket once acquired. Not
  * for close: its ticket is acquired by every later receive. */
-static inline void fold_begin(uint32_t mode, int once, uint16_t kind, uint64_t obj,
-                              uint64_t arg2, uint32_t stack) {
+static inline void fold_begin(uint32_t mode, int once, uint16_t kind, uint64_t obj, uint64_t arg2,
+                              uint32_t stack) {
     weft__t.fold = mode;
     weft__t.fold_once = (uint32_t)once;
     weft__t.fold_kind = kind;
@@ -125,8 +127,8 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
         WEFT_RECORD(weft__emit(kend, P(ch), I(r), 0, r == WEFT_ECLOSED && send ? stk() : 0, 0));
         return r;
     }
-    WEFT_RECORD(weft__emit(send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN, P(ch), 0, 0,
-                           stk(), 0));
+    WEFT_RECORD(
+        weft__emit(send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN, P(ch), 0, 0, stk(), 0));
     weft__wait_begin(send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN, P(ch));
     /* Waiting: a release may be the one of a thread that queues itself and
      * sleeps, so releases are written at once; only acquires wait for the
@@ -143,7 +145,9 @@ WEFT_EXPORT int weft_chan_send(weft_chan *ch, const void *elem) {
     return chan_op(ch, (void *)(uintptr_t)elem, 1);
 }
 
-WEFT_EXPORT int weft_chan_recv(weft_chan *ch, void *elem) { return chan_op(ch, elem, 0); }
+WEFT_EXPORT int weft_chan_recv(weft_chan *ch, void *elem) {
+    return chan_op(ch, elem, 0);
+}
 
 WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
     REAL(r_try_send, "weft_chan_try_send");
@@ -222,13 +226,11 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     fold_end();
     if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK)) {
         int ok = r >= 0 && (size_t)r < n;
-        WEFT_RECORD(size_t len = pack_cases(cases, n, packed);
-                    weft__emit_data(WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r),
-                                    ok ? I(cases[r].result) : 0,
-                                    ok && cases[r].result == WEFT_ECLOSED && cases[r].op == WEFT_SEND
-                                        ? stk()
-                                        : 0,
-                                    0, packed, len));
+        WEFT_RECORD(
+            size_t len = pack_cases(cases, n, packed); weft__emit_data(
+                WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r), ok ? I(cases[r].result) : 0,
+                ok && cases[r].result == WEFT_ECLOSED && cases[r].op == WEFT_SEND ? stk() : 0, 0,
+                packed, len));
         return r;
     }
     WEFT_RECORD(size_t len = pack_cases(cases, n, packed);
@@ -357,8 +359,8 @@ WEFT_EXPORT void weft_ctx_cancel(weft_ctx *ctx) {
     REAL(r_ctx_done, "weft_ctx_done");
     /* Recorded before: the cancel wakes receivers of the done channel, whose
      * records then come after this one in time. */
-    WEFT_RECORD(weft__emit(WEFT_K_CTX_CANCEL, P(ctx), 0, P(r_ctx_done ? r_ctx_done(ctx) : NULL),
-                           stk(), 0));
+    WEFT_RECORD(
+        weft__emit(WEFT_K_CTX_CANCEL, P(ctx), 0, P(r_ctx_done ? r_ctx_done(ctx) : NULL), stk(), 0));
     r_ctx_cancel(ctx);
 }
 
@@ -460,8 +462,8 @@ WEFT_EXPORT int weft_group_set_limit(weft_group *g, int n) {
 
 WEFT_EXPORT int weft_group_go(weft_group *g, int (*fn)(weft_ctx *ctx, void *arg), void *arg) {
     REAL(r_group_go, "weft_group_go");
-    WEFT_RECORD(weft__emit(WEFT_K_GROUP_GO_BEGIN, P(g), P((const void *)(uintptr_t)fn), P(arg),
-                           stk(), 0));
+    WEFT_RECORD(
+        weft__emit(WEFT_K_GROUP_GO_BEGIN, P(g), P((const void *)(uintptr_t)fn), P(arg), stk(), 0));
     /* It blocks only at the group's limit, until a running function ends. */
     weft__wait_begin(WEFT_K_GROUP_GO_BEGIN, P(g));
     pending(WEFT_VIA_GROUP, (const void *)(uintptr_t)fn, arg);
@@ -477,8 +479,8 @@ WEFT_EXPORT bool weft_group_try_go(weft_group *g, int (*fn)(weft_ctx *, void *),
     pending(WEFT_VIA_GROUP, (const void *)(uintptr_t)fn, arg);
     bool ok = r_group_try_go(g, fn, arg);
     uint32_t tid = taken();
-    WEFT_RECORD(weft__emit(WEFT_K_GROUP_TRY_GO, P(g), ok, P((const void *)(uintptr_t)fn),
-                           stk(), tid));
+    WEFT_RECORD(
+        weft__emit(WEFT_K_GROUP_TRY_GO, P(g), ok, P((const void *)(uintptr_t)fn), stk(), tid));
     return ok;
 }
 
@@ -594,8 +596,8 @@ WEFT_EXPORT weft_future *weft_future_start(int (*fn)(void *arg, void *result), v
     pending(WEFT_VIA_FUTURE, (const void *)(uintptr_t)fn, arg);
     weft_future *f = r_fut_start(fn, arg, result_size);
     uint32_t tid = taken();
-    WEFT_RECORD(if (f) weft__emit(WEFT_K_FUTURE_START, P(f), P((const void *)(uintptr_t)fn),
-                                  P(arg), stk(), tid));
+    WEFT_RECORD(if (f) weft__emit(WEFT_K_FUTURE_START, P(f), P((const void *)(uintptr_t)fn), P(arg),
+                                  stk(), tid));
     return f;
 }
 
@@ -640,8 +642,8 @@ WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
      * to this thread afterwards. */
     if (weft__t.fold == WEFT_FOLD_END && !weft__t.fold_done) {
         WEFT_RECORD_LITE(weft__emit_rel(weft__t.fold_kind, weft__t.fold_obj, 0, weft__t.fold_arg2,
-                                   weft__t.fold_stack, 0, P(obj), seq);
-                    weft__t.fold_done = 1);
+                                        weft__t.fold_stack, 0, P(obj), seq);
+                         weft__t.fold_done = 1);
     } else {
         WEFT_RECORD_LITE(weft__emit(WEFT_K_HB_RELEASE, P(obj), seq, 0, 0, 0));
     }

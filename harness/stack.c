@@ -142,7 +142,9 @@ void weft__stack_reset(void) {
     }
 }
 
-void weft__stack_disable(void) { depth_cap = 0; }
+void weft__stack_disable(void) {
+    depth_cap = 0;
+}
 
 static uint64_t mix(uint64_t h, uint64_t v) {
     /* A multiply-xorshift step (splitmix64 finaliser over the running
@@ -165,12 +167,16 @@ static uint32_t write_stack(void *const *pcs, int n) {
 static uint32_t capture(int skip_libweft);
 static uint32_t intern(void *const *pcs, int n);
 
-uint32_t weft__stack(void) { return capture(0); }
+uint32_t weft__stack(void) {
+    return capture(0);
+}
 
 /* A thread made by weft_go, weft_group_go or weft_future_start is created
  * inside libweft (its spawn path calls pthread_create): its creation stack
  * starts at the user's call, not in libweft's frames above it. */
-uint32_t weft__stack_user(void) { return capture(1); }
+uint32_t weft__stack_user(void) {
+    return capture(1);
+}
 
 static uint32_t capture(int skip_libweft) {
     if (depth_cap == 0)

@@ -22,8 +22,8 @@ static size_t esc(const unsigned char *s, int n, char buf[32]) {
     unsigned cp = 0;
     if (n == 3)
         cp = (unsigned)(s[0] & 0x0F) << 12 | (unsigned)(s[1] & 0x3F) << 6 | (s[2] & 0x3Fu);
-    int bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
-               cp == 0x200E || cp == 0x200F || cp == 0x061C;
+    int bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E ||
+               cp == 0x200F || cp == 0x061C;
     if (bidi) {
         buf[o++] = '\\';
         buf[o++] = 'u';

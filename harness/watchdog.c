@@ -113,7 +113,9 @@ void weft__wait_end_slow(void) {
  * moment: we do it only when our own count cannot answer. */
 static uint32_t known_live = 1;
 
-void weft__wait_thread_start(void) { __atomic_add_fetch(&known_live, 1, __ATOMIC_RELAXED); }
+void weft__wait_thread_start(void) {
+    __atomic_add_fetch(&known_live, 1, __ATOMIC_RELAXED);
+}
 
 void weft__wait_thread_end(void) {
     __atomic_sub_fetch(&known_live, 1, __ATOMIC_RELAXED);
@@ -252,7 +254,6 @@ static int program_has_handlers(void) {
     return 0;
 }
 
-
 struct wait_rec {
     uint32_t tid;
     uint16_t kind, pad;
@@ -263,8 +264,8 @@ struct wait_rec {
  * its own marked internal (aux 2 of its adopt record). */
 static void become_traced(void) {
     weft__t.tid = weft__log_new_tid();
-    weft__emit(WEFT_K_THREAD_ADOPT, (uint64_t)pthread_self(), (uint64_t)syscall(SYS_gettid), 0,
-               0, 2);
+    weft__emit(WEFT_K_THREAD_ADOPT, (uint64_t)pthread_self(), (uint64_t)syscall(SYS_gettid), 0, 0,
+               2);
 }
 
 /* main called pthread_exit and the last other thread is gone: glibc would
@@ -283,7 +284,8 @@ static __attribute__((noreturn)) void fire(long nwait) {
         uint32_t tid = __atomic_load_n(&slots[i].tid, __ATOMIC_ACQUIRE);
         uint16_t kind = __atomic_load_n(&slots[i].kind, __ATOMIC_RELAXED);
         if (tid && kind)
-            w[n++] = (struct wait_rec){tid, kind, 0, __atomic_load_n(&slots[i].obj, __ATOMIC_RELAXED)};
+            w[n++] =
+                (struct wait_rec){tid, kind, 0, __atomic_load_n(&slots[i].obj, __ATOMIC_RELAXED)};
     }
     become_traced();
     weft__emit_data(WEFT_K_DEADLOCK, 0, (uint64_t)nwait, (uint64_t)timeout_ms, 0, 0, w,
@@ -291,9 +293,9 @@ static __attribute__((noreturn)) void fire(long nwait) {
     weft__log_set_flag(WEFT_LOG_F_FINISHED);
 
     char line[2048];
-    size_t len = (size_t)snprintf(line, sizeof line,
-                                  "==weft== deadlock: all %ld threads are blocked for %ld ms:",
-                                  nwait, timeout_ms);
+    size_t len = (size_t)snprintf(
+        line, sizeof line, "==weft== deadlock: all %ld threads are blocked for %ld ms:", nwait,
+        timeout_ms);
     for (int i = 0; i < n && len < sizeof line - 80; i++)
         len += (size_t)snprintf(line + len, sizeof line - len, "%s thread %u in %s 0x%llx",
                                 i ? ";" : "", w[i].tid, weft__kind_name(w[i].kind),

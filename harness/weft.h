@@ -53,8 +53,8 @@ struct weft_ingest_opts {
     int root_pid;    /* >0: the process whose exit status weft run saw */
     int root_status; /* its wait status */
     int quiet;
-    int index;       /* also index events by thread and by object (--index) */
-    int all_events;  /* a row for every event: no event_counts (--all-events) */
+    int index;      /* also index events by thread and by object (--index) */
+    int all_events; /* a row for every event: no event_counts (--all-events) */
     /* 1: exec'd programs were traced (weft run --trace-children): an exec
      * with no later image then is not "use --trace-children" but a
      * program that left no log (static, setuid, still starting). Stored
@@ -75,8 +75,8 @@ struct weft_ingest_opts {
      * the events from memory (no re-read): the detectors run here. It uses
      * db only through guard (detectors.h). A non-zero return fails the
      * ingest. */
-    int (*loaded)(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next,
-                  void *src, void *user);
+    int (*loaded)(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next, void *src,
+                  void *user);
     void *user;
 };
 #define WEFT_MIN_WAIT_NS 100000 /* 100 us */
@@ -133,8 +133,8 @@ int weft_opt_value(const char *cmd, int argc, char **argv, int *i, const char *s
                    const char *lng, const char **val);
 /* The same for a number option lng (a long one) taking lo..hi: parsed at
  * once (weft_opt_num); *seen (NULL at first) catches a repeat. */
-int weft_opt_number(const char *cmd, int argc, char **argv, int *i, const char *lng,
-                    long long lo, long long hi, const char **seen, long long *out);
+int weft_opt_number(const char *cmd, int argc, char **argv, int *i, const char *lng, long long lo,
+                    long long hi, const char **seen, long long *out);
 /* s as a decimal number lo..hi (digits only, lo >= 0): 0, or -1 after a
  * one-line error that says the range. */
 int weft_opt_num(const char *cmd, const char *opt, const char *s, long long lo, long long hi,
@@ -153,12 +153,11 @@ enum { WEFT_OUT_TRACE, WEFT_OUT_REPORT, WEFT_OUT_JUNIT };
  * writable; an existing path must be a regular file (no symlink), empty
  * or of that kind (a weft trace; a weft report), and never one of the
  * inputs (the same file by device and inode). 0, or -1 after one line. */
-int weft_out_check(const char *cmd, const char *path, int kind, char *const *inputs,
-                   int ninputs);
+int weft_out_check(const char *cmd, const char *path, int kind, char *const *inputs, int ninputs);
 struct weft_out {
     char final[4096];
-    char dir[4096];  /* the private directory ("" when none) */
-    char tmp[8200];  /* the file to write, inside dir */
+    char dir[4096]; /* the private directory ("" when none) */
+    char tmp[8200]; /* the file to write, inside dir */
 };
 /* Makes the private directory beside final: 0, or -1 after one line. */
 int weft_out_begin(struct weft_out *o, const char *final);
@@ -174,8 +173,8 @@ void weft_out_abort(struct weft_out *o);
 void weft__remove_flat_dir(const char *dir);
 
 /* Database helpers (db.c). */
-int weft_db_check_output(const char *path); /* may we (over)write it? 0 or -1 + message */
-sqlite3 *weft_db_open_read(const char *path);  /* NULL + message */
+int weft_db_check_output(const char *path);   /* may we (over)write it? 0 or -1 + message */
+sqlite3 *weft_db_open_read(const char *path); /* NULL + message */
 /* The number of processes in the trace just written at path (a trace with
  * none is no trace: weft's status 124), or -1 with a message that starts
  * with who ("ingest: " or ""). */

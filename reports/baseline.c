@@ -117,8 +117,7 @@ static int from_json(struct olds *v, struct weft__arena *a, const char *path) {
     sqlite3_bind_text(st, 1, text, (int)len, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW || !sqlite3_column_int(st, 0) ||
         sqlite3_column_type(st, 2) != SQLITE_INTEGER) {
-        weft_err("report: baseline %s: neither a weft trace database nor a weft JSON report",
-                 path);
+        weft_err("report: baseline %s: neither a weft trace database nor a weft JSON report", path);
         goto out;
     }
     const char *type = (const char *)sqlite3_column_text(st, 1);

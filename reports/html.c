@@ -85,8 +85,9 @@ static void procs_json(const struct weft_report *r, FILE *j) {
             fprintf(j, ", \"code\": %d", p->code);
         if (p->has_signal)
             fprintf(j, ", \"signal\": %d", p->signal);
-        fprintf(j, ", \"dur\": %lld, \"threads\": %lld, \"objects\": %lld, \"dropped\": %lld, "
-                   "\"finished\": %s, \"complete\": %s}",
+        fprintf(j,
+                ", \"dur\": %lld, \"threads\": %lld, \"objects\": %lld, \"dropped\": %lld, "
+                "\"finished\": %s, \"complete\": %s}",
                 us(p->end_ns - p->start_ns), (long long)p->threads, (long long)p->objects,
                 (long long)p->dropped, p->finished ? "true" : "false",
                 p->complete ? "true" : "false");
@@ -216,14 +217,16 @@ static void groups_json(const struct weft_report *r, FILE *j, struct weft__html_
         long long left = 0;
         for (int i = ngroups; i < r->ngroups; i++)
             left += r->groups[i].count;
-        weft__html_note(notes, "findings: %d more distinct findings (%lld in all) left out (over "
-                               "%d; weft report --format=json has them all)",
+        weft__html_note(notes,
+                        "findings: %d more distinct findings (%lld in all) left out (over "
+                        "%d; weft report --format=json has them all)",
                         r->ngroups - ngroups, left, MAX_GROUPS);
     }
     if (r->ngroups > MAX_DETAILED)
-        weft__html_note(notes, "findings: the stacks of %d groups past the first %d are left "
-                               "out (the table lists them all)", r->ngroups - MAX_DETAILED,
-                        MAX_DETAILED);
+        weft__html_note(notes,
+                        "findings: the stacks of %d groups past the first %d are left "
+                        "out (the table lists them all)",
+                        r->ngroups - MAX_DETAILED, MAX_DETAILED);
     if (budget <= 0)
         weft__html_note(notes, "findings: source lines are shown for the first %d frames only",
                         SOURCE_BUDGET);
@@ -280,9 +283,10 @@ int weft_report_html(const struct weft_report *r, FILE *f, const char *perfetto_
     fputs("<!DOCTYPE html>\n<!-- weft report (HTML); the data is in #weft-data -->\n"
           "<html lang=\"en\"><head><meta charset=\"utf-8\">\n",
           f);
-    fprintf(f, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-               "script-src 'sha256-%s'; style-src 'sha256-%s'; img-src data:; base-uri 'none'; "
-               "form-action 'none'\">\n",
+    fprintf(f,
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "script-src 'sha256-%s'; style-src 'sha256-%s'; img-src data:; base-uri 'none'; "
+            "form-action 'none'\">\n",
             js_h, css_h);
     fputs("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta name=\"referrer\" content=\"no-referrer\">\n<title>weft report</title>\n<style>",
@@ -298,8 +302,7 @@ int weft_report_html(const struct weft_report *r, FILE *f, const char *perfetto_
         free(data);
         return -1;
     }
-    fputs("<script type=\"application/json\" id=\"weft-data\">",
-          f);
+    fputs("<script type=\"application/json\" id=\"weft-data\">", f);
     script_safe(f, data, len);
     fputs("</script>\n<script>", f);
     fputs(weft__report_js, f);

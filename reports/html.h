@@ -51,8 +51,7 @@ void weft__html_b64_hash(const char *hex, char out[48]);
 /* html_perfetto.c: the page's section on its Perfetto trace (the link or
  * the command, and how to open it), as static markup. 0, or -1 after one
  * line. */
-int weft__html_perfetto(FILE *f, const struct weft_report *r, const char *link,
-                        const char *page);
+int weft__html_perfetto(FILE *f, const struct weft_report *r, const char *link, const char *page);
 
 /* The JSON string of s (json.c: valid UTF-8, control characters escaped);
  * html.c escapes <, >, & and U+2028/2029 of the whole data afterwards. */

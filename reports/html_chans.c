@@ -62,23 +62,25 @@ static struct chan *find_chan(struct chan *c, int n, int trace, int64_t id) {
 }
 
 /* A thread's start routine as the graph names it. */
-#define ROUTINE_SQL "coalesce(t.start_function, CASE WHEN t.tid = 1 THEN 'main' END, 'thread ' || t.tid)"
+#define ROUTINE_SQL                                                                                \
+    "coalesce(t.start_function, CASE WHEN t.tid = 1 THEN 'main' END, 'thread ' || t.tid)"
 
 /* The plain operations per (channel, thread, side) that went through:
  * their rows and their counts; closes the FROM ( of the query around it. */
-#define OPS_SQL \
-    "SELECT e.object, e.thread, CASE WHEN k.name IN ('chan_send_end', 'chan_try_send') " \
-    "THEN 's' ELSE 'r' END AS op, count(*) AS n FROM events e JOIN kinds k ON k.id = e.kind " \
-    "WHERE k.name IN ('chan_send_end', 'chan_recv_end', 'chan_try_send', 'chan_try_recv') " \
-    "AND e.arg = 0 AND e.object IS NOT NULL GROUP BY 1, 2, 3 " \
-    "UNION ALL SELECT c.object, c.thread, CASE WHEN c.kind = 'chan_send_end' THEN 's' " \
-    "ELSE 'r' END, sum(c.count) FROM event_counts c WHERE c.kind IN ('chan_send_end', " \
-    "'chan_recv_end') AND c.object IS NOT NULL GROUP BY 1, 2, 3) x " \
+#define OPS_SQL                                                                                    \
+    "SELECT e.object, e.thread, CASE WHEN k.name IN ('chan_send_end', 'chan_try_send') "           \
+    "THEN 's' ELSE 'r' END AS op, count(*) AS n FROM events e JOIN kinds k ON k.id = e.kind "      \
+    "WHERE k.name IN ('chan_send_end', 'chan_recv_end', 'chan_try_send', 'chan_try_recv') "        \
+    "AND e.arg = 0 AND e.object IS NOT NULL GROUP BY 1, 2, 3 "                                     \
+    "UNION ALL SELECT c.object, c.thread, CASE WHEN c.kind = 'chan_send_end' THEN 's' "            \
+    "ELSE 'r' END, sum(c.count) FROM event_counts c WHERE c.kind IN ('chan_send_end', "            \
+    "'chan_recv_end') AND c.object IS NOT NULL GROUP BY 1, 2, 3) x "                               \
     "JOIN threads t ON t.id = x.thread GROUP BY 1, 2, 3"
 
 static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, int *n,
                       int64_t *left_out) {
-    sqlite3_stmt *st = weft__html_prep(db, path,
+    sqlite3_stmt *st = weft__html_prep(
+        db, path,
         "SELECT o.id, printf('0x%x', o.address), o.destroyed_ns IS NOT NULL, o.info, "
         "(SELECT fr.function FROM frames fr WHERE fr.stack = o.create_stack AND fr.function "
         "IS NOT NULL ORDER BY fr.depth LIMIT 1) "
@@ -112,7 +114,8 @@ static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, in
         qsort(*cs, (size_t)*n, sizeof **cs, by_chan_id);
     /* Capacities: one pass over the chan_make rows (a lookup per channel
      * would scan the events once each: events has no index by object). */
-    st = weft__html_prep(db, path,
+    st = weft__html_prep(
+        db, path,
         "SELECT e.object, e.arg2 FROM events e "
         "WHERE e.kind = (SELECT id FROM kinds WHERE name = 'chan_make') AND e.object IS NOT NULL");
     if (!st)
@@ -149,7 +152,8 @@ static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, in
         "count(*) AS n FROM s, sk JOIN select_cases sc ON sc.event = CASE WHEN s.pkind = sk.b "
         "THEN s.pid ELSE s.id END AND sc.idx = s.arg WHERE s.kind = sk.e AND s.arg >= 0 AND "
         "s.arg2 = 0 AND s.object IS NOT NULL GROUP BY 1, 2, 3 UNION ALL " OPS_SQL;
-    static const char plain_sql[] = "SELECT x.object, " ROUTINE_SQL ", x.op, sum(x.n) FROM (" OPS_SQL;
+    static const char plain_sql[] =
+        "SELECT x.object, " ROUTINE_SQL ", x.op, sum(x.n) FROM (" OPS_SQL;
     st = weft__html_prep(db, path, selects ? sel_sql : plain_sql);
     if (!st)
         return -1;
@@ -168,7 +172,8 @@ static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, in
         }
     }
     sqlite3_finalize(st);
-    st = weft__html_prep(db, path,
+    st = weft__html_prep(
+        db, path,
         "SELECT e.object, " ROUTINE_SQL ", e.arg FROM events e JOIN threads t ON t.id = e.thread "
         "WHERE e.kind = (SELECT id FROM kinds WHERE name = 'chan_close') ORDER BY e.id");
     if (!st)
@@ -184,7 +189,8 @@ static int read_chans(sqlite3 *db, const char *path, int t, struct chan **cs, in
     sqlite3_finalize(st);
     /* Threads blocked on it when the trace ended (the leaks): their
      * routines are a side of the channel too, with nothing gone through. */
-    st = weft__html_prep(db, path,
+    st = weft__html_prep(
+        db, path,
         "SELECT b.object, " ROUTINE_SQL ", b.kind FROM blocked_at_exit b "
         "JOIN threads t ON t.id = b.thread WHERE b.kind IN ('chan_send_begin', 'chan_recv_begin')");
     if (!st)
@@ -220,8 +226,9 @@ static void chans_json(FILE *j, const struct chan *cs, int n) {
         weft__html_str(j, c->info);
         fputs(", \"closer\": ", j);
         weft__html_str(j, c->closer);
-        fprintf(j, ", \"sends\": %lld, \"recvs\": %lld, \"closes\": %lld, \"blocked\": %lld, "
-                   "\"freed\": %s}",
+        fprintf(j,
+                ", \"sends\": %lld, \"recvs\": %lld, \"closes\": %lld, \"blocked\": %lld, "
+                "\"freed\": %s}",
                 (long long)c->sends, (long long)c->recvs, (long long)c->closes,
                 (long long)c->blocked, c->freed ? "true" : "false");
     }

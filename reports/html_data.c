@@ -39,16 +39,15 @@ void weft__html_note(struct weft__html_notes *n, const char *fmt, ...) {
 }
 
 /* The states a lane is drawn in; the page's legend has the same order. */
-static const char *const states[] = {"send", "recv", "select", "wg", "lock",
+static const char *const states[] = {"send", "recv", "select", "wg",      "lock",
                                      "cond", "join", "sem",    "barrier", "other"};
 
 static int state_of(const char *k) {
     static const char *const pre[][2] = {
-        {"chan_send", "send"},    {"chan_recv", "recv"},     {"select", "select"},
-        {"wg_wait", "wg"},        {"mutex_lock", "lock"},    {"rwlock", "lock"},
-        {"cond_wait", "cond"},    {"join", "join"},          {"sem_wait", "sem"},
-        {"weft_sem", "sem"},      {"barrier", "barrier"},    {"group", "wg"},
-        {"limiter", "sem"},       {"future", "join"},
+        {"chan_send", "send"},  {"chan_recv", "recv"}, {"select", "select"},   {"wg_wait", "wg"},
+        {"mutex_lock", "lock"}, {"rwlock", "lock"},    {"cond_wait", "cond"},  {"join", "join"},
+        {"sem_wait", "sem"},    {"weft_sem", "sem"},   {"barrier", "barrier"}, {"group", "wg"},
+        {"limiter", "sem"},     {"future", "join"},
     };
     for (size_t i = 0; k && i < sizeof pre / sizeof *pre; i++)
         if (!strncmp(k, pre[i][0], strlen(pre[i][0])))
@@ -84,7 +83,7 @@ struct data {
     struct iv *iv;
     int niv, ivcap;
     int64_t iv_dropped;
-    int64_t t0; /* the trace being read's start */
+    int64_t t0;         /* the trace being read's start */
     int nfmarks;        /* finding markers written */
     int64_t fmarks_out; /* and left out */
     /* lane index by threads.id for the trace being read */
@@ -167,7 +166,8 @@ static void add_call(struct data *d, struct lane *l, int64_t s, int64_t e, int s
 /* ---- reading one trace ---- */
 
 static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
-    sqlite3_stmt *st = weft__html_prep(db, path,
+    sqlite3_stmt *st = weft__html_prep(
+        db, path,
         "SELECT t.id, t.pid, t.tid, t.name, t.start_function, "
         "coalesce(t.created_ns, t.started_ns, p.start_ns), coalesce(t.exited_ns, p.end_ns), "
         "t.exit_kind, t.internal, s.state FROM threads t JOIN processes p ON p.pid = t.pid "
@@ -235,17 +235,34 @@ static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
 /* The page's state of a timeline state. */
 static int state_of_tl(enum weft_tl_state s) {
     switch (s) {
-    case WEFT_TL_CHAN_SEND: return state_of("chan_send");
-    case WEFT_TL_CHAN_RECV: return state_of("chan_recv");
-    case WEFT_TL_SELECT: return state_of("select");
-    case WEFT_TL_WG_WAIT: case WEFT_TL_GROUP_WAIT: case WEFT_TL_GROUP_GO: return state_of("wg_wait");
-    case WEFT_TL_MUTEX_LOCK: case WEFT_TL_RWLOCK_RD: case WEFT_TL_RWLOCK_WR:
+    case WEFT_TL_CHAN_SEND:
+        return state_of("chan_send");
+    case WEFT_TL_CHAN_RECV:
+        return state_of("chan_recv");
+    case WEFT_TL_SELECT:
+        return state_of("select");
+    case WEFT_TL_WG_WAIT:
+    case WEFT_TL_GROUP_WAIT:
+    case WEFT_TL_GROUP_GO:
+        return state_of("wg_wait");
+    case WEFT_TL_MUTEX_LOCK:
+    case WEFT_TL_RWLOCK_RD:
+    case WEFT_TL_RWLOCK_WR:
         return state_of("mutex_lock");
-    case WEFT_TL_COND_WAIT: return state_of("cond_wait");
-    case WEFT_TL_BARRIER: return state_of("barrier");
-    case WEFT_TL_SEM_WAIT: case WEFT_TL_WEFT_SEM: case WEFT_TL_LIMITER: return state_of("sem_wait");
-    case WEFT_TL_JOIN: case WEFT_TL_FUTURE_GET: case WEFT_TL_FUTURE_FREE: return state_of("join");
-    default: return state_of(NULL);
+    case WEFT_TL_COND_WAIT:
+        return state_of("cond_wait");
+    case WEFT_TL_BARRIER:
+        return state_of("barrier");
+    case WEFT_TL_SEM_WAIT:
+    case WEFT_TL_WEFT_SEM:
+    case WEFT_TL_LIMITER:
+        return state_of("sem_wait");
+    case WEFT_TL_JOIN:
+    case WEFT_TL_FUTURE_GET:
+    case WEFT_TL_FUTURE_FREE:
+        return state_of("join");
+    default:
+        return state_of(NULL);
     }
 }
 
@@ -280,7 +297,8 @@ static int group_of(const struct weft_report *r, int trace, int64_t id) {
             hi = mid;
     }
     return lo < r->nfindings && r->findings[lo].trace == trace && r->findings[lo].id == id
-               ? r->findings[lo].group : -1;
+               ? r->findings[lo].group
+               : -1;
 }
 
 static int on_item(void *ctx, const struct weft_tl_item *it) {
@@ -299,8 +317,7 @@ static int on_item(void *ctx, const struct weft_tl_item *it) {
         int finding = it->severity != NULL;
         /* a finding of no thread goes on its process's first lane */
         for (int k = 0; !l && finding && k < d->nlanes; k++)
-            if (d->lanes[k].trace == w->trace && d->lanes[k].pid == it->pid &&
-                d->lanes[k].out >= 0)
+            if (d->lanes[k].trace == w->trace && d->lanes[k].pid == it->pid && d->lanes[k].out >= 0)
                 l = &d->lanes[k];
         if (!l || l->out < 0)
             break;
@@ -358,8 +375,9 @@ static int walk_trace(struct data *d, int t, sqlite3 *db, const char *path, FILE
     weft_tl *tl = weft_tl_open(db, path, &o);
     if (!tl)
         return -1;
-    struct walk w = {d, t, mj, nmarks, marks_out, flows_seen, NULL, 0, MAX_FLOWS - *nflows,
-                     0x9e3779b97f4a7c15u, 0};
+    struct walk w = {
+        d, t, mj, nmarks, marks_out, flows_seen, NULL, 0, MAX_FLOWS - *nflows, 0x9e3779b97f4a7c15u,
+        0};
     w.res = malloc((size_t)(w.room > 0 ? w.room : 1) * sizeof *w.res);
     int rc = w.res ? weft_tl_walk(tl, on_item, &w) : -1;
     weft_tl_close(tl);
@@ -382,7 +400,8 @@ static int walk_trace(struct data *d, int t, sqlite3 *db, const char *path, FILE
 static int64_t meta_num(sqlite3 *db, const char *key, int64_t def) {
     sqlite3_stmt *st = NULL;
     int64_t v = def;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) ==
+        SQLITE_OK) {
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             v = sqlite3_column_int64(st, 0);
@@ -419,11 +438,12 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
         const char *path = r->traces[t].path;
         d.t0 = t0s[t] = trace_start(db);
         if (!meta_num(db, "all_events", 1) && !said_rows++)
-            weft__html_note(notes, "timeline: waits shorter than %lld us (weft run --min-wait) and "
-                                   "channel operations that did not wait have no rows in the trace: "
-                                   "they are not drawn, and arrows join only operations that have "
-                                   "rows (weft run --all-events keeps them all; the tables count "
-                                   "every operation)",
+            weft__html_note(notes,
+                            "timeline: waits shorter than %lld us (weft run --min-wait) and "
+                            "channel operations that did not wait have no rows in the trace: "
+                            "they are not drawn, and arrows join only operations that have "
+                            "rows (weft run --all-events keeps them all; the tables count "
+                            "every operation)",
                             (long long)(meta_num(db, "min_wait_ns", 0) / 1000));
         int first = d.nlanes;
         if (read_lanes(&d, t, db, path) != 0)
@@ -482,25 +502,33 @@ int weft__html_trace_data(const struct weft_report *r, FILE *j, struct weft__htm
     for (int i = 0; i < d.niv; i++)
         merged += d.iv[i].n > 1 ? d.iv[i].n : 0;
     if (merged)
-        weft__html_note(notes, "timeline: %lld blocking calls close together are drawn merged "
-                               "into bars (a bar's shade is the share of its time blocked)",
+        weft__html_note(notes,
+                        "timeline: %lld blocking calls close together are drawn merged "
+                        "into bars (a bar's shade is the share of its time blocked)",
                         (long long)merged);
     if (d.iv_dropped)
         weft__html_note(notes, "timeline: %lld blocking calls left out (over %d bars)",
                         (long long)d.iv_dropped, MAX_IV);
     if (lanes_out)
-        weft__html_note(notes, "timeline and thread table: %d threads left out (over %d lanes; "
-                               "threads with findings are kept, up to %d)", lanes_out, MAX_LANES, 2 * MAX_LANES);
+        weft__html_note(notes,
+                        "timeline and thread table: %d threads left out (over %d lanes; "
+                        "threads with findings are kept, up to %d)",
+                        lanes_out, MAX_LANES, 2 * MAX_LANES);
     if (closes_out)
-        weft__html_note(notes, "timeline: %lld markers (closes, deadlocks, signals) left out "
-                               "(over %d)",
+        weft__html_note(notes,
+                        "timeline: %lld markers (closes, deadlocks, signals) left out "
+                        "(over %d)",
                         (long long)closes_out, MAX_CLOSES);
     if (d.fmarks_out)
-        weft__html_note(notes, "timeline: %lld finding markers left out (over %d; every "
-                               "finding's group is in the table)", (long long)d.fmarks_out, MAX_FINDING_MARKS);
+        weft__html_note(notes,
+                        "timeline: %lld finding markers left out (over %d; every "
+                        "finding's group is in the table)",
+                        (long long)d.fmarks_out, MAX_FINDING_MARKS);
     if (flows_seen > nflows)
-        weft__html_note(notes, "timeline: %d of %lld send-to-receive arrows shown (a uniform "
-                               "sample)", nflows, (long long)flows_seen);
+        weft__html_note(notes,
+                        "timeline: %d of %lld send-to-receive arrows shown (a uniform "
+                        "sample)",
+                        nflows, (long long)flows_seen);
     /* The thread table: one row per lane shown. */
     fputs(", \"threads\": [", j);
     for (int i = 0, n = 0; i < d.nlanes; i++) {

@@ -93,8 +93,7 @@ static void shell_word(FILE *f, const char *s) {
     fputc('\'', f);
 }
 
-int weft__html_perfetto(FILE *f, const struct weft_report *r, const char *link,
-                        const char *page) {
+int weft__html_perfetto(FILE *f, const struct weft_report *r, const char *link, const char *page) {
     fputs("<section id=\"perfetto\"><h2>Perfetto trace</h2>\n<p>", f);
     if (link) {
         const char *b = strrchr(link, '/');

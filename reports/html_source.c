@@ -83,8 +83,9 @@ void weft__html_source(FILE *j, const char *file, int line, int *budget) {
     fclose(f);
     if (!got || n <= line)
         /* The file changed since the build: better nothing than wrong lines. */
-        fputs(got ? "], \"stale\": true}" : "\"source not available: the file is shorter than "
-                                            "the line (changed since the build?)\"",
+        fputs(got ? "], \"stale\": true}"
+                  : "\"source not available: the file is shorter than "
+                    "the line (changed since the build?)\"",
               j);
     else
         fputs("]}", j);

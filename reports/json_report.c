@@ -10,7 +10,9 @@
 #include "json.h"
 #include "report.h"
 
-static void str(FILE *f, const char *s) { weft_json_str(f, (const unsigned char *)s); }
+static void str(FILE *f, const char *s) {
+    weft_json_str(f, (const unsigned char *)s);
+}
 
 static void procs_json(const struct weft_report *r, FILE *f) {
     for (int i = 0; i < r->nprocs; i++) {
@@ -29,8 +31,9 @@ static void procs_json(const struct weft_report *r, FILE *f) {
         str(f, p->exit_kind);
         fputs(", \"exe\": ", f);
         str(f, p->exe);
-        fprintf(f, ", \"finished\": %s, \"dropped_events\": %lld, \"threads\": %lld, "
-                   "\"objects\": %lld, \"trace\": ",
+        fprintf(f,
+                ", \"finished\": %s, \"dropped_events\": %lld, \"threads\": %lld, "
+                "\"objects\": %lld, \"trace\": ",
                 p->finished ? "true" : "false", (long long)p->dropped, (long long)p->threads,
                 (long long)p->objects);
         str(f, r->traces[p->trace].path);

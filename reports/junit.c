@@ -103,7 +103,9 @@ static struct tcase *cases_of(const struct weft_report *r, int t, int *nout) {
     return c;
 }
 
-static double secs(int64_t from, int64_t to) { return to > from ? (double)(to - from) / 1e9 : 0.0; }
+static double secs(int64_t from, int64_t to) {
+    return to > from ? (double)(to - from) / 1e9 : 0.0;
+}
 
 /* The failures of the process behind testcase c: one per group it has,
  * in the groups' order, each with its count in this process. first[] and
@@ -139,8 +141,8 @@ static int failures(const struct weft_report *r, FILE *f, const struct tcase *c,
         weft_xml_str(f, x->kind);
         fputs("\" message=\"", f);
         weft_xml_str(f, x->message);
-        fprintf(f, " (%s, %d finding%s, id %s)\">", x->severity, count[g],
-                count[g] == 1 ? "" : "s", x->fp);
+        fprintf(f, " (%s, %d finding%s, id %s)\">", x->severity, count[g], count[g] == 1 ? "" : "s",
+                x->fp);
         weft_xml_str(f, text);
         fputs("</failure>\n", f);
         free(text);

@@ -18,12 +18,11 @@
  * ts the complete slices first, longest first, then the rest (flow ends,
  * instants) in file order, and binds a flow end to the slice on top of
  * its track's stack: so every flow end lies inside the slice of its own
- * operation, which nothing else starts inside (timeline.h). Blocking calls nest inside the locks held
- * around them; a lock released while one taken after it is still held
- * would not, so such a hold is drawn as an async slice ("b"/"e") of the
- * process instead. What was left out (the window, the cap) is said in
- * "otherData" and, when the cap cut, by a global instant where it did.
- * Every string from the traced program goes through harness/json.c. */
+ * operation, which nothing else starts inside (timeline.h). Blocking calls nest inside the locks
+ * held around them; a lock released while one taken after it is still held would not, so such a
+ * hold is drawn as an async slice ("b"/"e") of the process instead. What was left out (the window,
+ * the cap) is said in "otherData" and, when the cap cut, by a global instant where it did. Every
+ * string from the traced program goes through harness/json.c. */
 #include "perfetto.h"
 
 #include <inttypes.h>
@@ -36,16 +35,16 @@
 
 struct pf {
     FILE *f;
-    int64_t start;                /* the current trace's start */
-    int64_t *tid;                 /* threads.id -> the tid written */
+    int64_t start; /* the current trace's start */
+    int64_t *tid;  /* threads.id -> the tid written */
     int64_t ntid;
-    uint64_t flows, asyncs;       /* ids written so far, over all traces */
+    uint64_t flows, asyncs; /* ids written so far, over all traces */
     const char *path;
     weft_tl *tl;
 };
 
-static const char *const kind_names[WEFT_TL_NKINDS] = {"slices", "holds", "ops",
-                                                        "instants", "flows", "counters"};
+static const char *const kind_names[WEFT_TL_NKINDS] = {"slices",   "holds", "ops",
+                                                       "instants", "flows", "counters"};
 
 /* Microseconds from the trace start, from nanoseconds, exactly. */
 static void us(FILE *f, int64_t t) {
@@ -65,8 +64,9 @@ static int64_t tid_of(struct pf *p, int64_t thread) {
 
 static void head(struct pf *p, const char *ph, const char *name, const char *cat, int64_t pid,
                  int64_t thread) {
-    fprintf(p->f, ",\n{\"ph\": \"%s\", \"name\": \"%s\", \"cat\": \"%s\", \"pid\": %" PRId64
-                  ", \"tid\": %" PRId64,
+    fprintf(p->f,
+            ",\n{\"ph\": \"%s\", \"name\": \"%s\", \"cat\": \"%s\", \"pid\": %" PRId64
+            ", \"tid\": %" PRId64,
             ph, name, cat, pid, tid_of(p, thread));
 }
 
@@ -79,13 +79,15 @@ static int on_process(void *ctx, const struct weft_tl_process *pr) {
     /* The program's name: its exe's last component, else "process". */
     const char *exe = pr->exe, *base = exe ? strrchr(exe, '/') : NULL;
     base = base ? base + 1 : exe;
-    fprintf(p->f, ",\n{\"ph\": \"M\", \"name\": \"process_name\", \"pid\": %" PRId64
-                  ", \"tid\": 0, \"args\": {\"name\": ",
+    fprintf(p->f,
+            ",\n{\"ph\": \"M\", \"name\": \"process_name\", \"pid\": %" PRId64
+            ", \"tid\": 0, \"args\": {\"name\": ",
             pr->pid);
     weft_json_str(p->f, (const unsigned char *)(base && *base ? base : "process"));
     fputs("}}", p->f);
-    fprintf(p->f, ",\n{\"ph\": \"M\", \"name\": \"process_labels\", \"pid\": %" PRId64
-                  ", \"tid\": 0, \"args\": {\"labels\": ",
+    fprintf(p->f,
+            ",\n{\"ph\": \"M\", \"name\": \"process_labels\", \"pid\": %" PRId64
+            ", \"tid\": 0, \"args\": {\"labels\": ",
             pr->pid);
     weft_json_str(p->f, (const unsigned char *)p->path);
     fputs("}}", p->f);
@@ -105,7 +107,9 @@ static int on_lane(void *ctx, const struct weft_tl_lane *l) {
                         : l->start_function ? l->start_function
                         : l->main           ? "main"
                                             : "thread";
-    const char *mark = l->internal == 1 ? " [libweft internal]" : l->internal ? " [weft internal]" : "";
+    const char *mark = l->internal == 1 ? " [libweft internal]"
+                       : l->internal    ? " [weft internal]"
+                                        : "";
     size_t n = strlen(label) + strlen(mark) + 1;
     char *name = malloc(n);
     if (!name) {
@@ -293,8 +297,9 @@ static int on_totals(void *ctx, const struct weft_tl_lane *l) {
     int64_t blocked = 0;
     for (int k = 0; k < WEFT_TL_NSTATES; k++)
         blocked += t->blocked_ns[k];
-    fprintf(f, "%s\n    {\"id\": %" PRId64 ", \"pid\": %" PRId64 ", \"tid\": %" PRId64
-               ", \"lane_us\": ",
+    fprintf(f,
+            "%s\n    {\"id\": %" PRId64 ", \"pid\": %" PRId64 ", \"tid\": %" PRId64
+            ", \"lane_us\": ",
             c->n++ ? "," : "", l->id, l->pid, l->tid);
     us(f, t->lane_ns);
     fputs(", \"running_us\": ", f);
@@ -308,8 +313,9 @@ static int on_totals(void *ctx, const struct weft_tl_lane *l) {
         }
     fputs("}, \"held_us\": ", f);
     us(f, t->held_ns);
-    fprintf(f, ", \"ops\": %" PRIu64 ", \"flows_out\": %" PRIu64 ", \"flows_in\": %" PRIu64
-               ", \"instants\": %" PRIu64 "}",
+    fprintf(f,
+            ", \"ops\": %" PRIu64 ", \"flows_out\": %" PRIu64 ", \"flows_in\": %" PRIu64
+            ", \"instants\": %" PRIu64 "}",
             t->ops, t->flows_out, t->flows_in, t->instants);
     return ferror(f) ? 1 : 0;
 }
@@ -352,14 +358,16 @@ static void summary(FILE *f, const char *path, const struct done *d,
     fputs(", \"notes\": [", f);
     int n = 0;
     if (!st->all_events)
-        fprintf(f, "%s\"made without --all-events: channel operations that did not wait (or "
-                   "waited less than --min-wait) have no rows, so they are not drawn, flows are "
-                   "drawn only where both operations have rows, and channel lengths are not "
-                   "drawn\"",
+        fprintf(f,
+                "%s\"made without --all-events: channel operations that did not wait (or "
+                "waited less than --min-wait) have no rows, so they are not drawn, flows are "
+                "drawn only where both operations have rows, and channel lengths are not "
+                "drawn\"",
                 n++ ? ", " : "");
     if (sum(st->capped))
-        fprintf(f, "%s\"the cap (--max-events) cut the timeline at cap_reached_ms (µs from the "
-                   "start, as ts): later items are left out; narrow the window with --from/--to\"",
+        fprintf(f,
+                "%s\"the cap (--max-events) cut the timeline at cap_reached_ms (µs from the "
+                "start, as ts): later items are left out; narrow the window with --from/--to\"",
                 n++ ? ", " : "");
     fputs("], \"threads\": [", f);
     struct totals_ctx tc = {f, d->tl, 0};
@@ -426,9 +434,10 @@ int weft_report_perfetto(FILE *f, sqlite3 **db, char **paths, int ndb,
             dn[i].st = *weft_tl_stats(tl);
             dn[i].start = pf.start;
             if (dn[i].st.cap_ts) {
-                fprintf(f, ",\n{\"ph\": \"i\", \"s\": \"g\", \"pid\": 0, \"tid\": 0, \"name\": "
-                           "\"weft: --max-events reached, %" PRIu64 " items left out\", "
-                           "\"cat\": \"weft\"",
+                fprintf(f,
+                        ",\n{\"ph\": \"i\", \"s\": \"g\", \"pid\": 0, \"tid\": 0, \"name\": "
+                        "\"weft: --max-events reached, %" PRIu64 " items left out\", "
+                        "\"cat\": \"weft\"",
                         sum(dn[i].st.capped));
                 ts(&pf, dn[i].st.cap_ts);
                 fputs("}", f);

@@ -49,7 +49,9 @@
  * accepts whatever --stack-depth was. */
 #define FLOW_FRAMES 8
 
-static void str(FILE *f, const char *s) { weft_json_str(f, (const unsigned char *)s); }
+static void str(FILE *f, const char *s) {
+    weft_json_str(f, (const unsigned char *)s);
+}
 
 /* ---- URIs ---- */
 
@@ -77,7 +79,7 @@ struct ctx {
 /* path relative to the source root when it is inside it, else NULL. */
 static const char *under_root(const struct ctx *c, const char *path) {
     return !strncmp(path, c->root, c->rootlen) && path[c->rootlen] == '/' ? path + c->rootlen + 1
-                                                                         : NULL;
+                                                                          : NULL;
 }
 
 /* "artifactLocation" of a locatable file: relative to the source root
@@ -107,7 +109,9 @@ static void artifact(struct ctx *c, const char *file) {
 
 /* ---- locations ---- */
 
-static int has_source(const struct weft_rframe *fr) { return fr->file && *fr->file && fr->line > 0; }
+static int has_source(const struct weft_rframe *fr) {
+    return fr->file && *fr->file && fr->line > 0;
+}
 
 /* Can a viewer open the frame's file: an absolute path, or a relative one
  * found under the source root? (glibc's frames name files relative to a
@@ -253,10 +257,10 @@ static void rules_json(FILE *f, const struct extra *x) {
         /* GitHub reads precision and problem.severity from the property
          * bag: the happens-before kinds and the errors a call returned
          * are exact, the heuristics are not. */
-        fprintf(f, ", \"properties\": {\"precision\": \"%s\", \"problem.severity\": \"%s\", "
-                   "\"tags\": [\"concurrency\", \"reliability\"]}}",
-                strcmp(k[i].precision, "exact") ? "medium" : "very-high",
-                level(k[i].severity));
+        fprintf(f,
+                ", \"properties\": {\"precision\": \"%s\", \"problem.severity\": \"%s\", "
+                "\"tags\": [\"concurrency\", \"reliability\"]}}",
+                strcmp(k[i].precision, "exact") ? "medium" : "very-high", level(k[i].severity));
     }
     for (int i = 0; i < x->n; i++) {
         fprintf(f, "%s\n        {\"id\": ", n + i ? "," : "");
@@ -294,8 +298,7 @@ static void flow_id(FILE *f, const struct weft_rfinding *x, int64_t thread) {
 /* thread 3 "stopper" (OS tid 1235, runs stopper) into buf. */
 static void thread_words(struct ctx *c, const struct weft_rfinding *x, int64_t thread, char *buf,
                          size_t size) {
-    snprintf(buf, size, thread > 0 ? "thread id %lld" : "a thread not recorded",
-             (long long)thread);
+    snprintf(buf, size, thread > 0 ? "thread id %lld" : "a thread not recorded", (long long)thread);
     sqlite3_stmt *st = NULL;
     if (thread > 0 && sqlite3_prepare_v2(c->r->traces[x->trace].db,
                                          "SELECT tid, os_tid, name, start_function FROM "
@@ -415,10 +418,10 @@ static void msg_esc(FILE *m, const char *s) {
  * statement after it sees each as stack i, frame k, number id - 1. The
  * message's links and the relatedLocations array are written by the same
  * walk, so their numbers agree. */
-#define EACH_RELATED(c, x, ms, i, k, id)                                                        \
-    for (int i = 0, id = 0; i < (x)->nstacks; i++)                                              \
-        if (&(x)->stacks[i] != (ms))                                                            \
-            for (int k = 0; k < (x)->stacks[i].n && id < MAX_LOCATIONS - 1; k++)                \
+#define EACH_RELATED(c, x, ms, i, k, id)                                                           \
+    for (int i = 0, id = 0; i < (x)->nstacks; i++)                                                 \
+        if (&(x)->stacks[i] != (ms))                                                               \
+            for (int k = 0; k < (x)->stacks[i].n && id < MAX_LOCATIONS - 1; k++)                   \
                 if (locatable((c), &(x)->stacks[i].f[k]) && ++id)
 
 /* The result's message: the finding's, "(and N more like it)", and a link
@@ -552,8 +555,9 @@ static void absent_json(FILE *f, const struct extra *xk, const struct weft_rabse
     }
     str(f, m ? m : "");
     free(m);
-    fprintf(f, "}, \"partialFingerprints\": {\"%s\": \"%s\"}, \"occurrenceCount\": %d, "
-               "\"baselineState\": \"absent\"}",
+    fprintf(f,
+            "}, \"partialFingerprints\": {\"%s\": \"%s\"}, \"occurrenceCount\": %d, "
+            "\"baselineState\": \"absent\"}",
             WEFT_FP_VERSION, a->fp, a->count > 0 ? a->count : 1);
 }
 
@@ -649,8 +653,8 @@ int weft_report_sarif(const struct weft_report *r, FILE *f, const char *srcroot)
         str(f, r->traces[t].path);
     }
     fprintf(f, "], \"findings\": %d, \"groups\": %d, \"resultsLeftOut\": %d}\n  }]\n}\n",
-            r->nfindings, r->ngroups, r->ngroups - n + (r->nabsent > MAX_RESULTS ?
-                                                        r->nabsent - MAX_RESULTS : 0));
+            r->nfindings, r->ngroups,
+            r->ngroups - n + (r->nabsent > MAX_RESULTS ? r->nabsent - MAX_RESULTS : 0));
     free(steps);
     free(which);
     free(gi);

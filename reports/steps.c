@@ -108,8 +108,9 @@ static int scan(const struct weft_report *r, int t, struct req **qs, int lo, int
     snprintf(ids + len, cap - len, "]");
     sqlite3 *db = r->traces[t].db;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT pid, stack, thread, ts, object FROM events "
-                               "WHERE stack IN (SELECT value FROM json_each(?1))",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT pid, stack, thread, ts, object FROM events "
+                           "WHERE stack IN (SELECT value FROM json_each(?1))",
                            -1, &st, NULL) != SQLITE_OK) {
         sqlite3_finalize(st);
         free(ids);
@@ -157,12 +158,17 @@ struct weft_rstep *weft_report_steps(const struct weft_report *r, const int *whi
         for (int s = 0; s < f->nstacks; s++, k++) {
             const char *role = f->stacks[s].role ? f->stacks[s].role : "";
             struct req *q = &reqs[k];
-            *q = (struct req){.step = k, .trace = f->trace, .pid = f->pid,
-                              .stack = f->stacks[s].id, .object = f->object,
-                              .fthread = f->thread, .fts = f->ts, .early = early_role(role),
+            *q = (struct req){.step = k,
+                              .trace = f->trace,
+                              .pid = f->pid,
+                              .stack = f->stacks[s].id,
+                              .object = f->object,
+                              .fthread = f->thread,
+                              .fts = f->ts,
+                              .early = early_role(role),
                               .own = !early_role(role)};
-            steps[k] = (struct weft_rstep){which[i], s, q->own ? f->thread : 0,
-                                           q->early ? 0 : f->ts};
+            steps[k] =
+                (struct weft_rstep){which[i], s, q->own ? f->thread : 0, q->early ? 0 : f->ts};
             direct(r->traces[f->trace].db, q, role);
             if (q->found != 2)
                 qs[pending++] = q;

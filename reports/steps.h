@@ -11,8 +11,8 @@
 #include "report.h"
 
 struct weft_rstep {
-    int finding; /* index into weft_report.findings */
-    int stack;   /* index into that finding's stacks */
+    int finding;    /* index into weft_report.findings */
+    int stack;      /* index into that finding's stacks */
     int64_t thread; /* threads.id of the thread that made the call; 0: not known */
     int64_t ts;     /* its time (the finding's when the event is not found) */
 };

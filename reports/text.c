@@ -53,11 +53,12 @@ static const char *lost_in(sqlite3 *db, long long pid, char *buf, size_t n) {
     sqlite3_stmt *st = NULL;
     long long ev = 0, ch = 0;
     buf[0] = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT coalesce(sum(CASE WHEN what = 'dropped-events' THEN count END), 0), "
-                           "coalesce(sum(CASE WHEN what IN ('bad-chunk', 'unwritten-chunk', "
-                           "'truncated') THEN count END), 0) FROM losses WHERE pid = ?",
-                           -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT coalesce(sum(CASE WHEN what = 'dropped-events' THEN count END), 0), "
+            "coalesce(sum(CASE WHEN what IN ('bad-chunk', 'unwritten-chunk', "
+            "'truncated') THEN count END), 0) FROM losses WHERE pid = ?",
+            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, pid);
         if (sqlite3_step(st) == SQLITE_ROW) {
             ev = sqlite3_column_int64(st, 0);
@@ -125,9 +126,10 @@ static const char *plain(const char *s, char *buf, size_t n) {
 static void losses_text(sqlite3 *db, FILE *f) {
     sqlite3_stmt *st = NULL;
     char safe[4 * 4200];
-    if (sqlite3_prepare_v2(db, "SELECT what, sum(count), count(*), "
-                               "group_concat(DISTINCT pid), min(detail) FROM losses "
-                               "GROUP BY what ORDER BY min(rowid)",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT what, sum(count), count(*), "
+                           "group_concat(DISTINCT pid), min(detail) FROM losses "
+                           "GROUP BY what ORDER BY min(rowid)",
                            -1, &st, NULL) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW) {
             const char *what = (const char *)sqlite3_column_text(st, 0);
@@ -144,32 +146,37 @@ static void losses_text(sqlite3 *db, FILE *f) {
                 continue;
             fputs("==weft== trace incomplete: ", f);
             if (!strcmp(what, "dropped-events"))
-                fprintf(f, "%lld event%s not recorded%s (the log was full: WEFT_LOG_MB "
-                           "raises its size; or its disk was full)\n",
+                fprintf(f,
+                        "%lld event%s not recorded%s (the log was full: WEFT_LOG_MB "
+                        "raises its size; or its disk was full)\n",
                         count, count == 1 ? "" : "s", who);
             else if (!strcmp(what, "bad-chunk"))
                 fprintf(f, "%lld damaged chunk%s of records skipped%s\n", count,
                         count == 1 ? "" : "s", who);
             else if (!strcmp(what, "unwritten-chunk"))
-                fprintf(f, "%lld chunk%s of records never written%s (a process killed as it "
-                           "began one, or holes in the log: was its disk full?)\n", count,
-                        count == 1 ? "" : "s", who);
+                fprintf(f,
+                        "%lld chunk%s of records never written%s (a process killed as it "
+                        "began one, or holes in the log: was its disk full?)\n",
+                        count, count == 1 ? "" : "s", who);
             else if (!strcmp(what, "truncated"))
                 fprintf(f, "%lld chunk%s of records cut off the end of the log%s\n", count,
                         count == 1 ? "" : "s", who);
             else if (!strcmp(what, "empty-log"))
-                fprintf(f, "%lld empty log%s%s (processes killed, or out of memory or disk, "
-                           "before they wrote one)\n", rows, rows == 1 ? "" : "s", who);
+                fprintf(f,
+                        "%lld empty log%s%s (processes killed, or out of memory or disk, "
+                        "before they wrote one)\n",
+                        rows, rows == 1 ? "" : "s", who);
             else if (!strcmp(what, "running"))
-                fprintf(f, "process%s %.60s%s %s still running when the trace was read (a "
-                           "daemon, or a child that outlived the program): %s trace stops "
-                           "there\n",
+                fprintf(f,
+                        "process%s %.60s%s %s still running when the trace was read (a "
+                        "daemon, or a child that outlived the program): %s trace stops "
+                        "there\n",
                         rows == 1 ? "" : "es", pids ? pids : "?",
                         pids && strlen(pids) > 60 ? "..." : "", rows == 1 ? "was" : "were",
                         rows == 1 ? "its" : "their");
             else if (!strcmp(what, "missing-log"))
-                fprintf(f, "%lld forked process%s left no log%s\n", rows,
-                        rows == 1 ? "" : "es", who);
+                fprintf(f, "%lld forked process%s left no log%s\n", rows, rows == 1 ? "" : "es",
+                        who);
             else
                 fprintf(f, "%lld log%s left out (%s): %s\n", rows, rows == 1 ? "" : "s", what,
                         plain(detail, safe, sizeof safe));
@@ -190,15 +197,15 @@ static void losses_text(sqlite3 *db, FILE *f) {
     const char *why = children ? "which left no log (a static or setuid program, or one "
                                  "still starting when the trace was read)"
                                : "which ran untraced: use --trace-children to trace it";
-    if (sqlite3_prepare_v2(db, "SELECT pid, exec_path FROM images WHERE untraced "
-                               "ORDER BY start_ns, pid, seq",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT pid, exec_path FROM images WHERE untraced "
+                           "ORDER BY start_ns, pid, seq",
                            -1, &st, NULL) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW)
             if (++notes <= 3)
                 fprintf(f, "==weft== note: process %lld exec'd %s, %s\n",
                         sqlite3_column_int64(st, 0),
-                        plain((const char *)sqlite3_column_text(st, 1), safe, sizeof safe),
-                        why);
+                        plain((const char *)sqlite3_column_text(st, 1), safe, sizeof safe), why);
     if (notes > 3)
         fprintf(f, "==weft== note: %d more processes exec'd programs that left no log%s\n",
                 notes - 3, children ? "" : " (--trace-children traces them)");

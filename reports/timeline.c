@@ -38,8 +38,12 @@ static int done(weft_tl *tl, sqlite3_stmt *st, int rc) {
     return 0;
 }
 
-static int64_t col64(sqlite3_stmt *st, int i) { return sqlite3_column_int64(st, i); }
-static int isnull(sqlite3_stmt *st, int i) { return sqlite3_column_type(st, i) == SQLITE_NULL; }
+static int64_t col64(sqlite3_stmt *st, int i) {
+    return sqlite3_column_int64(st, i);
+}
+static int isnull(sqlite3_stmt *st, int i) {
+    return sqlite3_column_type(st, i) == SQLITE_NULL;
+}
 
 static int load(weft_tl *tl) {
     sqlite3_stmt *st = weft__tl_prep(tl, "SELECT min(start_ns), max(end_ns) FROM processes");
@@ -84,7 +88,8 @@ static int load(weft_tl *tl) {
     }
     if (done(tl, st, rc) != 0)
         return -1;
-    if (tl->nthr < 1 || tl->nthr > INT32_MAX || !(tl->thr = calloc((size_t)tl->nthr, sizeof *tl->thr))) {
+    if (tl->nthr < 1 || tl->nthr > INT32_MAX ||
+        !(tl->thr = calloc((size_t)tl->nthr, sizeof *tl->thr))) {
         weft_err("report: %s: out of memory for %lld threads", tl->path, (long long)tl->nthr);
         return -1;
     }
@@ -93,13 +98,14 @@ static int load(weft_tl *tl) {
      * record its start (and more) before its creator records the
      * creation: the earlier of the two. A thread we did not see created
      * (main) from its process's start. */
-    if (!(st = weft__tl_prep(tl, "SELECT t.id, t.pid, "
-                        "min(coalesce(t.created_ns, t.started_ns, p.start_ns), "
-                        "coalesce(t.started_ns, t.created_ns, p.start_ns), "
-                        "CASE WHEN t.adopted THEN coalesce(p.start_ns, t.started_ns, "
-                        "t.created_ns) ELSE coalesce(t.created_ns, t.started_ns, p.start_ns) END), "
-                        "coalesce(t.exited_ns, p.end_ns) FROM threads t "
-                        "LEFT JOIN processes p ON p.pid = t.pid")))
+    if (!(st = weft__tl_prep(
+              tl, "SELECT t.id, t.pid, "
+                  "min(coalesce(t.created_ns, t.started_ns, p.start_ns), "
+                  "coalesce(t.started_ns, t.created_ns, p.start_ns), "
+                  "CASE WHEN t.adopted THEN coalesce(p.start_ns, t.started_ns, "
+                  "t.created_ns) ELSE coalesce(t.created_ns, t.started_ns, p.start_ns) END), "
+                  "coalesce(t.exited_ns, p.end_ns) FROM threads t "
+                  "LEFT JOIN processes p ON p.pid = t.pid")))
         return -1;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = col64(st, 0);
@@ -149,23 +155,27 @@ void weft_tl_close(weft_tl *tl) {
     free(tl);
 }
 
-int64_t weft_tl_start(const weft_tl *tl) { return tl->start; }
+int64_t weft_tl_start(const weft_tl *tl) {
+    return tl->start;
+}
 
 void weft_tl_window(const weft_tl *tl, int64_t *from, int64_t *to) {
     *from = tl->from;
     *to = tl->to;
 }
 
-const struct weft_tl_stats *weft_tl_stats(const weft_tl *tl) { return &tl->st; }
-
+const struct weft_tl_stats *weft_tl_stats(const weft_tl *tl) {
+    return &tl->st;
+}
 
 /* ---- processes and lanes ---- */
 
 int weft_tl_processes(weft_tl *tl, weft_tl_process_fn fn, void *ctx) {
-    sqlite3_stmt *st = weft__tl_prep(tl, "SELECT pid, coalesce(parent_pid, 0), argv, exe, start_ns, "
-                                "coalesce(end_ns, start_ns), "
-                                "(SELECT count(*) FROM threads t WHERE t.pid = p.pid), finished, "
-                                "complete FROM processes p ORDER BY start_ns, pid");
+    sqlite3_stmt *st =
+        weft__tl_prep(tl, "SELECT pid, coalesce(parent_pid, 0), argv, exe, start_ns, "
+                          "coalesce(end_ns, start_ns), "
+                          "(SELECT count(*) FROM threads t WHERE t.pid = p.pid), finished, "
+                          "complete FROM processes p ORDER BY start_ns, pid");
     if (!st)
         return -1;
     int rc, r = 0;
@@ -195,13 +205,13 @@ int weft_tl_lanes(weft_tl *tl, weft_tl_lane_fn fn, void *ctx) {
     /* The OS tid is unique among the process's threads unless the kernel
      * reused it for a later one (a window count, not a subquery per row:
      * threads has no index on os_tid). */
-    sqlite3_stmt *st = weft__tl_prep(
-        tl, "SELECT t.id, t.pid, t.tid, coalesce(t.os_tid, 0), "
-            "count(*) OVER (PARTITION BY t.pid, t.os_tid), t.name, t.start_function, "
-            "t.created_by, coalesce(t.created_ns, 0), coalesce(t.started_ns, 0), "
-            "coalesce(t.exited_ns, 0), t.internal, t.exit_kind "
-            "FROM threads t LEFT JOIN processes p ON p.pid = t.pid "
-            "ORDER BY p.start_ns, t.pid, t.tid");
+    sqlite3_stmt *st =
+        weft__tl_prep(tl, "SELECT t.id, t.pid, t.tid, coalesce(t.os_tid, 0), "
+                          "count(*) OVER (PARTITION BY t.pid, t.os_tid), t.name, t.start_function, "
+                          "t.created_by, coalesce(t.created_ns, 0), coalesce(t.started_ns, 0), "
+                          "coalesce(t.exited_ns, 0), t.internal, t.exit_kind "
+                          "FROM threads t LEFT JOIN processes p ON p.pid = t.pid "
+                          "ORDER BY p.start_ns, t.pid, t.tid");
     if (!st)
         return -1;
     int rc, r = 0;
@@ -328,9 +338,8 @@ void weft__tl_emit(weft_tl *tl, struct weft_tl_item *it) {
     }
     if (it->end < it->ts)
         it->end = it->ts;
-    int inside = it->kind == WEFT_TL_FLOW
-                     ? it->ts >= tl->from && it->end <= tl->to
-                     : it->end >= tl->from && it->ts <= tl->to;
+    int inside = it->kind == WEFT_TL_FLOW ? it->ts >= tl->from && it->end <= tl->to
+                                          : it->end >= tl->from && it->ts <= tl->to;
     if (!inside) {
         tl->st.outside[it->kind]++;
         if (reserved)
@@ -385,9 +394,16 @@ static void emit_hold(weft_tl *tl, int64_t thread, struct thr *th, int i, int64_
     struct hold *h = &th->held[i];
     if (i != th->nheld - 1)
         flags |= WEFT_TL_CROSSED;
-    struct weft_tl_item it = {.kind = WEFT_TL_HELD, .flags = flags, .pid = th->pid,
-                              .thread = thread, .ts = h->ts, .end = end, .object = h->object,
-                              .addr = h->addr, .what = lock_name(h->lock), .event = event,
+    struct weft_tl_item it = {.kind = WEFT_TL_HELD,
+                              .flags = flags,
+                              .pid = th->pid,
+                              .thread = thread,
+                              .ts = h->ts,
+                              .end = end,
+                              .object = h->object,
+                              .addr = h->addr,
+                              .what = lock_name(h->lock),
+                              .event = event,
                               .cap = -1};
     weft__tl_emit(tl, &it);
     memmove(&th->held[i], &th->held[i + 1], (size_t)(th->nheld - i - 1) * sizeof *h);
@@ -407,18 +423,34 @@ static void unhold(weft_tl *tl, struct thr *th, const struct row *e) {
 
 static void emit_state(weft_tl *tl, const struct row *e, int state, int64_t from, int flags,
                        const char *what) {
-    struct weft_tl_item it = {.kind = WEFT_TL_STATE, .flags = flags, .pid = e->pid,
-                              .thread = e->thread, .ts = from, .end = e->ts,
-                              .state = (enum weft_tl_state)state, .object = e->object,
-                              .addr = e->obj, .what = what, .event = e->id, .result = e->arg,
+    struct weft_tl_item it = {.kind = WEFT_TL_STATE,
+                              .flags = flags,
+                              .pid = e->pid,
+                              .thread = e->thread,
+                              .ts = from,
+                              .end = e->ts,
+                              .state = (enum weft_tl_state)state,
+                              .object = e->object,
+                              .addr = e->obj,
+                              .what = what,
+                              .event = e->id,
+                              .result = e->arg,
                               .cap = -1};
     weft__tl_emit(tl, &it);
 }
 
 static void instant(weft_tl *tl, const struct row *e, const char *what) {
-    struct weft_tl_item it = {.kind = WEFT_TL_INSTANT, .pid = e->pid, .thread = e->thread,
-                              .ts = e->ts, .end = e->ts, .object = e->object, .addr = e->obj,
-                              .what = what, .event = e->id, .result = e->arg, .cap = -1};
+    struct weft_tl_item it = {.kind = WEFT_TL_INSTANT,
+                              .pid = e->pid,
+                              .thread = e->thread,
+                              .ts = e->ts,
+                              .end = e->ts,
+                              .object = e->object,
+                              .addr = e->obj,
+                              .what = what,
+                              .event = e->id,
+                              .result = e->arg,
+                              .cap = -1};
     weft__tl_emit(tl, &it);
 }
 
@@ -442,8 +474,12 @@ static void on_event(weft_tl *tl, const struct row *e) {
     switch (k->role) {
     case R_BEGIN:
         if (th->s_state) { /* a begin whose end we never saw: it lasted until this one */
-            struct row prev = {.id = th->s_event, .pid = e->pid, .thread = e->thread,
-                               .ts = e->ts, .object = th->s_object, .obj = th->s_addr};
+            struct row prev = {.id = th->s_event,
+                               .pid = e->pid,
+                               .thread = e->thread,
+                               .ts = e->ts,
+                               .object = th->s_object,
+                               .obj = th->s_addr};
             emit_state(tl, &prev, th->s_state, th->s_ts, WEFT_TL_NO_END,
                        tl->kinds[th->s_kind & 255].name);
         }
@@ -474,18 +510,26 @@ static void on_event(weft_tl *tl, const struct row *e) {
         int chan = side != SIDE_NONE || k->state == WEFT_TL_SELECT;
         if (k->state == WEFT_TL_SELECT)
             side = weft__tl_select_side(tl, cases_event, e->arg);
-        int flags = e->arg < 0 && !(k->state == WEFT_TL_SELECT && e->arg == -11) ? WEFT_TL_FAILED : 0;
+        int flags =
+            e->arg < 0 && !(k->state == WEFT_TL_SELECT && e->arg == -11) ? WEFT_TL_FAILED : 0;
         if (k->state == WEFT_TL_SELECT && e->arg >= 0 && e->arg2 < 0)
             flags |= WEFT_TL_FAILED;
         if (from >= 0) {
             emit_state(tl, e, k->state, from, flags | (chan ? WEFT_TL_WAITED : 0), k->name);
         } else if (chan && !(k->state == WEFT_TL_SELECT && e->arg == -11)) {
             /* (a select that found nothing ready is not drawn, like a try) */
-            struct weft_tl_item it = {.kind = WEFT_TL_OP, .flags = flags, .pid = e->pid,
-                                      .thread = e->thread, .ts = first ? first - 1 : e->ts,
+            struct weft_tl_item it = {.kind = WEFT_TL_OP,
+                                      .flags = flags,
+                                      .pid = e->pid,
+                                      .thread = e->thread,
+                                      .ts = first ? first - 1 : e->ts,
                                       .end = e->ts,
-                                      .object = e->object, .addr = e->obj, .what = k->name,
-                                      .event = e->id, .result = e->arg, .cap = -1};
+                                      .object = e->object,
+                                      .addr = e->obj,
+                                      .what = k->name,
+                                      .event = e->id,
+                                      .result = e->arg,
+                                      .cap = -1};
             struct chan *c = e->obj ? weft__tl_chan_get(tl, e->pid, e->obj, 0) : NULL;
             if (c)
                 it.cap = c->cap;
@@ -503,11 +547,18 @@ static void on_event(weft_tl *tl, const struct row *e) {
     }
     case R_TRY_SEND:
     case R_TRY_RECV: {
-        struct weft_tl_item it = {.kind = WEFT_TL_OP, .flags = e->arg < 0 && e->arg != -11 ? WEFT_TL_FAILED : 0,
-                                  .pid = e->pid, .thread = e->thread,
-                                  .ts = first ? first - 1 : e->ts, .end = e->ts,
-                                  .object = e->object, .addr = e->obj, .what = k->name,
-                                  .event = e->id, .result = e->arg, .cap = -1};
+        struct weft_tl_item it = {.kind = WEFT_TL_OP,
+                                  .flags = e->arg < 0 && e->arg != -11 ? WEFT_TL_FAILED : 0,
+                                  .pid = e->pid,
+                                  .thread = e->thread,
+                                  .ts = first ? first - 1 : e->ts,
+                                  .end = e->ts,
+                                  .object = e->object,
+                                  .addr = e->obj,
+                                  .what = k->name,
+                                  .event = e->id,
+                                  .result = e->arg,
+                                  .cap = -1};
         /* A try that found nothing (-11) is not drawn: polling loops
          * would bury the timeline. */
         if (e->arg != -11)
@@ -544,7 +595,8 @@ static void on_event(weft_tl *tl, const struct row *e) {
             tl->hb_off = e->obj - th->s_addr;
             tl->hb_off_known = 1;
         }
-        if ((k->role == R_HB_ACQ || e->has_acq) && ahb && weft__tl_ticket_take(tl, e->pid, ahb, atk, &t)) {
+        if ((k->role == R_HB_ACQ || e->has_acq) && ahb &&
+            weft__tl_ticket_take(tl, e->pid, ahb, atk, &t)) {
             th->a_valid = 1;
             th->a_hb = ahb;
             th->a_thread = t.thread;
@@ -595,18 +647,24 @@ static void on_event(weft_tl *tl, const struct row *e) {
 /* The findings, ordered by when they happened (NULL ts: the process's end). */
 static sqlite3_stmt *findings_cursor(weft_tl *tl) {
     return weft__tl_prep(tl, "SELECT f.id, coalesce(f.pid, 0), coalesce(f.thread, 0), "
-                    "coalesce(f.object, 0), f.kind, f.severity, f.message, "
-                    "coalesce(f.ts, p.end_ns, p.start_ns, 0) AS t FROM findings f "
-                    "LEFT JOIN processes p ON p.pid = f.pid ORDER BY t, f.id");
+                             "coalesce(f.object, 0), f.kind, f.severity, f.message, "
+                             "coalesce(f.ts, p.end_ns, p.start_ns, 0) AS t FROM findings f "
+                             "LEFT JOIN processes p ON p.pid = f.pid ORDER BY t, f.id");
 }
 
 static void finding(weft_tl *tl, sqlite3_stmt *f) {
     struct weft_tl_item it = {
-        .kind = WEFT_TL_INSTANT, .pid = col64(f, 1), .thread = col64(f, 2), .object = col64(f, 3),
+        .kind = WEFT_TL_INSTANT,
+        .pid = col64(f, 1),
+        .thread = col64(f, 2),
+        .object = col64(f, 3),
         .what = (const char *)sqlite3_column_text(f, 4),
         .severity = (const char *)sqlite3_column_text(f, 5),
-        .detail = (const char *)sqlite3_column_text(f, 6), .ts = col64(f, 7), .end = col64(f, 7),
-        .event = col64(f, 0), .cap = -1,
+        .detail = (const char *)sqlite3_column_text(f, 6),
+        .ts = col64(f, 7),
+        .end = col64(f, 7),
+        .event = col64(f, 0),
+        .cap = -1,
     };
     if (!it.ts)
         it.ts = it.end = tl->end != INT64_MAX ? tl->end : tl->start;
@@ -635,9 +693,10 @@ int weft_tl_walk(weft_tl *tl, weft_tl_item_fn fn, void *ctx) {
     tl->fn = fn;
     tl->ctx = ctx;
     tl->st.all_events = meta_all_events(tl);
-    sqlite3_stmt *ev = weft__tl_prep(tl, "SELECT id, pid, thread, ts, kind, coalesce(object, 0), "
-                                "coalesce(obj, 0), coalesce(arg, 0), coalesce(arg2, 0), "
-                                "coalesce(hb_obj, 0), acq, rel, begin_ts FROM events ORDER BY id");
+    sqlite3_stmt *ev =
+        weft__tl_prep(tl, "SELECT id, pid, thread, ts, kind, coalesce(object, 0), "
+                          "coalesce(obj, 0), coalesce(arg, 0), coalesce(arg2, 0), "
+                          "coalesce(hb_obj, 0), acq, rel, begin_ts FROM events ORDER BY id");
     if (!ev)
         return -1;
     sqlite3_stmt *f = findings_cursor(tl);
@@ -648,11 +707,22 @@ int weft_tl_walk(weft_tl *tl, weft_tl_item_fn fn, void *ctx) {
     int frc = sqlite3_step(f), rc;
     while (!tl->stop && (rc = sqlite3_step(ev)) == SQLITE_ROW) {
         struct row e = {
-            .id = col64(ev, 0), .pid = col64(ev, 1), .thread = col64(ev, 2), .ts = col64(ev, 3),
-            .kind = col64(ev, 4), .object = col64(ev, 5), .obj = col64(ev, 6),
-            .arg = col64(ev, 7), .arg2 = col64(ev, 8), .hb = col64(ev, 9),
-            .acq = col64(ev, 10), .rel = col64(ev, 11), .begin_ts = col64(ev, 12),
-            .has_acq = !isnull(ev, 10), .has_rel = !isnull(ev, 11), .has_begin = !isnull(ev, 12),
+            .id = col64(ev, 0),
+            .pid = col64(ev, 1),
+            .thread = col64(ev, 2),
+            .ts = col64(ev, 3),
+            .kind = col64(ev, 4),
+            .object = col64(ev, 5),
+            .obj = col64(ev, 6),
+            .arg = col64(ev, 7),
+            .arg2 = col64(ev, 8),
+            .hb = col64(ev, 9),
+            .acq = col64(ev, 10),
+            .rel = col64(ev, 11),
+            .begin_ts = col64(ev, 12),
+            .has_acq = !isnull(ev, 10),
+            .has_rel = !isnull(ev, 11),
+            .has_begin = !isnull(ev, 12),
         };
         tl->st.events++;
         while (frc == SQLITE_ROW && col64(f, 7) <= e.ts && !tl->stop) {
@@ -674,8 +744,12 @@ int weft_tl_walk(weft_tl *tl, weft_tl_item_fn fn, void *ctx) {
     for (int64_t id = 1; id < tl->nthr && !tl->stop; id++) {
         struct thr *th = &tl->thr[id];
         if (th->s_state) {
-            struct row r = {.id = th->s_event, .pid = th->pid, .thread = id, .ts = th->end,
-                            .object = th->s_object, .obj = th->s_addr};
+            struct row r = {.id = th->s_event,
+                            .pid = th->pid,
+                            .thread = id,
+                            .ts = th->end,
+                            .object = th->s_object,
+                            .obj = th->s_addr};
             emit_state(tl, &r, th->s_state, th->s_ts, WEFT_TL_NO_END,
                        tl->kinds[th->s_kind & 255].name);
             th->s_state = 0;

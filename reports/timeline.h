@@ -47,11 +47,11 @@ enum weft_tl_state {
     WEFT_TL_RWLOCK_WR,
     WEFT_TL_COND_WAIT,
     WEFT_TL_BARRIER,
-    WEFT_TL_SEM_WAIT,    /* a POSIX semaphore */
+    WEFT_TL_SEM_WAIT, /* a POSIX semaphore */
     WEFT_TL_JOIN,
-    WEFT_TL_GROUP_GO,    /* weft_group_go waiting for room under its limit */
+    WEFT_TL_GROUP_GO, /* weft_group_go waiting for room under its limit */
     WEFT_TL_GROUP_WAIT,
-    WEFT_TL_WEFT_SEM,    /* weft_sem_acquire */
+    WEFT_TL_WEFT_SEM, /* weft_sem_acquire */
     WEFT_TL_LIMITER,
     WEFT_TL_FUTURE_GET,
     WEFT_TL_FUTURE_FREE,
@@ -72,12 +72,12 @@ enum weft_tl_kind {
 
 /* Flags of an item. */
 enum {
-    WEFT_TL_CLIPPED = 1,  /* moved inside its thread's lane (a record after the exit) */
-    WEFT_TL_NO_END = 2,   /* a call or hold that never ended: lasts to the lane's end */
-    WEFT_TL_CROSSED = 4,  /* HELD: released while a lock taken later was still held
-                             (not nested in the thread's other holds) */
-    WEFT_TL_FAILED = 8,   /* the call returned an error (a closed channel, a timeout, ...) */
-    WEFT_TL_WAITED = 16,  /* OP/STATE of a channel: it waited (STATE) */
+    WEFT_TL_CLIPPED = 1, /* moved inside its thread's lane (a record after the exit) */
+    WEFT_TL_NO_END = 2,  /* a call or hold that never ended: lasts to the lane's end */
+    WEFT_TL_CROSSED = 4, /* HELD: released while a lock taken later was still held
+                            (not nested in the thread's other holds) */
+    WEFT_TL_FAILED = 8,  /* the call returned an error (a closed channel, a timeout, ...) */
+    WEFT_TL_WAITED = 16, /* OP/STATE of a channel: it waited (STATE) */
 };
 
 /* One thing to draw. Strings point into the walk's memory: valid during
@@ -86,45 +86,45 @@ struct weft_tl_item {
     enum weft_tl_kind kind;
     int flags;
     int64_t pid;
-    int64_t thread;     /* threads.id (FLOW: the sender's) */
-    int64_t ts, end;    /* ns; end == ts for OP, INSTANT, COUNTER */
+    int64_t thread;           /* threads.id (FLOW: the sender's) */
+    int64_t ts, end;          /* ns; end == ts for OP, INSTANT, COUNTER */
     enum weft_tl_state state; /* STATE */
-    int64_t object;     /* objects.id (0: none) */
-    int64_t addr;       /* the object's raw address (channel, lock) */
-    const char *what;   /* OP: the kind name (chan_send_end, ...); HELD: mutex, rwlock_rd,
-                           rwlock_wr; INSTANT: close, double close, deadlock, fatal signal,
-                           or the finding's kind */
-    const char *detail; /* INSTANT of a finding: its message; else NULL */
-    const char *severity; /* INSTANT of a finding: error | warning */
-    int64_t event;      /* events.id (STATE, HELD: of its end; FLOW: the receive's;
-                           INSTANT of a finding: findings.id) */
-    int64_t result;     /* OP, STATE: the call's result (events.arg) */
+    int64_t object;           /* objects.id (0: none) */
+    int64_t addr;             /* the object's raw address (channel, lock) */
+    const char *what;         /* OP: the kind name (chan_send_end, ...); HELD: mutex, rwlock_rd,
+                                 rwlock_wr; INSTANT: close, double close, deadlock, fatal signal,
+                                 or the finding's kind */
+    const char *detail;       /* INSTANT of a finding: its message; else NULL */
+    const char *severity;     /* INSTANT of a finding: error | warning */
+    int64_t event;            /* events.id (STATE, HELD: of its end; FLOW: the receive's;
+                                 INSTANT of a finding: findings.id) */
+    int64_t result;           /* OP, STATE: the call's result (events.arg) */
     /* FLOW only */
     int64_t to_thread;  /* the receiver */
     int64_t from_event; /* the release's events.id */
     uint64_t flow_id;   /* unique in the walk, never reused (1, 2, ...) */
     /* COUNTER only */
     int64_t value;
-    int64_t cap;        /* the channel's capacity (OP, COUNTER, FLOW when known, else -1) */
+    int64_t cap; /* the channel's capacity (OP, COUNTER, FLOW when known, else -1) */
 };
 
 /* A thread's lane. */
 struct weft_tl_lane {
-    int64_t id, pid, tid, os_tid; /* threads.id, trace tid, OS tid (0: unknown) */
-    int os_tid_unique;            /* no other thread of the process had that OS tid */
-    const char *name;             /* threads.name (NULL: none set) */
-    const char *start_function;   /* NULL for main and adopted threads */
-    const char *created_by;       /* pthread_create | weft_go | ... | NULL */
+    int64_t id, pid, tid, os_tid;              /* threads.id, trace tid, OS tid (0: unknown) */
+    int os_tid_unique;                         /* no other thread of the process had that OS tid */
+    const char *name;                          /* threads.name (NULL: none set) */
+    const char *start_function;                /* NULL for main and adopted threads */
+    const char *created_by;                    /* pthread_create | weft_go | ... | NULL */
     int64_t created_ns, started_ns, exited_ns; /* 0: unknown (NULL) */
-    int64_t begin, end;           /* the lane: creation (or start) to exit (or process end) */
-    int internal;                 /* 1: libweft's own thread, 2: weft's watchdog */
-    int main;                     /* the process's first thread */
-    const char *exit_kind;        /* return | pthread_exit | canceled | NULL: alive at the end */
+    int64_t begin, end;    /* the lane: creation (or start) to exit (or process end) */
+    int internal;          /* 1: libweft's own thread, 2: weft's watchdog */
+    int main;              /* the process's first thread */
+    const char *exit_kind; /* return | pthread_exit | canceled | NULL: alive at the end */
 };
 
 struct weft_tl_process {
     int64_t pid, parent_pid;
-    const char *argv;             /* the JSON array as stored */
+    const char *argv; /* the JSON array as stored */
     const char *exe;
     int64_t start_ns, end_ns;
     int64_t threads;
@@ -132,8 +132,8 @@ struct weft_tl_process {
 };
 
 struct weft_tl_opts {
-    int64_t from_ns, to_ns;       /* window, relative to the trace start; to_ns 0: open */
-    uint64_t max_items;           /* 0: no cap */
+    int64_t from_ns, to_ns; /* window, relative to the trace start; to_ns 0: open */
+    uint64_t max_items;     /* 0: no cap */
 };
 
 /* What a walk emitted and left out, per item kind. */

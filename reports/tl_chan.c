@@ -32,7 +32,7 @@ static void ticket_forget_oldest(weft_tl *tl) {
 }
 
 void weft__tl_ticket_put(weft_tl *tl, int64_t pid, int64_t hb, int64_t tk, int64_t thread,
-                       int64_t ts, int64_t event, int hbrow) {
+                         int64_t ts, int64_t event, int hbrow) {
     if (!pid || !hb)
         return;
     if (!tl->ring && !(tl->ring = calloc(TICKETS_MAX, sizeof *tl->ring)))
@@ -77,13 +77,13 @@ int weft__tl_select_side(weft_tl *tl, int64_t cases_event, int64_t idx) {
     int side = SIDE_NONE;
     if (sqlite3_step(tl->cases) == SQLITE_ROW) {
         const char *op = (const char *)sqlite3_column_text(tl->cases, 0);
-        side = op && !strcmp(op, "send") ? SIDE_SEND : op && !strcmp(op, "recv") ? SIDE_RECV
-                                                                                 : SIDE_NONE;
+        side = op && !strcmp(op, "send")   ? SIDE_SEND
+               : op && !strcmp(op, "recv") ? SIDE_RECV
+                                           : SIDE_NONE;
     }
     sqlite3_reset(tl->cases);
     return side;
 }
-
 
 /* A flow. When its ticket was released by an annotation row and its
  * sender is in no open call now (a try whose end row is still to come,
@@ -96,10 +96,16 @@ static void flow(weft_tl *tl, struct weft_tl_item *it, int hbrow) {
     if (s && !s->s_state && hbrow) {
         uint64_t before = tl->st.emitted[WEFT_TL_OP];
         int capped = tl->opts.max_items && tl->total >= tl->opts.max_items;
-        struct weft_tl_item op = {.kind = WEFT_TL_OP, .pid = it->pid, .thread = it->thread,
-                                  .ts = it->ts, .end = it->ts, .object = it->object,
-                                  .addr = it->addr, .what = "hb_release",
-                                  .event = it->from_event, .cap = it->cap};
+        struct weft_tl_item op = {.kind = WEFT_TL_OP,
+                                  .pid = it->pid,
+                                  .thread = it->thread,
+                                  .ts = it->ts,
+                                  .end = it->ts,
+                                  .object = it->object,
+                                  .addr = it->addr,
+                                  .what = "hb_release",
+                                  .event = it->from_event,
+                                  .cap = it->cap};
         weft__tl_emit(tl, &op);
         if (tl->st.emitted[WEFT_TL_OP] == before) {
             if (capped)
@@ -117,7 +123,7 @@ static void flow(weft_tl *tl, struct weft_tl_item *it, int hbrow) {
  * it), then what it released (a send: the ticket its receive will
  * acquire). */
 void weft__tl_chan_op(weft_tl *tl, struct thr *th, const struct row *e, int side,
-                    int64_t cap_hint) {
+                      int64_t cap_hint) {
     struct chan *c = e->obj ? weft__tl_chan_get(tl, e->pid, e->obj, 1) : NULL;
     int64_t cap = c ? c->cap : cap_hint;
     if (!tl->hb_off_known && e->hb && e->obj) {
@@ -129,11 +135,20 @@ void weft__tl_chan_op(weft_tl *tl, struct thr *th, const struct row *e, int side
          * channel */
         th->a_valid = 0;
         int same = !tl->hb_off_known || !e->obj || th->a_hb == e->obj + tl->hb_off;
-        if (side == SIDE_RECV && e->arg == 0 && same && (!c || !c->made_ts || th->a_from_ts >= c->made_ts)) {
+        if (side == SIDE_RECV && e->arg == 0 && same &&
+            (!c || !c->made_ts || th->a_from_ts >= c->made_ts)) {
             struct weft_tl_item it = {
-                .kind = WEFT_TL_FLOW, .pid = e->pid, .thread = th->a_thread, .ts = th->a_from_ts,
-                .end = th->a_ts, .to_thread = e->thread, .from_event = th->a_from_event,
-                .event = th->a_event, .object = e->object, .addr = e->obj, .cap = cap,
+                .kind = WEFT_TL_FLOW,
+                .pid = e->pid,
+                .thread = th->a_thread,
+                .ts = th->a_from_ts,
+                .end = th->a_ts,
+                .to_thread = e->thread,
+                .from_event = th->a_from_event,
+                .event = th->a_event,
+                .object = e->object,
+                .addr = e->obj,
+                .cap = cap,
                 .what = "chan",
             };
             flow(tl, &it, (int)th->a_hbrow);
@@ -144,9 +159,17 @@ void weft__tl_chan_op(weft_tl *tl, struct thr *th, const struct row *e, int side
         if (weft__tl_ticket_take(tl, e->pid, e->hb, e->acq, &t)) {
             if (side == SIDE_RECV && e->arg == 0 && (!c || !c->made_ts || t.ts >= c->made_ts)) {
                 struct weft_tl_item it = {
-                    .kind = WEFT_TL_FLOW, .pid = e->pid, .thread = t.thread, .ts = t.ts,
-                    .end = e->ts, .to_thread = e->thread, .from_event = t.event,
-                    .event = e->id, .object = e->object, .addr = e->obj, .cap = cap,
+                    .kind = WEFT_TL_FLOW,
+                    .pid = e->pid,
+                    .thread = t.thread,
+                    .ts = t.ts,
+                    .end = e->ts,
+                    .to_thread = e->thread,
+                    .from_event = t.event,
+                    .event = e->id,
+                    .object = e->object,
+                    .addr = e->obj,
+                    .cap = cap,
                     .what = "chan",
                 };
                 flow(tl, &it, (int)t.hbrow);
@@ -166,9 +189,14 @@ void weft__tl_chan_op(weft_tl *tl, struct thr *th, const struct row *e, int side
         if (c->cap > 0 && c->len > c->cap)
             c->len = c->cap;
         if (c->cap > 0 && tl->st.all_events) {
-            struct weft_tl_item it = {.kind = WEFT_TL_COUNTER, .pid = e->pid, .ts = e->ts,
-                                      .end = e->ts, .object = c->object ? c->object : e->object,
-                                      .addr = e->obj, .value = c->len, .cap = c->cap,
+            struct weft_tl_item it = {.kind = WEFT_TL_COUNTER,
+                                      .pid = e->pid,
+                                      .ts = e->ts,
+                                      .end = e->ts,
+                                      .object = c->object ? c->object : e->object,
+                                      .addr = e->obj,
+                                      .value = c->len,
+                                      .cap = c->cap,
                                       .what = "len"};
             weft__tl_emit(tl, &it);
         }

@@ -18,12 +18,12 @@ enum { TICKETS_MAX = 1 << 17 };
 /* What an event kind means to the timeline. */
 enum role {
     R_NONE,
-    R_BEGIN,      /* begins a blocking call (kinds.blocking = 1) */
-    R_END,        /* ends one (kinds.blocking = 2) */
+    R_BEGIN, /* begins a blocking call (kinds.blocking = 1) */
+    R_END,   /* ends one (kinds.blocking = 2) */
     R_TRY_SEND,
     R_TRY_RECV,
-    R_TRYLOCK,    /* mutex_trylock, rwlock_trylock */
-    R_UNLOCK,     /* mutex_unlock, rwlock_unlock */
+    R_TRYLOCK, /* mutex_trylock, rwlock_trylock */
+    R_UNLOCK,  /* mutex_unlock, rwlock_unlock */
     R_HB_REL,
     R_HB_ACQ,
     R_MAKE,
@@ -135,7 +135,6 @@ int weft__tl_ticket_take(weft_tl *tl, int64_t pid, int64_t hb, int64_t tk, struc
 /* The side of the case a select ran (SIDE_*). */
 int weft__tl_select_side(weft_tl *tl, int64_t cases_event, int64_t idx);
 /* A completed channel operation of thread th: its flows, tickets and length. */
-void weft__tl_chan_op(weft_tl *tl, struct thr *th, const struct row *e, int side,
-                      int64_t cap_hint);
+void weft__tl_chan_op(weft_tl *tl, struct thr *th, const struct row *e, int side, int64_t cap_hint);
 
 #endif

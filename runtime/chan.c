@@ -56,9 +56,15 @@
             WEFT__HB_ACQUIRE(&(ch)->hb, (t));                                                      \
     } while (0)
 
-static uint64_t lock_ticket(weft_chan *ch) { return (++ch->tickets << 2) | 1; }
-static uint64_t send_ticket(uint64_t pos) { return (pos << 2) | 2; }
-static uint64_t recv_ticket(uint64_t pos) { return (pos << 2) | 3; }
+static uint64_t lock_ticket(weft_chan *ch) {
+    return (++ch->tickets << 2) | 1;
+}
+static uint64_t send_ticket(uint64_t pos) {
+    return (pos << 2) | 2;
+}
+static uint64_t recv_ticket(uint64_t pos) {
+    return (pos << 2) | 3;
+}
 
 /* ---- wait queues ---------------------------------------------------- */
 
@@ -160,9 +166,15 @@ struct slot {
 #define MARK (UINT64_C(1) << 63)
 enum { T_SENDW = 1, T_CLOSED = 2, H_RECVW = 1, POS_SHIFT = 2 };
 
-static uint64_t seq_of(uint64_t s) { return s & ~MARK; }
-static uint64_t empty_for(uint64_t pos) { return pos << 1; }
-static uint64_t full_with(uint64_t pos) { return (pos << 1) | 1; }
+static uint64_t seq_of(uint64_t s) {
+    return s & ~MARK;
+}
+static uint64_t empty_for(uint64_t pos) {
+    return pos << 1;
+}
+static uint64_t full_with(uint64_t pos) {
+    return (pos << 1) | 1;
+}
 
 static struct slot *slot_for(const weft_chan *ch, uint64_t pos) {
     size_t i = ch->mask ? (size_t)(pos & ch->mask) : (size_t)(pos % ch->cap);
@@ -496,9 +508,13 @@ weft_chan *weft_chan_make(size_t elem_size, size_t capacity) {
     return weft__chan_new(elem_size, capacity);
 }
 
-void weft_chan_free(weft_chan *ch) { weft__chan_free(ch); }
+void weft_chan_free(weft_chan *ch) {
+    weft__chan_free(ch);
+}
 
-size_t weft_chan_cap(const weft_chan *ch) { return ch ? ch->cap : 0; }
+size_t weft_chan_cap(const weft_chan *ch) {
+    return ch ? ch->cap : 0;
+}
 
 /* The values claimed by sends and not yet by receives. head is read
  * first, so the difference cannot be negative; it can exceed cap if both
@@ -671,8 +687,7 @@ static bool send_may_run(const void *p) {
 static bool recv_may_run(const void *p) {
     const weft_chan *ch = p;
     uint64_t h = load_head(ch), pos = h >> POS_SHIFT;
-    return (h & H_RECVW) || seq_of(load_seq(slot_for(ch, pos))) == full_with(pos) ||
-           is_closed(ch);
+    return (h & H_RECVW) || seq_of(load_seq(slot_for(ch, pos))) == full_with(pos) || is_closed(ch);
 }
 
 /* How long this thread's watching of buffers has lately been worth. */
@@ -783,7 +798,9 @@ static int try_op(weft_chan *ch, int op, void *elem) {
     return r;
 }
 
-int weft__chan_try(weft_chan *ch, int op, void *elem) { return try_op(ch, op, elem); }
+int weft__chan_try(weft_chan *ch, int op, void *elem) {
+    return try_op(ch, op, elem);
+}
 
 int weft_chan_send(weft_chan *ch, const void *elem) {
     if (!ch)
@@ -848,7 +865,9 @@ int weft__chan_close(weft_chan *ch) {
     return 0;
 }
 
-int weft_chan_close(weft_chan *ch) { return weft__chan_close(ch); }
+int weft_chan_close(weft_chan *ch) {
+    return weft__chan_close(ch);
+}
 
 int weft__chan_wait_until(weft_chan *ch, int64_t deadline_ns) {
     weft_case c = {.ch = ch, .op = WEFT_RECV};

@@ -51,7 +51,9 @@ typedef int (*describe_fn)(int32_t ostid, char *buf, size_t len);
 
 /* ---- /proc ---- */
 
-static int32_t gettid_(void) { return (int32_t)syscall(SYS_gettid); }
+static int32_t gettid_(void) {
+    return (int32_t)syscall(SYS_gettid);
+}
 
 /* Reads /proc/self/task/TID/<what> into buf (NUL-terminated), -1 if gone. */
 static ssize_t read_task_file(int32_t tid, const char *what, char *buf, size_t len) {
@@ -302,55 +304,72 @@ static void sleep_ns(int64_t ns) {
 static const char *syscall_name(long nr) {
     switch (nr) {
 #ifdef SYS_futex
-    case SYS_futex: return "futex";
+    case SYS_futex:
+        return "futex";
 #endif
 #ifdef SYS_nanosleep
-    case SYS_nanosleep: return "nanosleep";
+    case SYS_nanosleep:
+        return "nanosleep";
 #endif
 #ifdef SYS_clock_nanosleep
-    case SYS_clock_nanosleep: return "clock_nanosleep";
+    case SYS_clock_nanosleep:
+        return "clock_nanosleep";
 #endif
 #ifdef SYS_read
-    case SYS_read: return "read";
+    case SYS_read:
+        return "read";
 #endif
 #ifdef SYS_write
-    case SYS_write: return "write";
+    case SYS_write:
+        return "write";
 #endif
 #ifdef SYS_poll
-    case SYS_poll: return "poll";
+    case SYS_poll:
+        return "poll";
 #endif
 #ifdef SYS_ppoll
-    case SYS_ppoll: return "ppoll";
+    case SYS_ppoll:
+        return "ppoll";
 #endif
 #ifdef SYS_select
-    case SYS_select: return "select";
+    case SYS_select:
+        return "select";
 #endif
 #ifdef SYS_pselect6
-    case SYS_pselect6: return "pselect6";
+    case SYS_pselect6:
+        return "pselect6";
 #endif
 #ifdef SYS_epoll_wait
-    case SYS_epoll_wait: return "epoll_wait";
+    case SYS_epoll_wait:
+        return "epoll_wait";
 #endif
 #ifdef SYS_epoll_pwait
-    case SYS_epoll_pwait: return "epoll_pwait";
+    case SYS_epoll_pwait:
+        return "epoll_pwait";
 #endif
 #ifdef SYS_accept
-    case SYS_accept: return "accept";
+    case SYS_accept:
+        return "accept";
 #endif
 #ifdef SYS_accept4
-    case SYS_accept4: return "accept4";
+    case SYS_accept4:
+        return "accept4";
 #endif
 #ifdef SYS_recvfrom
-    case SYS_recvfrom: return "recvfrom";
+    case SYS_recvfrom:
+        return "recvfrom";
 #endif
 #ifdef SYS_recvmsg
-    case SYS_recvmsg: return "recvmsg";
+    case SYS_recvmsg:
+        return "recvmsg";
 #endif
 #ifdef SYS_wait4
-    case SYS_wait4: return "wait4";
+    case SYS_wait4:
+        return "wait4";
 #endif
 #ifdef SYS_pause
-    case SYS_pause: return "pause";
+    case SYS_pause:
+        return "pause";
 #endif
     }
     return NULL;
@@ -450,8 +469,8 @@ static int check(const weft_check_baseline *cb, int64_t timeout_ns, FILE *report
             int32_t tid = tids[i];
             char state;
             uint64_t start;
-            if (tid == self || !task_identity(tid, &state, &start) || state == 'Z' || state == 'X' ||
-                state == 'x' || in_baseline(b, tid, start))
+            if (tid == self || !task_identity(tid, &state, &start) || state == 'Z' ||
+                state == 'X' || state == 'x' || in_baseline(b, tid, start))
                 continue;
             struct leak *l = &leaks[nleaks];
             task_name(tid, l->name, sizeof l->name);
@@ -506,8 +525,7 @@ static int check(const weft_check_baseline *cb, int64_t timeout_ns, FILE *report
     if (report) {
         fprintf(report,
                 "weft_check: %zu thread%s leaked (alive, not in the baseline, after %lld ms):\n",
-                nleaks, nleaks == 1 ? "" : "s",
-                (long long)((weft__now() - t0) / 1000000));
+                nleaks, nleaks == 1 ? "" : "s", (long long)((weft__now() - t0) / 1000000));
         char *desc = describe ? malloc(16384) : NULL;
         for (size_t i = 0; i < nleaks; i++) {
             const struct leak *l = &leaks[i];

@@ -35,15 +35,15 @@
 #include "internal.h"
 
 struct weft_ctx {
-    weft_ctx *parent;                /* linked into parent's list, or NULL */
-    weft_ctx *first_child;           /* live children, linked by sibling */
+    weft_ctx *parent;      /* linked into parent's list, or NULL */
+    weft_ctx *first_child; /* live children, linked by sibling */
     weft_ctx *prev_sib, *next_sib;
-    weft_ctx *cancel_next;           /* work list of an ongoing cancel */
-    weft_chan *done;                 /* NULL for the background */
-    _Atomic int err;                 /* 0, WEFT_ECANCELED or WEFT_ETIMEDOUT */
-    int64_t deadline;                /* own or inherited; INT64_MAX for none */
-    weft__timer timer;               /* cancels at the own deadline */
-    bool has_timer;                  /* timer was started */
+    weft_ctx *cancel_next; /* work list of an ongoing cancel */
+    weft_chan *done;       /* NULL for the background */
+    _Atomic int err;       /* 0, WEFT_ECANCELED or WEFT_ETIMEDOUT */
+    int64_t deadline;      /* own or inherited; INT64_MAX for none */
+    weft__timer timer;     /* cancels at the own deadline */
+    bool has_timer;        /* timer was started */
 };
 
 static weft__lock tree_lock;
@@ -53,18 +53,26 @@ static weft_ctx background = {.deadline = INT64_MAX};
  * not exist there. Registered after timer.c's handlers (constructor
  * priorities), so that the prepare handlers take tree_lock before the
  * timer heap's lock, the usual order. */
-static void fork_prepare(void) { weft__lock_acquire(&tree_lock); }
+static void fork_prepare(void) {
+    weft__lock_acquire(&tree_lock);
+}
 
-static void fork_parent(void) { weft__lock_release(&tree_lock); }
+static void fork_parent(void) {
+    weft__lock_release(&tree_lock);
+}
 
-static void fork_child(void) { weft__lock_init(&tree_lock); }
+static void fork_child(void) {
+    weft__lock_init(&tree_lock);
+}
 
 __attribute__((constructor(102))) static void ctx_init(void) {
     weft__lock_init(&tree_lock);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
-static weft_ctx *resolve(weft_ctx *ctx) { return ctx ? ctx : &background; }
+static weft_ctx *resolve(weft_ctx *ctx) {
+    return ctx ? ctx : &background;
+}
 
 /* ---- the tree (all under tree_lock) ---------------------------------- */
 
@@ -188,7 +196,9 @@ static weft_ctx *ctx_new(weft_ctx *parent, int64_t d) {
     return c;
 }
 
-weft_ctx *weft__ctx_with_cancel(weft_ctx *parent) { return ctx_new(parent, INT64_MAX); }
+weft_ctx *weft__ctx_with_cancel(weft_ctx *parent) {
+    return ctx_new(parent, INT64_MAX);
+}
 
 /* ---- cancel and free -------------------------------------------------- */
 
@@ -217,7 +227,9 @@ void weft__ctx_free(weft_ctx *ctx) {
 
 /* ---- accessors -------------------------------------------------------- */
 
-weft_chan *weft__ctx_done(weft_ctx *ctx) { return resolve(ctx)->done; }
+weft_chan *weft__ctx_done(weft_ctx *ctx) {
+    return resolve(ctx)->done;
+}
 
 int weft__ctx_err(weft_ctx *ctx) {
     ctx = resolve(ctx);
@@ -227,13 +239,19 @@ int weft__ctx_err(weft_ctx *ctx) {
     return err;
 }
 
-int64_t weft__ctx_deadline(weft_ctx *ctx) { return resolve(ctx)->deadline; }
+int64_t weft__ctx_deadline(weft_ctx *ctx) {
+    return resolve(ctx)->deadline;
+}
 
 /* ---- the public API --------------------------------------------------- */
 
-weft_ctx *weft_ctx_background(void) { return &background; }
+weft_ctx *weft_ctx_background(void) {
+    return &background;
+}
 
-weft_ctx *weft_ctx_with_cancel(weft_ctx *parent) { return ctx_new(parent, INT64_MAX); }
+weft_ctx *weft_ctx_with_cancel(weft_ctx *parent) {
+    return ctx_new(parent, INT64_MAX);
+}
 
 weft_ctx *weft_ctx_with_deadline(weft_ctx *parent, int64_t deadline_ns) {
     return ctx_new(parent, deadline_ns);
@@ -243,12 +261,22 @@ weft_ctx *weft_ctx_with_timeout(weft_ctx *parent, int64_t timeout_ns) {
     return ctx_new(parent, weft__deadline_after(timeout_ns));
 }
 
-void weft_ctx_cancel(weft_ctx *ctx) { weft__ctx_cancel(ctx); }
+void weft_ctx_cancel(weft_ctx *ctx) {
+    weft__ctx_cancel(ctx);
+}
 
-weft_chan *weft_ctx_done(weft_ctx *ctx) { return weft__ctx_done(ctx); }
+weft_chan *weft_ctx_done(weft_ctx *ctx) {
+    return weft__ctx_done(ctx);
+}
 
-int weft_ctx_err(weft_ctx *ctx) { return weft__ctx_err(ctx); }
+int weft_ctx_err(weft_ctx *ctx) {
+    return weft__ctx_err(ctx);
+}
 
-int64_t weft_ctx_deadline(weft_ctx *ctx) { return weft__ctx_deadline(ctx); }
+int64_t weft_ctx_deadline(weft_ctx *ctx) {
+    return weft__ctx_deadline(ctx);
+}
 
-void weft_ctx_free(weft_ctx *ctx) { weft__ctx_free(ctx); }
+void weft_ctx_free(weft_ctx *ctx) {
+    weft__ctx_free(ctx);
+}

@@ -22,8 +22,8 @@ struct weft_future {
     weft_chan *done;
     int (*fn)(void *arg, void *result);
     void *arg;
-    _Atomic int code;        /* fn's return code, set before done closes */
-    _Atomic uint32_t refs;   /* the worker's and the owner's */
+    _Atomic int code;      /* fn's return code, set before done closes */
+    _Atomic uint32_t refs; /* the worker's and the owner's */
     size_t size;
     _Alignas(max_align_t) unsigned char result[];
 };
@@ -47,8 +47,7 @@ static void future_main(void *p) {
     unref(f);
 }
 
-weft_future *weft_future_start(int (*fn)(void *arg, void *result), void *arg,
-                               size_t result_size) {
+weft_future *weft_future_start(int (*fn)(void *arg, void *result), void *arg, size_t result_size) {
     if (!fn || result_size > SIZE_MAX - sizeof(weft_future))
         return NULL;
     weft_future *f = calloc(1, sizeof *f + result_size);
@@ -83,7 +82,9 @@ static int get_until(weft_future *f, void *result, int64_t deadline_ns) {
     return atomic_load_explicit(&f->code, memory_order_acquire);
 }
 
-int weft_future_get(weft_future *f, void *result) { return get_until(f, result, INT64_MAX); }
+int weft_future_get(weft_future *f, void *result) {
+    return get_until(f, result, INT64_MAX);
+}
 
 int weft_future_get_timeout(weft_future *f, void *result, int64_t timeout_ns) {
     return get_until(f, result, weft__deadline_after(timeout_ns));

@@ -23,11 +23,11 @@
 
 struct weft_group {
     weft__lock lock;
-    weft_ctx *ctx;      /* the derived context, cancelled on first error */
-    int limit;          /* -1: no limit */
-    int active;         /* functions started and not yet returned */
-    int err;            /* first non-zero result */
-    bool failed;        /* err is set (errOnce) */
+    weft_ctx *ctx; /* the derived context, cancelled on first error */
+    int limit;     /* -1: no limit */
+    int active;    /* functions started and not yet returned */
+    int err;       /* first non-zero result */
+    bool failed;   /* err is set (errOnce) */
     unsigned slot_waiters, idle_waiters;
     _Atomic uint32_t slot_gen; /* bumped when a slot frees or the limit changes */
     _Atomic uint32_t idle_gen; /* bumped when active drops to 0 */
@@ -61,7 +61,9 @@ weft_group *weft_group_new(weft_ctx *parent) {
     return g;
 }
 
-weft_ctx *weft_group_ctx(weft_group *g) { return g ? g->ctx : NULL; }
+weft_ctx *weft_group_ctx(weft_group *g) {
+    return g ? g->ctx : NULL;
+}
 
 int weft_group_set_limit(weft_group *g, int n) {
     if (!g)

@@ -129,8 +129,7 @@ static void cancel_at(weft_limiter *l, const reservation *r, int64_t t) {
     l->last = t;
     l->tokens = tokens;
     if (r->time_to_act == l->last_event) {
-        int64_t prev =
-            add_sat(r->time_to_act, duration_from_tokens(r->limit, -(double)r->tokens));
+        int64_t prev = add_sat(r->time_to_act, duration_from_tokens(r->limit, -(double)r->tokens));
         if (prev >= t)
             l->last_event = prev;
     }
@@ -204,4 +203,6 @@ ctx_ended:;
     return err ? err : WEFT_ECANCELED;
 }
 
-void weft_limiter_free(weft_limiter *l) { free(l); }
+void weft_limiter_free(weft_limiter *l) {
+    free(l);
+}

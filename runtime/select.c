@@ -45,7 +45,9 @@ static void scratch_free(void *p) {
     s->cap = 0;
 }
 
-static void scratch_key_make(void) { pthread_key_create(&scratch_key, scratch_free); }
+static void scratch_key_make(void) {
+    pthread_key_create(&scratch_key, scratch_free);
+}
 
 static bool scratch_reserve(size_t n) {
     if (scratch.cap >= n)

@@ -38,7 +38,9 @@ struct weft_sem {
 /* The hidden context accessors keep these internal reads out of the shim's
  * record of the user's calls. A NULL context is the background one, whose
  * done channel is NULL (never ready). */
-static weft_chan *sem_ctx_done(weft_ctx *ctx) { return weft__ctx_done(ctx); }
+static weft_chan *sem_ctx_done(weft_ctx *ctx) {
+    return weft__ctx_done(ctx);
+}
 
 static int sem_ctx_err(weft_ctx *ctx) {
     int err = weft__ctx_err(ctx);

@@ -33,7 +33,9 @@ int64_t weft__now(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t weft_now_ns(void) { return weft__now(); }
+int64_t weft_now_ns(void) {
+    return weft__now();
+}
 
 int64_t weft__deadline_after(int64_t d) {
     int64_t now = weft__now();
@@ -63,7 +65,7 @@ static weft__lock pool_lock;
 static struct worker *all;  /* every live pooled thread, for check.h */
 static struct worker *idle; /* LIFO */
 static int nidle, max_idle;
-static uint64_t tasks;      /* dispatches so far, under pool_lock */
+static uint64_t tasks; /* dispatches so far, under pool_lock */
 
 /* Exported and called through the PLT so that weft's LD_PRELOAD shim can
  * interpose it (and answer 0). */
@@ -77,9 +79,13 @@ __attribute__((noinline, visibility("default"))) int weft__thread_reuse(void) {
  * (the child cannot know whose they were); the lists start over. The
  * lock is held across fork so that the child gets the lists in one piece
  * (and Helgrind sees its writes ordered after the workers' own). */
-static void pool_fork_prepare(void) { weft__lock_acquire(&pool_lock); }
+static void pool_fork_prepare(void) {
+    weft__lock_acquire(&pool_lock);
+}
 
-static void pool_fork_parent(void) { weft__lock_release(&pool_lock); }
+static void pool_fork_parent(void) {
+    weft__lock_release(&pool_lock);
+}
 
 static void pool_fork_child(void) {
     all = idle = NULL;

@@ -17,11 +17,10 @@
  * shrinks by a quarter when it ended in a sleep anyway, like an adaptive
  * mutex: a thread whose partners are rarely on a CPU goes to sleep almost
  * at once after a dozen waits, while one whose partner is only now and
- * then preempted keeps most of its budget. A wait starts with a burst of `pause`, which is all a partner
- * running on another core needs. Only the watch of a buffer goes on with
- * sched_yield, which hands the core to a runnable thread that may be the
- * one that fills or drains it; a wait for a wake-up does not, because on
- * a machine busy with other programs a yield gives the core away for a
+ * then preempted keeps most of its budget. A wait starts with a burst of `pause`, which is all a
+ * partner running on another core needs. Only the watch of a buffer goes on with sched_yield, which
+ * hands the core to a runnable thread that may be the one that fills or drains it; a wait for a
+ * wake-up does not, because on a machine busy with other programs a yield gives the core away for a
  * whole time slice, and the partner's wake-up then waits for us. */
 #include <sched.h>
 #include <stdint.h>
@@ -52,7 +51,9 @@ bool weft__spin_begin(void) {
     return true;
 }
 
-void weft__spin_end(void) { atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed); }
+void weft__spin_end(void) {
+    atomic_fetch_sub_explicit(&spinners, 1, memory_order_relaxed);
+}
 
 bool weft__spin_adaptive(bool (*done)(const void *), const void *arg, weft__spin_budget *b,
                          int32_t max_ns, bool yield) {

@@ -52,11 +52,17 @@ struct weft_timer {
 
 static weft__lock fire_lock;
 
-static void fork_prepare(void) { weft__lock_acquire(&fire_lock); }
+static void fork_prepare(void) {
+    weft__lock_acquire(&fire_lock);
+}
 
-static void fork_parent(void) { weft__lock_release(&fire_lock); }
+static void fork_parent(void) {
+    weft__lock_release(&fire_lock);
+}
 
-static void fork_child(void) { weft__lock_init(&fire_lock); }
+static void fork_child(void) {
+    weft__lock_init(&fire_lock);
+}
 
 /* Priority 102, after timer.c's 101: prepare handlers run in reverse
  * order of registration, so a fork takes fire_lock before the heap's
@@ -207,7 +213,9 @@ static void timer_destroy(struct weft_timer *t, bool free_chan) {
     free(t);
 }
 
-void weft__timechan_release(struct weft_timer *t) { timer_destroy(t, false); }
+void weft__timechan_release(struct weft_timer *t) {
+    timer_destroy(t, false);
+}
 
 /* ---- time.After ---------------------------------------------------- */
 
@@ -222,9 +230,13 @@ weft_chan *weft_after(int64_t d_ns) {
 
 /* ---- time.Timer ---------------------------------------------------- */
 
-weft_timer *weft_timer_new(int64_t d_ns) { return timer_make(d_ns, 0, sizeof(weft_timer)); }
+weft_timer *weft_timer_new(int64_t d_ns) {
+    return timer_make(d_ns, 0, sizeof(weft_timer));
+}
 
-weft_chan *weft_timer_chan(weft_timer *t) { return t ? t->ch : NULL; }
+weft_chan *weft_timer_chan(weft_timer *t) {
+    return t ? t->ch : NULL;
+}
 
 bool weft_timer_stop(weft_timer *t) {
     weft__lock_acquire(&t->op_lock);
@@ -262,7 +274,9 @@ weft_ticker *weft_ticker_new(int64_t period_ns) {
     return (weft_ticker *)t;
 }
 
-weft_chan *weft_ticker_chan(weft_ticker *t) { return t ? t->t.ch : NULL; }
+weft_chan *weft_ticker_chan(weft_ticker *t) {
+    return t ? t->t.ch : NULL;
+}
 
 void weft_ticker_stop(weft_ticker *t) {
     weft__lock_acquire(&t->t.op_lock);

@@ -57,9 +57,13 @@ static void heap_set(size_t i, weft__timer *t);
  * into the heap (unless the function already put it back) and runs again
  * there: timer functions must be idempotent (a context's cancel is, and
  * so is a timer channel's send, timechan.c). */
-static void fork_prepare(void) { weft__lock_acquire(&heap_lock); }
+static void fork_prepare(void) {
+    weft__lock_acquire(&heap_lock);
+}
 
-static void fork_parent(void) { weft__lock_release(&heap_lock); }
+static void fork_parent(void) {
+    weft__lock_release(&heap_lock);
+}
 
 static void fork_child(void) {
     weft__lock_init(&heap_lock);

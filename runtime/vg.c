@@ -19,7 +19,9 @@ bool weft__vg_on;
 
 /* Priority 101: before every default-priority constructor of libweft
  * (spin.c's marks a word atomic at load and must already see the flag). */
-__attribute__((constructor(101))) static void vg_detect(void) { weft__vg_on = RUNNING_ON_VALGRIND; }
+__attribute__((constructor(101))) static void vg_detect(void) {
+    weft__vg_on = RUNNING_ON_VALGRIND;
+}
 #endif
 
 void weft__vg_atomic_word_slow(const void *addr, size_t len) {

@@ -33,8 +33,12 @@ enum { WG_SPIN_NS = 2000 };
 
 #define WG_SLEEPERS ((uint64_t)1 << 32)
 
-static inline uint32_t wg_counter(uint64_t s) { return (uint32_t)s; }
-static inline uint32_t wg_epoch(uint64_t s) { return (uint32_t)(s >> 33); }
+static inline uint32_t wg_counter(uint64_t s) {
+    return (uint32_t)s;
+}
+static inline uint32_t wg_epoch(uint64_t s) {
+    return (uint32_t)(s >> 33);
+}
 
 /* The futex word: the 32 bits of state_ that hold the epoch and flag. */
 static inline _Atomic uint32_t *wg_futex(weft_wg *wg) {
@@ -44,7 +48,6 @@ static inline _Atomic uint32_t *wg_futex(weft_wg *wg) {
     return (_Atomic uint32_t *)&wg->state_;
 #endif
 }
-
 
 /* Under Valgrind, marks the group as atomics-only so that Helgrind and DRD
  * do not report concurrent Done calls as races on it. The struct has no
@@ -93,7 +96,9 @@ static int wg_add(weft_wg *wg, int delta) {
     return 0;
 }
 
-int weft_wg_add(weft_wg *wg, int delta) { return wg_add(wg, delta); }
+int weft_wg_add(weft_wg *wg, int delta) {
+    return wg_add(wg, delta);
+}
 
 void weft_wg_done(weft_wg *wg) {
     /* Go panics on a negative counter; libweft refuses the change and the
@@ -134,8 +139,8 @@ void weft_wg_wait(weft_wg *wg) {
         /* Announce a sleeper in the same word the waker replaces, so that
          * the waker sees it in the value its CAS returns. */
         if (!(s & WG_SLEEPERS) &&
-            !__atomic_compare_exchange_n(&wg->state_, &s, s | WG_SLEEPERS, false,
-                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            !__atomic_compare_exchange_n(&wg->state_, &s, s | WG_SLEEPERS, false, __ATOMIC_SEQ_CST,
+                                         __ATOMIC_SEQ_CST))
             continue; /* s was reloaded: recheck */
         weft__futex_wait(wg_futex(wg), (uint32_t)((s | WG_SLEEPERS) >> 32));
         s = __atomic_load_n(&wg->state_, __ATOMIC_SEQ_CST);

@@ -33,7 +33,7 @@ int main(int argc, char **argv) {
         if (i == 0 || r.seconds < best)
             best = r.seconds;
     }
-    printf("detectors: %llu events, %d findings, best of %d: %.3f s (%.2f M events/s)\n",
-           r.events, r.findings, reps, best, best > 0 ? r.events / best / 1e6 : 0.0);
+    printf("detectors: %llu events, %d findings, best of %d: %.3f s (%.2f M events/s)\n", r.events,
+           r.findings, reps, best, best > 0 ? r.events / best / 1e6 : 0.0);
     return 0;
 }

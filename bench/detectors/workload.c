@@ -30,7 +30,9 @@ static void closer(void *arg) {
     weft_chan_close(out);
 }
 
-static void *shortlived(void *arg) { return arg; }
+static void *shortlived(void *arg) {
+    return arg;
+}
 
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 60000;

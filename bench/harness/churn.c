@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void *work(void *p) { return (void *)((uintptr_t)p * 2 + 1); }
+static void *work(void *p) {
+    return (void *)((uintptr_t)p * 2 + 1);
+}
 
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 100000;

@@ -25,7 +25,6 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int added;
 static volatile int worker_tid, waiter_tid, in_handler, go_on;
 
-
 /* Waits until the kernel has removed thread `tid`: a wait the trace does
  * not see (no happens-before edge), so the verdict cannot depend on it. */
 static void wait_gone(volatile int *tid) {

@@ -13,7 +13,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static inline pid_t test_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+static inline pid_t test_gettid(void) {
+    return (pid_t)syscall(SYS_gettid);
+}
 
 /* Whether thread tid is asleep (state S in /proc/self/task/TID/stat). */
 static inline int test_asleep(pid_t tid) {

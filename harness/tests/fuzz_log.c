@@ -45,7 +45,8 @@ static unsigned char *replicate(const unsigned char *seed, uint64_t nchunks, uin
 }
 
 /* Whether chunk cb of b holds the same records as chunk ca of a. */
-static int same_chunk(const struct weft_log *a, uint64_t ca, const struct weft_log *b, uint64_t cb) {
+static int same_chunk(const struct weft_log *a, uint64_t ca, const struct weft_log *b,
+                      uint64_t cb) {
     uint32_t n1, n2;
     const struct weft_rec *x = weft_log_chunk(a, ca, &n1);
     const struct weft_rec *y = weft_log_chunk(b, cb, &n2);
@@ -87,16 +88,16 @@ static int parts_check(const unsigned char *seed, uint64_t nchunks) {
         const struct weft_rec *a = weft_log_chunk(&one, c % nchunks, &n1);
         const struct weft_rec *b = weft_log_chunk(&many, c, &n2);
         if (n1 != n2 || (n1 && (!a || !b))) {
-            fprintf(stderr, "fuzz_log: chunk %llu: %u records, want %u\n",
-                    (unsigned long long)c, n2, n1);
+            fprintf(stderr, "fuzz_log: chunk %llu: %u records, want %u\n", (unsigned long long)c,
+                    n2, n1);
             bad++;
             break;
         }
         for (uint32_t k = 0; k < n1; k++)
             if (a[k].kind != b[k].kind || a[k].tid != b[k].tid || a[k].ts != b[k].ts ||
                 a[k].obj != b[k].obj || a[k].arg != b[k].arg || a[k].dlen != b[k].dlen) {
-                fprintf(stderr, "fuzz_log: chunk %llu record %u differs\n",
-                        (unsigned long long)c, k);
+                fprintf(stderr, "fuzz_log: chunk %llu record %u differs\n", (unsigned long long)c,
+                        k);
                 bad++;
                 break;
             }
@@ -230,8 +231,10 @@ int main(int argc, char **argv) {
                 uint64_t whole = (size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
                 uint64_t want_n = whole < ref.nchunks ? whole : ref.nchunks;
                 if (l.nchunks != want_n || l.missing_chunks != ref.nchunks - want_n) {
-                    fprintf(stderr, "fuzz_log: %zu bytes: %llu chunks read, %llu missing; "
-                            "want %llu and %llu\n", size, (unsigned long long)l.nchunks,
+                    fprintf(stderr,
+                            "fuzz_log: %zu bytes: %llu chunks read, %llu missing; "
+                            "want %llu and %llu\n",
+                            size, (unsigned long long)l.nchunks,
                             (unsigned long long)l.missing_chunks, (unsigned long long)want_n,
                             (unsigned long long)(ref.nchunks - want_n));
                     bad++;
@@ -240,8 +243,10 @@ int main(int argc, char **argv) {
                     size_t off = WEFT_LOG_HEADER_SIZE + c * WEFT_LOG_CHUNK_SIZE;
                     if (!memcmp(cut + off, orig + off, WEFT_LOG_CHUNK_SIZE) &&
                         !same_chunk(&ref, c, &l, c)) {
-                        fprintf(stderr, "fuzz_log: iteration %d: intact chunk %llu read "
-                                "wrong\n", it, (unsigned long long)c);
+                        fprintf(stderr,
+                                "fuzz_log: iteration %d: intact chunk %llu read "
+                                "wrong\n",
+                                it, (unsigned long long)c);
                         bad++;
                     }
                 }
@@ -250,8 +255,10 @@ int main(int argc, char **argv) {
         } else {
             rejected++;
             if (header_ok) {
-                fprintf(stderr, "fuzz_log: iteration %d: refused a log whose header is "
-                        "intact: %s\n", it, l.err);
+                fprintf(stderr,
+                        "fuzz_log: iteration %d: refused a log whose header is "
+                        "intact: %s\n",
+                        it, l.err);
                 bad++;
             }
             if (strchr(l.err, '\n') || !l.err[0]) {

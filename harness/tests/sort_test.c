@@ -34,8 +34,7 @@ static int cmp_ptr(const void *x, const void *y) {
  * (ties), cut into chunks of 1..maxrun records by a random owner; with
  * shuffle, whole chunks are then swapped around (a reused chunk earlier
  * in the file than the thread's previous one). */
-static size_t layout(struct item *it, size_t n, int nthreads, int maxrun, int shuffle,
-                     int random) {
+static size_t layout(struct item *it, size_t n, int nthreads, int maxrun, int shuffle, int random) {
     uint64_t clock[64] = {0};
     size_t k = 0;
     size_t starts[4096];
@@ -90,7 +89,8 @@ int main(void) {
         struct item *got = weft__sort_items(a, n, seed % 50 == 0 ? NULL : tmp);
         for (size_t i = 0; i < n && !bad; i++)
             if (got[i].ts != b[i].ts || got[i].who != b[i].who) {
-                fprintf(stderr, "sort_test: seed %llu: item %zu is (%llu, %llx), want (%llu, %llx)\n",
+                fprintf(stderr,
+                        "sort_test: seed %llu: item %zu is (%llu, %llx), want (%llu, %llx)\n",
                         (unsigned long long)seed, i, (unsigned long long)got[i].ts,
                         (unsigned long long)got[i].who, (unsigned long long)b[i].ts,
                         (unsigned long long)b[i].who);

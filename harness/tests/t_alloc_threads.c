@@ -43,7 +43,9 @@ static void *by_exit(void *a) {
     pthread_exit(a);
 }
 
-static void unlock(void *m) { pthread_mutex_unlock(m); }
+static void unlock(void *m) {
+    pthread_mutex_unlock(m);
+}
 
 /* Waits for a signal nobody sends; says it waits first. */
 static void *waiter(void *a) {

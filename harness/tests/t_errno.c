@@ -6,15 +6,17 @@
 #include <unistd.h>
 
 static int fails;
-#define CHECK(c)                                                      \
-    do {                                                              \
-        if (!(c)) {                                                   \
-            fprintf(stderr, "t_errno: failed: %s (line %d)\n", #c, __LINE__); \
-            fails++;                                                  \
-        }                                                             \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "t_errno: failed: %s (line %d)\n", #c, __LINE__);                      \
+            fails++;                                                                               \
+        }                                                                                          \
     } while (0)
 
-static void *noop(void *a) { return a; }
+static void *noop(void *a) {
+    return a;
+}
 
 int main(void) {
     pthread_t t;

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static void *worker(void *a) { return a; }
+static void *worker(void *a) {
+    return a;
+}
 
 int main(int argc, char **argv) {
     if (argc < 2)

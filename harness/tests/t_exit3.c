@@ -11,7 +11,8 @@
  * calls the real join, and takes no lock or syscall that sleeps on the
  * way). The worker reads /proc with raw system calls, so that the shim
  * records nothing of its own for them (no stack walk whose locks main
- * could be waiting on while the worker looks). A bound of 20 s on that wait turns a hang into exit status 99. */
+ * could be waiting on while the worker looks). A bound of 20 s on that wait turns a hang into exit
+ * status 99. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>

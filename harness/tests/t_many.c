@@ -3,7 +3,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-static void *work(void *a) { return (void *)((uintptr_t)a * 2); }
+static void *work(void *a) {
+    return (void *)((uintptr_t)a * 2);
+}
 
 int main(void) {
     enum { WAVES = 30, WAVE = 100 };

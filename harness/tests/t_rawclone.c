@@ -29,7 +29,8 @@ static int child(void *a) {
 int main(void) {
     size_t sz = 1 << 20;
     char *stack = malloc(sz);
-    clone(child, stack + sz, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, NULL);
+    clone(child, stack + sz,
+          CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, NULL);
     for (int i = 0; i < 200000; i++) {
         pthread_mutex_lock(&mu);
         counter++;

@@ -8,7 +8,9 @@
 /* sigset and siginterrupt are deprecated, but programs call them. */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-static void h(int sig) { (void)sig; }
+static void h(int sig) {
+    (void)sig;
+}
 
 static const char *kind(void (*f)(int)) {
     return f == SIG_DFL ? "DFL" : f == SIG_IGN ? "IGN" : f == h ? "h" : "other";

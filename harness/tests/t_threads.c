@@ -5,8 +5,12 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static void *ret_arg(void *a) { return a; }
-static void *by_exit(void *a) { pthread_exit(a); }
+static void *ret_arg(void *a) {
+    return a;
+}
+static void *by_exit(void *a) {
+    pthread_exit(a);
+}
 static void *sleeper(void *a) {
     (void)a;
     usleep(20000);

@@ -47,8 +47,8 @@ int main(void) {
     bad += weft_select(cs, 2, 0) != 0 || got != 7; /* ready: no wait */
     bad += weft_select(cs, 2, WEFT_NONBLOCK) != WEFT_EAGAIN;
     bad += weft_chan_close(buf) != 0;
-    bad += weft_chan_close(buf) != WEFT_ECLOSED;       /* double close */
-    bad += weft_chan_send(buf, &v) != WEFT_ECLOSED;    /* send on closed */
+    bad += weft_chan_close(buf) != WEFT_ECLOSED;    /* double close */
+    bad += weft_chan_send(buf, &v) != WEFT_ECLOSED; /* send on closed */
     bad += weft_chan_recv(buf, &got) != WEFT_ECLOSED;
     weft_chan_free(buf);
 

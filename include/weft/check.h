@@ -87,12 +87,11 @@ WEFT_API int weft_check_ignore_name(weft_check_baseline *b, const char *glob);
  * (or a checked fixture). The report is cut to about 4 KiB, Check's own
  * limit on a message being 8 KiB. */
 #define WEFT_CHECK_NO_LEAKS(b) WEFT_CHECK_NO_LEAKS_TIMEOUT((b), 0)
-#define WEFT_CHECK_NO_LEAKS_TIMEOUT(b, timeout_ns)                                                \
+#define WEFT_CHECK_NO_LEAKS_TIMEOUT(b, timeout_ns)                                                 \
     do {                                                                                           \
         char weft_check_msg_[4096];                                                                \
-        int weft_check_n_ =                                                                        \
-            weft_check_no_new_threads_buf((b), (timeout_ns), weft_check_msg_,                      \
-                                          sizeof weft_check_msg_);                                 \
+        int weft_check_n_ = weft_check_no_new_threads_buf((b), (timeout_ns), weft_check_msg_,      \
+                                                          sizeof weft_check_msg_);                 \
         if (weft_check_n_ != 0)                                                                    \
             ck_abort_msg("%s", weft_check_msg_);                                                   \
     } while (0)

@@ -35,14 +35,15 @@ extern "C" {
 #define WEFT_VERSION_STRING "0.1.0"
 
 /* Error codes: negated errno values, so they read well in strace and gdb. */
-#define WEFT_ECLOSED (-EPIPE)         /* channel closed (send, close, drained recv) */
-#define WEFT_EAGAIN (-EAGAIN)         /* would block (try ops, non-blocking select) */
-#define WEFT_ECANCELED (-ECANCELED)   /* context cancelled */
-#define WEFT_ETIMEDOUT (-ETIMEDOUT)   /* deadline passed */
-#define WEFT_EINVAL (-EINVAL)         /* bad argument */
-#define WEFT_ENOMEM (-ENOMEM)         /* out of memory or threads */
-#define WEFT_ERANGE (-ERANGE)         /* counter out of range: negative WaitGroup,
-                                         semaphore over-release */
+#define WEFT_ECLOSED (-EPIPE)       /* channel closed (send, close, drained recv) */
+#define WEFT_EAGAIN (-EAGAIN)       /* would block (try ops, non-blocking select) */
+#define WEFT_ECANCELED (-ECANCELED) /* context cancelled */
+#define WEFT_ETIMEDOUT (-ETIMEDOUT) /* deadline passed */
+#define WEFT_EINVAL (-EINVAL)       /* bad argument */
+#define WEFT_ENOMEM (-ENOMEM)       /* out of memory or threads */
+#define WEFT_ERANGE                                                                                \
+    (-ERANGE) /* counter out of range: negative WaitGroup,                                         \
+                 semaphore over-release */
 
 /* A static description of a WEFT_E* code (or any negated errno). */
 WEFT_API const char *weft_strerror(int err);
@@ -114,7 +115,8 @@ typedef struct weft_wg {
     uint32_t wake_;    /* reserved */
     uint32_t waiters_; /* reserved */
 } weft_wg;
-#define WEFT_WG_INIT {0, 0, 0}
+#define WEFT_WG_INIT                                                                               \
+    { 0, 0, 0 }
 
 /* WEFT_ERANGE (and no change) when the counter would go negative or past
  * INT32_MAX. */

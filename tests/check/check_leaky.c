@@ -17,10 +17,11 @@ static void stuck(void *p) {
     weft_chan_recv(p, &v);
 }
 
-static void *quick(void *p) { return p; }
+static void *quick(void *p) {
+    return p;
+}
 
-START_TEST(test_clean)
-{
+START_TEST(test_clean) {
     weft_check_baseline *b = weft_check_baseline_take();
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, quick, NULL), 0);
@@ -30,8 +31,7 @@ START_TEST(test_clean)
 }
 END_TEST
 
-START_TEST(test_leaks)
-{
+START_TEST(test_leaks) {
     weft_check_baseline *b = weft_check_baseline_take();
     weft_chan *ch = weft_chan_make(sizeof(int), 0);
     ck_assert_int_eq(weft_go(stuck, ch), 0);
@@ -42,14 +42,15 @@ END_TEST
 
 /* A baseline taken in a checked fixture runs in the test's process too. */
 static weft_check_baseline *fixture_b;
-static void setup(void) { fixture_b = weft_check_baseline_take(); }
+static void setup(void) {
+    fixture_b = weft_check_baseline_take();
+}
 static void teardown(void) {
     WEFT_CHECK_NO_LEAKS(fixture_b);
     weft_check_baseline_free(fixture_b);
 }
 
-START_TEST(test_clean_fixture)
-{
+START_TEST(test_clean_fixture) {
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, quick, NULL), 0);
     pthread_join(t, NULL);

@@ -24,7 +24,8 @@ typedef struct ct_flag {
     pthread_cond_t cv;
     int v;
 } ct_flag;
-#define CT_FLAG_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0}
+#define CT_FLAG_INIT                                                                               \
+    { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 }
 
 static inline void ct_flag_add(ct_flag *f, int d) {
     pthread_mutex_lock(&f->mu);

@@ -56,9 +56,13 @@ static void blocker_start(struct blocker *b, const char *name) {
 }
 
 /* Unblocks it; the caller checks afterwards that it is gone. */
-static void blocker_release(struct blocker *b) { weft_chan_close(b->ch); }
+static void blocker_release(struct blocker *b) {
+    weft_chan_close(b->ch);
+}
 
-static void blocker_free(struct blocker *b) { weft_chan_free(b->ch); }
+static void blocker_free(struct blocker *b) {
+    weft_chan_free(b->ch);
+}
 
 static void *quick(void *arg) {
     (void)arg;
@@ -71,8 +75,7 @@ static void sleep_then_exit(void *arg) {
 
 /* ---- tests ---- */
 
-START_TEST(test_no_leak_joined)
-{
+START_TEST(test_no_leak_joined) {
     weft_check_baseline *b = weft_check_baseline_take();
     ck_assert_ptr_nonnull(b);
     pthread_t t[4];
@@ -86,8 +89,7 @@ START_TEST(test_no_leak_joined)
 }
 END_TEST
 
-START_TEST(test_no_leak_still_exiting)
-{
+START_TEST(test_no_leak_still_exiting) {
     /* Detached threads that end 100 ms from now: alive when the check
      * starts, gone before its timeout. The check must wait for them. */
     weft_check_baseline *b = weft_check_baseline_take();
@@ -107,8 +109,7 @@ START_TEST(test_no_leak_still_exiting)
 }
 END_TEST
 
-START_TEST(test_leak_on_channel)
-{
+START_TEST(test_leak_on_channel) {
     weft_check_baseline *b = weft_check_baseline_take();
     ck_assert_ptr_nonnull(b);
     struct blocker w;
@@ -170,8 +171,7 @@ static void run_and_note(struct tid_note *n, int count) {
     }
 }
 
-START_TEST(test_idle_kept_threads_not_leaks)
-{
+START_TEST(test_idle_kept_threads_not_leaks) {
     weft_check_baseline *b = weft_check_baseline_take();
     ck_assert_ptr_nonnull(b);
     struct tid_note n[4];
@@ -181,8 +181,7 @@ START_TEST(test_idle_kept_threads_not_leaks)
 }
 END_TEST
 
-START_TEST(test_leak_on_kept_thread)
-{
+START_TEST(test_leak_on_kept_thread) {
     struct tid_note n[4];
     run_and_note(n, 4);
     ct_sleep_ms(20); /* they go idle */
@@ -210,8 +209,7 @@ START_TEST(test_leak_on_kept_thread)
 }
 END_TEST
 
-START_TEST(test_small_buffer)
-{
+START_TEST(test_small_buffer) {
     weft_check_baseline *b = weft_check_baseline_take();
     struct blocker w;
     blocker_start(&w, "cut-short");
@@ -227,8 +225,7 @@ START_TEST(test_small_buffer)
 }
 END_TEST
 
-START_TEST(test_ignore_name)
-{
+START_TEST(test_ignore_name) {
     weft_check_baseline *b = weft_check_baseline_take();
     ck_assert_int_eq(weft_check_ignore_name(b, "pool-*"), 0);
     ck_assert_int_eq(weft_check_ignore_name(b, "io-[0-9]"), 0);
@@ -256,8 +253,7 @@ START_TEST(test_ignore_name)
 }
 END_TEST
 
-START_TEST(test_ignore_current)
-{
+START_TEST(test_ignore_current) {
     weft_check_baseline *b = weft_check_baseline_take();
     struct blocker a, c;
     blocker_start(&a, "before-ignore");
@@ -267,8 +263,8 @@ START_TEST(test_ignore_current)
     blocker_start(&c, "after-ignore");
     char buf[4096];
     ck_assert_int_eq(weft_check_no_new_threads_buf(b, 20 * MS, buf, sizeof buf), 1);
-    ck_assert_msg(strstr(buf, "\"after-ignore\"") && !strstr(buf, "before-ignore"),
-                  "report:\n%s", buf);
+    ck_assert_msg(strstr(buf, "\"after-ignore\"") && !strstr(buf, "before-ignore"), "report:\n%s",
+                  buf);
     ck_assert_int_eq(weft_check_ignore_current(NULL), -1);
     blocker_release(&a);
     blocker_release(&c);
@@ -279,8 +275,7 @@ START_TEST(test_ignore_current)
 }
 END_TEST
 
-START_TEST(test_timer_thread_not_a_leak)
-{
+START_TEST(test_timer_thread_not_a_leak) {
     weft_check_baseline *b = weft_check_baseline_take();
     /* A deadline starts libweft's timer thread; it stays while the
      * deadline is pending and exits by itself after. Neither is a leak. */
@@ -316,8 +311,7 @@ static void *checker(void *arg) {
     return NULL;
 }
 
-START_TEST(test_concurrent_checks)
-{
+START_TEST(test_concurrent_checks) {
     shared_b = weft_check_baseline_take();
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
@@ -347,8 +341,7 @@ static void *check_from_new_thread(void *arg) {
     return (void *)(intptr_t)weft_check_no_new_threads(other_b, 10 * MS, stderr);
 }
 
-START_TEST(test_caller_not_reported)
-{
+START_TEST(test_caller_not_reported) {
     other_b = weft_check_baseline_take();
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, check_from_new_thread, NULL), 0);
@@ -359,8 +352,7 @@ START_TEST(test_caller_not_reported)
 }
 END_TEST
 
-START_TEST(test_other_process_refused)
-{
+START_TEST(test_other_process_refused) {
     weft_check_baseline *b = weft_check_baseline_take();
     fflush(NULL);
     pid_t pid = fork();
@@ -381,8 +373,7 @@ START_TEST(test_other_process_refused)
 END_TEST
 
 /* The macro fails a leaking Check test: run the child suite and read it. */
-START_TEST(test_macro_fails_leaking_test)
-{
+START_TEST(test_macro_fails_leaking_test) {
     int p[2];
     ck_assert_int_eq(pipe(p), 0);
     posix_spawn_file_actions_t fa;

@@ -47,8 +47,8 @@ struct hook {
     struct weft_detect_result res;
 };
 
-static int detect(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next,
-                  void *src, void *user) {
+static int detect(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next, void *src,
+                  void *user) {
     struct hook *h = user;
     h->opts.guard = guard;
     weft_detect_events(db, &h->opts, &h->res, next, src);
@@ -82,8 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
         return 0;
     char *logs[1] = {logp};
     struct hook h = {{0}, {0}};
-    struct weft_ingest_opts o = {.quiet = 1, .min_wait_ns = WEFT_MIN_WAIT_NS,
-                                 .loaded = detect, .user = &h};
+    struct weft_ingest_opts o = {
+        .quiet = 1, .min_wait_ns = WEFT_MIN_WAIT_NS, .loaded = detect, .user = &h};
     struct weft_ingest_stats st;
     if (weft_ingest(logs, 1, dbp, &o, &st) == 0) {
         sqlite3 *db = weft_db_open_read(dbp);

@@ -40,8 +40,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     }
     seed = sqlite3_serialize(db, "main", &seed_size, 0);
     sqlite3_stmt *st = NULL, *ti = NULL;
-    sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-                       -1, &st, NULL);
+    sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1,
+                       &st, NULL);
     while (st && sqlite3_step(st) == SQLITE_ROW && ntables < 32) {
         struct table *t = &tables[ntables++];
         snprintf(t->name, sizeof t->name, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -95,13 +95,26 @@ static int edit(sqlite3 *db, const uint8_t **p, const uint8_t *end) {
         int64_t iv = 0;
         memcpy(&iv, val, len < 8 ? len : 8);
         switch (op) {
-        case 0: sqlite3_bind_int64(st, 1, iv); break;
-        case 1: sqlite3_bind_int64(st, 1, (int64_t)(int8_t)(len ? val[0] : 0)); break;
-        case 2: sqlite3_bind_text(st, 1, (const char *)val, (int)len, SQLITE_TRANSIENT); break;
-        case 3: sqlite3_bind_blob(st, 1, val, (int)len, SQLITE_TRANSIENT); break;
-        case 4: sqlite3_bind_double(st, 1, (double)iv); break;
-        case 5: sqlite3_bind_null(st, 1); break;
-        default: break;
+        case 0:
+            sqlite3_bind_int64(st, 1, iv);
+            break;
+        case 1:
+            sqlite3_bind_int64(st, 1, (int64_t)(int8_t)(len ? val[0] : 0));
+            break;
+        case 2:
+            sqlite3_bind_text(st, 1, (const char *)val, (int)len, SQLITE_TRANSIENT);
+            break;
+        case 3:
+            sqlite3_bind_blob(st, 1, val, (int)len, SQLITE_TRANSIENT);
+            break;
+        case 4:
+            sqlite3_bind_double(st, 1, (double)iv);
+            break;
+        case 5:
+            sqlite3_bind_null(st, 1);
+            break;
+        default:
+            break;
         }
         sqlite3_step(st);
     }

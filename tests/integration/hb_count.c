@@ -25,16 +25,14 @@ static struct pair {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long n_release, n_acquire, n_unmatched, n_full;
 
-static uint32_t slot_of(const void *obj, uint64_t seq)
-{
+static uint32_t slot_of(const void *obj, uint64_t seq) {
     uint64_t h = ((uint64_t)(uintptr_t)obj ^ (seq * 0x9E3779B97F4A7C15ull)) * 0xff51afd7ed558ccdull;
     return (uint32_t)(h >> (64 - TABLE_BITS));
 }
 
 /* With mu held: the slot holding (obj, seq), or the empty one where it
  * would go, or NULL when the table is full. */
-static struct pair *find(const void *obj, uint64_t seq)
-{
+static struct pair *find(const void *obj, uint64_t seq) {
     uint32_t i = slot_of(obj, seq);
     for (uint32_t n = 0; n < TABLE_SIZE; n++, i = (i + 1) & (TABLE_SIZE - 1))
         if (!table[i].used || (table[i].obj == obj && table[i].seq == seq))
@@ -42,8 +40,7 @@ static struct pair *find(const void *obj, uint64_t seq)
     return NULL;
 }
 
-void weft__hb_release(const void *obj, uint64_t seq)
-{
+void weft__hb_release(const void *obj, uint64_t seq) {
     pthread_mutex_lock(&mu);
     n_release++;
     struct pair *p = find(obj, seq);
@@ -54,8 +51,7 @@ void weft__hb_release(const void *obj, uint64_t seq)
     pthread_mutex_unlock(&mu);
 }
 
-void weft__hb_acquire(const void *obj, uint64_t seq)
-{
+void weft__hb_acquire(const void *obj, uint64_t seq) {
     pthread_mutex_lock(&mu);
     n_acquire++;
     struct pair *p = find(obj, seq);
@@ -64,8 +60,7 @@ void weft__hb_acquire(const void *obj, uint64_t seq)
     pthread_mutex_unlock(&mu);
 }
 
-void hbcount_stats(unsigned long out[4])
-{
+void hbcount_stats(unsigned long out[4]) {
     pthread_mutex_lock(&mu);
     out[0] = n_release;
     out[1] = n_acquire;

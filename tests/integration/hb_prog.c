@@ -15,8 +15,7 @@ enum { N = 1000 };
 
 static weft_chan *unbuf, *buf;
 
-static void *producer(void *arg)
-{
+static void *producer(void *arg) {
     (void)arg;
     for (long i = 0; i < N; i++) {
         weft_chan_send(unbuf, &i);
@@ -27,11 +26,12 @@ static void *producer(void *arg)
     return NULL;
 }
 
-int main(void)
-{
-    void (*stats)(unsigned long[4]) = (void (*)(unsigned long[4]))dlsym(RTLD_DEFAULT, "hbcount_stats");
+int main(void) {
+    void (*stats)(unsigned long[4]) =
+        (void (*)(unsigned long[4]))dlsym(RTLD_DEFAULT, "hbcount_stats");
     if (!stats) {
-        fprintf(stderr, "hb_prog: hbcount_stats not found: run with the hb_count library in LD_PRELOAD\n");
+        fprintf(stderr,
+                "hb_prog: hbcount_stats not found: run with the hb_count library in LD_PRELOAD\n");
         return 2;
     }
     unbuf = weft_chan_make(sizeof(long), 0);
@@ -65,13 +65,15 @@ int main(void)
         ok = 0;
     }
     if (s[0] < 2 * N || s[1] < 2 * N) {
-        fprintf(stderr, "hb_prog: FAIL: expected at least %d releases and acquires: the hooks are "
-                        "not called, or not through the PLT (not interposable)\n",
+        fprintf(stderr,
+                "hb_prog: FAIL: expected at least %d releases and acquires: the hooks are "
+                "not called, or not through the PLT (not interposable)\n",
                 2 * N);
         ok = 0;
     }
     if (s[2] != 0) {
-        fprintf(stderr, "hb_prog: FAIL: %lu acquires of an (obj, seq) never released before\n", s[2]);
+        fprintf(stderr, "hb_prog: FAIL: %lu acquires of an (obj, seq) never released before\n",
+                s[2]);
         ok = 0;
     }
     weft_chan_free(unbuf);

@@ -15,8 +15,7 @@ typedef struct {
     weft_wg *wg, *closed;
 } worker_arg;
 
-static void worker(void *p)
-{
+static void worker(void *p) {
     worker_arg *a = p;
     long v;
     while (weft_chan_recv(a->in, &v) == 0) {
@@ -26,16 +25,14 @@ static void worker(void *p)
     weft_wg_done(a->wg);
 }
 
-static void closer(void *p)
-{
+static void closer(void *p) {
     worker_arg *a = p;
     weft_wg_wait(a->wg);
     weft_chan_close(a->out);
     weft_wg_done(a->closed);
 }
 
-int main(void)
-{
+int main(void) {
     weft_chan *in = weft_chan_make(sizeof(long), 8);
     weft_chan *out = weft_chan_make(sizeof(long), 0);
     weft_wg wg = WEFT_WG_INIT, closed = WEFT_WG_INIT;

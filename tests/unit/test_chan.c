@@ -13,8 +13,7 @@
 /* How long we give an op that must stay blocked to wrongly return. */
 #define BLOCK_MS 50
 
-static bool all_bytes(const void *p, size_t n, unsigned char b)
-{
+static bool all_bytes(const void *p, size_t n, unsigned char b) {
     const unsigned char *c = p;
     for (size_t i = 0; i < n; i++)
         if (c[i] != b)
@@ -22,8 +21,7 @@ static bool all_bytes(const void *p, size_t n, unsigned char b)
     return true;
 }
 
-START_TEST(test_make_len_cap)
-{
+START_TEST(test_make_len_cap) {
     weft_chan *b = weft_chan_make(sizeof(int), 3);
     weft_chan *u = weft_chan_make(sizeof(int), 0);
     ck_assert_ptr_nonnull(b);
@@ -45,8 +43,7 @@ START_TEST(test_make_len_cap)
 }
 END_TEST
 
-START_TEST(test_buffered_fifo)
-{
+START_TEST(test_buffered_fifo) {
     enum { N = 64 };
     weft_chan *c = weft_chan_make(sizeof(long), N);
     for (long i = 0; i < N; i++)
@@ -72,8 +69,7 @@ START_TEST(test_buffered_fifo)
 }
 END_TEST
 
-START_TEST(test_try_ops_buffered)
-{
+START_TEST(test_try_ops_buffered) {
     weft_chan *c = weft_chan_make(sizeof(int), 2);
     int v = 7;
     ck_assert_int_eq(weft_chan_try_recv(c, &v), WEFT_EAGAIN);
@@ -94,8 +90,7 @@ START_TEST(test_try_ops_buffered)
 }
 END_TEST
 
-START_TEST(test_unbuffered_try_ops_without_partner)
-{
+START_TEST(test_unbuffered_try_ops_without_partner) {
     weft_chan *c = weft_chan_make(sizeof(int), 0);
     int v = 5;
     ck_assert_int_eq(weft_chan_try_send(c, &v), WEFT_EAGAIN);
@@ -105,13 +100,13 @@ START_TEST(test_unbuffered_try_ops_without_partner)
 }
 END_TEST
 
-START_TEST(test_unbuffered_send_blocks_until_recv)
-{
+START_TEST(test_unbuffered_send_blocks_until_recv) {
     weft_chan *c = weft_chan_make(sizeof(int), 0);
     int v = 42, got = 0;
     tu_chan_op s;
     tu_chan_op_start(&s, c, WEFT_SEND, &v);
-    ck_assert_msg(tu_chan_op_still_blocked(&s, BLOCK_MS), "unbuffered send returned with no receiver");
+    ck_assert_msg(tu_chan_op_still_blocked(&s, BLOCK_MS),
+                  "unbuffered send returned with no receiver");
     ck_assert_uint_eq(weft_chan_len(c), 0); /* a blocked sender is not buffered */
     ck_assert_int_eq(weft_chan_recv(c, &got), 0);
     ck_assert_int_eq(got, 42);
@@ -120,8 +115,7 @@ START_TEST(test_unbuffered_send_blocks_until_recv)
 }
 END_TEST
 
-START_TEST(test_unbuffered_recv_blocks_until_send)
-{
+START_TEST(test_unbuffered_recv_blocks_until_send) {
     weft_chan *c = weft_chan_make(sizeof(int), 0);
     int v = 43, got = 0;
     tu_chan_op r;
@@ -146,8 +140,7 @@ static int poll_try(weft_chan *c, int op, void *elem) {
 }
 
 /* try_send succeeds once a receiver is parked: poll until it does. */
-START_TEST(test_try_send_to_blocked_receiver)
-{
+START_TEST(test_try_send_to_blocked_receiver) {
     weft_chan *c = weft_chan_make(sizeof(int), 0);
     int v = 44, got = 0;
     tu_chan_op r;
@@ -159,8 +152,7 @@ START_TEST(test_try_send_to_blocked_receiver)
 }
 END_TEST
 
-START_TEST(test_try_recv_from_blocked_sender)
-{
+START_TEST(test_try_recv_from_blocked_sender) {
     weft_chan *c = weft_chan_make(sizeof(int), 0);
     int v = 45, got = 0;
     tu_chan_op s;
@@ -172,8 +164,7 @@ START_TEST(test_try_recv_from_blocked_sender)
 }
 END_TEST
 
-START_TEST(test_full_buffer_send_blocks)
-{
+START_TEST(test_full_buffer_send_blocks) {
     weft_chan *c = weft_chan_make(sizeof(int), 1);
     int a = 1, b = 2, got = 0;
     ck_assert_int_eq(weft_chan_send(c, &a), 0);
@@ -191,8 +182,7 @@ START_TEST(test_full_buffer_send_blocks)
 }
 END_TEST
 
-START_TEST(test_zero_size_buffered)
-{
+START_TEST(test_zero_size_buffered) {
     weft_chan *c = weft_chan_make(0, 2);
     char dummy = 0;
     ck_assert_ptr_nonnull(c);
@@ -213,8 +203,7 @@ START_TEST(test_zero_size_buffered)
 }
 END_TEST
 
-START_TEST(test_zero_size_unbuffered)
-{
+START_TEST(test_zero_size_unbuffered) {
     weft_chan *c = weft_chan_make(0, 0);
     ck_assert_int_eq(weft_chan_try_send(c, NULL), WEFT_EAGAIN);
     for (int i = 0; i < 3; i++) {
@@ -231,8 +220,7 @@ START_TEST(test_zero_size_unbuffered)
 END_TEST
 
 /* Elements are copied whole, whatever their size. */
-START_TEST(test_large_elements)
-{
+START_TEST(test_large_elements) {
     typedef struct {
         unsigned char b[1000];
     } big;
@@ -254,8 +242,7 @@ START_TEST(test_large_elements)
 }
 END_TEST
 
-START_TEST(test_recv_null_elem_discards)
-{
+START_TEST(test_recv_null_elem_discards) {
     weft_chan *c = weft_chan_make(sizeof(int), 2);
     int a = 1, b = 2, got = 0;
     weft_chan_send(c, &a);
@@ -269,8 +256,7 @@ END_TEST
 
 /* Go: a closed channel delivers its buffered values, then the zero value
  * with ok == false, for ever. */
-START_TEST(test_close_delivers_buffered_then_zero)
-{
+START_TEST(test_close_delivers_buffered_then_zero) {
     typedef struct {
         long a, b;
     } pair;
@@ -301,8 +287,7 @@ START_TEST(test_close_delivers_buffered_then_zero)
 }
 END_TEST
 
-START_TEST(test_close_unbuffered_recv)
-{
+START_TEST(test_close_unbuffered_recv) {
     weft_chan *c = weft_chan_make(sizeof(int), 0);
     ck_assert_int_eq(weft_chan_close(c), 0);
     int got = -1;
@@ -316,8 +301,7 @@ START_TEST(test_close_unbuffered_recv)
 }
 END_TEST
 
-START_TEST(test_send_on_closed)
-{
+START_TEST(test_send_on_closed) {
     for (size_t cap = 0; cap <= 2; cap += 2) {
         weft_chan *c = weft_chan_make(sizeof(int), cap);
         ck_assert_int_eq(weft_chan_close(c), 0);
@@ -333,8 +317,7 @@ START_TEST(test_send_on_closed)
 }
 END_TEST
 
-START_TEST(test_double_close)
-{
+START_TEST(test_double_close) {
     weft_chan *c = weft_chan_make(sizeof(int), 1);
     ck_assert_int_eq(weft_chan_close(c), 0);
     ck_assert_int_eq(weft_chan_close(c), WEFT_ECLOSED);
@@ -345,8 +328,7 @@ START_TEST(test_double_close)
 }
 END_TEST
 
-START_TEST(test_nil_channel)
-{
+START_TEST(test_nil_channel) {
     int v = 3;
     ck_assert_int_eq(weft_chan_try_send(NULL, &v), WEFT_EAGAIN);
     ck_assert_int_eq(weft_chan_try_recv(NULL, &v), WEFT_EAGAIN);
@@ -357,8 +339,7 @@ START_TEST(test_nil_channel)
 END_TEST
 
 /* Go: len and cap of a nil channel are 0. */
-START_TEST(test_nil_channel_len_cap)
-{
+START_TEST(test_nil_channel_len_cap) {
     ck_assert_uint_eq(weft_chan_len(NULL), 0);
     ck_assert_uint_eq(weft_chan_cap(NULL), 0);
 }
@@ -366,8 +347,7 @@ END_TEST
 
 /* Send and recv on the nil channel block forever. The threads are left
  * behind blocked (detached), so their state is static. */
-START_TEST(test_nil_send_recv_block_forever)
-{
+START_TEST(test_nil_send_recv_block_forever) {
     static tu_chan_op s, r;
     static int v = 1, got;
     tu_chan_op_start(&s, NULL, WEFT_SEND, &v);
@@ -379,8 +359,7 @@ START_TEST(test_nil_send_recv_block_forever)
 }
 END_TEST
 
-START_TEST(test_blocked_sender_woken_by_close)
-{
+START_TEST(test_blocked_sender_woken_by_close) {
     weft_chan *c = weft_chan_make(sizeof(int), 0);
     int v = 11;
     tu_chan_op s;
@@ -395,8 +374,7 @@ START_TEST(test_blocked_sender_woken_by_close)
 }
 END_TEST
 
-START_TEST(test_blocked_sender_on_full_buffer_woken_by_close)
-{
+START_TEST(test_blocked_sender_on_full_buffer_woken_by_close) {
     weft_chan *c = weft_chan_make(sizeof(int), 2);
     int a = 1, b = 2, x = 3, got = -1;
     weft_chan_send(c, &a);
@@ -418,8 +396,7 @@ START_TEST(test_blocked_sender_on_full_buffer_woken_by_close)
 }
 END_TEST
 
-START_TEST(test_blocked_receivers_woken_by_close)
-{
+START_TEST(test_blocked_receivers_woken_by_close) {
     enum { N = 4 };
     for (size_t cap = 0; cap <= 3; cap += 3) {
         weft_chan *c = weft_chan_make(sizeof(long[4]), cap);
@@ -448,8 +425,7 @@ typedef struct {
     int rc; /* first non-zero send result */
 } sender_arg;
 
-static void *send_seq(void *p)
-{
+static void *send_seq(void *p) {
     sender_arg *a = p;
     a->rc = 0;
     for (int i = 0; i < a->n; i++) {
@@ -460,8 +436,7 @@ static void *send_seq(void *p)
     return NULL;
 }
 
-START_TEST(test_fifo_across_capacities)
-{
+START_TEST(test_fifo_across_capacities) {
     for (size_t cap = 0; cap < 20; cap++) {
         weft_chan *c = weft_chan_make(sizeof(int), cap);
         sender_arg a = {c, 100, 0};
@@ -486,8 +461,7 @@ typedef struct {
     int id, n;
 } tagged_arg;
 
-static void *send_tagged(void *p)
-{
+static void *send_tagged(void *p) {
     tagged_arg *a = p;
     for (int i = 0; i < a->n; i++) {
         int v[2] = {a->id, i};
@@ -496,8 +470,7 @@ static void *send_tagged(void *p)
     return NULL;
 }
 
-START_TEST(test_per_sender_order)
-{
+START_TEST(test_per_sender_order) {
     enum { S = 4 };
     int n = (int)tu_scaled(5000, 200);
     for (size_t cap = 0; cap <= 3; cap += 3) {
@@ -524,8 +497,7 @@ START_TEST(test_per_sender_order)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("chan");
     TCase *tc = tcase_create("basic");
     tcase_add_test(tc, test_make_len_cap);
@@ -566,7 +538,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

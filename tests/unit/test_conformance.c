@@ -21,8 +21,7 @@
 
 #define BLOCK_MS 50
 
-static weft_chan *mk(size_t elem, size_t cap)
-{
+static weft_chan *mk(size_t elem, size_t cap) {
     weft_chan *c = weft_chan_make(elem, cap);
     ck_assert_ptr_nonnull(c);
     return c;
@@ -30,8 +29,7 @@ static weft_chan *mk(size_t elem, size_t cap)
 
 /* ---- fifo.go ----------------------------------------------------------- */
 
-START_TEST(test_async_fifo)
-{
+START_TEST(test_async_fifo) {
     enum { N = 1000 };
     weft_chan *c = mk(sizeof(int), N);
     for (int i = 0; i < N; i++)
@@ -53,8 +51,7 @@ typedef struct {
     int val, errors;
 } fifo_link;
 
-static void *fifo_link_main(void *p)
-{
+static void *fifo_link_main(void *p) {
     fifo_link *l = p;
     int v = -1;
     if (weft_chan_recv(l->in, NULL) != 0)
@@ -66,8 +63,7 @@ static void *fifo_link_main(void *p)
     return NULL;
 }
 
-START_TEST(test_sync_fifo)
-{
+START_TEST(test_sync_fifo) {
     int n = (int)tu_threads(tu_scaled(200, 10), 10);
     weft_chan *ch = mk(sizeof(int), 0);
     weft_chan **link = malloc(sizeof *link * (size_t)(n + 1));
@@ -103,8 +99,7 @@ typedef struct {
     int errors;
 } stage_arg;
 
-static void *stage_main(void *p)
-{
+static void *stage_main(void *p) {
     stage_arg *a = p;
     long v;
     int rc;
@@ -125,8 +120,7 @@ typedef struct {
     long k;
 } feeder_arg;
 
-static void *feeder_main(void *p)
-{
+static void *feeder_main(void *p) {
     feeder_arg *f = p;
     for (long i = 0; i < f->k; i++)
         weft_chan_send(f->out, &i);
@@ -134,8 +128,7 @@ static void *feeder_main(void *p)
     return NULL;
 }
 
-START_TEST(test_daisy_chain)
-{
+START_TEST(test_daisy_chain) {
     int n = (int)tu_threads(tu_scaled(1000, 50), 8);
     const long K = 20;
     tu_watchdog_start(120, "daisy chain");
@@ -178,8 +171,7 @@ typedef struct {
     int errors;
 } dsel_sender;
 
-static void *dsel_send_main(void *p)
-{
+static void *dsel_send_main(void *p) {
     dsel_sender *s = p;
     for (long i = 0; i < s->n; i++) {
         weft_case cs[4];
@@ -202,8 +194,7 @@ typedef struct {
     int errors;
 } dsel_fwd;
 
-static void *dsel_fwd_main(void *p)
-{
+static void *dsel_fwd_main(void *p) {
     dsel_fwd *f = p;
     long v;
     if (f->nin == 1) {
@@ -241,8 +232,7 @@ typedef struct {
     weft_chan *out;
 } closer_arg;
 
-static void *closer_main(void *p)
-{
+static void *closer_main(void *p) {
     closer_arg *c = p;
     for (int i = 0; i < c->n; i++)
         tu_join(c->t[i]);
@@ -250,8 +240,7 @@ static void *closer_main(void *p)
     return NULL;
 }
 
-START_TEST(test_doubleselect)
-{
+START_TEST(test_doubleselect) {
     enum { F = 7 };
     long n = tu_scaled(20000, 500);
     tu_watchdog_start(120, "doubleselect");
@@ -308,8 +297,7 @@ typedef struct {
     bool use_select;
 } partner_arg;
 
-static void *slow_receiver(void *p)
-{
+static void *slow_receiver(void *p) {
     partner_arg *a = p;
     for (int i = 0; i < a->n; i++) {
         int v = -1;
@@ -319,8 +307,7 @@ static void *slow_receiver(void *p)
     return NULL;
 }
 
-static void *slow_sender(void *p)
-{
+static void *slow_sender(void *p) {
     partner_arg *a = p;
     for (int i = 0; i < a->n; i++)
         if (weft_chan_send(a->c, &i) != 0)
@@ -329,8 +316,7 @@ static void *slow_sender(void *p)
 }
 
 /* A non-blocking op, as try op or as select with WEFT_NONBLOCK. */
-static int nb_op(weft_chan *c, int op, int *v, bool use_select)
-{
+static int nb_op(weft_chan *c, int op, int *v, bool use_select) {
     if (!use_select)
         return op == WEFT_SEND ? weft_chan_try_send(c, v) : weft_chan_try_recv(c, v);
     weft_case cs[] = {{c, op, v, 1}};
@@ -340,8 +326,7 @@ static int nb_op(weft_chan *c, int op, int *v, bool use_select)
 
 /* Retries a non-blocking op until it succeeds (the partner arrives), for
  * at most a generous time. */
-static int nb_retry(weft_chan *c, int op, int *v, bool use_select)
-{
+static int nb_retry(weft_chan *c, int op, int *v, bool use_select) {
     int64_t end = tu_now_ns() + tu_slack_ns(5000);
     int rc;
     while ((rc = nb_op(c, op, v, use_select)) == WEFT_EAGAIN && tu_now_ns() < end)
@@ -349,8 +334,7 @@ static int nb_retry(weft_chan *c, int op, int *v, bool use_select)
     return rc;
 }
 
-START_TEST(test_nonblock)
-{
+START_TEST(test_nonblock) {
     const size_t caps[] = {0, 1, 2, 8, 16};
     const int M = 20;
     for (int sel = 0; sel <= 1; sel++)
@@ -393,18 +377,16 @@ END_TEST
 
 /* ---- select3.go / closedchan.go: nil and closed channels in select ------ */
 
-static void *delayed_close(void *p)
-{
+static void *delayed_close(void *p) {
     tu_sleep_ms(20);
     weft_chan_close(p);
     return NULL;
 }
 
-START_TEST(test_nil_channels_in_select)
-{
+START_TEST(test_nil_channels_in_select) {
     int v = 0;
-    weft_case nils[] = {{NULL, WEFT_RECV, &v, 1}, {NULL, WEFT_SEND, &v, 1},
-                        {NULL, WEFT_RECV, NULL, 1}};
+    weft_case nils[] = {
+        {NULL, WEFT_RECV, &v, 1}, {NULL, WEFT_SEND, &v, 1}, {NULL, WEFT_RECV, NULL, 1}};
     for (int i = 0; i < 1000; i++)
         ck_assert_int_eq(weft_select(nils, 3, WEFT_NONBLOCK), WEFT_EAGAIN);
     /* Blocking: only nil cases plus one that becomes ready (closed) later:
@@ -423,8 +405,7 @@ END_TEST
  * then zero + WEFT_ECLOSED, again and again. */
 enum { RECV_PLAIN, RECV_TRY, RECV_SELECT, RECV_SELECT_NB, RECV_KINDS };
 
-static int recv_by(int how, weft_chan *c, long *v)
-{
+static int recv_by(int how, weft_chan *c, long *v) {
     weft_chan *never = NULL;
     weft_case cs[] = {{never, WEFT_RECV, NULL, 1}, {c, WEFT_RECV, v, 1}};
     int k;
@@ -442,8 +423,7 @@ static int recv_by(int how, weft_chan *c, long *v)
     }
 }
 
-START_TEST(test_closedchan)
-{
+START_TEST(test_closedchan) {
     for (int how = 0; how < RECV_KINDS; how++)
         for (size_t cap = 0; cap <= 3; cap += 3) {
             weft_chan *c = mk(sizeof(long), cap);
@@ -483,8 +463,7 @@ END_TEST
 
 /* A closed channel's recv case is ready, so it competes fairly with other
  * ready cases: both must win sometimes. */
-START_TEST(test_closed_case_competes)
-{
+START_TEST(test_closed_case_competes) {
     weft_chan *closed = mk(sizeof(int), 0);
     weft_chan *full = mk(sizeof(int), 1);
     weft_chan_close(closed);
@@ -510,8 +489,7 @@ END_TEST
 
 /* ---- select.go: only one case runs; a losing send is not delivered ------ */
 
-START_TEST(test_losing_send_not_delivered)
-{
+START_TEST(test_losing_send_not_delivered) {
     weft_chan *a = mk(sizeof(int), 1); /* send case: room for one */
     weft_chan *b = mk(sizeof(int), 1); /* recv case: holds one */
     int wins[2] = {0, 0};
@@ -548,8 +526,7 @@ typedef struct {
     long n;
 } collect_arg;
 
-static void *collect_main(void *p)
-{
+static void *collect_main(void *p) {
     collect_arg *a = p;
     long v;
     while (weft_chan_recv(a->c, &v) == 0)
@@ -557,8 +534,7 @@ static void *collect_main(void *p)
     return NULL;
 }
 
-START_TEST(test_losing_send_not_delivered_unbuffered)
-{
+START_TEST(test_losing_send_not_delivered_unbuffered) {
     int m = (int)tu_scaled(5000, 300);
     weft_chan *a = mk(sizeof(long), 0);
     weft_chan *b = mk(sizeof(long), 1);
@@ -580,8 +556,8 @@ START_TEST(test_losing_send_not_delivered_unbuffered)
     ck_assert_int_gt(nsent, 0);
     ck_assert_int_eq(ca.n, nsent);
     for (long i = 0; i < nsent; i++)
-        tu_assert_msg(ca.got[i] == sent[i], "receiver got %ld, but the send case of %ld won", ca.got[i],
-                      sent[i]);
+        tu_assert_msg(ca.got[i] == sent[i], "receiver got %ld, but the send case of %ld won",
+                      ca.got[i], sent[i]);
     free(sent);
     free(ca.got);
     weft_chan_free(a);
@@ -596,8 +572,7 @@ typedef struct {
     long limit;
 } gen_arg;
 
-static void *gen_main(void *p)
-{
+static void *gen_main(void *p) {
     gen_arg *g = p;
     for (long i = 2; i <= g->limit; i++)
         if (weft_chan_send(g->out, &i) != 0)
@@ -611,8 +586,7 @@ typedef struct {
     long prime;
 } filter_arg;
 
-static void *filter_main(void *p)
-{
+static void *filter_main(void *p) {
     filter_arg *f = p;
     long v;
     while (weft_chan_recv(f->in, &v) == 0)
@@ -622,8 +596,7 @@ static void *filter_main(void *p)
     return NULL;
 }
 
-START_TEST(test_sieve)
-{
+START_TEST(test_sieve) {
     /* Under Valgrind up to 30 only: 10 primes, so 10 filter threads. */
     long limit = tu_on_valgrind() ? 30 : tu_scaled(1500, 200);
     /* The plain sieve of Eratosthenes, for reference. */
@@ -683,8 +656,7 @@ typedef struct {
     long n;
 } poke_arg;
 
-static void *poke_main(void *p)
-{
+static void *poke_main(void *p) {
     poke_arg *a = p;
     for (long i = 0; i < a->n; i++) {
         while (tu_counter_get(a->armed) < i + 1)
@@ -698,8 +670,7 @@ static void *poke_main(void *p)
 
 /* One configuration: the select has `loser` as case 0 (op, on a channel
  * that is never ready for it) and a recv on `b` as case 1, which wins. */
-static void run_lost_case(weft_chan *loser, int op, long n)
-{
+static void run_lost_case(weft_chan *loser, int op, long n) {
     weft_chan *b = mk(sizeof(long), 0);
     tu_counter armed;
     tu_counter_init(&armed);
@@ -717,8 +688,7 @@ static void run_lost_case(weft_chan *loser, int op, long n)
     weft_chan_free(b);
 }
 
-START_TEST(test_select_cleanup_lost_recv_unbuffered)
-{
+START_TEST(test_select_cleanup_lost_recv_unbuffered) {
     long n = tu_scaled(1000, 50);
     weft_chan *a = mk(sizeof(long), 0);
     run_lost_case(a, WEFT_RECV, n);
@@ -737,8 +707,7 @@ START_TEST(test_select_cleanup_lost_recv_unbuffered)
 }
 END_TEST
 
-START_TEST(test_select_cleanup_lost_send_unbuffered)
-{
+START_TEST(test_select_cleanup_lost_send_unbuffered) {
     long n = tu_scaled(1000, 50);
     weft_chan *a = mk(sizeof(long), 0);
     run_lost_case(a, WEFT_SEND, n);
@@ -751,8 +720,7 @@ START_TEST(test_select_cleanup_lost_send_unbuffered)
 }
 END_TEST
 
-START_TEST(test_select_cleanup_lost_recv_buffered)
-{
+START_TEST(test_select_cleanup_lost_recv_buffered) {
     long n = tu_scaled(1000, 50);
     weft_chan *a = mk(sizeof(long), 2);
     run_lost_case(a, WEFT_RECV, n);
@@ -769,8 +737,7 @@ START_TEST(test_select_cleanup_lost_recv_buffered)
 }
 END_TEST
 
-START_TEST(test_select_cleanup_lost_send_buffered)
-{
+START_TEST(test_select_cleanup_lost_send_buffered) {
     long n = tu_scaled(1000, 50);
     weft_chan *a = mk(sizeof(long), 2);
     long x = 1, y = 2, got = -1;
@@ -797,8 +764,7 @@ typedef struct {
     int errors;
 } zs_arg;
 
-static void *zs_sender(void *p)
-{
+static void *zs_sender(void *p) {
     zs_arg *a = p;
     for (long i = 0; i < a->n; i++) {
         int rc;
@@ -814,8 +780,7 @@ static void *zs_sender(void *p)
     return NULL;
 }
 
-START_TEST(test_zero_size_concurrent)
-{
+START_TEST(test_zero_size_concurrent) {
     enum { S = 4 };
     long n = tu_scaled(3000, 100);
     for (size_t cap = 0; cap <= 4; cap += 4) {
@@ -840,8 +805,7 @@ END_TEST
 
 /* ---- a select never matches itself ---------------------------------------- */
 
-START_TEST(test_select_self_never_matches)
-{
+START_TEST(test_select_self_never_matches) {
     weft_chan *c = mk(sizeof(long), 0);
     long out = 11, in = -1;
     weft_case cs[] = {{c, WEFT_SEND, &out, 1}, {c, WEFT_RECV, &in, 1}};
@@ -882,8 +846,7 @@ typedef struct {
     int self_recv, errors;
 } selfsel_arg;
 
-static void *selfsel_main(void *q)
-{
+static void *selfsel_main(void *q) {
     selfsel_arg *a = q;
     for (int i = 0; i < a->iters; i++) {
         int out = a->p, in = -1;
@@ -909,8 +872,7 @@ static void *selfsel_main(void *q)
     return NULL;
 }
 
-START_TEST(test_self_select_go)
-{
+START_TEST(test_self_select_go) {
     int iters = (int)tu_scaled(1000, 100);
     tu_watchdog_start(60, "TestSelfSelect");
     for (size_t cap = 0; cap <= 10; cap += 10) {
@@ -940,16 +902,14 @@ typedef struct {
     int rc;
 } nbrace_arg;
 
-static void *nbrace_one(void *p)
-{
+static void *nbrace_one(void *p) {
     nbrace_arg *a = p;
     weft_case cs[] = {{a->c1, WEFT_RECV, NULL, 1}};
     a->rc = weft_select(cs, 1, WEFT_NONBLOCK);
     return NULL;
 }
 
-static void *nbrace_two(void *p)
-{
+static void *nbrace_two(void *p) {
     nbrace_arg *a = p;
     weft_case cs[] = {{a->c1, WEFT_RECV, NULL, 1}, {a->c2, WEFT_RECV, NULL, 1}};
     a->rc = weft_select(cs, 2, WEFT_NONBLOCK);
@@ -957,8 +917,7 @@ static void *nbrace_two(void *p)
 }
 
 /* A buffered channel holding a value is ready, also while being closed. */
-START_TEST(test_nonblock_recv_race)
-{
+START_TEST(test_nonblock_recv_race) {
     long n = tu_scaled(3000, 100);
     for (long i = 0; i < n; i++) {
         weft_chan *c = mk(sizeof(int), 1);
@@ -977,8 +936,7 @@ END_TEST
 
 /* One of two channels is always ready: c1 holds a value until c2 gets
  * one, so a non-blocking select must never find neither. */
-START_TEST(test_nonblock_select_race)
-{
+START_TEST(test_nonblock_select_race) {
     long n = tu_scaled(3000, 100);
     for (int variant = 0; variant < 2; variant++)
         for (long i = 0; i < n; i++) {
@@ -1012,8 +970,7 @@ typedef struct {
     int w, errors;
 } mc_worker;
 
-static void *mc_worker_main(void *p)
-{
+static void *mc_worker_main(void *p) {
     mc_worker *a = p;
     int v;
     while (weft_chan_recv(a->q, &v) == 0) {
@@ -1032,8 +989,7 @@ typedef struct {
     int nwork;
 } mc_feeder;
 
-static void *mc_feeder_main(void *p)
-{
+static void *mc_feeder_main(void *p) {
     mc_feeder *f = p;
     for (long i = 0; i < f->niter; i++) {
         int v = pn[i % NPN];
@@ -1047,8 +1003,7 @@ static void *mc_feeder_main(void *p)
     return NULL;
 }
 
-START_TEST(test_multi_consumer)
-{
+START_TEST(test_multi_consumer) {
     enum { MAXWORK = 23 };
     int nwork = (int)tu_threads(MAXWORK, 4);
     long niter = tu_on_valgrind() ? 2000 : tu_scaled(100000, 3000);
@@ -1084,8 +1039,7 @@ typedef struct {
     weft_chan *c, *d, *e;
 } dup_arg;
 
-static void *dup_a(void *p)
-{
+static void *dup_a(void *p) {
     dup_arg *a = p;
     int v;
     weft_case cs[] = {{a->c, WEFT_RECV, &v, 1}, {a->c, WEFT_RECV, &v, 1}, {a->d, WEFT_RECV, &v, 1}};
@@ -1095,15 +1049,13 @@ static void *dup_a(void *p)
     return NULL;
 }
 
-static void *dup_b(void *p)
-{
+static void *dup_b(void *p) {
     dup_arg *a = p;
     weft_chan_recv(a->c, NULL);
     return NULL;
 }
 
-START_TEST(test_select_duplicate_channel)
-{
+START_TEST(test_select_duplicate_channel) {
     tu_watchdog_start(30, "TestSelectDuplicateChannel: recv queue corrupted?");
     for (int round = 0; round < 20; round++) {
         dup_arg a = {mk(sizeof(int), 0), mk(sizeof(int), 0), mk(sizeof(int), 0)};
@@ -1136,8 +1088,7 @@ typedef struct {
     int errors;
 } ss_arg;
 
-static void *ss_send(void *p)
-{
+static void *ss_send(void *p) {
     ss_arg *a = p;
     int z = 0;
     for (long i = 0; i < a->n; i++)
@@ -1146,8 +1097,7 @@ static void *ss_send(void *p)
     return NULL;
 }
 
-static void *ss_recv(void *p)
-{
+static void *ss_recv(void *p) {
     ss_arg *a = p;
     for (long i = 0; i < a->n; i++)
         if (weft_chan_recv(a->c[a->k], NULL) != 0)
@@ -1157,8 +1107,7 @@ static void *ss_recv(void *p)
 
 /* N values on each channel in one select, dropping (nil-ing) a channel
  * once it has had its N; the case order differs per direction, as in Go. */
-static void *ss_select(void *p)
-{
+static void *ss_select(void *p) {
     ss_arg *a = p;
     int op = a->k; /* WEFT_SEND or WEFT_RECV */
     static const int order[2][4] = {{3, 2, 0, 1}, {0, 1, 2, 3}};
@@ -1180,8 +1129,7 @@ static void *ss_select(void *p)
     return NULL;
 }
 
-START_TEST(test_select_stress)
-{
+START_TEST(test_select_stress) {
     /* 10 threads on 4 channels: slow under DRD, so fewer values there. */
     long n = tu_on_valgrind() ? 150 : tu_scaled(20000, 300);
     tu_watchdog_start(120, "TestSelectStress");
@@ -1220,8 +1168,7 @@ typedef struct {
     int errors;
 } tc_arg;
 
-static void *tc_send(void *p)
-{
+static void *tc_send(void *p) {
     tc_arg *a = p;
     for (int i = 0; i < a->l; i++)
         if (weft_chan_send(a->c, &i) != 0)
@@ -1229,8 +1176,7 @@ static void *tc_send(void *p)
     return NULL;
 }
 
-static void *tc_recv(void *p)
-{
+static void *tc_recv(void *p) {
     tc_arg *a = p;
     for (int i = 0; i < a->l; i++) {
         int v = -1;
@@ -1242,8 +1188,7 @@ static void *tc_recv(void *p)
     return NULL;
 }
 
-START_TEST(test_chan_many_senders_receivers)
-{
+START_TEST(test_chan_many_senders_receivers) {
     enum { P = 4 };
     int l = (int)tu_scaled(1000, 50);
     for (size_t cap = 0; cap < 20; cap += (tu_scale() < 0.5 ? 6 : 1)) {
@@ -1284,16 +1229,14 @@ END_TEST
  * it for sure at these trial counts. */
 #define CHI2_3DF_BOUND 50.0
 
-static double chi2(const long *count, int k, long trials)
-{
+static double chi2(const long *count, int k, long trials) {
     double e = (double)trials / k, x = 0;
     for (int i = 0; i < k; i++)
         x += ((double)count[i] - e) * ((double)count[i] - e) / e;
     return x;
 }
 
-START_TEST(test_fairness_recv)
-{
+START_TEST(test_fairness_recv) {
     long trials = tu_scaled(100000, 4000);
     weft_chan *c[4];
     int v = 1;
@@ -1320,8 +1263,7 @@ END_TEST
 
 /* Four ready cases (two sends, two receives) among four never-ready ones
  * (nil, empty, full): uniform among the ready, never a non-ready one. */
-START_TEST(test_fairness_mixed)
-{
+START_TEST(test_fairness_mixed) {
     long trials = tu_scaled(100000, 4000);
     weft_chan *r0 = mk(sizeof(int), 1), *r1 = mk(sizeof(int), 1);
     weft_chan *s0 = mk(sizeof(int), 1), *s1 = mk(sizeof(int), 1);
@@ -1332,9 +1274,9 @@ START_TEST(test_fairness_mixed)
     weft_chan_send(r1, &v);
     weft_chan_send(full, &v);
     weft_case cs[] = {
-        {NULL, WEFT_RECV, &v, 1},  {r0, WEFT_RECV, &v, 1},   {empty, WEFT_RECV, &v, 1},
-        {s0, WEFT_SEND, &v, 1},    {full, WEFT_SEND, &v, 1}, {r1, WEFT_RECV, &v, 1},
-        {NULL, WEFT_SEND, &v, 1},  {s1, WEFT_SEND, &v, 1},   {unbuf, WEFT_SEND, &v, 1},
+        {NULL, WEFT_RECV, &v, 1}, {r0, WEFT_RECV, &v, 1},   {empty, WEFT_RECV, &v, 1},
+        {s0, WEFT_SEND, &v, 1},   {full, WEFT_SEND, &v, 1}, {r1, WEFT_RECV, &v, 1},
+        {NULL, WEFT_SEND, &v, 1}, {s1, WEFT_SEND, &v, 1},   {unbuf, WEFT_SEND, &v, 1},
     };
     const int ready[4] = {1, 3, 5, 7};
     long count[4] = {0, 0, 0, 0};
@@ -1361,8 +1303,7 @@ START_TEST(test_fairness_mixed)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("conformance");
     TCase *tc = tcase_create("fifo");
     tcase_add_test(tc, test_async_fifo);
@@ -1407,7 +1348,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

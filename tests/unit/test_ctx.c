@@ -10,14 +10,12 @@
 #include <stdint.h>
 
 /* Whether ctx's done channel is closed, without blocking. */
-static bool done_closed(weft_ctx *ctx)
-{
+static bool done_closed(weft_ctx *ctx) {
     weft_chan *d = weft_ctx_done(ctx);
     return d != NULL && weft_chan_try_recv(d, NULL) == WEFT_ECLOSED;
 }
 
-START_TEST(test_background)
-{
+START_TEST(test_background) {
     weft_ctx *bg = weft_ctx_background();
     ck_assert_ptr_nonnull(bg);
     ck_assert_ptr_eq(weft_ctx_background(), bg);
@@ -31,8 +29,7 @@ START_TEST(test_background)
 }
 END_TEST
 
-START_TEST(test_cancel_idempotent)
-{
+START_TEST(test_cancel_idempotent) {
     weft_ctx *c = weft_ctx_with_cancel(NULL);
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(weft_ctx_err(c), 0);
@@ -52,8 +49,7 @@ START_TEST(test_cancel_idempotent)
 }
 END_TEST
 
-START_TEST(test_propagation_down_not_up)
-{
+START_TEST(test_propagation_down_not_up) {
     weft_ctx *root = weft_ctx_with_cancel(weft_ctx_background());
     weft_ctx *parent = weft_ctx_with_cancel(root);
     weft_ctx *child = weft_ctx_with_cancel(parent);
@@ -81,8 +77,7 @@ START_TEST(test_propagation_down_not_up)
 }
 END_TEST
 
-START_TEST(test_child_of_cancelled_starts_cancelled)
-{
+START_TEST(test_child_of_cancelled_starts_cancelled) {
     weft_ctx *p = weft_ctx_with_cancel(NULL);
     weft_ctx_cancel(p);
     weft_ctx *c1 = weft_ctx_with_cancel(p);
@@ -103,8 +98,7 @@ START_TEST(test_child_of_cancelled_starts_cancelled)
 END_TEST
 
 /* A child inherits the parent's error: of a timed-out parent, ETIMEDOUT. */
-START_TEST(test_child_of_timed_out_parent)
-{
+START_TEST(test_child_of_timed_out_parent) {
     weft_ctx *p = weft_ctx_with_deadline(NULL, tu_now_ns() - 1);
     weft_ctx *c = weft_ctx_with_cancel(p);
     ck_assert_int_eq(weft_ctx_err(c), WEFT_ETIMEDOUT);
@@ -114,8 +108,7 @@ START_TEST(test_child_of_timed_out_parent)
 }
 END_TEST
 
-START_TEST(test_timeout)
-{
+START_TEST(test_timeout) {
     const int64_t timeout = 50 * TU_MS;
     int64_t t0 = tu_now_ns();
     weft_ctx *c = weft_ctx_with_timeout(NULL, timeout);
@@ -138,8 +131,7 @@ START_TEST(test_timeout)
 END_TEST
 
 /* A timeout also wakes a select on done, and the children of the ctx. */
-START_TEST(test_timeout_propagates_to_children)
-{
+START_TEST(test_timeout_propagates_to_children) {
     weft_ctx *p = weft_ctx_with_timeout(NULL, 30 * TU_MS);
     weft_ctx *c = weft_ctx_with_cancel(p);
     weft_ctx *g = weft_ctx_with_cancel(c);
@@ -159,8 +151,7 @@ START_TEST(test_timeout_propagates_to_children)
 }
 END_TEST
 
-START_TEST(test_deadline_in_past)
-{
+START_TEST(test_deadline_in_past) {
     int64_t past = tu_now_ns() - 1000 * TU_MS;
     weft_ctx *c = weft_ctx_with_deadline(NULL, past);
     ck_assert_ptr_nonnull(c);
@@ -178,8 +169,7 @@ START_TEST(test_deadline_in_past)
 }
 END_TEST
 
-START_TEST(test_child_deadline_capped_by_parent)
-{
+START_TEST(test_child_deadline_capped_by_parent) {
     int64_t now = tu_now_ns();
     int64_t pdl = now + 80 * TU_MS;
     weft_ctx *p = weft_ctx_with_deadline(NULL, pdl);
@@ -209,8 +199,7 @@ START_TEST(test_child_deadline_capped_by_parent)
 }
 END_TEST
 
-START_TEST(test_sooner_child_does_not_cancel_parent)
-{
+START_TEST(test_sooner_child_does_not_cancel_parent) {
     weft_ctx *p = weft_ctx_with_timeout(NULL, 3600 * 1000 * TU_MS);
     weft_ctx *c = weft_ctx_with_timeout(p, 10 * TU_MS);
     ck_assert_int_eq(weft_chan_recv(weft_ctx_done(c), NULL), WEFT_ECLOSED);
@@ -223,8 +212,7 @@ START_TEST(test_sooner_child_does_not_cancel_parent)
 END_TEST
 
 /* Cancelled before its deadline: ECANCELED, and it stays so after. */
-START_TEST(test_cancel_before_deadline_stays_cancelled)
-{
+START_TEST(test_cancel_before_deadline_stays_cancelled) {
     weft_ctx *c = weft_ctx_with_timeout(NULL, 20 * TU_MS);
     weft_ctx_cancel(c);
     ck_assert_int_eq(weft_ctx_err(c), WEFT_ECANCELED);
@@ -237,8 +225,7 @@ END_TEST
 /* Freeing a live context cancels it; its children are detached (still
  * usable, and cancelled with it), not freed. ASan catches any use of
  * freed memory in these. */
-START_TEST(test_free_live_ctx)
-{
+START_TEST(test_free_live_ctx) {
     weft_ctx *c = weft_ctx_with_cancel(NULL);
     weft_ctx_free(c); /* live, no children */
 
@@ -261,8 +248,7 @@ END_TEST
 
 /* A freed child must be unlinked from its parent: cancelling the parent
  * later must not touch it. */
-START_TEST(test_free_child_then_cancel_parent)
-{
+START_TEST(test_free_child_then_cancel_parent) {
     weft_ctx *p = weft_ctx_with_cancel(NULL);
     for (int i = 0; i < 10; i++) {
         weft_ctx *c = weft_ctx_with_cancel(p);
@@ -280,8 +266,7 @@ END_TEST
 
 /* A timeout ctx freed before it fires: the timer must not fire into freed
  * memory. */
-START_TEST(test_free_before_timer_fires)
-{
+START_TEST(test_free_before_timer_fires) {
     for (int i = 0; i < 20; i++) {
         weft_ctx *c = weft_ctx_with_timeout(NULL, (i % 5) * TU_MS);
         weft_ctx_free(c);
@@ -299,15 +284,13 @@ typedef struct {
     int rc;
 } done_waiter;
 
-static void *wait_done(void *p)
-{
+static void *wait_done(void *p) {
     done_waiter *w = p;
     w->rc = weft_chan_recv(weft_ctx_done(w->ctx), NULL);
     return NULL;
 }
 
-START_TEST(test_cancel_wakes_all_waiters)
-{
+START_TEST(test_cancel_wakes_all_waiters) {
     enum { N = 8 };
     weft_ctx *p = weft_ctx_with_cancel(NULL);
     weft_ctx *c = weft_ctx_with_cancel(p);
@@ -336,8 +319,7 @@ typedef struct {
     int n;
 } maker_arg;
 
-static void *make_children(void *p)
-{
+static void *make_children(void *p) {
     maker_arg *a = p;
     for (int i = 0; i < a->n; i++)
         a->out[i] = (i % 3 == 0) ? weft_ctx_with_timeout(a->parent, 3600 * 1000 * TU_MS)
@@ -345,14 +327,12 @@ static void *make_children(void *p)
     return NULL;
 }
 
-static void *cancel_main(void *p)
-{
+static void *cancel_main(void *p) {
     weft_ctx_cancel(p);
     return NULL;
 }
 
-START_TEST(test_race_cancel_with_child_creation)
-{
+START_TEST(test_race_cancel_with_child_creation) {
     enum { M = 3, N = 200 };
     int rounds = (int)tu_scaled(20, 3);
     for (int r = 0; r < rounds; r++) {
@@ -381,8 +361,7 @@ START_TEST(test_race_cancel_with_child_creation)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("ctx");
     TCase *tc = tcase_create("cancel");
     tcase_add_test(tc, test_background);
@@ -411,7 +390,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

@@ -12,8 +12,7 @@ typedef struct {
     char tag[16];
 } result_t;
 
-static int fill_result(void *arg, void *result)
-{
+static int fill_result(void *arg, void *result) {
     result_t *r = result;
     r->a = *(long *)arg;
     r->b = -r->a;
@@ -21,8 +20,7 @@ static int fill_result(void *arg, void *result)
     return 7;
 }
 
-START_TEST(test_get_code_and_result)
-{
+START_TEST(test_get_code_and_result) {
     long in = 42;
     weft_future *f = weft_future_start(fill_result, &in, sizeof(result_t));
     ck_assert_ptr_nonnull(f);
@@ -42,15 +40,13 @@ START_TEST(test_get_code_and_result)
 }
 END_TEST
 
-static int negative_code(void *arg, void *result)
-{
+static int negative_code(void *arg, void *result) {
     (void)arg;
     (void)result;
     return WEFT_ECANCELED;
 }
 
-START_TEST(test_negative_code_and_no_result)
-{
+START_TEST(test_negative_code_and_no_result) {
     weft_future *f = weft_future_start(negative_code, NULL, 0);
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(weft_future_get(f, NULL), WEFT_ECANCELED);
@@ -60,8 +56,7 @@ START_TEST(test_negative_code_and_no_result)
 END_TEST
 
 /* fn sees a zeroed result buffer: it reports whether every byte was 0. */
-static int check_zeroed(void *arg, void *result)
-{
+static int check_zeroed(void *arg, void *result) {
     (void)arg;
     const unsigned char *p = result;
     for (size_t i = 0; i < 256; i++)
@@ -70,8 +65,7 @@ static int check_zeroed(void *arg, void *result)
     return 0;
 }
 
-START_TEST(test_result_starts_zeroed)
-{
+START_TEST(test_result_starts_zeroed) {
     for (int i = 0; i < 10; i++) {
         weft_future *f = weft_future_start(check_zeroed, NULL, 256);
         ck_assert_int_eq(weft_future_get(f, NULL), 0);
@@ -86,8 +80,7 @@ typedef struct {
     tu_counter finished;
 } gated_arg;
 
-static int gated(void *arg, void *result)
-{
+static int gated(void *arg, void *result) {
     gated_arg *g = arg;
     long v = 0;
     weft_chan_recv(g->go, &v);
@@ -96,8 +89,7 @@ static int gated(void *arg, void *result)
     return 3;
 }
 
-START_TEST(test_get_timeout_then_value)
-{
+START_TEST(test_get_timeout_then_value) {
     gated_arg g;
     g.go = weft_chan_make(sizeof(long), 0);
     tu_counter_init(&g.finished);
@@ -128,8 +120,7 @@ typedef struct {
     bool timed;
 } getter_arg;
 
-static void *getter(void *p)
-{
+static void *getter(void *p) {
     getter_arg *a = p;
     weft_wg_done(a->ready);
     a->rc = a->timed ? weft_future_get_timeout(a->f, &a->r, 60000 * TU_MS)
@@ -137,8 +128,7 @@ static void *getter(void *p)
     return NULL;
 }
 
-START_TEST(test_many_concurrent_getters)
-{
+START_TEST(test_many_concurrent_getters) {
     enum { N = 16 };
     gated_arg g;
     g.go = weft_chan_make(sizeof(long), 0);
@@ -172,8 +162,7 @@ typedef struct {
     gated_arg *g;
 } opener_arg;
 
-static void *opener(void *p)
-{
+static void *opener(void *p) {
     opener_arg *o = p;
     tu_sleep_ms(50);
     long v = 5;
@@ -181,8 +170,7 @@ static void *opener(void *p)
     return NULL;
 }
 
-START_TEST(test_free_while_running_waits)
-{
+START_TEST(test_free_while_running_waits) {
     gated_arg g;
     g.go = weft_chan_make(sizeof(long), 0);
     tu_counter_init(&g.finished);
@@ -199,8 +187,7 @@ START_TEST(test_free_while_running_waits)
 }
 END_TEST
 
-START_TEST(test_free_without_get)
-{
+START_TEST(test_free_without_get) {
     long in = 1;
     for (int i = 0; i < 20; i++) {
         weft_future *f = weft_future_start(fill_result, &in, sizeof(result_t));
@@ -209,8 +196,7 @@ START_TEST(test_free_without_get)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("future");
     TCase *tc = tcase_create("future");
     tcase_add_test(tc, test_get_code_and_result);
@@ -224,7 +210,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

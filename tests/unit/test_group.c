@@ -8,15 +8,13 @@
 
 #define BLOCK_MS 50
 
-static int ret_zero(weft_ctx *ctx, void *arg)
-{
+static int ret_zero(weft_ctx *ctx, void *arg) {
     (void)ctx;
     tu_counter_add(arg, 1);
     return 0;
 }
 
-START_TEST(test_null_parent_all_ok)
-{
+START_TEST(test_null_parent_all_ok) {
     weft_group *g = weft_group_new(NULL);
     ck_assert_ptr_nonnull(g);
     weft_ctx *gc = weft_group_ctx(g);
@@ -35,8 +33,7 @@ START_TEST(test_null_parent_all_ok)
 }
 END_TEST
 
-START_TEST(test_wait_with_no_functions)
-{
+START_TEST(test_wait_with_no_functions) {
     weft_group *g = weft_group_new(weft_ctx_background());
     ck_assert_int_eq(weft_group_wait(g), 0);
     ck_assert_int_eq(weft_ctx_err(weft_group_ctx(g)), WEFT_ECANCELED);
@@ -50,16 +47,14 @@ typedef struct {
     tu_counter bad; /* functions that saw a wrong ctx */
 } ctx_check_arg;
 
-static int check_ctx(weft_ctx *ctx, void *p)
-{
+static int check_ctx(weft_ctx *ctx, void *p) {
     ctx_check_arg *a = p;
     if (ctx != weft_group_ctx(a->g) || weft_ctx_err(ctx) != 0)
         tu_counter_add(&a->bad, 1);
     return 0;
 }
 
-START_TEST(test_fn_gets_live_group_ctx)
-{
+START_TEST(test_fn_gets_live_group_ctx) {
     ctx_check_arg a;
     a.g = weft_group_new(NULL);
     tu_counter_init(&a.bad);
@@ -74,23 +69,20 @@ END_TEST
 
 /* The first error wins; the others, which return later because they wait
  * for the cancellation the first error causes, do not replace it. */
-static int fail_now(weft_ctx *ctx, void *arg)
-{
+static int fail_now(weft_ctx *ctx, void *arg) {
     (void)ctx;
     (void)arg;
     return -1001;
 }
 
-static int fail_after_cancel(weft_ctx *ctx, void *arg)
-{
+static int fail_after_cancel(weft_ctx *ctx, void *arg) {
     (void)arg;
     /* Blocks until the group ctx is cancelled by fail_now's error. */
     weft_chan_recv(weft_ctx_done(ctx), NULL);
     return weft_ctx_err(ctx) == WEFT_ECANCELED ? -2002 : -3003;
 }
 
-START_TEST(test_first_error_wins_and_cancels)
-{
+START_TEST(test_first_error_wins_and_cancels) {
     weft_group *g = weft_group_new(NULL);
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(weft_group_go(g, fail_after_cancel, NULL), 0);
@@ -104,8 +96,7 @@ START_TEST(test_first_error_wins_and_cancels)
 END_TEST
 
 /* The group ctx is cancelled at the first error, before wait is called. */
-START_TEST(test_ctx_cancelled_on_first_error_before_wait)
-{
+START_TEST(test_ctx_cancelled_on_first_error_before_wait) {
     weft_group *g = weft_group_new(NULL);
     weft_group_go(g, fail_now, NULL);
     ck_assert_int_eq(weft_chan_recv(weft_ctx_done(weft_group_ctx(g)), NULL), WEFT_ECLOSED);
@@ -115,8 +106,7 @@ START_TEST(test_ctx_cancelled_on_first_error_before_wait)
 }
 END_TEST
 
-START_TEST(test_parent_cancel_propagates)
-{
+START_TEST(test_parent_cancel_propagates) {
     weft_ctx *parent = weft_ctx_with_cancel(NULL);
     weft_group *g = weft_group_new(parent);
     weft_ctx *gc = weft_group_ctx(g);
@@ -136,8 +126,7 @@ typedef struct {
     tu_counter finished;
 } conc_arg;
 
-static int measure(weft_ctx *ctx, void *p)
-{
+static int measure(weft_ctx *ctx, void *p) {
     (void)ctx;
     conc_arg *a = p;
     tu_counter_add(&a->running, 1);
@@ -147,8 +136,7 @@ static int measure(weft_ctx *ctx, void *p)
     return 0;
 }
 
-START_TEST(test_limit_bounds_concurrency)
-{
+START_TEST(test_limit_bounds_concurrency) {
     for (int limit = 1; limit <= 3; limit++) {
         conc_arg a;
         tu_counter_init(&a.running);
@@ -176,8 +164,7 @@ typedef struct {
     tu_counter started;
 } blocker_arg;
 
-static int blocker(weft_ctx *ctx, void *p)
-{
+static int blocker(weft_ctx *ctx, void *p) {
     (void)ctx;
     blocker_arg *a = p;
     tu_counter_add(&a->started, 1);
@@ -185,20 +172,17 @@ static int blocker(weft_ctx *ctx, void *p)
     return 0;
 }
 
-static void blocker_init(blocker_arg *a)
-{
+static void blocker_init(blocker_arg *a) {
     a->release = weft_chan_make(0, 0);
     tu_counter_init(&a->started);
 }
 
-static void blocker_destroy(blocker_arg *a)
-{
+static void blocker_destroy(blocker_arg *a) {
     weft_chan_free(a->release);
     tu_counter_destroy(&a->started);
 }
 
-START_TEST(test_no_limit_runs_all_at_once)
-{
+START_TEST(test_no_limit_runs_all_at_once) {
     enum { N = 20 };
     blocker_arg a;
     blocker_init(&a);
@@ -215,8 +199,7 @@ START_TEST(test_no_limit_runs_all_at_once)
 }
 END_TEST
 
-START_TEST(test_try_go_at_limit)
-{
+START_TEST(test_try_go_at_limit) {
     blocker_arg a;
     blocker_init(&a);
     tu_counter ran;
@@ -246,16 +229,14 @@ typedef struct {
     tu_counter done;
 } go_arg;
 
-static void *go_main(void *p)
-{
+static void *go_main(void *p) {
     go_arg *a = p;
     a->rc = weft_group_go(a->g, ret_zero, a->ran);
     tu_counter_add(&a->done, 1);
     return NULL;
 }
 
-START_TEST(test_go_blocks_at_limit)
-{
+START_TEST(test_go_blocks_at_limit) {
     blocker_arg a;
     blocker_init(&a);
     tu_counter ran;
@@ -284,8 +265,7 @@ START_TEST(test_go_blocks_at_limit)
 }
 END_TEST
 
-START_TEST(test_set_limit_while_running)
-{
+START_TEST(test_set_limit_while_running) {
     blocker_arg a;
     blocker_init(&a);
     weft_group *g = weft_group_new(NULL);
@@ -299,8 +279,7 @@ START_TEST(test_set_limit_while_running)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("group");
     TCase *tc = tcase_create("group");
     tcase_add_test(tc, test_null_parent_all_ok);
@@ -321,7 +300,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

@@ -15,9 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-START_TEST(test_strerror_distinct)
-{
-    const int codes[] = {WEFT_ECLOSED, WEFT_EAGAIN,  WEFT_ECANCELED, WEFT_ETIMEDOUT,
+START_TEST(test_strerror_distinct) {
+    const int codes[] = {WEFT_ECLOSED, WEFT_EAGAIN, WEFT_ECANCELED, WEFT_ETIMEDOUT,
                          WEFT_EINVAL,  WEFT_ENOMEM, WEFT_ERANGE};
     enum { N = sizeof codes / sizeof codes[0] };
     const char *msg[N];
@@ -39,8 +38,7 @@ START_TEST(test_strerror_distinct)
 }
 END_TEST
 
-START_TEST(test_error_values)
-{
+START_TEST(test_error_values) {
     /* The contract fixes them as negated errno values. */
     ck_assert_int_eq(WEFT_ECLOSED, -EPIPE);
     ck_assert_int_eq(WEFT_EAGAIN, -EAGAIN);
@@ -52,14 +50,12 @@ START_TEST(test_error_values)
 }
 END_TEST
 
-START_TEST(test_version)
-{
+START_TEST(test_version) {
     ck_assert_str_eq(weft_version(), WEFT_VERSION_STRING);
 }
 END_TEST
 
-START_TEST(test_now_ns_monotonic)
-{
+START_TEST(test_now_ns_monotonic) {
     int64_t a = tu_now_ns();
     int64_t w = weft_now_ns();
     int64_t b = tu_now_ns();
@@ -81,8 +77,7 @@ typedef struct {
     tu_counter *same_thread; /* goroutines that ran on the creator's thread */
 } go_arg;
 
-static void go_fn(void *p)
-{
+static void go_fn(void *p) {
     go_arg *a = p;
     tu_counter_add(a->sum, a->value);
     if (pthread_equal(pthread_self(), a->creator))
@@ -90,8 +85,7 @@ static void go_fn(void *p)
     weft_wg_done(a->wg);
 }
 
-START_TEST(test_go_runs_fn)
-{
+START_TEST(test_go_runs_fn) {
     enum { N = 50 };
     weft_wg wg = {0};
     tu_counter sum, same;
@@ -118,8 +112,7 @@ typedef struct {
     weft_wg *wg;
 } relay_arg;
 
-static void relay(void *p)
-{
+static void relay(void *p) {
     relay_arg *r = p;
     long v;
     if (weft_chan_recv(r->in, &v) == 0) {
@@ -129,8 +122,7 @@ static void relay(void *p)
     weft_wg_done(r->wg);
 }
 
-START_TEST(test_go_concurrent)
-{
+START_TEST(test_go_concurrent) {
     enum { N = 32 };
     weft_chan *ch[N + 1];
     relay_arg r[N];
@@ -162,8 +154,7 @@ typedef struct {
     char name[16];
 } seq_arg;
 
-static void record_and_rename(void *p)
-{
+static void record_and_rename(void *p) {
     seq_arg *a = p;
     a->tid = (int)syscall(SYS_gettid);
     prctl(PR_GET_NAME, a->name);
@@ -171,14 +162,12 @@ static void record_and_rename(void *p)
     weft_wg_done(a->wg);
 }
 
-static void sleep_ms(long ms)
-{
+static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-START_TEST(test_go_reuses_threads)
-{
+START_TEST(test_go_reuses_threads) {
     enum { N = 20 };
     seq_arg a[N];
     int distinct = 0;
@@ -206,16 +195,16 @@ END_TEST
 /* A goroutine may end its thread with pthread_exit: the kept-thread
  * bookkeeping lets go of it (ASan and Valgrind watch that), and later
  * goroutines still run. */
-static void exit_early(void *p)
-{
+static void exit_early(void *p) {
     weft_wg_done(p);
     pthread_exit(NULL);
 }
 
-static void done_only(void *p) { weft_wg_done(p); }
+static void done_only(void *p) {
+    weft_wg_done(p);
+}
 
-START_TEST(test_go_pthread_exit)
-{
+START_TEST(test_go_pthread_exit) {
     for (int round = 0; round < 3; round++) {
         weft_wg wg = {0};
         weft_wg_add(&wg, 4);
@@ -231,14 +220,12 @@ END_TEST
 
 /* After fork, the child has none of the parent's idle threads: a
  * goroutine started there must get a thread of its own and run. */
-static void send_one(void *p)
-{
+static void send_one(void *p) {
     int v = 7;
     weft_chan_send(p, &v);
 }
 
-START_TEST(test_go_after_fork)
-{
+START_TEST(test_go_after_fork) {
     /* Valgrind runs these tests in one process, and DRD carries the
      * happens-before annotations of earlier tests' stack-allocated groups
      * into the child, then takes its own pthread_create bookkeeping at the
@@ -273,8 +260,7 @@ START_TEST(test_go_after_fork)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("misc");
     TCase *tc = tcase_create("misc");
     tcase_add_test(tc, test_strerror_distinct);
@@ -290,7 +276,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

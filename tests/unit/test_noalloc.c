@@ -1,7 +1,7 @@
 /* test_noalloc.c: checks the contract's "no allocation per weft_select
- * call" and "no allocation per tick" of timer channels. This binary defines malloc/calloc/realloc/free and friends itself
- * (forwarding to glibc's __libc_* entry points), so every allocation made
- * by libweft on the calling thread is counted while a select runs. That
+ * call" and "no allocation per tick" of timer channels. This binary defines
+ * malloc/calloc/realloc/free and friends itself (forwarding to glibc's __libc_* entry points), so
+ * every allocation made by libweft on the calling thread is counted while a select runs. That
  * process-wide interposition is why this lives in its own binary and not in
  * test_conformance.c.
  *
@@ -45,34 +45,29 @@ extern void *__libc_realloc(void *p, size_t n);
 extern void __libc_free(void *p);
 extern void *__libc_memalign(size_t align, size_t n);
 
-static void note(void)
-{
+static void note(void) {
     if (counting)
         n_allocs++;
     if (atomic_load_explicit(&counting_all, memory_order_relaxed))
         atomic_fetch_add_explicit(&n_allocs_all, 1, memory_order_relaxed);
 }
 
-void *malloc(size_t n)
-{
+void *malloc(size_t n) {
     note();
     return __libc_malloc(n);
 }
 
-void *calloc(size_t n, size_t m)
-{
+void *calloc(size_t n, size_t m) {
     note();
     return __libc_calloc(n, m);
 }
 
-void *realloc(void *p, size_t n)
-{
+void *realloc(void *p, size_t n) {
     note();
     return __libc_realloc(p, n);
 }
 
-void *reallocarray(void *p, size_t n, size_t m)
-{
+void *reallocarray(void *p, size_t n, size_t m) {
     if (m && n > SIZE_MAX / m) {
         errno = ENOMEM;
         return NULL;
@@ -80,24 +75,20 @@ void *reallocarray(void *p, size_t n, size_t m)
     return realloc(p, n * m);
 }
 
-void free(void *p)
-{
+void free(void *p) {
     __libc_free(p);
 }
 
-void *memalign(size_t align, size_t n)
-{
+void *memalign(size_t align, size_t n) {
     note();
     return __libc_memalign(align, n);
 }
 
-void *aligned_alloc(size_t align, size_t n)
-{
+void *aligned_alloc(size_t align, size_t n) {
     return memalign(align, n);
 }
 
-int posix_memalign(void **out, size_t align, size_t n)
-{
+int posix_memalign(void **out, size_t align, size_t n) {
     void *p = memalign(align, n);
     if (!p)
         return ENOMEM;
@@ -105,19 +96,16 @@ int posix_memalign(void **out, size_t align, size_t n)
     return 0;
 }
 
-void *valloc(size_t n)
-{
+void *valloc(size_t n) {
     return memalign(4096, n);
 }
 
-void *pvalloc(size_t n)
-{
+void *pvalloc(size_t n) {
     return memalign(4096, (n + 4095) & ~(size_t)4095);
 }
 
 /* One counted select. */
-static int counted_select(weft_case *cs, size_t n, int flags)
-{
+static int counted_select(weft_case *cs, size_t n, int flags) {
     counting = 1;
     int k = weft_select(cs, n, flags);
     counting = 0;
@@ -126,8 +114,7 @@ static int counted_select(weft_case *cs, size_t n, int flags)
 
 /* Proves that the interposer sees libweft's allocations at all, so that a
  * zero below means something: making a channel allocates. */
-START_TEST(test_interposer_counts)
-{
+START_TEST(test_interposer_counts) {
     n_allocs = 0;
     counting = 1;
     weft_chan *c = weft_chan_make(sizeof(int), 4);
@@ -140,8 +127,7 @@ END_TEST
 
 /* The timer channels' contract: a tick allocates nothing, on any thread
  * (the timer thread sends into the ring and moves the same heap entry). */
-START_TEST(test_ticks_do_not_allocate)
-{
+START_TEST(test_ticks_do_not_allocate) {
     weft_ticker *t = weft_ticker_new(TU_MS);
     ck_assert_ptr_nonnull(t);
     weft_chan *c = weft_ticker_chan(t);
@@ -169,8 +155,7 @@ typedef struct {
     int v;
 } ready_set;
 
-static void ready_set_init(ready_set *r)
-{
+static void ready_set_init(ready_set *r) {
     r->v = 1;
     for (int i = 0; i < NC; i++) {
         r->ch[i] = weft_chan_make(sizeof(int), 1);
@@ -180,23 +165,20 @@ static void ready_set_init(ready_set *r)
     }
 }
 
-static void ready_set_restore(ready_set *r, int k)
-{
+static void ready_set_restore(ready_set *r, int k) {
     if (r->cs[k].op == WEFT_RECV)
         weft_chan_try_send(r->ch[k], &r->v);
     else
         weft_chan_try_recv(r->ch[k], NULL);
 }
 
-static void ready_set_free(ready_set *r)
-{
+static void ready_set_free(ready_set *r) {
     for (int i = 0; i < NC; i++)
         weft_chan_free(r->ch[i]);
 }
 
 #if !NOALLOC_SANITIZED
-START_TEST(test_ready_selects_do_not_allocate)
-{
+START_TEST(test_ready_selects_do_not_allocate) {
     long iters = tu_scaled(100000, 2000);
     ready_set r;
     ready_set_init(&r);
@@ -215,7 +197,8 @@ START_TEST(test_ready_selects_do_not_allocate)
     ck_assert_msg(n_allocs == 0, "%ld allocations in %ld ready selects", n_allocs, iters);
     /* A select with nothing ready and WEFT_NONBLOCK neither. */
     weft_chan *e = weft_chan_make(sizeof(int), 0);
-    weft_case none[] = {{e, WEFT_RECV, NULL, 0}, {e, WEFT_SEND, &r.v, 0}, {NULL, WEFT_RECV, NULL, 0}};
+    weft_case none[] = {
+        {e, WEFT_RECV, NULL, 0}, {e, WEFT_SEND, &r.v, 0}, {NULL, WEFT_RECV, NULL, 0}};
     weft_select(none, 3, WEFT_NONBLOCK);
     for (long i = 0; i < iters / 10; i++)
         tu_assert(counted_select(none, 3, WEFT_NONBLOCK) == WEFT_EAGAIN);
@@ -234,8 +217,7 @@ typedef struct {
     int op; /* what the partner does: WEFT_SEND or WEFT_RECV */
 } partner_arg;
 
-static void *partner_main(void *p)
-{
+static void *partner_main(void *p) {
     partner_arg *pa = p;
     for (long i = 0; i < pa->n; i++) {
         weft_chan *c = i % 2 ? pa->a : pa->b;
@@ -247,8 +229,7 @@ static void *partner_main(void *p)
     return NULL;
 }
 
-static void blocking_run(int my_op)
-{
+static void blocking_run(int my_op) {
     long n = tu_scaled(20000, 300);
     weft_chan *a = weft_chan_make(sizeof(long), 0);
     weft_chan *b = weft_chan_make(sizeof(long), 0);
@@ -277,14 +258,12 @@ static void blocking_run(int my_op)
         weft_chan_free(idle[i]);
 }
 
-START_TEST(test_blocking_recv_selects_do_not_allocate)
-{
+START_TEST(test_blocking_recv_selects_do_not_allocate) {
     blocking_run(WEFT_RECV);
 }
 END_TEST
 
-START_TEST(test_blocking_send_selects_do_not_allocate)
-{
+START_TEST(test_blocking_send_selects_do_not_allocate) {
     blocking_run(WEFT_SEND);
 }
 END_TEST
@@ -292,8 +271,7 @@ END_TEST
 
 /* The heap in use stays flat across many selects (no leak per call); this
  * one also runs under the sanitizers. */
-START_TEST(test_heap_flat)
-{
+START_TEST(test_heap_flat) {
     long iters = tu_scaled(100000, 2000);
     ready_set r;
     ready_set_init(&r);
@@ -308,14 +286,14 @@ START_TEST(test_heap_flat)
     struct mallinfo2 after = mallinfo2();
     size_t in_before = before.uordblks + before.hblkhd;
     size_t in_after = after.uordblks + after.hblkhd;
-    ck_assert_msg(in_after <= in_before + 4096, "heap in use grew from %zu to %zu bytes over %ld selects",
-                  in_before, in_after, iters);
+    ck_assert_msg(in_after <= in_before + 4096,
+                  "heap in use grew from %zu to %zu bytes over %ld selects", in_before, in_after,
+                  iters);
     ready_set_free(&r);
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("noalloc");
     TCase *tc = tcase_create("noalloc");
 #if !NOALLOC_SANITIZED
@@ -334,7 +312,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

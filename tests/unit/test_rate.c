@@ -9,8 +9,7 @@
 
 #include <math.h>
 
-START_TEST(test_new_bad_args)
-{
+START_TEST(test_new_bad_args) {
     ck_assert_ptr_null(weft_limiter_new(-1.0, 1));
     ck_assert_ptr_null(weft_limiter_new(1.0, -1));
     weft_limiter *l = weft_limiter_new(0.0, 0);
@@ -19,8 +18,7 @@ START_TEST(test_new_bad_args)
 }
 END_TEST
 
-START_TEST(test_starts_full)
-{
+START_TEST(test_starts_full) {
     /* 0.1/s: no new token for 10 s, far beyond this test. */
     weft_limiter *l = weft_limiter_new(0.1, 5);
     for (int i = 0; i < 5; i++)
@@ -31,8 +29,7 @@ START_TEST(test_starts_full)
 }
 END_TEST
 
-START_TEST(test_waits_immediate_within_burst)
-{
+START_TEST(test_waits_immediate_within_burst) {
     weft_limiter *l = weft_limiter_new(0.1, 3);
     int64_t t0 = tu_now_ns();
     for (int i = 0; i < 3; i++)
@@ -45,8 +42,7 @@ END_TEST
 
 /* 5/s: one token each 200 ms. Whether a token may already be back depends
  * on the time that passed, so each assertion looks at the clock. */
-START_TEST(test_refill)
-{
+START_TEST(test_refill) {
     weft_limiter *l = weft_limiter_new(5.0, 1);
     int64_t t0 = tu_now_ns();
     ck_assert(weft_limiter_allow(l));
@@ -64,8 +60,7 @@ START_TEST(test_refill)
 END_TEST
 
 /* 100/s, burst 1: after the initial token, 20 waits take about 200 ms. */
-START_TEST(test_wait_paces_at_rate)
-{
+START_TEST(test_wait_paces_at_rate) {
     enum { N = 20 };
     /* t0 before the limiter: its k-th new token comes at least k * 10 ms
      * after t0. */
@@ -89,8 +84,7 @@ typedef struct {
     int n, errors;
 } waiter_arg;
 
-static void *waiter_main(void *p)
-{
+static void *waiter_main(void *p) {
     waiter_arg *a = p;
     for (int i = 0; i < a->n; i++)
         if (weft_limiter_wait(NULL, a->l) != 0)
@@ -98,8 +92,7 @@ static void *waiter_main(void *p)
     return NULL;
 }
 
-START_TEST(test_concurrent_waiters_share_rate)
-{
+START_TEST(test_concurrent_waiters_share_rate) {
     enum { T = 4, N = 5 };
     int64_t t0 = tu_now_ns();
     weft_limiter *l = weft_limiter_new(100.0, 2);
@@ -123,8 +116,7 @@ END_TEST
 
 /* x/time/rate checks the ctx first: a done ctx fails the wait even with a
  * token available, and that token is not used up. */
-START_TEST(test_wait_cancelled_ctx)
-{
+START_TEST(test_wait_cancelled_ctx) {
     weft_limiter *l = weft_limiter_new(0.1, 1);
     weft_ctx *ctx = weft_ctx_with_cancel(NULL);
     weft_ctx_cancel(ctx);
@@ -142,8 +134,7 @@ typedef struct {
     int rc;
 } wait_arg;
 
-static void *wait_main(void *p)
-{
+static void *wait_main(void *p) {
     wait_arg *a = p;
     a->rc = weft_limiter_wait(a->ctx, a->l);
     return NULL;
@@ -151,8 +142,7 @@ static void *wait_main(void *p)
 
 /* Cancelled while waiting for a token (0.5/s: the token is 2 s away):
  * returns WEFT_ECANCELED promptly. */
-START_TEST(test_wait_cancelled_while_waiting)
-{
+START_TEST(test_wait_cancelled_while_waiting) {
     weft_limiter *l = weft_limiter_new(0.5, 1);
     ck_assert(weft_limiter_allow(l));
     weft_ctx *ctx = weft_ctx_with_cancel(NULL);
@@ -174,15 +164,15 @@ END_TEST
 
 /* The next token is 20 s away but the ctx ends in 5 s: WEFT_ETIMEDOUT at
  * once, without sleeping until the deadline. */
-START_TEST(test_wait_would_pass_deadline)
-{
+START_TEST(test_wait_would_pass_deadline) {
     weft_limiter *l = weft_limiter_new(0.05, 1);
     ck_assert(weft_limiter_allow(l));
     weft_ctx *ctx = weft_ctx_with_timeout(NULL, 5000 * TU_MS);
     int64_t t0 = tu_now_ns();
     ck_assert_int_eq(weft_limiter_wait(ctx, l), WEFT_ETIMEDOUT);
     int64_t el = tu_now_ns() - t0;
-    ck_assert_msg(el < 2500 * TU_MS, "wait slept %lld ms before giving up", (long long)(el / TU_MS));
+    ck_assert_msg(el < 2500 * TU_MS, "wait slept %lld ms before giving up",
+                  (long long)(el / TU_MS));
     ck_assert_int_eq(weft_ctx_err(ctx), 0); /* the ctx itself is still live */
     weft_ctx_free(ctx);
     weft_limiter_free(l);
@@ -190,8 +180,7 @@ START_TEST(test_wait_would_pass_deadline)
 END_TEST
 
 /* A deadline far enough: the wait succeeds after about one token's time. */
-START_TEST(test_wait_within_deadline)
-{
+START_TEST(test_wait_within_deadline) {
     weft_limiter *l = weft_limiter_new(20.0, 1);
     int64_t t0 = tu_now_ns(); /* before the allow: the next token is >= 50 ms later */
     ck_assert(weft_limiter_allow(l));
@@ -205,8 +194,7 @@ START_TEST(test_wait_within_deadline)
 }
 END_TEST
 
-START_TEST(test_burst_zero)
-{
+START_TEST(test_burst_zero) {
     weft_limiter *l = weft_limiter_new(5.0, 0);
     ck_assert_ptr_nonnull(l);
     for (int i = 0; i < 3; i++)
@@ -221,8 +209,7 @@ START_TEST(test_burst_zero)
 }
 END_TEST
 
-START_TEST(test_infinite_rate)
-{
+START_TEST(test_infinite_rate) {
     weft_limiter *l = weft_limiter_new(INFINITY, 0);
     ck_assert_ptr_nonnull(l);
     for (int i = 0; i < 10000; i++)
@@ -240,8 +227,7 @@ START_TEST(test_infinite_rate)
 END_TEST
 
 /* x/time/rate with limit 0: the burst is allowed once, then nothing. */
-START_TEST(test_zero_rate_with_burst)
-{
+START_TEST(test_zero_rate_with_burst) {
     weft_limiter *l = weft_limiter_new(0.0, 2);
     ck_assert(weft_limiter_allow(l));
     ck_assert(weft_limiter_allow(l));
@@ -258,16 +244,14 @@ typedef struct {
     int n, ok;
 } allow_arg;
 
-static void *allow_main(void *p)
-{
+static void *allow_main(void *p) {
     allow_arg *a = p;
     for (int i = 0; i < a->n; i++)
         a->ok += weft_limiter_allow(a->l);
     return NULL;
 }
 
-START_TEST(test_concurrent_allow_exact)
-{
+START_TEST(test_concurrent_allow_exact) {
     enum { T = 8, BURST = 1000 };
     weft_limiter *l = weft_limiter_new(1e-6, BURST);
     allow_arg a[T];
@@ -286,8 +270,7 @@ START_TEST(test_concurrent_allow_exact)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("rate");
     TCase *tc = tcase_create("rate");
     tcase_add_test(tc, test_new_bad_args);
@@ -308,7 +291,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

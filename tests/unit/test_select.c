@@ -10,8 +10,7 @@
 
 #define BLOCK_MS 50
 
-START_TEST(test_nonblock_nothing_ready)
-{
+START_TEST(test_nonblock_nothing_ready) {
     weft_chan *a = weft_chan_make(sizeof(int), 0);
     weft_chan *b = weft_chan_make(sizeof(int), 1);
     int x = 1, y = 2;
@@ -30,8 +29,7 @@ START_TEST(test_nonblock_nothing_ready)
 }
 END_TEST
 
-START_TEST(test_recv_case_ready)
-{
+START_TEST(test_recv_case_ready) {
     weft_chan *a = weft_chan_make(sizeof(int), 1);
     weft_chan *b = weft_chan_make(sizeof(int), 1);
     for (int flags = 0; flags <= WEFT_NONBLOCK; flags++) {
@@ -49,8 +47,7 @@ START_TEST(test_recv_case_ready)
 }
 END_TEST
 
-START_TEST(test_send_case_ready)
-{
+START_TEST(test_send_case_ready) {
     weft_chan *full = weft_chan_make(sizeof(int), 1);
     weft_chan *room = weft_chan_make(sizeof(int), 1);
     int x = 5, y = 6, got = -1;
@@ -67,8 +64,7 @@ START_TEST(test_send_case_ready)
 END_TEST
 
 /* A recv case elem may be NULL: the value is dropped but still taken. */
-START_TEST(test_recv_case_null_elem)
-{
+START_TEST(test_recv_case_null_elem) {
     weft_chan *a = weft_chan_make(sizeof(int), 1);
     int v = 1;
     weft_chan_send(a, &v);
@@ -81,8 +77,7 @@ START_TEST(test_recv_case_null_elem)
 END_TEST
 
 /* Blocks, then a sender on another thread makes the recv case ready. */
-START_TEST(test_blocking_recv_woken_by_send)
-{
+START_TEST(test_blocking_recv_woken_by_send) {
     weft_chan *a = weft_chan_make(sizeof(int), 0);
     weft_chan *b = weft_chan_make(sizeof(int), 0);
     int ga = -1, gb = -1, v = 31;
@@ -101,8 +96,7 @@ START_TEST(test_blocking_recv_woken_by_send)
 END_TEST
 
 /* Blocks on a send case; a receiver arriving takes exactly that value. */
-START_TEST(test_blocking_send_woken_by_recv)
-{
+START_TEST(test_blocking_send_woken_by_recv) {
     weft_chan *a = weft_chan_make(sizeof(int), 0);
     weft_chan *b = weft_chan_make(sizeof(int), 0);
     int va = 1, vb = 2, got = -1;
@@ -121,8 +115,7 @@ START_TEST(test_blocking_send_woken_by_recv)
 }
 END_TEST
 
-START_TEST(test_blocking_recv_woken_by_close)
-{
+START_TEST(test_blocking_recv_woken_by_close) {
     weft_chan *a = weft_chan_make(sizeof(long), 0);
     weft_chan *b = weft_chan_make(sizeof(long), 2);
     long ga = 0x7777, gb = -1;
@@ -140,8 +133,7 @@ START_TEST(test_blocking_recv_woken_by_close)
 END_TEST
 
 /* A blocked send case is woken by close and reports WEFT_ECLOSED. */
-START_TEST(test_blocking_send_woken_by_close)
-{
+START_TEST(test_blocking_send_woken_by_close) {
     weft_chan *a = weft_chan_make(sizeof(int), 0);
     weft_chan *b = weft_chan_make(sizeof(int), 0);
     int va = 1, gb = -1;
@@ -157,8 +149,7 @@ START_TEST(test_blocking_send_woken_by_close)
 }
 END_TEST
 
-START_TEST(test_send_case_on_closed)
-{
+START_TEST(test_send_case_on_closed) {
     weft_chan *a = weft_chan_make(sizeof(int), 4);
     weft_chan_close(a);
     int v = 1;
@@ -173,8 +164,7 @@ START_TEST(test_send_case_on_closed)
 }
 END_TEST
 
-START_TEST(test_nil_cases_never_ready)
-{
+START_TEST(test_nil_cases_never_ready) {
     weft_chan *a = weft_chan_make(sizeof(int), 1);
     int v = 1, got = -1;
     weft_case nils[] = {{NULL, WEFT_RECV, &got, 99}, {NULL, WEFT_SEND, &v, 99}};
@@ -197,11 +187,11 @@ END_TEST
 static weft_case forever_cases[2] = {{NULL, WEFT_RECV, NULL, 0}, {NULL, WEFT_SEND, NULL, 0}};
 static tu_select_op forever_empty, forever_nil;
 
-START_TEST(test_empty_and_nil_select_block_forever)
-{
+START_TEST(test_empty_and_nil_select_block_forever) {
     tu_select_op_start(&forever_empty, NULL, 0, 0);
     tu_select_op_start(&forever_nil, forever_cases, 2, 0);
-    ck_assert_msg(tu_select_op_still_blocked(&forever_empty, BLOCK_MS), "select with n == 0 returned");
+    ck_assert_msg(tu_select_op_still_blocked(&forever_empty, BLOCK_MS),
+                  "select with n == 0 returned");
     ck_assert_msg(tu_select_op_still_blocked(&forever_nil, 0), "select on nil channels returned");
     tu_select_op_abandon(&forever_empty);
     tu_select_op_abandon(&forever_nil);
@@ -209,8 +199,7 @@ START_TEST(test_empty_and_nil_select_block_forever)
 END_TEST
 
 /* Exactly one case runs: with two ready recv cases, one value is taken. */
-START_TEST(test_only_one_case_runs)
-{
+START_TEST(test_only_one_case_runs) {
     weft_chan *a = weft_chan_make(sizeof(int), 1);
     weft_chan *b = weft_chan_make(sizeof(int), 1);
     int got = -1;
@@ -232,8 +221,7 @@ START_TEST(test_only_one_case_runs)
 END_TEST
 
 /* The same channel in two cases is fine, and still only one runs. */
-START_TEST(test_duplicate_channel_cases)
-{
+START_TEST(test_duplicate_channel_cases) {
     weft_chan *a = weft_chan_make(sizeof(int), 1);
     int v = 8, g1 = -1, g2 = -1;
     weft_chan_send(a, &v);
@@ -248,8 +236,7 @@ START_TEST(test_duplicate_channel_cases)
 END_TEST
 
 /* Zero-size elements through select, both directions. */
-START_TEST(test_zero_size_select)
-{
+START_TEST(test_zero_size_select) {
     weft_chan *a = weft_chan_make(0, 1);
     weft_case snd[] = {{a, WEFT_SEND, NULL, 99}};
     weft_case rcv[] = {{a, WEFT_RECV, NULL, 99}};
@@ -265,8 +252,7 @@ START_TEST(test_zero_size_select)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("select");
     TCase *tc = tcase_create("ready");
     tcase_add_test(tc, test_nonblock_nothing_ready);
@@ -290,7 +276,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

@@ -18,16 +18,14 @@ typedef struct {
     pthread_t t;
 } acq_op;
 
-static void *acq_main(void *p)
-{
+static void *acq_main(void *p) {
     acq_op *a = p;
     a->rc = weft_sem_acquire(a->ctx, a->s, a->n);
     tu_counter_add(&a->done, 1);
     return NULL;
 }
 
-static void acq_start(acq_op *a, weft_ctx *ctx, weft_sem *s, int64_t n)
-{
+static void acq_start(acq_op *a, weft_ctx *ctx, weft_sem *s, int64_t n) {
     a->ctx = ctx;
     a->s = s;
     a->n = n;
@@ -36,27 +34,23 @@ static void acq_start(acq_op *a, weft_ctx *ctx, weft_sem *s, int64_t n)
     a->t = tu_spawn(acq_main, a);
 }
 
-static bool acq_done(acq_op *a)
-{
+static bool acq_done(acq_op *a) {
     return tu_counter_get(&a->done) != 0;
 }
 
-static int acq_join(acq_op *a)
-{
+static int acq_join(acq_op *a) {
     tu_join(a->t);
     tu_counter_destroy(&a->done);
     return a->rc;
 }
 
-static void pause_ms(int64_t ms)
-{
+static void pause_ms(int64_t ms) {
     tu_sleep_ms(ms * (tu_on_valgrind() ? 3 : 1));
 }
 
 /* x/sync's TryAcquire fails while anyone waits, even if n would fit: that
  * is the observable sign that a waiter is queued. Polls for it. */
-static bool wait_until_queued(weft_sem *s)
-{
+static bool wait_until_queued(weft_sem *s) {
     int64_t end = tu_now_ns() + tu_slack_ns(5000);
     while (tu_now_ns() < end) {
         if (!weft_sem_try_acquire(s, 1))
@@ -67,8 +61,7 @@ static bool wait_until_queued(weft_sem *s)
     return false;
 }
 
-START_TEST(test_try_acquire)
-{
+START_TEST(test_try_acquire) {
     weft_sem *s = weft_sem_new(3);
     ck_assert_ptr_nonnull(s);
     ck_assert(weft_sem_try_acquire(s, 2));
@@ -85,8 +78,7 @@ START_TEST(test_try_acquire)
 }
 END_TEST
 
-START_TEST(test_acquire_release_basic)
-{
+START_TEST(test_acquire_release_basic) {
     weft_sem *s = weft_sem_new(4);
     ck_assert_int_eq(weft_sem_acquire(NULL, s, 3), 0);
     ck_assert_int_eq(weft_sem_acquire(weft_ctx_background(), s, 1), 0);
@@ -100,8 +92,7 @@ START_TEST(test_acquire_release_basic)
 }
 END_TEST
 
-START_TEST(test_release_wakes_waiter)
-{
+START_TEST(test_release_wakes_waiter) {
     weft_sem *s = weft_sem_new(3);
     ck_assert(weft_sem_try_acquire(s, 2));
     acq_op a;
@@ -121,8 +112,7 @@ END_TEST
 
 /* FIFO: a waiter for 7 at the head keeps a later waiter for 1 waiting,
  * although 1 would fit; both get served in order on release. */
-START_TEST(test_fifo_large_head_blocks_small)
-{
+START_TEST(test_fifo_large_head_blocks_small) {
     weft_sem *s = weft_sem_new(10);
     ck_assert(weft_sem_try_acquire(s, 8)); /* 2 free */
     acq_op big, small;
@@ -146,8 +136,7 @@ END_TEST
 
 /* When the head waiter gives up (its ctx ends), the waiters behind it that
  * now fit must be served without any release. */
-START_TEST(test_cancelled_head_lets_others_through)
-{
+START_TEST(test_cancelled_head_lets_others_through) {
     weft_sem *s = weft_sem_new(10);
     ck_assert(weft_sem_try_acquire(s, 8));
     weft_ctx *ctx = weft_ctx_with_cancel(NULL);
@@ -171,8 +160,7 @@ END_TEST
 
 /* Newer x/sync: a ctx already done fails the acquire even if it would
  * succeed without blocking, and nothing is then held. */
-START_TEST(test_cancelled_ctx)
-{
+START_TEST(test_cancelled_ctx) {
     weft_sem *s = weft_sem_new(5);
     weft_ctx *ctx = weft_ctx_with_cancel(NULL);
     weft_ctx_cancel(ctx);
@@ -190,8 +178,7 @@ START_TEST(test_cancelled_ctx)
 }
 END_TEST
 
-START_TEST(test_cancel_while_waiting)
-{
+START_TEST(test_cancel_while_waiting) {
     weft_sem *s = weft_sem_new(2);
     ck_assert(weft_sem_try_acquire(s, 2));
     weft_ctx *ctx = weft_ctx_with_cancel(NULL);
@@ -209,8 +196,7 @@ START_TEST(test_cancel_while_waiting)
 }
 END_TEST
 
-START_TEST(test_timeout_while_waiting)
-{
+START_TEST(test_timeout_while_waiting) {
     weft_sem *s = weft_sem_new(1);
     ck_assert(weft_sem_try_acquire(s, 1));
     /* t0 before the ctx: its deadline is then at least t0 + 40 ms. */
@@ -229,8 +215,7 @@ START_TEST(test_timeout_while_waiting)
 END_TEST
 
 /* n larger than the size can never be satisfied: it waits for the ctx. */
-START_TEST(test_acquire_more_than_size)
-{
+START_TEST(test_acquire_more_than_size) {
     weft_sem *s = weft_sem_new(3);
     weft_ctx *ctx = weft_ctx_with_timeout(NULL, 30 * TU_MS);
     ck_assert_int_eq(weft_sem_acquire(ctx, s, 4), WEFT_ETIMEDOUT);
@@ -241,8 +226,7 @@ START_TEST(test_acquire_more_than_size)
 }
 END_TEST
 
-START_TEST(test_over_release)
-{
+START_TEST(test_over_release) {
     weft_sem *s = weft_sem_new(5);
     ck_assert_int_eq(weft_sem_release(s, 1), WEFT_ERANGE); /* nothing held */
     ck_assert(weft_sem_try_acquire(s, 2));
@@ -268,8 +252,7 @@ typedef struct {
     int errors;
 } churn_arg;
 
-static void *churn(void *p)
-{
+static void *churn(void *p) {
     churn_arg *a = p;
     unsigned r = (unsigned)a->seed;
     for (int i = 0; i < a->iters; i++) {
@@ -287,8 +270,7 @@ static void *churn(void *p)
     return NULL;
 }
 
-START_TEST(test_churn_never_over_size)
-{
+START_TEST(test_churn_never_over_size) {
     enum { T = 6 };
     weft_sem *s = weft_sem_new(5);
     tu_counter held;
@@ -311,8 +293,7 @@ START_TEST(test_churn_never_over_size)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("sem");
     TCase *tc = tcase_create("sem");
     tcase_add_test(tc, test_try_acquire);
@@ -330,7 +311,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

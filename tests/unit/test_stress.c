@@ -23,13 +23,11 @@ typedef struct {
     uint64_t id, check;
 } item;
 
-static uint64_t check_of(uint64_t id)
-{
+static uint64_t check_of(uint64_t id) {
     return (id * 0x9E3779B97F4A7C15ull) ^ 0xA5A5A5A5A5A5A5A5ull;
 }
 
-static item make_item(int producer, long seq)
-{
+static item make_item(int producer, long seq) {
     uint64_t id = (uint64_t)producer << 32 | (uint64_t)seq;
     return (item){id, check_of(id)};
 }
@@ -41,8 +39,7 @@ typedef struct {
     long torn; /* items whose check word did not match */
 } got_list;
 
-static void got_add(got_list *g, const item *it)
-{
+static void got_add(got_list *g, const item *it) {
     if (it->check != check_of(it->id)) {
         g->torn++;
         return;
@@ -65,8 +62,7 @@ typedef struct {
 
 /* Every thread starts here, so that slow thread creation (Valgrind) does
  * not eat the run time, and reads sh->deadline only after the close. */
-static void await_start(shared *sh)
-{
+static void await_start(shared *sh) {
     weft_chan_recv(sh->start, NULL);
 }
 
@@ -82,8 +78,7 @@ typedef struct {
 
 enum { ST_SENT = 1, ST_REFUSED = 2 };
 
-static void note_send(worker *w, long seq, int rc)
-{
+static void note_send(worker *w, long seq, int rc) {
     if (rc == 0)
         w->status[seq] = ST_SENT;
     else if (rc == WEFT_ECLOSED)
@@ -94,8 +89,7 @@ static void note_send(worker *w, long seq, int rc)
 
 /* A sender: plain sends, and try_sends that mostly fall back to a plain
  * send. It stops at the deadline or once both channels refused it. */
-static void *sender_main(void *p)
-{
+static void *sender_main(void *p) {
     worker *w = p;
     shared *sh = w->sh;
     await_start(sh);
@@ -121,8 +115,7 @@ static void *sender_main(void *p)
 
 /* A receiver: select over both, plain recv on one, or try_recv, until both
  * channels are closed (and drained). */
-static void *receiver_main(void *p)
-{
+static void *receiver_main(void *p) {
     worker *w = p;
     shared *sh = w->sh;
     await_start(sh);
@@ -165,8 +158,7 @@ static void *receiver_main(void *p)
 /* A selecter: until the deadline, selects mixing sends and receives on
  * both channels (blocking or not); then it only receives, until both are
  * closed. A send case refused by a close is dropped from the select. */
-static void *selecter_main(void *p)
-{
+static void *selecter_main(void *p) {
     worker *w = p;
     shared *sh = w->sh;
     await_start(sh);
@@ -217,8 +209,7 @@ static void *selecter_main(void *p)
  * everyone, closes both channels `close_after_ms` after the start (or once
  * every producer stopped sending, if negative), joins, and checks
  * exactly-once delivery. */
-static void run_round(int64_t run_ms, int64_t close_after_ms, size_t cap)
-{
+static void run_round(int64_t run_ms, int64_t close_after_ms, size_t cap) {
     shared sh;
     weft_wg sending = {0};
     sh.ch[0] = weft_chan_make(sizeof(item), cap);
@@ -238,7 +229,9 @@ static void run_round(int64_t run_ms, int64_t close_after_ms, size_t cap)
             w[i].status = calloc(PER_PRODUCER, 1);
     }
     for (int i = 0; i < PRODUCERS + RECEIVERS; i++) {
-        void *(*fn)(void *) = i < SENDERS ? sender_main : i < PRODUCERS ? selecter_main : receiver_main;
+        void *(*fn)(void *) = i < SENDERS     ? sender_main
+                              : i < PRODUCERS ? selecter_main
+                                              : receiver_main;
         t[i] = tu_spawn(fn, &w[i]);
     }
     int64_t start = tu_now_ns();
@@ -266,7 +259,8 @@ static void run_round(int64_t run_ms, int64_t close_after_ms, size_t cap)
         count[p] = calloc(PER_PRODUCER, 1);
     long received = 0, sent = 0;
     for (int i = 0; i < PRODUCERS + RECEIVERS; i++) {
-        tu_assert_msg(w[i].errors == 0, "thread %d saw %ld unexpected return codes", i, w[i].errors);
+        tu_assert_msg(w[i].errors == 0, "thread %d saw %ld unexpected return codes", i,
+                      w[i].errors);
         tu_assert_msg(w[i].got.torn == 0, "thread %d received %ld torn values", i, w[i].got.torn);
         for (long k = 0; k < w[i].got.n; k++) {
             uint64_t id = w[i].got.ids[k];
@@ -305,8 +299,7 @@ static void run_round(int64_t run_ms, int64_t close_after_ms, size_t cap)
     weft_chan_free(sh.start);
 }
 
-START_TEST(test_hammer_then_close)
-{
+START_TEST(test_hammer_then_close) {
     int64_t ms = (int64_t)(2000 * tu_scale());
     if (ms < 20)
         ms = 20;
@@ -320,13 +313,13 @@ END_TEST
  * ones refused with WEFT_ECLOSED did not. Several short rounds, so that
  * the close lands in many different states, with capacities 1 and 2
  * (where every slot of the ring is reused all the time) and 16. */
-START_TEST(test_close_while_hammered)
-{
+START_TEST(test_close_while_hammered) {
     int rounds = (int)tu_scaled(8, 2);
     int64_t ms = (int64_t)(100 * tu_scale());
     if (ms < 10)
         ms = 10;
-    tu_watchdog_start((double)rounds * ms / 1000 * 20 + 60, "stress: close while hammered (deadlock?)");
+    tu_watchdog_start((double)rounds * ms / 1000 * 20 + 60,
+                      "stress: close while hammered (deadlock?)");
     for (int r = 0; r < rounds; r++)
         /* producers would go on long after the close */
         run_round(ms * 100, ms, r % 3 == 0 ? 1 : r % 3 == 1 ? 2 : 16);
@@ -334,8 +327,7 @@ START_TEST(test_close_while_hammered)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("stress");
     TCase *tc = tcase_create("stress");
     tcase_add_test(tc, test_hammer_then_close);
@@ -344,7 +336,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

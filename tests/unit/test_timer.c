@@ -23,8 +23,7 @@
 #include <unistd.h>
 
 /* Receives an int64_t from ch, failing the test after a generous slack. */
-static int64_t recv_within(weft_chan *ch, int64_t slack_ms)
-{
+static int64_t recv_within(weft_chan *ch, int64_t slack_ms) {
     int64_t v = -1;
     weft_chan *limit = weft_after(tu_slack_ns(slack_ms));
     ck_assert_ptr_nonnull(limit);
@@ -37,8 +36,7 @@ static int64_t recv_within(weft_chan *ch, int64_t slack_ms)
 }
 
 /* Whether ch stays empty for ms (ended by another timer, not a sleep). */
-static bool stays_empty(weft_chan *ch, int64_t ms)
-{
+static bool stays_empty(weft_chan *ch, int64_t ms) {
     weft_chan *limit = weft_after(ms * TU_MS);
     ck_assert_ptr_nonnull(limit);
     weft_case c[2] = {{ch, WEFT_RECV, NULL, 0}, {limit, WEFT_RECV, NULL, 0}};
@@ -49,8 +47,7 @@ static bool stays_empty(weft_chan *ch, int64_t ms)
 
 /* Polls until ch holds a value nobody has received (Go 1.23's "fired but
  * not received" state), within a slack. */
-static void wait_buffered(weft_chan *ch)
-{
+static void wait_buffered(weft_chan *ch) {
     int64_t end = tu_now_ns() + tu_slack_ns(5000);
     while (weft_chan_len(ch) == 0 && tu_now_ns() < end)
         tu_sleep_ms(1);
@@ -59,8 +56,7 @@ static void wait_buffered(weft_chan *ch)
 
 /* ---- time.After ---------------------------------------------------- */
 
-START_TEST(test_after_fires_once)
-{
+START_TEST(test_after_fires_once) {
     int64_t d = 30 * TU_MS;
     int64_t start = tu_now_ns();
     weft_chan *c = weft_after(d);
@@ -79,8 +75,7 @@ START_TEST(test_after_fires_once)
 }
 END_TEST
 
-START_TEST(test_after_zero_and_negative)
-{
+START_TEST(test_after_zero_and_negative) {
     weft_chan *z = weft_after(0);
     weft_chan *n = weft_after(-5 * TU_MS);
     weft_chan *m = weft_after(INT64_MIN);
@@ -100,8 +95,7 @@ END_TEST
 
 /* Go 1.23: a receive from an expired timer's channel finds the value at
  * once, even a non-blocking one, without waiting for the timer thread. */
-START_TEST(test_expired_receive_at_once)
-{
+START_TEST(test_expired_receive_at_once) {
     long n = tu_scaled(200, 20);
     for (long i = 0; i < n; i++) {
         int64_t before = tu_now_ns();
@@ -144,8 +138,7 @@ END_TEST
 /* Freeing a pending weft_after channel cancels its timer: nothing fires
  * into freed memory (ASan and Valgrind would say so), and a far one does
  * not keep anything waiting. */
-START_TEST(test_after_free_pending)
-{
+START_TEST(test_after_free_pending) {
     for (int i = 0; i < 100; i++)
         weft_chan_free(weft_after(3600 * 1000 * TU_MS));
     /* Some due right now, freed while the timer thread may be sending. */
@@ -158,8 +151,7 @@ END_TEST
 
 /* Timers fire in deadline order, whatever the order they were made in:
  * once a later one has fired, every earlier one has too. */
-START_TEST(test_after_order)
-{
+START_TEST(test_after_order) {
     int64_t t0 = tu_now_ns();
     weft_chan *late = weft_after(40 * TU_MS);
     weft_chan *early = weft_after(10 * TU_MS);
@@ -181,8 +173,7 @@ END_TEST
 
 /* ---- time.Timer ---------------------------------------------------- */
 
-START_TEST(test_timer_stop_before_fire)
-{
+START_TEST(test_timer_stop_before_fire) {
     weft_timer *t = weft_timer_new(3600 * 1000 * TU_MS);
     ck_assert_ptr_nonnull(t);
     weft_chan *c = weft_timer_chan(t);
@@ -203,8 +194,7 @@ START_TEST(test_timer_stop_before_fire)
 }
 END_TEST
 
-START_TEST(test_timer_stop_after_fire)
-{
+START_TEST(test_timer_stop_after_fire) {
     int64_t start = tu_now_ns();
     weft_timer *t = weft_timer_new(5 * TU_MS);
     ck_assert_ptr_nonnull(t);
@@ -219,8 +209,7 @@ END_TEST
 /* Go 1.23: a timer whose value sits in the channel unreceived has not
  * fired as far as Stop is concerned: Stop takes the value back and
  * returns true, and no stale value is received afterwards. */
-START_TEST(test_timer_stop_drains_unreceived)
-{
+START_TEST(test_timer_stop_drains_unreceived) {
     weft_timer *t = weft_timer_new(1 * TU_MS);
     weft_chan *c = weft_timer_chan(t);
     wait_buffered(c);
@@ -232,8 +221,7 @@ START_TEST(test_timer_stop_drains_unreceived)
 }
 END_TEST
 
-START_TEST(test_timer_reset)
-{
+START_TEST(test_timer_reset) {
     /* Reset of a pending timer: true, and it fires at the new time. */
     weft_timer *t = weft_timer_new(3600 * 1000 * TU_MS);
     weft_chan *c = weft_timer_chan(t);
@@ -252,8 +240,7 @@ START_TEST(test_timer_reset)
 }
 END_TEST
 
-START_TEST(test_timer_reset_drains_unreceived)
-{
+START_TEST(test_timer_reset_drains_unreceived) {
     weft_timer *t = weft_timer_new(1 * TU_MS);
     weft_chan *c = weft_timer_chan(t);
     wait_buffered(c);
@@ -277,8 +264,7 @@ END_TEST
  * is never "received", so (Go 1.23) Stop and Reset always return true,
  * the channel is empty once they return, and a value received after a
  * Reset is never older than the Reset. */
-START_TEST(test_timer_stop_reset_race)
-{
+START_TEST(test_timer_stop_reset_race) {
     long n = tu_scaled(3000, 100);
     weft_timer *t = weft_timer_new(0);
     weft_chan *c = weft_timer_chan(t);
@@ -309,8 +295,7 @@ END_TEST
 
 /* ---- time.Ticker --------------------------------------------------- */
 
-START_TEST(test_ticker_invalid)
-{
+START_TEST(test_ticker_invalid) {
     errno = 0;
     ck_assert_ptr_null(weft_ticker_new(0));
     ck_assert_int_eq(errno, EINVAL);
@@ -333,8 +318,7 @@ END_TEST
 /* At least N ticks take at least N periods, and the values sit on the
  * grid start + k * period: the period does not drift by the timer
  * thread's lateness. */
-START_TEST(test_ticker_grid)
-{
+START_TEST(test_ticker_grid) {
     int64_t p = 5 * TU_MS;
     int n = 10;
     int64_t start = tu_now_ns();
@@ -358,8 +342,7 @@ END_TEST
 
 /* A receiver slower than the period never finds more than one tick
  * waiting, and the ticks it gets skip the ones it missed. */
-START_TEST(test_ticker_slow_receiver_drops)
-{
+START_TEST(test_ticker_slow_receiver_drops) {
     int64_t p = 2 * TU_MS;
     weft_ticker *t = weft_ticker_new(p);
     weft_chan *c = weft_ticker_chan(t);
@@ -384,8 +367,7 @@ START_TEST(test_ticker_slow_receiver_drops)
 }
 END_TEST
 
-START_TEST(test_ticker_stop)
-{
+START_TEST(test_ticker_stop) {
     weft_ticker *t = weft_ticker_new(2 * TU_MS);
     weft_chan *c = weft_ticker_chan(t);
     recv_within(c, 5000);
@@ -399,8 +381,7 @@ START_TEST(test_ticker_stop)
 }
 END_TEST
 
-START_TEST(test_ticker_reset)
-{
+START_TEST(test_ticker_reset) {
     weft_ticker *t = weft_ticker_new(3600 * 1000 * TU_MS);
     weft_chan *c = weft_ticker_chan(t);
     int64_t p = 5 * TU_MS;
@@ -438,8 +419,7 @@ struct late_sender {
     weft_chan *ch;
 };
 
-static void *send_one(void *arg)
-{
+static void *send_one(void *arg) {
     struct late_sender *s = arg;
     int x = 42;
     weft_chan_send(s->ch, &x);
@@ -447,8 +427,7 @@ static void *send_one(void *arg)
 }
 
 /* Go's `select { case v := <-ch: ... case <-time.After(d): timeout }`. */
-START_TEST(test_select_timeout_idiom)
-{
+START_TEST(test_select_timeout_idiom) {
     weft_chan *ch = weft_chan_make(sizeof(int), 0);
     int x = 0;
 
@@ -476,8 +455,7 @@ END_TEST
 
 /* A thousand timers at once share the one timer thread: each fires no
  * earlier than its own deadline, and each exactly once. */
-START_TEST(test_thousand_timers)
-{
+START_TEST(test_thousand_timers) {
     enum { N = 1000 };
     static weft_chan *chs[N];
     static int64_t due[N];
@@ -525,8 +503,7 @@ struct tick_reader {
     tu_counter *got;
 };
 
-static void *read_ticks(void *arg)
-{
+static void *read_ticks(void *arg) {
     struct tick_reader *r = arg;
     for (;;) {
         weft_case c[2] = {{weft_ticker_chan(r->t), WEFT_RECV, NULL, 0},
@@ -537,8 +514,7 @@ static void *read_ticks(void *arg)
     }
 }
 
-START_TEST(test_ticker_many_readers)
-{
+START_TEST(test_ticker_many_readers) {
     tu_counter got;
     tu_counter_init(&got);
     weft_ticker *t = weft_ticker_new(TU_MS);
@@ -563,14 +539,12 @@ END_TEST
 /* fork while the timer thread is busy with a 1 ms ticker: the child's
  * timer thread takes over the inherited timers (the ticker keeps ticking
  * there, a pending weft_after fires there), and the parent's go on. */
-static int child_after_fork(weft_ticker *t, weft_chan *a)
-{
+static int child_after_fork(weft_ticker *t, weft_chan *a) {
     weft_chan *limit = weft_after(5000 * TU_MS);
     if (!limit)
         return 10;
     for (int i = 0; i < 3; i++) {
-        weft_case c[2] = {{weft_ticker_chan(t), WEFT_RECV, NULL, 0},
-                          {limit, WEFT_RECV, NULL, 0}};
+        weft_case c[2] = {{weft_ticker_chan(t), WEFT_RECV, NULL, 0}, {limit, WEFT_RECV, NULL, 0}};
         if (weft_select(c, 2, 0) != 0)
             return 11;
     }
@@ -583,8 +557,7 @@ static int child_after_fork(weft_ticker *t, weft_chan *a)
     return 0;
 }
 
-START_TEST(test_fork)
-{
+START_TEST(test_fork) {
     /* As test_misc's fork test: DRD carries earlier tests' annotations
      * into a child of its one process. The plain, clang and sanitizer
      * runs cover this. */
@@ -608,8 +581,7 @@ START_TEST(test_fork)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("timer");
     TCase *tc = tcase_create("after");
     tcase_add_test(tc, test_after_fires_once);
@@ -645,7 +617,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

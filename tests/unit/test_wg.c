@@ -15,37 +15,32 @@ typedef struct {
     pthread_t t;
 } waiter;
 
-static void *wait_main(void *p)
-{
+static void *wait_main(void *p) {
     waiter *w = p;
     weft_wg_wait(w->wg);
     tu_counter_add(&w->done, 1);
     return NULL;
 }
 
-static void waiter_start(waiter *w, weft_wg *wg)
-{
+static void waiter_start(waiter *w, weft_wg *wg) {
     w->wg = wg;
     tu_counter_init(&w->done);
     w->t = tu_spawn(wait_main, w);
 }
 
-static bool waiter_still_blocked(waiter *w, int64_t ms)
-{
+static bool waiter_still_blocked(waiter *w, int64_t ms) {
     tu_sleep_ms(ms * (tu_on_valgrind() ? 3 : 1));
     return tu_counter_get(&w->done) == 0;
 }
 
-static void waiter_join(waiter *w)
-{
+static void waiter_join(waiter *w) {
     tu_join(w->t);
     tu_counter_destroy(&w->done);
 }
 
 static weft_wg static_wg; /* zero-initialised storage, like a Go global */
 
-START_TEST(test_zero_value)
-{
+START_TEST(test_zero_value) {
     weft_wg wg = {0};
     weft_wg_wait(&wg); /* returns at once: counter 0 */
     weft_wg_wait(&static_wg);
@@ -61,8 +56,7 @@ typedef struct {
     tu_counter *finished;
 } worker_arg;
 
-static void *worker(void *p)
-{
+static void *worker(void *p) {
     worker_arg *a = p;
     tu_sleep_ms(2); /* be still running when wait starts, most of the time */
     tu_counter_add(a->finished, 1);
@@ -70,8 +64,7 @@ static void *worker(void *p)
     return NULL;
 }
 
-START_TEST(test_add_done_wait)
-{
+START_TEST(test_add_done_wait) {
     enum { N = 16 };
     weft_wg wg = {0};
     tu_counter finished;
@@ -90,8 +83,7 @@ START_TEST(test_add_done_wait)
 }
 END_TEST
 
-START_TEST(test_wait_blocks_while_positive)
-{
+START_TEST(test_wait_blocks_while_positive) {
     weft_wg wg = {0};
     ck_assert_int_eq(weft_wg_add(&wg, 2), 0);
     waiter w;
@@ -105,8 +97,7 @@ START_TEST(test_wait_blocks_while_positive)
 END_TEST
 
 /* The counter must not move when an add is refused. */
-START_TEST(test_negative_is_erange_and_unchanged)
-{
+START_TEST(test_negative_is_erange_and_unchanged) {
     weft_wg wg = {0};
     ck_assert_int_eq(weft_wg_add(&wg, -1), WEFT_ERANGE);
     weft_wg_wait(&wg); /* still 0 */
@@ -123,8 +114,7 @@ START_TEST(test_negative_is_erange_and_unchanged)
 END_TEST
 
 /* Done at zero is Go's "negative WaitGroup counter": here a no-op. */
-START_TEST(test_done_at_zero_is_no_change)
-{
+START_TEST(test_done_at_zero_is_no_change) {
     weft_wg wg = {0};
     weft_wg_done(&wg);
     weft_wg_wait(&wg);
@@ -138,8 +128,7 @@ START_TEST(test_done_at_zero_is_no_change)
 }
 END_TEST
 
-START_TEST(test_overflow_is_erange)
-{
+START_TEST(test_overflow_is_erange) {
     weft_wg wg = {0};
     ck_assert_int_eq(weft_wg_add(&wg, INT32_MAX), 0);
     ck_assert_int_eq(weft_wg_add(&wg, 1), WEFT_ERANGE);
@@ -152,8 +141,7 @@ START_TEST(test_overflow_is_erange)
 END_TEST
 
 /* A WaitGroup is reusable once Wait has returned. */
-START_TEST(test_reuse_after_wait)
-{
+START_TEST(test_reuse_after_wait) {
     weft_wg wg = {0};
     tu_counter finished;
     tu_counter_init(&finished);
@@ -176,8 +164,7 @@ START_TEST(test_reuse_after_wait)
 }
 END_TEST
 
-START_TEST(test_many_waiters)
-{
+START_TEST(test_many_waiters) {
     enum { W = 12 };
     weft_wg wg = {0};
     waiter w[W];
@@ -198,20 +185,17 @@ END_TEST
 
 /* One WaitGroup reused for many rounds, each with several waiters and a
  * Done racing with their arrival: no lost wake-up across epochs. */
-static void *done_main(void *p)
-{
+static void *done_main(void *p) {
     weft_wg_done(p);
     return NULL;
 }
 
-static void *wait_only(void *p)
-{
+static void *wait_only(void *p) {
     weft_wg_wait(p);
     return NULL;
 }
 
-START_TEST(test_rounds_with_waiters)
-{
+START_TEST(test_rounds_with_waiters) {
     int rounds = (int)tu_scaled(300, 20);
     weft_wg wg = {0};
     tu_watchdog_start(60, "wg rounds with waiters (lost wake-up?)");
@@ -229,8 +213,7 @@ START_TEST(test_rounds_with_waiters)
 }
 END_TEST
 
-static Suite *make_suite(void)
-{
+static Suite *make_suite(void) {
     Suite *s = suite_create("wg");
     TCase *tc = tcase_create("wg");
     tcase_add_test(tc, test_zero_value);
@@ -246,7 +229,6 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     return tu_main(make_suite);
 }

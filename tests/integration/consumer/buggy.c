@@ -8,15 +8,13 @@
 
 static int fds[2];
 
-static void *reader(void *a)
-{
+static void *reader(void *a) {
     char c;
     (void)a;
     return (void *)read(fds[0], &c, 1); /* nobody ever writes */
 }
 
-int main(void)
-{
+int main(void) {
     pthread_t t;
     if (pipe(fds) != 0)
         return 1;
