@@ -15,6 +15,9 @@ build() { # dir, extra cmake args...
   cmake --build "$dir" -j"$jobs"
 }
 
+echo "== style: every C file as .clang-format lays it out"
+bash scripts/format.sh --check
+
 echo "== gcc: unit, stress, integration, harness, scenarios"
 CC=gcc build build/ci-gcc
 (cd build/ci-gcc && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
