@@ -31,11 +31,11 @@
 
 struct server {
     struct MHD_Daemon *daemon;
-    pthread_mutex_t mu;      /* guards active */
-    int active;              /* requests in flight (Go's active connections) */
-    weft_chan *stopped;      /* closed once the server stopped accepting */
-    weft_chan *slow_started; /* the slow handler is running (capacity 1) */
-    weft_wg workers;         /* background workers */
+    pthread_mutex_t mu;       /* guards active */
+    int active;               /* requests in flight (Go's active connections) */
+    weft_chan *stopped;       /* closed once the server stopped accepting */
+    weft_chan *slow_started;  /* the slow handler is running (capacity 1) */
+    weft_wg workers;          /* background workers */
 };
 
 static int request_marker;
@@ -158,8 +158,8 @@ static int dial(int port) {
 
 static void send_get(int fd, const char *path) {
     char req[128];
-    int n = snprintf(req, sizeof req,
-                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                     path);
     (void)!write(fd, req, (size_t)n);
 }
 
@@ -263,10 +263,8 @@ static int wait_or_timeout(struct waiter *w, weft_wg *wg, weft_ctx *ctx) {
 
 int main(void) {
     weft_ctx *ctx = weft_ctx_with_cancel(NULL);
-    struct server s = {.mu = PTHREAD_MUTEX_INITIALIZER,
-                       .workers = WEFT_WG_INIT,
-                       .stopped = weft_chan_make(0, 0),
-                       .slow_started = weft_chan_make(0, 1)};
+    struct server s = {.mu = PTHREAD_MUTEX_INITIALIZER, .workers = WEFT_WG_INIT,
+                       .stopped = weft_chan_make(0, 0), .slow_started = weft_chan_make(0, 1)};
 
     /* signal.Notify(sigCh, SIGINT, SIGTERM) */
     weft_chan *sig_ch = weft_chan_make(sizeof(int), 1);

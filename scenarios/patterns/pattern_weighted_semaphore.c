@@ -17,7 +17,7 @@ struct op {
 
 static void run_op(void *arg) {
     struct op *o = arg;
-    o->done = 1;                         /* ... heavy or light work ... */
+    o->done = 1;                        /* ... heavy or light work ... */
     weft_sem_release(o->sem, o->weight); /* defer sem.Release(n) */
 }
 

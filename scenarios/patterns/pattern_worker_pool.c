@@ -92,8 +92,8 @@ static void produce_jobs(void *arg) {
 
 int main(void) {
     weft_ctx *ctx = weft_ctx_with_timeout(NULL, 5 * 1000000000LL);
-    struct pool p = {
-        .ctx = ctx, .jobs = weft_chan_make(sizeof(struct job), 100), .wg = WEFT_WG_INIT};
+    struct pool p = {.ctx = ctx, .jobs = weft_chan_make(sizeof(struct job), 100),
+                     .wg = WEFT_WG_INIT};
     weft_go(produce_jobs, p.jobs);
 
     struct worker ws[5];

@@ -10,9 +10,7 @@ static weft_chan *quit;
 static weft_wg wg;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static void close_quit(void) {
-    weft_chan_close(quit);
-}
+static void close_quit(void) { weft_chan_close(quit); }
 
 static void stopper(void *arg) {
     (void)arg;

@@ -25,8 +25,7 @@ int main(void) {
     weft_group *g = weft_group_new(NULL);
     for (long id = 0; id < 3; id++)
         weft_group_go(g, fetch, (void *)(intptr_t)id);
-    int err = weft_group_wait(g); /* the deadlock is reported from here first (main, thread 1); the
-                                     fetches' stacks point at the BUG line */
+    int err = weft_group_wait(g); /* the deadlock is reported from here first (main, thread 1); the fetches' stacks point at the BUG line */
     printf("err %d\n", err);
     weft_group_free(g);
     return 0;

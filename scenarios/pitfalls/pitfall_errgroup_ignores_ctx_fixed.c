@@ -11,8 +11,7 @@ static int fetch(weft_ctx *ctx, void *arg) {
     if (id == 0)
         return -1;
     int reply;
-    weft_case cases[] = {{upstream, WEFT_RECV, &reply, 0},
-                         {weft_ctx_done(ctx), WEFT_RECV, NULL, 0}};
+    weft_case cases[] = {{upstream, WEFT_RECV, &reply, 0}, {weft_ctx_done(ctx), WEFT_RECV, NULL, 0}};
     if (weft_select(cases, 2, 0) == 1) /* FIX: the cancelled context ends the wait */
         return weft_ctx_err(ctx);
     return 0;

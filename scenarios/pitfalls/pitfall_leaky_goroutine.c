@@ -8,9 +8,7 @@
 #include <weft/weft.h>
 #include "settle.h"
 
-static int expensive_computation(void) {
-    return 42;
-}
+static int expensive_computation(void) { return 42; }
 
 static void compute(void *arg) {
     weft_chan *ch = arg;

@@ -12,9 +12,7 @@ struct job {
     weft_ctx *ctx;
 };
 
-static int expensive_computation(void) {
-    return 42;
-}
+static int expensive_computation(void) { return 42; }
 
 static void compute(void *arg) {
     struct job *j = arg;
@@ -38,7 +36,7 @@ int main(void) {
     weft_ctx *ctx = weft_ctx_with_cancel(NULL);
     struct job j;
     weft_chan *ch = safe(&j, ctx);
-    weft_ctx_cancel(ctx);                 /* the caller loses interest: it says so */
+    weft_ctx_cancel(ctx); /* the caller loses interest: it says so */
     while (weft_chan_recv(ch, NULL) == 0) /* the goroutine is gone once ch is closed */
         ;
     printf("caller done\n");

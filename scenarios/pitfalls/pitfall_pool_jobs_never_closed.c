@@ -12,8 +12,7 @@ static weft_chan *jobs, *results;
 static void worker(void *arg) {
     (void)arg;
     int j;
-    while (weft_chan_recv(jobs, &j) ==
-           0) { /* BUG: jobs is never closed: the last recv never returns */
+    while (weft_chan_recv(jobs, &j) == 0) { /* BUG: jobs is never closed: the last recv never returns */
         int r = j * 2;
         weft_chan_send(results, &r);
     }

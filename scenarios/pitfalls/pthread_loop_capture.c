@@ -18,8 +18,7 @@ static void *worker(void *arg) {
 int main(void) {
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
-        pthread_create(&t[i], NULL, worker,
-                       &i); /* BUG: every thread gets the address of the same i */
+        pthread_create(&t[i], NULL, worker, &i); /* BUG: every thread gets the address of the same i */
     for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);
     printf("done\n");
