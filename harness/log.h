@@ -60,6 +60,7 @@
 #define WEFT_LOG_MAX_DATA 16384u         /* payload bytes of one record, at most */
 #define WEFT_LOG_DEFAULT_MB 4096u        /* sparse: only written pages use disk */
 #define WEFT_LOG_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
+#define WEFT_TS_MAX (1ull << 62)         /* ns: later record times are damage (log_reader.c) */
 
 /* The fields a record carries (header bits 8-17), in the order they follow. */
 enum {

@@ -136,6 +136,16 @@ static double tsc_rate(const struct weft_log *l) {
     return bt > t0 ? (double)(bm - m0) / (double)(bt - t0) : 1.0;
 }
 
+/* d ticks at rate ns a tick, in ns: clamped to int64_t, since a damaged
+ * header's rate or a damaged record's timestamp can make any double (and
+ * converting one out of range is undefined). */
+static int64_t scaled(int64_t d, double rate) {
+    double x = (double)d * rate;
+    if (!(x > -9.2e18))
+        return x != x ? 0 : INT64_MIN; /* NaN: 0 */
+    return x < 9.2e18 ? (int64_t)x : INT64_MAX;
+}
+
 /* One decoding thread's share: chunks [lo, hi) into an array of its own
  * (it only grows; big reallocs are remaps, not copies). */
 struct part {
@@ -191,12 +201,18 @@ static void *decode_part(void *arg) {
             }
             continue;
         }
-        if (pt->rate > 0) /* TSC ticks to CLOCK_MONOTONIC ns */
-            for (int64_t k = 0; k < m; k++) {
-                struct weft_rec *r = &pt->recs[pt->n + (uint64_t)k];
+        for (int64_t k = 0; k < m; k++) {
+            struct weft_rec *r = &pt->recs[pt->n + (uint64_t)k];
+            if (pt->rate > 0) { /* TSC ticks to CLOCK_MONOTONIC ns */
                 int64_t d = (int64_t)(r->ts - h->start_tsc);
-                r->ts = h->start_mono_ns + (uint64_t)(int64_t)((double)d * pt->rate);
+                r->ts = h->start_mono_ns + (uint64_t)scaled(d, pt->rate);
             }
+            /* A time past 2^62 ns (146 years of uptime) is a damaged
+             * record's: bounded, so that differences of two times never
+             * overflow downstream (the trace stores them signed). */
+            if (r->ts > WEFT_TS_MAX)
+                r->ts = WEFT_TS_MAX;
+        }
         pt->n += (uint64_t)m;
     }
     return NULL;

@@ -88,8 +88,8 @@ static void procs_json(const struct weft_report *r, FILE *j) {
         fprintf(j,
                 ", \"dur\": %lld, \"threads\": %lld, \"objects\": %lld, \"dropped\": %lld, "
                 "\"finished\": %s, \"complete\": %s}",
-                us(p->end_ns - p->start_ns), (long long)p->threads, (long long)p->objects,
-                (long long)p->dropped, p->finished ? "true" : "false",
+                us(weft_report_span(p->start_ns, p->end_ns)), (long long)p->threads,
+                (long long)p->objects, (long long)p->dropped, p->finished ? "true" : "false",
                 p->complete ? "true" : "false");
     }
     fputs("]", j);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "log.h"
 #include "timeline.h"
 #include "weft.h"
 
@@ -165,6 +166,10 @@ static void add_call(struct data *d, struct lane *l, int64_t s, int64_t e, int s
 
 /* ---- reading one trace ---- */
 
+static int64_t ts_bounded(int64_t ts) {
+    return ts < 0 ? 0 : ts > (int64_t)WEFT_TS_MAX ? (int64_t)WEFT_TS_MAX : ts;
+}
+
 static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
     sqlite3_stmt *st = weft__html_prep(
         db, path,
@@ -196,8 +201,10 @@ static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
         l->tid = sqlite3_column_int64(st, 2);
         l->name = weft__html_dup(st, 3);
         l->fn = weft__html_dup(st, 4);
-        l->begin = sqlite3_column_int64(st, 5);
-        l->end = sqlite3_column_int64(st, 6);
+        /* times bounded as the reader bounds them (WEFT_TS_MAX): a damaged
+         * database's must not overflow the differences below */
+        l->begin = ts_bounded(sqlite3_column_int64(st, 5));
+        l->end = ts_bounded(sqlite3_column_int64(st, 6));
         if (l->end < l->begin)
             l->end = l->begin;
         l->exit_kind = weft__html_dup(st, 7);
@@ -206,6 +213,13 @@ static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
         maxid = l->id > maxid ? l->id : maxid;
     }
     sqlite3_finalize(st);
+    /* Thread ids index an array: a weft trace numbers them 1..N, so ids
+     * far beyond the lanes (or below 1) are a damaged database's. */
+    for (int i = first; i < d->nlanes; i++)
+        if (d->lanes[i].id < 1 || d->lanes[i].id > 4 * (int64_t)d->nlanes + 65536) {
+            weft_err("report: %s: damaged trace (thread id %lld)", path, (long long)d->lanes[i].id);
+            return -1;
+        }
     free(d->by_id);
     d->nby = maxid + 1;
     d->by_id = malloc((size_t)d->nby * sizeof *d->by_id);

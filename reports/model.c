@@ -441,6 +441,13 @@ const struct weft_rframe *weft_report_site(const struct weft_rfinding *f) {
     return NULL;
 }
 
+int64_t weft_report_span(int64_t from, int64_t to) {
+    if (to <= from)
+        return 0;
+    uint64_t d = (uint64_t)to - (uint64_t)from;
+    return d > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)d;
+}
+
 const char *weft_bstate_name(enum weft_bstate s) {
     return s == WEFT_BASE_NEW ? "new" : s == WEFT_BASE_UNCHANGED ? "unchanged" : NULL;
 }

@@ -109,6 +109,11 @@ const struct weft_rstack *weft_report_main_stack(const struct weft_rfinding *f);
  * receive" for chan_recv_begin); NULL for NULL. */
 const char *weft_report_wait_name(const char *begin_kind);
 
+/* to - from in ns, 0 when to is not after from, and saturated: times in
+ * a damaged database can be anything, and their difference must not
+ * overflow. */
+int64_t weft_report_span(int64_t from, int64_t to);
+
 /* "new" | "unchanged" | NULL (no baseline). */
 const char *weft_bstate_name(enum weft_bstate s);
 

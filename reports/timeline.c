@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "tl_internal.h"
 #include "weft.h"
 
@@ -41,6 +42,9 @@ static int done(weft_tl *tl, sqlite3_stmt *st, int rc) {
 static int64_t col64(sqlite3_stmt *st, int i) {
     return sqlite3_column_int64(st, i);
 }
+static int64_t ts_bounded(int64_t ts) {
+    return ts < 0 ? 0 : ts > (int64_t)WEFT_TS_MAX ? (int64_t)WEFT_TS_MAX : ts;
+}
 static int isnull(sqlite3_stmt *st, int i) {
     return sqlite3_column_type(st, i) == SQLITE_NULL;
 }
@@ -51,8 +55,10 @@ static int load(weft_tl *tl) {
         return -1;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        tl->start = col64(st, 0);
-        tl->end = isnull(st, 1) ? INT64_MAX : col64(st, 1);
+        /* bounded as the reader bounds record times (WEFT_TS_MAX): the
+         * window and every offset are differences of these */
+        tl->start = ts_bounded(col64(st, 0));
+        tl->end = isnull(st, 1) ? (int64_t)WEFT_TS_MAX : ts_bounded(col64(st, 1));
         rc = SQLITE_DONE;
     }
     if (done(tl, st, rc) != 0)
@@ -79,15 +85,25 @@ static int load(weft_tl *tl) {
     if (done(tl, st, rc) != 0)
         return -1;
 
-    if (!(st = weft__tl_prep(tl, "SELECT coalesce(max(id), 0) FROM threads")))
+    if (!(st = weft__tl_prep(tl, "SELECT coalesce(max(id), 0), min(id), count(*) FROM threads")))
         return -1;
     rc = sqlite3_step(st);
+    int64_t lowest = 1, nrows = 0;
     if (rc == SQLITE_ROW) {
         tl->nthr = col64(st, 0) + 1;
+        lowest = isnull(st, 1) ? 1 : col64(st, 1);
+        nrows = col64(st, 2);
         rc = SQLITE_DONE;
     }
     if (done(tl, st, rc) != 0)
         return -1;
+    /* Thread ids index an array: a weft trace numbers them 1..N, so ids
+     * far beyond the rows (or below 1) are a damaged database's. */
+    if (lowest < 1 || tl->nthr > 4 * nrows + 65536) {
+        weft_err("report: %s: damaged trace (thread ids %lld..%lld for %lld threads)", tl->path,
+                 (long long)lowest, (long long)tl->nthr - 1, (long long)nrows);
+        return -1;
+    }
     if (tl->nthr < 1 || tl->nthr > INT32_MAX ||
         !(tl->thr = calloc((size_t)tl->nthr, sizeof *tl->thr))) {
         weft_err("report: %s: out of memory for %lld threads", tl->path, (long long)tl->nthr);
