@@ -7,8 +7,6 @@
  * written; the output is checked when it is closed: a report that could
  * not be written whole is an error (exit 125), and -o never replaces an
  * input or a file that is not a weft report. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,21 +132,13 @@ int weft_cmd_report(int argc, char **argv) {
     if (only_new)
         weft_report_only_new(&model);
     if (out) {
-        int fd = -1;
         const char *ins[ndb + 1];
         for (int i = 0; i < ndb; i++)
             ins[i] = dbs[i];
         ins[ndb] = baseline; /* never overwritten either */
         if (weft_out_check("report", out, WEFT_OUT_REPORT, (char **)ins, ndb + !!baseline) != 0 ||
-            weft_out_begin(&ob, out) != 0)
+            weft_out_begin(&ob, out) != 0 || !(f = weft_out_open(&ob, "report")))
             goto done;
-        fd = open(ob.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0 || !(f = fdopen(fd, "w"))) {
-            weft_err("report: cannot write %s: %s", out, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            goto done;
-        }
     } else {
         f = stdout;
     }
@@ -167,25 +157,10 @@ int weft_cmd_report(int argc, char **argv) {
         bad = weft_report_text(&model, f, 1) != 0;
     if (bad)
         goto done;
-    /* Everything must have been written (a full disk, /dev/full, a closed
-     * pipe): fflush and fclose say so. */
-    errno = 0;
-    int werr = fflush(f) != 0 || ferror(f);
-    int e = errno;
-    if (f != stdout) {
-        errno = 0;
-        if (fclose(f) != 0) {
-            werr = 1;
-            if (!e)
-                e = errno;
-        }
-        f = NULL;
-    }
-    if (werr) {
-        weft_err("report: cannot write %s: %s", out ? out : "standard output",
-                 e ? strerror(e) : "write error");
+    int werr = weft_out_close(f, "report", out ? out : "standard output");
+    f = NULL;
+    if (werr)
         goto done;
-    }
     if (out && weft_out_commit(&ob, 0) != 0)
         goto done;
     rc = 0;

@@ -174,6 +174,34 @@ int weft_out_commit(struct weft_out *o, int noreplace) {
     return 0;
 }
 
+FILE *weft_out_open(struct weft_out *o, const char *cmd) {
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        weft_err("%s: cannot write %s: %s", cmd, o->final, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    return f;
+}
+
+int weft_out_close(FILE *f, const char *cmd, const char *name) {
+    errno = 0;
+    int bad = fflush(f) != 0 || ferror(f);
+    int e = errno;
+    if (f != stdout) {
+        errno = 0;
+        if (fclose(f) != 0) {
+            bad = 1;
+            if (!e)
+                e = errno;
+        }
+    }
+    if (bad)
+        weft_err("%s: cannot write %s: %s", cmd, name, e ? strerror(e) : "write error");
+    return bad ? -1 : 0;
+}
+
 void weft_out_abort(struct weft_out *o) {
     if (o->dir[0])
         weft__remove_flat_dir(o->dir);

@@ -7,8 +7,6 @@
  * style the report's own (report.css), allowed by hash like the reports';
  * every string in it is escaped as HTML text, names in links as URL
  * paths. */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,23 +187,13 @@ int weft_scenario_html(const char *dir, const struct weft_sresult *res, int n, i
         free(has);
         return -1;
     }
-    int fd = open(ob.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 || !(f = fdopen(fd, "w"))) {
-        weft_err("scenarios: cannot write %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if (!(f = weft_out_open(&ob, "scenarios"))) {
         weft_out_abort(&ob);
         free(has);
         return -1;
     }
     int bad = write_index(f, res, n, has, repeat, wall) != 0;
-    errno = 0;
-    bad |= fflush(f) != 0 || ferror(f);
-    int e = errno;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        if (e)
-            weft_err("scenarios: cannot write %s: %s", path, strerror(e));
+    if (weft_out_close(f, "scenarios", path) != 0 || bad) {
         weft_out_abort(&ob);
         rc = -1;
     } else if (weft_out_commit(&ob, 0) != 0) {

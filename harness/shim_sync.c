@@ -30,12 +30,16 @@
 #include "shim_pshared.h"
 
 static int sync_stacks = -1;
-static uint32_t st(void) {
+/* WEFT_SYNC_STACKS=1: full stacks on every record here. */
+static int full_stacks(void) {
     if (sync_stacks < 0) {
         const char *e = getenv("WEFT_SYNC_STACKS");
         sync_stacks = e && *e == '1';
     }
-    return sync_stacks ? weft__stack() : 0;
+    return sync_stacks;
+}
+static uint32_t st(void) {
+    return full_stacks() ? weft__stack() : 0;
 }
 
 /* The stack of an acquisition that did not wait, from its call site pc:
@@ -44,8 +48,7 @@ static uint32_t st(void) {
  * (ingest gives the record that site's stack); or the full stack with
  * WEFT_SYNC_STACKS=1. */
 static uint32_t acq_st(uintptr_t pc) {
-    uint32_t s = st();
-    return sync_stacks ? s : weft__stack_site(pc);
+    return full_stacks() ? weft__stack() : weft__stack_site(pc);
 }
 /* The interposer's return address: the program's call site. Only in the
  * exported function itself (a macro, never a helper it calls). */

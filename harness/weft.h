@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sqlite3.h>
 
 #define WEFT_SCHEMA_VERSION 6
@@ -166,6 +167,14 @@ int weft_out_begin(struct weft_out *o, const char *final);
  * caller picks another name); the private directory removed. 0, or -1
  * after one line. */
 int weft_out_commit(struct weft_out *o, int noreplace);
+/* The stream that writes tmp (after begin): NULL after one line
+ * "cmd: cannot write FINAL: why". */
+FILE *weft_out_open(struct weft_out *o, const char *cmd);
+/* Ends a written stream: everything must have reached the file or the
+ * pipe (a full disk, /dev/full, a closed pipe: fflush and fclose say so).
+ * Closes f unless it is stdout. 0, or -1 after one line "cmd: cannot
+ * write NAME: why". */
+int weft_out_close(FILE *f, const char *cmd, const char *name);
 /* Removes what begin made (async-signal-safe: weft run's handlers use it). */
 void weft_out_abort(struct weft_out *o);
 /* Removes the entries of a flat directory, then the directory; never

@@ -11,8 +11,6 @@
  * text nodes and attribute values only, never as markup. Also the helper
  * that writes one trace's page to a file (weft run --html, weft scenarios
  * run --html-dir). The section on the Perfetto trace is html_perfetto.c's. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -323,24 +321,14 @@ int weft_report_html_file(const char *db_path, const char *out, const char *perf
     if (weft_out_check("report", out, WEFT_OUT_REPORT, ins, 1) != 0 ||
         weft_out_begin(&ob, out) != 0)
         goto done;
-    int fd = open(ob.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 || !(f = fdopen(fd, "w"))) {
-        weft_err("report: cannot write %s: %s", out, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if (!(f = weft_out_open(&ob, "report")))
         goto done;
-    }
     if (weft_report_html(&model, f, perfetto_link, out) != 0)
         goto done;
-    errno = 0;
-    int bad = fflush(f) != 0 || ferror(f);
-    int e = errno;
-    bad |= fclose(f) != 0;
+    int bad = weft_out_close(f, "report", out);
     f = NULL;
-    if (bad) {
-        weft_err("report: cannot write %s: %s", out, strerror(e ? e : errno ? errno : EIO));
+    if (bad)
         goto done;
-    }
     if (weft_out_commit(&ob, 0) != 0)
         goto done;
     rc = 0;

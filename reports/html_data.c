@@ -16,6 +16,7 @@
 
 #include "html.h"
 #include "log.h"
+#include "report.h"
 #include "timeline.h"
 #include "weft.h"
 
@@ -166,10 +167,6 @@ static void add_call(struct data *d, struct lane *l, int64_t s, int64_t e, int s
 
 /* ---- reading one trace ---- */
 
-static int64_t ts_bounded(int64_t ts) {
-    return ts < 0 ? 0 : ts > (int64_t)WEFT_TS_MAX ? (int64_t)WEFT_TS_MAX : ts;
-}
-
 static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
     sqlite3_stmt *st = weft__html_prep(
         db, path,
@@ -203,8 +200,8 @@ static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
         l->fn = weft__html_dup(st, 4);
         /* times bounded as the reader bounds them (WEFT_TS_MAX): a damaged
          * database's must not overflow the differences below */
-        l->begin = ts_bounded(sqlite3_column_int64(st, 5));
-        l->end = ts_bounded(sqlite3_column_int64(st, 6));
+        l->begin = weft_report_ts(sqlite3_column_int64(st, 5));
+        l->end = weft_report_ts(sqlite3_column_int64(st, 6));
         if (l->end < l->begin)
             l->end = l->begin;
         l->exit_kind = weft__html_dup(st, 7);
@@ -213,10 +210,9 @@ static int read_lanes(struct data *d, int t, sqlite3 *db, const char *path) {
         maxid = l->id > maxid ? l->id : maxid;
     }
     sqlite3_finalize(st);
-    /* Thread ids index an array: a weft trace numbers them 1..N, so ids
-     * far beyond the lanes (or below 1) are a damaged database's. */
+    /* Thread ids index an array below (weft_report_thread_id_ok). */
     for (int i = first; i < d->nlanes; i++)
-        if (d->lanes[i].id < 1 || d->lanes[i].id > 4 * (int64_t)d->nlanes + 65536) {
+        if (!weft_report_thread_id_ok(d->lanes[i].id, d->nlanes)) {
             weft_err("report: %s: damaged trace (thread id %lld)", path, (long long)d->lanes[i].id);
             return -1;
         }

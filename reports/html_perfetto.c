@@ -9,14 +9,13 @@
  * href is the name percent-encoded byte by byte (so no character of it
  * can end the attribute, start a scheme or a query), the text and the
  * download attribute XML-escaped. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "html.h"
 #include "perfetto.h"
+#include "report.h"
 #include "weft.h"
 #include "xmlesc.h"
 
@@ -59,20 +58,6 @@ char *weft_perfetto_name_for(const char *html) {
     return s;
 }
 
-/* The bytes of a relative path as a URL path: unreserved characters and
- * '/' as they are, every other byte as %XX. */
-static void href(FILE *f, const char *s) {
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned c = *p;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
-            fputc((int)c, f);
-        else
-            fprintf(f, "%%%c%c", hex[c >> 4], hex[c & 15]);
-    }
-}
-
 /* s as one shell word: as it is when it has only harmless characters,
  * else in single quotes ('\'' for a quote). */
 static void shell_word(FILE *f, const char *s) {
@@ -98,7 +83,7 @@ int weft__html_perfetto(FILE *f, const struct weft_report *r, const char *link, 
     if (link) {
         const char *b = strrchr(link, '/');
         fputs("The timeline of this run as a Perfetto trace: <a class=\"perfetto\" href=\"", f);
-        href(f, link);
+        weft_report_uri_path(f, link);
         fputs("\" download=\"", f);
         weft_xml_str(f, b ? b + 1 : link);
         fputs("\">", f);
@@ -157,24 +142,14 @@ int weft_report_perfetto_file(const char *db_path, const char *out, char *const 
     if (!db || weft_out_check("report", out, WEFT_OUT_REPORT, ins, nins) != 0 ||
         weft_out_begin(&ob, out) != 0)
         goto done;
-    int fd = open(ob.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 || !(f = fdopen(fd, "w"))) {
-        weft_err("report: cannot write %s: %s", out, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if (!(f = weft_out_open(&ob, "report")))
         goto done;
-    }
     if (weft_report_perfetto(f, &db, &path, 1, &po) != 0)
         goto done;
-    errno = 0;
-    int bad = fflush(f) != 0 || ferror(f);
-    int e = errno;
-    bad |= fclose(f) != 0;
+    int bad = weft_out_close(f, "report", out);
     f = NULL;
-    if (bad) {
-        weft_err("report: cannot write %s: %s", out, strerror(e ? e : errno ? errno : EIO));
+    if (bad)
         goto done;
-    }
     if (weft_out_commit(&ob, 0) != 0)
         goto done;
     rc = 0;

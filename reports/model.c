@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "report.h"
 #include "weft.h"
 
@@ -161,8 +162,8 @@ static int load_procs(struct loader *l, int trace, int *cap) {
         p->finished = sqlite3_column_int(st, 7);
         p->complete = sqlite3_column_int(st, 8);
         p->dropped = sqlite3_column_int64(st, 9);
-        p->start_ns = sqlite3_column_int64(st, 10);
-        p->end_ns = sqlite3_column_int64(st, 11);
+        p->start_ns = weft_report_ts(sqlite3_column_int64(st, 10));
+        p->end_ns = weft_report_ts(sqlite3_column_int64(st, 11));
         p->threads = sqlite3_column_int64(st, 12);
         p->objects = sqlite3_column_int64(st, 13);
         if (oom)
@@ -178,7 +179,8 @@ static int load_stacks(struct loader *l) {
             l->db,
             "SELECT fr.stack, fr.depth, fr.pc, fr.function, fr.file, fr.line, fr.module "
             "FROM frames fr WHERE fr.stack IN (SELECT DISTINCT j.value FROM findings f, "
-            "json_each(CASE WHEN json_valid(f.stacks) THEN f.stacks ELSE '{}' END) j) "
+            "json_each(CASE WHEN json_valid(f.stacks) AND json_type(f.stacks) = 'object' "
+            "THEN f.stacks ELSE '{}' END) j) "
             "ORDER BY fr.stack, fr.depth",
             -1, &st, NULL) != SQLITE_OK)
         return sql_fail(l, st);
@@ -281,7 +283,7 @@ static int load_findings(struct loader *l, int trace, int *cap) {
         f->uncertain = sqlite3_column_int(st, 8);
         f->proc = proc_index(r, trace, f->pid);
         if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-            f->ts = sqlite3_column_int64(st, 9);
+            f->ts = weft_report_ts(sqlite3_column_int64(st, 9));
         else if (f->proc >= 0)
             f->ts = r->procs[f->proc].end_ns;
         f->tid = sqlite3_column_int64(st, 10);
@@ -320,11 +322,10 @@ static int load_findings(struct loader *l, int trace, int *cap) {
 /* Groups by fingerprint, in order of first appearance: findings sorted
  * by (fingerprint, position) give each group as a run, whose first
  * member is its first finding. */
-static const struct weft_rfinding *sort_base;
-
-static int by_fp(const void *a, const void *b) {
+static int by_fp(const void *a, const void *b, void *findings) {
+    const struct weft_rfinding *fs = findings;
     int x = *(const int *)a, y = *(const int *)b;
-    int c = strcmp(sort_base[x].fp, sort_base[y].fp);
+    int c = strcmp(fs[x].fp, fs[y].fp);
     return c ? c : (x > y) - (x < y);
 }
 
@@ -344,8 +345,7 @@ static int group(struct weft_report *r) {
     }
     for (int i = 0; i < r->nfindings; i++)
         ord[i] = i;
-    sort_base = r->findings;
-    qsort(ord, (size_t)r->nfindings, sizeof *ord, by_fp);
+    qsort_r(ord, (size_t)r->nfindings, sizeof *ord, by_fp, r->findings);
     for (int i = 0; i < r->nfindings;) {
         int j = i;
         while (j < r->nfindings && !strcmp(r->findings[ord[j]].fp, r->findings[ord[i]].fp))
@@ -446,6 +446,14 @@ int64_t weft_report_span(int64_t from, int64_t to) {
         return 0;
     uint64_t d = (uint64_t)to - (uint64_t)from;
     return d > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)d;
+}
+
+int64_t weft_report_ts(int64_t ts) {
+    return ts < 0 ? 0 : ts > (int64_t)WEFT_TS_MAX ? (int64_t)WEFT_TS_MAX : ts;
+}
+
+int weft_report_thread_id_ok(int64_t id, int64_t n) {
+    return id >= 1 && id <= 4 * n + 65536;
 }
 
 const char *weft_bstate_name(enum weft_bstate s) {

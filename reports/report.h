@@ -113,6 +113,18 @@ const char *weft_report_wait_name(const char *begin_kind);
  * a damaged database can be anything, and their difference must not
  * overflow. */
 int64_t weft_report_span(int64_t from, int64_t to);
+/* A time read from a database, bounded to [0, WEFT_TS_MAX] as the log
+ * reader bounds record times: differences of two never overflow. */
+int64_t weft_report_ts(int64_t ts);
+/* Whether id can be a thread id (threads.id) of a trace with n threads,
+ * for the readers that index arrays by it: a weft trace numbers them
+ * 1..N across its processes, so an id below 1 or far beyond n is a
+ * damaged database's (and would size an array of terabytes). */
+int weft_report_thread_id_ok(int64_t id, int64_t n);
+
+/* Writes the path s as a URI path (uri.c): unreserved characters and
+ * '/' as they are, every other byte as %XX. */
+void weft_report_uri_path(FILE *f, const char *s);
 
 /* "new" | "unchanged" | NULL (no baseline). */
 const char *weft_bstate_name(enum weft_bstate s);

@@ -55,20 +55,6 @@ static void str(FILE *f, const char *s) {
 
 /* ---- URIs ---- */
 
-/* Writes s percent-encoded as a URI path: unreserved characters and '/'
- * as they are, every other byte as %XX (so any bytes a path holds give a
- * valid URI and need no JSON escaping). */
-static void uri_path(FILE *f, const char *s) {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned c = *p;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
-            fputc((int)c, f);
-        else
-            fprintf(f, "%%%02X", c);
-    }
-}
-
 struct ctx {
     const struct weft_report *r;
     FILE *f;
@@ -97,13 +83,13 @@ static void artifact(struct ctx *c, const char *file) {
             rel = under_root(c, real);
         if (!rel) {
             fputs("{\"uri\": \"file://", f);
-            uri_path(f, file);
+            weft_report_uri_path(f, file);
             fputs("\"}", f);
             return;
         }
     }
     fputs("{\"uri\": \"", f);
-    uri_path(f, rel);
+    weft_report_uri_path(f, rel);
     fputs("\", \"uriBaseId\": \"%SRCROOT%\"}", f);
 }
 
@@ -630,7 +616,7 @@ int weft_report_sarif(const struct weft_report *r, FILE *f, const char *srcroot)
     fputs(", \"rules\": [", f);
     rules_json(f, &xk);
     fputs("]}},\n    \"originalUriBaseIds\": {\"%SRCROOT%\": {\"uri\": \"file://", f);
-    uri_path(f, c.root);
+    weft_report_uri_path(f, c.root);
     fputs("/\", \"description\": {\"text\": \"the source root (--srcroot)\"}}},\n", f);
     fputs("    \"invocations\": [{\"executionSuccessful\": true}],\n    \"results\": [", f);
     int off = 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "report.h"
 #include "tl_internal.h"
 #include "weft.h"
 
@@ -42,9 +43,6 @@ static int done(weft_tl *tl, sqlite3_stmt *st, int rc) {
 static int64_t col64(sqlite3_stmt *st, int i) {
     return sqlite3_column_int64(st, i);
 }
-static int64_t ts_bounded(int64_t ts) {
-    return ts < 0 ? 0 : ts > (int64_t)WEFT_TS_MAX ? (int64_t)WEFT_TS_MAX : ts;
-}
 static int isnull(sqlite3_stmt *st, int i) {
     return sqlite3_column_type(st, i) == SQLITE_NULL;
 }
@@ -57,8 +55,8 @@ static int load(weft_tl *tl) {
     if (rc == SQLITE_ROW) {
         /* bounded as the reader bounds record times (WEFT_TS_MAX): the
          * window and every offset are differences of these */
-        tl->start = ts_bounded(col64(st, 0));
-        tl->end = isnull(st, 1) ? (int64_t)WEFT_TS_MAX : ts_bounded(col64(st, 1));
+        tl->start = weft_report_ts(col64(st, 0));
+        tl->end = isnull(st, 1) ? (int64_t)WEFT_TS_MAX : weft_report_ts(col64(st, 1));
         rc = SQLITE_DONE;
     }
     if (done(tl, st, rc) != 0)
@@ -97,9 +95,9 @@ static int load(weft_tl *tl) {
     }
     if (done(tl, st, rc) != 0)
         return -1;
-    /* Thread ids index an array: a weft trace numbers them 1..N, so ids
-     * far beyond the rows (or below 1) are a damaged database's. */
-    if (lowest < 1 || tl->nthr > 4 * nrows + 65536) {
+    /* Thread ids index an array (weft_report_thread_id_ok). */
+    if (nrows && (!weft_report_thread_id_ok(lowest, nrows) ||
+                  !weft_report_thread_id_ok(tl->nthr - 1, nrows))) {
         weft_err("report: %s: damaged trace (thread ids %lld..%lld for %lld threads)", tl->path,
                  (long long)lowest, (long long)tl->nthr - 1, (long long)nrows);
         return -1;
@@ -437,6 +435,25 @@ static void unhold(weft_tl *tl, struct thr *th, const struct row *e) {
 
 /* ---- the walk ---- */
 
+/* A channel operation that did not wait, as an item: its slice starts
+ * just before its first try's annotations (first, when it had some), so
+ * that arrows from them land inside it. cap -1: not looked up. */
+static struct weft_tl_item op_item(const struct row *e, const struct kind *k, int flags,
+                                   int64_t first) {
+    return (struct weft_tl_item){.kind = WEFT_TL_OP,
+                                 .flags = flags,
+                                 .pid = e->pid,
+                                 .thread = e->thread,
+                                 .ts = first ? first - 1 : e->ts,
+                                 .end = e->ts,
+                                 .object = e->object,
+                                 .addr = e->obj,
+                                 .what = k->name,
+                                 .event = e->id,
+                                 .result = e->arg,
+                                 .cap = -1};
+}
+
 static void emit_state(weft_tl *tl, const struct row *e, int state, int64_t from, int flags,
                        const char *what) {
     struct weft_tl_item it = {.kind = WEFT_TL_STATE,
@@ -534,18 +551,7 @@ static void on_event(weft_tl *tl, const struct row *e) {
             emit_state(tl, e, k->state, from, flags | (chan ? WEFT_TL_WAITED : 0), k->name);
         } else if (chan && !(k->state == WEFT_TL_SELECT && e->arg == -11)) {
             /* (a select that found nothing ready is not drawn, like a try) */
-            struct weft_tl_item it = {.kind = WEFT_TL_OP,
-                                      .flags = flags,
-                                      .pid = e->pid,
-                                      .thread = e->thread,
-                                      .ts = first ? first - 1 : e->ts,
-                                      .end = e->ts,
-                                      .object = e->object,
-                                      .addr = e->obj,
-                                      .what = k->name,
-                                      .event = e->id,
-                                      .result = e->arg,
-                                      .cap = -1};
+            struct weft_tl_item it = op_item(e, k, flags, first);
             struct chan *c = e->obj ? weft__tl_chan_get(tl, e->pid, e->obj, 0) : NULL;
             if (c)
                 it.cap = c->cap;
@@ -563,18 +569,8 @@ static void on_event(weft_tl *tl, const struct row *e) {
     }
     case R_TRY_SEND:
     case R_TRY_RECV: {
-        struct weft_tl_item it = {.kind = WEFT_TL_OP,
-                                  .flags = e->arg < 0 && e->arg != -11 ? WEFT_TL_FAILED : 0,
-                                  .pid = e->pid,
-                                  .thread = e->thread,
-                                  .ts = first ? first - 1 : e->ts,
-                                  .end = e->ts,
-                                  .object = e->object,
-                                  .addr = e->obj,
-                                  .what = k->name,
-                                  .event = e->id,
-                                  .result = e->arg,
-                                  .cap = -1};
+        struct weft_tl_item it =
+            op_item(e, k, e->arg < 0 && e->arg != -11 ? WEFT_TL_FAILED : 0, first);
         /* A try that found nothing (-11) is not drawn: polling loops
          * would bury the timeline. */
         if (e->arg != -11)
