@@ -139,7 +139,7 @@ static double tsc_rate(const struct weft_log *l) {
 /* d ticks at rate ns a tick, in ns: clamped to int64_t, since a damaged
  * header's rate or a damaged record's timestamp can make any double (and
  * converting one out of range is undefined). */
-static int64_t scaled(int64_t d, double rate) {
+int64_t weft__log_scaled(int64_t d, double rate) {
     double x = (double)d * rate;
     if (!(x > -9.2e18))
         return x != x ? 0 : INT64_MIN; /* NaN: 0 */
@@ -205,7 +205,7 @@ static void *decode_part(void *arg) {
             struct weft_rec *r = &pt->recs[pt->n + (uint64_t)k];
             if (pt->rate > 0) { /* TSC ticks to CLOCK_MONOTONIC ns */
                 int64_t d = (int64_t)(r->ts - h->start_tsc);
-                r->ts = h->start_mono_ns + (uint64_t)scaled(d, pt->rate);
+                r->ts = h->start_mono_ns + (uint64_t)weft__log_scaled(d, pt->rate);
             }
             /* A time past 2^62 ns (146 years of uptime) is a damaged
              * record's: bounded, so that differences of two times never
@@ -220,31 +220,35 @@ static void *decode_part(void *arg) {
 
 enum { MAX_PARTS = WEFT_LOG_READ_PARTS, CHUNKS_PER_PART = 64 };
 
-/* The header's checks: 0, or -1 with l->err set when the file is no
- * readable weft log. l->size bytes are there (at least the header). */
-static int check_header(struct weft_log *l, const char *name) {
-    const struct weft_log_header *h = l->hdr;
-    if (l->size < WEFT_LOG_HEADER_SIZE)
-        return fail(l, name, "not a weft log (too short for a header: %zu bytes)", l->size);
+int weft__log_header_ok(const struct weft_log_header *h, size_t size, const char *name,
+                        char *err) {
+    if (size < WEFT_LOG_HEADER_SIZE)
+        return fail_in(err, name, "not a weft log (too short for a header: %zu bytes)", size);
     if (memcmp(h->magic, WEFT_LOG_MAGIC, 8) != 0) {
         /* The writer stores the magic last: none means a header never
          * (or not yet) written, e.g. a child killed right after fork. */
         static const char zero[8];
         if (!memcmp(h->magic, zero, 8))
-            return fail(l, name, "not a weft log (its header was never written)");
-        return fail(l, name, "not a weft log (bad magic)");
+            return fail_in(err, name, "not a weft log (its header was never written)");
+        return fail_in(err, name, "not a weft log (bad magic)");
     }
     if (h->version != WEFT_LOG_VERSION)
-        return fail(l, name, "weft log format version %u, this weft reads version %u", h->version,
-                    WEFT_LOG_VERSION);
+        return fail_in(err, name, "weft log format version %u, this weft reads version %u",
+                       h->version, WEFT_LOG_VERSION);
     if (h->header_size != WEFT_LOG_HEADER_SIZE || h->chunk_size != WEFT_LOG_CHUNK_SIZE ||
         h->word_size != WEFT_LOG_WORD)
-        return fail(l, name, "corrupt log header (sizes %u/%u/%u)", h->header_size, h->chunk_size,
-                    h->word_size);
+        return fail_in(err, name, "corrupt log header (sizes %u/%u/%u)", h->header_size,
+                       h->chunk_size, h->word_size);
     if (h->capacity_chunks > (UINT64_MAX - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE)
-        return fail(l, name, "corrupt log header (capacity %llu chunks)",
-                    (unsigned long long)h->capacity_chunks);
+        return fail_in(err, name, "corrupt log header (capacity %llu chunks)",
+                       (unsigned long long)h->capacity_chunks);
     return 0;
+}
+
+/* The header's checks: 0, or -1 with l->err set when the file is no
+ * readable weft log. l->size bytes are there (at least the header). */
+static int check_header(struct weft_log *l, const char *name) {
+    return weft__log_header_ok(l->hdr, l->size, name, l->err);
 }
 
 static int validate(struct weft_log *l, const char *name, int convert) {

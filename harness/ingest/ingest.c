@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ingest_sort.h"
+#include "stream.h"
 #include "json.h"
 #include "log_reader.h"
 #include "weft.h"
@@ -106,7 +106,7 @@ struct obj {
 };
 
 struct proc {
-    struct weft_log log;
+    struct weft_slog log;
     const char *path;
     int pid, ppid;
     uint32_t parent_tid;
@@ -122,7 +122,7 @@ struct proc {
     char exe[4096];
     uint64_t end_ns, events;
     /* its MODULE and STACK records, in log order: not events, kept apart */
-    const struct weft_rec **meta;
+    struct weft_rec *meta; /* copies, with their payloads (owned) */
     size_t nmeta, capmeta;
     const char *exit_kind;
     int has_code, code, signal, finished;
@@ -278,7 +278,19 @@ static int add_meta(struct proc *p, const struct weft_rec *r) {
         weft_err("out of memory");
         return -1;
     }
-    p->meta[p->nmeta++] = r;
+    struct weft_rec *m = &p->meta[p->nmeta];
+    *m = *r;
+    m->data = NULL;
+    if (r->dlen) {
+        unsigned char *d = malloc(r->dlen);
+        if (!d) {
+            weft_err("out of memory");
+            return -1;
+        }
+        memcpy(d, r->data, r->dlen);
+        m->data = d;
+    }
+    p->nmeta++;
     return 0;
 }
 
@@ -419,37 +431,32 @@ static int object_family(unsigned kind) {
  * lock in a loop: the stack word would make each lock record twice as
  * long). Each such record without a stack gets the stack of the last one
  * of its thread (and log) that had one, in time order, before anything
- * reads the stacks. A record whose thread never had one (an older shim,
- * no stacks) stays without. The decoded records are ours to change. */
-static int fill_lock_sites(struct item *it, size_t n) {
-    struct map last = {0};
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        struct weft_rec *r = (struct weft_rec *)(uintptr_t)it[i].r;
-        int site;
-        switch (r->kind) {
-        case WEFT_K_MUTEX_LOCK_END:
-        case WEFT_K_RW_RDLOCK_END:
-        case WEFT_K_RW_WRLOCK_END:
-            site = r->arg == 0 && r->arg2 == 0;
-            break;
-        case WEFT_K_MUTEX_TRYLOCK:
-        case WEFT_K_RW_TRYLOCK:
-            site = r->arg == 0;
-            break;
-        default:
-            site = 0;
-        }
-        if (!site)
-            continue;
-        uint64_t v;
-        if (r->stack)
-            rc = map_put(&last, it[i].proc, r->tid, r->stack);
-        else if (map_get(&last, it[i].proc, r->tid, &v))
-            r->stack = (uint32_t)v;
+ * reads the stacks: last holds (log, thread) -> that stack, one entry per
+ * thread. A record whose thread never had one (an older shim, no stacks)
+ * stays without. Both passes over the records run it alike. */
+static int fill_lock_site(struct map *last, uint32_t proc, struct weft_rec *r) {
+    int site;
+    switch (r->kind) {
+    case WEFT_K_MUTEX_LOCK_END:
+    case WEFT_K_RW_RDLOCK_END:
+    case WEFT_K_RW_WRLOCK_END:
+        site = r->arg == 0 && r->arg2 == 0;
+        break;
+    case WEFT_K_MUTEX_TRYLOCK:
+    case WEFT_K_RW_TRYLOCK:
+        site = r->arg == 0;
+        break;
+    default:
+        site = 0;
     }
-    free(last.e);
-    return rc;
+    if (!site)
+        return 0;
+    uint64_t v;
+    if (r->stack)
+        return map_put(last, proc, r->tid, r->stack);
+    if (map_get(last, proc, r->tid, &v))
+        r->stack = (uint32_t)v;
+    return 0;
 }
 
 /* Pass 1 for one record: update the model; returns the objects.id the
@@ -764,7 +771,7 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
         goto out;
     }
     for (size_t x = 0; x < p->nmeta; x++) {
-        const struct weft_rec *r = p->meta[x];
+        const struct weft_rec *r = &p->meta[x];
         if (r->kind != WEFT_K_MODULE)
             continue;
         size_t len = payload(r, buf, sizeof buf);
@@ -816,7 +823,7 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
         weft_sym_done(sym);
     }
     for (size_t x = 0; x < p->nmeta; x++) {
-        const struct weft_rec *r = p->meta[x];
+        const struct weft_rec *r = &p->meta[x];
         if (r->kind != WEFT_K_STACK || r->obj == 0 || r->obj > p->max_stack)
             continue;
         uint64_t pcs[130];
@@ -884,12 +891,12 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
         for (int j = 0; j < nprocs; j++)
             if (procs[j].root == i) {
                 events += procs[j].events;
-                dropped += procs[j].log.hdr->dropped_events;
+                dropped += procs[j].log.hdr.dropped_events;
                 complete &= procs[j].complete;
                 images++;
                 if (procs[j].end_ns > end_ns)
                     end_ns = procs[j].end_ns;
-                if (procs[j].log.hdr->start_mono_ns > last->log.hdr->start_mono_ns)
+                if (procs[j].log.hdr.start_mono_ns > last->log.hdr.start_mono_ns)
                     last = &procs[j];
             }
         const char *kind = last->exit_kind;
@@ -922,8 +929,8 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
          * exec'd xz is xz); every image is in `images` */
         TXT(sp, 4, last->argv_json[0] ? last->argv_json : "[]");
         TXT(sp, 5, last->exe[0] ? last->exe : NULL);
-        I64(sp, 6, p->log.hdr->start_mono_ns);
-        I64(sp, 7, p->log.hdr->start_real_ns);
+        I64(sp, 6, p->log.hdr.start_mono_ns);
+        I64(sp, 7, p->log.hdr.start_real_ns);
         OPT(sp, 8, end_ns);
         TXT(sp, 9, kind);
         if (has_code)
@@ -933,7 +940,7 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
         I64(sp, 12, last->finished || (opts && opts->root_pid == p->pid));
         I64(sp, 13, events);
         I64(sp, 14, dropped);
-        I64(sp, 15, p->log.hdr->stack_depth);
+        I64(sp, 15, p->log.hdr.stack_depth);
         TXT(sp, 16, last->path);
         I64(sp, 17, complete && !has_loss_of(p->pid));
         I64(sp, 18, images);
@@ -1023,12 +1030,12 @@ static int write_images(void) {
     int rc = st ? 0 : -1;
     for (int i = 0; i < nprocs && !rc; i++) {
         struct proc *p = &procs[i];
-        uint64_t t = p->log.hdr->start_mono_ns;
+        uint64_t t = p->log.hdr.start_mono_ns;
         int seq = 0, later = 0; /* later: an image after it, so its exec was traced */
         for (int j = 0; j < nprocs; j++)
             if (procs[j].pid == p->pid) {
-                seq += procs[j].log.hdr->start_mono_ns < t;
-                later |= procs[j].log.hdr->start_mono_ns > t;
+                seq += procs[j].log.hdr.start_mono_ns < t;
+                later |= procs[j].log.hdr.start_mono_ns > t;
             }
         rc = image_row(st, p->pid, seq, p->exe, p->argv_json, (int64_t)t, (int64_t)p->end_ns,
                        p->exec_path, p->exec_path[0] && !later, p->path);
@@ -1198,9 +1205,11 @@ static int write_extra(struct proc *p, uint32_t pi, const struct weft_rec *r, ui
 
 static void cleanup(void) {
     for (int i = 0; i < nprocs; i++) {
-        weft_log_close(&procs[i].log);
+        weft_slog_close(&procs[i].log);
         free(procs[i].thr);
         free(procs[i].handles.e);
+        for (size_t x = 0; x < procs[i].nmeta; x++)
+            free((void *)procs[i].meta[x].data);
         free(procs[i].meta);
         if (!procs[i].sym_shared)
             weft_sym_free(procs[i].sym);
@@ -1224,23 +1233,18 @@ static void cleanup(void) {
     nspawns = capspawns = 0;
 }
 
-/* The items in trace order, the kind of every row, and the objects.id of
- * every event (for the event source and blocked_at_exit). */
-static struct item *g_items;
-static uint64_t *g_evobj;
-
-/* The event of item i as stored in its events row. */
-static void row_of(size_t i, uint64_t id, struct weft_trace_event *e) {
-    const struct weft_rec *r = g_items[i].r;
-    const struct proc *p = &procs[g_items[i].proc];
+/* The event of record r (of process pi) as stored in its events row. */
+static void row_of(const struct weft_rec *r, uint32_t pi, uint64_t id, uint64_t object,
+                   struct weft_trace_event *e) {
+    const struct proc *p = &procs[pi];
     int hb = (r->fields & (WEFT_W_ACQ | WEFT_W_REL)) != 0;
-    /* every field set (no memset: this runs for every event, twice) */
+    /* every field set (no memset: this runs for every event) */
     e->id = (int64_t)id;
     e->pid = p->pid;
     e->thread = (int64_t)(p->thread_base + r->tid);
     e->ts = (int64_t)r->ts;
     e->kind = r->kind;
-    e->object = (int64_t)g_evobj[i];
+    e->object = (int64_t)object;
     e->obj = (int64_t)r->obj;
     e->arg = (int64_t)r->arg;
     e->arg2 = (int64_t)r->arg2;
@@ -1338,20 +1342,6 @@ static int write_sums(void) {
     return rc;
 }
 
-/* The events in trace order, for the `loaded` hook. */
-struct source {
-    size_t i, n;
-    uint64_t id;
-};
-
-static int next_event(void *src, struct weft_trace_event *e) {
-    struct source *s = src;
-    if (s->i >= s->n)
-        return 0;
-    row_of(s->i++, ++s->id, e);
-    return 1;
-}
-
 /* ---- the detectors beside the load ----
  * The `loaded` hook runs on a thread of its own while write_events fills
  * the database: the two share the connection through this guard (one
@@ -1404,27 +1394,142 @@ static void db_done(int64_t done) {
     pthread_mutex_unlock(&guard.mu);
 }
 
+/* ---- the events handed to the hook ----
+ * write_events makes every event once, in order, and hands them to the
+ * hook's thread in blocks of QBLK through this queue. It holds at most
+ * QMAX blocks: the loader waits when the hook is that far behind, so the
+ * events in memory are bounded whatever the trace's length. Without a
+ * thread for the hook (it runs after the load), the queue keeps every
+ * block instead. A block is published only once the rows hanging off
+ * its events are in (db_done), so the hook never waits for a row of an
+ * event it already has while the loader waits for room. */
+#define QBLK 4096
+#define QMAX 8
+struct qblk {
+    struct qblk *next;
+    size_t n;
+    struct weft_trace_event e[QBLK];
+};
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct qblk *head, *tail; /* published, not yet taken */
+    size_t count;             /* blocks published, not yet taken */
+    struct qblk *fill;        /* the loader's block being filled */
+    struct qblk *read;        /* the hook's block being read */
+    size_t rpos;
+    int ended, bounded;
+} q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, NULL, NULL, 0, 0, 0};
+
+/* Publishes the block being filled (with every event's rows in). */
+static void q_publish(void) {
+    struct qblk *b = q.fill;
+    q.fill = NULL;
+    if (!b || !b->n) {
+        free(b);
+        return;
+    }
+    db_done(b->e[b->n - 1].id);
+    pthread_mutex_lock(&q.mu);
+    while (q.bounded && q.count >= QMAX)
+        pthread_cond_wait(&q.cv, &q.mu);
+    b->next = NULL;
+    if (q.tail)
+        q.tail->next = b;
+    else
+        q.head = b;
+    q.tail = b;
+    q.count++;
+    pthread_cond_broadcast(&q.cv);
+    pthread_mutex_unlock(&q.mu);
+}
+
+/* One more event for the hook: 0, or -1 when out of memory. */
+static int q_push(const struct weft_trace_event *e) {
+    if (!q.fill) {
+        q.fill = malloc(sizeof *q.fill);
+        if (!q.fill)
+            return -1;
+        q.fill->n = 0;
+    }
+    q.fill->e[q.fill->n++] = *e;
+    if (q.fill->n == QBLK)
+        q_publish();
+    return 0;
+}
+
+/* No more events. */
+static void q_end(void) {
+    q_publish();
+    pthread_mutex_lock(&q.mu);
+    q.ended = 1;
+    pthread_cond_broadcast(&q.cv);
+    pthread_mutex_unlock(&q.mu);
+}
+
+static int next_event(void *src, struct weft_trace_event *e) {
+    (void)src;
+    if (q.read && q.rpos == q.read->n) {
+        free(q.read);
+        q.read = NULL;
+    }
+    if (!q.read) {
+        pthread_mutex_lock(&q.mu);
+        while (!q.head && !q.ended)
+            pthread_cond_wait(&q.cv, &q.mu);
+        q.read = q.head;
+        if (q.head) {
+            q.head = q.head->next;
+            if (!q.head)
+                q.tail = NULL;
+            q.count--;
+            pthread_cond_broadcast(&q.cv);
+        }
+        pthread_mutex_unlock(&q.mu);
+        q.rpos = 0;
+        if (!q.read)
+            return 0;
+    }
+    *e = q.read->e[q.rpos++];
+    return 1;
+}
+
+static void q_free(void) {
+    free(q.fill);
+    free(q.read);
+    while (q.head) {
+        struct qblk *b = q.head;
+        q.head = b->next;
+        free(b);
+    }
+    q.tail = NULL;
+    q.fill = q.read = NULL;
+    q.count = q.rpos = 0;
+    q.ended = q.bounded = 0;
+}
+
 struct hook_run {
     const struct weft_ingest_opts *o;
-    struct source src;
     int rc;
     pthread_t th;
 };
 
 static void *hook_main(void *arg) {
     struct hook_run *h = arg;
-    h->rc = h->o->loaded(db, &db_guard, next_event, &h->src, h->o->user);
+    h->rc = h->o->loaded(db, &db_guard, next_event, NULL, h->o->user);
     return NULL;
 }
 
 /* Starts the hook beside the load; without a thread, it runs at join. */
-static void hook_start(struct hook_run *h, const struct weft_ingest_opts *o, size_t n) {
-    *h = (struct hook_run){.o = o, .src = {0, n, 0}};
+static void hook_start(struct hook_run *h, const struct weft_ingest_opts *o) {
+    *h = (struct hook_run){.o = o};
     guard.done = 0;
     guard.on = pthread_create(&h->th, NULL, hook_main, h) == 0;
+    q.bounded = guard.on;
 }
 
 static int hook_join(struct hook_run *h) {
+    q_end();
     if (guard.on) {
         db_done(INT64_MAX);
         pthread_join(h->th, NULL);
@@ -1436,45 +1541,30 @@ static int hook_join(struct hook_run *h) {
     return h->rc;
 }
 
-/* blocked_at_exit: per thread, its last blocking record when that is a
- * begin. */
-static int write_blocked(size_t n) {
-    uint64_t nthr = 0;
-    for (int i = 0; i < nprocs; i++)
-        nthr += procs[i].max_tid;
-    /* 1 + item index of the thread's last blocking record: also its id */
-    size_t *last = calloc(nthr + 1, sizeof *last);
+/* blocked_at_exit: per thread, its last blocking event when that is a
+ * begin (write_events keeps them). */
+static int write_blocked(const struct weft_trace_event *last, uint64_t nthr) {
     sqlite3_stmt *st = prep("INSERT INTO blocked_at_exit VALUES (?,?,?,?,?,?,?)");
     int rc = -1;
-    if (!last || !st)
+    if (!st)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        const struct weft_rec *r = g_items[i].r;
-        uint64_t t = procs[g_items[i].proc].thread_base + r->tid;
-        if (weft_kind_blocking(r->kind) && t <= nthr)
-            last[t] = i + 1;
-    }
     for (uint64_t t = 1; t <= nthr; t++) {
-        if (!last[t])
-            continue;
-        struct weft_trace_event e;
-        row_of(last[t] - 1, last[t], &e);
-        if (weft_kind_blocking((unsigned)e.kind) != 1)
+        const struct weft_trace_event *e = &last[t];
+        if (!e->id || weft_kind_blocking((unsigned)e->kind) != 1)
             continue;
         I64(st, 1, t);
-        I64(st, 2, e.pid);
-        TXT(st, 3, weft_kind_name((unsigned)e.kind));
-        I64(st, 4, e.obj);
-        OPT(st, 5, e.object);
-        OPT(st, 6, e.stack);
-        I64(st, 7, e.id);
+        I64(st, 2, e->pid);
+        TXT(st, 3, weft_kind_name((unsigned)e->kind));
+        I64(st, 4, e->obj);
+        OPT(st, 5, e->object);
+        OPT(st, 6, e->stack);
+        I64(st, 7, e->id);
         if (step(st))
             goto out;
     }
     rc = 0;
 out:
     sqlite3_finalize(st);
-    free(last);
     return rc;
 }
 
@@ -1517,10 +1607,9 @@ static void bind_row(sqlite3_stmt *t, int o, const struct weft_trace_event *e, i
  * meaning of their own (a condvar wait releases its mutex, a select's
  * cases hang off its begin). Kinds pair as end = begin + 1 (log.h). */
 struct open_call {
-    int64_t ts;  /* 0: none */
-    size_t item; /* its item, when folded */
-    uint64_t id; /* its id, when folded */
-    int folded;  /* 1: no row written yet */
+    int64_t ts;                  /* 0: none */
+    int folded;                  /* 1: no row written yet */
+    struct weft_trace_event row; /* the begin's row, when folded */
 };
 
 static int chan_begin(unsigned kind) {
@@ -1570,21 +1659,27 @@ static int put_row(struct rows *w, const struct weft_trace_event *e, int64_t beg
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The events table (with the folding above), the counts of the counted
- * events, and the rows hanging off events (select_cases,
- * deadlock_waits). */
-static int write_events(const struct weft_ingest_opts *opts, size_t n,
-                        struct weft_ingest_stats *stats) {
+/* Pass 2: the events table (with the folding above), the counts of the
+ * counted events, the rows hanging off events (select_cases,
+ * deadlock_waits) and blocked_at_exit, from the records in global order
+ * again (m), each with the objects.id pass 1 gave it (read back from
+ * objs, in the same order); every event also goes to the hook's queue
+ * when there is a hook. */
+static int write_events(const struct weft_ingest_opts *opts, struct weft_merge *m, FILE *evobjs,
+                        int hooked, struct weft_ingest_stats *stats) {
     struct rows w = {0};
     sqlite3_stmt *sc = NULL, *sd = NULL;
     struct open_call *open = NULL;
+    struct weft_trace_event *last = NULL; /* per thread: its last blocking event */
+    struct map sites = {0};
     int bad = -1;
     uint64_t nthr = 0;
     for (int i = 0; i < nprocs; i++)
         nthr += procs[i].max_tid;
     open = calloc(nthr + 1, sizeof *open);
+    last = calloc(nthr + 1, sizeof *last);
     char *multi = malloc(BATCH * 34 + 64);
-    if (!open || !multi) {
+    if (!open || !last || !multi) {
         weft_err("out of memory");
         goto out;
     }
@@ -1603,29 +1698,42 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
     int all = opts && opts->all_events;
     int64_t min_wait = opts ? opts->min_wait_ns : 0;
     bad = 0;
-    for (size_t i = 0; i < n && !bad; i++) {
-        const struct weft_rec *r = g_items[i].r;
+    struct weft_rec rec;
+    uint32_t pi;
+    int got;
+    while (!bad && (got = weft_merge_next(m, &rec, &pi)) == 1) {
+        const struct weft_rec *r = &rec;
+        if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE)
+            continue; /* pass 1 kept them */
+        uint64_t object;
+        if (fread(&object, sizeof object, 1, evobjs) != 1 ||
+            fill_lock_site(&sites, pi, &rec) != 0) {
+            weft_err("cannot read back the events' objects");
+            bad = -1;
+            break;
+        }
         ++id; /* every event has its id, also one counted or folded */
-        if ((id & 63) == 0)
-            db_done((int64_t)id - 1); /* the extras of the events before it are in */
-        uint64_t t = procs[g_items[i].proc].thread_base + r->tid;
+        uint64_t t = procs[pi].thread_base + r->tid;
         struct open_call *oc = t <= nthr ? &open[t] : NULL;
         int blk = weft_kind_blocking(r->kind);
         int sum = !all && summed(r);
         int64_t begin_ts = 0, begin_stack = 0, short_wait = -1;
+        struct weft_trace_event e;
+        row_of(r, pi, id, object, &e);
+        if (blk && t <= nthr)
+            last[t] = e;
         if (oc && (blk == 1 || blk == 2) && oc->folded) {
             /* This ends the folded begin, or the begin gets its own row. */
-            const struct weft_rec *b = g_items[oc->item].r;
-            struct weft_trace_event be;
-            row_of(oc->item, oc->id, &be);
+            const struct weft_trace_event *be = &oc->row;
             oc->folded = 0;
-            if (blk == 2 && !sum && r->kind == b->kind + 1u && r->obj == b->obj) {
-                begin_stack = be.stack;
+            if (blk == 2 && !sum && r->kind == (uint64_t)be->kind + 1u &&
+                (int64_t)r->obj == be->obj) {
+                begin_stack = be->stack;
                 /* a short wait that ended well: counted, begin and end */
-                int64_t waited = (int64_t)(r->ts - b->ts);
+                int64_t waited = (int64_t)r->ts - be->ts;
                 if (r->arg == 0 && waited < min_wait)
                     short_wait = waited > 0 ? waited : 0;
-            } else if ((bad = put_row(&w, &be, 0)) != 0) {
+            } else if ((bad = put_row(&w, be, 0)) != 0) {
                 break;
             }
         }
@@ -1633,36 +1741,50 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
             begin_ts = oc->ts;
             oc->ts = 0;
         }
-        struct weft_trace_event e;
-        row_of(i, id, &e);
         if (sum || short_wait >= 0) {
             bad = sum_op(&e, short_wait);
-            continue;
+            goto next;
         }
-        if (!e.stack)
-            e.stack = begin_stack;
-        if (oc && blk == 1) {
-            *oc = (struct open_call){(int64_t)r->ts, i, id, 0};
-            if (!all && chan_begin(r->kind)) {
-                oc->folded = 1;
-                continue;
+        {
+            struct weft_trace_event row = e;
+            if (!row.stack)
+                row.stack = begin_stack;
+            if (oc && blk == 1) {
+                oc->ts = (int64_t)r->ts;
+                oc->folded = 0;
+                if (!all && chan_begin(r->kind)) {
+                    oc->folded = 1;
+                    oc->row = row;
+                    goto next;
+                }
+            }
+            bad = put_row(&w, &row, begin_ts);
+            if (!bad && has_extra(r)) {
+                db_hold();
+                bad = write_extra(&procs[pi], pi, r, id, sc, sd);
+                db_release();
             }
         }
-        bad = put_row(&w, &e, begin_ts);
-        if (!bad && has_extra(r)) {
-            db_hold();
-            bad = write_extra(&procs[g_items[i].proc], g_items[i].proc, r, id, sc, sd);
-            db_release();
+    next:
+        if (!bad && hooked && q_push(&e) != 0) {
+            weft_err("out of memory");
+            bad = -1;
         }
+    }
+    if (!bad && got < 0) {
+        weft_err("%s", weft_merge_err(m));
+        bad = -1;
     }
     /* Begins that never ended: their threads were blocked at exit. */
     for (uint64_t t = 1; t <= nthr && !bad; t++)
-        if (open[t].folded) {
-            struct weft_trace_event be;
-            row_of(open[t].item, open[t].id, &be);
-            bad = put_row(&w, &be, 0);
-        }
+        if (open[t].folded)
+            bad = put_row(&w, &open[t].row, 0);
     bad = bad || flush_rows(&w, w.n);
+    if (!bad) {
+        db_hold();
+        bad = write_blocked(last, nthr);
+        db_release();
+    }
     if (!bad && stats) {
         stats->events = id;
         stats->rows = w.count;
@@ -1670,6 +1792,8 @@ static int write_events(const struct weft_ingest_opts *opts, size_t n,
 out:
     free(multi);
     free(open);
+    free(last);
+    free(sites.e);
     db_hold();
     sqlite3_finalize(w.one);
     sqlite3_finalize(w.many);
@@ -1679,111 +1803,55 @@ out:
     return bad ? -1 : 0;
 }
 
-/* ---- the sort items, built by two threads ----
- * Each takes a run of (process, chunk) in log order about half the
- * records long and writes its items from where its records start; the
- * second share then closes the gap the first one's MODULE and STACK
- * records left (those go to their process's list instead). */
-struct fill {
-    uint64_t lo, hi;  /* global chunk numbers: process after process */
-    struct item *out; /* where its items go */
-    size_t n;
-    const struct weft_rec **meta; /* its MODULE and STACK records, in order */
-    uint32_t *meta_proc;
-    size_t nmeta, cap;
-    const uint64_t *rank;
-    int bad;
-};
-
-static void *fill_main(void *arg) {
-    struct fill *f = arg;
-    uint64_t base = 0;
-    for (int i = 0; i < nprocs && base < f->hi; base += procs[i++].log.nchunks) {
-        uint64_t nc = procs[i].log.nchunks;
-        for (uint64_t c = 0; c < nc; c++) {
-            if (base + c < f->lo || base + c >= f->hi)
-                continue;
-            uint32_t m;
-            const struct weft_rec *r = weft_log_chunk(&procs[i].log, c, &m);
-            for (uint32_t k = 0; k < m; k++) {
-                if (r[k].kind != WEFT_K_STACK && r[k].kind != WEFT_K_MODULE) {
-                    f->out[f->n++] =
-                        (struct item){r[k].ts, f->rank[i] << 32 | r[k].tid, &r[k], (uint32_t)i};
-                    continue;
-                }
-                if (f->nmeta == f->cap) {
-                    size_t cap = f->cap ? f->cap * 2 : 64;
-                    const struct weft_rec **nm = realloc(f->meta, cap * sizeof *nm);
-                    uint32_t *np = realloc(f->meta_proc, cap * sizeof *np);
-                    if (nm)
-                        f->meta = nm;
-                    if (np)
-                        f->meta_proc = np;
-                    if (!nm || !np) {
-                        f->bad = 1;
-                        return NULL;
-                    }
-                    f->cap = cap;
-                }
-                f->meta[f->nmeta] = &r[k];
-                f->meta_proc[f->nmeta++] = (uint32_t)i;
-            }
-        }
-    }
-    return NULL;
+/* A file for the objects.id of every event, pass 1 to pass 2: beside the
+ * database (never /tmp, which may be memory), already unlinked. */
+static FILE *objs_file(const char *db_tmp) {
+    char path[4300];
+    snprintf(path, sizeof path, "%s.objs", db_tmp);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *f = fdopen(fd, "w+");
+    if (!f)
+        close(fd);
+    else
+        setvbuf(f, NULL, _IOFBF, 1 << 20);
+    return f;
 }
 
-static int build_items(struct item *items, uint64_t total, size_t *n) {
-    uint64_t *rank = calloc((size_t)nprocs + 1, sizeof *rank);
-    uint64_t chunks = 0;
-    if (!rank) {
-        weft_err("out of memory");
-        return -1;
-    }
-    for (int i = 0; i < nprocs; i++) {
-        for (int j = 0; j < nprocs; j++) /* processes ordered by pid */
-            rank[i] += procs[j].pid < procs[i].pid;
-        chunks += procs[i].log.nchunks;
-    }
-    /* the split: the first chunk at or past half the records */
-    uint64_t half = total / 2, acc = 0, split = chunks, g = 0;
-    for (int i = 0; i < nprocs && split == chunks; i++)
-        for (uint64_t c = 0; c < procs[i].log.nchunks; c++, g++) {
-            if (acc >= half) {
-                split = g;
-                break;
-            }
-            acc += procs[i].log.first[c + 1] - procs[i].log.first[c];
+/* Pass 1: the records in global order into the model (processes,
+ * threads, objects), MODULE and STACK records kept per process, the
+ * objects.id of each event written to objs. */
+static int model_pass(struct weft_merge *m, FILE *evobjs, uint64_t *n) {
+    struct map sites = {0};
+    struct weft_rec rec;
+    uint32_t pi;
+    int got, rc = 0;
+    *n = 0;
+    while (rc == 0 && (got = weft_merge_next(m, &rec, &pi)) == 1) {
+        if (rec.kind == WEFT_K_STACK || rec.kind == WEFT_K_MODULE) {
+            rc = add_meta(&procs[pi], &rec);
+            continue;
         }
-    if (split == chunks)
-        acc = total;
-    struct fill f[2] = {{0, split, items, 0, NULL, NULL, 0, 0, rank, 0},
-                        {split, chunks, items + acc, 0, NULL, NULL, 0, 0, rank, 0}};
-    pthread_t th;
-    const char *lim = getenv("WEFT_INGEST_THREADS"); /* a cap, for tests */
-    int two = total > 8192 && !(lim && atoi(lim) == 1) &&
-              pthread_create(&th, NULL, fill_main, &f[1]) == 0;
-    fill_main(&f[0]);
-    if (two)
-        pthread_join(th, NULL);
-    else
-        fill_main(&f[1]);
-    int rc = 0;
-    if (f[0].bad || f[1].bad) {
-        weft_err("out of memory");
+        if (fill_lock_site(&sites, pi, &rec) != 0) {
+            weft_err("out of memory for the lock sites");
+            rc = -1;
+            break;
+        }
+        uint64_t id = model(pi, &rec);
+        if (fwrite(&id, sizeof id, 1, evobjs) != 1) {
+            weft_err("cannot write the events' objects beside the database: %s",
+                     strerror(errno));
+            rc = -1;
+        }
+        ++*n;
+    }
+    if (rc == 0 && got < 0) {
+        weft_err("%s", weft_merge_err(m));
         rc = -1;
     }
-    if (f[1].n && f[0].n != acc)
-        memmove(items + f[0].n, items + acc, f[1].n * sizeof *items);
-    *n = f[0].n + f[1].n;
-    for (int k = 0; k < 2 && !rc; k++)
-        for (size_t x = 0; x < f[k].nmeta && !rc; x++)
-            rc = add_meta(&procs[f[k].meta_proc[x]], f[k].meta[x]);
-    for (int k = 0; k < 2; k++) {
-        free(f[k].meta);
-        free(f[k].meta_proc);
-    }
-    free(rank);
+    free(sites.e);
     return rc;
 }
 
@@ -1791,8 +1859,10 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    struct item *items = NULL;
-    uint64_t *evobj = NULL;
+    struct weft_merge *merge = NULL;
+    struct weft_slog **slogs = NULL;
+    uint32_t *rank = NULL;
+    FILE *evobjs = NULL;
     char tmp[4200];
     int rc = -1;
     db = NULL;
@@ -1810,7 +1880,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         struct proc *p = &procs[nprocs];
         if (i == 0)
             phase(NULL);
-        if (weft_log_open(&p->log, logs[i]) != 0) {
+        if (weft_slog_open(&p->log, logs[i]) != 0) {
             /* an all-zero or empty file: a process killed (or out of memory
              * or disk) before it could write its log's header */
             int empty = strstr(p->log.err, "never written") || strstr(p->log.err, "too short");
@@ -1830,28 +1900,28 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         }
         int dup = 0;
         for (int j = 0; j < nprocs && !dup; j++)
-            dup = procs[j].log.hdr->pid == p->log.hdr->pid &&
-                  procs[j].log.hdr->start_mono_ns == p->log.hdr->start_mono_ns;
+            dup = procs[j].log.hdr.pid == p->log.hdr.pid &&
+                  procs[j].log.hdr.start_mono_ns == p->log.hdr.start_mono_ns;
         if (dup) {
-            add_loss(p->log.hdr->pid, logs[i], "duplicate-log", 1,
+            add_loss(p->log.hdr.pid, logs[i], "duplicate-log", 1,
                      "%s: process %d appears in two logs: this one is left out", logs[i],
-                     p->log.hdr->pid);
-            weft_log_close(&p->log);
+                     p->log.hdr.pid);
+            weft_slog_close(&p->log);
             continue;
         }
         nprocs++;
         p->path = logs[i];
-        p->pid = p->log.hdr->pid;
-        p->ppid = p->log.hdr->ppid;
-        p->parent_tid = p->log.hdr->parent_tid;
+        p->pid = p->log.hdr.pid;
+        p->ppid = p->log.hdr.ppid;
+        p->parent_tid = p->log.hdr.parent_tid;
         /* The header's counters size per-process arrays, but a damaged
          * header could claim billions: a thread or stack that matters is
          * named by a record (its own, its creator's, its STACK record), so
          * no more of them than records (and chunk owners) can matter. A
          * record naming one above this is out of range like any other. */
         uint64_t named = p->log.nevents + p->log.nchunks + 1;
-        p->max_tid = p->log.hdr->next_tid < named ? p->log.hdr->next_tid : (uint32_t)named;
-        p->max_stack = p->log.hdr->next_stack < named ? p->log.hdr->next_stack : (uint32_t)named;
+        p->max_tid = p->log.hdr.next_tid < named ? p->log.hdr.next_tid : (uint32_t)named;
+        p->max_stack = p->log.hdr.next_stack < named ? p->log.hdr.next_stack : (uint32_t)named;
         p->thread_base = tbase;
         p->stack_base = sbase;
         tbase += p->max_tid;
@@ -1862,13 +1932,13 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             goto out;
         }
         total += p->log.nevents;
-        const struct weft_log *l = &p->log;
+        const struct weft_slog *l = &p->log;
         p->complete = 1;
-        if (l->hdr->dropped_events) {
-            add_loss(p->pid, p->path, "dropped-events", l->hdr->dropped_events,
+        if (l->hdr.dropped_events) {
+            add_loss(p->pid, p->path, "dropped-events", l->hdr.dropped_events,
                      "%llu events dropped in process %d (its log was full: raise WEFT_LOG_MB; "
                      "or its disk was full)",
-                     (unsigned long long)l->hdr->dropped_events, p->pid);
+                     (unsigned long long)l->hdr.dropped_events, p->pid);
             p->complete = 0;
         }
         if (l->bad_chunks) {
@@ -1897,9 +1967,9 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         int later = 0;
         for (int j = 0; j < nprocs && !later; j++)
             later = j != i && procs[j].pid == p->pid &&
-                    procs[j].log.hdr->start_mono_ns > p->log.hdr->start_mono_ns;
-        if (later || (p->log.hdr->flags & WEFT_LOG_F_FINISHED) ||
-            !still_running(p->pid, p->log.hdr->start_mono_ns))
+                    procs[j].log.hdr.start_mono_ns > p->log.hdr.start_mono_ns;
+        if (later || (p->log.hdr.flags & WEFT_LOG_F_FINISHED) ||
+            !still_running(p->pid, p->log.hdr.start_mono_ns))
             continue;
         size_t k = 0;
         for (size_t m = 0; m < nlosses; m++) {
@@ -1932,47 +2002,54 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             struct proc *o = &procs[j];
             if (j == i || o->pid != p->pid)
                 continue;
-            if (o->log.hdr->start_mono_ns < p->log.hdr->start_mono_ns) {
+            if (o->log.hdr.start_mono_ns < p->log.hdr.start_mono_ns) {
                 p->tid_offset += o->max_tid;
-                if (o->log.hdr->start_mono_ns < procs[p->root].log.hdr->start_mono_ns ||
+                if (o->log.hdr.start_mono_ns < procs[p->root].log.hdr.start_mono_ns ||
                     p->root == i)
                     p->root = j;
             }
         }
     }
-    items = malloc((total ? total : 1) * sizeof *items);
-    evobj = malloc((total ? total : 1) * sizeof *evobj);
-    if (!items || !evobj) {
-        weft_err("out of memory for %llu events", (unsigned long long)total);
+    /* The two passes read the records in the same global order: time,
+     * then the process's rank by pid, then the thread. */
+    size_t np = (size_t)(nprocs > 0 ? nprocs : 1);
+    slogs = malloc(np * sizeof *slogs);
+    rank = calloc(np, sizeof *rank);
+    if (!slogs || !rank) {
+        weft_err("out of memory");
         goto out;
     }
-    size_t n = 0;
-    if (build_items(items, total, &n) != 0)
-        goto out;
+    for (int i = 0; i < nprocs; i++) {
+        slogs[i] = &procs[i].log;
+        for (int j = 0; j < nprocs; j++)
+            rank[i] += procs[j].pid < procs[i].pid;
+    }
     phase("read");
-    {
-        struct item *sorted = malloc((n ? n : 1) * sizeof *sorted);
-        struct item *res = weft__sort_items(items, n, sorted);
-        free(res == items ? sorted : items);
-        items = res;
-    }
-    phase("sort");
-    g_items = items;
-    g_evobj = evobj;
-    if (fill_lock_sites(items, n) != 0) {
-        weft_err("out of memory for the lock sites");
+    char objs_base[4200];
+    snprintf(objs_base, sizeof objs_base, "%s.tmp-%d", db_path, (int)getpid());
+    evobjs = objs_file(objs_base);
+    if (!evobjs) {
+        weft_err("cannot write beside %s: %s", db_path, strerror(errno));
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        evobj[i] = model(items[i].proc, items[i].r);
+    uint64_t n = 0;
+    merge = weft_merge_new(slogs, rank, nprocs);
+    if (!merge) {
+        weft_err("out of memory");
+        goto out;
     }
+    if (model_pass(merge, evobjs, &n) != 0)
+        goto out;
+    weft_merge_free(merge);
+    merge = NULL;
+    (void)total;
     /* A child forked by a traced process has a log (the fork handler made
      * it) unless it died or failed before: say so (not when each child
      * makes a database of its own). */
     uint64_t first_start = UINT64_MAX;
     for (int j = 0; j < nprocs; j++)
-        if (procs[j].log.hdr->start_mono_ns < first_start)
-            first_start = procs[j].log.hdr->start_mono_ns;
+        if (procs[j].log.hdr.start_mono_ns < first_start)
+            first_start = procs[j].log.hdr.start_mono_ns;
     for (size_t f = 0; f < nforks && !(opts && opts->children_apart); f++) {
         int have = has_loss_of(forks[f].pid);
         for (int j = 0; j < nprocs && !have; j++)
@@ -2046,13 +2123,19 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     phase("tables");
     {
         struct hook_run hook;
-        int hooked = opts && opts->loaded, bad;
+        int hooked = opts && opts->loaded, bad = 0;
+        if (fflush(evobjs) != 0 || fseek(evobjs, 0, SEEK_SET) != 0) {
+            weft_err("cannot read back the events' objects: %s", strerror(errno));
+            goto out;
+        }
+        merge = weft_merge_new(slogs, rank, nprocs);
+        if (!merge) {
+            weft_err("out of memory");
+            goto out;
+        }
         if (hooked)
-            hook_start(&hook, opts, n);
-        bad = write_events(opts, n, stats);
-        db_hold();
-        bad = bad || write_blocked(n);
-        db_release();
+            hook_start(&hook, opts);
+        bad = write_events(opts, merge, evobjs, hooked, stats);
         phase("events");
         if (hooked && hook_join(&hook))
             bad = 1;
@@ -2091,10 +2174,12 @@ out:
     db = NULL;
     if (tmp[0])
         unlink(tmp);
-    free(items);
-    free(evobj);
-    g_items = NULL;
-    g_evobj = NULL;
+    weft_merge_free(merge);
+    free(slogs);
+    free(rank);
+    if (evobjs)
+        fclose(evobjs);
+    q_free();
     cleanup();
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (stats)

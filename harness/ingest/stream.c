@@ -1,0 +1,535 @@
+/* stream.c: the streaming reader of raw logs (stream.h): opening a log
+ * (its header, its chunk headers, then its chunks cut into runs) and the
+ * lazy k-way merge of the runs of every log into the global order. The
+ * validation is log_reader.c's, record for record: a chunk one rejects
+ * the other rejects, and the records kept are the same. */
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failv(char *err, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int failv(char *err, const char *name, const char *fmt, ...) {
+    int n = snprintf(err, WEFT_LOG_ERR, "%s: ", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + n, WEFT_LOG_ERR - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Up to n bytes at off of the log into buf, going on after short reads:
+ * the bytes read (fewer at the end of the file, or on an error). */
+static size_t read_at(const struct weft_slog *l, void *buf, size_t n, uint64_t off) {
+    if (l->fd < 0) {
+        if (off >= l->size)
+            return 0;
+        size_t k = l->size - off < n ? (size_t)(l->size - off) : n;
+        memcpy(buf, l->mem + off, k);
+        return k;
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(l->fd, (char *)buf + got, n - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return got;
+}
+
+static uint64_t chunk_off(uint64_t i) {
+    return WEFT_LOG_HEADER_SIZE + i * (uint64_t)WEFT_LOG_CHUNK_SIZE;
+}
+
+/* A record's time in ns: TSC ticks converted with the log's rate, then
+ * bounded (log_reader.c does the same, so both readers agree). */
+static uint64_t to_ns(const struct weft_slog *l, uint64_t ts) {
+    if (l->rate > 0) {
+        int64_t d = (int64_t)(ts - l->hdr.start_tsc);
+        ts = l->hdr.start_mono_ns + (uint64_t)weft__log_scaled(d, l->rate);
+    }
+    return ts > WEFT_TS_MAX ? WEFT_TS_MAX : ts;
+}
+
+static int add_run(struct weft_slog *l, const struct weft__run *r) {
+    if (l->nruns == l->capruns) {
+        size_t nc = l->capruns ? l->capruns * 2 : 64;
+        struct weft__run *nr = realloc(l->runs, nc * sizeof *nr);
+        if (!nr)
+            return -1;
+        l->runs = nr;
+        l->capruns = nc;
+    }
+    l->runs[l->nruns++] = *r;
+    return 0;
+}
+
+/* Walks chunk i's cnt words: validates every record and appends its runs
+ * (dropped again when a later record fails). 0, or -1 with err. */
+static int walk(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_t cnt, char *err) {
+    uint32_t max_tid = l->hdr.next_tid, tid = 0;
+    struct weft_rec prev = {0}, r;
+    size_t first_run = l->nruns;
+    struct weft__run *cur = NULL;
+    uint64_t last_ns = 0, n = 0;
+    for (uint32_t k = 0; k < cnt;) {
+        uint32_t used = weft_log_decode(w + k, cnt - k, &prev, &r);
+        if (!used) {
+            l->nruns = first_run;
+            return failv(err, l->name,
+                         "corrupt log: chunk %llu word %u: a record runs past the chunk "
+                         "or has unknown fields",
+                         (unsigned long long)i, k);
+        }
+        if (!weft_kind_name(r.kind)) {
+            l->nruns = first_run;
+            return failv(err, l->name, "corrupt log: chunk %llu word %u has kind %u",
+                         (unsigned long long)i, k, r.kind);
+        }
+        if (r.kind == WEFT_K_OWNER) {
+            if (r.arg == 0 || r.arg > max_tid || !(r.fields & WEFT_W_TS)) {
+                l->nruns = first_run;
+                return failv(err, l->name, "corrupt log: chunk %llu word %u names thread %llu of %u",
+                             (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
+            }
+            tid = (uint32_t)r.arg;
+            cur = NULL; /* a new owner: a new run */
+        } else if (!tid) {
+            l->nruns = first_run;
+            return failv(err, l->name, "corrupt log: chunk %llu starts without its owner",
+                         (unsigned long long)i);
+        } else {
+            uint64_t ns = to_ns(l, r.ts);
+            if (!cur || ns < last_ns) {
+                /* the first record of an owner, or time went back: a new
+                 * run (a merge of runs is then a sort) */
+                struct weft__run run = {.chunk = i,
+                                        .first_ts = ns,
+                                        .prev_ts = prev.ts,
+                                        .prev_obj = prev.obj,
+                                        .word = k,
+                                        .end = cnt,
+                                        .tid = tid};
+                if (cur)
+                    cur->end = k;
+                if (add_run(l, &run) != 0) {
+                    l->nruns = first_run;
+                    return failv(err, l->name, "out of memory for the runs of chunk %llu",
+                                 (unsigned long long)i);
+                }
+                cur = &l->runs[l->nruns - 1];
+            }
+            cur->nrecs++;
+            last_ns = ns;
+            n++;
+        }
+        if (r.kind == WEFT_K_OWNER && l->nruns > first_run && l->runs[l->nruns - 1].end == cnt)
+            l->runs[l->nruns - 1].end = k; /* the run before ends at this owner */
+        prev = r;
+        k += used;
+    }
+    l->nevents += n;
+    return 0;
+}
+
+/* The TSC rate (ns per tick) from the calibration pair farthest from the
+ * start: the end pair, or the last chunk claimed (log_reader.c's rule). */
+static double tsc_rate(const struct weft_slog *l, const struct weft_log_chunk *ch,
+                       const uint32_t *counts) {
+    const struct weft_log_header *h = &l->hdr;
+    if (!h->ts_tsc)
+        return 0;
+    uint64_t t0 = h->start_tsc, m0 = h->start_mono_ns, bt = 0, bm = 0;
+    if (h->end_tsc > t0 && h->end_mono_ns > m0) {
+        bt = h->end_tsc;
+        bm = h->end_mono_ns;
+    }
+    for (uint64_t i = 0; i < l->nchunks; i++)
+        if (counts[i] && ch[i].claim_tsc > bt && ch[i].claim_ns > m0) {
+            bt = ch[i].claim_tsc;
+            bm = ch[i].claim_ns;
+        }
+    return bt > t0 ? (double)(bm - m0) / (double)(bt - t0) : 1.0;
+}
+
+static int open_common(struct weft_slog *l, int convert) {
+    char hbuf[WEFT_LOG_HEADER_SIZE];
+    size_t got = read_at(l, hbuf, sizeof hbuf, 0);
+    memset(&l->hdr, 0, sizeof l->hdr);
+    memcpy(&l->hdr, hbuf, got < sizeof l->hdr ? got : sizeof l->hdr);
+    if (weft__log_header_ok(&l->hdr, got, l->name, l->err) != 0)
+        return -1;
+    uint64_t claimed = l->hdr.chunks_claimed;
+    uint64_t n = claimed < l->hdr.capacity_chunks ? claimed : l->hdr.capacity_chunks;
+    uint64_t present =
+        l->size < WEFT_LOG_HEADER_SIZE ? 0 : (l->size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
+    if (present < n) { /* cut short: keep what is there */
+        l->missing_chunks = n - present;
+        n = present;
+    }
+    l->nchunks = n;
+    /* Pass 1: the chunk headers, each committed count read once, so that
+     * the walk below and the merge agree even if a live writer appends. */
+    struct weft_log_chunk *ch = calloc(n ? n : 1, sizeof *ch);
+    uint32_t *counts = calloc(n ? n : 1, sizeof *counts);
+    uint64_t *words = malloc(WEFT_LOG_CHUNK_WORDS * sizeof *words);
+    int rc = -1;
+    if (!ch || !counts || !words) {
+        failv(l->err, l->name, "out of memory for %llu chunks", (unsigned long long)n);
+        goto out;
+    }
+    uint64_t first_bad = UINT64_MAX;
+    for (uint64_t i = 0; i < n; i++) {
+        if (read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i]) {
+            /* the file shrank since: the rest is missing */
+            l->missing_chunks += n - i;
+            l->nchunks = n = i;
+            break;
+        }
+        uint32_t cnt = ch[i].committed;
+        if (cnt == 0) {
+            if (ch[i].magic == 0)
+                l->unwritten_chunks++;
+            continue;
+        }
+        if (ch[i].magic != WEFT_LOG_CHUNK_MAGIC || cnt > WEFT_LOG_CHUNK_WORDS) {
+            if (!l->bad_chunks++) {
+                first_bad = i;
+                if (ch[i].magic != WEFT_LOG_CHUNK_MAGIC)
+                    failv(l->chunk_err, l->name, "corrupt log: chunk %llu has a bad magic",
+                          (unsigned long long)i);
+                else
+                    failv(l->chunk_err, l->name, "corrupt log: chunk %llu claims %u words (max %u)",
+                          (unsigned long long)i, cnt, (unsigned)WEFT_LOG_CHUNK_WORDS);
+            }
+            continue;
+        }
+        counts[i] = cnt;
+    }
+    l->rate = convert ? tsc_rate(l, ch, counts) : 0;
+    /* Pass 2: every chunk's records, validated, cut into runs. */
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t cnt = counts[i];
+        if (!cnt)
+            continue;
+        size_t want = (size_t)cnt * WEFT_LOG_WORD;
+        char err[WEFT_LOG_ERR];
+        if (read_at(l, words, want, chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want) {
+            l->missing_chunks += n - i;
+            l->nchunks = i;
+            break;
+        }
+        if (walk(l, i, words, cnt, err) != 0) {
+            /* skipped whole: its records are not trusted, the others are */
+            if (!l->bad_chunks++ || i < first_bad) {
+                memcpy(l->chunk_err, err, sizeof err);
+                first_bad = i;
+            }
+        }
+    }
+    rc = 0;
+out:
+    free(ch);
+    free(counts);
+    free(words);
+    return rc;
+}
+
+int weft_slog_open_mem(struct weft_slog *l, const void *buf, size_t size, const char *name) {
+    memset(l, 0, sizeof *l);
+    l->fd = -1;
+    l->mem = buf;
+    l->size = size;
+    l->name = name;
+    if (open_common(l, 0) != 0) {
+        weft_slog_close(l);
+        return -1;
+    }
+    return 0;
+}
+
+int weft_slog_open(struct weft_slog *l, const char *path) {
+    memset(l, 0, sizeof *l);
+    l->name = path;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
+     * refused as not a regular file). */
+    l->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (l->fd < 0)
+        return failv(l->err, path, "%s", strerror(errno));
+    struct stat st;
+    if (fstat(l->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        weft_slog_close(l);
+        return failv(l->err, path, "not a regular file");
+    }
+    l->size = (size_t)st.st_size;
+    if (open_common(l, 1) != 0) {
+        weft_slog_close(l);
+        return -1;
+    }
+    return 0;
+}
+
+void weft_slog_close(struct weft_slog *l) {
+    if (l->fd >= 0)
+        close(l->fd);
+    l->fd = -1;
+    free(l->runs);
+    l->runs = NULL;
+    l->nruns = l->capruns = 0;
+}
+
+/* ---- the merge ---- */
+
+/* A run in flight: its words, read from the file, and its next record. */
+struct cursor {
+    struct weft_rec rec;  /* the next record, ts in ns, tid set */
+    uint64_t who;         /* rank << 32 | tid */
+    uint32_t log, pos;    /* log index; word of rec within the run's words */
+    const struct weft__run *run;
+    uint64_t *words;      /* the run's words [run->word, run->end) */
+    uint32_t n, left;     /* words, records not yet returned */
+    struct weft_rec prev; /* raw decoder state */
+    size_t bytes;         /* of words */
+};
+
+struct weft_merge {
+    struct weft_slog *const *logs;
+    const uint32_t *rank;
+    int nlogs;
+    /* every run of every log, in the order of their first records */
+    struct pend {
+        uint64_t ts, who;
+        uint32_t log;
+        const struct weft__run *run;
+    } * pend;
+    size_t npend, next;
+    struct cursor **heap;
+    size_t nheap;
+    struct cursor *last; /* the cursor of the record returned last (advanced at the next call) */
+    size_t bytes, peak;
+    char err[WEFT_LOG_ERR];
+};
+
+/* The order: time, process rank and thread, then log, chunk and word. */
+static int pend_less(const struct pend *a, const struct pend *b) {
+    if (a->ts != b->ts)
+        return a->ts < b->ts;
+    if (a->who != b->who)
+        return a->who < b->who;
+    if (a->log != b->log)
+        return a->log < b->log;
+    if (a->run->chunk != b->run->chunk)
+        return a->run->chunk < b->run->chunk;
+    return a->run->word < b->run->word;
+}
+
+static int cmp_pend(const void *x, const void *y) {
+    const struct pend *a = x, *b = y;
+    return pend_less(a, b) ? -1 : pend_less(b, a) ? 1 : 0;
+}
+
+static int cur_less(const struct cursor *a, const struct cursor *b) {
+    if (a->rec.ts != b->rec.ts)
+        return a->rec.ts < b->rec.ts;
+    if (a->who != b->who)
+        return a->who < b->who;
+    if (a->log != b->log)
+        return a->log < b->log;
+    if (a->run->chunk != b->run->chunk)
+        return a->run->chunk < b->run->chunk;
+    return a->run->word + a->pos < b->run->word + b->pos;
+}
+
+/* A pending run before the cursor's record? */
+static int pend_before(const struct pend *p, const struct cursor *c) {
+    if (p->ts != c->rec.ts)
+        return p->ts < c->rec.ts;
+    if (p->who != c->who)
+        return p->who < c->who;
+    if (p->log != c->log)
+        return p->log < c->log;
+    if (p->run->chunk != c->run->chunk)
+        return p->run->chunk < c->run->chunk;
+    return p->run->word < c->run->word + c->pos;
+}
+
+static void sift_down(struct weft_merge *m, size_t i) {
+    struct cursor **h = m->heap;
+    for (;;) {
+        size_t a = 2 * i + 1, b = a + 1, mn = i;
+        if (a < m->nheap && cur_less(h[a], h[mn]))
+            mn = a;
+        if (b < m->nheap && cur_less(h[b], h[mn]))
+            mn = b;
+        if (mn == i)
+            return;
+        struct cursor *t = h[mn];
+        h[mn] = h[i];
+        h[i] = t;
+        i = mn;
+    }
+}
+
+static void sift_up(struct weft_merge *m, size_t i) {
+    struct cursor **h = m->heap;
+    while (i && cur_less(h[i], h[(i - 1) / 2])) {
+        size_t p = (i - 1) / 2;
+        struct cursor *t = h[p];
+        h[p] = h[i];
+        h[i] = t;
+        i = p;
+    }
+}
+
+/* Decodes the cursor's next record: 1, or 0 when the run is done. The
+ * words were validated at open; a record that no longer decodes means
+ * the file changed under us: the run ends there. */
+static int decode(struct cursor *c, const struct weft_slog *l) {
+    if (!c->left || c->pos >= c->n)
+        return 0;
+    struct weft_rec r;
+    uint32_t used = weft_log_decode(c->words + c->pos, c->n - c->pos, &c->prev, &r);
+    if (!used || r.kind == WEFT_K_OWNER)
+        return 0;
+    c->prev = r;
+    c->rec = r;
+    c->pos += used;
+    c->rec.tid = c->run->tid;
+    c->rec.ts = to_ns(l, r.ts);
+    c->left--;
+    return 1;
+}
+
+static void drop(struct weft_merge *m, struct cursor *c) {
+    m->bytes -= c->bytes + sizeof *c;
+    free(c->words);
+    free(c);
+}
+
+/* Starts pending run p: reads its words, decodes its first record. */
+static int activate(struct weft_merge *m, const struct pend *p) {
+    const struct weft_slog *l = m->logs[p->log];
+    const struct weft__run *run = p->run;
+    struct cursor *c = calloc(1, sizeof *c);
+    uint32_t n = run->end - run->word;
+    uint64_t *w = malloc((n ? n : 1) * sizeof *w);
+    if (!c || !w) {
+        free(c);
+        free(w);
+        snprintf(m->err, sizeof m->err, "%s: out of memory for a run of %u words", l->name, n);
+        return -1;
+    }
+    size_t want = (size_t)n * WEFT_LOG_WORD;
+    if (read_at(l, w, want, chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR +
+                                (uint64_t)run->word * WEFT_LOG_WORD) < want) {
+        free(c);
+        free(w);
+        snprintf(m->err, sizeof m->err, "%s: chunk %llu could not be read again", l->name,
+                 (unsigned long long)run->chunk);
+        return -1;
+    }
+    c->words = w;
+    c->n = n;
+    c->left = run->nrecs;
+    c->run = run;
+    c->log = p->log;
+    c->who = p->who;
+    c->prev.ts = run->prev_ts;
+    c->prev.obj = run->prev_obj;
+    c->bytes = want;
+    m->bytes += want + sizeof *c;
+    if (m->bytes > m->peak)
+        m->peak = m->bytes;
+    if (!decode(c, l)) {
+        drop(m, c);
+        return 0;
+    }
+    m->heap[m->nheap] = c;
+    sift_up(m, m->nheap++);
+    return 0;
+}
+
+struct weft_merge *weft_merge_new(struct weft_slog *const *logs, const uint32_t *rank, int n) {
+    struct weft_merge *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->logs = logs;
+    m->rank = rank;
+    m->nlogs = n;
+    size_t runs = 0;
+    for (int i = 0; i < n; i++)
+        runs += logs[i]->nruns;
+    m->pend = malloc((runs ? runs : 1) * sizeof *m->pend);
+    m->heap = malloc((runs ? runs : 1) * sizeof *m->heap);
+    if (!m->pend || !m->heap) {
+        weft_merge_free(m);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        for (size_t k = 0; k < logs[i]->nruns; k++) {
+            const struct weft__run *r = &logs[i]->runs[k];
+            if (r->nrecs)
+                m->pend[m->npend++] =
+                    (struct pend){r->first_ts, (uint64_t)rank[i] << 32 | r->tid, (uint32_t)i, r};
+        }
+    qsort(m->pend, m->npend, sizeof *m->pend, cmp_pend);
+    m->bytes = m->peak = runs * (sizeof *m->pend + sizeof *m->heap);
+    return m;
+}
+
+int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log) {
+    if (m->err[0])
+        return -1;
+    /* The record returned last is consumed now (its data stayed valid
+     * until this call). */
+    if (m->last) {
+        struct cursor *c = m->last;
+        m->last = NULL;
+        if (decode(c, m->logs[c->log])) {
+            sift_down(m, 0);
+        } else {
+            m->heap[0] = m->heap[--m->nheap];
+            if (m->nheap)
+                sift_down(m, 0);
+            drop(m, c);
+        }
+    }
+    while (m->next < m->npend && (!m->nheap || pend_before(&m->pend[m->next], m->heap[0])))
+        if (activate(m, &m->pend[m->next++]) != 0)
+            return -1;
+    if (!m->nheap)
+        return 0;
+    struct cursor *c = m->heap[0];
+    *r = c->rec;
+    *log = c->log;
+    m->last = c;
+    return 1;
+}
+
+const char *weft_merge_err(const struct weft_merge *m) {
+    return m->err;
+}
+
+size_t weft_merge_peak_bytes(const struct weft_merge *m) {
+    return m->peak;
+}
+
+void weft_merge_free(struct weft_merge *m) {
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nheap; i++)
+        drop(m, m->heap[i]);
+    free(m->heap);
+    free(m->pend);
+    free(m);
+}
