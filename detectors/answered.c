@@ -69,8 +69,6 @@ static struct tk *tk_find(struct weft__answered *a, uint64_t pid, uint64_t obj, 
     return weft__table_get(&a->tks, k, 0);
 }
 
-/* Nothing is ever deleted (a select's losing tickets stay, and an
- * acquired one is harmless: its call has ended or is answered). */
 static void tk_put(struct weft__answered *a, uint64_t pid, uint64_t obj, uint64_t seq,
                    uint32_t thread, int64_t block_event) {
     uint64_t k[3] = {pid, obj, seq};
@@ -79,6 +77,34 @@ static void tk_put(struct weft__answered *a, uint64_t pid, uint64_t obj, uint64_
         t->thread = thread;
         t->block_event = block_event;
     }
+}
+
+/* A ticket released inside thread w's blocking call matters only while
+ * that call lasts: it is put in the table and listed on the thread, and
+ * the list is forgotten when the call ends (or the next one begins), so
+ * the table holds the tickets of the calls in flight, not of every call
+ * of the run (a select's losing tickets included). */
+static void call_tk_put(struct weft__answered *a, struct weft__thr *w, uint64_t pid, uint64_t obj,
+                        uint64_t seq, uint32_t thread) {
+    if (w->ncall_tks == w->capcall_tks) {
+        uint32_t nc = w->capcall_tks ? w->capcall_tks * 2 : 4;
+        uint64_t *n = realloc(w->call_tks, (size_t)nc * 3 * sizeof *n);
+        if (!n)
+            return; /* out of memory: the ticket is not kept (a call seen unanswered) */
+        w->call_tks = n;
+        w->capcall_tks = nc;
+    }
+    uint64_t *k = &w->call_tks[(size_t)w->ncall_tks++ * 3];
+    k[0] = pid;
+    k[1] = obj;
+    k[2] = seq;
+    tk_put(a, pid, obj, seq, thread, w->block_event);
+}
+
+static void call_tks_forget(struct weft__answered *a, struct weft__thr *w) {
+    for (uint32_t i = 0; i < w->ncall_tks; i++)
+        weft__table_del(&a->tks, &w->call_tks[(size_t)i * 3]);
+    w->ncall_tks = 0;
 }
 
 static struct objst *obj_of(struct weft__answered *a, int64_t object, int add) {
@@ -167,13 +193,14 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
         acquired(c, e, (uint64_t)e->hb_obj, (uint64_t)e->acq);
     if (e->kind == WEFT_K_HB_ACQUIRE)
         acquired(c, e, (uint64_t)e->obj, (uint64_t)e->arg);
+    if (weft__kind_blocking(e->kind))
+        call_tks_forget(a, t); /* its call ended, or a new one begins */
     if (t->block_kind && ticketed(t->block_kind)) {
         if (e->kind == WEFT_K_HB_RELEASE)
-            tk_put(a, (uint64_t)e->pid, (uint64_t)e->obj, (uint64_t)e->arg, e->thread,
-                   t->block_event);
+            call_tk_put(a, t, (uint64_t)e->pid, (uint64_t)e->obj, (uint64_t)e->arg, e->thread);
         else if (e->has_rel)
-            tk_put(a, (uint64_t)e->pid, (uint64_t)e->hb_obj, (uint64_t)e->rel, e->thread,
-                   t->block_event);
+            call_tk_put(a, t, (uint64_t)e->pid, (uint64_t)e->hb_obj, (uint64_t)e->rel,
+                        e->thread);
     }
     switch (e->kind) {
     case WEFT_K_THREAD_CREATE:

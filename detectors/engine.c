@@ -359,6 +359,7 @@ static void free_ctx(struct weft__dctx *c) {
         free(t->start);
         free(t->name);
         free(t->created_by);
+        free(t->call_tks);
         weft__rv_drop(&t->start_rv);
     }
     free(c->thr);

@@ -30,6 +30,10 @@ struct weft__thr {
     int64_t block_answered;
     uint32_t block_target;
     int64_t block_signals, block_broadcasts; /* a cond's, when the wait began */
+    /* answered.c: the keys (pid, obj, seq) of the tickets it released in
+     * its current blocking call, forgotten when the call ends */
+    uint64_t *call_tks;
+    uint32_t ncall_tks, capcall_tks;
 };
 
 struct weft__proc {

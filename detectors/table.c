@@ -55,6 +55,29 @@ void *weft__table_get(struct weft__table *t, const uint64_t *key, int create) {
     return s;
 }
 
+void weft__table_del(struct weft__table *t, const uint64_t *key) {
+    if (!t->cap)
+        return;
+    size_t mask = t->cap - 1, i = find(t, key);
+    if (!slot(t, i)[0])
+        return;
+    /* Backward shift: each entry after the hole in the chain moves into
+     * it unless its home slot lies cyclically in (hole, its slot]. */
+    for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+        uint64_t *s = slot(t, j);
+        if (!s[0])
+            break;
+        size_t home = hash(s, t->nkey) & mask;
+        int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (stays)
+            continue;
+        memcpy(slot(t, i), s, t->size);
+        i = j;
+    }
+    memset(slot(t, i), 0, t->size);
+    t->n--;
+}
+
 void *weft__table_at(const struct weft__table *t, size_t i) {
     return slot(t, i)[0] ? slot(t, i) : NULL;
 }
