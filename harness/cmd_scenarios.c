@@ -197,9 +197,10 @@ static void on_stop(int sig) {
     stop_sig = sig;
 }
 
-/* Starts `weft run -q -o trace.db -- DIR/NAME ARGS` in r->dir: its pid,
- * or -1 after one line. */
-static pid_t start(const char *self, const char *sdir, struct weft_srun *r) {
+/* Starts `weft run -q -o trace.db -- DIR/NAME ARGS` in r->dir (with
+ * keep_log, --keep-log too: the raw logs stay in trace.logs, for the
+ * differential test of the ingest): its pid, or -1 after one line. */
+static pid_t start(const char *self, const char *sdir, struct weft_srun *r, int keep_log) {
     const struct weft_scenario *s = r->sc;
     char prog[PATH_MAX + 256];
     snprintf(prog, sizeof prog, "%s/%s", sdir, s->name);
@@ -214,6 +215,8 @@ static pid_t start(const char *self, const char *sdir, struct weft_srun *r) {
     av[n++] = (char *)"-q";
     av[n++] = (char *)"-o";
     av[n++] = (char *)"trace.db";
+    if (keep_log)
+        av[n++] = (char *)"--keep-log";
     av[n++] = (char *)"--";
     av[n++] = prog;
     for (int i = 0; i < s->nargs; i++)
@@ -287,7 +290,7 @@ static void plain(const struct weft_srun *r, int repeat) {
  * by a signal (the children are stopped and their directories removed by
  * the caller). */
 static int run_all(const char *self, const char *sdir, struct weft_srun *runs, int total, int jobs,
-                   int repeat, int tty) {
+                   int repeat, int tty, int keep_log) {
     struct slot *slots = calloc((size_t)jobs, sizeof *slots);
     if (!slots) {
         weft_err("out of memory");
@@ -303,7 +306,7 @@ static int run_all(const char *self, const char *sdir, struct weft_srun *runs, i
             slots[i].r = r;
             slots[i].t0 = now();
             slots[i].termed = 0;
-            slots[i].pid = start(self, sdir, r);
+            slots[i].pid = start(self, sdir, r, keep_log);
             if (slots[i].pid < 0) {
                 slots[i].pid = 0;
                 rc = -1;
@@ -640,7 +643,7 @@ static int cmd_run(int argc, char **argv) {
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     double t0 = now();
-    int stopped = run_all(self, sdir, runs, total, (int)jobs, (int)repeat, isatty(2)) != 0;
+    int stopped = run_all(self, sdir, runs, total, (int)jobs, (int)repeat, isatty(2), keep != NULL) != 0;
     double wall = now() - t0;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

@@ -30,7 +30,7 @@ CC=gcc build build/ci-release -DCMAKE_BUILD_TYPE=Release
 
 echo "== clang: unit, integration, harness, scenarios"
 CC=clang build build/ci-clang
-(cd build/ci-clang && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
+(cd build/ci-clang && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd|differential')
 
 echo "== clang libFuzzer: log reader, ingest, reports (fixed inputs from a fixed seed)"
 CC=clang cmake -S . -B build/ci-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_FUZZ=ON \

@@ -1,0 +1,100 @@
+#!/bin/sh
+# ingest_diff.sh: the differential test of the streaming ingest (issue 12).
+# Until the old ingest is deleted for good, every trace of the suite must
+# ingest to the same database with it as with the new one: the same rows
+# in every table the detectors and reports read, and the same findings.
+#
+# The old ingest is the `weft` of commit $WEFT_OLD_COMMIT (the last one
+# before the streaming reader), built once from git into $OLD_BUILD. The
+# traces: every scenario's raw logs (weft scenarios run --keep keeps them)
+# and the harness test programs that make processes, forks and execs.
+# Both ingests read the same logs with `weft ingest`, so they are given
+# the same options. A missing git history or a failed build fails the
+# test: it never passes by being skipped.
+#
+# Environment (from CTest): WEFT (the new weft), SRC (the source tree),
+# OLD_BUILD (where the old weft is built), BIN (the harness test
+# programs). Exit status 0 when every trace agrees.
+set -u
+OLD=${WEFT_OLD_COMMIT:-76f484f}
+work=$(mktemp -d "${TMPDIR:-/tmp}/weft-diff-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail=0
+
+old_weft="$OLD_BUILD/build/harness/weft"
+if [ ! -x "$old_weft" ]; then
+    if ! git -C "$SRC" cat-file -e "$OLD^{commit}" 2>/dev/null; then
+        echo "ingest_diff: commit $OLD is not in $SRC's history (a shallow clone?): cannot build the old ingest" >&2
+        exit 1
+    fi
+    rm -rf "$OLD_BUILD" && mkdir -p "$OLD_BUILD/src" &&
+        git -C "$SRC" archive "$OLD" | tar -x -C "$OLD_BUILD/src" &&
+        cmake -S "$OLD_BUILD/src" -B "$OLD_BUILD/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+            -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCH=OFF >"$work/cmake.log" 2>&1 &&
+        cmake --build "$OLD_BUILD/build" -j2 --target weft-cli >>"$work/cmake.log" 2>&1 || {
+        echo "ingest_diff: building the old weft ($OLD) failed:" >&2
+        tail -20 "$work/cmake.log" >&2
+        exit 1
+    }
+fi
+
+# The tables compared whole, and the findings by what a user sees.
+tables="processes threads objects events event_counts images losses select_cases deadlock_waits blocked_at_exit stacks frames modules"
+
+compare() { # NAME LOGDIR
+    name=$1 logs=$2
+    set -- "$logs"/*
+    "$WEFT" ingest -q -o "$work/new.db" "$@" >/dev/null 2>"$work/new.err"
+    n=$?
+    "$old_weft" ingest -q -o "$work/old.db" "$@" >/dev/null 2>"$work/old.err"
+    o=$?
+    if [ $n -ne $o ]; then
+        echo "FAIL $name: new ingest exits $n, old $o" >&2
+        cat "$work/new.err" "$work/old.err" >&2
+        fail=1
+        rm -f "$work/new.db" "$work/old.db"
+        return
+    fi
+    for t in $tables; do
+        d=$(sqlite3 "$work/new.db" "ATTACH '$work/old.db' AS o;
+            SELECT count(*) FROM (SELECT * FROM main.$t EXCEPT SELECT * FROM o.$t);
+            SELECT count(*) FROM (SELECT * FROM o.$t EXCEPT SELECT * FROM main.$t);" | tr '\n' ' ')
+        if [ "$d" != "0 0 " ]; then
+            echo "FAIL $name: table $t differs (rows only in new, only in old: $d)" >&2
+            fail=1
+        fi
+    done
+    d=$(sqlite3 "$work/new.db" "ATTACH '$work/old.db' AS o;
+        SELECT count(*) FROM (SELECT kind, severity, pid, thread, object, message, stacks, ts,
+            uncertain FROM main.findings EXCEPT SELECT kind, severity, pid, thread, object, message,
+            stacks, ts, uncertain FROM o.findings);
+        SELECT count(*) FROM (SELECT kind, severity, pid, thread, object, message, stacks, ts,
+            uncertain FROM o.findings EXCEPT SELECT kind, severity, pid, thread, object, message,
+            stacks, ts, uncertain FROM main.findings);" | tr '\n' ' ')
+    if [ "$d" != "0 0 " ]; then
+        echo "FAIL $name: findings differ (only in new, only in old: $d)" >&2
+        fail=1
+    fi
+    checked=$((checked + 1))
+    rm -f "$work/new.db" "$work/old.db"
+}
+
+checked=0
+"$WEFT" scenarios run --keep "$work/keep" -j2 >/dev/null 2>&1
+for d in "$work"/keep/*/; do
+    [ -d "$d/trace.logs" ] && compare "scenario $(basename "$d")" "$d/trace.logs"
+done
+# Programs of the harness tests: processes, forks, execs, signals, locks.
+for p in t_threads t_fork t_exec t_sync t_timed t_weft t_fold t_deadlock_chan t_many; do
+    [ -x "$BIN/$p" ] || { echo "FAIL: $BIN/$p is not built" >&2; fail=1; continue; }
+    (cd "$work" && rm -rf run.db run.logs &&
+        "$WEFT" run -q -o run.db --keep-log=run.logs -- "$BIN/$p" >/dev/null 2>&1 </dev/null)
+    [ -d "$work/run.logs" ] && compare "$p" "$work/run.logs" ||
+        { echo "FAIL $p: no logs" >&2; fail=1; }
+done
+if [ "$checked" -lt 80 ]; then
+    echo "FAIL: only $checked traces compared (the scenarios did not run?)" >&2
+    fail=1
+fi
+echo "ingest_diff: $checked traces compared, old ingest $OLD"
+exit $fail
