@@ -1659,6 +1659,103 @@ static int put_row(struct rows *w, const struct weft_trace_event *e, int64_t beg
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* ---- mutex operations that carry no new happens-before edge ----
+ * A mutex locked again, without waiting, by the thread that unlocked it
+ * last acquires nothing it did not have: the mutex's clock is that
+ * thread's own from its unlock (a mutex release replaces the clock). Such
+ * a lock and the unlock before it are counted in event_counts, like the
+ * channel operations above, instead of a row each (a lock in a loop is
+ * most of a lock-heavy program's records). Whether an unlock carried an
+ * edge is known only at the mutex's next acquisition, so each mutex's
+ * last unlock waits here, one per live mutex: counted when its own thread
+ * takes the mutex again, else written as a row with its own id. A
+ * condition wait releases its mutex too. The detectors see every event
+ * anyway (the hook's queue); --all-events keeps a row for each. */
+struct mtx {
+    int64_t releaser; /* thread of the last release (0: none seen) */
+    int pending;      /* the last unlock has no row yet */
+    struct weft_trace_event unlock;
+};
+struct mtxs {
+    struct mtx *m;
+    size_t n, cap;
+    struct map idx; /* (process, address) -> 1 + index (0: destroyed) */
+};
+
+static struct mtx *mtx_of(struct mtxs *t, uint32_t pi, uint64_t addr, int add) {
+    uint64_t v = 0;
+    if (map_get(&t->idx, pi, addr, &v) && v)
+        return &t->m[v - 1];
+    if (!add || ROOM(t->m, t->n, t->cap, 64) != 0 || map_put(&t->idx, pi, addr, t->n + 1) != 0)
+        return NULL;
+    t->m[t->n] = (struct mtx){0};
+    return &t->m[t->n++];
+}
+
+/* What write_events does with a mutex event e (record r) when it does
+ * not keep every row: 1 when e is counted or deferred (no row now), 0
+ * when it gets its row; a pending unlock it settles is counted or
+ * written. *bad on a write or memory failure. */
+static int mutex_op(struct mtxs *mx, struct rows *w, uint32_t pi, const struct weft_rec *r,
+                    const struct weft_trace_event *e, int *bad) {
+    struct mtx *m;
+    uint64_t addr = r->obj;
+    int acquire = 0;
+    switch (r->kind) {
+    case WEFT_K_MUTEX_UNLOCK:
+        if (r->arg != 0 || !(m = mtx_of(mx, pi, addr, 1)))
+            return 0; /* a failed unlock keeps its row (so does one out of memory) */
+        if (m->pending)
+            *bad = put_row(w, &m->unlock, 0);
+        m->pending = 1;
+        m->unlock = *e;
+        m->releaser = e->thread;
+        return 1;
+    case WEFT_K_COND_WAIT_BEGIN: /* releases its mutex (arg) */
+        addr = r->arg;
+        if ((m = mtx_of(mx, pi, addr, 1)) != NULL) {
+            if (m->pending)
+                *bad = put_row(w, &m->unlock, 0);
+            m->pending = 0;
+            m->releaser = e->thread;
+        }
+        return 0;
+    case WEFT_K_MUTEX_LOCK_END:
+        acquire = r->arg == 0 && r->arg2 == 0;
+        break;
+    case WEFT_K_MUTEX_TRYLOCK:
+        if (r->arg != 0)
+            return 0; /* not taken: no acquisition */
+        acquire = 1;
+        break;
+    case WEFT_K_COND_WAIT_END: /* takes its mutex (arg2) again */
+        addr = r->arg2;
+        break;
+    case WEFT_K_MUTEX_DESTROY:
+        break;
+    default:
+        return 0;
+    }
+    m = mtx_of(mx, pi, addr, 0);
+    if (!m)
+        return 0;
+    if (acquire && m->releaser == e->thread) {
+        /* taken again by its last releaser: no edge, lock and unlock counted */
+        if (m->pending)
+            *bad = sum_op(&m->unlock, -1);
+        m->pending = 0;
+        if (!*bad)
+            *bad = sum_op(e, -1);
+        return 1;
+    }
+    if (m->pending) /* another thread's acquisition: that unlock was an edge */
+        *bad = put_row(w, &m->unlock, 0);
+    m->pending = 0;
+    if (r->kind == WEFT_K_MUTEX_DESTROY)
+        map_put(&mx->idx, pi, addr, 0);
+    return 0;
+}
+
 /* Pass 2: the events table (with the folding above), the counts of the
  * counted events, the rows hanging off events (select_cases,
  * deadlock_waits) and blocked_at_exit, from the records in global order
@@ -1672,6 +1769,7 @@ static int write_events(const struct weft_ingest_opts *opts, struct weft_merge *
     struct open_call *open = NULL;
     struct weft_trace_event *last = NULL; /* per thread: its last blocking event */
     struct map sites = {0};
+    struct mtxs mx = {0};
     int bad = -1;
     uint64_t nthr = 0;
     for (int i = 0; i < nprocs; i++)
@@ -1741,6 +1839,13 @@ static int write_events(const struct weft_ingest_opts *opts, struct weft_merge *
             begin_ts = oc->ts;
             oc->ts = 0;
         }
+        if (!all && !sum && short_wait < 0 && mutex_op(&mx, &w, pi, r, &e, &bad)) {
+            if (bad)
+                break;
+            goto next;
+        }
+        if (bad)
+            break;
         if (sum || short_wait >= 0) {
             bad = sum_op(&e, short_wait);
             goto next;
@@ -1779,6 +1884,10 @@ static int write_events(const struct weft_ingest_opts *opts, struct weft_merge *
     for (uint64_t t = 1; t <= nthr && !bad; t++)
         if (open[t].folded)
             bad = put_row(&w, &open[t].row, 0);
+    /* Unlocks no one acquired after: rows. */
+    for (size_t k = 0; k < mx.n && !bad; k++)
+        if (mx.m[k].pending)
+            bad = put_row(&w, &mx.m[k].unlock, 0);
     bad = bad || flush_rows(&w, w.n);
     if (!bad) {
         db_hold();
@@ -1794,6 +1903,8 @@ out:
     free(open);
     free(last);
     free(sites.e);
+    free(mx.m);
+    free(mx.idx.e);
     db_hold();
     sqlite3_finalize(w.one);
     sqlite3_finalize(w.many);
