@@ -11,6 +11,7 @@
  * processes of one program share one cache, and their strings are
  * interned in the table's arena (the same names recur in every stack). */
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -160,10 +161,75 @@ static const char *intern_name(struct weft_symtab *t, const char *s) {
 
 /* ---- module files ---- */
 
-static char *debuginfo_path;
+/* Separate debug info (a stripped module's DWARF in another file). The
+ * module's path, and the debuglink name inside it, come from the log:
+ * libdw's standard search would open files in the module's own directory
+ * (DIR/NAME.debug, DIR/.debug/NAME.debug) without O_NONBLOCK, so a FIFO
+ * put there would hang the ingest, and a debuglink name with "../" would
+ * lead anywhere. So libdw searches only the system's tree (/usr/lib/debug,
+ * by build id or by path, written by root), and the module's directory
+ * is tried here: regular files only, opened without blocking, taken only
+ * when their build id is the module's. */
+static char debuginfo_dirs[] = "/usr/lib/debug";
+static char *debuginfo_path = debuginfo_dirs;
+
+/* fd of path when it is a regular file whose GNU build id is bid, else -1. */
+static int open_debug(const char *path, const unsigned char *bid, int blen) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    const void *got = NULL;
+    ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, &got) : -1;
+    int same = n == blen && got && memcmp(got, bid, (size_t)blen) == 0;
+    if (elf)
+        elf_end(elf);
+    if (!same) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                          GElf_Addr base, const char *file_name, const char *debuglink,
+                          GElf_Word crc, char **debuginfo_file_name) {
+    const unsigned char *bid = NULL;
+    GElf_Addr vaddr;
+    int blen = dwfl_module_build_id(mod, &bid, &vaddr);
+    /* crc 0: libdw asks for a dwz alt file (it takes the name's basename) */
+    int plain = debuglink && crc != 0;
+    if (plain && strchr(debuglink, '/'))
+        debuglink = NULL; /* libdw then tries the module's own name + .debug */
+    const char *slash = file_name ? strrchr(file_name, '/') : NULL;
+    if (plain && debuglink && blen > 0 && slash) {
+        static const char *const sub[] = {"/", "/.debug/"};
+        for (size_t i = 0; i < 2; i++) {
+            size_t dl = (size_t)(slash - file_name), need = dl + strlen(sub[i]) + strlen(debuglink) + 1;
+            char *path = malloc(need);
+            if (!path)
+                return -1;
+            snprintf(path, need, "%.*s%s%s", (int)dl, file_name, sub[i], debuglink);
+            int fd = open_debug(path, bid, blen);
+            if (fd >= 0) {
+                *debuginfo_file_name = path;
+                return fd;
+            }
+            free(path);
+        }
+    }
+    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
+                                        debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks callbacks = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = find_debuginfo,
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &debuginfo_path,
 };

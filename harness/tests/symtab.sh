@@ -10,6 +10,8 @@
 #   symtab_logs: the logs of real runs (fork children, exec'd images with
 #     their own biases), symbolized through one table by t_symlogs, give
 #     the ingest's frames, every one; and one file per module for all.
+#   symtab_debuglink: a stripped module's debug file beside it is found;
+#     a FIFO or a foreign file there gives no lines and no hang.
 set -u
 name=$1
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +68,38 @@ symtab_logs)
     mods=$(q "select count(distinct path) from modules where path like '/%'")
     files=$(sed -n 's/.* files \([0-9]*\) .*/\1/p' "$work/sum")
     expect "one file per module path" "$files" "$mods"
+    ;;
+symtab_debuglink)
+    # A stripped module with its DWARF in a file beside it (objcopy
+    # --add-gnu-debuglink), in DIR or DIR/.debug: its lines are found
+    # there. A FIFO in that place (the module's path comes from the log,
+    # so its directory may be anyone's) never hangs the lookup, and
+    # neither it nor another program's debug file gives lines: the
+    # function still comes from the module's own symbols.
+    need objcopy strip nm
+    src=$(dirname "$0")/t_symkids.c
+    line=$(grep -n '^int main' "$src" | cut -d: -f1)
+    k=$work/k
+    cp "$BIN/t_symkids" "$k" && objcopy --only-keep-debug "$k" "$k.debug" && strip -g "$k" &&
+        objcopy --add-gnu-debuglink="$k.debug" "$k" || fail "cannot make a stripped copy"
+    addr=$(nm "$k" | awk '$3 == "main" { print $1 }')
+    [ -n "$addr" ] || fail "no main in $k"
+    off=$(printf '%d' "0x$addr")
+    off=$((off + 1))
+    mkdir "$work/.debug"
+    expect "stripped, its debug file gone" "$(mv "$k.debug" "$work/saved.debug" && "$BIN/t_symtab" file "$k" "$off")" "main :0"
+    cp "$work/saved.debug" "$k.debug"
+    expect "debug file beside" "$("$BIN/t_symtab" file "$k" "$off")" "main $src:$line"
+    mv "$k.debug" "$work/.debug/k.debug"
+    expect "debug file in .debug" "$("$BIN/t_symtab" file "$k" "$off")" "main $src:$line"
+    # another program's debug file under that name: not this build
+    objcopy --only-keep-debug "$BIN/t_symtab" "$work/.debug/k.debug"
+    expect "a foreign debug file" "$("$BIN/t_symtab" file "$k" "$off")" "main :0"
+    rm -f "$work/.debug/k.debug"
+    mkfifo "$k.debug" "$work/.debug/k.debug" || fail "mkfifo"
+    "$BIN/t_symtab" file "$k" "$off" >"$work/out" 2>"$work/err"
+    expect "FIFOs: status" "$?" 0
+    expect "FIFOs: no hang, no lines" "$(cat "$work/out")" "main :0"
     ;;
 *)
     echo "unknown test $name" >&2

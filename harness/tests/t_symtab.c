@@ -4,6 +4,7 @@
  * PIE (ET_DYN, t_symtab) and not (ET_EXEC, t_symtab_nopie); argv[1] says
  * which, and is checked against the file. argv[2] is a scratch directory
  * for the bad module paths (missing, replaced, FIFO, device, directory).
+ * "t_symtab file PATH OFFSET" symbolizes one address of any file.
  * Prints "ok" and exits 0, or says what failed and exits 1. A hang (a FIFO
  * opened for reading) ends in SIGALRM. Built -O0 -g: call sites keep their
  * lines. */
@@ -324,12 +325,29 @@ static void t_compat(const char *dir, uint64_t pc1, int l1) {
     unlink(fifo);
 }
 
+/* t_symtab file PATH OFFSET: PATH's names at its ELF address OFFSET (a
+ * function's address + 1, as a return address), as "function file:line". */
+static int one_file(const char *path, const char *offset) {
+    const uint64_t bias = 0x10000000;
+    struct weft_symtab *t = weft_symtab_new();
+    struct weft_symmap *m = weft_symmap_new(t);
+    weft_symmap_add(m, path, bias, 0, 0, NULL, 0);
+    struct weft_frame_info fi;
+    weft_symmap_lookup(m, bias + strtoull(offset, NULL, 0), &fi);
+    printf("%s %s:%d\n", fi.function ? fi.function : "", fi.file ? fi.file : "", fi.line);
+    weft_symmap_free(m);
+    weft_symtab_free(t);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    alarm(30); /* a hang is a failure, not a stuck test */
+    if (argc == 4 && strcmp(argv[1], "file") == 0)
+        return one_file(argv[2], argv[3]);
     if (argc != 3) {
-        fprintf(stderr, "usage: t_symtab pie|nopie SCRATCH_DIR\n");
+        fprintf(stderr, "usage: t_symtab pie|nopie SCRATCH_DIR | t_symtab file PATH OFFSET\n");
         return 2;
     }
-    alarm(60); /* a hang is a failure, not a stuck test */
     dl_iterate_phdr(collect, NULL);
     if (self < 0) {
         fprintf(stderr, "t_symtab: own module not found\n");
