@@ -45,9 +45,9 @@ struct strset {
 struct file {
     Dwfl *dwfl;
     Dwfl_Module *mod;
-    Dwarf_Addr mbias;   /* Dwfl address = ELF address + mbias */
-    Dwarf_Addr lo, hi;  /* its PT_LOAD extent, Dwfl addresses */
-    dev_t dev;          /* identity: a second path to the same file */
+    Dwarf_Addr mbias;  /* Dwfl address = ELF address + mbias */
+    Dwarf_Addr lo, hi; /* its PT_LOAD extent, Dwfl addresses */
+    dev_t dev;         /* identity: a second path to the same file */
     ino_t ino;
     off_t size;
     struct timespec mtime;
@@ -196,9 +196,9 @@ static int open_debug(const char *path, const unsigned char *bid, int blen) {
     return fd;
 }
 
-static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
-                          GElf_Addr base, const char *file_name, const char *debuglink,
-                          GElf_Word crc, char **debuginfo_file_name) {
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+                          const char *file_name, const char *debuglink, GElf_Word crc,
+                          char **debuginfo_file_name) {
     const unsigned char *bid = NULL;
     GElf_Addr vaddr;
     int blen = dwfl_module_build_id(mod, &bid, &vaddr);
@@ -210,7 +210,8 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
     if (plain && debuglink && blen > 0 && slash) {
         static const char *const sub[] = {"/", "/.debug/"};
         for (size_t i = 0; i < 2; i++) {
-            size_t dl = (size_t)(slash - file_name), need = dl + strlen(sub[i]) + strlen(debuglink) + 1;
+            size_t dl = (size_t)(slash - file_name),
+                   need = dl + strlen(sub[i]) + strlen(debuglink) + 1;
             char *path = malloc(need);
             if (!path)
                 return -1;
@@ -394,8 +395,7 @@ static size_t res_slot(const struct res *tab, size_t cap, uint32_t file1, uint64
 /* The answer for offset off (a return address minus the load bias) of
  * file fi, from the cache or found and cached; *tmp when the cache
  * cannot grow. */
-static const struct res *answer(struct weft_symtab *t, int32_t fi, uint64_t off,
-                                struct res *tmp) {
+static const struct res *answer(struct weft_symtab *t, int32_t fi, uint64_t off, struct res *tmp) {
     uint32_t file1 = (uint32_t)fi + 1;
     const struct file *f = &t->files[fi];
     /* A return address points after the call: look up the call itself. */
@@ -488,8 +488,8 @@ void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uin
         hi = bias + (f->hi - f->mbias);
     }
     for (size_t i = 0; i < m->n; i++)
-        if (m->e[i].lo == lo && m->e[i].hi == hi && m->e[i].bias == bias &&
-            m->e[i].path == ipath && m->e[i].file == fi)
+        if (m->e[i].lo == lo && m->e[i].hi == hi && m->e[i].bias == bias && m->e[i].path == ipath &&
+            m->e[i].file == fi)
             return; /* the module map written again after a dlopen */
     if (m->n == m->cap) {
         size_t ncap = m->cap ? m->cap * 2 : 32;

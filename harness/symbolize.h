@@ -85,7 +85,7 @@ void weft_symmap_free(struct weft_symmap *m);
  * weft_sym is a map with a private table of its own. Kept until the
  * ingest uses the table; new code uses weft_symtab/weft_symmap. */
 struct weft_sym;
-struct weft_sym *weft_sym_new(void);                                             /* NULL: no memory */
+struct weft_sym *weft_sym_new(void);                                           /* NULL: no memory */
 void weft_sym_add_module(struct weft_sym *s, const char *path, uint64_t bias); /* lo = hi = 0 */
 void weft_sym_done(struct weft_sym *s); /* after the last add (nothing left to do) */
 void weft_sym_lookup(struct weft_sym *s, uint64_t pc, struct weft_frame_info *out);

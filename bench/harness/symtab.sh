@@ -8,17 +8,19 @@
 # execs the program again, traced with --trace-children: an image with its
 # own biases under ASLR, so one symbolizer per process before). Then, on
 # the same kept logs, the peak RSS (/usr/bin/time -f %M) of:
-#   old ingest    `weft ingest` as it is in this build (one libdw Dwfl per
-#                 distinct module map);
+#   old ingest    `weft ingest` of --old-weft BIN (default: this build's,
+#                 whose ingest makes one symbolizer, a libdw Dwfl, per
+#                 distinct module map until it switches to the table;
+#                 after that, pass a weft built before it);
 #   old symbols   t_symlogs perproc: the symbolization alone, as that
-#                 ingest does it (a symbolizer per distinct module map,
-#                 all kept to the end);
+#                 ingest did it (a symbol table of its own per distinct
+#                 module map, all kept to the end);
 #   new table     t_symlogs table: the same stacks through one table
 #                 (every module file opened once, one cache);
 # and the ratios old/new. t_symlogs reads the logs with log_reader.h and
 # looks up every STACK record's pcs as the ingest does. Timings and sizes
 # are printed, never asserted: exit status 0 when everything ran.
-#   bench/harness/symtab.sh [--build-dir DIR] [--n N]
+#   bench/harness/symtab.sh [--build-dir DIR] [--n N] [--old-weft BIN]
 # DIR (default: build) must be configured with the tests (the default):
 # t_symkids and t_symlogs live in harness/tests.
 set -eu
@@ -26,16 +28,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=$root/build
 n=200
+oldweft=""
 while [ $# -gt 0 ]; do
     case $1 in
     --build-dir) build=$2; shift ;;
     --n) n=$2; shift ;;
-    *) echo "usage: $0 [--build-dir DIR] [--n N]" >&2; exit 2 ;;
+    --old-weft) oldweft=$2; shift ;;
+    *) echo "usage: $0 [--build-dir DIR] [--n N] [--old-weft BIN]" >&2; exit 2 ;;
     esac
     shift
 done
 cmake --build "$build" -j2 --target weft-cli weft-preload t_symkids t_symlogs >/dev/null
 weft=$build/harness/weft
+[ -n "$oldweft" ] || oldweft=$weft
 bin=$build/harness/tests
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-symtab-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -59,7 +64,7 @@ for shape in fork exec; do
         echo "t_symkids $shape: $(cat "$work/run.out")" >&2
         exit 1
     }
-    old=$(rss_of ingest "$weft" ingest -q "$work/$shape.logs"/log* -o "$work/$shape.2.db")
+    old=$(rss_of ingest "$oldweft" ingest -q "$work/$shape.logs"/log* -o "$work/$shape.2.db")
     oldsym=$(rss_of perproc "$bin/t_symlogs" perproc "$work/$shape.logs"/log*)
     new=$(rss_of table "$bin/t_symlogs" table "$work/$shape.logs"/log*)
     logs=$(sed -n 's/^logs \([0-9]*\) .*/\1/p' "$work/table.out")

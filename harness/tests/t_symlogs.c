@@ -23,11 +23,13 @@
 
 enum mode { FRAMES, TABLE, PERPROC };
 
-/* One module map of the per-process mode, to share it as the ingest did. */
+/* The per-process mode: a table and map of its own per distinct module
+ * map, shared by the processes that have it, as the ingest did. */
 struct oldsym {
     uint64_t key;
     size_t n;
-    struct weft_sym *sym;
+    struct weft_symtab *t;
+    struct weft_symmap *map;
 };
 
 static struct weft_symtab *table;
@@ -76,24 +78,22 @@ static int one_log(enum mode mode, const char *path) {
         }
     }
     struct weft_symmap *map = NULL;
-    struct weft_sym *old = NULL;
     int fresh = 1;
     if (mode != PERPROC) {
         map = weft_symmap_new(table);
     } else {
         /* the same map as an earlier process's (a fork child's): share its
          * symbolizer, as the ingest did */
-        for (size_t k = 0; k < nolds && !old; k++)
+        for (size_t k = 0; k < nolds && !map; k++)
             if (olds[k].key == key && olds[k].n == nmods)
-                old = olds[k].sym;
-        fresh = !old;
-        if (!old) {
-            struct oldsym *no = realloc(olds, (nolds + 1) * sizeof *no);
-            if (no) {
-                olds = no;
-                old = weft_sym_new();
-                olds[nolds++] = (struct oldsym){key, nmods, old};
-            }
+                map = olds[k].map;
+        fresh = !map;
+        struct oldsym *no = fresh ? realloc(olds, (nolds + 1) * sizeof *no) : NULL;
+        if (no) {
+            olds = no;
+            struct weft_symtab *t = weft_symtab_new();
+            map = weft_symmap_new(t);
+            olds[nolds++] = (struct oldsym){key, nmods, t, map};
         }
     }
     for (size_t x = 0; x < nmods && fresh; x++) {
@@ -107,15 +107,9 @@ static int one_log(enum mode mode, const char *path) {
         size_t blen = m->stack;
         if (blen > 64 || plen + 1 + blen > m->dlen)
             blen = 0;
-        if (map)
-            weft_symmap_add(map, p, m->obj, m->arg, m->arg2, blen ? m->data + plen + 1 : NULL,
-                            blen);
-        else
-            weft_sym_add_module(old, p, m->obj);
+        weft_symmap_add(map, p, m->obj, m->arg, m->arg2, blen ? m->data + plen + 1 : NULL, blen);
     }
     free(mods);
-    if (old)
-        weft_sym_done(old);
     uint32_t max_stack = l.hdr->next_stack;
     unsigned char *seen = calloc((size_t)max_stack + 1, 1);
     for (uint64_t c = 0; c < l.nchunks; c++) {
@@ -140,10 +134,7 @@ static int one_log(enum mode mode, const char *path) {
                 uint64_t pc;
                 memcpy(&pc, s->data + 8 * d, 8);
                 struct weft_frame_info fi;
-                if (map)
-                    weft_symmap_lookup(map, pc, &fi);
-                else
-                    weft_sym_lookup(old, pc, &fi);
+                weft_symmap_lookup(map, pc, &fi);
                 nframes++;
                 nnamed += fi.function != NULL;
                 if (mode != FRAMES)
@@ -166,7 +157,8 @@ static int one_log(enum mode mode, const char *path) {
         }
     }
     free(seen);
-    weft_symmap_free(map);
+    if (mode != PERPROC)
+        weft_symmap_free(map);
     weft_log_close(&l);
     return 0;
 }
@@ -178,7 +170,7 @@ int main(int argc, char **argv) {
     }
     enum mode mode = strcmp(argv[1], "frames") == 0  ? FRAMES
                      : strcmp(argv[1], "table") == 0 ? TABLE
-                                                      : PERPROC;
+                                                     : PERPROC;
     if (mode != PERPROC && !(table = weft_symtab_new()))
         return 1;
     int rc = 0;
@@ -189,10 +181,12 @@ int main(int argc, char **argv) {
     weft_symtab_stats(table, &st);
     if (mode != FRAMES)
         printf("logs %d stacks %llu frames %llu named %llu symbolizers %zu files %zu results %zu\n",
-               argc - 2, nstacks, nframes, nnamed, mode == PERPROC ? nolds : (size_t)1,
-               st.files, st.results);
-    for (size_t k = 0; k < nolds; k++)
-        weft_sym_free(olds[k].sym);
+               argc - 2, nstacks, nframes, nnamed, mode == PERPROC ? nolds : (size_t)1, st.files,
+               st.results);
+    for (size_t k = 0; k < nolds; k++) {
+        weft_symmap_free(olds[k].map);
+        weft_symtab_free(olds[k].t);
+    }
     free(olds);
     weft_symtab_free(table);
     return rc;

@@ -132,7 +132,8 @@ static void expect_site(const struct weft_frame_info *fi, uint64_t pc, uint64_t 
     CHECK(fi->line == line, "%s: line %d, want %d", what, fi->line, line);
 }
 
-static void expect_no_names(const struct weft_frame_info *fi, const char *module, const char *what) {
+static void expect_no_names(const struct weft_frame_info *fi, const char *module,
+                            const char *what) {
     CHECK(same(fi->module, module), "%s: module %s, want %s", what,
           fi->module ? fi->module : "(null)", module ? module : "(null)");
     CHECK(!fi->function && !fi->file && !fi->line, "%s: named %s %s:%d", what,
@@ -152,7 +153,8 @@ static void t_names(uint64_t pc1, int l1, uint64_t pc2, int l2) {
     /* a libc function, by its own address (+1: lookups step back one) */
     uint64_t f = (uint64_t)(uintptr_t)dlsym(RTLD_DEFAULT, "qsort") + 1;
     weft_symmap_lookup(m, f, &fi);
-    CHECK(fi.module && strstr(fi.module, "libc"), "libc: module %s", fi.module ? fi.module : "(null)");
+    CHECK(fi.module && strstr(fi.module, "libc"), "libc: module %s",
+          fi.module ? fi.module : "(null)");
     CHECK(fi.function && strstr(fi.function, "qsort"), "libc: function %s",
           fi.function ? fi.function : "(null)");
     /* an address in no module */
@@ -179,8 +181,8 @@ static void t_shared(uint64_t pc1, int l1) {
     expect_site(&fa, pc1, mods[self].bias, "site_one", l1, "shared a");
     expect_site(&fb, pc1 + shift, mods[self].bias + shift, "site_one", l1, "shared b");
     CHECK(fa.function == fb.function && fa.file == fb.file, "one cache: the same strings");
-    CHECK(s2.files == s1.files && s2.paths == s1.paths, "b opened files: %zu -> %zu",
-          s1.files, s2.files);
+    CHECK(s2.files == s1.files && s2.paths == s1.paths, "b opened files: %zu -> %zu", s1.files,
+          s2.files);
     CHECK(s2.results == s1.results, "b's lookup was not cached: %zu -> %zu", s1.results,
           s2.results);
     CHECK(s1.files >= 2 && s1.files < (size_t)nmods, "files %zu for %d modules (vDSO not a file)",
@@ -241,8 +243,7 @@ static int write_rebuilt(const struct mod *s, const char *to) {
  * table has. */
 static void t_bad_paths(const char *dir, uint64_t pc1, int l1) {
     const struct mod *s = &mods[self];
-    char missing[4200], other[4200], rebuilt[4200], fifo[4200], copy[4200], link[4200],
-        cmd[30000];
+    char missing[4200], other[4200], rebuilt[4200], fifo[4200], copy[4200], link[4200], cmd[30000];
     snprintf(missing, sizeof missing, "%s/missing.so", dir);
     snprintf(rebuilt, sizeof rebuilt, "%s/rebuilt", dir);
     snprintf(other, sizeof other, "%s/replaced", dir);
