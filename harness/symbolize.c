@@ -10,6 +10,7 @@
  * ingest. Answers are cached per (file, offset) in the table, so that the
  * processes of one program share one cache, and their strings are
  * interned in the table's arena (the same names recur in every stack). */
+#include <elf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
@@ -246,6 +247,18 @@ static int bid_ok(const struct file *f, const unsigned char *bid, size_t blen) {
     return blen == 0 || (f->blen == blen && memcmp(f->bid, bid, blen) == 0);
 }
 
+/* Is fd an ELF executable or shared object? A loaded module is one of
+ * those; anything else at a path from the log (a core file, /proc/kcore
+ * for a root ingest, an object file) is not handed to libdw. */
+static int loadable(int fd) {
+    unsigned char h[EI_NIDENT + 2];
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG) != 0)
+        return 0;
+    unsigned type = h[EI_DATA] == ELFDATA2MSB ? (unsigned)h[EI_NIDENT] << 8 | h[EI_NIDENT + 1]
+                                              : (unsigned)h[EI_NIDENT + 1] << 8 | h[EI_NIDENT];
+    return type == ET_DYN || type == ET_EXEC;
+}
+
 /* Opens the module file at path: its index in the table (a file already
  * there under another path, by inode or build id, is that one), or
  * PATH_UNUSABLE. */
@@ -259,7 +272,7 @@ static int32_t open_file(struct weft_symtab *t, const char *path) {
     struct stat st;
     if (fd < 0)
         return PATH_UNUSABLE; /* a file gone since */
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !loadable(fd)) {
         close(fd);
         return PATH_UNUSABLE;
     }

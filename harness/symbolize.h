@@ -61,8 +61,8 @@ struct weft_symmap *weft_symmap_new(struct weft_symtab *t);
  * lo >= hi: the extent of the file at path, from its program headers
  * (nothing is added when that file cannot be used).
  * The path comes from an untrusted log: it is opened without blocking and
- * used only when it is a regular ELF file (a FIFO or a device there never
- * hangs the ingest); when the process recorded a build id and the file
+ * used only when it is a regular file holding an ELF executable or shared
+ * object (a FIFO or a device there never hangs the ingest); when the process recorded a build id and the file
  * at path has another one (rebuilt or replaced since the run), another
  * file of the table with that build id is used, else the module keeps its
  * path and offsets but gives no names: no name beats a wrong one. Paths

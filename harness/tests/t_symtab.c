@@ -214,10 +214,12 @@ static void t_late(uint64_t pc1, int l1) {
     weft_symtab_free(t);
 }
 
-/* A copy of the program whose build id differs in one byte: the same
- * program rebuilt after the run (same code here, so that a lookup that
- * ignored the build id would find names). */
-static int write_rebuilt(const struct mod *s, const char *to) {
+/* A copy of the program with one change: core == 0, its build id differs
+ * in one byte (the same program rebuilt after the run: same code here, so
+ * that a lookup that ignored the build id would find names); core == 1,
+ * it says it is a core file (ET_CORE: no module, though its symbols would
+ * answer). */
+static int write_patched(const struct mod *s, const char *to, int core) {
     FILE *f = fopen(s->path, "rb");
     if (!f)
         return -1;
@@ -225,9 +227,12 @@ static int write_rebuilt(const struct mod *s, const char *to) {
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
     char *at = memmem(buf, n, s->bid, s->blen);
-    if (!at || n == sizeof buf)
+    if (!at || n == sizeof buf || n < sizeof(Elf64_Ehdr))
         return -1;
-    at[0] ^= 0x5a;
+    if (core)
+        ((Elf64_Ehdr *)(void *)buf)->e_type = ET_CORE;
+    else
+        at[0] ^= 0x5a;
     f = fopen(to, "wb");
     if (!f)
         return -1;
@@ -236,16 +241,18 @@ static int write_rebuilt(const struct mod *s, const char *to) {
 }
 
 /* The program's module under other paths: a missing file, another
- * program, the program rebuilt (build ids differ), a FIFO, a device, a
- * directory, a vDSO-like name. Never a name, never a hang; the module and
+ * program, the program rebuilt (build ids differ), a core file, a FIFO, a
+ * device, a directory, a vDSO-like name. Never a name, never a hang; the module and
  * offset still come from the record. Then a copy and a link: the
  * same build (by build id, by inode) gives the names from the file the
  * table has. */
 static void t_bad_paths(const char *dir, uint64_t pc1, int l1) {
     const struct mod *s = &mods[self];
-    char missing[4200], other[4200], rebuilt[4200], fifo[4200], copy[4200], link[4200], cmd[30000];
+    char missing[4200], other[4200], rebuilt[4200], core[4200], fifo[4200], copy[4200], link[4200],
+        cmd[30000];
     snprintf(missing, sizeof missing, "%s/missing.so", dir);
     snprintf(rebuilt, sizeof rebuilt, "%s/rebuilt", dir);
+    snprintf(core, sizeof core, "%s/core", dir);
     snprintf(other, sizeof other, "%s/replaced", dir);
     snprintf(fifo, sizeof fifo, "%s/fifo", dir);
     snprintf(copy, sizeof copy, "%s/copy", dir);
@@ -254,10 +261,11 @@ static void t_bad_paths(const char *dir, uint64_t pc1, int l1) {
     snprintf(cmd, sizeof cmd, "cp /bin/true '%s' && cp '%s' '%s' && ln -sf '%s' '%s'", other,
              s->path, copy, s->path, link);
     CHECK(system(cmd) == 0, "%s", cmd);
-    CHECK(write_rebuilt(s, rebuilt) == 0, "cannot write %s", rebuilt);
+    CHECK(write_patched(s, rebuilt, 0) == 0, "cannot write %s", rebuilt);
+    CHECK(write_patched(s, core, 1) == 0, "cannot write %s", core);
     unlink(fifo);
     CHECK(mkfifo(fifo, 0600) == 0, "mkfifo %s", fifo);
-    const char *bad[] = {missing, other, rebuilt, fifo, "/dev/zero", dir, "linux-vdso.so.1"};
+    const char *bad[] = {missing, other, rebuilt, core, fifo, "/dev/zero", dir, "linux-vdso.so.1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         /* with the recorded build id, and without one (only a file that
          * is no ELF at all, or no file, gives no name then) */
