@@ -62,12 +62,12 @@ struct weft_symmap *weft_symmap_new(struct weft_symtab *t);
  * (nothing is added when that file cannot be used).
  * The path comes from an untrusted log: it is opened without blocking and
  * used only when it is a regular file holding an ELF executable or shared
- * object (a FIFO or a device there never hangs the ingest); when the process recorded a build id and the file
- * at path has another one (rebuilt or replaced since the run), another
- * file of the table with that build id is used, else the module keeps its
- * path and offsets but gives no names: no name beats a wrong one. Paths
- * that are not absolute (the vDSO) are never opened. Out of memory: the
- * module is left out. */
+ * object (a FIFO or a device there never hangs the ingest); when the
+ * process recorded a build id and the file at path has another one
+ * (rebuilt or replaced since the run), another file of the table with
+ * that build id is used, else the module keeps its path and offsets but
+ * gives no names: no name beats a wrong one. Paths that are not absolute
+ * (the vDSO) are never opened. Out of memory: the module is left out. */
 void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uint64_t lo,
                      uint64_t hi, const unsigned char *build_id, size_t build_id_len);
 
