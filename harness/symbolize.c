@@ -1,94 +1,382 @@
 /* symbolize.c: return addresses to module, function, file and line, with
- * libdw (elfutils). One Dwfl per traced process, built from its recorded
- * module map: each module reported at the load bias it had in that
- * process, so ASLR does not matter. Results are cached per pc: the same
- * call sites recur in many stacks. */
+ * libdw (elfutils); the interface is in symbolize.h.
+ *
+ * A symbol table owns one libdw Dwfl per distinct module file, reported at
+ * its own ELF addresses (base 0), so that one Dwfl serves every process
+ * that loaded the file, at whatever bias: a process's module map turns a
+ * pc into (file, pc - bias) and the file is asked at that ELF address.
+ * libdw maps a module's ELF and reads its DWARF per Dwfl: one Dwfl per
+ * process cost about 17 MB for each, one per file costs it once per
+ * ingest. Answers are cached per (file, offset) in the table, so that the
+ * processes of one program share one cache, and their strings are
+ * interned in the table's arena (the same names recur in every stack). */
+#include <elf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "weft.h"
+#include "symbolize.h"
 
-struct cache_ent {
-    uint64_t pc; /* 0 = empty */
-    struct weft_frame_info info;
+/* ---- strings: an arena and an intern set ---- */
+
+struct blk {
+    struct blk *next;
+    size_t used, cap;
+    char data[];
 };
 
-struct weft_sym {
-    Dwfl *dwfl;
-    struct cache_ent *cache;
+/* One string of a set: its text in the arena and a value for the caller
+ * (paths: the file index, see PATH_*). */
+struct sent {
+    const char *s;
+    uint64_t h;
+    int32_t val;
+};
+struct strset {
+    struct sent *e;
     size_t cap, used;
 };
 
-static char *debuginfo_path;
+/* One distinct module file. */
+struct file {
+    Dwfl *dwfl;
+    Dwfl_Module *mod;
+    Dwarf_Addr mbias;  /* Dwfl address = ELF address + mbias */
+    Dwarf_Addr lo, hi; /* its PT_LOAD extent, Dwfl addresses */
+    dev_t dev;         /* identity: a second path to the same file */
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    size_t blen; /* 0: no build id */
+    unsigned char bid[64];
+};
+
+/* One cached answer: (file + 1, offset) -> names. file1 == 0: empty. */
+struct res {
+    uint64_t off;
+    uint32_t file1;
+    int line;
+    const char *fn, *src;
+};
+
+/* Values of a path's set entry besides a file index. */
+#define PATH_NEW (-2)      /* not opened yet */
+#define PATH_UNUSABLE (-1) /* missing, not a regular file, not ELF */
+
+struct weft_symtab {
+    struct blk *arena;
+    struct strset paths, names;
+    struct file *files;
+    size_t nfiles, capfiles;
+    struct res *res;
+    size_t capres, usedres;
+};
+
+/* One module of a process image. */
+struct ment {
+    uint64_t lo, hi, bias;
+    const char *path; /* interned in the table */
+    int32_t file;     /* index in the table, -1: names unknown */
+    uint32_t seq;     /* order of adding: the later wins an overlap */
+};
+
+struct weft_symmap {
+    struct weft_symtab *t;
+    struct ment *e;  /* sorted by lo */
+    uint64_t *maxhi; /* maxhi[i]: the largest hi of e[0..i] */
+    size_t n, cap;
+    uint32_t seq;
+};
+
+static uint64_t hash_bytes(const void *p, size_t n) {
+    const unsigned char *b = p;
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3u;
+    return h | 1; /* never 0: 0 marks an empty slot */
+}
+
+static const char *arena_dup(struct weft_symtab *t, const char *s, size_t n) {
+    struct blk *b = t->arena;
+    if (!b || b->cap - b->used < n + 1) {
+        size_t cap = n + 1 > 60000 ? n + 1 : 60000;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->used = 0;
+        b->cap = cap;
+        b->next = t->arena;
+        t->arena = b;
+    }
+    char *d = b->data + b->used;
+    memcpy(d, s, n);
+    d[n] = 0;
+    b->used += n + 1;
+    return d;
+}
+
+/* The entry of s in set, added (val PATH_NEW) when new; NULL when out of
+ * memory. Entries move when the set grows: use the pointer at once. */
+static struct sent *intern(struct weft_symtab *t, struct strset *set, const char *s) {
+    if (set->used * 2 >= set->cap) {
+        size_t ncap = set->cap ? set->cap * 2 : 256;
+        struct sent *n = calloc(ncap, sizeof *n);
+        if (!n)
+            return NULL;
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->e[i].h) {
+                size_t j = set->e[i].h & (ncap - 1);
+                while (n[j].h)
+                    j = (j + 1) & (ncap - 1);
+                n[j] = set->e[i];
+            }
+        free(set->e);
+        set->e = n;
+        set->cap = ncap;
+    }
+    size_t len = strlen(s);
+    uint64_t h = hash_bytes(s, len);
+    size_t j = h & (set->cap - 1);
+    for (; set->e[j].h; j = (j + 1) & (set->cap - 1))
+        if (set->e[j].h == h && strcmp(set->e[j].s, s) == 0)
+            return &set->e[j];
+    const char *d = arena_dup(t, s, len);
+    if (!d)
+        return NULL;
+    set->e[j] = (struct sent){d, h, PATH_NEW};
+    set->used++;
+    return &set->e[j];
+}
+
+static const char *intern_name(struct weft_symtab *t, const char *s) {
+    if (!s)
+        return NULL;
+    struct sent *e = intern(t, &t->names, s);
+    return e ? e->s : NULL;
+}
+
+/* ---- module files ---- */
+
+/* Separate debug info (a stripped module's DWARF in another file). The
+ * module's path, and the debuglink name inside it, come from the log:
+ * libdw's standard search would open files in the module's own directory
+ * (DIR/NAME.debug, DIR/.debug/NAME.debug) without O_NONBLOCK, so a FIFO
+ * put there would hang the ingest, and a debuglink name with "../" would
+ * lead anywhere. So libdw searches only the system's tree (/usr/lib/debug,
+ * by build id or by path, written by root), and the module's directory
+ * is tried here: regular files only, opened without blocking, taken only
+ * when their build id is the module's. */
+static char debuginfo_dirs[] = "/usr/lib/debug";
+static char *debuginfo_path = debuginfo_dirs;
+
+/* fd of path when it is a regular file whose GNU build id is bid, else -1. */
+static int open_debug(const char *path, const unsigned char *bid, int blen) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    const void *got = NULL;
+    ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, &got) : -1;
+    int same = n == blen && got && memcmp(got, bid, (size_t)blen) == 0;
+    if (elf)
+        elf_end(elf);
+    if (!same) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+                          const char *file_name, const char *debuglink, GElf_Word crc,
+                          char **debuginfo_file_name) {
+    const unsigned char *bid = NULL;
+    GElf_Addr vaddr;
+    int blen = dwfl_module_build_id(mod, &bid, &vaddr);
+    /* crc 0: libdw asks for a dwz alt file (it takes the name's basename) */
+    int plain = debuglink && crc != 0;
+    if (plain && strchr(debuglink, '/'))
+        debuglink = NULL; /* libdw then tries the module's own name + .debug */
+    const char *slash = file_name ? strrchr(file_name, '/') : NULL;
+    if (plain && debuglink && blen > 0 && slash) {
+        static const char *const sub[] = {"/", "/.debug/"};
+        for (size_t i = 0; i < 2; i++) {
+            size_t dl = (size_t)(slash - file_name),
+                   need = dl + strlen(sub[i]) + strlen(debuglink) + 1;
+            char *path = malloc(need);
+            if (!path)
+                return -1;
+            snprintf(path, need, "%.*s%s%s", (int)dl, file_name, sub[i], debuglink);
+            int fd = open_debug(path, bid, blen);
+            if (fd >= 0) {
+                *debuginfo_file_name = path;
+                return fd;
+            }
+            free(path);
+        }
+    }
+    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
+                                        debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks callbacks = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = find_debuginfo,
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &debuginfo_path,
 };
 
-struct weft_sym *weft_sym_new(void) {
-    struct weft_sym *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->dwfl = dwfl_begin(&callbacks);
-    if (s->dwfl)
-        dwfl_report_begin(s->dwfl);
-    return s;
+static int32_t file_by_bid(const struct weft_symtab *t, const unsigned char *bid, size_t blen) {
+    for (size_t i = 0; i < t->nfiles; i++)
+        if (t->files[i].blen == blen && memcmp(t->files[i].bid, bid, blen) == 0)
+            return (int32_t)i;
+    return -1;
 }
 
-void weft_sym_add_module(struct weft_sym *s, const char *path, uint64_t bias) {
-    if (!s || !s->dwfl || !path || path[0] != '/')
-        return; /* the vDSO: frames keep their pc */
-    /* The path comes from the log: opened here without blocking and used
-     * only if it is a regular file, so that a FIFO or a device put at a
+static int bid_ok(const struct file *f, const unsigned char *bid, size_t blen) {
+    return blen == 0 || (f->blen == blen && memcmp(f->bid, bid, blen) == 0);
+}
+
+/* Is fd an ELF executable or shared object? A loaded module is one of
+ * those; anything else at a path from the log (a core file, /proc/kcore
+ * for a root ingest, an object file) is not handed to libdw. */
+static int loadable(int fd) {
+    unsigned char h[EI_NIDENT + 2];
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG) != 0)
+        return 0;
+    unsigned type = h[EI_DATA] == ELFDATA2MSB ? (unsigned)h[EI_NIDENT] << 8 | h[EI_NIDENT + 1]
+                                              : (unsigned)h[EI_NIDENT + 1] << 8 | h[EI_NIDENT];
+    return type == ET_DYN || type == ET_EXEC;
+}
+
+/* Opens the module file at path: its index in the table (a file already
+ * there under another path, by inode or build id, is that one), or
+ * PATH_UNUSABLE. */
+static int32_t open_file(struct weft_symtab *t, const char *path) {
+    if (path[0] != '/')
+        return PATH_UNUSABLE; /* the vDSO: nothing on disk */
+    /* The path comes from the log: opened without blocking and used only
+     * if it is a regular file, so that a FIFO or a device put at a
      * module's path cannot hang the ingest (libdw would open it and wait). */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     struct stat st;
     if (fd < 0)
-        return; /* a file gone since */
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return PATH_UNUSABLE; /* a file gone since */
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !loadable(fd)) {
         close(fd);
-        return;
+        return PATH_UNUSABLE;
     }
-    /* On success libdwfl owns fd; on failure it is still ours. */
-    if (!dwfl_report_elf(s->dwfl, path, path, fd, bias, false))
+    for (size_t i = 0; i < t->nfiles; i++) {
+        const struct file *f = &t->files[i];
+        if (f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
+            f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+            close(fd); /* a link, or the /lib and /usr/lib of a merged /usr */
+            return (int32_t)i;
+        }
+    }
+    if (t->nfiles == t->capfiles) {
+        size_t ncap = t->capfiles ? t->capfiles * 2 : 64;
+        struct file *n = realloc(t->files, ncap * sizeof *n);
+        if (!n) {
+            close(fd);
+            return PATH_UNUSABLE;
+        }
+        t->files = n;
+        t->capfiles = ncap;
+    }
+    Dwfl *dwfl = dwfl_begin(&callbacks);
+    if (!dwfl) {
         close(fd);
+        return PATH_UNUSABLE;
+    }
+    dwfl_report_begin(dwfl);
+    /* Base 0, p_vaddr added: the module sits at its own ELF addresses,
+     * ET_DYN and ET_EXEC alike (libdwfl ignores a base for ET_EXEC). On
+     * success libdwfl owns fd; on failure it is still ours. */
+    Dwfl_Module *mod = dwfl_report_elf(dwfl, path, path, fd, 0, true);
+    if (!mod)
+        close(fd);
+    dwfl_report_end(dwfl, NULL, NULL);
+    Dwarf_Addr lo = 0, hi = 0, mbias = 0;
+    if (!mod || !dwfl_module_info(mod, NULL, &lo, &hi, NULL, NULL, NULL, NULL) || lo >= hi ||
+        !dwfl_module_getelf(mod, &mbias)) {
+        dwfl_end(dwfl);
+        return PATH_UNUSABLE;
+    }
+    const unsigned char *bits = NULL;
+    GElf_Addr vaddr;
+    int blen = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (blen < 0 || blen > 64)
+        blen = 0;
+    if (blen > 0) {
+        int32_t same = file_by_bid(t, bits, (size_t)blen);
+        if (same >= 0) {
+            dwfl_end(dwfl); /* a copy of a file we have: its DWARF once */
+            return same;
+        }
+    }
+    struct file *f = &t->files[t->nfiles];
+    memset(f, 0, sizeof *f);
+    f->dwfl = dwfl;
+    f->mod = mod;
+    f->mbias = mbias;
+    f->lo = lo;
+    f->hi = hi;
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    f->size = st.st_size;
+    f->mtime = st.st_mtim;
+    f->blen = (size_t)blen;
+    if (blen > 0)
+        memcpy(f->bid, bits, (size_t)blen);
+    return (int32_t)t->nfiles++;
 }
 
-void weft_sym_done(struct weft_sym *s) {
-    if (s && s->dwfl)
-        dwfl_report_end(s->dwfl, NULL, NULL);
+/* The file to ask for the names of a module recorded at path with that
+ * build id, or -1: none we can trust. */
+static int32_t file_for(struct weft_symtab *t, struct sent *pe, const unsigned char *bid,
+                        size_t blen) {
+    if (pe->val >= 0 && bid_ok(&t->files[pe->val], bid, blen))
+        return pe->val;
+    /* Another path of the same build (a copy, the other name of a merged
+     * /usr) is the same code: no need to open this one. */
+    if (blen) {
+        int32_t j = file_by_bid(t, bid, blen);
+        if (j >= 0)
+            return j;
+    }
+    if (pe->val == PATH_NEW)
+        pe->val = open_file(t, pe->s);
+    if (pe->val >= 0 && bid_ok(&t->files[pe->val], bid, blen))
+        return pe->val;
+    /* Gone, not ELF, or rebuilt since the run (another build id): the
+     * module keeps its path and offsets, but no name beats a wrong one. */
+    return -1;
 }
 
-static void resolve(struct weft_sym *s, uint64_t pc, struct weft_frame_info *out) {
-    memset(out, 0, sizeof *out);
-    if (!s->dwfl)
-        return;
-    /* A return address points after the call: look up the call itself. */
-    Dwarf_Addr addr = pc ? pc - 1 : 0;
-    Dwfl_Module *m = dwfl_addrmodule(s->dwfl, addr);
-    if (!m)
-        return;
-    Dwarf_Addr start = 0;
-    const char *mname = dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, NULL, NULL);
-    out->module = mname ? strdup(mname) : NULL;
-    Dwarf_Addr bias = 0;
-    dwfl_module_getelf(m, &bias);
-    out->offset = pc - bias;
-    const char *fn = dwfl_module_addrname(m, addr);
-    out->function = fn ? strdup(fn) : NULL;
-    Dwfl_Line *line = dwfl_module_getsrc(m, addr);
+/* ---- answers ---- */
+
+/* Names at Dwfl address a of file f. */
+static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, struct res *r) {
+    Dwfl_Module *m = f->mod;
+    if (dwfl_addrmodule(f->dwfl, a) != m)
+        return; /* past the file's extent: recorded range and file disagree */
+    r->fn = intern_name(t, dwfl_module_addrname(m, a));
+    Dwfl_Line *line = dwfl_module_getsrc(m, a);
     if (line) {
         int ln = 0;
-        const char *file = dwfl_lineinfo(line, NULL, &ln, NULL, NULL, NULL);
-        out->file = file ? strdup(file) : NULL;
-        out->line = ln;
+        r->src = intern_name(t, dwfl_lineinfo(line, NULL, &ln, NULL, NULL, NULL));
+        r->line = ln;
         return;
     }
     /* Without .debug_aranges (clang's default) libdw cannot map the
@@ -96,18 +384,218 @@ static void resolve(struct weft_sym *s, uint64_t pc, struct weft_frame_info *out
     Dwarf_Die *cu = NULL;
     Dwarf_Addr cubias = 0;
     while ((cu = dwfl_module_nextcu(m, cu, &cubias)) != NULL) {
-        if (dwarf_haspc(cu, addr - cubias) <= 0)
+        if (dwarf_haspc(cu, a - cubias) <= 0)
             continue;
-        Dwarf_Line *dl = dwarf_getsrc_die(cu, addr - cubias);
+        Dwarf_Line *dl = dwarf_getsrc_die(cu, a - cubias);
         if (dl) {
             int ln = 0;
-            const char *file = dwarf_linesrc(dl, NULL, NULL);
+            r->src = intern_name(t, dwarf_linesrc(dl, NULL, NULL));
             dwarf_lineno(dl, &ln);
-            out->file = file ? strdup(file) : NULL;
-            out->line = ln;
+            r->line = ln;
         }
         return;
     }
+}
+
+static size_t res_slot(const struct res *tab, size_t cap, uint32_t file1, uint64_t off) {
+    uint64_t h = (off ^ (uint64_t)file1 << 48) * 0x9e3779b97f4a7c15u;
+    size_t j = (h >> 17) & (cap - 1);
+    while (tab[j].file1 && (tab[j].file1 != file1 || tab[j].off != off))
+        j = (j + 1) & (cap - 1);
+    return j;
+}
+
+/* The answer for offset off (a return address minus the load bias) of
+ * file fi, from the cache or found and cached; *tmp when the cache
+ * cannot grow. */
+static const struct res *answer(struct weft_symtab *t, int32_t fi, uint64_t off, struct res *tmp) {
+    uint32_t file1 = (uint32_t)fi + 1;
+    const struct file *f = &t->files[fi];
+    /* A return address points after the call: look up the call itself. */
+    Dwarf_Addr a = off - 1 + f->mbias;
+    if (t->usedres * 2 >= t->capres) {
+        size_t ncap = t->capres ? t->capres * 2 : 4096;
+        struct res *n = calloc(ncap, sizeof *n);
+        if (!n) {
+            memset(tmp, 0, sizeof *tmp);
+            resolve(t, f, a, tmp);
+            return tmp;
+        }
+        for (size_t i = 0; i < t->capres; i++)
+            if (t->res[i].file1)
+                n[res_slot(n, ncap, t->res[i].file1, t->res[i].off)] = t->res[i];
+        free(t->res);
+        t->res = n;
+        t->capres = ncap;
+    }
+    size_t j = res_slot(t->res, t->capres, file1, off);
+    if (!t->res[j].file1) {
+        struct res r = {.off = off, .file1 = file1};
+        resolve(t, f, a, &r);
+        /* resolve interns strings, which never touches res: j still holds */
+        t->res[j] = r;
+        t->usedres++;
+    }
+    return &t->res[j];
+}
+
+/* ---- the table ---- */
+
+struct weft_symtab *weft_symtab_new(void) {
+    return calloc(1, sizeof(struct weft_symtab));
+}
+
+void weft_symtab_free(struct weft_symtab *t) {
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nfiles; i++)
+        dwfl_end(t->files[i].dwfl);
+    free(t->files);
+    free(t->res);
+    free(t->paths.e);
+    free(t->names.e);
+    for (struct blk *b = t->arena, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(t);
+}
+
+void weft_symtab_stats(const struct weft_symtab *t, struct weft_symtab_stats *out) {
+    memset(out, 0, sizeof *out);
+    if (!t)
+        return;
+    out->files = t->nfiles;
+    out->paths = t->paths.used;
+    out->results = t->usedres;
+}
+
+/* ---- module maps ---- */
+
+struct weft_symmap *weft_symmap_new(struct weft_symtab *t) {
+    if (!t)
+        return NULL;
+    struct weft_symmap *m = calloc(1, sizeof *m);
+    if (m)
+        m->t = t;
+    return m;
+}
+
+void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uint64_t lo,
+                     uint64_t hi, const unsigned char *build_id, size_t build_id_len) {
+    if (!m || !path || !path[0])
+        return;
+    struct weft_symtab *t = m->t;
+    if (!build_id || build_id_len > 64)
+        build_id_len = 0; /* a longer one is no GNU build id: trust the path, as without */
+    struct sent *pe = intern(t, &t->paths, path);
+    if (!pe)
+        return;
+    const char *ipath = pe->s;
+    int32_t fi = file_for(t, pe, build_id, build_id_len); /* pe is stale from here */
+    if (lo >= hi) {
+        if (fi < 0)
+            return; /* no range recorded, no file to take it from */
+        const struct file *f = &t->files[fi];
+        lo = bias + (f->lo - f->mbias);
+        hi = bias + (f->hi - f->mbias);
+    }
+    for (size_t i = 0; i < m->n; i++)
+        if (m->e[i].lo == lo && m->e[i].hi == hi && m->e[i].bias == bias && m->e[i].path == ipath &&
+            m->e[i].file == fi)
+            return; /* the module map written again after a dlopen */
+    if (m->n == m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 32;
+        struct ment *ne = realloc(m->e, ncap * sizeof *ne);
+        if (!ne)
+            return;
+        m->e = ne;
+        uint64_t *nm = realloc(m->maxhi, ncap * sizeof *nm);
+        if (!nm)
+            return;
+        m->maxhi = nm;
+        m->cap = ncap;
+    }
+    size_t at = m->n;
+    while (at > 0 && m->e[at - 1].lo > lo)
+        at--;
+    memmove(&m->e[at + 1], &m->e[at], (m->n - at) * sizeof *m->e);
+    m->e[at] = (struct ment){lo, hi, bias, ipath, fi, m->seq++};
+    m->n++;
+    for (size_t i = at; i < m->n; i++)
+        m->maxhi[i] = i && m->maxhi[i - 1] > m->e[i].hi ? m->maxhi[i - 1] : m->e[i].hi;
+}
+
+void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out) {
+    memset(out, 0, sizeof *out);
+    if (!m || m->n == 0)
+        return;
+    uint64_t a = pc ? pc - 1 : 0;
+    /* the last module starting at or below a, then back over those that
+     * may still reach it; the one added last wins */
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->e[mid].lo <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const struct ment *best = NULL;
+    for (size_t i = lo; i-- > 0 && m->maxhi[i] > a;)
+        if (m->e[i].hi > a && (!best || m->e[i].seq > best->seq))
+            best = &m->e[i];
+    if (!best)
+        return;
+    out->module = best->path;
+    out->offset = pc - best->bias;
+    if (best->file < 0)
+        return;
+    struct res tmp;
+    const struct res *r = answer(m->t, best->file, pc - best->bias, &tmp);
+    out->function = r->fn;
+    out->file = r->src;
+    out->line = r->line;
+}
+
+void weft_symmap_free(struct weft_symmap *m) {
+    if (!m)
+        return;
+    free(m->e);
+    free(m->maxhi);
+    free(m);
+}
+
+/* ---- the one-process interface (until the ingest uses the table) ---- */
+
+struct weft_sym {
+    struct weft_symtab *t; /* private */
+    struct weft_symmap *m;
+};
+
+struct weft_sym *weft_sym_new(void) {
+    struct weft_sym *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->t = weft_symtab_new();
+    s->m = weft_symmap_new(s->t);
+    if (!s->m) {
+        weft_symtab_free(s->t);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void weft_sym_add_module(struct weft_sym *s, const char *path, uint64_t bias) {
+    /* No range, no build id: the file's own extent, as libdw reported
+     * it before; a module that cannot be opened is no module. */
+    if (s)
+        weft_symmap_add(s->m, path, bias, 0, 0, NULL, 0);
+}
+
+void weft_sym_done(struct weft_sym *s) {
+    (void)s; /* maps take modules at any time now */
 }
 
 void weft_sym_lookup(struct weft_sym *s, uint64_t pc, struct weft_frame_info *out) {
@@ -115,46 +603,13 @@ void weft_sym_lookup(struct weft_sym *s, uint64_t pc, struct weft_frame_info *ou
         memset(out, 0, sizeof *out);
         return;
     }
-    if (s->used * 2 >= s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 1024;
-        struct cache_ent *n = calloc(ncap, sizeof *n);
-        if (!n) {
-            resolve(s, pc, out); /* leaks the strings; only when out of memory */
-            return;
-        }
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->cache[i].pc) {
-                size_t j = (s->cache[i].pc * 0x9e3779b97f4a7c15u >> 17) & (ncap - 1);
-                while (n[j].pc)
-                    j = (j + 1) & (ncap - 1);
-                n[j] = s->cache[i];
-            }
-        free(s->cache);
-        s->cache = n;
-        s->cap = ncap;
-    }
-    size_t j = (pc * 0x9e3779b97f4a7c15u >> 17) & (s->cap - 1);
-    while (s->cache[j].pc && s->cache[j].pc != pc)
-        j = (j + 1) & (s->cap - 1);
-    if (!s->cache[j].pc) {
-        s->cache[j].pc = pc ? pc : 1;
-        resolve(s, pc, &s->cache[j].info);
-        s->used++;
-    }
-    *out = s->cache[j].info;
+    weft_symmap_lookup(s->m, pc, out);
 }
 
 void weft_sym_free(struct weft_sym *s) {
     if (!s)
         return;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->cache[i].pc) {
-            free((char *)s->cache[i].info.module);
-            free((char *)s->cache[i].info.function);
-            free((char *)s->cache[i].info.file);
-        }
-    free(s->cache);
-    if (s->dwfl)
-        dwfl_end(s->dwfl);
+    weft_symmap_free(s->m);
+    weft_symtab_free(s->t);
     free(s);
 }

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
+#include "symbolize.h" /* symbolization: a symbol table per ingest, a module map per process */
+
 #define WEFT_SCHEMA_VERSION 6
 #define WEFT_APPLICATION_ID 1466263156 /* 'WEFT' */
 
@@ -188,21 +190,6 @@ sqlite3 *weft_db_open_read(const char *path); /* NULL + message */
  * none is no trace: weft's status 124), or -1 with a message that starts
  * with who ("ingest: " or ""). */
 long weft_db_count_processes(const char *path, const char *who);
-
-/* Symbolization (symbolize.c): one per process. */
-struct weft_sym;
-struct weft_sym *weft_sym_new(void);
-void weft_sym_add_module(struct weft_sym *s, const char *path, uint64_t bias);
-void weft_sym_done(struct weft_sym *s); /* after the last add */
-struct weft_frame_info {
-    const char *module;
-    uint64_t offset;
-    const char *function;
-    const char *file;
-    int line;
-};
-void weft_sym_lookup(struct weft_sym *s, uint64_t pc, struct weft_frame_info *out);
-void weft_sym_free(struct weft_sym *s);
 
 /* ELF checks for weft run (elfcheck.c): 1 dynamic, 0 static (message
  * printed), -1 error (message printed); scripts count as dynamic. */
