@@ -114,10 +114,7 @@ struct proc {
     uint64_t thread_base, stack_base;
     struct thr *thr;
     struct map handles;   /* (handle, 0) -> local tid */
-    struct weft_sym *sym; /* its module map, for stacks and start routines */
-    int sym_shared;       /* sym is an earlier process's (same modules at the same biases) */
-    uint64_t sym_key;     /* a hash of its module map, and how many modules */
-    size_t sym_n;
+    struct weft_symmap *sym; /* its module map, for stacks and start routines */
     char argv_json[16384];
     char exe[4096];
     uint64_t end_ns, events;
@@ -748,6 +745,10 @@ static void hex(char *out, const unsigned char *b, size_t n) {
     out[2 * n] = 0;
 }
 
+/* One symbol table for the whole ingest: each module file is opened and
+ * its DWARF read once, however many processes mapped it (symbolize.h). */
+static struct weft_symtab *symtab;
+
 /* Modules and stacks of process pi, symbolized with its module map. */
 static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     struct proc *p = &procs[pi];
@@ -756,13 +757,12 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
     sqlite3_stmt *ss = prep("INSERT INTO stacks VALUES (?,?,?,?)");
     sqlite3_stmt *sf = prep("INSERT INTO frames VALUES (?,?,?,?,?,?,?,?)");
     int rc = -1;
-    struct weft_sym *sym = NULL;
+    struct weft_symmap *sym = NULL;
     struct map seen = {0};
     char buf[4200], bid[200];
     /* the modules reported (MODULE records), for the symbolizer */
     const struct weft_rec **mods = NULL;
     size_t nmods = 0;
-    uint64_t key = 0x6d6f64756c6573u;
     if (!sm || !ss || !sf)
         goto out;
     mods = malloc((p->nmeta ? p->nmeta : 1) * sizeof *mods);
@@ -798,29 +798,25 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
         if (step(sm))
             goto out;
         mods[nmods++] = r;
-        key = hash2(key, ph ^ r->obj);
     }
-    /* A fork child has its parent's modules at its parent's biases: it
-     * shares the parent's symbolizer (libdw maps every module's ELF and
-     * DWARF once per symbolizer: a hundred children of one program would
-     * cost a hundred copies). Same hash and count: the same map. */
-    p->sym_key = key;
-    p->sym_n = nmods;
-    for (uint32_t j = 0; j < pi && !sym; j++)
-        if (procs[j].sym && !procs[j].sym_shared && procs[j].sym_key == key &&
-            procs[j].sym_n == nmods) {
-            sym = p->sym = procs[j].sym;
-            p->sym_shared = 1;
-        }
+    if (!symtab && !(symtab = weft_symtab_new())) {
+        weft_err("out of memory");
+        goto out;
+    }
+    sym = p->sym = weft_symmap_new(symtab);
     if (!sym) {
-        sym = p->sym = weft_sym_new();
-        for (size_t x = 0; x < nmods; x++) {
-            size_t len = payload(mods[x], buf, sizeof buf);
-            uint32_t plen = mods[x]->aux < len ? mods[x]->aux : (uint32_t)len;
-            buf[plen] = 0;
-            weft_sym_add_module(sym, buf, mods[x]->obj);
-        }
-        weft_sym_done(sym);
+        weft_err("out of memory");
+        goto out;
+    }
+    for (size_t x = 0; x < nmods; x++) {
+        size_t len = payload(mods[x], buf, sizeof buf);
+        uint32_t plen = mods[x]->aux < len ? mods[x]->aux : (uint32_t)len;
+        buf[plen] = 0;
+        size_t blen = mods[x]->stack;
+        if (blen > 64 || plen + 1 + blen > len)
+            blen = 0;
+        weft_symmap_add(sym, buf, mods[x]->obj, mods[x]->arg, mods[x]->arg2,
+                        blen ? (const unsigned char *)buf + plen + 1 : NULL, blen);
     }
     for (size_t x = 0; x < p->nmeta; x++) {
         const struct weft_rec *r = &p->meta[x];
@@ -845,7 +841,7 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
         (*nstacks)++;
         for (size_t d = 0; d < depth; d++) {
             struct weft_frame_info fi;
-            weft_sym_lookup(sym, pcs[d], &fi);
+            weft_symmap_lookup(sym, pcs[d], &fi);
             I64(sf, 1, id);
             I64(sf, 2, d);
             I64(sf, 3, pcs[d]);
@@ -872,7 +868,7 @@ out:
 
 static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t *nthreads) {
     /* the last start routine symbolized (see below) */
-    struct weft_sym *last_sym = NULL;
+    struct weft_symmap *last_sym = NULL;
     uint64_t last_pc = 0;
     char last_fn[512];
     int last_has = 0;
@@ -968,7 +964,7 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
                  * last answer is kept. */
                 if (p->sym != last_sym || t->start_routine != last_pc) {
                     struct weft_frame_info fi;
-                    weft_sym_lookup(p->sym, t->start_routine + 1, &fi);
+                    weft_symmap_lookup(p->sym, t->start_routine + 1, &fi);
                     last_sym = p->sym;
                     last_pc = t->start_routine;
                     last_has = fi.function != NULL;
@@ -1211,10 +1207,11 @@ static void cleanup(void) {
         for (size_t x = 0; x < procs[i].nmeta; x++)
             free((void *)procs[i].meta[x].data);
         free(procs[i].meta);
-        if (!procs[i].sym_shared)
-            weft_sym_free(procs[i].sym);
+        weft_symmap_free(procs[i].sym);
     }
     free(procs);
+    weft_symtab_free(symtab);
+    symtab = NULL;
     procs = NULL;
     nprocs = 0;
     free(objs);

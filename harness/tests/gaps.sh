@@ -176,11 +176,20 @@ lock_sites)
               where x.kind = 'lock-held-at-exit' order by f.line)")" \
         "locker:$(line lock) trylocker:$(line trylock) looper:$(line looplock) cond_waiter:$(line condwait)"
     # the looper's three locks at one line: the shim wrote the site's stack
-    # once, ingest gave it to all three
+    # once, ingest gave it to all three (a row each with --all-events; by
+    # default the two taken again after the looper's own unlock are counted)
+    "$WEFT" run -q --all-events -o "$work/all.db" -- "$prog" locks >/dev/null 2>&1
     expect "looper's locks" \
-        "$(q "select count(*) || ' ' || count(distinct e.stack) from events e join kinds k on k.id=e.kind
-              join thread_summary t on t.id=e.thread where t.start='looper' and k.name='mutex_lock_end'")" \
+        "$(sqlite3 "$work/all.db" "select count(*) || ' ' || count(distinct e.stack) from events e
+              join kinds k on k.id=e.kind join thread_summary t on t.id=e.thread
+              where t.start='looper' and k.name='mutex_lock_end'")" \
         "3 1"
+    expect "looper's locks (counted)" \
+        "$(q "select count(*) || ' ' || (select sum(c.count) from event_counts c join thread_summary t
+              on t.id = c.thread where t.start = 'looper' and c.kind = 'mutex_lock_end')
+              from events e join kinds k on k.id=e.kind join thread_summary t on t.id=e.thread
+              where t.start='looper' and k.name='mutex_lock_end'")" \
+        "1 2"
     # a lock that did not wait: its call site alone (no unwind); the cond
     # wait's relock: the wait's own stack, taken as it blocked
     expect "frames" \
