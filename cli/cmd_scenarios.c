@@ -22,7 +22,7 @@
 
 #include "scenario_run.h"
 #include "textesc.h"
-#include "weft.h"
+#include "cli.h"
 
 static const char *const cmd = "scenarios";
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "textesc.h"
-#include "weft.h"
+#include "cli.h"
 
 int weft_self_exe(char *out, size_t n) {
     ssize_t len = readlink("/proc/self/exe", out, n);
