@@ -33,7 +33,7 @@ static double now(void) {
 }
 
 /* The directory of programs + manifest: $WEFT_SCENARIOS, else beside this
- * binary as the build tree lays it out (build/harness/weft ->
+ * binary as the build tree lays it out (build/bin/weft ->
  * build/scenarios), else as installed (bin/weft ->
  * libexec/weft/scenarios). 0 with dir set, or -1 after one line. */
 static int find_dir(char *dir, size_t max) {

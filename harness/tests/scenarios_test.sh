@@ -345,7 +345,7 @@ scen_list)
     ;;
 scen_dir)
     # Without WEFT_SCENARIOS: the build tree's scenarios beside the binary
-    # (build/harness/weft -> build/scenarios), and an installed layout
+    # (build/bin/weft -> build/scenarios), and an installed layout
     # (bin/weft -> libexec/weft/scenarios), here made of links.
     unset WEFT_SCENARIOS
     "$WEFT" scenarios list >"$work/out" 2>"$work/err" || fail "build tree: $(cat "$work/err")"
