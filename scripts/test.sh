@@ -15,8 +15,9 @@ build() { # dir, extra cmake args...
   cmake --build "$dir" -j"$jobs"
 }
 
-echo "== style: every C file as .clang-format lays it out"
+echo "== style: every C file as .clang-format lays it out; the folders' dependencies point one way"
 bash scripts/format.sh --check
+bash scripts/check-deps.sh
 
 echo "== gcc: unit, stress, integration, harness, scenarios"
 CC=gcc build build/ci-gcc
