@@ -1,9 +1,10 @@
-/* cli.h (cli): what the files of the `weft` command share and nothing
- * below the command needs: the subcommands, the path of the running
- * binary, option parsing (cliopt.c), output files (outfile.c) and the ELF
- * check of weft run (elfcheck.c). The libraries' declarations (weft_err,
- * the ingest, the database helpers) stay in harness/weft.h, included
- * here. */
+/* cli.h (cli): what the files of the `weft` command share: the
+ * subcommands, the path of the running binary, option parsing (cliopt.c),
+ * output files (outfile.c) and the ELF check of weft run (elfcheck.c).
+ * The libraries' declarations (weft_err, the ingest, the database
+ * helpers) stay in harness/weft.h, included here. Nothing below the
+ * command should include this; three report files still do, for
+ * weft_out_* and weft_check_regular (scripts/check-deps.known). */
 #ifndef WEFT_CLI_H
 #define WEFT_CLI_H
 

@@ -47,74 +47,69 @@ int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns) {
 }
 
 /* The usage text: the one description of the command line. docs/weft.1
- * is checked against it (harness/tests/usage_test.sh: the options of
- * each subcommand's synopsis, and every option either documents). One
- * part per subcommand, so that `weft SUB --help` prints its own and
- * `weft --help` all of them, in this order. Each synopsis's first line
- * comes after "usage: " or 7 spaces; its next lines carry their own
- * indent. */
-static const struct {
-    const char *name, *synopsis, *text;
-} parts[] = {
-    {"run",
-     "weft run [-o trace.db] [-q] [--stack-depth=N] [--deadlock-timeout=MS]\n"
-     "                [--trace-children] [--keep-log[=DIR]] [--error-exitcode=N]\n"
-     "                [--suppressions=FILE] [--max-threads=N] [--index] [--all-events]\n"
-     "                [--min-wait=DURATION] [--html FILE] -- PROG [ARGS...]\n",
-     "run      runs PROG under the recorder (LD_PRELOAD), passing its stdin, stdout,\n"
-     "         stderr and exit status through (death by signal N: 128+N), then\n"
-     "         writes the trace database (default weft-PID.db, never over an\n"
-     "         existing file) and prints the detectors' findings on stderr.\n"
-     "         --error-exitcode=N: exit N (1..255; 0: off) when an error finding\n"
-     "         was reported; --suppressions=FILE: lines kind:glob (function or\n"
-     "         file) to silence; --max-threads=N: unbounded-threads threshold\n"
-     "         (default 1000); --keep-log: keep the raw logs in TRACE.logs/ beside\n"
-     "         the trace (--keep-log=DIR: in DIR, which weft makes); --index:\n"
-     "         also index events by thread and by object (for many ad hoc\n"
-     "         queries; costs more than the load); --all-events: a row in events\n"
-     "         for every channel operation (else those that did not fail and\n"
-     "         waited less than --min-wait, default 100us, and hb annotations,\n"
-     "         are counted in event_counts, with their waits summed);\n"
-     "         --min-wait=0: a row for every wait. --html FILE: also write the\n"
-     "         HTML report of the trace (as weft report --format=html) and its\n"
-     "         Perfetto trace beside it (FILE without .html, .perfetto.json),\n"
-     "         which the page links.\n"},
-    {"ingest",
-     "weft ingest LOG... [-o trace.db] [-q] [--suppressions=FILE] [--index]\n"
-     "                [--all-events] [--min-wait=DURATION]\n",
-     "ingest   turns raw logs (e.g. left by a crash, or by LD_PRELOAD use) into a\n"
-     "         trace database and runs the detectors.\n"},
-    {"report",
-     "weft report [--format=text|json|html|perfetto|sarif|junit] [-o FILE]\n"
-     "                [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR]\n"
-     "                [--perfetto-link NAME]\n"
-     "                [--from MS] [--to MS] [--max-events N] trace.db...\n",
-     "report   prints trace databases as text or JSON, writes one HTML page\n"
-     "         (timeline, channel graph, stacks with source; opens from file://),\n"
-     "         Chrome trace-event JSON for ui.perfetto.dev (perfetto: --from/--to\n"
-     "         MS from the trace's start, --max-events N items, default 1000000,\n"
-     "         0: all), SARIF 2.1.0 for code scanning (--srcroot DIR: file URIs\n"
-     "         relative to DIR, default the current directory) or JUnit XML.\n"
-     "         The HTML page links its Perfetto trace with --perfetto-link NAME\n"
-     "         (a path relative to the page), else shows the command to write it,\n"
-     "         and says how to open it (ui.perfetto.dev, \"Open trace file\").\n"
-     "         Findings of one fingerprint are grouped; --baseline marks them new\n"
-     "         or unchanged and lists the absent; --only-new: new only.\n"},
-    {"scenarios",
-     "weft scenarios list\n"
-     "       weft scenarios run [NAME|GLOB...] [--junit FILE] [-j N] [--repeat N]\n"
-     "                [--keep DIR] [--html-dir DIR]\n",
-     "scenarios lists or runs the scenario suite (the seed's patterns and pitfalls\n"
-     "         as programs, in libexec/weft/scenarios, or $WEFT_SCENARIOS): each\n"
-     "         runs as weft run -q -o trace.db -- PROG would, in a directory of\n"
-     "         its own (kept under --keep DIR, which weft makes), and is compared\n"
-     "         with the manifest (findings by kind, count and line, stdout, exit\n"
-     "         status); prints a table and a scoreboard per class. -j N (--jobs):\n"
-     "         N at once (default: the CPUs); --repeat N: each N times (one\n"
-     "         mismatch fails it); --junit FILE: JUnit XML; --html-dir DIR: an\n"
-     "         HTML report per scenario and index.html (verdicts, scoreboard).\n"},
-};
-static const char usage_tail[] =
+ * is checked against it (harness/tests/usage_test.sh: the options of each
+ * subcommand's synopsis, and every option either documents). Its shape is
+ * what usage_of() reads: synopsis lines ("usage: weft SUB" or 7 spaces
+ * and "weft SUB", then lines that continue them), a blank line, one
+ * paragraph per subcommand (its name at the start of the line, the rest
+ * indented), a blank line, and what holds for all of them. */
+static const char usage[] =
+    "usage: weft run [-o trace.db] [-q] [--stack-depth=N] [--deadlock-timeout=MS]\n"
+    "                [--trace-children] [--keep-log[=DIR]] [--error-exitcode=N]\n"
+    "                [--suppressions=FILE] [--max-threads=N] [--index] [--all-events]\n"
+    "                [--min-wait=DURATION] [--html FILE] -- PROG [ARGS...]\n"
+    "       weft ingest LOG... [-o trace.db] [-q] [--suppressions=FILE] [--index]\n"
+    "                [--all-events] [--min-wait=DURATION]\n"
+    "       weft report [--format=text|json|html|perfetto|sarif|junit] [-o FILE]\n"
+    "                [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR]\n"
+    "                [--perfetto-link NAME]\n"
+    "                [--from MS] [--to MS] [--max-events N] trace.db...\n"
+    "       weft scenarios list\n"
+    "       weft scenarios run [NAME|GLOB...] [--junit FILE] [-j N] [--repeat N]\n"
+    "                [--keep DIR] [--html-dir DIR]\n"
+    "       weft --help | --version\n"
+    "\n"
+    "run      runs PROG under the recorder (LD_PRELOAD), passing its stdin, stdout,\n"
+    "         stderr and exit status through (death by signal N: 128+N), then\n"
+    "         writes the trace database (default weft-PID.db, never over an\n"
+    "         existing file) and prints the detectors' findings on stderr.\n"
+    "         --error-exitcode=N: exit N (1..255; 0: off) when an error finding\n"
+    "         was reported; --suppressions=FILE: lines kind:glob (function or\n"
+    "         file) to silence; --max-threads=N: unbounded-threads threshold\n"
+    "         (default 1000); --keep-log: keep the raw logs in TRACE.logs/ beside\n"
+    "         the trace (--keep-log=DIR: in DIR, which weft makes); --index:\n"
+    "         also index events by thread and by object (for many ad hoc\n"
+    "         queries; costs more than the load); --all-events: a row in events\n"
+    "         for every channel operation (else those that did not fail and\n"
+    "         waited less than --min-wait, default 100us, and hb annotations,\n"
+    "         are counted in event_counts, with their waits summed);\n"
+    "         --min-wait=0: a row for every wait. --html FILE: also write the\n"
+    "         HTML report of the trace (as weft report --format=html) and its\n"
+    "         Perfetto trace beside it (FILE without .html, .perfetto.json),\n"
+    "         which the page links.\n"
+    "ingest   turns raw logs (e.g. left by a crash, or by LD_PRELOAD use) into a\n"
+    "         trace database and runs the detectors.\n"
+    "report   prints trace databases as text or JSON, writes one HTML page\n"
+    "         (timeline, channel graph, stacks with source; opens from file://),\n"
+    "         Chrome trace-event JSON for ui.perfetto.dev (perfetto: --from/--to\n"
+    "         MS from the trace's start, --max-events N items, default 1000000,\n"
+    "         0: all), SARIF 2.1.0 for code scanning (--srcroot DIR: file URIs\n"
+    "         relative to DIR, default the current directory) or JUnit XML.\n"
+    "         The HTML page links its Perfetto trace with --perfetto-link NAME\n"
+    "         (a path relative to the page), else shows the command to write it,\n"
+    "         and says how to open it (ui.perfetto.dev, \"Open trace file\").\n"
+    "         Findings of one fingerprint are grouped; --baseline marks them new\n"
+    "         or unchanged and lists the absent; --only-new: new only.\n"
+    "scenarios lists or runs the scenario suite (the seed's patterns and pitfalls\n"
+    "         as programs, in libexec/weft/scenarios, or $WEFT_SCENARIOS): each\n"
+    "         runs as weft run -q -o trace.db -- PROG would, in a directory of\n"
+    "         its own (kept under --keep DIR, which weft makes), and is compared\n"
+    "         with the manifest (findings by kind, count and line, stdout, exit\n"
+    "         status); prints a table and a scoreboard per class. -j N (--jobs):\n"
+    "         N at once (default: the CPUs); --repeat N: each N times (one\n"
+    "         mismatch fails it); --junit FILE: JUnit XML; --html-dir DIR: an\n"
+    "         HTML report per scenario and index.html (verdicts, scoreboard).\n"
+    "\n"
     "Options take --opt=VALUE or --opt VALUE; -o FILE, -oFILE or --output=FILE;\n"
     "-q or --quiet (run, ingest): findings are not printed. Traces and reports\n"
     "are written 0600; -o replaces only a file of the same kind, never an input.\n"
@@ -126,51 +121,60 @@ static const char usage_tail[] =
     "scenarios run: 0 when every scenario matched, 1 on a mismatch, 125 on an\n"
     "error.\n";
 
-/* All parts (sub NULL) or one subcommand's. */
-static void usage(FILE *f, const char *sub) {
-    const char *lead = "usage: ";
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-        if (!sub || !strcmp(sub, parts[i].name)) {
-            fprintf(f, "%s%s", lead, parts[i].synopsis);
-            lead = "       ";
+/* weft SUB --help: SUB's part of the usage text (its synopsis lines, its
+ * paragraph, and the part for all) on f; 0 if the text has no synopsis
+ * of SUB (a subcommand left out of it: usage_sub_help fails then). */
+static int usage_of(FILE *f, const char *sub) {
+    size_t n = strlen(sub);
+    int section = 0; /* 0: synopsis, 1: paragraphs, 2: the rest */
+    int mine = 0, found = 0;
+    for (const char *p = usage, *e; *p; p = e + 1) {
+        e = strchr(p, '\n');
+        int len = (int)(e - p);
+        if (len == 0 && section < 2) {
+            section++;
+            mine = 0;
+            fputc('\n', f);
+            continue;
         }
-    if (!sub)
-        fputs("       weft --help | --version\n", f);
-    fputc('\n', f);
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-        if (!sub || !strcmp(sub, parts[i].name))
-            fputs(parts[i].text, f);
-    fputc('\n', f);
-    fputs(usage_tail, f);
-}
-
-static int is_help(const char *a) {
-    return a && (!strcmp(a, "--help") || !strcmp(a, "-h"));
+        if (section == 0) {
+            /* "usage: weft SUB ..." or "       weft SUB ...": a new entry */
+            if (len > 12 && (!strncmp(p, "usage: ", 7) || !strncmp(p, "       ", 7)) &&
+                !strncmp(p + 7, "weft ", 5)) {
+                const char *w = p + 12;
+                mine = !strncmp(w, sub, n) && (w[n] == ' ' || w[n] == '\n');
+                if (mine && !found++) {
+                    fprintf(f, "usage: %.*s\n", len - 7, p + 7);
+                    continue;
+                }
+            }
+        } else if (section == 1 && *p != ' ') {
+            mine = !strncmp(p, sub, n) && p[n] == ' ';
+        }
+        if (mine || section == 2)
+            fprintf(f, "%.*s\n", len, p);
+    }
+    return found;
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        usage(stderr, NULL);
+        fputs(usage, stderr);
         return 125;
     }
     const char *cmd = argv[1];
     int rc;
-    /* weft SUB --help (weft scenarios list|run --help too): that part. */
-    int sub_help = argc >= 3 && is_help(argv[2]);
-    if (!strcmp(cmd, "scenarios") && argc >= 4 && is_help(argv[3]) &&
-        (!strcmp(argv[2], "list") || !strcmp(argv[2], "run")))
+    /* weft SUB --help, also weft scenarios list|run --help: SUB's part. */
+    int sub_help = argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"));
+    if (argc >= 4 && !strcmp(cmd, "scenarios") &&
+        (!strcmp(argv[2], "list") || !strcmp(argv[2], "run")) &&
+        (!strcmp(argv[3], "--help") || !strcmp(argv[3], "-h")))
         sub_help = 1;
-    if (sub_help)
-        for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-            if (!strcmp(cmd, parts[i].name)) {
-                usage(stdout, cmd);
-                cmd = NULL;
-                break;
-            }
-    if (!cmd) {
-        rc = 0;
+    if (sub_help && (!strcmp(cmd, "run") || !strcmp(cmd, "ingest") || !strcmp(cmd, "report") ||
+                     !strcmp(cmd, "scenarios"))) {
+        rc = usage_of(stdout, cmd) ? 0 : 125;
     } else if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        usage(stdout, NULL);
+        fputs(usage, stdout);
         rc = 0;
     } else if (!strcmp(cmd, "--version")) {
         printf("weft %s\n", WEFT_VERSION);
