@@ -12,7 +12,9 @@
 # Known violations, listed with why in scripts/check-deps.known (one per
 # line: the violation's key, the part of its line before " -- "), are
 # printed but pass; one that no longer happens fails (remove it from the
-# list). --strict: the known ones fail too.
+# list). --strict: the known ones fail too. --build DIR: also which static
+# library of that build tree calls which (nm: an upward call needs no
+# include).
 #
 # Tests (*/tests/, tests/), bench/ and the build's own helpers (cmake/) may
 # use anything; scenarios/ and demo/ are programs under test: libweft's
@@ -228,6 +230,33 @@ for f in sources:
             violation("%s -> sqlite3.h" % f, "%s: reaches sqlite3.h (%s): the shim never uses SQLite"
                       % (f, " -> ".join(chain + ["sqlite3.h"])))
 
+# --- --build DIR: calls, from the static libraries' symbols ------------
+# A call upward needs no include (an extern declaration will do): which
+# library's undefined symbols are defined by which other library of the
+# build tree, by folder.
+args = sys.argv[1:]
+if "--build" in args:
+    bdir = args[args.index("--build") + 1]
+    libs = {}
+    for dirpath, _, names in os.walk(bdir):
+        for nm_ in names:
+            t = nm_[3:-2] if nm_.startswith("lib") and nm_.endswith(".a") else None
+            if t in targets:
+                libs[t] = os.path.join(dirpath, nm_)
+    def syms(path, flag):
+        r = subprocess.run(["nm", flag, path], capture_output=True, text=True).stdout
+        return {l.split()[-1] for l in r.split("\n") if l.strip() and not l.endswith(":")}
+    defined = {t: syms(p, "--defined-only") for t, p in libs.items()}
+    for t, p in sorted(libs.items()):
+        und = syms(p, "-u")
+        for u, d in sorted(defined.items()):
+            if u == t:
+                continue
+            hit = sorted(und & d)
+            if hit and not allowed(targets[t], targets[u], LINK_EXTRA):
+                violation("symbols: %s -> %s" % (t, u), "%s calls %s (%s/ -> %s/): %s" % (
+                    t, u, targets[t], targets[u], ", ".join(hit)))
+
 # --- known ones ----------------------------------------------------------
 known = {}
 kpath = "scripts/check-deps.known"
@@ -248,6 +277,8 @@ for key, text in violations:
         bad += 1
 if not strict:
     for key in known:
+        if key.startswith("symbols: ") and "--build" not in args:
+            continue  # only a --build run looks at the symbols
         if key not in seen_keys:
             print("check-deps: %s: listed in %s but no longer happens: remove it" % (key, kpath))
             bad += 1
