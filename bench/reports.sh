@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
 done
 [ -f "$build/CMakeCache.txt" ] || cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j2 --target weft-cli weft-preload bench_chan_work >/dev/null
-weft="$build/harness/weft"
+weft="$build/bin/weft"
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-reports-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 db="$work/trace.db"

@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
 done
 build=$(cd "$build" && pwd)
 cmake --build "$build" -j2 >/dev/null
-weft=$build/harness/weft
+weft=$build/bin/weft
 [ -n "$sdir" ] || sdir=$build/scenarios
 sdir=$(cd "$sdir" && pwd)
 [ -f "$sdir/manifest" ] || { echo "bench/scenarios.sh: no manifest in $sdir" >&2; exit 2; }

@@ -199,8 +199,7 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
         if (e->kind == WEFT_K_HB_RELEASE)
             call_tk_put(a, t, (uint64_t)e->pid, (uint64_t)e->obj, (uint64_t)e->arg, e->thread);
         else if (e->has_rel)
-            call_tk_put(a, t, (uint64_t)e->pid, (uint64_t)e->hb_obj, (uint64_t)e->rel,
-                        e->thread);
+            call_tk_put(a, t, (uint64_t)e->pid, (uint64_t)e->hb_obj, (uint64_t)e->rel, e->thread);
     }
     switch (e->kind) {
     case WEFT_K_THREAD_CREATE:

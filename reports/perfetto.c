@@ -22,7 +22,7 @@
  * held around them; a lock released while one taken after it is still held would not, so such a
  * hold is drawn as an async slice ("b"/"e") of the process instead. What was left out (the window,
  * the cap) is said in "otherData" and, when the cap cut, by a global instant where it did. Every
- * string from the traced program goes through harness/json.c. */
+ * string from the traced program goes through harness/util/json.c. */
 #include "perfetto.h"
 
 #include <inttypes.h>
@@ -387,7 +387,7 @@ int weft_report_perfetto(FILE *f, sqlite3 **db, char **paths, int ndb,
     struct pf pf = {.f = f};
     int rc = 0;
     /* "version" first: weft's -o knows its own reports by their first
-     * bytes (harness/outfile.c), and Perfetto takes any object that
+     * bytes (cli/outfile.c), and Perfetto takes any object that
      * starts with {" for JSON, skipping the keys it does not know. */
     fputs("{\"version\": 1, \"displayTimeUnit\": \"ns\", \"traceEvents\": [\n"
           "{\"ph\": \"M\", \"name\": \"weft\", \"pid\": 0, \"tid\": 0, \"args\": {\"report\": "

@@ -10,4 +10,4 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
-./build/harness/weft scenarios run --junit build/scenarios-junit.xml
+./build/bin/weft scenarios run --junit build/scenarios-junit.xml

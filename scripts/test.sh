@@ -15,11 +15,13 @@ build() { # dir, extra cmake args...
   cmake --build "$dir" -j"$jobs"
 }
 
-echo "== style: every C file as .clang-format lays it out"
+echo "== style: every C file as .clang-format lays it out; the folders' dependencies point one way"
 bash scripts/format.sh --check
+bash scripts/check-deps.sh
 
-echo "== gcc: unit, stress, integration, harness, scenarios"
+echo "== gcc: unit, stress, integration, harness, scenarios (and the libraries' calls by folder)"
 CC=gcc build build/ci-gcc
+bash scripts/check-deps.sh --build build/ci-gcc
 (cd build/ci-gcc && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
 
 echo "== gcc: Helgrind and DRD"

@@ -8,5 +8,5 @@ build=${1:-build}
 items=${2:-60000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-det-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-"$build/harness/weft" run -q --all-events -o "$tmp/t.db" -- "$build/bench/detectors/bench_detectors_workload" "$items"
+"$build/bin/weft" run -q --all-events -o "$tmp/t.db" -- "$build/bench/detectors/bench_detectors_workload" "$items"
 "$build/bench/detectors/bench_detectors" "$tmp/t.db" 3

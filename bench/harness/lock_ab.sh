@@ -7,7 +7,7 @@
 # other work loads, the minimum is the steadier of the two). Timings are never assertions: exit status 0 when everything ran.
 #   bench/harness/lock_ab.sh BENCH_LOCK_COST SHIM_A SHIM_B [ROUNDS]
 # e.g. lock_ab.sh build/bench/harness/bench_lock_cost \
-#        /tmp/base/build/harness/libweft-preload.so build/harness/libweft-preload.so 9
+#        /tmp/base/build/bin/libweft-preload.so build/bin/libweft-preload.so 9
 set -eu
 [ $# -ge 3 ] || { echo "usage: $0 BENCH_LOCK_COST SHIM_A SHIM_B [ROUNDS]" >&2; exit 2; }
 bench=$1 a=$2 b=$3 rounds=${4:-7}

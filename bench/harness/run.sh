@@ -49,8 +49,8 @@ done
 if [ "$quick" = 1 ]; then nchan=5000; nchurn=1000; vgdiv=10; rounds=1; fi
 
 cmake --build "$build" --target bench_rec_cost bench_chan_work bench_churn weft-cli weft-preload weft >/dev/null
-weft=$build/harness/weft
-shim=$build/harness/libweft-preload.so
+weft=$build/bin/weft
+shim=$build/bin/libweft-preload.so
 bin=$build/bench/harness
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -153,8 +153,11 @@ p=$(rec_cost_of "$shim"); w=${p#* }; p=${p% *}
 printf '| plain call %s ns | under the shim %s ns | recording cost %.1f ns/event (target <= 50) |\n' "$p" "$w" "$(echo "$w - $p" | bc -l)"
 if [ -n "$baseline" ]; then
     # Interleaved rounds, this build then the baseline, medians of each.
-    bshim=$baseline/harness/libweft-preload.so
-    [ -f "$bshim" ] || cmake --build "$baseline" --target weft-preload >/dev/null
+    # bin/ since issue 12's restructure; harness/ in a baseline from before it.
+    [ -f "$baseline/bin/libweft-preload.so" ] || [ -f "$baseline/harness/libweft-preload.so" ] ||
+        cmake --build "$baseline" --target weft-preload >/dev/null
+    bshim=$baseline/bin/libweft-preload.so
+    [ -f "$bshim" ] || bshim=$baseline/harness/libweft-preload.so
     mine="" theirs=""
     for r in 1 2 3 4 5; do
         x=$(rec_cost_of "$shim"); mine="$mine $(echo "${x#* } - ${x% *}" | bc -l)"

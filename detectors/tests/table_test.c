@@ -57,8 +57,8 @@ int main(void) {
             struct ent *e = weft__table_get(&t, key, 0);
             live += ref[x] != 0;
             if ((e ? e->v : 0) != ref[x])
-                return fprintf(stderr, "seed %llu: final key %zu wrong\n",
-                               (unsigned long long)seed, x),
+                return fprintf(stderr, "seed %llu: final key %zu wrong\n", (unsigned long long)seed,
+                               x),
                        1;
         }
         for (size_t i = 0; i < t.cap; i++)

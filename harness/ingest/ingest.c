@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "stream.h"
+#include "symbolize.h"
 #include "json.h"
 #include "log_reader.h"
 #include "weft.h"
@@ -113,7 +114,7 @@ struct proc {
     uint32_t max_tid, max_stack;
     uint64_t thread_base, stack_base;
     struct thr *thr;
-    struct map handles;   /* (handle, 0) -> local tid */
+    struct map handles;      /* (handle, 0) -> local tid */
     struct weft_symmap *sym; /* its module map, for stacks and start routines */
     char argv_json[16384];
     char exe[4096];
@@ -1949,8 +1950,7 @@ static int model_pass(struct weft_merge *m, FILE *evobjs, uint64_t *n) {
         }
         uint64_t id = model(pi, &rec);
         if (fwrite(&id, sizeof id, 1, evobjs) != 1) {
-            weft_err("cannot write the events' objects beside the database: %s",
-                     strerror(errno));
+            weft_err("cannot write the events' objects beside the database: %s", strerror(errno));
             rc = -1;
         }
         ++*n;
@@ -2112,8 +2112,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 continue;
             if (o->log.hdr.start_mono_ns < p->log.hdr.start_mono_ns) {
                 p->tid_offset += o->max_tid;
-                if (o->log.hdr.start_mono_ns < procs[p->root].log.hdr.start_mono_ns ||
-                    p->root == i)
+                if (o->log.hdr.start_mono_ns < procs[p->root].log.hdr.start_mono_ns || p->root == i)
                     p->root = j;
             }
         }

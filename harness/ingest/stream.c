@@ -99,7 +99,8 @@ static int walk(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_t cnt
         if (r.kind == WEFT_K_OWNER) {
             if (r.arg == 0 || r.arg > max_tid || !(r.fields & WEFT_W_TS)) {
                 l->nruns = first_run;
-                return failv(err, l->name, "corrupt log: chunk %llu word %u names thread %llu of %u",
+                return failv(err, l->name,
+                             "corrupt log: chunk %llu word %u names thread %llu of %u",
                              (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
             }
             tid = (uint32_t)r.arg;
@@ -292,9 +293,9 @@ void weft_slog_close(struct weft_slog *l) {
 
 /* A run in flight: its words, read from the file, and its next record. */
 struct cursor {
-    struct weft_rec rec;  /* the next record, ts in ns, tid set */
-    uint64_t who;         /* rank << 32 | tid */
-    uint32_t log, pos;    /* log index; word of rec within the run's words */
+    struct weft_rec rec; /* the next record, ts in ns, tid set */
+    uint64_t who;        /* rank << 32 | tid */
+    uint32_t log, pos;   /* log index; word of rec within the run's words */
     const struct weft__run *run;
     uint64_t *words;      /* the run's words [run->word, run->end) */
     uint32_t n, left;     /* words, records not yet returned */
@@ -430,8 +431,9 @@ static int activate(struct weft_merge *m, const struct pend *p) {
         return -1;
     }
     size_t want = (size_t)n * WEFT_LOG_WORD;
-    if (read_at(l, w, want, chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR +
-                                (uint64_t)run->word * WEFT_LOG_WORD) < want) {
+    if (read_at(l, w, want,
+                chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)run->word * WEFT_LOG_WORD) <
+        want) {
         free(c);
         free(w);
         snprintf(m->err, sizeof m->err, "%s: chunk %llu could not be read again", l->name,

@@ -30,7 +30,7 @@
  * coded against the one before them). */
 struct weft__run {
     uint64_t chunk;
-    uint64_t first_ts;         /* its first record's time, in ns */
+    uint64_t first_ts;          /* its first record's time, in ns */
     uint64_t prev_ts, prev_obj; /* raw, as the decoder needs them */
     uint32_t word, end, tid, nrecs;
 };
@@ -38,10 +38,10 @@ struct weft__run {
 struct weft_slog {
     struct weft_log_header hdr; /* a copy, read once at open */
     const char *name;
-    int fd;                    /* -1: mem */
-    const unsigned char *mem;  /* weft_slog_open_mem's buffer */
-    size_t size;               /* bytes of the file (or buffer) at open */
-    uint64_t nchunks;          /* chunks read (claimed, capped by capacity and by the file) */
+    int fd;                   /* -1: mem */
+    const unsigned char *mem; /* weft_slog_open_mem's buffer */
+    size_t size;              /* bytes of the file (or buffer) at open */
+    uint64_t nchunks;         /* chunks read (claimed, capped by capacity and by the file) */
     uint64_t bad_chunks, unwritten_chunks, missing_chunks; /* as struct weft_log's */
     char chunk_err[WEFT_LOG_ERR];
     uint64_t nevents; /* records (OWNER records not counted) */

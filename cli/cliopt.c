@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "weft.h"
+#include "cli.h"
 
 /* Matches argv[*i] against the option; 1 with *v and *name set (the value
  * may be empty), 0 if it is another option, -1 after an error. */

@@ -16,7 +16,7 @@
 
 #include "html.h"
 #include "scenario_run.h"
-#include "weft.h"
+#include "cli.h"
 
 /* s as HTML text (also safe in a quoted attribute). */
 static void h(FILE *f, const char *s) {

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "weft.h"
+#include "cli.h"
 
 int weft_elf_check_dynamic(const char *path) {
     /* Not blocking: PROG could be a FIFO, which must be refused, not

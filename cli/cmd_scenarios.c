@@ -22,7 +22,7 @@
 
 #include "scenario_run.h"
 #include "textesc.h"
-#include "weft.h"
+#include "cli.h"
 
 static const char *const cmd = "scenarios";
 
@@ -33,7 +33,7 @@ static double now(void) {
 }
 
 /* The directory of programs + manifest: $WEFT_SCENARIOS, else beside this
- * binary as the build tree lays it out (build/harness/weft ->
+ * binary as the build tree lays it out (build/bin/weft ->
  * build/scenarios), else as installed (bin/weft ->
  * libexec/weft/scenarios). 0 with dir set, or -1 after one line. */
 static int find_dir(char *dir, size_t max) {
@@ -643,7 +643,8 @@ static int cmd_run(int argc, char **argv) {
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     double t0 = now();
-    int stopped = run_all(self, sdir, runs, total, (int)jobs, (int)repeat, isatty(2), keep != NULL) != 0;
+    int stopped =
+        run_all(self, sdir, runs, total, (int)jobs, (int)repeat, isatty(2), keep != NULL) != 0;
     double wall = now() - t0;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "textesc.h"
-#include "weft.h"
+#include "cli.h"
 
 int weft_self_exe(char *out, size_t n) {
     ssize_t len = readlink("/proc/self/exe", out, n);
@@ -46,6 +46,13 @@ int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns) {
     return -1;
 }
 
+/* The usage text: the one description of the command line. docs/weft.1
+ * is checked against it (harness/tests/usage_test.sh: the options of each
+ * subcommand's synopsis, and every option either documents). Its shape is
+ * what usage_of() reads: synopsis lines ("usage: weft SUB" or 7 spaces
+ * and "weft SUB", then lines that continue them), a blank line, one
+ * paragraph per subcommand (its name at the start of the line, the rest
+ * indented), a blank line, and what holds for all of them. */
 static const char usage[] =
     "usage: weft run [-o trace.db] [-q] [--stack-depth=N] [--deadlock-timeout=MS]\n"
     "                [--trace-children] [--keep-log[=DIR]] [--error-exitcode=N]\n"
@@ -103,9 +110,9 @@ static const char usage[] =
     "         mismatch fails it); --junit FILE: JUnit XML; --html-dir DIR: an\n"
     "         HTML report per scenario and index.html (verdicts, scoreboard).\n"
     "\n"
-    "Options take --opt=VALUE or --opt VALUE; -o FILE or -oFILE. Traces and\n"
-    "reports are written 0600; -o replaces only a file of the same kind, never\n"
-    "an input.\n"
+    "Options take --opt=VALUE or --opt VALUE; -o FILE, -oFILE or --output=FILE;\n"
+    "-q or --quiet (run, ingest): findings are not printed. Traces and reports\n"
+    "are written 0600; -o replaces only a file of the same kind, never an input.\n"
     "\n"
     "Exit status of weft run: PROG's (or --error-exitcode's N); 124: PROG ran\n"
     "but no trace could be written or read; 125: bad usage, or an error of weft\n"
@@ -114,6 +121,42 @@ static const char usage[] =
     "scenarios run: 0 when every scenario matched, 1 on a mismatch, 125 on an\n"
     "error.\n";
 
+/* weft SUB --help: SUB's part of the usage text (its synopsis lines, its
+ * paragraph, and the part for all) on f; 0 if the text has no synopsis
+ * of SUB (a subcommand left out of it: usage_sub_help fails then). */
+static int usage_of(FILE *f, const char *sub) {
+    size_t n = strlen(sub);
+    int section = 0; /* 0: synopsis, 1: paragraphs, 2: the rest */
+    int mine = 0, found = 0;
+    for (const char *p = usage, *e; *p; p = e + 1) {
+        e = strchr(p, '\n');
+        int len = (int)(e - p);
+        if (len == 0 && section < 2) {
+            section++;
+            mine = 0;
+            fputc('\n', f);
+            continue;
+        }
+        if (section == 0) {
+            /* "usage: weft SUB ..." or "       weft SUB ...": a new entry */
+            if (len > 12 && (!strncmp(p, "usage: ", 7) || !strncmp(p, "       ", 7)) &&
+                !strncmp(p + 7, "weft ", 5)) {
+                const char *w = p + 12;
+                mine = !strncmp(w, sub, n) && (w[n] == ' ' || w[n] == '\n');
+                if (mine && !found++) {
+                    fprintf(f, "usage: %.*s\n", len - 7, p + 7);
+                    continue;
+                }
+            }
+        } else if (section == 1 && *p != ' ') {
+            mine = !strncmp(p, sub, n) && p[n] == ' ';
+        }
+        if (mine || section == 2)
+            fprintf(f, "%.*s\n", len, p);
+    }
+    return found;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -121,7 +164,16 @@ int main(int argc, char **argv) {
     }
     const char *cmd = argv[1];
     int rc;
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    /* weft SUB --help, also weft scenarios list|run --help: SUB's part. */
+    int sub_help = argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"));
+    if (argc >= 4 && !strcmp(cmd, "scenarios") &&
+        (!strcmp(argv[2], "list") || !strcmp(argv[2], "run")) &&
+        (!strcmp(argv[3], "--help") || !strcmp(argv[3], "-h")))
+        sub_help = 1;
+    if (sub_help && (!strcmp(cmd, "run") || !strcmp(cmd, "ingest") || !strcmp(cmd, "report") ||
+                     !strcmp(cmd, "scenarios"))) {
+        rc = usage_of(stdout, cmd) ? 0 : 125;
+    } else if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage, stdout);
         rc = 0;
     } else if (!strcmp(cmd, "--version")) {

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "scenario_manifest.h"
-#include "weft.h"
+#include "cli.h"
 
 /* What one read needs to say where it went wrong. */
 struct rd {

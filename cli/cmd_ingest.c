@@ -15,7 +15,7 @@
 #include "detectors.h"
 #include "report.h"
 #include "textesc.h"
-#include "weft.h"
+#include "cli.h"
 
 int weft_cmd_ingest(int argc, char **argv) {
     const char *out = NULL, *supp_path = NULL, *s_min = NULL;

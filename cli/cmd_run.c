@@ -26,7 +26,7 @@
 #include "report.h"
 #include "logdir.h"
 #include "textesc.h"
-#include "weft.h"
+#include "cli.h"
 
 /* What the signal handlers see. */
 static volatile sig_atomic_t phase; /* 1: the program runs; 2: weft writes its trace */

@@ -56,8 +56,7 @@ const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint
 
 /* The header checks shared with the streaming reader (stream.c): 0, or
  * -1 with err (WEFT_LOG_ERR bytes) set. size: the bytes there are. */
-int weft__log_header_ok(const struct weft_log_header *h, size_t size, const char *name,
-                        char *err);
+int weft__log_header_ok(const struct weft_log_header *h, size_t size, const char *name, char *err);
 /* d ticks at rate ns a tick, in ns, clamped (a damaged rate or time can
  * make any double, and converting one out of range is undefined). */
 int64_t weft__log_scaled(int64_t d, double rate);

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "logdir.h"
-#include "weft.h"
+#include "cli.h"
 
 static const char *tmp_root(void) {
     const char *t = getenv("TMPDIR");

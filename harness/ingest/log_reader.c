@@ -220,8 +220,7 @@ static void *decode_part(void *arg) {
 
 enum { MAX_PARTS = WEFT_LOG_READ_PARTS, CHUNKS_PER_PART = 64 };
 
-int weft__log_header_ok(const struct weft_log_header *h, size_t size, const char *name,
-                        char *err) {
+int weft__log_header_ok(const struct weft_log_header *h, size_t size, const char *name, char *err) {
     if (size < WEFT_LOG_HEADER_SIZE)
         return fail_in(err, name, "not a weft log (too short for a header: %zu bytes)", size);
     if (memcmp(h->magic, WEFT_LOG_MAGIC, 8) != 0) {

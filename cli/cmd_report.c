@@ -14,7 +14,7 @@
 
 #include "perfetto.h"
 #include "report.h"
-#include "weft.h"
+#include "cli.h"
 
 /* The tables and views a report reads. */
 static const char *const needed[] = {"processes", "threads", "objects",

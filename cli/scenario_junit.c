@@ -12,7 +12,7 @@
 
 #include "xmlesc.h"
 #include "scenario_run.h"
-#include "weft.h"
+#include "cli.h"
 
 /* The run to show for a scenario: its first failing run, else its first. */
 static const struct weft_srun *shown(const struct weft_sresult *r) {

@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "weft.h"
+#include "cli.h"
 
 struct dirent64 {
     uint64_t d_ino;
