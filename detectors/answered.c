@@ -146,23 +146,11 @@ static void acquired(struct weft__dctx *c, const struct weft__ev *e, uint64_t ob
         w->block_answered = k->block_event;
 }
 
-/* Case idx of the select whose cases are on event ev: its op (OP_SEND
- * or OP_RECV) and channel object; -1 when there is no such case. */
-static int select_case(struct weft__dctx *c, int64_t ev, int64_t idx, int64_t *object) {
-    int op = -1;
-    weft__db_enter(c, ev); /* its cases are written with its row */
-    sqlite3_reset(c->sel_case_q);
-    sqlite3_bind_int64(c->sel_case_q, 1, ev);
-    sqlite3_bind_int64(c->sel_case_q, 2, idx);
-    if (sqlite3_step(c->sel_case_q) == SQLITE_ROW) {
-        const unsigned char *s = sqlite3_column_text(c->sel_case_q, 0);
-        op = s && !strcmp((const char *)s, "send") ? OP_SEND : OP_RECV;
-        *object = sqlite3_column_type(c->sel_case_q, 1) == SQLITE_NULL
-                      ? 0
-                      : sqlite3_column_int64(c->sel_case_q, 1);
-    }
-    weft__db_leave(c);
-    return op;
+/* Case idx of the select whose cases are on event ev of thread th: its op
+ * (OP_SEND or OP_RECV) and channel object; -1 when there is no such case. */
+static int select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx,
+                       int64_t *object) {
+    return weft__select_case(c, th, ev, idx, object);
 }
 
 /* Whether object is a buffered channel: only their sends and receives
@@ -234,9 +222,9 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
          * when it did not wait, else on the thread's select_begin. */
         if (e->arg >= 0 && e->arg2 == 0 && buffered(a, e->object)) {
             int64_t object = 0;
-            int op = select_case(c, e->id, e->arg, &object);
+            int op = select_case(c, e->thread, e->id, e->arg, &object);
             if (op < 0 && t->block_event && t->block_event < e->id)
-                op = select_case(c, t->block_event, e->arg, &object);
+                op = select_case(c, e->thread, t->block_event, e->arg, &object);
             if (op >= 0)
                 completed(a, object, op);
         }
@@ -337,7 +325,7 @@ int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thre
     if (t->block_kind == WEFT_K_SELECT_BEGIN) {
         int64_t object;
         int op;
-        for (int64_t i = 0; (op = select_case(c, t->block_event, i, &object)) >= 0; i++)
+        for (int64_t i = 0; (op = select_case(c, id, t->block_event, i, &object)) >= 0; i++)
             if (chan_ready(obj_of(a, object, 0), op, 1))
                 return 1;
         return 0;

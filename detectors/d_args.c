@@ -50,28 +50,11 @@ static struct seen *find(int64_t pid, uint32_t creator, uint64_t addr) {
     return &tab[ntab++];
 }
 
-static sqlite3_stmt *known_q;
-
 static int init(struct weft__dctx *c) {
+    (void)c;
     tab = NULL;
     ntab = cap = 0;
-    return sqlite3_prepare_v2(c->db,
-                              "SELECT 1 FROM objects WHERE pid = ? AND address = ? AND kind != "
-                              "'thread' LIMIT 1",
-                              -1, &known_q, NULL) == SQLITE_OK
-               ? 0
-               : -1;
-}
-
-/* Whether addr is a sync object the trace knows (shared on purpose). */
-static int known_object(struct weft__dctx *c, int64_t pid, int64_t addr) {
-    weft__db_enter(c, 0);
-    sqlite3_bind_int64(known_q, 1, pid);
-    sqlite3_bind_int64(known_q, 2, addr);
-    int found = sqlite3_step(known_q) == SQLITE_ROW;
-    sqlite3_reset(known_q);
-    weft__db_leave(c);
-    return found;
+    return 0;
 }
 
 static void event(struct weft__dctx *c, const struct weft__ev *e) {
@@ -95,7 +78,7 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         weft__rv now = weft__hb_now(c->hb, e->thread);
         int ordered = weft__hb_knows(c->hb, &now, s->child, 1);
         weft__rv_drop(&now);
-        if (!ordered && !known_object(c, e->pid, e->obj)) {
+        if (!ordered && !weft__known_object(c, e->pid, e->obj)) {
             char a[160], b[160], who[160];
             struct weft__role roles[] = {{"creation", second->create_stack}};
             weft__report(c, "loop-variable-capture", "warning", e->pid, s->child, 0, roles, 1,
@@ -115,8 +98,6 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
 
 static int finish(struct weft__dctx *c) {
     (void)c;
-    sqlite3_finalize(known_q);
-    known_q = NULL;
     free(tab);
     tab = NULL;
     ntab = cap = 0;

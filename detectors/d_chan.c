@@ -92,19 +92,12 @@ static int select_op(struct weft__dctx *c, const struct weft__ev *e, int64_t idx
     if (t && t->block_event && t->block_event < e->id)
         evs[1] = t->block_event;
     int op = 0;
-    weft__db_enter(c, e->id); /* its cases are written with its row */
     for (int i = 0; i < 2 && !op; i++) {
-        if (!evs[i])
-            continue;
-        sqlite3_reset(c->sel_case_q);
-        sqlite3_bind_int64(c->sel_case_q, 1, evs[i]);
-        sqlite3_bind_int64(c->sel_case_q, 2, idx);
-        if (sqlite3_step(c->sel_case_q) == SQLITE_ROW) {
-            const unsigned char *s = sqlite3_column_text(c->sel_case_q, 0);
-            op = s && !strcmp((const char *)s, "send") ? USE_SEND : USE_RECV;
-        }
+        int64_t object;
+        int r = evs[i] ? weft__select_case(c, e->thread, evs[i], idx, &object) : -1;
+        if (r > 0)
+            op = r == 1 ? USE_SEND : USE_RECV;
     }
-    weft__db_leave(c);
     return op;
 }
 

@@ -26,12 +26,15 @@ struct weft_detect_result {
 /* Runs every detector over the database (opened read-write), replacing
  * its findings. 0, or -1 after one line on stderr. */
 int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r);
-/* Same over events handed in by ingest from memory (struct
- * weft_trace_event, weft.h), in trace order, as stored in the database:
- * what `weft run` and `weft ingest` do, saving a re-read of the events. */
-struct weft_trace_event;
+/* Same over the ingest's stream (struct weft_trace_item, weft.h: the
+ * shape, then every event in trace order with the rows of the threads
+ * and objects it changed), as the ingest loads the database beside it:
+ * what `weft run` and `weft ingest` do, in one pass over the trace. The
+ * detectors read the database only once the stream has ended (the
+ * processes, the frames for the suppressions, the deadlock waits). */
+struct weft_trace_item;
 int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r,
-                       int (*next)(void *src, struct weft_trace_event *e), void *src);
+                       int (*next)(void *src, struct weft_trace_item *it), void *src);
 /* Same, opening the file itself. */
 int weft_detect_file(const char *path, const struct weft_detect_opts *o,
                      struct weft_detect_result *r);

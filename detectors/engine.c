@@ -80,8 +80,27 @@ void weft__db_leave(struct weft__dctx *c) {
         g->leave(g->arg);
 }
 
+/* An object's row as a stream's OBJECT item gave it (stream mode). */
+struct weft__objrow {
+    uint64_t id;
+    int64_t pid, address, create_stack, destroy_stack;
+    const char *kind, *info; /* the ingest's static strings */
+};
+
 int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out) {
     memset(out, 0, sizeof *out);
+    if (c->stream) {
+        uint64_t k = (uint64_t)id;
+        const struct weft__objrow *o = id > 0 ? weft__table_get(&c->objects, &k, 0) : NULL;
+        if (!o)
+            return -1;
+        snprintf(out->kind, sizeof out->kind, "%s", o->kind ? o->kind : "?");
+        out->address = o->address;
+        out->create_stack = o->create_stack;
+        out->destroy_stack = o->destroy_stack;
+        snprintf(out->info, sizeof out->info, "%s", o->info ? o->info : "");
+        return 0;
+    }
     if (!id || !c->obj_q)
         return -1;
     weft__db_enter(c, 0);
@@ -100,6 +119,50 @@ int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out) {
     snprintf(out->info, sizeof out->info, "%s", info ? (const char *)info : "");
     weft__db_leave(c);
     return 0;
+}
+
+int weft__select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx,
+                      int64_t *object) {
+    *object = 0;
+    if (c->stream) {
+        struct weft__thr *t = weft__thr_of(c, th);
+        for (int k = 0; t && k < 2; k++)
+            if (t->sel_ev[k] == ev && ev)
+                for (uint32_t i = 0; i < t->sel_n[k]; i++)
+                    if (t->sel_case[k][i].idx == idx) {
+                        *object = t->sel_case[k][i].object;
+                        return t->sel_case[k][i].op;
+                    }
+        return -1;
+    }
+    int op = -1;
+    weft__db_enter(c, ev); /* its cases are written with its row */
+    sqlite3_reset(c->sel_case_q);
+    sqlite3_bind_int64(c->sel_case_q, 1, ev);
+    sqlite3_bind_int64(c->sel_case_q, 2, idx);
+    if (sqlite3_step(c->sel_case_q) == SQLITE_ROW) {
+        const unsigned char *s = sqlite3_column_text(c->sel_case_q, 0);
+        op = s && !strcmp((const char *)s, "send") ? 1 : 2;
+        *object = col64(c->sel_case_q, 1);
+    }
+    weft__db_leave(c);
+    return op;
+}
+
+int weft__known_object(struct weft__dctx *c, int64_t pid, int64_t addr) {
+    if (c->stream) {
+        uint64_t k[2] = {(uint64_t)pid, (uint64_t)addr};
+        return pid > 0 && weft__table_get(&c->known, k, 0) != NULL;
+    }
+    if (!c->known_q)
+        return 0;
+    weft__db_enter(c, 0);
+    sqlite3_bind_int64(c->known_q, 1, pid);
+    sqlite3_bind_int64(c->known_q, 2, addr);
+    int found = sqlite3_step(c->known_q) == SQLITE_ROW;
+    sqlite3_reset(c->known_q);
+    weft__db_leave(c);
+    return found;
 }
 
 /* (key, ts) -> thread, for the create and join edges: the thread whose
@@ -232,7 +295,7 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
                              e->rel_once ? WEFT__HB_ONCE : 0);
     switch (e->kind) {
     case WEFT_K_THREAD_CREATE: {
-        uint32_t child = find_pair(creates, ncreates, t, e->ts);
+        uint32_t child = e->peer ? (uint32_t)e->peer : find_pair(creates, ncreates, t, e->ts);
         struct weft__thr *ct = weft__thr_of(c, child);
         if (ct && !ct->started) {
             weft__hb_release(h, t, &ct->start_rv, 1); /* the child acquires it at its start */
@@ -269,7 +332,7 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
     case WEFT_K_JOIN_END:
     case WEFT_K_TRYJOIN:
         if (e->arg == 0) {
-            uint32_t child = find_pair(joins, njoins, t, e->ts);
+            uint32_t child = e->peer ? (uint32_t)e->peer : find_pair(joins, njoins, t, e->ts);
             if (child) {
                 weft__rv v = weft__hb_now(h, child);
                 weft__hb_acquire(h, t, &v);
@@ -360,6 +423,8 @@ static void free_ctx(struct weft__dctx *c) {
         free(t->name);
         free(t->created_by);
         free(t->call_tks);
+        free(t->sel_case[0]);
+        free(t->sel_case[1]);
         weft__rv_drop(&t->start_rv);
     }
     free(c->thr);
@@ -372,15 +437,23 @@ static void free_ctx(struct weft__dctx *c) {
     sqlite3_finalize(c->obj_q);
     sqlite3_finalize(c->frames_q);
     sqlite3_finalize(c->sel_case_q);
+    sqlite3_finalize(c->known_q);
+    weft__table_free(&c->objects);
+    weft__table_free(&c->known);
+    free(c->pend_case);
+    weft__findings_free(c);
 }
 
 /* The events of the database itself, in order: the source when no one
  * hands them in. */
-static int sql_next(void *src, struct weft_trace_event *e) {
+static int sql_next(void *src, struct weft_trace_item *it) {
     sqlite3_stmt *ev = src;
     int s = sqlite3_step(ev);
     if (s != SQLITE_ROW)
         return s == SQLITE_DONE ? 0 : -1;
+    memset(it, 0, sizeof *it);
+    it->type = WEFT_ITEM_EVENT;
+    struct weft_trace_event *e = &it->u.ev;
     e->id = sqlite3_column_int64(ev, 0);
     e->pid = sqlite3_column_int64(ev, 1);
     e->thread = sqlite3_column_int64(ev, 2);
@@ -399,12 +472,141 @@ static int sql_next(void *src, struct weft_trace_event *e) {
     return 1;
 }
 
+/* ---- stream mode: the model's rows as the ingest hands them over ---- */
+
+static char *dupstr(const char *s) {
+    return s ? strdup(s) : NULL;
+}
+
+/* SHAPE: the threads' ids and the processes, before any event. */
+static int stream_shape(struct weft__dctx *c, const struct weft_trace_shape *sh) {
+    c->nthreads = sh->nthreads;
+    c->thr = calloc((size_t)c->nthreads + 1, sizeof *c->thr);
+    c->procs = calloc((size_t)sh->nprocs + 1, sizeof *c->procs);
+    if (!c->thr || !c->procs)
+        return -1;
+    for (int i = 0; i < sh->nprocs; i++)
+        c->procs[c->nprocs++].pid = sh->pids[i];
+    c->objects = (struct weft__table)WEFT__TABLE(struct weft__objrow, 1);
+    c->known = (struct weft__table)WEFT__TABLE(uint64_t[2], 2);
+    return 0;
+}
+
+/* THREAD: a thread's row as it stands now. */
+static int stream_thread(struct weft__dctx *c, const struct weft_thread_row *row) {
+    if (row->id < 1 || row->id > (int64_t)c->nthreads)
+        return 0;
+    struct weft__thr *t = &c->thr[row->id];
+    t->has_row = 1;
+    t->pid = row->pid;
+    t->tid = row->tid;
+    t->parent = row->parent;
+    t->created_ns = row->created_ns;
+    t->joined_by = row->joined_by;
+    t->joined_ns = row->joined_ns;
+    t->joined = row->joined;
+    t->create_stack = row->create_stack;
+    t->exit_stack = row->exit_stack;
+    t->arg = row->arg;
+    t->adopted = row->adopted;
+    t->internal = row->internal;
+    t->detached = row->detached;
+    t->exited = row->exit_kind != NULL;
+    /* the strings change rarely (a name set, an exit): copied when they do */
+    const char *now[4] = {row->exit_kind, row->start, row->name, row->created_by};
+    char **mine[4] = {&t->exit_kind, &t->start, &t->name, &t->created_by};
+    for (int k = 0; k < 4; k++)
+        if (!now[k] != !*mine[k] || (now[k] && strcmp(now[k], *mine[k]))) {
+            free(*mine[k]);
+            if (!(*mine[k] = dupstr(now[k])) && now[k])
+                return -1;
+        }
+    return 0;
+}
+
+/* OBJECT: an object's row as it stands now. */
+static int stream_object(struct weft__dctx *c, const struct weft_object_row *row) {
+    uint64_t k = (uint64_t)row->id;
+    struct weft__objrow *o = row->id > 0 ? weft__table_get(&c->objects, &k, 1) : NULL;
+    if (!o)
+        return row->id > 0 ? -1 : 0;
+    o->pid = row->pid;
+    o->address = row->address;
+    o->create_stack = row->create_stack;
+    o->destroy_stack = row->destroy_stack;
+    o->kind = row->kind;
+    o->info = row->info;
+    if (row->kind && strcmp(row->kind, "thread")) {
+        uint64_t kk[2] = {(uint64_t)row->pid, (uint64_t)row->address};
+        if (row->pid > 0 && !weft__table_get(&c->known, kk, 1))
+            return -1;
+    }
+    return 0;
+}
+
+/* CASE: held until its event comes, then kept on the event's thread. */
+static int stream_case(struct weft__dctx *c, const struct weft_case_row *row) {
+    if (c->npend_case == c->cappend_case) {
+        uint32_t nc = c->cappend_case ? c->cappend_case * 2 : 16;
+        struct weft_case_row *n = realloc(c->pend_case, nc * sizeof *n);
+        if (!n)
+            return -1;
+        c->pend_case = n;
+        c->cappend_case = nc;
+    }
+    c->pend_case[c->npend_case++] = *row;
+    return 0;
+}
+
+static int stream_cases_to(struct weft__dctx *c, const struct weft__ev *e) {
+    struct weft__thr *t = weft__thr_of(c, e->thread);
+    uint32_t n = c->npend_case;
+    c->npend_case = 0;
+    if (!t || !n || c->pend_case[0].event != e->id)
+        return 0;
+    int k = t->sel_next;
+    t->sel_next = !k;
+    if (n > t->sel_cap[k]) {
+        struct weft_case_row *m = realloc(t->sel_case[k], n * sizeof *m);
+        if (!m)
+            return -1;
+        t->sel_case[k] = m;
+        t->sel_cap[k] = n;
+    }
+    memcpy(t->sel_case[k], c->pend_case, n * sizeof *c->pend_case);
+    t->sel_n[k] = n;
+    t->sel_ev[k] = e->id;
+    return 0;
+}
+
+/* At the end of a stream: the processes' rows (in by then). */
+static int stream_procs(struct weft__dctx *c) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT pid, exit_kind, exit_code, signal, finished FROM processes", -1,
+                           &st, NULL) != SQLITE_OK)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct weft__proc *p = (struct weft__proc *)weft__proc_of(c, col64(st, 0));
+        if (!p)
+            continue;
+        free(p->exit_kind);
+        p->exit_kind = dupcol(st, 1);
+        p->has_code = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        p->code = (int)col64(st, 2);
+        p->signal = (int)col64(st, 3);
+        p->finished = (int)col64(st, 4);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r) {
     return weft_detect_events(db, o, r, NULL, NULL);
 }
 
 int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r,
-                       int (*next)(void *src, struct weft_trace_event *e), void *src) {
+                       weft_event_next next, void *src) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     static const struct weft_detect_opts none;
@@ -424,8 +626,25 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
     if ((own_tx && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) ||
         sqlite3_exec(db, "DELETE FROM findings", NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
-    if (load(&c, &creates, &ncreates, &joins, &njoins) != 0)
+    /* A stream opens with its shape; a database has its tables. */
+    struct weft_trace_item it;
+    int s = 0;
+    if (next) {
+        weft__db_leave(&c); /* the loader may need the connection to go on */
+        s = next(src, &it);
+        weft__db_enter(&c, 0);
+        if (s != 1 || it.type != WEFT_ITEM_SHAPE) {
+            weft_err("detectors: the trace's stream does not start with its shape");
+            while (s == 1)
+                s = next(src, &it);
+            goto undo;
+        }
+        c.stream = 1;
+        if (stream_shape(&c, &it.u.shape) != 0)
+            goto oom;
+    } else if (load(&c, &creates, &ncreates, &joins, &njoins) != 0) {
         goto sqlerr;
+    }
     c.hb = weft__hb_new(c.nthreads);
     if (!c.hb || weft__answered_init(&c) != 0)
         goto sqlerr;
@@ -441,6 +660,10 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
                            &c.frames_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT op, object FROM select_cases WHERE event = ? AND idx = ?",
                            -1, &c.sel_case_q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM objects WHERE pid = ? AND address = ? AND kind != "
+                           "'thread' LIMIT 1",
+                           -1, &c.known_q, NULL) != SQLITE_OK ||
         (!next && sqlite3_prepare_v2(db,
                                      "SELECT id, pid, thread, ts, kind, object, obj, arg, "
                                      "arg2, stack, hb_obj, acq, rel FROM events ORDER BY id",
@@ -454,9 +677,25 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         if (weft__detectors[i]->init && weft__detectors[i]->init(&c) != 0)
             goto oom;
     weft__db_leave(&c);
-    int s;
-    struct weft_trace_event te;
-    while ((s = next(src, &te)) == 1) {
+    while ((s = next(src, &it)) == 1) {
+        if (it.type == WEFT_ITEM_THREAD) {
+            if (stream_thread(&c, &it.u.th) != 0)
+                goto oom_out;
+            continue;
+        }
+        if (it.type == WEFT_ITEM_OBJECT) {
+            if (stream_object(&c, &it.u.ob) != 0)
+                goto oom_out;
+            continue;
+        }
+        if (it.type == WEFT_ITEM_CASE) {
+            if (stream_case(&c, &it.u.sc) != 0)
+                goto oom_out;
+            continue;
+        }
+        if (it.type != WEFT_ITEM_EVENT)
+            continue;
+        const struct weft_trace_event te = it.u.ev;
         struct weft__ev e;
         e.id = te.id;
         e.pid = te.pid;
@@ -474,6 +713,9 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         e.has_rel = te.has_rel;
         e.rel = te.rel;
         e.rel_once = te.rel_once;
+        e.peer = te.peer;
+        if (c.stream && stream_cases_to(&c, &e) != 0)
+            goto oom_out;
         r->events++;
         c.now = e.ts;
         hb_event(&c, &e, creates, ncreates, joins, njoins);
@@ -487,10 +729,14 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         weft__db_enter(&c, INT64_MAX);
     if (s != 0)
         goto sqlerr;
+    if (c.stream && stream_procs(&c) != 0)
+        goto sqlerr;
     c.now = 0; /* what finish() finds is found at the end */
     for (int i = 0; i < weft__ndetectors; i++)
         if (weft__detectors[i]->finish && weft__detectors[i]->finish(&c) != 0)
             goto oom;
+    if (weft__findings_flush(&c) != 0)
+        goto sqlerr;
     /* In a process whose records were partly lost (processes.complete =
      * 0: dropped events, skipped chunks), the kinds a missing record can
      * fabricate are marked uncertain: a lost exit, join or detach makes a
@@ -512,6 +758,12 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         goto sqlerr;
     rc = 0;
     goto out;
+oom_out:
+    /* The loader is still handing items over: they are taken (and
+     * dropped) so that it never waits for room. */
+    while (next(src, &it) == 1)
+        ;
+    weft__db_enter(&c, INT64_MAX);
 oom:
     weft_err("detectors: out of memory");
     goto undo;

@@ -1,20 +1,35 @@
-/* findings.c: weft__report, what every detector calls with a finding:
- * the suppression check, the message, the stacks object ({"role": id})
- * and the time, as one row of `findings`. Reading them back and printing
- * them is reports/' job. */
+/* findings.c: weft__report, what every detector calls with a finding,
+ * and the end of the run that writes them. A finding is held in memory
+ * as it is reported: its message, its stacks object ({"role": id}), the
+ * time, and the stacks' ids. Once the last event is in and the trace's
+ * tables are complete (in a stream, the stacks are symbolized at the
+ * end), weft__findings_flush applies the suppressions, which match the
+ * stacks' frames, and writes one row of `findings` each. Reading them
+ * back and printing them is reports/' job. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
+struct weft__finding {
+    const char *kind, *severity; /* static strings of the detectors */
+    int64_t pid, thread, object, ts;
+    char *msg, *stacks;
+    int64_t *roles; /* the stacks' ids, for the suppressions */
+    int nroles;
+};
+
 void weft__report(struct weft__dctx *c, const char *kind, const char *severity, int64_t pid,
                   int64_t thread, int64_t object, const struct weft__role *roles, int nroles,
                   const char *fmt, ...) {
-    weft__db_enter(c, 0);
-    if (weft__supp_match(c, kind, thread, roles, nroles)) {
-        c->res->suppressed++;
-        goto done;
+    if (c->nfound == c->capfound) {
+        size_t nc = c->capfound ? c->capfound * 2 : 16;
+        struct weft__finding *n = realloc(c->found, nc * sizeof *n);
+        if (!n)
+            return; /* out of memory: this finding is lost, not the run */
+        c->found = n;
+        c->capfound = nc;
     }
     char msg[2048];
     va_list ap;
@@ -34,32 +49,73 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
         first = 0;
     }
     snprintf(stacks + n, sizeof stacks - n, "}");
-    sqlite3_stmt *st = c->ins;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, severity, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, pid);
-    if (thread)
-        sqlite3_bind_int64(st, 4, thread);
-    else
-        sqlite3_bind_null(st, 4);
-    if (object)
-        sqlite3_bind_int64(st, 5, object);
-    else
-        sqlite3_bind_null(st, 5);
-    sqlite3_bind_text(st, 6, msg, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 7, stacks, -1, SQLITE_TRANSIENT);
-    if (c->now)
-        sqlite3_bind_int64(st, 8, c->now);
-    else
-        sqlite3_bind_null(st, 8);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto done;
-    c->res->findings++;
-    if (!strcmp(severity, "error"))
-        c->res->errors++;
-    else
-        c->res->warnings++;
-done:
-    weft__db_leave(c);
+    struct weft__finding *f = &c->found[c->nfound];
+    *f = (struct weft__finding){kind, severity, pid, thread, object, c->now,
+                                strdup(msg), strdup(stacks), NULL, 0};
+    if (nroles > 0 && (f->roles = malloc((size_t)nroles * sizeof *f->roles)) != NULL)
+        for (int i = 0; i < nroles; i++)
+            f->roles[f->nroles++] = roles[i].stack;
+    if (!f->msg || !f->stacks) {
+        free(f->msg);
+        free(f->stacks);
+        free(f->roles);
+        return;
+    }
+    c->nfound++;
+}
+
+int weft__findings_flush(struct weft__dctx *c) {
+    int rc = 0;
+    for (size_t i = 0; i < c->nfound && rc == 0; i++) {
+        struct weft__finding *f = &c->found[i];
+        struct weft__role roles[64];
+        int nr = f->nroles < 64 ? f->nroles : 64;
+        for (int k = 0; k < nr; k++)
+            roles[k] = (struct weft__role){"", f->roles[k]};
+        if (weft__supp_match(c, f->kind, f->thread, roles, nr)) {
+            c->res->suppressed++;
+            continue;
+        }
+        sqlite3_stmt *st = c->ins;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, f->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, f->severity, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, f->pid);
+        if (f->thread)
+            sqlite3_bind_int64(st, 4, f->thread);
+        else
+            sqlite3_bind_null(st, 4);
+        if (f->object)
+            sqlite3_bind_int64(st, 5, f->object);
+        else
+            sqlite3_bind_null(st, 5);
+        sqlite3_bind_text(st, 6, f->msg, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, f->stacks, -1, SQLITE_STATIC);
+        if (f->ts)
+            sqlite3_bind_int64(st, 8, f->ts);
+        else
+            sqlite3_bind_null(st, 8);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            rc = -1;
+            break;
+        }
+        c->res->findings++;
+        if (!strcmp(f->severity, "error"))
+            c->res->errors++;
+        else
+            c->res->warnings++;
+    }
+    weft__findings_free(c);
+    return rc;
+}
+
+void weft__findings_free(struct weft__dctx *c) {
+    for (size_t i = 0; i < c->nfound; i++) {
+        free(c->found[i].msg);
+        free(c->found[i].stacks);
+        free(c->found[i].roles);
+    }
+    free(c->found);
+    c->found = NULL;
+    c->nfound = c->capfound = 0;
 }

@@ -11,6 +11,7 @@
 #include "detectors.h"
 #include "hb.h"
 #include "log.h"
+#include "table.h"
 #include "weft.h"
 
 /* One row of `threads`, plus what the replay learns as it goes. */
@@ -34,6 +35,12 @@ struct weft__thr {
      * its current blocking call, forgotten when the call ends */
     uint64_t *call_tks;
     uint32_t ncall_tks, capcall_tks;
+    /* the cases of its last two selects that carried them (a stream's
+     * CASE items): sel_ev[k]'s cases, 0 when the slot is empty */
+    int64_t sel_ev[2];
+    struct weft_case_row *sel_case[2];
+    uint32_t sel_n[2], sel_cap[2];
+    int sel_next; /* the slot the next select takes */
 };
 
 struct weft__proc {
@@ -50,12 +57,25 @@ struct weft__ev {
     int64_t hb_obj, acq, rel;
     int has_acq, has_rel;
     int rel_once; /* that release is acquired at most once (only from ingest's memory) */
+    int64_t peer; /* a create's child, a join's target (only from ingest's stream; 0: look up) */
     uint32_t thread;
     int kind;
 };
 
+struct weft__finding; /* findings.c: one reported, held until the end */
+
 struct weft__dctx {
     sqlite3 *db;
+    /* 1: the events come from the ingest's stream (items: the threads'
+     * and objects' rows come with them, nothing is read back from db
+     * until the stream ends); 0: they are read from db's events table. */
+    int stream;
+    struct weft__table objects;                /* stream: struct weft__objrow by objects.id */
+    struct weft__table known;                  /* stream: (pid, address) of non-thread objects */
+    struct weft_case_row *pend_case;           /* stream: cases before their event */
+    uint32_t npend_case, cappend_case;
+    struct weft__finding *found;               /* findings.c: reported, not yet written */
+    size_t nfound, capfound;
     const struct weft_detect_opts *opts;
     struct weft__hb *hb;
     uint32_t nthreads;
@@ -63,7 +83,7 @@ struct weft__dctx {
     struct weft__proc *procs;
     int nprocs;
     struct weft_detect_result *res;
-    sqlite3_stmt *ins, *obj_q, *frames_q, *sel_case_q;
+    sqlite3_stmt *ins, *obj_q, *frames_q, *sel_case_q, *known_q;
     struct weft__supp *supp;
     struct weft__answered *answered; /* answered.c */
     int held;                        /* nesting of weft__db_enter */
@@ -112,6 +132,18 @@ struct weft__objinfo {
     char info[32];
 };
 int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out);
+/* Case idx of the select whose cases are on event ev (of thread th): its
+ * op (1 send, 2 receive) and channel object (*object); -1 when there is
+ * no such case. */
+int weft__select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx,
+                      int64_t *object);
+/* Whether addr is a sync object of process pid the trace knows (not a
+ * thread): shared on purpose. */
+int weft__known_object(struct weft__dctx *c, int64_t pid, int64_t addr);
+/* After the last event and once every table is in: suppressions applied,
+ * the findings written (findings.c). 0, or -1 on a database error. */
+int weft__findings_flush(struct weft__dctx *c);
+void weft__findings_free(struct weft__dctx *c);
 /* "thread 3 (worker)" into buf. */
 const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size_t n);
 /* 1: the kind begins a blocking call, 2: it ends one, 0: neither (log.h). */

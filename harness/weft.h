@@ -25,9 +25,60 @@ struct weft_trace_event {
     int64_t id, pid, thread, ts, kind, object, obj, arg, arg2, stack, hb_obj, acq, rel;
     int has_acq, has_rel;
     int rel_once; /* the release (rel, or a standalone hb_release) is acquired at most once */
+    /* The other thread the event is about, as the trace's model saw it
+     * then (0: none, or not known): a thread_create's child, a join's or
+     * tryjoin's target. Not a column: a database source leaves it 0. */
+    int64_t peer;
 };
-/* Fills *e with the next event in trace order: 1, or 0 at the end. */
-typedef int (*weft_event_next)(void *src, struct weft_trace_event *e);
+
+/* The trace as the ingest's model streams it (one pass, in trace order):
+ * first one SHAPE item, then events, each preceded by what the model
+ * learnt with it that the detectors may ask about: the rows of the
+ * threads and objects it made or changed (as they stand after the
+ * event), and the cases of a select. Strings point into memory that
+ * lives until the ingest ends. */
+enum {
+    WEFT_ITEM_SHAPE = 1,
+    WEFT_ITEM_EVENT = 2,
+    WEFT_ITEM_THREAD = 3,
+    WEFT_ITEM_OBJECT = 4,
+    WEFT_ITEM_CASE = 5
+};
+struct weft_trace_shape {
+    uint32_t nthreads; /* thread ids are 1..nthreads */
+    int nprocs;
+    const int64_t *pids; /* nprocs pids (an exec'd image shares its process's) */
+};
+/* A row of `threads`, with `start` the start function's name (else its
+ * address as 0x..., "main" or "(adopted)" for adopted threads). */
+struct weft_thread_row {
+    int64_t id, pid, tid, parent, created_ns, joined_by, joined_ns, create_stack, exit_stack, arg;
+    int adopted, internal, joined, detached;
+    const char *exit_kind, *start, *name, *created_by; /* NULL: none */
+};
+/* A row of `objects` (the columns the detectors read). */
+struct weft_object_row {
+    int64_t id, pid, address, create_stack, destroy_stack;
+    const char *kind, *info;
+};
+/* Case idx of the select on event `event`: its op (1 send, 2 receive)
+ * and channel object. */
+struct weft_case_row {
+    int64_t event, idx, object;
+    int op;
+};
+struct weft_trace_item {
+    int type; /* WEFT_ITEM_* */
+    union {
+        struct weft_trace_shape shape;
+        struct weft_trace_event ev;
+        struct weft_thread_row th;
+        struct weft_object_row ob;
+        struct weft_case_row sc;
+    } u;
+};
+/* Fills *it with the next item: 1, or 0 at the end. */
+typedef int (*weft_event_next)(void *src, struct weft_trace_item *it);
 
 /* When another thread writes through the same connection while the
  * detectors run (ingest loads the events beside them), every use of the
@@ -63,11 +114,11 @@ struct weft_ingest_opts {
      * without error is counted in event_counts, not a row (--min-wait);
      * 0: every wait is a row. The commands default to WEFT_MIN_WAIT_NS. */
     int64_t min_wait_ns;
-    /* Called on a thread of its own once the processes, threads, objects
-     * and stacks are in, while the events are being loaded beside it, with
-     * the events from memory (no re-read): the detectors run here. It uses
-     * db only through guard (detectors.h). A non-zero return fails the
-     * ingest. */
+    /* Called on a thread of its own while the trace is being loaded
+     * beside it, with the model's stream (items above, from memory: no
+     * re-read): the detectors run here. It uses db only through guard
+     * (detectors.h); once the stream has ended, every table is in. A
+     * non-zero return fails the ingest. */
     int (*loaded)(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next, void *src,
                   void *user);
     void *user;

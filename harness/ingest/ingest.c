@@ -328,6 +328,34 @@ static struct obj *objs;
 static size_t nobjs, capobjs;
 static struct map live; /* (proc << 8 | family, address) -> objects.id */
 
+/* What the model changed with the record at hand: the threads and
+ * objects whose rows the hook gets before the event (ingest's stream). A
+ * record touches a few at most; more would be a bug, and is dropped. */
+static struct {
+    uint32_t proc[8], tid[8];
+    int nthr;
+    uint64_t obj[8];
+    int nobj;
+} touched;
+
+static void touch_thr(uint32_t proc, uint32_t tid) {
+    for (int i = 0; i < touched.nthr; i++)
+        if (touched.proc[i] == proc && touched.tid[i] == tid)
+            return;
+    if (touched.nthr < 8) {
+        touched.proc[touched.nthr] = proc;
+        touched.tid[touched.nthr++] = tid;
+    }
+}
+
+static void touch_obj(uint64_t id) {
+    for (int i = 0; i < touched.nobj; i++)
+        if (touched.obj[i] == id)
+            return;
+    if (id && touched.nobj < 8)
+        touched.obj[touched.nobj++] = id;
+}
+
 static uint64_t new_obj(uint32_t proc, const char *kind, uint64_t addr, uint64_t ts,
                         uint32_t stack) {
     if (ROOM(objs, nobjs, capobjs, 1024) != 0)
@@ -339,6 +367,7 @@ static uint64_t new_obj(uint32_t proc, const char *kind, uint64_t addr, uint64_t
     o->address = addr;
     o->created = ts;
     o->create_stack = stack;
+    touch_obj(nobjs);
     return nobjs; /* ids start at 1 */
 }
 
@@ -379,6 +408,7 @@ static void obj_end(uint32_t proc, const char *fam, uint64_t addr, uint64_t ts, 
         objs[id - 1].destroyed = ts;
         objs[id - 1].destroy_stack = stack;
         map_put(&live, key, addr, 0);
+        touch_obj(id);
     }
 }
 
@@ -388,6 +418,7 @@ static struct thr *thread_of(struct proc *p, uint32_t proc, uint32_t tid, uint64
     struct thr *t = &p->thr[tid];
     if (!t->seen) {
         t->seen = 1;
+        touch_thr(proc, tid);
         t->object = new_obj(proc, "thread", 0, ts, 0);
         if (t->object)
             objs[t->object - 1].thread = p->thread_base + tid;
@@ -402,8 +433,10 @@ static uint32_t tid_of_handle(struct proc *p, uint64_t handle) {
 
 static void set_handle(struct proc *p, struct thr *t, uint32_t tid, uint64_t handle) {
     t->handle = handle;
-    if (t->object)
+    if (t->object) {
         objs[t->object - 1].address = handle;
+        touch_obj(t->object);
+    }
     map_put(&p->handles, handle, 0, tid);
 }
 
@@ -492,6 +525,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
             self->exited = r->ts;
             self->exit_kind = "return";
             self->exit_value = r->arg;
+            touch_thr(pi, r->tid);
         }
         return 0;
     case WEFT_K_EXIT_CALL:
@@ -540,6 +574,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         return 0;
     case WEFT_K_THREAD_ADOPT:
         if (self) {
+            touch_thr(pi, r->tid);
             self->adopted = 1;
             self->internal = (int)r->aux; /* 2: the watchdog */
             self->os_tid = r->arg;
@@ -561,6 +596,8 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         t->arg = r->arg2;
         t->create_stack = r->stack;
         objs[t->object - 1].create_stack = r->stack;
+        touch_thr(pi, r->aux & WEFT_TID_MASK);
+        touch_obj(t->object);
         if (!t->started || t->started > r->ts)
             objs[t->object - 1].created = r->ts;
         set_handle(p, t, r->aux & WEFT_TID_MASK, r->obj);
@@ -568,6 +605,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
     case WEFT_K_THREAD_START:
         if (!self)
             return 0;
+        touch_thr(pi, r->tid);
         self->started = r->ts;
         self->os_tid = r->arg;
         if (!self->parent)
@@ -579,6 +617,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
     case WEFT_K_THREAD_CANCELED:
         if (!self)
             return 0;
+        touch_thr(pi, r->tid);
         self->exited = r->ts;
         self->exit_kind = r->kind == WEFT_K_THREAD_RETURN ? "return"
                           : r->kind == WEFT_K_THREAD_EXIT ? "pthread_exit"
@@ -596,6 +635,8 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         t = tt ? thread_of(p, pi, tt, r->ts) : NULL;
         if (!t)
             return 0;
+        if (r->kind != WEFT_K_JOIN_BEGIN && r->kind != WEFT_K_CANCEL)
+            touch_thr(pi, tt);
         if ((r->kind == WEFT_K_JOIN_END || r->kind == WEFT_K_TRYJOIN) && r->arg == 0) {
             t->joined = r->ts;
             t->joined_by = r->tid;
@@ -614,6 +655,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         static const char *how[] = {"?", "pipe", "pipe2", "socketpair", "eventfd"};
         if (id)
             objs[id - 1].info = how[r->aux < 5 ? r->aux : 0];
+        touch_obj(id);
         return id;
     }
     case WEFT_K_FD_DUP: {
@@ -621,6 +663,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         uint64_t id = obj_for(pi, "fd", r->obj, r->ts, r->stack);
         if (id)
             objs[id - 1].info = "dup";
+        touch_obj(id);
         return id;
     }
     case WEFT_K_FD_CLOSE: {
@@ -644,6 +687,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         uint64_t id = obj_for(pi, "chan", r->obj, r->ts, r->stack);
         if (id)
             objs[id - 1].info = "ctx-done";
+        touch_obj(id);
         return id;
     }
     case WEFT_K_TIMER_CHAN: {
@@ -651,6 +695,7 @@ static uint64_t model(uint32_t pi, const struct weft_rec *r) {
         static const char *how[] = {"timer", "after", "timer", "ticker"};
         if (id)
             objs[id - 1].info = how[r->aux < 4 ? r->aux : 0];
+        touch_obj(id);
         return id;
     }
     case WEFT_K_CHAN_FREE:
@@ -800,25 +845,18 @@ static int write_modules_stacks(uint32_t pi, uint64_t *nstacks) {
             goto out;
         mods[nmods++] = r;
     }
-    if (!symtab && !(symtab = weft_symtab_new())) {
+    /* The map was made as the MODULE records came (sym_module); a process
+     * without any gets an empty one (its frames keep their pcs). */
+    if (!p->sym && (!symtab && !(symtab = weft_symtab_new()))) {
         weft_err("out of memory");
         goto out;
     }
-    sym = p->sym = weft_symmap_new(symtab);
-    if (!sym) {
+    if (!p->sym && !(p->sym = weft_symmap_new(symtab))) {
         weft_err("out of memory");
         goto out;
     }
-    for (size_t x = 0; x < nmods; x++) {
-        size_t len = payload(mods[x], buf, sizeof buf);
-        uint32_t plen = mods[x]->aux < len ? mods[x]->aux : (uint32_t)len;
-        buf[plen] = 0;
-        size_t blen = mods[x]->stack;
-        if (blen > 64 || plen + 1 + blen > len)
-            blen = 0;
-        weft_symmap_add(sym, buf, mods[x]->obj, mods[x]->arg, mods[x]->arg2,
-                        blen ? (const unsigned char *)buf + plen + 1 : NULL, blen);
-    }
+    sym = p->sym;
+    (void)nmods;
     for (size_t x = 0; x < p->nmeta; x++) {
         const struct weft_rec *r = &p->meta[x];
         if (r->kind != WEFT_K_STACK || r->obj == 0 || r->obj > p->max_stack)
@@ -1157,6 +1195,8 @@ static int has_extra(const struct weft_rec *r) {
                        r->kind == WEFT_K_DEADLOCK);
 }
 
+static int q_push_item(const struct weft_trace_item *it);
+
 static int write_extra(struct proc *p, uint32_t pi, const struct weft_rec *r, uint64_t id,
                        sqlite3_stmt *sc, sqlite3_stmt *sd) {
     if (!has_extra(r))
@@ -1189,12 +1229,32 @@ static int write_extra(struct proc *p, uint32_t pi, const struct weft_rec *r, ui
     }
     for (size_t i = 0; i < n; i++) {
         uint64_t ch = words[i] & ~(uint64_t)3;
+        uint64_t object = ch ? live_obj(pi, "chan", ch) : 0;
         I64(sc, 1, id);
         I64(sc, 2, i);
         I64(sc, 3, ch);
         TXT(sc, 4, (words[i] & 3) == 1 ? "send" : "recv");
-        OPT(sc, 5, ch ? live_obj(pi, "chan", ch) : 0);
+        OPT(sc, 5, object);
         if (step(sc))
+            return -1;
+    }
+    return 0;
+}
+
+/* The cases of a select record, for the hook (after write_extra, and
+ * never while holding the connection: a full block waits for the hook). */
+static int push_cases(uint32_t pi, const struct weft_rec *r, uint64_t id) {
+    if (!has_extra(r) || r->kind == WEFT_K_DEADLOCK)
+        return 0;
+    uint64_t words[WEFT_LOG_MAX_DATA / 8 + 1];
+    size_t n = payload(r, (char *)words, sizeof words) / 8;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t ch = words[i] & ~(uint64_t)3;
+        struct weft_trace_item it = {.type = WEFT_ITEM_CASE};
+        it.u.sc = (struct weft_case_row){(int64_t)id, (int64_t)i,
+                                         (int64_t)(ch ? live_obj(pi, "chan", ch) : 0),
+                                         (words[i] & 3) == 1 ? 1 : 2};
+        if (q_push_item(&it) != 0)
             return -1;
     }
     return 0;
@@ -1406,7 +1466,8 @@ static void db_done(int64_t done) {
 struct qblk {
     struct qblk *next;
     size_t n;
-    struct weft_trace_event e[QBLK];
+    int64_t last_id; /* the last event's id in it (0: none) */
+    struct weft_trace_item e[QBLK];
 };
 static struct {
     pthread_mutex_t mu;
@@ -1427,7 +1488,8 @@ static void q_publish(void) {
         free(b);
         return;
     }
-    db_done(b->e[b->n - 1].id);
+    if (b->last_id)
+        db_done(b->last_id);
     pthread_mutex_lock(&q.mu);
     while (q.bounded && q.count >= QMAX)
         pthread_cond_wait(&q.cv, &q.mu);
@@ -1442,15 +1504,18 @@ static void q_publish(void) {
     pthread_mutex_unlock(&q.mu);
 }
 
-/* One more event for the hook: 0, or -1 when out of memory. */
-static int q_push(const struct weft_trace_event *e) {
+/* One more item for the hook: 0, or -1 when out of memory. */
+static int q_push_item(const struct weft_trace_item *it) {
     if (!q.fill) {
         q.fill = malloc(sizeof *q.fill);
         if (!q.fill)
             return -1;
         q.fill->n = 0;
+        q.fill->last_id = 0;
     }
-    q.fill->e[q.fill->n++] = *e;
+    q.fill->e[q.fill->n++] = *it;
+    if (it->type == WEFT_ITEM_EVENT)
+        q.fill->last_id = it->u.ev.id;
     if (q.fill->n == QBLK)
         q_publish();
     return 0;
@@ -1465,7 +1530,7 @@ static void q_end(void) {
     pthread_mutex_unlock(&q.mu);
 }
 
-static int next_event(void *src, struct weft_trace_event *e) {
+static int next_event(void *src, struct weft_trace_item *e) {
     (void)src;
     if (q.read && q.rpos == q.read->n) {
         free(q.read);
@@ -1754,14 +1819,164 @@ static int mutex_op(struct mtxs *mx, struct rows *w, uint32_t pi, const struct w
     return 0;
 }
 
-/* Pass 2: the events table (with the folding above), the counts of the
- * counted events, the rows hanging off events (select_cases,
- * deadlock_waits) and blocked_at_exit, from the records in global order
- * again (m), each with the objects.id pass 1 gave it (read back from
- * objs, in the same order); every event also goes to the hook's queue
- * when there is a hook. */
-static int write_events(const struct weft_ingest_opts *opts, struct weft_merge *m, FILE *evobjs,
-                        int hooked, struct weft_ingest_stats *stats) {
+/* ---- the model's stream for the hook ----
+ * Strings of the rows handed to the hook (thread names, start functions
+ * not found) are copied into this arena, which only grows until the
+ * ingest ends: the hook's thread reads them after the queue handed them
+ * over, while this one goes on. */
+struct arena_blk {
+    struct arena_blk *next;
+    size_t used;
+    char buf[65536 - 2 * sizeof(void *)];
+};
+static struct arena_blk *arena;
+static struct map interned; /* (hash, length) -> the string */
+
+static const char *intern(const char *str) {
+    size_t len = strlen(str);
+    uint64_t h = 0x811c9dc5u, v;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)str[i]) * 0x100000001b3u;
+    if (map_get(&interned, h, len, &v) && !strcmp((const char *)(uintptr_t)v, str))
+        return (const char *)(uintptr_t)v;
+    if (len + 1 > sizeof arena->buf)
+        len = sizeof arena->buf - 1;
+    if (!arena || arena->used + len + 1 > sizeof arena->buf) {
+        struct arena_blk *b = malloc(sizeof *b);
+        if (!b)
+            return NULL;
+        b->next = arena;
+        b->used = 0;
+        arena = b;
+    }
+    char *out = arena->buf + arena->used;
+    memcpy(out, str, len);
+    out[len] = 0;
+    arena->used += len + 1;
+    map_put(&interned, h, len, (uint64_t)(uintptr_t)out);
+    return out;
+}
+
+static void arena_free(void) {
+    while (arena) {
+        struct arena_blk *b = arena->next;
+        free(arena);
+        arena = b;
+    }
+    free(interned.e);
+    memset(&interned, 0, sizeof interned);
+}
+
+static const char *const via_name[] = {
+    NULL, "pthread_create", "weft_go", "weft_group_go", "weft_future_start", "libweft"};
+
+/* The module map of process pi grows with its MODULE records, as they
+ * come: a start routine is named with the modules loaded before it ran. */
+static int sym_module(uint32_t pi, const struct weft_rec *r) {
+    struct proc *p = &procs[pi];
+    if (!symtab && !(symtab = weft_symtab_new()))
+        return -1;
+    if (!p->sym && !(p->sym = weft_symmap_new(symtab)))
+        return -1;
+    char buf[4200];
+    size_t len = payload(r, buf, sizeof buf);
+    uint32_t plen = r->aux < len ? r->aux : (uint32_t)len;
+    buf[plen] = 0;
+    size_t blen = r->stack;
+    if (blen > 64 || plen + 1 + blen > len)
+        blen = 0;
+    weft_symmap_add(p->sym, buf, r->obj, r->arg, r->arg2,
+                    blen ? (const unsigned char *)buf + plen + 1 : NULL, blen);
+    return 0;
+}
+
+/* The name of thread t's start function as the detectors print it. */
+static const char *start_name(struct proc *p, const struct thr *t, uint32_t tid) {
+    if (t->adopted)
+        return tid + p->tid_offset == 1 ? "main" : "(adopted)";
+    if (t->start_routine && p->sym) {
+        struct weft_frame_info fi;
+        weft_symmap_lookup(p->sym, t->start_routine + 1, &fi);
+        if (fi.function)
+            return fi.function; /* lives as long as the symbol table */
+    }
+    char hexs[32];
+    snprintf(hexs, sizeof hexs, "0x%llx", (unsigned long long)t->start_routine);
+    return intern(hexs);
+}
+
+/* The items of the threads and objects the last record touched. */
+static int push_touched(void) {
+    for (int i = 0; i < touched.nthr; i++) {
+        struct proc *p = &procs[touched.proc[i]];
+        uint32_t tid = touched.tid[i];
+        if (tid == 0 || tid > p->max_tid)
+            continue;
+        const struct thr *t = &p->thr[tid];
+        struct weft_trace_item it = {.type = WEFT_ITEM_THREAD};
+        struct weft_thread_row *row = &it.u.th;
+        row->id = (int64_t)(p->thread_base + tid);
+        row->pid = p->pid;
+        row->tid = tid + p->tid_offset;
+        row->parent = t->parent && t->parent <= p->max_tid ? (int64_t)(p->thread_base + t->parent)
+                                                           : 0;
+        row->created_ns = (int64_t)t->created;
+        row->joined = t->joined != 0;
+        row->joined_ns = (int64_t)t->joined;
+        row->joined_by = t->joined_by ? (int64_t)(p->thread_base + t->joined_by) : 0;
+        row->create_stack = t->create_stack ? (int64_t)(p->stack_base + t->create_stack) : 0;
+        row->exit_stack = t->exit_stack ? (int64_t)(p->stack_base + t->exit_stack) : 0;
+        row->arg = t->start_routine ? (int64_t)t->arg : 0;
+        row->adopted = t->adopted;
+        row->internal = t->internal;
+        row->detached = t->detached != 0;
+        row->exit_kind = t->exit_kind;
+        row->start = start_name(p, t, tid);
+        row->name = t->name[0] ? intern(t->name) : NULL;
+        row->created_by = t->via > 0 && t->via < 6 ? via_name[t->via] : NULL;
+        if (q_push_item(&it) != 0)
+            return -1;
+    }
+    for (int i = 0; i < touched.nobj; i++) {
+        uint64_t id = touched.obj[i];
+        if (!id || id > nobjs)
+            continue;
+        const struct obj *o = &objs[id - 1];
+        const struct proc *p = &procs[o->proc];
+        struct weft_trace_item it = {.type = WEFT_ITEM_OBJECT};
+        it.u.ob = (struct weft_object_row){
+            (int64_t)id,
+            p->pid,
+            (int64_t)o->address,
+            o->create_stack ? (int64_t)(p->stack_base + o->create_stack) : 0,
+            o->destroy_stack ? (int64_t)(p->stack_base + o->destroy_stack) : 0,
+            o->kind,
+            o->info};
+        if (q_push_item(&it) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The other thread of a thread event (weft_trace_event.peer). */
+static int64_t peer_of(uint32_t pi, const struct weft_rec *r) {
+    struct proc *p = &procs[pi];
+    uint32_t tt = 0;
+    if (r->kind == WEFT_K_THREAD_CREATE)
+        tt = (uint32_t)(r->aux & WEFT_TID_MASK);
+    else if ((r->kind == WEFT_K_JOIN_END || r->kind == WEFT_K_TRYJOIN) && r->arg == 0)
+        tt = tid_of_handle(p, r->obj);
+    return tt && tt <= p->max_tid ? (int64_t)(p->thread_base + tt) : 0;
+}
+
+/* The one pass: every record in global order (m) into the model
+ * (processes, threads, objects; MODULE and STACK records kept per
+ * process), then into the events table (with the folding above), the
+ * counts of the counted events, the rows hanging off events
+ * (select_cases, deadlock_waits) and blocked_at_exit; with a hook, every
+ * event goes to its queue too, after the rows of what it changed. */
+static int write_events(const struct weft_ingest_opts *opts, struct weft_merge *m, int hooked,
+                        struct weft_ingest_stats *stats) {
     struct rows w = {0};
     sqlite3_stmt *sc = NULL, *sd = NULL;
     struct open_call *open = NULL;
@@ -1799,12 +2014,23 @@ static int write_events(const struct weft_ingest_opts *opts, struct weft_merge *
     int got;
     while (!bad && (got = weft_merge_next(m, &rec, &pi)) == 1) {
         const struct weft_rec *r = &rec;
-        if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE)
-            continue; /* pass 1 kept them */
-        uint64_t object;
-        if (fread(&object, sizeof object, 1, evobjs) != 1 ||
-            fill_lock_site(&sites, pi, &rec) != 0) {
-            weft_err("cannot read back the events' objects");
+        if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE) {
+            if (add_meta(&procs[pi], r) != 0 ||
+                (r->kind == WEFT_K_MODULE && sym_module(pi, r) != 0)) {
+                weft_err("out of memory");
+                bad = -1;
+            }
+            continue;
+        }
+        if (fill_lock_site(&sites, pi, &rec) != 0) {
+            weft_err("out of memory for the lock sites");
+            bad = -1;
+            break;
+        }
+        touched.nthr = touched.nobj = 0;
+        uint64_t object = model(pi, r);
+        if (hooked && push_touched() != 0) {
+            weft_err("out of memory");
             bad = -1;
             break;
         }
@@ -1816,6 +2042,7 @@ static int write_events(const struct weft_ingest_opts *opts, struct weft_merge *
         int64_t begin_ts = 0, begin_stack = 0, short_wait = -1;
         struct weft_trace_event e;
         row_of(r, pi, id, object, &e);
+        e.peer = peer_of(pi, r);
         if (blk && t <= nthr)
             last[t] = e;
         if (oc && (blk == 1 || blk == 2) && oc->folded) {
@@ -1866,12 +2093,18 @@ static int write_events(const struct weft_ingest_opts *opts, struct weft_merge *
                 db_hold();
                 bad = write_extra(&procs[pi], pi, r, id, sc, sd);
                 db_release();
+                if (!bad && hooked)
+                    bad = push_cases(pi, r, id);
             }
         }
     next:
-        if (!bad && hooked && q_push(&e) != 0) {
-            weft_err("out of memory");
-            bad = -1;
+        if (!bad && hooked) {
+            struct weft_trace_item it = {.type = WEFT_ITEM_EVENT};
+            it.u.ev = e;
+            if (q_push_item(&it) != 0) {
+                weft_err("out of memory");
+                bad = -1;
+            }
         }
     }
     if (!bad && got < 0) {
@@ -1912,57 +2145,6 @@ out:
     return bad ? -1 : 0;
 }
 
-/* A file for the objects.id of every event, pass 1 to pass 2: beside the
- * database (never /tmp, which may be memory), already unlinked. */
-static FILE *objs_file(const char *db_tmp) {
-    char path[4300];
-    snprintf(path, sizeof path, "%s.objs", db_tmp);
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return NULL;
-    unlink(path);
-    FILE *f = fdopen(fd, "w+");
-    if (!f)
-        close(fd);
-    else
-        setvbuf(f, NULL, _IOFBF, 1 << 20);
-    return f;
-}
-
-/* Pass 1: the records in global order into the model (processes,
- * threads, objects), MODULE and STACK records kept per process, the
- * objects.id of each event written to objs. */
-static int model_pass(struct weft_merge *m, FILE *evobjs, uint64_t *n) {
-    struct map sites = {0};
-    struct weft_rec rec;
-    uint32_t pi;
-    int got, rc = 0;
-    *n = 0;
-    while (rc == 0 && (got = weft_merge_next(m, &rec, &pi)) == 1) {
-        if (rec.kind == WEFT_K_STACK || rec.kind == WEFT_K_MODULE) {
-            rc = add_meta(&procs[pi], &rec);
-            continue;
-        }
-        if (fill_lock_site(&sites, pi, &rec) != 0) {
-            weft_err("out of memory for the lock sites");
-            rc = -1;
-            break;
-        }
-        uint64_t id = model(pi, &rec);
-        if (fwrite(&id, sizeof id, 1, evobjs) != 1) {
-            weft_err("cannot write the events' objects beside the database: %s", strerror(errno));
-            rc = -1;
-        }
-        ++*n;
-    }
-    if (rc == 0 && got < 0) {
-        weft_err("%s", weft_merge_err(m));
-        rc = -1;
-    }
-    free(sites.e);
-    return rc;
-}
-
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats) {
     struct timespec t0, t1;
@@ -1970,7 +2152,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
     struct weft_merge *merge = NULL;
     struct weft_slog **slogs = NULL;
     uint32_t *rank = NULL;
-    FILE *evobjs = NULL;
+    int64_t *pids = NULL;
     char tmp[4200];
     int rc = -1;
     db = NULL;
@@ -2117,63 +2299,28 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             }
         }
     }
-    /* The two passes read the records in the same global order: time,
-     * then the process's rank by pid, then the thread. */
+    /* One pass over the records in global order: time, then the
+     * process's rank by pid, then the thread. */
     size_t np = (size_t)(nprocs > 0 ? nprocs : 1);
     slogs = malloc(np * sizeof *slogs);
     rank = calloc(np, sizeof *rank);
-    if (!slogs || !rank) {
+    pids = calloc(np, sizeof *pids);
+    if (!slogs || !rank || !pids) {
         weft_err("out of memory");
         goto out;
     }
+    int nroots = 0;
+    uint32_t nthr = 0;
     for (int i = 0; i < nprocs; i++) {
         slogs[i] = &procs[i].log;
         for (int j = 0; j < nprocs; j++)
             rank[i] += procs[j].pid < procs[i].pid;
+        if (procs[i].root == i)
+            pids[nroots++] = procs[i].pid;
+        nthr += procs[i].max_tid;
     }
-    phase("read");
-    char objs_base[4200];
-    snprintf(objs_base, sizeof objs_base, "%s.tmp-%d", db_path, (int)getpid());
-    evobjs = objs_file(objs_base);
-    if (!evobjs) {
-        weft_err("cannot write beside %s: %s", db_path, strerror(errno));
-        goto out;
-    }
-    uint64_t n = 0;
-    merge = weft_merge_new(slogs, rank, nprocs);
-    if (!merge) {
-        weft_err("out of memory");
-        goto out;
-    }
-    if (model_pass(merge, evobjs, &n) != 0)
-        goto out;
-    weft_merge_free(merge);
-    merge = NULL;
     (void)total;
-    /* A child forked by a traced process has a log (the fork handler made
-     * it) unless it died or failed before: say so (not when each child
-     * makes a database of its own). */
-    uint64_t first_start = UINT64_MAX;
-    for (int j = 0; j < nprocs; j++)
-        if (procs[j].log.hdr.start_mono_ns < first_start)
-            first_start = procs[j].log.hdr.start_mono_ns;
-    for (size_t f = 0; f < nforks && !(opts && opts->children_apart); f++) {
-        int have = has_loss_of(forks[f].pid);
-        for (int j = 0; j < nprocs && !have; j++)
-            have = procs[j].pid == forks[f].pid;
-        /* a child that has not made its log yet, still running */
-        if (!have && still_running_since(forks[f].pid, first_start, mono_now()))
-            add_loss(forks[f].pid, NULL, "running", 1,
-                     "process %d was still running when the trace was read (a daemon, or a "
-                     "child that outlived the program): its trace stops there",
-                     forks[f].pid);
-        else if (!have)
-            add_loss(forks[f].pid, NULL, "missing-log", 1,
-                     "process %d forked process %d, which left no log", forks[f].parent,
-                     forks[f].pid);
-    }
-
-    phase("model");
+    phase("read");
     /* Two threads share one connection (the detectors beside the load),
      * never at once (the guard above): SQLite's own mutexes are not needed
      * for that, nor memory statistics. */
@@ -2186,9 +2333,11 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         weft_err("cannot create %s: %s", db_path, db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
     }
+    /* The page cache bounds the ingest's memory as much as anything: 64
+     * MiB holds the tables being appended to and the small ones. */
     if (exec("PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
              "PRAGMA locking_mode=EXCLUSIVE;"
-             "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;") ||
+             "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;") ||
         exec(weft__schema_sql) || exec("BEGIN"))
         goto out;
     {
@@ -2219,34 +2368,56 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         sqlite3_finalize(sm);
     }
     uint64_t nstacks = 0, nthreads = 0;
-    if (write_kinds())
-        goto out;
-    for (int i = 0; i < nprocs; i++)
-        if (write_modules_stacks((uint32_t)i, &nstacks))
-            goto out;
-    if (write_processes_threads(opts, &nthreads) || write_objects() || write_images() ||
-        write_losses())
-        goto out;
-    phase("tables");
     {
         struct hook_run hook;
         int hooked = opts && opts->loaded, bad = 0;
-        if (fflush(evobjs) != 0 || fseek(evobjs, 0, SEEK_SET) != 0) {
-            weft_err("cannot read back the events' objects: %s", strerror(errno));
-            goto out;
-        }
         merge = weft_merge_new(slogs, rank, nprocs);
         if (!merge) {
             weft_err("out of memory");
             goto out;
         }
-        if (hooked)
+        if (hooked) {
             hook_start(&hook, opts);
-        bad = write_events(opts, merge, evobjs, hooked, stats);
+            struct weft_trace_item it = {.type = WEFT_ITEM_SHAPE};
+            it.u.shape = (struct weft_trace_shape){nthr, nroots, pids};
+            bad = q_push_item(&it);
+        }
+        bad = bad || write_events(opts, merge, hooked, stats);
         phase("events");
+        /* A child forked by a traced process has a log (the fork handler
+         * made it) unless it died or failed before: say so (not when each
+         * child makes a database of its own). */
+        uint64_t first_start = UINT64_MAX;
+        for (int j = 0; j < nprocs; j++)
+            if (procs[j].log.hdr.start_mono_ns < first_start)
+                first_start = procs[j].log.hdr.start_mono_ns;
+        for (size_t f = 0; f < nforks && !(opts && opts->children_apart); f++) {
+            int have = has_loss_of(forks[f].pid);
+            for (int j = 0; j < nprocs && !have; j++)
+                have = procs[j].pid == forks[f].pid;
+            /* a child that has not made its log yet, still running */
+            if (!have && still_running_since(forks[f].pid, first_start, mono_now()))
+                add_loss(forks[f].pid, NULL, "running", 1,
+                         "process %d was still running when the trace was read (a daemon, or a "
+                         "child that outlived the program): its trace stops there",
+                         forks[f].pid);
+            else if (!have)
+                add_loss(forks[f].pid, NULL, "missing-log", 1,
+                         "process %d forked process %d, which left no log", forks[f].parent,
+                         forks[f].pid);
+        }
+        /* The tables the model made, in before the stream ends: the
+         * detectors' last steps read them. */
+        db_hold();
+        bad = bad || write_kinds();
+        for (int i = 0; i < nprocs && !bad; i++)
+            bad = write_modules_stacks((uint32_t)i, &nstacks);
+        bad = bad || write_processes_threads(opts, &nthreads) || write_objects() ||
+              write_images() || write_losses() || write_sums();
+        db_release();
+        phase("tables");
         if (hooked && hook_join(&hook))
             bad = 1;
-        bad = bad || write_sums();
         phase("detect");
         if (bad || exec("COMMIT"))
             goto out;
@@ -2284,9 +2455,9 @@ out:
     weft_merge_free(merge);
     free(slogs);
     free(rank);
-    if (evobjs)
-        fclose(evobjs);
+    free(pids);
     q_free();
+    arena_free();
     cleanup();
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (stats)
