@@ -1,11 +1,12 @@
-/* outfile.c: the files the command writes (a trace database, a report).
- * Which existing files -o may replace (only one of the same kind, never an
- * input, never through a link), and how a new one is made: under a
- * private directory (mkdtemp, 0700) beside the final path, so that no
- * other user can plant a link at the name it is written under, made 0600
- * whatever the umask (traces and reports hold argv and paths), then
- * renamed into place: a failure or an interruption never leaves half a
- * file under the final name. */
+/* outfile.c: the files weft writes (a trace database, a report), for the
+ * command and for the reports that write their own files. Which existing
+ * files -o may replace (only one of the same kind, never an input, never
+ * through a link), and how a new one is made: under a private directory
+ * (mkdtemp, 0700) beside the final path, so that no other user can plant a
+ * link at the name it is written under, made 0600 whatever the umask
+ * (traces and reports hold argv and paths), then renamed into place: a
+ * failure or an interruption never leaves half a file under the final
+ * name. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -18,7 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "outfile.h"
+#include "weft.h"
 
 struct dirent64 {
     uint64_t d_ino;
