@@ -1,16 +1,18 @@
 /* cli.h (cli): what the files of the `weft` command share: the
  * subcommands, the path of the running binary, option parsing (cliopt.c),
- * output files (outfile.c) and the ELF check of weft run (elfcheck.c).
- * The libraries' declarations (weft_err, the ingest, the database
- * helpers) stay in harness/weft.h, included here. Nothing below the
- * command should include this; three report files still do, for
- * weft_out_* and weft_check_regular (scripts/check-deps.known). */
+ * and the ELF check of weft run (elfcheck.c). The libraries' declarations
+ * stay with them, included here: harness/weft.h (weft_err, the ingest, the
+ * database helpers), harness/util/infile.h (weft_check_regular, the input
+ * check) and reports/outfile.h (weft_out_*, the output files, which the
+ * reports write too). Nothing below the command includes this. */
 #ifndef WEFT_CLI_H
 #define WEFT_CLI_H
 
 #include <stddef.h>
 #include <stdio.h>
 
+#include "infile.h"
+#include "outfile.h"
 #include "weft.h"
 
 /* Subcommands: argc/argv start at the subcommand's own name. */
@@ -39,46 +41,6 @@ int weft_opt_number(const char *cmd, int argc, char **argv, int *i, const char *
  * one-line error that says the range. */
 int weft_opt_num(const char *cmd, const char *opt, const char *s, long long lo, long long hi,
                  long long *out);
-/* Is path a regular file? Checked without blocking (a FIFO, a device or a
- * directory is refused, never opened for real): 0, or -1 after one line
- * "what path: why". */
-int weft_check_regular(const char *what, const char *path);
-
-/* Output files (outfile.c): a trace or report is written under a private
- * directory beside its final path (nothing there for another user to plant
- * a link at), made 0600 (it holds argv and paths) and renamed into place
- * at the end, so that a failure never leaves half a file or clobbers one. */
-enum { WEFT_OUT_TRACE, WEFT_OUT_REPORT, WEFT_OUT_JUNIT };
-/* May path be written as `kind`? Its directory must exist and be
- * writable; an existing path must be a regular file (no symlink), empty
- * or of that kind (a weft trace; a weft report), and never one of the
- * inputs (the same file by device and inode). 0, or -1 after one line. */
-int weft_out_check(const char *cmd, const char *path, int kind, char *const *inputs, int ninputs);
-struct weft_out {
-    char final[4096];
-    char dir[4096]; /* the private directory ("" when none) */
-    char tmp[8200]; /* the file to write, inside dir */
-};
-/* Makes the private directory beside final: 0, or -1 after one line. */
-int weft_out_begin(struct weft_out *o, const char *final);
-/* tmp, written, made 0600 and renamed to final (never over an existing
- * file with noreplace: then -1 with errno EEXIST and no message, the
- * caller picks another name); the private directory removed. 0, or -1
- * after one line. */
-int weft_out_commit(struct weft_out *o, int noreplace);
-/* The stream that writes tmp (after begin): NULL after one line
- * "cmd: cannot write FINAL: why". */
-FILE *weft_out_open(struct weft_out *o, const char *cmd);
-/* Ends a written stream: everything must have reached the file or the
- * pipe (a full disk, /dev/full, a closed pipe: fflush and fclose say so).
- * Closes f unless it is stdout. 0, or -1 after one line "cmd: cannot
- * write NAME: why". */
-int weft_out_close(FILE *f, const char *cmd, const char *name);
-/* Removes what begin made (async-signal-safe: weft run's handlers use it). */
-void weft_out_abort(struct weft_out *o);
-/* Removes the entries of a flat directory, then the directory; never
- * follows a link. Async-signal-safe. */
-void weft__remove_flat_dir(const char *dir);
 
 /* ELF checks for weft run (elfcheck.c): 1 dynamic, 0 static (message
  * printed), -1 error (message printed); scripts count as dynamic. */

@@ -3,16 +3,10 @@
  * or `-o V` for the short one); a missing, empty or repeated value is a
  * one-line error, as is a number that is not plain digits in its range
  * (the error says the range); nothing is silently dropped or wrapped.
- * Also the check that an input is a regular file, made without blocking,
- * so that a FIFO or a device given as a log, a trace or a suppressions
- * file is refused instead of hanging the command. */
-#include <errno.h>
-#include <fcntl.h>
+ * (The check that an input is a regular file is harness/util/infile.c's:
+ * the reports use it too.) */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -94,34 +88,5 @@ int weft_opt_num(const char *cmd, const char *opt, const char *s, long long lo, 
         return -1;
     }
     *out = v;
-    return 0;
-}
-
-int weft_check_regular(const char *what, const char *path) {
-    /* O_NONBLOCK: opening a FIFO without a writer must not wait; O_NOCTTY:
-     * a terminal device must not become ours. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0) {
-        weft_err("%s %s: %s", what, path, strerror(errno));
-        return -1;
-    }
-    int rc = fstat(fd, &st);
-    int e = errno;
-    close(fd);
-    if (rc != 0) {
-        weft_err("%s %s: %s", what, path, strerror(e));
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        weft_err("%s %s: not a regular file (%s)", what, path,
-                 S_ISFIFO(st.st_mode)   ? "a FIFO"
-                 : S_ISDIR(st.st_mode)  ? "a directory"
-                 : S_ISCHR(st.st_mode)  ? "a character device"
-                 : S_ISBLK(st.st_mode)  ? "a block device"
-                 : S_ISSOCK(st.st_mode) ? "a socket"
-                                        : "not a file");
-        return -1;
-    }
     return 0;
 }

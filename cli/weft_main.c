@@ -47,7 +47,7 @@ int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns) {
 }
 
 /* The usage text: the one description of the command line. docs/weft.1
- * is checked against it (harness/tests/usage_test.sh: the options of each
+ * is checked against it (tests/harness/usage_test.sh: the options of each
  * subcommand's synopsis, and every option either documents). Its shape is
  * what usage_of() reads: synopsis lines ("usage: weft SUB" or 7 spaces
  * and "weft SUB", then lines that continue them), a blank line, one

@@ -1,8 +1,9 @@
 /* weft.h (harness): what the libraries below the `weft` command share:
  * the one-line errors (harness/util/errmsg.c), the ingest, symbolization,
  * the trace database helpers. The command's own declarations (subcommands,
- * options, output files) are in cli/cli.h. The traced process never sees
- * any of this. */
+ * options) are in cli/cli.h, the output files in reports/outfile.h, the
+ * input check in util/infile.h. The traced process never sees any of
+ * this. */
 #ifndef WEFT_HARNESS_WEFT_H
 #define WEFT_HARNESS_WEFT_H
 

@@ -9,11 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infile.h"
 #include "report.h"
 #include "weft.h"
-/* weft_out_*, weft_check_regular: defined in cli/, called upward (listed in
- * scripts/check-deps.known until they move below the command). */
-#include "cli.h"
 
 struct old {
     char fp[WEFT_FP_LEN + 1];

@@ -18,10 +18,8 @@
 #include "detectors.h"
 #include "html.h"
 #include "json.h"
+#include "outfile.h"
 #include "weft.h"
-/* weft_out_*, weft_check_regular: defined in cli/, called upward (listed in
- * scripts/check-deps.known until they move below the command). */
-#include "cli.h"
 
 /* Bounds of a page: groups with their stacks, source snippets, groups at all. */
 enum { MAX_DETAILED = 400, SOURCE_BUDGET = 800, MAX_GROUPS = 5000 };

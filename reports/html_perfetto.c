@@ -14,12 +14,10 @@
 #include <unistd.h>
 
 #include "html.h"
+#include "outfile.h"
 #include "perfetto.h"
 #include "report.h"
 #include "weft.h"
-/* weft_out_*, weft_check_regular: defined in cli/, called upward (listed in
- * scripts/check-deps.known until they move below the command). */
-#include "cli.h"
 #include "xmlesc.h"
 
 int weft_html_link_check(const char *cmd, const char *name) {

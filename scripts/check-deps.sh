@@ -16,9 +16,9 @@
 # library of that build tree calls which (nm: an upward call needs no
 # include).
 #
-# Tests (*/tests/, tests/), bench/ and the build's own helpers (cmake/) may
-# use anything; scenarios/ and demo/ are programs under test: libweft's
-# public header only.
+# Tests (tests/, the one test root), bench/ and the build's own helpers
+# (cmake/) may use anything; scenarios/ and demo/ are programs under
+# test: libweft's public header only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=/usr/bin/python3

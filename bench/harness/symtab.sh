@@ -22,7 +22,7 @@
 # are printed, never asserted: exit status 0 when everything ran.
 #   bench/harness/symtab.sh [--build-dir DIR] [--n N] [--old-weft BIN]
 # DIR (default: build) must be configured with the tests (the default):
-# t_symkids and t_symlogs live in harness/tests.
+# t_symkids and t_symlogs live in tests/harness.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -39,9 +39,9 @@ while [ $# -gt 0 ]; do
     shift
 done
 cmake --build "$build" -j2 --target weft-cli weft-preload t_symkids t_symlogs >/dev/null
-weft=$build/harness/weft
+weft=$build/bin/weft
 [ -n "$oldweft" ] || oldweft=$weft
-bin=$build/harness/tests
+bin=$build/tests/harness
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-symtab-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

@@ -1,0 +1,110 @@
+/* wg: WaitGroup uses. Modes:
+ *   worker-add-lucky    the worker Adds; main sleeps, then Waits: Add ran
+ *                       first, but nothing orders it (wg-add-concurrent-with-wait)
+ *   worker-add-unlucky  same without the sleep (usually Wait runs first)
+ *   worker-add-cond     the worker Adds, then tells main through a condvar
+ *                       before main's Wait (fine)
+ *   main-add            Add before starting the goroutine (fine)
+ *   negative            Done on an empty group (wg-negative-counter)
+ *   reuse               a new Add while a Wait of the previous round has
+ *                       not returned (wg-reused-before-wait-returned)
+ *   reuse-ok            the new round starts after the waiter was joined */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <weft/weft.h>
+
+#include "asleep.h"
+
+static weft_wg wg;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int added;
+static _Atomic pid_t worker_tid, waiter_tid;
+static volatile int in_handler, go_on;
+
+static void worker(void *arg) {
+    worker_tid = test_gettid();
+    weft_wg_add(&wg, 1);
+    if (arg) {
+        pthread_mutex_lock(&mu);
+        added = 1;
+        pthread_cond_signal(&cv);
+        pthread_mutex_unlock(&mu);
+    }
+    weft_wg_done(&wg);
+}
+
+static void done(void *arg) {
+    (void)arg;
+    weft_wg_done(&wg);
+}
+
+static void *waiter(void *arg) {
+    (void)arg;
+    waiter_tid = test_gettid();
+    weft_wg_wait(&wg);
+    return NULL;
+}
+
+/* Holds the waiter inside Wait (in a signal handler) until main lets it
+ * go: the new round's Add then surely comes before that Wait returns. */
+static void slow_handler(int sig) {
+    (void)sig;
+    in_handler = 1;
+    struct timespec ts = {0, 1000 * 1000};
+    while (!go_on)
+        nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv) {
+    const char *m = argc > 1 ? argv[1] : "";
+    if (!strcmp(m, "worker-add-lucky") || !strcmp(m, "worker-add-unlucky")) {
+        weft_go(worker, NULL);
+        if (!strcmp(m, "worker-add-lucky"))
+            usleep(20000);
+        weft_wg_wait(&wg);
+        test_wait_gone(&worker_tid); /* the unlucky Add may come after Wait */
+    } else if (!strcmp(m, "worker-add-cond")) {
+        weft_go(worker, &mu);
+        pthread_mutex_lock(&mu);
+        while (!added)
+            pthread_cond_wait(&cv, &mu);
+        pthread_mutex_unlock(&mu);
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "main-add")) {
+        for (int i = 0; i < 4; i++) {
+            weft_wg_add(&wg, 1);
+            weft_go(done, NULL);
+        }
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "negative")) {
+        weft_wg_done(&wg);
+    } else if (!strcmp(m, "reuse") || !strcmp(m, "reuse-ok")) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = slow_handler;
+        sigaction(SIGUSR1, &sa, NULL);
+        weft_wg_add(&wg, 1);
+        pthread_t t;
+        pthread_create(&t, NULL, waiter, NULL);
+        test_wait_futex(&waiter_tid); /* the waiter sleeps in Wait */
+        if (!strcmp(m, "reuse")) {
+            pthread_kill(t, SIGUSR1); /* ... and is held in the handler */
+            while (!in_handler)
+                usleep(1000);
+        }
+        weft_wg_done(&wg);
+        if (!strcmp(m, "reuse-ok"))
+            pthread_join(t, NULL);
+        weft_wg_add(&wg, 1); /* round 2 */
+        go_on = 1;
+        weft_wg_done(&wg);
+        if (!strcmp(m, "reuse"))
+            pthread_join(t, NULL);
+    }
+    return 0;
+}
