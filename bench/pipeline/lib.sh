@@ -82,7 +82,8 @@ pl_rss_kb() {
 PL_CAP_KB=${PL_CAP_KB:-0}
 pl_time() {
     local out=$1; shift
-    /usr/bin/time -f '%e %M %x' -o "$out.time" "$@" >"$out" 2>"$out.err" &
+    # stdin from PL_STDIN (an async command's is /dev/null otherwise)
+    /usr/bin/time -f '%e %M %x' -o "$out.time" "$@" <"${PL_STDIN:-/dev/null}" >"$out" 2>"$out.err" &
     local pid=$! p q a
     capped=0
     while kill -0 "$pid" 2>/dev/null; do
