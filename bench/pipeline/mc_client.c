@@ -7,6 +7,7 @@
  * Usage: mc_client PORT [N [C]]. Connects for up to 30 s while the server
  * starts; prints "requests R ok" (the same with or without weft) and exits
  * 1 on any wrong answer or I/O error. */
+#define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -83,10 +84,12 @@ static void *conn(void *arg) {
         long key = (i / 2 + id * 500) % 1000;
         if (i % 2 == 0) {
             int n = snprintf(cmd, sizeof cmd, "set k%ld 0 0 32\r\n%032ld\r\n", key, key);
-            bad = put(fd, cmd, (size_t)n) || reply(fd, buf, sizeof buf, "\r\n") || strcmp(buf, "STORED\r\n");
+            bad = put(fd, cmd, (size_t)n) || reply(fd, buf, sizeof buf, "\r\n") ||
+                  strcmp(buf, "STORED\r\n");
         } else {
             int n = snprintf(cmd, sizeof cmd, "get k%ld\r\n", key);
-            bad = put(fd, cmd, (size_t)n) || reply(fd, buf, sizeof buf, "END\r\n") || !strstr(buf, "VALUE");
+            bad = put(fd, cmd, (size_t)n) || reply(fd, buf, sizeof buf, "END\r\n") ||
+                  !strstr(buf, "VALUE");
         }
     }
     close(fd);

@@ -80,7 +80,7 @@ while kill -0 "$tpid" 2>/dev/null; do
         # swap the machine to death.
         if [ "$(pl_rss_kb "$wpid" anon)" -gt "$PL_CAP_KB" ]; then kill -KILL "$wpid" 2>/dev/null; capped=1; fi
         now=$(date +%s.%N)
-        printf '%8.1f  %-7s %12s %12s %12s\n' "$(echo "$now - $t0" | bc -l)" "$phase" "$(pl_mb "$prss")" \
+        printf '%8.1f  %-7s %12s %12s %12s\n' "$(awk -v a="$now" -v b="$t0" 'BEGIN { print a - b }')" "$phase" "$(pl_mb "$prss")" \
             "$(pl_mb "$wrss")" "$(pl_mb "$(pl_du_kb "$logs")")" >>"$series"
     fi
     # Sleep in small steps, so that the end of the run is seen at once.

@@ -13,6 +13,7 @@
  * something: a double close at the start, another at the end (from another
  * line), and a goroutine left blocked on a channel nobody sends on (a
  * leaked thread, found at the end of the trace). */
+#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
