@@ -49,7 +49,7 @@ if [ -z "$wdir" ]; then
     [ -f "$wdir/CMakeCache.txt" ] || cmake -S "$pl_root" -B "$wdir" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
     cmake --build "$wdir" -j2 --target weft-cli weft-preload weft >/dev/null
 fi
-PL_CAP_KB=$((capgb * 1024 * 1024))
+PL_CAP_KB=$(awk -v g="$capgb" 'BEGIN { printf "%d", g * 1024 * 1024 }')
 labels=(new)
 pl_resolve new "$wdir"
 if [ -n "$bdir" ]; then labels+=(base); pl_resolve base "$bdir"; fi

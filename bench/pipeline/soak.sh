@@ -50,7 +50,7 @@ if [ -z "$wdir" ]; then
     [ -f "$wdir/CMakeCache.txt" ] || cmake -S "$pl_root" -B "$wdir" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
     cmake --build "$wdir" -j2 --target weft-cli weft-preload weft >/dev/null
 fi
-PL_CAP_KB=$((capgb * 1024 * 1024))
+PL_CAP_KB=$(awk -v g="$capgb" 'BEGIN { printf "%d", g * 1024 * 1024 }')
 pl_resolve new "$wdir"
 weft=${W_BIN[new]}
 work=$(mktemp -d "$workdir/weft-bench-soak-XXXXXX")
