@@ -8,7 +8,7 @@
 #              uncontended mutex operations and a few sorter threads;
 #   memcached: Debian's memcached (4 threads, -A) serving a bounded request
 #              loop: mc_client.c's C connections (default 2) doing N
-#              set/get requests each (default 50000) over loopback, then
+#              set/get requests each (default 100000) over loopback, then
 #              "shutdown", so the server ends by itself. The traced program
 #              is the server; the client runs beside it, untraced, and the
 #              time is the server's, from start to shutdown.
@@ -23,7 +23,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage="usage: $0 [--weft DIR] [--baseline DIR] [--rounds R] [--rows R] [--requests N] [--conns C] [--mem-cap GB] [--quick]"
-wdir="" bdir="" rounds=3 rows=1000000 nreq=50000 conns=2 capgb=16 quick=0
+wdir="" bdir="" rounds=3 rows=1000000 nreq=100000 conns=2 capgb=16 quick=0
 while [ $# -gt 0 ]; do
     case $1 in
     --weft) wdir=$2; shift ;;
