@@ -11,7 +11,7 @@
 # is what the issue asks to see.
 #
 #   bench/pipeline/scale.sh [--weft DIR] [--baseline DIR] [--sizes 1M,10M[,100M]]
-#                           [--rounds R] [--mem-cap GB] [--workdir DIR] [--quick]
+#                           [--rounds R] [--mem-cap GB] [--workdir DIR] [--ingest-only] [--quick]
 #
 # --weft DIR: a build dir (harness/weft) or an install prefix (bin/weft);
 # default build-rel in this checkout, configured as a Release build and
@@ -23,13 +23,15 @@
 # and ingest run once per size. --mem-cap GB (default 16): a process that
 # holds more anonymous memory than that is killed and its cell says
 # "failed (memory cap ...)" (the old ingest needs ~100 GB at 550M events).
+# --ingest-only: no plain and weft run rounds, only the recording and the
+# ingest (the memory curve at 550M events without an hour of rounds).
 # A failed run never aborts the table. Exit status 0 when the table was
 # printed (timings are never assertions), 2 on bad usage.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage="usage: $0 [--weft DIR] [--baseline DIR] [--sizes 1M,10M] [--rounds R] [--mem-cap GB] [--workdir DIR] [--quick]"
-wdir="" bdir="" sizes="1M,10M" rounds=3 capgb=16 workdir=${TMPDIR:-/tmp} quick=0
+usage="usage: $0 [--weft DIR] [--baseline DIR] [--sizes 1M,10M] [--rounds R] [--mem-cap GB] [--workdir DIR] [--ingest-only] [--quick]"
+wdir="" bdir="" sizes="1M,10M" rounds=3 capgb=16 workdir=${TMPDIR:-/tmp} quick=0 ingest_only=0
 while [ $# -gt 0 ]; do
     case $1 in
     --weft) wdir=$2; shift ;;
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
     --mem-cap) capgb=$2; shift ;;
     --workdir) workdir=$2; shift ;;
     --quick) quick=1 ;;
+    --ingest-only) ingest_only=1 ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
     shift
@@ -69,7 +72,7 @@ for size in ${sizes//,/ }; do
     [ "$logmb" -lt 4096 ] && logmb=4096
     export WEFT_LOG_MB=$logmb
     declare -A ps=() ws=() wrss=() want=()
-    for ((k = 0; k < rounds; k++)); do
+    for ((k = 0; k < (ingest_only ? 0 : rounds); k++)); do
         for l in "${labels[@]}"; do
             prog=$work/chan_work.$l
             pl_time "$work/plain.out" "$prog" "$n"
@@ -90,8 +93,12 @@ for size in ${sizes//,/ }; do
     done
     for l in "${labels[@]}"; do
         # medians of the rounds that ran; a failed round fails the cell
-        if [[ "${ps[$l]}" == *!* ]]; then R[$size,$l,plain]="failed"; else R[$size,$l,plain]=$(pl_median ${ps[$l]}); fi
-        if [[ "${ws[$l]}" == *!* ]]; then
+        if [ "$ingest_only" = 1 ]; then
+            R[$size,$l,plain]="skipped" R[$size,$l,run]="skipped"
+        elif [[ "${ps[$l]}" == *!* ]]; then R[$size,$l,plain]="failed"; else R[$size,$l,plain]=$(pl_median ${ps[$l]}); fi
+        if [ "$ingest_only" = 1 ]; then
+            :
+        elif [[ "${ws[$l]}" == *!* ]]; then
             R[$size,$l,run]=$(echo "${ws[$l]}" | sed 's/.*!//')
         else
             R[$size,$l,run]=$(pl_median ${ws[$l]})
@@ -114,6 +121,7 @@ for size in ${sizes//,/ }; do
             R[$size,$l,db]=$(pl_mb "$(pl_du_kb "$work/ing.db")")
             ev=$(pl_events "$work/ing.db")
             [ -n "${R[$size,$l,events]:-}" ] || R[$size,$l,events]=$ev
+            [ -n "${R[$size,$l,lost]:-}" ] || R[$size,$l,lost]=$(pl_lost "$work/ing.db")
             R[$size,$l,evs]=$(awk -v e="$ev" -v t="$t" 'BEGIN { if (t > 0) printf "%.2fM", e / t / 1e6; else print "-" }')
             R[$size,$l,ingev]=$ev
         else
