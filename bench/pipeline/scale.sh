@@ -28,6 +28,7 @@
 # A failed run never aborts the table. Exit status 0 when the table was
 # printed (timings are never assertions), 2 on bad usage.
 set -euo pipefail
+# shellcheck source=bench/pipeline/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage="usage: $0 [--weft DIR] [--baseline DIR] [--sizes 1M,10M] [--rounds R] [--mem-cap GB] [--workdir DIR] [--ingest-only] [--quick]"

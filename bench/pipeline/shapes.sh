@@ -20,6 +20,7 @@
 # when the table was printed (a failed run shows as "failed (exit N)"),
 # 2 on bad usage.
 set -euo pipefail
+# shellcheck source=bench/pipeline/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage="usage: $0 [--weft DIR] [--baseline DIR] [--rounds R] [--rows R] [--requests N] [--conns C] [--mem-cap GB] [--quick]"

@@ -25,6 +25,7 @@
 # (a difference in findings or a loss is reported, not an exit status),
 # 2 on bad usage.
 set -euo pipefail
+# shellcheck source=bench/pipeline/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage="usage: $0 [--weft DIR] [--minutes M] [--rate N] [--workers W] [--interval S] [--mem-cap GB] [--workdir DIR] [--quick]"
