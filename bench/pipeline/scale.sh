@@ -138,7 +138,7 @@ done
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "## weft pipeline scale ($(date -u '+%Y-%m-%d %H:%M'), $(nproc) CPUs, load $load$([ "$quick" = 1 ] && echo ', --quick: timings mean nothing'))"
-echo "new = ${W_DIR[new]}$([ -n "$bdir" ] && echo ", base = ${W_DIR[base]}"); plain and weft run: median of $rounds interleaved rounds; record and ingest: one run each"
+echo "new = ${W_DIR[new]}$([ -n "$bdir" ] && echo ", base = ${W_DIR[base]}"); plain and weft run: $([ "$ingest_only" = 1 ] && echo "skipped (--ingest-only)" || echo "median of $rounds interleaved rounds"); record and ingest: one run each"
 echo
 echo "$hdr"
 echo "$hdr" | sed 's/[^|]/-/g'
@@ -158,7 +158,7 @@ for l in "${labels[@]}"; do
     for size in ${sizes//,/ }; do
         ev=${R[$size,$l,ingev]:-${R[$size,$l,events]:-?}}
         evm=$(awk -v e="$ev" 'BEGIN { if (e + 0 > 0) printf "%.1fM", e / 1e6; else print "?" }')
-        line="$line  $evm events: ${R[$size,$l,ingrss]:--} MB;"
+        line="$line  $size items, $evm events: ${R[$size,$l,ingrss]:--} MB;"
     done
     echo "${line%;}"
 done
