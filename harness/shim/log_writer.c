@@ -6,6 +6,7 @@
  * and no malloc: every path here may run in any thread at any moment,
  * including fatal signal handlers and the child of a fork that happened
  * while another thread was appending. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +423,16 @@ static uint64_t *reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp)
     struct weft_log_chunk *c = weft__t.chunk;
     uint32_t pos = weft__t.pos;
     if (!c || pos > WEFT_LOG_CHUNK_WORDS - n) {
+        /* A chunk this thread leaves full is never written again: its
+         * pages leave the program's memory (MADV_DONTNEED on a shared
+         * file mapping only unmaps them: what was written stays in the
+         * page cache and the file). Without this the program's RSS grows
+         * with its log, 64 KiB a chunk, for as long as it runs. */
+        if (c) {
+            int e = errno; /* the program's errno is never ours to change */
+            madvise(c, WEFT_LOG_CHUNK_SIZE, MADV_DONTNEED);
+            errno = e;
+        }
         weft__t.chunk = NULL;
         c = claim(1, &pos);
         if (c && pos > WEFT_LOG_CHUNK_WORDS - 3 - n)
