@@ -14,8 +14,9 @@
 pl_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 pl_root=$(cd "$pl_here/../.." && pwd)
 
-# pl_resolve LABEL DIR: finds weft in DIR (a build dir: harness/weft; an
-# install prefix: bin/weft) and sets W_BIN[LABEL], W_SHIM[LABEL],
+# pl_resolve LABEL DIR: finds weft in DIR (a build dir, with its
+# CMakeCache.txt: bin/weft, or harness/weft in older trees; an install
+# prefix: bin/weft) and sets W_BIN[LABEL], W_SHIM[LABEL],
 # W_LIB[LABEL] (the dir of libweft.so) and W_INC[LABEL] (the dir holding
 # weft/weft.h). Exits 2 with one line when DIR holds no weft.
 declare -A W_BIN W_SHIM W_LIB W_INC W_DIR
@@ -23,13 +24,15 @@ pl_resolve() {
     local label=$1 dir
     dir=$(cd "$2" 2>/dev/null && pwd) || { echo "bench/pipeline: no directory $2" >&2; exit 2; }
     W_DIR[$label]=$dir
-    if [ -x "$dir/harness/weft" ]; then
-        # A build dir: the headers are in its source tree.
-        local src
+    if [ -f "$dir/CMakeCache.txt" ] && { [ -x "$dir/bin/weft" ] || [ -x "$dir/harness/weft" ]; }; then
+        # A build dir (weft and the shim in bin/, or in harness/ before the
+        # folders were split): the headers are in its source tree.
+        local src bin=$dir/bin
+        [ -x "$bin/weft" ] || bin=$dir/harness
         src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$dir/CMakeCache.txt" 2>/dev/null)
         [ -n "$src" ] || src=$pl_root
-        W_BIN[$label]=$dir/harness/weft
-        W_SHIM[$label]=$dir/harness/libweft-preload.so
+        W_BIN[$label]=$bin/weft
+        W_SHIM[$label]=$bin/libweft-preload.so
         W_LIB[$label]=$dir/runtime
         W_INC[$label]=$src/include
     elif [ -x "$dir/bin/weft" ]; then
@@ -40,7 +43,7 @@ pl_resolve() {
         W_LIB[$label]=$lib
         W_INC[$label]=$dir/include
     else
-        echo "bench/pipeline: $2 holds neither harness/weft (a build dir) nor bin/weft (an install prefix)" >&2
+        echo "bench/pipeline: $2 holds no weft (a build dir: bin/weft or harness/weft; an install prefix: bin/weft)" >&2
         exit 2
     fi
     [ -f "${W_INC[$label]}/weft/weft.h" ] || { echo "bench/pipeline: no weft/weft.h for $2" >&2; exit 2; }
