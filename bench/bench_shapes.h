@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_shapes.h: the bodies of the channel and WaitGroup benchmarks,
  * written once and instantiated once per implementation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_weft.c: the C side of weft's benchmarks. Runs one benchmark shape on
  * one implementation, libweft (through its public API only) or the naive
  * mutex+condvar peer of naive_chan.h, and prints one machine-readable line:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* naive_chan.c: the naive channel, select and WaitGroup of naive_chan.h, the
  * benchmarks' floor peer. See the header for why it is built this way; the
  * comments here only explain the parts that have to be right for the

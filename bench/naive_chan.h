@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* naive_chan.h: the "floor" peer of the benchmarks, a deliberately naive
  * Go-style channel, select and WaitGroup.
  *

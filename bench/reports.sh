@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/reports.sh: what report generation costs on a big trace (issue
 # 11): a trace of about a million events (bench/harness/chan_work.c under
 # `weft run --all-events`: the seed's pipeline and a worker pool pushing N

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/run.sh: runs all of weft's benchmarks against their peers in one go
 # and prints the comparison table. It owns the benchmark sizes (it passes the
 # same N to the C and Go programs, so the shapes are identical) and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/scenarios.sh: what the scenario suite costs (issue 10): the wall
 # time of one `weft scenarios run` pass over the whole suite, then each
 # scenario run plain and under `weft run` (record + ingest + detectors,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h (cli): what the files of the `weft` command share: the
  * subcommands, the path of the running binary, option parsing (cliopt.c),
  * and the ELF check of weft run (elfcheck.c). The libraries' declarations

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cliopt.c: how every subcommand reads its options, so that they all
  * behave alike: a value option takes `--name=V` or `--name V` (and `-oV`
  * or `-o V` for the short one); a missing, empty or repeated value is a

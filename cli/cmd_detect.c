@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_detect.c: how the weft command runs the detectors in an ingest:
  * over the events ingest holds in memory, on a thread of their own while
  * those events are loaded into the database, so that a big trace is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_ingest.c: `weft ingest LOG... [-o trace.db] [--suppressions=FILE] [--index]
  * [--all-events] [--min-wait=DURATION]`:
  * raw logs, e.g. the one a crashed or SIGKILLed program left, into a trace

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_report.c: `weft report [--format=text|json|html|perfetto|sarif|junit]
  * [-o FILE] [--perfetto-link NAME] [--baseline OLD.db|OLD.json [--only-new]] [--srcroot DIR]
  * [--from MS] [--to MS] [--max-events N] trace.db...`: the command around

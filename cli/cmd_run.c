@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_run.c: `weft run [options] -- PROG [ARGS]`: runs PROG with the shim
  * preloaded and its log in a fresh temporary directory (logdir.c; or the
  * --keep-log directory), leaves its stdin, stdout and stderr alone, waits,

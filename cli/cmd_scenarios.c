@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_scenarios.c: `weft scenarios list` and `weft scenarios run`: the
  * scenario suite (scenarios/: programs and their manifest) run under the
  * harness and compared with the manifest. Each run is `weft run -q -o

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* elfcheck.c: can LD_PRELOAD work for this program? Only a dynamically
  * linked ELF (one with a PT_INTERP program header) goes through the
  * dynamic loader that honours LD_PRELOAD; a static binary would run

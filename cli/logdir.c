@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* logdir.c: where weft run's raw logs live while the program runs. By
  * default a fresh $TMPDIR/weft-XXXXXX (0700) that weft removes at the end;
  * it holds a lock file, weft.lock, locked (flock) by the weft process for

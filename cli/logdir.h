@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* logdir.h: weft run's log directories (logdir.c says how they are made,
  * locked, kept and cleaned). */
 #ifndef WEFT_HARNESS_LOGDIR_H

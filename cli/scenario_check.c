@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scenario_check.c: one finished run of a scenario against its manifest
  * record: the findings by kind and count, the first frame of each
  * finding's stacks at the listed lines, stdout line by line, and the exit

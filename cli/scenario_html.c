@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scenario_html.c: `weft scenarios run --html-dir DIR`: the HTML report
  * of each scenario's run (reports/html.c, from the trace the run left;
  * its first failing run when it was repeated) as DIR/NAME.html, and

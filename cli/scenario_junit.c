@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scenario_junit.c: the JUnit XML file of `weft scenarios run --junit`:
  * one testsuite, one testcase per scenario (classname = its family), the
  * mismatches and the findings found in the failure text. Everything from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scenario_manifest.c: reads the scenarios' manifest, a line-based file
  * (its header defines the format): records of "key: value" lines separated
  * by blank lines, '#' lines are comments. Deliberately no general format

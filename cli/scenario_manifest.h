@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scenario_manifest.h: the scenarios' manifest (scenarios/manifest) read
  * into memory: one record per scenario, with what it must and must not be
  * found to do. The format is defined at the top of the manifest itself;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scenario_run.h: what the parts of `weft scenarios run` share: one run
  * of one scenario (cmd_scenarios.c starts and times it), its comparison
  * with the manifest (scenario_check.c) and the JUnit file

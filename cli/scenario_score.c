@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scenario_score.c: the numbers `weft scenarios run` shows about a suite
  * run, shared by its table (cmd_scenarios.c) and its HTML index
  * (scenario_html.c): what a scenario expected and found in one line, its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* weft_main.c: the `weft` command's entry point: dispatches to the
  * subcommands (cmd_*.c) and owns --help, --version, the --min-wait
  * syntax and where the running binary lies. */

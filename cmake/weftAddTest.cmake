@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # weftAddTest.cmake: weft_add_test(), installed with the weft CMake package
 # (weftConfig.cmake includes it) for users' own projects:
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # weftRunTest.cmake: the driver of a weft_add_test() test (cmake -P; see
 # weftAddTest.cmake): runs the command under `weft run -o TRACE`, then
 # counts the trace's findings by kind (weft report --format=json) against

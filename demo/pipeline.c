@@ -161,3 +161,4 @@ int main(void) {
     group_and_future();
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

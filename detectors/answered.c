@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* answered.c: which blocking calls were already answered when the trace
  * ended. A thread whose partner completed its half of the hand-off (took
  * the value it sent, gave it the value it waited for, took a case of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* d_args.c: loop-variable-capture: a creator hands several threads the
  * same pointer into its own stack and changes what it points to between
  * the creations, with nothing ordering the earlier thread's start before
@@ -75,8 +76,8 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         first->create_stack == second->create_stack) {
         /* The earlier thread's epoch-1 events (its start up to its first
          * release) are where it would copy the value. */
-        weft__rv now = weft__hb_now(c->hb, e->thread);
-        int ordered = weft__hb_knows(c->hb, &now, s->child, 1);
+        weft__rv now = weft__vc_now(c->hb, e->thread);
+        int ordered = weft__vc_knows(c->hb, &now, s->child, 1);
         weft__rv_drop(&now);
         if (!ordered && !weft__known_object(c, e->pid, e->obj)) {
             char a[160], b[160], who[160];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* d_chan.c: channel misuse: double-close (libweft close returning
  * WEFT_ECLOSED, or close() failing with EBADF on a channel fd we saw
  * closed), send-on-closed (send, try_send or a select's send case

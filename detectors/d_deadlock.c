@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* d_deadlock.c: deadlock: the watchdog ended the process because every
  * thread sat in a call only another thread could end (deadlock_waits).
  * One finding per deadlock, naming every thread and what it waits on,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* d_locks.c: lock-held-at-exit: a thread that finished (returned,
  * pthread_exit, cancelled) while holding a pthread mutex, which no other
  * thread can then unlock. Holders are replayed from lock/trylock results,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* d_sem.c: semaphore-over-release: weft_sem_release returning
  * WEFT_ERANGE (more released than held; x/sync panics, libweft refuses). */
 #include "internal.h"

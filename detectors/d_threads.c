@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* d_threads.c: the thread lifecycle detectors: leaked-thread (alive when
  * its process exited: what it is blocked in, or running), unjoined-thread
  * (TSan's thread leak: finished, joinable, never joined nor detached) and
@@ -64,7 +65,7 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         return;
     /* Releases grow the epoch after the event, so the release itself
      * was at the epoch before. */
-    uint32_t ep = weft__hb_epoch(c->hb, e->thread);
+    uint32_t ep = weft__vc_epoch(c->hb, e->thread);
     int kind_releases = e->kind == WEFT_K_HB_RELEASE || e->kind == WEFT_K_MUTEX_UNLOCK ||
                         e->kind == WEFT_K_RW_UNLOCK || e->kind == WEFT_K_COND_WAIT_BEGIN ||
                         e->kind == WEFT_K_COND_SIGNAL || e->kind == WEFT_K_COND_BROADCAST ||
@@ -117,7 +118,7 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
     case WEFT_K_EXIT_NOW:
         if (!p->exit_thread) {
             p->exit_thread = e->thread;
-            p->exit_rv = weft__hb_now(c->hb, e->thread);
+            p->exit_rv = weft__vc_now(c->hb, e->thread);
         }
         break;
     default:
@@ -139,7 +140,7 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
          * the trace cannot tell it from one about to return, and a false
          * report on every Done-then-return would be worse. */
         if (p->exit_thread && p->exit_thread != id && rel_epoch[id] && after_rel[id] <= 1 &&
-            weft__hb_knows(c->hb, &p->exit_rv, id, rel_epoch[id]))
+            weft__vc_knows(c->hb, &p->exit_rv, id, rel_epoch[id]))
             return;
         /* The mirror case: a thread whose last event (but acquires, and
          * the unlock of the mutex a cond wait relocked) ended a blocking
@@ -152,8 +153,8 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
          * release that then runs on without recording anything is missed. */
         uint32_t x = p->exit_thread;
         if (x && x != id && woke[id] == 1 && rel_epoch[x] && rel_event[x] > t->block_event) {
-            weft__rv now = weft__hb_now(c->hb, id);
-            int finishing = weft__hb_knows(c->hb, &now, x, rel_epoch[x]);
+            weft__rv now = weft__vc_now(c->hb, id);
+            int finishing = weft__vc_knows(c->hb, &now, x, rel_epoch[x]);
             weft__rv_drop(&now);
             if (finishing)
                 return;

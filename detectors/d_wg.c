@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* d_wg.c: WaitGroup misuse: wg-add-concurrent-with-wait (Go's rule "calls
  * with a positive delta that occur when the counter is zero must happen
  * before a Wait", checked by happens-before on every run, lucky schedules
@@ -142,8 +143,8 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
             }
             struct add *a = &w->adds[w->nadds++];
             a->thread = e->thread;
-            a->epoch = weft__hb_epoch(c->hb, e->thread);
-            a->rv = weft__hb_now(c->hb, e->thread);
+            a->epoch = weft__vc_epoch(c->hb, e->thread);
+            a->rv = weft__vc_now(c->hb, e->thread);
             a->event = e->id;
             a->stack = e->stack;
         }
@@ -164,8 +165,8 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         struct wait *x = &w->waits[w->nwaits++];
         memset(x, 0, sizeof *x);
         x->thread = e->thread;
-        x->begin_epoch = weft__hb_epoch(c->hb, e->thread);
-        x->begin_rv = weft__hb_now(c->hb, e->thread);
+        x->begin_epoch = weft__vc_epoch(c->hb, e->thread);
+        x->begin_rv = weft__vc_now(c->hb, e->thread);
         x->event = e->id;
         x->stack = e->stack;
         x->counter_at_begin = w->counter;
@@ -175,7 +176,7 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
     for (size_t i = w->nwaits; i-- > 0;)
         if (w->waits[i].thread == e->thread && !w->waits[i].ended) {
             w->waits[i].ended = 1;
-            w->waits[i].end_epoch = weft__hb_epoch(c->hb, e->thread);
+            w->waits[i].end_epoch = weft__vc_epoch(c->hb, e->thread);
             break;
         }
 }
@@ -187,9 +188,9 @@ static void check(struct weft__dctx *c, struct wg *w) {
             struct wait *x = &w->waits[j];
             if (x->thread == a->thread)
                 continue; /* program order */
-            if (weft__hb_knows(c->hb, &x->begin_rv, a->thread, a->epoch))
+            if (weft__vc_knows(c->hb, &x->begin_rv, a->thread, a->epoch))
                 continue; /* Add happens before the Wait */
-            if (x->ended && weft__hb_knows(c->hb, &a->rv, x->thread, x->end_epoch))
+            if (x->ended && weft__vc_knows(c->hb, &a->rv, x->thread, x->end_epoch))
                 continue; /* the Wait returned before this Add: a later round */
             if (first_time(w, 2, a->stack)) {
                 char who[160], waiter[160];

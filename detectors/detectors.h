@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detectors.h: the detectors as the `weft` command sees them: run every
  * detector over a trace database (filling its findings table), load
  * suppressions, the catalogue of finding kinds. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* engine.c: runs the detectors over a trace database. Loads the threads
  * and processes, replays every event once in trace order through the
  * happens-before engine (the edges of docs/detectors.md), keeps each
@@ -121,8 +122,7 @@ int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out) {
     return 0;
 }
 
-int weft__select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx,
-                      int64_t *object) {
+int weft__select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx, int64_t *object) {
     *object = 0;
     if (c->stream) {
         struct weft__thr *t = weft__thr_of(c, th);
@@ -283,25 +283,25 @@ enum { TAG_HB = 0, TAG_MUTEX = 1, TAG_RW = 2, TAG_COND = 3, TAG_BARRIER = 4, TAG
 /* The happens-before edges of one event (docs/detectors.md lists them). */
 static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struct pair *creates,
                      size_t ncreates, const struct pair *joins, size_t njoins) {
-    struct weft__hb *h = c->hb;
+    struct weft__vc *h = c->hb;
     uint32_t t = e->thread;
     uint64_t obj = (uint64_t)e->obj;
     /* Annotations folded into the event come first: they happened inside
      * the call, before it took effect. */
     if (e->has_acq)
-        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->acq);
+        weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->acq);
     if (e->has_rel)
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->rel,
-                             e->rel_once ? WEFT__HB_ONCE : 0);
+        weft__vc_obj_release(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->rel,
+                             e->rel_once ? WEFT__VC_ONCE : 0);
     switch (e->kind) {
     case WEFT_K_THREAD_CREATE: {
         uint32_t child = e->peer ? (uint32_t)e->peer : find_pair(creates, ncreates, t, e->ts);
         struct weft__thr *ct = weft__thr_of(c, child);
         if (ct && !ct->started) {
-            weft__hb_release(h, t, &ct->start_rv, 1); /* the child acquires it at its start */
+            weft__vc_release(h, t, &ct->start_rv, 1); /* the child acquires it at its start */
         } else {
             weft__rv dummy = {0}; /* the child started first: it took our clock then */
-            weft__hb_release(h, t, &dummy, 1);
+            weft__vc_release(h, t, &dummy, 1);
             weft__rv_drop(&dummy);
         }
         if (ct)
@@ -317,14 +317,14 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
             break;
         me->started = 1;
         if (me->start_rv.s || me->start_rv.t) {
-            weft__hb_acquire(h, t, &me->start_rv);
+            weft__vc_acquire(h, t, &me->start_rv);
             weft__rv_drop(&me->start_rv);
         } else if (me->parent && !me->start_seen_create) {
             /* pthread_create has not returned yet in the creator, which
              * therefore did nothing since the call: its clock now is its
              * clock at the call. */
-            weft__rv v = weft__hb_now(h, (uint32_t)me->parent);
-            weft__hb_acquire(h, t, &v);
+            weft__rv v = weft__vc_now(h, (uint32_t)me->parent);
+            weft__vc_acquire(h, t, &v);
             weft__rv_drop(&v);
         }
         break;
@@ -334,61 +334,61 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
         if (e->arg == 0) {
             uint32_t child = e->peer ? (uint32_t)e->peer : find_pair(joins, njoins, t, e->ts);
             if (child) {
-                weft__rv v = weft__hb_now(h, child);
-                weft__hb_acquire(h, t, &v);
+                weft__rv v = weft__vc_now(h, child);
+                weft__vc_acquire(h, t, &v);
                 weft__rv_drop(&v);
-                weft__hb_joined(h, child, t);
+                weft__vc_joined(h, child, t);
             }
         }
         break;
     case WEFT_K_MUTEX_LOCK_END:
     case WEFT_K_MUTEX_TRYLOCK:
         if (e->arg == 0)
-            weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), obj, 0);
+            weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), obj, 0);
         break;
     case WEFT_K_MUTEX_UNLOCK:
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
+        weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
         break;
     case WEFT_K_RW_RDLOCK_END:
     case WEFT_K_RW_WRLOCK_END:
     case WEFT_K_RW_TRYLOCK:
         if (e->arg == 0)
-            weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_RW), obj, 0);
+            weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_RW), obj, 0);
         break;
     case WEFT_K_RW_UNLOCK:
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_RW), obj, 0, 0);
+        weft__vc_obj_release(h, t, KEY(e->pid, TAG_RW), obj, 0, 0);
         break;
     case WEFT_K_COND_WAIT_BEGIN: /* the wait unlocks its mutex */
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg, 0, 1);
+        weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg, 0, 1);
         break;
     case WEFT_K_COND_WAIT_END: /* ... and locks it again */
-        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg2, 0);
-        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_COND), obj, 0);
+        weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg2, 0);
+        weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_COND), obj, 0);
         break;
     case WEFT_K_COND_SIGNAL:
     case WEFT_K_COND_BROADCAST:
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_COND), obj, 0, 0);
+        weft__vc_obj_release(h, t, KEY(e->pid, TAG_COND), obj, 0, 0);
         break;
     case WEFT_K_BARRIER_WAIT_BEGIN:
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_BARRIER), obj, 0, 0);
+        weft__vc_obj_release(h, t, KEY(e->pid, TAG_BARRIER), obj, 0, 0);
         break;
     case WEFT_K_BARRIER_WAIT_END:
-        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_BARRIER), obj, 0);
+        weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_BARRIER), obj, 0);
         break;
     case WEFT_K_SEM_POST:
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_SEM), obj, 0, 0);
+        weft__vc_obj_release(h, t, KEY(e->pid, TAG_SEM), obj, 0, 0);
         break;
     case WEFT_K_SEM_WAIT_END:
     case WEFT_K_SEM_TRYWAIT:
         if (e->arg == 0)
-            weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_SEM), obj, 0);
+            weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_SEM), obj, 0);
         break;
     case WEFT_K_HB_RELEASE:
-        weft__hb_obj_release(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg,
-                             e->rel_once ? WEFT__HB_ONCE : 0);
+        weft__vc_obj_release(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg,
+                             e->rel_once ? WEFT__VC_ONCE : 0);
         break;
     case WEFT_K_HB_ACQUIRE:
-        weft__hb_obj_acquire(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg);
+        weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg);
         break;
     default:
         break;
@@ -431,7 +431,7 @@ static void free_ctx(struct weft__dctx *c) {
     for (int i = 0; i < c->nprocs; i++)
         free(c->procs[i].exit_kind);
     free(c->procs);
-    weft__hb_free(c->hb);
+    weft__vc_free(c->hb);
     weft__answered_free(c);
     sqlite3_finalize(c->ins);
     sqlite3_finalize(c->obj_q);
@@ -645,7 +645,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
     } else if (load(&c, &creates, &ncreates, &joins, &njoins) != 0) {
         goto sqlerr;
     }
-    c.hb = weft__hb_new(c.nthreads);
+    c.hb = weft__vc_new(c.nthreads);
     if (!c.hb || weft__answered_init(&c) != 0)
         goto sqlerr;
     if (sqlite3_prepare_v2(db,

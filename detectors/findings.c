@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* findings.c: weft__report, what every detector calls with a finding,
  * and the end of the run that writes them. A finding is held in memory
  * as it is reported: its message, its stacks object ({"role": id}), the
@@ -50,7 +51,7 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
     }
     snprintf(stacks + n, sizeof stacks - n, "}");
     struct weft__finding *f = &c->found[c->nfound];
-    *f = (struct weft__finding){kind, severity, pid, thread, object, c->now,
+    *f = (struct weft__finding){kind,        severity,       pid,  thread, object, c->now,
                                 strdup(msg), strdup(stacks), NULL, 0};
     if (nroles > 0 && (f->roles = malloc((size_t)nroles * sizeof *f->roles)) != NULL)
         for (int i = 0; i < nroles; i++)

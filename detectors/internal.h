@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* internal.h: what the detector units share: the replay context (threads,
  * processes, the happens-before engine), the event as replayed, the
  * detector interface of registry.c and the way findings are reported.
@@ -9,7 +10,7 @@
 #include <stdint.h>
 
 #include "detectors.h"
-#include "hb.h"
+#include "vc.h"
 #include "log.h"
 #include "table.h"
 #include "weft.h"
@@ -70,14 +71,14 @@ struct weft__dctx {
      * and objects' rows come with them, nothing is read back from db
      * until the stream ends); 0: they are read from db's events table. */
     int stream;
-    struct weft__table objects;                /* stream: struct weft__objrow by objects.id */
-    struct weft__table known;                  /* stream: (pid, address) of non-thread objects */
-    struct weft_case_row *pend_case;           /* stream: cases before their event */
+    struct weft__table objects;      /* stream: struct weft__objrow by objects.id */
+    struct weft__table known;        /* stream: (pid, address) of non-thread objects */
+    struct weft_case_row *pend_case; /* stream: cases before their event */
     uint32_t npend_case, cappend_case;
-    struct weft__finding *found;               /* findings.c: reported, not yet written */
+    struct weft__finding *found; /* findings.c: reported, not yet written */
     size_t nfound, capfound;
     const struct weft_detect_opts *opts;
-    struct weft__hb *hb;
+    struct weft__vc *hb;
     uint32_t nthreads;
     struct weft__thr *thr; /* indexed by threads.id, 0 unused */
     struct weft__proc *procs;
@@ -135,8 +136,7 @@ int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out);
 /* Case idx of the select whose cases are on event ev (of thread th): its
  * op (1 send, 2 receive) and channel object (*object); -1 when there is
  * no such case. */
-int weft__select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx,
-                      int64_t *object);
+int weft__select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx, int64_t *object);
 /* Whether addr is a sync object of process pid the trace knows (not a
  * thread): shared on purpose. */
 int weft__known_object(struct weft__dctx *c, int64_t pid, int64_t addr);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kinds.c: the catalogue of finding kinds, the one list of them: name,
  * default severity, whether the detector is exact (happens-before or an
  * error the call returned) or a heuristic, and the words every report

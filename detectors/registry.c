@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry.c: the one table of detector families, run in this order by
  * engine.c. A new family is a d_*.c unit exporting one weft__detector and
  * a line here (and its kinds in kinds.c and docs/detectors.md). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* suppress.c: suppression files (--suppressions=FILE): parsing and
  * matching. The format (docs/detectors.md) is TSan-like: one
  * `kind:pattern` per line, '#' starts a comment, blank lines ignored; kind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* table.c: the detectors' open-addressing hash table (table.h). */
 #include "table.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* table.h: the detectors' hash table: open addressing over fixed-size
  * entries whose leading nkey 64-bit words are their key. An entry whose
  * first key word is 0 is a free slot, so no key starts with 0 (object ids,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* weft.h (harness): what the libraries below the `weft` command share:
  * the one-line errors (harness/util/errmsg.c), the ingest, symbolization,
  * the trace database helpers. The command's own declarations (subcommands,

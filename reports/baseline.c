@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* baseline.c: `weft report --baseline OLD.db|OLD.json` and --only-new.
  * The baseline's groups (fingerprint, kind, a message, a count) come from
  * an older trace database, loaded and fingerprinted like the current

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fingerprint.c: a finding's stable identity (WEFT_FP_VERSION). The same
  * bug seen in two runs, two builds or on two machines must get the same
  * ID, so only what names the code goes in: the kind, and for each stack

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* html.c: `weft report --format=html`, one self-contained page: the CSS
  * and script (reports/html/report.css, report.js, embedded at build time)
  * inline, the data as JSON in a <script type="application/json"> that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* html.h: what the parts of the HTML report share. html.c writes the
  * page (its head, CSS, script and the data as JSON), html_data.c the
  * timeline and the thread table, html_chans.c the channel table and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* html_chans.c: the HTML report's channels, from our own queries over
  * each trace (objects, events and event_counts, so that every operation
  * is counted, with or without --all-events): a row per channel (capacity,

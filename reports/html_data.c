@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* html_data.c: the HTML report's views of the threads: the timeline (a
  * lane per thread, its blocking calls as state bars, closes and findings
  * as markers, sends to the receives they fed as arrows), drawn from one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* html_perfetto.c: what the HTML report says about the Perfetto trace of
  * the same run: a `download` link to it by a relative name (weft run
  * --html writes the two side by side; weft report --perfetto-link NAME

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* html_source.c: the source lines around a frame of a finding's stack,
  * for the HTML report. A file that is missing, unreadable, not a regular
  * file or shorter than the line, or a path relative to a build directory

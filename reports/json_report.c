@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json_report.c: `weft report --format=json`, the shape DESIGN.md fixes:
  * {"version": 1, "processes": [...], "findings": [...], "losses": [...]},
  * one finding per thread for the thread kinds, each with its fingerprint

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* junit.c: `weft report --format=junit`, JUnit XML for CI test views
  * (Jenkins, GitLab, GitHub actions' test reporters). A testsuite per
  * trace, a testcase per process run in it: classname the program's base

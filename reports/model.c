@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* model.c: loads trace databases into the finding model of report.h:
  * processes, findings with their threads and what those wait on at exit,
  * every stack a finding names with its frames (read once per trace and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* outfile.c: the files weft writes (a trace database, a report), for the
  * command and for the reports that write their own files. Which existing
  * files -o may replace (only one of the same kind, never an input, never

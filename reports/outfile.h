@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* outfile.h (reports): the files weft writes, a trace database or a
  * report (outfile.c). Here, in reports/, because the reports write their
  * own files (the HTML page, the Perfetto trace beside it) and the command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* perfetto.c: the Perfetto / Chrome trace-event JSON report
  * (perfetto.h), one writer over the timeline model.
  *

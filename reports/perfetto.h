@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* perfetto.h: `weft report --format=perfetto`: trace databases as Chrome
  * trace-event JSON (what ui.perfetto.dev and chrome://tracing open),
  * drawn from the timeline model (timeline.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.h: the finding model every report format reads. One or more
  * trace databases are loaded into processes and findings, each finding
  * with its stacks symbolized, a stable fingerprint, and its group (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sarif.c: `weft report --format=sarif`, SARIF 2.1.0 for code scanning
  * (GitHub's, IDE viewers). One run: a rule per kind of the catalogue
  * (detectors/kinds.c) with its title, explanation, fix, level and

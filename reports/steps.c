@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* steps.c: matches each stack of a finding to the event it was taken at,
  * giving the thread that made that call and when (steps.h). Stacks are
  * stored once however often they were seen (a close in a loop, a worker

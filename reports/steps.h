@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* steps.h: where and when each stack of a finding happened: the thread
  * that made the call the stack was taken at, and the time of that event,
  * so that a report can tell a finding's story thread by thread and in the

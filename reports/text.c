@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* text.c: the text report, what `weft run` prints at exit and `weft
  * report` prints by default: valgrind-like "==weft==" lines. Each group
  * of findings (one fingerprint) is shown once, with a Go-style header for

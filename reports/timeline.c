@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timeline.c: the timeline model (timeline.h): opening a trace, its
  * processes and lanes, and the one ordered pass over events (merged by
  * time with the findings) that turns them into state intervals, held

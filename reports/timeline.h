@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timeline.h: the timeline model of a trace database, shared by the
  * reports that draw time (the Perfetto/Chrome trace-event JSON of
  * perfetto.c, the HTML report's SVG timeline).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tl_chan.c: the timeline's channels (tl_internal.h): who released each
  * ticket not yet acquired (bounded: the oldest are forgotten beyond
  * TICKETS_MAX), the flow from a send to the receive that acquired its

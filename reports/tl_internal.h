@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tl_internal.h: what the files of the timeline model share (timeline.c
  * reads and dispatches, tl_kinds.c names event kinds, tl_chan.c follows
  * channels: tickets, flows, lengths): the walk's state and its helpers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tl_kinds.c: what each event kind means to the timeline (tl_internal.h):
  * the blocking calls by the stem of their begin/end kind names, and the
  * roles of the other kinds the walk follows. Read from the trace's kinds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tl_map.c: the timeline's hash map (tl_map.h). Linear probing; it grows
  * at half full; a removal shifts the entries after it back into the hole,
  * so lookups never cross stale slots and the map stays as small as what

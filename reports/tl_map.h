@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tl_map.h: the timeline's hash map, open addressing over fixed-size
  * entries keyed by their first two or three 64-bit words (the first never
  * 0: a pid), with removal (backward shift, no tombstones), so that the

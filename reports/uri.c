@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* uri.c: file paths as URI paths, for the formats that link files (the
  * HTML page's link to its Perfetto trace, SARIF's artifact locations):
  * unreserved characters and '/' as they are, every other byte as %XX, so

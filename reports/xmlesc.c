@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xmlesc.c: XML 1.0 text and attribute values for any bytes. The five
  * markup characters become entities (so the text is good inside an
  * element and inside a quoted attribute, and "]]>" or "</testcase>" stay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xmlesc.h: text from the traced program or a manifest written into XML
  * 1.0 (weft scenarios' JUnit file, weft report's JUnit): always
  * well-formed, whatever the bytes (xmlesc.c says how). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chan.c: channels — make, send, receive, close, try ops, len and cap.
  *
  * An unbuffered channel is Go's hchan: a lock and two FIFO queues of

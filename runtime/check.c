@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check.c: <weft/check.h>, goleak-style checks for leaked threads in tests.
  *
  * A baseline is the set of the process's tasks (/proc/self/task) at one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctx.c: contexts (Go's context package): background, with_cancel,
  * with_deadline, with_timeout, cancel, done, err, deadline, free.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c: error strings and the version, the one place that names every
  * WEFT_E* code in words. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* future.c: futures: a function run on its own thread whose result and
  * return code any number of threads can wait for, with or without a
  * timeout.

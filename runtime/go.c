@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* go.c: weft_go, the goroutine: a detached thread running fn(arg). */
 #include "internal.h"
 

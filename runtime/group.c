@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* group.c: errgroup (golang.org/x/sync/errgroup with WithContext): go,
  * try_go, set_limit, wait, and the derived context cancelled on the first
  * error and when wait returns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hb.c: the exported happens-before hooks.
  *
  * libweft calls weft__hb_release/acquire at every exact happens-before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* internal.h: what libweft's files share and nobody else sees.
  *
  * The building blocks under every primitive: a futex lock, a per-thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lock.c: futex wrappers and the slow path of weft__lock.
  *
  * The fast paths live inline in internal.h; here is what only runs under

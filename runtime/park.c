@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* park.c: how a blocked thread sleeps and how it is woken.
  *
  * Each thread owns one parker in TLS. A sleeper waits for a short while

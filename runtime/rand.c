@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rand.c: a per-thread pseudo-random generator for select's choice.
  *
  * select needs a fair coin, not a secure one, and must not take a lock or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rate.c: weft_limiter, golang.org/x/time/rate.Limiter.
  *
  * Owns weft_limiter_new, weft_limiter_allow, weft_limiter_wait and

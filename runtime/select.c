@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* select.c: weft_select and the select engine with a deadline.
  *
  * First a look at the cases one by one, in a random order, without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sem.c: weft_sem, golang.org/x/sync/semaphore.Weighted.
  *
  * Owns weft_sem_new, weft_sem_acquire, weft_sem_try_acquire,

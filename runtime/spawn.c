@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spawn.c: the threads that run goroutines (weft_go, errgroup functions,
  * futures, libweft's timer), and the clock every deadline is measured on.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spin.c: who may spin, and for how long.
  *
  * A process-wide count of spinning threads, capped at the number of CPUs:

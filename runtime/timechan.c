@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timechan.c: timer channels, Go's time.After, time.Timer and time.Ticker
  * (weft_after, weft_timer_*, weft_ticker_*).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timer.c: one-shot timers (weft__timer), the clockwork behind context
  * deadlines.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vg.c: Valgrind requests that differ between Helgrind and DRD.
  *
  * helgrind.h and drd.h define the same ANNOTATE_* macros differently, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wg.c: weft_wg, Go's sync.WaitGroup.
  *
  * Owns weft_wg_add, weft_wg_done and weft_wg_wait. The public struct is a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/check-deps.sh: the folders' dependency arrows point one way
 # (issue 12): runtime <- harness <- detectors <- reports <- cli, and inside
 # harness, shim/ and the ingest both use format/, never each other; the

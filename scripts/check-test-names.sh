@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/check-test-names.sh: every CTest test is named FAMILY:NAME
 # (issue 12: one test root, tests/README.md), FAMILY in lower case, so
 # that `ctest -R '^FAMILY:'` selects a family and a name says where its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # deps.sh: installs the Debian packages weft builds, tests and benchmarks
 # with. Safe to run again: apt-get skips what is already there.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # main.sh: the README's first command. Installs what is missing, builds
 # weft and runs the main job: the scenario suite (scenarios/: the seed's
 # patterns and pitfalls as C programs) under the harness with `weft

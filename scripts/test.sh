@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test.sh: the README's second command and what CI runs. Installs what is
 # missing, then builds and tests weft in every configuration we promise:
 # gcc (unit, stress, integration, harness, the scenario suite (label

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_detectors.c: times every detector together over a trace database
  * (weft_detect: one replay of all events through the happens-before engine
  * and the detector units, findings written). Prints, never asserts:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh BUILD_DIR [items]: records the workload under `weft run` (about
 # 1M events with the default 60000 items) and times all detectors over it,
 # read back from the database: --all-events, so that every event has its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* workload.c: a trace for the detector benchmark: a pipeline of channels
  * (producer -> NWORK workers -> collector), a mutex-protected counter, a
  * WaitGroup, and batches of short-lived threads joined by main. About 1M

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Command weftbench is the Go peer of weft's benchmarks: the same shapes as
 // bench/bench_shapes.h and bench/bench_weft.c, written the way a Go
 // programmer would, so that bench/run.sh can print libweft's speed as a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chan_work.c: the channel-heavy workload: the seed's pipeline (generator
  * -> square -> sum over unbuffered channels) and a worker pool (a buffered
  * jobs channel, W workers, a results channel, a WaitGroup, close to end),

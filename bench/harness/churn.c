@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* churn.c: the thread-churn workload: N short threads, created and joined
  * in batches of B. Usage: churn [N] [B]. Prints the sum of their results. */
 #include <pthread.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/harness/lock_ab.sh: A/B of the shim's uncontended lock path.
 # Runs bench_lock_cost (lock_cost.c) plain, under shim A and under shim B,
 # interleaved ROUNDS times (one run of it moves a lot from the next on a

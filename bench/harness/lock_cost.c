@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lock_cost.c: the recording cost of uncontended pthread locks, the
  * hottest sync path of the shim. One thread locks and unlocks a mutex N
  * times per round (and an rwlock, and a trylock), several rounds, and

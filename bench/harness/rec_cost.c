@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rec_cost.c: the harness's recording cost per event. Calls an interposed
  * function that records exactly one event without a stack
  * (weft__hb_release: libweft's no-op annotation) N times per round on one

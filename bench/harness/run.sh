@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/harness/run.sh: the harness benchmarks of issue 3, side by side in
 # one run, as one table: the channel-heavy workload (chan_work.c: the seed's
 # pipeline plus a worker pool, N items through libweft channels) and the

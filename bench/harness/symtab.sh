@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/harness/symtab.sh: the ingest's memory for many short-lived
 # processes, before and after the symbol table (issue 12 item 4:
 # harness/symbolize.h, one table per ingest). t_symkids makes N children

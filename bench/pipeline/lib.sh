@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash disable=SC2034
 # bench/pipeline/lib.sh: what scale.sh, shapes.sh and soak.sh share (sourced
 # by bash, never run): finding a weft (a build dir or an install prefix),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mc_client.c: the bounded request loop of shapes.sh's memcached shape: C
  * connections (threads) over loopback to a memcached text-protocol server,
  * each doing N requests (alternately a set of a 32-byte value and a get of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/pipeline/scale.sh: how the trace pipeline scales with the number of
 # events (issue 12, "Must hold"): the channel-heavy workload of
 # bench/harness/chan_work.c (the seed's pipeline plus a worker pool, about

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/pipeline/shapes.sh: real programs' shapes under weft (issue 12,
 # "Must hold": <= 1.5x plain, <= 256 MB of ingest memory), each plain and
 # under `weft run`, then recorded once (LD_PRELOAD, log kept) and that log

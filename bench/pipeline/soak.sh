@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/pipeline/soak.sh: a server-shaped soak under `weft run` (issue 12,
 # "Must hold": memory and disk of weft run flat over time, zero events
 # lost, findings identical to an offline ingest of the same logs).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* soak_pool.c: the server-shaped workload of soak.sh: chan_work.c's worker
  * pool (a buffered jobs channel, W workers, a results channel, a WaitGroup,
  * close to end) fed for a given time at a given rate, as a server is fed by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # embed.cmake: turns a text file (IN) into a C source (OUT) defining
 # `const char VAR[]` (default weft__schema_sql), so the weft binary carries
 # its schema and the HTML report's CSS and script; also `VAR_sha256[]`,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h: the raw log format shared by the shim (writer) and ingest (reader).
  *
  * A log is one file, mapped MAP_SHARED by the traced process, so that every

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- schema.sql: the weft trace database, version 6 (PRAGMA user_version).
 -- Written by `weft ingest` from raw logs; read by detectors, reports and
 -- people with sqlite3. docs/schema.md documents every table and column.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* db.c: opening trace databases safely: may `-o FILE` be written (never
  * clobber a file that is not a weft trace), and is a database we are
  * asked to read a weft trace of the schema version we understand, and how

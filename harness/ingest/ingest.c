@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ingest.c: raw logs (one per process) into a new trace database with the
  * schema of schema.sql. Every log is validated first (log_reader.c); the
  * records of all logs are merged in time order; a first pass rebuilds
@@ -1918,8 +1919,8 @@ static int push_touched(void) {
         row->id = (int64_t)(p->thread_base + tid);
         row->pid = p->pid;
         row->tid = tid + p->tid_offset;
-        row->parent = t->parent && t->parent <= p->max_tid ? (int64_t)(p->thread_base + t->parent)
-                                                           : 0;
+        row->parent =
+            t->parent && t->parent <= p->max_tid ? (int64_t)(p->thread_base + t->parent) : 0;
         row->created_ns = (int64_t)t->created;
         row->joined = t->joined != 0;
         row->joined_ns = (int64_t)t->joined;

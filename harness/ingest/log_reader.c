@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log_reader.c: validating reader of raw logs (see log.h). A log may be cut
  * short, come from a crashed process, have holes (a full disk), shrink
  * while we read it, or be any file at all; every offset and count is

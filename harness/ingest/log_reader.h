@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log_reader.h: reading and validating a raw log (log.h) after the fact.
  * Used by ingest and by the tests; never by the shim. A log is untrusted
  * input: weft_log_open validates all of it before anyone reads a record.

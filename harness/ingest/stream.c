@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stream.c: the streaming reader of raw logs (stream.h): opening a log
  * (its header, its chunk headers, then its chunks cut into runs) and the
  * lazy k-way merge of the runs of every log into the global order. The

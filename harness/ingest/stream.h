@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stream.h: the records of a trace's logs, one at a time, in global order
  * (time, then process rank, then thread), in memory bounded by what is in
  * flight rather than by the size of the logs.

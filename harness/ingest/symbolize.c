@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* symbolize.c: return addresses to module, function, file and line, with
  * libdw (elfutils); the interface is in symbolize.h.
  *

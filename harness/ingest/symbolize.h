@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* symbolize.h: recorded return addresses to module, offset, function,
  * file and line (symbolize.c, with libdw). Used by the ingest, never by
  * the traced process.

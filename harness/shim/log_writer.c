@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log_writer.c: the writing side of the raw log (see log.h), inside the
  * traced process. Owns the mapping, chunk claiming and recycling, the
  * compact record encoding (only the fields a record uses, time deltas,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modules.c: the module map: every loaded ELF object with its load bias,
  * address range, path and GNU build-id, written to the log at start and
  * again after each dlopen, so that ingest can turn recorded return

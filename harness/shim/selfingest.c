@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* selfingest.c: plain `LD_PRELOAD=libweft-preload.so PROG` use (no weft
  * run, WEFT_LOG unset): at the end of the process the log is turned into
  * ./weft-PID.db by the `weft ingest` binary, exec'd in a child process.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim.h: what the files of libweft-preload.so share: the per-thread state,
  * the re-entrancy guard, the writer API of the raw log, stacks, and the
  * table of real (next) symbols. Internal to the shim; every non-static name

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_check.c: what <weft/check.h> (runtime/check.c) asks the recorder
  * about a thread it found alive: is it one of the recorder's or libweft's
  * own threads, and, for the report of a leak, how it was created and what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_core.c: the life of the recorder inside a traced process: start-up
  * (constructor), the log path, the main thread and threads we did not see
  * created, resolving the real functions behind our interposers, the fresh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_env.c: the environment the traced program's children get. Without
  * --trace-children (WEFT_CHILDREN=0) the programs this one executes run
  * untraced: weft's own entry leaves LD_PRELOAD, and only it; the user's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_fd.c: interposers for file descriptors used as channels: pipe,
  * pipe2, socketpair and eventfd make them; dup/dup2/dup3 copy them; close
  * ends them (close_range and closefrom only clear their bits, as do raw

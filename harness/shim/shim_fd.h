@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_fd.h: the shim's bitmap of the fds that are channels (pipes,
  * socketpairs, eventfds and their dups), kept by shim_fd.c and read by
  * the interposers of data calls (shim_fd_io.c). Lock-free: one relaxed

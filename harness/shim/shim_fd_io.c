@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_fd_io.c: the data calls on file descriptors. On a channel fd
  * (shim_fd.h's bitmap: pipes, socketpairs, eventfds and their dups) a
  * read (read, readv, recv, recvfrom, recvmsg) or a write (write, writev,

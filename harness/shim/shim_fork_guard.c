@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_fork_guard.c: keeps other libraries' fork handlers out of the
  * trace. A fork child inherits the forking thread's recorder state: its
  * tid, and the parent's current chunk in the parent's log, which stays

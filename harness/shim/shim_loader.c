@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_loader.c: interposers for the dynamic loader's entry points that
  * take its lock: dlopen and dlmopen (the module map changes: written
  * again), dlclose and dl_iterate_phdr. Each is counted while it runs

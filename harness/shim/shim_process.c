@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_process.c: interposers for the life of the process: the wrapper
  * around main (its return value is the exit status, and libc's own call to
  * exit() does not go through our exit), exit, _exit/_Exit, fork and vfork,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_pshared.h: whether a pthread or POSIX synchronization object is
  * process-shared, read from the object itself (glibc's layout), for the
  * watchdog: a wait on an object another process may release never counts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_reuse.c: tells libweft not to reuse threads while we record.
  *
  * libweft keeps the thread of a finished goroutine and runs later

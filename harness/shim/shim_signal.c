@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_signal.c: the fatal signal handlers that record a death (and run
  * the self-ingest) before the process dies of it with the default action,
  * and the program's view of signal dispositions, which must be exactly

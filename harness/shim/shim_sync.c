@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_sync.c: interposers for pthread mutexes, rwlocks, condition
  * variables, barriers and POSIX semaphores, their timed and clock
  * variants included (bounded: arg2 = 1 on the begin record, never counted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_thread.c: interposers for the life of threads: pthread_create (with
  * a start wrapper that records start and the end by return or
  * cancellation), pthread_exit, join/tryjoin/timedjoin/clockjoin, detach, cancel and

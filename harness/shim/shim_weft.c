@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim_weft.c: interposers for every public libweft call (channels, select,
  * weft_go, WaitGroup, context, timers' creation and free, errgroup,
  * weighted semaphore, rate limiter, future) and for libweft's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stack.c: capturing the caller's stack and deduplicating it, so that each
  * distinct stack is written to the log once (a WEFT_K_STACK record with its
  * return addresses) and events carry only its id.

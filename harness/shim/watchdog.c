@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* watchdog.c: the deadlock watchdog. Owns the table of what each thread
  * waits on, the count of waiting threads, and the shim's one thread of its
  * own, which ends a process whose every thread is stuck for good: like Go's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* errmsg.c: the one-line error style of everything the `weft` command
  * links (ingest, detectors, reports, the subcommands): "weft: " and one
  * line on stderr, whatever the message quotes (a path or a name from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* infile.c: the check that an input (a log, a trace, a baseline, a
  * suppressions file, a manifest) is a regular file, made without blocking,
  * so that a FIFO or a device given as one is refused instead of hanging

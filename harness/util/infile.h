@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* infile.h: the check of weft's input files (infile.c), for the command
  * and the reports alike. */
 #ifndef WEFT_HARNESS_INFILE_H

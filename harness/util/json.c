@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json.c: JSON string literals for text from the traced program. Such
  * text may hold any bytes; the output is always valid JSON:
  * - control characters (C0, DEL and the C1 range U+0080..U+009F) are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json.h: JSON string literals for text that comes from the traced
  * program (argv, thread names, file paths, messages), shared by ingest, the
  * report command and the detectors' JSON output. Always valid JSON:

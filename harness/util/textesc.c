@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* textesc.c: text from the traced program (argv, thread names, function,
  * file and module names, paths, messages that quote them) printed for a
  * person. Control characters (C0 including newline, DEL, and the C1 range

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* textesc.h: program text printed for a person (the text report, weft
  * run's findings on stderr, error lines): control characters, invalid
  * UTF-8 and bidi overrides escaped (textesc.c says how). */

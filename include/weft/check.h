@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check.h: weft's in-test API, goleak-style. Take a baseline of the
  * process's live threads at the start of a test, and at its end assert that
  * no thread alive then was added since, retrying briefly for threads that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* weft.h: the libweft runtime API, Go-style concurrency for C.
  *
  * Channels with close and select, WaitGroup, errgroup, weighted semaphore,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // report.js: draws weft's HTML report from the JSON in #weft-data
 // (reports/html.c writes it; embedded into the page at build time and
 // allowed by hash by the page's Content-Security-Policy). Every string of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check_output.sh: the test that a scenario prints what the manifest says
 # (its `output:` lines), for the C program or for the seed's Go program.
 #   check_output.sh MANIFEST NAME c PROGRAM

@@ -95,3 +95,4 @@ int main(void) {
     show("bad");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

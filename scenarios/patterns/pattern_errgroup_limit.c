@@ -54,3 +54,4 @@ int main(void) {
     printf("at most %d at once: %s\n", LIMIT, peak <= LIMIT ? "yes" : "no");
     return err != 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -31,3 +31,4 @@ int main(void) {
     weft_chan_close(jobs);
     return 0; /* never reached: job 3 is fatal */
 }
+/* SPDX-License-Identifier: MIT */

@@ -105,3 +105,4 @@ int main(void) {
     weft_chan_free(p.out);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -97,3 +97,4 @@ int main(void) {
     weft_chan_free(release);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

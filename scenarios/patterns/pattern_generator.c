@@ -52,3 +52,4 @@ int main(void) {
     weft_chan_free(g.ch);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -344,3 +344,4 @@ int main(void) {
     close(sig_pipe[1]);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -49,3 +49,4 @@ int main(void) {
     weft_chan_send(quit, &stop); /* the last hand-off */
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -67,3 +67,4 @@ int main(void) {
     weft_chan_free(out);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

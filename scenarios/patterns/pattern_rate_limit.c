@@ -52,3 +52,4 @@ int main(void) {
            err ? weft_strerror(err) : "<nil>");
     return err != 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -42,3 +42,4 @@ int main(void) {
     weft_chan_free(sem);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

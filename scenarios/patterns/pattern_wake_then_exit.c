@@ -25,3 +25,4 @@ int main(void) {
     weft_wg_done(&wg); /* the release that wakes the closer; then main returns */
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

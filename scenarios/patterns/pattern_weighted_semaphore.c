@@ -43,3 +43,4 @@ int main(void) {
     weft_sem_free(sem);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -113,3 +113,4 @@ int main(void) {
     weft_chan_free(p.jobs);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -25,3 +25,4 @@ int main(void) {
     printf("quit closed: %s\n", weft_chan_recv(quit, NULL) == WEFT_ECLOSED ? "yes" : "no");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -34,3 +34,4 @@ int main(void) {
     settle();
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

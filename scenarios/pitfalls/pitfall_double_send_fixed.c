@@ -28,3 +28,4 @@ int main(void) {
     printf("err %d\n", r.err);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -29,3 +29,4 @@ int main(void) {
     weft_wg_wait(&wg);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

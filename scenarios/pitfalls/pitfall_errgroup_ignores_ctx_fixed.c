@@ -27,3 +27,4 @@ int main(void) {
     weft_group_free(g);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

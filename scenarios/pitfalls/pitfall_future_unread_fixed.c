@@ -29,3 +29,4 @@ int main(void) {
     weft_chan_free(future);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

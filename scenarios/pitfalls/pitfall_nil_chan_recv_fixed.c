@@ -20,3 +20,4 @@ int main(void) {
     printf("main done\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -19,3 +19,4 @@ int main(void) {
     printf("main done\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

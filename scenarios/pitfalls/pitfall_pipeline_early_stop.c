@@ -41,3 +41,4 @@ int main(void) {
     settle();
     return 0; /* ... and stops without telling the stages */
 }
+/* SPDX-License-Identifier: MIT */

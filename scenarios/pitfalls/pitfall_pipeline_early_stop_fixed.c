@@ -55,3 +55,4 @@ int main(void) {
     weft_ctx_free(ctx);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

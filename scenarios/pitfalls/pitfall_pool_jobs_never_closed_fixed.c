@@ -35,3 +35,4 @@ int main(void) {
     printf("sum %d\n", sum);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

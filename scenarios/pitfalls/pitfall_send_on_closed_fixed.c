@@ -33,3 +33,4 @@ int main(void) {
     weft_chan_free(ch);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

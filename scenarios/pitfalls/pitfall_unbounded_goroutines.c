@@ -34,3 +34,4 @@ int main(void) {
     printf("handled %d requests, total %ld\n", REQUESTS, total);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -29,3 +29,4 @@ int main(void) {
     printf("done\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

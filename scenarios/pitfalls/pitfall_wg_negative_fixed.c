@@ -23,3 +23,4 @@ int main(void) {
     printf("done\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

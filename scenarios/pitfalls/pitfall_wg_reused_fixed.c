@@ -32,3 +32,4 @@ int main(void) {
     printf("done\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

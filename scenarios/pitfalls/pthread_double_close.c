@@ -30,3 +30,4 @@ int main(void) {
     close(p[0]); /* BUG: already closed by the worker */
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

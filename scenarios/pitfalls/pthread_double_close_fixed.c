@@ -26,3 +26,4 @@ int main(void) {
     close(p[1]); /* FIX: only the end main owns */
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

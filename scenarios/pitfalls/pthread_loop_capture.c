@@ -24,3 +24,4 @@ int main(void) {
     printf("done\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

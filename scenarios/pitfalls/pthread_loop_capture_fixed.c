@@ -24,3 +24,4 @@ int main(void) {
         printf("worker %d ran %d time(s)\n", i, seen[i]);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -28,3 +28,4 @@ int main(void) {
     printf("table lock %s\n", pthread_mutex_trylock(&table_mu) == EBUSY ? "still held" : "free");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -27,3 +27,4 @@ int main(void) {
         pthread_mutex_unlock(&table_mu);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

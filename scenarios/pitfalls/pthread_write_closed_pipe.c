@@ -34,3 +34,4 @@ int main(void) {
     close(p[1]);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

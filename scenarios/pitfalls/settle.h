@@ -100,3 +100,4 @@ static inline void settle_thread_gone(long tid) {
 }
 
 #endif
+/* SPDX-License-Identifier: MIT */

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """check_report.py: opens weft's HTML reports in real headless Chromium
 (Debian's `chromium`) over the DevTools protocol and checks what a person
 would see: the page renders from file:// with no console error, no

@@ -74,3 +74,4 @@ int main(void) {
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+/* SPDX-License-Identifier: MIT */

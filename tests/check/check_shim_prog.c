@@ -129,3 +129,4 @@ int main(void) {
     printf("%s\n", failures ? "FAILED" : "OK");
     return failures ? 1 : 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -42,3 +42,4 @@ static inline void ct_flag_wait_ge(ct_flag *f, int v) {
 }
 
 #endif
+/* SPDX-License-Identifier: MIT */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* asleep.h: the one helper the test programs of every family (harness,
  * detectors, reports) use to wait until another thread is really blocked
  * or gone, read from /proc instead of a fixed sleep that a loaded machine

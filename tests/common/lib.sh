@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh: what the harness test scripts share (sourced, POSIX sh). The
 # caller sets `name` (the test case) first; WEFT, SHIM and BIN come from
 # CTest's environment. Gives a scratch dir $work (removed at exit), $db,

@@ -65,3 +65,4 @@ int main(int argc, char **argv) {
     weft_chan_free(ch);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

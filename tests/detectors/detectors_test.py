@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """detectors_test.py GROUP: runs each case of GROUP RUNS times (default 20)
 under `weft run` while both cores are kept busy by background loops, reads
 the findings with `weft report --format=json`, and fails unless every run

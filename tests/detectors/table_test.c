@@ -71,3 +71,4 @@ int main(void) {
     }
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

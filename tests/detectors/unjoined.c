@@ -27,3 +27,4 @@ int main(int argc, char **argv) {
         pthread_join(t, NULL);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

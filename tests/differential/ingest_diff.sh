@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ingest_diff.sh: the differential test of the streaming ingest (issue 12).
 # Until the old ingest is deleted for good, every trace of the suite must
 # ingest to the same database with it as with the new one: the same rows

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fuzz.sh: the fuzz targets' corpus and runs (tests/fuzz/CMakeLists.txt).
 #   fuzz.sh replay  makes the seed corpus in $FUZZBIN/corpus from real
 #                   programs (scenario programs traced by the shim: their

@@ -105,3 +105,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     unlink(dbp);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

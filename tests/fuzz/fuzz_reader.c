@@ -119,3 +119,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     free(buf);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

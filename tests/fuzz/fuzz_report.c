@@ -158,3 +158,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     sqlite3_close(db);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -89,3 +89,4 @@ static inline uint8_t *fuzz_pack(const uint8_t *log, size_t size, size_t *n) {
 }
 
 #endif
+/* SPDX-License-Identifier: MIT */

@@ -80,3 +80,4 @@ int main(int argc, char **argv) {
     printf("replay: %d inputs\n", runs);
     return bad;
 }
+/* SPDX-License-Identifier: MIT */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # answered_test.sh: the two false positives of issue 10 item 8, checked
 # through `weft run` on real programs: the thread that ends the process is
 # no leak (and neither is main joining it), and a thread whose channel

@@ -280,3 +280,4 @@ int main(int argc, char **argv) {
     free(buf);
     return bad ? 1 : 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # gaps.sh: issue 10's two known gaps and its window, through `weft run` on
 # programs of ours and Debian's. Usage: gaps.sh NAME (CTest passes WEFT,
 # SHIM, BIN). Every case also checks the program's stdout and exit status

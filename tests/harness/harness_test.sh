@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # harness_test.sh: the harness tests, driven from CTest (label `harness`):
 # real programs run under `weft run` (or plain LD_PRELOAD), then the trace
 # database is checked with sqlite3. Usage: harness_test.sh NAME, with WEFT

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # pipeline.sh: the trace pipeline of issue 12 seen from the database:
 # which events become rows and which are counted.
 name=$1

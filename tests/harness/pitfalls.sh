@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # pitfalls.sh: what the pitfall scenarios (scenarios/pitfalls/, issue 10)
 # revealed in the shim, each checked on a small program of ours.
 name=$1

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # safety_cli.sh: issue 9 on the `weft` command's side: a lost trace is its
 # own exit status (124) with one line; bad options and paths are refused
 # before the program runs, with one line; -o never replaces what it should

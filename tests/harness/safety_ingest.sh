@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # safety_ingest.sh: issue 9 on the reading side: a trace survives what
 # happened to its logs (holes, truncation, damaged chunks, all-zero and
 # missing logs, dropped events, a full disk) and says what it lost; the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # safety_real.sh: Debian's own programs under `weft run`, each compared
 # with a run of the same command without weft: the same stdout, the same
 # stderr (less the lines weft adds: ==weft== and weft: ...), the same exit

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # safety_shim.sh: the shim never harms the traced program (issue 9, the
 # shim's items): it touches no fd it does not own, never hangs a fork
 # child on a lock, never raises a signal on a full disk, shows the program

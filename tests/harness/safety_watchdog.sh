@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # safety_watchdog.sh: host-safety tests of the deadlock watchdog and of the
 # threads' identity (issue 9 items 5 and 10), driven from CTest (label
 # `harness`). Usage: safety_watchdog.sh NAME, with WEFT, SHIM and BIN in

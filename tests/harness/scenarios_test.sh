@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # scenarios_test.sh: `weft scenarios list|run` (issue 10) against the
 # fixture programs of scenario_fixtures/ (a clean one and a buggy one) and
 # manifests made per case from them: what passes passes, each kind of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # symtab.sh: the symbol table of the ingest (harness/symbolize.h: one per
 # ingest, a module map per process; issue 12). Usage: symtab.sh NAME, with
 # WEFT, SHIM and BIN in the environment (CTest).

@@ -30,3 +30,4 @@ int main(void) {
     test_wait_asleep(&joiner_tid);
     abort();
 }
+/* SPDX-License-Identifier: MIT */

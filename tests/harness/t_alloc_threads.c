@@ -98,3 +98,4 @@ int main(int argc, char **argv) {
     printf("alloc threads done %u\n", (unsigned)sum);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

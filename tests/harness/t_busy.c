@@ -41,3 +41,4 @@ int main(void) {
     printf(ok ? "busy ok\n" : "busy bad\n");
     return ok ? 0 : 1;
 }
+/* SPDX-License-Identifier: MIT */

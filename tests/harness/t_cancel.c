@@ -20,3 +20,4 @@ int main(void) {
     printf("%s\n", r == PTHREAD_CANCELED ? "canceled" : "not canceled");
     return r == PTHREAD_CANCELED ? 0 : 1;
 }
+/* SPDX-License-Identifier: MIT */

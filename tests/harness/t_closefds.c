@@ -74,3 +74,4 @@ int main(int argc, char **argv) {
     printf("counter %ld\n", counter);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -26,3 +26,4 @@ int main(void) {
     printf("unreachable\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

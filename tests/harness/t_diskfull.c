@@ -70,3 +70,4 @@ int main(int argc, char **argv) {
     printf("child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     return 7;
 }
+/* SPDX-License-Identifier: MIT */

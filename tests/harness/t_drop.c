@@ -30,3 +30,4 @@ int main(void) {
     printf("drop ok %ld\n", counter);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

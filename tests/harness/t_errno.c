@@ -41,3 +41,4 @@ int main(void) {
     printf("%d failures\n", fails);
     return fails ? 1 : 0;
 }
+/* SPDX-License-Identifier: MIT */

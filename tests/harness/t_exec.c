@@ -22,3 +22,4 @@ int main(int argc, char **argv) {
     perror("execv");
     return 66;
 }
+/* SPDX-License-Identifier: MIT */

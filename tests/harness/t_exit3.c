@@ -68,3 +68,4 @@ int main(void) {
     printf("main: not reached\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

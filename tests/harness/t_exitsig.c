@@ -68,3 +68,4 @@ int main(void) {
         printf("child: signal %d\n", WTERMSIG(st));
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -56,3 +56,4 @@ int main(void) {
     printf(bad ? "fold bad\n" : "fold ok\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

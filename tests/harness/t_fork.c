@@ -29,3 +29,4 @@ int main(void) {
     printf("child %d\n", WEXITSTATUS(st));
     return WEXITSTATUS(st) + 1;
 }
+/* SPDX-License-Identifier: MIT */

@@ -56,3 +56,4 @@ int main(void) {
     printf("ok %d\n", ok);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

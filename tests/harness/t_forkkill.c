@@ -22,3 +22,4 @@ int main(void) {
     printf("killed %d\n", killed);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

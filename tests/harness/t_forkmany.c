@@ -41,3 +41,4 @@ int main(int argc, char **argv) {
     printf("%d children ok\n", ok);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -28,3 +28,4 @@ int main(void) {
     printf("killed %d\n", killed);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -272,3 +272,4 @@ int main(int argc, char **argv) {
                     "stale_range FIFO|stale_raw FIFO|stale_from FIFO\n");
     return 2;
 }
+/* SPDX-License-Identifier: MIT */

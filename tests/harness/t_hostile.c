@@ -23,3 +23,4 @@ int main(void) {
     printf("hostile ok\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

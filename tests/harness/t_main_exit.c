@@ -16,3 +16,4 @@ int main(void) {
     pthread_create(&t, NULL, worker, NULL);
     pthread_exit(NULL);
 }
+/* SPDX-License-Identifier: MIT */

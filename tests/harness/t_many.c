@@ -24,3 +24,4 @@ int main(void) {
     printf("%lu\n", (unsigned long)sum);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # t_mp.py: Python multiprocessing waits that another process ends after
 # 1.5 s, longer than weft's default 1 s deadlock timeout (issue 9 item 5):
 # an Event the child sets, a Lock the child holds, a Queue the child feeds.

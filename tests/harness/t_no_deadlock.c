@@ -51,3 +51,4 @@ int main(void) {
     printf("fed\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

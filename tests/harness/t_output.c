@@ -19,3 +19,4 @@ int main(int argc, char **argv) {
     fprintf(stderr, "to stderr, %d args, last '%s'\n", argc, argv[argc - 1]);
     return 42;
 }
+/* SPDX-License-Identifier: MIT */

@@ -41,3 +41,4 @@ int main(void) {
     printf("rawclone ok %ld\n", counter);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

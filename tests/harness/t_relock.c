@@ -60,3 +60,4 @@ int main(int argc, char **argv) {
     printf("%ld\n", counter);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -25,3 +25,4 @@ int main(void) {
     weft_wg_wait(&wg);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

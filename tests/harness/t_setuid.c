@@ -17,3 +17,4 @@ int main(int argc, char **argv) {
     printf("secure=%lu mapped=%d\n", getauxval(AT_SECURE), mapped);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -36,3 +36,4 @@ int main(int argc, char **argv) {
     weft_log_close(&l);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -55,3 +55,4 @@ int main(void) {
            sigismember(&old.sa_mask, SIGQUIT));
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -32,3 +32,4 @@ int main(void) {
     kill(getpid(), SIGKILL);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

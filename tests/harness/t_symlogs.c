@@ -191,3 +191,4 @@ int main(int argc, char **argv) {
     weft_symtab_free(table);
     return rc;
 }
+/* SPDX-License-Identifier: MIT */

@@ -385,3 +385,4 @@ int main(int argc, char **argv) {
     printf("ok\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -78,3 +78,4 @@ int main(void) {
     printf("%d bad\n", bad);
     return bad;
 }
+/* SPDX-License-Identifier: MIT */

@@ -41,3 +41,4 @@ int main(void) {
     printf("threads done\n");
     return 3;
 }
+/* SPDX-License-Identifier: MIT */

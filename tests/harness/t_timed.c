@@ -109,3 +109,4 @@ int main(void) {
     perror("execl");
     return 1;
 }
+/* SPDX-License-Identifier: MIT */

@@ -92,3 +92,4 @@ int main(void) {
     printf(bad ? "weft bad %d\n" : "weft ok\n", bad);
     return bad;
 }
+/* SPDX-License-Identifier: MIT */

@@ -70,3 +70,4 @@ int main(int argc, char **argv) {
     printf("got %d\n", v);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

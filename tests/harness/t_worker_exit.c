@@ -22,3 +22,4 @@ int main(void) {
     pthread_join(b, NULL);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # timer_test.sh: libweft's timer channels (weft_after, weft_timer_*,
 # weft_ticker_*) under the recorder: a thread waiting on a timer is never
 # taken for deadlocked (the timer thread is alive and running while a timer

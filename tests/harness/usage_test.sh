@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # usage_test.sh: one place for the usage text (issue 12). `weft --help`
 # (cli/weft_main.c) is the source; docs/weft.1 must say the same: the
 # options of each subcommand's synopsis are the same in both

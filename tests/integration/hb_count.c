@@ -68,3 +68,4 @@ void hbcount_stats(unsigned long out[4]) {
     out[3] = n_full;
     pthread_mutex_unlock(&mu);
 }
+/* SPDX-License-Identifier: MIT */

@@ -80,3 +80,4 @@ int main(void) {
     weft_chan_free(buf);
     return ok ? 0 : 1;
 }
+/* SPDX-License-Identifier: MIT */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install_test.sh: installs the built tree into a temporary prefix with
 # `cmake --install`, then builds prog.c outside the source tree two ways,
 # as a user would: with `pkg-config --cflags --libs weft` (PKG_CONFIG_PATH

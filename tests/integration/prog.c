@@ -69,3 +69,4 @@ int main(void) {
     weft_chan_free(out);
     return sum == 328350 ? 0 : 1; /* sum of squares 0..99 */
 }
+/* SPDX-License-Identifier: MIT */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # html.sh: the HTML report (weft report --format=html, weft run --html,
 # weft scenarios run --html-dir) on traces of real programs: the page is
 # one file whose only script and style are the embedded ones, allowed by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # perfetto.sh CASE: `weft report --format=perfetto` on traces of real
 # scenario programs (and t_rpt_names), checked by perfetto_check.py
 # against the trace databases: strict JSON, a named track per thread,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """perfetto_check.py: checks a `weft report --format=perfetto` file against
 the trace databases it was made from, independently of weft's C code
 (the expected counts come from SQL over the databases). Prints one line

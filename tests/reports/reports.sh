@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # reports.sh: the finding model as every format sees it: findings grouped
 # by fingerprint, fingerprints stable across runs and rebuilds, baselines
 # (a trace database or a JSON report) marking groups new, unchanged or

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # sarif.sh: the SARIF and JUnit reports on traces of real programs (the
 # scenario suite's, t_leaks.c, t_sarif_names.c): SARIF validated against
 # the SARIF 2.1.0 schema (schemas/, through python3-jsonschema; what weft

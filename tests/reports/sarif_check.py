@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sarif_check.py FILE [SRCROOT]: checks a `weft report --format=sarif`
 # file: it validates against the SARIF 2.1.0 schema kept beside this
 # script (schemas/), and holds what weft promises beyond the schema: a

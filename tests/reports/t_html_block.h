@@ -23,3 +23,4 @@ static void *html_blocker(void *arg) {
         pthread_cond_wait(&html_never, &html_mu);
     return NULL;
 }
+/* SPDX-License-Identifier: MIT */

@@ -52,3 +52,4 @@ int main(int argc, char **argv) {
     printf("%d pairs, %d messages each\n", pairs, msgs);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -25,3 +25,4 @@ int main(int argc, char **argv) {
     printf("named\n");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

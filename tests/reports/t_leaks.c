@@ -41,3 +41,4 @@ int main(int argc, char **argv) {
     printf("started %d\n", n);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -31,3 +31,4 @@ int main(void) {
     printf("ok %d\n", v);
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -393,3 +393,4 @@ static Suite *make_suite(void) {
 int main(void) {
     return tu_main(make_suite);
 }
+/* SPDX-License-Identifier: MIT */

@@ -259,3 +259,4 @@ int tu_main(Suite *(*make)(void)) {
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+/* SPDX-License-Identifier: MIT */

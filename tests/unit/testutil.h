@@ -134,3 +134,4 @@ void tu_watchdog_stop(void);
 int tu_main(Suite *(*make)(void));
 
 #endif
+/* SPDX-License-Identifier: MIT */

@@ -109,3 +109,4 @@ func main() {
 	show("1")
 	show("bad")
 }
+// SPDX-License-Identifier: MIT

@@ -58,3 +58,4 @@ func main() {
 	}
 	fmt.Printf("at most %d at once: %s\n", 10, ok)
 }
+// SPDX-License-Identifier: MIT

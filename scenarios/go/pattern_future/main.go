@@ -71,3 +71,4 @@ func main() {
 		fmt.Printf("report, collected later: %d\n", report)
 	}
 }
+// SPDX-License-Identifier: MIT

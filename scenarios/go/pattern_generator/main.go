@@ -38,3 +38,4 @@ func main() {
 		}
 	}
 }
+// SPDX-License-Identifier: MIT

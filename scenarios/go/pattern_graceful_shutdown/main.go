@@ -176,3 +176,4 @@ func main() {
 	fmt.Printf("in-flight GET /slow -> %s\n", res.slow)
 	fmt.Printf("new connection after shutdown: %s\n", res.late)
 }
+// SPDX-License-Identifier: MIT

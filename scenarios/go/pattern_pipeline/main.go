@@ -50,3 +50,4 @@ func main() {
 		fmt.Println(v) // 16, 25
 	}
 }
+// SPDX-License-Identifier: MIT

@@ -53,3 +53,4 @@ func main() {
 	err := processWithRateLimit(context.Background(), items)
 	fmt.Printf("processed %d of %d items: err=%v\n", atomic.LoadInt64(&processed), len(items), err)
 }
+// SPDX-License-Identifier: MIT

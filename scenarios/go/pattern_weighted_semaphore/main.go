@@ -42,3 +42,4 @@ func yes(b bool) string {
 	}
 	return "no"
 }
+// SPDX-License-Identifier: MIT

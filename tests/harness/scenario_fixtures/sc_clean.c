@@ -22,3 +22,4 @@ int main(int argc, char **argv) {
     }
     return argc > 1 ? atoi(argv[1]) : 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -25,3 +25,4 @@ int main(void) {
     puts("done");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -22,3 +22,4 @@ int main(void) {
     puts("buggy done");
     return 0;
 }
+/* SPDX-License-Identifier: MIT */

@@ -1,4 +1,5 @@
-/* hb.c: the happens-before engine (see hb.h): sparse, copy-on-write vector
+/* SPDX-License-Identifier: MIT */
+/* vc.c: the happens-before engine (see vc.h): sparse, copy-on-write vector
  * clocks, releases and acquires, the join summaries that keep clocks small,
  * and the table of clocks stored on objects and libweft's (obj, seq) edges.
  *
@@ -7,8 +8,8 @@
  * thread (the "already knows t up to c" test) and O(n) otherwise; one that
  * teaches something builds a new snapshot in O(n), n being the number of
  * threads the two clocks mention. Joined threads drop out of clocks (see
- * weft__hb_joined), so create/join churn keeps n small. */
-#include "hb.h"
+ * weft__vc_joined), so create/join churn keeps n small. */
+#include "vc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ struct slot {
     int used, once;
 };
 
-struct weft__hb {
+struct weft__vc {
     uint32_t n;
     struct thr *thr;
     struct ent *scratch;
@@ -48,8 +49,8 @@ struct weft__hb {
  * events look concurrent, never ordered. */
 enum { SUMMARY_DEPTH = 64 };
 
-struct weft__hb *weft__hb_new(uint32_t nthreads) {
-    struct weft__hb *h = calloc(1, sizeof *h);
+struct weft__vc *weft__vc_new(uint32_t nthreads) {
+    struct weft__vc *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
     h->n = nthreads;
@@ -74,7 +75,7 @@ void weft__rv_drop(weft__rv *v) {
     v->t = v->c = 0;
 }
 
-void weft__hb_free(struct weft__hb *h) {
+void weft__vc_free(struct weft__vc *h) {
     if (!h)
         return;
     for (uint32_t i = 0; i <= h->n; i++)
@@ -88,11 +89,11 @@ void weft__hb_free(struct weft__hb *h) {
     free(h);
 }
 
-static int valid(const struct weft__hb *h, uint32_t t) {
+static int valid(const struct weft__vc *h, uint32_t t) {
     return t >= 1 && t <= h->n;
 }
 
-weft__rv weft__hb_now(struct weft__hb *h, uint32_t t) {
+weft__rv weft__vc_now(struct weft__vc *h, uint32_t t) {
     weft__rv v = {0};
     if (!valid(h, t))
         return v;
@@ -104,7 +105,7 @@ weft__rv weft__hb_now(struct weft__hb *h, uint32_t t) {
     return v;
 }
 
-uint32_t weft__hb_epoch(const struct weft__hb *h, uint32_t t) {
+uint32_t weft__vc_epoch(const struct weft__vc *h, uint32_t t) {
     return valid(h, t) ? h->thr[t].own : 0;
 }
 
@@ -123,7 +124,7 @@ static uint32_t lookup(const struct weft__snap *s, uint32_t u) {
 }
 
 /* What clock v knows of thread u, join summaries included. */
-static uint32_t val(const struct weft__hb *h, const weft__rv *v, uint32_t u, int depth) {
+static uint32_t val(const struct weft__vc *h, const weft__rv *v, uint32_t u, int depth) {
     if (u == v->t && u)
         return v->c;
     uint32_t x = lookup(v->s, u);
@@ -136,11 +137,11 @@ static uint32_t val(const struct weft__hb *h, const weft__rv *v, uint32_t u, int
     return x;
 }
 
-int weft__hb_knows(const struct weft__hb *h, const weft__rv *v, uint32_t a, uint32_t ea) {
+int weft__vc_knows(const struct weft__vc *h, const weft__rv *v, uint32_t a, uint32_t ea) {
     return val(h, v, a, 0) >= ea;
 }
 
-static int scratch_reserve(struct weft__hb *h, uint32_t n) {
+static int scratch_reserve(struct weft__vc *h, uint32_t n) {
     if (n <= h->scratch_cap)
         return 0;
     uint32_t cap = h->scratch_cap ? h->scratch_cap : 64;
@@ -158,7 +159,7 @@ static int scratch_reserve(struct weft__hb *h, uint32_t n) {
  * and entries of b that `knower` already covers through join summaries.
  * Returns 1 when the result says more than a, 0 when it equals a, -1 when
  * out of memory. */
-static int merge(struct weft__hb *h, const struct weft__snap *a, const struct weft__snap *b,
+static int merge(struct weft__vc *h, const struct weft__snap *a, const struct weft__snap *b,
                  uint32_t skip, const weft__rv *knower) {
     uint32_t na = a ? a->n : 0, nb = b ? b->n : 0, i = 0, j = 0, k = 0;
     int more = 0;
@@ -188,7 +189,7 @@ static int merge(struct weft__hb *h, const struct weft__snap *a, const struct we
 }
 
 /* Sets scratch[u] to at least c. 1 when that changed something. */
-static int upsert(struct weft__hb *h, uint32_t u, uint32_t c) {
+static int upsert(struct weft__vc *h, uint32_t u, uint32_t c) {
     uint32_t lo = 0, hi = h->scratch_n;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
@@ -211,7 +212,7 @@ static int upsert(struct weft__hb *h, uint32_t u, uint32_t c) {
     return 1;
 }
 
-static struct weft__snap *from_scratch(struct weft__hb *h) {
+static struct weft__snap *from_scratch(struct weft__vc *h) {
     if (h->scratch_n == 0)
         return NULL;
     struct weft__snap *s = malloc(sizeof *s + (size_t)h->scratch_n * sizeof s->e[0]);
@@ -223,7 +224,7 @@ static struct weft__snap *from_scratch(struct weft__hb *h) {
     return s;
 }
 
-void weft__hb_acquire(struct weft__hb *h, uint32_t t, const weft__rv *from) {
+void weft__vc_acquire(struct weft__vc *h, uint32_t t, const weft__rv *from) {
     if (!valid(h, t) || (!from->s && !from->t) || from->t == t)
         return;
     struct thr *T = &h->thr[t];
@@ -244,11 +245,11 @@ void weft__hb_acquire(struct weft__hb *h, uint32_t t, const weft__rv *from) {
     T->base = s;
 }
 
-void weft__hb_release(struct weft__hb *h, uint32_t t, weft__rv *into, int replace) {
+void weft__vc_release(struct weft__vc *h, uint32_t t, weft__rv *into, int replace) {
     if (!valid(h, t))
         return;
     struct thr *T = &h->thr[t];
-    weft__rv now = weft__hb_now(h, t);
+    weft__rv now = weft__vc_now(h, t);
     if (replace || (!into->s && !into->t) || into->t == t ||
         (into->t && val(h, &now, into->t, 0) >= into->c)) {
         /* The new value covers the old one. */
@@ -272,7 +273,7 @@ void weft__hb_release(struct weft__hb *h, uint32_t t, weft__rv *into, int replac
     T->own++;
 }
 
-void weft__hb_joined(struct weft__hb *h, uint32_t child, uint32_t joiner) {
+void weft__vc_joined(struct weft__vc *h, uint32_t child, uint32_t joiner) {
     if (!valid(h, child) || !valid(h, joiner) || child == joiner)
         return;
     struct thr *c = &h->thr[child];
@@ -321,7 +322,7 @@ static size_t home(uint64_t k1, uint64_t k2, uint64_t k3, size_t cap) {
     return (size_t)((mix(k1, k2, k3 >> 4) << 4) + (k3 & 15)) & (cap - 1);
 }
 
-static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint64_t k3,
+static struct slot *tab_find(struct weft__vc *h, uint64_t k1, uint64_t k2, uint64_t k3,
                              int create) {
     if (create && (h->tab_used + 1) * 2 > h->tab_cap) {
         size_t cap = h->tab_cap ? h->tab_cap * 2 : 1024;
@@ -360,7 +361,7 @@ static struct slot *tab_find(struct weft__hb *h, uint64_t k1, uint64_t k2, uint6
 
 /* Removes slot i, shifting later entries of its probe run back (linear
  * probing without tombstones). */
-static void tab_remove(struct weft__hb *h, size_t i) {
+static void tab_remove(struct weft__vc *h, size_t i) {
     size_t mask = h->tab_cap - 1, j = i;
     weft__rv_drop(&h->tab[i].v);
     for (;;) {
@@ -379,21 +380,21 @@ static void tab_remove(struct weft__hb *h, size_t i) {
     h->tab_used--;
 }
 
-void weft__hb_obj_release(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
+void weft__vc_obj_release(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
                           int mode) {
     struct slot *s = tab_find(h, k1, k2, k3, 1);
     if (!s)
         return;
     /* Only a key released once and never before may be dropped later. */
-    s->once = mode == WEFT__HB_ONCE && !s->v.s && !s->v.t;
-    weft__hb_release(h, t, &s->v, mode == 1);
+    s->once = mode == WEFT__VC_ONCE && !s->v.s && !s->v.t;
+    weft__vc_release(h, t, &s->v, mode == 1);
 }
 
-void weft__hb_obj_acquire(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3) {
+void weft__vc_obj_acquire(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3) {
     struct slot *s = tab_find(h, k1, k2, k3, 0);
     if (!s)
         return;
-    weft__hb_acquire(h, t, &s->v);
+    weft__vc_acquire(h, t, &s->v);
     if (s->once)
         tab_remove(h, (size_t)(s - h->tab));
 }

@@ -1,6 +1,9 @@
-/* hb.h: the happens-before engine: sparse vector clocks replayed over the
+/* SPDX-License-Identifier: MIT */
+/* vc.h: the happens-before engine: sparse vector clocks replayed over the
  * exact synchronisation edges of a trace (never timing). Internal to the
- * detectors.
+ * detectors, under its own names (weft__vc_*): libweft's weft__hb_*
+ * functions are the hooks through which its calls announce their edges,
+ * another thing, and a process may link both.
  *
  * Threads are the trace's threads.id values (1..n). Each thread has a clock
  * made of a shared, immutable, reference-counted snapshot of what it knows
@@ -16,10 +19,10 @@
  * releases have t = 0 (the extra entry folded into s).
  *
  * Event e of thread a (epoch ea) happens before event f of another thread
- * iff f's clock knows a up to at least ea: weft__hb_knows(f's rv, a, ea).
+ * iff f's clock knows a up to at least ea: weft__vc_knows(f's rv, a, ea).
  * Events of one thread are ordered by the trace (callers compare ids). */
-#ifndef WEFT_DETECTORS_HB_H
-#define WEFT_DETECTORS_HB_H
+#ifndef WEFT_DETECTORS_VC_H
+#define WEFT_DETECTORS_VC_H
 
 #include <stdint.h>
 
@@ -29,45 +32,45 @@ typedef struct weft__rv {
     uint32_t t, c;
 } weft__rv;
 
-struct weft__hb;
+struct weft__vc;
 
 /* nthreads: the largest threads.id. NULL when out of memory. */
-struct weft__hb *weft__hb_new(uint32_t nthreads);
-void weft__hb_free(struct weft__hb *h);
+struct weft__vc *weft__vc_new(uint32_t nthreads);
+void weft__vc_free(struct weft__vc *h);
 
 /* Thread t's clock now (a new reference: drop it with weft__rv_drop). */
-weft__rv weft__hb_now(struct weft__hb *h, uint32_t t);
+weft__rv weft__vc_now(struct weft__vc *h, uint32_t t);
 void weft__rv_drop(weft__rv *v);
 /* Thread t's epoch now. */
-uint32_t weft__hb_epoch(const struct weft__hb *h, uint32_t t);
+uint32_t weft__vc_epoch(const struct weft__vc *h, uint32_t t);
 
 /* A release by t into a stored value: `replace` (a mutex: the next lock
  * acquires this unlock only) or join (semaphores, condvars, libweft's
  * (obj, seq) edges: the acquirer gets every release so far). t's epoch
  * grows afterwards, so that its later events are not covered. */
-void weft__hb_release(struct weft__hb *h, uint32_t t, weft__rv *into, int replace);
+void weft__vc_release(struct weft__vc *h, uint32_t t, weft__rv *into, int replace);
 /* Thread t acquires a stored value (nothing when it is empty). */
-void weft__hb_acquire(struct weft__hb *h, uint32_t t, const weft__rv *from);
+void weft__vc_acquire(struct weft__vc *h, uint32_t t, const weft__rv *from);
 
 /* Thread `child` was joined by `joiner`: every clock that knows the joiner
  * at or after this point knows all of the child, so the child's entry need
  * not be copied into them (this keeps clocks small when thousands of
  * threads come and go). Call after the joiner acquired the child's clock. */
-void weft__hb_joined(struct weft__hb *h, uint32_t child, uint32_t joiner);
+void weft__vc_joined(struct weft__vc *h, uint32_t child, uint32_t joiner);
 
 /* Does clock v know thread a up to epoch ea (a's event at ea happened
  * before the moment v was taken)? */
-int weft__hb_knows(const struct weft__hb *h, const weft__rv *v, uint32_t a, uint32_t ea);
+int weft__vc_knows(const struct weft__vc *h, const weft__rv *v, uint32_t a, uint32_t ea);
 
 /* The (key1, key2, key3) -> value table for libweft's hb_release/acquire
  * (pid, obj, seq) and for per-object clocks (pid, kind, address). mode:
- * 0 join, 1 replace (as weft__hb_release), or WEFT__HB_ONCE: a fresh key
+ * 0 join, 1 replace (as weft__vc_release), or WEFT__VC_ONCE: a fresh key
  * that will be acquired at most once, so the entry is dropped at that
  * acquire (channel tickets: this keeps the table at the tickets in
  * flight instead of every ticket of the trace). */
-#define WEFT__HB_ONCE 2
-void weft__hb_obj_release(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
+#define WEFT__VC_ONCE 2
+void weft__vc_obj_release(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
                           int replace);
-void weft__hb_obj_acquire(struct weft__hb *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3);
+void weft__vc_obj_acquire(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3);
 
 #endif
