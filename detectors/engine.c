@@ -195,6 +195,18 @@ static uint32_t find_pair(const struct pair *p, size_t n, int64_t key, int64_t t
     return 0;
 }
 
+/* A row of PROCS_SQL into p (its exit_kind replaced). */
+#define PROCS_SQL "SELECT pid, exit_kind, exit_code, signal, finished FROM processes"
+static void proc_row(struct weft__proc *p, sqlite3_stmt *st) {
+    p->pid = col64(st, 0);
+    free(p->exit_kind);
+    p->exit_kind = dupcol(st, 1);
+    p->has_code = sqlite3_column_type(st, 2) != SQLITE_NULL;
+    p->code = (int)col64(st, 2);
+    p->signal = (int)col64(st, 3);
+    p->finished = (int)col64(st, 4);
+}
+
 static int load(struct weft__dctx *c, struct pair **creates, size_t *ncreates, struct pair **joins,
                 size_t *njoins) {
     sqlite3_stmt *st;
@@ -248,9 +260,7 @@ static int load(struct weft__dctx *c, struct pair **creates, size_t *ncreates, s
     qsort(*creates, *ncreates, sizeof **creates, cmp_pair);
     qsort(*joins, *njoins, sizeof **joins, cmp_pair);
 
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT pid, exit_kind, exit_code, signal, finished FROM processes", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(c->db, PROCS_SQL, -1, &st, NULL) != SQLITE_OK)
         return -1;
     int cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -265,12 +275,7 @@ static int load(struct weft__dctx *c, struct pair **creates, size_t *ncreates, s
         }
         struct weft__proc *p = &c->procs[c->nprocs++];
         memset(p, 0, sizeof *p);
-        p->pid = col64(st, 0);
-        p->exit_kind = dupcol(st, 1);
-        p->has_code = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        p->code = (int)col64(st, 2);
-        p->signal = (int)col64(st, 3);
-        p->finished = (int)col64(st, 4);
+        proc_row(p, st);
     }
     sqlite3_finalize(st);
     return 0;
@@ -582,20 +587,12 @@ static int stream_cases_to(struct weft__dctx *c, const struct weft__ev *e) {
 /* At the end of a stream: the processes' rows (in by then). */
 static int stream_procs(struct weft__dctx *c) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT pid, exit_kind, exit_code, signal, finished FROM processes", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(c->db, PROCS_SQL, -1, &st, NULL) != SQLITE_OK)
         return -1;
     while (sqlite3_step(st) == SQLITE_ROW) {
         struct weft__proc *p = (struct weft__proc *)weft__proc_of(c, col64(st, 0));
-        if (!p)
-            continue;
-        free(p->exit_kind);
-        p->exit_kind = dupcol(st, 1);
-        p->has_code = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        p->code = (int)col64(st, 2);
-        p->signal = (int)col64(st, 3);
-        p->finished = (int)col64(st, 4);
+        if (p)
+            proc_row(p, st);
     }
     sqlite3_finalize(st);
     return 0;

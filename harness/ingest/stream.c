@@ -323,46 +323,44 @@ struct weft_merge {
 };
 
 /* The order: time, process rank and thread, then log, chunk and word. */
-static int pend_less(const struct pend *a, const struct pend *b) {
-    if (a->ts != b->ts)
-        return a->ts < b->ts;
-    if (a->who != b->who)
-        return a->who < b->who;
-    if (a->log != b->log)
-        return a->log < b->log;
-    if (a->run->chunk != b->run->chunk)
-        return a->run->chunk < b->run->chunk;
-    return a->run->word < b->run->word;
+struct key {
+    uint64_t ts, who, log, chunk, word;
+};
+
+static int key_less(struct key a, struct key b) {
+    if (a.ts != b.ts)
+        return a.ts < b.ts;
+    if (a.who != b.who)
+        return a.who < b.who;
+    if (a.log != b.log)
+        return a.log < b.log;
+    if (a.chunk != b.chunk)
+        return a.chunk < b.chunk;
+    return a.word < b.word;
+}
+
+static struct key pend_key(const struct pend *p) {
+    return (struct key){p->ts, p->who, p->log, p->run->chunk, p->run->word};
+}
+
+/* A cursor's record is keyed by the word after it: runs of a chunk do not
+ * overlap, so that orders them as their first words would. */
+static struct key cur_key(const struct cursor *c) {
+    return (struct key){c->rec.ts, c->who, c->log, c->run->chunk, (uint64_t)c->run->word + c->pos};
 }
 
 static int cmp_pend(const void *x, const void *y) {
-    const struct pend *a = x, *b = y;
-    return pend_less(a, b) ? -1 : pend_less(b, a) ? 1 : 0;
+    struct key a = pend_key(x), b = pend_key(y);
+    return key_less(a, b) ? -1 : key_less(b, a) ? 1 : 0;
 }
 
 static int cur_less(const struct cursor *a, const struct cursor *b) {
-    if (a->rec.ts != b->rec.ts)
-        return a->rec.ts < b->rec.ts;
-    if (a->who != b->who)
-        return a->who < b->who;
-    if (a->log != b->log)
-        return a->log < b->log;
-    if (a->run->chunk != b->run->chunk)
-        return a->run->chunk < b->run->chunk;
-    return a->run->word + a->pos < b->run->word + b->pos;
+    return key_less(cur_key(a), cur_key(b));
 }
 
 /* A pending run before the cursor's record? */
 static int pend_before(const struct pend *p, const struct cursor *c) {
-    if (p->ts != c->rec.ts)
-        return p->ts < c->rec.ts;
-    if (p->who != c->who)
-        return p->who < c->who;
-    if (p->log != c->log)
-        return p->log < c->log;
-    if (p->run->chunk != c->run->chunk)
-        return p->run->chunk < c->run->chunk;
-    return p->run->word < c->run->word + c->pos;
+    return key_less(pend_key(p), cur_key(c));
 }
 
 static void sift_down(struct weft_merge *m, size_t i) {
