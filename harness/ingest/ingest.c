@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* ingest.c: raw logs (one per process) into a new trace database with the
- * schema of schema.sql. Every log is validated first (log_reader.c); the
- * records of all logs are merged in time order; a first pass rebuilds
- * processes, threads, objects, stacks and modules in memory, a second
- * writes everything with prepared statements in large transactions, with
- * journaling off during the load and indexes made after it. The database
- * is built under a temporary name and renamed into place, so a failed
- * ingest never leaves half a trace behind. */
+ * schema of schema.sql, in one pass. Every log is opened and validated
+ * first (stream.c: its chunks cut into runs); the merge then hands over
+ * the records of all logs in time order, and each goes into the model
+ * (processes, threads, objects, stacks, modules), into the events table
+ * (with prepared statements in large transactions, journaling off) and,
+ * with the rows of what it changed, to the detectors' queue. The tables
+ * the model made are written at the end, the indexes after them. Memory
+ * holds what is in flight, never the trace. The database is built under
+ * a temporary name and renamed into place, so a failed ingest never
+ * leaves half a trace behind. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
