@@ -147,13 +147,6 @@ static void acquired(struct weft__dctx *c, const struct weft__ev *e, uint64_t ob
         w->block_answered = k->block_event;
 }
 
-/* Case idx of the select whose cases are on event ev of thread th: its op
- * (OP_SEND or OP_RECV) and channel object; -1 when there is no such case. */
-static int select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx,
-                       int64_t *object) {
-    return weft__select_case(c, th, ev, idx, object);
-}
-
 /* Whether object is a buffered channel: only their sends and receives
  * are counted (an unbuffered channel's matches show in its tickets), which
  * also spares a select's case lookup for every unbuffered one. */
@@ -223,9 +216,9 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
          * when it did not wait, else on the thread's select_begin. */
         if (e->arg >= 0 && e->arg2 == 0 && buffered(a, e->object)) {
             int64_t object = 0;
-            int op = select_case(c, e->thread, e->id, e->arg, &object);
+            int op = weft__select_case(c, e->thread, e->id, e->arg, &object);
             if (op < 0 && t->block_event && t->block_event < e->id)
-                op = select_case(c, e->thread, t->block_event, e->arg, &object);
+                op = weft__select_case(c, e->thread, t->block_event, e->arg, &object);
             if (op >= 0)
                 completed(a, object, op);
         }
@@ -326,7 +319,7 @@ int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thre
     if (t->block_kind == WEFT_K_SELECT_BEGIN) {
         int64_t object;
         int op;
-        for (int64_t i = 0; (op = select_case(c, id, t->block_event, i, &object)) >= 0; i++)
+        for (int64_t i = 0; (op = weft__select_case(c, id, t->block_event, i, &object)) >= 0; i++)
             if (chan_ready(obj_of(a, object, 0), op, 1))
                 return 1;
         return 0;

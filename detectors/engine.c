@@ -69,10 +69,10 @@ const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size
     return buf;
 }
 
-void weft__db_enter(struct weft__dctx *c, int64_t upto) {
+void weft__db_enter(struct weft__dctx *c) {
     const struct weft_db_guard *g = c->opts->guard;
     if (g && c->held++ == 0)
-        g->enter(g->arg, upto);
+        g->enter(g->arg);
 }
 
 void weft__db_leave(struct weft__dctx *c) {
@@ -102,15 +102,13 @@ int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out) {
         snprintf(out->info, sizeof out->info, "%s", o->info ? o->info : "");
         return 0;
     }
+    /* A database source: no one else writes it (no guard) */
     if (!id || !c->obj_q)
         return -1;
-    weft__db_enter(c, 0);
     sqlite3_reset(c->obj_q);
     sqlite3_bind_int64(c->obj_q, 1, id);
-    if (sqlite3_step(c->obj_q) != SQLITE_ROW) {
-        weft__db_leave(c);
+    if (sqlite3_step(c->obj_q) != SQLITE_ROW)
         return -1;
-    }
     const unsigned char *k = sqlite3_column_text(c->obj_q, 0);
     snprintf(out->kind, sizeof out->kind, "%s", k ? (const char *)k : "?");
     out->address = col64(c->obj_q, 1);
@@ -118,7 +116,6 @@ int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out) {
     out->destroy_stack = col64(c->obj_q, 3);
     const unsigned char *info = sqlite3_column_text(c->obj_q, 4);
     snprintf(out->info, sizeof out->info, "%s", info ? (const char *)info : "");
-    weft__db_leave(c);
     return 0;
 }
 
@@ -136,7 +133,6 @@ int weft__select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx
         return -1;
     }
     int op = -1;
-    weft__db_enter(c, ev); /* its cases are written with its row */
     sqlite3_reset(c->sel_case_q);
     sqlite3_bind_int64(c->sel_case_q, 1, ev);
     sqlite3_bind_int64(c->sel_case_q, 2, idx);
@@ -145,7 +141,6 @@ int weft__select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx
         op = s && !strcmp((const char *)s, "send") ? 1 : 2;
         *object = col64(c->sel_case_q, 1);
     }
-    weft__db_leave(c);
     return op;
 }
 
@@ -156,12 +151,10 @@ int weft__known_object(struct weft__dctx *c, int64_t pid, int64_t addr) {
     }
     if (!c->known_q)
         return 0;
-    weft__db_enter(c, 0);
     sqlite3_bind_int64(c->known_q, 1, pid);
     sqlite3_bind_int64(c->known_q, 2, addr);
     int found = sqlite3_step(c->known_q) == SQLITE_ROW;
     sqlite3_reset(c->known_q);
-    weft__db_leave(c);
     return found;
 }
 
@@ -619,7 +612,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
     /* With a guard, the connection is shared: it is held for the set-up
      * and the finish, and only around each lookup or report between. */
     int own_tx = !c.opts->guard;
-    weft__db_enter(&c, 0);
+    weft__db_enter(&c);
     if ((own_tx && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) ||
         sqlite3_exec(db, "DELETE FROM findings", NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
@@ -629,7 +622,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
     if (next) {
         weft__db_leave(&c); /* the loader may need the connection to go on */
         s = next(src, &it);
-        weft__db_enter(&c, 0);
+        weft__db_enter(&c);
         if (s != 1 || it.type != WEFT_ITEM_SHAPE) {
             weft_err("detectors: the trace's stream does not start with its shape");
             while (s == 1)
@@ -723,7 +716,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
                 weft__detectors[i]->event(&c, &e);
     }
     if (!c.held)
-        weft__db_enter(&c, INT64_MAX);
+        weft__db_enter(&c);
     if (s != 0)
         goto sqlerr;
     if (c.stream && stream_procs(&c) != 0)
@@ -760,7 +753,7 @@ oom_out:
      * dropped) so that it never waits for room. */
     while (next(src, &it) == 1)
         ;
-    weft__db_enter(&c, INT64_MAX);
+    weft__db_enter(&c);
 oom:
     weft_err("detectors: out of memory");
     goto undo;

@@ -91,9 +91,10 @@ struct weft__dctx {
     int64_t now; /* ts of the event being replayed; 0 in finish() (findings.ts) */
 };
 
-/* Around every use of c->db (see struct weft_db_guard): no-ops when the
- * connection is ours alone. Nested calls must not ask for a larger upto. */
-void weft__db_enter(struct weft__dctx *c, int64_t upto);
+/* Around every use of c->db while the ingest loads the trace beside the
+ * detectors (weft_db_guard): before the stream and after it. No-ops
+ * without a guard. Nests. */
+void weft__db_enter(struct weft__dctx *c);
 void weft__db_leave(struct weft__dctx *c);
 
 /* A detector family: the hooks it needs (any may be NULL). event() sees

@@ -83,14 +83,13 @@ struct weft_trace_item {
 typedef int (*weft_event_next)(void *src, struct weft_trace_item *it);
 
 /* When another thread writes through the same connection while the
- * detectors run (ingest loads the events beside them), every use of the
- * connection by the detectors is bracketed by enter and leave.
- * enter(arg, upto) returns holding the connection once the rows hanging
- * off the events up to id `upto` (select_cases, deadlock_waits) are in;
- * INT64_MAX: once everything is. The detectors then write into the
- * caller's open transaction instead of one of their own. */
+ * detectors run (ingest loads the trace beside them), every use of the
+ * connection by the detectors is bracketed by enter and leave, which
+ * hold it; they use it before the stream and once it has ended, when
+ * every table is in. The detectors then write into the caller's open
+ * transaction instead of one of their own. */
 struct weft_db_guard {
-    void (*enter)(void *arg, int64_t upto);
+    void (*enter)(void *arg);
     void (*leave)(void *arg);
     void *arg;
 };

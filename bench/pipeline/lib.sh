@@ -147,3 +147,44 @@ pl_failed() {
 }
 # pl_logs DIR: the log files of a kept-log directory (weft.lock left out)
 pl_logs() { find "$1" -maxdepth 1 -type f ! -name weft.lock | sort; }
+
+# pl_round_cells KEY LABEL: the plain and weft run cells of R (R[KEY,LABEL,
+# plain|run|runrss]) from the rounds in ps, ws and wrss (a round that
+# failed holds "!why": it fails the cell).
+pl_round_cells() {
+    local key=$1 l=$2
+    if [[ "${ps[$l]}" == *!* ]]; then R[$key,$l,plain]="failed"; else R[$key,$l,plain]=$(pl_median ${ps[$l]}); fi
+    if [[ "${ws[$l]}" == *!* ]]; then
+        R[$key,$l,run]=$(echo "${ws[$l]}" | sed 's/.*!//')
+    else
+        R[$key,$l,run]=$(pl_median ${ws[$l]})
+        R[$key,$l,runrss]=$(pl_mb "$(pl_median ${wrss[$l]})")
+    fi
+}
+
+# pl_ingest_cells KEY LABEL LOGDIR: ingests the logs kept in LOGDIR with
+# LABEL's weft, in a process of its own (its own peak RSS, not the traced
+# program's), into the cells R[KEY,LABEL,ing|ingrss|db|events|lost|evs|
+# ingev]; then removes LOGDIR. Uses $work.
+pl_ingest_cells() {
+    local key=$1 l=$2 lg=$3 logs ev
+    rm -f "$work/ing.db"
+    mapfile -t logs < <(pl_logs "$lg")
+    pl_time "$work/ing.out" "${W_BIN[$l]}" ingest -q "${logs[@]}" -o "$work/ing.db"
+    if [ "$rc" = 0 ]; then
+        R[$key,$l,ing]=$t
+        R[$key,$l,ingrss]=$(pl_mb "$rss_kb")
+        R[$key,$l,db]=$(pl_mb "$(pl_du_kb "$work/ing.db")")
+        ev=$(pl_events "$work/ing.db")
+        [ -n "${R[$key,$l,events]:-}" ] || R[$key,$l,events]=$ev
+        [ -n "${R[$key,$l,lost]:-}" ] || R[$key,$l,lost]=$(pl_lost "$work/ing.db")
+        R[$key,$l,evs]=$(awk -v e="$ev" -v t="$t" 'BEGIN { if (t > 0) printf "%.2fM", e / t / 1e6; else print "-" }')
+        R[$key,$l,ingev]=$ev
+    else
+        R[$key,$l,ing]=$(pl_failed)
+        R[$key,$l,ingrss]="-"
+        # a peak RSS is known even for a killed ingest: show it
+        [ "${rss_kb:-0}" -gt 0 ] && R[$key,$l,ingrss]="> $(pl_mb "$rss_kb")"
+    fi
+    rm -rf "$lg" "$work/ing.db"
+}

@@ -97,42 +97,17 @@ for size in ${sizes//,/ }; do
         # medians of the rounds that ran; a failed round fails the cell
         if [ "$ingest_only" = 1 ]; then
             R[$size,$l,plain]="skipped" R[$size,$l,run]="skipped"
-        elif [[ "${ps[$l]}" == *!* ]]; then R[$size,$l,plain]="failed"; else R[$size,$l,plain]=$(pl_median ${ps[$l]}); fi
-        if [ "$ingest_only" = 1 ]; then
-            :
-        elif [[ "${ws[$l]}" == *!* ]]; then
-            R[$size,$l,run]=$(echo "${ws[$l]}" | sed 's/.*!//')
         else
-            R[$size,$l,run]=$(pl_median ${ws[$l]})
-            R[$size,$l,runrss]=$(pl_mb "$(pl_median ${wrss[$l]})")
+            pl_round_cells "$size" "$l"
         fi
         # Recording alone, log kept (WEFT_LOG set: the shim does not ingest
-        # by itself), then the ingest of that log alone: its own process,
-        # its own peak RSS (not the traced program's).
+        # by itself), then the ingest of that log alone.
         lg=$work/log.$l
         rm -rf "$lg" && mkdir "$lg"
         pl_time "$work/rec.out" env LD_PRELOAD="${W_SHIM[$l]}" WEFT_LOG="$lg/log" "$work/chan_work.$l" "$n"
         if [ "$rc" = 0 ]; then R[$size,$l,rec]=$t; else R[$size,$l,rec]=$(pl_failed); fi
         R[$size,$l,log]=$(pl_mb "$(pl_du_kb "$lg")")
-        rm -f "$work/ing.db"
-        mapfile -t logs < <(pl_logs "$lg")
-        pl_time "$work/ing.out" "${W_BIN[$l]}" ingest -q "${logs[@]}" -o "$work/ing.db"
-        if [ "$rc" = 0 ]; then
-            R[$size,$l,ing]=$t
-            R[$size,$l,ingrss]=$(pl_mb "$rss_kb")
-            R[$size,$l,db]=$(pl_mb "$(pl_du_kb "$work/ing.db")")
-            ev=$(pl_events "$work/ing.db")
-            [ -n "${R[$size,$l,events]:-}" ] || R[$size,$l,events]=$ev
-            [ -n "${R[$size,$l,lost]:-}" ] || R[$size,$l,lost]=$(pl_lost "$work/ing.db")
-            R[$size,$l,evs]=$(awk -v e="$ev" -v t="$t" 'BEGIN { if (t > 0) printf "%.2fM", e / t / 1e6; else print "-" }')
-            R[$size,$l,ingev]=$ev
-        else
-            R[$size,$l,ing]=$(pl_failed)
-            R[$size,$l,ingrss]="-"
-            # a peak RSS is known even for a killed ingest: show it
-            [ "${rss_kb:-0}" -gt 0 ] && R[$size,$l,ingrss]="> $(pl_mb "$rss_kb")"
-        fi
-        rm -rf "$lg" "$work/ing.db"
+        pl_ingest_cells "$size" "$l" "$lg"
     done
     unset ps ws wrss want
 done

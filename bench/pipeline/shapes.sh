@@ -124,29 +124,12 @@ for s in "${shapes[@]}"; do
         done
     done
     for l in "${labels[@]}"; do
-        if [[ "${ps[$l]}" == *!* ]]; then R[$s,$l,plain]="failed"; else R[$s,$l,plain]=$(pl_median ${ps[$l]}); fi
-        if [[ "${ws[$l]}" == *!* ]]; then
-            R[$s,$l,run]=$(echo "${ws[$l]}" | sed 's/.*!//')
-        else
-            R[$s,$l,run]=$(pl_median ${ws[$l]})
-            R[$s,$l,runrss]=$(pl_mb "$(pl_median ${wrss[$l]})")
-        fi
+        pl_round_cells "$s" "$l"
         # Recorded once, the log kept; then the ingest of it alone.
         lg=$work/log.$l
         rm -rf "$lg" && mkdir "$lg"
         shape "$s" env LD_PRELOAD="${W_SHIM[$l]}" WEFT_LOG="$lg/log"
-        rm -f "$work/ing.db"
-        mapfile -t logs < <(pl_logs "$lg")
-        pl_time "$work/ing.out" "${W_BIN[$l]}" ingest -q "${logs[@]}" -o "$work/ing.db"
-        if [ "$rc" = 0 ]; then
-            R[$s,$l,ing]=$t
-            R[$s,$l,ingrss]=$(pl_mb "$rss_kb")
-            R[$s,$l,db]=$(pl_mb "$(pl_du_kb "$work/ing.db")")
-            [ -n "${R[$s,$l,events]:-}" ] || R[$s,$l,events]=$(pl_events "$work/ing.db")
-        else
-            R[$s,$l,ing]=$(pl_failed)
-        fi
-        rm -rf "$lg" "$work/ing.db"
+        pl_ingest_cells "$s" "$l" "$lg"
     done
     unset ps ws wrss want
 done

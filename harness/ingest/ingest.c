@@ -909,12 +909,26 @@ out:
     return rc;
 }
 
+/* How a thread was made (threads.created_by), by struct thr's via. */
+static const char *const via_name[] = {
+    NULL, "pthread_create", "weft_go", "weft_group_go", "weft_future_start", "libweft"};
+
+static const char *created_by(const struct thr *t) {
+    return t->via > 0 && t->via < 6 ? via_name[t->via] : NULL;
+}
+
+/* The name of thread t's start function, or NULL. +1: the lookup takes
+ * return addresses and steps back one byte. The symbol table keeps its
+ * answers: thousands of threads of one start routine cost one lookup. */
+static const char *start_function(const struct proc *p, const struct thr *t) {
+    if (!t->start_routine || !p->sym)
+        return NULL;
+    struct weft_frame_info fi;
+    weft_symmap_lookup(p->sym, t->start_routine + 1, &fi);
+    return fi.function;
+}
+
 static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t *nthreads) {
-    /* the last start routine symbolized (see below) */
-    struct weft_symmap *last_sym = NULL;
-    uint64_t last_pc = 0;
-    char last_fn[512];
-    int last_has = 0;
     sqlite3_stmt *sp = prep("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     sqlite3_stmt *st =
         prep("INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -1002,21 +1016,9 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
                 I64(st, 7, p->thread_base + t->parent);
             OPT(st, 8, t->start_routine);
             if (t->start_routine) {
-                /* +1: the lookup takes return addresses and steps back one.
-                 * Thousands of threads share a few start routines: the
-                 * last answer is kept. */
-                if (p->sym != last_sym || t->start_routine != last_pc) {
-                    struct weft_frame_info fi;
-                    weft_symmap_lookup(p->sym, t->start_routine + 1, &fi);
-                    last_sym = p->sym;
-                    last_pc = t->start_routine;
-                    last_has = fi.function != NULL;
-                    snprintf(last_fn, sizeof last_fn, "%s", fi.function ? fi.function : "");
-                }
-                TXT(st, 9, last_has ? last_fn : NULL);
-            }
-            if (t->start_routine)
+                TXT(st, 9, start_function(p, t));
                 I64(st, 10, t->arg);
+            }
             OPT(st, 11, t->created);
             OPT(st, 12, t->started);
             OPT(st, 13, t->exited);
@@ -1032,9 +1034,7 @@ static int write_processes_threads(const struct weft_ingest_opts *opts, uint64_t
             if (t->exit_stack)
                 I64(st, 20, p->stack_base + t->exit_stack);
             I64(st, 21, t->adopted);
-            static const char *via[] = {
-                NULL, "pthread_create", "weft_go", "weft_group_go", "weft_future_start", "libweft"};
-            TXT(st, 22, t->via > 0 && t->via < 6 ? via[t->via] : NULL);
+            TXT(st, 22, created_by(t));
             I64(st, 23, t->internal);
             if (step(st))
                 goto out;
@@ -1406,25 +1406,19 @@ static int write_sums(void) {
 
 /* ---- the detectors beside the load ----
  * The `loaded` hook runs on a thread of its own while write_events fills
- * the database: the two share the connection through this guard (one
- * mutex; each side holds it only around its own SQLite calls), and
- * `done` says up to which event id the rows hanging off events are in. */
+ * the database: the two share the connection through this lock, each
+ * side holding it only around its own SQLite calls. The hook needs the
+ * database only before the stream (its set-up) and after it (its last
+ * steps): the tables are all in by then, since the stream ends only once
+ * they are written. */
 static struct {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int64_t done;
-    int64_t want; /* what the hook waits for (0: it does not wait) */
-    int on;       /* the hook's thread is running */
-} guard = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+    int on; /* the hook's thread is running */
+} guard = {PTHREAD_MUTEX_INITIALIZER, 0};
 
-static void guard_enter(void *arg, int64_t upto) {
+static void guard_enter(void *arg) {
     (void)arg;
     pthread_mutex_lock(&guard.mu);
-    while (guard.done < upto) {
-        guard.want = upto;
-        pthread_cond_wait(&guard.cv, &guard.mu);
-    }
-    guard.want = 0;
 }
 
 static void guard_leave(void *arg) {
@@ -1445,32 +1439,19 @@ static void db_release(void) {
         pthread_mutex_unlock(&guard.mu);
 }
 
-/* Events up to id done have their extra rows in (INT64_MAX: all is). */
-static void db_done(int64_t done) {
-    if (!guard.on)
-        return;
-    pthread_mutex_lock(&guard.mu);
-    guard.done = done;
-    if (guard.want && done >= guard.want) /* wake it only when it can go */
-        pthread_cond_signal(&guard.cv);
-    pthread_mutex_unlock(&guard.mu);
-}
-
 /* ---- the events handed to the hook ----
  * write_events makes every event once, in order, and hands them to the
  * hook's thread in blocks of QBLK through this queue. It holds at most
  * QMAX blocks: the loader waits when the hook is that far behind, so the
  * events in memory are bounded whatever the trace's length. Without a
  * thread for the hook (it runs after the load), the queue keeps every
- * block instead. A block is published only once the rows hanging off
- * its events are in (db_done), so the hook never waits for a row of an
- * event it already has while the loader waits for room. */
+ * block instead. Never published while the loader holds the connection:
+ * a full queue waits for the hook, which may wait for the connection. */
 #define QBLK 4096
 #define QMAX 8
 struct qblk {
     struct qblk *next;
     size_t n;
-    int64_t last_id; /* the last event's id in it (0: none) */
     struct weft_trace_item e[QBLK];
 };
 static struct {
@@ -1492,8 +1473,6 @@ static void q_publish(void) {
         free(b);
         return;
     }
-    if (b->last_id)
-        db_done(b->last_id);
     pthread_mutex_lock(&q.mu);
     while (q.bounded && q.count >= QMAX)
         pthread_cond_wait(&q.cv, &q.mu);
@@ -1515,11 +1494,8 @@ static int q_push_item(const struct weft_trace_item *it) {
         if (!q.fill)
             return -1;
         q.fill->n = 0;
-        q.fill->last_id = 0;
     }
     q.fill->e[q.fill->n++] = *it;
-    if (it->type == WEFT_ITEM_EVENT)
-        q.fill->last_id = it->u.ev.id;
     if (q.fill->n == QBLK)
         q_publish();
     return 0;
@@ -1590,7 +1566,6 @@ static void *hook_main(void *arg) {
 /* Starts the hook beside the load; without a thread, it runs at join. */
 static void hook_start(struct hook_run *h, const struct weft_ingest_opts *o) {
     *h = (struct hook_run){.o = o};
-    guard.done = 0;
     guard.on = pthread_create(&h->th, NULL, hook_main, h) == 0;
     q.bounded = guard.on;
 }
@@ -1598,11 +1573,9 @@ static void hook_start(struct hook_run *h, const struct weft_ingest_opts *o) {
 static int hook_join(struct hook_run *h) {
     q_end();
     if (guard.on) {
-        db_done(INT64_MAX);
         pthread_join(h->th, NULL);
         guard.on = 0;
     } else {
-        guard.done = INT64_MAX;
         hook_main(h);
     }
     return h->rc;
@@ -1871,9 +1844,6 @@ static void arena_free(void) {
     memset(&interned, 0, sizeof interned);
 }
 
-static const char *const via_name[] = {
-    NULL, "pthread_create", "weft_go", "weft_group_go", "weft_future_start", "libweft"};
-
 /* The module map of process pi grows with its MODULE records, as they
  * come: a start routine is named with the modules loaded before it ran. */
 static int sym_module(uint32_t pi, const struct weft_rec *r) {
@@ -1898,12 +1868,9 @@ static int sym_module(uint32_t pi, const struct weft_rec *r) {
 static const char *start_name(struct proc *p, const struct thr *t, uint32_t tid) {
     if (t->adopted)
         return tid + p->tid_offset == 1 ? "main" : "(adopted)";
-    if (t->start_routine && p->sym) {
-        struct weft_frame_info fi;
-        weft_symmap_lookup(p->sym, t->start_routine + 1, &fi);
-        if (fi.function)
-            return fi.function; /* lives as long as the symbol table */
-    }
+    const char *fn = start_function(p, t);
+    if (fn)
+        return fn; /* lives as long as the symbol table */
     char hexs[32];
     snprintf(hexs, sizeof hexs, "0x%llx", (unsigned long long)t->start_routine);
     return intern(hexs);
@@ -1937,7 +1904,7 @@ static int push_touched(void) {
         row->exit_kind = t->exit_kind;
         row->start = start_name(p, t, tid);
         row->name = t->name[0] ? intern(t->name) : NULL;
-        row->created_by = t->via > 0 && t->via < 6 ? via_name[t->via] : NULL;
+        row->created_by = created_by(t);
         if (q_push_item(&it) != 0)
             return -1;
     }
@@ -2166,7 +2133,7 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
         weft_err("out of memory");
         return -1;
     }
-    uint64_t total = 0, tbase = 0, sbase = 0;
+    uint64_t tbase = 0, sbase = 0;
     nprocs = 0;
     /* Every log that can be read is kept; what cannot is a loss, counted
      * and reported, never a reason to throw the others away. */
@@ -2225,7 +2192,6 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             weft_err("out of memory");
             goto out;
         }
-        total += p->log.nevents;
         const struct weft_slog *l = &p->log;
         p->complete = 1;
         if (l->hdr.dropped_events) {
@@ -2323,7 +2289,6 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
             pids[nroots++] = procs[i].pid;
         nthr += procs[i].max_tid;
     }
-    (void)total;
     phase("read");
     /* Two threads share one connection (the detectors beside the load),
      * never at once (the guard above): SQLite's own mutexes are not needed

@@ -80,45 +80,55 @@ static int64_t walk(const struct weft_log *l, const char *name, uint64_t i, uint
                     struct weft_rec *out, char *err) {
     const uint64_t *w = words_of(l, i);
     uint32_t max_tid = l->hdr->next_tid, tid = 0;
-    struct weft_rec prev = {0};
+    struct weft_rec prev = {0}, r;
     int64_t n = 0;
-    for (uint32_t k = 0; k < cnt;) {
-        struct weft_rec r;
-        uint32_t used = weft_log_decode(w + k, cnt - k, &prev, &r);
-        if (!used)
-            return fail_in(err, name,
-                           "corrupt log: chunk %llu word %u: a record runs past the chunk "
-                           "or has unknown fields",
-                           (unsigned long long)i, k);
-        if (r.kind >= WEFT_K_MAX || !kinds[r.kind].name)
-            return fail_in(err, name, "corrupt log: chunk %llu word %u has kind %u",
-                           (unsigned long long)i, k, r.kind);
-        if (r.kind == WEFT_K_OWNER) {
-            if (r.arg == 0 || r.arg > max_tid || !(r.fields & WEFT_W_TS))
-                return fail_in(err, name, "corrupt log: chunk %llu word %u names thread %llu of %u",
-                               (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
-            tid = (uint32_t)r.arg;
-        } else if (!tid) {
-            return fail_in(err, name, "corrupt log: chunk %llu starts without its owner",
-                           (unsigned long long)i);
-        } else {
-            if (out) {
-                r.tid = tid;
-                out[n] = r;
-            }
-            n++;
-        }
-        prev = r;
-        k += used;
+    for (uint32_t k = 0, used; k < cnt; k += used, prev = r) {
+        if (!(used = weft__log_step(w, k, cnt, &prev, &r, &tid, max_tid, i, name, err)))
+            return -1;
+        if (r.kind == WEFT_K_OWNER)
+            continue;
+        if (out)
+            out[n] = r;
+        n++;
     }
     return n;
 }
 
-/* The TSC rate of the log (ns per tick), from the calibration pair
- * farthest from the start: the end pair, or the last chunk claimed. 0
- * when records carry ns already. */
-static double tsc_rate(const struct weft_log *l) {
-    const struct weft_log_header *h = l->hdr;
+uint32_t weft__log_bad_record(char *err, const char *name, uint64_t chunk, uint32_t word,
+                              const struct weft_rec *r, uint32_t max_tid, int why) {
+    unsigned long long c = (unsigned long long)chunk;
+    if (why == 1)
+        fail_in(err, name,
+                "corrupt log: chunk %llu word %u: a record runs past the chunk or has unknown "
+                "fields",
+                c, word);
+    else if (why == 2)
+        fail_in(err, name, "corrupt log: chunk %llu word %u has kind %u", c, word, r->kind);
+    else if (why == 3)
+        fail_in(err, name, "corrupt log: chunk %llu word %u names thread %llu of %u", c, word,
+                (unsigned long long)r->arg, max_tid);
+    else
+        fail_in(err, name, "corrupt log: chunk %llu starts without its owner", c);
+    return 0;
+}
+
+int weft__log_chunk_ok(const struct weft_log_chunk *c, uint32_t committed, uint64_t i,
+                       const char *name, char *err, int *unwritten) {
+    *unwritten = 0;
+    if (committed == 0) {
+        *unwritten = c->magic == 0;
+        return 0;
+    }
+    if (c->magic != WEFT_LOG_CHUNK_MAGIC)
+        return fail_in(err, name, "corrupt log: chunk %llu has a bad magic", (unsigned long long)i);
+    if (committed > WEFT_LOG_CHUNK_WORDS)
+        return fail_in(err, name, "corrupt log: chunk %llu claims %u words (max %u)",
+                       (unsigned long long)i, committed, (unsigned)WEFT_LOG_CHUNK_WORDS);
+    return 1;
+}
+
+double weft__log_tsc_rate(const struct weft_log_header *h, const unsigned char *chunk0,
+                          size_t stride, const uint32_t *counts, uint64_t n) {
     if (!h->ts_tsc)
         return 0;
     uint64_t t0 = h->start_tsc, m0 = h->start_mono_ns, bt = 0, bm = 0;
@@ -126,10 +136,9 @@ static double tsc_rate(const struct weft_log *l) {
         bt = h->end_tsc;
         bm = h->end_mono_ns;
     }
-    for (uint64_t i = 0; i < l->nchunks; i++) {
-        const struct weft_log_chunk *c =
-            (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
-        if (l->counts[i] && c->claim_tsc > bt && c->claim_ns > m0) {
+    for (uint64_t i = 0; i < n; i++) {
+        const struct weft_log_chunk *c = (const void *)(chunk0 + i * stride);
+        if (counts[i] && c->claim_tsc > bt && c->claim_ns > m0) {
             bt = c->claim_tsc;
             bm = c->claim_ns;
         }
@@ -204,15 +213,7 @@ static void *decode_part(void *arg) {
         }
         for (int64_t k = 0; k < m; k++) {
             struct weft_rec *r = &pt->recs[pt->n + (uint64_t)k];
-            if (pt->rate > 0) { /* TSC ticks to CLOCK_MONOTONIC ns */
-                int64_t d = (int64_t)(r->ts - h->start_tsc);
-                r->ts = h->start_mono_ns + (uint64_t)weft__log_scaled(d, pt->rate);
-            }
-            /* A time past 2^62 ns (146 years of uptime) is a damaged
-             * record's: bounded, so that differences of two times never
-             * overflow downstream (the trace stores them signed). */
-            if (r->ts > WEFT_TS_MAX)
-                r->ts = WEFT_TS_MAX;
+            r->ts = weft__log_ns(h, pt->rate, r->ts);
         }
         pt->n += (uint64_t)m;
     }
@@ -276,23 +277,15 @@ static int validate(struct weft_log *l, const char *name, int convert) {
         uint32_t cnt = committed_of(l, i);
         const struct weft_log_chunk *c =
             (const void *)(l->map + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE);
-        if (cnt == 0) {
-            if (c->magic == 0)
-                l->unwritten_chunks++;
-            continue;
+        char err[WEFT_LOG_ERR];
+        int unwritten, ok = weft__log_chunk_ok(c, cnt, i, name, err, &unwritten);
+        l->unwritten_chunks += unwritten;
+        if (ok < 0 && !l->bad_chunks++) {
+            first_bad = i;
+            memcpy(l->chunk_err, err, sizeof err);
         }
-        if (c->magic != WEFT_LOG_CHUNK_MAGIC || cnt > WEFT_LOG_CHUNK_WORDS) {
-            if (!l->bad_chunks++) {
-                first_bad = i;
-                if (c->magic != WEFT_LOG_CHUNK_MAGIC)
-                    fail_in(l->chunk_err, name, "corrupt log: chunk %llu has a bad magic",
-                            (unsigned long long)i);
-                else
-                    fail_in(l->chunk_err, name, "corrupt log: chunk %llu claims %u words (max %u)",
-                            (unsigned long long)i, cnt, (unsigned)WEFT_LOG_CHUNK_WORDS);
-            }
+        if (ok <= 0)
             continue;
-        }
         l->counts[i] = cnt;
         words += cnt;
     }
@@ -309,7 +302,10 @@ static int validate(struct weft_log *l, const char *name, int convert) {
     if (lim && atoi(lim) >= 1 && nparts > atoi(lim))
         nparts = atoi(lim);
     struct part parts[MAX_PARTS];
-    double rate = convert ? tsc_rate(l) : 0;
+    double rate = convert
+                      ? weft__log_tsc_rate(h, (const unsigned char *)l->map + WEFT_LOG_HEADER_SIZE,
+                                           WEFT_LOG_CHUNK_SIZE, l->counts, n)
+                      : 0;
     uint64_t lo = 0, acc = 0, prev_acc = 0;
     for (int k = 0; k < nparts; k++) {
         uint64_t hi = lo, want = words / (uint64_t)nparts * (uint64_t)(k + 1);
@@ -368,12 +364,10 @@ int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const ch
     return 0;
 }
 
-/* Reads up to n bytes at off, going on after short reads; returns the
- * bytes read (fewer at the end of the file or on an error). */
-static size_t read_at(int fd, char *buf, size_t n, off_t off) {
+size_t weft__log_pread(int fd, void *buf, size_t n, uint64_t off) {
     size_t got = 0;
     while (got < n) {
-        ssize_t r = pread(fd, buf + got, n - got, off + (off_t)got);
+        ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -400,7 +394,7 @@ int weft_log_open(struct weft_log *l, const char *path) {
         close(fd);
         return fail(l, path, "out of memory");
     }
-    size_t got = read_at(fd, buf, WEFT_LOG_HEADER_SIZE, 0);
+    size_t got = weft__log_pread(fd, buf, WEFT_LOG_HEADER_SIZE, 0);
     l->map = buf;
     l->hdr = (const void *)buf;
     l->owned = 1;
@@ -431,8 +425,8 @@ int weft_log_open(struct weft_log *l, const char *path) {
         weft_log_close(l);
         return fail(l, path, "out of memory for %llu chunks", (unsigned long long)n);
     }
-    got =
-        read_at(fd, all + WEFT_LOG_HEADER_SIZE, size - WEFT_LOG_HEADER_SIZE, WEFT_LOG_HEADER_SIZE);
+    got = weft__log_pread(fd, all + WEFT_LOG_HEADER_SIZE, size - WEFT_LOG_HEADER_SIZE,
+                          WEFT_LOG_HEADER_SIZE);
     close(fd);
     /* A file that shrank since fstat: only whole chunks count, the rest
      * is missing (validate counts it against chunks_claimed). */

@@ -55,16 +55,70 @@ void weft_log_close(struct weft_log *l);
  * within a chunk are in order; OWNER records are consumed). */
 const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint32_t *n);
 
-/* The header checks shared with the streaming reader (stream.c): 0, or
- * -1 with err (WEFT_LOG_ERR bytes) set. size: the bytes there are. */
-int weft__log_header_ok(const struct weft_log_header *h, size_t size, const char *name, char *err);
-/* d ticks at rate ns a tick, in ns, clamped (a damaged rate or time can
- * make any double, and converting one out of range is undefined). */
-int64_t weft__log_scaled(int64_t d, double rate);
-
 /* Kind name and family for a kind number, or NULL when unknown. */
 const char *weft_kind_name(unsigned kind);
 const char *weft_kind_family(unsigned kind);
 int weft_kind_blocking(unsigned kind);
+
+/* ---- What both readers share ----
+ * This whole reader and the streaming one (stream.c) check a log with
+ * the same functions, so that they keep and refuse the same chunks and
+ * records, and give the same times. */
+
+/* The header's checks: 0, or -1 with err (WEFT_LOG_ERR bytes) set. size:
+ * the bytes there are. */
+int weft__log_header_ok(const struct weft_log_header *h, size_t size, const char *name, char *err);
+/* Chunk i's header, with its committed count read once by the caller: 1
+ * when it holds records, 0 when it holds none (*unwritten set when it
+ * was never written: a hole, a write that never reached the file), -1
+ * when it is damaged (err set). */
+int weft__log_chunk_ok(const struct weft_log_chunk *c, uint32_t committed, uint64_t i,
+                       const char *name, char *err, int *unwritten);
+/* The TSC rate (ns per tick) from the calibration pair farthest from the
+ * start: the end pair, or the last claim of a chunk that holds records
+ * (counts[i] > 0); chunk i's header is at chunk0 + i * stride. 0 when
+ * the records carry ns already. */
+double weft__log_tsc_rate(const struct weft_log_header *h, const unsigned char *chunk0,
+                          size_t stride, const uint32_t *counts, uint64_t n);
+/* d ticks at rate ns a tick, in ns, clamped (a damaged rate or time can
+ * make any double, and converting one out of range is undefined). */
+int64_t weft__log_scaled(int64_t d, double rate);
+/* Up to n bytes at off, going on after short reads and EINTR: the bytes
+ * read (fewer at the end of the file, or on an error). */
+size_t weft__log_pread(int fd, void *buf, size_t n, uint64_t off);
+/* Sets err for a record that fails the checks below; returns 0. */
+uint32_t weft__log_bad_record(char *err, const char *name, uint64_t chunk, uint32_t word,
+                              const struct weft_rec *r, uint32_t max_tid, int why);
+
+/* A record's time in CLOCK_MONOTONIC ns (TSC ticks converted at rate),
+ * bounded at WEFT_TS_MAX: a later time is a damaged record's, and bounded
+ * differences of two times never overflow downstream. */
+static inline uint64_t weft__log_ns(const struct weft_log_header *h, double rate, uint64_t ts) {
+    if (rate > 0)
+        ts = h->start_mono_ns + (uint64_t)weft__log_scaled((int64_t)(ts - h->start_tsc), rate);
+    return ts > WEFT_TS_MAX ? WEFT_TS_MAX : ts;
+}
+
+/* One record of a chunk's walk, checked: decodes w[k] (cnt words in the
+ * chunk) after prev, follows OWNER records in *tid (max_tid: the
+ * header's count). Returns the words it takes, with *r set (r->tid the
+ * owner's); 0 when the chunk is damaged there, with err set. */
+static inline uint32_t weft__log_step(const uint64_t *w, uint32_t k, uint32_t cnt,
+                                      const struct weft_rec *prev, struct weft_rec *r,
+                                      uint32_t *tid, uint32_t max_tid, uint64_t chunk,
+                                      const char *name, char *err) {
+    uint32_t used = weft_log_decode(w + k, cnt - k, prev, r);
+    int why = !used                                                         ? 1
+              : !weft_kind_name(r->kind)                                    ? 2
+              : r->kind != WEFT_K_OWNER                                     ? (*tid ? 0 : 4)
+              : r->arg == 0 || r->arg > max_tid || !(r->fields & WEFT_W_TS) ? 3
+                                                                            : 0;
+    if (why)
+        return weft__log_bad_record(err, name, chunk, k, r, max_tid, why);
+    if (r->kind == WEFT_K_OWNER)
+        *tid = (uint32_t)r->arg;
+    r->tid = *tid;
+    return used;
+}
 
 #endif

@@ -29,37 +29,21 @@ static int failv(char *err, const char *name, const char *fmt, ...) {
 /* Up to n bytes at off of the log into buf, going on after short reads:
  * the bytes read (fewer at the end of the file, or on an error). */
 static size_t read_at(const struct weft_slog *l, void *buf, size_t n, uint64_t off) {
-    if (l->fd < 0) {
-        if (off >= l->size)
-            return 0;
-        size_t k = l->size - off < n ? (size_t)(l->size - off) : n;
-        memcpy(buf, l->mem + off, k);
-        return k;
-    }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = pread(l->fd, (char *)buf + got, n - got, (off_t)(off + got));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    return got;
+    if (l->fd >= 0)
+        return weft__log_pread(l->fd, buf, n, off);
+    if (off >= l->size)
+        return 0;
+    size_t k = l->size - off < n ? (size_t)(l->size - off) : n;
+    memcpy(buf, l->mem + off, k);
+    return k;
 }
 
 static uint64_t chunk_off(uint64_t i) {
     return WEFT_LOG_HEADER_SIZE + i * (uint64_t)WEFT_LOG_CHUNK_SIZE;
 }
 
-/* A record's time in ns: TSC ticks converted with the log's rate, then
- * bounded (log_reader.c does the same, so both readers agree). */
 static uint64_t to_ns(const struct weft_slog *l, uint64_t ts) {
-    if (l->rate > 0) {
-        int64_t d = (int64_t)(ts - l->hdr.start_tsc);
-        ts = l->hdr.start_mono_ns + (uint64_t)weft__log_scaled(d, l->rate);
-    }
-    return ts > WEFT_TS_MAX ? WEFT_TS_MAX : ts;
+    return weft__log_ns(&l->hdr, l->rate, ts);
 }
 
 static int add_run(struct weft_slog *l, const struct weft__run *r) {
@@ -75,93 +59,53 @@ static int add_run(struct weft_slog *l, const struct weft__run *r) {
     return 0;
 }
 
-/* Walks chunk i's cnt words: validates every record and appends its runs
- * (dropped again when a later record fails). 0, or -1 with err. */
+/* Walks chunk i's cnt words: validates every record (log_reader.h's step,
+ * as the whole reader does) and appends its runs, dropped again when a
+ * later record fails. 0, or -1 with err. A run ends where its thread's
+ * time goes back or another owner takes the chunk over. */
 static int walk(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_t cnt, char *err) {
-    uint32_t max_tid = l->hdr.next_tid, tid = 0;
+    uint32_t tid = 0;
     struct weft_rec prev = {0}, r;
     size_t first_run = l->nruns;
     struct weft__run *cur = NULL;
     uint64_t last_ns = 0, n = 0;
-    for (uint32_t k = 0; k < cnt;) {
-        uint32_t used = weft_log_decode(w + k, cnt - k, &prev, &r);
+    for (uint32_t k = 0, used; k < cnt; k += used, prev = r) {
+        used = weft__log_step(w, k, cnt, &prev, &r, &tid, l->hdr.next_tid, i, l->name, err);
         if (!used) {
             l->nruns = first_run;
-            return failv(err, l->name,
-                         "corrupt log: chunk %llu word %u: a record runs past the chunk "
-                         "or has unknown fields",
-                         (unsigned long long)i, k);
-        }
-        if (!weft_kind_name(r.kind)) {
-            l->nruns = first_run;
-            return failv(err, l->name, "corrupt log: chunk %llu word %u has kind %u",
-                         (unsigned long long)i, k, r.kind);
+            return -1;
         }
         if (r.kind == WEFT_K_OWNER) {
-            if (r.arg == 0 || r.arg > max_tid || !(r.fields & WEFT_W_TS)) {
-                l->nruns = first_run;
-                return failv(err, l->name,
-                             "corrupt log: chunk %llu word %u names thread %llu of %u",
-                             (unsigned long long)i, k, (unsigned long long)r.arg, max_tid);
-            }
-            tid = (uint32_t)r.arg;
-            cur = NULL; /* a new owner: a new run */
-        } else if (!tid) {
-            l->nruns = first_run;
-            return failv(err, l->name, "corrupt log: chunk %llu starts without its owner",
-                         (unsigned long long)i);
-        } else {
-            uint64_t ns = to_ns(l, r.ts);
-            if (!cur || ns < last_ns) {
-                /* the first record of an owner, or time went back: a new
-                 * run (a merge of runs is then a sort) */
-                struct weft__run run = {.chunk = i,
-                                        .first_ts = ns,
-                                        .prev_ts = prev.ts,
-                                        .prev_obj = prev.obj,
-                                        .word = k,
-                                        .end = cnt,
-                                        .tid = tid};
-                if (cur)
-                    cur->end = k;
-                if (add_run(l, &run) != 0) {
-                    l->nruns = first_run;
-                    return failv(err, l->name, "out of memory for the runs of chunk %llu",
-                                 (unsigned long long)i);
-                }
-                cur = &l->runs[l->nruns - 1];
-            }
-            cur->nrecs++;
-            last_ns = ns;
-            n++;
+            if (cur)
+                cur->end = k;
+            cur = NULL;
+            continue;
         }
-        if (r.kind == WEFT_K_OWNER && l->nruns > first_run && l->runs[l->nruns - 1].end == cnt)
-            l->runs[l->nruns - 1].end = k; /* the run before ends at this owner */
-        prev = r;
-        k += used;
+        uint64_t ns = to_ns(l, r.ts);
+        if (!cur || ns < last_ns) {
+            struct weft__run run = {.chunk = i,
+                                    .first_ts = ns,
+                                    .prev_ts = prev.ts,
+                                    .prev_obj = prev.obj,
+                                    .word = k,
+                                    .end = cnt,
+                                    .tid = tid};
+            if (cur)
+                cur->end = k;
+            if (add_run(l, &run) != 0) {
+                l->nruns = first_run;
+                snprintf(err, WEFT_LOG_ERR, "%s: out of memory for the runs of chunk %llu", l->name,
+                         (unsigned long long)i);
+                return -1;
+            }
+            cur = &l->runs[l->nruns - 1];
+        }
+        cur->nrecs++;
+        last_ns = ns;
+        n++;
     }
     l->nevents += n;
     return 0;
-}
-
-/* The TSC rate (ns per tick) from the calibration pair farthest from the
- * start: the end pair, or the last chunk claimed (log_reader.c's rule). */
-static double tsc_rate(const struct weft_slog *l, const struct weft_log_chunk *ch,
-                       const uint32_t *counts) {
-    const struct weft_log_header *h = &l->hdr;
-    if (!h->ts_tsc)
-        return 0;
-    uint64_t t0 = h->start_tsc, m0 = h->start_mono_ns, bt = 0, bm = 0;
-    if (h->end_tsc > t0 && h->end_mono_ns > m0) {
-        bt = h->end_tsc;
-        bm = h->end_mono_ns;
-    }
-    for (uint64_t i = 0; i < l->nchunks; i++)
-        if (counts[i] && ch[i].claim_tsc > bt && ch[i].claim_ns > m0) {
-            bt = ch[i].claim_tsc;
-            bm = ch[i].claim_ns;
-        }
-    return bt > t0 ? (double)(bm - m0) / (double)(bt - t0) : 1.0;
 }
 
 static int open_common(struct weft_slog *l, int convert) {
@@ -198,27 +142,20 @@ static int open_common(struct weft_slog *l, int convert) {
             l->nchunks = n = i;
             break;
         }
-        uint32_t cnt = ch[i].committed;
-        if (cnt == 0) {
-            if (ch[i].magic == 0)
-                l->unwritten_chunks++;
-            continue;
+        char err[WEFT_LOG_ERR];
+        int unwritten,
+            ok = weft__log_chunk_ok(&ch[i], ch[i].committed, i, l->name, err, &unwritten);
+        l->unwritten_chunks += unwritten;
+        if (ok < 0 && !l->bad_chunks++) {
+            first_bad = i;
+            memcpy(l->chunk_err, err, sizeof err);
         }
-        if (ch[i].magic != WEFT_LOG_CHUNK_MAGIC || cnt > WEFT_LOG_CHUNK_WORDS) {
-            if (!l->bad_chunks++) {
-                first_bad = i;
-                if (ch[i].magic != WEFT_LOG_CHUNK_MAGIC)
-                    failv(l->chunk_err, l->name, "corrupt log: chunk %llu has a bad magic",
-                          (unsigned long long)i);
-                else
-                    failv(l->chunk_err, l->name, "corrupt log: chunk %llu claims %u words (max %u)",
-                          (unsigned long long)i, cnt, (unsigned)WEFT_LOG_CHUNK_WORDS);
-            }
-            continue;
-        }
-        counts[i] = cnt;
+        if (ok > 0)
+            counts[i] = ch[i].committed;
     }
-    l->rate = convert ? tsc_rate(l, ch, counts) : 0;
+    l->rate = convert ? weft__log_tsc_rate(&l->hdr, (const unsigned char *)ch, sizeof *ch, counts,
+                                           l->nchunks)
+                      : 0;
     /* Pass 2: every chunk's records, validated, cut into runs. */
     for (uint64_t i = 0; i < n; i++) {
         uint32_t cnt = counts[i];
@@ -301,13 +238,10 @@ struct cursor {
     uint64_t *words;      /* the run's words [run->word, run->end) */
     uint32_t n, left;     /* words, records not yet returned */
     struct weft_rec prev; /* raw decoder state */
-    size_t bytes;         /* of words */
 };
 
 struct weft_merge {
     struct weft_slog *const *logs;
-    const uint32_t *rank;
-    int nlogs;
     /* every run of every log, in the order of their first records */
     struct pend {
         uint64_t ts, who;
@@ -318,7 +252,6 @@ struct weft_merge {
     struct cursor **heap;
     size_t nheap;
     struct cursor *last; /* the cursor of the record returned last (advanced at the next call) */
-    size_t bytes, peak;
     char err[WEFT_LOG_ERR];
 };
 
@@ -410,8 +343,7 @@ static int decode(struct cursor *c, const struct weft_slog *l) {
     return 1;
 }
 
-static void drop(struct weft_merge *m, struct cursor *c) {
-    m->bytes -= c->bytes + sizeof *c;
+static void drop(struct cursor *c) {
     free(c->words);
     free(c);
 }
@@ -447,12 +379,8 @@ static int activate(struct weft_merge *m, const struct pend *p) {
     c->who = p->who;
     c->prev.ts = run->prev_ts;
     c->prev.obj = run->prev_obj;
-    c->bytes = want;
-    m->bytes += want + sizeof *c;
-    if (m->bytes > m->peak)
-        m->peak = m->bytes;
     if (!decode(c, l)) {
-        drop(m, c);
+        drop(c);
         return 0;
     }
     m->heap[m->nheap] = c;
@@ -465,8 +393,6 @@ struct weft_merge *weft_merge_new(struct weft_slog *const *logs, const uint32_t 
     if (!m)
         return NULL;
     m->logs = logs;
-    m->rank = rank;
-    m->nlogs = n;
     size_t runs = 0;
     for (int i = 0; i < n; i++)
         runs += logs[i]->nruns;
@@ -484,7 +410,6 @@ struct weft_merge *weft_merge_new(struct weft_slog *const *logs, const uint32_t 
                     (struct pend){r->first_ts, (uint64_t)rank[i] << 32 | r->tid, (uint32_t)i, r};
         }
     qsort(m->pend, m->npend, sizeof *m->pend, cmp_pend);
-    m->bytes = m->peak = runs * (sizeof *m->pend + sizeof *m->heap);
     return m;
 }
 
@@ -502,7 +427,7 @@ int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log) {
             m->heap[0] = m->heap[--m->nheap];
             if (m->nheap)
                 sift_down(m, 0);
-            drop(m, c);
+            drop(c);
         }
     }
     while (m->next < m->npend && (!m->nheap || pend_before(&m->pend[m->next], m->heap[0])))
@@ -521,15 +446,11 @@ const char *weft_merge_err(const struct weft_merge *m) {
     return m->err;
 }
 
-size_t weft_merge_peak_bytes(const struct weft_merge *m) {
-    return m->peak;
-}
-
 void weft_merge_free(struct weft_merge *m) {
     if (!m)
         return;
     for (size_t i = 0; i < m->nheap; i++)
-        drop(m, m->heap[i]);
+        drop(m->heap[i]);
     free(m->heap);
     free(m->pend);
     free(m);

@@ -70,8 +70,6 @@ struct weft_merge *weft_merge_new(struct weft_slog *const *logs, const uint32_t 
  * changed under us: m's err says so; the records after it are lost). */
 int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log);
 const char *weft_merge_err(const struct weft_merge *m);
-/* What the merge holds now and held at most, in bytes (for the bench). */
-size_t weft_merge_peak_bytes(const struct weft_merge *m);
 void weft_merge_free(struct weft_merge *m);
 
 #endif
