@@ -58,6 +58,12 @@ int weft__proc_exited_normally(const struct weft__proc *p) {
 }
 
 const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size_t n) {
+    (void)c;
+    snprintf(buf, n, WEFT__THREAD_REF "%u" WEFT__THREAD_REF_END, id);
+    return buf;
+}
+
+const char *weft__thread_name_now(struct weft__dctx *c, uint32_t id, char *buf, size_t n) {
     struct weft__thr *t = weft__thr_of(c, id);
     if (!t)
         snprintf(buf, n, "thread ?");

@@ -65,6 +65,46 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
     c->nfound++;
 }
 
+/* f's message with every thread reference (weft__thread_name) replaced
+ * by the thread's name now, or NULL when out of memory. */
+static char *expand_names(struct weft__dctx *c, const char *msg) {
+    size_t cap = strlen(msg) + 1, len = 0;
+    char *out = malloc(cap);
+    for (const char *s = msg; out && *s;) {
+        char name[512], *end = NULL;
+        const char *piece = s;
+        size_t n = 1;
+        if (*s == WEFT__THREAD_REF[0]) {
+            unsigned long id = strtoul(s + 1, &end, 10);
+            if (end != s + 1 && *end == WEFT__THREAD_REF_END[0] && id <= UINT32_MAX) {
+                piece = weft__thread_name_now(c, (uint32_t)id, name, sizeof name);
+                n = strlen(piece);
+                s = end + 1;
+            } else { /* cut by a message's length: dropped whole */
+                s += strcspn(s, WEFT__THREAD_REF_END);
+                s += *s != 0;
+                continue;
+            }
+        } else
+            s++;
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *grown = realloc(out, cap);
+            if (!grown)
+                free(out);
+            out = grown;
+            if (!out)
+                break;
+        }
+        memcpy(out + len, piece, n);
+        len += n;
+        out[len] = 0;
+    }
+    if (out)
+        out[len] = 0;
+    return out;
+}
+
 int weft__findings_flush(struct weft__dctx *c) {
     int rc = 0;
     for (size_t i = 0; i < c->nfound && rc == 0; i++) {
@@ -90,7 +130,12 @@ int weft__findings_flush(struct weft__dctx *c) {
             sqlite3_bind_int64(st, 5, f->object);
         else
             sqlite3_bind_null(st, 5);
-        sqlite3_bind_text(st, 6, f->msg, -1, SQLITE_STATIC);
+        char *msg = expand_names(c, f->msg);
+        if (!msg) {
+            rc = -1;
+            break;
+        }
+        sqlite3_bind_text(st, 6, msg, -1, free);
         sqlite3_bind_text(st, 7, f->stacks, -1, SQLITE_STATIC);
         if (f->ts)
             sqlite3_bind_int64(st, 8, f->ts);

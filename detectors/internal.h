@@ -145,8 +145,17 @@ int weft__known_object(struct weft__dctx *c, int64_t pid, int64_t addr);
  * the findings written (findings.c). 0, or -1 on a database error. */
 int weft__findings_flush(struct weft__dctx *c);
 void weft__findings_free(struct weft__dctx *c);
-/* "thread 3 (worker)" into buf. */
+/* A reference to thread id for a finding's message, into buf. The
+ * findings are written at the end, and the reference becomes the
+ * thread's name then ("thread 3 \"name\" (worker)"): a thread's first
+ * events can come before its creator's record of the create (the child
+ * runs before pthread_create returns), and its name can be set later, so
+ * the name known at the finding is not yet the thread's. */
 const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size_t n);
+#define WEFT__THREAD_REF "\x1e"     /* record separator: not in a message */
+#define WEFT__THREAD_REF_END "\x1f" /* unit separator */
+/* The thread's name as it stands now, into buf (what a reference becomes). */
+const char *weft__thread_name_now(struct weft__dctx *c, uint32_t id, char *buf, size_t n);
 /* 1: the kind begins a blocking call, 2: it ends one, 0: neither (log.h). */
 int weft__kind_blocking(int kind);
 /* Short name of a blocking kind ("chan recv", "wg wait", ...). */
