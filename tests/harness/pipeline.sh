@@ -23,11 +23,16 @@ relock_counted)
         "$(q "SELECT sum(count) FROM event_counts WHERE kind = 'mutex_trylock' AND object = $m")" 10
     expect "m's counted unlocks" \
         "$(q "SELECT sum(count) FROM event_counts WHERE kind = 'mutex_unlock' AND object = $m")" 1009
-    # h changes hands every time: each lock after the other thread's
-    # release is a row (the two first locks may be either).
-    hh=$(q "SELECT object FROM events WHERE kind = 73 LIMIT 1")
-    hl=$(q "SELECT count(*) FROM events WHERE kind IN (61, 73) AND object = $hh")
-    [ "$hl" -ge 10 ] || fail "h: $hl lock rows, want at least 10 (every handoff)"
+    # h changes hands between each of the 20 turns: each of those 19
+    # acquisitions by the thread that did not release h last is a row,
+    # a lock of h or the end of a wait on cv (whose row names cv, and h
+    # in arg2); a thread taking h again after its own unlock is counted.
+    hh=$(q "SELECT o.id FROM objects o WHERE o.kind = 'mutex' AND o.address =
+        (SELECT arg FROM events WHERE kind = 72 LIMIT 1)")
+    [ -n "$hh" ] || fail "h: no cond_wait_begin names a mutex"
+    hl=$(q "SELECT (SELECT count(*) FROM events WHERE kind = 61 AND object = $hh) +
+        (SELECT count(*) FROM events WHERE kind = 73)")
+    [ "$hl" -ge 19 ] || fail "h: $hl acquisitions as rows, want at least 19 (every handoff)"
     # every event is one row or one count, and the ids are all there
     total=$(q "SELECT (SELECT count(*) FROM events) + (SELECT coalesce(sum(count), 0) FROM event_counts)")
     expect "rows + counts = events" "$total" "$(q "SELECT events FROM processes")"
