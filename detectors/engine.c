@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* engine.c: runs the detectors over a trace database. Loads the threads
- * and processes, replays every event once in trace order through the
- * happens-before engine (the edges of docs/detectors.md), keeps each
- * thread's current blocking call, hands each event to every detector of
- * the registry, then lets them finish, all inside one transaction that
- * replaces the findings table's rows. */
+/* engine.c: runs the detectors over a trace's stream of items (weft.h:
+ * the shape, the threads' and objects' rows, the events in trace order),
+ * whether the ingest hands them over as it reads the logs or they are
+ * read back from a database (the ingest's dbsource.c). Replays every
+ * event once through the happens-before engine (the edges of
+ * docs/detectors.md), keeps each thread's current blocking call, hands
+ * each event to every detector of the registry, then lets them finish;
+ * the findings replace the findings table's rows in one transaction. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -96,102 +98,34 @@ struct weft__objrow {
 
 int weft__object(struct weft__dctx *c, int64_t id, struct weft__objinfo *out) {
     memset(out, 0, sizeof *out);
-    if (c->stream) {
-        uint64_t k = (uint64_t)id;
-        const struct weft__objrow *o = id > 0 ? weft__table_get(&c->objects, &k, 0) : NULL;
-        if (!o)
-            return -1;
-        snprintf(out->kind, sizeof out->kind, "%s", o->kind ? o->kind : "?");
-        out->address = o->address;
-        out->create_stack = o->create_stack;
-        out->destroy_stack = o->destroy_stack;
-        snprintf(out->info, sizeof out->info, "%s", o->info ? o->info : "");
-        return 0;
-    }
-    /* A database source: no one else writes it (no guard) */
-    if (!id || !c->obj_q)
+    uint64_t k = (uint64_t)id;
+    const struct weft__objrow *o = id > 0 ? weft__table_get(&c->objects, &k, 0) : NULL;
+    if (!o)
         return -1;
-    sqlite3_reset(c->obj_q);
-    sqlite3_bind_int64(c->obj_q, 1, id);
-    if (sqlite3_step(c->obj_q) != SQLITE_ROW)
-        return -1;
-    const unsigned char *k = sqlite3_column_text(c->obj_q, 0);
-    snprintf(out->kind, sizeof out->kind, "%s", k ? (const char *)k : "?");
-    out->address = col64(c->obj_q, 1);
-    out->create_stack = col64(c->obj_q, 2);
-    out->destroy_stack = col64(c->obj_q, 3);
-    const unsigned char *info = sqlite3_column_text(c->obj_q, 4);
-    snprintf(out->info, sizeof out->info, "%s", info ? (const char *)info : "");
+    snprintf(out->kind, sizeof out->kind, "%s", o->kind ? o->kind : "?");
+    out->address = o->address;
+    out->create_stack = o->create_stack;
+    out->destroy_stack = o->destroy_stack;
+    snprintf(out->info, sizeof out->info, "%s", o->info ? o->info : "");
     return 0;
 }
 
 int weft__select_case(struct weft__dctx *c, uint32_t th, int64_t ev, int64_t idx, int64_t *object) {
     *object = 0;
-    if (c->stream) {
-        struct weft__thr *t = weft__thr_of(c, th);
-        for (int k = 0; t && k < 2; k++)
-            if (t->sel_ev[k] == ev && ev)
-                for (uint32_t i = 0; i < t->sel_n[k]; i++)
-                    if (t->sel_case[k][i].idx == idx) {
-                        *object = t->sel_case[k][i].object;
-                        return t->sel_case[k][i].op;
-                    }
-        return -1;
-    }
-    int op = -1;
-    sqlite3_reset(c->sel_case_q);
-    sqlite3_bind_int64(c->sel_case_q, 1, ev);
-    sqlite3_bind_int64(c->sel_case_q, 2, idx);
-    if (sqlite3_step(c->sel_case_q) == SQLITE_ROW) {
-        const unsigned char *s = sqlite3_column_text(c->sel_case_q, 0);
-        op = s && !strcmp((const char *)s, "send") ? 1 : 2;
-        *object = col64(c->sel_case_q, 1);
-    }
-    return op;
+    struct weft__thr *t = weft__thr_of(c, th);
+    for (int k = 0; t && k < 2; k++)
+        if (t->sel_ev[k] == ev && ev)
+            for (uint32_t i = 0; i < t->sel_n[k]; i++)
+                if (t->sel_case[k][i].idx == idx) {
+                    *object = t->sel_case[k][i].object;
+                    return t->sel_case[k][i].op;
+                }
+    return -1;
 }
 
 int weft__known_object(struct weft__dctx *c, int64_t pid, int64_t addr) {
-    if (c->stream) {
-        uint64_t k[2] = {(uint64_t)pid, (uint64_t)addr};
-        return pid > 0 && weft__table_get(&c->known, k, 0) != NULL;
-    }
-    if (!c->known_q)
-        return 0;
-    sqlite3_bind_int64(c->known_q, 1, pid);
-    sqlite3_bind_int64(c->known_q, 2, addr);
-    int found = sqlite3_step(c->known_q) == SQLITE_ROW;
-    sqlite3_reset(c->known_q);
-    return found;
-}
-
-/* (key, ts) -> thread, for the create and join edges: the thread whose
- * parent (or joiner) is `key` and whose created_ns (joined_ns) is `ts`. */
-struct pair {
-    int64_t key, ts;
-    uint32_t thread;
-};
-static int cmp_pair(const void *a, const void *b) {
-    const struct pair *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    if (x->ts != y->ts)
-        return x->ts < y->ts ? -1 : 1;
-    return 0;
-}
-static uint32_t find_pair(const struct pair *p, size_t n, int64_t key, int64_t ts) {
-    size_t lo = 0, hi = n;
-    struct pair k = {key, ts, 0};
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int r = cmp_pair(&p[mid], &k);
-        if (r == 0)
-            return p[mid].thread;
-        if (r < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
+    uint64_t k[2] = {(uint64_t)pid, (uint64_t)addr};
+    return pid > 0 && weft__table_get(&c->known, k, 0) != NULL;
 }
 
 /* A row of PROCS_SQL into p (its exit_kind replaced). */
@@ -206,87 +140,12 @@ static void proc_row(struct weft__proc *p, sqlite3_stmt *st) {
     p->finished = (int)col64(st, 4);
 }
 
-static int load(struct weft__dctx *c, struct pair **creates, size_t *ncreates, struct pair **joins,
-                size_t *njoins) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT max(id) FROM threads", -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        c->nthreads = (uint32_t)col64(st, 0);
-    sqlite3_finalize(st);
-    c->thr = calloc((size_t)c->nthreads + 1, sizeof *c->thr);
-    *creates = calloc((size_t)c->nthreads + 1, sizeof **creates);
-    *joins = calloc((size_t)c->nthreads + 1, sizeof **joins);
-    if (!c->thr || !*creates || !*joins)
-        return -1;
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT id, pid, tid, parent, created_ns, joined_by, joined_ns, "
-                           "create_stack, exit_stack, arg, adopted, internal, exit_kind, "
-                           "detached_ns IS NOT NULL, coalesce(start_function, "
-                           "printf('0x%x', start_routine)), name, created_by FROM threads",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t id = col64(st, 0);
-        if (id < 1 || id > (int64_t)c->nthreads)
-            continue;
-        struct weft__thr *t = &c->thr[id];
-        t->has_row = 1;
-        t->pid = col64(st, 1);
-        t->tid = col64(st, 2);
-        t->parent = col64(st, 3);
-        t->created_ns = col64(st, 4);
-        t->joined_by = col64(st, 5);
-        t->joined_ns = col64(st, 6);
-        t->joined = sqlite3_column_type(st, 6) != SQLITE_NULL;
-        t->create_stack = col64(st, 7);
-        t->exit_stack = col64(st, 8);
-        t->arg = col64(st, 9);
-        t->adopted = (int)col64(st, 10);
-        t->internal = (int)col64(st, 11);
-        t->exit_kind = dupcol(st, 12);
-        t->exited = t->exit_kind != NULL;
-        t->detached = (int)col64(st, 13);
-        t->start = t->adopted ? strdup(t->tid == 1 ? "main" : "(adopted)") : dupcol(st, 14);
-        t->name = dupcol(st, 15);
-        t->created_by = dupcol(st, 16);
-        if (t->parent && sqlite3_column_type(st, 4) != SQLITE_NULL)
-            (*creates)[(*ncreates)++] = (struct pair){t->parent, t->created_ns, (uint32_t)id};
-        if (t->joined && t->joined_by)
-            (*joins)[(*njoins)++] = (struct pair){t->joined_by, t->joined_ns, (uint32_t)id};
-    }
-    sqlite3_finalize(st);
-    qsort(*creates, *ncreates, sizeof **creates, cmp_pair);
-    qsort(*joins, *njoins, sizeof **joins, cmp_pair);
-
-    if (sqlite3_prepare_v2(c->db, PROCS_SQL, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (c->nprocs == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct weft__proc *np = realloc(c->procs, (size_t)cap * sizeof *np);
-            if (!np) {
-                sqlite3_finalize(st);
-                return -1;
-            }
-            c->procs = np;
-        }
-        struct weft__proc *p = &c->procs[c->nprocs++];
-        memset(p, 0, sizeof *p);
-        proc_row(p, st);
-    }
-    sqlite3_finalize(st);
-    return 0;
-}
-
 /* Keys of the per-object clocks in the engine's table: (pid * 8 + tag). */
 enum { TAG_HB = 0, TAG_MUTEX = 1, TAG_RW = 2, TAG_COND = 3, TAG_BARRIER = 4, TAG_SEM = 5 };
 #define KEY(pid, tag) ((uint64_t)(pid)*8u + (tag))
 
 /* The happens-before edges of one event (docs/detectors.md lists them). */
-static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struct pair *creates,
-                     size_t ncreates, const struct pair *joins, size_t njoins) {
+static void hb_event(struct weft__dctx *c, const struct weft__ev *e) {
     struct weft__vc *h = c->hb;
     uint32_t t = e->thread;
     uint64_t obj = (uint64_t)e->obj;
@@ -299,7 +158,7 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
                              e->rel_once ? WEFT__VC_ONCE : 0);
     switch (e->kind) {
     case WEFT_K_THREAD_CREATE: {
-        uint32_t child = e->peer ? (uint32_t)e->peer : find_pair(creates, ncreates, t, e->ts);
+        uint32_t child = (uint32_t)e->peer;
         struct weft__thr *ct = weft__thr_of(c, child);
         if (ct && !ct->started) {
             weft__vc_release(h, t, &ct->start_rv, 1); /* the child acquires it at its start */
@@ -336,7 +195,7 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e, const struc
     case WEFT_K_JOIN_END:
     case WEFT_K_TRYJOIN:
         if (e->arg == 0) {
-            uint32_t child = e->peer ? (uint32_t)e->peer : find_pair(joins, njoins, t, e->ts);
+            uint32_t child = (uint32_t)e->peer;
             if (child) {
                 weft__rv v = weft__vc_now(h, child);
                 weft__vc_acquire(h, t, &v);
@@ -438,42 +297,11 @@ static void free_ctx(struct weft__dctx *c) {
     weft__vc_free(c->hb);
     weft__answered_free(c);
     sqlite3_finalize(c->ins);
-    sqlite3_finalize(c->obj_q);
     sqlite3_finalize(c->frames_q);
-    sqlite3_finalize(c->sel_case_q);
-    sqlite3_finalize(c->known_q);
     weft__table_free(&c->objects);
     weft__table_free(&c->known);
     free(c->pend_case);
     weft__findings_free(c);
-}
-
-/* The events of the database itself, in order: the source when no one
- * hands them in. */
-static int sql_next(void *src, struct weft_trace_item *it) {
-    sqlite3_stmt *ev = src;
-    int s = sqlite3_step(ev);
-    if (s != SQLITE_ROW)
-        return s == SQLITE_DONE ? 0 : -1;
-    memset(it, 0, sizeof *it);
-    it->type = WEFT_ITEM_EVENT;
-    struct weft_trace_event *e = &it->u.ev;
-    e->id = sqlite3_column_int64(ev, 0);
-    e->pid = sqlite3_column_int64(ev, 1);
-    e->thread = sqlite3_column_int64(ev, 2);
-    e->ts = sqlite3_column_int64(ev, 3);
-    e->kind = sqlite3_column_int(ev, 4);
-    e->object = col64(ev, 5);
-    e->obj = sqlite3_column_int64(ev, 6);
-    e->arg = sqlite3_column_int64(ev, 7);
-    e->arg2 = sqlite3_column_int64(ev, 8);
-    e->stack = col64(ev, 9);
-    e->hb_obj = col64(ev, 10);
-    e->has_acq = sqlite3_column_type(ev, 11) != SQLITE_NULL;
-    e->acq = col64(ev, 11);
-    e->has_rel = sqlite3_column_type(ev, 12) != SQLITE_NULL;
-    e->rel = col64(ev, 12);
-    return 1;
 }
 
 /* ---- stream mode: the model's rows as the ingest hands them over ---- */
@@ -597,8 +425,15 @@ static int stream_procs(struct weft__dctx *c) {
     return 0;
 }
 
+/* A database's trace: the same stream, read back from its tables by
+ * the ingest's database source. */
 int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r) {
-    return weft_detect_events(db, o, r, NULL, NULL);
+    struct weft_db_source *src = weft_db_source_open(db);
+    if (!src)
+        return -1;
+    int rc = weft_detect_events(db, o, r, weft_db_source_next, src);
+    weft_db_source_close(src);
+    return rc;
 }
 
 int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r,
@@ -611,10 +446,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         r = &dummy;
     memset(r, 0, sizeof *r);
     struct weft__dctx c = {.db = db, .opts = o ? o : &none, .res = r};
-    struct pair *creates = NULL, *joins = NULL;
-    size_t ncreates = 0, njoins = 0;
     int rc = -1;
-    sqlite3_stmt *ev = NULL;
     /* With a guard, the connection is shared: it is held for the set-up
      * and the finish, and only around each lookup or report between. */
     int own_tx = !c.opts->guard;
@@ -622,25 +454,20 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
     if ((own_tx && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) ||
         sqlite3_exec(db, "DELETE FROM findings", NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
-    /* A stream opens with its shape; a database has its tables. */
+    /* A stream opens with its shape. */
     struct weft_trace_item it;
-    int s = 0;
-    if (next) {
-        weft__db_leave(&c); /* the loader may need the connection to go on */
-        s = next(src, &it);
-        weft__db_enter(&c);
-        if (s != 1 || it.type != WEFT_ITEM_SHAPE) {
+    weft__db_leave(&c); /* the loader may need the connection to go on */
+    int s = next(src, &it);
+    weft__db_enter(&c);
+    if (s != 1 || it.type != WEFT_ITEM_SHAPE) {
+        if (s >= 0)
             weft_err("detectors: the trace's stream does not start with its shape");
-            while (s == 1)
-                s = next(src, &it);
-            goto undo;
-        }
-        c.stream = 1;
-        if (stream_shape(&c, &it.u.shape) != 0)
-            goto oom;
-    } else if (load(&c, &creates, &ncreates, &joins, &njoins) != 0) {
-        goto sqlerr;
+        while (s == 1)
+            s = next(src, &it);
+        goto undo;
     }
+    if (stream_shape(&c, &it.u.shape) != 0)
+        goto oom;
     c.hb = weft__vc_new(c.nthreads);
     if (!c.hb || weft__answered_init(&c) != 0)
         goto sqlerr;
@@ -648,27 +475,9 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
                            "INSERT INTO findings (kind, severity, pid, thread, object, "
                            "message, stacks, ts) VALUES (?,?,?,?,?,?,?,?)",
                            -1, &c.ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "SELECT kind, address, create_stack, destroy_stack, info "
-                           "FROM objects WHERE id = ?",
-                           -1, &c.obj_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT function, file, module FROM frames WHERE stack = ?", -1,
-                           &c.frames_q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT op, object FROM select_cases WHERE event = ? AND idx = ?",
-                           -1, &c.sel_case_q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "SELECT 1 FROM objects WHERE pid = ? AND address = ? AND kind != "
-                           "'thread' LIMIT 1",
-                           -1, &c.known_q, NULL) != SQLITE_OK ||
-        (!next && sqlite3_prepare_v2(db,
-                                     "SELECT id, pid, thread, ts, kind, object, obj, arg, "
-                                     "arg2, stack, hb_obj, acq, rel FROM events ORDER BY id",
-                                     -1, &ev, NULL) != SQLITE_OK))
+                           &c.frames_q, NULL) != SQLITE_OK)
         goto sqlerr;
-    if (!next) {
-        next = sql_next;
-        src = ev;
-    }
     for (int i = 0; i < weft__ndetectors; i++)
         if (weft__detectors[i]->init && weft__detectors[i]->init(&c) != 0)
             goto oom;
@@ -710,11 +519,11 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         e.rel = te.rel;
         e.rel_once = te.rel_once;
         e.peer = te.peer;
-        if (c.stream && stream_cases_to(&c, &e) != 0)
+        if (stream_cases_to(&c, &e) != 0)
             goto oom_out;
         r->events++;
         c.now = e.ts;
-        hb_event(&c, &e, creates, ncreates, joins, njoins);
+        hb_event(&c, &e);
         state_event(&c, &e);
         weft__answered_event(&c, &e);
         for (int i = 0; i < weft__ndetectors; i++)
@@ -725,7 +534,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         weft__db_enter(&c);
     if (s != 0)
         goto sqlerr;
-    if (c.stream && stream_procs(&c) != 0)
+    if (stream_procs(&c) != 0)
         goto sqlerr;
     c.now = 0; /* what finish() finds is found at the end */
     for (int i = 0; i < weft__ndetectors; i++)
@@ -772,9 +581,6 @@ undo:
     else
         sqlite3_exec(db, "DELETE FROM findings", NULL, NULL, NULL);
 out:
-    sqlite3_finalize(ev);
-    free(creates);
-    free(joins);
     free_ctx(&c);
     if (c.held) {
         c.held = 1;

@@ -57,8 +57,8 @@ struct weft__ev {
      * the engine applies them before the event. has_acq/has_rel say which. */
     int64_t hb_obj, acq, rel;
     int has_acq, has_rel;
-    int rel_once; /* that release is acquired at most once (only from ingest's memory) */
-    int64_t peer; /* a create's child, a join's target (only from ingest's stream; 0: look up) */
+    int rel_once; /* that release is acquired at most once (0 from a database: not stored) */
+    int64_t peer; /* a create's child, a join's target (0: none known) */
     uint32_t thread;
     int kind;
 };
@@ -67,13 +67,12 @@ struct weft__finding; /* findings.c: one reported, held until the end */
 
 struct weft__dctx {
     sqlite3 *db;
-    /* 1: the events come from the ingest's stream (items: the threads'
-     * and objects' rows come with them, nothing is read back from db
-     * until the stream ends); 0: they are read from db's events table. */
-    int stream;
-    struct weft__table objects;      /* stream: struct weft__objrow by objects.id */
-    struct weft__table known;        /* stream: (pid, address) of non-thread objects */
-    struct weft_case_row *pend_case; /* stream: cases before their event */
+    /* The events come as a stream of items (weft.h), from the ingest or
+     * read back from a database: the threads' and objects' rows come with
+     * them, and db is read only once the stream ends. */
+    struct weft__table objects;      /* struct weft__objrow by objects.id */
+    struct weft__table known;        /* (pid, address) of non-thread objects */
+    struct weft_case_row *pend_case; /* cases before their event */
     uint32_t npend_case, cappend_case;
     struct weft__finding *found; /* findings.c: reported, not yet written */
     size_t nfound, capfound;
@@ -84,7 +83,7 @@ struct weft__dctx {
     struct weft__proc *procs;
     int nprocs;
     struct weft_detect_result *res;
-    sqlite3_stmt *ins, *obj_q, *frames_q, *sel_case_q, *known_q;
+    sqlite3_stmt *ins, *frames_q;
     struct weft__supp *supp;
     struct weft__answered *answered; /* answered.c */
     int held;                        /* nesting of weft__db_enter */

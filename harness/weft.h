@@ -82,6 +82,16 @@ struct weft_trace_item {
 /* Fills *it with the next item: 1, or 0 at the end. */
 typedef int (*weft_event_next)(void *src, struct weft_trace_item *it);
 
+/* The same stream read back from a trace database (dbsource.c), for
+ * running the detectors over a trace ingested before: the shape, every
+ * thread's and object's row as it stands at the end, then the events in
+ * order, each after its select's cases. next() is weft_event_next's
+ * (-1 on a database error). open: NULL (+ one line) when out of memory. */
+struct weft_db_source;
+struct weft_db_source *weft_db_source_open(sqlite3 *db);
+int weft_db_source_next(void *src, struct weft_trace_item *it);
+void weft_db_source_close(struct weft_db_source *s);
+
 /* When another thread writes through the same connection while the
  * detectors run (ingest loads the trace beside them), every use of the
  * connection by the detectors is bracketed by enter and leave, which

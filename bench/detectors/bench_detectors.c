@@ -1,24 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* bench_detectors.c: times every detector together over a trace database
- * (weft_detect: one replay of all events through the happens-before engine
- * and the detector units, findings written). Prints, never asserts:
+ * (weft_detect: the trace read back as the ingest's stream of items, one
+ * replay of all events through the happens-before engine and the detector
+ * units, findings written). A database ingested with --all-events replays
+ * every event; a default one lacks the events the ingest counted. Prints, never asserts:
  *   bench_detectors TRACE.db [repeats] */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "detectors.h"
-
-/* The detectors report errors through the weft command's weft_err. */
-void weft_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void weft_err(const char *fmt, ...) {
-    va_list ap;
-    fputs("bench_detectors: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
 
 int main(int argc, char **argv) {
     if (argc < 2) {
