@@ -32,33 +32,29 @@ struct seen {
     int reported;
 };
 
-static struct seen *tab;
-static size_t ntab, cap;
+struct state {
+    struct seen *tab;
+    size_t ntab, cap;
+};
 
-static struct seen *find(int64_t pid, uint32_t creator, uint64_t addr) {
-    for (size_t i = ntab; i > 0; i--) /* recent first: loops reuse one slot */
+static struct seen *find(struct state *st, int64_t pid, uint32_t creator, uint64_t addr) {
+    struct seen *tab = st->tab;
+    for (size_t i = st->ntab; i > 0; i--) /* recent first: loops reuse one slot */
         if (tab[i - 1].pid == pid && tab[i - 1].creator == creator && tab[i - 1].addr == addr)
             return &tab[i - 1];
-    if (ntab == cap) {
-        size_t nc = cap ? cap * 2 : 64;
-        struct seen *n = realloc(tab, nc * sizeof *n);
+    if (st->ntab == st->cap) {
+        size_t nc = st->cap ? st->cap * 2 : 64;
+        struct seen *n = realloc(st->tab, nc * sizeof *n);
         if (!n)
             return NULL;
-        tab = n;
-        cap = nc;
+        st->tab = n;
+        st->cap = nc;
     }
-    tab[ntab] = (struct seen){.pid = pid, .creator = creator, .addr = addr};
-    return &tab[ntab++];
+    st->tab[st->ntab] = (struct seen){.pid = pid, .creator = creator, .addr = addr};
+    return &st->tab[st->ntab++];
 }
 
-static int init(struct weft__dctx *c) {
-    (void)c;
-    tab = NULL;
-    ntab = cap = 0;
-    return 0;
-}
-
-static void event(struct weft__dctx *c, const struct weft__ev *e) {
+static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     if (e->kind != WEFT_K_THREAD_CREATE && e->kind != WEFT_K_THREAD_ARG)
         return;
     struct weft__thr *me = weft__thr_of(c, e->thread);
@@ -67,7 +63,7 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
     if (e->kind == WEFT_K_THREAD_CREATE)
         return; /* the engine noted me->last_child */
     uint32_t child = me->last_child;
-    struct seen *s = find(e->pid, e->thread, (uint64_t)e->obj);
+    struct seen *s = find(self, e->pid, e->thread, (uint64_t)e->obj);
     if (!s || !child)
         return;
     struct weft__thr *first = s->child ? weft__thr_of(c, s->child) : NULL;
@@ -97,12 +93,10 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
     s->bytes = (uint64_t)e->arg;
 }
 
-static int finish(struct weft__dctx *c) {
-    (void)c;
-    free(tab);
-    tab = NULL;
-    ntab = cap = 0;
-    return 0;
+static void drop(void *self) {
+    struct state *st = self;
+    free(st->tab);
 }
 
-const struct weft__detector weft__det_args = {"args", init, event, finish};
+const struct weft__detector weft__det_args = {"args", sizeof(struct state), NULL, event, NULL,
+                                              drop};

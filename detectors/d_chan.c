@@ -28,44 +28,43 @@ static const char *fd_call(int64_t how) {
     return weft_fd_call_name(WEFT_K_FD_WRITE_FAIL, (uint64_t)how);
 }
 
-#define ENT_TABLE WEFT__TABLE(struct ent, 2)
-static struct weft__table chans = ENT_TABLE; /* (object, 0): close state */
-static struct weft__table uses = ENT_TABLE;  /* (object, thread): USE_* bits */
-static struct weft__table fds =
-    ENT_TABLE; /* (pid, fd): close state and peer; uses: the image that made it */
-static struct weft__table imgs =
-    ENT_TABLE; /* (pid, 0): uses = the process's image (1, 2... after each exec) */
+struct state {
+    struct weft__table chans; /* (object, 0): close state */
+    struct weft__table uses;  /* (object, thread): USE_* bits */
+    struct weft__table fds;   /* (pid, fd): close state and peer; uses: the image that made it */
+    struct weft__table imgs;  /* (pid, 0): uses = the process's image (1, 2... after each exec) */
+};
 
 static struct ent *get(struct weft__table *m, int64_t k1, int64_t k2, int create) {
     uint64_t k[2] = {(uint64_t)k1, (uint64_t)k2};
     return weft__table_get(m, k, create);
 }
 
-static int image_of(int64_t pid) {
-    struct ent *im = get(&imgs, pid, 0, 0);
+static int image_of(struct state *st, int64_t pid) {
+    struct ent *im = get(&st->imgs, pid, 0, 0);
     return im ? im->uses : 0;
 }
 
-static int init(struct weft__dctx *c) {
+static int init(struct weft__dctx *c, void *self) {
     (void)c;
-    weft__table_free(&chans);
-    weft__table_free(&uses);
-    weft__table_free(&fds);
-    weft__table_free(&imgs);
+    struct state *st = self;
+    struct weft__table empty = WEFT__TABLE(struct ent, 2);
+    st->chans = st->uses = st->fds = st->imgs = empty;
     return 0;
 }
 
-static void use(int64_t object, uint32_t thread, int bits) {
+static void use(struct state *st, int64_t object, uint32_t thread, int bits) {
     if (!object)
         return;
-    struct ent *u = get(&uses, object, thread, 1);
+    struct ent *u = get(&st->uses, object, thread, 1);
     if (u)
         u->uses |= bits;
 }
 
-static void send_on_closed(struct weft__dctx *c, const struct weft__ev *e, const char *how) {
+static void send_on_closed(struct weft__dctx *c, struct state *st, const struct weft__ev *e,
+                           const char *how) {
     char who[160], closer[160];
-    struct ent *ch = get(&chans, e->object, 0, 0);
+    struct ent *ch = get(&st->chans, e->object, 0, 0);
     struct weft__objinfo o;
     int have = weft__object(c, e->object, &o) == 0;
     /* A send that had to wait and was woken by the close has its stack on
@@ -102,38 +101,39 @@ static int select_op(struct weft__dctx *c, const struct weft__ev *e, int64_t idx
     return op;
 }
 
-static void event(struct weft__dctx *c, const struct weft__ev *e) {
+static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
+    struct state *st = self;
     switch (e->kind) {
     case WEFT_K_CHAN_MAKE: {
-        struct ent *ch = get(&chans, e->object, 0, 1);
+        struct ent *ch = get(&st->chans, e->object, 0, 1);
         if (ch)
             ch->create_stack = e->stack;
         break;
     }
     case WEFT_K_CHAN_SEND_BEGIN:
-        use(e->object, e->thread, USE_SEND);
+        use(st, e->object, e->thread, USE_SEND);
         break;
     case WEFT_K_CHAN_RECV_BEGIN:
     case WEFT_K_CHAN_RECV_END:
     case WEFT_K_CHAN_TRY_RECV:
-        use(e->object, e->thread, USE_RECV);
+        use(st, e->object, e->thread, USE_RECV);
         break;
     case WEFT_K_CHAN_SEND_END:
     case WEFT_K_CHAN_TRY_SEND:
-        use(e->object, e->thread, USE_SEND);
+        use(st, e->object, e->thread, USE_SEND);
         if (e->arg == -32)
-            send_on_closed(c, e, e->kind == WEFT_K_CHAN_TRY_SEND ? "try_send" : "send");
+            send_on_closed(c, st, e, e->kind == WEFT_K_CHAN_TRY_SEND ? "try_send" : "send");
         break;
     case WEFT_K_SELECT_END:
         if (e->arg >= 0 && e->object) {
             int op = select_op(c, e, e->arg);
-            use(e->object, e->thread, op ? op : USE_RECV);
+            use(st, e->object, e->thread, op ? op : USE_RECV);
             if (op == USE_SEND && e->arg2 == -32)
-                send_on_closed(c, e, "select send case");
+                send_on_closed(c, st, e, "select send case");
         }
         break;
     case WEFT_K_CHAN_CLOSE: {
-        struct ent *ch = get(&chans, e->object, 0, 1);
+        struct ent *ch = get(&st->chans, e->object, 0, 1);
         if (!ch)
             break;
         if (e->arg == 0 && !ch->closed) {
@@ -157,32 +157,32 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         break;
     }
     case WEFT_K_PROC_START: {
-        struct ent *im = get(&imgs, e->pid, 0, 1);
+        struct ent *im = get(&st->imgs, e->pid, 0, 1);
         if (im)
             im->uses++;
         break;
     }
     case WEFT_K_FD_OPEN:
     case WEFT_K_FD_DUP: {
-        struct ent *f = get(&fds, e->pid, e->obj, 1);
+        struct ent *f = get(&st->fds, e->pid, e->obj, 1);
         if (f) {
             f->closed = 0;
             f->close_stack = 0;
             f->peer = e->kind == WEFT_K_FD_OPEN ? (int)e->arg : -1;
-            f->uses = image_of(e->pid);
+            f->uses = image_of(st, e->pid);
         }
         if (e->kind == WEFT_K_FD_OPEN && e->arg >= 0) {
-            struct ent *g = get(&fds, e->pid, e->arg, 1);
+            struct ent *g = get(&st->fds, e->pid, e->arg, 1);
             if (g) {
                 g->closed = 0;
                 g->peer = (int)e->obj;
-                g->uses = image_of(e->pid);
+                g->uses = image_of(st, e->pid);
             }
         }
         break;
     }
     case WEFT_K_FD_CLOSE: {
-        struct ent *f = get(&fds, e->pid, e->obj, e->arg == 0);
+        struct ent *f = get(&st->fds, e->pid, e->obj, e->arg == 0);
         if (e->arg == 0 && f) {
             f->closed = 1;
             f->close_stack = e->stack;
@@ -208,10 +208,10 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
          * protocol, not a send on a closed channel of this program. As
          * for a bare EBADF on close, it is left alone. */
         if (e->arg == -32) {
-            struct ent *f = get(&fds, e->pid, e->obj, 0);
-            if (e->obj <= 2 && !(f && f->uses == image_of(e->pid)))
+            struct ent *f = get(&st->fds, e->pid, e->obj, 0);
+            if (e->obj <= 2 && !(f && f->uses == image_of(st, e->pid)))
                 break;
-            struct ent *peer = f && f->peer >= 0 ? get(&fds, e->pid, f->peer, 0) : NULL;
+            struct ent *peer = f && f->peer >= 0 ? get(&st->fds, e->pid, f->peer, 0) : NULL;
             char who[160], closer[160];
             struct weft__role roles[] = {{"send", e->stack},
                                          {"close", peer && peer->closed ? peer->close_stack : 0}};
@@ -229,12 +229,13 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
     }
 }
 
-static int finish(struct weft__dctx *c) {
-    for (size_t i = 0; i < chans.cap; i++) {
-        struct ent *ch = weft__table_at(&chans, i);
+static int finish(struct weft__dctx *c, void *self) {
+    struct state *st = self;
+    for (size_t i = 0; i < st->chans.cap; i++) {
+        struct ent *ch = weft__table_at(&st->chans, i);
         if (!ch || !ch->closed || !ch->closer)
             continue;
-        struct ent *u = get(&uses, ch->k1, ch->closer, 0);
+        struct ent *u = get(&st->uses, ch->k1, ch->closer, 0);
         if (!u || u->uses != USE_RECV)
             continue;
         struct weft__objinfo o;
@@ -250,11 +251,16 @@ static int finish(struct weft__dctx *c) {
                      (unsigned long long)(have ? o.address : 0),
                      weft__thread_name(c, ch->closer, who, sizeof who));
     }
-    weft__table_free(&chans);
-    weft__table_free(&uses);
-    weft__table_free(&fds);
-    weft__table_free(&imgs);
     return 0;
 }
 
-const struct weft__detector weft__det_chan = {"channels", init, event, finish};
+static void drop(void *self) {
+    struct state *st = self;
+    weft__table_free(&st->chans);
+    weft__table_free(&st->uses);
+    weft__table_free(&st->fds);
+    weft__table_free(&st->imgs);
+}
+
+const struct weft__detector weft__det_chan = {"channels", sizeof(struct state), init, event, finish,
+                                              drop};

@@ -9,7 +9,8 @@
 
 enum { MAX_ROLES = 24 };
 
-static int finish(struct weft__dctx *c) {
+static int finish(struct weft__dctx *c, void *self) {
+    (void)self;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db,
                            "SELECT w.event, e.pid, w.thread, w.kind, w.obj, w.object, e.arg2 "
@@ -65,4 +66,4 @@ static int finish(struct weft__dctx *c) {
     return 0;
 }
 
-const struct weft__detector weft__det_deadlock = {"deadlock", NULL, NULL, finish};
+const struct weft__detector weft__det_deadlock = {"deadlock", 0, NULL, NULL, finish, NULL};

@@ -7,106 +7,102 @@
 #include <string.h>
 
 #include "internal.h"
+#include "table.h"
 
+/* A mutex held now, keyed by (pid, address): an entry exists only while
+ * its mutex is held, so the table is as big as what is held. */
 struct held {
     int64_t pid, addr, object, stack;
     uint32_t holder;
     int count;
 };
 
-static struct held *hs;
-static size_t nhs, caphs;
-static int *nheld; /* per thread: mutexes it holds */
+struct state {
+    struct weft__table hs; /* struct held */
+    int *nheld;            /* per thread: mutexes it holds */
+};
 
-static struct held *find(int64_t pid, int64_t addr, int create) {
-    for (size_t i = 0; i < nhs; i++)
-        if (hs[i].addr == addr && hs[i].pid == pid)
-            return &hs[i];
-    if (!create)
-        return NULL;
-    if (nhs == caphs) {
-        size_t cap = caphs ? caphs * 2 : 16;
-        struct held *n = realloc(hs, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        hs = n;
-        caphs = cap;
-    }
-    memset(&hs[nhs], 0, sizeof hs[nhs]);
-    hs[nhs].pid = pid;
-    hs[nhs].addr = addr;
-    return &hs[nhs++];
+static struct held *find(struct state *st, int64_t pid, int64_t addr, int create) {
+    uint64_t k[2] = {(uint64_t)pid, (uint64_t)addr};
+    return weft__table_get(&st->hs, k, create);
 }
 
-static int init(struct weft__dctx *c) {
-    nhs = 0;
-    nheld = calloc((size_t)c->nthreads + 1, sizeof *nheld);
-    return nheld ? 0 : -1;
+static void forget(struct state *st, struct held *h) {
+    uint64_t k[2] = {(uint64_t)h->pid, (uint64_t)h->addr};
+    weft__table_del(&st->hs, k);
 }
 
-static void lock(const struct weft__ev *e, int64_t addr) {
-    struct held *h = find(e->pid, addr, 1);
+static int init(struct weft__dctx *c, void *self) {
+    struct state *st = self;
+    st->hs = (struct weft__table)WEFT__TABLE(struct held, 2);
+    st->nheld = calloc((size_t)c->nthreads + 1, sizeof *st->nheld);
+    return st->nheld ? 0 : -1;
+}
+
+static void lock(struct state *st, const struct weft__ev *e, int64_t addr) {
+    struct held *h = find(st, e->pid, addr, 1);
     if (!h)
         return;
     if (h->count == 0 || h->holder != e->thread) {
         if (h->count > 0 && h->holder)
-            nheld[h->holder]--; /* we missed an unlock: the new owner wins */
+            st->nheld[h->holder]--; /* we missed an unlock: the new owner wins */
         h->holder = e->thread;
         h->count = 0;
-        nheld[e->thread]++;
+        st->nheld[e->thread]++;
     }
     h->count++;
     h->object = e->object;
     h->stack = e->stack;
 }
 
-static void unlock(const struct weft__ev *e, int64_t addr) {
-    struct held *h = find(e->pid, addr, 0);
+static void unlock(struct state *st, const struct weft__ev *e, int64_t addr) {
+    struct held *h = find(st, e->pid, addr, 0);
     if (!h || h->count == 0 || h->holder != e->thread)
         return;
     if (--h->count == 0) {
-        nheld[h->holder]--;
-        h->holder = 0;
+        st->nheld[h->holder]--;
+        forget(st, h);
     }
 }
 
-static void event(struct weft__dctx *c, const struct weft__ev *e) {
+static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
+    struct state *st = self;
     if (e->thread > c->nthreads)
         return;
     switch (e->kind) {
     case WEFT_K_MUTEX_LOCK_END:
     case WEFT_K_MUTEX_TRYLOCK:
         if (e->arg == 0)
-            lock(e, e->obj);
+            lock(st, e, e->obj);
         break;
     case WEFT_K_MUTEX_UNLOCK:
-        unlock(e, e->obj);
+        unlock(st, e, e->obj);
         break;
     case WEFT_K_COND_WAIT_BEGIN:
-        unlock(e, e->arg);
+        unlock(st, e, e->arg);
         break;
     case WEFT_K_COND_WAIT_END:
-        lock(e, e->arg2);
+        lock(st, e, e->arg2);
         break;
     case WEFT_K_MUTEX_DESTROY: {
-        struct held *h = find(e->pid, e->obj, 0);
+        struct held *h = find(st, e->pid, e->obj, 0);
         if (h && h->count && h->holder)
-            nheld[h->holder]--;
+            st->nheld[h->holder]--;
         if (h)
-            h->count = 0, h->holder = 0;
+            forget(st, h);
         break;
     }
     case WEFT_K_THREAD_RETURN:
     case WEFT_K_THREAD_EXIT:
     case WEFT_K_THREAD_CANCELED: {
-        if (!nheld[e->thread])
+        if (!st->nheld[e->thread])
             break;
         struct weft__thr *t = weft__thr_of(c, e->thread);
         if (t && t->internal)
             break;
-        for (size_t i = 0; i < nhs; i++) {
-            struct held *h = &hs[i];
-            if (h->holder != e->thread || h->count == 0 || h->pid != e->pid)
+        for (size_t i = 0; i < st->hs.cap; i++) {
+            const struct held *h = weft__table_at(&st->hs, i);
+            if (!h || h->holder != e->thread || h->count == 0 || h->pid != e->pid)
                 continue;
             char who[160];
             struct weft__role roles[] = {
@@ -126,14 +122,11 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
     }
 }
 
-static int finish(struct weft__dctx *c) {
-    (void)c;
-    free(hs);
-    hs = NULL;
-    nhs = caphs = 0;
-    free(nheld);
-    nheld = NULL;
-    return 0;
+static void drop(void *self) {
+    struct state *st = self;
+    weft__table_free(&st->hs);
+    free(st->nheld);
 }
 
-const struct weft__detector weft__det_locks = {"locks", init, event, finish};
+const struct weft__detector weft__det_locks = {"locks", sizeof(struct state), init, event, NULL,
+                                               drop};

@@ -27,39 +27,46 @@ struct pstate {
     uint32_t peak_thread;
 };
 
-static struct pstate *ps;
-static int nps;
-/* per thread: the epoch of its last release, and how many events other
- * than acquires it recorded since; the event id of that release; whether
- * its last event other than an acquire ended a blocking call */
-static uint32_t *rel_epoch, *after_rel;
-static int64_t *rel_event;
-static unsigned char *woke;
-static int64_t *woke_mutex; /* the mutex a cond wait's end relocked, until its unlock */
+struct state {
+    struct pstate *ps;
+    int nps;
+    /* per thread: the epoch of its last release, and how many events
+     * other than acquires it recorded since; the event id of that
+     * release; whether its last event other than an acquire ended a
+     * blocking call */
+    uint32_t *rel_epoch, *after_rel;
+    int64_t *rel_event;
+    unsigned char *woke;
+    int64_t *woke_mutex; /* the mutex a cond wait's end relocked, until its unlock */
+};
 
-static struct pstate *pstate_of(int64_t pid) {
-    for (int i = 0; i < nps; i++)
-        if (ps[i].pid == pid)
-            return &ps[i];
+static struct pstate *pstate_of(struct state *st, int64_t pid) {
+    for (int i = 0; i < st->nps; i++)
+        if (st->ps[i].pid == pid)
+            return &st->ps[i];
     return NULL;
 }
 
-static int init(struct weft__dctx *c) {
-    nps = c->nprocs;
-    ps = calloc((size_t)nps + 1, sizeof *ps);
-    rel_epoch = calloc((size_t)c->nthreads + 1, sizeof *rel_epoch);
-    after_rel = calloc((size_t)c->nthreads + 1, sizeof *after_rel);
-    rel_event = calloc((size_t)c->nthreads + 1, sizeof *rel_event);
-    woke = calloc((size_t)c->nthreads + 1, sizeof *woke);
-    woke_mutex = calloc((size_t)c->nthreads + 1, sizeof *woke_mutex);
-    if (!ps || !rel_epoch || !after_rel || !rel_event || !woke || !woke_mutex)
+static int init(struct weft__dctx *c, void *self) {
+    struct state *st = self;
+    size_t n = (size_t)c->nthreads + 1;
+    st->nps = c->nprocs;
+    st->ps = calloc((size_t)st->nps + 1, sizeof *st->ps);
+    st->rel_epoch = calloc(n, sizeof *st->rel_epoch);
+    st->after_rel = calloc(n, sizeof *st->after_rel);
+    st->rel_event = calloc(n, sizeof *st->rel_event);
+    st->woke = calloc(n, sizeof *st->woke);
+    st->woke_mutex = calloc(n, sizeof *st->woke_mutex);
+    if (!st->ps || !st->rel_epoch || !st->after_rel || !st->rel_event || !st->woke ||
+        !st->woke_mutex)
         return -1;
-    for (int i = 0; i < nps; i++)
-        ps[i].pid = c->procs[i].pid;
+    for (int i = 0; i < st->nps; i++)
+        st->ps[i].pid = c->procs[i].pid;
     return 0;
 }
 
-static void event(struct weft__dctx *c, const struct weft__ev *e) {
+static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
+    struct state *st = self;
     struct weft__thr *t = weft__thr_of(c, e->thread);
     if (!t)
         return;
@@ -76,28 +83,28 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
      * end record, does not count), 0 otherwise */
     int phase = weft__kind_blocking(e->kind);
     if (phase == 1)
-        woke[e->thread] = 2;
+        st->woke[e->thread] = 2;
     else if (phase == 2)
-        woke[e->thread] = woke[e->thread] == 2;
-    else if (e->kind == WEFT_K_MUTEX_UNLOCK && woke[e->thread] == 1 &&
-             woke_mutex[e->thread] == e->obj)
-        woke_mutex[e->thread] = 0; /* `while (!p) cond_wait; unlock`: still the wake-up */
+        st->woke[e->thread] = st->woke[e->thread] == 2;
+    else if (e->kind == WEFT_K_MUTEX_UNLOCK && st->woke[e->thread] == 1 &&
+             st->woke_mutex[e->thread] == e->obj)
+        st->woke_mutex[e->thread] = 0; /* `while (!p) cond_wait; unlock`: still the wake-up */
     else if (e->kind != WEFT_K_HB_ACQUIRE &&
-             !(e->kind == WEFT_K_HB_RELEASE && woke[e->thread] == 2)) /* queued inside it */
-        woke[e->thread] = 0;
+             !(e->kind == WEFT_K_HB_RELEASE && st->woke[e->thread] == 2)) /* queued inside it */
+        st->woke[e->thread] = 0;
     if (e->kind == WEFT_K_COND_WAIT_END)
-        woke_mutex[e->thread] = e->arg2;
+        st->woke_mutex[e->thread] = e->arg2;
     if (kind_releases || e->has_rel) {
-        rel_epoch[e->thread] = ep - 1;
-        rel_event[e->thread] = e->id;
+        st->rel_epoch[e->thread] = ep - 1;
+        st->rel_event[e->thread] = e->id;
         /* A release folded into a call's event (events.rel) came before
          * that event, which then counts as one event after it. */
-        after_rel[e->thread] = !kind_releases;
+        st->after_rel[e->thread] = !kind_releases;
     } else if (e->kind != WEFT_K_HB_ACQUIRE) {
-        after_rel[e->thread]++;
+        st->after_rel[e->thread]++;
     }
 
-    struct pstate *p = pstate_of(e->pid);
+    struct pstate *p = pstate_of(st, e->pid);
     if (!p)
         return;
     switch (e->kind) {
@@ -126,7 +133,8 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
     }
 }
 
-static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struct pstate *p) {
+static void leaked(struct weft__dctx *c, struct state *st, uint32_t id, struct weft__thr *t,
+                   struct pstate *p) {
     char who[160], msg[512];
     weft__thread_name(c, id, who, sizeof who);
     if (!t->block_kind) {
@@ -139,8 +147,8 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
          * main's last value and is about to wait for the next) is missed;
          * the trace cannot tell it from one about to return, and a false
          * report on every Done-then-return would be worse. */
-        if (p->exit_thread && p->exit_thread != id && rel_epoch[id] && after_rel[id] <= 1 &&
-            weft__vc_knows(c->hb, &p->exit_rv, id, rel_epoch[id]))
+        if (p->exit_thread && p->exit_thread != id && st->rel_epoch[id] && st->after_rel[id] <= 1 &&
+            weft__vc_knows(c->hb, &p->exit_rv, id, st->rel_epoch[id]))
             return;
         /* The mirror case: a thread whose last event (but acquires, and
          * the unlock of the mutex a cond wait relocked) ended a blocking
@@ -152,9 +160,10 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
          * The same price as above: a thread woken by the exit's last
          * release that then runs on without recording anything is missed. */
         uint32_t x = p->exit_thread;
-        if (x && x != id && woke[id] == 1 && rel_epoch[x] && rel_event[x] > t->block_event) {
+        if (x && x != id && st->woke[id] == 1 && st->rel_epoch[x] &&
+            st->rel_event[x] > t->block_event) {
             weft__rv now = weft__vc_now(c->hb, id);
-            int finishing = weft__vc_knows(c->hb, &now, x, rel_epoch[x]);
+            int finishing = weft__vc_knows(c->hb, &now, x, st->rel_epoch[x]);
             weft__rv_drop(&now);
             if (finishing)
                 return;
@@ -200,20 +209,21 @@ static void leaked(struct weft__dctx *c, uint32_t id, struct weft__thr *t, struc
                  msg);
 }
 
-static int finish(struct weft__dctx *c) {
+static int finish(struct weft__dctx *c, void *self) {
+    struct state *st = self;
     for (uint32_t id = 1; id <= c->nthreads; id++) {
         struct weft__thr *t = &c->thr[id];
         if (!t->has_row || t->internal || t->adopted)
             continue;
         const struct weft__proc *pr = weft__proc_of(c, t->pid);
-        struct pstate *p = pstate_of(t->pid);
+        struct pstate *p = pstate_of(st, t->pid);
         if (!weft__proc_exited_normally(pr) || !p)
             continue;
         if (!t->exited) {
             /* The thread that ended the process (exit, _exit, main's
              * return) did not outlive it: it is the end itself. */
             if (id != p->exit_thread)
-                leaked(c, id, t, p);
+                leaked(c, st, id, t, p);
         } else if (!t->joined && !t->detached) {
             char who[160];
             struct weft__role roles[] = {{"creation", t->create_stack}, {"exit", t->exit_stack}};
@@ -223,31 +233,31 @@ static int finish(struct weft__dctx *c) {
         }
     }
     int max = c->opts->max_threads > 0 ? c->opts->max_threads : 1000;
-    for (int i = 0; i < nps; i++) {
-        if (ps[i].peak <= max)
+    for (int i = 0; i < st->nps; i++) {
+        if (st->ps[i].peak <= max)
             continue;
-        struct weft__thr *t = weft__thr_of(c, ps[i].peak_thread);
+        struct weft__thr *t = weft__thr_of(c, st->ps[i].peak_thread);
         struct weft__role roles[] = {{"creation", t ? t->create_stack : 0}};
-        weft__report(c, "unbounded-threads", "warning", ps[i].pid, ps[i].peak_thread, 0, roles, 1,
+        weft__report(c, "unbounded-threads", "warning", st->ps[i].pid, st->ps[i].peak_thread, 0,
+                     roles, 1,
                      "%d threads were alive at once (threshold %d): thread creation is not "
                      "bounded (use a worker pool or a semaphore)",
-                     ps[i].peak, max);
+                     st->ps[i].peak, max);
     }
-    for (int i = 0; i < nps; i++)
-        weft__rv_drop(&ps[i].exit_rv);
-    free(ps);
-    free(rel_epoch);
-    free(after_rel);
-    free(rel_event);
-    free(woke);
-    free(woke_mutex);
-    woke_mutex = NULL;
-    rel_epoch = after_rel = NULL;
-    rel_event = NULL;
-    woke = NULL;
-    ps = NULL;
-    nps = 0;
     return 0;
 }
 
-const struct weft__detector weft__det_threads = {"threads", init, event, finish};
+static void drop(void *self) {
+    struct state *st = self;
+    for (int i = 0; st->ps && i < st->nps; i++)
+        weft__rv_drop(&st->ps[i].exit_rv);
+    free(st->ps);
+    free(st->rel_epoch);
+    free(st->after_rel);
+    free(st->rel_event);
+    free(st->woke);
+    free(st->woke_mutex);
+}
+
+const struct weft__detector weft__det_threads = {
+    "threads", sizeof(struct state), init, event, finish, drop};

@@ -39,22 +39,24 @@ struct wg {
     size_t nrep, caprep;
 };
 
-static struct wg *wgs;
-static size_t nwgs, capwgs;
+struct state {
+    struct wg *wgs;
+    size_t nwgs, capwgs;
+};
 
-static struct wg *wg_of(const struct weft__ev *e) {
-    for (size_t i = nwgs; i-- > 0;) /* recent ones first: usually one or two */
-        if (wgs[i].addr == e->obj && wgs[i].pid == e->pid)
-            return &wgs[i];
-    if (nwgs == capwgs) {
-        size_t cap = capwgs ? capwgs * 2 : 16;
-        struct wg *n = realloc(wgs, cap * sizeof *n);
+static struct wg *wg_of(struct state *st, const struct weft__ev *e) {
+    for (size_t i = st->nwgs; i-- > 0;) /* recent ones first: usually one or two */
+        if (st->wgs[i].addr == e->obj && st->wgs[i].pid == e->pid)
+            return &st->wgs[i];
+    if (st->nwgs == st->capwgs) {
+        size_t cap = st->capwgs ? st->capwgs * 2 : 16;
+        struct wg *n = realloc(st->wgs, cap * sizeof *n);
         if (!n)
             return NULL;
-        wgs = n;
-        capwgs = cap;
+        st->wgs = n;
+        st->capwgs = cap;
     }
-    struct wg *w = &wgs[nwgs++];
+    struct wg *w = &st->wgs[st->nwgs++];
     memset(w, 0, sizeof *w);
     w->pid = e->pid;
     w->addr = e->obj;
@@ -80,17 +82,11 @@ static int first_time(struct wg *w, int tag, int64_t stack) {
     return 1;
 }
 
-static int init(struct weft__dctx *c) {
-    (void)c;
-    nwgs = 0;
-    return 0;
-}
-
-static void event(struct weft__dctx *c, const struct weft__ev *e) {
+static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     if (e->kind != WEFT_K_WG_ADD && e->kind != WEFT_K_WG_DONE && e->kind != WEFT_K_WG_WAIT_BEGIN &&
         e->kind != WEFT_K_WG_WAIT_END)
         return;
-    struct wg *w = wg_of(e);
+    struct wg *w = wg_of(self, e);
     if (!w)
         return;
     char who[160];
@@ -211,10 +207,17 @@ static void check(struct weft__dctx *c, struct wg *w) {
     }
 }
 
-static int finish(struct weft__dctx *c) {
-    for (size_t i = 0; i < nwgs; i++) {
-        struct wg *w = &wgs[i];
-        check(c, w);
+static int finish(struct weft__dctx *c, void *self) {
+    struct state *st = self;
+    for (size_t i = 0; i < st->nwgs; i++)
+        check(c, &st->wgs[i]);
+    return 0;
+}
+
+static void drop(void *self) {
+    struct state *st = self;
+    for (size_t i = 0; i < st->nwgs; i++) {
+        struct wg *w = &st->wgs[i];
         for (size_t k = 0; k < w->nadds; k++)
             weft__rv_drop(&w->adds[k].rv);
         for (size_t k = 0; k < w->nwaits; k++)
@@ -223,10 +226,8 @@ static int finish(struct weft__dctx *c) {
         free(w->waits);
         free(w->reported);
     }
-    free(wgs);
-    wgs = NULL;
-    nwgs = capwgs = 0;
-    return 0;
+    free(st->wgs);
 }
 
-const struct weft__detector weft__det_wg = {"waitgroup", init, event, finish};
+const struct weft__detector weft__det_wg = {"waitgroup", sizeof(struct state), NULL, event, finish,
+                                            drop};

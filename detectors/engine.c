@@ -279,6 +279,11 @@ static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
 }
 
 static void free_ctx(struct weft__dctx *c) {
+    for (int i = 0; i < weft__ndetectors; i++) {
+        if (c->det[i] && weft__detectors[i]->drop)
+            weft__detectors[i]->drop(c->det[i]);
+        free(c->det[i]);
+    }
     for (uint32_t i = 0; i <= c->nthreads && c->thr; i++) {
         struct weft__thr *t = &c->thr[i];
         free(t->exit_kind);
@@ -479,7 +484,8 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
                            &c.frames_q, NULL) != SQLITE_OK)
         goto sqlerr;
     for (int i = 0; i < weft__ndetectors; i++)
-        if (weft__detectors[i]->init && weft__detectors[i]->init(&c) != 0)
+        if (!(c.det[i] = calloc(1, weft__detectors[i]->size ? weft__detectors[i]->size : 1)) ||
+            (weft__detectors[i]->init && weft__detectors[i]->init(&c, c.det[i]) != 0))
             goto oom;
     weft__db_leave(&c);
     while ((s = next(src, &it)) == 1) {
@@ -528,7 +534,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         weft__answered_event(&c, &e);
         for (int i = 0; i < weft__ndetectors; i++)
             if (weft__detectors[i]->event)
-                weft__detectors[i]->event(&c, &e);
+                weft__detectors[i]->event(&c, c.det[i], &e);
     }
     if (!c.held)
         weft__db_enter(&c);
@@ -538,7 +544,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         goto sqlerr;
     c.now = 0; /* what finish() finds is found at the end */
     for (int i = 0; i < weft__ndetectors; i++)
-        if (weft__detectors[i]->finish && weft__detectors[i]->finish(&c) != 0)
+        if (weft__detectors[i]->finish && weft__detectors[i]->finish(&c, c.det[i]) != 0)
             goto oom;
     if (weft__findings_flush(&c) != 0)
         goto sqlerr;

@@ -65,6 +65,8 @@ struct weft__ev {
 
 struct weft__finding; /* findings.c: one reported, held until the end */
 
+#define WEFT__MAX_DETECTORS 16 /* registry.c has weft__ndetectors of them */
+
 struct weft__dctx {
     sqlite3 *db;
     /* The events come as a stream of items (weft.h), from the ingest or
@@ -88,6 +90,7 @@ struct weft__dctx {
     struct weft__answered *answered; /* answered.c */
     int held;                        /* nesting of weft__db_enter */
     int64_t now; /* ts of the event being replayed; 0 in finish() (findings.ts) */
+    void *det[WEFT__MAX_DETECTORS]; /* each family's state (its self), by registry index */
 };
 
 /* Around every use of c->db while the ingest loads the trace beside the
@@ -99,12 +102,16 @@ void weft__db_leave(struct weft__dctx *c);
 /* A detector family: the hooks it needs (any may be NULL). event() sees
  * every event in trace order, after the happens-before engine has applied
  * it; finish() runs once after the last event. Both report through
- * weft__report. */
+ * weft__report. A family keeps its state in `self` (size bytes, one per
+ * run of the detectors: no file-scope state, so that several runs can go
+ * on in one process); drop() frees it whether or not finish() ran. */
 struct weft__detector {
     const char *name;
-    int (*init)(struct weft__dctx *c);
-    void (*event)(struct weft__dctx *c, const struct weft__ev *e);
-    int (*finish)(struct weft__dctx *c);
+    size_t size; /* of its state: zeroed before init, handed to every hook as self */
+    int (*init)(struct weft__dctx *c, void *self);
+    void (*event)(struct weft__dctx *c, void *self, const struct weft__ev *e);
+    int (*finish)(struct weft__dctx *c, void *self);
+    void (*drop)(void *self); /* frees what self holds, finished or not */
 };
 
 extern const struct weft__detector *const weft__detectors[];

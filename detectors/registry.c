@@ -18,3 +18,5 @@ const struct weft__detector *const weft__detectors[] = {
     &weft__det_args      /* loop-variable-capture */
 };
 const int weft__ndetectors = sizeof weft__detectors / sizeof weft__detectors[0];
+_Static_assert(sizeof weft__detectors / sizeof weft__detectors[0] <= WEFT__MAX_DETECTORS,
+               "raise WEFT__MAX_DETECTORS");

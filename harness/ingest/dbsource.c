@@ -255,8 +255,7 @@ static int case_item(struct weft_db_source *s, int64_t id, struct weft_trace_ite
     }
     const unsigned char *op = sqlite3_column_text(s->cases, 2);
     it->type = WEFT_ITEM_CASE;
-    it->u.sc = (struct weft_case_row){col64(s->cases, 0), col64(s->cases, 1),
-                                      col64(s->cases, 3),
+    it->u.sc = (struct weft_case_row){col64(s->cases, 0), col64(s->cases, 1), col64(s->cases, 3),
                                       op && !strcmp((const char *)op, "send") ? 1 : 2};
     return 1;
 }
