@@ -144,6 +144,17 @@ static void proc_row(struct weft__proc *p, sqlite3_stmt *st) {
 enum { TAG_HB = 0, TAG_MUTEX = 1, TAG_RW = 2, TAG_COND = 3, TAG_BARRIER = 4, TAG_SEM = 5 };
 #define KEY(pid, tag) ((uint64_t)(pid)*8u + (tag))
 
+/* A detached thread that ended can never be joined: it leaves the
+ * happens-before engine (weft__vc_exited), at its end or at its detach,
+ * whichever the trace shows last (a worker can finish before its
+ * creator's detach record, weft_go's threads often do). */
+static void gone_if_detached(struct weft__dctx *c, uint32_t id, struct weft__thr *t) {
+    if (t->ended && t->detached && !t->vc_gone && c->hb) {
+        t->vc_gone = 1;
+        weft__vc_exited(c->hb, id);
+    }
+}
+
 /* The happens-before edges of one event (docs/detectors.md lists them). */
 static void hb_event(struct weft__dctx *c, const struct weft__ev *e) {
     struct weft__vc *h = c->hb;
@@ -172,6 +183,16 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e) {
         struct weft__thr *me = weft__thr_of(c, t);
         if (me)
             me->last_child = child;
+        break;
+    }
+    case WEFT_K_THREAD_RETURN:
+    case WEFT_K_THREAD_EXIT:
+    case WEFT_K_THREAD_CANCELED: {
+        struct weft__thr *me = weft__thr_of(c, t);
+        if (me) {
+            me->ended = 1;
+            gone_if_detached(c, t, me);
+        }
         break;
     }
     case WEFT_K_THREAD_START: {
@@ -348,6 +369,7 @@ static int stream_thread(struct weft__dctx *c, const struct weft_thread_row *row
     t->adopted = row->adopted;
     t->internal = row->internal;
     t->detached = row->detached;
+    gone_if_detached(c, (uint32_t)row->id, t);
     t->exited = row->exit_kind != NULL;
     /* the strings change rarely (a name set, an exit): copied when they do */
     const char *now[4] = {row->exit_kind, row->start, row->name, row->created_by};

@@ -26,7 +26,8 @@ struct weft__snap {
 struct thr {
     struct weft__snap *base;            /* what it knows of others (never its own entry) */
     uint32_t own;                       /* its epoch */
-    uint32_t joiner, join_epoch, final; /* set when joined */
+    uint32_t joiner, join_epoch, final; /* set when joined (or summarised after its end) */
+    uint32_t gone; /* ended, detached: the epoch of its last release (all one can know) */
 };
 
 struct slot {
@@ -224,6 +225,49 @@ static struct weft__snap *from_scratch(struct weft__vc *h) {
     return s;
 }
 
+/* Drops from scratch the entries of ended threads that a summary covers
+ * for `me` (thread t's clock), making t the summary of an ended thread
+ * that has none yet and whose last release t's clock now knows. 1 when
+ * an entry went. */
+static int summarise(struct weft__vc *h, uint32_t t, weft__rv *me) {
+    uint32_t k = 0;
+    int dropped = 0;
+    for (uint32_t i = 0; i < h->scratch_n; i++) {
+        struct ent x = h->scratch[i];
+        struct thr *u = valid(h, x.t) ? &h->thr[x.t] : NULL;
+        if (u && u->gone && !u->joiner && x.c >= u->gone) {
+            /* t becomes u's summary from a new epoch on, as a joiner
+             * (weft__vc_joined): one new epoch for all it summarises. */
+            if (me->c == h->thr[t].own)
+                me->c = ++h->thr[t].own;
+            u->joiner = t;
+            u->join_epoch = h->thr[t].own;
+            u->final = u->gone;
+            dropped = 1;
+            continue;
+        }
+        /* covered by u's summary itself (not by this very entry) */
+        if (u && u->gone && u->joiner && u->final >= x.c &&
+            val(h, me, u->joiner, 0) >= u->join_epoch) {
+            dropped = 1;
+            continue;
+        }
+        h->scratch[k++] = x;
+    }
+    h->scratch_n = k;
+    return dropped;
+}
+
+void weft__vc_exited(struct weft__vc *h, uint32_t t) {
+    if (!valid(h, t))
+        return;
+    struct thr *T = &h->thr[t];
+    if (T->own > 1 && !T->joiner)
+        T->gone = T->own - 1; /* no release since: epoch own - 1 was the last one */
+    snap_unref(T->base);
+    T->base = NULL;
+}
+
 void weft__vc_acquire(struct weft__vc *h, uint32_t t, const weft__rv *from) {
     if (!valid(h, t) || (!from->s && !from->t) || from->t == t)
         return;
@@ -238,6 +282,7 @@ void weft__vc_acquire(struct weft__vc *h, uint32_t t, const weft__rv *from) {
         more |= upsert(h, from->t, from->c);
     if (!more)
         return;
+    summarise(h, t, &me);
     struct weft__snap *s = from_scratch(h);
     if (!s && h->scratch_n)
         return; /* out of memory: keep the old clock (fewer edges, never wrong ones) */
@@ -279,7 +324,11 @@ void weft__vc_joined(struct weft__vc *h, uint32_t child, uint32_t joiner) {
     struct thr *c = &h->thr[child];
     c->final = c->own;
     c->joiner = joiner;
-    c->join_epoch = h->thr[joiner].own;
+    /* A new epoch of the joiner begins at the join: a clock that knows
+     * the joiner at join_epoch knows an event after the join. (At the
+     * epoch it had, a snapshot of the joiner's clock taken before the
+     * join would pass for one taken after it.) */
+    c->join_epoch = ++h->thr[joiner].own;
     /* The joiner's own clock knows itself at join_epoch, so the summary now
      * gives it the child's final epoch: its explicit entry for the child is
      * redundant. Dropping it is what keeps a thread that creates and joins

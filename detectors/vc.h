@@ -58,6 +58,18 @@ void weft__vc_acquire(struct weft__vc *h, uint32_t t, const weft__rv *from);
  * threads come and go). Call after the joiner acquired the child's clock. */
 void weft__vc_joined(struct weft__vc *h, uint32_t child, uint32_t joiner);
 
+/* Thread t ended and can never be joined (it is detached): nothing it
+ * did after its last release can ever be known to another thread, so a
+ * clock that knows that release knows all there is to know of t. The
+ * first acquirer whose clock then knows it becomes t's summary, as a
+ * joiner is (above), and the explicit entries for t drop out of clocks
+ * as they are rebuilt: without this, a thread that starts and waits for
+ * thousands of detached threads (weft_go in a loop) carries an entry for
+ * each of them in its clock and in every snapshot taken from it,
+ * quadratic in the number of threads in time and memory. t's own clock
+ * is freed. */
+void weft__vc_exited(struct weft__vc *h, uint32_t t);
+
 /* Does clock v know thread a up to epoch ea (a's event at ea happened
  * before the moment v was taken)? */
 int weft__vc_knows(const struct weft__vc *h, const weft__rv *v, uint32_t a, uint32_t ea);
