@@ -53,7 +53,8 @@ echo "== benchmarks (smoke)"
 bash bench/run.sh --quick --build-dir build/ci-gcc
 bash bench/harness/run.sh --quick --build-dir build/ci-gcc
 bash bench/scenarios.sh --quick --build-dir build/ci-gcc
-# issue 12's pipeline benchmarks: scale, real shapes, soak (about 15 s together)
+# issue 12's pipeline benchmarks: scale, real shapes, soak, goroutine churn (about 20 s together)
 bash bench/pipeline/scale.sh --quick --weft build/ci-gcc
 bash bench/pipeline/shapes.sh --quick --weft build/ci-gcc
 bash bench/pipeline/soak.sh --quick --weft build/ci-gcc
+bash bench/pipeline/goroutines.sh --quick --weft build/ci-gcc
