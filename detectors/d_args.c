@@ -77,7 +77,7 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
         weft__rv_drop(&now);
         if (!ordered && !weft__known_object(c, e->pid, e->obj)) {
             char a[160], b[160], who[160];
-            struct weft__role roles[] = {{"creation", second->create_stack}};
+            struct weft__role roles[] = {{"creation", second->create_stack, 0}};
             weft__report(c, "loop-variable-capture", "warning", e->pid, s->child, 0, roles, 1,
                          "%s and %s were both given 0x%llx, a variable on %s's stack, which "
                          "changed (0x%llx -> 0x%llx) between the two creations with nothing "

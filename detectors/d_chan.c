@@ -74,9 +74,9 @@ static void send_on_closed(struct weft__dctx *c, struct state *st, const struct 
     struct weft__thr *t = weft__thr_of(c, e->thread);
     if (!send_stack && t && t->block_event && t->block_object == e->object)
         send_stack = t->block_stack;
-    struct weft__role roles[] = {{"send", send_stack},
-                                 {"close", ch ? ch->close_stack : 0},
-                                 {"creation", have ? o.create_stack : 0}};
+    struct weft__role roles[] = {{"send", send_stack, 0},
+                                 {"close", ch ? ch->close_stack : 0, 0},
+                                 {"creation", have ? o.create_stack : 0, 0}};
     weft__report(c, "send-on-closed", "error", e->pid, e->thread, e->object, roles, 3,
                  "%s on closed channel 0x%llx by %s%s%s", how, (unsigned long long)e->obj,
                  weft__thread_name(c, e->thread, who, sizeof who),
@@ -145,9 +145,9 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
             char who[160], first[160];
             struct weft__objinfo o;
             int have = weft__object(c, e->object, &o) == 0;
-            struct weft__role roles[] = {{"close", e->stack},
-                                         {"first_close", ch->close_stack},
-                                         {"creation", have ? o.create_stack : 0}};
+            struct weft__role roles[] = {{"close", e->stack, 0},
+                                         {"first_close", ch->close_stack, 0},
+                                         {"creation", have ? o.create_stack : 0, 0}};
             weft__report(
                 c, "double-close", "error", e->pid, e->thread, e->object, roles, 3,
                 "channel 0x%llx closed again by %s; first closed by %s", (unsigned long long)e->obj,
@@ -193,7 +193,8 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
              * fd we never saw is left alone (closing every fd "just in
              * case" is a common, harmless idiom). */
             char who[160], first[160];
-            struct weft__role roles[] = {{"close", e->stack}, {"first_close", f->close_stack}};
+            struct weft__role roles[] = {{"close", e->stack, 0},
+                                         {"first_close", f->close_stack, 0}};
             weft__report(c, "double-close", "error", e->pid, e->thread, e->object, roles, 2,
                          "fd %lld closed again by %s (EBADF); first closed by %s",
                          (long long)e->obj, weft__thread_name(c, e->thread, who, sizeof who),
@@ -213,8 +214,8 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
                 break;
             struct ent *peer = f && f->peer >= 0 ? get(&st->fds, e->pid, f->peer, 0) : NULL;
             char who[160], closer[160];
-            struct weft__role roles[] = {{"send", e->stack},
-                                         {"close", peer && peer->closed ? peer->close_stack : 0}};
+            struct weft__role roles[] = {
+                {"send", e->stack, 0}, {"close", peer && peer->closed ? peer->close_stack : 0, 0}};
             weft__report(
                 c, "send-on-closed", "error", e->pid, e->thread, e->object, roles, 2,
                 "%s on fd %lld by %s failed with EPIPE: its reader is gone%s%s", fd_call(e->arg2),
@@ -242,8 +243,8 @@ static int finish(struct weft__dctx *c, void *self) {
         int have = weft__object(c, ch->k1, &o) == 0;
         struct weft__thr *t = weft__thr_of(c, ch->closer);
         char who[160];
-        struct weft__role roles[] = {{"close", ch->close_stack},
-                                     {"creation", have ? o.create_stack : 0}};
+        struct weft__role roles[] = {{"close", ch->close_stack, 0},
+                                     {"creation", have ? o.create_stack : 0, 0}};
         weft__report(c, "close-by-receiver", "warning", t ? t->pid : 0, ch->closer, ch->k1, roles,
                      2,
                      "channel 0x%llx was closed by %s, which only received from it: the sender "

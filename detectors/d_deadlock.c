@@ -19,7 +19,7 @@ static int finish(struct weft__dctx *c, void *self) {
                            -1, &st, NULL) != SQLITE_OK)
         return 0; /* an older database without the table: nothing to say */
     char msg[1800], names[MAX_ROLES][16];
-    struct weft__role roles[MAX_ROLES];
+    struct weft__role roles[MAX_ROLES] = {{0}};
     int64_t cur = -1, pid = 0, first_thread = 0, timeout = 0;
     int n = 0, nroles = 0;
     size_t len = 0;
@@ -59,6 +59,7 @@ static int finish(struct weft__dctx *c, void *self) {
             snprintf(names[nroles], sizeof names[nroles], "tid %lld", (long long)t->tid);
             roles[nroles].role = names[nroles];
             roles[nroles].stack = t->block_kind ? t->block_stack : 0;
+            roles[nroles].creation_of = 0;
             nroles++;
         }
     }

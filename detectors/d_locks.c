@@ -106,7 +106,7 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
                 continue;
             char who[160];
             struct weft__role roles[] = {
-                {"exit", e->stack}, {"lock", h->stack}, {"creation", t ? t->create_stack : 0}};
+                {"exit", e->stack, 0}, {"lock", h->stack, 0}, {"creation", 0, e->thread}};
             weft__report(c, "lock-held-at-exit", "error", e->pid, e->thread, h->object, roles, 3,
                          "%s %s while holding mutex 0x%llx: no other thread can unlock it",
                          weft__thread_name(c, e->thread, who, sizeof who),

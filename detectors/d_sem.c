@@ -10,7 +10,8 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     char who[160];
     struct weft__objinfo o;
     int have = weft__object(c, e->object, &o) == 0;
-    struct weft__role roles[] = {{"release", e->stack}, {"creation", have ? o.create_stack : 0}};
+    struct weft__role roles[] = {{"release", e->stack, 0},
+                                 {"creation", have ? o.create_stack : 0, 0}};
     weft__report(c, "semaphore-over-release", "error", e->pid, e->thread, e->object, roles, 2,
                  "semaphore 0x%llx: release(%lld) by %s is more than is held; it was refused",
                  (unsigned long long)e->obj, (long long)e->arg,

@@ -168,7 +168,7 @@ static void leaked(struct weft__dctx *c, struct state *st, uint32_t id, struct w
             if (finishing)
                 return;
         }
-        struct weft__role roles[] = {{"creation", t->create_stack}};
+        struct weft__role roles[] = {{"creation", t->create_stack, 0}};
         weft__report(c, "leaked-thread", "error", t->pid, id, 0, roles, 1,
                      "%s is still running when the process exits", who);
         return;
@@ -201,9 +201,9 @@ static void leaked(struct weft__dctx *c, struct state *st, uint32_t id, struct w
     } else {
         msg[0] = 0;
     }
-    struct weft__role roles[] = {{"blocked", t->block_stack},
-                                 {"creation", t->create_stack},
-                                 {"object_creation", have ? o.create_stack : 0}};
+    struct weft__role roles[] = {{"blocked", t->block_stack, 0},
+                                 {"creation", t->create_stack, 0},
+                                 {"object_creation", have ? o.create_stack : 0, 0}};
     weft__report(c, "leaked-thread", "error", t->pid, id, t->block_object, roles, 3,
                  "%s is still alive when the process exits, blocked in %.*s%s", who, (int)kl, kn,
                  msg);
@@ -226,7 +226,8 @@ static int finish(struct weft__dctx *c, void *self) {
                 leaked(c, st, id, t, p);
         } else if (!t->joined && !t->detached) {
             char who[160];
-            struct weft__role roles[] = {{"creation", t->create_stack}, {"exit", t->exit_stack}};
+            struct weft__role roles[] = {{"creation", t->create_stack, 0},
+                                         {"exit", t->exit_stack, 0}};
             weft__report(c, "unjoined-thread", "error", t->pid, id, 0, roles, 2,
                          "%s finished but was never joined nor detached (its resources leak)",
                          weft__thread_name(c, id, who, sizeof who));
@@ -237,7 +238,7 @@ static int finish(struct weft__dctx *c, void *self) {
         if (st->ps[i].peak <= max)
             continue;
         struct weft__thr *t = weft__thr_of(c, st->ps[i].peak_thread);
-        struct weft__role roles[] = {{"creation", t ? t->create_stack : 0}};
+        struct weft__role roles[] = {{"creation", t ? t->create_stack : 0, 0}};
         weft__report(c, "unbounded-threads", "warning", st->ps[i].pid, st->ps[i].peak_thread, 0,
                      roles, 1,
                      "%d threads were alive at once (threshold %d): thread creation is not "

@@ -114,7 +114,7 @@ static void concurrent(struct weft__dctx *c, struct wg *w, uint32_t adder, int64
     if (!first_time(w, 2, add_stack))
         return;
     char who[160], other[160];
-    struct weft__role roles[] = {{"add", add_stack}, {"wait", wait_stack}};
+    struct weft__role roles[] = {{"add", add_stack, 0}, {"wait", wait_stack, 0}};
     weft__report(c, "wg-add-concurrent-with-wait", "error", w->pid, adder, w->object, roles, 2,
                  "WaitGroup 0x%llx: Add at counter 0 by %s is not ordered before "
                  "Wait in %s (no lock, channel, join or other sync orders them): "
@@ -137,7 +137,7 @@ static void generation(struct weft__dctx *c, struct wg *w, const struct weft__ev
         if (!x->in_wait || x->thread == e->thread || x->counter_at_begin == 0)
             continue;
         if (first_time(w, 1, e->stack)) {
-            struct weft__role roles[] = {{"add", e->stack}, {"wait", x->stack}};
+            struct weft__role roles[] = {{"add", e->stack, 0}, {"wait", x->stack, 0}};
             weft__report(c, "wg-reused-before-wait-returned", "error", e->pid, e->thread, e->object,
                          roles, 2,
                          "WaitGroup 0x%llx reused: Add(%lld) by %s starts a new round "
@@ -188,7 +188,7 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
         if (e->arg2 == -34) {
             if (first_time(w, 0, e->stack)) {
                 struct weft__role roles[] = {
-                    {e->kind == WEFT_K_WG_DONE ? "done" : "add", e->stack}};
+                    {e->kind == WEFT_K_WG_DONE ? "done" : "add", e->stack, 0}};
                 weft__report(c, "wg-negative-counter", "error", e->pid, e->thread, e->object, roles,
                              1,
                              "WaitGroup 0x%llx: %s(%lld) by %s would make the counter negative "

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* findings.c: weft__report, what every detector calls with a finding,
  * and the end of the run that writes them. A finding is held in memory
- * as it is reported: its message, its stacks object ({"role": id}), the
- * time, and the stacks' ids. Once the last event is in and the trace's
+ * as it is reported: its message (threads in it by reference), its
+ * stacks by role, the time. Once the last event is in and the trace's
  * tables are complete (in a stream, the stacks are symbolized at the
- * end), weft__findings_flush applies the suppressions, which match the
- * stacks' frames, and writes one row of `findings` each. Reading them
+ * end), weft__findings_flush names the threads and resolves the stacks
+ * as the trace knows them then, applies the suppressions, which match
+ * the stacks' frames, and writes one row of `findings` each (the stacks
+ * as an object {"role": id}). Reading them
  * back and printing them is reports/' job. */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,10 +18,17 @@
 struct weft__finding {
     const char *kind, *severity; /* static strings of the detectors */
     int64_t pid, thread, object, ts;
-    char *msg, *stacks;
-    int64_t *roles; /* the stacks' ids, for the suppressions */
+    char *msg;
+    struct weft__role *roles; /* their names copied; a creation_of resolved at the end */
     int nroles;
 };
+
+static void finding_free(struct weft__finding *f) {
+    free(f->msg);
+    for (int i = 0; i < f->nroles; i++)
+        free((char *)f->roles[i].role);
+    free(f->roles);
+}
 
 void weft__report(struct weft__dctx *c, const char *kind, const char *severity, int64_t pid,
                   int64_t thread, int64_t object, const struct weft__role *roles, int nroles,
@@ -37,29 +46,18 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* Stacks: {"role": id, ...}; role names are ours (no escaping needed). */
-    char stacks[1024];
-    size_t n = 0;
-    n += (size_t)snprintf(stacks, sizeof stacks, "{");
-    int first = 1;
-    for (int i = 0; i < nroles && n < sizeof stacks - 64; i++) {
-        if (!roles[i].stack)
-            continue;
-        n += (size_t)snprintf(stacks + n, sizeof stacks - n, "%s\"%s\": %lld", first ? "" : ", ",
-                              roles[i].role, (long long)roles[i].stack);
-        first = 0;
-    }
-    snprintf(stacks + n, sizeof stacks - n, "}");
     struct weft__finding *f = &c->found[c->nfound];
-    *f = (struct weft__finding){kind,        severity,       pid,  thread, object, c->now,
-                                strdup(msg), strdup(stacks), NULL, 0};
-    if (nroles > 0 && (f->roles = malloc((size_t)nroles * sizeof *f->roles)) != NULL)
-        for (int i = 0; i < nroles; i++)
-            f->roles[f->nroles++] = roles[i].stack;
-    if (!f->msg || !f->stacks) {
-        free(f->msg);
-        free(f->stacks);
-        free(f->roles);
+    *f = (struct weft__finding){kind, severity, pid, thread, object, c->now, strdup(msg), NULL, 0};
+    int bad = !f->msg;
+    if (nroles > 0 && !bad && !(f->roles = calloc((size_t)nroles, sizeof *f->roles)))
+        bad = 1;
+    for (int i = 0; i < nroles && !bad; i++) {
+        f->roles[i] = roles[i];
+        bad = !(f->roles[i].role = strdup(roles[i].role));
+        f->nroles += !bad;
+    }
+    if (bad) {
+        finding_free(f);
         return;
     }
     c->nfound++;
@@ -105,15 +103,34 @@ static char *expand_names(struct weft__dctx *c, const char *msg) {
     return out;
 }
 
+/* f's stacks: each role's stack (a thread's creation as the trace knows
+ * it at the end), and the object {"role": id, ...} of those that have one
+ * into buf (role names are the detectors' own: no escaping needed). */
+static void resolve_stacks(struct weft__dctx *c, struct weft__finding *f, char *buf, size_t size) {
+    size_t n = (size_t)snprintf(buf, size, "{");
+    int first = 1;
+    for (int i = 0; i < f->nroles; i++) {
+        struct weft__role *r = &f->roles[i];
+        if (r->creation_of) {
+            const struct weft__thr *t = weft__thr_of(c, r->creation_of);
+            r->stack = t ? t->create_stack : 0;
+        }
+        if (!r->stack || n >= size - 64)
+            continue;
+        n += (size_t)snprintf(buf + n, size - n, "%s\"%s\": %lld", first ? "" : ", ", r->role,
+                              (long long)r->stack);
+        first = 0;
+    }
+    snprintf(buf + n, size - n, "}");
+}
+
 int weft__findings_flush(struct weft__dctx *c) {
     int rc = 0;
     for (size_t i = 0; i < c->nfound && rc == 0; i++) {
         struct weft__finding *f = &c->found[i];
-        struct weft__role roles[64];
-        int nr = f->nroles < 64 ? f->nroles : 64;
-        for (int k = 0; k < nr; k++)
-            roles[k] = (struct weft__role){"", f->roles[k]};
-        if (weft__supp_match(c, f->kind, f->thread, roles, nr)) {
+        char stacks[1024];
+        resolve_stacks(c, f, stacks, sizeof stacks);
+        if (weft__supp_match(c, f->kind, f->thread, f->roles, f->nroles)) {
             c->res->suppressed++;
             continue;
         }
@@ -136,7 +153,7 @@ int weft__findings_flush(struct weft__dctx *c) {
             break;
         }
         sqlite3_bind_text(st, 6, msg, -1, free);
-        sqlite3_bind_text(st, 7, f->stacks, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, stacks, -1, SQLITE_TRANSIENT);
         if (f->ts)
             sqlite3_bind_int64(st, 8, f->ts);
         else
@@ -156,11 +173,8 @@ int weft__findings_flush(struct weft__dctx *c) {
 }
 
 void weft__findings_free(struct weft__dctx *c) {
-    for (size_t i = 0; i < c->nfound; i++) {
-        free(c->found[i].msg);
-        free(c->found[i].stacks);
-        free(c->found[i].roles);
-    }
+    for (size_t i = 0; i < c->nfound; i++)
+        finding_free(&c->found[i]);
     free(c->found);
     c->found = NULL;
     c->nfound = c->capfound = 0;

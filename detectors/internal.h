@@ -120,10 +120,13 @@ extern const struct weft__detector *const weft__detectors[];
 extern const int weft__ndetectors;
 
 /* A stack that matters to a finding, by role ("close", "first_close",
- * "creation", ...). Stack 0 / NULL is skipped. */
+ * "creation", ...). Stack 0 is skipped. With creation_of, the stack is
+ * that thread's creation stack as the trace knows it at the end (a
+ * thread's events can come before its creator's record of the create). */
 struct weft__role {
     const char *role;
     int64_t stack;
+    uint32_t creation_of;
 };
 
 /* Reports a finding (unless suppressed). severity: "error" | "warning".

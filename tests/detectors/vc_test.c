@@ -74,9 +74,9 @@ static int run(uint64_t seed) {
                 OP("%d: %u releases into %u (%s)\n", step, t, o, replace ? "replace" : "join");
                 weft__vc_release(h, t, &obj[o], replace);
                 for (uint32_t u = 1; u <= T; u++)
-                    m.obj[o][u] = replace ? m.clock[t][u]
-                                          : (m.obj[o][u] > m.clock[t][u] ? m.obj[o][u]
-                                                                         : m.clock[t][u]);
+                    m.obj[o][u] = replace
+                                      ? m.clock[t][u]
+                                      : (m.obj[o][u] > m.clock[t][u] ? m.obj[o][u] : m.clock[t][u]);
                 m.clock[t][t]++;
             } else if (op < 15) { /* acquire */
                 OP("%d: %u acquires %u\n", step, t, o);
