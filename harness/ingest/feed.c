@@ -137,7 +137,6 @@ static void q_free(struct weft__ingest *g) {
     g->q.ended = g->q.bounded = 0;
 }
 
-
 static void *hook_main(void *arg) {
     struct hook_run *h = arg;
     h->rc = h->o->loaded(h->g->db, &h->g->db_guard, next_event, h->g, h->o->user);
@@ -205,7 +204,8 @@ static void arena_free(struct weft__ingest *g) {
 }
 
 /* The name of thread t's start function as the detectors print it. */
-static const char *start_name(struct weft__ingest *g, struct proc *p, const struct thr *t, uint32_t tid) {
+static const char *start_name(struct weft__ingest *g, struct proc *p, const struct thr *t,
+                              uint32_t tid) {
     if (t->adopted)
         return tid + p->tid_offset == 1 ? "main" : "(adopted)";
     const char *fn = weft__ingest_start_function(p, t);
@@ -271,7 +271,8 @@ int weft__ingest_push_touched(struct weft__ingest *g) {
 
 /* The cases of a select record, for the hook (after write_extra, and
  * never while holding the connection: a full block waits for the hook). */
-int weft__ingest_push_cases(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r, uint64_t id) {
+int weft__ingest_push_cases(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r,
+                            uint64_t id) {
     if (!weft__ingest_has_extra(r) || r->kind == WEFT_K_DEADLOCK)
         return 0;
     uint64_t words[WEFT_LOG_MAX_DATA / 8 + 1];
@@ -279,15 +280,14 @@ int weft__ingest_push_cases(struct weft__ingest *g, uint32_t pi, const struct we
     for (size_t i = 0; i < n; i++) {
         uint64_t ch = words[i] & ~(uint64_t)3;
         struct weft_trace_item it = {.type = WEFT_ITEM_CASE};
-        it.u.sc = (struct weft_case_row){(int64_t)id, (int64_t)i,
-                                         (int64_t)(ch ? weft__ingest_live_obj(g, pi, "chan", ch) : 0),
-                                         (words[i] & 3) == 1 ? 1 : 2};
+        it.u.sc = (struct weft_case_row){
+            (int64_t)id, (int64_t)i, (int64_t)(ch ? weft__ingest_live_obj(g, pi, "chan", ch) : 0),
+            (words[i] & 3) == 1 ? 1 : 2};
         if (weft__ingest_push(g, &it) != 0)
             return -1;
     }
     return 0;
 }
-
 
 int weft__ingest_feed_init(struct weft__ingest *g) {
     g->db_guard = (struct weft_db_guard){guard_enter, guard_leave, g};

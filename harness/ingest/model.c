@@ -61,8 +61,8 @@ static void touch_obj(struct weft__ingest *g, uint64_t id) {
         g->touched.obj[g->touched.nobj++] = id;
 }
 
-static uint64_t new_obj(struct weft__ingest *g, uint32_t proc, const char *kind, uint64_t addr, uint64_t ts,
-                        uint32_t stack) {
+static uint64_t new_obj(struct weft__ingest *g, uint32_t proc, const char *kind, uint64_t addr,
+                        uint64_t ts, uint32_t stack) {
     if (ROOM(g->objs, g->nobjs, g->capobjs, 1024) != 0)
         return 0;
     struct obj *o = &g->objs[g->nobjs++];
@@ -89,8 +89,8 @@ static uint64_t family_code(struct weft__ingest *g, const char *fam) {
 }
 
 /* The live object of this family at this address, made on first use. */
-static uint64_t obj_for(struct weft__ingest *g, uint32_t proc, const char *fam, uint64_t addr, uint64_t ts,
-                        uint32_t stack) {
+static uint64_t obj_for(struct weft__ingest *g, uint32_t proc, const char *fam, uint64_t addr,
+                        uint64_t ts, uint32_t stack) {
     uint64_t key = (uint64_t)proc << 24 | family_code(g, fam), id = 0;
     if (map_get(&g->live, key, addr, &id) && id)
         return id;
@@ -105,7 +105,8 @@ static uint64_t obj_for(struct weft__ingest *g, uint32_t proc, const char *fam, 
     return id;
 }
 
-static void obj_end(struct weft__ingest *g, uint32_t proc, const char *fam, uint64_t addr, uint64_t ts, uint32_t stack) {
+static void obj_end(struct weft__ingest *g, uint32_t proc, const char *fam, uint64_t addr,
+                    uint64_t ts, uint32_t stack) {
     uint64_t key = (uint64_t)proc << 24 | family_code(g, fam), id = 0;
     if (map_get(&g->live, key, addr, &id) && id) {
         g->objs[id - 1].destroyed = ts;
@@ -115,7 +116,8 @@ static void obj_end(struct weft__ingest *g, uint32_t proc, const char *fam, uint
     }
 }
 
-static struct thr *thread_of(struct weft__ingest *g, struct proc *p, uint32_t proc, uint32_t tid, uint64_t ts) {
+static struct thr *thread_of(struct weft__ingest *g, struct proc *p, uint32_t proc, uint32_t tid,
+                             uint64_t ts) {
     if (tid == 0 || tid > p->max_tid)
         return NULL;
     struct thr *t = &p->thr[tid];
@@ -134,7 +136,8 @@ uint32_t weft__ingest_tid_of_handle(struct proc *p, uint64_t handle) {
     return map_get(&p->handles, handle, 0, &v) ? (uint32_t)v : 0;
 }
 
-static void set_handle(struct weft__ingest *g, struct proc *p, struct thr *t, uint32_t tid, uint64_t handle) {
+static void set_handle(struct weft__ingest *g, struct proc *p, struct thr *t, uint32_t tid,
+                       uint64_t handle) {
     t->handle = handle;
     if (t->object) {
         g->objs[t->object - 1].address = handle;
@@ -419,7 +422,8 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
 }
 
 /* The objects.id live now for a channel (or other family) address. */
-uint64_t weft__ingest_live_obj(struct weft__ingest *g, uint32_t proc, const char *fam, uint64_t addr) {
+uint64_t weft__ingest_live_obj(struct weft__ingest *g, uint32_t proc, const char *fam,
+                               uint64_t addr) {
     uint64_t id = 0;
     map_get(&g->live, (uint64_t)proc << 24 | family_code(g, fam), addr, &id);
     return id;
@@ -474,4 +478,3 @@ int64_t weft__ingest_peer_of(struct weft__ingest *g, uint32_t pi, const struct w
         tt = weft__ingest_tid_of_handle(p, r->obj);
     return tt && tt <= p->max_tid ? (int64_t)(p->thread_base + tt) : 0;
 }
-

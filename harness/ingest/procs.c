@@ -16,8 +16,8 @@
 
 #include "ingest_internal.h"
 
-void weft__ingest_add_loss(struct weft__ingest *g, int pid, const char *log, const char *what, uint64_t count, const char *fmt,
-                     ...) {
+void weft__ingest_add_loss(struct weft__ingest *g, int pid, const char *log, const char *what,
+                           uint64_t count, const char *fmt, ...) {
     if (ROOM(g->losses, g->nlosses, g->caplosses, 16) != 0)
         return; /* out of memory: the warning below still counts the others */
     struct loss *x = &g->losses[g->nlosses++];
@@ -164,14 +164,16 @@ void weft__ingest_check_forks(struct weft__ingest *g, const struct weft_ingest_o
         for (int j = 0; j < g->nprocs && !have; j++)
             have = g->procs[j].pid == g->forks[f].pid;
         /* a child that has not made its log yet, still running */
-        if (!have && weft__ingest_still_running_since(g->forks[f].pid, first_start, weft__ingest_mono_now()))
-            weft__ingest_add_loss(g, g->forks[f].pid, NULL, "running", 1,
-                     "process %d was still running when the trace was read (a daemon, or a "
-                     "child that outlived the program): its trace stops there",
-                     g->forks[f].pid);
+        if (!have &&
+            weft__ingest_still_running_since(g->forks[f].pid, first_start, weft__ingest_mono_now()))
+            weft__ingest_add_loss(
+                g, g->forks[f].pid, NULL, "running", 1,
+                "process %d was still running when the trace was read (a daemon, or a "
+                "child that outlived the program): its trace stops there",
+                g->forks[f].pid);
         else if (!have)
             weft__ingest_add_loss(g, g->forks[f].pid, NULL, "missing-log", 1,
-                     "process %d forked process %d, which left no log", g->forks[f].parent,
-                     g->forks[f].pid);
+                                  "process %d forked process %d, which left no log",
+                                  g->forks[f].parent, g->forks[f].pid);
     }
 }

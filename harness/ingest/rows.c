@@ -49,8 +49,9 @@ int weft__ingest_has_extra(const struct weft_rec *r) {
                        r->kind == WEFT_K_DEADLOCK);
 }
 
-int weft__ingest_write_extra(struct weft__ingest *g, struct proc *p, uint32_t pi, const struct weft_rec *r, uint64_t id,
-                       sqlite3_stmt *sc, sqlite3_stmt *sd) {
+int weft__ingest_write_extra(struct weft__ingest *g, struct proc *p, uint32_t pi,
+                             const struct weft_rec *r, uint64_t id, sqlite3_stmt *sc,
+                             sqlite3_stmt *sd) {
     if (!weft__ingest_has_extra(r))
         return 0;
     uint64_t words[WEFT_LOG_MAX_DATA / 8 + 1];
@@ -67,7 +68,8 @@ int weft__ingest_write_extra(struct weft__ingest *g, struct proc *p, uint32_t pi
                 uint32_t tt = weft__ingest_tid_of_handle(p, words[i + 1]);
                 o = tt && tt <= p->max_tid ? p->thr[tt].object : 0;
             } else if (fam) {
-                o = weft__ingest_live_obj(g, pi, !strcmp(fam, "select") ? "chan" : fam, words[i + 1]);
+                o = weft__ingest_live_obj(g, pi, !strcmp(fam, "select") ? "chan" : fam,
+                                          words[i + 1]);
             }
             I64(sd, 1, id);
             I64(sd, 2, p->thread_base + tid);
@@ -94,8 +96,8 @@ int weft__ingest_write_extra(struct weft__ingest *g, struct proc *p, uint32_t pi
 }
 
 /* The event of record r (of process pi) as stored in its events row. */
-void weft__ingest_row_of(const struct weft__ingest *g, const struct weft_rec *r, uint32_t pi, uint64_t id, uint64_t object,
-                   struct weft_trace_event *e) {
+void weft__ingest_row_of(const struct weft__ingest *g, const struct weft_rec *r, uint32_t pi,
+                         uint64_t id, uint64_t object, struct weft_trace_event *e) {
     const struct proc *p = &g->procs[pi];
     int hb = (r->fields & (WEFT_W_ACQ | WEFT_W_REL)) != 0;
     /* every field set (no memset: this runs for every event) */
@@ -167,7 +169,8 @@ int weft__ingest_sum_op(struct weft__ingest *g, const struct weft_trace_event *e
 }
 
 int weft__ingest_write_sums(struct weft__ingest *g) {
-    sqlite3_stmt *st = weft__ingest_prep(g, "INSERT INTO event_counts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sqlite3_stmt *st =
+        weft__ingest_prep(g, "INSERT INTO event_counts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     int rc = st ? 0 : -1;
     for (size_t i = 0; i < g->nsums && !rc; i++) {
         struct sum *x = &g->sums[i];
@@ -197,7 +200,8 @@ int weft__ingest_write_sums(struct weft__ingest *g) {
 
 /* blocked_at_exit: per thread, its last blocking event when that is a
  * begin (write_events keeps them). */
-int weft__ingest_write_blocked(struct weft__ingest *g, const struct weft_trace_event *last, uint64_t nthr) {
+int weft__ingest_write_blocked(struct weft__ingest *g, const struct weft_trace_event *last,
+                               uint64_t nthr) {
     sqlite3_stmt *st = weft__ingest_prep(g, "INSERT INTO blocked_at_exit VALUES (?,?,?,?,?,?,?)");
     int rc = -1;
     if (!st)
@@ -263,7 +267,8 @@ int weft__ingest_flush_rows(struct weft__ingest *g, struct rows *w, int n) {
     return rc;
 }
 
-int weft__ingest_put_row(struct weft__ingest *g, struct rows *w, const struct weft_trace_event *e, int64_t begin_ts) {
+int weft__ingest_put_row(struct weft__ingest *g, struct rows *w, const struct weft_trace_event *e,
+                         int64_t begin_ts) {
     w->count++;
     w->e[w->n] = *e;
     w->begin_ts[w->n] = begin_ts;
@@ -310,8 +315,8 @@ static struct mtx *mtx_of(struct mtxs *t, uint32_t pi, uint64_t addr, int add) {
  * not keep every row: 1 when e is counted or deferred (no row now), 0
  * when it gets its row; a pending unlock it settles is counted or
  * written. *bad on a write or memory failure. */
-int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi, const struct weft_rec *r,
-                    const struct weft_trace_event *e, int *bad) {
+int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,
+                          const struct weft_rec *r, const struct weft_trace_event *e, int *bad) {
     struct mtx *m;
     uint64_t addr = r->obj;
     int acquire = 0;
@@ -369,4 +374,3 @@ int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *
         map_put(&mx->idx, pi, addr, 0);
     return 0;
 }
-

@@ -41,8 +41,9 @@ static void hex(char *out, const unsigned char *b, size_t n) {
 /* Modules and stacks of process pi, symbolized with its module map. */
 int weft__ingest_write_modules_stacks(struct weft__ingest *g, uint32_t pi, uint64_t *nstacks) {
     struct proc *p = &g->procs[pi];
-    sqlite3_stmt *sm = weft__ingest_prep(g, "INSERT INTO modules(pid,path,bias,lo,hi,build_id,seen_ns) "
-                            "VALUES (?,?,?,?,?,?,?)");
+    sqlite3_stmt *sm =
+        weft__ingest_prep(g, "INSERT INTO modules(pid,path,bias,lo,hi,build_id,seen_ns) "
+                             "VALUES (?,?,?,?,?,?,?)");
     sqlite3_stmt *ss = weft__ingest_prep(g, "INSERT INTO stacks VALUES (?,?,?,?)");
     sqlite3_stmt *sf = weft__ingest_prep(g, "INSERT INTO frames VALUES (?,?,?,?,?,?,?,?)");
     int rc = -1;
@@ -148,10 +149,12 @@ out:
     return rc;
 }
 
-int weft__ingest_write_processes_threads(struct weft__ingest *g, const struct weft_ingest_opts *opts, uint64_t *nthreads) {
-    sqlite3_stmt *sp = weft__ingest_prep(g, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    sqlite3_stmt *st =
-        weft__ingest_prep(g, "INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+int weft__ingest_write_processes_threads(struct weft__ingest *g,
+                                         const struct weft_ingest_opts *opts, uint64_t *nthreads) {
+    sqlite3_stmt *sp =
+        weft__ingest_prep(g, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sqlite3_stmt *st = weft__ingest_prep(
+        g, "INSERT INTO threads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     int rc = -1;
     if (!sp || !st)
         goto out;
@@ -268,9 +271,9 @@ out:
 }
 
 /* One row of `images`; the empty strings and 0 stand for NULL. */
-static int image_row(struct weft__ingest *g, sqlite3_stmt *st, int64_t pid, int seq, const char *exe, const char *argv,
-                     int64_t start_ns, int64_t end_ns, const char *exec_path, int untraced,
-                     const char *log) {
+static int image_row(struct weft__ingest *g, sqlite3_stmt *st, int64_t pid, int seq,
+                     const char *exe, const char *argv, int64_t start_ns, int64_t end_ns,
+                     const char *exec_path, int untraced, const char *log) {
     I64(st, 1, pid);
     I64(st, 2, seq);
     TXT(st, 3, exe && exe[0] ? exe : NULL);
@@ -358,4 +361,3 @@ int weft__ingest_write_objects(struct weft__ingest *g) {
     sqlite3_finalize(so);
     return 0;
 }
-
