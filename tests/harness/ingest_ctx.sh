@@ -45,6 +45,28 @@ ingest_concurrent)
     # no temporary database left behind
     expect "leftovers" "$(ls "$work/dbs" | grep -c tmp)" 0
     ;;
+ingest_concurrent_helgrind)
+    need valgrind
+    "$WEFT" run -q --keep-log="$work/a.logs" -o "$work/a.db" -- "$BIN/t_threads" \
+        >"$work/out" 2>"$work/err"
+    expect "t_threads status" "$?" 3 # its main returns 3
+    "$WEFT" run -q --keep-log="$work/b.logs" -o "$work/b.db" -- "$BIN/t_weft" \
+        >"$work/out" 2>"$work/err"
+    expect "t_weft status" "$?" 0
+    [ "$fails" -eq 0 ] || finish
+    mkdir "$work/dbs"
+    valgrind --tool=helgrind --error-exitcode=99 --fair-sched=try \
+        --suppressions="$(dirname "$0")/ingest_ctx.supp" \
+        "$BIN/t_ingest2" "$work/dbs" 1 "$work"/a.logs/log* -- "$work"/b.logs/log* \
+        >"$work/digests" 2>"$work/err"
+    rc=$?
+    expect "helgrind t_ingest2 status ($(grep -m1 -A12 'Possible data race' "$work/err"))" "$rc" 0
+    for s in a b; do
+        sqlite3 "$work/dbs/lone-$s.db" .dump >"$work/lone.sql" 2>&1 || fail "no lone database $s"
+        sqlite3 "$work/dbs/con-$s-0.db" .dump >"$work/con.sql" 2>&1 || fail "no database $s"
+        cmp -s "$work/lone.sql" "$work/con.sql" || fail "database $s differs from the lone one's"
+    done
+    ;;
 *)
     fail "unknown case"
     ;;

@@ -54,16 +54,16 @@ static int hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next 
             break;
         case WEFT_ITEM_EVENT: {
             const struct weft_trace_event *e = &it.u.ev;
-            int64_t v[] = {e->id,     e->pid,     e->thread,  e->ts,      e->kind, e->object,
-                           e->obj,    e->arg,     e->arg2,    e->stack,   e->hb_obj, e->acq,
-                           e->rel,    e->has_acq, e->has_rel, e->rel_once, e->peer};
+            int64_t v[] = {e->id,  e->pid,     e->thread,  e->ts,       e->kind,   e->object,
+                           e->obj, e->arg,     e->arg2,    e->stack,    e->hb_obj, e->acq,
+                           e->rel, e->has_acq, e->has_rel, e->rel_once, e->peer};
             for (size_t i = 0; i < sizeof v / sizeof *v; i++)
                 h = mix_i(h, v[i]);
             break;
         }
         case WEFT_ITEM_THREAD: {
             const struct weft_thread_row *t = &it.u.th;
-            int64_t v[] = {t->id,        t->pid,       t->tid,       t->parent,
+            int64_t v[] = {t->id,         t->pid,       t->tid,       t->parent,
                            t->created_ns, t->joined_by, t->joined_ns, t->create_stack,
                            t->exit_stack, t->arg,       t->adopted,   t->internal,
                            t->joined,     t->detached};
