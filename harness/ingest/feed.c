@@ -73,8 +73,9 @@ static void q_publish(struct weft__ingest *g) {
     pthread_mutex_unlock(&g->q.mu);
 }
 
-/* One more item for the hook: 0, or -1 when out of memory. */
-int weft__ingest_push(struct weft__ingest *g, const struct weft_trace_item *it) {
+/* One more item for the hook, when it starts a block or fills one (the
+ * rest: weft__ingest_push, inline): 0, or -1 when out of memory. */
+int weft__ingest_push_block(struct weft__ingest *g, const struct weft_trace_item *it) {
     if (!g->q.fill) {
         g->q.fill = malloc(sizeof *g->q.fill);
         if (!g->q.fill)

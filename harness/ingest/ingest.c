@@ -93,6 +93,83 @@ static int chan_begin(unsigned kind) {
     return kind == WEFT_K_CHAN_SEND_BEGIN || kind == WEFT_K_CHAN_RECV_BEGIN;
 }
 
+/* A lock acquisition that did not wait (a lock's end with arg2 = 0, a
+ * trylock) and succeeded carries its call site as a one-frame stack, but
+ * only when the site differs from the thread's previous such record: the
+ * shim leaves the stack out when it is the thread's last site again (a
+ * lock in a loop: the stack word would make each lock record twice as
+ * long). Each such record without a stack gets the stack of the last one
+ * of its thread (and log) that had one, in time order, before anything
+ * reads the stacks: last holds (log, thread) -> that stack, one entry per
+ * thread. A record whose thread never had one (an older shim, no stacks)
+ * stays without. Both passes over the records run it alike. */
+static int fill_lock_site(struct map *last, uint32_t proc, struct weft_rec *r) {
+    int site;
+    switch (r->kind) {
+    case WEFT_K_MUTEX_LOCK_END:
+    case WEFT_K_RW_RDLOCK_END:
+    case WEFT_K_RW_WRLOCK_END:
+        site = r->arg == 0 && r->arg2 == 0;
+        break;
+    case WEFT_K_MUTEX_TRYLOCK:
+    case WEFT_K_RW_TRYLOCK:
+        site = r->arg == 0;
+        break;
+    default:
+        site = 0;
+    }
+    if (!site)
+        return 0;
+    uint64_t v;
+    if (r->stack)
+        return map_put(last, proc, r->tid, r->stack);
+    if (map_get(last, proc, r->tid, &v))
+        r->stack = (uint32_t)v;
+    return 0;
+}
+
+/* The event of record r (of process pi) as stored in its events row. */
+static void row_of(const struct weft__ingest *g, const struct weft_rec *r, uint32_t pi, uint64_t id,
+                   uint64_t object, struct weft_trace_event *e) {
+    const struct proc *p = &g->procs[pi];
+    int hb = (r->fields & (WEFT_W_ACQ | WEFT_W_REL)) != 0;
+    /* every field set (no memset: this runs for every event) */
+    e->id = (int64_t)id;
+    e->pid = p->pid;
+    e->thread = (int64_t)(p->thread_base + r->tid);
+    e->ts = (int64_t)r->ts;
+    e->kind = r->kind;
+    e->object = (int64_t)object;
+    e->obj = (int64_t)r->obj;
+    e->arg = (int64_t)r->arg;
+    e->arg2 = (int64_t)r->arg2;
+    e->stack = r->stack && r->stack <= p->max_stack ? (int64_t)(p->stack_base + r->stack) : 0;
+    e->rel_once = (int)r->once;
+    e->hb_obj = hb ? (int64_t)r->hbobj : 0;
+    e->has_acq = hb && (r->fields & WEFT_W_ACQ);
+    e->acq = e->has_acq ? (int64_t)r->acq : 0;
+    e->has_rel = hb && (r->fields & WEFT_W_REL);
+    e->rel = e->has_rel ? (int64_t)r->rel : 0;
+}
+
+/* The events counted in event_counts instead of a row each (rows.c). */
+static int summed(const struct weft_rec *r) {
+    return ((r->kind == WEFT_K_CHAN_SEND_END || r->kind == WEFT_K_CHAN_RECV_END) && r->arg == 0 &&
+            r->arg2 == 0 && r->stack == 0) ||
+           r->kind == WEFT_K_HB_RELEASE || r->kind == WEFT_K_HB_ACQUIRE;
+}
+
+/* The other thread of a thread event (weft_trace_event.peer). */
+static int64_t peer_of(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r) {
+    struct proc *p = &g->procs[pi];
+    uint32_t tt = 0;
+    if (r->kind == WEFT_K_THREAD_CREATE)
+        tt = (uint32_t)(r->aux & WEFT_TID_MASK);
+    else if ((r->kind == WEFT_K_JOIN_END || r->kind == WEFT_K_TRYJOIN) && r->arg == 0)
+        tt = weft__ingest_tid_of_handle(p, r->obj);
+    return tt && tt <= p->max_tid ? (int64_t)(p->thread_base + tt) : 0;
+}
+
 /* Two threads share one connection (the detectors beside the load),
  * never at once (feed.c's guard): SQLite's own mutexes are not needed for
  * that, nor memory statistics. Each ingest has its own connection, so
@@ -159,14 +236,14 @@ static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *o
             }
             continue;
         }
-        if (weft__ingest_fill_lock_site(&sites, pi, &rec) != 0) {
+        if (fill_lock_site(&sites, pi, &rec) != 0) {
             weft_err("out of memory for the lock sites");
             bad = -1;
             break;
         }
         g->touched.nthr = g->touched.nobj = 0;
         uint64_t object = weft__ingest_model(g, pi, r);
-        if (hooked && weft__ingest_push_touched(g) != 0) {
+        if (hooked && (g->touched.nthr || g->touched.nobj) && weft__ingest_push_touched(g) != 0) {
             weft_err("out of memory");
             bad = -1;
             break;
@@ -175,11 +252,11 @@ static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *o
         uint64_t t = g->procs[pi].thread_base + r->tid;
         struct open_call *oc = t <= nthr ? &open[t] : NULL;
         int blk = weft_kind_blocking(r->kind);
-        int sum = !all && weft__ingest_summed(r);
+        int sum = !all && summed(r);
         int64_t begin_ts = 0, begin_stack = 0, short_wait = -1;
         struct weft_trace_event e;
-        weft__ingest_row_of(g, r, pi, id, object, &e);
-        e.peer = weft__ingest_peer_of(g, pi, r);
+        row_of(g, r, pi, id, object, &e);
+        e.peer = peer_of(g, pi, r);
         if (blk && t <= nthr)
             last[t] = e;
         if (oc && (blk == 1 || blk == 2) && oc->folded) {

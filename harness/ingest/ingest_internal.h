@@ -294,18 +294,18 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
 int weft__ingest_add_meta(struct proc *p, const struct weft_rec *r);
 /* Adds a MODULE record to pi's module map: 0, or -1 out of memory. */
 int weft__ingest_sym_module(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r);
-/* The lock call site a record left out (model.c says when). */
-int weft__ingest_fill_lock_site(struct map *last, uint32_t proc, struct weft_rec *r);
 /* The objects.id live now for a family's address (0: none). */
 uint64_t weft__ingest_live_obj(struct weft__ingest *g, uint32_t proc, const char *fam,
                                uint64_t addr);
-/* The local tid of a thread handle in p (0: none). */
-uint32_t weft__ingest_tid_of_handle(struct proc *p, uint64_t handle);
 /* threads.created_by, and the start function's name (NULL: none). */
 const char *weft__ingest_created_by(const struct thr *t);
 const char *weft__ingest_start_function(const struct proc *p, const struct thr *t);
-/* The other thread of a thread event (weft_trace_event.peer). */
-int64_t weft__ingest_peer_of(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r);
+
+/* The local tid of a thread handle in p (0: none). */
+static inline uint32_t weft__ingest_tid_of_handle(struct proc *p, uint64_t handle) {
+    uint64_t v = 0;
+    return map_get(&p->handles, handle, 0, &v) ? (uint32_t)v : 0;
+}
 
 /* ---- procs.c ---- */
 void weft__ingest_add_loss(struct weft__ingest *g, int pid, const char *log, const char *what,
@@ -347,12 +347,7 @@ struct rows {
 int weft__ingest_flush_rows(struct weft__ingest *g, struct rows *w, int n);
 int weft__ingest_put_row(struct weft__ingest *g, struct rows *w, const struct weft_trace_event *e,
                          int64_t begin_ts);
-/* The event of record r (of image pi) as stored in its events row. */
-void weft__ingest_row_of(const struct weft__ingest *g, const struct weft_rec *r, uint32_t pi,
-                         uint64_t id, uint64_t object, struct weft_trace_event *e);
-
 /* Counted events (event_counts). */
-int weft__ingest_summed(const struct weft_rec *r);
 int weft__ingest_sum_op(struct weft__ingest *g, const struct weft_trace_event *e, int64_t wait_ns);
 int weft__ingest_write_sums(struct weft__ingest *g);
 
@@ -395,8 +390,18 @@ void weft__ingest_feed_free(struct weft__ingest *g);
 /* The loader's side of the connection: hold it (a no-op without the hook). */
 void weft__ingest_db_hold(struct weft__ingest *g);
 void weft__ingest_db_release(struct weft__ingest *g);
-/* One more item for the hook: 0, or -1 when out of memory. */
-int weft__ingest_push(struct weft__ingest *g, const struct weft_trace_item *it);
+/* One more item for the hook: 0, or -1 when out of memory. Inline: every
+ * event and most rows go through it; the block's first and last item
+ * (a new block, a full one published) go to weft__ingest_push_block. */
+int weft__ingest_push_block(struct weft__ingest *g, const struct weft_trace_item *it);
+static inline int weft__ingest_push(struct weft__ingest *g, const struct weft_trace_item *it) {
+    struct qblk *b = g->q.fill;
+    if (b && b->n + 1 < QBLK) {
+        b->e[b->n++] = *it;
+        return 0;
+    }
+    return weft__ingest_push_block(g, it);
+}
 /* The items of the threads and objects the last record touched. */
 int weft__ingest_push_touched(struct weft__ingest *g);
 /* The cases of a select record, for the hook. */

@@ -116,24 +116,25 @@ static void obj_end(struct weft__ingest *g, uint32_t proc, const char *fam, uint
     }
 }
 
-static struct thr *thread_of(struct weft__ingest *g, struct proc *p, uint32_t proc, uint32_t tid,
-                             uint64_t ts) {
+/* A thread's first record: its object. Apart from thread_of, which runs
+ * for every record and is inlined into the model. */
+static void first_seen(struct weft__ingest *g, struct proc *p, struct thr *t, uint32_t proc,
+                       uint32_t tid, uint64_t ts) {
+    t->seen = 1;
+    touch_thr(g, proc, tid);
+    t->object = new_obj(g, proc, "thread", 0, ts, 0);
+    if (t->object)
+        g->objs[t->object - 1].thread = p->thread_base + tid;
+}
+
+static inline struct thr *thread_of(struct weft__ingest *g, struct proc *p, uint32_t proc,
+                                    uint32_t tid, uint64_t ts) {
     if (tid == 0 || tid > p->max_tid)
         return NULL;
     struct thr *t = &p->thr[tid];
-    if (!t->seen) {
-        t->seen = 1;
-        touch_thr(g, proc, tid);
-        t->object = new_obj(g, proc, "thread", 0, ts, 0);
-        if (t->object)
-            g->objs[t->object - 1].thread = p->thread_base + tid;
-    }
+    if (!t->seen)
+        first_seen(g, p, t, proc, tid, ts);
     return t;
-}
-
-uint32_t weft__ingest_tid_of_handle(struct proc *p, uint64_t handle) {
-    uint64_t v = 0;
-    return map_get(&p->handles, handle, 0, &v) ? (uint32_t)v : 0;
 }
 
 static void set_handle(struct weft__ingest *g, struct proc *p, struct thr *t, uint32_t tid,
@@ -158,41 +159,6 @@ static int object_family(struct weft__ingest *g, unsigned kind) {
         g->is_obj_family_made = 1;
     }
     return kind < WEFT_K_MAX && is[kind];
-}
-
-/* A lock acquisition that did not wait (a lock's end with arg2 = 0, a
- * trylock) and succeeded carries its call site as a one-frame stack, but
- * only when the site differs from the thread's previous such record: the
- * shim leaves the stack out when it is the thread's last site again (a
- * lock in a loop: the stack word would make each lock record twice as
- * long). Each such record without a stack gets the stack of the last one
- * of its thread (and log) that had one, in time order, before anything
- * reads the stacks: last holds (log, thread) -> that stack, one entry per
- * thread. A record whose thread never had one (an older shim, no stacks)
- * stays without. Both passes over the records run it alike. */
-int weft__ingest_fill_lock_site(struct map *last, uint32_t proc, struct weft_rec *r) {
-    int site;
-    switch (r->kind) {
-    case WEFT_K_MUTEX_LOCK_END:
-    case WEFT_K_RW_RDLOCK_END:
-    case WEFT_K_RW_WRLOCK_END:
-        site = r->arg == 0 && r->arg2 == 0;
-        break;
-    case WEFT_K_MUTEX_TRYLOCK:
-    case WEFT_K_RW_TRYLOCK:
-        site = r->arg == 0;
-        break;
-    default:
-        site = 0;
-    }
-    if (!site)
-        return 0;
-    uint64_t v;
-    if (r->stack)
-        return map_put(last, proc, r->tid, r->stack);
-    if (map_get(last, proc, r->tid, &v))
-        r->stack = (uint32_t)v;
-    return 0;
 }
 
 /* Pass 1 for one record: update the model; returns the objects.id the
@@ -466,15 +432,4 @@ const char *weft__ingest_start_function(const struct proc *p, const struct thr *
     struct weft_frame_info fi;
     weft_symmap_lookup(p->sym, t->start_routine + 1, &fi);
     return fi.function;
-}
-
-/* The other thread of a thread event (weft_trace_event.peer). */
-int64_t weft__ingest_peer_of(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r) {
-    struct proc *p = &g->procs[pi];
-    uint32_t tt = 0;
-    if (r->kind == WEFT_K_THREAD_CREATE)
-        tt = (uint32_t)(r->aux & WEFT_TID_MASK);
-    else if ((r->kind == WEFT_K_JOIN_END || r->kind == WEFT_K_TRYJOIN) && r->arg == 0)
-        tt = weft__ingest_tid_of_handle(p, r->obj);
-    return tt && tt <= p->max_tid ? (int64_t)(p->thread_base + tt) : 0;
 }

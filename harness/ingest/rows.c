@@ -95,30 +95,6 @@ int weft__ingest_write_extra(struct weft__ingest *g, struct proc *p, uint32_t pi
     return 0;
 }
 
-/* The event of record r (of process pi) as stored in its events row. */
-void weft__ingest_row_of(const struct weft__ingest *g, const struct weft_rec *r, uint32_t pi,
-                         uint64_t id, uint64_t object, struct weft_trace_event *e) {
-    const struct proc *p = &g->procs[pi];
-    int hb = (r->fields & (WEFT_W_ACQ | WEFT_W_REL)) != 0;
-    /* every field set (no memset: this runs for every event) */
-    e->id = (int64_t)id;
-    e->pid = p->pid;
-    e->thread = (int64_t)(p->thread_base + r->tid);
-    e->ts = (int64_t)r->ts;
-    e->kind = r->kind;
-    e->object = (int64_t)object;
-    e->obj = (int64_t)r->obj;
-    e->arg = (int64_t)r->arg;
-    e->arg2 = (int64_t)r->arg2;
-    e->stack = r->stack && r->stack <= p->max_stack ? (int64_t)(p->stack_base + r->stack) : 0;
-    e->rel_once = (int)r->once;
-    e->hb_obj = hb ? (int64_t)r->hbobj : 0;
-    e->has_acq = hb && (r->fields & WEFT_W_ACQ);
-    e->acq = e->has_acq ? (int64_t)r->acq : 0;
-    e->has_rel = hb && (r->fields & WEFT_W_REL);
-    e->rel = e->has_rel ? (int64_t)r->rel : 0;
-}
-
 /* ---- event_counts: high-volume events counted instead of a row each ----
  * A send or receive that completed without error and without waiting, or
  * after a wait shorter than --min-wait (a rendezvous that parked for a
@@ -129,12 +105,6 @@ void weft__ingest_row_of(const struct weft__ingest *g, const struct weft_rec *r,
  * row by row), every error (send on closed), closes, selects, WaitGroups,
  * threads, locks. The detectors see every event anyway (from memory).
  * --all-events keeps a row for each. */
-
-int weft__ingest_summed(const struct weft_rec *r) {
-    return ((r->kind == WEFT_K_CHAN_SEND_END || r->kind == WEFT_K_CHAN_RECV_END) && r->arg == 0 &&
-            r->arg2 == 0 && r->stack == 0) ||
-           r->kind == WEFT_K_HB_RELEASE || r->kind == WEFT_K_HB_ACQUIRE;
-}
 
 /* Counts event e (they come in id order); wait_ns >= 0: it waited that
  * long, and stands for its begin too. */
