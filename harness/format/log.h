@@ -352,8 +352,9 @@ enum weft_kind {
 /* Stacks of lock acquisitions: a *_LOCK_END / RW_*LOCK_END with arg2 = 0
  * (did not wait) or a *_TRYLOCK, that succeeded, carries its call site as
  * a one-frame stack, except when the site is the thread's previous such
- * record's: then no stack, and the reader gives it that record's (ingest.c,
- * fill_lock_sites). With WEFT_SYNC_STACKS=1 every one has its full stack. */
+ * record's: then no stack, and the reader gives it that record's
+ * (harness/ingest/model.c, weft__ingest_fill_lock_site). With
+ * WEFT_SYNC_STACKS=1 every one has its full stack. */
 
 /* How an fd came to be (FD_OPEN aux). */
 /* How a context was made (CTX_NEW aux). */

@@ -172,6 +172,8 @@ static const char *intern_name(struct weft_symtab *t, const char *s) {
  * by build id or by path, written by root), and the module's directory
  * is tried here: regular files only, opened without blocking, taken only
  * when their build id is the module's. */
+/* Never written (libdw only reads them; its Dwfl_Callbacks wants a char
+ * **): a constant shared by every ingest of the process. */
 static char debuginfo_dirs[] = "/usr/lib/debug";
 static char *debuginfo_path = debuginfo_dirs;
 

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: MIT */
+/* ingest_internal.h: what the ingest's files share (never included from
+ * outside harness/ingest/): the one value an ingest is (struct
+ * weft__ingest: every piece of its mutable state, so several ingests can
+ * run in one process, each on its own thread), the model's types, the
+ * small open-addressing map, and the functions each file offers the
+ * others. Who owns what:
+ *   model.c   the model: processes, threads, objects with generations,
+ *             what each record changed (touched), the symbol maps;
+ *   procs.c   the losses, the children (forks, spawns), the processes
+ *             still running;
+ *   rows.c    the database writer: the SQL helpers, the events rows in
+ *             batches, folding and counting (event_counts, mutex relocks),
+ *             the rows hanging off events, blocked_at_exit;
+ *   tables.c  the tables the model made, written at the end;
+ *   feed.c    the detectors' item stream: the bounded queue, the hook's
+ *             thread, the connection's guard, the strings' arena;
+ *   ingest.c  the driver: opening the logs, the one pass, the end. */
+#ifndef WEFT_INGEST_INTERNAL_H
+#define WEFT_INGEST_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "stream.h"
+#include "symbolize.h"
+#include "log_reader.h"
+#include "weft.h"
+
+/* ---- a small open-addressing map: (a, b) -> v ----
+ * Inline here: the model looks up every record's object in one. */
+struct ment {
+    uint64_t a, b, v;
+    int used;
+};
+struct map {
+    struct ment *e;
+    size_t cap, n;
+};
+
+static inline uint64_t hash2(uint64_t a, uint64_t b) {
+    uint64_t h = a * 0x9e3779b97f4a7c15u ^ (b + 0x632be59bd9b4e019u);
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9u;
+    return h ^ (h >> 32);
+}
+
+static inline int map_put(struct map *m, uint64_t a, uint64_t b, uint64_t v) {
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 256;
+        struct ment *ne = calloc(ncap, sizeof *ne);
+        if (!ne)
+            return -1;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->e[i].used) {
+                size_t j = hash2(m->e[i].a, m->e[i].b) & (ncap - 1);
+                while (ne[j].used)
+                    j = (j + 1) & (ncap - 1);
+                ne[j] = m->e[i];
+            }
+        free(m->e);
+        m->e = ne;
+        m->cap = ncap;
+    }
+    size_t j = hash2(a, b) & (m->cap - 1);
+    while (m->e[j].used && (m->e[j].a != a || m->e[j].b != b))
+        j = (j + 1) & (m->cap - 1);
+    if (!m->e[j].used)
+        m->n++;
+    m->e[j] = (struct ment){a, b, v, 1};
+    return 0;
+}
+
+static inline int map_get(const struct map *m, uint64_t a, uint64_t b, uint64_t *v) {
+    if (!m->cap)
+        return 0;
+    size_t j = hash2(a, b) & (m->cap - 1);
+    while (m->e[j].used) {
+        if (m->e[j].a == a && m->e[j].b == b) {
+            *v = m->e[j].v;
+            return 1;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    return 0;
+}
+
+/* Removal by marking the value: keys of closed fds and destroyed mutexes
+ * map to 0 ("none live"); the next use makes a new generation. */
+
+/* Room for one more element in a growable array (n used of *cap, each
+ * size bytes), doubling from first: 0, or -1 when out of memory (the
+ * array unchanged). ROOM(arr, n, cap, first) for an array arr. */
+static inline int room(void **arr, size_t n, size_t *cap, size_t size, size_t first) {
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : first;
+    void *p = realloc(*arr, nc * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+#define ROOM(arr, n, cap, first) room((void **)&(arr), (n), &(cap), sizeof *(arr), (first))
+
+/* The payload of a record, NUL-terminated, cut to max - 1 bytes. */
+static inline size_t payload(const struct weft_rec *r, char *buf, size_t max) {
+    size_t n = r->dlen < max - 1 ? r->dlen : max - 1;
+    if (n)
+        memcpy(buf, r->data, n);
+    buf[n] = 0;
+    return n;
+}
+
+/* ---- the model's types (model.c) ---- */
+struct thr {
+    int seen, adopted, via, internal;
+    uint64_t handle, os_tid, start_routine, arg;
+    uint64_t created, started, exited, joined, detached;
+    uint64_t exit_value;
+    const char *exit_kind;
+    uint32_t parent, joined_by, create_stack, exit_stack; /* local ids */
+    uint64_t object;                                      /* objects.id */
+    char name[68];
+};
+
+struct obj {
+    uint32_t proc;
+    const char *kind;
+    uint64_t address, generation;
+    uint64_t created, destroyed;
+    uint32_t create_stack, destroy_stack; /* local */
+    uint64_t thread;                      /* global thread id for kind thread */
+    const char *info;
+};
+
+struct proc {
+    struct weft_slog log;
+    const char *path;
+    int pid, ppid;
+    uint32_t parent_tid;
+    uint32_t max_tid, max_stack;
+    uint64_t thread_base, stack_base;
+    struct thr *thr;
+    struct map handles;      /* (handle, 0) -> local tid */
+    struct weft_symmap *sym; /* its module map, for stacks and start routines */
+    char argv_json[16384];
+    char exe[4096];
+    uint64_t end_ns, events;
+    /* its MODULE and STACK records, in log order: not events, kept apart */
+    struct weft_rec *meta; /* copies, with their payloads (owned) */
+    size_t nmeta, capmeta;
+    const char *exit_kind;
+    int has_code, code, signal, finished;
+    /* the program this image exec'd last, when that exec did not fail
+     * (exec_path[0] == 0: none): it ran untraced unless a later image of
+     * the same pid is in the trace */
+    char exec_path[4096];
+    int complete; /* every record of the image was read */
+    /* exec: a later image of the same OS process is merged into the row of
+     * the first one (root); its thread tids follow the earlier images'. */
+    int root;            /* index of the first image, or its own index */
+    uint32_t tid_offset; /* added to its tids in the threads table */
+};
+
+/* ---- losses: what could not be read, one row of `losses` each (procs.c) ----
+ * what: dropped-events, bad-chunk, unwritten-chunk, truncated,
+ * unreadable-log, empty-log, duplicate-log, missing-log, running (docs/schema.md). */
+struct loss {
+    int pid;         /* 0: unknown */
+    const char *log; /* NULL: none */
+    const char *what;
+    uint64_t count;
+    char detail[WEFT_LOG_ERR + 64];
+};
+
+/* Children started by posix_spawn (pid, path, when): the ingest notes
+ * those that left no log (they ran untraced). */
+struct spawned {
+    int pid;
+    char path[256];
+    int64_t ts;
+};
+/* Children forked by traced processes (FORK records): each should have a
+ * log; one without is a missing-log loss. */
+struct forked {
+    int pid, parent;
+};
+
+/* One (thread, object, kind) of event_counts (rows.c). */
+struct sum {
+    int64_t pid, thread, object, obj, kind, count, first_ns, last_ns, first_id, last_id;
+    int64_t waited, wait_ns, max_wait_ns;
+};
+
+/* A block of the detectors' queue (feed.c). */
+#define QBLK 4096
+#define QMAX 8
+struct qblk {
+    struct qblk *next;
+    size_t n;
+    struct weft_trace_item e[QBLK];
+};
+
+/* A block of the strings handed to the hook (feed.c). */
+struct arena_blk {
+    struct arena_blk *next;
+    size_t used;
+    char buf[65536 - 2 * sizeof(void *)];
+};
+
+/* ---- one ingest ----
+ * Every piece of mutable state of one weft_ingest call: allocated by it,
+ * passed to every function, freed at its end. Nothing of an ingest lives
+ * in a file-scope variable, so two ingests on two threads never meet. */
+struct weft__ingest {
+    /* the model (model.c): one proc per image (log) read, the objects
+     * (ids are index + 1), the live ones by (process, family, address) */
+    struct proc *procs;
+    int nprocs;
+    struct obj *objs;
+    size_t nobjs, capobjs;
+    struct map live; /* (proc << 8 | family, address) -> objects.id */
+    /* What the model changed with the record at hand: the threads and
+     * objects whose rows the hook gets before the event (the feed). A
+     * record touches a few at most; more would be a bug, and is dropped. */
+    struct {
+        uint32_t proc[8], tid[8];
+        int nthr;
+        uint64_t obj[8];
+        int nobj;
+    } touched;
+    /* family_code's last answer: almost every record asks it about one
+     * of a few static strings */
+    const char *fam_last;
+    uint64_t fam_last_code;
+    /* object_family's table, made on first use */
+    signed char is_obj_family[WEFT_K_MAX];
+    int is_obj_family_made;
+    /* One symbol table for the whole ingest: each module file is opened
+     * and its DWARF read once, however many processes mapped it
+     * (symbolize.h). */
+    struct weft_symtab *symtab;
+
+    /* the losses and the children (procs.c) */
+    struct loss *losses;
+    size_t nlosses, caplosses;
+    struct spawned *spawns;
+    size_t nspawns, capspawns;
+    struct forked *forks;
+    size_t nforks, capforks;
+
+    /* the database (rows.c, tables.c) and event_counts */
+    sqlite3 *db;
+    struct sum *sums;
+    size_t nsums, capsums;
+    struct map sum_idx; /* (thread << 8 | kind, object) -> 1 + index */
+
+    /* the detectors beside the load (feed.c): the connection's guard ... */
+    struct {
+        pthread_mutex_t mu;
+        int on; /* the hook's thread is running */
+    } guard;
+    struct weft_db_guard db_guard; /* arg: this ingest */
+    /* ... the queue of items to the hook ... */
+    struct {
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        struct qblk *head, *tail; /* published, not yet taken */
+        size_t count;             /* blocks published, not yet taken */
+        struct qblk *fill;        /* the loader's block being filled */
+        struct qblk *read;        /* the hook's block being read */
+        size_t rpos;
+        int ended, bounded;
+    } q;
+    /* ... and the strings of the rows handed to it */
+    struct arena_blk *arena;
+    struct map interned; /* (hash, length) -> the string */
+
+    /* WEFT_INGEST_PROFILE=1: the time of each phase on stderr */
+    int profile;
+    struct timespec phase_t0;
+};
+
+/* ---- model.c ---- */
+/* Pass 1 for one record of image pi: update the model; returns the
+ * objects.id the event is about (0: none). */
+uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r);
+/* Keeps a MODULE or STACK record of p (a copy): 0, or -1 out of memory. */
+int weft__ingest_add_meta(struct proc *p, const struct weft_rec *r);
+/* Adds a MODULE record to pi's module map: 0, or -1 out of memory. */
+int weft__ingest_sym_module(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r);
+/* The objects.id live now for a family's address (0: none). */
+uint64_t weft__ingest_live_obj(struct weft__ingest *g, uint32_t proc, const char *fam,
+                               uint64_t addr);
+/* threads.created_by, and the start function's name (NULL: none). */
+const char *weft__ingest_created_by(const struct thr *t);
+const char *weft__ingest_start_function(const struct proc *p, const struct thr *t);
+
+/* The local tid of a thread handle in p (0: none). */
+static inline uint32_t weft__ingest_tid_of_handle(struct proc *p, uint64_t handle) {
+    uint64_t v = 0;
+    return map_get(&p->handles, handle, 0, &v) ? (uint32_t)v : 0;
+}
+
+/* ---- procs.c ---- */
+void weft__ingest_add_loss(struct weft__ingest *g, int pid, const char *log, const char *what,
+                           uint64_t count, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+int weft__ingest_has_loss_of(const struct weft__ingest *g, int pid);
+/* Whether pid is alive and began between lo_ns and hi_ns (procs.c). */
+int weft__ingest_still_running_since(int pid, uint64_t lo_ns, uint64_t hi_ns);
+int weft__ingest_still_running(int pid, uint64_t log_start_ns);
+uint64_t weft__ingest_mono_now(void);
+int weft__ingest_pid_of_name(const char *path);
+/* The forked children without a log: losses (after the pass). */
+void weft__ingest_check_forks(struct weft__ingest *g, const struct weft_ingest_opts *opts);
+/* One warning line per kind of loss (stderr), after the ingest. */
+void weft__ingest_warn_losses(const struct weft__ingest *g);
+
+/* ---- rows.c ---- */
+#define BATCH 50 /* events per INSERT statement */
+#define NCOLS 14 /* columns of events */
+int weft__ingest_exec(struct weft__ingest *g, const char *sql);
+sqlite3_stmt *weft__ingest_prep(struct weft__ingest *g, const char *sql);
+int weft__ingest_step(struct weft__ingest *g, sqlite3_stmt *st);
+#define I64(st, i, v) sqlite3_bind_int64(st, i, (sqlite3_int64)(v))
+#define OPT(st, i, v) ((v) ? I64(st, i, v) : sqlite3_bind_null(st, i))
+static inline int TXT(sqlite3_stmt *st, int i, const char *s) {
+    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+/* Rows go out BATCH per statement: SQLite's per-statement cost (step,
+ * reset, VDBE setup) is most of a one-row insert. The tail of a batch
+ * goes one row at a time. */
+struct rows {
+    sqlite3_stmt *one, *many;
+    struct weft_trace_event e[BATCH];
+    int64_t begin_ts[BATCH];
+    int n;
+    uint64_t count;
+};
+int weft__ingest_flush_rows(struct weft__ingest *g, struct rows *w, int n);
+int weft__ingest_put_row(struct weft__ingest *g, struct rows *w, const struct weft_trace_event *e,
+                         int64_t begin_ts);
+/* Counted events (event_counts). */
+int weft__ingest_sum_op(struct weft__ingest *g, const struct weft_trace_event *e, int64_t wait_ns);
+int weft__ingest_write_sums(struct weft__ingest *g);
+
+/* Each live mutex's last unlock, held until it is known to be an edge. */
+struct mtx {
+    int64_t releaser; /* thread of the last release (0: none seen) */
+    int pending;      /* the last unlock has no row yet */
+    struct weft_trace_event unlock;
+};
+struct mtxs {
+    struct mtx *m;
+    size_t n, cap;
+    struct map idx; /* (process, address) -> 1 + index (0: destroyed) */
+};
+int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,
+                          const struct weft_rec *r, const struct weft_trace_event *e, int *bad);
+
+/* The payloads some events carry: a select's cases, a deadlock's waits. */
+int weft__ingest_has_extra(const struct weft_rec *r);
+int weft__ingest_write_extra(struct weft__ingest *g, struct proc *p, uint32_t pi,
+                             const struct weft_rec *r, uint64_t id, sqlite3_stmt *sc,
+                             sqlite3_stmt *sd);
+int weft__ingest_write_blocked(struct weft__ingest *g, const struct weft_trace_event *last,
+                               uint64_t nthr);
+
+/* ---- tables.c ---- */
+int weft__ingest_write_kinds(struct weft__ingest *g);
+int weft__ingest_write_modules_stacks(struct weft__ingest *g, uint32_t pi, uint64_t *nstacks);
+int weft__ingest_write_processes_threads(struct weft__ingest *g,
+                                         const struct weft_ingest_opts *opts, uint64_t *nthreads);
+int weft__ingest_write_images(struct weft__ingest *g);
+int weft__ingest_write_losses(struct weft__ingest *g);
+int weft__ingest_write_objects(struct weft__ingest *g);
+
+/* ---- feed.c ---- */
+/* The queue's and the guard's locks: 0, or -1. */
+int weft__ingest_feed_init(struct weft__ingest *g);
+/* Frees what the feed holds (the queue's blocks, the arena). */
+void weft__ingest_feed_free(struct weft__ingest *g);
+/* The loader's side of the connection: hold it (a no-op without the hook). */
+void weft__ingest_db_hold(struct weft__ingest *g);
+void weft__ingest_db_release(struct weft__ingest *g);
+/* One more item for the hook: 0, or -1 when out of memory. Inline: every
+ * event and most rows go through it; the block's first and last item
+ * (a new block, a full one published) go to weft__ingest_push_block. */
+int weft__ingest_push_block(struct weft__ingest *g, const struct weft_trace_item *it);
+static inline int weft__ingest_push(struct weft__ingest *g, const struct weft_trace_item *it) {
+    struct qblk *b = g->q.fill;
+    if (b && b->n + 1 < QBLK) {
+        b->e[b->n++] = *it;
+        return 0;
+    }
+    return weft__ingest_push_block(g, it);
+}
+/* The items of the threads and objects the last record touched. */
+int weft__ingest_push_touched(struct weft__ingest *g);
+/* The cases of a select record, for the hook. */
+int weft__ingest_push_cases(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r,
+                            uint64_t id);
+struct hook_run {
+    struct weft__ingest *g;
+    const struct weft_ingest_opts *o;
+    int rc;
+    pthread_t th;
+};
+void weft__ingest_hook_start(struct weft__ingest *g, struct hook_run *h,
+                             const struct weft_ingest_opts *o);
+int weft__ingest_hook_join(struct weft__ingest *g, struct hook_run *h);
+
+#endif

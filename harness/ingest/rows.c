@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/* rows.c: the ingest's database writer for the events: the SQL helpers
+ * every table's writer uses, an event's row (row_of), the events rows in
+ * batches of BATCH per statement, event_counts (the events counted
+ * instead of a row each: plain channel operations, short waits, hb
+ * annotations, and a mutex taken again by its own last releaser), the
+ * rows hanging off events (select_cases, deadlock_waits) and
+ * blocked_at_exit. The connection and the counts live in the ingest's
+ * struct weft__ingest (ingest_internal.h); the loader holds the
+ * connection (feed.c's guard) around each use while the detectors run
+ * beside it. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ingest_internal.h"
+
+int weft__ingest_exec(struct weft__ingest *g, const char *sql) {
+    char *msg = NULL;
+    if (sqlite3_exec(g->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        weft_err("database: %s", msg ? msg : sqlite3_errmsg(g->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+sqlite3_stmt *weft__ingest_prep(struct weft__ingest *g, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(g->db, sql, -1, &st, NULL) != SQLITE_OK)
+        weft_err("database: %s", sqlite3_errmsg(g->db));
+    return st;
+}
+
+int weft__ingest_step(struct weft__ingest *g, sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) {
+        weft_err("database: %s", sqlite3_errmsg(g->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* The payloads some events carry: a select's cases, a deadlock's waits. */
+int weft__ingest_has_extra(const struct weft_rec *r) {
+    return r->dlen && (r->kind == WEFT_K_SELECT_BEGIN || r->kind == WEFT_K_SELECT_END ||
+                       r->kind == WEFT_K_DEADLOCK);
+}
+
+int weft__ingest_write_extra(struct weft__ingest *g, struct proc *p, uint32_t pi,
+                             const struct weft_rec *r, uint64_t id, sqlite3_stmt *sc,
+                             sqlite3_stmt *sd) {
+    if (!weft__ingest_has_extra(r))
+        return 0;
+    uint64_t words[WEFT_LOG_MAX_DATA / 8 + 1];
+    size_t n = payload(r, (char *)words, sizeof words) / 8;
+    if (r->kind == WEFT_K_DEADLOCK) {
+        for (size_t i = 0; i + 1 < n; i += 2) {
+            uint32_t tid = (uint32_t)words[i];
+            unsigned kind = (unsigned)(words[i] >> 32) & 0xffff;
+            if (!tid || tid > p->max_tid)
+                continue;
+            const char *fam = weft_kind_family(kind);
+            uint64_t o = 0;
+            if (fam && !strcmp(fam, "thread")) { /* a join: the target thread */
+                uint32_t tt = weft__ingest_tid_of_handle(p, words[i + 1]);
+                o = tt && tt <= p->max_tid ? p->thr[tt].object : 0;
+            } else if (fam) {
+                o = weft__ingest_live_obj(g, pi, !strcmp(fam, "select") ? "chan" : fam,
+                                          words[i + 1]);
+            }
+            I64(sd, 1, id);
+            I64(sd, 2, p->thread_base + tid);
+            TXT(sd, 3, weft_kind_name(kind) ? weft_kind_name(kind) : "?");
+            I64(sd, 4, words[i + 1]);
+            OPT(sd, 5, o);
+            if (weft__ingest_step(g, sd))
+                return -1;
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t ch = words[i] & ~(uint64_t)3;
+        uint64_t object = ch ? weft__ingest_live_obj(g, pi, "chan", ch) : 0;
+        I64(sc, 1, id);
+        I64(sc, 2, i);
+        I64(sc, 3, ch);
+        TXT(sc, 4, (words[i] & 3) == 1 ? "send" : "recv");
+        OPT(sc, 5, object);
+        if (weft__ingest_step(g, sc))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- event_counts: high-volume events counted instead of a row each ----
+ * A send or receive that completed without error and without waiting, or
+ * after a wait shorter than --min-wait (a rendezvous that parked for a
+ * few microseconds: the bulk of a busy channel's records), and libweft's
+ * standalone happens-before annotations, are counted per (thread, object,
+ * kind), with how many waited and for how long in all. Everything else
+ * keeps its row: every begin, every longer wait (so blocking is visible
+ * row by row), every error (send on closed), closes, selects, WaitGroups,
+ * threads, locks. The detectors see every event anyway (from memory).
+ * --all-events keeps a row for each. */
+
+/* Counts event e (they come in id order); wait_ns >= 0: it waited that
+ * long, and stands for its begin too. */
+int weft__ingest_sum_op(struct weft__ingest *g, const struct weft_trace_event *e, int64_t wait_ns) {
+    uint64_t key = (uint64_t)e->thread << 8 | (uint64_t)e->kind, v = 0;
+    struct sum *x;
+    if (map_get(&g->sum_idx, key, (uint64_t)e->object, &v)) {
+        x = &g->sums[v - 1];
+    } else {
+        if (ROOM(g->sums, g->nsums, g->capsums, 64) != 0) {
+            weft_err("out of memory");
+            return -1;
+        }
+        x = &g->sums[g->nsums++];
+        *x = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 0, e->ts,
+                          0,      e->id,     0,         0,      0,       0};
+        if (map_put(&g->sum_idx, key, (uint64_t)e->object, g->nsums) != 0) {
+            weft_err("out of memory");
+            return -1;
+        }
+    }
+    x->count++;
+    x->last_ns = e->ts;
+    x->last_id = e->id;
+    if (wait_ns >= 0) {
+        x->waited++;
+        x->wait_ns += wait_ns;
+        if (wait_ns > x->max_wait_ns)
+            x->max_wait_ns = wait_ns;
+    }
+    return 0;
+}
+
+int weft__ingest_write_sums(struct weft__ingest *g) {
+    sqlite3_stmt *st =
+        weft__ingest_prep(g, "INSERT INTO event_counts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    int rc = st ? 0 : -1;
+    for (size_t i = 0; i < g->nsums && !rc; i++) {
+        struct sum *x = &g->sums[i];
+        I64(st, 1, x->pid);
+        I64(st, 2, x->thread);
+        OPT(st, 3, x->object);
+        I64(st, 4, x->obj);
+        TXT(st, 5, weft_kind_name((unsigned)x->kind));
+        I64(st, 6, x->count);
+        I64(st, 7, x->first_ns);
+        I64(st, 8, x->last_ns);
+        I64(st, 9, x->first_id);
+        I64(st, 10, x->last_id);
+        I64(st, 11, x->waited);
+        I64(st, 12, x->wait_ns);
+        I64(st, 13, x->max_wait_ns);
+        rc = weft__ingest_step(g, st);
+    }
+    sqlite3_finalize(st);
+    free(g->sums);
+    g->sums = NULL;
+    g->nsums = g->capsums = 0;
+    free(g->sum_idx.e);
+    memset(&g->sum_idx, 0, sizeof g->sum_idx);
+    return rc;
+}
+
+/* blocked_at_exit: per thread, its last blocking event when that is a
+ * begin (write_events keeps them). */
+int weft__ingest_write_blocked(struct weft__ingest *g, const struct weft_trace_event *last,
+                               uint64_t nthr) {
+    sqlite3_stmt *st = weft__ingest_prep(g, "INSERT INTO blocked_at_exit VALUES (?,?,?,?,?,?,?)");
+    int rc = -1;
+    if (!st)
+        goto out;
+    for (uint64_t t = 1; t <= nthr; t++) {
+        const struct weft_trace_event *e = &last[t];
+        if (!e->id || weft_kind_blocking((unsigned)e->kind) != 1)
+            continue;
+        I64(st, 1, t);
+        I64(st, 2, e->pid);
+        TXT(st, 3, weft_kind_name((unsigned)e->kind));
+        I64(st, 4, e->obj);
+        OPT(st, 5, e->object);
+        OPT(st, 6, e->stack);
+        I64(st, 7, e->id);
+        if (weft__ingest_step(g, st))
+            goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void bind_row(sqlite3_stmt *t, int o, const struct weft_trace_event *e, int64_t begin_ts) {
+    I64(t, o + 1, e->id);
+    I64(t, o + 2, e->pid);
+    I64(t, o + 3, e->thread);
+    I64(t, o + 4, e->ts);
+    I64(t, o + 5, e->kind);
+    OPT(t, o + 6, e->object);
+    I64(t, o + 7, e->obj);
+    I64(t, o + 8, e->arg);
+    I64(t, o + 9, e->arg2);
+    OPT(t, o + 10, e->stack);
+    if (e->has_acq || e->has_rel) {
+        I64(t, o + 11, e->hb_obj);
+        if (e->has_acq)
+            I64(t, o + 12, e->acq);
+        else
+            sqlite3_bind_null(t, o + 12);
+        if (e->has_rel)
+            I64(t, o + 13, e->rel);
+        else
+            sqlite3_bind_null(t, o + 13);
+    } else {
+        sqlite3_bind_null(t, o + 11);
+        sqlite3_bind_null(t, o + 12);
+        sqlite3_bind_null(t, o + 13);
+    }
+    OPT(t, o + 14, begin_ts);
+}
+
+/* The first n rows held, one statement each. */
+int weft__ingest_flush_rows(struct weft__ingest *g, struct rows *w, int n) {
+    int rc = 0;
+    weft__ingest_db_hold(g);
+    for (int k = 0; k < n && !rc; k++) {
+        bind_row(w->one, 0, &w->e[k], w->begin_ts[k]);
+        rc = weft__ingest_step(g, w->one);
+    }
+    weft__ingest_db_release(g);
+    return rc;
+}
+
+int weft__ingest_put_row(struct weft__ingest *g, struct rows *w, const struct weft_trace_event *e,
+                         int64_t begin_ts) {
+    w->count++;
+    w->e[w->n] = *e;
+    w->begin_ts[w->n] = begin_ts;
+    if (++w->n < BATCH)
+        return 0;
+    w->n = 0;
+    if (!w->many)
+        return weft__ingest_flush_rows(g, w, BATCH);
+    weft__ingest_db_hold(g);
+    for (int k = 0; k < BATCH; k++)
+        bind_row(w->many, k * NCOLS, &w->e[k], w->begin_ts[k]);
+    int rc = sqlite3_step(w->many);
+    sqlite3_reset(w->many);
+    if (rc != SQLITE_DONE)
+        weft_err("database: %s", sqlite3_errmsg(g->db));
+    weft__ingest_db_release(g);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- mutex operations that carry no new happens-before edge ----
+ * A mutex locked again, without waiting, by the thread that unlocked it
+ * last acquires nothing it did not have: the mutex's clock is that
+ * thread's own from its unlock (a mutex release replaces the clock). Such
+ * a lock and the unlock before it are counted in event_counts, like the
+ * channel operations above, instead of a row each (a lock in a loop is
+ * most of a lock-heavy program's records). Whether an unlock carried an
+ * edge is known only at the mutex's next acquisition, so each mutex's
+ * last unlock waits here, one per live mutex: counted when its own thread
+ * takes the mutex again, else written as a row with its own id. A
+ * condition wait releases its mutex too. The detectors see every event
+ * anyway (the hook's queue); --all-events keeps a row for each. */
+
+static struct mtx *mtx_of(struct mtxs *t, uint32_t pi, uint64_t addr, int add) {
+    uint64_t v = 0;
+    if (map_get(&t->idx, pi, addr, &v) && v)
+        return &t->m[v - 1];
+    if (!add || ROOM(t->m, t->n, t->cap, 64) != 0 || map_put(&t->idx, pi, addr, t->n + 1) != 0)
+        return NULL;
+    t->m[t->n] = (struct mtx){0};
+    return &t->m[t->n++];
+}
+
+/* What write_events does with a mutex event e (record r) when it does
+ * not keep every row: 1 when e is counted or deferred (no row now), 0
+ * when it gets its row; a pending unlock it settles is counted or
+ * written. *bad on a write or memory failure. */
+int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,
+                          const struct weft_rec *r, const struct weft_trace_event *e, int *bad) {
+    struct mtx *m;
+    uint64_t addr = r->obj;
+    int acquire = 0;
+    switch (r->kind) {
+    case WEFT_K_MUTEX_UNLOCK:
+        if (r->arg != 0 || !(m = mtx_of(mx, pi, addr, 1)))
+            return 0; /* a failed unlock keeps its row (so does one out of memory) */
+        if (m->pending)
+            *bad = weft__ingest_put_row(g, w, &m->unlock, 0);
+        m->pending = 1;
+        m->unlock = *e;
+        m->releaser = e->thread;
+        return 1;
+    case WEFT_K_COND_WAIT_BEGIN: /* releases its mutex (arg) */
+        addr = r->arg;
+        if ((m = mtx_of(mx, pi, addr, 1)) != NULL) {
+            if (m->pending)
+                *bad = weft__ingest_put_row(g, w, &m->unlock, 0);
+            m->pending = 0;
+            m->releaser = e->thread;
+        }
+        return 0;
+    case WEFT_K_MUTEX_LOCK_END:
+        acquire = r->arg == 0 && r->arg2 == 0;
+        break;
+    case WEFT_K_MUTEX_TRYLOCK:
+        if (r->arg != 0)
+            return 0; /* not taken: no acquisition */
+        acquire = 1;
+        break;
+    case WEFT_K_COND_WAIT_END: /* takes its mutex (arg2) again */
+        addr = r->arg2;
+        break;
+    case WEFT_K_MUTEX_DESTROY:
+        break;
+    default:
+        return 0;
+    }
+    m = mtx_of(mx, pi, addr, 0);
+    if (!m)
+        return 0;
+    if (acquire && m->releaser == e->thread) {
+        /* taken again by its last releaser: no edge, lock and unlock counted */
+        if (m->pending)
+            *bad = weft__ingest_sum_op(g, &m->unlock, -1);
+        m->pending = 0;
+        if (!*bad)
+            *bad = weft__ingest_sum_op(g, e, -1);
+        return 1;
+    }
+    if (m->pending) /* another thread's acquisition: that unlock was an edge */
+        *bad = weft__ingest_put_row(g, w, &m->unlock, 0);
+    m->pending = 0;
+    if (r->kind == WEFT_K_MUTEX_DESTROY)
+        map_put(&mx->idx, pi, addr, 0);
+    return 0;
+}
