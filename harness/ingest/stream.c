@@ -29,14 +29,18 @@ static int failv(char *err, const char *name, const char *fmt, ...) {
 
 /* Up to n bytes at off of the log into buf, going on after short reads:
  * the bytes read (fewer at the end of the file, or on an error). */
-static size_t read_at(const struct weft_slog *l, void *buf, size_t n, uint64_t off) {
-    if (l->fd >= 0)
-        return weft__log_pread(l->fd, buf, n, off);
+static size_t read_fd(const struct weft_slog *l, int fd, void *buf, size_t n, uint64_t off) {
+    if (fd >= 0)
+        return weft__log_pread(fd, buf, n, off);
     if (off >= l->size)
         return 0;
     size_t k = l->size - off < n ? (size_t)(l->size - off) : n;
     memcpy(buf, l->mem + off, k);
     return k;
+}
+
+static size_t read_at(const struct weft_slog *l, void *buf, size_t n, uint64_t off) {
+    return read_fd(l, l->fd, buf, n, off);
 }
 
 static uint64_t chunk_off(uint64_t i) {
@@ -60,6 +64,7 @@ struct vpart {
     uint64_t nevents, bad, first_bad;
     uint64_t cut; /* the first chunk that could not be read (UINT64_MAX: none) */
     int oom;      /* no buffer for a chunk's words */
+    int fd;       /* the file opened again, or l->fd (-1: a buffer) */
     char err[WEFT_LOG_ERR];
 };
 
@@ -162,7 +167,7 @@ static void *walk_part(void *arg) {
         }
         size_t want = (size_t)cnt * WEFT_LOG_WORD;
         char err[WEFT_LOG_ERR];
-        if (read_at(l, words, want, chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want) {
+        if (read_fd(l, p->fd, words, want, chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want) {
             p->cut = i;
             break;
         } else if (walk(p, i, words, cnt, err) == 0) {
@@ -176,6 +181,21 @@ static void *walk_part(void *arg) {
     }
     free(words);
     return NULL;
+}
+
+/* The log's file opened once more, for a validating thread of its own:
+ * the kernel's readahead is kept per open file, and threads reading
+ * different ranges through one would make each other's reads look
+ * random to it. Through /proc/self/fd, so it is the file we opened even
+ * if its path was replaced since. l->fd when that fails (or for a
+ * buffer). */
+static int reopen(const struct weft_slog *l) {
+    if (l->fd < 0)
+        return l->fd;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", l->fd);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    return fd >= 0 ? fd : l->fd;
 }
 
 /* The number of validating threads for n chunks: up to the CPUs there
@@ -213,7 +233,8 @@ static int walk_chunks(struct weft_slog *l, const uint32_t *counts, uint64_t *fi
                                   .lo = lo,
                                   .hi = hi,
                                   .first_bad = UINT64_MAX,
-                                  .cut = UINT64_MAX};
+                                  .cut = UINT64_MAX,
+                                  .fd = k ? reopen(l) : l->fd};
         lo = hi;
     }
     pthread_t th[MAX_VPARTS];
@@ -264,8 +285,11 @@ static int walk_chunks(struct weft_slog *l, const uint32_t *counts, uint64_t *fi
         }
     }
     l->capruns = l->nruns;
-    for (int k = 0; k < np; k++)
+    for (int k = 0; k < np; k++) {
         free(parts[k].runs);
+        if (parts[k].fd != l->fd)
+            close(parts[k].fd);
+    }
     return rc;
 }
 
