@@ -149,13 +149,6 @@ double weft__log_tsc_rate(const struct weft_log_header *h, const unsigned char *
 /* d ticks at rate ns a tick, in ns: clamped to int64_t, since a damaged
  * header's rate or a damaged record's timestamp can make any double (and
  * converting one out of range is undefined). */
-int64_t weft__log_scaled(int64_t d, double rate) {
-    double x = (double)d * rate;
-    if (!(x > -9.2e18))
-        return x != x ? 0 : INT64_MIN; /* NaN: 0 */
-    return x < 9.2e18 ? (int64_t)x : INT64_MAX;
-}
-
 /* One decoding thread's share: chunks [lo, hi) into an array of its own
  * (it only grows; big reallocs are remaps, not copies). */
 struct part {

@@ -80,15 +80,22 @@ int weft__log_chunk_ok(const struct weft_log_chunk *c, uint32_t committed, uint6
  * the records carry ns already. */
 double weft__log_tsc_rate(const struct weft_log_header *h, const unsigned char *chunk0,
                           size_t stride, const uint32_t *counts, uint64_t n);
-/* d ticks at rate ns a tick, in ns, clamped (a damaged rate or time can
- * make any double, and converting one out of range is undefined). */
-int64_t weft__log_scaled(int64_t d, double rate);
 /* Up to n bytes at off, going on after short reads and EINTR: the bytes
  * read (fewer at the end of the file, or on an error). */
 size_t weft__log_pread(int fd, void *buf, size_t n, uint64_t off);
 /* Sets err for a record that fails the checks below; returns 0. */
 uint32_t weft__log_bad_record(char *err, const char *name, uint64_t chunk, uint32_t word,
                               const struct weft_rec *r, uint32_t max_tid, int why);
+
+/* d ticks at rate ns a tick, in ns, clamped (a damaged rate or time can
+ * make any double, and converting one out of range is undefined). Inline:
+ * the merge converts every record's time. */
+static inline int64_t weft__log_scaled(int64_t d, double rate) {
+    double x = (double)d * rate;
+    if (!(x > -9.2e18))
+        return x != x ? 0 : INT64_MIN; /* NaN: 0 */
+    return x < 9.2e18 ? (int64_t)x : INT64_MAX;
+}
 
 /* A record's time in CLOCK_MONOTONIC ns (TSC ticks converted at rate),
  * bounded at WEFT_TS_MAX: a later time is a damaged record's, and bounded

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +29,18 @@ static int failv(char *err, const char *name, const char *fmt, ...) {
 
 /* Up to n bytes at off of the log into buf, going on after short reads:
  * the bytes read (fewer at the end of the file, or on an error). */
-static size_t read_at(const struct weft_slog *l, void *buf, size_t n, uint64_t off) {
-    if (l->fd >= 0)
-        return weft__log_pread(l->fd, buf, n, off);
+static size_t read_fd(const struct weft_slog *l, int fd, void *buf, size_t n, uint64_t off) {
+    if (fd >= 0)
+        return weft__log_pread(fd, buf, n, off);
     if (off >= l->size)
         return 0;
     size_t k = l->size - off < n ? (size_t)(l->size - off) : n;
     memcpy(buf, l->mem + off, k);
     return k;
+}
+
+static size_t read_at(const struct weft_slog *l, void *buf, size_t n, uint64_t off) {
+    return read_fd(l, l->fd, buf, n, off);
 }
 
 static uint64_t chunk_off(uint64_t i) {
@@ -46,33 +51,51 @@ static uint64_t to_ns(const struct weft_slog *l, uint64_t ts) {
     return weft__log_ns(&l->hdr, l->rate, ts);
 }
 
-static int add_run(struct weft_slog *l, const struct weft__run *r) {
-    if (l->nruns == l->capruns) {
-        size_t nc = l->capruns ? l->capruns * 2 : 64;
-        struct weft__run *nr = realloc(l->runs, nc * sizeof *nr);
+/* One validating thread's share of the second pass: chunks [lo, hi),
+ * their runs in an array of its own. The parts' results are joined in
+ * chunk order, so the runs, counts and first error are what one thread
+ * walking every chunk would have found. */
+struct vpart {
+    const struct weft_slog *l;
+    const uint32_t *counts;
+    uint64_t lo, hi;
+    struct weft__run *runs;
+    size_t nruns, capruns;
+    uint64_t nevents, bad, first_bad;
+    uint64_t cut; /* the first chunk that could not be read (UINT64_MAX: none) */
+    int oom;      /* no buffer for a chunk's words */
+    int fd;       /* the file opened again, or l->fd (-1: a buffer) */
+    char err[WEFT_LOG_ERR];
+};
+
+static int add_run(struct vpart *p, const struct weft__run *r) {
+    if (p->nruns == p->capruns) {
+        size_t nc = p->capruns ? p->capruns * 2 : 64;
+        struct weft__run *nr = realloc(p->runs, nc * sizeof *nr);
         if (!nr)
             return -1;
-        l->runs = nr;
-        l->capruns = nc;
+        p->runs = nr;
+        p->capruns = nc;
     }
-    l->runs[l->nruns++] = *r;
+    p->runs[p->nruns++] = *r;
     return 0;
 }
 
 /* Walks chunk i's cnt words: validates every record (log_reader.h's step,
- * as the whole reader does) and appends its runs, dropped again when a
- * later record fails. 0, or -1 with err. A run ends where its thread's
- * time goes back or another owner takes the chunk over. */
-static int walk(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_t cnt, char *err) {
+ * as the whole reader does) and appends its runs to p's, dropped again
+ * when a later record fails. 0, or -1 with err. A run ends where its
+ * thread's time goes back or another owner takes the chunk over. */
+static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, char *err) {
+    const struct weft_slog *l = p->l;
     uint32_t tid = 0;
     struct weft_rec prev = {0}, r;
-    size_t first_run = l->nruns;
+    size_t first_run = p->nruns;
     struct weft__run *cur = NULL;
     uint64_t last_ns = 0, n = 0;
     for (uint32_t k = 0, used; k < cnt; k += used, prev = r) {
         used = weft__log_step(w, k, cnt, &prev, &r, &tid, l->hdr.next_tid, i, l->name, err);
         if (!used) {
-            l->nruns = first_run;
+            p->nruns = first_run;
             return -1;
         }
         if (r.kind == WEFT_K_OWNER) {
@@ -92,20 +115,182 @@ static int walk(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_t cnt
                                     .tid = tid};
             if (cur)
                 cur->end = k;
-            if (add_run(l, &run) != 0) {
-                l->nruns = first_run;
+            if (add_run(p, &run) != 0) {
+                p->nruns = first_run;
                 snprintf(err, WEFT_LOG_ERR, "%s: out of memory for the runs of chunk %llu", l->name,
                          (unsigned long long)i);
                 return -1;
             }
-            cur = &l->runs[l->nruns - 1];
+            cur = &p->runs[p->nruns - 1];
         }
         cur->nrecs++;
         last_ns = ns;
         n++;
     }
-    l->nevents += n;
+    p->nevents += n;
     return 0;
+}
+
+/* Asks the kernel to start reading bytes [off, off + len) of the file
+ * now, so that the reads that follow find them in memory (a big log is
+ * read once to validate it and once more by the merge). A hint only. */
+static void readahead_at(const struct weft_slog *l, uint64_t off, uint64_t len) {
+    if (l->fd >= 0 && off < l->size)
+        (void)posix_fadvise(l->fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED);
+}
+
+enum {
+    MAX_VPARTS = 4,        /* validating threads at most */
+    CHUNKS_PER_VPART = 64, /* chunks a thread is worth (4 MiB) */
+    RA_CHUNKS = 64         /* readahead window, in chunks (4 MiB) */
+};
+
+/* Pass 2 over p's chunks: read, validate, cut into runs. Stops at the
+ * first chunk the file no longer holds (p->cut). */
+static void *walk_part(void *arg) {
+    struct vpart *p = arg;
+    const struct weft_slog *l = p->l;
+    uint64_t *words = malloc(WEFT_LOG_CHUNK_WORDS * sizeof *words);
+    uint64_t ra = p->lo;
+    if (!words) {
+        p->oom = 1;
+        return NULL;
+    }
+    for (uint64_t i = p->lo; i < p->hi; i++) {
+        uint32_t cnt = p->counts[i];
+        if (!cnt)
+            continue;
+        if (i >= ra) { /* the next window, while this one is walked */
+            uint64_t end = i + 2 * RA_CHUNKS < p->hi ? i + 2 * RA_CHUNKS : p->hi;
+            readahead_at(l, chunk_off(i), chunk_off(end) - chunk_off(i));
+            ra = i + RA_CHUNKS;
+        }
+        size_t want = (size_t)cnt * WEFT_LOG_WORD;
+        char err[WEFT_LOG_ERR];
+        if (read_fd(l, p->fd, words, want, chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want) {
+            p->cut = i;
+            break;
+        } else if (walk(p, i, words, cnt, err) == 0) {
+            continue;
+        }
+        /* skipped whole: its records are not trusted, the others are */
+        if (!p->bad++) {
+            memcpy(p->err, err, sizeof err);
+            p->first_bad = i;
+        }
+    }
+    free(words);
+    return NULL;
+}
+
+/* The log's file opened once more, for a validating thread of its own:
+ * the kernel's readahead is kept per open file, and threads reading
+ * different ranges through one would make each other's reads look
+ * random to it. Through /proc/self/fd, so it is the file we opened even
+ * if its path was replaced since. l->fd when that fails (or for a
+ * buffer). */
+static int reopen(const struct weft_slog *l) {
+    if (l->fd < 0)
+        return l->fd;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", l->fd);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    return fd >= 0 ? fd : l->fd;
+}
+
+/* The number of validating threads for n chunks: up to the CPUs there
+ * are and MAX_VPARTS, one per CHUNKS_PER_VPART chunks, capped by
+ * WEFT_INGEST_THREADS (tests compare the split with one thread). */
+static int vparts_for(uint64_t n) {
+    uint64_t k = n / CHUNKS_PER_VPART + 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (k > MAX_VPARTS)
+        k = MAX_VPARTS;
+    if (cpus > 0 && k > (uint64_t)cpus)
+        k = (uint64_t)cpus;
+    const char *lim = getenv("WEFT_INGEST_THREADS");
+    if (lim && atoi(lim) >= 1 && k > (uint64_t)atoi(lim))
+        k = (uint64_t)atoi(lim);
+    return (int)k;
+}
+
+/* Pass 2 on up to MAX_VPARTS threads, each a run of chunks of about as
+ * many words, then their results joined in chunk order. 0, or -1 when
+ * out of memory for the joined runs. */
+static int walk_chunks(struct weft_slog *l, const uint32_t *counts, uint64_t *first_bad) {
+    uint64_t n = l->nchunks, words = 0;
+    for (uint64_t i = 0; i < n; i++)
+        words += counts[i];
+    int np = vparts_for(n);
+    struct vpart parts[MAX_VPARTS];
+    uint64_t lo = 0, acc = 0;
+    for (int k = 0; k < np; k++) {
+        uint64_t hi = lo, want = words / (uint64_t)np * (uint64_t)(k + 1);
+        while (hi < n && (k == np - 1 || acc < want))
+            acc += counts[hi++];
+        parts[k] = (struct vpart){.l = l,
+                                  .counts = counts,
+                                  .lo = lo,
+                                  .hi = hi,
+                                  .first_bad = UINT64_MAX,
+                                  .cut = UINT64_MAX,
+                                  .fd = k ? reopen(l) : l->fd};
+        lo = hi;
+    }
+    pthread_t th[MAX_VPARTS];
+    int started[MAX_VPARTS] = {0};
+    for (int k = 1; k < np; k++)
+        started[k] = pthread_create(&th[k], NULL, walk_part, &parts[k]) == 0;
+    walk_part(&parts[0]);
+    for (int k = 1; k < np; k++) {
+        if (started[k])
+            pthread_join(th[k], NULL);
+        else
+            walk_part(&parts[k]);
+    }
+    /* Joined as one walk in chunk order would have left them: a part
+     * that hit the end of the file ends the log there, and the parts
+     * after it count for nothing. */
+    size_t total = 0;
+    int last = np - 1, rc = 0;
+    for (int k = 0; k < np; k++) {
+        total += parts[k].nruns;
+        if (parts[k].oom)
+            rc = failv(l->err, l->name, "out of memory for a chunk's words");
+        if (parts[k].cut != UINT64_MAX) {
+            last = k;
+            break;
+        }
+    }
+    if (last == 0) { /* one part's runs are the log's as they are */
+        l->runs = parts[0].runs;
+        parts[0].runs = NULL;
+    } else if (!rc && !(l->runs = malloc((total ? total : 1) * sizeof *l->runs))) {
+        rc = failv(l->err, l->name, "out of memory for %zu runs", total);
+    }
+    for (int k = 0; k <= last && !rc; k++) {
+        struct vpart *p = &parts[k];
+        if (k || last)
+            memcpy(l->runs + l->nruns, p->runs, p->nruns * sizeof *p->runs);
+        l->nruns += p->nruns;
+        l->nevents += p->nevents;
+        if (p->bad && (!l->bad_chunks || p->first_bad < *first_bad)) {
+            memcpy(l->chunk_err, p->err, sizeof p->err);
+            *first_bad = p->first_bad;
+        }
+        l->bad_chunks += p->bad;
+        if (p->cut != UINT64_MAX) {
+            l->missing_chunks += n - p->cut;
+            l->nchunks = p->cut;
+        }
+    }
+    l->capruns = l->nruns;
+    for (int k = 0; k < np; k++) {
+        free(parts[k].runs);
+        if (parts[k].fd != l->fd)
+            close(parts[k].fd);
+    }
+    return rc;
 }
 
 static int open_common(struct weft_slog *l, int convert) {
@@ -128,9 +313,8 @@ static int open_common(struct weft_slog *l, int convert) {
      * the walk below and the merge agree even if a live writer appends. */
     struct weft_log_chunk *ch = calloc(n ? n : 1, sizeof *ch);
     uint32_t *counts = calloc(n ? n : 1, sizeof *counts);
-    uint64_t *words = malloc(WEFT_LOG_CHUNK_WORDS * sizeof *words);
     int rc = -1;
-    if (!ch || !counts || !words) {
+    if (!ch || !counts) {
         failv(l->err, l->name, "out of memory for %llu chunks", (unsigned long long)n);
         goto out;
     }
@@ -157,30 +341,10 @@ static int open_common(struct weft_slog *l, int convert) {
                                            l->nchunks)
                       : 0;
     /* Pass 2: every chunk's records, validated, cut into runs. */
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t cnt = counts[i];
-        if (!cnt)
-            continue;
-        size_t want = (size_t)cnt * WEFT_LOG_WORD;
-        char err[WEFT_LOG_ERR];
-        if (read_at(l, words, want, chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want) {
-            l->missing_chunks += n - i;
-            l->nchunks = i;
-            break;
-        }
-        if (walk(l, i, words, cnt, err) != 0) {
-            /* skipped whole: its records are not trusted, the others are */
-            if (!l->bad_chunks++ || i < first_bad) {
-                memcpy(l->chunk_err, err, sizeof err);
-                first_bad = i;
-            }
-        }
-    }
-    rc = 0;
+    rc = walk_chunks(l, counts, &first_bad);
 out:
     free(ch);
     free(counts);
-    free(words);
     return rc;
 }
 
@@ -237,7 +401,9 @@ struct cursor {
     const struct weft__run *run;
     uint64_t *words;      /* the run's words [run->word, run->end) */
     uint32_t n, left;     /* words, records not yet returned */
-    struct weft_rec prev; /* raw decoder state */
+    uint32_t cap;         /* words room (a cursor and its buffer are reused) */
+    struct cursor *next;  /* in the merge's free list */
+    struct weft_rec prev; /* raw decoder state: only ts and obj are used */
 };
 
 struct weft_merge {
@@ -252,6 +418,8 @@ struct weft_merge {
     struct cursor **heap;
     size_t nheap;
     struct cursor *last; /* the cursor of the record returned last (advanced at the next call) */
+    struct cursor *free; /* cursors of finished runs, their buffers kept */
+    uint64_t *ra;        /* per log: the chunks below it were asked for already */
     char err[WEFT_LOG_ERR];
 };
 
@@ -326,19 +494,20 @@ static void sift_up(struct weft_merge *m, size_t i) {
 
 /* Decodes the cursor's next record: 1, or 0 when the run is done. The
  * words were validated at open; a record that no longer decodes means
- * the file changed under us: the run ends there. */
+ * the file changed under us: the run ends there. Decoded in place (the
+ * record before it was consumed already), keeping of the raw record only
+ * what the next decode needs. */
 static int decode(struct cursor *c, const struct weft_slog *l) {
     if (!c->left || c->pos >= c->n)
         return 0;
-    struct weft_rec r;
-    uint32_t used = weft_log_decode(c->words + c->pos, c->n - c->pos, &c->prev, &r);
-    if (!used || r.kind == WEFT_K_OWNER)
+    uint32_t used = weft_log_decode(c->words + c->pos, c->n - c->pos, &c->prev, &c->rec);
+    if (!used || c->rec.kind == WEFT_K_OWNER)
         return 0;
-    c->prev = r;
-    c->rec = r;
+    c->prev.ts = c->rec.ts;
+    c->prev.obj = c->rec.obj;
     c->pos += used;
     c->rec.tid = c->run->tid;
-    c->rec.ts = to_ns(l, r.ts);
+    c->rec.ts = to_ns(l, c->rec.ts);
     c->left--;
     return 1;
 }
@@ -348,31 +517,69 @@ static void drop(struct cursor *c) {
     free(c);
 }
 
+/* A finished cursor goes to the free list: the next run takes its buffer
+ * instead of a malloc and a free per run. The list holds at most as many
+ * cursors as were ever in flight at once. */
+static void retire(struct weft_merge *m, struct cursor *c) {
+    c->next = m->free;
+    m->free = c;
+}
+
+/* A cursor with room for n words, from the free list or new. */
+static struct cursor *cursor_for(struct weft_merge *m, uint32_t n) {
+    struct cursor *c = m->free;
+    if (c)
+        m->free = c->next;
+    else if (!(c = calloc(1, sizeof *c)))
+        return NULL;
+    if (c->cap < n || !c->words) {
+        uint64_t *w = realloc(c->words, (n ? n : 1) * sizeof *w);
+        if (!w) {
+            drop(c);
+            return NULL;
+        }
+        c->words = w;
+        c->cap = n ? n : 1;
+    }
+    return c;
+}
+
+/* The merge reads the runs about in chunk order: the kernel is asked for
+ * the chunks ahead of the one a run starts, RA_CHUNKS at a time, so that
+ * the reads of the runs find them in memory. */
+static void merge_readahead(struct weft_merge *m, uint32_t log, uint64_t chunk) {
+    const struct weft_slog *l = m->logs[log];
+    if (l->fd < 0 || chunk + RA_CHUNKS <= m->ra[log])
+        return;
+    uint64_t from = chunk > m->ra[log] ? chunk : m->ra[log];
+    uint64_t to = chunk + 2 * RA_CHUNKS < l->nchunks ? chunk + 2 * RA_CHUNKS : l->nchunks;
+    if (to > from)
+        readahead_at(l, chunk_off(from), chunk_off(to) - chunk_off(from));
+    m->ra[log] = to > m->ra[log] ? to : m->ra[log];
+}
+
 /* Starts pending run p: reads its words, decodes its first record. */
 static int activate(struct weft_merge *m, const struct pend *p) {
     const struct weft_slog *l = m->logs[p->log];
     const struct weft__run *run = p->run;
-    struct cursor *c = calloc(1, sizeof *c);
     uint32_t n = run->end - run->word;
-    uint64_t *w = malloc((n ? n : 1) * sizeof *w);
-    if (!c || !w) {
-        free(c);
-        free(w);
+    struct cursor *c = cursor_for(m, n);
+    if (!c) {
         snprintf(m->err, sizeof m->err, "%s: out of memory for a run of %u words", l->name, n);
         return -1;
     }
+    merge_readahead(m, p->log, run->chunk);
     size_t want = (size_t)n * WEFT_LOG_WORD;
-    if (read_at(l, w, want,
+    if (read_at(l, c->words, want,
                 chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)run->word * WEFT_LOG_WORD) <
         want) {
-        free(c);
-        free(w);
+        retire(m, c);
         snprintf(m->err, sizeof m->err, "%s: chunk %llu could not be read again", l->name,
                  (unsigned long long)run->chunk);
         return -1;
     }
-    c->words = w;
     c->n = n;
+    c->pos = 0;
     c->left = run->nrecs;
     c->run = run;
     c->log = p->log;
@@ -380,7 +587,7 @@ static int activate(struct weft_merge *m, const struct pend *p) {
     c->prev.ts = run->prev_ts;
     c->prev.obj = run->prev_obj;
     if (!decode(c, l)) {
-        drop(c);
+        retire(m, c);
         return 0;
     }
     m->heap[m->nheap] = c;
@@ -398,7 +605,8 @@ struct weft_merge *weft_merge_new(struct weft_slog *const *logs, const uint32_t 
         runs += logs[i]->nruns;
     m->pend = malloc((runs ? runs : 1) * sizeof *m->pend);
     m->heap = malloc((runs ? runs : 1) * sizeof *m->heap);
-    if (!m->pend || !m->heap) {
+    m->ra = calloc(n > 0 ? (size_t)n : 1, sizeof *m->ra);
+    if (!m->pend || !m->heap || !m->ra) {
         weft_merge_free(m);
         return NULL;
     }
@@ -427,7 +635,7 @@ int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log) {
             m->heap[0] = m->heap[--m->nheap];
             if (m->nheap)
                 sift_down(m, 0);
-            drop(c);
+            retire(m, c);
         }
     }
     while (m->next < m->npend && (!m->nheap || pend_before(&m->pend[m->next], m->heap[0])))
@@ -451,6 +659,12 @@ void weft_merge_free(struct weft_merge *m) {
         return;
     for (size_t i = 0; i < m->nheap; i++)
         drop(m->heap[i]);
+    while (m->free) {
+        struct cursor *c = m->free;
+        m->free = c->next;
+        drop(c);
+    }
+    free(m->ra);
     free(m->heap);
     free(m->pend);
     free(m);

@@ -6,12 +6,15 @@
  * A log is opened in two passes over its file: the chunk headers (the
  * TSC calibration pairs, which chunks hold records), then each chunk's
  * records, validated and cut into runs: the records of one thread, in
- * time order, inside one chunk. Only the runs are kept (a few per chunk),
- * never the records. The merge then reads each run's words from the file
- * when the global order reaches it and decodes one record at a time: what
- * it holds is one buffer per run in flight, about as many as threads ran
- * at once. Records of equal time come out by process rank, thread, log,
- * chunk and position: one total order, the same on every read.
+ * time order, inside one chunk. The second pass runs on up to 4
+ * threads (WEFT_INGEST_THREADS caps them), each over a range of chunks,
+ * and their runs are joined in chunk order: the result is one thread's.
+ * Only the runs are kept (a few per chunk), never the records. The merge
+ * then reads each run's words from the file when the global order
+ * reaches it and decodes one record at a time: what it holds is one
+ * buffer per run in flight, about as many as threads ran at once.
+ * Records of equal time come out by process rank, thread, log, chunk and
+ * position: one total order, the same on every read.
  *
  * The file is read with pread, never mapped: a hole reads as zeros and a
  * file that shrinks as a short read (then a counted loss), where a

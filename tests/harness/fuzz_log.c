@@ -8,7 +8,11 @@
  * log made of copies of the seed's chunks, which the reader decodes in
  * parts on several threads: every record where one reader would put it,
  * and of two damaged chunks in different parts, both skipped, the first
- * one named, every other chunk kept. */
+ * one named, every other chunk kept. The streaming reader (stream.c)
+ * opens the same big logs, validating on several threads and on one:
+ * the same runs either way, and the whole reader's counts, first error
+ * and number of records. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include "log_reader.h"
+#include "stream.h"
 
 static uint64_t rng = 0x853c49e6748fea9bu;
 static uint64_t next(void) {
@@ -60,6 +65,65 @@ static int same_chunk(const struct weft_log *a, uint64_t ca, const struct weft_l
     return 1;
 }
 
+/* The big log through the streaming reader, validated on one thread
+ * and on as many as it takes: the same runs, and what the whole reader w
+ * found (counts, first error, every record once through the merge). */
+static int stream_check(const struct weft_log *w, const unsigned char *buf, size_t size,
+                        const char *what) {
+    struct weft_slog one, many;
+    setenv("WEFT_INGEST_THREADS", "1", 1);
+    int rc1 = weft_slog_open_mem(&one, buf, size, "big");
+    unsetenv("WEFT_INGEST_THREADS");
+    int rc2 = weft_slog_open_mem(&many, buf, size, "big");
+    int bad = 0;
+    if (rc1 != 0 || rc2 != 0) {
+        fprintf(stderr, "fuzz_log: %s: the streaming reader refused it: %s\n", what,
+                rc1 ? one.err : many.err);
+        return 1;
+    }
+    if (one.nruns != many.nruns ||
+        (one.nruns && memcmp(one.runs, many.runs, one.nruns * sizeof *one.runs))) {
+        fprintf(stderr, "fuzz_log: %s: %zu runs on one thread, %zu (or others) on several\n", what,
+                one.nruns, many.nruns);
+        bad++;
+    }
+    const struct weft_slog *s = &many;
+    if (s->nevents != w->nevents || s->bad_chunks != w->bad_chunks ||
+        s->missing_chunks != w->missing_chunks || s->unwritten_chunks != w->unwritten_chunks ||
+        s->nchunks != w->nchunks || strcmp(s->chunk_err, w->chunk_err) ||
+        one.nevents != s->nevents || one.bad_chunks != s->bad_chunks ||
+        strcmp(one.chunk_err, s->chunk_err)) {
+        fprintf(stderr,
+                "fuzz_log: %s: streaming %llu records, %llu bad chunks ('%s'); whole %llu, %llu "
+                "('%s')\n",
+                what, (unsigned long long)s->nevents, (unsigned long long)s->bad_chunks,
+                s->chunk_err, (unsigned long long)w->nevents, (unsigned long long)w->bad_chunks,
+                w->chunk_err);
+        bad++;
+    }
+    struct weft_slog *logs[1] = {&many};
+    uint32_t rank = 0, which;
+    struct weft_merge *m = weft_merge_new(logs, &rank, 1);
+    struct weft_rec r;
+    uint64_t got = 0, prev = 0, disorder = 0;
+    while (m && weft_merge_next(m, &r, &which) == 1) {
+        disorder += r.ts < prev;
+        prev = r.ts;
+        got++;
+    }
+    if (!m || got != w->nevents || disorder) {
+        fprintf(stderr,
+                "fuzz_log: %s: the merge gave %llu records (%llu out of order), want %llu\n", what,
+                (unsigned long long)got, (unsigned long long)disorder,
+                (unsigned long long)w->nevents);
+        bad++;
+    }
+    weft_merge_free(m);
+    weft_slog_close(&one);
+    weft_slog_close(&many);
+    return bad;
+}
+
 static int parts_check(const unsigned char *seed, uint64_t nchunks) {
     int bad = 0;
     struct weft_log one, many;
@@ -77,6 +141,7 @@ static int parts_check(const unsigned char *seed, uint64_t nchunks) {
         free(big);
         return 1;
     }
+    bad += stream_check(&many, big, size, "big log");
     if (many.nevents != one.nevents * (total / nchunks)) {
         fprintf(stderr, "fuzz_log: big log has %llu records, want %llu\n",
                 (unsigned long long)many.nevents,
@@ -125,6 +190,7 @@ static int parts_check(const unsigned char *seed, uint64_t nchunks) {
             bad++;
             continue;
         }
+        bad += stream_check(&many, big, size, round ? "two damaged chunks" : "a damaged chunk");
         if (many.bad_chunks != (uint64_t)round + 1) {
             fprintf(stderr, "fuzz_log: %llu chunks skipped, want %d\n",
                     (unsigned long long)many.bad_chunks, round + 1);
