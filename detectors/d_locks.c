@@ -2,44 +2,46 @@
 /* d_locks.c: lock-held-at-exit: a thread that finished (returned,
  * pthread_exit, cancelled) while holding a pthread mutex, which no other
  * thread can then unlock. Holders are replayed from lock/trylock results,
- * unlocks, and condition waits (which unlock and relock their mutex). */
+ * unlocks, and condition waits (which unlock and relock their mutex).
+ *
+ * The mutexes are in a table.h hash table by (pid, address): every lock
+ * and unlock looks its mutex up, and a server has thousands of them
+ * (memcached's item locks); a linear search here was a fifth of the
+ * ingest's time on bench/pipeline/shapes.sh's memcached. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "table.h"
 
 struct held {
-    int64_t pid, addr, object, stack;
+    uint64_t pid1, addr; /* the key: pid + 1 (a table key never starts with 0) and address */
+    int64_t object, stack;
+    uint64_t seq; /* order of first sight: findings of one exit come in it */
     uint32_t holder;
     int count;
 };
 
-static struct held *hs;
-static size_t nhs, caphs;
+static struct weft__table hs = WEFT__TABLE(struct held, 2);
+static uint64_t nseen;
 static int *nheld; /* per thread: mutexes it holds */
 
 static struct held *find(int64_t pid, int64_t addr, int create) {
-    for (size_t i = 0; i < nhs; i++)
-        if (hs[i].addr == addr && hs[i].pid == pid)
-            return &hs[i];
-    if (!create)
-        return NULL;
-    if (nhs == caphs) {
-        size_t cap = caphs ? caphs * 2 : 16;
-        struct held *n = realloc(hs, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        hs = n;
-        caphs = cap;
-    }
-    memset(&hs[nhs], 0, sizeof hs[nhs]);
-    hs[nhs].pid = pid;
-    hs[nhs].addr = addr;
-    return &hs[nhs++];
+    uint64_t k[2] = {(uint64_t)pid + 1, (uint64_t)addr};
+    struct held *h = weft__table_get(&hs, k, create);
+    if (h && create && !h->seq)
+        h->seq = ++nseen;
+    return h;
+}
+
+static int by_seq(const void *a, const void *b) {
+    const struct held *x = *(struct held *const *)a, *y = *(struct held *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static int init(struct weft__dctx *c) {
-    nhs = 0;
+    weft__table_free(&hs); /* empty, unless a run before ended without finish */
+    nseen = 0;
     nheld = calloc((size_t)c->nthreads + 1, sizeof *nheld);
     return nheld ? 0 : -1;
 }
@@ -104,10 +106,19 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
         struct weft__thr *t = weft__thr_of(c, e->thread);
         if (t && t->internal)
             break;
-        for (size_t i = 0; i < nhs; i++) {
-            struct held *h = &hs[i];
-            if (h->holder != e->thread || h->count == 0 || h->pid != e->pid)
-                continue;
+        /* This thread's mutexes, in the order they were first seen. */
+        struct held **mine = malloc((size_t)nheld[e->thread] * sizeof *mine);
+        if (!mine)
+            break;
+        size_t n = 0;
+        for (size_t i = 0; i < hs.cap && n < (size_t)nheld[e->thread]; i++) {
+            struct held *h = weft__table_at(&hs, i);
+            if (h && h->holder == e->thread && h->count > 0 && h->pid1 == (uint64_t)e->pid + 1)
+                mine[n++] = h;
+        }
+        qsort(mine, n, sizeof *mine, by_seq);
+        for (size_t i = 0; i < n; i++) {
+            struct held *h = mine[i];
             char who[160];
             struct weft__role roles[] = {
                 {"exit", e->stack}, {"lock", h->stack}, {"creation", t ? t->create_stack : 0}};
@@ -128,9 +139,7 @@ static void event(struct weft__dctx *c, const struct weft__ev *e) {
 
 static int finish(struct weft__dctx *c) {
     (void)c;
-    free(hs);
-    hs = NULL;
-    nhs = caphs = 0;
+    weft__table_free(&hs);
     free(nheld);
     nheld = NULL;
     return 0;
