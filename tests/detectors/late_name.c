@@ -21,14 +21,30 @@ static const struct weft_trace_item items[] = {
      .u.th = {.id = 1, .pid = 100, .tid = 1, .adopted = 1, .start = "main"}},
     {.type = WEFT_ITEM_THREAD, .u.th = {.id = 2, .pid = 100, .tid = 2, .start = "0x0"}},
     {.type = WEFT_ITEM_EVENT,
-     .u.ev = {.id = 1, .pid = 100, .thread = 2, .ts = 10, .kind = WEFT_K_WG_DONE, .obj = 0x1000,
+     .u.ev = {.id = 1,
+              .pid = 100,
+              .thread = 2,
+              .ts = 10,
+              .kind = WEFT_K_WG_DONE,
+              .obj = 0x1000,
               .arg2 = -34}},
     {.type = WEFT_ITEM_THREAD,
-     .u.th = {.id = 2, .pid = 100, .tid = 2, .parent = 1, .created_ns = 12, .start = "worker",
-              .name = "w1", .created_by = "pthread_create"}},
+     .u.th = {.id = 2,
+              .pid = 100,
+              .tid = 2,
+              .parent = 1,
+              .created_ns = 12,
+              .start = "worker",
+              .name = "w1",
+              .created_by = "pthread_create"}},
     {.type = WEFT_ITEM_EVENT,
-     .u.ev = {.id = 2, .pid = 100, .thread = 1, .ts = 12, .kind = WEFT_K_THREAD_CREATE,
-              .obj = 0x2000, .peer = 2}},
+     .u.ev = {.id = 2,
+              .pid = 100,
+              .thread = 1,
+              .ts = 12,
+              .kind = WEFT_K_THREAD_CREATE,
+              .obj = 0x2000,
+              .peer = 2}},
 };
 
 static int next(void *src, struct weft_trace_item *it) {
@@ -70,8 +86,9 @@ int main(void) {
     sqlite3_finalize(st);
     sqlite3_close(db);
     if (found != 1 || bad) {
-        fprintf(stderr, "late_name: want one wg-negative-counter naming thread 2 \"w1\" (worker); "
-                        "got %d, %d misnamed\n",
+        fprintf(stderr,
+                "late_name: want one wg-negative-counter naming thread 2 \"w1\" (worker); "
+                "got %d, %d misnamed\n",
                 found, bad);
         return 1;
     }
