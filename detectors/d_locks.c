@@ -2,7 +2,13 @@
 /* d_locks.c: lock-held-at-exit: a thread that finished (returned,
  * pthread_exit, cancelled) while holding a pthread mutex, which no other
  * thread can then unlock. Holders are replayed from lock/trylock results,
- * unlocks, and condition waits (which unlock and relock their mutex). */
+ * unlocks, and condition waits (which unlock and relock their mutex).
+ *
+ * The mutexes held now are in a table.h hash table by (pid, address):
+ * every lock and unlock looks its mutex up, and a server has thousands
+ * of them (memcached's item locks); a linear search over every mutex ever
+ * seen was a fifth of the ingest's time on bench/pipeline/shapes.sh's
+ * memcached. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,24 +18,35 @@
 /* A mutex held now, keyed by (pid, address): an entry exists only while
  * its mutex is held, so the table is as big as what is held. */
 struct held {
-    int64_t pid, addr, object, stack;
+    uint64_t pid1, addr; /* the key: pid + 1 (a table key never starts with 0) and address */
+    int64_t object, stack;
+    uint64_t seq; /* since when it is held: findings of one exit come in this order */
     uint32_t holder;
     int count;
 };
 
 struct state {
     struct weft__table hs; /* struct held */
-    int *nheld;            /* per thread: mutexes it holds */
+    uint64_t nseen;
+    int *nheld; /* per thread: mutexes it holds */
 };
 
 static struct held *find(struct state *st, int64_t pid, int64_t addr, int create) {
-    uint64_t k[2] = {(uint64_t)pid, (uint64_t)addr};
-    return weft__table_get(&st->hs, k, create);
+    uint64_t k[2] = {(uint64_t)pid + 1, (uint64_t)addr};
+    struct held *h = weft__table_get(&st->hs, k, create);
+    if (h && create && !h->seq)
+        h->seq = ++st->nseen;
+    return h;
 }
 
 static void forget(struct state *st, struct held *h) {
-    uint64_t k[2] = {(uint64_t)h->pid, (uint64_t)h->addr};
+    uint64_t k[2] = {h->pid1, h->addr};
     weft__table_del(&st->hs, k);
+}
+
+static int by_seq(const void *a, const void *b) {
+    const struct held *x = *(struct held *const *)a, *y = *(struct held *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static int init(struct weft__dctx *c, void *self) {
@@ -100,10 +117,19 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
         struct weft__thr *t = weft__thr_of(c, e->thread);
         if (t && t->internal)
             break;
-        for (size_t i = 0; i < st->hs.cap; i++) {
-            const struct held *h = weft__table_at(&st->hs, i);
-            if (!h || h->holder != e->thread || h->count == 0 || h->pid != e->pid)
-                continue;
+        /* This thread's mutexes, in the order it took them. */
+        struct held **mine = malloc((size_t)st->nheld[e->thread] * sizeof *mine);
+        if (!mine)
+            break;
+        size_t n = 0;
+        for (size_t i = 0; i < st->hs.cap && n < (size_t)st->nheld[e->thread]; i++) {
+            struct held *h = weft__table_at(&st->hs, i);
+            if (h && h->holder == e->thread && h->count > 0 && h->pid1 == (uint64_t)e->pid + 1)
+                mine[n++] = h;
+        }
+        qsort(mine, n, sizeof *mine, by_seq);
+        for (size_t i = 0; i < n; i++) {
+            const struct held *h = mine[i];
             char who[160];
             struct weft__role roles[] = {
                 {"exit", e->stack, 0}, {"lock", h->stack, 0}, {"creation", 0, e->thread}};
@@ -115,6 +141,7 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
                                                            : "returned",
                          (unsigned long long)h->addr);
         }
+        free(mine);
         break;
     }
     default:

@@ -47,14 +47,19 @@ pl_resolve() {
         echo "bench/pipeline: $2 holds no weft (a build dir: bin/weft or harness/weft; an install prefix: bin/weft)" >&2
         exit 2
     fi
-    [ -f "${W_INC[$label]}/weft/weft.h" ] || { echo "bench/pipeline: no weft/weft.h for $2" >&2; exit 2; }
-    [ -f "${W_LIB[$label]}/libweft.so" ] || { echo "bench/pipeline: no libweft.so for $2" >&2; exit 2; }
+    [ -x "${W_BIN[$label]}" ] && [ -f "${W_SHIM[$label]}" ] ||
+        { echo "bench/pipeline: no weft and shim in $2" >&2; exit 2; }
 }
 
 # pl_cc LABEL OUT SRC... [-lfoo]: builds a workload program against LABEL's
 # libweft (optimised: a benchmark of a debug build says little).
 pl_cc() {
     local label=$1 out=$2; shift 2
+    # Checked here, not in pl_resolve: shapes.sh runs Debian's programs and
+    # needs only weft and the shim (a build of the weft-cli and
+    # weft-preload targets alone has no libweft.so).
+    [ -f "${W_INC[$label]}/weft/weft.h" ] || { echo "bench/pipeline: no weft/weft.h for ${W_DIR[$label]}" >&2; exit 2; }
+    [ -f "${W_LIB[$label]}/libweft.so" ] || { echo "bench/pipeline: no libweft.so for ${W_DIR[$label]} (build its weft target)" >&2; exit 2; }
     cc -std=c11 -O2 -g -D_GNU_SOURCE -I"${W_INC[$label]}" "$@" -o "$out" \
         -L"${W_LIB[$label]}" -lweft -Wl,-rpath,"${W_LIB[$label]}" -lpthread ||
         { echo "bench/pipeline: building $out failed" >&2; exit 1; }

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # bench/pipeline/shapes.sh: real programs' shapes under weft (issue 12,
 # "Must hold": <= 1.5x plain, <= 256 MB of ingest memory), each plain and
-# under `weft run`, then recorded once (LD_PRELOAD, log kept) and that log
-# ingested alone, for the ingest's own peak RSS:
+# under `weft run`, then recorded once (LD_PRELOAD, log kept: "record s",
+# the recording alone) and that log ingested alone ("ingest s", and the
+# ingest's own peak RSS), so that weft run's cost splits into the two:
 #   sqlite:    Debian's sqlite3 CLI building an index with PRAGMA threads=4
 #              over a table of R random rows (default 1M): millions of
 #              uncontended mutex operations and a few sorter threads;
@@ -129,12 +130,13 @@ for s in "${shapes[@]}"; do
         lg=$work/log.$l
         rm -rf "$lg" && mkdir "$lg"
         shape "$s" env LD_PRELOAD="${W_SHIM[$l]}" WEFT_LOG="$lg/log"
+        if [ "$rc" = 0 ]; then R[$s,$l,rec]=$t; else R[$s,$l,rec]=$(pl_failed); fi
         pl_ingest_cells "$s" "$l" "$lg"
     done
     unset ps ws wrss want
 done
 
-hdr="| shape | weft | events | plain s | weft run s | run/plain | ingest s | ingest peak RSS MB | weft run peak RSS MB | db MB | lost |"
+hdr="| shape | weft | events | plain s | weft run s | run/plain | record s | rec/plain | ingest s | ingest peak RSS MB | weft run peak RSS MB | db MB | lost |"
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "## weft on real shapes ($(date -u '+%Y-%m-%d %H:%M'), $(nproc) CPUs, load $load$([ "$quick" = 1 ] && echo ', --quick: timings mean nothing'))"
 echo "new = ${W_DIR[new]}$([ -n "$bdir" ] && echo ", base = ${W_DIR[base]}"); plain and weft run: median of $rounds interleaved rounds; ingest: one run"
@@ -145,9 +147,9 @@ echo "$hdr" | sed 's/[^|]/-/g'
 for s in "${shapes[@]}"; do
     for l in "${labels[@]}"; do
         p=${R[$s,$l,plain]:-}
-        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
             "$s" "$l" "${R[$s,$l,events]:--}" "$p" "${R[$s,$l,run]:-}" "$(pl_ratio "${R[$s,$l,run]:-}" "$p")" \
-            "${R[$s,$l,ing]:-}" "${R[$s,$l,ingrss]:--}" "${R[$s,$l,runrss]:--}" "${R[$s,$l,db]:--}" "${R[$s,$l,lost]:--}"
+            "${R[$s,$l,rec]:-}" "$(pl_ratio "${R[$s,$l,rec]:-}" "$p")" "${R[$s,$l,ing]:-}" "${R[$s,$l,ingrss]:--}" "${R[$s,$l,runrss]:--}" "${R[$s,$l,db]:--}" "${R[$s,$l,lost]:--}"
     done
 done
 echo
