@@ -15,8 +15,9 @@
 # A mutation's text must occur exactly once in its file: when the code
 # moves, the sweep fails loudly ("not found") instead of testing nothing.
 #
-# usage: scripts/mutate.sh [--list] [--only NAME[,NAME...]] [-j N] [--work DIR]
+# usage: scripts/mutate.sh [--list|--check] [--only NAME[,NAME...]] [-j N] [--work DIR]
 #   --list   the mutations and their tests, nothing run
+#   --check  only check that every mutation's text is found exactly once
 #   --only   these mutations only
 #   -j N     build and test jobs (default: the CPUs)
 #   --work   the work directory (default: build/mutate; reused, so a second
@@ -38,6 +39,7 @@ usage() {
 while [ $# -gt 0 ]; do
   case $1 in
     --list) list=1 ;;
+    --check) list=check ;;
     --only) only=${2:?--only needs a name}; shift ;;
     --only=*) only=${1#--only=} ;;
     -j) jobs=${2:?-j needs a number}; shift ;;
@@ -173,6 +175,174 @@ file: cli/cmd_run.c
 from:     int result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 to:     int result = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
 tests: ^harness:exit_codes$
+
+name: chan-release-wrong-seq
+why: a channel's release names a ticket no acquire waits for
+file: runtime/chan.c
+from: #define REL(ch, t) WEFT__HB_RELEASE(&(ch)->hb, (t))
+to: #define REL(ch, t) WEFT__HB_RELEASE(&(ch)->hb, (t) + 4)
+tests: ^integration:hb_interpose$
+
+name: json-c1-raw
+why: C1 controls U+0090..U+009F go out raw
+file: harness/util/json.c
+from:     if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0) /* C1 controls */
+to:     if (n == 2 && s[0] == 0xC2 && s[1] < 0x90) /* C1 controls */
+tests: ^reports:escapes$
+
+name: xml-skips-us
+why: the XML escaper writes 0x1f raw (not well-formed XML)
+file: reports/xmlesc.c
+from:         else if (c < 0x20 || c == 0x7f)
+to:         else if (c < 0x1f || c == 0x7f)
+tests: ^reports:escapes$
+
+name: xml-raw-ampersand
+why: the XML escaper writes & raw
+file: reports/xmlesc.c
+from:             fputs("&amp;", f);
+to:             fputc('&', f);
+tests: ^reports:(escapes|junit_hostile)$
+
+name: xml-bad-utf8-raw
+why: bytes that are not UTF-8 go into the XML raw
+file: reports/xmlesc.c
+from:                 fputs("\xEF\xBF\xBD", f);\n            } else if (n == 3
+to:                 fwrite(s, 1, (size_t)n, f);\n            } else if (n == 3
+tests: ^reports:escapes$
+
+name: text-raw-escape
+why: the text escaper lets ESC through (terminal escape sequences)
+file: harness/util/textesc.c
+from:     int bad = n < 0 || s[0] < 0x20 || s[0] == 0x7f || (n == 2 && s[0] == 0xC2 && s[1] < 0xA0);
+to:     int bad = n < 0 || s[0] < 0x1b || s[0] == 0x7f || (n == 2 && s[0] == 0xC2 && s[1] < 0xA0);
+tests: ^reports:escapes$
+
+name: text-raw-bidi
+why: the text escaper lets U+202E (right-to-left override) through
+file: harness/util/textesc.c
+from:     int bidi = (cp >= 0x202A && cp <= 0x202E) ||
+to:     int bidi = (cp >= 0x202A && cp <= 0x202D) ||
+tests: ^reports:escapes$
+
+name: html-raw-lt
+why: the HTML report's data lets < through (</script> breaks out)
+file: reports/html.c
+from:         if (c == '<' || c == '>' || c == '&')
+to:         if (c == '>' || c == '&')
+tests: ^reports:html_escape$
+
+name: double-close-first-stack
+why: a channel's double close shows the second close as the first
+file: detectors/d_chan.c
+from:                                          {"first_close", ch->close_stack},
+to:                                          {"first_close", e->stack},
+tests: ^detectors:closes$
+
+name: double-close-fd-swapped
+why: an fd's double close swaps its two stacks
+file: detectors/d_chan.c
+from:             struct weft__role roles[] = {{"close", e->stack}, {"first_close", f->close_stack}};
+to:             struct weft__role roles[] = {{"close", f->close_stack}, {"first_close", e->stack}};
+tests: ^detectors:closes$
+
+name: sem-over-release-roles
+why: semaphore-over-release swaps its release and creation stacks
+file: detectors/d_sem.c
+from:     struct weft__role roles[] = {{"release", e->stack}, {"creation", have ? o.create_stack : 0}};
+to:     struct weft__role roles[] = {{"release", have ? o.create_stack : 0}, {"creation", e->stack}};
+tests: ^detectors:misc$
+
+name: wg-negative-not-reported
+why: Done on an empty WaitGroup is not reported
+file: detectors/d_wg.c
+from:         if (e->arg2 == -34) {
+to:         if (e->arg2 == -35) {
+tests: ^detectors:wg$
+
+name: unbounded-threads-default
+why: the default threshold drops from 1000 to 100
+file: detectors/d_threads.c
+from:     int max = c->opts->max_threads > 0 ? c->opts->max_threads : 1000;
+to:     int max = c->opts->max_threads > 0 ? c->opts->max_threads : 100;
+tests: ^(harness:many|detectors:threads)$
+
+name: engine-mutex-unlock-no-release
+why: a mutex unlock orders nothing for the detectors
+file: detectors/engine.c
+from:     case WEFT_K_MUTEX_UNLOCK:\n        weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
+to:     case WEFT_K_MUTEX_UNLOCK:\n        (void)obj;
+tests: ^detectors:(wg|answered)$
+
+name: engine-cond-wait-no-reacquire
+why: the end of a condition wait does not reacquire its mutex
+file: detectors/engine.c
+from:         weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg2, 0);\n        weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_COND), obj, 0);
+to:         weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_COND), obj, 0);
+tests: ^detectors:(wg|answered)$
+
+name: engine-rwlock-unlock-no-release
+why: a rwlock unlock orders nothing for the detectors
+file: detectors/engine.c
+from:         weft__vc_obj_release(h, t, KEY(e->pid, TAG_RW), obj, 0, 0);
+to:         (void)obj;
+tests: ^detectors:wg$
+
+name: engine-thread-start-no-acquire
+why: a thread's start is not ordered after its creation
+file: detectors/engine.c
+from:             weft__vc_acquire(h, t, &me->start_rv);
+to:             (void)me;
+tests: ^detectors:(misc|wg)$
+
+name: suppress-start-function-ignored
+why: a suppression by the thread's start function matches nothing
+file: detectors/suppress.c
+from:         if (t && glob(pat, t->start))
+to:         if (t && glob(pat, "?"))
+tests: ^detectors:cli$
+
+name: error-exitcode-ignored
+why: --error-exitcode is not applied when an error finding is reported
+file: cli/cmd_run.c
+from:                 if (dr.errors && error_exit > 0)
+to:                 if (dr.errors && error_exit > 255)
+tests: ^detectors:cli$
+
+name: fingerprint-ignores-kind
+why: a finding's fingerprint does not depend on its kind
+file: reports/fingerprint.c
+from:     h = fnv(h, f->kind);
+to:     (void)f->kind;
+tests: ^reports:(fingerprint_runs|fingerprint_rebuild|group)$
+
+name: dropped-not-counted
+why: a record that finds no room in the log is not counted as dropped
+file: harness/shim/log_writer.c
+from:     if (!w) {\n        weft__log_count_dropped(1);
+to:     if (!w) {\n        (void)0;
+tests: ^harness:dropped_events$
+
+name: shim-mutex-unlock-unrecorded
+why: the shim does not record pthread_mutex_unlock
+file: harness/shim/shim_sync.c
+from:     EV(MUTEX_UNLOCK, m, 0, 0);\n    return r_mutex_unlock(m);
+to:     return r_mutex_unlock(m);
+tests: ^(detectors:misc|harness:threads)$
+
+name: shim-errno-clobbered
+why: a lock's try call clobbers errno for the program
+file: harness/shim/shim_sync.c
+from:         int saved_ = errno;
+to:         int saved_ = 0;
+tests: ^harness:errno$
+
+name: reader-chunk-magic-unchecked
+why: the log reader accepts a chunk with a bad magic
+file: harness/ingest/log_reader.c
+from:     if (c->magic != WEFT_LOG_CHUNK_MAGIC)
+to:     if (0 && c->magic != WEFT_LOG_CHUNK_MAGIC)
+tests: ^(harness:ingest_bad_chunk|fuzz:replay)$
 EOF
 )
 
@@ -229,6 +399,9 @@ for m in muts:
     if n != 1:
         die("%s: its text is %s in %s (the code moved: update the mutation)"
             % (m["name"], "not found" if n == 0 else "found %d times" % n, m["file"]))
+if list_only == "check":
+    print("mutate: the %d mutations' texts are each found once" % len(muts))
+    sys.exit(0)
 
 # The copy: files whose content changed are rewritten (a new mtime, so the
 # build sees them); the others keep theirs (so the build stays incremental).
@@ -275,7 +448,11 @@ def ctest(regex, logf, stop):
            "--no-tests=error"]
     if stop:
         cmd.append("--stop-on-failure")
-    rc = run(cmd, logf)
+    # The detectors' cases run 4 times each, not 20: a mutation shows on
+    # every run, and the sweep stays within minutes.
+    with open(logf, "w") as out:
+        rc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, WEFT_TEST_RUNS="4")).returncode
     out = open(logf, errors="replace").read()
     if "No tests were found" in out:
         return None

@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
         }
         weft_wg_wait(&wg);
     } else if (!strcmp(m, "negative")) {
-        weft_wg_done(&wg);
+        weft_wg_done(&wg); /* key: done */
     } else if (!strcmp(m, "reuse") || !strcmp(m, "reuse-ok")) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);

@@ -440,7 +440,11 @@ def strict(path):
 
 uname, uarg = name.decode("utf-8", "replace"), arg.decode("utf-8", "replace")
 # JSON: the strings exactly as a "replace" decoder reads the bytes
-doc = json.loads(strict(base + ".json"))
+raw = strict(base + ".json").decode()
+# json.c writes every C0, DEL and C1 control as \u00XX: none raw (but the
+# layout's line breaks), though JSON itself would allow C1 ones
+assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", raw), "raw control in the JSON"
+doc = json.loads(raw)
 assert doc["processes"][0]["argv"][2] == uarg, (doc["processes"][0]["argv"], uarg)
 (f,) = doc["findings"]
 assert '"%s"' % uname in f["message"], (f["message"], uname)
