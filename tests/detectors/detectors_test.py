@@ -118,6 +118,8 @@ CASES = {
         ("worker-add-unlucky", [prog("wg"), "worker-add-unlucky"], [],
          {"wg-add-concurrent-with-wait x1 wg worker add=worker wait=main"}),
         ("worker-add-cond", [prog("wg"), "worker-add-cond"], [], set()),
+        ("worker-add-rwlock", [prog("wg"), "worker-add-rwlock"], [], set()),
+        ("worker-add-psem", [prog("wg"), "worker-add-psem"], [], set()),
         ("main-add", [prog("wg"), "main-add"], [], set()),
         ("negative", [prog("wg"), "negative"], [],
          {"wg-negative-counter x1 wg main done=main@done"}),

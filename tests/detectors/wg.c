@@ -4,12 +4,16 @@
  *   worker-add-unlucky  same without the sleep (usually Wait runs first)
  *   worker-add-cond     the worker Adds, then tells main through a condvar
  *                       before main's Wait (fine)
+ *   worker-add-rwlock   the same through a flag under a rwlock (fine)
+ *   worker-add-psem     the same through a POSIX semaphore (fine)
  *   main-add            Add before starting the goroutine (fine)
  *   negative            Done on an empty group (wg-negative-counter)
  *   reuse               a new Add while a Wait of the previous round has
  *                       not returned (wg-reused-before-wait-returned)
  *   reuse-ok            the new round starts after the waiter was joined */
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +39,27 @@ static void worker(void *arg) {
         pthread_cond_signal(&cv);
         pthread_mutex_unlock(&mu);
     }
+    weft_wg_done(&wg);
+}
+
+/* The worker's Add reaches main's Wait through a rwlock or a POSIX
+ * semaphore only: the detectors must see those as ordering too. */
+static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+static sem_t psem;
+
+static void worker_rw(void *arg) {
+    (void)arg;
+    weft_wg_add(&wg, 1);
+    pthread_rwlock_wrlock(&rw);
+    added = 1;
+    pthread_rwlock_unlock(&rw);
+    weft_wg_done(&wg);
+}
+
+static void worker_psem(void *arg) {
+    (void)arg;
+    weft_wg_add(&wg, 1);
+    sem_post(&psem);
     weft_wg_done(&wg);
 }
 
@@ -74,6 +99,20 @@ int main(int argc, char **argv) {
         while (!added)
             pthread_cond_wait(&cv, &mu);
         pthread_mutex_unlock(&mu);
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-rwlock")) {
+        weft_go(worker_rw, NULL);
+        for (int seen = 0; !seen; sched_yield()) {
+            pthread_rwlock_rdlock(&rw);
+            seen = added;
+            pthread_rwlock_unlock(&rw);
+        }
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-psem")) {
+        sem_init(&psem, 0, 0);
+        weft_go(worker_psem, NULL);
+        while (sem_wait(&psem) != 0) {
+        }
         weft_wg_wait(&wg);
     } else if (!strcmp(m, "main-add")) {
         for (int i = 0; i < 4; i++) {
