@@ -436,12 +436,7 @@ for f in files:
     with open(b, "wb") as out:
         out.write(data)
     shutil.copymode(a, b)
-# Git metadata for the tests that read history (differential:ingest).
-if not os.path.exists(os.path.join(copy, ".git")):
-    top = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=src, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    with open(os.path.join(copy, ".git"), "w") as g:
-        g.write("gitdir: %s\n" % top)
+# No git metadata in the copy: no test a mutation names reads history.
 
 def log(msg):
     print(msg, flush=True)
