@@ -261,11 +261,11 @@ to:         if (e->arg2 == -35) {
 tests: ^detectors:wg$
 
 name: unbounded-threads-default
-why: the default threshold drops from 1000 to 100
+why: the default threshold is 999, not 1000
 file: detectors/d_threads.c
 from:     int max = c->opts->max_threads > 0 ? c->opts->max_threads : 1000;
-to:     int max = c->opts->max_threads > 0 ? c->opts->max_threads : 100;
-tests: ^(harness:many|detectors:threads)$
+to:     int max = c->opts->max_threads > 0 ? c->opts->max_threads : 999;
+tests: ^harness:threads_default_threshold$
 
 name: engine-mutex-unlock-no-release
 why: a mutex unlock orders nothing for the detectors
