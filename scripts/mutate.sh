@@ -357,6 +357,13 @@ file: detectors/engine.c
 from:         weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg);
 to:         (void)obj;
 tests: ^detectors:(wg|misc|answered)$
+
+name: uri-raw-ampersand
+why: SARIF's file URIs let & through unencoded
+file: reports/uri.c
+from:             c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+to:             c == '-' || c == '.' || c == '_' || c == '~' || c == '/' || c == '&')
+tests: ^reports:sarif_hostile$
 EOF
 )
 
