@@ -16,10 +16,11 @@ build() { # dir, extra cmake args...
   cmake --build "$dir" -j"$jobs"
 }
 
-echo "== style: every C file as .clang-format lays it out; the folders' dependencies point one way; every test is FAMILY:NAME"
+echo "== style: every C file as .clang-format lays it out; the folders' dependencies point one way; every test is FAMILY:NAME; every mutation of the sweep still applies"
 bash scripts/format.sh --check
 bash scripts/check-deps.sh
 bash scripts/check-test-names.sh
+bash scripts/mutate.sh --check
 
 echo "== gcc: unit, stress, integration, harness, scenarios (and the libraries' calls by folder)"
 CC=gcc build build/ci-gcc
