@@ -4,6 +4,10 @@
  *   worker-add-unlucky  same without the sleep (usually Wait runs first)
  *   worker-add-cond     the worker Adds, then tells main through a condvar
  *                       before main's Wait (fine)
+ *   worker-add-timedwait the worker Adds and sets a flag under the mutex
+ *                       while main sleeps in a timed wait on a condvar
+ *                       nobody signals: main sees the flag when its wait
+ *                       times out and takes the mutex back (fine)
  *   worker-add-rwlock   the same through a flag under a rwlock (fine)
  *   worker-add-psem     the same through a POSIX semaphore (fine)
  *   main-add            Add before starting the goroutine (fine)
@@ -56,6 +60,18 @@ static void worker_rw(void *arg) {
     weft_wg_done(&wg);
 }
 
+static _Atomic pid_t main_tid;
+
+static void worker_quiet(void *arg) {
+    (void)arg;
+    weft_wg_add(&wg, 1);
+    test_wait_futex(&main_tid); /* main sleeps in its timed wait */
+    pthread_mutex_lock(&mu);
+    added = 1; /* no signal: main finds it when its wait times out */
+    pthread_mutex_unlock(&mu);
+    weft_wg_done(&wg);
+}
+
 static void worker_psem(void *arg) {
     (void)arg;
     weft_wg_add(&wg, 1);
@@ -98,6 +114,22 @@ int main(int argc, char **argv) {
         pthread_mutex_lock(&mu);
         while (!added)
             pthread_cond_wait(&cv, &mu);
+        pthread_mutex_unlock(&mu);
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-timedwait")) {
+        main_tid = test_gettid();
+        pthread_mutex_lock(&mu);
+        weft_go(worker_quiet, NULL);
+        while (!added) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 20 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&cv, &mu, &ts);
+        }
         pthread_mutex_unlock(&mu);
         weft_wg_wait(&wg);
     } else if (!strcmp(m, "worker-add-rwlock")) {
