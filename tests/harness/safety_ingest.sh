@@ -90,6 +90,13 @@ ingest_bad_chunk)
     "$WEFT" report "$db" >"$work/rep" 2>&1
     grep -q '^==weft== trace incomplete: 1 damaged chunk of records skipped in process ' \
         "$work/rep" || fail "report: $(cat "$work/rep")"
+    # a chunk whose magic (bytes 4..7 of its header) is wrong, its records
+    # intact, is damaged too: skipped whole, never read
+    cp "$work/good.log" "$work/magic.log"
+    printf '\377' | dd of="$work/magic.log" bs=1 seek=$((4096 + 65536 + 4)) conv=notrunc 2>/dev/null
+    ingest_partial "$work/magic.log"
+    expect "loss (magic)" "$(q "select what || ' ' || count from losses")" "bad-chunk 1"
+    grep -q 'chunk 1 has a bad magic' "$work/err" || fail "the warning does not say why: $(cat "$work/err")"
     ;;
 ingest_zero_log)
     # A fork child killed right after fork leaves an all-zero log (GNU
