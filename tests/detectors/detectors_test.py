@@ -118,6 +118,7 @@ CASES = {
         ("worker-add-unlucky", [prog("wg"), "worker-add-unlucky"], [],
          {"wg-add-concurrent-with-wait x1 wg worker add=worker wait=main"}),
         ("worker-add-cond", [prog("wg"), "worker-add-cond"], [], set()),
+        ("worker-add-mutex", [prog("wg"), "worker-add-mutex"], [], set()),
         ("worker-add-timedwait", [prog("wg"), "worker-add-timedwait"], [], set()),
         ("worker-add-rwlock", [prog("wg"), "worker-add-rwlock"], [], set()),
         ("worker-add-psem", [prog("wg"), "worker-add-psem"], [], set()),

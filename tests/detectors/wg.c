@@ -4,6 +4,9 @@
  *   worker-add-unlucky  same without the sleep (usually Wait runs first)
  *   worker-add-cond     the worker Adds, then tells main through a condvar
  *                       before main's Wait (fine)
+ *   worker-add-mutex    the worker Adds, sets a flag under a mutex and ends;
+ *                       main, once it is gone, reads the flag under the
+ *                       mutex, then Waits: ordered by the mutex alone (fine)
  *   worker-add-timedwait the worker Adds and sets a flag under the mutex
  *                       while main sleeps in a timed wait on a condvar
  *                       nobody signals: main sees the flag when its wait
@@ -62,6 +65,16 @@ static void worker_rw(void *arg) {
 
 static _Atomic pid_t main_tid;
 
+static void worker_mutex(void *arg) {
+    (void)arg;
+    worker_tid = test_gettid();
+    weft_wg_add(&wg, 1);
+    pthread_mutex_lock(&mu);
+    added = 1;
+    pthread_mutex_unlock(&mu);
+    weft_wg_done(&wg);
+}
+
 static void worker_quiet(void *arg) {
     (void)arg;
     weft_wg_add(&wg, 1);
@@ -115,6 +128,15 @@ int main(int argc, char **argv) {
         while (!added)
             pthread_cond_wait(&cv, &mu);
         pthread_mutex_unlock(&mu);
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-mutex")) {
+        weft_go(worker_mutex, NULL);
+        test_wait_gone(&worker_tid); /* through /proc: orders nothing */
+        pthread_mutex_lock(&mu);
+        int seen = added;
+        pthread_mutex_unlock(&mu);
+        if (!seen)
+            return 3;
         weft_wg_wait(&wg);
     } else if (!strcmp(m, "worker-add-timedwait")) {
         main_tid = test_gettid();
