@@ -122,6 +122,7 @@ CASES = {
         ("worker-add-timedwait", [prog("wg"), "worker-add-timedwait"], [], set()),
         ("worker-add-rwlock", [prog("wg"), "worker-add-rwlock"], [], set()),
         ("worker-add-psem", [prog("wg"), "worker-add-psem"], [], set()),
+        ("worker-add-chan", [prog("wg"), "worker-add-chan"], [], set()),
         ("main-add", [prog("wg"), "main-add"], [], set()),
         ("negative", [prog("wg"), "negative"], [],
          {"wg-negative-counter x1 wg main done=main@done"}),

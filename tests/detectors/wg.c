@@ -12,6 +12,7 @@
  *                       nobody signals: main sees the flag when its wait
  *                       times out and takes the mutex back (fine)
  *   worker-add-rwlock   the same through a flag under a rwlock (fine)
+ *   worker-add-chan     the same through a weft channel (fine)
  *   worker-add-psem     the same through a POSIX semaphore (fine)
  *   main-add            Add before starting the goroutine (fine)
  *   negative            Done on an empty group (wg-negative-counter)
@@ -82,6 +83,16 @@ static void worker_quiet(void *arg) {
     pthread_mutex_lock(&mu);
     added = 1; /* no signal: main finds it when its wait times out */
     pthread_mutex_unlock(&mu);
+    weft_wg_done(&wg);
+}
+
+static weft_chan *handoff;
+
+static void worker_chan(void *arg) {
+    (void)arg;
+    weft_wg_add(&wg, 1);
+    int v = 1;
+    weft_chan_send(handoff, &v);
     weft_wg_done(&wg);
 }
 
@@ -161,6 +172,12 @@ int main(int argc, char **argv) {
             seen = added;
             pthread_rwlock_unlock(&rw);
         }
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-chan")) {
+        handoff = weft_chan_make(sizeof(int), 0);
+        weft_go(worker_chan, NULL);
+        int v;
+        weft_chan_recv(handoff, &v);
         weft_wg_wait(&wg);
     } else if (!strcmp(m, "worker-add-psem")) {
         sem_init(&psem, 0, 0);
