@@ -25,7 +25,7 @@ bash scripts/mutate.sh --check
 echo "== gcc: unit, stress, integration, harness, scenarios (and the libraries' calls by folder)"
 CC=gcc build build/ci-gcc
 bash scripts/check-deps.sh --build build/ci-gcc
-(cd build/ci-gcc && ctest --output-on-failure --no-tests=error -j"$jobs" -LE 'helgrind|drd')
+(cd build/ci-gcc && ctest --output-on-failure --no-tests=error -j"$jobs" -LE 'helgrind|drd|mutation')
 
 echo "== gcc: Helgrind and DRD"
 (cd build/ci-gcc && ctest --output-on-failure --no-tests=error -j"$jobs" -L 'helgrind|drd')
@@ -35,7 +35,7 @@ CC=gcc build build/ci-release -DCMAKE_BUILD_TYPE=Release
 
 echo "== clang: unit, integration, harness, scenarios"
 CC=clang build build/ci-clang
-(cd build/ci-clang && ctest --output-on-failure --no-tests=error -j"$jobs" -LE 'helgrind|drd|differential')
+(cd build/ci-clang && ctest --output-on-failure --no-tests=error -j"$jobs" -LE 'helgrind|drd|differential|mutation')
 
 echo "== clang libFuzzer: log reader, ingest, reports (fixed inputs from a fixed seed)"
 CC=clang cmake -S . -B build/ci-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_FUZZ=ON \
