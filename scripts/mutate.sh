@@ -314,7 +314,7 @@ why: a finding's fingerprint does not depend on its kind
 file: reports/fingerprint.c
 from:     h = fnv(h, f->kind);
 to:     (void)f->kind;
-tests: ^reports:(fingerprint_runs|fingerprint_rebuild|group)$
+tests: ^reports:(fingerprint_oracle|fingerprint_runs|fingerprint_rebuild|group)$
 
 name: dropped-not-counted
 why: a record that finds no room in the log is not counted as dropped
