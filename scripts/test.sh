@@ -16,25 +16,26 @@ build() { # dir, extra cmake args...
   cmake --build "$dir" -j"$jobs"
 }
 
-echo "== style: every C file as .clang-format lays it out; the folders' dependencies point one way; every test is FAMILY:NAME"
+echo "== style: every C file as .clang-format lays it out; the folders' dependencies point one way; every test is FAMILY:NAME; every mutation of the sweep still applies"
 bash scripts/format.sh --check
 bash scripts/check-deps.sh
 bash scripts/check-test-names.sh
+bash scripts/mutate.sh --check
 
 echo "== gcc: unit, stress, integration, harness, scenarios (and the libraries' calls by folder)"
 CC=gcc build build/ci-gcc
 bash scripts/check-deps.sh --build build/ci-gcc
-(cd build/ci-gcc && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd')
+(cd build/ci-gcc && ctest --output-on-failure --no-tests=error -j"$jobs" -LE 'helgrind|drd|mutation')
 
 echo "== gcc: Helgrind and DRD"
-(cd build/ci-gcc && ctest --output-on-failure -j"$jobs" -L 'helgrind|drd')
+(cd build/ci-gcc && ctest --output-on-failure --no-tests=error -j"$jobs" -L 'helgrind|drd')
 
 echo "== gcc -O3 (Release): build only, for the warnings -O3 alone finds"
 CC=gcc build build/ci-release -DCMAKE_BUILD_TYPE=Release
 
 echo "== clang: unit, integration, harness, scenarios"
 CC=clang build build/ci-clang
-(cd build/ci-clang && ctest --output-on-failure -j"$jobs" -LE 'helgrind|drd|differential')
+(cd build/ci-clang && ctest --output-on-failure --no-tests=error -j"$jobs" -LE 'helgrind|drd|differential|mutation')
 
 echo "== clang libFuzzer: log reader, ingest, reports (fixed inputs from a fixed seed)"
 CC=clang cmake -S . -B build/ci-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_FUZZ=ON \
@@ -47,7 +48,7 @@ echo "== ASan+UBSan: unit and stress"
 # The shim is left out: an LD_PRELOAD library cannot carry ASan's runtime.
 CC=gcc build build/ci-asan -DWEFT_SANITIZE=ON -DWEFT_VALGRIND=OFF -DWEFT_BUILD_HARNESS=OFF \
   -DWEFT_BUILD_BENCH=OFF
-(cd build/ci-asan && ctest --output-on-failure -j"$jobs" -L 'unit|stress')
+(cd build/ci-asan && ctest --output-on-failure --no-tests=error -j"$jobs" -L 'unit|stress')
 
 echo "== benchmarks (smoke)"
 bash bench/run.sh --quick --build-dir build/ci-gcc

@@ -4,7 +4,7 @@
 # (its `output:` lines), for the C program or for the seed's Go program.
 #   check_output.sh MANIFEST NAME c PROGRAM
 #   check_output.sh MANIFEST NAME go GODIR
-# The Go form exits 77 (CTest's skip) when `go` is not installed, and
+# The Go form fails (never skips) when `go` or the x/ packages are missing, and
 # builds in GOPATH mode against Debian's golang-golang-x-{sync,time}-dev
 # under /usr/share/gocode, so it never touches the network.
 set -u
@@ -28,12 +28,13 @@ c)
   ;;
 go)
   if ! command -v go > /dev/null 2>&1; then
-    echo "SKIP: go is not installed (Debian's golang-go; scripts/deps.sh installs it): $name's Go reference not run"
-    exit 77
+    # a failure, never a skip: a test that passes without its tool tests nothing
+    echo "check_output: go is not installed (Debian's golang-go; scripts/deps.sh installs it): $name's Go reference cannot run"
+    exit 1
   fi
   gocode=/usr/share/gocode
   for pkg in golang.org/x/sync golang.org/x/time; do
-    [ -d "$gocode/src/$pkg" ] || echo "check_output: $gocode/src/$pkg is missing (install golang-golang-x-sync-dev and golang-golang-x-time-dev; scripts/deps.sh does)"
+    [ -d "$gocode/src/$pkg" ] || { echo "check_output: $gocode/src/$pkg is missing (install golang-golang-x-sync-dev and golang-golang-x-time-dev; scripts/deps.sh does)"; exit 1; }
   done
   (cd "$what" && GO111MODULE=off GOPATH=$gocode GOPROXY=off GOFLAGS= \
      GOCACHE=${GOCACHE:-$work/gocache} go build -o "$work/prog" .) > "$work/err" 2>&1 ||

@@ -2,7 +2,9 @@
  * chan1 (closed once by its sender), fd2 (a pipe end closed twice), fd1
  * (each end once), send (send on a closed channel), selsend (a select's
  * send case on a closed channel), epipe (write to a pipe whose reader is
- * closed), recvclose (a receiver closes: close-by-receiver warning). */
+ * closed), recvclose (a receiver closes: close-by-receiver warning).
+ * A "key:" comment names a line the findings' stacks must point at
+ * (detectors_test.py reads them). */
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -24,8 +26,8 @@ int main(int argc, char **argv) {
     int v = 1, fd[2];
     ch = weft_chan_make(sizeof(int), 1);
     if (!strcmp(m, "chan2")) {
-        weft_chan_close(ch);
-        weft_chan_close(ch);
+        weft_chan_close(ch); /* key: first */
+        weft_chan_close(ch); /* key: again */
     } else if (!strcmp(m, "chan1")) {
         weft_chan_send(ch, &v);
         weft_chan_close(ch);
@@ -34,24 +36,24 @@ int main(int argc, char **argv) {
     } else if (!strcmp(m, "fd2") || !strcmp(m, "fd1")) {
         if (pipe(fd))
             return 1;
-        close(fd[0]);
+        close(fd[0]); /* key: first */
         close(fd[1]);
         if (!strcmp(m, "fd2"))
-            close(fd[0]);
+            close(fd[0]); /* key: again */
     } else if (!strcmp(m, "send")) {
-        weft_chan_close(ch);
-        weft_chan_send(ch, &v);
+        weft_chan_close(ch);    /* key: close */
+        weft_chan_send(ch, &v); /* key: send */
     } else if (!strcmp(m, "selsend")) {
-        weft_chan_close(ch);
+        weft_chan_close(ch); /* key: close */
         weft_case c[1] = {{ch, WEFT_SEND, &v, 0}};
-        weft_select(c, 1, 0);
+        weft_select(c, 1, 0); /* key: send */
     } else if (!strcmp(m, "epipe") || !strcmp(m, "pipeok")) {
         signal(SIGPIPE, SIG_IGN);
         if (pipe(fd))
             return 1;
         if (!strcmp(m, "epipe"))
-            close(fd[0]);
-        if (write(fd[1], "x", 1) < 0) {
+            close(fd[0]);               /* key: close */
+        if (write(fd[1], "x", 1) < 0) { /* key: send */
         }
         close(fd[1]);
         if (!strcmp(m, "pipeok"))

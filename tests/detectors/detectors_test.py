@@ -3,11 +3,18 @@
 """detectors_test.py GROUP: runs each case of GROUP RUNS times (default 20)
 under `weft run` while both cores are kept busy by background loops, reads
 the findings with `weft report --format=json`, and fails unless every run
-gives exactly the expected set of finding kinds. Environment: WEFT (the
-weft binary), BIN (the test programs), DEMO (weft-demo), RUNS."""
+gives exactly the expected findings: for each, its kind, count, the kind of
+its object, its thread and, role by role, the key frame of its stack (the
+first frame in this folder's sources: the function, and the tag of a
+"key: TAG" comment on its line). A case whose outcome may differ between
+runs in a leaked thread's state lists the verdicts it allows, by kind.
+`detectors_test.py --dump GROUP` prints each case's findings once, in the
+form CASES uses. Environment: WEFT (the weft binary), BIN (the test
+programs), DEMO (weft-demo), RUNS (WEFT_TEST_RUNS, when set, instead)."""
 import concurrent.futures
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -15,58 +22,127 @@ import tempfile
 
 WEFT = os.environ["WEFT"]
 BIN = os.environ["BIN"]
-RUNS = int(os.environ.get("RUNS", "20"))
+# WEFT_TEST_RUNS overrides CTest's RUNS: scripts/mutate.sh runs fewer.
+RUNS = int(os.environ.get("WEFT_TEST_RUNS") or os.environ.get("RUNS", "20"))
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 def prog(name):
     return os.path.join(BIN, "det_" + name)
+
+_lines = {}
+
+def key_frame(frames):
+    """The first frame in this folder's sources: "function" or
+    "function@TAG" when its line carries a "key: TAG" comment."""
+    for fr in frames:
+        path = fr.get("file") or ""
+        if os.path.dirname(os.path.abspath(path)) != HERE:
+            continue
+        if path not in _lines:
+            with open(path, encoding="utf-8") as f:
+                _lines[path] = f.read().split("\n")
+        lines = _lines[path]
+        m = re.search(r"/\* key: (\S+) \*/", lines[fr["line"] - 1]) if fr.get("line") else None
+        return fr["function"] + ("@" + m.group(1) if m else "")
+    return "-"
+
+def signature(con, f):
+    """One finding in the form CASES lists them."""
+    okind = "-"
+    if f.get("object"):
+        row = con.execute("SELECT kind FROM objects WHERE id = ?", (f["object"],)).fetchone()
+        okind = row[0] if row else "?"
+    thread = "-"
+    if f.get("thread"):
+        row = con.execute("SELECT tid, start_function, name FROM threads WHERE id = ?",
+                          (f["thread"],)).fetchone()
+        thread = "main" if row and row[0] == 1 else (row[1] or row[2]) if row else "?"
+    roles = " ".join("%s=%s" % (r, key_frame(fr)) for r, fr in sorted(f["stacks"].items()))
+    return "%s x%d %s %s %s" % (f["kind"], f["count"], okind, thread, roles)
 
 # The verdicts allowed when a case's outcome may differ between runs only
 # in a thread caught running at exit ("leaked-thread running"), never in
 # one reported blocked.
 NOT_BLOCKED = [set(), {"leaked-thread running"}]
 
-# (name, argv, extra weft options, expected kinds; or a list of the
-# verdicts allowed, each run giving one of them, with leaked-thread split
-# into "leaked-thread running" / "leaked-thread blocked")
+class OneOf(list):
+    """The full findings a case may give, one of them on every run."""
+
+# lock-held-at-exit's creation stack is missing on some runs (about 1 in
+# 20 under load): the thread can return, holding the lock, before its
+# creator's create record is in the stream, and the finding is made at
+# the exit, before the creation stack is known (the name has the same
+# window, fixed by weft__findings_flush expanding names late; the stack
+# is not). Left for the detectors: the test allows both until then.
+LOCK_HELD = "lock-held-at-exit x1 mutex locker "
+
+# (name, argv, extra weft options, the expected findings, each as
+# signature() writes it: "KIND xCOUNT OBJECT-KIND THREAD ROLE=KEYFRAME...";
+# or a list of the verdicts allowed by kind, each run giving one of them,
+# with leaked-thread split into "leaked-thread running" / "leaked-thread
+# blocked"). `detectors_test.py --dump GROUP` prints what a case gives.
 CASES = {
     "threads": [
-        ("leaked", [prog("leaked")], [], {"leaked-thread"}),
+        ("leaked", [prog("leaked")], [],
+         {"leaked-thread x1 chan worker blocked=worker creation=main object_creation=main"}),
         ("leaked-ok", [prog("leaked"), "ok"], [], set()),
-        ("unjoined", [prog("unjoined")], [], {"unjoined-thread"}),
+        ("unjoined", [prog("unjoined")], [], {"unjoined-thread x1 - work creation=main"}),
         ("detached-after-finish", [prog("unjoined"), "detach"], [], set()),
         ("joined", [prog("unjoined"), "join"], [], set()),
-        ("unbounded", [prog("misc"), "many", "40"], ["--max-threads=20"], {"unbounded-threads"}),
-        ("bounded", [prog("misc"), "many", "10"], ["--max-threads=20"], set()),
+        # the threshold exactly: N threads alive at once are fine, N+1 not
+        ("unbounded", [prog("misc"), "many", "21"], ["--max-threads=20"],
+         {"unbounded-threads x1 - hold creation=main"}),
+        ("bounded", [prog("misc"), "many", "20"], ["--max-threads=20"], set()),
     ],
     "closes": [
-        ("chan-double-close", [prog("closes"), "chan2"], [], {"double-close"}),
+        ("chan-double-close", [prog("closes"), "chan2"], [],
+         {"double-close x1 chan main close=main@again creation=main first_close=main@first"}),
         ("chan-closed-once", [prog("closes"), "chan1"], [], set()),
-        ("fd-double-close", [prog("closes"), "fd2"], [], {"double-close"}),
+        ("fd-double-close", [prog("closes"), "fd2"], [],
+         {"double-close x1 fd main close=main@again first_close=main@first"}),
         ("fd-closed-once", [prog("closes"), "fd1"], [], set()),
-        ("send-on-closed", [prog("closes"), "send"], [], {"send-on-closed"}),
-        ("select-send-on-closed", [prog("closes"), "selsend"], [], {"send-on-closed"}),
-        ("epipe", [prog("closes"), "epipe"], [], {"send-on-closed"}),
+        ("send-on-closed", [prog("closes"), "send"], [],
+         {"send-on-closed x1 chan main close=main@close creation=main send=main@send"}),
+        ("select-send-on-closed", [prog("closes"), "selsend"], [],
+         {"send-on-closed x1 chan main close=main@close creation=main send=main@send"}),
+        ("epipe", [prog("closes"), "epipe"], [],
+         {"send-on-closed x1 fd main close=main@close send=main@send"}),
         ("pipe-ok", [prog("closes"), "pipeok"], [], set()),
-        ("close-by-receiver", [prog("closes"), "recvclose"], [], {"close-by-receiver"}),
+        ("close-by-receiver", [prog("closes"), "recvclose"], [],
+         {"close-by-receiver x1 chan receiver_closes close=receiver_closes creation=main"}),
     ],
     "wg": [
-        ("worker-add-lucky", [prog("wg"), "worker-add-lucky"], [], {"wg-add-concurrent-with-wait"}),
-        ("worker-add-unlucky", [prog("wg"), "worker-add-unlucky"], [], {"wg-add-concurrent-with-wait"}),
+        ("worker-add-lucky", [prog("wg"), "worker-add-lucky"], [],
+         {"wg-add-concurrent-with-wait x1 wg worker add=worker wait=main"}),
+        ("worker-add-unlucky", [prog("wg"), "worker-add-unlucky"], [],
+         {"wg-add-concurrent-with-wait x1 wg worker add=worker wait=main"}),
         ("worker-add-cond", [prog("wg"), "worker-add-cond"], [], set()),
+        ("worker-add-mutex", [prog("wg"), "worker-add-mutex"], [], set()),
+        ("worker-add-timedwait", [prog("wg"), "worker-add-timedwait"], [], set()),
+        ("worker-add-rwlock", [prog("wg"), "worker-add-rwlock"], [], set()),
+        ("worker-add-psem", [prog("wg"), "worker-add-psem"], [], set()),
+        ("worker-add-chan", [prog("wg"), "worker-add-chan"], [], set()),
         ("main-add", [prog("wg"), "main-add"], [], set()),
-        ("negative", [prog("wg"), "negative"], [], {"wg-negative-counter"}),
+        ("negative", [prog("wg"), "negative"], [],
+         {"wg-negative-counter x1 wg main done=main@done"}),
         ("reuse", [prog("wg"), "reuse"], [],
-         {"wg-reused-before-wait-returned", "wg-add-concurrent-with-wait"}),
+         {"wg-add-concurrent-with-wait x1 wg main add=main wait=waiter",
+          "wg-reused-before-wait-returned x1 wg main add=main wait=waiter"}),
         ("reuse-ok", [prog("wg"), "reuse-ok"], [], set()),
     ],
     "misc": [
-        ("lock-held", [prog("misc"), "lockheld"], [], {"lock-held-at-exit"}),
+        ("lock-held", [prog("misc"), "lockheld"], [],
+         OneOf([{LOCK_HELD + "creation=main lock=locker"}, {LOCK_HELD + "lock=locker"}])),
         ("lock-ok", [prog("misc"), "lockok"], [], set()),
-        ("sem-over", [prog("misc"), "semover"], [], {"semaphore-over-release"}),
+        ("sem-over", [prog("misc"), "semover"], [],
+         {"semaphore-over-release x1 weft_sem main creation=main release=main@release"}),
         ("sem-ok", [prog("misc"), "semok"], [], set()),
-        ("deadlock", [prog("misc"), "deadlock"], ["--deadlock-timeout=100"], {"deadlock"}),
+        ("deadlock", [prog("misc"), "deadlock"], ["--deadlock-timeout=100"],
+         {"deadlock x1 - main tid 1=main"}),
         ("no-deadlock", [prog("misc"), "nodeadlock"], ["--deadlock-timeout=100"], set()),
-        ("loop-variable-capture", [prog("misc"), "loopcap"], [], {"loop-variable-capture"}),
+        ("loop-variable-capture", [prog("misc"), "loopcap"], [],
+         {"loop-variable-capture x1 - take_int creation=loops"}),
         ("loop-variable-handshake", [prog("misc"), "loopcap-sem"], [], set()),
         ("shared-context-on-stack", [prog("misc"), "loopcap-shared"], [], set()),
         ("shared-waitgroup-on-stack", [prog("misc"), "loopcap-wg"], [], set()),
@@ -95,10 +171,15 @@ CASES = {
         # cond: the waiter's unlock after its wait is part of the wake-up
         # (`while (!flag) wait; unlock`), main's unlock its last release.
         ("cond-signalled", [prog("answered"), "cond"], [], set()),
-        ("mutex-held-for-good", [prog("answered"), "mutexleak"], [], {"leaked-thread"}),
-        ("join-of-leaked", [prog("answered"), "joinleak"], [], {"leaked-thread"}),
-        ("leak-still-found", [prog("answered"), "leak"], [], {"leaked-thread"}),
-        ("leak-after-handoff", [prog("answered"), "leak2"], [], {"leaked-thread"}),
+        ("mutex-held-for-good", [prog("answered"), "mutexleak"], [],
+         {"leaked-thread x1 mutex locker blocked=locker creation=main object_creation=main"}),
+        ("join-of-leaked", [prog("answered"), "joinleak"], [],
+         {"leaked-thread x1 chan forever_thread blocked=forever_thread creation=main object_creation=main",
+          "leaked-thread x1 thread joiner blocked=joiner creation=main object_creation=main"}),
+        ("leak-still-found", [prog("answered"), "leak"], [],
+         {"leaked-thread x1 chan forever blocked=forever creation=main object_creation=main"}),
+        ("leak-after-handoff", [prog("answered"), "leak2"], [],
+         {"leaked-thread x1 chan forever blocked=forever creation=main object_creation=main"}),
     ],
     "clean": [
         ("demo", [os.environ.get("DEMO", "")], [], set()),
@@ -114,13 +195,32 @@ def split_leaks(rows):
     return frozenset(k + (" blocked" if ", blocked in " in m else " running")
                      if k == "leaked-thread" else k for k, m in rows)
 
+def shape(doc):
+    """The documented shape of weft report --format=json's findings."""
+    for f in doc["findings"]:
+        assert f["severity"] in ("error", "warning"), f
+        assert isinstance(f["stacks"], dict), f
+        for frames in f["stacks"].values():
+            assert all({"pc", "function", "file", "line"} <= set(fr) for fr in frames), f
+
 def one_run(tmp, name, i, argv, opts, split=False):
-    """One run under weft: (the set of finding kinds, weft's stderr)."""
+    """One run under weft: (the findings' signatures, or with split the set
+    of their kinds, weft's stderr)."""
     db = os.path.join(tmp, f"{name}-{i}.db")
     r = subprocess.run([WEFT, "run", "-q", "-o", db] + opts + ["--"] + argv,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
     err = r.stderr.decode(errors="replace")
-    if i == 0:
+    if not split:
+        rep = subprocess.run([WEFT, "report", "--format=json", db],
+                             capture_output=True, text=True, timeout=60)
+        if rep.returncode != 0:
+            return None, "report failed: " + rep.stderr.strip()
+        doc = json.loads(rep.stdout)
+        shape(doc)
+        con = sqlite3.connect(db)
+        kinds = frozenset(signature(con, f) for f in doc["findings"])
+        con.close()
+    elif i == 0:
         # The first run through `weft report --format=json` (the documented
         # shape); the others read the findings table directly (faster).
         rep = subprocess.run([WEFT, "report", "--format=json", db],
@@ -128,14 +228,8 @@ def one_run(tmp, name, i, argv, opts, split=False):
         if rep.returncode != 0:
             return None, "report failed: " + rep.stderr.strip()
         doc = json.loads(rep.stdout)
-        for f in doc["findings"]:
-            assert f["severity"] in ("error", "warning"), f
-            assert isinstance(f["stacks"], dict), f
-            for frames in f["stacks"].values():
-                assert all({"pc", "function", "file", "line"} <= set(fr) for fr in frames), f
-        kinds = frozenset(f["kind"] for f in doc["findings"])
-        if split:
-            kinds = split_leaks((f["kind"], f["message"]) for f in doc["findings"])
+        shape(doc)
+        kinds = split_leaks((f["kind"], f["message"]) for f in doc["findings"])
     else:
         con = sqlite3.connect(db)
         rows = list(con.execute("SELECT kind, message FROM findings"))
@@ -228,8 +322,20 @@ def cli():
         check("JSON stays valid UTF-8 whatever the program's bytes", ok, str(argv))
     return 1 if fails else 0
 
+def dump(group):
+    """Each case of GROUP once, its findings as CASES lists them."""
+    with tempfile.TemporaryDirectory(prefix="weft-det-") as tmp:
+        for name, argv, opts, want in CASES[group]:
+            got, err = one_run(tmp, name, 0, argv, opts,
+                               isinstance(want, list) and not isinstance(want, OneOf))
+            print("        (%r, %r, %r," % (name, argv[1:], opts))
+            print("         %r)," % (sorted(got) if got is not None else err))
+    return 0
+
 def main():
     group = sys.argv[1]
+    if group == "--dump":
+        return dump(sys.argv[2])
     if group == "cli":
         return cli()
     fails = 0
@@ -240,7 +346,7 @@ def main():
                 # Four runs at a time: the busy loops keep both cores loaded
                 # either way, and the label stays within a few minutes.
                 with concurrent.futures.ThreadPoolExecutor(4) as pool:
-                    split = isinstance(want, list)
+                    split = isinstance(want, list) and not isinstance(want, OneOf)
                     results = list(pool.map(lambda i: one_run(tmp, name, i, argv, opts, split),
                                             range(RUNS)))
                 seen = {}
@@ -252,7 +358,7 @@ def main():
                     if kinds not in seen:
                         seen[kinds] = (i, err)
                 verdicts = sorted(sorted(k) for k in seen)
-                if split:
+                if isinstance(want, list):
                     bad = [k for k in seen if set(k) not in want]
                     if bad:
                         fails += 1

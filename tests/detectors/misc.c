@@ -100,7 +100,7 @@ int main(int argc, char **argv) {
     } else if (!strcmp(m, "semover") || !strcmp(m, "semok")) {
         weft_sem *s = weft_sem_new(2);
         weft_sem_acquire(NULL, s, 1);
-        weft_sem_release(s, !strcmp(m, "semover") ? 2 : 1);
+        weft_sem_release(s, !strcmp(m, "semover") ? 2 : 1); /* key: release */
         weft_sem_free(s);
     } else if (!strcmp(m, "deadlock") || !strcmp(m, "nodeadlock")) {
         weft_chan *ch = weft_chan_make(sizeof(int), 0);

@@ -4,12 +4,24 @@
  *   worker-add-unlucky  same without the sleep (usually Wait runs first)
  *   worker-add-cond     the worker Adds, then tells main through a condvar
  *                       before main's Wait (fine)
+ *   worker-add-mutex    the worker Adds, sets a flag under a mutex and ends;
+ *                       main, once it is gone, reads the flag under the
+ *                       mutex, then Waits: ordered by the mutex alone (fine)
+ *   worker-add-timedwait the worker Adds and sets a flag under the mutex
+ *                       while main sleeps in a timed wait on a condvar
+ *                       nobody signals: main sees the flag when its wait
+ *                       times out and takes the mutex back (fine)
+ *   worker-add-rwlock   the same through a flag under a rwlock (fine)
+ *   worker-add-chan     the same through a weft channel (fine)
+ *   worker-add-psem     the same through a POSIX semaphore (fine)
  *   main-add            Add before starting the goroutine (fine)
  *   negative            Done on an empty group (wg-negative-counter)
  *   reuse               a new Add while a Wait of the previous round has
  *                       not returned (wg-reused-before-wait-returned)
  *   reuse-ok            the new round starts after the waiter was joined */
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +47,59 @@ static void worker(void *arg) {
         pthread_cond_signal(&cv);
         pthread_mutex_unlock(&mu);
     }
+    weft_wg_done(&wg);
+}
+
+/* The worker's Add reaches main's Wait through a rwlock or a POSIX
+ * semaphore only: the detectors must see those as ordering too. */
+static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+static sem_t psem;
+
+static void worker_rw(void *arg) {
+    (void)arg;
+    weft_wg_add(&wg, 1);
+    pthread_rwlock_wrlock(&rw);
+    added = 1;
+    pthread_rwlock_unlock(&rw);
+    weft_wg_done(&wg);
+}
+
+static _Atomic pid_t main_tid;
+
+static void worker_mutex(void *arg) {
+    (void)arg;
+    worker_tid = test_gettid();
+    weft_wg_add(&wg, 1);
+    pthread_mutex_lock(&mu);
+    added = 1;
+    pthread_mutex_unlock(&mu);
+    weft_wg_done(&wg);
+}
+
+static void worker_quiet(void *arg) {
+    (void)arg;
+    weft_wg_add(&wg, 1);
+    test_wait_futex(&main_tid); /* main sleeps in its timed wait */
+    pthread_mutex_lock(&mu);
+    added = 1; /* no signal: main finds it when its wait times out */
+    pthread_mutex_unlock(&mu);
+    weft_wg_done(&wg);
+}
+
+static weft_chan *handoff;
+
+static void worker_chan(void *arg) {
+    (void)arg;
+    weft_wg_add(&wg, 1);
+    int v = 1;
+    weft_chan_send(handoff, &v);
+    weft_wg_done(&wg);
+}
+
+static void worker_psem(void *arg) {
+    (void)arg;
+    weft_wg_add(&wg, 1);
+    sem_post(&psem);
     weft_wg_done(&wg);
 }
 
@@ -75,6 +140,51 @@ int main(int argc, char **argv) {
             pthread_cond_wait(&cv, &mu);
         pthread_mutex_unlock(&mu);
         weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-mutex")) {
+        weft_go(worker_mutex, NULL);
+        test_wait_gone(&worker_tid); /* through /proc: orders nothing */
+        pthread_mutex_lock(&mu);
+        int seen = added;
+        pthread_mutex_unlock(&mu);
+        if (!seen)
+            return 3;
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-timedwait")) {
+        main_tid = test_gettid();
+        pthread_mutex_lock(&mu);
+        weft_go(worker_quiet, NULL);
+        while (!added) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 20 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&cv, &mu, &ts);
+        }
+        pthread_mutex_unlock(&mu);
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-rwlock")) {
+        weft_go(worker_rw, NULL);
+        for (int seen = 0; !seen; sched_yield()) {
+            pthread_rwlock_rdlock(&rw);
+            seen = added;
+            pthread_rwlock_unlock(&rw);
+        }
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-chan")) {
+        handoff = weft_chan_make(sizeof(int), 0);
+        weft_go(worker_chan, NULL);
+        int v;
+        weft_chan_recv(handoff, &v);
+        weft_wg_wait(&wg);
+    } else if (!strcmp(m, "worker-add-psem")) {
+        sem_init(&psem, 0, 0);
+        weft_go(worker_psem, NULL);
+        while (sem_wait(&psem) != 0) {
+        }
+        weft_wg_wait(&wg);
     } else if (!strcmp(m, "main-add")) {
         for (int i = 0; i < 4; i++) {
             weft_wg_add(&wg, 1);
@@ -82,7 +192,7 @@ int main(int argc, char **argv) {
         }
         weft_wg_wait(&wg);
     } else if (!strcmp(m, "negative")) {
-        weft_wg_done(&wg);
+        weft_wg_done(&wg); /* key: done */
     } else if (!strcmp(m, "reuse") || !strcmp(m, "reuse-ok")) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);

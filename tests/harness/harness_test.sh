@@ -57,6 +57,18 @@ many)
     expect "returned" "$(q "select count(*) from threads where exit_kind='return' and tid > 1")" 3000
     expect "dropped" "$(q "select dropped_events from processes")" 0
     ;;
+threads_default_threshold)
+    # unbounded-threads' default threshold (1000, docs/detectors.md),
+    # exactly: 1000 threads alive at once are fine, 1001 are not.
+    # (--max-threads=N at N and N+1: detectors:threads.)
+    run_weft "$BIN/../detectors/det_misc" many 1000
+    expect "exit status (1000)" "$rc" 0
+    expect "findings (1000)" "$(q "select count(*) from findings")" 0
+    run_weft "$BIN/../detectors/det_misc" many 1001
+    expect "exit status (1001)" "$rc" 0
+    expect "finding (1001)" "$(q "select kind || ': ' || message from findings")" \
+        "unbounded-threads: 1001 threads were alive at once (threshold 1000): thread creation is not bounded (use a worker pool or a semaphore)"
+    ;;
 fork)
     run_weft "$BIN/t_fork"
     expect "exit status" "$rc" 10

@@ -93,10 +93,9 @@ no_trace_tmpdir)
     # program runs (125), one line.
     TMPDIR=$work/none not_run "$WEFT" run -o "$db" -- /bin/sh -c "touch $work/ran"
     mkdir "$work/ro"
-    if mount -t tmpfs -o ro,size=64k tmpfs "$work/ro" 2>/dev/null; then
-        TMPDIR=$work/ro not_run "$WEFT" run -o "$db" -- /bin/sh -c "touch $work/ran"
-        umount "$work/ro"
-    fi
+    mount -t tmpfs -o ro,size=64k tmpfs "$work/ro" || { fail "cannot mount a tmpfs"; finish; }
+    TMPDIR=$work/ro not_run "$WEFT" run -o "$db" -- /bin/sh -c "touch $work/ran"
+    umount "$work/ro"
     expect "status" "$r" 125
     ;;
 no_trace_full_disk)
@@ -114,6 +113,58 @@ no_trace_full_disk)
     expect "status" "$rc" 124
     grep -q '^weft: no trace: .*status 42$' "$work/err" || fail "message: $(cat "$work/err")"
     [ ! -e "$db" ] || fail "a trace was written"
+    ;;
+exit_codes)
+    # Every exit status docs/weft.1 documents for weft run (EXIT STATUS),
+    # each on its own: the program's status passed through, 128+N for a
+    # death by signal N, --error-exitcode's N, 125 for bad usage, 126 for a
+    # program that cannot be run (not executable, a directory, a static
+    # binary), 127 for a missing one; weft report 125 on an error.
+    "$WEFT" run -q -o "$db" -- /bin/sh -c 'exit 7' >/dev/null 2>&1
+    expect "the program's status" "$?" 7
+    "$WEFT" run -q -o "$db" -- /bin/sh -c 'exit 0' >/dev/null 2>&1
+    expect "status 0" "$?" 0
+    "$WEFT" run -q -o "$db" -- /bin/sh -c 'kill -TERM $$' >/dev/null 2>&1
+    expect "death by SIGTERM" "$?" 143
+    "$WEFT" run -q -o "$db" -- /bin/sh -c 'kill -KILL $$' >/dev/null 2>&1
+    expect "death by SIGKILL" "$?" 137
+    "$WEFT" run -q --error-exitcode=9 -o "$db" -- "$BIN/t_exit3" >/dev/null 2>&1
+    expect "no error finding: the program's status" "$?" 3
+    not_run "$WEFT" run -o "$db" --no-such-option -- /bin/true
+    expect "bad usage" "$r" 125
+    not_run "$WEFT" run -o "$db"
+    expect "no program" "$r" 125
+    not_run "$WEFT" run -o "$db" -- "$work/missing-program"
+    expect "missing program" "$r" 127
+    not_run "$WEFT" run -o "$db" -- no-such-program-in-path-weft
+    expect "missing program in PATH" "$r" 127
+    printf '#!/bin/sh\ntouch %s/ran\n' "$work" >"$work/noexec"
+    chmod 644 "$work/noexec"
+    not_run "$WEFT" run -o "$db" -- "$work/noexec"
+    expect "not executable" "$r" 126
+    mkdir "$work/adir"
+    not_run "$WEFT" run -o "$db" -- "$work/adir"
+    expect "a directory" "$r" 126
+    printf 'int main(void){return 0;}\n' >"$work/st.c"
+    "${CC:-cc}" -static -o "$work/static" "$work/st.c" || fail "cannot link a static program"
+    not_run "$WEFT" run -o "$db" -- "$work/static"
+    expect "a static binary" "$r" 126
+    not_run "$WEFT" report "$work/missing.db"
+    expect "report of a missing trace" "$r" 125
+    not_run "$WEFT" no-such-subcommand
+    expect "unknown subcommand" "$r" 125
+    ;;
+deadlock_timeout)
+    # --deadlock-timeout reaches the watchdog: the deadlock is declared
+    # after that many ms, as its line and the finding say, whatever the
+    # default (1000). (0, off: harness:deadlock_chan.)
+    for ms in 150 1700; do
+        "$WEFT" run -q --deadlock-timeout=$ms -o "$db" -- "$BIN/t_deadlock_abba" >"$work/out" 2>"$work/err"
+        expect "exit status ($ms)" "$?" 2
+        grep -q "^==weft== deadlock: all 3 threads are blocked for $ms ms" "$work/err" ||
+            fail "stderr ($ms): $(cat "$work/err")"
+        expect "finding ($ms)" "$(q "select count(*) from findings where kind='deadlock' and message like '% blocked for $ms ms:%'")" 1
+    done
     ;;
 options)
     # Every value option: missing, empty, negative, overflowing, junk,

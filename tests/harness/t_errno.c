@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fails;
@@ -38,6 +39,36 @@ int main(void) {
     errno = 55;
     CHECK(pthread_setname_np(pthread_self(), "this-name-is-far-too-long-for-linux") == ERANGE);
     CHECK(errno == 55);
+    /* locks: the shim tries first and sleeps only when it must; neither
+     * its try nor its records may leave errno changed */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+    static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+    errno = 66;
+    CHECK(pthread_mutex_lock(&mu) == 0);
+    CHECK(errno == 66);
+    errno = 67;
+    CHECK(pthread_mutex_trylock(&mu) == EBUSY);
+    CHECK(errno == 67);
+    struct timespec past = {0, 0};
+    errno = 68;
+    CHECK(pthread_cond_timedwait(&cv, &mu, &past) == ETIMEDOUT);
+    CHECK(errno == 68);
+    errno = 69;
+    CHECK(pthread_mutex_unlock(&mu) == 0);
+    CHECK(errno == 69);
+    errno = 70;
+    CHECK(pthread_rwlock_rdlock(&rw) == 0);
+    CHECK(errno == 70);
+    errno = 71;
+    CHECK(pthread_rwlock_trywrlock(&rw) == EBUSY);
+    CHECK(errno == 71);
+    errno = 72;
+    CHECK(pthread_rwlock_unlock(&rw) == 0 && pthread_rwlock_wrlock(&rw) == 0);
+    CHECK(errno == 72);
+    errno = 73;
+    CHECK(pthread_rwlock_unlock(&rw) == 0);
+    CHECK(errno == 73);
     printf("%d failures\n", fails);
     return fails ? 1 : 0;
 }

@@ -346,6 +346,135 @@ s = root.findall("testsuite")
 assert [(x.get("failures"), x.get("errors")) for x in s] == [("0", "1"), ("1", "0")]
 PY
     ;;
+escapes)
+    # Every control character (0x01-0x1f, 0x7f; 0x00 cannot be in a C
+    # string), C1 controls and bytes that are not UTF-8, in a thread's name
+    # (so in a finding's message) and in argv, through every escaper: the
+    # JSON, SARIF (harness/util/json.c), JUnit (reports/xmlesc.c), HTML
+    # (json.c, then html.c's script_safe) and text (harness/util/textesc.c)
+    # reports, each read back by a real parser (python3's json,
+    # xml.etree) and compared with what each escaper promises.
+    i=0
+    for nm in '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017' \
+        '\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036' \
+        '\037\177a\302\205b\377c\355\240\200\342\200\256\303'; do
+        i=$((i + 1))
+        names "$work/e$i" "$(printf "$nm")" "$(printf 'argv:\001\011\012\037\177\302\237\377\364\220\200\200\\"&<>'"'"'\342\200\256x\303')"
+        for fmt in json sarif junit html text; do
+            "$WEFT" report --format=$fmt -o "$work/r$i.$fmt" "$db" 2>"$work/rerr" ||
+                fail "report --format=$fmt: $(cat "$work/rerr")"
+        done
+        $PY - "$work/r$i" "$(printf "$nm")" <<'PY' || fail "escapes of name $i"
+import json, os, re, sys, xml.etree.ElementTree as ET
+base = sys.argv[1]
+name = os.fsencode(sys.argv[2])[:15]
+arg = b'argv:\x01\t\n\x1f\x7f\xc2\x9f\xff\xf4\x90\x80\x80\\"&<>\'\xe2\x80\xaex\xc3'
+
+def ulen(s):
+    """weft__utf8_len: the length of the sequence at s, or -(bytes of the maximal subpart)."""
+    c = s[0]
+    if c < 0x80:
+        return 1
+    lo, hi = 0x80, 0xBF
+    if 0xC2 <= c <= 0xDF: n = 2
+    elif 0xE0 <= c <= 0xEF:
+        n = 3
+        lo = 0xA0 if c == 0xE0 else lo
+        hi = 0x9F if c == 0xED else hi
+    elif 0xF0 <= c <= 0xF4:
+        n = 4
+        lo = 0x90 if c == 0xF0 else lo
+        hi = 0x8F if c == 0xF4 else hi
+    else:
+        return -1
+    for i in range(1, n):
+        if i >= len(s):
+            return -i
+        if not ((lo if i == 1 else 0x80) <= s[i] <= (hi if i == 1 else 0xBF)):
+            return -i
+    return n
+
+def seqs(b):
+    while b:
+        n = ulen(b)
+        yield n, b[:abs(n)]
+        b = b[abs(n):]
+
+def as_text(b):
+    """textesc.c: controls (C0, DEL, C1) and bad bytes as \\xNN, bidi controls as \\uXXXX."""
+    out = ""
+    for n, q in seqs(b):
+        cp = ord(q.decode()) if n > 0 else None
+        if cp is not None and (0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069 or cp in (0x200E, 0x200F, 0x61C)):
+            out += "\\u%04x" % cp
+        elif n < 0 or q[0] < 0x20 or q[0] == 0x7f or (n == 2 and q[0] == 0xC2 and q[1] < 0xA0):
+            out += "".join("\\x%02x" % c for c in q)
+        else:
+            out += q.decode()
+    return out
+
+def as_xml(b, attr):
+    """xmlesc.c as a parser reads it back: TAB, LF kept (an attribute
+    value turns them into spaces), other C0 and DEL as \\xNN, C1 as
+    \\u00NN, bad bytes and U+FFFE/U+FFFF as U+FFFD."""
+    out = ""
+    for n, q in seqs(b):
+        if n < 0:
+            out += "\ufffd"
+        elif q in (b"\t", b"\n"):
+            out += " " if attr else q.decode()
+        elif n == 1 and (q[0] < 0x20 or q[0] == 0x7f):
+            out += "\\x%02x" % q[0]
+        elif n == 2 and q[0] == 0xC2 and q[1] < 0xA0:
+            out += "\\u%04x" % q[1]
+        elif q in (b"\xef\xbf\xbe", b"\xef\xbf\xbf"):
+            out += "\ufffd"
+        else:
+            out += q.decode()
+    return out
+
+def strict(path):
+    raw = open(path, "rb").read()
+    raw.decode("utf-8")  # strict: never invalid UTF-8
+    return raw
+
+uname, uarg = name.decode("utf-8", "replace"), arg.decode("utf-8", "replace")
+# JSON: the strings exactly as a "replace" decoder reads the bytes
+raw = strict(base + ".json").decode()
+# json.c writes every C0, DEL and C1 control as \u00XX: none raw (but the
+# layout's line breaks), though JSON itself would allow C1 ones
+assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", raw), "raw control in the JSON"
+doc = json.loads(raw)
+assert doc["processes"][0]["argv"][2] == uarg, (doc["processes"][0]["argv"], uarg)
+(f,) = doc["findings"]
+assert '"%s"' % uname in f["message"], (f["message"], uname)
+# SARIF: JSON too, the name in the result's message (SARIF's markdown
+# escapes come first: a backslash is doubled, "[" escaped)
+sarif = json.loads(strict(base + ".sarif"))
+msg = sarif["runs"][0]["results"][0]["message"]["text"]
+assert uname.replace("\\", "\\\\").replace("[", "\\[") in msg, (msg, uname)
+# JUnit: XML, argv in the test case's name, the text report in the failure
+root = ET.fromstring(strict(base + ".junit"))
+(c,) = root.findall("./testsuite/testcase")
+assert as_xml(arg, True) in c.get("name"), (c.get("name"), as_xml(arg, True))
+(fl,) = c.findall("failure")
+assert '"%s"' % as_xml(as_text(name).encode(), False) in fl.text, (fl.text, as_text(name))
+# HTML: the data is JSON in a script tag; no raw control byte anywhere
+# but LF (and TAB in the page's own code)
+html = strict(base + ".html").decode()
+data = re.search(r'<script type="application/json" id="weft-data">(.*?)</script>', html, re.S).group(1)
+assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", data), "raw control in the HTML data"
+d = json.loads(data)
+assert d["procs"][0]["argv"][2] == uarg, (d["procs"][0]["argv"], uarg)
+assert any(uname == (l[3] or "") for l in d["timeline"]["lanes"]), d["timeline"]["lanes"]
+assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", html), "raw control in the HTML"
+# text: nothing raw but LF, every control shown as \xNN
+text = strict(base + ".text").decode()
+assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text), repr(text)
+assert '"%s"' % as_text(name) in text, (text, as_text(name))
+PY
+    done
+    ;;
 report_bad_input)
     trace pitfall_double_close "$db"
     one_line_error "$WEFT" report --format=bogus "$db"

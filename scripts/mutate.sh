@@ -1,0 +1,546 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# mutate.sh: the curated mutation sweep (issue 13, "tests that bite"). Each
+# mutation below is a deliberate bug in critical behaviour: a name, a file,
+# an exact text and its replacement, and the CTest regex of the tests that
+# must catch it. The sweep copies the checkout (tracked and untracked,
+# not ignored, files: uncommitted changes included) into a work
+# directory, builds it once, checks that the named tests pass unmutated,
+# then applies one mutation at a time, rebuilds incrementally (one build
+# directory, each mutation reverted before the next), runs the named tests
+# and prints a table: the mutation, the test that caught it or SURVIVED,
+# and the score. Exit 0 when every mutation was caught, 1 when one
+# survived (or did not apply or build), 2 on an error of the sweep itself.
+#
+# A mutation's text must occur exactly once in its file: when the code
+# moves, the sweep fails loudly ("not found") instead of testing nothing.
+#
+# usage: scripts/mutate.sh [--list|--check] [--only NAME[,NAME...]] [-j N] [--work DIR]
+#   --list   the mutations and their tests, nothing run
+#   --check  only check that every mutation's text is found exactly once
+#   --only   these mutations only
+#   -j N     build and test jobs (default: the CPUs)
+#   --work   the work directory (default: build/mutate; reused, so a second
+#            sweep only rebuilds what changed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=$PWD
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+jobs=$(nproc)
+only=""
+list=0
+work=$src/build/mutate
+
+usage() {
+  sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --list) list=1 ;;
+    --check) list=check ;;
+    --only) only=${2:?--only needs a name}; shift ;;
+    --only=*) only=${1#--only=} ;;
+    -j) jobs=${2:?-j needs a number}; shift ;;
+    -j*) jobs=${1#-j} ;;
+    --work) work=${2:?--work needs a directory}; shift ;;
+    --work=*) work=${1#--work=} ;;
+    -h|--help) usage ;;
+    *) echo "mutate.sh: unknown option '$1'" >&2; usage ;;
+  esac
+  shift
+done
+
+# The mutations: blocks of "name:", "file:", "from:", "to:", "tests:"
+# (and an optional "why:") lines, one blank line between blocks. from/to
+# are one line each, exact: everything after "from: " counts, leading
+# spaces included; a \n in them is a line break.
+mutations=$(cat <<'EOF'
+name: wg-wait-wrong-generation
+why: a Wait that slept acquires the next generation, not the one it waited for
+file: runtime/wg.c
+from:     WEFT__HB_ACQUIRE(wg, epoch);
+to:     WEFT__HB_ACQUIRE(wg, epoch + 1);
+tests: ^integration:hb_interpose$
+
+name: wg-wait-fast-generation
+why: Wait at a zero counter acquires the current epoch, not the one that ended
+file: runtime/wg.c
+from:             WEFT__HB_ACQUIRE(wg, epoch - 1);
+to:             WEFT__HB_ACQUIRE(wg, epoch);
+tests: ^integration:hb_interpose$
+
+name: wg-done-no-release
+why: Done never announces its release
+file: runtime/wg.c
+from:         if (delta < 0 && released != wg_epoch(old)) {
+to:         if (delta < -1 && released != wg_epoch(old)) {
+tests: ^integration:hb_interpose$
+
+name: sem-release-no-hb
+why: a semaphore release is no release
+file: runtime/sem.c
+from:     WEFT__HB_RELEASE(s, 0);
+to:     (void)s;
+tests: ^integration:hb_interpose$
+
+name: sem-try-acquire-no-hb
+why: try_acquire's success acquires nothing
+file: runtime/sem.c
+from:     if (ok)\n        WEFT__HB_ACQUIRE(s, 0);
+to:     if (!ok)\n        WEFT__HB_ACQUIRE(s, 0);
+tests: ^integration:hb_interpose$
+
+name: ctx-cancel-no-release
+why: a cancel publishes its error without a release
+file: runtime/ctx.c
+from:     WEFT__HB_RELEASE(c, 0);
+to:     (void)0;
+tests: ^integration:hb_interpose$
+
+name: ctx-err-no-acquire
+why: Err of a cancelled context acquires nothing
+file: runtime/ctx.c
+from:     if (err != 0)\n        WEFT__HB_ACQUIRE(ctx, 0);
+to:     if (err == 0)\n        WEFT__HB_ACQUIRE(ctx, 0);
+tests: ^integration:hb_interpose$
+
+name: group-wait-no-acquire
+why: a group's Wait acquires nothing
+file: runtime/group.c
+from:     WEFT__HB_ACQUIRE(g, 0);
+to:     (void)g;
+tests: ^integration:hb_interpose$
+
+name: json-skips-tab
+why: the JSON escaper writes TAB raw (invalid JSON)
+file: harness/util/json.c
+from:     if (*s < 0x20 || *s == 0x7f)
+to:     if ((*s < 0x20 && *s != '\t') || *s == 0x7f)
+tests: ^reports:escapes$
+
+name: json-skips-del
+why: the JSON escaper writes DEL raw
+file: harness/util/json.c
+from:     if (*s < 0x20 || *s == 0x7f)
+to:     if (*s < 0x20)
+tests: ^reports:escapes$
+
+name: json-skips-backslash
+why: a backslash is written unescaped
+file: harness/util/json.c
+from:     if (*s == '"' || *s == '\\')
+to:     if (*s == '"')
+tests: ^reports:escapes$
+
+name: json-invalid-utf8-kept
+why: a stray byte >= 0x80 goes out raw (invalid UTF-8)
+file: harness/util/json.c
+from:         return (size_t)snprintf(buf, 8, "\\ufffd");
+to:         return (size_t)snprintf(buf, 8, "%c", *s);
+tests: ^reports:escapes$
+
+name: unbounded-threads-off-by-one
+why: the threshold fires at N, not above N
+file: detectors/d_threads.c
+from:         if (st->ps[i].peak <= max)
+to:         if (st->ps[i].peak < max)
+tests: ^detectors:threads$
+
+name: deadlock-timeout-ignored
+why: weft run never passes --deadlock-timeout on
+file: cli/cmd_run.c
+from:             setenv("WEFT_DEADLOCK_TIMEOUT_MS", d, 1);
+to:             (void)d;
+tests: ^harness:deadlock_timeout$
+
+name: run-missing-exits-1
+why: weft run of a missing program exits 1, not 127
+file: cli/cmd_run.c
+from:         return 127;
+to:         return 1;
+tests: ^harness:exit_codes$
+
+name: run-noexec-exits-125
+why: a program that cannot be run exits 125, not 126
+file: cli/cmd_run.c
+from:         rc = 126;
+to:         rc = 125;
+tests: ^harness:exit_codes$
+
+name: run-signal-status
+why: a death by signal N is reported as N, not 128+N
+file: cli/cmd_run.c
+from:     int result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+to:     int result = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
+tests: ^harness:exit_codes$
+
+name: chan-release-wrong-seq
+why: a channel's release names a ticket no acquire waits for
+file: runtime/chan.c
+from: #define REL(ch, t) WEFT__HB_RELEASE(&(ch)->hb, (t))
+to: #define REL(ch, t) WEFT__HB_RELEASE(&(ch)->hb, (t) + 4)
+tests: ^integration:hb_interpose$
+
+name: json-c1-raw
+why: C1 controls U+0090..U+009F go out raw
+file: harness/util/json.c
+from:     if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0) /* C1 controls */
+to:     if (n == 2 && s[0] == 0xC2 && s[1] < 0x90) /* C1 controls */
+tests: ^reports:escapes$
+
+name: xml-skips-us
+why: the XML escaper writes 0x1f raw (not well-formed XML)
+file: reports/xmlesc.c
+from:         else if (c < 0x20 || c == 0x7f)
+to:         else if (c < 0x1f || c == 0x7f)
+tests: ^reports:escapes$
+
+name: xml-raw-ampersand
+why: the XML escaper writes & raw
+file: reports/xmlesc.c
+from:             fputs("&amp;", f);
+to:             fputc('&', f);
+tests: ^reports:(escapes|junit_hostile)$
+
+name: xml-bad-utf8-raw
+why: bytes that are not UTF-8 go into the XML raw
+file: reports/xmlesc.c
+from:                 fputs("\xEF\xBF\xBD", f);\n            } else if (n == 3
+to:                 fwrite(s, 1, (size_t)n, f);\n            } else if (n == 3
+tests: ^reports:escapes$
+
+name: text-raw-escape
+why: the text escaper lets ESC through (terminal escape sequences)
+file: harness/util/textesc.c
+from:     int bad = n < 0 || s[0] < 0x20 || s[0] == 0x7f || (n == 2 && s[0] == 0xC2 && s[1] < 0xA0);
+to:     int bad = n < 0 || s[0] < 0x1b || s[0] == 0x7f || (n == 2 && s[0] == 0xC2 && s[1] < 0xA0);
+tests: ^reports:escapes$
+
+name: text-raw-bidi
+why: the text escaper lets U+202E (right-to-left override) through
+file: harness/util/textesc.c
+from:     int bidi = (cp >= 0x202A && cp <= 0x202E) ||
+to:     int bidi = (cp >= 0x202A && cp <= 0x202D) ||
+tests: ^reports:escapes$
+
+name: html-raw-lt
+why: the HTML report's data lets < through (</script> breaks out)
+file: reports/html.c
+from:         if (c == '<' || c == '>' || c == '&')
+to:         if (c == '>' || c == '&')
+tests: ^reports:html_escape$
+
+name: double-close-first-stack
+why: a channel's double close shows the second close as the first
+file: detectors/d_chan.c
+from:                                          {"first_close", ch->close_stack, 0},
+to:                                          {"first_close", e->stack, 0},
+tests: ^detectors:closes$
+
+name: double-close-fd-swapped
+why: an fd's double close swaps its two stacks
+file: detectors/d_chan.c
+from: {{"close", e->stack, 0},\n                                         {"first_close", f->close_stack, 0}};
+to: {{"close", f->close_stack, 0},\n                                         {"first_close", e->stack, 0}};
+tests: ^detectors:closes$
+
+name: sem-over-release-roles
+why: semaphore-over-release swaps its release and creation stacks
+file: detectors/d_sem.c
+from: {{"release", e->stack, 0},\n                                 {"creation", have ? o.create_stack : 0, 0}};
+to: {{"release", have ? o.create_stack : 0, 0},\n                                 {"creation", e->stack, 0}};
+tests: ^detectors:misc$
+
+name: wg-negative-not-reported
+why: Done on an empty WaitGroup is not reported
+file: detectors/d_wg.c
+from:         if (e->arg2 == -34) {
+to:         if (e->arg2 == -35) {
+tests: ^detectors:wg$
+
+name: unbounded-threads-default
+why: the default threshold is 999, not 1000
+file: detectors/d_threads.c
+from:     int max = c->opts->max_threads > 0 ? c->opts->max_threads : 1000;
+to:     int max = c->opts->max_threads > 0 ? c->opts->max_threads : 999;
+tests: ^harness:threads_default_threshold$
+
+name: engine-mutex-unlock-no-release
+why: a mutex unlock orders nothing for the detectors
+file: detectors/engine.c
+from:     case WEFT_K_MUTEX_UNLOCK:\n        weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
+to:     case WEFT_K_MUTEX_UNLOCK:\n        (void)obj;
+tests: ^detectors:(wg|answered)$
+
+name: engine-cond-wait-no-reacquire
+why: the end of a condition wait does not reacquire its mutex
+file: detectors/engine.c
+from:         weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg2, 0);\n        weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_COND), obj, 0);
+to:         weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_COND), obj, 0);
+tests: ^detectors:(wg|answered)$
+
+name: engine-rwlock-unlock-no-release
+why: a rwlock unlock orders nothing for the detectors
+file: detectors/engine.c
+from:         weft__vc_obj_release(h, t, KEY(e->pid, TAG_RW), obj, 0, 0);
+to:         (void)obj;
+tests: ^detectors:wg$
+
+name: engine-thread-start-no-acquire
+why: a thread's start is not ordered after its creation
+file: detectors/engine.c
+from:             weft__vc_acquire(h, t, &me->start_rv);
+to:             (void)me;
+tests: ^detectors:(misc|wg)$
+
+name: suppress-start-function-ignored
+why: a suppression by the thread's start function matches nothing
+file: detectors/suppress.c
+from:         if (t && glob(pat, t->start))
+to:         if (t && glob(pat, "?"))
+tests: ^detectors:cli$
+
+name: error-exitcode-ignored
+why: --error-exitcode is not applied when an error finding is reported
+file: cli/cmd_run.c
+from:                 if (dr.errors && error_exit > 0)
+to:                 if (dr.errors && error_exit > 255)
+tests: ^detectors:cli$
+
+name: fingerprint-ignores-kind
+why: a finding's fingerprint does not depend on its kind
+file: reports/fingerprint.c
+from:     h = fnv(h, f->kind);
+to:     (void)f->kind;
+tests: ^reports:(fingerprint_oracle|fingerprint_runs|fingerprint_rebuild|group)$
+
+name: dropped-not-counted
+why: a record that finds no room in the log is not counted as dropped
+file: harness/shim/log_writer.c
+from:     if (!w) {\n        weft__log_count_dropped(1);
+to:     if (!w) {\n        (void)0;
+tests: ^harness:dropped_events$
+
+name: shim-mutex-unlock-unrecorded
+why: the shim does not record pthread_mutex_unlock
+file: harness/shim/shim_sync.c
+from:     EV(MUTEX_UNLOCK, m, 0, 0);\n    return r_mutex_unlock(m);
+to:     return r_mutex_unlock(m);
+tests: ^(detectors:misc|harness:threads)$
+
+name: shim-errno-clobbered
+why: a lock's try call clobbers errno for the program
+file: harness/shim/shim_sync.c
+from:         int saved_ = errno;
+to:         int saved_ = 0;
+tests: ^harness:errno$
+
+name: reader-chunk-magic-unchecked
+why: the log reader accepts a chunk with a bad magic
+file: harness/ingest/log_reader.c
+from:     if (c->magic != WEFT_LOG_CHUNK_MAGIC)
+to:     if (0 && c->magic != WEFT_LOG_CHUNK_MAGIC)
+tests: ^(harness:ingest_bad_chunk|fuzz:replay)$
+
+name: engine-psem-post-no-release
+why: a POSIX sem_post orders nothing for the detectors
+file: detectors/engine.c
+from:         weft__vc_obj_release(h, t, KEY(e->pid, TAG_SEM), obj, 0, 0);
+to:         (void)obj;
+tests: ^detectors:wg$
+
+name: engine-hb-acquire-ignored
+why: libweft's happens-before acquires (folded into the events) order nothing for the detectors
+file: detectors/engine.c
+from:     if (e->has_acq)\n        weft__vc_obj_acquire(
+to:     if (0 && e->has_acq)\n        weft__vc_obj_acquire(
+tests: ^detectors:wg$
+
+name: uri-raw-ampersand
+why: SARIF's file URIs let & through unencoded
+file: reports/uri.c
+from:             c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+to:             c == '-' || c == '.' || c == '_' || c == '~' || c == '/' || c == '&')
+tests: ^reports:sarif_hostile$
+EOF
+)
+
+# The sweep's engine, in Python: parsing, applying, building, testing.
+engine=$(cat <<'PY'
+import os, re, shutil, subprocess, sys, time
+
+src, work, jobs, list_only, only = sys.argv[1:6]
+text = sys.argv[6]
+jobs = int(jobs)
+
+def die(msg, code=2):
+    print("mutate.sh: " + msg, file=sys.stderr)
+    sys.exit(code)
+
+muts = []
+for block in re.split(r"\n\s*\n", text.strip()):
+    m = {}
+    for line in block.split("\n"):
+        key, sep, val = line.partition(": ")
+        if not sep and line.endswith(":"):
+            key, val = line[:-1], ""
+        if key in m:
+            die("mutation block has %s twice:\n%s" % (key, block))
+        m[key] = val
+    for key in ("name", "file", "from", "to", "tests"):
+        if key not in m:
+            die("mutation block without %s:\n%s" % (key, block))
+    m["from"] = m["from"].replace("\\n", "\n")
+    m["to"] = m["to"].replace("\\n", "\n")
+    muts.append(m)
+names = [m["name"] for m in muts]
+if len(set(names)) != len(names):
+    die("two mutations share a name")
+if only:
+    want = only.split(",")
+    unknown = [w for w in want if w not in names]
+    if unknown:
+        die("no mutation named " + ", ".join(unknown))
+    muts = [m for m in muts if m["name"] in want]
+
+if list_only == "1":
+    for m in muts:
+        print("%-32s %-28s %s" % (m["name"], m["file"], m["tests"]))
+        if m.get("why"):
+            print("%-32s %s" % ("", m["why"]))
+    print("%d mutations" % len(muts))
+    sys.exit(0)
+
+# Every mutation's text must be in the checkout exactly once.
+for m in muts:
+    body = open(os.path.join(src, m["file"]), encoding="utf-8").read()
+    n = body.count(m["from"])
+    if n != 1:
+        die("%s: its text is %s in %s (the code moved: update the mutation)"
+            % (m["name"], "not found" if n == 0 else "found %d times" % n, m["file"]))
+if list_only == "check":
+    print("mutate: the %d mutations' texts are each found once" % len(muts))
+    sys.exit(0)
+
+# The copy: files whose content changed are rewritten (a new mtime, so the
+# build sees them); the others keep theirs (so the build stays incremental).
+copy = os.path.join(work, "src")
+build = os.path.join(work, "build")
+os.makedirs(copy, exist_ok=True)
+files = subprocess.run(["git", "ls-files", "-z", "-c", "-o", "--exclude-standard"], cwd=src,
+                       check=True, capture_output=True).stdout.decode().split("\0")
+for f in files:
+    a = os.path.join(src, f)
+    if not f or not os.path.isfile(a) or os.path.islink(a):
+        continue
+    b = os.path.join(copy, f)
+    data = open(a, "rb").read()
+    if os.path.isfile(b) and open(b, "rb").read() == data:
+        continue
+    os.makedirs(os.path.dirname(b), exist_ok=True)
+    with open(b, "wb") as out:
+        out.write(data)
+    shutil.copymode(a, b)
+# No git metadata in the copy: no test a mutation names reads history.
+
+def log(msg):
+    print(msg, flush=True)
+
+def run(cmd, logf):
+    with open(logf, "w") as out:
+        return subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT).returncode
+
+def build_it(logf):
+    return run(["cmake", "--build", build, "-j%d" % jobs], logf) == 0
+
+def ctest(regex, logf, stop):
+    """The failed tests' names ([] when all passed); None when no test matched."""
+    cmd = ["ctest", "--test-dir", build, "-R", regex, "-j%d" % jobs, "--output-on-failure",
+           "--no-tests=error"]
+    if stop:
+        cmd.append("--stop-on-failure")
+    # The detectors' cases run 4 times each, not 20: a mutation shows on
+    # every run, and the sweep stays within minutes.
+    with open(logf, "w") as out:
+        rc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, WEFT_TEST_RUNS="4")).returncode
+    out = open(logf, errors="replace").read()
+    if "No tests were found" in out:
+        return None
+    failed = re.findall(r"^\s*\d+ - (\S+) \(", out.split("The following tests FAILED:")[-1],
+                        re.M) if "The following tests FAILED:" in out else []
+    if rc != 0 and not failed:
+        failed = ["(ctest status %d)" % rc]
+    return failed
+
+logs = os.path.join(work, "logs")
+os.makedirs(logs, exist_ok=True)
+t0 = time.time()
+log("mutate: building %s" % build)
+# A change inside libweft.so need not relink the hundreds of programs that
+# link it (CMAKE_LINK_DEPENDS_NO_SHARED): each mutation then rebuilds in
+# seconds, not a minute.
+if run(["cmake", "-S", copy, "-B", build, "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+        "-DCMAKE_LINK_DEPENDS_NO_SHARED=ON"], os.path.join(logs, "configure.log")):
+    die("cannot configure the copy: see %s/configure.log" % logs)
+if not build_it(os.path.join(logs, "build-base.log")):
+    die("the unmutated copy does not build: see %s/build-base.log" % logs)
+# The tests there are, matched here (CTest's regex engine allows few
+# groups): the union of the named tests runs once unmutated.
+listing = subprocess.run(["ctest", "--test-dir", build, "-N"], capture_output=True,
+                         text=True).stdout
+tests = re.findall(r"^\s*Test\s+#\d+: (\S+)$", listing, re.M)
+union = sorted({t for m in muts for t in tests if re.search(m["tests"], t)})
+if not union:
+    die("no test matches any mutation's tests")
+log("mutate: the named tests, unmutated (%d)" % len(union))
+failed = ctest("^(%s)$" % "|".join(union), os.path.join(logs, "tests-base.log"), False)
+if failed:
+    die("tests fail before any mutation: %s (see %s/tests-base.log)" % (" ".join(failed), logs))
+
+rows = []
+caught = 0
+for m in muts:
+    path = os.path.join(copy, m["file"])
+    orig = open(path, encoding="utf-8").read()
+    if orig.count(m["from"]) != 1:
+        rows.append((m["name"], "NOT APPLIED (text not found once)"))
+        continue
+    t = time.time()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(orig.replace(m["from"], m["to"]))
+    try:
+        blog = os.path.join(logs, m["name"] + ".build.log")
+        if not any(re.search(m["tests"], t) for t in tests):
+            verdict = "NO TEST matches " + m["tests"]
+        elif not build_it(blog):
+            verdict = "BROKEN (does not build: %s)" % blog
+        else:
+            failed = ctest(m["tests"], os.path.join(logs, m["name"] + ".log"), True)
+            if failed is None:
+                verdict = "NO TEST matches " + m["tests"]
+            elif failed:
+                verdict = "caught by " + ", ".join(failed)
+                caught += 1
+            else:
+                verdict = "SURVIVED"
+    finally:
+        # Written anew (a new mtime), so that the next build recompiles it.
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(orig)
+    rows.append((m["name"], verdict))
+    log("mutate: %-32s %s (%.0f s)" % (m["name"], verdict, time.time() - t))
+
+print()
+print("%-32s %s" % ("mutation", "verdict"))
+for name, verdict in rows:
+    print("%-32s %s" % (name, verdict))
+print("caught %d of %d (%.0f s; logs in %s)" % (caught, len(rows), time.time() - t0, logs))
+# Leave the build as the checkout is.
+build_it(os.path.join(logs, "build-restore.log"))
+sys.exit(0 if caught == len(rows) else 1)
+PY
+)
+exec "$py" -c "$engine" "$src" "$work" "$jobs" "$list" "$only" "$mutations"
