@@ -32,15 +32,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "$quick" = 1 ] && sizes=1K,2K
-if [ -z "$wdir" ]; then
-    wdir=$pl_root/build-rel
-    [ -f "$wdir/CMakeCache.txt" ] || cmake -S "$pl_root" -B "$wdir" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$wdir" -j2 --target weft-cli weft-preload weft >/dev/null
-fi
-PL_CAP_KB=$(awk -v g="$capgb" 'BEGIN { printf "%d", g * 1024 * 1024 }')
-labels=(new)
-pl_resolve new "$wdir"
-if [ -n "$bdir" ]; then labels+=(base); pl_resolve base "$bdir"; fi
+pl_wefts "$wdir" "$bdir" "$capgb"
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-goroutines-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 declare -A R

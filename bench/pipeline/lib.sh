@@ -51,6 +51,27 @@ pl_resolve() {
         { echo "bench/pipeline: no weft and shim in $2" >&2; exit 2; }
 }
 
+# pl_wefts WDIR BDIR CAPGB: the wefts a script measures: WDIR as "new"
+# (empty: build-rel in this checkout, configured as a Release build and
+# built when it has no weft yet) and BDIR as "base" when given. Sets
+# labels (new [base]) and PL_CAP_KB (CAPGB GiB, see pl_time).
+pl_wefts() {
+    local wdir=$1 bdir=$2
+    if [ -z "$wdir" ]; then
+        wdir=$pl_root/build-rel
+        [ -f "$wdir/CMakeCache.txt" ] ||
+            cmake -S "$pl_root" -B "$wdir" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
+        cmake --build "$wdir" -j2 --target weft-cli weft-preload weft >/dev/null
+    fi
+    PL_CAP_KB=$(awk -v g="$3" 'BEGIN { printf "%d", g * 1024 * 1024 }')
+    labels=(new)
+    pl_resolve new "$wdir"
+    if [ -n "$bdir" ]; then
+        labels+=(base)
+        pl_resolve base "$bdir"
+    fi
+}
+
 # pl_cc LABEL OUT SRC... [-lfoo]: builds a workload program against LABEL's
 # libweft (optimised: a benchmark of a debug build says little).
 pl_cc() {

@@ -49,15 +49,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "$quick" = 1 ] && { sizes=20K; rounds=1; }
-if [ -z "$wdir" ]; then
-    wdir=$pl_root/build-rel
-    [ -f "$wdir/CMakeCache.txt" ] || cmake -S "$pl_root" -B "$wdir" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$wdir" -j2 --target weft-cli weft-preload weft >/dev/null
-fi
-PL_CAP_KB=$(awk -v g="$capgb" 'BEGIN { printf "%d", g * 1024 * 1024 }')
-labels=(new)
-pl_resolve new "$wdir"
-if [ -n "$bdir" ]; then labels+=(base); pl_resolve base "$bdir"; fi
+pl_wefts "$wdir" "$bdir" "$capgb"
 work=$(mktemp -d "$workdir/weft-bench-scale-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 for l in "${labels[@]}"; do pl_cc "$l" "$work/chan_work.$l" "$pl_root/bench/harness/chan_work.c"; done

@@ -45,15 +45,7 @@ done
 for p in sqlite3 memcached; do
     command -v $p >/dev/null || { echo "bench/pipeline/shapes.sh: $p is not installed (scripts/deps.sh installs it)" >&2; exit 2; }
 done
-if [ -z "$wdir" ]; then
-    wdir=$pl_root/build-rel
-    [ -f "$wdir/CMakeCache.txt" ] || cmake -S "$pl_root" -B "$wdir" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$wdir" -j2 --target weft-cli weft-preload weft >/dev/null
-fi
-PL_CAP_KB=$(awk -v g="$capgb" 'BEGIN { printf "%d", g * 1024 * 1024 }')
-labels=(new)
-pl_resolve new "$wdir"
-if [ -n "$bdir" ]; then labels+=(base); pl_resolve base "$bdir"; fi
+pl_wefts "$wdir" "$bdir" "$capgb"
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-shapes-XXXXXX")
 client=""
 trap '[ -n "$client" ] && kill "$client" 2>/dev/null; rm -rf "$work"' EXIT

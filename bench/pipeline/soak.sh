@@ -47,13 +47,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$quick" = 1 ] && { minutes=0.05; interval=1; }
 secs=$(awk -v m="$minutes" 'BEGIN { printf "%g", m * 60 }')
-if [ -z "$wdir" ]; then
-    wdir=$pl_root/build-rel
-    [ -f "$wdir/CMakeCache.txt" ] || cmake -S "$pl_root" -B "$wdir" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$wdir" -j2 --target weft-cli weft-preload weft >/dev/null
-fi
-PL_CAP_KB=$(awk -v g="$capgb" 'BEGIN { printf "%d", g * 1024 * 1024 }')
-pl_resolve new "$wdir"
+pl_wefts "$wdir" "" "$capgb"
 weft=${W_BIN[new]}
 work=$(mktemp -d "$workdir/weft-bench-soak-XXXXXX")
 tpid=""
