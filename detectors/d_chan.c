@@ -33,6 +33,11 @@ struct state {
     struct weft__table uses;  /* (object, thread): USE_* bits */
     struct weft__table fds;   /* (pid, fd): close state and peer; uses: the image that made it */
     struct weft__table imgs;  /* (pid, 0): uses = the process's image (1, 2... after each exec) */
+    /* per thread: the channel it used last and the USE_* bits it is known
+     * to have on it, so that a loop of sends or receives on one channel
+     * does not look its (object, thread) entry up at every operation */
+    int64_t *last_obj;
+    int *last_bits;
 };
 
 static struct ent *get(struct weft__table *m, int64_t k1, int64_t k2, int create) {
@@ -46,19 +51,25 @@ static int image_of(struct state *st, int64_t pid) {
 }
 
 static int init(struct weft__dctx *c, void *self) {
-    (void)c;
     struct state *st = self;
     struct weft__table empty = WEFT__TABLE(struct ent, 2);
     st->chans = st->uses = st->fds = st->imgs = empty;
-    return 0;
+    st->last_obj = calloc((size_t)c->nthreads + 1, sizeof *st->last_obj);
+    st->last_bits = calloc((size_t)c->nthreads + 1, sizeof *st->last_bits);
+    return st->last_obj && st->last_bits ? 0 : -1;
 }
 
-static void use(struct state *st, int64_t object, uint32_t thread, int bits) {
-    if (!object)
+static void use(struct weft__dctx *c, struct state *st, int64_t object, uint32_t thread, int bits) {
+    if (!object || thread > c->nthreads)
         return;
+    if (st->last_obj[thread] == object && (st->last_bits[thread] & bits) == bits)
+        return; /* known already */
     struct ent *u = get(&st->uses, object, thread, 1);
-    if (u)
-        u->uses |= bits;
+    if (!u)
+        return;
+    u->uses |= bits;
+    st->last_obj[thread] = object;
+    st->last_bits[thread] = u->uses;
 }
 
 static void send_on_closed(struct weft__dctx *c, struct state *st, const struct weft__ev *e,
@@ -111,23 +122,23 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
         break;
     }
     case WEFT_K_CHAN_SEND_BEGIN:
-        use(st, e->object, e->thread, USE_SEND);
+        use(c, st, e->object, e->thread, USE_SEND);
         break;
     case WEFT_K_CHAN_RECV_BEGIN:
     case WEFT_K_CHAN_RECV_END:
     case WEFT_K_CHAN_TRY_RECV:
-        use(st, e->object, e->thread, USE_RECV);
+        use(c, st, e->object, e->thread, USE_RECV);
         break;
     case WEFT_K_CHAN_SEND_END:
     case WEFT_K_CHAN_TRY_SEND:
-        use(st, e->object, e->thread, USE_SEND);
+        use(c, st, e->object, e->thread, USE_SEND);
         if (e->arg == -32)
             send_on_closed(c, st, e, e->kind == WEFT_K_CHAN_TRY_SEND ? "try_send" : "send");
         break;
     case WEFT_K_SELECT_END:
         if (e->arg >= 0 && e->object) {
             int op = select_op(c, e, e->arg);
-            use(st, e->object, e->thread, op ? op : USE_RECV);
+            use(c, st, e->object, e->thread, op ? op : USE_RECV);
             if (op == USE_SEND && e->arg2 == -32)
                 send_on_closed(c, st, e, "select send case");
         }
@@ -261,6 +272,8 @@ static void drop(void *self) {
     weft__table_free(&st->uses);
     weft__table_free(&st->fds);
     weft__table_free(&st->imgs);
+    free(st->last_obj);
+    free(st->last_bits);
 }
 
 const struct weft__detector weft__det_chan = {"channels", sizeof(struct state), init, event, finish,
