@@ -426,7 +426,7 @@ static int64_t trace_start(sqlite3 *db) {
     int64_t t0 = 0;
     if (sqlite3_prepare_v2(db, "SELECT min(start_ns) FROM processes", -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
-        t0 = sqlite3_column_int64(st, 0);
+        t0 = weft_report_ts(sqlite3_column_int64(st, 0)); /* a damaged trace: in range */
     sqlite3_finalize(st);
     return t0;
 }

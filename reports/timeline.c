@@ -128,8 +128,8 @@ static int load(weft_tl *tl) {
             continue;
         struct thr *t = &tl->thr[id];
         t->pid = col64(st, 1);
-        t->begin = isnull(st, 2) ? tl->start : col64(st, 2);
-        t->end = isnull(st, 3) ? tl->end : col64(st, 3);
+        t->begin = isnull(st, 2) ? tl->start : weft_report_ts(col64(st, 2));
+        t->end = isnull(st, 3) ? tl->end : weft_report_ts(col64(st, 3));
         if (t->end < t->begin)
             t->end = t->begin;
     }
