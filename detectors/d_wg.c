@@ -35,10 +35,11 @@ struct add {
     uint32_t thread, epoch;
     int64_t stack;
 };
-/* A thread's Waits on the WaitGroup: the one it is in, its latest return. */
+/* A thread's Waits on the WaitGroup: the one it is in, its latest return
+ * (end_epoch, 0 before any: epochs start at 1). */
 struct waiter {
     uint32_t thread, end_epoch;
-    int in_wait, returned;
+    int in_wait;
     int64_t counter_at_begin; /* of the Wait it is in */
     int64_t stack, end_stack; /* of the Wait it is in; of the one that returned last */
 };
@@ -97,15 +98,9 @@ static int first_time(struct wg *w, int tag, int64_t stack) {
     for (size_t i = 0; i < w->nrep; i++)
         if (w->reported[i] == key)
             return 0;
-    if (w->nrep == w->caprep) {
-        size_t cap = w->caprep ? w->caprep * 2 : 8;
-        int64_t *n = realloc(w->reported, cap * sizeof *n);
-        if (!n)
-            return 1;
-        w->reported = n;
-        w->caprep = cap;
-    }
-    w->reported[w->nrep++] = key;
+    int64_t *slot = push(&w->reported, &w->nrep, &w->caprep, sizeof *slot);
+    if (slot)
+        *slot = key;
     return 1;
 }
 
@@ -158,7 +153,7 @@ static void generation(struct weft__dctx *c, struct wg *w, const struct weft__ev
             concurrent(c, w, e->thread, e->stack, x->thread, x->stack);
             break;
         }
-        if (x->returned && !weft__vc_knows(c->hb, &now, x->thread, x->end_epoch)) {
+        if (x->end_epoch && !weft__vc_knows(c->hb, &now, x->thread, x->end_epoch)) {
             concurrent(c, w, e->thread, e->stack, x->thread, x->end_stack);
             break;
         }
@@ -228,7 +223,6 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     /* WAIT_END: the thread's Wait returned. */
     if (x->in_wait) {
         x->in_wait = 0;
-        x->returned = 1;
         x->end_epoch = weft__vc_epoch(c->hb, e->thread);
         x->end_stack = x->stack;
     }

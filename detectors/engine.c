@@ -148,11 +148,9 @@ enum { TAG_HB = 0, TAG_MUTEX = 1, TAG_RW = 2, TAG_COND = 3, TAG_BARRIER = 4, TAG
  * happens-before engine (weft__vc_exited), at its end or at its detach,
  * whichever the trace shows last (a worker can finish before its
  * creator's detach record, weft_go's threads often do). */
-static void gone_if_detached(struct weft__dctx *c, uint32_t id, struct weft__thr *t) {
-    if (t->ended && t->detached && !t->vc_gone && c->hb) {
-        t->vc_gone = 1;
+static void gone_if_detached(struct weft__dctx *c, uint32_t id, const struct weft__thr *t) {
+    if (t->ended && t->detached && c->hb)
         weft__vc_exited(c->hb, id);
-    }
 }
 
 /* The happens-before edges of one event (docs/detectors.md lists them). */

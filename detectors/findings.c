@@ -63,43 +63,47 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
     c->nfound++;
 }
 
+/* Appends n bytes of p to the string *out (length *len, capacity *cap);
+ * frees it and leaves NULL when out of memory. */
+static void append(char **out, size_t *len, size_t *cap, const char *p, size_t n) {
+    if (*out && *len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        char *grown = realloc(*out, *cap);
+        if (!grown)
+            free(*out);
+        *out = grown;
+    }
+    if (!*out)
+        return;
+    memcpy(*out + *len, p, n);
+    *len += n;
+    (*out)[*len] = 0;
+}
+
 /* f's message with every thread reference (weft__thread_name) replaced
- * by the thread's name now, or NULL when out of memory. */
+ * by the thread's name now, or NULL when out of memory. A reference cut
+ * by the message's length is dropped whole. */
 static char *expand_names(struct weft__dctx *c, const char *msg) {
     size_t cap = strlen(msg) + 1, len = 0;
-    char *out = malloc(cap);
-    for (const char *s = msg; out && *s;) {
-        char name[512], *end = NULL;
-        const char *piece = s;
-        size_t n = 1;
-        if (*s == WEFT__THREAD_REF[0]) {
-            unsigned long id = strtoul(s + 1, &end, 10);
-            if (end != s + 1 && *end == WEFT__THREAD_REF_END[0] && id <= UINT32_MAX) {
-                piece = weft__thread_name_now(c, (uint32_t)id, name, sizeof name);
-                n = strlen(piece);
-                s = end + 1;
-            } else { /* cut by a message's length: dropped whole */
-                s += strcspn(s, WEFT__THREAD_REF_END);
-                s += *s != 0;
-                continue;
-            }
-        } else
-            s++;
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            char *grown = realloc(out, cap);
-            if (!grown)
-                free(out);
-            out = grown;
-            if (!out)
-                break;
-        }
-        memcpy(out + len, piece, n);
-        len += n;
-        out[len] = 0;
-    }
+    char *out = malloc(cap), name[512];
     if (out)
-        out[len] = 0;
+        out[0] = 0;
+    for (const char *s = msg; out && *s;) {
+        size_t plain = strcspn(s, WEFT__THREAD_REF);
+        append(&out, &len, &cap, s, plain);
+        s += plain;
+        if (!*s)
+            break;
+        char *end;
+        unsigned long id = strtoul(s + 1, &end, 10);
+        if (end != s + 1 && *end == WEFT__THREAD_REF_END[0] && id <= UINT32_MAX) {
+            weft__thread_name_now(c, (uint32_t)id, name, sizeof name);
+            append(&out, &len, &cap, name, strlen(name));
+        } else {
+            end = (char *)s + strcspn(s, WEFT__THREAD_REF_END);
+        }
+        s = *end ? end + 1 : end;
+    }
     return out;
 }
 

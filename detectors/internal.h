@@ -23,7 +23,6 @@ struct weft__thr {
     /* replay state */
     int started, start_seen_create, live;
     int ended;           /* its end (return, pthread_exit, cancel) was replayed */
-    int vc_gone;         /* ...and, detached, it left the happens-before engine (weft__vc_exited) */
     uint32_t last_child; /* the thread this one created last (for thread_arg) */
     weft__rv start_rv;   /* the creator's clock for the child, when the create came first */
     /* the blocking call it is in, if any (last begin without its end) */

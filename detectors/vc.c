@@ -227,11 +227,9 @@ static struct weft__snap *from_scratch(struct weft__vc *h) {
 
 /* Drops from scratch the entries of ended threads that a summary covers
  * for `me` (thread t's clock), making t the summary of an ended thread
- * that has none yet and whose last release t's clock now knows. 1 when
- * an entry went. */
-static int summarise(struct weft__vc *h, uint32_t t, weft__rv *me) {
+ * that has none yet and whose last release t's clock now knows. */
+static void summarise(struct weft__vc *h, uint32_t t, weft__rv *me) {
     uint32_t k = 0;
-    int dropped = 0;
     for (uint32_t i = 0; i < h->scratch_n; i++) {
         struct ent x = h->scratch[i];
         struct thr *u = valid(h, x.t) ? &h->thr[x.t] : NULL;
@@ -243,19 +241,15 @@ static int summarise(struct weft__vc *h, uint32_t t, weft__rv *me) {
             u->joiner = t;
             u->join_epoch = h->thr[t].own;
             u->final = u->gone;
-            dropped = 1;
             continue;
         }
         /* covered by u's summary itself (not by this very entry) */
         if (u && u->gone && u->joiner && u->final >= x.c &&
-            val(h, me, u->joiner, 0) >= u->join_epoch) {
-            dropped = 1;
+            val(h, me, u->joiner, 0) >= u->join_epoch)
             continue;
-        }
         h->scratch[k++] = x;
     }
     h->scratch_n = k;
-    return dropped;
 }
 
 void weft__vc_exited(struct weft__vc *h, uint32_t t) {

@@ -67,7 +67,7 @@ void weft__vc_joined(struct weft__vc *h, uint32_t child, uint32_t joiner);
  * thousands of detached threads (weft_go in a loop) carries an entry for
  * each of them in its clock and in every snapshot taken from it,
  * quadratic in the number of threads in time and memory. t's own clock
- * is freed. */
+ * is freed. Calling it again for t changes nothing. */
 void weft__vc_exited(struct weft__vc *h, uint32_t t);
 
 /* Does clock v know thread a up to epoch ea (a's event at ea happened

@@ -208,6 +208,7 @@ static int object_item(struct weft_db_source *s, struct weft_trace_item *it) {
 static void event_item(struct weft_db_source *s, struct weft_trace_item *it) {
     sqlite3_stmt *ev = s->events;
     struct weft_trace_event *e = &it->u.ev;
+    memset(it, 0, sizeof *it); /* no peer left from the event before */
     it->type = WEFT_ITEM_EVENT;
     e->id = col64(ev, 0);
     e->pid = col64(ev, 1);

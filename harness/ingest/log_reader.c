@@ -285,15 +285,7 @@ static int validate(struct weft_log *l, const char *name, int convert) {
     /* Then the records, decoded in parts of about as many words each by up
      * to MAX_PARTS threads: reading is the bulk of a big ingest, and each
      * chunk decodes alone (its runs start with full timestamps). */
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int nparts = (int)(n / CHUNKS_PER_PART) + 1;
-    if (nparts > MAX_PARTS)
-        nparts = MAX_PARTS;
-    if (cpus > 0 && nparts > cpus)
-        nparts = (int)cpus;
-    const char *lim = getenv("WEFT_INGEST_THREADS"); /* a cap, for tests */
-    if (lim && atoi(lim) >= 1 && nparts > atoi(lim))
-        nparts = atoi(lim);
+    int nparts = weft__log_nparts(n, CHUNKS_PER_PART, MAX_PARTS);
     struct part parts[MAX_PARTS];
     double rate = convert
                       ? weft__log_tsc_rate(h, (const unsigned char *)l->map + WEFT_LOG_HEADER_SIZE,
@@ -355,6 +347,19 @@ int weft_log_open_mem(struct weft_log *l, const void *buf, size_t size, const ch
         return -1;
     }
     return 0;
+}
+
+int weft__log_nparts(uint64_t n, uint64_t per_part, int max) {
+    uint64_t k = n / per_part + 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (k > (uint64_t)max)
+        k = (uint64_t)max;
+    if (cpus > 0 && k > (uint64_t)cpus)
+        k = (uint64_t)cpus;
+    const char *lim = getenv("WEFT_INGEST_THREADS");
+    if (lim && atoi(lim) >= 1 && k > (uint64_t)atoi(lim))
+        k = (uint64_t)atoi(lim);
+    return (int)k;
 }
 
 size_t weft__log_pread(int fd, void *buf, size_t n, uint64_t off) {

@@ -80,6 +80,10 @@ int weft__log_chunk_ok(const struct weft_log_chunk *c, uint32_t committed, uint6
  * the records carry ns already. */
 double weft__log_tsc_rate(const struct weft_log_header *h, const unsigned char *chunk0,
                           size_t stride, const uint32_t *counts, uint64_t n);
+/* How many threads read a log of n chunks in parts: one per per_part
+ * chunks, at most max, the CPUs there are and WEFT_INGEST_THREADS (a cap,
+ * for tests that compare a split read with one thread). */
+int weft__log_nparts(uint64_t n, uint64_t per_part, int max);
 /* Up to n bytes at off, going on after short reads and EINTR: the bytes
  * read (fewer at the end of the file, or on an error). */
 size_t weft__log_pread(int fd, void *buf, size_t n, uint64_t off);

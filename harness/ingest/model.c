@@ -105,6 +105,17 @@ static uint64_t obj_for(struct weft__ingest *g, uint32_t proc, const char *fam, 
     return id;
 }
 
+/* The live object record r makes of its family at r->obj, described by
+ * info (how an fd or a channel was made), and handed to the detectors. */
+static uint64_t obj_made(struct weft__ingest *g, uint32_t proc, const char *fam,
+                         const struct weft_rec *r, const char *info) {
+    uint64_t id = obj_for(g, proc, fam, r->obj, r->ts, r->stack);
+    if (id)
+        g->objs[id - 1].info = info;
+    touch_obj(g, id);
+    return id;
+}
+
 static void obj_end(struct weft__ingest *g, uint32_t proc, const char *fam, uint64_t addr,
                     uint64_t ts, uint32_t stack) {
     uint64_t key = (uint64_t)proc << 24 | family_code(g, fam), id = 0;
@@ -322,21 +333,12 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
         }
         return t->object;
     case WEFT_K_FD_OPEN: {
-        uint64_t id = obj_for(g, pi, "fd", r->obj, r->ts, r->stack);
         static const char *const how[] = {"?", "pipe", "pipe2", "socketpair", "eventfd"};
-        if (id)
-            g->objs[id - 1].info = how[r->aux < 5 ? r->aux : 0];
-        touch_obj(g, id);
-        return id;
+        return obj_made(g, pi, "fd", r, how[r->aux < 5 ? r->aux : 0]);
     }
-    case WEFT_K_FD_DUP: {
+    case WEFT_K_FD_DUP:
         obj_end(g, pi, "fd", r->obj, r->ts, r->stack); /* dup2 onto an open fd closes it */
-        uint64_t id = obj_for(g, pi, "fd", r->obj, r->ts, r->stack);
-        if (id)
-            g->objs[id - 1].info = "dup";
-        touch_obj(g, id);
-        return id;
-    }
+        return obj_made(g, pi, "fd", r, "dup");
     case WEFT_K_FD_CLOSE: {
         uint64_t id = obj_for(g, pi, "fd", r->obj, r->ts, r->stack);
         if ((int64_t)r->arg == 0)
@@ -354,20 +356,11 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
     case WEFT_K_SELECT_BEGIN:
     case WEFT_K_SELECT_END:
         return r->obj ? obj_for(g, pi, "chan", r->obj, r->ts, 0) : 0;
-    case WEFT_K_CTX_DONE_CHAN: {
-        uint64_t id = obj_for(g, pi, "chan", r->obj, r->ts, r->stack);
-        if (id)
-            g->objs[id - 1].info = "ctx-done";
-        touch_obj(g, id);
-        return id;
-    }
+    case WEFT_K_CTX_DONE_CHAN:
+        return obj_made(g, pi, "chan", r, "ctx-done");
     case WEFT_K_TIMER_CHAN: {
-        uint64_t id = obj_for(g, pi, "chan", r->obj, r->ts, r->stack);
         static const char *const how[] = {"timer", "after", "timer", "ticker"};
-        if (id)
-            g->objs[id - 1].info = how[r->aux < 4 ? r->aux : 0];
-        touch_obj(g, id);
-        return id;
+        return obj_made(g, pi, "chan", r, how[r->aux < 4 ? r->aux : 0]);
     }
     case WEFT_K_CHAN_FREE:
     case WEFT_K_CTX_FREE:

@@ -198,22 +198,6 @@ static int reopen(const struct weft_slog *l) {
     return fd >= 0 ? fd : l->fd;
 }
 
-/* The number of validating threads for n chunks: up to the CPUs there
- * are and MAX_VPARTS, one per CHUNKS_PER_VPART chunks, capped by
- * WEFT_INGEST_THREADS (tests compare the split with one thread). */
-static int vparts_for(uint64_t n) {
-    uint64_t k = n / CHUNKS_PER_VPART + 1;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (k > MAX_VPARTS)
-        k = MAX_VPARTS;
-    if (cpus > 0 && k > (uint64_t)cpus)
-        k = (uint64_t)cpus;
-    const char *lim = getenv("WEFT_INGEST_THREADS");
-    if (lim && atoi(lim) >= 1 && k > (uint64_t)atoi(lim))
-        k = (uint64_t)atoi(lim);
-    return (int)k;
-}
-
 /* Pass 2 on up to MAX_VPARTS threads, each a run of chunks of about as
  * many words, then their results joined in chunk order. 0, or -1 when
  * out of memory for the joined runs. */
@@ -221,7 +205,7 @@ static int walk_chunks(struct weft_slog *l, const uint32_t *counts, uint64_t *fi
     uint64_t n = l->nchunks, words = 0;
     for (uint64_t i = 0; i < n; i++)
         words += counts[i];
-    int np = vparts_for(n);
+    int np = weft__log_nparts(n, CHUNKS_PER_VPART, MAX_VPARTS);
     struct vpart parts[MAX_VPARTS];
     uint64_t lo = 0, acc = 0;
     for (int k = 0; k < np; k++) {

@@ -66,9 +66,6 @@ def signature(con, f):
 # one reported blocked.
 NOT_BLOCKED = [set(), {"leaked-thread running"}]
 
-class OneOf(list):
-    """The full findings a case may give, one of them on every run."""
-
 # lock-held-at-exit is made at the thread's return, which can come before
 # its creator's create record in the stream; its creation stack, like its
 # name, is the one the trace knows at the end (weft__role.creation_of), so
@@ -325,7 +322,7 @@ def dump(group):
     with tempfile.TemporaryDirectory(prefix="weft-det-") as tmp:
         for name, argv, opts, want in CASES[group]:
             got, err = one_run(tmp, name, 0, argv, opts,
-                               isinstance(want, list) and not isinstance(want, OneOf))
+                               isinstance(want, list))
             print("        (%r, %r, %r," % (name, argv[1:], opts))
             print("         %r)," % (sorted(got) if got is not None else err))
     return 0
@@ -344,7 +341,7 @@ def main():
                 # Four runs at a time: the busy loops keep both cores loaded
                 # either way, and the label stays within a few minutes.
                 with concurrent.futures.ThreadPoolExecutor(4) as pool:
-                    split = isinstance(want, list) and not isinstance(want, OneOf)
+                    split = isinstance(want, list)
                     results = list(pool.map(lambda i: one_run(tmp, name, i, argv, opts, split),
                                             range(RUNS)))
                 seen = {}
