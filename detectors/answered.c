@@ -147,17 +147,17 @@ static void acquired(struct weft__dctx *c, const struct weft__ev *e, uint64_t ob
         w->block_answered = k->block_event;
 }
 
-/* Whether object is a buffered channel: only their sends and receives
- * are counted (an unbuffered channel's matches show in its tickets), which
- * also spares a select's case lookup for every unbuffered one. */
-static int buffered(struct weft__answered *a, int64_t object) {
+/* The state of object when it is a buffered channel, else NULL: only
+ * their sends and receives are counted (an unbuffered channel's matches
+ * show in its tickets), which also spares a select's case lookup for
+ * every unbuffered one. */
+static struct objst *buffered(struct weft__answered *a, int64_t object) {
     struct objst *o = obj_of(a, object, 0);
-    return o && o->cap > 0;
+    return o && o->cap > 0 ? o : NULL;
 }
 
-/* A completed send (op OP_SEND) or receive on a channel, counted. */
-static void completed(struct weft__answered *a, int64_t object, int op) {
-    struct objst *o = obj_of(a, object, 1);
+/* A completed send (op OP_SEND) or receive on channel o, counted. */
+static void completed(struct objst *o, int op) {
     if (o && op == OP_SEND)
         o->sends++;
     else if (o)
@@ -205,8 +205,8 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
     case WEFT_K_CHAN_TRY_SEND:
     case WEFT_K_CHAN_RECV_END:
     case WEFT_K_CHAN_TRY_RECV:
-        if (e->arg == 0 && buffered(a, e->object))
-            completed(a, e->object,
+        if (e->arg == 0)
+            completed(buffered(a, e->object),
                       e->kind == WEFT_K_CHAN_SEND_END || e->kind == WEFT_K_CHAN_TRY_SEND ? OP_SEND
                                                                                          : OP_RECV);
         break;
@@ -220,7 +220,7 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
             if (op < 0 && t->block_event && t->block_event < e->id)
                 op = weft__select_case(c, e->thread, t->block_event, e->arg, &object);
             if (op >= 0)
-                completed(a, object, op);
+                completed(obj_of(a, object, 1), op);
         }
         break;
     case WEFT_K_CHAN_CLOSE:

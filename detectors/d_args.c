@@ -54,8 +54,12 @@ static struct seen *find(struct state *st, int64_t pid, uint32_t creator, uint64
     return &st->tab[st->ntab++];
 }
 
+static int wants(int kind) {
+    return kind == WEFT_K_THREAD_CREATE || kind == WEFT_K_THREAD_ARG;
+}
+
 static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
-    if (e->kind != WEFT_K_THREAD_CREATE && e->kind != WEFT_K_THREAD_ARG)
+    if (!wants(e->kind))
         return;
     struct weft__thr *me = weft__thr_of(c, e->thread);
     if (!me)
@@ -98,5 +102,5 @@ static void drop(void *self) {
     free(st->tab);
 }
 
-const struct weft__detector weft__det_args = {"args", sizeof(struct state), NULL, event, NULL,
-                                              drop};
+const struct weft__detector weft__det_args = {"args", sizeof(struct state), NULL, event, NULL, drop,
+                                              wants};

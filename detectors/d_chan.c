@@ -276,5 +276,5 @@ static void drop(void *self) {
     free(st->last_bits);
 }
 
-const struct weft__detector weft__det_chan = {"channels", sizeof(struct state), init, event, finish,
-                                              drop};
+const struct weft__detector weft__det_chan = {
+    "channels", sizeof(struct state), init, event, finish, drop, NULL};

@@ -82,6 +82,24 @@ static void unlock(struct state *st, const struct weft__ev *e, int64_t addr) {
     }
 }
 
+/* The kinds event() reads (its switch's cases). */
+static int wants(int kind) {
+    switch (kind) {
+    case WEFT_K_MUTEX_LOCK_END:
+    case WEFT_K_MUTEX_TRYLOCK:
+    case WEFT_K_MUTEX_UNLOCK:
+    case WEFT_K_COND_WAIT_BEGIN:
+    case WEFT_K_COND_WAIT_END:
+    case WEFT_K_MUTEX_DESTROY:
+    case WEFT_K_THREAD_RETURN:
+    case WEFT_K_THREAD_EXIT:
+    case WEFT_K_THREAD_CANCELED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     struct state *st = self;
     if (e->thread > c->nthreads)
@@ -155,5 +173,5 @@ static void drop(void *self) {
     free(st->nheld);
 }
 
-const struct weft__detector weft__det_locks = {"locks", sizeof(struct state), init, event, NULL,
-                                               drop};
+const struct weft__detector weft__det_locks = {
+    "locks", sizeof(struct state), init, event, NULL, drop, wants};

@@ -3,9 +3,13 @@
  * WEFT_ERANGE (more released than held; x/sync panics, libweft refuses). */
 #include "internal.h"
 
+static int wants(int kind) {
+    return kind == WEFT_K_WSEM_RELEASE;
+}
+
 static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     (void)self;
-    if (e->kind != WEFT_K_WSEM_RELEASE || e->arg2 != -34)
+    if (!wants(e->kind) || e->arg2 != -34)
         return;
     char who[160];
     struct weft__objinfo o;
@@ -18,4 +22,4 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
                  weft__thread_name(c, e->thread, who, sizeof who));
 }
 
-const struct weft__detector weft__det_sem = {"semaphore", 0, NULL, event, NULL, NULL};
+const struct weft__detector weft__det_sem = {"semaphore", 0, NULL, event, NULL, NULL, wants};

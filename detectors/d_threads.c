@@ -261,4 +261,4 @@ static void drop(void *self) {
 }
 
 const struct weft__detector weft__det_threads = {
-    "threads", sizeof(struct state), init, event, finish, drop};
+    "threads", sizeof(struct state), init, event, finish, drop, NULL};

@@ -170,9 +170,13 @@ static void generation(struct weft__dctx *c, struct wg *w, const struct weft__ev
         *a = (struct add){e->thread, epoch, e->stack};
 }
 
+static int wants(int kind) {
+    return kind == WEFT_K_WG_ADD || kind == WEFT_K_WG_DONE || kind == WEFT_K_WG_WAIT_BEGIN ||
+           kind == WEFT_K_WG_WAIT_END;
+}
+
 static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
-    if (e->kind != WEFT_K_WG_ADD && e->kind != WEFT_K_WG_DONE && e->kind != WEFT_K_WG_WAIT_BEGIN &&
-        e->kind != WEFT_K_WG_WAIT_END)
+    if (!wants(e->kind))
         return;
     struct wg *w = wg_of(self, e);
     if (!w)
@@ -248,5 +252,5 @@ static void drop(void *self) {
     weft__table_free(&st->wgs);
 }
 
-const struct weft__detector weft__det_wg = {"waitgroup", sizeof(struct state), init, event, NULL,
-                                            drop};
+const struct weft__detector weft__det_wg = {
+    "waitgroup", sizeof(struct state), init, event, NULL, drop, wants};

@@ -35,7 +35,7 @@ int weft_detect(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detec
  * processes, the frames for the suppressions, the deadlock waits). */
 struct weft_trace_item;
 int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct weft_detect_result *r,
-                       int (*next)(void *src, struct weft_trace_item *it), void *src);
+                       int (*next)(void *src, const struct weft_trace_item **it), void *src);
 /* Same, opening the file itself. */
 int weft_detect_file(const char *path, const struct weft_detect_opts *o,
                      struct weft_detect_result *r);

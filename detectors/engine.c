@@ -480,18 +480,18 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         sqlite3_exec(db, "DELETE FROM findings", NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
     /* A stream opens with its shape. */
-    struct weft_trace_item it;
+    const struct weft_trace_item *it;
     weft__db_leave(&c); /* the loader may need the connection to go on */
     int s = next(src, &it);
     weft__db_enter(&c);
-    if (s != 1 || it.type != WEFT_ITEM_SHAPE) {
+    if (s != 1 || it->type != WEFT_ITEM_SHAPE) {
         if (s >= 0)
             weft_err("detectors: the trace's stream does not start with its shape");
         while (s == 1)
             s = next(src, &it);
         goto undo;
     }
-    if (stream_shape(&c, &it.u.shape) != 0)
+    if (stream_shape(&c, &it->u.shape) != 0)
         goto oom;
     c.hb = weft__vc_new(c.nthreads);
     if (!c.hb || weft__answered_init(&c) != 0)
@@ -507,44 +507,50 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         if (!(c.det[i] = calloc(1, weft__detectors[i]->size ? weft__detectors[i]->size : 1)) ||
             (weft__detectors[i]->init && weft__detectors[i]->init(&c, c.det[i]) != 0))
             goto oom;
+    for (int k = 0; k < WEFT_K_MAX; k++)
+        for (int i = 0; i < weft__ndetectors; i++) {
+            const struct weft__detector *d = weft__detectors[i];
+            if (d->event && (!d->wants || (k && d->wants(k))))
+                c.disp[k][c.ndisp[k]++] = (unsigned char)i;
+        }
     weft__db_leave(&c);
     while ((s = next(src, &it)) == 1) {
-        if (it.type == WEFT_ITEM_THREAD) {
-            if (stream_thread(&c, &it.u.th) != 0)
+        if (it->type == WEFT_ITEM_THREAD) {
+            if (stream_thread(&c, &it->u.th) != 0)
                 goto oom_out;
             continue;
         }
-        if (it.type == WEFT_ITEM_OBJECT) {
-            if (stream_object(&c, &it.u.ob) != 0)
+        if (it->type == WEFT_ITEM_OBJECT) {
+            if (stream_object(&c, &it->u.ob) != 0)
                 goto oom_out;
             continue;
         }
-        if (it.type == WEFT_ITEM_CASE) {
-            if (stream_case(&c, &it.u.sc) != 0)
+        if (it->type == WEFT_ITEM_CASE) {
+            if (stream_case(&c, &it->u.sc) != 0)
                 goto oom_out;
             continue;
         }
-        if (it.type != WEFT_ITEM_EVENT)
+        if (it->type != WEFT_ITEM_EVENT)
             continue;
-        const struct weft_trace_event te = it.u.ev;
+        const struct weft_trace_event *te = &it->u.ev;
         struct weft__ev e;
-        e.id = te.id;
-        e.pid = te.pid;
-        e.thread = (uint32_t)te.thread;
-        e.ts = te.ts;
-        e.kind = (int)te.kind;
-        e.object = te.object;
-        e.obj = te.obj;
-        e.arg = te.arg;
-        e.arg2 = te.arg2;
-        e.stack = te.stack;
-        e.hb_obj = te.hb_obj;
-        e.has_acq = te.has_acq;
-        e.acq = te.acq;
-        e.has_rel = te.has_rel;
-        e.rel = te.rel;
-        e.rel_once = te.rel_once;
-        e.peer = te.peer;
+        e.id = te->id;
+        e.pid = te->pid;
+        e.thread = (uint32_t)te->thread;
+        e.ts = te->ts;
+        e.kind = (int)te->kind;
+        e.object = te->object;
+        e.obj = te->obj;
+        e.arg = te->arg;
+        e.arg2 = te->arg2;
+        e.stack = te->stack;
+        e.hb_obj = te->hb_obj;
+        e.has_acq = te->has_acq;
+        e.acq = te->acq;
+        e.has_rel = te->has_rel;
+        e.rel = te->rel;
+        e.rel_once = te->rel_once;
+        e.peer = te->peer;
         if (stream_cases_to(&c, &e) != 0)
             goto oom_out;
         r->events++;
@@ -552,9 +558,11 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         hb_event(&c, &e);
         state_event(&c, &e);
         weft__answered_event(&c, &e);
-        for (int i = 0; i < weft__ndetectors; i++)
-            if (weft__detectors[i]->event)
-                weft__detectors[i]->event(&c, c.det[i], &e);
+        int k = e.kind > 0 && e.kind < WEFT_K_MAX ? e.kind : 0;
+        for (int j = 0; j < c.ndisp[k]; j++) {
+            int i = c.disp[k][j];
+            weft__detectors[i]->event(&c, c.det[i], &e);
+        }
     }
     if (!c.held)
         weft__db_enter(&c);

@@ -92,6 +92,9 @@ struct weft__dctx {
     int held;                        /* nesting of weft__db_enter */
     int64_t now; /* ts of the event being replayed; 0 in finish() (findings.ts) */
     void *det[WEFT__MAX_DETECTORS]; /* each family's state (its self), by registry index */
+    /* By event kind (0 for a kind out of range): the registry indexes of
+     * the detectors whose event() wants it, in registry order. */
+    unsigned char ndisp[WEFT_K_MAX], disp[WEFT_K_MAX][WEFT__MAX_DETECTORS];
 };
 
 /* Around every use of c->db while the ingest loads the trace beside the
@@ -113,6 +116,11 @@ struct weft__detector {
     void (*event)(struct weft__dctx *c, void *self, const struct weft__ev *e);
     int (*finish)(struct weft__dctx *c, void *self);
     void (*drop)(void *self); /* frees what self holds, finished or not */
+    /* Whether event() reads events of this kind, or NULL for every kind:
+     * the engine calls event() only for those (one call per detector for
+     * every event, most of them returning at once, was a tenth of the
+     * detectors' time on a channel-heavy trace). */
+    int (*wants)(int kind);
 };
 
 extern const struct weft__detector *const weft__detectors[];

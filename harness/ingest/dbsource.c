@@ -39,6 +39,7 @@ struct weft_db_source {
     char **strs; /* the strings handed out */
     size_t nstrs, capstrs;
     struct weft_trace_item held; /* the event whose cases come first */
+    struct weft_trace_item item; /* the one handed out */
     int has_held;
 };
 
@@ -288,8 +289,7 @@ static int begin_phase(struct weft_db_source *s) {
     return 0;
 }
 
-int weft_db_source_next(void *src, struct weft_trace_item *it) {
-    struct weft_db_source *s = src;
+static int fill(struct weft_db_source *s, struct weft_trace_item *it) {
     memset(it, 0, sizeof *it);
     for (;;) {
         int rc;
@@ -334,4 +334,10 @@ int weft_db_source_next(void *src, struct weft_trace_item *it) {
             return 0;
         }
     }
+}
+
+int weft_db_source_next(void *src, const struct weft_trace_item **it) {
+    struct weft_db_source *s = src;
+    *it = &s->item;
+    return fill(s, &s->item);
 }

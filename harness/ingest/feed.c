@@ -97,7 +97,7 @@ static void q_end(struct weft__ingest *g) {
     pthread_mutex_unlock(&g->q.mu);
 }
 
-static int next_event(void *src, struct weft_trace_item *e) {
+static int next_event(void *src, const struct weft_trace_item **e) {
     struct weft__ingest *g = src;
     if (g->q.read && g->q.rpos == g->q.read->n) {
         free(g->q.read);
@@ -120,7 +120,7 @@ static int next_event(void *src, struct weft_trace_item *e) {
         if (!g->q.read)
             return 0;
     }
-    *e = g->q.read->e[g->q.rpos++];
+    *e = &g->q.read->e[g->q.rpos++];
     return 1;
 }
 

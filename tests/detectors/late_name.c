@@ -65,11 +65,11 @@ static const struct weft_trace_item items[] = {
               .peer = 2}},
 };
 
-static int next(void *src, struct weft_trace_item *it) {
+static int next(void *src, const struct weft_trace_item **it) {
     size_t *i = src;
     if (*i == sizeof items / sizeof items[0])
         return 0;
-    *it = items[(*i)++];
+    *it = &items[(*i)++];
     return 1;
 }
 

@@ -37,11 +37,11 @@ static void ev(int64_t thread, int kind, int i) {
                                          .obj = (int64_t)addr(i)};
 }
 
-static int next(void *src, struct weft_trace_item *it) {
+static int next(void *src, const struct weft_trace_item **it) {
     size_t *i = src;
     if (*i == nitems)
         return 0;
-    *it = items[(*i)++];
+    *it = &items[(*i)++];
     return 1;
 }
 

@@ -40,20 +40,20 @@ struct digest {
 static int hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next, void *src,
                 void *user) {
     struct digest *d = user;
-    struct weft_trace_item it;
+    const struct weft_trace_item *it;
     uint64_t h = 0xcbf29ce484222325u;
     while (next(src, &it)) {
         d->items++;
-        h = mix_i(h, it.type);
-        switch (it.type) {
+        h = mix_i(h, it->type);
+        switch (it->type) {
         case WEFT_ITEM_SHAPE:
-            h = mix_i(h, it.u.shape.nthreads);
-            h = mix_i(h, it.u.shape.nprocs);
-            for (int i = 0; i < it.u.shape.nprocs; i++)
-                h = mix_i(h, it.u.shape.pids[i]);
+            h = mix_i(h, it->u.shape.nthreads);
+            h = mix_i(h, it->u.shape.nprocs);
+            for (int i = 0; i < it->u.shape.nprocs; i++)
+                h = mix_i(h, it->u.shape.pids[i]);
             break;
         case WEFT_ITEM_EVENT: {
-            const struct weft_trace_event *e = &it.u.ev;
+            const struct weft_trace_event *e = &it->u.ev;
             int64_t v[] = {e->id,  e->pid,     e->thread,  e->ts,       e->kind,   e->object,
                            e->obj, e->arg,     e->arg2,    e->stack,    e->hb_obj, e->acq,
                            e->rel, e->has_acq, e->has_rel, e->rel_once, e->peer};
@@ -62,7 +62,7 @@ static int hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next 
             break;
         }
         case WEFT_ITEM_THREAD: {
-            const struct weft_thread_row *t = &it.u.th;
+            const struct weft_thread_row *t = &it->u.th;
             int64_t v[] = {t->id,         t->pid,       t->tid,       t->parent,
                            t->created_ns, t->joined_by, t->joined_ns, t->create_stack,
                            t->exit_stack, t->arg,       t->adopted,   t->internal,
@@ -74,7 +74,7 @@ static int hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next 
             break;
         }
         case WEFT_ITEM_OBJECT: {
-            const struct weft_object_row *o = &it.u.ob;
+            const struct weft_object_row *o = &it->u.ob;
             int64_t v[] = {o->id, o->pid, o->address, o->create_stack, o->destroy_stack};
             for (size_t i = 0; i < sizeof v / sizeof *v; i++)
                 h = mix_i(h, v[i]);
@@ -82,7 +82,7 @@ static int hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next 
             break;
         }
         case WEFT_ITEM_CASE: {
-            int64_t v[] = {it.u.sc.event, it.u.sc.idx, it.u.sc.object, it.u.sc.op};
+            int64_t v[] = {it->u.sc.event, it->u.sc.idx, it->u.sc.object, it->u.sc.op};
             for (size_t i = 0; i < sizeof v / sizeof *v; i++)
                 h = mix_i(h, v[i]);
             break;
