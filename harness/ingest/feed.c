@@ -77,10 +77,15 @@ static void q_publish(struct weft__ingest *g) {
  * rest: weft__ingest_push, inline): 0, or -1 when out of memory. */
 int weft__ingest_push_block(struct weft__ingest *g, const struct weft_trace_item *it) {
     if (!g->q.fill) {
-        g->q.fill = malloc(sizeof *g->q.fill);
-        if (!g->q.fill)
+        pthread_mutex_lock(&g->q.mu);
+        struct qblk *b = g->q.spare;
+        if (b)
+            g->q.spare = b->next;
+        pthread_mutex_unlock(&g->q.mu);
+        if (!b && !(b = malloc(sizeof *b)))
             return -1;
-        g->q.fill->n = 0;
+        b->n = 0;
+        g->q.fill = b;
     }
     g->q.fill->e[g->q.fill->n++] = *it;
     if (g->q.fill->n == QBLK)
@@ -99,12 +104,13 @@ static void q_end(struct weft__ingest *g) {
 
 static int next_event(void *src, const struct weft_trace_item **e) {
     struct weft__ingest *g = src;
-    if (g->q.read && g->q.rpos == g->q.read->n) {
-        free(g->q.read);
-        g->q.read = NULL;
-    }
-    if (!g->q.read) {
+    if (!g->q.read || g->q.rpos == g->q.read->n) {
         pthread_mutex_lock(&g->q.mu);
+        if (g->q.read) { /* read through: the loader fills it again */
+            g->q.read->next = g->q.spare;
+            g->q.spare = g->q.read;
+            g->q.read = NULL;
+        }
         while (!g->q.head && !g->q.ended)
             pthread_cond_wait(&g->q.cv, &g->q.mu);
         g->q.read = g->q.head;
@@ -127,11 +133,14 @@ static int next_event(void *src, const struct weft_trace_item **e) {
 static void q_free(struct weft__ingest *g) {
     free(g->q.fill);
     free(g->q.read);
-    while (g->q.head) {
-        struct qblk *b = g->q.head;
-        g->q.head = b->next;
-        free(b);
-    }
+    struct qblk *lists[] = {g->q.head, g->q.spare};
+    for (int i = 0; i < 2; i++)
+        while (lists[i]) {
+            struct qblk *b = lists[i];
+            lists[i] = b->next;
+            free(b);
+        }
+    g->q.head = g->q.spare = NULL;
     g->q.tail = NULL;
     g->q.fill = g->q.read = NULL;
     g->q.count = g->q.rpos = 0;

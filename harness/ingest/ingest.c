@@ -313,9 +313,7 @@ static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *o
         }
     next:
         if (!bad && hooked) {
-            struct weft_trace_item it = {.type = WEFT_ITEM_EVENT};
-            it.u.ev = e;
-            if (weft__ingest_push(g, &it) != 0) {
+            if (weft__ingest_push_event(g, &e) != 0) {
                 weft_err("out of memory");
                 bad = -1;
             }
