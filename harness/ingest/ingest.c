@@ -194,7 +194,7 @@ static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *o
     struct rows w = {0};
     sqlite3_stmt *sc = NULL, *sd = NULL;
     struct open_call *open = NULL;
-    struct weft_trace_event *last = NULL; /* per thread: its last blocking event */
+    struct weft__blocked *last = NULL; /* per thread: its last blocking event */
     struct map sites = {0};
     struct mtxs mx = {0};
     int bad = -1;
@@ -258,7 +258,7 @@ static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *o
         row_of(g, r, pi, id, object, &e);
         e.peer = peer_of(g, pi, r);
         if (blk && t <= nthr)
-            last[t] = e;
+            last[t] = (struct weft__blocked){e.id, e.pid, e.obj, e.object, e.stack, e.kind};
         if (oc && (blk == 1 || blk == 2) && oc->folded) {
             /* This ends the folded begin, or the begin gets its own row. */
             const struct weft_trace_event *be = &oc->row;

@@ -170,14 +170,14 @@ int weft__ingest_write_sums(struct weft__ingest *g) {
 
 /* blocked_at_exit: per thread, its last blocking event when that is a
  * begin (write_events keeps them). */
-int weft__ingest_write_blocked(struct weft__ingest *g, const struct weft_trace_event *last,
+int weft__ingest_write_blocked(struct weft__ingest *g, const struct weft__blocked *last,
                                uint64_t nthr) {
     sqlite3_stmt *st = weft__ingest_prep(g, "INSERT INTO blocked_at_exit VALUES (?,?,?,?,?,?,?)");
     int rc = -1;
     if (!st)
         goto out;
     for (uint64_t t = 1; t <= nthr; t++) {
-        const struct weft_trace_event *e = &last[t];
+        const struct weft__blocked *e = &last[t];
         if (!e->id || weft_kind_blocking((unsigned)e->kind) != 1)
             continue;
         I64(st, 1, t);
