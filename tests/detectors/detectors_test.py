@@ -106,6 +106,8 @@ CASES = {
         ("pipe-ok", [prog("closes"), "pipeok"], [], set()),
         ("close-by-receiver", [prog("closes"), "recvclose"], [],
          {"close-by-receiver x1 chan receiver_closes close=receiver_closes creation=main"}),
+        ("broadcast-close", [prog("closes"), "broadcast"], [], set()),
+        ("close-after-senders-ended", [prog("closes"), "sendersdone"], [], set()),
     ],
     "wg": [
         ("worker-add-lucky", [prog("wg"), "worker-add-lucky"], [],
