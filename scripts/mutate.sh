@@ -298,8 +298,8 @@ tests: ^detectors:(misc|wg)$
 name: suppress-start-function-ignored
 why: a suppression by the thread's start function matches nothing
 file: detectors/suppress.c
-from:         if (t && glob(pat, t->start))
-to:         if (t && glob(pat, "?"))
+from:         return (t && glob(r->pattern, t->start)) ||
+to:         return (t && glob(r->pattern, "?")) ||
 tests: ^detectors:cli$
 
 name: error-exitcode-ignored

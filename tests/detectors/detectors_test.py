@@ -295,6 +295,31 @@ def cli():
             f.write("leaked-thread:libweft.so*\n")
         rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], [prog("leaked")])
         check("suppressed by a module glob", not kinds, err)
+        # qualified terms: module= only a frame's module, creator= only a
+        # frame of the thread's creation stack, every term must hold
+        for rule, want, what in (
+                ("leaked-thread:module=libweft.so*", set(), "suppressed by module="),
+                ("leaked-thread:module=worker", {"leaked-thread"},
+                 "module= does not match a function"),
+                ("unjoined-thread:creator=main", set(), "suppressed by creator="),
+                ("unjoined-thread:creator=work", {"unjoined-thread"},
+                 "creator= does not match the start function"),
+                ("unjoined-thread:module=det_unjoined  creator=ma*", set(),
+                 "suppressed by module= and creator="),
+                ("unjoined-thread:creator=main module=libweft.so*", {"unjoined-thread"},
+                 "module= and creator=: both must hold")):
+            with open(supp, "w") as f:
+                f.write(rule + "\n")
+            argv = [prog("leaked")] if rule.startswith("leaked") else [prog("unjoined")]
+            rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], argv)
+            check(what, kinds == want, err)
+        for bad in ("leaked-thread:module=\n", "leaked-thread:module=a frob=b\n",
+                    "leaked-thread:creator=a creator=b\n"):
+            with open(supp, "w") as f:
+                f.write(bad)
+            rc, err, _ = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan1"])
+            check("bad term %r: one line, non-zero" % bad.strip(),
+                  rc != 0 and len(err.strip().splitlines()) == 1 and "s.supp:1:" in err, err)
         with open(supp, "w") as f:
             f.write("no-such-kind:foo\n")
         rc, err, _ = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan1"])
