@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
     pthread_t t;
     int n = !strcmp(mode, "many") && argc > 2 ? atoi(argv[2]) : 0;
     for (int i = 0; i < n; i++) {
-        os_tid = 0; /* wait for this one, not the one before */
+        os_tid = 0;                           /* wait for this one, not the one before */
         pthread_create(&t, NULL, work, NULL); /* key: loop */
         test_wait_gone(&os_tid);
     }
