@@ -9,9 +9,11 @@
  * channel). Each carries the stacks of both sides.
  *
  * close-by-receiver's rule, precisely: the closer made no send on the
- * channel (a send, try_send or select send case, before or after the
- * close) but received from it, and some other thread sends on it (at any
- * time of the trace) and had not ended when the close was made. A
+ * channel (a send, try_send or a select's send case taken, before or
+ * after the close) but received from it, and some other thread made a
+ * send on it (at any time of the trace) and had not ended when the close
+ * was made. A select's send case that was never taken is not counted: the
+ * trace cannot tell whether that thread would select it again. A
  * channel no one ever sends on, closed to wake every receiver (Go's
  * broadcast: `close(done)`), is the idiom, not a misuse: no send can
  * follow. Neither is a close after every sender ended: nothing is left to

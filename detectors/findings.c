@@ -10,10 +10,9 @@
  * as an object {"role": id}). Reading them
  * back and printing them is reports/' job.
  *
- * Findings of one thread each (the thread kinds: leaked-thread,
- * unjoined-thread, lock-held-at-exit) with the same kind, severity,
- * process and stacks (the same creation site, and the same place they
- * wait or exit) are one row: the first of them, with `count` the number
+ * The findings of one thread each (leaked-thread, unjoined-thread) with
+ * the same kind, severity, process and stacks (the same creation site,
+ * and the same place they wait) are one row: the first of them, with `count` the number
  * of threads and `detail` naming the first WEFT__FOLD_NAMES of them. A
  * program that leaks 100k workers of one loop gets one finding that says
  * 100000, not 100k rows. */
@@ -64,8 +63,13 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     struct weft__finding *f = &c->found[c->nfound];
-    *f = (struct weft__finding){kind,        severity, pid, thread, object, c->now,
-                                strdup(msg), NULL,     0,   NULL,   0,      {0}};
+    *f = (struct weft__finding){.kind = kind,
+                                .severity = severity,
+                                .pid = pid,
+                                .thread = thread,
+                                .object = object,
+                                .ts = c->now,
+                                .msg = strdup(msg)};
     int bad = !f->msg;
     if (nroles > 0 && !bad && !(f->roles = calloc((size_t)nroles, sizeof *f->roles)))
         bad = 1;
@@ -146,9 +150,11 @@ static void resolve_stacks(struct weft__dctx *c, struct weft__finding *f, char *
     snprintf(buf + n, size - n, "}");
 }
 
+/* The kinds of one finding per thread, which fold. Not
+ * lock-held-at-exit: one per lock a thread kept, and one thread's locks
+ * taken at one site are not several threads. */
 static int thread_kind(const char *kind) {
-    return !strcmp(kind, "leaked-thread") || !strcmp(kind, "unjoined-thread") ||
-           !strcmp(kind, "lock-held-at-exit");
+    return !strcmp(kind, "leaked-thread") || !strcmp(kind, "unjoined-thread");
 }
 
 static uint64_t fnv(uint64_t h, const char *s) {
@@ -157,14 +163,15 @@ static uint64_t fnv(uint64_t h, const char *s) {
     return (h ^ 0xff) * 0x100000001b3ull; /* a separator: ("ab","c") is not ("a","bc") */
 }
 
-/* The first finding of f's kind, severity, process and stacks, by the
- * key (hash, pid) in folds (a table of {key, key, index}); f itself when
- * it is the first, or when another finding took its key (a hash
- * collision: then it stands alone). */
+/* A finding that others fold into: by (a hash of its kind, severity and
+ * stacks, its pid), the index + 1 of the first finding with them. */
 struct fold {
     int64_t k1, k2, first;
 };
 
+/* The first finding of f's kind, severity, process and stacks (folds
+ * finds it); f itself when it is the first, or when another finding took
+ * its key (a hash collision: then it stands alone). */
 static struct weft__finding *fold_into(struct weft__dctx *c, struct weft__table *folds,
                                        struct weft__finding *f) {
     uint64_t h = fnv(fnv(fnv(0xcbf29ce484222325ull, f->kind), f->severity), f->stacks);
@@ -183,8 +190,8 @@ static struct weft__finding *fold_into(struct weft__dctx *c, struct weft__table 
                : f;
 }
 
-/* "threads 2 (worker), 3 (worker), ... and 99984 more" for a finding
- * that stands for several threads, into buf. */
+/* "100000 threads: thread 2 (worker), thread 3 (worker), ... and 99984
+ * more" for a finding that stands for several threads, into buf. */
 static void fold_detail(struct weft__dctx *c, const struct weft__finding *f, char *buf,
                         size_t size) {
     size_t n = (size_t)snprintf(buf, size, "%lld threads:", (long long)f->count);
@@ -251,12 +258,12 @@ int weft__findings_flush(struct weft__dctx *c) {
             sqlite3_bind_null(st, 8);
         sqlite3_bind_int64(st, 9, f->count);
         char detail[4096];
-        if (f->count > 1)
+        if (f->count > 1) {
             fold_detail(c, f, detail, sizeof detail);
-        if (f->count > 1)
             sqlite3_bind_text(st, 10, detail, -1, SQLITE_TRANSIENT);
-        else
+        } else {
             sqlite3_bind_null(st, 10);
+        }
         if (sqlite3_step(st) != SQLITE_DONE) {
             rc = -1;
             break;

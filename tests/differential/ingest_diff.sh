@@ -118,7 +118,7 @@ pass() { # NAME LOGDIR [OPTION]
     #   each Add/Wait pair as the later of the two comes (in bounded
     #   memory) and gives that event's time; the old one decided them all
     #   at the end, with no time;
-    # - the thread kinds (issue 14): the findings of one process with the
+    # - leaked-thread, unjoined-thread (issue 14): the findings of one process with the
     #   same kind, severity and stacks (one creation site) are one row,
     #   the first of them, with their number in `count`: each new row is
     #   an old one, and the old rows counted by those keys are the new
@@ -129,7 +129,7 @@ pass() { # NAME LOGDIR [OPTION]
     #   the old ones on channels nobody could still send on are gone.
     f="kind, severity, pid, thread, object, message, stacks,
         CASE kind WHEN 'wg-add-concurrent-with-wait' THEN NULL ELSE ts END, uncertain"
-    tk="kind IN ('leaked-thread', 'unjoined-thread', 'lock-held-at-exit')"
+    tk="kind IN ('leaked-thread', 'unjoined-thread')"
     cbr="kind, severity, pid, thread, object, stacks, ts, uncertain"
     fk="kind, severity, pid, stacks, uncertain"
     d=$(sqlite3 "$work/new.db" "ATTACH '$work/old.db' AS o;

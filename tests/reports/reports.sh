@@ -96,6 +96,18 @@ assert all(x["count"] == 6 for x in f)
 assert len(g) == 1 and g[0]["count"] == 6 and g[0]["first"] == 0, g
 assert g[0]["function"] == "reader" and g[0]["file"].endswith("t_leaks.c"), g
 ' || fail "JSON grouping"
+    # the other formats count the six threads and name them
+    "$WEFT" report --format=junit "$db" >"$work/j.xml" || fail "junit report failed"
+    grep -q '(error, 6 findings, id ' "$work/j.xml" || fail "JUnit count: $(cat "$work/j.xml")"
+    grep -q '6 threads: thread ' "$work/j.xml" || fail "JUnit without the threads"
+    "$WEFT" report --format=sarif -o "$work/g.sarif" "$db" || fail "sarif report failed"
+    grep -q '"occurrenceCount": 6' "$work/g.sarif" || fail "SARIF count"
+    grep -q '6 threads: thread ' "$work/g.sarif" || fail "SARIF message without the threads"
+    "$WEFT" report --format=perfetto -o "$work/g.json" "$db" || fail "perfetto report failed"
+    grep -q '6 threads: thread ' "$work/g.json" || fail "Perfetto finding without the threads"
+    "$WEFT" report --format=html -o "$work/g.html" "$db" || fail "html report failed"
+    grep -q '"count": 6, .*"detail": "6 threads: thread ' "$work/g.html" ||
+        fail "HTML data without the count and threads"
     ;;
 fingerprint_runs)
     # Two runs, other schedules and addresses: the same IDs. Other bugs: others.
