@@ -56,10 +56,11 @@ void weft_srun_free(struct weft_srun *r) {
     weft_buf_free(&r->findings);
 }
 
-static void count_kind(struct weft_srun *r, const char *kind) {
+/* n findings of kind more (a row's count: the threads it stands for) */
+static void count_kind(struct weft_srun *r, const char *kind, long n) {
     for (int i = 0; i < r->nfound; i++)
         if (!strcmp(r->found[i].kind, kind)) {
-            r->found[i].count++;
+            r->found[i].count += n;
             return;
         }
     struct weft_found *f = realloc(r->found, (size_t)(r->nfound + 1) * sizeof *f);
@@ -72,7 +73,7 @@ static void count_kind(struct weft_srun *r, const char *kind) {
     }
     r->found = f;
     r->found[r->nfound].kind = k;
-    r->found[r->nfound++].count = 1;
+    r->found[r->nfound++].count = n;
 }
 
 static long found_count(const struct weft_srun *r, const char *kind) {
@@ -142,7 +143,7 @@ static void check_findings(struct weft_srun *r) {
     sqlite3_stmt *st = NULL;
     /* Each finding with the innermost frame of each stack it names (one
      * row a stack; a finding without stacks gives one row of NULLs). */
-    const char *sql = "SELECT f.id, f.kind, fr.function, fr.file, fr.line FROM findings f "
+    const char *sql = "SELECT f.id, f.kind, fr.function, fr.file, fr.line, f.count FROM findings f "
                       "LEFT JOIN json_each(f.stacks) j "
                       "LEFT JOIN frames fr ON fr.stack = j.value AND fr.depth = 0 "
                       "ORDER BY f.id, j.key";
@@ -175,7 +176,8 @@ static void check_findings(struct weft_srun *r) {
             memset(&ff[nff], 0, sizeof *ff);
             snprintf(ff[nff].kind, sizeof ff[nff].kind, "%s", kind);
             nff++;
-            count_kind(r, kind);
+            count_kind(r, kind,
+                       sqlite3_column_int64(st, 5) > 0 ? (long)sqlite3_column_int64(st, 5) : 1);
             last_id = id;
         }
         struct ffinding *f = &ff[nff - 1];

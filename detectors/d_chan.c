@@ -4,8 +4,20 @@
  * closed), send-on-closed (send, try_send or a select's send case
  * returning WEFT_ECLOSED; write/send failing with EPIPE on a pipe or
  * socket) and close-by-receiver (warning: a channel closed by a thread
- * that only ever received from it, the Go rule being that the sender
- * closes). Each carries the stacks of both sides. */
+ * that only ever received from it while another thread that sends on it
+ * was still alive, the Go rule being that the sender closes; once per
+ * channel). Each carries the stacks of both sides.
+ *
+ * close-by-receiver's rule, precisely: the closer made no send on the
+ * channel (a send, try_send or a select's send case taken, before or
+ * after the close) but received from it, and some other thread made a
+ * send on it (at any time of the trace) and had not ended when the close
+ * was made. A select's send case that was never taken is not counted: the
+ * trace cannot tell whether that thread would select it again. A
+ * channel no one ever sends on, closed to wake every receiver (Go's
+ * broadcast: `close(done)`), is the idiom, not a misuse: no send can
+ * follow. Neither is a close after every sender ended: nothing is left to
+ * send. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +33,10 @@ struct ent {
     int64_t close_stack, close_event, create_stack;
     uint32_t closer;
     int closed, uses, peer;
+    /* a channel's, in finish(): 1 closed by a receiver, 2 and a sender
+     * (that thread) lived on */
+    int by_receiver;
+    uint32_t sender;
 };
 
 /* The call that failed (FD_WRITE_FAIL arg2, WEFT_FDW_* in log.h). */
@@ -38,6 +54,7 @@ struct state {
      * does not look its (object, thread) entry up at every operation */
     int64_t *last_obj;
     int *last_bits;
+    int64_t *ended; /* per thread: the id of its end event (return, exit, cancel), 0: alive */
 };
 
 static struct ent *get(struct weft__table *m, int64_t k1, int64_t k2, int create) {
@@ -56,7 +73,8 @@ static int init(struct weft__dctx *c, void *self) {
     st->chans = st->uses = st->fds = st->imgs = empty;
     st->last_obj = calloc((size_t)c->nthreads + 1, sizeof *st->last_obj);
     st->last_bits = calloc((size_t)c->nthreads + 1, sizeof *st->last_bits);
-    return st->last_obj && st->last_bits ? 0 : -1;
+    st->ended = calloc((size_t)c->nthreads + 1, sizeof *st->ended);
+    return st->last_obj && st->last_bits && st->ended ? 0 : -1;
 }
 
 static void use(struct weft__dctx *c, struct state *st, int64_t object, uint32_t thread, int bits) {
@@ -167,6 +185,12 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
         }
         break;
     }
+    case WEFT_K_THREAD_RETURN:
+    case WEFT_K_THREAD_EXIT:
+    case WEFT_K_THREAD_CANCELED:
+        if (e->thread <= c->nthreads && !st->ended[e->thread])
+            st->ended[e->thread] = e->id;
+        break;
     case WEFT_K_PROC_START: {
         struct ent *im = get(&st->imgs, e->pid, 0, 1);
         if (im)
@@ -241,27 +265,55 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     }
 }
 
+/* Whether the use u (object, thread) is a send that could follow the
+ * close of ch by a receiver: another thread's, one that sends on the
+ * channel and had not ended when the close was made. */
+static int live_sender(const struct state *st, const struct ent *u, const struct ent *ch) {
+    uint32_t th = (uint32_t)u->k2;
+    return (u->uses & USE_SEND) && th != ch->closer &&
+           (!st->ended[th] || st->ended[th] > ch->close_event);
+}
+
 static int finish(struct weft__dctx *c, void *self) {
     struct state *st = self;
+    /* Mark the channels closed by a thread that only received from them
+     * (by_receiver = 1), then those of them with a sender still alive at
+     * the close (2): one pass over the uses, whatever the number of
+     * channels. */
     for (size_t i = 0; i < st->chans.cap; i++) {
         struct ent *ch = weft__table_at(&st->chans, i);
         if (!ch || !ch->closed || !ch->closer)
             continue;
         struct ent *u = get(&st->uses, ch->k1, ch->closer, 0);
-        if (!u || u->uses != USE_RECV)
+        ch->by_receiver = u && u->uses == USE_RECV;
+    }
+    for (size_t i = 0; i < st->uses.cap; i++) {
+        struct ent *u = weft__table_at(&st->uses, i);
+        struct ent *ch = u && (u->uses & USE_SEND) ? get(&st->chans, u->k1, 0, 0) : NULL;
+        if (ch && ch->by_receiver && u->k2 >= 0 && (uint64_t)u->k2 <= c->nthreads &&
+            live_sender(st, u, ch) && (ch->by_receiver == 1 || (uint32_t)u->k2 < ch->sender)) {
+            ch->by_receiver = 2;
+            ch->sender = (uint32_t)u->k2; /* the first thread: the same on every run */
+        }
+    }
+    for (size_t i = 0; i < st->chans.cap; i++) {
+        struct ent *ch = weft__table_at(&st->chans, i);
+        if (!ch || ch->by_receiver != 2)
             continue;
         struct weft__objinfo o;
         int have = weft__object(c, ch->k1, &o) == 0;
         struct weft__thr *t = weft__thr_of(c, ch->closer);
-        char who[160];
+        char who[160], sender[160];
         struct weft__role roles[] = {{"close", ch->close_stack, 0},
                                      {"creation", have ? o.create_stack : 0, 0}};
         weft__report(c, "close-by-receiver", "warning", t ? t->pid : 0, ch->closer, ch->k1, roles,
                      2,
-                     "channel 0x%llx was closed by %s, which only received from it: the sender "
-                     "should close (a sender may still send and fail)",
+                     "channel 0x%llx was closed by %s, which only received from it, while %s, "
+                     "which sends on it, was still running: the sender should close (its next "
+                     "send fails)",
                      (unsigned long long)(have ? o.address : 0),
-                     weft__thread_name(c, ch->closer, who, sizeof who));
+                     weft__thread_name(c, ch->closer, who, sizeof who),
+                     weft__thread_name(c, ch->sender, sender, sizeof sender));
     }
     return 0;
 }
@@ -274,6 +326,7 @@ static void drop(void *self) {
     weft__table_free(&st->imgs);
     free(st->last_obj);
     free(st->last_bits);
+    free(st->ended);
 }
 
 const struct weft__detector weft__det_chan = {

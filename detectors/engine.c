@@ -498,7 +498,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         goto sqlerr;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO findings (kind, severity, pid, thread, object, "
-                           "message, stacks, ts) VALUES (?,?,?,?,?,?,?,?)",
+                           "message, stacks, ts, count, detail) VALUES (?,?,?,?,?,?,?,?,?,?)",
                            -1, &c.ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT function, file, module FROM frames WHERE stack = ?", -1,
                            &c.frames_q, NULL) != SQLITE_OK)

@@ -8,12 +8,22 @@
  * as the trace knows them then, applies the suppressions, which match
  * the stacks' frames, and writes one row of `findings` each (the stacks
  * as an object {"role": id}). Reading them
- * back and printing them is reports/' job. */
+ * back and printing them is reports/' job.
+ *
+ * The findings of one thread each (leaked-thread, unjoined-thread) with
+ * the same kind, severity, process and stacks (the same creation site,
+ * and the same place they wait) are one row: the first of them, with `count` the number
+ * of threads and `detail` naming the first WEFT__FOLD_NAMES of them. A
+ * program that leaks 100k workers of one loop gets one finding that says
+ * 100000, not 100k rows. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+/* Threads named in the detail of a finding that stands for several. */
+#define WEFT__FOLD_NAMES 16
 
 struct weft__finding {
     const char *kind, *severity; /* static strings of the detectors */
@@ -21,10 +31,16 @@ struct weft__finding {
     char *msg;
     struct weft__role *roles; /* their names copied; a creation_of resolved at the end */
     int nroles;
+    /* at the flush: its stacks object; the threads it stands for (0: it
+     * was suppressed or folded into an earlier one), the first of them */
+    char *stacks;
+    int64_t count;
+    uint32_t named[WEFT__FOLD_NAMES];
 };
 
 static void finding_free(struct weft__finding *f) {
     free(f->msg);
+    free(f->stacks);
     for (int i = 0; i < f->nroles; i++)
         free((char *)f->roles[i].role);
     free(f->roles);
@@ -47,7 +63,13 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     struct weft__finding *f = &c->found[c->nfound];
-    *f = (struct weft__finding){kind, severity, pid, thread, object, c->now, strdup(msg), NULL, 0};
+    *f = (struct weft__finding){.kind = kind,
+                                .severity = severity,
+                                .pid = pid,
+                                .thread = thread,
+                                .object = object,
+                                .ts = c->now,
+                                .msg = strdup(msg)};
     int bad = !f->msg;
     if (nroles > 0 && !bad && !(f->roles = calloc((size_t)nroles, sizeof *f->roles)))
         bad = 1;
@@ -128,9 +150,67 @@ static void resolve_stacks(struct weft__dctx *c, struct weft__finding *f, char *
     snprintf(buf + n, size - n, "}");
 }
 
+/* The kinds of one finding per thread, which fold. Not
+ * lock-held-at-exit: one per lock a thread kept, and one thread's locks
+ * taken at one site are not several threads. */
+static int thread_kind(const char *kind) {
+    return !strcmp(kind, "leaked-thread") || !strcmp(kind, "unjoined-thread");
+}
+
+static uint64_t fnv(uint64_t h, const char *s) {
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return (h ^ 0xff) * 0x100000001b3ull; /* a separator: ("ab","c") is not ("a","bc") */
+}
+
+/* A finding that others fold into: by (a hash of its kind, severity and
+ * stacks, its pid), the index + 1 of the first finding with them. */
+struct fold {
+    int64_t k1, k2, first;
+};
+
+/* The first finding of f's kind, severity, process and stacks (folds
+ * finds it); f itself when it is the first, or when another finding took
+ * its key (a hash collision: then it stands alone). */
+static struct weft__finding *fold_into(struct weft__dctx *c, struct weft__table *folds,
+                                       struct weft__finding *f) {
+    uint64_t h = fnv(fnv(fnv(0xcbf29ce484222325ull, f->kind), f->severity), f->stacks);
+    uint64_t key[2] = {h | 1, (uint64_t)f->pid};
+    struct fold *e = weft__table_get(folds, key, 1);
+    if (!e)
+        return f; /* out of memory: not folded, not lost */
+    if (!e->first) {
+        e->first = (f - c->found) + 1;
+        return f;
+    }
+    struct weft__finding *g = &c->found[e->first - 1];
+    return !strcmp(g->kind, f->kind) && !strcmp(g->severity, f->severity) && g->pid == f->pid &&
+                   !strcmp(g->stacks, f->stacks)
+               ? g
+               : f;
+}
+
+/* "100000 threads: thread 2 (worker), thread 3 (worker), ... and 99984
+ * more" for a finding that stands for several threads, into buf. */
+static void fold_detail(struct weft__dctx *c, const struct weft__finding *f, char *buf,
+                        size_t size) {
+    size_t n = (size_t)snprintf(buf, size, "%lld threads:", (long long)f->count);
+    int shown = f->count < WEFT__FOLD_NAMES ? (int)f->count : WEFT__FOLD_NAMES;
+    for (int i = 0; i < shown && n < size; i++) {
+        char name[256];
+        weft__thread_name_now(c, f->named[i], name, sizeof name);
+        n += (size_t)snprintf(buf + n, size - n, "%s %s", i ? "," : "", name);
+    }
+    if (f->count > shown && n < size)
+        snprintf(buf + n, size - n, " and %lld more", (long long)(f->count - shown));
+}
+
 int weft__findings_flush(struct weft__dctx *c) {
     int rc = 0;
-    for (size_t i = 0; i < c->nfound && rc == 0; i++) {
+    struct weft__table folds = WEFT__TABLE(struct fold, 2);
+    /* First the stacks of each, the suppressions and the folding: a
+     * finding's count is known only once every later one is seen. */
+    for (size_t i = 0; i < c->nfound; i++) {
         struct weft__finding *f = &c->found[i];
         char stacks[1024];
         resolve_stacks(c, f, stacks, sizeof stacks);
@@ -138,6 +218,20 @@ int weft__findings_flush(struct weft__dctx *c) {
             c->res->suppressed++;
             continue;
         }
+        if (!(f->stacks = strdup(stacks))) {
+            rc = -1;
+            break;
+        }
+        struct weft__finding *g = f->thread && thread_kind(f->kind) ? fold_into(c, &folds, f) : f;
+        if (g->count < WEFT__FOLD_NAMES)
+            g->named[g->count] = (uint32_t)f->thread;
+        g->count++;
+    }
+    weft__table_free(&folds);
+    for (size_t i = 0; i < c->nfound && rc == 0; i++) {
+        struct weft__finding *f = &c->found[i];
+        if (!f->count)
+            continue;
         sqlite3_stmt *st = c->ins;
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, f->kind, -1, SQLITE_STATIC);
@@ -157,20 +251,29 @@ int weft__findings_flush(struct weft__dctx *c) {
             break;
         }
         sqlite3_bind_text(st, 6, msg, -1, free);
-        sqlite3_bind_text(st, 7, stacks, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 7, f->stacks, -1, SQLITE_STATIC);
         if (f->ts)
             sqlite3_bind_int64(st, 8, f->ts);
         else
             sqlite3_bind_null(st, 8);
+        sqlite3_bind_int64(st, 9, f->count);
+        char detail[4096];
+        if (f->count > 1) {
+            fold_detail(c, f, detail, sizeof detail);
+            sqlite3_bind_text(st, 10, detail, -1, SQLITE_TRANSIENT);
+        } else {
+            sqlite3_bind_null(st, 10);
+        }
         if (sqlite3_step(st) != SQLITE_DONE) {
             rc = -1;
             break;
         }
-        c->res->findings++;
+        /* counted as the threads it stands for, as before the folding */
+        c->res->findings += (int)f->count;
         if (!strcmp(f->severity, "error"))
-            c->res->errors++;
+            c->res->errors += (int)f->count;
         else
-            c->res->warnings++;
+            c->res->warnings += (int)f->count;
     }
     weft__findings_free(c);
     return rc;

@@ -8,7 +8,16 @@
  * stack of a finding, and the start function of the finding's thread (a
  * leaked thread caught running has no stack of its own; a stripped
  * library's frames have only their module). A finding with a matching
- * line is suppressed: it is counted, not stored. */
+ * line is suppressed: it is counted, not stored.
+ *
+ * A pattern may instead be made of qualified terms, all of which must
+ * match: `module=GLOB` (the module path or base name of a frame of any
+ * stack of the finding) and `creator=GLOB` (the function or the module of
+ * a frame of the creation stack of the finding's thread, as TSan's
+ * `thread:` suppressions match a thread's creation stack), e.g.
+ * `leaked-thread:module=liblzma.so* creator=lzma_code`: a stripped
+ * library's workers silenced by where they come from, not by their
+ * private symbols, and nothing else. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -17,7 +26,8 @@
 #include "internal.h"
 
 struct rule {
-    char *kind, *pattern;
+    char *kind, *pattern;   /* pattern NULL: a rule of qualified terms */
+    char *module, *creator; /* its terms (NULL: not given) */
 };
 
 struct weft_supp_list {
@@ -31,6 +41,8 @@ void weft_supp_free(struct weft_supp_list *s) {
     for (int i = 0; i < s->n; i++) {
         free(s->r[i].kind);
         free(s->r[i].pattern);
+        free(s->r[i].module);
+        free(s->r[i].creator);
     }
     free(s->r);
     free(s);
@@ -43,6 +55,36 @@ static char *trim(char *s) {
     while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
         *--e = 0;
     return s;
+}
+
+/* A term's value when t starts with `name=`, else NULL. */
+static const char *term(const char *t, const char *name) {
+    size_t n = strlen(name);
+    return !strncmp(t, name, n) && t[n] == '=' ? t + n + 1 : NULL;
+}
+
+/* The qualified terms of pat (module=, creator=) into r; 0, or -1 with
+ * the error said (path:line). pat is cut into its words. */
+static int parse_terms(char *pat, struct rule *r, const char *path, int lineno) {
+    for (char *save = NULL, *w = strtok_r(pat, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        const char *m = term(w, "module"), *c = term(w, "creator");
+        char **slot = m ? &r->module : c ? &r->creator : NULL;
+        const char *v = m ? m : c;
+        if (!slot) {
+            weft_err("%s:%d: '%s': a rule of terms takes only module=GLOB and creator=GLOB", path,
+                     lineno, w);
+            return -1;
+        }
+        if (!*v || *slot) {
+            weft_err("%s:%d: '%s': %s", path, lineno, w, *v ? "given twice" : "empty pattern");
+            return -1;
+        }
+        if (!(*slot = strdup(v))) {
+            weft_err("suppressions %s: out of memory", path);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 struct weft_supp_list *weft_supp_load(const char *path) {
@@ -84,9 +126,16 @@ struct weft_supp_list *weft_supp_load(const char *path) {
                 goto oom;
             s->r = nr;
         }
-        s->r[s->n].kind = strdup(kind);
-        s->r[s->n].pattern = strdup(pat);
-        s->n++;
+        struct rule *r = &s->r[s->n];
+        *r = (struct rule){strdup(kind), NULL, NULL, NULL};
+        s->n++; /* freed with the list from here on */
+        int qualified = term(pat, "module") || term(pat, "creator");
+        if (!qualified)
+            r->pattern = strdup(pat);
+        if (!r->kind || (!qualified && !r->pattern))
+            goto oom;
+        if (qualified && parse_terms(pat, r, path, lineno) != 0)
+            goto bad;
     }
     if (!s)
         goto oom;
@@ -110,6 +159,48 @@ static int glob_path(const char *pat, const char *path) {
     return glob(pat, path) || (base && glob(pat, base + 1));
 }
 
+enum { F_FUNCTION = 1, F_FILE = 2, F_MODULE = 4 };
+
+/* Whether a frame of stack matches pat in one of the fields `what`
+ * (F_*: the function; the file's path or base name; the module's). */
+static int stack_has(struct weft__dctx *c, int64_t stack, const char *pat, int what) {
+    if (!stack)
+        return 0;
+    sqlite3_reset(c->frames_q);
+    sqlite3_bind_int64(c->frames_q, 1, stack);
+    int hit = 0;
+    while (!hit && sqlite3_step(c->frames_q) == SQLITE_ROW)
+        hit =
+            ((what & F_FUNCTION) && glob(pat, (const char *)sqlite3_column_text(c->frames_q, 0))) ||
+            ((what & F_FILE) &&
+             glob_path(pat, (const char *)sqlite3_column_text(c->frames_q, 1))) ||
+            ((what & F_MODULE) &&
+             glob_path(pat, (const char *)sqlite3_column_text(c->frames_q, 2)));
+    sqlite3_reset(c->frames_q);
+    return hit;
+}
+
+static int roles_have(struct weft__dctx *c, const struct weft__role *roles, int nroles,
+                      const char *pat, int what) {
+    for (int k = 0; k < nroles; k++)
+        if (stack_has(c, roles[k].stack, pat, what))
+            return 1;
+    return 0;
+}
+
+static int rule_matches(struct weft__dctx *c, const struct rule *r, const struct weft__thr *t,
+                        const struct weft__role *roles, int nroles) {
+    if (r->pattern)
+        return (t && glob(r->pattern, t->start)) ||
+               roles_have(c, roles, nroles, r->pattern, F_FUNCTION | F_FILE | F_MODULE);
+    /* every term given must hold */
+    if (r->module && !roles_have(c, roles, nroles, r->module, F_MODULE))
+        return 0;
+    if (r->creator && !(t && stack_has(c, t->create_stack, r->creator, F_FUNCTION | F_MODULE)))
+        return 0;
+    return 1;
+}
+
 int weft__supp_match(struct weft__dctx *c, const char *kind, int64_t thread,
                      const struct weft__role *roles, int nroles) {
     const struct weft_supp_list *s = c->opts->supp;
@@ -117,22 +208,10 @@ int weft__supp_match(struct weft__dctx *c, const char *kind, int64_t thread,
         return 0;
     const struct weft__thr *t = thread ? weft__thr_of(c, (uint32_t)thread) : NULL;
     for (int i = 0; i < s->n; i++) {
-        const char *pat = s->r[i].pattern;
         if (strcmp(s->r[i].kind, "*") && strcmp(s->r[i].kind, kind))
             continue;
-        if (t && glob(pat, t->start))
+        if (rule_matches(c, &s->r[i], t, roles, nroles))
             return 1;
-        for (int k = 0; k < nroles; k++) {
-            if (!roles[k].stack)
-                continue;
-            sqlite3_reset(c->frames_q);
-            sqlite3_bind_int64(c->frames_q, 1, roles[k].stack);
-            while (sqlite3_step(c->frames_q) == SQLITE_ROW)
-                if (glob(pat, (const char *)sqlite3_column_text(c->frames_q, 0)) ||
-                    glob_path(pat, (const char *)sqlite3_column_text(c->frames_q, 1)) ||
-                    glob_path(pat, (const char *)sqlite3_column_text(c->frames_q, 2)))
-                    return 1;
-        }
     }
     return 0;
 }

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
-#define WEFT_SCHEMA_VERSION 6
+#define WEFT_SCHEMA_VERSION 7
 #define WEFT_APPLICATION_ID 1466263156 /* 'WEFT' */
 
 extern const char weft__schema_sql[];

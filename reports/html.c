@@ -187,6 +187,8 @@ static void groups_json(const struct weft_report *r, FILE *j, struct weft__html_
                 g->count, x->trace, (long long)x->pid,
                 x->proc >= 0 ? us(x->ts - r->procs[x->proc].start_ns) : 0LL);
         weft__html_str(j, x->message);
+        fputs(", \"detail\": ", j);
+        weft__html_str(j, x->detail);
         fprintf(j, ", \"uncertain\": %s, \"baseline\": ", x->uncertain ? "true" : "false");
         weft__html_str(j, weft_bstate_name(g->state));
         if (x->thread) {

@@ -80,6 +80,12 @@ static void findings_json(const struct weft_report *r, FILE *f) {
             fputs(", \"object\": null", f);
         fprintf(f, ", \"uncertain\": %s, \"fingerprint\": \"%s\", \"count\": %d",
                 x->uncertain ? "true" : "false", x->fp, g->count);
+        /* the threads this one finding stands for (its group's count sums them) */
+        fprintf(f, ", \"threads\": %d, \"detail\": ", x->count);
+        if (x->detail)
+            str(f, x->detail);
+        else
+            fputs("null", f);
         if (weft_bstate_name(g->state))
             fprintf(f, ", \"baseline\": \"%s\"", weft_bstate_name(g->state));
         fputs(", \"stacks\": {", f);

@@ -118,7 +118,7 @@ static int failures(const struct weft_report *r, FILE *f, const struct tcase *c,
             int g = r->findings[i].group;
             if (first[g] < 0)
                 first[g] = i;
-            count[g]++;
+            count[g] += r->findings[i].count;
         }
     int rc = 0;
     for (int g = 0; g < r->ngroups; g++) {

@@ -247,7 +247,7 @@ static int load_findings(struct loader *l, int trace, int *cap) {
     if (sqlite3_prepare_v2(l->db,
                            "SELECT f.id, f.kind, f.severity, f.pid, f.thread, f.object, "
                            "f.message, f.stacks, f.uncertain, f.ts, t.tid, t.name, "
-                           "t.start_function, b.kind FROM findings f "
+                           "t.start_function, b.kind, f.count, f.detail FROM findings f "
                            "LEFT JOIN threads t ON t.id = f.thread "
                            "LEFT JOIN blocked_at_exit b ON b.thread = f.thread ORDER BY f.id",
                            -1, &st, NULL) != SQLITE_OK)
@@ -291,6 +291,8 @@ static int load_findings(struct loader *l, int trace, int *cap) {
         f->thread_name = col_str(a, st, 11, &oom);
         f->start_function = col_str(a, st, 12, &oom);
         f->blocked_in = col_str(a, st, 13, &oom);
+        f->count = sqlite3_column_int(st, 14) > 0 ? sqlite3_column_int(st, 14) : 1;
+        f->detail = f->count > 1 ? col_str(a, st, 15, &oom) : NULL;
         if (!f->kind)
             f->kind = "?";
         if (!f->severity)
@@ -354,7 +356,9 @@ static int group(struct weft_report *r) {
         struct weft_rgroup *g = &r->groups[r->ngroups++];
         memcpy(g->fp, r->findings[ord[i]].fp, sizeof g->fp);
         g->first = ord[i];
-        g->count = j - i;
+        g->count = 0;
+        for (int k = i; k < j; k++)
+            g->count += r->findings[ord[k]].count;
         g->state = WEFT_BASE_NONE;
         i = j;
     }
@@ -371,6 +375,14 @@ static int group(struct weft_report *r) {
     }
     free(ord);
     return 0;
+}
+
+int weft_report_total(const struct weft_report *r, const char *sev) {
+    int n = 0;
+    for (int i = 0; i < r->nfindings; i++)
+        if (!sev || !strcmp(r->findings[i].severity, sev))
+            n += r->findings[i].count;
+    return n;
 }
 
 int weft_report_load(struct weft_report *r, int n, const char *const *paths, sqlite3 *const *dbs) {

@@ -47,6 +47,11 @@ struct weft_rfinding {
     int64_t ts; /* the event's time, or its process's end when found at the end */
     const char *kind, *severity, *message;
     int uncertain;
+    /* the threads it stands for (findings.count: the thread kinds'
+     * findings of one creation site are one row), and their names
+     * (findings.detail, NULL when count is 1) */
+    int count;
+    const char *detail;
     /* the finding's thread (thread != 0) */
     int64_t tid;
     const char *thread_name, *start_function;
@@ -60,7 +65,7 @@ struct weft_rfinding {
 struct weft_rgroup {
     char fp[WEFT_FP_LEN + 1];
     int first; /* its first finding (index) */
-    int count;
+    int count; /* its findings' counts summed: threads, for the thread kinds */
     enum weft_bstate state;
 };
 
@@ -103,6 +108,9 @@ void weft_report_only_new(struct weft_report *r);
 /* The place a finding is fixed at: the first frame of its main stack that
  * has a source line (the blocking call, the close, the send...), or NULL. */
 const struct weft_rframe *weft_report_site(const struct weft_rfinding *f);
+/* The findings' counts summed (threads for the thread kinds), of all of
+ * them or of those of severity sev only. */
+int weft_report_total(const struct weft_report *r, const char *sev);
 /* Its main stack (the one the site comes from): NULL when it has none. */
 const struct weft_rstack *weft_report_main_stack(const struct weft_rfinding *f);
 

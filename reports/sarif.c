@@ -426,6 +426,11 @@ static void message(struct ctx *c, const struct weft_rfinding *x, const struct w
     msg_esc(mf, x->message);
     if (g->count > 1)
         fprintf(mf, " (and %d more like it)", g->count - 1);
+    if (x->detail) { /* the threads of this finding's creation site */
+        fputs(" (", mf);
+        msg_esc(mf, x->detail);
+        fputc(')', mf);
+    }
     int last = -1, n = 0;
     EACH_RELATED(c, x, ms, i, k, id) {
         if (i == last)

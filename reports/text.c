@@ -95,6 +95,14 @@ void weft_report_text_block(const struct weft_report *r, FILE *f, int finding, i
     fputs("==weft==   ", f);
     weft_text_str(f, x->message);
     fputc('\n', f);
+    if (x->count > 1) { /* threads of the same creation site, one finding */
+        fputs("==weft==   ", f);
+        if (x->detail)
+            weft_text_str(f, x->detail);
+        else
+            fprintf(f, "%d threads", x->count);
+        fputc('\n', f);
+    }
     if (x->uncertain) {
         char lost[160];
         lost_in(r->traces[x->trace].db, (long long)x->pid, lost, sizeof lost);
@@ -273,10 +281,9 @@ int weft_report_text(const struct weft_report *r, FILE *f, int with_procs) {
     int errors = 0, uncertain = 0, nnew = 0;
     for (int g = 0; g < r->ngroups; g++)
         weft_report_text_block(r, f, r->groups[g].first, r->groups[g].count);
-    for (int i = 0; i < r->nfindings; i++) {
-        errors += !strcmp(r->findings[i].severity, "error");
-        uncertain += r->findings[i].uncertain;
-    }
+    errors = weft_report_total(r, "error");
+    for (int i = 0; i < r->nfindings; i++)
+        uncertain += r->findings[i].uncertain ? r->findings[i].count : 0;
     for (int i = 0; i < r->nabsent; i++) {
         fputs("==weft== absent since the baseline: ", f);
         weft_text_str(f, r->absent[i].kind);
@@ -291,7 +298,7 @@ int weft_report_text(const struct weft_report *r, FILE *f, int with_procs) {
         summary_line(f, r, &r->groups[g]);
         nnew += r->groups[g].state == WEFT_BASE_NEW;
     }
-    int n = r->nfindings;
+    int n = weft_report_total(r, NULL); /* a finding of N threads counts N, as its group */
     fprintf(f, "==weft== %d finding%s (%d error%s, %d warning%s", n, n == 1 ? "" : "s", errors,
             errors == 1 ? "" : "s", n - errors, n - errors == 1 ? "" : "s");
     if (r->ngroups != n)

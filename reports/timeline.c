@@ -657,10 +657,12 @@ static void on_event(weft_tl *tl, const struct row *e) {
     }
 }
 
-/* The findings, ordered by when they happened (NULL ts: the process's end). */
+/* The findings, ordered by when they happened (NULL ts: the process's end);
+ * one of several threads (findings.count) says which in its message. */
 static sqlite3_stmt *findings_cursor(weft_tl *tl) {
     return weft__tl_prep(tl, "SELECT f.id, coalesce(f.pid, 0), coalesce(f.thread, 0), "
-                             "coalesce(f.object, 0), f.kind, f.severity, f.message, "
+                             "coalesce(f.object, 0), f.kind, f.severity, "
+                             "f.message || coalesce(' (' || f.detail || ')', ''), "
                              "coalesce(f.ts, p.end_ns, p.start_ns, 0) AS t FROM findings f "
                              "LEFT JOIN processes p ON p.pid = f.pid ORDER BY t, f.id");
 }

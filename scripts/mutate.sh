@@ -295,11 +295,25 @@ from:             weft__vc_acquire(h, t, &me->start_rv);
 to:             (void)me;
 tests: ^detectors:(misc|wg)$
 
+name: close-by-receiver-ended-senders
+why: a close after every sender ended is still reported as close-by-receiver
+file: detectors/d_chan.c
+from:            (!st->ended[th] || st->ended[th] > ch->close_event);
+to:            (1 || st->ended[th] > ch->close_event);
+tests: ^detectors:closes$
+
+name: thread-findings-not-folded
+why: every thread of one creation site is a finding of its own again
+file: detectors/findings.c
+from:     return !strcmp(kind, "leaked-thread") || !strcmp(kind, "unjoined-thread");
+to:     return !kind;
+tests: ^detectors:cli$
+
 name: suppress-start-function-ignored
 why: a suppression by the thread's start function matches nothing
 file: detectors/suppress.c
-from:         if (t && glob(pat, t->start))
-to:         if (t && glob(pat, "?"))
+from:         return (t && glob(r->pattern, t->start)) ||
+to:         return (t && glob(r->pattern, "?")) ||
 tests: ^detectors:cli$
 
 name: error-exitcode-ignored

@@ -236,7 +236,8 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, const stru
     X(THREAD_ARG, 221, "thread_arg", "thread",                                                     \
       0) /* right after thread_create when its arg points into the creator's stack: obj=arg        \
             arg=the bytes there at creation */                                                     \
-    X(THREAD_START, 32, "thread_start", "thread", 0) /* obj=handle arg=os tid arg2=creator tid */  \
+    X(THREAD_START, 32, "thread_start", "thread",                                                  \
+      0) /* obj=handle arg=os tid arg2=creator tid aux=WEFT_START_* */                             \
     X(THREAD_ADOPT, 33, "thread_adopt", "thread",                                                  \
       0) /* a thread we did not see created; obj=handle arg=os tid */                              \
     X(THREAD_RETURN, 34, "thread_return", "thread", 0) /* arg=return value */                      \
@@ -373,6 +374,12 @@ enum {
     WEFT_VIA_FUTURE = 3,
     WEFT_VIA_LIBWEFT = 4 /* libweft's own thread (its timer) */
 };
+
+/* THREAD_START aux: what the new thread itself knows of how it was made
+ * (the shim's start block), so that the reader need not wait for its
+ * creator's THREAD_CREATE, which a process ending just as the thread
+ * starts may never write. */
+#define WEFT_START_INTERNAL 1u /* libweft's own thread (WEFT_VIA_LIBWEFT): never a finding */
 
 /* SELECT DATA: one 8-byte word per case, the channel pointer with the op
  * (WEFT_SEND 1 / WEFT_RECV 2) in its low 2 bits (channels are malloc'd,

@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- schema.sql: the weft trace database, version 6 (PRAGMA user_version).
+-- schema.sql: the weft trace database, version 7 (PRAGMA user_version).
 -- Written by `weft ingest` from raw logs; read by detectors, reports and
 -- people with sqlite3. docs/schema.md documents every table and column.
 -- Times are CLOCK_MONOTONIC nanoseconds (comparable across the processes
@@ -8,7 +8,7 @@
 -- events only with `weft ingest/run --index` (they cost more than the load).
 
 PRAGMA application_id = 1466263156; -- 'WEFT'
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -219,8 +219,11 @@ CREATE TABLE findings (
   message  TEXT NOT NULL,
   stacks   TEXT,                     -- JSON object: role -> stacks.id
   uncertain INTEGER NOT NULL DEFAULT 0, -- 1: its process lost records that could explain it
-  ts       INTEGER                   -- when: the event that showed it; NULL: found at the end of
+  ts       INTEGER,                  -- when: the event that showed it; NULL: found at the end of
                                      -- the trace (a leak, a lock held at exit)
+  count    INTEGER NOT NULL DEFAULT 1, -- threads it stands for: the thread kinds' findings of one
+                                     -- process with the same stacks (creation site) are one row
+  detail   TEXT                      -- count > 1: those threads, the first 16 named
 );
 
 -- Views: the tables joined the way people ask.

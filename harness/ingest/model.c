@@ -271,7 +271,8 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
         if (!t)
             return 0;
         t->via = (int)(r->aux >> 28) + 1;
-        t->internal = r->aux >> 28 == WEFT_VIA_LIBWEFT;
+        /* (or its start record said so already: WEFT_START_INTERNAL) */
+        t->internal = t->internal || r->aux >> 28 == WEFT_VIA_LIBWEFT;
         t->created = r->ts;
         t->parent = r->tid;
         t->start_routine = r->arg;
@@ -290,6 +291,9 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
         touch_thr(g, pi, r->tid);
         self->started = r->ts;
         self->os_tid = r->arg;
+        /* libweft's own thread, known without its creator's record */
+        if (r->aux & WEFT_START_INTERNAL)
+            self->internal = 1;
         if (!self->parent)
             self->parent = (uint32_t)r->arg2;
         set_handle(g, p, self, r->tid, r->obj);

@@ -607,7 +607,8 @@ WEFT_EXPORT int weft__check_describe(int32_t ostid, char *buf, size_t len) {
         goto out;
     }
     scan(&lv, v_life, &q);
-    if ((q.adopted && q.adopt_aux == 2) || (q.created && q.via == WEFT_VIA_LIBWEFT)) {
+    if ((q.adopted && q.adopt_aux == 2) || (q.created && q.via == WEFT_VIA_LIBWEFT) ||
+        (!q.adopted && (q.adopt_aux & WEFT_START_INTERNAL))) {
         rc = 2;
         put(&o, "  an internal thread of %s\n", q.adopted ? "the recorder" : "libweft");
         goto out;

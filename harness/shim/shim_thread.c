@@ -31,6 +31,7 @@ struct start {
     void *arg;
     uint32_t tid;
     uint32_t creator;
+    uint32_t via; /* WEFT_VIA_*: a libweft thread says so in its start record */
 };
 
 /* The end of a thread's recorded life: after its end record it writes
@@ -77,8 +78,14 @@ static void *start_wrapper(void *p) {
     weft__t.tid = ((struct start *)p)->tid;
     weft__wait_thread_start();
     struct start s = *(struct start *)p;
+    /* An internal thread says so itself: its creator's THREAD_CREATE is
+     * written only after pthread_create returns, and a process that ends
+     * just then (libweft's timer started by the program's last call)
+     * leaves a started thread without it, which would be judged as the
+     * program's. */
     WEFT_RECORD(weft__emit(WEFT_K_THREAD_START, (uint64_t)pthread_self(),
-                           (uint64_t)syscall(SYS_gettid), s.creator, 0, 0));
+                           (uint64_t)syscall(SYS_gettid), s.creator, 0,
+                           s.via == WEFT_VIA_LIBWEFT ? WEFT_START_INTERNAL : 0));
     quiet_free(p);
     void *ret;
     pthread_cleanup_push(on_unwind, NULL);
@@ -147,6 +154,7 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     uint64_t snap = 0;
     if (on_stack)
         snap = (a & 3) == 0 ? *(const volatile uint32_t *)a : *(const volatile uint8_t *)a;
+    s->via = via;
     errno = saved;
     int r = real_create(th, attr, start_wrapper, s);
     saved = errno;

@@ -195,6 +195,7 @@
       g.baseline ? el("span", {"class": "badge " + g.baseline}, g.baseline) : null,
       g.uncertain ? el("span", {"class": "badge"}, "uncertain") : null));
     c.appendChild(el("div", {"class": "msg"}, g.message));
+    if (g.detail) c.appendChild(el("div", {"class": "muted"}, g.detail));
     if (g.count > 1) c.appendChild(el("div", {"class": "muted"}, "and " + (g.count - 1) + " more like it (same fingerprint " + g.fp + ")"));
     else c.appendChild(el("div", {"class": "muted"}, "fingerprint " + g.fp + " (" + D.scheme + ")"));
     if (g.tid !== undefined)

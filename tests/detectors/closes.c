@@ -2,7 +2,11 @@
  * chan1 (closed once by its sender), fd2 (a pipe end closed twice), fd1
  * (each end once), send (send on a closed channel), selsend (a select's
  * send case on a closed channel), epipe (write to a pipe whose reader is
- * closed), recvclose (a receiver closes: close-by-receiver warning).
+ * closed), recvclose (a receiver closes while its sender, main, still
+ * runs: close-by-receiver warning), broadcast (a receiver closes a
+ * channel nobody sends on, to wake the other receivers: no warning),
+ * sendersdone (a receiver closes after the only sender ended: no
+ * warning).
  * A "key:" comment names a line the findings' stacks must point at
  * (detectors_test.py reads them). */
 #include <pthread.h>
@@ -18,6 +22,22 @@ static void *receiver_closes(void *arg) {
     int v;
     weft_chan_recv(ch, &v);
     weft_chan_close(ch);
+    return NULL;
+}
+
+static void *broadcaster(void *arg) {
+    (void)arg;
+    int v;
+    weft_chan_try_recv(ch, &v); /* a receiver of ch, nothing to take */
+    weft_chan_close(ch);        /* wakes main's receive */
+    weft_chan_recv(ch, &v);
+    return NULL;
+}
+
+static void *sends_once(void *arg) {
+    (void)arg;
+    int v = 1;
+    weft_chan_send(ch, &v); /* into the buffer: returns at once */
     return NULL;
 }
 
@@ -63,6 +83,17 @@ int main(int argc, char **argv) {
         pthread_create(&t, NULL, receiver_closes, NULL);
         weft_chan_send(ch, &v);
         pthread_join(t, NULL);
+    } else if (!strcmp(m, "broadcast")) {
+        pthread_t t;
+        pthread_create(&t, NULL, broadcaster, NULL);
+        weft_chan_recv(ch, &v); /* woken by the close */
+        pthread_join(t, NULL);
+    } else if (!strcmp(m, "sendersdone")) {
+        pthread_t t;
+        pthread_create(&t, NULL, sends_once, NULL);
+        pthread_join(t, NULL);
+        weft_chan_recv(ch, &v);
+        weft_chan_close(ch); /* the receiver closes, but its only sender is gone */
     }
     weft_chan_free(ch);
     return 0;

@@ -106,6 +106,8 @@ CASES = {
         ("pipe-ok", [prog("closes"), "pipeok"], [], set()),
         ("close-by-receiver", [prog("closes"), "recvclose"], [],
          {"close-by-receiver x1 chan receiver_closes close=receiver_closes creation=main"}),
+        ("broadcast-close", [prog("closes"), "broadcast"], [], set()),
+        ("close-after-senders-ended", [prog("closes"), "sendersdone"], [], set()),
     ],
     "wg": [
         ("worker-add-lucky", [prog("wg"), "worker-add-lucky"], [],
@@ -293,6 +295,31 @@ def cli():
             f.write("leaked-thread:libweft.so*\n")
         rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], [prog("leaked")])
         check("suppressed by a module glob", not kinds, err)
+        # qualified terms: module= only a frame's module, creator= only a
+        # frame of the thread's creation stack, every term must hold
+        for rule, want, what in (
+                ("leaked-thread:module=libweft.so*", set(), "suppressed by module="),
+                ("leaked-thread:module=worker", {"leaked-thread"},
+                 "module= does not match a function"),
+                ("unjoined-thread:creator=main", set(), "suppressed by creator="),
+                ("unjoined-thread:creator=work", {"unjoined-thread"},
+                 "creator= does not match the start function"),
+                ("unjoined-thread:module=det_unjoined  creator=ma*", set(),
+                 "suppressed by module= and creator="),
+                ("unjoined-thread:creator=main module=libweft.so*", {"unjoined-thread"},
+                 "module= and creator=: both must hold")):
+            with open(supp, "w") as f:
+                f.write(rule + "\n")
+            argv = [prog("leaked")] if rule.startswith("leaked") else [prog("unjoined")]
+            rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], argv)
+            check(what, kinds == want, err)
+        for bad in ("leaked-thread:module=\n", "leaked-thread:module=a frob=b\n",
+                    "leaked-thread:creator=a creator=b\n"):
+            with open(supp, "w") as f:
+                f.write(bad)
+            rc, err, _ = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan1"])
+            check("bad term %r: one line, non-zero" % bad.strip(),
+                  rc != 0 and len(err.strip().splitlines()) == 1 and "s.supp:1:" in err, err)
         with open(supp, "w") as f:
             f.write("no-such-kind:foo\n")
         rc, err, _ = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan1"])
@@ -302,6 +329,35 @@ def cli():
                               [prog("closes"), "chan1"])
         check("missing suppressions file: one line, non-zero",
               rc != 0 and len(err.strip().splitlines()) == 1, err)
+        # Threads of one creation site are one finding with a count and
+        # their names (the first 16), not a finding each; another site
+        # stays its own finding.
+        db = os.path.join(tmp, "many.db")
+        subprocess.run([WEFT, "run", "-q", "-o", db, "--", prog("unjoined"), "many", "40"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp,
+                       timeout=120)
+        con = sqlite3.connect(db)
+        rows = list(con.execute("SELECT count, detail FROM findings "
+                                "WHERE kind = 'unjoined-thread' ORDER BY id"))
+        con.close()
+        detail = rows[0][1] if len(rows) == 2 else ""
+        check("40 threads of one loop: one finding of count 40, the other site apart",
+              [c for c, _ in rows] == [40, 1] and rows[1][1] is None and
+              detail.startswith("40 threads: thread ") and detail.count("(work)") == 16 and
+              detail.endswith(" and 24 more"), str(rows))
+        rep = subprocess.run([WEFT, "report", "--format=json", db], capture_output=True,
+                             text=True, timeout=60)
+        try:
+            doc = json.loads(rep.stdout)
+            got = [(f["threads"], f["count"]) for f in doc["findings"]]
+        except (ValueError, KeyError) as e:
+            got = repr(e)
+        check("JSON: the two findings, threads 1 and 40, their group 41", got == [(40, 41), (1, 41)],
+              str(got))
+        rep = subprocess.run([WEFT, "report", db], capture_output=True, text=True, timeout=60)
+        check("text: the threads' line once, 41 findings counted",
+              rep.stdout.count("40 threads: thread 2 (work), thread 3 (work), ") == 1 and
+              "41 findings (41 errors, 0 warnings; 1 distinct)" in rep.stdout, rep.stdout)
         # Bytes from the program that are not UTF-8 must not break the JSON.
         db = os.path.join(tmp, "u8.db")
         subprocess.run([WEFT, "run", "-q", "-o", db, "--", prog("closes"), b"bad\xff\xfe",

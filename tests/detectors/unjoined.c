@@ -1,9 +1,12 @@
 /* unjoined: a joinable thread finishes and is never joined nor detached
  * (unjoined-thread); with "detach" main detaches it after it finished
- * (fine); with "join" main joins it. main waits until the kernel has
- * removed the thread, so "finished" is certain at exit. */
+ * (fine); with "join" main joins it; with "many N" N threads of one
+ * loop are left unjoined before it (one finding of N threads, then that
+ * thread's own). main waits until the kernel has removed each
+ * thread, so "finished" is certain at exit. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +22,13 @@ static void *work(void *arg) {
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     pthread_t t;
+    int n = !strcmp(mode, "many") && argc > 2 ? atoi(argv[2]) : 0;
+    for (int i = 0; i < n; i++) {
+        os_tid = 0;                           /* wait for this one, not the one before */
+        pthread_create(&t, NULL, work, NULL); /* key: loop */
+        test_wait_gone(&os_tid);
+    }
+    os_tid = 0;
     pthread_create(&t, NULL, work, NULL);
     test_wait_gone(&os_tid);
     if (!strcmp(mode, "detach"))

@@ -303,7 +303,7 @@ fifo)
 report_errors)
     run_weft "$BIN/t_threads"
     # a weft trace without its tables, a SQLite file that is not weft's
-    sqlite3 "$work/bare.db" "PRAGMA application_id=1466263156; PRAGMA user_version=6; CREATE TABLE x(a);"
+    sqlite3 "$work/bare.db" "PRAGMA application_id=1466263156; PRAGMA user_version=7; CREATE TABLE x(a);"
     one_line_error "$WEFT" report "$work/bare.db"
     grep -q "not a complete weft trace" "$work/e1" || fail "$(cat "$work/e1")"
     one_line_error "$WEFT" report --format=json "$work/bare.db"

@@ -75,24 +75,39 @@ PY
 group)
     leaks 6
     expect "exit" "$rc" 0
-    expect "leaked threads" "$(q "SELECT count(*) FROM findings WHERE kind = 'leaked-thread'")" 6
+    # one creation site, one place they wait: one finding standing for 6
+    expect "leaked threads" "$(q "SELECT count(*) || ' ' || sum(count) FROM findings WHERE kind = 'leaked-thread'")" "1 6"
     "$WEFT" report "$db" >"$work/txt" 2>&1 || fail "report failed"
     expect "blocks shown" "$(grep -c '^==weft== error: leaked-thread' "$work/txt")" 1
     grep -q '^==weft==   and 5 more like it$' "$work/txt" || fail "no 'and 5 more like it': $(cat "$work/txt")"
+    grep -q '^==weft==   6 threads: thread [0-9]* (reader), .* (reader)$' "$work/txt" ||
+        fail "no line of the 6 threads: $(cat "$work/txt")"
     grep -q '^==weft== SUMMARY: leaked-thread .*t_leaks.c:[0-9]* in reader (6 findings, id [0-9a-f]\{16\})$' "$work/txt" ||
         fail "no SUMMARY line: $(grep SUMMARY "$work/txt")"
     grep -q '^==weft== 6 findings (6 errors, 0 warnings; 1 distinct)$' "$work/txt" || fail "count line: $(tail -1 "$work/txt")"
-    # JSON: all six, one fingerprint, count 6; one group
+    # JSON: one finding of six threads, count 6; one group
     "$WEFT" report --format=json "$db" | /usr/bin/python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 f = r["findings"]; g = r["groups"]
-assert len(f) == 6, len(f)
-assert len({x["fingerprint"] for x in f}) == 1
+assert len(f) == 1 and f[0]["threads"] == 6, f
+assert f[0]["detail"].startswith("6 threads: thread "), f[0]["detail"]
 assert all(x["count"] == 6 for x in f)
 assert len(g) == 1 and g[0]["count"] == 6 and g[0]["first"] == 0, g
 assert g[0]["function"] == "reader" and g[0]["file"].endswith("t_leaks.c"), g
 ' || fail "JSON grouping"
+    # the other formats count the six threads and name them
+    "$WEFT" report --format=junit "$db" >"$work/j.xml" || fail "junit report failed"
+    grep -q '(error, 6 findings, id ' "$work/j.xml" || fail "JUnit count: $(cat "$work/j.xml")"
+    grep -q '6 threads: thread ' "$work/j.xml" || fail "JUnit without the threads"
+    "$WEFT" report --format=sarif -o "$work/g.sarif" "$db" || fail "sarif report failed"
+    grep -q '"occurrenceCount": 6' "$work/g.sarif" || fail "SARIF count"
+    grep -q '6 threads: thread ' "$work/g.sarif" || fail "SARIF message without the threads"
+    "$WEFT" report --format=perfetto -o "$work/g.json" "$db" || fail "perfetto report failed"
+    grep -q '6 threads: thread ' "$work/g.json" || fail "Perfetto finding without the threads"
+    "$WEFT" report --format=html -o "$work/g.html" "$db" || fail "html report failed"
+    grep -q '"count": 6, .*"detail": "6 threads: thread ' "$work/g.html" ||
+        fail "HTML data without the count and threads"
     ;;
 fingerprint_runs)
     # Two runs, other schedules and addresses: the same IDs. Other bugs: others.
