@@ -165,7 +165,12 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
     void *m;
     for (;;) {
         map_size = WEFT_LOG_HEADER_SIZE + capacity * WEFT_LOG_CHUNK_SIZE;
-        m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+        if (weft__chaos_hit(WEFT_CHAOS_LOG_MMAP)) {
+            m = MAP_FAILED;
+            errno = ENOMEM;
+        } else {
+            m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+        }
         if (m != MAP_FAILED)
             break;
         err = errno;
@@ -207,9 +212,12 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
     h->parent_tid = parent_tid;
     h->stack_depth = depth;
     memcpy(h->magic, WEFT_LOG_MAGIC, 8);
-    ssize_t w;
-    while ((w = pwrite(fd, &init, sizeof init, 0)) < 0 && errno == EINTR)
-        ;
+    ssize_t w = -1;
+    if (weft__chaos_hit(WEFT_CHAOS_LOG_HEADER))
+        errno = ENOSPC;
+    else
+        while ((w = pwrite(fd, &init, sizeof init, 0)) < 0 && errno == EINTR)
+            ;
     if (w != (ssize_t)sizeof init) {
         err = w < 0 ? errno : ENOSPC;
         goto fail;
@@ -273,6 +281,8 @@ static struct weft_log_chunk *pop_free(void) {
  * opened for the moment by path (O_CLOEXEC, closed at once), and a
  * filesystem without fallocate goes on unprotected. -1: no room. */
 static int prepare(uint64_t idx) {
+    if (weft__chaos_hit(WEFT_CHAOS_PREPARE))
+        return -1; /* as MADV_POPULATE_WRITE's EFAULT on a full disk */
     int e = errno, r = 0;
     if (madvise(chunk_at(idx), WEFT_LOG_CHUNK_SIZE, 23 /* MADV_POPULATE_WRITE */) != 0) {
         if (errno == EINVAL || errno == ENOSYS) {
@@ -480,6 +490,10 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
         weft__log_count_dropped(1);
         return;
     }
+    /* Tests only (chaos.c): a signal now, with this record claimed but
+     * not committed. */
+    if (__builtin_expect(weft__chaos_on, 0))
+        weft__chaos_mid_record_slow();
     uint64_t ts = next_ts(), d = ts - weft__t.seg_ts;
     uint32_t k = 1;
     if (d > 0xffffffffu) {
