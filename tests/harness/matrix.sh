@@ -374,20 +374,25 @@ fault_signal_handler)
     [ "$posts" -ge 1 ] && [ "$posts" -le 300 ] || fail "handler's sem_posts in the trace: $posts"
     ;;
 join_handle_reused)
-    # A join's end recorded after the joined thread's handle went to a new
-    # thread (libjoinlate.so makes it happen on every join): the join is
-    # the joined thread's, as its begin said; never the new thread's.
+    # A join's end, or a detach, recorded after the thread's handle went
+    # to a new thread (libjoinlate.so makes it happen on every join and
+    # detach; its detach waits for the process to be down to one thread:
+    # no shim thread): the join or detach is the thread's the program
+    # named, never the new thread's.
     rm -rf "$work/l"
     mkdir "$work/l"
-    LD_PRELOAD="$SHIM $BIN/libjoinlate.so" WEFT_LOG=$work/l/log "$BIN/t_joinlate" >"$work/out" 2>"$work/err"
+    timeout 60 env WEFT_SHIM_THREAD=0 LD_PRELOAD="$SHIM $BIN/libjoinlate.so" WEFT_LOG="$work/l/log" \
+        "$BIN/t_joinlate" >"$work/out" 2>"$work/err"
     expect "status" "$?" 0
-    expect "stdout" "$(cat "$work/out")" "joined 3"
+    expect "stdout" "$(cat "$work/out")" "joined 3
+detached 3"
     "$WEFT" ingest -q -o "$db" "$work"/l/log* 2>"$work/i.err" || fail "ingest: $(cat "$work/i.err")"
-    # the window was there: one handle for all six threads
-    expect "handles reused" "$(q "select count(distinct handle) || ' ' || count(*) from threads where tid > 1")" "1 6"
+    # the window was there: one handle for all twelve threads
+    expect "handles reused" "$(q "select count(distinct handle) || ' ' || count(*) from threads where tid > 1")" "1 12"
     expect "workers joined" "$(q "select count(*) from thread_summary where start = 'worker' and state = 'joined'")" 3
+    expect "detached" "$(q "select count(*) from thread_summary where start = 'detached' and state = 'detached'")" 3
     expect "the late threads, joined unrecorded" \
-        "$(q "select count(*) from thread_summary where start = 'quick' and state = 'exited-unjoined'")" 3
+        "$(q "select count(*) from thread_summary where start = 'quick' and state = 'exited-unjoined'")" 6
     expect "findings" "$(q "select count(*) from findings where kind <> 'unjoined-thread'")" 0
     ;;
 *)

@@ -308,9 +308,8 @@ int main(int argc, char **argv) {
         say("busy done\n");
     } else if (!strcmp(m, "exec")) {
         const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-        static const char *hows[] = {"execl",   "execle",  "execlp",  "execv",
-                                     "execve",  "execvp",  "execvpe", "fexecve",
-                                     "posix_spawn", "posix_spawnp"};
+        static const char *hows[] = {"execl",  "execle",  "execlp",  "execv",       "execve",
+                                     "execvp", "execvpe", "fexecve", "posix_spawn", "posix_spawnp"};
         for (size_t i = 0; i < sizeof hows / sizeof hows[0]; i++) {
             fflush(stdout);
             int st = exec_one(hows[i], argv[0], base);
