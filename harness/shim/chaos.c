@@ -3,9 +3,10 @@
  * item 2). With WEFT_CHAOS=SEED[:RATE] in the environment at start-up,
  * each of the shim's own fallible steps fails about once in RATE tries
  * (default 50), the way the real failure would: the log's file cannot be
- * made (EMFILE), its header cannot be written (ENOSPC: an empty log), its
- * mapping fails (ENOMEM: a smaller log), a chunk cannot be given disk
- * blocks (ENOSPC: the log is full, records dropped and counted); and a
+ * made (EMFILE), its header or its size cannot be written (ENOSPC: an
+ * empty log), its mapping fails (ENOMEM: a smaller log), a chunk cannot
+ * be given disk blocks (ENOSPC: the log is full, records dropped and
+ * counted), /proc/self/cmdline cannot be opened (EMFILE: no argv); and a
  * signal arrives in the middle of a record (space claimed, not yet
  * committed) whose handler calls interposed functions. The code paths
  * that follow are the real ones: only the cause is made up.

@@ -223,6 +223,10 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
         goto fail;
     }
     /* A sparse file: only the pages we reserve (prepare) take disk space. */
+    if (weft__chaos_hit(WEFT_CHAOS_LOG_SIZE)) {
+        err = ENOSPC;
+        goto fail;
+    }
     if (ftruncate(fd, (off_t)map_size) != 0) {
         err = errno;
         goto fail;

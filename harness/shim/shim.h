@@ -127,7 +127,9 @@ enum {
     WEFT_CHAOS_LOG_HEADER,   /* its header: ENOSPC (an empty log) */
     WEFT_CHAOS_LOG_MMAP,     /* its mapping: ENOMEM (a smaller log) */
     WEFT_CHAOS_PREPARE,      /* a chunk's disk blocks: ENOSPC (the log is full) */
-    WEFT_CHAOS_SIGNAL        /* a signal in the middle of a record */
+    WEFT_CHAOS_SIGNAL,       /* a signal in the middle of a record */
+    WEFT_CHAOS_LOG_SIZE,     /* the log's sparse size (ftruncate): ENOSPC (an empty log) */
+    WEFT_CHAOS_PROC_FILE     /* /proc/self/cmdline: EMFILE (no argv in the trace) */
 };
 extern int weft__chaos_on WEFT_HIDDEN;         /* 0 unless WEFT_CHAOS was set at start */
 void weft__chaos_init(void) WEFT_HIDDEN;       /* constructor: reads WEFT_CHAOS */

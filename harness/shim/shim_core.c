@@ -85,7 +85,9 @@ static int open_log(int ppid, uint32_t parent_tid) {
 static void process_begin(int is_fork_child, int parent_pid, uint32_t parent_tid) {
     char buf[8192];
     ssize_t n = 0;
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    int fd = weft__chaos_hit(WEFT_CHAOS_PROC_FILE)
+                 ? -1
+                 : open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         n = read(fd, buf, sizeof buf);
         close(fd);
