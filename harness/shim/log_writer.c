@@ -463,10 +463,14 @@ static uint64_t *reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp)
 }
 
 /* Writes one record: the fields that are non-zero, the tickets asked for,
- * the payload. Every record goes through here. */
-static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
-                uint32_t aux, int acq_on, uint64_t acq, int rel_on, uint64_t rel, uint64_t hbobj,
-                const void *data, size_t len) {
+ * the payload. Every record goes through here: put() below, or inlined
+ * (the common record of weft__emit, with the ticket arguments constant;
+ * GCC stopped inlining it there by itself once the chaos branch made it
+ * a little longer, which cost ~15 ns a record: bench_rec_cost). */
+static inline __attribute__((always_inline)) void
+put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack, uint32_t aux,
+           int acq_on, uint64_t acq, int rel_on, uint64_t rel, uint64_t hbobj, const void *data,
+           size_t len) {
     if (len > WEFT_LOG_MAX_DATA)
         len = WEFT_LOG_MAX_DATA;
     uint32_t f = 0, n = 2; /* header, and room for a full ts */
@@ -541,6 +545,13 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
     commit(c, pos + k);
 }
 
+static __attribute__((noinline)) void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2,
+                                          uint32_t stack, uint32_t aux, int acq_on, uint64_t acq,
+                                          int rel_on, uint64_t rel, uint64_t hbobj,
+                                          const void *data, size_t len) {
+    put_inline(kind, obj, arg, arg2, stack, aux, acq_on, acq, rel_on, rel, hbobj, data, len);
+}
+
 /* The acquire libweft announced inside the current call, if any, goes into
  * the next record this thread writes (see weft__hb_defer_acquire). */
 static inline int take_acq(uint64_t *obj, uint64_t *seq) {
@@ -560,7 +571,7 @@ void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
     if (take_acq(&ao, &as))
         put(kind, obj, arg, arg2, stack, aux, 1, as, 0, 0, ao, NULL, 0);
     else
-        put(kind, obj, arg, arg2, stack, aux, 0, 0, 0, 0, 0, NULL, 0);
+        put_inline(kind, obj, arg, arg2, stack, aux, 0, 0, 0, 0, 0, NULL, 0);
 }
 
 void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
