@@ -26,8 +26,8 @@
  *                        FIFO open for writing, writes FILE, and exits
  *                        after its parents; the root exits 0 at once
  *   nofile               a pipe, a fork, a thread: what each gives
- *   threads N            N threads (64 KiB stacks) alive at once (a
- *                        barrier), all joined
+ *   threads N            N threads (64 KiB stacks) alive at once (none
+ *                        passes a gate before all are made), all joined
  *   handler N            a SIGUSR1 handler that calls interposed functions
  *                        (sem_post, a mutex, write to a pipe) runs N times
  *                        while main creates and joins N loop_fn threads */
@@ -241,10 +241,17 @@ static void *sender(void *a) {
     return NULL;
 }
 
-static pthread_barrier_t all;
-static void *at_barrier(void *a) {
+/* threads: a gate that main opens once every thread is made (or once
+ * creation failed: no thread is left waiting for ever) */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_open;
+static void *at_gate(void *a) {
     (void)a;
-    pthread_barrier_wait(&all);
+    pthread_mutex_lock(&gate_mu);
+    while (!gate_open)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
     return NULL;
 }
 
@@ -372,12 +379,13 @@ int main(int argc, char **argv) {
         pthread_attr_t at;
         pthread_attr_init(&at);
         pthread_attr_setstacksize(&at, 64 * 1024);
-        pthread_barrier_init(&all, NULL, (unsigned)n + 1);
         int made = 0;
-        for (int i = 0; i < n; i++)
-            made += pthread_create(&t[i], &at, at_barrier, NULL) == 0;
-        if (made == n)
-            pthread_barrier_wait(&all);
+        while (made < n && pthread_create(&t[made], &at, at_gate, NULL) == 0)
+            made++;
+        pthread_mutex_lock(&gate_mu);
+        gate_open = 1;
+        pthread_cond_broadcast(&gate_cv);
+        pthread_mutex_unlock(&gate_mu);
         for (int i = 0; i < made; i++)
             pthread_join(t[i], NULL);
         printf("%d threads alive at once, all joined\n", made);
