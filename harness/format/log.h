@@ -246,7 +246,7 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, const stru
     X(JOIN_BEGIN, 37, "join_begin", "thread", 1) /* obj=handle of the target */                    \
     X(JOIN_END, 38, "join_end", "thread", 2)     /* obj=handle arg=result */                       \
     X(TRYJOIN, 39, "tryjoin", "thread", 0)       /* obj=handle arg=result */                       \
-    X(DETACH, 40, "detach", "thread", 0)         /* obj=handle arg=result */                       \
+    X(DETACH, 40, "detach", "thread", 0)         /* obj=handle arg=0, then result if failed */     \
     X(SETNAME, 41, "setname", "thread", 0)       /* obj=handle arg=result; DATA: name */           \
     X(CANCEL, 42, "cancel", "thread", 0)         /* obj=handle arg=result */                       \
     X(MUTEX_LOCK_BEGIN, 60, "mutex_lock_begin", "mutex", 1)                                        \

@@ -166,7 +166,7 @@ static int64_t peer_of(struct weft__ingest *g, uint32_t pi, const struct weft_re
     if (r->kind == WEFT_K_THREAD_CREATE)
         tt = (uint32_t)(r->aux & WEFT_TID_MASK);
     else if ((r->kind == WEFT_K_JOIN_END || r->kind == WEFT_K_TRYJOIN) && r->arg == 0)
-        tt = weft__ingest_tid_of_handle(p, r->obj);
+        tt = weft__ingest_join_target(p, r);
     return tt && tt <= p->max_tid ? (int64_t)(p->thread_base + tt) : 0;
 }
 

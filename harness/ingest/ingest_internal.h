@@ -125,6 +125,10 @@ struct thr {
     const char *exit_kind;
     uint32_t parent, joined_by, create_stack, exit_stack; /* local ids */
     uint64_t object;                                      /* objects.id */
+    /* The join this thread began last: the handle and the thread it named
+     * then (see weft__ingest_join_target). */
+    uint64_t join_handle;
+    uint32_t join_tid;
     char name[68];
 };
 
@@ -309,6 +313,22 @@ const char *weft__ingest_start_function(const struct proc *p, const struct thr *
 static inline uint32_t weft__ingest_tid_of_handle(struct proc *p, uint64_t handle) {
     uint64_t v = 0;
     return map_get(&p->handles, handle, 0, &v) ? (uint32_t)v : 0;
+}
+
+/* The local tid a thread record names by handle (0: none). A join's end
+ * names the thread its begin named: the shim writes the end after the
+ * real join returned, and by then glibc may have given the joined
+ * thread's handle (its descriptor, at the top of its cached stack) to a
+ * thread that another thread created and recorded in between; by handle
+ * the end would join that new thread, and leave the one really joined
+ * "exited-unjoined" (the fault matrix found it under load). A joinable
+ * thread's handle cannot be reused before it is joined, so the begin's
+ * thread is the right one. */
+static inline uint32_t weft__ingest_join_target(struct proc *p, const struct weft_rec *r) {
+    if (r->kind == WEFT_K_JOIN_END && r->tid <= p->max_tid && p->thr[r->tid].join_tid &&
+        p->thr[r->tid].join_handle == r->obj)
+        return p->thr[r->tid].join_tid;
+    return weft__ingest_tid_of_handle(p, r->obj);
 }
 
 /* ---- procs.c ---- */

@@ -317,10 +317,14 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
     case WEFT_K_DETACH:
     case WEFT_K_CANCEL:
     case WEFT_K_SETNAME:
-        tt = weft__ingest_tid_of_handle(p, r->obj);
+        tt = weft__ingest_join_target(p, r);
         t = tt ? thread_of(g, p, pi, tt, r->ts) : NULL;
         if (!t)
             return 0;
+        if (r->kind == WEFT_K_JOIN_BEGIN && self) {
+            self->join_handle = r->obj;
+            self->join_tid = tt;
+        }
         if (r->kind != WEFT_K_JOIN_BEGIN && r->kind != WEFT_K_CANCEL)
             touch_thr(g, pi, tt);
         if ((r->kind == WEFT_K_JOIN_END || r->kind == WEFT_K_TRYJOIN) && r->arg == 0) {

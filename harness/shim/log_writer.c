@@ -165,7 +165,12 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
     void *m;
     for (;;) {
         map_size = WEFT_LOG_HEADER_SIZE + capacity * WEFT_LOG_CHUNK_SIZE;
-        m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+        if (weft__chaos_hit(WEFT_CHAOS_LOG_MMAP)) {
+            m = MAP_FAILED;
+            errno = ENOMEM;
+        } else {
+            m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+        }
         if (m != MAP_FAILED)
             break;
         err = errno;
@@ -207,14 +212,21 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
     h->parent_tid = parent_tid;
     h->stack_depth = depth;
     memcpy(h->magic, WEFT_LOG_MAGIC, 8);
-    ssize_t w;
-    while ((w = pwrite(fd, &init, sizeof init, 0)) < 0 && errno == EINTR)
-        ;
+    ssize_t w = -1;
+    if (weft__chaos_hit(WEFT_CHAOS_LOG_HEADER))
+        errno = ENOSPC;
+    else
+        while ((w = pwrite(fd, &init, sizeof init, 0)) < 0 && errno == EINTR)
+            ;
     if (w != (ssize_t)sizeof init) {
         err = w < 0 ? errno : ENOSPC;
         goto fail;
     }
     /* A sparse file: only the pages we reserve (prepare) take disk space. */
+    if (weft__chaos_hit(WEFT_CHAOS_LOG_SIZE)) {
+        err = ENOSPC;
+        goto fail;
+    }
     if (ftruncate(fd, (off_t)map_size) != 0) {
         err = errno;
         goto fail;
@@ -273,6 +285,8 @@ static struct weft_log_chunk *pop_free(void) {
  * opened for the moment by path (O_CLOEXEC, closed at once), and a
  * filesystem without fallocate goes on unprotected. -1: no room. */
 static int prepare(uint64_t idx) {
+    if (weft__chaos_hit(WEFT_CHAOS_PREPARE))
+        return -1; /* as MADV_POPULATE_WRITE's EFAULT on a full disk */
     int e = errno, r = 0;
     if (madvise(chunk_at(idx), WEFT_LOG_CHUNK_SIZE, 23 /* MADV_POPULATE_WRITE */) != 0) {
         if (errno == EINVAL || errno == ENOSYS) {
@@ -449,10 +463,14 @@ static uint64_t *reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp)
 }
 
 /* Writes one record: the fields that are non-zero, the tickets asked for,
- * the payload. Every record goes through here. */
-static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
-                uint32_t aux, int acq_on, uint64_t acq, int rel_on, uint64_t rel, uint64_t hbobj,
-                const void *data, size_t len) {
+ * the payload. Every record goes through here: put() below, or inlined
+ * (the common record of weft__emit, with the ticket arguments constant;
+ * GCC stopped inlining it there by itself once the chaos branch made it
+ * a little longer, which cost ~15 ns a record: bench_rec_cost). */
+static inline __attribute__((always_inline)) void
+put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack, uint32_t aux,
+           int acq_on, uint64_t acq, int rel_on, uint64_t rel, uint64_t hbobj, const void *data,
+           size_t len) {
     if (len > WEFT_LOG_MAX_DATA)
         len = WEFT_LOG_MAX_DATA;
     uint32_t f = 0, n = 2; /* header, and room for a full ts */
@@ -480,6 +498,10 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
         weft__log_count_dropped(1);
         return;
     }
+    /* Tests only (chaos.c): a signal now, with this record claimed but
+     * not committed. */
+    if (__builtin_expect(weft__chaos_on, 0))
+        weft__chaos_mid_record_slow();
     uint64_t ts = next_ts(), d = ts - weft__t.seg_ts;
     uint32_t k = 1;
     if (d > 0xffffffffu) {
@@ -523,6 +545,13 @@ static void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
     commit(c, pos + k);
 }
 
+static __attribute__((noinline)) void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2,
+                                          uint32_t stack, uint32_t aux, int acq_on, uint64_t acq,
+                                          int rel_on, uint64_t rel, uint64_t hbobj,
+                                          const void *data, size_t len) {
+    put_inline(kind, obj, arg, arg2, stack, aux, acq_on, acq, rel_on, rel, hbobj, data, len);
+}
+
 /* The acquire libweft announced inside the current call, if any, goes into
  * the next record this thread writes (see weft__hb_defer_acquire). */
 static inline int take_acq(uint64_t *obj, uint64_t *seq) {
@@ -542,7 +571,7 @@ void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32
     if (take_acq(&ao, &as))
         put(kind, obj, arg, arg2, stack, aux, 1, as, 0, 0, ao, NULL, 0);
     else
-        put(kind, obj, arg, arg2, stack, aux, 0, 0, 0, 0, 0, NULL, 0);
+        put_inline(kind, obj, arg, arg2, stack, aux, 0, 0, 0, 0, 0, NULL, 0);
 }
 
 void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,

@@ -120,6 +120,27 @@ void weft__log_count_dropped(uint64_t n) WEFT_HIDDEN;
 void weft__log_prepare(void) WEFT_HIDDEN;
 extern uint32_t weft__log_kick WEFT_HIDDEN;
 
+/* ---- fault injection for tests (chaos.c; WEFT_CHAOS=SEED[:RATE]) ---- */
+/* Sites: each of the shim's fallible steps that chaos can make fail. */
+enum {
+    WEFT_CHAOS_LOG_OPEN = 1, /* the log's file: EMFILE */
+    WEFT_CHAOS_LOG_HEADER,   /* its header: ENOSPC (an empty log) */
+    WEFT_CHAOS_LOG_MMAP,     /* its mapping: ENOMEM (a smaller log) */
+    WEFT_CHAOS_PREPARE,      /* a chunk's disk blocks: ENOSPC (the log is full) */
+    WEFT_CHAOS_SIGNAL,       /* a signal in the middle of a record */
+    WEFT_CHAOS_LOG_SIZE,     /* the log's sparse size (ftruncate): ENOSPC (an empty log) */
+    WEFT_CHAOS_PROC_FILE     /* /proc/self/cmdline: EMFILE (no argv in the trace) */
+};
+extern int weft__chaos_on WEFT_HIDDEN;         /* 0 unless WEFT_CHAOS was set at start */
+void weft__chaos_init(void) WEFT_HIDDEN;       /* constructor: reads WEFT_CHAOS */
+void weft__chaos_fork_child(void) WEFT_HIDDEN; /* a fork child decides differently */
+int weft__chaos_hit_slow(int site) WEFT_HIDDEN;
+void weft__chaos_mid_record_slow(void) WEFT_HIDDEN;
+/* Should this try at site fail? Always 0 without WEFT_CHAOS. */
+static inline int weft__chaos_hit(int site) {
+    return __builtin_expect(weft__chaos_on, 0) && weft__chaos_hit_slow(site);
+}
+
 /* ---- stacks (stack.c) and the module map (modules.c) ---- */
 void weft__stack_init(unsigned depth) WEFT_HIDDEN;
 void weft__stack_reset(void) WEFT_HIDDEN; /* fork child: stacks go to the new log again */

@@ -62,7 +62,11 @@ static int open_log(int ppid, uint32_t parent_tid) {
             snprintf(path, sizeof path, "%s.%d.%d", log_base, (int)pid, attempt - 1);
         /* 0600 whatever the umask: a log holds argv and paths. O_NOFOLLOW
          * with O_EXCL: a planted symlink is never followed. */
-        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        int fd = -1;
+        if (weft__chaos_hit(WEFT_CHAOS_LOG_OPEN))
+            errno = EMFILE; /* tests only (chaos.c): as a full fd table */
+        else
+            fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
             if (errno == EEXIST)
                 continue;
@@ -81,7 +85,9 @@ static int open_log(int ppid, uint32_t parent_tid) {
 static void process_begin(int is_fork_child, int parent_pid, uint32_t parent_tid) {
     char buf[8192];
     ssize_t n = 0;
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    int fd = weft__chaos_hit(WEFT_CHAOS_PROC_FILE)
+                 ? -1
+                 : open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         n = read(fd, buf, sizeof buf);
         close(fd);
@@ -135,6 +141,7 @@ static void atfork_child(void) {
     memset(&weft__t, 0, sizeof weft__t);
     log_pid = 0;
     weft__watchdog_fork_child();
+    weft__chaos_fork_child();
     if (open_log(parent_pid, parent_tid) == 0) {
         process_begin(1, parent_pid, parent_tid);
         if (self_ingest)
@@ -182,6 +189,7 @@ __attribute__((constructor(101))) static void weft_init(void) {
         unsetenv("WEFT_LOG");
         unsetenv("WEFT_CHILDREN");
     }
+    weft__chaos_init();
     weft__modules_init();
     weft__stack_init(depth);
     /* As in a fork child: a signal between the log's creation and the

@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,27 @@ WEFT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]
     int r = real_execvpe(file, argv, env_);
     EXEC_ENV_END();
     exec_rec(file, -(int64_t)errno);
+    return r;
+}
+
+/* fexecve: glibc's goes straight to the execveat system call, past our
+ * execve. Recorded with the path the fd names (/proc/self/fd/N read
+ * back; readlink is async-signal-safe: this runs in fork children). */
+static int (*real_fexecve)(int, char *const[], char *const[]);
+
+WEFT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
+    WEFT_REAL(void, real_fexecve, "fexecve");
+    char link[64], path[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    int e = errno;
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    errno = e;
+    path[n > 0 ? n : 0] = 0;
+    exec_rec(path, 0);
+    EXEC_ENV(envp);
+    int r = real_fexecve(fd, argv, env_);
+    EXEC_ENV_END();
+    exec_rec(path, -(int64_t)errno);
     return r;
 }
 

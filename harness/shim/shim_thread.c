@@ -233,10 +233,20 @@ WEFT_EXPORT int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t c,
     return join_end(th, ret, real_clockjoin(th, ret, c, abstime));
 }
 
+/* Recorded before the call: once detached, the thread may end at once and
+ * glibc give its handle (its descriptor, on its cached stack) to the next
+ * thread created, whose creation another thread may record before a
+ * record of ours made after the call; by handle the ingest would then
+ * detach the new thread and call the detached one unjoined (the window
+ * harness:join_handle_reused opens). A joinable thread's handle is not
+ * reused before the call. A failure (EINVAL: not joinable; glibc has no
+ * other) gets a second record with its error. */
 WEFT_EXPORT int pthread_detach(pthread_t th) {
     WEFT_REAL(void, real_detach, "pthread_detach");
+    WEFT_RECORD(weft__emit(WEFT_K_DETACH, (uint64_t)th, 0, 0, weft__stack(), 0));
     int r = real_detach(th);
-    WEFT_RECORD(weft__emit(WEFT_K_DETACH, (uint64_t)th, (uint64_t)r, 0, weft__stack(), 0));
+    if (r != 0)
+        WEFT_RECORD(weft__emit(WEFT_K_DETACH, (uint64_t)th, (uint64_t)r, 0, 0, 0));
     return r;
 }
 

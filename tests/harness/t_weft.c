@@ -9,10 +9,14 @@
 
 #include <weft/weft.h>
 
+#include "asleep.h"
+
 static weft_wg wg = WEFT_WG_INIT;
 static weft_chan *work;
+static _Atomic pid_t gopher_tid;
 
 static void gopher(void *arg) {
+    gopher_tid = test_gettid();
     int v = *(int *)arg;
     weft_chan_send(work, &v); /* main receives after a while: this one waits */
     weft_wg_done(&wg);
@@ -34,7 +38,10 @@ int main(void) {
     weft_chan *buf = weft_chan_make(sizeof(int), 2);
     weft_wg_add(&wg, 1);
     weft_go(gopher, &v);
-    usleep(50000);
+    /* until the gopher waits in its send: a fixed sleep was not enough
+     * on a loaded machine (the send did not wait, and harness:weft's
+     * "send waited" failed) */
+    test_wait_futex(&gopher_tid);
     bad += weft_chan_recv(work, &got) != 0 || got != 7;
     weft_wg_wait(&wg);
     bad += weft_wg_add(&wg, -1) != WEFT_ERANGE; /* negative counter */
