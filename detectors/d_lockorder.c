@@ -52,8 +52,8 @@
 struct hold {
     uint64_t addr;
     int64_t object, stack;
-    int count;          /* the thread's acquisitions of it (recursive) */
-    uint8_t write, rw;  /* held for writing; a rwlock (else a mutex) */
+    int count;         /* the thread's acquisitions of it (recursive) */
+    uint8_t write, rw; /* held for writing; a rwlock (else a mutex) */
 };
 
 struct tstate {
@@ -163,8 +163,8 @@ static void add_edge(struct weft__dctx *c, struct state *st, const struct weft__
     ed->want_w |= (uint8_t)write;
 }
 
-static void acquire(struct weft__dctx *c, struct state *st, const struct weft__ev *e,
-                    uint64_t addr, int64_t object, int write, int rw, int try) {
+static void acquire(struct weft__dctx *c, struct state *st, const struct weft__ev *e, uint64_t addr,
+                    int64_t object, int write, int rw, int try) {
     struct tstate *ts = &st->ts[e->thread];
     for (uint32_t i = 0; i < ts->n; i++)
         if (ts->h[i].addr == addr) {
@@ -281,7 +281,8 @@ static int by_ends(const void *x, const void *y) {
 /* Tarjan's strongly connected components, without recursion. */
 static int components(struct graph *g) {
     uint32_t n = g->nn;
-    uint32_t *index = calloc((size_t)n + 1, sizeof *index), *low = calloc((size_t)n + 1, sizeof *low),
+    uint32_t *index = calloc((size_t)n + 1, sizeof *index),
+             *low = calloc((size_t)n + 1, sizeof *low),
              *stack = malloc(((size_t)n + 1) * sizeof *stack),
              *call = malloc(((size_t)n + 1) * sizeof *call),
              *next = malloc(((size_t)n + 1) * sizeof *next);
@@ -567,5 +568,5 @@ static void drop(void *self) {
     free(st->ts);
 }
 
-const struct weft__detector weft__det_lockorder = {"lockorder", sizeof(struct state), init, event,
-                                                   finish, drop};
+const struct weft__detector weft__det_lockorder = {
+    "lockorder", sizeof(struct state), init, event, finish, drop};
