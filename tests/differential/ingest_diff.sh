@@ -117,10 +117,13 @@ pass() { # NAME LOGDIR [OPTION]
     # the new detector decides each Add/Wait pair as the later of the two
     # comes (in bounded memory) and gives that event's time; the old one
     # decided them all at the end, with no time.
+    # lock-order-inversion (issue 14) is a kind the old weft never had: the
+    # new one's are left out, all of them and nothing else.
     f="kind, severity, pid, thread, object, message, stacks,
         CASE kind WHEN 'wg-add-concurrent-with-wait' THEN NULL ELSE ts END, uncertain"
     d=$(sqlite3 "$work/new.db" "ATTACH '$work/old.db' AS o;
-        SELECT count(*) FROM (SELECT $f FROM main.findings EXCEPT SELECT $f FROM o.findings);
+        SELECT count(*) FROM (SELECT $f FROM main.findings WHERE kind <> 'lock-order-inversion'
+            EXCEPT SELECT $f FROM o.findings);
         SELECT count(*) FROM (SELECT $f FROM o.findings EXCEPT SELECT $f FROM main.findings);" |
         tr '\n' ' ')
     if [ "$d" != "0 0 " ]; then
