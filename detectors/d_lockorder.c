@@ -54,6 +54,7 @@ struct hold {
     int64_t object, stack;
     int count;         /* the thread's acquisitions of it (recursive) */
     uint8_t write, rw; /* held for writing; a rwlock (else a mutex) */
+    uint32_t node;     /* its node in the graph, once looked up (0: not yet) */
 };
 
 struct tstate {
@@ -72,7 +73,8 @@ struct inst {
 };
 
 struct edge {
-    uint64_t pid1, a, b; /* the key: pid + 1, A (held), B (taken) */
+    uint64_t pid1, na, nb; /* the key: pid + 1, the nodes of A (held) and B (taken) */
+    uint64_t a, b;         /* their addresses */
     struct inst first, last;
     int64_t obj_a, obj_b;
     uint8_t rw_a, rw_b;
@@ -82,7 +84,8 @@ struct edge {
     uint8_t gate_w[MAX_GATES]; /* held for writing every time */
 };
 
-/* A lock in the graph, numbered in the order it entered it. */
+/* A lock in the graph, numbered in the order it entered it. A mutex
+ * destroyed leaves it: one made again at that address is another lock. */
 struct node {
     uint64_t pid1, addr;
     uint32_t seq;
@@ -104,11 +107,13 @@ static int init(struct weft__dctx *c, void *self) {
     return st->ts ? 0 : -1;
 }
 
-static void node_of(struct state *st, uint64_t pid1, uint64_t addr) {
+/* The node of lock addr (0 when out of memory). */
+static uint32_t node_of(struct state *st, uint64_t pid1, uint64_t addr) {
     uint64_t k[2] = {pid1, addr};
     struct node *n = weft__table_get(&st->nodes, k, 1);
     if (n && !n->seq)
         n->seq = ++st->nnodes;
+    return n ? n->seq : 0;
 }
 
 static void inst_set(struct weft__dctx *c, struct inst *in, uint32_t t, int64_t held_stack,
@@ -121,18 +126,22 @@ static void inst_set(struct weft__dctx *c, struct inst *in, uint32_t t, int64_t 
     in->acq_stack = acq_stack;
 }
 
-/* Thread t, holding ts->h[i], takes lock addr: the edge h[i] -> addr. */
+/* Thread t, holding ts->h[i], takes lock addr (node nb): the edge h[i]
+ * -> addr. */
 static void add_edge(struct weft__dctx *c, struct state *st, const struct weft__ev *e,
-                     struct tstate *ts, uint32_t i, uint64_t addr, int64_t object, int write,
-                     int rw) {
-    const struct hold *a = &ts->h[i];
-    uint64_t k[3] = {(uint64_t)e->pid + 1, a->addr, addr};
+                     struct tstate *ts, uint32_t i, uint64_t addr, uint32_t nb, int64_t object,
+                     int write, int rw) {
+    struct hold *a = &ts->h[i];
+    uint64_t pid1 = (uint64_t)e->pid + 1;
+    if (!a->node && !(a->node = node_of(st, pid1, a->addr)))
+        return;
+    uint64_t k[3] = {pid1, a->node, nb};
     struct edge *ed = weft__table_get(&st->edges, k, 0);
     if (!ed) {
-        node_of(st, k[0], a->addr);
-        node_of(st, k[0], addr);
         if (!(ed = weft__table_get(&st->edges, k, 1)))
             return;
+        ed->a = a->addr;
+        ed->b = addr;
         inst_set(c, &ed->first, e->thread, a->stack, e->stack);
         ed->obj_a = a->object;
         ed->obj_b = object;
@@ -171,15 +180,19 @@ static void acquire(struct weft__dctx *c, struct state *st, const struct weft__e
             ts->h[i].count++; /* already its own: it did not wait for anyone */
             return;
         }
+    uint32_t nb = 0;
     if (ts->n && !try) {
         if (!c->hb_nolock && !st->nolock_failed && weft__hb_nolock_start(c) != 0)
             st->nolock_failed = 1;
-        if (c->hb_nolock) {
-            struct weft__thr *t = weft__thr_of(c, e->thread);
-            if (!t || !t->internal)
-                for (uint32_t i = 0; i < ts->n; i++)
-                    add_edge(c, st, e, ts, i, addr, object, write, rw);
-        }
+        struct weft__thr *t = weft__thr_of(c, e->thread);
+        /* The held locks enter the graph before the one taken. */
+        for (uint32_t i = 0; i < ts->n && c->hb_nolock; i++)
+            if (!ts->h[i].node)
+                ts->h[i].node = node_of(st, (uint64_t)e->pid + 1, ts->h[i].addr);
+        if (c->hb_nolock && (!t || !t->internal) &&
+            (nb = node_of(st, (uint64_t)e->pid + 1, addr)) != 0)
+            for (uint32_t i = 0; i < ts->n; i++)
+                add_edge(c, st, e, ts, i, addr, nb, object, write, rw);
     }
     if (ts->n == ts->cap) {
         uint32_t nc = ts->cap ? ts->cap * 2 : 4;
@@ -189,7 +202,7 @@ static void acquire(struct weft__dctx *c, struct state *st, const struct weft__e
         ts->h = n;
         ts->cap = nc;
     }
-    ts->h[ts->n++] = (struct hold){addr, object, e->stack, 1, (uint8_t)write, (uint8_t)rw};
+    ts->h[ts->n++] = (struct hold){addr, object, e->stack, 1, (uint8_t)write, (uint8_t)rw, nb};
 }
 
 static void release(struct state *st, const struct weft__ev *e, uint64_t addr) {
@@ -241,6 +254,11 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
         acquire(c, st, e, m, ts->cw_addr == m ? ts->cw_object : 0, 1, 0, 0);
         break;
     }
+    case WEFT_K_MUTEX_DESTROY: { /* a mutex made again here is another one */
+        uint64_t k[2] = {(uint64_t)e->pid + 1, obj};
+        weft__table_del(&st->nodes, k);
+        break;
+    }
     case WEFT_K_THREAD_RETURN:
     case WEFT_K_THREAD_EXIT:
     case WEFT_K_THREAD_CANCELED:
@@ -264,12 +282,6 @@ struct graph {
     uint32_t *first; /* per node (1..nn): its first out-edge; first[nn + 1] = ne */
     uint32_t *comp;  /* per node: its strongly connected component */
 };
-
-static uint32_t seq_of(struct state *st, uint64_t pid1, uint64_t addr) {
-    uint64_t k[2] = {pid1, addr};
-    const struct node *n = weft__table_get(&st->nodes, k, 0);
-    return n ? n->seq : 0;
-}
 
 static int by_ends(const void *x, const void *y) {
     const struct gedge *a = x, *b = y;
@@ -485,7 +497,7 @@ static int finish(struct weft__dctx *c, void *self) {
     for (size_t i = 0; i < st->edges.cap; i++) {
         struct edge *e = weft__table_at(&st->edges, i);
         if (e)
-            g.e[g.ne++] = (struct gedge){seq_of(st, e->pid1, e->a), seq_of(st, e->pid1, e->b), e};
+            g.e[g.ne++] = (struct gedge){(uint32_t)e->na, (uint32_t)e->nb, e};
     }
     qsort(g.e, g.ne, sizeof *g.e, by_ends);
     for (uint32_t x = 1, i = 0; x <= g.nn + 1; x++) {

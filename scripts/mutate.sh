@@ -379,6 +379,13 @@ from:     if (ts->n && !try) {
 to:     if (ts->n) {
 tests: ^detectors:lockorder$
 
+name: lockorder-destroy-kept
+why: a mutex destroyed and made again at the same address is taken for the old one
+file: detectors/d_lockorder.c
+from:         weft__table_del(&st->nodes, k);
+to:         (void)k;
+tests: ^detectors:lockorder$
+
 name: lockorder-recursive-edge
 why: a thread taking its own recursive mutex again makes a lock-order edge
 file: detectors/d_lockorder.c

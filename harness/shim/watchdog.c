@@ -489,9 +489,11 @@ static void *watchdog_main(void *unused) {
             continue;
         uint64_t st = __atomic_load_n(&wd_state, __ATOMIC_SEQ_CST);
         long waiting = (long)(uint32_t)st;
+        /* /proc is read only when as many wait as we know of (below). */
+        long tasks = waiting && waiting >= known ? live_tasks() : -1;
         /* Some threads wait, not all: a cycle among them is a deadlock of
          * its own (when all wait, the check below ends the process). */
-        if (waiting >= 2 && (waiting < known || waiting < live_tasks()))
+        if (waiting >= 2 && (waiting < known || waiting < tasks))
             lock_cycles(mono_ms());
         else
             memset(seen_cycles, 0, sizeof seen_cycles); /* watched without a break only */
@@ -499,7 +501,6 @@ static void *watchdog_main(void *unused) {
             since = 0;
             continue;
         }
-        long tasks = live_tasks();
         if (tasks < 0 || waiting < tasks) {
             since = 0;
             continue;

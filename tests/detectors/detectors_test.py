@@ -162,6 +162,7 @@ CASES = {
         ("trylock-only", [prog("lockorder"), "trylock"], [], set()),
         ("recursive", [prog("lockorder"), "recursive"], [], set()),
         ("one-thread", [prog("lockorder"), "single"], [], set()),
+        ("mutex-made-again", [prog("lockorder"), "reinit"], [], set()),
     ],
     "answered": [
         ("exit-from-worker", [prog("answered"), "exit"], [], set()),

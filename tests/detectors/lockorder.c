@@ -10,7 +10,8 @@
  * a join), chan (after a channel handover), trylock (the second order's
  * second lock a trylock), recursive (a recursive mutex taken again under
  * another lock, in the same order as another thread), single (one thread
- * takes both orders). */
+ * takes both orders), reinit (a mutex destroyed after A then B, made
+ * again at the same address and taken after B: another lock). */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -19,7 +20,7 @@
 
 static pthread_mutex_t ma = PTHREAD_MUTEX_INITIALIZER, mb = PTHREAD_MUTEX_INITIALIZER,
                        mc = PTHREAD_MUTEX_INITIALIZER, gate = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t rec;
+static pthread_mutex_t rec, slot;
 static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER, rw2 = PTHREAD_RWLOCK_INITIALIZER;
 static atomic_int step;
 static weft_chan *ch;
@@ -171,6 +172,30 @@ static void *rec_a(void *arg) {
     return NULL;
 }
 
+static void *slot_then_b(void *arg) {
+    (void)arg;
+    pthread_mutex_init(&slot, NULL);
+    pthread_mutex_lock(&slot);
+    pthread_mutex_lock(&mb);
+    pthread_mutex_unlock(&mb);
+    pthread_mutex_unlock(&slot);
+    pthread_mutex_destroy(&slot);
+    atomic_store(&step, 1);
+    return NULL;
+}
+
+static void *b_then_new_slot(void *arg) {
+    (void)arg;
+    turn(1);
+    pthread_mutex_init(&slot, NULL); /* a new mutex where the old one was */
+    pthread_mutex_lock(&mb);
+    pthread_mutex_lock(&slot);
+    pthread_mutex_unlock(&slot);
+    pthread_mutex_unlock(&mb);
+    pthread_mutex_destroy(&slot);
+    return NULL;
+}
+
 /* Runs the threads at once and joins them. */
 static void run(int n, void *(*const *fns)(void *), void *const *args) {
     pthread_t t[3];
@@ -207,6 +232,8 @@ int main(int argc, char **argv) {
         run(2, (void *(*const[])(void *)){ab, b_trylock_a}, NULL);
     } else if (!strcmp(m, "recursive")) {
         run(2, (void *(*const[])(void *)){rec_a_rec, rec_a}, NULL);
+    } else if (!strcmp(m, "reinit")) {
+        run(2, (void *(*const[])(void *)){slot_then_b, b_then_new_slot}, NULL);
     } else if (!strcmp(m, "single")) {
         ab(NULL);
         ba(NULL);
