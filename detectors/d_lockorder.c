@@ -9,7 +9,8 @@
  *
  * The lock graph has one edge per ordered pair of locks (A held while
  * B is taken) of a process, made the first time a thread takes B while
- * holding A. Each edge keeps its first and its latest acquisition (the
+ * holding A; a lock is a node of the graph from its first such use until
+ * its mutex is destroyed. Each edge keeps its first and its latest acquisition (the
  * thread, the stacks of A and B, the thread's clock then), what else
  * the thread held both times (the gate locks common to every time) and
  * whether A was ever held, and B ever taken, for writing. Only an
