@@ -81,6 +81,17 @@ int weft__wd_on;
 int weft__main_exited;
 static long timeout_ms = 1000;
 
+/* Cycles of mutex waits (lock_cycles, below): a cycle's key (a hash of
+ * its threads and mutexes, from its thread of the lowest trace tid on)
+ * and when it was first seen; the keys of those reported. */
+struct cycle {
+    uint64_t key;
+    uint64_t since;
+};
+static struct cycle seen_cycles[16];
+static uint64_t reported[64];
+static int nreported;
+
 static struct wslot *my_slot(void) {
     if (weft__t.wslot)
         return &slots[weft__t.wslot - 1];
@@ -148,6 +159,8 @@ void weft__watchdog_fork_child(void) {
     __atomic_store_n(&known_live, 1, __ATOMIC_RELAXED);
     weft__t.waiting = 0;
     weft__t.wslot = 0;
+    memset(seen_cycles, 0, sizeof seen_cycles); /* the parent's threads are not ours */
+    nreported = 0;
 }
 
 /* ---- the watchdog thread ---- */
@@ -354,16 +367,6 @@ struct mwait {
     int32_t ostid, owner;
     uint64_t obj;
 };
-
-/* A cycle: its key (a hash of its threads and mutexes, from its thread
- * of the lowest trace tid on) and when it was first seen. */
-struct cycle {
-    uint64_t key;
-    uint64_t since;
-};
-static struct cycle seen_cycles[16];
-static uint64_t reported[64];
-static int nreported;
 
 static uint64_t cycle_key(const struct mwait *w, const int *c, int n) {
     uint64_t h = 0xcbf29ce484222325ull;
