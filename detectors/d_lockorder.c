@@ -48,6 +48,10 @@
 
 #define MAX_GATES 4 /* gate locks kept per edge: fewer only report more */
 #define MAX_CYCLE 8 /* locks in a cycle reported (16 stacks: a fingerprint's) */
+/* Edges looked at by all the searches for cycles together: a program
+ * whose thousands of locks all reach each other stops there (the cycles
+ * found so far are reported) instead of taking quadratic time. */
+#define SEARCH_BUDGET 50000000ull
 
 /* A lock the thread holds now. */
 struct hold {
@@ -444,7 +448,7 @@ static void report(struct weft__dctx *c, struct edge *const *cy, int k, int mask
  * as edge indexes into path (u -> v first), or 0 when there is none of
  * at most MAX_CYCLE edges. via/dist/queue: per node scratch. */
 static int shortest_cycle(const struct graph *g, uint32_t ei, uint32_t *via, uint32_t *dist,
-                          uint32_t *queue, uint32_t *path) {
+                          uint32_t *queue, uint32_t *path, uint64_t *spent) {
     uint32_t u = g->e[ei].src, v = g->e[ei].dst, head = 0, tail = 0, found = 0;
     if (u == v)
         return 0;
@@ -454,6 +458,7 @@ static int shortest_cycle(const struct graph *g, uint32_t ei, uint32_t *via, uin
         uint32_t x = queue[head++];
         if (dist[x] >= MAX_CYCLE)
             continue;
+        *spent += g->first[x + 1] - g->first[x];
         for (uint32_t j = g->first[x]; j < g->first[x + 1]; j++) {
             uint32_t y = g->e[j].dst;
             if (g->comp[y] != g->comp[u] || dist[y])
@@ -485,6 +490,7 @@ static int finish(struct weft__dctx *c, void *self) {
     int rc = -1;
     uint32_t *via = NULL, *dist = NULL, *queue = NULL, *seen = NULL;
     size_t nseen = 0, capseen = 0;
+    uint64_t spent = 0;
     if (!st->edges.n || !c->hb_nolock)
         return 0;
     g.nn = st->nnodes;
@@ -512,7 +518,9 @@ static int finish(struct weft__dctx *c, void *self) {
         if (g.comp[g.e[ei].src] != g.comp[g.e[ei].dst])
             continue;
         uint32_t path[MAX_CYCLE];
-        int k = shortest_cycle(&g, ei, via, dist, queue, path);
+        if (spent > SEARCH_BUDGET)
+            break;
+        int k = shortest_cycle(&g, ei, via, dist, queue, path, &spent);
         if (k < 2)
             continue;
         /* Once per set of locks: its node seqs, sorted, as the key; the
