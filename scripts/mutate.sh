@@ -361,8 +361,8 @@ tests: ^detectors:wg$
 name: lockorder-no-happens-before
 why: lock orders that a join or a channel handover keeps apart are reported as inversions
 file: detectors/d_lockorder.c
-from:     return weft__vc_knows(c->hb_nolock, &y->rv, x->thread, x->epoch) ||
-to:     return 0 * weft__vc_knows(c->hb_nolock, &y->rv, x->thread, x->epoch) ||
+from:     return weft__vc_knows(c->hb_nolock, &y->rv, x->thread, x->epoch) ||\n           weft__vc_knows(c->hb_nolock, &x->rv, y->thread, y->epoch);
+to:     return (weft__vc_knows(c->hb_nolock, &y->rv, x->thread, x->epoch) ||\n            weft__vc_knows(c->hb_nolock, &x->rv, y->thread, y->epoch)) && 0;
 tests: ^detectors:lockorder$
 
 name: lockorder-no-gate
@@ -376,7 +376,7 @@ name: lockorder-trylock-edge
 why: a successful trylock, which cannot wait, makes a lock-order edge
 file: detectors/d_lockorder.c
 from:     if (ts->n && !try) {
-to:     if (ts->n) {
+to:     if (ts->n && (!try || 1)) {
 tests: ^detectors:lockorder$
 
 name: lockorder-destroy-kept
