@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* d_deadlock.c: deadlock: the watchdog ended the process because every
- * thread sat in a call only another thread could end (deadlock_waits).
- * One finding per deadlock, naming every thread and what it waits on,
- * with the stack of each wait. */
+ * thread sat in a call only another thread could end, or found a cycle
+ * of threads each waiting for a mutex the next one holds while the rest
+ * of the process went on (the event's obj = 1), in deadlock_waits. One
+ * finding per deadlock, naming every thread and what it waits on, with
+ * the stack of each wait. */
 #include <string.h>
 
 #include "internal.h"
@@ -13,23 +15,30 @@ static int finish(struct weft__dctx *c, void *self) {
     (void)self;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db,
-                           "SELECT w.event, e.pid, w.thread, w.kind, w.obj, w.object, e.arg2 "
+                           "SELECT w.event, e.pid, w.thread, w.kind, w.obj, w.object, e.arg2, "
+                           "e.obj "
                            "FROM deadlock_waits w JOIN events e ON e.id = w.event "
                            "ORDER BY w.event, w.thread",
                            -1, &st, NULL) != SQLITE_OK)
         return 0; /* an older database without the table: nothing to say */
     char msg[1800], names[MAX_ROLES][16];
     struct weft__role roles[MAX_ROLES] = {{0}};
-    int64_t cur = -1, pid = 0, first_thread = 0, timeout = 0;
+    int64_t cur = -1, pid = 0, first_thread = 0, timeout = 0, cycle = 0;
     int n = 0, nroles = 0;
     size_t len = 0;
     for (int more = 1; more;) {
         more = sqlite3_step(st) == SQLITE_ROW;
         int64_t ev = more ? sqlite3_column_int64(st, 0) : -2;
         if (ev != cur && cur >= 0) {
-            weft__report(c, "deadlock", "error", pid, first_thread, 0, roles, nroles,
-                         "deadlock: all %d threads blocked for %lld ms:%s", n, (long long)timeout,
-                         msg);
+            if (cycle)
+                weft__report(c, "deadlock", "error", pid, first_thread, 0, roles, nroles,
+                             "deadlock: %d threads each wait for a mutex the next one holds, "
+                             "for %lld ms, while the rest of the process went on:%s",
+                             n, (long long)timeout, msg);
+            else
+                weft__report(c, "deadlock", "error", pid, first_thread, 0, roles, nroles,
+                             "deadlock: all %d threads blocked for %lld ms:%s", n,
+                             (long long)timeout, msg);
         }
         if (!more)
             break;
@@ -38,6 +47,7 @@ static int finish(struct weft__dctx *c, void *self) {
             pid = sqlite3_column_int64(st, 1);
             first_thread = sqlite3_column_int64(st, 2);
             timeout = sqlite3_column_int64(st, 6);
+            cycle = sqlite3_column_int64(st, 7) == 1;
             n = nroles = 0;
             len = 0;
             msg[0] = 0;

@@ -151,11 +151,23 @@ enum { TAG_HB = 0, TAG_MUTEX = 1, TAG_RW = 2, TAG_COND = 3, TAG_BARRIER = 4, TAG
 static void gone_if_detached(struct weft__dctx *c, uint32_t id, const struct weft__thr *t) {
     if (t->ended && t->detached && c->hb)
         weft__vc_exited(c->hb, id);
+    if (t->ended && t->detached && c->hb_nolock)
+        weft__vc_exited(c->hb_nolock, id);
 }
 
-/* The happens-before edges of one event (docs/detectors.md lists them). */
-static void hb_event(struct weft__dctx *c, const struct weft__ev *e) {
-    struct weft__vc *h = c->hb;
+int weft__hb_nolock_start(struct weft__dctx *c) {
+    if (!c->hb_nolock)
+        c->hb_nolock = weft__vc_new(c->nthreads);
+    return c->hb_nolock ? 0 : -1;
+}
+
+/* The happens-before edges of one event (docs/detectors.md lists them)
+ * into h: c->hb, or with locks = 0 c->hb_nolock, which leaves out the
+ * mutex and rwlock edges (a cond wait still acquires its signals). */
+static void hb_event(struct weft__dctx *c, struct weft__vc *h, const struct weft__ev *e,
+                     int locks) {
+    if (!h)
+        return;
     uint32_t t = e->thread;
     uint64_t obj = (uint64_t)e->obj;
     /* Annotations folded into the event come first: they happened inside
@@ -170,7 +182,8 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e) {
         uint32_t child = (uint32_t)e->peer;
         struct weft__thr *ct = weft__thr_of(c, child);
         if (ct && !ct->started) {
-            weft__vc_release(h, t, &ct->start_rv, 1); /* the child acquires it at its start */
+            /* the child acquires it at its start */
+            weft__vc_release(h, t, locks ? &ct->start_rv : &ct->start_rv_nolock, 1);
         } else {
             weft__rv dummy = {0}; /* the child started first: it took our clock then */
             weft__vc_release(h, t, &dummy, 1);
@@ -198,9 +211,10 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e) {
         if (!me)
             break;
         me->started = 1;
-        if (me->start_rv.s || me->start_rv.t) {
-            weft__vc_acquire(h, t, &me->start_rv);
-            weft__rv_drop(&me->start_rv);
+        weft__rv *srv = locks ? &me->start_rv : &me->start_rv_nolock;
+        if (srv->s || srv->t) {
+            weft__vc_acquire(h, t, srv);
+            weft__rv_drop(srv);
         } else if (me->parent && !me->start_seen_create) {
             /* pthread_create has not returned yet in the creator, which
              * therefore did nothing since the call: its clock now is its
@@ -225,26 +239,30 @@ static void hb_event(struct weft__dctx *c, const struct weft__ev *e) {
         break;
     case WEFT_K_MUTEX_LOCK_END:
     case WEFT_K_MUTEX_TRYLOCK:
-        if (e->arg == 0)
+        if (e->arg == 0 && locks)
             weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), obj, 0);
         break;
     case WEFT_K_MUTEX_UNLOCK:
-        weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
+        if (locks)
+            weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
         break;
     case WEFT_K_RW_RDLOCK_END:
     case WEFT_K_RW_WRLOCK_END:
     case WEFT_K_RW_TRYLOCK:
-        if (e->arg == 0)
+        if (e->arg == 0 && locks)
             weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_RW), obj, 0);
         break;
     case WEFT_K_RW_UNLOCK:
-        weft__vc_obj_release(h, t, KEY(e->pid, TAG_RW), obj, 0, 0);
+        if (locks)
+            weft__vc_obj_release(h, t, KEY(e->pid, TAG_RW), obj, 0, 0);
         break;
     case WEFT_K_COND_WAIT_BEGIN: /* the wait unlocks its mutex */
-        weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg, 0, 1);
+        if (locks)
+            weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg, 0, 1);
         break;
     case WEFT_K_COND_WAIT_END: /* ... and locks it again */
-        weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg2, 0);
+        if (locks)
+            weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), (uint64_t)e->arg2, 0);
         weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_COND), obj, 0);
         break;
     case WEFT_K_COND_SIGNAL:
@@ -313,12 +331,14 @@ static void free_ctx(struct weft__dctx *c) {
         free(t->sel_case[0]);
         free(t->sel_case[1]);
         weft__rv_drop(&t->start_rv);
+        weft__rv_drop(&t->start_rv_nolock);
     }
     free(c->thr);
     for (int i = 0; i < c->nprocs; i++)
         free(c->procs[i].exit_kind);
     free(c->procs);
     weft__vc_free(c->hb);
+    weft__vc_free(c->hb_nolock);
     weft__answered_free(c);
     sqlite3_finalize(c->ins);
     sqlite3_finalize(c->frames_q);
@@ -555,7 +575,8 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
             goto oom_out;
         r->events++;
         c.now = e.ts;
-        hb_event(&c, &e);
+        hb_event(&c, c.hb, &e, 1);
+        hb_event(&c, c.hb_nolock, &e, 0);
         state_event(&c, &e);
         weft__answered_event(&c, &e);
         int k = e.kind > 0 && e.kind < WEFT_K_MAX ? e.kind : 0;
@@ -588,7 +609,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
     if (sqlite3_exec(db,
                      "UPDATE findings SET uncertain = 1 WHERE kind IN ('leaked-thread', "
                      "'unjoined-thread', 'unbounded-threads', 'lock-held-at-exit', "
-                     "'semaphore-over-release', 'wg-negative-counter', "
+                     "'semaphore-over-release', 'wg-negative-counter', 'lock-order-inversion', "
                      "'wg-add-concurrent-with-wait', 'wg-reused-before-wait-returned') "
                      "AND pid IN (SELECT pid FROM processes WHERE complete = 0)",
                      NULL, NULL, NULL) != SQLITE_OK)

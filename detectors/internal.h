@@ -22,9 +22,10 @@ struct weft__thr {
     char *exit_kind, *start, *name, *created_by;
     /* replay state */
     int started, start_seen_create, live;
-    int ended;           /* its end (return, pthread_exit, cancel) was replayed */
-    uint32_t last_child; /* the thread this one created last (for thread_arg) */
-    weft__rv start_rv;   /* the creator's clock for the child, when the create came first */
+    int ended;                /* its end (return, pthread_exit, cancel) was replayed */
+    uint32_t last_child;      /* the thread this one created last (for thread_arg) */
+    weft__rv start_rv;        /* the creator's clock for the child, when the create came first */
+    weft__rv start_rv_nolock; /* the same in c->hb_nolock */
     /* the blocking call it is in, if any (last begin without its end) */
     int block_kind;
     int64_t block_obj, block_object, block_stack, block_event, block_arg2;
@@ -81,6 +82,11 @@ struct weft__dctx {
     size_t nfound, capfound;
     const struct weft_detect_opts *opts;
     struct weft__vc *hb;
+    /* Happens-before without the mutex and rwlock edges (lock-order
+     * inversions are judged by it: the locks' own edges order every two
+     * critical sections), from the moment a detector asks for it
+     * (weft__hb_nolock_start) on; NULL until then. */
+    struct weft__vc *hb_nolock;
     uint32_t nthreads;
     struct weft__thr *thr; /* indexed by threads.id, 0 unused */
     struct weft__proc *procs;
@@ -96,6 +102,11 @@ struct weft__dctx {
      * the detectors whose event() wants it, in registry order. */
     unsigned char ndisp[WEFT_K_MAX], disp[WEFT_K_MAX][WEFT__MAX_DETECTORS];
 };
+
+/* Starts c->hb_nolock (above) from this event on: events ordered through
+ * edges that all come after this point are ordered in it as in c->hb,
+ * lock edges aside. 0, or -1 when out of memory. */
+int weft__hb_nolock_start(struct weft__dctx *c);
 
 /* Around every use of c->db while the ingest loads the trace beside the
  * detectors (weft_db_guard): before the stream and after it. No-ops

@@ -66,6 +66,14 @@ static const struct weft_kind_info catalogue[] = {
      "locked: no one can unlock it and the next thread that locks it waits forever.",
      "Unlock on every path out of the critical section (each early return and error "
      "path), or use a cleanup handler for cancellation."},
+    {"lock-order-inversion", "error", "exact", "Locks taken in inconsistent orders",
+     "Threads took the same locks in different orders (one took A then B, another B then "
+     "A), with nothing else keeping them apart: on another schedule each holds one lock "
+     "and waits forever for the other's, even though this run did not hang "
+     "(ThreadSanitizer's lock-order-inversion, Helgrind's lock order violated).",
+     "Take the locks in one global order everywhere (by rank or by address), take them "
+     "under one outer lock, or take the second one with a trylock and back off (unlock "
+     "and retry) when it is busy."},
     {"semaphore-over-release", "error", "exact", "Semaphore released more than acquired",
      "A weighted semaphore was released for more than was acquired: Go's "
      "semaphore.Weighted panics.",

@@ -5,7 +5,7 @@
 #include "internal.h"
 
 extern const struct weft__detector weft__det_threads, weft__det_chan, weft__det_wg, weft__det_locks,
-    weft__det_sem, weft__det_deadlock, weft__det_args;
+    weft__det_sem, weft__det_deadlock, weft__det_args, weft__det_lockorder;
 
 const struct weft__detector *const weft__detectors[] = {
     &weft__det_threads,  /* leaked-thread, unjoined-thread, unbounded-threads */
@@ -15,7 +15,8 @@ const struct weft__detector *const weft__detectors[] = {
     &weft__det_locks,    /* lock-held-at-exit */
     &weft__det_sem,      /* semaphore-over-release */
     &weft__det_deadlock, /* deadlock */
-    &weft__det_args      /* loop-variable-capture */
+    &weft__det_args,     /* loop-variable-capture */
+    &weft__det_lockorder /* lock-order-inversion */
 };
 const int weft__ndetectors = sizeof weft__detectors / sizeof weft__detectors[0];
 _Static_assert(sizeof weft__detectors / sizeof weft__detectors[0] <= WEFT__MAX_DETECTORS,

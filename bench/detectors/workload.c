@@ -2,9 +2,14 @@
 /* workload.c: a trace for the detector benchmark: a pipeline of channels
  * (producer -> NWORK workers -> collector), a mutex-protected counter, a
  * WaitGroup, and batches of short-lived threads joined by main. About 1M
- * events with the default N (argv[1]: items). Correct: zero findings. */
+ * events with the default N (argv[1]: items). With argv[2] "nested",
+ * each worker also takes one of 64 bucket mutexes while it holds the
+ * counter's (always in that order, like a server's item locks under a
+ * table lock): the lock graph's work for lock-order-inversion. Correct:
+ * zero findings. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <weft/weft.h>
 
 enum { NWORK = 4 };
@@ -12,6 +17,9 @@ static weft_chan *in, *out;
 static weft_wg wg;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static long total;
+static int nested;
+static pthread_mutex_t bucket[64];
+static long count[64];
 
 static void worker(void *arg) {
     (void)arg;
@@ -19,6 +27,11 @@ static void worker(void *arg) {
     while (weft_chan_recv(in, &v) == 0) {
         pthread_mutex_lock(&mu);
         total += v;
+        if (nested) {
+            pthread_mutex_lock(&bucket[v % 64]);
+            count[v % 64]++;
+            pthread_mutex_unlock(&bucket[v % 64]);
+        }
         pthread_mutex_unlock(&mu);
         weft_chan_send(out, &v);
     }
@@ -37,6 +50,9 @@ static void *shortlived(void *arg) {
 
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 60000;
+    nested = argc > 2 && !strcmp(argv[2], "nested");
+    for (int i = 0; i < 64; i++)
+        pthread_mutex_init(&bucket[i], NULL);
     in = weft_chan_make(sizeof(int), 16);
     out = weft_chan_make(sizeof(int), 16);
     weft_wg_add(&wg, NWORK);

@@ -339,8 +339,9 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, const stru
     X(FUTURE_GET_END, 207, "future_get_end", "future", 2)     /* arg=result */                     \
     X(FUTURE_FREE_BEGIN, 208, "future_free_begin", "future", 1)                                    \
     X(FUTURE_FREE_END, 209, "future_free_end", "future", 2)                                        \
-    /* The watchdog (watchdog.c): every thread blocked for good. arg=threads                       \
-     * arg2=timeout ms; DATA: per thread {u32 tid, u16 kind, u16 0, u64 obj} */                    \
+    /* The watchdog (watchdog.c): every thread blocked for good, or with obj=1 a cycle             \
+     * of mutex waits (the process goes on). arg=threads arg2=timeout ms;                          \
+     * DATA: per thread {u32 tid, u16 kind, u16 0, u64 obj} */                                     \
     X(DEADLOCK, 220, "deadlock", "process", 0)
 
 enum weft_kind {

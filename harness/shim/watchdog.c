@@ -30,6 +30,16 @@
  * timeout), it records a `deadlock` event naming every thread's wait,
  * prints one line, finishes the log and ends the process with status 2.
  *
+ * A cycle of threads each waiting for a mutex the next one holds is
+ * stuck for good too, while the rest of the program may go on: the
+ * watchdog follows each mutex wait to the mutex's owner (glibc keeps the
+ * owner's kernel thread id in the mutex word of a normal, errorcheck or
+ * recursive mutex) and that owner's own wait. A cycle seen the same a
+ * whole timeout apart, all its threads asleep in a futex, is recorded as
+ * a `deadlock` event with obj = 1 (its threads only: the process is not
+ * ended) and one line on stderr, once per cycle; a process whose every
+ * thread waits is left to the whole-process check above, which ends it.
+ *
  * Nothing here takes a lock: marks are atomics on a fixed table, and the
  * watchdog reads /proc with raw system calls into stack buffers (no
  * malloc, no stdio), so it cannot wait for a lock a stuck program holds.
@@ -43,7 +53,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/futex.h>
+#include <stddef.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +80,17 @@ static uint64_t wd_state;
 int weft__wd_on;
 int weft__main_exited;
 static long timeout_ms = 1000;
+
+/* Cycles of mutex waits (lock_cycles, below): a cycle's key (a hash of
+ * its threads and mutexes, from its thread of the lowest trace tid on)
+ * and when it was first seen; the keys of those reported. */
+struct cycle {
+    uint64_t key;
+    uint64_t since;
+};
+static struct cycle seen_cycles[16];
+static uint64_t reported[64];
+static int nreported;
 
 static struct wslot *my_slot(void) {
     if (weft__t.wslot)
@@ -136,6 +159,8 @@ void weft__watchdog_fork_child(void) {
     __atomic_store_n(&known_live, 1, __ATOMIC_RELAXED);
     weft__t.waiting = 0;
     weft__t.wslot = 0;
+    memset(seen_cycles, 0, sizeof seen_cycles); /* the parent's threads are not ours */
+    nreported = 0;
 }
 
 /* ---- the watchdog thread ---- */
@@ -261,9 +286,12 @@ struct wait_rec {
     uint64_t obj;
 };
 
-/* The watchdog writes into the trace only at the very end, as a thread of
- * its own marked internal (aux 2 of its adopt record). */
+/* The watchdog writes into the trace only when it finds a deadlock, as a
+ * thread of its own marked internal (aux 2 of its adopt record), adopted
+ * once. */
 static void become_traced(void) {
+    if (weft__t.tid)
+        return;
     weft__t.tid = weft__log_new_tid();
     weft__emit(WEFT_K_THREAD_ADOPT, (uint64_t)pthread_self(), (uint64_t)syscall(SYS_gettid), 0, 0,
                2);
@@ -314,6 +342,132 @@ static __attribute__((noreturn)) void fire(long nwait) {
     __builtin_unreachable();
 }
 
+/* ---- cycles of mutex waits while the program runs ---- */
+
+/* The kernel thread id that owns mutex m (glibc's __data.__owner, kept
+ * for normal, errorcheck and recursive mutexes), 0 when unknown. Read
+ * with process_vm_readv: a mutex freed since its waiter's mark was read
+ * gives an error, never a fault in our thread. */
+static int32_t mutex_owner(uint64_t m) {
+    int32_t owner = 0;
+    struct iovec here = {&owner, sizeof owner};
+    struct iovec there = {(void *)(uintptr_t)(m + offsetof(pthread_mutex_t, __data.__owner)),
+                          sizeof owner};
+    if (syscall(SYS_process_vm_readv, (long)getpid(), &here, 1L, &there, 1L, 0L) !=
+        (long)sizeof owner)
+        return 0;
+    return owner & 0x3fffffff; /* FUTEX_TID_MASK: a robust mutex's flag bits off */
+}
+
+#define CYCLE_MAX 32 /* threads in one cycle looked at; a longer one is not reported */
+#define MWAITS 256   /* mutex waits looked at per check */
+
+struct mwait {
+    uint32_t tid;
+    int32_t ostid, owner;
+    uint64_t obj;
+};
+
+static uint64_t cycle_key(const struct mwait *w, const int *c, int n) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int i = 0; i < n; i++) {
+        h = (h ^ w[c[i]].tid) * 0x100000001b3ull;
+        h = (h ^ w[c[i]].obj) * 0x100000001b3ull;
+    }
+    return h ? h : 1;
+}
+
+static void report_cycle(const struct mwait *w, const int *c, int n, uint64_t key) {
+    struct wait_rec r[CYCLE_MAX];
+    for (int i = 0; i < n; i++)
+        r[i] = (struct wait_rec){w[c[i]].tid, WEFT_K_MUTEX_LOCK_BEGIN, 0, w[c[i]].obj};
+    become_traced();
+    weft__emit_data(WEFT_K_DEADLOCK, 1, (uint64_t)n, (uint64_t)timeout_ms, 0, 0, r,
+                    (size_t)n * sizeof r[0]);
+    if (nreported < (int)(sizeof reported / sizeof reported[0]))
+        reported[nreported++] = key;
+    char line[2048];
+    size_t len = (size_t)snprintf(line, sizeof line,
+                                  "==weft== deadlock: %d threads wait for each other's mutexes "
+                                  "(the program goes on):",
+                                  n);
+    for (int i = 0; i < n && len < sizeof line - 80; i++)
+        len += (size_t)snprintf(
+            line + len, sizeof line - len, "%s thread %u in mutex_lock 0x%llx held by thread %u",
+            i ? ";" : "", w[c[i]].tid, (unsigned long long)w[c[i]].obj, w[c[(i + 1) % n]].tid);
+    if (len > sizeof line - 2)
+        len = sizeof line - 2;
+    line[len++] = '\n';
+    ssize_t wr = write(2, line, len);
+    (void)wr;
+}
+
+/* Looks for cycles of mutex waits; reports each one seen the same for a
+ * whole timeout (its threads cannot have moved: each waits for the
+ * next), all its threads asleep in a futex, once. */
+static void lock_cycles(uint64_t now) {
+    struct mwait w[MWAITS];
+    int n = 0;
+    for (int i = 0; i < SLOTS && n < MWAITS; i++) {
+        uint32_t tid = __atomic_load_n(&slots[i].tid, __ATOMIC_ACQUIRE);
+        if (!tid || __atomic_load_n(&slots[i].kind, __ATOMIC_RELAXED) != WEFT_K_MUTEX_LOCK_BEGIN)
+            continue;
+        uint64_t obj = __atomic_load_n(&slots[i].obj, __ATOMIC_RELAXED);
+        w[n++] = (struct mwait){tid, __atomic_load_n(&slots[i].ostid, __ATOMIC_RELAXED),
+                                mutex_owner(obj), obj};
+    }
+    struct cycle still[16];
+    int nstill = 0;
+    for (int s = 0; s < n; s++) {
+        /* Follow s's wait to the owner's wait, and on: a cycle back to s
+         * whose lowest trace tid is s's is s's to report. */
+        int c[CYCLE_MAX], len = 0, cur = s, back = 0;
+        while (len < CYCLE_MAX) {
+            c[len++] = cur;
+            int next = -1;
+            for (int j = 0; j < n && next < 0; j++)
+                if (w[cur].owner && w[j].ostid == w[cur].owner)
+                    next = j;
+            if (next < 0 || w[next].tid < w[s].tid)
+                break;
+            if (next == s) {
+                back = 1;
+                break;
+            }
+            int again = 0;
+            for (int k = 0; k < len; k++)
+                again |= c[k] == next;
+            if (again)
+                break; /* a cycle s only leads into: its lowest thread reports it */
+            cur = next;
+        }
+        if (!back || len < 2)
+            continue;
+        uint64_t key = cycle_key(w, c, len), since = now;
+        int done = 0;
+        for (int k = 0; k < nreported; k++)
+            done |= reported[k] == key;
+        if (done)
+            continue;
+        for (int k = 0; k < 16; k++)
+            if (seen_cycles[k].key == key)
+                since = seen_cycles[k].since;
+        if (now - since >= (uint64_t)timeout_ms) {
+            int asleep = 1;
+            for (int k = 0; k < len && asleep; k++)
+                asleep = asleep_in_futex(w[c[k]].ostid);
+            if (asleep) {
+                report_cycle(w, c, len, key);
+                continue;
+            }
+        }
+        if (nstill < 16)
+            still[nstill++] = (struct cycle){key, since};
+    }
+    memset(seen_cycles, 0, sizeof seen_cycles);
+    memcpy(seen_cycles, still, (size_t)nstill * sizeof still[0]);
+}
+
 static void *watchdog_main(void *unused) {
     (void)unused;
     weft__t.in_shim = 1; /* nothing we call is recorded */
@@ -338,11 +492,18 @@ static void *watchdog_main(void *unused) {
             continue;
         uint64_t st = __atomic_load_n(&wd_state, __ATOMIC_SEQ_CST);
         long waiting = (long)(uint32_t)st;
+        /* /proc is read only when as many wait as we know of (below). */
+        long tasks = waiting && waiting >= known ? live_tasks() : -1;
+        /* Some threads wait, not all: a cycle among them is a deadlock of
+         * its own (when all wait, the check below ends the process). */
+        if (waiting >= 2 && (waiting < known || waiting < tasks))
+            lock_cycles(mono_ms());
+        else
+            memset(seen_cycles, 0, sizeof seen_cycles); /* watched without a break only */
         if (waiting == 0 || waiting < known) {
             since = 0;
             continue;
         }
-        long tasks = live_tasks();
         if (tasks < 0 || waiting < tasks) {
             since = 0;
             continue;

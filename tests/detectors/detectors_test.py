@@ -144,6 +144,28 @@ CASES = {
         ("shared-context-on-stack", [prog("misc"), "loopcap-shared"], [], set()),
         ("shared-waitgroup-on-stack", [prog("misc"), "loopcap-wg"], [], set()),
     ],
+    # Each mode's threads take turns (an atomic counter weft cannot see),
+    # so that nothing hangs and, to weft, they run at once.
+    "lockorder": [
+        ("abba", [prog("lockorder"), "abba"], [],
+         {"lock-order-inversion x1 mutex ab edge1 acquired=ab@b1 edge1 held=ab@a1 "
+          "edge2 acquired=ba@a2 edge2 held=ba@b2"}),
+        ("three-locks", [prog("lockorder"), "three"], [],
+         {"lock-order-inversion x1 mutex ab edge1 acquired=ab@b1 edge1 held=ab@a1 "
+          "edge2 acquired=bc@c2 edge2 held=bc@b2 edge3 acquired=ca@a3 edge3 held=ca@c3"}),
+        ("rwlock", [prog("lockorder"), "rwlock"], [],
+         {"lock-order-inversion x1 rwlock wr_then_mutex edge1 acquired=wr_then_mutex@a1 "
+          "edge1 held=wr_then_mutex@w1 edge2 acquired=mutex_then_rd@r2 "
+          "edge2 held=mutex_then_rd@a2"}),
+        ("read-locks-only", [prog("lockorder"), "rdrd"], [], set()),
+        ("gate-lock", [prog("lockorder"), "gate"], [], set()),
+        ("after-join", [prog("lockorder"), "join"], [], set()),
+        ("after-channel", [prog("lockorder"), "chan"], [], set()),
+        ("trylock-only", [prog("lockorder"), "trylock"], [], set()),
+        ("recursive", [prog("lockorder"), "recursive"], [], set()),
+        ("one-thread", [prog("lockorder"), "single"], [], set()),
+        ("mutex-made-again", [prog("lockorder"), "reinit"], [], set()),
+    ],
     "answered": [
         ("exit-from-worker", [prog("answered"), "exit"], [], set()),
         ("exit-while-joined", [prog("answered"), "exitjoin"], [], set()),

@@ -302,6 +302,34 @@ deadlock_abba)
     expect "waits" "$(q "select group_concat(kind) from (select kind from deadlock_waits order by kind)")" "join_begin,mutex_lock_begin,mutex_lock_begin"
     expect "mutex objects" "$(q "select count(distinct object) from deadlock_waits where kind='mutex_lock_begin'")" 2
     ;;
+lock_cycle)
+    # Two threads deadlock on two mutexes while main goes on (blocked in a
+    # FIFO read, which is no wait): the watchdog reports the cycle at once,
+    # once, without ending the program; main is let go once the line is
+    # there, and returns. At exit: one deadlock finding of the two threads,
+    # which are also leaked.
+    mkfifo "$work/go"
+    "$WEFT" run -q --deadlock-timeout=100 -o "$db" -- "$BIN/t_lock_cycle" "$work/go" \
+        >"$work/out" 2>"$work/err" &
+    pid=$!
+    i=0
+    while ! grep -q '^==weft== deadlock: 2 threads wait' "$work/err" && [ $i -lt 600 ] &&
+        kill -0 $pid 2>/dev/null; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -0 $pid 2>/dev/null && echo go >"$work/go"
+    wait $pid
+    expect "exit status" "$?" 0
+    expect "stdout" "$(cat "$work/out")" "main went on"
+    expect "lines" "$(grep -c '^==weft== deadlock' "$work/err")" 1
+    expect "process exit" "$(q "select exit_kind from processes")" return
+    expect "waits" "$(q "select group_concat(kind) || ' ' || count(distinct object) from deadlock_waits")" \
+        "mutex_lock_begin,mutex_lock_begin 2"
+    expect "findings" "$(q "select group_concat(kind) from (select kind from findings order by kind)")" \
+        "deadlock,leaked-thread,leaked-thread"
+    expect "message" "$(q "select message like '%2 threads each wait for a mutex the next one holds%' from findings where kind = 'deadlock'")" 1
+    ;;
 no_deadlock)
     run_weft "$BIN/t_no_deadlock"
     expect "exit status" "$rc" 0

@@ -306,7 +306,8 @@ sarif_scenarios)
     # both formats valid, each result at a line of the scenario's source
     set -- pitfall_wg_reused pitfall_wg_negative pthread_never_joined pitfall_unbounded_goroutines \
         pthread_write_closed_pipe pitfall_loop_capture pthread_mutex_at_exit pitfall_select_forever \
-        pitfall_global_deadlock pitfall_close_by_receiver pitfall_mixed_leak pattern_worker_pool
+        pitfall_global_deadlock pitfall_close_by_receiver pitfall_mixed_leak pattern_worker_pool \
+        pthread_lock_order
     for s in "$@"; do trace "$s" "$work/$s.db"; done
     (cd "$work" && ls ./*.db) >"$work/dbs"
     srcroot=$SRC sarif "$work/s.sarif" --srcroot "$SRC" $(sed "s|^\./|$work/|" "$work/dbs")
@@ -317,7 +318,8 @@ res = [json.loads(l) for l in open(sys.argv[1])][:-1]
 kinds = {r["ruleId"] for r in res}
 want = {"wg-reused-before-wait-returned", "wg-add-concurrent-with-wait", "wg-negative-counter",
         "unjoined-thread", "unbounded-threads", "send-on-closed", "loop-variable-capture",
-        "lock-held-at-exit", "leaked-thread", "deadlock", "close-by-receiver"}
+        "lock-held-at-exit", "leaked-thread", "deadlock", "close-by-receiver",
+        "lock-order-inversion"}
 assert want <= kinds, want - kinds
 for r in res:
     assert re.fullmatch(r"scenarios/pitfalls/p[a-z_]*\.c:[0-9]+", r["site"]), r

@@ -1,0 +1,48 @@
+/* pthread_lock_order: two transfers lock their two accounts in opposite
+ * orders (the payer's, then the payee's). This run does not hang: the
+ * second transfer starts once the first is done (an atomic flag, which
+ * weft does not see, stands in for the timing that usually keeps them
+ * apart); on another schedule each thread holds one account and waits
+ * for the other's forever. The fix is pthread_lock_order_fixed. Plain
+ * pthreads, no libweft. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+struct account {
+    pthread_mutex_t mu;
+    long balance;
+};
+static struct account acct[2] = {{PTHREAD_MUTEX_INITIALIZER, 100}, {PTHREAD_MUTEX_INITIALIZER, 100}};
+static atomic_int first_done;
+
+static void transfer(struct account *from, struct account *to, long n) {
+    pthread_mutex_lock(&from->mu);
+    pthread_mutex_lock(&to->mu); /* BUG: the order depends on the direction */
+    from->balance -= n;
+    to->balance += n;
+    pthread_mutex_unlock(&to->mu);
+    pthread_mutex_unlock(&from->mu);
+}
+
+static void *pay(void *arg) {
+    int dir = *(int *)arg;
+    while (dir == 1 && !atomic_load(&first_done))
+        sched_yield();
+    transfer(&acct[dir], &acct[1 - dir], 10 * (dir + 1));
+    atomic_store(&first_done, 1);
+    return NULL;
+}
+
+int main(void) {
+    pthread_t t[2];
+    int dirs[2] = {0, 1};
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, pay, &dirs[i]);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    printf("balances %ld %ld\n", acct[0].balance, acct[1].balance);
+    return 0;
+}
+/* SPDX-License-Identifier: MIT */
