@@ -115,6 +115,18 @@ struct weft__detector {
     void (*drop)(void *self); /* frees what self holds, finished or not */
 };
 
+/* A live ingest's stream grows (a SHAPE item after the first): a family
+ * with per-thread or per-process arrays grows them here. c->nthreads was
+ * old_n (arrays grow to c->nthreads + 1, zeroed), c->nprocs was
+ * old_procs. 0, or -1 when out of memory. Listed in engine.c's growers. */
+typedef int weft__grow_fn(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs);
+weft__grow_fn weft__det_chan_grow, weft__det_locks_grow, weft__det_threads_grow;
+extern const struct weft__detector weft__det_chan, weft__det_locks, weft__det_threads;
+
+/* *arr (n_old + 1 elements of size bytes) grown to n_new + 1, the new
+ * ones zeroed: 0, or -1 when out of memory (then unchanged). */
+int weft__grow_array(void **arr, size_t size, uint32_t n_old, uint32_t n_new);
+
 extern const struct weft__detector *const weft__detectors[];
 extern const int weft__ndetectors;
 
