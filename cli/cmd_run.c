@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,25 @@ static volatile pid_t child;
 static struct weft_out *volatile sig_out;     /* the trace being written */
 static struct weft_logdir *volatile sig_logs; /* the program's logs */
 static volatile int sig_result;               /* the program's status, for the message */
+
+/* The live ingest (--live): weft_ingest_live on a thread of its own
+ * while the program runs; the main thread waits for the program, then
+ * sets done and joins it. */
+struct live_run {
+    pthread_t th;
+    int started, rc;
+    volatile int done;
+    const char *db;
+    struct weft_ingest_opts o;
+    struct weft_live_opts lo;
+    struct weft_ingest_stats st;
+};
+
+static void *live_main(void *arg) {
+    struct live_run *lr = arg;
+    lr->rc = weft_ingest_live(lr->db, &lr->o, &lr->lo, &lr->st);
+    return NULL;
+}
 
 static void put_str(char *buf, size_t *n, size_t max, const char *s) {
     while (*s && *n + 1 < max)
@@ -204,7 +224,7 @@ int weft_cmd_run(int argc, char **argv) {
     const char *out = NULL, *supp_path = NULL, *keep_dir = NULL, *html = NULL;
     char *perfetto = NULL; /* --html's Perfetto trace beside it */
     const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL;
-    int quiet = 0, keep = 0, children = 0, index = 0, all = 0, i, r;
+    int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = 0, i, r;
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -246,6 +266,10 @@ int weft_cmd_run(int argc, char **argv) {
             all = 1;
         } else if (!strcmp(a, "--trace-children")) {
             children = 1;
+        } else if (!strcmp(a, "--live")) {
+            live = 1;
+        } else if (!strcmp(a, "--no-live")) {
+            live = 0;
         } else {
             weft_err("run: unknown option '%s' (try weft --help)", a);
             return 125;
@@ -423,6 +447,54 @@ int weft_cmd_run(int argc, char **argv) {
         got = read(errpipe[0], &exec_errno, sizeof exec_errno);
     while (got < 0 && errno == EINTR);
     close(errpipe[0]);
+    /* --live: the ingest starts now, beside the program, with weft's
+     * signals blocked on its threads (they are the main thread's to pass
+     * on). The detectors, the output and the error lines are set up as
+     * for the ingest after the exit below. */
+    const char *final = out ? out : defout;
+    struct weft_detect_opts dopts = {.supp = supp, .max_threads = (int)max_threads};
+    struct weft_detect_result dr = {0};
+    struct weft_detect_hook hook = {&dopts, &dr, 0};
+    struct weft_out ob = {.dir = ""};
+    char why[4096] = "";
+    struct live_run lr = {0};
+    if (live && kept_ok && got == 0) {
+        weft_err_hold(why, sizeof why);
+        if (weft_out_begin(&ob, final) == 0) {
+            sig_out = &ob;
+            lr.db = ob.tmp;
+            lr.o = (struct weft_ingest_opts){.quiet = quiet,
+                                             .index = index,
+                                             .all_events = all,
+                                             .min_wait_ns = min_wait,
+                                             .loaded = weft_detect_hook,
+                                             .user = &hook,
+                                             .trace_children = children};
+            /* The chunks consumed are given back, except when the logs
+             * are to be kept (--keep-log), or WEFT_LIVE_PUNCH says so. */
+            const char *pe = getenv("WEFT_LIVE_PUNCH");
+            int punch = pe && *pe ? *pe == '1' : !keep;
+            lr.lo = (struct weft_live_opts){
+                .dir = ld.path, .done = &lr.done, .root_pid = (int)child, .punch = punch};
+            /* tuning (and the tests' short steps): the step's interval
+             * and the watermark's margin, in ms */
+            const char *iv = getenv("WEFT_LIVE_INTERVAL_MS"), *mg = getenv("WEFT_LIVE_MARGIN_MS");
+            if (iv && atoi(iv) > 0)
+                lr.lo.interval_s = atoi(iv) / 1000.0;
+            if (mg && atoi(mg) > 0)
+                lr.lo.margin_s = atoi(mg) / 1000.0;
+            sigset_t all_sigs, prev;
+            sigfillset(&all_sigs);
+            pthread_sigmask(SIG_BLOCK, &all_sigs, &prev);
+            lr.started = pthread_create(&lr.th, NULL, live_main, &lr) == 0;
+            pthread_sigmask(SIG_SETMASK, &prev, NULL);
+        }
+        if (!lr.started) {
+            weft_out_abort(&ob);
+            sig_out = NULL;
+            weft_err_release(1);
+        }
+    }
     /* Wait without reaping, so that a signal can never be passed on to
      * another process that got the pid; then reap with the handlers held
      * off, and from then on a signal stops the writing of the trace. */
@@ -443,6 +515,13 @@ int weft_cmd_run(int argc, char **argv) {
     child = 0;
     phase = 2;
     sigprocmask(SIG_SETMASK, &unblock, NULL);
+    if (lr.started) {
+        /* The root pid is gone: the root's exit status is known now. */
+        lr.o.root_pid = (int)si.si_pid;
+        lr.o.root_status = status;
+        __atomic_store_n(&lr.done, 1, __ATOMIC_RELEASE);
+        pthread_join(lr.th, NULL);
+    }
     if (!kept_ok)
         goto done; /* the child never ran PROG */
     if (got == (ssize_t)sizeof exec_errno) {
@@ -478,13 +557,13 @@ int weft_cmd_run(int argc, char **argv) {
         closedir(d);
     if (n)
         qsort(logs, (size_t)n, sizeof *logs, by_name);
-    const char *final = out ? out : defout;
-    if (n == 0) {
+    /* (a live ingest made the trace already: the same ending as below) */
+    if (!lr.started && n == 0) {
         rc = no_trace(result,
                       "it left no log in %s (is it setuid, does it clear LD_PRELOAD, "
                       "or did something remove the log?)",
                       ld.path);
-    } else if (nonempty == 0) {
+    } else if (!lr.started && nonempty == 0) {
         rc = no_trace(result, "its log%s in %s %s empty (a full disk?)", n == 1 ? "" : "s", ld.path,
                       n == 1 ? "is" : "are");
     } else {
@@ -493,9 +572,6 @@ int weft_cmd_run(int argc, char **argv) {
          * valgrind -q), except the "0 findings" line. Error lines of the
          * ingest are held back one at a time: the last one is the reason
          * of the "no trace" line if the trace is lost. */
-        struct weft_detect_opts dopts = {.supp = supp, .max_threads = (int)max_threads};
-        struct weft_detect_result dr = {0};
-        struct weft_detect_hook hook = {&dopts, &dr, 0};
         struct weft_ingest_opts o = {.root_pid = (int)si.si_pid,
                                      .root_status = status,
                                      .quiet = quiet,
@@ -506,12 +582,16 @@ int weft_cmd_run(int argc, char **argv) {
                                      .user = &hook,
                                      .trace_children = children};
         struct weft_ingest_stats st = {0};
-        struct weft_out ob = {.dir = ""};
-        char why[4096] = "";
-        weft_err_hold(why, sizeof why);
-        int ok = weft_out_begin(&ob, final) == 0;
-        sig_out = &ob;
-        ok = ok && weft_ingest(logs, n, ob.tmp, &o, &st) == 0;
+        int ok = 1;
+        if (lr.started) {
+            ok = lr.rc == 0;
+            st = lr.st;
+        } else {
+            weft_err_hold(why, sizeof why);
+            ok = weft_out_begin(&ob, final) == 0;
+            sig_out = &ob;
+            ok = ok && weft_ingest(logs, n, ob.tmp, &o, &st) == 0;
+        }
         long procs = ok ? weft_db_count_processes(ob.tmp, "") : -1;
         int empty = ok && procs == 0;
         ok = ok && procs > 0;

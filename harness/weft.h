@@ -170,6 +170,23 @@ int weft_detect_hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats);
 
+/* The live ingest (live.c): the logs of dir (the files named log*) read
+ * while the program writing them runs, into the trace at db_path as
+ * weft_ingest makes it; returns when *done is set (the caller saw the
+ * program's tree end) and every record is in. The same return values
+ * as weft_ingest. */
+struct weft_live_opts {
+    const char *dir;
+    volatile int *done;
+    int root_pid;        /* the program: its CPU use makes the ingest back off (0: never) */
+    double interval_s;   /* between steps (0: 0.25) */
+    double margin_s;     /* the watermark trails the time by this (0: 1) */
+    int punch;           /* give the chunks consumed back to the file system */
+    uint64_t backlog_mb; /* consume even when the program is busy past this much log (0: 256) */
+};
+int weft_ingest_live(const char *db_path, const struct weft_ingest_opts *opts,
+                     const struct weft_live_opts *lo, struct weft_ingest_stats *stats);
+
 /* Error lines (errmsg.c). While held (weft run around its ingest),
  * each weft_err line is printed only when the next one comes, and the
  * last one stays in buf (size n) instead: weft run then either prints it

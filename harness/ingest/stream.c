@@ -534,6 +534,7 @@ int weft_slog_refresh(struct weft_slog *l) {
     int rc = -1;
     if (!ch || !counts)
         goto out;
+    l->unwritten_chunks = 0; /* counted afresh: a chunk claimed is written a moment later */
     for (uint64_t i = 0; i < n; i++) {
         if (l->lc[i].punched || l->lc[i].bad ||
             read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i])
@@ -541,6 +542,7 @@ int weft_slog_refresh(struct weft_slog *l) {
         char err[WEFT_LOG_ERR];
         int unwritten,
             ok = weft__log_chunk_ok(&ch[i], ch[i].committed, i, l->name, err, &unwritten);
+        l->unwritten_chunks += unwritten && !l->lc[i].seen;
         if (ok < 0) {
             l->lc[i].bad = 1;
             if (!l->bad_chunks++)

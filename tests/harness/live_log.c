@@ -115,8 +115,8 @@ int main(int argc, char **argv) {
     }
     double rate = weft__log_tsc_rate(h, src + WEFT_LOG_HEADER_SIZE, WEFT_LOG_CHUNK_SIZE, cnts, n);
     for (uint64_t i = 0; i < n; i++) {
-        const uint64_t *w = (const void *)(src + WEFT_LOG_HEADER_SIZE +
-                                           i * WEFT_LOG_CHUNK_SIZE + WEFT_LOG_CHUNK_HDR);
+        const uint64_t *w = (const void *)(src + WEFT_LOG_HEADER_SIZE + i * WEFT_LOG_CHUNK_SIZE +
+                                           WEFT_LOG_CHUNK_HDR);
         struct weft_rec prev = {0}, x;
         ch[i].r = malloc((cnts[i] + 1) * sizeof *ch[i].r);
         for (uint32_t k = 0, used; k < cnts[i]; k += used, prev = x) {

@@ -1,0 +1,71 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# live_test.sh: weft run --live (the logs read while the program runs,
+# harness/ingest/live.c). Usage: live_test.sh NAME, with WEFT, SHIM and
+# BIN in the environment. The steps are made short and frequent
+# (WEFT_LIVE_INTERVAL_MS, WEFT_LIVE_MARGIN_MS) so that a run of two
+# seconds is read in many of them.
+set -u
+name=$1
+. "$(dirname "$0")/../common/lib.sh"
+export WEFT_LIVE_INTERVAL_MS=20 WEFT_LIVE_MARGIN_MS=100
+
+# summary DB: what must not depend on how the logs were read (thread and
+# stack ids do: a live ingest numbers threads as they appear)
+summary() {
+    sqlite3 "$1" "select 'events', sum(events), sum(dropped_events) from processes;
+        select 'rows', k.name, count(*) from events e join kinds k on k.kind = e.kind group by 2;
+        select 'counts', k.name, sum(c.count) from event_counts c join kinds k on k.kind = c.kind group by 2;
+        select 'finding', kind, message from findings order by 2, 3;
+        select 'loss', what, count from losses order by 2;
+        select 'threads', count(*) from threads;
+        select 'processes', count(*) from processes"
+}
+
+case $name in
+live_run)
+    # Read live, the logs kept whole: the same trace as an ingest of them
+    # after the fact.
+    "$WEFT" run -q --live --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 2 >"$work/out" 2>"$work/err"
+    rc=$?
+    expect "exit status" "$rc" 0
+    expect "output" "$(cat "$work/out")" "live ok"
+    expect "read live" "$(q "select value from meta where key = 'live'")" 1
+    expect "punched" "$(q "select value from meta where key = 'live_punched_chunks'")" 0
+    expect "processes" "$(q "select count(*) from processes")" 2
+    expect "unjoined threads" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    "$WEFT" ingest -q "$work/logs"/log* -o "$work/offline.db" || fail "offline ingest"
+    summary "$db" >"$work/a"
+    summary "$work/offline.db" >"$work/b"
+    cmp -s "$work/a" "$work/b" || fail "live and offline traces differ: $(diff "$work/a" "$work/b" | head -20)"
+    ;;
+live_punch)
+    # Read live and given back: the logs' chunks are punched out as they
+    # are consumed, and the trace is still whole (no loss, the findings).
+    WEFT_LIVE_PUNCH=1 "$WEFT" run -q --live --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 2 \
+        >"$work/out" 2>"$work/err"
+    rc=$?
+    expect "exit status" "$rc" 0
+    punched=$(q "select value from meta where key = 'live_punched_chunks'")
+    [ "${punched:-0}" -gt 0 ] || fail "no chunk punched"
+    expect "losses" "$(q "select count(*) from losses")" 0
+    expect "dropped" "$(q "select sum(dropped_events) from processes")" 0
+    expect "unjoined threads" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    # Every chunk that holds records was given back; what is left on
+    # disk is each log's header and the chunks its process prepared
+    # ahead and never claimed (PREPARE_AHEAD: 64 chunks, 4 MiB).
+    claimed=0
+    for f in "$work/logs"/log*; do
+        c=$(od -An -t u8 -j 64 -N 8 "$f" | tr -d ' ')
+        claimed=$((claimed + c))
+    done
+    expect "chunks punched" "$punched" "$claimed"
+    kb=$(du -sk "$work/logs" | cut -f1)
+    [ "$kb" -le $((2 * 4096 + 256)) ] || fail "the logs still take $kb KiB on disk"
+    ;;
+*)
+    echo "unknown test $name" >&2
+    exit 2
+    ;;
+esac
+finish
