@@ -223,7 +223,8 @@ static void default_name(char *db, char *logs, size_t n, int pid, int k) {
 int weft_cmd_run(int argc, char **argv) {
     const char *out = NULL, *supp_path = NULL, *keep_dir = NULL, *html = NULL;
     char *perfetto = NULL; /* --html's Perfetto trace beside it */
-    const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL;
+    const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL,
+               *s_keep_rows = NULL;
     int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = 0, i, r;
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
@@ -245,6 +246,7 @@ int weft_cmd_run(int argc, char **argv) {
             (r = weft_opt_number("run", argc, argv, &i, "--max-threads", 1, 100000000, &s_max,
                                  &max_threads)) ||
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--min-wait", &s_min)) ||
+            (r = weft_opt_value("run", argc, argv, &i, NULL, "--keep-rows", &s_keep_rows)) ||
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--html", &html))) {
             if (r < 0)
                 return 125;
@@ -277,6 +279,9 @@ int weft_cmd_run(int argc, char **argv) {
     }
     int64_t min_wait = WEFT_MIN_WAIT_NS;
     if (s_min && weft_parse_min_wait("run", s_min, &min_wait))
+        return 125;
+    int64_t keep_rows = 0;
+    if (s_keep_rows && weft_parse_keep_rows("run", s_keep_rows, &keep_rows))
         return 125;
     if (i >= argc) {
         weft_err("run: no program given (usage: weft run [options] -- PROG [ARGS])");
@@ -467,6 +472,7 @@ int weft_cmd_run(int argc, char **argv) {
                                              .index = index,
                                              .all_events = all,
                                              .min_wait_ns = min_wait,
+                                             .keep_rows_ns = keep_rows,
                                              .loaded = weft_detect_hook,
                                              .user = &hook,
                                              .trace_children = children};
@@ -578,6 +584,7 @@ int weft_cmd_run(int argc, char **argv) {
                                      .index = index,
                                      .all_events = all,
                                      .min_wait_ns = min_wait,
+                                     .keep_rows_ns = keep_rows,
                                      .loaded = weft_detect_hook,
                                      .user = &hook,
                                      .trace_children = children};

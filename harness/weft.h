@@ -125,6 +125,11 @@ struct weft_ingest_opts {
      * without error is counted in event_counts, not a row (--min-wait);
      * 0: every wait is a row. The commands default to WEFT_MIN_WAIT_NS. */
     int64_t min_wait_ns;
+    /* >0: keep only the event rows (and their select_cases) of the last
+     * keep_rows_ns of the trace, trimmed by id as the pass goes on
+     * (--keep-rows); findings, objects, threads and event_counts stay
+     * whole: the detectors see every event. meta says what was dropped. */
+    int64_t keep_rows_ns;
     /* Called on a thread of its own while the trace is being loaded
      * beside it, with the model's stream (items above, from memory: no
      * re-read): the detectors run here. It uses db only through guard
@@ -138,6 +143,8 @@ struct weft_ingest_opts {
 /* --min-wait=DURATION: a number with ns, us, ms or s (bare: us), into *ns.
  * 0, or -1 after a one-line error naming cmd. */
 int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns);
+/* --keep-rows=DURATION (cli/weft_main.c): 0, or -1 with one line. */
+int weft_parse_keep_rows(const char *cmd, const char *s, int64_t *ns);
 struct weft_ingest_stats {
     uint64_t events, rows, threads, stacks; /* rows: of events */
     uint64_t processes; /* distinct pids (an exec'd image is the same process) */

@@ -202,9 +202,66 @@ struct weft__pass {
     struct mtxs mx;
     char *multi;
     uint64_t id;
-    int all, hooked;
+    int all, hooked, quiet;
     int64_t min_wait;
+    /* --keep-rows: (time, id) every TRIM_EVERY events, the rows below
+     * trimmed_below dropped, how many */
+    int64_t keep_ns;
+    struct {
+        uint64_t ts, id;
+    } samp[1024];
+    size_t nsamp;
+    uint64_t trimmed_below, trimmed;
+    sqlite3_stmt *del_ev, *del_sc;
 };
+
+enum { TRIM_EVERY = 16384 };
+
+/* --keep-rows: the event rows older than the window (by the id of the
+ * last sample at least that old: ids follow time, except each mutex's
+ * pending unlock and a folded begin, written later with their older
+ * ids, which then stay) are deleted, with their select_cases. SQLite
+ * reuses the pages they free, so the database stays as large as the
+ * window. 0, or -1. */
+static int trim_rows(struct weft__ingest *g, uint64_t ts, uint64_t id) {
+    struct weft__pass *ps = g->pass;
+    if (ps->nsamp == sizeof ps->samp / sizeof *ps->samp) {
+        for (size_t k = 0; k < ps->nsamp / 2;
+             k++) /* every other one: the window halves its grain */
+            ps->samp[k] = ps->samp[2 * k + 1];
+        ps->nsamp /= 2;
+    }
+    ps->samp[ps->nsamp].ts = ts;
+    ps->samp[ps->nsamp++].id = id;
+    if (ts < (uint64_t)ps->keep_ns)
+        return 0;
+    size_t k = 0;
+    uint64_t cut = 0;
+    while (k < ps->nsamp && ps->samp[k].ts <= ts - (uint64_t)ps->keep_ns)
+        cut = ps->samp[k++].id;
+    if (cut < ps->trimmed_below + 4 * TRIM_EVERY)
+        return 0;
+    memmove(ps->samp, ps->samp + k, (ps->nsamp - k) * sizeof *ps->samp);
+    ps->nsamp -= k;
+    weft__ingest_db_hold(g);
+    int bad = 0;
+    if (!ps->del_ev) {
+        ps->del_ev = weft__ingest_prep(g, "DELETE FROM events WHERE id < ?");
+        ps->del_sc = weft__ingest_prep(g, "DELETE FROM select_cases WHERE event < ?");
+    }
+    if (!ps->del_ev || !ps->del_sc) {
+        bad = -1;
+    } else {
+        I64(ps->del_ev, 1, cut);
+        bad = weft__ingest_step(g, ps->del_ev);
+        ps->trimmed += (uint64_t)sqlite3_changes(g->db);
+        I64(ps->del_sc, 1, cut);
+        bad = bad || weft__ingest_step(g, ps->del_sc);
+    }
+    weft__ingest_db_release(g);
+    ps->trimmed_below = cut;
+    return bad ? -1 : 0;
+}
 
 /* Room for threads up to nthr in the pass's per-thread arrays. */
 int weft__ingest_pass_grow(struct weft__ingest *g, uint64_t nthr) {
@@ -241,6 +298,8 @@ void weft__ingest_pass_free(struct weft__ingest *g) {
     sqlite3_finalize(ps->w.many);
     sqlite3_finalize(ps->sc);
     sqlite3_finalize(ps->sd);
+    sqlite3_finalize(ps->del_ev);
+    sqlite3_finalize(ps->del_sc);
     weft__ingest_db_release(g);
     free(ps);
     g->pass = NULL;
@@ -267,6 +326,8 @@ int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opt
         return -1;
     ps->all = opts && opts->all_events;
     ps->min_wait = opts ? opts->min_wait_ns : 0;
+    ps->keep_ns = opts && opts->keep_rows_ns > 0 ? opts->keep_rows_ns : 0;
+    ps->quiet = opts && opts->quiet;
     ps->hooked = hooked;
     return 0;
 }
@@ -297,6 +358,8 @@ int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint3
         return -1;
     }
     uint64_t id = ++ps->id; /* every event has its id, also one counted or folded */
+    if (ps->keep_ns && id % TRIM_EVERY == 0 && trim_rows(g, r->ts, id) != 0)
+        return -1;
     uint64_t t = weft__ingest_gtid(&g->procs[pi], r->tid);
     struct open_call *oc = t && t <= nthr ? &ps->open[t] : NULL;
     int blk = weft_kind_blocking(r->kind);
@@ -389,9 +452,36 @@ int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stat
         bad = weft__ingest_write_blocked(g, ps->last, ps->nthr);
         weft__ingest_db_release(g);
     }
+    if (!bad && ps->keep_ns) {
+        /* what --keep-rows dropped: in meta, and said in one line */
+        weft__ingest_db_hold(g);
+        sqlite3_stmt *sm = weft__ingest_prep(g, "INSERT INTO meta VALUES (?,?)");
+        if (sm) {
+            TXT(sm, 1, "keep_rows_ns");
+            I64(sm, 2, ps->keep_ns);
+            weft__ingest_step(g, sm);
+            TXT(sm, 1, "rows_trimmed");
+            I64(sm, 2, ps->trimmed);
+            weft__ingest_step(g, sm);
+            TXT(sm, 1, "rows_trimmed_below_id");
+            I64(sm, 2, ps->trimmed_below);
+            weft__ingest_step(g, sm);
+            sqlite3_finalize(sm);
+        } else {
+            bad = -1;
+        }
+        weft__ingest_db_release(g);
+        if (ps->trimmed && !ps->quiet)
+            fprintf(stderr,
+                    "weft: --keep-rows: %llu event rows older than the last %.3g s dropped (ids "
+                    "below %llu); findings, objects and counts are whole: the detectors saw "
+                    "every event\n",
+                    (unsigned long long)ps->trimmed, (double)ps->keep_ns / 1e9,
+                    (unsigned long long)ps->trimmed_below);
+    }
     if (!bad && stats) {
         stats->events = ps->id;
-        stats->rows = ps->w.count;
+        stats->rows = ps->w.count - ps->trimmed;
     }
     return bad ? -1 : 0;
 }

@@ -317,7 +317,9 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
         }
         bad = scan(lv, last) || refresh(lv, last) || announce(lv) ||
               weft_merge_refresh(lv->m) != 0 ||
-              consume(lv, last ? UINT64_MAX : now > margin ? now - margin : 0);
+              consume(lv, last           ? UINT64_MAX
+                          : now > margin ? now - margin
+                                         : 0);
         if (!bad && lo->punch) /* the last step too: what the logs keep at the end */
             for (int i = 0; i < g->nprocs; i++)
                 weft_slog_punch(&g->procs[i].log);
@@ -360,8 +362,8 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
         }
         weft__ingest_db_release(g);
     }
-    if (g->db && weft__ingest_db_end(g, lv->o, stats, bad, lv->hooked ? &hook : NULL, tmp,
-                                     db_path) == 0) {
+    if (g->db &&
+        weft__ingest_db_end(g, lv->o, stats, bad, lv->hooked ? &hook : NULL, tmp, db_path) == 0) {
         tmp[0] = 0;
         weft__ingest_warn_losses(g);
         rc = 0;

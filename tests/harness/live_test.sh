@@ -63,6 +63,32 @@ live_punch)
     kb=$(du -sk "$work/logs" | cut -f1)
     [ "$kb" -le $((2 * 4096 + 256)) ] || fail "the logs still take $kb KiB on disk"
     ;;
+keep_rows)
+    # --keep-rows: only the last half second of event rows, the rest of
+    # the trace whole (the same findings, counts and events as an ingest
+    # of the same logs that keeps every row), and one line saying so.
+    for mode in --live --no-live; do
+        rm -rf "$work/logs" "$db" "$work/full.db"
+        "$WEFT" run $mode --all-events --keep-rows=500ms --keep-log="$work/logs" -o "$db" -- \
+            "$BIN/t_live" 2 >"$work/out" 2>"$work/err"
+        expect "$mode exit status" "$?" 0
+        trimmed=$(q "select value from meta where key = 'rows_trimmed'")
+        [ "${trimmed:-0}" -gt 0 ] || fail "$mode: no row trimmed"
+        grep -q "^weft: --keep-rows: $trimmed event rows older than the last 0.5 s dropped" "$work/err" ||
+            fail "$mode: no line about the rows dropped: $(cat "$work/err")"
+        "$WEFT" ingest -q --all-events "$work/logs"/log* -o "$work/full.db" || fail "offline ingest"
+        expect "$mode events" "$(q "select sum(events) from processes")" \
+            "$(sqlite3 "$work/full.db" "select sum(events) from processes")"
+        expect "$mode rows kept + trimmed" "$(q "select count(*) + $trimmed from events")" \
+            "$(sqlite3 "$work/full.db" "select count(*) from events")"
+        expect "$mode findings" "$(q "select kind, message from findings order by 1, 2")" \
+            "$(sqlite3 "$work/full.db" "select kind, message from findings order by 1, 2")"
+        # the rows kept are the last ones: none older than the window and
+        # two trimming steps (4 x 16384 events) before the end
+        old=$(q "select count(*) from events where id < (select value from meta where key = 'rows_trimmed_below_id')")
+        [ "$old" -lt 100 ] || fail "$mode: $old rows below the trimmed ids"
+    done
+    ;;
 *)
     echo "unknown test $name" >&2
     exit 2

@@ -66,7 +66,8 @@ int main(int argc, char **argv) {
         seconds = atof(argv[1]);
     double start = now();
     pid_t pid = -1;
-    struct timespec half = {(time_t)(seconds / 2), (long)((seconds / 2 - (time_t)(seconds / 2)) * 1e9)};
+    struct timespec half = {(time_t)(seconds / 2),
+                            (long)((seconds / 2 - (time_t)(seconds / 2)) * 1e9)};
     nanosleep(&half, NULL);
     pid = fork();
     if (pid == 0) {
