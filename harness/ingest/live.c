@@ -315,11 +315,14 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
             nap(interval);
             continue;
         }
-        bad = scan(lv, last) || refresh(lv, last) || announce(lv) ||
-              weft_merge_refresh(lv->m) != 0 ||
-              consume(lv, last           ? UINT64_MAX
-                          : now > margin ? now - margin
-                                         : 0);
+        bad = scan(lv, last) || refresh(lv, last) || announce(lv) || weft_merge_refresh(lv->m) != 0;
+        /* the watermark: the step's time less the margin, and no later
+         * than the start of a log whose records still wait (stream.h) */
+        uint64_t limit = last ? UINT64_MAX : now > margin ? now - margin : 0;
+        for (int i = 0; i < g->nprocs; i++)
+            if (!g->procs[i].log.ready && g->procs[i].log.hdr.start_mono_ns < limit)
+                limit = g->procs[i].log.hdr.start_mono_ns;
+        bad = bad || consume(lv, limit);
         if (!bad && lo->punch) /* the last step too: what the logs keep at the end */
             for (int i = 0; i < g->nprocs; i++)
                 weft_slog_punch(&g->procs[i].log);

@@ -385,6 +385,7 @@ int weft_slog_open_live(struct weft_slog *l, const char *path) {
     memset(l, 0, sizeof *l);
     l->name = l->path = path;
     l->live = 1;
+    l->calib_ns = 1000000000ull;
     l->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (l->fd < 0)
         return failv(l->err, path, "%s", strerror(errno));
@@ -560,11 +561,27 @@ int weft_slog_refresh(struct weft_slog *l) {
         l->hdr.end_mono_ns = h.end_mono_ns;
         l->hdr.end_tsc = h.end_tsc;
     }
-    /* The TSC rate from the latest calibration pair: records read later
-     * are converted at a rate a little better known. */
-    double rate = weft__log_tsc_rate(&l->hdr, (const unsigned char *)ch, sizeof *ch, counts, n);
-    if (!l->hdr.ts_tsc || rate > 0)
-        l->rate = rate;
+    /* The TSC rate is fixed once, from the calibration pairs there are
+     * when they span a second (or the process ended: its end pair): every
+     * record of the log is converted at the one rate, so that a thread's
+     * times never go back between two refreshes. Until then no record is
+     * cut into runs (weft_slog_ready says 0). */
+    if (!l->hdr.ts_tsc) {
+        l->ready = 1;
+    } else if (!l->ready) {
+        uint64_t far = l->hdr.end_mono_ns;
+        for (uint64_t i = 0; i < n; i++)
+            if (counts[i] && ch[i].claim_ns > far)
+                far = ch[i].claim_ns;
+        if (l->ended || far >= l->hdr.start_mono_ns + l->calib_ns) {
+            l->rate = weft__log_tsc_rate(&l->hdr, (const unsigned char *)ch, sizeof *ch, counts, n);
+            l->ready = 1;
+        }
+    }
+    if (!l->ready) {
+        rc = 0;
+        goto out;
+    }
     w = malloc(WEFT_LOG_CHUNK_WORDS * sizeof *w);
     if (!w)
         goto out;

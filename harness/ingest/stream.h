@@ -65,8 +65,10 @@ struct weft_slog {
         uint64_t chunk1, ts; /* the chunk of the thread's latest OWNER record + 1, its time */
     } * tids;
     uint32_t captid;
-    int ended;        /* set by the caller: the process wrote its last record */
-    const char *path; /* for the punching fd */
+    int ended;         /* set by the caller: the process wrote its last record */
+    int ready;         /* its TSC rate is fixed: its records are cut into runs */
+    uint64_t calib_ns; /* the calibration span that fixes the rate (open: 1 s) */
+    const char *path;  /* for the punching fd */
 };
 
 /* A chunk of a live log: the words walked so far and the walk's state
@@ -96,6 +98,10 @@ int weft_slog_open_live(struct weft_slog *l, const char *path);
 /* 0, or -1 when out of memory (l->err). Damaged chunks are counted as at
  * open and stop being read. */
 int weft_slog_refresh(struct weft_slog *l);
+/* l->ready: 0 while a live log's records wait for its TSC rate to be
+ * known well enough (a second of calibration, or the process's end):
+ * none of its records is handed out before, so a caller's watermark must
+ * stay below the log's start (hdr.start_mono_ns) until then. */
 /* Gives the chunks that are wholly consumed (closed: their writer moved
  * on, or the process ended; every run of theirs read to its end by the
  * merge) back to the file system: fallocate(PUNCH_HOLE | KEEP_SIZE)
