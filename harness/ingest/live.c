@@ -297,6 +297,11 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
     }
     if (weft__ingest_db_begin(g, tmp, sizeof tmp, db_path, lv->o) != 0)
         goto out;
+    /* The rows come a few at a time over the whole run, not in one burst:
+     * a smaller page cache than the offline ingest's 64 MiB serves them,
+     * and keeps weft small beside a long-running program. */
+    if (weft__ingest_exec(g, "PRAGMA cache_size=-16384"))
+        goto out;
     lv->hooked = lv->o && lv->o->loaded;
     if (lv->hooked) {
         weft__ingest_hook_start(g, &hook, lv->o);

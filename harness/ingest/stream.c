@@ -609,23 +609,57 @@ int weft_slog_chunk_punched(const struct weft_slog *l, uint64_t i) {
     return l->live && i < l->nchunks && l->lc[i].punched;
 }
 
+/* Whether chunk i may be given back: read to its end and closed. */
+static int punchable(const struct weft_slog *l, uint64_t i) {
+    const struct weft__lchunk *c = &l->lc[i];
+    return c->punched || (!c->pending && (c->seen || l->ended) && chunk_closed(l, i));
+}
+
+/* The page cache keeps a file's pages in folios of up to 2 MiB: a hole
+ * punched inside a folio that stays (another part of it still mapped or
+ * dirty) is only zeroed, and its blocks are written again, zeros and
+ * all. So holes are punched in whole aligned 2 MiB units of the file,
+ * each made of chunks that may all go, and a chunk counts as given back
+ * only once every byte of it was punched. */
+enum { PUNCH_UNIT = 2u << 20 };
+
 uint64_t weft_slog_punch(struct weft_slog *l) {
     if (!l->live || !l->path)
         return 0;
     int fd = -1;
     uint64_t done = 0;
-    for (uint64_t i = 0; i < l->nchunks; i++) {
-        struct weft__lchunk *c = &l->lc[i];
-        if (c->punched || c->pending || !c->seen || !chunk_closed(l, i))
+    for (uint64_t a = 0, b; a < l->nchunks; a = b + 1) {
+        b = a;
+        if (!punchable(l, a))
+            continue;
+        while (b < l->nchunks && punchable(l, b))
+            b++;
+        /* chunks [a, b) may go: the aligned units inside them (at the
+         * log's end, once its process ended, all of it) */
+        uint64_t lo = chunk_off(a), hi = chunk_off(b);
+        uint64_t alo = a == 0 ? lo : (lo + PUNCH_UNIT - 1) / PUNCH_UNIT * PUNCH_UNIT;
+        uint64_t ahi = l->ended && b == l->nchunks ? hi : hi / PUNCH_UNIT * PUNCH_UNIT;
+        uint64_t first = a, past = b; /* the chunks wholly inside [alo, ahi) */
+        while (first < b && chunk_off(first) < alo)
+            first++;
+        while (past > first && chunk_off(past) > ahi)
+            past--;
+        int todo = 0;
+        for (uint64_t i = first; i < past && !todo; i++)
+            todo = !l->lc[i].punched;
+        if (ahi <= alo || !todo)
             continue;
         if (fd < 0 && (fd = open(l->path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
             break;
-        if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)chunk_off(i),
-                      WEFT_LOG_CHUNK_SIZE) != 0)
+        if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)alo,
+                      (off_t)(ahi - alo)) != 0)
             break;
-        c->punched = 1;
-        l->punched++;
-        done++;
+        for (uint64_t i = first; i < past; i++)
+            if (!l->lc[i].punched) {
+                l->lc[i].punched = 1;
+                l->punched++;
+                done++;
+            }
     }
     if (fd >= 0)
         close(fd);
