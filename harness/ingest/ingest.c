@@ -539,6 +539,14 @@ void weft__ingest_note_log(struct weft__ingest *g, struct proc *p) {
                               (unsigned long long)l->missing_chunks);
         p->complete = 0;
     }
+    if (l->consumed_chunks) {
+        weft__ingest_add_loss(
+            g, p->pid, p->path, "live-consumed", l->consumed_chunks,
+            "%s: %llu chunks were consumed by a weft run --live that did not finish (killed?) and "
+            "given back to the disk: their events are not in this trace",
+            p->path, (unsigned long long)l->consumed_chunks);
+        p->complete = 0;
+    }
 }
 
 /* A process still running (the last image of its pid has no end yet,

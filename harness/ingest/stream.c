@@ -277,6 +277,31 @@ static int walk_chunks(struct weft_slog *l, const uint32_t *counts, uint64_t *fi
     return rc;
 }
 
+void weft__slog_consumed_path(const char *log, char *buf, size_t n) {
+    const char *base = strrchr(log, '/');
+    if (base)
+        snprintf(buf, n, "%.*s/consumed.%s", (int)(base - log), log, base + 1);
+    else
+        snprintf(buf, n, "consumed.%s", log);
+}
+
+/* Log path's consumed file, as one flag per chunk (n of them); NULL when
+ * there is none (or no memory: then the chunks read as holes). */
+static unsigned char *read_consumed(const char *path, uint64_t n) {
+    char name[4200];
+    weft__slog_consumed_path(path, name, sizeof name);
+    FILE *f = fopen(name, "re");
+    if (!f)
+        return NULL;
+    unsigned char *gone = calloc(n ? n : 1, 1);
+    unsigned long long a, b;
+    while (gone && fscanf(f, "%llu %llu", &a, &b) == 2)
+        for (uint64_t i = a; i < b && i < n; i++)
+            gone[i] = 1;
+    fclose(f);
+    return gone;
+}
+
 static int open_common(struct weft_slog *l, int convert) {
     char hbuf[WEFT_LOG_HEADER_SIZE];
     size_t got = read_at(l, hbuf, sizeof hbuf, 0);
@@ -303,7 +328,13 @@ static int open_common(struct weft_slog *l, int convert) {
         goto out;
     }
     uint64_t first_bad = UINT64_MAX;
+    /* the chunks a live ingest that did not finish consumed and gave back */
+    unsigned char *gone = l->fd >= 0 ? read_consumed(l->name, n) : NULL;
     for (uint64_t i = 0; i < n; i++) {
+        if (gone && gone[i]) {
+            l->consumed_chunks++;
+            continue;
+        }
         if (read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i]) {
             /* the file shrank since: the rest is missing */
             l->missing_chunks += n - i;
@@ -324,6 +355,7 @@ static int open_common(struct weft_slog *l, int convert) {
     l->rate = convert ? weft__log_tsc_rate(&l->hdr, (const unsigned char *)ch, sizeof *ch, counts,
                                            l->nchunks)
                       : 0;
+    free(gone);
     /* Pass 2: every chunk's records, validated, cut into runs. */
     rc = walk_chunks(l, counts, &first_bad);
 out:
@@ -650,6 +682,22 @@ uint64_t weft_slog_punch(struct weft_slog *l) {
         if (ahi <= alo || !todo)
             continue;
         if (fd < 0 && (fd = open(l->path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+            break;
+        /* said first, punched after: a weft killed between the two leaves
+         * chunks said consumed that are still there, never holes unsaid */
+        char name[4200], line[64];
+        weft__slog_consumed_path(l->path, name, sizeof name);
+        int cf = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* every chunk the hole reaches into, also the ones at its edges
+         * that keep a part: all of [a, b) was consumed */
+        uint64_t t0 = (alo - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
+        uint64_t t1 = (ahi - WEFT_LOG_HEADER_SIZE + WEFT_LOG_CHUNK_SIZE - 1) / WEFT_LOG_CHUNK_SIZE;
+        int len = snprintf(line, sizeof line, "%llu %llu\n", (unsigned long long)t0,
+                           (unsigned long long)(t1 < b ? t1 : b));
+        int said = cf >= 0 && write(cf, line, (size_t)len) == len;
+        if (cf >= 0)
+            close(cf);
+        if (!said)
             break;
         if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)alo,
                       (off_t)(ahi - alo)) != 0)

@@ -47,6 +47,9 @@ struct weft_slog {
     size_t size;              /* bytes of the file (or buffer) at open */
     uint64_t nchunks;         /* chunks read (claimed, capped by capacity and by the file) */
     uint64_t bad_chunks, unwritten_chunks, missing_chunks; /* as struct weft_log's */
+    /* chunks a live ingest consumed and gave back (its consumed file says
+     * which): not read, not counted as unwritten (weft_slog_open) */
+    uint64_t consumed_chunks;
     char chunk_err[WEFT_LOG_ERR];
     uint64_t nevents; /* records (OWNER records not counted) */
     double rate;      /* ns per TSC tick (0: records carry ns) */
@@ -109,6 +112,12 @@ int weft_slog_refresh(struct weft_slog *l);
  * on, never as damage. Only for a caller whose use of every record handed
  * out so far is durable. Returns the chunks punched by this call. */
 uint64_t weft_slog_punch(struct weft_slog *l);
+/* Before punching, weft_slog_punch appends each range to the log's
+ * consumed file: "consumed.NAME" beside log NAME, lines "FIRST PAST" of
+ * chunks [FIRST, PAST). An ingest of the log after a live ingest that
+ * did not finish (weft killed) reads it, and counts those chunks as
+ * consumed (a loss it names) instead of as holes. */
+void weft__slog_consumed_path(const char *log, char *buf, size_t n);
 /* Whether chunk i of l is given back (punched by weft_slog_punch). */
 int weft_slog_chunk_punched(const struct weft_slog *l, uint64_t i);
 

@@ -89,6 +89,47 @@ keep_rows)
         [ "$old" -lt 100 ] || fail "$mode: $old rows below the trimmed ids"
     done
     ;;
+live_kill)
+    # weft killed (SIGKILL) while it reads live and gives chunks back,
+    # once a first range was given back; the program goes on alone. Then
+    # weft ingest of the logs completes: the chunks given back are one
+    # loss that names them (the consumed file says which), never holes
+    # or damage, and the rest of the trace is there.
+    WEFT_LIVE_PUNCH=1 "$WEFT" run -q --live --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 4 2000 \
+        >"$work/out" 2>"$work/err" &
+    wpid=$!
+    i=0
+    while [ ! -s "$work/logs/consumed.log" ] && [ $i -lt 1200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -s "$work/logs/consumed.log" ] || fail "nothing given back in two minutes"
+    kill -KILL $wpid
+    wait $wpid
+    expect "weft's end" "$?" 137
+    # the program (and its child) run on without weft: wait for their ends
+    for f in "$work/logs"/log*; do
+        pid=$(od -An -t d4 -j 32 -N 4 "$f" | tr -d ' ')
+        i=0
+        while kill -0 "$pid" 2>/dev/null && [ $i -lt 1200 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+    done
+    "$WEFT" ingest -q "$work/logs"/log* -o "$work/after.db" >/dev/null 2>"$work/ierr"
+    expect "weft ingest" "$?" 0
+    gone=0
+    for f in "$work/logs"/consumed.*; do
+        n=$(awk '{ s += $2 - $1 } END { print s + 0 }' "$f")
+        gone=$((gone + n))
+    done
+    expect "chunks named consumed" "$(sqlite3 "$work/after.db" "select coalesce(sum(count), 0) from losses where what = 'live-consumed'")" "$gone"
+    expect "other losses" "$(sqlite3 "$work/after.db" "select count(*) from losses where what <> 'live-consumed'")" 0
+    expect "processes" "$(sqlite3 "$work/after.db" "select count(*) from processes")" 2
+    ev=$(sqlite3 "$work/after.db" "select sum(events) from processes")
+    [ "${ev:-0}" -gt 0 ] || fail "no events after the chunks given back"
+    grep -q "consumed by a weft run --live that did not finish" "$work/ierr" || fail "no line about the chunks consumed: $(cat "$work/ierr")"
+    ;;
 *)
     echo "unknown test $name" >&2
     exit 2

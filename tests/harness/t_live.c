@@ -5,6 +5,7 @@
  * runs (the trace gains threads between steps), a child forked half way
  * (a log that appears while the ingest runs) that works the same way,
  * and in each process one thread left unjoined (a finding to compare).
+ * argv[2]: the locks between two sleeps (default 50; more: a bigger log).
  * Prints "live ok". */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -17,6 +18,7 @@
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static long counter;
 static double seconds = 2;
+static int rounds = 50;
 
 static double now(void) {
     struct timespec t;
@@ -28,7 +30,7 @@ static void *work(void *a) {
     double until = *(double *)a;
     struct timespec nap = {0, 2000000};
     while (now() < until) {
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < rounds; i++) {
             pthread_mutex_lock(&mu);
             counter++;
             pthread_mutex_unlock(&mu);
@@ -64,6 +66,8 @@ static void run(double until) {
 int main(int argc, char **argv) {
     if (argc > 1)
         seconds = atof(argv[1]);
+    if (argc > 2)
+        rounds = atoi(argv[2]);
     double start = now();
     pid_t pid = -1;
     struct timespec half = {(time_t)(seconds / 2),
