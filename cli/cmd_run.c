@@ -40,6 +40,11 @@ static volatile int sig_result;               /* the program's status, for the m
 /* The live ingest (--live): weft_ingest_live on a thread of its own
  * while the program runs; the main thread waits for the program, then
  * sets done and joins it. */
+/* The default mode of weft run: the logs read live once they take this
+ * much disk (MiB; WEFT_LIVE_AUTO_MB overrides; 0: after the exit, unless
+ * --live). Chosen by measurement: docs/harness.md, "Live ingest". */
+#define LIVE_AUTO_MB 0
+
 struct live_run {
     pthread_t th;
     int started, rc;
@@ -225,7 +230,9 @@ int weft_cmd_run(int argc, char **argv) {
     char *perfetto = NULL; /* --html's Perfetto trace beside it */
     const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL,
                *s_keep_rows = NULL;
-    int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = 0, i, r;
+    /* live: 0 after the exit (--no-live), 1 while it runs (--live), -1 the
+     * default (LIVE_DEFAULT below) */
+    int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = -1, i, r;
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -463,6 +470,13 @@ int weft_cmd_run(int argc, char **argv) {
     struct weft_out ob = {.dir = ""};
     char why[4096] = "";
     struct live_run lr = {0};
+    uint64_t live_start_mb = 0;
+    if (live < 0) { /* the default: live once the logs take LIVE_AUTO_MB */
+        const char *am = getenv("WEFT_LIVE_AUTO_MB");
+        live = LIVE_AUTO_MB > 0 || (am && atoi(am) > 0);
+        live_start_mb = am && *am ? (uint64_t)atoll(am) : LIVE_AUTO_MB;
+        live = live && live_start_mb > 0;
+    }
     if (live && kept_ok && got == 0) {
         weft_err_hold(why, sizeof why);
         if (weft_out_begin(&ob, final) == 0) {
@@ -480,8 +494,11 @@ int weft_cmd_run(int argc, char **argv) {
              * are to be kept (--keep-log), or WEFT_LIVE_PUNCH says so. */
             const char *pe = getenv("WEFT_LIVE_PUNCH");
             int punch = pe && *pe ? *pe == '1' : !keep;
-            lr.lo = (struct weft_live_opts){
-                .dir = ld.path, .done = &lr.done, .root_pid = (int)child, .punch = punch};
+            lr.lo = (struct weft_live_opts){.dir = ld.path,
+                                            .done = &lr.done,
+                                            .root_pid = (int)child,
+                                            .punch = punch,
+                                            .start_mb = live_start_mb};
             /* tuning (and the tests' short steps): the step's interval
              * and the watermark's margin, in ms */
             const char *iv = getenv("WEFT_LIVE_INTERVAL_MS"), *mg = getenv("WEFT_LIVE_MARGIN_MS");
@@ -527,6 +544,14 @@ int weft_cmd_run(int argc, char **argv) {
         lr.o.root_status = status;
         __atomic_store_n(&lr.done, 1, __ATOMIC_RELEASE);
         pthread_join(lr.th, NULL);
+        if (lr.rc == 2) {
+            /* the program ended before the logs were worth reading live:
+             * the ingest after the exit, below, as without --live */
+            weft_out_abort(&ob);
+            sig_out = NULL;
+            weft_err_release(0);
+            lr.started = 0;
+        }
     }
     if (!kept_ok)
         goto done; /* the child never ran PROG */

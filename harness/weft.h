@@ -190,7 +190,10 @@ struct weft_live_opts {
     double margin_s;     /* the watermark trails the time by this (0: 1) */
     int punch;           /* give the chunks consumed back to the file system */
     uint64_t backlog_mb; /* consume even when the program is busy past this much log (0: 256) */
+    uint64_t start_mb;   /* read nothing until the logs take this much disk (0: at once) */
 };
+/* Returns 2 when the program ended before the logs reached start_mb:
+ * nothing was made, the logs are whole for weft_ingest. */
 int weft_ingest_live(const char *db_path, const struct weft_ingest_opts *opts,
                      const struct weft_live_opts *lo, struct weft_ingest_stats *stats);
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -281,6 +282,32 @@ static void nap(double s) {
     }
 }
 
+/* The disk the logs of dir take (their blocks), in bytes. */
+static uint64_t logs_disk(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    uint64_t sum = 0;
+    struct dirent *de;
+    struct stat st;
+    while ((de = readdir(d)))
+        if (!strncmp(de->d_name, "log", 3) && fstatat(dirfd(d), de->d_name, &st, 0) == 0)
+            sum += (uint64_t)st.st_blocks * 512;
+    closedir(d);
+    return sum;
+}
+
+/* start_mb: nothing is read until the logs take that much disk; the
+ * program's end before that: 2, and nothing was made. */
+static int wait_for_start(const struct weft_live_opts *lo, double interval) {
+    while (lo->start_mb && logs_disk(lo->dir) < lo->start_mb << 20) {
+        if (__atomic_load_n(lo->done, __ATOMIC_ACQUIRE))
+            return 2;
+        nap(interval);
+    }
+    return 0;
+}
+
 static int live_run(struct live *lv, const char *db_path, struct weft_ingest_stats *stats) {
     struct weft__ingest *g = lv->g;
     const struct weft_live_opts *lo = lv->lo;
@@ -289,6 +316,8 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
     struct hook_run hook;
     double interval = lo->interval_s > 0 ? lo->interval_s : 0.25;
     uint64_t margin = (uint64_t)((lo->margin_s > 0 ? lo->margin_s : 1.0) * 1e9);
+    if (wait_for_start(lo, interval))
+        return 2;
     g->procs = calloc(MAX_IMAGES, sizeof *g->procs);
     lv->m = weft_merge_new(NULL, NULL, 0);
     if (!g->procs || !lv->m) {

@@ -89,6 +89,20 @@ keep_rows)
         [ "$old" -lt 100 ] || fail "$mode: $old rows below the trimmed ids"
     done
     ;;
+live_auto)
+    # The default mode: live once the logs take WEFT_LIVE_AUTO_MB of disk;
+    # a program that ends before is ingested after its exit, as ever.
+    WEFT_LIVE_AUTO_MB=1 "$WEFT" run -q -o "$db" -- "$BIN/t_live" 2 >"$work/out" 2>"$work/err"
+    expect "exit status (1 MB)" "$?" 0
+    expect "read live (1 MB)" "$(q "select count(*) from meta where key = 'live'")" 1
+    expect "findings (1 MB)" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    rm -f "$db"
+    WEFT_LIVE_AUTO_MB=100000 "$WEFT" run -q -o "$db" -- "$BIN/t_live" 2 >"$work/out" 2>"$work/err"
+    expect "exit status (100 GB)" "$?" 0
+    expect "read live (100 GB)" "$(q "select count(*) from meta where key = 'live'")" 0
+    expect "findings (100 GB)" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    expect "stderr (100 GB)" "$(cat "$work/err")" ""
+    ;;
 live_kill)
     # weft killed (SIGKILL) while it reads live and gives chunks back,
     # once a first range was given back; the program goes on alone. Then
