@@ -153,6 +153,8 @@ static int refresh(struct live *lv, int last) {
         struct proc *p = &g->procs[i];
         struct weft_slog *l = &p->log;
         l->ended = last && !weft__ingest_still_running(p->pid, l->hdr.start_mono_ns);
+        if (last) /* every record is read now, however short the calibration */
+            l->calib_ns = 0;
         if (weft_slog_refresh(l) != 0) {
             weft_err("%s", l->err);
             return -1;
@@ -178,6 +180,9 @@ static int refresh(struct live *lv, int last) {
             p->max_tid = mt;
         }
     }
+    /* an exec'd image's tids follow its earlier images' (tid_offset),
+     * whose thread counts may have grown since */
+    weft__ingest_order_images(g);
     return 0;
 }
 

@@ -89,6 +89,23 @@ keep_rows)
         [ "$old" -lt 100 ] || fail "$mode: $old rows below the trimmed ids"
     done
     ;;
+live_exec)
+    # An exec'd image's log appears while the first image's is read: its
+    # threads follow the first image's in the one process (tid_offset,
+    # which grows with them). A few runs, since which log is seen first
+    # depends on the schedule.
+    for k in 1 2 3 4; do
+        rm -rf "$work/logs" "$db" "$work/offline.db"
+        "$WEFT" run -q --live --trace-children --keep-log="$work/logs" -o "$db" -- "$BIN/t_exec" \
+            "$BIN/t_threads" >"$work/out" 2>"$work/err"
+        expect "exit status ($k)" "$?" 3
+        expect "threads ($k)" "$(q "select count(*) from threads where internal = 0")" 10
+        "$WEFT" ingest -q "$work/logs"/log* -o "$work/offline.db" >/dev/null 2>&1 || fail "offline ingest ($k)"
+        summary "$db" >"$work/a"
+        summary "$work/offline.db" >"$work/b"
+        cmp -s "$work/a" "$work/b" || fail "live and offline traces differ ($k): $(diff "$work/a" "$work/b" | head -10)"
+    done
+    ;;
 live_auto)
     # The default mode: live once the logs take WEFT_LIVE_AUTO_MB of disk;
     # a program that ends before is ingested after its exit, as ever.
