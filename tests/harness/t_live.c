@@ -7,10 +7,11 @@
  * and in each process one thread left unjoined (a finding to compare).
  * argv[2]: the locks between two sleeps (default 50; more: a bigger log).
  * Prints "live ok". */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* syscall(SYS_gettid) */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,16 @@ static void *quick(void *a) {
     return NULL;
 }
 
+/* The leaked thread's kernel id: main waits until it is gone, so that
+ * its end is in the log (an unjoined-thread finding, on every schedule). */
+static volatile pid_t leak_tid;
+
+static void *leaked(void *a) {
+    (void)a;
+    leak_tid = (pid_t)syscall(SYS_gettid);
+    return NULL;
+}
+
 static void run(double until) {
     pthread_t t[3], late;
     for (int k = 0; k < 3; k++)
@@ -59,8 +70,18 @@ static void run(double until) {
     for (int k = 0; k < 3; k++)
         pthread_join(t[k], NULL);
     pthread_t leak;
-    pthread_create(&leak, NULL, quick, NULL); /* never joined */
-    nanosleep(&nap, NULL);
+    leak_tid = 0;
+    pthread_create(&leak, NULL, leaked, NULL); /* never joined */
+    char path[64];
+    for (int i = 0; i < 2000; i++) { /* up to 20 s */
+        struct timespec ms10 = {0, 10000000};
+        if (leak_tid) {
+            snprintf(path, sizeof path, "/proc/self/task/%d", (int)leak_tid);
+            if (access(path, F_OK) != 0)
+                break;
+        }
+        nanosleep(&ms10, NULL);
+    }
 }
 
 int main(int argc, char **argv) {
