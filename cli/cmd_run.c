@@ -53,15 +53,29 @@ struct live_run {
     pthread_t th;
     int started, rc;
     volatile int done;
-    const char *db;
+    struct weft_out *ob; /* the trace, begun when the reading starts */
+    const char *final;
+    int ob_begun;
     struct weft_ingest_opts o;
     struct weft_live_opts lo;
     struct weft_ingest_stats st;
 };
 
+/* The trace's temporary file is made when the live reading starts (by
+ * default only once the logs are big): until then weft run is as without
+ * --live, with no trace begun while the program runs. */
+static const char *live_begin(void *arg) {
+    struct live_run *lr = arg;
+    if (weft_out_begin(lr->ob, lr->final) != 0)
+        return NULL;
+    lr->ob_begun = 1;
+    sig_out = lr->ob;
+    return lr->ob->tmp;
+}
+
 static void *live_main(void *arg) {
     struct live_run *lr = arg;
-    lr->rc = weft_ingest_live(lr->db, &lr->o, &lr->lo, &lr->st);
+    lr->rc = weft_ingest_live(NULL, &lr->o, &lr->lo, &lr->st);
     return NULL;
 }
 
@@ -483,9 +497,9 @@ int weft_cmd_run(int argc, char **argv) {
     }
     if (live && kept_ok && got == 0) {
         weft_err_hold(why, sizeof why);
-        if (weft_out_begin(&ob, final) == 0) {
-            sig_out = &ob;
-            lr.db = ob.tmp;
+        {
+            lr.ob = &ob;
+            lr.final = final;
             lr.o = (struct weft_ingest_opts){.quiet = quiet,
                                              .index = index,
                                              .all_events = all,
@@ -502,7 +516,9 @@ int weft_cmd_run(int argc, char **argv) {
                                             .done = &lr.done,
                                             .root_pid = (int)child,
                                             .punch = punch,
-                                            .start_mb = live_start_mb};
+                                            .start_mb = live_start_mb,
+                                            .begin = live_begin,
+                                            .begin_arg = &lr};
             /* tuning (and the tests' short steps): the step's interval
              * and the watermark's margin, in ms */
             const char *iv = getenv("WEFT_LIVE_INTERVAL_MS"), *mg = getenv("WEFT_LIVE_MARGIN_MS");
@@ -516,11 +532,8 @@ int weft_cmd_run(int argc, char **argv) {
             lr.started = pthread_create(&lr.th, NULL, live_main, &lr) == 0;
             pthread_sigmask(SIG_SETMASK, &prev, NULL);
         }
-        if (!lr.started) {
-            weft_out_abort(&ob);
-            sig_out = NULL;
+        if (!lr.started)
             weft_err_release(1);
-        }
     }
     /* Wait without reaping, so that a signal can never be passed on to
      * another process that got the pid; then reap with the handlers held
@@ -551,8 +564,6 @@ int weft_cmd_run(int argc, char **argv) {
         if (lr.rc == 2) {
             /* the program ended before the logs were worth reading live:
              * the ingest after the exit, below, as without --live */
-            weft_out_abort(&ob);
-            sig_out = NULL;
             weft_err_release(0);
             lr.started = 0;
         }

@@ -191,6 +191,10 @@ struct weft_live_opts {
     int punch;           /* give the chunks consumed back to the file system */
     uint64_t backlog_mb; /* consume even when the program is busy past this much log (0: 256) */
     uint64_t start_mb;   /* read nothing until the logs take this much disk (0: at once) */
+    /* When set: called once the reading starts, it makes the database
+     * and returns its path (db_path is then not used); NULL fails. */
+    const char *(*begin)(void *arg);
+    void *begin_arg;
 };
 /* Returns 2 when the program ended before the logs reached start_mb:
  * nothing was made, the logs are whole for weft_ingest. */

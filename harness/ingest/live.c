@@ -323,6 +323,8 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
     uint64_t margin = (uint64_t)((lo->margin_s > 0 ? lo->margin_s : 1.0) * 1e9);
     if (wait_for_start(lo, interval))
         return 2;
+    if (lo->begin && !(db_path = lo->begin(lo->begin_arg)))
+        return -1;
     g->procs = calloc(MAX_IMAGES, sizeof *g->procs);
     lv->m = weft_merge_new(NULL, NULL, 0);
     if (!g->procs || !lv->m) {
