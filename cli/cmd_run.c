@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,48 @@ static volatile pid_t child;
 static struct weft_out *volatile sig_out;     /* the trace being written */
 static struct weft_logdir *volatile sig_logs; /* the program's logs */
 static volatile int sig_result;               /* the program's status, for the message */
+
+/* The live ingest (--live): weft_ingest_live on a thread of its own
+ * while the program runs; the main thread waits for the program, then
+ * sets done and joins it. */
+/* The default mode of weft run: the logs read live once they take this
+ * much disk (MiB; WEFT_LIVE_AUTO_MB overrides; 0: after the exit, unless
+ * --live). Chosen by measurement (docs/harness.md, "Live ingest"): a
+ * program that keeps the CPUs busy pays for a reader beside it, so
+ * short runs are read after the exit as before; a long run (1 GiB of
+ * log is about 25 minutes of soak.sh's server) gets bounded disk and
+ * no ingest after its exit. */
+#define LIVE_AUTO_MB 1024
+
+struct live_run {
+    pthread_t th;
+    int started, rc;
+    volatile int done;
+    struct weft_out *ob; /* the trace, begun when the reading starts */
+    const char *final;
+    int ob_begun;
+    struct weft_ingest_opts o;
+    struct weft_live_opts lo;
+    struct weft_ingest_stats st;
+};
+
+/* The trace's temporary file is made when the live reading starts (by
+ * default only once the logs are big): until then weft run is as without
+ * --live, with no trace begun while the program runs. */
+static const char *live_begin(void *arg) {
+    struct live_run *lr = arg;
+    if (weft_out_begin(lr->ob, lr->final) != 0)
+        return NULL;
+    lr->ob_begun = 1;
+    sig_out = lr->ob;
+    return lr->ob->tmp;
+}
+
+static void *live_main(void *arg) {
+    struct live_run *lr = arg;
+    lr->rc = weft_ingest_live(NULL, &lr->o, &lr->lo, &lr->st);
+    return NULL;
+}
 
 static void put_str(char *buf, size_t *n, size_t max, const char *s) {
     while (*s && *n + 1 < max)
@@ -203,8 +246,11 @@ static void default_name(char *db, char *logs, size_t n, int pid, int k) {
 int weft_cmd_run(int argc, char **argv) {
     const char *out = NULL, *supp_path = NULL, *keep_dir = NULL, *html = NULL;
     char *perfetto = NULL; /* --html's Perfetto trace beside it */
-    const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL;
-    int quiet = 0, keep = 0, children = 0, index = 0, all = 0, i, r;
+    const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL,
+               *s_keep_rows = NULL;
+    /* live: 0 after the exit (--no-live), 1 while it runs (--live), -1 the
+     * default (LIVE_DEFAULT below) */
+    int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = -1, i, r;
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -225,6 +271,7 @@ int weft_cmd_run(int argc, char **argv) {
             (r = weft_opt_number("run", argc, argv, &i, "--max-threads", 1, 100000000, &s_max,
                                  &max_threads)) ||
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--min-wait", &s_min)) ||
+            (r = weft_opt_value("run", argc, argv, &i, NULL, "--keep-rows", &s_keep_rows)) ||
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--html", &html))) {
             if (r < 0)
                 return 125;
@@ -246,6 +293,10 @@ int weft_cmd_run(int argc, char **argv) {
             all = 1;
         } else if (!strcmp(a, "--trace-children")) {
             children = 1;
+        } else if (!strcmp(a, "--live")) {
+            live = 1;
+        } else if (!strcmp(a, "--no-live")) {
+            live = 0;
         } else {
             weft_err("run: unknown option '%s' (try weft --help)", a);
             return 125;
@@ -253,6 +304,9 @@ int weft_cmd_run(int argc, char **argv) {
     }
     int64_t min_wait = WEFT_MIN_WAIT_NS;
     if (s_min && weft_parse_min_wait("run", s_min, &min_wait))
+        return 125;
+    int64_t keep_rows = 0;
+    if (s_keep_rows && weft_parse_keep_rows("run", s_keep_rows, &keep_rows))
         return 125;
     if (i >= argc) {
         weft_err("run: no program given (usage: weft run [options] -- PROG [ARGS])");
@@ -423,6 +477,64 @@ int weft_cmd_run(int argc, char **argv) {
         got = read(errpipe[0], &exec_errno, sizeof exec_errno);
     while (got < 0 && errno == EINTR);
     close(errpipe[0]);
+    /* --live: the ingest starts now, beside the program, with weft's
+     * signals blocked on its threads (they are the main thread's to pass
+     * on). The detectors, the output and the error lines are set up as
+     * for the ingest after the exit below. */
+    const char *final = out ? out : defout;
+    struct weft_detect_opts dopts = {.supp = supp, .max_threads = (int)max_threads};
+    struct weft_detect_result dr = {0};
+    struct weft_detect_hook hook = {&dopts, &dr, 0};
+    struct weft_out ob = {.dir = ""};
+    char why[4096] = "";
+    struct live_run lr = {0};
+    uint64_t live_start_mb = 0;
+    if (live < 0) { /* the default: live once the logs take LIVE_AUTO_MB */
+        const char *am = getenv("WEFT_LIVE_AUTO_MB");
+        live = LIVE_AUTO_MB > 0 || (am && atoi(am) > 0);
+        live_start_mb = am && *am ? (uint64_t)atoll(am) : LIVE_AUTO_MB;
+        live = live && live_start_mb > 0;
+    }
+    if (live && kept_ok && got == 0) {
+        weft_err_hold(why, sizeof why);
+        {
+            lr.ob = &ob;
+            lr.final = final;
+            lr.o = (struct weft_ingest_opts){.quiet = quiet,
+                                             .index = index,
+                                             .all_events = all,
+                                             .min_wait_ns = min_wait,
+                                             .keep_rows_ns = keep_rows,
+                                             .loaded = weft_detect_hook,
+                                             .user = &hook,
+                                             .trace_children = children};
+            /* The chunks consumed are given back, except when the logs
+             * are to be kept (--keep-log), or WEFT_LIVE_PUNCH says so. */
+            const char *pe = getenv("WEFT_LIVE_PUNCH");
+            int punch = pe && *pe ? *pe == '1' : !keep;
+            lr.lo = (struct weft_live_opts){.dir = ld.path,
+                                            .done = &lr.done,
+                                            .root_pid = (int)child,
+                                            .punch = punch,
+                                            .start_mb = live_start_mb,
+                                            .begin = live_begin,
+                                            .begin_arg = &lr};
+            /* tuning (and the tests' short steps): the step's interval
+             * and the watermark's margin, in ms */
+            const char *iv = getenv("WEFT_LIVE_INTERVAL_MS"), *mg = getenv("WEFT_LIVE_MARGIN_MS");
+            if (iv && atoi(iv) > 0)
+                lr.lo.interval_s = atoi(iv) / 1000.0;
+            if (mg && atoi(mg) > 0)
+                lr.lo.margin_s = atoi(mg) / 1000.0;
+            sigset_t all_sigs, prev;
+            sigfillset(&all_sigs);
+            pthread_sigmask(SIG_BLOCK, &all_sigs, &prev);
+            lr.started = pthread_create(&lr.th, NULL, live_main, &lr) == 0;
+            pthread_sigmask(SIG_SETMASK, &prev, NULL);
+        }
+        if (!lr.started)
+            weft_err_release(1);
+    }
     /* Wait without reaping, so that a signal can never be passed on to
      * another process that got the pid; then reap with the handlers held
      * off, and from then on a signal stops the writing of the trace. */
@@ -443,6 +555,19 @@ int weft_cmd_run(int argc, char **argv) {
     child = 0;
     phase = 2;
     sigprocmask(SIG_SETMASK, &unblock, NULL);
+    if (lr.started) {
+        /* The root pid is gone: the root's exit status is known now. */
+        lr.o.root_pid = (int)si.si_pid;
+        lr.o.root_status = status;
+        __atomic_store_n(&lr.done, 1, __ATOMIC_RELEASE);
+        pthread_join(lr.th, NULL);
+        if (lr.rc == 2) {
+            /* the program ended before the logs were worth reading live:
+             * the ingest after the exit, below, as without --live */
+            weft_err_release(0);
+            lr.started = 0;
+        }
+    }
     if (!kept_ok)
         goto done; /* the child never ran PROG */
     if (got == (ssize_t)sizeof exec_errno) {
@@ -478,13 +603,13 @@ int weft_cmd_run(int argc, char **argv) {
         closedir(d);
     if (n)
         qsort(logs, (size_t)n, sizeof *logs, by_name);
-    const char *final = out ? out : defout;
-    if (n == 0) {
+    /* (a live ingest made the trace already: the same ending as below) */
+    if (!lr.started && n == 0) {
         rc = no_trace(result,
                       "it left no log in %s (is it setuid, does it clear LD_PRELOAD, "
                       "or did something remove the log?)",
                       ld.path);
-    } else if (nonempty == 0) {
+    } else if (!lr.started && nonempty == 0) {
         rc = no_trace(result, "its log%s in %s %s empty (a full disk?)", n == 1 ? "" : "s", ld.path,
                       n == 1 ? "is" : "are");
     } else {
@@ -493,25 +618,27 @@ int weft_cmd_run(int argc, char **argv) {
          * valgrind -q), except the "0 findings" line. Error lines of the
          * ingest are held back one at a time: the last one is the reason
          * of the "no trace" line if the trace is lost. */
-        struct weft_detect_opts dopts = {.supp = supp, .max_threads = (int)max_threads};
-        struct weft_detect_result dr = {0};
-        struct weft_detect_hook hook = {&dopts, &dr, 0};
         struct weft_ingest_opts o = {.root_pid = (int)si.si_pid,
                                      .root_status = status,
                                      .quiet = quiet,
                                      .index = index,
                                      .all_events = all,
                                      .min_wait_ns = min_wait,
+                                     .keep_rows_ns = keep_rows,
                                      .loaded = weft_detect_hook,
                                      .user = &hook,
                                      .trace_children = children};
         struct weft_ingest_stats st = {0};
-        struct weft_out ob = {.dir = ""};
-        char why[4096] = "";
-        weft_err_hold(why, sizeof why);
-        int ok = weft_out_begin(&ob, final) == 0;
-        sig_out = &ob;
-        ok = ok && weft_ingest(logs, n, ob.tmp, &o, &st) == 0;
+        int ok = 1;
+        if (lr.started) {
+            ok = lr.rc == 0;
+            st = lr.st;
+        } else {
+            weft_err_hold(why, sizeof why);
+            ok = weft_out_begin(&ob, final) == 0;
+            sig_out = &ob;
+            ok = ok && weft_ingest(logs, n, ob.tmp, &o, &st) == 0;
+        }
         long procs = ok ? weft_db_count_processes(ob.tmp, "") : -1;
         int empty = ok && procs == 0;
         ok = ok && procs > 0;

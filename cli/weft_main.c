@@ -47,6 +47,33 @@ int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns) {
     return -1;
 }
 
+int weft_parse_keep_rows(const char *cmd, const char *s, int64_t *ns) {
+    /* Digits, then a unit (a bare number is seconds): at least 1 ms, at
+     * most a year. */
+    static const struct {
+        const char *unit;
+        int64_t ns;
+    } units[] = {{"", 1000000000},
+                 {"ms", 1000000},
+                 {"s", 1000000000},
+                 {"m", 60LL * 1000000000},
+                 {"h", 3600LL * 1000000000}};
+    const int64_t max = 366LL * 86400 * 1000000000;
+    int64_t v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9' && v <= max; p++)
+        v = v * 10 + (*p - '0');
+    for (size_t u = 0; p != s && v > 0 && v <= max && u < sizeof units / sizeof *units; u++)
+        if (!strcmp(p, units[u].unit) && v <= max / units[u].ns) {
+            *ns = v * units[u].ns;
+            return 0;
+        }
+    weft_err("%s: --keep-rows takes a duration such as 90s, 10m or 2h (a bare number is "
+             "seconds), not '%s'",
+             cmd, s);
+    return -1;
+}
+
 /* The usage text: the one description of the command line. docs/weft.1
  * is checked against it (tests/harness/usage_test.sh: the options of each
  * subcommand's synopsis, and every option either documents). Its shape is
@@ -58,7 +85,8 @@ static const char usage[] =
     "usage: weft run [-o trace.db] [-q] [--stack-depth=N] [--deadlock-timeout=MS]\n"
     "                [--trace-children] [--keep-log[=DIR]] [--error-exitcode=N]\n"
     "                [--suppressions=FILE] [--max-threads=N] [--index] [--all-events]\n"
-    "                [--min-wait=DURATION] [--html FILE] -- PROG [ARGS...]\n"
+    "                [--min-wait=DURATION] [--html FILE] [--live|--no-live]\n"
+    "                [--keep-rows=DURATION] -- PROG [ARGS...]\n"
     "       weft ingest LOG... [-o trace.db] [-q] [--suppressions=FILE] [--index]\n"
     "                [--all-events] [--min-wait=DURATION]\n"
     "       weft report [--format=text|json|html|perfetto|sarif|junit] [-o FILE]\n"
@@ -89,7 +117,14 @@ static const char usage[] =
     "         --min-wait=0: a row for every wait. --html FILE: also write the\n"
     "         HTML report of the trace (as weft report --format=html) and its\n"
     "         Perfetto trace beside it (FILE without .html, .perfetto.json),\n"
-    "         which the page links.\n"
+    "         which the page links. --live: read the logs while PROG runs\n"
+    "         (backing off while PROG keeps the CPUs busy) and give their disk\n"
+    "         back as they are consumed (not with --keep-log); --no-live: after\n"
+    "         its exit; by default after the exit, or live once the logs take\n"
+    "         1 GiB of disk. --keep-rows=DURATION (90s, 10m, 2h; bare: seconds):\n"
+    "         only the last DURATION of event rows are kept (findings, objects,\n"
+    "         threads and counts stay whole; meta and one line say what was\n"
+    "         dropped).\n"
     "ingest   turns raw logs (e.g. left by a crash, or by LD_PRELOAD use) into a\n"
     "         trace database and runs the detectors.\n"
     "report   prints trace databases as text or JSON, writes one HTML page\n"

@@ -102,5 +102,5 @@ static void drop(void *self) {
     free(st->tab);
 }
 
-const struct weft__detector weft__det_args = {"args", sizeof(struct state), NULL, event, NULL, drop,
-                                              wants};
+const struct weft__detector weft__det_args = {
+    .name = "args", .size = sizeof(struct state), .event = event, .drop = drop, .wants = wants};

@@ -77,6 +77,13 @@ static int init(struct weft__dctx *c, void *self) {
     return st->last_obj && st->last_bits && st->ended ? 0 : -1;
 }
 
+static int grow(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs) {
+    struct state *st = self;
+    (void)old_procs;
+    return weft__grow_array((void **)&st->last_obj, sizeof *st->last_obj, old_n, c->nthreads) ||
+           weft__grow_array((void **)&st->last_bits, sizeof *st->last_bits, old_n, c->nthreads);
+}
+
 static void use(struct weft__dctx *c, struct state *st, int64_t object, uint32_t thread, int bits) {
     if (!object || thread > c->nthreads)
         return;
@@ -329,5 +336,10 @@ static void drop(void *self) {
     free(st->ended);
 }
 
-const struct weft__detector weft__det_chan = {
-    "channels", sizeof(struct state), init, event, finish, drop, NULL};
+const struct weft__detector weft__det_chan = {.name = "channels",
+                                              .size = sizeof(struct state),
+                                              .init = init,
+                                              .event = event,
+                                              .finish = finish,
+                                              .drop = drop,
+                                              .grow = grow};

@@ -77,4 +77,4 @@ static int finish(struct weft__dctx *c, void *self) {
     return 0;
 }
 
-const struct weft__detector weft__det_deadlock = {"deadlock", 0, NULL, NULL, finish, NULL, NULL};
+const struct weft__detector weft__det_deadlock = {.name = "deadlock", .finish = finish};

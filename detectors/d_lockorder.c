@@ -112,6 +112,16 @@ static int init(struct weft__dctx *c, void *self) {
     return st->ts ? 0 : -1;
 }
 
+/* A live ingest's trace gained threads: their held-lock lists. */
+static int grow(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs) {
+    struct state *st = self;
+    (void)old_procs;
+    if (weft__grow_array((void **)&st->ts, sizeof *st->ts, old_n, c->nthreads) != 0)
+        return -1;
+    st->nts = c->nthreads;
+    return 0;
+}
+
 /* The node of lock addr (0 when out of memory). */
 static uint32_t node_of(struct state *st, uint64_t pid1, uint64_t addr) {
     uint64_t k[2] = {pid1, addr};
@@ -589,5 +599,10 @@ static void drop(void *self) {
     free(st->ts);
 }
 
-const struct weft__detector weft__det_lockorder = {
-    "lockorder", sizeof(struct state), init, event, finish, drop, NULL};
+const struct weft__detector weft__det_lockorder = {.name = "lockorder",
+                                                   .size = sizeof(struct state),
+                                                   .init = init,
+                                                   .event = event,
+                                                   .finish = finish,
+                                                   .drop = drop,
+                                                   .grow = grow};

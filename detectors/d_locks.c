@@ -56,6 +56,12 @@ static int init(struct weft__dctx *c, void *self) {
     return st->nheld ? 0 : -1;
 }
 
+static int grow(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs) {
+    struct state *st = self;
+    (void)old_procs;
+    return weft__grow_array((void **)&st->nheld, sizeof *st->nheld, old_n, c->nthreads);
+}
+
 static void lock(struct state *st, const struct weft__ev *e, int64_t addr) {
     struct held *h = find(st, e->pid, addr, 1);
     if (!h)
@@ -173,5 +179,10 @@ static void drop(void *self) {
     free(st->nheld);
 }
 
-const struct weft__detector weft__det_locks = {
-    "locks", sizeof(struct state), init, event, NULL, drop, wants};
+const struct weft__detector weft__det_locks = {.name = "locks",
+                                               .size = sizeof(struct state),
+                                               .init = init,
+                                               .event = event,
+                                               .drop = drop,
+                                               .wants = wants,
+                                               .grow = grow};

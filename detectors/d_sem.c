@@ -22,4 +22,4 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
                  weft__thread_name(c, e->thread, who, sizeof who));
 }
 
-const struct weft__detector weft__det_sem = {"semaphore", 0, NULL, event, NULL, NULL, wants};
+const struct weft__detector weft__det_sem = {.name = "semaphore", .event = event, .wants = wants};

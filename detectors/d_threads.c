@@ -65,6 +65,29 @@ static int init(struct weft__dctx *c, void *self) {
     return 0;
 }
 
+static int grow(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs) {
+    struct state *st = self;
+    uint32_t n = c->nthreads;
+    (void)old_procs;
+    if (weft__grow_array((void **)&st->rel_epoch, sizeof *st->rel_epoch, old_n, n) ||
+        weft__grow_array((void **)&st->after_rel, sizeof *st->after_rel, old_n, n) ||
+        weft__grow_array((void **)&st->rel_event, sizeof *st->rel_event, old_n, n) ||
+        weft__grow_array((void **)&st->woke, sizeof *st->woke, old_n, n) ||
+        weft__grow_array((void **)&st->woke_mutex, sizeof *st->woke_mutex, old_n, n))
+        return -1;
+    if (c->nprocs > st->nps) {
+        struct pstate *ps = realloc(st->ps, ((size_t)c->nprocs + 1) * sizeof *ps);
+        if (!ps)
+            return -1;
+        memset(ps + st->nps, 0, (size_t)(c->nprocs - st->nps) * sizeof *ps);
+        for (int i = st->nps; i < c->nprocs; i++)
+            ps[i].pid = c->procs[i].pid;
+        st->ps = ps;
+        st->nps = c->nprocs;
+    }
+    return 0;
+}
+
 static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     struct state *st = self;
     struct weft__thr *t = weft__thr_of(c, e->thread);
@@ -260,5 +283,10 @@ static void drop(void *self) {
     free(st->woke_mutex);
 }
 
-const struct weft__detector weft__det_threads = {
-    "threads", sizeof(struct state), init, event, finish, drop, NULL};
+const struct weft__detector weft__det_threads = {.name = "threads",
+                                                 .size = sizeof(struct state),
+                                                 .init = init,
+                                                 .event = event,
+                                                 .finish = finish,
+                                                 .drop = drop,
+                                                 .grow = grow};

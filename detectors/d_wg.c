@@ -252,5 +252,9 @@ static void drop(void *self) {
     weft__table_free(&st->wgs);
 }
 
-const struct weft__detector weft__det_wg = {
-    "waitgroup", sizeof(struct state), init, event, NULL, drop, wants};
+const struct weft__detector weft__det_wg = {.name = "waitgroup",
+                                            .size = sizeof(struct state),
+                                            .init = init,
+                                            .event = event,
+                                            .drop = drop,
+                                            .wants = wants};

@@ -354,6 +354,46 @@ static char *dupstr(const char *s) {
     return s ? strdup(s) : NULL;
 }
 
+int weft__grow_array(void **arr, size_t size, uint32_t n_old, uint32_t n_new) {
+    if (n_new <= n_old)
+        return 0;
+    char *p = realloc(*arr, ((size_t)n_new + 1) * size);
+    if (!p)
+        return -1;
+    memset(p + ((size_t)n_old + 1) * size, 0, (size_t)(n_new - n_old) * size);
+    *arr = p;
+    return 0;
+}
+
+/* A SHAPE after the first (a live ingest's trace grows while it is read):
+ * more threads, and processes not named before. */
+static int stream_grow(struct weft__dctx *c, const struct weft_trace_shape *sh) {
+    uint32_t old_n = c->nthreads;
+    int old_procs = c->nprocs;
+    if (sh->nthreads > old_n) {
+        if (weft__grow_array((void **)&c->thr, sizeof *c->thr, old_n, sh->nthreads) != 0 ||
+            weft__vc_grow(c->hb, sh->nthreads) != 0 ||
+            (c->hb_nolock && weft__vc_grow(c->hb_nolock, sh->nthreads) != 0))
+            return -1;
+        c->nthreads = sh->nthreads;
+    }
+    for (int i = 0; i < sh->nprocs; i++) {
+        if (weft__proc_of(c, sh->pids[i]))
+            continue;
+        struct weft__proc *np = realloc(c->procs, ((size_t)c->nprocs + 2) * sizeof *np);
+        if (!np)
+            return -1;
+        c->procs = np;
+        memset(&c->procs[c->nprocs], 0, sizeof *c->procs);
+        c->procs[c->nprocs++].pid = sh->pids[i];
+    }
+    for (int i = 0; i < weft__ndetectors; i++)
+        if (weft__detectors[i]->grow &&
+            weft__detectors[i]->grow(c, c->det[i], old_n, old_procs) != 0)
+            return -1;
+    return 0;
+}
+
 /* SHAPE: the threads' ids and the processes, before any event. */
 static int stream_shape(struct weft__dctx *c, const struct weft_trace_shape *sh) {
     c->nthreads = sh->nthreads;
@@ -547,6 +587,11 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         }
         if (it->type == WEFT_ITEM_CASE) {
             if (stream_case(&c, &it->u.sc) != 0)
+                goto oom_out;
+            continue;
+        }
+        if (it->type == WEFT_ITEM_SHAPE) {
+            if (stream_grow(&c, &it->u.shape) != 0)
                 goto oom_out;
             continue;
         }

@@ -132,7 +132,18 @@ struct weft__detector {
      * every event, most of them returning at once, was a tenth of the
      * detectors' time on a channel-heavy trace). */
     int (*wants)(int kind);
+    /* A live ingest's stream grows (a SHAPE item after the first): a
+     * family with per-thread or per-process arrays grows them here, or
+     * NULL. c->nthreads was old_n (arrays grow to c->nthreads + 1,
+     * zeroed), c->nprocs was old_procs. 0, or -1 when out of memory. */
+    int (*grow)(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs);
 };
+
+extern const struct weft__detector weft__det_chan, weft__det_locks, weft__det_threads;
+
+/* *arr (n_old + 1 elements of size bytes) grown to n_new + 1, the new
+ * ones zeroed: 0, or -1 when out of memory (then unchanged). */
+int weft__grow_array(void **arr, size_t size, uint32_t n_old, uint32_t n_new);
 
 extern const struct weft__detector *const weft__detectors[];
 extern const int weft__ndetectors;

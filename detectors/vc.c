@@ -65,6 +65,20 @@ struct weft__vc *weft__vc_new(uint32_t nthreads) {
     return h;
 }
 
+int weft__vc_grow(struct weft__vc *h, uint32_t nthreads) {
+    if (nthreads <= h->n)
+        return 0;
+    struct thr *t = realloc(h->thr, ((size_t)nthreads + 1) * sizeof *t);
+    if (!t)
+        return -1;
+    memset(t + h->n + 1, 0, (size_t)(nthreads - h->n) * sizeof *t);
+    for (uint32_t i = h->n + 1; i <= nthreads; i++)
+        t[i].own = 1;
+    h->thr = t;
+    h->n = nthreads;
+    return 0;
+}
+
 static void snap_unref(struct weft__snap *s) {
     if (s && --s->ref == 0)
         free(s);

@@ -36,6 +36,9 @@ struct weft__vc;
 
 /* nthreads: the largest threads.id. NULL when out of memory. */
 struct weft__vc *weft__vc_new(uint32_t nthreads);
+/* Room for threads up to nthreads (a live ingest's stream grows): 0, or
+ * -1 when out of memory. */
+int weft__vc_grow(struct weft__vc *h, uint32_t nthreads);
 void weft__vc_free(struct weft__vc *h);
 
 /* Thread t's clock now (a new reference: drop it with weft__rv_drop). */

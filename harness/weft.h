@@ -128,6 +128,11 @@ struct weft_ingest_opts {
      * without error is counted in event_counts, not a row (--min-wait);
      * 0: every wait is a row. The commands default to WEFT_MIN_WAIT_NS. */
     int64_t min_wait_ns;
+    /* >0: keep only the event rows (and their select_cases) of the last
+     * keep_rows_ns of the trace, trimmed by id as the pass goes on
+     * (--keep-rows); findings, objects, threads and event_counts stay
+     * whole: the detectors see every event. meta says what was dropped. */
+    int64_t keep_rows_ns;
     /* Called on a thread of its own while the trace is being loaded
      * beside it, with the model's stream (items above, from memory: no
      * re-read): the detectors run here. It uses db only through guard
@@ -141,6 +146,8 @@ struct weft_ingest_opts {
 /* --min-wait=DURATION: a number with ns, us, ms or s (bare: us), into *ns.
  * 0, or -1 after a one-line error naming cmd. */
 int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns);
+/* --keep-rows=DURATION (cli/weft_main.c): 0, or -1 with one line. */
+int weft_parse_keep_rows(const char *cmd, const char *s, int64_t *ns);
 struct weft_ingest_stats {
     uint64_t events, rows, threads, stacks; /* rows: of events */
     uint64_t processes; /* distinct pids (an exec'd image is the same process) */
@@ -172,6 +179,30 @@ int weft_detect_hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_
  *      memory): no database, one line printed. */
 int weft_ingest(char *const *logs, int nlogs, const char *db_path,
                 const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats);
+
+/* The live ingest (live.c): the logs of dir (the files named log*) read
+ * while the program writing them runs, into the trace at db_path as
+ * weft_ingest makes it; returns when *done is set (the caller saw the
+ * program's tree end) and every record is in. The same return values
+ * as weft_ingest. */
+struct weft_live_opts {
+    const char *dir;
+    volatile int *done;
+    int root_pid;        /* the program: its CPU use makes the ingest back off (0: never) */
+    double interval_s;   /* between steps (0: 0.25) */
+    double margin_s;     /* the watermark trails the time by this (0: 1) */
+    int punch;           /* give the chunks consumed back to the file system */
+    uint64_t backlog_mb; /* consume even when the program is busy past this much log (0: 256) */
+    uint64_t start_mb;   /* read nothing until the logs take this much disk (0: at once) */
+    /* When set: called once the reading starts, it makes the database
+     * and returns its path (db_path is then not used); NULL fails. */
+    const char *(*begin)(void *arg);
+    void *begin_arg;
+};
+/* Returns 2 when the program ended before the logs reached start_mb:
+ * nothing was made, the logs are whole for weft_ingest. */
+int weft_ingest_live(const char *db_path, const struct weft_ingest_opts *opts,
+                     const struct weft_live_opts *lo, struct weft_ingest_stats *stats);
 
 /* Error lines (errmsg.c). While held (weft run around its ingest),
  * each weft_err line is printed only when the next one comes, and the

@@ -58,7 +58,7 @@ static const char *lost_in(sqlite3 *db, long long pid, char *buf, size_t n) {
             db,
             "SELECT coalesce(sum(CASE WHEN what = 'dropped-events' THEN count END), 0), "
             "coalesce(sum(CASE WHEN what IN ('bad-chunk', 'unwritten-chunk', "
-            "'truncated') THEN count END), 0) FROM losses WHERE pid = ?",
+            "'truncated', 'live-consumed') THEN count END), 0) FROM losses WHERE pid = ?",
             -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, pid);
         if (sqlite3_step(st) == SQLITE_ROW) {
@@ -166,6 +166,11 @@ static void losses_text(sqlite3 *db, FILE *f) {
                 fprintf(f,
                         "%lld chunk%s of records never written%s (a process killed as it "
                         "began one, or holes in the log: was its disk full?)\n",
+                        count, count == 1 ? "" : "s", who);
+            else if (!strcmp(what, "live-consumed"))
+                fprintf(f,
+                        "%lld chunk%s of records consumed by a weft run --live that did not "
+                        "finish%s\n",
                         count, count == 1 ? "" : "s", who);
             else if (!strcmp(what, "truncated"))
                 fprintf(f, "%lld chunk%s of records cut off the end of the log%s\n", count,

@@ -32,14 +32,15 @@ set -euo pipefail
 # shellcheck source=bench/pipeline/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage="usage: $0 [--weft DIR] [--baseline DIR] [--sizes 1M,10M] [--rounds R] [--mem-cap GB] [--workdir DIR] [--ingest-only] [--quick]"
-wdir="" bdir="" sizes="1M,10M" rounds=3 capgb=16 workdir=${TMPDIR:-/tmp} quick=0 ingest_only=0
+usage="usage: $0 [--weft DIR] [--baseline DIR] [--sizes 1M,10M] [--rounds R] [--mem-cap GB] [--workdir DIR] [--ingest-only] [--live-ab] [--quick]"
+wdir="" bdir="" sizes="1M,10M" rounds=3 capgb=16 workdir=${TMPDIR:-/tmp} quick=0 ingest_only=0 live_ab=0
 while [ $# -gt 0 ]; do
     case $1 in
     --weft) wdir=$2; shift ;;
     --baseline) bdir=$2; shift ;;
     --sizes) sizes=$2; shift ;;
     --rounds) rounds=$2; shift ;;
+    --live-ab) live_ab=1 ;;
     --mem-cap) capgb=$2; shift ;;
     --workdir) workdir=$2; shift ;;
     --quick) quick=1 ;;
@@ -50,6 +51,13 @@ while [ $# -gt 0 ]; do
 done
 [ "$quick" = 1 ] && { sizes=20K; rounds=1; }
 pl_wefts "$wdir" "$bdir" "$capgb"
+# --live-ab: the new weft once more as the row "live", its weft run with
+# --live (the logs read while the program runs), interleaved with the
+# others in the same rounds; its record and ingest columns are new's.
+if [ "$live_ab" = 1 ]; then
+    labels+=(live)
+    for a in W_DIR W_BIN W_SHIM W_LIB W_INC; do eval "$a[live]=\${$a[new]}"; done
+fi
 work=$(mktemp -d "$workdir/weft-bench-scale-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 for l in "${labels[@]}"; do pl_cc "$l" "$work/chan_work.$l" "$pl_root/bench/harness/chan_work.c"; done
@@ -72,7 +80,9 @@ for size in ${sizes//,/ }; do
             pl_time "$work/plain.out" "$prog" "$n"
             if [ "$rc" = 0 ]; then ps[$l]="${ps[$l]:-} $t"; want[$l]=$(cat "$work/plain.out"); else ps[$l]="${ps[$l]:-} !$rc"; fi
             rm -f "$work/run.db"
-            pl_time "$work/run.out" "${W_BIN[$l]}" run -q -o "$work/run.db" -- "$prog" "$n"
+            liveopt=()
+            [ "$l" = live ] && liveopt=(--live)
+            pl_time "$work/run.out" "${W_BIN[$l]}" run -q "${liveopt[@]}" -o "$work/run.db" -- "$prog" "$n"
             if [ "$rc" = 0 ]; then
                 ws[$l]="${ws[$l]:-} $t"
                 wrss[$l]="${wrss[$l]:-} $rss_kb"
@@ -92,6 +102,7 @@ for size in ${sizes//,/ }; do
         else
             pl_round_cells "$size" "$l"
         fi
+        [ "$l" = live ] && continue # recording and ingest: new's
         # Recording alone, log kept (WEFT_LOG set: the shim does not ingest
         # by itself), then the ingest of that log alone.
         lg=$work/log.$l

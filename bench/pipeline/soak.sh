@@ -29,8 +29,8 @@ set -euo pipefail
 # shellcheck source=bench/pipeline/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage="usage: $0 [--weft DIR] [--minutes M] [--rate N] [--workers W] [--interval S] [--mem-cap GB] [--workdir DIR] [--quick]"
-wdir="" minutes=10 rate=5000 workers=4 interval=5 capgb=16 workdir=${TMPDIR:-/tmp} quick=0
+usage="usage: $0 [--weft DIR] [--minutes M] [--rate N] [--workers W] [--interval S] [--mem-cap GB] [--workdir DIR] [--live | --live-keep] [--quick]"
+wdir="" minutes=10 rate=5000 workers=4 interval=5 capgb=16 workdir=${TMPDIR:-/tmp} quick=0 live=
 while [ $# -gt 0 ]; do
     case $1 in
     --weft) wdir=$2; shift ;;
@@ -41,6 +41,8 @@ while [ $# -gt 0 ]; do
     --mem-cap) capgb=$2; shift ;;
     --workdir) workdir=$2; shift ;;
     --quick) quick=1 ;;
+    --live) live=punch ;;
+    --live-keep) live=keep ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
     shift
@@ -57,8 +59,11 @@ pl_cc new "$work/soak_pool" "$pl_here/soak_pool.c"
 # weft run under /usr/bin/time (for weft's own peak RSS at the end); its
 # child is weft, weft's child the program.
 logs=$work/logs
-/usr/bin/time -f '%e %M %x' -o "$work/run.time" \
-    "$weft" run -q --keep-log="$logs" -o "$work/soak.db" -- "$work/soak_pool" "$secs" "$rate" "$workers" \
+liveopt=() punch=0
+[ -n "$live" ] && liveopt=(--live)
+[ "$live" = punch ] && punch=1
+WEFT_LIVE_PUNCH=$punch /usr/bin/time -f '%e %M %x' -o "$work/run.time" \
+    "$weft" run -q "${liveopt[@]}" --keep-log="$logs" -o "$work/soak.db" -- "$work/soak_pool" "$secs" "$rate" "$workers" \
     </dev/null >"$work/run.out" 2>"$work/run.err" &
 tpid=$!
 t0=$(date +%s.%N)
@@ -97,7 +102,7 @@ logs_mb=$(pl_mb "$(pl_du_kb "$logs")")
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "## weft soak ($(date -u '+%Y-%m-%d %H:%M'), $(nproc) CPUs, load $load$([ "$quick" = 1 ] && echo ', --quick: numbers mean nothing'))"
-echo "weft = ${W_DIR[new]}; soak_pool $secs s at $rate items/s, $workers workers, under weft run --keep-log; a sample every $interval s"
+echo "weft = ${W_DIR[new]}; soak_pool $secs s at $rate items/s, $workers workers, under weft run ${liveopt[*]} --keep-log$([ "$punch" = 1 ] && echo ' (WEFT_LIVE_PUNCH=1: consumed chunks given back)'); a sample every $interval s"
 echo "phase run: the program is alive; phase ingest: it has exited and weft is writing the trace"
 echo
 cat "$series"
@@ -121,6 +126,13 @@ ev=$(pl_events "$work/soak.db")
 dropped=$(pl_lost "$work/soak.db")
 losses=$(sqlite3 "$work/soak.db" "select count(*) || ' rows' || coalesce(': ' || group_concat(what || ' ' || count, ', '), '') from losses" 2>/dev/null || echo "?")
 echo "  events: $ev; lost: dropped_events $dropped, losses table $losses"
+if [ -n "$live" ]; then
+    echo "  live ingest: $(sqlite3 "$work/soak.db" "select group_concat(key || ' ' || value, ', ') from meta where key like 'live%'")"
+fi
+if [ "$punch" = 1 ]; then
+    echo "  the logs were given back as they were consumed: no offline comparison (--live-keep makes one)"
+    exit 0
+fi
 
 # The same logs ingested offline.
 mapfile -t lf < <(pl_logs "$logs")

@@ -64,7 +64,8 @@ CREATE TABLE losses (
   pid      INTEGER,                 -- the process, when known
   log      TEXT,                    -- the log file, when there is one
   what     TEXT NOT NULL,           -- dropped-events | bad-chunk | unwritten-chunk | truncated |
-                                    -- unreadable-log | empty-log | duplicate-log | missing-log | running
+                                    -- unreadable-log | empty-log | duplicate-log | missing-log | running |
+                                    -- live-consumed
   count    INTEGER NOT NULL,        -- events (dropped-events), chunks (*-chunk, truncated), logs
   detail   TEXT NOT NULL            -- one line saying what happened
 );

@@ -236,15 +236,15 @@ int weft__ingest_push_touched(struct weft__ingest *g) {
         const struct thr *t = &p->thr[tid];
         struct weft_trace_item it = {.type = WEFT_ITEM_THREAD};
         struct weft_thread_row *row = &it.u.th;
-        row->id = (int64_t)(p->thread_base + tid);
+        row->id = (int64_t)(weft__ingest_gtid(p, tid));
         row->pid = p->pid;
         row->tid = tid + p->tid_offset;
         row->parent =
-            t->parent && t->parent <= p->max_tid ? (int64_t)(p->thread_base + t->parent) : 0;
+            t->parent && t->parent <= p->max_tid ? (int64_t)weft__ingest_gtid(p, t->parent) : 0;
         row->created_ns = (int64_t)t->created;
         row->joined = t->joined != 0;
         row->joined_ns = (int64_t)t->joined;
-        row->joined_by = t->joined_by ? (int64_t)(p->thread_base + t->joined_by) : 0;
+        row->joined_by = t->joined_by ? (int64_t)weft__ingest_gtid(p, t->joined_by) : 0;
         row->create_stack = t->create_stack ? (int64_t)(p->stack_base + t->create_stack) : 0;
         row->exit_stack = t->exit_stack ? (int64_t)(p->stack_base + t->exit_stack) : 0;
         row->arg = t->start_routine ? (int64_t)t->arg : 0;

@@ -43,10 +43,11 @@ static const char index_sql[] = "CREATE INDEX threads_pid ON threads(pid, tid);"
                                 "CREATE INDEX objects_addr ON objects(pid, kind, address);"
                                 "CREATE INDEX modules_pid ON modules(pid);";
 
-static void cleanup(struct weft__ingest *g) {
+void weft__ingest_cleanup(struct weft__ingest *g) {
     for (int i = 0; i < g->nprocs; i++) {
         weft_slog_close(&g->procs[i].log);
         free(g->procs[i].thr);
+        free(g->procs[i].gid);
         free(g->procs[i].handles.e);
         for (size_t x = 0; x < g->procs[i].nmeta; x++)
             free((void *)g->procs[i].meta[x].data);
@@ -136,7 +137,7 @@ static void row_of(const struct weft__ingest *g, const struct weft_rec *r, uint3
     /* every field set (no memset: this runs for every event) */
     e->id = (int64_t)id;
     e->pid = p->pid;
-    e->thread = (int64_t)(p->thread_base + r->tid);
+    e->thread = (int64_t)weft__ingest_gtid(p, r->tid);
     e->ts = (int64_t)r->ts;
     e->kind = r->kind;
     e->object = (int64_t)object;
@@ -167,7 +168,7 @@ static int64_t peer_of(struct weft__ingest *g, uint32_t pi, const struct weft_re
         tt = (uint32_t)(r->aux & WEFT_TID_MASK);
     else if ((r->kind == WEFT_K_JOIN_END || r->kind == WEFT_K_TRYJOIN) && r->arg == 0)
         tt = weft__ingest_join_target(p, r);
-    return tt && tt <= p->max_tid ? (int64_t)(p->thread_base + tt) : 0;
+    return tt && tt <= p->max_tid ? (int64_t)weft__ingest_gtid(p, tt) : 0;
 }
 
 /* Two threads share one connection (the detectors beside the load),
@@ -183,180 +184,517 @@ static void sqlite_setup(void) {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-/* The one pass: every record in global order (m) into the model
- * (processes, threads, objects; MODULE and STACK records kept per
- * process), then into the events table (with the folding above), the
- * counts of the counted events, the rows hanging off events
- * (select_cases, deadlock_waits) and blocked_at_exit; with a hook, every
- * event goes to its queue too, after the rows of what it changed. */
+/* The one pass: every record in global order into the model (processes,
+ * threads, objects; MODULE and STACK records kept per process), then into
+ * the events table (with the folding above), the counts of the counted
+ * events, the rows hanging off events (select_cases, deadlock_waits) and
+ * blocked_at_exit; with a hook, every event goes to its queue too, after
+ * the rows of what it changed. Its working state lives in the ingest
+ * (g->pass), so that a live ingest drives it a step at a time, as the
+ * logs grow: pass_begin, pass_record for each record, pass_end. */
+struct weft__pass {
+    struct rows w;
+    sqlite3_stmt *sc, *sd;
+    struct open_call *open;     /* per thread: its folded or open begin */
+    struct weft__blocked *last; /* per thread: its last blocking event */
+    uint64_t nthr;              /* threads the two arrays have room for */
+    struct map sites;
+    struct mtxs mx;
+    char *multi;
+    uint64_t id;
+    int all, hooked, quiet;
+    int64_t min_wait;
+    /* --keep-rows: (time, id) every TRIM_EVERY events, the rows below
+     * trimmed_below dropped, how many */
+    int64_t keep_ns;
+    struct {
+        uint64_t ts, id;
+    } samp[1024];
+    size_t nsamp;
+    uint64_t trimmed_below, trimmed;
+    sqlite3_stmt *del_ev, *del_sc;
+};
+
+enum { TRIM_EVERY = 16384 };
+
+/* --keep-rows: the event rows older than the window (by the id of the
+ * last sample at least that old: ids follow time, except each mutex's
+ * pending unlock and a folded begin, written later with their older
+ * ids, which then stay) are deleted, with their select_cases. SQLite
+ * reuses the pages they free, so the database stays as large as the
+ * window. 0, or -1. */
+static int trim_rows(struct weft__ingest *g, uint64_t ts, uint64_t id) {
+    struct weft__pass *ps = g->pass;
+    if (ps->nsamp == sizeof ps->samp / sizeof *ps->samp) {
+        for (size_t k = 0; k < ps->nsamp / 2;
+             k++) /* every other one: the window halves its grain */
+            ps->samp[k] = ps->samp[2 * k + 1];
+        ps->nsamp /= 2;
+    }
+    ps->samp[ps->nsamp].ts = ts;
+    ps->samp[ps->nsamp++].id = id;
+    if (ts < (uint64_t)ps->keep_ns)
+        return 0;
+    size_t k = 0;
+    uint64_t cut = 0;
+    while (k < ps->nsamp && ps->samp[k].ts <= ts - (uint64_t)ps->keep_ns)
+        cut = ps->samp[k++].id;
+    if (cut < ps->trimmed_below + 4 * TRIM_EVERY)
+        return 0;
+    memmove(ps->samp, ps->samp + k, (ps->nsamp - k) * sizeof *ps->samp);
+    ps->nsamp -= k;
+    weft__ingest_db_hold(g);
+    int bad = 0;
+    if (!ps->del_ev) {
+        ps->del_ev = weft__ingest_prep(g, "DELETE FROM events WHERE id < ?");
+        ps->del_sc = weft__ingest_prep(g, "DELETE FROM select_cases WHERE event < ?");
+    }
+    if (!ps->del_ev || !ps->del_sc) {
+        bad = -1;
+    } else {
+        I64(ps->del_ev, 1, cut);
+        bad = weft__ingest_step(g, ps->del_ev);
+        ps->trimmed += (uint64_t)sqlite3_changes(g->db);
+        I64(ps->del_sc, 1, cut);
+        bad = bad || weft__ingest_step(g, ps->del_sc);
+    }
+    weft__ingest_db_release(g);
+    ps->trimmed_below = cut;
+    return bad ? -1 : 0;
+}
+
+/* Room for threads up to nthr in the pass's per-thread arrays. */
+int weft__ingest_pass_grow(struct weft__ingest *g, uint64_t nthr) {
+    struct weft__pass *ps = g->pass;
+    if (nthr <= ps->nthr && ps->open)
+        return 0;
+    uint64_t from = ps->open ? ps->nthr + 1 : 0;
+    struct open_call *o = realloc(ps->open, (nthr + 1) * sizeof *o);
+    if (!o)
+        return -1;
+    ps->open = o;
+    memset(ps->open + from, 0, (nthr + 1 - from) * sizeof *ps->open);
+    struct weft__blocked *l = realloc(ps->last, (nthr + 1) * sizeof *l);
+    if (!l)
+        return -1;
+    ps->last = l;
+    memset(ps->last + from, 0, (nthr + 1 - from) * sizeof *ps->last);
+    ps->nthr = nthr;
+    return 0;
+}
+
+void weft__ingest_pass_free(struct weft__ingest *g) {
+    struct weft__pass *ps = g->pass;
+    if (!ps)
+        return;
+    free(ps->multi);
+    free(ps->open);
+    free(ps->last);
+    free(ps->sites.e);
+    free(ps->mx.m);
+    free(ps->mx.idx.e);
+    weft__ingest_db_hold(g);
+    sqlite3_finalize(ps->w.one);
+    sqlite3_finalize(ps->w.many);
+    sqlite3_finalize(ps->sc);
+    sqlite3_finalize(ps->sd);
+    sqlite3_finalize(ps->del_ev);
+    sqlite3_finalize(ps->del_sc);
+    weft__ingest_db_release(g);
+    free(ps);
+    g->pass = NULL;
+}
+
+int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opts *opts, int hooked,
+                            uint64_t nthr) {
+    struct weft__pass *ps = calloc(1, sizeof *ps);
+    g->pass = ps;
+    if (!ps || !(ps->multi = malloc(BATCH * 34 + 64)) || weft__ingest_pass_grow(g, nthr) != 0) {
+        weft_err("out of memory");
+        return -1;
+    }
+    strcpy(ps->multi, "INSERT INTO events VALUES ");
+    for (int b = 0; b < BATCH; b++)
+        strcat(ps->multi, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    weft__ingest_db_hold(g);
+    ps->w.one = weft__ingest_prep(g, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    ps->sc = weft__ingest_prep(g, "INSERT INTO select_cases VALUES (?,?,?,?,?)");
+    ps->sd = weft__ingest_prep(g, "INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
+    ps->w.many = weft__ingest_prep(g, ps->multi);
+    weft__ingest_db_release(g);
+    if (!ps->w.one || !ps->sc || !ps->sd)
+        return -1;
+    ps->all = opts && opts->all_events;
+    ps->min_wait = opts ? opts->min_wait_ns : 0;
+    ps->keep_ns = opts && opts->keep_rows_ns > 0 ? opts->keep_rows_ns : 0;
+    ps->quiet = opts && opts->quiet;
+    ps->hooked = hooked;
+    return 0;
+}
+
+/* One record (of image pi) through the pass: 0, or -1 (said). */
+int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint32_t pi) {
+    struct weft__pass *ps = g->pass;
+    struct rows *w = &ps->w;
+    const struct weft_rec *r = rec;
+    int bad = 0, hooked = ps->hooked, all = ps->all;
+    uint64_t nthr = ps->nthr;
+    if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE) {
+        if (weft__ingest_add_meta(&g->procs[pi], r) != 0 ||
+            (r->kind == WEFT_K_MODULE && weft__ingest_sym_module(g, pi, r) != 0)) {
+            weft_err("out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    if (fill_lock_site(&ps->sites, pi, rec) != 0) {
+        weft_err("out of memory for the lock sites");
+        return -1;
+    }
+    g->touched.nthr = g->touched.nobj = 0;
+    uint64_t object = weft__ingest_model(g, pi, r);
+    if (hooked && (g->touched.nthr || g->touched.nobj) && weft__ingest_push_touched(g) != 0) {
+        weft_err("out of memory");
+        return -1;
+    }
+    uint64_t id = ++ps->id; /* every event has its id, also one counted or folded */
+    if (ps->keep_ns && id % TRIM_EVERY == 0 && trim_rows(g, r->ts, id) != 0)
+        return -1;
+    uint64_t t = weft__ingest_gtid(&g->procs[pi], r->tid);
+    struct open_call *oc = t && t <= nthr ? &ps->open[t] : NULL;
+    int blk = weft_kind_blocking(r->kind);
+    int sum = !all && summed(r);
+    int64_t begin_ts = 0, begin_stack = 0, short_wait = -1;
+    struct weft_trace_event e;
+    row_of(g, r, pi, id, object, &e);
+    e.peer = peer_of(g, pi, r);
+    if (blk && t && t <= nthr)
+        ps->last[t] = (struct weft__blocked){e.id, e.pid, e.obj, e.object, e.stack, e.kind};
+    if (oc && (blk == 1 || blk == 2) && oc->folded) {
+        /* This ends the folded begin, or the begin gets its own row. */
+        const struct weft_trace_event *be = &oc->row;
+        oc->folded = 0;
+        if (blk == 2 && !sum && r->kind == (uint64_t)be->kind + 1u && (int64_t)r->obj == be->obj) {
+            begin_stack = be->stack;
+            /* a short wait that ended well: counted, begin and end */
+            int64_t waited = (int64_t)r->ts - be->ts;
+            if (r->arg == 0 && waited < ps->min_wait)
+                short_wait = waited > 0 ? waited : 0;
+        } else if ((bad = weft__ingest_put_row(g, w, be, 0)) != 0) {
+            return -1;
+        }
+    }
+    if (oc && blk == 2) {
+        begin_ts = oc->ts;
+        oc->ts = 0;
+    }
+    if (!all && !sum && short_wait < 0 && weft__ingest_mutex_op(g, &ps->mx, w, pi, r, &e, &bad)) {
+        if (bad)
+            return -1;
+        goto next;
+    }
+    if (bad)
+        return -1;
+    if (sum || short_wait >= 0) {
+        bad = weft__ingest_sum_op(g, &e, short_wait);
+        goto next;
+    }
+    {
+        struct weft_trace_event row = e;
+        if (!row.stack)
+            row.stack = begin_stack;
+        if (oc && blk == 1) {
+            oc->ts = (int64_t)r->ts;
+            oc->folded = 0;
+            if (!all && chan_begin(r->kind)) {
+                oc->folded = 1;
+                oc->row = row;
+                goto next;
+            }
+        }
+        bad = weft__ingest_put_row(g, w, &row, begin_ts);
+        if (!bad && weft__ingest_has_extra(r)) {
+            weft__ingest_db_hold(g);
+            bad = weft__ingest_write_extra(g, &g->procs[pi], pi, r, id, ps->sc, ps->sd);
+            weft__ingest_db_release(g);
+            if (!bad && hooked)
+                bad = weft__ingest_push_cases(g, pi, r, id);
+        }
+    }
+next:
+    if (!bad && hooked) {
+        if (weft__ingest_push_event(g, &e) != 0) {
+            weft_err("out of memory");
+            bad = -1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+/* After the last record: the begins and unlocks still held get rows,
+ * blocked_at_exit. 0, or -1. */
+int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stats) {
+    struct weft__pass *ps = g->pass;
+    int bad = 0;
+    /* Begins that never ended: their threads were blocked at exit. */
+    for (uint64_t t = 1; t <= ps->nthr && !bad; t++)
+        if (ps->open[t].folded)
+            bad = weft__ingest_put_row(g, &ps->w, &ps->open[t].row, 0);
+    /* Unlocks no one acquired after: rows. */
+    for (size_t k = 0; k < ps->mx.n && !bad; k++)
+        if (ps->mx.m[k].pending)
+            bad = weft__ingest_put_row(g, &ps->w, &ps->mx.m[k].unlock, 0);
+    bad = bad || weft__ingest_flush_rows(g, &ps->w, ps->w.n);
+    if (!bad) {
+        weft__ingest_db_hold(g);
+        bad = weft__ingest_write_blocked(g, ps->last, ps->nthr);
+        weft__ingest_db_release(g);
+    }
+    if (!bad && ps->keep_ns) {
+        /* what --keep-rows dropped: in meta, and said in one line */
+        weft__ingest_db_hold(g);
+        sqlite3_stmt *sm = weft__ingest_prep(g, "INSERT INTO meta VALUES (?,?)");
+        if (sm) {
+            TXT(sm, 1, "keep_rows_ns");
+            I64(sm, 2, ps->keep_ns);
+            weft__ingest_step(g, sm);
+            TXT(sm, 1, "rows_trimmed");
+            I64(sm, 2, ps->trimmed);
+            weft__ingest_step(g, sm);
+            TXT(sm, 1, "rows_trimmed_below_id");
+            I64(sm, 2, ps->trimmed_below);
+            weft__ingest_step(g, sm);
+            sqlite3_finalize(sm);
+        } else {
+            bad = -1;
+        }
+        weft__ingest_db_release(g);
+        if (ps->trimmed && !ps->quiet)
+            fprintf(stderr,
+                    "weft: --keep-rows: %llu event rows older than the last %.3g s dropped (ids "
+                    "below %llu); findings, objects and counts are whole: the detectors saw "
+                    "every event\n",
+                    (unsigned long long)ps->trimmed, (double)ps->keep_ns / 1e9,
+                    (unsigned long long)ps->trimmed_below);
+    }
+    if (!bad && stats) {
+        stats->events = ps->id;
+        stats->rows = ps->w.count - ps->trimmed;
+    }
+    return bad ? -1 : 0;
+}
+
+/* The whole pass over a merge of logs read once (weft ingest, weft run
+ * after the program's exit). */
 static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *opts,
                         struct weft_merge *m, int hooked, struct weft_ingest_stats *stats) {
-    struct rows w = {0};
-    sqlite3_stmt *sc = NULL, *sd = NULL;
-    struct open_call *open = NULL;
-    struct weft__blocked *last = NULL; /* per thread: its last blocking event */
-    struct map sites = {0};
-    struct mtxs mx = {0};
-    int bad = -1;
     uint64_t nthr = 0;
     for (int i = 0; i < g->nprocs; i++)
         nthr += g->procs[i].max_tid;
-    open = calloc(nthr + 1, sizeof *open);
-    last = calloc(nthr + 1, sizeof *last);
-    char *multi = malloc(BATCH * 34 + 64);
-    if (!open || !last || !multi) {
-        weft_err("out of memory");
-        goto out;
-    }
-    strcpy(multi, "INSERT INTO events VALUES ");
-    for (int b = 0; b < BATCH; b++)
-        strcat(multi, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    weft__ingest_db_hold(g);
-    w.one = weft__ingest_prep(g, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    sc = weft__ingest_prep(g, "INSERT INTO select_cases VALUES (?,?,?,?,?)");
-    sd = weft__ingest_prep(g, "INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
-    w.many = weft__ingest_prep(g, multi);
-    weft__ingest_db_release(g);
-    if (!w.one || !sc || !sd)
-        goto out;
-    uint64_t id = 0;
-    int all = opts && opts->all_events;
-    int64_t min_wait = opts ? opts->min_wait_ns : 0;
-    bad = 0;
+    int bad = weft__ingest_pass_begin(g, opts, hooked, nthr);
     struct weft_rec rec;
     uint32_t pi;
-    int got;
-    while (!bad && (got = weft_merge_next(m, &rec, &pi)) == 1) {
-        const struct weft_rec *r = &rec;
-        if (r->kind == WEFT_K_STACK || r->kind == WEFT_K_MODULE) {
-            if (weft__ingest_add_meta(&g->procs[pi], r) != 0 ||
-                (r->kind == WEFT_K_MODULE && weft__ingest_sym_module(g, pi, r) != 0)) {
-                weft_err("out of memory");
-                bad = -1;
-            }
-            continue;
-        }
-        if (fill_lock_site(&sites, pi, &rec) != 0) {
-            weft_err("out of memory for the lock sites");
-            bad = -1;
-            break;
-        }
-        g->touched.nthr = g->touched.nobj = 0;
-        uint64_t object = weft__ingest_model(g, pi, r);
-        if (hooked && (g->touched.nthr || g->touched.nobj) && weft__ingest_push_touched(g) != 0) {
-            weft_err("out of memory");
-            bad = -1;
-            break;
-        }
-        ++id; /* every event has its id, also one counted or folded */
-        uint64_t t = g->procs[pi].thread_base + r->tid;
-        struct open_call *oc = t <= nthr ? &open[t] : NULL;
-        int blk = weft_kind_blocking(r->kind);
-        int sum = !all && summed(r);
-        int64_t begin_ts = 0, begin_stack = 0, short_wait = -1;
-        struct weft_trace_event e;
-        row_of(g, r, pi, id, object, &e);
-        e.peer = peer_of(g, pi, r);
-        if (blk && t <= nthr)
-            last[t] = (struct weft__blocked){e.id, e.pid, e.obj, e.object, e.stack, e.kind};
-        if (oc && (blk == 1 || blk == 2) && oc->folded) {
-            /* This ends the folded begin, or the begin gets its own row. */
-            const struct weft_trace_event *be = &oc->row;
-            oc->folded = 0;
-            if (blk == 2 && !sum && r->kind == (uint64_t)be->kind + 1u &&
-                (int64_t)r->obj == be->obj) {
-                begin_stack = be->stack;
-                /* a short wait that ended well: counted, begin and end */
-                int64_t waited = (int64_t)r->ts - be->ts;
-                if (r->arg == 0 && waited < min_wait)
-                    short_wait = waited > 0 ? waited : 0;
-            } else if ((bad = weft__ingest_put_row(g, &w, be, 0)) != 0) {
-                break;
-            }
-        }
-        if (oc && blk == 2) {
-            begin_ts = oc->ts;
-            oc->ts = 0;
-        }
-        if (!all && !sum && short_wait < 0 && weft__ingest_mutex_op(g, &mx, &w, pi, r, &e, &bad)) {
-            if (bad)
-                break;
-            goto next;
-        }
-        if (bad)
-            break;
-        if (sum || short_wait >= 0) {
-            bad = weft__ingest_sum_op(g, &e, short_wait);
-            goto next;
-        }
-        {
-            struct weft_trace_event row = e;
-            if (!row.stack)
-                row.stack = begin_stack;
-            if (oc && blk == 1) {
-                oc->ts = (int64_t)r->ts;
-                oc->folded = 0;
-                if (!all && chan_begin(r->kind)) {
-                    oc->folded = 1;
-                    oc->row = row;
-                    goto next;
-                }
-            }
-            bad = weft__ingest_put_row(g, &w, &row, begin_ts);
-            if (!bad && weft__ingest_has_extra(r)) {
-                weft__ingest_db_hold(g);
-                bad = weft__ingest_write_extra(g, &g->procs[pi], pi, r, id, sc, sd);
-                weft__ingest_db_release(g);
-                if (!bad && hooked)
-                    bad = weft__ingest_push_cases(g, pi, r, id);
-            }
-        }
-    next:
-        if (!bad && hooked) {
-            if (weft__ingest_push_event(g, &e) != 0) {
-                weft_err("out of memory");
-                bad = -1;
-            }
-        }
-    }
+    int got = 0;
+    while (!bad && (got = weft_merge_next(m, &rec, &pi)) == 1)
+        bad = weft__ingest_pass_record(g, &rec, pi);
     if (!bad && got < 0) {
         weft_err("%s", weft_merge_err(m));
         bad = -1;
     }
-    /* Begins that never ended: their threads were blocked at exit. */
-    for (uint64_t t = 1; t <= nthr && !bad; t++)
-        if (open[t].folded)
-            bad = weft__ingest_put_row(g, &w, &open[t].row, 0);
-    /* Unlocks no one acquired after: rows. */
-    for (size_t k = 0; k < mx.n && !bad; k++)
-        if (mx.m[k].pending)
-            bad = weft__ingest_put_row(g, &w, &mx.m[k].unlock, 0);
-    bad = bad || weft__ingest_flush_rows(g, &w, w.n);
-    if (!bad) {
-        weft__ingest_db_hold(g);
-        bad = weft__ingest_write_blocked(g, last, nthr);
-        weft__ingest_db_release(g);
-    }
-    if (!bad && stats) {
-        stats->events = id;
-        stats->rows = w.count;
-    }
-out:
-    free(multi);
-    free(open);
-    free(last);
-    free(sites.e);
-    free(mx.m);
-    free(mx.idx.e);
-    weft__ingest_db_hold(g);
-    sqlite3_finalize(w.one);
-    sqlite3_finalize(w.many);
-    sqlite3_finalize(sc);
-    sqlite3_finalize(sd);
-    weft__ingest_db_release(g);
+    bad = bad || weft__ingest_pass_end(g, stats);
+    weft__ingest_pass_free(g);
     return bad ? -1 : 0;
 }
 
+/* What log p could not give: a loss each (dropped events, bad chunks,
+ * chunks claimed and never written, a file cut short). */
+void weft__ingest_note_log(struct weft__ingest *g, struct proc *p) {
+    const struct weft_slog *l = &p->log;
+    p->complete = 1;
+    if (l->hdr.dropped_events) {
+        weft__ingest_add_loss(
+            g, p->pid, p->path, "dropped-events", l->hdr.dropped_events,
+            "%llu events dropped in process %d (its log was full: raise WEFT_LOG_MB; "
+            "or its disk was full)",
+            (unsigned long long)l->hdr.dropped_events, p->pid);
+        p->complete = 0;
+    }
+    if (l->bad_chunks) {
+        weft__ingest_add_loss(g, p->pid, p->path, "bad-chunk", l->bad_chunks, "%s", l->chunk_err);
+        p->complete = 0;
+    }
+    if (l->unwritten_chunks) {
+        weft__ingest_add_loss(
+            g, p->pid, p->path, "unwritten-chunk", l->unwritten_chunks,
+            "%s: %llu chunks were claimed but never written (the process was killed "
+            "as it began one, or a hole: was the disk full?)",
+            p->path, (unsigned long long)l->unwritten_chunks);
+        p->complete = 0;
+    }
+    if (l->missing_chunks) {
+        weft__ingest_add_loss(g, p->pid, p->path, "truncated", l->missing_chunks,
+                              "%s: the file ends %llu chunks before the last one claimed", p->path,
+                              (unsigned long long)l->missing_chunks);
+        p->complete = 0;
+    }
+    if (l->consumed_chunks) {
+        weft__ingest_add_loss(
+            g, p->pid, p->path, "live-consumed", l->consumed_chunks,
+            "%s: %llu chunks were consumed by a weft run --live that did not finish (killed?) and "
+            "given back to the disk: their events are not in this trace",
+            p->path, (unsigned long long)l->consumed_chunks);
+        p->complete = 0;
+    }
+}
+
+/* A process still running (the last image of its pid has no end yet,
+ * and the pid is alive, a daemon for instance): its trace stops here,
+ * and a chunk it claimed but has not filled yet is not lost. */
+void weft__ingest_note_running(struct weft__ingest *g) {
+    for (int i = 0; i < g->nprocs; i++) {
+        struct proc *p = &g->procs[i];
+        int later = 0;
+        for (int j = 0; j < g->nprocs && !later; j++)
+            later = j != i && g->procs[j].pid == p->pid &&
+                    g->procs[j].log.hdr.start_mono_ns > p->log.hdr.start_mono_ns;
+        if (later || (p->log.hdr.flags & WEFT_LOG_F_FINISHED) ||
+            !weft__ingest_still_running(p->pid, p->log.hdr.start_mono_ns))
+            continue;
+        size_t k = 0;
+        for (size_t m = 0; m < g->nlosses; m++) {
+            if (g->losses[m].log == p->path && !strcmp(g->losses[m].what, "unwritten-chunk"))
+                continue;
+            g->losses[k++] = g->losses[m];
+        }
+        g->nlosses = k;
+        weft__ingest_add_loss(
+            g, p->pid, p->path, "running", 1,
+            "process %d was still running when the trace was read (a daemon, or a child "
+            "that outlived the program): its trace stops there",
+            p->pid);
+        p->complete = 0;
+    }
+}
+
+/* Logs of one pid are successive images (exec): order them by start. */
+void weft__ingest_order_images(struct weft__ingest *g) {
+    for (int i = 0; i < g->nprocs; i++) {
+        struct proc *p = &g->procs[i];
+        p->root = i;
+        for (int j = 0; j < g->nprocs; j++) {
+            struct proc *o = &g->procs[j];
+            if (j == i || o->pid != p->pid)
+                continue;
+            if (o->log.hdr.start_mono_ns < p->log.hdr.start_mono_ns) {
+                p->tid_offset += o->max_tid;
+                if (o->log.hdr.start_mono_ns < g->procs[p->root].log.hdr.start_mono_ns ||
+                    p->root == i)
+                    p->root = j;
+            }
+        }
+    }
+}
+
+/* The trace database under its temporary name tmp (of size n), with the
+ * schema and meta, a transaction open. 0, or -1 (said). */
+int weft__ingest_db_begin(struct weft__ingest *g, char *tmp, size_t n, const char *db_path,
+                          const struct weft_ingest_opts *opts) {
+    pthread_once(&sqlite_once, sqlite_setup);
+    snprintf(tmp, n, "%s.tmp-%d", db_path, (int)getpid());
+    unlink(tmp);
+    if (sqlite3_open_v2(tmp, &g->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        weft_err("cannot create %s: %s", db_path, g->db ? sqlite3_errmsg(g->db) : "out of memory");
+        return -1;
+    }
+    /* The page cache bounds the ingest's memory as much as anything: 64
+     * MiB holds the tables being appended to and the small ones. */
+    if (weft__ingest_exec(g,
+                          "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                          "PRAGMA locking_mode=EXCLUSIVE;"
+                          "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;") ||
+        weft__ingest_exec(g, weft__schema_sql) || weft__ingest_exec(g, "BEGIN"))
+        return -1;
+    {
+        sqlite3_stmt *sm = weft__ingest_prep(g, "INSERT INTO meta VALUES (?,?)");
+        if (!sm)
+            return -1;
+        TXT(sm, 1, "weft_version");
+        TXT(sm, 2, WEFT_VERSION);
+        weft__ingest_step(g, sm);
+        TXT(sm, 1, "log_format");
+        I64(sm, 2, WEFT_LOG_VERSION);
+        weft__ingest_step(g, sm);
+        /* 0: plain channel operations and hb annotations are in event_counts. */
+        TXT(sm, 1, "all_events");
+        I64(sm, 2, opts && opts->all_events);
+        weft__ingest_step(g, sm);
+        /* waits shorter than this were counted in event_counts */
+        TXT(sm, 1, "min_wait_ns");
+        I64(sm, 2, opts && !opts->all_events ? opts->min_wait_ns : 0);
+        weft__ingest_step(g, sm);
+        /* whether an exec'd program could have been traced (the notes) */
+        int children = opts && opts->trace_children;
+        for (int i = 0; i < g->nprocs; i++)
+            children |= g->procs[i].root != i;
+        TXT(sm, 1, "trace_children");
+        I64(sm, 2, children);
+        weft__ingest_step(g, sm);
+        sqlite3_finalize(sm);
+    }
+    return 0;
+}
+
+/* The end of an ingest after its pass (bad: the pass failed): the forks
+ * without a log, the tables the model made (in before the detectors'
+ * stream ends: their last steps read them), the detectors joined (hook),
+ * the commit, the indexes, the database renamed from tmp to db_path.
+ * 0, or -1 (said; tmp is left to the caller). */
+int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *opts,
+                        struct weft_ingest_stats *stats, int bad, struct hook_run *hook,
+                        const char *tmp, const char *db_path) {
+    uint64_t nstacks = 0, nthreads = 0;
+    phase(g, "events");
+    weft__ingest_check_forks(g, opts);
+    weft__ingest_db_hold(g);
+    bad = bad || weft__ingest_write_kinds(g);
+    for (int i = 0; i < g->nprocs && !bad; i++)
+        bad = weft__ingest_write_modules_stacks(g, (uint32_t)i, &nstacks);
+    bad = bad || weft__ingest_write_processes_threads(g, opts, &nthreads) ||
+          weft__ingest_write_objects(g) || weft__ingest_write_images(g) ||
+          weft__ingest_write_losses(g) || weft__ingest_write_sums(g);
+    weft__ingest_db_release(g);
+    phase(g, "tables");
+    if (hook && weft__ingest_hook_join(g, hook))
+        bad = 1;
+    phase(g, "detect");
+    if (bad || weft__ingest_exec(g, "COMMIT"))
+        return -1;
+    if (weft__ingest_exec(g, index_sql) ||
+        (opts && opts->index && weft__ingest_exec(g, events_index_sql)) ||
+        weft__ingest_exec(g, "PRAGMA journal_mode=DELETE"))
+        return -1;
+    phase(g, "indexes");
+    if (sqlite3_close(g->db) != SQLITE_OK) {
+        weft_err("cannot write %s: %s", db_path, sqlite3_errmsg(g->db));
+        return -1;
+    }
+    g->db = NULL;
+    if (rename(tmp, db_path) != 0) {
+        weft_err("cannot write %s: %s", db_path, strerror(errno));
+        return -1;
+    }
+    if (stats) {
+        stats->threads = nthreads;
+        stats->processes = 0; /* processes, not images: an exec'd image is the same one */
+        for (int i = 0; i < g->nprocs; i++)
+            stats->processes += g->procs[i].root == i;
+        stats->stacks = nstacks;
+        stats->losses = g->nlosses;
+    }
+    return 0;
+}
 static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char *db_path,
                const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats) {
     struct timespec t0, t1;
@@ -435,62 +773,9 @@ static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char 
             weft_err("out of memory");
             goto out;
         }
-        const struct weft_slog *l = &p->log;
-        p->complete = 1;
-        if (l->hdr.dropped_events) {
-            weft__ingest_add_loss(
-                g, p->pid, p->path, "dropped-events", l->hdr.dropped_events,
-                "%llu events dropped in process %d (its log was full: raise WEFT_LOG_MB; "
-                "or its disk was full)",
-                (unsigned long long)l->hdr.dropped_events, p->pid);
-            p->complete = 0;
-        }
-        if (l->bad_chunks) {
-            weft__ingest_add_loss(g, p->pid, p->path, "bad-chunk", l->bad_chunks, "%s",
-                                  l->chunk_err);
-            p->complete = 0;
-        }
-        if (l->unwritten_chunks) {
-            weft__ingest_add_loss(
-                g, p->pid, p->path, "unwritten-chunk", l->unwritten_chunks,
-                "%s: %llu chunks were claimed but never written (the process was killed "
-                "as it began one, or a hole: was the disk full?)",
-                p->path, (unsigned long long)l->unwritten_chunks);
-            p->complete = 0;
-        }
-        if (l->missing_chunks) {
-            weft__ingest_add_loss(g, p->pid, p->path, "truncated", l->missing_chunks,
-                                  "%s: the file ends %llu chunks before the last one claimed",
-                                  p->path, (unsigned long long)l->missing_chunks);
-            p->complete = 0;
-        }
+        weft__ingest_note_log(g, p);
     }
-    /* A process still running (the last image of its pid has no end yet,
-     * and the pid is alive, a daemon for instance): its trace stops here,
-     * and a chunk it claimed but has not filled yet is not lost. */
-    for (int i = 0; i < g->nprocs; i++) {
-        struct proc *p = &g->procs[i];
-        int later = 0;
-        for (int j = 0; j < g->nprocs && !later; j++)
-            later = j != i && g->procs[j].pid == p->pid &&
-                    g->procs[j].log.hdr.start_mono_ns > p->log.hdr.start_mono_ns;
-        if (later || (p->log.hdr.flags & WEFT_LOG_F_FINISHED) ||
-            !weft__ingest_still_running(p->pid, p->log.hdr.start_mono_ns))
-            continue;
-        size_t k = 0;
-        for (size_t m = 0; m < g->nlosses; m++) {
-            if (g->losses[m].log == p->path && !strcmp(g->losses[m].what, "unwritten-chunk"))
-                continue;
-            g->losses[k++] = g->losses[m];
-        }
-        g->nlosses = k;
-        weft__ingest_add_loss(
-            g, p->pid, p->path, "running", 1,
-            "process %d was still running when the trace was read (a daemon, or a child "
-            "that outlived the program): its trace stops there",
-            p->pid);
-        p->complete = 0;
-    }
+    weft__ingest_note_running(g);
     if (g->nprocs == 0) {
         /* nothing at all: no database (the caller says the trace is lost) */
         if (g->nlosses)
@@ -501,22 +786,7 @@ static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char 
         rc = 1;
         goto out;
     }
-    /* Logs of one pid are successive images (exec): order them by start. */
-    for (int i = 0; i < g->nprocs; i++) {
-        struct proc *p = &g->procs[i];
-        p->root = i;
-        for (int j = 0; j < g->nprocs; j++) {
-            struct proc *o = &g->procs[j];
-            if (j == i || o->pid != p->pid)
-                continue;
-            if (o->log.hdr.start_mono_ns < p->log.hdr.start_mono_ns) {
-                p->tid_offset += o->max_tid;
-                if (o->log.hdr.start_mono_ns < g->procs[p->root].log.hdr.start_mono_ns ||
-                    p->root == i)
-                    p->root = j;
-            }
-        }
-    }
+    weft__ingest_order_images(g);
     /* One pass over the records in global order: time, then the
      * process's rank by pid, then the thread. */
     size_t np = (size_t)(g->nprocs > 0 ? g->nprocs : 1);
@@ -538,51 +808,8 @@ static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char 
         nthr += g->procs[i].max_tid;
     }
     phase(g, "read");
-    pthread_once(&sqlite_once, sqlite_setup);
-    snprintf(tmp, sizeof tmp, "%s.tmp-%d", db_path, (int)getpid());
-    unlink(tmp);
-    if (sqlite3_open_v2(tmp, &g->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        weft_err("cannot create %s: %s", db_path, g->db ? sqlite3_errmsg(g->db) : "out of memory");
+    if (weft__ingest_db_begin(g, tmp, sizeof tmp, db_path, opts) != 0)
         goto out;
-    }
-    /* The page cache bounds the ingest's memory as much as anything: 64
-     * MiB holds the tables being appended to and the small ones. */
-    if (weft__ingest_exec(g,
-                          "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                          "PRAGMA locking_mode=EXCLUSIVE;"
-                          "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;") ||
-        weft__ingest_exec(g, weft__schema_sql) || weft__ingest_exec(g, "BEGIN"))
-        goto out;
-    {
-        sqlite3_stmt *sm = weft__ingest_prep(g, "INSERT INTO meta VALUES (?,?)");
-        if (!sm)
-            goto out;
-        TXT(sm, 1, "weft_version");
-        TXT(sm, 2, WEFT_VERSION);
-        weft__ingest_step(g, sm);
-        TXT(sm, 1, "log_format");
-        I64(sm, 2, WEFT_LOG_VERSION);
-        weft__ingest_step(g, sm);
-        /* 0: plain channel operations and hb annotations are in event_counts. */
-        TXT(sm, 1, "all_events");
-        I64(sm, 2, opts && opts->all_events);
-        weft__ingest_step(g, sm);
-        /* waits shorter than this were counted in event_counts */
-        TXT(sm, 1, "min_wait_ns");
-        I64(sm, 2, opts && !opts->all_events ? opts->min_wait_ns : 0);
-        weft__ingest_step(g, sm);
-        /* whether an exec'd program could have been traced (the notes) */
-        int children = opts && opts->trace_children;
-        for (int i = 0; i < g->nprocs; i++)
-            children |= g->procs[i].root != i;
-        TXT(sm, 1, "trace_children");
-        I64(sm, 2, children);
-        weft__ingest_step(g, sm);
-        sqlite3_finalize(sm);
-    }
-    uint64_t nstacks = 0, nthreads = 0;
     {
         struct hook_run hook;
         int hooked = opts && opts->loaded, bad = 0;
@@ -598,47 +825,9 @@ static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char 
             bad = weft__ingest_push(g, &it);
         }
         bad = bad || write_events(g, opts, merge, hooked, stats);
-        phase(g, "events");
-        weft__ingest_check_forks(g, opts);
-        /* The tables the model made, in before the stream ends: the
-         * detectors' last steps read them. */
-        weft__ingest_db_hold(g);
-        bad = bad || weft__ingest_write_kinds(g);
-        for (int i = 0; i < g->nprocs && !bad; i++)
-            bad = weft__ingest_write_modules_stacks(g, (uint32_t)i, &nstacks);
-        bad = bad || weft__ingest_write_processes_threads(g, opts, &nthreads) ||
-              weft__ingest_write_objects(g) || weft__ingest_write_images(g) ||
-              weft__ingest_write_losses(g) || weft__ingest_write_sums(g);
-        weft__ingest_db_release(g);
-        phase(g, "tables");
-        if (hooked && weft__ingest_hook_join(g, &hook))
-            bad = 1;
-        phase(g, "detect");
-        if (bad || weft__ingest_exec(g, "COMMIT"))
+        if (weft__ingest_db_end(g, opts, stats, bad, hooked ? &hook : NULL, tmp, db_path) != 0)
             goto out;
-    }
-    if (weft__ingest_exec(g, index_sql) ||
-        (opts && opts->index && weft__ingest_exec(g, events_index_sql)) ||
-        weft__ingest_exec(g, "PRAGMA journal_mode=DELETE"))
-        goto out;
-    phase(g, "indexes");
-    if (sqlite3_close(g->db) != SQLITE_OK) {
-        weft_err("cannot write %s: %s", db_path, sqlite3_errmsg(g->db));
-        goto out;
-    }
-    g->db = NULL;
-    if (rename(tmp, db_path) != 0) {
-        weft_err("cannot write %s: %s", db_path, strerror(errno));
-        goto out;
-    }
-    tmp[0] = 0;
-    if (stats) {
-        stats->threads = nthreads;
-        stats->processes = 0; /* processes, not images: an exec'd image is the same one */
-        for (int i = 0; i < g->nprocs; i++)
-            stats->processes += g->procs[i].root == i;
-        stats->stacks = nstacks;
-        stats->losses = g->nlosses;
+        tmp[0] = 0;
     }
     weft__ingest_warn_losses(g);
     rc = 0;
@@ -652,7 +841,7 @@ out:
     free(slogs);
     free(rank);
     free(pids);
-    cleanup(g);
+    weft__ingest_cleanup(g);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (stats)
         stats->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -149,6 +149,9 @@ struct proc {
     uint32_t parent_tid;
     uint32_t max_tid, max_stack;
     uint64_t thread_base, stack_base;
+    /* A live ingest's global thread ids, by local tid (max_tid + 1 of
+     * them), given as the threads appear; NULL: thread_base + tid. */
+    uint64_t *gid;
     struct thr *thr;
     struct map handles;      /* (handle, 0) -> local tid */
     struct weft_symmap *sym; /* its module map, for stacks and start routines */
@@ -170,6 +173,13 @@ struct proc {
     int root;            /* index of the first image, or its own index */
     uint32_t tid_offset; /* added to its tids in the threads table */
 };
+
+/* The global id (threads.id) of p's thread tid. */
+static inline uint64_t weft__ingest_gtid(const struct proc *p, uint32_t tid) {
+    if (p->gid)
+        return tid <= p->max_tid ? p->gid[tid] : 0;
+    return p->thread_base + tid;
+}
 
 /* ---- losses: what could not be read, one row of `losses` each (procs.c) ----
  * what: dropped-events, bad-chunk, unwritten-chunk, truncated,
@@ -289,10 +299,31 @@ struct weft__ingest {
     struct arena_blk *arena;
     struct map interned; /* (hash, length) -> the string */
 
+    /* the one pass's working state (ingest.c) */
+    struct weft__pass *pass;
+
     /* WEFT_INGEST_PROFILE=1: the time of each phase on stderr */
     int profile;
     struct timespec phase_t0;
 };
+
+/* ---- ingest.c: the pass and the ends of an ingest, shared with live.c ---- */
+struct hook_run;
+int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opts *opts, int hooked,
+                            uint64_t nthr);
+int weft__ingest_pass_grow(struct weft__ingest *g, uint64_t nthr);
+int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint32_t pi);
+int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stats);
+void weft__ingest_pass_free(struct weft__ingest *g);
+void weft__ingest_note_log(struct weft__ingest *g, struct proc *p);
+void weft__ingest_note_running(struct weft__ingest *g);
+void weft__ingest_order_images(struct weft__ingest *g);
+int weft__ingest_db_begin(struct weft__ingest *g, char *tmp, size_t n, const char *db_path,
+                          const struct weft_ingest_opts *opts);
+int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *opts,
+                        struct weft_ingest_stats *stats, int bad, struct hook_run *hook,
+                        const char *tmp, const char *db_path);
+void weft__ingest_cleanup(struct weft__ingest *g);
 
 /* ---- model.c ---- */
 /* Pass 1 for one record of image pi: update the model; returns the

@@ -135,7 +135,7 @@ static void first_seen(struct weft__ingest *g, struct proc *p, struct thr *t, ui
     touch_thr(g, proc, tid);
     t->object = new_obj(g, proc, "thread", 0, ts, 0);
     if (t->object)
-        g->objs[t->object - 1].thread = p->thread_base + tid;
+        g->objs[t->object - 1].thread = weft__ingest_gtid(p, tid);
 }
 
 static inline struct thr *thread_of(struct weft__ingest *g, struct proc *p, uint32_t proc,

@@ -72,7 +72,7 @@ int weft__ingest_write_extra(struct weft__ingest *g, struct proc *p, uint32_t pi
                                           words[i + 1]);
             }
             I64(sd, 1, id);
-            I64(sd, 2, p->thread_base + tid);
+            I64(sd, 2, weft__ingest_gtid(p, tid));
             TXT(sd, 3, weft_kind_name(kind) ? weft_kind_name(kind) : "?");
             I64(sd, 4, words[i + 1]);
             OPT(sd, 5, o);

@@ -277,6 +277,31 @@ static int walk_chunks(struct weft_slog *l, const uint32_t *counts, uint64_t *fi
     return rc;
 }
 
+void weft__slog_consumed_path(const char *log, char *buf, size_t n) {
+    const char *base = strrchr(log, '/');
+    if (base)
+        snprintf(buf, n, "%.*s/consumed.%s", (int)(base - log), log, base + 1);
+    else
+        snprintf(buf, n, "consumed.%s", log);
+}
+
+/* Log path's consumed file, as one flag per chunk (n of them); NULL when
+ * there is none (or no memory: then the chunks read as holes). */
+static unsigned char *read_consumed(const char *path, uint64_t n) {
+    char name[4200];
+    weft__slog_consumed_path(path, name, sizeof name);
+    FILE *f = fopen(name, "re");
+    if (!f)
+        return NULL;
+    unsigned char *gone = calloc(n ? n : 1, 1);
+    unsigned long long a, b;
+    while (gone && fscanf(f, "%llu %llu", &a, &b) == 2)
+        for (uint64_t i = a; i < b && i < n; i++)
+            gone[i] = 1;
+    fclose(f);
+    return gone;
+}
+
 static int open_common(struct weft_slog *l, int convert) {
     char hbuf[WEFT_LOG_HEADER_SIZE];
     size_t got = read_at(l, hbuf, sizeof hbuf, 0);
@@ -303,7 +328,13 @@ static int open_common(struct weft_slog *l, int convert) {
         goto out;
     }
     uint64_t first_bad = UINT64_MAX;
+    /* the chunks a live ingest that did not finish consumed and gave back */
+    unsigned char *gone = l->fd >= 0 ? read_consumed(l->name, n) : NULL;
     for (uint64_t i = 0; i < n; i++) {
+        if (gone && gone[i]) {
+            l->consumed_chunks++;
+            continue;
+        }
         if (read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i]) {
             /* the file shrank since: the rest is missing */
             l->missing_chunks += n - i;
@@ -324,6 +355,7 @@ static int open_common(struct weft_slog *l, int convert) {
     l->rate = convert ? weft__log_tsc_rate(&l->hdr, (const unsigned char *)ch, sizeof *ch, counts,
                                            l->nchunks)
                       : 0;
+    free(gone);
     /* Pass 2: every chunk's records, validated, cut into runs. */
     rc = walk_chunks(l, counts, &first_bad);
 out:
@@ -373,17 +405,325 @@ void weft_slog_close(struct weft_slog *l) {
     free(l->runs);
     l->runs = NULL;
     l->nruns = l->capruns = 0;
+    free(l->lc);
+    l->lc = NULL;
+    free(l->tids);
+    l->tids = NULL;
+}
+
+/* ---- live reading ---- */
+
+int weft_slog_open_live(struct weft_slog *l, const char *path) {
+    memset(l, 0, sizeof *l);
+    l->name = l->path = path;
+    l->live = 1;
+    l->calib_ns = 1000000000ull;
+    l->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (l->fd < 0)
+        return failv(l->err, path, "%s", strerror(errno));
+    struct stat st;
+    char hbuf[WEFT_LOG_HEADER_SIZE];
+    if (fstat(l->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        weft_slog_close(l);
+        return failv(l->err, path, "not a regular file");
+    }
+    l->size = (size_t)st.st_size;
+    size_t got = read_at(l, hbuf, sizeof hbuf, 0);
+    memcpy(&l->hdr, hbuf, got < sizeof l->hdr ? got : sizeof l->hdr);
+    if (weft__log_header_ok(&l->hdr, got, l->name, l->err) != 0) {
+        int fd = l->fd;
+        l->fd = -1;
+        close(fd);
+        weft_slog_close(l);
+        return -1;
+    }
+    return 0;
+}
+
+/* The thread's latest chunk, from the OWNER records seen: a chunk whose
+ * last owner has gone on to another is never written again unless it
+ * has room to be recycled (log_writer.c gives back a chunk with 512 words
+ * left or more). */
+static int note_owner(struct weft_slog *l, uint32_t tid, uint64_t chunk, uint64_t ts) {
+    if (tid >= l->captid) {
+        uint32_t nc = l->captid ? l->captid : 64;
+        while (nc <= tid)
+            nc *= 2;
+        struct weft__ltid *t = realloc(l->tids, nc * sizeof *t);
+        if (!t)
+            return -1;
+        memset(t + l->captid, 0, (nc - l->captid) * sizeof *t);
+        l->tids = t;
+        l->captid = nc;
+    }
+    if (!l->tids[tid].chunk1 || ts >= l->tids[tid].ts)
+        l->tids[tid] = (struct weft__ltid){chunk + 1, ts};
+    return 0;
+}
+
+static int chunk_closed(const struct weft_slog *l, uint64_t i) {
+    const struct weft__lchunk *c = &l->lc[i];
+    if (l->ended || c->bad)
+        return 1;
+    if (WEFT_LOG_CHUNK_WORDS - c->seen >= 512 || !c->tid)
+        return 0;
+    return c->tid < l->captid && l->tids[c->tid].chunk1 != i + 1;
+}
+
+/* Chunk i's words [lc->seen, cnt) cut into new runs, continuing the walk
+ * where the last refresh left it. A damaged record stops the chunk: the
+ * runs before it stay (they may have been handed out already). */
+static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_t cnt) {
+    struct weft__lchunk *lc = &l->lc[i];
+    struct weft_rec prev = {.ts = lc->prev_ts, .obj = lc->prev_obj}, r;
+    uint32_t tid = lc->tid;
+    struct weft__run *cur = NULL;
+    uint64_t last_ns = lc->last_ns;
+    char err[WEFT_LOG_ERR];
+    uint32_t k = lc->seen, used;
+    for (; k < cnt; k += used, prev = r) {
+        used = weft__log_step(w, k, cnt, &prev, &r, &tid, l->hdr.next_tid, i, l->name, err);
+        if (!used) {
+            if (cur)
+                cur->end = k;
+            lc->bad = 1;
+            if (!l->bad_chunks++)
+                memcpy(l->chunk_err, err, sizeof err);
+            break;
+        }
+        if (r.kind == WEFT_K_OWNER) {
+            if (cur)
+                cur->end = k;
+            cur = NULL;
+            if (note_owner(l, tid, i, r.ts) != 0)
+                return failv(l->err, l->name, "out of memory for the threads");
+            continue;
+        }
+        uint64_t ns = to_ns(l, r.ts);
+        if (!cur || ns < last_ns) {
+            if (cur)
+                cur->end = k;
+            if (l->nruns == l->capruns) {
+                size_t nc = l->capruns ? l->capruns * 2 : 256;
+                struct weft__run *nr = realloc(l->runs, nc * sizeof *nr);
+                if (!nr)
+                    return failv(l->err, l->name, "out of memory for the runs");
+                l->runs = nr;
+                l->capruns = nc;
+            }
+            cur = &l->runs[l->nruns++];
+            *cur = (struct weft__run){.chunk = i,
+                                      .first_ts = ns,
+                                      .prev_ts = prev.ts,
+                                      .prev_obj = prev.obj,
+                                      .word = k,
+                                      .end = cnt,
+                                      .tid = tid};
+            lc->pending++;
+        }
+        cur->nrecs++;
+        last_ns = ns;
+        l->nevents++;
+    }
+    lc->seen = k;
+    lc->tid = tid;
+    lc->prev_ts = prev.ts;
+    lc->prev_obj = prev.obj;
+    lc->last_ns = last_ns;
+    return 0;
+}
+
+int weft_slog_refresh(struct weft_slog *l) {
+    struct stat st;
+    if (fstat(l->fd, &st) == 0)
+        l->size = (size_t)st.st_size;
+    /* The header first (how many chunks), the chunks, then the header
+     * once more: its thread count is then at least that of every record
+     * read in between. */
+    struct weft_log_header h;
+    if (read_at(l, &h, sizeof h, 0) < sizeof h)
+        return 0;
+    uint64_t claimed =
+        h.chunks_claimed < l->hdr.capacity_chunks ? h.chunks_claimed : l->hdr.capacity_chunks;
+    uint64_t present =
+        l->size < WEFT_LOG_HEADER_SIZE ? 0 : (l->size - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
+    uint64_t n = claimed < present ? claimed : present;
+    if (n > l->caplc) {
+        uint64_t nc = l->caplc ? l->caplc : 64;
+        while (nc < n)
+            nc *= 2;
+        struct weft__lchunk *lc = realloc(l->lc, nc * sizeof *lc);
+        if (!lc)
+            return failv(l->err, l->name, "out of memory for %llu chunks", (unsigned long long)n);
+        memset(lc + l->caplc, 0, (nc - l->caplc) * sizeof *lc);
+        l->lc = lc;
+        l->caplc = nc;
+    }
+    if (n > l->nchunks)
+        l->nchunks = n;
+    uint64_t *w = NULL;
+    struct weft_log_chunk *ch = calloc(n ? n : 1, sizeof *ch);
+    uint32_t *counts = calloc(n ? n : 1, sizeof *counts);
+    int rc = -1;
+    if (!ch || !counts)
+        goto out;
+    l->unwritten_chunks = 0; /* counted afresh: a chunk claimed is written a moment later */
+    for (uint64_t i = 0; i < n; i++) {
+        if (l->lc[i].punched || l->lc[i].bad ||
+            read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i])
+            continue;
+        char err[WEFT_LOG_ERR];
+        int unwritten,
+            ok = weft__log_chunk_ok(&ch[i], ch[i].committed, i, l->name, err, &unwritten);
+        l->unwritten_chunks += unwritten && !l->lc[i].seen;
+        if (ok < 0) {
+            l->lc[i].bad = 1;
+            if (!l->bad_chunks++)
+                memcpy(l->chunk_err, err, sizeof err);
+        }
+        if (ok > 0)
+            counts[i] = ch[i].committed;
+    }
+    if (read_at(l, &h, sizeof h, 0) == sizeof h) {
+        l->hdr.next_tid = h.next_tid;
+        l->hdr.next_stack = h.next_stack;
+        l->hdr.flags = h.flags;
+        l->hdr.dropped_events = h.dropped_events;
+        l->hdr.chunks_claimed = h.chunks_claimed;
+        l->hdr.end_mono_ns = h.end_mono_ns;
+        l->hdr.end_tsc = h.end_tsc;
+    }
+    /* The TSC rate is fixed once, from the calibration pairs there are
+     * when they span a second (or the process ended: its end pair): every
+     * record of the log is converted at the one rate, so that a thread's
+     * times never go back between two refreshes. Until then no record is
+     * cut into runs (weft_slog_ready says 0). */
+    if (!l->hdr.ts_tsc) {
+        l->ready = 1;
+    } else if (!l->ready) {
+        uint64_t far = l->hdr.end_mono_ns;
+        for (uint64_t i = 0; i < n; i++)
+            if (counts[i] && ch[i].claim_ns > far)
+                far = ch[i].claim_ns;
+        if (l->ended || far >= l->hdr.start_mono_ns + l->calib_ns) {
+            l->rate = weft__log_tsc_rate(&l->hdr, (const unsigned char *)ch, sizeof *ch, counts, n);
+            l->ready = 1;
+        }
+    }
+    if (!l->ready) {
+        rc = 0;
+        goto out;
+    }
+    w = malloc(WEFT_LOG_CHUNK_WORDS * sizeof *w);
+    if (!w)
+        goto out;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t cnt = counts[i];
+        if (cnt <= l->lc[i].seen)
+            continue;
+        size_t want = (size_t)cnt * WEFT_LOG_WORD;
+        if (read_at(l, w, want, chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want)
+            continue; /* shrunk under us: read again next time */
+        if (walk_more(l, i, w, cnt) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    if (rc && !l->err[0])
+        failv(l->err, l->name, "out of memory");
+    free(w);
+    free(ch);
+    free(counts);
+    return rc;
+}
+
+int weft_slog_chunk_punched(const struct weft_slog *l, uint64_t i) {
+    return l->live && i < l->nchunks && l->lc[i].punched;
+}
+
+/* Whether chunk i may be given back: read to its end and closed. */
+static int punchable(const struct weft_slog *l, uint64_t i) {
+    const struct weft__lchunk *c = &l->lc[i];
+    return c->punched || (!c->pending && (c->seen || l->ended) && chunk_closed(l, i));
+}
+
+/* The page cache keeps a file's pages in folios of up to 2 MiB: a hole
+ * punched inside a folio that stays (another part of it still mapped or
+ * dirty) is only zeroed, and its blocks are written again, zeros and
+ * all. So holes are punched in whole aligned 2 MiB units of the file,
+ * each made of chunks that may all go, and a chunk counts as given back
+ * only once every byte of it was punched. */
+enum { PUNCH_UNIT = 2u << 20 };
+
+uint64_t weft_slog_punch(struct weft_slog *l) {
+    if (!l->live || !l->path)
+        return 0;
+    int fd = -1;
+    uint64_t done = 0;
+    for (uint64_t a = 0, b; a < l->nchunks; a = b + 1) {
+        b = a;
+        if (!punchable(l, a))
+            continue;
+        while (b < l->nchunks && punchable(l, b))
+            b++;
+        /* chunks [a, b) may go: the aligned units inside them (at the
+         * log's end, once its process ended, all of it) */
+        uint64_t lo = chunk_off(a), hi = chunk_off(b);
+        uint64_t alo = a == 0 ? lo : (lo + PUNCH_UNIT - 1) / PUNCH_UNIT * PUNCH_UNIT;
+        uint64_t ahi = l->ended && b == l->nchunks ? hi : hi / PUNCH_UNIT * PUNCH_UNIT;
+        uint64_t first = a, past = b; /* the chunks wholly inside [alo, ahi) */
+        while (first < b && chunk_off(first) < alo)
+            first++;
+        while (past > first && chunk_off(past) > ahi)
+            past--;
+        int todo = 0;
+        for (uint64_t i = first; i < past && !todo; i++)
+            todo = !l->lc[i].punched;
+        if (ahi <= alo || !todo)
+            continue;
+        if (fd < 0 && (fd = open(l->path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+            break;
+        /* said first, punched after: a weft killed between the two leaves
+         * chunks said consumed that are still there, never holes unsaid */
+        char name[4200], line[64];
+        weft__slog_consumed_path(l->path, name, sizeof name);
+        int cf = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* every chunk the hole reaches into, also the ones at its edges
+         * that keep a part: all of [a, b) was consumed */
+        uint64_t t0 = (alo - WEFT_LOG_HEADER_SIZE) / WEFT_LOG_CHUNK_SIZE;
+        uint64_t t1 = (ahi - WEFT_LOG_HEADER_SIZE + WEFT_LOG_CHUNK_SIZE - 1) / WEFT_LOG_CHUNK_SIZE;
+        int len = snprintf(line, sizeof line, "%llu %llu\n", (unsigned long long)t0,
+                           (unsigned long long)(t1 < b ? t1 : b));
+        int said = cf >= 0 && write(cf, line, (size_t)len) == len;
+        if (cf >= 0)
+            close(cf);
+        if (!said)
+            break;
+        if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)alo,
+                      (off_t)(ahi - alo)) != 0)
+            break;
+        for (uint64_t i = first; i < past; i++)
+            if (!l->lc[i].punched) {
+                l->lc[i].punched = 1;
+                l->punched++;
+                done++;
+            }
+    }
+    if (fd >= 0)
+        close(fd);
+    return done;
 }
 
 /* ---- the merge ---- */
 
 /* A run in flight: its words, read from the file, and its next record. */
 struct cursor {
-    struct weft_rec rec; /* the next record, ts in ns, tid set */
-    uint64_t who;        /* rank << 32 | tid */
-    uint32_t log, pos;   /* log index; word of rec within the run's words */
-    const struct weft__run *run;
-    uint64_t *words;      /* the run's words [run->word, run->end) */
+    struct weft_rec rec;  /* the next record, ts in ns, tid set */
+    uint64_t who;         /* rank << 32 | tid */
+    uint32_t log, pos;    /* log index; word of rec within the run's words */
+    struct weft__run run; /* a copy: a live log's runs array grows (and moves) */
+    size_t idx;           /* the run's index in its log */
+    uint64_t *words;      /* the run's words [run.word, run.end) */
     uint32_t n, left;     /* words, records not yet returned */
     uint32_t cap;         /* words room (a cursor and its buffer are reused) */
     struct cursor *next;  /* in the merge's free list */
@@ -391,16 +731,20 @@ struct cursor {
 };
 
 struct weft_merge {
-    struct weft_slog *const *logs;
-    /* every run of every log, in the order of their first records */
+    struct weft_slog **logs;
+    uint32_t *rank;
+    size_t *taken; /* per log: its runs taken in so far */
+    int nlogs, caplogs;
+    /* every run of every log not started yet, in the order of their
+     * first records from next on */
     struct pend {
-        uint64_t ts, who;
-        uint32_t log;
-        const struct weft__run *run;
+        uint64_t ts, who, chunk;
+        uint32_t log, word;
+        size_t idx;
     } * pend;
-    size_t npend, next;
+    size_t npend, cappend, next;
     struct cursor **heap;
-    size_t nheap;
+    size_t nheap, capheap;
     struct cursor *last; /* the cursor of the record returned last (advanced at the next call) */
     struct cursor *free; /* cursors of finished runs, their buffers kept */
     uint64_t *ra;        /* per log: the chunks below it were asked for already */
@@ -425,18 +769,13 @@ static int key_less(struct key a, struct key b) {
 }
 
 static struct key pend_key(const struct pend *p) {
-    return (struct key){p->ts, p->who, p->log, p->run->chunk, p->run->word};
+    return (struct key){p->ts, p->who, p->log, p->chunk, p->word};
 }
 
 /* A cursor's record is keyed by the word after it: runs of a chunk do not
  * overlap, so that orders them as their first words would. */
 static struct key cur_key(const struct cursor *c) {
-    return (struct key){c->rec.ts, c->who, c->log, c->run->chunk, (uint64_t)c->run->word + c->pos};
-}
-
-static int cmp_pend(const void *x, const void *y) {
-    struct key a = pend_key(x), b = pend_key(y);
-    return key_less(a, b) ? -1 : key_less(b, a) ? 1 : 0;
+    return (struct key){c->rec.ts, c->who, c->log, c->run.chunk, (uint64_t)c->run.word + c->pos};
 }
 
 static int cur_less(const struct cursor *a, const struct cursor *b) {
@@ -490,7 +829,7 @@ static int decode(struct cursor *c, const struct weft_slog *l) {
     c->prev.ts = c->rec.ts;
     c->prev.obj = c->rec.obj;
     c->pos += used;
-    c->rec.tid = c->run->tid;
+    c->rec.tid = c->run.tid;
     c->rec.ts = to_ns(l, c->rec.ts);
     c->left--;
     return 1;
@@ -503,8 +842,12 @@ static void drop(struct cursor *c) {
 
 /* A finished cursor goes to the free list: the next run takes its buffer
  * instead of a malloc and a free per run. The list holds at most as many
- * cursors as were ever in flight at once. */
+ * cursors as were ever in flight at once. A live log's chunk learns that
+ * one more of its runs was read to its end. */
 static void retire(struct weft_merge *m, struct cursor *c) {
+    struct weft_slog *l = m->logs[c->log];
+    if (l->live && c->run.chunk < l->nchunks && l->lc[c->run.chunk].pending)
+        l->lc[c->run.chunk].pending--;
     c->next = m->free;
     m->free = c;
 }
@@ -545,7 +888,7 @@ static void merge_readahead(struct weft_merge *m, uint32_t log, uint64_t chunk) 
 /* Starts pending run p: reads its words, decodes its first record. */
 static int activate(struct weft_merge *m, const struct pend *p) {
     const struct weft_slog *l = m->logs[p->log];
-    const struct weft__run *run = p->run;
+    const struct weft__run *run = &l->runs[p->idx];
     uint32_t n = run->end - run->word;
     struct cursor *c = cursor_for(m, n);
     if (!c) {
@@ -553,6 +896,9 @@ static int activate(struct weft_merge *m, const struct pend *p) {
         return -1;
     }
     merge_readahead(m, p->log, run->chunk);
+    c->run = *run;
+    c->idx = p->idx;
+    c->log = p->log;
     size_t want = (size_t)n * WEFT_LOG_WORD;
     if (read_at(l, c->words, want,
                 chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)run->word * WEFT_LOG_WORD) <
@@ -565,8 +911,6 @@ static int activate(struct weft_merge *m, const struct pend *p) {
     c->n = n;
     c->pos = 0;
     c->left = run->nrecs;
-    c->run = run;
-    c->log = p->log;
     c->who = p->who;
     c->prev.ts = run->prev_ts;
     c->prev.obj = run->prev_obj;
@@ -579,33 +923,100 @@ static int activate(struct weft_merge *m, const struct pend *p) {
     return 0;
 }
 
+int weft_merge_add_log(struct weft_merge *m, struct weft_slog *l, uint32_t rank) {
+    if (m->nlogs == m->caplogs) {
+        int nc = m->caplogs ? m->caplogs * 2 : 8;
+        struct weft_slog **nl = realloc(m->logs, (size_t)nc * sizeof *nl);
+        if (nl)
+            m->logs = nl;
+        uint32_t *nr = nl ? realloc(m->rank, (size_t)nc * sizeof *nr) : NULL;
+        if (nr)
+            m->rank = nr;
+        size_t *nt = nr ? realloc(m->taken, (size_t)nc * sizeof *nt) : NULL;
+        if (nt)
+            m->taken = nt;
+        uint64_t *na = nt ? realloc(m->ra, (size_t)nc * sizeof *na) : NULL;
+        if (!na)
+            return -1;
+        m->ra = na;
+        m->caplogs = nc;
+    }
+    m->logs[m->nlogs] = l;
+    m->rank[m->nlogs] = rank;
+    m->taken[m->nlogs] = 0;
+    m->ra[m->nlogs] = 0;
+    m->nlogs++;
+    return 0;
+}
+
+static int cmp_pend(const void *x, const void *y) {
+    struct key a = pend_key(x), b = pend_key(y);
+    return key_less(a, b) ? -1 : key_less(b, a) ? 1 : 0;
+}
+
+int weft_merge_refresh(struct weft_merge *m) {
+    size_t add = 0;
+    for (int i = 0; i < m->nlogs; i++)
+        add += m->logs[i]->nruns - m->taken[i];
+    if (!add)
+        return 0;
+    /* the runs started already leave the front of the array */
+    if (m->next) {
+        memmove(m->pend, m->pend + m->next, (m->npend - m->next) * sizeof *m->pend);
+        m->npend -= m->next;
+        m->next = 0;
+    }
+    size_t want = m->npend + add;
+    if (want > m->cappend) {
+        struct pend *np = realloc(m->pend, want * sizeof *np);
+        if (!np)
+            return -1;
+        m->pend = np;
+        m->cappend = want;
+    }
+    size_t heap_want = m->nheap + want;
+    if (heap_want > m->capheap) {
+        struct cursor **nh = realloc(m->heap, heap_want * sizeof *nh);
+        if (!nh)
+            return -1;
+        m->heap = nh;
+        m->capheap = heap_want;
+    }
+    for (int i = 0; i < m->nlogs; i++) {
+        const struct weft_slog *l = m->logs[i];
+        for (size_t k = m->taken[i]; k < l->nruns; k++) {
+            const struct weft__run *r = &l->runs[k];
+            if (r->nrecs)
+                m->pend[m->npend++] =
+                    (struct pend){r->first_ts, (uint64_t)m->rank[i] << 32 | r->tid,
+                                  r->chunk,    (uint32_t)i,
+                                  r->word,     k};
+            else if (l->live && l->lc[r->chunk].pending)
+                l->lc[r->chunk].pending--;
+        }
+        m->taken[i] = l->nruns;
+    }
+    qsort(m->pend, m->npend, sizeof *m->pend, cmp_pend);
+    return 0;
+}
+
 struct weft_merge *weft_merge_new(struct weft_slog *const *logs, const uint32_t *rank, int n) {
     struct weft_merge *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    m->logs = logs;
-    size_t runs = 0;
     for (int i = 0; i < n; i++)
-        runs += logs[i]->nruns;
-    m->pend = malloc((runs ? runs : 1) * sizeof *m->pend);
-    m->heap = malloc((runs ? runs : 1) * sizeof *m->heap);
-    m->ra = calloc(n > 0 ? (size_t)n : 1, sizeof *m->ra);
-    if (!m->pend || !m->heap || !m->ra) {
+        if (weft_merge_add_log(m, logs[i], rank[i]) != 0) {
+            weft_merge_free(m);
+            return NULL;
+        }
+    if (weft_merge_refresh(m) != 0) {
         weft_merge_free(m);
         return NULL;
     }
-    for (int i = 0; i < n; i++)
-        for (size_t k = 0; k < logs[i]->nruns; k++) {
-            const struct weft__run *r = &logs[i]->runs[k];
-            if (r->nrecs)
-                m->pend[m->npend++] =
-                    (struct pend){r->first_ts, (uint64_t)rank[i] << 32 | r->tid, (uint32_t)i, r};
-        }
-    qsort(m->pend, m->npend, sizeof *m->pend, cmp_pend);
     return m;
 }
 
-int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log) {
+int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *log, uint64_t limit) {
     if (m->err[0])
         return -1;
     /* The record returned last is consumed now (its data stayed valid
@@ -622,16 +1033,25 @@ int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log) {
             retire(m, c);
         }
     }
-    while (m->next < m->npend && (!m->nheap || pend_before(&m->pend[m->next], m->heap[0])))
+    while (m->next < m->npend && (!m->nheap || pend_before(&m->pend[m->next], m->heap[0]))) {
+        if (m->pend[m->next].ts >= limit)
+            return 2;
         if (activate(m, &m->pend[m->next++]) != 0)
             return -1;
+    }
     if (!m->nheap)
-        return 0;
+        return m->next < m->npend || limit != UINT64_MAX ? 2 : 0;
     struct cursor *c = m->heap[0];
+    if (c->rec.ts >= limit)
+        return 2;
     *r = c->rec;
     *log = c->log;
     m->last = c;
     return 1;
+}
+
+int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log) {
+    return weft_merge_next_until(m, r, log, UINT64_MAX);
 }
 
 const char *weft_merge_err(const struct weft_merge *m) {
@@ -651,5 +1071,8 @@ void weft_merge_free(struct weft_merge *m) {
     free(m->ra);
     free(m->heap);
     free(m->pend);
+    free(m->logs);
+    free(m->rank);
+    free(m->taken);
     free(m);
 }

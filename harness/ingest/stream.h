@@ -47,12 +47,40 @@ struct weft_slog {
     size_t size;              /* bytes of the file (or buffer) at open */
     uint64_t nchunks;         /* chunks read (claimed, capped by capacity and by the file) */
     uint64_t bad_chunks, unwritten_chunks, missing_chunks; /* as struct weft_log's */
+    /* chunks a live ingest consumed and gave back (its consumed file says
+     * which): not read, not counted as unwritten (weft_slog_open) */
+    uint64_t consumed_chunks;
     char chunk_err[WEFT_LOG_ERR];
     uint64_t nevents; /* records (OWNER records not counted) */
     double rate;      /* ns per TSC tick (0: records carry ns) */
     struct weft__run *runs;
     size_t nruns, capruns;
     char err[WEFT_LOG_ERR];
+    /* Live reading (weft_slog_open_live): the log is read again and again
+     * while its process writes it; per chunk, how far it was walked and
+     * the walk's state there, so that each refresh cuts only the words
+     * committed since into new runs. */
+    int live;
+    struct weft__lchunk *lc; /* nchunks of them */
+    uint64_t caplc;
+    uint64_t punched; /* chunks given back (weft_slog_punch): consumed, not lost */
+    struct weft__ltid {
+        uint64_t chunk1, ts; /* the chunk of the thread's latest OWNER record + 1, its time */
+    } * tids;
+    uint32_t captid;
+    int ended;         /* set by the caller: the process wrote its last record */
+    int ready;         /* its TSC rate is fixed: its records are cut into runs */
+    uint64_t calib_ns; /* the calibration span that fixes the rate (open: 1 s) */
+    const char *path;  /* for the punching fd */
+};
+
+/* A chunk of a live log: the words walked so far and the walk's state
+ * after them (the owner, the decoder's previous record, the last time). */
+struct weft__lchunk {
+    uint32_t seen, tid;
+    uint64_t prev_ts, prev_obj, last_ns;
+    uint32_t pending; /* its runs the merge has not read to their end */
+    int bad, punched;
 };
 
 /* 0, or -1 with l->err set ("PATH: what is wrong") when the file is no
@@ -63,6 +91,36 @@ int weft_slog_open(struct weft_slog *l, const char *path);
 int weft_slog_open_mem(struct weft_slog *l, const void *buf, size_t size, const char *name);
 void weft_slog_close(struct weft_slog *l);
 
+/* A log still being written: the header checked, no chunk read yet. Each
+ * weft_slog_refresh then reads the header again, polls the chunk headers
+ * and cuts the words committed since the last refresh into new runs
+ * (appended to l->runs; a new run starts at every refresh, which changes
+ * nothing of the merge's order). Times are converted at the TSC rate
+ * known at the refresh. 0, or -1 with l->err. */
+int weft_slog_open_live(struct weft_slog *l, const char *path);
+/* 0, or -1 when out of memory (l->err). Damaged chunks are counted as at
+ * open and stop being read. */
+int weft_slog_refresh(struct weft_slog *l);
+/* l->ready: 0 while a live log's records wait for its TSC rate to be
+ * known well enough (a second of calibration, or the process's end):
+ * none of its records is handed out before, so a caller's watermark must
+ * stay below the log's start (hdr.start_mono_ns) until then. */
+/* Gives the chunks that are wholly consumed (closed: their writer moved
+ * on, or the process ended; every run of theirs read to its end by the
+ * merge) back to the file system: fallocate(PUNCH_HOLE | KEEP_SIZE)
+ * through a writable fd opened for it. They read as consumed from then
+ * on, never as damage. Only for a caller whose use of every record handed
+ * out so far is durable. Returns the chunks punched by this call. */
+uint64_t weft_slog_punch(struct weft_slog *l);
+/* Before punching, weft_slog_punch appends each range to the log's
+ * consumed file: "consumed.NAME" beside log NAME, lines "FIRST PAST" of
+ * chunks [FIRST, PAST). An ingest of the log after a live ingest that
+ * did not finish (weft killed) reads it, and counts those chunks as
+ * consumed (a loss it names) instead of as holes. */
+void weft__slog_consumed_path(const char *log, char *buf, size_t n);
+/* Whether chunk i of l is given back (punched by weft_slog_punch). */
+int weft_slog_chunk_punched(const struct weft_slog *l, uint64_t i);
+
 /* The merge over n open logs; rank[i] orders log i's records among equal
  * times (the process's rank by pid). NULL when out of memory. */
 struct weft_merge;
@@ -72,6 +130,13 @@ struct weft_merge *weft_merge_new(struct weft_slog *const *logs, const uint32_t 
  * end; -1 when a run could not be read again (out of memory, or the file
  * changed under us: m's err says so; the records after it are lost). */
 int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log);
+/* Live merging: a log more (its index is the next one; rank as above),
+ * the runs the logs gained since the last call taken in, and the next
+ * record only when its time is below limit (2 when it is not: call again
+ * after the next refresh). 0 or -1 for the first two (out of memory). */
+int weft_merge_add_log(struct weft_merge *m, struct weft_slog *l, uint32_t rank);
+int weft_merge_refresh(struct weft_merge *m);
+int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *log, uint64_t limit);
 const char *weft_merge_err(const struct weft_merge *m);
 void weft_merge_free(struct weft_merge *m);
 

@@ -200,7 +200,7 @@ int weft__ingest_write_processes_threads(struct weft__ingest *g,
         I64(sp, 2, p->ppid);
         for (int j = 0; j < g->nprocs; j++)
             if (p->parent_tid && g->procs[j].pid == p->ppid && p->parent_tid <= g->procs[j].max_tid)
-                I64(sp, 3, g->procs[j].thread_base + p->parent_tid);
+                I64(sp, 3, weft__ingest_gtid(&g->procs[j], p->parent_tid));
         /* the image that ran last names the process (a shell's child that
          * exec'd xz is xz); every image is in `images` */
         TXT(sp, 4, last->argv_json[0] ? last->argv_json : "[]");
@@ -228,7 +228,7 @@ int weft__ingest_write_processes_threads(struct weft__ingest *g,
             if (!t->seen)
                 continue;
             (*nthreads)++;
-            uint64_t gid = p->thread_base + tid;
+            uint64_t gid = weft__ingest_gtid(p, tid);
             I64(st, 1, gid);
             I64(st, 2, p->pid);
             I64(st, 3, tid + p->tid_offset);
@@ -236,7 +236,7 @@ int weft__ingest_write_processes_threads(struct weft__ingest *g,
             OPT(st, 5, t->handle);
             TXT(st, 6, t->name[0] ? t->name : NULL);
             if (t->parent && t->parent <= p->max_tid)
-                I64(st, 7, p->thread_base + t->parent);
+                I64(st, 7, weft__ingest_gtid(p, t->parent));
             OPT(st, 8, t->start_routine);
             if (t->start_routine) {
                 TXT(st, 9, weft__ingest_start_function(p, t));
@@ -250,7 +250,7 @@ int weft__ingest_write_processes_threads(struct weft__ingest *g,
                 I64(st, 15, t->exit_value);
             OPT(st, 16, t->joined);
             if (t->joined_by)
-                I64(st, 17, p->thread_base + t->joined_by);
+                I64(st, 17, weft__ingest_gtid(p, t->joined_by));
             OPT(st, 18, t->detached);
             if (t->create_stack)
                 I64(st, 19, p->stack_base + t->create_stack);

@@ -4,7 +4,7 @@
 # real programs run under `weft run` (or plain LD_PRELOAD), then the trace
 # database is checked with sqlite3. Usage: harness_test.sh NAME, with WEFT
 # (the weft binary), SHIM (libweft-preload.so), BIN (test programs) and
-# FUZZ (the fuzz_log binary) in the environment.
+# FUZZ (the fuzz_log binary) and LIVELOG (live_log) in the environment.
 set -u
 name=$1
 . "$(dirname "$0")/../common/lib.sh"
@@ -410,6 +410,11 @@ parallel)
 fuzz)
     WEFT_LOG=$work/seed.log WEFT_LOG_MB=16 LD_PRELOAD=$SHIM "$BIN/t_threads" >/dev/null
     "$FUZZ" "$work/seed.log" 4000 || fail "fuzz_log"
+    ;;
+live_log)
+    # The live reader over a log replayed as it was written (live_log.c).
+    WEFT_LOG=$work/seed.log WEFT_LOG_MB=16 LD_PRELOAD=$SHIM "$BIN/t_many" >/dev/null
+    "$LIVELOG" "$work/seed.log" "$work/live.log" || fail "live_log"
     ;;
 *)
     echo "unknown test $name" >&2

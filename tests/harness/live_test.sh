@@ -1,0 +1,169 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# live_test.sh: weft run --live (the logs read while the program runs,
+# harness/ingest/live.c). Usage: live_test.sh NAME, with WEFT, SHIM and
+# BIN in the environment. The steps are made short and frequent
+# (WEFT_LIVE_INTERVAL_MS, WEFT_LIVE_MARGIN_MS) so that a run of two
+# seconds is read in many of them.
+set -u
+name=$1
+. "$(dirname "$0")/../common/lib.sh"
+export WEFT_LIVE_INTERVAL_MS=20 WEFT_LIVE_MARGIN_MS=100
+
+# summary DB: what must not depend on how the logs were read (thread and
+# stack ids do: a live ingest numbers threads as they appear)
+summary() {
+    sqlite3 "$1" "select 'events', sum(events), sum(dropped_events) from processes;
+        select 'rows', k.name, count(*) from events e join kinds k on k.kind = e.kind group by 2;
+        select 'counts', k.name, sum(c.count) from event_counts c join kinds k on k.kind = c.kind group by 2;
+        select 'finding', kind, message from findings order by 2, 3;
+        select 'loss', what, count from losses order by 2;
+        select 'threads', count(*) from threads;
+        select 'processes', count(*) from processes"
+}
+
+case $name in
+live_run)
+    # Read live, the logs kept whole: the same trace as an ingest of them
+    # after the fact.
+    "$WEFT" run -q --live --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 2 >"$work/out" 2>"$work/err"
+    rc=$?
+    expect "exit status" "$rc" 0
+    expect "output" "$(cat "$work/out")" "live ok"
+    expect "read live" "$(q "select value from meta where key = 'live'")" 1
+    expect "punched" "$(q "select value from meta where key = 'live_punched_chunks'")" 0
+    expect "processes" "$(q "select count(*) from processes")" 2
+    expect "unjoined threads" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    "$WEFT" ingest -q "$work/logs"/log* -o "$work/offline.db" || fail "offline ingest"
+    summary "$db" >"$work/a"
+    summary "$work/offline.db" >"$work/b"
+    cmp -s "$work/a" "$work/b" || fail "live and offline traces differ: $(diff "$work/a" "$work/b" | head -20)"
+    ;;
+live_punch)
+    # Read live and given back: the logs' chunks are punched out as they
+    # are consumed, and the trace is still whole (no loss, the findings).
+    WEFT_LIVE_PUNCH=1 "$WEFT" run -q --live --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 2 \
+        >"$work/out" 2>"$work/err"
+    rc=$?
+    expect "exit status" "$rc" 0
+    punched=$(q "select value from meta where key = 'live_punched_chunks'")
+    [ "${punched:-0}" -gt 0 ] || fail "no chunk punched"
+    expect "losses" "$(q "select count(*) from losses")" 0
+    expect "dropped" "$(q "select sum(dropped_events) from processes")" 0
+    expect "unjoined threads" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    # Every chunk that holds records was given back; what is left on
+    # disk is each log's header and the chunks its process prepared
+    # ahead and never claimed (PREPARE_AHEAD: 64 chunks, 4 MiB).
+    claimed=0
+    for f in "$work/logs"/log*; do
+        c=$(od -An -t u8 -j 64 -N 8 "$f" | tr -d ' ')
+        claimed=$((claimed + c))
+    done
+    expect "chunks punched" "$punched" "$claimed"
+    kb=$(du -sk "$work/logs" | cut -f1)
+    [ "$kb" -le $((2 * 4096 + 256)) ] || fail "the logs still take $kb KiB on disk"
+    ;;
+keep_rows)
+    # --keep-rows: only the last half second of event rows, the rest of
+    # the trace whole (the same findings, counts and events as an ingest
+    # of the same logs that keeps every row), and one line saying so.
+    for mode in --live --no-live; do
+        rm -rf "$work/logs" "$db" "$work/full.db"
+        "$WEFT" run $mode --all-events --keep-rows=500ms --keep-log="$work/logs" -o "$db" -- \
+            "$BIN/t_live" 2 >"$work/out" 2>"$work/err"
+        expect "$mode exit status" "$?" 0
+        trimmed=$(q "select value from meta where key = 'rows_trimmed'")
+        [ "${trimmed:-0}" -gt 0 ] || fail "$mode: no row trimmed"
+        grep -q "^weft: --keep-rows: $trimmed event rows older than the last 0.5 s dropped" "$work/err" ||
+            fail "$mode: no line about the rows dropped: $(cat "$work/err")"
+        "$WEFT" ingest -q --all-events "$work/logs"/log* -o "$work/full.db" || fail "offline ingest"
+        expect "$mode events" "$(q "select sum(events) from processes")" \
+            "$(sqlite3 "$work/full.db" "select sum(events) from processes")"
+        expect "$mode rows kept + trimmed" "$(q "select count(*) + $trimmed from events")" \
+            "$(sqlite3 "$work/full.db" "select count(*) from events")"
+        expect "$mode findings" "$(q "select kind, message from findings order by 1, 2")" \
+            "$(sqlite3 "$work/full.db" "select kind, message from findings order by 1, 2")"
+        # the rows kept are the last ones: none older than the window and
+        # two trimming steps (4 x 16384 events) before the end
+        old=$(q "select count(*) from events where id < (select value from meta where key = 'rows_trimmed_below_id')")
+        [ "$old" -lt 100 ] || fail "$mode: $old rows below the trimmed ids"
+    done
+    ;;
+live_exec)
+    # An exec'd image's log appears while the first image's is read: its
+    # threads follow the first image's in the one process (tid_offset,
+    # which grows with them). A few runs, since which log is seen first
+    # depends on the schedule.
+    for k in 1 2 3 4; do
+        rm -rf "$work/logs" "$db" "$work/offline.db"
+        "$WEFT" run -q --live --trace-children --keep-log="$work/logs" -o "$db" -- "$BIN/t_exec" \
+            "$BIN/t_threads" >"$work/out" 2>"$work/err"
+        expect "exit status ($k)" "$?" 3
+        expect "threads ($k)" "$(q "select count(*) from threads where internal = 0")" 10
+        "$WEFT" ingest -q "$work/logs"/log* -o "$work/offline.db" >/dev/null 2>&1 || fail "offline ingest ($k)"
+        summary "$db" >"$work/a"
+        summary "$work/offline.db" >"$work/b"
+        cmp -s "$work/a" "$work/b" || fail "live and offline traces differ ($k): $(diff "$work/a" "$work/b" | head -10)"
+    done
+    ;;
+live_auto)
+    # The default mode: live once the logs take WEFT_LIVE_AUTO_MB of disk;
+    # a program that ends before is ingested after its exit, as ever.
+    WEFT_LIVE_AUTO_MB=1 "$WEFT" run -q -o "$db" -- "$BIN/t_live" 2 >"$work/out" 2>"$work/err"
+    expect "exit status (1 MB)" "$?" 0
+    expect "read live (1 MB)" "$(q "select count(*) from meta where key = 'live'")" 1
+    expect "findings (1 MB)" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    rm -f "$db"
+    WEFT_LIVE_AUTO_MB=100000 "$WEFT" run -q -o "$db" -- "$BIN/t_live" 2 >"$work/out" 2>"$work/err"
+    expect "exit status (100 GB)" "$?" 0
+    expect "read live (100 GB)" "$(q "select count(*) from meta where key = 'live'")" 0
+    expect "findings (100 GB)" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    expect "error lines (100 GB)" "$(grep -c '^weft:' "$work/err")" 0
+    ;;
+live_kill)
+    # weft killed (SIGKILL) while it reads live and gives chunks back,
+    # once a first range was given back; the program goes on alone. Then
+    # weft ingest of the logs completes: the chunks given back are one
+    # loss that names them (the consumed file says which), never holes
+    # or damage, and the rest of the trace is there.
+    WEFT_LIVE_PUNCH=1 "$WEFT" run -q --live --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 4 2000 \
+        >"$work/out" 2>"$work/err" &
+    wpid=$!
+    i=0
+    while [ ! -s "$work/logs/consumed.log" ] && [ $i -lt 1200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -s "$work/logs/consumed.log" ] || fail "nothing given back in two minutes"
+    kill -KILL $wpid
+    wait $wpid
+    expect "weft's end" "$?" 137
+    # the program (and its child) run on without weft: wait for their ends
+    for f in "$work/logs"/log*; do
+        pid=$(od -An -t d4 -j 32 -N 4 "$f" | tr -d ' ')
+        i=0
+        while kill -0 "$pid" 2>/dev/null && [ $i -lt 1200 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+    done
+    "$WEFT" ingest -q "$work/logs"/log* -o "$work/after.db" >/dev/null 2>"$work/ierr"
+    expect "weft ingest" "$?" 0
+    gone=0
+    for f in "$work/logs"/consumed.*; do
+        n=$(awk '{ s += $2 - $1 } END { print s + 0 }' "$f")
+        gone=$((gone + n))
+    done
+    expect "chunks named consumed" "$(sqlite3 "$work/after.db" "select coalesce(sum(count), 0) from losses where what = 'live-consumed'")" "$gone"
+    expect "other losses" "$(sqlite3 "$work/after.db" "select count(*) from losses where what <> 'live-consumed'")" 0
+    expect "processes" "$(sqlite3 "$work/after.db" "select count(*) from processes")" 2
+    ev=$(sqlite3 "$work/after.db" "select sum(events) from processes")
+    [ "${ev:-0}" -gt 0 ] || fail "no events after the chunks given back"
+    grep -q "consumed by a weft run --live that did not finish" "$work/ierr" || fail "no line about the chunks consumed: $(cat "$work/ierr")"
+    ;;
+*)
+    echo "unknown test $name" >&2
+    exit 2
+    ;;
+esac
+finish
