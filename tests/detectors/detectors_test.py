@@ -15,6 +15,7 @@ import concurrent.futures
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -198,12 +199,26 @@ def shape(doc):
         for frames in f["stacks"].values():
             assert all({"pc", "function", "file", "line"} <= set(fr) for fr in frames), f
 
+def run_tree(args, timeout, **kw):
+    """subprocess.run for `weft run`: on a timeout it kills the whole tree
+    (weft, the traced program and its children: a session of their own),
+    not only weft, which subprocess.run would kill alone, leaving a blocked
+    program behind."""
+    with subprocess.Popen(args, start_new_session=True, **kw) as p:
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            raise
+        return subprocess.CompletedProcess(args, p.returncode, out, err)
+
 def one_run(tmp, name, i, argv, opts, split=False):
     """One run under weft: (the findings' signatures, or with split the set
     of their kinds, weft's stderr)."""
     db = os.path.join(tmp, f"{name}-{i}.db")
-    r = subprocess.run([WEFT, "run", "-q", "-o", db] + opts + ["--"] + argv,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
+    r = run_tree([WEFT, "run", "-q", "-o", db] + opts + ["--"] + argv,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
     err = r.stderr.decode(errors="replace")
     if not split:
         rep = subprocess.run([WEFT, "report", "--format=json", db],
@@ -238,8 +253,8 @@ def weft_run(tmp, opts, argv):
     db = os.path.join(tmp, "cli.db")
     if os.path.exists(db):
         os.unlink(db)
-    r = subprocess.run([WEFT, "run", "-o", db] + opts + ["--"] + argv,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
+    r = run_tree([WEFT, "run", "-o", db] + opts + ["--"] + argv,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
     kinds = set()
     if os.path.exists(db):
         con = sqlite3.connect(db)
