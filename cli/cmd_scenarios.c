@@ -205,7 +205,9 @@ static pid_t start(const char *self, const char *sdir, struct weft_srun *r, int 
     const struct weft_scenario *s = r->sc;
     char prog[PATH_MAX + 256];
     snprintf(prog, sizeof prog, "%s/%s", sdir, s->name);
-    char **av = calloc((size_t)s->nargs + 8, sizeof *av);
+    /* weft run -q -o trace.db [--keep-log] -- PROG ARGS... NULL: 9 + nargs
+     * (8 was one short with --keep-log: ASan found the write past it). */
+    char **av = calloc((size_t)s->nargs + 9, sizeof *av);
     if (!av) {
         weft_err("out of memory");
         return -1;
