@@ -199,16 +199,41 @@ def shape(doc):
         for frames in f["stacks"].values():
             assert all({"pc", "function", "file", "line"} <= set(fr) for fr in frames), f
 
+def kill_tree(pid):
+    """SIGKILLs pid and every process below it (found through /proc's
+    parent links before any is killed, so that orphans are found too)."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        kids.setdefault(ppid, []).append(int(d))
+    todo, tree = [pid], []
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(kids.get(p, []))
+    for p in tree:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
 def run_tree(args, timeout, **kw):
     """subprocess.run for `weft run`: on a timeout it kills the whole tree
-    (weft, the traced program and its children: a session of their own),
-    not only weft, which subprocess.run would kill alone, leaving a blocked
-    program behind."""
-    with subprocess.Popen(args, start_new_session=True, **kw) as p:
+    (weft, the traced program and its children), not only weft, which
+    subprocess.run would kill alone, leaving a blocked program behind. The
+    tree stays in the test's process group, which CTest kills at its own
+    timeout."""
+    with subprocess.Popen(args, **kw) as p:
         try:
             out, err = p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
+            kill_tree(p.pid)
             p.communicate()
             raise
         return subprocess.CompletedProcess(args, p.returncode, out, err)
