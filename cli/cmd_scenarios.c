@@ -205,7 +205,9 @@ static pid_t start(const char *self, const char *sdir, struct weft_srun *r, int 
     const struct weft_scenario *s = r->sc;
     char prog[PATH_MAX + 256];
     snprintf(prog, sizeof prog, "%s/%s", sdir, s->name);
-    char **av = calloc((size_t)s->nargs + 8, sizeof *av);
+    /* weft run -q -o trace.db [--keep-log] -- PROG ARGS... NULL: 9 + nargs
+     * (8 was one short with --keep-log: ASan found the write past it). */
+    char **av = calloc((size_t)s->nargs + 9, sizeof *av);
     if (!av) {
         weft_err("out of memory");
         return -1;
@@ -231,6 +233,11 @@ static pid_t start(const char *self, const char *sdir, struct weft_srun *r, int 
         return -1;
     }
     if (pid == 0) {
+        /* A process group of its own (weft run, the scenario and its
+         * children), so that a timed-out run is killed as a whole: weft
+         * run passes SIGTERM on to the program, but a program that
+         * ignores it would outlive a SIGKILL of weft run alone. */
+        setpgid(0, 0);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         int in = open("/dev/null", O_RDONLY);
@@ -244,6 +251,7 @@ static pid_t start(const char *self, const char *sdir, struct weft_srun *r, int 
         dprintf(2, "weft: %s: cannot run %s: %s\n", cmd, self, strerror(errno));
         _exit(125);
     }
+    setpgid(pid, 0); /* also here: the group exists before any kill of it */
     free(av);
     return pid;
 }
@@ -252,7 +260,7 @@ struct slot {
     pid_t pid;
     struct weft_srun *r;
     double t0;
-    int termed; /* SIGTERM sent at the timeout; SIGKILL 10 s later */
+    int termed; /* SIGTERM sent at the timeout; SIGKILL to its group 10 s later */
 };
 
 /* The live line on a terminal: done/total, failures so far, what runs. */
@@ -336,7 +344,7 @@ static int run_all(const char *self, const char *sdir, struct weft_srun *runs, i
                     slots[i].termed = 1;
                     slots[i].r->timed_out = 1;
                 } else if (slots[i].termed && age > (double)slots[i].r->sc->timeout + 10) {
-                    kill(slots[i].pid, SIGKILL);
+                    kill(-slots[i].pid, SIGKILL);
                 }
             }
             struct timespec ts = {0, 20 * 1000 * 1000};

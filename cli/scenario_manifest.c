@@ -349,6 +349,12 @@ int weft_manifest_read(const char *cmd, const char *path, struct weft_manifest *
         weft_err("%s: %s: cannot read: %s", cmd, path, strerror(errno));
         rc = -1;
     }
+    if (rc != 0 && open) {
+        /* A bad line inside a record: what the record had is freed (LSan
+         * found it leaked by harness:scen_manifest_errors). */
+        free_one(&cur);
+        open = 0;
+    }
     if (rc == 0 && open) {
         r.line++;
         if (close_record(&r, &cur, first) != 0) {

@@ -81,7 +81,8 @@ static int grow(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs)
     struct state *st = self;
     (void)old_procs;
     return weft__grow_array((void **)&st->last_obj, sizeof *st->last_obj, old_n, c->nthreads) ||
-           weft__grow_array((void **)&st->last_bits, sizeof *st->last_bits, old_n, c->nthreads);
+           weft__grow_array((void **)&st->last_bits, sizeof *st->last_bits, old_n, c->nthreads) ||
+           weft__grow_array((void **)&st->ended, sizeof *st->ended, old_n, c->nthreads);
 }
 
 static void use(struct weft__dctx *c, struct state *st, int64_t object, uint32_t thread, int bits) {

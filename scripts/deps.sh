@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang check libsqlite3-dev sqlite3
       libunwind-dev libdw-dev libelf-dev valgrind golang-go python3
       xz-utils make redis-server memcached parallel libjemalloc2 p7zip-full time
-      zstd git curl nginx-light netcat-openbsd libmicrohttpd-dev
+      zstd pigz git curl nginx-light netcat-openbsd libmicrohttpd-dev
       golang-golang-x-sync-dev golang-golang-x-time-dev
       chromium python3-websocket
       python3-jsonschema libxml2-utils clang-format procps)

@@ -15,6 +15,7 @@ import concurrent.futures
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -222,12 +223,51 @@ def shape(doc):
         for frames in f["stacks"].values():
             assert all({"pc", "function", "file", "line"} <= set(fr) for fr in frames), f
 
+def kill_tree(pid):
+    """SIGKILLs pid and every process below it (found through /proc's
+    parent links before any is killed, so that orphans are found too)."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        kids.setdefault(ppid, []).append(int(d))
+    todo, tree = [pid], []
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(kids.get(p, []))
+    for p in tree:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+def run_tree(args, timeout, **kw):
+    """subprocess.run for `weft run`: on a timeout it kills the whole tree
+    (weft, the traced program and its children), not only weft, which
+    subprocess.run would kill alone, leaving a blocked program behind. The
+    tree stays in the test's process group, which CTest kills at its own
+    timeout."""
+    with subprocess.Popen(args, **kw) as p:
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_tree(p.pid)
+            p.communicate()
+            raise
+        return subprocess.CompletedProcess(args, p.returncode, out, err)
+
 def one_run(tmp, name, i, argv, opts, split=False):
     """One run under weft: (the findings' signatures, or with split the set
     of their kinds, weft's stderr)."""
     db = os.path.join(tmp, f"{name}-{i}.db")
-    r = subprocess.run([WEFT, "run", "-q", "-o", db] + opts + ["--"] + argv,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
+    r = run_tree([WEFT, "run", "-q", "-o", db] + opts + ["--"] + argv,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
     err = r.stderr.decode(errors="replace")
     if not split:
         rep = subprocess.run([WEFT, "report", "--format=json", db],
@@ -262,8 +302,8 @@ def weft_run(tmp, opts, argv):
     db = os.path.join(tmp, "cli.db")
     if os.path.exists(db):
         os.unlink(db)
-    r = subprocess.run([WEFT, "run", "-o", db] + opts + ["--"] + argv,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
+    r = run_tree([WEFT, "run", "-o", db] + opts + ["--"] + argv,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, timeout=120)
     kinds = set()
     if os.path.exists(db):
         con = sqlite3.connect(db)

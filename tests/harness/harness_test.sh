@@ -292,7 +292,7 @@ deadlock_chan)
     expect "blocked begins" "$(q "select group_concat(k.name) from (select * from blocked_at_exit order by kind) b join events e on e.id=b.event join kinds k on k.id=e.kind where k.name like 'chan_%'")" "chan_recv_begin,chan_send_begin"
     expect "watchdog internal" "$(q "select count(*) from thread_summary where state='internal'")" 1
     # 0 = off: then nothing ends it (timeout ends it for the test)
-    WEFT_DEADLOCK_TIMEOUT_MS=0 timeout 3 env LD_PRELOAD=$SHIM WEFT_LOG=$work/off.log "$BIN/t_deadlock_chan" >/dev/null 2>&1
+    WEFT_DEADLOCK_TIMEOUT_MS=0 timeout -k 5 3 env LD_PRELOAD=$SHIM WEFT_LOG=$work/off.log "$BIN/t_deadlock_chan" >/dev/null 2>&1
     expect "off" "$?" 124
     ;;
 deadlock_abba)

@@ -281,7 +281,7 @@ fifo)
     # A FIFO as a log, a trace, a suppressions file, a program, or at a
     # module's path in a log: refused or skipped, never waited on.
     mkfifo "$work/fifo"
-    t="timeout 20"
+    t="timeout -k 5 20"
     $t "$WEFT" ingest "$work/fifo" -o "$db" >/dev/null 2>"$work/e1"
     r=$?
     [ "$r" -ne 124 ] || fail "weft ingest FIFO hangs"

@@ -79,16 +79,16 @@ closefds)
 fork_loader)
     # Forks while other threads are inside dlopen/dlclose/dl_iterate_phdr:
     # every child must run to its end (a hang fails by the timeout).
-    plain "$work/out.ref" timeout 60 "$BIN/t_forkdl"
+    plain "$work/out.ref" timeout -k 5 60 "$BIN/t_forkdl"
     expect "plain" "$prc" 0
     sort "$work/out.ref" >"$work/ref.sorted"
     expect "plain: children" "$(tail -n 1 "$work/out.ref")" "ok 200"
-    timeout 90 "$WEFT" run -q -o "$db" -- "$BIN/t_forkdl" >"$work/out" 2>"$work/err"
+    timeout -k 5 90 "$WEFT" run -q -o "$db" -- "$BIN/t_forkdl" >"$work/out" 2>"$work/err"
     rc=$?
     expect "weft run: status" "$rc" 0
     expect "weft run: processes" "$(q "select count(*) from processes")" 201
     sort "$work/out" | cmp -s - "$work/ref.sorted" || fail "weft run: output differs: $(tail -n 2 "$work/out")"
-    timeout 90 env LD_PRELOAD="$SHIM" WEFT_LOG="$work/p.log" "$BIN/t_forkdl" >"$work/out.pre" 2>&1
+    timeout -k 5 90 env LD_PRELOAD="$SHIM" WEFT_LOG="$work/p.log" "$BIN/t_forkdl" >"$work/out.pre" 2>&1
     expect "LD_PRELOAD: status" "$?" 0
     sort "$work/out.pre" | cmp -s - "$work/ref.sorted" || fail "LD_PRELOAD: output differs: $(tail -n 2 "$work/out.pre")"
     # every child left a log with its module map

