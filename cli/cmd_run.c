@@ -485,6 +485,16 @@ int weft_cmd_run(int argc, char **argv) {
     struct weft_detect_opts dopts = {.supp = supp, .max_threads = (int)max_threads};
     struct weft_detect_result dr = {0};
     struct weft_detect_hook hook = {&dopts, &dr, 0};
+    /* The ingest's options, live or after the exit (which adds the root's
+     * pid and status). */
+    const struct weft_ingest_opts iopts = {.quiet = quiet,
+                                           .index = index,
+                                           .all_events = all,
+                                           .min_wait_ns = min_wait,
+                                           .keep_rows_ns = keep_rows,
+                                           .loaded = weft_detect_hook,
+                                           .user = &hook,
+                                           .trace_children = children};
     struct weft_out ob = {.dir = ""};
     char why[4096] = "";
     struct live_run lr = {0};
@@ -500,14 +510,7 @@ int weft_cmd_run(int argc, char **argv) {
         {
             lr.ob = &ob;
             lr.final = final;
-            lr.o = (struct weft_ingest_opts){.quiet = quiet,
-                                             .index = index,
-                                             .all_events = all,
-                                             .min_wait_ns = min_wait,
-                                             .keep_rows_ns = keep_rows,
-                                             .loaded = weft_detect_hook,
-                                             .user = &hook,
-                                             .trace_children = children};
+            lr.o = iopts;
             /* The chunks consumed are given back, except when the logs
              * are to be kept (--keep-log), or WEFT_LIVE_PUNCH says so. */
             const char *pe = getenv("WEFT_LIVE_PUNCH");
@@ -618,16 +621,9 @@ int weft_cmd_run(int argc, char **argv) {
          * valgrind -q), except the "0 findings" line. Error lines of the
          * ingest are held back one at a time: the last one is the reason
          * of the "no trace" line if the trace is lost. */
-        struct weft_ingest_opts o = {.root_pid = (int)si.si_pid,
-                                     .root_status = status,
-                                     .quiet = quiet,
-                                     .index = index,
-                                     .all_events = all,
-                                     .min_wait_ns = min_wait,
-                                     .keep_rows_ns = keep_rows,
-                                     .loaded = weft_detect_hook,
-                                     .user = &hook,
-                                     .trace_children = children};
+        struct weft_ingest_opts o = iopts;
+        o.root_pid = (int)si.si_pid;
+        o.root_status = status;
         struct weft_ingest_stats st = {0};
         int ok = 1;
         if (lr.started) {

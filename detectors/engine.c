@@ -496,6 +496,24 @@ static int stream_cases_to(struct weft__dctx *c, const struct weft__ev *e) {
     return 0;
 }
 
+/* An item other than an event: a row the model changed, a select's
+ * case, or a later SHAPE (a live trace's growth). 0, or -1 when out of
+ * memory. */
+static int stream_item(struct weft__dctx *c, const struct weft_trace_item *it) {
+    switch (it->type) {
+    case WEFT_ITEM_THREAD:
+        return stream_thread(c, &it->u.th);
+    case WEFT_ITEM_OBJECT:
+        return stream_object(c, &it->u.ob);
+    case WEFT_ITEM_CASE:
+        return stream_case(c, &it->u.sc);
+    case WEFT_ITEM_SHAPE:
+        return stream_grow(c, &it->u.shape);
+    default:
+        return 0;
+    }
+}
+
 /* At the end of a stream: the processes' rows (in by then). */
 static int stream_procs(struct weft__dctx *c) {
     sqlite3_stmt *st;
@@ -575,28 +593,11 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
         }
     weft__db_leave(&c);
     while ((s = next(src, &it)) == 1) {
-        if (it->type == WEFT_ITEM_THREAD) {
-            if (stream_thread(&c, &it->u.th) != 0)
+        if (it->type != WEFT_ITEM_EVENT) {
+            if (stream_item(&c, it) != 0)
                 goto oom_out;
             continue;
         }
-        if (it->type == WEFT_ITEM_OBJECT) {
-            if (stream_object(&c, &it->u.ob) != 0)
-                goto oom_out;
-            continue;
-        }
-        if (it->type == WEFT_ITEM_CASE) {
-            if (stream_case(&c, &it->u.sc) != 0)
-                goto oom_out;
-            continue;
-        }
-        if (it->type == WEFT_ITEM_SHAPE) {
-            if (stream_grow(&c, &it->u.shape) != 0)
-                goto oom_out;
-            continue;
-        }
-        if (it->type != WEFT_ITEM_EVENT)
-            continue;
         const struct weft_trace_event *te = &it->u.ev;
         struct weft__ev e;
         e.id = te->id;

@@ -848,17 +848,28 @@ out:
     return rc;
 }
 
-int weft_ingest(char *const *logs, int nlogs, const char *db_path,
-                const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats) {
+struct weft__ingest *weft__ingest_new(void) {
     struct weft__ingest *g = calloc(1, sizeof *g);
     if (!g || weft__ingest_feed_init(g) != 0) {
         free(g);
         weft_err("out of memory");
-        return -1;
+        return NULL;
     }
     g->profile = -1;
-    int rc = run(g, logs, nlogs, db_path, opts, stats);
+    return g;
+}
+
+void weft__ingest_free(struct weft__ingest *g) {
     weft__ingest_feed_free(g);
     free(g);
+}
+
+int weft_ingest(char *const *logs, int nlogs, const char *db_path,
+                const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats) {
+    struct weft__ingest *g = weft__ingest_new();
+    if (!g)
+        return -1;
+    int rc = run(g, logs, nlogs, db_path, opts, stats);
+    weft__ingest_free(g);
     return rc;
 }

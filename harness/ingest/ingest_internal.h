@@ -324,6 +324,10 @@ int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *o
                         struct weft_ingest_stats *stats, int bad, struct hook_run *hook,
                         const char *tmp, const char *db_path);
 void weft__ingest_cleanup(struct weft__ingest *g);
+/* A new ingest context (NULL + one line when out of memory), and its end:
+ * the one for weft_ingest and weft_ingest_live alike. */
+struct weft__ingest *weft__ingest_new(void);
+void weft__ingest_free(struct weft__ingest *g);
 
 /* ---- model.c ---- */
 /* Pass 1 for one record of image pi: update the model; returns the

@@ -425,13 +425,9 @@ out:
 
 int weft_ingest_live(const char *db_path, const struct weft_ingest_opts *opts,
                      const struct weft_live_opts *lo, struct weft_ingest_stats *stats) {
-    struct weft__ingest *g = calloc(1, sizeof *g);
-    if (!g || weft__ingest_feed_init(g) != 0) {
-        free(g);
-        weft_err("out of memory");
+    struct weft__ingest *g = weft__ingest_new();
+    if (!g)
         return -1;
-    }
-    g->profile = -1;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct live lv = {.g = g, .o = opts, .lo = lo};
@@ -444,8 +440,7 @@ int weft_ingest_live(const char *db_path, const struct weft_ingest_opts *opts,
     for (size_t i = 0; i < lv.nshapes; i++)
         free(lv.shapes[i]);
     free(lv.shapes);
-    weft__ingest_feed_free(g);
-    free(g);
+    weft__ingest_free(g);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (stats)
         stats->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
