@@ -42,7 +42,10 @@ class Browser:
                 "--user-data-dir=" + self.profile, "--window-size=1280,900", "about:blank"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file = os.path.join(self.profile, "DevToolsActivePort")
-        deadline = time.time() + 30
+        # A hang guard, not a speed bound: on a 2-core CI machine busy with
+        # memcheck and the chaos runs beside it, chromium once took longer
+        # than 30 s to write its port file.
+        deadline = time.time() + 120
         while not os.path.exists(port_file) or os.path.getsize(port_file) == 0:
             if time.time() > deadline or self.proc.poll() is not None:
                 self.close()
