@@ -237,5 +237,17 @@ int main(int argc, char **argv) {
     weft_slog_close(&live);
     weft_slog_close(&whole);
     close(out);
+    /* everything freed: the ASan stage runs this under LeakSanitizer */
+    for (size_t i = 0; i < nexp; i++)
+        free(expdata[i]);
+    free(expdata);
+    free(exp);
+    for (uint64_t i = 0; i < n; i++)
+        free(ch[i].r);
+    free(ch);
+    free(times);
+    free(cnts);
+    free(shown);
+    free(src);
     return fails ? 1 : 0;
 }
