@@ -37,9 +37,6 @@ static struct weft_out *volatile sig_out;     /* the trace being written */
 static struct weft_logdir *volatile sig_logs; /* the program's logs */
 static volatile int sig_result;               /* the program's status, for the message */
 
-/* The live ingest (--live): weft_ingest_live on a thread of its own
- * while the program runs; the main thread waits for the program, then
- * sets done and joins it. */
 /* The default mode of weft run: the logs read live once they take this
  * much disk (MiB; WEFT_LIVE_AUTO_MB overrides; 0: after the exit, unless
  * --live). Chosen by measurement (docs/harness.md, "Live ingest"): a
@@ -49,6 +46,9 @@ static volatile int sig_result;               /* the program's status, for the m
  * no ingest after its exit. */
 #define LIVE_AUTO_MB 1024
 
+/* The live ingest (--live): weft_ingest_live on a thread of its own
+ * while the program runs; the main thread waits for the program, then
+ * sets done and joins it. */
 struct live_run {
     pthread_t th;
     int started, rc;
@@ -249,7 +249,7 @@ int weft_cmd_run(int argc, char **argv) {
     const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL,
                *s_keep_rows = NULL;
     /* live: 0 after the exit (--no-live), 1 while it runs (--live), -1 the
-     * default (LIVE_DEFAULT below) */
+     * default (LIVE_AUTO_MB) */
     int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = -1, i, r;
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
@@ -501,40 +501,37 @@ int weft_cmd_run(int argc, char **argv) {
     uint64_t live_start_mb = 0;
     if (live < 0) { /* the default: live once the logs take LIVE_AUTO_MB */
         const char *am = getenv("WEFT_LIVE_AUTO_MB");
-        live = LIVE_AUTO_MB > 0 || (am && atoi(am) > 0);
         live_start_mb = am && *am ? (uint64_t)atoll(am) : LIVE_AUTO_MB;
-        live = live && live_start_mb > 0;
+        live = live_start_mb > 0;
     }
     if (live && kept_ok && got == 0) {
         weft_err_hold(why, sizeof why);
-        {
-            lr.ob = &ob;
-            lr.final = final;
-            lr.o = iopts;
-            /* The chunks consumed are given back, except when the logs
-             * are to be kept (--keep-log), or WEFT_LIVE_PUNCH says so. */
-            const char *pe = getenv("WEFT_LIVE_PUNCH");
-            int punch = pe && *pe ? *pe == '1' : !keep;
-            lr.lo = (struct weft_live_opts){.dir = ld.path,
-                                            .done = &lr.done,
-                                            .root_pid = (int)child,
-                                            .punch = punch,
-                                            .start_mb = live_start_mb,
-                                            .begin = live_begin,
-                                            .begin_arg = &lr};
-            /* tuning (and the tests' short steps): the step's interval
-             * and the watermark's margin, in ms */
-            const char *iv = getenv("WEFT_LIVE_INTERVAL_MS"), *mg = getenv("WEFT_LIVE_MARGIN_MS");
-            if (iv && atoi(iv) > 0)
-                lr.lo.interval_s = atoi(iv) / 1000.0;
-            if (mg && atoi(mg) > 0)
-                lr.lo.margin_s = atoi(mg) / 1000.0;
-            sigset_t all_sigs, prev;
-            sigfillset(&all_sigs);
-            pthread_sigmask(SIG_BLOCK, &all_sigs, &prev);
-            lr.started = pthread_create(&lr.th, NULL, live_main, &lr) == 0;
-            pthread_sigmask(SIG_SETMASK, &prev, NULL);
-        }
+        lr.ob = &ob;
+        lr.final = final;
+        lr.o = iopts;
+        /* The chunks consumed are given back, except when the logs
+         * are to be kept (--keep-log), or WEFT_LIVE_PUNCH says so. */
+        const char *pe = getenv("WEFT_LIVE_PUNCH");
+        int punch = pe && *pe ? *pe == '1' : !keep;
+        lr.lo = (struct weft_live_opts){.dir = ld.path,
+                                        .done = &lr.done,
+                                        .root_pid = (int)child,
+                                        .punch = punch,
+                                        .start_mb = live_start_mb,
+                                        .begin = live_begin,
+                                        .begin_arg = &lr};
+        /* tuning (and the tests' short steps): the step's interval
+         * and the watermark's margin, in ms */
+        const char *iv = getenv("WEFT_LIVE_INTERVAL_MS"), *mg = getenv("WEFT_LIVE_MARGIN_MS");
+        if (iv && atoi(iv) > 0)
+            lr.lo.interval_s = atoi(iv) / 1000.0;
+        if (mg && atoi(mg) > 0)
+            lr.lo.margin_s = atoi(mg) / 1000.0;
+        sigset_t all_sigs, prev;
+        sigfillset(&all_sigs);
+        pthread_sigmask(SIG_BLOCK, &all_sigs, &prev);
+        lr.started = pthread_create(&lr.th, NULL, live_main, &lr) == 0;
+        pthread_sigmask(SIG_SETMASK, &prev, NULL);
         if (!lr.started)
             weft_err_release(1);
     }

@@ -54,7 +54,6 @@ struct state {
      * does not look its (object, thread) entry up at every operation */
     int64_t *last_obj;
     int *last_bits;
-    int64_t *ended; /* per thread: the id of its end event (return, exit, cancel), 0: alive */
 };
 
 static struct ent *get(struct weft__table *m, int64_t k1, int64_t k2, int create) {
@@ -73,16 +72,14 @@ static int init(struct weft__dctx *c, void *self) {
     st->chans = st->uses = st->fds = st->imgs = empty;
     st->last_obj = calloc((size_t)c->nthreads + 1, sizeof *st->last_obj);
     st->last_bits = calloc((size_t)c->nthreads + 1, sizeof *st->last_bits);
-    st->ended = calloc((size_t)c->nthreads + 1, sizeof *st->ended);
-    return st->last_obj && st->last_bits && st->ended ? 0 : -1;
+    return st->last_obj && st->last_bits ? 0 : -1;
 }
 
 static int grow(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs) {
     struct state *st = self;
     (void)old_procs;
     return weft__grow_array((void **)&st->last_obj, sizeof *st->last_obj, old_n, c->nthreads) ||
-           weft__grow_array((void **)&st->last_bits, sizeof *st->last_bits, old_n, c->nthreads) ||
-           weft__grow_array((void **)&st->ended, sizeof *st->ended, old_n, c->nthreads);
+           weft__grow_array((void **)&st->last_bits, sizeof *st->last_bits, old_n, c->nthreads);
 }
 
 static void use(struct weft__dctx *c, struct state *st, int64_t object, uint32_t thread, int bits) {
@@ -193,12 +190,6 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
         }
         break;
     }
-    case WEFT_K_THREAD_RETURN:
-    case WEFT_K_THREAD_EXIT:
-    case WEFT_K_THREAD_CANCELED:
-        if (e->thread <= c->nthreads && !st->ended[e->thread])
-            st->ended[e->thread] = e->id;
-        break;
     case WEFT_K_PROC_START: {
         struct ent *im = get(&st->imgs, e->pid, 0, 1);
         if (im)
@@ -275,11 +266,13 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
 
 /* Whether the use u (object, thread) is a send that could follow the
  * close of ch by a receiver: another thread's, one that sends on the
- * channel and had not ended when the close was made. */
-static int live_sender(const struct state *st, const struct ent *u, const struct ent *ch) {
+ * channel and had not ended when the close was made (the engine's
+ * weft__thr.ended: the id of its end event). */
+static int live_sender(struct weft__dctx *c, const struct ent *u, const struct ent *ch) {
     uint32_t th = (uint32_t)u->k2;
-    return (u->uses & USE_SEND) && th != ch->closer &&
-           (!st->ended[th] || st->ended[th] > ch->close_event);
+    const struct weft__thr *t = weft__thr_of(c, th);
+    return (u->uses & USE_SEND) && th != ch->closer && t &&
+           (!t->ended || t->ended > ch->close_event);
 }
 
 static int finish(struct weft__dctx *c, void *self) {
@@ -299,7 +292,7 @@ static int finish(struct weft__dctx *c, void *self) {
         struct ent *u = weft__table_at(&st->uses, i);
         struct ent *ch = u && (u->uses & USE_SEND) ? get(&st->chans, u->k1, 0, 0) : NULL;
         if (ch && ch->by_receiver && u->k2 >= 0 && (uint64_t)u->k2 <= c->nthreads &&
-            live_sender(st, u, ch) && (ch->by_receiver == 1 || (uint32_t)u->k2 < ch->sender)) {
+            live_sender(c, u, ch) && (ch->by_receiver == 1 || (uint32_t)u->k2 < ch->sender)) {
             ch->by_receiver = 2;
             ch->sender = (uint32_t)u->k2; /* the first thread: the same on every run */
         }
@@ -334,7 +327,6 @@ static void drop(void *self) {
     weft__table_free(&st->imgs);
     free(st->last_obj);
     free(st->last_bits);
-    free(st->ended);
 }
 
 const struct weft__detector weft__det_chan = {.name = "channels",

@@ -149,9 +149,11 @@ enum { TAG_HB = 0, TAG_MUTEX = 1, TAG_RW = 2, TAG_COND = 3, TAG_BARRIER = 4, TAG
  * whichever the trace shows last (a worker can finish before its
  * creator's detach record, weft_go's threads often do). */
 static void gone_if_detached(struct weft__dctx *c, uint32_t id, const struct weft__thr *t) {
-    if (t->ended && t->detached && c->hb)
+    if (!t->ended || !t->detached)
+        return;
+    if (c->hb)
         weft__vc_exited(c->hb, id);
-    if (t->ended && t->detached && c->hb_nolock)
+    if (c->hb_nolock)
         weft__vc_exited(c->hb_nolock, id);
 }
 
@@ -189,28 +191,12 @@ static void hb_event(struct weft__dctx *c, struct weft__vc *h, const struct weft
             weft__vc_release(h, t, &dummy, 1);
             weft__rv_drop(&dummy);
         }
-        if (ct)
-            ct->start_seen_create = 1;
-        struct weft__thr *me = weft__thr_of(c, t);
-        if (me)
-            me->last_child = child;
-        break;
-    }
-    case WEFT_K_THREAD_RETURN:
-    case WEFT_K_THREAD_EXIT:
-    case WEFT_K_THREAD_CANCELED: {
-        struct weft__thr *me = weft__thr_of(c, t);
-        if (me) {
-            me->ended = 1;
-            gone_if_detached(c, t, me);
-        }
         break;
     }
     case WEFT_K_THREAD_START: {
         struct weft__thr *me = weft__thr_of(c, t);
         if (!me)
             break;
-        me->started = 1;
         weft__rv *srv = locks ? &me->start_rv : &me->start_rv_nolock;
         if (srv->s || srv->t) {
             weft__vc_acquire(h, t, srv);
@@ -295,12 +281,33 @@ static void hb_event(struct weft__dctx *c, struct weft__vc *h, const struct weft
     }
 }
 
-/* Thread bookkeeping every detector may read: live, and the blocking call
- * it is in. */
+/* Thread bookkeeping every detector may read, once per event after both
+ * sets of clocks took its edges: started, ended, the last child, and the
+ * blocking call it is in. */
 static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
     struct weft__thr *t = weft__thr_of(c, e->thread);
     if (!t || e->kind <= 0 || e->kind >= WEFT_K_MAX)
         return;
+    switch (e->kind) {
+    case WEFT_K_THREAD_CREATE: {
+        struct weft__thr *ct = weft__thr_of(c, (uint32_t)e->peer);
+        if (ct)
+            ct->start_seen_create = 1;
+        t->last_child = (uint32_t)e->peer;
+        break;
+    }
+    case WEFT_K_THREAD_START:
+        t->started = 1;
+        break;
+    case WEFT_K_THREAD_RETURN:
+    case WEFT_K_THREAD_EXIT:
+    case WEFT_K_THREAD_CANCELED:
+        t->ended = e->id;
+        gone_if_detached(c, e->thread, t);
+        break;
+    default:
+        break;
+    }
     if (blocking[e->kind] == 1) {
         t->block_kind = e->kind;
         t->block_answered = 0;

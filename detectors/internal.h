@@ -22,7 +22,7 @@ struct weft__thr {
     char *exit_kind, *start, *name, *created_by;
     /* replay state */
     int started, start_seen_create, live;
-    int ended;                /* its end (return, pthread_exit, cancel) was replayed */
+    int64_t ended;            /* the id of its end event (return, pthread_exit, cancel), 0 */
     uint32_t last_child;      /* the thread this one created last (for thread_arg) */
     weft__rv start_rv;        /* the creator's clock for the child, when the create came first */
     weft__rv start_rv_nolock; /* the same in c->hb_nolock */
@@ -138,8 +138,6 @@ struct weft__detector {
      * zeroed), c->nprocs was old_procs. 0, or -1 when out of memory. */
     int (*grow)(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs);
 };
-
-extern const struct weft__detector weft__det_chan, weft__det_locks, weft__det_threads;
 
 /* *arr (n_old + 1 elements of size bytes) grown to n_new + 1, the new
  * ones zeroed: 0, or -1 when out of memory (then unchanged). */

@@ -298,8 +298,8 @@ tests: ^detectors:(misc|wg)$
 name: close-by-receiver-ended-senders
 why: a close after every sender ended is still reported as close-by-receiver
 file: detectors/d_chan.c
-from:            (!st->ended[th] || st->ended[th] > ch->close_event);
-to:            (1 || st->ended[th] > ch->close_event);
+from:           (!t->ended || t->ended > ch->close_event);
+to:           (1 || t->ended > ch->close_event);
 tests: ^detectors:closes$
 
 name: thread-findings-not-folded

@@ -778,11 +778,7 @@ static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char 
     weft__ingest_note_running(g);
     if (g->nprocs == 0) {
         /* nothing at all: no database (the caller says the trace is lost) */
-        if (g->nlosses)
-            weft_err("no readable log: %s%s", g->losses[0].detail,
-                     g->nlosses > 1 ? " (and the other logs too)" : "");
-        else
-            weft_err("no log to ingest");
+        weft__ingest_no_log(g);
         rc = 1;
         goto out;
     }
@@ -846,6 +842,14 @@ out:
     if (stats)
         stats->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     return rc;
+}
+
+void weft__ingest_no_log(const struct weft__ingest *g) {
+    if (g->nlosses)
+        weft_err("no readable log: %s%s", g->losses[0].detail,
+                 g->nlosses > 1 ? " (and the other logs too)" : "");
+    else
+        weft_err("no log to ingest");
 }
 
 struct weft__ingest *weft__ingest_new(void) {

@@ -327,6 +327,8 @@ void weft__ingest_cleanup(struct weft__ingest *g);
 /* A new ingest context (NULL + one line when out of memory), and its end:
  * the one for weft_ingest and weft_ingest_live alike. */
 struct weft__ingest *weft__ingest_new(void);
+/* The one line for an ingest that found no log it could read. */
+void weft__ingest_no_log(const struct weft__ingest *g);
 void weft__ingest_free(struct weft__ingest *g);
 
 /* ---- model.c ---- */

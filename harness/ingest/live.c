@@ -377,11 +377,7 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
         weft__ingest_note_log(g, &g->procs[i]);
     weft__ingest_note_running(g);
     if (!bad && g->nprocs == 0) {
-        if (g->nlosses)
-            weft_err("no readable log: %s%s", g->losses[0].detail,
-                     g->nlosses > 1 ? " (and the other logs too)" : "");
-        else
-            weft_err("no log to ingest");
+        weft__ingest_no_log(g);
         bad = 1;
         rc = 1;
     }

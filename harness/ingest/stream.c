@@ -68,17 +68,21 @@ struct vpart {
     char err[WEFT_LOG_ERR];
 };
 
-static int add_run(struct vpart *p, const struct weft__run *r) {
-    if (p->nruns == p->capruns) {
-        size_t nc = p->capruns ? p->capruns * 2 : 64;
-        struct weft__run *nr = realloc(p->runs, nc * sizeof *nr);
+/* Appends r to the array *runs (*n of them, room for *cap): the new
+ * run, or NULL when out of memory (the array unchanged). The whole
+ * reader's parts and a live log's runs grow the same way. */
+static struct weft__run *push_run(struct weft__run **runs, size_t *n, size_t *cap,
+                                  const struct weft__run *r) {
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        struct weft__run *nr = realloc(*runs, nc * sizeof *nr);
         if (!nr)
-            return -1;
-        p->runs = nr;
-        p->capruns = nc;
+            return NULL;
+        *runs = nr;
+        *cap = nc;
     }
-    p->runs[p->nruns++] = *r;
-    return 0;
+    (*runs)[*n] = *r;
+    return &(*runs)[(*n)++];
 }
 
 /* Walks chunk i's cnt words: validates every record (log_reader.h's step,
@@ -115,13 +119,12 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
                                     .tid = tid};
             if (cur)
                 cur->end = k;
-            if (add_run(p, &run) != 0) {
+            if (!(cur = push_run(&p->runs, &p->nruns, &p->capruns, &run))) {
                 p->nruns = first_run;
                 snprintf(err, WEFT_LOG_ERR, "%s: out of memory for the runs of chunk %llu", l->name,
                          (unsigned long long)i);
                 return -1;
             }
-            cur = &p->runs[p->nruns - 1];
         }
         cur->nrecs++;
         last_ns = ns;
@@ -503,22 +506,15 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
         if (!cur || ns < last_ns) {
             if (cur)
                 cur->end = k;
-            if (l->nruns == l->capruns) {
-                size_t nc = l->capruns ? l->capruns * 2 : 256;
-                struct weft__run *nr = realloc(l->runs, nc * sizeof *nr);
-                if (!nr)
-                    return failv(l->err, l->name, "out of memory for the runs");
-                l->runs = nr;
-                l->capruns = nc;
-            }
-            cur = &l->runs[l->nruns++];
-            *cur = (struct weft__run){.chunk = i,
-                                      .first_ts = ns,
-                                      .prev_ts = prev.ts,
-                                      .prev_obj = prev.obj,
-                                      .word = k,
-                                      .end = cnt,
-                                      .tid = tid};
+            struct weft__run run = {.chunk = i,
+                                    .first_ts = ns,
+                                    .prev_ts = prev.ts,
+                                    .prev_obj = prev.obj,
+                                    .word = k,
+                                    .end = cnt,
+                                    .tid = tid};
+            if (!(cur = push_run(&l->runs, &l->nruns, &l->capruns, &run)))
+                return failv(l->err, l->name, "out of memory for the runs");
             lc->pending++;
         }
         cur->nrecs++;

@@ -306,6 +306,25 @@ static __attribute__((noreturn)) void last_thread_exit(void) {
     exit(0);
 }
 
+/* A deadlock event with its threads' waits, written by the watchdog's
+ * own traced thread: obj 0 for the whole process (ended next), 1 for a
+ * cycle of mutex waits (the process goes on). */
+static void record_deadlock(uint64_t cycle, long nwait, const struct wait_rec *w, int n) {
+    become_traced();
+    weft__emit_data(WEFT_K_DEADLOCK, cycle, (uint64_t)nwait, (uint64_t)timeout_ms, 0, 0, w,
+                    (size_t)n * sizeof w[0]);
+}
+
+/* Ends line (len bytes of size) with a newline, cut if need be, and
+ * writes it to stderr in one write. */
+static void say(char *line, size_t len, size_t size) {
+    if (len > size - 2)
+        len = size - 2;
+    line[len++] = '\n';
+    ssize_t wr = write(2, line, len);
+    (void)wr;
+}
+
 static __attribute__((noreturn)) void fire(long nwait) {
     struct wait_rec w[128];
     int n = 0;
@@ -316,9 +335,7 @@ static __attribute__((noreturn)) void fire(long nwait) {
             w[n++] =
                 (struct wait_rec){tid, kind, 0, __atomic_load_n(&slots[i].obj, __ATOMIC_RELAXED)};
     }
-    become_traced();
-    weft__emit_data(WEFT_K_DEADLOCK, 0, (uint64_t)nwait, (uint64_t)timeout_ms, 0, 0, w,
-                    (size_t)n * sizeof w[0]);
+    record_deadlock(0, nwait, w, n);
     weft__log_set_flag(WEFT_LOG_F_FINISHED);
 
     char line[2048];
@@ -329,11 +346,7 @@ static __attribute__((noreturn)) void fire(long nwait) {
         len += (size_t)snprintf(line + len, sizeof line - len, "%s thread %u in %s 0x%llx",
                                 i ? ";" : "", w[i].tid, weft__kind_name(w[i].kind),
                                 (unsigned long long)w[i].obj);
-    if (len > sizeof line - 2)
-        len = sizeof line - 2;
-    line[len++] = '\n';
-    ssize_t wr = write(2, line, len);
-    (void)wr;
+    say(line, len, sizeof line);
     weft__self_ingest();
     /* No atexit handlers, no flushing of the program's stdio: its threads
      * are stuck in the middle of whatever they did (as Go's runtime ends a
@@ -381,9 +394,7 @@ static void report_cycle(const struct mwait *w, const int *c, int n, uint64_t ke
     struct wait_rec r[CYCLE_MAX];
     for (int i = 0; i < n; i++)
         r[i] = (struct wait_rec){w[c[i]].tid, WEFT_K_MUTEX_LOCK_BEGIN, 0, w[c[i]].obj};
-    become_traced();
-    weft__emit_data(WEFT_K_DEADLOCK, 1, (uint64_t)n, (uint64_t)timeout_ms, 0, 0, r,
-                    (size_t)n * sizeof r[0]);
+    record_deadlock(1, n, r, n);
     if (nreported < (int)(sizeof reported / sizeof reported[0]))
         reported[nreported++] = key;
     char line[2048];
@@ -395,11 +406,7 @@ static void report_cycle(const struct mwait *w, const int *c, int n, uint64_t ke
         len += (size_t)snprintf(
             line + len, sizeof line - len, "%s thread %u in mutex_lock 0x%llx held by thread %u",
             i ? ";" : "", w[c[i]].tid, (unsigned long long)w[c[i]].obj, w[c[(i + 1) % n]].tid);
-    if (len > sizeof line - 2)
-        len = sizeof line - 2;
-    line[len++] = '\n';
-    ssize_t wr = write(2, line, len);
-    (void)wr;
+    say(line, len, sizeof line);
 }
 
 /* Looks for cycles of mutex waits; reports each one seen the same for a
