@@ -46,5 +46,8 @@ int weft_opt_num(const char *cmd, const char *opt, const char *s, long long lo, 
 /* ELF checks for weft run (elfcheck.c): 1 dynamic, 0 static (message
  * printed), -1 error (message printed); scripts count as dynamic. */
 int weft_elf_check_dynamic(const char *path);
+/* 1 and its soname when PROG needs a sanitizer runtime that must be
+ * loaded first (libasan, libhwasan), else 0. */
+int weft_elf_sanitizer_runtime(const char *path, char *soname, size_t n);
 
 #endif

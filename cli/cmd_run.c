@@ -330,6 +330,10 @@ int weft_cmd_run(int argc, char **argv) {
         rc = 126;
         goto done;
     }
+    /* An AddressSanitizer build must find its runtime first: preloaded
+     * ahead of the shim, and out of LD_PRELOAD again once loaded. */
+    char lead[256] = "";
+    weft_elf_sanitizer_runtime(prog, lead, sizeof lead);
     if (find_shim(shim, sizeof shim) != 0) {
         weft_err("cannot find libweft-preload.so (set WEFT_PRELOAD to its path)");
         goto done;
@@ -417,9 +421,14 @@ int weft_cmd_run(int argc, char **argv) {
             _exit(125);
         logpath[got] = 0;
         const char *pre = getenv("LD_PRELOAD");
-        char *val = malloc(strlen(shim) + (pre ? strlen(pre) : 0) + 2);
+        char *val = malloc(strlen(lead) + strlen(shim) + (pre ? strlen(pre) : 0) + 3);
         if (val) {
-            strcpy(val, shim);
+            strcpy(val, lead);
+            if (*lead) {
+                strcat(val, ":");
+                setenv("WEFT_PRELOAD_LEAD", lead, 1);
+            }
+            strcat(val, shim);
             if (pre && *pre) {
                 strcat(val, ":");
                 strcat(val, pre);

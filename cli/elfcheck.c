@@ -65,3 +65,73 @@ int weft_elf_check_dynamic(const char *path) {
     }
     return 1;
 }
+
+/* The file offset of virtual address va, from the PT_LOAD headers. */
+static int va_to_off(const Elf64_Phdr *ph, unsigned n, uint64_t va, uint64_t *off) {
+    for (unsigned i = 0; i < n; i++)
+        if (ph[i].p_type == PT_LOAD && va >= ph[i].p_vaddr && va - ph[i].p_vaddr < ph[i].p_filesz) {
+            *off = ph[i].p_offset + (va - ph[i].p_vaddr);
+            return 0;
+        }
+    return -1;
+}
+
+/* AddressSanitizer insists that its runtime be the first object the
+ * loader maps after the program ("ASan runtime does not come first in
+ * initial library list"), so a program linked against the shared
+ * libasan dies at start once the shim is preloaded ahead of it. weft run
+ * preloads that runtime first for such a program; this finds its name in
+ * the program's DT_NEEDED entries. Anything unreadable is "none": the
+ * program then runs as before. */
+int weft_elf_sanitizer_runtime(const char *path, char *soname, size_t n) {
+    static const char *const runtimes[] = {"libasan.so", "libhwasan.so"};
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), found = 0;
+    if (fd < 0)
+        return 0;
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph[64];
+    Elf64_Dyn dyn[512];
+    unsigned nph = 0;
+    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr))
+        goto out;
+    nph = eh.e_phnum < 64 ? eh.e_phnum : 64;
+    if (pread(fd, ph, nph * sizeof *ph, (off_t)eh.e_phoff) != (ssize_t)(nph * sizeof *ph))
+        goto out;
+    for (unsigned i = 0; i < nph && !found; i++) {
+        if (ph[i].p_type != PT_DYNAMIC)
+            continue;
+        size_t want = ph[i].p_filesz < sizeof dyn ? ph[i].p_filesz : sizeof dyn;
+        ssize_t got = pread(fd, dyn, want, (off_t)ph[i].p_offset);
+        if (got <= 0)
+            goto out;
+        size_t nd = (size_t)got / sizeof *dyn;
+        uint64_t strtab = 0, strsz = 0, off;
+        for (size_t d = 0; d < nd && dyn[d].d_tag != DT_NULL; d++) {
+            if (dyn[d].d_tag == DT_STRTAB)
+                strtab = dyn[d].d_un.d_ptr;
+            else if (dyn[d].d_tag == DT_STRSZ)
+                strsz = dyn[d].d_un.d_val;
+        }
+        if (!strtab || va_to_off(ph, nph, strtab, &off) != 0)
+            goto out;
+        for (size_t d = 0; d < nd && dyn[d].d_tag != DT_NULL && !found; d++) {
+            char name[256];
+            if (dyn[d].d_tag != DT_NEEDED || dyn[d].d_un.d_val >= strsz)
+                continue;
+            ssize_t m = pread(fd, name, sizeof name - 1, (off_t)(off + dyn[d].d_un.d_val));
+            if (m <= 0)
+                continue;
+            name[m] = 0;
+            for (size_t r = 0; r < sizeof runtimes / sizeof *runtimes; r++)
+                if (!strncmp(name, runtimes[r], strlen(runtimes[r])) && !strchr(name, '/') &&
+                    strlen(name) < n) {
+                    strcpy(soname, name);
+                    found = 1;
+                }
+        }
+    }
+out:
+    close(fd);
+    return found;
+}

@@ -616,3 +616,16 @@ void weft_sym_free(struct weft_sym *s) {
     weft_symtab_free(s->t);
     free(s);
 }
+
+int weft_sym_sanitizer_module(const char *module) {
+    static const char *const names[] = {"libasan.so", "libtsan.so", "libhwasan.so", "liblsan.so",
+                                        "libubsan.so"};
+    if (!module)
+        return 0;
+    const char *b = strrchr(module, '/');
+    b = b ? b + 1 : module;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strncmp(b, names[i], strlen(names[i])))
+            return 1;
+    return 0;
+}

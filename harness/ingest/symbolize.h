@@ -78,6 +78,11 @@ void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uin
  * live as long as the table. */
 void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out);
 
+/* Whether module (a path) is a sanitizer runtime (libasan, libtsan, ...):
+ * its interceptors sit between the program's call and the shim's, and
+ * are never where the program's bug is. */
+int weft_sym_sanitizer_module(const char *module);
+
 /* Frees the map (not the table, nor the strings it returned). NULL is a
  * no-op. */
 void weft_symmap_free(struct weft_symmap *m);

@@ -111,10 +111,19 @@ int weft__ingest_write_modules_stacks(struct weft__ingest *g, uint32_t pi, uint6
         if (depth > r->arg)
             depth = r->arg;
         uint64_t id = p->stack_base + r->obj;
+        /* A sanitizer's interceptor frames on top (an ASan build calls
+         * pthread_create through libasan) leave: the stack starts at the
+         * program's call, as it does without the sanitizer. */
+        struct weft_frame_info fis[130];
+        size_t skip = 0;
+        for (size_t d = 0; d < depth; d++)
+            weft_symmap_lookup(sym, pcs[d], &fis[d]);
+        while (skip + 1 < depth && weft_sym_sanitizer_module(fis[skip].module))
+            skip++;
         I64(ss, 1, id);
         I64(ss, 2, p->pid);
         I64(ss, 3, r->obj);
-        I64(ss, 4, depth);
+        I64(ss, 4, depth - skip);
         if (sqlite3_step(ss) != SQLITE_DONE) {
             /* the same id twice: a corrupt but valid-looking log; keep the first */
             sqlite3_reset(ss);
@@ -122,11 +131,10 @@ int weft__ingest_write_modules_stacks(struct weft__ingest *g, uint32_t pi, uint6
         }
         sqlite3_reset(ss);
         (*nstacks)++;
-        for (size_t d = 0; d < depth; d++) {
-            struct weft_frame_info fi;
-            weft_symmap_lookup(sym, pcs[d], &fi);
+        for (size_t d = skip; d < depth; d++) {
+            const struct weft_frame_info fi = fis[d];
             I64(sf, 1, id);
-            I64(sf, 2, d);
+            I64(sf, 2, d - skip);
             I64(sf, 3, pcs[d]);
             TXT(sf, 4, fi.module);
             if (fi.module)

@@ -219,7 +219,8 @@ void *weft__real(const char *name) WEFT_HIDDEN;
 void *weft__real_v(const char *name, const char *version) WEFT_HIDDEN;
 void weft__process_exit_hook(void) WEFT_HIDDEN; /* last chance before the process ends */
 void weft__signals_install(void) WEFT_HIDDEN;
-void weft__env_drop_self(void) WEFT_HIDDEN; /* shim_env.c: our entry leaves LD_PRELOAD */
+void weft__env_drop_self(int self)
+    WEFT_HIDDEN; /* shim_env.c: our entry (self) and WEFT_PRELOAD_LEAD leave LD_PRELOAD */
 
 /* Resolve the next definition of a symbol once, lazily; the cast through
  * a union keeps -Wpedantic quiet about object/function pointer casts. */

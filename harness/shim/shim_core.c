@@ -184,8 +184,10 @@ __attribute__((constructor(101))) static void weft_init(void) {
      * untraced (a fork child, the same program, stays traced). Only our
      * own entry leaves LD_PRELOAD. */
     const char *ch = secure_getenv("WEFT_CHILDREN");
-    if (ch && !strcmp(ch, "0")) {
-        weft__env_drop_self();
+    int untraced_children = ch && !strcmp(ch, "0");
+    if (untraced_children || secure_getenv("WEFT_PRELOAD_LEAD"))
+        weft__env_drop_self(untraced_children);
+    if (untraced_children) {
         unsetenv("WEFT_LOG");
         unsetenv("WEFT_CHILDREN");
     }

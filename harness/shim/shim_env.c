@@ -2,7 +2,8 @@
 /* shim_env.c: the environment the traced program's children get. Without
  * --trace-children (WEFT_CHILDREN=0) the programs this one executes run
  * untraced: weft's own entry leaves LD_PRELOAD, and only it; the user's
- * entries stay, in their order (issue 9, item 6). Runs in the constructor
+ * entries stay, in their order (issue 9, item 6). A sanitizer runtime
+ * that weft run put first (WEFT_PRELOAD_LEAD) leaves in either mode. Runs in the constructor
  * only (it uses the loader, malloc and setenv). */
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -38,11 +39,18 @@ static int is_self(const char *e, size_t n, const char *self, const struct stat 
     return eb == sb && memcmp(ebase, sbase, eb) == 0;
 }
 
-void weft__env_drop_self(void) {
+void weft__env_drop_self(int self) {
+    /* The sanitizer runtime weft run preloaded ahead of us (cli/elfcheck.c)
+     * was never the user's: it leaves too, so that the programs this one
+     * runs do not get AddressSanitizer forced on them. */
+    const char *lead = getenv("WEFT_PRELOAD_LEAD");
+    size_t nlead = lead ? strlen(lead) : 0;
     const char *pre = getenv("LD_PRELOAD");
     Dl_info di;
-    if (!pre || !dladdr((void *)&weft__env_drop_self, &di) || !di.dli_fname)
+    if (!pre || !dladdr((void *)&weft__env_drop_self, &di) || !di.dli_fname) {
+        unsetenv("WEFT_PRELOAD_LEAD");
         return;
+    }
     struct stat self_st;
     int have_st = stat(di.dli_fname, &self_st) == 0;
     size_t len = strlen(pre);
@@ -61,7 +69,11 @@ void weft__env_drop_self(void) {
             i++;
         if (i == b)
             break;
-        if (is_self(pre + b, i - b, di.dli_fname, have_st ? &self_st : NULL))
+        if (nlead && i - b == nlead && !memcmp(pre + b, lead, nlead)) {
+            nlead = 0; /* only the one entry weft put first */
+            continue;
+        }
+        if (self && is_self(pre + b, i - b, di.dli_fname, have_st ? &self_st : NULL))
             continue;
         if (o)
             out[o++] = b > s ? pre[b - 1] : ':';
@@ -74,4 +86,5 @@ void weft__env_drop_self(void) {
     else
         unsetenv("LD_PRELOAD");
     free(out);
+    unsetenv("WEFT_PRELOAD_LEAD");
 }

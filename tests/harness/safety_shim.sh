@@ -232,6 +232,48 @@ preload_env)
     *) fail "--trace-children: the user's entry is gone: $(cat "$work/out")" ;;
     esac
     ;;
+asan_build)
+    # A program built with -fsanitize=address dies at start unless its
+    # runtime is the first object loaded: weft run puts libasan ahead of
+    # the shim, and both leave LD_PRELOAD again, so the program (and what
+    # it runs) sees the environment it would see without weft. Stacks
+    # start at the program's call, not in ASan's interceptor.
+    cat >"$work/asan.c" <<'EOF2'
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+static void *sleeper(void *a) { (void)a; pause(); return 0; }
+int main(void) {
+    pthread_t t;
+    pthread_create(&t, 0, sleeper, 0);
+    const char *p = getenv("LD_PRELOAD");
+    printf("[%s] [%s]\n", p ? p : "unset", getenv("WEFT_PRELOAD_LEAD") ? "lead" : "-");
+    return 0;
+}
+EOF2
+    cc -fsanitize=address -g -O0 "$work/asan.c" -o "$work/asan" -lpthread ||
+        { fail "cannot build with -fsanitize=address"; finish; }
+    plain "$work/plain" "$work/asan"
+    expect "plain run" "$prc" 0
+    rm -f "$db"
+    "$WEFT" run -q -o "$db" -- "$work/asan" >"$work/out" 2>"$work/err"
+    rc=$?
+    expect "weft run: status" "$rc" "$prc"
+    cmp -s "$work/out" "$work/plain" || fail "weft run: stdout: $(cat "$work/out") ($(head -c 300 "$work/err"))"
+    expect "weft run: findings" "$(q "select group_concat(kind) from findings")" leaked-thread
+    expect "weft run: creation frame" \
+        "$(q "select f.function || ':' || f.line from threads t join frames f on f.stack = t.create_stack and f.depth = 0 where t.tid = 2")" \
+        "main:8"
+    # the user's own entry stays; with --trace-children the shim does too,
+    # never libasan
+    LD_PRELOAD=$JEMALLOC "$WEFT" run -q -o "$db.2" -- "$work/asan" >"$work/out" 2>"$work/err"
+    expect "LD_PRELOAD=jemalloc: status" "$?" 0
+    expect "LD_PRELOAD=jemalloc: the program's view" "$(cat "$work/out")" "[$JEMALLOC] [-]"
+    "$WEFT" run -q --trace-children -o "$db.3" -- "$work/asan" >"$work/out" 2>"$work/err"
+    expect "--trace-children: status" "$?" 0
+    expect "--trace-children: the program's view" "$(cat "$work/out")" "[$SHIM] [-]"
+    ;;
 setuid)
     # A setuid-root program run by nobody, with the shim preloaded the way
     # the loader accepts for secure programs (a setuid library in a system
