@@ -25,10 +25,18 @@ struct held {
     int count;
 };
 
+/* Per thread: the mutex its last condition wait gave back, and that
+ * mutex's object: the wait's own event names the condition variable, so
+ * its relock takes the mutex's object from here. */
+struct cwait {
+    int64_t addr, object;
+};
+
 struct state {
     struct weft__table hs; /* struct held */
     uint64_t nseen;
-    int *nheld; /* per thread: mutexes it holds */
+    int *nheld;          /* per thread: mutexes it holds */
+    struct cwait *cwait; /* per thread */
 };
 
 static struct held *find(struct state *st, int64_t pid, int64_t addr, int create) {
@@ -53,16 +61,19 @@ static int init(struct weft__dctx *c, void *self) {
     struct state *st = self;
     st->hs = (struct weft__table)WEFT__TABLE(struct held, 2);
     st->nheld = calloc((size_t)c->nthreads + 1, sizeof *st->nheld);
-    return st->nheld ? 0 : -1;
+    st->cwait = calloc((size_t)c->nthreads + 1, sizeof *st->cwait);
+    return st->nheld && st->cwait ? 0 : -1;
 }
 
 static int grow(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs) {
     struct state *st = self;
     (void)old_procs;
-    return weft__grow_array((void **)&st->nheld, sizeof *st->nheld, old_n, c->nthreads);
+    if (weft__grow_array((void **)&st->nheld, sizeof *st->nheld, old_n, c->nthreads) != 0)
+        return -1;
+    return weft__grow_array((void **)&st->cwait, sizeof *st->cwait, old_n, c->nthreads);
 }
 
-static void lock(struct state *st, const struct weft__ev *e, int64_t addr) {
+static void lock(struct state *st, const struct weft__ev *e, int64_t addr, int64_t object) {
     struct held *h = find(st, e->pid, addr, 1);
     if (!h)
         return;
@@ -74,7 +85,7 @@ static void lock(struct state *st, const struct weft__ev *e, int64_t addr) {
         st->nheld[e->thread]++;
     }
     h->count++;
-    h->object = e->object;
+    h->object = object;
     h->stack = e->stack;
 }
 
@@ -82,6 +93,8 @@ static void unlock(struct state *st, const struct weft__ev *e, int64_t addr) {
     struct held *h = find(st, e->pid, addr, 0);
     if (!h || h->count == 0 || h->holder != e->thread)
         return;
+    if (e->kind == WEFT_K_COND_WAIT_BEGIN)
+        st->cwait[e->thread] = (struct cwait){addr, h->object};
     if (--h->count == 0) {
         st->nheld[h->holder]--;
         forget(st, h);
@@ -114,7 +127,7 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     case WEFT_K_MUTEX_LOCK_END:
     case WEFT_K_MUTEX_TRYLOCK:
         if (e->arg == 0)
-            lock(st, e, e->obj);
+            lock(st, e, e->obj, e->object);
         break;
     case WEFT_K_MUTEX_UNLOCK:
         unlock(st, e, e->obj);
@@ -123,7 +136,8 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
         unlock(st, e, e->arg);
         break;
     case WEFT_K_COND_WAIT_END:
-        lock(st, e, e->arg2);
+        lock(st, e, e->arg2,
+             st->cwait[e->thread].addr == e->arg2 ? st->cwait[e->thread].object : 0);
         break;
     case WEFT_K_MUTEX_DESTROY: {
         struct held *h = find(st, e->pid, e->obj, 0);
@@ -177,6 +191,7 @@ static void drop(void *self) {
     struct state *st = self;
     weft__table_free(&st->hs);
     free(st->nheld);
+    free(st->cwait);
 }
 
 const struct weft__detector weft__det_locks = {.name = "locks",

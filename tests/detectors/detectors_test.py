@@ -132,6 +132,8 @@ CASES = {
     "misc": [
         ("lock-held", [prog("misc"), "lockheld"], [],
          {LOCK_HELD + "creation=main lock=locker"}),
+        ("lock-held-cond", [prog("misc"), "lockheld-cond"], [],
+         {LOCK_HELD.replace("locker", "condlocker") + "creation=main lock=condlocker"}),
         ("lock-ok", [prog("misc"), "lockok"], [], set()),
         ("sem-over", [prog("misc"), "semover"], [],
          {"semaphore-over-release x1 weft_sem main creation=main release=main@release"}),

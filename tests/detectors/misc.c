@@ -1,13 +1,11 @@
 /* misc: the remaining kinds. Modes: lockheld (a thread returns holding a
- * mutex), lockok; semover (weft_sem_release beyond what is held), semok;
- * deadlock (main receives on a channel nobody sends to), nodeadlock (the
- * sender comes after a while); many N (N threads alive at once, for
- * unbounded-threads with --max-threads); loopcap (threads get &i of a
- * loop), loopcap-sem (each thread posts a semaphore after copying i,
- * which the loop waits for before i++), loopcap-shared (one unchanged
- * context on main's stack for all), loopcap-wg (a WaitGroup on main's
- * stack given to every thread, Add before each create: it changes, but it
- * is shared on purpose). */
+ * mutex), lockheld-cond (... that a condition wait took back), lockok; semover (weft_sem_release
+ * beyond what is held), semok; deadlock (main receives on a channel nobody sends to), nodeadlock
+ * (the sender comes after a while); many N (N threads alive at once, for unbounded-threads with
+ * --max-threads); loopcap (threads get &i of a loop), loopcap-sem (each thread posts a semaphore
+ * after copying i, which the loop waits for before i++), loopcap-shared (one unchanged context on
+ * main's stack for all), loopcap-wg (a WaitGroup on main's stack given to every thread, Add before
+ * each create: it changes, but it is shared on purpose). */
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
@@ -17,6 +15,19 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_barrier_t bar;
+
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int ready, go;
+
+/* Takes mu back from a condition wait, and returns holding it. */
+static void *condlocker(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&mu);
+    ready = 1;
+    while (!go)
+        pthread_cond_wait(&cv, &mu);
+    return NULL;
+}
 
 static void *locker(void *arg) {
     pthread_mutex_lock(&mu);
@@ -96,6 +107,22 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "lockheld") || !strcmp(m, "lockok")) {
         pthread_t t;
         pthread_create(&t, NULL, locker, !strcmp(m, "lockok") ? &mu : NULL);
+        pthread_join(t, NULL);
+    } else if (!strcmp(m, "lockheld-cond")) {
+        /* main can take mu once condlocker said it is ready only when
+         * condlocker's wait gave it back: its return then holds the mutex
+         * that the wait took again */
+        pthread_t t;
+        pthread_create(&t, NULL, condlocker, NULL);
+        for (int seen = 0; !seen;) {
+            pthread_mutex_lock(&mu);
+            seen = ready;
+            if (seen) {
+                go = 1;
+                pthread_cond_signal(&cv);
+            }
+            pthread_mutex_unlock(&mu);
+        }
         pthread_join(t, NULL);
     } else if (!strcmp(m, "semover") || !strcmp(m, "semok")) {
         weft_sem *s = weft_sem_new(2);
