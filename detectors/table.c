@@ -29,13 +29,30 @@ static int same(const uint64_t *a, const uint64_t *b, size_t n) {
     return 1;
 }
 
-/* Where key is, or the free slot where it would go. */
-static size_t find(const struct weft__table *t, const uint64_t *key) {
-    size_t i = hash(key, t->nkey) & (t->cap - 1);
+/* Where key (n words) is, or the free slot where it would go. */
+static inline __attribute__((always_inline)) size_t find_n(const struct weft__table *t,
+                                                           const uint64_t *key, size_t n) {
+    size_t i = hash(key, n) & (t->cap - 1);
     for (uint64_t *s; (s = slot(t, i))[0]; i = (i + 1) & (t->cap - 1))
-        if (same(s, key, t->nkey))
+        if (same(s, key, n))
             break;
     return i;
+}
+
+/* The usual key sizes get a copy of their own, the loops over the key's
+ * words unrolled: every lock and unlock of a traced program looks its
+ * mutex up in several tables. */
+static size_t find(const struct weft__table *t, const uint64_t *key) {
+    switch (t->nkey) {
+    case 1:
+        return find_n(t, key, 1);
+    case 2:
+        return find_n(t, key, 2);
+    case 3:
+        return find_n(t, key, 3);
+    default:
+        return find_n(t, key, t->nkey);
+    }
 }
 
 static int grow(struct weft__table *t) {
