@@ -48,6 +48,10 @@ int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns) {
 }
 
 int weft_parse_keep_rows(const char *cmd, const char *s, int64_t *ns) {
+    return weft_parse_duration(cmd, "--keep-rows", s, ns);
+}
+
+int weft_parse_duration(const char *cmd, const char *opt, const char *s, int64_t *ns) {
     /* Digits, then a unit (a bare number is seconds): at least 1 ms, at
      * most a year. */
     static const struct {
@@ -68,9 +72,9 @@ int weft_parse_keep_rows(const char *cmd, const char *s, int64_t *ns) {
             *ns = v * units[u].ns;
             return 0;
         }
-    weft_err("%s: --keep-rows takes a duration such as 90s, 10m or 2h (a bare number is "
+    weft_err("%s: %s takes a duration such as 500ms, 90s, 10m or 2h (a bare number is "
              "seconds), not '%s'",
-             cmd, s);
+             cmd, opt, s);
     return -1;
 }
 
