@@ -668,6 +668,10 @@ int weft_cmd_run(int argc, char **argv) {
             sig_out = &ob;
             ok = ok && weft_ingest(logs, n, ob.tmp, &o, &st) == 0;
         }
+        /* what --leak-check reported, into the trace (a failure: one
+         * line, the trace is kept) */
+        if (ok)
+            weft_livecheck_store(ld.path, ob.tmp);
         long procs = ok ? weft_db_count_processes(ob.tmp, "") : -1;
         int empty = ok && procs == 0;
         ok = ok && procs > 0;

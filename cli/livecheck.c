@@ -27,6 +27,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,8 +99,7 @@ static int snapshot(const char *path, struct tstate **out, int *n) {
     const struct weft_live_head *h = m;
     int rc = -1;
     if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != WEFT_LIVE_MAGIC ||
-        h->version != WEFT_LIVE_VERSION || h->slots != WEFT_LIVE_SLOTS ||
-        h->npcs != WEFT_LIVE_PCS)
+        h->version != WEFT_LIVE_VERSION || h->slots != WEFT_LIVE_SLOTS || h->npcs != WEFT_LIVE_PCS)
         goto out;
     const struct weft_live_wait *w =
         (const struct weft_live_wait *)((const unsigned char *)m + WEFT_LIVE_HEAD);
@@ -168,9 +168,9 @@ static int elf_bias(const char *path, uint64_t start, uint64_t *bias) {
         return -1;
     Elf64_Ehdr eh;
     int rc = -1;
-    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
-        eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr) &&
-        eh.e_phnum < 512) {
+    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh &&
+        !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+        eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum < 512) {
         for (int i = 0; i < eh.e_phnum; i++) {
             Elf64_Phdr ph;
             if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) !=
@@ -526,4 +526,45 @@ void weft_livecheck_stop(struct weft_livecheck *lc) {
     free(lc->seen);
     weft_symtab_free(lc->tab);
     free(lc);
+}
+
+int weft_livecheck_store(const char *dir, const char *db_path) {
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/leakcheck", dir);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0; /* nothing was reported */
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO leak_checks VALUES (?1, ?2, (SELECT id FROM threads "
+                           "WHERE pid = ?1 AND tid = ?2), ?3, ?4, ?5)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    int pid;
+    unsigned tid, kind;
+    unsigned long long obj, waited;
+    while (fscanf(f, "%d %u %u %llu %llu", &pid, &tid, &kind, &obj, &waited) == 5) {
+        const char *k = weft_kind_name(kind);
+        sqlite3_bind_int(st, 1, pid);
+        sqlite3_bind_int64(st, 2, tid);
+        sqlite3_bind_text(st, 3, k ? k : "?", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)obj);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)waited);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto out;
+        sqlite3_reset(st);
+    }
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+out:
+    if (rc != 0)
+        weft_err("cannot record the leak checks in %s: %s", db_path,
+                 db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    fclose(f);
+    return rc;
 }

@@ -25,15 +25,15 @@
 #define WEFT_LIVE_MAGIC 0x31657461744c4657ull /* "WFLtate1" little-endian */
 #define WEFT_LIVE_VERSION 1
 #define WEFT_LIVE_SLOTS 4096
-#define WEFT_LIVE_PCS 16  /* creation stack frames kept, innermost first */
+#define WEFT_LIVE_PCS 16 /* creation stack frames kept, innermost first */
 #define WEFT_LIVE_HEAD 4096
 
 struct weft_live_head {
     uint64_t magic;
     uint32_t version, slots;
     int32_t pid;
-    uint32_t npcs;      /* WEFT_LIVE_PCS */
-    uint64_t start_ns;  /* CLOCK_MONOTONIC when the file was made */
+    uint32_t npcs;     /* WEFT_LIVE_PCS */
+    uint64_t start_ns; /* CLOCK_MONOTONIC when the file was made */
 };
 
 /* The watchdog's slot (watchdog.c, struct wslot). */
@@ -56,7 +56,7 @@ struct weft_live_info {
 };
 
 #define WEFT_LIVE_SIZE                                                                             \
-    (WEFT_LIVE_HEAD + WEFT_LIVE_SLOTS * (sizeof(struct weft_live_wait) +                           \
-                                         sizeof(struct weft_live_info)))
+    (WEFT_LIVE_HEAD +                                                                              \
+     WEFT_LIVE_SLOTS * (sizeof(struct weft_live_wait) + sizeof(struct weft_live_info)))
 
 #endif

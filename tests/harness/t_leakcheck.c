@@ -50,7 +50,7 @@ int main(void) {
     pthread_mutex_lock(&m);
     pthread_t a = spawn(chan_waiter, "chan-waiter");
     pthread_t b = spawn(mutex_waiter, "mutex-waiter");
-    printf("ready\n");
+    printf("ready %d\n", (int)getpid());
     fflush(stdout);
     char line[64];
     if (!fgets(line, sizeof line, stdin))
