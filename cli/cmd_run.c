@@ -48,6 +48,13 @@ static volatile int sig_result;               /* the program's status, for the m
  * no ingest after its exit. */
 #define LIVE_AUTO_MB 1024
 
+/* --leak-check without a value: every 10 s, a wait reported once it
+ * has lasted 10 s. A server's idle workers are reported once each (per
+ * wait), so the interval is about how soon a stuck thread is named; a
+ * check reads one small shared file per process (bench/harness/
+ * livecheck.sh measures it). */
+#define LEAK_CHECK_DEFAULT "10s"
+
 /* The live ingest (--live): weft_ingest_live on a thread of its own
  * while the program runs; the main thread waits for the program, then
  * sets done and joins it. */
@@ -270,6 +277,12 @@ int weft_cmd_run(int argc, char **argv) {
         }
         if (a[0] != '-')
             break;
+        /* bare --leak-check: the default interval (its value only with
+         * '=', so that the program's name is never taken for it) */
+        if (!strcmp(a, "--leak-check") && !s_leak) {
+            s_leak = LEAK_CHECK_DEFAULT;
+            continue;
+        }
         if ((r = weft_opt_value("run", argc, argv, &i, "-o", "--output", &out)) ||
             (r = weft_opt_number("run", argc, argv, &i, "--stack-depth", 0, 128, &s_depth,
                                  &depth)) ||

@@ -24,12 +24,15 @@ start() {
     ppid=$(awk '/^ready /{print $2}' "$work/out")
 }
 # wait_for FILE PATTERN N: until FILE has N lines matching PATTERN (60 s
-# at most: a deadline, not a synchronization)
+# at most: a deadline, not a synchronization), or weft ($wpid) is gone
 wait_for() {
     i=0
-    while [ "$(grep -c "$2" "$1" 2>/dev/null)" -lt "$3" ]; do
+    # (the file may not exist yet: the background job makes it)
+    while n=$(grep -c "$2" "$1" 2>/dev/null); [ "${n:-0}" -lt "$3" ]; do
         i=$((i + 1))
         [ $i -le 600 ] || return 1
+        # weft gone (refused an option, died of a signal): it never comes
+        kill -0 "$wpid" 2>/dev/null || { n=$(grep -c "$2" "$1"); [ "${n:-0}" -ge "$3" ]; return; }
         sleep 0.1
     done
 }
@@ -151,4 +154,6 @@ PY
     fail "unknown case"
     ;;
 esac
+# a program whose weft died (a failure above) is not left waiting
+[ -n "${ppid:-}" ] && kill -KILL "$ppid" 2>/dev/null
 finish
