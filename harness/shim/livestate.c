@@ -23,7 +23,8 @@
 #include "livestate.h"
 #include "shim.h"
 
-static unsigned char *map; /* the whole file, NULL: no live state */
+static unsigned char *map;  /* the whole file, NULL: no live state */
+static char map_path[4200]; /* its path, removed at a normal exit */
 
 static struct weft_live_info *info(uint32_t idx) {
     return (struct weft_live_info *)(map + WEFT_LIVE_HEAD +
@@ -70,17 +71,35 @@ void *weft__live_open(void) {
     while (k)
         path[n++] = num[--k];
     path[n] = 0;
+    int saved = errno;
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return NULL;
-    void *m = MAP_FAILED;
-    if (ftruncate(fd, (off_t)WEFT_LIVE_SIZE) == 0)
-        m = mmap(NULL, WEFT_LIVE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) {
-        unlink(path);
+    if (fd < 0) {
+        errno = saved;
         return NULL;
     }
+    /* Its blocks reserved now: a write into a hole of a shared mapping
+     * on a full disk raises SIGBUS. A filesystem without fallocate gets
+     * its pages write-faulted in instead (MADV_POPULATE_WRITE says EFAULT
+     * where a write would fault); no room either way: no live state. */
+    void *m = MAP_FAILED;
+    int room = ftruncate(fd, (off_t)WEFT_LIVE_SIZE) == 0;
+    int populate = 0;
+    if (room && fallocate(fd, 0, 0, (off_t)WEFT_LIVE_SIZE) != 0)
+        room = populate = errno == EOPNOTSUPP;
+    if (room)
+        m = mmap(NULL, WEFT_LIVE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m != MAP_FAILED && populate &&
+        madvise(m, WEFT_LIVE_SIZE, 23 /* MADV_POPULATE_WRITE */) != 0) {
+        munmap(m, WEFT_LIVE_SIZE);
+        m = MAP_FAILED;
+    }
+    if (m == MAP_FAILED) {
+        unlink(path);
+        errno = saved;
+        return NULL;
+    }
+    memcpy(map_path, path, n + 1);
     map = m;
     struct weft_live_head *h = (struct weft_live_head *)map;
     h->version = WEFT_LIVE_VERSION;
@@ -90,7 +109,19 @@ void *weft__live_open(void) {
     h->start_ns = mono_ns();
     /* the magic last: a reader never takes a file still being made */
     __atomic_store_n(&h->magic, WEFT_LIVE_MAGIC, __ATOMIC_RELEASE);
+    errno = saved;
     return map + WEFT_LIVE_HEAD;
+}
+
+void weft__live_remove(void) {
+    /* The process ends: its file goes (weft removes those of killed
+     * processes), its mapping stays until the end, threads still use it. */
+    if (map && map_path[0]) {
+        int saved = errno;
+        unlink(map_path);
+        errno = saved;
+        map_path[0] = 0;
+    }
 }
 
 void weft__live_forget(void) {
@@ -98,6 +129,7 @@ void weft__live_forget(void) {
     if (map)
         munmap(map, WEFT_LIVE_SIZE);
     map = NULL;
+    map_path[0] = 0;
 }
 
 /* The slot's sequence word: odd while its fields change (a reader that

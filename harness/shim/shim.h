@@ -208,6 +208,7 @@ static inline void weft__wait_end(void) {
  * returns its wait table for the watchdog; NULL otherwise. */
 void *weft__live_open(void) WEFT_HIDDEN;
 void weft__live_forget(void) WEFT_HIDDEN; /* fork child: drop the parent's mapping */
+void weft__live_remove(void) WEFT_HIDDEN; /* a normal exit: the file goes */
 /* Around a change of slot idx's wait: opening 1 before (its start time is
  * taken), 0 after. No-ops without the file. */
 void weft__live_mark(uint32_t idx, int opening) WEFT_HIDDEN;

@@ -81,6 +81,31 @@ leak_check)
     "$WEFT" report "$db" >"$work/report" 2>&1
     expect "weft report shows them" "$(grep -c '^==weft== leak check during the run: ' "$work/report")" 2
     ;;
+leak_check_children)
+    # --trace-children: each traced process's waits, each reported once
+    # with its process (two t_leakcheck under a traced sh).
+    mkfifo "$work/in2"
+    exec 4<>"$work/in2"
+    exec 3<>"$fifo"
+    "$WEFT" run -o "$db" --trace-children --leak-check=200ms -- \
+        sh -c "\"$prog\" <\"$work/in2\" >\"$work/out2\" & \"$prog\"; wait" \
+        <"$fifo" >"$work/out" 2>"$work/err" &
+    wpid=$!
+    wait_for "$work/err" '^==weft== leak check: ' 4 || fail "not 4 leak check lines: $(cat "$work/err")"
+    p1=$(awk '/^ready /{print $2}' "$work/out")
+    p2=$(awk '/^ready /{print $2}' "$work/out2")
+    for p in "$p1" "$p2"; do
+        expect "process $p's lines" "$(grep -c "^==weft== leak check: thread [23] \"[a-z]*-waiter\" of process $p blocked" "$work/err")" 2
+    done
+    sleep 1
+    echo end >&3
+    echo end >&4
+    wait $wpid
+    expect "exit status" "$?" 0
+    expect "leak check lines" "$(grep -c '^==weft== leak check: ' "$work/err")" 4
+    expect "recorded" "$(q "select count(distinct pid), count(*) from leak_checks")" "2|4"
+    ppid=
+    ;;
 dump)
     # SIGUSR1 to weft: every thread's state now, the program unaware (its
     # output, status and SIGUSR1 disposition as without weft's signal).
