@@ -101,6 +101,8 @@ static struct cycle seen_cycles[16];
 static uint64_t reported[64];
 static int nreported;
 
+static uint32_t nclaimed; /* slots taken */
+
 static struct wslot *my_slot(void) {
     if (weft__t.wslot)
         return &slots[weft__t.wslot - 1];
@@ -112,6 +114,7 @@ static struct wslot *my_slot(void) {
                                         __ATOMIC_RELAXED)) {
             __atomic_store_n(&slots[s].ostid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
             weft__live_claim(s, tid);
+            __atomic_add_fetch(&nclaimed, 1, __ATOMIC_RELAXED);
             weft__t.wslot = s + 1;
             return &slots[s];
         }
@@ -151,8 +154,11 @@ static uint32_t known_live = 1;
 
 void weft__wait_thread_start(void) {
     __atomic_add_fetch(&known_live, 1, __ATOMIC_RELAXED);
-    if (slots != own_slots)
-        (void)my_slot(); /* every thread is in the live state, waiting or not */
+    /* Every thread is in the live state, waiting or not; but never more
+     * than half the table for threads that have not waited: the rest is
+     * kept for waits, which the watchdog names. */
+    if (slots != own_slots && __atomic_load_n(&nclaimed, __ATOMIC_RELAXED) < SLOTS / 2)
+        (void)my_slot();
 }
 
 void weft__wait_thread_end(void) {
@@ -162,6 +168,7 @@ void weft__wait_thread_end(void) {
         struct wslot *s = &slots[weft__t.wslot - 1];
         __atomic_store_n(&s->kind, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&s->tid, 0, __ATOMIC_RELEASE);
+        __atomic_sub_fetch(&nclaimed, 1, __ATOMIC_RELAXED);
         weft__t.wslot = 0;
     }
 }
@@ -174,6 +181,7 @@ void weft__watchdog_fork_child(void) {
     memset(slots, 0, sizeof own_slots);
     __atomic_store_n(&wd_state, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&known_live, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&nclaimed, 0, __ATOMIC_RELAXED);
     weft__t.waiting = 0;
     weft__t.wslot = 0;
     memset(seen_cycles, 0, sizeof seen_cycles); /* the parent's threads are not ours */
