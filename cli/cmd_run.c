@@ -525,6 +525,8 @@ int weft_cmd_run(int argc, char **argv) {
     /* The program runs: weft's look inside it (SIGUSR1, --leak-check). */
     struct weft_livecheck *lcheck =
         kept_ok && got == 0 ? weft_livecheck_start(ld.path, leak_ns, leak_thr_ns) : NULL;
+    if (!lcheck && kept_ok && got == 0 && s_leak)
+        weft_err("run: --leak-check: cannot start its thread: %s", strerror(errno));
     /* --live: the ingest starts now, beside the program, with weft's
      * signals blocked on its threads (they are the main thread's to pass
      * on). The detectors, the output and the error lines are set up as
