@@ -133,6 +133,32 @@ dump)
     expect "no leak check without the option" "$(grep -c 'leak check' "$work/err")" 0
     expect "no state file left" "$(ls "$work" | grep -c '^state\.')" 0
     ;;
+dump_churn)
+    # Dumps of threads that start and end waits all the time: each wait's
+    # kind comes with its own object (a torn copy of a slot, one wait's
+    # kind and another's object, is never printed: the sequence word).
+    prog=$BIN/t_livechurn
+    start
+    mu=$(awk '/^objs /{print $2}' "$work/out")
+    chan=$(awk '/^objs /{print $3}' "$work/out")
+    for i in $(seq 1 20); do
+        kill -USR1 $wpid
+        wait_for "$work/err" '^==weft== state now' "$i" || { fail "dump $i never came"; break; }
+    done
+    echo end >&3
+    wait $wpid
+    expect "exit status" "$?" 0
+    grep '^==weft==   thread [0-9]* "worker" \[' "$work/err" | sed 's/.*"worker" \[//; s/, [0-9.]* s\].*//; s/\].*//' |
+        sort | uniq -c >"$work/waits"
+    while read -r n what; do
+        case $what in
+        running | "mutex lock on $mu" | "chan send on $chan" | "chan receive on $chan") ;;
+        *) fail "$n dumped waits '$what' (mutex $mu, channel $chan)" ;;
+        esac
+    done <"$work/waits"
+    grep -q ' on ' "$work/waits" || fail "no wait seen in 20 dumps: $(cat "$work/waits")"
+    [ -n "${VERBOSE:-}" ] && cat "$work/waits"
+    ;;
 death_kill | death_term)
     # Killed by a driver (a CI timeout): the report has where each thread
     # was, marked as the state at death, in text at exit and in JSON.
