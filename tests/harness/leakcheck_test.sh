@@ -109,7 +109,8 @@ leak_check_children)
 dump)
     # SIGUSR1 to weft: every thread's state now, the program unaware (its
     # output, status and SIGUSR1 disposition as without weft's signal).
-    start
+    start --keep-log="$work/logs"
+    expect "a state file while it runs" "$(ls "$work/logs" | grep -c '^state\.')" 1
     kill -USR1 $wpid
     wait_for "$work/err" '^==weft==   thread ' 3 || fail "no dump: $(cat "$work/err")"
     norm "$work/err" | grep '^==weft== \(state now\|process\|  thread\)' >"$work/got"
@@ -131,7 +132,7 @@ dump)
     expect "exit status" "$rc" 0
     expect "output" "$(tr '\n' ' ' <"$work/out")" "usr1 default ready $ppid usr1 default done "
     expect "no leak check without the option" "$(grep -c 'leak check' "$work/err")" 0
-    expect "no state file left" "$(ls "$work" | grep -c '^state\.')" 0
+    expect "no state file left" "$(ls "$work/logs" | grep -c '^state\.')" 0
     ;;
 dump_churn)
     # Dumps of threads that start and end waits all the time: each wait's
