@@ -10,6 +10,7 @@
 #define WEFT_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "infile.h"
@@ -49,5 +50,23 @@ int weft_elf_check_dynamic(const char *path);
 /* 1 and its soname when PROG needs a sanitizer runtime that must be
  * loaded first (libasan, libhwasan), else 0. */
 int weft_elf_sanitizer_runtime(const char *path, char *soname, size_t n);
+
+/* --leak-check and the dump on SIGUSR1 (livecheck.c): a thread of weft
+ * reading the live state files in the run's log directory dir. Every
+ * interval_ns (0: never) it reports the waits longer than threshold_ns,
+ * each once; weft_livecheck_signal (async-signal-safe, from weft's
+ * SIGUSR1 handler) asks it for a dump of every thread now. stop: after
+ * the program ended (joins the thread, removes the state files). */
+struct weft_livecheck;
+struct weft_livecheck *weft_livecheck_start(const char *dir, int64_t interval_ns,
+                                            int64_t threshold_ns);
+void weft_livecheck_signal(void);
+void weft_livecheck_stop(struct weft_livecheck *lc);
+/* The leak checks of the run (its leakcheck file) into the trace at db
+ * (table leak_checks): 0, or -1 after one line. */
+int weft_livecheck_store(const char *dir, const char *db);
+/* DURATION options: digits and a unit (ms, s, m, h; bare: seconds), 1 ms
+ * to a year, into *ns; 0, or -1 after one line naming cmd and opt. */
+int weft_parse_duration(const char *cmd, const char *opt, const char *s, int64_t *ns);
 
 #endif

@@ -9,7 +9,9 @@
  * error finding was reported, or 124 with one line when no trace could be
  * written or read. Signals sent to weft while PROG runs are passed on to
  * it; one that comes while the trace is written stops that, and weft
- * removes what it made and dies of it. */
+ * removes what it made and dies of it. SIGUSR1 is weft's own: while PROG
+ * runs it prints every traced thread's state (livecheck.c), which also
+ * makes the --leak-check reports; PROG never sees it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +47,13 @@ static volatile int sig_result;               /* the program's status, for the m
  * log is about 25 minutes of soak.sh's server) gets bounded disk and
  * no ingest after its exit. */
 #define LIVE_AUTO_MB 1024
+
+/* --leak-check without a value: every 10 s, a wait reported once it
+ * has lasted 10 s. A server's idle workers are reported once each (per
+ * wait), so the interval is about how soon a stuck thread is named; a
+ * check reads one small shared file per process (bench/harness/
+ * livecheck.sh measures it). */
+#define LEAK_CHECK_DEFAULT "10s"
 
 /* The live ingest (--live): weft_ingest_live on a thread of its own
  * while the program runs; the main thread waits for the program, then
@@ -143,6 +152,14 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
     sigprocmask(SIG_UNBLOCK, &set, NULL);
     raise(sig);
     _exit(128 + sig);
+}
+
+/* SIGUSR1 to weft: a dump of the program's threads while it runs
+ * (livecheck.c), nothing otherwise. Never passed on. */
+static void on_usr1(int sig) {
+    (void)sig;
+    if (phase == 1)
+        weft_livecheck_signal();
 }
 
 /* PROG as execvp would find it; NULL (message printed) if nowhere. */
@@ -247,7 +264,7 @@ int weft_cmd_run(int argc, char **argv) {
     const char *out = NULL, *supp_path = NULL, *keep_dir = NULL, *html = NULL;
     char *perfetto = NULL; /* --html's Perfetto trace beside it */
     const char *s_depth = NULL, *s_deadlock = NULL, *s_error = NULL, *s_max = NULL, *s_min = NULL,
-               *s_keep_rows = NULL;
+               *s_keep_rows = NULL, *s_leak = NULL, *s_leak_thr = NULL;
     /* live: 0 after the exit (--no-live), 1 while it runs (--live), -1 the
      * default (LIVE_AUTO_MB) */
     int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = -1, i, r;
@@ -260,6 +277,12 @@ int weft_cmd_run(int argc, char **argv) {
         }
         if (a[0] != '-')
             break;
+        /* bare --leak-check: the default interval (its value only with
+         * '=', so that the program's name is never taken for it) */
+        if (!strcmp(a, "--leak-check") && !s_leak) {
+            s_leak = LEAK_CHECK_DEFAULT;
+            continue;
+        }
         if ((r = weft_opt_value("run", argc, argv, &i, "-o", "--output", &out)) ||
             (r = weft_opt_number("run", argc, argv, &i, "--stack-depth", 0, 128, &s_depth,
                                  &depth)) ||
@@ -272,6 +295,8 @@ int weft_cmd_run(int argc, char **argv) {
                                  &max_threads)) ||
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--min-wait", &s_min)) ||
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--keep-rows", &s_keep_rows)) ||
+            (r = weft_opt_value("run", argc, argv, &i, NULL, "--leak-check", &s_leak)) ||
+            (r = weft_opt_value("run", argc, argv, &i, NULL, "--leak-threshold", &s_leak_thr)) ||
             (r = weft_opt_value("run", argc, argv, &i, NULL, "--html", &html))) {
             if (r < 0)
                 return 125;
@@ -308,6 +333,20 @@ int weft_cmd_run(int argc, char **argv) {
     int64_t keep_rows = 0;
     if (s_keep_rows && weft_parse_keep_rows("run", s_keep_rows, &keep_rows))
         return 125;
+    /* --leak-check=INTERVAL; the threshold is the interval unless given:
+     * a wait is reported at the first check after it has lasted that
+     * long, so at most two intervals after it began. */
+    int64_t leak_ns = 0, leak_thr_ns = 0;
+    if (s_leak && weft_parse_duration("run", "--leak-check", s_leak, &leak_ns))
+        return 125;
+    if (s_leak_thr && weft_parse_duration("run", "--leak-threshold", s_leak_thr, &leak_thr_ns))
+        return 125;
+    if (s_leak_thr && !s_leak) {
+        weft_err("run: --leak-threshold needs --leak-check=INTERVAL");
+        return 125;
+    }
+    if (!s_leak_thr)
+        leak_thr_ns = leak_ns;
     if (i >= argc) {
         weft_err("run: no program given (usage: weft run [options] -- PROG [ARGS])");
         return 125;
@@ -396,6 +435,10 @@ int weft_cmd_run(int argc, char **argv) {
     ign.sa_handler = SIG_IGN;
     for (int k = 0; k < 5; k++)
         sigaction(sigs[k], k < 4 ? &handle : &ign, &old[k]);
+    struct sigaction usr1 = {0}, old_usr1;
+    usr1.sa_handler = on_usr1;
+    usr1.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &usr1, &old_usr1);
     phase = 1;
     child = fork();
     if (child < 0) {
@@ -406,6 +449,7 @@ int weft_cmd_run(int argc, char **argv) {
     if (child == 0) {
         for (int k = 0; k < 5; k++)
             sigaction(sigs[k], &old[k], NULL);
+        sigaction(SIGUSR1, &old_usr1, NULL);
         close(errpipe[0]);
         close(gopipe[1]);
         /* Wait for weft to name the log (it may depend on our pid). */
@@ -436,6 +480,7 @@ int weft_cmd_run(int argc, char **argv) {
             setenv("LD_PRELOAD", val, 1);
         }
         setenv("WEFT_LOG", logpath, 1);
+        setenv("WEFT_LIVE_STATE", "1", 1); /* state.PID beside it: livecheck.c */
         if (!children)
             setenv("WEFT_CHILDREN", "0", 1);
         if (depth >= 0) {
@@ -486,6 +531,11 @@ int weft_cmd_run(int argc, char **argv) {
         got = read(errpipe[0], &exec_errno, sizeof exec_errno);
     while (got < 0 && errno == EINTR);
     close(errpipe[0]);
+    /* The program runs: weft's look inside it (SIGUSR1, --leak-check). */
+    struct weft_livecheck *lcheck =
+        kept_ok && got == 0 ? weft_livecheck_start(ld.path, leak_ns, leak_thr_ns) : NULL;
+    if (!lcheck && kept_ok && got == 0 && s_leak)
+        weft_err("run: --leak-check: cannot start its thread: %s", strerror(errno));
     /* --live: the ingest starts now, beside the program, with weft's
      * signals blocked on its threads (they are the main thread's to pass
      * on). The detectors, the output and the error lines are set up as
@@ -550,6 +600,7 @@ int weft_cmd_run(int argc, char **argv) {
     siginfo_t si;
     while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
     }
+    weft_livecheck_stop(lcheck);
     sigset_t block, unblock;
     sigemptyset(&block);
     for (int k = 0; k < 4; k++)
@@ -641,6 +692,10 @@ int weft_cmd_run(int argc, char **argv) {
             sig_out = &ob;
             ok = ok && weft_ingest(logs, n, ob.tmp, &o, &st) == 0;
         }
+        /* what --leak-check reported, into the trace (a failure: one
+         * line, the trace is kept) */
+        if (ok)
+            weft_livecheck_store(ld.path, ob.tmp);
         long procs = ok ? weft_db_count_processes(ob.tmp, "") : -1;
         int empty = ok && procs == 0;
         ok = ok && procs > 0;

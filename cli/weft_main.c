@@ -48,6 +48,10 @@ int weft_parse_min_wait(const char *cmd, const char *s, int64_t *ns) {
 }
 
 int weft_parse_keep_rows(const char *cmd, const char *s, int64_t *ns) {
+    return weft_parse_duration(cmd, "--keep-rows", s, ns);
+}
+
+int weft_parse_duration(const char *cmd, const char *opt, const char *s, int64_t *ns) {
     /* Digits, then a unit (a bare number is seconds): at least 1 ms, at
      * most a year. */
     static const struct {
@@ -68,9 +72,9 @@ int weft_parse_keep_rows(const char *cmd, const char *s, int64_t *ns) {
             *ns = v * units[u].ns;
             return 0;
         }
-    weft_err("%s: --keep-rows takes a duration such as 90s, 10m or 2h (a bare number is "
+    weft_err("%s: %s takes a duration such as 500ms, 90s, 10m or 2h (a bare number is "
              "seconds), not '%s'",
-             cmd, s);
+             cmd, opt, s);
     return -1;
 }
 
@@ -86,7 +90,8 @@ static const char usage[] =
     "                [--trace-children] [--keep-log[=DIR]] [--error-exitcode=N]\n"
     "                [--suppressions=FILE] [--max-threads=N] [--index] [--all-events]\n"
     "                [--min-wait=DURATION] [--html FILE] [--live|--no-live]\n"
-    "                [--keep-rows=DURATION] -- PROG [ARGS...]\n"
+    "                [--keep-rows=DURATION] [--leak-check[=INTERVAL]]\n"
+    "                [--leak-threshold=DURATION] -- PROG [ARGS...]\n"
     "       weft ingest LOG... [-o trace.db] [-q] [--suppressions=FILE] [--index]\n"
     "                [--all-events] [--min-wait=DURATION]\n"
     "       weft report [--format=text|json|html|perfetto|sarif|junit] [-o FILE]\n"
@@ -124,7 +129,11 @@ static const char usage[] =
     "         1 GiB of disk. --keep-rows=DURATION (90s, 10m, 2h; bare: seconds):\n"
     "         only the last DURATION of event rows are kept (findings, objects,\n"
     "         threads and counts stay whole; meta and one line say what was\n"
-    "         dropped).\n"
+    "         dropped). --leak-check[=INTERVAL] (default 10s): every INTERVAL,\n"
+    "         print each thread blocked longer than --leak-threshold=DURATION\n"
+    "         (default: the interval) in a wait only another thread can end,\n"
+    "         with its creation stack, once per wait. SIGUSR1 to weft (never\n"
+    "         passed on) prints every traced thread's state now.\n"
     "ingest   turns raw logs (e.g. left by a crash, or by LD_PRELOAD use) into a\n"
     "         trace database and runs the detectors.\n"
     "report   prints trace databases as text or JSON, writes one HTML page\n"

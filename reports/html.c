@@ -260,6 +260,7 @@ int weft_report_html(const struct weft_report *r, FILE *f, const char *perfetto_
     }
     fputs("]", j);
     procs_json(r, j);
+    weft_report_states_json(r, j); /* state_at_death, leak_checks: as in the JSON report */
     kinds_json(r, j);
     groups_json(r, j, &notes);
     int rc = weft__html_trace_data(r, j, &notes);

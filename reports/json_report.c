@@ -169,6 +169,8 @@ int weft_report_json(const struct weft_report *r, FILE *f) {
     groups_json(r, f);
     fputs("\n  ], \"losses\": [", f);
     losses_json(r, f);
-    fputs("\n  ]}\n", f);
+    fputs("\n  ]", f);
+    weft_report_states_json(r, f);
+    fputs("}\n", f);
     return 0;
 }

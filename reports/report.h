@@ -150,6 +150,11 @@ const char *weft__arena_str(struct weft__arena *a, const char *s);
  * text: with_procs adds a line per process first (weft report). */
 int weft_report_text(const struct weft_report *r, FILE *f, int with_procs);
 int weft_report_json(const struct weft_report *r, FILE *f);
+/* states.c: the state at death of each killed process, and (with_leaks)
+ * the --leak-check reports of the run, as text; the same as the JSON
+ * keys "state_at_death" and "leak_checks" (written after a key). */
+void weft_report_states_text(const struct weft_report *r, FILE *f, int with_leaks);
+void weft_report_states_json(const struct weft_report *r, FILE *f);
 /* html.c: one self-contained page (reports/html/ has its CSS and script).
  * perfetto_link: the Perfetto trace's name relative to the page, which the
  * page links (NULL: the page shows the command that writes it, naming it

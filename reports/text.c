@@ -297,6 +297,9 @@ int weft_report_text(const struct weft_report *r, FILE *f, int with_procs) {
         weft_text_str(f, r->absent[i].message ? r->absent[i].message : "");
         fputc('\n', f);
     }
+    /* where the threads of a killed process were (and weft report: the
+     * leak checks weft run printed while it ran) */
+    weft_report_states_text(r, f, with_procs);
     for (int t = 0; t < r->ntraces; t++)
         losses_text(r->traces[t].db, f);
     for (int g = 0; g < r->ngroups; g++) {

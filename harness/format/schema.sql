@@ -180,6 +180,18 @@ CREATE TABLE deadlock_waits (
   object   INTEGER                   -- objects.id
 );
 
+-- What weft run --leak-check reported while the program ran (cli/livecheck.c):
+-- one row per (thread, wait) that lasted longer than the threshold, written
+-- by weft run after the ingest. Traces of other runs have it empty.
+CREATE TABLE leak_checks (
+  pid       INTEGER NOT NULL,
+  tid       INTEGER NOT NULL,         -- trace thread id in the process
+  thread    INTEGER,                  -- threads.id
+  kind      TEXT NOT NULL,            -- the begin kind of its wait: chan_recv_begin, ...
+  obj       INTEGER,                  -- what it waits on (raw address or handle)
+  waited_ns INTEGER NOT NULL          -- how long it had waited when reported
+);
+
 CREATE TABLE stacks (
   id       INTEGER PRIMARY KEY,      -- unique in the trace
   pid      INTEGER NOT NULL,

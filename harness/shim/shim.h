@@ -203,6 +203,22 @@ static inline void weft__wait_end(void) {
         weft__wait_end_slow();
 }
 
+/* ---- the live state file (livestate.c, ../format/livestate.h) ---- */
+/* Under weft run (WEFT_LIVE_STATE=1): makes state.PID beside the log and
+ * returns its wait table for the watchdog; NULL otherwise. */
+void *weft__live_open(void) WEFT_HIDDEN;
+void weft__live_forget(void) WEFT_HIDDEN; /* fork child: drop the parent's mapping */
+void weft__live_remove(void) WEFT_HIDDEN; /* a normal exit: the file goes */
+/* Around a change of slot idx's wait: opening 1 before (its start time is
+ * taken), 0 after. No-ops without the file. */
+void weft__live_mark(uint32_t idx, int opening) WEFT_HIDDEN;
+void weft__live_claim(uint32_t idx, uint32_t tid) WEFT_HIDDEN; /* slot idx is tid's now */
+/* This thread's creation stack (pthread_create's, given to its start). */
+void weft__live_thread_pcs(const uint64_t *pcs, uint32_t n) WEFT_HIDDEN;
+/* The caller's stack id, as weft__stack (skip_libweft: weft__stack_user),
+ * with up to max of its return addresses copied into pcs (*n of them). */
+uint32_t weft__stack_keep(int skip_libweft, uint64_t *pcs, uint32_t max, uint32_t *n) WEFT_HIDDEN;
+
 /* ---- process end (shim_core.c, selfingest.c) ---- */
 /* Plain LD_PRELOAD (no weft run): ingest the log into ./weft-PID.db by a
  * forked `weft ingest`, detached from us. No-op under weft run. */

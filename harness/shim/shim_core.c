@@ -229,6 +229,7 @@ __attribute__((destructor(101))) static void weft_fini(void) {
     if (!log_pid || getpid() != log_pid)
         return;
     weft__process_exit_hook();
+    weft__live_remove();
     weft__self_ingest();
 }
 

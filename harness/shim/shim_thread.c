@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "livestate.h"
 #include "shim.h"
 
 typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
@@ -32,6 +33,9 @@ struct start {
     uint32_t tid;
     uint32_t creator;
     uint32_t via; /* WEFT_VIA_*: a libweft thread says so in its start record */
+    /* its creation stack, for the live state file (livestate.c) */
+    uint32_t npcs;
+    uint64_t pcs[WEFT_LIVE_PCS];
 };
 
 /* The end of a thread's recorded life: after its end record it writes
@@ -78,6 +82,7 @@ static void *start_wrapper(void *p) {
     weft__t.tid = ((struct start *)p)->tid;
     weft__wait_thread_start();
     struct start s = *(struct start *)p;
+    weft__live_thread_pcs(s.pcs, s.npcs);
     /* An internal thread says so itself: its creator's THREAD_CREATE is
      * written only after pthread_create returns, and a process that ends
      * just then (libweft's timer started by the program's last call)
@@ -119,10 +124,11 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
         return real_create(th, attr, fn, arg);
     }
     uint32_t stack = 0;
+    s->npcs = 0;
     if (weft__enter()) {
         weft__thread_ensure();
         /* weft_go and its kin: the user's call, not libweft's spawn path */
-        stack = weft__t.go_via ? weft__stack_user() : weft__stack();
+        stack = weft__stack_keep(weft__t.go_via != 0, s->pcs, WEFT_LIVE_PCS, &s->npcs);
         weft__leave();
     }
     s->fn = fn;

@@ -165,21 +165,28 @@ static uint32_t write_stack(void *const *pcs, int n) {
     return id;
 }
 
-static uint32_t capture(int skip_libweft);
+static uint32_t capture(int skip_libweft, uint64_t *keep, uint32_t max, uint32_t *nkeep);
 static uint32_t intern(void *const *pcs, int n);
 
 uint32_t weft__stack(void) {
-    return capture(0);
+    return capture(0, NULL, 0, NULL);
+}
+
+/* A thread's creation stack, also as return addresses for the live state
+ * file (livestate.c), which weft reads without the log. */
+uint32_t weft__stack_keep(int skip_libweft, uint64_t *pcs, uint32_t max, uint32_t *n) {
+    *n = 0;
+    return capture(skip_libweft, pcs, max, n);
 }
 
 /* A thread made by weft_go, weft_group_go or weft_future_start is created
  * inside libweft (its spawn path calls pthread_create): its creation stack
  * starts at the user's call, not in libweft's frames above it. */
 uint32_t weft__stack_user(void) {
-    return capture(1);
+    return capture(1, NULL, 0, NULL);
 }
 
-static uint32_t capture(int skip_libweft) {
+static uint32_t capture(int skip_libweft, uint64_t *keep, uint32_t max, uint32_t *nkeep) {
     if (depth_cap == 0)
         return 0;
     void *buf[MAX_DEPTH + EXTRA];
@@ -205,6 +212,8 @@ static uint32_t capture(int skip_libweft) {
         n = (int)depth_cap;
     if (n <= 0)
         return 0;
+    for (uint32_t i = 0; keep && i < max && i < (uint32_t)n; i++)
+        keep[(*nkeep)++] = (uint64_t)(uintptr_t)pcs[i];
     return intern(pcs, n);
 }
 

@@ -59,6 +59,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "livestate.h"
 #include "shim.h"
 
 #define SLOTS 4096
@@ -72,7 +73,15 @@ struct wslot {
     uint32_t pad2;
 };
 
-static struct wslot slots[SLOTS];
+/* The table lives in the process's live state file when weft run asked
+ * for one (livestate.c: weft reads it for --leak-check and SIGUSR1), else
+ * here; a fork child starts on its own copy here. */
+static struct wslot own_slots[SLOTS];
+static struct wslot *slots = own_slots;
+_Static_assert(sizeof(struct wslot) == sizeof(struct weft_live_wait) && SLOTS == WEFT_LIVE_SLOTS &&
+                   offsetof(struct wslot, obj) == offsetof(struct weft_live_wait, obj) &&
+                   offsetof(struct wslot, ostid) == offsetof(struct weft_live_wait, ostid),
+               "the wait table is the live state file's (livestate.h)");
 /* (generation << 32) | waiting threads: one atomic add per transition, so
  * that the watchdog can tell "the same threads stuck all along" from
  * "threads that came and went". */
@@ -92,6 +101,8 @@ static struct cycle seen_cycles[16];
 static uint64_t reported[64];
 static int nreported;
 
+static uint32_t nclaimed; /* slots taken */
+
 static struct wslot *my_slot(void) {
     if (weft__t.wslot)
         return &slots[weft__t.wslot - 1];
@@ -102,6 +113,8 @@ static struct wslot *my_slot(void) {
             __atomic_compare_exchange_n(&slots[s].tid, &expect, tid, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
             __atomic_store_n(&slots[s].ostid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
+            weft__live_claim(s, tid);
+            __atomic_add_fetch(&nclaimed, 1, __ATOMIC_RELAXED);
             weft__t.wslot = s + 1;
             return &slots[s];
         }
@@ -114,8 +127,10 @@ void weft__wait_begin_slow(uint16_t kind, uint64_t obj) {
         return;
     struct wslot *s = my_slot();
     if (s) {
+        weft__live_mark((uint32_t)(s - slots), 1);
         __atomic_store_n(&s->obj, obj, __ATOMIC_RELAXED);
         __atomic_store_n(&s->kind, kind, __ATOMIC_RELAXED);
+        weft__live_mark((uint32_t)(s - slots), 0);
     }
     weft__t.waiting = 1;
     __atomic_fetch_add(&wd_state, (1ull << 32) + 1, __ATOMIC_SEQ_CST);
@@ -139,6 +154,11 @@ static uint32_t known_live = 1;
 
 void weft__wait_thread_start(void) {
     __atomic_add_fetch(&known_live, 1, __ATOMIC_RELAXED);
+    /* Every thread is in the live state, waiting or not; but never more
+     * than half the table for threads that have not waited: the rest is
+     * kept for waits, which the watchdog names. */
+    if (slots != own_slots && __atomic_load_n(&nclaimed, __ATOMIC_RELAXED) < SLOTS / 2)
+        (void)my_slot();
 }
 
 void weft__wait_thread_end(void) {
@@ -148,15 +168,20 @@ void weft__wait_thread_end(void) {
         struct wslot *s = &slots[weft__t.wslot - 1];
         __atomic_store_n(&s->kind, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&s->tid, 0, __ATOMIC_RELEASE);
+        __atomic_sub_fetch(&nclaimed, 1, __ATOMIC_RELAXED);
         weft__t.wslot = 0;
     }
 }
 
 void weft__watchdog_fork_child(void) {
-    /* Only the forking thread lives on, and it is inside fork, not waiting. */
-    memset(slots, 0, sizeof slots);
+    /* Only the forking thread lives on, and it is inside fork, not waiting.
+     * The parent's live state file is the parent's: left untouched. */
+    slots = own_slots;
+    weft__live_forget();
+    memset(slots, 0, sizeof own_slots);
     __atomic_store_n(&wd_state, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&known_live, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&nclaimed, 0, __ATOMIC_RELAXED);
     weft__t.waiting = 0;
     weft__t.wslot = 0;
     memset(seen_cycles, 0, sizeof seen_cycles); /* the parent's threads are not ours */
@@ -550,6 +575,9 @@ void weft__watchdog_start(void) {
     const char *e = getenv("WEFT_DEADLOCK_TIMEOUT_MS");
     if (e && *e)
         timeout_ms = strtol(e, NULL, 10);
+    struct wslot *shared = weft__live_open();
+    if (shared)
+        slots = shared;
     /* With the timeout 0 (no deadlock checks) the thread still prepares
      * the log; WEFT_SHIM_THREAD=0 does without it altogether. */
     const char *th_env = getenv("WEFT_SHIM_THREAD");
@@ -571,8 +599,11 @@ void weft__watchdog_start(void) {
     pthread_t th;
     uint32_t was = weft__t.in_shim;
     weft__t.in_shim = 1;
-    if (real_create(&th, &a, watchdog_main, NULL) == 0 && timeout_ms > 0)
+    if (real_create(&th, &a, watchdog_main, NULL) == 0 && (timeout_ms > 0 || shared)) {
         __atomic_store_n(&weft__wd_on, 1, __ATOMIC_RELAXED);
+        if (shared)
+            (void)my_slot(); /* this thread (main, or a fork child's) is listed too */
+    }
     weft__t.in_shim = was;
     pthread_attr_destroy(&a);
     pthread_sigmask(SIG_SETMASK, &old, NULL);

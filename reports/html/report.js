@@ -544,6 +544,38 @@
     {name: "running", num: true, get: function (t) { return t[8]; }, show: function (t) { return fmtUs(t[8]); }},
     {name: "blocked", num: true, get: function (t) { return t[9]; }, show: function (t) { return fmtUs(t[9]); }}
   ], TH));
+  // a killed process's threads at its last record (reports/states.c), and
+  // what weft run --leak-check reported while the program ran
+  var SD = D.state_at_death || [], LC = D.leak_checks || [];
+  function created(t) {
+    var f = (t.creation || [])[0];
+    return f ? (f.function || f.pc) + (f.file && f.line ? " " + base(f.file) + ":" + f.line : "") : "";
+  }
+  SD.forEach(function (p) {
+    thsec.appendChild(el("h3", null, "State at death: process " + p.pid + ", " + p.cause +
+      " (its threads at its last record, " + fmtUs(Math.round(p.last_record_ns / 1000)) + ")"));
+    thsec.appendChild(table("death-" + p.pid, [
+      {name: "thread", num: true, get: function (t) { return t.tid; }},
+      {name: "name", get: function (t) { return t.name || ""; }},
+      {name: "state", get: function (t) { return t.state; }},
+      {name: "waits on", get: function (t) { return t.wait ? t.wait.replace(/_begin$/, "") + " " + t.obj : ""; },
+        show: function (t) { return el("span", {"class": "mono"}, t.wait ? t.wait.replace(/_begin$/, "") + " " + t.obj : ""); }},
+      {name: "since", num: true, get: function (t) { return t.since_ns || 0; },
+        show: function (t) { return t.since_ns !== undefined && t.since_ns !== null ? fmtUs(Math.round(t.since_ns / 1000)) : ""; }},
+      {name: "created at", get: created, show: function (t) { return el("span", {"class": "mono"}, created(t)); }}
+    ], p.threads));
+  });
+  if (LC.length) {
+    thsec.appendChild(el("h3", null, "Leak checks during the run (weft run --leak-check)"));
+    thsec.appendChild(table("leak-checks", [
+      {name: "pid", num: true, get: function (l) { return l.pid; }},
+      {name: "thread", num: true, get: function (l) { return l.tid; }},
+      {name: "name", get: function (l) { return l.name || ""; }},
+      {name: "waits on", get: function (l) { return l.wait.replace(/_begin$/, "") + " " + l.obj; }},
+      {name: "blocked for", num: true, get: function (l) { return l.blocked_ns; }, show: function (l) { return fmtUs(Math.round(l.blocked_ns / 1000)); }},
+      {name: "created at", get: created, show: function (l) { return el("span", {"class": "mono"}, created(l)); }}
+    ], LC));
+  }
   var chsec = el("section", {id: "channels"}, el("h2", null, "Channels"));
   main.appendChild(chsec);
   chsec.appendChild(CH.length ? table("channels-table", [

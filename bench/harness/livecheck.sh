@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench/harness/livecheck.sh: what weft run's look inside a running
+# program costs (issue 14 item 3, "Must hold": nothing measurable when
+# off, below 2% of wall time at the default interval). A wait-heavy
+# program, chan_work (N items through libweft channels: fixed work, so
+# wall time is the cost) or soak_pool (a server fed for S seconds: fixed
+# time, so CPU time is the cost), run in interleaved rounds as
+#   plain | weft run | weft run --leak-check (default interval, 10 s)
+#   | weft run --leak-check=200ms (a stress point: 50 checks a second)
+#   [| the baseline's weft run: --baseline DIR, another build of weft]
+# with the medians of wall and CPU (user + system, weft and the program
+# together) and the ratios: --leak-check against weft run, and weft run
+# against the baseline's (the shim's part of the live state file, on every
+# wait: a sequence word and a clock read, and what --leak-check never
+# changes). Every weft run is --no-live -q; the ingest after the exit is
+# in every weft figure alike.
+#
+#   bench/harness/livecheck.sh [--build-dir DIR] [--baseline DIR] [--rounds R]
+#                              [--n N] [--soak SECONDS]
+#
+# DIR defaults to build (built for the targets needed). --soak S: soak_pool
+# for S seconds at its default rate instead of chan_work. Timings are
+# never assertions; the load average is printed before and after.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build="$root/build"
+baseline=""
+rounds=5
+n=300000
+soak=0
+while [ $# -gt 0 ]; do
+    case $1 in
+    --build-dir) build=$2; shift ;;
+    --baseline) baseline=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
+    --n) n=$2; shift ;;
+    --soak) soak=$2; shift ;;
+    *) echo "usage: $0 [--build-dir DIR] [--baseline DIR] [--rounds R] [--n N] [--soak SECONDS]" >&2; exit 2 ;;
+    esac
+    shift
+done
+cmake --build "$build" --target bench_chan_work bench_soak_pool weft-cli weft-preload >/dev/null
+weft=$build/bin/weft
+if [ "$soak" != 0 ]; then
+    prog=("$build/bench/pipeline/bench_soak_pool" "$soak")
+    what="soak_pool $soak s"
+else
+    prog=("$build/bench/harness/bench_chan_work" "$n")
+    what="chan_work N=$n"
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-lc-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# timed NAME CMD...: appends "wall cpu" to $work/NAME.t
+timed() {
+    local name=$1; shift
+    rm -f "$work/t.db"
+    /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >"$work/out" 2>"$work/err" ||
+        { echo "FAILED: $* ($(tail -1 "$work/err"))" >&2; return 0; }
+    awk '{printf "%s %.3f\n", $1, $2 + $3}' "$work/time" >>"$work/$name.t"
+}
+median() { # COLUMN FILE
+    awk -v c="$1" '{print $c}' "$2" | sort -g |
+        awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
+echo "# weft run --leak-check: $what, $rounds rounds interleaved; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+names=(plain weft leak leak200)
+[ -n "$baseline" ] && names+=(base)
+for ((k = 0; k < rounds; k++)); do
+    timed plain "${prog[@]}"
+    timed weft "$weft" run -q --no-live -o "$work/t.db" -- "${prog[@]}"
+    timed leak "$weft" run -q --no-live --leak-check -o "$work/t.db" -- "${prog[@]}"
+    timed leak200 "$weft" run -q --no-live --leak-check=200ms -o "$work/t.db" -- "${prog[@]}"
+    [ -n "$baseline" ] && timed base "$baseline/bin/weft" run -q --no-live -o "$work/t.db" -- "${prog[@]}"
+done
+printf '| %-32s | %8s | %8s | %s\n' "run" "wall s" "cpu s" "each round (wall cpu)"
+for nm in "${names[@]}"; do
+    case $nm in
+    plain) label="plain" ;;
+    weft) label="weft run" ;;
+    leak) label="weft run --leak-check (10 s)" ;;
+    leak200) label="weft run --leak-check=200ms" ;;
+    base) label="baseline weft run" ;;
+    esac
+    printf '| %-32s | %8s | %8s | %s\n' "$label" "$(median 1 "$work/$nm.t")" "$(median 2 "$work/$nm.t")" \
+        "$(tr '\n' ';' <"$work/$nm.t")"
+done
+ratio() { awk -v a="$(median "$3" "$work/$1.t")" -v b="$(median "$3" "$work/$2.t")" 'BEGIN {printf "%.3f", a / b}'; }
+echo "--leak-check (10 s) / weft run:     wall $(ratio leak weft 1), cpu $(ratio leak weft 2)"
+echo "--leak-check=200ms / weft run:      wall $(ratio leak200 weft 1), cpu $(ratio leak200 weft 2)"
+echo "weft run / plain:                   wall $(ratio weft plain 1), cpu $(ratio weft plain 2)"
+[ -n "$baseline" ] && echo "weft run / baseline weft run:       wall $(ratio weft base 1), cpu $(ratio weft base 2)"
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
