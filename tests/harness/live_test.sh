@@ -14,12 +14,58 @@ export WEFT_LIVE_INTERVAL_MS=20 WEFT_LIVE_MARGIN_MS=100
 # stack ids do: a live ingest numbers threads as they appear)
 summary() {
     sqlite3 "$1" "select 'events', sum(events), sum(dropped_events) from processes;
-        select 'rows', k.name, count(*) from events e join kinds k on k.kind = e.kind group by 2;
-        select 'counts', k.name, sum(c.count) from event_counts c join kinds k on k.kind = c.kind group by 2;
+        select 'rows', k.name, count(*) from events e join kinds k on k.id = e.kind group by 2;
+        select 'counts', k.name, sum(c.count) from event_counts c join kinds k on k.id = c.kind group by 2;
         select 'finding', kind, message from findings order by 2, 3;
         select 'loss', what, count from losses order by 2;
         select 'threads', count(*) from threads;
-        select 'processes', count(*) from processes"
+        select 'processes', count(*) from processes" 2>"$work/summary-err" |
+        sed -E 's/thread [0-9]+ /thread N /g'
+    [ ! -s "$work/summary-err" ] || fail "summary of $1: $(cat "$work/summary-err")"
+}
+
+# rows DB: every row of the trace as a process sees it, in each
+# process's order (the ingest's ids and times aside: a live ingest fixes
+# a log's TSC rate from its first second, an ingest after the fact from
+# all of it; within a process the order is the same)
+rows() {
+    sqlite3 "$1" "select 'event', e.pid, t.tid, k.name, e.obj, e.arg, e.arg2, s.local_id,
+            o.kind, o.address, o.generation, e.hb_obj, e.acq, e.rel
+          from events e join threads t on t.id = e.thread join kinds k on k.id = e.kind
+          left join stacks s on s.id = e.stack left join objects o on o.id = e.object
+          order by e.pid, e.id;
+        select 'count', c.pid, t.tid, c.kind, c.obj, c.count, c.waited
+          from event_counts c join threads t on t.id = c.thread order by 2, 3, 4, 5;
+        select 'thread', pid, tid, name, exit_kind, start_function, detached_ns is null
+          from threads order by 2, 3;
+        select 'object', pid, kind, address, generation, info, destroyed_ns is null
+          from objects order by 2, 3, 4, 5;
+        select 'finding', kind, severity, message from findings order by 2, 4;
+        select 'loss', what, count from losses order by 2" 2>"$work/rows-err"
+    [ ! -s "$work/rows-err" ] || fail "rows of $1: $(cat "$work/rows-err")"
+}
+
+# same_trace A B WHAT: the summaries and the rows of traces A and B agree
+same_trace() {
+    summary "$1" >"$work/a"
+    summary "$2" >"$work/b"
+    cmp -s "$work/a" "$work/b" || fail "$3: traces differ: $(diff "$work/a" "$work/b" | head -20)"
+    rows "$1" >"$work/a"
+    rows "$2" >"$work/b"
+    cmp -s "$work/a" "$work/b" || fail "$3: rows differ: $(diff "$work/a" "$work/b" | head -20)"
+}
+
+# wait_logs DIR: until the processes that wrote DIR's logs have ended
+# (weft killed, the program runs on alone)
+wait_logs() {
+    for f in "$1"/log*; do
+        pid=$(od -An -t d4 -j 32 -N 4 "$f" | tr -d ' ')
+        i=0
+        while kill -0 "$pid" 2>/dev/null && [ $i -lt 1200 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+    done
 }
 
 case $name in
@@ -123,11 +169,13 @@ live_auto)
 live_kill)
     # weft killed (SIGKILL) while it reads live and gives chunks back,
     # once a first range was given back; the program goes on alone. Then
-    # weft ingest of the logs completes: the chunks given back are one
-    # loss that names them (the consumed file says which), never holes
-    # or damage, and the rest of the trace is there.
-    WEFT_LIVE_PUNCH=1 "$WEFT" run -q --live --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 4 2000 \
-        >"$work/out" 2>"$work/err" &
+    # weft ingest of the logs resumes from weft's last commit (the
+    # database live-trace names): the chunks given back are in it, the
+    # trace is whole. Without that database (removed), the ingest of the
+    # logs still completes: the chunks given back are one loss that
+    # names them (the consumed file says which), never holes or damage.
+    WEFT_LIVE_PUNCH=1 WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_BACKLOG_MB=1 "$WEFT" run -q --live \
+        --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 10 200 >"$work/out" 2>"$work/err" &
     wpid=$!
     i=0
     while [ ! -s "$work/logs/consumed.log" ] && [ $i -lt 1200 ]; do
@@ -138,28 +186,87 @@ live_kill)
     kill -KILL $wpid
     wait $wpid
     expect "weft's end" "$?" 137
-    # the program (and its child) run on without weft: wait for their ends
-    for f in "$work/logs"/log*; do
-        pid=$(od -An -t d4 -j 32 -N 4 "$f" | tr -d ' ')
-        i=0
-        while kill -0 "$pid" 2>/dev/null && [ $i -lt 1200 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
-    done
-    "$WEFT" ingest -q "$work/logs"/log* -o "$work/after.db" >/dev/null 2>"$work/ierr"
+    wait_logs "$work/logs"
+    [ -s "$work/logs/live-trace" ] || fail "no live-trace"
+    cp -r "$work/logs" "$work/nock"
+    rm "$work/nock/live-trace"
+    "$WEFT" ingest -q "$work/logs"/log* -o "$work/after.db" 2>"$work/ierr"
     expect "weft ingest" "$?" 0
+    expect "losses" "$(sqlite3 "$work/after.db" "select count(*) from losses")" 0
+    expect "resumed" "$(sqlite3 "$work/after.db" "select value from meta where key = 'live_resumed'")" 1
+    expect "processes" "$(sqlite3 "$work/after.db" "select count(*) from processes")" 2
+    expect "unjoined threads" \
+        "$(sqlite3 "$work/after.db" "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    [ ! -e "$work/logs/live-trace" ] || fail "live-trace still there after the resumption"
+    "$WEFT" ingest -q "$work/nock"/log* -o "$work/nock.db" >/dev/null 2>"$work/ierr"
+    expect "weft ingest without the checkpoint" "$?" 0
     gone=0
-    for f in "$work/logs"/consumed.*; do
+    for f in "$work/nock"/consumed.*; do
         n=$(awk '{ s += $2 - $1 } END { print s + 0 }' "$f")
         gone=$((gone + n))
     done
-    expect "chunks named consumed" "$(sqlite3 "$work/after.db" "select coalesce(sum(count), 0) from losses where what = 'live-consumed'")" "$gone"
-    expect "other losses" "$(sqlite3 "$work/after.db" "select count(*) from losses where what <> 'live-consumed'")" 0
-    expect "processes" "$(sqlite3 "$work/after.db" "select count(*) from processes")" 2
-    ev=$(sqlite3 "$work/after.db" "select sum(events) from processes")
+    expect "chunks named consumed" "$(sqlite3 "$work/nock.db" "select coalesce(sum(count), 0) from losses where what = 'live-consumed'")" "$gone"
+    expect "other losses" "$(sqlite3 "$work/nock.db" "select count(*) from losses where what <> 'live-consumed'")" 0
+    expect "processes (no checkpoint)" "$(sqlite3 "$work/nock.db" "select count(*) from processes")" 2
+    ev=$(sqlite3 "$work/nock.db" "select sum(events) from processes")
     [ "${ev:-0}" -gt 0 ] || fail "no events after the chunks given back"
     grep -q "consumed by a weft run --live that did not finish" "$work/ierr" || fail "no line about the chunks consumed: $(cat "$work/ierr")"
+    ;;
+live_resume)
+    # weft SIGKILLed at moments drawn from a fixed seed while it reads
+    # live and gives chunks back (in name only: WEFT_LIVE_PUNCH=dry, so
+    # that a copy of the logs still holds every record); then weft
+    # ingest of the logs resumes from the last commit. Its trace is the
+    # one an ingest of the whole logs makes: no loss, the same events,
+    # rows, counts and findings.
+    for d in $(awk 'BEGIN { srand(12); for (i = 0; i < 4; i++) printf "%.2f\n", 0.4 + rand() * 2.4 }'); do
+        rm -rf "$work/logs" "$work/ref" "$db" "$work"/*.db
+        WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_BACKLOG_MB=1 "$WEFT" run -q --live \
+            --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 3 >"$work/out" 2>"$work/err" &
+        wpid=$!
+        sleep "$d"
+        kill -KILL $wpid 2>/dev/null
+        wait $wpid
+        killed=$?
+        wait_logs "$work/logs"
+        resumable=0
+        [ -s "$work/logs/live-trace" ] && resumable=1
+        # killed (not ended before): the live reading had begun, and
+        # committed at its first step
+        [ $killed != 137 ] || expect "resumable ($d s)" $resumable 1
+        cp -r "$work/logs" "$work/ref"
+        rm -f "$work/ref/live-trace" "$work/ref"/consumed.*
+        "$WEFT" ingest -q "$work/ref"/log* -o "$work/ref.db" || fail "ingest of the copy ($d s)"
+        "$WEFT" ingest -q "$work/logs"/log* -o "$work/resumed.db" 2>"$work/ierr" ||
+            fail "weft ingest after the kill ($d s): $(cat "$work/ierr")"
+        [ $resumable = 0 ] || expect "resumed ($d s)" \
+            "$(sqlite3 "$work/resumed.db" "select value from meta where key = 'live_resumed'")" 1
+        [ ! -e "$work/logs/live-trace" ] || fail "live-trace still there after the resumption ($d s)"
+        same_trace "$work/resumed.db" "$work/ref.db" "killed at $d s"
+        echo "weft's end $killed at $d s: resumable $resumable, $(grep -c . "$work/a") rows equal" >&2
+    done
+    ;;
+live_resume_again)
+    # weft killed while it reads live, then killed again while it
+    # resumes (WEFT_TEST_KILL_AFTER: at the chosen record), twice: the
+    # third weft ingest still makes the whole trace.
+    WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_BACKLOG_MB=1 WEFT_TEST_KILL_AFTER=20000 "$WEFT" run -q \
+        --live --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 3 >"$work/out" 2>"$work/err"
+    expect "weft's end" "$?" 137
+    wait_logs "$work/logs"
+    [ -s "$work/logs/live-trace" ] || fail "no live-trace"
+    cp -r "$work/logs" "$work/ref"
+    rm -f "$work/ref/live-trace" "$work/ref"/consumed.*
+    "$WEFT" ingest -q "$work/ref"/log* -o "$work/ref.db" || fail "ingest of the copy"
+    for n in 3000 500; do
+        WEFT_TEST_KILL_AFTER=$n "$WEFT" ingest -q "$work/logs"/log* -o "$work/resumed.db" 2>/dev/null
+        expect "weft ingest killed after $n records" "$?" 137
+        [ ! -e "$work/resumed.db" ] || fail "a trace after a killed resumption"
+    done
+    "$WEFT" ingest -q "$work/logs"/log* -o "$work/resumed.db" 2>"$work/ierr" ||
+        fail "weft ingest: $(cat "$work/ierr")"
+    expect "resumed" "$(sqlite3 "$work/resumed.db" "select value from meta where key = 'live_resumed'")" 1
+    same_trace "$work/resumed.db" "$work/ref.db" "killed twice"
     ;;
 *)
     echo "unknown test $name" >&2
