@@ -358,7 +358,7 @@ int weft_cmd_run(int argc, char **argv) {
         goto done;
     }
     {
-        int stale = weft_logdir_clean_stale();
+        int stale = weft_logdir_clean_stale(quiet);
         if (stale && !quiet)
             fprintf(stderr, "==weft== removed the logs of %d killed weft run%s\n", stale,
                     stale == 1 ? "" : "s");

@@ -268,6 +268,30 @@ live_resume_again)
     expect "resumed" "$(sqlite3 "$work/resumed.db" "select value from meta where key = 'live_resumed'")" 1
     same_trace "$work/resumed.db" "$work/ref.db" "killed twice"
     ;;
+live_kill_tmp)
+    # Without --keep-log: weft killed while it reads live leaves the
+    # logs in $TMPDIR/weft-XXXXXX, given back in part. A later weft run
+    # keeps that directory (its trace can be resumed) and says the
+    # command that resumes it; that command makes the whole trace.
+    mkdir "$work/tmp"
+    TMPDIR="$work/tmp" WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_BACKLOG_MB=1 WEFT_TEST_KILL_AFTER=200000 \
+        "$WEFT" run -q --live -o "$db" -- "$BIN/t_live" 3 200 >"$work/out" 2>"$work/err"
+    expect "weft's end" "$?" 137
+    logs=$(echo "$work/tmp"/weft-*)
+    [ -s "$logs/live-trace" ] || fail "no live-trace in $logs"
+    wait_logs "$logs"
+    TMPDIR="$work/tmp" "$WEFT" run -o "$work/true.db" -- true >"$work/out" 2>"$work/err2"
+    expect "weft run true" "$?" 0
+    [ -d "$logs" ] || fail "the logs to resume were removed"
+    cmd=$(sed -n 's/^==weft== a weft run killed while it read live left its logs in .*: `\(.*\)` makes its whole trace.*/\1/p' "$work/err2")
+    expect "the command said" "$cmd" "weft ingest $logs/log* -o trace.db"
+    (cd "$work" && "$WEFT" ingest -q "$logs"/log* -o trace.db) 2>"$work/ierr" ||
+        fail "weft ingest: $(cat "$work/ierr")"
+    expect "resumed" "$(sqlite3 "$work/trace.db" "select value from meta where key = 'live_resumed'")" 1
+    expect "losses" "$(sqlite3 "$work/trace.db" "select count(*) from losses")" 0
+    expect "unjoined threads" \
+        "$(sqlite3 "$work/trace.db" "select count(*) from findings where kind = 'unjoined-thread'")" 2
+    ;;
 *)
     echo "unknown test $name" >&2
     exit 2
