@@ -108,14 +108,30 @@ void *weft__ck_get_arr(struct weft__ckbuf *b, size_t *n, size_t size) {
     return a;
 }
 
+/* A map's entries in use (a map is at most half full), put back one by
+ * one on load. */
 void weft__ck_map(struct weft__ckbuf *b, const struct map *m) {
     weft__ck_u64(b, m->n);
-    weft__ck_arr(b, m->e, m->cap, sizeof *m->e);
+    for (size_t i = 0; i < m->cap && !b->bad; i++)
+        if (m->e[i].used) {
+            uint64_t v[3] = {m->e[i].a, m->e[i].b, m->e[i].v};
+            weft__ck_put(b, v, sizeof v);
+        }
 }
 
 void weft__ck_get_map(struct weft__ckbuf *b, struct map *m) {
-    m->n = weft__ck_get_u64(b);
-    m->e = weft__ck_get_arr(b, &m->cap, sizeof *m->e);
+    *m = (struct map){0};
+    uint64_t n = weft__ck_get_u64(b);
+    if (b->bad || n > (b->n - b->pos) / (3 * sizeof(uint64_t))) {
+        b->bad = 1;
+        return;
+    }
+    for (uint64_t i = 0; i < n && !b->bad; i++) {
+        uint64_t v[3];
+        weft__ck_get(b, v, sizeof v);
+        if (!b->bad && map_put(m, v[0], v[1], v[2]) != 0)
+            b->bad = 1;
+    }
 }
 
 /* The sizes of what is written raw: a state from another build of weft

@@ -533,8 +533,11 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
         /* a checkpoint, then the chunks it covers given back (the last
          * step too: what the logs keep at the end) */
         if (!bad && (last || now >= lv->ckpt_at)) {
-            lv->ckpt_at = now + lv->ckpt_every;
             bad = checkpoint(lv);
+            /* at most a twentieth of the time in checkpoints: a trace
+             * of many objects takes longer to write down */
+            uint64_t took = weft__ingest_mono_now() - now;
+            lv->ckpt_at = now + (lv->ckpt_every > 20 * took ? lv->ckpt_every : 20 * took);
             if (!bad && lo->punch)
                 for (int i = 0; i < g->nprocs; i++)
                     weft_slog_punch(&g->procs[i].log);
