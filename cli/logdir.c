@@ -4,7 +4,9 @@
  * it holds a lock file, weft.lock, locked (flock) by the weft process for
  * as long as it lives and naming the program's pid: when a weft run is
  * SIGKILLed (a CI timeout) its logs stay behind, and a later weft run
- * removes such a directory once its lock is free and its program gone.
+ * removes such a directory once its lock is free and its program gone,
+ * unless weft was killed while it read the logs live: then they hold the
+ * rest of a trace that weft ingest resumes (live-trace), and stay.
  * A directory weft keeps on purpose (--keep-log, or the logs of a trace
  * that could not be written) has no lock file and is never removed. */
 #include <dirent.h>
