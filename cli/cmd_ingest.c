@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "detectors.h"
@@ -103,6 +104,19 @@ int weft_cmd_ingest(int argc, char **argv) {
     else
         snprintf(dir, sizeof dir, ".");
     int irc = 3;
+    struct stat s1, s2;
+    char ckdir[4200];
+    snprintf(ckdir, sizeof ckdir, "%s", ckdb);
+    if (weft_ingest_resume_file(dir, ckdb, sizeof ckdb) && (slash = strrchr(ckdb, '/')) &&
+        snprintf(ckdir, sizeof ckdir, "%.*s", (int)(slash - ckdb), ckdb) > 0 &&
+        stat(ckdir, &s1) == 0 && stat(ob.dir, &s2) == 0 && s1.st_dev != s2.st_dev) {
+        /* its database is renamed into the trace, never copied */
+        weft_err("ingest: %s resumes the trace in %s, on another file system than %s: give an -o "
+                 "on that one",
+                 dir, ckdb, out);
+        weft_out_abort(&ob);
+        goto out;
+    }
     if (weft_ingest_resume_file(dir, ckdb, sizeof ckdb)) {
         struct weft_ingest_opts ro = o;
         ro.loaded = NULL;

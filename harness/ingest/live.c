@@ -613,7 +613,25 @@ static int resume_run(struct live *lv, const char *db_file, const char *db_path,
             SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
-        return 3; /* not a live ingest's checkpoint (or a finished one) */
+        /* A live ingest killed after its last commit, before the rename:
+         * the trace is whole (the detectors' findings in it too), only
+         * its name is not given yet. */
+        int whole = sqlite3_prepare_v2(g->db, "SELECT 1 FROM meta WHERE key = 'live'", -1, &st,
+                                       NULL) == SQLITE_OK &&
+                    sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (!whole)
+            return 3; /* not a live ingest's database */
+        sqlite3_close(g->db);
+        g->db = NULL;
+        if (rename(db_file, db_path) != 0) {
+            weft_err("cannot write %s: %s", db_path, strerror(errno));
+            return -1;
+        }
+        char name[4200];
+        resume_file(lv->lo->dir, name, sizeof name);
+        unlink(name);
+        return 0;
     }
     struct weft__ckbuf b = {0};
     weft__ck_put(&b, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
