@@ -27,21 +27,24 @@ summary() {
 # rows DB: every row of the trace as a process sees it, in each
 # process's order (the ingest's ids and times aside: a live ingest fixes
 # a log's TSC rate from its first second, an ingest after the fact from
-# all of it; within a process the order is the same)
+# all of it; within a process the order is the same), threads named by
+# their kernel ids (a live ingest numbers an exec'd image's threads
+# otherwise)
 rows() {
-    sqlite3 "$1" "select 'event', e.pid, t.tid, k.name, e.obj, e.arg, e.arg2, s.local_id,
+    sqlite3 "$1" "select 'event', e.pid, t.os_tid, k.name, e.obj, e.arg, e.arg2, s.local_id,
             o.kind, o.address, o.generation, e.hb_obj, e.acq, e.rel
           from events e join threads t on t.id = e.thread join kinds k on k.id = e.kind
           left join stacks s on s.id = e.stack left join objects o on o.id = e.object
           order by e.pid, e.id;
-        select 'count', c.pid, t.tid, c.kind, c.obj, c.count, c.waited
+        select 'count', c.pid, t.os_tid, c.kind, c.obj, c.count, c.waited
           from event_counts c join threads t on t.id = c.thread order by 2, 3, 4, 5;
-        select 'thread', pid, tid, name, exit_kind, start_function, detached_ns is null
+        select 'thread', pid, os_tid, name, exit_kind, start_function, detached_ns is null
           from threads order by 2, 3;
         select 'object', pid, kind, address, generation, info, destroyed_ns is null
           from objects order by 2, 3, 4, 5;
         select 'finding', kind, severity, message from findings order by 2, 4;
-        select 'loss', what, count from losses order by 2" 2>"$work/rows-err"
+        select 'loss', what, count from losses order by 2" 2>"$work/rows-err" |
+        sed -E 's/thread [0-9]+ /thread N /g'
     [ ! -s "$work/rows-err" ] || fail "rows of $1: $(cat "$work/rows-err")"
 }
 
@@ -267,6 +270,53 @@ live_resume_again)
         fail "weft ingest: $(cat "$work/ierr")"
     expect "resumed" "$(sqlite3 "$work/resumed.db" "select value from meta where key = 'live_resumed'")" 1
     same_trace "$work/resumed.db" "$work/ref.db" "killed twice"
+    ;;
+live_resume_exec)
+    # An exec'd image (a second log of the same process, its threads
+    # after the first image's): weft killed at records drawn from a fixed
+    # seed, then resumed; the same trace as an ingest of the whole logs.
+    for n in $(awk 'BEGIN { srand(5); for (i = 0; i < 4; i++) printf "%d\n", 5 + rand() * 40 }'); do
+        rm -rf "$work/logs" "$work/ref" "$db" "$work"/*.db
+        WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=1 WEFT_TEST_KILL_AFTER=$n "$WEFT" run -q --live \
+            --trace-children --keep-log="$work/logs" -o "$db" -- "$BIN/t_exec" "$BIN/t_threads" \
+            >"$work/out" 2>"$work/err"
+        expect "weft's end (killed at record $n)" "$?" 137
+        wait_logs "$work/logs"
+        cp -r "$work/logs" "$work/ref"
+        rm -f "$work/ref/live-trace" "$work/ref"/consumed.*
+        "$WEFT" ingest -q "$work/ref"/log* -o "$work/ref.db" >/dev/null 2>&1 || fail "ingest of the copy ($n)"
+        "$WEFT" ingest -q "$work/logs"/log* -o "$work/resumed.db" >/dev/null 2>"$work/ierr" ||
+            fail "weft ingest ($n): $(cat "$work/ierr")"
+        expect "resumed ($n)" \
+            "$(sqlite3 "$work/resumed.db" "select value from meta where key = 'live_resumed'")" 1
+        expect "threads ($n)" "$(sqlite3 "$work/resumed.db" "select count(*) from threads where internal = 0")" 10
+        same_trace "$work/resumed.db" "$work/ref.db" "killed at record $n"
+    done
+    ;;
+live_resume_keep_rows)
+    # --keep-rows: the rows trimmed before the kill stay trimmed, the
+    # trace resumed has every event, count and finding of the whole logs.
+    WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_BACKLOG_MB=1 WEFT_TEST_KILL_AFTER=100000 \
+        "$WEFT" run -q --live --all-events --keep-rows=500ms --keep-log="$work/logs" -o "$db" -- \
+        "$BIN/t_live" 3 >"$work/out" 2>"$work/err"
+    expect "weft's end" "$?" 137
+    wait_logs "$work/logs"
+    cp -r "$work/logs" "$work/ref"
+    rm -f "$work/ref/live-trace" "$work/ref"/consumed.*
+    "$WEFT" ingest -q --all-events "$work/ref"/log* -o "$work/full.db" || fail "ingest of the copy"
+    "$WEFT" ingest -q "$work/logs"/log* -o "$work/resumed.db" 2>"$work/ierr" ||
+        fail "weft ingest: $(cat "$work/ierr")"
+    r() { sqlite3 "$work/resumed.db" "$1"; }
+    expect "resumed" "$(r "select value from meta where key = 'live_resumed'")" 1
+    trimmed=$(r "select value from meta where key = 'rows_trimmed'")
+    [ "${trimmed:-0}" -gt 0 ] || fail "no row trimmed"
+    expect "events" "$(r "select sum(events) from processes")" \
+        "$(sqlite3 "$work/full.db" "select sum(events) from processes")"
+    expect "rows kept + trimmed" "$(r "select count(*) + $trimmed from events")" \
+        "$(sqlite3 "$work/full.db" "select count(*) from events")"
+    expect "findings" "$(r "select kind, message from findings order by 1, 2")" \
+        "$(sqlite3 "$work/full.db" "select kind, message from findings order by 1, 2")"
+    expect "losses" "$(r "select count(*) from losses")" 0
     ;;
 live_kill_tmp)
     # Without --keep-log: weft killed while it reads live leaves the
