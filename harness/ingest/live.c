@@ -51,6 +51,7 @@ struct live {
     /* checkpoints: the next one's time, the database's file (the
      * resume file names it) */
     uint64_t ckpt_at, ckpt_every;
+    uint64_t ckpt_records, since_ckpt; /* records consumed since the last one */
     const char *db_file;
     int pointed;
     /* backing off: the program's CPU time at the last step */
@@ -231,6 +232,8 @@ static int announce(struct live *lv) {
 }
 
 /* Every record below limit through the pass. */
+static int checkpoint(struct live *lv);
+
 static int consume(struct live *lv, uint64_t limit) {
     struct weft_rec rec;
     uint32_t pi;
@@ -244,6 +247,18 @@ static int consume(struct live *lv, uint64_t limit) {
             return -1;
         if (lv->kill_after && !--lv->kill_after)
             raise(SIGKILL); /* tests: weft killed at a chosen record */
+        /* A step that consumes much (the last one, after a long program,
+         * or a resumption) commits on the way too, by time, looked at
+         * every 65536 records (or every ckpt_records: tests). The chunks
+         * are given back at the step's end. Not in a resumption: it
+         * commits once, at its end (its checkpoint would have to carry
+         * the words consumed before it too). */
+        uint64_t n = ++lv->since_ckpt;
+        if (!lv->resumed &&
+            (lv->ckpt_records ? n >= lv->ckpt_records
+                              : !(n & 65535) && weft__ingest_mono_now() >= lv->ckpt_at) &&
+            checkpoint(lv) != 0)
+            return -1;
     }
     if (got < 0) {
         weft_err("%s", weft_merge_err(lv->m));
@@ -276,6 +291,7 @@ static void resume_file(const char *dir, char *buf, size_t n) {
 
 static int checkpoint(struct live *lv) {
     struct weft__ingest *g = lv->g;
+    uint64_t began = weft__ingest_mono_now();
     struct weft__ckbuf b = {0};
     if (g->profile < 0) {
         const char *e = getenv("WEFT_INGEST_PROFILE");
@@ -340,6 +356,11 @@ static int checkpoint(struct live *lv) {
         }
         lv->pointed = 1;
     }
+    /* at most a twentieth of the time in checkpoints: a trace of many
+     * objects takes longer to write down */
+    uint64_t took = weft__ingest_mono_now() - began;
+    lv->ckpt_at = began + (lv->ckpt_every > 20 * took ? lv->ckpt_every : 20 * took);
+    lv->since_ckpt = 0;
     return bad ? -1 : 0;
 }
 
@@ -534,10 +555,6 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
          * step too: what the logs keep at the end) */
         if (!bad && (last || now >= lv->ckpt_at)) {
             bad = checkpoint(lv);
-            /* at most a twentieth of the time in checkpoints: a trace
-             * of many objects takes longer to write down */
-            uint64_t took = weft__ingest_mono_now() - now;
-            lv->ckpt_at = now + (lv->ckpt_every > 20 * took ? lv->ckpt_every : 20 * took);
             if (!bad && lo->punch)
                 for (int i = 0; i < g->nprocs; i++)
                     weft_slog_punch(&g->procs[i].log);
@@ -572,6 +589,8 @@ int weft_ingest_live(const char *db_path, const struct weft_ingest_opts *opts,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct live lv = {.g = g, .o = opts, .lo = lo};
     lv.kill_after = kill_after();
+    const char *cr = getenv("WEFT_LIVE_CHECKPOINT_RECORDS"); /* tests */
+    lv.ckpt_records = cr && *cr ? strtoull(cr, NULL, 10) : 0;
     int rc = live_run(&lv, db_path, stats);
     weft_merge_free(lv.m);
     weft__ingest_cleanup(g);

@@ -275,9 +275,11 @@ live_resume_exec)
     # An exec'd image (a second log of the same process, its threads
     # after the first image's): weft killed at records drawn from a fixed
     # seed, then resumed; the same trace as an ingest of the whole logs.
+    # The program is short: its logs are read in one step, at its end,
+    # committed every 4 records (WEFT_LIVE_CHECKPOINT_RECORDS).
     for n in $(awk 'BEGIN { srand(5); for (i = 0; i < 4; i++) printf "%d\n", 5 + rand() * 40 }'); do
         rm -rf "$work/logs" "$work/ref" "$db" "$work"/*.db
-        WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=1 WEFT_TEST_KILL_AFTER=$n "$WEFT" run -q --live \
+        WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_RECORDS=4 WEFT_TEST_KILL_AFTER=$n "$WEFT" run -q --live \
             --trace-children --keep-log="$work/logs" -o "$db" -- "$BIN/t_exec" "$BIN/t_threads" \
             >"$work/out" 2>"$work/err"
         expect "weft's end (killed at record $n)" "$?" 137
