@@ -222,11 +222,17 @@ live_resume)
     # ingest of the logs resumes from the last commit. Its trace is the
     # one an ingest of the whole logs makes: no loss, the same events,
     # rows, counts and findings.
-    for d in $(awk 'BEGIN { srand(12); for (i = 0; i < 4; i++) printf "%.2f\n", 0.4 + rand() * 2.4 }'); do
+    for d in $(awk 'BEGIN { srand(12); for (i = 0; i < 4; i++) printf "%.2f\n", 0.1 + rand() * 2.6 }'); do
         rm -rf "$work/logs" "$work/ref" "$db" "$work"/*.db
         WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_BACKLOG_MB=1 "$WEFT" run -q --live \
             --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 3 >"$work/out" 2>"$work/err" &
         wpid=$!
+        # the moment: d seconds after the live reading's first commit
+        i=0
+        while [ ! -s "$work/logs/live-trace" ] && kill -0 $wpid 2>/dev/null && [ $i -lt 1200 ]; do
+            sleep 0.05
+            i=$((i + 1))
+        done
         sleep "$d"
         kill -KILL $wpid 2>/dev/null
         wait $wpid
@@ -234,8 +240,7 @@ live_resume)
         wait_logs "$work/logs"
         resumable=0
         [ -s "$work/logs/live-trace" ] && resumable=1
-        # killed (not ended before): the live reading had begun, and
-        # committed at its first step
+        # killed (not ended before): its first commit named the database
         [ $killed != 137 ] || expect "resumable ($d s)" $resumable 1
         cp -r "$work/logs" "$work/ref"
         rm -f "$work/ref/live-trace" "$work/ref"/consumed.*
