@@ -16,7 +16,12 @@
  * and skips its step while the program keeps the CPUs busy, unless the
  * logs not yet consumed exceed a bound. Once the caller says the program
  * has ended, a last step reads everything, and the ingest ends as
- * ingest.c's does (tables, detectors, indexes, rename). */
+ * ingest.c's does (tables, detectors, indexes, rename).
+ *
+ * It commits as it goes (checkpoints, below), and chunks are punched only
+ * after a commit: a weft killed at any moment leaves a database and logs
+ * from which weft_ingest_resume (the end of this file) makes the trace
+ * the uninterrupted run would have made. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -628,9 +633,16 @@ static int resume_run(struct live *lv, const char *db_file, const char *db_path,
                              "PRAGMA temp_store=MEMORY;"))
         return -1;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(g->db, "SELECT state FROM weft_resume WHERE id = 1", -1, &st, NULL) !=
-            SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
+    int got = sqlite3_prepare_v2(g->db, "SELECT state FROM weft_resume WHERE id = 1", -1, &st,
+                                 NULL) == SQLITE_OK
+                  ? sqlite3_step(st)
+                  : SQLITE_ERROR;
+    if (got == SQLITE_BUSY || got == SQLITE_LOCKED) {
+        sqlite3_finalize(st);
+        weft_err("cannot resume from %s: its weft run is still reading it", db_file);
+        return -1;
+    }
+    if (got != SQLITE_ROW) {
         sqlite3_finalize(st);
         /* A live ingest killed after its last commit, before the rename:
          * the trace is whole (the detectors' findings in it too), only
