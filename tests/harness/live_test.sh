@@ -221,7 +221,12 @@ live_resume)
     # that a copy of the logs still holds every record); then weft
     # ingest of the logs resumes from the last commit. Its trace is the
     # one an ingest of the whole logs makes: no loss, the same events,
-    # rows, counts and findings.
+    # rows, counts and findings. (A live ingest and one after the fact
+    # convert TSC times at rates fixed from different spans: two threads'
+    # records a fraction of a ns apart can then tie in one and not in the
+    # other, and a relocked mutex be a row in one and counted in the
+    # other. Seen once in 8 uninterrupted live runs of t_live at 1000
+    # locks a round, never in 10 at its default 50 used here.)
     for d in $(awk 'BEGIN { srand(12); for (i = 0; i < 4; i++) printf "%.2f\n", 0.1 + rand() * 2.6 }'); do
         rm -rf "$work/logs" "$work/ref" "$db" "$work"/*.db
         WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_BACKLOG_MB=1 "$WEFT" run -q --live \
