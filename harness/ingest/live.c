@@ -58,7 +58,7 @@ struct live {
     uint64_t ckpt_at, ckpt_every;
     uint64_t ckpt_records, since_ckpt; /* records consumed since the last one */
     const char *db_file;
-    int pointed;
+    int pointed, copies;
     /* backing off: the program's CPU time at the last step */
     unsigned long long prog_ticks;
     uint64_t prog_at;
@@ -294,6 +294,30 @@ static void resume_file(const char *dir, char *buf, size_t n) {
     snprintf(buf, n, "%s/live-trace", dir);
 }
 
+/* WEFT_TEST_CHECKPOINT_COPY=DIR: each checkpoint's database copied to
+ * DIR/ck-N.db, or ck-N-ready.db when every log's TSC rate was fixed then
+ * (a resumption from it converts every record as the run did), so that
+ * a test resumes from each and compares with the run's own trace. */
+static void copy_for_tests(struct live *lv) {
+    const char *dir = getenv("WEFT_TEST_CHECKPOINT_COPY");
+    if (!dir || !*dir || !lv->db_file)
+        return;
+    int ready = 1;
+    for (int i = 0; i < lv->g->nprocs; i++)
+        ready &= lv->g->procs[i].log.ready;
+    char to[4200];
+    snprintf(to, sizeof to, "%s/ck-%04d%s.db", dir, ++lv->copies, ready ? "-ready" : "");
+    FILE *a = fopen(lv->db_file, "rbe"), *b = a ? fopen(to, "wbe") : NULL;
+    char buf[65536];
+    size_t n;
+    while (b && (n = fread(buf, 1, sizeof buf, a)) > 0)
+        fwrite(buf, 1, n, b);
+    if (b)
+        fclose(b);
+    if (a)
+        fclose(a);
+}
+
 static int checkpoint(struct live *lv) {
     struct weft__ingest *g = lv->g;
     uint64_t began = weft__ingest_mono_now();
@@ -361,6 +385,8 @@ static int checkpoint(struct live *lv) {
         }
         lv->pointed = 1;
     }
+    if (!bad)
+        copy_for_tests(lv);
     /* at most a twentieth of the time in checkpoints: a trace of many
      * objects takes longer to write down */
     uint64_t took = weft__ingest_mono_now() - began;

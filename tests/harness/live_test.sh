@@ -281,6 +281,44 @@ live_resume_again)
     expect "resumed" "$(sqlite3 "$work/resumed.db" "select value from meta where key = 'live_resumed'")" 1
     same_trace "$work/resumed.db" "$work/ref.db" "killed twice"
     ;;
+live_resume_anywhere)
+    # One live run, not killed, committing every 20000 records and keeping
+    # a copy of each commit (WEFT_TEST_CHECKPOINT_COPY): resumed from any
+    # commit made once every log's TSC rate was fixed, weft ingest makes
+    # exactly the run's own trace: every row of every table (ids, times,
+    # thread and stack ids) and the findings.
+    mkdir "$work/ck"
+    WEFT_LIVE_CHECKPOINT_RECORDS=20000 WEFT_TEST_CHECKPOINT_COPY="$work/ck" "$WEFT" run -q --live \
+        --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 3 >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 0
+    ls "$work/ck" | grep -q ready || fail "no commit with every rate fixed: $(ls "$work/ck")"
+    dump() {
+        sqlite3 "$1" "select * from events order by id; select * from event_counts order by 1, 2, 3, 4, 5;
+            select * from select_cases; select * from deadlock_waits; select * from threads order by id;
+            select * from objects order by id; select * from processes; select * from images;
+            select * from stacks order by id; select * from frames order by 1, 2;
+            select * from modules order by id; select * from losses; select * from blocked_at_exit;
+            select kind, severity, message from findings order by 1, 3;
+            select * from meta where key not in ('live_resumed') order by 1" 2>"$work/dump-err" |
+            sed "s|$work/l2/|$work/logs/|g" # the copy of the logs named as the logs
+        [ ! -s "$work/dump-err" ] || fail "dump of $1: $(cat "$work/dump-err")"
+    }
+    dump "$db" >"$work/whole"
+    k=0
+    for c in $(ls "$work/ck" | grep ready | awk 'NR % 3 == 1'); do
+        rm -rf "$work/l2" "$work/r.db"
+        cp -r "$work/logs" "$work/l2"
+        echo "$work/ck/$c" >"$work/l2/live-trace"
+        "$WEFT" ingest -q "$work/l2"/log* -o "$work/r.db" 2>"$work/ierr" ||
+            fail "resume from $c: $(cat "$work/ierr")"
+        expect "resumed from $c" "$(sqlite3 "$work/r.db" "select value from meta where key = 'live_resumed'")" 1
+        dump "$work/r.db" >"$work/part"
+        cmp -s "$work/whole" "$work/part" ||
+            fail "resumed from $c: not the run's trace: $(diff "$work/whole" "$work/part" | head -10)"
+        k=$((k + 1))
+    done
+    echo "$k resumptions, each the run's trace ($(wc -l <"$work/whole") lines)" >&2
+    ;;
 live_resume_exec)
     # An exec'd image (a second log of the same process, its threads
     # after the first image's): weft killed at records drawn from a fixed
