@@ -365,6 +365,13 @@ from:         if (sk < l->nskip && l->skip[sk].chunk == i && l->skip[sk].from <=
 to:         if (0 && sk < l->nskip && l->skip[sk].chunk == i && l->skip[sk].from <= k) {
 tests: ^harness:live_resume_again$
 
+name: resume-rate-not-restored
+why: a resumed log's times are converted at a rate of its own, not at the one the killed weft fixed
+file: harness/ingest/stream.c
+from:     if (ready) {\n        l->rate = rate;
+to:     if (0 && ready) {\n        l->rate = rate;
+tests: ^harness:live_resume_anywhere$
+
 name: resume-cursor-record-lost
 why: a checkpoint counts a run's next record, not yet handed out, as consumed
 file: harness/ingest/stream.c
