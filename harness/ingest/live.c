@@ -546,6 +546,7 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
         weft_err("out of memory");
         goto out;
     }
+    g->durable = 1; /* a rollback journal: a commit weft is killed in is undone */
     if (weft__ingest_db_begin(g, tmp, sizeof tmp, db_path, lv->o) != 0)
         goto out;
     /* The rows come a few at a time over the whole run, not in one burst:

@@ -319,6 +319,27 @@ live_resume_anywhere)
     done
     echo "$k resumptions, each the run's trace ($(wc -l <"$work/whole") lines)" >&2
     ;;
+live_resume_journal)
+    # weft killed with more rows uncommitted than its page cache holds:
+    # SQLite has written some into the database already, their pages'
+    # old contents in the journal. The resumption rolls them back (the
+    # journal is hot) and goes on from the last commit: the same trace
+    # as an ingest of the whole logs.
+    WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_RECORDS=500000 WEFT_TEST_KILL_AFTER=900000 "$WEFT" run -q \
+        --live --all-events --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 2 500 \
+        >"$work/out" 2>"$work/err"
+    expect "weft's end" "$?" 137
+    wait_logs "$work/logs"
+    j=$(ls "$work"/.weft-tmp-*/*-journal 2>/dev/null)
+    [ -s "$j" ] || fail "no hot journal: $(ls -la "$work"/.weft-tmp-*)"
+    cp -r "$work/logs" "$work/ref"
+    rm -f "$work/ref/live-trace" "$work/ref"/consumed.*
+    "$WEFT" ingest -q --all-events "$work/ref"/log* -o "$work/ref.db" || fail "ingest of the copy"
+    "$WEFT" ingest -q "$work/logs"/log* -o "$work/resumed.db" 2>"$work/ierr" ||
+        fail "weft ingest: $(cat "$work/ierr")"
+    expect "resumed" "$(sqlite3 "$work/resumed.db" "select value from meta where key = 'live_resumed'")" 1
+    same_trace "$work/resumed.db" "$work/ref.db" "killed with a hot journal"
+    ;;
 live_resume_exec)
     # An exec'd image (a second log of the same process, its threads
     # after the first image's): weft killed at records drawn from a fixed
