@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "detectors.h"
 #include "report.h"
@@ -90,7 +92,60 @@ int weft_cmd_ingest(int argc, char **argv) {
     struct weft_out ob;
     if (weft_out_begin(&ob, out) != 0)
         goto out;
-    int irc = weft_ingest(logs, nlogs, ob.tmp, &o, &st);
+    /* The logs of a weft run --live whose weft was killed: its trace is
+     * resumed from its last commit, which holds what the logs gave back
+     * (docs/reliability.md), and the detectors run over the whole of it
+     * after. */
+    char dir[4200], ckdb[4200];
+    snprintf(dir, sizeof dir, "%s", logs[0]);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    else
+        snprintf(dir, sizeof dir, ".");
+    int irc = 3;
+    struct stat s1, s2;
+    char ckdir[4200];
+    snprintf(ckdir, sizeof ckdir, "%s", ckdb);
+    if (weft_ingest_resume_file(dir, ckdb, sizeof ckdb) && (slash = strrchr(ckdb, '/')) &&
+        snprintf(ckdir, sizeof ckdir, "%.*s", (int)(slash - ckdb), ckdb) > 0 &&
+        stat(ckdir, &s1) == 0 && stat(ob.dir, &s2) == 0 && s1.st_dev != s2.st_dev) {
+        /* its database is renamed into the trace, never copied */
+        weft_err("ingest: %s resumes the trace in %s, on another file system than %s: give an -o "
+                 "on that one",
+                 dir, ckdb, out);
+        weft_out_abort(&ob);
+        goto out;
+    }
+    if (weft_ingest_resume_file(dir, ckdb, sizeof ckdb)) {
+        struct weft_ingest_opts ro = o;
+        ro.loaded = NULL;
+        ro.user = NULL;
+        if (!quiet) {
+            fputs("==weft== resuming the live ingest that was stopped, from ", stderr);
+            weft_text_str(stderr, ckdb);
+            fputs("\n", stderr);
+        }
+        irc = weft_ingest_resume(ckdb, dir, ob.tmp, &ro, &st);
+        if (irc == 0) {
+            hook.ok = weft_detect_file(ob.tmp, &dopts, &dr) == 0;
+            irc = hook.ok ? 0 : -1;
+            /* the temporary directory weft run made for it, if empty now */
+            char j[4300], d[4200];
+            snprintf(j, sizeof j, "%s-journal", ckdb);
+            unlink(j);
+            snprintf(d, sizeof d, "%s", ckdb);
+            if ((slash = strrchr(d, '/')) && strstr(d, "/.weft-tmp-")) {
+                *slash = 0;
+                rmdir(d);
+            }
+        } else if (irc != 3) {
+            weft_err("ingest: the live ingest in %s can be resumed again (fix what stopped it)",
+                     ckdb);
+        }
+    }
+    if (irc == 3)
+        irc = weft_ingest(logs, nlogs, ob.tmp, &o, &st);
     if (irc != 0) {
         /* 1: no log could be read, the trace is lost (as weft run's 124);
          * a partial trace is a success, its losses printed as warnings */

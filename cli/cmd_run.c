@@ -401,7 +401,7 @@ int weft_cmd_run(int argc, char **argv) {
         goto done;
     }
     {
-        int stale = weft_logdir_clean_stale();
+        int stale = weft_logdir_clean_stale(quiet);
         if (stale && !quiet)
             fprintf(stderr, "==weft== removed the logs of %d killed weft run%s\n", stale,
                     stale == 1 ? "" : "s");
@@ -571,7 +571,7 @@ int weft_cmd_run(int argc, char **argv) {
         /* The chunks consumed are given back, except when the logs
          * are to be kept (--keep-log), or WEFT_LIVE_PUNCH says so. */
         const char *pe = getenv("WEFT_LIVE_PUNCH");
-        int punch = pe && *pe ? *pe == '1' : !keep;
+        int punch = pe && *pe ? (*pe == '1' ? 1 : !strcmp(pe, "dry") ? 2 : 0) : !keep;
         lr.lo = (struct weft_live_opts){.dir = ld.path,
                                         .done = &lr.done,
                                         .root_pid = (int)child,
@@ -586,6 +586,12 @@ int weft_cmd_run(int argc, char **argv) {
             lr.lo.interval_s = atoi(iv) / 1000.0;
         if (mg && atoi(mg) > 0)
             lr.lo.margin_s = atoi(mg) / 1000.0;
+        const char *bl = getenv("WEFT_LIVE_BACKLOG_MB");
+        if (bl && atoi(bl) > 0)
+            lr.lo.backlog_mb = (uint64_t)atoi(bl);
+        const char *ck = getenv("WEFT_LIVE_CHECKPOINT_MS");
+        if (ck && atoi(ck) > 0)
+            lr.lo.checkpoint_s = atoi(ck) / 1000.0;
         sigset_t all_sigs, prev;
         sigfillset(&all_sigs);
         pthread_sigmask(SIG_BLOCK, &all_sigs, &prev);

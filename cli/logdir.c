@@ -4,7 +4,9 @@
  * it holds a lock file, weft.lock, locked (flock) by the weft process for
  * as long as it lives and naming the program's pid: when a weft run is
  * SIGKILLed (a CI timeout) its logs stay behind, and a later weft run
- * removes such a directory once its lock is free and its program gone.
+ * removes such a directory once its lock is free and its program gone,
+ * unless weft was killed while it read the logs live: then they hold the
+ * rest of a trace that weft ingest resumes (live-trace), and stay.
  * A directory weft keeps on purpose (--keep-log, or the logs of a trace
  * that could not be written) has no lock file and is never removed. */
 #include <dirent.h>
@@ -20,6 +22,8 @@
 
 #include "logdir.h"
 #include "cli.h"
+#include "textesc.h"
+#include "weft.h"
 
 static const char *tmp_root(void) {
     const char *t = getenv("TMPDIR");
@@ -101,6 +105,8 @@ void weft_logdir_remove(struct weft_logdir *d) {
     d->lock_fd = -1;
 }
 
+static int quiet_stale;
+
 /* Is this entry of the temporary directory a dead weft run's logs? */
 static int stale(int rootfd, const char *name) {
     if (strncmp(name, "weft-", 5) || strlen(name) != 11)
@@ -123,10 +129,26 @@ static int stale(int rootfd, const char *name) {
         dead = pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH);
     }
     close(lfd);
+    /* weft killed while it read the logs live: its trace can still be
+     * resumed from them (weft ingest), so they stay, and one line says
+     * how */
+    char path[4200], db[4200];
+    snprintf(path, sizeof path, "%s/%s", tmp_root(), name);
+    if (dead && weft_ingest_resume_file(path, db, sizeof db)) {
+        if (!quiet_stale) {
+            fputs("==weft== a weft run killed while it read live left its logs in ", stderr);
+            weft_text_str(stderr, path);
+            fputs(": `weft ingest ", stderr);
+            weft_text_str(stderr, path);
+            fputs("/log* -o trace.db` makes its whole trace (then remove the directory)\n", stderr);
+        }
+        return 0;
+    }
     return dead;
 }
 
-int weft_logdir_clean_stale(void) {
+int weft_logdir_clean_stale(int quiet) {
+    quiet_stale = quiet;
     const char *root = tmp_root();
     DIR *dir = opendir(root);
     if (!dir)

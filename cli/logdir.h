@@ -24,6 +24,6 @@ void weft_logdir_disown(struct weft_logdir *d);
 void weft_logdir_remove(struct weft_logdir *d);
 /* Removes the log directories of weft runs that were killed (lock free,
  * program gone) from $TMPDIR; returns how many. */
-int weft_logdir_clean_stale(void);
+int weft_logdir_clean_stale(int quiet); /* quiet: no line about logs kept to resume */
 
 #endif

@@ -188,12 +188,13 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
 struct weft_live_opts {
     const char *dir;
     volatile int *done;
-    int root_pid;        /* the program: its CPU use makes the ingest back off (0: never) */
-    double interval_s;   /* between steps (0: 0.25) */
-    double margin_s;     /* the watermark trails the time by this (0: 1) */
-    int punch;           /* give the chunks consumed back to the file system */
+    int root_pid;      /* the program: its CPU use makes the ingest back off (0: never) */
+    double interval_s; /* between steps (0: 0.25) */
+    double margin_s;   /* the watermark trails the time by this (0: 1) */
+    int punch; /* give the chunks consumed back to the file system (2: tests: in name only) */
     uint64_t backlog_mb; /* consume even when the program is busy past this much log (0: 256) */
     uint64_t start_mb;   /* read nothing until the logs take this much disk (0: at once) */
+    double checkpoint_s; /* between commits that a weft killed resumes from (0: 1) */
     /* When set: called once the reading starts, it makes the database
      * and returns its path (db_path is then not used); NULL fails. */
     const char *(*begin)(void *arg);
@@ -203,6 +204,21 @@ struct weft_live_opts {
  * nothing was made, the logs are whole for weft_ingest. */
 int weft_ingest_live(const char *db_path, const struct weft_ingest_opts *opts,
                      const struct weft_live_opts *lo, struct weft_ingest_stats *stats);
+
+/* A live ingest commits its rows and the state that continues them
+ * every checkpoint_s, and names its database in DIR/live-trace; chunks
+ * are given back only after a commit. When weft was killed while it read
+ * live, weft_ingest_resume_file says whether the log directory dir has
+ * such a database (its path in db_file, of size n): 1, or 0. Then
+ * weft_ingest_resume goes on from its last commit over the logs of dir
+ * (as they are named now), ends the trace as the live ingest would have
+ * (without the detectors: run them over db_path after), and renames the
+ * database to db_path (same file system). 0, 1 (no log), 3 (db_file
+ * holds no state to resume: left alone), or -1 (the checkpoint is left
+ * as it was, to resume again). */
+int weft_ingest_resume_file(const char *dir, char *db_file, size_t n);
+int weft_ingest_resume(const char *db_file, const char *dir, const char *db_path,
+                       const struct weft_ingest_opts *opts, struct weft_ingest_stats *stats);
 
 /* Error lines (errmsg.c). While held (weft run around its ingest),
  * each weft_err line is printed only when the next one comes, and the

@@ -358,6 +358,27 @@ from:     if (c->magic != WEFT_LOG_CHUNK_MAGIC)
 to:     if (0 && c->magic != WEFT_LOG_CHUNK_MAGIC)
 tests: ^(harness:ingest_bad_chunk|fuzz:replay)$
 
+name: resume-consumed-read-again
+why: a resumed live ingest reads again the records its killed weft had committed
+file: harness/ingest/stream.c
+from:         if (sk < l->nskip && l->skip[sk].chunk == i && l->skip[sk].from <= k) {
+to:         if (0 && sk < l->nskip && l->skip[sk].chunk == i && l->skip[sk].from <= k) {
+tests: ^harness:live_resume_again$
+
+name: resume-rate-not-restored
+why: a resumed log's times are converted at a rate of its own, not at the one the killed weft fixed
+file: harness/ingest/stream.c
+from:     if (ready) {\n        l->rate = rate;
+to:     if (0 && ready) {\n        l->rate = rate;
+tests: ^harness:live_resume_anywhere$
+
+name: resume-cursor-record-lost
+why: a checkpoint counts a run's next record, not yet handed out, as consumed
+file: harness/ingest/stream.c
+from:             upto[c->idx] = c->run.word + (c == m->last ? c->pos : c->at);
+to:             upto[c->idx] = c->run.word + c->pos;
+tests: ^harness:live_resume_again$
+
 name: engine-psem-post-no-release
 why: a POSIX sem_post orders nothing for the detectors
 file: detectors/engine.c

@@ -332,6 +332,60 @@ int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opt
     return 0;
 }
 
+/* The pass's state for a checkpoint (checkpoint.c): the struct as it is
+ * (its statements and buffers are made again on load), then the
+ * per-thread arrays, the lock sites and the mutexes' pending unlocks.
+ * The batch of rows is written before (weft__ingest_pass_flush). */
+void weft__ingest_pass_save(struct weft__ingest *g, struct weft__ckbuf *b) {
+    struct weft__pass *ps = g->pass;
+    weft__ck_put(b, ps, sizeof *ps);
+    weft__ck_arr(b, ps->open, ps->nthr + 1, sizeof *ps->open);
+    weft__ck_arr(b, ps->last, ps->nthr + 1, sizeof *ps->last);
+    weft__ck_map(b, &ps->sites);
+    weft__ck_arr(b, ps->mx.m, ps->mx.n, sizeof *ps->mx.m);
+    weft__ck_map(b, &ps->mx.idx);
+}
+
+/* Into the pass that weft__ingest_pass_begin made. */
+int weft__ingest_pass_load(struct weft__ingest *g, struct weft__ckbuf *b) {
+    struct weft__pass *ps = g->pass, was;
+    weft__ck_get(b, &was, sizeof was);
+    size_t n;
+    struct open_call *o = weft__ck_get_arr(b, &n, sizeof *o);
+    struct weft__blocked *l = weft__ck_get_arr(b, &n, sizeof *l);
+    if (b->bad || !o || !l || n != was.nthr + 1 || was.w.n) {
+        free(o);
+        free(l);
+        return -1;
+    }
+    free(ps->open);
+    free(ps->last);
+    ps->open = o;
+    ps->last = l;
+    ps->nthr = was.nthr;
+    weft__ck_get_map(b, &ps->sites);
+    ps->mx.m = weft__ck_get_arr(b, &ps->mx.n, sizeof *ps->mx.m);
+    ps->mx.cap = ps->mx.n;
+    weft__ck_get_map(b, &ps->mx.idx);
+    ps->w.count = was.w.count;
+    ps->id = was.id;
+    ps->all = was.all;
+    ps->min_wait = was.min_wait;
+    ps->keep_ns = was.keep_ns;
+    memcpy(ps->samp, was.samp, sizeof ps->samp);
+    ps->nsamp = was.nsamp;
+    ps->trimmed_below = was.trimmed_below;
+    ps->trimmed = was.trimmed;
+    return b->bad ? -1 : 0;
+}
+
+int weft__ingest_pass_flush(struct weft__ingest *g) {
+    struct rows *w = &g->pass->w;
+    int rc = weft__ingest_flush_rows(g, w, w->n);
+    w->n = 0;
+    return rc;
+}
+
 /* One record (of image pi) through the pass: 0, or -1 (said). */
 int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint32_t pi) {
     struct weft__pass *ps = g->pass;
@@ -610,10 +664,14 @@ int weft__ingest_db_begin(struct weft__ingest *g, char *tmp, size_t n, const cha
     }
     /* The page cache bounds the ingest's memory as much as anything: 64
      * MiB holds the tables being appended to and the small ones. */
-    if (weft__ingest_exec(g,
-                          "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                          "PRAGMA locking_mode=EXCLUSIVE;"
-                          "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;") ||
+    /* A live ingest that commits as it goes keeps a rollback journal:
+     * weft killed in a commit leaves the one before it (synchronous=OFF
+     * is enough for that: it is the process that dies, not the system). */
+    if (weft__ingest_exec(g, "PRAGMA page_size=65536; PRAGMA synchronous=OFF;"
+                             "PRAGMA locking_mode=EXCLUSIVE;"
+                             "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;") ||
+        weft__ingest_exec(g, g->durable ? "PRAGMA journal_mode=TRUNCATE"
+                                        : "PRAGMA journal_mode=OFF") ||
         weft__ingest_exec(g, weft__schema_sql) || weft__ingest_exec(g, "BEGIN"))
         return -1;
     {
@@ -865,6 +923,9 @@ struct weft__ingest *weft__ingest_new(void) {
 
 void weft__ingest_free(struct weft__ingest *g) {
     weft__ingest_feed_free(g);
+    for (size_t i = 0; i < g->nkept; i++)
+        free(g->kept[i]);
+    free(g->kept);
     free(g);
 }
 

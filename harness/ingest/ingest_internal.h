@@ -302,6 +302,13 @@ struct weft__ingest {
     /* the one pass's working state (ingest.c) */
     struct weft__pass *pass;
 
+    /* A live ingest that commits as it goes (checkpoint.c): the
+     * database keeps a rollback journal, so that weft killed leaves its
+     * last commit whole. The strings a resumed model points to. */
+    int durable;
+    char **kept;
+    size_t nkept, capkept;
+
     /* WEFT_INGEST_PROFILE=1: the time of each phase on stderr */
     int profile;
     struct timespec phase_t0;
@@ -330,6 +337,38 @@ struct weft__ingest *weft__ingest_new(void);
 /* The one line for an ingest that found no log it could read. */
 void weft__ingest_no_log(const struct weft__ingest *g);
 void weft__ingest_free(struct weft__ingest *g);
+
+/* ---- checkpoint.c: the state of an ingest as bytes, to resume it ----
+ * A growing buffer written and read in order; a read past its end or a
+ * failed allocation sets bad, and every later call does nothing. */
+struct weft__ckbuf {
+    unsigned char *p;
+    size_t n, cap, pos;
+    int bad;
+};
+void weft__ck_put(struct weft__ckbuf *b, const void *v, size_t n);
+void weft__ck_get(struct weft__ckbuf *b, void *v, size_t n);
+void weft__ck_u64(struct weft__ckbuf *b, uint64_t v);
+uint64_t weft__ck_get_u64(struct weft__ckbuf *b);
+void weft__ck_str(struct weft__ckbuf *b, const char *s);
+/* A string written by weft__ck_str, kept by the ingest (one copy of each
+ * text), or NULL. */
+const char *weft__ck_get_str(struct weft__ingest *g, struct weft__ckbuf *b);
+/* n elements of size bytes at *arr (malloc'd on load; NULL when n is 0). */
+void weft__ck_arr(struct weft__ckbuf *b, const void *arr, size_t n, size_t size);
+void *weft__ck_get_arr(struct weft__ckbuf *b, size_t *n, size_t size);
+void weft__ck_map(struct weft__ckbuf *b, const struct map *m);
+void weft__ck_get_map(struct weft__ckbuf *b, struct map *m);
+/* The model (processes without their logs, objects, losses, children,
+ * event_counts), then the pass (ingest.c). Load: into a new ingest whose
+ * procs array has room for the processes saved; each proc's log is left
+ * zeroed for the caller to open. */
+void weft__ingest_ck_save(struct weft__ingest *g, struct weft__ckbuf *b);
+int weft__ingest_ck_load(struct weft__ingest *g, struct weft__ckbuf *b);
+void weft__ingest_pass_save(struct weft__ingest *g, struct weft__ckbuf *b);
+int weft__ingest_pass_load(struct weft__ingest *g, struct weft__ckbuf *b);
+/* The rows the pass holds in its batch, written (before a commit). */
+int weft__ingest_pass_flush(struct weft__ingest *g);
 
 /* ---- model.c ---- */
 /* Pass 1 for one record of image pi: update the model; returns the

@@ -401,7 +401,30 @@ int weft_slog_open(struct weft_slog *l, const char *path) {
     return 0;
 }
 
+int weft_slog_resume(struct weft_slog *l, double rate, int ready, struct weft__skip *skip,
+                     size_t nskip) {
+    if (l->lc) /* before the first refresh only */
+        return failv(l->err, l->name, "resumed after its first reading");
+    if (ready) {
+        l->rate = rate;
+        l->ready = 1;
+    }
+    l->skip = skip;
+    l->nskip = nskip;
+    l->ngone = l->hdr.capacity_chunks;
+    l->gone = read_consumed(l->name, l->ngone);
+    if (!l->gone)
+        l->ngone = 0;
+    return 0;
+}
+
 void weft_slog_close(struct weft_slog *l) {
+    free(l->skip);
+    l->skip = NULL;
+    l->nskip = 0;
+    free(l->gone);
+    l->gone = NULL;
+    l->ngone = 0;
     if (l->fd >= 0)
         close(l->fd);
     l->fd = -1;
@@ -484,6 +507,14 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
     uint64_t last_ns = lc->last_ns;
     char err[WEFT_LOG_ERR];
     uint32_t k = lc->seen, used;
+    size_t sk = 0, hi = l->nskip; /* the first interval of chunk i */
+    while (sk < hi) {
+        size_t mid = sk + (hi - sk) / 2;
+        if (l->skip[mid].chunk < i)
+            sk = mid + 1;
+        else
+            hi = mid;
+    }
     for (; k < cnt; k += used, prev = r) {
         used = weft__log_step(w, k, cnt, &prev, &r, &tid, l->hdr.next_tid, i, l->name, err);
         if (!used) {
@@ -500,6 +531,17 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
             cur = NULL;
             if (note_owner(l, tid, i, r.ts) != 0)
                 return failv(l->err, l->name, "out of memory for the threads");
+            continue;
+        }
+        /* resumed (weft_slog_resume): a record the ingest that was
+         * stopped consumed already is walked over, never handed out */
+        while (sk < l->nskip && l->skip[sk].chunk == i && l->skip[sk].to <= k)
+            sk++;
+        if (sk < l->nskip && l->skip[sk].chunk == i && l->skip[sk].from <= k) {
+            if (cur)
+                cur->end = k;
+            cur = NULL;
+            l->nevents++;
             continue;
         }
         uint64_t ns = to_ns(l, r.ts);
@@ -552,6 +594,11 @@ int weft_slog_refresh(struct weft_slog *l) {
         if (!lc)
             return failv(l->err, l->name, "out of memory for %llu chunks", (unsigned long long)n);
         memset(lc + l->caplc, 0, (nc - l->caplc) * sizeof *lc);
+        for (uint64_t i = l->caplc; i < nc && i < l->ngone; i++)
+            if (l->gone[i]) { /* given back by the ingest that was stopped */
+                lc[i].punched = 1;
+                l->punched++;
+            }
         l->lc = lc;
         l->caplc = nc;
     }
@@ -695,8 +742,8 @@ uint64_t weft_slog_punch(struct weft_slog *l) {
             close(cf);
         if (!said)
             break;
-        if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)alo,
-                      (off_t)(ahi - alo)) != 0)
+        if (!l->punch_dry && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)alo,
+                                       (off_t)(ahi - alo)) != 0)
             break;
         for (uint64_t i = first; i < past; i++)
             if (!l->lc[i].punched) {
@@ -716,7 +763,8 @@ uint64_t weft_slog_punch(struct weft_slog *l) {
 struct cursor {
     struct weft_rec rec;  /* the next record, ts in ns, tid set */
     uint64_t who;         /* rank << 32 | tid */
-    uint32_t log, pos;    /* log index; word of rec within the run's words */
+    uint32_t log, pos;    /* log index; word after rec within the run's words */
+    uint32_t at;          /* word of rec within the run's words */
     struct weft__run run; /* a copy: a live log's runs array grows (and moves) */
     size_t idx;           /* the run's index in its log */
     uint64_t *words;      /* the run's words [run.word, run.end) */
@@ -824,6 +872,7 @@ static int decode(struct cursor *c, const struct weft_slog *l) {
         return 0;
     c->prev.ts = c->rec.ts;
     c->prev.obj = c->rec.obj;
+    c->at = c->pos;
     c->pos += used;
     c->rec.tid = c->run.tid;
     c->rec.ts = to_ns(l, c->rec.ts);
@@ -1048,6 +1097,63 @@ int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *lo
 
 int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log) {
     return weft_merge_next_until(m, r, log, UINT64_MAX);
+}
+
+static int cmp_skip(const void *x, const void *y) {
+    const struct weft__skip *a = x, *b = y;
+    if (a->chunk != b->chunk)
+        return a->chunk < b->chunk ? -1 : 1;
+    return a->from < b->from ? -1 : a->from > b->from;
+}
+
+/* Each run taken in is read to its end (retired), started (a cursor in
+ * the heap: the words before its record, or through it when it is the
+ * record returned last), or not started (pending). */
+int weft_merge_consumed(const struct weft_merge *m, uint32_t log, struct weft__skip **out,
+                        size_t *nout) {
+    const struct weft_slog *l = m->logs[log];
+    size_t nr = m->taken[log];
+    unsigned char *st = calloc(nr ? nr : 1, 1); /* 0 read, 1 pending, 2 started */
+    uint32_t *upto = calloc(nr ? nr : 1, sizeof *upto);
+    struct weft__skip *v = malloc((nr ? nr : 1) * sizeof *v);
+    size_t n = 0;
+    if (!st || !upto || !v) {
+        free(st);
+        free(upto);
+        free(v);
+        return -1;
+    }
+    for (size_t k = m->next; k < m->npend; k++)
+        if (m->pend[k].log == log && m->pend[k].idx < nr)
+            st[m->pend[k].idx] = 1;
+    for (size_t k = 0; k < m->nheap; k++) {
+        const struct cursor *c = m->heap[k];
+        if (c->log == log && c->idx < nr) {
+            st[c->idx] = 2;
+            upto[c->idx] = c->run.word + (c == m->last ? c->pos : c->at);
+        }
+    }
+    for (size_t k = 0; k < nr; k++) {
+        const struct weft__run *r = &l->runs[k];
+        if (!r->nrecs || st[k] == 1 ||
+            (l->live && r->chunk < l->nchunks && l->lc[r->chunk].punched))
+            continue;
+        uint32_t to = st[k] == 2 ? upto[k] : r->end;
+        if (to > r->word)
+            v[n++] = (struct weft__skip){r->chunk, r->word, to};
+    }
+    free(st);
+    free(upto);
+    qsort(v, n, sizeof *v, cmp_skip);
+    size_t j = 0; /* adjacent intervals joined: about one per chunk */
+    for (size_t k = 0; k < n; k++)
+        if (j && v[j - 1].chunk == v[k].chunk && v[j - 1].to == v[k].from)
+            v[j - 1].to = v[k].to;
+        else
+            v[j++] = v[k];
+    *out = v;
+    *nout = j;
+    return 0;
 }
 
 const char *weft_merge_err(const struct weft_merge *m) {

@@ -39,6 +39,13 @@ struct weft__run {
     uint32_t word, end, tid, nrecs;
 };
 
+/* Words [from, to) of a chunk, consumed by an ingest that was stopped
+ * (weft_merge_consumed, weft_slog_resume). */
+struct weft__skip {
+    uint64_t chunk;
+    uint32_t from, to;
+};
+
 struct weft_slog {
     struct weft_log_header hdr; /* a copy, read once at open */
     const char *name;
@@ -72,6 +79,13 @@ struct weft_slog {
     int ready;         /* its TSC rate is fixed: its records are cut into runs */
     uint64_t calib_ns; /* the calibration span that fixes the rate (open: 1 s) */
     const char *path;  /* for the punching fd */
+    int punch_dry;     /* tests: given back in name only (said consumed, not punched) */
+    /* Resumed (weft_slog_resume): the records consumed already, sorted
+     * by chunk and word; the chunks given back, one flag each. */
+    struct weft__skip *skip;
+    size_t nskip;
+    unsigned char *gone;
+    uint64_t ngone;
 };
 
 /* A chunk of a live log: the words walked so far and the walk's state
@@ -118,6 +132,13 @@ uint64_t weft_slog_punch(struct weft_slog *l);
  * did not finish (weft killed) reads it, and counts those chunks as
  * consumed (a loss it names) instead of as holes. */
 void weft__slog_consumed_path(const char *log, char *buf, size_t n);
+/* A live log opened again to resume an ingest that was stopped (weft
+ * killed), before its first refresh: its TSC rate as that ingest fixed
+ * it (when ready), the words it consumed (skip, nskip: taken, freed
+ * with l), and the chunks its consumed file names as given back. 0, or
+ * -1 (l->err). */
+int weft_slog_resume(struct weft_slog *l, double rate, int ready, struct weft__skip *skip,
+                     size_t nskip);
 /* Whether chunk i of l is given back (punched by weft_slog_punch). */
 int weft_slog_chunk_punched(const struct weft_slog *l, uint64_t i);
 
@@ -137,6 +158,11 @@ int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log);
 int weft_merge_add_log(struct weft_merge *m, struct weft_slog *l, uint32_t rank);
 int weft_merge_refresh(struct weft_merge *m);
 int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *log, uint64_t limit);
+/* The words of log (an index) whose records the merge handed out so
+ * far, outside the chunks given back: sorted, adjacent ones joined, in
+ * *out (malloc'd, n of them). 0, or -1 when out of memory. */
+int weft_merge_consumed(const struct weft_merge *m, uint32_t log, struct weft__skip **out,
+                        size_t *nout);
 const char *weft_merge_err(const struct weft_merge *m);
 void weft_merge_free(struct weft_merge *m);
 
