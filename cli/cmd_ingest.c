@@ -96,7 +96,7 @@ int weft_cmd_ingest(int argc, char **argv) {
      * resumed from its last commit, which holds what the logs gave back
      * (docs/reliability.md), and the detectors run over the whole of it
      * after. */
-    char dir[4200], ckdb[4200];
+    char dir[4200], ckdb[4200] = "";
     snprintf(dir, sizeof dir, "%s", logs[0]);
     char *slash = strrchr(dir, '/');
     if (slash)
@@ -106,8 +106,8 @@ int weft_cmd_ingest(int argc, char **argv) {
     int irc = 3;
     struct stat s1, s2;
     char ckdir[4200];
-    snprintf(ckdir, sizeof ckdir, "%s", ckdb);
-    if (weft_ingest_resume_file(dir, ckdb, sizeof ckdb) && (slash = strrchr(ckdb, '/')) &&
+    int resume = weft_ingest_resume_file(dir, ckdb, sizeof ckdb);
+    if (resume && (slash = strrchr(ckdb, '/')) &&
         snprintf(ckdir, sizeof ckdir, "%.*s", (int)(slash - ckdb), ckdb) > 0 &&
         stat(ckdir, &s1) == 0 && stat(ob.dir, &s2) == 0 && s1.st_dev != s2.st_dev) {
         /* its database is renamed into the trace, never copied */
@@ -117,7 +117,7 @@ int weft_cmd_ingest(int argc, char **argv) {
         weft_out_abort(&ob);
         goto out;
     }
-    if (weft_ingest_resume_file(dir, ckdb, sizeof ckdb)) {
+    if (resume) {
         struct weft_ingest_opts ro = o;
         ro.loaded = NULL;
         ro.user = NULL;
