@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "reach.h"
 #include "shim.h"
 
 typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
@@ -31,7 +32,8 @@ struct start {
     void *arg;
     uint32_t tid;
     uint32_t creator;
-    uint32_t via; /* WEFT_VIA_*: a libweft thread says so in its start record */
+    uint32_t via;                     /* WEFT_VIA_*: a libweft thread says so in its start record */
+    uint64_t reach[WEFT_REACH_WORDS]; /* the channels its creator could reach (reach.h) */
 };
 
 /* The end of a thread's recorded life: after its end record it writes
@@ -42,6 +44,7 @@ struct start {
  * fresh chunk to write records after the thread's end. */
 static void thread_done(void) {
     weft__wait_thread_end();
+    weft__reach_end();
     weft__t.in_shim = 1;
 }
 
@@ -78,6 +81,8 @@ static void *start_wrapper(void *p) {
     weft__t.tid = ((struct start *)p)->tid;
     weft__wait_thread_start();
     struct start s = *(struct start *)p;
+    if (weft__reach_on())
+        weft__reach_start(s.reach);
     /* An internal thread says so itself: its creator's THREAD_CREATE is
      * written only after pthread_create returns, and a process that ends
      * just then (libweft's timer started by the program's last call)
@@ -127,6 +132,10 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     }
     s->fn = fn;
     s->arg = arg;
+    /* What the argument may carry: anything the creator can reach now. */
+    struct weft__reach *me = weft__reach_on() ? weft__reach_self() : NULL;
+    for (int i = 0; i < WEFT_REACH_WORDS; i++)
+        s->reach[i] = me ? __atomic_load_n(&me->bits[i], __ATOMIC_RELAXED) : 0;
     s->tid = weft__log_new_tid();
     s->creator = weft__t.tid;
     uint32_t newtid = s->tid; /* s belongs to the new thread once it runs */
