@@ -44,8 +44,8 @@
 #define SLOTS 4096
 #define SPECIAL 8192
 #define PROBES 64
-#define TOMB 1ull  /* a freed special entry: never a channel's address */
-#define CANDS 256  /* channel waits looked at per check; more: no report */
+#define TOMB 1ull /* a freed special entry: never a channel's address */
+#define CANDS 256 /* channel waits looked at per check; more: no report */
 #define REPORTED 256
 
 __thread struct weft__reach *weft__reach_me __attribute__((tls_model("initial-exec")));
@@ -131,8 +131,7 @@ void weft__reach_special(uint64_t ch, int on) {
     for (int i = 0; i < PROBES; i++, s = (s + 1) % SPECIAL) {
         uint64_t e = __atomic_load_n(&special[s], __ATOMIC_RELAXED);
         if (on && (e == 0 || e == TOMB) &&
-            __atomic_compare_exchange_n(&special[s], &e, ch, 0, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED))
+            __atomic_compare_exchange_n(&special[s], &e, ch, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
             return;
         if (!on && e == ch) {
             __atomic_compare_exchange_n(&special[s], &e, TOMB, 0, __ATOMIC_RELAXED,

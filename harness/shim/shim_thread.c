@@ -132,10 +132,6 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     }
     s->fn = fn;
     s->arg = arg;
-    /* What the argument may carry: anything the creator can reach now. */
-    struct weft__reach *me = weft__reach_on() ? weft__reach_self() : NULL;
-    for (int i = 0; i < WEFT_REACH_WORDS; i++)
-        s->reach[i] = me ? __atomic_load_n(&me->bits[i], __ATOMIC_RELAXED) : 0;
     s->tid = weft__log_new_tid();
     s->creator = weft__t.tid;
     uint32_t newtid = s->tid; /* s belongs to the new thread once it runs */
@@ -163,6 +159,13 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     uint64_t snap = 0;
     if (on_stack)
         snap = (a & 3) == 0 ? *(const volatile uint32_t *)a : *(const volatile uint8_t *)a;
+    /* What the argument may carry: anything the creator can reach now.
+     * Not for libweft's own thread (its timer), which only sends on timer
+     * channels and cancels contexts, whose waits are never judged. */
+    struct weft__reach *me =
+        weft__reach_on() && via != WEFT_VIA_LIBWEFT ? weft__reach_self() : NULL;
+    for (int i = 0; i < WEFT_REACH_WORDS; i++)
+        s->reach[i] = me ? __atomic_load_n(&me->bits[i], __ATOMIC_RELAXED) : 0;
     s->via = via;
     errno = saved;
     int r = real_create(th, attr, start_wrapper, s);

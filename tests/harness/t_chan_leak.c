@@ -189,7 +189,7 @@ int main(int argc, char **argv) {
     pthread_t a, b;
     if (!strcmp(argv[1], "pool") || !strcmp(argv[1], "pair") || !strcmp(argv[1], "abandon")) {
         sem_init(&gave_up, 0, 0);
-        start(!strcmp(argv[1], "pool") ? producer
+        start(!strcmp(argv[1], "pool")   ? producer
               : !strcmp(argv[1], "pair") ? setup_pair
                                          : handler,
               NULL);
