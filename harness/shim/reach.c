@@ -12,7 +12,10 @@
  * try forms, close, len, cap, a select over it), any channel its creator
  * could reach when it was created (the start argument may carry it), and
  * any channel a sender on a channel it received from could reach (the
- * value may carry it). A filter only ever says "maybe" too often.
+ * value may carry it), and likewise any channel a thread that released a
+ * pthread lock, semaphore or barrier it then acquired could reach (the
+ * memory they guard may hold it). A filter only ever says "maybe" too
+ * often.
  *
  * The check (the watchdog's thread, each interval while some threads
  * wait): R starts as every thread of the table that is not waiting on a
@@ -29,9 +32,9 @@
  * reported is not reported again.
  *
  * What the approximation cannot see, documented in docs/detectors.md: a
- * channel passed through memory that no channel or thread creation
- * carried (a global written after the reader was created, a queue guarded
- * by a mutex, an atomic). */
+ * channel passed through memory that no channel, lock or thread creation
+ * carried (a global written after the reader was created and read
+ * without a lock, an atomic, a lock-free queue). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -50,6 +53,7 @@
 
 __thread struct weft__reach *weft__reach_me __attribute__((tls_model("initial-exec")));
 uint64_t weft__reach_carry[WEFT_REACH_CARRY][WEFT_REACH_WORDS];
+int weft__reach_chans;
 
 static struct weft__reach slots[SLOTS];
 static uint32_t hi; /* slots at and above hi were never claimed */

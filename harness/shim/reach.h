@@ -49,6 +49,8 @@ void weft__reach_special(uint64_t ch, int on) WEFT_HIDDEN;
  * per bucket of channels: channels that share one only pass on more. */
 #define WEFT_REACH_CARRY 1024
 extern uint64_t weft__reach_carry[WEFT_REACH_CARRY][WEFT_REACH_WORDS] WEFT_HIDDEN;
+/* Some thread has touched a channel (set once, never cleared). */
+extern int weft__reach_chans WEFT_HIDDEN;
 /* What the watchdog (watchdog.c) lends the check: its table of waits
  * (copied into w, at most max; returns how many), whether a thread sleeps
  * in a futex, and the report of a set of stuck channel waiters (a
@@ -94,12 +96,16 @@ static inline void weft__reach_add(uint64_t ch) {
     uint64_t h = weft__reach_hash(ch);
     unsigned a = (unsigned)(h >> 56), b = (unsigned)(h >> 48) & 255;
     uint64_t ma = 1ull << (a & 63), mb = 1ull << (b & 63);
-    uint64_t wa = __atomic_load_n(&r->bits[a >> 6], __ATOMIC_RELAXED);
-    if (!(wa & ma))
-        __atomic_store_n(&r->bits[a >> 6], wa | ma, __ATOMIC_RELAXED);
-    uint64_t wb = __atomic_load_n(&r->bits[b >> 6], __ATOMIC_RELAXED);
-    if (!(wb & mb))
-        __atomic_store_n(&r->bits[b >> 6], wb | mb, __ATOMIC_RELAXED);
+    /* The stores are read-modify-writes only so that a signal handler's
+     * channel call between our load and store cannot lose its bit; they
+     * happen once per thread and channel. */
+    if (!(__atomic_load_n(&r->bits[a >> 6], __ATOMIC_RELAXED) & ma)) {
+        __atomic_fetch_or(&r->bits[a >> 6], ma, __ATOMIC_RELAXED);
+        if (!__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
+            __atomic_store_n(&weft__reach_chans, 1, __ATOMIC_RELAXED);
+    }
+    if (!(__atomic_load_n(&r->bits[b >> 6], __ATOMIC_RELAXED) & mb))
+        __atomic_fetch_or(&r->bits[b >> 6], mb, __ATOMIC_RELAXED);
 }
 
 static inline uint64_t *weft__reach_bucket(uint64_t ch) {
@@ -129,10 +135,24 @@ static inline void weft__reach_pull(uint64_t ch) {
     const uint64_t *c = weft__reach_bucket(ch);
     for (int i = 0; i < WEFT_REACH_WORDS; i++) {
         uint64_t theirs = __atomic_load_n(&c[i], __ATOMIC_RELAXED);
-        uint64_t mine = __atomic_load_n(&r->bits[i], __ATOMIC_RELAXED);
-        if (theirs & ~mine)
-            __atomic_store_n(&r->bits[i], mine | theirs, __ATOMIC_RELAXED);
+        if (theirs & ~__atomic_load_n(&r->bits[i], __ATOMIC_RELAXED))
+            __atomic_fetch_or(&r->bits[i], theirs, __ATOMIC_RELAXED);
     }
+}
+
+/* The same through a pthread lock, condvar wait, semaphore or barrier:
+ * memory they guard may hold a channel (a queue of requests with reply
+ * channels). Push before a release (unlock, post), pull after an acquire.
+ * Nothing at all until some thread touched a channel: a program without
+ * libweft pays one load. */
+static inline void weft__reach_sync_push(uint64_t obj) {
+    if (__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
+        weft__reach_push(obj);
+}
+
+static inline void weft__reach_sync_pull(uint64_t obj) {
+    if (__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
+        weft__reach_pull(obj);
 }
 
 /* Whether a filter may hold ch. */

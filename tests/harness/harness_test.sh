@@ -363,14 +363,19 @@ chan_leak_pool | chan_leak_pair | chan_leak_abandon)
     expect "deadlock threads" "$(q "select t.tid from findings f join threads t on t.id = f.thread where f.kind = 'deadlock'")" 3
     expect "message" "$(q "select message like '%$what on channels that no running thread can reach, for 100 ms%' from findings where kind = 'deadlock'")" 1
     ;;
-chan_leak_reply | chan_leak_later)
+chan_leak_reply | chan_leak_queue | chan_leak_later)
     # Near misses: a receiver waits for 5 timeouts while a running thread
     # that can reach its channel works; through the request that carried
-    # the reply channel (reply), through its creation argument (later).
+    # the reply channel (reply), through a queue under a mutex (queue),
+    # through its creation argument (later).
     mode=${name#chan_leak_}
     "$WEFT" run -q --deadlock-timeout=100 -o "$db" -- "$BIN/t_chan_leak" $mode >"$work/out" 2>"$work/err"
     expect "exit status" "$?" 0
-    if [ $mode = reply ]; then want="reply 7"; else want="received 9"; fi
+    case $mode in
+    reply) want="reply 7" ;;
+    queue) want="reply 8" ;;
+    *) want="received 9" ;;
+    esac
     expect "stdout" "$(cat "$work/out")" "$want"
     expect "lines" "$(grep -c 'deadlock' "$work/err")" 0
     expect "events" "$(q "select count(*) from event_log where kind='deadlock'")" 0

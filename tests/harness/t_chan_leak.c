@@ -10,6 +10,8 @@
  *   reply   (near miss) a client sends its reply channel inside a request
  *           to a server that works a while, then replies: the server got
  *           the channel through the request's channel;
+ *   queue   (near miss) the same with the reply channel passed through a
+ *           queue under a mutex and a condvar;
  *   later   (near miss) a receiver waits while a thread that got the
  *           channel through its creation argument works, then sends (a
  *           setup thread made the channel and returned; main polls).
@@ -156,6 +158,37 @@ static void *client(void *arg) {
     return NULL;
 }
 
+/* ---- queue ---- */
+static pthread_mutex_t qm = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t qc = PTHREAD_COND_INITIALIZER;
+static weft_chan *queued; /* a one-slot request queue, under qm */
+
+static void *queue_server(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&qm);
+    while (!queued)
+        pthread_cond_wait(&qc, &qm);
+    weft_chan *reply = queued;
+    pthread_mutex_unlock(&qm);
+    work(5);
+    int v = 8;
+    weft_chan_send(reply, &v);
+    return NULL;
+}
+
+static void *queue_client(void *arg) {
+    (void)arg;
+    weft_chan *reply = weft_chan_make(sizeof(int), 0);
+    pthread_mutex_lock(&qm);
+    queued = reply;
+    pthread_cond_signal(&qc);
+    pthread_mutex_unlock(&qm);
+    int v = 0;
+    weft_chan_recv(reply, &v);
+    printf("reply %d\n", v);
+    return NULL;
+}
+
 /* ---- later ---- */
 static int received;
 
@@ -203,6 +236,13 @@ int main(int argc, char **argv) {
         pthread_create(&b, NULL, client, reqs);
         pthread_join(b, NULL);
         weft_chan_close(reqs);
+        pthread_join(a, NULL);
+        return 0;
+    }
+    if (!strcmp(argv[1], "queue")) {
+        pthread_create(&a, NULL, queue_server, NULL);
+        pthread_create(&b, NULL, queue_client, NULL);
+        pthread_join(b, NULL);
         pthread_join(a, NULL);
         return 0;
     }
