@@ -116,7 +116,8 @@ void weft__reach_fork_child(void) {
     uint64_t mine[WEFT_REACH_WORDS] = {0};
     if (weft__reach_me)
         memcpy(mine, weft__reach_me->bits, sizeof mine);
-    memset(slots, 0, sizeof slots);
+    memset(slots, 0,
+           hi * sizeof slots[0]); /* only what was ever claimed: no page touched in vain */
     hi = 0;
     weft__reach_me = NULL;
     seen_key = seen_since = 0;

@@ -256,3 +256,4 @@ int main(int argc, char **argv) {
     }
     return 2;
 }
+/* SPDX-License-Identifier: MIT */
