@@ -52,7 +52,7 @@
 #define REPORTED 256
 
 __thread struct weft__reach *weft__reach_me __attribute__((tls_model("initial-exec")));
-uint64_t weft__reach_carry[WEFT_REACH_CARRY][WEFT_REACH_WORDS];
+struct weft__carry weft__reach_carry[WEFT_REACH_CARRY];
 int weft__reach_chans;
 
 static struct weft__reach slots[SLOTS];
@@ -96,7 +96,8 @@ void weft__reach_start(const uint64_t *inherited) {
         return;
     for (int i = 0; i < WEFT_REACH_WORDS; i++)
         if (inherited[i])
-            __atomic_store_n(&r->bits[i], r->bits[i] | inherited[i], __ATOMIC_RELAXED);
+            __atomic_fetch_or(&r->bits[i], inherited[i], __ATOMIC_RELAXED);
+    __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
 }
 
 void weft__reach_end(void) {
@@ -107,6 +108,8 @@ void weft__reach_end(void) {
     for (int i = 0; i < WEFT_REACH_WORDS; i++)
         __atomic_store_n(&r->bits[i], 0, __ATOMIC_RELAXED);
     __atomic_store_n(&r->nsel, 0, __ATOMIC_RELAXED);
+    r->last_add = 0; /* the next owner's shortcuts start empty */
+    r->gen = r->push_at = r->push_gen = r->pull_at = r->pull_ver = 0;
     __atomic_store_n(&r->ostid, 0, __ATOMIC_RELEASE);
 }
 

@@ -27,8 +27,15 @@ struct weft__reach {
     int32_t ostid; /* owner's kernel thread id; 0: a free slot */
     uint32_t nsel; /* channels in sel (its waiting select's), or WEFT_REACH_SEL_MANY */
     uint64_t bits[WEFT_REACH_WORDS];
+    /* The owner's own shortcuts, never read by the watchdog: the channel
+     * it added last, how often its filter grew (gen), the bucket it
+     * pushed to last (index + 1) at which gen, the bucket it pulled from
+     * last at which of the bucket's versions. A thread that keeps sending
+     * on one channel and receiving on another skips both merges. */
+    uint64_t last_add;
+    uint32_t gen, push_at, push_gen, pull_at, pull_ver;
     uint64_t sel[WEFT_REACH_SEL];
-};
+} __attribute__((aligned(64)));
 
 extern __thread struct weft__reach *weft__reach_me __attribute__((tls_model("initial-exec")))
 WEFT_HIDDEN;
@@ -48,7 +55,11 @@ void weft__reach_special(uint64_t ch, int on) WEFT_HIDDEN;
  * sent may carry any of it (a reply channel inside a request). One filter
  * per bucket of channels: channels that share one only pass on more. */
 #define WEFT_REACH_CARRY 1024
-extern uint64_t weft__reach_carry[WEFT_REACH_CARRY][WEFT_REACH_WORDS] WEFT_HIDDEN;
+struct weft__carry {
+    uint64_t bits[WEFT_REACH_WORDS];
+    uint32_t ver; /* bumped each time a push adds to bits */
+} __attribute__((aligned(64)));
+extern struct weft__carry weft__reach_carry[WEFT_REACH_CARRY] WEFT_HIDDEN;
 /* Some thread has touched a channel (set once, never cleared). */
 extern int weft__reach_chans WEFT_HIDDEN;
 /* What the watchdog (watchdog.c) lends the check: its table of waits
@@ -91,7 +102,7 @@ static inline void weft__reach_add(uint64_t ch) {
     if (!ch || !weft__reach_on())
         return;
     struct weft__reach *r = weft__reach_self();
-    if (!r)
+    if (!r || r->last_add == ch)
         return;
     uint64_t h = weft__reach_hash(ch);
     unsigned a = (unsigned)(h >> 56), b = (unsigned)(h >> 48) & 255;
@@ -99,45 +110,75 @@ static inline void weft__reach_add(uint64_t ch) {
     /* The stores are read-modify-writes only so that a signal handler's
      * channel call between our load and store cannot lose its bit; they
      * happen once per thread and channel. */
+    int grew = 0;
     if (!(__atomic_load_n(&r->bits[a >> 6], __ATOMIC_RELAXED) & ma)) {
         __atomic_fetch_or(&r->bits[a >> 6], ma, __ATOMIC_RELAXED);
+        grew = 1;
+    }
+    if (!(__atomic_load_n(&r->bits[b >> 6], __ATOMIC_RELAXED) & mb)) {
+        __atomic_fetch_or(&r->bits[b >> 6], mb, __ATOMIC_RELAXED);
+        grew = 1;
+    }
+    if (grew) {
+        __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
         if (!__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
             __atomic_store_n(&weft__reach_chans, 1, __ATOMIC_RELAXED);
     }
-    if (!(__atomic_load_n(&r->bits[b >> 6], __ATOMIC_RELAXED) & mb))
-        __atomic_fetch_or(&r->bits[b >> 6], mb, __ATOMIC_RELAXED);
+    r->last_add = ch;
 }
 
-static inline uint64_t *weft__reach_bucket(uint64_t ch) {
-    return weft__reach_carry[(weft__reach_hash(ch) >> 20) % WEFT_REACH_CARRY];
+static inline uint32_t weft__reach_bucket(uint64_t ch) {
+    return (uint32_t)((weft__reach_hash(ch) >> 20) % WEFT_REACH_CARRY);
 }
 
 /* Before a send on ch: the receivers may get anything this thread can
- * reach. After the first send of a thread the bucket already holds its
- * filter: four loads, no store. */
+ * reach. Again on the same bucket with the same filter: nothing. */
 static inline void weft__reach_push(uint64_t ch) {
     struct weft__reach *r = weft__reach_me;
     if (!ch || !r || !weft__reach_on())
         return;
-    uint64_t *c = weft__reach_bucket(ch);
+    uint32_t at = weft__reach_bucket(ch);
+    uint32_t gen = __atomic_load_n(&r->gen, __ATOMIC_RELAXED);
+    if (r->push_at == at + 1 && r->push_gen == gen)
+        return;
+    struct weft__carry *c = &weft__reach_carry[at];
+    int added = 0;
     for (int i = 0; i < WEFT_REACH_WORDS; i++) {
         uint64_t mine = __atomic_load_n(&r->bits[i], __ATOMIC_RELAXED);
-        if (mine & ~__atomic_load_n(&c[i], __ATOMIC_RELAXED))
-            __atomic_fetch_or(&c[i], mine, __ATOMIC_RELAXED);
+        if (mine & ~__atomic_load_n(&c->bits[i], __ATOMIC_RELAXED)) {
+            __atomic_fetch_or(&c->bits[i], mine, __ATOMIC_RELAXED);
+            added = 1;
+        }
     }
+    if (added) /* after the bits: a pull that sees the new version sees them */
+        __atomic_fetch_add(&c->ver, 1, __ATOMIC_RELEASE);
+    r->push_at = at + 1;
+    r->push_gen = gen;
 }
 
-/* After a receive on ch: this thread may now reach what its senders could. */
+/* After a receive on ch: this thread may now reach what its senders
+ * could. Again on the same bucket, unchanged since: nothing. */
 static inline void weft__reach_pull(uint64_t ch) {
     struct weft__reach *r = weft__reach_me;
     if (!ch || !r || !weft__reach_on())
         return;
-    const uint64_t *c = weft__reach_bucket(ch);
+    uint32_t at = weft__reach_bucket(ch);
+    const struct weft__carry *c = &weft__reach_carry[at];
+    uint32_t ver = __atomic_load_n(&c->ver, __ATOMIC_ACQUIRE);
+    if (r->pull_at == at + 1 && r->pull_ver == ver)
+        return;
+    int grew = 0;
     for (int i = 0; i < WEFT_REACH_WORDS; i++) {
-        uint64_t theirs = __atomic_load_n(&c[i], __ATOMIC_RELAXED);
-        if (theirs & ~__atomic_load_n(&r->bits[i], __ATOMIC_RELAXED))
+        uint64_t theirs = __atomic_load_n(&c->bits[i], __ATOMIC_RELAXED);
+        if (theirs & ~__atomic_load_n(&r->bits[i], __ATOMIC_RELAXED)) {
             __atomic_fetch_or(&r->bits[i], theirs, __ATOMIC_RELAXED);
+            grew = 1;
+        }
     }
+    if (grew)
+        __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
+    r->pull_at = at + 1;
+    r->pull_ver = ver;
 }
 
 /* The same through a pthread lock, condvar wait, semaphore or barrier:
