@@ -28,12 +28,13 @@ struct weft__reach {
     uint32_t nsel; /* channels in sel (its waiting select's), or WEFT_REACH_SEL_MANY */
     uint64_t bits[WEFT_REACH_WORDS];
     /* The owner's own shortcuts, never read by the watchdog: the channel
-     * it added last, how often its filter grew (gen), the bucket it
-     * pushed to last (index + 1) at which gen, the bucket it pulled from
-     * last at which of the bucket's versions. A thread that keeps sending
-     * on one channel and receiving on another skips both merges. */
-    uint64_t last_add;
-    uint32_t gen, push_at, push_gen, pull_at, pull_ver;
+     * it added last; how often its filter grew (gen); the object it
+     * pushed for last, at which gen; the object it pulled for last, its
+     * bucket and the bucket's version then. A thread that keeps sending
+     * on one channel and receiving on another, or locking and unlocking
+     * one mutex, skips both merges (and the hash). */
+    uint64_t last_add, push_obj, pull_obj;
+    uint32_t gen, push_gen, pull_at, pull_ver;
     uint64_t sel[WEFT_REACH_SEL];
 } __attribute__((aligned(64)));
 
@@ -134,14 +135,13 @@ static inline uint32_t weft__reach_bucket(uint64_t ch) {
 /* Before a send on ch: the receivers may get anything this thread can
  * reach. Again on the same bucket with the same filter: nothing. */
 static inline void weft__reach_push(uint64_t ch) {
-    struct weft__reach *r = weft__reach_me;
-    if (!ch || !r || !weft__reach_on())
+    struct weft__reach *r = weft__reach_me; /* a slot: the watchdog was on, and stays on */
+    if (!r || !ch)
         return;
-    uint32_t at = weft__reach_bucket(ch);
     uint32_t gen = __atomic_load_n(&r->gen, __ATOMIC_RELAXED);
-    if (r->push_at == at + 1 && r->push_gen == gen)
+    if (r->push_obj == ch && r->push_gen == gen)
         return;
-    struct weft__carry *c = &weft__reach_carry[at];
+    struct weft__carry *c = &weft__reach_carry[weft__reach_bucket(ch)];
     int added = 0;
     for (int i = 0; i < WEFT_REACH_WORDS; i++) {
         uint64_t mine = __atomic_load_n(&r->bits[i], __ATOMIC_RELAXED);
@@ -152,7 +152,7 @@ static inline void weft__reach_push(uint64_t ch) {
     }
     if (added) /* after the bits: a pull that sees the new version sees them */
         __atomic_fetch_add(&c->ver, 1, __ATOMIC_RELEASE);
-    r->push_at = at + 1;
+    r->push_obj = ch;
     r->push_gen = gen;
 }
 
@@ -160,12 +160,12 @@ static inline void weft__reach_push(uint64_t ch) {
  * could. Again on the same bucket, unchanged since: nothing. */
 static inline void weft__reach_pull(uint64_t ch) {
     struct weft__reach *r = weft__reach_me;
-    if (!ch || !r || !weft__reach_on())
+    if (!r || !ch)
         return;
-    uint32_t at = weft__reach_bucket(ch);
+    uint32_t at = r->pull_obj == ch ? r->pull_at : weft__reach_bucket(ch);
     const struct weft__carry *c = &weft__reach_carry[at];
     uint32_t ver = __atomic_load_n(&c->ver, __ATOMIC_ACQUIRE);
-    if (r->pull_at == at + 1 && r->pull_ver == ver)
+    if (r->pull_obj == ch && r->pull_ver == ver)
         return;
     int grew = 0;
     for (int i = 0; i < WEFT_REACH_WORDS; i++) {
@@ -177,7 +177,8 @@ static inline void weft__reach_pull(uint64_t ch) {
     }
     if (grew)
         __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
-    r->pull_at = at + 1;
+    r->pull_obj = ch;
+    r->pull_at = at;
     r->pull_ver = ver;
 }
 
