@@ -2,7 +2,9 @@
 /* d_deadlock.c: deadlock: the watchdog ended the process because every
  * thread sat in a call only another thread could end, or found a cycle
  * of threads each waiting for a mutex the next one holds while the rest
- * of the process went on (the event's obj = 1), in deadlock_waits. One
+ * of the process went on (the event's obj = 1), or a set of threads all
+ * blocked on channels no running thread could reach (obj = 2; the
+ * process went on too), in deadlock_waits. One
  * finding per deadlock, naming every thread and what it waits on, with
  * the stack of each wait. */
 #include <string.h>
@@ -30,11 +32,16 @@ static int finish(struct weft__dctx *c, void *self) {
         more = sqlite3_step(st) == SQLITE_ROW;
         int64_t ev = more ? sqlite3_column_int64(st, 0) : -2;
         if (ev != cur && cur >= 0) {
-            if (cycle)
+            if (cycle == 1)
                 weft__report(c, "deadlock", "error", pid, first_thread, 0, roles, nroles,
                              "deadlock: %d threads each wait for a mutex the next one holds, "
                              "for %lld ms, while the rest of the process went on:%s",
                              n, (long long)timeout, msg);
+            else if (cycle == 2)
+                weft__report(c, "deadlock", "error", pid, first_thread, 0, roles, nroles,
+                             "deadlock: %d thread%s on channels that no running thread "
+                             "can reach, for %lld ms, while the rest of the process went on:%s",
+                             n, n == 1 ? " waits" : "s wait", (long long)timeout, msg);
             else
                 weft__report(c, "deadlock", "error", pid, first_thread, 0, roles, nroles,
                              "deadlock: all %d threads blocked for %lld ms:%s", n,
@@ -47,7 +54,7 @@ static int finish(struct weft__dctx *c, void *self) {
             pid = sqlite3_column_int64(st, 1);
             first_thread = sqlite3_column_int64(st, 2);
             timeout = sqlite3_column_int64(st, 6);
-            cycle = sqlite3_column_int64(st, 7) == 1;
+            cycle = sqlite3_column_int64(st, 7); /* 1: mutex cycle, 2: channels */
             n = nroles = 0;
             len = 0;
             msg[0] = 0;

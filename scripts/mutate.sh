@@ -340,8 +340,8 @@ tests: ^harness:dropped_events$
 name: shim-mutex-unlock-unrecorded
 why: the shim does not record pthread_mutex_unlock
 file: harness/shim/shim_sync.c
-from:     EV(MUTEX_UNLOCK, m, 0, 0);\n    return r_mutex_unlock(m);
-to:     return r_mutex_unlock(m);
+from:     EV(MUTEX_UNLOCK, m, 0, 0);\n    weft__reach_sync_push((uintptr_t)m);
+to:     weft__reach_sync_push((uintptr_t)m);
 tests: ^(detectors:misc|harness:threads)$
 
 name: shim-errno-clobbered
@@ -434,6 +434,34 @@ file: reports/uri.c
 from:             c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
 to:             c == '-' || c == '.' || c == '_' || c == '~' || c == '/' || c == '&')
 tests: ^reports:sarif_hostile$
+
+name: reach-recv-carry-dropped
+why: a receive no longer learns what the channel's senders could reach (a reply channel inside a request)
+file: harness/shim/shim_weft.c
+from:     int r = chan_op(ch, elem, 0);\n    weft__reach_pull(P(ch));
+to:     int r = chan_op(ch, elem, 0);
+tests: ^harness:chan_leak_reply$
+
+name: reach-unlock-carry-dropped
+why: an unlock no longer passes on what its thread could reach (a reply channel in a queue under a mutex)
+file: harness/shim/shim_sync.c
+from:     EV(MUTEX_UNLOCK, m, 0, 0);\n    weft__reach_sync_push((uintptr_t)m);
+to:     EV(MUTEX_UNLOCK, m, 0, 0);
+tests: ^harness:chan_leak_queue$
+
+name: reach-not-inherited
+why: a new thread no longer inherits the channels its creator could reach
+file: harness/shim/shim_thread.c
+from:         weft__reach_start(s.reach);
+to:         weft__reach_start((const uint64_t[WEFT_REACH_WORDS]){0});
+tests: ^harness:chan_leak_later$
+
+name: reach-report-dropped
+why: the watchdog's channel check never reports
+file: harness/shim/reach.c
+from:     weft__wd_report_chans(w, n);
+to:     (void)w;
+tests: ^harness:chan_leak_(pool|pair|abandon)$
 EOF
 )
 

@@ -354,8 +354,9 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
         return id;
     }
     case WEFT_K_DEADLOCK:
-        if (r->obj == 1)
-            return 0; /* a cycle of lock waits: the process went on */
+        if (r->obj != 0)
+            return 0; /* a cycle of lock waits (1) or stuck channel waits (2): the process went on
+                       */
         p->exit_kind = "deadlock";
         p->has_code = 1;
         p->code = 2;

@@ -19,6 +19,10 @@
  * get stacks only with WEFT_SYNC_STACKS=1, which also gives every
  * acquisition its full stack.
  *
+ * Each release (unlock, a cond wait's unlock, post, barrier) and each
+ * acquisition also passes on what the thread may reach (reach.h): memory
+ * these objects guard may hold a channel.
+ *
  * Condition variables: glibc exports two ABIs; plain dlsym returns the
  * old 2.2.5 one on x86_64, so the real functions are looked up at
  * GLIBC_2.3.2, the version every program linked since 2003 uses. */
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "reach.h"
 #include "shim.h"
 #include "shim_pshared.h"
 
@@ -83,6 +88,8 @@ static uint32_t acq_st(uintptr_t pc) {
         errno = saved_;                                                                            \
         if (r_ != EBUSY) {                                                                         \
             EV_STACK(end, obj, r_, 0, r_ == 0 ? acq_st(CALLER()) : st());                          \
+            if (r_ == 0)                                                                           \
+                weft__reach_sync_pull((uintptr_t)(obj));                                           \
             return r_;                                                                             \
         }                                                                                          \
         uint32_t s_ = 0;                                                                           \
@@ -92,6 +99,8 @@ static uint32_t acq_st(uintptr_t pc) {
         r_ = call;                                                                                 \
         weft__wait_end();                                                                          \
         EV_STACK(end, obj, r_, 1, s_);                                                             \
+        if (r_ == 0)                                                                               \
+            weft__reach_sync_pull((uintptr_t)(obj));                                               \
         return r_;                                                                                 \
     } while (0)
 
@@ -143,6 +152,8 @@ WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, ts_t t)
 WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
     int r = r_mutex_trylock(m);
+    if (r == 0)
+        weft__reach_sync_pull((uintptr_t)m);
     EV_STACK(MUTEX_TRYLOCK, m, r, 0, r == 0 ? acq_st(CALLER()) : st());
     return r;
 }
@@ -152,6 +163,7 @@ WEFT_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
     /* Recorded before the real unlock: the next owner's records come after
      * ours in time, which keeps a trace readable by timestamp. */
     EV(MUTEX_UNLOCK, m, 0, 0);
+    weft__reach_sync_push((uintptr_t)m);
     return r_mutex_unlock(m);
 }
 
@@ -206,6 +218,8 @@ WEFT_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, ts_
 WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
     int r = r_tryrdlock(l);
+    if (r == 0)
+        weft__reach_sync_pull((uintptr_t)l);
     EV_STACK(RW_TRYLOCK, l, r, 0, r == 0 ? acq_st(CALLER()) : st());
     return r;
 }
@@ -213,6 +227,8 @@ WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
 WEFT_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
     int r = r_trywrlock(l);
+    if (r == 0)
+        weft__reach_sync_pull((uintptr_t)l);
     EV_STACK(RW_TRYLOCK, l, r, 1, r == 0 ? acq_st(CALLER()) : st());
     return r;
 }
@@ -220,6 +236,7 @@ WEFT_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
 WEFT_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_rwunlock, "pthread_rwlock_unlock");
     EV(RW_UNLOCK, l, 0, 0);
+    weft__reach_sync_push((uintptr_t)l);
     return r_rwunlock(l);
 }
 
@@ -234,7 +251,9 @@ WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
     EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 0, s);
     if (!weft__cond_shared(c))
         weft__wait_begin(WEFT_K_COND_WAIT_BEGIN, (uintptr_t)c);
+    weft__reach_sync_push((uintptr_t)m);
     int r = r_cond_wait(c, m);
+    weft__reach_sync_pull((uintptr_t)m);
     weft__wait_end();
     EV_STACK(COND_WAIT_END, c, r, (uintptr_t)m, s);
     return r;
@@ -245,7 +264,9 @@ WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
     WEFT_REAL_V(void, r_cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
     uint32_t s = 0;
     EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 1, s);
+    weft__reach_sync_push((uintptr_t)m);
     int r = r_cond_timedwait(c, m, t);
+    weft__reach_sync_pull((uintptr_t)m);
     EV_STACK(COND_WAIT_END, c, r, (uintptr_t)m, s);
     return r;
 }
@@ -257,7 +278,9 @@ WEFT_EXPORT int pthread_cond_clockwait(pthread_cond_t *cv, pthread_mutex_t *m, c
     WEFT_REAL(void, r_cond_clockwait, "pthread_cond_clockwait");
     uint32_t s = 0;
     EV_WAIT(COND_WAIT_BEGIN, cv, (uintptr_t)m, 1, s);
+    weft__reach_sync_push((uintptr_t)m);
     int r = r_cond_clockwait(cv, m, c, t);
+    weft__reach_sync_pull((uintptr_t)m);
     EV_STACK(COND_WAIT_END, cv, r, (uintptr_t)m, s);
     return r;
 }
@@ -282,7 +305,9 @@ WEFT_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
     EV_WAIT(BARRIER_WAIT_BEGIN, b, 0, 0, s);
     if (!weft__barrier_shared(b))
         weft__wait_begin(WEFT_K_BARRIER_WAIT_BEGIN, (uintptr_t)b);
+    weft__reach_sync_push((uintptr_t)b);
     int r = r_barrier_wait(b);
+    weft__reach_sync_pull((uintptr_t)b);
     weft__wait_end();
     EV_STACK(BARRIER_WAIT_END, b, r, 0, s);
     return r;
@@ -305,6 +330,8 @@ WEFT_EXPORT int sem_wait(sem_t *s) {
     if (!weft__sem_shared(s))
         weft__wait_begin(WEFT_K_SEM_WAIT_BEGIN, (uintptr_t)s);
     int r = r_sem_wait(s);
+    if (r == 0)
+        weft__reach_sync_pull((uintptr_t)s);
     weft__wait_end();
     EV_STACK(SEM_WAIT_END, s, sem_result(r), 0, sv);
     return r;
@@ -315,6 +342,8 @@ WEFT_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
     uint32_t sv = 0;
     EV_WAIT(SEM_WAIT_BEGIN, s, 0, 1, sv);
     int r = r_sem_timedwait(s, t);
+    if (r == 0)
+        weft__reach_sync_pull((uintptr_t)s);
     EV_STACK(SEM_WAIT_END, s, sem_result(r), 0, sv);
     return r;
 }
@@ -326,6 +355,8 @@ WEFT_EXPORT int sem_clockwait(sem_t *s, clockid_t c, ts_t t) {
     uint32_t sv = 0;
     EV_WAIT(SEM_WAIT_BEGIN, s, 0, 1, sv);
     int r = r_sem_clockwait(s, c, t);
+    if (r == 0)
+        weft__reach_sync_pull((uintptr_t)s);
     EV_STACK(SEM_WAIT_END, s, sem_result(r), 0, sv);
     return r;
 }
@@ -333,6 +364,8 @@ WEFT_EXPORT int sem_clockwait(sem_t *s, clockid_t c, ts_t t) {
 WEFT_EXPORT int sem_trywait(sem_t *s) {
     WEFT_REAL(void, r_sem_trywait, "sem_trywait");
     int r = r_sem_trywait(s);
+    if (r == 0)
+        weft__reach_sync_pull((uintptr_t)s);
     EV(SEM_TRYWAIT, s, sem_result(r), 0);
     return r;
 }
@@ -340,5 +373,6 @@ WEFT_EXPORT int sem_trywait(sem_t *s) {
 WEFT_EXPORT int sem_post(sem_t *s) {
     WEFT_REAL(void, r_sem_post, "sem_post");
     EV(SEM_POST, s, 0, 0);
+    weft__reach_sync_push((uintptr_t)s);
     return r_sem_post(s);
 }

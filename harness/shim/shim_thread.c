@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "livestate.h"
+#include "reach.h"
 #include "shim.h"
 
 typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
@@ -36,6 +37,7 @@ struct start {
     /* its creation stack, for the live state file (livestate.c) */
     uint32_t npcs;
     uint64_t pcs[WEFT_LIVE_PCS];
+    uint64_t reach[WEFT_REACH_WORDS]; /* the channels its creator could reach (reach.h) */
 };
 
 /* The end of a thread's recorded life: after its end record it writes
@@ -46,6 +48,7 @@ struct start {
  * fresh chunk to write records after the thread's end. */
 static void thread_done(void) {
     weft__wait_thread_end();
+    weft__reach_end();
     weft__t.in_shim = 1;
 }
 
@@ -83,6 +86,8 @@ static void *start_wrapper(void *p) {
     weft__wait_thread_start();
     struct start s = *(struct start *)p;
     weft__live_thread_pcs(s.pcs, s.npcs);
+    if (weft__reach_on())
+        weft__reach_start(s.reach);
     /* An internal thread says so itself: its creator's THREAD_CREATE is
      * written only after pthread_create returns, and a process that ends
      * just then (libweft's timer started by the program's last call)
@@ -160,6 +165,13 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     uint64_t snap = 0;
     if (on_stack)
         snap = (a & 3) == 0 ? *(const volatile uint32_t *)a : *(const volatile uint8_t *)a;
+    /* What the argument may carry: anything the creator can reach now.
+     * Not for libweft's own thread (its timer), which only sends on timer
+     * channels and cancels contexts, whose waits are never judged. */
+    struct weft__reach *me =
+        weft__reach_on() && via != WEFT_VIA_LIBWEFT ? weft__reach_self() : NULL;
+    for (int i = 0; i < WEFT_REACH_WORDS; i++)
+        s->reach[i] = me ? __atomic_load_n(&me->bits[i], __ATOMIC_RELAXED) : 0;
     s->via = via;
     errno = saved;
     int r = real_create(th, attr, start_wrapper, s);

@@ -27,11 +27,16 @@
  *   user's function in the thread state (go_fn) so that pthread_create
  *   records the thread once, with that function and the API's name.
  *
+ * - what each thread may reach (reach.h): every channel call adds its
+ *   channel to the caller's filter; a send passes the sender's filter on to
+ *   the channel's receivers; timer and context channels are marked.
+ *
  * errno is preserved: WEFT_RECORD saves and restores it around recording. */
 #include <string.h>
 
 #include <weft/weft.h>
 
+#include "reach.h"
 #include "shim.h"
 
 #define P(p) ((uint64_t)(uintptr_t)(p))
@@ -76,6 +81,7 @@ WEFT_EXPORT weft_chan *weft_chan_make(size_t elem_size, size_t capacity) {
     REAL(r_make, "weft_chan_make");
     learn_range((void *)(uintptr_t)r_make);
     weft_chan *ch = r_make(elem_size, capacity);
+    weft__reach_add(P(ch));
     WEFT_RECORD(if (ch) weft__emit(WEFT_K_CHAN_MAKE, P(ch), elem_size, capacity, stk(), 0));
     return ch;
 }
@@ -143,15 +149,22 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
 }
 
 WEFT_EXPORT int weft_chan_send(weft_chan *ch, const void *elem) {
+    weft__reach_add(P(ch));
+    weft__reach_push(P(ch));
     return chan_op(ch, (void *)(uintptr_t)elem, 1);
 }
 
 WEFT_EXPORT int weft_chan_recv(weft_chan *ch, void *elem) {
-    return chan_op(ch, elem, 0);
+    weft__reach_add(P(ch));
+    int r = chan_op(ch, elem, 0);
+    weft__reach_pull(P(ch));
+    return r;
 }
 
 WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
     REAL(r_try_send, "weft_chan_try_send");
+    weft__reach_add(P(ch));
+    weft__reach_push(P(ch));
     fold_begin(WEFT_FOLD_END, 1, WEFT_K_CHAN_TRY_SEND, P(ch), 0, 0);
     int r = r_try_send(ch, elem);
     if (fold_end() && r == 0)
@@ -162,8 +175,10 @@ WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
 
 WEFT_EXPORT int weft_chan_try_recv(weft_chan *ch, void *elem) {
     REAL(r_try_recv, "weft_chan_try_recv");
+    weft__reach_add(P(ch));
     fold_begin(WEFT_FOLD_END, 1, WEFT_K_CHAN_TRY_RECV, P(ch), 0, 0);
     int r = r_try_recv(ch, elem);
+    weft__reach_pull(P(ch));
     if (fold_end() && r == 0)
         return r;
     WEFT_RECORD(weft__emit(WEFT_K_CHAN_TRY_RECV, P(ch), I(r), 0, 0, 0));
@@ -172,6 +187,7 @@ WEFT_EXPORT int weft_chan_try_recv(weft_chan *ch, void *elem) {
 
 WEFT_EXPORT int weft_chan_close(weft_chan *ch) {
     REAL(r_close, "weft_chan_close");
+    weft__reach_add(P(ch));
     /* The stack before the call: the release inside it writes the record. */
     uint32_t s = 0;
     WEFT_RECORD(s = stk());
@@ -185,6 +201,7 @@ WEFT_EXPORT int weft_chan_close(weft_chan *ch) {
 
 WEFT_EXPORT size_t weft_chan_len(const weft_chan *ch) {
     REAL(r_len, "weft_chan_len");
+    weft__reach_add(P(ch));
     size_t n = r_len(ch);
     WEFT_RECORD(weft__emit(WEFT_K_CHAN_LEN, P(ch), n, 0, 0, 0));
     return n;
@@ -192,6 +209,7 @@ WEFT_EXPORT size_t weft_chan_len(const weft_chan *ch) {
 
 WEFT_EXPORT size_t weft_chan_cap(const weft_chan *ch) {
     REAL(r_cap, "weft_chan_cap");
+    weft__reach_add(P(ch));
     size_t n = r_cap(ch);
     WEFT_RECORD(weft__emit(WEFT_K_CHAN_CAP, P(ch), n, 0, 0, 0));
     return n;
@@ -199,6 +217,7 @@ WEFT_EXPORT size_t weft_chan_cap(const weft_chan *ch) {
 
 WEFT_EXPORT void weft_chan_free(weft_chan *ch) {
     REAL(r_chan_free, "weft_chan_free");
+    weft__reach_special(P(ch), 0); /* a weft_after channel: its address may serve another */
     /* Before the free: the address may be reused at once by another thread. */
     WEFT_RECORD(if (ch) weft__emit(WEFT_K_CHAN_FREE, P(ch), 0, 0, stk(), 0));
     r_chan_free(ch);
@@ -217,14 +236,44 @@ static size_t pack_cases(const weft_case *c, size_t n, uint64_t *out) {
     return n * sizeof *out;
 }
 
+/* A select touches all its channels, and may send on each send case. */
+static void reach_select(const weft_case *c, size_t n) {
+    if (!weft__reach_on())
+        return;
+    for (size_t i = 0; i < n; i++) {
+        weft__reach_add(P(c[i].ch));
+        if (c[i].op == WEFT_SEND)
+            weft__reach_push(P(c[i].ch));
+    }
+}
+
+/* Before it waits: its channels, for the watchdog (nil ones never fire). */
+static void reach_select_wait(const weft_case *c, size_t n) {
+    struct weft__reach *r = weft__reach_on() ? weft__reach_me : NULL;
+    if (!r)
+        return;
+    uint32_t k = 0;
+    for (size_t i = 0; i < n && k <= WEFT_REACH_SEL; i++) {
+        if (!c[i].ch)
+            continue;
+        if (k < WEFT_REACH_SEL)
+            __atomic_store_n(&r->sel[k], P(c[i].ch), __ATOMIC_RELAXED);
+        k++;
+    }
+    __atomic_store_n(&r->nsel, k > WEFT_REACH_SEL ? WEFT_REACH_SEL_MANY : k, __ATOMIC_RELAXED);
+}
+
 WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     REAL(r_select, "weft_select");
     if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
         return r_select(cases, n, flags);
     uint64_t packed[64];
+    reach_select(cases, n);
     fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
     int r = r_select(cases, n, flags | WEFT_NONBLOCK);
     fold_end();
+    if (r >= 0 && (size_t)r < n && cases[r].op == WEFT_RECV)
+        weft__reach_pull(P(cases[r].ch));
     if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK)) {
         int ok = r >= 0 && (size_t)r < n;
         WEFT_RECORD(
@@ -239,11 +288,14 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     uint64_t first = 0;
     for (size_t i = 0; i < n && !first; i++)
         first = P(cases[i].ch);
+    reach_select_wait(cases, n);
     weft__wait_begin(WEFT_K_SELECT_BEGIN, first);
     fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
     r = r_select(cases, n, flags);
     fold_end();
     weft__wait_end();
+    if (r >= 0 && (size_t)r < n && cases[r].op == WEFT_RECV)
+        weft__reach_pull(P(cases[r].ch));
     int ok = r >= 0 && (size_t)r < n;
     WEFT_RECORD(weft__emit(WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r),
                            ok ? I(cases[r].result) : 0, 0, 1));
@@ -327,6 +379,8 @@ static void ctx_made(weft_ctx *c, weft_ctx *parent, int64_t ns, uint32_t how, ui
     if (!c)
         return;
     weft_chan *done = r_ctx_done ? r_ctx_done(c) : NULL;
+    weft__reach_add(P(done));
+    weft__reach_special(P(done), 1);
     weft__emit(WEFT_K_CTX_NEW, P(c), P(parent), I(ns), stack, how);
     if (done)
         weft__emit(WEFT_K_CTX_DONE_CHAN, P(done), P(c), 0, stack, 0);
@@ -367,6 +421,9 @@ WEFT_EXPORT void weft_ctx_cancel(weft_ctx *ctx) {
 
 WEFT_EXPORT void weft_ctx_free(weft_ctx *ctx) {
     REAL(r_ctx_free, "weft_ctx_free");
+    REAL(r_ctx_done, "weft_ctx_done");
+    if (ctx && r_ctx_done && weft__reach_on())
+        weft__reach_special(P(r_ctx_done(ctx)), 0);
     WEFT_RECORD(weft__emit(WEFT_K_CTX_FREE, P(ctx), 0, 0, stk(), 0));
     r_ctx_free(ctx);
 }
@@ -390,6 +447,8 @@ WEFT_EXPORT weft_chan *weft_after(int64_t d_ns) {
     REAL(r_after, "weft_after");
     learn_range((void *)(uintptr_t)r_after);
     weft_chan *ch = r_after(d_ns);
+    weft__reach_add(P(ch));
+    weft__reach_special(P(ch), 1);
     WEFT_RECORD(if (ch) weft__emit(WEFT_K_TIMER_CHAN, P(ch), 0, I(d_ns), stk(), WEFT_TIMER_AFTER));
     return ch;
 }
@@ -399,6 +458,10 @@ WEFT_EXPORT weft_timer *weft_timer_new(int64_t d_ns) {
     REAL(r_timer_chan, "weft_timer_chan");
     learn_range((void *)(uintptr_t)r_timer_new);
     weft_timer *t = r_timer_new(d_ns);
+    if (t && r_timer_chan && weft__reach_on()) {
+        weft__reach_add(P(r_timer_chan(t)));
+        weft__reach_special(P(r_timer_chan(t)), 1);
+    }
     WEFT_RECORD(if (t && r_timer_chan) weft__emit(WEFT_K_TIMER_CHAN, P(r_timer_chan(t)), P(t),
                                                   I(d_ns), stk(), WEFT_TIMER_TIMER));
     return t;
@@ -407,6 +470,8 @@ WEFT_EXPORT weft_timer *weft_timer_new(int64_t d_ns) {
 WEFT_EXPORT void weft_timer_free(weft_timer *t) {
     REAL(r_timer_free, "weft_timer_free");
     REAL(r_timer_chan, "weft_timer_chan");
+    if (t && r_timer_chan && weft__reach_on())
+        weft__reach_special(P(r_timer_chan(t)), 0);
     /* Its channel goes with it: before the free, as for weft_chan_free. */
     WEFT_RECORD(if (t && r_timer_chan)
                     weft__emit(WEFT_K_CHAN_FREE, P(r_timer_chan(t)), 0, 0, stk(), 0));
@@ -418,6 +483,10 @@ WEFT_EXPORT weft_ticker *weft_ticker_new(int64_t period_ns) {
     REAL(r_ticker_chan, "weft_ticker_chan");
     learn_range((void *)(uintptr_t)r_ticker_new);
     weft_ticker *t = r_ticker_new(period_ns);
+    if (t && r_ticker_chan && weft__reach_on()) {
+        weft__reach_add(P(r_ticker_chan(t)));
+        weft__reach_special(P(r_ticker_chan(t)), 1);
+    }
     WEFT_RECORD(if (t && r_ticker_chan) weft__emit(WEFT_K_TIMER_CHAN, P(r_ticker_chan(t)), P(t),
                                                    I(period_ns), stk(), WEFT_TIMER_TICKER));
     return t;
@@ -426,6 +495,8 @@ WEFT_EXPORT weft_ticker *weft_ticker_new(int64_t period_ns) {
 WEFT_EXPORT void weft_ticker_free(weft_ticker *t) {
     REAL(r_ticker_free, "weft_ticker_free");
     REAL(r_ticker_chan, "weft_ticker_chan");
+    if (t && r_ticker_chan && weft__reach_on())
+        weft__reach_special(P(r_ticker_chan(t)), 0);
     WEFT_RECORD(if (t && r_ticker_chan)
                     weft__emit(WEFT_K_CHAN_FREE, P(r_ticker_chan(t)), 0, 0, stk(), 0));
     r_ticker_free(t);
@@ -497,6 +568,10 @@ WEFT_EXPORT int weft_group_wait(weft_group *g) {
 
 WEFT_EXPORT void weft_group_free(weft_group *g) {
     REAL(r_group_free, "weft_group_free");
+    REAL(r_group_ctx, "weft_group_ctx");
+    REAL(r_ctx_done, "weft_ctx_done");
+    if (g && r_group_ctx && r_ctx_done && weft__reach_on()) /* its context goes with it */
+        weft__reach_special(P(r_ctx_done(r_group_ctx(g))), 0);
     WEFT_RECORD(if (g) weft__emit(WEFT_K_GROUP_FREE, P(g), 0, 0, stk(), 0));
     r_group_free(g);
 }

@@ -39,6 +39,8 @@
  * a `deadlock` event with obj = 1 (its threads only: the process is not
  * ended) and one line on stderr, once per cycle; a process whose every
  * thread waits is left to the whole-process check above, which ends it.
+ * So is a set of threads all blocked on channels that no running thread
+ * can reach (reach.c, which owns that check; obj = 2).
  *
  * Nothing here takes a lock: marks are atomics on a fixed table, and the
  * watchdog reads /proc with raw system calls into stack buffers (no
@@ -60,6 +62,7 @@
 #include <unistd.h>
 
 #include "livestate.h"
+#include "reach.h"
 #include "shim.h"
 
 #define SLOTS 4096
@@ -186,6 +189,7 @@ void weft__watchdog_fork_child(void) {
     weft__t.wslot = 0;
     memset(seen_cycles, 0, sizeof seen_cycles); /* the parent's threads are not ours */
     nreported = 0;
+    weft__reach_fork_child();
 }
 
 /* ---- the watchdog thread ---- */
@@ -333,7 +337,8 @@ static __attribute__((noreturn)) void last_thread_exit(void) {
 
 /* A deadlock event with its threads' waits, written by the watchdog's
  * own traced thread: obj 0 for the whole process (ended next), 1 for a
- * cycle of mutex waits (the process goes on). */
+ * cycle of mutex waits, 2 for channel waits no running thread can reach
+ * (the process goes on). */
 static void record_deadlock(uint64_t cycle, long nwait, const struct wait_rec *w, int n) {
     become_traced();
     weft__emit_data(WEFT_K_DEADLOCK, cycle, (uint64_t)nwait, (uint64_t)timeout_ms, 0, 0, w,
@@ -500,6 +505,44 @@ static void lock_cycles(uint64_t now) {
     memcpy(seen_cycles, still, (size_t)nstill * sizeof still[0]);
 }
 
+/* ---- what reach.c's check of channel waits needs from here ---- */
+
+int weft__wd_waits(struct weft__wd_wait *w, int max) {
+    int n = 0;
+    for (int i = 0; i < SLOTS && n < max; i++) {
+        uint32_t tid = __atomic_load_n(&slots[i].tid, __ATOMIC_ACQUIRE);
+        uint16_t kind = __atomic_load_n(&slots[i].kind, __ATOMIC_RELAXED);
+        if (tid && kind)
+            w[n++] = (struct weft__wd_wait){tid, kind,
+                                            0,   __atomic_load_n(&slots[i].ostid, __ATOMIC_RELAXED),
+                                            0,   __atomic_load_n(&slots[i].obj, __ATOMIC_RELAXED)};
+    }
+    return n;
+}
+
+int weft__wd_asleep(int32_t ostid) {
+    return asleep_in_futex(ostid);
+}
+
+void weft__wd_report_chans(const struct weft__wd_wait *w, int n) {
+    struct wait_rec r[256] = {{0}};
+    if (n > 256)
+        n = 256;
+    for (int i = 0; i < n; i++)
+        r[i] = (struct wait_rec){w[i].tid, w[i].kind, 0, w[i].obj};
+    record_deadlock(2, n, r, n);
+    char line[2048];
+    size_t len = (size_t)snprintf(line, sizeof line,
+                                  "==weft== deadlock: %d thread%s on channels no running "
+                                  "thread can reach (the program goes on):",
+                                  n, n == 1 ? " waits" : "s wait");
+    for (int i = 0; i < n && len < sizeof line - 80; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s thread %u in %s 0x%llx",
+                                i ? ";" : "", r[i].tid, weft__kind_name(r[i].kind),
+                                (unsigned long long)r[i].obj);
+    say(line, len, sizeof line);
+}
+
 static void *watchdog_main(void *unused) {
     (void)unused;
     weft__t.in_shim = 1; /* nothing we call is recorded */
@@ -532,6 +575,9 @@ static void *watchdog_main(void *unused) {
             lock_cycles(mono_ms());
         else
             memset(seen_cycles, 0, sizeof seen_cycles); /* watched without a break only */
+        /* Some wait, not all: channel waits no running thread can reach. */
+        if (waiting >= 1 && (waiting < known || waiting < tasks))
+            weft__reach_check(mono_ms(), timeout_ms);
         if (waiting == 0 || waiting < known) {
             since = 0;
             continue;
@@ -603,6 +649,8 @@ void weft__watchdog_start(void) {
         __atomic_store_n(&weft__wd_on, 1, __ATOMIC_RELAXED);
         if (shared)
             (void)my_slot(); /* this thread (main, or a fork child's) is listed too */
+        if (timeout_ms > 0)
+            weft__reach_join(); /* the starting thread (main, or a fork child's) is known */
     }
     weft__t.in_shim = was;
     pthread_attr_destroy(&a);

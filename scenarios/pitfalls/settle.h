@@ -99,5 +99,36 @@ static inline void settle_thread_gone(long tid) {
         nanosleep(&tick, NULL);
 }
 
+/* Whether weft has said, on our stderr, that some threads wait on
+ * channels no running thread can reach (the watchdog's channel check,
+ * which lets the program go on). stderr must be a regular file, as the
+ * scenario runner makes it: it is read again from the start. */
+static inline int settle_reported(void) {
+    FILE *f = fopen("/proc/self/fd/2", "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int seen = 0;
+    while (!seen && fgets(line, sizeof line, f))
+        seen = strstr(line, " on channels no running thread can reach") != NULL;
+    fclose(f);
+    return seen;
+}
+
+/* The watchdog's timeout in ms: weft run's --deadlock-timeout, 1000 by
+ * default. */
+static inline long settle_timeout_ms(void) {
+    const char *e = getenv("WEFT_DEADLOCK_TIMEOUT_MS");
+    return e && *e ? atol(e) : 1000;
+}
+
+/* Sleeps n watchdog timeouts: a thread's "work", long enough that a
+ * report of threads it could still wake would come first. */
+static inline void settle_work(long n) {
+    long ms = n * settle_timeout_ms();
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 #endif
 /* SPDX-License-Identifier: MIT */

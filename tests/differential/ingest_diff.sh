@@ -70,10 +70,21 @@ pass() { # NAME LOGDIR [OPTION]
         rm -f "$work/new.db" "$work/old.db"
         return
     fi
+    # A trace where the watchdog found threads blocked on channels no
+    # running thread could reach (issue 14: a deadlock event with obj 2,
+    # the process went on) is one the old weft read as ended by the
+    # watchdog there: its process's end and its thread-kind findings
+    # (not judged after a watchdog exit) are not compared, and its
+    # deadlock findings are compared but for their message.
+    chanleak=$(sqlite3 "$work/new.db" "SELECT count(*) FROM event_log WHERE kind = 'deadlock' AND obj = 2")
     for t in $tables_now; do
+        cols="*"
+        [ "$t" = processes ] && [ "$chanleak" != 0 ] &&
+            cols="pid, parent_pid, parent_thread, argv, exe, start_ns, start_realtime_ns, events,
+                dropped_events, stack_depth, log_path, complete, images"
         d=$(sqlite3 "$work/new.db" "ATTACH '$work/old.db' AS o;
-            SELECT count(*) FROM (SELECT * FROM main.$t EXCEPT SELECT * FROM o.$t);
-            SELECT count(*) FROM (SELECT * FROM o.$t EXCEPT SELECT * FROM main.$t);" | tr '\n' ' ')
+            SELECT count(*) FROM (SELECT $cols FROM main.$t EXCEPT SELECT $cols FROM o.$t);
+            SELECT count(*) FROM (SELECT $cols FROM o.$t EXCEPT SELECT $cols FROM main.$t);" | tr '\n' ' ')
         if [ "$d" != "0 0 " ]; then
             echo "FAIL $name: table $t differs (rows only in new, only in old: $d)" >&2
             fail=1
@@ -128,15 +139,21 @@ pass() { # NAME LOGDIR [OPTION]
     #   its message: each new one is an old one but for its message, and
     #   the old ones on channels nobody could still send on are gone;
     # - lock-order-inversion (issue 14) is a kind the old weft never had:
-    #   the new one's are left out, all of them and nothing else.
+    #   the new one's are left out, all of them and nothing else;
+    # - in a trace with channel leaks (above), the thread kinds and the
+    #   deadlock messages.
     f="kind, severity, pid, thread, object, message, stacks,
         CASE kind WHEN 'wg-add-concurrent-with-wait' THEN NULL ELSE ts END, uncertain"
+    [ "$chanleak" != 0 ] && f="kind, severity, pid, thread, object,
+        CASE kind WHEN 'deadlock' THEN NULL ELSE message END, stacks, ts, uncertain"
     tk="kind IN ('leaked-thread', 'unjoined-thread')"
+    xk="'close-by-receiver', 'lock-order-inversion'"
+    [ "$chanleak" != 0 ] && xk="$xk, 'leaked-thread', 'unjoined-thread'"
     cbr="kind, severity, pid, thread, object, stacks, ts, uncertain"
     fk="kind, severity, pid, stacks, uncertain"
     d=$(sqlite3 "$work/new.db" "ATTACH '$work/old.db' AS o;
         SELECT count(*) FROM (SELECT $f FROM main.findings
-            WHERE kind NOT IN ('close-by-receiver', 'lock-order-inversion') EXCEPT SELECT $f FROM o.findings);
+            WHERE kind NOT IN ($xk) EXCEPT SELECT $f FROM o.findings);
         SELECT count(*) FROM (SELECT $f FROM o.findings WHERE NOT $tk AND kind <> 'close-by-receiver'
             EXCEPT SELECT $f FROM main.findings);
         SELECT count(*) FROM (SELECT $fk, sum(count) FROM main.findings WHERE $tk GROUP BY $fk
@@ -146,6 +163,7 @@ pass() { # NAME LOGDIR [OPTION]
         SELECT count(*) FROM (SELECT $cbr FROM main.findings WHERE kind = 'close-by-receiver'
             EXCEPT SELECT $cbr FROM o.findings);" |
         tr '\n' ' ')
+    [ "$chanleak" != 0 ] && d=$(echo "$d" | awk '{print $1, $2, 0, 0, $5, ""}')
     if [ "$d" != "0 0 0 0 0 " ]; then
         echo "FAIL $name: findings differ (only in new, only in old, thread kinds' counts new/old, new close-by-receiver: $d)" >&2
         fail=1

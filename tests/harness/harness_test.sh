@@ -330,6 +330,56 @@ lock_cycle)
         "deadlock,leaked-thread,leaked-thread"
     expect "message" "$(q "select message like '%2 threads each wait for a mutex the next one holds%' from findings where kind = 'deadlock'")" 1
     ;;
+chan_leak_pool | chan_leak_pair | chan_leak_abandon)
+    # Threads blocked on channels no running thread can reach, while main
+    # goes on (it never touched the channels): the watchdog says so once,
+    # without ending the program (the program returns once it has seen
+    # the line in its stderr); at exit, one deadlock finding of those
+    # threads, which also leak. reach.c.
+    case $name in
+    chan_leak_pool) mode=pool n=3 kinds="3 chan_recv_begin,4 chan_recv_begin,5 chan_recv_begin" objs=1 ;;
+    chan_leak_pair) mode=pair n=2 kinds="3 chan_recv_begin,4 chan_recv_begin" objs=2 ;;
+    *) mode=abandon n=1 kinds="3 chan_send_begin" objs=1 ;;
+    esac
+    "$WEFT" run -q --deadlock-timeout=100 -o "$db" -- "$BIN/t_chan_leak" $mode >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 0
+    expect "stdout" "$(cat "$work/out")" "main went on"
+    expect "lines" "$(grep -c '^==weft== deadlock' "$work/err")" 1
+    if [ "$n" = 1 ]; then what="1 thread waits"; else what="$n threads wait"; fi
+    line=$(grep '^==weft== deadlock' "$work/err")
+    case $line in
+    "==weft== deadlock: $what on channels no running thread can reach (the program goes on): thread 3 in "*) ;;
+    *) fail "line: $line" ;;
+    esac
+    expect "threads in the line" "$(echo "$line" | grep -o 'thread [0-9]* in [a-z_]*' | tr '\n' ' ')" \
+        "$(echo "$kinds" | tr ',' '\n' | sed 's/^\([0-9]*\) \(.*\)/thread \1 in \2/' | tr '\n' ' ')"
+    expect "process exit" "$(q "select exit_kind from processes")" return
+    expect "event" "$(q "select obj || ' ' || arg || ' ' || arg2 from event_log where kind='deadlock'")" "2 $n 100"
+    expect "waits" "$(q "select group_concat(t.tid || ' ' || w.kind) from (select * from deadlock_waits order by thread) w join threads t on t.id=w.thread")" "$kinds"
+    expect "objects" "$(q "select count(distinct w.object) || ' ' || group_concat(distinct o.kind) from deadlock_waits w join objects o on o.id=w.object")" "$objs chan"
+    expect "findings" "$(q "select group_concat(kind) from (select kind from findings where kind != 'leaked-thread' order by kind)")" \
+        "deadlock"
+    expect "leaked threads" "$(q "select sum(count) from findings where kind = 'leaked-thread'")" "$n"
+    expect "deadlock threads" "$(q "select t.tid from findings f join threads t on t.id = f.thread where f.kind = 'deadlock'")" 3
+    expect "message" "$(q "select message like '%$what on channels that no running thread can reach, for 100 ms%' from findings where kind = 'deadlock'")" 1
+    ;;
+chan_leak_reply | chan_leak_queue | chan_leak_later)
+    # Near misses: a receiver waits for 5 timeouts while a running thread
+    # that can reach its channel works; through the request that carried
+    # the reply channel (reply), through a queue under a mutex (queue),
+    # through its creation argument (later).
+    mode=${name#chan_leak_}
+    "$WEFT" run -q --deadlock-timeout=100 -o "$db" -- "$BIN/t_chan_leak" $mode >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 0
+    case $mode in
+    reply) want="reply 7" ;;
+    queue) want="reply 8" ;;
+    *) want="received 9" ;;
+    esac
+    expect "stdout" "$(cat "$work/out")" "$want"
+    expect "lines" "$(grep -c 'deadlock' "$work/err")" 0
+    expect "events" "$(q "select count(*) from event_log where kind='deadlock'")" 0
+    ;;
 no_deadlock)
     run_weft "$BIN/t_no_deadlock"
     expect "exit status" "$rc" 0

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/* reach.c: channel leaks while the program runs. Owns the table of what
+ * each live thread may still reach (a Bloom filter of channels per
+ * thread, reach.h), the filters carried by sends to receivers, the set of
+ * timer and context channels, and the watchdog's check built on them: a
+ * set of threads all blocked on channels that no running thread can
+ * reach will never be woken (what Go 1.26's goroutine leak profile finds
+ * by the garbage collector's reachability).
+ *
+ * C has no garbage collector, so "may reach" is approximated from above:
+ * a thread may reach a channel it made or operated on (send, receive, the
+ * try forms, close, len, cap, a select over it), any channel its creator
+ * could reach when it was created (the start argument may carry it), and
+ * any channel a sender on a channel it received from could reach (the
+ * value may carry it), and likewise any channel a thread that released a
+ * pthread lock, semaphore or barrier it then acquired could reach (the
+ * memory they guard may hold it). A filter only ever says "maybe" too
+ * often.
+ *
+ * The check (the watchdog's thread, each interval while some threads
+ * wait): R starts as every thread of the table that is not waiting on a
+ * channel (a thread in any other wait may be woken and go on), plus the
+ * channel waiters whose wait cannot be judged: a select over more than
+ * WEFT_REACH_SEL channels, or a wait on a timer or a context's channel
+ * (a timer, or whoever holds the context or a parent of it, may end it).
+ * A waiter joins R while R's threads may reach one of its channels, to a
+ * fixpoint. The channel waiters left are stuck for good, unless the
+ * approximation missed a path: they are reported only when the same set
+ * was found at every check for a whole timeout, each of them asleep in a
+ * futex, and every thread of /proc/self/task is one of the table (a
+ * thread we never saw may hold anything). Once per set; a thread already
+ * reported is not reported again.
+ *
+ * What the approximation cannot see, documented in docs/detectors.md: a
+ * channel passed through memory that no channel, lock or thread creation
+ * carried (a global written after the reader was created and read
+ * without a lock, an atomic, a lock-free queue). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "reach.h"
+
+#define SLOTS 4096
+#define SPECIAL 8192
+#define PROBES 64
+#define TOMB 1ull /* a freed special entry: never a channel's address */
+#define CANDS 256 /* channel waits looked at per check; more: no report */
+#define REPORTED 256
+
+__thread struct weft__reach *weft__reach_me __attribute__((tls_model("initial-exec")));
+struct weft__carry weft__reach_carry[WEFT_REACH_CARRY];
+int weft__reach_chans;
+
+static struct weft__reach slots[SLOTS];
+static uint32_t hi; /* slots at and above hi were never claimed */
+/* The table or the special set was full once: every check gives up. */
+static int overflow;
+static uint64_t special[SPECIAL];
+
+/* The check's memory: the set of stuck threads seen at every check since
+ * `since`, and the threads already reported. */
+static uint64_t seen_key, seen_since;
+static uint32_t reported[REPORTED];
+static int nreported;
+
+struct weft__reach *weft__reach_join(void) {
+    if (weft__reach_me)
+        return weft__reach_me;
+    if (!weft__reach_on())
+        return NULL;
+    int32_t me = (int32_t)syscall(SYS_gettid);
+    for (uint32_t i = 0; i < SLOTS; i++) {
+        int32_t expect = 0;
+        if (__atomic_load_n(&slots[i].ostid, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(&slots[i].ostid, &expect, me, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED)) {
+            uint32_t h = __atomic_load_n(&hi, __ATOMIC_RELAXED);
+            while (h < i + 1 && !__atomic_compare_exchange_n(&hi, &h, i + 1, 0, __ATOMIC_RELEASE,
+                                                             __ATOMIC_RELAXED))
+                ;
+            weft__reach_me = &slots[i];
+            return &slots[i];
+        }
+    }
+    __atomic_store_n(&overflow, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+void weft__reach_start(const uint64_t *inherited) {
+    struct weft__reach *r = weft__reach_join();
+    if (!r)
+        return;
+    for (int i = 0; i < WEFT_REACH_WORDS; i++)
+        if (inherited[i])
+            __atomic_fetch_or(&r->bits[i], inherited[i], __ATOMIC_RELAXED);
+    __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
+}
+
+void weft__reach_end(void) {
+    struct weft__reach *r = weft__reach_me;
+    if (!r)
+        return;
+    weft__reach_me = NULL;
+    for (int i = 0; i < WEFT_REACH_WORDS; i++)
+        __atomic_store_n(&r->bits[i], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->nsel, 0, __ATOMIC_RELAXED);
+    r->last_add = r->push_obj = r->pull_obj = 0; /* the next owner's shortcuts start empty */
+    r->gen = r->push_gen = r->pull_at = r->pull_ver = 0;
+    __atomic_store_n(&r->ostid, 0, __ATOMIC_RELEASE);
+}
+
+void weft__reach_fork_child(void) {
+    /* Only the forking thread lives on: it keeps what it could reach, under
+     * its new kernel thread id. */
+    uint64_t mine[WEFT_REACH_WORDS] = {0};
+    if (weft__reach_me)
+        memcpy(mine, weft__reach_me->bits, sizeof mine);
+    memset(slots, 0,
+           hi * sizeof slots[0]); /* only what was ever claimed: no page touched in vain */
+    hi = 0;
+    weft__reach_me = NULL;
+    seen_key = seen_since = 0;
+    nreported = 0;
+    weft__reach_start(mine);
+}
+
+static size_t special_at(uint64_t ch) {
+    return (size_t)(weft__reach_hash(ch) >> 40) % SPECIAL;
+}
+
+void weft__reach_special(uint64_t ch, int on) {
+    if (!ch || !weft__reach_on())
+        return;
+    size_t s = special_at(ch);
+    for (int i = 0; i < PROBES; i++, s = (s + 1) % SPECIAL) {
+        uint64_t e = __atomic_load_n(&special[s], __ATOMIC_RELAXED);
+        if (on && (e == 0 || e == TOMB) &&
+            __atomic_compare_exchange_n(&special[s], &e, ch, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return;
+        if (!on && e == ch) {
+            __atomic_compare_exchange_n(&special[s], &e, TOMB, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED);
+            return;
+        }
+        if (!on && e == 0)
+            return;
+    }
+    if (on)
+        __atomic_store_n(&overflow, 1, __ATOMIC_RELAXED);
+}
+
+/* Whether ch may be a timer's or a context's channel. */
+static int is_special(uint64_t ch) {
+    size_t s = special_at(ch);
+    for (int i = 0; i < PROBES; i++, s = (s + 1) % SPECIAL) {
+        uint64_t e = __atomic_load_n(&special[s], __ATOMIC_ACQUIRE);
+        if (e == ch)
+            return 1;
+        if (e == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- the check ---- */
+
+struct cand {
+    struct weft__wd_wait w;
+    uint64_t bits[WEFT_REACH_WORDS];
+    uint64_t ch[WEFT_REACH_SEL];
+    int nch;
+    int in_r;
+};
+
+static struct weft__reach *slot_of(int32_t ostid) {
+    uint32_t h = __atomic_load_n(&hi, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < h; i++)
+        if (__atomic_load_n(&slots[i].ostid, __ATOMIC_ACQUIRE) == ostid)
+            return &slots[i];
+    return NULL;
+}
+
+static int is_chan_wait(uint16_t kind) {
+    return kind == WEFT_K_CHAN_SEND_BEGIN || kind == WEFT_K_CHAN_RECV_BEGIN ||
+           kind == WEFT_K_SELECT_BEGIN;
+}
+
+/* The channels a waiter waits on, into c; 0 when its wait cannot be
+ * judged (a timer's or context's channel, a big select, no slot). */
+static int channels_of(const struct weft__wd_wait *w, const struct weft__reach *r, struct cand *c) {
+    c->nch = 0;
+    if (w->kind == WEFT_K_SELECT_BEGIN) {
+        uint32_t n = __atomic_load_n(&r->nsel, __ATOMIC_RELAXED);
+        if (n > WEFT_REACH_SEL)
+            return 0;
+        for (uint32_t i = 0; i < n; i++)
+            c->ch[c->nch++] = __atomic_load_n(&r->sel[i], __ATOMIC_RELAXED);
+    } else if (w->obj) {
+        c->ch[c->nch++] = w->obj; /* a nil channel's wait has none: nobody can end it */
+    }
+    for (int i = 0; i < c->nch; i++)
+        if (is_special(c->ch[i]))
+            return 0;
+    return 1;
+}
+
+/* The stuck channel waiters not reported yet, sorted by trace tid, into
+ * out; their number (-1: the check cannot judge now), and their key. */
+static int analyze(struct cand *cand, int *out, uint64_t *key) {
+    struct weft__wd_wait w[CANDS];
+    int nw = weft__wd_waits(w, CANDS);
+    if (nw >= CANDS)
+        return -1;
+    int nc = 0;
+    for (int i = 0; i < nw; i++) {
+        if (!is_chan_wait(w[i].kind))
+            continue;
+        struct weft__reach *r = slot_of(w[i].ostid);
+        if (!r)
+            return -1; /* a channel waiter we cannot see into: it may hold anything */
+        struct cand *c = &cand[nc];
+        c->w = w[i];
+        if (!channels_of(&w[i], r, c))
+            continue; /* may be woken: a thread of R, found below by its slot */
+        for (int k = 0; k < WEFT_REACH_WORDS; k++)
+            c->bits[k] = __atomic_load_n(&r->bits[k], __ATOMIC_RELAXED);
+        c->in_r = 0;
+        nc++;
+    }
+    if (nc == 0)
+        return 0;
+    /* R's filter: every thread of the table but the judged waiters. */
+    uint64_t rbits[WEFT_REACH_WORDS] = {0};
+    uint32_t h = __atomic_load_n(&hi, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < h; i++) {
+        int32_t os = __atomic_load_n(&slots[i].ostid, __ATOMIC_ACQUIRE);
+        if (!os)
+            continue;
+        int judged = 0;
+        for (int k = 0; k < nc && !judged; k++)
+            judged = cand[k].w.ostid == os;
+        if (judged)
+            continue;
+        for (int k = 0; k < WEFT_REACH_WORDS; k++)
+            rbits[k] |= __atomic_load_n(&slots[i].bits[k], __ATOMIC_RELAXED);
+    }
+    for (int more = 1; more;) {
+        more = 0;
+        for (int i = 0; i < nc; i++) {
+            if (cand[i].in_r)
+                continue;
+            int reach = 0;
+            for (int k = 0; k < cand[i].nch && !reach; k++)
+                reach = weft__reach_maybe(rbits, cand[i].ch[k]);
+            if (reach) {
+                cand[i].in_r = more = 1;
+                for (int k = 0; k < WEFT_REACH_WORDS; k++)
+                    rbits[k] |= cand[i].bits[k];
+            }
+        }
+    }
+    int n = 0;
+    for (int i = 0; i < nc; i++) {
+        if (cand[i].in_r)
+            continue;
+        int done = 0;
+        for (int k = 0; k < nreported && !done; k++)
+            done = reported[k] == cand[i].w.tid;
+        if (done)
+            continue;
+        int j = n++;
+        for (; j > 0 && cand[out[j - 1]].w.tid > cand[i].w.tid; j--)
+            out[j] = out[j - 1];
+        out[j] = i;
+    }
+    uint64_t k = 0xcbf29ce484222325ull;
+    for (int i = 0; i < n; i++) {
+        const struct cand *c = &cand[out[i]];
+        k = (k ^ c->w.tid) * 0x100000001b3ull;
+        k = (k ^ c->w.kind) * 0x100000001b3ull;
+        for (int j = 0; j < c->nch; j++)
+            k = (k ^ c->ch[j]) * 0x100000001b3ull;
+    }
+    *key = k ? k : 1;
+    return n;
+}
+
+/* Whether every thread of the process but ours has a slot: a thread we
+ * never saw (made before us, or by a raw clone) may hold any channel. */
+static int all_known(void) {
+    int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    int32_t self = (int32_t)syscall(SYS_gettid);
+    int known = 1;
+    char buf[4096];
+    while (known) {
+        long got = syscall(SYS_getdents64, fd, buf, sizeof buf);
+        if (got <= 0)
+            break;
+        for (long off = 0; off < got && known;) {
+            struct dirent64 *d = (struct dirent64 *)(buf + off);
+            off += d->d_reclen;
+            if (d->d_name[0] == '.')
+                continue;
+            int32_t t = (int32_t)strtol(d->d_name, NULL, 10);
+            known = t == self || slot_of(t) != NULL;
+        }
+    }
+    close(fd);
+    return known;
+}
+
+void weft__reach_check(uint64_t now, long timeout_ms) {
+    static struct cand cand[CANDS];
+    int out[CANDS];
+    uint64_t key = 0;
+    int n = __atomic_load_n(&overflow, __ATOMIC_RELAXED) ? -1 : analyze(cand, out, &key);
+    if (n <= 0) {
+        seen_key = 0;
+        return;
+    }
+    if (key != seen_key) {
+        seen_key = key;
+        seen_since = now;
+        return;
+    }
+    if (now - seen_since < (uint64_t)timeout_ms)
+        return;
+    /* The same set at every check for a whole timeout. Confirm: no thread
+     * unknown to the table, every one asleep in a futex, and the set found
+     * again after that (a thread that started meanwhile counts). */
+    if (!all_known())
+        return;
+    for (int i = 0; i < n; i++)
+        if (!weft__wd_asleep(cand[out[i]].w.ostid))
+            return;
+    uint64_t again = 0;
+    if (analyze(cand, out, &again) != n || again != key)
+        return;
+    if (nreported + n > REPORTED)
+        return; /* "once per set" could no longer hold */
+    struct weft__wd_wait w[CANDS];
+    for (int i = 0; i < n; i++) {
+        w[i] = cand[out[i]].w;
+        reported[nreported++] = w[i].tid;
+    }
+    weft__wd_report_chans(w, n);
+    seen_key = 0;
+}

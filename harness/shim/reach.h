@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/* reach.h: which channels each thread may still reach, for the watchdog's
+ * check of channel waits no running thread can end (reach.c). The inline
+ * hooks here sit in the channel interposers (shim_weft.c) and in thread
+ * creation (shim_thread.c): a thread adds each channel it touches to a
+ * small Bloom filter of its own, which the watchdog reads. Only the owner
+ * writes its filter, so an addition is a load, a test and, the first time
+ * only, a relaxed store: no lock, no atomic read-modify-write, no malloc.
+ * Everything is skipped while the watchdog is off. */
+#ifndef WEFT_HARNESS_SHIM_REACH_H
+#define WEFT_HARNESS_SHIM_REACH_H
+
+#include <stdint.h>
+
+#include "shim.h"
+
+/* 256 bits, two per channel: a thread that touched a few dozen channels
+ * still answers "no" for most others; one that touched hundreds answers
+ * "maybe" for all, which only makes the check report less. */
+#define WEFT_REACH_WORDS 4
+/* A select's channels kept for the watchdog while it waits; a select over
+ * more counts as able to go on (never reported). */
+#define WEFT_REACH_SEL 8
+#define WEFT_REACH_SEL_MANY 0xffffffffu
+
+struct weft__reach {
+    int32_t ostid; /* owner's kernel thread id; 0: a free slot */
+    uint32_t nsel; /* channels in sel (its waiting select's), or WEFT_REACH_SEL_MANY */
+    uint64_t bits[WEFT_REACH_WORDS];
+    /* The owner's own shortcuts, never read by the watchdog: the channel
+     * it added last; how often its filter grew (gen); the object it
+     * pushed for last, at which gen; the object it pulled for last, its
+     * bucket and the bucket's version then. A thread that keeps sending
+     * on one channel and receiving on another, or locking and unlocking
+     * one mutex, skips both merges (and the hash). */
+    uint64_t last_add, push_obj, pull_obj;
+    uint32_t gen, push_gen, pull_at, pull_ver;
+    uint64_t sel[WEFT_REACH_SEL];
+} __attribute__((aligned(64)));
+
+extern __thread struct weft__reach *weft__reach_me __attribute__((tls_model("initial-exec")))
+WEFT_HIDDEN;
+
+/* Claims this thread's slot (empty filter) if it has none: NULL when the
+ * table is full (then the watchdog never reports a channel leak). */
+struct weft__reach *weft__reach_join(void) WEFT_HIDDEN;
+/* A new thread's slot, with the filter its creator had (thread start),
+ * and its release (thread end). */
+void weft__reach_start(const uint64_t *inherited) WEFT_HIDDEN;
+void weft__reach_end(void) WEFT_HIDDEN;
+/* Timer and context channels: a timer or a cancel can end a wait on them
+ * whoever holds them, so waits on them are never reported (on: 1 made,
+ * 0 freed). */
+void weft__reach_special(uint64_t ch, int on) WEFT_HIDDEN;
+/* What the senders on a channel could reach, for its receivers: the value
+ * sent may carry any of it (a reply channel inside a request). One filter
+ * per bucket of channels: channels that share one only pass on more. */
+#define WEFT_REACH_CARRY 1024
+struct weft__carry {
+    uint64_t bits[WEFT_REACH_WORDS];
+    uint32_t ver; /* bumped each time a push adds to bits */
+} __attribute__((aligned(64)));
+extern struct weft__carry weft__reach_carry[WEFT_REACH_CARRY] WEFT_HIDDEN;
+/* Some thread has touched a channel (set once, never cleared). */
+extern int weft__reach_chans WEFT_HIDDEN;
+/* What the watchdog (watchdog.c) lends the check: its table of waits
+ * (copied into w, at most max; returns how many), whether a thread sleeps
+ * in a futex, and the report of a set of stuck channel waiters (a
+ * `deadlock` event with obj 2 and one line on stderr; the process goes
+ * on). */
+struct weft__wd_wait {
+    uint32_t tid; /* trace tid */
+    uint16_t kind;
+    uint16_t pad;
+    int32_t ostid;
+    uint32_t pad2;
+    uint64_t obj;
+};
+int weft__wd_waits(struct weft__wd_wait *w, int max) WEFT_HIDDEN;
+int weft__wd_asleep(int32_t ostid) WEFT_HIDDEN;
+void weft__wd_report_chans(const struct weft__wd_wait *w, int n) WEFT_HIDDEN;
+/* The watchdog's check (its thread, every interval while some threads
+ * wait and some do not), and the fork child's reset. */
+void weft__reach_check(uint64_t now_ms, long timeout_ms) WEFT_HIDDEN;
+void weft__reach_fork_child(void) WEFT_HIDDEN;
+
+static inline int weft__reach_on(void) {
+    return __atomic_load_n(&weft__wd_on, __ATOMIC_RELAXED);
+}
+
+/* The two bits of ch: a multiplicative hash's top bits. */
+static inline uint64_t weft__reach_hash(uint64_t ch) {
+    return (ch >> 3) * 0x9e3779b97f4a7c15ull;
+}
+
+static inline struct weft__reach *weft__reach_self(void) {
+    struct weft__reach *r = weft__reach_me;
+    return r ? r : weft__reach_join();
+}
+
+/* This thread may reach ch from now on. */
+static inline void weft__reach_add(uint64_t ch) {
+    if (!ch || !weft__reach_on())
+        return;
+    struct weft__reach *r = weft__reach_self();
+    if (!r || r->last_add == ch)
+        return;
+    uint64_t h = weft__reach_hash(ch);
+    unsigned a = (unsigned)(h >> 56), b = (unsigned)(h >> 48) & 255;
+    uint64_t ma = 1ull << (a & 63), mb = 1ull << (b & 63);
+    /* The stores are read-modify-writes only so that a signal handler's
+     * channel call between our load and store cannot lose its bit; they
+     * happen once per thread and channel. */
+    int grew = 0;
+    if (!(__atomic_load_n(&r->bits[a >> 6], __ATOMIC_RELAXED) & ma)) {
+        __atomic_fetch_or(&r->bits[a >> 6], ma, __ATOMIC_RELAXED);
+        grew = 1;
+    }
+    if (!(__atomic_load_n(&r->bits[b >> 6], __ATOMIC_RELAXED) & mb)) {
+        __atomic_fetch_or(&r->bits[b >> 6], mb, __ATOMIC_RELAXED);
+        grew = 1;
+    }
+    if (grew) {
+        __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
+        if (!__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
+            __atomic_store_n(&weft__reach_chans, 1, __ATOMIC_RELAXED);
+    }
+    r->last_add = ch;
+}
+
+static inline uint32_t weft__reach_bucket(uint64_t ch) {
+    return (uint32_t)((weft__reach_hash(ch) >> 20) % WEFT_REACH_CARRY);
+}
+
+/* Before a send on ch: the receivers may get anything this thread can
+ * reach. Again on the same bucket with the same filter: nothing. */
+static inline void weft__reach_push(uint64_t ch) {
+    struct weft__reach *r = weft__reach_me; /* a slot: the watchdog was on, and stays on */
+    if (!r || !ch)
+        return;
+    uint32_t gen = __atomic_load_n(&r->gen, __ATOMIC_RELAXED);
+    if (r->push_obj == ch && r->push_gen == gen)
+        return;
+    struct weft__carry *c = &weft__reach_carry[weft__reach_bucket(ch)];
+    int added = 0;
+    for (int i = 0; i < WEFT_REACH_WORDS; i++) {
+        uint64_t mine = __atomic_load_n(&r->bits[i], __ATOMIC_RELAXED);
+        if (mine & ~__atomic_load_n(&c->bits[i], __ATOMIC_RELAXED)) {
+            __atomic_fetch_or(&c->bits[i], mine, __ATOMIC_RELAXED);
+            added = 1;
+        }
+    }
+    if (added) /* after the bits: a pull that sees the new version sees them */
+        __atomic_fetch_add(&c->ver, 1, __ATOMIC_RELEASE);
+    r->push_obj = ch;
+    r->push_gen = gen;
+}
+
+/* After a receive on ch: this thread may now reach what its senders
+ * could. Again on the same bucket, unchanged since: nothing. */
+static inline void weft__reach_pull(uint64_t ch) {
+    struct weft__reach *r = weft__reach_me;
+    if (!r || !ch)
+        return;
+    uint32_t at = r->pull_obj == ch ? r->pull_at : weft__reach_bucket(ch);
+    const struct weft__carry *c = &weft__reach_carry[at];
+    uint32_t ver = __atomic_load_n(&c->ver, __ATOMIC_ACQUIRE);
+    if (r->pull_obj == ch && r->pull_ver == ver)
+        return;
+    int grew = 0;
+    for (int i = 0; i < WEFT_REACH_WORDS; i++) {
+        uint64_t theirs = __atomic_load_n(&c->bits[i], __ATOMIC_RELAXED);
+        if (theirs & ~__atomic_load_n(&r->bits[i], __ATOMIC_RELAXED)) {
+            __atomic_fetch_or(&r->bits[i], theirs, __ATOMIC_RELAXED);
+            grew = 1;
+        }
+    }
+    if (grew)
+        __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
+    r->pull_obj = ch;
+    r->pull_at = at;
+    r->pull_ver = ver;
+}
+
+/* The same through a pthread lock, condvar wait, semaphore or barrier:
+ * memory they guard may hold a channel (a queue of requests with reply
+ * channels). Push before a release (unlock, post), pull after an acquire.
+ * Nothing at all until some thread touched a channel: a program without
+ * libweft pays one load. */
+static inline void weft__reach_sync_push(uint64_t obj) {
+    if (__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
+        weft__reach_push(obj);
+}
+
+static inline void weft__reach_sync_pull(uint64_t obj) {
+    if (__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
+        weft__reach_pull(obj);
+}
+
+/* Whether a filter may hold ch. */
+static inline int weft__reach_maybe(const uint64_t *bits, uint64_t ch) {
+    uint64_t h = weft__reach_hash(ch);
+    unsigned a = (unsigned)(h >> 56), b = (unsigned)(h >> 48) & 255;
+    return (bits[a >> 6] >> (a & 63) & 1) && (bits[b >> 6] >> (b & 63) & 1);
+}
+
+#endif /* WEFT_HARNESS_SHIM_REACH_H */
