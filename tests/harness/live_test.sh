@@ -262,8 +262,12 @@ live_resume)
 live_resume_again)
     # weft killed while it reads live, then killed again while it
     # resumes (WEFT_TEST_KILL_AFTER: at the chosen record), twice: the
-    # third weft ingest still makes the whole trace.
-    WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_BACKLOG_MB=1 WEFT_TEST_KILL_AFTER=20000 "$WEFT" run -q \
+    # third weft ingest still makes the whole trace. Commits every 5000
+    # records, so that the kill comes after commits that consumed part of
+    # a chunk, however slow the machine (with only the 200 ms clock, a
+    # loaded machine could reach the kill before any commit).
+    WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_CHECKPOINT_RECORDS=5000 WEFT_LIVE_BACKLOG_MB=1 \
+        WEFT_TEST_KILL_AFTER=20000 "$WEFT" run -q \
         --live --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 3 >"$work/out" 2>"$work/err"
     expect "weft's end" "$?" 137
     wait_logs "$work/logs"
