@@ -459,7 +459,7 @@ tests: ^harness:chan_leak_later$
 name: reach-report-dropped
 why: the watchdog's channel check never reports
 file: harness/shim/reach.c
-from:     weft__wd_report_chans(w, n);
+from:     weft__wd_report_chans(w, nw);
 to:     (void)w;
 tests: ^harness:chan_leak_(pool|pair|abandon)$
 EOF

@@ -25,11 +25,11 @@
  * (a timer, or whoever holds the context or a parent of it, may end it).
  * A waiter joins R while R's threads may reach one of its channels, to a
  * fixpoint. The channel waiters left are stuck for good, unless the
- * approximation missed a path: they are reported only when the same set
- * was found at every check for a whole timeout, each of them asleep in a
- * futex, and every thread of /proc/self/task is one of the table (a
- * thread we never saw may hold anything). Once per set; a thread already
- * reported is not reported again.
+ * approximation missed a path: each is reported only once it was found
+ * stuck at every check for a whole timeout (on its own clock), asleep in
+ * a futex and stuck again at that moment, and every thread of /proc/self/task is one of the table
+ * (a thread we never saw may hold anything). Once per set; a thread already reported is not
+ * reported again.
  *
  * What the approximation cannot see, documented in docs/detectors.md: a
  * channel passed through memory that no channel, lock or thread creation
@@ -63,7 +63,13 @@ static uint64_t special[SPECIAL];
 
 /* The check's memory: the set of stuck threads seen at every check since
  * `since`, and the threads already reported. */
-static uint64_t seen_key, seen_since;
+/* The waiters found stuck at every check since `since` (sorted by tid). */
+struct tracked {
+    uint32_t tid;
+    uint64_t since;
+};
+static struct tracked track[CANDS];
+static int ntrack;
 static uint32_t reported[REPORTED];
 static int nreported;
 
@@ -123,7 +129,7 @@ void weft__reach_fork_child(void) {
            hi * sizeof slots[0]); /* only what was ever claimed: no page touched in vain */
     hi = 0;
     weft__reach_me = NULL;
-    seen_key = seen_since = 0;
+    ntrack = 0;
     nreported = 0;
     weft__reach_start(mine);
 }
@@ -315,40 +321,67 @@ static int all_known(void) {
     return known;
 }
 
+/* Whether tid is among the n stuck waiters of out. */
+static int stuck_has(const struct cand *cand, const int *out, int n, uint32_t tid) {
+    for (int i = 0; i < n; i++)
+        if (cand[out[i]].w.tid == tid)
+            return 1;
+    return 0;
+}
+
 void weft__reach_check(uint64_t now, long timeout_ms) {
     static struct cand cand[CANDS];
     int out[CANDS];
     uint64_t key = 0;
     int n = __atomic_load_n(&overflow, __ATOMIC_RELAXED) ? -1 : analyze(cand, out, &key);
     if (n <= 0) {
-        seen_key = 0;
+        ntrack = 0;
         return;
     }
-    if (key != seen_key) {
-        seen_key = key;
-        seen_since = now;
-        return;
+    /* Each waiter's own clock: found stuck at every check since when. A
+     * check that also finds threads stuck for a moment (a thread woken
+     * but not yet back on a CPU still looks like a waiter, and can make
+     * its partner look unreachable) restarts nobody else's clock, so a
+     * loaded machine does not put off the report of the others. */
+    struct tracked now_track[CANDS];
+    int ready = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t tid = cand[out[i]].w.tid;
+        uint64_t since = now;
+        for (int k = 0; k < ntrack; k++)
+            if (track[k].tid == tid)
+                since = track[k].since;
+        now_track[i] = (struct tracked){tid, since};
+        ready += now - since >= (uint64_t)timeout_ms;
     }
-    if (now - seen_since < (uint64_t)timeout_ms)
+    memcpy(track, now_track, (size_t)n * sizeof *track);
+    ntrack = n;
+    if (!ready)
         return;
-    /* The same set at every check for a whole timeout. Confirm: no thread
-     * unknown to the table, every one asleep in a futex, and the set found
-     * again after that (a thread that started meanwhile counts). */
+    /* Stuck at every check for a whole timeout. Confirm: no thread
+     * unknown to the table, every one asleep in a futex, and each found
+     * stuck again after that (a thread that started meanwhile counts). */
     if (!all_known())
         return;
     for (int i = 0; i < n; i++)
-        if (!weft__wd_asleep(cand[out[i]].w.ostid))
+        if (now - track[i].since >= (uint64_t)timeout_ms && !weft__wd_asleep(cand[out[i]].w.ostid))
             return;
-    uint64_t again = 0;
-    if (analyze(cand, out, &again) != n || again != key)
-        return;
-    if (nreported + n > REPORTED)
-        return; /* "once per set" could no longer hold */
+    static struct cand again[CANDS];
+    int out2[CANDS];
+    uint64_t key2 = 0;
+    int n2 = analyze(again, out2, &key2);
     struct weft__wd_wait w[CANDS];
+    int nw = 0;
     for (int i = 0; i < n; i++) {
-        w[i] = cand[out[i]].w;
-        reported[nreported++] = w[i].tid;
+        if (now - track[i].since < (uint64_t)timeout_ms)
+            continue;
+        if (n2 <= 0 || !stuck_has(again, out2, n2, track[i].tid))
+            return;
+        w[nw++] = cand[out[i]].w;
     }
-    weft__wd_report_chans(w, n);
-    seen_key = 0;
+    if (nreported + nw > REPORTED)
+        return; /* "once per set" could no longer hold */
+    for (int i = 0; i < nw; i++)
+        reported[nreported++] = w[i].tid;
+    weft__wd_report_chans(w, nw);
 }
