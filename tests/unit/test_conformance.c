@@ -538,11 +538,16 @@ START_TEST(test_losing_send_not_delivered_unbuffered) {
     int m = (int)tu_scaled(5000, 300);
     weft_chan *a = mk(sizeof(long), 0);
     weft_chan *b = mk(sizeof(long), 1);
-    long *sent = malloc(sizeof(long) * (size_t)m);
+    long *sent = malloc(sizeof(long) * (size_t)(m + 1));
     long nsent = 0;
-    collect_arg ca = {a, malloc(sizeof(long) * (size_t)m), 0};
+    collect_arg ca = {a, malloc(sizeof(long) * (size_t)(m + 1)), 0};
     pthread_t t = tu_spawn(collect_main, &ca);
-    for (long i = 0; i < m; i++) {
+    /* The send case is ready only while the receiver waits: on a loaded
+     * machine it may not get a CPU during the first m rounds, so the
+     * rounds go on (yielding) until one send case has won. */
+    for (long i = 0; i < m || (nsent == 0 && i < 1000L * m); i++) {
+        if (i >= m)
+            sched_yield();
         long x = i, y = -i, got;
         weft_chan_try_send(b, &y); /* b ready, unless still full from before */
         weft_case cs[] = {{a, WEFT_SEND, &x, 1}, {b, WEFT_RECV, &got, 1}};
