@@ -603,7 +603,9 @@ void weft__ingest_note_log(struct weft__ingest *g, struct proc *p) {
 
 /* A process still running (the last image of its pid has no end yet,
  * and the pid is alive, a daemon for instance): its trace stops here,
- * and a chunk it claimed but has not filled yet is not lost. */
+ * and a chunk it claimed but has not filled yet is not lost. So is one
+ * that ended normally between the reading of its log and now (its log's
+ * header says finished now, not when it was read). */
 void weft__ingest_note_running(struct weft__ingest *g) {
     for (int i = 0; i < g->nprocs; i++) {
         struct proc *p = &g->procs[i];
@@ -612,7 +614,8 @@ void weft__ingest_note_running(struct weft__ingest *g) {
             later = j != i && g->procs[j].pid == p->pid &&
                     g->procs[j].log.hdr.start_mono_ns > p->log.hdr.start_mono_ns;
         if (later || (p->log.hdr.flags & WEFT_LOG_F_FINISHED) ||
-            !weft__ingest_still_running(p->pid, p->log.hdr.start_mono_ns))
+            (!weft__ingest_still_running(p->pid, p->log.hdr.start_mono_ns) &&
+             !(p->path && weft__ingest_finished_now(p->path))))
             continue;
         size_t k = 0;
         for (size_t m = 0; m < g->nlosses; m++) {

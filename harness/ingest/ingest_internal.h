@@ -415,6 +415,9 @@ int weft__ingest_has_loss_of(const struct weft__ingest *g, int pid);
 /* Whether pid is alive and began between lo_ns and hi_ns (procs.c). */
 int weft__ingest_still_running_since(int pid, uint64_t lo_ns, uint64_t hi_ns);
 int weft__ingest_still_running(int pid, uint64_t log_start_ns);
+/* Whether log's header says now that its process finished (it may have
+ * since the log was read). */
+int weft__ingest_finished_now(const char *log);
 uint64_t weft__ingest_mono_now(void);
 int weft__ingest_pid_of_name(const char *path);
 /* The forked children without a log: losses (after the pass). */

@@ -73,6 +73,17 @@ int weft__ingest_still_running(int pid, uint64_t log_start_ns) {
     return weft__ingest_still_running_since(pid, 0, log_start_ns);
 }
 
+int weft__ingest_finished_now(const char *log) {
+    struct weft_log_header h;
+    int fd = open(log, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = pread(fd, &h, sizeof h, 0);
+    close(fd);
+    return n == (ssize_t)sizeof h && memcmp(h.magic, WEFT_LOG_MAGIC, sizeof h.magic) == 0 &&
+           (h.flags & WEFT_LOG_F_FINISHED) != 0;
+}
+
 uint64_t weft__ingest_mono_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
