@@ -216,21 +216,8 @@ static void frame(FILE *f, int depth, struct weft_symmap *m, uint64_t pc) {
     struct weft_frame_info fi = {0};
     if (m)
         weft_symmap_lookup(m, pc, &fi);
-    fprintf(f, "==weft==     #%d ", depth);
-    if (fi.function)
-        weft_text_str(f, fi.function);
-    else
-        fprintf(f, "0x%llx", (unsigned long long)pc);
-    if (fi.file && fi.line > 0) {
-        fputc(' ', f);
-        weft_text_str(f, fi.file);
-        fprintf(f, ":%d", fi.line);
-    } else if (fi.module) {
-        fputs(" (", f);
-        weft_text_str(f, fi.module);
-        fputc(')', f);
-    }
-    fputc('\n', f);
+    const struct weft_rframe fr = {(int64_t)pc, fi.function, fi.file, fi.module, fi.line};
+    weft_report_frame_text(f, depth, &fr);
 }
 
 /* A thread's name now (its comm), or "" when it is gone. */

@@ -118,6 +118,10 @@ const struct weft_rstack *weft_report_main_stack(const struct weft_rfinding *f);
  * receive" for chan_recv_begin); NULL for NULL. */
 const char *weft_report_wait_name(const char *begin_kind);
 
+/* One frame of a stack in the text report's form:
+ * "==weft==     #2 worker file.c:14" (or the pc, or the module). */
+void weft_report_frame_text(FILE *f, int depth, const struct weft_rframe *fr);
+
 /* to - from in ns, 0 when to is not after from, and saturated: times in
  * a damaged database can be anything, and their difference must not
  * overflow. */

@@ -62,80 +62,103 @@ static void cause(char *buf, size_t n, const char *exit_kind, int has_sig, int s
         snprintf(buf, n, "its log stops (killed, e.g. by SIGKILL)");
 }
 
+/* The processes of a trace that died, one at a time, each with its
+ * threads: the walk the text and the JSON share. */
+struct deaths {
+    sqlite3 *db;
+    sqlite3_stmt *ps, *ts;
+    int64_t pid, start, end;
+    const char *exe;
+    int has_sig, sig;
+    char why[96];
+};
+
+static int deaths_open(struct deaths *d, sqlite3 *db) {
+    memset(d, 0, sizeof *d);
+    d->db = db;
+    if (sqlite3_prepare_v2(db, proc_sql, -1, &d->ps, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, thread_sql, -1, &d->ts, NULL) == SQLITE_OK)
+        return 0;
+    sqlite3_finalize(d->ps);
+    sqlite3_finalize(d->ts);
+    return -1;
+}
+
+/* The next process (1), or 0 at the end; its threads come next. */
+static int deaths_next(struct deaths *d) {
+    if (sqlite3_step(d->ps) != SQLITE_ROW)
+        return 0;
+    d->pid = sqlite3_column_int64(d->ps, 0);
+    d->end = sqlite3_column_int64(d->ps, 3);
+    d->start = sqlite3_column_int64(d->ps, 5);
+    d->exe = (const char *)sqlite3_column_text(d->ps, 4);
+    d->has_sig = sqlite3_column_type(d->ps, 2) != SQLITE_NULL;
+    d->sig = sqlite3_column_int(d->ps, 2);
+    cause(d->why, sizeof d->why, (const char *)sqlite3_column_text(d->ps, 1), d->has_sig, d->sig);
+    sqlite3_reset(d->ts);
+    sqlite3_bind_int64(d->ts, 1, d->pid);
+    return 1;
+}
+
+/* The current process's next thread (1), or 0. */
+static int deaths_thread(struct deaths *d, struct dthread *t) {
+    if (sqlite3_step(d->ts) != SQLITE_ROW)
+        return 0;
+    dthread_of(d->ts, t);
+    return 1;
+}
+
+static void deaths_close(struct deaths *d) {
+    sqlite3_finalize(d->ps);
+    sqlite3_finalize(d->ts);
+}
+
 static void frames_text(sqlite3 *db, FILE *f, int64_t stack) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, frame_sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, stack);
         for (int depth = 0; sqlite3_step(st) == SQLITE_ROW; depth++) {
-            const char *fn = (const char *)sqlite3_column_text(st, 0);
-            const char *file = (const char *)sqlite3_column_text(st, 1);
-            int line = sqlite3_column_int(st, 2);
-            const char *mod = (const char *)sqlite3_column_text(st, 3);
-            fprintf(f, "==weft==     #%d ", depth);
-            if (fn)
-                weft_text_str(f, fn);
-            else
-                fprintf(f, "0x%llx", (unsigned long long)sqlite3_column_int64(st, 4));
-            if (file && line > 0) {
-                fputc(' ', f);
-                weft_text_str(f, file);
-                fprintf(f, ":%d", line);
-            } else if (mod) {
-                fputs(" (", f);
-                weft_text_str(f, mod);
-                fputc(')', f);
-            }
-            fputc('\n', f);
+            const struct weft_rframe fr = {
+                sqlite3_column_int64(st, 4), (const char *)sqlite3_column_text(st, 0),
+                (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 3),
+                sqlite3_column_int(st, 2)};
+            weft_report_frame_text(f, depth, &fr);
         }
     }
     sqlite3_finalize(st);
 }
 
 static void death_text(sqlite3 *db, FILE *f) {
-    sqlite3_stmt *ps = NULL, *ts = NULL;
-    if (sqlite3_prepare_v2(db, proc_sql, -1, &ps, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, thread_sql, -1, &ts, NULL) != SQLITE_OK) {
-        sqlite3_finalize(ps);
-        sqlite3_finalize(ts);
+    struct deaths d;
+    if (deaths_open(&d, db) != 0)
         return;
-    }
-    while (sqlite3_step(ps) == SQLITE_ROW) {
-        int64_t pid = sqlite3_column_int64(ps, 0), end = sqlite3_column_int64(ps, 3);
-        int64_t start = sqlite3_column_int64(ps, 5);
-        char why[96];
-        cause(why, sizeof why, (const char *)sqlite3_column_text(ps, 1),
-              sqlite3_column_type(ps, 2) != SQLITE_NULL, sqlite3_column_int(ps, 2));
-        fprintf(f, "==weft== state at death: process %lld ", (long long)pid);
-        const char *exe = (const char *)sqlite3_column_text(ps, 4);
-        weft_text_str(f, exe ? exe : "?");
+    while (deaths_next(&d)) {
+        fprintf(f, "==weft== state at death: process %lld ", (long long)d.pid);
+        weft_text_str(f, d.exe ? d.exe : "?");
         /* Times from the process's start: a SIGKILL leaves no record of
          * when it came, only of the last thing done before it. */
-        fprintf(f, ", %s; its threads at its last record (+%.3f s):\n", why,
-                (double)weft_report_span(start, end) / 1e9);
-        sqlite3_reset(ts);
-        sqlite3_bind_int64(ts, 1, pid);
-        while (sqlite3_step(ts) == SQLITE_ROW) {
-            struct dthread d;
-            dthread_of(ts, &d);
-            fprintf(f, "==weft==   thread %lld \"", (long long)d.tid);
-            weft_text_str(f, d.name ? d.name : "?");
-            if (d.kind) {
+        fprintf(f, ", %s; its threads at its last record (+%.3f s):\n", d.why,
+                (double)weft_report_span(d.start, d.end) / 1e9);
+        struct dthread t;
+        while (deaths_thread(&d, &t)) {
+            fprintf(f, "==weft==   thread %lld \"", (long long)t.tid);
+            weft_text_str(f, t.name ? t.name : "?");
+            if (t.kind) {
                 fputs("\" [", f);
-                weft_text_str(f, weft_report_wait_name(d.kind));
-                fprintf(f, " on 0x%llx", (unsigned long long)d.obj);
-                if (d.has_since)
-                    fprintf(f, ", since +%.3f s", (double)weft_report_span(start, d.since) / 1e9);
+                weft_text_str(f, weft_report_wait_name(t.kind));
+                fprintf(f, " on 0x%llx", (unsigned long long)t.obj);
+                if (t.has_since)
+                    fprintf(f, ", since +%.3f s", (double)weft_report_span(d.start, t.since) / 1e9);
                 fputc(']', f);
             } else {
                 fputs("\" [running]", f);
             }
-            fputs(d.create_stack ? ", created at:\n" : "\n", f);
-            if (d.create_stack)
-                frames_text(db, f, d.create_stack);
+            fputs(t.create_stack ? ", created at:\n" : "\n", f);
+            if (t.create_stack)
+                frames_text(db, f, t.create_stack);
         }
     }
-    sqlite3_finalize(ps);
-    sqlite3_finalize(ts);
+    deaths_close(&d);
 }
 
 static void leaks_text(sqlite3 *db, FILE *f) {
@@ -201,58 +224,44 @@ static void frames_json(sqlite3 *db, FILE *f, int64_t stack) {
 void weft_report_states_json(const struct weft_report *r, FILE *f) {
     fputs(", \"state_at_death\": [", f);
     int first = 1;
-    for (int t = 0; t < r->ntraces; t++) {
-        sqlite3 *db = r->traces[t].db;
-        sqlite3_stmt *ps = NULL, *ts = NULL;
-        if (sqlite3_prepare_v2(db, proc_sql, -1, &ps, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db, thread_sql, -1, &ts, NULL) != SQLITE_OK) {
-            sqlite3_finalize(ps);
-            sqlite3_finalize(ts);
+    for (int i = 0; i < r->ntraces; i++) {
+        struct deaths d;
+        if (deaths_open(&d, r->traces[i].db) != 0)
             continue;
-        }
-        while (sqlite3_step(ps) == SQLITE_ROW) {
-            int64_t pid = sqlite3_column_int64(ps, 0), end = sqlite3_column_int64(ps, 3);
-            int64_t start = sqlite3_column_int64(ps, 5);
-            char why[96];
-            cause(why, sizeof why, (const char *)sqlite3_column_text(ps, 1),
-                  sqlite3_column_type(ps, 2) != SQLITE_NULL, sqlite3_column_int(ps, 2));
-            fprintf(f, "%s\n    {\"pid\": %lld, \"cause\": ", first ? "" : ",", (long long)pid);
+        while (deaths_next(&d)) {
+            fprintf(f, "%s\n    {\"pid\": %lld, \"cause\": ", first ? "" : ",", (long long)d.pid);
             first = 0;
-            str(f, why);
+            str(f, d.why);
             fputs(", \"signal\": ", f);
-            if (sqlite3_column_type(ps, 2) != SQLITE_NULL)
-                fprintf(f, "%d", sqlite3_column_int(ps, 2));
+            if (d.has_sig)
+                fprintf(f, "%d", d.sig);
             else
                 fputs("null", f);
             /* times in ns from the process's start */
             fprintf(f, ", \"last_record_ns\": %lld, \"threads\": [",
-                    (long long)weft_report_span(start, end));
-            sqlite3_bind_int64(ts, 1, pid);
-            for (int k = 0; sqlite3_step(ts) == SQLITE_ROW; k++) {
-                struct dthread d;
-                dthread_of(ts, &d);
-                fprintf(f, "%s\n      {\"tid\": %lld, \"name\": ", k ? "," : "", (long long)d.tid);
-                str(f, d.name);
+                    (long long)weft_report_span(d.start, d.end));
+            struct dthread t;
+            for (int k = 0; deaths_thread(&d, &t); k++) {
+                fprintf(f, "%s\n      {\"tid\": %lld, \"name\": ", k ? "," : "", (long long)t.tid);
+                str(f, t.name);
                 fputs(", \"state\": ", f);
-                str(f, d.kind ? "blocked" : "running");
-                if (d.kind) {
+                str(f, t.kind ? "blocked" : "running");
+                if (t.kind) {
                     fputs(", \"wait\": ", f);
-                    str(f, d.kind);
-                    fprintf(f, ", \"obj\": \"0x%llx\", \"since_ns\": ", (unsigned long long)d.obj);
-                    if (d.has_since)
-                        fprintf(f, "%lld", (long long)weft_report_span(start, d.since));
+                    str(f, t.kind);
+                    fprintf(f, ", \"obj\": \"0x%llx\", \"since_ns\": ", (unsigned long long)t.obj);
+                    if (t.has_since)
+                        fprintf(f, "%lld", (long long)weft_report_span(d.start, t.since));
                     else
                         fputs("null", f);
                 }
                 fputs(", \"creation\": ", f);
-                frames_json(db, f, d.create_stack);
+                frames_json(d.db, f, t.create_stack);
                 fputc('}', f);
             }
-            sqlite3_reset(ts);
             fputs("]}", f);
         }
-        sqlite3_finalize(ps);
-        sqlite3_finalize(ts);
+        deaths_close(&d);
     }
     fputs("\n  ], \"leak_checks\": [", f);
     first = 1;

@@ -13,7 +13,7 @@
 #include "textesc.h"
 #include "weft.h"
 
-static void frame_text(FILE *f, int depth, const struct weft_rframe *fr) {
+void weft_report_frame_text(FILE *f, int depth, const struct weft_rframe *fr) {
     fprintf(f, "==weft==     #%d ", depth);
     if (fr->function)
         weft_text_str(f, fr->function);
@@ -115,7 +115,7 @@ void weft_report_text_block(const struct weft_report *r, FILE *f, int finding, i
         weft_text_str(f, s->role);
         fputs(":\n", f);
         for (int k = 0; k < s->n; k++)
-            frame_text(f, k, &s->f[k]);
+            weft_report_frame_text(f, k, &s->f[k]);
         if (!s->n)
             fputs("==weft==     (no frames recorded)\n", f);
     }
