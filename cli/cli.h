@@ -50,6 +50,9 @@ int weft_elf_check_dynamic(const char *path);
 /* 1 and its soname when PROG needs a sanitizer runtime that must be
  * loaded first (libasan, libhwasan), else 0. */
 int weft_elf_sanitizer_runtime(const char *path, char *soname, size_t n);
+/* The load bias of the ELF file at path mapped from offset 0 at start:
+ * 0, or -1. */
+int weft_elf_load_bias(const char *path, uint64_t start, uint64_t *bias);
 
 /* --leak-check and the dump on SIGUSR1 (livecheck.c): a thread of weft
  * reading the live state files in the run's log directory dir. Every

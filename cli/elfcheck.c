@@ -2,7 +2,10 @@
 /* elfcheck.c: can LD_PRELOAD work for this program? Only a dynamically
  * linked ELF (one with a PT_INTERP program header) goes through the
  * dynamic loader that honours LD_PRELOAD; a static binary would run
- * untraced, so weft run refuses it with a clear message. */
+ * untraced, so weft run refuses it with a clear message. Also what else
+ * weft run reads from an ELF file's program headers: the sanitizer
+ * runtime it must preload first, and a module's load bias (--leak-check's
+ * symbols). */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +14,20 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+#define MAX_PHDRS 128
+
+/* The program headers of the 64-bit ELF file open at fd, up to
+ * MAX_PHDRS of them: their number, or -1 when it is not one. */
+static int read_phdrs(int fd, Elf64_Phdr *ph) {
+    Elf64_Ehdr eh;
+    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr))
+        return -1;
+    unsigned n = eh.e_phnum < MAX_PHDRS ? eh.e_phnum : MAX_PHDRS;
+    ssize_t got = pread(fd, ph, n * sizeof *ph, (off_t)eh.e_phoff);
+    return got < 0 ? -1 : (int)((size_t)got / sizeof *ph);
+}
 
 int weft_elf_check_dynamic(const char *path) {
     /* Not blocking: PROG could be a FIFO, which must be refused, not
@@ -45,17 +62,11 @@ int weft_elf_check_dynamic(const char *path) {
                  path);
         return -1;
     }
-    Elf64_Ehdr eh;
-    memcpy(&eh, buf, sizeof eh);
-    int dynamic = 0;
-    for (unsigned i = 0; i < eh.e_phnum; i++) {
-        Elf64_Phdr ph;
-        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
-            (ssize_t)sizeof ph)
-            break;
-        if (ph.p_type == PT_INTERP)
+    Elf64_Phdr ph[MAX_PHDRS];
+    int nph = read_phdrs(fd, ph), dynamic = 0;
+    for (int i = 0; i < nph; i++)
+        if (ph[i].p_type == PT_INTERP)
             dynamic = 1;
-    }
     close(fd);
     if (!dynamic) {
         weft_err("%s: statically linked (no PT_INTERP): LD_PRELOAD cannot work, so weft "
@@ -67,8 +78,8 @@ int weft_elf_check_dynamic(const char *path) {
 }
 
 /* The file offset of virtual address va, from the PT_LOAD headers. */
-static int va_to_off(const Elf64_Phdr *ph, unsigned n, uint64_t va, uint64_t *off) {
-    for (unsigned i = 0; i < n; i++)
+static int va_to_off(const Elf64_Phdr *ph, int n, uint64_t va, uint64_t *off) {
+    for (int i = 0; i < n; i++)
         if (ph[i].p_type == PT_LOAD && va >= ph[i].p_vaddr && va - ph[i].p_vaddr < ph[i].p_filesz) {
             *off = ph[i].p_offset + (va - ph[i].p_vaddr);
             return 0;
@@ -88,17 +99,10 @@ int weft_elf_sanitizer_runtime(const char *path, char *soname, size_t n) {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), found = 0;
     if (fd < 0)
         return 0;
-    Elf64_Ehdr eh;
-    Elf64_Phdr ph[64];
+    Elf64_Phdr ph[MAX_PHDRS];
     Elf64_Dyn dyn[512];
-    unsigned nph = 0;
-    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr))
-        goto out;
-    nph = eh.e_phnum < 64 ? eh.e_phnum : 64;
-    if (pread(fd, ph, nph * sizeof *ph, (off_t)eh.e_phoff) != (ssize_t)(nph * sizeof *ph))
-        goto out;
-    for (unsigned i = 0; i < nph && !found; i++) {
+    int nph = read_phdrs(fd, ph);
+    for (int i = 0; i < nph && !found; i++) {
         if (ph[i].p_type != PT_DYNAMIC)
             continue;
         size_t want = ph[i].p_filesz < sizeof dyn ? ph[i].p_filesz : sizeof dyn;
@@ -134,4 +138,23 @@ int weft_elf_sanitizer_runtime(const char *path, char *soname, size_t n) {
 out:
     close(fd);
     return found;
+}
+
+/* The load bias of the ELF file at path mapped from file offset 0 at
+ * start (a line of /proc/PID/maps): start less its first loadable
+ * segment's page. 0, or -1 when it is not a 64-bit ELF file. */
+int weft_elf_load_bias(const char *path, uint64_t start, uint64_t *bias) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    Elf64_Phdr ph[MAX_PHDRS];
+    int nph = read_phdrs(fd, ph), rc = -1;
+    close(fd);
+    for (int i = 0; i < nph && rc != 0; i++)
+        if (ph[i].p_type == PT_LOAD) {
+            uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+            *bias = start - (ph[i].p_vaddr & ~(page - 1));
+            rc = 0;
+        }
+    return rc;
 }

@@ -19,7 +19,6 @@
  * and each distinct frame once, and a state file of a process that is
  * gone is removed. */
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -160,34 +159,6 @@ out:
     return rc;
 }
 
-/* The load bias of the ELF file at path mapped from file offset 0 at
- * start: start less its first loadable segment's page. */
-static int elf_bias(const char *path, uint64_t start, uint64_t *bias) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return -1;
-    Elf64_Ehdr eh;
-    int rc = -1;
-    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh &&
-        !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
-        eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum < 512) {
-        for (int i = 0; i < eh.e_phnum; i++) {
-            Elf64_Phdr ph;
-            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) !=
-                (ssize_t)sizeof ph)
-                break;
-            if (ph.p_type == PT_LOAD) {
-                uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-                *bias = start - (ph.p_vaddr & ~(page - 1));
-                rc = 0;
-                break;
-            }
-        }
-    }
-    close(fd);
-    return rc;
-}
-
 /* The module map of process pid now, from /proc/PID/maps: each file
  * mapped from offset 0, with its bias. NULL when unreadable. */
 static struct weft_symmap *map_of(struct weft_livecheck *lc, int pid) {
@@ -205,7 +176,7 @@ static struct weft_symmap *map_of(struct weft_livecheck *lc, int pid) {
         char *p = line + pos;
         p[strcspn(p, "\n")] = 0;
         uint64_t bias;
-        if (off == 0 && p[0] == '/' && elf_bias(p, lo, &bias) == 0)
+        if (off == 0 && p[0] == '/' && weft_elf_load_bias(p, lo, &bias) == 0)
             weft_symmap_add(m, p, bias, 0, 0, NULL, 0);
     }
     fclose(f);
