@@ -151,7 +151,6 @@ uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames s
  * nothing. */
 #define WEFT_UNWIND_FD 0x7ffffffd
 void weft__unwind_pipe2(int fds[2]) WEFT_HIDDEN;
-uint32_t weft__stack_user(void) WEFT_HIDDEN; /* same, libweft's leading frames skipped too */
 /* A one-frame stack: the call site pc (a return address), interned without
  * unwinding; lock-free, no malloc. 0 when stacks are off, and when pc is
  * the thread's last site again (ingest fills that in: only for the lock
@@ -215,7 +214,7 @@ void weft__live_mark(uint32_t idx, int opening) WEFT_HIDDEN;
 void weft__live_claim(uint32_t idx, uint32_t tid) WEFT_HIDDEN; /* slot idx is tid's now */
 /* This thread's creation stack (pthread_create's, given to its start). */
 void weft__live_thread_pcs(const uint64_t *pcs, uint32_t n) WEFT_HIDDEN;
-/* The caller's stack id, as weft__stack (skip_libweft: weft__stack_user),
+/* The caller's stack id, as weft__stack (skip_libweft: libweft's leading frames too),
  * with up to max of its return addresses copied into pcs (*n of them). */
 uint32_t weft__stack_keep(int skip_libweft, uint64_t *pcs, uint32_t max, uint32_t *n) WEFT_HIDDEN;
 

@@ -43,6 +43,16 @@
 #define I(v) ((uint64_t)(int64_t)(v))
 #define REAL(var, name) WEFT_REAL(void, var, name)
 
+/* A timer's or a context's channel: made (its maker may reach it, and a
+ * wait on it is never judged: a timer or a cancel can end it) or gone. */
+static void special_chan(uint64_t ch, int made) {
+    if (!ch || !weft__reach_on())
+        return;
+    if (made)
+        weft__reach_add(ch);
+    weft__reach_special(ch, made);
+}
+
 /* ---- libweft's code range: a pthread_create from there without a
  * pending user function is libweft's own thread (its timer). ---- */
 static uintptr_t lw_lo, lw_hi;
@@ -217,7 +227,7 @@ WEFT_EXPORT size_t weft_chan_cap(const weft_chan *ch) {
 
 WEFT_EXPORT void weft_chan_free(weft_chan *ch) {
     REAL(r_chan_free, "weft_chan_free");
-    weft__reach_special(P(ch), 0); /* a weft_after channel: its address may serve another */
+    special_chan(P(ch), 0); /* a weft_after channel: its address may serve another */
     /* Before the free: the address may be reused at once by another thread. */
     WEFT_RECORD(if (ch) weft__emit(WEFT_K_CHAN_FREE, P(ch), 0, 0, stk(), 0));
     r_chan_free(ch);
@@ -379,8 +389,7 @@ static void ctx_made(weft_ctx *c, weft_ctx *parent, int64_t ns, uint32_t how, ui
     if (!c)
         return;
     weft_chan *done = r_ctx_done ? r_ctx_done(c) : NULL;
-    weft__reach_add(P(done));
-    weft__reach_special(P(done), 1);
+    special_chan(P(done), 1);
     weft__emit(WEFT_K_CTX_NEW, P(c), P(parent), I(ns), stack, how);
     if (done)
         weft__emit(WEFT_K_CTX_DONE_CHAN, P(done), P(c), 0, stack, 0);
@@ -423,7 +432,7 @@ WEFT_EXPORT void weft_ctx_free(weft_ctx *ctx) {
     REAL(r_ctx_free, "weft_ctx_free");
     REAL(r_ctx_done, "weft_ctx_done");
     if (ctx && r_ctx_done && weft__reach_on())
-        weft__reach_special(P(r_ctx_done(ctx)), 0);
+        special_chan(P(r_ctx_done(ctx)), 0);
     WEFT_RECORD(weft__emit(WEFT_K_CTX_FREE, P(ctx), 0, 0, stk(), 0));
     r_ctx_free(ctx);
 }
@@ -447,8 +456,7 @@ WEFT_EXPORT weft_chan *weft_after(int64_t d_ns) {
     REAL(r_after, "weft_after");
     learn_range((void *)(uintptr_t)r_after);
     weft_chan *ch = r_after(d_ns);
-    weft__reach_add(P(ch));
-    weft__reach_special(P(ch), 1);
+    special_chan(P(ch), 1);
     WEFT_RECORD(if (ch) weft__emit(WEFT_K_TIMER_CHAN, P(ch), 0, I(d_ns), stk(), WEFT_TIMER_AFTER));
     return ch;
 }
@@ -458,10 +466,8 @@ WEFT_EXPORT weft_timer *weft_timer_new(int64_t d_ns) {
     REAL(r_timer_chan, "weft_timer_chan");
     learn_range((void *)(uintptr_t)r_timer_new);
     weft_timer *t = r_timer_new(d_ns);
-    if (t && r_timer_chan && weft__reach_on()) {
-        weft__reach_add(P(r_timer_chan(t)));
-        weft__reach_special(P(r_timer_chan(t)), 1);
-    }
+    if (t && r_timer_chan && weft__reach_on())
+        special_chan(P(r_timer_chan(t)), 1);
     WEFT_RECORD(if (t && r_timer_chan) weft__emit(WEFT_K_TIMER_CHAN, P(r_timer_chan(t)), P(t),
                                                   I(d_ns), stk(), WEFT_TIMER_TIMER));
     return t;
@@ -471,7 +477,7 @@ WEFT_EXPORT void weft_timer_free(weft_timer *t) {
     REAL(r_timer_free, "weft_timer_free");
     REAL(r_timer_chan, "weft_timer_chan");
     if (t && r_timer_chan && weft__reach_on())
-        weft__reach_special(P(r_timer_chan(t)), 0);
+        special_chan(P(r_timer_chan(t)), 0);
     /* Its channel goes with it: before the free, as for weft_chan_free. */
     WEFT_RECORD(if (t && r_timer_chan)
                     weft__emit(WEFT_K_CHAN_FREE, P(r_timer_chan(t)), 0, 0, stk(), 0));
@@ -483,10 +489,8 @@ WEFT_EXPORT weft_ticker *weft_ticker_new(int64_t period_ns) {
     REAL(r_ticker_chan, "weft_ticker_chan");
     learn_range((void *)(uintptr_t)r_ticker_new);
     weft_ticker *t = r_ticker_new(period_ns);
-    if (t && r_ticker_chan && weft__reach_on()) {
-        weft__reach_add(P(r_ticker_chan(t)));
-        weft__reach_special(P(r_ticker_chan(t)), 1);
-    }
+    if (t && r_ticker_chan && weft__reach_on())
+        special_chan(P(r_ticker_chan(t)), 1);
     WEFT_RECORD(if (t && r_ticker_chan) weft__emit(WEFT_K_TIMER_CHAN, P(r_ticker_chan(t)), P(t),
                                                    I(period_ns), stk(), WEFT_TIMER_TICKER));
     return t;
@@ -496,7 +500,7 @@ WEFT_EXPORT void weft_ticker_free(weft_ticker *t) {
     REAL(r_ticker_free, "weft_ticker_free");
     REAL(r_ticker_chan, "weft_ticker_chan");
     if (t && r_ticker_chan && weft__reach_on())
-        weft__reach_special(P(r_ticker_chan(t)), 0);
+        special_chan(P(r_ticker_chan(t)), 0);
     WEFT_RECORD(if (t && r_ticker_chan)
                     weft__emit(WEFT_K_CHAN_FREE, P(r_ticker_chan(t)), 0, 0, stk(), 0));
     r_ticker_free(t);
@@ -571,7 +575,7 @@ WEFT_EXPORT void weft_group_free(weft_group *g) {
     REAL(r_group_ctx, "weft_group_ctx");
     REAL(r_ctx_done, "weft_ctx_done");
     if (g && r_group_ctx && r_ctx_done && weft__reach_on()) /* its context goes with it */
-        weft__reach_special(P(r_ctx_done(r_group_ctx(g))), 0);
+        special_chan(P(r_ctx_done(r_group_ctx(g))), 0);
     WEFT_RECORD(if (g) weft__emit(WEFT_K_GROUP_FREE, P(g), 0, 0, stk(), 0));
     r_group_free(g);
 }

@@ -173,17 +173,13 @@ uint32_t weft__stack(void) {
 }
 
 /* A thread's creation stack, also as return addresses for the live state
- * file (livestate.c), which weft reads without the log. */
+ * file (livestate.c), which weft reads without the log. A thread made by
+ * weft_go, weft_group_go or weft_future_start is created inside libweft
+ * (its spawn path calls pthread_create): with skip_libweft its stack
+ * starts at the user's call, not in libweft's frames above it. */
 uint32_t weft__stack_keep(int skip_libweft, uint64_t *pcs, uint32_t max, uint32_t *n) {
     *n = 0;
     return capture(skip_libweft, pcs, max, n);
-}
-
-/* A thread made by weft_go, weft_group_go or weft_future_start is created
- * inside libweft (its spawn path calls pthread_create): its creation stack
- * starts at the user's call, not in libweft's frames above it. */
-uint32_t weft__stack_user(void) {
-    return capture(1, NULL, 0, NULL);
 }
 
 static uint32_t capture(int skip_libweft, uint64_t *keep, uint32_t max, uint32_t *nkeep) {
