@@ -29,11 +29,12 @@ static void handler(void *arg) {
     fflush(stdout);
     sem_post(&gave_up);
     weft_chan_free(timer);
+    weft_wg_done(&done); /* every thread is waited for: none runs at exit */
 }
 
 int main(void) {
     sem_init(&gave_up, 0, 0);
-    weft_wg_add(&done, 1);
+    weft_wg_add(&done, 2);
     weft_go(handler, NULL);
     weft_wg_wait(&done);
     printf("main went on\n");

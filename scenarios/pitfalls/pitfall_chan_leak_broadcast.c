@@ -21,10 +21,11 @@ static void coordinator(void *arg) {
         weft_go(waiter, start);
     settle_work(3);
     weft_chan_close(start); /* wakes all three */
+    weft_wg_done(&done); /* every thread is waited for: none runs at exit */
 }
 
 int main(void) {
-    weft_wg_add(&done, 3);
+    weft_wg_add(&done, 4);
     weft_go(coordinator, NULL);
     weft_wg_wait(&done);
     printf("all woken\n");

@@ -18,6 +18,7 @@ static void worker(void *arg) {
 static void canceller(void *arg) {
     settle_work(3);
     weft_ctx_cancel(arg);
+    weft_wg_done(&done);
 }
 
 static void setup(void *arg) {
@@ -25,10 +26,11 @@ static void setup(void *arg) {
     weft_ctx *ctx = weft_ctx_with_cancel(NULL);
     weft_go(worker, ctx);
     weft_go(canceller, ctx);
+    weft_wg_done(&done); /* every thread is waited for: none runs at exit */
 }
 
 int main(void) {
-    weft_wg_add(&done, 1);
+    weft_wg_add(&done, 3);
     weft_go(setup, NULL);
     weft_wg_wait(&done);
     return 0;

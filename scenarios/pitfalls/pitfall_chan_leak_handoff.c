@@ -20,6 +20,7 @@ static void receiver(void *arg) {
 static void sender(void *arg) {
     int v = 9;
     weft_chan_send(arg, &v);
+    weft_wg_done(&done);
 }
 
 static void setup(void *arg) {
@@ -28,10 +29,11 @@ static void setup(void *arg) {
     weft_go(receiver, c);
     settle_work(3);
     weft_go(sender, c); /* the channel handed to a thread made later */
+    weft_wg_done(&done); /* every thread is waited for: none runs at exit */
 }
 
 int main(void) {
-    weft_wg_add(&done, 1);
+    weft_wg_add(&done, 3);
     weft_go(setup, NULL);
     weft_wg_wait(&done);
     return 0;

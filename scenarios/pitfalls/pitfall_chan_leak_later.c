@@ -21,6 +21,7 @@ static void sender(void *arg) {
     settle_work(3);
     int v = 9;
     weft_chan_send(arg, &v);
+    weft_wg_done(&done);
 }
 
 static void setup(void *arg) {
@@ -28,10 +29,11 @@ static void setup(void *arg) {
     weft_chan *c = weft_chan_make(sizeof(int), 0);
     weft_go(receiver, c);
     weft_go(sender, c);
+    weft_wg_done(&done); /* every thread is waited for: none runs at exit */
 }
 
 int main(void) {
-    weft_wg_add(&done, 1);
+    weft_wg_add(&done, 3);
     weft_go(setup, NULL);
     weft_wg_wait(&done);
     return 0;

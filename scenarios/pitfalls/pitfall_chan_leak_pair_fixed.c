@@ -29,10 +29,11 @@ static void setup(void *arg) {
     p2 = (struct pair){b, a, 0};
     weft_go(peer, &p1);
     weft_go(peer, &p2);
+    weft_wg_done(&done); /* every thread is waited for: none runs at exit */
 }
 
 int main(void) {
-    weft_wg_add(&done, 2);
+    weft_wg_add(&done, 3);
     weft_go(setup, NULL);
     weft_wg_wait(&done);
     printf("main went on\n");
