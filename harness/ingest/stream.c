@@ -95,7 +95,7 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
     struct weft_rec prev = {0}, r;
     size_t first_run = p->nruns;
     struct weft__run *cur = NULL;
-    uint64_t last_ns = 0, n = 0;
+    uint64_t last_raw = 0, n = 0;
     for (uint32_t k = 0, used; k < cnt; k += used, prev = r) {
         used = weft__log_step(w, k, cnt, &prev, &r, &tid, l->hdr.next_tid, i, l->name, err);
         if (!used) {
@@ -108,10 +108,10 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
             cur = NULL;
             continue;
         }
-        uint64_t ns = to_ns(l, r.ts);
-        if (!cur || ns < last_ns) {
+        if (!cur || r.ts < last_raw) {
             struct weft__run run = {.chunk = i,
-                                    .first_ts = ns,
+                                    .first_ts = to_ns(l, r.ts),
+                                    .first_raw = r.ts,
                                     .prev_ts = prev.ts,
                                     .prev_obj = prev.obj,
                                     .word = k,
@@ -127,7 +127,7 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
             }
         }
         cur->nrecs++;
-        last_ns = ns;
+        last_raw = r.ts;
         n++;
     }
     p->nevents += n;
@@ -504,7 +504,7 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
     struct weft_rec prev = {.ts = lc->prev_ts, .obj = lc->prev_obj}, r;
     uint32_t tid = lc->tid;
     struct weft__run *cur = NULL;
-    uint64_t last_ns = lc->last_ns;
+    uint64_t last_raw = lc->last_raw;
     char err[WEFT_LOG_ERR];
     uint32_t k = lc->seen, used;
     size_t sk = 0, hi = l->nskip; /* the first interval of chunk i */
@@ -544,12 +544,12 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
             l->nevents++;
             continue;
         }
-        uint64_t ns = to_ns(l, r.ts);
-        if (!cur || ns < last_ns) {
+        if (!cur || r.ts < last_raw) {
             if (cur)
                 cur->end = k;
             struct weft__run run = {.chunk = i,
-                                    .first_ts = ns,
+                                    .first_ts = to_ns(l, r.ts),
+                                    .first_raw = r.ts,
                                     .prev_ts = prev.ts,
                                     .prev_obj = prev.obj,
                                     .word = k,
@@ -560,14 +560,14 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
             lc->pending++;
         }
         cur->nrecs++;
-        last_ns = ns;
+        last_raw = r.ts;
         l->nevents++;
     }
     lc->seen = k;
     lc->tid = tid;
     lc->prev_ts = prev.ts;
     lc->prev_obj = prev.obj;
-    lc->last_ns = last_ns;
+    lc->last_raw = last_raw;
     return 0;
 }
 
@@ -782,7 +782,7 @@ struct weft_merge {
     /* every run of every log not started yet, in the order of their
      * first records from next on */
     struct pend {
-        uint64_t ts, who, chunk;
+        uint64_t ts, who, raw, chunk;
         uint32_t log, word;
         size_t idx;
     } * pend;
@@ -795,14 +795,25 @@ struct weft_merge {
     char err[WEFT_LOG_ERR];
 };
 
-/* The order: time, process rank and thread, then log, chunk and word. */
+/* The order: time, then process rank, the process's raw clock, thread,
+ * then log, chunk and word. The raw clock before the thread: records of
+ * one process that convert to the same ns are ordered as they happened,
+ * not by thread id, so that the order within a process never depends on
+ * the rate its TSC was converted at (a live ingest fixes it from the
+ * first second, one after the fact from the whole log: ties fall in other
+ * places). Runs are cut where the raw clock goes back, for the same
+ * reason. */
 struct key {
-    uint64_t ts, who, log, chunk, word;
+    uint64_t ts, who, raw, log, chunk, word;
 };
 
 static int key_less(struct key a, struct key b) {
     if (a.ts != b.ts)
         return a.ts < b.ts;
+    if (a.who >> 32 != b.who >> 32)
+        return a.who >> 32 < b.who >> 32;
+    if (a.raw != b.raw)
+        return a.raw < b.raw;
     if (a.who != b.who)
         return a.who < b.who;
     if (a.log != b.log)
@@ -813,13 +824,15 @@ static int key_less(struct key a, struct key b) {
 }
 
 static struct key pend_key(const struct pend *p) {
-    return (struct key){p->ts, p->who, p->log, p->chunk, p->word};
+    return (struct key){p->ts, p->who, p->raw, p->log, p->chunk, p->word};
 }
 
 /* A cursor's record is keyed by the word after it: runs of a chunk do not
- * overlap, so that orders them as their first words would. */
+ * overlap, so that orders them as their first words would. prev.ts is
+ * the record's raw time (decode keeps it for the next delta). */
 static struct key cur_key(const struct cursor *c) {
-    return (struct key){c->rec.ts, c->who, c->log, c->run.chunk, (uint64_t)c->run.word + c->pos};
+    return (struct key){c->rec.ts,  c->who, c->prev.ts, c->log, c->run.chunk,
+                        (uint64_t)c->run.word + c->pos};
 }
 
 static int cur_less(const struct cursor *a, const struct cursor *b) {
@@ -1033,9 +1046,13 @@ int weft_merge_refresh(struct weft_merge *m) {
             const struct weft__run *r = &l->runs[k];
             if (r->nrecs)
                 m->pend[m->npend++] =
-                    (struct pend){r->first_ts, (uint64_t)m->rank[i] << 32 | r->tid,
-                                  r->chunk,    (uint32_t)i,
-                                  r->word,     k};
+                    (struct pend){.ts = r->first_ts,
+                                  .who = (uint64_t)m->rank[i] << 32 | r->tid,
+                                  .raw = r->first_raw,
+                                  .chunk = r->chunk,
+                                  .log = (uint32_t)i,
+                                  .word = r->word,
+                                  .idx = k};
             else if (l->live && l->lc[r->chunk].pending)
                 l->lc[r->chunk].pending--;
         }

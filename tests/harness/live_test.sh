@@ -27,9 +27,9 @@ summary() {
 # rows DB: every row of the trace as a process sees it, in each
 # process's order (the ingest's ids and times aside: a live ingest fixes
 # a log's TSC rate from its first second, an ingest after the fact from
-# all of it; within a process the order is the same), threads named by
-# their kernel ids (a live ingest numbers an exec'd image's threads
-# otherwise)
+# all of it; within a process the order is the same, stream.c's key),
+# threads named by their kernel ids (a live ingest numbers an exec'd
+# image's threads otherwise)
 rows() {
     sqlite3 "$1" "select 'event', e.pid, t.os_tid, k.name, e.obj, e.arg, e.arg2, s.local_id,
             o.kind, o.address, o.generation, e.hb_obj, e.acq, e.rel
@@ -222,11 +222,11 @@ live_resume)
     # ingest of the logs resumes from the last commit. Its trace is the
     # one an ingest of the whole logs makes: no loss, the same events,
     # rows, counts and findings. (A live ingest and one after the fact
-    # convert TSC times at rates fixed from different spans: two threads'
-    # records a fraction of a ns apart can then tie in one and not in the
-    # other, and a relocked mutex be a row in one and counted in the
-    # other. Seen once in 8 uninterrupted live runs of t_live at 1000
-    # locks a round, never in 10 at its default 50 used here.)
+    # convert TSC times at rates fixed from different spans, so that two
+    # threads' records a fraction of a ns apart tie in one and not in the
+    # other: the merge orders ties within a process by the raw clock, or
+    # the rows would come in another order and a relocked mutex be a row
+    # in one and counted in the other.)
     for d in $(awk 'BEGIN { srand(12); for (i = 0; i < 4; i++) printf "%.2f\n", 0.1 + rand() * 2.6 }'); do
         rm -rf "$work/logs" "$work/ref" "$db" "$work"/*.db
         WEFT_LIVE_PUNCH=dry WEFT_LIVE_CHECKPOINT_MS=200 WEFT_LIVE_BACKLOG_MB=1 "$WEFT" run -q --live \
