@@ -831,8 +831,8 @@ static struct key pend_key(const struct pend *p) {
  * overlap, so that orders them as their first words would. prev.ts is
  * the record's raw time (decode keeps it for the next delta). */
 static struct key cur_key(const struct cursor *c) {
-    return (struct key){c->rec.ts,  c->who, c->prev.ts, c->log, c->run.chunk,
-                        (uint64_t)c->run.word + c->pos};
+    return (struct key){c->rec.ts, c->who,       c->prev.ts,
+                        c->log,    c->run.chunk, (uint64_t)c->run.word + c->pos};
 }
 
 static int cur_less(const struct cursor *a, const struct cursor *b) {
@@ -1045,14 +1045,13 @@ int weft_merge_refresh(struct weft_merge *m) {
         for (size_t k = m->taken[i]; k < l->nruns; k++) {
             const struct weft__run *r = &l->runs[k];
             if (r->nrecs)
-                m->pend[m->npend++] =
-                    (struct pend){.ts = r->first_ts,
-                                  .who = (uint64_t)m->rank[i] << 32 | r->tid,
-                                  .raw = r->first_raw,
-                                  .chunk = r->chunk,
-                                  .log = (uint32_t)i,
-                                  .word = r->word,
-                                  .idx = k};
+                m->pend[m->npend++] = (struct pend){.ts = r->first_ts,
+                                                    .who = (uint64_t)m->rank[i] << 32 | r->tid,
+                                                    .raw = r->first_raw,
+                                                    .chunk = r->chunk,
+                                                    .log = (uint32_t)i,
+                                                    .word = r->word,
+                                                    .idx = k};
             else if (l->live && l->lc[r->chunk].pending)
                 l->lc[r->chunk].pending--;
         }
