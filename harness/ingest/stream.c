@@ -51,6 +51,19 @@ static uint64_t to_ns(const struct weft_slog *l, uint64_t ts) {
     return weft__log_ns(&l->hdr, l->rate, ts);
 }
 
+/* A record's place among records of the same ns (the merge's key below):
+ * its raw time, but none for a time past WEFT_TS_MAX (a damaged record's,
+ * bounded there): those keep their thread and position order. */
+static uint64_t tie_of(uint64_t ns, uint64_t raw) {
+    return ns >= WEFT_TS_MAX ? 0 : raw;
+}
+
+/* Whether a record at (ns, tie) goes before the one at (last_ns,
+ * last_tie): its thread's time went back, a new run starts. */
+static int went_back(uint64_t ns, uint64_t tie, uint64_t last_ns, uint64_t last_tie) {
+    return ns < last_ns || (ns == last_ns && tie < last_tie);
+}
+
 /* One validating thread's share of the second pass: chunks [lo, hi),
  * their runs in an array of its own. The parts' results are joined in
  * chunk order, so the runs, counts and first error are what one thread
@@ -95,7 +108,7 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
     struct weft_rec prev = {0}, r;
     size_t first_run = p->nruns;
     struct weft__run *cur = NULL;
-    uint64_t last_raw = 0, n = 0;
+    uint64_t last_ns = 0, last_tie = 0, n = 0;
     for (uint32_t k = 0, used; k < cnt; k += used, prev = r) {
         used = weft__log_step(w, k, cnt, &prev, &r, &tid, l->hdr.next_tid, i, l->name, err);
         if (!used) {
@@ -108,10 +121,11 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
             cur = NULL;
             continue;
         }
-        if (!cur || r.ts < last_raw) {
+        uint64_t ns = to_ns(l, r.ts), tie = tie_of(ns, r.ts);
+        if (!cur || went_back(ns, tie, last_ns, last_tie)) {
             struct weft__run run = {.chunk = i,
-                                    .first_ts = to_ns(l, r.ts),
-                                    .first_raw = r.ts,
+                                    .first_ts = ns,
+                                    .first_tie = tie,
                                     .prev_ts = prev.ts,
                                     .prev_obj = prev.obj,
                                     .word = k,
@@ -127,7 +141,8 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
             }
         }
         cur->nrecs++;
-        last_raw = r.ts;
+        last_ns = ns;
+        last_tie = tie;
         n++;
     }
     p->nevents += n;
@@ -504,7 +519,7 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
     struct weft_rec prev = {.ts = lc->prev_ts, .obj = lc->prev_obj}, r;
     uint32_t tid = lc->tid;
     struct weft__run *cur = NULL;
-    uint64_t last_raw = lc->last_raw;
+    uint64_t last_ns = lc->last_ns, last_tie = lc->last_tie;
     char err[WEFT_LOG_ERR];
     uint32_t k = lc->seen, used;
     size_t sk = 0, hi = l->nskip; /* the first interval of chunk i */
@@ -544,12 +559,13 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
             l->nevents++;
             continue;
         }
-        if (!cur || r.ts < last_raw) {
+        uint64_t ns = to_ns(l, r.ts), tie = tie_of(ns, r.ts);
+        if (!cur || went_back(ns, tie, last_ns, last_tie)) {
             if (cur)
                 cur->end = k;
             struct weft__run run = {.chunk = i,
-                                    .first_ts = to_ns(l, r.ts),
-                                    .first_raw = r.ts,
+                                    .first_ts = ns,
+                                    .first_tie = tie,
                                     .prev_ts = prev.ts,
                                     .prev_obj = prev.obj,
                                     .word = k,
@@ -560,14 +576,16 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
             lc->pending++;
         }
         cur->nrecs++;
-        last_raw = r.ts;
+        last_ns = ns;
+        last_tie = tie;
         l->nevents++;
     }
     lc->seen = k;
     lc->tid = tid;
     lc->prev_ts = prev.ts;
     lc->prev_obj = prev.obj;
-    lc->last_raw = last_raw;
+    lc->last_ns = last_ns;
+    lc->last_tie = last_tie;
     return 0;
 }
 
@@ -795,14 +813,14 @@ struct weft_merge {
     char err[WEFT_LOG_ERR];
 };
 
-/* The order: time, then process rank, the process's raw clock, thread,
- * then log, chunk and word. The raw clock before the thread: records of
- * one process that convert to the same ns are ordered as they happened,
- * not by thread id, so that the order within a process never depends on
- * the rate its TSC was converted at (a live ingest fixes it from the
- * first second, one after the fact from the whole log: ties fall in other
- * places). Runs are cut where the raw clock goes back, for the same
- * reason. */
+/* The order: time, then process rank, the process's raw clock (tie_of),
+ * thread, then log, chunk and word. The raw clock before the thread:
+ * records of one process that convert to the same ns are ordered as they
+ * happened, not by thread id, so that the order within a process never
+ * depends on the rate its TSC was converted at (a live ingest fixes it
+ * from the first second, one after the fact from the whole log: ties fall
+ * in other places). Runs are cut where (ns, raw clock) goes back, for the
+ * same reason (went_back). */
 struct key {
     uint64_t ts, who, raw, log, chunk, word;
 };
@@ -831,7 +849,7 @@ static struct key pend_key(const struct pend *p) {
  * overlap, so that orders them as their first words would. prev.ts is
  * the record's raw time (decode keeps it for the next delta). */
 static struct key cur_key(const struct cursor *c) {
-    return (struct key){c->rec.ts, c->who,       c->prev.ts,
+    return (struct key){c->rec.ts, c->who,       tie_of(c->rec.ts, c->prev.ts),
                         c->log,    c->run.chunk, (uint64_t)c->run.word + c->pos};
 }
 
@@ -1047,7 +1065,7 @@ int weft_merge_refresh(struct weft_merge *m) {
             if (r->nrecs)
                 m->pend[m->npend++] = (struct pend){.ts = r->first_ts,
                                                     .who = (uint64_t)m->rank[i] << 32 | r->tid,
-                                                    .raw = r->first_raw,
+                                                    .raw = r->first_tie,
                                                     .chunk = r->chunk,
                                                     .log = (uint32_t)i,
                                                     .word = r->word,

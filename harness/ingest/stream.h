@@ -35,7 +35,7 @@
 struct weft__run {
     uint64_t chunk;
     uint64_t first_ts;          /* its first record's time, in ns */
-    uint64_t first_raw;         /* and as its process's clock gave it */
+    uint64_t first_tie;         /* its place among equal ns (stream.c's tie_of) */
     uint64_t prev_ts, prev_obj; /* raw, as the decoder needs them */
     uint32_t word, end, tid, nrecs;
 };
@@ -93,7 +93,7 @@ struct weft_slog {
  * after them (the owner, the decoder's previous record, the last time). */
 struct weft__lchunk {
     uint32_t seen, tid;
-    uint64_t prev_ts, prev_obj, last_raw;
+    uint64_t prev_ts, prev_obj, last_ns, last_tie;
     uint32_t pending; /* its runs the merge has not read to their end */
     int bad, punched;
 };

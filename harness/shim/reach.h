@@ -29,12 +29,12 @@ struct weft__reach {
     uint64_t bits[WEFT_REACH_WORDS];
     /* The owner's own shortcuts, never read by the watchdog: the channel
      * it added last; how often its filter grew (gen); the object it
-     * pushed for last, at which gen; the object it pulled for last, its
-     * bucket and the bucket's version then. A thread that keeps sending
+     * pushed for last, at which gen; the object it pulled for last and
+     * the versions of its two carry entries then. A thread that keeps sending
      * on one channel and receiving on another, or locking and unlocking
      * one mutex, skips both merges (and the hash). */
     uint64_t last_add, push_obj, pull_obj;
-    uint32_t gen, push_gen, pull_at, pull_ver;
+    uint32_t gen, push_gen, pull_ver, pull_ver2;
     uint64_t sel[WEFT_REACH_SEL];
 } __attribute__((aligned(64)));
 
@@ -53,10 +53,21 @@ void weft__reach_end(void) WEFT_HIDDEN;
  * 0 freed). */
 void weft__reach_special(uint64_t ch, int on) WEFT_HIDDEN;
 /* What the senders on a channel could reach, for its receivers: the value
- * sent may carry any of it (a reply channel inside a request). One filter
- * per bucket of channels: channels that share one only pass on more. */
-#define WEFT_REACH_CARRY 1024
+ * sent may carry any of it (a reply channel inside a request). A table of
+ * carry filters, each keyed by the one object whose senders fill it: an
+ * object takes the first free of its two candidate entries; when both are
+ * another's, it shares its first (key WEFT_REACH_SHARED) with whoever else
+ * lands there. A key goes only from free to one object to shared, never
+ * back, so every filter an object's pushes went into stays keyed by it or
+ * shared, and a pull reads exactly those of its two. Objects that share
+ * an entry only pass on more (no report); with two choices that takes
+ * thousands of objects, not two whose hashes meet (with one filter per
+ * bucket, two channels met in about 1 of 500 runs of a three-channel
+ * program, and its leak went unreported). */
+#define WEFT_REACH_CARRY 4096
+#define WEFT_REACH_SHARED 1ull /* never an object's address */
 struct weft__carry {
+    uint64_t key; /* 0: free; an object; or WEFT_REACH_SHARED */
     uint64_t bits[WEFT_REACH_WORDS];
     uint32_t ver; /* bumped each time a push adds to bits */
 } __attribute__((aligned(64)));
@@ -128,12 +139,39 @@ static inline void weft__reach_add(uint64_t ch) {
     r->last_add = ch;
 }
 
-static inline uint32_t weft__reach_bucket(uint64_t ch) {
-    return (uint32_t)((weft__reach_hash(ch) >> 20) % WEFT_REACH_CARRY);
+/* The two candidate entries of ch, from other bits of its hash. */
+static inline void weft__reach_buckets(uint64_t ch, uint32_t *b1, uint32_t *b2) {
+    uint64_t h = weft__reach_hash(ch);
+    *b1 = (uint32_t)(h >> 20) % WEFT_REACH_CARRY;
+    *b2 = (uint32_t)(h >> 36) % WEFT_REACH_CARRY;
+}
+
+/* The entry ch's pushes fill: the one keyed by it, else the first free
+ * one (claimed), else its first, shared from now on. */
+static inline struct weft__carry *weft__reach_home(uint64_t ch) {
+    uint32_t b[2];
+    weft__reach_buckets(ch, &b[0], &b[1]);
+    for (int i = 0; i < 2; i++)
+        if (__atomic_load_n(&weft__reach_carry[b[i]].key, __ATOMIC_ACQUIRE) == ch)
+            return &weft__reach_carry[b[i]];
+    for (int i = 0; i < 2; i++) {
+        uint64_t free_key = 0;
+        if (__atomic_compare_exchange_n(&weft__reach_carry[b[i]].key, &free_key, ch, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+            free_key == ch)
+            return &weft__reach_carry[b[i]];
+    }
+    /* Made shared, a version more: the pulls that skipped it as another
+     * object's look at it again (bits already there count from now on). */
+    struct weft__carry *c = &weft__reach_carry[b[0]];
+    if (__atomic_load_n(&c->key, __ATOMIC_RELAXED) != WEFT_REACH_SHARED &&
+        __atomic_exchange_n(&c->key, WEFT_REACH_SHARED, __ATOMIC_ACQ_REL) != WEFT_REACH_SHARED)
+        __atomic_fetch_add(&c->ver, 1, __ATOMIC_RELEASE);
+    return c;
 }
 
 /* Before a send on ch: the receivers may get anything this thread can
- * reach. Again on the same bucket with the same filter: nothing. */
+ * reach. Again for the same object with the same filter: nothing. */
 static inline void weft__reach_push(uint64_t ch) {
     struct weft__reach *r = weft__reach_me; /* a slot: the watchdog was on, and stays on */
     if (!r || !ch)
@@ -141,7 +179,7 @@ static inline void weft__reach_push(uint64_t ch) {
     uint32_t gen = __atomic_load_n(&r->gen, __ATOMIC_RELAXED);
     if (r->push_obj == ch && r->push_gen == gen)
         return;
-    struct weft__carry *c = &weft__reach_carry[weft__reach_bucket(ch)];
+    struct weft__carry *c = weft__reach_home(ch);
     int added = 0;
     for (int i = 0; i < WEFT_REACH_WORDS; i++) {
         uint64_t mine = __atomic_load_n(&r->bits[i], __ATOMIC_RELAXED);
@@ -157,29 +195,38 @@ static inline void weft__reach_push(uint64_t ch) {
 }
 
 /* After a receive on ch: this thread may now reach what its senders
- * could. Again on the same bucket, unchanged since: nothing. */
+ * could: the bits of each of ch's two entries keyed by ch or shared.
+ * Again for the same object, both entries unchanged since: nothing. */
 static inline void weft__reach_pull(uint64_t ch) {
     struct weft__reach *r = weft__reach_me;
     if (!r || !ch)
         return;
-    uint32_t at = r->pull_obj == ch ? r->pull_at : weft__reach_bucket(ch);
-    const struct weft__carry *c = &weft__reach_carry[at];
-    uint32_t ver = __atomic_load_n(&c->ver, __ATOMIC_ACQUIRE);
-    if (r->pull_obj == ch && r->pull_ver == ver)
+    uint32_t b[2];
+    weft__reach_buckets(ch, &b[0], &b[1]);
+    uint32_t ver[2];
+    for (int i = 0; i < 2; i++)
+        ver[i] = __atomic_load_n(&weft__reach_carry[b[i]].ver, __ATOMIC_ACQUIRE);
+    if (r->pull_obj == ch && r->pull_ver == ver[0] && r->pull_ver2 == ver[1])
         return;
     int grew = 0;
-    for (int i = 0; i < WEFT_REACH_WORDS; i++) {
-        uint64_t theirs = __atomic_load_n(&c->bits[i], __ATOMIC_RELAXED);
-        if (theirs & ~__atomic_load_n(&r->bits[i], __ATOMIC_RELAXED)) {
-            __atomic_fetch_or(&r->bits[i], theirs, __ATOMIC_RELAXED);
-            grew = 1;
+    for (int j = 0; j < 2; j++) {
+        const struct weft__carry *c = &weft__reach_carry[b[j]];
+        uint64_t key = __atomic_load_n(&c->key, __ATOMIC_ACQUIRE);
+        if (key != ch && key != WEFT_REACH_SHARED)
+            continue; /* another object's: nothing of ch's senders */
+        for (int i = 0; i < WEFT_REACH_WORDS; i++) {
+            uint64_t theirs = __atomic_load_n(&c->bits[i], __ATOMIC_RELAXED);
+            if (theirs & ~__atomic_load_n(&r->bits[i], __ATOMIC_RELAXED)) {
+                __atomic_fetch_or(&r->bits[i], theirs, __ATOMIC_RELAXED);
+                grew = 1;
+            }
         }
     }
     if (grew)
         __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
     r->pull_obj = ch;
-    r->pull_at = at;
-    r->pull_ver = ver;
+    r->pull_ver = ver[0];
+    r->pull_ver2 = ver[1];
 }
 
 /* The same through a pthread lock, condvar wait, semaphore or barrier:
