@@ -62,8 +62,8 @@ void weft__reach_special(uint64_t ch, int on) WEFT_HIDDEN;
  * shared, and a pull reads exactly those of its two. Objects that share
  * an entry only pass on more (no report); with two choices that takes
  * thousands of objects, not two whose hashes meet (with one filter per
- * bucket, two channels met in about 1 of 500 runs of a three-channel
- * program, and its leak went unreported). */
+ * bucket, by the hash's odds two channels met in about 1 of 500 runs of a
+ * three-channel program, and its leak went unreported). */
 #define WEFT_REACH_CARRY 4096
 #define WEFT_REACH_SHARED 1ull /* never an object's address */
 struct weft__carry {

@@ -7,7 +7,7 @@
  *           channel of its own whose first carry entry (reach.h) is the
  *           jobs channel's: main must not learn jobs from it (with one
  *           carry filter per hash bucket it did, and the leak was never
- *           reported: about 1 run in 500 of the pool by chance);
+ *           reported: by the hash's odds, about 1 run in 500 of the pool);
  *   pair    two threads each wait to receive from the other (a channel
  *           pair made by a setup thread that returned);
  *   abandon a handler gives up on its worker's unbuffered result channel
