@@ -800,7 +800,7 @@ struct weft_merge {
     /* every run of every log not started yet, in the order of their
      * first records from next on */
     struct pend {
-        uint64_t ts, who, raw, chunk;
+        uint64_t ts, who, tie, chunk;
         uint32_t log, word;
         size_t idx;
     } * pend;
@@ -822,7 +822,7 @@ struct weft_merge {
  * in other places). Runs are cut where (ns, raw clock) goes back, for the
  * same reason (went_back). */
 struct key {
-    uint64_t ts, who, raw, log, chunk, word;
+    uint64_t ts, who, tie, log, chunk, word;
 };
 
 static int key_less(struct key a, struct key b) {
@@ -830,8 +830,8 @@ static int key_less(struct key a, struct key b) {
         return a.ts < b.ts;
     if (a.who >> 32 != b.who >> 32)
         return a.who >> 32 < b.who >> 32;
-    if (a.raw != b.raw)
-        return a.raw < b.raw;
+    if (a.tie != b.tie)
+        return a.tie < b.tie;
     if (a.who != b.who)
         return a.who < b.who;
     if (a.log != b.log)
@@ -842,7 +842,7 @@ static int key_less(struct key a, struct key b) {
 }
 
 static struct key pend_key(const struct pend *p) {
-    return (struct key){p->ts, p->who, p->raw, p->log, p->chunk, p->word};
+    return (struct key){p->ts, p->who, p->tie, p->log, p->chunk, p->word};
 }
 
 /* A cursor's record is keyed by the word after it: runs of a chunk do not
@@ -1065,7 +1065,7 @@ int weft_merge_refresh(struct weft_merge *m) {
             if (r->nrecs)
                 m->pend[m->npend++] = (struct pend){.ts = r->first_ts,
                                                     .who = (uint64_t)m->rank[i] << 32 | r->tid,
-                                                    .raw = r->first_tie,
+                                                    .tie = r->first_tie,
                                                     .chunk = r->chunk,
                                                     .log = (uint32_t)i,
                                                     .word = r->word,

@@ -115,7 +115,7 @@ void weft__reach_end(void) {
         __atomic_store_n(&r->bits[i], 0, __ATOMIC_RELAXED);
     __atomic_store_n(&r->nsel, 0, __ATOMIC_RELAXED);
     r->last_add = r->push_obj = r->pull_obj = 0; /* the next owner's shortcuts start empty */
-    r->gen = r->push_gen = r->pull_ver = r->pull_ver2 = 0;
+    r->gen = r->push_gen = r->pull_at = r->pull_ver = r->pull_ver2 = 0;
     __atomic_store_n(&r->ostid, 0, __ATOMIC_RELEASE);
 }
 

@@ -29,12 +29,13 @@ struct weft__reach {
     uint64_t bits[WEFT_REACH_WORDS];
     /* The owner's own shortcuts, never read by the watchdog: the channel
      * it added last; how often its filter grew (gen); the object it
-     * pushed for last, at which gen; the object it pulled for last and
-     * the versions of its two carry entries then. A thread that keeps sending
+     * pushed for last, at which gen; the object it pulled for last, its
+     * two carry entries (packed, one in each half) and their versions
+     * then. A thread that keeps sending
      * on one channel and receiving on another, or locking and unlocking
      * one mutex, skips both merges (and the hash). */
     uint64_t last_add, push_obj, pull_obj;
-    uint32_t gen, push_gen, pull_ver, pull_ver2;
+    uint32_t gen, push_gen, pull_at, pull_ver, pull_ver2;
     uint64_t sel[WEFT_REACH_SEL];
 } __attribute__((aligned(64)));
 
@@ -139,6 +140,8 @@ static inline void weft__reach_add(uint64_t ch) {
     r->last_add = ch;
 }
 
+_Static_assert(WEFT_REACH_CARRY <= 65536, "pull_at packs two entries in 16 bits each");
+
 /* The two candidate entries of ch, from other bits of its hash. */
 static inline void weft__reach_buckets(uint64_t ch, uint32_t *b1, uint32_t *b2) {
     uint64_t h = weft__reach_hash(ch);
@@ -202,7 +205,12 @@ static inline void weft__reach_pull(uint64_t ch) {
     if (!r || !ch)
         return;
     uint32_t b[2];
-    weft__reach_buckets(ch, &b[0], &b[1]);
+    if (r->pull_obj == ch) {
+        b[0] = r->pull_at & 0xffff;
+        b[1] = r->pull_at >> 16;
+    } else {
+        weft__reach_buckets(ch, &b[0], &b[1]);
+    }
     uint32_t ver[2];
     for (int i = 0; i < 2; i++)
         ver[i] = __atomic_load_n(&weft__reach_carry[b[i]].ver, __ATOMIC_ACQUIRE);
@@ -225,6 +233,7 @@ static inline void weft__reach_pull(uint64_t ch) {
     if (grew)
         __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
     r->pull_obj = ch;
+    r->pull_at = b[0] | b[1] << 16;
     r->pull_ver = ver[0];
     r->pull_ver2 = ver[1];
 }
