@@ -18,6 +18,7 @@ dir=${1:-}
 if [ -z "$dir" ]; then
     dir=build/ci-test-names
     mkdir -p build
+    rm -rf "$dir" # configured afresh: a tree of another generator cannot be reused
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$dir.log" 2>&1 ||
         { echo "check-test-names: configuring $dir failed (see $dir.log)" >&2; exit 1; }
 fi

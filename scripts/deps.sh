@@ -3,7 +3,7 @@
 # deps.sh: installs the Debian packages weft builds, tests and benchmarks
 # with. Safe to run again: apt-get skips what is already there.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config clang check libsqlite3-dev sqlite3
+pkgs=(build-essential cmake ninja-build pkg-config clang check libsqlite3-dev sqlite3
       libunwind-dev libdw-dev libelf-dev valgrind golang-go python3
       xz-utils make redis-server memcached parallel libjemalloc2 p7zip-full time
       zstd pigz git curl nginx-light netcat-openbsd libmicrohttpd-dev

@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # nightly.sh: what CI (scripts/test.sh) leaves out to stay under 30
-# minutes on 2 cores, to run before an issue is resolved: the tests again
-# in the configurations that test.sh only builds or samples (clang: what
-# depends on the compiler; the scenario suite's traces through an
-# ASan+UBSan weft command), then the curated mutation sweep (every
-# mutation must be caught). After test.sh, its clang and ASan+UBSan build
-# directories only gain what they lacked (the tests).
+# minutes on 2 cores, to run before an issue is resolved: the tests at
+# more depth (detectors:answered's 50 runs per case, the differential test
+# against the old ingest) and in the configurations that test.sh only
+# builds or samples (gcc -O3; clang: what depends on the compiler; the
+# detector cases, the chaos driver, the 10,000 threads and the scenario
+# suite through an ASan+UBSan weft command), then the curated mutation
+# sweep (every mutation must be caught). Run after test.sh: its build
+# directories only gain what they lacked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 . scripts/ci-lib.sh
 
-echo "== clang: unit, integration, harness, detectors, reports, scenarios"
+stage "gcc: detectors:answered at 50 runs per case; the differential test against the old ingest"
+CC=gcc build build/ci-gcc
+(cd build/ci-gcc && WEFT_TEST_RUNS=50 ctest --output-on-failure --no-tests=error -j"$jobs" \
+  -R '^detectors:answered$|^differential:')
+
+stage "gcc -O3 (Release): build only, for the warnings only the optimizer finds"
+CC=gcc build build/ci-release -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCH=OFF
+
+stage "clang: unit, integration, harness, detectors, reports, scenarios"
 # Five runs per detector case instead of 20 (the schedules under load are
 # the gcc stage's job), and no memcheck, browser or repeated scenarios
 # (valgrind, Chromium and 20 repetitions check the same things whichever
@@ -21,8 +31,10 @@ CC=clang build build/ci-clang -DWEFT_BUILD_TESTS=ON -DWEFT_BUILD_BENCH=ON
 (cd build/ci-clang && WEFT_TEST_RUNS=5 ctest --output-on-failure --no-tests=error -j"$jobs" \
   -LE 'helgrind|drd|differential|mutation|memcheck|browser' -E '^scenario-repeat:')
 
-echo "== ASan+UBSan: the weft command over the scenario suite"
-asan_weft -L scenarios -E '^scenario-repeat:'
+stage "ASan+UBSan: the weft command over the detector cases, the chaos driver, 10,000 threads and the scenario suite"
+asan_weft -L 'detectors|scenarios' -E '^scenario-repeat:'
+asan_weft -R "^($ASAN_WEFT_NIGHTLY)\$"
 
-echo "== the mutation sweep"
+stage "the mutation sweep"
 bash scripts/mutate.sh -j "$jobs"
+stage "done"

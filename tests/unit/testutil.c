@@ -46,6 +46,10 @@ bool tu_on_valgrind(void) {
     return RUNNING_ON_VALGRIND != 0;
 }
 
+bool tu_sanitized(void) {
+    return TU_SANITIZED;
+}
+
 double tu_scale(void) {
     const char *e = getenv("WEFT_TEST_SCALE");
     if (e && *e) {

@@ -52,6 +52,9 @@ double tu_scale(void);
 /* n scaled, but at least min: loop counts and sizes. */
 long tu_scaled(long n, long min);
 bool tu_on_valgrind(void);
+/* Built with ASan or TSan (whose runtimes in Debian 12's gcc and clang
+ * take no locks across fork: see test_timer's fork test). */
+bool tu_sanitized(void);
 /* A number of threads: n natively, at most vg_max under Valgrind. DRD's
  * cost grows steeply with the number of threads that synchronise (a 50-stage
  * daisy chain takes minutes there), while the interleavings worth checking
