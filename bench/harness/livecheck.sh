@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench/harness/livecheck.sh: what weft run's look inside a running
-# program costs (issue 14 item 3, "Must hold": nothing measurable when
-# off, below 2% of wall time at the default interval). A wait-heavy
-# program, chan_work (N items through libweft channels: fixed work, so
-# wall time is the cost) or soak_pool (a server fed for S seconds: fixed
-# time, so CPU time is the cost), run in interleaved rounds as
-#   plain | weft run | weft run --leak-check (default interval, 10 s)
+# bench/harness/livecheck.sh: what weft run's looks inside a running
+# program cost (issue 14 items 2 and 3, "Must hold": nothing measurable
+# when off, below 2% of wall time at the default interval): the
+# partial-deadlock check (on by default: the watchdog's check every 100 ms
+# of a 1 s --deadlock-timeout, and the reach filters every channel call
+# and lock keeps for it) and --leak-check. A wait-heavy program, chan_work
+# (N items through libweft channels: fixed work, so wall time is the
+# cost) or soak_pool (a server fed for S seconds: fixed time, so CPU time
+# is the cost), run in interleaved rounds as
+#   plain | weft run --deadlock-timeout=0 (the check off) | weft run
+#   | weft run --leak-check (default interval, 10 s)
 #   | weft run --leak-check=200ms (a stress point: 50 checks a second)
 #   [| the baseline's weft run: --baseline DIR, another build of weft]
 # with the medians of wall and CPU (user + system, weft and the program
-# together) and the ratios: --leak-check against weft run, and weft run
-# against the baseline's (the shim's part of the live state file, on every
-# wait: a sequence word and a clock read, and what --leak-check never
-# changes). Every weft run is --no-live -q; the ingest after the exit is
-# in every weft figure alike.
+# together) and the ratios, each also as the median of the rounds' own
+# ratios (a round's runs are neighbours in time: the machine's drift
+# cancels): weft run against --deadlock-timeout=0, --leak-check against
+# weft run, and weft run against the baseline's (the shim's part of the
+# live state file, on every wait: a sequence word and a clock read, and
+# what --leak-check never changes). Every weft run is --no-live -q; the
+# ingest after the exit is in every weft figure alike.
 #
 #   bench/harness/livecheck.sh [--build-dir DIR] [--baseline DIR] [--rounds R]
 #                              [--n N] [--soak SECONDS]
@@ -67,10 +73,11 @@ median() { # COLUMN FILE
 }
 
 echo "# weft run --leak-check: $what, $rounds rounds interleaved; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-names=(plain weft leak leak200)
+names=(plain nodl weft leak leak200)
 [ -n "$baseline" ] && names+=(base)
 for ((k = 0; k < rounds; k++)); do
     timed plain "${prog[@]}"
+    timed nodl "$weft" run -q --no-live --deadlock-timeout=0 -o "$work/t.db" -- "${prog[@]}"
     timed weft "$weft" run -q --no-live -o "$work/t.db" -- "${prog[@]}"
     timed leak "$weft" run -q --no-live --leak-check -o "$work/t.db" -- "${prog[@]}"
     timed leak200 "$weft" run -q --no-live --leak-check=200ms -o "$work/t.db" -- "${prog[@]}"
@@ -80,6 +87,7 @@ printf '| %-32s | %8s | %8s | %s\n' "run" "wall s" "cpu s" "each round (wall cpu
 for nm in "${names[@]}"; do
     case $nm in
     plain) label="plain" ;;
+    nodl) label="weft run --deadlock-timeout=0" ;;
     weft) label="weft run" ;;
     leak) label="weft run --leak-check (10 s)" ;;
     leak200) label="weft run --leak-check=200ms" ;;
@@ -88,7 +96,16 @@ for nm in "${names[@]}"; do
     printf '| %-32s | %8s | %8s | %s\n' "$label" "$(median 1 "$work/$nm.t")" "$(median 2 "$work/$nm.t")" \
         "$(tr '\n' ';' <"$work/$nm.t")"
 done
-ratio() { awk -v a="$(median "$3" "$work/$1.t")" -v b="$(median "$3" "$work/$2.t")" 'BEGIN {printf "%.3f", a / b}'; }
+# ratio A B COLUMN: "median-of-A / median-of-B (median of the rounds' A/B)"
+ratio() {
+    local m
+    m=$(paste -d' ' "$work/$1.t" "$work/$2.t" |
+        awk -v c="$3" '{print $c / $(c + 2)}' | sort -g |
+        awk '{a[NR] = $1} END {printf "%.3f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
+    awk -v a="$(median "$3" "$work/$1.t")" -v b="$(median "$3" "$work/$2.t")" -v m="$m" \
+        'BEGIN {printf "%.3f (rounds %s)", a / b, m}'
+}
+echo "weft run / --deadlock-timeout=0:    wall $(ratio weft nodl 1), cpu $(ratio weft nodl 2)"
 echo "--leak-check (10 s) / weft run:     wall $(ratio leak weft 1), cpu $(ratio leak weft 2)"
 echo "--leak-check=200ms / weft run:      wall $(ratio leak200 weft 1), cpu $(ratio leak200 weft 2)"
 echo "weft run / plain:                   wall $(ratio weft plain 1), cpu $(ratio weft plain 2)"

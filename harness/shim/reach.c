@@ -54,6 +54,7 @@
 __thread struct weft__reach *weft__reach_me __attribute__((tls_model("initial-exec")));
 struct weft__carry weft__reach_carry[WEFT_REACH_CARRY];
 int weft__reach_chans;
+int weft__reach_armed;
 
 static struct weft__reach slots[SLOTS];
 static uint32_t hi; /* slots at and above hi were never claimed */

@@ -6,7 +6,7 @@
  * small Bloom filter of its own, which the watchdog reads. Only the owner
  * writes its filter, so an addition is a load, a test and, the first time
  * only, a relaxed store: no lock, no atomic read-modify-write, no malloc.
- * Everything is skipped while the watchdog is off. */
+ * Everything is skipped while the check is off (no deadlock timeout). */
 #ifndef WEFT_HARNESS_SHIM_REACH_H
 #define WEFT_HARNESS_SHIM_REACH_H
 
@@ -96,8 +96,13 @@ void weft__wd_report_chans(const struct weft__wd_wait *w, int n) WEFT_HIDDEN;
 void weft__reach_check(uint64_t now_ms, long timeout_ms) WEFT_HIDDEN;
 void weft__reach_fork_child(void) WEFT_HIDDEN;
 
+/* The check is on (the watchdog runs with a deadlock timeout). Not the
+ * watchdog's own flag: under `weft run` the watchdog also runs with
+ * --deadlock-timeout=0, for the live state file alone, and then no
+ * thread should pay for filters nobody reads. */
+extern int weft__reach_armed WEFT_HIDDEN;
 static inline int weft__reach_on(void) {
-    return __atomic_load_n(&weft__wd_on, __ATOMIC_RELAXED);
+    return __atomic_load_n(&weft__reach_armed, __ATOMIC_RELAXED);
 }
 
 /* The two bits of ch: a multiplicative hash's top bits. */

@@ -649,8 +649,10 @@ void weft__watchdog_start(void) {
         __atomic_store_n(&weft__wd_on, 1, __ATOMIC_RELAXED);
         if (shared)
             (void)my_slot(); /* this thread (main, or a fork child's) is listed too */
-        if (timeout_ms > 0)
+        if (timeout_ms > 0) {
+            __atomic_store_n(&weft__reach_armed, 1, __ATOMIC_RELAXED);
             weft__reach_join(); /* the starting thread (main, or a fork child's) is known */
+        }
     }
     weft__t.in_shim = was;
     pthread_attr_destroy(&a);
