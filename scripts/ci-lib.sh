@@ -28,10 +28,21 @@ build() { # dir, extra cmake args...
   cmake --build "$dir" -j"$jobs"
 }
 
-# The weft command's tests that CI's ASan+UBSan stage leaves to
-# nightly.sh (a ctest -E alternation): they only feed the ingest more of
-# the traces the stage's other tests give it, in more time than CI has.
-ASAN_WEFT_NIGHTLY='harness:(chaos|fault_threads_10k)'
+# The weft command's tests that CI's ASan+UBSan stage runs (a ctest -R
+# regex): those of the command's own code, whose traces it ingests (the
+# raw-log reader, live ingest and resume, options, errors and usage, the
+# scenario runner, dumps, symbols) and every report. The traced side is
+# never instrumented (the shim cannot carry ASan's runtime), so the tests
+# whose point is what the shim does inside a program (real programs,
+# faults, forks, limits, chaos) would only feed the same ingest more
+# traces under ASan, in more time than CI has; the fuzz stage runs the
+# reader, the ingest with the detectors, and the reports under ASan too.
+# nightly.sh runs the rest (and the detector cases, the scenario suite).
+ASAN_WEFT_CI='^(reports:.*|fuzz:replay|harness:(ingest_.*|live_.*|keep_.*|fuzz|bad_input|files|options|report_errors|usage_.*|overwrite|scen_(bad_input|dir|fail|jobs_repeat|junit|keep|known|list|manifest_errors|pass|timeout|tty)|dump.*|leak_check.*|symtab_.*|fold|relock_counted|dropped_events|exit_codes|killed|death_.*|selfingest.*|no_trace_.*|deadlock_.*|lock_sites|last_handoff|escapes|weft))$'
+# Never under an ASan weft: the cases that preload a second allocator into
+# weft itself (ASan must be the first library of its process) and the
+# browser (Chromium).
+ASAN_WEFT_NEVER='^harness:(preload_env|jemalloc_preload|asan_build)$'
 
 # asan_weft CTEST-ARGS...: the weft command built with ASan+UBSan (what runs
 # inside traced programs stays plain: the shim cannot carry ASan's

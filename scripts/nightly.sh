@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 # nightly.sh: what CI (scripts/test.sh) leaves out to stay under 30
 # minutes on 2 cores, to run before an issue is resolved: the tests at
-# more depth (detectors:answered's 50 runs per case, the differential test
-# against the old ingest) and in the configurations that test.sh only
-# builds or samples (gcc -O3; clang: what depends on the compiler; the
-# detector cases, the chaos driver, the 10,000 threads and the scenario
-# suite through an ASan+UBSan weft command), then the curated mutation
+# more depth (the detector cases at 20 runs, detectors:answered at 50,
+# redetect, the differential test against the old ingest) and in the
+# configurations that test.sh only builds or samples (gcc -O3; clang:
+# what depends on the compiler; every weft command test that CI's ASan
+# stage leaves out, the detector cases and the scenario suite through an
+# ASan+UBSan weft command), then the curated mutation
 # sweep (every mutation must be caught). Run after test.sh: its build
 # directories only gain what they lacked.
 set -euo pipefail
@@ -14,8 +15,10 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 . scripts/ci-lib.sh
 
-stage "gcc: detectors:answered at 50 runs per case; the differential test against the old ingest"
+stage "gcc: the detector cases at 20 runs (detectors:answered at 50); redetect; the differential test against the old ingest"
 CC=gcc build build/ci-gcc
+(cd build/ci-gcc && WEFT_TEST_RUNS=20 ctest --output-on-failure --no-tests=error -j"$jobs" \
+  -L detectors -E '^detectors:answered$')
 (cd build/ci-gcc && WEFT_TEST_RUNS=50 ctest --output-on-failure --no-tests=error -j"$jobs" \
   -R '^detectors:answered$|^differential:')
 
@@ -31,9 +34,9 @@ CC=clang build build/ci-clang -DWEFT_BUILD_TESTS=ON -DWEFT_BUILD_BENCH=ON
 (cd build/ci-clang && WEFT_TEST_RUNS=5 ctest --output-on-failure --no-tests=error -j"$jobs" \
   -LE 'helgrind|drd|differential|mutation|memcheck|browser' -E '^scenario-repeat:')
 
-stage "ASan+UBSan: the weft command over the detector cases, the chaos driver, 10,000 threads and the scenario suite"
-asan_weft -L 'detectors|scenarios' -E '^scenario-repeat:'
-asan_weft -R "^($ASAN_WEFT_NIGHTLY)\$"
+stage "ASan+UBSan: the weft command over every test CI's ASan stage leaves out"
+asan_weft -L 'harness|reports|detectors|scenarios' -LE 'browser|differential' \
+  -E "$ASAN_WEFT_CI|$ASAN_WEFT_NEVER|^scenario-repeat:"
 
 stage "the mutation sweep"
 bash scripts/mutate.sh -j "$jobs"

@@ -5,12 +5,12 @@
 # integration, harness, detectors, reports, the scenario suite with its
 # repeated runs; the weft command under memcheck), then Helgrind and DRD;
 # the warnings of clang; a short fuzzing run; ASan+UBSan (libweft; the
-# weft command's harness and reports tests); last, a quick run of the
+# weft command's own tests and the reports'); last, a quick run of the
 # benchmarks so they keep working. Under 30 minutes on 2 cores (each
 # stage's heading says when it began): the same tests at more depth or in
-# more configurations (the detector cases' 50-run schedules, the
-# differential test against the old ingest, gcc -O3, clang's test run,
-# every command test under ASan) and the mutation sweep are
+# more configurations (the detector cases' 20- and 50-run schedules,
+# redetect, the differential test against the old ingest, gcc -O3,
+# clang's test run, every command test under ASan) and the mutation sweep are
 # scripts/nightly.sh's, run before an issue is resolved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,11 +26,14 @@ bash scripts/mutate.sh --check
 stage "gcc: unit, stress, integration, harness, detectors, reports, scenarios (and the libraries' calls by folder)"
 CC=gcc build build/ci-gcc
 bash scripts/check-deps.sh --build build/ci-gcc
-# The detector cases run 20 times each here (detectors:answered's window
-# opens on some schedules only: nightly.sh runs it 50 times); the
-# differential test builds the old ingest from git history (nightly.sh).
-(cd build/ci-gcc && WEFT_TEST_RUNS=20 ctest --output-on-failure --no-tests=error -j"$jobs" \
-  -LE 'helgrind|drd|mutation|differential')
+# The detector cases run 10 times each here (nightly.sh: 20, and
+# detectors:answered, whose window opens on some schedules only, 50);
+# the scenarios' repeated runs keep their 20. nightly.sh also runs the
+# differential test (it builds the old ingest from git history) and
+# detectors:redetect (the whole suite's traces again, read back from
+# their databases).
+(cd build/ci-gcc && WEFT_TEST_RUNS=10 ctest --output-on-failure --no-tests=error -j"$jobs" \
+  -LE 'helgrind|drd|mutation|differential' -E '^detectors:redetect$')
 
 stage "gcc: Helgrind and DRD"
 (cd build/ci-gcc && ctest --output-on-failure --no-tests=error -j"$jobs" -L 'helgrind|drd')
@@ -51,19 +54,8 @@ CC=gcc build build/ci-asan -DWEFT_SANITIZE=ON -DWEFT_VALGRIND=OFF -DWEFT_BUILD_H
   -DWEFT_BUILD_BENCH=OFF
 (cd build/ci-asan && ctest --output-on-failure --no-tests=error -j"$jobs" -L 'unit|stress')
 
-stage "ASan+UBSan: the weft command (harness, reports)"
-# Every test of the command's harness and reports labels, less: browser
-# (the HTML in Chromium: the reports' files are checked in the reports
-# label), the three cases that preload jemalloc into weft itself (ASan
-# must be the first library of its process: no second allocator can be
-# preloaded into an ASan program; asan_build's user LD_PRELOAD case), and
-# what only repeats the ingest of traces that the others already give it
-# in more time than CI has (the chaos driver's 300 runs, the 10,000
-# threads, the repeated scenarios). The gcc stage runs all of those;
-# nightly.sh runs them, the detector cases and the scenario suite under
-# this ASan+UBSan weft too.
-asan_weft -L 'harness|reports' -LE 'browser|differential' \
-  -E "^($ASAN_WEFT_NIGHTLY|scenario-repeat:.*|harness:(preload_env|jemalloc_preload|asan_build))\$"
+stage "ASan+UBSan: the weft command (its own code's tests, every report)"
+asan_weft -R "$ASAN_WEFT_CI" -LE 'browser|differential' -E "$ASAN_WEFT_NEVER"
 
 stage "benchmarks (smoke)"
 bash bench/run.sh --quick --build-dir build/ci-gcc
