@@ -9,7 +9,7 @@
 #
 #   scripts/check-test-names.sh [BUILD_DIR]
 #
-# Without BUILD_DIR (CI's style stage, before anything is built) it
+# CI passes its gcc build tree. Without BUILD_DIR it
 # configures build/ci-test-names with every test family on (the tests
 # are registered at configure time; generating needs no compiler output).
 set -euo pipefail

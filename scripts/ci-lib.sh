@@ -39,6 +39,10 @@ build() { # dir, extra cmake args...
 # reader, the ingest with the detectors, and the reports under ASan too.
 # nightly.sh runs the rest (and the detector cases, the scenario suite).
 ASAN_WEFT_CI='^(reports:.*|fuzz:replay|harness:(ingest_.*|live_.*|keep_.*|fuzz|bad_input|files|options|report_errors|usage_.*|overwrite|scen_(bad_input|dir|fail|jobs_repeat|junit|keep|known|list|manifest_errors|pass|timeout|tty)|dump.*|leak_check.*|symtab_.*|fold|relock_counted|dropped_events|exit_codes|killed|death_.*|selfingest.*|no_trace_.*|deadlock_.*|lock_sites|last_handoff|escapes|weft))$'
+# Of those, the ones that repeat others' paths at length (reports over
+# the whole scenario suite, the Perfetto cap, fingerprints over repeated
+# runs, the resume variants beyond harness:live_resume): nightly.sh's.
+ASAN_WEFT_CI_LATER='^(reports:.*_scenarios|reports:perfetto_cap|reports:fingerprint_runs|harness:live_resume_.*)$'
 # Never under an ASan weft: the cases that preload a second allocator into
 # weft itself (ASan must be the first library of its process) and the
 # browser (Chromium).
