@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-cmake --build "$build" --target bench_chan_work bench_soak_pool weft-cli weft-preload >/dev/null
+cmake --build "$build" --target bench_chan_work bench_chan_cost bench_soak_pool weft-cli weft-preload >/dev/null
 weft=$build/bin/weft
 if [ "$soak" != 0 ]; then
     prog=("$build/bench/pipeline/bench_soak_pool" "$soak")
@@ -57,6 +57,7 @@ else
     what="chan_work N=$n"
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-lc-XXXXXX")
+export work
 trap 'rm -rf "$work"' EXIT
 
 # timed NAME CMD...: appends "wall cpu" to $work/NAME.t
@@ -110,4 +111,30 @@ echo "--leak-check (10 s) / weft run:     wall $(ratio leak weft 1), cpu $(ratio
 echo "--leak-check=200ms / weft run:      wall $(ratio leak200 weft 1), cpu $(ratio leak200 weft 2)"
 echo "weft run / plain:                   wall $(ratio weft plain 1), cpu $(ratio weft plain 2)"
 [ -n "$baseline" ] && echo "weft run / baseline weft run:       wall $(ratio weft base 1), cpu $(ratio weft base 2)"
+
+# Per operation: wall-time rounds of whole runs move by more than the 2%
+# asked, so the check's own cost is also taken where it is paid: on each
+# channel call (chan_cost: ns per send+receive pair on one thread, the
+# median of 9 rounds of N pairs, under weft run with the check on and
+# off), interleaved over the rounds; the table's median difference times
+# the program's channel calls per second is its share of the wall time.
+echo
+echo "# per send+receive pair (chan_cost, one thread; K channels in turn), $rounds rounds interleaved"
+cc=$build/bench/harness/bench_chan_cost
+for ((k = 0; k < rounds; k++)); do
+    for mode in on off; do
+        opt=()
+        [ "$mode" = off ] && opt=(--deadlock-timeout=0)
+        rm -f "$work/t.db"
+        "$weft" run -q --no-live "${opt[@]}" -o "$work/t.db" -- "$cc" 1000000 9 >"$work/cc.out" 2>/dev/null ||
+            { echo "FAILED: chan_cost under weft run ${opt[*]}" >&2; continue; }
+        awk -v m="$mode" '$1 == "ns_per_pair" {print $3 >> (ENVIRON["work"] "/cc_" m "_" $2 ".t")}' "$work/cc.out"
+    done
+done
+printf '| %-3s | %16s | %16s | %12s |\n' K "check on, ns" "check off, ns" "difference"
+for kk in 1 8; do
+    on=$(median 1 "$work/cc_on_$kk.t")
+    off=$(median 1 "$work/cc_off_$kk.t")
+    printf '| %-3s | %16s | %16s | %12s |\n' "$kk" "$on" "$off" "$(awk -v a="$on" -v b="$off" 'BEGIN {printf "%+.1f ns", a - b}')"
+done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
