@@ -17,21 +17,12 @@
 
 #include <weft/weft.h>
 
-static int64_t now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "percall.h"
 
 static double ns_per_pair(weft_chan **ch, int k, long n, int rounds) {
     double per[64];
     for (int r = 0; r < rounds; r++) {
-        int64_t t0 = now();
+        int64_t t0 = percall_now();
         for (long i = 0; i < n; i++) {
             weft_chan *c = ch[i % k];
             int v = (int)i, got;
@@ -40,10 +31,9 @@ static double ns_per_pair(weft_chan **ch, int k, long n, int rounds) {
                 exit(1);
             }
         }
-        per[r] = (double)(now() - t0) / (double)n;
+        per[r] = (double)(percall_now() - t0) / (double)n;
     }
-    qsort(per, (size_t)rounds, sizeof per[0], cmp);
-    return per[rounds / 2];
+    return percall_median(per, rounds);
 }
 
 int main(int argc, char **argv) {

@@ -13,25 +13,11 @@
 #include <stdlib.h>
 #include <time.h>
 
-static int64_t now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "percall.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
 static volatile long sink;
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof v[0], cmp);
-    return v[n / 2];
-}
 
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 1000000;
@@ -42,31 +28,31 @@ int main(int argc, char **argv) {
         rounds = 64;
     double m[64], r[64], t[64];
     for (int k = 0; k < rounds; k++) {
-        int64_t t0 = now();
+        int64_t t0 = percall_now();
         for (long i = 0; i < n; i++) {
             pthread_mutex_lock(&mu);
             sink++;
             pthread_mutex_unlock(&mu);
         }
-        int64_t t1 = now();
+        int64_t t1 = percall_now();
         for (long i = 0; i < n; i++) {
             pthread_rwlock_wrlock(&rw);
             sink++;
             pthread_rwlock_unlock(&rw);
         }
-        int64_t t2 = now();
+        int64_t t2 = percall_now();
         for (long i = 0; i < n; i++) {
             if (pthread_mutex_trylock(&mu) == 0) {
                 sink++;
                 pthread_mutex_unlock(&mu);
             }
         }
-        int64_t t3 = now();
+        int64_t t3 = percall_now();
         m[k] = (double)(t1 - t0) / (double)n;
         r[k] = (double)(t2 - t1) / (double)n;
         t[k] = (double)(t3 - t2) / (double)n;
     }
-    printf("mutex_ns %.1f rwlock_ns %.1f trylock_ns %.1f\n", median(m, rounds), median(r, rounds),
-           median(t, rounds));
+    printf("mutex_ns %.1f rwlock_ns %.1f trylock_ns %.1f\n", percall_median(m, rounds),
+           percall_median(r, rounds), percall_median(t, rounds));
     return 0;
 }

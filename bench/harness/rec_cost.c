@@ -13,16 +13,7 @@
 
 #include <weft/weft.h>
 
-static int64_t now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "percall.h"
 
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 1000000;
@@ -32,12 +23,11 @@ int main(int argc, char **argv) {
     double per[64];
     static int obj;
     for (int r = 0; r < rounds; r++) {
-        int64_t t0 = now();
+        int64_t t0 = percall_now();
         for (long i = 0; i < n; i++)
             weft__hb_release(&obj, (uint64_t)i);
-        per[r] = (double)(now() - t0) / (double)n;
+        per[r] = (double)(percall_now() - t0) / (double)n;
     }
-    qsort(per, (size_t)rounds, sizeof per[0], cmp);
-    printf("ns_per_call %.1f\n", per[rounds / 2]);
+    printf("ns_per_call %.1f\n", percall_median(per, rounds));
     return 0;
 }
