@@ -58,13 +58,8 @@ awk '/^scenario:/ { if (n != "") print n "\t" d "\t" a; n = $2; a = ""; d = 0 }
 count=$(wc -l <"$work/all")
 awk -v every="$every" '(NR - 1) % every == 0' "$work/all" >"$work/list"
 
-if [ "$every" = 1 ]; then
-    picked=()
-    echo "== weft scenarios run: $count scenarios, -j $jobs ($(nproc) CPUs)"
-else
-    mapfile -t picked < <(cut -f1 "$work/list")
-    echo "== weft scenarios run: ${#picked[@]} of $count scenarios (one in $every), -j $jobs ($(nproc) CPUs)"
-fi
+mapfile -t picked < <(cut -f1 "$work/list")
+echo "== weft scenarios run: ${#picked[@]} of $count scenarios, -j $jobs ($(nproc) CPUs)"
 t0=$(now)
 "$weft" scenarios run -j "$jobs" "${picked[@]}" >"$work/suite.out" 2>&1 && verdict=pass || verdict="mismatches (see weft scenarios run)"
 t1=$(now)

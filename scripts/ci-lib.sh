@@ -44,8 +44,9 @@ ASAN_WEFT_CI='^(reports:.*|fuzz:replay|harness:(ingest_.*|live_.*|keep_.*|fuzz|b
 # runs, the resume variants beyond harness:live_resume): nightly.sh's.
 ASAN_WEFT_CI_LATER='^(reports:.*_scenarios|reports:perfetto_cap|reports:fingerprint_runs|harness:live_resume_.*)$'
 # Never under an ASan weft: the cases that preload a second allocator into
-# weft itself (ASan must be the first library of its process) and the
-# browser (Chromium).
+# weft itself (ASan must be the first library of its process); asan_weft
+# itself leaves out the browser (Chromium: the reports' files are checked
+# in the reports label) and differential (it builds the old weft) labels.
 ASAN_WEFT_NEVER='^harness:(preload_env|jemalloc_preload|asan_build)$'
 
 # asan_weft CTEST-ARGS...: the weft command built with ASan+UBSan (what runs
@@ -60,7 +61,7 @@ asan_weft() {
   mkdir -p "$logs"
   (cd build/ci-asan-weft && ASAN_OPTIONS=log_path=$logs/asan \
     UBSAN_OPTIONS=log_path=$logs/ubsan:print_stacktrace=1 WEFT_TEST_RUNS=5 \
-    ctest --output-on-failure --no-tests=error -j"$jobs" "$@")
+    ctest --output-on-failure --no-tests=error -j"$jobs" -LE 'browser|differential' "$@")
   if [ -n "$(ls -A "$logs")" ]; then
     echo "sanitizer reports from the weft command:" >&2
     head -n 40 "$logs"/* >&2

@@ -35,9 +35,8 @@ CC=clang build build/ci-clang -DWEFT_BUILD_TESTS=ON -DWEFT_BUILD_BENCH=ON
   -LE 'helgrind|drd|differential|mutation|memcheck|browser' -E '^scenario-repeat:')
 
 stage "ASan+UBSan: the weft command over every test CI's ASan stage leaves out"
-asan_weft -L 'harness|reports|detectors|scenarios' -LE 'browser|differential' \
-  -E "$ASAN_WEFT_CI|$ASAN_WEFT_NEVER|^scenario-repeat:"
-asan_weft -R "$ASAN_WEFT_CI_LATER" -LE 'browser|differential'
+asan_weft -L 'harness|reports|detectors|scenarios' -E "$ASAN_WEFT_CI|$ASAN_WEFT_NEVER|^scenario-repeat:"
+asan_weft -R "$ASAN_WEFT_CI_LATER"
 
 stage "the mutation sweep"
 bash scripts/mutate.sh -j "$jobs"

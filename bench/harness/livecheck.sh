@@ -57,7 +57,6 @@ else
     what="chan_work N=$n"
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-lc-XXXXXX")
-export work
 trap 'rm -rf "$work"' EXIT
 
 # timed NAME CMD...: appends "wall cpu" to $work/NAME.t
@@ -99,12 +98,9 @@ for nm in "${names[@]}"; do
 done
 # ratio A B COLUMN: "median-of-A / median-of-B (median of the rounds' A/B)"
 ratio() {
-    local m
-    m=$(paste -d' ' "$work/$1.t" "$work/$2.t" |
-        awk -v c="$3" '{print $c / $(c + 2)}' | sort -g |
-        awk '{a[NR] = $1} END {printf "%.3f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
-    awk -v a="$(median "$3" "$work/$1.t")" -v b="$(median "$3" "$work/$2.t")" -v m="$m" \
-        'BEGIN {printf "%.3f (rounds %s)", a / b, m}'
+    paste -d' ' "$work/$1.t" "$work/$2.t" | awk -v c="$3" '{print $c / $(c + 2)}' >"$work/pairs"
+    awk -v a="$(median "$3" "$work/$1.t")" -v b="$(median "$3" "$work/$2.t")" -v m="$(median 1 "$work/pairs")" \
+        'BEGIN {printf "%.3f (rounds %.3f)", a / b, m}'
 }
 echo "weft run / --deadlock-timeout=0:    wall $(ratio weft nodl 1), cpu $(ratio weft nodl 2)"
 echo "--leak-check (10 s) / weft run:     wall $(ratio leak weft 1), cpu $(ratio leak weft 2)"
@@ -128,7 +124,7 @@ for ((k = 0; k < rounds; k++)); do
         rm -f "$work/t.db"
         "$weft" run -q --no-live "${opt[@]}" -o "$work/t.db" -- "$cc" 1000000 9 >"$work/cc.out" 2>/dev/null ||
             { echo "FAILED: chan_cost under weft run ${opt[*]}" >&2; continue; }
-        awk -v m="$mode" '$1 == "ns_per_pair" {print $3 >> (ENVIRON["work"] "/cc_" m "_" $2 ".t")}' "$work/cc.out"
+        awk -v to="$work/cc_$mode" '$1 == "ns_per_pair" {print $3 >> (to "_" $2 ".t")}' "$work/cc.out"
     done
 done
 printf '| %-3s | %16s | %16s | %12s |\n' K "check on, ns" "check off, ns" "difference"

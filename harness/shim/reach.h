@@ -181,7 +181,7 @@ static inline struct weft__carry *weft__reach_home(uint64_t ch) {
 /* Before a send on ch: the receivers may get anything this thread can
  * reach. Again for the same object with the same filter: nothing. */
 static inline void weft__reach_push(uint64_t ch) {
-    struct weft__reach *r = weft__reach_me; /* a slot: the watchdog was on, and stays on */
+    struct weft__reach *r = weft__reach_me; /* a slot: the check was armed, and stays so */
     if (!r || !ch)
         return;
     uint32_t gen = __atomic_load_n(&r->gen, __ATOMIC_RELAXED);

@@ -63,9 +63,9 @@ replay)
     ;;
 run)
     # inputs per target in the fixed run: under a minute each on 2 cores
-    # (300,000, 1,500 and 5,000 took 6, 2.5 and 2 minutes in CI; 40,000,
-    # 300 and 1,500 about 50, 45 and 50 s: the long runs that look for
-    # new bugs are WEFT_FUZZ_SECONDS's)
+    # (300,000, 1,500 and 5,000 took 6, 2.5 and 2 minutes in CI; with
+    # these, CI's whole fuzz stage, clang build included, took 83 s: the
+    # long runs that look for new bugs are WEFT_FUZZ_SECONDS's)
     runs_reader=40000 runs_ingest=150 runs_report=600
     [ -d "$corpus/reader" ] && [ -f "$corpus/seed.db" ] || fail "no corpus in $corpus (run fuzz.sh replay first)"
     work=$(mktemp -d "${TMPDIR:-/tmp}/weft-fuzz-XXXXXX")
