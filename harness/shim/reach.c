@@ -97,6 +97,99 @@ struct weft__reach *weft__reach_join(void) {
     return NULL;
 }
 
+void weft__reach_add_slow(struct weft__reach *r, uint64_t ch) {
+    uint64_t h = weft__reach_hash(ch);
+    unsigned a = (unsigned)(h >> 56), b = (unsigned)(h >> 48) & 255;
+    uint64_t ma = 1ull << (a & 63), mb = 1ull << (b & 63);
+    /* The stores are read-modify-writes only so that a signal handler's
+     * channel call between our load and store cannot lose its bit; they
+     * happen once per thread and channel. */
+    int grew = 0;
+    if (!(__atomic_load_n(&r->bits[a >> 6], __ATOMIC_RELAXED) & ma)) {
+        __atomic_fetch_or(&r->bits[a >> 6], ma, __ATOMIC_RELAXED);
+        grew = 1;
+    }
+    if (!(__atomic_load_n(&r->bits[b >> 6], __ATOMIC_RELAXED) & mb)) {
+        __atomic_fetch_or(&r->bits[b >> 6], mb, __ATOMIC_RELAXED);
+        grew = 1;
+    }
+    if (grew) {
+        __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
+        if (!__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
+            __atomic_store_n(&weft__reach_chans, 1, __ATOMIC_RELAXED);
+    }
+    r->last_add = ch;
+}
+
+/* The entry obj's pushes fill: the one keyed by it, else the first free
+ * one (claimed), else its first, shared from now on. */
+static struct weft__carry *home(uint64_t obj) {
+    uint32_t b[2];
+    weft__reach_buckets(obj, &b[0], &b[1]);
+    for (int i = 0; i < 2; i++)
+        if (__atomic_load_n(&weft__reach_carry[b[i]].key, __ATOMIC_ACQUIRE) == obj)
+            return &weft__reach_carry[b[i]];
+    for (int i = 0; i < 2; i++) {
+        uint64_t free_key = 0;
+        if (__atomic_compare_exchange_n(&weft__reach_carry[b[i]].key, &free_key, obj, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+            free_key == obj)
+            return &weft__reach_carry[b[i]];
+    }
+    /* Made shared, a version more: the pulls that skipped it as another
+     * object's look at it again (bits already there count from now on). */
+    struct weft__carry *c = &weft__reach_carry[b[0]];
+    if (__atomic_load_n(&c->key, __ATOMIC_RELAXED) != WEFT_REACH_SHARED &&
+        __atomic_exchange_n(&c->key, WEFT_REACH_SHARED, __ATOMIC_ACQ_REL) != WEFT_REACH_SHARED)
+        __atomic_fetch_add(&c->ver, 1, __ATOMIC_RELEASE);
+    return c;
+}
+
+void weft__reach_push_slow(struct weft__reach *r, uint64_t obj, uint64_t key) {
+    uint32_t gen = __atomic_load_n(&r->gen, __ATOMIC_RELAXED);
+    struct weft__carry *c = home(obj);
+    int added = 0;
+    for (int i = 0; i < WEFT_REACH_WORDS; i++) {
+        uint64_t mine = __atomic_load_n(&r->bits[i], __ATOMIC_RELAXED);
+        if (mine & ~__atomic_load_n(&c->bits[i], __ATOMIC_RELAXED)) {
+            __atomic_fetch_or(&c->bits[i], mine, __ATOMIC_RELAXED);
+            added = 1;
+        }
+    }
+    if (added) /* after the bits: a pull that sees the new version sees them */
+        __atomic_fetch_add(&c->ver, 1, __ATOMIC_RELEASE);
+    r->push_obj = key;
+    r->push_gen = gen;
+}
+
+void weft__reach_pull_slow(struct weft__reach *r, uint64_t obj, uint64_t key) {
+    uint32_t b[2];
+    weft__reach_buckets(obj, &b[0], &b[1]);
+    uint32_t ver[2];
+    for (int i = 0; i < 2; i++)
+        ver[i] = __atomic_load_n(&weft__reach_carry[b[i]].ver, __ATOMIC_ACQUIRE);
+    int grew = 0;
+    for (int j = 0; j < 2; j++) {
+        const struct weft__carry *c = &weft__reach_carry[b[j]];
+        uint64_t k = __atomic_load_n(&c->key, __ATOMIC_ACQUIRE);
+        if (k != obj && k != WEFT_REACH_SHARED)
+            continue; /* another object's: nothing of obj's senders */
+        for (int i = 0; i < WEFT_REACH_WORDS; i++) {
+            uint64_t theirs = __atomic_load_n(&c->bits[i], __ATOMIC_RELAXED);
+            if (theirs & ~__atomic_load_n(&r->bits[i], __ATOMIC_RELAXED)) {
+                __atomic_fetch_or(&r->bits[i], theirs, __ATOMIC_RELAXED);
+                grew = 1;
+            }
+        }
+    }
+    if (grew)
+        __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
+    r->pull_obj = key;
+    r->pull_at = b[0] | b[1] << 16;
+    r->pull_ver = ver[0];
+    r->pull_ver2 = ver[1];
+}
+
 void weft__reach_start(const uint64_t *inherited) {
     struct weft__reach *r = weft__reach_join();
     if (!r)

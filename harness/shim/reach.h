@@ -29,11 +29,11 @@ struct weft__reach {
     uint64_t bits[WEFT_REACH_WORDS];
     /* The owner's own shortcuts, never read by the watchdog: the channel
      * it added last; how often its filter grew (gen); the object it
-     * pushed for last, at which gen; the object it pulled for last, its
-     * two carry entries (packed, one in each half) and their versions
-     * then. A thread that keeps sending
-     * on one channel and receiving on another, or locking and unlocking
-     * one mutex, skips both merges (and the hash). */
+     * pushed for last (tagged, see WEFT_REACH_LOCK), at which gen; the
+     * object it pulled for last, its two carry entries (packed, one in
+     * each half) and their versions then. A thread that keeps sending on
+     * one channel and receiving on another, or locking and unlocking one
+     * mutex, skips both merges (and the hash). */
     uint64_t last_add, push_obj, pull_obj;
     uint32_t gen, push_gen, pull_at, pull_ver, pull_ver2;
     uint64_t sel[WEFT_REACH_SEL];
@@ -115,34 +115,32 @@ static inline struct weft__reach *weft__reach_self(void) {
     return r ? r : weft__reach_join();
 }
 
+/* The misses of the hooks below (reach.c): the hash, the merges. */
+void weft__reach_add_slow(struct weft__reach *r, uint64_t ch) WEFT_HIDDEN;
+void weft__reach_push_slow(struct weft__reach *r, uint64_t obj, uint64_t key) WEFT_HIDDEN;
+void weft__reach_pull_slow(struct weft__reach *r, uint64_t obj, uint64_t key) WEFT_HIDDEN;
+
+/* Each hook below tests its shortcuts inline and leaves the rest to
+ * reach.c: a channel call that hits them costs a few loads and compares.
+ * The shortcuts of a channel's push or pull are keyed by the channel
+ * itself, those of a lock's by its address with the low bit set (never a
+ * channel's), so that a push or pull shortcut for ch also says that ch is
+ * in the filter: every channel push and pull follows an add of the same
+ * channel by the same thread, and a filter only loses bits with its
+ * shortcuts (thread end). A pipeline stage that receives on one channel
+ * and sends on another then hits every time. */
+#define WEFT_REACH_CHAN 0ull
+#define WEFT_REACH_LOCK 1ull
+
 /* This thread may reach ch from now on. */
 static inline void weft__reach_add(uint64_t ch) {
-    if (!ch || !weft__reach_on())
-        return;
-    struct weft__reach *r = weft__reach_self();
-    if (!r || r->last_add == ch)
-        return;
-    uint64_t h = weft__reach_hash(ch);
-    unsigned a = (unsigned)(h >> 56), b = (unsigned)(h >> 48) & 255;
-    uint64_t ma = 1ull << (a & 63), mb = 1ull << (b & 63);
-    /* The stores are read-modify-writes only so that a signal handler's
-     * channel call between our load and store cannot lose its bit; they
-     * happen once per thread and channel. */
-    int grew = 0;
-    if (!(__atomic_load_n(&r->bits[a >> 6], __ATOMIC_RELAXED) & ma)) {
-        __atomic_fetch_or(&r->bits[a >> 6], ma, __ATOMIC_RELAXED);
-        grew = 1;
+    struct weft__reach *r = weft__reach_me; /* only ever set while the check is armed */
+    if (r) {
+        if (r->last_add != ch && r->push_obj != ch && r->pull_obj != ch && ch)
+            weft__reach_add_slow(r, ch);
+    } else if (ch && weft__reach_on() && (r = weft__reach_join())) {
+        weft__reach_add_slow(r, ch);
     }
-    if (!(__atomic_load_n(&r->bits[b >> 6], __ATOMIC_RELAXED) & mb)) {
-        __atomic_fetch_or(&r->bits[b >> 6], mb, __ATOMIC_RELAXED);
-        grew = 1;
-    }
-    if (grew) {
-        __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
-        if (!__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
-            __atomic_store_n(&weft__reach_chans, 1, __ATOMIC_RELAXED);
-    }
-    r->last_add = ch;
 }
 
 _Static_assert(WEFT_REACH_CARRY <= 65536, "pull_at packs two entries in 16 bits each");
@@ -154,93 +152,30 @@ static inline void weft__reach_buckets(uint64_t ch, uint32_t *b1, uint32_t *b2) 
     *b2 = (uint32_t)(h >> 36) % WEFT_REACH_CARRY;
 }
 
-/* The entry ch's pushes fill: the one keyed by it, else the first free
- * one (claimed), else its first, shared from now on. */
-static inline struct weft__carry *weft__reach_home(uint64_t ch) {
-    uint32_t b[2];
-    weft__reach_buckets(ch, &b[0], &b[1]);
-    for (int i = 0; i < 2; i++)
-        if (__atomic_load_n(&weft__reach_carry[b[i]].key, __ATOMIC_ACQUIRE) == ch)
-            return &weft__reach_carry[b[i]];
-    for (int i = 0; i < 2; i++) {
-        uint64_t free_key = 0;
-        if (__atomic_compare_exchange_n(&weft__reach_carry[b[i]].key, &free_key, ch, 0,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
-            free_key == ch)
-            return &weft__reach_carry[b[i]];
-    }
-    /* Made shared, a version more: the pulls that skipped it as another
-     * object's look at it again (bits already there count from now on). */
-    struct weft__carry *c = &weft__reach_carry[b[0]];
-    if (__atomic_load_n(&c->key, __ATOMIC_RELAXED) != WEFT_REACH_SHARED &&
-        __atomic_exchange_n(&c->key, WEFT_REACH_SHARED, __ATOMIC_ACQ_REL) != WEFT_REACH_SHARED)
-        __atomic_fetch_add(&c->ver, 1, __ATOMIC_RELEASE);
-    return c;
-}
-
-/* Before a send on ch: the receivers may get anything this thread can
- * reach. Again for the same object with the same filter: nothing. */
-static inline void weft__reach_push(uint64_t ch) {
+/* Before a send on (or a release of) obj: the receivers may get anything
+ * this thread can reach. Again for the same object with the same filter:
+ * nothing. kind: WEFT_REACH_CHAN or WEFT_REACH_LOCK. */
+static inline void weft__reach_push(uint64_t obj, uint64_t kind) {
     struct weft__reach *r = weft__reach_me; /* a slot: the check was armed, and stays so */
-    if (!r || !ch)
+    if (!r || !obj)
         return;
-    uint32_t gen = __atomic_load_n(&r->gen, __ATOMIC_RELAXED);
-    if (r->push_obj == ch && r->push_gen == gen)
-        return;
-    struct weft__carry *c = weft__reach_home(ch);
-    int added = 0;
-    for (int i = 0; i < WEFT_REACH_WORDS; i++) {
-        uint64_t mine = __atomic_load_n(&r->bits[i], __ATOMIC_RELAXED);
-        if (mine & ~__atomic_load_n(&c->bits[i], __ATOMIC_RELAXED)) {
-            __atomic_fetch_or(&c->bits[i], mine, __ATOMIC_RELAXED);
-            added = 1;
-        }
-    }
-    if (added) /* after the bits: a pull that sees the new version sees them */
-        __atomic_fetch_add(&c->ver, 1, __ATOMIC_RELEASE);
-    r->push_obj = ch;
-    r->push_gen = gen;
+    if (r->push_obj != (obj | kind) || r->push_gen != __atomic_load_n(&r->gen, __ATOMIC_RELAXED))
+        weft__reach_push_slow(r, obj, obj | kind);
 }
 
-/* After a receive on ch: this thread may now reach what its senders
- * could: the bits of each of ch's two entries keyed by ch or shared.
- * Again for the same object, both entries unchanged since: nothing. */
-static inline void weft__reach_pull(uint64_t ch) {
+/* After a receive on (or an acquire of) obj: this thread may now reach
+ * what its senders could: the bits of each of obj's two entries keyed by
+ * obj or shared. Again for the same object, both entries unchanged since:
+ * nothing. */
+static inline void weft__reach_pull(uint64_t obj, uint64_t kind) {
     struct weft__reach *r = weft__reach_me;
-    if (!r || !ch)
+    if (!r || !obj)
         return;
-    uint32_t b[2];
-    if (r->pull_obj == ch) {
-        b[0] = r->pull_at & 0xffff;
-        b[1] = r->pull_at >> 16;
-    } else {
-        weft__reach_buckets(ch, &b[0], &b[1]);
-    }
-    uint32_t ver[2];
-    for (int i = 0; i < 2; i++)
-        ver[i] = __atomic_load_n(&weft__reach_carry[b[i]].ver, __ATOMIC_ACQUIRE);
-    if (r->pull_obj == ch && r->pull_ver == ver[0] && r->pull_ver2 == ver[1])
-        return;
-    int grew = 0;
-    for (int j = 0; j < 2; j++) {
-        const struct weft__carry *c = &weft__reach_carry[b[j]];
-        uint64_t key = __atomic_load_n(&c->key, __ATOMIC_ACQUIRE);
-        if (key != ch && key != WEFT_REACH_SHARED)
-            continue; /* another object's: nothing of ch's senders */
-        for (int i = 0; i < WEFT_REACH_WORDS; i++) {
-            uint64_t theirs = __atomic_load_n(&c->bits[i], __ATOMIC_RELAXED);
-            if (theirs & ~__atomic_load_n(&r->bits[i], __ATOMIC_RELAXED)) {
-                __atomic_fetch_or(&r->bits[i], theirs, __ATOMIC_RELAXED);
-                grew = 1;
-            }
-        }
-    }
-    if (grew)
-        __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
-    r->pull_obj = ch;
-    r->pull_at = b[0] | b[1] << 16;
-    r->pull_ver = ver[0];
-    r->pull_ver2 = ver[1];
+    if (r->pull_obj != (obj | kind) ||
+        r->pull_ver !=
+            __atomic_load_n(&weft__reach_carry[r->pull_at & 0xffff].ver, __ATOMIC_ACQUIRE) ||
+        r->pull_ver2 != __atomic_load_n(&weft__reach_carry[r->pull_at >> 16].ver, __ATOMIC_ACQUIRE))
+        weft__reach_pull_slow(r, obj, obj | kind);
 }
 
 /* The same through a pthread lock, condvar wait, semaphore or barrier:
@@ -250,12 +185,12 @@ static inline void weft__reach_pull(uint64_t ch) {
  * libweft pays one load. */
 static inline void weft__reach_sync_push(uint64_t obj) {
     if (__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
-        weft__reach_push(obj);
+        weft__reach_push(obj, WEFT_REACH_LOCK);
 }
 
 static inline void weft__reach_sync_pull(uint64_t obj) {
     if (__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
-        weft__reach_pull(obj);
+        weft__reach_pull(obj, WEFT_REACH_LOCK);
 }
 
 /* Whether a filter may hold ch. */

@@ -160,21 +160,21 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
 
 WEFT_EXPORT int weft_chan_send(weft_chan *ch, const void *elem) {
     weft__reach_add(P(ch));
-    weft__reach_push(P(ch));
+    weft__reach_push(P(ch), WEFT_REACH_CHAN);
     return chan_op(ch, (void *)(uintptr_t)elem, 1);
 }
 
 WEFT_EXPORT int weft_chan_recv(weft_chan *ch, void *elem) {
     weft__reach_add(P(ch));
     int r = chan_op(ch, elem, 0);
-    weft__reach_pull(P(ch));
+    weft__reach_pull(P(ch), WEFT_REACH_CHAN);
     return r;
 }
 
 WEFT_EXPORT int weft_chan_try_send(weft_chan *ch, const void *elem) {
     REAL(r_try_send, "weft_chan_try_send");
     weft__reach_add(P(ch));
-    weft__reach_push(P(ch));
+    weft__reach_push(P(ch), WEFT_REACH_CHAN);
     fold_begin(WEFT_FOLD_END, 1, WEFT_K_CHAN_TRY_SEND, P(ch), 0, 0);
     int r = r_try_send(ch, elem);
     if (fold_end() && r == 0)
@@ -188,7 +188,7 @@ WEFT_EXPORT int weft_chan_try_recv(weft_chan *ch, void *elem) {
     weft__reach_add(P(ch));
     fold_begin(WEFT_FOLD_END, 1, WEFT_K_CHAN_TRY_RECV, P(ch), 0, 0);
     int r = r_try_recv(ch, elem);
-    weft__reach_pull(P(ch));
+    weft__reach_pull(P(ch), WEFT_REACH_CHAN);
     if (fold_end() && r == 0)
         return r;
     WEFT_RECORD(weft__emit(WEFT_K_CHAN_TRY_RECV, P(ch), I(r), 0, 0, 0));
@@ -253,7 +253,7 @@ static void reach_select(const weft_case *c, size_t n) {
     for (size_t i = 0; i < n; i++) {
         weft__reach_add(P(c[i].ch));
         if (c[i].op == WEFT_SEND)
-            weft__reach_push(P(c[i].ch));
+            weft__reach_push(P(c[i].ch), WEFT_REACH_CHAN);
     }
 }
 
@@ -283,7 +283,7 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     int r = r_select(cases, n, flags | WEFT_NONBLOCK);
     fold_end();
     if (r >= 0 && (size_t)r < n && cases[r].op == WEFT_RECV)
-        weft__reach_pull(P(cases[r].ch));
+        weft__reach_pull(P(cases[r].ch), WEFT_REACH_CHAN);
     if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK)) {
         int ok = r >= 0 && (size_t)r < n;
         WEFT_RECORD(
@@ -305,7 +305,7 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     fold_end();
     weft__wait_end();
     if (r >= 0 && (size_t)r < n && cases[r].op == WEFT_RECV)
-        weft__reach_pull(P(cases[r].ch));
+        weft__reach_pull(P(cases[r].ch), WEFT_REACH_CHAN);
     int ok = r >= 0 && (size_t)r < n;
     WEFT_RECORD(weft__emit(WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r),
                            ok ? I(cases[r].result) : 0, 0, 1));
