@@ -23,8 +23,17 @@
 # ingest after the exit is in every weft figure alike.
 #
 #   bench/harness/livecheck.sh [--build-dir DIR] [--baseline DIR] [--rounds R]
-#                              [--n N] [--soak SECONDS]
+#                              [--n N] [--soak SECONDS] [--instructions]
 #
+# --instructions: instead of timing, count the program's instructions
+# under callgrind (valgrind), weft run with the check on against
+# --deadlock-timeout=0, chan_work with N items (default 20000 here): a
+# figure that this noisy machine repeats to a fraction of a percent,
+# with the hooks' part (harness/shim/reach.*) and the checks' part (the
+# watchdog thread's passes; valgrind's slowness multiplies those by
+# about 50, so natively they are far smaller). --leak-check runs in the
+# weft process and reads the live state file weft run keeps anyway: the
+# program's instructions are the same with or without it.
 # DIR defaults to build (built for the targets needed). --soak S: soak_pool
 # for S seconds at its default rate instead of chan_work. Timings are
 # never assertions; the load average is printed before and after.
@@ -34,8 +43,9 @@ root=$(cd "$here/../.." && pwd)
 build="$root/build"
 baseline=""
 rounds=5
-n=300000
+n=""
 soak=0
+instr=0
 while [ $# -gt 0 ]; do
     case $1 in
     --build-dir) build=$2; shift ;;
@@ -43,10 +53,12 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --n) n=$2; shift ;;
     --soak) soak=$2; shift ;;
-    *) echo "usage: $0 [--build-dir DIR] [--baseline DIR] [--rounds R] [--n N] [--soak SECONDS]" >&2; exit 2 ;;
+    --instructions) instr=1 ;;
+    *) echo "usage: $0 [--build-dir DIR] [--baseline DIR] [--rounds R] [--n N] [--soak SECONDS] [--instructions]" >&2; exit 2 ;;
     esac
     shift
 done
+[ -n "$n" ] || { [ "$instr" = 1 ] && n=20000 || n=300000; }
 cmake --build "$build" --target bench_chan_work bench_chan_cost bench_soak_pool weft-cli weft-preload >/dev/null
 weft=$build/bin/weft
 if [ "$soak" != 0 ]; then
@@ -58,6 +70,45 @@ else
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-lc-XXXXXX")
 trap 'rm -rf "$work"' EXIT
+
+if [ "$instr" = 1 ]; then
+    command -v valgrind >/dev/null || { echo "livecheck.sh: --instructions needs valgrind" >&2; exit 2; }
+    # count MODE TIMEOUT_MS: the traced program's callgrind profile, under
+    # the environment weft run gives it (cli/cmd_run.c: the shim, the log,
+    # the live state file, the deadlock timeout). Not under weft run itself:
+    # valgrind's execve of the program drops the LD_PRELOAD weft sets.
+    count() {
+        rm -rf "$work/cg" && mkdir "$work/cg"
+        LD_PRELOAD=$build/bin/libweft-preload.so WEFT_LOG=$work/cg/x.log WEFT_LIVE_STATE=1 \
+            WEFT_DEADLOCK_TIMEOUT_MS=$2 valgrind -q --tool=callgrind --callgrind-out-file="$work/$1.out" \
+            "${prog[@]}" >/dev/null 2>"$work/err" ||
+            { echo "FAILED: callgrind of ${prog[*]} ($(tail -1 "$work/err"))" >&2; exit 1; }
+        callgrind_annotate --tree=none --threshold=100 --auto=no "$work/$1.out" >"$work/$1.cg"
+        grep -q 'livestate\.c:' "$work/$1.cg" || { echo "livecheck.sh: the shim kept no live state" >&2; exit 1; }
+    }
+    # part FILE REGEX: the instructions of the functions whose location matches
+    part() {
+        awk -v re="$2" '$1 ~ /^[0-9,]+$/ && $0 ~ re {gsub(",", "", $1); s += $1} END {print s + 0}' "$1"
+    }
+    total() { awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}' "$1"; }
+    echo "# instructions of the program (callgrind), $what; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+    count on 1000 # weft run's default --deadlock-timeout
+    count off 0
+    on=$(total "$work/on.cg")
+    off=$(total "$work/off.cg")
+    hooks_on=$(part "$work/on.cg" 'shim/reach\.[ch]:')
+    hooks_off=$(part "$work/off.cg" 'shim/reach\.[ch]:')
+    checks=$(part "$work/on.cg" 'watchdog\.c:(lock_cycles|weft__wd_waits)|reach\.c:(weft__reach_check|analyze)')
+    printf '| %-34s | %14s |\n' "run" "instructions" "weft run (check on)" "$on" \
+        "weft run --deadlock-timeout=0" "$off"
+    awk -v on="$on" -v off="$off" -v h="$hooks_on" -v h0="$hooks_off" -v c="$checks" 'BEGIN {
+        printf "check on / off: %.4f (%+.2f%%)\n", on / off, 100 * (on - off) / off
+        printf "  in the reach hooks:        %+.2f%% (%d against %d)\n", 100 * (h - h0) / off, h, h0
+        printf "  in the checks (valgrind-inflated): %+.2f%%\n", 100 * c / off
+        printf "  elsewhere (spinning and waking, as the threads interleave): %+.2f%%\n", 100 * (on - off - (h - h0) - c) / off
+    }'
+    exit 0
+fi
 
 # timed NAME CMD...: appends "wall cpu" to $work/NAME.t
 timed() {
