@@ -286,7 +286,10 @@ void weft__vc_acquire(struct weft__vc *h, uint32_t t, const weft__rv *from) {
     int more = merge(h, T->base, from->s, t, &me);
     if (more < 0)
         return;
-    if (from->t && from->t != t && val(h, &me, from->t, 0) < from->c)
+    /* t knows less of from->t than from->c (tested above; merge changed
+     * only the scratch, not me), and from->s never holds from->t's own
+     * entry: the epoch goes in. */
+    if (from->t)
         more |= upsert(h, from->t, from->c);
     if (!more)
         return;
