@@ -438,7 +438,7 @@ tests: ^reports:sarif_hostile$
 name: reach-recv-carry-dropped
 why: a receive no longer learns what the channel's senders could reach (a reply channel inside a request)
 file: harness/shim/shim_weft.c
-from:     int r = chan_op(ch, elem, 0);\n    weft__reach_pull(P(ch));
+from:     int r = chan_op(ch, elem, 0);\n    weft__reach_pull(P(ch), WEFT_REACH_CHAN);
 to:     int r = chan_op(ch, elem, 0);
 tests: ^harness:chan_leak_reply$
 
@@ -465,9 +465,9 @@ tests: ^harness:chan_leak_(pool|pair|abandon)$
 
 name: reach-carry-unkeyed
 why: a receive also learns from a carry entry keyed by another object (two objects whose hashes meet pass on each other's reach: a leak goes unreported)
-file: harness/shim/reach.h
-from:         if (key != ch && key != WEFT_REACH_SHARED)
-to:         if (j == 1 && key != ch && key != WEFT_REACH_SHARED)
+file: harness/shim/reach.c
+from:         if (k != obj && k != WEFT_REACH_SHARED)
+to:         if (j == 1 && k != obj && k != WEFT_REACH_SHARED)
 tests: ^harness:chan_leak_crowded$
 EOF
 )
