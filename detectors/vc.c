@@ -19,7 +19,7 @@ struct ent {
 };
 
 struct weft__snap {
-    uint32_t ref, n;
+    uint32_t ref, n, cap; /* cap: entries allocated (n or more) */
     struct ent e[];
 };
 
@@ -227,16 +227,38 @@ static int upsert(struct weft__vc *h, uint32_t u, uint32_t c) {
     return 1;
 }
 
-static struct weft__snap *from_scratch(struct weft__vc *h) {
+static struct weft__snap *from_scratch(struct weft__vc *h, uint32_t slack) {
     if (h->scratch_n == 0)
         return NULL;
-    struct weft__snap *s = malloc(sizeof *s + (size_t)h->scratch_n * sizeof s->e[0]);
+    uint32_t cap = h->scratch_n + slack;
+    struct weft__snap *s = malloc(sizeof *s + (size_t)cap * sizeof s->e[0]);
     if (!s)
         return NULL;
     s->ref = 1;
     s->n = h->scratch_n;
+    s->cap = cap;
     memcpy(s->e, h->scratch, (size_t)h->scratch_n * sizeof s->e[0]);
     return s;
+}
+
+/* Makes scratch thread t's clock. A base that no release shares (its only
+ * reference is t's own) is overwritten where it is, when it has the room:
+ * a thread that receives more often than it sends (a pipeline's consumer,
+ * a worker draining a queue) then learns without a malloc and a free per
+ * receive. A new base gets a little room to grow, since what a thread
+ * learns from usually adds a thread or two. */
+static void set_base(struct weft__vc *h, struct thr *T) {
+    struct weft__snap *b = T->base;
+    if (b && b->ref == 1 && h->scratch_n && h->scratch_n <= b->cap) {
+        memcpy(b->e, h->scratch, (size_t)h->scratch_n * sizeof b->e[0]);
+        b->n = h->scratch_n;
+        return;
+    }
+    struct weft__snap *s = from_scratch(h, 4);
+    if (!s && h->scratch_n)
+        return; /* out of memory: keep the old clock (fewer edges, never wrong ones) */
+    snap_unref(b);
+    T->base = s;
 }
 
 /* Drops from scratch the entries of ended threads that a summary covers
@@ -294,11 +316,7 @@ void weft__vc_acquire(struct weft__vc *h, uint32_t t, const weft__rv *from) {
     if (!more)
         return;
     summarise(h, t, &me);
-    struct weft__snap *s = from_scratch(h);
-    if (!s && h->scratch_n)
-        return; /* out of memory: keep the old clock (fewer edges, never wrong ones) */
-    snap_unref(T->base);
-    T->base = s;
+    set_base(h, T);
 }
 
 void weft__vc_release(struct weft__vc *h, uint32_t t, weft__rv *into, int replace) {
@@ -317,7 +335,7 @@ void weft__vc_release(struct weft__vc *h, uint32_t t, weft__rv *into, int replac
             if (into->t)
                 upsert(h, into->t, into->c);
             upsert(h, t, now.c);
-            struct weft__snap *s = from_scratch(h);
+            struct weft__snap *s = from_scratch(h, 0);
             if (s || !h->scratch_n) {
                 weft__rv_drop(into);
                 into->s = s;
@@ -357,11 +375,7 @@ void weft__vc_joined(struct weft__vc *h, uint32_t child, uint32_t joiner) {
         if (b->e[i].t != child)
             h->scratch[k++] = b->e[i];
     h->scratch_n = k;
-    struct weft__snap *s = from_scratch(h);
-    if (!s && k)
-        return;
-    snap_unref(J->base);
-    J->base = s;
+    set_base(h, J);
 }
 
 /* ---- the object table: open addressing on (k1, k2, k3) ---- */
