@@ -241,12 +241,14 @@ static struct weft__snap *from_scratch(struct weft__vc *h, uint32_t slack) {
     return s;
 }
 
-/* Makes scratch thread t's clock. A base that no release shares (its only
- * reference is t's own) is overwritten where it is, when it has the room:
+/* Makes scratch thread T's clock. A base that no release shares (its only
+ * reference is T's own) is overwritten where it is, when it has the room:
  * a thread that receives more often than it sends (a pipeline's consumer,
  * a worker draining a queue) then learns without a malloc and a free per
- * receive. A new base gets a little room to grow, since what a thread
- * learns from usually adds a thread or two. */
+ * receive. A new base gets BASE_SLACK entries of room to grow, since what
+ * a thread learns from usually adds a thread or two. */
+enum { BASE_SLACK = 4 };
+
 static void set_base(struct weft__vc *h, struct thr *T) {
     struct weft__snap *b = T->base;
     if (b && b->ref == 1 && h->scratch_n && h->scratch_n <= b->cap) {
@@ -254,7 +256,7 @@ static void set_base(struct weft__vc *h, struct thr *T) {
         b->n = h->scratch_n;
         return;
     }
-    struct weft__snap *s = from_scratch(h, 4);
+    struct weft__snap *s = from_scratch(h, BASE_SLACK);
     if (!s && h->scratch_n)
         return; /* out of memory: keep the old clock (fewer edges, never wrong ones) */
     snap_unref(b);

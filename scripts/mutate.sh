@@ -469,6 +469,13 @@ file: harness/shim/reach.c
 from:         if (k != obj && k != WEFT_REACH_SHARED)
 to:         if (j == 1 && k != obj && k != WEFT_REACH_SHARED)
 tests: ^harness:chan_leak_crowded$
+
+name: vc-inplace-shared
+why: an acquire rewrites its thread's clock in place although a release shares it (an object's stored clock learns what its releaser learned later: edges that never were, races missed)
+file: detectors/vc.c
+from:     if (b && b->ref == 1 && h->scratch_n && h->scratch_n <= b->cap) {
+to:     if (b && b->ref >= 1 && h->scratch_n && h->scratch_n <= b->cap) {
+tests: ^detectors:vc$
 EOF
 )
 
