@@ -286,14 +286,17 @@ struct weft__ingest {
         pthread_cond_t cv;
         struct qblk *head, *tail; /* published, not yet taken */
         size_t count;             /* blocks published, not yet taken */
-        struct qblk *fill;        /* the loader's block being filled */
-        struct qblk *read;        /* the hook's block being read */
         /* Blocks the hook has read, for the loader to fill again: a new
          * block of 4096 items (590 KB) each time cost page faults,
          * zeroing and unmapping on both threads, some 4% of the ingest. */
         struct qblk *spare;
-        size_t rpos;
         int ended, bounded;
+        /* Each side's cursor on a cache line of its own: the hook moves
+         * rpos at every item, the loader reads fill at every event. */
+        _Alignas(64) struct qblk *fill; /* the loader's block being filled */
+        _Alignas(64) struct qblk *read; /* the hook's block being read */
+        size_t rpos;
+        char pad_[64 - sizeof(struct qblk *) - sizeof(size_t)];
     } q;
     /* ... and the strings of the rows handed to it */
     struct arena_blk *arena;
