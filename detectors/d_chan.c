@@ -49,11 +49,15 @@ struct state {
     struct weft__table uses;  /* (object, thread): USE_* bits */
     struct weft__table fds;   /* (pid, fd): close state and peer; uses: the image that made it */
     struct weft__table imgs;  /* (pid, 0): uses = the process's image (1, 2... after each exec) */
-    /* per thread: the channel it used last and the USE_* bits it is known
-     * to have on it, so that a loop of sends or receives on one channel
-     * does not look its (object, thread) entry up at every operation */
-    int64_t *last_obj;
-    int *last_bits;
+    /* per thread: the two channels it used last and the USE_* bits it is
+     * known to have on each, so that a loop of sends or receives on one
+     * channel, or a pipeline stage's receive from one and send to the
+     * next, does not look its (object, thread) entry up at every
+     * operation */
+    struct recent {
+        int64_t obj[2];
+        int bits[2];
+    } * recent;
 };
 
 static struct ent *get(struct weft__table *m, int64_t k1, int64_t k2, int create) {
@@ -70,29 +74,33 @@ static int init(struct weft__dctx *c, void *self) {
     struct state *st = self;
     struct weft__table empty = WEFT__TABLE(struct ent, 2);
     st->chans = st->uses = st->fds = st->imgs = empty;
-    st->last_obj = calloc((size_t)c->nthreads + 1, sizeof *st->last_obj);
-    st->last_bits = calloc((size_t)c->nthreads + 1, sizeof *st->last_bits);
-    return st->last_obj && st->last_bits ? 0 : -1;
+    st->recent = calloc((size_t)c->nthreads + 1, sizeof *st->recent);
+    return st->recent ? 0 : -1;
 }
 
 static int grow(struct weft__dctx *c, void *self, uint32_t old_n, int old_procs) {
     struct state *st = self;
     (void)old_procs;
-    return weft__grow_array((void **)&st->last_obj, sizeof *st->last_obj, old_n, c->nthreads) ||
-           weft__grow_array((void **)&st->last_bits, sizeof *st->last_bits, old_n, c->nthreads);
+    return weft__grow_array((void **)&st->recent, sizeof *st->recent, old_n, c->nthreads);
 }
 
 static void use(struct weft__dctx *c, struct state *st, int64_t object, uint32_t thread, int bits) {
     if (!object || thread > c->nthreads)
         return;
-    if (st->last_obj[thread] == object && (st->last_bits[thread] & bits) == bits)
-        return; /* known already */
+    struct recent *r = &st->recent[thread];
+    for (int i = 0; i < 2; i++)
+        if (r->obj[i] == object && (r->bits[i] & bits) == bits)
+            return; /* known already */
     struct ent *u = get(&st->uses, object, thread, 1);
     if (!u)
         return;
     u->uses |= bits;
-    st->last_obj[thread] = object;
-    st->last_bits[thread] = u->uses;
+    if (r->obj[0] != object) { /* the newest in front */
+        r->obj[1] = r->obj[0];
+        r->bits[1] = r->bits[0];
+    }
+    r->obj[0] = object;
+    r->bits[0] = u->uses;
 }
 
 static void send_on_closed(struct weft__dctx *c, struct state *st, const struct weft__ev *e,
@@ -325,8 +333,7 @@ static void drop(void *self) {
     weft__table_free(&st->uses);
     weft__table_free(&st->fds);
     weft__table_free(&st->imgs);
-    free(st->last_obj);
-    free(st->last_bits);
+    free(st->recent);
 }
 
 const struct weft__detector weft__det_chan = {.name = "channels",

@@ -59,6 +59,9 @@ static void q_publish(struct weft__ingest *g) {
         free(b);
         return;
     }
+#if defined(__x86_64__) && defined(__SSE2__)
+    _mm_sfence(); /* the block's streaming stores (weft__ingest_q_store) before it is handed over */
+#endif
     pthread_mutex_lock(&g->q.mu);
     while (g->q.bounded && g->q.count >= QMAX)
         pthread_cond_wait(&g->q.cv, &g->q.mu);
@@ -87,7 +90,7 @@ int weft__ingest_push_block(struct weft__ingest *g, const struct weft_trace_item
         b->n = 0;
         g->q.fill = b;
     }
-    g->q.fill->e[g->q.fill->n++] = *it;
+    weft__ingest_q_store(&g->q.fill->e[g->q.fill->n++], it);
     if (g->q.fill->n == QBLK)
         q_publish(g);
     return 0;
