@@ -23,6 +23,7 @@
 #if defined(__x86_64__) && defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -522,26 +523,41 @@ static inline void weft__ingest_q_word(long long *dst, const char *src, size_t i
     memcpy(&v, src + i * sizeof v, sizeof v);
     _mm_stream_si64(dst + i, v);
 }
+/* n words of src to dst, past the cache. */
+static inline void weft__ingest_q_words(long long *dst, const void *src, size_t n) {
+    const char *s = src;
+    for (size_t q = 0; q < n / 4; q++) { /* four at a time: -O2 does not unroll it */
+        weft__ingest_q_word(dst, s, 4 * q);
+        weft__ingest_q_word(dst, s, 4 * q + 1);
+        weft__ingest_q_word(dst, s, 4 * q + 2);
+        weft__ingest_q_word(dst, s, 4 * q + 3);
+    }
+    for (size_t i = n / 4 * 4; i < n; i++)
+        weft__ingest_q_word(dst, s, i);
+}
+_Static_assert(sizeof(struct weft_trace_item) % sizeof(long long) == 0, "an item is whole words");
+_Static_assert(offsetof(struct weft_trace_item, u) == sizeof(long long) &&
+                   sizeof(struct weft_trace_event) % sizeof(long long) == 0,
+               "an event item is a word of type, then the event's words");
 #endif
 static inline void weft__ingest_q_store(struct weft_trace_item *dst,
                                         const struct weft_trace_item *src) {
 #if defined(__x86_64__) && defined(__SSE2__)
-    enum { WORDS = sizeof(struct weft_trace_item) / sizeof(long long) };
-    _Static_assert(sizeof(struct weft_trace_item) % sizeof(long long) == 0,
-                   "an item is whole words");
-    const char *s = (const char *)src;
-    long long *d = (long long *)(void *)dst;
-    size_t i = 0;
-    for (; i + 4 <= WORDS; i += 4) { /* four at a time: -O2 does not unroll it */
-        weft__ingest_q_word(d, s, i);
-        weft__ingest_q_word(d, s, i + 1);
-        weft__ingest_q_word(d, s, i + 2);
-        weft__ingest_q_word(d, s, i + 3);
-    }
-    for (; i < WORDS; i++)
-        weft__ingest_q_word(d, s, i);
+    weft__ingest_q_words((long long *)(void *)dst, src, sizeof *src / sizeof(long long));
 #else
     *dst = *src;
+#endif
+}
+/* Same for an event, written as an item without a copy of it first. */
+static inline void weft__ingest_q_store_event(struct weft_trace_item *dst,
+                                              const struct weft_trace_event *e) {
+#if defined(__x86_64__) && defined(__SSE2__)
+    long long *d = (long long *)(void *)dst;
+    _mm_stream_si64(d, WEFT_ITEM_EVENT); /* type, and the padding after it (little-endian) */
+    weft__ingest_q_words(d + 1, e, sizeof *e / sizeof(long long));
+#else
+    dst->type = WEFT_ITEM_EVENT;
+    dst->u.ev = *e;
 #endif
 }
 /* One more item for the hook: 0, or -1 when out of memory. Inline: every
@@ -559,11 +575,14 @@ static inline int weft__ingest_push(struct weft__ingest *g, const struct weft_tr
 /* Same for an event. */
 static inline int weft__ingest_push_event(struct weft__ingest *g,
                                           const struct weft_trace_event *e) {
-    struct weft_trace_item it;
-    memset(&it, 0, sizeof it); /* its padding too: it is copied word by word */
-    it.type = WEFT_ITEM_EVENT;
+    struct qblk *b = g->q.fill;
+    if (b && b->n + 1 < QBLK) {
+        weft__ingest_q_store_event(&b->e[b->n++], e);
+        return 0;
+    }
+    struct weft_trace_item it = {.type = WEFT_ITEM_EVENT};
     it.u.ev = *e;
-    return weft__ingest_push(g, &it);
+    return weft__ingest_push_block(g, &it);
 }
 /* The items of the threads and objects the last record touched. */
 int weft__ingest_push_touched(struct weft__ingest *g);
