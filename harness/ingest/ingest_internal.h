@@ -296,11 +296,14 @@ struct weft__ingest {
         struct qblk *spare;
         int ended, bounded;
         /* Each side's cursor on a cache line of its own: the hook moves
-         * rpos at every item, the loader reads fill at every event. */
-        _Alignas(64) struct qblk *fill; /* the loader's block being filled */
-        _Alignas(64) struct qblk *read; /* the hook's block being read */
+         * rpos at every item, the loader reads fill at every event. Kept
+         * apart by a line's worth of padding, not by _Alignas: the ingest
+         * is calloc'd, and malloc's memory is only 16-byte aligned. */
+        struct qblk *fill; /* the loader's block being filled */
+        char apart_[64];
+        struct qblk *read; /* the hook's block being read */
         size_t rpos;
-        char pad_[64 - sizeof(struct qblk *) - sizeof(size_t)];
+        char after_[64];
     } q;
     /* ... and the strings of the rows handed to it */
     struct arena_blk *arena;
