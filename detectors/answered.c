@@ -238,6 +238,9 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
                 o->held++;
         }
         break;
+    case WEFT_K_MUTEX_RELOCKS: /* held and given back: known, as free as before */
+        obj_of(a, e->object, 1);
+        break;
     case WEFT_K_MUTEX_UNLOCK:
         if (e->arg == 0) {
             struct objst *o = obj_of(a, e->object, 1);

@@ -260,6 +260,10 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
     case WEFT_K_RW_UNLOCK:
         release(st, e, obj);
         break;
+    case WEFT_K_MUTEX_RELOCKS: /* locks and unlocks of one mutex, nothing else held */
+        acquire(c, st, e, obj, e->object, 1, 0, 0);
+        release(st, e, obj);
+        break;
     case WEFT_K_COND_WAIT_BEGIN: /* the wait unlocks its mutex */
         release(st, e, (uint64_t)e->arg);
         break;

@@ -100,12 +100,20 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
                         e->kind == WEFT_K_RW_UNLOCK || e->kind == WEFT_K_COND_WAIT_BEGIN ||
                         e->kind == WEFT_K_COND_SIGNAL || e->kind == WEFT_K_COND_BROADCAST ||
                         e->kind == WEFT_K_BARRIER_WAIT_BEGIN || e->kind == WEFT_K_SEM_POST ||
-                        e->kind == WEFT_K_THREAD_CREATE;
+                        e->kind == WEFT_K_THREAD_CREATE || e->kind == WEFT_K_MUTEX_RELOCKS;
     /* woke: 2 inside a blocking call (after its begin), 1 when that call's
      * end is the last event but acquires (a call that did not wait, a lone
      * end record, does not count), 0 otherwise */
     int phase = weft__kind_blocking(e->kind);
-    if (phase == 1)
+    if (e->kind == WEFT_K_MUTEX_RELOCKS) {
+        /* arg pairs of a lock (a blocking call's end) and an unlock: a
+         * lone pair inside a blocking call ends it, and its unlock keeps
+         * the wake-up when it gives back the mutex a cond wait relocked */
+        int keep = st->woke[e->thread] == 2 && e->arg == 1 && st->woke_mutex[e->thread] == e->obj;
+        st->woke[e->thread] = (unsigned char)keep;
+        if (keep)
+            st->woke_mutex[e->thread] = 0;
+    } else if (phase == 1)
         st->woke[e->thread] = 2;
     else if (phase == 2)
         st->woke[e->thread] = st->woke[e->thread] == 2;

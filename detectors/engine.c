@@ -229,6 +229,7 @@ static void hb_event(struct weft__dctx *c, struct weft__vc *h, const struct weft
             weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_MUTEX), obj, 0);
         break;
     case WEFT_K_MUTEX_UNLOCK:
+    case WEFT_K_MUTEX_RELOCKS: /* its locks took back the thread's own clock */
         if (locks)
             weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
         break;
@@ -317,8 +318,8 @@ static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
         t->block_object = e->object;
         t->block_stack = e->stack;
         t->block_event = e->id;
-    } else if (blocking[e->kind] == 2) {
-        t->block_kind = 0;
+    } else if (blocking[e->kind] == 2 || e->kind == WEFT_K_MUTEX_RELOCKS) {
+        t->block_kind = 0; /* (relocks: their locks are such ends) */
     }
 }
 

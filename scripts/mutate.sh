@@ -270,8 +270,8 @@ tests: ^harness:threads_default_threshold$
 name: engine-mutex-unlock-no-release
 why: a mutex unlock orders nothing for the detectors
 file: detectors/engine.c
-from:     case WEFT_K_MUTEX_UNLOCK:\n        if (locks)\n            weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
-to:     case WEFT_K_MUTEX_UNLOCK:\n        (void)obj;
+from:     case WEFT_K_MUTEX_UNLOCK:\n    case WEFT_K_MUTEX_RELOCKS: /* its locks took back the thread's own clock */\n        if (locks)\n            weft__vc_obj_release(h, t, KEY(e->pid, TAG_MUTEX), obj, 0, 1);
+to:     case WEFT_K_MUTEX_UNLOCK:\n    case WEFT_K_MUTEX_RELOCKS:\n        (void)obj;
 tests: ^detectors:(wg|answered)$
 
 name: engine-cond-wait-no-reacquire
@@ -340,8 +340,8 @@ tests: ^harness:dropped_events$
 name: shim-mutex-unlock-unrecorded
 why: the shim does not record pthread_mutex_unlock
 file: harness/shim/shim_sync.c
-from:     EV(MUTEX_UNLOCK, m, 0, 0);\n    weft__reach_sync_push((uintptr_t)m);
-to:     weft__reach_sync_push((uintptr_t)m);
+from:     WEFT_RECORD(relock_unlock(m);\n                weft__emit(WEFT_K_MUTEX_UNLOCK, (uint64_t)(uintptr_t)m, 0, 0, st(), 0));
+to:     WEFT_RECORD(relock_unlock(m));
 tests: ^(detectors:misc|harness:threads)$
 
 name: shim-errno-clobbered
@@ -445,8 +445,8 @@ tests: ^harness:chan_leak_reply$
 name: reach-unlock-carry-dropped
 why: an unlock no longer passes on what its thread could reach (a reply channel in a queue under a mutex)
 file: harness/shim/shim_sync.c
-from:     EV(MUTEX_UNLOCK, m, 0, 0);\n    weft__reach_sync_push((uintptr_t)m);
-to:     EV(MUTEX_UNLOCK, m, 0, 0);
+from:  0, 0, st(), 0));\n    weft__reach_sync_push((uintptr_t)m);\n    return r_mutex_unlock(m);
+to:  0, 0, st(), 0));\n    return r_mutex_unlock(m);
 tests: ^harness:chan_leak_queue$
 
 name: reach-not-inherited

@@ -20,7 +20,7 @@
  * and that cost is per byte: fewer bytes is what makes recording cheap.
  *
  *   header word: bits 0-7 kind, 8-17 which fields follow (WEFT_W_*),
- *                18 WEFT_H_ONCE, 19-23 zero, 24-31 hb object delta,
+ *                18 WEFT_H_ONCE, 19 WEFT_H_RELOCK, 20-23 zero, 24-31 hb object delta,
  *                32-63 time delta
  *   then, in this order, one word per present field: ts, obj, arg, arg2,
  *   stack|aux (stack in the low half), hb object, acquire ticket, release
@@ -86,6 +86,14 @@ enum {
  * small. Closes, WaitGroups and the rest never set it. */
 #define WEFT_H_ONCE (1u << 18)
 
+/* Header word bit 19, on a mutex_lock_end or mutex_trylock that took its
+ * mutex without waiting: a relock. The thread unlocked this mutex last,
+ * no other thread acquired it since (by a call the shim saw), and the
+ * thread held no other mutex or rwlock when it took it. Such a lock
+ * acquires nothing it did not have, and the unlock before it was acquired
+ * by no one: the reader folds runs of them (stream.c, "relock pairs"). */
+#define WEFT_H_RELOCK (1u << 19)
+
 /* Header flags. */
 #define WEFT_LOG_F_FINISHED 1u /* the process ended through a path we saw */
 
@@ -150,7 +158,8 @@ struct weft_rec {
     uint64_t hbobj, acq, rel;  /* folded happens-before tickets (see above) */
     const unsigned char *data; /* payload inside the log, dlen bytes */
     uint32_t dlen;
-    uint32_t once; /* WEFT_H_ONCE was set */
+    uint16_t once;   /* WEFT_H_ONCE was set */
+    uint16_t relock; /* WEFT_H_RELOCK was set */
 };
 
 _Static_assert(sizeof(struct weft_log_header) <= WEFT_LOG_HEADER_SIZE, "header size");
@@ -167,13 +176,14 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, const stru
         return 0;
     uint64_t h = w[0];
     uint32_t f = (uint32_t)(h >> 8) & 0x3ffu;
-    if ((f & ~WEFT_W_ALL) || (h >> 19 & 0x1f) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
+    if ((f & ~WEFT_W_ALL) || (h >> 20 & 0xf) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
         return 0;
     uint64_t prev_ts = prev->ts, prev_obj = prev->obj;
     memset(r, 0, sizeof *r);
     r->kind = (uint16_t)(h & 0xff);
     r->fields = (uint16_t)f;
     r->once = !!(h & WEFT_H_ONCE);
+    r->relock = !!(h & WEFT_H_RELOCK);
     uint32_t k = 1;
 #define WEFT__TAKE(bit, dst)                                                                       \
     if (f & (bit)) {                                                                               \
@@ -255,6 +265,9 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, const stru
     X(MUTEX_UNLOCK, 63, "mutex_unlock", "mutex", 0)     /* arg=result */                           \
     X(MUTEX_INIT, 64, "mutex_init", "mutex", 0)                                                    \
     X(MUTEX_DESTROY, 65, "mutex_destroy", "mutex", 0)                                              \
+    /* Never in a log: made by the reader from a run of relock pairs                               \
+     * (harness/ingest/relock.h): obj=the last pair's mutex arg=pairs */                           \
+    X(MUTEX_RELOCKS, 222, "mutex_relocks", "mutex", 0)                                             \
     X(RW_RDLOCK_BEGIN, 66, "rwlock_rdlock_begin", "rwlock", 1)                                     \
     X(RW_RDLOCK_END, 67, "rwlock_rdlock_end", "rwlock", 2)                                         \
     X(RW_WRLOCK_BEGIN, 68, "rwlock_wrlock_begin", "rwlock", 1)                                     \

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ingest_internal.h"
+#include "relock.h"
 
 /* WEFT_INGEST_PROFILE=1: the time of each phase on stderr (for tuning). */
 static void phase(struct weft__ingest *g, const char *what) {
@@ -305,6 +306,11 @@ void weft__ingest_pass_free(struct weft__ingest *g) {
     g->pass = NULL;
 }
 
+int weft__ingest_folds(const struct weft__ingest *g) {
+    const char *e = getenv("WEFT_INGEST_RELOCKS");
+    return g->pass && !g->pass->all && !(e && *e == '0');
+}
+
 int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opts *opts, int hooked,
                             uint64_t nthr) {
     struct weft__pass *ps = calloc(1, sizeof *ps);
@@ -387,6 +393,84 @@ int weft__ingest_pass_flush(struct weft__ingest *g) {
 }
 
 /* One record (of image pi) through the pass: 0, or -1 (said). */
+/* A run of folded relock pairs (relock.h): what the pass below does with
+ * each of its locks and unlocks, at once. Its locks are blocking calls'
+ * ends (each settles the thread's folded begin and leaves its last
+ * blocking event); each lock's site is the thread's last one; the
+ * mutexes' rows and counts are rows.c's; the detectors take one event
+ * per mutex (arg: its pairs, id: its last unlock's). */
+static int pass_relocks(struct weft__ingest *g, const struct weft_rec *r, uint32_t pi) {
+    struct weft__pass *ps = g->pass;
+    const struct weft_relocks *x = (const struct weft_relocks *)(const void *)r->data;
+    uint64_t n = r->arg, site = 0;
+    if (r->stack && map_put(&ps->sites, pi, r->tid, r->stack) != 0) {
+        weft_err("out of memory for the lock sites");
+        return -1;
+    }
+    map_get(&ps->sites, pi, r->tid, &site);
+    g->touched.nthr = g->touched.nobj = 0;
+    uint64_t object = weft__ingest_model(g, pi, r);
+    if (ps->hooked && (g->touched.nthr || g->touched.nobj) && weft__ingest_push_touched(g) != 0) {
+        weft_err("out of memory");
+        return -1;
+    }
+    uint64_t base = ps->id + 1;
+    ps->id += 2 * n;
+    for (uint64_t id = (base + TRIM_EVERY - 1) / TRIM_EVERY * TRIM_EVERY;
+         ps->keep_ns && id <= ps->id; id += TRIM_EVERY)
+        if (trim_rows(g, r->ts, id) != 0)
+            return -1;
+    /* its last lock, as the thread's last blocking event and the mutex
+     * rows' template */
+    struct weft_rec lr = *r;
+    lr.kind = WEFT_K_MUTEX_LOCK_END;
+    lr.arg = lr.arg2 = 0;
+    lr.stack = (uint32_t)site;
+    lr.data = NULL;
+    lr.dlen = 0;
+    struct weft_trace_event e;
+    row_of(g, &lr, pi, base + 2 * (n - 1), object, &e);
+    e.peer = 0;
+    uint64_t t = weft__ingest_gtid(&g->procs[pi], r->tid);
+    if (t && t <= ps->nthr) {
+        struct open_call *oc = &ps->open[t];
+        ps->last[t] = (struct weft__blocked){e.id, e.pid, e.obj, e.object, e.stack, e.kind};
+        if (oc->folded) {
+            oc->folded = 0;
+            if (weft__ingest_put_row(g, &ps->w, &oc->row, 0) != 0)
+                return -1;
+        }
+        oc->ts = 0;
+    }
+    for (uint64_t k = 0; k < r->arg2; k++)
+        if (weft__ingest_mutex_relocks(g, &ps->mx, &ps->w, pi, &e, &x[k], base) != 0)
+            return -1;
+    if (!ps->hooked)
+        return 0;
+    /* the detectors: one event per mutex, at its last unlock, in order */
+    const struct weft_relocks *by[WEFT_RELOCKS_MAX];
+    uint64_t nm = r->arg2 < WEFT_RELOCKS_MAX ? r->arg2 : WEFT_RELOCKS_MAX;
+    for (uint64_t k = 0; k < nm; k++) {
+        uint64_t j = k;
+        for (; j && by[j - 1]->last > x[k].last; j--)
+            by[j] = by[j - 1];
+        by[j] = &x[k];
+    }
+    e.kind = WEFT_K_MUTEX_RELOCKS;
+    for (uint64_t k = 0; k < nm; k++) {
+        e.id = (int64_t)(base + 2 * (uint64_t)by[k]->last + 1);
+        e.ts = (int64_t)by[k]->last_unlock_ns;
+        e.obj = (int64_t)by[k]->obj;
+        e.object = (int64_t)weft__ingest_live_obj(g, pi, "mutex", by[k]->obj);
+        e.arg = by[k]->pairs;
+        if (weft__ingest_push_event(g, &e) != 0) {
+            weft_err("out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint32_t pi) {
     struct weft__pass *ps = g->pass;
     struct rows *w = &ps->w;
@@ -401,6 +485,8 @@ int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint3
         }
         return 0;
     }
+    if (r->kind == WEFT_K_MUTEX_RELOCKS)
+        return pass_relocks(g, r, pi);
     if (fill_lock_site(&ps->sites, pi, rec) != 0) {
         weft_err("out of memory for the lock sites");
         return -1;
@@ -546,6 +632,7 @@ static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *o
     for (int i = 0; i < g->nprocs; i++)
         nthr += g->procs[i].max_tid;
     int bad = weft__ingest_pass_begin(g, opts, hooked, nthr);
+    weft_merge_fold(m, weft__ingest_folds(g));
     struct weft_rec rec;
     uint32_t pi;
     int got = 0;

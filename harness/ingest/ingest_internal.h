@@ -326,6 +326,10 @@ struct weft__ingest {
 
 /* ---- ingest.c: the pass and the ends of an ingest, shared with live.c ---- */
 struct hook_run;
+/* Whether the merge folds relock pairs (relock.h), by the pass begun (or
+ * resumed): not with --all-events (every event has its row), nor with
+ * WEFT_INGEST_RELOCKS=0 (the differential test's other side). */
+int weft__ingest_folds(const struct weft__ingest *g);
 int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opts *opts, int hooked,
                             uint64_t nthr);
 int weft__ingest_pass_grow(struct weft__ingest *g, uint64_t nthr);
@@ -475,6 +479,10 @@ struct mtxs {
     size_t n, cap;
     struct map idx; /* (process, address) -> 1 + index (0: destroyed) */
 };
+struct weft_relocks;
+int weft__ingest_mutex_relocks(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,
+                               const struct weft_trace_event *tmpl, const struct weft_relocks *x,
+                               uint64_t base);
 int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,
                           const struct weft_rec *r, const struct weft_trace_event *e, int *bad);
 

@@ -250,18 +250,23 @@ static int consume(struct live *lv, uint64_t limit) {
             lv->last_ns = rec.ts;
         if (weft__ingest_pass_record(lv->g, &rec, pi) != 0)
             return -1;
-        if (lv->kill_after && !--lv->kill_after)
+        /* counted in events: a folded record stands for two per pair */
+        uint64_t nev = rec.kind == WEFT_K_MUTEX_RELOCKS ? 2 * rec.arg : 1;
+        if (lv->kill_after && lv->kill_after <= nev)
             raise(SIGKILL); /* tests: weft killed at a chosen record */
+        if (lv->kill_after)
+            lv->kill_after -= nev;
         /* A step that consumes much (the last one, after a long program,
          * or a resumption) commits on the way too, by time, looked at
          * every 65536 records (or every ckpt_records: tests). The chunks
          * are given back at the step's end. Not in a resumption: it
          * commits once, at its end (its checkpoint would have to carry
          * the words consumed before it too). */
-        uint64_t n = ++lv->since_ckpt;
+        uint64_t n = lv->since_ckpt += nev;
         if (!lv->resumed &&
-            (lv->ckpt_records ? n >= lv->ckpt_records
-                              : !(n & 65535) && weft__ingest_mono_now() >= lv->ckpt_at) &&
+            (lv->ckpt_records
+                 ? n >= lv->ckpt_records
+                 : (n >> 16) != (n - nev) >> 16 && weft__ingest_mono_now() >= lv->ckpt_at) &&
             checkpoint(lv) != 0)
             return -1;
     }
@@ -566,6 +571,8 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
         bad = weft__ingest_push(g, &it);
     }
     bad = bad || weft__ingest_pass_begin(g, lv->o, lv->hooked, 0);
+    if (!bad)
+        weft_merge_fold(lv->m, weft__ingest_folds(g));
     for (int last = 0; !bad;) {
         /* Read before the scan: when it says the program ended, this
          * step's scan and reads see every record there will be. */
@@ -721,6 +728,8 @@ static int resume_run(struct live *lv, const char *db_file, const char *db_path,
     }
     if (!bad && !b.bad && weft__ingest_ck_load(g, &b) != 0)
         b.bad = 1;
+    if (!bad && !b.bad) /* as the pass it resumes: --all-events or not */
+        weft_merge_fold(lv->m, weft__ingest_folds(g));
     if (b.bad || bad)
         g->nprocs = g->nprocs == MAX_IMAGES ? 0 : g->nprocs;
     for (int i = 0; i < g->nprocs && !b.bad && !bad; i++) {

@@ -120,7 +120,7 @@ static inline uint32_t weft__log_step(const uint64_t *w, uint32_t k, uint32_t cn
                                       const char *name, char *err) {
     uint32_t used = weft_log_decode(w + k, cnt - k, prev, r);
     int why = !used                                                         ? 1
-              : !weft_kind_name(r->kind)                                    ? 2
+              : !weft_kind_name(r->kind) || r->kind == WEFT_K_MUTEX_RELOCKS ? 2
               : r->kind != WEFT_K_OWNER                                     ? (*tid ? 0 : 4)
               : r->arg == 0 || r->arg > max_tid || !(r->fields & WEFT_W_TS) ? 3
                                                                             : 0;

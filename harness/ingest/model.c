@@ -15,6 +15,7 @@
 
 #include "json.h"
 #include "ingest_internal.h"
+#include "relock.h"
 
 int weft__ingest_add_meta(struct proc *p, const struct weft_rec *r) {
     if (ROOM(p->meta, p->nmeta, p->capmeta, 64) != 0) {
@@ -364,6 +365,15 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
         return 0;
     case WEFT_K_GO:
         return 0;
+    case WEFT_K_MUTEX_RELOCKS: {
+        /* arg pairs of locks and unlocks (relock.h), of mutexes each
+         * unlocked before (live objects: the calls find them) */
+        const struct weft_relocks *x = (const struct weft_relocks *)(const void *)r->data;
+        p->events += 2 * r->arg - 1;
+        for (uint64_t k = 0; k < r->arg2; k++)
+            obj_for(g, pi, "mutex", x[k].obj, x[k].first_lock_ns, 0);
+        return obj_for(g, pi, "mutex", r->obj, r->ts, 0);
+    }
     case WEFT_K_SELECT_BEGIN:
     case WEFT_K_SELECT_END:
         return r->obj ? obj_for(g, pi, "chan", r->obj, r->ts, 0) : 0;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ingest_internal.h"
+#include "relock.h"
 
 int weft__ingest_exec(struct weft__ingest *g, const char *sql) {
     char *msg = NULL;
@@ -106,26 +107,43 @@ int weft__ingest_write_extra(struct weft__ingest *g, struct proc *p, uint32_t pi
  * threads, locks. The detectors see every event anyway (from memory).
  * --all-events keeps a row for each. */
 
+/* The counts of event e's thread, kind and object, made at e when new. */
+static struct sum *sum_of(struct weft__ingest *g, const struct weft_trace_event *e) {
+    uint64_t key = (uint64_t)e->thread << 8 | (uint64_t)e->kind, v = 0;
+    struct sum *x;
+    if (map_get(&g->sum_idx, key, (uint64_t)e->object, &v))
+        return &g->sums[v - 1];
+    if (ROOM(g->sums, g->nsums, g->capsums, 64) != 0) {
+        weft_err("out of memory");
+        return NULL;
+    }
+    x = &g->sums[g->nsums++];
+    *x =
+        (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 0, e->ts, 0, e->id, 0, 0, 0, 0};
+    if (map_put(&g->sum_idx, key, (uint64_t)e->object, g->nsums) != 0) {
+        weft_err("out of memory");
+        return NULL;
+    }
+    return x;
+}
+
+/* k events like e counted at once, e the last of them. */
+static int sum_add(struct weft__ingest *g, const struct weft_trace_event *e, uint64_t k) {
+    struct sum *x = sum_of(g, e);
+    if (!x)
+        return -1;
+    x->count += (int64_t)k;
+    x->last_ns = e->ts;
+    x->last_id = e->id;
+    return 0;
+}
+
 /* Counts event e (they come in id order); wait_ns >= 0: it waited that
  * long, and stands for its begin too. */
 int weft__ingest_sum_op(struct weft__ingest *g, const struct weft_trace_event *e, int64_t wait_ns) {
-    uint64_t key = (uint64_t)e->thread << 8 | (uint64_t)e->kind, v = 0;
-    struct sum *x;
-    if (map_get(&g->sum_idx, key, (uint64_t)e->object, &v)) {
-        x = &g->sums[v - 1];
-    } else {
-        if (ROOM(g->sums, g->nsums, g->capsums, 64) != 0) {
-            weft_err("out of memory");
-            return -1;
-        }
-        x = &g->sums[g->nsums++];
-        *x = (struct sum){e->pid, e->thread, e->object, e->obj, e->kind, 0, e->ts,
-                          0,      e->id,     0,         0,      0,       0};
-        if (map_put(&g->sum_idx, key, (uint64_t)e->object, g->nsums) != 0) {
-            weft_err("out of memory");
-            return -1;
-        }
-    }
+    struct sum *x = sum_of(g, e);
+    if (!x)
+        return -1;
     x->count++;
     x->last_ns = e->ts;
     x->last_id = e->id;
@@ -343,4 +361,62 @@ int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *
     if (r->kind == WEFT_K_MUTEX_DESTROY)
         map_put(&mx->idx, pi, addr, 0);
     return 0;
+}
+
+/* A run of folded relock pairs (relock.h) of one mutex, x, of thread
+ * event tmpl's thread (its pid, thread and object; ids from base): what
+ * weft__ingest_mutex_op does with each of its locks and unlocks, in
+ * order, without a call per pair. Its first pair goes through
+ * weft__ingest_mutex_op (the unlock pending before it is settled, a lock
+ * that was no relock after all gets its row), the middle ones are counted
+ * at once, the last one goes through it again, leaving its unlock pending
+ * as the next relock expects. 0, or -1. */
+int weft__ingest_mutex_relocks(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,
+                               const struct weft_trace_event *tmpl, const struct weft_relocks *x,
+                               uint64_t base) {
+    struct weft_rec r = {.tid = 0, .obj = x->obj};
+    struct weft_trace_event e = *tmpl;
+    e.obj = (int64_t)x->obj;
+    e.object = (int64_t)weft__ingest_live_obj(g, pi, "mutex", x->obj);
+    int bad = 0;
+    /* pair i: its lock, then its unlock, at the given times */
+#define PAIR(i, lock_ns, unlock_ns)                                                                \
+    do {                                                                                           \
+        r.kind = e.kind = WEFT_K_MUTEX_LOCK_END;                                                   \
+        e.id = (int64_t)(base + 2 * (uint64_t)(i));                                                \
+        e.ts = (int64_t)(lock_ns);                                                                 \
+        if (!weft__ingest_mutex_op(g, mx, w, pi, &r, &e, &bad) && !bad)                            \
+            bad = weft__ingest_put_row(g, w, &e, 0);                                               \
+        r.kind = e.kind = WEFT_K_MUTEX_UNLOCK;                                                     \
+        e.id++;                                                                                    \
+        e.ts = (int64_t)(unlock_ns);                                                               \
+        e.stack = 0;                                                                               \
+        if (!bad && !weft__ingest_mutex_op(g, mx, w, pi, &r, &e, &bad) && !bad)                    \
+            bad = weft__ingest_put_row(g, w, &e, 0);                                               \
+        e.stack = tmpl->stack;                                                                     \
+    } while (0)
+    PAIR(x->first, x->first_lock_ns, x->first_unlock_ns);
+    if (bad || x->pairs == 1)
+        return bad;
+    if (x->pairs > 2) {
+        /* pairs 1 .. pairs - 2: each lock counts the unlock before it and
+         * itself; the last of those unlocks waits */
+        struct mtx *m = mtx_of(mx, pi, x->obj, 0);
+        if (!m || !m->pending || m->releaser != e.thread)
+            return -1; /* the first pair left its unlock pending: cannot happen */
+        uint64_t k = x->pairs - 2;
+        struct weft_trace_event c = m->unlock;
+        if (sum_add(g, &c, k) != 0)
+            return -1;
+        c = e;
+        c.kind = WEFT_K_MUTEX_LOCK_END;
+        c.id = (int64_t)(base + 2 * (uint64_t)x->prev);
+        if (sum_add(g, &c, k) != 0)
+            return -1;
+        m->unlock.id = (int64_t)(base + 2 * (uint64_t)x->prev + 1);
+        m->unlock.ts = (int64_t)x->prev_unlock_ns;
+    }
+    PAIR(x->last, x->last_lock_ns, x->last_unlock_ns);
+#undef PAIR
+    return bad;
 }

@@ -6,6 +6,8 @@
  * the other rejects, and the records kept are the same. */
 #include "stream.h"
 
+#include "relock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -790,6 +792,13 @@ struct cursor {
     uint32_t cap;         /* words room (a cursor and its buffer are reused) */
     struct cursor *next;  /* in the merge's free list */
     struct weft_rec prev; /* raw decoder state: only ts and obj are used */
+    /* Folding relock pairs (weft_merge_fold): the records decoded ahead,
+     * the decoder's word and state, the records rec stands for once
+     * handed out (a folded run: two per pair). rec is the head's record
+     * and prev.ts its raw time (the key). NULL: one record at a time. */
+    struct weft__folder *fold;
+    uint32_t dpos, out;
+    struct weft_rec dprev;
 };
 
 struct weft_merge {
@@ -808,6 +817,7 @@ struct weft_merge {
     struct cursor **heap;
     size_t nheap, capheap;
     struct cursor *last; /* the cursor of the record returned last (advanced at the next call) */
+    int fold;            /* weft_merge_fold */
     struct cursor *free; /* cursors of finished runs, their buffers kept */
     uint64_t *ra;        /* per log: the chunks below it were asked for already */
     char err[WEFT_LOG_ERR];
@@ -890,12 +900,72 @@ static void sift_up(struct weft_merge *m, size_t i) {
     }
 }
 
+/* ---- folding relock pairs (relock.h) ---- */
+
+/* Decodes the cursor's next record ahead, into a: 1, or 0 at the run's end. */
+static int decode_ahead(struct cursor *c, const struct weft_slog *l, struct weft__ahead *a) {
+    if (!c->left || c->dpos >= c->n)
+        return 0;
+    uint32_t used = weft_log_decode(c->words + c->dpos, c->n - c->dpos, &c->dprev, &a->rec);
+    if (!used || a->rec.kind == WEFT_K_OWNER)
+        return 0;
+    c->dprev.ts = a->raw = a->rec.ts;
+    c->dprev.obj = a->rec.obj;
+    a->at = c->dpos;
+    a->pos = c->dpos += used;
+    a->rec.tid = c->run.tid;
+    a->rec.ts = to_ns(l, a->rec.ts);
+    c->left--;
+    return 1;
+}
+
+/* Decodes ahead until the head is decided (or, with more, one record
+ * more when there is room): 1 while the run has a record. */
+static int fold_fill(struct cursor *c, const struct weft_slog *l, int more) {
+    struct weft__folder *f = c->fold;
+    while (more || !weft__fold_head(f)) {
+        if (f->ended) {
+            if (!f->n)
+                return 0;
+            break;
+        }
+        if (!weft__fold_room(f)) {
+            if (!weft__fold_head(f))
+                weft__fold_force_head(f);
+            break;
+        }
+        if (decode_ahead(c, l, weft__fold_slot(f)))
+            weft__fold_push(f);
+        else
+            weft__fold_end(f);
+        more = 0;
+    }
+    return f->n > 0;
+}
+
+/* The cursor's next record, folding: the head of what was decoded ahead. */
+static int fold_next(struct cursor *c, const struct weft_slog *l) {
+    if (c->out)
+        weft__fold_drop(c->fold, c->out);
+    c->out = 0;
+    if (!fold_fill(c, l, 0))
+        return 0;
+    const struct weft__ahead *h = weft__fold_at(c->fold, 0);
+    c->rec = h->rec;
+    c->prev.ts = h->raw;
+    c->at = h->at;
+    c->pos = h->pos;
+    return 1;
+}
+
 /* Decodes the cursor's next record: 1, or 0 when the run is done. The
  * words were validated at open; a record that no longer decodes means
  * the file changed under us: the run ends there. Decoded in place (the
  * record before it was consumed already), keeping of the raw record only
  * what the next decode needs. */
 static int decode(struct cursor *c, const struct weft_slog *l) {
+    if (c->fold)
+        return fold_next(c, l);
     if (!c->left || c->pos >= c->n)
         return 0;
     uint32_t used = weft_log_decode(c->words + c->pos, c->n - c->pos, &c->prev, &c->rec);
@@ -912,6 +982,7 @@ static int decode(struct cursor *c, const struct weft_slog *l) {
 }
 
 static void drop(struct cursor *c) {
+    free(c->fold);
     free(c->words);
     free(c);
 }
@@ -990,6 +1061,17 @@ static int activate(struct weft_merge *m, const struct pend *p) {
     c->who = p->who;
     c->prev.ts = run->prev_ts;
     c->prev.obj = run->prev_obj;
+    if (m->fold && !c->fold && !(c->fold = malloc(sizeof *c->fold))) {
+        retire(m, c);
+        snprintf(m->err, sizeof m->err, "%s: out of memory", l->name);
+        return -1;
+    }
+    if (c->fold) {
+        weft__fold_reset(c->fold);
+        c->dpos = 0;
+        c->out = 0;
+        c->dprev = c->prev;
+    }
     if (!decode(c, l)) {
         retire(m, c);
         return 0;
@@ -1095,6 +1177,51 @@ struct weft_merge *weft_merge_new(struct weft_slog *const *logs, const uint32_t 
     return m;
 }
 
+/* The key of a record decoded ahead by cursor c. */
+static struct key ahead_key(const struct cursor *c, const struct weft__ahead *a) {
+    return (struct key){a->rec.ts, c->who,       tie_of(a->rec.ts, a->raw),
+                        c->log,    c->run.chunk, (uint64_t)c->run.word + a->pos};
+}
+
+/* Hands out the folded pairs at the top cursor's head, as one record: as
+ * many in a row as come before every other run's next record (their ids
+ * follow one another) and before limit; when not even the first does,
+ * that pair's lock alone, plain. */
+static int fold_emit(struct weft_merge *m, struct cursor *c, struct weft_rec *r, uint64_t limit) {
+    struct weft__folder *f = c->fold;
+    /* the next record of any other run */
+    struct key bound = {UINT64_MAX, 0, 0, 0, 0, 0};
+    for (size_t k = 1; k < 3 && k < m->nheap; k++)
+        if (key_less(cur_key(m->heap[k]), bound))
+            bound = cur_key(m->heap[k]);
+    if (m->next < m->npend && key_less(pend_key(&m->pend[m->next]), bound))
+        bound = pend_key(&m->pend[m->next]);
+    uint32_t k = 0, np = 0;
+    for (;;) {
+        int decided;
+        np = weft__fold_pairs(f, np, &decided);
+        while (k < np) {
+            const struct weft__ahead *u = weft__fold_at(f, 2 * k + 1);
+            if (u->rec.ts >= limit || !key_less(ahead_key(c, u), bound))
+                break;
+            k++;
+        }
+        if (k < np || decided || !weft__fold_room(f))
+            break;
+        /* the record after the pairs may still fold: read on */
+        fold_fill(c, m->logs[c->log], 1);
+    }
+    if (!k) {
+        weft__fold_unfold_head(f);
+        *r = c->rec;
+        c->out = 1;
+        return 1;
+    }
+    k = weft__fold_take(f, k, r, &c->at, &c->pos);
+    c->out = 2 * k;
+    return 1;
+}
+
 int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *log, uint64_t limit) {
     if (m->err[0])
         return -1;
@@ -1123,10 +1250,17 @@ int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *lo
     struct cursor *c = m->heap[0];
     if (c->rec.ts >= limit)
         return 2;
-    *r = c->rec;
     *log = c->log;
     m->last = c;
+    if (c->fold && weft__fold_head(c->fold) == 2)
+        return fold_emit(m, c, r, limit);
+    *r = c->rec;
+    c->out = 1;
     return 1;
+}
+
+void weft_merge_fold(struct weft_merge *m, int on) {
+    m->fold = on;
 }
 
 int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log) {

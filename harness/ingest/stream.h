@@ -159,6 +159,9 @@ int weft_merge_next(struct weft_merge *m, struct weft_rec *r, uint32_t *log);
 int weft_merge_add_log(struct weft_merge *m, struct weft_slog *l, uint32_t rank);
 int weft_merge_refresh(struct weft_merge *m);
 int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *log, uint64_t limit);
+/* Folding relock pairs (relock.h) on or off, before the first record:
+ * runs of them come out as single WEFT_K_MUTEX_RELOCKS records. */
+void weft_merge_fold(struct weft_merge *m, int on);
 /* The words of log (an index) whose records the merge handed out so
  * far, outside the chunks given back: sorted, adjacent ones joined, in
  * *out (malloc'd, n of them). 0, or -1 when out of memory. */

@@ -519,7 +519,8 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
     uint64_t once = (rel_on || kind == WEFT_K_HB_RELEASE) && weft__t.fold && weft__t.fold_once
                         ? WEFT_H_ONCE
                         : 0;
-    w[0] = kind | (uint64_t)f << 8 | once | hbd << 24 | d << 32;
+    uint64_t relock = kind & WEFT_EMIT_RELOCK ? WEFT_H_RELOCK : 0;
+    w[0] = (kind & 0xffu) | (uint64_t)f << 8 | once | relock | hbd << 24 | d << 32;
     if (f & WEFT_W_OBJ)
         w[k++] = obj;
     if (arg)

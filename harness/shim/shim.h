@@ -54,6 +54,10 @@ struct weft__thread {
     /* stack.c: the last call site weft__stack_site wrote a stack for (a
      * loop that locks at one site writes it once) */
     uintptr_t pc_last;
+    /* shim_sync.c: the mutexes and rwlocks this thread holds by its
+     * recorded calls, and whether that count went wrong (an unlock of a
+     * lock it did not take): see relock_flag there */
+    uint32_t held, held_bad;
 };
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
 
@@ -89,6 +93,9 @@ void weft__log_forget(void) WEFT_HIDDEN;
 uint64_t weft__now(void) WEFT_HIDDEN;
 /* Append one record / a record with its payload. Only inside enter/leave.
  * The tid must be assigned. */
+/* Or'd into a kind passed to weft__emit: the record is a relock (log.h,
+ * WEFT_H_RELOCK). */
+#define WEFT_EMIT_RELOCK 0x100u
 void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                 uint32_t aux) WEFT_HIDDEN;
 /* The same with a release ticket folded in: the record stands for
@@ -131,9 +138,10 @@ enum {
     WEFT_CHAOS_LOG_SIZE,     /* the log's sparse size (ftruncate): ENOSPC (an empty log) */
     WEFT_CHAOS_PROC_FILE     /* /proc/self/cmdline: EMFILE (no argv in the trace) */
 };
-extern int weft__chaos_on WEFT_HIDDEN;         /* 0 unless WEFT_CHAOS was set at start */
-void weft__chaos_init(void) WEFT_HIDDEN;       /* constructor: reads WEFT_CHAOS */
-void weft__chaos_fork_child(void) WEFT_HIDDEN; /* a fork child decides differently */
+extern int weft__chaos_on WEFT_HIDDEN;          /* 0 unless WEFT_CHAOS was set at start */
+void weft__chaos_init(void) WEFT_HIDDEN;        /* constructor: reads WEFT_CHAOS */
+void weft__chaos_fork_child(void) WEFT_HIDDEN;  /* a fork child decides differently */
+void weft__relock_fork_child(void) WEFT_HIDDEN; /* shim_sync.c: forget the parent's unlocks */
 int weft__chaos_hit_slow(int site) WEFT_HIDDEN;
 void weft__chaos_mid_record_slow(void) WEFT_HIDDEN;
 /* Should this try at site fail? Always 0 without WEFT_CHAOS. */

@@ -142,6 +142,7 @@ static void atfork_child(void) {
     log_pid = 0;
     weft__watchdog_fork_child();
     weft__chaos_fork_child();
+    weft__relock_fork_child();
     if (open_log(parent_pid, parent_tid) == 0) {
         process_begin(1, parent_pid, parent_tid);
         if (self_ingest)

@@ -56,6 +56,80 @@ static uint32_t st(void) {
 static uint32_t acq_st(uintptr_t pc) {
     return full_stacks() ? weft__stack() : weft__stack_site(pc);
 }
+/* ---- relocks (log.h, WEFT_H_RELOCK) ----
+ * A lock taken again by the thread that unlocked it last, with no other
+ * thread's acquisition between, acquires nothing new; so is its unlock
+ * before acquired by no one. The reader folds such pairs (most records of
+ * a lock-heavy program) when it knows this, which only the process can
+ * tell: each unlock leaves (mutex, thread) in a slot of a small table,
+ * another thread's acquisition of that mutex wipes it, and a lock that
+ * finds its own mark there is a relock. A slot is written only by a
+ * thread holding the slot's mutex, so the mutex itself orders the slot's
+ * accesses; two mutexes sharing a slot only overwrite each other's marks,
+ * which loses relocks, never makes one. A relock is flagged only when the
+ * thread held no other lock (the reader may then drop the acquisition
+ * without losing a lock-order edge); the count of held locks is the
+ * thread's own, and once an unlock makes it go below zero (a lock taken
+ * elsewhere) the thread never flags again. */
+#define RELOCK_SLOTS 4096u
+#define RELOCK_TID_BITS 19u
+static uint64_t relock_slot[RELOCK_SLOTS];
+
+static inline uint64_t *relock_slot_of(const void *m) {
+    return &relock_slot[(((uintptr_t)m >> 3) * 0x9e3779b97f4a7c15ull) >> 52];
+}
+/* The mark of mutex m unlocked by thread tid (the address's 45 bits past
+ * its alignment, then the thread), 0 when tid does not fit. */
+static inline uint64_t relock_mark(const void *m, uint32_t tid) {
+    if (tid >= 1u << RELOCK_TID_BITS)
+        return 0;
+    return ((uint64_t)(uintptr_t)m >> 3 & ((1ull << 45) - 1)) << RELOCK_TID_BITS | tid;
+}
+
+/* An acquisition of m by this thread (recorded): whether it is a relock
+ * (uncontended says it took m without waiting, and the caller flags only
+ * mutexes); another thread's mark on m is wiped. */
+static int relock_acquire(const void *m, int uncontended) {
+    uint64_t *s = relock_slot_of(m), v = __atomic_load_n(s, __ATOMIC_RELAXED);
+    uint64_t mine = relock_mark(m, weft__t.tid);
+    int relock = uncontended && mine && v == mine && !weft__t.held && !weft__t.held_bad;
+    if (v != mine && v >> RELOCK_TID_BITS == mine >> RELOCK_TID_BITS)
+        __atomic_store_n(s, 0, __ATOMIC_RELAXED);
+    weft__t.held++;
+    return relock;
+}
+static void relock_release(void) {
+    if (weft__t.held)
+        weft__t.held--;
+    else
+        weft__t.held_bad = 1;
+}
+/* This thread unlocks m (recorded, before the real unlock). */
+static void relock_unlock(const void *m) {
+    __atomic_store_n(relock_slot_of(m), relock_mark(m, weft__t.tid), __ATOMIC_RELAXED);
+    relock_release();
+}
+/* m was made or destroyed: a new mutex at its address starts unmarked. */
+static void relock_forget(const void *m) {
+    uint64_t *s = relock_slot_of(m), v = __atomic_load_n(s, __ATOMIC_RELAXED);
+    if (v >> RELOCK_TID_BITS == relock_mark(m, 0) >> RELOCK_TID_BITS)
+        __atomic_store_n(s, 0, __ATOMIC_RELAXED);
+}
+void weft__relock_fork_child(void) {
+    /* the child's threads are numbered anew: a parent's mark could pass
+     * for one of theirs */
+    memset(relock_slot, 0, sizeof relock_slot);
+}
+
+/* The record of a lock call's end (kind, result r, arg2): a success is
+ * an acquisition (relock_acquire), flagged as a relock when relockable
+ * (a mutex taken without waiting) and it is one. */
+#define EV_LOCKED(kind, obj, r, arg2, stack, relockable)                                           \
+    WEFT_RECORD(                                                                                   \
+        uint16_t k_ = WEFT_K_##kind;                                                               \
+        if ((r) == 0 && relock_acquire(obj, relockable)) k_ |= WEFT_EMIT_RELOCK;                   \
+        weft__emit(k_, (uint64_t)(uintptr_t)(obj), (uint64_t)(r), (uint64_t)(arg2), stack, 0))
+
 /* The interposer's return address: the program's call site. Only in the
  * exported function itself (a macro, never a helper it calls). */
 #define CALLER() ((uintptr_t)__builtin_return_address(0))
@@ -79,7 +153,7 @@ static uint32_t acq_st(uintptr_t pc) {
  * an unbounded wait on a lock of this process counts for the watchdog (a
  * bounded one ends by itself; a process-shared one, shared says, may be
  * released by another process). */
-#define TRY_FIRST(begin, end, obj, try_call, call, bounded, shared)                                \
+#define TRY_FIRST(begin, end, obj, try_call, call, bounded, shared, is_mutex)                      \
     do {                                                                                           \
         if (!weft__ready || weft__t.in_shim)                                                       \
             return call;                                                                           \
@@ -87,7 +161,7 @@ static uint32_t acq_st(uintptr_t pc) {
         int r_ = try_call;                                                                         \
         errno = saved_;                                                                            \
         if (r_ != EBUSY) {                                                                         \
-            EV_STACK(end, obj, r_, 0, r_ == 0 ? acq_st(CALLER()) : st());                          \
+            EV_LOCKED(end, obj, r_, 0, r_ == 0 ? acq_st(CALLER()) : st(), is_mutex);               \
             if (r_ == 0)                                                                           \
                 weft__reach_sync_pull((uintptr_t)(obj));                                           \
             return r_;                                                                             \
@@ -98,7 +172,7 @@ static uint32_t acq_st(uintptr_t pc) {
             weft__wait_begin(WEFT_K_##begin, (uintptr_t)(obj));                                    \
         r_ = call;                                                                                 \
         weft__wait_end();                                                                          \
-        EV_STACK(end, obj, r_, 1, s_);                                                             \
+        EV_LOCKED(end, obj, r_, 1, s_, 0);                                                         \
         if (r_ == 0)                                                                               \
             weft__reach_sync_pull((uintptr_t)(obj));                                               \
         return r_;                                                                                 \
@@ -117,14 +191,16 @@ static int (*r_mutex_destroy)(pthread_mutex_t *);
 WEFT_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) {
     WEFT_REAL(void, r_mutex_init, "pthread_mutex_init");
     int r = r_mutex_init(m, a);
-    EV(MUTEX_INIT, m, r, 0);
+    WEFT_RECORD(relock_forget(m);
+                weft__emit(WEFT_K_MUTEX_INIT, (uint64_t)(uintptr_t)m, (uint64_t)r, 0, st(), 0));
     return r;
 }
 
 WEFT_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_destroy, "pthread_mutex_destroy");
     int r = r_mutex_destroy(m);
-    EV(MUTEX_DESTROY, m, r, 0);
+    WEFT_RECORD(relock_forget(m);
+                weft__emit(WEFT_K_MUTEX_DESTROY, (uint64_t)(uintptr_t)m, (uint64_t)r, 0, st(), 0));
     return r;
 }
 
@@ -132,21 +208,21 @@ WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_lock, "pthread_mutex_lock");
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
     TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_lock(m), 0,
-              weft__mutex_shared(m));
+              weft__mutex_shared(m), 1);
 }
 
 WEFT_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, ts_t t) {
     WEFT_REAL(void, r_mutex_timedlock, "pthread_mutex_timedlock");
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
     TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_timedlock(m, t), 1,
-              0);
+              0, 1);
 }
 
 WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, ts_t t) {
     WEFT_REAL(void, r_mutex_clocklock, "pthread_mutex_clocklock");
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
     TRY_FIRST(MUTEX_LOCK_BEGIN, MUTEX_LOCK_END, m, r_mutex_trylock(m), r_mutex_clocklock(m, c, t),
-              1, 0);
+              1, 0, 1);
 }
 
 WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
@@ -154,7 +230,7 @@ WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
     int r = r_mutex_trylock(m);
     if (r == 0)
         weft__reach_sync_pull((uintptr_t)m);
-    EV_STACK(MUTEX_TRYLOCK, m, r, 0, r == 0 ? acq_st(CALLER()) : st());
+    EV_LOCKED(MUTEX_TRYLOCK, m, r, 0, r == 0 ? acq_st(CALLER()) : st(), 1);
     return r;
 }
 
@@ -162,7 +238,8 @@ WEFT_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_unlock, "pthread_mutex_unlock");
     /* Recorded before the real unlock: the next owner's records come after
      * ours in time, which keeps a trace readable by timestamp. */
-    EV(MUTEX_UNLOCK, m, 0, 0);
+    WEFT_RECORD(relock_unlock(m);
+                weft__emit(WEFT_K_MUTEX_UNLOCK, (uint64_t)(uintptr_t)m, 0, 0, st(), 0));
     weft__reach_sync_push((uintptr_t)m);
     return r_mutex_unlock(m);
 }
@@ -181,38 +258,38 @@ WEFT_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_rdlock, "pthread_rwlock_rdlock");
     WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
     TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_rdlock(l), 0,
-              weft__rwlock_shared(l));
+              weft__rwlock_shared(l), 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_wrlock, "pthread_rwlock_wrlock");
     WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
     TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_wrlock(l), 0,
-              weft__rwlock_shared(l));
+              weft__rwlock_shared(l), 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, ts_t t) {
     WEFT_REAL(void, r_timedrdlock, "pthread_rwlock_timedrdlock");
     WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
-    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_timedrdlock(l, t), 1, 0);
+    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_timedrdlock(l, t), 1, 0, 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, ts_t t) {
     WEFT_REAL(void, r_timedwrlock, "pthread_rwlock_timedwrlock");
     WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
-    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_timedwrlock(l, t), 1, 0);
+    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_timedwrlock(l, t), 1, 0, 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, ts_t t) {
     WEFT_REAL(void, r_clockrdlock, "pthread_rwlock_clockrdlock");
     WEFT_REAL(void, r_tryrdlock, "pthread_rwlock_tryrdlock");
-    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_clockrdlock(l, c, t), 1, 0);
+    TRY_FIRST(RW_RDLOCK_BEGIN, RW_RDLOCK_END, l, r_tryrdlock(l), r_clockrdlock(l, c, t), 1, 0, 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, ts_t t) {
     WEFT_REAL(void, r_clockwrlock, "pthread_rwlock_clockwrlock");
     WEFT_REAL(void, r_trywrlock, "pthread_rwlock_trywrlock");
-    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_clockwrlock(l, c, t), 1, 0);
+    TRY_FIRST(RW_WRLOCK_BEGIN, RW_WRLOCK_END, l, r_trywrlock(l), r_clockwrlock(l, c, t), 1, 0, 0);
 }
 
 WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
@@ -220,7 +297,7 @@ WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
     int r = r_tryrdlock(l);
     if (r == 0)
         weft__reach_sync_pull((uintptr_t)l);
-    EV_STACK(RW_TRYLOCK, l, r, 0, r == 0 ? acq_st(CALLER()) : st());
+    EV_LOCKED(RW_TRYLOCK, l, r, 0, r == 0 ? acq_st(CALLER()) : st(), 0);
     return r;
 }
 
@@ -229,13 +306,14 @@ WEFT_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
     int r = r_trywrlock(l);
     if (r == 0)
         weft__reach_sync_pull((uintptr_t)l);
-    EV_STACK(RW_TRYLOCK, l, r, 1, r == 0 ? acq_st(CALLER()) : st());
+    EV_LOCKED(RW_TRYLOCK, l, r, 1, r == 0 ? acq_st(CALLER()) : st(), 0);
     return r;
 }
 
 WEFT_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_rwunlock, "pthread_rwlock_unlock");
-    EV(RW_UNLOCK, l, 0, 0);
+    WEFT_RECORD(relock_release();
+                weft__emit(WEFT_K_RW_UNLOCK, (uint64_t)(uintptr_t)l, 0, 0, st(), 0));
     weft__reach_sync_push((uintptr_t)l);
     return r_rwunlock(l);
 }
@@ -248,6 +326,7 @@ static int (*r_cond_broadcast)(pthread_cond_t *);
 WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
     WEFT_REAL_V(void, r_cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
     uint32_t s = 0;
+    WEFT_RECORD(relock_release()); /* the wait gives its mutex back */
     EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 0, s);
     if (!weft__cond_shared(c))
         weft__wait_begin(WEFT_K_COND_WAIT_BEGIN, (uintptr_t)c);
@@ -255,7 +334,8 @@ WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
     int r = r_cond_wait(c, m);
     weft__reach_sync_pull((uintptr_t)m);
     weft__wait_end();
-    EV_STACK(COND_WAIT_END, c, r, (uintptr_t)m, s);
+    WEFT_RECORD(relock_acquire(m, 0); weft__emit(WEFT_K_COND_WAIT_END, (uint64_t)(uintptr_t)c,
+                                                 (uint64_t)r, (uintptr_t)m, s, 0));
     return r;
 }
 
@@ -263,11 +343,13 @@ WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                        const struct timespec *t) {
     WEFT_REAL_V(void, r_cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
     uint32_t s = 0;
+    WEFT_RECORD(relock_release()); /* the wait gives its mutex back */
     EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 1, s);
     weft__reach_sync_push((uintptr_t)m);
     int r = r_cond_timedwait(c, m, t);
     weft__reach_sync_pull((uintptr_t)m);
-    EV_STACK(COND_WAIT_END, c, r, (uintptr_t)m, s);
+    WEFT_RECORD(relock_acquire(m, 0); weft__emit(WEFT_K_COND_WAIT_END, (uint64_t)(uintptr_t)c,
+                                                 (uint64_t)r, (uintptr_t)m, s, 0));
     return r;
 }
 
@@ -277,11 +359,13 @@ WEFT_EXPORT int pthread_cond_clockwait(pthread_cond_t *cv, pthread_mutex_t *m, c
                                        ts_t t) {
     WEFT_REAL(void, r_cond_clockwait, "pthread_cond_clockwait");
     uint32_t s = 0;
+    WEFT_RECORD(relock_release()); /* the wait gives its mutex back */
     EV_WAIT(COND_WAIT_BEGIN, cv, (uintptr_t)m, 1, s);
     weft__reach_sync_push((uintptr_t)m);
     int r = r_cond_clockwait(cv, m, c, t);
     weft__reach_sync_pull((uintptr_t)m);
-    EV_STACK(COND_WAIT_END, cv, r, (uintptr_t)m, s);
+    WEFT_RECORD(relock_acquire(m, 0); weft__emit(WEFT_K_COND_WAIT_END, (uint64_t)(uintptr_t)cv,
+                                                 (uint64_t)r, (uintptr_t)m, s, 0));
     return r;
 }
 
