@@ -636,12 +636,21 @@ static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *o
     struct weft_rec rec;
     uint32_t pi;
     int got = 0;
-    while (!bad && (got = weft_merge_next(m, &rec, &pi)) == 1)
+    uint64_t folds = 0, pairs = 0;
+    while (!bad && (got = weft_merge_next(m, &rec, &pi)) == 1) {
+        if (rec.kind == WEFT_K_MUTEX_RELOCKS) {
+            folds++;
+            pairs += rec.arg;
+        }
         bad = weft__ingest_pass_record(g, &rec, pi);
+    }
     if (!bad && got < 0) {
         weft_err("%s", weft_merge_err(m));
         bad = -1;
     }
+    if (g->profile > 0)
+        fprintf(stderr, "weft ingest: relocks  %llu pairs folded into %llu records\n",
+                (unsigned long long)pairs, (unsigned long long)folds);
     bad = bad || weft__ingest_pass_end(g, stats);
     weft__ingest_pass_free(g);
     return bad ? -1 : 0;

@@ -29,7 +29,7 @@
 /* One mutex's pairs in a folded run: pair i (from 0) has ids base + 2i
  * (lock) and base + 2i + 1 (unlock), base being the run's first id. */
 struct weft_relocks {
-    uint64_t obj; /* the mutex */
+    uint64_t obj;                      /* the mutex */
     uint32_t pairs, first, prev, last; /* pairs; the first, second-to-last and last of them */
     uint64_t first_lock_ns, first_unlock_ns, prev_unlock_ns, last_lock_ns, last_unlock_ns;
 };
@@ -51,8 +51,8 @@ struct weft__ahead {
 struct weft__folder {
     struct weft__ahead q[WEFT__FOLD_AHEAD];
     uint32_t head, n;
-    int ended;         /* the run has no more records */
-    uint8_t wait[8];   /* ring slots of the pairs waiting (their locks) */
+    int ended;       /* the run has no more records */
+    uint8_t wait[8]; /* ring slots of the pairs waiting (their locks) */
     uint32_t nwait;
     struct weft_relocks out[WEFT_RELOCKS_MAX]; /* the folded record's data */
 };
