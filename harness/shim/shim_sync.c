@@ -70,7 +70,8 @@ static uint32_t acq_st(uintptr_t pc) {
  * thread held no other lock (the reader may then drop the acquisition
  * without losing a lock-order edge); the count of held locks is the
  * thread's own, and once an unlock makes it go below zero (a lock taken
- * elsewhere) the thread never flags again. */
+ * elsewhere) the thread never flags again. A process-shared mutex is
+ * never a relock: another process's acquisitions leave no trace here. */
 #define RELOCK_SLOTS 4096u
 #define RELOCK_TID_BITS 19u
 static uint64_t relock_slot[RELOCK_SLOTS];
@@ -92,7 +93,8 @@ static inline uint64_t relock_mark(const void *m, uint32_t tid) {
 static int relock_acquire(const void *m, int uncontended) {
     uint64_t *s = relock_slot_of(m), v = __atomic_load_n(s, __ATOMIC_RELAXED);
     uint64_t mine = relock_mark(m, weft__t.tid);
-    int relock = uncontended && mine && v == mine && !weft__t.held && !weft__t.held_bad;
+    int relock = uncontended && mine && v == mine && !weft__t.held && !weft__t.held_bad &&
+                 !weft__mutex_shared((pthread_mutex_t *)(uintptr_t)m);
     if (v != mine && v >> RELOCK_TID_BITS == mine >> RELOCK_TID_BITS)
         __atomic_store_n(s, 0, __ATOMIC_RELAXED);
     weft__t.held++;

@@ -188,7 +188,7 @@ static void *waiter(void *arg) {
 int main(int argc, char **argv) {
     if (argc > 1)
         n = atol(argv[1]);
-    void *(*joined[])(void *) = {cycling,  nested,   order_ab,  order_ba,  producer,
+    void *(*joined[])(void *) = {cycling,  nested,   order_ab, order_ba,  producer,
                                  consumer, trylocks, remaking, contended, contended};
     enum { NJ = sizeof joined / sizeof *joined };
     pthread_t t[NJ];
