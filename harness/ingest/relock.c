@@ -9,15 +9,6 @@
 
 #include <string.h>
 
-enum {
-    AH_PLAIN = 1,
-    AH_CAND,   /* a flagged relock; whether the unlock of its mutex follows is not known yet */
-    AH_WAIT_L, /* a pair waiting for its mutex's next acquisition: its lock, */
-    AH_WAIT_U, /* and its unlock */
-    AH_FOLD_L, /* a pair that folds: its lock, */
-    AH_FOLD_U  /* and its unlock */
-};
-
 #define AT(f, i) ((f)->q[((f)->head + (i)) % WEFT__FOLD_AHEAD])
 #define SLOT(f, s) ((f)->q[(s) % WEFT__FOLD_AHEAD])
 
@@ -81,19 +72,6 @@ void weft__fold_end(struct weft__folder *f) {
     if (f->n && AT(f, f->n - 1).st == AH_CAND)
         AT(f, f->n - 1).st = AH_PLAIN;
     f->ended = 1;
-}
-
-int weft__fold_head(const struct weft__folder *f) {
-    if (!f->n)
-        return 0;
-    switch (AT(f, 0).st) {
-    case AH_PLAIN:
-        return 1;
-    case AH_FOLD_L:
-        return 2;
-    default:
-        return 0;
-    }
 }
 
 void weft__fold_force_head(struct weft__folder *f) {

@@ -36,6 +36,16 @@ struct weft_relocks {
 
 #define WEFT_RELOCKS_MAX 4 /* mutexes in one folded run */
 
+/* The states of a record decoded ahead (relock.c). */
+enum {
+    AH_PLAIN = 1,
+    AH_CAND,   /* a flagged relock; whether the unlock of its mutex follows is not known yet */
+    AH_WAIT_L, /* a pair waiting for its mutex's next acquisition: its lock, */
+    AH_WAIT_U, /* and its unlock */
+    AH_FOLD_L, /* a pair that folds: its lock, */
+    AH_FOLD_U  /* and its unlock */
+};
+
 /* A record decoded ahead of the merge. */
 struct weft__ahead {
     struct weft_rec rec; /* ts in ns, tid set */
@@ -70,12 +80,17 @@ static inline struct weft__ahead *weft__fold_slot(struct weft__folder *f) {
 void weft__fold_push(struct weft__folder *f);
 /* The run has no more records: every pair left waiting is a plain one. */
 void weft__fold_end(struct weft__folder *f);
+static inline const struct weft__ahead *weft__fold_at(const struct weft__folder *f, uint32_t i) {
+    return &f->q[(f->head + i) % WEFT__FOLD_AHEAD];
+}
 /* The head record, once decided: 1 plain (a record to hand out as it is),
  * 2 the lock of a folded pair (weft__fold_take), 0 not decided yet (take
  * in more, or call weft__fold_end). */
-int weft__fold_head(const struct weft__folder *f);
-static inline const struct weft__ahead *weft__fold_at(const struct weft__folder *f, uint32_t i) {
-    return &f->q[(f->head + i) % WEFT__FOLD_AHEAD];
+static inline int weft__fold_head(const struct weft__folder *f) {
+    if (!f->n)
+        return 0;
+    uint8_t st = weft__fold_at(f, 0)->st;
+    return st == AH_PLAIN ? 1 : st == AH_FOLD_L ? 2 : 0;
 }
 /* The folded pairs in a row from the head, counted on from the from-th
  * (a count made before: those are still folded): how many (each two

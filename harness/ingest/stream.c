@@ -919,8 +919,8 @@ static int decode_ahead(struct cursor *c, const struct weft_slog *l, struct weft
     return 1;
 }
 
-/* Decodes ahead until the head is decided (or, with more, one record
- * more when there is room): 1 while the run has a record. */
+/* Decodes ahead until the head is decided (with more: until the window
+ * is full or the run ends): 1 while the run has a record. */
 static int fold_fill(struct cursor *c, const struct weft_slog *l, int more) {
     struct weft__folder *f = c->fold;
     while (more || !weft__fold_head(f)) {
@@ -938,7 +938,6 @@ static int fold_fill(struct cursor *c, const struct weft_slog *l, int more) {
             weft__fold_push(f);
         else
             weft__fold_end(f);
-        more = 0;
     }
     return f->n > 0;
 }
@@ -1208,7 +1207,8 @@ static int fold_emit(struct weft_merge *m, struct cursor *c, struct weft_rec *r,
         }
         if (k < np || decided || !weft__fold_room(f))
             break;
-        /* the record after the pairs may still fold: read on */
+        /* the record after the pairs may still fold: read on, as far as
+         * the window goes */
         fold_fill(c, m->logs[c->log], 1);
     }
     if (!k) {
