@@ -143,6 +143,7 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
             }
         }
         cur->nrecs++;
+        cur->relocks += r.relock;
         last_ns = ns;
         last_tie = tie;
         n++;
@@ -578,6 +579,7 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
             lc->pending++;
         }
         cur->nrecs++;
+        cur->relocks += r.relock;
         last_ns = ns;
         last_tie = tie;
         l->nevents++;
@@ -795,8 +797,10 @@ struct cursor {
     /* Folding relock pairs (weft_merge_fold): the records decoded ahead,
      * the decoder's word and state, the records rec stands for once
      * handed out (a folded run: two per pair). rec is the head's record
-     * and prev.ts its raw time (the key). NULL: one record at a time. */
+     * and prev.ts its raw time (the key). Without folding (or kept from
+     * an earlier run, unused): one record at a time. */
     struct weft__folder *fold;
+    int folding;
     uint32_t dpos, out;
     struct weft_rec dprev;
 };
@@ -963,7 +967,7 @@ static int fold_next(struct cursor *c, const struct weft_slog *l) {
  * record before it was consumed already), keeping of the raw record only
  * what the next decode needs. */
 static int decode(struct cursor *c, const struct weft_slog *l) {
-    if (c->fold)
+    if (c->folding)
         return fold_next(c, l);
     if (!c->left || c->pos >= c->n)
         return 0;
@@ -1060,12 +1064,14 @@ static int activate(struct weft_merge *m, const struct pend *p) {
     c->who = p->who;
     c->prev.ts = run->prev_ts;
     c->prev.obj = run->prev_obj;
-    if (m->fold && !c->fold && !(c->fold = malloc(sizeof *c->fold))) {
+    /* a run with fewer than two relocks has no pair to fold: read as is */
+    c->folding = m->fold && run->relocks >= 2;
+    if (c->folding && !c->fold && !(c->fold = malloc(sizeof *c->fold))) {
         retire(m, c);
         snprintf(m->err, sizeof m->err, "%s: out of memory", l->name);
         return -1;
     }
-    if (c->fold) {
+    if (c->folding) {
         weft__fold_reset(c->fold);
         c->dpos = 0;
         c->out = 0;
@@ -1252,7 +1258,7 @@ int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *lo
         return 2;
     *log = c->log;
     m->last = c;
-    if (c->fold && weft__fold_head(c->fold) == 2)
+    if (c->folding && weft__fold_head(c->fold) == 2)
         return fold_emit(m, c, r, limit);
     *r = c->rec;
     c->out = 1;

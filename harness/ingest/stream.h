@@ -38,6 +38,7 @@ struct weft__run {
     uint64_t first_tie;         /* its place among equal ns (stream.c's tie_of) */
     uint64_t prev_ts, prev_obj; /* raw, as the decoder needs them */
     uint32_t word, end, tid, nrecs;
+    uint32_t relocks; /* its records flagged WEFT_H_RELOCK: the merge folds pairs only with two */
 };
 
 /* Words [from, to) of a chunk, consumed by an ingest that was stopped
