@@ -76,8 +76,12 @@ run() { # NAME MIN_PAIRS COMMAND...
     fi
 }
 
-run t_relocks 10000 "$BIN/t_relocks" 4000
-run t_relock 500 "$BIN/t_relock" 2000
+# The minimums prove that folds happened, not how many: a loaded machine
+# interleaves the threads more, and a fold ends wherever another thread's
+# record falls (CI, running tests two at a time, folded 9,434 of
+# t_relocks's pairs where a quiet run folds 165,000).
+run t_relocks 1000 "$BIN/t_relocks" 4000
+run t_relock 100 "$BIN/t_relock" 2000
 for p in t_sync t_timed t_threads t_fork t_deadlock_abba t_lock_cycle t_weft; do
     if [ -x "$BIN/$p" ]; then
         run "$p" 0 "$BIN/$p"
@@ -94,7 +98,7 @@ WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000)
 CREATE INDEX tb ON t(b);
 SELECT count(*) FROM t;
 EOF
-run sqlite3 20000 sqlite3 "$work/index.db" ".read $work/index.sql"
+run sqlite3 1000 sqlite3 "$work/index.db" ".read $work/index.sql"
 
 if [ "$checked" -lt 80 ]; then
     echo "FAIL: only $checked traces compared (the scenarios did not run?)" >&2
