@@ -340,7 +340,7 @@ tests: ^harness:dropped_events$
 name: shim-mutex-unlock-unrecorded
 why: the shim does not record pthread_mutex_unlock
 file: harness/shim/shim_sync.c
-from:     WEFT_RECORD(relock_unlock(m);\n                weft__emit(WEFT_K_MUTEX_UNLOCK, (uint64_t)(uintptr_t)m, 0, 0, st(), 0));
+from:     EV_AFTER(relock_unlock(m), MUTEX_UNLOCK, m, 0, 0, st());
 to:     WEFT_RECORD(relock_unlock(m));
 tests: ^(detectors:misc|harness:threads)$
 
@@ -445,8 +445,8 @@ tests: ^harness:chan_leak_reply$
 name: reach-unlock-carry-dropped
 why: an unlock no longer passes on what its thread could reach (a reply channel in a queue under a mutex)
 file: harness/shim/shim_sync.c
-from:  0, 0, st(), 0));\n    weft__reach_sync_push((uintptr_t)m);\n    return r_mutex_unlock(m);
-to:  0, 0, st(), 0));\n    return r_mutex_unlock(m);
+from:     EV_AFTER(relock_unlock(m), MUTEX_UNLOCK, m, 0, 0, st());\n    weft__reach_sync_push((uintptr_t)m);
+to:     EV_AFTER(relock_unlock(m), MUTEX_UNLOCK, m, 0, 0, st());
 tests: ^harness:chan_leak_queue$
 
 name: reach-not-inherited

@@ -214,6 +214,7 @@ struct weft__pass {
     size_t nsamp;
     uint64_t trimmed_below, trimmed;
     sqlite3_stmt *del_ev, *del_sc;
+    uint64_t folds, folded_pairs; /* relock records and their pairs (WEFT_INGEST_PROFILE) */
 };
 
 enum { TRIM_EVERY = 16384 };
@@ -416,6 +417,8 @@ static int pass_relocks(struct weft__ingest *g, const struct weft_rec *r, uint32
     }
     uint64_t base = ps->id + 1;
     ps->id += 2 * n;
+    ps->folds++;
+    ps->folded_pairs += n;
     for (uint64_t id = (base + TRIM_EVERY - 1) / TRIM_EVERY * TRIM_EVERY;
          ps->keep_ns && id <= ps->id; id += TRIM_EVERY)
         if (trim_rows(g, r->ts, id) != 0)
@@ -576,6 +579,9 @@ next:
 int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stats) {
     struct weft__pass *ps = g->pass;
     int bad = 0;
+    if (g->profile > 0)
+        fprintf(stderr, "weft ingest: relocks  %llu pairs folded into %llu records\n",
+                (unsigned long long)ps->folded_pairs, (unsigned long long)ps->folds);
     /* Begins that never ended: their threads were blocked at exit. */
     for (uint64_t t = 1; t <= ps->nthr && !bad; t++)
         if (ps->open[t].folded)
@@ -636,21 +642,12 @@ static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *o
     struct weft_rec rec;
     uint32_t pi;
     int got = 0;
-    uint64_t folds = 0, pairs = 0;
-    while (!bad && (got = weft_merge_next(m, &rec, &pi)) == 1) {
-        if (rec.kind == WEFT_K_MUTEX_RELOCKS) {
-            folds++;
-            pairs += rec.arg;
-        }
+    while (!bad && (got = weft_merge_next(m, &rec, &pi)) == 1)
         bad = weft__ingest_pass_record(g, &rec, pi);
-    }
     if (!bad && got < 0) {
         weft_err("%s", weft_merge_err(m));
         bad = -1;
     }
-    if (g->profile > 0)
-        fprintf(stderr, "weft ingest: relocks  %llu pairs folded into %llu records\n",
-                (unsigned long long)pairs, (unsigned long long)folds);
     bad = bad || weft__ingest_pass_end(g, stats);
     weft__ingest_pass_free(g);
     return bad ? -1 : 0;

@@ -127,14 +127,13 @@ static struct sum *sum_of(struct weft__ingest *g, const struct weft_trace_event 
     return x;
 }
 
-/* k events like e counted at once, e the last of them. */
+/* k more events of e's thread, kind and object counted at once (their
+ * last id and time are set by the caller's next count). */
 static int sum_add(struct weft__ingest *g, const struct weft_trace_event *e, uint64_t k) {
     struct sum *x = sum_of(g, e);
     if (!x)
         return -1;
     x->count += (int64_t)k;
-    x->last_ns = e->ts;
-    x->last_id = e->id;
     return 0;
 }
 
@@ -363,60 +362,67 @@ int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *
     return 0;
 }
 
+/* Lock (or unlock) e of a folded pair through weft__ingest_mutex_op, as
+ * the pass would: a row when it keeps one. 0, or -1. */
+static int pair_op(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,
+                   struct weft_trace_event *e, int kind, uint64_t id, uint64_t ns) {
+    struct weft_rec r = {.kind = (uint16_t)kind, .obj = (uint64_t)e->obj};
+    int bad = 0;
+    e->kind = kind;
+    e->id = (int64_t)id;
+    e->ts = (int64_t)ns;
+    if (!weft__ingest_mutex_op(g, mx, w, pi, &r, e, &bad) && !bad)
+        bad = weft__ingest_put_row(g, w, e, 0);
+    return bad ? -1 : 0;
+}
+
+/* Pair i of a folded run (ids from base): its lock (stack: the lock's
+ * site), then its unlock (no stack). */
+static int pair(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,
+                struct weft_trace_event *e, int64_t stack, uint64_t base, uint32_t i,
+                uint64_t lock_ns, uint64_t unlock_ns) {
+    e->stack = stack;
+    if (pair_op(g, mx, w, pi, e, WEFT_K_MUTEX_LOCK_END, base + 2 * (uint64_t)i, lock_ns) != 0)
+        return -1;
+    e->stack = 0;
+    return pair_op(g, mx, w, pi, e, WEFT_K_MUTEX_UNLOCK, base + 2 * (uint64_t)i + 1, unlock_ns);
+}
+
 /* A run of folded relock pairs (relock.h) of one mutex, x, of thread
- * event tmpl's thread (its pid, thread and object; ids from base): what
+ * event tmpl's thread (its pid, thread and lock stack; ids from base): what
  * weft__ingest_mutex_op does with each of its locks and unlocks, in
  * order, without a call per pair. Its first pair goes through
  * weft__ingest_mutex_op (the unlock pending before it is settled, a lock
  * that was no relock after all gets its row), the middle ones are counted
  * at once, the last one goes through it again, leaving its unlock pending
- * as the next relock expects. 0, or -1. */
+ * as the next relock expects. 0, or -1 (said). */
 int weft__ingest_mutex_relocks(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,
                                const struct weft_trace_event *tmpl, const struct weft_relocks *x,
                                uint64_t base) {
-    struct weft_rec r = {.tid = 0, .obj = x->obj};
     struct weft_trace_event e = *tmpl;
     e.obj = (int64_t)x->obj;
     e.object = (int64_t)weft__ingest_live_obj(g, pi, "mutex", x->obj);
-    int bad = 0;
-    /* pair i: its lock, then its unlock, at the given times */
-#define PAIR(i, lock_ns, unlock_ns)                                                                \
-    do {                                                                                           \
-        r.kind = e.kind = WEFT_K_MUTEX_LOCK_END;                                                   \
-        e.id = (int64_t)(base + 2 * (uint64_t)(i));                                                \
-        e.ts = (int64_t)(lock_ns);                                                                 \
-        if (!weft__ingest_mutex_op(g, mx, w, pi, &r, &e, &bad) && !bad)                            \
-            bad = weft__ingest_put_row(g, w, &e, 0);                                               \
-        r.kind = e.kind = WEFT_K_MUTEX_UNLOCK;                                                     \
-        e.id++;                                                                                    \
-        e.ts = (int64_t)(unlock_ns);                                                               \
-        e.stack = 0;                                                                               \
-        if (!bad && !weft__ingest_mutex_op(g, mx, w, pi, &r, &e, &bad) && !bad)                    \
-            bad = weft__ingest_put_row(g, w, &e, 0);                                               \
-        e.stack = tmpl->stack;                                                                     \
-    } while (0)
-    PAIR(x->first, x->first_lock_ns, x->first_unlock_ns);
-    if (bad || x->pairs == 1)
-        return bad;
+    if (pair(g, mx, w, pi, &e, tmpl->stack, base, x->first, x->first_lock_ns, x->first_unlock_ns) !=
+        0)
+        return -1;
+    if (x->pairs == 1)
+        return 0;
     if (x->pairs > 2) {
         /* pairs 1 .. pairs - 2: each lock counts the unlock before it and
-         * itself; the last of those unlocks waits */
+         * itself (the last pair below sets the counts' last id and time);
+         * the unlock of the second-to-last pair waits */
         struct mtx *m = mtx_of(mx, pi, x->obj, 0);
-        if (!m || !m->pending || m->releaser != e.thread)
-            return -1; /* the first pair left its unlock pending: cannot happen */
-        uint64_t k = x->pairs - 2;
-        struct weft_trace_event c = m->unlock;
-        if (sum_add(g, &c, k) != 0)
+        if (!m || !m->pending || m->releaser != e.thread) {
+            weft_err("ingest: mutex 0x%llx: a folded relock whose unlock is not pending",
+                     (unsigned long long)x->obj);
             return -1;
-        c = e;
-        c.kind = WEFT_K_MUTEX_LOCK_END;
-        c.id = (int64_t)(base + 2 * (uint64_t)x->prev);
-        if (sum_add(g, &c, k) != 0)
+        }
+        struct weft_trace_event lock = e;
+        lock.kind = WEFT_K_MUTEX_LOCK_END;
+        if (sum_add(g, &m->unlock, x->pairs - 2) != 0 || sum_add(g, &lock, x->pairs - 2) != 0)
             return -1;
         m->unlock.id = (int64_t)(base + 2 * (uint64_t)x->prev + 1);
         m->unlock.ts = (int64_t)x->prev_unlock_ns;
     }
-    PAIR(x->last, x->last_lock_ns, x->last_unlock_ns);
-#undef PAIR
-    return bad;
+    return pair(g, mx, w, pi, &e, tmpl->stack, base, x->last, x->last_lock_ns, x->last_unlock_ns);
 }

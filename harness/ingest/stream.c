@@ -906,20 +906,32 @@ static void sift_up(struct weft_merge *m, size_t i) {
 
 /* ---- folding relock pairs (relock.h) ---- */
 
+/* The run's record at word pos, after prev (the decoder's raw state,
+ * moved on to it), into r (time in ns, thread set): the words it takes,
+ * or 0 at the run's end. The one decoder of both ways of reading a run. */
+static uint32_t decode_at(struct cursor *c, const struct weft_slog *l, uint32_t pos,
+                          struct weft_rec *prev, struct weft_rec *r) {
+    if (!c->left || pos >= c->n)
+        return 0;
+    uint32_t used = weft_log_decode(c->words + pos, c->n - pos, prev, r);
+    if (!used || r->kind == WEFT_K_OWNER)
+        return 0;
+    prev->ts = r->ts;
+    prev->obj = r->obj;
+    r->tid = c->run.tid;
+    r->ts = to_ns(l, r->ts);
+    c->left--;
+    return used;
+}
+
 /* Decodes the cursor's next record ahead, into a: 1, or 0 at the run's end. */
 static int decode_ahead(struct cursor *c, const struct weft_slog *l, struct weft__ahead *a) {
-    if (!c->left || c->dpos >= c->n)
+    uint32_t used = decode_at(c, l, c->dpos, &c->dprev, &a->rec);
+    if (!used)
         return 0;
-    uint32_t used = weft_log_decode(c->words + c->dpos, c->n - c->dpos, &c->dprev, &a->rec);
-    if (!used || a->rec.kind == WEFT_K_OWNER)
-        return 0;
-    c->dprev.ts = a->raw = a->rec.ts;
-    c->dprev.obj = a->rec.obj;
+    a->raw = c->dprev.ts;
     a->at = c->dpos;
     a->pos = c->dpos += used;
-    a->rec.tid = c->run.tid;
-    a->rec.ts = to_ns(l, a->rec.ts);
-    c->left--;
     return 1;
 }
 
@@ -969,18 +981,11 @@ static int fold_next(struct cursor *c, const struct weft_slog *l) {
 static int decode(struct cursor *c, const struct weft_slog *l) {
     if (c->folding)
         return fold_next(c, l);
-    if (!c->left || c->pos >= c->n)
+    uint32_t used = decode_at(c, l, c->pos, &c->prev, &c->rec);
+    if (!used)
         return 0;
-    uint32_t used = weft_log_decode(c->words + c->pos, c->n - c->pos, &c->prev, &c->rec);
-    if (!used || c->rec.kind == WEFT_K_OWNER)
-        return 0;
-    c->prev.ts = c->rec.ts;
-    c->prev.obj = c->rec.obj;
     c->at = c->pos;
     c->pos += used;
-    c->rec.tid = c->run.tid;
-    c->rec.ts = to_ns(l, c->rec.ts);
-    c->left--;
     return 1;
 }
 

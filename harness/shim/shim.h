@@ -56,7 +56,7 @@ struct weft__thread {
     uintptr_t pc_last;
     /* shim_sync.c: the mutexes and rwlocks this thread holds by its
      * recorded calls, and whether that count went wrong (an unlock of a
-     * lock it did not take): see relock_flag there */
+     * lock it did not take): see relock_acquire there */
     uint32_t held, held_bad;
 };
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
@@ -91,11 +91,11 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid,
  * touching the parent's file. */
 void weft__log_forget(void) WEFT_HIDDEN;
 uint64_t weft__now(void) WEFT_HIDDEN;
-/* Append one record / a record with its payload. Only inside enter/leave.
- * The tid must be assigned. */
 /* Or'd into a kind passed to weft__emit: the record is a relock (log.h,
  * WEFT_H_RELOCK). */
 #define WEFT_EMIT_RELOCK 0x100u
+/* Append one record / a record with its payload. Only inside enter/leave.
+ * The tid must be assigned. */
 void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                 uint32_t aux) WEFT_HIDDEN;
 /* The same with a release ticket folded in: the record stands for

@@ -87,17 +87,19 @@ static inline uint64_t relock_mark(const void *m, uint32_t tid) {
     return ((uint64_t)(uintptr_t)m >> 3 & ((1ull << 45) - 1)) << RELOCK_TID_BITS | tid;
 }
 
-/* An acquisition of m by this thread (recorded): whether it is a relock
- * (uncontended says it took m without waiting, and the caller flags only
- * mutexes); another thread's mark on m is wiped. */
-static int relock_acquire(const void *m, int uncontended) {
+/* An acquisition of lock m by this thread (recorded): counted; for a
+ * mutex, another thread's mark on it is wiped, and whether it is a relock
+ * (uncontended: taken without waiting) returned. An rwlock has no marks. */
+static int relock_acquire(const void *m, int is_mutex, int uncontended) {
+    weft__t.held++;
+    if (!is_mutex)
+        return 0;
     uint64_t *s = relock_slot_of(m), v = __atomic_load_n(s, __ATOMIC_RELAXED);
     uint64_t mine = relock_mark(m, weft__t.tid);
-    int relock = uncontended && mine && v == mine && !weft__t.held && !weft__t.held_bad &&
+    int relock = uncontended && mine && v == mine && weft__t.held == 1 && !weft__t.held_bad &&
                  !weft__mutex_shared((pthread_mutex_t *)(uintptr_t)m);
     if (v != mine && v >> RELOCK_TID_BITS == mine >> RELOCK_TID_BITS)
         __atomic_store_n(s, 0, __ATOMIC_RELAXED);
-    weft__t.held++;
     return relock;
 }
 static void relock_release(void) {
@@ -124,13 +126,17 @@ void weft__relock_fork_child(void) {
 }
 
 /* The record of a lock call's end (kind, result r, arg2): a success is
- * an acquisition (relock_acquire), flagged as a relock when relockable
- * (a mutex taken without waiting) and it is one. */
-#define EV_LOCKED(kind, obj, r, arg2, stack, relockable)                                           \
+ * an acquisition (relock_acquire), flagged when it is a mutex's relock
+ * (uncontended: taken without waiting). */
+#define EV_LOCKED(kind, obj, r, arg2, stack, is_mutex, uncontended)                                \
     WEFT_RECORD(                                                                                   \
         uint16_t k_ = WEFT_K_##kind;                                                               \
-        if ((r) == 0 && relock_acquire(obj, relockable)) k_ |= WEFT_EMIT_RELOCK;                   \
+        if ((r) == 0 && relock_acquire(obj, is_mutex, uncontended)) k_ |= WEFT_EMIT_RELOCK;        \
         weft__emit(k_, (uint64_t)(uintptr_t)(obj), (uint64_t)(r), (uint64_t)(arg2), stack, 0))
+/* A record after the relock bookkeeping `pre` of its call, in one entry. */
+#define EV_AFTER(pre, kind, obj, arg, arg2, stack)                                                 \
+    WEFT_RECORD(pre; weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg),        \
+                                (uint64_t)(arg2), stack, 0))
 
 /* The interposer's return address: the program's call site. Only in the
  * exported function itself (a macro, never a helper it calls). */
@@ -163,7 +169,7 @@ void weft__relock_fork_child(void) {
         int r_ = try_call;                                                                         \
         errno = saved_;                                                                            \
         if (r_ != EBUSY) {                                                                         \
-            EV_LOCKED(end, obj, r_, 0, r_ == 0 ? acq_st(CALLER()) : st(), is_mutex);               \
+            EV_LOCKED(end, obj, r_, 0, r_ == 0 ? acq_st(CALLER()) : st(), is_mutex, 1);            \
             if (r_ == 0)                                                                           \
                 weft__reach_sync_pull((uintptr_t)(obj));                                           \
             return r_;                                                                             \
@@ -174,7 +180,7 @@ void weft__relock_fork_child(void) {
             weft__wait_begin(WEFT_K_##begin, (uintptr_t)(obj));                                    \
         r_ = call;                                                                                 \
         weft__wait_end();                                                                          \
-        EV_LOCKED(end, obj, r_, 1, s_, 0);                                                         \
+        EV_LOCKED(end, obj, r_, 1, s_, is_mutex, 0);                                               \
         if (r_ == 0)                                                                               \
             weft__reach_sync_pull((uintptr_t)(obj));                                               \
         return r_;                                                                                 \
@@ -193,16 +199,14 @@ static int (*r_mutex_destroy)(pthread_mutex_t *);
 WEFT_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) {
     WEFT_REAL(void, r_mutex_init, "pthread_mutex_init");
     int r = r_mutex_init(m, a);
-    WEFT_RECORD(relock_forget(m);
-                weft__emit(WEFT_K_MUTEX_INIT, (uint64_t)(uintptr_t)m, (uint64_t)r, 0, st(), 0));
+    EV_AFTER(relock_forget(m), MUTEX_INIT, m, r, 0, st());
     return r;
 }
 
 WEFT_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_destroy, "pthread_mutex_destroy");
     int r = r_mutex_destroy(m);
-    WEFT_RECORD(relock_forget(m);
-                weft__emit(WEFT_K_MUTEX_DESTROY, (uint64_t)(uintptr_t)m, (uint64_t)r, 0, st(), 0));
+    EV_AFTER(relock_forget(m), MUTEX_DESTROY, m, r, 0, st());
     return r;
 }
 
@@ -232,7 +236,7 @@ WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
     int r = r_mutex_trylock(m);
     if (r == 0)
         weft__reach_sync_pull((uintptr_t)m);
-    EV_LOCKED(MUTEX_TRYLOCK, m, r, 0, r == 0 ? acq_st(CALLER()) : st(), 1);
+    EV_LOCKED(MUTEX_TRYLOCK, m, r, 0, r == 0 ? acq_st(CALLER()) : st(), 1, 1);
     return r;
 }
 
@@ -240,8 +244,7 @@ WEFT_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_unlock, "pthread_mutex_unlock");
     /* Recorded before the real unlock: the next owner's records come after
      * ours in time, which keeps a trace readable by timestamp. */
-    WEFT_RECORD(relock_unlock(m);
-                weft__emit(WEFT_K_MUTEX_UNLOCK, (uint64_t)(uintptr_t)m, 0, 0, st(), 0));
+    EV_AFTER(relock_unlock(m), MUTEX_UNLOCK, m, 0, 0, st());
     weft__reach_sync_push((uintptr_t)m);
     return r_mutex_unlock(m);
 }
@@ -299,7 +302,7 @@ WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
     int r = r_tryrdlock(l);
     if (r == 0)
         weft__reach_sync_pull((uintptr_t)l);
-    EV_LOCKED(RW_TRYLOCK, l, r, 0, r == 0 ? acq_st(CALLER()) : st(), 0);
+    EV_LOCKED(RW_TRYLOCK, l, r, 0, r == 0 ? acq_st(CALLER()) : st(), 0, 1);
     return r;
 }
 
@@ -308,14 +311,13 @@ WEFT_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
     int r = r_trywrlock(l);
     if (r == 0)
         weft__reach_sync_pull((uintptr_t)l);
-    EV_LOCKED(RW_TRYLOCK, l, r, 1, r == 0 ? acq_st(CALLER()) : st(), 0);
+    EV_LOCKED(RW_TRYLOCK, l, r, 1, r == 0 ? acq_st(CALLER()) : st(), 0, 1);
     return r;
 }
 
 WEFT_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
     WEFT_REAL(void, r_rwunlock, "pthread_rwlock_unlock");
-    WEFT_RECORD(relock_release();
-                weft__emit(WEFT_K_RW_UNLOCK, (uint64_t)(uintptr_t)l, 0, 0, st(), 0));
+    EV_AFTER(relock_release(), RW_UNLOCK, l, 0, 0, st());
     weft__reach_sync_push((uintptr_t)l);
     return r_rwunlock(l);
 }
@@ -328,16 +330,14 @@ static int (*r_cond_broadcast)(pthread_cond_t *);
 WEFT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
     WEFT_REAL_V(void, r_cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
     uint32_t s = 0;
-    WEFT_RECORD(relock_release()); /* the wait gives its mutex back */
-    EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 0, s);
+    EV_AFTER(relock_release(); s = weft__stack(), COND_WAIT_BEGIN, c, (uintptr_t)m, 0, s);
     if (!weft__cond_shared(c))
         weft__wait_begin(WEFT_K_COND_WAIT_BEGIN, (uintptr_t)c);
     weft__reach_sync_push((uintptr_t)m);
     int r = r_cond_wait(c, m);
     weft__reach_sync_pull((uintptr_t)m);
     weft__wait_end();
-    WEFT_RECORD(relock_acquire(m, 0); weft__emit(WEFT_K_COND_WAIT_END, (uint64_t)(uintptr_t)c,
-                                                 (uint64_t)r, (uintptr_t)m, s, 0));
+    EV_AFTER(relock_acquire(m, 1, 0), COND_WAIT_END, c, r, (uintptr_t)m, s);
     return r;
 }
 
@@ -345,13 +345,11 @@ WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                        const struct timespec *t) {
     WEFT_REAL_V(void, r_cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
     uint32_t s = 0;
-    WEFT_RECORD(relock_release()); /* the wait gives its mutex back */
-    EV_WAIT(COND_WAIT_BEGIN, c, (uintptr_t)m, 1, s);
+    EV_AFTER(relock_release(); s = weft__stack(), COND_WAIT_BEGIN, c, (uintptr_t)m, 1, s);
     weft__reach_sync_push((uintptr_t)m);
     int r = r_cond_timedwait(c, m, t);
     weft__reach_sync_pull((uintptr_t)m);
-    WEFT_RECORD(relock_acquire(m, 0); weft__emit(WEFT_K_COND_WAIT_END, (uint64_t)(uintptr_t)c,
-                                                 (uint64_t)r, (uintptr_t)m, s, 0));
+    EV_AFTER(relock_acquire(m, 1, 0), COND_WAIT_END, c, r, (uintptr_t)m, s);
     return r;
 }
 
@@ -361,13 +359,11 @@ WEFT_EXPORT int pthread_cond_clockwait(pthread_cond_t *cv, pthread_mutex_t *m, c
                                        ts_t t) {
     WEFT_REAL(void, r_cond_clockwait, "pthread_cond_clockwait");
     uint32_t s = 0;
-    WEFT_RECORD(relock_release()); /* the wait gives its mutex back */
-    EV_WAIT(COND_WAIT_BEGIN, cv, (uintptr_t)m, 1, s);
+    EV_AFTER(relock_release(); s = weft__stack(), COND_WAIT_BEGIN, cv, (uintptr_t)m, 1, s);
     weft__reach_sync_push((uintptr_t)m);
     int r = r_cond_clockwait(cv, m, c, t);
     weft__reach_sync_pull((uintptr_t)m);
-    WEFT_RECORD(relock_acquire(m, 0); weft__emit(WEFT_K_COND_WAIT_END, (uint64_t)(uintptr_t)cv,
-                                                 (uint64_t)r, (uintptr_t)m, s, 0));
+    EV_AFTER(relock_acquire(m, 1, 0), COND_WAIT_END, cv, r, (uintptr_t)m, s);
     return r;
 }
 
