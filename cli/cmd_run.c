@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,11 +34,15 @@
 #include "cli.h"
 
 /* What the signal handlers see. */
-static volatile sig_atomic_t phase; /* 1: the program runs; 2: weft writes its trace */
+static volatile sig_atomic_t
+    phase; /* 1: the program runs; 2: weft writes its trace; 3: its reports */
 static volatile pid_t child;
-static struct weft_out *volatile sig_out;     /* the trace being written */
 static struct weft_logdir *volatile sig_logs; /* the program's logs */
 static volatile int sig_result;               /* the program's status, for the message */
+static const char *volatile sig_final;        /* the trace, once it is written */
+
+/* The signals weft handles (on_signal) and ignores (SIGPIPE, last). */
+static const int sigs[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE};
 
 /* The default mode of weft run: the logs read live once they take this
  * much disk (MiB; WEFT_LIVE_AUTO_MB overrides; 0: after the exit, unless
@@ -78,7 +83,6 @@ static const char *live_begin(void *arg) {
     if (weft_out_begin(lr->ob, lr->final) != 0)
         return NULL;
     lr->ob_begun = 1;
-    sig_out = lr->ob;
     return lr->ob->tmp;
 }
 
@@ -120,20 +124,25 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
         errno = saved;
         return;
     }
-    if (phase == 2) {
+    if (phase >= 2) {
         /* Stopped while writing the trace (Ctrl-C, a second kill): what
-         * was not asked for goes, and one line says so. */
-        struct weft_out *o = sig_out;
+         * was not asked for goes, and one line says so. Stopped while
+         * writing its reports: the trace stays, the unfinished reports
+         * go. */
+        weft_out_abort_all();
         struct weft_logdir *l = sig_logs;
-        if (o)
-            weft_out_abort(o);
         if (l)
             weft_logdir_remove(l);
-        char msg[4400];
+        const char *done = phase == 3 ? sig_final : NULL;
+        char msg[8600];
         size_t n = 0;
-        put_str(msg, &n, sizeof msg, "weft: no trace: interrupted by signal ");
+        put_str(msg, &n, sizeof msg,
+                done ? "weft: interrupted by signal " : "weft: no trace: interrupted by signal ");
         put_int(msg, &n, sizeof msg, sig);
-        put_str(msg, &n, sizeof msg, " while writing it");
+        put_str(msg, &n, sizeof msg,
+                done ? " while writing its reports; the trace is " : " while writing it");
+        if (done)
+            put_str(msg, &n, sizeof msg, done);
         if (l && l->keep) {
             put_str(msg, &n, sizeof msg, "; its raw logs are in ");
             put_str(msg, &n, sizeof msg, l->path);
@@ -426,7 +435,6 @@ int weft_cmd_run(int argc, char **argv) {
      * sent to it alone (on_signal), so that it lives to write the trace;
      * a reader that went away (SIGPIPE) must not kill it before it cleans
      * up. The program gets the dispositions weft was given. */
-    static const int sigs[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE};
     struct sigaction handle = {0}, ign = {0}, old[5];
     handle.sa_sigaction = on_signal;
     handle.sa_flags = SA_SIGINFO;
@@ -695,7 +703,6 @@ int weft_cmd_run(int argc, char **argv) {
         } else {
             weft_err_hold(why, sizeof why);
             ok = weft_out_begin(&ob, final) == 0;
-            sig_out = &ob;
             ok = ok && weft_ingest(logs, n, ob.tmp, &o, &st) == 0;
         }
         /* what --leak-check reported, into the trace (a failure: one
@@ -709,6 +716,13 @@ int weft_cmd_run(int argc, char **argv) {
          * checked again, it is never replaced. */
         if (ok && out && weft_out_check("run", out, WEFT_OUT_TRACE, NULL, 0) != 0)
             ok = 0;
+        /* The commit and the phase change as one step for the handler:
+         * from the rename on, a signal says that the trace is there. */
+        sigset_t hold, prev;
+        sigemptyset(&hold);
+        for (int k = 0; k < 4; k++)
+            sigaddset(&hold, sigs[k]);
+        sigprocmask(SIG_BLOCK, &hold, &prev);
         for (int k = 1; ok && weft_out_commit(&ob, !out) != 0; k++) {
             /* the default name was taken meanwhile: the next one */
             if (out || errno != EEXIST || k >= 1000) {
@@ -718,8 +732,12 @@ int weft_cmd_run(int argc, char **argv) {
             default_name(defout, deflogs, sizeof defout, (int)si.si_pid, k);
             snprintf(ob.final, sizeof ob.final, "%s", defout);
         }
+        if (ok) {
+            sig_final = ob.final;
+            phase = 3;
+        }
+        sigprocmask(SIG_SETMASK, &prev, NULL);
         int had = weft_err_release(ok);
-        sig_out = NULL;
         if (!ok) {
             weft_out_abort(&ob);
             weft_logdir_disown(&ld); /* the logs are all there is: kept */

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -126,7 +128,36 @@ int weft_out_check(const char *cmd, const char *path, int kind, char *const *inp
     return 0;
 }
 
-int weft_out_begin(struct weft_out *o, const char *final) {
+/* The outputs begun and neither committed nor aborted, for a signal
+ * handler that must take them all back (weft_out_abort_all). An output is
+ * made and listed with the signals held off in its thread; busy makes a
+ * handler on another thread wait until that is done, so that it never
+ * finds a directory made but not listed, or half a path. */
+#define MAX_OPEN 8
+static struct weft_out *open_outs[MAX_OPEN];
+static int busy;
+
+static void hold(sigset_t *prev) {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, prev);
+    __atomic_add_fetch(&busy, 1, __ATOMIC_SEQ_CST);
+}
+
+static void release(const sigset_t *prev) {
+    __atomic_sub_fetch(&busy, 1, __ATOMIC_SEQ_CST);
+    pthread_sigmask(SIG_SETMASK, prev, NULL);
+}
+
+static void unlist(struct weft_out *o) {
+    for (int k = 0; k < MAX_OPEN; k++) {
+        struct weft_out *want = o;
+        __atomic_compare_exchange_n(&open_outs[k], &want, NULL, 0, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+    }
+}
+
+static int make_dir(struct weft_out *o, const char *final) {
     o->dir[0] = o->tmp[0] = 0;
     if (snprintf(o->final, sizeof o->final, "%s", final) >= (int)sizeof o->final) {
         weft_err("%s: path too long", final);
@@ -146,14 +177,37 @@ int weft_out_begin(struct weft_out *o, const char *final) {
         return -1;
     }
     snprintf(o->tmp, sizeof o->tmp, "%s/%s", o->dir, base);
+    /* (more than MAX_OPEN at once never happens: the last ones would
+     * only be left behind by a signal) */
+    for (int k = 0; k < MAX_OPEN; k++) {
+        struct weft_out *none = NULL;
+        if (__atomic_compare_exchange_n(&open_outs[k], &none, o, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST))
+            break;
+    }
     return 0;
 }
 
-int weft_out_commit(struct weft_out *o, int noreplace) {
-    if (chmod(o->tmp, 0600) != 0) {
-        weft_err("cannot write %s: %s", o->final, strerror(errno));
-        return -1;
+int weft_out_begin(struct weft_out *o, const char *final) {
+    sigset_t prev;
+    hold(&prev);
+    int rc = make_dir(o, final);
+    release(&prev);
+    return rc;
+}
+
+void weft_out_abort_all(void) {
+    while (__atomic_load_n(&busy, __ATOMIC_SEQ_CST))
+        sched_yield();
+    for (int k = 0; k < MAX_OPEN; k++) {
+        struct weft_out *o = __atomic_load_n(&open_outs[k], __ATOMIC_SEQ_CST);
+        if (o && o->dir[0])
+            weft__remove_flat_dir(o->dir);
     }
+}
+
+/* The rename and the unlisting, as one step for a signal handler. */
+static int move_into_place(struct weft_out *o, int noreplace) {
     int rc;
     if (!noreplace) {
         rc = rename(o->tmp, o->final);
@@ -165,11 +219,28 @@ int weft_out_commit(struct weft_out *o, int noreplace) {
             if (rc == 0)
                 unlink(o->tmp);
         }
-        if (rc != 0 && errno == EEXIST)
-            return -1;
+    }
+    if (rc == 0)
+        unlist(o);
+    return rc;
+}
+
+int weft_out_commit(struct weft_out *o, int noreplace) {
+    if (chmod(o->tmp, 0600) != 0) {
+        weft_err("cannot write %s: %s", o->final, strerror(errno));
+        return -1;
+    }
+    sigset_t prev;
+    hold(&prev);
+    int rc = move_into_place(o, noreplace);
+    int e = errno;
+    release(&prev);
+    if (rc != 0 && noreplace && e == EEXIST) {
+        errno = e;
+        return -1;
     }
     if (rc != 0) {
-        weft_err("cannot write %s: %s", o->final, strerror(errno));
+        weft_err("cannot write %s: %s", o->final, strerror(e));
         return -1;
     }
     weft__remove_flat_dir(o->dir);
@@ -206,6 +277,10 @@ int weft_out_close(FILE *f, const char *cmd, const char *name) {
 }
 
 void weft_out_abort(struct weft_out *o) {
+    sigset_t prev;
+    hold(&prev);
+    unlist(o);
+    release(&prev);
     if (o->dir[0])
         weft__remove_flat_dir(o->dir);
     o->dir[0] = 0;

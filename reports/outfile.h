@@ -40,8 +40,11 @@ FILE *weft_out_open(struct weft_out *o, const char *cmd);
  * Closes f unless it is stdout. 0, or -1 after one line "cmd: cannot
  * write NAME: why". */
 int weft_out_close(FILE *f, const char *cmd, const char *name);
-/* Removes what begin made (async-signal-safe: weft run's handlers use it). */
+/* Removes what begin made. */
 void weft_out_abort(struct weft_out *o);
+/* Removes what every begin not yet committed or aborted made, in any
+ * thread: for a signal handler that ends weft (async-signal-safe). */
+void weft_out_abort_all(void);
 /* Removes the entries of a flat directory, then the directory; never
  * follows a link. Async-signal-safe. */
 void weft__remove_flat_dir(const char *dir);

@@ -245,7 +245,7 @@ static int walk_chunks(struct weft_slog *l, const uint32_t *counts, uint64_t *fi
     pthread_t th[MAX_VPARTS];
     int started[MAX_VPARTS] = {0};
     for (int k = 1; k < np; k++)
-        started[k] = pthread_create(&th[k], NULL, walk_part, &parts[k]) == 0;
+        started[k] = weft__thread_start(&th[k], walk_part, &parts[k]) == 0;
     walk_part(&parts[0]);
     for (int k = 1; k < np; k++) {
         if (started[k])

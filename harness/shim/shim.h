@@ -142,6 +142,7 @@ extern int weft__chaos_on WEFT_HIDDEN;          /* 0 unless WEFT_CHAOS was set a
 void weft__chaos_init(void) WEFT_HIDDEN;        /* constructor: reads WEFT_CHAOS */
 void weft__chaos_fork_child(void) WEFT_HIDDEN;  /* a fork child decides differently */
 void weft__relock_fork_child(void) WEFT_HIDDEN; /* shim_sync.c: forget the parent's unlocks */
+void weft__relock_init(void) WEFT_HIDDEN;       /* shim_sync.c: WEFT_SHIM_RELOCKS */
 int weft__chaos_hit_slow(int site) WEFT_HIDDEN;
 void weft__chaos_mid_record_slow(void) WEFT_HIDDEN;
 /* Should this try at site fail? Always 0 without WEFT_CHAOS. */

@@ -75,6 +75,14 @@ static uint32_t acq_st(uintptr_t pc) {
 #define RELOCK_SLOTS 4096u
 #define RELOCK_TID_BITS 19u
 static uint64_t relock_slot[RELOCK_SLOTS];
+/* WEFT_SHIM_RELOCKS=0: no lock is flagged, and the log is one that a
+ * reader older than the flag reads too (differential:ingest needs that). */
+static int relocks_off;
+
+void weft__relock_init(void) {
+    const char *e = secure_getenv("WEFT_SHIM_RELOCKS");
+    relocks_off = e && !strcmp(e, "0");
+}
 
 static inline uint64_t *relock_slot_of(const void *m) {
     return &relock_slot[(((uintptr_t)m >> 3) * 0x9e3779b97f4a7c15ull) >> 52];
@@ -96,8 +104,8 @@ static int relock_acquire(const void *m, int is_mutex, int uncontended) {
         return 0;
     uint64_t *s = relock_slot_of(m), v = __atomic_load_n(s, __ATOMIC_RELAXED);
     uint64_t mine = relock_mark(m, weft__t.tid);
-    int relock = uncontended && mine && v == mine && weft__t.held == 1 && !weft__t.held_bad &&
-                 !weft__mutex_shared((pthread_mutex_t *)(uintptr_t)m);
+    int relock = uncontended && mine && v == mine && !relocks_off && weft__t.held == 1 &&
+                 !weft__t.held_bad && !weft__mutex_shared((pthread_mutex_t *)(uintptr_t)m);
     if (v != mine && v >> RELOCK_TID_BITS == mine >> RELOCK_TID_BITS)
         __atomic_store_n(s, 0, __ATOMIC_RELAXED);
     return relock;

@@ -5,6 +5,20 @@
 name=$1
 . "$(dirname "$0")/../common/lib.sh"
 
+# m_rows_and_counts WHAT: t_relock's mutex m in $db: the rows that carry
+# an edge, the rest counted.
+m_rows_and_counts() {
+    m=$(q "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1")
+    expect "$1m's lock rows" "$(q "SELECT count(*) FROM events WHERE kind = 61 AND object = $m")" 2
+    expect "$1m's unlock rows" "$(q "SELECT count(*) FROM events WHERE kind = 63 AND object = $m")" 2
+    expect "$1m's counted locks" \
+        "$(q "SELECT sum(count) FROM event_counts WHERE kind = 'mutex_lock_end' AND object = $m")" 999
+    expect "$1m's counted trylocks" \
+        "$(q "SELECT sum(count) FROM event_counts WHERE kind = 'mutex_trylock' AND object = $m")" 10
+    expect "$1m's counted unlocks" \
+        "$(q "SELECT sum(count) FROM event_counts WHERE kind = 'mutex_unlock' AND object = $m")" 1009
+}
+
 case $name in
 relock_counted)
     # A mutex taken again by the thread that released it last, without
@@ -14,15 +28,7 @@ relock_counted)
     run_weft "$BIN/t_relock" 1000
     expect "status" "$rc" 0
     expect "output" "$(cat "$work/out")" 1031
-    m=$(q "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1")
-    expect "m's lock rows" "$(q "SELECT count(*) FROM events WHERE kind = 61 AND object = $m")" 2
-    expect "m's unlock rows" "$(q "SELECT count(*) FROM events WHERE kind = 63 AND object = $m")" 2
-    expect "m's counted locks" \
-        "$(q "SELECT sum(count) FROM event_counts WHERE kind = 'mutex_lock_end' AND object = $m")" 999
-    expect "m's counted trylocks" \
-        "$(q "SELECT sum(count) FROM event_counts WHERE kind = 'mutex_trylock' AND object = $m")" 10
-    expect "m's counted unlocks" \
-        "$(q "SELECT sum(count) FROM event_counts WHERE kind = 'mutex_unlock' AND object = $m")" 1009
+    m_rows_and_counts ""
     # h changes hands between each of the 20 turns: each of those 19
     # acquisitions by the thread that did not release h last is a row,
     # a lock of h or the end of a wait on cv (whose row names cv, and h
@@ -43,6 +49,20 @@ relock_counted)
     # the findings are the same either way
     expect "findings" "$(q "SELECT count(*) FROM findings")" \
         "$(sqlite3 "$work/all.db" "SELECT count(*) FROM findings")"
+    ;;
+relock_flags_off)
+    # WEFT_SHIM_RELOCKS=0: the shim flags no relock (a log an older reader
+    # reads), so the reader folds nothing; the ingest still counts what
+    # carries no edge, to the same rows and counts as relock_counted.
+    for v in 1 0; do
+        WEFT_SHIM_RELOCKS=$v WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/r$v.db" -- \
+            "$BIN/t_relock" 1000 >/dev/null 2>"$work/err$v" || fail "run with WEFT_SHIM_RELOCKS=$v"
+    done
+    folded() { sed -n 's/.*relocks *\([0-9]*\) pairs folded.*/\1/p' "$work/err$1"; }
+    [ "$(folded 1)" -gt 0 ] 2>/dev/null || fail "flags on: nothing folded: $(cat "$work/err1")"
+    expect "flags off: pairs folded" "$(folded 0)" 0
+    db=$work/r0.db
+    m_rows_and_counts "flags off: "
     ;;
 *)
     fail "unknown case"

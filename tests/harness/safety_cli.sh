@@ -432,16 +432,20 @@ PYEOF
         no_tmp_left
     done
     ;;
-interrupted)
+interrupted|interrupted_reports)
     # A signal that comes while weft writes the trace (Ctrl-C after the
     # program ended) stops it: the partial trace and the logs go, one line
     # says so, and weft dies of the signal. To catch weft inside the
     # ingest for sure, the program fills the stderr pipe it shares with
     # weft, and WEFT_INGEST_PROFILE=1 makes the ingest write a line there:
-    # weft blocks in it until the signal.
-    $py - "$WEFT" "$db" "$work" >"$work/out" 2>"$work/err" <<'PYEOF' || fail "python driver"
+    # weft blocks in it until the signal. interrupted_reports: without
+    # -q, weft blocks on its first line after the trace is written (the
+    # trace line); the signal then keeps the trace, and the line says
+    # where it is.
+    $py - "$WEFT" "$db" "$work" "$name" >"$work/out" 2>"$work/err" <<'PYEOF' || fail "python driver"
 import glob, os, signal, subprocess, sys, time
-weft, db, work = sys.argv[1:4]
+weft, db, work, case = sys.argv[1:5]
+reports = case == "interrupted_reports"
 prog = ("import os\n"
         "os.set_blocking(2, False)\n"
         "try:\n"
@@ -450,12 +454,20 @@ prog = ("import os\n"
         "except BlockingIOError:\n"
         "    pass\n"
         "os.set_blocking(2, True)\n")
-env = dict(os.environ, WEFT_INGEST_PROFILE="1")
-p = subprocess.Popen([weft, "run", "-q", "-o", db, "--", "/usr/bin/python3", "-c", prog],
-                     stderr=subprocess.PIPE, env=env)
+env = dict(os.environ)
+if not reports:
+    env["WEFT_INGEST_PROFILE"] = "1"
+cmd = [weft, "run"] + ([] if reports else ["-q"]) + ["-o", db, "--", "/usr/bin/python3", "-c", prog]
+p = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env)
+def begun():
+    if reports:
+        return os.path.exists(db)
+    return glob.glob(os.path.join(work, ".weft-tmp-*"))
 deadline = time.time() + 60
-while not glob.glob(os.path.join(work, ".weft-tmp-*")) and time.time() < deadline:
+while not begun() and time.time() < deadline:
     time.sleep(0.01)
+if reports:
+    time.sleep(0.2)  # weft, past its rename, blocks on the trace line
 p.send_signal(signal.SIGINT)
 err = p.stderr.read()
 rc = p.wait()
@@ -463,14 +475,24 @@ ok = True
 if rc != -signal.SIGINT:
     print("status %d, want death by SIGINT" % rc); ok = False
 lines = err.lstrip(b"x").decode(errors="replace").splitlines()
-want = "weft: no trace: interrupted by signal 2 while writing it; the program exited with status 0"
-if want not in lines:
+if reports:
+    want = ("weft: interrupted by signal 2 while writing its reports; the trace is %s; "
+            "the program exited with status 0" % db)
+else:
+    want = "weft: no trace: interrupted by signal 2 while writing it; the program exited with status 0"
+# (the line may follow the part of a line that weft was writing)
+if not lines or not lines[-1].endswith(want):
     print("stderr: %r" % lines); ok = False
-if os.path.exists(db) or glob.glob(os.path.join(work, ".weft-tmp-*")):
-    print("a trace or its temporary directory was left"); ok = False
+if os.path.exists(db) != reports:
+    print("the trace is %s" % ("missing" if reports else "there")); ok = False
+if glob.glob(os.path.join(work, ".weft-tmp-*")):
+    print("a temporary directory was left"); ok = False
 sys.exit(0 if ok else 1)
 PYEOF
     [ -s "$work/out" ] && fail "$(cat "$work/out")"
+    if [ "$name" = interrupted_reports ]; then
+        expect "kept trace" "$(q "select count(*) from processes")" 1
+    fi
     no_tmp_left
     ;;
 killed)
