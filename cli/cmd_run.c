@@ -633,7 +633,7 @@ int weft_cmd_run(int argc, char **argv) {
         /* The root pid is gone: the root's exit status is known now. */
         lr.o.root_pid = (int)si.si_pid;
         lr.o.root_status = status;
-        __atomic_store_n(&lr.done, 1, __ATOMIC_RELEASE);
+        weft_live_done(&lr.done);
         pthread_join(lr.th, NULL);
         if (lr.rc == 2) {
             /* the program ended before the logs were worth reading live:

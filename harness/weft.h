@@ -187,10 +187,10 @@ int weft_ingest(char *const *logs, int nlogs, const char *db_path,
  * as weft_ingest. */
 struct weft_live_opts {
     const char *dir;
-    volatile int *done;
-    int root_pid;      /* the program: its CPU use makes the ingest back off (0: never) */
-    double interval_s; /* between steps (0: 0.25) */
-    double margin_s;   /* the watermark trails the time by this (0: 1) */
+    volatile int *done; /* set by weft_live_done once the program has ended */
+    int root_pid;       /* the program: its CPU use makes the ingest back off (0: never) */
+    double interval_s;  /* between steps (0: 0.25) */
+    double margin_s;    /* the watermark trails the time by this (0: 1) */
     int punch; /* give the chunks consumed back to the file system (2: tests: in name only) */
     uint64_t backlog_mb; /* consume even when the program is busy past this much log (0: 256) */
     uint64_t start_mb;   /* read nothing until the logs take this much disk (0: at once) */
@@ -204,6 +204,9 @@ struct weft_live_opts {
  * nothing was made, the logs are whole for weft_ingest. */
 int weft_ingest_live(const char *db_path, const struct weft_ingest_opts *opts,
                      const struct weft_live_opts *lo, struct weft_ingest_stats *stats);
+/* Sets *done (the program ended) and wakes the live ingest waiting on it
+ * between its steps, so that it goes on at once, not at its next step. */
+void weft_live_done(volatile int *done);
 
 /* A live ingest commits its rows and the state that continues them
  * every checkpoint_s, and names its database in DIR/live-trace; chunks

@@ -24,11 +24,14 @@
  * the uninterrupted run would have made. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -441,10 +444,17 @@ static int back_off(struct live *lv, uint64_t now) {
     return held * WEFT_LOG_CHUNK_SIZE < bound << 20;
 }
 
-static void nap(double s) {
+/* Sleeps s seconds between steps, or less: until the program's end
+ * (weft_live_done wakes it), when the reading must go on at once. The
+ * wait is a futex on *done itself: it never sleeps once *done is set. */
+static void nap(const struct weft_live_opts *lo, double s) {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    syscall(SYS_futex, lo->done, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+}
+
+void weft_live_done(volatile int *done) {
+    __atomic_store_n(done, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
 /* The disk the logs of dir take (their blocks), in bytes. */
@@ -468,7 +478,7 @@ static int wait_for_start(const struct weft_live_opts *lo, double interval) {
     while (lo->start_mb && logs_disk(lo->dir) < lo->start_mb << 20) {
         if (__atomic_load_n(lo->done, __ATOMIC_ACQUIRE))
             return 2;
-        nap(interval);
+        nap(lo, interval);
     }
     return 0;
 }
@@ -579,7 +589,7 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
         last = __atomic_load_n(lo->done, __ATOMIC_ACQUIRE) != 0;
         uint64_t now = weft__ingest_mono_now();
         if (!last && back_off(lv, now)) {
-            nap(interval);
+            nap(lo, interval);
             continue;
         }
         bad = scan(lv, last) || refresh(lv, last) || announce(lv) || weft_merge_refresh(lv->m) != 0;
@@ -600,7 +610,7 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
         }
         if (bad || last)
             break;
-        nap(interval);
+        nap(lo, interval);
     }
     rc = live_end(lv, bad, lv->hooked ? &hook : NULL, tmp, db_path, stats);
 out:
