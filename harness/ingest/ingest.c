@@ -486,6 +486,8 @@ int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint3
             weft_err("out of memory");
             return -1;
         }
+        if (r->kind == WEFT_K_STACK)
+            weft__ingest_sym_stack(g, pi, r);
         return 0;
     }
     if (r->kind == WEFT_K_MUTEX_RELOCKS)

@@ -392,6 +392,7 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
 int weft__ingest_add_meta(struct proc *p, const struct weft_rec *r);
 /* Adds a MODULE record to pi's module map: 0, or -1 out of memory. */
 int weft__ingest_sym_module(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r);
+void weft__ingest_sym_stack(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r);
 /* The objects.id live now for a family's address (0: none). */
 uint64_t weft__ingest_live_obj(struct weft__ingest *g, uint32_t proc, const char *fam,
                                uint64_t addr);

@@ -413,8 +413,12 @@ uint64_t weft__ingest_live_obj(struct weft__ingest *g, uint32_t proc, const char
  * come: a start routine is named with the modules loaded before it ran. */
 int weft__ingest_sym_module(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r) {
     struct proc *p = &g->procs[pi];
-    if (!g->symtab && !(g->symtab = weft_symtab_new()))
-        return -1;
+    if (!g->symtab) {
+        if (!(g->symtab = weft_symtab_new()))
+            return -1;
+        /* the stacks are named at the end: their files load meanwhile */
+        weft_symtab_warm(g->symtab);
+    }
     if (!p->sym && !(p->sym = weft_symmap_new(g->symtab)))
         return -1;
     char buf[4200];
@@ -427,6 +431,18 @@ int weft__ingest_sym_module(struct weft__ingest *g, uint32_t pi, const struct we
     weft_symmap_add(p->sym, buf, r->obj, r->arg, r->arg2,
                     blen ? (const unsigned char *)buf + plen + 1 : NULL, blen);
     return 0;
+}
+
+/* A stack of process pi (a STACK record) will be named at the end: the
+ * debug information of its frames' files loads meanwhile. */
+void weft__ingest_sym_stack(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r) {
+    struct proc *p = &g->procs[pi];
+    uint64_t pcs[130];
+    size_t depth = payload(r, (char *)pcs, sizeof pcs) / 8;
+    if (depth > r->arg)
+        depth = r->arg;
+    for (size_t d = 0; p->sym && d < depth; d++)
+        weft_symmap_warm(p->sym, pcs[d]);
 }
 
 /* How a thread was made (threads.created_by), by struct thr's via. */

@@ -100,6 +100,29 @@ static struct weft__run *push_run(struct weft__run **runs, size_t *n, size_t *ca
     return &(*runs)[(*n)++];
 }
 
+/* Raw times in [lo, lo + span] (unsigned: one compare) whose ns are below
+ * WEFT_TS_MAX. Between two of them a thread's time went back exactly when
+ * the raw time did: to_ns never decreases as the raw time grows (a
+ * product by a positive rate and truncation keep order), and records of
+ * the same ns are ordered by the raw time (tie_of). So the walk converts
+ * only where a run starts, not every record. Outside the zone (a time
+ * before the log's start, a damaged one) it converts as the merge does. */
+struct zone {
+    uint64_t lo, span;
+};
+static struct zone mono_zone(const struct weft_slog *l) {
+    if (!(l->rate > 0))
+        return (struct zone){0, WEFT_TS_MAX - 1}; /* ns are the raw times */
+    uint64_t lo = l->hdr.start_tsc, room = WEFT_TS_MAX - 1 - l->hdr.start_mono_ns;
+    if (l->hdr.start_mono_ns >= WEFT_TS_MAX - 1)
+        return (struct zone){lo, 0};
+    double est = (double)room / l->rate / 2; /* half: a margin for rounding */
+    uint64_t span = est < 0x1p62 ? (uint64_t)est : 1ull << 62;
+    while (span && to_ns(l, lo + span) >= WEFT_TS_MAX)
+        span /= 2;
+    return (struct zone){lo, span};
+}
+
 /* Walks chunk i's cnt words: validates every record (log_reader.h's step,
  * as the whole reader does) and appends its runs to p's, dropped again
  * when a later record fails. 0, or -1 with err. A run ends where its
@@ -110,7 +133,8 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
     struct weft_rec prev = {0}, r;
     size_t first_run = p->nruns;
     struct weft__run *cur = NULL;
-    uint64_t last_ns = 0, last_tie = 0, n = 0;
+    struct zone z = mono_zone(l);
+    uint64_t last_raw = 0, n = 0;
     for (uint32_t k = 0, used; k < cnt; k += used, prev = r) {
         used = weft__log_step(w, k, cnt, &prev, &r, &tid, l->hdr.next_tid, i, l->name, err);
         if (!used) {
@@ -123,11 +147,19 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
             cur = NULL;
             continue;
         }
-        uint64_t ns = to_ns(l, r.ts), tie = tie_of(ns, r.ts);
-        if (!cur || went_back(ns, tie, last_ns, last_tie)) {
+        uint64_t raw = r.ts;
+        int back = !cur;
+        if (cur && raw - z.lo <= z.span && last_raw - z.lo <= z.span) {
+            back = raw < last_raw;
+        } else if (cur) {
+            uint64_t ns = to_ns(l, raw), last_ns = to_ns(l, last_raw);
+            back = went_back(ns, tie_of(ns, raw), last_ns, tie_of(last_ns, last_raw));
+        }
+        if (back) {
+            uint64_t ns = to_ns(l, raw);
             struct weft__run run = {.chunk = i,
                                     .first_ts = ns,
-                                    .first_tie = tie,
+                                    .first_tie = tie_of(ns, raw),
                                     .prev_ts = prev.ts,
                                     .prev_obj = prev.obj,
                                     .word = k,
@@ -144,8 +176,7 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
         }
         cur->nrecs++;
         cur->relocks += r.relock;
-        last_ns = ns;
-        last_tie = tie;
+        last_raw = raw;
         n++;
     }
     p->nevents += n;

@@ -10,12 +10,23 @@
  * process cost about 17 MB for each, one per file costs it once per
  * ingest. Answers are cached per (file, offset) in the table, so that the
  * processes of one program share one cache, and their strings are
- * interned in the table's arena (the same names recur in every stack). */
+ * interned in the table's arena (the same names recur in every stack).
+ *
+ * A table may warm its files beside the caller (weft_symtab_warm): a
+ * thread of its own loads their debug information (libdw inflates a
+ * compressed .debug_* whole: tens of milliseconds for libc's) while the
+ * ingest is still reading its logs, so that the stacks it names at its
+ * end find it loaded. Warmed: a file whose debug file is installed, as
+ * soon as a process loads it (local_debug), and any file once a stack
+ * names it (weft_symmap_warm): never a debuginfod search that no lookup
+ * would make. */
 #include <elf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,6 +66,18 @@ struct file {
     struct timespec mtime;
     size_t blen; /* 0: no build id */
     unsigned char bid[64];
+    struct warm *w; /* its warming, when the table warms (else NULL) */
+};
+
+/* One file's warming: queued, then taken by the warming thread, then
+ * done; a lookup of a queued file takes it back (the caller loads it as
+ * it asks), of one being warmed waits for it. Its own allocation: the
+ * files' array moves as it grows, the warming thread must not see that. */
+enum { WARM_QUEUED, WARM_BUSY, WARM_DONE };
+struct warm {
+    Dwfl_Module *mod;
+    int state;
+    struct warm *next;
 };
 
 /* One cached answer: (file + 1, offset) -> names. file1 == 0: empty. */
@@ -76,6 +99,14 @@ struct weft_symtab {
     size_t nfiles, capfiles;
     struct res *res;
     size_t capres, usedres;
+    /* warming (weft_symtab_warm): the queue (newest first, all kept until
+     * the table is freed), under mu; cv says a file is done or the queue
+     * grew or ends */
+    int warming, warm_end;
+    pthread_t warm_th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct warm *queue;
 };
 
 /* One module of a process image. */
@@ -228,8 +259,15 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
             free(path);
         }
     }
-    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
-                                        debuginfo_file_name);
+    /* One at a time in the process: libdw's search starts a debuginfod
+     * client, whose first use initialises libcurl's globals unguarded
+     * (Helgrind sees two warming threads, or two ingests, race there). */
+    static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&one);
+    int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
+                                          debuginfo_file_name);
+    pthread_mutex_unlock(&one);
+    return fd;
 }
 
 static const Dwfl_Callbacks callbacks = {
@@ -370,8 +408,11 @@ static int32_t file_for(struct weft_symtab *t, struct sent *pe, const unsigned c
 /* ---- answers ---- */
 
 /* Names at Dwfl address a of file f. */
+static void settle(struct weft_symtab *t, const struct file *f);
+
 static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, struct res *r) {
     Dwfl_Module *m = f->mod;
+    settle(t, f);
     if (dwfl_addrmodule(f->dwfl, a) != m)
         return; /* past the file's extent: recorded range and file disagree */
     r->fn = intern_name(t, dwfl_module_addrname(m, a));
@@ -442,6 +483,99 @@ static const struct res *answer(struct weft_symtab *t, int32_t fi, uint64_t off,
     return &t->res[j];
 }
 
+/* ---- warming ---- */
+
+/* f, about to be asked: no longer warmed by the thread (taken back when
+ * queued, waited for when being warmed). */
+static void settle(struct weft_symtab *t, const struct file *f) {
+    if (!f->w)
+        return;
+    pthread_mutex_lock(&t->mu);
+    if (f->w->state == WARM_QUEUED)
+        f->w->state = WARM_DONE;
+    while (f->w->state != WARM_DONE)
+        pthread_cond_wait(&t->cv, &t->mu);
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* File fi's debug information starts loading beside the caller, unless
+ * the table does not warm or it is loaded or loading already. */
+static void warm_file(struct weft_symtab *t, int32_t fi) {
+    struct file *f = &t->files[fi];
+    if (!t->warming || f->w || !(f->w = malloc(sizeof *f->w)))
+        return;
+    pthread_mutex_lock(&t->mu);
+    *f->w = (struct warm){.mod = f->mod, .state = WARM_QUEUED, .next = t->queue};
+    t->queue = f->w;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* Is the debug file of that build id installed at its build-id path (a
+ * -dbg or -dbgsym package)? The files whose loading costs the most, and
+ * the ones nearly every stack needs (libc's, for the frames every thread
+ * starts and ends in): warmed as soon as they are loaded, before any
+ * stack asks, without a search that could reach debuginfod. */
+static int local_debug(const unsigned char *bid, size_t blen) {
+    if (blen < 2)
+        return 0;
+    char path[sizeof debuginfo_dirs + 16 + 2 * 64 + 8];
+    int n = snprintf(path, sizeof path, "%s/.build-id/%02x/", debuginfo_dirs, bid[0]);
+    for (size_t i = 1; i < blen; i++)
+        n += snprintf(path + n, sizeof path - (size_t)n, "%02x", bid[i]);
+    snprintf(path + n, sizeof path - (size_t)n, ".debug");
+    return access(path, R_OK) == 0;
+}
+
+static void *warm_main(void *arg) {
+    struct weft_symtab *t = arg;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        struct warm *w = t->queue;
+        while (w && w->state != WARM_QUEUED)
+            w = w->next;
+        if (!w) {
+            if (t->warm_end)
+                break;
+            pthread_cond_wait(&t->cv, &t->mu);
+            continue;
+        }
+        w->state = WARM_BUSY;
+        pthread_mutex_unlock(&t->mu);
+        /* What the first lookup would load: the debug file and its DWARF
+         * (sections inflated), its address ranges, its symbols. */
+        Dwarf_Addr bias;
+        Dwarf *dw = dwfl_module_getdwarf(w->mod, &bias);
+        Dwarf_Aranges *ar;
+        size_t nar;
+        if (dw)
+            (void)dwarf_getaranges(dw, &ar, &nar);
+        (void)dwfl_module_getsymtab(w->mod);
+        pthread_mutex_lock(&t->mu);
+        w->state = WARM_DONE;
+        pthread_cond_broadcast(&t->cv);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+void weft_symtab_warm(struct weft_symtab *t) {
+    if (!t || t->warming || t->nfiles)
+        return;
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    /* the caller's signals stay with the caller's threads */
+    sigset_t all, prev;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &prev);
+    t->warming = pthread_create(&t->warm_th, NULL, warm_main, t) == 0;
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
+    if (!t->warming) {
+        pthread_cond_destroy(&t->cv);
+        pthread_mutex_destroy(&t->mu);
+    }
+}
+
 /* ---- the table ---- */
 
 struct weft_symtab *weft_symtab_new(void) {
@@ -451,8 +585,22 @@ struct weft_symtab *weft_symtab_new(void) {
 void weft_symtab_free(struct weft_symtab *t) {
     if (!t)
         return;
-    for (size_t i = 0; i < t->nfiles; i++)
+    if (t->warming) {
+        pthread_mutex_lock(&t->mu);
+        t->warm_end = 1;
+        for (struct warm *w = t->queue; w; w = w->next)
+            if (w->state == WARM_QUEUED)
+                w->state = WARM_DONE;
+        pthread_cond_broadcast(&t->cv);
+        pthread_mutex_unlock(&t->mu);
+        pthread_join(t->warm_th, NULL);
+        pthread_cond_destroy(&t->cv);
+        pthread_mutex_destroy(&t->mu);
+    }
+    for (size_t i = 0; i < t->nfiles; i++) {
         dwfl_end(t->files[i].dwfl);
+        free(t->files[i].w);
+    }
     free(t->files);
     free(t->res);
     free(t->paths.e);
@@ -496,6 +644,8 @@ void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uin
         return;
     const char *ipath = pe->s;
     int32_t fi = file_for(t, pe, build_id, build_id_len); /* pe is stale from here */
+    if (fi >= 0 && t->warming && !t->files[fi].w && local_debug(build_id, build_id_len))
+        warm_file(t, fi);
     if (lo >= hi) {
         if (fi < 0)
             return; /* no range recorded, no file to take it from */
@@ -529,10 +679,10 @@ void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uin
         m->maxhi[i] = i && m->maxhi[i - 1] > m->e[i].hi ? m->maxhi[i - 1] : m->e[i].hi;
 }
 
-void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out) {
-    memset(out, 0, sizeof *out);
+/* The module of return address pc, or NULL. */
+static const struct ment *module_of(const struct weft_symmap *m, uint64_t pc) {
     if (!m || m->n == 0)
-        return;
+        return NULL;
     uint64_t a = pc ? pc - 1 : 0;
     /* the last module starting at or below a, then back over those that
      * may still reach it; the one added last wins */
@@ -548,6 +698,18 @@ void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_in
     for (size_t i = lo; i-- > 0 && m->maxhi[i] > a;)
         if (m->e[i].hi > a && (!best || m->e[i].seq > best->seq))
             best = &m->e[i];
+    return best;
+}
+
+void weft_symmap_warm(struct weft_symmap *m, uint64_t pc) {
+    const struct ment *e = module_of(m, pc);
+    if (e && e->file >= 0)
+        warm_file(m->t, e->file);
+}
+
+void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out) {
+    memset(out, 0, sizeof *out);
+    const struct ment *best = module_of(m, pc);
     if (!best)
         return;
     out->module = best->path;

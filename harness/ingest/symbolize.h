@@ -38,6 +38,11 @@ struct weft_symtab *weft_symtab_new(void);
 /* Frees the table, its files and every string it returned. Its maps must
  * be freed first (weft_symmap_free). NULL is a no-op. */
 void weft_symtab_free(struct weft_symtab *t);
+/* From now on, a thread of the table's loads the debug information of
+ * the files weft_symmap_warm names, beside the caller, until the table is
+ * freed; a lookup of a file waits for its loading or does it itself.
+ * Only on a new table (no file yet); without a thread, nothing changes. */
+void weft_symtab_warm(struct weft_symtab *t);
 
 /* What a table holds (for tests and benchmarks). */
 struct weft_symtab_stats {
@@ -77,6 +82,9 @@ void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uin
  * out is always filled (all unknown when pc is in no module). Its strings
  * live as long as the table. */
 void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out);
+/* pc will be looked up: its file's debug information starts loading, when
+ * the table warms (weft_symtab_warm) and it is not loaded or loading. */
+void weft_symmap_warm(struct weft_symmap *m, uint64_t pc);
 
 /* Whether module (a path) is a sanitizer runtime (libasan, libtsan, ...):
  * its interceptors sit between the program's call and the shim's, and
