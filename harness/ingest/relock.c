@@ -9,6 +9,9 @@
 
 #include <string.h>
 
+/* The waiting list names ring slots in a byte. */
+_Static_assert(WEFT__FOLD_AHEAD <= 256, "struct weft__folder's wait[] holds slots in uint8_t");
+
 #define AT(f, i) ((f)->q[((f)->head + (i)) % WEFT__FOLD_AHEAD])
 #define SLOT(f, s) ((f)->q[(s) % WEFT__FOLD_AHEAD])
 

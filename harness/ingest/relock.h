@@ -54,7 +54,7 @@ struct weft__ahead {
     uint8_t st;          /* AH_*: relock.c */
 };
 
-#define WEFT__FOLD_AHEAD 64 /* records decoded ahead, at most */
+#define WEFT__FOLD_AHEAD 256 /* records decoded ahead, at most */
 
 /* The records of one run decoded ahead (a ring), and the pairs waiting for
  * their thread's next acquisition of their mutex. */
