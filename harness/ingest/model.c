@@ -413,12 +413,8 @@ uint64_t weft__ingest_live_obj(struct weft__ingest *g, uint32_t proc, const char
  * come: a start routine is named with the modules loaded before it ran. */
 int weft__ingest_sym_module(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r) {
     struct proc *p = &g->procs[pi];
-    if (!g->symtab) {
-        if (!(g->symtab = weft_symtab_new()))
-            return -1;
-        /* the stacks are named at the end: their files load meanwhile */
-        weft_symtab_warm(g->symtab);
-    }
+    if (!g->symtab && !(g->symtab = weft_symtab_new()))
+        return -1;
     if (!p->sym && !(p->sym = weft_symmap_new(g->symtab)))
         return -1;
     char buf[4200];

@@ -16,10 +16,11 @@
  * thread of its own loads their debug information (libdw inflates a
  * compressed .debug_* whole: tens of milliseconds for libc's) while the
  * ingest is still reading its logs, so that the stacks it names at its
- * end find it loaded. Warmed: a file whose debug file is installed, as
- * soon as a process loads it (local_debug), and any file once a stack
- * names it (weft_symmap_warm): never a debuginfod search that no lookup
- * would make. */
+ * end find it loaded. Warmed: any file once a stack names it
+ * (weft_symmap_warm), and, once the caller says the work ahead is long
+ * enough to hide it (weft_symtab_warm), every file whose debug file is
+ * installed (local_debug): never a debuginfod search that no lookup would
+ * make, and nothing for a short ingest to wait for at its end. */
 #include <elf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -99,10 +100,11 @@ struct weft_symtab {
     size_t nfiles, capfiles;
     struct res *res;
     size_t capres, usedres;
-    /* warming (weft_symtab_warm): the queue (newest first, all kept until
-     * the table is freed), under mu; cv says a file is done or the queue
-     * grew or ends */
-    int warming, warm_end;
+    /* warming: the queue (newest first, all kept until the table is
+     * freed), under mu; cv says a file is done or the queue grew or ends.
+     * The thread starts with the first file queued (warm_on; warm_failed
+     * when it could not); eager: weft_symtab_warm was called. */
+    int warm_on, warm_failed, warm_end, eager;
     pthread_t warm_th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -498,24 +500,11 @@ static void settle(struct weft_symtab *t, const struct file *f) {
     pthread_mutex_unlock(&t->mu);
 }
 
-/* File fi's debug information starts loading beside the caller, unless
- * the table does not warm or it is loaded or loading already. */
-static void warm_file(struct weft_symtab *t, int32_t fi) {
-    struct file *f = &t->files[fi];
-    if (!t->warming || f->w || !(f->w = malloc(sizeof *f->w)))
-        return;
-    pthread_mutex_lock(&t->mu);
-    *f->w = (struct warm){.mod = f->mod, .state = WARM_QUEUED, .next = t->queue};
-    t->queue = f->w;
-    pthread_cond_broadcast(&t->cv);
-    pthread_mutex_unlock(&t->mu);
-}
-
 /* Is the debug file of that build id installed at its build-id path (a
  * -dbg or -dbgsym package)? The files whose loading costs the most, and
  * the ones nearly every stack needs (libc's, for the frames every thread
- * starts and ends in): warmed as soon as they are loaded, before any
- * stack asks, without a search that could reach debuginfod. */
+ * starts and ends in): warmed before any stack asks once the table is
+ * eager, without a search that could reach debuginfod. */
 static int local_debug(const unsigned char *bid, size_t blen) {
     if (blen < 2)
         return 0;
@@ -559,33 +548,57 @@ static void *warm_main(void *arg) {
     return NULL;
 }
 
-void weft_symtab_warm(struct weft_symtab *t) {
-    if (!t || t->warming || t->nfiles)
-        return;
-    pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
+/* The warming thread, started once: 1 when it runs. */
+static int warm_start(struct weft_symtab *t) {
+    if (t->warm_on || t->warm_failed)
+        return t->warm_on;
     /* the caller's signals stay with the caller's threads */
     sigset_t all, prev;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &prev);
-    t->warming = pthread_create(&t->warm_th, NULL, warm_main, t) == 0;
+    t->warm_on = pthread_create(&t->warm_th, NULL, warm_main, t) == 0;
     pthread_sigmask(SIG_SETMASK, &prev, NULL);
-    if (!t->warming) {
-        pthread_cond_destroy(&t->cv);
-        pthread_mutex_destroy(&t->mu);
-    }
+    t->warm_failed = !t->warm_on;
+    return t->warm_on;
+}
+
+/* File fi's debug information starts loading beside the caller, unless
+ * it is loaded or loading already (or no thread can do it). */
+static void warm_file(struct weft_symtab *t, int32_t fi) {
+    struct file *f = &t->files[fi];
+    if (f->w || !warm_start(t) || !(f->w = malloc(sizeof *f->w)))
+        return;
+    pthread_mutex_lock(&t->mu);
+    *f->w = (struct warm){.mod = f->mod, .state = WARM_QUEUED, .next = t->queue};
+    t->queue = f->w;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+void weft_symtab_warm(struct weft_symtab *t) {
+    if (!t || t->eager)
+        return;
+    t->eager = 1;
+    for (size_t i = 0; i < t->nfiles; i++)
+        if (!t->files[i].w && local_debug(t->files[i].bid, t->files[i].blen))
+            warm_file(t, (int32_t)i);
 }
 
 /* ---- the table ---- */
 
 struct weft_symtab *weft_symtab_new(void) {
-    return calloc(1, sizeof(struct weft_symtab));
+    struct weft_symtab *t = calloc(1, sizeof *t);
+    if (t) {
+        pthread_mutex_init(&t->mu, NULL);
+        pthread_cond_init(&t->cv, NULL);
+    }
+    return t;
 }
 
 void weft_symtab_free(struct weft_symtab *t) {
     if (!t)
         return;
-    if (t->warming) {
+    if (t->warm_on) {
         pthread_mutex_lock(&t->mu);
         t->warm_end = 1;
         for (struct warm *w = t->queue; w; w = w->next)
@@ -594,9 +607,9 @@ void weft_symtab_free(struct weft_symtab *t) {
         pthread_cond_broadcast(&t->cv);
         pthread_mutex_unlock(&t->mu);
         pthread_join(t->warm_th, NULL);
-        pthread_cond_destroy(&t->cv);
-        pthread_mutex_destroy(&t->mu);
     }
+    pthread_cond_destroy(&t->cv);
+    pthread_mutex_destroy(&t->mu);
     for (size_t i = 0; i < t->nfiles; i++) {
         dwfl_end(t->files[i].dwfl);
         free(t->files[i].w);
@@ -644,7 +657,7 @@ void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uin
         return;
     const char *ipath = pe->s;
     int32_t fi = file_for(t, pe, build_id, build_id_len); /* pe is stale from here */
-    if (fi >= 0 && t->warming && !t->files[fi].w && local_debug(build_id, build_id_len))
+    if (fi >= 0 && t->eager && !t->files[fi].w && local_debug(build_id, build_id_len))
         warm_file(t, fi);
     if (lo >= hi) {
         if (fi < 0)

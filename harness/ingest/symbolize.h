@@ -38,10 +38,13 @@ struct weft_symtab *weft_symtab_new(void);
 /* Frees the table, its files and every string it returned. Its maps must
  * be freed first (weft_symmap_free). NULL is a no-op. */
 void weft_symtab_free(struct weft_symtab *t);
-/* From now on, a thread of the table's loads the debug information of
- * the files weft_symmap_warm names, beside the caller, until the table is
- * freed; a lookup of a file waits for its loading or does it itself.
- * Only on a new table (no file yet); without a thread, nothing changes. */
+/* Debug information loads beside the caller, on a thread of the table's,
+ * for the files weft_symmap_warm names; after weft_symtab_warm also for
+ * every file, open or opened later, whose debug file is installed (most
+ * stacks end in libc, whose debug sections take tens of milliseconds to
+ * inflate: worth it when the caller has that much work left). A lookup
+ * of a file waits for its loading or does it itself; the table's free
+ * waits for the file being loaded. */
 void weft_symtab_warm(struct weft_symtab *t);
 
 /* What a table holds (for tests and benchmarks). */
@@ -82,8 +85,8 @@ void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uin
  * out is always filled (all unknown when pc is in no module). Its strings
  * live as long as the table. */
 void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out);
-/* pc will be looked up: its file's debug information starts loading, when
- * the table warms (weft_symtab_warm) and it is not loaded or loading. */
+/* pc will be looked up: its file's debug information starts loading,
+ * unless it is loaded or loading. */
 void weft_symmap_warm(struct weft_symmap *m, uint64_t pc);
 
 /* Whether module (a path) is a sanitizer runtime (libasan, libtsan, ...):
