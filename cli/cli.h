@@ -23,6 +23,11 @@ int weft_cmd_ingest(int argc, char **argv);
 int weft_cmd_report(int argc, char **argv);
 int weft_cmd_scenarios(int argc, char **argv);
 
+/* From now on a terminating signal (INT, QUIT, TERM, HUP) removes the
+ * output files begun (weft_out_abort_all), then ends weft as it would
+ * have; one weft was started with ignored stays ignored (interrupt.c). */
+void weft_cli_outputs_on_signals(void);
+
 /* The path of the running weft binary into out (what lies beside it:
  * the shim, the scenarios; scenario runs exec it); 0, or -1 with errno. */
 int weft_self_exe(char *out, size_t n);

@@ -21,6 +21,7 @@
 #include "cli.h"
 
 int weft_cmd_ingest(int argc, char **argv) {
+    weft_cli_outputs_on_signals();
     const char *out = NULL, *supp_path = NULL, *s_min = NULL;
     char **logs = calloc((size_t)argc, sizeof *logs);
     int nlogs = 0, quiet = 0, index = 0, all = 0, opts = 1, r, rc = 125;

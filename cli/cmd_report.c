@@ -47,6 +47,7 @@ static int check_tables(sqlite3 *db, const char *path) {
 }
 
 int weft_cmd_report(int argc, char **argv) {
+    weft_cli_outputs_on_signals();
     const char *format = NULL, *out = NULL, *baseline = NULL, *srcroot = NULL, *plink = NULL;
     int only_new = 0;
     struct weft_report model = {0};

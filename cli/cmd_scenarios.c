@@ -708,6 +708,7 @@ static int cmd_run(int argc, char **argv) {
 }
 
 int weft_cmd_scenarios(int argc, char **argv) {
+    weft_cli_outputs_on_signals();
     if (argc < 2) {
         weft_err("%s: list or run? (usage: weft scenarios list | weft %s)", cmd, run_usage);
         return 125;

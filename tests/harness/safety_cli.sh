@@ -495,6 +495,48 @@ PYEOF
     fi
     no_tmp_left
     ;;
+ingest_interrupted)
+    # weft ingest stopped by a signal (Ctrl-C, a CI timeout's TERM) leaves
+    # nothing behind: not the trace, not its temporary directory
+    # (cli/interrupt.c). weft is caught inside the ingest for sure: its
+    # stderr is a pipe filled beforehand, and WEFT_INGEST_PROFILE=1 makes
+    # it write a line there once the trace is begun.
+    "$WEFT" run -q --keep-log="$work/logs" -o "$work/first.db" -- "$BIN/t_sync" >/dev/null 2>&1 ||
+        fail "weft run t_sync"
+    mkdir "$work/out.d"
+    $py - "$WEFT" "$work/out.d" "$work/logs" >"$work/out" 2>"$work/err" <<'PYEOF' || fail "python driver"
+import glob, os, signal, subprocess, sys, time
+weft, outd, logs = sys.argv[1:4]
+r, w = os.pipe()
+os.set_blocking(w, False)
+try:
+    while True:
+        os.write(w, b"x" * 4096)
+except BlockingIOError:
+    pass
+os.set_blocking(w, True)
+env = dict(os.environ, WEFT_INGEST_PROFILE="1")
+out = os.path.join(outd, "x.db")
+p = subprocess.Popen([weft, "ingest", "-q", "-o", out] + sorted(glob.glob(os.path.join(logs, "log*"))),
+                     stderr=w, env=env)
+os.close(w)
+deadline = time.time() + 60
+while not glob.glob(os.path.join(outd, ".weft-tmp-*")) and time.time() < deadline:
+    time.sleep(0.01)
+time.sleep(0.2)  # past the directory's making, weft blocks on its line
+p.send_signal(signal.SIGTERM)
+rc = p.wait()
+os.close(r)
+ok = True
+if rc != -signal.SIGTERM:
+    print("status %d, want death by SIGTERM" % rc); ok = False
+left = os.listdir(outd)
+if left:
+    print("left in the output directory: %r" % left); ok = False
+sys.exit(0 if ok else 1)
+PYEOF
+    [ -s "$work/out" ] && fail "$(cat "$work/out")"
+    ;;
 killed)
     # weft run SIGKILLed: its logs stay (nothing can run), but a later weft
     # run removes them once the program has gone too, never before.
