@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,9 +32,9 @@
 #include "textesc.h"
 #include "cli.h"
 
-/* What the signal handlers see. */
-static volatile sig_atomic_t
-    phase; /* 1: the program runs; 2: weft writes its trace; 3: its reports */
+/* What the signal handlers see. phase 1: the program runs; 2: weft
+ * writes its trace; 3: the trace is in place, weft writes its reports. */
+static volatile sig_atomic_t phase;
 static volatile pid_t child;
 static struct weft_logdir *volatile sig_logs; /* the program's logs */
 static volatile int sig_result;               /* the program's status, for the message */

@@ -409,9 +409,9 @@ static int32_t file_for(struct weft_symtab *t, struct sent *pe, const unsigned c
 
 /* ---- answers ---- */
 
-/* Names at Dwfl address a of file f. */
-static void settle(struct weft_symtab *t, const struct file *f);
+static void settle(struct weft_symtab *t, const struct file *f); /* below: warming */
 
+/* Names at Dwfl address a of file f. */
 static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, struct res *r) {
     Dwfl_Module *m = f->mod;
     settle(t, f);
