@@ -4,8 +4,9 @@
  * and the ELF check of weft run (elfcheck.c). The libraries' declarations
  * stay with them, included here: harness/weft.h (weft_err, the ingest, the
  * database helpers), harness/util/infile.h (weft_check_regular, the input
- * check) and reports/outfile.h (weft_out_*, the output files, which the
- * reports write too). Nothing below the command includes this. */
+ * check), harness/util/thread.h (weft_thread_start, helper threads that
+ * take no signals) and reports/outfile.h (weft_out_*, the output files,
+ * which the reports write too). Nothing below the command includes this. */
 #ifndef WEFT_CLI_H
 #define WEFT_CLI_H
 
@@ -15,6 +16,7 @@
 
 #include "infile.h"
 #include "outfile.h"
+#include "thread.h"
 #include "weft.h"
 
 /* Subcommands: argc/argv start at the subcommand's own name. */
@@ -27,6 +29,10 @@ int weft_cmd_scenarios(int argc, char **argv);
  * output files begun (weft_out_abort_all), then ends weft as it would
  * have; one weft was started with ignored stays ignored (interrupt.c). */
 void weft_cli_outputs_on_signals(void);
+/* Ends weft by signal sig, as the caller expects of an interrupted
+ * command (its disposition made the default, the signal raised again);
+ * from a handler of sig (async-signal-safe). */
+_Noreturn void weft_cli_die_of(int sig);
 
 /* The path of the running weft binary into out (what lies beside it:
  * the shim, the scenarios; scenario runs exec it); 0, or -1 with errno. */

@@ -152,14 +152,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
         if (write(2, msg, n) < 0) {
         }
     }
-    /* die of the signal, as the caller expects of an interrupted command */
-    signal(sig, SIG_DFL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(sig);
-    _exit(128 + sig);
+    weft_cli_die_of(sig);
 }
 
 /* SIGUSR1 to weft: a dump of the program's threads while it runs
@@ -599,11 +592,7 @@ int weft_cmd_run(int argc, char **argv) {
         const char *ck = getenv("WEFT_LIVE_CHECKPOINT_MS");
         if (ck && atoi(ck) > 0)
             lr.lo.checkpoint_s = atoi(ck) / 1000.0;
-        sigset_t all_sigs, prev;
-        sigfillset(&all_sigs);
-        pthread_sigmask(SIG_BLOCK, &all_sigs, &prev);
-        lr.started = pthread_create(&lr.th, NULL, live_main, &lr) == 0;
-        pthread_sigmask(SIG_SETMASK, &prev, NULL);
+        lr.started = weft_thread_start(&lr.th, live_main, &lr) == 0;
         if (!lr.started)
             weft_err_release(1);
     }

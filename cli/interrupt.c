@@ -7,7 +7,8 @@
  * die of it. Without this a Ctrl-C of `weft ingest -o x.db` left
  * `.weft-tmp-XXXXXX/x.db.tmp-PID` beside x.db. A signal weft was started
  * with ignored (nohup, a background job) stays ignored. weft run has its
- * own handler (cmd_run.c): it must also pass signals on to its program. */
+ * own handler (cmd_run.c): it must also pass signals on to its program;
+ * both end weft the same way (weft_cli_die_of). */
 #include <signal.h>
 #include <stddef.h>
 #include <unistd.h>
@@ -16,10 +17,7 @@
 
 static pid_t owner; /* the process whose outputs the list names */
 
-static void on_signal(int sig) {
-    /* (a fork child between fork and exec shares the list, not the files) */
-    if (getpid() == owner)
-        weft_out_abort_all();
+void weft_cli_die_of(int sig) {
     signal(sig, SIG_DFL);
     sigset_t set;
     sigemptyset(&set);
@@ -27,6 +25,13 @@ static void on_signal(int sig) {
     sigprocmask(SIG_UNBLOCK, &set, NULL);
     raise(sig);
     _exit(128 + sig);
+}
+
+static void on_signal(int sig) {
+    /* (a fork child between fork and exec shares the list, not the files) */
+    if (getpid() == owner)
+        weft_out_abort_all();
+    weft_cli_die_of(sig);
 }
 
 void weft_cli_outputs_on_signals(void) {

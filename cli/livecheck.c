@@ -442,12 +442,7 @@ struct weft_livecheck *weft_livecheck_start(const char *dir, int64_t interval_ns
         return NULL;
     }
     /* weft's signals stay with its main thread */
-    sigset_t all, prev;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &prev);
-    int ok = pthread_create(&lc->th, NULL, main_loop, lc) == 0;
-    pthread_sigmask(SIG_SETMASK, &prev, NULL);
-    if (!ok) {
+    if (weft_thread_start(&lc->th, main_loop, lc) != 0) {
         close(lc->pfd[0]);
         close(lc->pfd[1]);
         weft_symtab_free(lc->tab);

@@ -160,7 +160,7 @@ static void *hook_main(void *arg) {
 void weft__ingest_hook_start(struct weft__ingest *g, struct hook_run *h,
                              const struct weft_ingest_opts *o) {
     *h = (struct hook_run){.g = g, .o = o};
-    g->guard.on = weft__thread_start(&h->th, hook_main, h) == 0;
+    g->guard.on = weft_thread_start(&h->th, hook_main, h) == 0;
     g->q.bounded = g->guard.on;
 }
 

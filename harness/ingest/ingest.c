@@ -215,8 +215,7 @@ struct weft__pass {
     uint64_t trimmed_below, trimmed;
     sqlite3_stmt *del_ev, *del_sc;
     uint64_t folds, folded_pairs; /* relock records and their pairs (WEFT_INGEST_PROFILE) */
-    int warmed;                   /* the symbol table told to warm */
-    uint64_t warm_after;          /* WARM_AFTER, or WEFT_INGEST_WARM_AFTER (tests) */
+    uint64_t warm_after; /* the symbol table warms at this id (WARM_AFTER; then never again) */
 };
 
 /* Events into a pass after which the symbol table loads the installed
@@ -342,7 +341,7 @@ int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opt
         return -1;
     ps->all = opts && opts->all_events;
     ps->min_wait = opts ? opts->min_wait_ns : 0;
-    const char *wa = getenv("WEFT_INGEST_WARM_AFTER");
+    const char *wa = getenv("WEFT_INGEST_WARM_AFTER"); /* (tests) */
     ps->warm_after = wa && *wa ? strtoull(wa, NULL, 10) : WARM_AFTER;
     ps->keep_ns = opts && opts->keep_rows_ns > 0 ? opts->keep_rows_ns : 0;
     ps->quiet = opts && opts->quiet;
@@ -501,8 +500,8 @@ int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint3
             weft__ingest_sym_stack(g, pi, r);
         return 0;
     }
-    if (ps->id >= ps->warm_after && !ps->warmed) {
-        ps->warmed = 1;
+    if (ps->id >= ps->warm_after && g->symtab) {
+        ps->warm_after = UINT64_MAX;
         weft_symtab_warm(g->symtab);
     }
     if (r->kind == WEFT_K_MUTEX_RELOCKS)

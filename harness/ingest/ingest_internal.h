@@ -31,6 +31,7 @@
 
 #include "stream.h"
 #include "symbolize.h"
+#include "thread.h"
 #include "log_reader.h"
 #include "weft.h"
 
@@ -118,6 +119,13 @@ static inline size_t payload(const struct weft_rec *r, char *buf, size_t max) {
         memcpy(buf, r->data, n);
     buf[n] = 0;
     return n;
+}
+
+/* A STACK record's return addresses, at most WEFT__STACK_MAX: its depth. */
+#define WEFT__STACK_MAX 129
+static inline size_t stack_pcs(const struct weft_rec *r, uint64_t pcs[WEFT__STACK_MAX + 1]) {
+    size_t depth = payload(r, (char *)pcs, (WEFT__STACK_MAX + 1) * sizeof *pcs) / 8;
+    return depth > r->arg ? (size_t)r->arg : depth;
 }
 
 /* ---- the model's types (model.c) ---- */

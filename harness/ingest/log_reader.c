@@ -8,10 +8,10 @@
  * SIGBUS. A damaged chunk is skipped whole and counted; the others are
  * kept. A big log's chunks are decoded by a few threads at once. */
 #include "log_reader.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -310,7 +310,7 @@ static int validate(struct weft_log *l, const char *name, int convert) {
     pthread_t th[MAX_PARTS];
     int started[MAX_PARTS] = {0};
     for (int k = 1; k < nparts; k++)
-        started[k] = weft__thread_start(&th[k], decode_part, &parts[k]) == 0;
+        started[k] = weft_thread_start(&th[k], decode_part, &parts[k]) == 0;
     decode_part(&parts[0]);
     for (int k = 1; k < nparts; k++) {
         if (started[k])
@@ -461,13 +461,4 @@ const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint
     *n = (uint32_t)(l->first[i + 1] - l->first[i]);
     int k = l->part_of[i];
     return l->parts[k] ? l->parts[k] + (l->first[i] - l->part_base[k]) : NULL;
-}
-
-int weft__thread_start(pthread_t *th, void *(*fn)(void *), void *arg) {
-    sigset_t all, prev;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &prev);
-    int rc = pthread_create(th, NULL, fn, arg);
-    pthread_sigmask(SIG_SETMASK, &prev, NULL);
-    return rc;
 }

@@ -10,7 +10,6 @@
 #ifndef WEFT_HARNESS_LOG_READER_H
 #define WEFT_HARNESS_LOG_READER_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -132,13 +131,5 @@ static inline uint32_t weft__log_step(const uint64_t *w, uint32_t k, uint32_t cn
     r->tid = *tid;
     return used;
 }
-
-/* pthread_create for the reader's and the ingest's helper threads, with
- * every signal blocked in them: a signal for the process (Ctrl-C while
- * weft writes a trace, or the traced program's own signals when the
- * reader runs inside it) must land on a thread of the caller's, whose
- * handler expects to stop it, never on a helper that keeps writing
- * beside the handler. 0 on success, as pthread_create. */
-int weft__thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 
 #endif

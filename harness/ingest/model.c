@@ -433,10 +433,8 @@ int weft__ingest_sym_module(struct weft__ingest *g, uint32_t pi, const struct we
  * debug information of its frames' files loads meanwhile. */
 void weft__ingest_sym_stack(struct weft__ingest *g, uint32_t pi, const struct weft_rec *r) {
     struct proc *p = &g->procs[pi];
-    uint64_t pcs[130];
-    size_t depth = payload(r, (char *)pcs, sizeof pcs) / 8;
-    if (depth > r->arg)
-        depth = r->arg;
+    uint64_t pcs[WEFT__STACK_MAX + 1];
+    size_t depth = stack_pcs(r, pcs);
     for (size_t d = 0; p->sym && d < depth; d++)
         weft_symmap_warm(p->sym, pcs[d]);
 }

@@ -7,6 +7,7 @@
 #include "stream.h"
 
 #include "relock.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -123,6 +124,15 @@ static struct zone mono_zone(const struct weft_slog *l) {
     return (struct zone){lo, span};
 }
 
+/* went_back for two raw times of one thread: converted only outside z. */
+static int raw_went_back(const struct weft_slog *l, const struct zone *z, uint64_t raw,
+                         uint64_t last_raw) {
+    if (raw - z->lo <= z->span && last_raw - z->lo <= z->span)
+        return raw < last_raw;
+    uint64_t ns = to_ns(l, raw), last_ns = to_ns(l, last_raw);
+    return went_back(ns, tie_of(ns, raw), last_ns, tie_of(last_ns, last_raw));
+}
+
 /* Walks chunk i's cnt words: validates every record (log_reader.h's step,
  * as the whole reader does) and appends its runs to p's, dropped again
  * when a later record fails. 0, or -1 with err. A run ends where its
@@ -148,14 +158,7 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
             continue;
         }
         uint64_t raw = r.ts;
-        int back = !cur;
-        if (cur && raw - z.lo <= z.span && last_raw - z.lo <= z.span) {
-            back = raw < last_raw;
-        } else if (cur) {
-            uint64_t ns = to_ns(l, raw), last_ns = to_ns(l, last_raw);
-            back = went_back(ns, tie_of(ns, raw), last_ns, tie_of(last_ns, last_raw));
-        }
-        if (back) {
+        if (!cur || raw_went_back(l, &z, raw, last_raw)) {
             uint64_t ns = to_ns(l, raw);
             struct weft__run run = {.chunk = i,
                                     .first_ts = ns,
@@ -276,7 +279,7 @@ static int walk_chunks(struct weft_slog *l, const uint32_t *counts, uint64_t *fi
     pthread_t th[MAX_VPARTS];
     int started[MAX_VPARTS] = {0};
     for (int k = 1; k < np; k++)
-        started[k] = weft__thread_start(&th[k], walk_part, &parts[k]) == 0;
+        started[k] = weft_thread_start(&th[k], walk_part, &parts[k]) == 0;
     walk_part(&parts[0]);
     for (int k = 1; k < np; k++) {
         if (started[k])

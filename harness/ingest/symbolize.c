@@ -27,13 +27,13 @@
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "symbolize.h"
+#include "thread.h"
 
 /* ---- strings: an arena and an intern set ---- */
 
@@ -67,7 +67,7 @@ struct file {
     struct timespec mtime;
     size_t blen; /* 0: no build id */
     unsigned char bid[64];
-    struct warm *w; /* its warming, when the table warms (else NULL) */
+    struct warm *w; /* its warming, once queued (else NULL) */
 };
 
 /* One file's warming: queued, then taken by the warming thread, then
@@ -552,12 +552,7 @@ static void *warm_main(void *arg) {
 static int warm_start(struct weft_symtab *t) {
     if (t->warm_on || t->warm_failed)
         return t->warm_on;
-    /* the caller's signals stay with the caller's threads */
-    sigset_t all, prev;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &prev);
-    t->warm_on = pthread_create(&t->warm_th, NULL, warm_main, t) == 0;
-    pthread_sigmask(SIG_SETMASK, &prev, NULL);
+    t->warm_on = weft_thread_start(&t->warm_th, warm_main, t) == 0;
     t->warm_failed = !t->warm_on;
     return t->warm_on;
 }

@@ -105,16 +105,13 @@ int weft__ingest_write_modules_stacks(struct weft__ingest *g, uint32_t pi, uint6
         const struct weft_rec *r = &p->meta[x];
         if (r->kind != WEFT_K_STACK || r->obj == 0 || r->obj > p->max_stack)
             continue;
-        uint64_t pcs[130];
-        size_t len = payload(r, (char *)pcs, sizeof pcs);
-        size_t depth = len / 8;
-        if (depth > r->arg)
-            depth = r->arg;
+        uint64_t pcs[WEFT__STACK_MAX + 1];
+        size_t depth = stack_pcs(r, pcs);
         uint64_t id = p->stack_base + r->obj;
         /* A sanitizer's interceptor frames on top (an ASan build calls
          * pthread_create through libasan) leave: the stack starts at the
          * program's call, as it does without the sanitizer. */
-        struct weft_frame_info fis[130];
+        struct weft_frame_info fis[WEFT__STACK_MAX + 1];
         size_t skip = 0;
         for (size_t d = 0; d < depth; d++)
             weft_symmap_lookup(sym, pcs[d], &fis[d]);
