@@ -61,12 +61,6 @@ static uint64_t tie_of(uint64_t ns, uint64_t raw) {
     return ns >= WEFT_TS_MAX ? 0 : raw;
 }
 
-/* Whether a record at (ns, tie) goes before the one at (last_ns,
- * last_tie): its thread's time went back, a new run starts. */
-static int went_back(uint64_t ns, uint64_t tie, uint64_t last_ns, uint64_t last_tie) {
-    return ns < last_ns || (ns == last_ns && tie < last_tie);
-}
-
 /* One validating thread's share of the second pass: chunks [lo, hi),
  * their runs in an array of its own. The parts' results are joined in
  * chunk order, so the runs, counts and first error are what one thread
@@ -124,13 +118,15 @@ static struct zone mono_zone(const struct weft_slog *l) {
     return (struct zone){lo, span};
 }
 
-/* went_back for two raw times of one thread: converted only outside z. */
-static int raw_went_back(const struct weft_slog *l, const struct zone *z, uint64_t raw,
-                         uint64_t last_raw) {
+/* Whether a thread's record at raw time raw goes before its one at
+ * last_raw in trace order, (ns, tie_of): its time went back, a new run
+ * starts. Converted only outside z. */
+static int went_back(const struct weft_slog *l, const struct zone *z, uint64_t raw,
+                     uint64_t last_raw) {
     if (raw - z->lo <= z->span && last_raw - z->lo <= z->span)
         return raw < last_raw;
     uint64_t ns = to_ns(l, raw), last_ns = to_ns(l, last_raw);
-    return went_back(ns, tie_of(ns, raw), last_ns, tie_of(last_ns, last_raw));
+    return ns < last_ns || (ns == last_ns && tie_of(ns, raw) < tie_of(last_ns, last_raw));
 }
 
 /* Walks chunk i's cnt words: validates every record (log_reader.h's step,
@@ -144,7 +140,7 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
     size_t first_run = p->nruns;
     struct weft__run *cur = NULL;
     struct zone z = mono_zone(l);
-    uint64_t last_raw = 0, n = 0;
+    uint64_t n = 0;
     for (uint32_t k = 0, used; k < cnt; k += used, prev = r) {
         used = weft__log_step(w, k, cnt, &prev, &r, &tid, l->hdr.next_tid, i, l->name, err);
         if (!used) {
@@ -157,12 +153,12 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
             cur = NULL;
             continue;
         }
-        uint64_t raw = r.ts;
-        if (!cur || raw_went_back(l, &z, raw, last_raw)) {
-            uint64_t ns = to_ns(l, raw);
+        /* (with a run open, prev is its last record: raw times) */
+        if (!cur || went_back(l, &z, r.ts, prev.ts)) {
+            uint64_t ns = to_ns(l, r.ts);
             struct weft__run run = {.chunk = i,
                                     .first_ts = ns,
-                                    .first_tie = tie_of(ns, raw),
+                                    .first_tie = tie_of(ns, r.ts),
                                     .prev_ts = prev.ts,
                                     .prev_obj = prev.obj,
                                     .word = k,
@@ -179,7 +175,6 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
         }
         cur->nrecs++;
         cur->relocks += r.relock;
-        last_raw = raw;
         n++;
     }
     p->nevents += n;
@@ -556,7 +551,7 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
     struct weft_rec prev = {.ts = lc->prev_ts, .obj = lc->prev_obj}, r;
     uint32_t tid = lc->tid;
     struct weft__run *cur = NULL;
-    uint64_t last_ns = lc->last_ns, last_tie = lc->last_tie;
+    struct zone z = mono_zone(l);
     char err[WEFT_LOG_ERR];
     uint32_t k = lc->seen, used;
     size_t sk = 0, hi = l->nskip; /* the first interval of chunk i */
@@ -596,13 +591,13 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
             l->nevents++;
             continue;
         }
-        uint64_t ns = to_ns(l, r.ts), tie = tie_of(ns, r.ts);
-        if (!cur || went_back(ns, tie, last_ns, last_tie)) {
+        if (!cur || went_back(l, &z, r.ts, prev.ts)) {
             if (cur)
                 cur->end = k;
+            uint64_t ns = to_ns(l, r.ts);
             struct weft__run run = {.chunk = i,
                                     .first_ts = ns,
-                                    .first_tie = tie,
+                                    .first_tie = tie_of(ns, r.ts),
                                     .prev_ts = prev.ts,
                                     .prev_obj = prev.obj,
                                     .word = k,
@@ -614,16 +609,12 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
         }
         cur->nrecs++;
         cur->relocks += r.relock;
-        last_ns = ns;
-        last_tie = tie;
         l->nevents++;
     }
     lc->seen = k;
     lc->tid = tid;
     lc->prev_ts = prev.ts;
     lc->prev_obj = prev.obj;
-    lc->last_ns = last_ns;
-    lc->last_tie = last_tie;
     return 0;
 }
 

@@ -91,10 +91,10 @@ struct weft_slog {
 };
 
 /* A chunk of a live log: the words walked so far and the walk's state
- * after them (the owner, the decoder's previous record, the last time). */
+ * after them (the owner, the decoder's previous record). */
 struct weft__lchunk {
     uint32_t seen, tid;
-    uint64_t prev_ts, prev_obj, last_ns, last_tie;
+    uint64_t prev_ts, prev_obj;
     uint32_t pending; /* its runs the merge has not read to their end */
     int bad, punched;
 };
