@@ -33,12 +33,12 @@ static void guard_leave(void *arg) {
 
 /* The loader's side: hold the connection (a no-op without the hook). */
 void weft__ingest_db_hold(struct weft__ingest *g) {
-    if (g->guard.on)
+    if (g->guard.writer || g->guard.on)
         pthread_mutex_lock(&g->guard.mu);
 }
 
 void weft__ingest_db_release(struct weft__ingest *g) {
-    if (g->guard.on)
+    if (g->guard.writer || g->guard.on)
         pthread_mutex_unlock(&g->guard.mu);
 }
 

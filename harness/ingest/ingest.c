@@ -201,7 +201,6 @@ struct weft__pass {
     uint64_t nthr;              /* threads the two arrays have room for */
     struct map sites;
     struct mtxs mx;
-    char *multi;
     uint64_t id;
     int all, hooked, quiet;
     int64_t min_wait;
@@ -297,15 +296,13 @@ void weft__ingest_pass_free(struct weft__ingest *g) {
     struct weft__pass *ps = g->pass;
     if (!ps)
         return;
-    free(ps->multi);
     free(ps->open);
     free(ps->last);
     free(ps->sites.e);
     free(ps->mx.m);
     free(ps->mx.idx.e);
+    weft__ingest_rows_free(g, &ps->w);
     weft__ingest_db_hold(g);
-    sqlite3_finalize(ps->w.one);
-    sqlite3_finalize(ps->w.many);
     sqlite3_finalize(ps->sc);
     sqlite3_finalize(ps->sd);
     sqlite3_finalize(ps->del_ev);
@@ -324,20 +321,17 @@ int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opt
                             uint64_t nthr) {
     struct weft__pass *ps = calloc(1, sizeof *ps);
     g->pass = ps;
-    if (!ps || !(ps->multi = malloc(BATCH * 34 + 64)) || weft__ingest_pass_grow(g, nthr) != 0) {
+    if (!ps || weft__ingest_pass_grow(g, nthr) != 0) {
         weft_err("out of memory");
         return -1;
     }
-    strcpy(ps->multi, "INSERT INTO events VALUES ");
-    for (int b = 0; b < BATCH; b++)
-        strcat(ps->multi, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (weft__ingest_rows_init(g, &ps->w) != 0)
+        return -1;
     weft__ingest_db_hold(g);
-    ps->w.one = weft__ingest_prep(g, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     ps->sc = weft__ingest_prep(g, "INSERT INTO select_cases VALUES (?,?,?,?,?)");
     ps->sd = weft__ingest_prep(g, "INSERT INTO deadlock_waits VALUES (?,?,?,?,?)");
-    ps->w.many = weft__ingest_prep(g, ps->multi);
     weft__ingest_db_release(g);
-    if (!ps->w.one || !ps->sc || !ps->sd)
+    if (!ps->sc || !ps->sd)
         return -1;
     ps->all = opts && opts->all_events;
     ps->min_wait = opts ? opts->min_wait_ns : 0;
@@ -398,9 +392,7 @@ int weft__ingest_pass_load(struct weft__ingest *g, struct weft__ckbuf *b) {
 
 int weft__ingest_pass_flush(struct weft__ingest *g) {
     struct rows *w = &g->pass->w;
-    int rc = weft__ingest_flush_rows(g, w, w->n);
-    w->n = 0;
-    return rc;
+    return weft__ingest_flush_rows(g, w);
 }
 
 /* One record (of image pi) through the pass: 0, or -1 (said). */
@@ -606,7 +598,7 @@ int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stat
     for (size_t k = 0; k < ps->mx.n && !bad; k++)
         if (ps->mx.m[k].pending)
             bad = weft__ingest_put_row(g, &ps->w, &ps->mx.m[k].unlock, 0);
-    bad = bad || weft__ingest_flush_rows(g, &ps->w, ps->w.n);
+    bad = bad || weft__ingest_flush_rows(g, &ps->w);
     if (!bad) {
         weft__ingest_db_hold(g);
         bad = weft__ingest_write_blocked(g, ps->last, ps->nthr);

@@ -289,7 +289,8 @@ struct weft__ingest {
     /* the detectors beside the load (feed.c): the connection's guard ... */
     struct {
         pthread_mutex_t mu;
-        int on; /* the hook's thread is running */
+        int on;     /* the hook's thread is running */
+        int writer; /* the events' writer's thread is running (writer.c) */
     } guard;
     struct weft_db_guard db_guard; /* arg: this ingest */
     /* ... the queue of items to the hook ... */
@@ -449,8 +450,8 @@ void weft__ingest_check_forks(struct weft__ingest *g, const struct weft_ingest_o
 void weft__ingest_warn_losses(const struct weft__ingest *g);
 
 /* ---- rows.c ---- */
-#define BATCH 50 /* events per INSERT statement */
-#define NCOLS 14 /* columns of events */
+#define BATCH 200 /* events per INSERT statement */
+#define NCOLS 14  /* columns of events */
 int weft__ingest_exec(struct weft__ingest *g, const char *sql);
 sqlite3_stmt *weft__ingest_prep(struct weft__ingest *g, const char *sql);
 int weft__ingest_step(struct weft__ingest *g, sqlite3_stmt *st);
@@ -460,19 +461,39 @@ static inline int TXT(sqlite3_stmt *st, int i, const char *s) {
     return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
 }
 
-/* Rows go out BATCH per statement: SQLite's per-statement cost (step,
- * reset, VDBE setup) is most of a one-row insert. The tail of a batch
- * goes one row at a time. */
-struct rows {
-    sqlite3_stmt *one, *many;
+/* ---- writer.c ----
+ * Rows go out BATCH per statement (SQLite's per-statement cost: step,
+ * reset, VDBE setup, is most of a one-row insert), written by a thread
+ * beside the pass; the tail of the last batch goes one row at a time. */
+struct weft__row_batch {
     struct weft_trace_event e[BATCH];
     int64_t begin_ts[BATCH];
-    int n;
-    uint64_t count;
 };
-int weft__ingest_flush_rows(struct weft__ingest *g, struct rows *w, int n);
+struct rows {
+    sqlite3_stmt *one, *many;
+    struct weft__row_batch *q; /* the writer's queue; q[filled % its length] is being filled */
+    int n;                     /* rows in that batch */
+    uint64_t count;            /* rows put */
+    /* the writer's thread: batches handed over and written, under mu */
+    uint64_t filled, written;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th;
+    struct weft__ingest *g; /* the writer's */
+    int made;               /* mu and cv */
+    int tried;              /* to start the thread */
+    int running, stop, bad;
+    char err[256]; /* the writer's first error */
+};
+/* The statements and the queue: 0, or -1 (said). */
+int weft__ingest_rows_init(struct weft__ingest *g, struct rows *w);
+/* Every row put so far into the database: 0, or -1 (said). */
+int weft__ingest_flush_rows(struct weft__ingest *g, struct rows *w);
 int weft__ingest_put_row(struct weft__ingest *g, struct rows *w, const struct weft_trace_event *e,
                          int64_t begin_ts);
+/* Stops the writer (after the batches handed over) and frees the queue
+ * and the statements. */
+void weft__ingest_rows_free(struct weft__ingest *g, struct rows *w);
 /* Counted events (event_counts). */
 int weft__ingest_sum_op(struct weft__ingest *g, const struct weft_trace_event *e, int64_t wait_ns);
 int weft__ingest_write_sums(struct weft__ingest *g);

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* rows.c: the ingest's database writer for the events: the SQL helpers
- * every table's writer uses, an event's row (row_of), the events rows in
- * batches of BATCH per statement, event_counts (the events counted
- * instead of a row each: plain channel operations, short waits, hb
- * annotations, and a mutex taken again by its own last releaser), the
- * rows hanging off events (select_cases, deadlock_waits) and
- * blocked_at_exit. The connection and the counts live in the ingest's
- * struct weft__ingest (ingest_internal.h); the loader holds the
- * connection (feed.c's guard) around each use while the detectors run
- * beside it. */
+/* rows.c: what becomes of the events in the database, besides their
+ * rows (which writer.c writes): the SQL helpers every table's writer
+ * uses, event_counts (the events counted instead of a row each: plain
+ * channel operations, short waits, hb annotations, and a mutex taken
+ * again by its own last releaser, with each live mutex's pending
+ * unlock), the rows hanging off events (select_cases, deadlock_waits)
+ * and blocked_at_exit. The connection and the counts live in the
+ * ingest's struct weft__ingest (ingest_internal.h); the loader holds the
+ * connection (feed.c's guard) around each use while the detectors or
+ * the events' writer run beside it. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -211,68 +211,6 @@ int weft__ingest_write_blocked(struct weft__ingest *g, const struct weft__blocke
 out:
     sqlite3_finalize(st);
     return rc;
-}
-
-static void bind_row(sqlite3_stmt *t, int o, const struct weft_trace_event *e, int64_t begin_ts) {
-    I64(t, o + 1, e->id);
-    I64(t, o + 2, e->pid);
-    I64(t, o + 3, e->thread);
-    I64(t, o + 4, e->ts);
-    I64(t, o + 5, e->kind);
-    OPT(t, o + 6, e->object);
-    I64(t, o + 7, e->obj);
-    I64(t, o + 8, e->arg);
-    I64(t, o + 9, e->arg2);
-    OPT(t, o + 10, e->stack);
-    if (e->has_acq || e->has_rel) {
-        I64(t, o + 11, e->hb_obj);
-        if (e->has_acq)
-            I64(t, o + 12, e->acq);
-        else
-            sqlite3_bind_null(t, o + 12);
-        if (e->has_rel)
-            I64(t, o + 13, e->rel);
-        else
-            sqlite3_bind_null(t, o + 13);
-    } else {
-        sqlite3_bind_null(t, o + 11);
-        sqlite3_bind_null(t, o + 12);
-        sqlite3_bind_null(t, o + 13);
-    }
-    OPT(t, o + 14, begin_ts);
-}
-
-/* The first n rows held, one statement each. */
-int weft__ingest_flush_rows(struct weft__ingest *g, struct rows *w, int n) {
-    int rc = 0;
-    weft__ingest_db_hold(g);
-    for (int k = 0; k < n && !rc; k++) {
-        bind_row(w->one, 0, &w->e[k], w->begin_ts[k]);
-        rc = weft__ingest_step(g, w->one);
-    }
-    weft__ingest_db_release(g);
-    return rc;
-}
-
-int weft__ingest_put_row(struct weft__ingest *g, struct rows *w, const struct weft_trace_event *e,
-                         int64_t begin_ts) {
-    w->count++;
-    w->e[w->n] = *e;
-    w->begin_ts[w->n] = begin_ts;
-    if (++w->n < BATCH)
-        return 0;
-    w->n = 0;
-    if (!w->many)
-        return weft__ingest_flush_rows(g, w, BATCH);
-    weft__ingest_db_hold(g);
-    for (int k = 0; k < BATCH; k++)
-        bind_row(w->many, k * NCOLS, &w->e[k], w->begin_ts[k]);
-    int rc = sqlite3_step(w->many);
-    sqlite3_reset(w->many);
-    if (rc != SQLITE_DONE)
-        weft_err("database: %s", sqlite3_errmsg(g->db));
-    weft__ingest_db_release(g);
-    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* ---- mutex operations that carry no new happens-before edge ----

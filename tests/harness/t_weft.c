@@ -40,8 +40,14 @@ int main(void) {
     weft_go(gopher, &v);
     /* until the gopher waits in its send: a fixed sleep was not enough
      * on a loaded machine (the send did not wait, and harness:weft's
-     * "send waited" failed) */
+     * "send waited" failed). Asleep on a futex twice, 5 ms apart: the
+     * first may be a lock on its way to the send (malloc's, stdio's),
+     * held for microseconds. Then 2 ms more, so that the send's wait
+     * outlasts --min-wait (100 us) and is a row, not a count. */
     test_wait_futex(&gopher_tid);
+    usleep(5000);
+    test_wait_futex(&gopher_tid);
+    usleep(2000);
     bad += weft_chan_recv(work, &got) != 0 || got != 7;
     weft_wg_wait(&wg);
     bad += weft_wg_add(&wg, -1) != WEFT_ERANGE; /* negative counter */
