@@ -207,6 +207,28 @@ full_disk)
     expect "certain thread findings" "$(q "select count(*) from findings where kind in ('leaked-thread', 'unjoined-thread') and not uncertain")" 0
     [ "$(kind_count thread_create)" -eq 4 ] || fail "thread creates before the disk filled: $(kind_count thread_create)"
     ;;
+full_db)
+    # The database's disk fills while the events go in: with --all-events
+    # two runs of t_drop make 2.1M rows (82 MB), more than SQLite's 64 MiB
+    # page cache, so about 18 MB of pages spill to the file during the
+    # pass (the rest waits for the commit), and on 8 MB the insert that
+    # meets the full disk is the events writer's (writer.c). weft ingest
+    # says so in one line, fails, and leaves nothing there.
+    "$WEFT" run -q --all-events --trace-children --keep-log="$work/logs" -o "$work/whole.db" -- \
+        /bin/sh -c "'$BIN/t_drop'; '$BIN/t_drop'" >"$work/out" 2>"$work/err"
+    expect "status" "$?" 0
+    rows=$(sqlite3 "$work/whole.db" "select count(*) from events")
+    [ "$rows" -gt 2000000 ] || fail "only $rows rows: the case needs more than the page cache"
+    mkdir "$work/mnt"
+    mount -t tmpfs -o size=8m tmpfs "$work/mnt" || { fail "cannot mount a tmpfs"; finish; }
+    trap 'umount "$work/mnt" 2>/dev/null; rm -rf "$work"' EXIT
+    "$WEFT" ingest -q --all-events -o "$work/mnt/t.db" "$work"/logs/log* >"$work/out" 2>"$work/err"
+    rc=$?
+    [ "$rc" -ne 0 ] || fail "ingest onto a full disk succeeded"
+    expect "message" "$(grep -c '^weft: .*full' "$work/err")" 1
+    expect "stderr lines" "$(grep -vc '^==weft==' "$work/err")" 1
+    expect "left on the disk" "$(ls -A "$work/mnt")" ""
+    ;;
 raw_clone)
     # A raw clone() thread shares its parent's TLS, so its records and its
     # parent's interleave in one chunk: the chunks that come out corrupt
