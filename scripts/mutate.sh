@@ -358,6 +358,20 @@ from:     if (c->magic != WEFT_LOG_CHUNK_MAGIC)
 to:     if (0 && c->magic != WEFT_LOG_CHUNK_MAGIC)
 tests: ^(harness:ingest_bad_chunk|fuzz:replay)$
 
+name: ingest-handoff-known-ignored
+why: the ingest keeps the rows of a mutex hand-off the taker already knew
+file: harness/ingest/rows.c
+from:     if (had >= m->rel_seq)\n        return 1;
+to:     if (had >= m->rel_seq)\n        return 0;
+tests: ^harness:handoff_counted$
+
+name: ingest-handoff-known-too-soon
+why: the ingest counts a mutex hand-off whose taker knew only an older release of the releaser
+file: harness/ingest/rows.c
+from:     if (had >= m->rel_seq)\n        return 1;
+to:     if (had)\n        return 1;
+tests: ^harness:handoff_counted$
+
 name: resume-consumed-read-again
 why: a resumed live ingest reads again the records its killed weft had committed
 file: harness/ingest/stream.c

@@ -140,8 +140,10 @@ CREATE TABLE events (
 -- High-volume events counted per thread, object and kind instead of a row
 -- each: channel sends and receives that completed without error and
 -- without waiting, or after a wait shorter than --min-wait (default
--- 100 us; a waited one stands for its begin and its end), and libweft's
--- hb_release/hb_acquire annotations made outside its calls' own rows. They
+-- 100 us; a waited one stands for its begin and its end), libweft's
+-- hb_release/hb_acquire annotations made outside its calls' own rows, and
+-- a mutex lock that did not wait and carried no new happens-before edge,
+-- with the unlock before it (docs/schema.md says which). They
 -- have no row in events unless the trace was made with --all-events (meta
 -- all_events = 1); events.id leaves their ids out (first_id .. last_id).
 CREATE TABLE event_counts (
@@ -149,7 +151,8 @@ CREATE TABLE event_counts (
   thread   INTEGER NOT NULL,         -- threads.id
   object   INTEGER,                  -- objects.id (the channel; for hb_*: the hb object)
   obj      INTEGER,                  -- its raw address
-  kind     TEXT NOT NULL,            -- chan_send_end | chan_recv_end | hb_release | hb_acquire
+  kind     TEXT NOT NULL,            -- chan_send_end | chan_recv_end | hb_release | hb_acquire |
+                                    -- mutex_lock_end | mutex_trylock | mutex_unlock
   count    INTEGER NOT NULL,
   first_ns INTEGER NOT NULL,
   last_ns  INTEGER NOT NULL,

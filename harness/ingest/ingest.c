@@ -301,6 +301,8 @@ void weft__ingest_pass_free(struct weft__ingest *g) {
     free(ps->sites.e);
     free(ps->mx.m);
     free(ps->mx.idx.e);
+    free(ps->mx.rels);
+    free(ps->mx.known.e);
     weft__ingest_rows_free(g, &ps->w);
     weft__ingest_db_hold(g);
     sqlite3_finalize(ps->sc);
@@ -334,6 +336,8 @@ int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opt
     if (!ps->sc || !ps->sd)
         return -1;
     ps->all = opts && opts->all_events;
+    const char *ho = getenv("WEFT_INGEST_HANDOFFS"); /* (the differential test) */
+    ps->mx.known_off = ho && *ho == '0';
     ps->min_wait = opts ? opts->min_wait_ns : 0;
     const char *wa = getenv("WEFT_INGEST_WARM_AFTER"); /* (tests) */
     ps->warm_after = wa && *wa ? strtoull(wa, NULL, 10) : WARM_AFTER;
@@ -355,6 +359,8 @@ void weft__ingest_pass_save(struct weft__ingest *g, struct weft__ckbuf *b) {
     weft__ck_map(b, &ps->sites);
     weft__ck_arr(b, ps->mx.m, ps->mx.n, sizeof *ps->mx.m);
     weft__ck_map(b, &ps->mx.idx);
+    weft__ck_arr(b, ps->mx.rels, ps->mx.nrels, sizeof *ps->mx.rels);
+    weft__ck_map(b, &ps->mx.known);
 }
 
 /* Into the pass that weft__ingest_pass_begin made. */
@@ -378,6 +384,8 @@ int weft__ingest_pass_load(struct weft__ingest *g, struct weft__ckbuf *b) {
     ps->mx.m = weft__ck_get_arr(b, &ps->mx.n, sizeof *ps->mx.m);
     ps->mx.cap = ps->mx.n;
     weft__ck_get_map(b, &ps->mx.idx);
+    ps->mx.rels = weft__ck_get_arr(b, &ps->mx.nrels, sizeof *ps->mx.rels);
+    weft__ck_get_map(b, &ps->mx.known);
     ps->w.count = was.w.count;
     ps->id = was.id;
     ps->all = was.all;

@@ -501,13 +501,18 @@ int weft__ingest_write_sums(struct weft__ingest *g);
 /* Each live mutex's last unlock, held until it is known to be an edge. */
 struct mtx {
     int64_t releaser; /* thread of the last release (0: none seen) */
+    uint64_t rel_seq; /* that release's place among its thread's (rels) */
     int pending;      /* the last unlock has no row yet */
     struct weft_trace_event unlock;
 };
 struct mtxs {
     struct mtx *m;
     size_t n, cap;
-    struct map idx; /* (process, address) -> 1 + index (0: destroyed) */
+    struct map idx;   /* (process, address) -> 1 + index (0: destroyed) */
+    uint64_t *rels;   /* per thread: its mutex releases so far */
+    size_t nrels;     /* threads rels has room for */
+    struct map known; /* (acquirer, releaser) -> the releaser's latest release it acquired */
+    int known_off;    /* WEFT_INGEST_HANDOFFS=0: only relocks are counted */
 };
 struct weft_relocks;
 int weft__ingest_mutex_relocks(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,

@@ -11,6 +11,7 @@
  * the events' writer run beside it. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ingest_internal.h"
@@ -214,17 +215,29 @@ out:
 }
 
 /* ---- mutex operations that carry no new happens-before edge ----
- * A mutex locked again, without waiting, by the thread that unlocked it
- * last acquires nothing it did not have: the mutex's clock is that
- * thread's own from its unlock (a mutex release replaces the clock). Such
- * a lock and the unlock before it are counted in event_counts, like the
- * channel operations above, instead of a row each (a lock in a loop is
- * most of a lock-heavy program's records). Whether an unlock carried an
- * edge is known only at the mutex's next acquisition, so each mutex's
- * last unlock waits here, one per live mutex: counted when its own thread
- * takes the mutex again, else written as a row with its own id. A
- * condition wait releases its mutex too. The detectors see every event
- * anyway (the hook's queue); --all-events keeps a row for each. */
+ * A mutex locked, without waiting, by a thread that already knows its
+ * last unlock acquires nothing it did not have: a mutex release replaces
+ * the mutex's clock with the releaser's, so the lock joins in a clock
+ * the locker's already covers. Such a lock and the unlock before it are
+ * counted in event_counts, like the channel operations above, instead of
+ * a row each. Two cases are known here, from the mutexes alone:
+ *  - the locker is the mutex's last releaser (a lock in a loop: most of
+ *    a lock-heavy program's records);
+ *  - the locker took, directly from the releaser, a mutex that releaser
+ *    gave back at or after this unlock: a releaser's clock only grows
+ *    along its thread, so the locker knows this unlock through that one.
+ *    A server's global locks pass between its workers so (memcached:
+ *    80% of the locks that change threads; known below as the
+ *    releaser's latest release each thread acquired, `known`).
+ * Knowledge that came another way (a channel, a join, a chain through a
+ * third thread) is not followed: such a lock keeps its rows, as before.
+ * Whether an unlock carried an edge is known only at the mutex's next
+ * acquisition, so each mutex's last unlock waits here, one per live
+ * mutex: counted with that acquisition when it carries nothing new, else
+ * written as a row with its own id. A condition wait releases its mutex
+ * too. The detectors see every event anyway (the hook's queue);
+ * --all-events keeps a row for each, WEFT_INGEST_HANDOFFS=0 counts only
+ * the first case (the old ingest's rows, for the differential test). */
 
 static struct mtx *mtx_of(struct mtxs *t, uint32_t pi, uint64_t addr, int add) {
     uint64_t v = 0;
@@ -236,6 +249,38 @@ static struct mtx *mtx_of(struct mtxs *t, uint32_t pi, uint64_t addr, int add) {
     return &t->m[t->n++];
 }
 
+/* Thread t's next mutex release: its place among t's releases (1 for
+ * the first; 0 when out of memory, which no acquisition counts as known). */
+static uint64_t next_release(struct mtxs *t, int64_t thread) {
+    size_t th = (size_t)thread;
+    if (th >= t->nrels) {
+        size_t n = t->nrels ? t->nrels : 64;
+        while (n <= th)
+            n *= 2;
+        uint64_t *r = realloc(t->rels, n * sizeof *r);
+        if (!r)
+            return 0;
+        memset(r + t->nrels, 0, (n - t->nrels) * sizeof *r);
+        t->rels = r;
+        t->nrels = n;
+    }
+    return ++t->rels[th];
+}
+
+/* Thread `thread` takes m: whether it knew m's last release already (it
+ * acquired a release of the same releaser at or after it); it knows it
+ * from now on. */
+static int knew_release(struct mtxs *t, const struct mtx *m, int64_t thread) {
+    uint64_t had = 0;
+    if (!m->releaser || !m->rel_seq || m->releaser == thread)
+        return 0;
+    map_get(&t->known, (uint64_t)thread, (uint64_t)m->releaser, &had);
+    if (had >= m->rel_seq)
+        return 1;
+    map_put(&t->known, (uint64_t)thread, (uint64_t)m->releaser, m->rel_seq); /* (memory: forgets) */
+    return 0;
+}
+
 /* What write_events does with a mutex event e (record r) when it does
  * not keep every row: 1 when e is counted or deferred (no row now), 0
  * when it gets its row; a pending unlock it settles is counted or
@@ -244,7 +289,7 @@ int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *
                           const struct weft_rec *r, const struct weft_trace_event *e, int *bad) {
     struct mtx *m;
     uint64_t addr = r->obj;
-    int acquire = 0;
+    int acquire = 0, took = 0; /* took it (acquire: and did not wait) */
     switch (r->kind) {
     case WEFT_K_MUTEX_UNLOCK:
         if (r->arg != 0 || !(m = mtx_of(mx, pi, addr, 1)))
@@ -254,6 +299,7 @@ int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *
         m->pending = 1;
         m->unlock = *e;
         m->releaser = e->thread;
+        m->rel_seq = next_release(mx, e->thread);
         return 1;
     case WEFT_K_COND_WAIT_BEGIN: /* releases its mutex (arg) */
         addr = r->arg;
@@ -262,18 +308,21 @@ int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *
                 *bad = weft__ingest_put_row(g, w, &m->unlock, 0);
             m->pending = 0;
             m->releaser = e->thread;
+            m->rel_seq = next_release(mx, e->thread);
         }
         return 0;
-    case WEFT_K_MUTEX_LOCK_END:
-        acquire = r->arg == 0 && r->arg2 == 0;
+    case WEFT_K_MUTEX_LOCK_END: /* arg2: it waited */
+        took = r->arg == 0;
+        acquire = took && r->arg2 == 0;
         break;
     case WEFT_K_MUTEX_TRYLOCK:
         if (r->arg != 0)
             return 0; /* not taken: no acquisition */
-        acquire = 1;
+        took = acquire = 1;
         break;
     case WEFT_K_COND_WAIT_END: /* takes its mutex (arg2) again */
         addr = r->arg2;
+        took = r->arg == 0; /* (after another result: known to have it or not) */
         break;
     case WEFT_K_MUTEX_DESTROY:
         break;
@@ -283,8 +332,10 @@ int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *
     m = mtx_of(mx, pi, addr, 0);
     if (!m)
         return 0;
-    if (acquire && m->releaser == e->thread) {
-        /* taken again by its last releaser: no edge, lock and unlock counted */
+    int knew = took && !mx->known_off && knew_release(mx, m, e->thread);
+    if (acquire && (m->releaser == e->thread || knew)) {
+        /* taken by its last releaser, or by a thread that knew that
+         * release: no edge, lock and unlock counted */
         if (m->pending)
             *bad = weft__ingest_sum_op(g, &m->unlock, -1);
         m->pending = 0;

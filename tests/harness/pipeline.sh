@@ -50,6 +50,43 @@ relock_counted)
     expect "findings" "$(q "SELECT count(*) FROM findings")" \
         "$(sqlite3 "$work/all.db" "SELECT count(*) FROM findings")"
     ;;
+handoff_counted)
+    # A lock by another thread than the mutex's last releaser is a row,
+    # with that unlock, unless the taker already took a later release of
+    # the same releaser (t_handoff: b takes m1 after taking m2, which a
+    # released after m1): then both are counted. WEFT_INGEST_HANDOFFS=0
+    # keeps their rows; the findings and every total are the same.
+    run_weft "$BIN/t_handoff"
+    expect "status" "$rc" 0
+    expect "output" "$(cat "$work/out")" 6
+    WEFT_INGEST_HANDOFFS=0 "$WEFT" run -q -o "$work/off.db" -- "$BIN/t_handoff" >/dev/null 2>&1 ||
+        fail "run with WEFT_INGEST_HANDOFFS=0"
+    # m1 is the mutex of the first lock (a's), m2 of the second
+    for f in "$db" "$work/off.db"; do
+        m1=$(sqlite3 "$f" "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1")
+        # (thread order: a = 2, b = 3, c = 4)
+        rows=$(sqlite3 "$f" "SELECT group_concat(kind || ':' || t.tid, ' ') FROM (SELECT e.kind,
+            e.thread FROM events e WHERE e.object = $m1 AND e.kind IN (61, 63) ORDER BY e.id) x
+            JOIN threads t ON t.id = x.thread")
+        counted=$(sqlite3 "$f" "SELECT coalesce(group_concat(kind || ':' || t.tid || 'x' || count, ' '),
+            '') FROM (SELECT * FROM event_counts WHERE object = $m1 ORDER BY kind) c
+            JOIN threads t ON t.id = c.thread")
+        if [ "$f" = "$db" ]; then
+            # a's lock and c's (edges: c knows b's unlock of m2, which
+            # came before b's of m1); b's unlock; the last unlock (c's:
+            # kept, nobody took it after)
+            expect "m1's rows" "$rows" "61:2 63:3 61:4 63:4"
+            expect "m1 counted" "$counted" "mutex_lock_end:3x1 mutex_unlock:2x1"
+        else
+            expect "m1's rows (handoffs off)" "$rows" "61:2 63:2 61:3 63:3 61:4 63:4"
+            expect "m1 counted (handoffs off)" "$counted" ""
+        fi
+        total=$(sqlite3 "$f" "SELECT (SELECT count(*) FROM events) + (SELECT coalesce(sum(count), 0) FROM event_counts)")
+        expect "rows + counts = events" "$total" "$(sqlite3 "$f" "SELECT events FROM processes")"
+    done
+    expect "findings" "$(q "SELECT group_concat(kind) FROM findings")" \
+        "$(sqlite3 "$work/off.db" "SELECT group_concat(kind) FROM findings")"
+    ;;
 relock_flags_off)
     # WEFT_SHIM_RELOCKS=0: the shim flags no relock (a log an older reader
     # reads), so the reader folds nothing; the ingest still counts what
