@@ -267,6 +267,12 @@ static uint64_t next_release(struct mtxs *t, int64_t thread) {
     return ++t->rels[th];
 }
 
+/* The (taker, releaser) pairs known at most: then all are forgotten (a
+ * lock then keeps rows it could have been spared, never the reverse), so
+ * that a program that makes threads forever does not make pairs forever
+ * in the ingest (the map then takes 4 MB; memcached has 90 pairs). */
+enum { KNOWN_MAX = 65536 };
+
 /* Thread `thread` takes m: whether it knew m's last release already (it
  * acquired a release of the same releaser at or after it); it knows it
  * from now on. */
@@ -277,6 +283,10 @@ static int knew_release(struct mtxs *t, const struct mtx *m, int64_t thread) {
     map_get(&t->known, (uint64_t)thread, (uint64_t)m->releaser, &had);
     if (had >= m->rel_seq)
         return 1;
+    if (t->known.n >= KNOWN_MAX) {
+        free(t->known.e);
+        memset(&t->known, 0, sizeof t->known);
+    }
     map_put(&t->known, (uint64_t)thread, (uint64_t)m->releaser, m->rel_seq); /* (memory: forgets) */
     return 0;
 }
