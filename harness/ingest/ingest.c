@@ -601,8 +601,11 @@ int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stat
     struct weft__pass *ps = g->pass;
     int bad = 0;
     if (g->profile > 0)
-        fprintf(stderr, "weft ingest: relocks  %llu pairs folded into %llu records\n",
-                (unsigned long long)ps->folded_pairs, (unsigned long long)ps->folds);
+        fprintf(stderr,
+                "weft ingest: relocks  %llu pairs folded into %llu records\n"
+                "weft ingest: handoffs %llu known to their taker, counted\n",
+                (unsigned long long)ps->folded_pairs, (unsigned long long)ps->folds,
+                (unsigned long long)ps->mx.known_count);
     /* Begins that never ended: their threads were blocked at exit. */
     for (uint64_t t = 1; t <= ps->nthr && !bad; t++)
         if (ps->open[t].folded)

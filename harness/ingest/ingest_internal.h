@@ -508,11 +508,12 @@ struct mtx {
 struct mtxs {
     struct mtx *m;
     size_t n, cap;
-    struct map idx;   /* (process, address) -> 1 + index (0: destroyed) */
-    uint64_t *rels;   /* per thread: its mutex releases so far */
-    size_t nrels;     /* threads rels has room for */
-    struct map known; /* (acquirer, releaser) -> the releaser's latest release it acquired */
-    int known_off;    /* WEFT_INGEST_HANDOFFS=0: only relocks are counted */
+    struct map idx;       /* (process, address) -> 1 + index (0: destroyed) */
+    uint64_t *rels;       /* per thread: its mutex releases so far */
+    size_t nrels;         /* threads rels has room for */
+    struct map known;     /* (acquirer, releaser) -> the releaser's latest release it acquired */
+    int known_off;        /* WEFT_INGEST_HANDOFFS=0: only relocks are counted */
+    uint64_t known_count; /* hand-offs counted as known (WEFT_INGEST_PROFILE) */
 };
 struct weft_relocks;
 int weft__ingest_mutex_relocks(struct weft__ingest *g, struct mtxs *mx, struct rows *w, uint32_t pi,

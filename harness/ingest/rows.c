@@ -343,6 +343,7 @@ int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *
     if (!m)
         return 0;
     int knew = took && !mx->known_off && knew_release(mx, m, e->thread);
+    mx->known_count += (uint64_t)(acquire && knew);
     if (acquire && (m->releaser == e->thread || knew)) {
         /* taken by its last releaser, or by a thread that knew that
          * release: no edge, lock and unlock counted */

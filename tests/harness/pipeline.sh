@@ -86,6 +86,10 @@ handoff_counted)
     done
     expect "findings" "$(q "SELECT group_concat(kind) FROM findings")" \
         "$(sqlite3 "$work/off.db" "SELECT group_concat(kind) FROM findings")"
+    # the profile's count: b's lock of m1, the one hand-off known
+    WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/prof.db" -- "$BIN/t_handoff" \
+        >/dev/null 2>"$work/prof.err" || fail "run with WEFT_INGEST_PROFILE=1"
+    expect "profile" "$(sed -n 's/^weft ingest: handoffs *\([0-9]*\) known.*/\1/p' "$work/prof.err")" 1
     ;;
 relock_flags_off)
     # WEFT_SHIM_RELOCKS=0: the shim flags no relock (a log an older reader
