@@ -3,17 +3,19 @@
  * them over one at a time (weft__ingest_put_row); they go out BATCH per
  * INSERT statement, written by a thread of their own beside the pass.
  *
- * Why a thread: binding and stepping the inserts is a third or more of
- * the pass's thread when a program's mutexes change hands on every
- * request (memcached: 1.25M rows of 5.3M events), and that thread is the
- * ingest's critical path. Here the pass only copies each row into a
+ * Why a thread: binding and stepping the inserts was a third of the
+ * pass's thread when a program's mutexes change hands on every request
+ * (memcached: 1.25M rows of 5.3M events, before rows.c counted the
+ * hand-offs its takers knew), and that thread is the ingest's critical
+ * path. Here the pass only copies each row into a
  * batch; full batches queue up (QBATCHES of them, so the rows in memory
  * are bounded) and the writer binds and steps them in order, holding the
  * connection's guard (feed.c) around each statement like every other
  * user of the connection while it runs. The first full batch starts the
  * thread; a pass with fewer rows never makes one. When the thread cannot
- * be made, or --all-events' many-row statement could not be prepared,
- * the pass writes its batches itself, as it did before.
+ * be made, the pass writes its batches itself; when the many-row
+ * statement cannot be prepared (an SQLite built with a lower limit on
+ * bound values than BATCH x 14), it writes them one row at a time.
  *
  * Errors: the writer keeps the first one (SQLite's message) and stops
  * writing; the pass says it at its next hand-over or drain, on its own
