@@ -332,7 +332,7 @@ int weft__ingest_mutex_op(struct weft__ingest *g, struct mtxs *mx, struct rows *
         break;
     case WEFT_K_COND_WAIT_END: /* takes its mutex (arg2) again */
         addr = r->arg2;
-        took = r->arg == 0; /* (after another result: known to have it or not) */
+        took = r->arg == 0; /* (another result: it may not hold it, so it learns nothing) */
         break;
     case WEFT_K_MUTEX_DESTROY:
         break;
