@@ -27,7 +27,8 @@ int weft_cmd_scenarios(int argc, char **argv);
 
 /* From now on a terminating signal (INT, QUIT, TERM, HUP) removes the
  * output files begun (weft_out_abort_all), then ends weft as it would
- * have; one weft was started with ignored stays ignored (interrupt.c). */
+ * have; a signal weft was started with ignored stays ignored
+ * (interrupt.c). */
 void weft_cli_outputs_on_signals(void);
 /* Ends weft by signal sig, as the caller expects of an interrupted
  * command (its disposition made the default, the signal raised again);

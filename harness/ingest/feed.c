@@ -31,7 +31,8 @@ static void guard_leave(void *arg) {
     pthread_mutex_unlock(&g->guard.mu);
 }
 
-/* The loader's side: hold the connection (a no-op without the hook). */
+/* The loader's side: hold the connection (a no-op while neither the
+ * hook's thread nor the events' writer runs beside it). */
 void weft__ingest_db_hold(struct weft__ingest *g) {
     if (g->guard.writer || g->guard.on)
         pthread_mutex_lock(&g->guard.mu);

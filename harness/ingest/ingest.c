@@ -336,7 +336,7 @@ int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opt
     if (!ps->sc || !ps->sd)
         return -1;
     ps->all = opts && opts->all_events;
-    const char *ho = getenv("WEFT_INGEST_HANDOFFS"); /* (the differential test) */
+    const char *ho = getenv("WEFT_INGEST_HANDOFFS"); /* (tests, A/B) */
     ps->mx.known_off = ho && *ho == '0';
     ps->min_wait = opts ? opts->min_wait_ns : 0;
     const char *wa = getenv("WEFT_INGEST_WARM_AFTER"); /* (tests) */

@@ -481,7 +481,6 @@ struct rows {
     pthread_t th;
     struct weft__ingest *g; /* the writer's */
     int made;               /* mu and cv */
-    int tried;              /* to start the thread */
     int running, stop, bad;
     char err[256]; /* the writer's first error */
 };
@@ -551,7 +550,8 @@ int weft__ingest_write_objects(struct weft__ingest *g);
 int weft__ingest_feed_init(struct weft__ingest *g);
 /* Frees what the feed holds (the queue's blocks, the arena). */
 void weft__ingest_feed_free(struct weft__ingest *g);
-/* The loader's side of the connection: hold it (a no-op without the hook). */
+/* The loader's side of the connection: hold it (a no-op without the hook
+ * or the events' writer). */
 void weft__ingest_db_hold(struct weft__ingest *g);
 void weft__ingest_db_release(struct weft__ingest *g);
 /* An item into the queue's block. On x86-64 with streaming stores, which

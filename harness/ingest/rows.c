@@ -2,10 +2,9 @@
 /* rows.c: what becomes of the events in the database, besides their
  * rows (which writer.c writes): the SQL helpers every table's writer
  * uses, event_counts (the events counted instead of a row each: plain
- * channel operations, short waits, hb annotations, and a mutex taken
- * again by its own last releaser, with each live mutex's pending
- * unlock), the rows hanging off events (select_cases, deadlock_waits)
- * and blocked_at_exit. The connection and the counts live in the
+ * channel operations, short waits, hb annotations, and mutex locks that
+ * carried no new edge, with each live mutex's pending unlock), the rows hanging off events
+ * (select_cases, deadlock_waits) and blocked_at_exit. The connection and the counts live in the
  * ingest's struct weft__ingest (ingest_internal.h); the loader holds the
  * connection (feed.c's guard) around each use while the detectors or
  * the events' writer run beside it. */
@@ -236,8 +235,8 @@ out:
  * mutex: counted with that acquisition when it carries nothing new, else
  * written as a row with its own id. A condition wait releases its mutex
  * too. The detectors see every event anyway (the hook's queue);
- * --all-events keeps a row for each, WEFT_INGEST_HANDOFFS=0 counts only
- * the first case (the old ingest's rows, for the differential test). */
+ * --all-events keeps a row for each; WEFT_INGEST_HANDOFFS=0 counts only
+ * the first case (to compare: harness:handoff_counted). */
 
 static struct mtx *mtx_of(struct mtxs *t, uint32_t pi, uint64_t addr, int add) {
     uint64_t v = 0;

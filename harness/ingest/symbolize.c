@@ -570,13 +570,19 @@ static void warm_file(struct weft_symtab *t, int32_t fi) {
     pthread_mutex_unlock(&t->mu);
 }
 
+/* File fi warms, once the table is eager, if its debug file is installed. */
+static void warm_if_local(struct weft_symtab *t, int32_t fi) {
+    const struct file *f = &t->files[fi];
+    if (t->eager && !f->w && local_debug(f->bid, f->blen))
+        warm_file(t, fi);
+}
+
 void weft_symtab_warm(struct weft_symtab *t) {
     if (!t || t->eager)
         return;
     t->eager = 1;
     for (size_t i = 0; i < t->nfiles; i++)
-        if (!t->files[i].w && local_debug(t->files[i].bid, t->files[i].blen))
-            warm_file(t, (int32_t)i);
+        warm_if_local(t, (int32_t)i);
 }
 
 /* ---- the table ---- */
@@ -652,8 +658,8 @@ void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uin
         return;
     const char *ipath = pe->s;
     int32_t fi = file_for(t, pe, build_id, build_id_len); /* pe is stale from here */
-    if (fi >= 0 && t->eager && !t->files[fi].w && local_debug(build_id, build_id_len))
-        warm_file(t, fi);
+    if (fi >= 0)
+        warm_if_local(t, fi);
     if (lo >= hi) {
         if (fi < 0)
             return; /* no range recorded, no file to take it from */

@@ -112,35 +112,32 @@ static void *writer_main(void *arg) {
 }
 
 int weft__ingest_rows_init(struct weft__ingest *g, struct rows *w) {
-    /* one statement for a batch: "INSERT INTO events VALUES (?,...),(?,...)..." */
-    static const char one[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    char many[sizeof "INSERT INTO events VALUES " + BATCH * sizeof one];
-    size_t at = (size_t)snprintf(many, sizeof many, "INSERT INTO events VALUES %s", one);
-    for (int b = 1; b < BATCH; b++)
-        at += (size_t)snprintf(many + at, sizeof many - at, ",%s", one);
+    /* "INSERT INTO events VALUES (?,...)": the one-row statement, then
+     * the same with BATCH rows */
+    static const char head[] = "INSERT INTO events VALUES ",
+                      row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    char sql[sizeof head + BATCH * sizeof row];
+    size_t at = (size_t)snprintf(sql, sizeof sql, "%s%s", head, row);
     weft__ingest_db_hold(g);
-    w->one = weft__ingest_prep(g, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    w->many = weft__ingest_prep(g, many);
+    w->one = weft__ingest_prep(g, sql);
+    for (int b = 1; b < BATCH; b++)
+        at += (size_t)snprintf(sql + at, sizeof sql - at, ",%s", row);
+    w->many = weft__ingest_prep(g, sql);
     weft__ingest_db_release(g);
     if (!w->one)
         return -1;
-    w->q = malloc(QBATCHES * sizeof *w->q);
-    if (!w->q) {
+    if (!(w->q = malloc(QBATCHES * sizeof *w->q)) || pthread_mutex_init(&w->mu, NULL) != 0) {
         weft_err("out of memory");
         return -1;
     }
-    if (pthread_mutex_init(&w->mu, NULL) != 0)
-        goto nomem;
     if (pthread_cond_init(&w->cv, NULL) != 0) {
         pthread_mutex_destroy(&w->mu);
-        goto nomem;
+        weft_err("out of memory");
+        return -1;
     }
     w->made = 1;
     w->g = g;
     return 0;
-nomem:
-    weft_err("out of memory");
-    return -1;
 }
 
 /* The writer's first error, said on the pass's thread: -1. */
@@ -152,8 +149,8 @@ static int said(struct rows *w) {
 
 /* Waits until every batch handed over is written: 0, or -1 (said). */
 static int drain(struct rows *w) {
-    if (!w->running)
-        return w->bad ? -1 : 0;
+    if (!w->running) /* (without the thread, each batch was said as written) */
+        return 0;
     pthread_mutex_lock(&w->mu);
     while (w->written != w->filled)
         pthread_cond_wait(&w->cv, &w->mu);
@@ -164,8 +161,7 @@ static int drain(struct rows *w) {
 
 /* The batch being filled is full: to the writer, or written here. */
 static int hand_over(struct weft__ingest *g, struct rows *w) {
-    if (!w->running && w->many && !w->tried) {
-        w->tried = 1;
+    if (w->filled == 0 && w->many) { /* the first batch: the thread */
         /* every use of the connection takes the guard from now on */
         g->guard.writer = 1;
         if (weft_thread_start(&w->th, writer_main, w) == 0)

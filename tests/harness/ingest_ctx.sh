@@ -53,16 +53,24 @@ ingest_concurrent_helgrind)
     "$WEFT" run -q --keep-log="$work/b.logs" -o "$work/b.db" -- "$BIN/t_weft" \
         >"$work/out" 2>"$work/err"
     expect "t_weft status" "$?" 0
+    # and t_relock's 300 locks beside t_threads: with a row for every
+    # event (T_INGEST2_ALL_EVENTS), set a has more rows than one batch of
+    # the events' writer (writer.c's thread runs beside each ingest)
+    "$WEFT" run -q --keep-log="$work/c.logs" -o "$work/c.db" -- "$BIN/t_relock" 300 \
+        >"$work/out" 2>"$work/err"
+    expect "t_relock status" "$?" 0
     [ "$fails" -eq 0 ] || finish
     mkdir "$work/dbs"
     # WEFT_INGEST_WARM_AFTER=0: the symbol tables warm their installed
     # debug files from the first event (symbolize.c), beside both ingests.
-    WEFT_INGEST_WARM_AFTER=0 valgrind --tool=helgrind --error-exitcode=99 --fair-sched=try \
-        --suppressions="$(dirname "$0")/ingest_ctx.supp" \
-        "$BIN/t_ingest2" "$work/dbs" 1 "$work"/a.logs/log* -- "$work"/b.logs/log* \
-        >"$work/digests" 2>"$work/err"
+    T_INGEST2_ALL_EVENTS=1 WEFT_INGEST_WARM_AFTER=0 valgrind --tool=helgrind --error-exitcode=99 \
+        --fair-sched=try --suppressions="$(dirname "$0")/ingest_ctx.supp" \
+        "$BIN/t_ingest2" "$work/dbs" 1 "$work"/a.logs/log* "$work"/c.logs/log* -- \
+        "$work"/b.logs/log* >"$work/digests" 2>"$work/err"
     rc=$?
     expect "helgrind t_ingest2 status ($(grep -m1 -A12 'Possible data race' "$work/err"))" "$rc" 0
+    rows=$(sqlite3 "$work/dbs/lone-a.db" "SELECT count(*) FROM events")
+    [ "$rows" -gt 400 ] || fail "set a: $rows rows, fewer than two of the writer's batches of 200"
     for s in a b; do
         sqlite3 "$work/dbs/lone-$s.db" .dump >"$work/lone.sql" 2>&1 || fail "no lone database $s"
         sqlite3 "$work/dbs/con-$s-0.db" .dump >"$work/con.sql" 2>&1 || fail "no database $s"

@@ -116,7 +116,12 @@ struct job {
 
 static void *run(void *arg) {
     struct job *j = arg;
-    struct weft_ingest_opts o = {.min_wait_ns = WEFT_MIN_WAIT_NS, .loaded = hook, .user = &j->d};
+    /* T_INGEST2_ALL_EVENTS: a row for every event (enough of them for the
+     * events' writer thread: ingest_ctx.sh's Helgrind case) */
+    struct weft_ingest_opts o = {.min_wait_ns = WEFT_MIN_WAIT_NS,
+                                 .all_events = getenv("T_INGEST2_ALL_EVENTS") != NULL,
+                                 .loaded = hook,
+                                 .user = &j->d};
     struct weft_ingest_stats st;
     memset(&j->d, 0, sizeof j->d);
     if (j->start)
