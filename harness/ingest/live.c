@@ -483,6 +483,11 @@ static int wait_for_start(const struct weft_live_opts *lo, double interval) {
     return 0;
 }
 
+/* How far behind the time now the reader stays (WEFT_LIVE_MARGIN_MS). */
+static double margin_s(const struct weft_live_opts *lo) {
+    return lo->margin_s > 0 ? lo->margin_s : 1.0;
+}
+
 /* The end of a live ingest, or of its resumption: the pass ended, the
  * logs' losses, meta, the resume state dropped (in the same transaction
  * as the rest: a weft killed before the commit resumes again), then as
@@ -532,6 +537,14 @@ static int live_end(struct live *lv, int bad, struct hook_run *hook, char *tmp, 
     if (g->db && weft__ingest_db_end(g, lv->o, stats, bad, hook, tmp, db_path) == 0) {
         tmp[0] = 0;
         weft__ingest_warn_losses(g);
+        if (lv->late)
+            /* Not a loss, but the trace is not in time order there: said,
+             * never silent (meta live_late has the count too). */
+            weft_err("warning: trace out of order: %llu records reached the log more than the "
+                     "live reader's margin (%g s) after their time, and follow records that came "
+                     "after them (findings about their threads may be wrong; --no-live reads the "
+                     "logs after the exit)",
+                     (unsigned long long)lv->late, margin_s(lv->lo));
         /* the trace is whole: nothing to resume any more */
         char name[4200];
         resume_file(lv->lo->dir, name, sizeof name);
@@ -550,7 +563,7 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
     int rc = -1, bad = 0;
     struct hook_run hook;
     double interval = lo->interval_s > 0 ? lo->interval_s : 0.25;
-    uint64_t margin = (uint64_t)((lo->margin_s > 0 ? lo->margin_s : 1.0) * 1e9);
+    uint64_t margin = (uint64_t)(margin_s(lo) * 1e9);
     if (wait_for_start(lo, interval))
         return 2;
     if (lo->begin && !(db_path = lo->begin(lo->begin_arg)))

@@ -11,8 +11,14 @@
  * committed) whose handler calls interposed functions. The code paths
  * that follow are the real ones: only the cause is made up.
  *
- * Unset (every real run), weft__chaos_on stays 0 and the only cost is one
- * predictable branch on it in the record writer and on the slow paths.
+ * WEFT_CHAOS_LATE=MS[:RATE] (alone or beside WEFT_CHAOS) holds about one
+ * record in RATE (default 1000) for MS milliseconds between taking its
+ * time and committing it, as a thread preempted there would be: the
+ * record reaches the log late, which a live reader must say.
+ *
+ * Unset (every real run), weft__chaos_on stays 0 and the only cost is two
+ * predictable branches on it in the record writer, and one on the slow
+ * paths.
  * Decisions are lock-free and async-signal-safe (a counter and a hash):
  * they run in fork children and in handlers. Not reproducible run for
  * run (threads interleave), but a seed chooses the sequence of decisions,
@@ -23,14 +29,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shim.h"
 
 int weft__chaos_on;
+static int faults; /* WEFT_CHAOS: the fallible steps fail */
 static uint64_t seed;
 static uint64_t ctr;
 static uint64_t rate = 50;
+static uint64_t late_ms, late_rate = 1000, late_ctr; /* WEFT_CHAOS_LATE */
 
 /* The chaos signal: the last real-time signal, which the test programs
  * leave alone. Its handler stands for a program's handler that calls
@@ -61,17 +70,29 @@ static uint64_t mix(uint64_t x) {
     return x ^ (x >> 31);
 }
 
-void weft__chaos_init(void) {
-    const char *e = secure_getenv("WEFT_CHAOS");
-    if (!e || !*e)
-        return;
+/* "N[:R]": N into *n, and R into *r when given and positive. */
+static void number_rate(const char *e, uint64_t *n, uint64_t *r) {
     char *end;
-    seed = strtoull(e, &end, 10);
+    *n = strtoull(e, &end, 10);
     if (*end == ':') {
-        unsigned long long r = strtoull(end + 1, NULL, 10);
-        if (r > 0)
-            rate = r;
+        unsigned long long x = strtoull(end + 1, NULL, 10);
+        if (x > 0)
+            *r = x;
     }
+}
+
+void weft__chaos_init(void) {
+    const char *l = secure_getenv("WEFT_CHAOS_LATE");
+    if (l && *l)
+        number_rate(l, &late_ms, &late_rate);
+    const char *e = secure_getenv("WEFT_CHAOS");
+    if (!e || !*e) {
+        if (late_ms)
+            __atomic_store_n(&weft__chaos_on, 1, __ATOMIC_RELEASE);
+        return;
+    }
+    number_rate(e, &seed, &rate);
+    faults = 1;
     sem_init(&h_sem, 0, 0);
     /* the real sigaction: the program's view (shim_signal.c) is not ours */
     int (*r_sigaction)(int, const struct sigaction *, struct sigaction *) = NULL;
@@ -93,6 +114,8 @@ void weft__chaos_fork_child(void) {
 }
 
 int weft__chaos_hit_slow(int site) {
+    if (!faults)
+        return 0;
     uint64_t n = __atomic_fetch_add(&ctr, 1, __ATOMIC_RELAXED);
     return mix(seed ^ mix(n * 8 + (uint64_t)site)) % rate == 0;
 }
@@ -104,5 +127,14 @@ void weft__chaos_mid_record_slow(void) {
     /* to this very thread, now: delivered as the system call returns,
      * while our caller holds a record claimed but not committed */
     syscall(SYS_tgkill, (pid_t)syscall(SYS_getpid), (pid_t)syscall(SYS_gettid), SIGRTMAX);
+    errno = e;
+}
+
+void weft__chaos_after_ts_slow(void) {
+    if (!late_ms || __atomic_fetch_add(&late_ctr, 1, __ATOMIC_RELAXED) % late_rate != late_rate - 1)
+        return;
+    int e = errno;
+    struct timespec t = {(time_t)(late_ms / 1000), (long)(late_ms % 1000) * 1000000};
+    syscall(SYS_nanosleep, &t, NULL); /* (not the interposed one: nothing recorded) */
     errno = e;
 }

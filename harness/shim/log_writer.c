@@ -503,6 +503,9 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
     if (__builtin_expect(weft__chaos_on, 0))
         weft__chaos_mid_record_slow();
     uint64_t ts = next_ts(), d = ts - weft__t.seg_ts;
+    /* Tests only (chaos.c): this thread held here, its time taken. */
+    if (__builtin_expect(weft__chaos_on, 0))
+        weft__chaos_after_ts_slow();
     uint32_t k = 1;
     if (d > 0xffffffffu) {
         f |= WEFT_W_TS;

@@ -138,13 +138,14 @@ enum {
     WEFT_CHAOS_LOG_SIZE,     /* the log's sparse size (ftruncate): ENOSPC (an empty log) */
     WEFT_CHAOS_PROC_FILE     /* /proc/self/cmdline: EMFILE (no argv in the trace) */
 };
-extern int weft__chaos_on WEFT_HIDDEN;          /* 0 unless WEFT_CHAOS was set at start */
+extern int weft__chaos_on WEFT_HIDDEN;          /* 0 unless WEFT_CHAOS(_LATE) was set at start */
 void weft__chaos_init(void) WEFT_HIDDEN;        /* constructor: reads WEFT_CHAOS */
 void weft__chaos_fork_child(void) WEFT_HIDDEN;  /* a fork child decides differently */
 void weft__relock_fork_child(void) WEFT_HIDDEN; /* shim_sync.c: forget the parent's unlocks */
 void weft__relock_init(void) WEFT_HIDDEN;       /* shim_sync.c: WEFT_SHIM_RELOCKS */
 int weft__chaos_hit_slow(int site) WEFT_HIDDEN;
 void weft__chaos_mid_record_slow(void) WEFT_HIDDEN;
+void weft__chaos_after_ts_slow(void) WEFT_HIDDEN; /* WEFT_CHAOS_LATE's hold */
 /* Should this try at site fail? Always 0 without WEFT_CHAOS. */
 static inline int weft__chaos_hit(int site) {
     return __builtin_expect(weft__chaos_on, 0) && weft__chaos_hit_slow(site);
