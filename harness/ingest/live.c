@@ -291,7 +291,7 @@ static int consume(struct live *lv, uint64_t limit) {
  * The first commit writes DIR/live-trace, which names the database: weft
  * ingest of the logs then resumes (weft_ingest_resume) instead of reading
  * them from the start. */
-enum { CK_MAGIC = 0x32746b63746665ull }; /* "eftctk2" */
+enum { CK_MAGIC = 0x33746b63746665ull }; /* "eftctk3" */
 
 static const char *base_of(const char *path) {
     const char *b = strrchr(path, '/');

@@ -215,6 +215,25 @@ live_kill)
     expect "weft's end" "$?" 137
     wait_logs "$work/logs"
     [ -s "$work/logs/live-trace" ] || fail "no live-trace"
+    # Another build of weft (this one with another build id) refuses the
+    # state, even with structures of the same sizes, says so and leaves
+    # it as it was: the resumption below still succeeds.
+    objcopy --dump-section .note.gnu.build-id="$work/note" "$WEFT" "$work/weft-copy" ||
+        fail "no build id in $WEFT"
+    n=$(wc -c <"$work/note")
+    last=$(od -An -t u1 -j $((n - 1)) -N 1 "$work/note" | tr -d ' ')
+    printf "$(printf '\\%03o' $(((last + 1) % 256)))" |
+        dd of="$work/note" bs=1 seek=$((n - 1)) conv=notrunc 2>/dev/null
+    objcopy --update-section .note.gnu.build-id="$work/note" "$WEFT" "$work/weft-other" ||
+        fail "objcopy"
+    [ "$(readelf -n "$work/weft-other" | grep 'Build ID')" != "$(readelf -n "$WEFT" | grep 'Build ID')" ] ||
+        fail "the copy kept the build id"
+    cp -r "$work/logs" "$work/other"
+    "$work/weft-other" ingest -q "$work/other"/log* -o "$work/other.db" 2>"$work/oerr"
+    expect "weft ingest by another build" "$?" 125
+    grep -q "its state was not written by this weft" "$work/oerr" ||
+        fail "no line about the other build: $(cat "$work/oerr")"
+    [ ! -e "$work/other.db" ] || fail "another build wrote a trace"
     cp -r "$work/logs" "$work/nock"
     rm "$work/nock/live-trace"
     "$WEFT" ingest -q "$work/logs"/log* -o "$work/after.db" 2>"$work/ierr"
