@@ -91,6 +91,27 @@ handoff_counted)
         >/dev/null 2>"$work/prof.err" || fail "run with WEFT_INGEST_PROFILE=1"
     expect "profile" "$(sed -n 's/^weft ingest: handoffs *\([0-9]*\) known.*/\1/p' "$work/prof.err")" 1
     ;;
+handoff_cap)
+    # The pairs of threads whose hand-offs the ingest remembers are
+    # capped (65,536, then all forgotten): t_handoff_cap hands a mutex
+    # over 68,906 times, each pair of its 263 threads once, after b took
+    # a's release of m2, and before b takes m1, which a released earlier.
+    # Without the cap b's lock of m1 and a's unlock before it would be
+    # counted; with it they are rows (what b knew was forgotten), and
+    # nothing else changes: every event is a row or a count, no finding.
+    run_weft "$BIN/t_handoff_cap"
+    expect "status" "$rc" 0
+    expect "output" "$(cat "$work/out")" 263
+    m1=$(q "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1")
+    expect "m1's rows" "$(q "SELECT group_concat(kind || ':' || t.tid, ' ') FROM (SELECT e.kind,
+        e.thread FROM events e WHERE e.object = $m1 AND e.kind IN (61, 63) ORDER BY e.id) x
+        JOIN threads t ON t.id = x.thread")" "61:2 63:2 61:3 63:3"
+    expect "m1 counted" "$(q "SELECT count(*) FROM event_counts WHERE object = $m1")" 0
+    expect "rows + counts = events" \
+        "$(q "SELECT (SELECT count(*) FROM events) + (SELECT coalesce(sum(count), 0) FROM event_counts)")" \
+        "$(q "SELECT events FROM processes")"
+    expect "findings" "$(q "SELECT count(*) FROM findings")" 0
+    ;;
 relock_flags_off)
     # WEFT_SHIM_RELOCKS=0: the shim flags no relock (a log an older reader
     # reads), so the reader folds nothing; the ingest still counts what
