@@ -207,6 +207,12 @@ static int usage_of(FILE *f, const char *sub) {
 }
 
 int main(int argc, char **argv) {
+    /* stderr by whole lines, one write each (lines up to BUFSIZ): a
+     * signal's message, written by its handler, then never lands inside a
+     * line of the reports, and weft's lines and those of the program it
+     * runs (the same stderr) interleave whole. */
+    static char errbuf[BUFSIZ];
+    setvbuf(stderr, errbuf, _IOLBF, sizeof errbuf);
     if (argc < 2) {
         fputs(usage, stderr);
         return 125;
