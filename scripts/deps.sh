@@ -9,7 +9,7 @@ pkgs=(build-essential cmake ninja-build pkg-config clang check libsqlite3-dev sq
       zstd pigz git curl nginx-light netcat-openbsd libmicrohttpd-dev
       golang-golang-x-sync-dev golang-golang-x-time-dev
       chromium python3-websocket
-      python3-jsonschema libxml2-utils clang-format procps)
+      python3-jsonschema libxml2-utils clang-format procps libc6-dbg)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -844,6 +844,9 @@ int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *o
           weft__ingest_write_losses(g) || weft__ingest_write_sums(g);
     weft__ingest_db_release(g);
     phase(g, "tables");
+    if (g->profile > 0 && g->symtab)
+        fprintf(stderr, "weft ingest: warmed   %u debug files beside the pass\n",
+                weft_symtab_warmed(g->symtab));
     if (hook && weft__ingest_hook_join(g, hook))
         bad = 1;
     phase(g, "detect");

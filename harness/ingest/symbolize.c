@@ -105,6 +105,7 @@ struct weft_symtab {
      * The thread starts with the first file queued (warm_on; warm_failed
      * when it could not); eager: weft_symtab_warm was called. */
     int warm_on, warm_failed, warm_end, eager;
+    unsigned warmed; /* files the thread has loaded (WEFT_INGEST_PROFILE) */
     pthread_t warm_th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -542,6 +543,7 @@ static void *warm_main(void *arg) {
         (void)dwfl_module_getsymtab(w->mod);
         pthread_mutex_lock(&t->mu);
         w->state = WARM_DONE;
+        t->warmed++;
         pthread_cond_broadcast(&t->cv);
     }
     pthread_mutex_unlock(&t->mu);
@@ -575,6 +577,13 @@ static void warm_if_local(struct weft_symtab *t, int32_t fi) {
     const struct file *f = &t->files[fi];
     if (t->eager && !f->w && local_debug(f->bid, f->blen))
         warm_file(t, fi);
+}
+
+unsigned weft_symtab_warmed(struct weft_symtab *t) {
+    pthread_mutex_lock(&t->mu);
+    unsigned n = t->warmed;
+    pthread_mutex_unlock(&t->mu);
+    return n;
 }
 
 void weft_symtab_warm(struct weft_symtab *t) {

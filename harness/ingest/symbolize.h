@@ -46,6 +46,8 @@ void weft_symtab_free(struct weft_symtab *t);
  * of a file waits for its loading or does it itself; the table's free
  * waits for the file being loaded. */
 void weft_symtab_warm(struct weft_symtab *t);
+/* The files warmed beside the caller so far (for WEFT_INGEST_PROFILE). */
+unsigned weft_symtab_warmed(struct weft_symtab *t);
 
 /* What a table holds (for tests and benchmarks). */
 struct weft_symtab_stats {

@@ -62,13 +62,20 @@ ingest_concurrent_helgrind)
     [ "$fails" -eq 0 ] || finish
     mkdir "$work/dbs"
     # WEFT_INGEST_WARM_AFTER=0: the symbol tables warm their installed
-    # debug files from the first event (symbolize.c), beside both ingests.
-    T_INGEST2_ALL_EVENTS=1 WEFT_INGEST_WARM_AFTER=0 valgrind --tool=helgrind --error-exitcode=99 \
+    # debug files (libc6-dbg's libc, scripts/deps.sh) from the first event
+    # (symbolize.c), beside both ingests; WEFT_INGEST_PROFILE=1 says how
+    # many each warmed.
+    T_INGEST2_ALL_EVENTS=1 WEFT_INGEST_WARM_AFTER=0 WEFT_INGEST_PROFILE=1 valgrind --tool=helgrind --error-exitcode=99 \
         --fair-sched=try --suppressions="$(dirname "$0")/ingest_ctx.supp" \
         "$BIN/t_ingest2" "$work/dbs" 1 "$work"/a.logs/log* "$work"/c.logs/log* -- \
         "$work"/b.logs/log* >"$work/digests" 2>"$work/err"
     rc=$?
     expect "helgrind t_ingest2 status ($(grep -m1 -A12 'Possible data race' "$work/err"))" "$rc" 0
+    # every ingest (each set alone, then both at once) warmed a file
+    expect "ingests that warmed" "$(grep -c '^weft ingest: warmed *[1-9]' "$work/err")" \
+        "$(grep -c '^weft ingest: warmed' "$work/err")"
+    [ "$(grep -c '^weft ingest: warmed' "$work/err")" -ge 4 ] ||
+        fail "fewer than 4 ingests said what they warmed: $(grep '^weft ingest' "$work/err" | head)"
     rows=$(sqlite3 "$work/dbs/lone-a.db" "SELECT count(*) FROM events")
     [ "$rows" -gt 400 ] || fail "set a: $rows rows, fewer than two of the writer's batches of 200"
     for s in a b; do
