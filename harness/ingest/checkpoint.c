@@ -8,12 +8,12 @@
  * so that a state from another build is refused instead of misread.
  * Strings the model points to (kinds, families, how an object was made)
  * are kept once per text by the resumed ingest. */
-#include <elf.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "build_id.h"
 #include "ingest_internal.h"
 
 void weft__ck_put(struct weft__ckbuf *b, const void *v, size_t n) {
@@ -144,26 +144,6 @@ struct build_id {
     size_t n;
 };
 
-/* The id in the notes of segment ph (its alignment: 4 or 8), or 0. */
-static int note_id(const ElfW(Phdr) * ph, ElfW(Addr) base, struct build_id *b) {
-    size_t al = ph->p_align == 8 ? 8 : 4;
-    const unsigned char *p = (const unsigned char *)(base + ph->p_vaddr), *end = p + ph->p_memsz;
-    while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
-        const ElfW(Nhdr) *nh = (const void *)p;
-        const unsigned char *name = p + sizeof *nh;
-        const unsigned char *desc = name + ((nh->n_namesz + al - 1) & ~(al - 1));
-        if (desc > end || nh->n_descsz > (size_t)(end - desc))
-            return 0;
-        if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
-            b->n = nh->n_descsz < sizeof b->id ? nh->n_descsz : sizeof b->id;
-            memcpy(b->id, desc, b->n);
-            return 1;
-        }
-        p = desc + ((nh->n_descsz + al - 1) & ~(al - 1));
-    }
-    return 0;
-}
-
 static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg) {
     struct build_id *b = arg;
     (void)size;
@@ -173,10 +153,11 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg) {
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
         mine = ph->p_type == PT_LOAD && b->addr >= lo && b->addr - lo < ph->p_memsz;
     }
-    for (int i = 0; i < info->dlpi_phnum && mine; i++)
-        if (info->dlpi_phdr[i].p_type == PT_NOTE &&
-            note_id(&info->dlpi_phdr[i], info->dlpi_addr, b))
-            break;
+    const unsigned char *id = NULL;
+    size_t n = mine ? weft_build_id(info, &id) : 0;
+    b->n = n < sizeof b->id ? n : sizeof b->id;
+    if (b->n)
+        memcpy(b->id, id, b->n);
     return mine; /* (stops at this code's object, with or without an id) */
 }
 
@@ -193,6 +174,7 @@ static void sizes(struct weft__ckbuf *b) {
     weft__ck_u64(b, sizeof(struct sum));
     weft__ck_u64(b, sizeof(struct weft_rec));
     weft__ck_u64(b, sizeof(struct mtx));
+    weft__ck_u64(b, weft__ingest_pass_size());
     struct build_id id = {.addr = (uintptr_t)(void *)sizes};
     dl_iterate_phdr(find_build_id, &id);
     weft__ck_u64(b, id.n);

@@ -347,15 +347,18 @@ int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opt
     return 0;
 }
 
-/* The pass's state for a checkpoint (checkpoint.c): the struct's size
- * (as checkpoint.c's sizes() does for the model's) and the struct as it
- * is (its statements and buffers are made again on load), then the
+size_t weft__ingest_pass_size(void) {
+    return sizeof(struct weft__pass);
+}
+
+/* The pass's state for a checkpoint (checkpoint.c, whose sizes() checks
+ * the struct's size): the struct as it is (its statements and buffers
+ * are made again on load), then the
  * per-thread arrays, the lock sites, the mutexes' pending unlocks and
  * what each thread knows of the others' releases. The batch of rows is
  * written before (weft__ingest_pass_flush). */
 void weft__ingest_pass_save(struct weft__ingest *g, struct weft__ckbuf *b) {
     struct weft__pass *ps = g->pass;
-    weft__ck_u64(b, sizeof *ps); /* (another weft's layout is refused) */
     weft__ck_put(b, ps, sizeof *ps);
     weft__ck_arr(b, ps->open, ps->nthr + 1, sizeof *ps->open);
     weft__ck_arr(b, ps->last, ps->nthr + 1, sizeof *ps->last);
@@ -369,8 +372,6 @@ void weft__ingest_pass_save(struct weft__ingest *g, struct weft__ckbuf *b) {
 /* Into the pass that weft__ingest_pass_begin made. */
 int weft__ingest_pass_load(struct weft__ingest *g, struct weft__ckbuf *b) {
     struct weft__pass *ps = g->pass, was;
-    if (weft__ck_get_u64(b) != sizeof was)
-        return -1;
     weft__ck_get(b, &was, sizeof was);
     size_t n;
     struct open_call *o = weft__ck_get_arr(b, &n, sizeof *o);

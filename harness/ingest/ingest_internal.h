@@ -390,6 +390,9 @@ void weft__ingest_ck_save(struct weft__ingest *g, struct weft__ckbuf *b);
 int weft__ingest_ck_load(struct weft__ingest *g, struct weft__ckbuf *b);
 void weft__ingest_pass_save(struct weft__ingest *g, struct weft__ckbuf *b);
 int weft__ingest_pass_load(struct weft__ingest *g, struct weft__ckbuf *b);
+/* sizeof(struct weft__pass), which only ingest.c knows (checkpoint.c
+ * refuses a state saved with another). */
+size_t weft__ingest_pass_size(void);
 /* The rows the pass holds in its batch, written (before a commit). */
 int weft__ingest_pass_flush(struct weft__ingest *g);
 

@@ -3,9 +3,10 @@
  * rows (which writer.c writes): the SQL helpers every table's writer
  * uses, event_counts (the events counted instead of a row each: plain
  * channel operations, short waits, hb annotations, and mutex locks that
- * carried no new edge, with each live mutex's pending unlock), the rows hanging off events
- * (select_cases, deadlock_waits) and blocked_at_exit. The connection and the counts live in the
- * ingest's struct weft__ingest (ingest_internal.h); the loader holds the
+ * carried no new edge, with each live mutex's pending unlock), the rows
+ * hanging off events (select_cases, deadlock_waits) and blocked_at_exit.
+ * The connection and the counts live in the ingest's struct
+ * weft__ingest (ingest_internal.h); the loader holds the
  * connection (feed.c's guard) around each use while the detectors or
  * the events' writer run beside it. */
 #include <stdint.h>

@@ -16,9 +16,8 @@
  * time and committing it, as a thread preempted there would be: the
  * record reaches the log late, which a live reader must say.
  *
- * Unset (every real run), weft__chaos_on stays 0 and the only cost is two
- * predictable branches on it in the record writer, and one on the slow
- * paths.
+ * Unset (every real run), weft__chaos_on stays 0 and the only cost is one
+ * predictable branch on it in the record writer and on the slow paths.
  * Decisions are lock-free and async-signal-safe (a counter and a hash):
  * they run in fork children and in handlers. Not reproducible run for
  * run (threads interleave), but a seed chooses the sequence of decisions,

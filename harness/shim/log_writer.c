@@ -498,14 +498,18 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
         weft__log_count_dropped(1);
         return;
     }
-    /* Tests only (chaos.c): a signal now, with this record claimed but
-     * not committed. */
-    if (__builtin_expect(weft__chaos_on, 0))
+    /* Tests only (chaos.c), one branch on the way: a signal now, with
+     * this record claimed but not committed; then this thread held once
+     * its time is taken. */
+    uint64_t ts;
+    if (__builtin_expect(weft__chaos_on, 0)) {
         weft__chaos_mid_record_slow();
-    uint64_t ts = next_ts(), d = ts - weft__t.seg_ts;
-    /* Tests only (chaos.c): this thread held here, its time taken. */
-    if (__builtin_expect(weft__chaos_on, 0))
+        ts = next_ts();
         weft__chaos_after_ts_slow();
+    } else {
+        ts = next_ts();
+    }
+    uint64_t d = ts - weft__t.seg_ts;
     uint32_t k = 1;
     if (d > 0xffffffffu) {
         f |= WEFT_W_TS;

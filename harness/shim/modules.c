@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "build_id.h"
 #include "shim.h"
 
 /* One module in a copy: the record's fields, then path, NUL, build-id,
@@ -95,29 +96,6 @@ static void range_of(struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi) {
     *hi = h;
 }
 
-static size_t build_id(struct dl_phdr_info *info, const unsigned char **out) {
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *p = &info->dlpi_phdr[i];
-        if (p->p_type != PT_NOTE)
-            continue;
-        const unsigned char *n = (const unsigned char *)(info->dlpi_addr + p->p_vaddr);
-        const unsigned char *end = n + p->p_memsz;
-        while (n + sizeof(ElfW(Nhdr)) <= end) {
-            const ElfW(Nhdr) *nh = (const void *)n;
-            size_t namesz = (nh->n_namesz + 3) & ~3u, descsz = (nh->n_descsz + 3) & ~3u;
-            const unsigned char *name = n + sizeof *nh, *desc = name + namesz;
-            if (desc + descsz > end)
-                break;
-            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
-                *out = desc;
-                return nh->n_descsz;
-            }
-            n = desc + descsz;
-        }
-    }
-    return 0;
-}
-
 static int self_cb(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     struct self_query *q = data;
@@ -171,7 +149,7 @@ static int copy_cb(struct dl_phdr_info *info, size_t size, void *data) {
     }
     buf[plen] = 0;
     const unsigned char *bid = NULL;
-    size_t blen = build_id(info, &bid);
+    size_t blen = weft_build_id(info, &bid);
     if (blen > 64)
         blen = 0;
     if (blen)

@@ -5,10 +5,28 @@
 name=$1
 . "$(dirname "$0")/../common/lib.sh"
 
+# first_mutex DB: the mutex of DB's first lock row
+first_mutex() {
+    sqlite3 "$1" "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1"
+}
+# lock_rows DB M: mutex M's lock and unlock rows in order, as kind:tid
+lock_rows() {
+    sqlite3 "$1" "SELECT group_concat(kind || ':' || t.tid, ' ') FROM (SELECT e.kind, e.thread
+        FROM events e WHERE e.object = $2 AND e.kind IN (61, 63) ORDER BY e.id) x
+        JOIN threads t ON t.id = x.thread"
+}
+# all_accounted DB: every event of DB is one row or one count
+all_accounted() {
+    expect "rows + counts = events ($(basename "$1"))" \
+        "$(sqlite3 "$1" "SELECT (SELECT count(*) FROM events) +
+            (SELECT coalesce(sum(count), 0) FROM event_counts)")" \
+        "$(sqlite3 "$1" "SELECT sum(events) FROM processes")"
+}
+
 # m_rows_and_counts WHAT: t_relock's mutex m in $db: the rows that carry
 # an edge, the rest counted.
 m_rows_and_counts() {
-    m=$(q "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1")
+    m=$(first_mutex "$db")
     expect "$1m's lock rows" "$(q "SELECT count(*) FROM events WHERE kind = 61 AND object = $m")" 2
     expect "$1m's unlock rows" "$(q "SELECT count(*) FROM events WHERE kind = 63 AND object = $m")" 2
     expect "$1m's counted locks" \
@@ -39,9 +57,7 @@ relock_counted)
     hl=$(q "SELECT (SELECT count(*) FROM events WHERE kind = 61 AND object = $hh) +
         (SELECT count(*) FROM events WHERE kind = 73)")
     [ "$hl" -ge 19 ] || fail "h: $hl acquisitions as rows, want at least 19 (every handoff)"
-    # every event is one row or one count, and the ids are all there
-    total=$(q "SELECT (SELECT count(*) FROM events) + (SELECT coalesce(sum(count), 0) FROM event_counts)")
-    expect "rows + counts = events" "$total" "$(q "SELECT events FROM processes")"
+    all_accounted "$db"
     # --all-events: a row each
     "$WEFT" run -q -o "$work/all.db" --all-events -- "$BIN/t_relock" 1000 >/dev/null 2>&1
     expect "all rows: m's locks" \
@@ -63,11 +79,8 @@ handoff_counted)
         fail "run with WEFT_INGEST_HANDOFFS=0"
     # m1 is the mutex of the first lock (a's), m2 of the second
     for f in "$db" "$work/off.db"; do
-        m1=$(sqlite3 "$f" "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1")
-        # (thread order: a = 2, b = 3, c = 4)
-        rows=$(sqlite3 "$f" "SELECT group_concat(kind || ':' || t.tid, ' ') FROM (SELECT e.kind,
-            e.thread FROM events e WHERE e.object = $m1 AND e.kind IN (61, 63) ORDER BY e.id) x
-            JOIN threads t ON t.id = x.thread")
+        m1=$(first_mutex "$f")
+        rows=$(lock_rows "$f" "$m1") # (thread order: a = 2, b = 3, c = 4)
         counted=$(sqlite3 "$f" "SELECT coalesce(group_concat(kind || ':' || t.tid || 'x' || count, ' '),
             '') FROM (SELECT * FROM event_counts WHERE object = $m1 ORDER BY kind) c
             JOIN threads t ON t.id = c.thread")
@@ -81,8 +94,7 @@ handoff_counted)
             expect "m1's rows (handoffs off)" "$rows" "61:2 63:2 61:3 63:3 61:4 63:4"
             expect "m1 counted (handoffs off)" "$counted" ""
         fi
-        total=$(sqlite3 "$f" "SELECT (SELECT count(*) FROM events) + (SELECT coalesce(sum(count), 0) FROM event_counts)")
-        expect "rows + counts = events" "$total" "$(sqlite3 "$f" "SELECT events FROM processes")"
+        all_accounted "$f"
     done
     expect "findings" "$(q "SELECT group_concat(kind) FROM findings")" \
         "$(sqlite3 "$work/off.db" "SELECT group_concat(kind) FROM findings")"
@@ -102,14 +114,10 @@ handoff_cap)
     run_weft "$BIN/t_handoff_cap"
     expect "status" "$rc" 0
     expect "output" "$(cat "$work/out")" 263
-    m1=$(q "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1")
-    expect "m1's rows" "$(q "SELECT group_concat(kind || ':' || t.tid, ' ') FROM (SELECT e.kind,
-        e.thread FROM events e WHERE e.object = $m1 AND e.kind IN (61, 63) ORDER BY e.id) x
-        JOIN threads t ON t.id = x.thread")" "61:2 63:2 61:3 63:3"
+    m1=$(first_mutex "$db")
+    expect "m1's rows" "$(lock_rows "$db" "$m1")" "61:2 63:2 61:3 63:3"
     expect "m1 counted" "$(q "SELECT count(*) FROM event_counts WHERE object = $m1")" 0
-    expect "rows + counts = events" \
-        "$(q "SELECT (SELECT count(*) FROM events) + (SELECT coalesce(sum(count), 0) FROM event_counts)")" \
-        "$(q "SELECT events FROM processes")"
+    all_accounted "$db"
     expect "findings" "$(q "SELECT count(*) FROM findings")" 0
     ;;
 relock_flags_off)
