@@ -145,6 +145,8 @@ static void acquired(struct weft__dctx *c, const struct weft__ev *e, uint64_t ob
     struct weft__thr *w = weft__thr_of(c, k->thread);
     if (w && w->block_kind && w->block_event == k->block_event)
         w->block_answered = k->block_event;
+    else if (w && w->nested && w->outer.event == k->block_event)
+        w->outer.answered = k->block_event; /* the call a signal handler's interrupted */
 }
 
 /* The state of object when it is a buffered channel, else NULL: only
@@ -175,8 +177,13 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
         acquired(c, e, (uint64_t)e->hb_obj, (uint64_t)e->acq);
     if (e->kind == WEFT_K_HB_ACQUIRE)
         acquired(c, e, (uint64_t)e->obj, (uint64_t)e->arg);
-    if (weft__kind_blocking(e->kind))
-        call_tks_forget(a, t); /* its call ended, or a new one begins */
+    /* Its call ended, or a new one begins. A signal handler's call inside
+     * it (the engine's state_event ran: nested) and that call's end (the
+     * thread back in its call) keep the tickets of the call interrupted;
+     * an end without a begin of its own ends nothing (call_phase). */
+    int phase = weft__call_phase(e);
+    if ((phase == 1 && !t->nested) || (phase == 2 && !t->block_kind))
+        call_tks_forget(a, t);
     if (t->block_kind && ticketed(t->block_kind)) {
         if (e->kind == WEFT_K_HB_RELEASE)
             call_tk_put(a, t, (uint64_t)e->pid, (uint64_t)e->obj, (uint64_t)e->arg, e->thread);

@@ -102,26 +102,23 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
                         e->kind == WEFT_K_BARRIER_WAIT_BEGIN || e->kind == WEFT_K_SEM_POST ||
                         e->kind == WEFT_K_THREAD_CREATE || e->kind == WEFT_K_MUTEX_RELOCKS;
     /* woke: 2 inside a blocking call (after its begin), 1 when that call's
-     * end is the last event but acquires (a call that did not wait, a lone
-     * end record, does not count), 0 otherwise */
-    int phase = weft__kind_blocking(e->kind);
-    if (e->kind == WEFT_K_MUTEX_RELOCKS) {
-        /* arg pairs of a lock (a blocking call's end) and an unlock: a
-         * lone pair inside a blocking call ends it, and its unlock keeps
-         * the wake-up when it gives back the mutex a cond wait relocked */
-        int keep = st->woke[e->thread] == 2 && e->arg == 1 && st->woke_mutex[e->thread] == e->obj;
-        st->woke[e->thread] = (unsigned char)keep;
-        if (keep)
-            st->woke_mutex[e->thread] = 0;
+     * end is the last event but acquires (a call that did not wait, an end
+     * without a begin of its own, does not count), 0 otherwise. Inside a
+     * call only its end changes it: what the thread records meanwhile is
+     * libweft's releases queued inside it or a signal handler's (a lock
+     * that did not wait, a folded relock, an unlock: call_phase 0), and
+     * the end of a handler's own call leaves the thread in the call it
+     * interrupted (the engine's state_event ran: block_kind says so). */
+    int phase = weft__call_phase(e);
+    if (st->woke[e->thread] == 2) {
+        if (phase == 2 && !t->block_kind)
+            st->woke[e->thread] = 1;
     } else if (phase == 1)
         st->woke[e->thread] = 2;
-    else if (phase == 2)
-        st->woke[e->thread] = st->woke[e->thread] == 2;
     else if (e->kind == WEFT_K_MUTEX_UNLOCK && st->woke[e->thread] == 1 &&
              st->woke_mutex[e->thread] == e->obj)
         st->woke_mutex[e->thread] = 0; /* `while (!p) cond_wait; unlock`: still the wake-up */
-    else if (e->kind != WEFT_K_HB_ACQUIRE &&
-             !(e->kind == WEFT_K_HB_RELEASE && st->woke[e->thread] == 2)) /* queued inside it */
+    else if (e->kind != WEFT_K_HB_ACQUIRE)
         st->woke[e->thread] = 0;
     if (e->kind == WEFT_K_COND_WAIT_END)
         st->woke_mutex[e->thread] = e->arg2;

@@ -38,6 +38,11 @@ int weft__kind_blocking(int kind) {
     return kind > 0 && kind < WEFT_K_MAX ? blocking[kind] : 0;
 }
 
+int weft__call_phase(const struct weft__ev *e) {
+    int phase = weft__kind_blocking(e->kind);
+    return phase == 2 && weft_kind_lone_end((unsigned)e->kind, (uint64_t)e->arg2) ? 0 : phase;
+}
+
 const char *weft__kind_name(int kind) {
     return kind > 0 && kind < WEFT_K_MAX && kind_names[kind] ? kind_names[kind] : "?";
 }
@@ -309,7 +314,23 @@ static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
     default:
         break;
     }
-    if (blocking[e->kind] == 1) {
+    int phase = weft__call_phase(e);
+    if (phase == 1) {
+        if (t->block_kind && !t->nested) {
+            /* a signal handler's call inside the open one: that one aside
+             * (a third level replaces the handler's, as the ingest does) */
+            t->nested = 1;
+            t->outer = (struct weft__outer_call){.kind = t->block_kind,
+                                                 .obj = t->block_obj,
+                                                 .object = t->block_object,
+                                                 .stack = t->block_stack,
+                                                 .event = t->block_event,
+                                                 .arg2 = t->block_arg2,
+                                                 .answered = t->block_answered,
+                                                 .signals = t->block_signals,
+                                                 .broadcasts = t->block_broadcasts,
+                                                 .target = t->block_target};
+        }
         t->block_kind = e->kind;
         t->block_answered = 0;
         t->block_target = 0;
@@ -318,8 +339,22 @@ static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
         t->block_object = e->object;
         t->block_stack = e->stack;
         t->block_event = e->id;
-    } else if (blocking[e->kind] == 2 || e->kind == WEFT_K_MUTEX_RELOCKS) {
-        t->block_kind = 0; /* (relocks: their locks are such ends) */
+    } else if (phase == 2 && t->nested) {
+        /* the handler's call ended: back in the one it interrupted */
+        const struct weft__outer_call *o = &t->outer;
+        t->nested = 0;
+        t->block_kind = o->kind;
+        t->block_obj = o->obj;
+        t->block_object = o->object;
+        t->block_stack = o->stack;
+        t->block_event = o->event;
+        t->block_arg2 = o->arg2;
+        t->block_answered = o->answered;
+        t->block_signals = o->signals;
+        t->block_broadcasts = o->broadcasts;
+        t->block_target = o->target;
+    } else if (phase == 2) {
+        t->block_kind = 0;
     }
 }
 

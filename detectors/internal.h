@@ -34,6 +34,16 @@ struct weft__thr {
     int64_t block_answered;
     uint32_t block_target;
     int64_t block_signals, block_broadcasts; /* a cond's, when the wait began */
+    /* A signal handler's blocking call inside that one (a begin while a
+     * call was open): the call it interrupted, the thread's call again
+     * when the handler's ends (engine.c, state_event; answered.c may
+     * still find it answered). One is kept, as by the ingest. */
+    int nested;
+    struct weft__outer_call {
+        int kind;
+        int64_t obj, object, stack, event, arg2, answered, signals, broadcasts;
+        uint32_t target;
+    } outer;
     /* answered.c: the keys (pid, obj, seq) of the tickets it released in
      * its current blocking call, forgotten when the call ends */
     uint64_t *call_tks;
@@ -196,6 +206,10 @@ const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size
 const char *weft__thread_name_now(struct weft__dctx *c, uint32_t id, char *buf, size_t n);
 /* 1: the kind begins a blocking call, 2: it ends one, 0: neither (log.h). */
 int weft__kind_blocking(int kind);
+/* What event e does to its thread's blocking calls: 1 begins one, 2 ends
+ * one, 0 neither; an end without a begin of its own (a lock that did not
+ * wait: log.h's weft_kind_lone_end) and a run of folded relocks are 0. */
+int weft__call_phase(const struct weft__ev *e);
 /* Short name of a blocking kind ("chan recv", "wg wait", ...). */
 const char *weft__kind_name(int kind);
 /* Whether the process ended in a way where "alive at exit" means

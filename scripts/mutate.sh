@@ -490,6 +490,27 @@ file: detectors/vc.c
 from:     if (b && b->ref == 1 && h->scratch_n && h->scratch_n <= b->cap) {
 to:     if (b && b->ref >= 1 && h->scratch_n && h->scratch_n <= b->cap) {
 tests: ^detectors:vc$
+
+name: ingest-lone-end-ends-call
+why: the ingest takes a lock that did not wait, in a signal handler, for the end of the thread's sem_wait (blocked_at_exit loses it, the lock's row gets the wait's begin_ts)
+file: harness/ingest/ingest.c
+from:     if (blk == 2 && weft_kind_lone_end(r->kind, r->arg2))
+to:     if (0 && weft_kind_lone_end(r->kind, r->arg2))
+tests: ^harness:sigwait_lock$
+
+name: engine-lone-end-ends-call
+why: the detectors take a lock that did not wait, in a signal handler, for the end of the thread's sem_wait (leaked-thread says running)
+file: detectors/engine.c
+from:     return phase == 2 && weft_kind_lone_end((unsigned)e->kind, (uint64_t)e->arg2) ? 0 : phase;
+to:     return phase;
+tests: ^harness:sigwait_lock$
+
+name: engine-nested-call-not-restored
+why: a signal handler's lock that waited ends the sem_wait it interrupted for the detectors (leaked-thread says running)
+file: detectors/engine.c
+from:     } else if (phase == 2 && t->nested) {
+to:     } else if (phase == 3 && t->nested) {
+tests: ^harness:sigwait_wait$
 EOF
 )
 

@@ -381,6 +381,23 @@ enum weft_kind {
  * (harness/ingest/model.c, weft__ingest_fill_lock_site). With
  * WEFT_SYNC_STACKS=1 every one has its full stack. */
 
+/* Whether a record of blocking phase 2 (an end) was written without a
+ * begin of its own: a mutex or rwlock lock whose try took the lock or
+ * failed at once (the shim's try-first, arg2 = 0; one that waited has
+ * arg2 = 1) and a libweft channel send or receive that did not wait
+ * (arg2 = waited = 0). Such a record ends no blocking call: met inside an
+ * open one, it comes from a signal handler that ran while the thread
+ * waited (a handler that locks a mutex in a thread blocked in sem_wait),
+ * and the thread is still in that call. A select that did not wait says
+ * so only in its header's aux, which no reader keeps: its end is taken
+ * for the end of an open call (libweft's calls are no signal handler's).
+ * MUTEX_RELOCKS, the reader's folded pairs, are such locks too. */
+static inline int weft_kind_lone_end(unsigned kind, uint64_t arg2) {
+    return arg2 == 0 && (kind == WEFT_K_MUTEX_LOCK_END || kind == WEFT_K_RW_RDLOCK_END ||
+                         kind == WEFT_K_RW_WRLOCK_END || kind == WEFT_K_CHAN_SEND_END ||
+                         kind == WEFT_K_CHAN_RECV_END);
+}
+
 /* How an fd came to be (FD_OPEN aux). */
 /* How a context was made (CTX_NEW aux). */
 enum { WEFT_CTX_CANCEL = 1, WEFT_CTX_TIMEOUT = 2, WEFT_CTX_DEADLINE = 3, WEFT_CTX_GROUP = 4 };

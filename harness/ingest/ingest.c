@@ -84,11 +84,26 @@ void weft__ingest_cleanup(struct weft__ingest *g) {
  * its own when no matching end follows on its thread: a thread blocked at
  * exit is seen waiting. Only channel begins fold: other begins carry
  * meaning of their own (a condvar wait releases its mutex, a select's
- * cases hang off its begin). Kinds pair as end = begin + 1 (log.h). */
+ * cases hang off its begin). Kinds pair as end = begin + 1 (log.h).
+ *
+ * An end written without a begin of its own (a lock that did not wait, a
+ * folded relock: weft_kind_lone_end) ends nothing: inside an open call it
+ * is a signal handler's, and the thread is still in that call. A begin
+ * while a call is open is a handler's blocking call too: the open call
+ * is kept aside (its begin's time and the thread's last blocking event)
+ * and is the thread's open call again when the handler's call ends. One
+ * call is kept aside: a handler's call inside another handler's replaces
+ * the inner one, as any begin replaced the open call before. The trace
+ * has no record of a handler's return: one that leaves by siglongjmp
+ * leaves its thread seen inside the call it interrupted for good
+ * (docs/harness.md, "Calls inside calls"). */
 struct open_call {
     int64_t ts;                  /* 0: none */
     int folded;                  /* 1: no row written yet */
     struct weft_trace_event row; /* the begin's row, when folded */
+    int nested;                  /* 1: outer_ts and outer hold the interrupted call */
+    int64_t outer_ts;
+    struct weft__blocked outer;
 };
 
 static int chan_begin(unsigned kind) {
@@ -409,11 +424,10 @@ int weft__ingest_pass_flush(struct weft__ingest *g) {
     return weft__ingest_flush_rows(g, w);
 }
 
-/* One record (of image pi) through the pass: 0, or -1 (said). */
 /* A run of folded relock pairs (relock.h): what the pass below does with
- * each of its locks and unlocks, at once. Its locks are blocking calls'
- * ends (each settles the thread's folded begin and leaves its last
- * blocking event); each lock's site is the thread's last one; the
+ * each of its locks and unlocks, at once. Its locks did not wait (ends
+ * without a begin: they leave the thread's open call, if any, as it is);
+ * each lock's site is the thread's last one; the
  * mutexes' rows and counts are rows.c's; the detectors take one event
  * per mutex (arg: its pairs, id: its last unlock's). */
 static int pass_relocks(struct weft__ingest *g, const struct weft_rec *r, uint32_t pi) {
@@ -450,17 +464,6 @@ static int pass_relocks(struct weft__ingest *g, const struct weft_rec *r, uint32
     struct weft_trace_event e;
     row_of(g, &lr, pi, base + 2 * (n - 1), object, &e);
     e.peer = 0;
-    uint64_t t = weft__ingest_gtid(&g->procs[pi], r->tid);
-    if (t && t <= ps->nthr) {
-        struct open_call *oc = &ps->open[t];
-        ps->last[t] = (struct weft__blocked){e.id, e.pid, e.obj, e.object, e.stack, e.kind};
-        if (oc->folded) {
-            oc->folded = 0;
-            if (weft__ingest_put_row(g, &ps->w, &oc->row, 0) != 0)
-                return -1;
-        }
-        oc->ts = 0;
-    }
     for (uint64_t k = 0; k < r->arg2; k++)
         if (weft__ingest_mutex_relocks(g, &ps->mx, &ps->w, pi, &e, &x[k], base) != 0)
             return -1;
@@ -490,6 +493,7 @@ static int pass_relocks(struct weft__ingest *g, const struct weft_rec *r, uint32
     return 0;
 }
 
+/* One record (of image pi) through the pass: 0, or -1 (said). */
 int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint32_t pi) {
     struct weft__pass *ps = g->pass;
     struct rows *w = &ps->w;
@@ -528,13 +532,23 @@ int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint3
     uint64_t t = weft__ingest_gtid(&g->procs[pi], r->tid);
     struct open_call *oc = t && t <= nthr ? &ps->open[t] : NULL;
     int blk = weft_kind_blocking(r->kind);
+    if (blk == 2 && weft_kind_lone_end(r->kind, r->arg2))
+        blk = 0; /* no call of its own: the open call stays open (open_call above) */
     int sum = !all && summed(r);
     int64_t begin_ts = 0, begin_stack = 0, short_wait = -1;
     struct weft_trace_event e;
     row_of(g, r, pi, id, object, &e);
     e.peer = peer_of(g, pi, r);
-    if (blk && t && t <= nthr)
-        ps->last[t] = (struct weft__blocked){e.id, e.pid, e.obj, e.object, e.stack, e.kind};
+    if (blk && oc) {
+        struct weft__blocked *l = &ps->last[t];
+        if (blk == 1 && !oc->nested && l->id && weft_kind_blocking((unsigned)l->kind) == 1) {
+            /* a handler's call inside the open one: that one aside */
+            oc->nested = 1;
+            oc->outer_ts = oc->ts;
+            oc->outer = *l;
+        }
+        *l = (struct weft__blocked){e.id, e.pid, e.obj, e.object, e.stack, e.kind};
+    }
     if (oc && (blk == 1 || blk == 2) && oc->folded) {
         /* This ends the folded begin, or the begin gets its own row. */
         const struct weft_trace_event *be = &oc->row;
@@ -552,6 +566,13 @@ int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint3
     if (oc && blk == 2) {
         begin_ts = oc->ts;
         oc->ts = 0;
+        if (oc->nested) {
+            /* the handler's call ended: back in the one it interrupted
+             * (whose folded begin, if any, got its row at the nested begin) */
+            oc->nested = 0;
+            oc->ts = oc->outer_ts;
+            ps->last[t] = oc->outer;
+        }
     }
     if (!all && !sum && short_wait < 0 && weft__ingest_mutex_op(g, &ps->mx, w, pi, r, &e, &bad)) {
         if (bad)

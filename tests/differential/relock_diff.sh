@@ -7,7 +7,8 @@
 # in every table (meta's timings aside): events with their ids, the
 # counts, objects, threads, findings, everything a report reads. The
 # traces: every scenario's logs, the harness programs that lock, one that
-# holds each pattern a fold must keep (t_relocks) and, the shape the fold
+# holds each pattern a fold must keep (t_relocks), relocks in a signal
+# handler inside a wait (t_sigwait) and, the shape the fold
 # is for, sqlite3 building an index with sorter threads. The folds must
 # also have happened (the profile line counts them), or the test proves
 # nothing: it fails then.
@@ -82,6 +83,12 @@ run() { # NAME MIN_PAIRS COMMAND...
 # 9,434 in CI, which runs tests two at a time).
 run t_relocks 1000 "$BIN/t_relocks" 4000
 run t_relock 100 "$BIN/t_relock" 2000
+# relocks in a signal handler, inside the thread's sem_wait: they end no
+# call, folded or not (sigwait.sh); a handler's lock that waits, and one
+# left waiting
+run "t_sigwait lock" 1 "$BIN/t_sigwait" lock
+run "t_sigwait wait" 0 "$BIN/t_sigwait" wait
+run "t_sigwait stuck" 0 "$BIN/t_sigwait" stuck
 for p in t_sync t_timed t_threads t_fork t_deadlock_abba t_lock_cycle t_weft; do
     if [ -x "$BIN/$p" ]; then
         run "$p" 0 "$BIN/$p"
