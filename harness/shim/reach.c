@@ -14,8 +14,9 @@
  * any channel a sender on a channel it received from could reach (the
  * value may carry it), and likewise any channel a thread that released a
  * pthread lock, semaphore or barrier it then acquired could reach (the
- * memory they guard may hold it). A filter only ever says "maybe" too
- * often.
+ * memory they guard may hold it). A set lists its first WEFT_REACH_FEW
+ * channels exactly and keeps a Bloom filter of all: once it holds more,
+ * only the filter answers, and a filter only ever says "maybe" too often.
  *
  * The check (the watchdog's thread, each interval while some threads
  * wait): R starts as every thread of the table that is not waiting on a
@@ -97,22 +98,71 @@ struct weft__reach *weft__reach_join(void) {
     return NULL;
 }
 
+/* Adds ch to s's list (a set that holds more gives up the list): 1 when s
+ * changed. A compare-and-swap into the first free entry: entries fill in
+ * order, and two threads adding at once (pushes into one carry entry)
+ * each take their own. */
+static int few_add(struct weft__reach_set *s, uint64_t ch) {
+    if (__atomic_load_n(&s->many, __ATOMIC_RELAXED))
+        return 0;
+    for (int i = 0; i < WEFT_REACH_FEW; i++) {
+        uint64_t e = __atomic_load_n(&s->few[i], __ATOMIC_RELAXED);
+        if (!e &&
+            __atomic_compare_exchange_n(&s->few[i], &e, ch, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return 1;
+        if (e == ch) /* there, or just put there by another */
+            return 0;
+    }
+    return !__atomic_exchange_n(&s->many, 1, __ATOMIC_RELAXED);
+}
+
+/* to takes in all of from: 1 when to changed. */
+static int set_merge(struct weft__reach_set *to, const struct weft__reach_set *from) {
+    int grew = 0;
+    for (int i = 0; i < WEFT_REACH_WORDS; i++) {
+        uint64_t theirs = __atomic_load_n(&from->bits[i], __ATOMIC_RELAXED);
+        if (theirs & ~__atomic_load_n(&to->bits[i], __ATOMIC_RELAXED)) {
+            __atomic_fetch_or(&to->bits[i], theirs, __ATOMIC_RELAXED);
+            grew = 1;
+        }
+    }
+    if (__atomic_load_n(&from->many, __ATOMIC_RELAXED)) {
+        if (!__atomic_load_n(&to->many, __ATOMIC_RELAXED))
+            grew |= !__atomic_exchange_n(&to->many, 1, __ATOMIC_RELAXED);
+        return grew;
+    }
+    for (int i = 0; i < WEFT_REACH_FEW; i++) {
+        uint64_t ch = __atomic_load_n(&from->few[i], __ATOMIC_RELAXED);
+        if (!ch)
+            break;
+        grew |= few_add(to, ch);
+    }
+    return grew;
+}
+
+void weft__reach_copy(struct weft__reach_set *to, const struct weft__reach_set *from) {
+    (void)set_merge(to, from);
+}
+
 void weft__reach_add_slow(struct weft__reach *r, uint64_t ch) {
-    uint64_t h = weft__reach_hash(ch);
-    unsigned a = (unsigned)(h >> 56), b = (unsigned)(h >> 48) & 255;
+    unsigned a, b;
+    weft__reach_bits(ch, &a, &b);
     uint64_t ma = 1ull << (a & 63), mb = 1ull << (b & 63);
     /* The stores are read-modify-writes only so that a signal handler's
      * channel call between our load and store cannot lose its bit; they
      * happen once per thread and channel. */
     int grew = 0;
-    if (!(__atomic_load_n(&r->bits[a >> 6], __ATOMIC_RELAXED) & ma)) {
-        __atomic_fetch_or(&r->bits[a >> 6], ma, __ATOMIC_RELAXED);
+    if (!(__atomic_load_n(&r->set.bits[a >> 6], __ATOMIC_RELAXED) & ma)) {
+        __atomic_fetch_or(&r->set.bits[a >> 6], ma, __ATOMIC_RELAXED);
         grew = 1;
     }
-    if (!(__atomic_load_n(&r->bits[b >> 6], __ATOMIC_RELAXED) & mb)) {
-        __atomic_fetch_or(&r->bits[b >> 6], mb, __ATOMIC_RELAXED);
+    if (!(__atomic_load_n(&r->set.bits[b >> 6], __ATOMIC_RELAXED) & mb)) {
+        __atomic_fetch_or(&r->set.bits[b >> 6], mb, __ATOMIC_RELAXED);
         grew = 1;
     }
+    /* Its bits may all be set already (other channels'): the list is
+     * what tells ch from them. */
+    grew |= few_add(&r->set, ch);
     if (grew) {
         __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
         if (!__atomic_load_n(&weft__reach_chans, __ATOMIC_RELAXED))
@@ -148,15 +198,7 @@ static struct weft__carry *home(uint64_t obj) {
 void weft__reach_push_slow(struct weft__reach *r, uint64_t obj, uint64_t key) {
     uint32_t gen = __atomic_load_n(&r->gen, __ATOMIC_RELAXED);
     struct weft__carry *c = home(obj);
-    int added = 0;
-    for (int i = 0; i < WEFT_REACH_WORDS; i++) {
-        uint64_t mine = __atomic_load_n(&r->bits[i], __ATOMIC_RELAXED);
-        if (mine & ~__atomic_load_n(&c->bits[i], __ATOMIC_RELAXED)) {
-            __atomic_fetch_or(&c->bits[i], mine, __ATOMIC_RELAXED);
-            added = 1;
-        }
-    }
-    if (added) /* after the bits: a pull that sees the new version sees them */
+    if (set_merge(&c->set, &r->set)) /* after the set: a pull that sees the new version sees it */
         __atomic_fetch_add(&c->ver, 1, __ATOMIC_RELEASE);
     r->push_obj = key;
     r->push_gen = gen;
@@ -174,13 +216,7 @@ void weft__reach_pull_slow(struct weft__reach *r, uint64_t obj, uint64_t key) {
         uint64_t k = __atomic_load_n(&c->key, __ATOMIC_ACQUIRE);
         if (k != obj && k != WEFT_REACH_SHARED)
             continue; /* another object's: nothing of obj's senders */
-        for (int i = 0; i < WEFT_REACH_WORDS; i++) {
-            uint64_t theirs = __atomic_load_n(&c->bits[i], __ATOMIC_RELAXED);
-            if (theirs & ~__atomic_load_n(&r->bits[i], __ATOMIC_RELAXED)) {
-                __atomic_fetch_or(&r->bits[i], theirs, __ATOMIC_RELAXED);
-                grew = 1;
-            }
-        }
+        grew |= set_merge(&r->set, &c->set);
     }
     if (grew)
         __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
@@ -190,13 +226,11 @@ void weft__reach_pull_slow(struct weft__reach *r, uint64_t obj, uint64_t key) {
     r->pull_ver2 = ver[1];
 }
 
-void weft__reach_start(const uint64_t *inherited) {
+void weft__reach_start(const struct weft__reach_set *inherited) {
     struct weft__reach *r = weft__reach_join();
     if (!r)
         return;
-    for (int i = 0; i < WEFT_REACH_WORDS; i++)
-        if (inherited[i])
-            __atomic_fetch_or(&r->bits[i], inherited[i], __ATOMIC_RELAXED);
+    (void)set_merge(&r->set, inherited);
     __atomic_fetch_add(&r->gen, 1, __ATOMIC_RELAXED);
 }
 
@@ -206,7 +240,10 @@ void weft__reach_end(void) {
         return;
     weft__reach_me = NULL;
     for (int i = 0; i < WEFT_REACH_WORDS; i++)
-        __atomic_store_n(&r->bits[i], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&r->set.bits[i], 0, __ATOMIC_RELAXED);
+    for (int i = 0; i < WEFT_REACH_FEW; i++)
+        __atomic_store_n(&r->set.few[i], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->set.many, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&r->nsel, 0, __ATOMIC_RELAXED);
     r->last_add = r->push_obj = r->pull_obj = 0; /* the next owner's shortcuts start empty */
     r->gen = r->push_gen = r->pull_at = r->pull_ver = r->pull_ver2 = 0;
@@ -216,16 +253,16 @@ void weft__reach_end(void) {
 void weft__reach_fork_child(void) {
     /* Only the forking thread lives on: it keeps what it could reach, under
      * its new kernel thread id. */
-    uint64_t mine[WEFT_REACH_WORDS] = {0};
+    struct weft__reach_set mine = {0};
     if (weft__reach_me)
-        memcpy(mine, weft__reach_me->bits, sizeof mine);
+        mine = weft__reach_me->set;
     memset(slots, 0,
            hi * sizeof slots[0]); /* only what was ever claimed: no page touched in vain */
     hi = 0;
     weft__reach_me = NULL;
     ntrack = 0;
     nreported = 0;
-    weft__reach_start(mine);
+    weft__reach_start(&mine);
 }
 
 static size_t special_at(uint64_t ch) {
@@ -270,7 +307,7 @@ static int is_special(uint64_t ch) {
 
 struct cand {
     struct weft__wd_wait w;
-    uint64_t bits[WEFT_REACH_WORDS];
+    struct weft__reach_set set;
     uint64_t ch[WEFT_REACH_SEL];
     int nch;
     int in_r;
@@ -308,6 +345,52 @@ static int channels_of(const struct weft__wd_wait *w, const struct weft__reach *
     return 1;
 }
 
+/* What the threads of R may reach, together: the channels of the sets
+ * that list theirs, exactly (a table: open addressing, at most half
+ * full), and the filters of the others (a set that holds more, or that
+ * no longer fits in the table). */
+#define RFEW 1024
+struct rset {
+    uint64_t bits[WEFT_REACH_WORDS];
+    int n;
+    uint64_t at[2 * RFEW];
+};
+
+static size_t rset_at(uint64_t ch) {
+    return (size_t)(weft__reach_hash(ch) >> 32) & (2 * RFEW - 1);
+}
+
+static void r_take(struct rset *rs, const struct weft__reach_set *s) {
+    uint64_t ch[WEFT_REACH_FEW];
+    int n = 0;
+    int listed = !__atomic_load_n(&s->many, __ATOMIC_RELAXED);
+    while (listed && n < WEFT_REACH_FEW && (ch[n] = __atomic_load_n(&s->few[n], __ATOMIC_RELAXED)))
+        n++;
+    if (listed && rs->n + n <= RFEW) {
+        for (int i = 0; i < n; i++) {
+            size_t k = rset_at(ch[i]);
+            while (rs->at[k] && rs->at[k] != ch[i])
+                k = (k + 1) & (2 * RFEW - 1);
+            if (!rs->at[k]) {
+                rs->at[k] = ch[i];
+                rs->n++;
+            }
+        }
+        return;
+    }
+    for (int k = 0; k < WEFT_REACH_WORDS; k++)
+        rs->bits[k] |= __atomic_load_n(&s->bits[k], __ATOMIC_RELAXED);
+}
+
+static int r_maybe(const struct rset *rs, uint64_t ch) {
+    if (weft__reach_maybe(rs->bits, ch))
+        return 1;
+    for (size_t k = rset_at(ch); rs->at[k]; k = (k + 1) & (2 * RFEW - 1))
+        if (rs->at[k] == ch)
+            return 1;
+    return 0;
+}
+
 /* The stuck channel waiters not reported yet, sorted by trace tid, into
  * out; their number (-1: the check cannot judge now), and their key. */
 static int analyze(struct cand *cand, int *out, uint64_t *key) {
@@ -326,15 +409,16 @@ static int analyze(struct cand *cand, int *out, uint64_t *key) {
         c->w = w[i];
         if (!channels_of(&w[i], r, c))
             continue; /* may be woken: a thread of R, found below by its slot */
-        for (int k = 0; k < WEFT_REACH_WORDS; k++)
-            c->bits[k] = __atomic_load_n(&r->bits[k], __ATOMIC_RELAXED);
+        memset(&c->set, 0, sizeof c->set);
+        (void)set_merge(&c->set, &r->set);
         c->in_r = 0;
         nc++;
     }
     if (nc == 0)
         return 0;
-    /* R's filter: every thread of the table but the judged waiters. */
-    uint64_t rbits[WEFT_REACH_WORDS] = {0};
+    /* What R may reach: every thread of the table but the judged waiters. */
+    static struct rset rs;
+    memset(&rs, 0, sizeof rs);
     uint32_t h = __atomic_load_n(&hi, __ATOMIC_ACQUIRE);
     for (uint32_t i = 0; i < h; i++) {
         int32_t os = __atomic_load_n(&slots[i].ostid, __ATOMIC_ACQUIRE);
@@ -345,8 +429,7 @@ static int analyze(struct cand *cand, int *out, uint64_t *key) {
             judged = cand[k].w.ostid == os;
         if (judged)
             continue;
-        for (int k = 0; k < WEFT_REACH_WORDS; k++)
-            rbits[k] |= __atomic_load_n(&slots[i].bits[k], __ATOMIC_RELAXED);
+        r_take(&rs, &slots[i].set);
     }
     for (int more = 1; more;) {
         more = 0;
@@ -355,11 +438,10 @@ static int analyze(struct cand *cand, int *out, uint64_t *key) {
                 continue;
             int reach = 0;
             for (int k = 0; k < cand[i].nch && !reach; k++)
-                reach = weft__reach_maybe(rbits, cand[i].ch[k]);
+                reach = r_maybe(&rs, cand[i].ch[k]);
             if (reach) {
                 cand[i].in_r = more = 1;
-                for (int k = 0; k < WEFT_REACH_WORDS; k++)
-                    rbits[k] |= cand[i].bits[k];
+                r_take(&rs, &cand[i].set);
             }
         }
     }

@@ -3,10 +3,11 @@
  * check of channel waits no running thread can end (reach.c). The inline
  * hooks here sit in the channel interposers (shim_weft.c) and in thread
  * creation (shim_thread.c): a thread adds each channel it touches to a
- * small Bloom filter of its own, which the watchdog reads. Only the owner
- * writes its filter, so an addition is a load, a test and, the first time
- * only, a relaxed store: no lock, no atomic read-modify-write, no malloc.
- * Everything is skipped while the check is off (no deadlock timeout). */
+ * set of its own (its first few channels listed, and a small Bloom filter
+ * of all), which the watchdog reads. An addition the thread made before
+ * is a load and a test; a new one takes a compare-and-swap or two: no
+ * lock, no malloc. Everything is skipped while the check is off (no
+ * deadlock timeout). */
 #ifndef WEFT_HARNESS_SHIM_REACH_H
 #define WEFT_HARNESS_SHIM_REACH_H
 
@@ -18,6 +19,24 @@
  * still answers "no" for most others; one that touched hundreds answers
  * "maybe" for all, which only makes the check report less. */
 #define WEFT_REACH_WORDS 4
+/* Channels a set also lists exactly. A filter's "maybe" is sometimes
+ * wrong for a channel it never held (two other channels set its two
+ * bits: with a main and a helper holding two channels between them,
+ * about 1 run in 4,000 of pitfall_chan_leak_pool, and its leak went
+ * unreported for the whole run); while a set holds at most this many
+ * channels, the watchdog reads the list, which never is. */
+#define WEFT_REACH_FEW 8
+
+/* What a thread, or an object's carry entry (below), may reach. Written
+ * by compare-and-swap and or (several threads may push into one carry
+ * entry, and a signal handler's channel call may interrupt its thread's
+ * own addition); only ever grows until the owner thread ends. */
+struct weft__reach_set {
+    uint64_t bits[WEFT_REACH_WORDS];
+    uint64_t few[WEFT_REACH_FEW]; /* its channels from the first on; 0 ends the list */
+    uint32_t many;                /* 1: more than WEFT_REACH_FEW, only bits answers */
+    uint32_t pad;
+};
 /* A select's channels kept for the watchdog while it waits; a select over
  * more counts as able to go on (never reported). */
 #define WEFT_REACH_SEL 8
@@ -26,9 +45,9 @@
 struct weft__reach {
     int32_t ostid; /* owner's kernel thread id; 0: a free slot */
     uint32_t nsel; /* channels in sel (its waiting select's), or WEFT_REACH_SEL_MANY */
-    uint64_t bits[WEFT_REACH_WORDS];
+    struct weft__reach_set set;
     /* The owner's own shortcuts, never read by the watchdog: the channel
-     * it added last; how often its filter grew (gen); the object it
+     * it added last; how often its set grew (gen); the object it
      * pushed for last (tagged, see WEFT_REACH_LOCK), at which gen; the
      * object it pulled for last, its two carry entries (packed, one in
      * each half) and their versions then. A thread that keeps sending on
@@ -42,13 +61,15 @@ struct weft__reach {
 extern __thread struct weft__reach *weft__reach_me __attribute__((tls_model("initial-exec")))
 WEFT_HIDDEN;
 
-/* Claims this thread's slot (empty filter) if it has none: NULL when the
+/* Claims this thread's slot (empty set) if it has none: NULL when the
  * table is full (then the watchdog never reports a channel leak). */
 struct weft__reach *weft__reach_join(void) WEFT_HIDDEN;
-/* A new thread's slot, with the filter its creator had (thread start),
- * and its release (thread end). */
-void weft__reach_start(const uint64_t *inherited) WEFT_HIDDEN;
+/* A new thread's slot, with the set its creator had (thread start), and
+ * its release (thread end); a copy of a set another thread may be adding
+ * to (into a zeroed one), for the creator. */
+void weft__reach_start(const struct weft__reach_set *inherited) WEFT_HIDDEN;
 void weft__reach_end(void) WEFT_HIDDEN;
+void weft__reach_copy(struct weft__reach_set *to, const struct weft__reach_set *from) WEFT_HIDDEN;
 /* Timer and context channels: a timer or a cancel can end a wait on them
  * whoever holds them, so waits on them are never reported (on: 1 made,
  * 0 freed). */
@@ -69,8 +90,8 @@ void weft__reach_special(uint64_t ch, int on) WEFT_HIDDEN;
 #define WEFT_REACH_SHARED 1ull /* never an object's address */
 struct weft__carry {
     uint64_t key; /* 0: free; an object; or WEFT_REACH_SHARED */
-    uint64_t bits[WEFT_REACH_WORDS];
-    uint32_t ver; /* bumped each time a push adds to bits */
+    struct weft__reach_set set;
+    uint32_t ver; /* bumped each time a push adds to set */
 } __attribute__((aligned(64)));
 extern struct weft__carry weft__reach_carry[WEFT_REACH_CARRY] WEFT_HIDDEN;
 /* Some thread has touched a channel (set once, never cleared). */
@@ -105,9 +126,16 @@ static inline int weft__reach_on(void) {
     return __atomic_load_n(&weft__reach_armed, __ATOMIC_RELAXED);
 }
 
-/* The two bits of ch: a multiplicative hash's top bits. */
+/* A multiplicative hash of ch, and its top bits: ch's two bits in a
+ * filter. */
 static inline uint64_t weft__reach_hash(uint64_t ch) {
     return (ch >> 3) * 0x9e3779b97f4a7c15ull;
+}
+
+static inline void weft__reach_bits(uint64_t ch, unsigned *a, unsigned *b) {
+    uint64_t h = weft__reach_hash(ch);
+    *a = (unsigned)(h >> 56);
+    *b = (unsigned)(h >> 48) & 255;
 }
 
 static inline struct weft__reach *weft__reach_self(void) {
@@ -195,8 +223,8 @@ static inline void weft__reach_sync_pull(uint64_t obj) {
 
 /* Whether a filter may hold ch. */
 static inline int weft__reach_maybe(const uint64_t *bits, uint64_t ch) {
-    uint64_t h = weft__reach_hash(ch);
-    unsigned a = (unsigned)(h >> 56), b = (unsigned)(h >> 48) & 255;
+    unsigned a, b;
+    weft__reach_bits(ch, &a, &b);
     return (bits[a >> 6] >> (a & 63) & 1) && (bits[b >> 6] >> (b & 63) & 1);
 }
 

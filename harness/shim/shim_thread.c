@@ -37,7 +37,7 @@ struct start {
     /* its creation stack, for the live state file (livestate.c) */
     uint32_t npcs;
     uint64_t pcs[WEFT_LIVE_PCS];
-    uint64_t reach[WEFT_REACH_WORDS]; /* the channels its creator could reach (reach.h) */
+    struct weft__reach_set reach; /* the channels its creator could reach (reach.h) */
 };
 
 /* The end of a thread's recorded life: after its end record it writes
@@ -87,7 +87,7 @@ static void *start_wrapper(void *p) {
     struct start s = *(struct start *)p;
     weft__live_thread_pcs(s.pcs, s.npcs);
     if (weft__reach_on())
-        weft__reach_start(s.reach);
+        weft__reach_start(&s.reach);
     /* An internal thread says so itself: its creator's THREAD_CREATE is
      * written only after pthread_create returns, and a process that ends
      * just then (libweft's timer started by the program's last call)
@@ -170,8 +170,9 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
      * channels and cancels contexts, whose waits are never judged. */
     struct weft__reach *me =
         weft__reach_on() && via != WEFT_VIA_LIBWEFT ? weft__reach_self() : NULL;
-    for (int i = 0; i < WEFT_REACH_WORDS; i++)
-        s->reach[i] = me ? __atomic_load_n(&me->bits[i], __ATOMIC_RELAXED) : 0;
+    memset(&s->reach, 0, sizeof s->reach);
+    if (me)
+        weft__reach_copy(&s->reach, &me->set);
     s->via = via;
     errno = saved;
     int r = real_create(th, attr, start_wrapper, s);

@@ -330,16 +330,19 @@ lock_cycle)
         "deadlock,leaked-thread,leaked-thread"
     expect "message" "$(q "select message like '%2 threads each wait for a mutex the next one holds%' from findings where kind = 'deadlock'")" 1
     ;;
-chan_leak_pool | chan_leak_crowded | chan_leak_pair | chan_leak_abandon)
+chan_leak_pool | chan_leak_crowded | chan_leak_lookalike | chan_leak_pair | chan_leak_abandon)
     # Threads blocked on channels no running thread can reach, while main
     # goes on (it never touched the channels): the watchdog says so once,
     # without ending the program (the program returns once it has seen
     # the line in its stderr); at exit, one deadlock finding of those
     # threads, which also leak. reach.c. crowded: the pool, main busy on
-    # a channel that shares the jobs channel's first carry entry.
+    # a channel that shares the jobs channel's first carry entry;
+    # lookalike: main busy on two channels whose filter bits cover the
+    # jobs channel's.
     case $name in
     chan_leak_pool) mode=pool n=3 kinds="3 chan_recv_begin,4 chan_recv_begin,5 chan_recv_begin" objs=1 ;;
     chan_leak_crowded) mode=crowded n=3 kinds="3 chan_recv_begin,4 chan_recv_begin,5 chan_recv_begin" objs=1 ;;
+    chan_leak_lookalike) mode=lookalike n=3 kinds="3 chan_recv_begin,4 chan_recv_begin,5 chan_recv_begin" objs=1 ;;
     chan_leak_pair) mode=pair n=2 kinds="3 chan_recv_begin,4 chan_recv_begin" objs=2 ;;
     *) mode=abandon n=1 kinds="3 chan_send_begin" objs=1 ;;
     esac

@@ -8,6 +8,11 @@
  *           jobs channel's: main must not learn jobs from it (with one
  *           carry filter per hash bucket it did, and the leak was never
  *           reported: by the hash's odds, about 1 run in 500 of the pool);
+ *   lookalike the pool, while main keeps using two channels of its own
+ *           whose filter bits (reach.h) cover both of the jobs channel's:
+ *           main's filter alone says "maybe jobs", and must not be taken
+ *           at its word (it was: by the hash's odds, about 1 run in 4,000
+ *           of pitfall_chan_leak_pool went unreported for all 30 s);
  *   pair    two threads each wait to receive from the other (a channel
  *           pair made by a setup thread that returned);
  *   abandon a handler gives up on its worker's unbuffered result channel
@@ -149,6 +154,58 @@ static void crowded(void) {
         weft_chan_send(mine, &i);
         int v;
         weft_chan_recv(mine, &v);
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+}
+
+/* ---- lookalike ---- */
+/* Two buffered channels, one with the first of the jobs channel's filter
+ * bits among its own two, one with the second (a channel has 2 of 256
+ * bits: about 1 in 128 does). Made by a thread of its own that then
+ * returns, as in crowded, and handed to main in a global. */
+static uintptr_t lookalike_at[2];
+
+static void *lookalikes(void *arg) {
+    unsigned want[2], a, b;
+    weft__reach_bits((uintptr_t)arg, &want[0], &want[1]);
+    enum { MAX = 16 * 1024 };
+    static weft_chan *tried[MAX];
+    weft_chan *found[2] = {NULL, NULL};
+    int n = 0;
+    while ((!found[0] || !found[1]) && n < MAX) {
+        weft_chan *c = weft_chan_make(sizeof(int), 1);
+        weft__reach_bits((uintptr_t)c, &a, &b);
+        int k = !found[0] && (a == want[0] || b == want[0])   ? 0
+                : !found[1] && (a == want[1] || b == want[1]) ? 1
+                                                              : -1;
+        if (k >= 0)
+            found[k] = c;
+        else
+            tried[n++] = c;
+    }
+    for (int i = 0; i < n; i++)
+        weft_chan_free(tried[i]);
+    uintptr_t second = found[1] ? (uintptr_t)found[1] : 1;
+    __atomic_store_n(&lookalike_at[1], second, __ATOMIC_RELEASE);
+    __atomic_store_n(&lookalike_at[0], found[0] ? (uintptr_t)found[0] : 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void lookalike(void) {
+    start(producer, NULL);
+    start(lookalikes, (void *)poll_for(&jobs_at));
+    weft_chan *mine[2] = {(weft_chan *)poll_for(&lookalike_at[0]),
+                          (weft_chan *)__atomic_load_n(&lookalike_at[1], __ATOMIC_ACQUIRE)};
+    if (mine[0] == (weft_chan *)1 || mine[1] == (weft_chan *)1) {
+        fprintf(stderr, "t_chan_leak: no channels cover the jobs channel's filter bits\n");
+        exit(3);
+    }
+    for (int i = 0; i < 3000 && !reported(); i++) {
+        for (int k = 0; k < 2; k++) {
+            int v;
+            weft_chan_send(mine[k], &i);
+            weft_chan_recv(mine[k], &v);
+        }
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
 }
@@ -299,8 +356,11 @@ int main(int argc, char **argv) {
         printf("main went on\n");
         return 0;
     }
-    if (!strcmp(argv[1], "crowded")) {
-        crowded();
+    if (!strcmp(argv[1], "crowded") || !strcmp(argv[1], "lookalike")) {
+        if (argv[1][0] == 'c')
+            crowded();
+        else
+            lookalike();
         printf("main went on\n");
         return 0;
     }
