@@ -29,8 +29,9 @@
  * approximation missed a path: each is reported only once it was found
  * stuck at every check for a whole timeout (on its own clock), asleep in
  * a futex and stuck again at that moment, and every thread of /proc/self/task is one of the table
- * (a thread we never saw may hold anything). Once per set; a thread already reported is not
- * reported again.
+ * (a thread we never saw may hold anything). Once per set, which waits up
+ * to one more timeout for its waiters stuck for less; a thread already
+ * reported is not reported again.
  *
  * What the approximation cannot see, documented in docs/detectors.md: a
  * channel passed through memory that no channel, lock or thread creation
@@ -521,6 +522,7 @@ void weft__reach_check(uint64_t now, long timeout_ms) {
      * loaded machine does not put off the report of the others. */
     struct tracked now_track[CANDS];
     int ready = 0;
+    uint64_t oldest = 0;
     for (int i = 0; i < n; i++) {
         uint32_t tid = cand[out[i]].w.tid;
         uint64_t since = now;
@@ -529,10 +531,15 @@ void weft__reach_check(uint64_t now, long timeout_ms) {
                 since = track[k].since;
         now_track[i] = (struct tracked){tid, since};
         ready += now - since >= (uint64_t)timeout_ms;
+        oldest = now - since > oldest ? now - since : oldest;
     }
     memcpy(track, now_track, (size_t)n * sizeof *track);
     ntrack = n;
-    if (!ready)
+    /* Some are ready, others stuck for less (a worker of the same pool
+     * that a loaded machine put back in its receive a little later): the
+     * set waits for them up to one more timeout, so that it is said in
+     * one line, not in one now and one for the late ones after it. */
+    if (!ready || (ready < n && oldest < 2 * (uint64_t)timeout_ms))
         return;
     /* Stuck at every check for a whole timeout. Confirm: no thread
      * unknown to the table, every one asleep in a futex, and each found
