@@ -99,7 +99,7 @@ static void call_tk_put(struct weft__answered *a, struct weft__thr *w, uint64_t 
     k[0] = pid;
     k[1] = obj;
     k[2] = seq;
-    tk_put(a, pid, obj, seq, thread, w->block_event);
+    tk_put(a, pid, obj, seq, thread, w->call.event);
 }
 
 static void call_tks_forget(struct weft__answered *a, struct weft__thr *w) {
@@ -143,8 +143,8 @@ static void acquired(struct weft__dctx *c, const struct weft__ev *e, uint64_t ob
     if (!k || k->thread == e->thread)
         return;
     struct weft__thr *w = weft__thr_of(c, k->thread);
-    if (w && w->block_kind && w->block_event == k->block_event)
-        w->block_answered = k->block_event;
+    if (w && w->call.kind && w->call.event == k->block_event)
+        w->call.answered = k->block_event;
     else if (w && w->nested && w->outer.event == k->block_event)
         w->outer.answered = k->block_event; /* the call a signal handler's interrupted */
 }
@@ -182,9 +182,9 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
      * thread back in its call) keep the tickets of the call interrupted;
      * an end without a begin of its own ends nothing (call_phase). */
     int phase = weft__call_phase(e);
-    if ((phase == 1 && !t->nested) || (phase == 2 && !t->block_kind))
+    if ((phase == 1 && !t->nested) || (phase == 2 && !t->call.kind))
         call_tks_forget(a, t);
-    if (t->block_kind && ticketed(t->block_kind)) {
+    if (t->call.kind && ticketed(t->call.kind)) {
         if (e->kind == WEFT_K_HB_RELEASE)
             call_tk_put(a, t, (uint64_t)e->pid, (uint64_t)e->obj, (uint64_t)e->arg, e->thread);
         else if (e->has_rel)
@@ -199,7 +199,7 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
         break;
     case WEFT_K_JOIN_BEGIN: {
         struct tk *h = tk_find(a, (uint64_t)e->pid, (uint64_t)e->obj, HANDLE_SEQ);
-        t->block_target = h ? h->thread : 0;
+        t->call.target = h ? h->thread : 0;
         break;
     }
     case WEFT_K_CHAN_MAKE: {
@@ -224,8 +224,8 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
         if (e->arg >= 0 && e->arg2 == 0 && buffered(a, e->object)) {
             int64_t object = 0;
             int op = weft__select_case(c, e->thread, e->id, e->arg, &object);
-            if (op < 0 && t->block_event && t->block_event < e->id)
-                op = weft__select_case(c, e->thread, t->block_event, e->arg, &object);
+            if (op < 0 && t->call.event && t->call.event < e->id)
+                op = weft__select_case(c, e->thread, t->call.event, e->arg, &object);
             if (op >= 0)
                 completed(obj_of(a, object, 1), op);
         }
@@ -266,8 +266,8 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
     }
     case WEFT_K_COND_WAIT_BEGIN: {
         struct objst *o = obj_of(a, e->object, 1);
-        t->block_signals = o ? o->signals : 0;
-        t->block_broadcasts = o ? o->broadcasts : 0;
+        t->call.signals = o ? o->signals : 0;
+        t->call.broadcasts = o ? o->broadcasts : 0;
         break;
     }
     case WEFT_K_WG_ADD:
@@ -289,8 +289,8 @@ static int64_t waiting_on(struct weft__dctx *c, int64_t pid, int kind, int64_t o
     int64_t n = 0;
     for (uint32_t i = 1; i <= c->nthreads; i++) {
         struct weft__thr *w = &c->thr[i];
-        if (w->has_row && w->pid == pid && !w->exited && w->block_kind == kind &&
-            w->block_object == object)
+        if (w->has_row && w->pid == pid && !w->exited && w->call.kind == kind &&
+            w->call.object == object)
             n++;
     }
     return n;
@@ -313,39 +313,39 @@ static int chan_ready(const struct objst *o, int op, int64_t queued) {
 int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thread) {
     struct weft__thr *t = weft__thr_of(c, id);
     struct weft__answered *a = c->answered;
-    if (!t || !t->block_kind || !a)
+    if (!t || !t->call.kind || !a)
         return 0;
-    if (t->block_answered && t->block_answered == t->block_event)
+    if (t->call.answered && t->call.answered == t->call.event)
         return 1;
-    if (t->block_kind == WEFT_K_JOIN_BEGIN && t->block_target) {
-        struct weft__thr *g = weft__thr_of(c, t->block_target);
-        return t->block_target == exit_thread || (g && g->exited);
+    if (t->call.kind == WEFT_K_JOIN_BEGIN && t->call.target) {
+        struct weft__thr *g = weft__thr_of(c, t->call.target);
+        return t->call.target == exit_thread || (g && g->exited);
     }
-    if (t->block_kind == WEFT_K_CHAN_SEND_BEGIN || t->block_kind == WEFT_K_CHAN_RECV_BEGIN) {
-        int op = t->block_kind == WEFT_K_CHAN_SEND_BEGIN ? OP_SEND : OP_RECV;
-        return chan_ready(obj_of(a, t->block_object, 0), op,
-                          waiting_on(c, t->pid, t->block_kind, t->block_object));
+    if (t->call.kind == WEFT_K_CHAN_SEND_BEGIN || t->call.kind == WEFT_K_CHAN_RECV_BEGIN) {
+        int op = t->call.kind == WEFT_K_CHAN_SEND_BEGIN ? OP_SEND : OP_RECV;
+        return chan_ready(obj_of(a, t->call.object, 0), op,
+                          waiting_on(c, t->pid, t->call.kind, t->call.object));
     }
-    if (t->block_kind == WEFT_K_SELECT_BEGIN) {
+    if (t->call.kind == WEFT_K_SELECT_BEGIN) {
         int64_t object;
         int op;
-        for (int64_t i = 0; (op = weft__select_case(c, id, t->block_event, i, &object)) >= 0; i++)
+        for (int64_t i = 0; (op = weft__select_case(c, id, t->call.event, i, &object)) >= 0; i++)
             if (chan_ready(obj_of(a, object, 0), op, 1))
                 return 1;
         return 0;
     }
-    if (t->block_kind == WEFT_K_MUTEX_LOCK_BEGIN) {
-        struct objst *o = obj_of(a, t->block_object, 0);
+    if (t->call.kind == WEFT_K_MUTEX_LOCK_BEGIN) {
+        struct objst *o = obj_of(a, t->call.object, 0);
         return o && o->held == 0;
     }
-    if (t->block_kind == WEFT_K_COND_WAIT_BEGIN) {
-        struct objst *o = obj_of(a, t->block_object, 0);
-        return o && (o->broadcasts > t->block_broadcasts ||
-                     o->signals - t->block_signals >=
-                         waiting_on(c, t->pid, t->block_kind, t->block_object));
+    if (t->call.kind == WEFT_K_COND_WAIT_BEGIN) {
+        struct objst *o = obj_of(a, t->call.object, 0);
+        return o && (o->broadcasts > t->call.broadcasts ||
+                     o->signals - t->call.signals >=
+                         waiting_on(c, t->pid, t->call.kind, t->call.object));
     }
-    if (t->block_kind == WEFT_K_WG_WAIT_BEGIN) {
-        struct objst *o = obj_of(a, t->block_object, 0);
+    if (t->call.kind == WEFT_K_WG_WAIT_BEGIN) {
+        struct objst *o = obj_of(a, t->call.object, 0);
         return !o || o->counter == 0;
     }
     return 0;

@@ -114,8 +114,8 @@ static void send_on_closed(struct weft__dctx *c, struct state *st, const struct 
      * blocking call, which is this very call (threads are sequential). */
     int64_t send_stack = e->stack;
     struct weft__thr *t = weft__thr_of(c, e->thread);
-    if (!send_stack && t && t->block_event && t->block_object == e->object)
-        send_stack = t->block_stack;
+    if (!send_stack && t && t->call.event && t->call.object == e->object)
+        send_stack = t->call.stack;
     struct weft__role roles[] = {{"send", send_stack, 0},
                                  {"close", ch ? ch->close_stack : 0, 0},
                                  {"creation", have ? o.create_stack : 0, 0}};
@@ -131,8 +131,8 @@ static void send_on_closed(struct weft__dctx *c, struct state *st, const struct 
 static int select_op(struct weft__dctx *c, const struct weft__ev *e, int64_t idx) {
     int64_t evs[2] = {e->id, 0};
     struct weft__thr *t = weft__thr_of(c, e->thread);
-    if (t && t->block_event && t->block_event < e->id)
-        evs[1] = t->block_event;
+    if (t && t->call.event && t->call.event < e->id)
+        evs[1] = t->call.event;
     int op = 0;
     for (int i = 0; i < 2 && !op; i++) {
         int64_t object;

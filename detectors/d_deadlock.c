@@ -75,7 +75,7 @@ static int finish(struct weft__dctx *c, void *self) {
         if (t && nroles < MAX_ROLES) {
             snprintf(names[nroles], sizeof names[nroles], "tid %lld", (long long)t->tid);
             roles[nroles].role = names[nroles];
-            roles[nroles].stack = t->block_kind ? t->block_stack : 0;
+            roles[nroles].stack = t->call.kind ? t->call.stack : 0;
             roles[nroles].creation_of = 0;
             nroles++;
         }

@@ -108,10 +108,10 @@ static void event(struct weft__dctx *c, void *self, const struct weft__ev *e) {
      * libweft's releases queued inside it or a signal handler's (a lock
      * that did not wait, a folded relock, an unlock: call_phase 0), and
      * the end of a handler's own call leaves the thread in the call it
-     * interrupted (the engine's state_event ran: block_kind says so). */
+     * interrupted (the engine's state_event ran: call.kind says so). */
     int phase = weft__call_phase(e);
     if (st->woke[e->thread] == 2) {
-        if (phase == 2 && !t->block_kind)
+        if (phase == 2 && !t->call.kind)
             st->woke[e->thread] = 1;
     } else if (phase == 1)
         st->woke[e->thread] = 2;
@@ -165,7 +165,7 @@ static void leaked(struct weft__dctx *c, struct state *st, uint32_t id, struct w
                    struct pstate *p) {
     char who[160], msg[512];
     weft__thread_name(c, id, who, sizeof who);
-    if (!t->block_kind) {
+    if (!t->call.kind) {
         /* Not blocked: a thread whose last release the ending thread had
          * acquired, and that recorded nothing since but acquires and the
          * end of that same call (e.g. Done, or a send main received, then
@@ -189,7 +189,7 @@ static void leaked(struct weft__dctx *c, struct state *st, uint32_t id, struct w
          * release that then runs on without recording anything is missed. */
         uint32_t x = p->exit_thread;
         if (x && x != id && st->woke[id] == 1 && st->rel_epoch[x] &&
-            st->rel_event[x] > t->block_event) {
+            st->rel_event[x] > t->call.event) {
             weft__rv now = weft__vc_now(c->hb, id);
             int finishing = weft__vc_knows(c->hb, &now, x, st->rel_epoch[x]);
             weft__rv_drop(&now);
@@ -207,32 +207,32 @@ static void leaked(struct weft__dctx *c, struct state *st, uint32_t id, struct w
     if (weft__answered_at_exit(c, id, p->exit_thread))
         return;
     struct weft__objinfo o;
-    int have = weft__object(c, t->block_object, &o) == 0;
-    const char *kn = weft__kind_name(t->block_kind);
+    int have = weft__object(c, t->call.object, &o) == 0;
+    const char *kn = weft__kind_name(t->call.kind);
     size_t kl = strlen(kn);
     if (kl > 6 && !strcmp(kn + kl - 6, "_begin"))
         kl -= 6;
-    if (t->block_kind == WEFT_K_FD_READ_BEGIN || t->block_kind == WEFT_K_FD_WRITE_BEGIN) {
+    if (t->call.kind == WEFT_K_FD_READ_BEGIN || t->call.kind == WEFT_K_FD_WRITE_BEGIN) {
         /* "blocked in read on pipe fd 3": the call, and what the fd is */
-        kn = weft_fd_call_name((unsigned)t->block_kind, (uint64_t)t->block_arg2);
+        kn = weft_fd_call_name((unsigned)t->call.kind, (uint64_t)t->call.arg2);
         kl = strlen(kn);
         const char *what = !have                           ? "channel"
                            : !strncmp(o.info, "pipe", 4)   ? "pipe"
                            : !strcmp(o.info, "socketpair") ? "socketpair"
                            : !strcmp(o.info, "eventfd")    ? "eventfd"
                                                            : "channel";
-        snprintf(msg, sizeof msg, " on %s fd %lld", what, (long long)t->block_obj);
+        snprintf(msg, sizeof msg, " on %s fd %lld", what, (long long)t->call.obj);
     } else if (have) {
-        snprintf(msg, sizeof msg, " on %s 0x%llx", o.kind, (unsigned long long)t->block_obj);
-    } else if (t->block_obj) {
-        snprintf(msg, sizeof msg, " on 0x%llx", (unsigned long long)t->block_obj);
+        snprintf(msg, sizeof msg, " on %s 0x%llx", o.kind, (unsigned long long)t->call.obj);
+    } else if (t->call.obj) {
+        snprintf(msg, sizeof msg, " on 0x%llx", (unsigned long long)t->call.obj);
     } else {
         msg[0] = 0;
     }
-    struct weft__role roles[] = {{"blocked", t->block_stack, 0},
+    struct weft__role roles[] = {{"blocked", t->call.stack, 0},
                                  {"creation", t->create_stack, 0},
                                  {"object_creation", have ? o.create_stack : 0, 0}};
-    weft__report(c, "leaked-thread", "error", t->pid, id, t->block_object, roles, 3,
+    weft__report(c, "leaked-thread", "error", t->pid, id, t->call.object, roles, 3,
                  "%s is still alive when the process exits, blocked in %.*s%s", who, (int)kl, kn,
                  msg);
 }

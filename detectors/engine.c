@@ -316,45 +316,26 @@ static void state_event(struct weft__dctx *c, const struct weft__ev *e) {
     }
     int phase = weft__call_phase(e);
     if (phase == 1) {
-        if (t->block_kind && !t->nested) {
+        if (t->call.kind && !t->nested) {
             /* a signal handler's call inside the open one: that one aside
              * (a third level replaces the handler's, as the ingest does) */
             t->nested = 1;
-            t->outer = (struct weft__outer_call){.kind = t->block_kind,
-                                                 .obj = t->block_obj,
-                                                 .object = t->block_object,
-                                                 .stack = t->block_stack,
-                                                 .event = t->block_event,
-                                                 .arg2 = t->block_arg2,
-                                                 .answered = t->block_answered,
-                                                 .signals = t->block_signals,
-                                                 .broadcasts = t->block_broadcasts,
-                                                 .target = t->block_target};
+            t->outer = t->call;
         }
-        t->block_kind = e->kind;
-        t->block_answered = 0;
-        t->block_target = 0;
-        t->block_obj = e->obj;
-        t->block_arg2 = e->arg2;
-        t->block_object = e->object;
-        t->block_stack = e->stack;
-        t->block_event = e->id;
+        t->call.kind = e->kind;
+        t->call.answered = 0;
+        t->call.target = 0;
+        t->call.obj = e->obj;
+        t->call.arg2 = e->arg2;
+        t->call.object = e->object;
+        t->call.stack = e->stack;
+        t->call.event = e->id;
     } else if (phase == 2 && t->nested) {
         /* the handler's call ended: back in the one it interrupted */
-        const struct weft__outer_call *o = &t->outer;
         t->nested = 0;
-        t->block_kind = o->kind;
-        t->block_obj = o->obj;
-        t->block_object = o->object;
-        t->block_stack = o->stack;
-        t->block_event = o->event;
-        t->block_arg2 = o->arg2;
-        t->block_answered = o->answered;
-        t->block_signals = o->signals;
-        t->block_broadcasts = o->broadcasts;
-        t->block_target = o->target;
+        t->call = t->outer;
     } else if (phase == 2) {
-        t->block_kind = 0;
+        t->call.kind = 0;
     }
 }
 

@@ -26,24 +26,23 @@ struct weft__thr {
     uint32_t last_child;      /* the thread this one created last (for thread_arg) */
     weft__rv start_rv;        /* the creator's clock for the child, when the create came first */
     weft__rv start_rv_nolock; /* the same in c->hb_nolock */
-    /* the blocking call it is in, if any (last begin without its end) */
-    int block_kind;
-    int64_t block_obj, block_object, block_stack, block_event, block_arg2;
-    /* answered.c: the begin event of the blocking call a partner already
-     * answered (0: none), and a join's target thread */
-    int64_t block_answered;
-    uint32_t block_target;
-    int64_t block_signals, block_broadcasts; /* a cond's, when the wait began */
+    /* the blocking call it is in, if any (last begin without its end;
+     * kind 0: none) */
+    struct weft__call {
+        int kind;
+        int64_t obj, object, stack, event, arg2;
+        /* answered.c: the begin event of the blocking call a partner
+         * already answered (0: none), and a join's target thread */
+        int64_t answered;
+        uint32_t target;
+        int64_t signals, broadcasts; /* a cond's, when the wait began */
+    } call;
     /* A signal handler's blocking call inside that one (a begin while a
      * call was open): the call it interrupted, the thread's call again
      * when the handler's ends (engine.c, state_event; answered.c may
      * still find it answered). One is kept, as by the ingest. */
     int nested;
-    struct weft__outer_call {
-        int kind;
-        int64_t obj, object, stack, event, arg2, answered, signals, broadcasts;
-        uint32_t target;
-    } outer;
+    struct weft__call outer;
     /* answered.c: the keys (pid, obj, seq) of the tickets it released in
      * its current blocking call, forgotten when the call ends */
     uint64_t *call_tks;
