@@ -359,7 +359,7 @@ static struct weft_log_chunk *claim(int allow_recycled, uint32_t *pos) {
     return c;
 }
 
-static uint64_t next_ts(void) {
+static inline __attribute__((always_inline)) uint64_t next_ts(void) {
     /* Strictly increasing per thread. In TSC ticks by at least 8, so that
      * the times stay distinct once turned into ns (any TSC up to 8 GHz). */
     uint64_t ts, step = use_tsc ? 8 : 1;
@@ -430,33 +430,47 @@ static void own(struct weft_log_chunk *c, uint32_t pos) {
     commit(c, pos + 3);
 }
 
-/* Room for n consecutive words: the chunk in *cp, the first word at *posp;
- * NULL when there is none (then the record is counted as dropped). */
-static uint64_t *reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp) {
+/* reserve() when this thread's chunk has no room for n words, or it has
+ * no chunk yet. */
+static __attribute__((noinline)) uint64_t *reserve_slow(uint32_t n, struct weft_log_chunk **cp,
+                                                        uint32_t *posp) {
     if (n + 3 > WEFT_LOG_CHUNK_WORDS)
         return NULL;
     struct weft_log_chunk *c = weft__t.chunk;
-    uint32_t pos = weft__t.pos;
-    if (!c || pos > WEFT_LOG_CHUNK_WORDS - n) {
-        /* A chunk this thread leaves full is never written again: its
-         * pages leave the program's memory (MADV_DONTNEED on a shared
-         * file mapping only unmaps them: what was written stays in the
-         * page cache and the file). Without this the program's RSS grows
-         * with its log, 64 KiB a chunk, for as long as it runs. */
-        if (c) {
-            int e = errno; /* the program's errno is never ours to change */
-            madvise(c, WEFT_LOG_CHUNK_SIZE, MADV_DONTNEED);
-            errno = e;
-        }
-        weft__t.chunk = NULL;
-        c = claim(1, &pos);
-        if (c && pos > WEFT_LOG_CHUNK_WORDS - 3 - n)
-            c = claim(0, &pos); /* a recycled chunk without room: take a fresh one */
-        if (!c)
-            return NULL;
-        own(c, pos);
-        pos += 3;
+    uint32_t pos;
+    /* A chunk this thread leaves full is never written again: its
+     * pages leave the program's memory (MADV_DONTNEED on a shared
+     * file mapping only unmaps them: what was written stays in the
+     * page cache and the file). Without this the program's RSS grows
+     * with its log, 64 KiB a chunk, for as long as it runs. */
+    if (c) {
+        int e = errno; /* the program's errno is never ours to change */
+        madvise(c, WEFT_LOG_CHUNK_SIZE, MADV_DONTNEED);
+        errno = e;
     }
+    weft__t.chunk = NULL;
+    c = claim(1, &pos);
+    if (c && pos > WEFT_LOG_CHUNK_WORDS - 3 - n)
+        c = claim(0, &pos); /* a recycled chunk without room: take a fresh one */
+    if (!c)
+        return NULL;
+    own(c, pos);
+    pos += 3;
+    *cp = c;
+    *posp = pos;
+    return chunk_words(c) + pos;
+}
+
+/* Room for n consecutive words: the chunk in *cp, the first word at *posp;
+ * NULL when there is none (then the record is counted as dropped). The
+ * common case, room in this thread's chunk, inlined into the record
+ * writer: a call less per record (callgrind: 34 instructions of ~300). */
+static inline __attribute__((always_inline)) uint64_t *
+reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp) {
+    struct weft_log_chunk *c = weft__t.chunk;
+    uint32_t pos = weft__t.pos;
+    if (__builtin_expect(!c || pos + n > WEFT_LOG_CHUNK_WORDS, 0))
+        return reserve_slow(n, cp, posp);
     *cp = c;
     *posp = pos;
     return chunk_words(c) + pos;

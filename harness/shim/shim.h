@@ -16,6 +16,10 @@
 #define WEFT_HIDDEN __attribute__((visibility("hidden")))
 #define WEFT_EXPORT __attribute__((visibility("default")))
 
+/* Call sites a thread keeps the stack ids of (stack.c). */
+#define WEFT_SITE_BITS 5
+#define WEFT_SITE_CACHE (1u << WEFT_SITE_BITS)
+
 /* Per-thread state. Initial-exec TLS: the shim is loaded at startup
  * (LD_PRELOAD), so its TLS lives in the static block and reaching it never
  * calls into the dynamic loader or malloc, even in a signal handler. */
@@ -54,6 +58,10 @@ struct weft__thread {
     /* stack.c: the last call site weft__stack_site wrote a stack for (a
      * loop that locks at one site writes it once) */
     uintptr_t pc_last;
+    /* stack.c: the ids of call sites this thread interned, by a few bits
+     * of the pc (found without the shared table's hash and probe) */
+    uintptr_t site_pc[WEFT_SITE_CACHE];
+    uint32_t site_id[WEFT_SITE_CACHE];
     /* shim_sync.c: the mutexes and rwlocks this thread holds by its
      * recorded calls, and whether that count went wrong (an unlock of a
      * lock it did not take): see relock_acquire there */
