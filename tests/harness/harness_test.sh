@@ -79,6 +79,16 @@ fork)
     expect "forking thread" "$(q "select t.tid from processes c join threads t on t.id=c.parent_thread")" 1
     expect "fork event" "$(q "select count(*) from event_log where kind='fork'")" 1
     ;;
+fork_site)
+    # The same lock site just before the fork and first in the child: the
+    # child's lock carries the site in its own log (stack.c's per-thread
+    # site ids and last site are the parent's, cleared in the child).
+    "$WEFT" run -q --all-events -o "$db" -- "$BIN/t_fork" site >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 10
+    site=$(grep -n '/\* the site \*/' "$(dirname "$0")/t_fork.c" | cut -d: -f1)
+    expect "lock sites" "$(q "select group_concat(x, ' ') from (select (p.parent_thread is not null) || ':' || f.function || ':' || f.line x from events e join kinds k on k.id = e.kind join processes p on p.pid = e.pid join frames f on f.stack = e.stack and f.depth = 0 where k.name = 'mutex_lock_end' order by e.id)")" \
+        "0:take:$site 1:take:$site"
+    ;;
 abort)
     run_weft "$BIN/t_abort"
     expect "exit status" "$rc" 134
