@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build_id.h"
+#include "elf_object.h"
 #include "ingest_internal.h"
 
 void weft__ck_put(struct weft__ckbuf *b, const void *v, size_t n) {
@@ -147,12 +147,9 @@ struct build_id {
 static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg) {
     struct build_id *b = arg;
     (void)size;
-    int mine = 0;
-    for (int i = 0; i < info->dlpi_phnum && !mine; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        mine = ph->p_type == PT_LOAD && b->addr >= lo && b->addr - lo < ph->p_memsz;
-    }
+    uintptr_t lo, hi;
+    weft_object_span(info, &lo, &hi);
+    int mine = b->addr >= lo && b->addr < hi;
     const unsigned char *id = NULL;
     size_t n = mine ? weft_build_id(info, &id) : 0;
     b->n = n < sizeof b->id ? n : sizeof b->id;

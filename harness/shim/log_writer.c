@@ -464,7 +464,8 @@ static __attribute__((noinline)) uint64_t *reserve_slow(uint32_t n, struct weft_
 /* Room for n consecutive words: the chunk in *cp, the first word at *posp;
  * NULL when there is none (then the record is counted as dropped). The
  * common case, room in this thread's chunk, inlined into the record
- * writer: a call less per record (callgrind: 34 instructions of ~300). */
+ * writer: a call less per record (with the clock inlined too, 39 fewer
+ * instructions of a record's ~300: callgrind, a lock/unlock mix). */
 static inline __attribute__((always_inline)) uint64_t *
 reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp) {
     struct weft_log_chunk *c = weft__t.chunk;

@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "build_id.h"
+#include "elf_object.h"
 #include "shim.h"
 
 /* One module in a copy: the record's fields, then path, NUL, build-id,
@@ -80,27 +80,11 @@ struct self_query {
     uintptr_t addr, lo, hi;
 };
 
-static void range_of(struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi) {
-    uintptr_t l = UINTPTR_MAX, h = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *p = &info->dlpi_phdr[i];
-        if (p->p_type != PT_LOAD)
-            continue;
-        uintptr_t a = info->dlpi_addr + p->p_vaddr;
-        if (a < l)
-            l = a;
-        if (a + p->p_memsz > h)
-            h = a + p->p_memsz;
-    }
-    *lo = l == UINTPTR_MAX ? 0 : l;
-    *hi = h;
-}
-
 static int self_cb(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     struct self_query *q = data;
     uintptr_t lo, hi;
-    range_of(info, &lo, &hi);
+    weft_object_span(info, &lo, &hi);
     if (q->addr >= lo && q->addr < hi) {
         q->lo = lo;
         q->hi = hi;
@@ -161,7 +145,7 @@ static int copy_cb(struct dl_phdr_info *info, size_t size, void *data) {
     }
     struct mod_rec *r = (void *)(s->data + s->used);
     r->addr = info->dlpi_addr;
-    range_of(info, &r->lo, &r->hi);
+    weft_object_span(info, &r->lo, &r->hi);
     r->blen = (uint32_t)blen;
     r->plen = (uint32_t)plen;
     memcpy(r + 1, buf, plen + 1 + blen);

@@ -217,7 +217,7 @@ live_kill)
     [ -s "$work/logs/live-trace" ] || fail "no live-trace"
     # Another build of weft (this one with another build id) refuses the
     # state, even with structures of the same sizes, says so and leaves
-    # it as it was: the resumption below still succeeds.
+    # it as it was (in a copy of the logs, compared after).
     objcopy --dump-section .note.gnu.build-id="$work/note" "$WEFT" "$work/weft-copy" ||
         fail "no build id in $WEFT"
     n=$(wc -c <"$work/note")
@@ -234,6 +234,7 @@ live_kill)
     grep -q "its state was not written by this weft" "$work/oerr" ||
         fail "no line about the other build: $(cat "$work/oerr")"
     [ ! -e "$work/other.db" ] || fail "another build wrote a trace"
+    diff -r "$work/logs" "$work/other" >/dev/null || fail "another build changed the logs or the state"
     cp -r "$work/logs" "$work/nock"
     rm "$work/nock/live-trace"
     "$WEFT" ingest -q "$work/logs"/log* -o "$work/after.db" 2>"$work/ierr"

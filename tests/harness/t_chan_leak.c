@@ -356,11 +356,11 @@ int main(int argc, char **argv) {
         printf("main went on\n");
         return 0;
     }
-    if (!strcmp(argv[1], "crowded") || !strcmp(argv[1], "lookalike")) {
-        if (argv[1][0] == 'c')
-            crowded();
-        else
-            lookalike();
+    void (*busy)(void) = !strcmp(argv[1], "crowded")     ? crowded
+                         : !strcmp(argv[1], "lookalike") ? lookalike
+                                                         : NULL;
+    if (busy) {
+        busy();
         printf("main went on\n");
         return 0;
     }

@@ -1,14 +1,35 @@
 /* SPDX-License-Identifier: MIT */
-/* build_id.h: the GNU build id of a loaded object, read from its
- * program headers in memory. The shim records it in each MODULE record
- * (shim/modules.c), the ingest ties a live state to its own build with it
- * (ingest/checkpoint.c). Header-only, libc only, async-signal-safe. */
-#ifndef WEFT_FORMAT_BUILD_ID_H
-#define WEFT_FORMAT_BUILD_ID_H
+/* elf_object.h: what a loaded object's program headers in memory say of
+ * it: the addresses it spans and its GNU build id. The shim records both
+ * in each MODULE record and finds its own object by address
+ * (shim/modules.c); the ingest ties a live state to the build of its own
+ * object (ingest/checkpoint.c). Header-only, libc only,
+ * async-signal-safe. */
+#ifndef WEFT_FORMAT_ELF_OBJECT_H
+#define WEFT_FORMAT_ELF_OBJECT_H
 
 #include <elf.h>
 #include <link.h>
+#include <stdint.h>
 #include <string.h>
+
+/* The addresses the object info describes spans: from its lowest
+ * loadable segment's start to its highest one's end ([0, 0): none). */
+static inline void weft_object_span(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi) {
+    uintptr_t l = UINTPTR_MAX, h = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+        if (p->p_type != PT_LOAD)
+            continue;
+        uintptr_t a = info->dlpi_addr + p->p_vaddr;
+        if (a < l)
+            l = a;
+        if (a + p->p_memsz > h)
+            h = a + p->p_memsz;
+    }
+    *lo = l == UINTPTR_MAX ? 0 : l;
+    *hi = h;
+}
 
 /* The build id of the object info describes: its length, *out pointing
  * at it in the object's memory; 0 when its notes hold none. Notes are
