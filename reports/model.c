@@ -430,10 +430,12 @@ void weft_report_free(struct weft_report *r) {
 }
 
 /* The roles a fix is made at, most telling first: the call that blocks,
- * closes, sends or counts wrong; the exit that kept a lock; then the
- * thread's or object's creation. */
-static const char *const main_roles[] = {"blocked", "close", "send", "add",  "done",
-                                         "release", "lock",  "wait", "exit", "creation"};
+ * sends, closes or counts wrong; the exit that kept a lock; then the
+ * thread's or object's creation. A send-on-closed has both a send and a
+ * close stack, and its fault is the send (Go panics there), so "send"
+ * goes before "close"; a double-close's "close" is its second close. */
+static const char *const main_roles[] = {"blocked", "send", "close", "add",  "done",
+                                         "release", "lock", "wait",  "exit", "creation"};
 
 const struct weft_rstack *weft_report_main_stack(const struct weft_rfinding *f) {
     for (size_t k = 0; k < sizeof main_roles / sizeof *main_roles; k++)

@@ -185,6 +185,22 @@ text_header)
     "$WEFT" run -o "$work/r.db" -- "$SCEN/pitfall_leaky_goroutine" >/dev/null 2>"$work/err"
     grep -q '^==weft== SUMMARY: leaked-thread' "$work/err" || fail "weft run prints no SUMMARY"
     ;;
+fault_site)
+    # The place SUMMARY names, and SARIF's result location, is the faulty
+    # call: for a send on a closed channel the send (line 23), not the
+    # close (line 20) the finding also carries.
+    trace pitfall_send_on_closed "$db"
+    "$WEFT" report "$db" >"$work/txt" 2>&1
+    grep -q '^==weft== SUMMARY: send-on-closed .*pitfall_send_on_closed.c:23 in producer (1 finding' "$work/txt" ||
+        fail "SUMMARY: $(grep SUMMARY "$work/txt")"
+    "$WEFT" report --format=sarif "$db" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)["runs"][0]["results"]
+loc = [x["locations"][0]["physicalLocation"] for x in r if x["ruleId"] == "send-on-closed"]
+assert len(loc) == 1, loc
+assert loc[0]["artifactLocation"]["uri"].endswith("pitfall_send_on_closed.c"), loc
+assert loc[0]["region"]["startLine"] == 23, loc' || fail "the SARIF location of send-on-closed is not the send"
+    ;;
 json_shape)
     trace pitfall_double_close "$db"
     "$WEFT" report --format=json "$db" | /usr/bin/python3 -c '
