@@ -94,8 +94,7 @@ int weft_cmd_report(int argc, char **argv) {
         format = "text";
     if (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "html") &&
         strcmp(format, "perfetto") && strcmp(format, "sarif") && strcmp(format, "junit")) {
-        weft_err("report: format '%s' is not available yet (text, json, html, perfetto, sarif, "
-                 "junit)",
+        weft_err("report: unknown format '%s' (text, json, html, perfetto, sarif or junit)",
                  format);
         goto done;
     }

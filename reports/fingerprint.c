@@ -34,14 +34,6 @@ static const char *base(const char *path) {
     return b ? b + 1 : path;
 }
 
-/* The C library's and the loader's frames: the same program on another
- * glibc has other ones. */
-static int system_frame(const struct weft_rframe *f) {
-    const char *m = base(f->module);
-    return m && (!strncmp(m, "libc.so", 7) || !strncmp(m, "ld-linux", 8) ||
-                 !strncmp(m, "libpthread.so", 13));
-}
-
 /* Frames at most this deep count: deeper ones are the callers' callers,
  * where two runs of a server differ (which request reached the bug). */
 #define FP_DEPTH 8
@@ -50,7 +42,7 @@ static uint64_t stack_sig(const struct weft_rstack *s) {
     uint64_t h = FNV_OFFSET;
     for (int i = 0, used = 0; i < s->n && used < FP_DEPTH; i++) {
         const struct weft_rframe *f = &s->f[i];
-        if (system_frame(f))
+        if (weft_report_system_frame(f))
             continue;
         if (f->function) {
             /* "f@@GLIBC_2.34" and "f" are one function. */

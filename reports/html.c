@@ -178,7 +178,7 @@ static void groups_json(const struct weft_report *r, FILE *j, struct weft__html_
     for (int i = 0; i < ngroups; i++) {
         const struct weft_rgroup *g = &r->groups[i];
         const struct weft_rfinding *x = &r->findings[g->first];
-        const struct weft_rframe *site = weft_report_site(x);
+        const struct weft_rframe *site = weft_report_site(x), *at = weft_report_fault_frame(x);
         fprintf(j, "%s\n{\"fp\": \"%s\", \"kind\": ", i ? "," : "", g->fp);
         weft__html_str(j, x->kind);
         fputs(", \"severity\": ", j);
@@ -201,7 +201,7 @@ static void groups_json(const struct weft_report *r, FILE *j, struct weft__html_
         weft__html_str(j, weft_report_wait_name(x->blocked_in));
         blocked_on(r, x, j);
         fputs(", \"function\": ", j);
-        weft__html_str(j, site ? site->function : NULL);
+        weft__html_str(j, at ? at->function : NULL);
         fputs(", \"file\": ", j);
         weft__html_str(j, site ? site->file : NULL);
         fprintf(j, ", \"line\": %d, \"stacks\": [", site ? site->line : 0);

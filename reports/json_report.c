@@ -103,14 +103,14 @@ static void groups_json(const struct weft_report *r, FILE *f) {
     for (int i = 0; i < r->ngroups; i++) {
         const struct weft_rgroup *g = &r->groups[i];
         const struct weft_rfinding *x = &r->findings[g->first];
-        const struct weft_rframe *site = weft_report_site(x);
+        const struct weft_rframe *site = weft_report_site(x), *at = weft_report_fault_frame(x);
         fprintf(f, "%s\n    {\"fingerprint\": \"%s\", \"scheme\": \"%s\", \"kind\": ", i ? "," : "",
                 g->fp, WEFT_FP_VERSION);
         str(f, x->kind);
         fprintf(f, ", \"count\": %d, \"first\": %d, \"message\": ", g->count, g->first);
         str(f, x->message);
         fputs(", \"function\": ", f);
-        str(f, site ? site->function : NULL);
+        str(f, at ? at->function : NULL);
         fputs(", \"file\": ", f);
         str(f, site ? site->file : NULL);
         if (site)

@@ -448,12 +448,33 @@ const struct weft_rstack *weft_report_main_stack(const struct weft_rfinding *f) 
     return NULL;
 }
 
+int weft_report_system_frame(const struct weft_rframe *f) {
+    const char *b = f->module ? strrchr(f->module, '/') : NULL;
+    const char *m = b ? b + 1 : f->module;
+    return m && (!strncmp(m, "libc.so", 7) || !strncmp(m, "ld-linux", 8) ||
+                 !strncmp(m, "libpthread.so", 13));
+}
+
+/* glibc's own frames carry lines when its debug file is installed: a
+ * program built without -g would otherwise be summed up as
+ * libc_start_call_main.h:58, the first frame with a line. */
 const struct weft_rframe *weft_report_site(const struct weft_rfinding *f) {
     const struct weft_rstack *s = weft_report_main_stack(f);
     for (int i = 0; s && i < s->n; i++)
-        if (s->f[i].file && s->f[i].line > 0)
+        if (s->f[i].file && s->f[i].line > 0 && !weft_report_system_frame(&s->f[i]))
             return &s->f[i];
     return NULL;
+}
+
+const struct weft_rframe *weft_report_fault_frame(const struct weft_rfinding *f) {
+    const struct weft_rframe *site = weft_report_site(f);
+    const struct weft_rstack *s = weft_report_main_stack(f);
+    if (site || !s)
+        return site;
+    for (int i = 0; i < s->n; i++)
+        if (!weft_report_system_frame(&s->f[i]))
+            return &s->f[i];
+    return s->n ? &s->f[0] : NULL;
 }
 
 int64_t weft_report_span(int64_t from, int64_t to) {

@@ -106,8 +106,17 @@ int weft_report_baseline(struct weft_report *r, const char *path);
 void weft_report_only_new(struct weft_report *r);
 
 /* The place a finding is fixed at: the first frame of its main stack that
- * has a source line (the blocking call, the close, the send...), or NULL. */
+ * has a source line and is not the C library's or the loader's (the
+ * blocking call, the close, the send...), or NULL. */
 const struct weft_rframe *weft_report_site(const struct weft_rfinding *f);
+/* The frame a finding is summed up by: its site, else the first frame of
+ * its main stack outside the C library and the loader (a program built
+ * without -g: a function or an address, no line), else the stack's first
+ * frame; NULL when it has no stack. */
+const struct weft_rframe *weft_report_fault_frame(const struct weft_rfinding *f);
+/* Whether frame f is the C library's or the loader's: the same program on
+ * another glibc has other ones, and a program's fault is never there. */
+int weft_report_system_frame(const struct weft_rframe *f);
 /* The findings' counts summed (threads for the thread kinds), of all of
  * them or of those of severity sev only. */
 int weft_report_total(const struct weft_report *r, const char *sev);

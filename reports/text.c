@@ -229,19 +229,25 @@ static void losses_text(sqlite3 *db, FILE *f) {
 /* ==weft== SUMMARY: leaked-thread pitfall.c:16 in compute (3 findings, id 1a2b...) */
 static void summary_line(FILE *f, const struct weft_report *r, const struct weft_rgroup *g) {
     const struct weft_rfinding *x = &r->findings[g->first];
-    const struct weft_rframe *site = weft_report_site(x);
-    const struct weft_rstack *ms = weft_report_main_stack(x);
+    const struct weft_rframe *at = weft_report_fault_frame(x);
     fputs("==weft== SUMMARY: ", f);
     weft_text_str(f, x->kind);
-    if (site) {
+    if (at && at->file && at->line > 0) {
         fputc(' ', f);
-        weft_text_str(f, site->file);
-        fprintf(f, ":%d", site->line);
+        weft_text_str(f, at->file);
+        fprintf(f, ":%d", at->line);
     }
-    const char *fn = site ? site->function : ms && ms->n ? ms->f[0].function : NULL;
-    if (fn) {
+    if (at && at->function) {
         fputs(" in ", f);
-        weft_text_str(f, fn);
+        weft_text_str(f, at->function);
+    } else if (at) {
+        /* no symbol (a stripped program): its address, as its stack shows it */
+        fprintf(f, " at 0x%llx", (unsigned long long)at->pc);
+        if (at->module) {
+            fputs(" (", f);
+            weft_text_str(f, at->module);
+            fputc(')', f);
+        }
     }
     fprintf(f, " (%d finding%s, id %s", g->count, g->count == 1 ? "" : "s", g->fp);
     if (weft_bstate_name(g->state))

@@ -200,6 +200,20 @@ loc = [x["locations"][0]["physicalLocation"] for x in r if x["ruleId"] == "send-
 assert len(loc) == 1, loc
 assert loc[0]["artifactLocation"]["uri"].endswith("pitfall_send_on_closed.c"), loc
 assert loc[0]["region"]["startLine"] == 23, loc' || fail "the SARIF location of send-on-closed is not the send"
+    # A program built without -g: glibc's frames have lines (its debug
+    # file), the program's none. The summary names the program's
+    # function, not libc_start_call_main.h.
+    printf '#include <pthread.h>\n#include <unistd.h>\nstatic void *run(void *a) { return a; }\nint main(void) { pthread_t t; pthread_create(&t, 0, run, 0); usleep(200000); return 0; }\n' >"$work/nog.c"
+    "$CC" -O0 -pthread -o "$work/nog" "$work/nog.c" || fail "cannot build nog.c"
+    "$WEFT" run -q -o "$work/nog.db" -- "$work/nog" >/dev/null 2>&1
+    "$WEFT" report "$work/nog.db" >"$work/txt" 2>&1
+    grep -q '^==weft== SUMMARY: unjoined-thread in main (1 finding' "$work/txt" ||
+        fail "SUMMARY without -g: $(grep SUMMARY "$work/txt")"
+    "$WEFT" report --format=json "$work/nog.db" | /usr/bin/python3 -c '
+import json, sys
+g = json.load(sys.stdin)["groups"]
+assert [(x["function"], x["file"], x["line"]) for x in g] == [("main", None, None)], g' ||
+        fail "JSON group without -g"
     ;;
 json_shape)
     trace pitfall_double_close "$db"
