@@ -290,6 +290,10 @@ static int load_findings(struct loader *l, int trace, int *cap) {
         f->tid = sqlite3_column_int64(st, 10);
         f->thread_name = col_str(a, st, 11, &oom);
         f->start_function = col_str(a, st, 12, &oom);
+        /* A process's first thread runs main: it has no start routine of
+         * its own to be named by (the timeline's lanes say "main" too). */
+        if (!f->start_function && f->tid == 1)
+            f->start_function = "main";
         f->blocked_in = col_str(a, st, 13, &oom);
         f->count = sqlite3_column_int(st, 14) > 0 ? sqlite3_column_int(st, 14) : 1;
         f->detail = f->count > 1 ? col_str(a, st, 15, &oom) : NULL;

@@ -98,6 +98,14 @@ assert c["blocked"] == 1 and c["closes"] == 0 and c["creator"] == "leaky", c
 assert d["graph"] == [["compute", "(nobody)", 0, 0, 0, 1]], d["graph"]
 assert [t[4] for t in d["threads"]] == ["main", "compute"] and d["threads"][1][5] == "alive-at-exit", d["threads"]
 ' || fail "page"
+    # a finding about a process's first thread names it main (it has no
+    # start routine of its own)
+    trace pitfall_global_deadlock "$work/gd.db"
+    "$WEFT" report --format=html -o "$work/gd.html" "$work/gd.db" || fail "report failed"
+    page "$work/gd.html" '
+g, = d["groups"]
+assert g["kind"] == "deadlock" and g["tid"] == 1 and g["start"] == "main", g
+' || fail "page of a deadlock of main"
     # two traces, and a baseline: one page, each group marked
     trace pitfall_double_close "$work/dc.db"
     "$WEFT" report --format=html --baseline "$db" -o "$work/two.html" "$db" "$work/dc.db" ||
