@@ -372,10 +372,16 @@ static __attribute__((noreturn)) void fire(long nwait) {
     size_t len = (size_t)snprintf(
         line, sizeof line, "==weft== deadlock: all %ld threads are blocked for %ld ms:", nwait,
         timeout_ms);
-    for (int i = 0; i < n && len < sizeof line - 80; i++)
-        len += (size_t)snprintf(line + len, sizeof line - len, "%s thread %u in %s 0x%llx",
-                                i ? ";" : "", w[i].tid, weft__kind_name(w[i].kind),
-                                (unsigned long long)w[i].obj);
+    for (int i = 0; i < n && len < sizeof line - 80; i++) {
+        /* the call's name, as the finding says it: chan_send, not its
+         * record's chan_send_begin */
+        const char *k = weft__kind_name(w[i].kind);
+        size_t kl = strlen(k);
+        if (kl > 6 && !strcmp(k + kl - 6, "_begin"))
+            kl -= 6;
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s thread %u in %.*s 0x%llx",
+                                i ? ";" : "", w[i].tid, (int)kl, k, (unsigned long long)w[i].obj);
+    }
     say(line, len, sizeof line);
     weft__self_ingest();
     /* No atexit handlers, no flushing of the program's stdio: its threads

@@ -294,6 +294,9 @@ deadlock_chan)
     expect "stdout" "$(cat "$work/out")" "sending"
     grep -q '^==weft== deadlock: all 2 threads are blocked' "$work/err" || fail "stderr: $(cat "$work/err")"
     expect "one line" "$(grep -c '==weft== deadlock' "$work/err")" 1
+    # the calls named as the finding names them, not by their records
+    grep '^==weft== deadlock: all' "$work/err" | grep -q 'in chan_send 0x' || fail "call names: $(cat "$work/err")"
+    grep '^==weft== deadlock: all' "$work/err" | grep -q '_begin' && fail "a record's name: $(cat "$work/err")"
     expect "process" "$(q "select exit_kind || ' ' || exit_code from processes")" "deadlock 2"
     expect "deadlock event" "$(q "select arg from event_log where kind='deadlock'")" 2
     expect "waits" "$(q "select group_concat(w.kind) from (select * from deadlock_waits order by kind) w")" "chan_recv_begin,chan_send_begin"
