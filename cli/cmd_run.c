@@ -109,6 +109,50 @@ static void put_int(char *buf, size_t *n, size_t max, int v) {
         buf[(*n)++] = d[--k];
 }
 
+/* The parent of process pid, from /proc/PID/stat; 0 when it cannot be
+ * read (the process is gone). Async-signal-safe: open, read, close. */
+static pid_t parent_of(pid_t pid) {
+    char path[32];
+    size_t n = 0;
+    put_str(path, &n, sizeof path, "/proc/");
+    put_int(path, &n, sizeof path, (int)pid);
+    put_str(path, &n, sizeof path, "/stat");
+    path[n] = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[512];
+    ssize_t got = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (got <= 0)
+        return 0;
+    buf[got] = 0;
+    /* "pid (comm) state ppid ...": comm may hold anything, ')' too */
+    char *p = NULL;
+    for (ssize_t k = got - 1; k >= 0 && !p; k--)
+        if (buf[k] == ')')
+            p = buf + k;
+    if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+        return 0;
+    long v = 0;
+    for (p += 4; *p >= '0' && *p <= '9'; p++)
+        v = v * 10 + (*p - '0');
+    return (pid_t)v;
+}
+
+/* Whether process pid is PROG or one of its descendants (as far as
+ * /proc still shows them). */
+static int in_prog_tree(pid_t pid, pid_t prog) {
+    for (int depth = 0; depth < 64 && pid > 1; depth++) {
+        if (pid == prog)
+            return 1;
+        if (pid == getpid())
+            return 0;
+        pid = parent_of(pid);
+    }
+    return 0;
+}
+
 static void on_signal(int sig, siginfo_t *si, void *ctx) {
     (void)ctx;
     int saved = errno;
@@ -117,9 +161,15 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
          * weft lives to write the trace. What the terminal sends (Ctrl-C,
          * Ctrl-\, a hangup: SI_KERNEL) goes to the whole foreground group
          * and so reaches the program by itself: passing it on would
-         * deliver it twice. */
-        if (child > 0 && si->si_code != SI_KERNEL)
-            kill(child, sig);
+         * deliver it twice. So does what PROG or its descendants send:
+         * weft gets it from a kill of their process group (a shell's
+         * `kill 0`, `trap 'kill 0' EXIT`), which reached PROG already,
+         * or from a kill of PROG's parent, which was never meant for
+         * PROG (passed on, a shell's trap ran twice). */
+        pid_t to = child;
+        if (to > 0 && si->si_code != SI_KERNEL &&
+            !(si->si_code == SI_USER && si->si_pid > 0 && in_prog_tree(si->si_pid, to)))
+            kill(to, sig);
         errno = saved;
         return;
     }

@@ -7,6 +7,7 @@ pkgs=(build-essential cmake ninja-build pkg-config clang check libsqlite3-dev sq
       libunwind-dev libdw-dev libelf-dev valgrind golang-go python3
       xz-utils make redis-server memcached parallel libjemalloc2 p7zip-full time
       zstd pigz git curl nginx-light netcat-openbsd libmicrohttpd-dev
+      lighttpd apache2 postgresql
       golang-golang-x-sync-dev golang-golang-x-time-dev
       chromium python3-websocket
       python3-jsonschema libxml2-utils clang-format procps libc6-dbg)

@@ -25,6 +25,7 @@
 
 static unsigned char *map;  /* the whole file, NULL: no live state */
 static char map_path[4200]; /* its path, removed at a normal exit */
+static int live_on;         /* WEFT_LIVE_STATE=1, read by the constructor */
 
 static struct weft_live_info *info(uint32_t idx) {
     return (struct weft_live_info *)(map + WEFT_LIVE_HEAD +
@@ -45,10 +46,14 @@ static void put(char *buf, size_t *n, size_t cap, const char *s) {
     buf[*n] = 0;
 }
 
-void *weft__live_open(void) {
+void weft__live_settings(void) {
     const char *on = getenv("WEFT_LIVE_STATE");
+    live_on = on && !strcmp(on, "1");
+}
+
+void *weft__live_open(void) {
     const char *log = weft__log_path();
-    if (!on || strcmp(on, "1") || !log || !*log)
+    if (!live_on || !log || !*log)
         return NULL;
     /* state.PID in the log's directory: only weft's own directory (0700,
      * made by weft run) holds it; O_NOFOLLOW all the same. A new image

@@ -200,6 +200,10 @@ enum { WEFT_FOLD_NONE = 0, WEFT_FOLD_ACQ = 1, WEFT_FOLD_END = 2 };
 int weft__from_libweft(uintptr_t pc) WEFT_HIDDEN; /* pc lies in libweft's code */
 
 /* ---- the deadlock watchdog (watchdog.c) ---- */
+/* The constructor reads the watchdog's and the live state's settings from
+ * the environment once, before it may take them out of it; the watchdog's
+ * starts (constructor and fork children) use what it read. */
+void weft__watchdog_settings(void) WEFT_HIDDEN;
 void weft__watchdog_start(void) WEFT_HIDDEN;      /* constructor and fork child */
 void weft__watchdog_fork_child(void) WEFT_HIDDEN; /* forget the parent's waiters */
 extern int weft__wd_on WEFT_HIDDEN;
@@ -224,8 +228,9 @@ static inline void weft__wait_end(void) {
 /* Under weft run (WEFT_LIVE_STATE=1): makes state.PID beside the log and
  * returns its wait table for the watchdog; NULL otherwise. */
 void *weft__live_open(void) WEFT_HIDDEN;
-void weft__live_forget(void) WEFT_HIDDEN; /* fork child: drop the parent's mapping */
-void weft__live_remove(void) WEFT_HIDDEN; /* a normal exit: the file goes */
+void weft__live_settings(void) WEFT_HIDDEN; /* reads WEFT_LIVE_STATE (constructor) */
+void weft__live_forget(void) WEFT_HIDDEN;   /* fork child: drop the parent's mapping */
+void weft__live_remove(void) WEFT_HIDDEN;   /* a normal exit: the file goes */
 /* Around a change of slot idx's wait: opening 1 before (its start time is
  * taken), 0 after. No-ops without the file. */
 void weft__live_mark(uint32_t idx, int opening) WEFT_HIDDEN;
@@ -254,6 +259,11 @@ void weft__process_exit_hook(void) WEFT_HIDDEN; /* last chance before the proces
 void weft__signals_install(void) WEFT_HIDDEN;
 void weft__env_drop_self(int self)
     WEFT_HIDDEN; /* shim_env.c: our entry (self) and WEFT_PRELOAD_LEAD leave LD_PRELOAD */
+/* weft run --trace-children: the constructor copies weft run's entries;
+ * an exec or spawn whose envp preloads the shim without WEFT_LOG gets
+ * them back (a mapping of *mapped bytes to unmap if the exec fails). */
+void weft__env_keep_traced(void) WEFT_HIDDEN;
+char *const *weft__env_traced_exec(char *const envp[], size_t *mapped) WEFT_HIDDEN;
 
 /* Resolve the next definition of a symbol once, lazily; the cast through
  * a union keeps -Wpedantic quiet about object/function pointer casts. */

@@ -188,9 +188,21 @@ __attribute__((constructor(101))) static void weft_init(void) {
     int untraced_children = ch && !strcmp(ch, "0");
     if (untraced_children || secure_getenv("WEFT_PRELOAD_LEAD"))
         weft__env_drop_self(untraced_children);
+    /* Read before they may leave the environment: fork children (still
+     * traced) start their watchdog and live state from what we read. */
+    weft__watchdog_settings();
+    if (!untraced_children && !auto_log)
+        weft__env_keep_traced();
     if (untraced_children) {
+        /* Every variable weft run set for us goes: the program and what
+         * it runs see the environment they would without weft (the
+         * live state's switch and the watchdog's timeout stayed, seen by
+         * `env` and passed on to every program it ran). */
         unsetenv("WEFT_LOG");
         unsetenv("WEFT_CHILDREN");
+        unsetenv("WEFT_LIVE_STATE");
+        unsetenv("WEFT_STACK_DEPTH");
+        unsetenv("WEFT_DEADLOCK_TIMEOUT_MS");
     }
     weft__chaos_init();
     weft__relock_init();

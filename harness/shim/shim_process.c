@@ -102,13 +102,25 @@ static void exec_rec(const char *path, int64_t res) {
                                 path ? strnlen(path, 4096) : 0));
 }
 
+/* The environment an exec or spawn passes on: see EXEC_ENV. */
+static char *const *exec_env(char *const envp[], size_t *mapped) {
+    *mapped = 0;
+    if (!weft__ready)
+        return envp;
+    char *const *e = weft__self_ingest_exec_env(envp, mapped);
+    return *mapped ? e : weft__env_traced_exec(envp, mapped);
+}
+
 /* Plain LD_PRELOAD use (self-ingest): the new image gets the logs of
  * this process so far in its environment (selfingest.c), so that its
  * database holds them too and none is left behind. env is envp, or a
- * mapping of `mapped` bytes to unmap when the exec failed. */
+ * mapping of `mapped` bytes to unmap when the exec failed. Under weft run
+ * --trace-children, an environment the program built with the shim in
+ * LD_PRELOAD but without WEFT_LOG gets weft run's entries back
+ * (shim_env.c), so that the new image joins the run's trace. */
 #define EXEC_ENV(envp)                                                                             \
     size_t mapped_ = 0;                                                                            \
-    char *const *env_ = weft__ready ? weft__self_ingest_exec_env(envp, &mapped_) : (envp)
+    char *const *env_ = exec_env(envp, &mapped_)
 #define EXEC_ENV_END()                                                                             \
     do {                                                                                           \
         int e_ = errno;                                                                            \
@@ -203,7 +215,10 @@ WEFT_EXPORT int posix_spawn(pid_t *pidp, const char *path, const posix_spawn_fil
                             const posix_spawnattr_t *at, char *const argv[], char *const envp[]) {
     WEFT_REAL_V(void, real_spawn, "posix_spawn", "GLIBC_2.15");
     pid_t pid = 0;
-    int r = real_spawn(&pid, path, fa, at, argv, envp);
+    size_t mapped_ = 0; /* a new process: only weft run's entries (never our logs) */
+    char *const *env_ = weft__ready ? weft__env_traced_exec(envp, &mapped_) : envp;
+    int r = real_spawn(&pid, path, fa, at, argv, env_);
+    EXEC_ENV_END();
     return spawned(r, pidp, pid, path);
 }
 
@@ -211,7 +226,10 @@ WEFT_EXPORT int posix_spawnp(pid_t *pidp, const char *file, const posix_spawn_fi
                              const posix_spawnattr_t *at, char *const argv[], char *const envp[]) {
     WEFT_REAL_V(void, real_spawnp, "posix_spawnp", "GLIBC_2.15");
     pid_t pid = 0;
-    int r = real_spawnp(&pid, file, fa, at, argv, envp);
+    size_t mapped_ = 0; /* a new process: only weft run's entries (never our logs) */
+    char *const *env_ = weft__ready ? weft__env_traced_exec(envp, &mapped_) : envp;
+    int r = real_spawnp(&pid, file, fa, at, argv, env_);
+    EXEC_ENV_END();
     return spawned(r, pidp, pid, file);
 }
 

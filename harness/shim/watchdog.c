@@ -623,10 +623,14 @@ static void *watchdog_main(void *unused) {
     return NULL;
 }
 
-void weft__watchdog_start(void) {
+void weft__watchdog_settings(void) {
     const char *e = getenv("WEFT_DEADLOCK_TIMEOUT_MS");
     if (e && *e)
         timeout_ms = strtol(e, NULL, 10);
+    weft__live_settings();
+}
+
+void weft__watchdog_start(void) {
     struct wslot *shared = weft__live_open();
     if (shared)
         slots = shared;

@@ -21,10 +21,13 @@ same() {
         rm -rf "$work/$d"
         cp -a "$work/in" "$work/$d"
     done
-    (cd "$work/plain" && "$@" >"$work/plain.out" 2>"$work/plain.err")
+    # (runas: a command both runs go through, e.g. runuser for a program
+    # that will not run as root)
+    # shellcheck disable=SC2086
+    (cd "$work/plain" && ${runas:-} "$@" >"$work/plain.out" 2>"$work/plain.err")
     prc=$?
     # shellcheck disable=SC2086
-    (cd "$work/traced" && "$WEFT" run -q $opts -o "$db" -- "$@" >"$work/traced.out" 2>"$work/traced.err")
+    (cd "$work/traced" && ${runas:-} "$WEFT" run -q $opts -o "$db" -- "$@" >"$work/traced.out" 2>"$work/traced.err")
     rc=$?
     expect "exit status of '$*'" "$rc" "$prc"
     cmp -s "$work/plain.out" "$work/traced.out" || fail "stdout of '$*' differs"
@@ -420,6 +423,181 @@ PY
     same -- /usr/bin/python3 ep.py
     expect "the program's own pipe" "$(q "select count(*) from findings where kind = 'send-on-closed'")" 1
     findings "send-on-closed:1"
+    ;;
+real_self) # what a program reads of itself, started directly and through exec'ing wrappers
+    # The environment (less what a shell sets: _, PWD, OLDPWD), the
+    # pending, blocked and ignored signals, the open fds, the limits, the
+    # niceness and umask. Without --trace-children weft's variables all
+    # leave: WEFT_LIVE_STATE stayed, seen by `env` and passed on to every
+    # program the traced one ran. (SigCgt is not compared: the shim's
+    # handlers for fatal signals show there, docs/harness.md.)
+    cat >"$work/in/self.sh" <<'SH'
+env | grep -v '^_=\|^PWD=\|^OLDPWD=' | sort
+grep -E '^(SigPnd|ShdPnd|SigBlk|SigIgn)' /proc/self/status
+ls /proc/self/fd/
+echo "nofile $(ulimit -n) stack $(ulimit -s) core $(ulimit -c) nice $(nice) umask $(umask)"
+cat /proc/self/oom_score_adj
+SH
+    same -- sh self.sh
+    same -- /usr/bin/python3 -c 'import os; print(sorted(k for k in os.environ if k not in ("_", "PWD", "OLDPWD")))'
+    same -- prlimit --nofile=64 --stack=4194304 nice -n 3 sh self.sh
+    expect "the limits" "$(grep '^nofile' "$work/traced.out")" "nofile 64 stack 4096 core $(ulimit -c) nice 3 umask $(umask)"
+    same -- env --ignore-signal=HUP,USR1 --block-signal=INT sh -c 'trap "" PIPE; sh self.sh'
+    grep -q '^SigIgn:.*[1-9]' "$work/traced.out" || fail "no ignored signals: $(cat "$work/traced.out")"
+    # a wrapper that forwards its timeout's signal: 124 as without weft
+    same -- timeout 0.5 sleep 5
+    expect "timeout's status" "$rc" 124
+    same --trace-children -- timeout -s INT 0.5 sleep 5
+    expect "timeout's status (traced children)" "$rc" 124
+    expect "sleep's end" "$(q "select exit_kind || ' ' || signal from processes where exe like '%/sleep'")" "signal 2"
+    ;;
+real_kill0) # a kill of its own process group by the program: it gets the signal once
+    # `kill 0` (and `trap 'kill 0' EXIT`, the idiom for ending a script's
+    # background jobs) reaches weft run too, in the same group: passed
+    # on, the program's trap ran twice. A group of their own for both
+    # runs (setsid), so that the kill reaches no one else.
+    cat >"$work/in/k.sh" <<'SH'
+n=0
+trap 'n=$((n + 1)); echo "TERM $n"' TERM
+kill 0
+sleep 0.3
+echo "n=$n"
+SH
+    (cd "$work/in" && setsid -w sh k.sh >"$work/plain.out" 2>&1)
+    prc=$?
+    (cd "$work/in" && setsid -w "$WEFT" run -q -o "$db" -- sh k.sh >"$work/traced.out" 2>&1)
+    expect "status" "$?" "$prc"
+    expect "output" "$(cat "$work/traced.out")" "$(cat "$work/plain.out")"
+    expect "output" "$(tail -1 "$work/traced.out")" "n=1"
+    expect "processes" "$(q "select count(*) from processes")" 2
+    # A kill from outside is still passed on (harness:signals has more).
+    (cd "$work/in" && "$WEFT" run -q -o "$db" -- sh -c 'trap "echo got; kill \$!; exit 3" TERM; echo up >up; sleep 5 & wait' \
+        >"$work/traced.out" 2>/dev/null) &
+    wpid=$!
+    waitfor 200 test -s "$work/in/up" || fail "the program did not start"
+    kill -TERM "$wpid"
+    wait "$wpid"
+    expect "status after a kill from outside" "$?" 3
+    expect "output after a kill from outside" "$(cat "$work/traced.out")" got
+    ;;
+real_cgi) # children run with an environment the program built: LD_PRELOAD kept, ours dropped
+    # lighttpd's mod_cgi passes LD_PRELOAD on to its CGI programs ("for
+    # valgrind"), none of weft's variables: the CGI image loaded the shim
+    # without WEFT_LOG, took itself for a plain LD_PRELOAD run and wrote
+    # weft-PID.db into the CGI's directory, and the trace lost that image.
+    need /usr/bin/python3
+    cat >"$work/in/env.py" <<'PY'
+import os, subprocess
+env = {"PATH": os.environ["PATH"]}
+if "LD_PRELOAD" in os.environ:
+    env["LD_PRELOAD"] = os.environ["LD_PRELOAD"]
+print(subprocess.run(["sh", "-c", "echo child; env | grep -c ^WEFT_ || true"], env=env,
+                     capture_output=True, text=True).stdout.split()[0])
+r, w = os.pipe()
+pid = os.posix_spawn("/bin/sh", ["sh", "-c", "echo spawned >&%d" % w], env, file_actions=[])
+os.close(w)
+print(os.read(r, 100).decode().strip(), os.waitpid(pid, 0)[1])
+PY
+    same --trace-children -- /usr/bin/python3 env.py
+    # python, its subprocess's sh, that sh's env and grep, the spawned sh
+    expect "processes" "$(q "select count(*) from processes")" 5
+    expect "untraced" "$(q "select count(*) from images where untraced")" 0
+    findings ""
+    need lighttpd curl
+    cat >"$work/in/l.sh" <<'SH'
+p=$1
+mkdir -p www; echo hello >www/index.html
+printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "cgi $QUERY_STRING"\n' >www/t.cgi
+chmod +x www/t.cgi
+cat >l.conf <<C
+server.document-root = "$PWD/www"
+server.port = $p
+server.bind = "127.0.0.1"
+server.pid-file = "$PWD/l.pid"
+server.errorlog = "$PWD/err.log"
+server.modules = ("mod_cgi")
+cgi.assign = (".cgi" => "")
+C
+lighttpd -f l.conf || exit 1
+i=0; until [ -s l.pid ] && curl -s "http://127.0.0.1:$p/" >/dev/null; do i=$((i+1)); [ $i -gt 300 ] && exit 3; sleep 0.05; done
+curl -s "http://127.0.0.1:$p/index.html"; for k in 1 2 3; do curl -s "http://127.0.0.1:$p/t.cgi?$k"; done
+pid=$(cat l.pid); kill -INT "$pid"
+i=0; while kill -0 "$pid" 2>/dev/null; do i=$((i+1)); [ $i -gt 300 ] && exit 4; sleep 0.05; done
+rm -f err.log l.conf; echo stopped
+SH
+    same --trace-children -- sh l.sh "$port"
+    expect "output" "$(cat "$work/traced.out" | tr '\n' ' ')" "hello cgi 1 cgi 2 cgi 3 stopped "
+    expect "the CGI images" "$(q "select count(*) from images i join processes p on p.pid = i.pid
+        where i.exe like '%/dash' and p.parent_pid in (select pid from processes where exe like '%/lighttpd')")" 3
+    expect "untraced" "$(q "select count(*) from images where untraced")" 0
+    findings ""
+    ;;
+real_postgres) # PostgreSQL: initdb, a server of forked backends (shared memory, semaphores), psql
+    pg=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    [ -n "$pg" ] || need initdb
+    # It will not run as root: both runs as the postgres user then.
+    if [ "$(id -u)" = 0 ]; then
+        need runuser
+        chown -R postgres "$work" || fail "chown"
+        runas="runuser -u postgres --"
+    fi
+    cat >"$work/in/pg.sh" <<'SH'
+P=$1 port=$2
+"$P/initdb" -D "$PWD/data" -A trust -U postgres --no-sync -E UTF8 --locale=C >/dev/null || exit 1
+"$P/pg_ctl" -D "$PWD/data" -o "-p $port -k $PWD -c listen_addresses=''" -l "$PWD/log" -w start >/dev/null || exit 2
+"$P/psql" -h "$PWD" -p "$port" -U postgres -Atc "create table t(x int); insert into t select generate_series(1, 10000);
+    select sum(x) from t;" || exit 3
+"$P/pg_ctl" -D "$PWD/data" -m fast -w stop >/dev/null || exit 4
+rm -rf data log; echo stopped
+SH
+    chown postgres "$work/in/pg.sh" 2>/dev/null
+    same --trace-children -- sh pg.sh "$pg" "$port"
+    expect "output" "$(cat "$work/traced.out" | tr '\n' ' ')" "CREATE TABLE INSERT 0 10000 50005000 stopped "
+    expect "untraced" "$(q "select count(*) from images where untraced")" 0
+    expect "server processes" "$(q "select count(*) > 5 from processes where exe like '%/postgres'")" 1
+    findings ""
+    ;;
+real_apache) # Apache httpd with the event MPM: a master, two children of worker threads
+    need /usr/sbin/apache2 curl
+    # As root it serves as www-data (it will not serve as root).
+    user=$(id -un) group=$(id -gn)
+    [ "$(id -u)" = 0 ] && user=www-data group=www-data
+    cat >"$work/in/a.sh" <<'SH'
+p=$1 user=$2 group=$3
+M=/usr/lib/apache2/modules
+mkdir -p www logs; echo hello >www/index.html
+cat >a.conf <<C
+ServerRoot $PWD
+Listen 127.0.0.1:$p
+PidFile $PWD/a.pid
+ErrorLog $PWD/logs/error.log
+LoadModule mpm_event_module $M/mod_mpm_event.so
+LoadModule authz_core_module $M/mod_authz_core.so
+LoadModule dir_module $M/mod_dir.so
+User $user
+Group $group
+ServerName localhost
+DocumentRoot $PWD/www
+StartServers 2
+ServerLimit 2
+ThreadsPerChild 4
+ThreadLimit 4
+MaxRequestWorkers 8
+Mutex file:$PWD/logs
+C
+/usr/sbin/apache2 -f "$PWD/a.conf" -k start || exit 1
+i=0; until [ -s a.pid ] && curl -s "http://127.0.0.1:$p/" >/dev/null; do i=$((i+1)); [ $i -gt 300 ] && exit 3; sleep 0.05; done
+for k in 1 2 3 4 5; do curl -s "http://127.0.0.1:$p/index.html"; done
+pid=$(cat a.pid); /usr/sbin/apache2 -f "$PWD/a.conf" -k stop
+i=0; while kill -0 "$pid" 2>/dev/null; do i=$((i+1)); [ $i -gt 300 ] && exit 4; sleep 0.05; done
+rm -rf logs a.conf; echo stopped
+SH
+    chmod 755 "$work" "$work/in"
+    same --trace-children -- sh a.sh "$port" "$user" "$group"
+    expect "output" "$(cat "$work/traced.out" | tr '\n' ' ')" "hello hello hello hello hello stopped "
+    expect "worker threads" "$(q "select count(*) >= 8 from threads t join processes p on p.pid = t.pid
+        where p.exe like '%/apache2' and t.internal = 0 and not t.adopted")" 1
+    findings ""
     ;;
 selfingest_exec)
     # Plain LD_PRELOAD (self-ingest) under a shell whose children exec
