@@ -256,6 +256,26 @@ static void summary_line(FILE *f, const struct weft_report *r, const struct weft
 }
 
 /* The processes of each trace: how they ended, threads, not joined. */
+/* The program process pid's last image exec'd ("?" when unknown). The
+ * text lives until the next call. */
+static const char *exec_path_of(sqlite3 *db, int64_t pid) {
+    static char buf[512];
+    sqlite3_stmt *st = NULL;
+    snprintf(buf, sizeof buf, "?");
+    if (sqlite3_prepare_v2(db,
+                           "SELECT exec_path FROM images WHERE pid = ? AND exec_path IS NOT NULL "
+                           "ORDER BY seq DESC LIMIT 1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, pid);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return buf;
+}
+
+/* A line per process: how it ended, its threads and how many of them
+ * (main's aside: no one joins it) were neither joined nor detached. */
 static void procs_text(const struct weft_report *r, FILE *f) {
     for (int i = 0; i < r->nprocs; i++) {
         const struct weft_rproc *p = &r->procs[i];
@@ -263,7 +283,7 @@ static void procs_text(const struct weft_report *r, FILE *f) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(r->traces[p->trace].db,
                                "SELECT count(*) FROM thread_summary WHERE pid = ? AND "
-                               "state IN ('alive-at-exit', 'exited-unjoined')",
+                               "state IN ('alive-at-exit', 'exited-unjoined') AND tid <> 1",
                                -1, &st, NULL) == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, p->pid);
             if (sqlite3_step(st) == SQLITE_ROW)
@@ -278,6 +298,13 @@ static void procs_text(const struct weft_report *r, FILE *f) {
             fprintf(f, " %d", p->code);
         } else if (p->has_signal) {
             fprintf(f, "killed by signal %d", p->signal);
+        } else if (p->exit_kind && !strcmp(p->exit_kind, "exec")) {
+            /* it went on as a program that left no log: how that one
+             * ended, and its threads, are not in the trace */
+            fputs("exec'd ", f);
+            weft_text_str(f, exec_path_of(r->traces[p->trace].db, p->pid));
+            fprintf(f, ", untraced from there; %lld threads\n", (long long)p->threads);
+            continue;
         } else {
             weft_text_str(f, p->exit_kind ? p->exit_kind : "?");
         }

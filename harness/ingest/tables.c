@@ -199,8 +199,11 @@ int weft__ingest_write_processes_threads(struct weft__ingest *g,
                 kind = "signal";
             }
         }
+        /* A process whose last image exec'd a program that left no log
+         * (run untraced, or static) went on as that program: its log
+         * stops at the exec, not at a kill. */
         if (!kind)
-            kind = last->finished ? "exit" : "unknown";
+            kind = last->finished ? "exit" : last->exec_path[0] ? "exec" : "unknown";
         I64(sp, 1, p->pid);
         I64(sp, 2, p->ppid);
         for (int j = 0; j < g->nprocs; j++)

@@ -292,6 +292,19 @@ untraced_7z)
     "$WEFT" report "$db" >"$work/rep" 2>&1
     grep -q "^==weft== note: process [0-9]* exec'd" "$work/rep" || fail "report: $(cat "$work/rep")"
     ;;
+untraced_child)
+    # A shell's child that execs a program without --trace-children goes
+    # on as that program: its log stops at the exec, which is no death
+    # (exit_kind exec, no "state at death" block, the program named).
+    "$WEFT" run -o "$db" -- sh -c "$BIN/t_threads >/dev/null; exit 4" >"$work/out" 2>"$work/err"
+    expect "status" "$?" 4
+    expect "the child" "$(q "select exit_kind || ' ' || finished from processes where parent_pid in (select pid from processes)")" "exec 0"
+    expect "its image" "$(q "select exec_path || ' ' || untraced from images where exec_path is not null")" "$BIN/t_threads 1"
+    "$WEFT" report "$db" >"$work/rep" 2>&1
+    grep -q "state at death" "$work/err" "$work/rep" && fail "a death: $(cat "$work/err" "$work/rep")"
+    grep -q "^==weft== process [0-9]* .*: exec'd $BIN/t_threads, untraced from there; 1 threads$" "$work/rep" ||
+        fail "no exec line: $(cat "$work/rep")"
+    ;;
 make_count)
     # make runs three recipes, each a shell: four processes, counted once
     # each (not once per image or log), and named by what they ran.
