@@ -21,6 +21,7 @@
  * enough to hide it (weft_symtab_warm), every file whose debug file is
  * installed (local_debug): never a debuginfod search that no lookup would
  * make, and nothing for a short ingest to wait for at its end. */
+#include <dlfcn.h>
 #include <elf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -193,6 +194,34 @@ static const char *intern_name(struct weft_symtab *t, const char *s) {
         return NULL;
     struct sent *e = intern(t, &t->names, s);
     return e ? e->s : NULL;
+}
+
+/* ---- C++ names ----
+ * A C++ function's symbol is mangled (_ZNSt6thread11_State_impl...):
+ * reports show what the programmer wrote (std::thread::_State_impl<...>::
+ * _M_run()), as gdb and eu-stack do. The C++ runtime's own demangler is
+ * looked up once, at the first mangled name: weft links no C++, and a
+ * machine without libstdc++ keeps the mangled names. */
+typedef char *(*demangle_fn)(const char *name, char *buf, size_t *len, int *status);
+static demangle_fn demangle;
+static pthread_once_t demangle_once = PTHREAD_ONCE_INIT;
+
+static void find_demangler(void) {
+    void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+    void *f = h ? dlsym(h, "__cxa_demangle") : NULL;
+    memcpy(&demangle, &f, sizeof demangle); /* (a data pointer to a function's) */
+}
+
+/* name, demangled when it is a C++ symbol, interned. */
+static const char *intern_fn(struct weft_symtab *t, const char *name) {
+    if (!name || name[0] != '_' || name[1] != 'Z')
+        return intern_name(t, name);
+    pthread_once(&demangle_once, find_demangler);
+    int status = -1;
+    char *d = demangle ? demangle(name, NULL, NULL, &status) : NULL;
+    const char *out = intern_name(t, d && status == 0 ? d : name);
+    free(d);
+    return out;
 }
 
 /* ---- module files ---- */
@@ -418,7 +447,7 @@ static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, s
     settle(t, f);
     if (dwfl_addrmodule(f->dwfl, a) != m)
         return; /* past the file's extent: recorded range and file disagree */
-    r->fn = intern_name(t, dwfl_module_addrname(m, a));
+    r->fn = intern_fn(t, dwfl_module_addrname(m, a));
     Dwfl_Line *line = dwfl_module_getsrc(m, a);
     if (line) {
         int ln = 0;
