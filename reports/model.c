@@ -459,13 +459,22 @@ int weft_report_system_frame(const struct weft_rframe *f) {
                  !strncmp(m, "libpthread.so", 13));
 }
 
+/* A line of the system's headers (a C++ std::mutex::lock inlined into
+ * the program, glibc's inline helpers): the program's code is the caller. */
+static int system_source(const char *file) {
+    return !strncmp(file, "/usr/include/", 13) || !strncmp(file, "/usr/lib/gcc/", 13);
+}
+
 /* glibc's own frames carry lines when its debug file is installed: a
  * program built without -g would otherwise be summed up as
- * libc_start_call_main.h:58, the first frame with a line. */
+ * libc_start_call_main.h:58, the first frame with a line; and an
+ * optimized C++ program's lock as gthr-default.h, the innermost of the
+ * functions inlined at the call. */
 const struct weft_rframe *weft_report_site(const struct weft_rfinding *f) {
     const struct weft_rstack *s = weft_report_main_stack(f);
     for (int i = 0; s && i < s->n; i++)
-        if (s->f[i].file && s->f[i].line > 0 && !weft_report_system_frame(&s->f[i]))
+        if (s->f[i].file && s->f[i].line > 0 && !weft_report_system_frame(&s->f[i]) &&
+            !system_source(s->f[i].file))
             return &s->f[i];
     return NULL;
 }

@@ -22,6 +22,7 @@
  * installed (local_debug): never a debuginfod search that no lookup would
  * make, and nothing for a short ingest to wait for at its end. */
 #include <dlfcn.h>
+#include <dwarf.h>
 #include <elf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -82,12 +83,24 @@ struct warm {
     struct warm *next;
 };
 
-/* One cached answer: (file + 1, offset) -> names. file1 == 0: empty. */
+/* A function inlined at an address: its name and where its caller
+ * called it (the caller's file and line). */
+struct inl {
+    const char *fn, *call_file;
+    int call_line;
+};
+
+/* One cached answer: (file + 1, offset) -> names. file1 == 0: empty.
+ * fn is the function the address is in (its symbol), src:line the
+ * innermost source line; inl, ninl: the functions inlined there,
+ * innermost first. */
 struct res {
     uint64_t off;
     uint32_t file1;
     int line;
     const char *fn, *src;
+    const struct inl *inl;
+    uint32_t ninl;
 };
 
 /* Values of a path's set entry besides a file index. */
@@ -137,10 +150,12 @@ static uint64_t hash_bytes(const void *p, size_t n) {
     return h | 1; /* never 0: 0 marks an empty slot */
 }
 
-static const char *arena_dup(struct weft_symtab *t, const char *s, size_t n) {
+/* n bytes of the table's arena, 8-aligned; NULL when out of memory. */
+static void *arena_alloc(struct weft_symtab *t, size_t n) {
     struct blk *b = t->arena;
-    if (!b || b->cap - b->used < n + 1) {
-        size_t cap = n + 1 > 60000 ? n + 1 : 60000;
+    size_t at = b ? (b->used + 7) & ~(size_t)7 : 0;
+    if (!b || at > b->cap || b->cap - at < n) {
+        size_t cap = n > 60000 ? n : 60000;
         b = malloc(sizeof *b + cap);
         if (!b)
             return NULL;
@@ -148,11 +163,18 @@ static const char *arena_dup(struct weft_symtab *t, const char *s, size_t n) {
         b->cap = cap;
         b->next = t->arena;
         t->arena = b;
+        at = 0;
     }
-    char *d = b->data + b->used;
+    b->used = at + n;
+    return b->data + at;
+}
+
+static const char *arena_dup(struct weft_symtab *t, const char *s, size_t n) {
+    char *d = arena_alloc(t, n + 1);
+    if (!d)
+        return NULL;
     memcpy(d, s, n);
     d[n] = 0;
-    b->used += n + 1;
     return d;
 }
 
@@ -441,6 +463,70 @@ static int32_t file_for(struct weft_symtab *t, struct sent *pe, const unsigned c
 
 static void settle(struct weft_symtab *t, const struct file *f); /* below: warming */
 
+/* A DIE's function name: its linkage name demangled (a C++ method with
+ * its class), else its name, following an inlined copy to its origin. */
+static const char *die_fn(struct weft_symtab *t, Dwarf_Die *die) {
+    Dwarf_Attribute at;
+    const char *n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &at));
+    if (!n)
+        n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &at));
+    if (n)
+        return intern_fn(t, n);
+    return intern_name(t, dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &at)));
+}
+
+/* The functions inlined at address pc of compilation unit cu (its own
+ * addresses), innermost first, into r: an optimized build folds a
+ * static helper, a C++ lock_guard or a lambda into its caller, and the
+ * one return address then stands for all of them (as addr2line -i and
+ * gdb show). Up to WEFT_SYM_INLINE_MAX; none when out of memory. */
+static void inlined_at(struct weft_symtab *t, Dwarf_Die *cu, Dwarf_Addr pc, struct res *r) {
+    Dwarf_Die *scopes = NULL;
+    int n = dwarf_getscopes(cu, pc, &scopes);
+    /* Past an inlined function, dwarf_getscopes goes on with the scopes
+     * of its definition (for names in scope there); the DIEs that hold
+     * the innermost one hold the chain of calls it was inlined through. */
+    if (n > 0) {
+        Dwarf_Die inner = scopes[0];
+        free(scopes);
+        scopes = NULL;
+        n = dwarf_getscopes_die(&inner, &scopes);
+    }
+    Dwarf_Files *files = NULL;
+    size_t nfiles = 0;
+    struct inl chain[WEFT_SYM_INLINE_MAX];
+    uint32_t k = 0;
+    if (n > 0 && dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
+        files = NULL;
+    for (int i = 0; i < n && k < WEFT_SYM_INLINE_MAX; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram)
+            break;
+        if (tag != DW_TAG_inlined_subroutine)
+            continue;
+        Dwarf_Attribute at;
+        Dwarf_Word file = 0, line = 0;
+        chain[k].fn = die_fn(t, &scopes[i]);
+        chain[k].call_file = NULL;
+        if (files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &at), &file) == 0 &&
+            file < nfiles)
+            chain[k].call_file = intern_name(t, dwarf_filesrc(files, file, NULL, NULL));
+        chain[k].call_line =
+            dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &at), &line) == 0 &&
+                    line <= 0x7fffffff
+                ? (int)line
+                : 0;
+        k++;
+    }
+    free(scopes);
+    struct inl *keep = k ? arena_alloc(t, k * sizeof *keep) : NULL;
+    if (keep) {
+        memcpy(keep, chain, k * sizeof *keep);
+        r->inl = keep;
+        r->ninl = k;
+    }
+}
+
 /* Names at Dwfl address a of file f. */
 static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, struct res *r) {
     Dwfl_Module *m = f->mod;
@@ -453,6 +539,10 @@ static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, s
         int ln = 0;
         r->src = intern_name(t, dwfl_lineinfo(line, NULL, &ln, NULL, NULL, NULL));
         r->line = ln;
+        Dwarf_Addr cubias = 0;
+        Dwarf_Die *cu = dwfl_module_addrdie(m, a, &cubias);
+        if (cu)
+            inlined_at(t, cu, a - cubias, r);
         return;
     }
     /* Without .debug_aranges (clang's default) libdw cannot map the
@@ -468,6 +558,7 @@ static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, s
             r->src = intern_name(t, dwarf_linesrc(dl, NULL, NULL));
             dwarf_lineno(dl, &ln);
             r->line = ln;
+            inlined_at(t, cu, a - cubias, r);
         }
         return;
     }
@@ -773,6 +864,31 @@ void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_in
     out->function = r->fn;
     out->file = r->src;
     out->line = r->line;
+}
+
+size_t weft_symmap_frames(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out,
+                          size_t max) {
+    if (!max)
+        return 0;
+    weft_symmap_lookup(m, pc, &out[0]);
+    const struct ment *best = out[0].module ? module_of(m, pc) : NULL;
+    if (!best || best->file < 0)
+        return 1;
+    struct res tmp;
+    const struct res *r = answer(m->t, best->file, pc - best->bias, &tmp);
+    /* frame i < ninl: inlined function i at the line inside it (the
+     * innermost line, then each one's call site); the last: the function
+     * the code is in, at the outermost one's call site */
+    size_t n = 1;
+    for (uint32_t i = 0; i < r->ninl && n < max; i++, n++) {
+        out[n] = out[0];
+        out[n].function = i + 1 < r->ninl ? r->inl[i + 1].fn : r->fn;
+        out[n].file = r->inl[i].call_file;
+        out[n].line = r->inl[i].call_line;
+    }
+    if (r->ninl)
+        out[0].function = r->inl[0].fn;
+    return n;
 }
 
 void weft_symmap_free(struct weft_symmap *m) {

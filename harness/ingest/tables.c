@@ -39,6 +39,11 @@ static void hex(char *out, const unsigned char *b, size_t n) {
 }
 
 /* Modules and stacks of process pi, symbolized with its module map. */
+/* Frames of one stack at most, inlined functions included: four per
+ * recorded address on average (a C++ lock_guard's lock is three inlined
+ * calls deep); past that the innermost addresses keep fewer. */
+#define FRAMES_MAX (4 * (WEFT__STACK_MAX + 1))
+
 int weft__ingest_write_modules_stacks(struct weft__ingest *g, uint32_t pi, uint64_t *nstacks) {
     struct proc *p = &g->procs[pi];
     sqlite3_stmt *sm =
@@ -105,16 +110,25 @@ int weft__ingest_write_modules_stacks(struct weft__ingest *g, uint32_t pi, uint6
         const struct weft_rec *r = &p->meta[x];
         if (r->kind != WEFT_K_STACK || r->obj == 0 || r->obj > p->max_stack)
             continue;
-        uint64_t pcs[WEFT__STACK_MAX + 1];
-        size_t depth = stack_pcs(r, pcs);
+        uint64_t raw[WEFT__STACK_MAX + 1];
+        size_t nraw = stack_pcs(r, raw);
         uint64_t id = p->stack_base + r->obj;
-        /* A sanitizer's interceptor frames on top (an ASan build calls
-         * pthread_create through libasan) leave: the stack starts at the
-         * program's call, as it does without the sanitizer. */
-        struct weft_frame_info fis[WEFT__STACK_MAX + 1];
-        size_t skip = 0;
-        for (size_t d = 0; d < depth; d++)
-            weft_symmap_lookup(sym, pcs[d], &fis[d]);
+        /* Each return address stands for the functions inlined there and
+         * the one it is in (weft_symmap_frames): a frame each, sharing
+         * the pc. A sanitizer's interceptor frames on top (an ASan build
+         * calls pthread_create through libasan) leave: the stack starts
+         * at the program's call, as it does without the sanitizer. */
+        uint64_t pcs[FRAMES_MAX];
+        struct weft_frame_info fis[FRAMES_MAX];
+        size_t depth = 0, skip = 0;
+        for (size_t d = 0; d < nraw; d++) {
+            /* room for one frame of each address still to come */
+            size_t room = FRAMES_MAX - depth - (nraw - d - 1);
+            size_t n = weft_symmap_frames(sym, raw[d], &fis[depth], room);
+            for (size_t k = 0; k < n; k++)
+                pcs[depth + k] = raw[d];
+            depth += n;
+        }
         while (skip + 1 < depth && weft_sym_sanitizer_module(fis[skip].module))
             skip++;
         I64(ss, 1, id);

@@ -39,6 +39,41 @@ frames_match() {
 }
 
 case $name in
+symtab_inline)
+    # An optimized C++ program: a lock taken through std::lock_guard in a
+    # lambda is one return address in _M_run; its stack names every
+    # function inlined there (innermost first, demangled, each at its own
+    # line) and the place to fix is the program's line, not the header's.
+    command -v g++ >/dev/null || { echo "skipped: no g++"; exit 0; }
+    cat >"$work/inv.cc" <<'EOF2'
+#include <atomic>
+#include <mutex>
+#include <thread>
+std::mutex a, b;
+std::atomic<int> step{0};
+int main() {
+    std::thread t1([] { std::lock_guard<std::mutex> x(a); std::lock_guard<std::mutex> y(b); step = 1; });
+    while (step == 0) std::this_thread::yield();
+    std::thread t2([] { std::lock_guard<std::mutex> y(b); std::lock_guard<std::mutex> x(a); });
+    t1.join();
+    t2.join();
+}
+EOF2
+    g++ -std=c++17 -O2 -g -pthread -o "$work/inv" "$work/inv.cc" || fail "cannot build inv.cc"
+    "$WEFT" run -q -o "$db" -- "$work/inv" >"$work/out" 2>"$work/err"
+    expect "status" "$?" 0
+    grep -q "^==weft== SUMMARY: lock-order-inversion $work/inv.cc:[79] in " "$work/err" ||
+        fail "SUMMARY: $(grep SUMMARY "$work/err")"
+    expect "mangled names" "$(q "select count(*) from frames where function like '\_Z%' escape '\'")" 0
+    # one of the lock's stacks: its frames share one pc, innermost first
+    st=$(q "select stack from frames where function = 'std::mutex::lock()' limit 1")
+    [ -n "$st" ] || fail "no std::mutex::lock() frame: $(q "select group_concat(distinct function) from frames")"
+    expect "inlined at one pc" "$(q "select count(distinct pc) from frames where stack = $st and depth <= (select depth from frames where stack = $st and file like '%inv.cc')")" 1
+    expect "lock inside lock_guard" "$(q "select (select depth from frames where stack = $st and function = 'std::mutex::lock()') < (select depth from frames where stack = $st and function like 'std::lock_guard<std::mutex>::lock_guard%')")" 1
+    line=$(q "select line from frames where stack = $st and file like '%inv.cc' order by depth limit 1")
+    case $line in 7 | 9) ;; *) fail "the lambda's frame is at inv.cc:$line, not 7 or 9" ;; esac
+    expect "stacks.depth counts them" "$(q "select count(*) from stacks s where depth <> (select count(*) from frames f where f.stack = s.id)")" 0
+    ;;
 symtab_pie)
     "$BIN/t_symtab" pie "$work" >"$work/out" 2>"$work/err"
     expect "t_symtab status" "$?" 0

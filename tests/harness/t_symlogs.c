@@ -130,29 +130,34 @@ static int one_log(enum mode mode, const char *path) {
             if (depth > 128)
                 depth = 128;
             nstacks++;
-            for (size_t d = 0; d < depth; d++) {
+            /* each address as the ingest writes it: the functions
+             * inlined there, then the one it is in (weft_symmap_frames) */
+            for (size_t d = 0, fd = 0; d < depth; d++) {
                 uint64_t pc;
                 memcpy(&pc, s->data + 8 * d, 8);
-                struct weft_frame_info fi;
-                weft_symmap_lookup(map, pc, &fi);
-                nframes++;
-                nnamed += fi.function != NULL;
-                if (mode != FRAMES)
-                    continue;
-                printf("%d\t%llu\t%zu\t%llu\t", (int)l.hdr->pid, (unsigned long long)s->obj, d,
-                       (unsigned long long)pc);
-                print_str(fi.module);
-                putchar('\t');
-                if (fi.module)
-                    printf("%llu", (unsigned long long)fi.offset);
-                putchar('\t');
-                print_str(fi.function);
-                putchar('\t');
-                print_str(fi.file);
-                putchar('\t');
-                if (fi.line)
-                    printf("%d", fi.line);
-                putchar('\n');
+                struct weft_frame_info fis[1 + WEFT_SYM_INLINE_MAX];
+                size_t nf = weft_symmap_frames(map, pc, fis, 1 + WEFT_SYM_INLINE_MAX);
+                for (size_t k = 0; k < nf; k++, fd++) {
+                    const struct weft_frame_info fi = fis[k];
+                    nframes++;
+                    nnamed += fi.function != NULL;
+                    if (mode != FRAMES)
+                        continue;
+                    printf("%d\t%llu\t%zu\t%llu\t", (int)l.hdr->pid, (unsigned long long)s->obj, fd,
+                           (unsigned long long)pc);
+                    print_str(fi.module);
+                    putchar('\t');
+                    if (fi.module)
+                        printf("%llu", (unsigned long long)fi.offset);
+                    putchar('\t');
+                    print_str(fi.function);
+                    putchar('\t');
+                    print_str(fi.file);
+                    putchar('\t');
+                    if (fi.line)
+                        printf("%d", fi.line);
+                    putchar('\n');
+                }
             }
         }
     }
