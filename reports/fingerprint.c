@@ -38,11 +38,23 @@ static const char *base(const char *path) {
  * where two runs of a server differ (which request reached the bug). */
 #define FP_DEPTH 8
 
+/* Whether frame i is a function inlined at the next frame's address
+ * (docs/schema.md: they share the pc, each its own function). The ID counts
+ * one frame per return address, the function the code is in: as it was
+ * before inlined functions were shown, and so that a C++ lock's five
+ * inlined std:: frames do not crowd the program's out of the first 8.
+ * A recursion's frames share a pc too, but not with another function. */
+static int inlined(const struct weft_rstack *s, int i) {
+    const struct weft_rframe *f = &s->f[i], *g = i + 1 < s->n ? &s->f[i + 1] : NULL;
+    return g && g->pc == f->pc &&
+           (!f->function || !g->function || strcmp(f->function, g->function) != 0);
+}
+
 static uint64_t stack_sig(const struct weft_rstack *s) {
     uint64_t h = FNV_OFFSET;
     for (int i = 0, used = 0; i < s->n && used < FP_DEPTH; i++) {
         const struct weft_rframe *f = &s->f[i];
-        if (weft_report_system_frame(f))
+        if (weft_report_system_frame(f) || inlined(s, i))
             continue;
         if (f->function) {
             /* "f@@GLIBC_2.34" and "f" are one function. */

@@ -73,6 +73,10 @@ EOF2
     line=$(q "select line from frames where stack = $st and file like '%inv.cc' order by depth limit 1")
     case $line in 7 | 9) ;; *) fail "the lambda's frame is at inv.cc:$line, not 7 or 9" ;; esac
     expect "stacks.depth counts them" "$(q "select count(*) from stacks s where depth <> (select count(*) from frames f where f.stack = s.id)")" 0
+    # the ID counts one frame per return address (docs/reports.md)
+    "$WEFT" report --format=json "$db" >"$work/r.json" || fail "report"
+    /usr/bin/python3 "$(dirname "$0")/../reports/fp_oracle.py" "$db" "$work/r.json" ||
+        fail "fingerprints over inlined frames"
     ;;
 symtab_pie)
     "$BIN/t_symtab" pie "$work" >"$work/out" 2>"$work/err"

@@ -25,51 +25,16 @@ trace() { "$WEFT" run -q -o "$2" -- "$SCEN/$1" >/dev/null 2>&1; }
 case $name in
 fingerprint_oracle)
     # Each finding's fingerprint is what docs/reports.md and fingerprint.c
-    # say it is, computed here again from the trace's tables: FNV-1a over
-    # the version, the kind and the sorted signatures of its stacks (the
-    # first 8 frames outside libc and the loader: a function, or its
-    # module's base name), or the thread's start function when it has no
-    # stack. Over traces with several kinds (the same stacks under another
-    # kind must get another ID).
+    # say it is, computed again from the trace's tables (fp_oracle.py).
+    # Over traces with several kinds (the same stacks under another kind
+    # must get another ID); harness:symtab_inline runs it on inlined frames.
     trace pitfall_double_close "$work/a.db"
     trace pitfall_leaky_goroutine "$work/b.db"
     trace pitfall_wg_negative "$work/c.db"
     for t in a b c; do
         "$WEFT" report --format=json "$work/$t.db" >"$work/$t.json" || fail "report $t"
-        /usr/bin/python3 - "$work/$t.db" "$work/$t.json" <<'PY' || fail "fingerprints of $t"
-import json, os, sqlite3, sys
-P, OFF = 0x100000001b3, 0xcbf29ce484222325
-def fnv(h, s):
-    for b in s.encode():
-        h = ((h ^ b) * P) & 0xFFFFFFFFFFFFFFFF
-    return ((h ^ 0xFF) * P) & 0xFFFFFFFFFFFFFFFF
-con = sqlite3.connect(sys.argv[1])
-def sig(stack):
-    h, used = OFF, 0
-    for mod, fn in con.execute("SELECT module, function FROM frames WHERE stack = ? ORDER BY depth", (stack,)):
-        if used >= 8:
-            break
-        base = os.path.basename(mod) if mod else None
-        if base and base.startswith(("libc.so", "ld-linux", "libpthread.so")):
-            continue
-        h = fnv(h, fn.split("@@")[0] if fn else (base or "?"))
-        used += 1
-    return h
-want = []
-for kind, thread, stacks in con.execute("SELECT kind, thread, stacks FROM findings"):
-    ids = [s for s in json.loads(stacks or "{}").values() if s]
-    sigs = sorted(sig(s) for s in ids if con.execute("SELECT count(*) FROM frames WHERE stack = ?", (s,)).fetchone()[0])[:16]
-    h = fnv(fnv(OFF, "weft/v1"), kind)
-    if not sigs:
-        row = con.execute("SELECT start_function FROM threads WHERE id = ?", (thread,)).fetchone()
-        if row and row[0]:
-            h = fnv(h, row[0])
-    for s in sigs:
-        h = fnv(h, "%016x" % s)
-    want.append("%016x" % h)
-got = [f["fingerprint"] for f in json.load(open(sys.argv[2]))["findings"]]
-assert want and sorted(want) == sorted(got), (sorted(want), sorted(got))
-PY
+        /usr/bin/python3 "$SRC/tests/reports/fp_oracle.py" "$work/$t.db" "$work/$t.json" ||
+            fail "fingerprints of $t"
     done
     ;;
 group)
