@@ -254,7 +254,6 @@ static int state_of_tl(enum weft_tl_state s) {
         return state_of("select");
     case WEFT_TL_WG_WAIT:
     case WEFT_TL_GROUP_WAIT:
-    case WEFT_TL_GROUP_GO:
         return state_of("wg_wait");
     case WEFT_TL_MUTEX_LOCK:
     case WEFT_TL_RWLOCK_RD:
@@ -267,6 +266,7 @@ static int state_of_tl(enum weft_tl_state s) {
     case WEFT_TL_SEM_WAIT:
     case WEFT_TL_WEFT_SEM:
     case WEFT_TL_LIMITER:
+    case WEFT_TL_GROUP_GO: /* waits for a token of the group's limit: a semaphore */
         return state_of("sem_wait");
     case WEFT_TL_JOIN:
     case WEFT_TL_FUTURE_GET:

@@ -106,6 +106,16 @@ assert [t[4] for t in d["threads"]] == ["main", "compute"] and d["threads"][1][5
 g, = d["groups"]
 assert g["kind"] == "deadlock" and g["tid"] == 1 and g["start"] == "main", g
 ' || fail "page of a deadlock of main"
+    # a weft_group_go blocked at the group's limit waits for a token: a
+    # semaphore's colour, not the WaitGroup's (only its Wait is that)
+    trace pattern_errgroup_limit "$work/eg.db"
+    "$WEFT" report --format=html -o "$work/eg.html" "$work/eg.db" || fail "report failed"
+    page "$work/eg.html" '
+tl = d["timeline"]
+assert tl["lanes"][0][4] == "main", tl["lanes"][0]
+main = [tl["states"][b[3]] for b in tl["bars"] if b[0] == 0]
+assert main.count("wg") <= 1 and main.count("sem") >= 1, main
+' || fail "page of an errgroup with a limit"
     # two traces, and a baseline: one page, each group marked
     trace pitfall_double_close "$work/dc.db"
     "$WEFT" report --format=html --baseline "$db" -o "$work/two.html" "$db" "$work/dc.db" ||
