@@ -355,6 +355,21 @@ static void say(char *line, size_t len, size_t size) {
     (void)wr;
 }
 
+/* Line (len bytes so far, of size) with each wait of w (n) added, then
+ * written: each call named as the finding names it (chan_send, not its
+ * record's chan_send_begin). */
+static void say_waits(char *line, size_t len, size_t size, const struct wait_rec *w, int n) {
+    for (int i = 0; i < n && len < size - 80; i++) {
+        const char *k = weft__kind_name(w[i].kind);
+        size_t kl = strlen(k);
+        if (kl > 6 && !strcmp(k + kl - 6, "_begin"))
+            kl -= 6;
+        len += (size_t)snprintf(line + len, size - len, "%s thread %u in %.*s 0x%llx", i ? ";" : "",
+                                w[i].tid, (int)kl, k, (unsigned long long)w[i].obj);
+    }
+    say(line, len, size);
+}
+
 static __attribute__((noreturn)) void fire(long nwait) {
     struct wait_rec w[128];
     int n = 0;
@@ -372,17 +387,7 @@ static __attribute__((noreturn)) void fire(long nwait) {
     size_t len = (size_t)snprintf(
         line, sizeof line, "==weft== deadlock: all %ld threads are blocked for %ld ms:", nwait,
         timeout_ms);
-    for (int i = 0; i < n && len < sizeof line - 80; i++) {
-        /* the call's name, as the finding says it: chan_send, not its
-         * record's chan_send_begin */
-        const char *k = weft__kind_name(w[i].kind);
-        size_t kl = strlen(k);
-        if (kl > 6 && !strcmp(k + kl - 6, "_begin"))
-            kl -= 6;
-        len += (size_t)snprintf(line + len, sizeof line - len, "%s thread %u in %.*s 0x%llx",
-                                i ? ";" : "", w[i].tid, (int)kl, k, (unsigned long long)w[i].obj);
-    }
-    say(line, len, sizeof line);
+    say_waits(line, len, sizeof line, w, n);
     weft__self_ingest();
     /* No atexit handlers, no flushing of the program's stdio: its threads
      * are stuck in the middle of whatever they did (as Go's runtime ends a
@@ -542,11 +547,7 @@ void weft__wd_report_chans(const struct weft__wd_wait *w, int n) {
                                   "==weft== deadlock: %d thread%s on channels no running "
                                   "thread can reach (the program goes on):",
                                   n, n == 1 ? " waits" : "s wait");
-    for (int i = 0; i < n && len < sizeof line - 80; i++)
-        len += (size_t)snprintf(line + len, sizeof line - len, "%s thread %u in %s 0x%llx",
-                                i ? ";" : "", r[i].tid, weft__kind_name(r[i].kind),
-                                (unsigned long long)r[i].obj);
-    say(line, len, sizeof line);
+    say_waits(line, len, sizeof line, r, n);
 }
 
 static void *watchdog_main(void *unused) {
