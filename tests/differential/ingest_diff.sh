@@ -84,6 +84,13 @@ pass() { # NAME LOGDIR [OPTION]
     chanleak=$(sqlite3 "$work/new.db" "SELECT count(*) FROM event_log WHERE kind = 'deadlock' AND obj = 2")
     for t in $tables_now; do
         cols="*"
+        # a process whose last image exec'd a program that left no log
+        # ends as `exec` now (the old ingest said `unknown`: a log that
+        # just stops)
+        [ "$t" = processes ] &&
+            cols="pid, parent_pid, parent_thread, argv, exe, start_ns, start_realtime_ns, end_ns,
+                CASE exit_kind WHEN 'exec' THEN 'unknown' ELSE exit_kind END, exit_code, signal,
+                finished, events, dropped_events, stack_depth, log_path, complete, images"
         [ "$t" = processes ] && [ "$chanleak" != 0 ] &&
             cols="pid, parent_pid, parent_thread, argv, exe, start_ns, start_realtime_ns, events,
                 dropped_events, stack_depth, log_path, complete, images"
