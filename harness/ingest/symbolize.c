@@ -114,6 +114,8 @@ struct weft_symtab {
     size_t nfiles, capfiles;
     struct res *res;
     size_t capres, usedres;
+    struct cuix *cuix; /* the compilation units' function indexes (inlined_at) */
+    size_t ncuix, capcuix;
     /* warming: the queue (newest first, all kept until the table is
      * freed), under mu; cv says a file is done or the queue grew or ends.
      * The thread starts with the first file queued (warm_on; warm_failed
@@ -463,6 +465,120 @@ static int32_t file_for(struct weft_symtab *t, struct sent *pe, const unsigned c
 
 static void settle(struct weft_symtab *t, const struct file *f); /* below: warming */
 
+/* ---- inlined functions ----
+ * libdw's dwarf_getscopes visits every DIE of the unit for each address
+ * (about 7 ms an address in a C++ unit that includes <regex>: seconds for
+ * a few hundred stacks), so each unit is walked once instead, for the
+ * code ranges of its functions, and an address then descends only the
+ * one function that holds it. */
+
+/* A function's code range in its unit (DWARF addresses). */
+struct span {
+    Dwarf_Addr lo, hi;
+    Dwarf_Die die;
+};
+/* A unit's functions, by where their code starts. */
+struct cuix {
+    int32_t file;
+    Dwarf_Off off; /* the unit's DIE */
+    struct span *s;
+    size_t n;
+};
+
+static int span_cmp(const void *x, const void *y) {
+    const struct span *a = x, *b = y;
+    return (a->lo > b->lo) - (a->lo < b->lo);
+}
+
+/* The ranges of the functions under parent, into ix (namespaces and
+ * classes hold C++ definitions too); 0, or -1 when out of memory. */
+static int collect(Dwarf_Die *parent, struct cuix *ix, size_t *cap) {
+    Dwarf_Die c;
+    if (dwarf_child(parent, &c) != 0)
+        return 0;
+    do {
+        switch (dwarf_tag(&c)) {
+        case DW_TAG_subprogram: {
+            Dwarf_Addr base, lo, hi;
+            for (ptrdiff_t o = 0; (o = dwarf_ranges(&c, o, &base, &lo, &hi)) > 0;) {
+                if (ix->n == *cap) {
+                    size_t nc = *cap ? *cap * 2 : 256;
+                    struct span *ns = realloc(ix->s, nc * sizeof *ns);
+                    if (!ns)
+                        return -1;
+                    ix->s = ns;
+                    *cap = nc;
+                }
+                ix->s[ix->n++] = (struct span){lo, hi, c};
+            }
+            break;
+        }
+        case DW_TAG_namespace:
+        case DW_TAG_class_type:
+        case DW_TAG_structure_type:
+        case DW_TAG_union_type:
+        case DW_TAG_module:
+            if (collect(&c, ix, cap) != 0)
+                return -1;
+            break;
+        default:
+            break;
+        }
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return 0;
+}
+
+/* Room for one more unit index: 0, or -1 when out of memory. */
+static int room_cuix(struct weft_symtab *t) {
+    if (t->ncuix < t->capcuix)
+        return 0;
+    size_t nc = t->capcuix ? t->capcuix * 2 : 16;
+    struct cuix *n = realloc(t->cuix, nc * sizeof *n);
+    if (!n)
+        return -1;
+    t->cuix = n;
+    t->capcuix = nc;
+    return 0;
+}
+
+/* The index of unit cu of file fi, made on first use; NULL when out of
+ * memory. */
+static const struct cuix *cu_index(struct weft_symtab *t, int32_t fi, Dwarf_Die *cu) {
+    Dwarf_Off off = dwarf_dieoffset(cu);
+    for (size_t i = 0; i < t->ncuix; i++)
+        if (t->cuix[i].file == fi && t->cuix[i].off == off)
+            return &t->cuix[i];
+    if (room_cuix(t) != 0)
+        return NULL;
+    struct cuix ix = {fi, off, NULL, 0};
+    size_t cap = 0;
+    if (collect(cu, &ix, &cap) != 0) {
+        free(ix.s);
+        return NULL;
+    }
+    qsort(ix.s, ix.n, sizeof *ix.s, span_cmp);
+    t->cuix[t->ncuix] = ix;
+    return &t->cuix[t->ncuix++];
+}
+
+/* The function of ix whose code holds pc, or NULL. */
+static const struct span *span_of(const struct cuix *ix, Dwarf_Addr pc) {
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) { /* the first that starts after pc */
+        size_t mid = (lo + hi) / 2;
+        if (ix->s[mid].lo <= pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* the closest start at or before pc whose range holds it (a few back:
+     * a function's other ranges, nested functions) */
+    for (size_t k = lo, tries = 0; k-- > 0 && tries < 8; tries++)
+        if (pc < ix->s[k].hi)
+            return &ix->s[k];
+    return NULL;
+}
+
 /* A DIE's function name: its linkage name demangled (a C++ method with
  * its class), else its name, following an inlined copy to its origin. */
 static const char *die_fn(struct weft_symtab *t, Dwarf_Die *die) {
@@ -475,50 +591,59 @@ static const char *die_fn(struct weft_symtab *t, Dwarf_Die *die) {
     return intern_name(t, dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &at)));
 }
 
-/* The functions inlined at address pc of compilation unit cu (its own
- * addresses), innermost first, into r: an optimized build folds a
- * static helper, a C++ lock_guard or a lambda into its caller, and the
- * one return address then stands for all of them (as addr2line -i and
- * gdb show). Up to WEFT_SYM_INLINE_MAX; none when out of memory. */
-static void inlined_at(struct weft_symtab *t, Dwarf_Die *cu, Dwarf_Addr pc, struct res *r) {
-    Dwarf_Die *scopes = NULL;
-    int n = dwarf_getscopes(cu, pc, &scopes);
-    /* Past an inlined function, dwarf_getscopes goes on with the scopes
-     * of its definition (for names in scope there); the DIEs that hold
-     * the innermost one hold the chain of calls it was inlined through. */
-    if (n > 0) {
-        Dwarf_Die inner = scopes[0];
-        free(scopes);
-        scopes = NULL;
-        n = dwarf_getscopes_die(&inner, &scopes);
+/* The functions inlined at address pc of unit cu (its own addresses) of
+ * file fi, innermost first, into r: an optimized build folds a static
+ * helper, a C++ lock_guard or a lambda into its caller, and the one
+ * return address then stands for all of them (as addr2line -i and gdb
+ * show). Up to WEFT_SYM_INLINE_MAX; none when out of memory. */
+static void inlined_at(struct weft_symtab *t, int32_t fi, Dwarf_Die *cu, Dwarf_Addr pc,
+                       struct res *r) {
+    const struct cuix *ix = cu_index(t, fi, cu);
+    const struct span *sp = ix ? span_of(ix, pc) : NULL;
+    if (!sp)
+        return;
+    /* down the function's blocks that hold pc: the inlined calls on the
+     * way, outermost first */
+    Dwarf_Die path[64], cur = sp->die, c;
+    int depth = 0;
+    for (int found = 1; found && depth < 64;) {
+        found = 0;
+        if (dwarf_child(&cur, &c) != 0)
+            break;
+        do {
+            int tag = dwarf_tag(&c);
+            if ((tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block ||
+                 tag == DW_TAG_try_block || tag == DW_TAG_catch_block) &&
+                dwarf_haspc(&c, pc) == 1) {
+                if (tag == DW_TAG_inlined_subroutine)
+                    path[depth++] = c;
+                cur = c;
+                found = 1;
+                break;
+            }
+        } while (dwarf_siblingof(&c, &c) == 0);
     }
     Dwarf_Files *files = NULL;
     size_t nfiles = 0;
+    if (depth && dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
+        files = NULL;
     struct inl chain[WEFT_SYM_INLINE_MAX];
     uint32_t k = 0;
-    if (n > 0 && dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
-        files = NULL;
-    for (int i = 0; i < n && k < WEFT_SYM_INLINE_MAX; i++) {
-        int tag = dwarf_tag(&scopes[i]);
-        if (tag == DW_TAG_subprogram)
-            break;
-        if (tag != DW_TAG_inlined_subroutine)
-            continue;
+    for (int i = depth; i-- > 0 && k < WEFT_SYM_INLINE_MAX;) {
         Dwarf_Attribute at;
         Dwarf_Word file = 0, line = 0;
-        chain[k].fn = die_fn(t, &scopes[i]);
+        chain[k].fn = die_fn(t, &path[i]);
         chain[k].call_file = NULL;
-        if (files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &at), &file) == 0 &&
+        if (files && dwarf_formudata(dwarf_attr(&path[i], DW_AT_call_file, &at), &file) == 0 &&
             file < nfiles)
             chain[k].call_file = intern_name(t, dwarf_filesrc(files, file, NULL, NULL));
         chain[k].call_line =
-            dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &at), &line) == 0 &&
+            dwarf_formudata(dwarf_attr(&path[i], DW_AT_call_line, &at), &line) == 0 &&
                     line <= 0x7fffffff
                 ? (int)line
                 : 0;
         k++;
     }
-    free(scopes);
     struct inl *keep = k ? arena_alloc(t, k * sizeof *keep) : NULL;
     if (keep) {
         memcpy(keep, chain, k * sizeof *keep);
@@ -542,7 +667,7 @@ static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, s
         Dwarf_Addr cubias = 0;
         Dwarf_Die *cu = dwfl_module_addrdie(m, a, &cubias);
         if (cu)
-            inlined_at(t, cu, a - cubias, r);
+            inlined_at(t, (int32_t)(f - t->files), cu, a - cubias, r);
         return;
     }
     /* Without .debug_aranges (clang's default) libdw cannot map the
@@ -558,7 +683,7 @@ static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, s
             r->src = intern_name(t, dwarf_linesrc(dl, NULL, NULL));
             dwarf_lineno(dl, &ln);
             r->line = ln;
-            inlined_at(t, cu, a - cubias, r);
+            inlined_at(t, (int32_t)(f - t->files), cu, a - cubias, r);
         }
         return;
     }
@@ -746,6 +871,9 @@ void weft_symtab_free(struct weft_symtab *t) {
     }
     free(t->files);
     free(t->res);
+    for (size_t i = 0; i < t->ncuix; i++)
+        free(t->cuix[i].s);
+    free(t->cuix);
     free(t->paths.e);
     free(t->names.e);
     for (struct blk *b = t->arena, *next; b; b = next) {
