@@ -470,8 +470,7 @@ static int system_source(const char *file) {
  * libc_start_call_main.h:58, the first frame with a line; and an
  * optimized C++ program's lock as gthr-default.h, the innermost of the
  * functions inlined at the call. */
-const struct weft_rframe *weft_report_site(const struct weft_rfinding *f) {
-    const struct weft_rstack *s = weft_report_main_stack(f);
+static const struct weft_rframe *site_of(const struct weft_rstack *s) {
     for (int i = 0; s && i < s->n; i++)
         if (s->f[i].file && s->f[i].line > 0 && !weft_report_system_frame(&s->f[i]) &&
             !system_source(s->f[i].file))
@@ -479,9 +478,13 @@ const struct weft_rframe *weft_report_site(const struct weft_rfinding *f) {
     return NULL;
 }
 
+const struct weft_rframe *weft_report_site(const struct weft_rfinding *f) {
+    return site_of(weft_report_main_stack(f));
+}
+
 const struct weft_rframe *weft_report_fault_frame(const struct weft_rfinding *f) {
-    const struct weft_rframe *site = weft_report_site(f);
     const struct weft_rstack *s = weft_report_main_stack(f);
+    const struct weft_rframe *site = site_of(s);
     if (site || !s)
         return site;
     for (int i = 0; i < s->n; i++)

@@ -255,23 +255,21 @@ static void summary_line(FILE *f, const struct weft_report *r, const struct weft
     fputs(")\n", f);
 }
 
-/* The processes of each trace: how they ended, threads, not joined. */
-/* The program process pid's last image exec'd ("?" when unknown). The
- * text lives until the next call. */
-static const char *exec_path_of(sqlite3 *db, int64_t pid) {
-    static char buf[512];
+/* The program process pid's last image exec'd, written to f ("?" when
+ * the trace does not say). */
+static void exec_path_text(FILE *f, sqlite3 *db, int64_t pid) {
     sqlite3_stmt *st = NULL;
-    snprintf(buf, sizeof buf, "?");
+    const char *path = NULL;
     if (sqlite3_prepare_v2(db,
                            "SELECT exec_path FROM images WHERE pid = ? AND exec_path IS NOT NULL "
                            "ORDER BY seq DESC LIMIT 1",
                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, pid);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(st, 0));
+        if (sqlite3_step(st) == SQLITE_ROW)
+            path = (const char *)sqlite3_column_text(st, 0);
     }
+    weft_text_str(f, path ? path : "?");
     sqlite3_finalize(st);
-    return buf;
 }
 
 /* A line per process: how it ended, its threads and how many of them
@@ -302,7 +300,7 @@ static void procs_text(const struct weft_report *r, FILE *f) {
             /* it went on as a program that left no log: how that one
              * ended, and its threads, are not in the trace */
             fputs("exec'd ", f);
-            weft_text_str(f, exec_path_of(r->traces[p->trace].db, p->pid));
+            exec_path_text(f, r->traces[p->trace].db, p->pid);
             fprintf(f, ", untraced from there; %lld threads\n", (long long)p->threads);
             continue;
         } else {

@@ -33,6 +33,7 @@
 #include "symbolize.h"
 #include "thread.h"
 #include "log_reader.h"
+#include "room.h"
 #include "weft.h"
 
 /* ---- a small open-addressing map: (a, b) -> v ----
@@ -95,22 +96,6 @@ static inline int map_get(const struct map *m, uint64_t a, uint64_t b, uint64_t 
 
 /* Removal by marking the value: keys of closed fds and destroyed mutexes
  * map to 0 ("none live"); the next use makes a new generation. */
-
-/* Room for one more element in a growable array (n used of *cap, each
- * size bytes), doubling from first: 0, or -1 when out of memory (the
- * array unchanged). ROOM(arr, n, cap, first) for an array arr. */
-static inline int room(void **arr, size_t n, size_t *cap, size_t size, size_t first) {
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : first;
-    void *p = realloc(*arr, nc * size);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = nc;
-    return 0;
-}
-#define ROOM(arr, n, cap, first) room((void **)&(arr), (n), &(cap), sizeof *(arr), (first))
 
 /* The payload of a record, NUL-terminated, cut to max - 1 bytes. */
 static inline size_t payload(const struct weft_rec *r, char *buf, size_t max) {

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "room.h"
 #include "symbolize.h"
 #include "thread.h"
 
@@ -501,14 +502,8 @@ static int collect(Dwarf_Die *parent, struct cuix *ix, size_t *cap) {
         case DW_TAG_subprogram: {
             Dwarf_Addr base, lo, hi;
             for (ptrdiff_t o = 0; (o = dwarf_ranges(&c, o, &base, &lo, &hi)) > 0;) {
-                if (ix->n == *cap) {
-                    size_t nc = *cap ? *cap * 2 : 256;
-                    struct span *ns = realloc(ix->s, nc * sizeof *ns);
-                    if (!ns)
-                        return -1;
-                    ix->s = ns;
-                    *cap = nc;
-                }
+                if (ROOM(ix->s, ix->n, *cap, 256) != 0)
+                    return -1;
                 ix->s[ix->n++] = (struct span){lo, hi, c};
             }
             break;
@@ -528,19 +523,6 @@ static int collect(Dwarf_Die *parent, struct cuix *ix, size_t *cap) {
     return 0;
 }
 
-/* Room for one more unit index: 0, or -1 when out of memory. */
-static int room_cuix(struct weft_symtab *t) {
-    if (t->ncuix < t->capcuix)
-        return 0;
-    size_t nc = t->capcuix ? t->capcuix * 2 : 16;
-    struct cuix *n = realloc(t->cuix, nc * sizeof *n);
-    if (!n)
-        return -1;
-    t->cuix = n;
-    t->capcuix = nc;
-    return 0;
-}
-
 /* The index of unit cu of file fi, made on first use; NULL when out of
  * memory. */
 static const struct cuix *cu_index(struct weft_symtab *t, int32_t fi, Dwarf_Die *cu) {
@@ -548,7 +530,7 @@ static const struct cuix *cu_index(struct weft_symtab *t, int32_t fi, Dwarf_Die 
     for (size_t i = 0; i < t->ncuix; i++)
         if (t->cuix[i].file == fi && t->cuix[i].off == off)
             return &t->cuix[i];
-    if (room_cuix(t) != 0)
+    if (ROOM(t->cuix, t->ncuix, t->capcuix, 16) != 0)
         return NULL;
     struct cuix ix = {fi, off, NULL, 0};
     size_t cap = 0;
@@ -978,32 +960,38 @@ void weft_symmap_warm(struct weft_symmap *m, uint64_t pc) {
         warm_file(m->t, e->file);
 }
 
-void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out) {
+/* pc's frame into out (weft_symmap_lookup), and its cached answer (the
+ * functions inlined there), NULL when its file gives no names. */
+static const struct res *lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out,
+                                struct res *tmp) {
     memset(out, 0, sizeof *out);
     const struct ment *best = module_of(m, pc);
     if (!best)
-        return;
+        return NULL;
     out->module = best->path;
     out->offset = pc - best->bias;
     if (best->file < 0)
-        return;
-    struct res tmp;
-    const struct res *r = answer(m->t, best->file, pc - best->bias, &tmp);
+        return NULL;
+    const struct res *r = answer(m->t, best->file, pc - best->bias, tmp);
     out->function = r->fn;
     out->file = r->src;
     out->line = r->line;
+    return r;
+}
+
+void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out) {
+    struct res tmp;
+    lookup(m, pc, out, &tmp);
 }
 
 size_t weft_symmap_frames(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out,
                           size_t max) {
     if (!max)
         return 0;
-    weft_symmap_lookup(m, pc, &out[0]);
-    const struct ment *best = out[0].module ? module_of(m, pc) : NULL;
-    if (!best || best->file < 0)
-        return 1;
     struct res tmp;
-    const struct res *r = answer(m->t, best->file, pc - best->bias, &tmp);
+    const struct res *r = lookup(m, pc, &out[0], &tmp);
+    if (!r || !r->ninl)
+        return 1;
     /* frame i < ninl: inlined function i at the line inside it (the
      * innermost line, then each one's call site); the last: the function
      * the code is in, at the outermost one's call site */
@@ -1014,8 +1002,7 @@ size_t weft_symmap_frames(struct weft_symmap *m, uint64_t pc, struct weft_frame_
         out[n].file = r->inl[i].call_file;
         out[n].line = r->inl[i].call_line;
     }
-    if (r->ninl)
-        out[0].function = r->inl[0].fn;
+    out[0].function = r->inl[0].fn;
     return n;
 }
 

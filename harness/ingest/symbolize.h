@@ -87,13 +87,13 @@ void weft_symmap_add(struct weft_symmap *m, const char *path, uint64_t bias, uin
  * out is always filled (all unknown when pc is in no module). Its strings
  * live as long as the table. */
 void weft_symmap_lookup(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out);
+#define WEFT_SYM_INLINE_MAX 8 /* inlined functions kept per address */
 /* The frames pc stands for, innermost first, into out (at most max):
  * each function inlined at pc at its line (the innermost line, then the
  * line its caller called it at), then the function pc is in, at the call
  * site of the outermost one; one frame, weft_symmap_lookup's, where
  * nothing is inlined. The frames share pc's module and offset. Returns
  * how many (1..max; 0 when max is 0). */
-#define WEFT_SYM_INLINE_MAX 8 /* inlined functions kept per address */
 size_t weft_symmap_frames(struct weft_symmap *m, uint64_t pc, struct weft_frame_info *out,
                           size_t max);
 /* pc will be looked up: its file's debug information starts loading,

@@ -38,12 +38,12 @@ static void hex(char *out, const unsigned char *b, size_t n) {
     out[2 * n] = 0;
 }
 
-/* Modules and stacks of process pi, symbolized with its module map. */
 /* Frames of one stack at most, inlined functions included: four per
  * recorded address on average (a C++ lock_guard's lock is three inlined
- * calls deep); past that the innermost addresses keep fewer. */
+ * calls deep); past that the outermost addresses keep fewer. */
 #define FRAMES_MAX (4 * (WEFT__STACK_MAX + 1))
 
+/* Modules and stacks of process pi, symbolized with its module map. */
 int weft__ingest_write_modules_stacks(struct weft__ingest *g, uint32_t pi, uint64_t *nstacks) {
     struct proc *p = &g->procs[pi];
     sqlite3_stmt *sm =

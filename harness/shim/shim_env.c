@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "shim.h"
 
@@ -109,6 +110,15 @@ static const char *const kept_names[] = {
 static char kept[KEPT_N][4200]; /* "NAME=value", or "" */
 static char self_base[256];     /* the shim's file name, as LD_PRELOAD names it */
 
+/* Whether envp has an entry NAME= (name includes the '='); its value. */
+static const char *env_find(char *const envp[], const char *name) {
+    size_t nl = strlen(name);
+    for (size_t i = 0; envp && envp[i]; i++)
+        if (!strncmp(envp[i], name, nl))
+            return envp[i] + nl;
+    return NULL;
+}
+
 void weft__env_keep_traced(void) {
     const char *log = getenv("WEFT_LOG");
     if (!log || !*log)
@@ -122,25 +132,10 @@ void weft__env_keep_traced(void) {
         return;
     strcpy(self_base, b);
     for (size_t i = 0; i < KEPT_N; i++) {
-        size_t nl = strlen(kept_names[i]);
-        char name[64];
-        memcpy(name, kept_names[i], nl - 1);
-        name[nl - 1] = 0;
-        const char *v = getenv(name);
-        if (v && nl + strlen(v) < sizeof kept[i]) {
-            memcpy(kept[i], kept_names[i], nl);
-            strcpy(kept[i] + nl, v);
-        }
+        const char *v = env_find(environ, kept_names[i]);
+        if (v && strlen(kept_names[i]) + strlen(v) < sizeof kept[i])
+            strcpy(stpcpy(kept[i], kept_names[i]), v);
     }
-}
-
-/* Whether envp has an entry NAME= (name includes the '='); its value. */
-static const char *env_find(char *const envp[], const char *name) {
-    size_t nl = strlen(name);
-    for (size_t i = 0; envp && envp[i]; i++)
-        if (!strncmp(envp[i], name, nl))
-            return envp[i] + nl;
-    return NULL;
 }
 
 /* Whether an LD_PRELOAD value names a file called self_base. */
@@ -182,14 +177,9 @@ char *const *weft__env_traced_exec(char *const envp[], size_t *mapped) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         env[k++] = envp[i];
-    for (size_t i = 0; i < KEPT_N; i++) {
-        size_t nl = strlen(kept_names[i]);
-        char name[64];
-        memcpy(name, kept_names[i], nl);
-        name[nl] = 0;
-        if (kept[i][0] && !env_find(envp, name))
+    for (size_t i = 0; i < KEPT_N; i++)
+        if (kept[i][0] && !env_find(envp, kept_names[i]))
             env[k++] = kept[i];
-    }
     env[k] = NULL;
     *mapped = size;
     return env;
