@@ -35,6 +35,11 @@ void weft_cli_outputs_on_signals(void);
  * from a handler of sig (async-signal-safe). */
 _Noreturn void weft_cli_die_of(int sig);
 
+/* The line saying how many findings the suppressions silenced, and how
+ * many of them weft's defaults did (cmd_detect.c); nothing when none. */
+struct weft_detect_result;
+void weft_say_suppressed(const struct weft_detect_result *r);
+
 /* The path of the running weft binary into out (what lies beside it:
  * the shim, the scenarios; scenario runs exec it); 0, or -1 with errno. */
 int weft_self_exe(char *out, size_t n);

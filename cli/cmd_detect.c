@@ -3,8 +3,8 @@
  * over the events ingest holds in memory, on a thread of their own while
  * those events are loaded into the database, so that a big trace is
  * neither read back nor waited for twice. */
+#include "cli.h"
 #include "detectors.h"
-#include "weft.h"
 
 int weft_detect_hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next,
                      void *src, void *user) {
@@ -15,4 +15,16 @@ int weft_detect_hook(sqlite3 *db, const struct weft_db_guard *guard, weft_event_
      * the trace itself good: the ingest goes on. */
     h->ok = weft_detect_events(db, &o, h->res, next, src) == 0;
     return 0;
+}
+
+void weft_say_suppressed(const struct weft_detect_result *r) {
+    if (!r->suppressed)
+        return;
+    if (!r->suppressed_default)
+        fprintf(stderr, "==weft== %d suppressed\n", r->suppressed);
+    else
+        fprintf(stderr,
+                "==weft== %d suppressed (%d by weft's default suppressions: threads a runtime "
+                "keeps until exit; --no-default-suppressions shows them)\n",
+                r->suppressed, r->suppressed_default);
 }

@@ -24,7 +24,7 @@ int weft_cmd_ingest(int argc, char **argv) {
     weft_cli_outputs_on_signals();
     const char *out = NULL, *supp_path = NULL, *s_min = NULL;
     char **logs = calloc((size_t)argc, sizeof *logs);
-    int nlogs = 0, quiet = 0, index = 0, all = 0, opts = 1, r, rc = 125;
+    int nlogs = 0, quiet = 0, index = 0, all = 0, no_defaults = 0, opts = 1, r, rc = 125;
     int64_t min_wait = WEFT_MIN_WAIT_NS;
     struct weft_supp_list *supp = NULL;
     if (!logs)
@@ -43,6 +43,8 @@ int weft_cmd_ingest(int argc, char **argv) {
                 goto out;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
+        } else if (!strcmp(a, "--no-default-suppressions")) {
+            no_defaults = 1;
         } else if (!strcmp(a, "--index")) {
             index = 1;
         } else if (!strcmp(a, "--all-events")) {
@@ -78,7 +80,7 @@ int weft_cmd_ingest(int argc, char **argv) {
         (weft_check_regular("suppressions", supp_path) != 0 || !(supp = weft_supp_load(supp_path))))
         goto out;
     struct weft_ingest_stats st = {0};
-    struct weft_detect_opts dopts = {.supp = supp};
+    struct weft_detect_opts dopts = {.supp = supp, .no_default_supp = no_defaults};
     struct weft_detect_result dr = {0};
     struct weft_detect_hook hook = {&dopts, &dr, 0};
     struct weft_ingest_opts o = {.quiet = quiet,
@@ -169,6 +171,7 @@ int weft_cmd_ingest(int argc, char **argv) {
         if (db)
             weft_report_text_db(out, db, stderr);
         sqlite3_close(db);
+        weft_say_suppressed(&dr);
     }
     if (!quiet) {
         fputs("==weft== ", stderr);

@@ -318,7 +318,7 @@ int weft_cmd_run(int argc, char **argv) {
                *s_keep_rows = NULL, *s_leak = NULL, *s_leak_thr = NULL;
     /* live: 0 after the exit (--no-live), 1 while it runs (--live), -1 the
      * default (LIVE_AUTO_MB) */
-    int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = -1, i, r;
+    int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = -1, no_defaults = 0, i, r;
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -363,6 +363,8 @@ int weft_cmd_run(int argc, char **argv) {
             }
             keep = 1;
             keep_dir = a + 11;
+        } else if (!strcmp(a, "--no-default-suppressions")) {
+            no_defaults = 1;
         } else if (!strcmp(a, "--index")) {
             index = 1;
         } else if (!strcmp(a, "--all-events")) {
@@ -591,7 +593,8 @@ int weft_cmd_run(int argc, char **argv) {
      * on). The detectors, the output and the error lines are set up as
      * for the ingest after the exit below. */
     const char *final = out ? out : defout;
-    struct weft_detect_opts dopts = {.supp = supp, .max_threads = (int)max_threads};
+    struct weft_detect_opts dopts = {
+        .supp = supp, .max_threads = (int)max_threads, .no_default_supp = no_defaults};
     struct weft_detect_result dr = {0};
     struct weft_detect_hook hook = {&dopts, &dr, 0};
     /* The ingest's options, live or after the exit (which adds the root's
@@ -800,8 +803,8 @@ int weft_cmd_run(int argc, char **argv) {
                         weft_report_text_db(final, db, stderr);
                     sqlite3_close(db);
                 }
-                if (dr.suppressed && !quiet)
-                    fprintf(stderr, "==weft== %d suppressed\n", dr.suppressed);
+                if (!quiet)
+                    weft_say_suppressed(&dr);
                 if (dr.errors && error_exit > 0)
                     rc = (int)error_exit;
             }

@@ -16,10 +16,12 @@ struct weft_detect_opts {
     const struct weft_supp_list *supp; /* may be NULL */
     int max_threads;                   /* unbounded-threads threshold; 0: default 1000 */
     const struct weft_db_guard *guard; /* NULL: the connection is ours alone */
+    int no_default_supp;               /* 1: without weft's default suppressions */
 };
 
 struct weft_detect_result {
     int findings, errors, warnings, suppressed;
+    int suppressed_default; /* of them, by weft's default suppressions */
     double seconds;
     unsigned long long events;
 };

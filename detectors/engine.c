@@ -366,6 +366,7 @@ static void free_ctx(struct weft__dctx *c) {
     weft__answered_free(c);
     sqlite3_finalize(c->ins);
     sqlite3_finalize(c->frames_q);
+    weft_supp_free(c->defaults);
     weft__table_free(&c->objects);
     weft__table_free(&c->known);
     free(c->pend_case);
@@ -574,6 +575,7 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
     memset(r, 0, sizeof *r);
     struct weft__dctx c = {.db = db, .opts = o ? o : &none, .res = r};
     int rc = -1;
+
     /* With a guard, the connection is shared: it is held for the set-up
      * and the finish, and only around each lookup or report between. */
     int own_tx = !c.opts->guard;
@@ -595,6 +597,8 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
     }
     if (stream_shape(&c, &it->u.shape) != 0)
         goto oom;
+    if (!c.opts->no_default_supp && !(c.defaults = weft__supp_defaults()))
+        goto undo; /* said */
     c.hb = weft__vc_new(c.nthreads);
     if (!c.hb || weft__answered_init(&c) != 0)
         goto sqlerr;
@@ -602,8 +606,9 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
                            "INSERT INTO findings (kind, severity, pid, thread, object, "
                            "message, stacks, ts, count, detail) VALUES (?,?,?,?,?,?,?,?,?,?)",
                            -1, &c.ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT function, file, module FROM frames WHERE stack = ?", -1,
-                           &c.frames_q, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(
+            db, "SELECT function, file, module FROM frames WHERE stack = ? ORDER BY depth", -1,
+            &c.frames_q, NULL) != SQLITE_OK)
         goto sqlerr;
     for (int i = 0; i < weft__ndetectors; i++)
         if (!(c.det[i] = calloc(1, weft__detectors[i]->size ? weft__detectors[i]->size : 1)) ||

@@ -214,8 +214,10 @@ int weft__findings_flush(struct weft__dctx *c) {
         struct weft__finding *f = &c->found[i];
         char stacks[1024];
         resolve_stacks(c, f, stacks, sizeof stacks);
-        if (weft__supp_match(c, f->kind, f->thread, f->roles, f->nroles)) {
+        int by = weft__supp_match(c, f->kind, f->thread, f->roles, f->nroles);
+        if (by) {
             c->res->suppressed++;
+            c->res->suppressed_default += by == 2;
             continue;
         }
         if (!(f->stacks = strdup(stacks))) {

@@ -102,7 +102,7 @@ struct weft__dctx {
     int nprocs;
     struct weft_detect_result *res;
     sqlite3_stmt *ins, *frames_q;
-    struct weft__supp *supp;
+    struct weft_supp_list *defaults; /* weft's default suppressions (NULL: off) */
     struct weft__answered *answered; /* answered.c */
     int held;                        /* nesting of weft__db_enter */
     int64_t now; /* ts of the event being replayed; 0 in finish() (findings.ts) */
@@ -226,8 +226,11 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e);
 int weft__answered_at_exit(struct weft__dctx *c, uint32_t id, uint32_t exit_thread);
 void weft__answered_free(struct weft__dctx *c);
 
-/* Suppressions (suppress.c). */
-struct weft__supp;
+/* Suppressions (suppress.c): 0 when no rule silences the finding, 1 a
+ * rule of the user's file, 2 one of weft's defaults (default_supp.c,
+ * parsed by weft__supp_defaults: NULL after one line on stderr). */
+extern const char weft__default_supp[];
+struct weft_supp_list *weft__supp_defaults(void);
 int weft__supp_match(struct weft__dctx *c, const char *kind, int64_t thread,
                      const struct weft__role *roles, int nroles);
 

@@ -10,7 +10,8 @@ pkgs=(build-essential cmake ninja-build pkg-config clang check libsqlite3-dev sq
       lighttpd apache2 postgresql
       golang-golang-x-sync-dev golang-golang-x-time-dev
       chromium python3-websocket
-      python3-jsonschema libxml2-utils clang-format procps libc6-dbg)
+      python3-jsonschema libxml2-utils clang-format procps libc6-dbg
+      libglib2.0-bin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

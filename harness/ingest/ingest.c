@@ -716,12 +716,20 @@ void weft__ingest_note_log(struct weft__ingest *g, struct proc *p) {
         weft__ingest_add_loss(g, p->pid, p->path, "bad-chunk", l->bad_chunks, "%s", l->chunk_err);
         p->complete = 0;
     }
-    if (l->unwritten_chunks) {
-        weft__ingest_add_loss(
-            g, p->pid, p->path, "unwritten-chunk", l->unwritten_chunks,
-            "%s: %llu chunks were claimed but never written (the process was killed "
-            "as it began one, or a hole: was the disk full?)",
-            p->path, (unsigned long long)l->unwritten_chunks);
+    /* The last chunks claimed, unwritten, of a process that ended through
+     * exit (the log says it finished): threads cut by the exit between
+     * their claim and their first record, like any thread cut in the
+     * middle of a record then; no record was complete, nothing is
+     * missing. A hole before a written chunk, or a process that died of
+     * a kill, loses records so. */
+    uint64_t unwritten = l->unwritten_chunks;
+    if (l->hdr.flags & WEFT_LOG_F_FINISHED)
+        unwritten -= l->trailing_unwritten;
+    if (unwritten) {
+        weft__ingest_add_loss(g, p->pid, p->path, "unwritten-chunk", unwritten,
+                              "%s: %llu chunks were claimed but never written (the process was "
+                              "killed as it began one, or a hole: was the disk full?)",
+                              p->path, (unsigned long long)unwritten);
         p->complete = 0;
     }
     if (l->missing_chunks) {

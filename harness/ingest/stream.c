@@ -383,6 +383,7 @@ static int open_common(struct weft_slog *l, int convert) {
     for (uint64_t i = 0; i < n; i++) {
         if (gone && gone[i]) {
             l->consumed_chunks++;
+            l->trailing_unwritten = 0;
             continue;
         }
         if (read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i]) {
@@ -395,6 +396,7 @@ static int open_common(struct weft_slog *l, int convert) {
         int unwritten,
             ok = weft__log_chunk_ok(&ch[i], ch[i].committed, i, l->name, err, &unwritten);
         l->unwritten_chunks += unwritten;
+        l->trailing_unwritten = unwritten ? l->trailing_unwritten + 1 : 0;
         if (ok < 0 && !l->bad_chunks++) {
             first_bad = i;
             memcpy(l->chunk_err, err, sizeof err);
@@ -657,15 +659,20 @@ int weft_slog_refresh(struct weft_slog *l) {
     int rc = -1;
     if (!ch || !counts)
         goto out;
-    l->unwritten_chunks = 0; /* counted afresh: a chunk claimed is written a moment later */
+    /* counted afresh: a chunk claimed is written a moment later */
+    l->unwritten_chunks = l->trailing_unwritten = 0;
     for (uint64_t i = 0; i < n; i++) {
         if (l->lc[i].punched || l->lc[i].bad ||
-            read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i])
+            read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i]) {
+            l->trailing_unwritten = 0;
             continue;
+        }
         char err[WEFT_LOG_ERR];
         int unwritten,
             ok = weft__log_chunk_ok(&ch[i], ch[i].committed, i, l->name, err, &unwritten);
-        l->unwritten_chunks += unwritten && !l->lc[i].seen;
+        unwritten = unwritten && !l->lc[i].seen;
+        l->unwritten_chunks += unwritten;
+        l->trailing_unwritten = unwritten ? l->trailing_unwritten + 1 : 0;
         if (ok < 0) {
             l->lc[i].bad = 1;
             if (!l->bad_chunks++)

@@ -56,6 +56,7 @@ struct weft_slog {
     size_t size;              /* bytes of the file (or buffer) at open */
     uint64_t nchunks;         /* chunks read (claimed, capped by capacity and by the file) */
     uint64_t bad_chunks, unwritten_chunks, missing_chunks; /* as struct weft_log's */
+    uint64_t trailing_unwritten; /* of the unwritten, those after the last written chunk */
     /* chunks a live ingest consumed and gave back (its consumed file says
      * which): not read, not counted as unwritten (weft_slog_open) */
     uint64_t consumed_chunks;

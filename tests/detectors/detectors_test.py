@@ -361,7 +361,7 @@ def cli():
         check("suppressed by a module glob", not kinds, err)
         # qualified terms: module= only a frame's module, creator= only a
         # frame of the thread's creation stack, every term must hold
-        for rule, want, what in (
+        for case in (
                 ("leaked-thread:module=libweft.so*", set(), "suppressed by module="),
                 ("leaked-thread:module=worker", {"leaked-thread"},
                  "module= does not match a function"),
@@ -371,19 +371,54 @@ def cli():
                 ("unjoined-thread:module=det_unjoined  creator=ma*", set(),
                  "suppressed by module= and creator="),
                 ("unjoined-thread:creator=main module=libweft.so*", {"unjoined-thread"},
-                 "module= and creator=: both must hold")):
+                 "module= and creator=: both must hold"),
+                # name= the thread's name; spawner= only the frame that
+                # created the thread (creator= any frame of that stack)
+                ("unjoined-thread:name=pool-*", set(), "suppressed by name=", "named", "pool-7"),
+                ("unjoined-thread:name=pool", {"unjoined-thread"}, "a name is matched whole",
+                 "named", "pool-7"),
+                ("unjoined-thread:spawner=main", set(), "suppressed by spawner="),
+                ("unjoined-thread:spawner=spawn", set(), "spawner= is the creating frame",
+                 "helper"),
+                ("unjoined-thread:spawner=main", {"unjoined-thread"},
+                 "spawner= looks at no frame under the creating one", "helper"),
+                ("unjoined-thread:creator=main", set(), "creator= looks at every frame",
+                 "helper"),
+                ("unjoined-thread:spawner=det_unjoined name=pool-*", set(),
+                 "spawner= by module, with name=", "named", "pool-1")):
+            rule, want, what, args = case[0], case[1], case[2], list(case[3:])
             with open(supp, "w") as f:
                 f.write(rule + "\n")
             argv = [prog("leaked")] if rule.startswith("leaked") else [prog("unjoined")]
-            rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], argv)
+            rc, err, kinds = weft_run(tmp, ["--suppressions=" + supp], argv + args)
             check(what, kinds == want, err)
         for bad in ("leaked-thread:module=\n", "leaked-thread:module=a frob=b\n",
-                    "leaked-thread:creator=a creator=b\n"):
+                    "leaked-thread:creator=a creator=b\n", "leaked-thread:spawner=a spawner=b\n",
+                    "leaked-thread:name=\n"):
             with open(supp, "w") as f:
                 f.write(bad)
             rc, err, _ = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan1"])
             check("bad term %r: one line, non-zero" % bad.strip(),
                   rc != 0 and len(err.strip().splitlines()) == 1 and "s.supp:1:" in err, err)
+        # weft's default suppressions: libgomp's pool is alive at exit in
+        # every OpenMP program; a thread of the program's own is not
+        # silenced, even one that a pool thread created
+        if os.path.exists(prog("openmp")):
+            rc, err, kinds = weft_run(tmp, [], [prog("openmp")])
+            check("OpenMP's pool: silenced by the defaults, and said",
+                  kinds == set() and "by weft's default suppressions" in err, err)
+            rc, err, kinds = weft_run(tmp, ["--no-default-suppressions"], [prog("openmp")])
+            check("--no-default-suppressions: the pool's threads reported",
+                  kinds == {"leaked-thread"} and "default" not in err, err)
+            rc, err, kinds = weft_run(tmp, [], [prog("openmp"), "mine"])
+            con = sqlite3.connect(os.path.join(tmp, "cli.db"))
+            starts = [r[0] for r in con.execute(
+                "SELECT t.start_function FROM findings f JOIN threads t ON t.id = f.thread")]
+            con.close()
+            check("a thread the program started inside the region is reported",
+                  starts == ["forever"], err + str(starts))
+        else:
+            print("skip the default suppressions' OpenMP checks: no OpenMP compiler")
         with open(supp, "w") as f:
             f.write("no-such-kind:foo\n")
         rc, err, _ = weft_run(tmp, ["--suppressions=" + supp], [prog("closes"), "chan1"])

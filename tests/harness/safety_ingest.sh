@@ -76,6 +76,37 @@ ingest_shrink)
     expect "chunks missing" "$4" $((claimed - 1))
     [ "${6:-0}" -gt 0 ] || fail "no record of chunk 0: $(cat "$work/out" "$work/err")"
     ;;
+ingest_cut_claim)
+    # A thread cut by the process's exit between claiming a chunk and
+    # writing its first record leaves the last chunk claimed and all
+    # zeros: in a log that finished through exit nothing is missing (no
+    # record was complete), so no loss; in one whose process was killed,
+    # or where a written chunk follows it (a hole), it is a loss.
+    good_log
+    # claim_one LOG: one more chunk claimed, never written (the file
+    # grows by a chunk of zeros, as a claim's preparation makes it)
+    claim_one() {
+        cp "$work/good.log" "$1"
+        printf "$(printf '\\%03o' $(((claimed + 1) & 255)) $((((claimed + 1) >> 8) & 255)))" |
+            dd of="$1" bs=1 seek=64 conv=notrunc 2>/dev/null
+        truncate -s $((4096 + (claimed + 1) * 65536)) "$1"
+    }
+    claim_one "$work/cut.log"
+    rm -f "$db"
+    "$WEFT" ingest -q -o "$db" "$work/cut.log" 2>"$work/err"
+    expect "finished log: ingest status" "$?" 0
+    expect "finished log: losses" "$(q "select count(*) from losses")" 0
+    expect "finished log: complete" "$(q "select complete from processes")" 1
+    expect "finished log: every event" "$(q "select events from processes")" "$all_events"
+    # the same log without its finished flag (bit 0 of the flags at 84)
+    claim_one "$work/killed.log"
+    flags=$(od -A n -t u4 -j 84 -N 4 "$work/killed.log" | tr -d ' ')
+    printf "$(printf '\\%03o' $((flags & 254)))" |
+        dd of="$work/killed.log" bs=1 seek=84 conv=notrunc 2>/dev/null
+    ingest_partial "$work/killed.log"
+    expect "killed: loss" "$(q "select what || ' ' || count from losses where what = 'unwritten-chunk'")" \
+        "unwritten-chunk 1"
+    ;;
 ingest_bad_chunk)
     # A damaged chunk (a raw clone() thread sharing its parent's TLS
     # writes into its parent's chunk) is skipped whole; the rest is kept.

@@ -200,6 +200,18 @@ PY
     same -- /usr/bin/python3 t.py
     findings ""
     ;;
+real_gio) # GLib's worker thread ("gmain"), alive at exit: weft's default suppressions
+    need gio
+    mkdir "$work/in/d" && echo data >"$work/in/d/f.txt"
+    rm -rf "$work/gio.logs"
+    same --keep-log="$work/gio.logs" -- gio list d
+    findings ""
+    # the same trace without the defaults: gmain, leaked by design
+    rm -f "$work/n.db"
+    "$WEFT" ingest -q --no-default-suppressions -o "$work/n.db" "$work/gio.logs"/* 2>/dev/null
+    expect "GLib's thread without the default suppressions" \
+        "$(sqlite3 "$work/n.db" "select group_concat(kind) from findings")" "leaked-thread"
+    ;;
 real_bash) # pipes, subshells, fds
     same --trace-children -- bash -c 'exec 3>f3; echo x >&3; exec 3>&-; (sort -n data.txt | tail -1) | wc -c; cat f3'
     # bash's subshells close a pipe's fd that is closed already (EBADF):
