@@ -531,6 +531,14 @@ int weft_cmd_run(int argc, char **argv) {
             }
             setenv("LD_PRELOAD", val, 1);
         }
+        /* A shell puts the path of the command it runs in `_`: weft's
+         * here, where PROG's was meant (as the shell would have found it:
+         * resolve() searches PATH the same way). */
+        struct stat us, self;
+        const char *under = getenv("_");
+        if (under && stat(under, &us) == 0 && stat("/proc/self/exe", &self) == 0 &&
+            us.st_dev == self.st_dev && us.st_ino == self.st_ino)
+            setenv("_", prog, 1);
         setenv("WEFT_LOG", logpath, 1);
         setenv("WEFT_LIVE_STATE", "1", 1); /* state.PID beside it: livecheck.c */
         if (!children)

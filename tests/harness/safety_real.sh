@@ -456,6 +456,12 @@ SH
     expect "the limits" "$(grep '^nofile' "$work/traced.out")" "nofile 64 stack 4096 core $(ulimit -c) nice 3 umask $(umask)"
     same -- env --ignore-signal=HUP,USR1 --block-signal=INT sh -c 'trap "" PIPE; sh self.sh'
     grep -q '^SigIgn:.*[1-9]' "$work/traced.out" || fail "no ignored signals: $(cat "$work/traced.out")"
+    # `_`, which bash sets to the path of the command it runs: PROG's
+    # (PATH searched as bash does), not weft's
+    PATH="$work/in:$PATH" bash -c 'env' | grep '^_=' >"$work/plain_under"
+    PATH="$work/in:$PATH" bash -c '"$0" run -q -o "$1" -- env' "$WEFT" "$work/u.db" 2>/dev/null |
+        grep '^_=' >"$work/traced_under"
+    expect "_ as bash sets it" "$(cat "$work/traced_under")" "$(cat "$work/plain_under")"
     # a wrapper that forwards its timeout's signal: 124 as without weft
     same -- timeout 0.5 sleep 5
     expect "timeout's status" "$rc" 124
