@@ -82,6 +82,10 @@ struct weft_livecheck *weft_livecheck_start(const char *dir, int64_t interval_ns
                                             int64_t threshold_ns);
 void weft_livecheck_signal(void);
 void weft_livecheck_stop(struct weft_livecheck *lc);
+/* Whether process pid (its state file in dir) took signal sig from
+ * process sender at or after since_ns (CLOCK_MONOTONIC), in a handler of
+ * its own or the shim's fatal one: the signal reached it already. */
+int weft_live_took_signal(const char *dir, int pid, int sig, int sender, uint64_t since_ns);
 /* The leak checks of the run (its leakcheck file) into the trace at db
  * (table leak_checks): 0, or -1 after one line. */
 int weft_livecheck_store(const char *dir, const char *db);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +44,26 @@ static const char *volatile sig_final;        /* the trace, once it is written *
 
 /* The signals weft handles (on_signal) and ignores (SIGPIPE, last). */
 static const int sigs[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE};
+
+/* Signals to pass on to PROG, held by on_signal for the wait loop: the
+ * sender and when weft got it, per signal. A kill of the whole process
+ * group (`timeout` sends one after signalling its child, a CI runner
+ * stopping a job) reaches PROG by itself too: passed on, PROG's handler
+ * ran twice. PROG's shim notes each signal its handlers take and who
+ * sent it (livestate.h); the loop passes a held signal on unless PROG
+ * took it from the same sender meanwhile, or shortly before (the group
+ * kill may reach PROG first), waiting up to FORWARD_WAIT_NS for that. */
+static volatile sig_atomic_t held[NSIG];
+static volatile pid_t held_from[NSIG];
+static volatile uint64_t held_at[NSIG];
+#define FORWARD_WAIT_NS 200000000ull   /* 200 ms: how long PROG's handler may take to run */
+#define FORWARD_BEFORE_NS 250000000ull /* PROG took it up to 250 ms before weft did */
+
+static uint64_t mono_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* The default mode of weft run: the logs read live once they take this
  * much disk (MiB; WEFT_LIVE_AUTO_MB overrides; 0: after the exit, unless
@@ -168,8 +190,17 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
          * PROG (passed on, a shell's trap ran twice). */
         pid_t to = child;
         if (to > 0 && si->si_code != SI_KERNEL &&
-            !(si->si_code == SI_USER && si->si_pid > 0 && in_prog_tree(si->si_pid, to)))
-            kill(to, sig);
+            !(si->si_code == SI_USER && si->si_pid > 0 && in_prog_tree(si->si_pid, to))) {
+            /* held for the wait loop (forward_held), unless PROG's
+             * handlers are not watched (no sender to compare) */
+            if (si->si_code == SI_USER && si->si_pid > 0 && sig > 0 && sig < NSIG) {
+                held_from[sig] = si->si_pid;
+                held_at[sig] = mono_now();
+                held[sig] = 1;
+            } else {
+                kill(to, sig);
+            }
+        }
         errno = saved;
         return;
     }
@@ -203,6 +234,61 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
         }
     }
     weft_cli_die_of(sig);
+}
+
+/* The signals held by on_signal: each one PROG took from the same sender
+ * (its state file in dir says) is dropped, each one whose wait is over is
+ * passed on. Whether some are still held. With weft's signals blocked. */
+static int forward_held(const char *dir) {
+    int any = 0;
+    uint64_t now = mono_now();
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (!held[sig])
+            continue;
+        uint64_t at = held_at[sig];
+        if (weft_live_took_signal(dir, (int)child, sig, (int)held_from[sig],
+                                  at > FORWARD_BEFORE_NS ? at - FORWARD_BEFORE_NS : 0))
+            held[sig] = 0;
+        else if (now - at >= FORWARD_WAIT_NS) {
+            held[sig] = 0;
+            kill(child, sig);
+        } else
+            any = 1;
+    }
+    return any;
+}
+
+/* Until PROG has exited (not reaped), the held signals passed on or
+ * dropped as they come: PROG's pidfd polled with weft's signals let in
+ * only inside ppoll, so that none comes between a look at what is held
+ * and the sleep (then held until the exit). Without pidfds, a look every
+ * 50 ms. */
+static void wait_forwarding(const char *dir) {
+    sigset_t block, inside;
+    sigemptyset(&block);
+    for (int k = 0; k < 4; k++)
+        sigaddset(&block, sigs[k]);
+    sigprocmask(SIG_BLOCK, &block, &inside);
+    int fd = (int)syscall(SYS_pidfd_open, (pid_t)child, 0);
+    for (;;) {
+        int any = forward_held(dir);
+        if (fd >= 0) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            struct timespec t = {0, 5000000};
+            if (ppoll(&p, 1, any ? &t : NULL, &inside) > 0)
+                break;
+        } else {
+            siginfo_t si = {0};
+            if (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT | WNOHANG) != 0 || si.si_pid != 0)
+                break;
+            sigprocmask(SIG_SETMASK, &inside, NULL);
+            nanosleep(&(struct timespec){0, any ? 5000000 : 50000000}, NULL);
+            sigprocmask(SIG_BLOCK, &block, NULL);
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    sigprocmask(SIG_SETMASK, &inside, NULL);
 }
 
 /* SIGUSR1 to weft: a dump of the program's threads while it runs
@@ -661,6 +747,7 @@ int weft_cmd_run(int argc, char **argv) {
      * another process that got the pid; then reap with the handlers held
      * off, and from then on a signal stops the writing of the trace. */
     siginfo_t si;
+    wait_forwarding(ld.path);
     while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
     }
     weft_livecheck_stop(lcheck);

@@ -490,6 +490,21 @@ void weft_livecheck_stop(struct weft_livecheck *lc) {
     free(lc);
 }
 
+int weft_live_took_signal(const char *dir, int pid, int sig, int sender, uint64_t since_ns) {
+    if (sig <= 0 || sig >= WEFT_LIVE_SIGS)
+        return 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/state.%d", dir, pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    struct weft_live_head h;
+    ssize_t n = pread(fd, &h, sizeof h, 0);
+    close(fd);
+    return n == (ssize_t)sizeof h && h.magic == WEFT_LIVE_MAGIC && h.version == WEFT_LIVE_VERSION &&
+           h.sig[sig].sender == sender && h.sig[sig].at_ns >= since_ns;
+}
+
 int weft_livecheck_store(const char *dir, const char *db_path) {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/leakcheck", dir);

@@ -16,17 +16,32 @@
  * changes the slot's thread, wait object, kind or start time and to even
  * after; a reader that sees seq odd or changed across its copy retries
  * (a torn read is never reported). A wait's end only sets wait.kind to 0,
- * without the sequence: a reader that still saw the kind saw the wait. */
+ * without the sequence: a reader that still saw the kind saw the wait.
+ *
+ * The header also says, for each signal below 32, the last time the
+ * process took it in a handler of its own or in the shim's fatal one, and
+ * who sent it (shim_signal.c): a signal weft run received from a process
+ * that also reached the program (a kill of the process group, as
+ * `timeout` sends) is not passed on a second time (cmd_run.c). */
 #ifndef WEFT_HARNESS_LIVESTATE_H
 #define WEFT_HARNESS_LIVESTATE_H
 
 #include <stdint.h>
 
 #define WEFT_LIVE_MAGIC 0x31657461744c4657ull /* "WFLtate1" little-endian */
-#define WEFT_LIVE_VERSION 1
+#define WEFT_LIVE_VERSION 2
 #define WEFT_LIVE_SLOTS 4096
 #define WEFT_LIVE_PCS 16 /* creation stack frames kept, innermost first */
 #define WEFT_LIVE_HEAD 4096
+
+/* A signal taken: by whom it was sent (si_pid of a kill or sigqueue, 0
+ * from the kernel) and when (CLOCK_MONOTONIC), the latest of them. */
+struct weft_live_sig {
+    int32_t sender;
+    uint32_t pad;
+    uint64_t at_ns;
+};
+#define WEFT_LIVE_SIGS 32
 
 struct weft_live_head {
     uint64_t magic;
@@ -34,6 +49,7 @@ struct weft_live_head {
     int32_t pid;
     uint32_t npcs;     /* WEFT_LIVE_PCS */
     uint64_t start_ns; /* CLOCK_MONOTONIC when the file was made */
+    struct weft_live_sig sig[WEFT_LIVE_SIGS];
 };
 
 /* The watchdog's slot (watchdog.c, struct wslot). */

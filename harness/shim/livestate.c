@@ -46,6 +46,10 @@ static void put(char *buf, size_t *n, size_t cap, const char *s) {
     buf[*n] = 0;
 }
 
+int weft__live_is_on(void) {
+    return live_on;
+}
+
 void weft__live_settings(void) {
     const char *on = getenv("WEFT_LIVE_STATE");
     live_on = on && !strcmp(on, "1");
@@ -116,6 +120,18 @@ void *weft__live_open(void) {
     __atomic_store_n(&h->magic, WEFT_LIVE_MAGIC, __ATOMIC_RELEASE);
     errno = saved;
     return map + WEFT_LIVE_HEAD;
+}
+
+void weft__live_took_signal(int sig, const siginfo_t *si) {
+    unsigned char *m = __atomic_load_n(&map, __ATOMIC_ACQUIRE);
+    if (!m || sig <= 0 || sig >= WEFT_LIVE_SIGS)
+        return;
+    struct weft_live_sig *s = &((struct weft_live_head *)(void *)m)->sig[sig];
+    int user = si && (si->si_code == SI_USER || si->si_code == SI_QUEUE);
+    /* (a handler may interrupt another's write: a torn pair only makes
+     * weft pass the signal on, as it did before) */
+    __atomic_store_n(&s->sender, user ? (int32_t)si->si_pid : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->at_ns, mono_ns(), __ATOMIC_RELEASE);
 }
 
 void weft__live_remove(void) {

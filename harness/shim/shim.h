@@ -231,6 +231,13 @@ void *weft__live_open(void) WEFT_HIDDEN;
 void weft__live_settings(void) WEFT_HIDDEN; /* reads WEFT_LIVE_STATE (constructor) */
 void weft__live_forget(void) WEFT_HIDDEN;   /* fork child: drop the parent's mapping */
 void weft__live_remove(void) WEFT_HIDDEN;   /* a normal exit: the file goes */
+/* The process took signal sig (si: from whom), in the header: what weft
+ * run reads before passing a signal on. Async-signal-safe; a no-op
+ * without the file. */
+void weft__live_took_signal(int sig, const siginfo_t *si) WEFT_HIDDEN;
+/* Whether the live state file is on (weft run): the signals it passes on
+ * are then watched in the program's handlers (shim_signal.c). */
+int weft__live_is_on(void) WEFT_HIDDEN;
 /* Around a change of slot idx's wait: opening 1 before (its start time is
  * taken), 0 after. No-ops without the file. */
 void weft__live_mark(uint32_t idx, int opening) WEFT_HIDDEN;

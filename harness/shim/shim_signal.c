@@ -14,7 +14,19 @@
  * program's setting rules from then on, exactly. Python, for one,
  * installs its KeyboardInterrupt handler only when it reads SIGINT as
  * SIG_DFL. A raw rt_sigaction system call bypasses all this and sees our
- * handler (docs/harness.md). */
+ * handler (docs/harness.md).
+ *
+ * Under weft run, a handler the program sets for one of the signals weft
+ * run passes on (INT, QUIT, TERM, HUP) sits behind a small one of
+ * ours that notes in the live state file who sent the signal, then calls
+ * the program's with what the kernel gave it: weft run, sent the same
+ * signal by the same process (a kill of the whole process group, as
+ * `timeout` sends after it signals its child), then knows that the
+ * program had it already and does not pass it on a second time. The
+ * kernel holds the program's own mask and flags (SA_SIGINFO added); the
+ * program reads back its own action, as with the fatal handlers. Not with
+ * SA_RESETHAND (the kernel's reset would leave ours behind a SIG_DFL the
+ * program reads back wrong): such a handler stays as it is. */
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -47,6 +59,7 @@ static void on_fatal(int sig, siginfo_t *si, void *uctx) {
         for (;;)
             syscall(SYS_pause);
     }
+    weft__live_took_signal(sig, si);
     uint32_t was_in = weft__t.in_shim;
     weft__t.in_shim = 1;
     if (__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) && weft__t.tid) {
@@ -72,12 +85,54 @@ static void on_fatal(int sig, siginfo_t *si, void *uctx) {
     errno = saved;
 }
 
+/* The signals weft run passes on (cmd_run.c), whose handlers are watched. */
+static int watched(int sig) {
+    return sig == SIGINT || sig == SIGQUIT || sig == SIGTERM || sig == SIGHUP;
+}
+
+/* The program's action behind on_prog, per signal. */
+static struct sigaction progs[NSIGS];
+
+static void on_prog(int sig, siginfo_t *si, void *uctx) {
+    int saved = errno;
+    weft__live_took_signal(sig, si);
+    errno = saved;
+    const struct sigaction *a = &progs[sig];
+    if (a->sa_flags & SA_SIGINFO)
+        a->sa_sigaction(sig, si, uctx);
+    else
+        a->sa_handler(sig);
+}
+
+/* (on_prog stands for the program's own handler: not ours here) */
 int weft__signal_is_ours(void (*h)(int, siginfo_t *, void *)) {
     return h == on_fatal;
 }
 
 static int ours(const struct sigaction *a) {
-    return (a->sa_flags & SA_SIGINFO) && a->sa_sigaction == on_fatal;
+    return (a->sa_flags & SA_SIGINFO) &&
+           (a->sa_sigaction == on_fatal || a->sa_sigaction == on_prog);
+}
+
+/* The action the program reads back where the kernel holds one of ours. */
+static const struct sigaction *replaced(int sig, const struct sigaction *a) {
+    return a->sa_sigaction == on_prog ? &progs[sig] : &orig[sig];
+}
+
+/* The program has just set an action on sig: a handler of its own goes
+ * behind on_prog (a watched signal, under weft run, no SA_RESETHAND). */
+static void watch_handler(int sig) {
+    if (!watched(sig) || !weft__live_is_on())
+        return;
+    struct sigaction cur;
+    if (r_sigaction(sig, NULL, &cur) != 0 || ours(&cur) || (cur.sa_flags & SA_RESETHAND) ||
+        (!(cur.sa_flags & SA_SIGINFO) && (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN)))
+        return;
+    progs[sig] = cur;
+    struct sigaction sa = cur;
+    sa.sa_sigaction = on_prog;
+    sa.sa_flags |= SA_SIGINFO;
+    r_sigaction(sig, &sa, NULL);
 }
 
 /* Ours in sig's place if the kernel holds the plain default there (a
@@ -125,9 +180,11 @@ WEFT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction
     int e = errno;
     int r = r_sigaction(sig, act, old);
     if (r == 0 && old && sig > 0 && sig < NSIGS && ours(old))
-        *old = orig[sig];
+        *old = *replaced(sig, old);
     if (r == 0 && act && act->sa_handler == SIG_DFL && !(act->sa_flags & SA_SIGINFO))
         keep_ours(sig);
+    else if (r == 0 && act)
+        watch_handler(sig);
     if (r == 0)
         errno = e;
     return r;
@@ -148,6 +205,8 @@ static __sighandler_t view(int sig, __sighandler_t h) {
     } u = {.h = h};
     if (u.a == on_fatal && sig > 0 && sig < NSIGS)
         return orig[sig].sa_handler;
+    if (u.a == on_prog && sig > 0 && sig < NSIGS)
+        return progs[sig].sa_handler;
     return h;
 }
 
@@ -161,6 +220,9 @@ static __sighandler_t view(int sig, __sighandler_t h) {
         __sighandler_t r_ = view(sig, real(sig, h));                                               \
         if (r_ != SIG_ERR && h == SIG_DFL) {                                                       \
             keep_ours(sig);                                                                        \
+            errno = e_;                                                                            \
+        } else if (r_ != SIG_ERR && sig > 0 && sig < NSIGS) {                                      \
+            watch_handler(sig);                                                                    \
             errno = e_;                                                                            \
         }                                                                                          \
         return r_;                                                                                 \
@@ -180,13 +242,20 @@ WEFT_EXPORT int siginterrupt(int sig, int flag) {
     if (sig > 0 && sig < NSIGS && r_sigaction(sig, NULL, &cur) == 0 && ours(&cur)) {
         /* What libc would have set on the action we replaced: SA_RESTART
          * toggled, and its own flags and restorer, which it adds to every
-         * action it sets (as on ours). */
+         * action it sets (as on ours). Behind on_prog the kernel's action
+         * changes the same way: the program's system calls restart as it
+         * asked. */
+        struct sigaction *a = (struct sigaction *)(uintptr_t)replaced(sig, &cur);
         if (flag)
-            orig[sig].sa_flags &= ~SA_RESTART;
+            a->sa_flags &= ~SA_RESTART;
         else
-            orig[sig].sa_flags |= SA_RESTART;
-        orig[sig].sa_flags |= cur.sa_flags & 0x04000000 /* SA_RESTORER */;
-        orig[sig].sa_restorer = cur.sa_restorer;
+            a->sa_flags |= SA_RESTART;
+        a->sa_flags |= cur.sa_flags & 0x04000000 /* SA_RESTORER */;
+        a->sa_restorer = cur.sa_restorer;
+        if (cur.sa_sigaction == on_prog) {
+            cur.sa_flags = (cur.sa_flags & ~SA_RESTART) | (a->sa_flags & SA_RESTART);
+            r_sigaction(sig, &cur, NULL);
+        }
         return 0;
     }
     return real(sig, flag);

@@ -432,6 +432,48 @@ PYEOF
         no_tmp_left
     done
     ;;
+signals_once)
+    # A kill of weft run's whole process group (a CI runner stopping a
+    # job; `timeout` sends one after signalling its child) reaches the
+    # program by itself: weft passed its copy on too, and the program's
+    # handler ran twice. A kill of weft alone is still passed on, once.
+    # t_sigcount counts its SIGTERMs, a second one never merged with the
+    # first.
+    $py - "$WEFT" "$db" "$work" "$BIN/t_sigcount" >"$work/out" 2>&1 <<'PYEOF' || fail "$(cat "$work/out")"
+import os, signal, subprocess, sys, time
+weft, db, work, prog = sys.argv[1:5]
+bad = []
+def one(how, under_weft):
+    ready = os.path.join(work, "ready")
+    if os.path.exists(ready):
+        os.unlink(ready)
+    if os.path.exists(db):
+        os.unlink(db)
+    cmd = ([weft, "run", "-q", "-o", db, "--"] if under_weft else []) + [prog, ready]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    deadline = time.time() + 60
+    while not os.path.exists(ready) and time.time() < deadline:
+        time.sleep(0.01)
+    if how == "group":
+        os.killpg(p.pid, signal.SIGTERM)
+    else:
+        p.send_signal(signal.SIGTERM)
+    out = p.communicate(timeout=60)[0].decode().strip()
+    what = "%s kill%s" % (how, " under weft run" if under_weft else "")
+    if out != "got 1" or p.returncode != 0:
+        bad.append("%s: %r, status %d" % (what, out, p.returncode))
+    if under_weft and not os.path.exists(db):
+        bad.append("%s: no trace" % what)
+for i in range(3):
+    one("group", False)
+    one("group", True)
+    one("direct", True)
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PYEOF
+    no_tmp_left
+    ;;
 interrupted|interrupted_reports)
     # A signal that comes while weft writes the trace (Ctrl-C after the
     # program ended) stops it: the partial trace and the logs go, one line
