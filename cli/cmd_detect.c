@@ -24,7 +24,7 @@ void weft_say_suppressed(const struct weft_detect_result *r) {
         fprintf(stderr, "==weft== %d suppressed\n", r->suppressed);
     else
         fprintf(stderr,
-                "==weft== %d suppressed (%d by weft's default suppressions: threads a runtime "
-                "keeps until exit; --no-default-suppressions shows them)\n",
+                "==weft== %d suppressed (%d by weft's default suppressions; "
+                "--no-default-suppressions shows them)\n",
                 r->suppressed, r->suppressed_default);
 }

@@ -11,7 +11,11 @@
  * its creation stack outside the C and C++ runtimes), so a thread the
  * program starts itself, even from inside a pool's worker, is still
  * reported; a library whose thread API programs call directly (GLib's
- * g_thread_new) is matched by the names of its own threads too. */
+ * g_thread_new) is matched by the names of its own threads too.
+ * And bash's double closes: bash closes a pipe's end that it closed
+ * already after every fork of a pipeline (EBADF), two findings for each
+ * pipeline of every script; bash has no threads, so no other file can
+ * have taken that number between the two closes. */
 #include "internal.h"
 
 const char weft__default_supp[] =
@@ -37,4 +41,6 @@ const char weft__default_supp[] =
     "leaked-thread:spawner=libglib-2.0.so* creator=libgio-2.0.so*\n"
     "leaked-thread:name=gmain spawner=libglib-2.0.so*\n"
     "leaked-thread:name=gdbus spawner=libglib-2.0.so*\n"
-    "leaked-thread:name=pool-spawner spawner=libglib-2.0.so*\n";
+    "leaked-thread:name=pool-spawner spawner=libglib-2.0.so*\n"
+    /* bash (5.2) after the fork of each pipeline stage */
+    "double-close:module=bash\n";
