@@ -316,6 +316,20 @@ from:         return (t && glob(r->pattern, t->start)) ||
 to:         return (t && glob(r->pattern, "?")) ||
 tests: ^detectors:cli$
 
+name: spawner-any-frame
+why: a suppression's spawner= matches any frame of the creation stack, as creator= does
+file: detectors/suppress.c
+from:         if (what & F_SPAWNER)
+to:         if (what & 0)
+tests: ^detectors:cli$
+
+name: held-signal-never-passed-on
+why: a signal held for PROG is dropped when its wait is over instead of passed on
+file: cli/cmd_run.c
+from:             kill(child, sig);
+to:             (void)sig;
+tests: ^harness:signals_once$
+
 name: error-exitcode-ignored
 why: --error-exitcode is not applied when an error finding is reported
 file: cli/cmd_run.c
