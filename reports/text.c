@@ -43,9 +43,13 @@ static void thread_header(FILE *f, const struct weft_rfinding *x) {
     const char *state = weft_report_wait_name(x->blocked_in);
     if (!state)
         state = !strcmp(x->kind, "leaked-thread") ? "running" : "exited";
-    fprintf(f, "==weft==   thread %lld \"", (long long)x->tid);
-    weft_text_str(f, who ? who : "?");
-    fprintf(f, "\" [%s, %s]:\n", state, !strcmp(x->kind, "leaked-thread") ? "leaked" : x->kind);
+    fprintf(f, "==weft==   thread %lld ", (long long)x->tid);
+    if (who) { /* (a thread without a name or a start function with a symbol: its number only) */
+        fputc('"', f);
+        weft_text_str(f, who);
+        fputs("\" ", f);
+    }
+    fprintf(f, "[%s, %s]:\n", state, !strcmp(x->kind, "leaked-thread") ? "leaked" : x->kind);
 }
 
 /* What process pid of trace t lost, as "1234 lost events" and/or "3 lost

@@ -149,6 +149,14 @@ text_header)
     # weft run prints the same at exit
     "$WEFT" run -o "$work/r.db" -- "$SCEN/pitfall_leaky_goroutine" >/dev/null 2>"$work/err"
     grep -q '^==weft== SUMMARY: leaked-thread' "$work/err" || fail "weft run prints no SUMMARY"
+    # a thread with no name and a start function without a symbol (a
+    # stripped program): its number, not a name "?"
+    printf '#include <pthread.h>\n#include <unistd.h>\nstatic void *f(void *a) { for (;;) pause(); return a; }\nint main(void) { pthread_t t; pthread_create(&t, 0, f, 0); usleep(100000); return 0; }\n' >"$work/anon.c"
+    "$CC" -O1 -s -pthread -o "$work/anon" "$work/anon.c" || fail "cannot build anon.c"
+    "$WEFT" run -q -o "$work/a.db" -- "$work/anon" >/dev/null 2>&1
+    "$WEFT" report "$work/a.db" >"$work/atxt" 2>&1
+    grep -q '^==weft==   thread 2 \[running, leaked\]:$' "$work/atxt" ||
+        fail "header of an anonymous thread: $(grep '   thread 2' "$work/atxt")"
     ;;
 fault_site)
     # The place SUMMARY names, and SARIF's result location, is the faulty
