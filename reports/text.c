@@ -215,15 +215,21 @@ static void losses_text(sqlite3 *db, FILE *f) {
     const char *why = children ? "which left no log (a static or setuid program, or one "
                                  "still starting when the trace was read)"
                                : "which ran untraced: use --trace-children to trace it";
+    /* After a change of user (untraced = 2: runuser, su), the new image
+     * could not make its log in weft run's private directory. */
+    const char *why_user = children ? "after changing its user, which cannot make its log in "
+                                      "weft's private directory: it ran untraced"
+                                    : why;
     if (sqlite3_prepare_v2(db,
-                           "SELECT pid, exec_path FROM images WHERE untraced "
+                           "SELECT pid, exec_path, untraced FROM images WHERE untraced "
                            "ORDER BY start_ns, pid, seq",
                            -1, &st, NULL) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW)
             if (++notes <= 3)
                 fprintf(f, "==weft== note: process %lld exec'd %s, %s\n",
                         sqlite3_column_int64(st, 0),
-                        plain((const char *)sqlite3_column_text(st, 1), safe, sizeof safe), why);
+                        plain((const char *)sqlite3_column_text(st, 1), safe, sizeof safe),
+                        sqlite3_column_int(st, 2) == 2 ? why_user : why);
     if (notes > 3)
         fprintf(f, "==weft== note: %d more processes exec'd programs that left no log%s\n",
                 notes - 3, children ? "" : " (--trace-children traces them)");

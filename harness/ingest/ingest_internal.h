@@ -164,7 +164,8 @@ struct proc {
      * (exec_path[0] == 0: none): it ran untraced unless a later image of
      * the same pid is in the trace */
     char exec_path[4096];
-    int complete; /* every record of the image was read */
+    int exec_as_other; /* that exec came after the process changed its user */
+    int complete;      /* every record of the image was read */
     /* exec: a later image of the same OS process is merged into the row of
      * the first one (root); its thread tids follow the earlier images'. */
     int root;            /* index of the first image, or its own index */

@@ -250,10 +250,12 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
         return 0;
     case WEFT_K_EXEC:
         /* before the call (arg 0), and again with -errno when it failed */
-        if (r->arg == 0)
+        if (r->arg == 0) {
             payload(r, p->exec_path, sizeof p->exec_path);
-        else
+            p->exec_as_other = r->arg2 != 0; /* (the shim: its user changed since) */
+        } else {
             p->exec_path[0] = 0;
+        }
         return 0;
     case WEFT_K_THREAD_ADOPT:
         if (self) {

@@ -322,7 +322,7 @@ int weft__ingest_write_images(struct weft__ingest *g) {
                 later |= g->procs[j].log.hdr.start_mono_ns > t;
             }
         rc = image_row(g, st, p->pid, seq, p->exe, p->argv_json, (int64_t)t, (int64_t)p->end_ns,
-                       p->exec_path, p->exec_path[0] && !later, p->path);
+                       p->exec_path, p->exec_path[0] && !later ? 1 + p->exec_as_other : 0, p->path);
     }
     /* A posix_spawn child with no log of its own ran untraced: a row
      * that says so (no process row: nothing of it was recorded). */

@@ -151,6 +151,7 @@ void weft__chaos_init(void) WEFT_HIDDEN;        /* constructor: reads WEFT_CHAOS
 void weft__chaos_fork_child(void) WEFT_HIDDEN;  /* a fork child decides differently */
 void weft__relock_fork_child(void) WEFT_HIDDEN; /* shim_sync.c: forget the parent's unlocks */
 void weft__relock_init(void) WEFT_HIDDEN;       /* shim_sync.c: WEFT_SHIM_RELOCKS */
+void weft__exec_note_user(void) WEFT_HIDDEN;    /* shim_process.c: the euid an exec compares */
 int weft__chaos_hit_slow(int site) WEFT_HIDDEN;
 void weft__chaos_mid_record_slow(void) WEFT_HIDDEN;
 void weft__chaos_after_ts_slow(void) WEFT_HIDDEN; /* WEFT_CHAOS_LATE's hold */

@@ -206,6 +206,7 @@ __attribute__((constructor(101))) static void weft_init(void) {
     }
     weft__chaos_init();
     weft__relock_init();
+    weft__exec_note_user();
     weft__modules_init();
     weft__stack_init(depth);
     /* As in a fork child: a signal between the log's creation and the

@@ -584,6 +584,25 @@ SH
     expect "server processes" "$(q "select count(*) > 5 from processes where exe like '%/postgres'")" 1
     findings ""
     ;;
+real_runuser) # an exec after a change of user: untraced, and the note says why
+    need runuser
+    # (as root: runuser changes the user; CI runs as root, as the README
+    # asks; as another user this case says so and checks nothing)
+    if [ "$(id -u)" != 0 ]; then
+        echo "real_runuser: not root, nothing to check"
+        finish
+    fi
+    same --trace-children -- runuser -u nobody -- sh -c 'echo hi'
+    expect "output" "$(cat "$work/traced.out")" "hi"
+    expect "untraced, after a change of user" \
+        "$(q "select untraced || ' ' || exec_path from images where untraced")" "2 sh"
+    "$WEFT" report "$db" >"$work/rep" 2>&1
+    grep -q "^==weft== note: process [0-9]* exec'd sh, after changing its user, which cannot make its log in weft's private directory: it ran untraced$" \
+        "$work/rep" || fail "no note of the change of user: $(grep note "$work/rep")"
+    # the same exec without a change of user: a plain untraced note
+    same -- sh -c 'exec echo hi'
+    expect "untraced, same user" "$(q "select untraced from images where untraced")" 1
+    ;;
 real_apache) # Apache httpd with the event MPM: a master, two children of worker threads
     need /usr/sbin/apache2 curl
     # As root it serves as www-data (it will not serve as root).
