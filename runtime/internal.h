@@ -340,9 +340,11 @@ WEFT_HIDDEN bool weft__timer_stop_nowait(weft__timer *t);
 WEFT_HIDDEN void weft__timechan_release(struct weft_timer *t);
 /* For a receive that found t's channel empty: if t is due and its timer
  * thread has not sent the value yet, takes it into elem (may be NULL) and
- * returns true (Go 1.23: a receive from an expired timer's channel finds
- * the value at the deadline). Called with no lock held. */
-WEFT_HIDDEN bool weft__timechan_take_due(struct weft_timer *t, void *elem);
+ * returns 1 (Go 1.23: a receive from an expired timer's channel finds
+ * the value at the deadline); 2 when t was due but its timer thread ran
+ * it meanwhile (the value is in the channel now: receive again); 0 when
+ * it is not due. Called with no lock held. */
+WEFT_HIDDEN int weft__timechan_take_due(struct weft_timer *t, void *elem);
 
 /* ---- contexts (ctx.c) ----------------------------------------------- */
 /* The weft_ctx_* entry points without the exported (interposable) names,

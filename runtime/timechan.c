@@ -142,16 +142,19 @@ static void fire(void *arg) {
     weft__lock_release(&fire_lock);
 }
 
-bool weft__timechan_take_due(struct weft_timer *t, void *elem) {
+int weft__timechan_take_due(struct weft_timer *t, void *elem) {
     /* Unlocked first look: most receives on a timer's channel come before
      * its deadline, and must not all meet on fire_lock. A stale answer
      * only means the timer thread sends instead. */
     if (atomic_load_explicit(&t->when, memory_order_relaxed) > weft__now())
-        return false;
+        return 0;
     weft__lock_acquire(&fire_lock);
     bool took = run_locked(t, elem ? elem : &to_recv_discard);
     weft__lock_release(&fire_lock);
-    return took;
+    /* Not taken although due: the timer thread held fire_lock and sent
+     * the run's value into the channel after this receive found it empty
+     * (every send is made under fire_lock: the value is there now). */
+    return took ? 1 : 2;
 }
 
 /* Disarms t and drains its channel; op_lock held. True if a run had not
