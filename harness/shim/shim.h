@@ -206,6 +206,7 @@ int weft__from_libweft(uintptr_t pc) WEFT_HIDDEN; /* pc lies in libweft's code *
  * starts (constructor and fork children) use what it read. */
 void weft__watchdog_settings(void) WEFT_HIDDEN;
 void weft__watchdog_start(void) WEFT_HIDDEN;      /* constructor and fork child */
+void weft__watchdog_need(void) WEFT_HIDDEN;       /* starts the shim's thread if owed */
 void weft__watchdog_fork_child(void) WEFT_HIDDEN; /* forget the parent's waiters */
 extern int weft__wd_on WEFT_HIDDEN;
 extern int weft__main_exited WEFT_HIDDEN; /* the main thread called pthread_exit */

@@ -415,11 +415,21 @@ static int64_t sem_result(int r) {
 
 WEFT_EXPORT int sem_wait(sem_t *s) {
     WEFT_REAL(void, r_sem_wait, "sem_wait");
+    WEFT_REAL(void, r_sem_trywait, "sem_trywait");
     uint32_t sv = 0;
     EV_WAIT(SEM_WAIT_BEGIN, s, 0, 0, sv);
-    if (!weft__sem_shared(s))
-        weft__wait_begin(WEFT_K_SEM_WAIT_BEGIN, (uintptr_t)s);
-    int r = r_sem_wait(s);
+    /* Tried first: a wait that takes a free unit at once is no wait for
+     * the watchdog (whose thread a single-threaded program's first real
+     * wait starts: CPython's sem_waits on its own free locks did). */
+    int saved = errno, r = r_sem_trywait(s);
+    if (r == 0) {
+        errno = saved;
+    } else {
+        errno = saved;
+        if (!weft__sem_shared(s))
+            weft__wait_begin(WEFT_K_SEM_WAIT_BEGIN, (uintptr_t)s);
+        r = r_sem_wait(s);
+    }
     if (r == 0)
         weft__reach_sync_pull((uintptr_t)s);
     weft__wait_end();

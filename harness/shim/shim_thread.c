@@ -119,6 +119,7 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     if (!weft__ready || weft__t.in_shim)
         return real_create(th, attr, fn, arg);
     int saved = errno;
+    weft__watchdog_need(); /* the shim's thread first: the program is no longer single-threaded */
     /* Our own allocation: the allocator's locks in it are not the
      * program's (see start_wrapper). */
     weft__t.in_shim = 1;

@@ -4,7 +4,9 @@
  * own, which ends a process whose every thread is stuck for good: like Go's
  * "all goroutines are asleep - deadlock!". The same thread also prepares
  * log chunks ahead of the program's threads (weft__log_prepare), woken by
- * a futex when a claim nears the end of the prepared window.
+ * a futex when a claim nears the end of the prepared window. It starts
+ * only once the program needs it (weft__watchdog_need): a program that
+ * never makes a second thread nor waits for one stays single-threaded.
  *
  * A thread is "waiting" while it sits in an interposed call that only
  * another thread of the process can end: a channel send/recv/select that
@@ -128,6 +130,7 @@ static struct wslot *my_slot(void) {
 void weft__wait_begin_slow(uint16_t kind, uint64_t obj) {
     if (weft__t.waiting)
         return;
+    weft__watchdog_need();
     struct wslot *s = my_slot();
     if (s) {
         weft__live_mark((uint32_t)(s - slots), 1);
@@ -631,21 +634,17 @@ void weft__watchdog_settings(void) {
     weft__live_settings();
 }
 
-void weft__watchdog_start(void) {
-    struct wslot *shared = weft__live_open();
-    if (shared)
-        slots = shared;
-    /* With the timeout 0 (no deadlock checks) the thread still prepares
-     * the log; WEFT_SHIM_THREAD=0 does without it altogether. */
-    const char *th_env = getenv("WEFT_SHIM_THREAD");
-    if (th_env && *th_env == '0')
-        return;
+/* The shim's thread, not started yet: 1 while it is owed (lazy start). */
+static int thread_owed;
+
+/* Starts the shim's thread (its creation blocks every signal, which the
+ * new thread inherits); 0, or -1 when it could not be made. */
+static int start_thread(void) {
     typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
     static create_fn real_create;
     WEFT_REAL_V(create_fn, real_create, "pthread_create", "GLIBC_2.34");
     if (!real_create)
-        return;
-    /* The new thread inherits our signal mask: all blocked, then restored. */
+        return -1;
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -656,7 +655,38 @@ void weft__watchdog_start(void) {
     pthread_t th;
     uint32_t was = weft__t.in_shim;
     weft__t.in_shim = 1;
-    if (real_create(&th, &a, watchdog_main, NULL) == 0 && (timeout_ms > 0 || shared)) {
+    int r = real_create(&th, &a, watchdog_main, NULL);
+    weft__t.in_shim = was;
+    pthread_attr_destroy(&a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return r == 0 ? 0 : -1;
+}
+
+/* The shim's thread starts when the process needs it: before its first
+ * thread of the program's, or at the first wait that only another thread
+ * could end (which, in a process of one thread, the watchdog must judge).
+ * Until then a single-threaded program stays single-threaded: the kernel
+ * refuses unshare(CLONE_NEWUSER) and setns into a user namespace to a
+ * process of several threads (`unshare -U` failed under weft), and
+ * /proc/self/status counts them. The log's chunks are prepared by the
+ * claims themselves meanwhile. */
+void weft__watchdog_need(void) {
+    if (__atomic_load_n(&thread_owed, __ATOMIC_RELAXED) &&
+        __atomic_exchange_n(&thread_owed, 0, __ATOMIC_ACQ_REL))
+        (void)start_thread();
+}
+
+void weft__watchdog_start(void) {
+    struct wslot *shared = weft__live_open();
+    if (shared)
+        slots = shared;
+    /* With the timeout 0 (no deadlock checks) the thread still prepares
+     * the log; WEFT_SHIM_THREAD=0 does without it altogether. */
+    const char *th_env = getenv("WEFT_SHIM_THREAD");
+    if (th_env && *th_env == '0')
+        return;
+    __atomic_store_n(&thread_owed, 1, __ATOMIC_RELEASE);
+    if (timeout_ms > 0 || shared) {
         __atomic_store_n(&weft__wd_on, 1, __ATOMIC_RELAXED);
         if (shared)
             (void)my_slot(); /* this thread (main, or a fork child's) is listed too */
@@ -665,7 +695,4 @@ void weft__watchdog_start(void) {
             weft__reach_join(); /* the starting thread (main, or a fork child's) is known */
         }
     }
-    weft__t.in_shim = was;
-    pthread_attr_destroy(&a);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }

@@ -465,6 +465,13 @@ SH
     expect "the limits" "$(grep '^nofile' "$work/traced.out")" "nofile 64 stack 4096 core $(ulimit -c) nice 3 umask $(umask)"
     same -- env --ignore-signal=HUP,USR1 --block-signal=INT sh -c 'trap "" PIPE; sh self.sh'
     grep -q '^SigIgn:.*[1-9]' "$work/traced.out" || fail "no ignored signals: $(cat "$work/traced.out")"
+    # A program of one thread stays of one thread: the shim's own thread
+    # starts with the program's first thread or wait. The kernel refuses
+    # a new user namespace to a process of several threads (`unshare -U`
+    # failed with EINVAL under weft), and /proc counts them.
+    same -- unshare -U id -u
+    expect "unshare -U" "$rc" 0
+    same -- /usr/bin/python3 -c 'print([l for l in open("/proc/self/status") if l.startswith("Threads")])'
     # `_`, which bash sets to the path of the command it runs: PROG's
     # (PATH searched as bash does), not weft's
     PATH="$work/in:$PATH" bash -c 'env' | grep '^_=' >"$work/plain_under"
