@@ -207,6 +207,7 @@ int weft__from_libweft(uintptr_t pc) WEFT_HIDDEN; /* pc lies in libweft's code *
 void weft__watchdog_settings(void) WEFT_HIDDEN;
 void weft__watchdog_start(void) WEFT_HIDDEN;      /* constructor and fork child */
 void weft__watchdog_need(void) WEFT_HIDDEN;       /* starts the shim's thread if owed */
+int32_t weft__watchdog_ostid(void) WEFT_HIDDEN;   /* its kernel tid once it runs, else 0 */
 void weft__watchdog_fork_child(void) WEFT_HIDDEN; /* forget the parent's waiters */
 extern int weft__wd_on WEFT_HIDDEN;
 extern int weft__main_exited WEFT_HIDDEN; /* the main thread called pthread_exit */

@@ -600,6 +600,13 @@ WEFT_EXPORT int weft__check_describe(int32_t ostid, char *buf, size_t len) {
     struct out o = {buf, buf ? len : 0, 0};
     if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || !find_log(&lv))
         goto out;
+    if (ostid && ostid == weft__watchdog_ostid()) {
+        /* the shim's own thread (watchdog.c), which may start after a
+         * baseline was taken: never the program's */
+        rc = 2;
+        put(&o, "  an internal thread of the recorder\n");
+        goto out;
+    }
     scan(&lv, v_thread, &q);
     if (!q.known) {
         rc = 0;

@@ -95,6 +95,13 @@ int weft__wd_on;
 int weft__main_exited;
 static long timeout_ms = 1000;
 
+/* The shim's thread's kernel tid, once it runs (0 before): check.c's
+ * weft__check_describe tells it apart from the program's threads, which
+ * a baseline taken before it started would otherwise count it among. */
+static int32_t own_ostid;
+/* The shim's thread, not started yet: 1 while it is owed (lazy start). */
+static int thread_owed;
+
 /* Cycles of mutex waits (lock_cycles, below): a cycle's key (a hash of
  * its threads and mutexes, from its thread of the lowest trace tid on)
  * and when it was first seen; the keys of those reported. */
@@ -130,7 +137,12 @@ static struct wslot *my_slot(void) {
 void weft__wait_begin_slow(uint16_t kind, uint64_t obj) {
     if (weft__t.waiting)
         return;
-    weft__watchdog_need();
+    /* The shim's thread is made by the main thread only: a thread made by
+     * a raw clone() shares its parent's TLS and thread descriptor, and
+     * pthread_create from it hung (harness:raw_clone). Threads made by
+     * pthread_create started it already. */
+    if (__atomic_load_n(&thread_owed, __ATOMIC_RELAXED) && syscall(SYS_gettid) == getpid())
+        weft__watchdog_need();
     struct wslot *s = my_slot();
     if (s) {
         weft__live_mark((uint32_t)(s - slots), 1);
@@ -182,6 +194,7 @@ void weft__wait_thread_end(void) {
 void weft__watchdog_fork_child(void) {
     /* Only the forking thread lives on, and it is inside fork, not waiting.
      * The parent's live state file is the parent's: left untouched. */
+    __atomic_store_n(&own_ostid, 0, __ATOMIC_RELAXED);
     slots = own_slots;
     weft__live_forget();
     memset(slots, 0, sizeof own_slots);
@@ -553,9 +566,14 @@ void weft__wd_report_chans(const struct weft__wd_wait *w, int n) {
     say_waits(line, len, sizeof line, r, n);
 }
 
+int32_t weft__watchdog_ostid(void) {
+    return __atomic_load_n(&own_ostid, __ATOMIC_ACQUIRE);
+}
+
 static void *watchdog_main(void *unused) {
     (void)unused;
     weft__t.in_shim = 1; /* nothing we call is recorded */
+    __atomic_store_n(&own_ostid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
     long interval = timeout_ms > 0 ? timeout_ms / 10 : 100;
     if (interval < 1)
         interval = 1;
@@ -633,9 +651,6 @@ void weft__watchdog_settings(void) {
         timeout_ms = strtol(e, NULL, 10);
     weft__live_settings();
 }
-
-/* The shim's thread, not started yet: 1 while it is owed (lazy start). */
-static int thread_owed;
 
 /* Starts the shim's thread (its creation blocks every signal, which the
  * new thread inherits); 0, or -1 when it could not be made. */

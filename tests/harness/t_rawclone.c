@@ -2,7 +2,13 @@
  * pthread_create, so that it shares its parent's TLS (and with it the
  * shim's per-thread chunk): both take a mutex many times at once, and
  * their records land in the same chunks, which the reader must skip
- * while keeping the rest. Prints "rawclone ok 400000". */
+ * while keeping the rest. Prints "rawclone ok 400000".
+ *
+ * A pthread is made and joined first: glibc takes a process that never
+ * made one for single-threaded and locks mutexes without atomics, so the
+ * raw clone's and main's locks would race even without weft (the
+ * program aborted or hung on its own; under weft it ran only because
+ * the shim's thread, started at once then, made glibc see two). */
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -26,7 +32,14 @@ static int child(void *a) {
     return 0;
 }
 
+static void *nothing(void *a) {
+    return a;
+}
+
 int main(void) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, nothing, NULL) != 0 || pthread_join(t, NULL) != 0)
+        return 1;
     size_t sz = 1 << 20;
     char *stack = malloc(sz);
     clone(child, stack + sz,
