@@ -115,7 +115,7 @@ static int ours(const struct sigaction *a) {
 }
 
 /* The action the program reads back where the kernel holds one of ours. */
-static const struct sigaction *replaced(int sig, const struct sigaction *a) {
+static struct sigaction *replaced(int sig, const struct sigaction *a) {
     return a->sa_sigaction == on_prog ? &progs[sig] : &orig[sig];
 }
 
@@ -245,7 +245,7 @@ WEFT_EXPORT int siginterrupt(int sig, int flag) {
          * action it sets (as on ours). Behind on_prog the kernel's action
          * changes the same way: the program's system calls restart as it
          * asked. */
-        struct sigaction *a = (struct sigaction *)(uintptr_t)replaced(sig, &cur);
+        struct sigaction *a = replaced(sig, &cur);
         if (flag)
             a->sa_flags &= ~SA_RESTART;
         else
