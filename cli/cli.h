@@ -82,6 +82,8 @@ struct weft_livecheck *weft_livecheck_start(const char *dir, int64_t interval_ns
                                             int64_t threshold_ns);
 void weft_livecheck_signal(void);
 void weft_livecheck_stop(struct weft_livecheck *lc);
+/* CLOCK_MONOTONIC in ns (livecheck.c; async-signal-safe). */
+uint64_t weft_mono_ns(void);
 /* Whether process pid (its state file in dir) took signal sig from
  * process sender at or after since_ns (CLOCK_MONOTONIC), in a handler of
  * its own or the shim's fatal one: the signal reached it already. */

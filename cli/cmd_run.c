@@ -59,10 +59,11 @@ static volatile uint64_t held_at[NSIG];
 #define FORWARD_WAIT_NS 200000000ull   /* 200 ms: how long PROG's handler may take to run */
 #define FORWARD_BEFORE_NS 250000000ull /* PROG took it up to 250 ms before weft did */
 
-static uint64_t mono_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+/* The four signals weft handles (sigs[] less SIGPIPE), into set. */
+static void handled_set(sigset_t *set) {
+    sigemptyset(set);
+    for (int k = 0; k < 4; k++)
+        sigaddset(set, sigs[k]);
 }
 
 /* The default mode of weft run: the logs read live once they take this
@@ -195,7 +196,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
              * handlers are not watched (no sender to compare) */
             if (si->si_code == SI_USER && si->si_pid > 0 && sig > 0 && sig < NSIG) {
                 held_from[sig] = si->si_pid;
-                held_at[sig] = mono_now();
+                held_at[sig] = weft_mono_ns();
                 held[sig] = 1;
             } else {
                 kill(to, sig);
@@ -241,7 +242,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
  * passed on. Whether some are still held. With weft's signals blocked. */
 static int forward_held(const char *dir) {
     int any = 0;
-    uint64_t now = mono_now();
+    uint64_t now = weft_mono_ns();
     for (int sig = 1; sig < NSIG; sig++) {
         if (!held[sig])
             continue;
@@ -265,9 +266,7 @@ static int forward_held(const char *dir) {
  * 50 ms. */
 static void wait_forwarding(const char *dir) {
     sigset_t block, inside;
-    sigemptyset(&block);
-    for (int k = 0; k < 4; k++)
-        sigaddset(&block, sigs[k]);
+    handled_set(&block);
     sigprocmask(SIG_BLOCK, &block, &inside);
     int fd = (int)syscall(SYS_pidfd_open, (pid_t)child, 0);
     for (;;) {
@@ -568,8 +567,7 @@ int weft_cmd_run(int argc, char **argv) {
     struct sigaction handle = {0}, ign = {0}, old[5];
     handle.sa_sigaction = on_signal;
     handle.sa_flags = SA_SIGINFO;
-    for (int k = 0; k < 4; k++)
-        sigaddset(&handle.sa_mask, sigs[k]);
+    handled_set(&handle.sa_mask);
     ign.sa_handler = SIG_IGN;
     for (int k = 0; k < 5; k++)
         sigaction(sigs[k], k < 4 ? &handle : &ign, &old[k]);
@@ -752,9 +750,7 @@ int weft_cmd_run(int argc, char **argv) {
     }
     weft_livecheck_stop(lcheck);
     sigset_t block, unblock;
-    sigemptyset(&block);
-    for (int k = 0; k < 4; k++)
-        sigaddset(&block, sigs[k]);
+    handled_set(&block);
     sigprocmask(SIG_BLOCK, &block, &unblock);
     int status = 0;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
@@ -855,9 +851,7 @@ int weft_cmd_run(int argc, char **argv) {
         /* The commit and the phase change as one step for the handler:
          * from the rename on, a signal says that the trace is there. */
         sigset_t hold, prev;
-        sigemptyset(&hold);
-        for (int k = 0; k < 4; k++)
-            sigaddset(&hold, sigs[k]);
+        handled_set(&hold);
         sigprocmask(SIG_BLOCK, &hold, &prev);
         for (int k = 1; ok && weft_out_commit(&ob, !out) != 0; k++) {
             /* the default name was taken meanwhile: the next one */

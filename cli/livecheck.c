@@ -74,7 +74,7 @@ struct weft_livecheck {
 
 static volatile int wake_fd = -1; /* the pipe's write end, for the signal handler */
 
-static uint64_t mono_ns(void) {
+uint64_t weft_mono_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -273,7 +273,7 @@ static struct seen *find_seen(struct weft_livecheck *lc, int pid, const struct t
  * yet is reported (stderr, and a line of the leakcheck file). */
 static void leak_check(struct weft_livecheck *lc) {
     int *pids, np = list_procs(lc, &pids);
-    uint64_t now = mono_ns();
+    uint64_t now = weft_mono_ns();
     lc->gen++;
     for (int p = 0; p < np; p++) {
         struct tstate *t;
@@ -342,7 +342,7 @@ static void leak_check(struct weft_livecheck *lc) {
 /* The dump (SIGUSR1): every traced thread of every process, now. */
 static void dump(struct weft_livecheck *lc) {
     int *pids, np = list_procs(lc, &pids);
-    uint64_t now = mono_ns();
+    uint64_t now = weft_mono_ns();
     fprintf(stderr, "==weft== state now (SIGUSR1 to weft): %d process%s\n", np,
             np == 1 ? "" : "es");
     for (int p = 0; p < np; p++) {
@@ -391,10 +391,10 @@ static void dump(struct weft_livecheck *lc) {
 
 static void *main_loop(void *arg) {
     struct weft_livecheck *lc = arg;
-    uint64_t next = lc->interval_ns ? mono_ns() + (uint64_t)lc->interval_ns : 0;
-    uint64_t house = mono_ns() + HOUSEKEEPING_NS;
+    uint64_t next = lc->interval_ns ? weft_mono_ns() + (uint64_t)lc->interval_ns : 0;
+    uint64_t house = weft_mono_ns() + HOUSEKEEPING_NS;
     for (;;) {
-        uint64_t now = mono_ns(), due = next && next < house ? next : house;
+        uint64_t now = weft_mono_ns(), due = next && next < house ? next : house;
         int timeout = now >= due ? 0 : (int)((due - now + 999999) / 1000000);
         struct pollfd pf = {lc->pfd[0], POLLIN, 0};
         int r = poll(&pf, 1, timeout);
@@ -413,15 +413,15 @@ static void *main_loop(void *arg) {
         }
         if (lc->quit)
             break;
-        if (next && mono_ns() >= next) {
+        if (next && weft_mono_ns() >= next) {
             leak_check(lc);
-            next = mono_ns() + (uint64_t)lc->interval_ns;
+            next = weft_mono_ns() + (uint64_t)lc->interval_ns;
         }
-        if (mono_ns() >= house) {
+        if (weft_mono_ns() >= house) {
             int *pids;
             list_procs(lc, &pids); /* removes the files of processes gone */
             free(pids);
-            house = mono_ns() + HOUSEKEEPING_NS;
+            house = weft_mono_ns() + HOUSEKEEPING_NS;
         }
     }
     return NULL;

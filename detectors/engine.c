@@ -575,7 +575,6 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
     memset(r, 0, sizeof *r);
     struct weft__dctx c = {.db = db, .opts = o ? o : &none, .res = r};
     int rc = -1;
-
     /* With a guard, the connection is shared: it is held for the set-up
      * and the finish, and only around each lookup or report between. */
     int own_tx = !c.opts->guard;

@@ -798,7 +798,10 @@ static int try_op(weft_chan *ch, int op, void *elem) {
         /* 2: the timer thread sent the value meanwhile: it is in the
          * channel (a receive from an expired timer never finds it empty,
          * as the unit test's timer_new(0) then try_recv did under load) */
-        r = due == 1 ? 0 : due == 2 ? chan_op(ch, op, elem, false) : r;
+        if (due == 1)
+            r = 0;
+        else if (due == 2)
+            r = chan_op(ch, op, elem, false);
     }
     return r;
 }

@@ -101,16 +101,14 @@ static int (*real_execvpe)(const char *, char *const[], char *const[]);
  * user (runuser, su) cannot make its log in weft run's private directory,
  * and the record says so (arg2 1), for the trace to say why the program
  * ran untraced. */
-static uid_t start_euid;
-static int start_euid_known;
+static uid_t start_euid; /* set by the constructor, before any record */
 
 void weft__exec_note_user(void) {
     start_euid = geteuid();
-    start_euid_known = 1;
 }
 
 static void exec_rec(const char *path, int64_t res) {
-    uint64_t other = res == 0 && start_euid_known && geteuid() != start_euid;
+    uint64_t other = res == 0 && geteuid() != start_euid;
     WEFT_RECORD(weft__emit_data(WEFT_K_EXEC, 0, (uint64_t)res, other, res ? 0 : weft__stack(), 0,
                                 path, path ? strnlen(path, 4096) : 0));
 }

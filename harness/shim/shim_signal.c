@@ -221,7 +221,7 @@ static __sighandler_t view(int sig, __sighandler_t h) {
         if (r_ != SIG_ERR && h == SIG_DFL) {                                                       \
             keep_ours(sig);                                                                        \
             errno = e_;                                                                            \
-        } else if (r_ != SIG_ERR && sig > 0 && sig < NSIGS) {                                      \
+        } else if (r_ != SIG_ERR) {                                                                \
             watch_handler(sig);                                                                    \
             errno = e_;                                                                            \
         }                                                                                          \

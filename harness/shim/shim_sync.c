@@ -422,10 +422,8 @@ WEFT_EXPORT int sem_wait(sem_t *s) {
      * the watchdog (whose thread a single-threaded program's first real
      * wait starts: CPython's sem_waits on its own free locks did). */
     int saved = errno, r = r_sem_trywait(s);
-    if (r == 0) {
-        errno = saved;
-    } else {
-        errno = saved;
+    errno = saved;
+    if (r != 0) {
         if (!weft__sem_shared(s))
             weft__wait_begin(WEFT_K_SEM_WAIT_BEGIN, (uintptr_t)s);
         r = r_sem_wait(s);
