@@ -323,6 +323,13 @@ from:         if (what & F_SPAWNER)
 to:         if (what & 0)
 tests: ^detectors:cli$
 
+name: prepare-written-chunks-again
+why: the shim's thread prepares the chunks claimed before it started, faulting the written log back into the program
+file: harness/shim/log_writer.c
+from:         if (p < claimed) {
+to:         if (0) {
+tests: ^harness:log_rss$
+
 name: held-signal-never-passed-on
 why: a signal held for PROG is dropped when its wait is over instead of passed on
 file: cli/cmd_run.c

@@ -308,10 +308,26 @@ void weft__log_prepare(void) {
     if (!hdr)
         return;
     for (;;) {
-        uint64_t want = __atomic_load_n(&hdr->chunks_claimed, __ATOMIC_RELAXED) + PREPARE_AHEAD;
+        uint64_t claimed = __atomic_load_n(&hdr->chunks_claimed, __ATOMIC_ACQUIRE);
+        if (claimed > capacity)
+            claimed = capacity;
+        uint64_t want = claimed + PREPARE_AHEAD;
         if (want > capacity)
             want = capacity;
         uint64_t p = __atomic_load_n(&prepared, __ATOMIC_RELAXED);
+        /* Chunks claimed past the window (before this thread started, or
+         * while it lagged) were prepared by their claimers, and may be
+         * full and given back already (reserve_slow): preparing them
+         * again would fault their pages back into the program for good
+         * (a single-threaded sqlite3 index build that starts its sort
+         * threads late: 107 MB of RSS instead of 24). Skipping them is
+         * safe: a claim reads `prepared` before it takes its index, so
+         * a claimer whose index is below this claimed count saw the
+         * window before this store and prepared its chunk itself. */
+        if (p < claimed) {
+            p = claimed;
+            __atomic_store_n(&prepared, p, __ATOMIC_RELEASE);
+        }
         if (p >= want || prepare(p) != 0)
             return;
         __atomic_store_n(&prepared, p + 1, __ATOMIC_RELEASE);
@@ -333,12 +349,15 @@ static struct weft_log_chunk *claim(int allow_recycled, uint32_t *pos) {
     }
     if (__atomic_load_n(&full, __ATOMIC_RELAXED))
         return NULL;
-    uint64_t idx = __atomic_fetch_add(&hdr->chunks_claimed, 1, __ATOMIC_RELAXED);
+    /* The window read before the index is taken (weft__log_prepare
+     * skips the chunks claimed before it looks). */
+    uint64_t ready = __atomic_load_n(&prepared, __ATOMIC_ACQUIRE);
+    uint64_t idx = __atomic_fetch_add(&hdr->chunks_claimed, 1, __ATOMIC_ACQ_REL);
     if (idx >= capacity) {
         __atomic_store_n(&full, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    if (idx >= __atomic_load_n(&prepared, __ATOMIC_ACQUIRE) && prepare(idx) != 0) {
+    if (idx >= ready && prepare(idx) != 0) {
         __atomic_store_n(&full, 1, __ATOMIC_RELAXED);
         return NULL;
     }

@@ -5,7 +5,8 @@
 # child on a lock, never raises a signal on a full disk, shows the program
 # the signal dispositions it would have without weft, leaves the user's
 # LD_PRELOAD entries alone, is inert in setuid programs, and writes its
-# logs 0600. Each case runs the program without weft first and compares.
+# logs 0600 and keeps none of its written log in the program's memory.
+# Each case runs the program without weft first and compares.
 # Usage: safety_shim.sh NAME, with WEFT, SHIM and BIN in the environment.
 set -u
 name=$1
@@ -391,6 +392,22 @@ fork_sigkill)
     expect "child logs" "$n" 20
     "$WEFT" ingest -q "$work"/p.log* -o "$db" >/dev/null 2>&1
     expect "processes" "$(q "select count(*) from processes")" 21
+    ;;
+log_rss)
+    # The log's pages leave the program once written: a single-threaded
+    # run writes ~30 MB of log before its first thread starts the shim's
+    # own; that thread then prepares only chunks ahead of the claims,
+    # never the written ones again (it faulted them all back in: 108 MB
+    # of RssFile for 100 MB of log).
+    plain "$work/out.ref" "$BIN/t_logrss" 300000
+    expect "plain: status" "$prc" 0
+    preload "$work/out.pre" "$BIN/t_logrss" 300000
+    expect "LD_PRELOAD: status" "$lrc" 0
+    logkb=$(du -k "$work/p.log" | cut -f1)
+    [ "$logkb" -gt 20000 ] || fail "the log is only $logkb KB: the program wrote too little to tell"
+    ref=$(cat "$work/out.ref") got=$(cat "$work/out.pre")
+    [ "$got" -le $((ref + 16384)) ] ||
+        fail "RssFile $got KB under the shim, $ref KB without (bound: 16 MB more; log $logkb KB)"
     ;;
 *)
     fail "unknown case"
