@@ -31,6 +31,9 @@ struct weft__thread {
     uint64_t last_ts; /* strictly increasing per thread: orders a thread's records */
     uint32_t chunk_idx;
     struct weft_log_chunk *chunk; /* the chunk this thread fills, or NULL */
+    /* full chunks [drop_lo, drop_lo + drop_n) this thread left and has
+     * not given back yet (log_writer.c, drop_later) */
+    uint32_t drop_lo, drop_n;
     uint64_t seg_ts;  /* time of this thread's last record in chunk: the base of the next delta */
     uint64_t seg_obj; /* obj of that record (WEFT_W_SAME) */
     /* Folding libweft's happens-before annotations into the record of the
