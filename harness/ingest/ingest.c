@@ -21,7 +21,7 @@
 #include "relock.h"
 
 /* WEFT_INGEST_PROFILE=1: the time of each phase on stderr (for tuning). */
-static void phase(struct weft__ingest *g, const char *what) {
+void weft__ingest_phase(struct weft__ingest *g, const char *what) {
     if (g->profile < 0) {
         const char *e = getenv("WEFT_INGEST_PROFILE");
         g->profile = e && *e == '1';
@@ -863,7 +863,7 @@ int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *o
                         struct weft_ingest_stats *stats, int bad, struct hook_run *hook,
                         const char *tmp, const char *db_path) {
     uint64_t nstacks = 0, nthreads = 0;
-    phase(g, "events");
+    weft__ingest_phase(g, "events");
     weft__ingest_check_forks(g, opts);
     weft__ingest_db_hold(g);
     bad = bad || weft__ingest_write_kinds(g);
@@ -873,20 +873,20 @@ int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *o
           weft__ingest_write_objects(g) || weft__ingest_write_images(g) ||
           weft__ingest_write_losses(g) || weft__ingest_write_sums(g);
     weft__ingest_db_release(g);
-    phase(g, "tables");
+    weft__ingest_phase(g, "tables");
     if (g->profile > 0 && g->symtab)
         fprintf(stderr, "weft ingest: warmed   %u debug files beside the pass\n",
                 weft_symtab_warmed(g->symtab));
     if (hook && weft__ingest_hook_join(g, hook))
         bad = 1;
-    phase(g, "detect");
+    weft__ingest_phase(g, "detect");
     if (bad || weft__ingest_exec(g, "COMMIT"))
         return -1;
     if (weft__ingest_exec(g, index_sql) ||
         (opts && opts->index && weft__ingest_exec(g, events_index_sql)) ||
         weft__ingest_exec(g, "PRAGMA journal_mode=DELETE"))
         return -1;
-    phase(g, "indexes");
+    weft__ingest_phase(g, "indexes");
     if (sqlite3_close(g->db) != SQLITE_OK) {
         weft_err("cannot write %s: %s", db_path, sqlite3_errmsg(g->db));
         return -1;
@@ -930,7 +930,7 @@ static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char 
     for (int i = 0; i < nlogs; i++) {
         struct proc *p = &g->procs[g->nprocs];
         if (i == 0)
-            phase(g, NULL);
+            weft__ingest_phase(g, NULL);
         if (weft_slog_open(&p->log, logs[i]) != 0) {
             /* an all-zero or empty file: a process killed (or out of memory
              * or disk) before it could write its log's header */
@@ -1014,7 +1014,7 @@ static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char 
             pids[nroots++] = g->procs[i].pid;
         nthr += g->procs[i].max_tid;
     }
-    phase(g, "read");
+    weft__ingest_phase(g, "read");
     if (weft__ingest_db_begin(g, tmp, sizeof tmp, db_path, opts) != 0)
         goto out;
     {

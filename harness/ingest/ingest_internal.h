@@ -340,6 +340,9 @@ int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *o
                         struct weft_ingest_stats *stats, int bad, struct hook_run *hook,
                         const char *tmp, const char *db_path);
 void weft__ingest_cleanup(struct weft__ingest *g);
+/* WEFT_INGEST_PROFILE=1: the time since the last call, as phase `what`,
+ * on stderr (what NULL: only the clock is set). */
+void weft__ingest_phase(struct weft__ingest *g, const char *what);
 /* A new ingest context (NULL + one line when out of memory), and its end:
  * the one for weft_ingest and weft_ingest_live alike. */
 struct weft__ingest *weft__ingest_new(void);

@@ -600,6 +600,8 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
         /* Read before the scan: when it says the program ended, this
          * step's scan and reads see every record there will be. */
         last = __atomic_load_n(lo->done, __ATOMIC_ACQUIRE) != 0;
+        if (last)
+            weft__ingest_phase(g, NULL); /* the profile's "events": from the program's end */
         uint64_t now = weft__ingest_mono_now();
         if (!last && back_off(lv, now)) {
             nap(lo, interval);
