@@ -309,7 +309,7 @@ void weft__log_prepare(void) {
     if (!hdr)
         return;
     for (;;) {
-        uint64_t claimed = __atomic_load_n(&hdr->chunks_claimed, __ATOMIC_ACQUIRE);
+        uint64_t claimed = __atomic_load_n(&hdr->chunks_claimed, __ATOMIC_RELAXED);
         if (claimed > capacity)
             claimed = capacity;
         uint64_t want = claimed + PREPARE_AHEAD;
@@ -322,9 +322,10 @@ void weft__log_prepare(void) {
          * again would fault their pages back into the program for good
          * (a single-threaded sqlite3 index build that starts its sort
          * threads late: 107 MB of RSS instead of 24). Skipping them is
-         * safe: a claim reads `prepared` before it takes its index, so
-         * a claimer whose index is below this claimed count saw the
-         * window before this store and prepared its chunk itself. */
+         * safe: a claim reads `prepared` (acquire) before it takes its
+         * index, and this load comes before the store (release), so a
+         * claimer whose index is below this claimed count saw the window
+         * before this store and prepared its chunk itself. */
         if (p < claimed) {
             p = claimed;
             __atomic_store_n(&prepared, p, __ATOMIC_RELEASE);
@@ -353,7 +354,7 @@ static struct weft_log_chunk *claim(int allow_recycled, uint32_t *pos) {
     /* The window read before the index is taken (weft__log_prepare
      * skips the chunks claimed before it looks). */
     uint64_t ready = __atomic_load_n(&prepared, __ATOMIC_ACQUIRE);
-    uint64_t idx = __atomic_fetch_add(&hdr->chunks_claimed, 1, __ATOMIC_ACQ_REL);
+    uint64_t idx = __atomic_fetch_add(&hdr->chunks_claimed, 1, __ATOMIC_RELAXED);
     if (idx >= capacity) {
         __atomic_store_n(&full, 1, __ATOMIC_RELAXED);
         return NULL;
@@ -456,9 +457,9 @@ static void own(struct weft_log_chunk *c, uint32_t pos) {
  * Without this the program's RSS grows with its log, 64 KiB a chunk, for
  * as long as it runs. A thread's successive chunks are often neighbours
  * (always while it is the only one writing): up to DROP_BATCH of them go
- * in one call, since each call flushes the TLB of every CPU the program
- * runs on (5% of a single-threaded sqlite3 index build's time, one call
- * a chunk). So a thread keeps at most DROP_BATCH - 1 chunks (960 KiB) it
+ * in one call, since each call flushes the TLB of every other CPU the
+ * program's threads run on (a call a chunk: 5% of a recorded sqlite3
+ * index build's time). So a thread keeps at most DROP_BATCH - 1 chunks (960 KiB) it
  * no longer needs. */
 #define DROP_BATCH 16u
 

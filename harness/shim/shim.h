@@ -31,9 +31,6 @@ struct weft__thread {
     uint64_t last_ts; /* strictly increasing per thread: orders a thread's records */
     uint32_t chunk_idx;
     struct weft_log_chunk *chunk; /* the chunk this thread fills, or NULL */
-    /* full chunks [drop_lo, drop_lo + drop_n) this thread left and has
-     * not given back yet (log_writer.c, drop_later) */
-    uint32_t drop_lo, drop_n;
     uint64_t seg_ts;  /* time of this thread's last record in chunk: the base of the next delta */
     uint64_t seg_obj; /* obj of that record (WEFT_W_SAME) */
     /* Folding libweft's happens-before annotations into the record of the
@@ -69,6 +66,10 @@ struct weft__thread {
      * recorded calls, and whether that count went wrong (an unlock of a
      * lock it did not take): see relock_acquire there */
     uint32_t held, held_bad;
+    /* log_writer.c: the full chunks [drop_lo, drop_lo + drop_n) this
+     * thread left and has not given back yet (drop_later; once a chunk,
+     * so kept off the record path's lines above) */
+    uint32_t drop_lo, drop_n;
 };
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
 

@@ -398,7 +398,7 @@ log_rss)
     # run writes ~30 MB of log before its first thread starts the shim's
     # own; that thread then prepares only chunks ahead of the claims,
     # never the written ones again (it faulted them all back in: 108 MB
-    # of RssFile for 100 MB of log).
+    # of RssFile for 104 MB of log).
     plain "$work/out.ref" "$BIN/t_logrss" 300000
     expect "plain: status" "$prc" 0
     preload "$work/out.pre" "$BIN/t_logrss" 300000

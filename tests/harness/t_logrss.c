@@ -41,8 +41,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: t_logrss N\n");
         return 2;
     }
-    /* a, then b inside it, then a again: no two locks in a row are a
-     * relock the reader could fold, so each writes its own records */
+    /* b inside a, then b alone: the shim writes a record for every
+     * call (the reader folds some of them later, which the log's size
+     * here does not see) */
     for (long i = 0; i < n; i++) {
         pthread_mutex_lock(&a);
         pthread_mutex_lock(&b);
