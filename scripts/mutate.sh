@@ -330,6 +330,20 @@ from:         if (p < claimed) {
 to:         if (0) {
 tests: ^harness:log_rss$
 
+name: release-clock-overwritten
+why: a release of an hb object by a thread whose clock lags pulls the object's release time back, so an acquire of an earlier release is stamped before it
+file: harness/shim/log_writer.c
+from:     while (cur < weft__t.last_ts &&
+to:     while (cur != weft__t.last_ts &&
+tests: ^harness:fold_skew$
+
+name: lock-time-unfenced
+why: the time of a lock's record is taken by an rdtsc that may run ahead of the lock itself: a lock handed over comes before the unlock it waited for
+file: harness/shim/log_writer.c
+from:     if (kind & WEFT_EMIT_OWN) /* what it observed, this thread did */
+to:     if (1)
+tests: ^harness:lock_pingpong$
+
 name: held-signal-never-passed-on
 why: a signal held for PROG is dropped when its wait is over instead of passed on
 file: cli/cmd_run.c

@@ -16,6 +16,12 @@
  * time and committing it, as a thread preempted there would be: the
  * record reaches the log late, which a live reader must say.
  *
+ * WEFT_CHAOS_SKEW=TICKS (alone or beside the others) sets the record
+ * clock of every thread but the first TICKS behind the first's (TSC
+ * ticks, or ns without the TSC), as a vCPU whose TSC lags would: what
+ * orders a release before its acquire in the trace must not rely on the
+ * clocks of two threads agreeing (harness:fold_skew).
+ *
  * Unset (every real run), weft__chaos_on stays 0 and the only cost is one
  * predictable branch on it in the record writer and on the slow paths.
  * Decisions are lock-free and async-signal-safe (a counter and a hash):
@@ -39,6 +45,7 @@ static uint64_t seed;
 static uint64_t ctr;
 static uint64_t rate = 50;
 static uint64_t late_ms, late_rate = 1000, late_ctr; /* WEFT_CHAOS_LATE */
+static uint64_t skew;                                /* WEFT_CHAOS_SKEW */
 
 /* The chaos signal: the last real-time signal, which the test programs
  * leave alone. Its handler stands for a program's handler that calls
@@ -84,9 +91,12 @@ void weft__chaos_init(void) {
     const char *l = secure_getenv("WEFT_CHAOS_LATE");
     if (l && *l)
         number_rate(l, &late_ms, &late_rate);
+    const char *k = secure_getenv("WEFT_CHAOS_SKEW");
+    if (k && *k)
+        skew = strtoull(k, NULL, 10);
     const char *e = secure_getenv("WEFT_CHAOS");
     if (!e || !*e) {
-        if (late_ms)
+        if (late_ms || skew)
             __atomic_store_n(&weft__chaos_on, 1, __ATOMIC_RELEASE);
         return;
     }
@@ -136,4 +146,8 @@ void weft__chaos_after_ts_slow(void) {
     struct timespec t = {(time_t)(late_ms / 1000), (long)(late_ms % 1000) * 1000000};
     syscall(SYS_nanosleep, &t, NULL); /* (not the interposed one: nothing recorded) */
     errno = e;
+}
+
+uint64_t weft__chaos_lag_slow(void) {
+    return weft__t.tid == 1 ? 0 : skew;
 }

@@ -56,6 +56,57 @@ static inline uint64_t tsc(void) {
 #endif
 }
 
+/* rdtsc after every instruction before it has completed. A plain rdtsc
+ * may run ahead of a load still waiting for a cache line another CPU
+ * holds (the lock word a mutex's last owner just released, 100 ns and
+ * more across this machine's cores): the record of the lock, stamped
+ * then, can get an earlier time than the unlock it waited for, and come
+ * before it in the trace (about 1 handoff in 100 of two threads
+ * hammering a mutex; none with the fence). The kernel's CLOCK_MONOTONIC
+ * fences its rdtsc for the same reason. */
+static inline uint64_t tsc_after(void) {
+#if defined(__x86_64__)
+    uint32_t lo, hi;
+    __asm__ __volatile__("lfence\n\trdtsc" : "=a"(lo), "=d"(hi)::"memory");
+    return (uint64_t)hi << 32 | lo;
+#else
+    return 0;
+#endif
+}
+
+/* The records whose time must be taken after what they observed of
+ * another thread: the end of every blocking call, the try-operations,
+ * the acquires, a thread's or a fork child's first record (a record
+ * that carries a ticket acquired is fenced by put()). The others (begins,
+ * unlocks, posts, signals, closes: records written before their effect,
+ * which only a store later publishes) take the cheaper plain rdtsc: the
+ * fence costs 7 ns alone and about 23 ns a lock+unlock pair in a loop
+ * (it waits for the lock's atomic, which waits for the stores before
+ * it): 9% of a recorded sqlite3 index build when every record paid it.
+ * A lock this thread itself unlocked last (WEFT_EMIT_OWN, most locks of
+ * such a program) observed nothing of another thread: no fence either.
+ * One bit per kind, built from the kind table. */
+#define FENCED(n, phase)                                                                           \
+    ((phase) == 2 || (n) == WEFT_K_TRYJOIN || (n) == WEFT_K_MUTEX_TRYLOCK ||                       \
+     (n) == WEFT_K_RW_TRYLOCK || (n) == WEFT_K_SEM_TRYWAIT || (n) == WEFT_K_HB_ACQUIRE ||          \
+     (n) == WEFT_K_CHAN_TRY_SEND || (n) == WEFT_K_CHAN_TRY_RECV ||                                 \
+     (n) == WEFT_K_WSEM_TRY_ACQUIRE || (n) == WEFT_K_THREAD_START || (n) == WEFT_K_THREAD_ADOPT || \
+     (n) == WEFT_K_FORK_CHILD)
+#define FENCE_BIT(w, n, phase) | ((n) >> 6 == (w) && FENCED(n, phase) ? 1ull << ((n)&63) : 0)
+#define FENCE_W0(e, n, name, fam, phase) FENCE_BIT(0, n, phase)
+#define FENCE_W1(e, n, name, fam, phase) FENCE_BIT(1, n, phase)
+#define FENCE_W2(e, n, name, fam, phase) FENCE_BIT(2, n, phase)
+#define FENCE_W3(e, n, name, fam, phase) FENCE_BIT(3, n, phase)
+static const uint64_t fenced_kinds[4] = {0 WEFT_KINDS(FENCE_W0), 0 WEFT_KINDS(FENCE_W1),
+                                         0 WEFT_KINDS(FENCE_W2), 0 WEFT_KINDS(FENCE_W3)};
+
+static inline int fenced(uint16_t kind) {
+    if (kind & WEFT_EMIT_OWN) /* what it observed, this thread did */
+        return 0;
+    unsigned k = kind & 0xffu; /* without the WEFT_EMIT_* flags */
+    return (int)(fenced_kinds[k >> 6] >> (k & 63) & 1);
+}
+
 /* An invariant TSC ticks at one rate on every core, in every power state,
  * and is what CLOCK_MONOTONIC itself reads here: safe to order records of
  * different threads by. WEFT_TSC=0 turns it off. */
@@ -380,11 +431,13 @@ static struct weft_log_chunk *claim(int allow_recycled, uint32_t *pos) {
     return c;
 }
 
-static inline __attribute__((always_inline)) uint64_t next_ts(void) {
+static inline __attribute__((always_inline)) uint64_t next_ts(int fence, uint64_t lag) {
     /* Strictly increasing per thread. In TSC ticks by at least 8, so that
-     * the times stay distinct once turned into ns (any TSC up to 8 GHz). */
+     * the times stay distinct once turned into ns (any TSC up to 8 GHz).
+     * fence: see tsc_after (clock_gettime fences by itself). lag: a clock
+     * made to run behind, for tests (WEFT_CHAOS_SKEW). */
     uint64_t ts, step = use_tsc ? 8 : 1;
-    ts = use_tsc ? tsc() : weft__now();
+    ts = (use_tsc ? fence ? tsc_after() : tsc() : weft__now()) - lag;
     if (ts < weft__t.last_ts + step)
         ts = weft__t.last_ts + step;
     weft__t.last_ts = ts;
@@ -398,9 +451,10 @@ static inline __attribute__((always_inline)) uint64_t next_ts(void) {
  * of a release's record is left here, by hb object; an acquire moves its
  * thread's clock past it, so its own record comes after. Releases of one
  * object are ordered by libweft's lock, which also makes the time visible
- * to the acquirer; two objects sharing a slot only move a clock forward a
- * little. Called by the hb hooks (shim_weft.c) after the record: kept out
- * of put(), where the extra store cost ~10 ns per record (measured). */
+ * to the acquirer. A slot keeps the latest time left in it: two objects
+ * sharing one only move a clock forward a little. Called by the hb hooks
+ * (shim_weft.c) after the record: kept out of put(), where the extra
+ * store cost ~10 ns per record (measured). */
 enum { REL_SLOTS = 4096 };
 static uint64_t rel_ts[REL_SLOTS];
 
@@ -409,7 +463,16 @@ static inline uint64_t *rel_slot(uint64_t hbobj) {
 }
 
 void weft__clock_released(uint64_t hbobj) {
-    __atomic_store_n(rel_slot(hbobj), weft__t.last_ts, __ATOMIC_RELAXED);
+    /* Never backwards: the next release of the object may come from a
+     * thread whose clock lags this one's, and overwriting would let an
+     * acquire of this ticket, made after that release, be stamped before
+     * this release's record (harness:fold, once in 25 runs). Two objects
+     * of one slot race on it without a lock: hence the CAS. */
+    uint64_t *s = rel_slot(hbobj), cur = __atomic_load_n(s, __ATOMIC_RELAXED);
+    while (cur < weft__t.last_ts &&
+           !__atomic_compare_exchange_n(s, &cur, weft__t.last_ts, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+        ;
 }
 
 void weft__clock_acquired(uint64_t hbobj) {
@@ -558,15 +621,15 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
         return;
     }
     /* Tests only (chaos.c), one branch on the way: a signal now, with
-     * this record claimed but not committed; then this thread held once
-     * its time is taken. */
+     * this record claimed but not committed; a clock behind the others';
+     * then this thread held once its time is taken. */
     uint64_t ts;
     if (__builtin_expect(weft__chaos_on, 0)) {
         weft__chaos_mid_record_slow();
-        ts = next_ts();
+        ts = next_ts(acq_on || fenced(kind), weft__chaos_lag_slow());
         weft__chaos_after_ts_slow();
     } else {
-        ts = next_ts();
+        ts = next_ts(acq_on || fenced(kind), 0);
     }
     uint64_t d = ts - weft__t.seg_ts;
     uint32_t k = 1;

@@ -106,6 +106,10 @@ uint64_t weft__now(void) WEFT_HIDDEN;
 /* Or'd into a kind passed to weft__emit: the record is a relock (log.h,
  * WEFT_H_RELOCK). */
 #define WEFT_EMIT_RELOCK 0x100u
+/* Or'd into the kind of an acquisition that this thread's own release
+ * was the last of (a mutex it unlocked, taken again at once): its time
+ * needs no fence (log_writer.c, tsc_after). */
+#define WEFT_EMIT_OWN 0x200u
 /* Append one record / a record with its payload. Only inside enter/leave.
  * The tid must be assigned. */
 void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
@@ -150,8 +154,8 @@ enum {
     WEFT_CHAOS_LOG_SIZE,     /* the log's sparse size (ftruncate): ENOSPC (an empty log) */
     WEFT_CHAOS_PROC_FILE     /* /proc/self/cmdline: EMFILE (no argv in the trace) */
 };
-extern int weft__chaos_on WEFT_HIDDEN;          /* 0 unless WEFT_CHAOS(_LATE) was set at start */
-void weft__chaos_init(void) WEFT_HIDDEN;        /* constructor: reads WEFT_CHAOS */
+extern int weft__chaos_on WEFT_HIDDEN;   /* 0 unless WEFT_CHAOS(_LATE, _SKEW) was set at start */
+void weft__chaos_init(void) WEFT_HIDDEN; /* constructor: reads WEFT_CHAOS */
 void weft__chaos_fork_child(void) WEFT_HIDDEN;  /* a fork child decides differently */
 void weft__relock_fork_child(void) WEFT_HIDDEN; /* shim_sync.c: forget the parent's unlocks */
 void weft__relock_init(void) WEFT_HIDDEN;       /* shim_sync.c: WEFT_SHIM_RELOCKS */
@@ -159,6 +163,7 @@ void weft__exec_note_user(void) WEFT_HIDDEN;    /* shim_process.c: the euid an e
 int weft__chaos_hit_slow(int site) WEFT_HIDDEN;
 void weft__chaos_mid_record_slow(void) WEFT_HIDDEN;
 void weft__chaos_after_ts_slow(void) WEFT_HIDDEN; /* WEFT_CHAOS_LATE's hold */
+uint64_t weft__chaos_lag_slow(void) WEFT_HIDDEN;  /* WEFT_CHAOS_SKEW: this thread's clock lag */
 /* Should this try at site fail? Always 0 without WEFT_CHAOS. */
 static inline int weft__chaos_hit(int site) {
     return __builtin_expect(weft__chaos_on, 0) && weft__chaos_hit_slow(site);

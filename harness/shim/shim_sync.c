@@ -96,19 +96,24 @@ static inline uint64_t relock_mark(const void *m, uint32_t tid) {
 }
 
 /* An acquisition of lock m by this thread (recorded): counted; for a
- * mutex, another thread's mark on it is wiped, and whether it is a relock
- * (uncontended: taken without waiting) returned. An rwlock has no marks. */
-static int relock_acquire(const void *m, int is_mutex, int uncontended) {
+ * mutex, another thread's mark on it is wiped. Returns the flags for its
+ * record: WEFT_EMIT_OWN when this thread unlocked it last (uncontended:
+ * taken without waiting), and WEFT_EMIT_RELOCK too when it is a relock.
+ * An rwlock has no marks. */
+static unsigned relock_acquire(const void *m, int is_mutex, int uncontended) {
     weft__t.held++;
     if (!is_mutex)
         return 0;
     uint64_t *s = relock_slot_of(m), v = __atomic_load_n(s, __ATOMIC_RELAXED);
     uint64_t mine = relock_mark(m, weft__t.tid);
-    int relock = uncontended && mine && v == mine && !relocks_off && weft__t.held == 1 &&
-                 !weft__t.held_bad && !weft__mutex_shared((pthread_mutex_t *)(uintptr_t)m);
-    if (v != mine && v >> RELOCK_TID_BITS == mine >> RELOCK_TID_BITS)
-        __atomic_store_n(s, 0, __ATOMIC_RELAXED);
-    return relock;
+    if (!uncontended || !mine || v != mine) {
+        if (v != mine && v >> RELOCK_TID_BITS == mine >> RELOCK_TID_BITS)
+            __atomic_store_n(s, 0, __ATOMIC_RELAXED);
+        return 0;
+    }
+    int relock = !relocks_off && weft__t.held == 1 && !weft__t.held_bad &&
+                 !weft__mutex_shared((pthread_mutex_t *)(uintptr_t)m);
+    return WEFT_EMIT_OWN | (relock ? WEFT_EMIT_RELOCK : 0);
 }
 static void relock_release(void) {
     if (weft__t.held)
@@ -135,11 +140,12 @@ void weft__relock_fork_child(void) {
 
 /* The record of a lock call's end (kind, result r, arg2): a success is
  * an acquisition (relock_acquire), flagged when it is a mutex's relock
- * (uncontended: taken without waiting). */
+ * or this thread's own release was its last (uncontended: taken without
+ * waiting). */
 #define EV_LOCKED(kind, obj, r, arg2, stack, is_mutex, uncontended)                                \
     WEFT_RECORD(                                                                                   \
         uint16_t k_ = WEFT_K_##kind;                                                               \
-        if ((r) == 0 && relock_acquire(obj, is_mutex, uncontended)) k_ |= WEFT_EMIT_RELOCK;        \
+        if ((r) == 0) k_ |= (uint16_t)relock_acquire(obj, is_mutex, uncontended);                  \
         weft__emit(k_, (uint64_t)(uintptr_t)(obj), (uint64_t)(r), (uint64_t)(arg2), stack, 0))
 /* A record after the relock bookkeeping `pre` of its call, in one entry. */
 #define EV_AFTER(pre, kind, obj, arg, arg2, stack)                                                 \

@@ -288,6 +288,39 @@ fold)
     rel="select hb_obj o, rel s, id from events where rel is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_release')"
     expect "acquires released before" "$(q "with a as ($acq), r as ($rel) select count(*) from a where not exists (select 1 from r where r.o=a.o and r.s=a.s and r.id<a.id)")" 0
     ;;
+fold_skew)
+    # A worker whose record clock runs a second behind main's (the shim's
+    # WEFT_CHAOS_SKEW, as a lagging vCPU's TSC would): it releases on a
+    # channel after main did, then acquires main's release. Its records
+    # still come after main's send: an acquire's record is stamped past
+    # the latest release of its hb object, which the worker's own, lagging
+    # release must not pull back. 3e9: a second of TSC ticks at up to 3 GHz
+    # (three without the TSC, where the clock is in ns).
+    WEFT_CHAOS_SKEW=3000000000 "$WEFT" run -q --all-events -o "$db" -- "$BIN/t_skew" >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 0
+    expect "stdout" "$(cat "$work/out")" "skew ok"
+    acq="select hb_obj o, acq s, id from events where acq is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_acquire')"
+    rel="select hb_obj o, rel s, id from events where rel is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_release')"
+    expect "acquires" "$(q "select count(*) >= 3 from ($acq)")" 1
+    expect "acquires released before" "$(q "with a as ($acq), r as ($rel) select count(*) from a where not exists (select 1 from r where r.o=a.o and r.s=a.s and r.id<a.id)")" 0
+    # the worker's receive of main's value comes after main's send
+    expect "recv after send" "$(q "select (select min(e.id) from events e join kinds k on k.id=e.kind join threads t on t.id=e.thread where k.name='chan_recv_end' and t.tid=2) > (select min(e.id) from events e join kinds k on k.id=e.kind join threads t on t.id=e.thread where k.name='chan_send_end' and t.tid=1)")" 1
+    ;;
+lock_pingpong)
+    # Two threads hand a mutex back and forth in turn: every lock
+    # of it comes after the unlock before it in the trace, never while the
+    # other thread holds it. A plain rdtsc can run ahead of the lock's
+    # atomic while that waits for the cache line (here 24-405 locks came
+    # too early a run before the record's time was fenced).
+    "$WEFT" run -q --all-events -o "$db" -- "$BIN/t_pingpong" >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 0
+    ops="select e.id, e.object, e.thread, k.name from events e join kinds k on k.id=e.kind where k.name in ('mutex_lock_end','mutex_unlock') and e.arg=0"
+    seq="select name, lag(name) over w prev, thread, lag(thread) over w prev_thread from ($ops) window w as (partition by object order by id)"
+    expect "locks" "$(q "select count(*) from ($ops) where name='mutex_lock_end'")" "$(cat "$work/out")"
+    expect "handoffs" "$(q "select count(*) >= 100 from ($seq) where name='mutex_lock_end' and prev_thread != thread")" 1
+    expect "locked while held" "$(q "select count(*) from ($seq) where name='mutex_lock_end' and prev='mutex_lock_end'")" 0
+    expect "unlocked while not held" "$(q "select count(*) from ($seq) where name='mutex_unlock' and (prev is not 'mutex_lock_end' or prev_thread != thread)")" 0
+    ;;
 deadlock_chan)
     run_weft "$BIN/t_deadlock_chan"
     expect "exit status" "$rc" 2
