@@ -9,6 +9,13 @@ set -u
 name=$1
 . "$(dirname "$0")/../common/lib.sh"
 
+# libweft's happens-before tickets in a trace: every (object, ticket)
+# acquired, folded into a call's row or a row of its own; the count of
+# those acquired with no release of theirs earlier in trace order.
+hb_acquires="select hb_obj o, acq s, id from events where acq is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_acquire')"
+hb_releases="select hb_obj o, rel s, id from events where rel is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_release')"
+unreleased="with a as ($hb_acquires), r as ($hb_releases) select count(*) from a where not exists (select 1 from r where r.o=a.o and r.s=a.s and r.id<a.id)"
+
 case $name in
 threads)
     run_weft "$BIN/t_threads"
@@ -284,9 +291,7 @@ fold)
     expect "folded iff not waited" "$(q "select count(*) from ($ends) where (rel is null) != (arg2 = 1)")" 0
     expect "folded" "$(q "select count(*) from ($ends) where rel is not null and object=$solo")" 1000
     # exactness: every acquired ticket was released earlier in trace order
-    acq="select hb_obj o, acq s, id from events where acq is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_acquire')"
-    rel="select hb_obj o, rel s, id from events where rel is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_release')"
-    expect "acquires released before" "$(q "with a as ($acq), r as ($rel) select count(*) from a where not exists (select 1 from r where r.o=a.o and r.s=a.s and r.id<a.id)")" 0
+    expect "acquires released before" "$(q "$unreleased")" 0
     ;;
 fold_skew)
     # A worker whose record clock runs a second behind main's (the shim's
@@ -299,10 +304,8 @@ fold_skew)
     WEFT_CHAOS_SKEW=3000000000 "$WEFT" run -q --all-events -o "$db" -- "$BIN/t_skew" >"$work/out" 2>"$work/err"
     expect "exit status" "$?" 0
     expect "stdout" "$(cat "$work/out")" "skew ok"
-    acq="select hb_obj o, acq s, id from events where acq is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_acquire')"
-    rel="select hb_obj o, rel s, id from events where rel is not null union all select obj, arg, id from events where kind=(select id from kinds where name='hb_release')"
-    expect "acquires" "$(q "select count(*) >= 3 from ($acq)")" 1
-    expect "acquires released before" "$(q "with a as ($acq), r as ($rel) select count(*) from a where not exists (select 1 from r where r.o=a.o and r.s=a.s and r.id<a.id)")" 0
+    expect "acquires" "$(q "select count(*) >= 3 from ($hb_acquires)")" 1
+    expect "acquires released before" "$(q "$unreleased")" 0
     # the worker's receive of main's value comes after main's send
     expect "recv after send" "$(q "select (select min(e.id) from events e join kinds k on k.id=e.kind join threads t on t.id=e.thread where k.name='chan_recv_end' and t.tid=2) > (select min(e.id) from events e join kinds k on k.id=e.kind join threads t on t.id=e.thread where k.name='chan_send_end' and t.tid=1)")" 1
     ;;
