@@ -344,6 +344,13 @@ from:     if (kind & WEFT_EMIT_OWN) /* what it observed, this thread did */
 to:     if (1)
 tests: ^harness:lock_pingpong$
 
+name: thread-clock-not-inherited
+why: a new thread's record clock does not start at its creator's: with a lagging clock its records come before what its creator did before creating it
+file: harness/shim/shim_thread.c
+from:     weft__clock_after(((struct start *)p)->clock);
+to:     (void)0;
+tests: ^scenario-skew:all$
+
 name: held-signal-never-passed-on
 why: a signal held for PROG is dropped when its wait is over instead of passed on
 file: cli/cmd_run.c

@@ -124,9 +124,16 @@ void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, ui
 void weft__hb_defer_acquire(uint64_t obj, uint64_t seq) WEFT_HIDDEN;
 /* Happens-before and time (log_writer.c): after a record that released
  * hbobj, and before one that acquires it, so that an acquire's record
- * never gets an earlier time than its release's. */
+ * never gets an earlier time than its release's. The same for a thread's
+ * end and its join (keyed by its handle). */
 void weft__clock_released(uint64_t hbobj) WEFT_HIDDEN;
 void weft__clock_acquired(uint64_t hbobj) WEFT_HIDDEN;
+/* A new thread's records come after its creator's before the creation:
+ * its clock starts at the creator's (shim_thread.c). */
+static inline void weft__clock_after(uint64_t ts) {
+    if (ts > weft__t.last_ts)
+        weft__t.last_ts = ts;
+}
 void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                      uint32_t aux, const void *data, size_t len) WEFT_HIDDEN;
 /* For a fatal signal handler: a record in a fresh chunk of its own, so that

@@ -33,7 +33,8 @@ struct start {
     void *arg;
     uint32_t tid;
     uint32_t creator;
-    uint32_t via; /* WEFT_VIA_*: a libweft thread says so in its start record */
+    uint32_t via;   /* WEFT_VIA_*: a libweft thread says so in its start record */
+    uint64_t clock; /* the creator's record clock as it created it */
     /* its creation stack, for the live state file (livestate.c) */
     uint32_t npcs;
     uint64_t pcs[WEFT_LIVE_PCS];
@@ -47,6 +48,8 @@ struct start {
  * glibc's thread exit, not the program's work, and would otherwise claim a
  * fresh chunk to write records after the thread's end. */
 static void thread_done(void) {
+    /* its joiner's records come after all of this thread's */
+    weft__clock_released((uint64_t)pthread_self());
     weft__wait_thread_end();
     weft__reach_end();
     weft__t.in_shim = 1;
@@ -83,6 +86,7 @@ static void quiet_free(void *p) {
  * allocator takes in it are not the program's. */
 static void *start_wrapper(void *p) {
     weft__t.tid = ((struct start *)p)->tid;
+    weft__clock_after(((struct start *)p)->clock);
     weft__wait_thread_start();
     struct start s = *(struct start *)p;
     weft__live_thread_pcs(s.pcs, s.npcs);
@@ -175,6 +179,7 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     if (me)
         weft__reach_copy(&s->reach, &me->set);
     s->via = via;
+    s->clock = weft__t.last_ts;
     errno = saved;
     int r = real_create(th, attr, start_wrapper, s);
     saved = errno;
@@ -216,6 +221,8 @@ static void join_begin(pthread_t th, int bounded) {
 }
 
 static int join_end(pthread_t th, void **ret, int r) {
+    if (r == 0)
+        weft__clock_acquired((uint64_t)th);
     WEFT_RECORD(weft__emit(WEFT_K_JOIN_END, (uint64_t)th, (uint64_t)r,
                            r == 0 && ret ? (uint64_t)*ret : 0, 0, 0));
     return r;
@@ -233,6 +240,8 @@ WEFT_EXPORT int pthread_join(pthread_t th, void **ret) {
 WEFT_EXPORT int pthread_tryjoin_np(pthread_t th, void **ret) {
     WEFT_REAL(void, real_tryjoin, "pthread_tryjoin_np");
     int r = real_tryjoin(th, ret);
+    if (r == 0)
+        weft__clock_acquired((uint64_t)th);
     WEFT_RECORD(weft__emit(WEFT_K_TRYJOIN, (uint64_t)th, (uint64_t)r,
                            r == 0 && ret ? (uint64_t)*ret : 0, weft__stack(), 0));
     return r;
