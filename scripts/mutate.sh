@@ -340,8 +340,8 @@ tests: ^harness:fold_skew$
 name: lock-time-unfenced
 why: the time of a lock's record is taken by an rdtsc that may run ahead of the lock itself: a lock handed over comes before the unlock it waited for
 file: harness/shim/log_writer.c
-from:     if (kind & WEFT_EMIT_OWN) /* what it observed, this thread did */
-to:     if (1)
+from:     return !(kind & WEFT_EMIT_OWN) && fenced_kinds[kind & 0xffu];
+to:     return !(kind & WEFT_EMIT_OWN) && fenced_kinds[kind & 0xffu] && 0;
 tests: ^harness:lock_pingpong$
 
 name: thread-clock-not-inherited

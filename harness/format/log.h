@@ -374,6 +374,19 @@ enum weft_kind {
         WEFT_K_MAX = 256
 };
 
+/* The kinds whose record stands for an effect this thread observed of
+ * another (a lock taken, a value received, a thread joined or started):
+ * the end of every blocking call, the try-operations, the acquires, a
+ * thread's and a fork child's first record. The writer takes their time
+ * only after what they observed (harness/shim/log_writer.c, tsc_after).
+ * A new kind of that sort is added here as well as to the table. */
+#define WEFT_KIND_OBSERVES(num, phase)                                                             \
+    ((phase) == 2 || (num) == WEFT_K_TRYJOIN || (num) == WEFT_K_MUTEX_TRYLOCK ||                   \
+     (num) == WEFT_K_RW_TRYLOCK || (num) == WEFT_K_SEM_TRYWAIT || (num) == WEFT_K_HB_ACQUIRE ||    \
+     (num) == WEFT_K_CHAN_TRY_SEND || (num) == WEFT_K_CHAN_TRY_RECV ||                             \
+     (num) == WEFT_K_WSEM_TRY_ACQUIRE || (num) == WEFT_K_THREAD_START ||                           \
+     (num) == WEFT_K_THREAD_ADOPT || (num) == WEFT_K_FORK_CHILD)
+
 /* Stacks of lock acquisitions: a *_LOCK_END / RW_*LOCK_END with arg2 = 0
  * (did not wait) or a *_TRYLOCK, that succeeded, carries its call site as
  * a one-frame stack, except when the site is the thread's previous such

@@ -74,37 +74,23 @@ static inline uint64_t tsc_after(void) {
 #endif
 }
 
-/* The records whose time must be taken after what they observed of
- * another thread: the end of every blocking call, the try-operations,
- * the acquires, a thread's or a fork child's first record (a record
- * that carries a ticket acquired is fenced by put()). The others (begins,
- * unlocks, posts, signals, closes: records written before their effect,
- * which only a store later publishes) take the cheaper plain rdtsc: the
- * fence costs 7 ns alone and about 23 ns a lock+unlock pair in a loop
- * (it waits for the lock's atomic, which waits for the stores before
- * it): 9% of a recorded sqlite3 index build when every record paid it.
- * A lock this thread itself unlocked last (WEFT_EMIT_OWN, most locks of
- * such a program) observed nothing of another thread: no fence either.
- * One bit per kind, built from the kind table. */
-#define FENCED(n, phase)                                                                           \
-    ((phase) == 2 || (n) == WEFT_K_TRYJOIN || (n) == WEFT_K_MUTEX_TRYLOCK ||                       \
-     (n) == WEFT_K_RW_TRYLOCK || (n) == WEFT_K_SEM_TRYWAIT || (n) == WEFT_K_HB_ACQUIRE ||          \
-     (n) == WEFT_K_CHAN_TRY_SEND || (n) == WEFT_K_CHAN_TRY_RECV ||                                 \
-     (n) == WEFT_K_WSEM_TRY_ACQUIRE || (n) == WEFT_K_THREAD_START || (n) == WEFT_K_THREAD_ADOPT || \
-     (n) == WEFT_K_FORK_CHILD)
-#define FENCE_BIT(w, n, phase) | ((n) >> 6 == (w) && FENCED(n, phase) ? 1ull << ((n)&63) : 0)
-#define FENCE_W0(e, n, name, fam, phase) FENCE_BIT(0, n, phase)
-#define FENCE_W1(e, n, name, fam, phase) FENCE_BIT(1, n, phase)
-#define FENCE_W2(e, n, name, fam, phase) FENCE_BIT(2, n, phase)
-#define FENCE_W3(e, n, name, fam, phase) FENCE_BIT(3, n, phase)
-static const uint64_t fenced_kinds[4] = {0 WEFT_KINDS(FENCE_W0), 0 WEFT_KINDS(FENCE_W1),
-                                         0 WEFT_KINDS(FENCE_W2), 0 WEFT_KINDS(FENCE_W3)};
+/* Which records take their time after a fence: those of the kinds that
+ * observe another thread (log.h, WEFT_KIND_OBSERVES; a record carrying a
+ * ticket acquired is fenced by put_inline too). The others (begins,
+ * unlocks, posts, signals, closes: written before their effect, which
+ * only a store later publishes) take the cheaper plain rdtsc: the fence
+ * costs 7 ns alone and about 23 ns a lock+unlock pair in a loop (it
+ * waits for the lock's atomic, which waits for the stores before it):
+ * 9% of a recorded sqlite3 index build when every record paid it. A lock
+ * this thread itself unlocked last (WEFT_EMIT_OWN, most locks of such a
+ * program) observed nothing of another thread: no fence either. */
+#define FENCE_ENTRY(e, num, name, fam, phase) [num] = WEFT_KIND_OBSERVES(num, phase),
+static const uint8_t fenced_kinds[256] = {WEFT_KINDS(FENCE_ENTRY)};
+#undef FENCE_ENTRY
 
 static inline int fenced(uint16_t kind) {
-    if (kind & WEFT_EMIT_OWN) /* what it observed, this thread did */
-        return 0;
-    unsigned k = kind & 0xffu; /* without the WEFT_EMIT_* flags */
-    return (int)(fenced_kinds[k >> 6] >> (k & 63) & 1);
+    /* what an OWN acquisition observed, this thread did itself */
+    return !(kind & WEFT_EMIT_OWN) && fenced_kinds[kind & 0xffu];
 }
 
 /* An invariant TSC ticks at one rate on every core, in every power state,
@@ -476,9 +462,7 @@ void weft__clock_released(uint64_t hbobj) {
 }
 
 void weft__clock_acquired(uint64_t hbobj) {
-    uint64_t after = __atomic_load_n(rel_slot(hbobj), __ATOMIC_RELAXED);
-    if (after > weft__t.last_ts)
-        weft__t.last_ts = after;
+    weft__clock_after(__atomic_load_n(rel_slot(hbobj), __ATOMIC_RELAXED));
 }
 
 static inline uint64_t *chunk_words(struct weft_log_chunk *c) {
@@ -624,12 +608,13 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
      * this record claimed but not committed; a clock behind the others';
      * then this thread held once its time is taken. */
     uint64_t ts;
+    int fence = acq_on || fenced(kind);
     if (__builtin_expect(weft__chaos_on, 0)) {
         weft__chaos_mid_record_slow();
-        ts = next_ts(acq_on || fenced(kind), weft__chaos_lag_slow());
+        ts = next_ts(fence, weft__chaos_lag_slow());
         weft__chaos_after_ts_slow();
     } else {
-        ts = next_ts(acq_on || fenced(kind), 0);
+        ts = next_ts(fence, 0);
     }
     uint64_t d = ts - weft__t.seg_ts;
     uint32_t k = 1;

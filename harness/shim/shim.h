@@ -128,8 +128,8 @@ void weft__hb_defer_acquire(uint64_t obj, uint64_t seq) WEFT_HIDDEN;
  * end and its join (keyed by its handle). */
 void weft__clock_released(uint64_t hbobj) WEFT_HIDDEN;
 void weft__clock_acquired(uint64_t hbobj) WEFT_HIDDEN;
-/* A new thread's records come after its creator's before the creation:
- * its clock starts at the creator's (shim_thread.c). */
+/* This thread's next record comes after time ts (an acquire's release;
+ * for a new thread, its creator's clock at the creation: shim_thread.c). */
 static inline void weft__clock_after(uint64_t ts) {
     if (ts > weft__t.last_ts)
         weft__t.last_ts = ts;

@@ -70,10 +70,10 @@ static inline void test_syscall_of(pid_t tid, char *buf, size_t size) {
 
 /* Waits until *tid is set and that thread sleeps on a futex, the same
  * futex wait for 50 ms on end: a thread on its way to its call can sleep
- * a moment on another futex first (the dynamic loader's lock, held by a
- * thread that dlsym or dl_iterate_phdr runs in), and a test that took
- * that for the call's wait ended the program before the call had begun
- * (detectors:answered's join-of-leaked, once in a few hundred runs). */
+ * a moment on another futex first (a lock of libc's or the loader's), and
+ * a test that takes that for the call's wait ends the program before the
+ * call has begun. detectors:answered's join-of-leaked once failed as that
+ * would (its worker reported running, not blocked in its receive). */
 static inline void test_wait_futex(_Atomic pid_t *tid) {
     char first[256], now[256], futex[16];
     snprintf(futex, sizeof futex, "%ld ", (long)SYS_futex);

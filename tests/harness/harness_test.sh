@@ -299,22 +299,23 @@ fold_skew)
     # channel after main did, then acquires main's release. Its records
     # still come after main's send: an acquire's record is stamped past
     # the latest release of its hb object, which the worker's own, lagging
-    # release must not pull back. 3e9: a second of TSC ticks at up to 3 GHz
-    # (three without the TSC, where the clock is in ns).
+    # release must not pull back. 3e9: a second or more of TSC ticks at up
+    # to 3 GHz (1.4 s at this machine's 2.1 GHz; 3 s without the TSC, where
+    # the clock is in ns).
     WEFT_CHAOS_SKEW=3000000000 "$WEFT" run -q --all-events -o "$db" -- "$BIN/t_skew" >"$work/out" 2>"$work/err"
     expect "exit status" "$?" 0
     expect "stdout" "$(cat "$work/out")" "skew ok"
     expect "acquires" "$(q "select count(*) >= 3 from ($hb_acquires)")" 1
     expect "acquires released before" "$(q "$unreleased")" 0
     # the worker's receive of main's value comes after main's send
-    expect "recv after send" "$(q "select (select min(e.id) from events e join kinds k on k.id=e.kind join threads t on t.id=e.thread where k.name='chan_recv_end' and t.tid=2) > (select min(e.id) from events e join kinds k on k.id=e.kind join threads t on t.id=e.thread where k.name='chan_send_end' and t.tid=1)")" 1
+    expect "recv after send" "$(q "select (select min(e.id) from events e join kinds k on k.id=e.kind join thread_summary t on t.id=e.thread where k.name='chan_recv_end' and t.start='worker') > (select min(e.id) from events e join kinds k on k.id=e.kind join thread_summary t on t.id=e.thread where k.name='chan_send_end' and t.start='main')")" 1
     ;;
 lock_pingpong)
     # Two threads hand a mutex back and forth in turn: every lock
     # of it comes after the unlock before it in the trace, never while the
     # other thread holds it. A plain rdtsc can run ahead of the lock's
-    # atomic while that waits for the cache line (here 24-405 locks came
-    # too early a run before the record's time was fenced).
+    # atomic while that waits for the cache line (47 locks came too early
+    # in a run here with the record's time unfenced).
     "$WEFT" run -q --all-events -o "$db" -- "$BIN/t_pingpong" >"$work/out" 2>"$work/err"
     expect "exit status" "$?" 0
     ops="select e.id, e.object, e.thread, k.name from events e join kinds k on k.id=e.kind where k.name in ('mutex_lock_end','mutex_unlock') and e.arg=0"
