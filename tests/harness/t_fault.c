@@ -44,6 +44,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "asleep.h"
+
 extern char **environ;
 
 /* One start function per group of threads: the trace names a thread by
@@ -71,9 +73,14 @@ static void *after_fn(void *a) {
     return a;
 }
 
-/* exit_worker: exit(5) from a worker while main waits to join it */
+/* exit_worker: exit(5) from a worker while main waits to join it (and
+ * not sooner: main's record of the creation, written once pthread_create
+ * has returned, is what names the worker's start function in the trace;
+ * a worker that exited at once beat it there once under load). */
+static _Atomic pid_t main_tid;
 static void *exit_fn(void *a) {
     (void)a;
+    test_wait_futex(&main_tid);
     printf("worker exits\n");
     exit(5);
 }
@@ -288,6 +295,7 @@ int main(int argc, char **argv) {
         start_busy();
         say("before done\n");
         pthread_t w;
+        main_tid = test_gettid();
         pthread_create(&w, NULL, exit_fn, NULL);
         pthread_join(w, NULL);
         say("not reached\n");
