@@ -344,6 +344,20 @@ from:     return !(kind & WEFT_EMIT_OWN) && fenced_kinds[kind & 0xffu];
 to:     return !(kind & WEFT_EMIT_OWN) && fenced_kinds[kind & 0xffu] && 0;
 tests: ^harness:lock_pingpong$
 
+name: anchor-site-ignored
+why: a relock names an anchor of its mutex taken from another call site: its stack is the anchor's, not its own
+file: harness/shim/log_writer.c
+from:         if (weft__t.anchor[i].obj == obj && weft__t.anchor[i].site == site &&
+to:         if (weft__t.anchor[i].obj == obj &&
+tests: ^harness:backref_same$
+
+name: anchor-out-of-reach-accepted
+why: the reader follows a WEFT_H_BACK record to an anchor further back than the words it may read (before the run's buffer or the chunk)
+file: harness/format/log.h
+from:         if (f || !(h & WEFT_H_RELOCK) || d == 0 || d > back || !weft__log_anchor(w - d, d, &obj, &sa))
+to:         if (f || !(h & WEFT_H_RELOCK) || d == 0 || !weft__log_anchor(w - d, d, &obj, &sa))
+tests: ^harness:log_decode$
+
 name: thread-clock-not-inherited
 why: a new thread's record clock does not start at its creator's: with a lagging clock its records come before what its creator did before creating it
 file: harness/shim/shim_thread.c

@@ -20,8 +20,9 @@
  * and that cost is per byte: fewer bytes is what makes recording cheap.
  *
  *   header word: bits 0-7 kind, 8-17 which fields follow (WEFT_W_*),
- *                18 WEFT_H_ONCE, 19 WEFT_H_RELOCK, 20-23 zero, 24-31 hb object delta,
- *                32-63 time delta
+ *                18 WEFT_H_ONCE, 19 WEFT_H_RELOCK, 20 WEFT_H_BACK, 21-23 zero
+ *                (with WEFT_H_BACK: 21-31 its anchor's distance), 24-31 hb
+ *                object delta, 32-63 time delta
  *   then, in this order, one word per present field: ts, obj, arg, arg2,
  *   stack|aux (stack in the low half), hb object, acquire ticket, release
  *   ticket; then with WEFT_W_DATA a word with the payload's byte length
@@ -94,6 +95,19 @@ enum {
  * by no one: the reader folds runs of them (stream.c, "relock pairs"). */
 #define WEFT_H_RELOCK (1u << 19)
 
+/* Header word bit 20, on a flagged relock (WEFT_H_RELOCK) with no
+ * fields: its mutex and its stack are those of an earlier flagged relock
+ * of the same thread in the same chunk, its anchor, which carries both
+ * (WEFT_W_OBJ and WEFT_W_SA, no WEFT_H_BACK), bits 21-31 words before it.
+ * A thread that cycles a few mutexes from a few call sites (sqlite3 takes
+ * one mutex from two sites and another from a third, over and over)
+ * writes each of its relocks in one word instead of two or three: the
+ * log's pages are written and read per byte. Readers hand the record out
+ * as the anchor's form: obj and stack set, fields WEFT_W_OBJ | WEFT_W_SA,
+ * and back = the distance. */
+#define WEFT_H_BACK (1u << 20)
+#define WEFT_BACK_MAX 2047u /* words: bits 21-31 */
+
 /* Header flags. */
 #define WEFT_LOG_F_FINISHED 1u /* the process ended through a path we saw */
 
@@ -158,25 +172,65 @@ struct weft_rec {
     uint64_t hbobj, acq, rel;  /* folded happens-before tickets (see above) */
     const unsigned char *data; /* payload inside the log, dlen bytes */
     uint32_t dlen;
-    uint16_t once;   /* WEFT_H_ONCE was set */
-    uint16_t relock; /* WEFT_H_RELOCK was set */
+    uint8_t once;   /* WEFT_H_ONCE was set */
+    uint8_t relock; /* WEFT_H_RELOCK was set */
+    uint16_t back;  /* WEFT_H_BACK: its anchor is this many words before it, else 0 */
 };
 
 _Static_assert(sizeof(struct weft_log_header) <= WEFT_LOG_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct weft_log_chunk) <= WEFT_LOG_CHUNK_HDR, "chunk header size");
 
-/* Decodes the record at w[0], with n words left in the chunk and prev, the
- * record before it in the chunk (its ts and obj). Returns the words it
- * takes, or 0 when it is malformed (fields past the end, unknown field
- * bits). Does not check the kind. Shared by the reader and the in-process
- * checker, so that both walk chunks the same way. */
-static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, const struct weft_rec *prev,
-                                       struct weft_rec *r) {
+/* The mutex and stack of the anchor at a[0] of a WEFT_H_BACK record:
+ * 1, or 0 when a[0] is no anchor (a flagged relock carrying both, not a
+ * WEFT_H_BACK itself) or runs past the record that names it (n words). */
+static inline int weft__log_anchor(const uint64_t *a, uint32_t n, uint64_t *obj, uint64_t *sa) {
+    uint64_t h = a[0];
+    uint32_t f = (uint32_t)(h >> 8) & 0x3ffu;
+    if ((h & (WEFT_H_RELOCK | WEFT_H_BACK)) != WEFT_H_RELOCK || !(f & WEFT_W_OBJ) ||
+        !(f & WEFT_W_SA))
+        return 0;
+    uint32_t o = 1 + !!(f & WEFT_W_TS), s = o + 1 + !!(f & WEFT_W_ARG) + !!(f & WEFT_W_ARG2);
+    if (s >= n)
+        return 0;
+    *obj = a[o];
+    *sa = a[s];
+    return 1;
+}
+
+/* Decodes the record at w[0], with n words left in the chunk, back words
+ * of it readable before w (w[-back] .. w[-1]), and prev, the record
+ * before it in the chunk (its ts and obj). Returns the words it takes, or
+ * 0 when it is malformed (fields past the end, unknown field bits, an
+ * anchor out of reach). Does not check the kind. Shared by the reader and
+ * the in-process checker, so that both walk chunks the same way. */
+static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t back, uint32_t n,
+                                       const struct weft_rec *prev, struct weft_rec *r) {
     if (n < 1)
         return 0;
     uint64_t h = w[0];
     uint32_t f = (uint32_t)(h >> 8) & 0x3ffu;
-    if ((f & ~WEFT_W_ALL) || (h >> 20 & 0xf) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
+    if (h & WEFT_H_BACK) {
+        uint32_t d = (uint32_t)(h >> 21) & WEFT_BACK_MAX;
+        uint64_t obj, sa;
+        if (f || !(h & WEFT_H_RELOCK) || d == 0 || d > back ||
+            !weft__log_anchor(w - d, d, &obj, &sa))
+            return 0;
+        r->kind = (uint16_t)(h & 0xff);
+        r->fields = WEFT_W_OBJ | WEFT_W_SA;
+        r->tid = 0;
+        r->ts = prev->ts + (h >> 32);
+        r->obj = r->hbobj = obj;
+        r->arg = r->arg2 = r->acq = r->rel = 0;
+        r->stack = (uint32_t)sa;
+        r->aux = (uint32_t)(sa >> 32);
+        r->data = NULL;
+        r->dlen = 0;
+        r->once = 0;
+        r->relock = 1;
+        r->back = (uint16_t)d;
+        return 1;
+    }
+    if ((f & ~WEFT_W_ALL) || (h >> 21 & 0x7) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
         return 0;
     /* Every field is assigned once at the end, from locals: clearing the
      * whole record first (a memset) took a third of perf's samples in the
@@ -227,6 +281,7 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t n, const stru
     r->dlen = dlen;
     r->once = !!(h & WEFT_H_ONCE);
     r->relock = !!(h & WEFT_H_RELOCK);
+    r->back = 0;
     return k;
 }
 

@@ -622,12 +622,17 @@ next:
 int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stats) {
     struct weft__pass *ps = g->pass;
     int bad = 0;
-    if (g->profile > 0)
+    if (g->profile > 0) {
+        uint64_t backs = 0;
+        for (int i = 0; i < g->nprocs; i++)
+            backs += g->procs[i].log.backs;
         fprintf(stderr,
                 "weft ingest: relocks  %llu pairs folded into %llu records\n"
+                "weft ingest: anchors  %llu relocks named theirs\n"
                 "weft ingest: handoffs %llu known to their taker, counted\n",
                 (unsigned long long)ps->folded_pairs, (unsigned long long)ps->folds,
-                (unsigned long long)ps->mx.known_count);
+                (unsigned long long)backs, (unsigned long long)ps->mx.known_count);
+    }
     /* Begins that never ended: their threads were blocked at exit. */
     for (uint64_t t = 1; t <= ps->nthr && !bad; t++)
         if (ps->open[t].folded)

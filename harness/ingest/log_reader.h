@@ -118,7 +118,7 @@ static inline uint32_t weft__log_step(const uint64_t *w, uint32_t k, uint32_t cn
                                       const struct weft_rec *prev, struct weft_rec *r,
                                       uint32_t *tid, uint32_t max_tid, uint64_t chunk,
                                       const char *name, char *err) {
-    uint32_t used = weft_log_decode(w + k, cnt - k, prev, r);
+    uint32_t used = weft_log_decode(w + k, k, cnt - k, prev, r);
     int why = !used                                                         ? 1
               : !weft_kind_name(r->kind) || r->kind == WEFT_K_MUTEX_RELOCKS ? 2
               : r->kind != WEFT_K_OWNER                                     ? (*tid ? 0 : 4)

@@ -71,7 +71,7 @@ struct vpart {
     uint64_t lo, hi;
     struct weft__run *runs;
     size_t nruns, capruns;
-    uint64_t nevents, bad, first_bad;
+    uint64_t nevents, backs, bad, first_bad;
     uint64_t cut; /* the first chunk that could not be read (UINT64_MAX: none) */
     int oom;      /* no buffer for a chunk's words */
     int fd;       /* the file opened again, or l->fd (-1: a buffer) */
@@ -163,7 +163,8 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
                                     .prev_obj = prev.obj,
                                     .word = k,
                                     .end = cnt,
-                                    .tid = tid};
+                                    .tid = tid,
+                                    .lo = k};
             if (cur)
                 cur->end = k;
             if (!(cur = push_run(&p->runs, &p->nruns, &p->capruns, &run))) {
@@ -175,6 +176,9 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
         }
         cur->nrecs++;
         cur->relocks += r.relock;
+        if (r.back && k - r.back < cur->lo)
+            cur->lo = k - r.back;
+        p->backs += !!r.back;
         n++;
     }
     p->nevents += n;
@@ -308,6 +312,7 @@ static int walk_chunks(struct weft_slog *l, const uint32_t *counts, uint64_t *fi
             memcpy(l->runs + l->nruns, p->runs, p->nruns * sizeof *p->runs);
         l->nruns += p->nruns;
         l->nevents += p->nevents;
+        l->backs += p->backs;
         if (p->bad && (!l->bad_chunks || p->first_bad < *first_bad)) {
             memcpy(l->chunk_err, p->err, sizeof p->err);
             *first_bad = p->first_bad;
@@ -604,13 +609,17 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
                                     .prev_obj = prev.obj,
                                     .word = k,
                                     .end = cnt,
-                                    .tid = tid};
+                                    .tid = tid,
+                                    .lo = k};
             if (!(cur = push_run(&l->runs, &l->nruns, &l->capruns, &run)))
                 return failv(l->err, l->name, "out of memory for the runs");
             lc->pending++;
         }
         cur->nrecs++;
         cur->relocks += r.relock;
+        if (r.back && k - r.back < cur->lo)
+            cur->lo = k - r.back;
+        l->backs += !!r.back;
         l->nevents++;
     }
     lc->seen = k;
@@ -821,9 +830,11 @@ struct cursor {
     uint32_t at;          /* word of rec within the run's words */
     struct weft__run run; /* a copy: a live log's runs array grows (and moves) */
     size_t idx;           /* the run's index in its log */
-    uint64_t *words;      /* the run's words [run.word, run.end) */
+    uint64_t *words;      /* the run's words [run.word, run.end), in buf */
+    uint64_t *buf;        /* the words read: [run.lo, run.end) (anchors before the run first) */
     uint32_t n, left;     /* words, records not yet returned */
-    uint32_t cap;         /* words room (a cursor and its buffer are reused) */
+    uint32_t pre;         /* words of buf before words: run.word - run.lo */
+    uint32_t cap;         /* words room in buf (a cursor and its buffer are reused) */
     struct cursor *next;  /* in the merge's free list */
     struct weft_rec prev; /* raw decoder state: only ts and obj are used */
     /* Folding relock pairs (weft_merge_fold): the records decoded ahead,
@@ -945,7 +956,7 @@ static uint32_t decode_at(struct cursor *c, const struct weft_slog *l, uint32_t 
                           struct weft_rec *prev, struct weft_rec *r) {
     if (!c->left || pos >= c->n)
         return 0;
-    uint32_t used = weft_log_decode(c->words + pos, c->n - pos, prev, r);
+    uint32_t used = weft_log_decode(c->words + pos, c->pre + pos, c->n - pos, prev, r);
     if (!used || r->kind == WEFT_K_OWNER)
         return 0;
     prev->ts = r->ts;
@@ -1023,7 +1034,7 @@ static int decode(struct cursor *c, const struct weft_slog *l) {
 
 static void drop(struct cursor *c) {
     free(c->fold);
-    free(c->words);
+    free(c->buf);
     free(c);
 }
 
@@ -1046,13 +1057,13 @@ static struct cursor *cursor_for(struct weft_merge *m, uint32_t n) {
         m->free = c->next;
     else if (!(c = calloc(1, sizeof *c)))
         return NULL;
-    if (c->cap < n || !c->words) {
-        uint64_t *w = realloc(c->words, (n ? n : 1) * sizeof *w);
+    if (c->cap < n || !c->buf) {
+        uint64_t *w = realloc(c->buf, (n ? n : 1) * sizeof *w);
         if (!w) {
             drop(c);
             return NULL;
         }
-        c->words = w;
+        c->buf = w;
         c->cap = n ? n : 1;
     }
     return c;
@@ -1076,8 +1087,8 @@ static void merge_readahead(struct weft_merge *m, uint32_t log, uint64_t chunk) 
 static int activate(struct weft_merge *m, const struct pend *p) {
     const struct weft_slog *l = m->logs[p->log];
     const struct weft__run *run = &l->runs[p->idx];
-    uint32_t n = run->end - run->word;
-    struct cursor *c = cursor_for(m, n);
+    uint32_t n = run->end - run->word, pre = run->word - run->lo;
+    struct cursor *c = cursor_for(m, pre + n);
     if (!c) {
         snprintf(m->err, sizeof m->err, "%s: out of memory for a run of %u words", l->name, n);
         return -1;
@@ -1086,9 +1097,11 @@ static int activate(struct weft_merge *m, const struct pend *p) {
     c->run = *run;
     c->idx = p->idx;
     c->log = p->log;
-    size_t want = (size_t)n * WEFT_LOG_WORD;
-    if (read_at(l, c->words, want,
-                chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)run->word * WEFT_LOG_WORD) <
+    size_t want = (size_t)(pre + n) * WEFT_LOG_WORD;
+    c->pre = pre;
+    c->words = c->buf + pre;
+    if (read_at(l, c->buf, want,
+                chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)run->lo * WEFT_LOG_WORD) <
         want) {
         retire(m, c);
         snprintf(m->err, sizeof m->err, "%s: chunk %llu could not be read again", l->name,

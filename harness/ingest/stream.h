@@ -39,6 +39,7 @@ struct weft__run {
     uint64_t prev_ts, prev_obj; /* raw, as the decoder needs them */
     uint32_t word, end, tid, nrecs;
     uint32_t relocks; /* its records flagged WEFT_H_RELOCK: the merge folds pairs only with two */
+    uint32_t lo;      /* its first word, or the first anchor before it its records name (log.h) */
 };
 
 /* Words [from, to) of a chunk, consumed by an ingest that was stopped
@@ -62,6 +63,7 @@ struct weft_slog {
     uint64_t consumed_chunks;
     char chunk_err[WEFT_LOG_ERR];
     uint64_t nevents; /* records (OWNER records not counted) */
+    uint64_t backs;   /* records that name an anchor (log.h, WEFT_H_BACK) */
     double rate;      /* ns per TSC tick (0: records carry ns) */
     struct weft__run *runs;
     size_t nruns, capruns;

@@ -495,6 +495,8 @@ static void own(struct weft_log_chunk *c, uint32_t pos) {
     w[2] = weft__t.tid;
     weft__t.seg_ts = weft__t.last_ts;
     weft__t.seg_obj = 0; /* the OWNER record's obj */
+    /* a record names anchors of its own run only: a reader may start here */
+    memset(weft__t.anchor, 0, sizeof weft__t.anchor);
     commit(c, pos + 3);
 }
 
@@ -699,6 +701,48 @@ void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, ui
         acq = 0;
     }
     put(kind, obj, arg, arg2, stack, aux, acq, as, 1, rel, hbobj, NULL, 0);
+}
+
+void weft__emit_relock(uint16_t kind, uint64_t obj, uint32_t site) {
+    if (!site || weft__t.pacq_on || __builtin_expect(weft__chaos_on, 0)) {
+        weft__emit(kind, obj, 0, 0, site, 0);
+        return;
+    }
+    struct weft_log_chunk *c;
+    uint32_t pos, k = 1;
+    uint64_t *w = reserve(4, &c, &pos); /* header, ts, obj, site: an anchor at most */
+    if (!w) {
+        weft__log_count_dropped(1);
+        return;
+    }
+    uint32_t back = 0;
+    for (uint32_t i = 0; i < WEFT_ANCHORS; i++)
+        if (weft__t.anchor[i].obj == obj && weft__t.anchor[i].site == site &&
+            weft__t.anchor[i].pos && pos - weft__t.anchor[i].pos <= WEFT_BACK_MAX)
+            back = pos - weft__t.anchor[i].pos;
+    uint64_t ts = next_ts(fenced(kind), 0), d = ts - weft__t.seg_ts;
+    uint64_t h = (kind & 0xffu) | WEFT_H_RELOCK;
+    weft__t.seg_ts = ts;
+    weft__t.seg_obj = obj;
+    if (back && d <= 0xffffffffu) {
+        w[0] = h | WEFT_H_BACK | (uint64_t)back << 21 | d << 32;
+        commit(c, pos + 1);
+        return;
+    }
+    uint64_t f = WEFT_W_OBJ | WEFT_W_SA;
+    if (d > 0xffffffffu) {
+        f |= WEFT_W_TS;
+        w[k++] = ts;
+        d = 0;
+    }
+    w[0] = h | f << 8 | d << 32;
+    w[k++] = obj;
+    w[k++] = site;
+    commit(c, pos + k);
+    uint32_t i = weft__t.anchor_next++ % WEFT_ANCHORS;
+    weft__t.anchor[i].obj = obj;
+    weft__t.anchor[i].site = site;
+    weft__t.anchor[i].pos = pos;
 }
 
 void weft__hb_defer_acquire(uint64_t obj, uint64_t seq) {

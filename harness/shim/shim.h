@@ -19,6 +19,7 @@
 /* Call sites a thread keeps the stack ids of (stack.c). */
 #define WEFT_SITE_BITS 5
 #define WEFT_SITE_CACHE (1u << WEFT_SITE_BITS)
+#define WEFT_ANCHORS 4u /* mutex and site pairs a thread names back to (log_writer.c) */
 
 /* Per-thread state. Initial-exec TLS: the shim is loaded at startup
  * (LD_PRELOAD), so its TLS lives in the static block and reaching it never
@@ -70,6 +71,14 @@ struct weft__thread {
      * thread left and has not given back yet (drop_later; once a chunk,
      * so kept off the record path's lines above) */
     uint32_t drop_lo, drop_n;
+    /* log_writer.c: this thread's last anchors in its chunk (log.h,
+     * WEFT_H_BACK): a relock of one of these mutexes from the same site
+     * names its anchor instead of carrying both (pos 0: none) */
+    struct {
+        uint64_t obj;
+        uint32_t site, pos;
+    } anchor[WEFT_ANCHORS];
+    uint32_t anchor_next;
 };
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
 
@@ -136,6 +145,11 @@ static inline void weft__clock_after(uint64_t ts) {
 }
 void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                      uint32_t aux, const void *data, size_t len) WEFT_HIDDEN;
+/* The record of a relock (kind has WEFT_EMIT_RELOCK) of mutex obj from
+ * call site `site` (its id, weft__stack_site_id): one word naming an
+ * anchor of the same mutex and site when this thread's chunk has one
+ * near enough, else an anchor itself (log.h, WEFT_H_BACK). */
+void weft__emit_relock(uint16_t kind, uint64_t obj, uint32_t site) WEFT_HIDDEN;
 /* For a fatal signal handler: a record in a fresh chunk of its own, so that
  * a record the interrupted code was writing cannot be torn. */
 void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) WEFT_HIDDEN;
@@ -191,6 +205,9 @@ void weft__unwind_pipe2(int fds[2]) WEFT_HIDDEN;
  * the thread's last site again (ingest fills that in: only for the lock
  * acquisitions of shim_sync.c). */
 uint32_t weft__stack_site(uintptr_t pc) WEFT_HIDDEN;
+/* The same, but the id also when pc is the thread's last site (which it
+ * becomes). */
+uint32_t weft__stack_site_id(uintptr_t pc) WEFT_HIDDEN;
 void weft__modules_init(void) WEFT_HIDDEN; /* constructor: resolves what a fork child needs */
 void weft__modules_emit(void) WEFT_HIDDEN; /* walks the loaded objects: not in a fork child */
 /* Fork child: the parent's module map from the copy its last walk left,

@@ -151,7 +151,7 @@ static void scan(const struct logv *lv, visit_fn fn, void *ctx) {
         struct weft_rec prev = {0};
         for (uint32_t i = 0; i < n;) {
             struct weft_rec r;
-            uint32_t used = weft_log_decode(w + i, n - i, &prev, &r);
+            uint32_t used = weft_log_decode(w + i, i, n - i, &prev, &r);
             if (!used)
                 break;
             prev = r;

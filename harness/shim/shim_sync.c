@@ -78,10 +78,15 @@ static uint64_t relock_slot[RELOCK_SLOTS];
 /* WEFT_SHIM_RELOCKS=0: no lock is flagged, and the log is one that a
  * reader older than the flag reads too (differential:ingest needs that). */
 static int relocks_off;
+/* WEFT_SHIM_BACKREF=0: every relock carries its mutex and site (no
+ * WEFT_H_BACK records): the log of the format before them, for tests. */
+static int backrefs_off;
 
 void weft__relock_init(void) {
     const char *e = secure_getenv("WEFT_SHIM_RELOCKS");
     relocks_off = e && !strcmp(e, "0");
+    e = secure_getenv("WEFT_SHIM_BACKREF");
+    backrefs_off = e && !strcmp(e, "0");
 }
 
 static inline uint64_t *relock_slot_of(const void *m) {
@@ -147,6 +152,14 @@ void weft__relock_fork_child(void) {
         uint16_t k_ = WEFT_K_##kind;                                                               \
         if ((r) == 0) k_ |= (uint16_t)relock_acquire(obj, is_mutex, uncontended);                  \
         weft__emit(k_, (uint64_t)(uintptr_t)(obj), (uint64_t)(r), (uint64_t)(arg2), stack, 0))
+/* The record of an acquisition that did not wait (a lock taken at its
+ * first try, a trylock that took it), from call site pc. A relock names
+ * its mutex and site by an anchor when it can (weft__emit_relock). */
+#define EV_TAKEN(kind, obj, pc, is_mutex)                                                          \
+    WEFT_RECORD(uint16_t k_ = (uint16_t)(WEFT_K_##kind | relock_acquire(obj, is_mutex, 1));        \
+                if ((k_ & WEFT_EMIT_RELOCK) && !full_stacks() && !backrefs_off)                    \
+                    weft__emit_relock(k_, (uint64_t)(uintptr_t)(obj), weft__stack_site_id(pc));    \
+                else weft__emit(k_, (uint64_t)(uintptr_t)(obj), 0, 0, acq_st(pc), 0))
 /* A record after the relock bookkeeping `pre` of its call, in one entry. */
 #define EV_AFTER(pre, kind, obj, arg, arg2, stack)                                                 \
     WEFT_RECORD(pre; weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg),        \
@@ -182,10 +195,13 @@ void weft__relock_fork_child(void) {
         int saved_ = errno;                                                                        \
         int r_ = try_call;                                                                         \
         errno = saved_;                                                                            \
+        if (r_ == 0) {                                                                             \
+            EV_TAKEN(end, obj, CALLER(), is_mutex);                                                \
+            weft__reach_sync_pull((uintptr_t)(obj));                                               \
+            return r_;                                                                             \
+        }                                                                                          \
         if (r_ != EBUSY) {                                                                         \
-            EV_LOCKED(end, obj, r_, 0, r_ == 0 ? acq_st(CALLER()) : st(), is_mutex, 1);            \
-            if (r_ == 0)                                                                           \
-                weft__reach_sync_pull((uintptr_t)(obj));                                           \
+            EV_LOCKED(end, obj, r_, 0, st(), is_mutex, 1);                                         \
             return r_;                                                                             \
         }                                                                                          \
         uint32_t s_ = 0;                                                                           \
@@ -248,9 +264,12 @@ WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, ts_t t)
 WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_trylock, "pthread_mutex_trylock");
     int r = r_mutex_trylock(m);
-    if (r == 0)
+    if (r == 0) {
         weft__reach_sync_pull((uintptr_t)m);
-    EV_LOCKED(MUTEX_TRYLOCK, m, r, 0, r == 0 ? acq_st(CALLER()) : st(), 1, 1);
+        EV_TAKEN(MUTEX_TRYLOCK, m, CALLER(), 1);
+    } else {
+        EV_LOCKED(MUTEX_TRYLOCK, m, r, 0, st(), 1, 1);
+    }
     return r;
 }
 

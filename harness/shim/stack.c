@@ -223,9 +223,13 @@ static uint32_t capture(int skip_libweft, uint64_t *keep, uint32_t max, uint32_t
  * stack and ingest gives it the one of the thread's last record that had
  * one (ingest.c, fill_lock_sites), which saves a word per record. */
 uint32_t weft__stack_site(uintptr_t pc) {
-    if (depth_cap == 0 || pc == 0)
-        return 0;
     if (pc == weft__t.pc_last)
+        return 0;
+    return weft__stack_site_id(pc);
+}
+
+uint32_t weft__stack_site_id(uintptr_t pc) {
+    if (depth_cap == 0 || pc == 0)
         return 0;
     /* A lock-heavy loop cycles a few sites: the thread keeps their ids,
      * by the top bits of a multiplicative hash of the pc, which spares

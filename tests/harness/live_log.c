@@ -154,7 +154,7 @@ int main(int argc, char **argv) {
         struct weft_rec prev = {0}, x;
         ch[i].r = malloc((cnts[i] + 1) * sizeof *ch[i].r);
         for (uint32_t k = 0, used; k < cnts[i]; k += used, prev = x) {
-            if (!(used = weft_log_decode(w + k, cnts[i] - k, &prev, &x)))
+            if (!(used = weft_log_decode(w + k, k, cnts[i] - k, &prev, &x)))
                 break;
             uint64_t ns = weft__log_ns(h, rate, x.ts);
             ch[i].r[ch[i].n++] = (struct rec){k + used, ns};

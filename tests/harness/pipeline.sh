@@ -134,6 +134,48 @@ relock_flags_off)
     db=$work/r0.db
     m_rows_and_counts "flags off: "
     ;;
+backref_same)
+    # Relocks named by their anchor (log.h, WEFT_H_BACK) say what relocks
+    # that carry their mutex and site say: t_anchor (one thread, the same
+    # events in the same order every run) traced with anchors named and
+    # without (WEFT_SHIM_BACKREF=0), as rows and counts and with
+    # --all-events, must give the same trace but for its times, addresses
+    # and process and thread ids. Stacks are compared by their frames'
+    # functions.
+    for v in 1 0; do
+        for all in "" --all-events; do
+            WEFT_SHIM_BACKREF=$v WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/b$v$all.db" $all \
+                -- "$BIN/t_anchor" 300 >/dev/null 2>"$work/err$v$all" ||
+                fail "run with WEFT_SHIM_BACKREF=$v $all"
+        done
+    done
+    named() { sed -n 's/.*anchors *\([0-9]*\) relocks named.*/\1/p' "$work/err$1"; }
+    # cycle 3 x 300 less the anchors, many none, far 4 of 8, trylock 600
+    [ "$(named 1)" -gt 1400 ] 2>/dev/null || fail "anchors on: too few relocks named theirs: $(cat "$work/err1")"
+    expect "anchors off: relocks named theirs" "$(named 0)" 0
+    site="(SELECT group_concat(function, '<') FROM (SELECT function FROM frames f
+        WHERE f.stack = x.stack ORDER BY depth))"
+    for all in "" --all-events; do
+        for v in 1 0; do
+            sqlite3 "$work/b$v$all.db" "
+                SELECT x.id, x.thread, x.kind, x.object,
+                    CASE WHEN x.kind IN (10, 32, 33) THEN NULL ELSE x.arg END, x.arg2, $site
+                    FROM events x ORDER BY x.id;
+                SELECT x.thread, x.object, x.kind, x.count, x.first_id, x.last_id, x.waited
+                    FROM event_counts x ORDER BY 1, 2, 3;
+                SELECT kind, count(*) FROM findings GROUP BY kind ORDER BY kind;
+                SELECT id, kind FROM objects ORDER BY id;
+                SELECT sum(events) FROM processes;" >"$work/dump$v$all"
+        done
+        cmp -s "$work/dump1$all" "$work/dump0$all" ||
+            fail "traces differ${all:+ with $all} (with anchors named, without):
+$(diff "$work/dump1$all" "$work/dump0$all" | head -20)"
+        # the locks, unlocks and posts alone: 2 x (900 + 1800 + 8 + 300 +
+        # 300 + 301) + 12000 (and the process's own events beside them)
+        ev=$(tail -1 "$work/dump1$all")
+        [ "$ev" -ge 19218 ] 2>/dev/null || fail "events${all:+ with $all}: $ev, want 19218 or more"
+    done
+    ;;
 *)
     fail "unknown case"
     ;;
