@@ -82,6 +82,20 @@ struct weft_livecheck *weft_livecheck_start(const char *dir, int64_t interval_ns
                                             int64_t threshold_ns);
 void weft_livecheck_signal(void);
 void weft_livecheck_stop(struct weft_livecheck *lc);
+/* The module map of process pid now, from /proc/PID/maps (prewarm.c):
+ * each file mapped from offset 0, with its bias, its files in t. NULL
+ * when unreadable. */
+struct weft_symtab;
+struct weft_symmap;
+struct weft_symmap *weft_proc_symmap(struct weft_symtab *t, int pid);
+/* The ingest's symbol table, warmed while the program pid runs
+ * (prewarm.c): start once it runs (NULL: no thread, the ingest warms as
+ * before); finish after it ended: the table for weft_ingest_opts.symtab
+ * (the caller frees it after the ingest), or NULL when nothing was
+ * warmed. */
+struct weft_prewarm;
+struct weft_prewarm *weft_prewarm_start(int pid);
+struct weft_symtab *weft_prewarm_finish(struct weft_prewarm *pw);
 /* CLOCK_MONOTONIC in ns (livecheck.c; async-signal-safe). */
 uint64_t weft_mono_ns(void);
 /* Whether process pid (its state file in dir) took signal sig from

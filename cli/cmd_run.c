@@ -33,6 +33,7 @@
 #include "logdir.h"
 #include "textesc.h"
 #include "cli.h"
+#include "symbolize.h"
 
 /* What the signal handlers see. phase 1: the program runs; 2: weft
  * writes its trace; 3: the trace is in place, weft writes its reports. */
@@ -404,6 +405,7 @@ int weft_cmd_run(int argc, char **argv) {
     /* live: 0 after the exit (--no-live), 1 while it runs (--live), -1 the
      * default (LIVE_AUTO_MB) */
     int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = -1, no_defaults = 0, i, r;
+    struct weft_symtab *warmed = NULL; /* the ingest's symbol table, warmed during the run */
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -680,6 +682,12 @@ int weft_cmd_run(int argc, char **argv) {
         kept_ok && got == 0 ? weft_livecheck_start(ld.path, leak_ns, leak_thr_ns) : NULL;
     if (!lcheck && kept_ok && got == 0 && s_leak)
         weft_err("run: --leak-check: cannot start its thread: %s", strerror(errno));
+    /* the ingest's debug files, loaded while the program leaves a CPU
+     * idle (none: the ingest loads them, as it would; WEFT_PREWARM=0:
+     * never, for tests and A/B) */
+    const char *pwe = getenv("WEFT_PREWARM");
+    struct weft_prewarm *prewarm =
+        kept_ok && got == 0 && !(pwe && !strcmp(pwe, "0")) ? weft_prewarm_start((int)child) : NULL;
     /* --live: the ingest starts now, beside the program, with weft's
      * signals blocked on its threads (they are the main thread's to pass
      * on). The detectors, the output and the error lines are set up as
@@ -749,6 +757,10 @@ int weft_cmd_run(int argc, char **argv) {
     while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
     }
     weft_livecheck_stop(lcheck);
+    warmed = weft_prewarm_finish(prewarm);
+    if (getenv("WEFT_INGEST_PROFILE"))
+        fprintf(stderr, "weft run: prewarm  %u debug files loaded while the program ran\n",
+                warmed ? weft_symtab_warmed(warmed) : 0);
     sigset_t block, unblock;
     handled_set(&block);
     sigprocmask(SIG_BLOCK, &block, &unblock);
@@ -827,6 +839,7 @@ int weft_cmd_run(int argc, char **argv) {
         struct weft_ingest_opts o = iopts;
         o.root_pid = (int)si.si_pid;
         o.root_status = status;
+        o.symtab = warmed;
         struct weft_ingest_stats st = {0};
         int ok = 1;
         if (lr.started) {
@@ -923,6 +936,7 @@ int weft_cmd_run(int argc, char **argv) {
         free(logs[k]);
     free(logs);
 done:
+    weft_symtab_free(warmed);
     phase = 0; /* a signal from now on simply ends weft */
     /* A directory weft made for --keep-log that stayed empty goes too. */
     if (ld.keep && ld.path[0])

@@ -159,30 +159,6 @@ out:
     return rc;
 }
 
-/* The module map of process pid now, from /proc/PID/maps: each file
- * mapped from offset 0, with its bias. NULL when unreadable. */
-static struct weft_symmap *map_of(struct weft_livecheck *lc, int pid) {
-    char path[64], line[PATH_MAX + 256];
-    snprintf(path, sizeof path, "/proc/%d/maps", pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    struct weft_symmap *m = weft_symmap_new(lc->tab);
-    while (m && fgets(line, sizeof line, f)) {
-        unsigned long long lo, hi, off;
-        int pos = 0;
-        if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &lo, &hi, &off, &pos) < 3 || !pos)
-            continue;
-        char *p = line + pos;
-        p[strcspn(p, "\n")] = 0;
-        uint64_t bias;
-        if (off == 0 && p[0] == '/' && weft_elf_load_bias(p, lo, &bias) == 0)
-            weft_symmap_add(m, p, bias, 0, 0, NULL, 0);
-    }
-    fclose(f);
-    return m;
-}
-
 static void frame(FILE *f, int depth, struct weft_symmap *m, uint64_t pc) {
     struct weft_frame_info fi = {0};
     if (m)
@@ -304,7 +280,7 @@ static void leak_check(struct weft_livecheck *lc) {
             }
             lc->seen[lc->nseen++] = (struct seen){pids[p], t[i].tid, t[i].since, lc->gen};
             if (!mapped++)
-                m = map_of(lc, pids[p]);
+                m = weft_proc_symmap(lc->tab, pids[p]);
             fprintf(stderr, "==weft== leak check: thread %u \"", t[i].tid);
             weft_text_str(stderr, name);
             fprintf(stderr, "\" of process %d blocked for ", pids[p]);
@@ -357,7 +333,7 @@ static void dump(struct weft_livecheck *lc) {
         fprintf(stderr, "==weft== process %d ", pids[p]);
         weft_text_str(stderr, exe);
         fprintf(stderr, ": %d thread%s\n", n, n == 1 ? "" : "s");
-        struct weft_symmap *m = map_of(lc, pids[p]);
+        struct weft_symmap *m = weft_proc_symmap(lc->tab, pids[p]);
         for (int i = 0; i < n; i++) {
             char name[64];
             thread_name(pids[p], t[i].ostid, name, sizeof name);

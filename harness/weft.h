@@ -107,6 +107,7 @@ struct weft_db_guard {
     void *arg;
 };
 
+struct weft_symtab; /* harness/ingest/symbolize.h */
 struct weft_ingest_opts {
     int root_pid;    /* >0: the process whose exit status weft run saw */
     int root_status; /* its wait status */
@@ -141,6 +142,9 @@ struct weft_ingest_opts {
     int (*loaded)(sqlite3 *db, const struct weft_db_guard *guard, weft_event_next next, void *src,
                   void *user);
     void *user;
+    /* NULL, or the symbol table to use, the caller's to free after the
+     * ingest (weft run's, warmed while the program ran: cli/prewarm.c) */
+    struct weft_symtab *symtab;
 };
 #define WEFT_MIN_WAIT_NS 100000 /* 100 us */
 /* --min-wait=DURATION: a number with ns, us, ms or s (bare: us), into *ns.

@@ -56,8 +56,10 @@ void weft__ingest_cleanup(struct weft__ingest *g) {
         weft_symmap_free(g->procs[i].sym);
     }
     free(g->procs);
-    weft_symtab_free(g->symtab);
+    if (!g->symtab_borrowed)
+        weft_symtab_free(g->symtab);
     g->symtab = NULL;
+    g->symtab_borrowed = 0;
     g->procs = NULL;
     g->nprocs = 0;
     free(g->objs);
@@ -923,6 +925,10 @@ static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char 
     int rc = -1;
     g->db = NULL;
     tmp[0] = 0;
+    if (opts && opts->symtab) {
+        g->symtab = opts->symtab;
+        g->symtab_borrowed = 1;
+    }
     g->procs = calloc((size_t)nlogs, sizeof *g->procs);
     if (!g->procs) {
         weft_err("out of memory");

@@ -257,6 +257,7 @@ struct weft__ingest {
      * and its DWARF read once, however many processes mapped it
      * (symbolize.h). */
     struct weft_symtab *symtab;
+    int symtab_borrowed; /* the caller's (weft_ingest_opts.symtab): not freed here */
 
     /* the losses and the children (procs.c) */
     struct loss *losses;

@@ -176,6 +176,32 @@ $(diff "$work/dump1$all" "$work/dump0$all" | head -20)"
         [ "$ev" -ge 19218 ] 2>/dev/null || fail "events${all:+ with $all}: $ev, want 19218 or more"
     done
     ;;
+prewarm)
+    # weft run loads the installed debug files (libc6-dbg's) while the
+    # program leaves a CPU idle (cli/prewarm.c): t_prewarm sleeps 400 ms
+    # first. The trace must be the one made without that (WEFT_PREWARM=0):
+    # the same findings, every frame named alike. A program that ends at
+    # once is never looked at.
+    for v in 1 0; do
+        WEFT_PREWARM=$v WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/p$v.db" -- \
+            "$BIN/t_prewarm" 400 >/dev/null 2>"$work/err$v" || fail "run with WEFT_PREWARM=$v"
+    done
+    loaded() { sed -n 's/^weft run: prewarm *\([0-9]*\) debug files.*/\1/p' "$work/err$1"; }
+    [ "$(loaded 1)" -ge 1 ] 2>/dev/null || fail "nothing loaded while the program slept: $(cat "$work/err1")"
+    expect "WEFT_PREWARM=0: loaded while it ran" "$(loaded 0)" 0
+    for v in 1 0; do
+        sqlite3 "$work/p$v.db" "SELECT kind, count(*) FROM findings GROUP BY kind ORDER BY kind;
+            SELECT stack, depth, function, file, line FROM frames ORDER BY stack, depth" >"$work/f$v"
+    done
+    grep -q '^leaked-thread|1$' "$work/f1" || fail "no leaked thread: $(head -3 "$work/f1")"
+    grep -q '|__libc_start_call_main|[^|]*libc_start_call_main.h|[0-9]' "$work/f1" ||
+        fail "libc's frames not named from its debug file: $(cat "$work/f1")"
+    cmp -s "$work/f1" "$work/f0" || fail "frames differ (with the table warmed during the run, without):
+$(diff "$work/f1" "$work/f0" | head)"
+    WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/q.db" -- "$BIN/t_prewarm" 0 >/dev/null 2>"$work/errq" ||
+        fail "run of a short program"
+    expect "a short program: loaded while it ran" "$(loaded q)" 0
+    ;;
 *)
     fail "unknown case"
     ;;
