@@ -25,20 +25,46 @@
  * (LD_PRELOAD), so its TLS lives in the static block and reaching it never
  * calls into the dynamic loader or malloc, even in a signal handler. */
 struct weft__thread {
-    uint32_t tid;     /* trace thread id, 0 until known */
-    uint32_t in_shim; /* re-entrancy guard: set while we record */
-    uint32_t pos;     /* next free word in chunk */
-    uint32_t exiting; /* set by our pthread_exit before the real one unwinds */
-    uint64_t last_ts; /* strictly increasing per thread: orders a thread's records */
-    uint32_t chunk_idx;
+    /* The record path's line (the first 64 bytes): every record reads
+     * these, and a lock-heavy program's own data evicts whatever lines
+     * the shim touches between two of its records (sqlite3: about 50 ns
+     * a record against 18 in a loop of locks alone). */
+    uint32_t tid;                 /* trace thread id, 0 until known */
+    uint32_t in_shim;             /* re-entrancy guard: set while we record */
+    uint32_t pos;                 /* next free word in chunk */
+    uint32_t pacq_on;             /* an acquire waits for the next record (below) */
+    uint64_t last_ts;             /* strictly increasing per thread: orders a thread's records */
     struct weft_log_chunk *chunk; /* the chunk this thread fills, or NULL */
     uint64_t seg_ts;  /* time of this thread's last record in chunk: the base of the next delta */
     uint64_t seg_obj; /* obj of that record (WEFT_W_SAME) */
+    /* shim_sync.c: the mutexes and rwlocks this thread holds by its
+     * recorded calls, and whether that count went wrong (an unlock of a
+     * lock it did not take): see relock_acquire there */
+    uint32_t held, held_bad;
+    uint32_t chunk_idx;
+    uint32_t exiting; /* set by our pthread_exit before the real one unwinds */
+    /* The lock path's line. stack.c: the last call site weft__stack_site
+     * wrote a stack for (a loop that locks at one site writes it once). */
+    uintptr_t pc_last __attribute__((aligned(64)));
+    uint32_t anchor_next;
+    /* log_writer.c: this thread's last anchors in its chunk (log.h,
+     * WEFT_H_BACK): a relock of one of these mutexes from the same site
+     * names its anchor instead of carrying both (pos 0: none); one line */
+    struct {
+        uint64_t obj;
+        uint32_t site, pos;
+    } anchor[WEFT_ANCHORS] __attribute__((aligned(64)));
+    /* stack.c: the ids of call sites this thread interned, by a few bits
+     * of the pc (found without the shared table's hash and probe), a pc
+     * and its id in one line */
+    struct {
+        uintptr_t pc;
+        uint32_t id;
+    } site[WEFT_SITE_CACHE];
     /* Folding libweft's happens-before annotations into the record of the
-     * call that makes them (shim_weft.c): an acquire waits here for the
-     * next record of this thread; fold says what a release does. */
+     * call that makes them (shim_weft.c): an acquire waits here (pacq_on)
+     * for the next record of this thread; fold says what a release does. */
     uint64_t pacq_obj, pacq_seq;
-    uint32_t pacq_on;
     uint32_t fold;     /* WEFT_FOLD_*: inside an interposed libweft call */
     uint64_t fold_obj; /* WEFT_FOLD_END: the call's end record, ready but for its tickets */
     uint64_t fold_arg2;
@@ -56,30 +82,13 @@ struct weft__thread {
     uint32_t waiting;   /* inside a blocking call that only another thread can end */
     uint32_t unwinding; /* inside libunwind (stack.c): its pipe is faked */
     uint32_t wslot;     /* 1 + index of this thread's slot in the wait table, 0: none */
-    /* stack.c: the last call site weft__stack_site wrote a stack for (a
-     * loop that locks at one site writes it once) */
-    uintptr_t pc_last;
-    /* stack.c: the ids of call sites this thread interned, by a few bits
-     * of the pc (found without the shared table's hash and probe) */
-    uintptr_t site_pc[WEFT_SITE_CACHE];
-    uint32_t site_id[WEFT_SITE_CACHE];
-    /* shim_sync.c: the mutexes and rwlocks this thread holds by its
-     * recorded calls, and whether that count went wrong (an unlock of a
-     * lock it did not take): see relock_acquire there */
-    uint32_t held, held_bad;
     /* log_writer.c: the full chunks [drop_lo, drop_lo + drop_n) this
      * thread left and has not given back yet (drop_later; once a chunk,
      * so kept off the record path's lines above) */
     uint32_t drop_lo, drop_n;
-    /* log_writer.c: this thread's last anchors in its chunk (log.h,
-     * WEFT_H_BACK): a relock of one of these mutexes from the same site
-     * names its anchor instead of carrying both (pos 0: none) */
-    struct {
-        uint64_t obj;
-        uint32_t site, pos;
-    } anchor[WEFT_ANCHORS];
-    uint32_t anchor_next;
 };
+_Static_assert(__builtin_offsetof(struct weft__thread, pc_last) == 64,
+               "the record path's fields fill the first line of struct weft__thread");
 extern __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec"))) WEFT_HIDDEN;
 
 /* 0 until the constructor mapped the log; recording is skipped before. */

@@ -237,13 +237,13 @@ uint32_t weft__stack_site_id(uintptr_t pc) {
      * cache miss in a big program) on every lock. */
     unsigned k = (unsigned)((pc * 0x9e3779b97f4a7c15ull) >> (64 - WEFT_SITE_BITS));
     uint32_t id;
-    if (weft__t.site_pc[k] == pc) {
-        id = weft__t.site_id[k];
+    if (weft__t.site[k].pc == pc) {
+        id = weft__t.site[k].id;
     } else {
         void *one = (void *)pc;
         id = intern(&one, 1);
-        weft__t.site_pc[k] = id ? pc : 0;
-        weft__t.site_id[k] = id;
+        weft__t.site[k].pc = id ? pc : 0;
+        weft__t.site[k].id = id;
     }
     weft__t.pc_last = id ? pc : 0;
     return id;
