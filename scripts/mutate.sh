@@ -354,8 +354,8 @@ tests: ^harness:backref_same$
 name: anchor-out-of-reach-accepted
 why: the reader follows a WEFT_H_BACK record to an anchor further back than the words it may read (before the run's buffer or the chunk)
 file: harness/format/log.h
-from:         if (f || !(h & WEFT_H_RELOCK) || d == 0 || d > back || !weft__log_anchor(w - d, d, &obj, &sa))
-to:         if (f || !(h & WEFT_H_RELOCK) || d == 0 || !weft__log_anchor(w - d, d, &obj, &sa))
+from:         if (f || !(h & WEFT_H_RELOCK) || d == 0 || d > back ||
+to:         if (f || !(h & WEFT_H_RELOCK) || d == 0 || d > back + WEFT_BACK_MAX ||
 tests: ^harness:log_decode$
 
 name: thread-clock-not-inherited
@@ -389,8 +389,8 @@ tests: ^reports:(fingerprint_oracle|fingerprint_runs|fingerprint_rebuild|group)$
 name: dropped-not-counted
 why: a record that finds no room in the log is not counted as dropped
 file: harness/shim/log_writer.c
-from:     if (!w) {\n        weft__log_count_dropped(1);
-to:     if (!w) {\n        (void)0;
+from:     if (!c) {\n        weft__log_count_dropped(1);\n        return NULL;
+to:     if (!c) {\n        (void)0;\n        return NULL;
 tests: ^harness:dropped_events$
 
 name: shim-mutex-unlock-unrecorded

@@ -535,8 +535,10 @@ static void drop_later(uint32_t idx) {
  * no chunk yet. */
 static __attribute__((noinline)) uint64_t *reserve_slow(uint32_t n, struct weft_log_chunk **cp,
                                                         uint32_t *posp) {
-    if (n + 3 > WEFT_LOG_CHUNK_WORDS)
+    if (n + 3 > WEFT_LOG_CHUNK_WORDS) {
+        weft__log_count_dropped(1);
         return NULL;
+    }
     struct weft_log_chunk *c = weft__t.chunk;
     uint32_t pos;
     if (c)
@@ -545,8 +547,10 @@ static __attribute__((noinline)) uint64_t *reserve_slow(uint32_t n, struct weft_
     c = claim(1, &pos);
     if (c && pos > WEFT_LOG_CHUNK_WORDS - 3 - n)
         c = claim(0, &pos); /* a recycled chunk without room: take a fresh one */
-    if (!c)
+    if (!c) {
+        weft__log_count_dropped(1);
         return NULL;
+    }
     own(c, pos);
     pos += 3;
     *cp = c;
@@ -555,7 +559,7 @@ static __attribute__((noinline)) uint64_t *reserve_slow(uint32_t n, struct weft_
 }
 
 /* Room for n consecutive words: the chunk in *cp, the first word at *posp;
- * NULL when there is none (then the record is counted as dropped). The
+ * NULL when there is none (the record is counted as dropped then). The
  * common case, room in this thread's chunk, inlined into the record
  * writer: a call less per record (with the clock inlined too, 39 fewer
  * instructions of a record's ~300: callgrind, a lock/unlock mix). */
@@ -602,10 +606,8 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
     struct weft_log_chunk *c;
     uint32_t pos;
     uint64_t *w = reserve(n, &c, &pos);
-    if (!w) {
-        weft__log_count_dropped(1);
+    if (!w)
         return;
-    }
     /* Tests only (chaos.c), one branch on the way: a signal now, with
      * this record claimed but not committed; a clock behind the others';
      * then this thread held once its time is taken. */
@@ -711,10 +713,8 @@ void weft__emit_relock(uint16_t kind, uint64_t obj, uint32_t site) {
     struct weft_log_chunk *c;
     uint32_t pos, k = 1;
     uint64_t *w = reserve(4, &c, &pos); /* header, ts, obj, site: an anchor at most */
-    if (!w) {
-        weft__log_count_dropped(1);
+    if (!w)
         return;
-    }
     uint32_t back = 0;
     for (uint32_t i = 0; i < WEFT_ANCHORS; i++)
         if (weft__t.anchor[i].obj == obj && weft__t.anchor[i].site == site &&

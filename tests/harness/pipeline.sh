@@ -23,6 +23,22 @@ all_accounted() {
         "$(sqlite3 "$1" "SELECT sum(events) FROM processes")"
 }
 
+# on_off VAR NAME PROG ARGS...: PROG traced twice, with VAR=1 and with
+# VAR=0, into $work/NAME1.db and NAME0.db (WEFT_INGEST_PROFILE=1: its
+# lines in $work/NAME1.err and NAME0.err).
+on_off() {
+    var=$1 name=$2
+    shift 2
+    for v in 1 0; do
+        env "$var=$v" WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/$name$v.db" -- "$@" \
+            >/dev/null 2>"$work/$name$v.err" || fail "run with $var=$v"
+    done
+}
+# profiled FILE WHAT: the count the profile line WHAT says in FILE
+profiled() {
+    sed -n "s/^weft [a-z]*: $2 *\([0-9]*\) .*/\1/p" "$1" | tail -1
+}
+
 # m_rows_and_counts WHAT: t_relock's mutex m in $db: the rows that carry
 # an edge, the rest counted.
 m_rows_and_counts() {
@@ -124,13 +140,10 @@ relock_flags_off)
     # WEFT_SHIM_RELOCKS=0: the shim flags no relock (a log an older reader
     # reads), so the reader folds nothing; the ingest still counts what
     # carries no edge, to the same rows and counts as relock_counted.
-    for v in 1 0; do
-        WEFT_SHIM_RELOCKS=$v WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/r$v.db" -- \
-            "$BIN/t_relock" 1000 >/dev/null 2>"$work/err$v" || fail "run with WEFT_SHIM_RELOCKS=$v"
-    done
-    folded() { sed -n 's/.*relocks *\([0-9]*\) pairs folded.*/\1/p' "$work/err$1"; }
-    [ "$(folded 1)" -gt 0 ] 2>/dev/null || fail "flags on: nothing folded: $(cat "$work/err1")"
-    expect "flags off: pairs folded" "$(folded 0)" 0
+    on_off WEFT_SHIM_RELOCKS r "$BIN/t_relock" 1000
+    [ "$(profiled "$work/r1.err" relocks)" -gt 0 ] 2>/dev/null ||
+        fail "flags on: nothing folded: $(cat "$work/r1.err")"
+    expect "flags off: pairs folded" "$(profiled "$work/r0.err" relocks)" 0
     db=$work/r0.db
     m_rows_and_counts "flags off: "
     ;;
@@ -149,10 +162,10 @@ backref_same)
                 fail "run with WEFT_SHIM_BACKREF=$v $all"
         done
     done
-    named() { sed -n 's/.*anchors *\([0-9]*\) relocks named.*/\1/p' "$work/err$1"; }
     # cycle 3 x 300 less the anchors, many none, far 4 of 8, trylock 600
-    [ "$(named 1)" -gt 1400 ] 2>/dev/null || fail "anchors on: too few relocks named theirs: $(cat "$work/err1")"
-    expect "anchors off: relocks named theirs" "$(named 0)" 0
+    [ "$(profiled "$work/err1" anchors)" -gt 1400 ] 2>/dev/null ||
+        fail "anchors on: too few relocks named theirs: $(cat "$work/err1")"
+    expect "anchors off: relocks named theirs" "$(profiled "$work/err0" anchors)" 0
     site="(SELECT group_concat(function, '<') FROM (SELECT function FROM frames f
         WHERE f.stack = x.stack ORDER BY depth))"
     for all in "" --all-events; do
@@ -182,13 +195,10 @@ prewarm)
     # first. The trace must be the one made without that (WEFT_PREWARM=0):
     # the same findings, every frame named alike. A program that ends at
     # once is never looked at.
-    for v in 1 0; do
-        WEFT_PREWARM=$v WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/p$v.db" -- \
-            "$BIN/t_prewarm" 400 >/dev/null 2>"$work/err$v" || fail "run with WEFT_PREWARM=$v"
-    done
-    loaded() { sed -n 's/^weft run: prewarm *\([0-9]*\) debug files.*/\1/p' "$work/err$1"; }
-    [ "$(loaded 1)" -ge 1 ] 2>/dev/null || fail "nothing loaded while the program slept: $(cat "$work/err1")"
-    expect "WEFT_PREWARM=0: loaded while it ran" "$(loaded 0)" 0
+    on_off WEFT_PREWARM p "$BIN/t_prewarm" 400
+    [ "$(profiled "$work/p1.err" prewarm)" -ge 1 ] 2>/dev/null ||
+        fail "nothing loaded while the program slept: $(cat "$work/p1.err")"
+    expect "WEFT_PREWARM=0: loaded while it ran" "$(profiled "$work/p0.err" prewarm)" 0
     for v in 1 0; do
         sqlite3 "$work/p$v.db" "SELECT kind, count(*) FROM findings GROUP BY kind ORDER BY kind;
             SELECT stack, depth, function, file, line FROM frames ORDER BY stack, depth" >"$work/f$v"
@@ -198,9 +208,9 @@ prewarm)
         fail "libc's frames not named from its debug file: $(cat "$work/f1")"
     cmp -s "$work/f1" "$work/f0" || fail "frames differ (with the table warmed during the run, without):
 $(diff "$work/f1" "$work/f0" | head)"
-    WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/q.db" -- "$BIN/t_prewarm" 0 >/dev/null 2>"$work/errq" ||
+    WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/q.db" -- "$BIN/t_prewarm" 0 >/dev/null 2>"$work/q.err" ||
         fail "run of a short program"
-    expect "a short program: loaded while it ran" "$(loaded q)" 0
+    expect "a short program: loaded while it ran" "$(profiled "$work/q.err" prewarm)" 0
     ;;
 *)
     fail "unknown case"
