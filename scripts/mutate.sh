@@ -358,6 +358,13 @@ from:         if (f || !(h & WEFT_H_RELOCK) || d == 0 || d > back ||
 to:         if (f || !(h & WEFT_H_RELOCK) || d == 0 || d > back + WEFT_BACK_MAX ||
 tests: ^harness:log_decode$
 
+name: thread-start-routine-ignored
+why: a thread whose creation record never came (it ended the process first) keeps an unknown start function, though its own start record names it
+file: harness/ingest/model.c
+from:         if (!self->start_routine && r->dlen == 2 * sizeof(uint64_t)) {
+to:         if (!self->start_routine && r->dlen == 2 * sizeof(uint64_t) && 0) {
+tests: ^harness:fault_exit_first$
+
 name: thread-clock-not-inherited
 why: a new thread's record clock does not start at its creator's: with a lagging clock its records come before what its creator did before creating it
 file: harness/shim/shim_thread.c

@@ -312,7 +312,8 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t back, uint32_
       0) /* right after thread_create when its arg points into the creator's stack: obj=arg        \
             arg=the bytes there at creation */                                                     \
     X(THREAD_START, 32, "thread_start", "thread",                                                  \
-      0) /* obj=handle arg=os tid arg2=creator tid aux=WEFT_START_* */                             \
+      0) /* obj=handle arg=os tid arg2=creator tid aux=WEFT_START_*; DATA: its start routine and   \
+            argument as thread_create names them (two words), also when that record never came */  \
     X(THREAD_ADOPT, 33, "thread_adopt", "thread",                                                  \
       0) /* a thread we did not see created; obj=handle arg=os tid */                              \
     X(THREAD_RETURN, 34, "thread_return", "thread", 0) /* arg=return value */                      \

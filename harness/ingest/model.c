@@ -294,6 +294,12 @@ uint64_t weft__ingest_model(struct weft__ingest *g, uint32_t pi, const struct we
         touch_thr(g, pi, r->tid);
         self->started = r->ts;
         self->os_tid = r->arg;
+        /* its start routine, from its own record when its creator's is
+         * not in (yet, or ever: the thread ended the process first) */
+        if (!self->start_routine && r->dlen == 2 * sizeof(uint64_t)) {
+            memcpy(&self->start_routine, r->data, sizeof(uint64_t));
+            memcpy(&self->arg, r->data + sizeof(uint64_t), sizeof(uint64_t));
+        }
         /* libweft's own thread, known without its creator's record */
         if (r->aux & WEFT_START_INTERNAL)
             self->internal = 1;

@@ -16,6 +16,11 @@
  * time and committing it, as a thread preempted there would be: the
  * record reaches the log late, which a live reader must say.
  *
+ * WEFT_CHAOS_CREATE_LATE=MS (alone or beside the others) holds every
+ * pthread_create for MS milliseconds between the thread's creation and
+ * the record of it, as a creator preempted there would be: the new
+ * thread may end the process before its creation is in the log.
+ *
  * WEFT_CHAOS_SKEW=TICKS (alone or beside the others) sets the record
  * clock of every thread but the first TICKS behind the first's (TSC
  * ticks, or ns without the TSC), as a vCPU whose TSC lags would: what
@@ -46,6 +51,7 @@ static uint64_t ctr;
 static uint64_t rate = 50;
 static uint64_t late_ms, late_rate = 1000, late_ctr; /* WEFT_CHAOS_LATE */
 static uint64_t skew;                                /* WEFT_CHAOS_SKEW */
+static uint64_t create_late_ms;                      /* WEFT_CHAOS_CREATE_LATE */
 
 /* The chaos signal: the last real-time signal, which the test programs
  * leave alone. Its handler stands for a program's handler that calls
@@ -94,9 +100,12 @@ void weft__chaos_init(void) {
     const char *k = secure_getenv("WEFT_CHAOS_SKEW");
     if (k && *k)
         skew = strtoull(k, NULL, 10);
+    const char *c = secure_getenv("WEFT_CHAOS_CREATE_LATE");
+    if (c && *c)
+        create_late_ms = strtoull(c, NULL, 10);
     const char *e = secure_getenv("WEFT_CHAOS");
     if (!e || !*e) {
-        if (late_ms || skew)
+        if (late_ms || skew || create_late_ms)
             __atomic_store_n(&weft__chaos_on, 1, __ATOMIC_RELEASE);
         return;
     }
@@ -139,13 +148,23 @@ void weft__chaos_mid_record_slow(void) {
     errno = e;
 }
 
+/* ms milliseconds of sleep, unrecorded (not the interposed nanosleep). */
+static void hold(uint64_t ms) {
+    int e = errno;
+    struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+    syscall(SYS_nanosleep, &t, NULL);
+    errno = e;
+}
+
 void weft__chaos_after_ts_slow(void) {
     if (!late_ms || __atomic_fetch_add(&late_ctr, 1, __ATOMIC_RELAXED) % late_rate != late_rate - 1)
         return;
-    int e = errno;
-    struct timespec t = {(time_t)(late_ms / 1000), (long)(late_ms % 1000) * 1000000};
-    syscall(SYS_nanosleep, &t, NULL); /* (not the interposed one: nothing recorded) */
-    errno = e;
+    hold(late_ms);
+}
+
+void weft__chaos_created_slow(void) {
+    if (create_late_ms)
+        hold(create_late_ms);
 }
 
 uint64_t weft__chaos_lag_slow(void) {

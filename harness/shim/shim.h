@@ -194,6 +194,7 @@ int weft__chaos_hit_slow(int site) WEFT_HIDDEN;
 void weft__chaos_mid_record_slow(void) WEFT_HIDDEN;
 void weft__chaos_after_ts_slow(void) WEFT_HIDDEN; /* WEFT_CHAOS_LATE's hold */
 uint64_t weft__chaos_lag_slow(void) WEFT_HIDDEN;  /* WEFT_CHAOS_SKEW: this thread's clock lag */
+void weft__chaos_created_slow(void) WEFT_HIDDEN;  /* WEFT_CHAOS_CREATE_LATE's hold */
 /* Should this try at site fail? Always 0 without WEFT_CHAOS. */
 static inline int weft__chaos_hit(int site) {
     return __builtin_expect(weft__chaos_on, 0) && weft__chaos_hit_slow(site);

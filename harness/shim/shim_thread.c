@@ -33,7 +33,10 @@ struct start {
     void *arg;
     uint32_t tid;
     uint32_t creator;
-    uint32_t via;   /* WEFT_VIA_*: a libweft thread says so in its start record */
+    uint32_t via; /* WEFT_VIA_*: a libweft thread says so in its start record */
+    /* the start routine and argument the creation record names (the
+     * user's, for weft_go and its kin): the start record names them too */
+    uint64_t rec_fn, rec_arg;
     uint64_t clock; /* the creator's record clock as it created it */
     /* its creation stack, for the live state file (livestate.c) */
     uint32_t npcs;
@@ -97,9 +100,10 @@ static void *start_wrapper(void *p) {
      * just then (libweft's timer started by the program's last call)
      * leaves a started thread without it, which would be judged as the
      * program's. */
-    WEFT_RECORD(weft__emit(WEFT_K_THREAD_START, (uint64_t)pthread_self(),
-                           (uint64_t)syscall(SYS_gettid), s.creator, 0,
-                           s.via == WEFT_VIA_LIBWEFT ? WEFT_START_INTERNAL : 0));
+    uint64_t named[2] = {s.rec_fn, s.rec_arg};
+    WEFT_RECORD(weft__emit_data(
+        WEFT_K_THREAD_START, (uint64_t)pthread_self(), (uint64_t)syscall(SYS_gettid), s.creator, 0,
+        s.via == WEFT_VIA_LIBWEFT ? WEFT_START_INTERNAL : 0, named, sizeof named));
     quiet_free(p);
     void *ret;
     pthread_cleanup_push(on_unwind, NULL);
@@ -179,6 +183,8 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
     if (me)
         weft__reach_copy(&s->reach, &me->set);
     s->via = via;
+    s->rec_fn = rec_fn;
+    s->rec_arg = rec_arg;
     s->clock = weft__t.last_ts;
     errno = saved;
     int r = real_create(th, attr, start_wrapper, s);
@@ -189,6 +195,8 @@ WEFT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
         WEFT_RECORD(weft__emit(WEFT_K_THREAD_CREATE_FAIL, 0, (uint64_t)r, (uint64_t)(uintptr_t)fn,
                                stack, 0));
     } else {
+        if (__builtin_expect(weft__chaos_on, 0))
+            weft__chaos_created_slow();
         int detached = 0;
         if (attr)
             pthread_attr_getdetachstate(attr, &detached);

@@ -158,6 +158,20 @@ fault_exit_worker)
     no_losses "LD_PRELOAD" busy
     expect "LD_PRELOAD: exit" "$(q "select exit_kind || ' ' || exit_code || ' ' || finished from processes")" "exit 5 1"
     ;;
+fault_exit_first)
+    # A worker's exit(5) ends the process before its creator recorded the
+    # creation (WEFT_CHAOS_CREATE_LATE holds pthread_create 500 ms there):
+    # the trace still names the exit's caller by its start function, from
+    # the thread's own start record.
+    plain exit_first
+    expect "plain" "$prc" 5
+    WEFT_CHAOS_CREATE_LATE=500 run_weft "$T" exit_first
+    same "weft run" "$rc"
+    expect "weft run: exit" "$(q "select exit_kind || ' ' || exit_code from processes")" "exit 5"
+    expect "weft run: the exit's caller's creation not recorded" \
+        "$(q "select count(*) from threads t join event_log e on e.pid = t.pid and e.tid = t.tid where e.kind = 'exit' and t.created_ns is null")" 1
+    expect "weft run: exit's caller" "$(q "select t.start from event_log e join thread_summary t on t.pid = e.pid and t.tid = e.tid where e.kind = 'exit'")" exit_first_fn
+    ;;
 fault_main_exit)
     # pthread_exit from main; the last thread ends the process (exit 0).
     plain main_exit

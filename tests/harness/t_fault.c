@@ -10,6 +10,9 @@
  *   abort                busy threads, then abort()
  *   exit_worker          busy threads, then a worker's exit(5) while main
  *                        waits in pthread_join for it
+ *   exit_first           a worker's exit(5) at once, main joining it (with
+ *                        WEFT_CHAOS_CREATE_LATE, before main's record of
+ *                        its creation)
  *   main_exit            main's pthread_exit; the last thread makes 5
  *                        after_fn threads, prints, returns: exit 0
  *   busy READY GO        4 busy threads (each made 10 inner_fn threads
@@ -81,6 +84,13 @@ static _Atomic pid_t main_tid;
 static void *exit_fn(void *a) {
     (void)a;
     test_wait_futex(&main_tid);
+    printf("worker exits\n");
+    exit(5);
+}
+
+/* exit_first: exit(5) from a worker at once */
+static void *exit_first_fn(void *a) {
+    (void)a;
     printf("worker exits\n");
     exit(5);
 }
@@ -297,6 +307,11 @@ int main(int argc, char **argv) {
         pthread_t w;
         main_tid = test_gettid();
         pthread_create(&w, NULL, exit_fn, NULL);
+        pthread_join(w, NULL);
+        say("not reached\n");
+    } else if (!strcmp(m, "exit_first")) {
+        pthread_t w;
+        pthread_create(&w, NULL, exit_first_fn, NULL);
         pthread_join(w, NULL);
         say("not reached\n");
     } else if (!strcmp(m, "main_exit")) {
