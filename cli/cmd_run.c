@@ -758,9 +758,6 @@ int weft_cmd_run(int argc, char **argv) {
     }
     weft_livecheck_stop(lcheck);
     warmed = weft_prewarm_finish(prewarm);
-    if (getenv("WEFT_INGEST_PROFILE"))
-        fprintf(stderr, "weft run: prewarm  %u debug files loaded while the program ran\n",
-                warmed ? weft_symtab_warmed(warmed) : 0);
     sigset_t block, unblock;
     handled_set(&block);
     sigprocmask(SIG_BLOCK, &block, &unblock);

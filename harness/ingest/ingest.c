@@ -60,6 +60,7 @@ void weft__ingest_cleanup(struct weft__ingest *g) {
         weft_symtab_free(g->symtab);
     g->symtab = NULL;
     g->symtab_borrowed = 0;
+    g->prewarmed = 0;
     g->procs = NULL;
     g->nprocs = 0;
     free(g->objs);
@@ -888,6 +889,9 @@ int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *o
           weft__ingest_write_losses(g) || weft__ingest_write_sums(g);
     weft__ingest_db_release(g);
     weft__ingest_phase(g, "tables");
+    if (g->profile > 0)
+        fprintf(stderr, "weft ingest: prewarm  %u debug files loaded while the program ran\n",
+                g->prewarmed);
     if (g->profile > 0 && g->symtab)
         fprintf(stderr, "weft ingest: warmed   %u debug files beside the pass\n",
                 weft_symtab_warmed(g->symtab));
@@ -935,6 +939,7 @@ static int run(struct weft__ingest *g, char *const *logs, int nlogs, const char 
     if (opts && opts->symtab) {
         g->symtab = opts->symtab;
         g->symtab_borrowed = 1;
+        g->prewarmed = weft_symtab_warmed(g->symtab);
     }
     g->procs = calloc((size_t)nlogs, sizeof *g->procs);
     if (!g->procs) {

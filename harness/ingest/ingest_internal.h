@@ -258,6 +258,7 @@ struct weft__ingest {
      * (symbolize.h). */
     struct weft_symtab *symtab;
     int symtab_borrowed; /* the caller's (weft_ingest_opts.symtab): not freed here */
+    unsigned prewarmed;  /* its files loaded before the ingest began (WEFT_INGEST_PROFILE) */
 
     /* the losses and the children (procs.c) */
     struct loss *losses;
