@@ -209,36 +209,26 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t back, uint32_
         return 0;
     uint64_t h = w[0];
     uint32_t f = (uint32_t)(h >> 8) & 0x3ffu;
-    if (h & WEFT_H_BACK) {
-        uint32_t d = (uint32_t)(h >> 21) & WEFT_BACK_MAX;
-        uint64_t obj, sa;
-        if (f || !(h & WEFT_H_RELOCK) || d == 0 || d > back ||
-            !weft__log_anchor(w - d, d, &obj, &sa))
-            return 0;
-        r->kind = (uint16_t)(h & 0xff);
-        r->fields = WEFT_W_OBJ | WEFT_W_SA;
-        r->tid = 0;
-        r->ts = prev->ts + (h >> 32);
-        r->obj = r->hbobj = obj;
-        r->arg = r->arg2 = r->acq = r->rel = 0;
-        r->stack = (uint32_t)sa;
-        r->aux = (uint32_t)(sa >> 32);
-        r->data = NULL;
-        r->dlen = 0;
-        r->once = 0;
-        r->relock = 1;
-        r->back = (uint16_t)d;
-        return 1;
-    }
-    if ((f & ~WEFT_W_ALL) || (h >> 21 & 0x7) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
-        return 0;
     /* Every field is assigned once at the end, from locals: clearing the
      * whole record first (a memset) took a third of perf's samples in the
      * merge's decoding loop, and an ingest decodes every record twice. */
-    uint64_t ts = prev->ts + (h >> 32), obj = (f & WEFT_W_SAME) ? prev->obj : 0;
-    uint64_t arg = 0, arg2 = 0, sa = 0, hbobj, acq = 0, rel = 0;
+    uint64_t ts = prev->ts + (h >> 32), obj = 0, arg = 0, arg2 = 0, sa = 0, hbobj, acq = 0, rel = 0;
     const unsigned char *data = NULL;
-    uint32_t dlen = 0, k = 1;
+    uint32_t dlen = 0, k = 1, d = 0;
+    if (h & WEFT_H_BACK) {
+        /* a relock that names its anchor: handed out in the anchor's form */
+        d = (uint32_t)(h >> 21) & WEFT_BACK_MAX;
+        if (f || (h & WEFT_H_ONCE) || !(h & WEFT_H_RELOCK) || d == 0 || d > back ||
+            !weft__log_anchor(w - d, d, &obj, &sa))
+            return 0;
+        f = WEFT_W_OBJ | WEFT_W_SA;
+        hbobj = obj;
+        goto done;
+    }
+    if ((f & ~WEFT_W_ALL) || (h >> 21 & 0x7) || ((f & WEFT_W_SAME) && (f & WEFT_W_OBJ)))
+        return 0;
+    if (f & WEFT_W_SAME)
+        obj = prev->obj;
 #define WEFT__TAKE(bit, dst)                                                                       \
     if (f & (bit)) {                                                                               \
         if (k >= n)                                                                                \
@@ -265,6 +255,7 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t back, uint32_
         data = (const unsigned char *)&w[k];
         k += dw;
     }
+done:
     r->kind = (uint16_t)(h & 0xff);
     r->fields = (uint16_t)f;
     r->tid = 0;
@@ -281,7 +272,7 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t back, uint32_
     r->dlen = dlen;
     r->once = !!(h & WEFT_H_ONCE);
     r->relock = !!(h & WEFT_H_RELOCK);
-    r->back = 0;
+    r->back = (uint16_t)d;
     return k;
 }
 

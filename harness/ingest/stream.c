@@ -129,6 +129,33 @@ static int went_back(const struct weft_slog *l, const struct zone *z, uint64_t r
     return ns < last_ns || (ns == last_ns && tie_of(ns, raw) < tie_of(last_ns, last_raw));
 }
 
+/* The run that record r starts: word k of chunk i's cnt words, thread
+ * tid's, after prev (raw times). */
+static struct weft__run run_from(const struct weft_slog *l, uint64_t i, uint32_t k, uint32_t cnt,
+                                 uint32_t tid, const struct weft_rec *prev,
+                                 const struct weft_rec *r) {
+    uint64_t ns = to_ns(l, r->ts);
+    return (struct weft__run){.chunk = i,
+                              .first_ts = ns,
+                              .first_tie = tie_of(ns, r->ts),
+                              .prev_ts = prev->ts,
+                              .prev_obj = prev->obj,
+                              .word = k,
+                              .end = cnt,
+                              .tid = tid,
+                              .lo = k};
+}
+
+/* Record r, at word k, joins run cur: 1 when it names an anchor (its
+ * words are read from that anchor on: lo). */
+static int run_add(struct weft__run *cur, const struct weft_rec *r, uint32_t k) {
+    cur->nrecs++;
+    cur->relocks += r->relock;
+    if (r->back && k - r->back < cur->lo)
+        cur->lo = k - r->back;
+    return r->back != 0;
+}
+
 /* Walks chunk i's cnt words: validates every record (log_reader.h's step,
  * as the whole reader does) and appends its runs to p's, dropped again
  * when a later record fails. 0, or -1 with err. A run ends where its
@@ -155,16 +182,7 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
         }
         /* (with a run open, prev is its last record: raw times) */
         if (!cur || went_back(l, &z, r.ts, prev.ts)) {
-            uint64_t ns = to_ns(l, r.ts);
-            struct weft__run run = {.chunk = i,
-                                    .first_ts = ns,
-                                    .first_tie = tie_of(ns, r.ts),
-                                    .prev_ts = prev.ts,
-                                    .prev_obj = prev.obj,
-                                    .word = k,
-                                    .end = cnt,
-                                    .tid = tid,
-                                    .lo = k};
+            struct weft__run run = run_from(l, i, k, cnt, tid, &prev, &r);
             if (cur)
                 cur->end = k;
             if (!(cur = push_run(&p->runs, &p->nruns, &p->capruns, &run))) {
@@ -174,11 +192,7 @@ static int walk(struct vpart *p, uint64_t i, const uint64_t *w, uint32_t cnt, ch
                 return -1;
             }
         }
-        cur->nrecs++;
-        cur->relocks += r.relock;
-        if (r.back && k - r.back < cur->lo)
-            cur->lo = k - r.back;
-        p->backs += !!r.back;
+        p->backs += (uint64_t)run_add(cur, &r, k);
         n++;
     }
     p->nevents += n;
@@ -601,25 +615,12 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
         if (!cur || went_back(l, &z, r.ts, prev.ts)) {
             if (cur)
                 cur->end = k;
-            uint64_t ns = to_ns(l, r.ts);
-            struct weft__run run = {.chunk = i,
-                                    .first_ts = ns,
-                                    .first_tie = tie_of(ns, r.ts),
-                                    .prev_ts = prev.ts,
-                                    .prev_obj = prev.obj,
-                                    .word = k,
-                                    .end = cnt,
-                                    .tid = tid,
-                                    .lo = k};
+            struct weft__run run = run_from(l, i, k, cnt, tid, &prev, &r);
             if (!(cur = push_run(&l->runs, &l->nruns, &l->capruns, &run)))
                 return failv(l->err, l->name, "out of memory for the runs");
             lc->pending++;
         }
-        cur->nrecs++;
-        cur->relocks += r.relock;
-        if (r.back && k - r.back < cur->lo)
-            cur->lo = k - r.back;
-        l->backs += !!r.back;
+        l->backs += (uint64_t)run_add(cur, &r, k);
         l->nevents++;
     }
     lc->seen = k;

@@ -579,7 +579,7 @@ reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp) {
  * (the common record of weft__emit, with the ticket arguments constant;
  * GCC stopped inlining it there by itself once the chaos branch made it
  * a little longer, which cost ~15 ns a record: bench_rec_cost). */
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) uint32_t
 put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack, uint32_t aux,
            int acq_on, uint64_t acq, int rel_on, uint64_t rel, uint64_t hbobj, const void *data,
            size_t len) {
@@ -607,7 +607,7 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
     uint32_t pos;
     uint64_t *w = reserve(n, &c, &pos);
     if (!w)
-        return;
+        return UINT32_MAX;
     /* Tests only (chaos.c), one branch on the way: a signal now, with
      * this record claimed but not committed; a clock behind the others';
      * then this thread held once its time is taken. */
@@ -662,13 +662,14 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
         }
     }
     commit(c, pos + k);
+    return pos;
 }
 
-static __attribute__((noinline)) void put(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2,
-                                          uint32_t stack, uint32_t aux, int acq_on, uint64_t acq,
-                                          int rel_on, uint64_t rel, uint64_t hbobj,
-                                          const void *data, size_t len) {
-    put_inline(kind, obj, arg, arg2, stack, aux, acq_on, acq, rel_on, rel, hbobj, data, len);
+static __attribute__((noinline)) uint32_t put(uint16_t kind, uint64_t obj, uint64_t arg,
+                                              uint64_t arg2, uint32_t stack, uint32_t aux,
+                                              int acq_on, uint64_t acq, int rel_on, uint64_t rel,
+                                              uint64_t hbobj, const void *data, size_t len) {
+    return put_inline(kind, obj, arg, arg2, stack, aux, acq_on, acq, rel_on, rel, hbobj, data, len);
 }
 
 /* The acquire libweft announced inside the current call, if any, goes into
@@ -710,39 +711,37 @@ void weft__emit_relock(uint16_t kind, uint64_t obj, uint32_t site) {
         weft__emit(kind, obj, 0, 0, site, 0);
         return;
     }
-    struct weft_log_chunk *c;
-    uint32_t pos, k = 1;
-    uint64_t *w = reserve(4, &c, &pos); /* header, ts, obj, site: an anchor at most */
-    if (!w)
-        return;
-    uint32_t back = 0;
-    for (uint32_t i = 0; i < WEFT_ANCHORS; i++)
-        if (weft__t.anchor[i].obj == obj && weft__t.anchor[i].site == site &&
-            weft__t.anchor[i].pos && pos - weft__t.anchor[i].pos <= WEFT_BACK_MAX)
-            back = pos - weft__t.anchor[i].pos;
-    uint64_t ts = next_ts(fenced(kind), 0), d = ts - weft__t.seg_ts;
-    uint64_t h = (kind & 0xffu) | WEFT_H_RELOCK;
-    weft__t.seg_ts = ts;
-    weft__t.seg_obj = obj;
-    if (back && d <= 0xffffffffu) {
-        w[0] = h | WEFT_H_BACK | (uint64_t)back << 21 | d << 32;
-        commit(c, pos + 1);
-        return;
+    uint32_t i = 0, pos = weft__t.pos;
+    while (i < WEFT_ANCHORS && (weft__t.anchor[i].obj != obj || weft__t.anchor[i].site != site))
+        i++;
+    /* One word naming its anchor, when the anchor is near enough in this
+     * chunk (own() forgets them all), the word fits, and so does the time
+     * since the record before. */
+    struct weft_log_chunk *c = weft__t.chunk;
+    if (i < WEFT_ANCHORS && c && pos < WEFT_LOG_CHUNK_WORDS &&
+        pos - weft__t.anchor[i].pos <= WEFT_BACK_MAX) {
+        uint64_t ts = next_ts(fenced(kind), 0), d = ts - weft__t.seg_ts;
+        if (d <= 0xffffffffu) {
+            chunk_words(c)[pos] = (kind & 0xffu) | WEFT_H_RELOCK | WEFT_H_BACK |
+                                  (uint64_t)(pos - weft__t.anchor[i].pos) << 21 | d << 32;
+            weft__t.seg_ts = ts;
+            weft__t.seg_obj = obj;
+            commit(c, pos + 1);
+            return;
+        }
     }
-    uint64_t f = WEFT_W_OBJ | WEFT_W_SA;
-    if (d > 0xffffffffu) {
-        f |= WEFT_W_TS;
-        w[k++] = ts;
-        d = 0;
-    }
-    w[0] = h | f << 8 | d << 32;
-    w[k++] = obj;
-    w[k++] = site;
-    commit(c, pos + k);
-    uint32_t i = weft__t.anchor_next++ % WEFT_ANCHORS;
+    /* Else an anchor: the record with its mutex and site words, the mutex
+     * written even when the record before named it (no WEFT_W_SAME). It
+     * takes the place of a stale anchor of the same pair, or the oldest. */
+    weft__t.seg_obj = 0;
+    uint32_t at = put(kind, obj, 0, 0, site, 0, 0, 0, 0, 0, 0, NULL, 0);
+    if (at == UINT32_MAX)
+        return;
+    if (i == WEFT_ANCHORS)
+        i = weft__t.anchor_next++ % WEFT_ANCHORS;
     weft__t.anchor[i].obj = obj;
     weft__t.anchor[i].site = site;
-    weft__t.anchor[i].pos = pos;
+    weft__t.anchor[i].pos = at;
 }
 
 void weft__hb_defer_acquire(uint64_t obj, uint64_t seq) {

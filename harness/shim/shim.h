@@ -49,7 +49,7 @@ struct weft__thread {
     uint32_t anchor_next;
     /* log_writer.c: this thread's last anchors in its chunk (log.h,
      * WEFT_H_BACK): a relock of one of these mutexes from the same site
-     * names its anchor instead of carrying both (pos 0: none); one line */
+     * names its anchor instead of carrying both (obj 0: none); one line */
     struct {
         uint64_t obj;
         uint32_t site, pos;

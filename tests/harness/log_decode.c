@@ -58,6 +58,9 @@ int main(void) {
     check(weft_log_decode(w + k, k, 16 - k, &prev, &r) == 0, "a distance of 0 is refused");
     w[k] = back(WEFT_K_MUTEX_LOCK_END, k, 9) | (uint64_t)WEFT_W_ARG << 8;
     check(weft_log_decode(w + k, k, 16 - k, &prev, &r) == 0, "fields beside the name are refused");
+    w[k] = back(WEFT_K_MUTEX_LOCK_END, k, 9) | WEFT_H_ONCE;
+    check(weft_log_decode(w + k, k, 16 - k, &prev, &r) == 0,
+          "a ticket flag beside a name is refused");
     w[k] = back(WEFT_K_MUTEX_LOCK_END, k, 9) & ~(uint64_t)WEFT_H_RELOCK;
     check(weft_log_decode(w + k, k, 16 - k, &prev, &r) == 0, "an unflagged name is refused");
     /* a name naming a name: never an anchor */

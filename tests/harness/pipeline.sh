@@ -23,15 +23,22 @@ all_accounted() {
         "$(sqlite3 "$1" "SELECT sum(events) FROM processes")"
 }
 
-# on_off VAR NAME PROG ARGS...: PROG traced twice, with VAR=1 and with
-# VAR=0, into $work/NAME1.db and NAME0.db (WEFT_INGEST_PROFILE=1: its
-# lines in $work/NAME1.err and NAME0.err).
+# on_off VAR NAME [OPTION...] -- PROG ARGS...: PROG traced twice (weft
+# run -q OPTION...), with VAR=1 and with VAR=0, into $work/NAME1.db and
+# NAME0.db (WEFT_INGEST_PROFILE=1: its lines in $work/NAME1.err and
+# NAME0.err).
 on_off() {
-    var=$1 name=$2
+    var=$1 name=$2 opts=
     shift 2
+    while [ "$1" != -- ]; do
+        opts="$opts $1"
+        shift
+    done
+    shift
     for v in 1 0; do
-        env "$var=$v" WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/$name$v.db" -- "$@" \
-            >/dev/null 2>"$work/$name$v.err" || fail "run with $var=$v"
+        # shellcheck disable=SC2086 # the options are words
+        env "$var=$v" WEFT_INGEST_PROFILE=1 "$WEFT" run -q $opts -o "$work/$name$v.db" -- "$@" \
+            >/dev/null 2>"$work/$name$v.err" || fail "run with $var=$v$opts"
     done
 }
 # profiled FILE WHAT: the count the profile line WHAT says in FILE
@@ -140,7 +147,7 @@ relock_flags_off)
     # WEFT_SHIM_RELOCKS=0: the shim flags no relock (a log an older reader
     # reads), so the reader folds nothing; the ingest still counts what
     # carries no edge, to the same rows and counts as relock_counted.
-    on_off WEFT_SHIM_RELOCKS r "$BIN/t_relock" 1000
+    on_off WEFT_SHIM_RELOCKS r -- "$BIN/t_relock" 1000
     [ "$(profiled "$work/r1.err" relocks)" -gt 0 ] 2>/dev/null ||
         fail "flags on: nothing folded: $(cat "$work/r1.err")"
     expect "flags off: pairs folded" "$(profiled "$work/r0.err" relocks)" 0
@@ -155,22 +162,17 @@ backref_same)
     # --all-events, must give the same trace but for its times, addresses
     # and process and thread ids. Stacks are compared by their frames'
     # functions.
-    for v in 1 0; do
-        for all in "" --all-events; do
-            WEFT_SHIM_BACKREF=$v WEFT_INGEST_PROFILE=1 "$WEFT" run -q -o "$work/b$v$all.db" $all \
-                -- "$BIN/t_anchor" 300 >/dev/null 2>"$work/err$v$all" ||
-                fail "run with WEFT_SHIM_BACKREF=$v $all"
-        done
-    done
+    on_off WEFT_SHIM_BACKREF b -- "$BIN/t_anchor" 300
+    on_off WEFT_SHIM_BACKREF ba --all-events -- "$BIN/t_anchor" 300
     # cycle 3 x 300 less the anchors, many none, far 4 of 8, trylock 600
-    [ "$(profiled "$work/err1" anchors)" -gt 1400 ] 2>/dev/null ||
-        fail "anchors on: too few relocks named theirs: $(cat "$work/err1")"
-    expect "anchors off: relocks named theirs" "$(profiled "$work/err0" anchors)" 0
+    [ "$(profiled "$work/b1.err" anchors)" -gt 1400 ] 2>/dev/null ||
+        fail "anchors on: too few relocks named theirs: $(cat "$work/b1.err")"
+    expect "anchors off: relocks named theirs" "$(profiled "$work/b0.err" anchors)" 0
     site="(SELECT group_concat(function, '<') FROM (SELECT function FROM frames f
         WHERE f.stack = x.stack ORDER BY depth))"
-    for all in "" --all-events; do
+    for b in b ba; do
         for v in 1 0; do
-            sqlite3 "$work/b$v$all.db" "
+            sqlite3 "$work/$b$v.db" "
                 SELECT x.id, x.thread, x.kind, x.object,
                     CASE WHEN x.kind IN (10, 32, 33) THEN NULL ELSE x.arg END, x.arg2, $site
                     FROM events x ORDER BY x.id;
@@ -178,15 +180,15 @@ backref_same)
                     FROM event_counts x ORDER BY 1, 2, 3;
                 SELECT kind, count(*) FROM findings GROUP BY kind ORDER BY kind;
                 SELECT id, kind FROM objects ORDER BY id;
-                SELECT sum(events) FROM processes;" >"$work/dump$v$all"
+                SELECT sum(events) FROM processes;" >"$work/dump$b$v"
         done
-        cmp -s "$work/dump1$all" "$work/dump0$all" ||
-            fail "traces differ${all:+ with $all} (with anchors named, without):
-$(diff "$work/dump1$all" "$work/dump0$all" | head -20)"
+        cmp -s "$work/dump${b}1" "$work/dump${b}0" ||
+            fail "traces differ ($b.db: with anchors named, without):
+$(diff "$work/dump${b}1" "$work/dump${b}0" | head -20)"
         # the locks, unlocks and posts alone: 2 x (900 + 1800 + 8 + 300 +
         # 300 + 301) + 12000 (and the process's own events beside them)
-        ev=$(tail -1 "$work/dump1$all")
-        [ "$ev" -ge 19218 ] 2>/dev/null || fail "events${all:+ with $all}: $ev, want 19218 or more"
+        ev=$(tail -1 "$work/dump${b}1")
+        [ "$ev" -ge 19218 ] 2>/dev/null || fail "events ($b.db): $ev, want 19218 or more"
     done
     ;;
 prewarm)
@@ -195,7 +197,7 @@ prewarm)
     # first. The trace must be the one made without that (WEFT_PREWARM=0):
     # the same findings, every frame named alike. A program that ends at
     # once is never looked at.
-    on_off WEFT_PREWARM p "$BIN/t_prewarm" 400
+    on_off WEFT_PREWARM p -- "$BIN/t_prewarm" 400
     [ "$(profiled "$work/p1.err" prewarm)" -ge 1 ] 2>/dev/null ||
         fail "nothing loaded while the program slept: $(cat "$work/p1.err")"
     expect "WEFT_PREWARM=0: loaded while it ran" "$(profiled "$work/p0.err" prewarm)" 0
