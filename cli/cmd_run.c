@@ -629,6 +629,8 @@ int weft_cmd_run(int argc, char **argv) {
         setenv("WEFT_LIVE_STATE", "1", 1); /* state.PID beside it: livecheck.c */
         if (!children)
             setenv("WEFT_CHILDREN", "0", 1);
+        if (all) /* every relock pair with its own time: rows of each */
+            setenv("WEFT_SHIM_RUNS", "0", 1);
         if (depth >= 0) {
             char d[32];
             snprintf(d, sizeof d, "%lld", depth);

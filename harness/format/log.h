@@ -108,6 +108,44 @@ enum {
 #define WEFT_H_BACK (1u << 20)
 #define WEFT_BACK_MAX 2047u /* words: bits 21-31 */
 
+/* Relock runs (kind MUTEX_RUN). A thread that relocks a few mutexes over
+ * and over with nothing else between (sqlite3 cycles two, millions of
+ * times) writes one run record and then counts each further pair in it,
+ * in place: a lock is one store into its mutex's slot (locks + 1, held),
+ * an unlock another (held cleared), no clock read, no new word. Each
+ * store is one aligned word, so a process killed at any moment leaves a
+ * consistent count and the truth of whether the mutex is held.
+ *
+ * The record: arg = the epoch it was opened in; DATA = WEFT_RUN_SLOTS
+ * slots of two words: the mutex (0: a free slot), then the lock's call
+ * site in the low half and the state in the high half: locks << 1 |
+ * held. A slot is filled mutex first, state last: a state of 0 is a free
+ * slot whatever the mutex word says. Every lock counted there was a
+ * flagged relock (WEFT_H_RELOCK) that took its mutex at once, every
+ * unlock the unlock of the lock before it; the pairs of a run are in no
+ * particular order among its slots, and all come after the records
+ * before the run and before the records after it.
+ *
+ * A run is open while it is its thread's last record in its chunk: the
+ * writer updates it only then, and only in the epoch it was opened in or
+ * the next (epochs: CLOCK_MONOTONIC in WEFT_RUN_EPOCH_MS steps,
+ * weft_run_epoch_of), so that no run stays open for long. A reader of a
+ * log still written takes a run as final once a record follows it in its
+ * chunk, its chunk is closed, its process ended, or the clock is
+ * WEFT_RUN_FINAL epochs past the run's: a writer that would still change
+ * it then was held between its look at the clock and its store for more
+ * than WEFT_RUN_FINAL - 2 whole epochs. */
+#define WEFT_RUN_SLOTS 4u
+#define WEFT_RUN_EPOCH_MS 100u
+#define WEFT_RUN_FINAL 5u
+#define WEFT_RUN_HELD 1u
+#define WEFT_RUN_LOCK 2u /* one more lock in a slot's state */
+
+/* The relock runs' epoch of a CLOCK_MONOTONIC time in ms (never 0). */
+static inline uint32_t weft_run_epoch_of(uint64_t mono_ms) {
+    return (uint32_t)(mono_ms / WEFT_RUN_EPOCH_MS) + 1;
+}
+
 /* Header flags. */
 #define WEFT_LOG_F_FINISHED 1u /* the process ended through a path we saw */
 
@@ -325,6 +363,8 @@ done:
     /* Never in a log: made by the reader from a run of relock pairs                               \
      * (harness/ingest/relock.h): obj=the last pair's mutex arg=pairs */                           \
     X(MUTEX_RELOCKS, 222, "mutex_relocks", "mutex", 0)                                             \
+    /* arg=epoch; DATA: WEFT_RUN_SLOTS slots (above, "Relock runs") */                             \
+    X(MUTEX_RUN, 223, "mutex_run", "mutex", 0)                                                     \
     X(RW_RDLOCK_BEGIN, 66, "rwlock_rdlock_begin", "rwlock", 1)                                     \
     X(RW_RDLOCK_END, 67, "rwlock_rdlock_end", "rwlock", 2)                                         \
     X(RW_WRLOCK_BEGIN, 68, "rwlock_wrlock_begin", "rwlock", 1)                                     \

@@ -232,6 +232,7 @@ struct weft__pass {
     uint64_t trimmed_below, trimmed;
     sqlite3_stmt *del_ev, *del_sc;
     uint64_t folds, folded_pairs; /* relock records and their pairs (WEFT_INGEST_PROFILE) */
+    uint64_t runs, run_locks;     /* the shim's relock runs and the locks they counted */
     uint64_t warm_after; /* the symbol table warms at this id (WARM_AFTER; then never again) */
 };
 
@@ -496,6 +497,90 @@ static int pass_relocks(struct weft__ingest *g, const struct weft_rec *r, uint32
     return 0;
 }
 
+/* A relock run the shim counted in place (log.h, WEFT_K_MUTEX_RUN), all
+ * at the run's time: per slot its pairs as the reader folds pairs
+ * (pass_relocks; with --all-events each lock and unlock as a record),
+ * then its lock still held, if any, as a flagged relock of its own. The
+ * shim counts a run's locks without making their sites the thread's
+ * last one (stack.c's pc_last stays as the records before the run left
+ * it), so neither does this: the last site is put back after. */
+static int pass_run(struct weft__ingest *g, const struct weft_rec *r, uint32_t pi) {
+    struct weft__pass *ps = g->pass;
+    const unsigned char *d = r->data;
+    uint32_t n = r->dlen / 16;
+    uint64_t last = 0;
+    int had = map_get(&ps->sites, pi, r->tid, &last), rc = 0;
+    ps->runs++;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        uint64_t obj, sw;
+        memcpy(&obj, d + 16 * i, 8);
+        memcpy(&sw, d + 16 * i + 8, 8);
+        uint32_t st = (uint32_t)(sw >> 32), held = st & WEFT_RUN_HELD, pairs = (st >> 1) - held;
+        if (!st || !obj)
+            continue;
+        ps->run_locks += st >> 1;
+        struct weft_rec x = {.fields = WEFT_W_OBJ | WEFT_W_SA,
+                             .tid = r->tid,
+                             .ts = r->ts,
+                             .obj = obj,
+                             .stack = (uint32_t)sw,
+                             .relock = 1};
+        if (pairs && !ps->all) {
+            struct weft_relocks rl = {.obj = obj,
+                                      .pairs = pairs,
+                                      .prev = pairs >= 2 ? pairs - 2 : 0,
+                                      .last = pairs - 1,
+                                      .first_lock_ns = r->ts,
+                                      .first_unlock_ns = r->ts,
+                                      .prev_unlock_ns = r->ts,
+                                      .last_lock_ns = r->ts,
+                                      .last_unlock_ns = r->ts};
+            struct weft_rec f = x;
+            f.kind = WEFT_K_MUTEX_RELOCKS;
+            f.arg = pairs;
+            f.arg2 = 1;
+            f.data = (const unsigned char *)&rl;
+            f.dlen = sizeof rl;
+            rc = pass_relocks(g, &f, pi);
+            ps->folds--; /* the reader's folds are counted apart (the profile) */
+            ps->folded_pairs -= pairs;
+        }
+        for (uint32_t k = 0; ps->all && k < pairs && !rc; k++) {
+            struct weft_rec l = x, u = x;
+            l.kind = WEFT_K_MUTEX_LOCK_END;
+            u.kind = WEFT_K_MUTEX_UNLOCK;
+            u.fields = WEFT_W_OBJ;
+            u.stack = 0;
+            u.relock = 0;
+            rc = weft__ingest_pass_record(g, &l, pi) || weft__ingest_pass_record(g, &u, pi);
+        }
+        if (held && !rc) {
+            struct weft_rec l = x;
+            l.kind = WEFT_K_MUTEX_LOCK_END;
+            rc = weft__ingest_pass_record(g, &l, pi);
+        }
+    }
+    if (had && !rc && map_put(&ps->sites, pi, r->tid, last) != 0) {
+        weft_err("out of memory for the lock sites");
+        rc = -1;
+    }
+    return rc ? -1 : 0;
+}
+
+uint64_t weft__ingest_rec_events(const struct weft_rec *r) {
+    if (r->kind == WEFT_K_MUTEX_RELOCKS)
+        return 2 * r->arg;
+    if (r->kind != WEFT_K_MUTEX_RUN)
+        return 1;
+    uint64_t n = 0, sw;
+    for (uint32_t i = 0; i + 1 < r->dlen / 8; i += 2) {
+        memcpy(&sw, r->data + 8 * (i + 1), 8);
+        uint32_t st = (uint32_t)(sw >> 32);
+        n += 2 * (uint64_t)(st >> 1) - (st & WEFT_RUN_HELD);
+    }
+    return n;
+}
+
 /* One record (of image pi) through the pass: 0, or -1 (said). */
 int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint32_t pi) {
     struct weft__pass *ps = g->pass;
@@ -519,6 +604,8 @@ int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint3
     }
     if (r->kind == WEFT_K_MUTEX_RELOCKS)
         return pass_relocks(g, r, pi);
+    if (r->kind == WEFT_K_MUTEX_RUN)
+        return pass_run(g, r, pi);
     if (fill_lock_site(&ps->sites, pi, rec) != 0) {
         weft_err("out of memory for the lock sites");
         return -1;
@@ -631,9 +718,11 @@ int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stat
             backs += g->procs[i].log.backs;
         fprintf(stderr,
                 "weft ingest: relocks  %llu pairs folded into %llu records\n"
+                "weft ingest: runs     %llu relocks counted in %llu runs by the shim\n"
                 "weft ingest: anchors  %llu relocks named theirs\n"
                 "weft ingest: handoffs %llu known to their taker, counted\n",
                 (unsigned long long)ps->folded_pairs, (unsigned long long)ps->folds,
+                (unsigned long long)ps->run_locks, (unsigned long long)ps->runs,
                 (unsigned long long)backs, (unsigned long long)ps->mx.known_count);
     }
     /* Begins that never ended: their threads were blocked at exit. */

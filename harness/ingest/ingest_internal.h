@@ -331,6 +331,9 @@ int weft__ingest_pass_begin(struct weft__ingest *g, const struct weft_ingest_opt
                             uint64_t nthr);
 int weft__ingest_pass_grow(struct weft__ingest *g, uint64_t nthr);
 int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint32_t pi);
+/* The events record r stands for: 2 per pair of a folded or counted run
+ * of relocks (and 1 for a run's lock still held), else 1. */
+uint64_t weft__ingest_rec_events(const struct weft_rec *r);
 int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stats);
 void weft__ingest_pass_free(struct weft__ingest *g);
 void weft__ingest_note_log(struct weft__ingest *g, struct proc *p);

@@ -254,7 +254,7 @@ static int consume(struct live *lv, uint64_t limit) {
         if (weft__ingest_pass_record(lv->g, &rec, pi) != 0)
             return -1;
         /* counted in events: a folded record stands for two per pair */
-        uint64_t nev = rec.kind == WEFT_K_MUTEX_RELOCKS ? 2 * rec.arg : 1;
+        uint64_t nev = weft__ingest_rec_events(&rec);
         if (lv->kill_after && lv->kill_after <= nev)
             raise(SIGKILL); /* tests: weft killed at a chosen record */
         if (lv->kill_after)

@@ -105,6 +105,9 @@ uint32_t weft__log_bad_record(char *err, const char *name, uint64_t chunk, uint3
                 c, word);
     else if (why == 2)
         fail_in(err, name, "corrupt log: chunk %llu word %u has kind %u", c, word, r->kind);
+    else if (why == 5)
+        fail_in(err, name, "corrupt log: chunk %llu word %u: a relock run of %u bytes (want %u)", c,
+                word, r->dlen, 16 * WEFT_RUN_SLOTS);
     else if (why == 3)
         fail_in(err, name, "corrupt log: chunk %llu word %u names thread %llu of %u", c, word,
                 (unsigned long long)r->arg, max_tid);

@@ -119,11 +119,12 @@ static inline uint32_t weft__log_step(const uint64_t *w, uint32_t k, uint32_t cn
                                       uint32_t *tid, uint32_t max_tid, uint64_t chunk,
                                       const char *name, char *err) {
     uint32_t used = weft_log_decode(w + k, k, cnt - k, prev, r);
-    int why = !used                                                         ? 1
-              : !weft_kind_name(r->kind) || r->kind == WEFT_K_MUTEX_RELOCKS ? 2
-              : r->kind != WEFT_K_OWNER                                     ? (*tid ? 0 : 4)
-              : r->arg == 0 || r->arg > max_tid || !(r->fields & WEFT_W_TS) ? 3
-                                                                            : 0;
+    int why = !used                                                           ? 1
+              : !weft_kind_name(r->kind) || r->kind == WEFT_K_MUTEX_RELOCKS   ? 2
+              : r->kind == WEFT_K_MUTEX_RUN && r->dlen != 16 * WEFT_RUN_SLOTS ? 5
+              : r->kind != WEFT_K_OWNER                                       ? (*tid ? 0 : 4)
+              : r->arg == 0 || r->arg > max_tid || !(r->fields & WEFT_W_TS)   ? 3
+                                                                              : 0;
     if (why)
         return weft__log_bad_record(err, name, chunk, k, r, max_tid, why);
     if (r->kind == WEFT_K_OWNER)

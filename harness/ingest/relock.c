@@ -57,10 +57,12 @@ void weft__fold_push(struct weft__folder *f) {
             t->st = AH_PLAIN;
         }
     }
-    int flagged = flagged_lock(r);
+    int flagged = flagged_lock(r), run = r->kind == WEFT_K_MUTEX_RUN;
     for (uint32_t w = 0; w < f->nwait;) {
         const struct weft_rec *l = &SLOT(f, f->wait[w]).rec;
-        if (l->obj == r->obj || l->obj == r->arg || l->obj == r->arg2)
+        /* a run of the shim's names its mutexes in its slots: every
+         * waiting pair stays plain before it */
+        if (run || l->obj == r->obj || l->obj == r->arg || l->obj == r->arg2)
             settle(f, w, flagged && l->obj == r->obj); /* folds only at a flagged relock */
         else
             w++;

@@ -1279,6 +1279,36 @@ static int fold_emit(struct weft_merge *m, struct cursor *c, struct weft_rec *r,
     return 1;
 }
 
+/* A relock run (log.h, WEFT_K_MUTEX_RUN) of a log still written, about
+ * to be handed out: 1 when it is final, its slots read again from the
+ * file into the cursor's copy (the writer counts in place); 0 when its
+ * thread may still count in it (the merge waits, as at its watermark).
+ * At the last step (no limit) every run is final. The copy is the
+ * cursor's buffer, which the record (and a copy decoded ahead for the
+ * folds) points into. */
+static int run_final(struct cursor *c, const struct weft_slog *l, uint64_t limit) {
+    const struct weft_rec *r = &c->rec;
+    uint64_t chunk = c->run.chunk;
+    uint32_t at = c->run.word + c->at, end = c->run.word + c->pos;
+    if (limit != UINT64_MAX && !l->ended && chunk < l->nchunks && l->lc[chunk].seen <= end &&
+        !chunk_closed(l, chunk)) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        uint32_t now =
+            weft_run_epoch_of((uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u);
+        if (now < (uint32_t)r->arg + WEFT_RUN_FINAL)
+            return 0;
+    }
+    /* (a file cut short under us keeps the copy read with the run) */
+    size_t off = (size_t)(r->data - (const unsigned char *)(c->words + c->at));
+    unsigned char now[16 * WEFT_RUN_SLOTS];
+    if (r->dlen == sizeof now && read_at(l, now, sizeof now,
+                                         chunk_off(chunk) + WEFT_LOG_CHUNK_HDR +
+                                             (uint64_t)at * WEFT_LOG_WORD + off) == sizeof now)
+        memcpy((unsigned char *)(uintptr_t)r->data, now, sizeof now);
+    return 1;
+}
+
 int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *log, uint64_t limit) {
     if (m->err[0])
         return -1;
@@ -1306,6 +1336,9 @@ int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *lo
         return m->next < m->npend || limit != UINT64_MAX ? 2 : 0;
     struct cursor *c = m->heap[0];
     if (c->rec.ts >= limit)
+        return 2;
+    if (c->rec.kind == WEFT_K_MUTEX_RUN && m->logs[c->log]->live &&
+        !run_final(c, m->logs[c->log], limit))
         return 2;
     *log = c->log;
     m->last = c;

@@ -54,6 +54,20 @@ struct weft__thread {
         uint64_t obj;
         uint32_t site, pos;
     } anchor[WEFT_ANCHORS] __attribute__((aligned(64)));
+    /* log_writer.c: this thread's relock run (log.h, WEFT_K_MUTEX_RUN),
+     * open while run_end is pos: its slots' words start at word run_at
+     * of the chunk; their mutexes, sites and states are kept here too, so
+     * that the lock path reads none of the log's lines. held: 1 + the
+     * slot whose lock is held, 0 none. streak: relock pairs written as
+     * records one after another, the last of them ending at streak_end;
+     * the last relock written as a record spans [rl_at, rl_end). */
+    struct {
+        uint64_t obj[WEFT_RUN_SLOTS];
+        uint32_t site[WEFT_RUN_SLOTS], state[WEFT_RUN_SLOTS];
+        uint32_t at, end, epoch, held;
+        uint32_t streak, streak_end, rl_at, rl_end;
+        uint64_t rl_obj;
+    } run __attribute__((aligned(64)));
     /* stack.c: the ids of call sites this thread interned, by a few bits
      * of the pc (found without the shared table's hash and probe), a pc
      * and its id in one line */
@@ -155,10 +169,17 @@ static inline void weft__clock_after(uint64_t ts) {
 void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                      uint32_t aux, const void *data, size_t len) WEFT_HIDDEN;
 /* The record of a relock (kind has WEFT_EMIT_RELOCK) of mutex obj from
- * call site `site` (its id, weft__stack_site_id): one word naming an
- * anchor of the same mutex and site when this thread's chunk has one
- * near enough, else an anchor itself (log.h, WEFT_H_BACK). */
-void weft__emit_relock(uint16_t kind, uint64_t obj, uint32_t site) WEFT_HIDDEN;
+ * call site `site` (its id, weft__stack_site_id): a store into this
+ * thread's relock run (log.h, WEFT_K_MUTEX_RUN), which returns 1; else
+ * one word naming an anchor of the same mutex and site when this
+ * thread's chunk has one near enough, else an anchor itself (log.h,
+ * WEFT_H_BACK), which return 0. */
+int weft__emit_relock(uint16_t kind, uint64_t obj, uint32_t site) WEFT_HIDDEN;
+/* The record of an unlock of mutex obj: nothing but a store into this
+ * thread's relock run when the lock it ends was counted there. */
+void weft__emit_unlock(uint64_t obj, uint32_t stack) WEFT_HIDDEN;
+/* WEFT_SHIM_RUNS=0: no relock runs (log.h, WEFT_K_MUTEX_RUN). */
+void weft__log_runs_off(void) WEFT_HIDDEN;
 /* For a fatal signal handler: a record in a fresh chunk of its own, so that
  * a record the interrupted code was writing cannot be torn. */
 void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) WEFT_HIDDEN;

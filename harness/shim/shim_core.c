@@ -193,6 +193,7 @@ __attribute__((constructor(101))) static void weft_init(void) {
     weft__watchdog_settings();
     if (!untraced_children && !auto_log)
         weft__env_keep_traced();
+    weft__relock_init(); /* before its switches may leave the environment */
     if (untraced_children) {
         /* Every variable weft run set for us goes: the program and what
          * it runs see the environment they would without weft (the
@@ -203,9 +204,9 @@ __attribute__((constructor(101))) static void weft_init(void) {
         unsetenv("WEFT_LIVE_STATE");
         unsetenv("WEFT_STACK_DEPTH");
         unsetenv("WEFT_DEADLOCK_TIMEOUT_MS");
+        unsetenv("WEFT_SHIM_RUNS");
     }
     weft__chaos_init();
-    weft__relock_init();
     weft__exec_note_user();
     weft__modules_init();
     weft__stack_init(depth);

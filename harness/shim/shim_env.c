@@ -104,8 +104,8 @@ void weft__env_drop_self(int self) {
  * spawn whose environment preloads the shim without WEFT_LOG gets them
  * back; an environment without the shim is left as it is (that program
  * runs untraced, as the trace says). */
-static const char *const kept_names[] = {
-    "WEFT_LOG=", "WEFT_LIVE_STATE=", "WEFT_STACK_DEPTH=", "WEFT_DEADLOCK_TIMEOUT_MS="};
+static const char *const kept_names[] = {"WEFT_LOG=", "WEFT_LIVE_STATE=", "WEFT_STACK_DEPTH=",
+                                         "WEFT_DEADLOCK_TIMEOUT_MS=", "WEFT_SHIM_RUNS="};
 #define KEPT_N (sizeof kept_names / sizeof kept_names[0])
 static char kept[KEPT_N][4200]; /* "NAME=value", or "" */
 static char self_base[256];     /* the shim's file name, as LD_PRELOAD names it */

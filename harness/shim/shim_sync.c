@@ -87,6 +87,11 @@ void weft__relock_init(void) {
     relocks_off = e && !strcmp(e, "0");
     e = secure_getenv("WEFT_SHIM_BACKREF");
     backrefs_off = e && !strcmp(e, "0");
+    /* WEFT_SHIM_RUNS=0: every relock pair is written as its records (no
+     * MUTEX_RUN): weft run --all-events, whose rows need each pair's time */
+    e = secure_getenv("WEFT_SHIM_RUNS");
+    if (e && !strcmp(e, "0"))
+        weft__log_runs_off();
 }
 
 static inline uint64_t *relock_slot_of(const void *m) {
@@ -153,13 +158,19 @@ void weft__relock_fork_child(void) {
         if ((r) == 0) k_ |= (uint16_t)relock_acquire(obj, is_mutex, uncontended);                  \
         weft__emit(k_, (uint64_t)(uintptr_t)(obj), (uint64_t)(r), (uint64_t)(arg2), stack, 0))
 /* The record of an acquisition that did not wait (a lock taken at its
- * first try, a trylock that took it), from call site pc. A relock names
- * its mutex and site by an anchor when it can (weft__emit_relock). */
+ * first try, a trylock that took it), from call site pc. A relock is
+ * counted in its thread's relock run, or names its mutex and site by an
+ * anchor, when it can (weft__emit_relock). A lock counted in a run leaves
+ * the thread's last lock site as it was: the reader cannot tell which of
+ * a run's locks came last (ingest.c, pass_run). */
 #define EV_TAKEN(kind, obj, pc, is_mutex)                                                          \
-    WEFT_RECORD(uint16_t k_ = (uint16_t)(WEFT_K_##kind | relock_acquire(obj, is_mutex, 1));        \
-                if ((k_ & WEFT_EMIT_RELOCK) && !full_stacks() && !backrefs_off)                    \
-                    weft__emit_relock(k_, (uint64_t)(uintptr_t)(obj), weft__stack_site_id(pc));    \
-                else weft__emit(k_, (uint64_t)(uintptr_t)(obj), 0, 0, acq_st(pc), 0))
+    WEFT_RECORD(                                                                                   \
+        uint16_t k_ = (uint16_t)(WEFT_K_##kind | relock_acquire(obj, is_mutex, 1));                \
+        if ((k_ & WEFT_EMIT_RELOCK) && !full_stacks() && !backrefs_off) {                          \
+            uintptr_t last_ = weft__t.pc_last;                                                     \
+            if (weft__emit_relock(k_, (uint64_t)(uintptr_t)(obj), weft__stack_site_id(pc)))        \
+                weft__t.pc_last = last_;                                                           \
+        } else weft__emit(k_, (uint64_t)(uintptr_t)(obj), 0, 0, acq_st(pc), 0))
 /* A record after the relock bookkeeping `pre` of its call, in one entry. */
 #define EV_AFTER(pre, kind, obj, arg, arg2, stack)                                                 \
     WEFT_RECORD(pre; weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg),        \
@@ -277,7 +288,7 @@ WEFT_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
     WEFT_REAL(void, r_mutex_unlock, "pthread_mutex_unlock");
     /* Recorded before the real unlock: the next owner's records come after
      * ours in time, which keeps a trace readable by timestamp. */
-    EV_AFTER(relock_unlock(m), MUTEX_UNLOCK, m, 0, 0, st());
+    WEFT_RECORD(relock_unlock(m); weft__emit_unlock((uint64_t)(uintptr_t)m, st()));
     weft__reach_sync_push((uintptr_t)m);
     return r_mutex_unlock(m);
 }

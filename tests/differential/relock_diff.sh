@@ -16,6 +16,13 @@
 # Environment (from CTest): WEFT (weft), BIN (the harness test programs).
 # Exit status 0 when every trace agrees.
 set -u
+# The reader's folds are what this compares: the shim counts long rows of
+# relocks itself (relock runs, log.h), which would leave few pairs for the
+# reader to fold, so the traces are recorded without them; one more
+# sqlite3 trace, at the end, with them (pipeline.sh's runs_same checks
+# what they count).
+WEFT_SHIM_RUNS=0
+export WEFT_SHIM_RUNS
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-relock-diff-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail=0 checked=0 folded=0
@@ -106,6 +113,7 @@ CREATE INDEX tb ON t(b);
 SELECT count(*) FROM t;
 EOF
 run sqlite3 1000 sqlite3 "$work/index.db" ".read $work/index.sql"
+WEFT_SHIM_RUNS=1 run "sqlite3 (relock runs)" 0 sqlite3 "$work/index2.db" ".read $work/index.sql"
 
 if [ "$checked" -lt 80 ]; then
     echo "FAIL: only $checked traces compared (the scenarios did not run?)" >&2

@@ -162,6 +162,10 @@ backref_same)
     # --all-events, must give the same trace but for its times, addresses
     # and process and thread ids. Stacks are compared by their frames'
     # functions.
+    # (no relock runs: they count the pairs of several mutexes in one
+    # record, and the counts' first and last ids follow the slots; runs_same)
+    WEFT_SHIM_RUNS=0
+    export WEFT_SHIM_RUNS
     on_off WEFT_SHIM_BACKREF b -- "$BIN/t_anchor" 300
     on_off WEFT_SHIM_BACKREF ba --all-events -- "$BIN/t_anchor" 300
     # cycle 3 x 300 less the anchors, many none, far 4 of 8, trylock 600
@@ -190,6 +194,59 @@ $(diff "$work/dump${b}1" "$work/dump${b}0" | head -20)"
         ev=$(tail -1 "$work/dump${b}1")
         [ "$ev" -ge 19218 ] 2>/dev/null || fail "events ($b.db): $ev, want 19218 or more"
     done
+    ;;
+runs_same|runs_live)
+    # Relock runs (log.h, WEFT_K_MUTEX_RUN) say what the pairs' records
+    # say: t_runs (its threads take turns: the same events in the same
+    # order per thread every run) traced with runs and without
+    # (WEFT_SHIM_RUNS=0) must give the same rows (their times and
+    # addresses aside), the same counts, the same findings (lock-held-at-
+    # exit of a lock counted in a run among them) and the same objects.
+    # Only the counts' first and last ids may differ: a run's pairs are
+    # numbered slot by slot, not in the order they came. runs_live reads
+    # the logs while the program runs (--live, 50 ms steps and margin,
+    # t_runs sleeping first through the reader's calibration): runs still
+    # written (t_runs' slow relocks) are waited for, then read again.
+    opts= first=0
+    if [ "$name" = runs_live ]; then
+        opts=--live first=1100
+        WEFT_LIVE_INTERVAL_MS=50 WEFT_LIVE_MARGIN_MS=50
+        export WEFT_LIVE_INTERVAL_MS WEFT_LIVE_MARGIN_MS
+    fi
+    # shellcheck disable=SC2086 # the options are words
+    on_off WEFT_SHIM_RUNS u $opts -- "$BIN/t_runs" 400 $first
+    # cycle, five, pause, between: every relock after the third in a row
+    [ "$(profiled "$work/u1.err" runs)" -gt 2000 ] 2>/dev/null ||
+        fail "runs on: too few relocks counted in runs: $(cat "$work/u1.err")"
+    expect "runs off: relocks counted in runs" "$(profiled "$work/u0.err" runs)" 0
+    site="(SELECT group_concat(function, '<') FROM (SELECT function FROM frames f
+        WHERE f.stack = x.stack ORDER BY depth))"
+    # (a thread's first record and its creator's race: each thread's
+    # events in its order; an object by its kind and its rank among
+    # those of its kind by address, which a run keeps, its id may not)
+    obj="(SELECT o.kind || '#' || (SELECT count(*) FROM objects p WHERE p.kind = o.kind AND
+        p.address < o.address) FROM objects o WHERE o.id = x.object)"
+    for v in 1 0; do
+        sqlite3 "$work/u$v.db" "
+            SELECT t.tid, x.kind, $obj,
+                CASE WHEN x.kind IN (10, 30, 32, 33) THEN NULL ELSE x.arg END, x.arg2, $site
+                FROM events x JOIN threads t ON t.id = x.thread ORDER BY t.tid, x.id;
+            SELECT t.tid, $obj, x.kind, x.count, x.waited
+                FROM event_counts x JOIN threads t ON t.id = x.thread ORDER BY 1, 2, 3;
+            SELECT x.kind, t.tid, $obj FROM findings x LEFT JOIN threads t ON t.id = x.thread
+                ORDER BY 1, 2, 3;
+            SELECT kind, count(*) FROM objects GROUP BY kind ORDER BY kind;
+            SELECT sum(events) FROM processes;" >"$work/dump$v" ||
+            fail "cannot read u$v.db"
+    done
+    cmp -s "$work/dump1" "$work/dump0" ||
+        fail "traces differ (with runs, without):
+$(diff "$work/dump1" "$work/dump0" | head -20)"
+    grep -q '^lock-held-at-exit|' "$work/dump1" ||
+        fail "no lock-held-at-exit for the thread that returned holding its mutex:
+$(grep -v '^[0-9]' "$work/dump1" | head)"
+    [ "$name" != runs_live ] || expect "late records" \
+        "$(sqlite3 "$work/u1.db" "SELECT value FROM meta WHERE key = 'live_late'")" 0
     ;;
 prewarm)
     # weft run loads the installed debug files (libc6-dbg's) while the
