@@ -294,7 +294,7 @@ void weft__log_forget(void) {
     base = NULL;
     weft__t.chunk = NULL;
     weft__t.pos = 0;
-    weft__t.drop_n = 0; /* the parent's chunks, unmapped now */
+    weft__t.drop_n = 0;                          /* the parent's chunks, unmapped now */
     memset(&weft__t.run, 0, sizeof weft__t.run); /* and its relock run */
 }
 
