@@ -294,8 +294,9 @@ void weft__log_forget(void) {
     base = NULL;
     weft__t.chunk = NULL;
     weft__t.pos = 0;
-    weft__t.drop_n = 0;                          /* the parent's chunks, unmapped now */
-    memset(&weft__t.run, 0, sizeof weft__t.run); /* and its relock run */
+    weft__t.drop_n = 0; /* the parent's chunks, unmapped now */
+    /* and the run counted in one of them */
+    memset(&weft__t.run, 0, sizeof weft__t.run);
 }
 
 static struct weft_log_chunk *pop_free(void) {
