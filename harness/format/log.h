@@ -117,9 +117,9 @@ enum {
  * consistent count and the truth of whether the mutex is held.
  *
  * The record: arg = the epoch it was opened in; DATA = WEFT_RUN_SLOTS
- * slots of two words: the mutex (0: a free slot), then the lock's call
- * site in the low half and the state in the high half: locks << 1 |
- * held. A slot is filled mutex first, state last: a state of 0 is a free
+ * slots of two words: the mutex (0: a free slot), then the call site of
+ * its latest lock in the low half and the state in the high half:
+ * locks << 1 | held. A slot is filled mutex first, state last: a state of 0 is a free
  * slot whatever the mutex word says. Every lock counted there was a
  * flagged relock (WEFT_H_RELOCK) that took its mutex at once, every
  * unlock the unlock of the lock before it; the pairs of a run are in no

@@ -745,14 +745,19 @@ static inline uint64_t *run_words(uint32_t ep) {
     return chunk_words(c) + weft__t.run.at;
 }
 
-/* One slot's state word: its site and state, stored at once. */
-static inline void run_store(uint64_t *w, uint32_t i, uint32_t state) {
+/* One slot's state word: the site of its latest lock and its state,
+ * stored at once. */
+static inline void run_store(uint64_t *w, uint32_t i, uint32_t state, uint32_t site) {
     weft__t.run.state[i] = state;
-    __atomic_store_n(&w[2 * i + 1], (uint64_t)state << 32 | weft__t.run.site[i], __ATOMIC_RELAXED);
+    weft__t.run.site[i] = site;
+    __atomic_store_n(&w[2 * i + 1], (uint64_t)state << 32 | site, __ATOMIC_RELAXED);
 }
 
 /* A flagged relock of obj from site into this thread's open run: 1, or 0
- * (no run open, no slot for it: a record then). */
+ * (no run open, no slot for it: a record then). A slot is one mutex,
+ * whatever the sites it is locked from (memcached takes an item's lock
+ * from half a dozen): it keeps its latest lock's site, the one a lock
+ * still held was taken at. */
 static int run_lock(uint64_t obj, uint32_t site, uint32_t ep) {
     uint64_t *w = run_words(ep);
     if (!w)
@@ -762,17 +767,16 @@ static int run_lock(uint64_t obj, uint32_t site, uint32_t ep) {
         if (!st) {
             /* a free slot: the mutex first, its state last (log.h) */
             weft__t.run.obj[i] = obj;
-            weft__t.run.site[i] = site;
             __atomic_store_n(&w[2 * i], obj, __ATOMIC_RELAXED);
             __atomic_signal_fence(__ATOMIC_SEQ_CST);
-            run_store(w, i, WEFT_RUN_LOCK | WEFT_RUN_HELD);
+            run_store(w, i, WEFT_RUN_LOCK | WEFT_RUN_HELD, site);
             weft__t.run.held = i + 1;
             return 1;
         }
-        if (weft__t.run.obj[i] == obj && weft__t.run.site[i] == site) {
+        if (weft__t.run.obj[i] == obj) {
             if ((st & WEFT_RUN_HELD) || st >> 1 >= RUN_MAX_LOCKS)
                 return 0;
-            run_store(w, i, (st + WEFT_RUN_LOCK) | WEFT_RUN_HELD);
+            run_store(w, i, (st + WEFT_RUN_LOCK) | WEFT_RUN_HELD, site);
             weft__t.run.held = i + 1;
             return 1;
         }
@@ -803,7 +807,7 @@ void weft__emit_unlock(uint64_t obj, uint32_t stack) {
     uint32_t h = weft__t.run.held;
     uint64_t *w;
     if (h && h <= WEFT_RUN_SLOTS && weft__t.run.obj[h - 1] == obj && (w = run_words(run_epoch()))) {
-        run_store(w, h - 1, weft__t.run.state[h - 1] & ~WEFT_RUN_HELD);
+        run_store(w, h - 1, weft__t.run.state[h - 1] & ~WEFT_RUN_HELD, weft__t.run.site[h - 1]);
         weft__t.run.held = 0;
         return;
     }
