@@ -806,7 +806,10 @@ static int run_start(uint64_t obj, uint32_t site, uint32_t ep) {
 void weft__emit_unlock(uint64_t obj, uint32_t stack) {
     uint32_t h = weft__t.run.held;
     uint64_t *w;
-    if (h && h <= WEFT_RUN_SLOTS && weft__t.run.obj[h - 1] == obj && (w = run_words(run_epoch()))) {
+    /* (an acquire waiting for the thread's next record is put into a
+     * record: the unlock's) */
+    if (h && h <= WEFT_RUN_SLOTS && weft__t.run.obj[h - 1] == obj && !weft__t.pacq_on &&
+        (w = run_words(run_epoch()))) {
         run_store(w, h - 1, weft__t.run.state[h - 1] & ~WEFT_RUN_HELD, weft__t.run.site[h - 1]);
         weft__t.run.held = 0;
         return;
