@@ -51,6 +51,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #define WEFT_LOG_MAGIC "WEFTLOG\0"
 #define WEFT_LOG_VERSION 2u
@@ -119,8 +120,8 @@ enum {
  * The record: arg = the epoch it was opened in; DATA = WEFT_RUN_SLOTS
  * slots of two words: the mutex (0: a free slot), then the call site of
  * its latest lock in the low half and the state in the high half:
- * locks << 1 | held. A slot is filled mutex first, state last: a state of 0 is a free
- * slot whatever the mutex word says. Every lock counted there was a
+ * locks << 1 | held. A slot is filled mutex first, state last: a state
+ * of 0 is a free slot whatever the mutex word says. Every lock counted there was a
  * flagged relock (WEFT_H_RELOCK) that took its mutex at once, every
  * unlock the unlock of the lock before it; the pairs of a run are in no
  * particular order among its slots, and all come after the records
@@ -141,9 +142,11 @@ enum {
 #define WEFT_RUN_HELD 1u
 #define WEFT_RUN_LOCK 2u /* one more lock in a slot's state */
 
-/* The relock runs' epoch of a CLOCK_MONOTONIC time in ms (never 0). */
-static inline uint32_t weft_run_epoch_of(uint64_t mono_ms) {
-    return (uint32_t)(mono_ms / WEFT_RUN_EPOCH_MS) + 1;
+/* The relock runs' epoch of a CLOCK_MONOTONIC time (never 0): the
+ * writer's from the coarse clock, a reader's from the fine one. */
+static inline uint32_t weft_run_epoch_of(const struct timespec *t) {
+    uint64_t ms = (uint64_t)t->tv_sec * 1000u + (uint64_t)t->tv_nsec / 1000000u;
+    return (uint32_t)(ms / WEFT_RUN_EPOCH_MS) + 1;
 }
 
 /* Header flags. */

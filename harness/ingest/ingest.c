@@ -451,8 +451,6 @@ static int pass_relocks(struct weft__ingest *g, const struct weft_rec *r, uint32
     }
     uint64_t base = ps->id + 1;
     ps->id += 2 * n;
-    ps->folds++;
-    ps->folded_pairs += n;
     for (uint64_t id = (base + TRIM_EVERY - 1) / TRIM_EVERY * TRIM_EVERY;
          ps->keep_ns && id <= ps->id; id += TRIM_EVERY)
         if (trim_rows(g, r->ts, id) != 0)
@@ -497,6 +495,16 @@ static int pass_relocks(struct weft__ingest *g, const struct weft_rec *r, uint32
     return 0;
 }
 
+/* Slot i of relock run r (log.h, WEFT_K_MUTEX_RUN): its state (0: a free
+ * slot), with its mutex and its latest lock's site. */
+static uint32_t run_slot(const struct weft_rec *r, uint32_t i, uint64_t *obj, uint32_t *site) {
+    uint64_t sw;
+    memcpy(obj, r->data + 16 * i, 8);
+    memcpy(&sw, r->data + 16 * i + 8, 8);
+    *site = (uint32_t)sw;
+    return *obj ? (uint32_t)(sw >> 32) : 0;
+}
+
 /* A relock run the shim counted in place (log.h, WEFT_K_MUTEX_RUN), all
  * at the run's time: per slot its pairs as the reader folds pairs
  * (pass_relocks; with --all-events each lock and unlock as a record),
@@ -506,24 +514,20 @@ static int pass_relocks(struct weft__ingest *g, const struct weft_rec *r, uint32
  * it), so neither does this: the last site is put back after. */
 static int pass_run(struct weft__ingest *g, const struct weft_rec *r, uint32_t pi) {
     struct weft__pass *ps = g->pass;
-    const unsigned char *d = r->data;
-    uint32_t n = r->dlen / 16;
-    uint64_t last = 0;
+    uint64_t last = 0, obj;
     int had = map_get(&ps->sites, pi, r->tid, &last), rc = 0;
     ps->runs++;
-    for (uint32_t i = 0; i < n && !rc; i++) {
-        uint64_t obj, sw;
-        memcpy(&obj, d + 16 * i, 8);
-        memcpy(&sw, d + 16 * i + 8, 8);
-        uint32_t st = (uint32_t)(sw >> 32), held = st & WEFT_RUN_HELD, pairs = (st >> 1) - held;
-        if (!st || !obj)
+    for (uint32_t i = 0, site; i < r->dlen / 16 && !rc; i++) {
+        uint32_t st = run_slot(r, i, &obj, &site), held = st & WEFT_RUN_HELD;
+        uint32_t pairs = (st >> 1) - held;
+        if (!st)
             continue;
         ps->run_locks += st >> 1;
         struct weft_rec x = {.fields = WEFT_W_OBJ | WEFT_W_SA,
                              .tid = r->tid,
                              .ts = r->ts,
                              .obj = obj,
-                             .stack = (uint32_t)sw,
+                             .stack = site,
                              .relock = 1};
         if (pairs && !ps->all) {
             struct weft_relocks rl = {.obj = obj,
@@ -542,8 +546,6 @@ static int pass_run(struct weft__ingest *g, const struct weft_rec *r, uint32_t p
             f.data = (const unsigned char *)&rl;
             f.dlen = sizeof rl;
             rc = pass_relocks(g, &f, pi);
-            ps->folds--; /* the reader's folds are counted apart (the profile) */
-            ps->folded_pairs -= pairs;
         }
         for (uint32_t k = 0; ps->all && k < pairs && !rc; k++) {
             struct weft_rec l = x, u = x;
@@ -572,10 +574,9 @@ uint64_t weft__ingest_rec_events(const struct weft_rec *r) {
         return 2 * r->arg;
     if (r->kind != WEFT_K_MUTEX_RUN)
         return 1;
-    uint64_t n = 0, sw;
-    for (uint32_t i = 0; i + 1 < r->dlen / 8; i += 2) {
-        memcpy(&sw, r->data + 8 * (i + 1), 8);
-        uint32_t st = (uint32_t)(sw >> 32);
+    uint64_t n = 0, obj;
+    for (uint32_t i = 0, site; i < r->dlen / 16; i++) {
+        uint32_t st = run_slot(r, i, &obj, &site);
         n += 2 * (uint64_t)(st >> 1) - (st & WEFT_RUN_HELD);
     }
     return n;
@@ -602,8 +603,11 @@ int weft__ingest_pass_record(struct weft__ingest *g, struct weft_rec *rec, uint3
         ps->warm_after = UINT64_MAX;
         weft_symtab_warm(g->symtab);
     }
-    if (r->kind == WEFT_K_MUTEX_RELOCKS)
+    if (r->kind == WEFT_K_MUTEX_RELOCKS) {
+        ps->folds++; /* the reader's folds (the profile; the shim's runs apart) */
+        ps->folded_pairs += r->arg;
         return pass_relocks(g, r, pi);
+    }
     if (r->kind == WEFT_K_MUTEX_RUN)
         return pass_run(g, r, pi);
     if (fill_lock_site(&ps->sites, pi, rec) != 0) {

@@ -1294,18 +1294,16 @@ static int run_final(struct cursor *c, const struct weft_slog *l, uint64_t limit
         !chunk_closed(l, chunk)) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
-        uint32_t now =
-            weft_run_epoch_of((uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u);
-        if (now < (uint32_t)r->arg + WEFT_RUN_FINAL)
+        if (weft_run_epoch_of(&t) < (uint32_t)r->arg + WEFT_RUN_FINAL)
             return 0;
     }
     /* (a file cut short under us keeps the copy read with the run) */
     size_t off = (size_t)(r->data - (const unsigned char *)(c->words + c->at));
-    unsigned char now[16 * WEFT_RUN_SLOTS];
-    if (r->dlen == sizeof now && read_at(l, now, sizeof now,
-                                         chunk_off(chunk) + WEFT_LOG_CHUNK_HDR +
-                                             (uint64_t)at * WEFT_LOG_WORD + off) == sizeof now)
-        memcpy((unsigned char *)(uintptr_t)r->data, now, sizeof now);
+    unsigned char slots[16 * WEFT_RUN_SLOTS];
+    if (r->dlen == sizeof slots && read_at(l, slots, sizeof slots,
+                                           chunk_off(chunk) + WEFT_LOG_CHUNK_HDR +
+                                               (uint64_t)at * WEFT_LOG_WORD + off) == sizeof slots)
+        memcpy((unsigned char *)(uintptr_t)r->data, slots, sizeof slots);
     return 1;
 }
 

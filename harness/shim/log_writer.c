@@ -710,145 +710,6 @@ void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, ui
     put(kind, obj, arg, arg2, stack, aux, acq, as, 1, rel, hbobj, NULL, 0);
 }
 
-/* ---- relock runs (log.h, WEFT_K_MUTEX_RUN) ----
- * A thread starts a run at its RUN_AFTER-th relock pair in a row (each
- * lock right after the unlock of the pair before, nothing else between):
- * the run record (11 words) costs what 5 pairs of records do, so a thread
- * that relocks once or twice between other calls keeps writing records. */
-#define RUN_AFTER 3u
-static void relock_record(uint16_t kind, uint64_t obj, uint32_t site);
-#define RUN_MAX_LOCKS 0x7fffffffu /* a slot's state holds locks << 1 in 32 bits */
-
-static int runs_off;
-
-void weft__log_runs_off(void) {
-    runs_off = 1;
-}
-
-/* The relock runs' epoch now (log.h): the coarse monotonic clock, a few
- * loads from the vDSO's page (3.6 ns here, a third of an rdtsc); 0 when
- * runs are off. */
-static inline uint32_t run_epoch(void) {
-    struct timespec t;
-    if (runs_off || clock_gettime(CLOCK_MONOTONIC_COARSE, &t) != 0)
-        return 0;
-    return weft_run_epoch_of((uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u);
-}
-
-/* This thread's run's slot words, while it is open: its last record, in
- * an epoch it may still be written in. */
-static inline uint64_t *run_words(uint32_t ep) {
-    struct weft_log_chunk *c = weft__t.chunk;
-    if (!c || !ep || weft__t.run.end != weft__t.pos || ep > weft__t.run.epoch + 1 ||
-        weft__t.run.at + 2 * WEFT_RUN_SLOTS > WEFT_LOG_CHUNK_WORDS)
-        return NULL;
-    return chunk_words(c) + weft__t.run.at;
-}
-
-/* One slot's state word: the site of its latest lock and its state,
- * stored at once. */
-static inline void run_store(uint64_t *w, uint32_t i, uint32_t state, uint32_t site) {
-    weft__t.run.state[i] = state;
-    weft__t.run.site[i] = site;
-    __atomic_store_n(&w[2 * i + 1], (uint64_t)state << 32 | site, __ATOMIC_RELAXED);
-}
-
-/* A flagged relock of obj from site into this thread's open run: 1, or 0
- * (no run open, no slot for it: a record then). A slot is one mutex,
- * whatever the sites it is locked from (memcached takes an item's lock
- * from half a dozen): it keeps its latest lock's site, the one a lock
- * still held was taken at. */
-static int run_lock(uint64_t obj, uint32_t site, uint32_t ep) {
-    uint64_t *w = run_words(ep);
-    if (!w)
-        return 0;
-    for (uint32_t i = 0; i < WEFT_RUN_SLOTS; i++) {
-        uint32_t st = weft__t.run.state[i];
-        if (!st) {
-            /* a free slot: the mutex first, its state last (log.h) */
-            weft__t.run.obj[i] = obj;
-            __atomic_store_n(&w[2 * i], obj, __ATOMIC_RELAXED);
-            __atomic_signal_fence(__ATOMIC_SEQ_CST);
-            run_store(w, i, WEFT_RUN_LOCK | WEFT_RUN_HELD, site);
-            weft__t.run.held = i + 1;
-            return 1;
-        }
-        if (weft__t.run.obj[i] == obj) {
-            if ((st & WEFT_RUN_HELD) || st >> 1 >= RUN_MAX_LOCKS)
-                return 0;
-            run_store(w, i, (st + WEFT_RUN_LOCK) | WEFT_RUN_HELD, site);
-            weft__t.run.held = i + 1;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* A new run, its first slot the relock of obj from site: 1, or 0 (the
- * relock goes on as a record). */
-static int run_start(uint64_t obj, uint32_t site, uint32_t ep) {
-    uint64_t slots[2 * WEFT_RUN_SLOTS] = {obj,
-                                          (uint64_t)(WEFT_RUN_LOCK | WEFT_RUN_HELD) << 32 | site};
-    uint32_t at = put(WEFT_K_MUTEX_RUN, 0, ep, 0, 0, 0, 0, 0, 0, 0, 0, slots, sizeof slots);
-    if (at == UINT32_MAX)
-        return 1; /* dropped (and counted) like any record */
-    memset(&weft__t.run, 0, sizeof weft__t.run);
-    weft__t.run.at = weft__t.pos - 2 * WEFT_RUN_SLOTS;
-    weft__t.run.end = weft__t.pos;
-    weft__t.run.epoch = ep;
-    weft__t.run.obj[0] = obj;
-    weft__t.run.site[0] = site;
-    weft__t.run.state[0] = WEFT_RUN_LOCK | WEFT_RUN_HELD;
-    weft__t.run.held = 1;
-    return 1;
-}
-
-void weft__emit_unlock(uint64_t obj, uint32_t stack) {
-    uint32_t h = weft__t.run.held;
-    uint64_t *w;
-    /* (an acquire waiting for the thread's next record is put into a
-     * record: the unlock's) */
-    if (h && h <= WEFT_RUN_SLOTS && weft__t.run.obj[h - 1] == obj && !weft__t.pacq_on &&
-        (w = run_words(run_epoch()))) {
-        run_store(w, h - 1, weft__t.run.state[h - 1] & ~WEFT_RUN_HELD, weft__t.run.site[h - 1]);
-        weft__t.run.held = 0;
-        return;
-    }
-    struct weft_log_chunk *c = weft__t.chunk;
-    uint32_t before = weft__t.pos;
-    weft__emit(WEFT_K_MUTEX_UNLOCK, obj, 0, 0, stack, 0);
-    /* the unlock right after its relock: one more pair in a row, or the
-     * first */
-    if (c && c == weft__t.chunk && before == weft__t.run.rl_end && obj == weft__t.run.rl_obj) {
-        weft__t.run.streak =
-            weft__t.run.rl_at == weft__t.run.streak_end ? weft__t.run.streak + 1 : 1;
-        weft__t.run.streak_end = weft__t.pos;
-    }
-}
-
-int weft__emit_relock(uint16_t kind, uint64_t obj, uint32_t site) {
-    if (!site || weft__t.pacq_on) {
-        weft__emit(kind, obj, 0, 0, site, 0);
-        return 0;
-    }
-    if ((kind & 0xffu) == WEFT_K_MUTEX_LOCK_END) {
-        uint32_t ep = run_epoch();
-        if (ep && (run_lock(obj, site, ep) ||
-                   (weft__t.run.streak >= RUN_AFTER && weft__t.pos == weft__t.run.streak_end &&
-                    weft__t.chunk && run_start(obj, site, ep))))
-            return 1;
-    }
-    struct weft_log_chunk *was = weft__t.chunk;
-    uint32_t before = weft__t.pos;
-    relock_record(kind, obj, site);
-    if (was && was == weft__t.chunk) {
-        weft__t.run.rl_at = before;
-        weft__t.run.rl_end = weft__t.pos;
-        weft__t.run.rl_obj = obj;
-    }
-    return 0;
-}
-
 /* A relock written as a record: one word naming its anchor, or an anchor. */
 static void relock_record(uint16_t kind, uint64_t obj, uint32_t site) {
     if (__builtin_expect(weft__chaos_on, 0)) {
@@ -886,6 +747,148 @@ static void relock_record(uint16_t kind, uint64_t obj, uint32_t site) {
     weft__t.anchor[i].obj = obj;
     weft__t.anchor[i].site = site;
     weft__t.anchor[i].pos = at;
+}
+
+/* ---- relock runs (log.h, WEFT_K_MUTEX_RUN) ----
+ * A thread starts a run at its RUN_AFTER-th relock pair in a row (each
+ * lock right after the unlock of the pair before, nothing else between):
+ * the run record (11 words) costs what 5 pairs of records do, so a thread
+ * that relocks once or twice between other calls keeps writing records. */
+#define RUN_AFTER 3u
+#define RUN_MAX_LOCKS 0x7fffffffu /* a slot's state holds locks << 1 in 32 bits */
+
+static int runs_off;
+
+void weft__log_runs_off(void) {
+    runs_off = 1;
+}
+
+/* The relock runs' epoch now (log.h): the coarse monotonic clock, a few
+ * loads from the vDSO's page (3.6 ns here, a third of an rdtsc); 0 when
+ * runs are off. Read only where a run is open or would start. */
+static inline uint32_t run_epoch(void) {
+    struct timespec t;
+    if (runs_off || clock_gettime(CLOCK_MONOTONIC_COARSE, &t) != 0)
+        return 0;
+    return weft_run_epoch_of(&t);
+}
+
+/* This thread's run's slot words, while it is open: its last record, in
+ * the epoch it was opened in or the next. */
+static inline uint64_t *run_words(void) {
+    struct weft_log_chunk *c = weft__t.chunk;
+    if (!c || weft__t.run.end != weft__t.pos ||
+        weft__t.run.at + 2 * WEFT_RUN_SLOTS > WEFT_LOG_CHUNK_WORDS)
+        return NULL;
+    uint32_t ep = run_epoch();
+    return ep && ep <= weft__t.run.epoch + 1 ? chunk_words(c) + weft__t.run.at : NULL;
+}
+
+/* One slot's state word: the site of its latest lock and its state,
+ * stored at once. */
+static inline void run_store(uint64_t *w, uint32_t i, uint32_t state, uint32_t site) {
+    weft__t.run.state[i] = state;
+    weft__t.run.site[i] = site;
+    __atomic_store_n(&w[2 * i + 1], (uint64_t)state << 32 | site, __ATOMIC_RELAXED);
+}
+
+/* A flagged relock of obj from site into this thread's open run: 1, or 0
+ * (no run open, no slot for it: a record then). A slot is one mutex,
+ * whatever the sites it is locked from (memcached takes an item's lock
+ * from half a dozen): it keeps its latest lock's site, the one a lock
+ * still held was taken at. */
+static int run_lock(uint64_t obj, uint32_t site) {
+    uint64_t *w = run_words();
+    if (!w)
+        return 0;
+    for (uint32_t i = 0; i < WEFT_RUN_SLOTS; i++) {
+        uint32_t st = weft__t.run.state[i];
+        if (!st) {
+            /* a free slot: the mutex first, its state last (log.h) */
+            weft__t.run.obj[i] = obj;
+            __atomic_store_n(&w[2 * i], obj, __ATOMIC_RELAXED);
+            __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        } else if (weft__t.run.obj[i] != obj) {
+            continue;
+        } else if ((st & WEFT_RUN_HELD) || st >> 1 >= RUN_MAX_LOCKS) {
+            return 0;
+        }
+        run_store(w, i, (st + WEFT_RUN_LOCK) | WEFT_RUN_HELD, site);
+        weft__t.run.held = i + 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* A new run, its first slot the relock of obj from site: 1, or 0 (runs
+ * are off: the relock goes on as a record). */
+static int run_start(uint64_t obj, uint32_t site) {
+    uint32_t ep = run_epoch();
+    if (!ep)
+        return 0;
+    uint64_t slots[2 * WEFT_RUN_SLOTS] = {obj,
+                                          (uint64_t)(WEFT_RUN_LOCK | WEFT_RUN_HELD) << 32 | site};
+    uint32_t at = put(WEFT_K_MUTEX_RUN, 0, ep, 0, 0, 0, 0, 0, 0, 0, 0, slots, sizeof slots);
+    if (at == UINT32_MAX)
+        return 1; /* dropped (and counted) like any record */
+    memset(&weft__t.run, 0, sizeof weft__t.run);
+    weft__t.run.at = weft__t.pos - 2 * WEFT_RUN_SLOTS;
+    weft__t.run.end = weft__t.pos;
+    weft__t.run.epoch = ep;
+    weft__t.run.obj[0] = obj;
+    weft__t.run.site[0] = site;
+    weft__t.run.state[0] = WEFT_RUN_LOCK | WEFT_RUN_HELD;
+    weft__t.run.held = 1;
+    return 1;
+}
+
+void weft__emit_unlock(uint64_t obj, uint32_t stack) {
+    uint32_t h = weft__t.run.held;
+    uint64_t *w;
+    /* (an acquire waiting for the thread's next record is put into a
+     * record: the unlock's) */
+    if (h && h <= WEFT_RUN_SLOTS && weft__t.run.obj[h - 1] == obj && !weft__t.pacq_on &&
+        (w = run_words())) {
+        run_store(w, h - 1, weft__t.run.state[h - 1] & ~WEFT_RUN_HELD, weft__t.run.site[h - 1]);
+        weft__t.run.held = 0;
+        return;
+    }
+    struct weft_log_chunk *c = weft__t.chunk;
+    uint32_t before = weft__t.pos;
+    weft__emit(WEFT_K_MUTEX_UNLOCK, obj, 0, 0, stack, 0);
+    /* the unlock right after its relock: one more pair in a row, or the
+     * first */
+    if (c && c == weft__t.chunk && before == weft__t.run.rl_end && obj == weft__t.run.rl_obj) {
+        weft__t.run.streak =
+            weft__t.run.rl_at == weft__t.run.streak_end ? weft__t.run.streak + 1 : 1;
+        weft__t.run.streak_end = weft__t.pos;
+    }
+}
+
+void weft__emit_relock(uint16_t kind, uint64_t obj, uintptr_t pc) {
+    uintptr_t last = weft__t.pc_last;
+    uint32_t site = weft__stack_site_id(pc);
+    if (!site || weft__t.pacq_on) {
+        weft__emit(kind, obj, 0, 0, site, 0);
+        return;
+    }
+    if ((kind & 0xffu) == WEFT_K_MUTEX_LOCK_END &&
+        (run_lock(obj, site) || (weft__t.run.streak >= RUN_AFTER && weft__t.chunk &&
+                                 weft__t.pos == weft__t.run.streak_end && run_start(obj, site)))) {
+        /* A lock counted in a run leaves the thread's last lock site as it
+         * was: the reader cannot tell which of a run's locks came last
+         * (ingest.c, pass_run). */
+        weft__t.pc_last = last;
+        return;
+    }
+    struct weft_log_chunk *was = weft__t.chunk;
+    uint32_t before = weft__t.pos;
+    relock_record(kind, obj, site);
+    if (was && was == weft__t.chunk) {
+        weft__t.run.rl_at = before;
+        weft__t.run.rl_end = weft__t.pos;
+        weft__t.run.rl_obj = obj;
+    }
 }
 
 void weft__hb_defer_acquire(uint64_t obj, uint64_t seq) {

@@ -55,7 +55,7 @@ struct weft__thread {
         uint32_t site, pos;
     } anchor[WEFT_ANCHORS] __attribute__((aligned(64)));
     /* log_writer.c: this thread's relock run (log.h, WEFT_K_MUTEX_RUN),
-     * open while run_end is pos: its slots' words start at word run_at
+     * open while run.end is pos: its slots' words start at word run.at
      * of the chunk; their mutexes, sites and states are kept here too, so
      * that the lock path reads none of the log's lines. held: 1 + the
      * slot whose lock is held, 0 none. streak: relock pairs written as
@@ -169,12 +169,12 @@ static inline void weft__clock_after(uint64_t ts) {
 void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                      uint32_t aux, const void *data, size_t len) WEFT_HIDDEN;
 /* The record of a relock (kind has WEFT_EMIT_RELOCK) of mutex obj from
- * call site `site` (its id, weft__stack_site_id): a store into this
- * thread's relock run (log.h, WEFT_K_MUTEX_RUN), which returns 1; else
- * one word naming an anchor of the same mutex and site when this
- * thread's chunk has one near enough, else an anchor itself (log.h,
- * WEFT_H_BACK), which return 0. */
-int weft__emit_relock(uint16_t kind, uint64_t obj, uint32_t site) WEFT_HIDDEN;
+ * call site pc: a store into this thread's relock run (log.h,
+ * WEFT_K_MUTEX_RUN), which leaves the thread's last lock site (pc_last)
+ * as it was; else one word naming an anchor of the same mutex and site
+ * when this thread's chunk has one near enough, else an anchor itself
+ * (log.h, WEFT_H_BACK). */
+void weft__emit_relock(uint16_t kind, uint64_t obj, uintptr_t pc) WEFT_HIDDEN;
 /* The record of an unlock of mutex obj: nothing but a store into this
  * thread's relock run when the lock it ends was counted there. */
 void weft__emit_unlock(uint64_t obj, uint32_t stack) WEFT_HIDDEN;

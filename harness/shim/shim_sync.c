@@ -160,17 +160,12 @@ void weft__relock_fork_child(void) {
 /* The record of an acquisition that did not wait (a lock taken at its
  * first try, a trylock that took it), from call site pc. A relock is
  * counted in its thread's relock run, or names its mutex and site by an
- * anchor, when it can (weft__emit_relock). A lock counted in a run leaves
- * the thread's last lock site as it was: the reader cannot tell which of
- * a run's locks came last (ingest.c, pass_run). */
+ * anchor, when it can (weft__emit_relock). */
 #define EV_TAKEN(kind, obj, pc, is_mutex)                                                          \
-    WEFT_RECORD(                                                                                   \
-        uint16_t k_ = (uint16_t)(WEFT_K_##kind | relock_acquire(obj, is_mutex, 1));                \
-        if ((k_ & WEFT_EMIT_RELOCK) && !full_stacks() && !backrefs_off) {                          \
-            uintptr_t last_ = weft__t.pc_last;                                                     \
-            if (weft__emit_relock(k_, (uint64_t)(uintptr_t)(obj), weft__stack_site_id(pc)))        \
-                weft__t.pc_last = last_;                                                           \
-        } else weft__emit(k_, (uint64_t)(uintptr_t)(obj), 0, 0, acq_st(pc), 0))
+    WEFT_RECORD(uint16_t k_ = (uint16_t)(WEFT_K_##kind | relock_acquire(obj, is_mutex, 1));        \
+                if ((k_ & WEFT_EMIT_RELOCK) && !full_stacks() && !backrefs_off)                    \
+                    weft__emit_relock(k_, (uint64_t)(uintptr_t)(obj), pc);                         \
+                else weft__emit(k_, (uint64_t)(uintptr_t)(obj), 0, 0, acq_st(pc), 0))
 /* A record after the relock bookkeeping `pre` of its call, in one entry. */
 #define EV_AFTER(pre, kind, obj, arg, arg2, stack)                                                 \
     WEFT_RECORD(pre; weft__emit(WEFT_K_##kind, (uint64_t)(uintptr_t)(obj), (uint64_t)(arg),        \
