@@ -577,11 +577,7 @@ static int live_run(struct live *lv, const char *db_path, struct weft_ingest_sta
     g->durable = 1; /* a rollback journal: a commit weft is killed in is undone */
     if (weft__ingest_db_begin(g, tmp, sizeof tmp, db_path, lv->o) != 0)
         goto out;
-    /* The rows come a few at a time over the whole run, not in one burst:
-     * a smaller page cache than the offline ingest's 64 MiB serves them,
-     * and keeps weft small beside a long-running program. */
-    if (weft__ingest_exec(g, "PRAGMA cache_size=-16384") ||
-        weft__ingest_exec(g, "CREATE TABLE weft_resume(id INTEGER PRIMARY KEY, state BLOB)"))
+    if (weft__ingest_exec(g, "CREATE TABLE weft_resume(id INTEGER PRIMARY KEY, state BLOB)"))
         goto out;
     lv->db_file = tmp;
     lv->ckpt_every = (uint64_t)((lo->checkpoint_s > 0 ? lo->checkpoint_s : 1.0) * 1e9);
@@ -688,7 +684,7 @@ static int resume_run(struct live *lv, const char *db_file, const char *db_path,
     /* (a journal left by the commit weft was killed in is rolled back
      * by the first read) */
     if (weft__ingest_exec(g, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=OFF;"
-                             "PRAGMA journal_mode=TRUNCATE; PRAGMA cache_size=-65536;"
+                             "PRAGMA journal_mode=TRUNCATE; PRAGMA cache_size=-4096;"
                              "PRAGMA temp_store=MEMORY;"))
         return -1;
     sqlite3_stmt *st = NULL;
