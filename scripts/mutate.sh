@@ -345,10 +345,10 @@ to:     return !(kind & WEFT_EMIT_OWN) && fenced_kinds[kind & 0xffu] && 0;
 tests: ^harness:lock_pingpong$
 
 name: anchor-site-ignored
-why: a relock names an anchor of its mutex taken from another call site: its stack is the anchor's, not its own
+why: a lock names an anchor of its mutex taken from another call site: its stack is the anchor's, not its own
 file: harness/shim/log_writer.c
-from:     while (i < WEFT_ANCHORS && (weft__t.anchor[i].obj != obj || weft__t.anchor[i].site != site))
-to:     while (i < WEFT_ANCHORS && weft__t.anchor[i].obj != obj)
+from:     int hit = 1;\n    if (weft__t.anchor[i].obj != obj || weft__t.anchor[i].site != site) {
+to:     int hit = 1;\n    if (weft__t.anchor[i].obj != obj) {
 tests: ^harness:backref_same$
 
 name: run-held-lock-dropped
@@ -375,8 +375,8 @@ tests: ^harness:runs_same$
 name: anchor-out-of-reach-accepted
 why: the reader follows a WEFT_H_BACK record to an anchor further back than the words it may read (before the run's buffer or the chunk)
 file: harness/format/log.h
-from:         if (f || (h & WEFT_H_ONCE) || !(h & WEFT_H_RELOCK) || d == 0 || d > back ||
-to:         if (f || (h & WEFT_H_ONCE) || !(h & WEFT_H_RELOCK) || d == 0 || d > back + WEFT_BACK_MAX ||
+from:         if (f || (h & WEFT_H_ONCE) || d == 0 || d > back ||
+to:         if (f || (h & WEFT_H_ONCE) || d == 0 || d > back + WEFT_BACK_MAX ||
 tests: ^harness:log_decode$
 
 name: thread-start-routine-ignored

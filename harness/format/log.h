@@ -96,16 +96,18 @@ enum {
  * by no one: the reader folds runs of them (stream.c, "relock pairs"). */
 #define WEFT_H_RELOCK (1u << 19)
 
-/* Header word bit 20, on a flagged relock (WEFT_H_RELOCK) with no
- * fields: its mutex and its stack are those of an earlier flagged relock
- * of the same thread in the same chunk, its anchor, which carries both
- * (WEFT_W_OBJ and WEFT_W_SA, no WEFT_H_BACK), bits 21-31 words before it.
- * A thread that cycles a few mutexes from a few call sites (sqlite3 takes
- * one mutex from two sites and another from a third, over and over)
- * writes each of its relocks in one word instead of two or three: the
- * log's pages are written and read per byte. Readers hand the record out
- * as the anchor's form: obj and stack set, fields WEFT_W_OBJ | WEFT_W_SA,
- * and back = the distance. */
+/* Header word bit 20, on a lock's record with no fields (an acquisition
+ * that took its lock at once, a relock or not): its lock and its stack
+ * are those of an earlier record of the same thread in the same chunk,
+ * its anchor, which carries both (WEFT_W_OBJ and WEFT_W_SA, no
+ * WEFT_H_BACK), bits 21-31 words before it. A thread that cycles a few
+ * locks from a few call sites (sqlite3 takes one mutex from two sites and
+ * another from a third, over and over; a memcached worker takes the same
+ * global mutexes inside each item's lock) writes each of those
+ * acquisitions in one word instead of two or three: the log's pages are
+ * written and read per byte. Readers hand the record out as the anchor's
+ * form: obj and stack set, fields WEFT_W_OBJ | WEFT_W_SA, back = the
+ * distance, and its own WEFT_H_RELOCK. */
 #define WEFT_H_BACK (1u << 20)
 #define WEFT_BACK_MAX 2047u /* words: bits 21-31 */
 
@@ -221,14 +223,13 @@ struct weft_rec {
 _Static_assert(sizeof(struct weft_log_header) <= WEFT_LOG_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct weft_log_chunk) <= WEFT_LOG_CHUNK_HDR, "chunk header size");
 
-/* The mutex and stack of the anchor at a[0] of a WEFT_H_BACK record:
- * 1, or 0 when a[0] is no anchor (a flagged relock carrying both, not a
- * WEFT_H_BACK itself) or runs past the record that names it (n words). */
+/* The lock and stack of the anchor at a[0] of a WEFT_H_BACK record: 1,
+ * or 0 when a[0] is no anchor (a record carrying both, not a WEFT_H_BACK
+ * itself) or runs past the record that names it (n words). */
 static inline int weft__log_anchor(const uint64_t *a, uint32_t n, uint64_t *obj, uint64_t *sa) {
     uint64_t h = a[0];
     uint32_t f = (uint32_t)(h >> 8) & 0x3ffu;
-    if ((h & (WEFT_H_RELOCK | WEFT_H_BACK)) != WEFT_H_RELOCK || !(f & WEFT_W_OBJ) ||
-        !(f & WEFT_W_SA))
+    if ((h & WEFT_H_BACK) || !(f & WEFT_W_OBJ) || !(f & WEFT_W_SA))
         return 0;
     uint32_t o = 1 + !!(f & WEFT_W_TS), s = o + 1 + !!(f & WEFT_W_ARG) + !!(f & WEFT_W_ARG2);
     if (s >= n)
@@ -257,10 +258,9 @@ static inline uint32_t weft_log_decode(const uint64_t *w, uint32_t back, uint32_
     const unsigned char *data = NULL;
     uint32_t dlen = 0, k = 1, d = 0;
     if (h & WEFT_H_BACK) {
-        /* a relock that names its anchor: handed out in the anchor's form */
+        /* a record that names its anchor: handed out in the anchor's form */
         d = (uint32_t)(h >> 21) & WEFT_BACK_MAX;
-        if (f || (h & WEFT_H_ONCE) || !(h & WEFT_H_RELOCK) || d == 0 || d > back ||
-            !weft__log_anchor(w - d, d, &obj, &sa))
+        if (f || (h & WEFT_H_ONCE) || d == 0 || d > back || !weft__log_anchor(w - d, d, &obj, &sa))
             return 0;
         f = WEFT_W_OBJ | WEFT_W_SA;
         hbobj = obj;

@@ -723,7 +723,7 @@ int weft__ingest_pass_end(struct weft__ingest *g, struct weft_ingest_stats *stat
         fprintf(stderr,
                 "weft ingest: relocks  %llu pairs folded into %llu records\n"
                 "weft ingest: runs     %llu relocks counted in %llu runs by the shim\n"
-                "weft ingest: anchors  %llu relocks named theirs\n"
+                "weft ingest: anchors  %llu records named theirs\n"
                 "weft ingest: handoffs %llu known to their taker, counted\n",
                 (unsigned long long)ps->folded_pairs, (unsigned long long)ps->folds,
                 (unsigned long long)ps->run_locks, (unsigned long long)ps->runs,

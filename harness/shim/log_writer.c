@@ -499,6 +499,7 @@ static void own(struct weft_log_chunk *c, uint32_t pos) {
     weft__t.seg_obj = 0; /* the OWNER record's obj */
     /* a record names anchors of its own run only: a reader may start here */
     memset(weft__t.anchor, 0, sizeof weft__t.anchor);
+    weft__t.anchor_mru = 0;
     /* and its relock run, streak and last relock are in the chunk left */
     memset(&weft__t.run, 0, sizeof weft__t.run);
     commit(c, pos + 3);
@@ -710,43 +711,70 @@ void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, ui
     put(kind, obj, arg, arg2, stack, aux, acq, as, 1, rel, hbobj, NULL, 0);
 }
 
-/* A relock written as a record: one word naming its anchor, or an anchor. */
-static void relock_record(uint16_t kind, uint64_t obj, uint32_t site) {
+/* An acquisition taken at once (kind with WEFT_EMIT_RELOCK when it is a
+ * relock) of obj from site, written as a record: one word naming its
+ * anchor (log.h, WEFT_H_BACK), an anchor, or, for a lock that is no
+ * relock from the thread's last site again (same_site: a loop over many
+ * mutexes from one call), the record without its site that names no
+ * anchor and takes no anchor's place. */
+static void anchored_record(uint16_t kind, uint64_t obj, uint32_t site, int same_site) {
     if (__builtin_expect(weft__chaos_on, 0)) {
         weft__emit(kind, obj, 0, 0, site, 0);
         return;
     }
-    uint32_t i = 0, pos = weft__t.pos;
-    while (i < WEFT_ANCHORS && (weft__t.anchor[i].obj != obj || weft__t.anchor[i].site != site))
+    /* The pair's set of two slots, by a hash of it; in the set, the slot
+     * that holds the pair, or else the one named less recently (bit s of
+     * anchor_mru: slot 1 of set s was named or made last). */
+    uint32_t pos = weft__t.pos;
+    uint32_t set =
+        (uint32_t)(((obj >> 3) ^ (uint64_t)site * 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull >>
+                   (64 - __builtin_ctz(WEFT_ANCHORS / 2)));
+    uint32_t i = 2 * set;
+    int hit = 1;
+    if (weft__t.anchor[i].obj != obj || weft__t.anchor[i].site != site) {
         i++;
+        if (weft__t.anchor[i].obj != obj || weft__t.anchor[i].site != site) {
+            hit = 0;
+            i = 2 * set + !(weft__t.anchor_mru >> set & 1);
+        }
+    }
+    uint32_t mru = (weft__t.anchor_mru & ~(1u << set)) | (i & 1u) << set;
     /* One word naming its anchor, when the anchor is near enough in this
      * chunk (own() forgets them all), the word fits, and so does the time
      * since the record before. */
     struct weft_log_chunk *c = weft__t.chunk;
-    if (i < WEFT_ANCHORS && c && pos < WEFT_LOG_CHUNK_WORDS &&
-        pos - weft__t.anchor[i].pos <= WEFT_BACK_MAX) {
+    if (hit && c && pos < WEFT_LOG_CHUNK_WORDS && pos - weft__t.anchor[i].pos <= WEFT_BACK_MAX) {
         uint64_t ts = next_ts(fenced(kind), 0), d = ts - weft__t.seg_ts;
         if (d <= 0xffffffffu) {
-            chunk_words(c)[pos] = (kind & 0xffu) | WEFT_H_RELOCK | WEFT_H_BACK |
-                                  (uint64_t)(pos - weft__t.anchor[i].pos) << 21 | d << 32;
+            chunk_words(c)[pos] = (kind & 0xffu) | (kind & WEFT_EMIT_RELOCK ? WEFT_H_RELOCK : 0) |
+                                  WEFT_H_BACK | (uint64_t)(pos - weft__t.anchor[i].pos) << 21 |
+                                  d << 32;
             weft__t.seg_ts = ts;
             weft__t.seg_obj = obj;
+            weft__t.anchor_mru = mru;
             commit(c, pos + 1);
             return;
         }
     }
+    if (same_site && !(kind & WEFT_EMIT_RELOCK)) {
+        weft__emit(kind, obj, 0, 0, 0, 0);
+        return;
+    }
     /* Else an anchor: the record with its mutex and site words, the mutex
-     * written even when the record before named it (no WEFT_W_SAME). It
-     * takes the place of a stale anchor of the same pair, or the oldest. */
+     * written even when the record before named it (no WEFT_W_SAME), in
+     * the slot of its set named less recently. Sets by hash, not a list
+     * of the last few: a loop that cycles more pairs than such a list
+     * holds (memcached's LRU maintainer takes some 13 in turn) would find
+     * none of them there; two slots a set, so that two pairs of a loop
+     * that hash alike do not push each other out. */
     weft__t.seg_obj = 0;
     uint32_t at = put(kind, obj, 0, 0, site, 0, 0, 0, 0, 0, 0, NULL, 0);
     if (at == UINT32_MAX)
         return;
-    if (i == WEFT_ANCHORS)
-        i = weft__t.anchor_next++ % WEFT_ANCHORS;
     weft__t.anchor[i].obj = obj;
     weft__t.anchor[i].site = site;
     weft__t.anchor[i].pos = at;
+    weft__t.anchor_mru = mru;
 }
 
 /* ---- relock runs (log.h, WEFT_K_MUTEX_RUN) ----
@@ -865,11 +893,16 @@ void weft__emit_unlock(uint64_t obj, uint32_t stack) {
     }
 }
 
-void weft__emit_relock(uint16_t kind, uint64_t obj, uintptr_t pc) {
+void weft__emit_taken(uint16_t kind, uint64_t obj, uintptr_t pc) {
     uintptr_t last = weft__t.pc_last;
     uint32_t site = weft__stack_site_id(pc);
+    int same_site = pc == last;
     if (!site || weft__t.pacq_on) {
-        weft__emit(kind, obj, 0, 0, site, 0);
+        weft__emit(kind, obj, 0, 0, same_site ? 0 : site, 0);
+        return;
+    }
+    if (!(kind & WEFT_EMIT_RELOCK)) {
+        anchored_record(kind, obj, site, same_site);
         return;
     }
     if ((kind & 0xffu) == WEFT_K_MUTEX_LOCK_END &&
@@ -883,7 +916,7 @@ void weft__emit_relock(uint16_t kind, uint64_t obj, uintptr_t pc) {
     }
     struct weft_log_chunk *was = weft__t.chunk;
     uint32_t before = weft__t.pos;
-    relock_record(kind, obj, site);
+    anchored_record(kind, obj, site, same_site);
     if (was && was == weft__t.chunk) {
         weft__t.run.rl_at = before;
         weft__t.run.rl_end = weft__t.pos;

@@ -19,7 +19,10 @@
 /* Call sites a thread keeps the stack ids of (stack.c). */
 #define WEFT_SITE_BITS 5
 #define WEFT_SITE_CACHE (1u << WEFT_SITE_BITS)
-#define WEFT_ANCHORS 4u /* mutex and site pairs a thread names back to (log_writer.c) */
+/* Lock and site pairs a thread names back to (log_writer.c): sets of two
+ * slots by a hash of the pair, WEFT_ANCHORS / 2 (a power of two, at most
+ * 32) sets. */
+#define WEFT_ANCHORS 32u
 
 /* Per-thread state. Initial-exec TLS: the shim is loaded at startup
  * (LD_PRELOAD), so its TLS lives in the static block and reaching it never
@@ -46,10 +49,13 @@ struct weft__thread {
     /* The lock path's line. stack.c: the last call site weft__stack_site
      * wrote a stack for (a loop that locks at one site writes it once). */
     uintptr_t pc_last __attribute__((aligned(64)));
-    uint32_t anchor_next;
     /* log_writer.c: this thread's last anchors in its chunk (log.h,
-     * WEFT_H_BACK): a relock of one of these mutexes from the same site
-     * names its anchor instead of carrying both (obj 0: none); one line */
+     * WEFT_H_BACK), in the set of two slots their lock and site hash to:
+     * an acquisition of one of these locks from the same site names its
+     * anchor instead of carrying both (obj 0: none); eight lines, of
+     * which a loop touches those of the pairs it cycles. anchor_mru: bit
+     * s, slot 1 of set s was named or made last. */
+    uint32_t anchor_mru;
     struct {
         uint64_t obj;
         uint32_t site, pos;
@@ -168,13 +174,14 @@ static inline void weft__clock_after(uint64_t ts) {
 }
 void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                      uint32_t aux, const void *data, size_t len) WEFT_HIDDEN;
-/* The record of a relock (kind has WEFT_EMIT_RELOCK) of mutex obj from
- * call site pc: a store into this thread's relock run (log.h,
- * WEFT_K_MUTEX_RUN), which leaves the thread's last lock site (pc_last)
- * as it was; else one word naming an anchor of the same mutex and site
- * when this thread's chunk has one near enough, else an anchor itself
- * (log.h, WEFT_H_BACK). */
-void weft__emit_relock(uint16_t kind, uint64_t obj, uintptr_t pc) WEFT_HIDDEN;
+/* The record of an acquisition of lock obj taken at once from call site
+ * pc (kind has WEFT_EMIT_RELOCK when it is a relock): a relock is a store
+ * into this thread's relock run (log.h, WEFT_K_MUTEX_RUN) when it can be,
+ * which leaves the thread's last lock site (pc_last) as it was; else
+ * every such acquisition is one word naming an anchor of the same lock
+ * and site when this thread's chunk has one near enough, else an anchor
+ * itself (log.h, WEFT_H_BACK). */
+void weft__emit_taken(uint16_t kind, uint64_t obj, uintptr_t pc) WEFT_HIDDEN;
 /* The record of an unlock of mutex obj: nothing but a store into this
  * thread's relock run when the lock it ends was counted there. */
 void weft__emit_unlock(uint64_t obj, uint32_t stack) WEFT_HIDDEN;

@@ -78,7 +78,7 @@ static uint64_t relock_slot[RELOCK_SLOTS];
 /* WEFT_SHIM_RELOCKS=0: no lock is flagged, and the log is one that a
  * reader older than the flag reads too (differential:ingest needs that). */
 static int relocks_off;
-/* WEFT_SHIM_BACKREF=0: every relock carries its mutex and site (no
+/* WEFT_SHIM_BACKREF=0: every lock carries its mutex and site (no
  * WEFT_H_BACK records): the log of the format before them, for tests. */
 static int backrefs_off;
 
@@ -159,12 +159,13 @@ void weft__relock_fork_child(void) {
         weft__emit(k_, (uint64_t)(uintptr_t)(obj), (uint64_t)(r), (uint64_t)(arg2), stack, 0))
 /* The record of an acquisition that did not wait (a lock taken at its
  * first try, a trylock that took it), from call site pc. A relock is
- * counted in its thread's relock run, or names its mutex and site by an
- * anchor, when it can (weft__emit_relock). */
+ * counted in its thread's relock run when it can be; every one names its
+ * lock and site by an anchor when it can (weft__emit_taken), unless the
+ * log must be one a reader older than anchors reads. */
 #define EV_TAKEN(kind, obj, pc, is_mutex)                                                          \
     WEFT_RECORD(uint16_t k_ = (uint16_t)(WEFT_K_##kind | relock_acquire(obj, is_mutex, 1));        \
-                if ((k_ & WEFT_EMIT_RELOCK) && !full_stacks() && !backrefs_off)                    \
-                    weft__emit_relock(k_, (uint64_t)(uintptr_t)(obj), pc);                         \
+                if (!full_stacks() && !backrefs_off && !relocks_off)                               \
+                    weft__emit_taken(k_, (uint64_t)(uintptr_t)(obj), pc);                          \
                 else weft__emit(k_, (uint64_t)(uintptr_t)(obj), 0, 0, acq_st(pc), 0))
 /* A record after the relock bookkeeping `pre` of its call, in one entry. */
 #define EV_AFTER(pre, kind, obj, arg, arg2, stack)                                                 \

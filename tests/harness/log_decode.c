@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* log_decode.c: the decoder's rules for relocks that name their anchor
+/* log_decode.c: the decoder's rules for locks that name their anchor
  * (log.h, WEFT_H_BACK), on words made by hand: what such a record
  * decodes to, and every way one can be malformed (an anchor out of
  * reach, or not an anchor) rejected rather than read. Exit status 0 when
@@ -17,7 +17,8 @@ static void check(int ok, const char *what) {
     }
 }
 
-/* A flagged relock record with obj and stack words: an anchor. */
+/* A flagged relock record with obj and stack words: an anchor (flagged or
+ * not). */
 static uint32_t anchor(uint64_t *w, uint64_t kind, uint64_t obj, uint64_t sa, uint32_t delta) {
     w[0] = kind | (uint64_t)(WEFT_W_OBJ | WEFT_W_SA) << 8 | WEFT_H_RELOCK | (uint64_t)delta << 32;
     w[1] = obj;
@@ -61,8 +62,16 @@ int main(void) {
     w[k] = back(WEFT_K_MUTEX_LOCK_END, k, 9) | WEFT_H_ONCE;
     check(weft_log_decode(w + k, k, 16 - k, &prev, &r) == 0,
           "a ticket flag beside a name is refused");
+    /* a lock that is no relock names its anchor too, flagged or not */
     w[k] = back(WEFT_K_MUTEX_LOCK_END, k, 9) & ~(uint64_t)WEFT_H_RELOCK;
-    check(weft_log_decode(w + k, k, 16 - k, &prev, &r) == 0, "an unflagged name is refused");
+    check(weft_log_decode(w + k, k, 16 - k, &prev, &r) == 1 && r.obj == 0xabc0 && r.stack == 7 &&
+              !r.relock && r.back == k,
+          "an unflagged name decodes as its anchor's form, unflagged");
+    w[0] &= ~(uint64_t)WEFT_H_RELOCK;
+    check(weft_log_decode(w + k, k, 16 - k, &prev, &r) == 1 && r.obj == 0xabc0 && r.stack == 7 &&
+              !r.relock,
+          "an unflagged anchor is an anchor");
+    w[0] |= WEFT_H_RELOCK;
     /* a name naming a name: never an anchor */
     w[k] = back(WEFT_K_MUTEX_LOCK_END, k, 9);
     w[k + 1] = back(WEFT_K_MUTEX_LOCK_END, 1, 2);
