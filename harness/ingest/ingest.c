@@ -921,7 +921,7 @@ int weft__ingest_db_begin(struct weft__ingest *g, char *tmp, size_t n, const cha
      * of the time for memcached's 294k rows and 0.88x for a sqlite3
      * index build's 6M rows under --all-events, peak 41 MB instead of
      * 102). Each page a cache takes is a page fault the first time, and
-     * a page fault costs 15-18 us on a VM like ours. */
+     * a page fault costs 12-18 us on a VM like ours. */
     /* A live ingest that commits as it goes keeps a rollback journal:
      * weft killed in a commit leaves the one before it (synchronous=OFF
      * is enough for that: it is the process that dies, not the system).
@@ -933,8 +933,9 @@ int weft__ingest_db_begin(struct weft__ingest *g, char *tmp, size_t n, const cha
      * a sqlite3 index build's in 0.95x, memcached's 257k rows alike). */
     if (weft__ingest_exec(g, opts && opts->all_events ? "PRAGMA page_size=65536"
                                                       : "PRAGMA page_size=4096") ||
-        weft__ingest_exec(g, "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
-                             "PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY;") ||
+        weft__ingest_exec(
+            g, "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;" WEFT__INGEST_CACHE_SIZE
+               "PRAGMA temp_store=MEMORY;") ||
         weft__ingest_exec(g, g->durable ? "PRAGMA journal_mode=TRUNCATE"
                                         : "PRAGMA journal_mode=OFF") ||
         weft__ingest_exec(g, weft__schema_sql) || weft__ingest_exec(g, "BEGIN"))

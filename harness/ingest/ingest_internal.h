@@ -339,6 +339,9 @@ void weft__ingest_pass_free(struct weft__ingest *g);
 void weft__ingest_note_log(struct weft__ingest *g, struct proc *p);
 void weft__ingest_note_running(struct weft__ingest *g);
 void weft__ingest_order_images(struct weft__ingest *g);
+/* The trace database's page cache, for every connection an ingest
+ * writes through (ingest.c, weft__ingest_db_begin, says why 4 MiB). */
+#define WEFT__INGEST_CACHE_SIZE "PRAGMA cache_size=-4096;"
 int weft__ingest_db_begin(struct weft__ingest *g, char *tmp, size_t n, const char *db_path,
                           const struct weft_ingest_opts *opts);
 int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *opts,

@@ -684,7 +684,7 @@ static int resume_run(struct live *lv, const char *db_file, const char *db_path,
     /* (a journal left by the commit weft was killed in is rolled back
      * by the first read) */
     if (weft__ingest_exec(g, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=OFF;"
-                             "PRAGMA journal_mode=TRUNCATE; PRAGMA cache_size=-4096;"
+                             "PRAGMA journal_mode=TRUNCATE;" WEFT__INGEST_CACHE_SIZE
                              "PRAGMA temp_store=MEMORY;"))
         return -1;
     sqlite3_stmt *st = NULL;

@@ -78,15 +78,17 @@ static uint64_t relock_slot[RELOCK_SLOTS];
 /* WEFT_SHIM_RELOCKS=0: no lock is flagged, and the log is one that a
  * reader older than the flag reads too (differential:ingest needs that). */
 static int relocks_off;
-/* WEFT_SHIM_BACKREF=0: every lock carries its mutex and site (no
- * WEFT_H_BACK records): the log of the format before them, for tests. */
-static int backrefs_off;
+/* WEFT_SHIM_BACKREF=0 (the log of the format before WEFT_H_BACK, for
+ * tests) or WEFT_SHIM_RELOCKS=0: every lock carries its mutex and site,
+ * and no relock run is opened. One flag, so that every lock taken at once
+ * tests one thing. */
+static int anchors_off;
 
 void weft__relock_init(void) {
     const char *e = secure_getenv("WEFT_SHIM_RELOCKS");
     relocks_off = e && !strcmp(e, "0");
     e = secure_getenv("WEFT_SHIM_BACKREF");
-    backrefs_off = e && !strcmp(e, "0");
+    anchors_off = relocks_off || (e && !strcmp(e, "0"));
     /* WEFT_SHIM_RUNS=0: every relock pair is written as its records (no
      * MUTEX_RUN): weft run --all-events, whose rows need each pair's time */
     e = secure_getenv("WEFT_SHIM_RUNS");
@@ -164,7 +166,7 @@ void weft__relock_fork_child(void) {
  * log must be one a reader older than anchors reads. */
 #define EV_TAKEN(kind, obj, pc, is_mutex)                                                          \
     WEFT_RECORD(uint16_t k_ = (uint16_t)(WEFT_K_##kind | relock_acquire(obj, is_mutex, 1));        \
-                if (!full_stacks() && !backrefs_off && !relocks_off)                               \
+                if (!full_stacks() && !anchors_off)                                                \
                     weft__emit_taken(k_, (uint64_t)(uintptr_t)(obj), pc);                          \
                 else weft__emit(k_, (uint64_t)(uintptr_t)(obj), 0, 0, acq_st(pc), 0))
 /* A record after the relock bookkeeping `pre` of its call, in one entry. */

@@ -17,8 +17,8 @@ static void check(int ok, const char *what) {
     }
 }
 
-/* A flagged relock record with obj and stack words: an anchor (flagged or
- * not). */
+/* A flagged relock record with obj and stack words: an anchor (the
+ * checks below clear the flag to show an unflagged record is one too). */
 static uint32_t anchor(uint64_t *w, uint64_t kind, uint64_t obj, uint64_t sa, uint32_t delta) {
     w[0] = kind | (uint64_t)(WEFT_W_OBJ | WEFT_W_SA) << 8 | WEFT_H_RELOCK | (uint64_t)delta << 32;
     w[1] = obj;
