@@ -31,6 +31,7 @@
 #include "detectors.h"
 #include "report.h"
 #include "logdir.h"
+#include "stage.h"
 #include "textesc.h"
 #include "cli.h"
 #include "symbolize.h"
@@ -406,6 +407,7 @@ int weft_cmd_run(int argc, char **argv) {
      * default (LIVE_AUTO_MB) */
     int quiet = 0, keep = 0, children = 0, index = 0, all = 0, live = -1, no_defaults = 0, i, r;
     struct weft_symtab *warmed = NULL; /* the ingest's symbol table, warmed during the run */
+    struct weft_stager *stager = NULL; /* the copier of the logs' staging slots */
     long long depth = -1, deadlock_ms = -1, error_exit = 0, max_threads = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -666,6 +668,11 @@ int weft_cmd_run(int argc, char **argv) {
             fputs("/\n", stderr);
         }
         weft_logdir_set_pid(&ld, (int)child);
+        /* The copier of the logs' staging slots (harness/ingest/stage.c;
+         * WEFT_STAGE=0: none, the program's threads write in place). */
+        const char *se = getenv("WEFT_STAGE");
+        if (!(se && !strcmp(se, "0")))
+            stager = weft_stager_start(ld.path);
         char logpath[PATH_MAX + 16];
         int len = snprintf(logpath, sizeof logpath, "%s/log", ld.path);
         if (write(gopipe[1], logpath, (size_t)len) != len)
@@ -772,6 +779,17 @@ int weft_cmd_run(int argc, char **argv) {
     child = 0;
     phase = 2;
     sigprocmask(SIG_SETMASK, &unblock, NULL);
+    /* Every slot's words in its chunk before the last reading. */
+    if (stager) {
+        struct weft_stage_stats ss;
+        weft_stager_stop(stager, &ss);
+        if (getenv("WEFT_INGEST_PROFILE"))
+            fprintf(stderr,
+                    "weft run: staged   %llu chunks copied whole (%llu logs, %llu words, %llu "
+                    "failed)\n",
+                    (unsigned long long)ss.chunks, (unsigned long long)ss.logs,
+                    (unsigned long long)ss.words, (unsigned long long)ss.errors);
+    }
     if (lr.started) {
         /* The root pid is gone: the root's exit status is known now. */
         lr.o.root_pid = (int)si.si_pid;

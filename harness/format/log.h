@@ -187,6 +187,13 @@ struct weft_log_header {
     uint64_t start_tsc;
     uint64_t end_mono_ns; /* 0 until the process ends through a path we saw */
     uint64_t end_tsc;
+    /* Staging (below, "Staging slots"): stage_n slots from chunk
+     * stage_first on, past capacity_chunks; 0 slots: none. */
+    uint32_t stage_first;
+    uint32_t stage_n;
+    uint64_t stage_free;   /* atomic: free slots, a stack (tag << 32 | slot + 1) */
+    uint32_t stage_copier; /* atomic: the copier's pid while one is attached */
+    uint32_t reserved2;
 };
 
 /* At the start of each chunk. committed is the number of record words of
@@ -198,7 +205,30 @@ struct weft_log_chunk {
     uint32_t reserved;  /* the free-chunk stack's link while the chunk waits for a new owner */
     uint64_t claim_ns;  /* when the chunk was claimed (CLOCK_MONOTONIC) */
     uint64_t claim_tsc; /* the TSC at the same moment (header ts_tsc = 1) */
+    /* A staging slot's (0 in every other chunk): */
+    uint32_t stage_dest1;  /* atomic: the chunk it stands for + 1; 0: free */
+    uint32_t stage_state;  /* atomic: WEFT_STAGE_* */
+    uint32_t stage_copied; /* words of it the copier has written to its chunk */
+    uint32_t stage_link;   /* the free stack's link: the next free slot + 1 */
 };
+
+/* Staging slots. A page of a log touched for the first time costs the
+ * program a fault and, once the chunk is full, an unmapping: on a VM
+ * whose page tables are shadowed, 12-18 us a page, 7% of a recorded
+ * memcached's time (docs/harness.md). So while `weft run` is there to
+ * copy (harness/ingest/stage.c, the copier), a thread claims a chunk
+ * index as always but writes its records into one of a few slots at the
+ * end of the file, mapped once and written over and over; the copier
+ * writes what each slot holds to the slot's chunk with pwrite (words
+ * first, the chunk's header last, so the chunk is always a valid prefix
+ * of the slot), and frees the slot once its thread has left it
+ * (WEFT_STAGE_FULL) and all of it is copied. A reader reads chunks only:
+ * what a slot holds that its chunk does not yet (the copier was killed)
+ * is copied there by weft__log_heal (stage.c) before any reading of a
+ * log whose writer is gone. Without a copier attached, or with no slot
+ * free, a thread claims and writes its chunk in place. */
+enum { WEFT_STAGE_FREE = 0, WEFT_STAGE_WRITING = 1, WEFT_STAGE_FULL = 2 };
+#define WEFT_STAGE_SLOTS 32u
 
 /* One record, decoded (the reader's and the in-process checker's view; the
  * file holds the compact form above). Fields a record does not carry are 0. */

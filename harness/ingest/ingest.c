@@ -833,6 +833,13 @@ void weft__ingest_note_log(struct weft__ingest *g, struct proc *p) {
                               p->path, (unsigned long long)unwritten);
         p->complete = 0;
     }
+    if (l->unhealed_chunks) {
+        weft__ingest_add_loss(g, p->pid, p->path, "unwritten-chunk", l->unhealed_chunks,
+                              "%s: %llu chunks staged in the log's slots could not be written "
+                              "to their place (%s): their records are missing",
+                              p->path, (unsigned long long)l->unhealed_chunks, l->heal_err);
+        p->complete = 0;
+    }
     if (l->missing_chunks) {
         weft__ingest_add_loss(g, p->pid, p->path, "truncated", l->missing_chunks,
                               "%s: the file ends %llu chunks before the last one claimed", p->path,

@@ -5,6 +5,7 @@
  * validation is log_reader.c's, record for record: a chunk one rejects
  * the other rejects, and the records kept are the same. */
 #include "stream.h"
+#include "stage.h"
 
 #include "relock.h"
 #include "thread.h"
@@ -371,6 +372,18 @@ static unsigned char *read_consumed(const char *path, uint64_t n) {
     return gone;
 }
 
+/* A staged chunk whose copier was killed is completed before any
+ * reading (stage.c); one that cannot be stays unwritten, and is counted
+ * so. */
+static void heal(struct weft_slog *l, const char *path) {
+    uint64_t n;
+    char err[WEFT_LOG_ERR];
+    if (weft__log_heal(path, &n, err, sizeof err) < 0 && n > l->unhealed_chunks) {
+        l->unhealed_chunks = n;
+        memcpy(l->heal_err, err, sizeof err);
+    }
+}
+
 static int open_common(struct weft_slog *l, int convert) {
     char hbuf[WEFT_LOG_HEADER_SIZE];
     size_t got = read_at(l, hbuf, sizeof hbuf, 0);
@@ -451,6 +464,7 @@ int weft_slog_open_mem(struct weft_slog *l, const void *buf, size_t size, const 
 int weft_slog_open(struct weft_slog *l, const char *path) {
     memset(l, 0, sizeof *l);
     l->name = path;
+    heal(l, path);
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * refused as not a regular file). */
     l->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -509,6 +523,7 @@ void weft_slog_close(struct weft_slog *l) {
 
 int weft_slog_open_live(struct weft_slog *l, const char *path) {
     memset(l, 0, sizeof *l);
+    heal(l, path);
     l->name = l->path = path;
     l->live = 1;
     l->calib_ns = 1000000000ull;
@@ -557,7 +572,7 @@ static int note_owner(struct weft_slog *l, uint32_t tid, uint64_t chunk, uint64_
 
 static int chunk_closed(const struct weft_slog *l, uint64_t i) {
     const struct weft__lchunk *c = &l->lc[i];
-    if (l->ended || c->bad)
+    if (l->ended || c->bad || c->sealed)
         return 1;
     if (WEFT_LOG_CHUNK_WORDS - c->seen >= 512 || !c->tid)
         return 0;
@@ -631,6 +646,9 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
 }
 
 int weft_slog_refresh(struct weft_slog *l) {
+    /* a process that outlived its copier (weft was killed) may still
+     * write into slots: their words go to their chunks first */
+    heal(l, l->name);
     struct stat st;
     if (fstat(l->fd, &st) == 0)
         l->size = (size_t)st.st_size;
@@ -688,8 +706,10 @@ int weft_slog_refresh(struct weft_slog *l) {
             if (!l->bad_chunks++)
                 memcpy(l->chunk_err, err, sizeof err);
         }
-        if (ok > 0)
+        if (ok > 0) {
             counts[i] = ch[i].committed;
+            l->lc[i].sealed = ch[i].stage_state == WEFT_STAGE_FULL;
+        }
     }
     if (read_at(l, &h, sizeof h, 0) == sizeof h) {
         l->hdr.next_tid = h.next_tid;

@@ -61,6 +61,10 @@ struct weft_slog {
     /* chunks a live ingest consumed and gave back (its consumed file says
      * which): not read, not counted as unwritten (weft_slog_open) */
     uint64_t consumed_chunks;
+    /* chunks staged in the log's slots (log.h) that could not be
+     * completed before the reading (stage.c, weft__log_heal), and why */
+    uint64_t unhealed_chunks;
+    char heal_err[WEFT_LOG_ERR];
     char chunk_err[WEFT_LOG_ERR];
     uint64_t nevents; /* records (OWNER records not counted) */
     uint64_t backs;   /* records that name an anchor (log.h, WEFT_H_BACK) */
@@ -100,6 +104,7 @@ struct weft__lchunk {
     uint64_t prev_ts, prev_obj;
     uint32_t pending; /* its runs the merge has not read to their end */
     int bad, punched;
+    int sealed; /* its header says no word will follow (stage.c) */
 };
 
 /* 0, or -1 with l->err set ("PATH: what is wrong") when the file is no

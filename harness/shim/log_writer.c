@@ -26,8 +26,9 @@ __thread struct weft__thread weft__t __attribute__((tls_model("initial-exec")));
 static struct weft_log_header *hdr;
 static char *base; /* start of chunk 0 */
 static size_t map_size;
-static uint64_t capacity;
-static int full; /* set once a claim failed: skip further fetch-adds */
+static uint64_t capacity;    /* chunks that records may claim */
+static uint32_t stage_first; /* staging slots (log.h): the first's chunk index */
+static int full;             /* set once a claim failed: skip further fetch-adds */
 
 /* Free chunks that a finished thread left half full, as a Treiber stack:
  * (tag << 32) | (index + 1), linked through chunk->reserved. The tag makes
@@ -217,6 +218,10 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
         }
         capacity /= 2;
     }
+    /* The staging slots take the last chunks of the file, when it has
+     * room for many more than them (they cost no disk until a copier
+     * attaches: the file is sparse). */
+    uint64_t slots = capacity >= 8u * WEFT_STAGE_SLOTS ? WEFT_STAGE_SLOTS : 0;
     /* The header goes to the file with pwrite, before the file grows: a
      * full disk is then an error here, never a SIGBUS later; and a process
      * killed at any moment leaves either an empty file or a valid header,
@@ -232,7 +237,9 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
     h->header_size = WEFT_LOG_HEADER_SIZE;
     h->chunk_size = WEFT_LOG_CHUNK_SIZE;
     h->word_size = WEFT_LOG_WORD;
-    h->capacity_chunks = capacity;
+    h->capacity_chunks = capacity - slots;
+    h->stage_first = (uint32_t)(capacity - slots);
+    h->stage_n = (uint32_t)slots;
     h->pid = getpid();
     h->ppid = ppid;
     if (use_tsc) {
@@ -271,6 +278,8 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
     close(fd);
     hdr = m;
     base = (char *)m + WEFT_LOG_HEADER_SIZE;
+    capacity -= slots;
+    stage_first = (uint32_t)capacity;
     full = 0;
     free_head = 0;
     prepared = 0;
@@ -295,6 +304,7 @@ void weft__log_forget(void) {
     weft__t.chunk = NULL;
     weft__t.pos = 0;
     weft__t.drop_n = 0; /* the parent's chunks, unmapped now */
+    weft__t.staged = 0;
     /* and the run counted in one of them */
     memset(&weft__t.run, 0, sizeof weft__t.run);
 }
@@ -345,7 +355,9 @@ static int prepare(uint64_t idx) {
 }
 
 void weft__log_prepare(void) {
-    if (!hdr)
+    /* With a copier attached the program's threads write into staging
+     * slots: pages faulted in ahead would only cost it memory. */
+    if (!hdr || __atomic_load_n(&hdr->stage_copier, __ATOMIC_RELAXED))
         return;
     for (;;) {
         uint64_t claimed = __atomic_load_n(&hdr->chunks_claimed, __ATOMIC_RELAXED);
@@ -375,6 +387,53 @@ void weft__log_prepare(void) {
     }
 }
 
+/* Staging (log.h, "Staging slots"): a free slot for a fresh chunk index,
+ * while a copier is attached; NULL otherwise (the chunk is then claimed
+ * in place). The slot's fields are reset before its destination is
+ * published: the copier looks only at slots with one. */
+static struct weft_log_chunk *claim_staged(uint32_t *pos) {
+    if (!hdr->stage_n || !__atomic_load_n(&hdr->stage_copier, __ATOMIC_ACQUIRE))
+        return NULL;
+    uint64_t head = __atomic_load_n(&hdr->stage_free, __ATOMIC_ACQUIRE);
+    struct weft_log_chunk *c;
+    for (;;) {
+        uint32_t s1 = (uint32_t)head;
+        if (s1 == 0 || s1 > hdr->stage_n)
+            return NULL;
+        c = chunk_at(stage_first + s1 - 1);
+        uint64_t next = (head & 0xffffffff00000000u) + (1ull << 32) +
+                        __atomic_load_n(&c->stage_link, __ATOMIC_RELAXED);
+        if (__atomic_compare_exchange_n(&hdr->stage_free, &head, next, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            break;
+    }
+    uint64_t idx = __atomic_fetch_add(&hdr->chunks_claimed, 1, __ATOMIC_RELAXED);
+    if (idx >= capacity) {
+        /* the log is full: the slot stays out of use, as the chunks do */
+        __atomic_store_n(&full, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    __atomic_store_n(&c->committed, 0, __ATOMIC_RELAXED);
+    c->stage_copied = 0;
+    c->magic = WEFT_LOG_CHUNK_MAGIC;
+    c->tid = weft__t.tid;
+    c->claim_tsc = use_tsc ? tsc() : 0;
+    c->claim_ns = weft__now();
+    __atomic_store_n(&c->stage_state, WEFT_STAGE_WRITING, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->stage_dest1, (uint32_t)idx + 1, __ATOMIC_RELEASE);
+    weft__t.chunk_idx = (uint32_t)idx;
+    weft__t.staged = 1;
+    *pos = 0;
+    return c;
+}
+
+/* This thread leaves its staging slot: the copier copies the rest and
+ * frees it. */
+static void stage_leave(struct weft_log_chunk *c) {
+    __atomic_store_n(&c->stage_state, WEFT_STAGE_FULL, __ATOMIC_RELEASE);
+    weft__t.staged = 0;
+}
+
 /* Claims a chunk for this thread: a recycled one or a fresh one, and in
  * *pos the first free word in it. NULL when the log is full or the disk
  * is. */
@@ -390,6 +449,9 @@ static struct weft_log_chunk *claim(int allow_recycled, uint32_t *pos) {
     }
     if (__atomic_load_n(&full, __ATOMIC_RELAXED))
         return NULL;
+    struct weft_log_chunk *s = claim_staged(pos);
+    if (s)
+        return s;
     /* The window read before the index is taken (weft__log_prepare
      * skips the chunks claimed before it looks). */
     uint64_t ready = __atomic_load_n(&prepared, __ATOMIC_ACQUIRE);
@@ -546,7 +608,9 @@ static __attribute__((noinline)) uint64_t *reserve_slow(uint32_t n, struct weft_
     }
     struct weft_log_chunk *c = weft__t.chunk;
     uint32_t pos;
-    if (c)
+    if (c && weft__t.staged)
+        stage_leave(c);
+    else if (c)
         drop_later(weft__t.chunk_idx);
     weft__t.chunk = NULL;
     c = claim(1, &pos);
@@ -968,6 +1032,10 @@ void weft__log_release_chunk(void) {
     drop_pending();
     struct weft_log_chunk *c = weft__t.chunk;
     weft__t.chunk = NULL;
+    if (c && weft__t.staged) {
+        stage_leave(c);
+        return;
+    }
     /* Only worth recycling when a fair part of it is left. */
     if (!c || !hdr || weft__t.pos + 512 > WEFT_LOG_CHUNK_WORDS)
         return;

@@ -106,6 +106,8 @@ struct weft__thread {
      * thread left and has not given back yet (drop_later; once a chunk,
      * so kept off the record path's lines above) */
     uint32_t drop_lo, drop_n;
+    /* log_writer.c: chunk is a staging slot (log.h), not chunk_idx itself */
+    uint32_t staged;
 };
 _Static_assert(__builtin_offsetof(struct weft__thread, pc_last) == 64,
                "the record path's fields fill the first line of struct weft__thread");

@@ -193,6 +193,36 @@ live_auto)
     expect "findings (100 GB)" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
     expect "error lines (100 GB)" "$(grep -c '^weft:' "$work/err")" 0
     ;;
+stage_heal)
+    # weft killed (SIGKILL) while the program's threads write into the
+    # logs' staging slots (log.h, harness/ingest/stage.c): the program
+    # goes on alone, in the slots while free ones last, then in place.
+    # weft ingest of the logs first copies what the slots hold to their
+    # chunks: t_stage's 40 locks of its mutex and 20000 posts are all in
+    # the trace, and nothing is lost.
+    "$WEFT" run -q --no-live --keep-log="$work/logs" -o "$db" -- "$BIN/t_stage" 40 200 \
+        >"$work/out" 2>"$work/err" &
+    wpid=$!
+    sleep 0.35
+    kill -KILL $wpid
+    wait $wpid
+    expect "weft's end" "$?" 137
+    wait_logs "$work/logs"
+    "$WEFT" ingest -q "$work/logs"/log* -o "$work/after.db" 2>"$work/ierr"
+    expect "weft ingest" "$?" 0
+    db=$work/after.db
+    expect "losses" "$(q "select count(*) from losses")" 0
+    m=$(q "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1")
+    expect "m's locks" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 61 AND object = $m)
+        + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'mutex_lock_end'
+        AND object = $m)")" 40
+    expect "posts" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 81)
+        + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'sem_post')")" 20000
+    # the slots were in use: their chunks were holes until the ingest
+    # (a log whose header names the dead copier)
+    cop=$(od -An -t d4 -j 144 -N 4 "$work/logs/log" | tr -d ' ')
+    [ "$cop" -gt 0 ] 2>/dev/null || fail "no copier attached to the log (stage_copier $cop)"
+    ;;
 live_kill)
     # weft killed (SIGKILL) while it reads live and gives chunks back,
     # once a first range was given back; the program goes on alone. Then

@@ -46,6 +46,30 @@ profiled() {
     sed -n "s/^weft [a-z]*: $2 *\([0-9]*\) .*/\1/p" "$1" | tail -1
 }
 
+# one_thread_same B WHAT: the traces $work/B1.db and $work/B0.db of one
+# thread's run (t_anchor's: the same events in the same order every run)
+# are the same but for times, addresses and process and thread ids
+# (stacks by their frames' functions); the dumps stay in $work/dumpB1
+# and $work/dumpB0, the events last.
+one_thread_same() {
+    site="(SELECT group_concat(function, '<') FROM (SELECT function FROM frames f
+        WHERE f.stack = x.stack ORDER BY depth))"
+    for v in 1 0; do
+        sqlite3 "$work/$1$v.db" "
+            SELECT x.id, x.thread, x.kind, x.object,
+                CASE WHEN x.kind IN (10, 32, 33) THEN NULL ELSE x.arg END, x.arg2, $site
+                FROM events x ORDER BY x.id;
+            SELECT x.thread, x.object, x.kind, x.count, x.first_id, x.last_id, x.waited
+                FROM event_counts x ORDER BY 1, 2, 3;
+            SELECT kind, count(*) FROM findings GROUP BY kind ORDER BY kind;
+            SELECT id, kind FROM objects ORDER BY id;
+            SELECT sum(events) FROM processes;" >"$work/dump$1$v"
+    done
+    cmp -s "$work/dump${1}1" "$work/dump${1}0" ||
+        fail "traces differ ($1.db: $2):
+$(diff "$work/dump${1}1" "$work/dump${1}0" | head -20)"
+}
+
 # m_rows_and_counts WHAT: t_relock's mutex m in $db: the rows that carry
 # an edge, the rest counted.
 m_rows_and_counts() {
@@ -174,30 +198,54 @@ backref_same)
     [ "$(profiled "$work/b1.err" anchors)" -gt 2000 ] 2>/dev/null ||
         fail "anchors on: too few records named theirs: $(cat "$work/b1.err")"
     expect "anchors off: records named theirs" "$(profiled "$work/b0.err" anchors)" 0
-    site="(SELECT group_concat(function, '<') FROM (SELECT function FROM frames f
-        WHERE f.stack = x.stack ORDER BY depth))"
     for b in b ba; do
-        for v in 1 0; do
-            sqlite3 "$work/$b$v.db" "
-                SELECT x.id, x.thread, x.kind, x.object,
-                    CASE WHEN x.kind IN (10, 32, 33) THEN NULL ELSE x.arg END, x.arg2, $site
-                    FROM events x ORDER BY x.id;
-                SELECT x.thread, x.object, x.kind, x.count, x.first_id, x.last_id, x.waited
-                    FROM event_counts x ORDER BY 1, 2, 3;
-                SELECT kind, count(*) FROM findings GROUP BY kind ORDER BY kind;
-                SELECT id, kind FROM objects ORDER BY id;
-                SELECT sum(events) FROM processes;" >"$work/dump$b$v"
-        done
-        cmp -s "$work/dump${b}1" "$work/dump${b}0" ||
-            fail "traces differ ($b.db: with anchors named, without):
-$(diff "$work/dump${b}1" "$work/dump${b}0" | head -20)"
+        one_thread_same "$b" "with anchors named, without"
         # the locks, unlocks and posts alone: 2 x (900 + 12000 + 8 + 300 +
         # 300 + 301 + 900) + 12000 (and the process's own events beside them)
         ev=$(tail -1 "$work/dump${b}1")
         [ "$ev" -ge 41418 ] 2>/dev/null || fail "events ($b.db): $ev, want 41418 or more"
     done
     ;;
-runs_same|runs_live)
+stage_same)
+    # The logs' staging slots (log.h, harness/ingest/stage.c) carry every
+    # word to its chunk, the relock runs changed in place after a copy
+    # included: t_anchor (one thread, about 40 chunks of records, more
+    # than the slots, so that slots are freed and used again) traced with
+    # them and without (WEFT_STAGE=0: every chunk written in place) gives
+    # the same trace, relock runs on in both.
+    on_off WEFT_STAGE s -- "$BIN/t_anchor" 2000
+    [ "$(profiled "$work/s1.err" staged)" -gt 16 ] 2>/dev/null ||
+        fail "staging on: too few chunks copied: $(cat "$work/s1.err")"
+    expect "staging off: chunks copied" "$(profiled "$work/s0.err" staged)" ""
+    [ "$(profiled "$work/s1.err" runs)" -gt 10000 ] 2>/dev/null ||
+        fail "too few relocks counted in runs: $(cat "$work/s1.err")"
+    one_thread_same s "with staging slots, without"
+    ;;
+stage_runs)
+    # A relock run copied while open and changed after (t_stage: 40
+    # relocks 5 ms apart, the copier's passes 2 ms apart): the trace
+    # counts every lock and unlock of its mutex, with the slots and
+    # without.
+    on_off WEFT_STAGE r -- "$BIN/t_stage" 40 200
+    [ "$(profiled "$work/r1.err" staged)" -ge 2 ] 2>/dev/null ||
+        fail "staging on: too few chunks copied: $(cat "$work/r1.err")"
+    for v in 1 0; do
+        db=$work/r$v.db
+        m=$(first_mutex "$db")
+        expect "WEFT_STAGE=$v: m's locks" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 61
+            AND object = $m) + (SELECT coalesce(sum(count), 0) FROM event_counts
+            WHERE kind = 'mutex_lock_end' AND object = $m)")" 40
+        expect "WEFT_STAGE=$v: m's unlocks" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 63
+            AND object = $m) + (SELECT coalesce(sum(count), 0) FROM event_counts
+            WHERE kind = 'mutex_unlock' AND object = $m)")" 40
+        expect "WEFT_STAGE=$v: posts" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 81)
+            + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'sem_post')")" 20000
+    done
+    ;;
+runs_same|runs_live|stage_live)
+    # stage_live: the same comparison with the logs' staging slots
+    # (log.h, harness/ingest/stage.c) and without (WEFT_STAGE=0), read
+    # live, relock runs on in both (stage_same below, after the exit).
     # Relock runs (log.h, WEFT_K_MUTEX_RUN) say what the pairs' records
     # say: t_runs (its threads take turns: the same events in the same
     # order per thread every run) traced with runs and without
@@ -210,17 +258,30 @@ runs_same|runs_live)
     # t_runs sleeping first through the reader's calibration): runs still
     # written (t_runs' slow relocks) are waited for, then read again.
     opts= first=0
-    if [ "$name" = runs_live ]; then
+    if [ "$name" != runs_same ]; then
         opts=--live first=1100
         WEFT_LIVE_INTERVAL_MS=50 WEFT_LIVE_MARGIN_MS=50
         export WEFT_LIVE_INTERVAL_MS WEFT_LIVE_MARGIN_MS
     fi
-    # shellcheck disable=SC2086 # the options are words
-    on_off WEFT_SHIM_RUNS u $opts -- "$BIN/t_runs" 400 $first
-    # cycle, five, pause, between: every relock after the third in a row
-    [ "$(profiled "$work/u1.err" runs)" -gt 2000 ] 2>/dev/null ||
-        fail "runs on: too few relocks counted in runs: $(cat "$work/u1.err")"
-    expect "runs off: relocks counted in runs" "$(profiled "$work/u0.err" runs)" 0
+    case $name in
+    runs_*)
+        # shellcheck disable=SC2086 # the options are words
+        on_off WEFT_SHIM_RUNS u $opts -- "$BIN/t_runs" 400 $first
+        # cycle, five, pause, between: every relock after the third in a row
+        [ "$(profiled "$work/u1.err" runs)" -gt 2000 ] 2>/dev/null ||
+            fail "runs on: too few relocks counted in runs: $(cat "$work/u1.err")"
+        expect "runs off: relocks counted in runs" "$(profiled "$work/u0.err" runs)" 0
+        ;;
+    *)
+        # shellcheck disable=SC2086 # the options are words
+        on_off WEFT_STAGE u $opts -- "$BIN/t_runs" 1000 $first
+        [ "$(profiled "$work/u1.err" staged)" -gt 0 ] 2>/dev/null ||
+            fail "staging on: no chunk copied: $(cat "$work/u1.err")"
+        expect "staging off: chunks copied" "$(profiled "$work/u0.err" staged)" ""
+        [ "$(profiled "$work/u1.err" runs)" -gt 2000 ] 2>/dev/null ||
+            fail "too few relocks counted in runs: $(cat "$work/u1.err")"
+        ;;
+    esac
     site="(SELECT group_concat(function, '<') FROM (SELECT function FROM frames f
         WHERE f.stack = x.stack ORDER BY depth))"
     # (a thread's first record and its creator's race: each thread's
@@ -247,7 +308,7 @@ $(diff "$work/dump1" "$work/dump0" | head -20)"
     grep -q '^lock-held-at-exit|' "$work/dump1" ||
         fail "no lock-held-at-exit for the thread that returned holding its mutex:
 $(grep -v '^[0-9]' "$work/dump1" | head)"
-    [ "$name" != runs_live ] || expect "late records" \
+    [ "$name" != runs_live ] && [ "$name" != stage_live ] || expect "late records" \
         "$(sqlite3 "$work/u1.db" "SELECT value FROM meta WHERE key = 'live_late'")" 0
     ;;
 prewarm)

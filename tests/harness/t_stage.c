@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* t_stage.c: a relock run that grows while weft run's copier copies it
+ * (harness/ingest/stage.c: a run's slot words change in place after its
+ * record was copied). main sleeps SLEEP ms (argv[2], default 200) so that
+ * the copier has attached, then a thread relocks mutex m N times (argv[1],
+ * default 40) 5 ms apart, from one call site, then posts a semaphore
+ * 20000 times (more than a chunk of records: its slot is left full and a
+ * new one claimed). pipeline.sh's stage_runs counts m's locks and unlocks
+ * in the trace: N each, exactly. */
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <time.h>
+
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static sem_t s;
+static long n = 40;
+static volatile long sink;
+
+static void nap_ms(long ms) {
+    struct timespec t = {ms / 1000, ms % 1000 * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+static void *worker(void *arg) {
+    (void)arg;
+    for (long i = 0; i < n; i++) {
+        pthread_mutex_lock(&m);
+        sink++;
+        pthread_mutex_unlock(&m);
+        nap_ms(5);
+    }
+    for (int i = 0; i < 20000; i++)
+        sem_post(&s);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1)
+        n = atol(argv[1]);
+    nap_ms(argc > 2 ? atol(argv[2]) : 200);
+    sem_init(&s, 0, 0);
+    pthread_t t;
+    if (pthread_create(&t, NULL, worker, NULL) != 0)
+        return 1;
+    pthread_join(t, NULL);
+    return 0;
+}
