@@ -7,7 +7,8 @@
  *
  * The copier maps each log's header page and slots (MAP_SHARED: the very
  * pages the program writes) and, every POLL_US, looks at every slot with
- * a destination: the words committed since its last look go to the
+ * a destination (one still written every PARTIAL_EVERY polls): the
+ * words committed since its last look go to the
  * chunk with one pwrite, then the chunk's header with the new count with
  * another, so the chunk in the file is always a valid prefix of the
  * slot, whenever weft or the program dies. A slot its thread has left
@@ -35,6 +36,10 @@
  * slots of 64 KiB hold 2 MiB: a program writing 100 MB/s of log (a
  * recorded sqlite3 index build) fills them in 20 ms, ten polls. */
 enum { POLL_US = 2000, SCAN_EVERY = 25, MAX_SLOTS = 1024 };
+/* Slots still written are copied every PARTIAL_EVERY polls (10 ms, well
+ * within a live reader's margin): two pwrites each time, for a few
+ * words, where a full slot's are 64 KiB. */
+enum { PARTIAL_EVERY = 5 };
 
 /* What the copier knows of a slot's current use: where its walk of the
  * records stopped, and the open relock run it copied last (log.h,
@@ -78,25 +83,12 @@ static struct weft_log_chunk *slot_at(const struct slog *g, uint32_t k) {
     return (struct weft_log_chunk *)(void *)(g->slots + (size_t)k * WEFT_LOG_CHUNK_SIZE);
 }
 
-static int write_all(int fd, const void *p, size_t n, uint64_t off) {
-    const char *b = p;
-    while (n) {
-        ssize_t w = pwrite(fd, b, n, (off_t)off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        b += w;
-        n -= (size_t)w;
-        off += (uint64_t)w;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *p, size_t n, uint64_t off) {
+/* All n bytes at off, written (wr) or read: 0, or -1 (a short read is
+ * the end of the file: a hole past it). */
+static int io_all(int fd, void *p, size_t n, uint64_t off, int wr) {
     char *b = p;
     while (n) {
-        ssize_t r = pread(fd, b, n, (off_t)off);
+        ssize_t r = wr ? pwrite(fd, b, n, (off_t)off) : pread(fd, b, n, (off_t)off);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -106,6 +98,14 @@ static int read_all(int fd, void *p, size_t n, uint64_t off) {
         off += (uint64_t)r;
     }
     return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n, uint64_t off) {
+    return io_all(fd, (void *)(uintptr_t)p, n, off, 1);
+}
+
+static int read_all(int fd, void *p, size_t n, uint64_t off) {
+    return io_all(fd, p, n, off, 0);
 }
 
 /* Words [from, to) of a slot (its words at w) to chunk dest, then the
@@ -211,7 +211,7 @@ static int by_dest(const void *a, const void *b) {
     return (x->d1 > y->d1) - (x->d1 < y->d1);
 }
 
-static int pass(struct weft_stager *s, struct slog *g, int all) {
+static int pass(struct weft_stager *s, struct slog *g, int all, int partial) {
     struct snap sn[MAX_SLOTS];
     uint32_t n = 0;
     for (uint32_t k = 0; k < g->n; k++) {
@@ -239,6 +239,8 @@ static int pass(struct weft_stager *s, struct slog *g, int all) {
         if (x->run_at && run_again(g, x, c, w, cnt, all ? WEFT_STAGE_FULL : state) != 0)
             return -1;
         int last = state == WEFT_STAGE_FULL || all;
+        if (!last && !partial)
+            continue;
         if (cnt > done || last) {
             if (copy_words(g->fd, c, w, sn[i].d1 - 1, done, cnt, last) != 0)
                 return -1;
@@ -268,7 +270,7 @@ static void unmap_log(struct slog *g) {
 /* Detach (no new claims of slots), copy everything, let go of the log. */
 static void finish_log(struct weft_stager *s, struct slog *g, int process_gone) {
     __atomic_store_n(&g->hdr->stage_copier, 0, __ATOMIC_RELEASE);
-    if (pass(s, g, process_gone) != 0 || (!process_gone && pass(s, g, 0) != 0))
+    if (pass(s, g, process_gone, 1) != 0 || (!process_gone && pass(s, g, 0, 1) != 0))
         __atomic_add_fetch(&s->st.errors, 1, __ATOMIC_RELAXED);
     unmap_log(g);
 }
@@ -415,7 +417,7 @@ static void *stager_main(void *arg) {
                 finish_log(s, g, 1);
                 continue;
             }
-            if (pass(s, g, 0) != 0) {
+            if (pass(s, g, 0, poll % PARTIAL_EVERY == 0) != 0) {
                 /* a full disk: the program claims in place from now on,
                  * and meets it there, counting what it drops */
                 __atomic_add_fetch(&s->st.errors, 1, __ATOMIC_RELAXED);
