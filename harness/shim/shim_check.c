@@ -32,6 +32,7 @@ struct logv {
     const char *hdrp;
     const char *base; /* chunk 0 */
     uint64_t nchunks;
+    uint64_t room; /* chunks the mapping holds, the staging slots' included */
 };
 
 static int parse_hex(const char **s, uint64_t *v) {
@@ -94,6 +95,7 @@ static int try_line(const char *line, struct logv *lv) {
     lv->hdrp = (const char *)h;
     lv->base = (const char *)h + WEFT_LOG_HEADER_SIZE;
     lv->nchunks = n;
+    lv->room = room;
     return 1;
 }
 
@@ -137,10 +139,35 @@ static const uint8_t phase_of[256] = {
 /* Calls fn for every record of the log, decoded (log.h). */
 typedef void (*visit_fn)(const struct weft_rec *r, void *ctx);
 
+/* Chunk c as it stands: the chunk itself, or the staging slot that holds
+ * it (log.h) while the copier has not written all of it there. A slot is
+ * freed only once its chunk is whole, so a slot read for a chunk not yet
+ * whole stays that chunk's unless the copier finishes it and the slot is
+ * taken again during the read (a few microseconds against the copier's
+ * passes, 2 ms apart): the records of another chunk would then be seen
+ * here, of this process all the same. */
+static const struct weft_log_chunk *chunk_now(const struct logv *lv, uint64_t c) {
+    const struct weft_log_chunk *ch =
+        (const struct weft_log_chunk *)(lv->base + c * WEFT_LOG_CHUNK_SIZE);
+    const struct weft_log_header *h = (const struct weft_log_header *)(const void *)lv->hdrp;
+    if (!h->stage_n || !__atomic_load_n(&h->stage_copier, __ATOMIC_ACQUIRE))
+        return ch;
+    for (uint32_t k = 0; k < h->stage_n && h->stage_first + (uint64_t)k < lv->room; k++) {
+        const struct weft_log_chunk *sl =
+            (const struct weft_log_chunk *)(lv->base +
+                                            (h->stage_first + (uint64_t)k) * WEFT_LOG_CHUNK_SIZE);
+        if (__atomic_load_n(&sl->stage_dest1, __ATOMIC_ACQUIRE) == c + 1)
+            return __atomic_load_n(&ch->committed, __ATOMIC_ACQUIRE) <
+                           __atomic_load_n(&sl->committed, __ATOMIC_ACQUIRE)
+                       ? sl
+                       : ch;
+    }
+    return ch;
+}
+
 static void scan(const struct logv *lv, visit_fn fn, void *ctx) {
     for (uint64_t c = 0; c < lv->nchunks; c++) {
-        const struct weft_log_chunk *ch =
-            (const struct weft_log_chunk *)(lv->base + c * WEFT_LOG_CHUNK_SIZE);
+        const struct weft_log_chunk *ch = chunk_now(lv, c);
         uint32_t n = __atomic_load_n(&ch->committed, __ATOMIC_ACQUIRE);
         if (n == 0 || ch->magic != WEFT_LOG_CHUNK_MAGIC)
             continue;
