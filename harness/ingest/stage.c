@@ -70,8 +70,11 @@ struct weft_stager {
     int stop; /* atomic */
     struct slog *logs;
     size_t nlogs, caplogs;
-    char **seen; /* names looked at (attached or not) */
-    size_t nseen, capseen;
+    /* names looked at for good (attached or not): an open-addressing
+     * set, so that a run of thousands of processes (make) costs one
+     * lookup a name at each look at the directory */
+    char **seen;
+    size_t nseen, capseen; /* capseen: a power of two, or 0 */
     struct weft_stage_stats st;
 };
 
@@ -275,7 +278,8 @@ static void finish_log(struct weft_stager *s, struct slog *g, int process_gone) 
     unmap_log(g);
 }
 
-/* Takes on the log at path when it has slots and no copier: its slots'
+/* Takes on the log at path when it has slots, no copier and a second
+ * chunk claimed: its slots'
  * disk reserved, mapped, all of them on its free stack, then the
  * copier's pid published (the program's threads claim slots from then
  * on). 1 when that is decided, 0 when the log is not made yet (its
@@ -294,6 +298,13 @@ static int attach(struct weft_stager *s, const char *path) {
         (uint64_t)st.st_size < chunk_off((uint64_t)h.stage_first + h.stage_n)) {
         close(fd);
         return 0;
+    }
+    /* A process that has filled no chunk yet is left alone until it has
+     * (most of a make's are gone by then): the slots' disk is reserved
+     * at attaching, 2 MiB a log. */
+    if (h.chunks_claimed < 2) {
+        close(fd);
+        return (h.flags & WEFT_LOG_F_FINISHED) || (kill(h.pid, 0) != 0 && errno == ESRCH);
     }
     if (h.version != WEFT_LOG_VERSION || h.header_size != WEFT_LOG_HEADER_SIZE ||
         h.chunk_size != WEFT_LOG_CHUNK_SIZE || h.stage_n == 0 || h.stage_n > MAX_SLOTS ||
@@ -355,27 +366,40 @@ static int attach(struct weft_stager *s, const char *path) {
     return 1;
 }
 
-static int seen(const struct weft_stager *s, const char *name) {
-    for (size_t i = 0; i < s->nseen; i++)
-        if (!strcmp(s->seen[i], name))
-            return 1;
-    return 0;
+static size_t name_slot(char *const *set, size_t cap, const char *name) {
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    size_t i = (size_t)h & (cap - 1);
+    while (set[i] && strcmp(set[i], name))
+        i = (i + 1) & (cap - 1);
+    return i;
 }
 
-/* name looked at for good (a name that cannot be kept is looked at
- * again: attach refuses a log it attached already) */
+static int seen(const struct weft_stager *s, const char *name) {
+    return s->capseen && s->seen[name_slot(s->seen, s->capseen, name)];
+}
+
+/* name looked at for good (when out of memory it is looked at again:
+ * attach refuses a log it has a copier for already) */
 static void see(struct weft_stager *s, const char *name) {
-    if (s->nseen == s->capseen) {
-        size_t nc = s->capseen ? s->capseen * 2 : 16;
-        char **n = realloc(s->seen, nc * sizeof *n);
+    if ((s->nseen + 1) * 2 > s->capseen) {
+        size_t nc = s->capseen ? s->capseen * 2 : 64;
+        char **n = calloc(nc, sizeof *n);
         if (!n)
             return;
+        for (size_t i = 0; i < s->capseen; i++)
+            if (s->seen[i])
+                n[name_slot(n, nc, s->seen[i])] = s->seen[i];
+        free(s->seen);
         s->seen = n;
         s->capseen = nc;
     }
     char *d = strdup(name);
-    if (d)
-        s->seen[s->nseen++] = d;
+    if (d) {
+        s->seen[name_slot(s->seen, s->capseen, name)] = d;
+        s->nseen++;
+    }
 }
 
 static void scan(struct weft_stager *s) {
@@ -411,8 +435,10 @@ static void *stager_main(void *arg) {
             scan(s);
         for (size_t i = 0; i < s->nlogs; i++) {
             struct slog *g = &s->logs[i];
-            if (g->done)
+            if (g->done) { /* let go of: its place to the last */
+                s->logs[i--] = s->logs[--s->nlogs];
                 continue;
+            }
             if (poll % SCAN_EVERY == 0 && gone(g)) {
                 finish_log(s, g, 1);
                 continue;
@@ -461,7 +487,7 @@ void weft_stager_stop(struct weft_stager *s, struct weft_stage_stats *out) {
             finish_log(s, &s->logs[i], gone(&s->logs[i]));
     if (out)
         *out = s->st;
-    for (size_t i = 0; i < s->nseen; i++)
+    for (size_t i = 0; i < s->capseen; i++)
         free(s->seen[i]);
     free(s->seen);
     free(s->logs);

@@ -198,7 +198,7 @@ stage_heal)
     # logs' staging slots (log.h, harness/ingest/stage.c): the program
     # goes on alone, in the slots while free ones last, then in place.
     # weft ingest of the logs first copies what the slots hold to their
-    # chunks: t_stage's 40 locks of its mutex and 20000 posts are all in
+    # chunks: t_stage's 40 locks of its mutex and 30000 posts are all in
     # the trace, and nothing is lost.
     "$WEFT" run -q --no-live --keep-log="$work/logs" -o "$db" -- "$BIN/t_stage" 40 200 \
         >"$work/out" 2>"$work/err" &
@@ -217,7 +217,7 @@ stage_heal)
         + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'mutex_lock_end'
         AND object = $m)")" 40
     expect "posts" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 81)
-        + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'sem_post')")" 20000
+        + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'sem_post')")" 30000
     # the slots were in use: their chunks were holes until the ingest
     # (a log whose header names the dead copier)
     cop=$(od -An -t d4 -j 144 -N 4 "$work/logs/log" | tr -d ' ')

@@ -209,24 +209,33 @@ backref_same)
 stage_same)
     # The logs' staging slots (log.h, harness/ingest/stage.c) carry every
     # word to its chunk, the relock runs changed in place after a copy
-    # included: t_anchor (one thread, about 40 chunks of records, more
+    # included: t_anchor (one thread, about 70 chunks of records, more
     # than the slots, so that slots are freed and used again) traced with
     # them and without (WEFT_STAGE=0: every chunk written in place) gives
     # the same trace, relock runs on in both.
-    on_off WEFT_STAGE s -- "$BIN/t_anchor" 2000
-    [ "$(profiled "$work/s1.err" staged)" -gt 16 ] 2>/dev/null ||
+    on_off WEFT_STAGE s -- "$BIN/t_anchor" 4000
+    [ "$(profiled "$work/s1.err" staged)" -gt 32 ] 2>/dev/null ||
         fail "staging on: too few chunks copied: $(cat "$work/s1.err")"
     expect "staging off: chunks copied" "$(profiled "$work/s0.err" staged)" ""
     [ "$(profiled "$work/s1.err" runs)" -gt 10000 ] 2>/dev/null ||
         fail "too few relocks counted in runs: $(cat "$work/s1.err")"
     one_thread_same s "with staging slots, without"
     ;;
-stage_runs)
+stage_runs|stage_live)
     # A relock run copied while open and changed after (t_stage: 40
     # relocks 5 ms apart, the copier's passes 2 ms apart): the trace
     # counts every lock and unlock of its mutex, with the slots and
-    # without.
-    on_off WEFT_STAGE r -- "$BIN/t_stage" 40 200
+    # without. stage_live reads the logs while the program runs (--live,
+    # 50 ms steps and margin, t_stage sleeping first through the
+    # reader's calibration): no record late.
+    opts= first=200
+    if [ "$name" = stage_live ]; then
+        opts=--live first=1100
+        WEFT_LIVE_INTERVAL_MS=50 WEFT_LIVE_MARGIN_MS=50
+        export WEFT_LIVE_INTERVAL_MS WEFT_LIVE_MARGIN_MS
+    fi
+    # shellcheck disable=SC2086 # the options are words
+    on_off WEFT_STAGE r $opts -- "$BIN/t_stage" 40 $first
     [ "$(profiled "$work/r1.err" staged)" -ge 2 ] 2>/dev/null ||
         fail "staging on: too few chunks copied: $(cat "$work/r1.err")"
     for v in 1 0; do
@@ -239,13 +248,12 @@ stage_runs)
             AND object = $m) + (SELECT coalesce(sum(count), 0) FROM event_counts
             WHERE kind = 'mutex_unlock' AND object = $m)")" 40
         expect "WEFT_STAGE=$v: posts" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 81)
-            + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'sem_post')")" 20000
+            + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'sem_post')")" 30000
+        [ "$name" != stage_live ] || expect "WEFT_STAGE=$v: late records" \
+            "$(q "SELECT value FROM meta WHERE key = 'live_late'")" 0
     done
     ;;
-runs_same|runs_live|stage_live)
-    # stage_live: the same comparison with the logs' staging slots
-    # (log.h, harness/ingest/stage.c) and without (WEFT_STAGE=0), read
-    # live, relock runs on in both (stage_same below, after the exit).
+runs_same|runs_live)
     # Relock runs (log.h, WEFT_K_MUTEX_RUN) say what the pairs' records
     # say: t_runs (its threads take turns: the same events in the same
     # order per thread every run) traced with runs and without
@@ -258,30 +266,17 @@ runs_same|runs_live|stage_live)
     # t_runs sleeping first through the reader's calibration): runs still
     # written (t_runs' slow relocks) are waited for, then read again.
     opts= first=0
-    if [ "$name" != runs_same ]; then
+    if [ "$name" = runs_live ]; then
         opts=--live first=1100
         WEFT_LIVE_INTERVAL_MS=50 WEFT_LIVE_MARGIN_MS=50
         export WEFT_LIVE_INTERVAL_MS WEFT_LIVE_MARGIN_MS
     fi
-    case $name in
-    runs_*)
-        # shellcheck disable=SC2086 # the options are words
-        on_off WEFT_SHIM_RUNS u $opts -- "$BIN/t_runs" 400 $first
-        # cycle, five, pause, between: every relock after the third in a row
-        [ "$(profiled "$work/u1.err" runs)" -gt 2000 ] 2>/dev/null ||
-            fail "runs on: too few relocks counted in runs: $(cat "$work/u1.err")"
-        expect "runs off: relocks counted in runs" "$(profiled "$work/u0.err" runs)" 0
-        ;;
-    *)
-        # shellcheck disable=SC2086 # the options are words
-        on_off WEFT_STAGE u $opts -- "$BIN/t_runs" 1000 $first
-        [ "$(profiled "$work/u1.err" staged)" -gt 0 ] 2>/dev/null ||
-            fail "staging on: no chunk copied: $(cat "$work/u1.err")"
-        expect "staging off: chunks copied" "$(profiled "$work/u0.err" staged)" ""
-        [ "$(profiled "$work/u1.err" runs)" -gt 2000 ] 2>/dev/null ||
-            fail "too few relocks counted in runs: $(cat "$work/u1.err")"
-        ;;
-    esac
+    # shellcheck disable=SC2086 # the options are words
+    on_off WEFT_SHIM_RUNS u $opts -- "$BIN/t_runs" 400 $first
+    # cycle, five, pause, between: every relock after the third in a row
+    [ "$(profiled "$work/u1.err" runs)" -gt 2000 ] 2>/dev/null ||
+        fail "runs on: too few relocks counted in runs: $(cat "$work/u1.err")"
+    expect "runs off: relocks counted in runs" "$(profiled "$work/u0.err" runs)" 0
     site="(SELECT group_concat(function, '<') FROM (SELECT function FROM frames f
         WHERE f.stack = x.stack ORDER BY depth))"
     # (a thread's first record and its creator's race: each thread's
@@ -308,7 +303,7 @@ $(diff "$work/dump1" "$work/dump0" | head -20)"
     grep -q '^lock-held-at-exit|' "$work/dump1" ||
         fail "no lock-held-at-exit for the thread that returned holding its mutex:
 $(grep -v '^[0-9]' "$work/dump1" | head)"
-    [ "$name" != runs_live ] && [ "$name" != stage_live ] || expect "late records" \
+    [ "$name" != runs_live ] || expect "late records" \
         "$(sqlite3 "$work/u1.db" "SELECT value FROM meta WHERE key = 'live_late'")" 0
     ;;
 prewarm)

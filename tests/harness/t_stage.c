@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* t_stage.c: a relock run that grows while weft run's copier copies it
  * (harness/ingest/stage.c: a run's slot words change in place after its
- * record was copied). main sleeps SLEEP ms (argv[2], default 200) so that
- * the copier has attached, then a thread relocks mutex m N times (argv[1],
+ * record was copied). main posts a semaphore 10000 times (a second chunk
+ * claimed: the copier attaches then), sleeps SLEEP ms (argv[2], default
+ * 200) so that it has, then a thread relocks mutex m N times (argv[1],
  * default 40) 5 ms apart, from one call site, then posts a semaphore
  * 20000 times (more than a chunk of records: its slot is left full and a
  * new one claimed). pipeline.sh's stage_runs counts m's locks and unlocks
@@ -38,8 +39,12 @@ static void *worker(void *arg) {
 int main(int argc, char **argv) {
     if (argc > 1)
         n = atol(argv[1]);
-    nap_ms(argc > 2 ? atol(argv[2]) : 200);
+    /* more than a chunk of records first: the copier takes on a log
+     * once its process has claimed a second one */
     sem_init(&s, 0, 0);
+    for (int i = 0; i < 10000; i++)
+        sem_post(&s);
+    nap_ms(argc > 2 ? atol(argv[2]) : 200);
     pthread_t t;
     if (pthread_create(&t, NULL, worker, NULL) != 0)
         return 1;
