@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -275,6 +276,12 @@ static void finish_log(struct weft_stager *s, struct slog *g, int process_gone) 
     __atomic_store_n(&g->hdr->stage_copier, 0, __ATOMIC_RELEASE);
     if (pass(s, g, process_gone, 1) != 0 || (!process_gone && pass(s, g, 0, 1) != 0))
         __atomic_add_fetch(&s->st.errors, 1, __ATOMIC_RELAXED);
+    else if (process_gone)
+        /* every word is in its chunk and nobody writes the slots again:
+         * their 2 MiB of disk given back (a live ingest's logs stay
+         * small; a kept log keeps what it holds) */
+        (void)fallocate(g->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                        (off_t)chunk_off(g->first), (off_t)g->n * WEFT_LOG_CHUNK_SIZE);
     unmap_log(g);
 }
 
