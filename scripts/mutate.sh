@@ -354,15 +354,22 @@ tests: ^harness:backref_same$
 name: stage-run-not-recopied
 why: a relock run copied from its staging slot while open is not copied again after it changed: its later locks are lost
 file: harness/ingest/stage.c
-from:         if (x->run_at && run_again(g, x, c, w, cnt, all ? WEFT_STAGE_FULL : state) != 0)
-to:         if (0 && x->run_at && run_again(g, x, c, w, cnt, all ? WEFT_STAGE_FULL : state) != 0)
+from:         if (x->run_at && run_again(g, x, w, cnt, all ? WEFT_STAGE_FULL : state) != 0)
+to:         if (0 && x->run_at && run_again(g, x, w, cnt, all ? WEFT_STAGE_FULL : state) != 0)
 tests: ^harness:stage_(runs|live)$
+
+name: stage-check-slots-ignored
+why: the in-process check reads a chunk in its own place while its records are still in a staging slot: the leaks it reports lose their start routine and their wait
+file: harness/shim/shim_check.c
+from:     if (!h->stage_n || !__atomic_load_n(&h->stage_copier, __ATOMIC_ACQUIRE))
+to:     if (1)
+tests: ^check:shim_staged$
 
 name: stage-heal-skipped
 why: a log whose copier was killed is read without its slots written to their chunks: what the program wrote after weft died is missing, and no loss says so
 file: harness/ingest/stage.c
 from:     if (cp && (cp == getpid() || kill(cp, 0) == 0 || errno != ESRCH))
-to:     if (1)
+to:     if ((void)cp, 1)
 tests: ^harness:stage_heal$
 
 name: run-held-lock-dropped

@@ -202,14 +202,13 @@ struct weft_log_chunk {
     uint32_t committed; /* atomic, in words */
     uint32_t magic;     /* WEFT_LOG_CHUNK_MAGIC, written before the first commit */
     uint32_t tid;       /* first owner trace thread (informational: OWNER records decide) */
-    uint32_t reserved;  /* the free-chunk stack's link while the chunk waits for a new owner */
+    uint32_t reserved;  /* a free stack's link while it waits (weft_log_stack_pop) */
     uint64_t claim_ns;  /* when the chunk was claimed (CLOCK_MONOTONIC) */
     uint64_t claim_tsc; /* the TSC at the same moment (header ts_tsc = 1) */
     /* A staging slot's (0 in every other chunk): */
     uint32_t stage_dest1;  /* atomic: the chunk it stands for + 1; 0: free */
     uint32_t stage_state;  /* atomic: WEFT_STAGE_* */
     uint32_t stage_copied; /* words of it the copier has written to its chunk */
-    uint32_t stage_link;   /* the free stack's link: the next free slot + 1 */
 };
 
 /* Staging slots. A page of a log touched for the first time costs the
@@ -229,6 +228,43 @@ struct weft_log_chunk {
  * free, a thread claims and writes its chunk in place. */
 enum { WEFT_STAGE_FREE = 0, WEFT_STAGE_WRITING = 1, WEFT_STAGE_FULL = 2 };
 #define WEFT_STAGE_SLOTS 32u
+
+/* A log's free stacks of chunks: the half-used chunks that finished
+ * threads gave back (the writer's own head) and the staging slots (the
+ * header's stage_free, shared by the writer and weft's copier). head is
+ * tag << 32 | (k + 1) for entry k, the chunk at first + k chunks, 0 when
+ * empty; each entry links to the next through its `reserved`. Every
+ * change bumps the tag, so that a pop that raced another pop and a push
+ * of the same entry fails its compare. */
+static inline struct weft_log_chunk *weft_log_stack_pop(uint64_t *head, unsigned char *first,
+                                                        uint32_t n, uint32_t *k) {
+    uint64_t h = __atomic_load_n(head, __ATOMIC_ACQUIRE);
+    for (;;) {
+        uint32_t e = (uint32_t)h;
+        if (e == 0 || e > n)
+            return NULL;
+        struct weft_log_chunk *c =
+            (struct weft_log_chunk *)(void *)(first + (size_t)(e - 1) * WEFT_LOG_CHUNK_SIZE);
+        uint64_t next = (h & 0xffffffff00000000u) + (1ull << 32) +
+                        __atomic_load_n(&c->reserved, __ATOMIC_RELAXED);
+        if (__atomic_compare_exchange_n(head, &h, next, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            *k = e - 1;
+            return c;
+        }
+    }
+}
+
+static inline void weft_log_stack_push(uint64_t *head, unsigned char *first, uint32_t k) {
+    struct weft_log_chunk *c =
+        (struct weft_log_chunk *)(void *)(first + (size_t)k * WEFT_LOG_CHUNK_SIZE);
+    uint64_t h = __atomic_load_n(head, __ATOMIC_RELAXED);
+    for (;;) {
+        __atomic_store_n(&c->reserved, (uint32_t)h, __ATOMIC_RELAXED);
+        uint64_t next = (h & 0xffffffff00000000u) + (1ull << 32) + k + 1;
+        if (__atomic_compare_exchange_n(head, &h, next, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return;
+    }
+}
 
 /* One record, decoded (the reader's and the in-process checker's view; the
  * file holds the compact form above). Fields a record does not carry are 0. */

@@ -382,8 +382,9 @@ size_t weft__log_pread(int fd, void *buf, size_t n, uint64_t off) {
 
 int weft_log_open(struct weft_log *l, const char *path) {
     memset(l, 0, sizeof *l);
-    /* (staged chunks not completed: missing records this reader, of the
-     * tests and the in-process checks, does not count) */
+    /* Staged chunks completed first (stage.c), as the ingest's reader
+     * does; those that cannot be are missing records this reader, the
+     * tests' and fuzzers' oracle, does not count. */
     char herr[WEFT_LOG_ERR];
     uint64_t unhealed;
     (void)weft__log_heal(path, &unhealed, herr, sizeof herr);

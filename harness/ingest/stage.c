@@ -18,6 +18,7 @@
  * faulted in or out, which is the point (log.h). */
 #include "stage.h"
 #include "log.h"
+#include "log_reader.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -69,6 +70,10 @@ struct weft_stager {
     char dir[4096];
     pthread_t th;
     int stop; /* atomic */
+    /* WEFT_TEST_STAGE_HOLD=1 (tests): slots are taken on and handed out
+     * but copied only at the stop, so that readers meet chunks still in
+     * their slots and the program finds the slots all taken */
+    int hold;
     struct slog *logs;
     size_t nlogs, caplogs;
     /* names looked at for good (attached or not): an open-addressing
@@ -81,6 +86,16 @@ struct weft_stager {
 
 static uint64_t chunk_off(uint64_t i) {
     return WEFT_LOG_HEADER_SIZE + i * (uint64_t)WEFT_LOG_CHUNK_SIZE;
+}
+
+/* Whether h, a whole header read from a file of size bytes, is a log
+ * this weft reads (the reader's own checks) with its staging slots where
+ * log.h puts them, inside the file. */
+static int has_slots(const struct weft_log_header *h, uint64_t size) {
+    char err[WEFT_LOG_ERR];
+    return weft__log_header_ok(h, WEFT_LOG_HEADER_SIZE, "", err) == 0 && h->stage_n &&
+           h->stage_n <= MAX_SLOTS && h->stage_first == h->capacity_chunks &&
+           size >= chunk_off((uint64_t)h->stage_first + h->stage_n);
 }
 
 static struct weft_log_chunk *slot_at(const struct slog *g, uint32_t k) {
@@ -140,8 +155,8 @@ static int copy_words(int fd, const struct weft_log_chunk *c, const uint64_t *w,
  * written again when they changed. Called with the slot's count read
  * (acquire) after the thread's last stores: a record after the run, or
  * the slot left, makes it final. */
-static int run_again(struct slog *g, struct sslot *x, const struct weft_log_chunk *c,
-                     const uint64_t *w, uint32_t cnt, uint32_t state) {
+static int run_again(struct slog *g, struct sslot *x, const uint64_t *w, uint32_t cnt,
+                     uint32_t state) {
     uint32_t n = 2 * WEFT_RUN_SLOTS;
     uint64_t now[2 * WEFT_RUN_SLOTS];
     for (uint32_t i = 0; i < n; i++)
@@ -153,7 +168,6 @@ static int run_again(struct slog *g, struct sslot *x, const struct weft_log_chun
             return -1;
         memcpy(x->runw, now, sizeof now);
     }
-    (void)c;
     if (cnt > x->run_at + n || state == WEFT_STAGE_FULL)
         x->run_at = 0; /* closed: final */
     return 0;
@@ -180,18 +194,6 @@ static void walk(struct sslot *x, const uint64_t *w, uint32_t cnt) {
             memset(x->runw, 0xff, sizeof x->runw);
         x->prev = r;
         x->walked += used;
-    }
-}
-
-static void push_free(struct slog *g, uint32_t k) {
-    struct weft_log_chunk *c = slot_at(g, k);
-    uint64_t head = __atomic_load_n(&g->hdr->stage_free, __ATOMIC_RELAXED);
-    for (;;) {
-        __atomic_store_n(&c->stage_link, (uint32_t)head, __ATOMIC_RELAXED);
-        uint64_t next = (head & 0xffffffff00000000u) + (1ull << 32) + k + 1;
-        if (__atomic_compare_exchange_n(&g->hdr->stage_free, &head, next, 0, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED))
-            return;
     }
 }
 
@@ -240,7 +242,7 @@ static int pass(struct weft_stager *s, struct slog *g, int all, int partial) {
         if (x->d1 != sn[i].d1) /* a new use of the slot */
             *x = (struct sslot){.d1 = sn[i].d1};
         const uint64_t *w = (const uint64_t *)(const void *)((const char *)c + WEFT_LOG_CHUNK_HDR);
-        if (x->run_at && run_again(g, x, c, w, cnt, all ? WEFT_STAGE_FULL : state) != 0)
+        if (x->run_at && run_again(g, x, w, cnt, all ? WEFT_STAGE_FULL : state) != 0)
             return -1;
         int last = state == WEFT_STAGE_FULL || all;
         if (!last && !partial)
@@ -255,7 +257,7 @@ static int pass(struct weft_stager *s, struct slog *g, int all, int partial) {
         if (last) {
             __atomic_store_n(&c->stage_state, WEFT_STAGE_FREE, __ATOMIC_RELAXED);
             __atomic_store_n(&c->stage_dest1, 0, __ATOMIC_RELEASE);
-            push_free(g, sn[i].k);
+            weft_log_stack_push(&g->hdr->stage_free, g->slots, sn[i].k);
             __atomic_add_fetch(&s->st.chunks, 1, __ATOMIC_RELAXED);
         }
     }
@@ -313,9 +315,7 @@ static int attach(struct weft_stager *s, const char *path) {
         close(fd);
         return (h.flags & WEFT_LOG_F_FINISHED) || (kill(h.pid, 0) != 0 && errno == ESRCH);
     }
-    if (h.version != WEFT_LOG_VERSION || h.header_size != WEFT_LOG_HEADER_SIZE ||
-        h.chunk_size != WEFT_LOG_CHUNK_SIZE || h.stage_n == 0 || h.stage_n > MAX_SLOTS ||
-        h.stage_first != h.capacity_chunks || h.stage_copier != 0) {
+    if (!has_slots(&h, (uint64_t)st.st_size) || h.stage_copier != 0) {
         close(fd);
         return 1;
     }
@@ -355,9 +355,10 @@ static int attach(struct weft_stager *s, const char *path) {
         s->logs = n;
         s->caplogs = nc;
     }
+    /* every slot free, on the stack in order (log.h, weft_log_stack_pop) */
     for (uint32_t k = 0; k < g.n; k++) {
         struct weft_log_chunk *c = slot_at(&g, k);
-        c->stage_link = k + 1 < g.n ? k + 2 : 0;
+        c->reserved = k + 1 < g.n ? k + 2 : 0;
         c->stage_dest1 = 0;
         c->stage_state = WEFT_STAGE_FREE;
     }
@@ -446,11 +447,11 @@ static void *stager_main(void *arg) {
                 s->logs[i--] = s->logs[--s->nlogs];
                 continue;
             }
-            if (poll % SCAN_EVERY == 0 && gone(g)) {
+            if (!s->hold && poll % SCAN_EVERY == 0 && gone(g)) {
                 finish_log(s, g, 1);
                 continue;
             }
-            if (pass(s, g, 0, poll % PARTIAL_EVERY == 0) != 0) {
+            if (!s->hold && pass(s, g, 0, poll % PARTIAL_EVERY == 0) != 0) {
                 /* a full disk: the program claims in place from now on,
                  * and meets it there, counting what it drops */
                 __atomic_add_fetch(&s->st.errors, 1, __ATOMIC_RELAXED);
@@ -469,6 +470,8 @@ struct weft_stager *weft_stager_start(const char *dir) {
     if (!s)
         return NULL;
     snprintf(s->dir, sizeof s->dir, "%s", dir);
+    const char *hold = getenv("WEFT_TEST_STAGE_HOLD");
+    s->hold = hold && !strcmp(hold, "1");
     /* weft's signals stay the main thread's (cmd_run.c passes them on) */
     sigset_t all, old;
     sigfillset(&all);
@@ -513,10 +516,7 @@ int weft__log_heal(const char *path, uint64_t *unhealed, char *err, size_t errle
     int n = 0, wfd = -1;
     uint64_t *sw = NULL, *dw = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || read_all(fd, &h, sizeof h, 0) != 0 ||
-        memcmp(h.magic, WEFT_LOG_MAGIC, 8) != 0 || h.version != WEFT_LOG_VERSION ||
-        h.header_size != WEFT_LOG_HEADER_SIZE || h.chunk_size != WEFT_LOG_CHUNK_SIZE ||
-        h.stage_n == 0 || h.stage_n > MAX_SLOTS || h.stage_first != h.capacity_chunks ||
-        (uint64_t)st.st_size < chunk_off((uint64_t)h.stage_first + h.stage_n))
+        !has_slots(&h, (uint64_t)st.st_size))
         goto out; /* no slots, or not a log the reader takes: it says so */
     /* A live copier (this process's, or another weft's) does the work. */
     pid_t cp = (pid_t)h.stage_copier;

@@ -646,9 +646,6 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
 }
 
 int weft_slog_refresh(struct weft_slog *l) {
-    /* a process that outlived its copier (weft was killed) may still
-     * write into slots: their words go to their chunks first */
-    heal(l, l->name);
     struct stat st;
     if (fstat(l->fd, &st) == 0)
         l->size = (size_t)st.st_size;
@@ -658,6 +655,11 @@ int weft_slog_refresh(struct weft_slog *l) {
     struct weft_log_header h;
     if (read_at(l, &h, sizeof h, 0) < sizeof h)
         return 0;
+    /* A process that outlived its copier (weft was killed) may still
+     * write into slots: their words go to their chunks first. Not while
+     * the copier is this process's own (weft run --live). */
+    if (h.stage_n && h.stage_copier != (uint32_t)getpid())
+        heal(l, l->name);
     uint64_t claimed =
         h.chunks_claimed < l->hdr.capacity_chunks ? h.chunks_claimed : l->hdr.capacity_chunks;
     uint64_t present =

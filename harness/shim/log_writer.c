@@ -30,9 +30,8 @@ static uint64_t capacity;    /* chunks that records may claim */
 static uint32_t stage_first; /* staging slots (log.h): the first's chunk index */
 static int full;             /* set once a claim failed: skip further fetch-adds */
 
-/* Free chunks that a finished thread left half full, as a Treiber stack:
- * (tag << 32) | (index + 1), linked through chunk->reserved. The tag makes
- * a pop that raced with pop+push fail its CAS (ABA). */
+/* Free chunks that a finished thread left half full: a tagged stack
+ * (log.h, weft_log_stack_pop). */
 static uint64_t free_head;
 
 /* Chunks [0, prepared) have their disk blocks and pages already: the
@@ -309,23 +308,6 @@ void weft__log_forget(void) {
     memset(&weft__t.run, 0, sizeof weft__t.run);
 }
 
-static struct weft_log_chunk *pop_free(void) {
-    uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
-    for (;;) {
-        uint32_t idx1 = (uint32_t)head;
-        if (idx1 == 0)
-            return NULL;
-        struct weft_log_chunk *c = chunk_at(idx1 - 1);
-        uint64_t next = (head & 0xffffffff00000000u) + (1ull << 32) +
-                        __atomic_load_n(&c->reserved, __ATOMIC_RELAXED);
-        if (__atomic_compare_exchange_n(&free_head, &head, next, 0, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE)) {
-            weft__t.chunk_idx = idx1 - 1;
-            return c;
-        }
-    }
-}
-
 /* Reserves chunk idx's disk blocks and faults its pages in, with one
  * call and no fd: MADV_POPULATE_WRITE (Linux 5.14+) write-faults every
  * page of the shared mapping, which makes the filesystem allocate its
@@ -387,6 +369,18 @@ void weft__log_prepare(void) {
     }
 }
 
+/* Chunk c starts as this thread's chunk idx (its own, or the staging
+ * slot that stands for it): its header, its first word at *pos. */
+static struct weft_log_chunk *chunk_begin(struct weft_log_chunk *c, uint64_t idx, uint32_t *pos) {
+    c->magic = WEFT_LOG_CHUNK_MAGIC;
+    c->tid = weft__t.tid;
+    c->claim_tsc = use_tsc ? tsc() : 0;
+    c->claim_ns = weft__now();
+    weft__t.chunk_idx = (uint32_t)idx;
+    *pos = 0;
+    return c;
+}
+
 /* Staging (log.h, "Staging slots"): a free slot for a fresh chunk index,
  * while a copier is attached; NULL otherwise (the chunk is then claimed
  * in place). The slot's fields are reset before its destination is
@@ -394,19 +388,11 @@ void weft__log_prepare(void) {
 static struct weft_log_chunk *claim_staged(uint32_t *pos) {
     if (!hdr->stage_n || !__atomic_load_n(&hdr->stage_copier, __ATOMIC_ACQUIRE))
         return NULL;
-    uint64_t head = __atomic_load_n(&hdr->stage_free, __ATOMIC_ACQUIRE);
-    struct weft_log_chunk *c;
-    for (;;) {
-        uint32_t s1 = (uint32_t)head;
-        if (s1 == 0 || s1 > hdr->stage_n)
-            return NULL;
-        c = chunk_at(stage_first + s1 - 1);
-        uint64_t next = (head & 0xffffffff00000000u) + (1ull << 32) +
-                        __atomic_load_n(&c->stage_link, __ATOMIC_RELAXED);
-        if (__atomic_compare_exchange_n(&hdr->stage_free, &head, next, 0, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE))
-            break;
-    }
+    uint32_t k;
+    struct weft_log_chunk *c = weft_log_stack_pop(
+        &hdr->stage_free, (unsigned char *)chunk_at(stage_first), hdr->stage_n, &k);
+    if (!c)
+        return NULL;
     uint64_t idx = __atomic_fetch_add(&hdr->chunks_claimed, 1, __ATOMIC_RELAXED);
     if (idx >= capacity) {
         /* the log is full: the slot stays out of use, as the chunks do */
@@ -415,15 +401,10 @@ static struct weft_log_chunk *claim_staged(uint32_t *pos) {
     }
     __atomic_store_n(&c->committed, 0, __ATOMIC_RELAXED);
     c->stage_copied = 0;
-    c->magic = WEFT_LOG_CHUNK_MAGIC;
-    c->tid = weft__t.tid;
-    c->claim_tsc = use_tsc ? tsc() : 0;
-    c->claim_ns = weft__now();
+    chunk_begin(c, idx, pos);
     __atomic_store_n(&c->stage_state, WEFT_STAGE_WRITING, __ATOMIC_RELAXED);
     __atomic_store_n(&c->stage_dest1, (uint32_t)idx + 1, __ATOMIC_RELEASE);
-    weft__t.chunk_idx = (uint32_t)idx;
     weft__t.staged = 1;
-    *pos = 0;
     return c;
 }
 
@@ -441,8 +422,11 @@ static struct weft_log_chunk *claim(int allow_recycled, uint32_t *pos) {
     if (!hdr)
         return NULL;
     if (allow_recycled) {
-        struct weft_log_chunk *c = pop_free();
+        uint32_t k;
+        struct weft_log_chunk *c =
+            weft_log_stack_pop(&free_head, (unsigned char *)base, (uint32_t)capacity, &k);
         if (c) {
+            weft__t.chunk_idx = k;
             *pos = __atomic_load_n(&c->committed, __ATOMIC_ACQUIRE);
             return c;
         }
@@ -471,14 +455,7 @@ static struct weft_log_chunk *claim(int allow_recycled, uint32_t *pos) {
         syscall(SYS_futex, &weft__log_kick, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
         errno = e;
     }
-    struct weft_log_chunk *c = chunk_at(idx);
-    c->magic = WEFT_LOG_CHUNK_MAGIC;
-    c->tid = weft__t.tid;
-    c->claim_tsc = use_tsc ? tsc() : 0;
-    c->claim_ns = weft__now();
-    weft__t.chunk_idx = (uint32_t)idx;
-    *pos = 0;
-    return c;
+    return chunk_begin(chunk_at(idx), idx, pos);
 }
 
 static inline __attribute__((always_inline)) uint64_t next_ts(int fence, uint64_t lag) {
@@ -1039,15 +1016,7 @@ void weft__log_release_chunk(void) {
     /* Only worth recycling when a fair part of it is left. */
     if (!c || !hdr || weft__t.pos + 512 > WEFT_LOG_CHUNK_WORDS)
         return;
-    uint32_t idx1 = weft__t.chunk_idx + 1;
-    uint64_t head = __atomic_load_n(&free_head, __ATOMIC_RELAXED);
-    for (;;) {
-        __atomic_store_n(&c->reserved, (uint32_t)head, __ATOMIC_RELAXED);
-        uint64_t next = (head & 0xffffffff00000000u) + (1ull << 32) + idx1;
-        if (__atomic_compare_exchange_n(&free_head, &head, next, 0, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED))
-            return;
-    }
+    weft_log_stack_push(&free_head, (unsigned char *)base, weft__t.chunk_idx);
 }
 
 void weft__log_set_flag(uint32_t flag) {

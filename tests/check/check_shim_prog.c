@@ -5,12 +5,17 @@
  * start routine and creation stack, the call it is blocked in and the
  * object, with the channel's creation stack. libweft's timer thread (a
  * pending deadline) must not be reported. Then everything is unblocked
- * and the check passes. Exits 0 when all holds; prints the report. */
+ * and the check passes. Exits 0 when all holds; prints the report.
+ * CHECK_SHIM_FILL=N: N semaphore posts and a sleep first, so that under
+ * weft run the copier of the log's staging slots has taken the log on
+ * (a second chunk claimed) before the threads start: their records are
+ * then in slots, which the report must read too. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <dlfcn.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +79,14 @@ void *mutex_waiter(void *arg) {
 }
 
 int main(void) {
+    const char *fill = getenv("CHECK_SHIM_FILL");
+    if (fill && atol(fill) > 0) {
+        sem_t s;
+        sem_init(&s, 0, 0);
+        for (long i = 0; i < atol(fill); i++)
+            sem_post(&s);
+        usleep(200000);
+    }
     void *sym = dlsym(RTLD_DEFAULT, "weft__check_describe");
     EXPECT(sym != NULL, "the recorder is not loaded (LD_PRELOAD?)");
 

@@ -13,6 +13,17 @@ fail() { echo "FAIL [$name]: $*" >&2; fails=$((fails + 1)); }
 q() { sqlite3 "$db" "$1"; }
 # expect WHAT GOT WANT
 expect() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+# first_mutex DB: the mutex of DB's first lock row
+first_mutex() {
+    sqlite3 "$1" "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1"
+}
+# occurrences KIND [OBJECT]: the KIND events (a kinds.name) of the trace,
+# of OBJECT only when given: its rows and those counted (event_counts)
+occurrences() {
+    w=${2:+" AND object = $2"}
+    q "SELECT (SELECT count(*) FROM events e JOIN kinds k ON k.id = e.kind WHERE k.name = '$1'$w)
+        + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = '$1'$w)"
+}
 # run_weft PROG ARGS...: runs under weft, sets rc, keeps stdout/stderr
 run_weft() {
     "$WEFT" run -q -o "$db" -- "$@" >"$work/out" 2>"$work/err"

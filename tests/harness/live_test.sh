@@ -212,12 +212,8 @@ stage_heal)
     expect "weft ingest" "$?" 0
     db=$work/after.db
     expect "losses" "$(q "select count(*) from losses")" 0
-    m=$(q "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1")
-    expect "m's locks" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 61 AND object = $m)
-        + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'mutex_lock_end'
-        AND object = $m)")" 40
-    expect "posts" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 81)
-        + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'sem_post')")" 30000
+    expect "m's locks" "$(occurrences mutex_lock_end "$(first_mutex "$db")")" 40
+    expect "posts" "$(occurrences sem_post)" 30000
     # the slots were in use: their chunks were holes until the ingest
     # (a log whose header names the dead copier)
     cop=$(od -An -t d4 -j 144 -N 4 "$work/logs/log" | tr -d ' ')

@@ -5,10 +5,6 @@
 name=$1
 . "$(dirname "$0")/../common/lib.sh"
 
-# first_mutex DB: the mutex of DB's first lock row
-first_mutex() {
-    sqlite3 "$1" "SELECT object FROM events WHERE kind = 61 ORDER BY id LIMIT 1"
-}
 # lock_rows DB M: mutex M's lock and unlock rows in order, as kind:tid
 lock_rows() {
     sqlite3 "$1" "SELECT group_concat(kind || ':' || t.tid, ' ') FROM (SELECT e.kind, e.thread
@@ -44,6 +40,15 @@ on_off() {
 # profiled FILE WHAT: the count the profile line WHAT says in FILE
 profiled() {
     sed -n "s/^weft [a-z]*: $2 *\([0-9]*\) .*/\1/p" "$1" | tail -1
+}
+
+# live_steps: weft run reads the logs while the program runs (--live in
+# $opts), 50 ms steps and margin, and the program sleeps first ($first
+# ms) through the reader's calibration
+live_steps() {
+    opts=--live first=1100
+    WEFT_LIVE_INTERVAL_MS=50 WEFT_LIVE_MARGIN_MS=50
+    export WEFT_LIVE_INTERVAL_MS WEFT_LIVE_MARGIN_MS
 }
 
 # one_thread_same B WHAT: the traces $work/B1.db and $work/B0.db of one
@@ -221,34 +226,38 @@ stage_same)
         fail "too few relocks counted in runs: $(cat "$work/s1.err")"
     one_thread_same s "with staging slots, without"
     ;;
-stage_runs|stage_live)
+stage_runs|stage_live|stage_hold)
     # A relock run copied while open and changed after (t_stage: 40
     # relocks 5 ms apart, the copier's passes 2 ms apart): the trace
     # counts every lock and unlock of its mutex, with the slots and
     # without. stage_live reads the logs while the program runs (--live,
     # 50 ms steps and margin, t_stage sleeping first through the
-    # reader's calibration): no record late.
-    opts= first=200
-    if [ "$name" = stage_live ]; then
-        opts=--live first=1100
-        WEFT_LIVE_INTERVAL_MS=50 WEFT_LIVE_MARGIN_MS=50
-        export WEFT_LIVE_INTERVAL_MS WEFT_LIVE_MARGIN_MS
+    # reader's calibration): no record late. stage_hold takes every slot
+    # and gives none back (WEFT_TEST_STAGE_HOLD=1: the copier hands the
+    # slots out but copies them only at its stop): t_stage's thread writes
+    # its chunks in place once the 32 slots are gone (600000 posts, some
+    # 70 chunks), and the trace is whole all the same.
+    opts= first=200 posts=20000
+    [ "$name" != stage_live ] || live_steps
+    if [ "$name" = stage_hold ]; then
+        posts=600000 WEFT_TEST_STAGE_HOLD=1
+        export WEFT_TEST_STAGE_HOLD
     fi
     # shellcheck disable=SC2086 # the options are words
-    on_off WEFT_STAGE r $opts -- "$BIN/t_stage" 40 $first
-    [ "$(profiled "$work/r1.err" staged)" -ge 2 ] 2>/dev/null ||
-        fail "staging on: too few chunks copied: $(cat "$work/r1.err")"
+    on_off WEFT_STAGE r $opts -- "$BIN/t_stage" 40 $first $posts
+    if [ "$name" = stage_hold ]; then
+        expect "held: chunks copied at the stop" "$(profiled "$work/r1.err" staged)" 32
+    else
+        [ "$(profiled "$work/r1.err" staged)" -ge 2 ] 2>/dev/null ||
+            fail "staging on: too few chunks copied: $(cat "$work/r1.err")"
+    fi
     for v in 1 0; do
         db=$work/r$v.db
         m=$(first_mutex "$db")
-        expect "WEFT_STAGE=$v: m's locks" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 61
-            AND object = $m) + (SELECT coalesce(sum(count), 0) FROM event_counts
-            WHERE kind = 'mutex_lock_end' AND object = $m)")" 40
-        expect "WEFT_STAGE=$v: m's unlocks" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 63
-            AND object = $m) + (SELECT coalesce(sum(count), 0) FROM event_counts
-            WHERE kind = 'mutex_unlock' AND object = $m)")" 40
-        expect "WEFT_STAGE=$v: posts" "$(q "SELECT (SELECT count(*) FROM events WHERE kind = 81)
-            + (SELECT coalesce(sum(count), 0) FROM event_counts WHERE kind = 'sem_post')")" 30000
+        expect "WEFT_STAGE=$v: m's locks" "$(occurrences mutex_lock_end "$m")" 40
+        expect "WEFT_STAGE=$v: m's unlocks" "$(occurrences mutex_unlock "$m")" 40
+        expect "WEFT_STAGE=$v: posts" "$(occurrences sem_post)" $((10000 + posts))
+        expect "WEFT_STAGE=$v: losses" "$(q "SELECT count(*) FROM losses")" 0
         [ "$name" != stage_live ] || expect "WEFT_STAGE=$v: late records" \
             "$(q "SELECT value FROM meta WHERE key = 'live_late'")" 0
     done
@@ -266,11 +275,7 @@ runs_same|runs_live)
     # t_runs sleeping first through the reader's calibration): runs still
     # written (t_runs' slow relocks) are waited for, then read again.
     opts= first=0
-    if [ "$name" = runs_live ]; then
-        opts=--live first=1100
-        WEFT_LIVE_INTERVAL_MS=50 WEFT_LIVE_MARGIN_MS=50
-        export WEFT_LIVE_INTERVAL_MS WEFT_LIVE_MARGIN_MS
-    fi
+    [ "$name" != runs_live ] || live_steps
     # shellcheck disable=SC2086 # the options are words
     on_off WEFT_SHIM_RUNS u $opts -- "$BIN/t_runs" 400 $first
     # cycle, five, pause, between: every relock after the third in a row

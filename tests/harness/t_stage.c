@@ -5,9 +5,9 @@
  * claimed: the copier attaches then), sleeps SLEEP ms (argv[2], default
  * 200) so that it has, then a thread relocks mutex m N times (argv[1],
  * default 40) 5 ms apart, from one call site, then posts a semaphore
- * 20000 times (more than a chunk of records: its slot is left full and a
- * new one claimed). pipeline.sh's stage_runs counts m's locks and unlocks
- * in the trace: N each, exactly. */
+ * POSTS times (argv[3], default 20000: more than a chunk of records, its
+ * slot left full and a new one claimed). pipeline.sh's stage_* tests
+ * count m's locks and unlocks in the trace, N each, and the posts. */
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static sem_t s;
-static long n = 40;
+static long n = 40, posts = 20000;
 static volatile long sink;
 
 static void nap_ms(long ms) {
@@ -31,7 +31,7 @@ static void *worker(void *arg) {
         pthread_mutex_unlock(&m);
         nap_ms(5);
     }
-    for (int i = 0; i < 20000; i++)
+    for (long i = 0; i < posts; i++)
         sem_post(&s);
     return NULL;
 }
@@ -39,6 +39,8 @@ static void *worker(void *arg) {
 int main(int argc, char **argv) {
     if (argc > 1)
         n = atol(argv[1]);
+    if (argc > 3)
+        posts = atol(argv[3]);
     /* more than a chunk of records first: the copier takes on a log
      * once its process has claimed a second one */
     sem_init(&s, 0, 0);
