@@ -57,9 +57,9 @@ struct weft_live_wait {
     uint32_t tid;  /* trace tid, 0 = free */
     uint16_t kind; /* the begin kind of its wait (log.h), 0 = running */
     uint16_t pad;
-    uint64_t obj;  /* the object waited on (address, pthread_t for a join) */
-    int32_t ostid; /* kernel thread id */
-    uint32_t pad2;
+    uint64_t obj;   /* the object waited on (address, pthread_t for a join) */
+    int32_t ostid;  /* kernel thread id */
+    uint32_t waits; /* waits its thread began: one long wait from many short ones */
 };
 
 struct weft_live_info {

@@ -69,6 +69,7 @@ static uint64_t special[SPECIAL];
 /* The waiters found stuck at every check since `since` (sorted by tid). */
 struct tracked {
     uint32_t tid;
+    uint32_t waits; /* its wait: the thread's count of waits begun */
     uint64_t since;
 };
 static struct tracked track[CANDS];
@@ -498,10 +499,11 @@ static int all_known(void) {
     return known;
 }
 
-/* Whether tid is among the n stuck waiters of out. */
-static int stuck_has(const struct cand *cand, const int *out, int n, uint32_t tid) {
+/* Whether thread tid, still in its wait number `waits`, is among the n
+ * stuck waiters of out. */
+static int stuck_has(const struct cand *cand, const int *out, int n, uint32_t tid, uint32_t waits) {
     for (int i = 0; i < n; i++)
-        if (cand[out[i]].w.tid == tid)
+        if (cand[out[i]].w.tid == tid && cand[out[i]].w.waits == waits)
             return 1;
     return 0;
 }
@@ -515,7 +517,9 @@ void weft__reach_check(uint64_t now, long timeout_ms) {
         ntrack = 0;
         return;
     }
-    /* Each waiter's own clock: found stuck at every check since when. A
+    /* Each waiter's own clock: found stuck at every check since when, in
+     * the same wait (a busy pipeline's waiters, caught waiting at every
+     * check, wait each time anew: not stuck, however often seen). A
      * check that also finds threads stuck for a moment (a thread woken
      * but not yet back on a CPU still looks like a waiter, and can make
      * its partner look unreachable) restarts nobody else's clock, so a
@@ -524,12 +528,12 @@ void weft__reach_check(uint64_t now, long timeout_ms) {
     int ready = 0;
     uint64_t oldest = 0;
     for (int i = 0; i < n; i++) {
-        uint32_t tid = cand[out[i]].w.tid;
+        uint32_t tid = cand[out[i]].w.tid, waits = cand[out[i]].w.waits;
         uint64_t since = now;
         for (int k = 0; k < ntrack; k++)
-            if (track[k].tid == tid)
+            if (track[k].tid == tid && track[k].waits == waits)
                 since = track[k].since;
-        now_track[i] = (struct tracked){tid, since};
+        now_track[i] = (struct tracked){tid, waits, since};
         ready += now - since >= (uint64_t)timeout_ms;
         oldest = now - since > oldest ? now - since : oldest;
     }
@@ -558,7 +562,7 @@ void weft__reach_check(uint64_t now, long timeout_ms) {
     for (int i = 0; i < n; i++) {
         if (now - track[i].since < (uint64_t)timeout_ms)
             continue;
-        if (n2 <= 0 || !stuck_has(again, out2, n2, track[i].tid))
+        if (n2 <= 0 || !stuck_has(again, out2, n2, track[i].tid, track[i].waits))
             return;
         w[nw++] = cand[out[i]].w;
     }

@@ -106,7 +106,7 @@ struct weft__wd_wait {
     uint16_t kind;
     uint16_t pad;
     int32_t ostid;
-    uint32_t pad2;
+    uint32_t waits; /* the thread's count of waits begun, with this one */
     uint64_t obj;
 };
 int weft__wd_waits(struct weft__wd_wait *w, int max) WEFT_HIDDEN;

@@ -74,8 +74,8 @@ struct wslot {
     uint16_t kind; /* the begin kind of its wait, 0 = running */
     uint16_t pad;
     uint64_t obj;
-    int32_t ostid; /* owner's kernel thread id, for /proc */
-    uint32_t pad2;
+    int32_t ostid;  /* owner's kernel thread id, for /proc */
+    uint32_t waits; /* waits begun: the checks tell one wait from the next */
 };
 
 /* The table lives in the process's live state file when weft run asked
@@ -146,6 +146,7 @@ void weft__wait_begin_slow(uint16_t kind, uint64_t obj) {
     struct wslot *s = my_slot();
     if (s) {
         weft__live_mark((uint32_t)(s - slots), 1);
+        __atomic_store_n(&s->waits, s->waits + 1, __ATOMIC_RELAXED);
         __atomic_store_n(&s->obj, obj, __ATOMIC_RELAXED);
         __atomic_store_n(&s->kind, kind, __ATOMIC_RELAXED);
         weft__live_mark((uint32_t)(s - slots), 0);
@@ -540,9 +541,12 @@ int weft__wd_waits(struct weft__wd_wait *w, int max) {
         uint32_t tid = __atomic_load_n(&slots[i].tid, __ATOMIC_ACQUIRE);
         uint16_t kind = __atomic_load_n(&slots[i].kind, __ATOMIC_RELAXED);
         if (tid && kind)
-            w[n++] = (struct weft__wd_wait){tid, kind,
-                                            0,   __atomic_load_n(&slots[i].ostid, __ATOMIC_RELAXED),
-                                            0,   __atomic_load_n(&slots[i].obj, __ATOMIC_RELAXED)};
+            w[n++] = (struct weft__wd_wait){tid,
+                                            kind,
+                                            0,
+                                            __atomic_load_n(&slots[i].ostid, __ATOMIC_RELAXED),
+                                            __atomic_load_n(&slots[i].waits, __ATOMIC_RELAXED),
+                                            __atomic_load_n(&slots[i].obj, __ATOMIC_RELAXED)};
     }
     return n;
 }
