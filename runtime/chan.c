@@ -636,6 +636,7 @@ bool weft__chan_ready(weft_chan *ch, int op) {
 }
 
 void weft__chan_enqueue(weft_chan *ch, int op, weft__waiter *w, weft__wakes *wl) {
+    WEFT__HB_BLOCK(ch);
     uint64_t t = lock_ticket(ch);
     REL(ch, t);
     w->rel_tk = t;

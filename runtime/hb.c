@@ -2,7 +2,8 @@
 /* hb.c: the exported happens-before hooks.
  *
  * libweft calls weft__hb_release/acquire at every exact happens-before
- * edge it creates. They are real exported functions, kept out of line and
+ * edge it creates, and weft__hb_block before a channel operation queues
+ * its thread to sleep. They are real exported functions, kept out of line and
  * called through the PLT, so that weft's LD_PRELOAD shim can interpose them
  * and rebuild the edges; on their own they only forward to Valgrind, so that
  * Helgrind and DRD see libweft's synchronisation too.
@@ -33,18 +34,27 @@ __attribute__((noinline)) void weft__hb_acquire(const void *obj, uint64_t seq) {
     __asm__ volatile("" ::: "memory");
 }
 
+__attribute__((noinline)) void weft__hb_block(const void *obj) {
+    (void)obj;
+    __asm__ volatile("" ::: "memory");
+}
+
 /* libweft's own definitions, whatever the PLT resolves to. */
 extern __typeof(weft__hb_release) weft__hb_release_own
     __attribute__((alias("weft__hb_release"), visibility("hidden")));
 extern __typeof(weft__hb_acquire) weft__hb_acquire_own
     __attribute__((alias("weft__hb_acquire"), visibility("hidden")));
+extern __typeof(weft__hb_block) weft__hb_block_own
+    __attribute__((alias("weft__hb_block"), visibility("hidden")));
 
 /* After vg.c's priority-101 constructor (weft__vg_on is read here), before
  * any default-priority one. */
 __attribute__((constructor(102))) static void hb_detect(void) {
     void *rel = dlsym(RTLD_DEFAULT, "weft__hb_release");
     void *acq = dlsym(RTLD_DEFAULT, "weft__hb_acquire");
-    bool ours = rel == (void *)weft__hb_release_own && acq == (void *)weft__hb_acquire_own;
+    void *blk = dlsym(RTLD_DEFAULT, "weft__hb_block");
+    bool ours = rel == (void *)weft__hb_release_own && acq == (void *)weft__hb_acquire_own &&
+                blk == (void *)weft__hb_block_own;
 #ifdef WEFT_VALGRIND
     weft__hb_on = !ours || weft__vg_on;
 #else

@@ -365,6 +365,20 @@ from:     if (!h->stage_n || !__atomic_load_n(&h->stage_copier, __ATOMIC_ACQUIRE
 to:     if (1)
 tests: ^check:shim_staged$
 
+name: reach-wait-by-tid
+why: the watchdog's channel check tracks a waiter by thread, not by wait: the threads of a working pipeline, caught in a new wait at every check, are reported as stuck for good
+file: harness/shim/reach.c
+from:             if (track[k].tid == tid && track[k].waits == waits)
+to:             if (track[k].tid == tid)
+tests: ^harness:reach_check$
+
+name: block-hook-ignored
+why: the shim ignores libweft's announcement that a channel operation queues its thread: a send or receive that waits has no begin record, so a thread blocked in it for good is not said to wait, and the deadlock watchdog never counts it
+file: harness/shim/shim_weft.c
+from:     if (!k || weft__t.fold_done)
+to:     if (1)
+tests: ^harness:(weft|send_woken_by_close|deadlock_chan)$
+
 name: stage-heal-skipped
 why: a log whose copier was killed is read without its slots written to their chunks: what the program wrote after weft died is missing, and no loss says so
 file: harness/ingest/stage.c

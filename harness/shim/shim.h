@@ -92,6 +92,10 @@ struct weft__thread {
     uint16_t fold_kind;
     uint16_t fold_done; /* the end record was written by the release */
     uint32_t fold_once; /* a channel operation: its release tickets are acquired at most once */
+    /* A blocking channel operation called without a try first: the kind
+     * of its begin record, which libweft's weft__hb_block makes us write
+     * if it queues the thread (fold_blocked then says it did). */
+    uint16_t fold_block, fold_blocked;
     /* A libweft call that starts a thread (weft_go, group go, future start)
      * leaves the user's function here for our pthread_create, which
      * libweft's own spawn reaches: the thread is recorded once, with the
@@ -232,8 +236,9 @@ static inline int weft__chaos_hit(int site) {
 
 /* ---- stacks (stack.c) and the module map (modules.c) ---- */
 void weft__stack_init(unsigned depth) WEFT_HIDDEN;
-void weft__stack_reset(void) WEFT_HIDDEN; /* fork child: stacks go to the new log again */
-uint32_t weft__stack(void) WEFT_HIDDEN;   /* the caller's stack id (our frames skipped) */
+void weft__stack_reset(void) WEFT_HIDDEN;    /* fork child: stacks go to the new log again */
+uint32_t weft__stack(void) WEFT_HIDDEN;      /* the caller's stack id (our frames skipped) */
+uint32_t weft__stack_user(void) WEFT_HIDDEN; /* the same from a libweft hook: libweft's skipped */
 /* libunwind's memory-validation pipe, without fds (stack.c): while
  * weft__t.unwinding, pipe2 gives these two numbers, which no kernel hands
  * out (they are above fs.nr_open's ceiling), and close of them does
@@ -269,7 +274,9 @@ void weft__modules_range_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) WEFT_H
  * END: as ACQ, but the first release completes the call: it writes the
  * call's end record (fold_kind, fold_obj, result 0) with the tickets. Only
  * for calls where a release means the call took effect (channel ops that
- * have not waited, close). */
+ * have not waited, close). A channel operation that queues its thread
+ * turns END into ACQ first (weft__hb_block), so that the release of its
+ * waiter ticket is a record of its own. */
 enum { WEFT_FOLD_NONE = 0, WEFT_FOLD_ACQ = 1, WEFT_FOLD_END = 2 };
 int weft__from_libweft(uintptr_t pc) WEFT_HIDDEN; /* pc lies in libweft's code */
 

@@ -105,6 +105,8 @@ WEFT_EXPORT weft_chan *weft_chan_make(size_t elem_size, size_t capacity) {
  * for close: its ticket is acquired by every later receive. */
 static inline void fold_begin(uint32_t mode, int once, uint16_t kind, uint64_t obj, uint64_t arg2,
                               uint32_t stack) {
+    weft__t.fold_block = 0;
+    weft__t.fold_blocked = 0;
     weft__t.fold = mode;
     weft__t.fold_once = (uint32_t)once;
     weft__t.fold_kind = kind;
@@ -114,17 +116,41 @@ static inline void fold_begin(uint32_t mode, int once, uint16_t kind, uint64_t o
     weft__t.fold_done = 0;
 }
 
-/* Ends folding; 1 when a release already wrote the call's end record. */
+/* Ends folding; 1 when a release already wrote the call's end record. A
+ * begin record owed (fold_block) is owed no more: libweft's own queueing
+ * outside our calls (its timers, contexts, groups) writes nothing. */
 static inline int fold_end(void) {
     weft__t.fold = WEFT_FOLD_NONE;
+    weft__t.fold_block = 0;
     return weft__t.fold_done;
 }
 
-/* send and recv share the try-first shape. A try that completes releases
- * inside libweft (a value handed over or queued, a slot freed): that
- * release writes the end record, with the acquire before it, so the
- * common case is one record per operation, written at the moment the
- * operation took effect (under the channel's lock). */
+/* Whether libweft calls weft__hb_block (it has one to interpose): 1 yes,
+ * 2 no, 0 not looked up yet. Looked up once: a missing symbol is not
+ * cached by REAL. */
+static int block_known;
+
+static int libweft_announces(void) {
+    int k = __atomic_load_n(&block_known, __ATOMIC_RELAXED);
+    if (!k) {
+        k = weft__real("weft__hb_block") ? 1 : 2;
+        __atomic_store_n(&block_known, k, __ATOMIC_RELAXED);
+    }
+    return k == 1;
+}
+
+/* A blocking send or receive that libweft can announce (weft__hb_block)
+ * is called as it is, in END mode: if it completes at once, the release
+ * that makes it take effect writes its one end record, under the
+ * channel's lock; if libweft queues the thread, the hook writes the begin
+ * record first (still under the lock, before the waiter can be served)
+ * and the end record follows the wake-up. Without the hook (an older
+ * libweft) or for a nil channel (which never queues: it blocks forever),
+ * the call is tried first: a try that completes releases inside libweft
+ * as above, and one that cannot is followed by the begin record and the
+ * blocking call. Trying first costs a second pass through the channel's
+ * lock for every operation that waits, which in a ping-pong of threads
+ * on few CPUs doubled the time of a pipeline. */
 static int chan_op(weft_chan *ch, void *elem, int send) {
     REAL(r_send, "weft_chan_send");
     REAL(r_recv, "weft_chan_recv");
@@ -133,7 +159,21 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
     if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
         return send ? r_send(ch, elem) : r_recv(ch, elem);
     uint16_t kend = send ? WEFT_K_CHAN_SEND_END : WEFT_K_CHAN_RECV_END;
+    uint16_t kbegin = send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN;
     int r = WEFT_EAGAIN;
+    if (ch && libweft_announces()) {
+        fold_begin(WEFT_FOLD_END, 1, kend, P(ch), 0, 0);
+        weft__t.fold_block = kbegin;
+        r = send ? r_send(ch, elem) : r_recv(ch, elem);
+        int waited = weft__t.fold_blocked;
+        if (fold_end() && r == 0 && !waited)
+            return r;
+        if (waited)
+            weft__wait_end();
+        WEFT_RECORD(weft__emit(kend, P(ch), I(r), (uint64_t)waited,
+                               !waited && r == WEFT_ECLOSED && send ? stk() : 0, 0));
+        return r;
+    }
     if (ch) { /* a nil channel: the try would say EAGAIN, the call blocks forever */
         fold_begin(WEFT_FOLD_END, 1, kend, P(ch), 0, 0);
         r = send ? r_try_send(ch, elem) : r_try_recv(ch, elem);
@@ -144,9 +184,8 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
         WEFT_RECORD(weft__emit(kend, P(ch), I(r), 0, r == WEFT_ECLOSED && send ? stk() : 0, 0));
         return r;
     }
-    WEFT_RECORD(
-        weft__emit(send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN, P(ch), 0, 0, stk(), 0));
-    weft__wait_begin(send ? WEFT_K_CHAN_SEND_BEGIN : WEFT_K_CHAN_RECV_BEGIN, P(ch));
+    WEFT_RECORD(weft__emit(kbegin, P(ch), 0, 0, stk(), 0));
+    weft__wait_begin(kbegin, P(ch));
     /* Waiting: a release may be the one of a thread that queues itself and
      * sleeps, so releases are written at once; only acquires wait for the
      * end record. */
@@ -273,43 +312,83 @@ static void reach_select_wait(const weft_case *c, size_t n) {
     __atomic_store_n(&r->nsel, k > WEFT_REACH_SEL ? WEFT_REACH_SEL_MANY : k, __ATOMIC_RELAXED);
 }
 
-WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
-    REAL(r_select, "weft_select");
-    if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
-        return r_select(cases, n, flags);
+/* A blocking select's cases, for its begin record should libweft queue
+ * the thread (weft__hb_block). */
+static __thread struct {
+    const weft_case *cases;
+    size_t n;
+    int flags;
+} sel_owed __attribute__((tls_model("initial-exec")));
+
+/* A select that waits: its begin record with the cases and the stack, the
+ * channels for the watchdog, and the mark. */
+static void select_waits(const weft_case *cases, size_t n, int flags, uint32_t stack) {
     uint64_t packed[64];
-    reach_select(cases, n);
-    fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
-    int r = r_select(cases, n, flags | WEFT_NONBLOCK);
-    fold_end();
-    if (r >= 0 && (size_t)r < n && cases[r].op == WEFT_RECV)
-        weft__reach_pull(P(cases[r].ch), WEFT_REACH_CHAN);
-    if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK)) {
-        int ok = r >= 0 && (size_t)r < n;
-        WEFT_RECORD(
-            size_t len = pack_cases(cases, n, packed); weft__emit_data(
-                WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r), ok ? I(cases[r].result) : 0,
-                ok && cases[r].result == WEFT_ECLOSED && cases[r].op == WEFT_SEND ? stk() : 0, 0,
-                packed, len));
-        return r;
-    }
     WEFT_RECORD(size_t len = pack_cases(cases, n, packed);
-                weft__emit_data(WEFT_K_SELECT_BEGIN, 0, n, (uint64_t)flags, stk(), 0, packed, len));
+                weft__emit_data(WEFT_K_SELECT_BEGIN, 0, n, (uint64_t)flags, stack, 0, packed, len));
     uint64_t first = 0;
     for (size_t i = 0; i < n && !first; i++)
         first = P(cases[i].ch);
     reach_select_wait(cases, n);
     weft__wait_begin(WEFT_K_SELECT_BEGIN, first);
+}
+
+/* A select that returned: its end record, the value's reach. One that did
+ * not wait carries its cases (and the stack of a send on a closed
+ * channel); one that waited has them on its begin record. */
+static int select_done(weft_case *cases, size_t n, int r, int waited) {
+    if (waited)
+        weft__wait_end();
+    int ok = r >= 0 && (size_t)r < n;
+    if (ok && cases[r].op == WEFT_RECV)
+        weft__reach_pull(P(cases[r].ch), WEFT_REACH_CHAN);
+    if (waited) {
+        WEFT_RECORD(weft__emit(WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r),
+                               ok ? I(cases[r].result) : 0, 0, 1));
+        return r;
+    }
+    uint64_t packed[64];
+    WEFT_RECORD(size_t len = pack_cases(cases, n, packed); weft__emit_data(
+                    WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r), ok ? I(cases[r].result) : 0,
+                    ok && cases[r].result == WEFT_ECLOSED && cases[r].op == WEFT_SEND ? stk() : 0,
+                    0, packed, len));
+    return r;
+}
+
+/* As chan_op: called as it is when libweft announces its waits, else
+ * tried first (WEFT_NONBLOCK) and called again to wait. */
+WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
+    REAL(r_select, "weft_select");
+    if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
+        return r_select(cases, n, flags);
+    reach_select(cases, n);
+    /* Without a channel (every case nil), libweft blocks for good without
+     * queueing the thread anywhere: that select is tried first, as a send
+     * on a nil channel. */
+    int some = 0;
+    for (size_t i = 0; i < n && !some; i++)
+        some = cases[i].ch != NULL;
+    if (!(flags & WEFT_NONBLOCK) && some && libweft_announces()) {
+        sel_owed.cases = cases;
+        sel_owed.n = n;
+        sel_owed.flags = flags;
+        fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
+        weft__t.fold_block = WEFT_K_SELECT_BEGIN;
+        int r = r_select(cases, n, flags);
+        int waited = weft__t.fold_blocked;
+        fold_end();
+        return select_done(cases, n, r, waited);
+    }
+    fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
+    int r = r_select(cases, n, flags | WEFT_NONBLOCK);
+    fold_end();
+    if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK))
+        return select_done(cases, n, r, 0);
+    select_waits(cases, n, flags, stk());
     fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
     r = r_select(cases, n, flags);
     fold_end();
-    weft__wait_end();
-    if (r >= 0 && (size_t)r < n && cases[r].op == WEFT_RECV)
-        weft__reach_pull(P(cases[r].ch), WEFT_REACH_CHAN);
-    int ok = r >= 0 && (size_t)r < n;
-    WEFT_RECORD(weft__emit(WEFT_K_SELECT_END, ok ? P(cases[r].ch) : 0, I(r),
-                           ok ? I(cases[r].result) : 0, 0, 1));
-    return r;
+    return select_done(cases, n, r, 1);
 }
 
 /* ---- threads: weft_go ---- */
@@ -730,6 +809,29 @@ WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
     weft__clock_released(P(obj));
     if (r_release)
         r_release(obj, seq);
+}
+
+WEFT_EXPORT void weft__hb_block(const void *obj);
+
+/* libweft is about to queue this thread on channel obj (chan_op and
+ * weft_select above): the operation waits. Its begin record goes first,
+ * then the release of its waiter ticket as a record of its own (ACQ).
+ * Only the first queueing of the call counts (a select queues on each of
+ * its channels); a queueing outside those calls changes nothing here. */
+WEFT_EXPORT void weft__hb_block(const void *obj) {
+    (void)obj;
+    uint16_t k = weft__t.fold_block;
+    if (!k || weft__t.fold_done)
+        return;
+    weft__t.fold_block = 0;
+    weft__t.fold_blocked = 1;
+    weft__t.fold = WEFT_FOLD_ACQ;
+    if (k == WEFT_K_SELECT_BEGIN) {
+        select_waits(sel_owed.cases, sel_owed.n, sel_owed.flags, weft__stack_user());
+        return;
+    }
+    WEFT_RECORD(weft__emit(k, weft__t.fold_obj, 0, 0, weft__stack_user(), 0));
+    weft__wait_begin(k, weft__t.fold_obj);
 }
 
 WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq) {

@@ -174,6 +174,12 @@ uint32_t weft__stack(void) {
     return capture(0, NULL, 0, NULL);
 }
 
+/* From inside a libweft call (its hooks): libweft's own frames on top,
+ * above the user's call, are dropped too. */
+uint32_t weft__stack_user(void) {
+    return capture(1, NULL, 0, NULL);
+}
+
 /* A thread's creation stack, also as return addresses for the live state
  * file (livestate.c), which weft reads without the log. A thread made by
  * weft_go, weft_group_go or weft_future_start is created inside libweft

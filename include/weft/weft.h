@@ -280,6 +280,12 @@ WEFT_API void weft_future_free(weft_future *f);
  * of them nor Valgrind is present. Not for user code. */
 WEFT_API void weft__hb_release(const void *obj, uint64_t seq);
 WEFT_API void weft__hb_acquire(const void *obj, uint64_t seq);
+/* Called when the calling thread is about to queue itself on channel obj
+ * and sleep (a send, receive or select that cannot complete now): under
+ * the channel's lock, before the release of the waiter's ticket, so that
+ * a tracer learns that an operation waits without first trying it. A
+ * no-op here; same rules as above. */
+WEFT_API void weft__hb_block(const void *obj);
 
 #ifdef __cplusplus
 }
