@@ -14,13 +14,14 @@
  * The one exported name, weft__check_describe, is looked up by check.c
  * with dlsym: libweft does not depend on the shim. It takes no lock and
  * calls no malloc (raw /proc reads into stack buffers; dladdr for the
- * names), and marks the caller in_shim so that nothing it calls is
- * recorded. */
+ * names; an anonymous mapping for a staging slot's copy), and marks the
+ * caller in_shim so that nothing it calls is recorded. */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -139,19 +140,14 @@ static const uint8_t phase_of[256] = {
 /* Calls fn for every record of the log, decoded (log.h). */
 typedef void (*visit_fn)(const struct weft_rec *r, void *ctx);
 
-/* Chunk c as it stands: the chunk itself, or the staging slot that holds
- * it (log.h) while the copier has not written all of it there. A slot is
- * freed only once its chunk is whole, so a slot read for a chunk not yet
- * whole stays that chunk's unless the copier finishes it and the slot is
- * taken again during the read (a few microseconds against the copier's
- * passes, 2 ms apart): the records of another chunk would then be seen
- * here, of this process all the same. */
-static const struct weft_log_chunk *chunk_now(const struct logv *lv, uint64_t c) {
+/* The staging slot (log.h) that holds chunk c while the copier has not
+ * written all of it there, or NULL: then the chunk itself is whole. */
+static const struct weft_log_chunk *slot_of(const struct logv *lv, uint64_t c) {
     const struct weft_log_chunk *ch =
         (const struct weft_log_chunk *)(lv->base + c * WEFT_LOG_CHUNK_SIZE);
     const struct weft_log_header *h = (const struct weft_log_header *)(const void *)lv->hdrp;
     if (!h->stage_n || !__atomic_load_n(&h->stage_copier, __ATOMIC_ACQUIRE))
-        return ch;
+        return NULL;
     for (uint32_t k = 0; k < h->stage_n && h->stage_first + (uint64_t)k < lv->room; k++) {
         const struct weft_log_chunk *sl =
             (const struct weft_log_chunk *)(lv->base +
@@ -160,20 +156,52 @@ static const struct weft_log_chunk *chunk_now(const struct logv *lv, uint64_t c)
             return __atomic_load_n(&ch->committed, __ATOMIC_ACQUIRE) <
                            __atomic_load_n(&sl->committed, __ATOMIC_ACQUIRE)
                        ? sl
-                       : ch;
+                       : NULL;
     }
-    return ch;
+    return NULL;
+}
+
+/* Chunk c's committed words as they stand, and their count in *n: the
+ * chunk's own, or a copy of the slot's in *buf (mapped here on first
+ * use: no malloc, and no 64 KiB on the caller's stack). A slot is freed
+ * only once its chunk is whole, and the next thread to take it publishes
+ * its new destination before it writes a word there (log_writer.c,
+ * claim_staged): so a copy made while the slot still names c, and after
+ * which it still does, is c's; otherwise the chunk itself is whole by
+ * now and is read instead. */
+static const uint64_t *chunk_now(const struct logv *lv, uint64_t c, uint64_t **buf, uint32_t *n) {
+    const struct weft_log_chunk *ch =
+        (const struct weft_log_chunk *)(lv->base + c * WEFT_LOG_CHUNK_SIZE);
+    const struct weft_log_chunk *sl = slot_of(lv, c);
+    if (sl && !*buf) {
+        void *m = mmap(NULL, WEFT_LOG_CHUNK_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        *buf = m == MAP_FAILED ? NULL : m;
+    }
+    if (sl && *buf) {
+        uint32_t m = __atomic_load_n(&sl->committed, __ATOMIC_ACQUIRE);
+        if (m > WEFT_LOG_CHUNK_WORDS)
+            m = WEFT_LOG_CHUNK_WORDS;
+        memcpy(*buf, (const char *)sl + WEFT_LOG_CHUNK_HDR, (size_t)m * sizeof **buf);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&sl->stage_dest1, __ATOMIC_RELAXED) == c + 1 &&
+            sl->magic == WEFT_LOG_CHUNK_MAGIC) {
+            *n = m;
+            return *buf;
+        }
+    }
+    uint32_t m = __atomic_load_n(&ch->committed, __ATOMIC_ACQUIRE);
+    *n = ch->magic == WEFT_LOG_CHUNK_MAGIC ? m : 0;
+    if (*n > WEFT_LOG_CHUNK_WORDS)
+        *n = WEFT_LOG_CHUNK_WORDS;
+    return (const uint64_t *)((const char *)ch + WEFT_LOG_CHUNK_HDR);
 }
 
 static void scan(const struct logv *lv, visit_fn fn, void *ctx) {
+    uint64_t *copy = NULL;
     for (uint64_t c = 0; c < lv->nchunks; c++) {
-        const struct weft_log_chunk *ch = chunk_now(lv, c);
-        uint32_t n = __atomic_load_n(&ch->committed, __ATOMIC_ACQUIRE);
-        if (n == 0 || ch->magic != WEFT_LOG_CHUNK_MAGIC)
-            continue;
-        if (n > WEFT_LOG_CHUNK_WORDS)
-            n = WEFT_LOG_CHUNK_WORDS;
-        const uint64_t *w = (const uint64_t *)((const char *)ch + WEFT_LOG_CHUNK_HDR);
+        uint32_t n;
+        const uint64_t *w = chunk_now(lv, c, &copy, &n);
         uint32_t tid = 0;
         struct weft_rec prev = {0};
         for (uint32_t i = 0; i < n;) {
@@ -193,6 +221,8 @@ static void scan(const struct logv *lv, visit_fn fn, void *ctx) {
             fn(&r, ctx);
         }
     }
+    if (copy)
+        munmap(copy, WEFT_LOG_CHUNK_SIZE);
 }
 
 /* ---- what we look for ---- */
@@ -229,7 +259,8 @@ struct q {
     uint32_t via, create_stack;
     /* its waits */
     uint64_t last_begin_ts, last_end_ts, last_ts;
-    struct weft_rec begin; /* its data points into the log */
+    struct weft_rec begin;   /* its data points to begin_data */
+    uint64_t begin_data[64]; /* a select's cases (shim_weft.c keeps at most 64) */
     uint16_t last_kind;
     /* objects and stacks */
     struct objwant objs[MAX_OBJS];
@@ -269,6 +300,13 @@ static void v_life(const struct weft_rec *r, void *p) {
     if (ph == 1 && r->ts >= q->last_begin_ts) {
         q->last_begin_ts = r->ts;
         q->begin = *r;
+        /* Kept past the scan: a staging slot's words are read from a copy
+         * that the scan reuses (chunk_now). */
+        uint32_t len = r->dlen < sizeof q->begin_data ? r->dlen : (uint32_t)sizeof q->begin_data;
+        if (len)
+            memcpy(q->begin_data, r->data, len);
+        q->begin.data = (const unsigned char *)q->begin_data;
+        q->begin.dlen = len;
     } else if (ph == 2 && r->ts >= q->last_end_ts) {
         q->last_end_ts = r->ts;
     }

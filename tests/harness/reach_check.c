@@ -68,11 +68,8 @@ static void *holder(void *p) {
 }
 
 static void waits(int i, uint16_t kind, uint64_t ch, uint32_t count) {
-    table[ntable++] = (struct weft__wd_wait){.tid = (uint32_t)i + 1,
-                                             .kind = kind,
-                                             .ostid = ostid[i],
-                                             .waits = count,
-                                             .obj = ch};
+    table[ntable++] = (struct weft__wd_wait){
+        .tid = (uint32_t)i + 1, .kind = kind, .ostid = ostid[i], .waits = count, .obj = ch};
 }
 
 static int failures;
