@@ -997,7 +997,7 @@ int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *o
           weft__ingest_write_losses(g) || weft__ingest_write_sums(g);
     weft__ingest_db_release(g);
     weft__ingest_phase(g, "tables");
-    if (g->profile > 0)
+    if (g->profile > 0 && opts && opts->root_pid > 0) /* weft run: a program ran */
         fprintf(stderr, "weft ingest: prewarm  %u debug files loaded while the program ran\n",
                 g->prewarmed);
     if (g->profile > 0 && g->symtab)
