@@ -137,7 +137,8 @@ enum {
  * chunk, its chunk is closed, its process ended, or the clock is
  * WEFT_RUN_FINAL epochs past the run's: a writer that would still change
  * it then was held between its look at the clock and its store for more
- * than WEFT_RUN_FINAL - 2 whole epochs. */
+ * than WEFT_RUN_FINAL - 2 whole epochs. Such a run is read again once one
+ * of the other three holds, and what changed is a loss (late-relocks). */
 #define WEFT_RUN_SLOTS 4u
 #define WEFT_RUN_EPOCH_MS 100u
 #define WEFT_RUN_FINAL 5u

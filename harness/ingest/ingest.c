@@ -846,6 +846,15 @@ void weft__ingest_note_log(struct weft__ingest *g, struct proc *p) {
                               (unsigned long long)l->missing_chunks);
         p->complete = 0;
     }
+    if (l->late_relocks) {
+        weft__ingest_add_loss(
+            g, p->pid, p->path, "late-relocks", l->late_relocks,
+            "%s: %llu locks and unlocks were counted in relock runs after the live reader had "
+            "taken them (their thread was held between its look at the clock and its count for "
+            "more than %u ms): they are not in this trace",
+            p->path, (unsigned long long)l->late_relocks, (WEFT_RUN_FINAL - 2) * WEFT_RUN_EPOCH_MS);
+        p->complete = 0;
+    }
     if (l->consumed_chunks) {
         weft__ingest_add_loss(
             g, p->pid, p->path, "live-consumed", l->consumed_chunks,

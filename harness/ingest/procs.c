@@ -117,9 +117,10 @@ int weft__ingest_pid_of_name(const char *path) {
 
 /* One warning line per kind of loss (stderr), after the ingest. */
 void weft__ingest_warn_losses(const struct weft__ingest *g) {
-    static const char *const kinds[] = {
-        "dropped-events", "bad-chunk",     "unwritten-chunk", "truncated", "unreadable-log",
-        "empty-log",      "duplicate-log", "missing-log",     "running",   "live-consumed"};
+    static const char *const kinds[] = {"dropped-events", "bad-chunk",      "unwritten-chunk",
+                                        "truncated",      "unreadable-log", "empty-log",
+                                        "duplicate-log",  "missing-log",    "running",
+                                        "live-consumed",  "late-relocks"};
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         uint64_t count = 0, rows = 0;
         const struct loss *first = NULL;
@@ -153,6 +154,7 @@ void weft__ingest_warn_losses(const struct weft__ingest *g) {
         case 7:
         case 8:
         case 9:
+        case 10:
             weft_err("warning: trace incomplete: %s%s", first->detail, more);
             break;
         default:

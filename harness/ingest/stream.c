@@ -517,6 +517,9 @@ void weft_slog_close(struct weft_slog *l) {
     l->lc = NULL;
     free(l->tids);
     l->tids = NULL;
+    free(l->lruns);
+    l->lruns = NULL;
+    l->nlruns = l->caplruns = 0;
 }
 
 /* ---- live reading ---- */
@@ -645,6 +648,48 @@ static int walk_more(struct weft_slog *l, uint64_t i, const uint64_t *w, uint32_
     return 0;
 }
 
+/* The locks and unlocks stored into a run's slots between two readings
+ * of them (log.h: per slot the mutex, then locks << 1 | held). A slot
+ * free at the first reading, or another mutex's since, is new whole. */
+static uint64_t run_changes(const unsigned char *then, const unsigned char *now) {
+    uint64_t n = 0;
+    for (unsigned i = 0; i < WEFT_RUN_SLOTS; i++) {
+        uint64_t a[2], b[2];
+        memcpy(a, then + 16 * i, sizeof a);
+        memcpy(b, now + 16 * i, sizeof b);
+        uint32_t s0 = (uint32_t)(a[1] >> 32), s1 = (uint32_t)(b[1] >> 32);
+        if (a[0] != b[0])
+            s0 = 0;
+        uint64_t locks = s1 >> 1 > s0 >> 1 ? (s1 >> 1) - (s0 >> 1) : 0;
+        /* the lock held at the first reading and each new one were
+         * unlocked, but one held now */
+        uint64_t freed = locks + (s0 & WEFT_RUN_HELD), held = s1 & WEFT_RUN_HELD;
+        n += locks + (freed > held ? freed - held : 0);
+    }
+    return n;
+}
+
+/* The runs taken by the clock alone that are final for sure now (a
+ * record follows them in their chunk, the chunk is closed, the process
+ * ended): their writer's last store into them, if any, came before what
+ * says so. What it stored after they were taken is counted. */
+static void recheck_runs(struct weft_slog *l) {
+    size_t k = 0;
+    for (size_t i = 0; i < l->nlruns; i++) {
+        struct weft__lrun *e = &l->lruns[i];
+        if (!l->ended && e->chunk < l->nchunks && l->lc[e->chunk].seen <= e->end &&
+            !chunk_closed(l, e->chunk)) {
+            l->lruns[k++] = *e;
+            continue;
+        }
+        unsigned char now[sizeof e->slots];
+        if (e->chunk < l->nchunks && !l->lc[e->chunk].punched &&
+            read_at(l, now, sizeof now, e->off) == sizeof now)
+            l->late_relocks += run_changes(e->slots, now);
+    }
+    l->nlruns = k;
+}
+
 int weft_slog_refresh(struct weft_slog *l) {
     struct stat st;
     if (fstat(l->fd, &st) == 0)
@@ -756,6 +801,7 @@ int weft_slog_refresh(struct weft_slog *l) {
         if (walk_more(l, i, w, cnt) != 0)
             goto out;
     }
+    recheck_runs(l);
     rc = 0;
 out:
     if (rc && !l->err[0])
@@ -1308,24 +1354,38 @@ static int fold_emit(struct weft_merge *m, struct cursor *c, struct weft_rec *r,
  * At the last step (no limit) every run is final. The copy is the
  * cursor's buffer, which the record (and a copy decoded ahead for the
  * folds) points into. */
-static int run_final(struct cursor *c, const struct weft_slog *l, uint64_t limit) {
+static int run_final(struct cursor *c, struct weft_slog *l, uint64_t limit) {
     const struct weft_rec *r = &c->rec;
     uint64_t chunk = c->run.chunk;
     uint32_t at = c->run.word + c->at, end = c->run.word + c->pos;
+    int by_clock = 0;
     if (limit != UINT64_MAX && !l->ended && chunk < l->nchunks && l->lc[chunk].seen <= end &&
         !chunk_closed(l, chunk)) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
         if (weft_run_epoch_of(&t) < (uint32_t)r->arg + WEFT_RUN_FINAL)
             return 0;
+        by_clock = 1;
     }
     /* (a file cut short under us keeps the copy read with the run) */
     size_t off = (size_t)(r->data - (const unsigned char *)(c->words + c->at));
+    uint64_t where = chunk_off(chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)at * WEFT_LOG_WORD + off;
     unsigned char slots[16 * WEFT_RUN_SLOTS];
-    if (r->dlen == sizeof slots && read_at(l, slots, sizeof slots,
-                                           chunk_off(chunk) + WEFT_LOG_CHUNK_HDR +
-                                               (uint64_t)at * WEFT_LOG_WORD + off) == sizeof slots)
+    if (r->dlen == sizeof slots && read_at(l, slots, sizeof slots, where) == sizeof slots)
         memcpy((unsigned char *)(uintptr_t)r->data, slots, sizeof slots);
+    if (by_clock && r->dlen == sizeof slots) {
+        if (l->nlruns == l->caplruns) {
+            size_t nc = l->caplruns ? 2 * l->caplruns : 16;
+            struct weft__lrun *nl = realloc(l->lruns, nc * sizeof *nl);
+            if (!nl)
+                return -1;
+            l->lruns = nl;
+            l->caplruns = nc;
+        }
+        struct weft__lrun *e = &l->lruns[l->nlruns++];
+        *e = (struct weft__lrun){.chunk = chunk, .off = where, .end = end};
+        memcpy(e->slots, r->data, sizeof e->slots);
+    }
     return 1;
 }
 
@@ -1357,9 +1417,15 @@ int weft_merge_next_until(struct weft_merge *m, struct weft_rec *r, uint32_t *lo
     struct cursor *c = m->heap[0];
     if (c->rec.ts >= limit)
         return 2;
-    if (c->rec.kind == WEFT_K_MUTEX_RUN && m->logs[c->log]->live &&
-        !run_final(c, m->logs[c->log], limit))
-        return 2;
+    if (c->rec.kind == WEFT_K_MUTEX_RUN && m->logs[c->log]->live) {
+        int f = run_final(c, m->logs[c->log], limit);
+        if (f < 0) {
+            snprintf(m->err, sizeof m->err, "out of memory");
+            return -1;
+        }
+        if (!f)
+            return 2;
+    }
     *log = c->log;
     m->last = c;
     if (c->folding && weft__fold_head(c->fold) == 2)

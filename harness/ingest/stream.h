@@ -49,6 +49,15 @@ struct weft__skip {
     uint32_t from, to;
 };
 
+/* A relock run (log.h, WEFT_K_MUTEX_RUN) that a live reading took as
+ * final by the clock alone: where its slots are in the file, and what
+ * they said then (stream.c, run_final). */
+struct weft__lrun {
+    uint64_t chunk, off;
+    uint32_t end; /* the word after the run in its chunk */
+    unsigned char slots[16 * WEFT_RUN_SLOTS];
+};
+
 struct weft_slog {
     struct weft_log_header hdr; /* a copy, read once at open */
     const char *name;
@@ -95,6 +104,13 @@ struct weft_slog {
     size_t nskip;
     unsigned char *gone;
     uint64_t ngone;
+    /* The runs taken by the clock alone, until they are final for sure;
+     * then the locks and unlocks their writer still stored into them
+     * after (a thread held longer than the clock rule allows: log.h),
+     * which no record can carry any more: a loss (late-relocks). */
+    struct weft__lrun *lruns;
+    size_t nlruns, caplruns;
+    uint64_t late_relocks;
 };
 
 /* A chunk of a live log: the words walked so far and the walk's state

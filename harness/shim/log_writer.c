@@ -835,6 +835,23 @@ void weft__log_runs_off(void) {
     runs_off = 1;
 }
 
+/* tests (WEFT_TEST_RUN_STALL_MS, harness:runs_late): the first lock
+ * counted into an open run after its look at the clock sleeps this long
+ * before its store, as a thread preempted there would. */
+static int run_stall_ms;
+
+void weft__log_run_stall(int ms) {
+    run_stall_ms = ms;
+}
+
+static void run_stall(void) {
+    int ms = __atomic_exchange_n(&run_stall_ms, 0, __ATOMIC_RELAXED), saved = errno;
+    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000};
+    while (ms > 0 && nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+    errno = saved;
+}
+
 /* The relock runs' epoch now (log.h): the coarse monotonic clock, a few
  * loads from the vDSO's page (3.6 ns here, a third of an rdtsc); 0 when
  * runs are off. Read only where a run is open or would start. */
@@ -885,6 +902,8 @@ static int run_lock(uint64_t obj, uint32_t site) {
         } else if ((st & WEFT_RUN_HELD) || st >> 1 >= RUN_MAX_LOCKS) {
             return 0;
         }
+        if (__builtin_expect(run_stall_ms != 0, 0))
+            run_stall();
         run_store(w, i, (st + WEFT_RUN_LOCK) | WEFT_RUN_HELD, site);
         weft__t.run.held = i + 1;
         return 1;

@@ -193,6 +193,7 @@ void weft__emit_taken(uint16_t kind, uint64_t obj, uintptr_t pc) WEFT_HIDDEN;
 void weft__emit_unlock(uint64_t obj, uint32_t stack) WEFT_HIDDEN;
 /* WEFT_SHIM_RUNS=0: no relock runs (log.h, WEFT_K_MUTEX_RUN). */
 void weft__log_runs_off(void) WEFT_HIDDEN;
+void weft__log_run_stall(int ms) WEFT_HIDDEN; /* tests: WEFT_TEST_RUN_STALL_MS */
 /* For a fatal signal handler: a record in a fresh chunk of its own, so that
  * a record the interrupted code was writing cannot be torn. */
 void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) WEFT_HIDDEN;

@@ -94,6 +94,9 @@ void weft__relock_init(void) {
     e = secure_getenv("WEFT_SHIM_RUNS");
     if (e && !strcmp(e, "0"))
         weft__log_runs_off();
+    e = secure_getenv("WEFT_TEST_RUN_STALL_MS");
+    if (e && *e)
+        weft__log_run_stall(atoi(e));
 }
 
 static inline uint64_t *relock_slot_of(const void *m) {
