@@ -65,6 +65,12 @@
 #define WEFT_LOG_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
 #define WEFT_TS_MAX (1ull << 62)         /* ns: later record times are damage (log_reader.c) */
 
+/* Where chunk i starts in the file (staging slots included: log.h's
+ * chunks are numbered on past capacity_chunks). */
+static inline uint64_t weft_log_chunk_off(uint64_t i) {
+    return WEFT_LOG_HEADER_SIZE + i * (uint64_t)WEFT_LOG_CHUNK_SIZE;
+}
+
 /* The fields a record carries (header bits 8-17), in the order they follow. */
 enum {
     WEFT_W_TS = 1u << 0, /* full timestamp (else: header delta from the previous record) */

@@ -84,10 +84,6 @@ struct weft_stager {
     struct weft_stage_stats st;
 };
 
-static uint64_t chunk_off(uint64_t i) {
-    return WEFT_LOG_HEADER_SIZE + i * (uint64_t)WEFT_LOG_CHUNK_SIZE;
-}
-
 /* Whether h, a whole header read from a file of size bytes, is a log
  * this weft reads (the reader's own checks) with its staging slots where
  * log.h puts them, inside the file. */
@@ -95,7 +91,7 @@ static int has_slots(const struct weft_log_header *h, uint64_t size) {
     char err[WEFT_LOG_ERR];
     return weft__log_header_ok(h, WEFT_LOG_HEADER_SIZE, "", err) == 0 && h->stage_n &&
            h->stage_n <= MAX_SLOTS && h->stage_first == h->capacity_chunks &&
-           size >= chunk_off((uint64_t)h->stage_first + h->stage_n);
+           size >= weft_log_chunk_off((uint64_t)h->stage_first + h->stage_n);
 }
 
 static struct weft_log_chunk *slot_at(const struct slog *g, uint32_t k) {
@@ -133,7 +129,7 @@ static int read_all(int fd, void *p, size_t n, uint64_t off) {
  * as final: stream.c, chunk_closed). */
 static int copy_words(int fd, const struct weft_log_chunk *c, const uint64_t *w, uint64_t dest,
                       uint32_t from, uint32_t to, int sealed) {
-    uint64_t off = chunk_off(dest);
+    uint64_t off = weft_log_chunk_off(dest);
     if (to > from && write_all(fd, w + from, (size_t)(to - from) * WEFT_LOG_WORD,
                                off + WEFT_LOG_CHUNK_HDR + (uint64_t)from * WEFT_LOG_WORD) != 0)
         return -1;
@@ -162,8 +158,8 @@ static int run_again(struct slog *g, struct sslot *x, const uint64_t *w, uint32_
     for (uint32_t i = 0; i < n; i++)
         now[i] = __atomic_load_n(&w[x->run_at + i], __ATOMIC_RELAXED);
     if (memcmp(now, x->runw, sizeof now) != 0) {
-        uint64_t off =
-            chunk_off(x->d1 - 1) + WEFT_LOG_CHUNK_HDR + (uint64_t)x->run_at * WEFT_LOG_WORD;
+        uint64_t off = weft_log_chunk_off(x->d1 - 1) + WEFT_LOG_CHUNK_HDR +
+                       (uint64_t)x->run_at * WEFT_LOG_WORD;
         if (write_all(g->fd, now, sizeof now, off) != 0)
             return -1;
         memcpy(x->runw, now, sizeof now);
@@ -283,7 +279,7 @@ static void finish_log(struct weft_stager *s, struct slog *g, int process_gone) 
          * their 2 MiB of disk given back (a live ingest's logs stay
          * small; a kept log keeps what it holds) */
         (void)fallocate(g->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                        (off_t)chunk_off(g->first), (off_t)g->n * WEFT_LOG_CHUNK_SIZE);
+                        (off_t)weft_log_chunk_off(g->first), (off_t)g->n * WEFT_LOG_CHUNK_SIZE);
     unmap_log(g);
 }
 
@@ -304,7 +300,7 @@ static int attach(struct weft_stager *s, const char *path) {
         return 1;
     }
     if (read_all(fd, &h, sizeof h, 0) != 0 || memcmp(h.magic, WEFT_LOG_MAGIC, 8) != 0 ||
-        (uint64_t)st.st_size < chunk_off((uint64_t)h.stage_first + h.stage_n)) {
+        (uint64_t)st.st_size < weft_log_chunk_off((uint64_t)h.stage_first + h.stage_n)) {
         close(fd);
         return 0;
     }
@@ -322,15 +318,16 @@ static int attach(struct weft_stager *s, const char *path) {
     /* The slots' blocks now, so that the program's first write of a slot
      * page can never meet a full disk (a SIGBUS in the program). */
     size_t len = (size_t)h.stage_n * WEFT_LOG_CHUNK_SIZE;
-    if (fallocate(fd, 0, (off_t)chunk_off(h.stage_first), (off_t)len) != 0 && errno != EOPNOTSUPP) {
+    if (fallocate(fd, 0, (off_t)weft_log_chunk_off(h.stage_first), (off_t)len) != 0 &&
+        errno != EOPNOTSUPP) {
         close(fd);
         return 1;
     }
     struct slog g = {.fd = fd, .first = h.stage_first, .n = h.stage_n, .pid = h.pid};
     g.capacity = h.capacity_chunks;
     void *hp = mmap(NULL, WEFT_LOG_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    void *sp =
-        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)chunk_off(h.stage_first));
+    void *sp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                    (off_t)weft_log_chunk_off(h.stage_first));
     if (hp == MAP_FAILED || sp == MAP_FAILED) {
         if (hp != MAP_FAILED)
             munmap(hp, WEFT_LOG_HEADER_SIZE);
@@ -530,7 +527,7 @@ int weft__log_heal(const char *path, uint64_t *unhealed, char *err, size_t errle
     }
     for (uint32_t k = 0; k < h.stage_n; k++) {
         struct weft_log_chunk c, d;
-        uint64_t so = chunk_off((uint64_t)h.stage_first + k);
+        uint64_t so = weft_log_chunk_off((uint64_t)h.stage_first + k);
         if (read_all(fd, &c, sizeof c, so) != 0)
             break;
         if (!c.stage_dest1 || c.stage_dest1 - 1 >= h.capacity_chunks ||
@@ -540,13 +537,13 @@ int weft__log_heal(const char *path, uint64_t *unhealed, char *err, size_t errle
          * differs is written again, a relock run changed in place too. */
         uint64_t dest = c.stage_dest1 - 1;
         size_t len = (size_t)c.committed * WEFT_LOG_WORD;
-        ssize_t got = pread(fd, &d, sizeof d, (off_t)chunk_off(dest));
+        ssize_t got = pread(fd, &d, sizeof d, (off_t)weft_log_chunk_off(dest));
         if (got != (ssize_t)sizeof d)
             memset(&d, 0, sizeof d);
         memset(dw, 0, len);
         if (read_all(fd, sw, len, so + WEFT_LOG_CHUNK_HDR) != 0)
             continue;
-        if (pread(fd, dw, len, (off_t)(chunk_off(dest) + WEFT_LOG_CHUNK_HDR)) < 0)
+        if (pread(fd, dw, len, (off_t)(weft_log_chunk_off(dest) + WEFT_LOG_CHUNK_HDR)) < 0)
             memset(dw, 0, len);
         if (d.magic == WEFT_LOG_CHUNK_MAGIC && d.committed == c.committed && !memcmp(sw, dw, len))
             continue;

@@ -8,6 +8,7 @@
 #include "stage.h"
 
 #include "relock.h"
+#include "room.h"
 #include "thread.h"
 
 #include <errno.h>
@@ -45,10 +46,6 @@ static size_t read_fd(const struct weft_slog *l, int fd, void *buf, size_t n, ui
 
 static size_t read_at(const struct weft_slog *l, void *buf, size_t n, uint64_t off) {
     return read_fd(l, l->fd, buf, n, off);
-}
-
-static uint64_t chunk_off(uint64_t i) {
-    return WEFT_LOG_HEADER_SIZE + i * (uint64_t)WEFT_LOG_CHUNK_SIZE;
 }
 
 static uint64_t to_ns(const struct weft_slog *l, uint64_t ts) {
@@ -231,12 +228,12 @@ static void *walk_part(void *arg) {
             continue;
         if (i >= ra) { /* the next window, while this one is walked */
             uint64_t end = i + 2 * RA_CHUNKS < p->hi ? i + 2 * RA_CHUNKS : p->hi;
-            readahead_at(l, chunk_off(i), chunk_off(end) - chunk_off(i));
+            readahead_at(l, weft_log_chunk_off(i), weft_log_chunk_off(end) - weft_log_chunk_off(i));
             ra = i + RA_CHUNKS;
         }
         size_t want = (size_t)cnt * WEFT_LOG_WORD;
         char err[WEFT_LOG_ERR];
-        if (read_fd(l, p->fd, words, want, chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want) {
+        if (read_fd(l, p->fd, words, want, weft_log_chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want) {
             p->cut = i;
             break;
         } else if (walk(p, i, words, cnt, err) == 0) {
@@ -418,7 +415,7 @@ static int open_common(struct weft_slog *l, int convert) {
             l->trailing_unwritten = 0;
             continue;
         }
-        if (read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i]) {
+        if (read_at(l, &ch[i], sizeof ch[i], weft_log_chunk_off(i)) < sizeof ch[i]) {
             /* the file shrank since: the rest is missing */
             l->missing_chunks += n - i;
             l->nchunks = n = i;
@@ -669,16 +666,21 @@ static uint64_t run_changes(const unsigned char *then, const unsigned char *now)
     return n;
 }
 
-/* The runs taken by the clock alone that are final for sure now (a
- * record follows them in their chunk, the chunk is closed, the process
- * ended): their writer's last store into them, if any, came before what
- * says so. What it stored after they were taken is counted. */
+/* Whether a relock run that ends at word end of chunk may still be
+ * counted in by its thread (log.h): no record follows it in its chunk,
+ * the chunk is open and the process goes on. */
+static int run_open(const struct weft_slog *l, uint64_t chunk, uint32_t end) {
+    return !l->ended && chunk < l->nchunks && l->lc[chunk].seen <= end && !chunk_closed(l, chunk);
+}
+
+/* The runs taken by the clock alone that are final for sure now: their
+ * writer's last store into them, if any, came before what says so. What
+ * it stored after they were taken is counted. */
 static void recheck_runs(struct weft_slog *l) {
     size_t k = 0;
     for (size_t i = 0; i < l->nlruns; i++) {
         struct weft__lrun *e = &l->lruns[i];
-        if (!l->ended && e->chunk < l->nchunks && l->lc[e->chunk].seen <= e->end &&
-            !chunk_closed(l, e->chunk)) {
+        if (run_open(l, e->chunk, e->end)) {
             l->lruns[k++] = *e;
             continue;
         }
@@ -738,7 +740,7 @@ int weft_slog_refresh(struct weft_slog *l) {
     l->unwritten_chunks = l->trailing_unwritten = 0;
     for (uint64_t i = 0; i < n; i++) {
         if (l->lc[i].punched || l->lc[i].bad ||
-            read_at(l, &ch[i], sizeof ch[i], chunk_off(i)) < sizeof ch[i]) {
+            read_at(l, &ch[i], sizeof ch[i], weft_log_chunk_off(i)) < sizeof ch[i]) {
             l->trailing_unwritten = 0;
             continue;
         }
@@ -796,7 +798,7 @@ int weft_slog_refresh(struct weft_slog *l) {
         if (cnt <= l->lc[i].seen)
             continue;
         size_t want = (size_t)cnt * WEFT_LOG_WORD;
-        if (read_at(l, w, want, chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want)
+        if (read_at(l, w, want, weft_log_chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want)
             continue; /* shrunk under us: read again next time */
         if (walk_more(l, i, w, cnt) != 0)
             goto out;
@@ -843,13 +845,13 @@ uint64_t weft_slog_punch(struct weft_slog *l) {
             b++;
         /* chunks [a, b) may go: the aligned units inside them (at the
          * log's end, once its process ended, all of it) */
-        uint64_t lo = chunk_off(a), hi = chunk_off(b);
+        uint64_t lo = weft_log_chunk_off(a), hi = weft_log_chunk_off(b);
         uint64_t alo = a == 0 ? lo : (lo + PUNCH_UNIT - 1) / PUNCH_UNIT * PUNCH_UNIT;
         uint64_t ahi = l->ended && b == l->nchunks ? hi : hi / PUNCH_UNIT * PUNCH_UNIT;
         uint64_t first = a, past = b; /* the chunks wholly inside [alo, ahi) */
-        while (first < b && chunk_off(first) < alo)
+        while (first < b && weft_log_chunk_off(first) < alo)
             first++;
-        while (past > first && chunk_off(past) > ahi)
+        while (past > first && weft_log_chunk_off(past) > ahi)
             past--;
         int todo = 0;
         for (uint64_t i = first; i < past && !todo; i++)
@@ -1148,7 +1150,8 @@ static void merge_readahead(struct weft_merge *m, uint32_t log, uint64_t chunk) 
     uint64_t from = chunk > m->ra[log] ? chunk : m->ra[log];
     uint64_t to = chunk + 2 * RA_CHUNKS < l->nchunks ? chunk + 2 * RA_CHUNKS : l->nchunks;
     if (to > from)
-        readahead_at(l, chunk_off(from), chunk_off(to) - chunk_off(from));
+        readahead_at(l, weft_log_chunk_off(from),
+                     weft_log_chunk_off(to) - weft_log_chunk_off(from));
     m->ra[log] = to > m->ra[log] ? to : m->ra[log];
 }
 
@@ -1170,8 +1173,8 @@ static int activate(struct weft_merge *m, const struct pend *p) {
     c->pre = pre;
     c->words = c->buf + pre;
     if (read_at(l, c->buf, want,
-                chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)run->lo * WEFT_LOG_WORD) <
-        want) {
+                weft_log_chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR +
+                    (uint64_t)run->lo * WEFT_LOG_WORD) < want) {
         retire(m, c);
         snprintf(m->err, sizeof m->err, "%s: chunk %llu could not be read again", l->name,
                  (unsigned long long)run->chunk);
@@ -1359,8 +1362,7 @@ static int run_final(struct cursor *c, struct weft_slog *l, uint64_t limit) {
     uint64_t chunk = c->run.chunk;
     uint32_t at = c->run.word + c->at, end = c->run.word + c->pos;
     int by_clock = 0;
-    if (limit != UINT64_MAX && !l->ended && chunk < l->nchunks && l->lc[chunk].seen <= end &&
-        !chunk_closed(l, chunk)) {
+    if (limit != UINT64_MAX && run_open(l, chunk, end)) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
         if (weft_run_epoch_of(&t) < (uint32_t)r->arg + WEFT_RUN_FINAL)
@@ -1369,19 +1371,14 @@ static int run_final(struct cursor *c, struct weft_slog *l, uint64_t limit) {
     }
     /* (a file cut short under us keeps the copy read with the run) */
     size_t off = (size_t)(r->data - (const unsigned char *)(c->words + c->at));
-    uint64_t where = chunk_off(chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)at * WEFT_LOG_WORD + off;
+    uint64_t where =
+        weft_log_chunk_off(chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)at * WEFT_LOG_WORD + off;
     unsigned char slots[16 * WEFT_RUN_SLOTS];
     if (r->dlen == sizeof slots && read_at(l, slots, sizeof slots, where) == sizeof slots)
         memcpy((unsigned char *)(uintptr_t)r->data, slots, sizeof slots);
     if (by_clock && r->dlen == sizeof slots) {
-        if (l->nlruns == l->caplruns) {
-            size_t nc = l->caplruns ? 2 * l->caplruns : 16;
-            struct weft__lrun *nl = realloc(l->lruns, nc * sizeof *nl);
-            if (!nl)
-                return -1;
-            l->lruns = nl;
-            l->caplruns = nc;
-        }
+        if (ROOM(l->lruns, l->nlruns, l->caplruns, 16) != 0)
+            return -1;
         struct weft__lrun *e = &l->lruns[l->nlruns++];
         *e = (struct weft__lrun){.chunk = chunk, .off = where, .end = end};
         memcpy(e->slots, r->data, sizeof e->slots);

@@ -142,16 +142,17 @@ typedef void (*visit_fn)(const struct weft_rec *r, void *ctx);
 
 /* The staging slot (log.h) that holds chunk c while the copier has not
  * written all of it there, or NULL: then the chunk itself is whole. */
+static const struct weft_log_chunk *chunk_of(const struct logv *lv, uint64_t i) {
+    return (const struct weft_log_chunk *)(lv->base + i * WEFT_LOG_CHUNK_SIZE);
+}
+
 static const struct weft_log_chunk *slot_of(const struct logv *lv, uint64_t c) {
-    const struct weft_log_chunk *ch =
-        (const struct weft_log_chunk *)(lv->base + c * WEFT_LOG_CHUNK_SIZE);
+    const struct weft_log_chunk *ch = chunk_of(lv, c);
     const struct weft_log_header *h = (const struct weft_log_header *)(const void *)lv->hdrp;
     if (!h->stage_n || !__atomic_load_n(&h->stage_copier, __ATOMIC_ACQUIRE))
         return NULL;
     for (uint32_t k = 0; k < h->stage_n && h->stage_first + (uint64_t)k < lv->room; k++) {
-        const struct weft_log_chunk *sl =
-            (const struct weft_log_chunk *)(lv->base +
-                                            (h->stage_first + (uint64_t)k) * WEFT_LOG_CHUNK_SIZE);
+        const struct weft_log_chunk *sl = chunk_of(lv, h->stage_first + (uint64_t)k);
         if (__atomic_load_n(&sl->stage_dest1, __ATOMIC_ACQUIRE) == c + 1)
             return __atomic_load_n(&ch->committed, __ATOMIC_ACQUIRE) <
                            __atomic_load_n(&sl->committed, __ATOMIC_ACQUIRE)
@@ -170,8 +171,7 @@ static const struct weft_log_chunk *slot_of(const struct logv *lv, uint64_t c) {
  * which it still does, is c's; otherwise the chunk itself is whole by
  * now and is read instead. */
 static const uint64_t *chunk_now(const struct logv *lv, uint64_t c, uint64_t **buf, uint32_t *n) {
-    const struct weft_log_chunk *ch =
-        (const struct weft_log_chunk *)(lv->base + c * WEFT_LOG_CHUNK_SIZE);
+    const struct weft_log_chunk *ch = chunk_of(lv, c);
     const struct weft_log_chunk *sl = slot_of(lv, c);
     if (sl && !*buf) {
         void *m = mmap(NULL, WEFT_LOG_CHUNK_SIZE, PROT_READ | PROT_WRITE,

@@ -318,17 +318,16 @@ static __thread struct {
     const weft_case *cases;
     size_t n;
     int flags;
+    uint64_t first;
 } sel_owed __attribute__((tls_model("initial-exec")));
 
 /* A select that waits: its begin record with the cases and the stack, the
- * channels for the watchdog, and the mark. */
-static void select_waits(const weft_case *cases, size_t n, int flags, uint32_t stack) {
+ * channels for the watchdog, and the mark (on its first channel). */
+static void select_waits(const weft_case *cases, size_t n, int flags, uint64_t first,
+                         uint32_t stack) {
     uint64_t packed[64];
     WEFT_RECORD(size_t len = pack_cases(cases, n, packed);
                 weft__emit_data(WEFT_K_SELECT_BEGIN, 0, n, (uint64_t)flags, stack, 0, packed, len));
-    uint64_t first = 0;
-    for (size_t i = 0; i < n && !first; i++)
-        first = P(cases[i].ch);
     reach_select_wait(cases, n);
     weft__wait_begin(WEFT_K_SELECT_BEGIN, first);
 }
@@ -365,13 +364,14 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     /* Without a channel (every case nil), libweft blocks for good without
      * queueing the thread anywhere: that select is tried first, as a send
      * on a nil channel. */
-    int some = 0;
-    for (size_t i = 0; i < n && !some; i++)
-        some = cases[i].ch != NULL;
-    if (!(flags & WEFT_NONBLOCK) && some && libweft_announces()) {
+    uint64_t first = 0;
+    for (size_t i = 0; i < n && !first; i++)
+        first = P(cases[i].ch);
+    if (!(flags & WEFT_NONBLOCK) && first && libweft_announces()) {
         sel_owed.cases = cases;
         sel_owed.n = n;
         sel_owed.flags = flags;
+        sel_owed.first = first;
         fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
         weft__t.fold_block = WEFT_K_SELECT_BEGIN;
         int r = r_select(cases, n, flags);
@@ -384,7 +384,7 @@ WEFT_EXPORT int weft_select(weft_case *cases, size_t n, int flags) {
     fold_end();
     if (r != WEFT_EAGAIN || (flags & WEFT_NONBLOCK))
         return select_done(cases, n, r, 0);
-    select_waits(cases, n, flags, stk());
+    select_waits(cases, n, flags, first, stk());
     fold_begin(WEFT_FOLD_ACQ, 1, 0, 0, 0, 0);
     r = r_select(cases, n, flags);
     fold_end();
@@ -827,7 +827,8 @@ WEFT_EXPORT void weft__hb_block(const void *obj) {
     weft__t.fold_blocked = 1;
     weft__t.fold = WEFT_FOLD_ACQ;
     if (k == WEFT_K_SELECT_BEGIN) {
-        select_waits(sel_owed.cases, sel_owed.n, sel_owed.flags, weft__stack_user());
+        select_waits(sel_owed.cases, sel_owed.n, sel_owed.flags, sel_owed.first,
+                     weft__stack_user());
         return;
     }
     WEFT_RECORD(weft__emit(k, weft__t.fold_obj, 0, 0, weft__stack_user(), 0));
