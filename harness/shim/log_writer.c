@@ -30,6 +30,13 @@ static uint64_t capacity;    /* chunks that records may claim */
 static uint32_t stage_first; /* staging slots (log.h): the first's chunk index */
 static int full;             /* set once a claim failed: skip further fetch-adds */
 
+/* Full chunks left by their threads and not yet given back: a bit each
+ * (weft__log_sweep below). */
+static uint64_t *left_bits; /* a bit per chunk: left, not yet given back */
+static uint64_t left_words;
+static uint32_t left_n; /* bits set, about (the sweep's hint) */
+static int sweeper;     /* the shim's thread runs and sweeps */
+
 /* Free chunks that a finished thread left half full: a tagged stack
  * (log.h, weft_log_stack_pop). */
 static uint64_t free_head;
@@ -173,6 +180,20 @@ static uint64_t as_share(void) {
     return (uint64_t)rl.rlim_cur / 16;
 }
 
+/* The bits of the chunks left (below): anonymous pages, touched only
+ * where chunks are; without them each chunk is given back on its own. */
+static void left_bits_map(void) {
+    if (left_bits)
+        munmap(left_bits, left_words * sizeof *left_bits);
+    left_words = (capacity + 63) / 64;
+    void *m = mmap(NULL, left_words * sizeof *left_bits, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    left_bits = m == MAP_FAILED ? NULL : m;
+    if (!left_bits)
+        left_words = 0;
+    left_n = 0;
+}
+
 int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint32_t depth) {
     /* We own fd until we return: it is closed on every path. The mapping
      * is all we keep, so no later close(), dup2() or close_range() of the
@@ -282,6 +303,7 @@ int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint
     full = 0;
     free_head = 0;
     prepared = 0;
+    left_bits_map();
     return 0;
 fail:
     munmap(m, map_size);
@@ -302,7 +324,12 @@ void weft__log_forget(void) {
     base = NULL;
     weft__t.chunk = NULL;
     weft__t.pos = 0;
-    weft__t.drop_n = 0; /* the parent's chunks, unmapped now */
+    if (left_bits) /* the parent's chunks, unmapped now */
+        munmap(left_bits, left_words * sizeof *left_bits);
+    left_bits = NULL;
+    left_words = 0;
+    left_n = 0;
+    sweeper = 0; /* the parent's thread: ours starts anew */
     weft__t.staged = 0;
     /* and the run counted in one of them */
     memset(&weft__t.run, 0, sizeof weft__t.run);
@@ -544,35 +571,79 @@ static void own(struct weft_log_chunk *c, uint32_t pos) {
     commit(c, pos + 3);
 }
 
-/* A chunk this thread leaves full is never written again: its pages
- * leave the program's memory (MADV_DONTNEED on a shared file mapping only
- * unmaps them: what was written stays in the page cache and the file).
- * Without this the program's RSS grows with its log, 64 KiB a chunk, for
- * as long as it runs. A thread's successive chunks are often neighbours
- * (always while it is the only one writing): up to DROP_BATCH of them go
- * in one call, since each call flushes the TLB of every other CPU the
- * program's threads run on (a call a chunk: 5% of a recorded sqlite3
- * index build's time). So a thread keeps at most DROP_BATCH - 1 chunks (960 KiB) it
- * no longer needs. */
+/* A chunk left full is never written again: its pages leave the
+ * program's memory (MADV_DONTNEED on a shared file mapping only unmaps
+ * them: what was written stays in the page cache and the file). Without
+ * this the program's RSS grows with its log, 64 KiB a chunk, for as long
+ * as it runs.
+ *
+ * Each such call flushes the TLB of every other CPU the program's threads
+ * run on, and on a VM the interrupt costs a hypervisor exit on both
+ * sides: 180 us a call on our 2-vCPU test machine, during which the other
+ * thread stalls too. A thread that gave back its own chunks in runs of
+ * neighbours lost that batching as soon as two threads wrote (their
+ * chunks interleave: every run was one chunk long), and a ping-pong of
+ * two threads spent 18% of its time there. So the thread that leaves a
+ * chunk only marks it (a bit per chunk, left_bits), and the shim's thread
+ * gives the marked chunks back in runs of neighbours across all threads
+ * (weft__log_sweep): once SWEEP_AT are marked (it wakes every
+ * PREPARE_AHEAD / 2 chunks claimed), and every 100 ms whatever is marked.
+ * Without that thread (a process of one thread, whose chunks are
+ * neighbours anyway, or WEFT_SHIM_THREAD=0) the thread that marks the
+ * DROP_BATCH-th chunk sweeps itself. */
 #define DROP_BATCH 16u
+#define SWEEP_AT 64u
 
-static void drop_pending(void) {
-    if (weft__t.drop_n) {
-        int e = errno; /* the program's errno is never ours to change */
-        madvise(chunk_at(weft__t.drop_lo), (size_t)weft__t.drop_n * WEFT_LOG_CHUNK_SIZE,
-                MADV_DONTNEED);
-        errno = e;
-        weft__t.drop_n = 0;
+static void give_back(uint64_t lo, uint64_t n) {
+    int e = errno; /* the program's errno is never ours to change */
+    madvise(chunk_at(lo), (size_t)n * WEFT_LOG_CHUNK_SIZE, MADV_DONTNEED);
+    errno = e;
+}
+
+void weft__log_sweep(int all) {
+    uint64_t *bits = left_bits;
+    uint32_t pending = __atomic_load_n(&left_n, __ATOMIC_RELAXED);
+    if (!bits || !pending || (!all && pending < SWEEP_AT))
+        return;
+    uint64_t lo = 0, n = 0;
+    uint32_t taken = 0;
+    for (uint64_t w = 0; w < left_words; w++) {
+        if (!__atomic_load_n(&bits[w], __ATOMIC_RELAXED))
+            continue;
+        /* Taken whole: a bit set after this is the next sweep's. Two
+         * sweeps at once (a thread of the program's before the shim's
+         * thread started) take disjoint bits. */
+        uint64_t b = __atomic_exchange_n(&bits[w], 0, __ATOMIC_ACQUIRE);
+        for (; b; b &= b - 1, taken++) {
+            uint64_t idx = w * 64 + (uint64_t)__builtin_ctzll(b);
+            if (n && lo + n == idx) {
+                n++;
+                continue;
+            }
+            if (n)
+                give_back(lo, n);
+            lo = idx;
+            n = 1;
+        }
     }
+    if (n)
+        give_back(lo, n);
+    __atomic_sub_fetch(&left_n, taken, __ATOMIC_RELAXED);
+}
+
+void weft__log_sweeper_up(void) {
+    __atomic_store_n(&sweeper, 1, __ATOMIC_RELAXED);
 }
 
 static void drop_later(uint32_t idx) {
-    if (weft__t.drop_n && weft__t.drop_lo + weft__t.drop_n != idx)
-        drop_pending();
-    if (!weft__t.drop_n)
-        weft__t.drop_lo = idx;
-    if (++weft__t.drop_n == DROP_BATCH)
-        drop_pending();
+    if (!left_bits || idx >= left_words * 64) {
+        give_back(idx, 1); /* no room for the bits: one call a chunk */
+        return;
+    }
+    __atomic_fetch_or(&left_bits[idx / 64], 1ull << (idx % 64), __ATOMIC_RELEASE);
+    if (__atomic_add_fetch(&left_n, 1, __ATOMIC_RELAXED) >= DROP_BATCH &&
+        !__atomic_load_n(&sweeper, __ATOMIC_RELAXED))
+        weft__log_sweep(1);
 }
 
 /* reserve() when this thread's chunk has no room for n words, or it has
@@ -1025,16 +1096,19 @@ void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) {
 }
 
 void weft__log_release_chunk(void) {
-    drop_pending();
     struct weft_log_chunk *c = weft__t.chunk;
     weft__t.chunk = NULL;
     if (c && weft__t.staged) {
         stage_leave(c);
         return;
     }
-    /* Only worth recycling when a fair part of it is left. */
-    if (!c || !hdr || weft__t.pos + 512 > WEFT_LOG_CHUNK_WORDS)
+    if (!c || !hdr)
         return;
+    /* Only worth recycling when a fair part of it is left. */
+    if (weft__t.pos + 512 > WEFT_LOG_CHUNK_WORDS) {
+        drop_later(weft__t.chunk_idx);
+        return;
+    }
     weft_log_stack_push(&free_head, (unsigned char *)base, weft__t.chunk_idx);
 }
 

@@ -106,10 +106,6 @@ struct weft__thread {
     uint32_t waiting;   /* inside a blocking call that only another thread can end */
     uint32_t unwinding; /* inside libunwind (stack.c): its pipe is faked */
     uint32_t wslot;     /* 1 + index of this thread's slot in the wait table, 0: none */
-    /* log_writer.c: the full chunks [drop_lo, drop_lo + drop_n) this
-     * thread left and has not given back yet (drop_later; once a chunk,
-     * so kept off the record path's lines above) */
-    uint32_t drop_lo, drop_n;
     /* log_writer.c: chunk is a staging slot (log.h), not chunk_idx itself */
     uint32_t staged;
 };
@@ -206,6 +202,11 @@ void weft__log_count_dropped(uint64_t n) WEFT_HIDDEN;
 /* Run by the shim's thread: prepares log chunks ahead of the claims. It
  * sleeps on weft__log_kick, which a claim bumps and wakes. */
 void weft__log_prepare(void) WEFT_HIDDEN;
+/* Gives back the pages of the chunks threads left full (log_writer.c):
+ * all of them, or only once there are enough for long runs. The shim's
+ * thread calls it when it wakes, after weft__log_sweeper_up. */
+void weft__log_sweep(int all) WEFT_HIDDEN;
+void weft__log_sweeper_up(void) WEFT_HIDDEN;
 extern uint32_t weft__log_kick WEFT_HIDDEN;
 
 /* ---- fault injection for tests (chaos.c; WEFT_CHAOS=SEED[:RATE]) ---- */

@@ -211,13 +211,17 @@ void weft__watchdog_fork_child(void) {
 
 /* ---- the watchdog thread ---- */
 
-/* Sleeps up to ms, or until a log claim kicks us; then prepares chunks. */
+/* Sleeps up to ms, or until a log claim kicks us; then prepares chunks
+ * and gives full ones back: on a kick only once there are many (long runs
+ * of neighbours), after a quiet while all of them. */
 static void sleep_ms(long ms) {
     uint32_t k = __atomic_load_n(&weft__log_kick, __ATOMIC_ACQUIRE);
     weft__log_prepare();
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    syscall(SYS_futex, &weft__log_kick, FUTEX_WAIT_PRIVATE, k, &ts, NULL, 0);
+    long r = syscall(SYS_futex, &weft__log_kick, FUTEX_WAIT_PRIVATE, k, &ts, NULL, 0);
+    int quiet = r != 0 && errno == ETIMEDOUT;
     weft__log_prepare();
+    weft__log_sweep(quiet);
 }
 
 static uint64_t mono_ms(void) {
@@ -578,6 +582,7 @@ static void *watchdog_main(void *unused) {
     (void)unused;
     weft__t.in_shim = 1; /* nothing we call is recorded */
     __atomic_store_n(&own_ostid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+    weft__log_sweeper_up();
     long interval = timeout_ms > 0 ? timeout_ms / 10 : 100;
     if (interval < 1)
         interval = 1;

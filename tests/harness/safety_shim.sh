@@ -409,6 +409,20 @@ log_rss)
     [ "$got" -le $((ref + 16384)) ] ||
         fail "RssFile $got KB under the shim, $ref KB without (bound: 16 MB more; log $logkb KB)"
     ;;
+log_rss_threads)
+    # The same with two threads writing at once while the shim's thread
+    # runs: their chunks interleave in the log, and the shim's thread
+    # gives them back in runs (log_writer.c, weft__log_sweep).
+    plain "$work/out.ref" "$BIN/t_logrss" 1200000 2
+    expect "plain: status" "$prc" 0
+    preload "$work/out.pre" "$BIN/t_logrss" 1200000 2
+    expect "LD_PRELOAD: status" "$lrc" 0
+    logkb=$(du -k "$work/p.log" | cut -f1)
+    [ "$logkb" -gt 60000 ] || fail "the log is only $logkb KB: the program wrote too little to tell"
+    ref=$(cat "$work/out.ref") got=$(cat "$work/out.pre")
+    [ "$got" -le $((ref + 16384)) ] ||
+        fail "RssFile $got KB under the shim, $ref KB without (bound: 16 MB more; log $logkb KB)"
+    ;;
 *)
     fail "unknown case"
     ;;
