@@ -56,6 +56,22 @@ wait_file() {
     return 1
 }
 
+# t_logrss ARGS... plain and under the shim: the program's RssFile under
+# the shim at most 16 MB over plain, for a log of more than MINKB KB.
+log_rss() {
+    local minkb=$1
+    shift
+    plain "$work/out.ref" "$BIN/t_logrss" "$@"
+    expect "plain: status" "$prc" 0
+    preload "$work/out.pre" "$BIN/t_logrss" "$@"
+    expect "LD_PRELOAD: status" "$lrc" 0
+    logkb=$(du -k "$work/p.log" | cut -f1)
+    [ "$logkb" -gt "$minkb" ] || fail "the log is only $logkb KB: the program wrote too little to tell"
+    ref=$(cat "$work/out.ref") got=$(cat "$work/out.pre")
+    [ "$got" -le $((ref + 16384)) ] ||
+        fail "RssFile $got KB under the shim, $ref KB without (bound: 16 MB more; log $logkb KB)"
+}
+
 case $name in
 closefds)
     # A daemon's start: close every fd > 2 (close_range, or one by one),
@@ -399,29 +415,13 @@ log_rss)
     # own; that thread then prepares only chunks ahead of the claims,
     # never the written ones again (it faulted them all back in: 108 MB
     # of RssFile for 104 MB of log).
-    plain "$work/out.ref" "$BIN/t_logrss" 300000
-    expect "plain: status" "$prc" 0
-    preload "$work/out.pre" "$BIN/t_logrss" 300000
-    expect "LD_PRELOAD: status" "$lrc" 0
-    logkb=$(du -k "$work/p.log" | cut -f1)
-    [ "$logkb" -gt 20000 ] || fail "the log is only $logkb KB: the program wrote too little to tell"
-    ref=$(cat "$work/out.ref") got=$(cat "$work/out.pre")
-    [ "$got" -le $((ref + 16384)) ] ||
-        fail "RssFile $got KB under the shim, $ref KB without (bound: 16 MB more; log $logkb KB)"
+    log_rss 20000 300000
     ;;
 log_rss_threads)
     # The same with two threads writing at once while the shim's thread
     # runs: their chunks interleave in the log, and the shim's thread
     # gives them back in runs (log_writer.c, weft__log_sweep).
-    plain "$work/out.ref" "$BIN/t_logrss" 1200000 2
-    expect "plain: status" "$prc" 0
-    preload "$work/out.pre" "$BIN/t_logrss" 1200000 2
-    expect "LD_PRELOAD: status" "$lrc" 0
-    logkb=$(du -k "$work/p.log" | cut -f1)
-    [ "$logkb" -gt 60000 ] || fail "the log is only $logkb KB: the program wrote too little to tell"
-    ref=$(cat "$work/out.ref") got=$(cat "$work/out.pre")
-    [ "$got" -le $((ref + 16384)) ] ||
-        fail "RssFile $got KB under the shim, $ref KB without (bound: 16 MB more; log $logkb KB)"
+    log_rss 60000 1200000 2
     ;;
 *)
     fail "unknown case"
