@@ -71,6 +71,11 @@ static inline uint64_t weft_log_chunk_off(uint64_t i) {
     return WEFT_LOG_HEADER_SIZE + i * (uint64_t)WEFT_LOG_CHUNK_SIZE;
 }
 
+/* Where word w of chunk i's records is in the file. */
+static inline uint64_t weft_log_word_off(uint64_t i, uint64_t w) {
+    return weft_log_chunk_off(i) + WEFT_LOG_CHUNK_HDR + w * WEFT_LOG_WORD;
+}
+
 /* The fields a record carries (header bits 8-17), in the order they follow. */
 enum {
     WEFT_W_TS = 1u << 0, /* full timestamp (else: header delta from the previous record) */

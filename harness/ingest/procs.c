@@ -115,17 +115,26 @@ int weft__ingest_pid_of_name(const char *path) {
     return 0;
 }
 
-/* One warning line per kind of loss (stderr), after the ingest. */
+/* One warning line per kind of loss (stderr), after the ingest, worded
+ * by how the kind is counted: events, chunks, whole logs, or the loss's
+ * own words (its detail says it all). A new kind is added here. */
+enum { BY_EVENTS, BY_CHUNKS, BY_LOGS, BY_DETAIL };
+static const struct {
+    const char *what;
+    int how;
+} loss_kinds[] = {
+    {"dropped-events", BY_EVENTS}, {"bad-chunk", BY_CHUNKS},    {"unwritten-chunk", BY_CHUNKS},
+    {"truncated", BY_CHUNKS},      {"unreadable-log", BY_LOGS}, {"empty-log", BY_LOGS},
+    {"duplicate-log", BY_LOGS},    {"missing-log", BY_DETAIL},  {"running", BY_DETAIL},
+    {"live-consumed", BY_DETAIL},  {"late-relocks", BY_DETAIL},
+};
+
 void weft__ingest_warn_losses(const struct weft__ingest *g) {
-    static const char *const kinds[] = {"dropped-events", "bad-chunk",      "unwritten-chunk",
-                                        "truncated",      "unreadable-log", "empty-log",
-                                        "duplicate-log",  "missing-log",    "running",
-                                        "live-consumed",  "late-relocks"};
-    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+    for (size_t k = 0; k < sizeof loss_kinds / sizeof *loss_kinds; k++) {
         uint64_t count = 0, rows = 0;
         const struct loss *first = NULL;
         for (size_t i = 0; i < g->nlosses; i++)
-            if (!strcmp(g->losses[i].what, kinds[k])) {
+            if (!strcmp(g->losses[i].what, loss_kinds[k].what)) {
                 count += g->losses[i].count;
                 rows++;
                 if (!first)
@@ -136,8 +145,8 @@ void weft__ingest_warn_losses(const struct weft__ingest *g) {
         char more[64] = "";
         if (rows > 1)
             snprintf(more, sizeof more, " (and %llu more like it)", (unsigned long long)(rows - 1));
-        switch (k) {
-        case 0:
+        switch (loss_kinds[k].how) {
+        case BY_EVENTS:
             if (rows == 1)
                 weft_err("warning: trace incomplete: %s", first->detail);
             else
@@ -145,16 +154,11 @@ void weft__ingest_warn_losses(const struct weft__ingest *g) {
                          "(their logs were full: raise WEFT_LOG_MB; or their disk was full)",
                          (unsigned long long)count, (unsigned long long)rows);
             break;
-        case 1:
-        case 2:
-        case 3:
+        case BY_CHUNKS:
             weft_err("warning: trace incomplete: %llu chunk%s of records lost: %s%s",
                      (unsigned long long)count, count == 1 ? "" : "s", first->detail, more);
             break;
-        case 7:
-        case 8:
-        case 9:
-        case 10:
+        case BY_DETAIL:
             weft_err("warning: trace incomplete: %s%s", first->detail, more);
             break;
         default:

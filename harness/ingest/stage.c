@@ -131,7 +131,7 @@ static int copy_words(int fd, const struct weft_log_chunk *c, const uint64_t *w,
                       uint32_t from, uint32_t to, int sealed) {
     uint64_t off = weft_log_chunk_off(dest);
     if (to > from && write_all(fd, w + from, (size_t)(to - from) * WEFT_LOG_WORD,
-                               off + WEFT_LOG_CHUNK_HDR + (uint64_t)from * WEFT_LOG_WORD) != 0)
+                               weft_log_word_off(dest, from)) != 0)
         return -1;
     union {
         struct weft_log_chunk h;
@@ -158,8 +158,7 @@ static int run_again(struct slog *g, struct sslot *x, const uint64_t *w, uint32_
     for (uint32_t i = 0; i < n; i++)
         now[i] = __atomic_load_n(&w[x->run_at + i], __ATOMIC_RELAXED);
     if (memcmp(now, x->runw, sizeof now) != 0) {
-        uint64_t off = weft_log_chunk_off(x->d1 - 1) + WEFT_LOG_CHUNK_HDR +
-                       (uint64_t)x->run_at * WEFT_LOG_WORD;
+        uint64_t off = weft_log_word_off(x->d1 - 1, x->run_at);
         if (write_all(g->fd, now, sizeof now, off) != 0)
             return -1;
         memcpy(x->runw, now, sizeof now);
@@ -543,7 +542,7 @@ int weft__log_heal(const char *path, uint64_t *unhealed, char *err, size_t errle
         memset(dw, 0, len);
         if (read_all(fd, sw, len, so + WEFT_LOG_CHUNK_HDR) != 0)
             continue;
-        if (pread(fd, dw, len, (off_t)(weft_log_chunk_off(dest) + WEFT_LOG_CHUNK_HDR)) < 0)
+        if (pread(fd, dw, len, (off_t)weft_log_word_off(dest, 0)) < 0)
             memset(dw, 0, len);
         if (d.magic == WEFT_LOG_CHUNK_MAGIC && d.committed == c.committed && !memcmp(sw, dw, len))
             continue;

@@ -233,7 +233,7 @@ static void *walk_part(void *arg) {
         }
         size_t want = (size_t)cnt * WEFT_LOG_WORD;
         char err[WEFT_LOG_ERR];
-        if (read_fd(l, p->fd, words, want, weft_log_chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want) {
+        if (read_fd(l, p->fd, words, want, weft_log_word_off(i, 0)) < want) {
             p->cut = i;
             break;
         } else if (walk(p, i, words, cnt, err) == 0) {
@@ -798,7 +798,7 @@ int weft_slog_refresh(struct weft_slog *l) {
         if (cnt <= l->lc[i].seen)
             continue;
         size_t want = (size_t)cnt * WEFT_LOG_WORD;
-        if (read_at(l, w, want, weft_log_chunk_off(i) + WEFT_LOG_CHUNK_HDR) < want)
+        if (read_at(l, w, want, weft_log_word_off(i, 0)) < want)
             continue; /* shrunk under us: read again next time */
         if (walk_more(l, i, w, cnt) != 0)
             goto out;
@@ -1172,9 +1172,7 @@ static int activate(struct weft_merge *m, const struct pend *p) {
     size_t want = (size_t)(pre + n) * WEFT_LOG_WORD;
     c->pre = pre;
     c->words = c->buf + pre;
-    if (read_at(l, c->buf, want,
-                weft_log_chunk_off(run->chunk) + WEFT_LOG_CHUNK_HDR +
-                    (uint64_t)run->lo * WEFT_LOG_WORD) < want) {
+    if (read_at(l, c->buf, want, weft_log_word_off(run->chunk, run->lo)) < want) {
         retire(m, c);
         snprintf(m->err, sizeof m->err, "%s: chunk %llu could not be read again", l->name,
                  (unsigned long long)run->chunk);
@@ -1371,8 +1369,7 @@ static int run_final(struct cursor *c, struct weft_slog *l, uint64_t limit) {
     }
     /* (a file cut short under us keeps the copy read with the run) */
     size_t off = (size_t)(r->data - (const unsigned char *)(c->words + c->at));
-    uint64_t where =
-        weft_log_chunk_off(chunk) + WEFT_LOG_CHUNK_HDR + (uint64_t)at * WEFT_LOG_WORD + off;
+    uint64_t where = weft_log_word_off(chunk, at) + off;
     unsigned char slots[16 * WEFT_RUN_SLOTS];
     if (r->dlen == sizeof slots && read_at(l, slots, sizeof slots, where) == sizeof slots)
         memcpy((unsigned char *)(uintptr_t)r->data, slots, sizeof slots);

@@ -35,7 +35,6 @@ static int full;             /* set once a claim failed: skip further fetch-adds
 static uint64_t *left_bits; /* a bit per chunk: left, not yet given back */
 static uint64_t left_words;
 static uint32_t left_n; /* bits set, about (the sweep's hint) */
-static int sweeper;     /* the shim's thread runs and sweeps */
 
 /* Free chunks that a finished thread left half full: a tagged stack
  * (log.h, weft_log_stack_pop). */
@@ -182,9 +181,16 @@ static uint64_t as_share(void) {
 
 /* The bits of the chunks left (below): anonymous pages, touched only
  * where chunks are; without them each chunk is given back on its own. */
-static void left_bits_map(void) {
+static void left_bits_unmap(void) {
     if (left_bits)
         munmap(left_bits, left_words * sizeof *left_bits);
+    left_bits = NULL;
+    left_words = 0;
+    left_n = 0;
+}
+
+static void left_bits_map(void) {
+    left_bits_unmap();
     left_words = (capacity + 63) / 64;
     void *m = mmap(NULL, left_words * sizeof *left_bits, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -324,12 +330,7 @@ void weft__log_forget(void) {
     base = NULL;
     weft__t.chunk = NULL;
     weft__t.pos = 0;
-    if (left_bits) /* the parent's chunks, unmapped now */
-        munmap(left_bits, left_words * sizeof *left_bits);
-    left_bits = NULL;
-    left_words = 0;
-    left_n = 0;
-    sweeper = 0; /* the parent's thread: ours starts anew */
+    left_bits_unmap(); /* the parent's chunks, unmapped now */
     weft__t.staged = 0;
     /* and the run counted in one of them */
     memset(&weft__t.run, 0, sizeof weft__t.run);
@@ -631,18 +632,14 @@ void weft__log_sweep(int all) {
     __atomic_sub_fetch(&left_n, taken, __ATOMIC_RELAXED);
 }
 
-void weft__log_sweeper_up(void) {
-    __atomic_store_n(&sweeper, 1, __ATOMIC_RELAXED);
-}
-
+/* idx < capacity: the bitmap covers every chunk a thread can leave. */
 static void drop_later(uint32_t idx) {
-    if (!left_bits || idx >= left_words * 64) {
+    if (!left_bits) {
         give_back(idx, 1); /* no room for the bits: one call a chunk */
         return;
     }
     __atomic_fetch_or(&left_bits[idx / 64], 1ull << (idx % 64), __ATOMIC_RELEASE);
-    if (__atomic_add_fetch(&left_n, 1, __ATOMIC_RELAXED) >= DROP_BATCH &&
-        !__atomic_load_n(&sweeper, __ATOMIC_RELAXED))
+    if (__atomic_add_fetch(&left_n, 1, __ATOMIC_RELAXED) >= DROP_BATCH && !weft__watchdog_ostid())
         weft__log_sweep(1);
 }
 

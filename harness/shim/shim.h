@@ -204,9 +204,9 @@ void weft__log_count_dropped(uint64_t n) WEFT_HIDDEN;
 void weft__log_prepare(void) WEFT_HIDDEN;
 /* Gives back the pages of the chunks threads left full (log_writer.c):
  * all of them, or only once there are enough for long runs. The shim's
- * thread calls it when it wakes, after weft__log_sweeper_up. */
+ * thread calls it when it wakes; while that thread does not run
+ * (weft__watchdog_ostid 0), the threads that leave chunks do. */
 void weft__log_sweep(int all) WEFT_HIDDEN;
-void weft__log_sweeper_up(void) WEFT_HIDDEN;
 extern uint32_t weft__log_kick WEFT_HIDDEN;
 
 /* ---- fault injection for tests (chaos.c; WEFT_CHAOS=SEED[:RATE]) ---- */

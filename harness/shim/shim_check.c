@@ -140,12 +140,13 @@ static const uint8_t phase_of[256] = {
 /* Calls fn for every record of the log, decoded (log.h). */
 typedef void (*visit_fn)(const struct weft_rec *r, void *ctx);
 
-/* The staging slot (log.h) that holds chunk c while the copier has not
- * written all of it there, or NULL: then the chunk itself is whole. */
+/* Chunk i in the mapping (staging slots included: their indices go on). */
 static const struct weft_log_chunk *chunk_of(const struct logv *lv, uint64_t i) {
     return (const struct weft_log_chunk *)(lv->base + i * WEFT_LOG_CHUNK_SIZE);
 }
 
+/* The staging slot (log.h) that holds chunk c while the copier has not
+ * written all of it there, or NULL: then the chunk itself is whole. */
 static const struct weft_log_chunk *slot_of(const struct logv *lv, uint64_t c) {
     const struct weft_log_chunk *ch = chunk_of(lv, c);
     const struct weft_log_header *h = (const struct weft_log_header *)(const void *)lv->hdrp;

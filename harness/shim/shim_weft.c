@@ -154,8 +154,6 @@ static int libweft_announces(void) {
 static int chan_op(weft_chan *ch, void *elem, int send) {
     REAL(r_send, "weft_chan_send");
     REAL(r_recv, "weft_chan_recv");
-    REAL(r_try_send, "weft_chan_try_send");
-    REAL(r_try_recv, "weft_chan_try_recv");
     if (!__atomic_load_n(&weft__ready, __ATOMIC_ACQUIRE) || weft__t.in_shim)
         return send ? r_send(ch, elem) : r_recv(ch, elem);
     uint16_t kend = send ? WEFT_K_CHAN_SEND_END : WEFT_K_CHAN_RECV_END;
@@ -175,6 +173,8 @@ static int chan_op(weft_chan *ch, void *elem, int send) {
         return r;
     }
     if (ch) { /* a nil channel: the try would say EAGAIN, the call blocks forever */
+        REAL(r_try_send, "weft_chan_try_send");
+        REAL(r_try_recv, "weft_chan_try_recv");
         fold_begin(WEFT_FOLD_END, 1, kend, P(ch), 0, 0);
         r = send ? r_try_send(ch, elem) : r_try_recv(ch, elem);
         if (fold_end() && r == 0)

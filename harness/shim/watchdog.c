@@ -582,7 +582,6 @@ static void *watchdog_main(void *unused) {
     (void)unused;
     weft__t.in_shim = 1; /* nothing we call is recorded */
     __atomic_store_n(&own_ostid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
-    weft__log_sweeper_up();
     long interval = timeout_ms > 0 ? timeout_ms / 10 : 100;
     if (interval < 1)
         interval = 1;
