@@ -591,9 +591,13 @@ static void own(struct weft_log_chunk *c, uint32_t pos) {
  * PREPARE_AHEAD / 2 chunks claimed), and every 100 ms whatever is marked.
  * Without that thread (a process of one thread, whose chunks are
  * neighbours anyway, or WEFT_SHIM_THREAD=0) the thread that marks the
- * DROP_BATCH-th chunk sweeps itself. */
+ * DROP_BATCH-th chunk sweeps itself. So does one that finds SWEEP_LATE
+ * marked while the shim's thread runs: that thread may get no CPU for a
+ * while (a loaded machine, the program's threads on every core), and the
+ * program's memory must not wait for it. */
 #define DROP_BATCH 16u
 #define SWEEP_AT 64u
+#define SWEEP_LATE 128u
 
 static void give_back(uint64_t lo, uint64_t n) {
     int e = errno; /* the program's errno is never ours to change */
@@ -639,7 +643,8 @@ static void drop_later(uint32_t idx) {
         return;
     }
     __atomic_fetch_or(&left_bits[idx / 64], 1ull << (idx % 64), __ATOMIC_RELEASE);
-    if (__atomic_add_fetch(&left_n, 1, __ATOMIC_RELAXED) >= DROP_BATCH && !weft__watchdog_ostid())
+    uint32_t pending = __atomic_add_fetch(&left_n, 1, __ATOMIC_RELAXED);
+    if (pending >= SWEEP_LATE || (pending >= DROP_BATCH && !weft__watchdog_ostid()))
         weft__log_sweep(1);
 }
 
