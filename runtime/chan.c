@@ -783,6 +783,7 @@ static int chan_op(weft_chan *ch, int op, void *elem, bool block) {
     weft__chan_enqueue(ch, op, &w, &wl);
     weft__lock_release(&ch->lock);
     weft__wake_all(&wl); /* perhaps w itself, served at once */
+    WEFT__HB_WAIT(ch);
     weft__park(p);
     return weft__waiter_finish(&w);
 }

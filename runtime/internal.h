@@ -297,6 +297,11 @@ WEFT_HIDDEN extern bool weft__hb_on;
         if (weft__hb_on)                                                                           \
             weft__hb_block(obj);                                                                   \
     } while (0)
+#define WEFT__HB_WAIT(obj)                                                                         \
+    do {                                                                                           \
+        if (weft__hb_on)                                                                           \
+            weft__hb_wait(obj);                                                                    \
+    } while (0)
 
 /* ---- time, randomness, threads, timers ------------------------------ */
 /* now + d, saturating at INT64_MAX; d <= 0 gives now. */

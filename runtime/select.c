@@ -207,6 +207,7 @@ int weft__select_until(weft_case *cases, size_t n, int flags, int64_t deadline_n
     }
     unlock_all(chans, (size_t)m);
     weft__wake_all(&wl);
+    WEFT__HB_WAIT(m ? chans[0] : NULL);
 
     bool timed_out = false;
     if (deadline_ns == INT64_MAX) {

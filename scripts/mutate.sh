@@ -463,6 +463,27 @@ from:     __atomic_fetch_or(&left_bits[idx / 64], 1ull << (idx % 64), __ATOMIC_R
 to:     (void)0;
 tests: ^harness:log_rss(_threads)?$
 
+name: hold-room-none
+why: a held begin record is written with no room kept after it: where its chunk runs out before its stack is known, the begin goes without one
+file: harness/shim/log_writer.c
+from: #define HOLD_ROOM 160u
+to: #define HOLD_ROOM 0u
+tests: ^harness:chan_wait_stacks$
+
+name: wait-hook-no-stack
+why: libweft's weft__hb_wait commits the held begin record without looking up its stack
+file: harness/shim/shim_weft.c
+from:         weft__log_unhold(weft__stack_user());
+to:         weft__log_unhold(0);
+tests: ^harness:chan_wait_stacks$
+
+name: unhold-not-committed
+why: the held begin record gets its stack but is not committed: a thread that then sleeps for good is not seen waiting
+file: harness/shim/log_writer.c
+from:     if (c)\n        __atomic_store_n(&c->committed, weft__t.pos, __ATOMIC_RELEASE);\n}
+to:     (void)0;\n}
+tests: ^harness:chan_wait_stacks$
+
 name: dropped-not-counted
 why: a record that finds no room in the log is not counted as dropped
 file: harness/shim/log_writer.c

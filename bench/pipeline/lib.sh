@@ -69,6 +69,9 @@ pl_wefts() {
     if [ -n "$bdir" ]; then
         labels+=(base)
         pl_resolve base "$bdir"
+        # the same weft twice would make a table of two measures of one
+        [ "$(readlink -f "${W_BIN[new]}")" != "$(readlink -f "${W_BIN[base]}")" ] ||
+            { echo "bench/pipeline: --baseline names the weft measured (${W_BIN[new]})" >&2; exit 2; }
     fi
 }
 

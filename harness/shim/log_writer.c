@@ -548,8 +548,27 @@ static inline uint64_t *chunk_words(struct weft_log_chunk *c) {
 static void commit(struct weft_log_chunk *c, uint32_t end) {
     weft__t.pos = end;
     /* Release: the record bytes are visible before the count that covers
-     * them, to a reader of the file after any death of this process. */
-    __atomic_store_n(&c->committed, end, __ATOMIC_RELEASE);
+     * them, to a reader of the file after any death of this process. A
+     * held record (weft__log_unhold) keeps the count where it is. */
+    if (__builtin_expect(!weft__t.hold, 1))
+        __atomic_store_n(&c->committed, end, __ATOMIC_RELEASE);
+}
+
+/* A held record and those after it are in this thread's chunk (reserve
+ * leaves no chunk with a record held: see HOLD_ROOM). Its stack word is
+ * written whole, so that an unhold(0) from a signal handler that came
+ * in the middle of one leaves no mix of two ids. */
+void weft__log_unhold(uint32_t stack) {
+    struct weft_log_chunk *c = weft__t.chunk;
+    if (!weft__t.hold)
+        return;
+    if (c) {
+        uint64_t *w = chunk_words(c) + weft__t.hold_at;
+        *w = (*w & ~(uint64_t)UINT32_MAX) | stack;
+    }
+    weft__t.hold = 0;
+    if (c)
+        __atomic_store_n(&c->committed, weft__t.pos, __ATOMIC_RELEASE);
 }
 
 /* Starts this thread's run of records in chunk c (fresh or recycled): an
@@ -658,6 +677,7 @@ static __attribute__((noinline)) uint64_t *reserve_slow(uint32_t n, struct weft_
     }
     struct weft_log_chunk *c = weft__t.chunk;
     uint32_t pos;
+    weft__log_unhold(0); /* records past a held one's room: see HOLD_ROOM */
     if (c && weft__t.staged)
         stage_leave(c);
     else if (c)
@@ -676,6 +696,15 @@ static __attribute__((noinline)) uint64_t *reserve_slow(uint32_t n, struct weft_
     *posp = pos;
     return chunk_words(c) + pos;
 }
+
+/* A held record is written only where its chunk has this many words more
+ * of room: enough for the records its thread writes before the stack is
+ * known (the release of its waiter ticket, under the channel's lock) and
+ * for the stack's own record (at most MAX_DEPTH frames: stack.c), so
+ * that the chunk need not be left before that. Only records of a signal
+ * handler that came in between can fill it: the held record then goes
+ * without its stack (reserve_slow). */
+#define HOLD_ROOM 160u
 
 /* Room for n consecutive words: the chunk in *cp, the first word at *posp;
  * NULL when there is none (the record is counted as dropped then). The
@@ -724,7 +753,12 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
         n += 1 + (uint32_t)((len + 7) / 8);
     struct weft_log_chunk *c;
     uint32_t pos;
-    uint64_t *w = reserve(n, &c, &pos);
+    int hold = stack == WEFT_STACK_LATER;
+    if (__builtin_expect(hold, 0)) {
+        weft__log_unhold(0);      /* one held record at a time */
+        sa = (uint64_t)aux << 32; /* the stack comes in this word */
+    }
+    uint64_t *w = reserve(hold ? n + HOLD_ROOM : n, &c, &pos);
     if (!w)
         return UINT32_MAX;
     /* Tests only (chaos.c), one branch on the way: a signal now, with
@@ -764,7 +798,11 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
         w[k++] = arg;
     if (arg2)
         w[k++] = arg2;
-    if (sa)
+    if (__builtin_expect(hold, 0)) {
+        weft__t.hold = 1;
+        weft__t.hold_at = pos + k;
+    }
+    if (f & WEFT_W_SA)
         w[k++] = sa;
     if (f & WEFT_W_HBOBJ)
         w[k++] = hbobj;
@@ -1079,6 +1117,7 @@ void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) {
     /* The interrupted code may hold a half-written record in its chunk: we
      * write into a chunk of our own, so that one stays untouched. A
      * deferred acquire stays with the interrupted code. */
+    weft__log_unhold(0); /* what the thread wrote before, whole */
     struct weft_log_chunk *saved = weft__t.chunk;
     uint32_t saved_pos = weft__t.pos, saved_idx = weft__t.chunk_idx;
     uint64_t saved_seg = weft__t.seg_ts, saved_obj = weft__t.seg_obj;
@@ -1098,6 +1137,7 @@ void weft__emit_oob(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2) {
 }
 
 void weft__log_release_chunk(void) {
+    weft__log_unhold(0);
     struct weft_log_chunk *c = weft__t.chunk;
     weft__t.chunk = NULL;
     if (c && weft__t.staged) {
@@ -1117,6 +1157,8 @@ void weft__log_release_chunk(void) {
 void weft__log_set_flag(uint32_t flag) {
     if (!hdr)
         return;
+    if (flag & WEFT_LOG_F_FINISHED)
+        weft__log_unhold(0); /* the process ends from a signal handler */
     if (flag & WEFT_LOG_F_FINISHED && use_tsc && !hdr->end_mono_ns) {
         /* The last calibration pair: the whole life of the process. */
         hdr->end_tsc = tsc();

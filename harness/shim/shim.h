@@ -45,7 +45,10 @@ struct weft__thread {
      * lock it did not take): see relock_acquire there */
     uint32_t held, held_bad;
     uint32_t chunk_idx;
-    uint32_t exiting; /* set by our pthread_exit before the real one unwinds */
+    uint16_t exiting; /* set by our pthread_exit before the real one unwinds */
+    /* log_writer.c: a record waits for its stack (weft__log_hold): this
+     * thread's records since are written but not committed */
+    uint16_t hold;
     /* The lock path's line. stack.c: the last call site weft__stack_site
      * wrote a stack for (a loop that locks at one site writes it once). */
     uintptr_t pc_last __attribute__((aligned(64)));
@@ -108,6 +111,8 @@ struct weft__thread {
     uint32_t wslot;     /* 1 + index of this thread's slot in the wait table, 0: none */
     /* log_writer.c: chunk is a staging slot (log.h), not chunk_idx itself */
     uint32_t staged;
+    /* log_writer.c: the word of chunk that holds the held record's stack */
+    uint32_t hold_at;
 };
 _Static_assert(__builtin_offsetof(struct weft__thread, pc_last) == 64,
                "the record path's fields fill the first line of struct weft__thread");
@@ -176,6 +181,19 @@ static inline void weft__clock_after(uint64_t ts) {
 }
 void weft__emit_data(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                      uint32_t aux, const void *data, size_t len) WEFT_HIDDEN;
+/* A record's stack that is known only later: passed as the stack of
+ * weft__emit or weft__emit_data, it makes the record held. A held record
+ * and this thread's records after it are written but not committed, so no
+ * reader sees them, until weft__log_unhold writes the stack in and commits
+ * them all. Why: a thread about to wait on a channel writes its begin
+ * record under the channel's lock (its place among the partner's records
+ * must be exact), but unwinding its stack there would hold up the thread
+ * that waits for that lock to serve it; libweft's weft__hb_wait comes once
+ * the lock is let go. A held record whose stack cannot be had (its chunk
+ * is left, another record is held, the thread or process ends first) is
+ * committed without one: weft__log_unhold(0). */
+#define WEFT_STACK_LATER UINT32_MAX
+void weft__log_unhold(uint32_t stack) WEFT_HIDDEN;
 /* The record of an acquisition of lock obj taken at once from call site
  * pc (kind has WEFT_EMIT_RELOCK when it is a relock): a relock is a store
  * into this thread's relock run (log.h, WEFT_K_MUTEX_RUN) when it can be,

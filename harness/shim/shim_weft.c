@@ -125,18 +125,23 @@ static inline int fold_end(void) {
     return weft__t.fold_done;
 }
 
-/* Whether libweft calls weft__hb_block (it has one to interpose): 1 yes,
- * 2 no, 0 not looked up yet. Looked up once: a missing symbol is not
+/* Whether libweft calls weft__hb_block (it has one to interpose), and
+ * weft__hb_wait after it: 1 both, 3 only the first (an older libweft), 2
+ * neither, 0 not looked up yet. Looked up once: a missing symbol is not
  * cached by REAL. */
 static int block_known;
 
-static int libweft_announces(void) {
+static int block_kind(void) {
     int k = __atomic_load_n(&block_known, __ATOMIC_RELAXED);
     if (!k) {
-        k = weft__real("weft__hb_block") ? 1 : 2;
+        k = !weft__real("weft__hb_block") ? 2 : weft__real("weft__hb_wait") ? 1 : 3;
         __atomic_store_n(&block_known, k, __ATOMIC_RELAXED);
     }
-    return k == 1;
+    return k;
+}
+
+static int libweft_announces(void) {
+    return block_kind() != 2;
 }
 
 /* A blocking send or receive that libweft can announce (weft__hb_block)
@@ -817,7 +822,13 @@ WEFT_EXPORT void weft__hb_block(const void *obj);
  * weft_select above): the operation waits. Its begin record goes first,
  * then the release of its waiter ticket as a record of its own (ACQ).
  * Only the first queueing of the call counts (a select queues on each of
- * its channels); a queueing outside those calls changes nothing here. */
+ * its channels); a queueing outside those calls changes nothing here.
+ * This runs under the channel's lock, which the thread that will serve
+ * this one waits for: when libweft calls weft__hb_wait once it let go of
+ * the lock, the begin record is held (shim.h, WEFT_STACK_LATER) and its
+ * stack, the costliest part of the record (unwinding a dozen frames), is
+ * found there. Measured on two threads passing a value back and forth:
+ * 13% less time per round trip. */
 WEFT_EXPORT void weft__hb_block(const void *obj) {
     (void)obj;
     uint16_t k = weft__t.fold_block;
@@ -826,13 +837,31 @@ WEFT_EXPORT void weft__hb_block(const void *obj) {
     weft__t.fold_block = 0;
     weft__t.fold_blocked = 1;
     weft__t.fold = WEFT_FOLD_ACQ;
+    uint32_t stack = block_kind() == 1 ? WEFT_STACK_LATER : weft__stack_user();
     if (k == WEFT_K_SELECT_BEGIN) {
-        select_waits(sel_owed.cases, sel_owed.n, sel_owed.flags, sel_owed.first,
-                     weft__stack_user());
+        select_waits(sel_owed.cases, sel_owed.n, sel_owed.flags, sel_owed.first, stack);
         return;
     }
-    WEFT_RECORD(weft__emit(k, weft__t.fold_obj, 0, 0, weft__stack_user(), 0));
+    WEFT_RECORD(weft__emit(k, weft__t.fold_obj, 0, 0, stack, 0));
     weft__wait_begin(k, weft__t.fold_obj);
+}
+
+/* libweft let go of the locks of the operation weft__hb_block announced
+ * and is about to sleep: the begin record's stack, and the record with
+ * those after it committed. */
+WEFT_EXPORT void weft__hb_wait(const void *obj);
+WEFT_EXPORT void weft__hb_wait(const void *obj) {
+    (void)obj;
+    if (!weft__t.hold)
+        return;
+    int e = errno;
+    if (weft__enter()) {
+        weft__log_unhold(weft__stack_user());
+        weft__leave();
+    } else {
+        weft__log_unhold(0); /* never sleep with records unseen */
+    }
+    errno = e;
 }
 
 WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq) {

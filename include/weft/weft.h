@@ -286,6 +286,12 @@ WEFT_API void weft__hb_acquire(const void *obj, uint64_t seq);
  * a tracer learns that an operation waits without first trying it. A
  * no-op here; same rules as above. */
 WEFT_API void weft__hb_block(const void *obj);
+/* Called after weft__hb_block's operation let go of the channels' locks,
+ * just before the thread sleeps (obj: the channel, or a select's first):
+ * a tracer does there what need not hold up the threads waiting for those
+ * locks (weft's shim: the stack of the operation's begin record). A no-op
+ * here; same rules as above. */
+WEFT_API void weft__hb_wait(const void *obj);
 
 #ifdef __cplusplus
 }

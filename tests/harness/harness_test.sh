@@ -444,6 +444,26 @@ no_deadlock)
     expect "no deadlock" "$(q "select count(*) from event_log where kind='deadlock'")" 0
     grep -q deadlock "$work/err" && fail "stderr: $(cat "$work/err")"
     ;;
+chan_wait_stacks)
+    # A channel operation that waits writes its begin record under the
+    # channel's lock and finds its stack once libweft let go of it
+    # (weft__hb_wait): in a trace of many chunks, every begin has the
+    # stack of the call that waited, innermost frame first, and none is
+    # lost or without one where its chunk ran out.
+    n=20000
+    "$WEFT" run -q --all-events -o "$db" -- "$BIN/t_chan_waits" $n >"$work/out" 2>"$work/err"
+    expect "exit status" "$?" 0
+    expect "stdout" "$(cat "$work/out")" $((n * (n + 1) / 2))
+    begins="select e.id, k.name kind, e.stack from events e join kinds k on k.id=e.kind where k.name in ('chan_send_begin','chan_recv_begin','select_begin')"
+    # an unbuffered hand-off completes with one side queued: 2n of them,
+    # and the echo thread's last receive
+    expect "begins" "$(q "select count(*) from ($begins)")" $((2 * n + 1))
+    expect "without a stack" "$(q "select count(*) from ($begins) where stack is null")" 0
+    expect "innermost frames" "$(q "select group_concat(f, ' ') from (select distinct b.kind || ':' || f.function f from ($begins) b join frames f on f.stack=b.stack and f.depth=0 order by 1)")" \
+        "chan_recv_begin:echo_leaks chan_recv_begin:main_receives chan_send_begin:main_sends select_begin:echo_selects_recv select_begin:echo_selects_send"
+    expect "leaked receive" "$(q "select f.function from blocked_at_exit b join events e on e.id=b.event join frames f on f.stack=e.stack and f.depth=0")" echo_leaks
+    expect "dropped" "$(q "select dropped_events from processes")" 0
+    ;;
 woken)
     # main stays inside weft_chan_recv for 600 ms after its sender is gone,
     # running a signal handler (spinning, or asleep in clock_nanosleep):

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* t_chan_waits.c: two threads pass a value back and forth ROUNDS times
+ * (argv[1], default 20000) over two unbuffered channels, main by send
+ * and receive, the echo thread by selects, so that one side waits in
+ * almost every hand-off: thousands of begin records over many chunks of
+ * the log, each written under a channel's lock and its stack found after
+ * it (harness:chan_wait_stacks). Each waiting call is made from a
+ * function of its own, so that a begin's innermost frame says which. At
+ * the end the echo thread blocks for good in a receive (a leaked thread
+ * whose begin must be in the trace with its stack): main returns once
+ * that thread sleeps (its state in /proc, which weft does not see).
+ * Prints the sum of the values. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <weft/weft.h>
+
+static weft_chan *to_echo, *to_main, *never;
+
+__attribute__((noinline)) static void main_sends(long v) {
+    weft_chan_send(to_echo, &v);
+}
+
+__attribute__((noinline)) static long main_receives(void) {
+    long v = 0;
+    weft_chan_recv(to_main, &v);
+    return v;
+}
+
+__attribute__((noinline)) static long echo_selects_recv(void) {
+    long v = 0;
+    weft_case c[] = {{.ch = to_echo, .op = WEFT_RECV, .elem = &v}};
+    weft_select(c, 1, 0);
+    return v;
+}
+
+__attribute__((noinline)) static void echo_selects_send(long v) {
+    weft_case c[] = {{.ch = to_main, .op = WEFT_SEND, .elem = &v}};
+    weft_select(c, 1, 0);
+}
+
+__attribute__((noinline)) static void echo_leaks(void) {
+    long v;
+    weft_chan_recv(never, &v);
+}
+
+static long rounds;
+static atomic_int echo_tid;
+
+static void *echo(void *arg) {
+    (void)arg;
+    for (long i = 0; i < rounds; i++)
+        echo_selects_send(echo_selects_recv() + 1);
+    atomic_store(&echo_tid, (int)gettid());
+    echo_leaks();
+    return NULL;
+}
+
+/* Whether thread tid sleeps (state S in its stat: after the command in
+ * parentheses). */
+static int sleeping(int tid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' && p[2] == 'S';
+}
+
+int main(int argc, char **argv) {
+    rounds = argc > 1 ? atol(argv[1]) : 20000;
+    to_echo = weft_chan_make(sizeof(long), 0);
+    to_main = weft_chan_make(sizeof(long), 0);
+    never = weft_chan_make(sizeof(long), 0);
+    pthread_t t;
+    if (!to_echo || !to_main || !never || pthread_create(&t, NULL, echo, NULL) != 0)
+        return 1;
+    long sum = 0;
+    for (long i = 0; i < rounds; i++) {
+        main_sends(i);
+        sum += main_receives();
+    }
+    struct timespec ms = {0, 1000000};
+    for (int i = 0; i < 20000 && !(atomic_load(&echo_tid) && sleeping(atomic_load(&echo_tid)));
+         i++)
+        nanosleep(&ms, NULL);
+    printf("%ld\n", sum);
+    return 0;
+}
