@@ -167,7 +167,11 @@ static uint32_t write_stack(void *const *pcs, int n) {
     return id;
 }
 
-static uint32_t capture(int skip_libweft, uint64_t *keep, uint32_t max, uint32_t *nkeep);
+/* Inlined into each of its callers: every frame between the program's
+ * call and libunwind's is one more that the unwinder steps through (about
+ * 100 instructions each) only for us to drop it. */
+static inline __attribute__((always_inline)) uint32_t capture(int skip_libweft, uint64_t *keep,
+                                                              uint32_t max, uint32_t *nkeep);
 static uint32_t intern(void *const *pcs, int n);
 
 uint32_t weft__stack(void) {
@@ -190,7 +194,8 @@ uint32_t weft__stack_keep(int skip_libweft, uint64_t *pcs, uint32_t max, uint32_
     return capture(skip_libweft, pcs, max, n);
 }
 
-static uint32_t capture(int skip_libweft, uint64_t *keep, uint32_t max, uint32_t *nkeep) {
+static inline __attribute__((always_inline)) uint32_t capture(int skip_libweft, uint64_t *keep,
+                                                              uint32_t max, uint32_t *nkeep) {
     if (depth_cap == 0)
         return 0;
     void *buf[MAX_DEPTH + EXTRA];

@@ -89,8 +89,7 @@ int main(int argc, char **argv) {
         sum += main_receives();
     }
     struct timespec ms = {0, 1000000};
-    for (int i = 0; i < 20000 && !(atomic_load(&echo_tid) && sleeping(atomic_load(&echo_tid)));
-         i++)
+    for (int i = 0; i < 20000 && !(atomic_load(&echo_tid) && sleeping(atomic_load(&echo_tid))); i++)
         nanosleep(&ms, NULL);
     printf("%ld\n", sum);
     return 0;
