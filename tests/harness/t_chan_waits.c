@@ -8,16 +8,14 @@
  * function of its own, so that a begin's innermost frame says which. At
  * the end the echo thread blocks for good in a receive (a leaked thread
  * whose begin must be in the trace with its stack): main returns once
- * that thread sleeps (its state in /proc, which weft does not see).
+ * that thread sleeps in it (asleep.h: /proc, which weft does not see).
  * Prints the sum of the values. */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <weft/weft.h>
+
+#include "asleep.h"
 
 static weft_chan *to_echo, *to_main, *never;
 
@@ -49,30 +47,15 @@ __attribute__((noinline)) static void echo_leaks(void) {
 }
 
 static long rounds;
-static atomic_int echo_tid;
+static _Atomic pid_t echo_tid;
 
 static void *echo(void *arg) {
     (void)arg;
     for (long i = 0; i < rounds; i++)
         echo_selects_send(echo_selects_recv() + 1);
-    atomic_store(&echo_tid, (int)gettid());
+    echo_tid = test_gettid();
     echo_leaks();
     return NULL;
-}
-
-/* Whether thread tid sleeps (state S in its stat: after the command in
- * parentheses). */
-static int sleeping(int tid) {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' && p[2] == 'S';
 }
 
 int main(int argc, char **argv) {
@@ -88,9 +71,7 @@ int main(int argc, char **argv) {
         main_sends(i);
         sum += main_receives();
     }
-    struct timespec ms = {0, 1000000};
-    for (int i = 0; i < 20000 && !(atomic_load(&echo_tid) && sleeping(atomic_load(&echo_tid))); i++)
-        nanosleep(&ms, NULL);
+    test_wait_futex(&echo_tid);
     printf("%ld\n", sum);
     return 0;
 }
