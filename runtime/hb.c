@@ -4,10 +4,11 @@
  * libweft calls weft__hb_release/acquire at every exact happens-before
  * edge it creates, weft__hb_block before a channel operation queues its
  * thread to sleep, and weft__hb_wait once it has let go of the channels'
- * locks, just before it sleeps. They are real exported functions, kept out of line and
- * called through the PLT, so that weft's LD_PRELOAD shim can interpose them
- * and rebuild the edges; on their own they only forward to Valgrind, so that
- * Helgrind and DRD see libweft's synchronisation too.
+ * locks, just before it sleeps. They are real exported functions, kept
+ * out of line and called through the PLT, so that weft's LD_PRELOAD shim
+ * can interpose them and rebuild the edges; on their own they only
+ * forward to Valgrind, so that Helgrind and DRD see libweft's
+ * synchronisation too.
  *
  * When nothing interposes them and Valgrind is absent, calling them is
  * pure cost, so weft__hb_on says at load whether anyone listens. An

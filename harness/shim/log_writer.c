@@ -191,13 +191,13 @@ static void left_bits_unmap(void) {
 
 static void left_bits_map(void) {
     left_bits_unmap();
-    left_words = (capacity + 63) / 64;
-    void *m = mmap(NULL, left_words * sizeof *left_bits, PROT_READ | PROT_WRITE,
+    uint64_t words = (capacity + 63) / 64;
+    void *m = mmap(NULL, words * sizeof *left_bits, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    left_bits = m == MAP_FAILED ? NULL : m;
-    if (!left_bits)
-        left_words = 0;
-    left_n = 0;
+    if (m != MAP_FAILED) {
+        left_bits = m;
+        left_words = words;
+    }
 }
 
 int weft__log_open(int fd, const char *path, int ppid, uint32_t parent_tid, uint32_t depth) {
@@ -562,13 +562,14 @@ void weft__log_unhold(uint32_t stack) {
     struct weft_log_chunk *c = weft__t.chunk;
     if (!weft__t.hold)
         return;
-    if (c) {
-        uint64_t *w = chunk_words(c) + weft__t.hold_at;
-        *w = (*w & ~(uint64_t)UINT32_MAX) | stack;
+    if (!c) { /* (a raw clone sharing our TLS: see above) */
+        weft__t.hold = 0;
+        return;
     }
+    uint64_t *w = chunk_words(c) + weft__t.hold_at;
+    *w = (*w & ~(uint64_t)UINT32_MAX) | stack;
     weft__t.hold = 0;
-    if (c)
-        __atomic_store_n(&c->committed, weft__t.pos, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->committed, weft__t.pos, __ATOMIC_RELEASE);
 }
 
 /* Starts this thread's run of records in chunk c (fresh or recycled): an
@@ -723,14 +724,15 @@ reserve(uint32_t n, struct weft_log_chunk **cp, uint32_t *posp) {
 }
 
 /* Writes one record: the fields that are non-zero, the tickets asked for,
- * the payload. Every record goes through here: put() below, or inlined
- * (the common record of weft__emit, with the ticket arguments constant;
- * GCC stopped inlining it there by itself once the chaos branch made it
- * a little longer, which cost ~15 ns a record: bench_rec_cost). */
+ * the payload; hold: stack is WEFT_STACK_LATER (shim.h). Every record goes
+ * through here: put() below, or inlined (the common record of weft__emit,
+ * with the ticket arguments and hold constant; GCC stopped inlining it
+ * there by itself once the chaos branch made it a little longer, which
+ * cost ~15 ns a record: bench_rec_cost). */
 static inline __attribute__((always_inline)) uint32_t
 put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack, uint32_t aux,
            int acq_on, uint64_t acq, int rel_on, uint64_t rel, uint64_t hbobj, const void *data,
-           size_t len) {
+           size_t len, int hold) {
     if (len > WEFT_LOG_MAX_DATA)
         len = WEFT_LOG_MAX_DATA;
     uint32_t f = 0, n = 2; /* header, and room for a full ts */
@@ -753,8 +755,7 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
         n += 1 + (uint32_t)((len + 7) / 8);
     struct weft_log_chunk *c;
     uint32_t pos;
-    int hold = stack == WEFT_STACK_LATER;
-    if (__builtin_expect(hold, 0)) {
+    if (hold) {
         weft__log_unhold(0);      /* one held record at a time */
         sa = (uint64_t)aux << 32; /* the stack comes in this word */
     }
@@ -798,7 +799,7 @@ put_inline(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t st
         w[k++] = arg;
     if (arg2)
         w[k++] = arg2;
-    if (__builtin_expect(hold, 0)) {
+    if (hold) {
         weft__t.hold = 1;
         weft__t.hold_at = pos + k;
     }
@@ -826,7 +827,8 @@ static __attribute__((noinline)) uint32_t put(uint16_t kind, uint64_t obj, uint6
                                               uint64_t arg2, uint32_t stack, uint32_t aux,
                                               int acq_on, uint64_t acq, int rel_on, uint64_t rel,
                                               uint64_t hbobj, const void *data, size_t len) {
-    return put_inline(kind, obj, arg, arg2, stack, aux, acq_on, acq, rel_on, rel, hbobj, data, len);
+    return put_inline(kind, obj, arg, arg2, stack, aux, acq_on, acq, rel_on, rel, hbobj, data, len,
+                      stack == WEFT_STACK_LATER);
 }
 
 /* The acquire libweft announced inside the current call, if any, goes into
@@ -843,12 +845,13 @@ static inline int take_acq(uint64_t *obj, uint64_t *seq) {
 void weft__emit(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
                 uint32_t aux) {
     uint64_t ao = 0, as = 0;
-    /* two calls: the common one, without an acquire, inlines with the
-     * ticket arguments constant */
-    if (take_acq(&ao, &as))
-        put(kind, obj, arg, arg2, stack, aux, 1, as, 0, 0, ao, NULL, 0);
+    /* two calls: the common one, without an acquire or a held record,
+     * inlines with the ticket arguments constant and no hold code */
+    int acq = take_acq(&ao, &as);
+    if (acq || stack == WEFT_STACK_LATER)
+        put(kind, obj, arg, arg2, stack, aux, acq, as, 0, 0, ao, NULL, 0);
     else
-        put_inline(kind, obj, arg, arg2, stack, aux, 0, 0, 0, 0, 0, NULL, 0);
+        put_inline(kind, obj, arg, arg2, stack, aux, 0, 0, 0, 0, 0, NULL, 0, 0);
 }
 
 void weft__emit_rel(uint16_t kind, uint64_t obj, uint64_t arg, uint64_t arg2, uint32_t stack,
@@ -1157,12 +1160,13 @@ void weft__log_release_chunk(void) {
 void weft__log_set_flag(uint32_t flag) {
     if (!hdr)
         return;
-    if (flag & WEFT_LOG_F_FINISHED)
+    if (flag & WEFT_LOG_F_FINISHED) {
         weft__log_unhold(0); /* the process ends from a signal handler */
-    if (flag & WEFT_LOG_F_FINISHED && use_tsc && !hdr->end_mono_ns) {
-        /* The last calibration pair: the whole life of the process. */
-        hdr->end_tsc = tsc();
-        hdr->end_mono_ns = weft__now();
+        if (use_tsc && !hdr->end_mono_ns) {
+            /* The last calibration pair: the whole life of the process. */
+            hdr->end_tsc = tsc();
+            hdr->end_mono_ns = weft__now();
+        }
     }
     __atomic_fetch_or(&hdr->flags, flag, __ATOMIC_RELEASE);
 }

@@ -46,7 +46,7 @@ struct weft__thread {
     uint32_t held, held_bad;
     uint32_t chunk_idx;
     uint16_t exiting; /* set by our pthread_exit before the real one unwinds */
-    /* log_writer.c: a record waits for its stack (weft__log_hold): this
+    /* log_writer.c: a record waits for its stack (WEFT_STACK_LATER): this
      * thread's records since are written but not committed */
     uint16_t hold;
     /* The lock path's line. stack.c: the last call site weft__stack_site

@@ -155,9 +155,8 @@ static int libweft_announces(void) {
  * as above, and one that cannot is followed by the begin record and the
  * blocking call. Trying first costs a second pass through the channel's
  * lock for every operation that waits, which in a ping-pong of threads
- * on few CPUs doubled the time of a pipeline. */
-/* (Inlined into send and receive: a frame less for the begin record's
- * stack to unwind.) */
+ * on few CPUs doubled the time of a pipeline. Inlined into send and
+ * receive: a frame less for the begin record's stack to unwind. */
 static inline __attribute__((always_inline)) int chan_op(weft_chan *ch, void *elem, int send) {
     REAL(r_send, "weft_chan_send");
     REAL(r_recv, "weft_chan_recv");
@@ -830,7 +829,7 @@ WEFT_EXPORT void weft__hb_block(const void *obj);
  * the lock, the begin record is held (shim.h, WEFT_STACK_LATER) and its
  * stack, the costliest part of the record (unwinding a dozen frames), is
  * found there. Measured on two threads passing a value back and forth:
- * 13% less time per round trip. */
+ * 3.9 us a round trip instead of 4.5-4.6 (plain: 1.4-1.5). */
 WEFT_EXPORT void weft__hb_block(const void *obj) {
     (void)obj;
     uint16_t k = weft__t.fold_block;
