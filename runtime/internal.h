@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "weft/weft.h"
+#include "weft_private/hooks.h"
 
 #define WEFT_HIDDEN __attribute__((visibility("hidden")))
 

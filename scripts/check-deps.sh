@@ -41,7 +41,8 @@ def folder(path):
     if p[0] in ("scenarios", "demo"):
         return "prog"
     if p[0] == "include":
-        return "public"
+        # the hooks between libweft and the shim: not installed, not public
+        return "hooks" if len(p) > 2 and p[1] == "weft_private" else "public"
     if p[0] == "harness":
         if len(p) > 2 and p[1] in ("shim", "format", "util", "ingest"):
             return "harness/" + p[1]
@@ -54,9 +55,10 @@ def folder(path):
 HARNESS_BELOW_SHIM = {"harness", "harness/ingest", "harness/util", "harness/format"}
 ALLOWED = {
     "public": {"public"},
-    "runtime": {"runtime", "public"},
+    "hooks": {"hooks", "public"},
+    "runtime": {"runtime", "hooks", "public"},
     "harness/format": {"harness/format", "public"},
-    "harness/shim": {"harness/shim", "harness/format", "public"},
+    "harness/shim": {"harness/shim", "harness/format", "hooks", "public"},
     "harness/util": {"harness/util", "harness", "public"},
     "harness/ingest": {"harness/ingest", "harness", "harness/format", "harness/util", "public",
                        "runtime"},
@@ -209,6 +211,17 @@ for f in sources:
         dst = folder(res)
         if not allowed(src, dst):
             violation("%s -> %s" % (f, res), "%s:%d: includes %s: %s" % (f, lineno, res, why(src, dst)))
+
+# The public headers name no internal (weft__) function or variable: what
+# libweft shares with the shim alone is in include/weft_private/.
+for f in sources:
+    if folder(f) == "public":
+        for lineno, line in enumerate(open(f, errors="replace"), 1):
+            m = re.search(r"\bweft__\w+", line)
+            if m:
+                violation("%s: %s" % (f, m.group(0)), "%s:%d: the public header names %s: "
+                          "internal names go in include/weft_private/ or the folder's own headers"
+                          % (f, lineno, m.group(0)))
 
 # The shim never sees sqlite3.h, also through a header of its own.
 def reaches_sqlite(f, seen):

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <weft/weft.h>
+#include "weft_private/hooks.h" /* weft__hb_release: what the shim interposes */
 
 #include "percall.h"
 

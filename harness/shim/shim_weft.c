@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include <weft/weft.h>
+#include "weft_private/hooks.h"
 
 #include "reach.h"
 #include "shim.h"
@@ -797,9 +798,6 @@ WEFT_EXPORT void weft_future_free(weft_future *f) {
 static void (*r_release)(const void *, uint64_t);
 static void (*r_acquire)(const void *, uint64_t);
 
-WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq);
-WEFT_EXPORT void weft__hb_acquire(const void *obj, uint64_t seq);
-
 WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
     REAL(r_release, "weft__hb_release");
     /* Written before libweft goes on: the release must be on record before
@@ -817,7 +815,6 @@ WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
         r_release(obj, seq);
 }
 
-WEFT_EXPORT void weft__hb_block(const void *obj);
 
 /* libweft is about to queue this thread on channel obj (chan_op and
  * weft_select above): the operation waits. Its begin record goes first,
@@ -850,7 +847,6 @@ WEFT_EXPORT void weft__hb_block(const void *obj) {
 /* libweft let go of the locks of the operation weft__hb_block announced
  * and is about to sleep: the begin record's stack, and the record with
  * those after it committed. */
-WEFT_EXPORT void weft__hb_wait(const void *obj);
 WEFT_EXPORT void weft__hb_wait(const void *obj) {
     (void)obj;
     if (!weft__t.hold)

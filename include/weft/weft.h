@@ -269,30 +269,6 @@ WEFT_API int weft_future_get_timeout(weft_future *f, void *result, int64_t timeo
 /* Waits for fn if it is still running, then frees. */
 WEFT_API void weft_future_free(weft_future *f);
 
-/* ------------------------------------------------------------------ */
-/* Happens-before annotations                                           */
-
-/* libweft calls these at every exact happens-before edge: the release on
- * (obj, seq) happens before every acquire of the same (obj, seq). They do
- * nothing but issue Valgrind's ANNOTATE_HAPPENS_BEFORE/AFTER; they exist so
- * that weft's LD_PRELOAD shim can interpose them, and are called through
- * the PLT. libweft skips the calls when, at load, neither an interposer
- * of them nor Valgrind is present. Not for user code. */
-WEFT_API void weft__hb_release(const void *obj, uint64_t seq);
-WEFT_API void weft__hb_acquire(const void *obj, uint64_t seq);
-/* Called when the calling thread is about to queue itself on channel obj
- * and sleep (a send, receive or select that cannot complete now): under
- * the channel's lock, before the release of the waiter's ticket, so that
- * a tracer learns that an operation waits without first trying it. A
- * no-op here; same rules as above. */
-WEFT_API void weft__hb_block(const void *obj);
-/* Called after weft__hb_block's operation let go of the channels' locks,
- * just before the thread sleeps (obj: the channel, or a select's first):
- * a tracer does there what need not hold up the threads waiting for those
- * locks (weft's shim: the stack of the operation's begin record). A no-op
- * here; same rules as above. */
-WEFT_API void weft__hb_wait(const void *obj);
-
 #ifdef __cplusplus
 }
 #endif

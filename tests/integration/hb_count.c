@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <weft/weft.h>
+#include "weft_private/hooks.h" /* the signatures this library must match */
 
 /* Exported for hb_prog: [0] releases, [1] acquires, [2] unmatched
  * acquires, [3] releases not remembered because the table was full. */
