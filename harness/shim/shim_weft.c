@@ -815,7 +815,6 @@ WEFT_EXPORT void weft__hb_release(const void *obj, uint64_t seq) {
         r_release(obj, seq);
 }
 
-
 /* libweft is about to queue this thread on channel obj (chan_op and
  * weft_select above): the operation waits. Its begin record goes first,
  * then the release of its waiter ticket as a record of its own (ACQ).
