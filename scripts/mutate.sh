@@ -484,6 +484,13 @@ from:     weft__t.hold = 0;\n    __atomic_store_n(&c->committed, weft__t.pos, __
 to:     weft__t.hold = 0;\n}
 tests: ^harness:chan_wait_stacks$
 
+name: stack-found-by-place
+why: a wait stack is found again by the place of weft__stack_user's frame alone, its words not compared: another caller above that place gets the first caller's stack
+file: harness/shim/stack.c
+from:         while (i < e->n && *(const volatile uint64_t *)(base + e->off[i]) == e->val[i])
+to:         while (i < e->n && base)
+tests: ^harness:chan_wait_stacks$
+
 name: dropped-not-counted
 why: a record that finds no room in the log is not counted as dropped
 file: harness/shim/log_writer.c

@@ -19,6 +19,12 @@
 /* Call sites a thread keeps the stack ids of (stack.c). */
 #define WEFT_SITE_BITS 5
 #define WEFT_SITE_CACHE (1u << WEFT_SITE_BITS)
+/* stack.c, the wait stacks a thread found again without unwinding: how
+ * many it keeps, and the stack words each may check (a return address a
+ * frame and the saved rbp of the few that save it: enough for the 16 + 8
+ * frames a stack is unwound to, but in code built with frame pointers). */
+#define WEFT_SC_ENTRIES 4
+#define WEFT_SC_WORDS 32
 /* Lock and site pairs a thread names back to (log_writer.c): sets of two
  * slots by a hash of the pair, WEFT_ANCHORS / 2 (a power of two, at most
  * 32) sets. */
@@ -113,6 +119,26 @@ struct weft__thread {
     uint32_t staged;
     /* log_writer.c: the word of chunk that holds the held record's stack */
     uint32_t hold_at;
+    /* stack.c ("Wait stacks found again"): stacks this thread waited with,
+     * each by the frame of weft__stack_user it was unwound from (cfa, 0:
+     * empty) and the words of the stack that decided the unwinding (at
+     * cfa - 16 + off[i], holding val[i]); seen: stacks unwound once, which
+     * a second unwind at the same frame makes worth learning; learns and
+     * waits: the budget of the learning, which costs about 60 unwinds. */
+    struct {
+        struct {
+            uintptr_t cfa;
+            uint32_t id, n, epoch;
+            uint32_t off[WEFT_SC_WORDS];
+            uint64_t val[WEFT_SC_WORDS];
+        } e[WEFT_SC_ENTRIES];
+        struct {
+            uintptr_t cfa;
+            uint32_t id;
+        } seen[WEFT_SC_ENTRIES];
+        uint32_t next, seen_next, learns, waits;
+        uint32_t busy; /* in use: a signal handler's wait inside it unwinds */
+    } sc;
 };
 _Static_assert(__builtin_offsetof(struct weft__thread, pc_last) == 64,
                "the record path's fields fill the first line of struct weft__thread");
@@ -283,6 +309,9 @@ int weft__modules_emit_child(void) WEFT_HIDDEN;
 void weft__loader_enter(void) WEFT_HIDDEN; /* around our calls into the dynamic loader */
 void weft__loader_leave(void) WEFT_HIDDEN;
 void weft__stack_disable(void) WEFT_HIDDEN; /* no more stacks in this process */
+/* Code may have moved (a dlclose; libweft's range learned): the stacks
+ * every thread found again must be unwound anew. */
+void weft__stack_code_changed(void) WEFT_HIDDEN;
 void weft__modules_self_range(uintptr_t *lo, uintptr_t *hi) WEFT_HIDDEN;
 void weft__modules_range_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) WEFT_HIDDEN;
 

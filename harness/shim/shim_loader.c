@@ -40,6 +40,7 @@ WEFT_EXPORT int dlclose(void *h) {
     weft__loader_enter();
     int r = real_dlclose(h);
     weft__loader_leave();
+    weft__stack_code_changed(); /* another module may come where it was */
     return r;
 }
 

@@ -67,6 +67,7 @@ static void learn_range(void *some_real_fn) {
     lw_lo = lo;
     lw_hi = hi;
     __atomic_store_n(&lw_known, 1, __ATOMIC_RELEASE);
+    weft__stack_code_changed(); /* a stack's leading libweft frames now drop */
 }
 
 int weft__from_libweft(uintptr_t pc) {

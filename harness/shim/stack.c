@@ -170,18 +170,47 @@ static uint32_t write_stack(void *const *pcs, int n) {
 /* Inlined into each of its callers: every frame between the program's
  * call and libunwind's is one more that the unwinder steps through (about
  * 100 instructions each) only for us to drop it. */
-static inline __attribute__((always_inline)) uint32_t capture(int skip_libweft, uint64_t *keep,
-                                                              uint32_t max, uint32_t *nkeep);
+static inline __attribute__((always_inline)) uint32_t
+capture(int skip_libweft, uint64_t *keep, uint32_t max, uint32_t *nkeep, void **raw, int *nraw);
 static uint32_t intern(void *const *pcs, int n);
 
 uint32_t weft__stack(void) {
-    return capture(0, NULL, 0, NULL);
+    return capture(0, NULL, 0, NULL, NULL, NULL);
 }
 
+#if defined(__x86_64__)
+static uint32_t sc_find(uintptr_t cfa);
+static void sc_consider(uintptr_t cfa, uint32_t id, void *const *bt, int nbt);
+#endif
+
 /* From inside a libweft call (its hooks): libweft's own frames on top,
- * above the user's call, are dropped too. */
+ * above the user's call, are dropped too. This is the stack of every
+ * channel wait, so on x86-64 a stack this thread waited with before is
+ * found again without unwinding (below, "Wait stacks found again"). */
 uint32_t weft__stack_user(void) {
-    return capture(1, NULL, 0, NULL);
+#if defined(__x86_64__)
+    if (depth_cap == 0)
+        return 0;
+    /* This function keeps a frame pointer (it asks for it): its CFA, the
+     * stack pointer its caller had, is the frame pointer + 16. */
+    uintptr_t cfa = (uintptr_t)__builtin_frame_address(0) + 16;
+    if (weft__t.sc.busy)
+        return capture(1, NULL, 0, NULL, NULL, NULL); /* a signal handler's, inside ours */
+    weft__t.sc.busy = 1;
+    weft__t.sc.waits++;
+    uint32_t id = sc_find(cfa);
+    if (!id) {
+        void *bt[MAX_DEPTH + EXTRA];
+        int nbt = 0;
+        id = capture(1, NULL, 0, NULL, bt, &nbt);
+        if (id)
+            sc_consider(cfa, id, bt, nbt);
+    }
+    weft__t.sc.busy = 0;
+    return id;
+#else
+    return capture(1, NULL, 0, NULL, NULL, NULL);
+#endif
 }
 
 /* A thread's creation stack, also as return addresses for the live state
@@ -191,17 +220,23 @@ uint32_t weft__stack_user(void) {
  * starts at the user's call, not in libweft's frames above it. */
 uint32_t weft__stack_keep(int skip_libweft, uint64_t *pcs, uint32_t max, uint32_t *n) {
     *n = 0;
-    return capture(skip_libweft, pcs, max, n);
+    return capture(skip_libweft, pcs, max, n, NULL, NULL);
 }
 
-static inline __attribute__((always_inline)) uint32_t capture(int skip_libweft, uint64_t *keep,
-                                                              uint32_t max, uint32_t *nkeep) {
+/* raw: also the frames as unwound (MAX_DEPTH + EXTRA of room), *nraw of
+ * them. */
+static inline __attribute__((always_inline)) uint32_t
+capture(int skip_libweft, uint64_t *keep, uint32_t max, uint32_t *nkeep, void **raw, int *nraw) {
     if (depth_cap == 0)
         return 0;
     void *buf[MAX_DEPTH + EXTRA];
     weft__t.unwinding = 1; /* libunwind's pipe is ours to fake (above) */
     int n = unw_backtrace(buf, (int)depth_cap + EXTRA);
     weft__t.unwinding = 0;
+    if (raw && n > 0) {
+        memcpy(raw, buf, (size_t)n * sizeof *buf);
+        *nraw = n;
+    }
     /* Drop our own frames: the recorder's at the top, and the wrappers
      * (main's, a thread's start) further down: users care for theirs. */
     int m = 0;
@@ -294,3 +329,158 @@ static uint32_t intern(void *const *pcs, int n) {
     }
     return write_stack(pcs, n);
 }
+
+/* ---- Wait stacks found again (x86-64) ----
+ *
+ * Every channel wait unwinds its stack (weft__stack_user): about 1,050
+ * instructions of libunwind for a dozen frames, the largest part of what
+ * weft adds to a channel-heavy program (29%, callgrind, chan_work). A
+ * thread that waits in a loop waits with the same stack, at the same
+ * place, again and again; this finds such a stack again by reading the
+ * few words that decided its unwinding instead of unwinding it.
+ *
+ * What decides an unwinding: on x86-64 the frames of gcc's and clang's
+ * code, at a call, find their caller's stack pointer (the CFA) from their
+ * own stack pointer or frame pointer (rbp) plus a constant of their code,
+ * read their return address at CFA - 8 and their caller's rbp where they
+ * saved it. So the frames above weft__stack_user's are a function of its
+ * CFA and of the words at those places: the return address of each frame
+ * and each saved rbp. The first time a stack is learned (a slow walk with
+ * libunwind's cursor, which tells where each of those words is) the words'
+ * places and values are kept with the stack's id; later, the same CFA and
+ * the same values at the same places are the same frames, and the id is
+ * the same. The words are compared in the order of the walk and the first
+ * difference ends it, so every word read is one the real unwinding of the
+ * current stack reads too: live stack memory, never a word past it.
+ *
+ * Not learned: a stack through a signal frame (registers come back from
+ * memory there); one whose words libunwind does not find in memory; one
+ * that the walk does not see as unw_backtrace saw it. A learning costs
+ * about 60 unwinds, so a stack is learned only once it was unwound twice
+ * at the same place, once (not again when its words turn out to change),
+ * and a thread learns at most 4 + 1 in 256 of its waits: at worst a
+ * quarter more than unwinding every time. The
+ * stacks found this way drop when code may have moved
+ * (weft__stack_code_changed: a dlclose, libweft's range learned). Each
+ * thread has its own (TLS), and a signal handler that waits inside ours
+ * unwinds (sc.busy). */
+#if defined(__x86_64__)
+static uint32_t code_epoch = 1;
+
+void weft__stack_code_changed(void) {
+    __atomic_add_fetch(&code_epoch, 1, __ATOMIC_RELEASE);
+}
+
+static uint32_t sc_find(uintptr_t cfa) {
+    uint32_t epoch = __atomic_load_n(&code_epoch, __ATOMIC_ACQUIRE);
+    const char *base = (const char *)(cfa - 16);
+    for (uint32_t k = 0; k < WEFT_SC_ENTRIES; k++) {
+        const __typeof__(weft__t.sc.e[0]) *e = &weft__t.sc.e[k];
+        if (e->cfa != cfa || e->epoch != epoch)
+            continue;
+        uint32_t i = 0;
+        while (i < e->n && *(const volatile uint64_t *)(base + e->off[i]) == e->val[i])
+            i++;
+        if (i == e->n)
+            return e->id;
+    }
+    return 0;
+}
+
+/* Appends the word at addr, which must be at or above cfa - 16 (in our
+ * frame or our callers'), unless it is *same, the place of the last rbp
+ * appended (one saved rbp serves each frame up to the one that saves its
+ * own: a word or two for a whole stack of code without frame pointers). */
+static int sc_word(__typeof__(weft__t.sc.e[0]) *e, uintptr_t cfa, uintptr_t addr, uint32_t *same) {
+    if (addr < cfa - 16 || addr - (cfa - 16) > UINT32_MAX || (addr & 7))
+        return -1;
+    uint32_t off = (uint32_t)(addr - (cfa - 16));
+    if (same && *same == off)
+        return 0;
+    if (same)
+        *same = off;
+    if (e->n == WEFT_SC_WORDS)
+        return -1;
+    e->off[e->n] = off;
+    e->val[e->n] = *(const volatile uint64_t *)addr;
+    e->n++;
+    return 0;
+}
+
+/* The slow walk from here up through weft__stack_user (frame 0, bt[0] as
+ * unw_backtrace saw it from there) and the frames above it, as far as bt
+ * goes, into e: 0, or -1 when this stack is not to be learned. At frame c
+ * libunwind says where frame c's ip (bt[c], its callee's return address)
+ * and its rbp were found: those are the words, in the order the real
+ * unwinding reads them. whole: bt holds the whole stack (unw_backtrace
+ * stopped before its limit): the walk must end at the same frame. */
+static __attribute__((noinline)) int sc_walk(__typeof__(weft__t.sc.e[0]) *e, uintptr_t cfa,
+                                             void *const *bt, int nbt, int whole) {
+    unw_context_t uc;
+    unw_cursor_t cur;
+    unw_word_t w;
+    unw_save_loc_t loc;
+    uint32_t rbp_at = UINT32_MAX;
+    if (unw_getcontext(&uc) != 0 || unw_init_local(&cur, &uc) != 0 || unw_step(&cur) <= 0)
+        return -1;
+    /* frame 0: weft__stack_user, whose rbp is its own frame's base */
+    if (unw_get_reg(&cur, UNW_X86_64_RBP, &w) != 0 || w != cfa - 16)
+        return -1;
+    for (int c = 1; c < nbt; c++) {
+        if (unw_step(&cur) <= 0 || unw_get_reg(&cur, UNW_REG_IP, &w) != 0 || (void *)w != bt[c] ||
+            unw_is_signal_frame(&cur) > 0)
+            return -1;
+        if (unw_get_save_loc(&cur, UNW_X86_64_RIP, &loc) != 0 || loc.type != UNW_SLT_MEMORY ||
+            (c == 1 && loc.u.addr != cfa - 8) || sc_word(e, cfa, loc.u.addr, NULL) != 0)
+            return -1;
+        /* the rbp frame c finds its caller's CFA from, or passes on: not
+         * needed for the last frame kept unless its end must be found */
+        if (c == nbt - 1 && !whole)
+            break;
+        if (unw_get_save_loc(&cur, UNW_X86_64_RBP, &loc) != 0 || loc.type != UNW_SLT_MEMORY ||
+            sc_word(e, cfa, loc.u.addr, &rbp_at) != 0)
+            return -1;
+    }
+    /* A whole stack ends where the code of its last frame says it does (no
+     * return address: clone3's, _start's, __start_context's), which its
+     * verified ip makes the same again; an end found by reading a return
+     * address of 0 would be a word not kept, and is not told apart. */
+    return !whole || unw_step(&cur) == 0 ? 0 : -1;
+}
+
+/* A stack just unwound at cfa with id: learned when it was unwound there
+ * once before and the thread's budget allows, unless it was learned
+ * already: then some of its words change from one wait to the next (an
+ * rbp that a frame saved holds the caller's data, not a frame's base, in
+ * code built without frame pointers) and learning it again would not
+ * help. */
+static void sc_consider(uintptr_t cfa, uint32_t id, void *const *bt, int nbt) {
+    __typeof__(weft__t.sc) *sc = &weft__t.sc;
+    for (uint32_t i = 0; i < WEFT_SC_ENTRIES; i++)
+        if (sc->e[i].cfa == cfa && sc->e[i].id == id)
+            return;
+    uint32_t k = 0;
+    while (k < WEFT_SC_ENTRIES && (sc->seen[k].cfa != cfa || sc->seen[k].id != id))
+        k++;
+    if (k == WEFT_SC_ENTRIES) {
+        sc->seen[sc->seen_next++ % WEFT_SC_ENTRIES] = (__typeof__(sc->seen[0])){cfa, id};
+        return;
+    }
+    if (sc->learns >= 4 + sc->waits / 256)
+        return;
+    sc->learns++;
+    sc->seen[k].cfa = 0;
+    __typeof__(sc->e[0]) *e = &sc->e[sc->next++ % WEFT_SC_ENTRIES];
+    e->cfa = 0; /* not found while half written */
+    e->n = 0;
+    e->id = id;
+    e->epoch = __atomic_load_n(&code_epoch, __ATOMIC_ACQUIRE);
+    weft__t.unwinding = 1; /* libunwind's pipe, as in capture */
+    int r = sc_walk(e, cfa, bt, nbt, nbt < (int)depth_cap + EXTRA);
+    weft__t.unwinding = 0;
+    if (r == 0)
+        e->cfa = cfa;
+}
+#else
+void weft__stack_code_changed(void) {}
+#endif

@@ -462,6 +462,13 @@ chan_wait_stacks)
     expect "innermost frames" "$(q "select group_concat(f, ' ') from (select distinct b.kind || ':' || f.function f from ($begins) b join frames f on f.stack=b.stack and f.depth=0 order by 1)")" \
         "chan_recv_begin:echo_leaks chan_recv_begin:main_receives chan_send_begin:main_sends select_begin:echo_selects_recv select_begin:echo_selects_send"
     expect "leaked receive" "$(q "select f.function from blocked_at_exit b join events e on e.id=b.event join frames f on f.stack=e.stack and f.depth=0")" echo_leaks
+    # main's sends before the close of the channel `half` come from
+    # first_half, those after it from second_half: the same place on the
+    # stack, found again by its words (stack.c), with another caller
+    sends="select e.id, f.function caller from events e join kinds k on k.id=e.kind and k.name='chan_send_begin' join frames f on f.stack=e.stack and f.depth=1"
+    closed="(select e.id from events e join kinds k on k.id=e.kind and k.name='chan_close')"
+    expect "callers of the sends" "$(q "select group_concat(w, ' ') from (select distinct case when id < $closed then 'before:' else 'after:' end || caller w from ($sends) order by 1)")" \
+        "after:second_half before:first_half"
     expect "dropped" "$(q "select dropped_events from processes")" 0
     ;;
 woken)

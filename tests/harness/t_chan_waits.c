@@ -9,7 +9,11 @@
  * the end the echo thread blocks for good in a receive (a leaked thread
  * whose begin must be in the trace with its stack): main returns once
  * that thread sleeps in it (asleep.h: /proc, which weft does not see).
- * Prints the sum of the values. */
+ * main sends from two callers of the same frame size in turn, half of the
+ * rounds each, with a close of the channel `half` between: the same
+ * place on the stack with another caller above it, which a stack found
+ * again without unwinding must tell apart (stack.c, "Wait stacks found
+ * again"). Prints the sum of the values. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +21,21 @@
 
 #include "asleep.h"
 
-static weft_chan *to_echo, *to_main, *never;
+static weft_chan *to_echo, *to_main, *never, *half;
 
 __attribute__((noinline)) static void main_sends(long v) {
     weft_chan_send(to_echo, &v);
+}
+
+/* The two callers: the same code, so the same frame size. */
+__attribute__((noinline)) static void first_half(long v) {
+    main_sends(v);
+    __asm__ volatile("" ::: "memory"); /* no tail call */
+}
+
+__attribute__((noinline)) static void second_half(long v) {
+    main_sends(v);
+    __asm__ volatile("" ::: "memory");
 }
 
 __attribute__((noinline)) static long main_receives(void) {
@@ -63,12 +78,18 @@ int main(int argc, char **argv) {
     to_echo = weft_chan_make(sizeof(long), 0);
     to_main = weft_chan_make(sizeof(long), 0);
     never = weft_chan_make(sizeof(long), 0);
+    half = weft_chan_make(sizeof(long), 0);
     pthread_t t;
-    if (!to_echo || !to_main || !never || pthread_create(&t, NULL, echo, NULL) != 0)
+    if (!to_echo || !to_main || !never || !half || pthread_create(&t, NULL, echo, NULL) != 0)
         return 1;
     long sum = 0;
     for (long i = 0; i < rounds; i++) {
-        main_sends(i);
+        if (i == rounds / 2)
+            weft_chan_close(half);
+        if (i < rounds / 2)
+            first_half(i);
+        else
+            second_half(i);
         sum += main_receives();
     }
     test_wait_futex(&echo_tid);
