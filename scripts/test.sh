@@ -61,9 +61,10 @@ stage "benchmarks (smoke)"
 bash bench/run.sh --quick --build-dir build/ci-gcc
 bash bench/harness/run.sh --quick --build-dir build/ci-gcc
 bash bench/scenarios.sh --quick --build-dir build/ci-gcc
-# issue 12's pipeline benchmarks: scale, real shapes, soak, goroutine churn (about 20 s together)
+# issue 12's pipeline benchmarks: scale, real shapes, soak, goroutine churn, instructions (about 1 min together)
 bash bench/pipeline/scale.sh --quick --weft build/ci-gcc
 bash bench/pipeline/shapes.sh --quick --weft build/ci-gcc
 bash bench/pipeline/soak.sh --quick --weft build/ci-gcc
 bash bench/pipeline/goroutines.sh --quick --weft build/ci-gcc
+bash bench/pipeline/instructions.sh --quick --weft build/ci-gcc
 stage "done"
