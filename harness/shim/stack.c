@@ -456,8 +456,9 @@ static __attribute__((noinline)) int sc_walk(__typeof__(weft__t.sc.e[0]) *e, uin
  * help. */
 static void sc_consider(uintptr_t cfa, uint32_t id, void *const *bt, int nbt) {
     __typeof__(weft__t.sc) *sc = &weft__t.sc;
+    uint32_t epoch = __atomic_load_n(&code_epoch, __ATOMIC_ACQUIRE);
     for (uint32_t i = 0; i < WEFT_SC_ENTRIES; i++)
-        if (sc->e[i].cfa == cfa && sc->e[i].id == id)
+        if (sc->e[i].cfa == cfa && sc->e[i].id == id && sc->e[i].epoch == epoch)
             return;
     uint32_t k = 0;
     while (k < WEFT_SC_ENTRIES && (sc->seen[k].cfa != cfa || sc->seen[k].id != id))
@@ -470,16 +471,18 @@ static void sc_consider(uintptr_t cfa, uint32_t id, void *const *bt, int nbt) {
         return;
     sc->learns++;
     sc->seen[k].cfa = 0;
-    __typeof__(sc->e[0]) *e = &sc->e[sc->next++ % WEFT_SC_ENTRIES];
-    e->cfa = 0; /* not found while half written */
-    e->n = 0;
-    e->id = id;
-    e->epoch = __atomic_load_n(&code_epoch, __ATOMIC_ACQUIRE);
+    /* Learned aside: a stack that cannot be takes no kept one's place. */
+    __typeof__(sc->e[0]) e;
+    e.n = 0;
     weft__t.unwinding = 1; /* libunwind's pipe, as in capture */
-    int r = sc_walk(e, cfa, bt, nbt, nbt < (int)depth_cap + EXTRA);
+    int r = sc_walk(&e, cfa, bt, nbt, nbt < (int)depth_cap + EXTRA);
     weft__t.unwinding = 0;
-    if (r == 0)
-        e->cfa = cfa;
+    if (r != 0)
+        return;
+    e.cfa = cfa;
+    e.id = id;
+    e.epoch = epoch;
+    sc->e[sc->next++ % WEFT_SC_ENTRIES] = e;
 }
 #else
 void weft__stack_code_changed(void) {}
