@@ -480,8 +480,8 @@ tests: ^harness:chan_wait_stacks$
 name: unhold-not-committed
 why: the held begin record gets its stack but is not committed: a thread that then sleeps for good is not seen waiting
 file: harness/shim/log_writer.c
-from:     weft__t.hold = 0;\n    __atomic_store_n(&c->committed, weft__t.pos, __ATOMIC_RELEASE);\n}
-to:     weft__t.hold = 0;\n}
+from:     weft__t.hold = 0;\n    __atomic_store_n(&c->committed, weft__t.pos, __ATOMIC_RELEASE);\n    __atomic_sub_fetch(&holders, 1, __ATOMIC_RELEASE);\n}
+to:     weft__t.hold = 0;\n    __atomic_sub_fetch(&holders, 1, __ATOMIC_RELEASE);\n}
 tests: ^harness:chan_wait_stacks$
 
 name: stack-found-by-place
