@@ -561,7 +561,7 @@ void weft__ingest_db_release(struct weft__ingest *g);
  * line back from that CPU first. Those stores filled the loader's store
  * buffer and stalled it: on this project's 2-CPU VM about a third of the
  * loader's time (the ingest of a 1M-item chan_work log went from 1.27 s
- * to 0.66 s, farm-bench A/B over 10 interleaved pairs). The hook reads
+ * to 0.66 s, A/B over 10 interleaved pairs). The hook reads
  * the block in order, which the hardware prefetches. q_publish fences
  * the stores before the block changes hands. */
 #if defined(__x86_64__) && defined(__SSE2__)
