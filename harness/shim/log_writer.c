@@ -1182,7 +1182,8 @@ void weft__log_set_flag(uint32_t flag) {
          * thread at least. */
         struct timespec t = {0, 100000};
         int e = errno;
-        for (int i = 0; i < 1000 && __atomic_load_n(&holders, __ATOMIC_ACQUIRE) > 0; i++)
+        for (uint64_t end = weft__now() + 100000000;
+             __atomic_load_n(&holders, __ATOMIC_ACQUIRE) > 0 && weft__now() < end;)
             nanosleep(&t, NULL);
         int32_t left = __atomic_load_n(&holders, __ATOMIC_ACQUIRE);
         if (left > 0)

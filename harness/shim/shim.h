@@ -124,7 +124,7 @@ struct weft__thread {
      * empty) and the words of the stack that decided the unwinding (at
      * cfa - 16 + off[i], holding val[i]); seen: stacks unwound once, which
      * a second unwind at the same frame makes worth learning; learns and
-     * waits: the budget of the learning, which costs about 60 unwinds. */
+     * waits: the budget of the learning, which costs about ten unwinds. */
     struct {
         struct {
             uintptr_t cfa;
