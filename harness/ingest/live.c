@@ -303,9 +303,12 @@ static void resume_file(const char *dir, char *buf, size_t n) {
 }
 
 /* WEFT_TEST_CHECKPOINT_COPY=DIR: each checkpoint's database copied to
- * DIR/ck-N.db, or ck-N-ready.db when every log's TSC rate was fixed then
- * (a resumption from it converts every record as the run did), so that
- * a test resumes from each and compares with the run's own trace. */
+ * DIR/ck-N.db, or ck-N-ready-L.db when every one of the L logs known then
+ * had its TSC rate fixed, so that a test resumes from each and compares
+ * with the run's own trace. Such a resumption converts every record as
+ * the run did only if L is the run's number of logs: a log that appeared
+ * after the commit is read from its start, its rate fixed from all of
+ * it, where the run fixed it from its first second. */
 static void copy_for_tests(struct live *lv) {
     const char *dir = getenv("WEFT_TEST_CHECKPOINT_COPY");
     if (!dir || !*dir || !lv->db_file)
@@ -314,7 +317,10 @@ static void copy_for_tests(struct live *lv) {
     for (int i = 0; i < lv->g->nprocs; i++)
         ready &= lv->g->procs[i].log.ready;
     char to[4200];
-    snprintf(to, sizeof to, "%s/ck-%04d%s.db", dir, ++lv->copies, ready ? "-ready" : "");
+    char tag[32] = "";
+    if (ready)
+        snprintf(tag, sizeof tag, "-ready-%d", lv->g->nprocs);
+    snprintf(to, sizeof to, "%s/ck-%04d%s.db", dir, ++lv->copies, tag);
     FILE *a = fopen(lv->db_file, "rbe"), *b = a ? fopen(to, "wbe") : NULL;
     char buf[65536];
     size_t n;

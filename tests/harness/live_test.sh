@@ -362,14 +362,18 @@ live_resume_again)
 live_resume_anywhere)
     # One live run, not killed, committing every 20000 records and keeping
     # a copy of each commit (WEFT_TEST_CHECKPOINT_COPY): resumed from any
-    # commit made once every log's TSC rate was fixed, weft ingest makes
-    # exactly the run's own trace: every row of every table (ids, times,
-    # thread and stack ids) and the findings.
+    # commit made once every log of the run was known and had its TSC rate
+    # fixed, weft ingest makes exactly the run's own trace: every row of
+    # every table (ids, times, thread and stack ids) and the findings. (A
+    # commit made before the child's log appeared is not one: the resumed
+    # ingest reads that log from its start and fixes its rate from all of
+    # it, where the run fixed it from its first second.)
     mkdir "$work/ck"
     WEFT_LIVE_CHECKPOINT_RECORDS=20000 WEFT_TEST_CHECKPOINT_COPY="$work/ck" "$WEFT" run -q --live \
         --keep-log="$work/logs" -o "$db" -- "$BIN/t_live" 3 >"$work/out" 2>"$work/err"
     expect "exit status" "$?" 0
-    ls "$work/ck" | grep -q ready || fail "no commit with every rate fixed: $(ls "$work/ck")"
+    nlogs=$(ls "$work/logs" | grep -c '^log')
+    ls "$work/ck" | grep -q "ready-$nlogs\.db" || fail "no commit with every rate fixed: $(ls "$work/ck")"
     dump() {
         sqlite3 "$1" "select * from events order by id; select * from event_counts order by 1, 2, 3, 4, 5;
             select * from select_cases; select * from deadlock_waits; select * from threads order by id;
@@ -383,7 +387,7 @@ live_resume_anywhere)
     }
     dump "$db" >"$work/whole"
     k=0
-    for c in $(ls "$work/ck" | grep ready | awk 'NR % 3 == 1'); do
+    for c in $(ls "$work/ck" | grep "ready-$nlogs\.db" | awk 'NR % 3 == 1'); do
         rm -rf "$work/l2" "$work/r.db"
         cp -r "$work/logs" "$work/l2"
         echo "$work/ck/$c" >"$work/l2/live-trace"
