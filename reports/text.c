@@ -60,7 +60,8 @@ static const char *lost_in(sqlite3 *db, long long pid, char *buf, size_t n) {
     buf[0] = 0;
     if (sqlite3_prepare_v2(
             db,
-            "SELECT coalesce(sum(CASE WHEN what = 'dropped-events' THEN count END), 0), "
+            "SELECT coalesce(sum(CASE WHEN what IN ('dropped-events', 'held-at-exit') "
+            "THEN count END), 0), "
             "coalesce(sum(CASE WHEN what IN ('bad-chunk', 'unwritten-chunk', "
             "'truncated', 'live-consumed') THEN count END), 0) FROM losses WHERE pid = ?",
             -1, &st, NULL) == SQLITE_OK) {
@@ -162,6 +163,11 @@ static void losses_text(sqlite3 *db, FILE *f) {
                 fprintf(f,
                         "%lld event%s not recorded%s (the log was full: WEFT_LOG_MB "
                         "raises its size; or its disk was full)\n",
+                        count, count == 1 ? "" : "s", who);
+            else if (!strcmp(what, "held-at-exit"))
+                fprintf(f,
+                        "%lld event%s of threads still starting a wait when the process "
+                        "ended%s: those threads may look blocked or leaked\n",
                         count, count == 1 ? "" : "s", who);
             else if (!strcmp(what, "bad-chunk"))
                 fprintf(f, "%lld damaged chunk%s of records skipped%s\n", count,

@@ -188,7 +188,10 @@ struct weft_log_header {
     uint32_t next_tid;       /* atomic: last trace thread id handed out */
     uint32_t flags;          /* atomic: WEFT_LOG_F_* */
     uint32_t next_stack;     /* atomic: last stack id handed out */
-    uint32_t reserved0;
+    /* Of dropped_events, the records still held (a channel wait's begin,
+     * before its stack is in) by threads when the process ended and its
+     * end had waited for them long enough (log_writer.c). */
+    uint32_t held_at_exit;
     /* Timestamps: with ts_tsc = 1, records carry raw TSC ticks (x86 with an
      * invariant TSC: constant_tsc + nonstop_tsc), which cost a fraction of
      * a clock_gettime. The reader turns them into CLOCK_MONOTONIC ns with

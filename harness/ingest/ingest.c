@@ -805,12 +805,23 @@ static int write_events(struct weft__ingest *g, const struct weft_ingest_opts *o
 void weft__ingest_note_log(struct weft__ingest *g, struct proc *p) {
     const struct weft_slog *l = &p->log;
     p->complete = 1;
-    if (l->hdr.dropped_events) {
+    /* (held_at_exit is a part of dropped_events, with a cause of its own) */
+    uint64_t held =
+        l->hdr.held_at_exit < l->hdr.dropped_events ? l->hdr.held_at_exit : l->hdr.dropped_events;
+    if (l->hdr.dropped_events > held) {
         weft__ingest_add_loss(
-            g, p->pid, p->path, "dropped-events", l->hdr.dropped_events,
+            g, p->pid, p->path, "dropped-events", l->hdr.dropped_events - held,
             "%llu events dropped in process %d (its log was full: raise WEFT_LOG_MB; "
             "or its disk was full)",
-            (unsigned long long)l->hdr.dropped_events, p->pid);
+            (unsigned long long)(l->hdr.dropped_events - held), p->pid);
+        p->complete = 0;
+    }
+    if (held) {
+        weft__ingest_add_loss(g, p->pid, p->path, "held-at-exit", held,
+                              "%llu event%s of threads still starting a wait when process %d "
+                              "ended (not committed within 100 ms of its end): those threads "
+                              "may look blocked or leaked",
+                              (unsigned long long)held, held == 1 ? "" : "s", p->pid);
         p->complete = 0;
     }
     if (l->bad_chunks) {

@@ -182,7 +182,7 @@ static inline uint64_t weft__ingest_gtid(const struct proc *p, uint32_t tid) {
 /* ---- losses: what could not be read, one row of `losses` each (procs.c) ----
  * what: dropped-events, bad-chunk, unwritten-chunk, truncated,
  * unreadable-log, empty-log, duplicate-log, missing-log, running,
- * live-consumed, late-relocks (docs/schema.md). */
+ * live-consumed, late-relocks, held-at-exit (docs/schema.md). */
 struct loss {
     int pid;         /* 0: unknown */
     const char *log; /* NULL: none */

@@ -126,7 +126,7 @@ static const struct {
     {"dropped-events", BY_EVENTS}, {"bad-chunk", BY_CHUNKS},    {"unwritten-chunk", BY_CHUNKS},
     {"truncated", BY_CHUNKS},      {"unreadable-log", BY_LOGS}, {"empty-log", BY_LOGS},
     {"duplicate-log", BY_LOGS},    {"missing-log", BY_DETAIL},  {"running", BY_DETAIL},
-    {"live-consumed", BY_DETAIL},  {"late-relocks", BY_DETAIL},
+    {"live-consumed", BY_DETAIL},  {"late-relocks", BY_DETAIL}, {"held-at-exit", BY_DETAIL},
 };
 
 void weft__ingest_warn_losses(const struct weft__ingest *g) {

@@ -765,6 +765,7 @@ int weft_slog_refresh(struct weft_slog *l) {
         l->hdr.next_stack = h.next_stack;
         l->hdr.flags = h.flags;
         l->hdr.dropped_events = h.dropped_events;
+        l->hdr.held_at_exit = h.held_at_exit;
         l->hdr.chunks_claimed = h.chunks_claimed;
         l->hdr.end_mono_ns = h.end_mono_ns;
         l->hdr.end_tsc = h.end_tsc;

@@ -21,6 +21,13 @@
  * the record of it, as a creator preempted there would be: the new
  * thread may end the process before its creation is in the log.
  *
+ * WEFT_CHAOS_HOLD_LATE=MS (alone or beside the others) holds every held
+ * record (a libweft channel wait's begin, weft__hb_block) for MS
+ * milliseconds before it is committed (weft__hb_wait), as a thread
+ * preempted while it unwinds its stack there would be: its partner may
+ * take the value and end the process meanwhile, and the process's end
+ * must wait for the record, or count it lost (harness:exit_held).
+ *
  * WEFT_CHAOS_SKEW=TICKS (alone or beside the others) sets the record
  * clock of every thread but the first TICKS behind the first's (TSC
  * ticks, or ns without the TSC), as a vCPU whose TSC lags would: what
@@ -52,6 +59,7 @@ static uint64_t rate = 50;
 static uint64_t late_ms, late_rate = 1000, late_ctr; /* WEFT_CHAOS_LATE */
 static uint64_t skew;                                /* WEFT_CHAOS_SKEW */
 static uint64_t create_late_ms;                      /* WEFT_CHAOS_CREATE_LATE */
+static uint64_t hold_late_ms;                        /* WEFT_CHAOS_HOLD_LATE */
 
 /* The chaos signal: the last real-time signal, which the test programs
  * leave alone. Its handler stands for a program's handler that calls
@@ -103,9 +111,12 @@ void weft__chaos_init(void) {
     const char *c = secure_getenv("WEFT_CHAOS_CREATE_LATE");
     if (c && *c)
         create_late_ms = strtoull(c, NULL, 10);
+    const char *h = secure_getenv("WEFT_CHAOS_HOLD_LATE");
+    if (h && *h)
+        hold_late_ms = strtoull(h, NULL, 10);
     const char *e = secure_getenv("WEFT_CHAOS");
     if (!e || !*e) {
-        if (late_ms || skew || create_late_ms)
+        if (late_ms || skew || create_late_ms || hold_late_ms)
             __atomic_store_n(&weft__chaos_on, 1, __ATOMIC_RELEASE);
         return;
     }
@@ -165,6 +176,11 @@ void weft__chaos_after_ts_slow(void) {
 void weft__chaos_created_slow(void) {
     if (create_late_ms)
         hold(create_late_ms);
+}
+
+void weft__chaos_held_slow(void) {
+    if (hold_late_ms)
+        hold(hold_late_ms);
 }
 
 uint64_t weft__chaos_lag_slow(void) {

@@ -1186,8 +1186,10 @@ void weft__log_set_flag(uint32_t flag) {
              __atomic_load_n(&holders, __ATOMIC_ACQUIRE) > 0 && weft__now() < end;)
             nanosleep(&t, NULL);
         int32_t left = __atomic_load_n(&holders, __ATOMIC_ACQUIRE);
-        if (left > 0)
+        if (left > 0) {
+            __atomic_fetch_add(&hdr->held_at_exit, (uint32_t)left, __ATOMIC_RELAXED);
             weft__log_count_dropped((uint64_t)left);
+        }
         errno = e;
         if (use_tsc && !hdr->end_mono_ns) {
             /* The last calibration pair: the whole life of the process. */

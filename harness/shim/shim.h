@@ -264,7 +264,7 @@ enum {
     WEFT_CHAOS_LOG_SIZE,     /* the log's sparse size (ftruncate): ENOSPC (an empty log) */
     WEFT_CHAOS_PROC_FILE     /* /proc/self/cmdline: EMFILE (no argv in the trace) */
 };
-extern int weft__chaos_on WEFT_HIDDEN;   /* 0 unless WEFT_CHAOS(_LATE, _SKEW) was set at start */
+extern int weft__chaos_on WEFT_HIDDEN;   /* 0 unless a WEFT_CHAOS* variable was set at start */
 void weft__chaos_init(void) WEFT_HIDDEN; /* constructor: reads WEFT_CHAOS */
 void weft__chaos_fork_child(void) WEFT_HIDDEN;  /* a fork child decides differently */
 void weft__relock_fork_child(void) WEFT_HIDDEN; /* shim_sync.c: forget the parent's unlocks */
@@ -275,6 +275,7 @@ void weft__chaos_mid_record_slow(void) WEFT_HIDDEN;
 void weft__chaos_after_ts_slow(void) WEFT_HIDDEN; /* WEFT_CHAOS_LATE's hold */
 uint64_t weft__chaos_lag_slow(void) WEFT_HIDDEN;  /* WEFT_CHAOS_SKEW: this thread's clock lag */
 void weft__chaos_created_slow(void) WEFT_HIDDEN;  /* WEFT_CHAOS_CREATE_LATE's hold */
+void weft__chaos_held_slow(void) WEFT_HIDDEN;     /* WEFT_CHAOS_HOLD_LATE's hold */
 /* Should this try at site fail? Always 0 without WEFT_CHAOS. */
 static inline int weft__chaos_hit(int site) {
     return __builtin_expect(weft__chaos_on, 0) && weft__chaos_hit_slow(site);

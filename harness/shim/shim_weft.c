@@ -852,6 +852,8 @@ WEFT_EXPORT void weft__hb_wait(const void *obj) {
     if (!weft__t.hold)
         return;
     int e = errno;
+    if (__builtin_expect(weft__chaos_on, 0))
+        weft__chaos_held_slow();
     if (weft__enter()) {
         weft__log_unhold(weft__stack_user());
         weft__leave();
