@@ -15,6 +15,10 @@
  *     inside a blocking call and acquired by another thread before that
  *     call ended means the call was matched. A select's losing cases
  *     release tickets no one acquires, so only the case taken counts.
+ *     The ticket is tagged with its call (thread, begin event) in the
+ *     engine's own clock table, which looks every ticket up anyway
+ *     (vc.h, weft__vc_tag): the acquire reads the tag there, and a tag
+ *     whose call has ended since names a call that is not the thread's.
  *   - the channel's state at the end, replayed from the completed
  *     operations: closed (every send and receive on it returns), or, for
  *     a buffered channel, values left in the buffer for the blocked
@@ -38,13 +42,11 @@
  * header is not ours to include here). */
 enum { OP_SEND = 1, OP_RECV = 2 };
 
-/* A ticket released inside a blocking call: (pid, hb object, sequence)
- * -> (thread, that call's begin event), in a table.h table (pids start
- * at 1). */
-struct tk {
-    uint64_t pid, obj, seq;
+/* A thread handle: (pid, handle) -> the thread it names, in a table.h
+ * table (pids start at 1); a handle reused later names its newest. */
+struct handle {
+    uint64_t pid, obj;
     uint32_t thread;
-    int64_t block_event;
 };
 /* The replayed state of one object (by objects.id): a channel's capacity,
  * completed sends and receives and whether it was closed; a mutex's
@@ -57,56 +59,9 @@ struct objst {
 };
 
 struct weft__answered {
-    struct weft__table tks;  /* struct tk by (pid, obj, seq) */
-    struct weft__table objs; /* struct objst by object */
+    struct weft__table handles; /* struct handle by (pid, obj) */
+    struct weft__table objs;    /* struct objst by object */
 };
-
-/* The handle -> thread map for joins shares the ticket table, under a
- * sequence no ticket reaches ((n << 2) | 1..3 for n < 2^62). */
-#define HANDLE_SEQ UINT64_MAX
-
-static struct tk *tk_find(struct weft__answered *a, uint64_t pid, uint64_t obj, uint64_t seq) {
-    uint64_t k[3] = {pid, obj, seq};
-    return weft__table_get(&a->tks, k, 0);
-}
-
-static void tk_put(struct weft__answered *a, uint64_t pid, uint64_t obj, uint64_t seq,
-                   uint32_t thread, int64_t block_event) {
-    uint64_t k[3] = {pid, obj, seq};
-    struct tk *t = weft__table_get(&a->tks, k, 1);
-    if (t) {
-        t->thread = thread;
-        t->block_event = block_event;
-    }
-}
-
-/* A ticket released inside thread w's blocking call matters only while
- * that call lasts: it is put in the table and listed on the thread, and
- * the list is forgotten when the call ends (or the next one begins), so
- * the table holds the tickets of the calls in flight, not of every call
- * of the run (a select's losing tickets included). */
-static void call_tk_put(struct weft__answered *a, struct weft__thr *w, uint64_t pid, uint64_t obj,
-                        uint64_t seq, uint32_t thread) {
-    if (w->ncall_tks == w->capcall_tks) {
-        uint32_t nc = w->capcall_tks ? w->capcall_tks * 2 : 4;
-        uint64_t *n = realloc(w->call_tks, (size_t)nc * 3 * sizeof *n);
-        if (!n)
-            return; /* out of memory: the ticket is not kept (a call seen unanswered) */
-        w->call_tks = n;
-        w->capcall_tks = nc;
-    }
-    uint64_t *k = &w->call_tks[(size_t)w->ncall_tks++ * 3];
-    k[0] = pid;
-    k[1] = obj;
-    k[2] = seq;
-    tk_put(a, pid, obj, seq, thread, w->call.event);
-}
-
-static void call_tks_forget(struct weft__answered *a, struct weft__thr *w) {
-    for (uint32_t i = 0; i < w->ncall_tks; i++)
-        weft__table_del(&a->tks, &w->call_tks[(size_t)i * 3]);
-    w->ncall_tks = 0;
-}
 
 static struct objst *obj_of(struct weft__answered *a, int64_t object, int add) {
     uint64_t k = (uint64_t)object;
@@ -117,7 +72,7 @@ int weft__answered_init(struct weft__dctx *c) {
     c->answered = calloc(1, sizeof *c->answered);
     if (!c->answered)
         return -1;
-    c->answered->tks = (struct weft__table)WEFT__TABLE(struct tk, 3);
+    c->answered->handles = (struct weft__table)WEFT__TABLE(struct handle, 2);
     c->answered->objs = (struct weft__table)WEFT__TABLE(struct objst, 1);
     return 0;
 }
@@ -126,7 +81,7 @@ void weft__answered_free(struct weft__dctx *c) {
     struct weft__answered *a = c->answered;
     if (!a)
         return;
-    weft__table_free(&a->tks);
+    weft__table_free(&a->handles);
     weft__table_free(&a->objs);
     free(a);
     c->answered = NULL;
@@ -138,15 +93,17 @@ static int ticketed(int kind) {
            kind == WEFT_K_SELECT_BEGIN;
 }
 
-static void acquired(struct weft__dctx *c, const struct weft__ev *e, uint64_t obj, uint64_t seq) {
-    struct tk *k = tk_find(c->answered, (uint64_t)e->pid, obj, seq);
-    if (!k || k->thread == e->thread)
+/* The event acquired a ticket tagged (thread, block_event): that call
+ * was answered, if the thread is still in it. */
+static void acquired(struct weft__dctx *c, const struct weft__ev *e, uint32_t thread,
+                     int64_t block_event) {
+    if (!thread || thread == e->thread)
         return;
-    struct weft__thr *w = weft__thr_of(c, k->thread);
-    if (w && w->call.kind && w->call.event == k->block_event)
-        w->call.answered = k->block_event;
-    else if (w && w->nested && w->outer.event == k->block_event)
-        w->outer.answered = k->block_event; /* the call a signal handler's interrupted */
+    struct weft__thr *w = weft__thr_of(c, thread);
+    if (w && w->call.kind && w->call.event == block_event)
+        w->call.answered = block_event;
+    else if (w && w->nested && w->outer.event == block_event)
+        w->outer.answered = block_event; /* the call a signal handler's interrupted */
 }
 
 /* The state of object when it is a buffered channel, else NULL: only
@@ -172,33 +129,34 @@ void weft__answered_event(struct weft__dctx *c, const struct weft__ev *e) {
     if (!a || !t)
         return;
     /* The partner's acquire comes first in its record (it happened inside
-     * the call, before the call took effect). */
-    if (e->has_acq)
-        acquired(c, e, (uint64_t)e->hb_obj, (uint64_t)e->acq);
-    if (e->kind == WEFT_K_HB_ACQUIRE)
-        acquired(c, e, (uint64_t)e->obj, (uint64_t)e->arg);
-    /* Its call ended, or a new one begins. A signal handler's call inside
-     * it (the engine's state_event ran: nested) and that call's end (the
-     * thread back in its call) keep the tickets of the call interrupted;
-     * an end without a begin of its own ends nothing (call_phase). */
-    int phase = weft__call_phase(e);
-    if ((phase == 1 && !t->nested) || (phase == 2 && !t->call.kind))
-        call_tks_forget(a, t);
+     * the call, before the call took effect): the engine read its
+     * ticket's tag. */
+    acquired(c, e, c->acq_tag_thread, c->acq_tag_event);
+    /* A ticket released inside the thread's ticketed call (the call as the
+     * engine's state_event left it: a begin's own; the one a signal
+     * handler's call interrupted, once that ended) gets the call's tag. */
     if (t->call.kind && ticketed(t->call.kind)) {
         if (e->kind == WEFT_K_HB_RELEASE)
-            call_tk_put(a, t, (uint64_t)e->pid, (uint64_t)e->obj, (uint64_t)e->arg, e->thread);
+            weft__vc_tag(c->hb, WEFT__HB_KEY(e->pid), (uint64_t)e->obj, (uint64_t)e->arg, e->thread,
+                         t->call.event);
         else if (e->has_rel)
-            call_tk_put(a, t, (uint64_t)e->pid, (uint64_t)e->hb_obj, (uint64_t)e->rel, e->thread);
+            weft__vc_tag(c->hb, WEFT__HB_KEY(e->pid), (uint64_t)e->hb_obj, (uint64_t)e->rel,
+                         e->thread, t->call.event);
     }
     switch (e->kind) {
     case WEFT_K_THREAD_CREATE:
         /* The engine found the child of this create (hb_event ran first);
          * a handle reused later maps to its newest thread. */
-        if (t->last_child)
-            tk_put(a, (uint64_t)e->pid, (uint64_t)e->obj, HANDLE_SEQ, t->last_child, 0);
+        if (t->last_child) {
+            uint64_t k[2] = {(uint64_t)e->pid, (uint64_t)e->obj};
+            struct handle *h = weft__table_get(&a->handles, k, 1);
+            if (h)
+                h->thread = t->last_child;
+        }
         break;
     case WEFT_K_JOIN_BEGIN: {
-        struct tk *h = tk_find(a, (uint64_t)e->pid, (uint64_t)e->obj, HANDLE_SEQ);
+        uint64_t k[2] = {(uint64_t)e->pid, (uint64_t)e->obj};
+        struct handle *h = weft__table_get(&a->handles, k, 0);
         t->call.target = h ? h->thread : 0;
         break;
     }

@@ -23,7 +23,7 @@ static int64_t col64(sqlite3_stmt *st, int i) {
 }
 
 /* Which kinds begin (1) or end (2) a blocking call, from log.h. */
-static const unsigned char blocking[WEFT_K_MAX] = {
+const unsigned char weft__blocking[WEFT_K_MAX] = {
 #define B(name, num, str, fam, blk) [num] = blk,
     WEFT_KINDS(B)
 #undef B
@@ -34,15 +34,6 @@ static const char *const kind_names[WEFT_K_MAX] = {
 #undef N
 };
 
-int weft__kind_blocking(int kind) {
-    return kind > 0 && kind < WEFT_K_MAX ? blocking[kind] : 0;
-}
-
-int weft__call_phase(const struct weft__ev *e) {
-    int phase = weft__kind_blocking(e->kind);
-    return phase == 2 && weft_kind_lone_end((unsigned)e->kind, (uint64_t)e->arg2) ? 0 : phase;
-}
-
 const char *weft__kind_name(int kind) {
     return kind > 0 && kind < WEFT_K_MAX && kind_names[kind] ? kind_names[kind] : "?";
 }
@@ -52,10 +43,6 @@ const struct weft__proc *weft__proc_of(const struct weft__dctx *c, int64_t pid) 
         if (c->procs[i].pid == pid)
             return &c->procs[i];
     return NULL;
-}
-
-struct weft__thr *weft__thr_of(struct weft__dctx *c, uint32_t id) {
-    return id >= 1 && id <= c->nthreads ? &c->thr[id] : NULL;
 }
 
 int weft__proc_exited_normally(const struct weft__proc *p) {
@@ -145,9 +132,11 @@ static void proc_row(struct weft__proc *p, sqlite3_stmt *st) {
     p->finished = (int)col64(st, 4);
 }
 
-/* Keys of the per-object clocks in the engine's table: (pid * 8 + tag). */
+/* Keys of the per-object clocks in the engine's table: (pid * 8 + tag);
+ * TAG_HB's is WEFT__HB_KEY (internal.h). */
 enum { TAG_HB = 0, TAG_MUTEX = 1, TAG_RW = 2, TAG_COND = 3, TAG_BARRIER = 4, TAG_SEM = 5 };
 #define KEY(pid, tag) ((uint64_t)(pid)*8u + (tag))
+_Static_assert(KEY(3, TAG_HB) == WEFT__HB_KEY(3), "the hb tickets' key");
 
 /* A detached thread that ended can never be joined: it leaves the
  * happens-before engine (weft__vc_exited), at its end or at its detach,
@@ -179,8 +168,11 @@ static void hb_event(struct weft__dctx *c, struct weft__vc *h, const struct weft
     uint64_t obj = (uint64_t)e->obj;
     /* Annotations folded into the event come first: they happened inside
      * the call, before it took effect. */
-    if (e->has_acq)
+    if (e->has_acq) {
         weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->acq);
+        if (locks) /* the ticket's tag, for answered.c (which runs after) */
+            weft__vc_acquired_tag(h, &c->acq_tag_thread, &c->acq_tag_event);
+    }
     if (e->has_rel)
         weft__vc_obj_release(h, t, KEY(e->pid, TAG_HB), (uint64_t)e->hb_obj, (uint64_t)e->rel,
                              e->rel_once ? WEFT__VC_ONCE : 0);
@@ -281,6 +273,8 @@ static void hb_event(struct weft__dctx *c, struct weft__vc *h, const struct weft
         break;
     case WEFT_K_HB_ACQUIRE:
         weft__vc_obj_acquire(h, t, KEY(e->pid, TAG_HB), obj, (uint64_t)e->arg);
+        if (locks)
+            weft__vc_acquired_tag(h, &c->acq_tag_thread, &c->acq_tag_event);
         break;
     default:
         break;
@@ -351,7 +345,6 @@ static void free_ctx(struct weft__dctx *c) {
         free(t->start);
         free(t->name);
         free(t->created_by);
-        free(t->call_tks);
         free(t->sel_case[0]);
         free(t->sel_case[1]);
         weft__rv_drop(&t->start_rv);
@@ -649,6 +642,8 @@ int weft_detect_events(sqlite3 *db, const struct weft_detect_opts *o, struct wef
             goto oom_out;
         r->events++;
         c.now = e.ts;
+        c.acq_tag_thread = 0;
+        c.acq_tag_event = 0;
         hb_event(&c, c.hb, &e, 1);
         hb_event(&c, c.hb_nolock, &e, 0);
         state_event(&c, &e);

@@ -43,10 +43,6 @@ struct weft__thr {
      * still find it answered). One is kept, as by the ingest. */
     int nested;
     struct weft__call outer;
-    /* answered.c: the keys (pid, obj, seq) of the tickets it released in
-     * its current blocking call, forgotten when the call ends */
-    uint64_t *call_tks;
-    uint32_t ncall_tks, capcall_tks;
     /* the cases of its last two selects that carried them (a stream's
      * CASE items): sel_ev[k]'s cases, 0 when the slot is empty */
     int64_t sel_ev[2];
@@ -78,6 +74,10 @@ struct weft__finding; /* findings.c: one reported, held until the end */
 
 #define WEFT__MAX_DETECTORS 16 /* registry.c has weft__ndetectors of them */
 
+/* The key (k1) under which the engine's clocks (c->hb) keep libweft's
+ * happens-before tickets of process pid: (obj, seq) are k2, k3. */
+#define WEFT__HB_KEY(pid) ((uint64_t)(pid)*8u)
+
 struct weft__dctx {
     sqlite3 *db;
     /* The events come as a stream of items (weft.h), from the ingest or
@@ -104,7 +104,11 @@ struct weft__dctx {
     sqlite3_stmt *ins, *frames_q;
     struct weft_supp_list *defaults; /* weft's default suppressions (NULL: off) */
     struct weft__answered *answered; /* answered.c */
-    int held;                        /* nesting of weft__db_enter */
+    /* The tag of the hb ticket this event acquired (engine.c's hb_event,
+     * weft__vc_acquired_tag), 0 0: none; answered.c reads it. */
+    uint32_t acq_tag_thread;
+    int64_t acq_tag_event;
+    int held;    /* nesting of weft__db_enter */
     int64_t now; /* ts of the event being replayed; 0 in finish() (findings.ts) */
     void *det[WEFT__MAX_DETECTORS]; /* each family's state (its self), by registry index */
     /* By event kind (0 for a kind out of range): the registry indexes of
@@ -173,7 +177,10 @@ void weft__report(struct weft__dctx *c, const char *kind, const char *severity, 
 
 /* Helpers over the trace. */
 const struct weft__proc *weft__proc_of(const struct weft__dctx *c, int64_t pid);
-struct weft__thr *weft__thr_of(struct weft__dctx *c, uint32_t id);
+/* (inline: every detector asks it of every event) */
+static inline struct weft__thr *weft__thr_of(struct weft__dctx *c, uint32_t id) {
+    return id >= 1 && id <= c->nthreads ? &c->thr[id] : NULL;
+}
 /* objects row: kind (static buffer copy), address, create_stack; 0 or -1. */
 struct weft__objinfo {
     char kind[32];
@@ -203,12 +210,19 @@ const char *weft__thread_name(struct weft__dctx *c, uint32_t id, char *buf, size
 #define WEFT__THREAD_REF_END "\x1f" /* unit separator */
 /* The thread's name as it stands now, into buf (what a reference becomes). */
 const char *weft__thread_name_now(struct weft__dctx *c, uint32_t id, char *buf, size_t n);
-/* 1: the kind begins a blocking call, 2: it ends one, 0: neither (log.h). */
-int weft__kind_blocking(int kind);
+/* 1: the kind begins a blocking call, 2: it ends one, 0: neither (log.h;
+ * engine.c's table). Inline, as the next: asked of every event. */
+extern const unsigned char weft__blocking[WEFT_K_MAX];
+static inline int weft__kind_blocking(int kind) {
+    return kind > 0 && kind < WEFT_K_MAX ? weft__blocking[kind] : 0;
+}
 /* What event e does to its thread's blocking calls: 1 begins one, 2 ends
  * one, 0 neither; an end without a begin of its own (a lock that did not
  * wait: log.h's weft_kind_lone_end) and a run of folded relocks are 0. */
-int weft__call_phase(const struct weft__ev *e);
+static inline int weft__call_phase(const struct weft__ev *e) {
+    int phase = weft__kind_blocking(e->kind);
+    return phase == 2 && weft_kind_lone_end((unsigned)e->kind, (uint64_t)e->arg2) ? 0 : phase;
+}
 /* Short name of a blocking kind ("chan recv", "wg wait", ...). */
 const char *weft__kind_name(int kind);
 /* Whether the process ended in a way where "alive at exit" means

@@ -34,16 +34,27 @@ struct slot {
     uint64_t k1, k2, k3;
     weft__rv v;
     int used, once;
+    uint32_t tag_a; /* weft__vc_tag's, 0 0: none */
+    int64_t tag_b;
 };
 
+/* The scratch clock that merges build is a snapshot of its own (ref 0,
+ * no one's), so that a thread's new base can be the scratch itself
+ * (set_base swaps the two) instead of a copy of it. */
 struct weft__vc {
     uint32_t n;
     struct thr *thr;
-    struct ent *scratch;
-    uint32_t scratch_n, scratch_cap;
+    struct weft__snap *sc; /* NULL until needed, and after set_base took it */
     struct slot *tab;
     size_t tab_cap, tab_used;
     uint32_t ngone; /* threads with thr.gone set: none, and summarise has nothing to do */
+    /* The slot the last obj_release used, while no slot moved since
+     * (moves: gen changes), so that tagging it needs no lookup; the tag
+     * the last obj_acquire found. */
+    size_t rel_slot;
+    uint64_t gen, rel_gen;
+    uint32_t acq_tag_a;
+    int64_t acq_tag_b;
 };
 
 /* Join summaries are followed this deep; deeper chains (a thread joined by
@@ -101,7 +112,7 @@ void weft__vc_free(struct weft__vc *h) {
             weft__rv_drop(&h->tab[i].v);
     free(h->tab);
     free(h->thr);
-    free(h->scratch);
+    free(h->sc);
     free(h);
 }
 
@@ -157,111 +168,176 @@ int weft__vc_knows(const struct weft__vc *h, const weft__rv *v, uint32_t a, uint
     return val(h, v, a, 0) >= ea;
 }
 
+/* Room for n entries in the scratch, its contents kept. Its capacity is
+ * what the merges need, rounded up, since it may become a thread's base
+ * (set_base) and stay in memory as long as a release shares it. */
 static int scratch_reserve(struct weft__vc *h, uint32_t n) {
-    if (n <= h->scratch_cap)
+    struct weft__snap *sc = h->sc;
+    if (sc && n <= sc->cap)
         return 0;
-    uint32_t cap = h->scratch_cap ? h->scratch_cap : 64;
-    while (cap < n)
-        cap *= 2;
-    struct ent *e = realloc(h->scratch, (size_t)cap * sizeof *e);
-    if (!e)
+    uint32_t cap = (n + 7) & ~7u;
+    struct weft__snap *ns = realloc(sc, sizeof *ns + (size_t)cap * sizeof ns->e[0]);
+    if (!ns)
         return -1;
-    h->scratch = e;
-    h->scratch_cap = cap;
+    if (!sc)
+        ns->n = ns->ref = 0;
+    ns->cap = cap;
+    h->sc = ns;
     return 0;
 }
 
-/* scratch = a joined with b (max per thread), leaving out thread `skip`
- * and entries of b that `knower` already covers through join summaries.
- * Returns 1 when the result says more than a, 0 when it equals a, -1 when
- * out of memory. */
+/* scratch = a joined with b (max per thread) and with the entry (u, c)
+ * (u = 0: none), leaving out thread `skip` and entries of b that
+ * `knower` already covers through join summaries. Returns 1 when the
+ * result says more than a, 0 when it equals a, -1 when out of memory.
+ * With `known`, returns 0 at once when a's own entry for u is c or more
+ * (the scratch then undefined): an acquire whose thread knew the
+ * releaser's epoch already knows all of its clock.
+ * One pass, each list's next thread id kept in a register (END past
+ * its end), the extra entry put in as the pass goes by its place: an
+ * acquire's merge and its sender's epoch in one (no search, no shift
+ * after). */
+enum { END = UINT32_MAX }; /* above every thread id (valid: 1..n, n < END) */
+
 static int merge(struct weft__vc *h, const struct weft__snap *a, const struct weft__snap *b,
-                 uint32_t skip, const weft__rv *knower) {
+                 uint32_t skip, const weft__rv *knower, uint32_t u, uint32_t c, int known) {
     uint32_t na = a ? a->n : 0, nb = b ? b->n : 0, i = 0, j = 0, k = 0;
     int more = 0;
     if (scratch_reserve(h, na + nb + 2))
         return -1;
-    while (i < na || j < nb) {
+    const struct ent *ae = a ? a->e : NULL, *be = b ? b->e : NULL;
+    struct ent *out = h->sc->e;
+    uint32_t ta = na ? ae[0].t : END, tb = nb ? be[0].t : END;
+    if (!u)
+        u = END;
+    for (;;) {
         struct ent x;
-        if (j >= nb || (i < na && a->e[i].t < b->e[j].t)) {
-            x = a->e[i++];
-        } else if (i >= na || b->e[j].t < a->e[i].t) {
-            x = b->e[j++];
+        if (ta < tb) {
+            x = ae[i];
+            ta = ++i < na ? ae[i].t : END;
+        } else if (tb < ta) {
+            x = be[j];
+            tb = ++j < nb ? be[j].t : END;
             if (x.t == skip || (knower && val(h, knower, x.t, 0) >= x.c))
                 continue;
             more = 1;
         } else {
-            x = a->e[i++];
-            if (b->e[j].c > x.c) {
-                x.c = b->e[j].c;
+            if (ta == END)
+                break;
+            x = ae[i];
+            if (be[j].c > x.c) {
+                x.c = be[j].c;
                 more = 1;
             }
-            j++;
+            ta = ++i < na ? ae[i].t : END;
+            tb = ++j < nb ? be[j].t : END;
         }
-        h->scratch[k++] = x;
+        if (x.t >= u) { /* the extra entry's place */
+            if (x.t == u) {
+                if (c > x.c) {
+                    x.c = c;
+                    more = 1;
+                } else if (known) {
+                    return 0;
+                }
+            } else {
+                out[k++] = (struct ent){u, c};
+                more = 1;
+            }
+            u = END;
+        }
+        out[k++] = x;
     }
-    h->scratch_n = k;
+    if (u != END) {
+        out[k++] = (struct ent){u, c};
+        more = 1;
+    }
+    h->sc->n = k;
     return more;
 }
 
-/* Sets scratch[u] to at least c. 1 when that changed something. */
+/* Sets scratch[u] to at least c (the scratch made by merge). 1 when that
+ * changed something. */
 static int upsert(struct weft__vc *h, uint32_t u, uint32_t c) {
-    uint32_t lo = 0, hi = h->scratch_n;
+    struct weft__snap *sc = h->sc;
+    uint32_t lo = 0, hi = sc->n;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
-        if (h->scratch[mid].t < u)
+        if (sc->e[mid].t < u)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo < h->scratch_n && h->scratch[lo].t == u) {
-        if (h->scratch[lo].c >= c)
+    if (lo < sc->n && sc->e[lo].t == u) {
+        if (sc->e[lo].c >= c)
             return 0;
-        h->scratch[lo].c = c;
+        sc->e[lo].c = c;
         return 1;
     }
-    if (scratch_reserve(h, h->scratch_n + 1))
-        return 0;
-    memmove(&h->scratch[lo + 1], &h->scratch[lo], (h->scratch_n - lo) * sizeof *h->scratch);
-    h->scratch[lo] = (struct ent){u, c};
-    h->scratch_n++;
+    if (sc->n == sc->cap) { /* (merge leaves room for one more) */
+        if (scratch_reserve(h, sc->n + 1))
+            return 0;
+        sc = h->sc;
+    }
+    memmove(&sc->e[lo + 1], &sc->e[lo], (sc->n - lo) * sizeof sc->e[0]);
+    sc->e[lo] = (struct ent){u, c};
+    sc->n++;
     return 1;
 }
 
+/* A copy of the scratch with room for slack more entries (NULL: empty,
+ * or out of memory). */
 static struct weft__snap *from_scratch(struct weft__vc *h, uint32_t slack) {
-    if (h->scratch_n == 0)
+    if (!h->sc || h->sc->n == 0)
         return NULL;
-    uint32_t cap = h->scratch_n + slack;
+    uint32_t n = h->sc->n, cap = n + slack;
     struct weft__snap *s = malloc(sizeof *s + (size_t)cap * sizeof s->e[0]);
     if (!s)
         return NULL;
     s->ref = 1;
-    s->n = h->scratch_n;
+    s->n = n;
     s->cap = cap;
-    memcpy(s->e, h->scratch, (size_t)h->scratch_n * sizeof s->e[0]);
+    memcpy(s->e, h->sc->e, (size_t)n * sizeof s->e[0]);
     return s;
 }
 
-/* Makes scratch thread T's clock. A base that no release shares (its only
- * reference is T's own) is overwritten where it is, when it has the room:
- * a thread that receives more often than it sends (a pipeline's consumer,
- * a worker draining a queue) then learns without a malloc and a free per
- * receive. A new base gets BASE_SLACK entries of room to grow, since what
- * a thread learns from usually adds a thread or two. */
+/* Makes scratch thread T's clock: the scratch becomes T's base, no copy
+ * made, and the old base, when no release shares it (its only reference
+ * is T's own), becomes the scratch: a thread that learns at every
+ * receive (every stage of a pipeline, every worker of a pool) then
+ * learns without a malloc, a free or a copy. A shared old base stays
+ * with its releases, and the next merge allocates a scratch anew. A
+ * scratch much bigger than what it holds (a merge of two big clocks
+ * that mostly agreed) is copied to a base of its size instead, so that
+ * the snapshots releases keep are not mostly empty room; the copy gets
+ * BASE_SLACK entries of room to grow, as what a thread learns from
+ * usually adds a thread or two. */
 enum { BASE_SLACK = 4 };
 
 static void set_base(struct weft__vc *h, struct thr *T) {
-    struct weft__snap *b = T->base;
-    if (b && b->ref == 1 && h->scratch_n && h->scratch_n <= b->cap) {
-        memcpy(b->e, h->scratch, (size_t)h->scratch_n * sizeof b->e[0]);
-        b->n = h->scratch_n;
+    struct weft__snap *b = T->base, *sc = h->sc;
+    if (!sc || !sc->n) {
+        snap_unref(b);
+        T->base = NULL;
         return;
     }
-    struct weft__snap *s = from_scratch(h, BASE_SLACK);
-    if (!s && h->scratch_n)
-        return; /* out of memory: keep the old clock (fewer edges, never wrong ones) */
-    snap_unref(b);
-    T->base = s;
+    if (sc->cap > 2 * sc->n + 16) {
+        struct weft__snap *s = from_scratch(h, BASE_SLACK);
+        if (!s)
+            return; /* out of memory: keep the old clock (fewer edges, never wrong ones) */
+        snap_unref(b);
+        T->base = s;
+        return;
+    }
+    sc->ref = 1;
+    T->base = sc;
+    if (b && b->ref == 1) {
+        b->ref = 0; /* the scratch now */
+        h->sc = b;
+    } else {
+        snap_unref(b);
+        h->sc = NULL;
+    }
 }
 
 /* Drops from scratch the entries of ended threads that a summary covers
@@ -274,8 +350,9 @@ static void summarise(struct weft__vc *h, uint32_t t, weft__rv *me) {
     if (!h->ngone)
         return;
     uint32_t k = 0;
-    for (uint32_t i = 0; i < h->scratch_n; i++) {
-        struct ent x = h->scratch[i];
+    struct ent *e = h->sc->e;
+    for (uint32_t i = 0; i < h->sc->n; i++) {
+        struct ent x = e[i];
         struct thr *u = valid(h, x.t) ? &h->thr[x.t] : NULL;
         if (u && u->gone && !u->joiner && x.c >= u->gone) {
             /* t becomes u's summary from a new epoch on, as a joiner
@@ -291,9 +368,9 @@ static void summarise(struct weft__vc *h, uint32_t t, weft__rv *me) {
         if (u && u->gone && u->joiner && u->final >= x.c &&
             val(h, me, u->joiner, 0) >= u->join_epoch)
             continue;
-        h->scratch[k++] = x;
+        e[k++] = x;
     }
-    h->scratch_n = k;
+    h->sc->n = k;
 }
 
 void weft__vc_exited(struct weft__vc *h, uint32_t t) {
@@ -313,17 +390,15 @@ void weft__vc_acquire(struct weft__vc *h, uint32_t t, const weft__rv *from) {
         return;
     struct thr *T = &h->thr[t];
     weft__rv me = {T->base, t, T->own};
-    if (from->t && val(h, &me, from->t, 0) >= from->c)
-        return; /* already knows all of it */
-    int more = merge(h, T->base, from->s, t, &me);
-    if (more < 0)
+    /* Already knows all of it when it knows from->t at from->c: through
+     * a join summary (tested here, the rare case), or by its own entry
+     * (merge stops there). Otherwise the epoch goes in with the merge
+     * (from->s never holds from->t's own entry). */
+    if (from->t && valid(h, from->t) && h->thr[from->t].joiner &&
+        val(h, &me, from->t, 0) >= from->c)
         return;
-    /* t knows less of from->t than from->c (tested above; merge changed
-     * only the scratch, not me), and from->s never holds from->t's own
-     * entry: the epoch goes in. */
-    if (from->t)
-        more |= upsert(h, from->t, from->c);
-    if (!more)
+    int more = merge(h, T->base, from->s, t, &me, from->t, from->c, 1);
+    if (more <= 0)
         return;
     summarise(h, t, &me);
     set_base(h, T);
@@ -341,12 +416,10 @@ void weft__vc_release(struct weft__vc *h, uint32_t t, weft__rv *into, int replac
         *into = now;
     } else {
         /* Join: one snapshot holding both, with no extra entry. */
-        if (merge(h, into->s, now.s, 0, NULL) >= 0) {
-            if (into->t)
-                upsert(h, into->t, into->c);
+        if (merge(h, into->s, now.s, 0, NULL, into->t, into->c, 0) >= 0) {
             upsert(h, t, now.c);
             struct weft__snap *s = from_scratch(h, 0);
-            if (s || !h->scratch_n) {
+            if (s || !h->sc->n) {
                 weft__rv_drop(into);
                 into->s = s;
                 into->t = into->c = 0;
@@ -383,8 +456,8 @@ void weft__vc_joined(struct weft__vc *h, uint32_t child, uint32_t joiner) {
     uint32_t k = 0;
     for (uint32_t i = 0; i < b->n; i++)
         if (b->e[i].t != child)
-            h->scratch[k++] = b->e[i];
-    h->scratch_n = k;
+            h->sc->e[k++] = b->e[i];
+    h->sc->n = k;
     set_base(h, J);
 }
 
@@ -424,6 +497,7 @@ static struct slot *tab_find(struct weft__vc *h, uint64_t k1, uint64_t k2, uint6
         free(h->tab);
         h->tab = nt;
         h->tab_cap = cap;
+        h->gen++;
     }
     if (!h->tab_cap)
         return NULL;
@@ -462,6 +536,7 @@ static void tab_remove(struct weft__vc *h, size_t i) {
     }
     memset(&h->tab[i], 0, sizeof h->tab[i]);
     h->tab_used--;
+    h->gen++;
 }
 
 void weft__vc_obj_release(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
@@ -469,6 +544,8 @@ void weft__vc_obj_release(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t 
     struct slot *s = tab_find(h, k1, k2, k3, 1);
     if (!s)
         return;
+    h->rel_slot = (size_t)(s - h->tab);
+    h->rel_gen = h->gen;
     /* Only a key released once and never before may be dropped later. */
     s->once = mode == WEFT__VC_ONCE && !s->v.s && !s->v.t;
     weft__vc_release(h, t, &s->v, mode == 1);
@@ -476,9 +553,32 @@ void weft__vc_obj_release(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t 
 
 void weft__vc_obj_acquire(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3) {
     struct slot *s = tab_find(h, k1, k2, k3, 0);
+    h->acq_tag_a = s ? s->tag_a : 0;
+    h->acq_tag_b = s ? s->tag_b : 0;
     if (!s)
         return;
     weft__vc_acquire(h, t, &s->v);
     if (s->once)
         tab_remove(h, (size_t)(s - h->tab));
+}
+
+void weft__vc_tag(struct weft__vc *h, uint64_t k1, uint64_t k2, uint64_t k3, uint32_t a,
+                  int64_t b) {
+    struct slot *s = NULL;
+    if (h->rel_gen == h->gen && h->rel_slot < h->tab_cap) {
+        s = &h->tab[h->rel_slot];
+        if (!s->used || s->k1 != k1 || s->k2 != k2 || s->k3 != k3)
+            s = NULL;
+    }
+    if (!s)
+        s = tab_find(h, k1, k2, k3, 0);
+    if (s) {
+        s->tag_a = a;
+        s->tag_b = b;
+    }
+}
+
+void weft__vc_acquired_tag(const struct weft__vc *h, uint32_t *a, int64_t *b) {
+    *a = h->acq_tag_a;
+    *b = h->acq_tag_b;
 }

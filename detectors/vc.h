@@ -87,5 +87,15 @@ int weft__vc_knows(const struct weft__vc *h, const weft__rv *v, uint32_t a, uint
 void weft__vc_obj_release(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
                           int replace);
 void weft__vc_obj_acquire(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3);
+/* A tag on a key: two words the caller gives meaning to (answered.c: the
+ * thread that released a ticket inside a blocking call, and that call's
+ * event), set on a key released before (the last weft__vc_obj_release's
+ * without a lookup), kept until the next tag on it or the key's drop, and
+ * read back by weft__vc_acquired_tag after the weft__vc_obj_acquire that
+ * took the key: one table for the clock and the tag, one lookup each. */
+void weft__vc_tag(struct weft__vc *h, uint64_t k1, uint64_t k2, uint64_t k3, uint32_t a, int64_t b);
+/* The tag of the key the last weft__vc_obj_acquire found (0, 0: none,
+ * or no key). */
+void weft__vc_acquired_tag(const struct weft__vc *h, uint32_t *a, int64_t *b);
 
 #endif

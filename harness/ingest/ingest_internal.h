@@ -247,10 +247,10 @@ struct weft__ingest {
         uint64_t obj[8];
         int nobj;
     } touched;
-    /* family_code's last answer: almost every record asks it about one
-     * of a few static strings */
-    const char *fam_last;
-    uint64_t fam_last_code;
+    /* family_code's answers, by the string's address: almost every
+     * record asks it about one of a few static strings */
+    const char *fam_seen[16];
+    uint64_t fam_code[16];
     /* object_family's table, made on first use */
     signed char is_obj_family[WEFT_K_MAX];
     int is_obj_family_made;

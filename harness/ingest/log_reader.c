@@ -21,24 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const struct {
-    const char *name, *family;
-    int blocking;
-} kinds[WEFT_K_MAX] = {
+const struct weft__kind_row weft__kinds[WEFT_K_MAX] = {
 #define WEFT__KIND_ROW(name, num, str, fam, blk) [num] = {str, fam, blk},
     WEFT_KINDS(WEFT__KIND_ROW)
 #undef WEFT__KIND_ROW
 };
-
-const char *weft_kind_name(unsigned kind) {
-    return kind < WEFT_K_MAX ? kinds[kind].name : NULL;
-}
-const char *weft_kind_family(unsigned kind) {
-    return kind < WEFT_K_MAX ? kinds[kind].family : NULL;
-}
-int weft_kind_blocking(unsigned kind) {
-    return kind < WEFT_K_MAX ? kinds[kind].blocking : 0;
-}
 
 /* "NAME: what is wrong" into err (WEFT_LOG_ERR bytes). */
 static void failv(char *err, const char *name, const char *fmt, va_list ap) {

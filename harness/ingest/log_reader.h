@@ -55,10 +55,23 @@ void weft_log_close(struct weft_log *l);
  * within a chunk are in order; OWNER records are consumed). */
 const struct weft_rec *weft_log_chunk(const struct weft_log *l, uint64_t i, uint32_t *n);
 
-/* Kind name and family for a kind number, or NULL when unknown. */
-const char *weft_kind_name(unsigned kind);
-const char *weft_kind_family(unsigned kind);
-int weft_kind_blocking(unsigned kind);
+/* Kind name and family for a kind number, or NULL when unknown; whether
+ * it begins (1) or ends (2) a blocking call. Inline over log_reader.c's
+ * table (log.h's kinds): every record's walk and pass asks. */
+struct weft__kind_row {
+    const char *name, *family;
+    int blocking;
+};
+extern const struct weft__kind_row weft__kinds[WEFT_K_MAX];
+static inline const char *weft_kind_name(unsigned kind) {
+    return kind < WEFT_K_MAX ? weft__kinds[kind].name : NULL;
+}
+static inline const char *weft_kind_family(unsigned kind) {
+    return kind < WEFT_K_MAX ? weft__kinds[kind].family : NULL;
+}
+static inline int weft_kind_blocking(unsigned kind) {
+    return kind < WEFT_K_MAX ? weft__kinds[kind].blocking : 0;
+}
 
 /* ---- What both readers share ----
  * This whole reader and the streaming one (stream.c) check a log with

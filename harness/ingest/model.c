@@ -78,15 +78,17 @@ static uint64_t new_obj(struct weft__ingest *g, uint32_t proc, const char *kind,
 }
 
 static uint64_t family_code(struct weft__ingest *g, const char *fam) {
-    /* Called for almost every record with one of a few static strings:
-     * the last answer is kept (the model runs on one thread). */
-    if (fam == g->fam_last)
-        return g->fam_last_code;
-    g->fam_last = fam;
+    /* Called for almost every record with one of a few static strings
+     * (log_reader.c's table), several in turn: the answers are kept by
+     * the string's address (the model runs on one thread). */
+    unsigned k = (unsigned)((uintptr_t)fam >> 3) & 15;
+    if (fam == g->fam_seen[k])
+        return g->fam_code[k];
     uint64_t h = 0;
-    for (; *fam; fam++)
-        h = h * 31 + (unsigned char)*fam;
-    return g->fam_last_code = h & 0xffffff;
+    for (const char *s = fam; *s; s++)
+        h = h * 31 + (unsigned char)*s;
+    g->fam_seen[k] = fam;
+    return g->fam_code[k] = h & 0xffffff;
 }
 
 /* The live object of this family at this address, made on first use. */
