@@ -59,7 +59,7 @@ static struct weft_trace_item items[] = {
     /* main's send, acquiring one of the tickets (items[ACQ]) */
     EV(9, 1, 18, WEFT_K_CHAN_SEND_END, .obj = CHAN, .object = CHAN_OBJECT, .has_acq = 1,
        .hb_obj = CHAN, .acq = 4),
-    EV(10, 1, 19, WEFT_K_MAIN_RETURN),
+    EV(10, 1, 19, WEFT_K_MAIN_RETURN, .arg = 0),
 };
 
 static int next(void *src, const struct weft_trace_item **it) {
