@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stale_ticket.c: a ticket answers only the call that released it
  * (answered.c, the tags of vc.h). A worker's receive queues itself and
  * releases ticket 4; its call ends; its next receive queues itself and
@@ -25,8 +26,14 @@ static const int64_t pids[] = {PID};
 
 #define EV(i, th, t, k, ...)                                                                       \
     {                                                                                              \
-        .type = WEFT_ITEM_EVENT, .u.ev = {.id = (i), .pid = PID, .thread = (th), .ts = (t),        \
-                                          .kind = (k), __VA_ARGS__ }                               \
+        .type = WEFT_ITEM_EVENT, .u.ev = {                                                         \
+            .id = (i),                                                                             \
+            .pid = PID,                                                                            \
+            .thread = (th),                                                                        \
+            .ts = (t),                                                                             \
+            .kind = (k),                                                                           \
+            __VA_ARGS__                                                                            \
+        }                                                                                          \
     }
 
 /* The stream, the acquired ticket's sequence at items[ACQ]. */
