@@ -114,7 +114,10 @@ struct weft__thread {
     /* The watchdog's view of this thread (watchdog.c). */
     uint32_t waiting;   /* inside a blocking call that only another thread can end */
     uint32_t unwinding; /* inside libunwind (stack.c): its pipe is faked */
-    uint32_t wslot;     /* 1 + index of this thread's slot in the wait table, 0: none */
+    /* stack.c: this thread's unwinds so far (up to SLOW_UNWINDS), and
+     * whether it took one of the places for libunwind's fast trace */
+    uint32_t unwinds, fast_unwind;
+    uint32_t wslot; /* 1 + index of this thread's slot in the wait table, 0: none */
     /* log_writer.c: chunk is a staging slot (log.h), not chunk_idx itself */
     uint32_t staged;
     /* log_writer.c: the word of chunk that holds the held record's stack */
@@ -283,9 +286,10 @@ static inline int weft__chaos_hit(int site) {
 
 /* ---- stacks (stack.c) and the module map (modules.c) ---- */
 void weft__stack_init(unsigned depth) WEFT_HIDDEN;
-void weft__stack_reset(void) WEFT_HIDDEN;    /* fork child: stacks go to the new log again */
-uint32_t weft__stack(void) WEFT_HIDDEN;      /* the caller's stack id (our frames skipped) */
-uint32_t weft__stack_user(void) WEFT_HIDDEN; /* the same from a libweft hook: libweft's skipped */
+void weft__stack_reset(void) WEFT_HIDDEN;      /* fork child: stacks go to the new log again */
+void weft__stack_thread_end(void) WEFT_HIDDEN; /* the thread's place for the fast trace freed */
+uint32_t weft__stack(void) WEFT_HIDDEN;        /* the caller's stack id (our frames skipped) */
+uint32_t weft__stack_user(void) WEFT_HIDDEN;   /* the same from a libweft hook: libweft's skipped */
 /* libunwind's memory-validation pipe, without fds (stack.c): while
  * weft__t.unwinding, pipe2 gives these two numbers, which no kernel hands
  * out (they are above fs.nr_open's ceiling), and close of them does

@@ -55,6 +55,7 @@ static void thread_done(void) {
     weft__clock_released((uint64_t)pthread_self());
     weft__wait_thread_end();
     weft__reach_end();
+    weft__stack_thread_end();
     weft__t.in_shim = 1;
 }
 

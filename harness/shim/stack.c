@@ -118,6 +118,8 @@ WEFT_EXPORT long syscall(long n, ...) {
     return r;
 }
 
+static uint32_t fast_threads; /* atomic: places taken for the fast trace (below) */
+
 void weft__stack_init(unsigned depth) {
     /* Per-thread caches: libunwind's global cache takes a lock, which a
      * fork child could find held by a thread that no longer exists. This
@@ -136,7 +138,8 @@ void weft__stack_reset(void) {
     /* In a fork child: the ids known here live in the parent's log. Fresh
      * zero pages instead of a memset keep the child's memory untouched.
      * (The forking thread's own state, its sites with it, is cleared
-     * whole by the caller.) */
+     * whole by the caller: it takes a place for the fast trace again.) */
+    __atomic_store_n(&fast_threads, 0, __ATOMIC_RELAXED);
     if (table) {
         void *m = mmap(table, TABLE_SIZE * sizeof(struct slot), PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
@@ -223,6 +226,58 @@ uint32_t weft__stack_keep(int skip_libweft, uint64_t *pcs, uint32_t max, uint32_
     return capture(skip_libweft, pcs, max, n, NULL, NULL);
 }
 
+/* ---- unwinding: libunwind's fast trace, or its cursor ----
+ * unw_backtrace keeps a cache of 2^14 frames for each thread that calls
+ * it, 256 KiB, every entry written when the thread first asks: 5,000
+ * threads that each waited once held 1.69 GB under the shim, 43 MB
+ * without it (t_fault threads 5000). So a thread walks its stack with a
+ * cursor (unw_step: libunwind's caches of unwind rules, no frame cache)
+ * for its first SLOW_UNWINDS unwinds, and takes the fast trace only once
+ * it unwinds often, and only while fewer than FAST_THREADS threads hold
+ * a place (a thread's end gives its place back: libunwind frees its
+ * cache then too). A walk costs about ten times a cached trace (stack.c's
+ * learning measured it so): the price of a thread's first unwinds. The
+ * two give the same frames: the learning of wait stacks compares them. */
+enum { SLOW_UNWINDS = 16, FAST_THREADS = 64 };
+
+/* The return addresses above this function's caller, as unw_backtrace
+ * gives them (the walk's own frame is not one). */
+static __attribute__((noinline)) int walk_frames(void **buf, int cap) {
+    unw_context_t uc;
+    unw_cursor_t cur;
+    int n = 0;
+    unw_word_t ip;
+    if (unw_getcontext(&uc) != 0 || unw_init_local(&cur, &uc) != 0)
+        return 0;
+    while (n < cap && unw_step(&cur) > 0 && unw_get_reg(&cur, UNW_REG_IP, &ip) == 0)
+        buf[n++] = (void *)ip;
+    return n;
+}
+
+static int unwind(void **buf, int cap) {
+    if (!weft__t.fast_unwind) {
+        if (weft__t.unwinds < SLOW_UNWINDS) {
+            weft__t.unwinds++;
+            return walk_frames(buf, cap);
+        }
+        uint32_t n = __atomic_load_n(&fast_threads, __ATOMIC_RELAXED);
+        while (n < FAST_THREADS && !__atomic_compare_exchange_n(&fast_threads, &n, n + 1, 1,
+                                                                __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            ;
+        if (n >= FAST_THREADS)
+            return walk_frames(buf, cap);
+        weft__t.fast_unwind = 1;
+    }
+    return unw_backtrace(buf, cap);
+}
+
+void weft__stack_thread_end(void) {
+    if (weft__t.fast_unwind) {
+        weft__t.fast_unwind = 0;
+        __atomic_sub_fetch(&fast_threads, 1, __ATOMIC_RELAXED);
+    }
+}
+
 /* raw: also the frames as unwound (MAX_DEPTH + EXTRA of room), *nraw of
  * them. */
 static inline __attribute__((always_inline)) uint32_t
@@ -231,7 +286,7 @@ capture(int skip_libweft, uint64_t *keep, uint32_t max, uint32_t *nkeep, void **
         return 0;
     void *buf[MAX_DEPTH + EXTRA];
     weft__t.unwinding = 1; /* libunwind's pipe is ours to fake (above) */
-    int n = unw_backtrace(buf, (int)depth_cap + EXTRA);
+    int n = unwind(buf, (int)depth_cap + EXTRA);
     weft__t.unwinding = 0;
     if (raw && n > 0) {
         memcpy(raw, buf, (size_t)n * sizeof *buf);

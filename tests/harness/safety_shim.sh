@@ -417,6 +417,23 @@ log_rss)
     # of RssFile for 104 MB of log).
     log_rss 20000 300000
     ;;
+threads_rss)
+    # 2,000 threads that each wait once: the shim's memory per thread stays
+    # small. libunwind's fast trace keeps 256 KiB for each thread that
+    # asks it, every entry written (2,000 threads: 683 MB, 18 MB without
+    # the shim); a thread now unwinds with a cursor until it unwinds often
+    # (stack.c). Bound: 128 KiB a thread more than without the shim (a
+    # log chunk is 64 KiB).
+    /usr/bin/time -f %M -o "$work/rss.ref" "$BIN/t_fault" threads 2000 >"$work/out.ref" 2>&1
+    expect "plain: status" "$?" 0
+    /usr/bin/time -f %M -o "$work/rss.pre" env LD_PRELOAD="$SHIM" WEFT_LOG="$work/t.log" \
+        "$BIN/t_fault" threads 2000 >"$work/out.pre" 2>&1
+    expect "LD_PRELOAD: status" "$?" 0
+    expect "LD_PRELOAD: stdout" "$(cat "$work/out.pre")" "$(cat "$work/out.ref")"
+    ref=$(tail -n 1 "$work/rss.ref") got=$(tail -n 1 "$work/rss.pre")
+    [ "$got" -le $((ref + 2000 * 128)) ] ||
+        fail "peak RSS $got KB under the shim, $ref KB without (bound: 128 KiB a thread more)"
+    ;;
 log_rss_threads)
     # The same with two threads writing at once while the shim's thread
     # runs: their chunks interleave in the log, and the shim's thread
