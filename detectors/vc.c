@@ -48,11 +48,10 @@ struct weft__vc {
     struct slot *tab;
     size_t tab_cap, tab_used;
     uint32_t ngone; /* threads with thr.gone set: none, and summarise has nothing to do */
-    /* The slot the last obj_release used, while no slot moved since
-     * (moves: gen changes), so that tagging it needs no lookup; the tag
-     * the last obj_acquire found. */
+    /* The slot the last obj_release used (tagging it needs no lookup:
+     * keys are unique, so the slot is still the key's when it holds the
+     * key, whatever moved since); the tag the last obj_acquire found. */
     size_t rel_slot;
-    uint64_t gen, rel_gen;
     uint32_t acq_tag_a;
     int64_t acq_tag_b;
 };
@@ -497,7 +496,6 @@ static struct slot *tab_find(struct weft__vc *h, uint64_t k1, uint64_t k2, uint6
         free(h->tab);
         h->tab = nt;
         h->tab_cap = cap;
-        h->gen++;
     }
     if (!h->tab_cap)
         return NULL;
@@ -536,7 +534,6 @@ static void tab_remove(struct weft__vc *h, size_t i) {
     }
     memset(&h->tab[i], 0, sizeof h->tab[i]);
     h->tab_used--;
-    h->gen++;
 }
 
 void weft__vc_obj_release(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t k2, uint64_t k3,
@@ -545,7 +542,6 @@ void weft__vc_obj_release(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t 
     if (!s)
         return;
     h->rel_slot = (size_t)(s - h->tab);
-    h->rel_gen = h->gen;
     /* Only a key released once and never before may be dropped later. */
     s->once = mode == WEFT__VC_ONCE && !s->v.s && !s->v.t;
     weft__vc_release(h, t, &s->v, mode == 1);
@@ -565,7 +561,7 @@ void weft__vc_obj_acquire(struct weft__vc *h, uint32_t t, uint64_t k1, uint64_t 
 void weft__vc_tag(struct weft__vc *h, uint64_t k1, uint64_t k2, uint64_t k3, uint32_t a,
                   int64_t b) {
     struct slot *s = NULL;
-    if (h->rel_gen == h->gen && h->rel_slot < h->tab_cap) {
+    if (h->rel_slot < h->tab_cap) {
         s = &h->tab[h->rel_slot];
         if (!s->used || s->k1 != k1 || s->k2 != k2 || s->k3 != k3)
             s = NULL;

@@ -501,7 +501,7 @@ tests: ^harness:chan_wait_stacks$
 name: exit-does-not-wait-for-held
 why: the process's end does not wait for other threads' held records: a worker whose one send was just answered loses its begin and looks leaked
 file: harness/shim/log_writer.c
-from:         for (uint64_t end = weft__now() + 100000000;
+from:         for (uint64_t end = weft__now() + WEFT_LOG_EXIT_WAIT_MS * 1000000ull;
 to:         for (uint64_t end = weft__now();
 tests: ^harness:exit_held$
 

@@ -165,6 +165,10 @@ static inline uint32_t weft_run_epoch_of(const struct timespec *t) {
 
 /* Header flags. */
 #define WEFT_LOG_F_FINISHED 1u /* the process ended through a path we saw */
+/* How long the process's end waits for other threads' held records
+ * before it counts them in held_at_exit (log_writer.c, and the ingest's
+ * words for that loss). */
+#define WEFT_LOG_EXIT_WAIT_MS 100u
 
 /* The file header. Fields written once at creation are plain; the ones that
  * change while threads run are atomics living in the mapping itself, so a

@@ -819,9 +819,10 @@ void weft__ingest_note_log(struct weft__ingest *g, struct proc *p) {
     if (held) {
         weft__ingest_add_loss(g, p->pid, p->path, "held-at-exit", held,
                               "%llu event%s of threads still starting a wait when process %d "
-                              "ended (not committed within 100 ms of its end): those threads "
+                              "ended (not committed within %u ms of its end): those threads "
                               "may look blocked or leaked",
-                              (unsigned long long)held, held == 1 ? "" : "s", p->pid);
+                              (unsigned long long)held, held == 1 ? "" : "s", p->pid,
+                              WEFT_LOG_EXIT_WAIT_MS);
         p->complete = 0;
     }
     if (l->bad_chunks) {

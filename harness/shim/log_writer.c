@@ -1177,12 +1177,13 @@ void weft__log_set_flag(uint32_t flag) {
          * process (a worker's one send answered by main's last receive:
          * under load, its begin was lost and the worker, still finishing,
          * looked leaked: scenario:pitfall_double_send_fixed). Such a thread
-         * does not block before it commits, so it gets up to 100 ms;
+         * does not block before it commits, so it gets up to
+         * WEFT_LOG_EXIT_WAIT_MS;
          * whatever is still held then is counted as lost, a record a
          * thread at least. */
         struct timespec t = {0, 100000};
         int e = errno;
-        for (uint64_t end = weft__now() + 100000000;
+        for (uint64_t end = weft__now() + WEFT_LOG_EXIT_WAIT_MS * 1000000ull;
              __atomic_load_n(&holders, __ATOMIC_ACQUIRE) > 0 && weft__now() < end;)
             nanosleep(&t, NULL);
         int32_t left = __atomic_load_n(&holders, __ATOMIC_ACQUIRE);

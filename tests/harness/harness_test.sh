@@ -424,8 +424,9 @@ exit_held)
     # The worker's send begin is held 40 ms (WEFT_CHAOS_HOLD_LATE) while
     # main, 20 ms in, takes its value and returns: the process's end waits
     # for it (up to 100 ms, log_writer.c), so the worker is seen finishing
-    # its send, not leaked, and nothing is lost. (Without the wait: a
-    # leaked-thread finding, every run.)
+    # its send, not leaked, and nothing is lost. (Without the wait, the
+    # mutation exit-does-not-wait-for-held: a dropped event and a
+    # leaked-thread finding.)
     WEFT_CHAOS_HOLD_LATE=40 "$WEFT" run -q -o "$db" -- "$BIN/t_exit_held" 20 >"$work/out" 2>"$work/err"
     expect "exit status" "$?" 0
     expect "stdout" "$(cat "$work/out")" 42
