@@ -58,6 +58,7 @@ typedef struct {
     weft_chan *start; /* closed once every thread exists and the deadline is set */
     int64_t deadline; /* producers stop sending then */
     weft_wg *sending; /* Done when a producer stops sending */
+    long sent;        /* atomic: sends that returned 0 so far */
 } shared;
 
 /* Every thread starts here, so that slow thread creation (Valgrind) does
@@ -79,9 +80,10 @@ typedef struct {
 enum { ST_SENT = 1, ST_REFUSED = 2 };
 
 static void note_send(worker *w, long seq, int rc) {
-    if (rc == 0)
+    if (rc == 0) {
         w->status[seq] = ST_SENT;
-    else if (rc == WEFT_ECLOSED)
+        __atomic_add_fetch(&w->sh->sent, 1, __ATOMIC_RELAXED);
+    } else if (rc == WEFT_ECLOSED)
         w->status[seq] = ST_REFUSED;
     else
         w->errors++;
@@ -218,6 +220,7 @@ static void run_round(int64_t run_ms, int64_t close_after_ms, size_t cap) {
     ck_assert_ptr_nonnull(sh.ch[1]);
     sh.sending = &sending;
     sh.start = weft_chan_make(0, 0);
+    sh.sent = 0;
     weft_wg_add(&sending, PRODUCERS);
 
     worker *w = calloc(PRODUCERS + RECEIVERS, sizeof *w);
@@ -239,6 +242,11 @@ static void run_round(int64_t run_ms, int64_t close_after_ms, size_t cap) {
     weft_chan_close(sh.start);
 
     if (close_after_ms >= 0) {
+        /* Not before a first send went through (the round checks that
+         * some did): under Valgrind the threads may not have run at all
+         * by close_after_ms (drd:stress, once). */
+        while (!__atomic_load_n(&sh.sent, __ATOMIC_RELAXED) && tu_now_ns() < sh.deadline)
+            tu_sleep_ms(1);
         int64_t now = tu_now_ns(), at = start + close_after_ms * TU_MS;
         if (at > now)
             tu_sleep_ms((at - now) / TU_MS);
