@@ -1021,9 +1021,14 @@ int weft__ingest_db_end(struct weft__ingest *g, const struct weft_ingest_opts *o
     if (g->profile > 0 && opts && opts->root_pid > 0) /* weft run: a program ran */
         fprintf(stderr, "weft ingest: prewarm  %u debug files loaded while the program ran\n",
                 g->prewarmed);
-    if (g->profile > 0 && g->symtab)
+    if (g->profile > 0 && g->symtab) {
+        struct weft_symtab_stats ss;
+        weft_symtab_stats(g->symtab, &ss);
         fprintf(stderr, "weft ingest: warmed   %u debug files beside the pass\n",
                 weft_symtab_warmed(g->symtab));
+        fprintf(stderr, "weft ingest: symbols  %zu addresses named, %zu from the cache\n",
+                ss.results, ss.cache_hits);
+    }
     if (hook && weft__ingest_hook_join(g, hook))
         bad = 1;
     weft__ingest_phase(g, "detect");

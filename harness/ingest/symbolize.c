@@ -28,6 +28,7 @@
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 #include "room.h"
+#include "symcache.h"
 #include "symbolize.h"
 #include "thread.h"
 
@@ -71,7 +73,15 @@ struct file {
     size_t blen; /* 0: no build id */
     unsigned char bid[64];
     struct warm *w; /* its warming, once queued (else NULL) */
+    /* Its answers on disk (symcache.h): looked for at the first need;
+     * cache: what was there and current (NULL: nothing usable); found:
+     * answers libdw gave this ingest, written back at the table's end. */
+    int cstate; /* CACHE_* */
+    struct weft__symcache_fp fp;
+    struct weft__symcache *cache;
+    size_t found;
 };
+enum { CACHE_UNKNOWN, CACHE_OFF, CACHE_ON };
 
 /* One file's warming: queued, then taken by the warming thread, then
  * done; a lookup of a queued file takes it back (the caller loads it as
@@ -84,13 +94,6 @@ struct warm {
     struct warm *next;
 };
 
-/* A function inlined at an address: its name and where its caller
- * called it (the caller's file and line). */
-struct inl {
-    const char *fn, *call_file;
-    int call_line;
-};
-
 /* One cached answer: (file + 1, offset) -> names. file1 == 0: empty.
  * fn is the function the address is in (its symbol), src:line the
  * innermost source line; inl, ninl: the functions inlined there,
@@ -100,7 +103,7 @@ struct res {
     uint32_t file1;
     int line;
     const char *fn, *src;
-    const struct inl *inl;
+    const struct weft__sym_inl *inl;
     uint32_t ninl;
 };
 
@@ -127,6 +130,9 @@ struct weft_symtab {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct warm *queue;
+    /* the answers' cache on disk: its directory, "" when off */
+    char cachedir[4096];
+    size_t cache_hits;
 };
 
 /* One module of a process image. */
@@ -609,7 +615,7 @@ static void inlined_at(struct weft_symtab *t, int32_t fi, Dwarf_Die *cu, Dwarf_A
     size_t nfiles = 0;
     if (depth && dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
         files = NULL;
-    struct inl chain[WEFT_SYM_INLINE_MAX];
+    struct weft__sym_inl chain[WEFT_SYM_INLINE_MAX];
     uint32_t k = 0;
     for (int i = depth; i-- > 0 && k < WEFT_SYM_INLINE_MAX;) {
         Dwarf_Attribute at;
@@ -626,7 +632,7 @@ static void inlined_at(struct weft_symtab *t, int32_t fi, Dwarf_Die *cu, Dwarf_A
                 : 0;
         k++;
     }
-    struct inl *keep = k ? arena_alloc(t, k * sizeof *keep) : NULL;
+    struct weft__sym_inl *keep = k ? arena_alloc(t, k * sizeof *keep) : NULL;
     if (keep) {
         memcpy(keep, chain, k * sizeof *keep);
         r->inl = keep;
@@ -671,6 +677,206 @@ static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, s
     }
 }
 
+/* ---- the answers' cache on disk (symcache.h) ---- */
+
+/* Whether elf holds DWARF of its own (libdw reads it before it looks for
+ * a debug file). */
+static int has_dwarf(Elf *elf) {
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return 0;
+    for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+        GElf_Shdr sh;
+        const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+        if (name && sh.sh_type != SHT_NOBITS &&
+            (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
+            return 1;
+    }
+    return 0;
+}
+
+/* The dwz file the debug file at fd refers to (.gnu_debugaltlink: a
+ * name, then its build id): a hash of its build id, and whether its
+ * build-id path holds a file now; 0 when it refers to none. */
+static uint64_t alt_state(int fd) {
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    size_t shstrndx;
+    uint64_t out = 0;
+    if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+        goto done;
+    for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+        GElf_Shdr sh;
+        const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+        Elf_Data *d = name && !strcmp(name, ".gnu_debugaltlink") ? elf_getdata(scn, NULL) : NULL;
+        const char *p = d ? d->d_buf : NULL, *nul = p ? memchr(p, 0, d->d_size) : NULL;
+        if (!nul)
+            continue;
+        const unsigned char *bid = (const unsigned char *)nul + 1;
+        size_t blen = d->d_size - (size_t)(nul + 1 - p);
+        if (blen < 2 || blen > 64)
+            continue;
+        char path[sizeof debuginfo_dirs + 16 + 2 * 64 + 8];
+        int n = snprintf(path, sizeof path, "%s/.build-id/%02x/", debuginfo_dirs, bid[0]);
+        for (size_t i = 1; i < blen; i++)
+            n += snprintf(path + n, sizeof path - (size_t)n, "%02x", bid[i]);
+        snprintf(path + n, sizeof path - (size_t)n, ".debug");
+        out = hash_bytes(bid, blen) << 1 | (access(path, R_OK) == 0);
+        break;
+    }
+done:
+    if (elf)
+        elf_end(elf);
+    return out;
+}
+
+/* Where f's DWARF comes from now: the main file's own, else the first
+ * debug file of libdw's search order that exists and is this build's
+ * (find_debuginfo above: DIR/LINK and DIR/.debug/LINK, then libdw's
+ * standard search: the build-id path, then LINK under /usr/lib/debug).
+ * Told from the file system alone: libdw's search cannot be run apart
+ * from a load (its build-id search keeps what it opens in the module it
+ * is given, and a module that did not load it then closes the wrong
+ * descriptor), so cache_save also checks that libdw read that file. 0,
+ * or -1 when it cannot be told (no local file, and debuginfod may have
+ * one: DEBUGINFOD_URLS). path: the debug file, "" for none. */
+static int fingerprint(struct file *f, struct weft__symcache_fp *fp, char *path, size_t n) {
+    memset(fp, 0, sizeof *fp);
+    path[0] = 0;
+    GElf_Addr ebias;
+    Elf *elf = dwfl_module_getelf(f->mod, &ebias);
+    const char *mainfile = NULL;
+    dwfl_module_info(f->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+    if (!elf || !mainfile || f->blen < 2)
+        return -1;
+    if (has_dwarf(elf)) {
+        fp->kind = WEFT__SYMFP_SELF;
+        return 0;
+    }
+    GElf_Word crc = 0;
+    const char *link = dwelf_elf_gnu_debuglink(elf, &crc);
+    const char *slash = strrchr(mainfile, '/');
+    int dl = slash ? (int)(slash - mainfile) : 0;
+    if (link && strchr(link, '/'))
+        link = NULL;
+    char cand[4][4096];
+    int nc = 0;
+    if (link && slash) {
+        snprintf(cand[nc++], sizeof cand[0], "%.*s/%s", dl, mainfile, link);
+        snprintf(cand[nc++], sizeof cand[0], "%.*s/.debug/%s", dl, mainfile, link);
+    }
+    int k = snprintf(cand[nc], sizeof cand[0], "%s/.build-id/%02x/", debuginfo_dirs, f->bid[0]);
+    for (size_t i = 1; i < f->blen; i++)
+        k += snprintf(cand[nc] + k, sizeof cand[0] - (size_t)k, "%02x", f->bid[i]);
+    snprintf(cand[nc++] + k, sizeof cand[0] - (size_t)k, ".debug");
+    if (link && slash)
+        snprintf(cand[nc++], sizeof cand[0], "%s%.*s/%s", debuginfo_dirs, dl, mainfile, link);
+    for (int i = 0; i < nc; i++) {
+        int fd = open_debug(cand[i], f->bid, (int)f->blen);
+        struct stat st;
+        if (fd < 0)
+            continue;
+        int rc = fstat(fd, &st) == 0 ? 0 : -1;
+        if (rc == 0) {
+            fp->kind = WEFT__SYMFP_SEPARATE;
+            fp->ino = (uint64_t)st.st_ino;
+            fp->size = (uint64_t)st.st_size;
+            fp->ctime_ns = (uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec;
+            fp->alt = alt_state(fd);
+            size_t len = strnlen(cand[i], sizeof cand[0] - 1);
+            if (len < n)
+                memcpy(path, cand[i], len + 1);
+        }
+        close(fd);
+        return rc;
+    }
+    const char *urls = getenv("DEBUGINFOD_URLS");
+    if (urls && *urls)
+        return -1;
+    fp->kind = WEFT__SYMFP_NONE;
+    return 0;
+}
+
+/* f's cache, looked for once (a file with a build id, caching on). Done
+ * before the file is first warmed, so never beside its warming. */
+static void cache_open(struct weft_symtab *t, struct file *f) {
+    if (f->cstate != CACHE_UNKNOWN)
+        return;
+    f->cstate = CACHE_OFF;
+    char path[4096];
+    if (!t->cachedir[0] || !f->blen || fingerprint(f, &f->fp, path, sizeof path) != 0)
+        return;
+    f->cstate = CACHE_ON;
+    f->cache = weft__symcache_load(t->cachedir, f->bid, f->blen, &f->fp);
+}
+
+/* The answer for off of f from its cache into r (strings interned): 1,
+ * or 0 when the cache has none. */
+static int from_cache(struct weft_symtab *t, struct file *f, uint64_t off, struct res *r) {
+    struct weft__sym_ans a;
+    cache_open(t, f);
+    if (!weft__symcache_get(f->cache, off, &a))
+        return 0;
+    r->fn = intern_name(t, a.fn);
+    r->src = intern_name(t, a.src);
+    r->line = a.line;
+    struct weft__sym_inl *keep = a.ninl ? arena_alloc(t, a.ninl * sizeof *keep) : NULL;
+    for (uint32_t i = 0; keep && i < a.ninl; i++)
+        keep[i] = (struct weft__sym_inl){intern_name(t, a.inl[i].fn),
+                                         intern_name(t, a.inl[i].call_file), a.inl[i].call_line};
+    r->inl = keep;
+    r->ninl = keep ? a.ninl : 0;
+    t->cache_hits++;
+    return 1;
+}
+
+/* Whether f's cache answers off (a lookup then needs no debug file). */
+static int cached(struct weft_symtab *t, struct file *f, uint64_t off) {
+    struct weft__sym_ans a;
+    cache_open(t, f);
+    return weft__symcache_get(f->cache, off, &a);
+}
+
+/* Whether libdw read f's DWARF where its fingerprint says: its own, a
+ * debug file that is the same file, or none. Asked after lookups loaded
+ * it (nothing is loaded here that was not). */
+static int fingerprint_held(struct file *f) {
+    Dwarf_Addr bias;
+    const char *mainfile = NULL, *debugfile = NULL;
+    struct weft__symcache_fp now;
+    char path[4096];
+    int has = dwfl_module_getdwarf(f->mod, &bias) != NULL;
+    dwfl_module_info(f->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
+    if (fingerprint(f, &now, path, sizeof path) != 0 || memcmp(&now, &f->fp, sizeof now) != 0)
+        return 0; /* (changed during the ingest) */
+    if (now.kind == WEFT__SYMFP_NONE)
+        return !has;
+    if (now.kind == WEFT__SYMFP_SELF)
+        return has && (!debugfile || (mainfile && !strcmp(debugfile, mainfile)));
+    struct stat a, b;
+    return has && debugfile && stat(debugfile, &a) == 0 && stat(path, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Writes back the cache of every file whose answers libdw found. */
+static void cache_save(struct weft_symtab *t) {
+    struct weft__sym_ans *ans = NULL;
+    for (size_t i = 0; i < t->nfiles; i++) {
+        struct file *f = &t->files[i];
+        if (f->cstate != CACHE_ON || !f->found || !fingerprint_held(f))
+            continue;
+        size_t n = 0;
+        if (!ans && !(ans = malloc(t->usedres * sizeof *ans)))
+            return;
+        for (size_t j = 0; j < t->capres; j++) {
+            const struct res *r = &t->res[j];
+            if (r->file1 == i + 1)
+                ans[n++] = (struct weft__sym_ans){r->off, r->line, r->fn, r->src, r->inl, r->ninl};
+        }
+        (void)weft__symcache_save(t->cachedir, f->bid, f->blen, &f->fp, f->cache, ans, n);
+    }
+    free(ans);
+}
+
 static size_t res_slot(const struct res *tab, size_t cap, uint32_t file1, uint64_t off) {
     uint64_t h = (off ^ (uint64_t)file1 << 48) * 0x9e3779b97f4a7c15u;
     size_t j = (h >> 17) & (cap - 1);
@@ -684,7 +890,7 @@ static size_t res_slot(const struct res *tab, size_t cap, uint32_t file1, uint64
  * cannot grow. */
 static const struct res *answer(struct weft_symtab *t, int32_t fi, uint64_t off, struct res *tmp) {
     uint32_t file1 = (uint32_t)fi + 1;
-    const struct file *f = &t->files[fi];
+    struct file *f = &t->files[fi];
     /* A return address points after the call: look up the call itself. */
     Dwarf_Addr a = off - 1 + f->mbias;
     if (t->usedres * 2 >= t->capres) {
@@ -705,8 +911,11 @@ static const struct res *answer(struct weft_symtab *t, int32_t fi, uint64_t off,
     size_t j = res_slot(t->res, t->capres, file1, off);
     if (!t->res[j].file1) {
         struct res r = {.off = off, .file1 = file1};
-        resolve(t, f, a, &r);
-        /* resolve interns strings, which never touches res: j still holds */
+        if (!from_cache(t, f, off, &r)) {
+            resolve(t, f, a, &r);
+            f->found++;
+        }
+        /* both intern strings, which never touches res: j still holds */
         t->res[j] = r;
         t->usedres++;
     }
@@ -801,8 +1010,11 @@ static void warm_file(struct weft_symtab *t, int32_t fi) {
 
 /* File fi warms, once the table is eager, if its debug file is installed. */
 static void warm_if_local(struct weft_symtab *t, int32_t fi) {
-    const struct file *f = &t->files[fi];
-    if (t->eager && !f->w && local_debug(f->bid, f->blen))
+    struct file *f = &t->files[fi];
+    if (!t->eager || f->w || !local_debug(f->bid, f->blen))
+        return;
+    cache_open(t, f);
+    if (!f->cache) /* with one, only a lookup it cannot answer loads the file */
         warm_file(t, fi);
 }
 
@@ -828,6 +1040,8 @@ struct weft_symtab *weft_symtab_new(void) {
     if (t) {
         pthread_mutex_init(&t->mu, NULL);
         pthread_cond_init(&t->cv, NULL);
+        if (weft__symcache_dir(t->cachedir, sizeof t->cachedir) != 0)
+            t->cachedir[0] = 0;
     }
     return t;
 }
@@ -847,9 +1061,11 @@ void weft_symtab_free(struct weft_symtab *t) {
     }
     pthread_cond_destroy(&t->cv);
     pthread_mutex_destroy(&t->mu);
+    cache_save(t);
     for (size_t i = 0; i < t->nfiles; i++) {
         dwfl_end(t->files[i].dwfl);
         free(t->files[i].w);
+        weft__symcache_free(t->files[i].cache);
     }
     free(t->files);
     free(t->res);
@@ -872,6 +1088,7 @@ void weft_symtab_stats(const struct weft_symtab *t, struct weft_symtab_stats *ou
     out->files = t->nfiles;
     out->paths = t->paths.used;
     out->results = t->usedres;
+    out->cache_hits = t->cache_hits;
 }
 
 /* ---- module maps ---- */
@@ -956,7 +1173,7 @@ static const struct ment *module_of(const struct weft_symmap *m, uint64_t pc) {
 
 void weft_symmap_warm(struct weft_symmap *m, uint64_t pc) {
     const struct ment *e = module_of(m, pc);
-    if (e && e->file >= 0)
+    if (e && e->file >= 0 && !cached(m->t, &m->t->files[e->file], pc - e->bias))
         warm_file(m->t, e->file);
 }
 

@@ -51,9 +51,10 @@ unsigned weft_symtab_warmed(struct weft_symtab *t);
 
 /* What a table holds (for tests and benchmarks). */
 struct weft_symtab_stats {
-    size_t files;   /* distinct module files open (one libdw Dwfl each) */
-    size_t paths;   /* distinct module paths shown */
-    size_t results; /* cached (file, offset) answers */
+    size_t files;      /* distinct module files open (one libdw Dwfl each) */
+    size_t paths;      /* distinct module paths shown */
+    size_t results;    /* cached (file, offset) answers */
+    size_t cache_hits; /* of them, read from the cache on disk (symcache.h) */
 };
 void weft_symtab_stats(const struct weft_symtab *t, struct weft_symtab_stats *out);
 

@@ -7,6 +7,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/weft-test-$name-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 db=$work/trace.db
 fails=0
+# Each test keeps its own cache of symbol answers (symcache.c): a test
+# never takes names another test or an earlier run left, and a second
+# ingest within one test still takes them from its first.
+export WEFT_CACHE_DIR="$work/cache"
 
 fail() { echo "FAIL [$name]: $*" >&2; fails=$((fails + 1)); }
 # q SQL: one value from the trace

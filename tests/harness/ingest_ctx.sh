@@ -64,8 +64,8 @@ ingest_concurrent_helgrind)
     # WEFT_INGEST_WARM_AFTER=0: the symbol tables warm their installed
     # debug files (libc6-dbg's libc, scripts/deps.sh) from the first event
     # (symbolize.c), beside both ingests; WEFT_INGEST_PROFILE=1 says how
-    # many each warmed.
-    T_INGEST2_ALL_EVENTS=1 WEFT_INGEST_WARM_AFTER=0 WEFT_INGEST_PROFILE=1 valgrind --tool=helgrind --error-exitcode=99 \
+    # many each warmed (the answers' cache off: it would spare the loads).
+    T_INGEST2_ALL_EVENTS=1 WEFT_CACHE_DIR=off WEFT_INGEST_WARM_AFTER=0 WEFT_INGEST_PROFILE=1 valgrind --tool=helgrind --error-exitcode=99 \
         --fair-sched=try --suppressions="$(dirname "$0")/ingest_ctx.supp" \
         "$BIN/t_ingest2" "$work/dbs" 1 "$work"/a.logs/log* "$work"/c.logs/log* -- \
         "$work"/b.logs/log* >"$work/digests" 2>"$work/err"

@@ -338,6 +338,8 @@ prewarm)
     # first. The trace must be the one made without that (WEFT_PREWARM=0):
     # the same findings, every frame named alike. A program that ends at
     # once is never looked at.
+    # (the answers' cache off: with it, the debug files need no loading)
+    export WEFT_CACHE_DIR=off
     on_off WEFT_PREWARM p -- "$BIN/t_prewarm" 400
     [ "$(profiled "$work/p1.err" prewarm)" -ge 1 ] 2>/dev/null ||
         fail "nothing loaded while the program slept: $(cat "$work/p1.err")"

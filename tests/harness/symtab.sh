@@ -13,6 +13,9 @@
 #     the ingest's frames, every one; and one file per module for all.
 #   symtab_debuglink: a stripped module's debug file beside it is found;
 #     a FIFO or a foreign file there gives no lines and no hang.
+#   symtab_cache: the answers kept on disk (symcache.c): a second ingest
+#     names every frame from them, as without them; damaged, stale, off,
+#     unwritable and pruned caches.
 set -u
 name=$1
 . "$(dirname "$0")/../common/lib.sh"
@@ -140,6 +143,117 @@ symtab_debuglink)
     "$BIN/t_symtab" file "$k" "$off" >"$work/out" 2>"$work/err"
     expect "FIFOs: status" "$?" 0
     expect "FIFOs: no hang, no lines" "$(cat "$work/out")" "main :0"
+    ;;
+symtab_cache)
+    # The answers kept on disk between ingests (harness/ingest/symcache.c):
+    # a second ingest of the same logs takes every answer from the cache
+    # and names every frame as the first did (and as an ingest without the
+    # cache does); a damaged cache is not used and is written again; a
+    # debug file that appears or goes makes the cache stale; no cache is
+    # written where caching is off or cannot be; the directory is pruned.
+    cache=$work/answers # (not lib.sh's WEFT_CACHE_DIR, which the first run fills)
+    "$WEFT" run -q --keep-log="$work/l" -o "$db" -- "$BIN/t_symkids" 4 fork \
+        >"$work/out" 2>"$work/err"
+    expect "status" "$?" 0
+    # ingest_db MODE DB: the kept logs into DB, caching as MODE says
+    # (a directory, or off); the profile's symbols line into $work/sym
+    ingest_db() {
+        rm -f "$2"
+        WEFT_CACHE_DIR=$1 WEFT_INGEST_PROFILE=1 "$WEFT" ingest -q -o "$2" "$work/l"/log* \
+            2>"$work/perr" || fail "ingest ($1): $(cat "$work/perr")"
+        sed -n 's/^weft ingest: symbols  //p' "$work/perr" >"$work/sym"
+    }
+    frames_of() {
+        sqlite3 -separator '	' "$1" "select s.pid, s.local_id, f.depth, f.pc,
+            coalesce(f.module, ''), coalesce(f.offset, ''), coalesce(f.function, ''),
+            coalesce(f.file, ''), coalesce(f.line, '')
+            from frames f join stacks s on s.id = f.stack order by 1, 2, 3"
+    }
+    ingest_db off "$work/ref.db"
+    frames_of "$work/ref.db" >"$work/ref"
+    grep -q "	main	.*t_symkids.c	" "$work/ref" || fail "no main named without the cache"
+    n=$(sed -n 's/^\([0-9]*\) addresses named.*/\1/p' "$work/sym")
+    [ "${n:-0}" -gt 3 ] || fail "too few addresses named: '$(cat "$work/sym")'"
+    [ ! -e "$cache" ] || fail "a cache was made with caching off"
+    same_frames() { # WHAT DB
+        frames_of "$2" >"$work/got"
+        cmp -s "$work/ref" "$work/got" || fail "$1: frames differ: $(diff "$work/ref" "$work/got" | head -5)"
+    }
+    ingest_db "$cache" "$work/a.db"
+    expect "cold: hits" "$(cat "$work/sym")" "$n addresses named, 0 from the cache"
+    same_frames "cold" "$work/a.db"
+    expect "cache dir mode" "$(stat -c %a "$cache/symbols")" 700
+    files=$(ls "$cache/symbols" | grep -c '\.sym$')
+    [ "$files" -ge 2 ] || fail "cache files: $files (want the program's and libc's at least)"
+    expect "cache file modes" "$(stat -c %a "$cache/symbols"/*.sym | sort -u)" 600
+    ingest_db "$cache" "$work/b.db"
+    expect "warm: hits" "$(cat "$work/sym")" "$n addresses named, $n from the cache"
+    same_frames "warm" "$work/b.db"
+    # damaged: each file cut short, or a byte of its strings changed
+    for f in "$cache/symbols"/*.sym; do
+        size=$(stat -c %s "$f")
+        if [ $((size % 2)) = 0 ]; then
+            truncate -s $((size - 1)) "$f"
+        else
+            printf 'X' | dd of="$f" bs=1 seek=$((size - 2)) conv=notrunc 2>/dev/null
+        fi
+    done
+    ingest_db "$cache" "$work/c.db"
+    expect "damaged: hits" "$(cat "$work/sym")" "$n addresses named, 0 from the cache"
+    same_frames "damaged" "$work/c.db"
+    ingest_db "$cache" "$work/d.db"
+    expect "rewritten: hits" "$(cat "$work/sym")" "$n addresses named, $n from the cache"
+    same_frames "rewritten" "$work/d.db"
+    # stale: a stripped copy's debug file beside it, gone, back
+    need objcopy strip nm
+    src=$(dirname "$0")/t_symkids.c
+    line=$(grep -n '^int main' "$src" | cut -d: -f1)
+    k=$work/k
+    cp "$BIN/t_symkids" "$k" && objcopy --only-keep-debug "$k" "$k.debug" && strip -g "$k" &&
+        objcopy --add-gnu-debuglink="$k.debug" "$k" || fail "cannot make a stripped copy"
+    off=$(($(printf '%d' "0x$(nm "$k" | awk '$3 == "main" { print $1 }')") + 1))
+    sym() { WEFT_CACHE_DIR=$cache "$BIN/t_symtab" file "$k" "$off"; }
+    expect "debug file beside" "$(sym)" "main $src:$line"
+    expect "debug file beside, cached" "$(sym)" "main $src:$line"
+    mv "$k.debug" "$work/saved.debug"
+    expect "debug file gone" "$(sym)" "main :0"
+    expect "debug file gone, cached" "$(sym)" "main :0"
+    cp "$work/saved.debug" "$k.debug"
+    expect "debug file back" "$(sym)" "main $src:$line"
+    # where the cache goes: XDG_CACHE_HOME, else HOME; none when off
+    home=$work/home
+    mkdir "$home"
+    HOME=$home WEFT_CACHE_DIR='' "$BIN/t_symtab" file "$k" "$off" >/dev/null
+    [ ! -e "$home/.cache" ] || fail "WEFT_CACHE_DIR='' wrote a cache"
+    (unset WEFT_CACHE_DIR XDG_CACHE_HOME; HOME=$home "$BIN/t_symtab" file "$k" "$off" >/dev/null)
+    ls "$home/.cache/weft/symbols"/*.sym >/dev/null 2>&1 || fail "no cache under HOME"
+    (unset WEFT_CACHE_DIR; XDG_CACHE_HOME=$work/xdg HOME=$home "$BIN/t_symtab" file "$k" "$off" >/dev/null)
+    ls "$work/xdg/weft/symbols"/*.sym >/dev/null 2>&1 || fail "no cache under XDG_CACHE_HOME"
+    # a cache that cannot be made: the ingest as without one
+    : >"$work/afile"
+    ingest_db "$work/afile" "$work/e.db"
+    same_frames "unwritable cache" "$work/e.db"
+    expect "unwritable: still a file" "$(stat -c %s "$work/afile")" 0
+    # pruned: 600 old caches and a killed writer's leftover; the program's
+    # answers written again, then the oldest go
+    for f in "$cache/symbols"/*.sym; do rm -f "$f"; done
+    i=0
+    while [ $i -lt 600 ]; do
+        : >"$cache/symbols/$(printf '%040x' $i).sym"
+        i=$((i + 1))
+    done
+    touch -d '2 days ago' "$cache/symbols"/*.sym
+    touch -d '3 days ago' "$cache/symbols/$(printf '%040x' 0).sym"
+    : >"$cache/symbols/.dead.sym.abcdef"
+    touch -d '2 hours ago' "$cache/symbols/.dead.sym.abcdef"
+    ingest_db "$cache" "$work/f.db"
+    same_frames "pruned" "$work/f.db"
+    left=$(ls "$cache/symbols" | grep -c '\.sym$')
+    [ "$left" -le 390 ] && [ "$left" -ge 384 ] || fail "pruned to $left files, want about 384"
+    [ ! -e "$cache/symbols/.dead.sym.abcdef" ] || fail "a dead writer's file left"
+    [ ! -e "$cache/symbols/$(printf '%040x' 0).sym" ] || fail "the oldest cache kept"
+    ingest_db "$cache" "$work/g.db"
+    expect "after pruning: hits" "$(cat "$work/sym")" "$n addresses named, $n from the cache"
     ;;
 *)
     echo "unknown test $name" >&2

@@ -185,9 +185,10 @@ int main(int argc, char **argv) {
     struct weft_symtab_stats st;
     weft_symtab_stats(table, &st);
     if (mode != FRAMES)
-        printf("logs %d stacks %llu frames %llu named %llu symbolizers %zu files %zu results %zu\n",
+        printf("logs %d stacks %llu frames %llu named %llu symbolizers %zu files %zu results %zu "
+               "cached %zu\n",
                argc - 2, nstacks, nframes, nnamed, mode == PERPROC ? nolds : (size_t)1, st.files,
-               st.results);
+               st.results, st.cache_hits);
     for (size_t k = 0; k < nolds; k++) {
         weft_symmap_free(olds[k].map);
         weft_symtab_free(olds[k].t);
