@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # bench/scenarios.sh: what the scenario suite costs (issue 10): the wall
-# time of one `weft scenarios run` pass over the whole suite, then each
-# scenario run plain and under `weft run` (record + ingest + detectors,
-# what a user waits for), median of R rounds each, interleaved, as one
-# table with the ratio weft/plain.
+# time of a `weft scenarios run` pass over the whole suite, first with an
+# empty cache of symbol names (harness/ingest/symcache.c), then again with
+# the cache the first pass left; then each scenario run plain, under
+# `weft run` (record + ingest + detectors, what a user waits for) with
+# that cache, and under `weft run` without one (WEFT_CACHE_DIR=off: every
+# ingest loads the debug files), median of R rounds each, interleaved, as
+# one table with the ratios to plain.
 #
 #   bench/scenarios.sh [--build-dir DIR] [--rounds R] [--quick] [--scenarios DIR] [-j N]
 #
@@ -42,6 +45,7 @@ sdir=$(cd "$sdir" && pwd)
 export WEFT_SCENARIOS=$sdir
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-bench-scen-XXXXXX")
 trap 'rm -rf "$work"' EXIT
+export WEFT_CACHE_DIR=$work/cache # (empty at first; "off" for the uncached column)
 
 now() { date +%s.%N; }
 median() {
@@ -60,18 +64,31 @@ awk -v every="$every" '(NR - 1) % every == 0' "$work/all" >"$work/list"
 
 mapfile -t picked < <(cut -f1 "$work/list")
 echo "== weft scenarios run: ${#picked[@]} of $count scenarios, -j $jobs ($(nproc) CPUs)"
-t0=$(now)
-"$weft" scenarios run -j "$jobs" "${picked[@]}" >"$work/suite.out" 2>&1 && verdict=pass || verdict="mismatches (see weft scenarios run)"
-t1=$(now)
-printf 'suite wall time: %.2f s (%s)\n\n' "$(echo "$t1 - $t0" | bc -l)" "$verdict"
+for pass in "empty cache" "cache of the first pass"; do
+    t0=$(now)
+    "$weft" scenarios run -j "$jobs" "${picked[@]}" >"$work/suite.out" 2>&1 && verdict=pass || verdict="mismatches (see weft scenarios run)"
+    t1=$(now)
+    printf 'suite wall time, %s: %.2f s (%s)\n' "$pass" "$(echo "$t1 - $t0" | bc -l)" "$verdict"
+done
+echo
 
-printf '| %-32s | %9s | %9s | %7s |\n' scenario "plain s" "weft s" ratio
-printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' $(seq 34))" "-----------" "-----------" "---------"
+printf '| %-32s | %9s | %9s | %9s | %7s | %8s |\n' scenario "plain s" "weft s" "no cache" ratio "no cache"
+printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' $(seq 34))" "-----------" "-----------" "-----------" "---------" "----------"
 tp=0
 tw=0
+tn=0
+# wrun CACHE ARGS...: the wall time of one weft run of a scenario
+wrun() {
+    local c=$1 t0 t1
+    shift
+    rm -f "$work/t.db"
+    t0=$(now); (cd "$work" && WEFT_CACHE_DIR=$c "$weft" run -q -o t.db -- "$@" </dev/null >/dev/null 2>&1) || true; t1=$(now)
+    echo "$t1 - $t0" | bc -l
+}
 while IFS="$(printf '\t')" read -r name dead args; do
     ps=()
     ws=()
+    ns=()
     for _ in $(seq "$rounds"); do
         if [ "$dead" = 1 ]; then
             ps+=(0)
@@ -80,23 +97,28 @@ while IFS="$(printf '\t')" read -r name dead args; do
             t0=$(now); (cd "$work" && timeout 60 "$sdir/$name" $args </dev/null >/dev/null 2>&1) || true; t1=$(now)
             ps+=("$(echo "$t1 - $t0" | bc -l)")
         fi
-        rm -f "$work/t.db"
         # shellcheck disable=SC2086
-        t0=$(now); (cd "$work" && "$weft" run -q -o t.db -- "$sdir/$name" $args </dev/null >/dev/null 2>&1) || true; t1=$(now)
-        ws+=("$(echo "$t1 - $t0" | bc -l)")
+        ws+=("$(wrun "$work/cache" "$sdir/$name" $args)")
+        # shellcheck disable=SC2086
+        ns+=("$(wrun off "$sdir/$name" $args)")
     done
     p=$(median "${ps[@]}")
     w=$(median "${ws[@]}")
+    n=$(median "${ns[@]}")
     if [ "$dead" = 1 ]; then
-        printf '| %-32s | %9s | %9.3f | %7s |\n' "$name" "hangs" "$w" "-"
+        printf '| %-32s | %9s | %9.3f | %9.3f | %7s | %8s |\n' "$name" "hangs" "$w" "$n" "-" "-"
         continue
     fi
     tp=$(echo "$tp + $p" | bc -l)
     tw=$(echo "$tw + $w" | bc -l)
-    printf '| %-32s | %9.3f | %9.3f | %6.1fx |\n' "$name" "$p" "$w" "$(echo "$w / $p" | bc -l)"
+    tn=$(echo "$tn + $n" | bc -l)
+    printf '| %-32s | %9.3f | %9.3f | %9.3f | %6.1fx | %7.1fx |\n' "$name" "$p" "$w" "$n" \
+        "$(echo "$w / $p" | bc -l)" "$(echo "$n / $p" | bc -l)"
 done <"$work/list"
 if [ "$count" -gt 0 ]; then
-    printf '| %-32s | %9.3f | %9.3f | %6.1fx |\n' "sum (one at a time)" "$tp" "$tw" "$(echo "$tw / $tp" | bc -l)"
+    printf '| %-32s | %9.3f | %9.3f | %9.3f | %6.1fx | %7.1fx |\n' "sum (one at a time)" "$tp" "$tw" \
+        "$tn" "$(echo "$tw / $tp" | bc -l)" "$(echo "$tn / $tp" | bc -l)"
 fi
-echo "(medians of $rounds rounds; weft = weft run -q -o DB: record, ingest, detectors;"
+echo "(medians of $rounds rounds; weft = weft run -q -o DB: record, ingest, detectors,"
+echo " with the cache of symbol names the suite passes left; no cache: WEFT_CACHE_DIR=off;"
 echo " a global deadlock hangs without weft's watchdog: run under weft only, out of the sum)"

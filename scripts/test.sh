@@ -44,7 +44,7 @@ CC=clang build build/ci-clang -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCH=OFF
 stage "clang libFuzzer: log reader, ingest, reports (fixed inputs from a fixed seed)"
 CC=clang cmake -S . -B build/ci-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_FUZZ=ON \
   -DWEFT_VALGRIND=OFF >/dev/null
-cmake --build build/ci-fuzz -j"$jobs" --target fuzz_reader fuzz_ingest fuzz_report
+cmake --build build/ci-fuzz -j"$jobs" --target fuzz_reader fuzz_ingest fuzz_report fuzz_symcache
 WEFT_FUZZ_CORPUS=$PWD/build/ci-gcc/tests/fuzz/corpus FUZZBIN=$PWD/build/ci-fuzz/tests/fuzz \
   SRC=$PWD sh tests/fuzz/fuzz.sh run
 

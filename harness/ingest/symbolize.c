@@ -271,6 +271,16 @@ static const char *intern_fn(struct weft_symtab *t, const char *name) {
 static char debuginfo_dirs[] = "/usr/lib/debug";
 static char *debuginfo_path = debuginfo_dirs;
 
+/* The build-id path of a debug file (/usr/lib/debug/.build-id/XX/REST.debug)
+ * into buf (BID_PATH_MAX bytes); bid is 2 to 64 bytes. */
+#define BID_PATH_MAX (sizeof debuginfo_dirs + 16 + 2 * 64 + 8)
+static void bid_path(char *buf, const unsigned char *bid, size_t blen) {
+    int n = snprintf(buf, BID_PATH_MAX, "%s/.build-id/%02x/", debuginfo_dirs, bid[0]);
+    for (size_t i = 1; i < blen; i++)
+        n += snprintf(buf + n, BID_PATH_MAX - (size_t)n, "%02x", bid[i]);
+    snprintf(buf + n, BID_PATH_MAX - (size_t)n, ".debug");
+}
+
 /* fd of path when it is a regular file whose GNU build id is bid, else -1. */
 static int open_debug(const char *path, const unsigned char *bid, int blen) {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -715,11 +725,8 @@ static uint64_t alt_state(int fd) {
         size_t blen = d->d_size - (size_t)(nul + 1 - p);
         if (blen < 2 || blen > 64)
             continue;
-        char path[sizeof debuginfo_dirs + 16 + 2 * 64 + 8];
-        int n = snprintf(path, sizeof path, "%s/.build-id/%02x/", debuginfo_dirs, bid[0]);
-        for (size_t i = 1; i < blen; i++)
-            n += snprintf(path + n, sizeof path - (size_t)n, "%02x", bid[i]);
-        snprintf(path + n, sizeof path - (size_t)n, ".debug");
+        char path[BID_PATH_MAX];
+        bid_path(path, bid, blen);
         out = hash_bytes(bid, blen) << 1 | (access(path, R_OK) == 0);
         break;
     }
@@ -764,10 +771,7 @@ static int fingerprint(struct file *f, struct weft__symcache_fp *fp, char *path,
         snprintf(cand[nc++], sizeof cand[0], "%.*s/%s", dl, mainfile, link);
         snprintf(cand[nc++], sizeof cand[0], "%.*s/.debug/%s", dl, mainfile, link);
     }
-    int k = snprintf(cand[nc], sizeof cand[0], "%s/.build-id/%02x/", debuginfo_dirs, f->bid[0]);
-    for (size_t i = 1; i < f->blen; i++)
-        k += snprintf(cand[nc] + k, sizeof cand[0] - (size_t)k, "%02x", f->bid[i]);
-    snprintf(cand[nc++] + k, sizeof cand[0] - (size_t)k, ".debug");
+    bid_path(cand[nc++], f->bid, f->blen);
     if (link && slash)
         snprintf(cand[nc++], sizeof cand[0], "%s%.*s/%s", debuginfo_dirs, dl, mainfile, link);
     for (int i = 0; i < nc; i++) {
@@ -945,11 +949,8 @@ static void settle(struct weft_symtab *t, const struct file *f) {
 static int local_debug(const unsigned char *bid, size_t blen) {
     if (blen < 2)
         return 0;
-    char path[sizeof debuginfo_dirs + 16 + 2 * 64 + 8];
-    int n = snprintf(path, sizeof path, "%s/.build-id/%02x/", debuginfo_dirs, bid[0]);
-    for (size_t i = 1; i < blen; i++)
-        n += snprintf(path + n, sizeof path - (size_t)n, "%02x", bid[i]);
-    snprintf(path + n, sizeof path - (size_t)n, ".debug");
+    char path[BID_PATH_MAX];
+    bid_path(path, bid, blen);
     return access(path, R_OK) == 0;
 }
 

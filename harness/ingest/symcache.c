@@ -97,10 +97,9 @@ static int make_dirs(char *path) {
 }
 
 int weft__symcache_dir(char *buf, size_t n) {
-    const char *d = getenv("WEFT_CACHE_DIR"), *x = getenv("XDG_CACHE_HOME"),
-               *h = getenv("HOME");
+    const char *d = getenv("WEFT_CACHE_DIR"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
     int len;
-    if (d)
+    if (d) /* (relative: to the ingest's directory, as the user said) */
         len = *d && strcmp(d, "off") != 0 ? snprintf(buf, n, "%s/symbols", d) : -1;
     else if (x && x[0] == '/') /* the XDG rule: a relative value is ignored */
         len = snprintf(buf, n, "%s/weft/symbols", x);
@@ -108,11 +107,10 @@ int weft__symcache_dir(char *buf, size_t n) {
         len = snprintf(buf, n, "%s/.cache/weft/symbols", h);
     else
         len = -1;
-    return len < 0 || (size_t)len >= n || buf[0] != '/' ? -1 : 0;
+    return len < 0 || (size_t)len >= n ? -1 : 0;
 }
 
-static void file_name(char *buf, size_t n, const char *dir, const unsigned char *bid,
-                      size_t blen) {
+static void file_name(char *buf, size_t n, const char *dir, const unsigned char *bid, size_t blen) {
     int k = snprintf(buf, n, "%s/", dir);
     for (size_t i = 0; i < blen && k > 0 && (size_t)k + 3 < n; i++)
         k += snprintf(buf + k, n - (size_t)k, "%02x", bid[i]);
@@ -181,7 +179,7 @@ static int decode(struct weft__symcache *c, const struct hdr *h, const char *bod
 
 struct weft__symcache *weft__symcache_load(const char *dir, const unsigned char *bid, size_t blen,
                                            const struct weft__symcache_fp *fp) {
-    if (!dir || !blen || blen > sizeof ((struct hdr *)0)->bid)
+    if (!dir || !blen || blen > sizeof((struct hdr *)0)->bid)
         return NULL;
     char path[4096];
     file_name(path, sizeof path, dir, bid, blen);
@@ -402,7 +400,7 @@ static void prune(const char *dir) {
 int weft__symcache_save(const char *dir, const unsigned char *bid, size_t blen,
                         const struct weft__symcache_fp *fp, const struct weft__symcache *old,
                         const struct weft__sym_ans *ans, size_t n) {
-    if (!dir || !blen || blen > sizeof ((struct hdr *)0)->bid)
+    if (!dir || !blen || blen > sizeof((struct hdr *)0)->bid)
         return -1;
     /* the answers to write, new ones first (they win a cap), sorted */
     size_t total = n + (old ? old->n : 0), k = 0;
@@ -443,10 +441,8 @@ int weft__symcache_save(const char *dir, const unsigned char *bid, size_t blen,
     char path[4096], tmp[4200];
     if (ents.err || inls.err || st.s.err || st.s.n > UINT32_MAX)
         goto out;
-    struct hdr h = {.nent = (uint32_t)k,
-                    .ninl = ninl,
-                    .strbytes = (uint32_t)st.s.n,
-                    .blen = (uint32_t)blen};
+    struct hdr h = {
+        .nent = (uint32_t)k, .ninl = ninl, .strbytes = (uint32_t)st.s.n, .blen = (uint32_t)blen};
     memcpy(h.magic, magic, sizeof magic);
     fp_words(fp, h.fp);
     memcpy(h.bid, bid, blen);

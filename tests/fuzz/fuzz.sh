@@ -35,8 +35,13 @@ seeds() {
         [ -s "$corpus/logs/$s.log" ] || fail "$s left no log"
         "$FUZZBIN/replay_reader" --pack "$corpus/logs/$s.log" "$corpus/reader/$s" || fail "pack $s"
     done
-    "$WEFT" ingest -q -o "$corpus/seed.db" "$corpus/logs/pitfall_leaky_goroutine.log" \
-        "$corpus/logs/pitfall_double_close.log" 2>/dev/null || fail "cannot ingest the seed trace"
+    # (the symbolizer's cache files it writes are the symcache target's seeds)
+    WEFT_CACHE_DIR=$corpus/cachegen "$WEFT" ingest -q -o "$corpus/seed.db" \
+        "$corpus/logs/pitfall_leaky_goroutine.log" "$corpus/logs/pitfall_double_close.log" \
+        2>/dev/null || fail "cannot ingest the seed trace"
+    mkdir -p "$corpus/symcache"
+    cp "$corpus/cachegen/symbols"/*.sym "$corpus/symcache/" || fail "the seed ingest wrote no symbol cache"
+    rm -rf "$corpus/cachegen"
     rm -rf "$corpus/logs"
     # report inputs: edit lists, a few from fixed bytes (the fuzzer grows them)
     i=0
@@ -50,10 +55,13 @@ seeds() {
 case $mode in
 replay)
     seeds
-    for t in reader ingest report; do
+    for t in reader ingest report symcache; do
         mkdir -p "$regr/$t"
         dirs="$regr/$t"
-        if [ "$t" = report ]; then dirs="$corpus/report $dirs"; else dirs="$corpus/reader $dirs"; fi
+        case $t in
+        report | symcache) dirs="$corpus/$t $dirs" ;;
+        *) dirs="$corpus/reader $dirs" ;;
+        esac
         # shellcheck disable=SC2086
         WEFT_FUZZ_DB=$corpus/seed.db "$FUZZBIN/replay_$t" $dirs >"$FUZZBIN/replay_$t.out" 2>&1 ||
             fail "replay_$t: $(tail -5 "$FUZZBIN/replay_$t.out")"
@@ -66,15 +74,15 @@ run)
     # (300,000, 1,500 and 5,000 took 6, 2.5 and 2 minutes in CI; with
     # these, CI's whole fuzz stage, clang build included, took 83 s: the
     # long runs that look for new bugs are WEFT_FUZZ_SECONDS's)
-    runs_reader=40000 runs_ingest=150 runs_report=600
+    runs_reader=40000 runs_ingest=150 runs_report=600 runs_symcache=20000
     [ -d "$corpus/reader" ] && [ -f "$corpus/seed.db" ] || fail "no corpus in $corpus (run fuzz.sh replay first)"
     work=$(mktemp -d "${TMPDIR:-/tmp}/weft-fuzz-XXXXXX")
     trap 'rm -rf "$work"' EXIT
     mkdir -p "$FUZZBIN/artifacts"
     total=0
-    for t in reader ingest report; do
+    for t in reader ingest report symcache; do
         src=$corpus/reader
-        [ "$t" = report ] && src=$corpus/report
+        case $t in report | symcache) src=$corpus/$t ;; esac
         mkdir -p "$work/$t"
         cp "$src"/* "$work/$t/"
         [ -d "$regr/$t" ] && cp "$regr/$t"/* "$work/$t/" 2>/dev/null

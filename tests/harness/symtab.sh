@@ -41,6 +41,21 @@ frames_match() {
     grep -q "	child	.*t_symkids.c	" "$work/new" || fail "no child in t_symkids.c"
 }
 
+# stripped_copy: $k, a copy of t_symkids stripped of its DWARF, which
+# it names by a debuglink ($k.debug, made beside it); $src and $line:
+# where its main is; $off: main's address + 1 (as a return address)
+stripped_copy() {
+    need objcopy strip nm
+    src=$(dirname "$0")/t_symkids.c
+    line=$(grep -n '^int main' "$src" | cut -d: -f1)
+    k=$work/k
+    cp "$BIN/t_symkids" "$k" && objcopy --only-keep-debug "$k" "$k.debug" && strip -g "$k" &&
+        objcopy --add-gnu-debuglink="$k.debug" "$k" || fail "cannot make a stripped copy"
+    addr=$(nm "$k" | awk '$3 == "main" { print $1 }')
+    [ -n "$addr" ] || fail "no main in $k"
+    off=$(($(printf '%d' "0x$addr") + 1))
+}
+
 case $name in
 symtab_inline)
     # An optimized C++ program: a lock taken through std::lock_guard in a
@@ -119,16 +134,7 @@ symtab_debuglink)
     # so its directory may be anyone's) never hangs the lookup, and
     # neither it nor another program's debug file gives lines: the
     # function still comes from the module's own symbols.
-    need objcopy strip nm
-    src=$(dirname "$0")/t_symkids.c
-    line=$(grep -n '^int main' "$src" | cut -d: -f1)
-    k=$work/k
-    cp "$BIN/t_symkids" "$k" && objcopy --only-keep-debug "$k" "$k.debug" && strip -g "$k" &&
-        objcopy --add-gnu-debuglink="$k.debug" "$k" || fail "cannot make a stripped copy"
-    addr=$(nm "$k" | awk '$3 == "main" { print $1 }')
-    [ -n "$addr" ] || fail "no main in $k"
-    off=$(printf '%d' "0x$addr")
-    off=$((off + 1))
+    stripped_copy
     mkdir "$work/.debug"
     expect "stripped, its debug file gone" "$(mv "$k.debug" "$work/saved.debug" && "$BIN/t_symtab" file "$k" "$off")" "main :0"
     cp "$work/saved.debug" "$k.debug"
@@ -205,13 +211,7 @@ symtab_cache)
     expect "rewritten: hits" "$(cat "$work/sym")" "$n addresses named, $n from the cache"
     same_frames "rewritten" "$work/d.db"
     # stale: a stripped copy's debug file beside it, gone, back
-    need objcopy strip nm
-    src=$(dirname "$0")/t_symkids.c
-    line=$(grep -n '^int main' "$src" | cut -d: -f1)
-    k=$work/k
-    cp "$BIN/t_symkids" "$k" && objcopy --only-keep-debug "$k" "$k.debug" && strip -g "$k" &&
-        objcopy --add-gnu-debuglink="$k.debug" "$k" || fail "cannot make a stripped copy"
-    off=$(($(printf '%d' "0x$(nm "$k" | awk '$3 == "main" { print $1 }')") + 1))
+    stripped_copy
     sym() { WEFT_CACHE_DIR=$cache "$BIN/t_symtab" file "$k" "$off"; }
     expect "debug file beside" "$(sym)" "main $src:$line"
     expect "debug file beside, cached" "$(sym)" "main $src:$line"
