@@ -107,8 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
         memcpy(&off, data + HDR + i * ENT, sizeof off);
         if (!weft__symcache_get(c, off, &all[i]))
             differ("an entry's offset has no answer");
-        volatile size_t len = (all[i].fn ? strlen(all[i].fn) : 0) +
-                              (all[i].src ? strlen(all[i].src) : 0);
+        volatile size_t len =
+            (all[i].fn ? strlen(all[i].fn) : 0) + (all[i].src ? strlen(all[i].src) : 0);
         for (uint32_t j = 0; j < all[i].ninl; j++)
             len += (all[i].inl[j].fn ? strlen(all[i].inl[j].fn) : 0) +
                    (all[i].inl[j].call_file ? strlen(all[i].inl[j].call_file) : 0);
