@@ -102,7 +102,8 @@ live_punch)
     expect "unjoined threads" "$(q "select count(*) from findings where kind = 'unjoined-thread'")" 2
     # Every chunk that holds records was given back; what is left on
     # disk is each log's header and the chunks its process prepared
-    # ahead and never claimed (PREPARE_AHEAD: 64 chunks, 4 MiB).
+    # ahead and never claimed (log_writer.c's window: 64 chunks, 4 MiB,
+    # at most).
     claimed=0
     for f in "$work/logs"/log*; do
         c=$(od -An -t u8 -j 64 -N 8 "$f" | tr -d ' ')
