@@ -689,20 +689,27 @@ static void resolve(struct weft_symtab *t, const struct file *f, Dwarf_Addr a, s
 
 /* ---- the answers' cache on disk (symcache.h) ---- */
 
+/* elf's section called name (its header into *sh), or NULL. */
+static Elf_Scn *section(Elf *elf, const char *name, GElf_Shdr *sh) {
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return NULL;
+    for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+        const char *n = gelf_getshdr(scn, sh) ? elf_strptr(elf, shstrndx, sh->sh_name) : NULL;
+        if (n && !strcmp(n, name))
+            return scn;
+    }
+    return NULL;
+}
+
 /* Whether elf holds DWARF of its own (libdw reads it before it looks for
  * a debug file). */
 static int has_dwarf(Elf *elf) {
-    size_t shstrndx;
-    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-        return 0;
-    for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
-        GElf_Shdr sh;
-        const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
-        if (name && sh.sh_type != SHT_NOBITS &&
-            (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
-            return 1;
-    }
-    return 0;
+    GElf_Shdr sh;
+    Elf_Scn *scn = section(elf, ".debug_info", &sh);
+    if (!scn)
+        scn = section(elf, ".zdebug_info", &sh);
+    return scn && sh.sh_type != SHT_NOBITS;
 }
 
 /* The dwz file the debug file at fd refers to (.gnu_debugaltlink: a
@@ -710,30 +717,30 @@ static int has_dwarf(Elf *elf) {
  * build-id path holds a file now; 0 when it refers to none. */
 static uint64_t alt_state(int fd) {
     Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-    size_t shstrndx;
+    GElf_Shdr sh;
+    Elf_Scn *scn = elf ? section(elf, ".gnu_debugaltlink", &sh) : NULL;
+    Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+    const char *p = d ? d->d_buf : NULL, *nul = p ? memchr(p, 0, d->d_size) : NULL;
     uint64_t out = 0;
-    if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
-        goto done;
-    for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
-        GElf_Shdr sh;
-        const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
-        Elf_Data *d = name && !strcmp(name, ".gnu_debugaltlink") ? elf_getdata(scn, NULL) : NULL;
-        const char *p = d ? d->d_buf : NULL, *nul = p ? memchr(p, 0, d->d_size) : NULL;
-        if (!nul)
-            continue;
+    if (nul) {
         const unsigned char *bid = (const unsigned char *)nul + 1;
         size_t blen = d->d_size - (size_t)(nul + 1 - p);
-        if (blen < 2 || blen > 64)
-            continue;
         char path[BID_PATH_MAX];
-        bid_path(path, bid, blen);
-        out = hash_bytes(bid, blen) << 1 | (access(path, R_OK) == 0);
-        break;
+        if (blen >= 2 && blen <= 64) {
+            bid_path(path, bid, blen);
+            out = hash_bytes(bid, blen) << 1 | (access(path, R_OK) == 0);
+        }
     }
-done:
     if (elf)
         elf_end(elf);
     return out;
+}
+
+/* A debug file's identity in a fingerprint: its inode, size, change time. */
+static void file_id(struct weft__symcache_fp *fp, const struct stat *st) {
+    fp->ino = (uint64_t)st->st_ino;
+    fp->size = (uint64_t)st->st_size;
+    fp->ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
 }
 
 /* Where f's DWARF comes from now: the main file's own, else the first
@@ -742,13 +749,12 @@ done:
  * standard search: the build-id path, then LINK under /usr/lib/debug).
  * Told from the file system alone: libdw's search cannot be run apart
  * from a load (its build-id search keeps what it opens in the module it
- * is given, and a module that did not load it then closes the wrong
- * descriptor), so cache_save also checks that libdw read that file. 0,
+ * is given: docs/harness.md, "The symbols' cache", says what that broke),
+ * so cache_save also checks that libdw read that file. 0,
  * or -1 when it cannot be told (no local file, and debuginfod may have
- * one: DEBUGINFOD_URLS). path: the debug file, "" for none. */
-static int fingerprint(struct file *f, struct weft__symcache_fp *fp, char *path, size_t n) {
+ * one: DEBUGINFOD_URLS). */
+static int fingerprint(struct file *f, struct weft__symcache_fp *fp) {
     memset(fp, 0, sizeof *fp);
-    path[0] = 0;
     GElf_Addr ebias;
     Elf *elf = dwfl_module_getelf(f->mod, &ebias);
     const char *mainfile = NULL;
@@ -782,13 +788,8 @@ static int fingerprint(struct file *f, struct weft__symcache_fp *fp, char *path,
         int rc = fstat(fd, &st) == 0 ? 0 : -1;
         if (rc == 0) {
             fp->kind = WEFT__SYMFP_SEPARATE;
-            fp->ino = (uint64_t)st.st_ino;
-            fp->size = (uint64_t)st.st_size;
-            fp->ctime_ns = (uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec;
+            file_id(fp, &st);
             fp->alt = alt_state(fd);
-            size_t len = strnlen(cand[i], sizeof cand[0] - 1);
-            if (len < n)
-                memcpy(path, cand[i], len + 1);
         }
         close(fd);
         return rc;
@@ -806,8 +807,7 @@ static void cache_open(struct weft_symtab *t, struct file *f) {
     if (f->cstate != CACHE_UNKNOWN)
         return;
     f->cstate = CACHE_OFF;
-    char path[4096];
-    if (!t->cachedir[0] || !f->blen || fingerprint(f, &f->fp, path, sizeof path) != 0)
+    if (!t->cachedir[0] || !f->blen || fingerprint(f, &f->fp) != 0)
         return;
     f->cstate = CACHE_ON;
     f->cache = weft__symcache_load(t->cachedir, f->bid, f->blen, &f->fp);
@@ -840,25 +840,25 @@ static int cached(struct weft_symtab *t, struct file *f, uint64_t off) {
     return weft__symcache_get(f->cache, off, &a);
 }
 
-/* Whether libdw read f's DWARF where its fingerprint says: its own, a
- * debug file that is the same file, or none. Asked after lookups loaded
- * it (nothing is loaded here that was not). */
+/* Whether libdw read f's DWARF where its fingerprint says: its own, none,
+ * or a debug file that is the fingerprint's (the same inode, size and
+ * change time: also unchanged since). Asked after lookups loaded it
+ * (nothing is loaded here that was not). */
 static int fingerprint_held(struct file *f) {
     Dwarf_Addr bias;
     const char *mainfile = NULL, *debugfile = NULL;
-    struct weft__symcache_fp now;
-    char path[4096];
     int has = dwfl_module_getdwarf(f->mod, &bias) != NULL;
     dwfl_module_info(f->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
-    if (fingerprint(f, &now, path, sizeof path) != 0 || memcmp(&now, &f->fp, sizeof now) != 0)
-        return 0; /* (changed during the ingest) */
-    if (now.kind == WEFT__SYMFP_NONE)
+    if (f->fp.kind == WEFT__SYMFP_NONE)
         return !has;
-    if (now.kind == WEFT__SYMFP_SELF)
+    if (f->fp.kind == WEFT__SYMFP_SELF)
         return has && (!debugfile || (mainfile && !strcmp(debugfile, mainfile)));
-    struct stat a, b;
-    return has && debugfile && stat(debugfile, &a) == 0 && stat(path, &b) == 0 &&
-           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    struct stat st;
+    struct weft__symcache_fp read = f->fp;
+    if (!has || !debugfile || stat(debugfile, &st) != 0)
+        return 0;
+    file_id(&read, &st);
+    return memcmp(&read, &f->fp, sizeof read) == 0;
 }
 
 /* Writes back the cache of every file whose answers libdw found. */

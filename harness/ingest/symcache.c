@@ -14,6 +14,8 @@
  * written over: a cache that fails any check is not used (and is written
  * again by the next ingest that finds answers). */
 #include "symcache.h"
+#include "log_reader.h"
+#include "room.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -39,7 +41,7 @@ static const char magic[8] = {'w', 'e', 'f', 't', 's', 'y', 'm', '1'};
 struct hdr {
     char magic[8];
     uint32_t nent, ninl, strbytes, blen;
-    uint64_t fp[5];
+    struct weft__symcache_fp fp; /* five words, no padding */
     uint64_t sum;
     unsigned char bid[64];
 };
@@ -54,7 +56,7 @@ struct dinl {
 };
 
 struct weft__symcache {
-    char *strs; /* the file's strings */
+    char *body; /* the file's body: the answers' strings point into it */
     struct weft__sym_ans *ans;
     struct weft__sym_inl *inl;
     size_t n;
@@ -67,14 +69,6 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
     return h;
 }
 #define FNV0 0xcbf29ce484222325u
-
-static void fp_words(const struct weft__symcache_fp *fp, uint64_t w[5]) {
-    w[0] = fp->kind;
-    w[1] = fp->ino;
-    w[2] = fp->size;
-    w[3] = fp->ctime_ns;
-    w[4] = fp->alt;
-}
 
 /* ---- the directory ---- */
 
@@ -120,18 +114,6 @@ static void file_name(char *buf, size_t n, const char *dir, const unsigned char 
 
 /* ---- reading ---- */
 
-static int read_all(int fd, void *buf, size_t n) {
-    for (size_t got = 0; got < n;) {
-        ssize_t r = read(fd, (char *)buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
-}
-
 /* A string reference of the file (offset + 1, 0: none) as a pointer
  * into strs; ok cleared when it is out of range. */
 static const char *str_at(const char *strs, uint32_t strbytes, uint32_t ref, int *ok) {
@@ -144,22 +126,20 @@ static const char *str_at(const char *strs, uint32_t strbytes, uint32_t ref, int
     return strs + ref - 1;
 }
 
-/* The body's entries as answers into c: 0, or -1 when any check fails. */
-static int decode(struct weft__symcache *c, const struct hdr *h, const char *body) {
-    const struct dent *de = (const void *)body;
-    const struct dinl *di = (const void *)(body + (size_t)h->nent * sizeof *de);
+/* c->body's entries as answers into c: 0, or -1 when any check fails. */
+static int decode(struct weft__symcache *c, const struct hdr *h) {
+    const struct dent *de = (const void *)c->body;
+    const struct dinl *di = (const void *)(c->body + (size_t)h->nent * sizeof *de);
     const char *strs = (const char *)(di + h->ninl);
     if (h->strbytes && strs[h->strbytes - 1] != 0)
         return -1; /* every string ends inside the file */
-    if (!(c->strs = malloc(h->strbytes ? h->strbytes : 1)) ||
-        !(c->ans = malloc((h->nent ? h->nent : 1) * sizeof *c->ans)) ||
+    if (!(c->ans = malloc((h->nent ? h->nent : 1) * sizeof *c->ans)) ||
         !(c->inl = malloc((h->ninl ? h->ninl : 1) * sizeof *c->inl)))
         return -1;
-    memcpy(c->strs, strs, h->strbytes);
     int ok = 1;
     for (uint32_t i = 0; i < h->ninl; i++)
-        c->inl[i] = (struct weft__sym_inl){str_at(c->strs, h->strbytes, di[i].fn, &ok),
-                                           str_at(c->strs, h->strbytes, di[i].call_file, &ok),
+        c->inl[i] = (struct weft__sym_inl){str_at(strs, h->strbytes, di[i].fn, &ok),
+                                           str_at(strs, h->strbytes, di[i].call_file, &ok),
                                            di[i].call_line};
     for (uint32_t i = 0; i < h->nent && ok; i++) {
         const struct dent *e = &de[i];
@@ -168,8 +148,8 @@ static int decode(struct weft__symcache *c, const struct hdr *h, const char *bod
             return -1;
         c->ans[i] = (struct weft__sym_ans){e->off,
                                            e->line,
-                                           str_at(c->strs, h->strbytes, e->fn, &ok),
-                                           str_at(c->strs, h->strbytes, e->src, &ok),
+                                           str_at(strs, h->strbytes, e->fn, &ok),
+                                           str_at(strs, h->strbytes, e->src, &ok),
                                            e->ninl ? c->inl + e->inl0 : NULL,
                                            e->ninl};
     }
@@ -188,22 +168,22 @@ struct weft__symcache *weft__symcache_load(const char *dir, const unsigned char 
         return NULL;
     struct stat st;
     struct hdr h;
-    uint64_t want[5];
-    fp_words(fp, want);
     char *body = NULL;
     struct weft__symcache *c = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof h ||
-        st.st_size > MAX_FILE_BYTES || read_all(fd, &h, sizeof h) != 0 ||
+        st.st_size > MAX_FILE_BYTES || weft__log_pread(fd, &h, sizeof h, 0) != sizeof h ||
         memcmp(h.magic, magic, sizeof magic) != 0 || h.blen != blen ||
-        memcmp(h.bid, bid, blen) != 0 || memcmp(h.fp, want, sizeof want) != 0)
+        memcmp(h.bid, bid, blen) != 0 || memcmp(&h.fp, fp, sizeof *fp) != 0)
         goto out;
     uint64_t size = (uint64_t)h.nent * sizeof(struct dent) +
                     (uint64_t)h.ninl * sizeof(struct dinl) + h.strbytes;
     if (size != (uint64_t)st.st_size - sizeof h || !(body = malloc(size ? size : 1)) ||
-        read_all(fd, body, size) != 0 || fnv(FNV0, body, size) != h.sum ||
+        weft__log_pread(fd, body, size, sizeof h) != size || fnv(FNV0, body, size) != h.sum ||
         !(c = calloc(1, sizeof *c)))
         goto out;
-    if (decode(c, &h, body) != 0) {
+    c->body = body;
+    body = NULL;
+    if (decode(c, &h) != 0) {
         weft__symcache_free(c);
         c = NULL;
         goto out;
@@ -236,7 +216,7 @@ int weft__symcache_get(const struct weft__symcache *c, uint64_t off, struct weft
 void weft__symcache_free(struct weft__symcache *c) {
     if (!c)
         return;
-    free(c->strs);
+    free(c->body);
     free(c->ans);
     free(c->inl);
     free(c);
@@ -329,16 +309,9 @@ static int by_off(const void *x, const void *y) {
     return (a->off > b->off) - (a->off < b->off);
 }
 
-static int write_all(int fd, const void *p, size_t n) {
-    for (size_t done = 0; done < n;) {
-        ssize_t w = write(fd, (const char *)p + done, n - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        done += (size_t)w;
-    }
-    return 0;
+/* n bytes at p to f (none: nothing, p may be NULL): 1, or 0. */
+static int put_file(FILE *f, const void *p, size_t n) {
+    return !n || fwrite(p, 1, n, f) == n;
 }
 
 struct aged {
@@ -376,14 +349,8 @@ static void prune(const char *dir) {
                 (void)unlinkat(dirfd(d), e->d_name, 0);
             continue;
         }
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            struct aged *a = realloc(all, ncap * sizeof *a);
-            if (!a)
-                break;
-            all = a;
-            cap = ncap;
-        }
+        if (ROOM(all, n, cap, 64) != 0)
+            break;
         all[n].t = st.st_mtim;
         memcpy(all[n].name, e->d_name, len + 1);
         n++;
@@ -437,35 +404,39 @@ int weft__symcache_save(const char *dir, const unsigned char *bid, size_t blen,
         put(&ents, &de, sizeof de);
     }
     free(all);
-    int rc = -1, fd = -1;
+    int rc = -1;
     char path[4096], tmp[4200];
     if (ents.err || inls.err || st.s.err || st.s.n > UINT32_MAX)
         goto out;
     struct hdr h = {
         .nent = (uint32_t)k, .ninl = ninl, .strbytes = (uint32_t)st.s.n, .blen = (uint32_t)blen};
     memcpy(h.magic, magic, sizeof magic);
-    fp_words(fp, h.fp);
+    h.fp = *fp;
     memcpy(h.bid, bid, blen);
     h.sum = fnv(fnv(fnv(FNV0, ents.p, ents.n), inls.p, inls.n), st.s.p, st.s.n);
     file_name(path, sizeof path, dir, bid, blen);
     const char *base = strrchr(path, '/') + 1;
     snprintf(tmp, sizeof tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
-    if ((fd = mkstemp(tmp)) < 0)
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        if (fd >= 0) {
+            close(fd);
+            (void)unlink(tmp);
+        }
         goto out;
-    int wrote = write_all(fd, &h, sizeof h) == 0 && write_all(fd, ents.p, ents.n) == 0 &&
-                write_all(fd, inls.p, inls.n) == 0 && write_all(fd, st.s.p, st.s.n) == 0;
-    /* (close reports a deferred write error: a file that did not close
-     * whole never replaces the cache) */
-    if (close(fd) == 0 && wrote && rename(tmp, path) == 0)
+    }
+    int wrote = put_file(f, &h, sizeof h) && put_file(f, ents.p, ents.n) &&
+                put_file(f, inls.p, inls.n) && put_file(f, st.s.p, st.s.n);
+    /* (fclose reports a write that failed at the flush, a full disk: a
+     * file that did not close whole never replaces the cache) */
+    if (fclose(f) == 0 && wrote && rename(tmp, path) == 0)
         rc = 0;
     else
         (void)unlink(tmp);
-    fd = -1;
     if (rc == 0)
         prune(dir);
 out:
-    if (fd >= 0)
-        close(fd);
     free(ents.p);
     free(inls.p);
     free(st.s.p);
